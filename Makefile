@@ -1,0 +1,123 @@
+# Handoff: one Makefile for the whole tree.
+#   make deps    install the Debian packages the build and the tests need
+#   make         build the three programs into build/bin
+#   make demo    the main job, end to end, on this machine
+#   make check   every test: unit (cmocka), sanitizer build, end-to-end, fuzz corpora
+#   make fuzz    run every libFuzzer target for FUZZ_SECONDS each
+#   make bench   benchmarks against OpenSSH
+
+BUILD ?= build
+SAN ?= 0
+CC ?= cc
+FUZZ_SECONDS ?= 60
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CPPFLAGS += -D_GNU_SOURCE -Iprotocol
+ifeq ($(SAN),1)
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANLD := -fsanitize=address,undefined
+else
+OPT := -O2 -g
+SANLD :=
+endif
+CFLAGS ?= $(OPT)
+CFLAGS += $(WARN)
+
+PKG_PROTO  := libssh openssl
+PKG_RELAY  := libssh sqlite3 openssl
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr
+PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11
+pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pl = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+PROTO_SRC  := $(wildcard protocol/*.c)
+RELAY_SRC  := $(wildcard relay/*.c)
+HELPER_SRC := $(wildcard client/*.c)
+TECH_SRC   := $(wildcard technician/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB      := $(BUILD)/libhandoff.a
+RELAY    := $(BUILD)/bin/handoff-relay
+HELPER   := $(BUILD)/bin/handoff-helper
+TECH     := $(BUILD)/bin/handoff-tech
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+
+.PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean
+all: $(RELAY) $(HELPER) $(TECH)
+
+$(BUILD)/obj/protocol/%.o: protocol/%.c protocol/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,$(PKG_PROTO)) -c $< -o $@
+$(BUILD)/obj/relay/%.o: relay/%.c relay/*.h protocol/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Irelay $(CFLAGS) $(call pc,$(PKG_RELAY)) -c $< -o $@
+$(BUILD)/obj/client/%.o: client/%.c client/*.h protocol/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
+$(BUILD)/obj/technician/%.o: technician/%.c technician/*.h protocol/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,$(PKG_TECH)) -c $< -o $@
+
+$(LIB): $(call obj,$(PROTO_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(RELAY): $(call obj,$(RELAY_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY))
+$(HELPER): $(call obj,$(HELPER_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_HELPER)) -lpthread
+$(TECH): $(call obj,$(TECH_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_TECH)) -lpthread
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,cmocka $(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_RELAY))
+$(BUILD)/tests/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11 libvncclient) -o $@ $< $(LIB) $(SANLD) $(call pl,x11 libvncclient libssh openssl)
+
+tests-build: $(UNITS) $(TOOLS)
+
+deps:
+	@sh scripts/deps.sh
+
+unit: $(UNITS)
+	@sh tests/run-unit.sh $(UNITS)
+
+# The fuzz targets need clang's libFuzzer; each is also replayed over its corpus in check.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS  := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iprotocol -Irelay -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl libvncclient libvncserver) -o $@ $< $(PROTO_SRC) $(call pl,libssh openssl libvncclient libvncserver)
+fuzz-build: $(FUZZERS)
+fuzz-replay: fuzz-build
+	@sh tests/fuzz/replay.sh $(FUZZERS)
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+e2e:
+	@sh tests/e2e/run.sh build-asan
+
+check: deps
+	$(MAKE) all
+	$(MAKE) BUILD=build-asan SAN=1 all tests-build
+	$(MAKE) BUILD=build-asan SAN=1 unit
+	$(MAKE) fuzz-replay
+	$(MAKE) e2e
+
+demo: deps all
+	@sh scripts/demo.sh $(BUILD)
+
+bench: deps all
+	@sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-fuzz

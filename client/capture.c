@@ -1,0 +1,296 @@
+/*
+ * capture.c: the display-neutral capture driver (see capture.h).
+ *
+ * Damage arrives as rectangles and is recorded in a grid of TILE x TILE
+ * cells. When a frame is due, each row of the grid is scanned for runs of
+ * dirty cells; a run is grabbed in one request (one round trip per run, not
+ * per tile), then every tile of the run is compared with the framebuffer
+ * row by row. Only tiles that differ are copied and reported to
+ * libvncserver, so a blinking cursor or a toolkit that repaints identical
+ * pixels costs a compare, never an update on the wire.
+ *
+ * Frames are rate-limited to one per FRAME_MS: damage that arrives sooner
+ * is remembered in the grid and grabbed together with what follows, so a
+ * video playing on the customer's screen costs at most FRAME_MS-spaced
+ * grabs instead of one per X event.
+ */
+#include "capture.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "screen.h"
+
+#define TILE 64
+#define FRAME_MS 33
+
+struct helper_capture {
+	const struct helper_capture_backend *be;
+	void *state;
+	struct helper_screen *screen;   /* not owned */
+	int width, height;
+	int cols, rows;
+	uint8_t *dirty;                 /* cols * rows flags */
+	size_t ndirty;
+	int64_t last_frame_ms;          /* when the last grab happened */
+	int64_t next_poll_ms;           /* fallback backends: next full compare */
+};
+
+static int64_t helper_capture_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sizes the tile grid for the current geometry, all clean. 0 or -1. */
+static int helper_capture_grid(struct helper_capture *c, int width, int height)
+{
+	int cols = (width + TILE - 1) / TILE;
+	int rows = (height + TILE - 1) / TILE;
+	uint8_t *grid = calloc((size_t)cols * (size_t)rows, 1);
+
+	if (grid == NULL)
+		return -1;
+	free(c->dirty);
+	c->dirty = grid;
+	c->width = width;
+	c->height = height;
+	c->cols = cols;
+	c->rows = rows;
+	c->ndirty = 0;
+	return 0;
+}
+
+static void helper_capture_damage(void *ctx, int x, int y, int w, int h)
+{
+	struct helper_capture *c = ctx;
+	int x2 = x + w, y2 = y + h;
+
+	if (x < 0)
+		x = 0;
+	if (y < 0)
+		y = 0;
+	if (x2 > c->width)
+		x2 = c->width;
+	if (y2 > c->height)
+		y2 = c->height;
+	if (x >= x2 || y >= y2)
+		return;
+	for (int r = y / TILE; r <= (y2 - 1) / TILE; r++) {
+		for (int col = x / TILE; col <= (x2 - 1) / TILE; col++) {
+			uint8_t *cell = &c->dirty[(size_t)r * (size_t)c->cols + (size_t)col];
+
+			if (!*cell) {
+				*cell = 1;
+				c->ndirty++;
+			}
+		}
+	}
+}
+
+int helper_capture_open(struct helper_capture **out, const struct helper_capture_backend *be,
+			const char *display, char *err, size_t errlen)
+{
+	struct helper_capture *c = calloc(1, sizeof(*c));
+	struct helper_capture_format fmt;
+	int rc = -1;
+
+	*out = NULL;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	c->be = be;
+	if (be->open(display, &c->state, err, errlen) != 0)
+		goto out;
+	be->format(c->state, &fmt);
+	if (helper_capture_grid(c, fmt.width, fmt.height) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	log_info("capturing %s display %s (%dx%d)", be->name, display, fmt.width, fmt.height);
+	*out = c;
+	c = NULL;
+	rc = 0;
+out:
+	helper_capture_close(c);
+	return rc;
+}
+
+void helper_capture_format(const struct helper_capture *c, struct helper_capture_format *fmt)
+{
+	c->be->format(c->state, fmt);
+}
+
+void helper_capture_attach(struct helper_capture *c, struct helper_screen *screen)
+{
+	c->screen = screen;
+	/* The framebuffer starts black: the first frame must cover everything. */
+	helper_capture_damage(c, 0, 0, c->width, c->height);
+}
+
+int helper_capture_fd(const struct helper_capture *c)
+{
+	return c->be->fd(c->state);
+}
+
+int helper_capture_timeout(const struct helper_capture *c)
+{
+	int64_t now = helper_capture_now_ms();
+	int64_t wait = -1;
+	int interval = c->be->poll_interval_ms(c->state);
+
+	if (c->be->events_queued(c->state))
+		return 0;
+	if (c->screen != NULL && c->ndirty > 0) {
+		wait = c->last_frame_ms + FRAME_MS - now;
+		if (wait < 0)
+			wait = 0;
+	}
+	if (interval > 0) {
+		int64_t until_poll = c->next_poll_ms - now;
+
+		if (until_poll < 0)
+			until_poll = 0;
+		if (wait < 0 || until_poll < wait)
+			wait = until_poll;
+	}
+	if (wait > 60000)
+		wait = 60000;
+	return (int)wait;
+}
+
+/*
+ * Compares the tiles of one grabbed run with the framebuffer and copies
+ * those that differ; adjacent changed tiles are reported as one rectangle.
+ */
+static void helper_capture_publish_run(struct helper_capture *c, int x, int y, int w, int h,
+				       const uint8_t *src, size_t src_stride)
+{
+	int fb_w, fb_h;
+	size_t fb_stride;
+	uint8_t *fb = helper_screen_framebuffer(c->screen, &fb_w, &fb_h, &fb_stride);
+	int mark_x = -1;
+
+	for (int tx = x; tx < x + w; tx += TILE) {
+		int tw = (x + w - tx) < TILE ? (x + w - tx) : TILE;
+		size_t bytes = (size_t)tw * 4;
+		bool changed = false;
+
+		for (int j = 0; j < h; j++) {
+			uint8_t *dst = fb + (size_t)(y + j) * fb_stride + (size_t)tx * 4;
+			const uint8_t *s = src + (size_t)j * src_stride + (size_t)(tx - x) * 4;
+
+			/* Once a row differs, the rest of the tile is copied without comparing. */
+			if (changed || memcmp(dst, s, bytes) != 0) {
+				memcpy(dst, s, bytes);
+				changed = true;
+			}
+		}
+		if (changed && mark_x < 0)
+			mark_x = tx;
+		if (!changed && mark_x >= 0) {
+			helper_screen_mark(c->screen, mark_x, y, tx - mark_x, h);
+			mark_x = -1;
+		}
+	}
+	if (mark_x >= 0)
+		helper_screen_mark(c->screen, mark_x, y, x + w - mark_x, h);
+}
+
+/* Grabs every run of dirty tiles and publishes what changed. 0 or -1. */
+static int helper_capture_frame(struct helper_capture *c)
+{
+	for (int r = 0; r < c->rows; r++) {
+		uint8_t *row = &c->dirty[(size_t)r * (size_t)c->cols];
+		int col = 0;
+
+		while (col < c->cols) {
+			const uint8_t *pixels;
+			size_t stride;
+			int start, x, y, w, h;
+
+			if (!row[col]) {
+				col++;
+				continue;
+			}
+			start = col;
+			while (col < c->cols && row[col]) {
+				row[col] = 0;
+				c->ndirty--;
+				col++;
+			}
+			x = start * TILE;
+			y = r * TILE;
+			w = (col * TILE < c->width ? col * TILE : c->width) - x;
+			h = (y + TILE < c->height ? y + TILE : c->height) - y;
+			if (c->be->grab(c->state, x, y, w, h, &pixels, &stride) != 0) {
+				/*
+				 * A grab can fail while the screen is being resized; the
+				 * resize event that follows repaints everything.
+				 */
+				log_debug("grab of %dx%d+%d+%d failed", w, h, x, y);
+				continue;
+			}
+			helper_capture_publish_run(c, x, y, w, h, pixels, stride);
+		}
+	}
+	return 0;
+}
+
+/* The display changed size: new grid, new framebuffer, everything dirty. */
+static int helper_capture_resized(struct helper_capture *c)
+{
+	struct helper_capture_format fmt;
+
+	c->be->format(c->state, &fmt);
+	if (fmt.width == c->width && fmt.height == c->height)
+		return 0;
+	log_info("screen size changed to %dx%d", fmt.width, fmt.height);
+	if (helper_capture_grid(c, fmt.width, fmt.height) != 0)
+		return -1;
+	if (c->screen != NULL && helper_screen_resize(c->screen, fmt.width, fmt.height) != 0)
+		return -1;
+	helper_capture_damage(c, 0, 0, c->width, c->height);
+	return 0;
+}
+
+int helper_capture_run(struct helper_capture *c)
+{
+	struct helper_capture_events ev = { .damage = helper_capture_damage, .ctx = c };
+	int interval = c->be->poll_interval_ms(c->state);
+	int64_t now;
+
+	if (c->be->process_events(c->state, &ev) != 0)
+		return -1;
+	if (ev.resized && helper_capture_resized(c) != 0)
+		return -1;
+	if (c->screen == NULL)
+		return 0;
+	now = helper_capture_now_ms();
+	if (interval > 0 && now >= c->next_poll_ms) {
+		/* No damage reports: compare everything; unchanged tiles cost no update. */
+		helper_capture_damage(c, 0, 0, c->width, c->height);
+		c->next_poll_ms = now + interval;
+	}
+	if (c->ndirty == 0 || now - c->last_frame_ms < FRAME_MS)
+		return 0;
+	c->last_frame_ms = now;
+	return helper_capture_frame(c);
+}
+
+void helper_capture_close(struct helper_capture *c)
+{
+	if (c == NULL)
+		return;
+	if (c->state != NULL)
+		c->be->close(c->state);
+	free(c->dirty);
+	free(c);
+}

@@ -1,0 +1,83 @@
+/*
+ * capture: keeps the VNC framebuffer equal to what the customer's screen
+ * shows, doing as little work as possible.
+ *
+ * Two layers. A backend knows one display system (X11 today, Wayland
+ * later): it opens the display, says when something on screen changed
+ * (damage), and copies a rectangle of pixels out on request. The driver in
+ * capture.c is display-neutral: it collects damage into a grid of tiles,
+ * grabs the dirty tiles, compares them with the framebuffer, copies only the
+ * tiles that really differ and tells libvncserver about those. A screen
+ * that does not change costs nothing: no timer runs unless the backend
+ * cannot report damage by itself.
+ *
+ * Pixels are 32 bits in the host's byte order, laid out as the display
+ * keeps them; the backend names the channel masks and the framebuffer
+ * adopts that layout, so rows are copied with memcpy, never converted.
+ * Everything here runs on the main thread only.
+ */
+#ifndef HANDOFF_HELPER_CAPTURE_H
+#define HANDOFF_HELPER_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct helper_screen;
+
+struct helper_capture_format {
+	int width, height;
+	uint32_t red_mask, green_mask, blue_mask; /* 8 contiguous bits each */
+};
+
+/* What a backend reports from process_events. */
+struct helper_capture_events {
+	/* Called for each changed rectangle; the driver clips it to the screen. */
+	void (*damage)(void *ctx, int x, int y, int w, int h);
+	void *ctx;
+	/* Set by the backend when the screen size changed; format() has the new one. */
+	bool resized;
+};
+
+struct helper_capture_backend {
+	const char *name;
+	/* Opens the display; *state is the backend's own. 0, or -1 with err. */
+	int (*open)(const char *display, void **state, char *err, size_t errlen);
+	void (*close)(void *state);
+	/* Descriptor the event loop polls for the backend's events, or -1. */
+	int (*fd)(void *state);
+	/*
+	 * 0 when the backend reports damage itself; otherwise how often (ms)
+	 * the driver must compare the whole screen because nobody tells it.
+	 */
+	int (*poll_interval_ms)(void *state);
+	/* Handles every event already available, without blocking. 0 or -1. */
+	int (*process_events)(void *state, struct helper_capture_events *ev);
+	/* True when events wait in a client-side queue the fd will not announce. */
+	bool (*events_queued)(void *state);
+	void (*format)(void *state, struct helper_capture_format *fmt);
+	/*
+	 * Copies the rectangle out of the display. *pixels and *stride describe
+	 * it and stay valid until the next grab or close. 0 or -1.
+	 */
+	int (*grab)(void *state, int x, int y, int w, int h, const uint8_t **pixels, size_t *stride);
+};
+
+extern const struct helper_capture_backend helper_capture_x11_backend;
+
+struct helper_capture;
+
+/* Opens the backend on display. *out is freed with helper_capture_close. 0 or -1 with err. */
+int helper_capture_open(struct helper_capture **out, const struct helper_capture_backend *be,
+			const char *display, char *err, size_t errlen);
+void helper_capture_format(const struct helper_capture *c, struct helper_capture_format *fmt);
+/* The screen the driver keeps up to date (not owned); the first run fills it all. */
+void helper_capture_attach(struct helper_capture *c, struct helper_screen *screen);
+int helper_capture_fd(const struct helper_capture *c);
+/* How long the event loop may sleep before helper_capture_run has work: -1 = until an event. */
+int helper_capture_timeout(const struct helper_capture *c);
+/* Handles events, then grabs and publishes whatever is due. 0 or -1 (display lost). */
+int helper_capture_run(struct helper_capture *c);
+void helper_capture_close(struct helper_capture *c);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * cli.c: see cli.h. Parsing is strict: a customer who mistypes an option
+ * should hear about it before anything touches the network, because a
+ * support code is burnt by every failed attempt at the relay.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "code.h"
+#include "config.h"
+
+enum {
+	OPT_RELAY = 1000,
+	OPT_HOST_KEY,
+	OPT_CODE,
+	OPT_DISPLAY,
+	OPT_UI,
+	OPT_USER,
+};
+
+void helper_cli_usage(FILE *f)
+{
+	fputs("NAME\n"
+	      "    handoff-helper - share this desktop with a support technician\n"
+	      "\n"
+	      "SYNOPSIS\n"
+	      "    handoff-helper --relay HOST:PORT --host-key SHA256:... --code CODE\n"
+	      "                   [--display :N] [--ui tty] [--user NAME] [--verbose]\n"
+	      "    handoff-helper --help\n"
+	      "\n"
+	      "DESCRIPTION\n"
+	      "    Connects out to a Handoff relay over SSH, signs in with the one-time\n"
+	      "    support code your technician gave you, and waits. Nothing is shown to\n"
+	      "    anyone until you allow it: every technician who wants to see your\n"
+	      "    screen is named, and you answer on this terminal.\n"
+	      "\n"
+	      "    When asked, type y (allow what was asked), v (view only) or n (deny),\n"
+	      "    then Enter. At any other time you can type:\n"
+	      "        stop   stop sharing with everyone (the session stays open)\n"
+	      "        end    end the session\n"
+	      "    Ctrl-C also ends the session.\n"
+	      "\n"
+	      "OPTIONS\n"
+	      "    --relay HOST:PORT   the relay to connect to ([v6addr]:PORT also works)\n"
+	      "    --host-key FP       the relay's host key fingerprint, SHA256:...; the\n"
+	      "                        helper refuses any relay presenting another key\n"
+	      "    --code CODE         the support code, e.g. 1234-5678-9012 (or set\n"
+	      "                        HANDOFF_CODE in the environment)\n"
+	      "    --display :N        the X display to share (default: $DISPLAY)\n"
+	      "    --ui tty            how to ask you for consent; only tty exists so far\n"
+	      "    --user NAME         the name shown to the relay (default: customer)\n"
+	      "    --verbose           log debugging detail on standard error\n"
+	      "    --help              show this text\n"
+	      "\n"
+	      "EXIT STATUS\n"
+	      "    0 the session ended normally; 1 it failed or the relay was lost;\n"
+	      "    2 the command line was wrong.\n", f);
+}
+
+/* Copies a secret out of argv and blanks the original bytes. */
+static int helper_cli_take_code(char *src, struct helper_options *o, char *err, size_t errlen)
+{
+	char digits[CODE_DIGITS + 1];
+	size_t n = strlen(src);
+
+	if (n >= sizeof(o->code)) {
+		snprintf(err, errlen, "the support code is too long");
+		return -1;
+	}
+	memcpy(o->code, src, n + 1);
+	memset(src, 'x', n);
+	/*
+	 * Check the shape here: a typo caught locally does not count as a
+	 * failed try against the code at the relay.
+	 */
+	if (code_parse(o->code, digits) != 0) {
+		snprintf(err, errlen, "the support code must be %d digits, like 1234-5678-9012",
+			 CODE_DIGITS);
+		return -1;
+	}
+	memset(digits, 0, sizeof(digits));
+	return 0;
+}
+
+int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "relay", required_argument, NULL, OPT_RELAY },
+		{ "host-key", required_argument, NULL, OPT_HOST_KEY },
+		{ "code", required_argument, NULL, OPT_CODE },
+		{ "display", required_argument, NULL, OPT_DISPLAY },
+		{ "ui", required_argument, NULL, OPT_UI },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *relay = NULL;
+	char *env_code;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->ui = "tty";
+	o->user = "customer";
+	o->display = getenv("DISPLAY");
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_RELAY:
+			relay = optarg;
+			break;
+		case OPT_HOST_KEY:
+			o->host_key = optarg;
+			break;
+		case OPT_CODE:
+			if (helper_cli_take_code(optarg, o, err, errlen) != 0)
+				return HELPER_CLI_ERROR;
+			break;
+		case OPT_DISPLAY:
+			o->display = optarg;
+			break;
+		case OPT_UI:
+			o->ui = optarg;
+			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return HELPER_CLI_HELP;
+		case ':':
+			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
+			return HELPER_CLI_ERROR;
+		default:
+			snprintf(err, errlen, "unknown option %s (see --help)", argv[optind - 1]);
+			return HELPER_CLI_ERROR;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return HELPER_CLI_ERROR;
+	}
+	if (strcmp(o->ui, "tty") != 0) {
+		snprintf(err, errlen, "unknown --ui '%s': only 'tty' is available in this version", o->ui);
+		return HELPER_CLI_ERROR;
+	}
+	if (relay == NULL) {
+		snprintf(err, errlen, "--relay HOST:PORT is required (see --help)");
+		return HELPER_CLI_ERROR;
+	}
+	if (config_parse_hostport(relay, o->relay_host, sizeof(o->relay_host), &o->relay_port) != 0) {
+		snprintf(err, errlen, "--relay '%s' is not HOST:PORT", relay);
+		return HELPER_CLI_ERROR;
+	}
+	if (o->host_key == NULL || strncmp(o->host_key, "SHA256:", 7) != 0 || o->host_key[7] == '\0') {
+		snprintf(err, errlen,
+			 "--host-key SHA256:... is required: the helper only talks to the relay it was told about");
+		return HELPER_CLI_ERROR;
+	}
+	if (o->code[0] == '\0') {
+		env_code = getenv("HANDOFF_CODE");
+		if (env_code == NULL || env_code[0] == '\0') {
+			snprintf(err, errlen, "--code CODE is required (see --help)");
+			return HELPER_CLI_ERROR;
+		}
+		if (helper_cli_take_code(env_code, o, err, errlen) != 0)
+			return HELPER_CLI_ERROR;
+	}
+	if (o->display == NULL || o->display[0] == '\0') {
+		snprintf(err, errlen, "no X display: pass --display :N or set DISPLAY");
+		return HELPER_CLI_ERROR;
+	}
+	if (o->user[0] == '\0') {
+		snprintf(err, errlen, "--user must not be empty");
+		return HELPER_CLI_ERROR;
+	}
+	return HELPER_CLI_OK;
+}
+
+void helper_cli_wipe(struct helper_options *o)
+{
+	explicit_bzero(o->code, sizeof(o->code));
+}

@@ -1,0 +1,43 @@
+/*
+ * cli: the helper's command line. The customer (or the one-click launcher
+ * that starts the helper for them) passes where the relay is, the relay's
+ * pinned host key, and the one-time support code; everything else has a
+ * default.
+ */
+#ifndef HANDOFF_HELPER_CLI_H
+#define HANDOFF_HELPER_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define HELPER_CLI_HOST_MAX 256u
+#define HELPER_CLI_CODE_MAX 64u
+
+struct helper_options {
+	char relay_host[HELPER_CLI_HOST_MAX];
+	unsigned relay_port;
+	const char *host_key;   /* "SHA256:...", points into argv */
+	char code[HELPER_CLI_CODE_MAX]; /* secret: wiped by helper_cli_wipe */
+	const char *display;    /* X display name, points into argv or the environment */
+	const char *ui;         /* "tty" */
+	const char *user;       /* SSH user name presented to the relay */
+	bool verbose;
+};
+
+enum {
+	HELPER_CLI_OK = 0,
+	HELPER_CLI_HELP = 1,    /* --help was printed: exit 0 */
+	HELPER_CLI_ERROR = -1,  /* err says what is wrong: exit 2 */
+};
+
+/*
+ * Fills o from argv. The support code is copied into o->code and blanked in
+ * argv so that it does not linger in ps output longer than necessary.
+ * Returns HELPER_CLI_OK, HELPER_CLI_HELP, or HELPER_CLI_ERROR with err set.
+ */
+int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err, size_t errlen);
+void helper_cli_usage(FILE *f);
+/* Forgets the support code once it has been used. */
+void helper_cli_wipe(struct helper_options *o);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * input: replays a controlling viewer's pointer and keys on the customer's
+ * X display through XTest.
+ *
+ * These functions are called from libvncserver's client threads, never
+ * from the main loop, so they use a Display connection of their own
+ * (Xlib connections must not be shared across threads without locking
+ * every call) and serialise on a mutex, since several viewers may control
+ * at once.
+ */
+#ifndef HANDOFF_HELPER_INPUT_H
+#define HANDOFF_HELPER_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct helper_input;
+
+/* Opens its own connection to display and checks for XTest. 0 or -1 with err. */
+int helper_input_open(struct helper_input **out, const char *display, char *err, size_t errlen);
+/* RFB pointer event: buttons is the RFB mask (bit 0 = button 1, bits 3/4 = wheel). */
+void helper_input_pointer(struct helper_input *in, int buttons, int x, int y);
+/* RFB key event with an X keysym. Keysyms the keyboard map lacks are skipped. */
+void helper_input_key(struct helper_input *in, bool down, uint32_t keysym);
+/* Releases any button still held, closes the connection, frees. NULL is fine. */
+void helper_input_close(struct helper_input *in);
+
+#endif

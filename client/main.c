@@ -1,0 +1,44 @@
+/*
+ * handoff-helper: the customer's side of Handoff. Connects out to the
+ * relay, signs in with a one-time support code, and shares this X display
+ * over RFB with the technicians the customer allows, one at a time, in the
+ * order they ask. See --help, and session.c for how the pieces meet.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "session.h"
+
+int main(int argc, char **argv)
+{
+	struct helper_options opt;
+	struct sigaction sa;
+	char err[512];
+	int rc;
+
+	log_setup("handoff-helper", LOG_INFO);
+	/* A viewer hanging up mid-write must cost an EPIPE, not the process. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+
+	rc = helper_cli_parse(argc, argv, &opt, err, sizeof(err));
+	if (rc == HELPER_CLI_HELP) {
+		helper_cli_usage(stdout);
+		return 0;
+	}
+	if (rc != HELPER_CLI_OK) {
+		helper_cli_wipe(&opt);
+		fprintf(stderr, "handoff-helper: %s\n", err);
+		return 2;
+	}
+	if (opt.verbose)
+		log_setup("handoff-helper", LOG_DEBUG);
+	rc = helper_session_run(&opt);
+	helper_cli_wipe(&opt);
+	return rc;
+}

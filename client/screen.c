@@ -1,0 +1,384 @@
+/*
+ * screen.c: libvncserver without a listening socket (see screen.h).
+ *
+ * Why libvncserver runs its own threads (rfbRunEventLoop in the
+ * background) instead of being driven from our loop with
+ * rfbProcessEvents: its reads and writes block on the client socket.
+ * rfbWriteExact waits, in select(), until the socketpair has drained, and
+ * the only thing that drains our socketpair is the pump in our own SSH
+ * loop. Called from that loop, a large framebuffer update would wait for a
+ * pump that cannot run until the update returns: a deadlock. With one
+ * thread pair per client, a slow viewer only blocks its own thread, and the
+ * SSH window pushes back through the pump to that thread alone.
+ *
+ * Lifetime of a client: we create it (rfbNewClient on our socketpair end),
+ * configure it, and start its thread. From then on libvncserver owns it and
+ * frees it on its own thread when the socket reaches EOF; we never keep an
+ * rfbClientPtr. The clientGoneHook, which runs on that thread just before
+ * the free, records the thread so that the main loop can join it, and
+ * counts the client out; helper_screen_close waits for the count to reach
+ * zero before it shuts libvncserver down.
+ *
+ * The framebuffer is written by the main thread while client threads encode
+ * from it. That is how libvncserver is meant to be used: a tile caught
+ * half-written is followed by a fresh "modified" mark and sent again.
+ */
+#include "screen.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rfb/rfb.h>
+
+#include "input.h"
+#include "log.h"
+
+/* How long close waits for client threads to notice their socket closed. */
+#define CLOSE_WAIT_SECONDS 5
+
+struct helper_screen {
+	rfbScreenInfoPtr rfb;
+	uint8_t *fb;
+	int width, height;
+	struct helper_capture_format fmt;
+	struct helper_input *input;     /* not owned; NULL: no remote control */
+	pthread_t owner;                /* the main thread */
+
+	pthread_mutex_t lock;           /* guards what follows */
+	pthread_cond_t changed;
+	int clients;
+	pthread_t *finished;            /* client threads waiting to be joined */
+	size_t nfinished, capfinished;
+};
+
+/* libvncserver logs through these globals; route them into our log. */
+static void helper_screen_log(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static void helper_screen_log(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("libvncserver: %s", line);
+}
+
+static void helper_screen_err(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static void helper_screen_err(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	/* It complains that a socketpair has no TCP_NODELAY; that is expected. */
+	if (strstr(line, "TCP_NODELAY") != NULL)
+		log_debug("libvncserver: %s", line);
+	else
+		log_warn("libvncserver: %s", line);
+}
+
+static int helper_screen_shift(uint32_t mask)
+{
+	int shift = 0;
+
+	while (mask != 0 && !(mask & 1u)) {
+		mask >>= 1;
+		shift++;
+	}
+	return shift;
+}
+
+/* Declares the display's own pixel layout, so rows need no conversion. */
+static void helper_screen_set_format(struct helper_screen *s)
+{
+	rfbPixelFormat *f = &s->rfb->serverFormat;
+
+	f->bitsPerPixel = 32;
+	f->depth = 24;
+	f->trueColour = TRUE;
+	f->redMax = 255;
+	f->greenMax = 255;
+	f->blueMax = 255;
+	f->redShift = (uint8_t)helper_screen_shift(s->fmt.red_mask);
+	f->greenShift = (uint8_t)helper_screen_shift(s->fmt.green_mask);
+	f->blueShift = (uint8_t)helper_screen_shift(s->fmt.blue_mask);
+}
+
+/* libvncserver already drops input from view-only clients; we check again. */
+static void helper_screen_on_pointer(int buttons, int x, int y, rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+
+	if (cl->viewOnly || s->input == NULL)
+		return;
+	helper_input_pointer(s->input, buttons, x, y);
+	/* Keeps libvncserver's idea of the cursor position for the other viewers. */
+	rfbDefaultPtrAddEvent(buttons, x, y, cl);
+}
+
+static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+
+	if (cl->viewOnly || s->input == NULL)
+		return;
+	helper_input_key(s->input, down != 0, (uint32_t)keysym);
+}
+
+/* Runs on the client's own thread, just before libvncserver frees the client. */
+static void helper_screen_on_client_gone(rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+	pthread_t self = pthread_self();
+
+	pthread_mutex_lock(&s->lock);
+	s->clients--;
+	if (!pthread_equal(self, s->owner)) {
+		if (s->nfinished == s->capfinished) {
+			size_t cap = s->capfinished ? s->capfinished * 2 : 8;
+			pthread_t *grown = realloc(s->finished, cap * sizeof(*grown));
+
+			if (grown != NULL) {
+				s->finished = grown;
+				s->capfinished = cap;
+			}
+		}
+		if (s->nfinished < s->capfinished)
+			s->finished[s->nfinished++] = self;
+		else
+			pthread_detach(self); /* cannot record it: let it clean up alone */
+	}
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+	log_debug("a viewer's VNC connection closed");
+}
+
+int helper_screen_open(struct helper_screen **out, const struct helper_capture_format *fmt,
+		       struct helper_input *input, char *err, size_t errlen)
+{
+	struct helper_screen *s = calloc(1, sizeof(*s));
+	int rc = -1;
+
+	*out = NULL;
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
+	s->owner = pthread_self();
+	s->fmt = *fmt;
+	s->input = input;
+	s->width = fmt->width;
+	s->height = fmt->height;
+	s->fb = calloc((size_t)fmt->width * (size_t)fmt->height, 4);
+	if (s->fb == NULL) {
+		snprintf(err, errlen, "out of memory for a %dx%d framebuffer", fmt->width, fmt->height);
+		goto out;
+	}
+	rfbLog = helper_screen_log;
+	rfbErr = helper_screen_err;
+	s->rfb = rfbGetScreen(NULL, NULL, fmt->width, fmt->height, 8, 3, 4);
+	if (s->rfb == NULL) {
+		snprintf(err, errlen, "libvncserver could not create a screen");
+		goto out;
+	}
+	s->rfb->frameBuffer = (char *)s->fb;
+	s->rfb->screenData = s;
+	s->rfb->desktopName = "Handoff";
+	helper_screen_set_format(s);
+	/* Never listen: viewers arrive only as SSH channels the customer allowed. */
+	s->rfb->port = 0;
+	s->rfb->ipv6port = 0;
+	s->rfb->autoPort = FALSE;
+	s->rfb->httpPort = 0;
+	s->rfb->http6Port = 0;
+	s->rfb->httpDir = NULL;
+	/* Several technicians may watch at once; a new one must not kick the others. */
+	s->rfb->alwaysShared = TRUE;
+	s->rfb->neverShared = FALSE;
+	s->rfb->ptrAddEvent = helper_screen_on_pointer;
+	s->rfb->kbdAddEvent = helper_screen_on_key;
+	rfbInitServer(s->rfb);
+	if (s->rfb->listenSock != RFB_INVALID_SOCKET || s->rfb->listen6Sock != RFB_INVALID_SOCKET ||
+	    s->rfb->httpListenSock != RFB_INVALID_SOCKET) {
+		snprintf(err, errlen, "libvncserver opened a listening socket; refusing to continue");
+		goto out;
+	}
+	rfbRunEventLoop(s->rfb, -1, TRUE);
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	if (s != NULL) {
+		if (s->rfb != NULL) {
+			rfbShutdownServer(s->rfb, TRUE);
+			rfbScreenCleanup(s->rfb);
+		}
+		free(s->fb);
+		pthread_cond_destroy(&s->changed);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+	}
+	return rc;
+}
+
+uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *height, size_t *stride)
+{
+	*width = s->width;
+	*height = s->height;
+	*stride = (size_t)s->width * 4;
+	return s->fb;
+}
+
+void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
+{
+	rfbMarkRectAsModified(s->rfb, x, y, x + w, y + h);
+}
+
+int helper_screen_resize(struct helper_screen *s, int width, int height)
+{
+	uint8_t *fb = calloc((size_t)width * (size_t)height, 4);
+	uint8_t *old = s->fb;
+	rfbClientIteratorPtr it;
+	rfbClientPtr cl;
+
+	if (fb == NULL)
+		return -1;
+	rfbNewFramebuffer(s->rfb, (char *)fb, width, height, 8, 3, 4);
+	s->fb = fb;
+	s->width = width;
+	s->height = height;
+	/*
+	 * rfbNewFramebuffer resets the pixel format to libvncserver's default
+	 * layout and rebuilds every client's translation for it. Put ours
+	 * back and rebuild again, under each client's send lock as
+	 * rfbNewFramebuffer does, so no update is encoded in between.
+	 */
+	helper_screen_set_format(s);
+	it = rfbGetClientIterator(s->rfb);
+	while ((cl = rfbClientIteratorNext(it)) != NULL) {
+		pthread_mutex_lock(&cl->sendMutex);
+		s->rfb->setTranslateFunction(cl);
+		pthread_mutex_unlock(&cl->sendMutex);
+	}
+	rfbReleaseClientIterator(it);
+	rfbMarkRectAsModified(s->rfb, 0, 0, width, height);
+	/* Every client held its send lock during the swap: nobody reads the old buffer now. */
+	free(old);
+	return 0;
+}
+
+int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only)
+{
+	rfbClientPtr cl;
+
+	/* libvncserver puts the descriptor in an fd_set. */
+	if (fd < 0 || fd >= FD_SETSIZE) {
+		log_error("descriptor %d is too large for libvncserver", fd);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/*
+	 * rfbNewClient sends the RFB version and, because Debian builds
+	 * libvncserver with WebSockets, peeks for up to 100 ms for a WebSocket
+	 * handshake. The caller starts pumping only after we return, so that
+	 * peek always times out and the stream is plain RFB: a viewer cannot
+	 * steer us into the WebSocket code.
+	 */
+	cl = rfbNewClient(s->rfb, fd);
+	if (cl == NULL)
+		return -1;  /* rfbNewClient closed fd */
+	cl->viewOnly = view_only ? TRUE : FALSE;
+	cl->clientGoneHook = helper_screen_on_client_gone;
+	pthread_mutex_lock(&s->lock);
+	s->clients++;
+	pthread_mutex_unlock(&s->lock);
+	/* Starts the client's threads (we run libvncserver in the background). */
+	rfbStartOnHoldClient(cl);
+	return 0;
+}
+
+int helper_screen_clients(struct helper_screen *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->clients;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+void helper_screen_reap(struct helper_screen *s)
+{
+	pthread_t *done;
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	done = s->finished;
+	n = s->nfinished;
+	s->finished = NULL;
+	s->nfinished = s->capfinished = 0;
+	pthread_mutex_unlock(&s->lock);
+	/* Each thread is past its hook and only frees its client before it returns. */
+	for (size_t i = 0; i < n; i++)
+		pthread_join(done[i], NULL);
+	free(done);
+}
+
+void helper_screen_close(struct helper_screen *s)
+{
+	struct timespec until;
+	bool stuck;
+
+	if (s == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CLOSE_WAIT_SECONDS;
+	pthread_mutex_lock(&s->lock);
+	while (s->clients > 0) {
+		if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	stuck = s->clients > 0;
+	if (stuck)
+		log_warn("%d VNC clients did not stop in time; shutting them down", s->clients);
+	pthread_mutex_unlock(&s->lock);
+	helper_screen_reap(s);
+	/*
+	 * Stops the listener thread, and joins the threads of clients still
+	 * left. Those may have recorded themselves in our list too; joining
+	 * them twice is undefined, so after a stuck shutdown the list is
+	 * dropped rather than reaped.
+	 */
+	rfbShutdownServer(s->rfb, TRUE);
+	if (!stuck)
+		helper_screen_reap(s);
+	rfbScreenCleanup(s->rfb);
+	free(s->fb);
+	free(s->finished);
+	pthread_cond_destroy(&s->changed);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

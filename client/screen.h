@@ -1,0 +1,53 @@
+/*
+ * screen: the libvncserver side of the helper. One rfbScreen whose
+ * framebuffer the capture driver fills, no listening socket at all, and one
+ * rfbClient per consented viewer, each fed through a socketpair whose other
+ * end a pump connects to the viewer's SSH channel.
+ *
+ * libvncserver runs its own threads here (two per client). Our main loop
+ * never touches an rfbClient after handing it over: a viewer is ended by
+ * closing our end of its socketpair, and libvncserver then drops and frees
+ * the client on its own thread.
+ */
+#ifndef HANDOFF_HELPER_SCREEN_H
+#define HANDOFF_HELPER_SCREEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+
+struct helper_screen;
+struct helper_input;
+
+/*
+ * Creates the screen for fmt and starts libvncserver's background threads.
+ * input (not owned, may be NULL when the display has no XTest) receives the
+ * pointer and keyboard events of viewers allowed to control. 0 or -1 with err.
+ */
+int helper_screen_open(struct helper_screen **out, const struct helper_capture_format *fmt,
+		       struct helper_input *input, char *err, size_t errlen);
+/* The framebuffer the capture driver writes into, and its geometry. */
+uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *height, size_t *stride);
+/* Tells the viewers that [x, x+w) x [y, y+h) changed. */
+void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h);
+/* Replaces the framebuffer with an empty one of the new size. 0 or -1. */
+int helper_screen_resize(struct helper_screen *s, int width, int height);
+/*
+ * Hands fd (one end of a socketpair; always consumed, even on failure) to
+ * libvncserver as a new viewer. view_only viewers cannot send input.
+ * 0 or -1.
+ */
+int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only);
+/* Number of libvncserver clients still alive. */
+int helper_screen_clients(struct helper_screen *s);
+/* Joins the threads of clients libvncserver has finished with. */
+void helper_screen_reap(struct helper_screen *s);
+/*
+ * Stops libvncserver and frees everything. Callers first close every
+ * socketpair end they hold, so that each client thread sees EOF and exits.
+ */
+void helper_screen_close(struct helper_screen *s);
+
+#endif

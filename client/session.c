@@ -1,0 +1,610 @@
+/*
+ * session.c: the helper's one event loop (see session.h).
+ *
+ * Setup is blocking and linear: open the X display first (a support code
+ * is burnt by every sign-in, so nothing that can fail locally may come
+ * after it), sign in with the code, open the control channel, ask for the
+ * remote forward. Then the session turns non-blocking and everything
+ * happens in one ssh_event: the SSH session, standard input (the tty UI),
+ * the X connection (damage events), and one socketpair end per viewer
+ * (pumps). After every ssh_event_dopoll, helper_session_step does all the
+ * work in a fixed order; fd callbacks only wake the loop.
+ *
+ * Consent is enforced in helper_session_on_message: a forwarded-tcpip
+ * channel is accepted only when its originator port names a viewer the
+ * customer allowed, and only once per allowance. Everything else the relay
+ * might try to open is refused by libssh's default reply.
+ *
+ * Signals: SIGINT and SIGTERM are blocked in every thread and read from a
+ * signalfd in the loop. A flag set by a handler would not do: libssh
+ * retries poll() after EINTR, so the loop would not notice the flag until
+ * some unrelated event arrived. They are blocked only once setup is done,
+ * so that Ctrl-C still interrupts a slow connection attempt.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+/* The message-callback API lives here, though clients use it too. */
+#include <libssh/server.h>
+
+#include "capture.h"
+#include "control.h"
+#include "ctl.h"
+#include "input.h"
+#include "log.h"
+#include "pump.h"
+#include "screen.h"
+#include "sshutil.h"
+#include "ui.h"
+#include "viewer.h"
+
+#define FORWARD_ADDRESS "localhost"
+#define FORWARD_PORT 5900
+#define FLUSH_TIMEOUT_MS 2000
+
+enum helper_end {
+	HELPER_END_NONE = 0,
+	HELPER_END_USER,    /* "end", Ctrl-C, SIGTERM */
+	HELPER_END_RELAY,   /* the relay closed the control channel */
+	HELPER_END_LOST,    /* the SSH connection died */
+	HELPER_END_FAILED,  /* something on our side failed; reason says what */
+};
+
+struct helper_session {
+	struct helper_options *opt;
+	const struct helper_ui_ops *ui;
+	void *ui_state;
+	int ui_fd;                  /* registered in event, or -1 */
+	int sig_fd;
+	ssh_session ssh;
+	ssh_event event;
+	struct helper_control ctl;
+	struct helper_viewers viewers;
+	struct helper_capture *capture;
+	int capture_fd;             /* registered in event, or -1 */
+	struct helper_input *input;
+	struct helper_screen *screen;
+	bool input_closed;          /* nobody can answer: deny every ask */
+	enum helper_end end;
+	const char *end_reason;     /* for HELPER_END_FAILED */
+};
+
+static void helper_session_finish(struct helper_session *s, enum helper_end end, const char *reason)
+{
+	if (s->end != HELPER_END_NONE)
+		return;
+	s->end = end;
+	s->end_reason = reason;
+	if (end == HELPER_END_LOST)
+		log_warn("connection to the relay lost: %s", ssh_get_error(s->ssh));
+	else if (end == HELPER_END_RELAY)
+		log_info("the relay closed the control channel");
+}
+
+static bool helper_session_lost(struct helper_session *s)
+{
+	return !ssh_is_connected(s->ssh) ||
+	       (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+}
+
+/*
+ * libssh calls this for every request it has no handler for, from inside
+ * its packet processing: accept or refuse here, but leave all other
+ * channel work to the loop. Returning 1 makes libssh send its default
+ * reply, which for a channel open is a refusal.
+ */
+static int helper_session_on_message(ssh_session ssh, ssh_message msg, void *userdata)
+{
+	struct helper_session *s = userdata;
+	struct helper_viewer *v;
+	ssh_channel chan;
+	int port;
+
+	(void)ssh;
+	if (ssh_message_type(msg) != SSH_REQUEST_CHANNEL_OPEN)
+		return 1;
+	if (ssh_message_subtype(msg) != SSH_CHANNEL_FORWARDED_TCPIP) {
+		log_warn("refused a channel of type %d the helper never asked for",
+			 ssh_message_subtype(msg));
+		return 1;
+	}
+	port = ssh_message_channel_request_open_originator_port(msg);
+	v = port >= 0 ? helper_viewer_find(&s->viewers, (uint32_t)port) : NULL;
+	if (v == NULL || v->state != HELPER_VIEWER_GRANTED || !(v->caps_granted & CTL_CAP_VIEW)) {
+		log_warn("refused a screen stream for viewer %d: the customer has not allowed it", port);
+		return 1;
+	}
+	chan = ssh_message_channel_request_open_reply_accept(msg);
+	if (chan == NULL) {
+		log_error("could not accept the screen stream for viewer %d", port);
+		return 0;
+	}
+	v->chan = chan;
+	v->state = HELPER_VIEWER_ACCEPTED;
+	return 0;
+}
+
+/* The fd callbacks only wake the loop; helper_session_step does the work. */
+static int helper_session_on_wake(socket_t fd, int revents, void *userdata)
+{
+	(void)fd;
+	(void)revents;
+	(void)userdata;
+	return 0;
+}
+
+static int helper_session_on_ui(socket_t fd, int revents, void *userdata)
+{
+	struct helper_session *s = userdata;
+
+	(void)fd;
+	(void)revents;
+	s->ui->readable(s->ui_state);
+	return 0;
+}
+
+static int helper_session_on_signal(socket_t fd, int revents, void *userdata)
+{
+	struct helper_session *s = userdata;
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		log_info("received signal %u: ending the session", si.ssi_signo);
+		helper_session_finish(s, HELPER_END_USER, NULL);
+	}
+	return 0;
+}
+
+static void helper_session_reply(struct helper_session *s, uint32_t viewer_id, uint8_t caps)
+{
+	struct ctl_record r = { .type = CTL_CONSENT_REPLY, .viewer_id = viewer_id, .caps = caps };
+
+	if (helper_control_send(&s->ctl, &r) != 0) {
+		helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
+		return;
+	}
+	/*
+	 * Into libssh's output now, so that a revocation reaches the relay
+	 * before the close of the stream it revokes.
+	 */
+	helper_control_flush(&s->ctl);
+}
+
+/* Shows the oldest unanswered question, if it is not on screen yet. */
+static void helper_session_prompt(struct helper_session *s)
+{
+	struct helper_viewer *v = helper_viewer_first_asked(&s->viewers);
+	struct helper_ui_request r;
+
+	if (v == NULL || v->prompted)
+		return;
+	r = helper_viewer_request(v);
+	s->ui->ask(s->ui_state, &r);
+	v->prompted = true;
+}
+
+static void helper_session_deny(struct helper_session *s, struct helper_viewer *v)
+{
+	struct helper_ui_request r = helper_viewer_request(v);
+
+	helper_session_reply(s, v->id, 0);
+	s->ui->denied(s->ui_state, &r);
+	log_info("viewer %u denied", v->id);
+	helper_viewer_end(v);
+}
+
+/* Ends a viewer for whatever reason and tells the customer in the right words. */
+static void helper_session_drop(struct helper_session *s, struct helper_viewer *v)
+{
+	struct helper_ui_request r = helper_viewer_request(v);
+
+	if (v->state == HELPER_VIEWER_ASKED) {
+		if (v->prompted)
+			s->ui->withdrawn(s->ui_state, &r);
+		log_info("viewer %u withdrew the request", v->id);
+	} else if (v->state != HELPER_VIEWER_ENDED) {
+		s->ui->stopped(s->ui_state, &r);
+		log_info("viewer %u stopped", v->id);
+	}
+	helper_viewer_end(v);
+}
+
+static void helper_session_on_ask(struct helper_session *s, const struct ctl_record *rec)
+{
+	struct helper_viewer *v = helper_viewer_find(&s->viewers, rec->viewer_id);
+
+	/* A second ask for a live viewer replaces it: consent never carries over. */
+	if (v != NULL)
+		helper_session_drop(s, v);
+	v = helper_viewer_add(&s->viewers, rec);
+	if (v == NULL) {
+		helper_session_reply(s, rec->viewer_id, 0);
+		return;
+	}
+	log_info("viewer %u asks for capabilities 0x%x on ticket %u", v->id, v->caps_asked, v->ticket);
+	if (!(rec->caps & CTL_CAP_VIEW) || rec->viewer_id > 0xffffu) {
+		/* Nothing we could show (or a viewer id no stream can carry): refuse plainly. */
+		log_warn("viewer %u asked for something this helper cannot grant; refused", v->id);
+		helper_session_deny(s, v);
+		return;
+	}
+	if (s->input_closed) {
+		helper_session_deny(s, v);
+		return;
+	}
+	helper_session_prompt(s);
+}
+
+static void helper_session_on_record(struct helper_session *s, const struct ctl_record *rec)
+{
+	struct helper_viewer *v;
+
+	switch (rec->type) {
+	case CTL_HELLO:
+		log_info("connected to the relay for ticket %u", rec->ticket);
+		s->ui->connected(s->ui_state, rec->ticket, rec->text);
+		break;
+	case CTL_CONSENT_ASK:
+		helper_session_on_ask(s, rec);
+		break;
+	case CTL_VIEWER_LEFT:
+		v = helper_viewer_find(&s->viewers, rec->viewer_id);
+		if (v != NULL)
+			helper_session_drop(s, v);
+		helper_session_prompt(s);
+		break;
+	case CTL_STATUS:
+		s->ui->status(s->ui_state, rec->text);
+		break;
+	default:
+		log_debug("ignored a %s record from the relay", ctl_type_name(rec->type));
+		break;
+	}
+}
+
+static void helper_session_read_control(struct helper_session *s)
+{
+	struct ctl_record rec;
+	int rc;
+
+	while (s->end == HELPER_END_NONE && (rc = helper_control_next(&s->ctl, &rec)) != 0) {
+		if (rc == 1) {
+			helper_session_on_record(s, &rec);
+			ctl_record_free(&rec);
+		} else if (rc == HELPER_CONTROL_BAD) {
+			helper_session_finish(s, HELPER_END_FAILED,
+					      "the relay sent a malformed control message");
+		} else if (helper_session_lost(s)) {
+			helper_session_finish(s, HELPER_END_LOST, NULL);
+		} else {
+			helper_session_finish(s, HELPER_END_RELAY, NULL);
+		}
+	}
+}
+
+/* Revokes every allowance: the relay hears "caps 0" and the streams close. */
+static void helper_session_stop_all(struct helper_session *s)
+{
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+		if (v->state == HELPER_VIEWER_ASKED || v->state == HELPER_VIEWER_ENDED)
+			continue;
+		helper_session_reply(s, v->id, 0);
+		helper_session_drop(s, v);
+	}
+	s->ui->stopped_all(s->ui_state);
+	log_info("the customer stopped sharing");
+}
+
+static void helper_session_answer(struct helper_session *s, enum helper_ui_choice c)
+{
+	struct helper_viewer *v = helper_viewer_first_asked(&s->viewers);
+	struct helper_ui_request r;
+	uint8_t caps = 0;
+
+	if (v == NULL)
+		return;
+	if (c == HELPER_UI_ALLOW)
+		caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
+	else if (c == HELPER_UI_ALLOW_VIEW)
+		caps = CTL_CAP_VIEW;
+	if (caps == 0) {
+		helper_session_deny(s, v);
+		return;
+	}
+	v->caps_granted = caps;
+	v->state = HELPER_VIEWER_GRANTED;
+	helper_session_reply(s, v->id, caps);
+	r = helper_viewer_request(v);
+	s->ui->sharing(s->ui_state, &r, (caps & CTL_CAP_CONTROL) != 0);
+	log_info("viewer %u allowed to %s", v->id,
+		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view");
+}
+
+static void helper_session_read_ui(struct helper_session *s)
+{
+	for (;;) {
+		struct helper_viewer *v = helper_viewer_first_asked(&s->viewers);
+		bool asking = v != NULL && v->prompted;
+		enum helper_ui_choice c = s->ui->next(s->ui_state, asking);
+
+		switch (c) {
+		case HELPER_UI_NONE:
+			return;
+		case HELPER_UI_ALLOW:
+		case HELPER_UI_ALLOW_VIEW:
+		case HELPER_UI_DENY:
+			helper_session_answer(s, c);
+			break;
+		case HELPER_UI_STOP:
+			helper_session_stop_all(s);
+			break;
+		case HELPER_UI_END:
+			log_info("the customer ended the session");
+			helper_session_finish(s, HELPER_END_USER, NULL);
+			return;
+		case HELPER_UI_CLOSED:
+			s->input_closed = true;
+			s->ui->input_closed(s->ui_state);
+			while ((v = helper_viewer_first_asked(&s->viewers)) != NULL)
+				helper_session_deny(s, v);
+			break;
+		}
+		helper_session_prompt(s);
+	}
+}
+
+/* Starts accepted streams, moves bytes, and ends streams that finished. */
+static void helper_session_run_viewers(struct helper_session *s)
+{
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+		if (v->state == HELPER_VIEWER_ACCEPTED && helper_viewer_start(v, s->screen) != 0)
+			helper_session_drop(s, v);
+		if (v->state == HELPER_VIEWER_ACTIVE && pump_run(v->pump) != 0)
+			helper_session_drop(s, v);
+	}
+	helper_viewer_sweep(&s->viewers);
+}
+
+/*
+ * Reading one channel makes libssh process whatever packets are waiting,
+ * which can fill another channel's buffer without any descriptor becoming
+ * readable again. If data is buffered where a consumer is ready, the loop
+ * must not sleep.
+ */
+static bool helper_session_more(struct helper_session *s)
+{
+	if (s->end != HELPER_END_NONE)
+		return true;
+	if (ssh_channel_poll(s->ctl.chan, 0) != 0)
+		return true;
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+		if (v->state == HELPER_VIEWER_ACCEPTED)
+			return true;
+		if (v->state == HELPER_VIEWER_ACTIVE && v->pump->pending_len == 0 &&
+		    ssh_channel_poll(v->chan, 0) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* Keeps the event's descriptors matching what each side can take now. */
+static void helper_session_sync_fds(struct helper_session *s)
+{
+	int ui_fd = s->ui->fd(s->ui_state);
+
+	if (ui_fd != s->ui_fd) {
+		/* After EOF a descriptor stays readable forever: stop polling it. */
+		if (s->ui_fd >= 0)
+			ssh_event_remove_fd(s->event, s->ui_fd);
+		s->ui_fd = -1;
+		if (ui_fd >= 0 && ssh_event_add_fd(s->event, ui_fd, POLLIN, helper_session_on_ui, s) == SSH_OK)
+			s->ui_fd = ui_fd;
+	}
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next)
+		if (v->state == HELPER_VIEWER_ACTIVE)
+			pump_sync_event(v->pump, s->event);
+}
+
+static void helper_session_step(struct helper_session *s)
+{
+	helper_session_read_control(s);
+	helper_session_read_ui(s);
+	helper_session_run_viewers(s);
+	if (s->end == HELPER_END_NONE && helper_control_flush(&s->ctl) != 0)
+		helper_session_finish(s, helper_session_lost(s) ? HELPER_END_LOST : HELPER_END_RELAY, NULL);
+	if (s->end == HELPER_END_NONE && helper_session_lost(s))
+		helper_session_finish(s, HELPER_END_LOST, NULL);
+	helper_session_sync_fds(s);
+	if (helper_capture_run(s->capture) != 0)
+		helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
+	helper_screen_reap(s->screen);
+}
+
+static void helper_session_loop(struct helper_session *s)
+{
+	bool more = true;  /* the control channel may hold records from setup */
+
+	while (s->end == HELPER_END_NONE) {
+		int timeout = more ? 0 : helper_capture_timeout(s->capture);
+		int rc = ssh_event_dopoll(s->event, timeout);
+
+		if (rc == SSH_ERROR) {
+			if (helper_session_lost(s)) {
+				helper_session_finish(s, HELPER_END_LOST, NULL);
+				break;
+			}
+			log_error("polling failed: %s", strerror(errno));
+			helper_session_finish(s, HELPER_END_FAILED, "internal error while waiting for events");
+			break;
+		}
+		helper_session_step(s);
+		more = helper_session_more(s);
+	}
+}
+
+/* Blocks SIGINT/SIGTERM in this thread and every thread it creates later. -1 or the fd. */
+static int helper_session_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* Everything up to a signed-in session with the control channel and the forward. */
+static int helper_session_connect(struct helper_session *s, char *err, size_t errlen)
+{
+	struct helper_options *o = s->opt;
+	int rc;
+
+	log_info("connecting to the relay at %s:%u", o->relay_host, o->relay_port);
+	s->ssh = sshutil_connect(o->relay_host, o->relay_port, o->user, o->host_key, err, errlen);
+	if (s->ssh == NULL)
+		return -1;
+	log_info("relay host key matches the pinned %s", o->host_key);
+	rc = sshutil_auth_code(s->ssh, o->code, err, errlen);
+	helper_cli_wipe(o);
+	if (rc != 0)
+		return -1;
+	log_info("signed in with the support code");
+	if (helper_control_open(&s->ctl, s->ssh, err, errlen) != 0)
+		return -1;
+	ssh_set_message_callback(s->ssh, helper_session_on_message, s);
+	if (ssh_channel_listen_forward(s->ssh, FORWARD_ADDRESS, FORWARD_PORT, NULL) != SSH_OK) {
+		snprintf(err, errlen, "the relay refused the screen forward: %s", ssh_get_error(s->ssh));
+		return -1;
+	}
+	log_info("control channel open; waiting for technicians");
+	return 0;
+}
+
+static int helper_session_setup_loop(struct helper_session *s, char *err, size_t errlen)
+{
+	struct helper_capture_format fmt;
+
+	s->sig_fd = helper_session_signals();
+	if (s->sig_fd < 0) {
+		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
+		return -1;
+	}
+	/* After the signal mask: libvncserver's threads inherit it. */
+	helper_capture_format(s->capture, &fmt);
+	if (helper_screen_open(&s->screen, &fmt, s->input, err, errlen) != 0)
+		return -1;
+	helper_capture_attach(s->capture, s->screen);
+	ssh_set_blocking(s->ssh, 0);
+	s->event = ssh_event_new();
+	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK ||
+	    ssh_event_add_fd(s->event, s->sig_fd, POLLIN, helper_session_on_signal, s) != SSH_OK) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		return -1;
+	}
+	s->capture_fd = helper_capture_fd(s->capture);
+	if (s->capture_fd >= 0 &&
+	    ssh_event_add_fd(s->event, s->capture_fd, POLLIN, helper_session_on_wake, s) != SSH_OK) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		s->capture_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void helper_session_teardown(struct helper_session *s)
+{
+	bool lost = s->ssh == NULL || helper_session_lost(s);
+
+	/* Closing our socketpair ends is what lets libvncserver's threads finish. */
+	helper_viewer_free_all(&s->viewers);
+	helper_screen_close(s->screen);
+	helper_input_close(s->input);
+	if (s->event != NULL) {
+		if (s->capture_fd >= 0)
+			ssh_event_remove_fd(s->event, s->capture_fd);
+		if (s->ui_fd >= 0)
+			ssh_event_remove_fd(s->event, s->ui_fd);
+		if (s->sig_fd >= 0)
+			ssh_event_remove_fd(s->event, s->sig_fd);
+		ssh_event_remove_session(s->event, s->ssh);
+		ssh_event_free(s->event);
+	}
+	helper_capture_close(s->capture);
+	if (s->ssh != NULL && !lost) {
+		/* Last CONSENT_REPLY records should reach the relay before we hang up. */
+		helper_control_flush(&s->ctl);
+		ssh_blocking_flush(s->ssh, FLUSH_TIMEOUT_MS);
+	}
+	helper_control_close(&s->ctl);
+	sshutil_close(s->ssh);
+	if (s->sig_fd >= 0)
+		close(s->sig_fd);
+	if (s->ui_state != NULL)
+		s->ui->close(s->ui_state);
+}
+
+int helper_session_run(struct helper_options *o)
+{
+	struct helper_session s = {
+		.opt = o,
+		.ui = &helper_ui_tty,
+		.ui_fd = -1,
+		.sig_fd = -1,
+		.capture_fd = -1,
+	};
+	char err[512] = "";
+	int status = 1;
+
+	if (s.ui->open(&s.ui_state, err, sizeof(err)) != 0)
+		goto fail;
+	/* The display first: failing here does not burn the support code. */
+	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0)
+		goto fail;
+	if (helper_input_open(&s.input, o->display, err, sizeof(err)) != 0) {
+		log_warn("remote control is not possible: %s", err);
+		err[0] = '\0';
+	}
+	if (helper_session_connect(&s, err, sizeof(err)) != 0)
+		goto fail;
+	if (helper_session_setup_loop(&s, err, sizeof(err)) != 0)
+		goto fail;
+
+	helper_session_loop(&s);
+
+	switch (s.end) {
+	case HELPER_END_LOST:
+		s.ui->ended(s.ui_state, "connection to the relay lost");
+		break;
+	case HELPER_END_RELAY:
+		s.ui->ended(s.ui_state, "the relay closed the session");
+		status = 0;
+		break;
+	case HELPER_END_FAILED:
+		s.ui->ended(s.ui_state, s.end_reason);
+		break;
+	default:
+		s.ui->ended(s.ui_state, NULL);
+		status = 0;
+		break;
+	}
+	helper_session_teardown(&s);
+	return status;
+fail:
+	helper_cli_wipe(o);
+	fprintf(stderr, "handoff-helper: %s\n", err);
+	helper_session_teardown(&s);
+	return 1;
+}

@@ -1,0 +1,79 @@
+/*
+ * code.c: see code.h. Digits come from RAND_bytes with rejection sampling,
+ * so every digit is uniform (taking a byte modulo 10 would favour 0-5).
+ */
+#include "code.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+static int code_random_digit(char *out)
+{
+	unsigned char byte;
+
+	do {
+		if (RAND_bytes(&byte, 1) != 1)
+			return -1;
+	} while (byte >= 250);
+	*out = (char)('0' + byte % 10);
+	return 0;
+}
+
+int code_generate(char text[CODE_TEXT_MAX])
+{
+	char digits[CODE_DIGITS + 1];
+
+	for (int i = 0; i < CODE_DIGITS; i++)
+		if (code_random_digit(&digits[i]) != 0)
+			return -1;
+	digits[CODE_DIGITS] = '\0';
+	snprintf(text, CODE_TEXT_MAX, "%.4s-%.4s-%.4s", digits, digits + 4, digits + 8);
+	return 0;
+}
+
+int code_parse(const char *typed, char digits[CODE_DIGITS + 1])
+{
+	size_t n = 0;
+
+	if (typed == NULL)
+		return -1;
+	for (const char *p = typed; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n == CODE_DIGITS)
+				return -1;
+			digits[n++] = *p;
+		} else if (*p != '-' && *p != ' ') {
+			return -1;
+		}
+	}
+	if (n != CODE_DIGITS)
+		return -1;
+	digits[n] = '\0';
+	return 0;
+}
+
+unsigned code_locator(const char digits[CODE_DIGITS + 1])
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < CODE_LOCATOR_DIGITS; i++)
+		v = v * 10 + (unsigned)(digits[i] - '0');
+	return v;
+}
+
+int code_hash(const uint8_t *pepper, size_t pepper_len,
+	      const char digits[CODE_DIGITS + 1], uint8_t out[CODE_HASH_LEN])
+{
+	unsigned int len = CODE_HASH_LEN;
+
+	if (pepper_len == 0 || pepper_len > 1024)
+		return -1;
+	if (HMAC(EVP_sha256(), pepper, (int)pepper_len, (const unsigned char *)digits,
+		 CODE_DIGITS, out, &len) == NULL || len != CODE_HASH_LEN)
+		return -1;
+	return 0;
+}

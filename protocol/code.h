@@ -1,0 +1,38 @@
+/*
+ * code: one-time support codes.
+ *
+ * A code is 12 decimal digits shown as "1234-5678-9012". The first four
+ * digits are a locator that is not secret: it names the slot the relay
+ * keeps for the code, so wrong tries can be counted against that code and
+ * kill it after CODE_MAX_FAILURES. The other eight digits are the secret.
+ * The relay stores only an HMAC-SHA256 of the whole code under a per-relay
+ * key ("pepper"), so a stolen database does not reveal live codes and cannot
+ * be brute-forced without the key.
+ */
+#ifndef HANDOFF_CODE_H
+#define HANDOFF_CODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CODE_DIGITS 12
+#define CODE_LOCATOR_DIGITS 4
+#define CODE_TEXT_MAX 16          /* "1234-5678-9012" and its NUL */
+#define CODE_HASH_LEN 32
+#define CODE_MAX_FAILURES 5
+#define CODE_TTL_DEFAULT 600      /* seconds */
+
+/* Fills text with a fresh random code, formatted. 0 or -1 (no randomness). */
+int code_generate(char text[CODE_TEXT_MAX]);
+/*
+ * Normalises what a person typed: digits, with any spaces or dashes
+ * between them, exactly CODE_DIGITS of them. 0 and digits filled, or -1.
+ */
+int code_parse(const char *typed, char digits[CODE_DIGITS + 1]);
+/* The locator of parsed digits, 0..9999. */
+unsigned code_locator(const char digits[CODE_DIGITS + 1]);
+/* HMAC-SHA256(pepper, digits). 0 or -1. */
+int code_hash(const uint8_t *pepper, size_t pepper_len,
+	      const char digits[CODE_DIGITS + 1], uint8_t out[CODE_HASH_LEN]);
+
+#endif

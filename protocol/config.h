@@ -1,0 +1,43 @@
+/*
+ * config: the small "key = value" format of Handoff's configuration files.
+ *
+ * One setting per line; '#' starts a comment line; blank lines are ignored;
+ * a value may be wrapped in double quotes to keep leading or trailing
+ * spaces. Keys are [a-z0-9_.-]. Files and lines are size-capped; a bad line
+ * is an error that names the line, never a guess.
+ */
+#ifndef HANDOFF_CONFIG_H
+#define HANDOFF_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_FILE_MAX (256u * 1024)
+#define CONFIG_LINE_MAX 4096u
+#define CONFIG_ENTRIES_MAX 512u
+
+struct config_entry {
+	char *key;
+	char *value;
+};
+
+struct config {
+	struct config_entry *entries;
+	size_t count;
+};
+
+/* Parses text into cfg (which the caller frees with config_free). 0 or -1 with err. */
+int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t errlen);
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* The last value set for key, or NULL. The pointer lives as long as cfg. */
+const char *config_get(const struct config *cfg, const char *key);
+/* Number in [min, max]; def when the key is absent. 0 or -1 with err. */
+int config_get_ulong(const struct config *cfg, const char *key, unsigned long def,
+		     unsigned long min, unsigned long max, unsigned long *out,
+		     char *err, size_t errlen);
+/*
+ * "host:port" or "[v6]:port" into host and port (1..65535). 0 or -1.
+ */
+int config_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port);
+
+#endif

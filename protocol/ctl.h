@@ -1,0 +1,65 @@
+/*
+ * ctl: the live control records exchanged between the relay and the
+ * customer's helper in the "handoff-control" subsystem channel.
+ *
+ * On the wire a record is: u32 length (of what follows, at most
+ * CTL_RECORD_MAX), u8 type, then the type's fields in buf encoding. The same
+ * encoder and decoder serve all programs, and the decoder is fuzzed.
+ *
+ * Consent is decided on the customer's machine: the relay asks
+ * (CTL_CONSENT_ASK naming the technician and the capabilities), the helper
+ * answers (CTL_CONSENT_REPLY with the capabilities granted, 0 for a refusal),
+ * and the helper accepts a forwarded-tcpip channel only when its originator
+ * port carries the viewer id of a granted request. A later CONSENT_REPLY for
+ * the same viewer with fewer capabilities revokes.
+ */
+#ifndef HANDOFF_CTL_H
+#define HANDOFF_CTL_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+#define CTL_SUBSYSTEM "handoff-control"
+#define CTL_RECORD_MAX 65536u
+#define CTL_TEXT_MAX 4096u
+#define CTL_NAME_MAX 128u
+
+enum ctl_type {
+	CTL_HELLO = 1,          /* relay -> helper: ticket, text = summary */
+	CTL_CONSENT_ASK = 2,    /* relay -> helper: viewer_id, ticket, name, tier, caps */
+	CTL_CONSENT_REPLY = 3,  /* helper -> relay: viewer_id, caps granted */
+	CTL_VIEWER_LEFT = 4,    /* relay -> helper: viewer_id */
+	CTL_STATUS = 5,         /* either way: text for the other side's user */
+};
+
+enum ctl_cap {
+	CTL_CAP_VIEW = 1u << 0,
+	CTL_CAP_CONTROL = 1u << 1,
+	CTL_CAP_LOGS = 1u << 2,
+};
+#define CTL_CAP_ALL (CTL_CAP_VIEW | CTL_CAP_CONTROL | CTL_CAP_LOGS)
+
+struct ctl_record {
+	uint8_t type;
+	uint32_t viewer_id;
+	uint32_t ticket;
+	uint8_t caps;
+	char *name;   /* technician's name (CONSENT_ASK) */
+	char *tier;   /* "L1".."L3" (CONSENT_ASK) */
+	char *text;   /* HELLO summary, STATUS text */
+};
+
+/* Appends one encoded record to out. Strings that are NULL encode as "". */
+int ctl_encode(struct buf *out, const struct ctl_record *r);
+/*
+ * Takes one whole record from the front of in. Returns 1 and fills *r (the
+ * caller frees with ctl_record_free) when a record was complete, 0 when more
+ * bytes are needed (in is untouched), or a negative BUF_ERR_* when the bytes
+ * can never form a valid record: the caller must then close the channel.
+ */
+int ctl_decode(struct buf *in, struct ctl_record *r);
+void ctl_record_free(struct ctl_record *r);
+const char *ctl_type_name(uint8_t type);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * log.c: see log.h. The program name and level live in a file-static
+ * struct set once at start-up; that is configuration, not state.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static struct {
+	const char *program;
+	enum log_level level;
+} log_config = { "handoff", LOG_INFO };
+
+void log_setup(const char *program, enum log_level level)
+{
+	log_config.program = program;
+	log_config.level = level;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	char when[32] = "";
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	if (level > log_config.level)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ld %s %s: ", when, ts.tv_nsec / 1000000, log_config.program,
+		names[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

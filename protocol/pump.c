@@ -1,0 +1,147 @@
+/*
+ * pump.c: see pump.h.
+ */
+#include "pump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The descriptor only has to wake the loop; pump_run does the work. */
+static int pump_wake(socket_t fd, int revents, void *userdata)
+{
+	(void)fd;
+	(void)revents;
+	(void)userdata;
+	return 0;
+}
+
+void pump_init(struct pump *p, ssh_channel chan, int fd)
+{
+	int flags;
+
+	memset(p, 0, sizeof(*p));
+	p->chan = chan;
+	p->fd = fd;
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Channel towards descriptor. 1 when the channel is finished and drained. */
+static int pump_to_fd(struct pump *p)
+{
+	for (;;) {
+		if (p->pending_off < p->pending_len) {
+			ssize_t n = send(p->fd, p->pending + p->pending_off,
+					 p->pending_len - p->pending_off, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+					return 0;
+				return -1;
+			}
+			p->pending_off += (size_t)n;
+			p->bytes_to_fd += (uint64_t)n;
+			if (p->pending_off < p->pending_len)
+				continue;
+			p->pending_off = p->pending_len = 0;
+		}
+		int n = ssh_channel_read_nonblocking(p->chan, p->pending, sizeof(p->pending), 0);
+		if (n == SSH_EOF)
+			return 1;
+		if (n < 0)
+			return ssh_channel_is_closed(p->chan) ? 1 : -1;
+		if (n == 0)
+			return ssh_channel_is_closed(p->chan) ? 1 : 0;
+		p->pending_len = (size_t)n;
+	}
+}
+
+/* Descriptor towards channel, never past the peer's window. 1 on descriptor EOF. */
+static int pump_to_chan(struct pump *p)
+{
+	uint8_t chunk[32 * 1024];
+
+	for (;;) {
+		uint32_t window;
+		size_t want;
+		ssize_t n;
+
+		if (!ssh_channel_is_open(p->chan))
+			return 1;
+		window = ssh_channel_window_size(p->chan);
+		if (window == 0)
+			return 0;
+		want = window < sizeof(chunk) ? window : sizeof(chunk);
+		n = recv(p->fd, chunk, want, 0);
+		if (n == 0)
+			return 1;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return 0;
+			return 1;
+		}
+		if (ssh_channel_write(p->chan, chunk, (uint32_t)n) != (int)n)
+			return -1;
+		p->bytes_to_chan += (uint64_t)n;
+	}
+}
+
+int pump_run(struct pump *p)
+{
+	int in, out;
+
+	if (p->done)
+		return 1;
+	in = pump_to_fd(p);
+	out = pump_to_chan(p);
+	if (in < 0 || out < 0) {
+		p->done = true;
+		return -1;
+	}
+	if (in == 1 || out == 1) {
+		/* Either side finishing ends the stream: RFB has no half-close. */
+		p->done = true;
+		return 1;
+	}
+	return 0;
+}
+
+void pump_sync_event(struct pump *p, ssh_event ev)
+{
+	short want = 0;
+
+	if (!p->done && p->fd >= 0) {
+		if (p->pending_off < p->pending_len)
+			want |= POLLOUT;
+		if (ssh_channel_is_open(p->chan) && ssh_channel_window_size(p->chan) > 0)
+			want |= POLLIN;
+	}
+	if (want == p->polled_events && ev == p->event)
+		return;
+	if (p->polled_events != 0 && p->event != NULL)
+		ssh_event_remove_fd(p->event, p->fd);
+	p->polled_events = 0;
+	p->event = NULL;
+	if (want != 0 && ev != NULL && ssh_event_add_fd(ev, p->fd, want, pump_wake, p) == SSH_OK) {
+		p->polled_events = want;
+		p->event = ev;
+	}
+}
+
+void pump_close(struct pump *p)
+{
+	pump_sync_event(p, NULL);
+	if (p->fd >= 0) {
+		close(p->fd);
+		p->fd = -1;
+	}
+	if (p->chan != NULL && ssh_channel_is_open(p->chan)) {
+		ssh_channel_send_eof(p->chan);
+		ssh_channel_close(p->chan);
+	}
+	p->done = true;
+}

@@ -1,0 +1,53 @@
+/*
+ * pump: moves bytes between an SSH channel and a local stream descriptor
+ * (one end of a socketpair handed to libvncserver or libvncclient), in both
+ * directions, without blocking and without unbounded buffering.
+ *
+ * Flow control: we read from the descriptor only as much as the channel's
+ * remote window accepts, so a slow peer pushes back all the way to the
+ * producer; we read from the channel only when our one fixed-size pending
+ * buffer towards the descriptor is empty, so libssh's own window stops the
+ * peer. The pump holds at most PUMP_BUF bytes, ever.
+ *
+ * The pump does no polling itself: the owner's event loop calls pump_run
+ * after every ssh_event_dopoll, and pump_sync_event keeps the descriptor in
+ * the ssh_event with exactly the interest the pump has (POLLIN only while
+ * the window is open, POLLOUT only while bytes are pending), so an idle or
+ * blocked pump never spins the loop.
+ */
+#ifndef HANDOFF_PUMP_H
+#define HANDOFF_PUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libssh/libssh.h>
+
+#define PUMP_BUF (64u * 1024)
+
+struct pump {
+	ssh_channel chan;      /* not owned: the owner frees it */
+	int fd;                /* owned: closed by pump_close */
+	uint8_t pending[PUMP_BUF];
+	size_t pending_off, pending_len;
+	short polled_events;   /* what the fd is registered for in the event, 0 if not */
+	ssh_event event;       /* where it is registered, or NULL */
+	bool done;
+	uint64_t bytes_to_fd, bytes_to_chan;
+};
+
+/* Takes ownership of fd and makes it non-blocking. chan must outlive the pump. */
+void pump_init(struct pump *p, ssh_channel chan, int fd);
+/*
+ * Moves what can move now. Returns 0 while both sides are open, 1 once
+ * either side has closed or reached EOF and everything owed to the other
+ * side was delivered (the owner then calls pump_close), -1 on an error.
+ */
+int pump_run(struct pump *p);
+/* Registers, re-registers or unregisters p->fd in ev to match its needs. */
+void pump_sync_event(struct pump *p, ssh_event ev);
+/* Unregisters the fd, closes it, and sends EOF+close on the channel if still open. */
+void pump_close(struct pump *p);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * sshutil: the SSH pieces both clients (helper and technician) share, on
+ * top of libssh: connecting with a pinned relay host key, authenticating,
+ * and printing key fingerprints the way OpenSSH does ("SHA256:" + base64
+ * without padding), so an operator can compare them by eye with ssh-keygen -l.
+ */
+#ifndef HANDOFF_SSHUTIL_H
+#define HANDOFF_SSHUTIL_H
+
+#include <stddef.h>
+
+#include <libssh/libssh.h>
+
+#define SSHUTIL_FP_MAX 64   /* "SHA256:" + 43 base64 chars + NUL fits */
+
+/* OpenSSH-style SHA256 fingerprint of key into out. 0 or -1. */
+int sshutil_fingerprint(ssh_key key, char *out, size_t outlen);
+/* Fingerprint of the public key in a file (.pub or private). 0 or -1. */
+int sshutil_fingerprint_file(const char *path, char *out, size_t outlen);
+
+/*
+ * Opens a blocking session to host:port as user and checks the server's
+ * host key against pinned_fp ("SHA256:..."). On a mismatch, or when
+ * pinned_fp is NULL, fails with an error naming the fingerprint seen.
+ * Returns the connected, not yet authenticated, session (caller frees with
+ * sshutil_close) or NULL with err filled.
+ */
+ssh_session sshutil_connect(const char *host, unsigned port, const char *user,
+			    const char *pinned_fp, char *err, size_t errlen);
+/* Public-key login with the private key in keyfile. 0 or -1 with err. */
+int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen);
+/* Keyboard-interactive login answering the relay's prompt with code. 0 or -1. */
+int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen);
+/* Disconnects (if connected) and frees. NULL is fine. */
+void sshutil_close(ssh_session s);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * chan.c: session channels. Technicians and auditors run commands in them
+ * (SSH exec, as gitolite does); customers' helpers open the
+ * "handoff-control" subsystem in one for consent and status records.
+ *
+ * The callbacks only note the request; relay_chan_service, called from the
+ * loop, runs commands, moves output as the peer's window allows, and
+ * decodes control records.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "log.h"
+#include "relay.h"
+
+/* Output of one command, at most. Commands print tickets and codes, not files. */
+#define RELAY_CHAN_OUT_MAX (1024u * 1024)
+
+static struct relay_conn *relay_chan_conn(void *userdata)
+{
+	return ((struct relay_chan *)userdata)->conn;
+}
+
+static int relay_chan_exec(ssh_session session, ssh_channel channel, const char *command, void *userdata)
+{
+	struct relay_chan *ch = userdata;
+
+	(void)session;
+	(void)channel;
+	if (ch->kind != RELAY_CHAN_NEW || relay_chan_conn(userdata)->role == RELAY_ROLE_CUSTOMER)
+		return -1;
+	ch->command = strndup(command, CMDLINE_MAX + 1);
+	if (ch->command == NULL)
+		return -1;
+	ch->kind = RELAY_CHAN_EXEC;
+	return 0;
+}
+
+static int relay_chan_shell(ssh_session session, ssh_channel channel, void *userdata)
+{
+	/* "ssh relay" with no command gets the list of commands, then the channel ends. */
+	return relay_chan_exec(session, channel, "help", userdata);
+}
+
+static int relay_chan_subsystem(ssh_session session, ssh_channel channel, const char *subsystem,
+				void *userdata)
+{
+	struct relay_chan *ch = userdata;
+	struct relay_conn *conn = ch->conn;
+	struct store_ticket ticket;
+	struct ctl_record hello = { .type = CTL_HELLO };
+
+	(void)session;
+	(void)channel;
+	if (ch->kind != RELAY_CHAN_NEW || strcmp(subsystem, CTL_SUBSYSTEM) != 0 ||
+	    conn->role != RELAY_ROLE_CUSTOMER || conn->control != NULL)
+		return -1;
+	ch->kind = RELAY_CHAN_CONTROL;
+	conn->control = ch;
+	hello.ticket = (uint32_t)conn->ticket;
+	if (store_ticket_get(conn->relay->store, conn->ticket, &ticket) == STORE_OK)
+		hello.text = ticket.summary;
+	relay_chan_send_ctl(ch, &hello);
+	return 0;
+}
+
+ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
+{
+	struct relay_conn *conn = userdata;
+	struct relay *relay = conn->relay;
+	struct relay_chan *ch;
+
+	if (conn->role == RELAY_ROLE_NONE)
+		return NULL;
+	ch = calloc(1, sizeof(*ch));
+	if (ch == NULL)
+		return NULL;
+	ch->chan = ssh_channel_new(session);
+	if (ch->chan == NULL) {
+		free(ch);
+		return NULL;
+	}
+	ch->conn = conn;
+	buf_init(&ch->in, 2 * CTL_RECORD_MAX + 8);
+	buf_init(&ch->out, RELAY_CHAN_OUT_MAX);
+	buf_init(&ch->err, RELAY_CHAN_OUT_MAX);
+	ch->cb = (struct ssh_channel_callbacks_struct){
+		.userdata = ch,
+		.channel_exec_request_function = relay_chan_exec,
+		.channel_shell_request_function = relay_chan_shell,
+		.channel_subsystem_request_function = relay_chan_subsystem,
+	};
+	ssh_callbacks_init(&ch->cb);
+	ssh_set_channel_callbacks(ch->chan, &ch->cb);
+	ch->next = relay->chans;
+	relay->chans = ch;
+	return ch->chan;
+}
+
+int relay_chan_send_ctl(struct relay_chan *ch, const struct ctl_record *rec)
+{
+	int e = ctl_encode(&ch->out, rec);
+
+	if (e != 0)
+		log_warn("conn %u: cannot queue a %s record: %s", ch->conn->id,
+			 ctl_type_name(rec->type), buf_strerror(e));
+	return e;
+}
+
+/* Writes what the window allows from b to the channel (stderr if is_stderr). */
+static int relay_chan_flush(struct relay_chan *ch, struct buf *b, int is_stderr)
+{
+	while (buf_len(b) > 0) {
+		uint32_t window = ssh_channel_window_size(ch->chan);
+		uint32_t n = buf_len(b) < window ? (uint32_t)buf_len(b) : window;
+		int w;
+
+		if (n == 0)
+			return 0;
+		w = is_stderr ? ssh_channel_write_stderr(ch->chan, buf_ptr(b), n)
+			      : ssh_channel_write(ch->chan, buf_ptr(b), n);
+		if (w < 0)
+			return -1;
+		buf_consume(b, (size_t)w);
+	}
+	return 0;
+}
+
+static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
+{
+	for (;;) {
+		struct ctl_record rec;
+		uint8_t *dst;
+		int n, e;
+
+		while ((e = ctl_decode(&ch->in, &rec)) == 1) {
+			if (rec.type == CTL_CONSENT_REPLY)
+				relay_viewer_consent_reply(relay, ch->conn, &rec);
+			else
+				log_info("conn %u: ignoring a %s record from the helper", ch->conn->id,
+					 ctl_type_name(rec.type));
+			ctl_record_free(&rec);
+		}
+		if (e < 0) {
+			log_warn("conn %u: bad control record (%s); closing the session", ch->conn->id,
+				 buf_strerror(e));
+			ch->conn->dead = true;
+			return;
+		}
+		if (buf_reserve(&ch->in, 4096, &dst) != 0) {
+			ch->conn->dead = true;
+			return;
+		}
+		n = ssh_channel_read_nonblocking(ch->chan, dst, 4096, 0);
+		if (n <= 0)
+			return;
+		buf_commit(&ch->in, (size_t)n);
+	}
+}
+
+void relay_chan_service(struct relay *relay, struct relay_chan *ch)
+{
+	if (ch->dead)
+		return;
+	if (ssh_channel_is_closed(ch->chan) || ssh_channel_is_eof(ch->chan)) {
+		if (ch->kind != RELAY_CHAN_EXEC || ch->command_done) {
+			ch->dead = true;
+			if (ch->kind == RELAY_CHAN_CONTROL) {
+				log_info("conn %u: the helper closed its control channel", ch->conn->id);
+				ch->conn->dead = true;
+			}
+			return;
+		}
+	}
+	switch (ch->kind) {
+	case RELAY_CHAN_NEW:
+		return;
+	case RELAY_CHAN_EXEC:
+		if (!ch->command_done) {
+			ch->exit_status = relay_exec_run(relay, ch->conn, ch->command, &ch->out, &ch->err);
+			ch->command_done = true;
+		}
+		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0) {
+			ch->dead = true;
+			return;
+		}
+		if (buf_len(&ch->out) == 0 && buf_len(&ch->err) == 0 && ssh_channel_is_open(ch->chan)) {
+			ssh_channel_request_send_exit_status(ch->chan, ch->exit_status);
+			ssh_channel_send_eof(ch->chan);
+			ssh_channel_close(ch->chan);
+			ch->dead = true;
+		}
+		return;
+	case RELAY_CHAN_CONTROL:
+		relay_chan_read_control(relay, ch);
+		if (relay_chan_flush(ch, &ch->out, 0) != 0)
+			ch->conn->dead = true;
+		return;
+	}
+}
+
+void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dying)
+{
+	(void)relay;
+	if (ch->conn->control == ch)
+		ch->conn->control = NULL;
+	ssh_remove_channel_callbacks(ch->chan, &ch->cb);
+	/* A dying session frees its channels itself in ssh_free. */
+	if (!session_dying)
+		ssh_channel_free(ch->chan);
+	free(ch->command);
+	buf_free(&ch->in);
+	buf_free(&ch->out);
+	buf_free(&ch->err);
+	free(ch);
+}

@@ -1,0 +1,176 @@
+/*
+ * home.c: see home.h.
+ */
+#include "home.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "code.h"
+#include "config.h"
+#include "sshutil.h"
+#include "store.h"
+
+static int home_paths(const char *dir, struct relay_home *h, char *err, size_t errlen)
+{
+	memset(h, 0, sizeof(*h));
+	if ((size_t)snprintf(h->dir, sizeof(h->dir), "%s", dir) >= sizeof(h->dir) ||
+	    (size_t)snprintf(h->conf_path, sizeof(h->conf_path), "%s/relay.conf", dir) >= sizeof(h->conf_path) ||
+	    (size_t)snprintf(h->host_key_path, sizeof(h->host_key_path), "%s/host_ed25519", dir) >= sizeof(h->host_key_path) ||
+	    (size_t)snprintf(h->pepper_path, sizeof(h->pepper_path), "%s/code.key", dir) >= sizeof(h->pepper_path) ||
+	    (size_t)snprintf(h->db_path, sizeof(h->db_path), "%s/handoff.db", dir) >= sizeof(h->db_path)) {
+		snprintf(err, errlen, "path too long: %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int home_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = write(fd, data, len);
+	if (n != (ssize_t)len || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: write failed", path);
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
+		    char *err, size_t errlen)
+{
+	struct relay_home h;
+	struct store *st = NULL;
+	ssh_key key = NULL;
+	char conf[1024], host[256];
+	unsigned port;
+	int rc = -1;
+
+	if (home_paths(dir, &h, err, errlen) != 0)
+		return -1;
+	if (config_parse_hostport(listen, host, sizeof(host), &port) != 0) {
+		snprintf(err, errlen, "--listen wants HOST:PORT, got \"%s\"", listen);
+		return -1;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (access(h.conf_path, F_OK) == 0) {
+		snprintf(err, errlen, "%s already holds a relay (relay.conf exists)", dir);
+		return -1;
+	}
+	if (chmod(dir, 0700) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK ||
+	    ssh_pki_export_privkey_file(key, NULL, NULL, NULL, h.host_key_path) != SSH_OK ||
+	    chmod(h.host_key_path, 0600) != 0) {
+		snprintf(err, errlen, "cannot create the host key %s", h.host_key_path);
+		goto out;
+	}
+	if (sshutil_fingerprint(key, fingerprint, fplen) != 0) {
+		snprintf(err, errlen, "cannot fingerprint the host key");
+		goto out;
+	}
+	if (RAND_bytes(h.pepper, sizeof(h.pepper)) != 1 ||
+	    home_write_file(h.pepper_path, h.pepper, sizeof(h.pepper), err, errlen) != 0)
+		goto out;
+	snprintf(conf, sizeof(conf),
+		 "# Handoff relay settings. See README.md.\n"
+		 "listen = %s\n"
+		 "# seconds a support code stays valid\n"
+		 "code_ttl = %d\n"
+		 "# connections that have not authenticated yet, at most\n"
+		 "max_unauthenticated = 64\n"
+		 "# seconds a connection has to authenticate\n"
+		 "login_grace = 30\n",
+		 listen, CODE_TTL_DEFAULT);
+	if (home_write_file(h.conf_path, conf, strlen(conf), err, errlen) != 0)
+		goto out;
+	if (store_open(h.db_path, &st, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	store_close(st);
+	ssh_key_free(key);
+	relay_home_clear(&h);
+	return rc;
+}
+
+static int home_read_pepper(struct relay_home *h, char *err, size_t errlen)
+{
+	int fd = open(h->pepper_path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", h->pepper_path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, h->pepper, sizeof(h->pepper));
+	close(fd);
+	if (n != (ssize_t)sizeof(h->pepper)) {
+		snprintf(err, errlen, "%s: expected %zu bytes", h->pepper_path, sizeof(h->pepper));
+		return -1;
+	}
+	return 0;
+}
+
+int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t errlen)
+{
+	struct config cfg = { 0 };
+	struct stat sb;
+	const char *listen;
+	int rc = -1;
+
+	if (home_paths(dir, h, err, errlen) != 0)
+		return -1;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s is not a relay home (run handoff-relay init %s)", dir, dir);
+		return -1;
+	}
+	if (sb.st_mode & 077) {
+		snprintf(err, errlen, "%s is open to other users (mode %03o); run chmod 700 %s", dir,
+			 (unsigned)(sb.st_mode & 0777), dir);
+		return -1;
+	}
+	if (config_load(h->conf_path, &cfg, err, errlen) != 0)
+		return -1;
+	listen = config_get(&cfg, "listen");
+	if (listen == NULL ||
+	    config_parse_hostport(listen, h->listen_host, sizeof(h->listen_host), &h->listen_port) != 0) {
+		snprintf(err, errlen, "%s: listen must be HOST:PORT", h->conf_path);
+		goto out;
+	}
+	if (config_get_ulong(&cfg, "code_ttl", CODE_TTL_DEFAULT, 1, 86400, &h->code_ttl, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "max_unauthenticated", 64, 1, 100000, &h->max_unauthenticated, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "login_grace", 30, 1, 3600, &h->login_grace, err, errlen) != 0)
+		goto out;
+	if (home_read_pepper(h, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	config_free(&cfg);
+	return rc;
+}
+
+void relay_home_clear(struct relay_home *h)
+{
+	OPENSSL_cleanse(h->pepper, sizeof(h->pepper));
+}

@@ -1,0 +1,43 @@
+/*
+ * home: the relay's one directory, which is all an operator backs up.
+ *
+ *   relay.conf      settings (config.h format)
+ *   host_ed25519    the SSH host key; its fingerprint is what helpers pin
+ *   code.key        the secret that support codes are hashed under
+ *   handoff.db      the SQLite store (plus its -wal and -shm files)
+ *
+ * The directory must be private (0700): it holds the keys that make the
+ * relay who it is and the record of every session.
+ */
+#ifndef HANDOFF_RELAY_HOME_H
+#define HANDOFF_RELAY_HOME_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HOME_PEPPER_LEN 32
+
+struct relay_home {
+	char dir[PATH_MAX];
+	char conf_path[PATH_MAX];
+	char host_key_path[PATH_MAX];
+	char pepper_path[PATH_MAX];
+	char db_path[PATH_MAX];
+	char listen_host[256];
+	unsigned listen_port;
+	unsigned long code_ttl;          /* seconds a support code stays valid */
+	unsigned long max_unauthenticated;
+	unsigned long login_grace;       /* seconds to authenticate */
+	uint8_t pepper[HOME_PEPPER_LEN];
+};
+
+/* Creates a new home in dir (which must not hold one). Fills fingerprint. */
+int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
+		    char *err, size_t errlen);
+/* Loads an existing home; refuses one readable by others. */
+int relay_home_open(const char *dir, struct relay_home *home, char *err, size_t errlen);
+/* Wipes the secret from memory. */
+void relay_home_clear(struct relay_home *home);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * main.c: handoff-relay's command line.
+ *
+ *   handoff-relay init DIR [--listen HOST:PORT]
+ *   handoff-relay user add DIR NAME --role tech|auditor [--tier L1|L2|L3] --key FILE.pub
+ *   handoff-relay serve DIR [--verbose]
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libssh/libssh.h>
+
+#include "home.h"
+#include "log.h"
+#include "relay.h"
+#include "sshutil.h"
+#include "store.h"
+
+static volatile sig_atomic_t relay_stop_requested;
+
+static void relay_on_signal(int sig)
+{
+	(void)sig;
+	relay_stop_requested = 1;
+}
+
+static void relay_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: handoff-relay init DIR [--listen HOST:PORT]\n"
+		"       handoff-relay user add DIR NAME --role tech --tier L1|L2|L3 --key FILE.pub\n"
+		"       handoff-relay user add DIR NAME --role auditor --key FILE.pub\n"
+		"       handoff-relay serve DIR [--verbose]\n"
+		"\n"
+		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
+		"       database. Prints the host key's fingerprint: give it to technicians and\n"
+		"       build it into helpers, which refuse any relay that does not show it.\n"
+		"       --listen defaults to 127.0.0.1:2222.\n"
+		"user   registers a technician (with a tier) or an auditor by public key.\n"
+		"       Adding the same name again adds another key.\n"
+		"serve  runs the relay until SIGINT or SIGTERM. Logs go to standard error.\n"
+		"\n"
+		"Everything the relay keeps is in DIR: back up that one directory.\n");
+}
+
+static int relay_cmd_init(int argc, char **argv)
+{
+	const char *listen = "127.0.0.1:2222";
+	char fp[SSHUTIL_FP_MAX], err[512];
+
+	if (argc < 1)
+		goto usage;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+			listen = argv[++i];
+		else
+			goto usage;
+	}
+	if (relay_home_init(argv[0], listen, fp, sizeof(fp), err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay init: %s\n", err);
+		return 1;
+	}
+	printf("relay home %s created, listening on %s when served\n", argv[0], listen);
+	printf("host key fingerprint: %s\n", fp);
+	return 0;
+usage:
+	relay_usage(stderr);
+	return 2;
+}
+
+static int relay_cmd_user_add(int argc, char **argv)
+{
+	const char *role = NULL, *tier = "", *keyfile = NULL;
+	struct relay_home home;
+	struct store *st = NULL;
+	ssh_key key = NULL;
+	char *b64 = NULL;
+	char err[512] = "", fp[SSHUTIL_FP_MAX];
+	int rc = 1;
+
+	if (argc < 2)
+		goto usage;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+			role = argv[++i];
+		else if (strcmp(argv[i], "--tier") == 0 && i + 1 < argc)
+			tier = argv[++i];
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+			keyfile = argv[++i];
+		else
+			goto usage;
+	}
+	if (role == NULL || keyfile == NULL)
+		goto usage;
+	if (strcmp(role, "tech") == 0) {
+		if (strcmp(tier, "L1") != 0 && strcmp(tier, "L2") != 0 && strcmp(tier, "L3") != 0) {
+			fprintf(stderr, "handoff-relay user add: a technician needs --tier L1, L2 or L3\n");
+			return 2;
+		}
+	} else if (strcmp(role, "auditor") == 0) {
+		tier = "";
+	} else {
+		fprintf(stderr, "handoff-relay user add: --role is tech or auditor\n");
+		return 2;
+	}
+	size_t namelen = strlen(argv[1]);
+	if (namelen == 0 || namelen >= STORE_NAME_MAX || strspn(argv[1],
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != namelen) {
+		fprintf(stderr, "handoff-relay user add: a name is 1-%d letters, digits, '.', '_' or '-'\n",
+			STORE_NAME_MAX - 1);
+		return 2;
+	}
+	if (ssh_pki_import_pubkey_file(keyfile, &key) != SSH_OK ||
+	    ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK) {
+		fprintf(stderr, "handoff-relay user add: %s is not an SSH public key\n", keyfile);
+		goto out;
+	}
+	if (relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	    store_open(home.db_path, &st, err, sizeof(err)) != 0 ||
+	    store_user_add(st, argv[1], role, tier, ssh_key_type_to_char(ssh_key_type(key)), b64, err,
+			   sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay user add: %s\n", err);
+		goto out;
+	}
+	sshutil_fingerprint(key, fp, sizeof(fp));
+	printf("%s added as %s%s%s, key %s\n", argv[1], role, tier[0] ? " " : "", tier, fp);
+	rc = 0;
+out:
+	relay_home_clear(&home);
+	store_close(st);
+	ssh_string_free_char(b64);
+	ssh_key_free(key);
+	return rc;
+usage:
+	relay_usage(stderr);
+	return 2;
+}
+
+static int relay_cmd_serve(int argc, char **argv)
+{
+	struct relay_home home;
+	struct store *st = NULL;
+	struct sigaction sa;
+	char err[512];
+	enum log_level level = LOG_INFO;
+	int rc = 1;
+
+	if (argc < 1)
+		goto usage;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0)
+			level = LOG_DEBUG;
+		else
+			goto usage;
+	}
+	log_setup("handoff-relay", level);
+	if (relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	    store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay serve: %s\n", err);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = relay_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = relay_server_run(&home, st, &relay_stop_requested) == 0 ? 0 : 1;
+out:
+	store_close(st);
+	relay_home_clear(&home);
+	return rc;
+usage:
+	relay_usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	/* Everything the relay writes is private to its operator. */
+	umask(077);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+		relay_usage(stdout);
+		return 0;
+	}
+	ssh_init();
+	if (argc >= 3 && strcmp(argv[1], "init") == 0)
+		rc = relay_cmd_init(argc - 2, argv + 2);
+	else if (argc >= 4 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0)
+		rc = relay_cmd_user_add(argc - 3, argv + 3);
+	else if (argc >= 3 && strcmp(argv[1], "serve") == 0)
+		rc = relay_cmd_serve(argc - 2, argv + 2);
+	else {
+		relay_usage(stderr);
+		rc = 2;
+	}
+	ssh_finalize();
+	return rc;
+}

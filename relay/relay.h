@@ -1,0 +1,151 @@
+/*
+ * relay.h: the state of a running relay, shared by the modules of the
+ * server (server.c: connections and authentication; chan.c: session
+ * channels for commands and control; viewer.c: consent and splicing;
+ * exec.c: the commands). Everything lives in one thread and one ssh_event:
+ * a splice touches two sessions, and libssh wants a session and its
+ * channels used from one thread at a time.
+ *
+ * Polling: every session has an ssh_event of its own, and the loop polls
+ * their descriptors itself. libssh 0.10 drives a session's I/O through the
+ * poll context its socket sits in, and many calls (a channel read on an
+ * empty buffer, a non-blocking channel open, the key exchange) poll that
+ * whole context; when one context held every session, another peer's hangup
+ * seen inside such a call was charged to the calling session, which libssh
+ * then marked as failed. One context per session keeps each failure with
+ * its own session.
+ *
+ * Lifetimes: a connection owns its session; libssh owns the channels of a
+ * session and frees them with it. Nothing is freed inside a libssh callback:
+ * callbacks only record what happened (set a flag, keep a string) and the
+ * loop acts on it after ssh_event_dopoll returns, then reaps what is dead.
+ */
+#ifndef HANDOFF_RELAY_H
+#define HANDOFF_RELAY_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "buf.h"
+#include "ctl.h"
+#include "home.h"
+#include "store.h"
+
+enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER };
+
+/* Wrong support codes one connection may send before it is dropped. */
+#define RELAY_KBD_TRIES_MAX 3
+/* Seconds a customer has to answer a consent request. */
+#define RELAY_CONSENT_TIMEOUT 300
+
+struct relay;
+
+struct relay_conn {
+	struct relay *relay;
+	unsigned id;
+	ssh_session session;
+	ssh_event event;               /* this session alone; see above */
+	int poll_index;                /* its slot in relay->pfds this round, or -1 */
+	struct ssh_server_callbacks_struct server_cb;
+	bool kex_done;
+	bool dead;
+	time_t accepted_at;
+	char peer[64];
+	enum relay_role role;
+	struct store_user user;        /* technicians and auditors */
+	int64_t ticket;                /* customers: the ticket their code opened */
+	unsigned kbd_failures;
+	struct relay_chan *control;    /* customers: the handoff-control channel */
+	bool forwarding;               /* customers: tcpip-forward granted */
+	char fwd_host[256];
+	unsigned fwd_port;
+	struct relay_conn *next;
+};
+
+enum relay_chan_kind { RELAY_CHAN_NEW, RELAY_CHAN_EXEC, RELAY_CHAN_CONTROL };
+
+/* A session channel: an exec command or a customer's control stream. */
+struct relay_chan {
+	struct relay_conn *conn;
+	ssh_channel chan;
+	struct ssh_channel_callbacks_struct cb;
+	enum relay_chan_kind kind;
+	char *command;          /* exec request kept for the loop to run */
+	bool command_done;
+	int exit_status;
+	struct buf in;          /* control records not yet complete */
+	struct buf out;         /* stdout or control records waiting for window */
+	struct buf err;         /* stderr waiting for window */
+	bool dead;
+	struct relay_chan *next;
+};
+
+enum relay_viewer_state {
+	VIEWER_CONSENT,   /* waiting for the customer's answer */
+	VIEWER_OPENING,   /* opening forwarded-tcpip to the helper */
+	VIEWER_SPLICING,
+	VIEWER_REFUSING,  /* sending an RFB failure reason to the technician */
+	VIEWER_DONE,
+};
+
+/* One technician's view of one customer's screen. */
+struct relay_viewer {
+	uint32_t id;
+	int64_t ticket;
+	struct relay_conn *tech;
+	struct relay_conn *customer;   /* NULL when there was no live session */
+	ssh_channel tech_chan;         /* owned by tech->session */
+	ssh_channel cust_chan;         /* owned by customer->session */
+	enum relay_viewer_state state;
+	uint8_t caps;
+	time_t asked_at;
+	struct buf refusal;
+	uint64_t bytes_to_customer, bytes_to_tech;
+	struct relay_viewer *next;
+};
+
+struct relay {
+	struct relay_home *home;
+	struct store *store;
+	ssh_bind bind;
+	struct pollfd *pfds;
+	size_t pfds_cap;
+	struct relay_conn *conns;
+	struct relay_chan *chans;
+	struct relay_viewer *viewers;
+	uint32_t next_viewer_id;
+	unsigned next_conn_id;
+	volatile sig_atomic_t *stop;
+};
+
+/* server.c */
+int relay_server_run(struct relay_home *home, struct store *store, volatile sig_atomic_t *stop);
+const char *relay_role_name(enum relay_role role);
+struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket);
+
+/* chan.c */
+ssh_channel relay_chan_open_session(ssh_session session, void *userdata);
+int relay_chan_send_ctl(struct relay_chan *ch, const struct ctl_record *rec);
+void relay_chan_service(struct relay *relay, struct relay_chan *ch);
+void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dying);
+
+/* viewer.c */
+void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket);
+void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
+				const struct ctl_record *rec);
+void relay_viewer_service(struct relay *relay, struct relay_viewer *v);
+void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn);
+void relay_viewer_free(struct relay_viewer *v);
+
+/* exec.c */
+int relay_exec_run(struct relay *relay, struct relay_conn *conn, const char *line,
+		   struct buf *out, struct buf *err);
+
+#endif

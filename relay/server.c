@@ -1,0 +1,501 @@
+/*
+ * server.c: the relay's SSH server: listening, key exchange, who may log
+ * in and how, the global and channel-open requests that libssh 0.10 only
+ * delivers through the message callback, and the one event loop.
+ *
+ * Authentication: technicians and auditors by public key (the key names
+ * the person; the SSH user name is not trusted for that), customers by a
+ * one-time support code through keyboard-interactive. A connection that
+ * has not authenticated within login_grace seconds is dropped, and at most
+ * max_unauthenticated such connections exist at once.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "code.h"
+#include "log.h"
+#include "relay.h"
+#include "sshutil.h"
+
+const char *relay_role_name(enum relay_role role)
+{
+	switch (role) {
+	case RELAY_ROLE_TECH: return "technician";
+	case RELAY_ROLE_AUDITOR: return "auditor";
+	case RELAY_ROLE_CUSTOMER: return "customer";
+	default: return "unauthenticated";
+	}
+}
+
+static int64_t relay_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket)
+{
+	struct relay_conn *found = NULL;
+
+	/* The newest connection wins: a helper that reconnected replaces its ghost. */
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
+		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket &&
+		    c->forwarding && c->control != NULL && !c->control->dead)
+			found = c;
+	return found;
+}
+
+static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
+			     char signature_state, void *userdata)
+{
+	struct relay_conn *conn = userdata;
+	struct store_user found;
+	char *b64 = NULL;
+	char fp[SSHUTIL_FP_MAX] = "?";
+	int rc;
+
+	(void)session;
+	(void)user;
+	if (conn->role != RELAY_ROLE_NONE)
+		return SSH_AUTH_DENIED;
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return SSH_AUTH_DENIED;
+	rc = store_user_by_key(conn->relay->store, ssh_key_type_to_char(ssh_key_type(key)), b64, &found);
+	ssh_string_free_char(b64);
+	if (rc != STORE_OK) {
+		sshutil_fingerprint(key, fp, sizeof(fp));
+		if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
+		return SSH_AUTH_DENIED;
+	}
+	if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS;  /* the probe: libssh answers PK_OK */
+	if (signature_state != SSH_PUBLICKEY_STATE_VALID)
+		return SSH_AUTH_DENIED;
+	conn->user = found;
+	conn->role = strcmp(found.role, "auditor") == 0 ? RELAY_ROLE_AUDITOR : RELAY_ROLE_TECH;
+	log_info("conn %u (%s): %s %s (%s) logged in", conn->id, conn->peer,
+		 relay_role_name(conn->role), found.name, found.tier[0] ? found.tier : "-");
+	return SSH_AUTH_SUCCESS;
+}
+
+static const char *relay_code_result_name(int result)
+{
+	switch (result) {
+	case STORE_CODE_WRONG: return "wrong code";
+	case STORE_CODE_UNKNOWN: return "no such code";
+	case STORE_CODE_EXPIRED: return "expired";
+	case STORE_CODE_LOCKED: return "locked after too many wrong tries";
+	case STORE_CODE_USED: return "already used";
+	default: return "error";
+	}
+}
+
+/* Keyboard-interactive: one prompt, the support code. */
+static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
+{
+	struct relay *relay = conn->relay;
+	char digits[CODE_DIGITS + 1];
+	uint8_t hash[CODE_HASH_LEN];
+	int64_t ticket = 0;
+	int result = STORE_CODE_UNKNOWN;
+
+	if (conn->role != RELAY_ROLE_NONE || conn->kbd_failures >= RELAY_KBD_TRIES_MAX)
+		goto refuse;
+	if (!ssh_message_auth_kbdint_is_response(msg)) {
+		const char *prompts[] = { "Support code: " };
+		char echo[] = { 1 };
+
+		ssh_message_auth_interactive_request(msg, "Handoff remote support",
+						     "Type the support code your technician gave you.",
+						     1, prompts, echo);
+		return 0;
+	}
+	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1) {
+		const char *answer = ssh_userauth_kbdint_getanswer(conn->session, 0);
+
+		if (answer != NULL && code_parse(answer, digits) == 0 &&
+		    code_hash(relay->home->pepper, sizeof(relay->home->pepper), digits, hash) == 0)
+			result = store_code_redeem(relay->store, code_locator(digits), hash,
+						   relay_now(), &ticket);
+		OPENSSL_cleanse(digits, sizeof(digits));
+	}
+	if (result == STORE_CODE_ACCEPTED) {
+		conn->role = RELAY_ROLE_CUSTOMER;
+		conn->ticket = ticket;
+		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
+			 conn->id, conn->peer, (long long)ticket);
+		store_event_add(relay->store, ticket, relay_now(), "customer-connected", "customer", conn->peer);
+		ssh_message_auth_reply_success(msg, 0);
+		return 0;
+	}
+	conn->kbd_failures++;
+	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED)
+		store_event_add(relay->store, ticket, relay_now(), "code-refused", "customer",
+				relay_code_result_name(result));
+	log_info("conn %u (%s): support code refused: %s", conn->id, conn->peer,
+		 relay_code_result_name(result));
+refuse:
+	ssh_message_auth_set_methods(msg, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_INTERACTIVE);
+	ssh_message_reply_default(msg);
+	return 0;
+}
+
+/* "ticket-N" with N a positive decimal number and nothing else. */
+static int relay_parse_ticket_host(const char *host, int64_t *ticket)
+{
+	int64_t n = 0;
+	const char *p;
+
+	if (host == NULL || strncmp(host, "ticket-", 7) != 0 || host[7] == '\0')
+		return -1;
+	for (p = host + 7; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n > 100000000000LL)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	if (n <= 0)
+		return -1;
+	*ticket = n;
+	return 0;
+}
+
+static int relay_direct_tcpip(struct relay_conn *conn, ssh_message msg)
+{
+	const char *dest = ssh_message_channel_request_open_destination(msg);
+	int port = ssh_message_channel_request_open_destination_port(msg);
+	int64_t ticket;
+	ssh_channel chan;
+
+	if (conn->role != RELAY_ROLE_TECH) {
+		log_info("conn %u: direct-tcpip refused: %s may not view screens", conn->id,
+			 relay_role_name(conn->role));
+		return 1;
+	}
+	if (relay_parse_ticket_host(dest, &ticket) != 0 || port != 5900) {
+		log_info("conn %u: direct-tcpip refused: %s:%d is not ticket-N:5900", conn->id,
+			 dest ? dest : "?", port);
+		return 1;
+	}
+	chan = ssh_message_channel_request_open_reply_accept(msg);
+	if (chan == NULL)
+		return 0;
+	relay_viewer_open(conn->relay, conn, chan, ticket);
+	return 0;
+}
+
+static int relay_tcpip_forward(struct relay_conn *conn, ssh_message msg)
+{
+	const char *addr = ssh_message_global_request_address(msg);
+	int port = ssh_message_global_request_port(msg);
+
+	if (conn->role != RELAY_ROLE_CUSTOMER || addr == NULL || port <= 0 || port > 65535) {
+		log_info("conn %u: tcpip-forward refused for %s", conn->id, relay_role_name(conn->role));
+		return 1;
+	}
+	snprintf(conn->fwd_host, sizeof(conn->fwd_host), "%s", addr);
+	conn->fwd_port = (unsigned)port;
+	conn->forwarding = true;
+	ssh_message_global_request_reply_success(msg, (uint16_t)port);
+	log_info("conn %u: ticket %lld is live: the helper shares its screen", conn->id,
+		 (long long)conn->ticket);
+	return 0;
+}
+
+static int relay_message(ssh_session session, ssh_message msg, void *userdata)
+{
+	struct relay_conn *conn = userdata;
+	int type = ssh_message_type(msg), subtype = ssh_message_subtype(msg);
+
+	(void)session;
+	if (type == SSH_REQUEST_AUTH && subtype == SSH_AUTH_METHOD_INTERACTIVE)
+		return relay_auth_code(conn, msg);
+	if (type == SSH_REQUEST_CHANNEL_OPEN && subtype == SSH_CHANNEL_DIRECT_TCPIP)
+		return relay_direct_tcpip(conn, msg);
+	if (type == SSH_REQUEST_GLOBAL && subtype == SSH_GLOBAL_REQUEST_TCPIP_FORWARD)
+		return relay_tcpip_forward(conn, msg);
+	if (type == SSH_REQUEST_GLOBAL && subtype == SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD &&
+	    conn->role == RELAY_ROLE_CUSTOMER) {
+		conn->forwarding = false;
+		ssh_message_global_request_reply_success(msg, 0);
+		return 0;
+	}
+	return 1;
+}
+
+static unsigned relay_unauthenticated(struct relay *relay)
+{
+	unsigned n = 0;
+
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
+		if (!c->dead && c->role == RELAY_ROLE_NONE)
+			n++;
+	return n;
+}
+
+static void relay_accept(struct relay *relay)
+{
+	struct relay_conn *conn;
+	ssh_session session;
+
+	session = ssh_new();
+	if (session == NULL)
+		return;
+	if (ssh_bind_accept(relay->bind, session) != SSH_OK) {
+		log_warn("accept failed: %s", ssh_get_error(relay->bind));
+		ssh_free(session);
+		return;
+	}
+	if (relay_unauthenticated(relay) >= relay->home->max_unauthenticated) {
+		log_warn("refusing a connection: %lu unauthenticated connections already",
+			 relay->home->max_unauthenticated);
+		ssh_disconnect(session);
+		ssh_free(session);
+		return;
+	}
+	conn = calloc(1, sizeof(*conn));
+	if (conn == NULL) {
+		ssh_disconnect(session);
+		ssh_free(session);
+		return;
+	}
+	conn->relay = relay;
+	conn->id = ++relay->next_conn_id;
+	conn->session = session;
+	conn->poll_index = -1;
+	conn->event = ssh_event_new();
+	conn->accepted_at = time(NULL);
+	snprintf(conn->peer, sizeof(conn->peer), "conn-%u", conn->id);
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[48];
+
+		if (getpeername(ssh_get_fd(session), (struct sockaddr *)&ss, &sl) == 0 &&
+		    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0)
+			snprintf(conn->peer, sizeof(conn->peer), "%s", host);
+	}
+	conn->server_cb = (struct ssh_server_callbacks_struct){
+		.userdata = conn,
+		.auth_pubkey_function = relay_auth_pubkey,
+		.channel_open_request_session_function = relay_chan_open_session,
+	};
+	ssh_callbacks_init(&conn->server_cb);
+	ssh_set_server_callbacks(session, &conn->server_cb);
+	ssh_set_message_callback(session, relay_message, conn);
+	ssh_set_auth_methods(session, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_INTERACTIVE);
+	ssh_set_blocking(session, 0);
+	conn->next = relay->conns;
+	relay->conns = conn;
+	if (ssh_handle_key_exchange(session) == SSH_ERROR) {
+		log_info("conn %u (%s): key exchange failed: %s", conn->id, conn->peer, ssh_get_error(session));
+		conn->dead = true;
+		return;
+	}
+	if (conn->event == NULL || ssh_event_add_session(conn->event, session) != SSH_OK) {
+		conn->dead = true;
+		return;
+	}
+	log_debug("conn %u (%s): accepted", conn->id, conn->peer);
+	return;
+}
+
+static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_t now)
+{
+	if (conn->dead)
+		return;
+	if (!conn->kex_done) {
+		int rc = ssh_handle_key_exchange(conn->session);
+
+		if (rc == SSH_OK) {
+			conn->kex_done = true;
+		} else if (rc == SSH_ERROR) {
+			log_info("conn %u (%s): key exchange failed: %s", conn->id, conn->peer,
+				 ssh_get_error(conn->session));
+			conn->dead = true;
+			return;
+		}
+	}
+	if (conn->role == RELAY_ROLE_NONE && now - conn->accepted_at >= (time_t)relay->home->login_grace) {
+		log_info("conn %u (%s): no login within %lu s, dropped", conn->id, conn->peer,
+			 relay->home->login_grace);
+		conn->dead = true;
+		return;
+	}
+	if (conn->kbd_failures >= RELAY_KBD_TRIES_MAX) {
+		log_info("conn %u (%s): dropped after %u wrong support codes", conn->id, conn->peer,
+			 conn->kbd_failures);
+		conn->dead = true;
+		return;
+	}
+	if (ssh_get_status(conn->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))
+		conn->dead = true;
+}
+
+static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
+{
+	relay_viewer_conn_lost(relay, conn);
+	for (struct relay_chan **pp = &relay->chans; *pp != NULL;) {
+		struct relay_chan *ch = *pp;
+
+		if (ch->conn == conn) {
+			*pp = ch->next;
+			relay_chan_free(relay, ch, true);
+		} else {
+			pp = &ch->next;
+		}
+	}
+	if (conn->role == RELAY_ROLE_CUSTOMER) {
+		store_event_add(relay->store, conn->ticket, relay_now(), "customer-disconnected", "customer",
+				conn->peer);
+		log_info("conn %u: customer for ticket %lld left", conn->id, (long long)conn->ticket);
+	} else if (conn->role != RELAY_ROLE_NONE) {
+		log_info("conn %u: %s %s left", conn->id, relay_role_name(conn->role), conn->user.name);
+	}
+	if (conn->event != NULL) {
+		ssh_event_remove_session(conn->event, conn->session);
+		ssh_event_free(conn->event);
+	}
+	ssh_disconnect(conn->session);
+	ssh_free(conn->session);
+	free(conn);
+}
+
+static void relay_reap(struct relay *relay)
+{
+	for (struct relay_chan **pp = &relay->chans; *pp != NULL;) {
+		struct relay_chan *ch = *pp;
+
+		if (ch->dead && !ch->conn->dead) {
+			*pp = ch->next;
+			relay_chan_free(relay, ch, false);
+		} else {
+			pp = &ch->next;
+		}
+	}
+	for (struct relay_viewer **pp = &relay->viewers; *pp != NULL;) {
+		struct relay_viewer *v = *pp;
+
+		if (v->state == VIEWER_DONE) {
+			*pp = v->next;
+			relay_viewer_free(v);
+		} else {
+			pp = &v->next;
+		}
+	}
+	for (struct relay_conn **pp = &relay->conns; *pp != NULL;) {
+		struct relay_conn *conn = *pp;
+
+		if (conn->dead) {
+			*pp = conn->next;
+			relay_conn_free(relay, conn);
+		} else {
+			pp = &conn->next;
+		}
+	}
+}
+
+/*
+ * One poll over the listening socket and every session, then each session
+ * that has something to do runs its own event (see relay.h for why).
+ */
+static void relay_poll(struct relay *relay, int timeout_ms)
+{
+	size_t n = 1;
+	int rc;
+
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
+		n++;
+	if (n > relay->pfds_cap) {
+		struct pollfd *grown = realloc(relay->pfds, n * 2 * sizeof(*grown));
+
+		if (grown == NULL) {
+			log_error("out of memory for %zu descriptors", n);
+			return;
+		}
+		relay->pfds = grown;
+		relay->pfds_cap = n * 2;
+	}
+	relay->pfds[0] = (struct pollfd){ .fd = ssh_bind_get_fd(relay->bind), .events = POLLIN };
+	n = 1;
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		short events = POLLIN;
+
+		c->poll_index = -1;
+		if (c->dead)
+			continue;
+		if (ssh_get_poll_flags(c->session) & SSH_WRITE_PENDING)
+			events |= POLLOUT;
+		relay->pfds[n] = (struct pollfd){ .fd = ssh_get_fd(c->session), .events = events };
+		c->poll_index = (int)n++;
+	}
+	rc = poll(relay->pfds, n, timeout_ms);
+	if (rc <= 0)
+		return;
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
+		if (c->poll_index >= 0 && relay->pfds[c->poll_index].revents != 0)
+			ssh_event_dopoll(c->event, 0);
+	if (relay->pfds[0].revents & POLLIN)
+		relay_accept(relay);
+}
+
+static void relay_tick(struct relay *relay)
+{
+	time_t now = time(NULL);
+
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
+		relay_conn_check(relay, c, now);
+	for (struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next)
+		if (!ch->conn->dead)
+			relay_chan_service(relay, ch);
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
+		relay_viewer_service(relay, v);
+	relay_reap(relay);
+}
+
+int relay_server_run(struct relay_home *home, struct store *store, volatile sig_atomic_t *stop)
+{
+	struct relay relay = { .home = home, .store = store, .stop = stop };
+	int rc = -1;
+
+	relay.bind = ssh_bind_new();
+	if (relay.bind == NULL)
+		goto out;
+	if (ssh_bind_options_set(relay.bind, SSH_BIND_OPTIONS_BINDADDR, home->listen_host) != SSH_OK ||
+	    ssh_bind_options_set(relay.bind, SSH_BIND_OPTIONS_BINDPORT, &home->listen_port) != SSH_OK ||
+	    ssh_bind_options_set(relay.bind, SSH_BIND_OPTIONS_HOSTKEY, home->host_key_path) != SSH_OK) {
+		log_error("bad listen options: %s", ssh_get_error(relay.bind));
+		goto out;
+	}
+	if (ssh_bind_listen(relay.bind) != SSH_OK) {
+		log_error("cannot listen on %s:%u: %s", home->listen_host, home->listen_port,
+			  ssh_get_error(relay.bind));
+		goto out;
+	}
+	ssh_bind_set_blocking(relay.bind, 0);
+	log_info("listening on %s:%u", home->listen_host, home->listen_port);
+	printf("handoff-relay: serving %s on %s:%u\n", home->dir, home->listen_host, home->listen_port);
+	fflush(stdout);
+	while (!*stop) {
+		/* A short timeout keeps timers (login grace, consent timeouts) and stop prompt. */
+		relay_poll(&relay, 250);
+		relay_tick(&relay);
+	}
+	log_info("stopping");
+	rc = 0;
+out:
+	for (struct relay_conn *c = relay.conns; c != NULL; c = c->next)
+		c->dead = true;
+	for (struct relay_viewer *v = relay.viewers; v != NULL; v = v->next)
+		v->state = VIEWER_DONE;
+	relay_reap(&relay);
+	free(relay.pfds);
+	ssh_bind_free(relay.bind);
+	return rc;
+}

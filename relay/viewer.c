@@ -1,0 +1,280 @@
+/*
+ * viewer.c: one technician viewing one customer's screen.
+ *
+ * A technician's direct-tcpip to ticket-N:5900 is accepted at once (libssh
+ * frees the open request when the callback returns, so there is no
+ * waiting before answering), then:
+ *
+ *   CONSENT   the customer's helper is asked, by name and tier;
+ *   OPENING   on consent, a forwarded-tcpip channel is opened to the helper,
+ *             whose originator port carries the viewer id so the helper can
+ *             match it to the consent it gave;
+ *   SPLICING  bytes move both ways;
+ *   REFUSING  when there is nothing to show, the technician's VNC client is
+ *             told why in RFB's own words (a version, zero security types and
+ *             a reason), which every VNC viewer prints.
+ *
+ * Flow control: a splice reads from one channel only as many bytes as the
+ * other channel's remote window accepts, then writes them at once. The
+ * relay therefore holds no data of its own; what waits is in libssh's
+ * receive buffer, bounded by the window we granted the sender.
+ * channel_write_wontblock fires for socket drain, not window growth, so the
+ * splice runs after every poll instead of waiting for a callback.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "relay.h"
+
+#define RELAY_RFB_REASON_MAX 256
+
+static void relay_viewer_event(struct relay *relay, struct relay_viewer *v, const char *kind,
+			       const char *detail)
+{
+	store_event_add(relay->store, v->ticket, (int64_t)time(NULL), kind,
+			v->tech ? v->tech->user.name : NULL, detail);
+}
+
+static void relay_viewer_refuse(struct relay_viewer *v, const char *reason)
+{
+	static const char version[] = "RFB 003.008\n";
+
+	buf_reset(&v->refusal);
+	if (buf_put(&v->refusal, version, sizeof(version) - 1) != 0 ||
+	    buf_put_u8(&v->refusal, 0) != 0 ||
+	    buf_put_cstring(&v->refusal, reason) != 0)
+		buf_reset(&v->refusal);
+	log_info("viewer %u (ticket %lld): %s", v->id, (long long)v->ticket, reason);
+	v->state = VIEWER_REFUSING;
+}
+
+static void relay_viewer_tell_customer(struct relay_viewer *v, uint8_t type)
+{
+	struct ctl_record rec = { .type = type, .viewer_id = v->id, .ticket = (uint32_t)v->ticket };
+
+	if (v->customer == NULL || v->customer->control == NULL)
+		return;
+	if (type == CTL_CONSENT_ASK) {
+		rec.name = v->tech->user.name;
+		rec.tier = v->tech->user.tier;
+		rec.caps = CTL_CAP_VIEW | CTL_CAP_CONTROL;
+	}
+	relay_chan_send_ctl(v->customer->control, &rec);
+}
+
+void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket)
+{
+	struct relay_viewer *v = calloc(1, sizeof(*v));
+	char reason[RELAY_RFB_REASON_MAX];
+
+	if (v == NULL) {
+		ssh_channel_close(chan);
+		ssh_channel_free(chan);
+		return;
+	}
+	/* Viewer ids travel as a forwarded-tcpip originator port: 1..65535. */
+	relay->next_viewer_id = relay->next_viewer_id % 65535 + 1;
+	v->id = relay->next_viewer_id;
+	v->ticket = ticket;
+	v->tech = tech;
+	v->tech_chan = chan;
+	v->asked_at = time(NULL);
+	buf_init(&v->refusal, RELAY_RFB_REASON_MAX + 32);
+	v->next = relay->viewers;
+	relay->viewers = v;
+	v->customer = relay_server_live_customer(relay, ticket);
+	if (v->customer == NULL) {
+		snprintf(reason, sizeof(reason), "Handoff: no live session for ticket %lld", (long long)ticket);
+		relay_viewer_refuse(v, reason);
+		return;
+	}
+	v->state = VIEWER_CONSENT;
+	relay_viewer_tell_customer(v, CTL_CONSENT_ASK);
+	relay_viewer_event(relay, v, "consent-asked", "view,control");
+	log_info("viewer %u: %s (%s) asks to view ticket %lld; waiting for the customer", v->id,
+		 tech->user.name, tech->user.tier, (long long)ticket);
+}
+
+void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
+				const struct ctl_record *rec)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->id != rec->viewer_id || v->customer != customer)
+			continue;
+		if (v->state == VIEWER_CONSENT) {
+			if (rec->caps & CTL_CAP_VIEW) {
+				v->caps = rec->caps;
+				v->state = VIEWER_OPENING;
+				v->cust_chan = ssh_channel_new(customer->session);
+				relay_viewer_event(relay, v, "consent-granted",
+						   (rec->caps & CTL_CAP_CONTROL) ? "view,control" : "view");
+				log_info("viewer %u: the customer allowed %s", v->id,
+					 (rec->caps & CTL_CAP_CONTROL) ? "view and control" : "view only");
+				if (v->cust_chan == NULL)
+					relay_viewer_refuse(v, "Handoff: the relay is out of resources");
+			} else {
+				relay_viewer_event(relay, v, "consent-denied", NULL);
+				relay_viewer_refuse(v, "Handoff: the customer declined");
+			}
+		} else if (v->state == VIEWER_OPENING || v->state == VIEWER_SPLICING) {
+			v->caps = rec->caps;
+			if (!(rec->caps & CTL_CAP_VIEW)) {
+				relay_viewer_event(relay, v, "consent-revoked", NULL);
+				log_info("viewer %u: the customer stopped sharing", v->id);
+				if (v->state == VIEWER_OPENING)
+					relay_viewer_refuse(v, "Handoff: the customer stopped sharing");
+				else
+					v->state = VIEWER_DONE;
+			}
+		}
+		return;
+	}
+	log_info("conn %u: consent reply for unknown viewer %u ignored", customer->id, rec->viewer_id);
+}
+
+/* Moves src to dst within dst's window. 0 open, 1 src finished, -1 error. */
+static int relay_viewer_move(ssh_channel src, ssh_channel dst, uint64_t *count)
+{
+	uint8_t chunk[32 * 1024];
+
+	for (;;) {
+		uint32_t window = ssh_channel_window_size(dst);
+		int n;
+
+		if (!ssh_channel_is_open(dst))
+			return 1;
+		if (window == 0)
+			return 0;
+		n = ssh_channel_read_nonblocking(src, chunk, window < sizeof(chunk) ? window : sizeof(chunk), 0);
+		if (n == SSH_EOF)
+			return 1;
+		if (n < 0)
+			return ssh_channel_is_closed(src) ? 1 : -1;
+		if (n == 0)
+			return ssh_channel_is_closed(src) ? 1 : 0;
+		if (ssh_channel_write(dst, chunk, (uint32_t)n) != n)
+			return -1;
+		*count += (uint64_t)n;
+	}
+}
+
+static void relay_viewer_close_chan(ssh_channel chan)
+{
+	if (chan != NULL && ssh_channel_is_open(chan)) {
+		ssh_channel_send_eof(chan);
+		ssh_channel_close(chan);
+	}
+}
+
+static void relay_viewer_finish(struct relay *relay, struct relay_viewer *v)
+{
+	relay_viewer_close_chan(v->tech_chan);
+	relay_viewer_close_chan(v->cust_chan);
+	relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
+	relay_viewer_event(relay, v, "technician-left", NULL);
+	log_info("viewer %u: %s left ticket %lld (%llu bytes to the customer, %llu to the technician)",
+		 v->id, v->tech ? v->tech->user.name : "technician", (long long)v->ticket,
+		 (unsigned long long)v->bytes_to_customer, (unsigned long long)v->bytes_to_tech);
+	v->state = VIEWER_DONE;
+}
+
+void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
+{
+	int rc, up, down;
+
+	if (v->state != VIEWER_DONE && v->tech_chan != NULL && ssh_channel_is_closed(v->tech_chan) &&
+	    v->state != VIEWER_SPLICING) {
+		/* The technician gave up before the screen came. */
+		if (v->state == VIEWER_CONSENT || v->state == VIEWER_OPENING)
+			relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
+		relay_viewer_close_chan(v->cust_chan);
+		v->state = VIEWER_DONE;
+		return;
+	}
+	switch (v->state) {
+	case VIEWER_CONSENT:
+		if (time(NULL) - v->asked_at > RELAY_CONSENT_TIMEOUT) {
+			relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
+			relay_viewer_refuse(v, "Handoff: the customer did not answer");
+		}
+		return;
+	case VIEWER_OPENING:
+		rc = ssh_channel_open_reverse_forward(v->cust_chan, v->customer->fwd_host,
+						      (int)v->customer->fwd_port, "127.0.0.1", (int)v->id);
+		if (rc == SSH_AGAIN)
+			return;
+		if (rc != SSH_OK) {
+			relay_viewer_refuse(v, "Handoff: the customer's helper did not accept the connection");
+			return;
+		}
+		v->state = VIEWER_SPLICING;
+		relay_viewer_event(relay, v, "technician-joined", (v->caps & CTL_CAP_CONTROL) ? "control" : "view");
+		log_info("viewer %u: %s is viewing ticket %lld", v->id, v->tech->user.name, (long long)v->ticket);
+		/* fall through: bytes may already be waiting */
+		/* FALLTHROUGH */
+	case VIEWER_SPLICING:
+		up = relay_viewer_move(v->tech_chan, v->cust_chan, &v->bytes_to_customer);
+		down = relay_viewer_move(v->cust_chan, v->tech_chan, &v->bytes_to_tech);
+		if (up != 0 || down != 0)
+			relay_viewer_finish(relay, v);
+		return;
+	case VIEWER_REFUSING:
+		if (buf_len(&v->refusal) > 0 && ssh_channel_is_open(v->tech_chan)) {
+			uint32_t window = ssh_channel_window_size(v->tech_chan);
+			uint32_t n = buf_len(&v->refusal) < window ? (uint32_t)buf_len(&v->refusal) : window;
+			int w = n ? ssh_channel_write(v->tech_chan, buf_ptr(&v->refusal), n) : 0;
+
+			if (w > 0)
+				buf_consume(&v->refusal, (size_t)w);
+			if (w < 0)
+				buf_reset(&v->refusal);
+		}
+		if (buf_len(&v->refusal) == 0) {
+			relay_viewer_close_chan(v->tech_chan);
+			relay_viewer_close_chan(v->cust_chan);
+			v->state = VIEWER_DONE;
+		}
+		return;
+	case VIEWER_DONE:
+		return;
+	}
+}
+
+void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->tech == conn) {
+			/* The session's channels die with it in ssh_free. */
+			v->tech_chan = NULL;
+			if (v->state == VIEWER_SPLICING)
+				relay_viewer_finish(relay, v);
+			else if (v->state != VIEWER_DONE)
+				relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
+			relay_viewer_close_chan(v->cust_chan);
+			v->tech = NULL;
+			v->state = VIEWER_DONE;
+		}
+		if (v->customer == conn) {
+			v->cust_chan = NULL;
+			v->customer = NULL;
+			if (v->state == VIEWER_SPLICING || v->state == VIEWER_DONE) {
+				relay_viewer_close_chan(v->tech_chan);
+				v->state = VIEWER_DONE;
+			} else {
+				relay_viewer_refuse(v, "Handoff: the customer left");
+			}
+		}
+	}
+}
+
+void relay_viewer_free(struct relay_viewer *v)
+{
+	if (v->tech_chan != NULL)
+		ssh_channel_free(v->tech_chan);
+	if (v->cust_chan != NULL)
+		ssh_channel_free(v->cust_chan);
+	buf_free(&v->refusal);
+	free(v);
+}

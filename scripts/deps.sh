@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs the Debian packages Handoff builds and tests with, only those missing.
+# Runs as root (CI, a fresh machine) or through sudo when it is there.
+set -eu
+
+PACKAGES="
+build-essential pkg-config clang libclang-rt-14-dev valgrind
+libssh-dev libssl-dev libsqlite3-dev sqlite3
+libvncserver-dev
+libsdl2-dev libsdl2-image-dev
+libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev
+libcmocka-dev
+xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool
+openssh-client tigervnc-viewer
+iproute2 procps
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "deps: all $(echo $PACKAGES | wc -w) packages present"
+	exit 0
+fi
+echo "deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: not root and no sudo; install as root:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,34 @@
+/*
+ * connect: the technician's SSH login to the relay.
+ *
+ * The relay is trusted only through the fingerprint its operator handed out
+ * (printed by `handoff-relay init`); technicians log in with their key. This
+ * module turns the command-line settings into one authenticated session and
+ * prints what went wrong in words a technician can act on.
+ */
+#ifndef HANDOFF_TECH_CONNECT_H
+#define HANDOFF_TECH_CONNECT_H
+
+#include <libssh/libssh.h>
+
+/* Used when --relay names a host without a port. */
+#define TECH_CONNECT_DEFAULT_PORT 2222u
+
+/* Exit status for failures before a command ran (as OpenSSH's ssh uses). */
+#define TECH_EXIT_SSH 255
+
+struct tech_connect_opts {
+	const char *relay;     /* "host:port", "[v6]:port" or "host" */
+	const char *identity;  /* private key file */
+	const char *host_key;  /* "SHA256:..." or NULL when not pinned */
+	const char *user;
+};
+
+/*
+ * Connects, checks the pinned host key and logs in. On success *out is an
+ * authenticated blocking session the caller frees with sshutil_close.
+ * Returns 0, or -1 after printing the reason on stderr.
+ */
+int tech_connect_open(const struct tech_connect_opts *o, ssh_session *out);
+
+#endif

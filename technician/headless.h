@@ -1,0 +1,33 @@
+/*
+ * headless: the viewer without a display, driven line by line on stdin.
+ * Used by the end-to-end tests and on machines without a screen; SDL's
+ * video is never initialised.
+ *
+ * Protocol: one command per line; each gets exactly one answer line on
+ * stdout that starts with "ok" or "error" (flushed at once). Blank lines
+ * and lines starting with '#' are ignored without an answer.
+ *   wait-frame [TIMEOUT_MS]   asks for the whole screen and waits (default
+ *                             10000 ms) until a framebuffer update that
+ *                             covers the whole screen completes
+ *                             -> "ok WxH"
+ *   snapshot FILE             framebuffer to FILE (.png: PNG, else PPM P6)
+ *   move X Y                  pointer to X,Y (buttons held stay held)
+ *   click X Y [BUTTON]        press and release BUTTON (1-5, default 1) at X,Y
+ *   key NAME[+NAME...]        X keysym names (XStringToKeysym): pressed in
+ *                             order, released in reverse ("Control_L+c")
+ *   type TEXT                 the rest of the line, character by character
+ *   quit                      "ok", then the session ends (exit status 0)
+ * End of input is quit. RFB messages are handled all the while.
+ */
+#ifndef HANDOFF_TECH_HEADLESS_H
+#define HANDOFF_TECH_HEADLESS_H
+
+#include "vnc.h"
+
+/*
+ * Serves commands until quit or end of input (returns 0) or until the
+ * link drops (returns 1).
+ */
+int tech_headless_run(struct tech_vnc *v);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * handoff-tech: the technician's program.
+ *
+ * `view N` shows ticket N's live session (SDL window, or --headless for
+ * scripts and tests); every other command is run on the relay as an SSH
+ * exec request, so the relay stays the one place that knows the commands
+ * and this program never goes stale when one is added. Global options come
+ * before the command; what follows it belongs to the command.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connect.h"
+#include "exec.h"
+#include "log.h"
+#include "sshutil.h"
+#include "view.h"
+
+#define TECH_EXIT_USAGE 2
+
+static const char tech_main_help[] =
+	"NAME\n"
+	"    handoff-tech - the technician's side of Handoff remote assistance\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    handoff-tech [OPTIONS] view N [--headless] [--view-only]\n"
+	"    handoff-tech [OPTIONS] COMMAND [ARGS...]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    Logs in to the Handoff relay over SSH with your key.\n"
+	"\n"
+	"    view N        Shows the customer's screen for ticket N in a window and\n"
+	"                  lets you work on it (when the customer allowed control).\n"
+	"                  The customer is asked to consent first; closing the window\n"
+	"                  ends your part of the session.\n"
+	"      --view-only   send no keyboard or mouse input\n"
+	"      --headless    no window: read commands from stdin, one per line, each\n"
+	"                    answered by one line starting \"ok\" or \"error\":\n"
+	"                      wait-frame [TIMEOUT_MS]   -> ok WxH (default 10000 ms)\n"
+	"                      snapshot FILE             FILE.png: PNG, else PPM\n"
+	"                      move X Y\n"
+	"                      click X Y [BUTTON]        BUTTON 1-5, default 1\n"
+	"                      key NAME[+NAME...]        X keysym names: Return, Control_L+c\n"
+	"                      type TEXT                 the rest of the line\n"
+	"                      quit                      (end of input also quits)\n"
+	"\n"
+	"    Any other COMMAND runs on the relay, exactly as `ssh RELAY COMMAND ARGS`\n"
+	"    would: queue, ticket new SUMMARY, ticket show N, invite N, take N, chat N,\n"
+	"    note N, escalate N --to L2 --note TEXT, resolve N, ... Output, input and\n"
+	"    exit status are the remote command's. The relay's `help` lists them.\n"
+	"\n"
+	"OPTIONS\n"
+	"    --relay HOST:PORT    the relay (default $HANDOFF_RELAY; port 2222 if omitted)\n"
+	"    --identity KEYFILE   your private key (default $HANDOFF_IDENTITY)\n"
+	"    --host-key SHA256:.. the relay's host key fingerprint, as printed by\n"
+	"                         `handoff-relay init` (default $HANDOFF_HOST_KEY).\n"
+	"                         Without it nothing is sent: the key the relay\n"
+	"                         presents is printed so that you can check and pin it.\n"
+	"    --user NAME          SSH user name (default \"handoff\"; the relay knows\n"
+	"                         you by your key)\n"
+	"    -v, --verbose        debugging output on stderr\n"
+	"    -h, --help           this text\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    view: 0 when you ended the session, 1 when the relay refused the ticket,\n"
+	"    the customer declined or the connection dropped. Other commands: the\n"
+	"    remote command's status. 2 for a usage error, 255 when the relay could\n"
+	"    not be reached or did not accept the login.\n"
+	"\n"
+	"EXAMPLES\n"
+	"    export HANDOFF_RELAY=relay.example.com:2222 HANDOFF_IDENTITY=~/.ssh/id_ed25519\n"
+	"    export HANDOFF_HOST_KEY=SHA256:...\n"
+	"    handoff-tech ticket new 'Printer does not print'\n"
+	"    handoff-tech invite 42\n"
+	"    handoff-tech view 42\n";
+
+static int tech_main_usage(const char *why)
+{
+	fprintf(stderr, "handoff-tech: %s\nTry 'handoff-tech --help'.\n", why);
+	return TECH_EXIT_USAGE;
+}
+
+static const char *tech_main_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* "42" only: no sign, no spaces, no zero, no trailing words. */
+static int tech_main_ticket(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (*end != '\0' || errno != 0 || *out == 0 || *out > 0xffffffffUL)
+		return -1;
+	return 0;
+}
+
+static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
+{
+	if (argc < 2)
+		return tech_main_usage("view needs a ticket number: view N [--headless] [--view-only]");
+	if (tech_main_ticket(argv[1], &o->ticket) != 0)
+		return tech_main_usage("view: the ticket is a number, e.g. view 42");
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--headless") == 0)
+			o->headless = true;
+		else if (strcmp(argv[i], "--view-only") == 0)
+			o->view_only = true;
+		else
+			return tech_main_usage("view: unknown option (want --headless or --view-only)");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "relay", required_argument, NULL, 'r' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "host-key", required_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tech_connect_opts conn = {
+		.relay = tech_main_env("HANDOFF_RELAY"),
+		.identity = tech_main_env("HANDOFF_IDENTITY"),
+		.host_key = tech_main_env("HANDOFF_HOST_KEY"),
+		.user = "handoff",
+	};
+	struct tech_view_opts view = { 0 };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	bool verbose = false;
+	ssh_session s = NULL;
+	int c, rc;
+
+	/* '+': stop at the command, whose own options (escalate --to) are not ours. */
+	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': conn.relay = optarg; break;
+		case 'i': conn.identity = optarg; break;
+		case 'k': conn.host_key = optarg; break;
+		case 'u': conn.user = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h':
+			fputs(tech_main_help, stdout);
+			return 0;
+		default:
+			return tech_main_usage("unknown option");
+		}
+	}
+	if (optind >= argc)
+		return tech_main_usage("no command given");
+	argc -= optind;
+	argv += optind;
+	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view)) != 0)
+		return rc;
+	log_setup("handoff-tech", verbose ? LOG_DEBUG : LOG_WARN);
+	/* libvncclient and our exec output write to sockets and pipes that may close under us. */
+	sigaction(SIGPIPE, &ign, NULL);
+	if (tech_connect_open(&conn, &s) != 0)
+		return TECH_EXIT_SSH;
+	if (strcmp(argv[0], "view") == 0)
+		rc = tech_view_run(s, &view);
+	else
+		rc = tech_exec_run(s, argv, (size_t)argc);
+	sshutil_close(s);
+	return rc;
+}

@@ -1,0 +1,311 @@
+/*
+ * vnc.c: see vnc.h.
+ *
+ * Notes on libvncclient 0.9.14 that shape this file:
+ * - There is no transport hook: we hand it one end of a socketpair as
+ *   client->sock and set listenSpecified, which makes rfbInitConnection skip
+ *   its own TCP connect (serverHost is never looked at).
+ * - rfbInitClient frees the client (and closes the socket) when it fails.
+ * - rfbClientCleanup frees neither the framebuffer (ours anyway) nor the
+ *   cursor shape buffers, and HandleCursorShape allocates rcMask afresh for
+ *   every new shape without freeing the old one: we free rcMask as soon as
+ *   we have copied the shape, and rcSource at close.
+ * - The log hooks are process-wide function pointers without a client
+ *   argument, so the only way to get the server's refusal reason ("VNC
+ *   connection failed: <reason>") back to the caller is a per-thread
+ *   pointer to the context being served. It is set for the life of the
+ *   connection on the thread that drives libvncclient, and is the one piece
+ *   of file-level state in the technician's program.
+ * - Pixels must arrive exact (snapshots are compared with the customer's
+ *   screen, and text must stay legible), so JPEG is never requested; and
+ *   the cursor comes as a shape, so the server does not paint it into the
+ *   pixels.
+ */
+#include "vnc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define TECH_VNC_ENCODINGS "tight zrle zlib hextile copyrect raw"
+/* Messages handled per tech_vnc_service call before the UI gets a turn. */
+#define TECH_VNC_BATCH 64
+
+static const char tech_vnc_tag = 'v';
+static _Thread_local struct tech_vnc *tech_vnc_current;
+
+static void tech_vnc_log_line(bool is_error, const char *fmt, va_list ap)
+{
+	static const char failed[] = "VNC connection failed: ";
+	char line[TECH_VNC_REASON_MAX + sizeof(failed)];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (tech_vnc_current != NULL && strncmp(line, failed, sizeof(failed) - 1) == 0) {
+		const char *why = line + sizeof(failed) - 1;
+		size_t len = strlen(why);
+
+		/* A long reason is cut, never trusted to fit. */
+		if (len >= sizeof(tech_vnc_current->reason))
+			len = sizeof(tech_vnc_current->reason) - 1;
+		memcpy(tech_vnc_current->reason, why, len);
+		tech_vnc_current->reason[len] = '\0';
+	}
+	log_debug("libvncclient%s: %s", is_error ? " error" : "", line);
+}
+
+static void tech_vnc_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tech_vnc_log_line(false, fmt, ap);
+	va_end(ap);
+}
+
+static void tech_vnc_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tech_vnc_log_line(true, fmt, ap);
+	va_end(ap);
+}
+
+static struct tech_vnc *tech_vnc_of(rfbClient *client)
+{
+	return rfbClientGetClientData(client, (void *)&tech_vnc_tag);
+}
+
+/*
+ * Called at connection and on every size change. The old pixels mean
+ * nothing at the new size, so the buffer starts black and the server's
+ * full update (libvncclient asks for one) fills it.
+ */
+static rfbBool tech_vnc_alloc_fb(rfbClient *client)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+	uint8_t *fb;
+
+	if (v == NULL || client->width <= 0 || client->height <= 0 ||
+	    client->width > TECH_VNC_MAX_SIDE || client->height > TECH_VNC_MAX_SIDE ||
+	    client->format.bitsPerPixel != 32) {
+		rfbClientErr("refusing a %dx%d framebuffer\n", client->width, client->height);
+		return FALSE;
+	}
+	fb = calloc((size_t)client->width * (size_t)client->height, 4);
+	if (fb == NULL)
+		return FALSE;
+	free(v->fb);
+	v->fb = fb;
+	v->width = client->width;
+	v->height = client->height;
+	v->covered = 0;
+	v->resized = true;
+	v->dirty = false;
+	client->frameBuffer = fb;
+	return TRUE;
+}
+
+static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+	int x1, y1;
+
+	if (v == NULL)
+		return;
+	/* Decoders check rectangles against the size; clip anyway, we index with these. */
+	x1 = x + w < v->width ? x + w : v->width;
+	y1 = y + h < v->height ? y + h : v->height;
+	x = x < 0 ? 0 : x;
+	y = y < 0 ? 0 : y;
+	if (x >= x1 || y >= y1)
+		return;
+	v->covered += (uint64_t)(x1 - x) * (uint64_t)(y1 - y);
+	if (!v->dirty) {
+		v->dirty_x0 = x;
+		v->dirty_y0 = y;
+		v->dirty_x1 = x1;
+		v->dirty_y1 = y1;
+		v->dirty = true;
+		return;
+	}
+	v->dirty_x0 = x < v->dirty_x0 ? x : v->dirty_x0;
+	v->dirty_y0 = y < v->dirty_y0 ? y : v->dirty_y0;
+	v->dirty_x1 = x1 > v->dirty_x1 ? x1 : v->dirty_x1;
+	v->dirty_y1 = y1 > v->dirty_y1 ? y1 : v->dirty_y1;
+}
+
+/*
+ * "Covered every pixel" sums rectangle areas: the rectangles of one RFB
+ * update do not overlap in practice (libvncserver sends a region's
+ * rectangles), so the sum reaching width*height means a complete picture.
+ */
+static void tech_vnc_finished_update(rfbClient *client)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+
+	if (v == NULL)
+		return;
+	v->updates++;
+	if (v->covered >= (uint64_t)v->width * (uint64_t)v->height)
+		v->full_updates++;
+	v->covered = 0;
+}
+
+static void tech_vnc_got_cursor(rfbClient *client, int xhot, int yhot, int w, int h, int bpp)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+	uint8_t *rgba = NULL;
+
+	if (v == NULL || bpp != 4 || client->rcSource == NULL || client->rcMask == NULL ||
+	    w <= 0 || h <= 0)
+		goto out;
+	rgba = malloc((size_t)w * (size_t)h * 4);
+	if (rgba == NULL)
+		goto out;
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+		uint32_t px;
+
+		memcpy(&px, client->rcSource + i * 4, 4);
+		rgba[i * 4 + 0] = (uint8_t)(px >> client->format.redShift);
+		rgba[i * 4 + 1] = (uint8_t)(px >> client->format.greenShift);
+		rgba[i * 4 + 2] = (uint8_t)(px >> client->format.blueShift);
+		rgba[i * 4 + 3] = client->rcMask[i] ? 0xff : 0x00;
+	}
+	free(v->cursor);
+	v->cursor = rgba;
+	v->cursor_w = w;
+	v->cursor_h = h;
+	v->cursor_hot_x = xhot;
+	v->cursor_hot_y = yhot;
+	v->cursor_changed = true;
+out:
+	/* libvncclient would leak it at the next shape; nothing else reads it. */
+	free(client->rcMask);
+	client->rcMask = NULL;
+}
+
+int tech_vnc_open(struct tech_vnc *v, int fd)
+{
+	rfbClient *client;
+
+	memset(v, 0, sizeof(*v));
+	rfbClientLog = tech_vnc_log;
+	rfbClientErr = tech_vnc_err;
+	tech_vnc_current = v;
+	client = rfbGetClient(8, 3, 4);
+	if (client == NULL) {
+		close(fd);
+		return -1;
+	}
+	rfbClientSetClientData(client, (void *)&tech_vnc_tag, v);
+	client->sock = fd;
+	client->listenSpecified = TRUE;
+	client->appData.encodingsString = TECH_VNC_ENCODINGS;
+	client->appData.enableJPEG = FALSE;
+	client->appData.useRemoteCursor = TRUE;
+	client->canHandleNewFBSize = TRUE;
+	client->MallocFrameBuffer = tech_vnc_alloc_fb;
+	client->GotFrameBufferUpdate = tech_vnc_got_rect;
+	client->FinishedFrameBufferUpdate = tech_vnc_finished_update;
+	client->GotCursorShape = tech_vnc_got_cursor;
+	if (!rfbInitClient(client, NULL, NULL)) {
+		/* The client and fd are gone; what we allocated for it is not. */
+		free(v->fb);
+		v->fb = NULL;
+		free(v->cursor);
+		v->cursor = NULL;
+		tech_vnc_current = NULL;
+		return -1;
+	}
+	v->client = client;
+	return 0;
+}
+
+void tech_vnc_close(struct tech_vnc *v)
+{
+	if (v->client != NULL) {
+		free(v->client->rcSource);
+		v->client->rcSource = NULL;
+		free(v->client->rcMask);
+		v->client->rcMask = NULL;
+		v->client->frameBuffer = NULL;
+		rfbClientCleanup(v->client);
+		v->client = NULL;
+	}
+	free(v->fb);
+	v->fb = NULL;
+	free(v->cursor);
+	v->cursor = NULL;
+	if (tech_vnc_current == v)
+		tech_vnc_current = NULL;
+}
+
+int tech_vnc_fd(const struct tech_vnc *v)
+{
+	return v->client != NULL ? v->client->sock : -1;
+}
+
+/* 1 when a message can be read without waiting longer than timeout_ms. */
+static int tech_vnc_readable(struct tech_vnc *v, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = v->client->sock, .events = POLLIN };
+	int n;
+
+	if (v->client->buffered > 0)
+		return 1;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	return n > 0;
+}
+
+int tech_vnc_service(struct tech_vnc *v, int timeout_ms)
+{
+	int r;
+
+	if (v->client == NULL)
+		return -1;
+	r = tech_vnc_readable(v, timeout_ms);
+	for (int i = 0; r > 0 && i < TECH_VNC_BATCH; i++) {
+		if (!HandleRFBServerMessage(v->client))
+			return -1;
+		r = tech_vnc_readable(v, 0);
+	}
+	return r < 0 ? -1 : 0;
+}
+
+int tech_vnc_pointer(struct tech_vnc *v, int x, int y, int buttons)
+{
+	if (v->client == NULL)
+		return -1;
+	x = x < 0 ? 0 : x >= v->width ? v->width - 1 : x;
+	y = y < 0 ? 0 : y >= v->height ? v->height - 1 : y;
+	return SendPointerEvent(v->client, x, y, buttons) ? 0 : -1;
+}
+
+int tech_vnc_key(struct tech_vnc *v, uint32_t keysym, bool down)
+{
+	if (v->client == NULL || keysym == 0)
+		return -1;
+	return SendKeyEvent(v->client, keysym, down ? TRUE : FALSE) ? 0 : -1;
+}
+
+int tech_vnc_request_full(struct tech_vnc *v)
+{
+	if (v->client == NULL)
+		return -1;
+	return SendFramebufferUpdateRequest(v->client, 0, 0, v->width, v->height, FALSE) ? 0 : -1;
+}

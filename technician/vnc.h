@@ -1,0 +1,73 @@
+/*
+ * vnc: the RFB side of the viewer, on top of libvncclient.
+ *
+ * Owns the rfbClient and the framebuffer it decodes into, and turns
+ * libvncclient's callbacks into plain state the UI reads between calls:
+ * how many updates completed (and how many covered the whole screen), the
+ * bounding box of what changed, whether the size changed, the remote cursor
+ * shape. The UI (window.c, headless.c) never sees an RFB byte; this module
+ * never draws.
+ *
+ * Pixels are 32 bits in host order with red in the low byte (rfbGetClient
+ * (8, 3, 4) on a little-endian host): SDL_PIXELFORMAT_XBGR8888.
+ */
+#ifndef HANDOFF_TECH_VNC_H
+#define HANDOFF_TECH_VNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rfb/rfbclient.h>
+
+#define TECH_VNC_REASON_MAX 512
+/* Larger framebuffers than this are refused rather than allocated. */
+#define TECH_VNC_MAX_SIDE 16384
+
+struct tech_vnc {
+	rfbClient *client;       /* owned; NULL once closed */
+	uint8_t *fb;             /* owned; client->frameBuffer points here */
+	int width, height;       /* of fb, in pixels; the stride is width * 4 */
+
+	unsigned long updates;      /* framebuffer updates completed */
+	unsigned long full_updates; /* ... of which covered every pixel */
+	uint64_t covered;           /* pixels covered so far by the update in progress */
+
+	bool dirty;              /* something changed since the UI last looked */
+	int dirty_x0, dirty_y0, dirty_x1, dirty_y1;  /* half-open box */
+	bool resized;            /* fb was reallocated since the UI last looked */
+
+	uint8_t *cursor;         /* owned; RGBA, cursor_w * cursor_h * 4, or NULL */
+	int cursor_w, cursor_h, cursor_hot_x, cursor_hot_y;
+	bool cursor_changed;
+
+	char reason[TECH_VNC_REASON_MAX]; /* the server's refusal, when it sent one */
+};
+
+/*
+ * Runs the RFB handshake over fd (taken: closed by tech_vnc_close, or at
+ * once when this fails). Blocks until the server answers, which includes
+ * the time the customer takes to consent. Returns 0, or -1 with v->reason
+ * holding the server's reason if it gave one (empty otherwise).
+ */
+int tech_vnc_open(struct tech_vnc *v, int fd);
+/* Frees the client, its socket and the framebuffer. Safe twice. */
+void tech_vnc_close(struct tech_vnc *v);
+
+int tech_vnc_fd(const struct tech_vnc *v);
+/*
+ * Waits up to timeout_ms (0: not at all) for the server, then handles every
+ * message that is already there, a bounded number per call so the UI stays
+ * responsive. Also returns early when messages are buffered inside
+ * libvncclient, which a poll on the socket cannot see. 0, or -1 when the
+ * link is gone.
+ */
+int tech_vnc_service(struct tech_vnc *v, int timeout_ms);
+
+/* Input, in framebuffer pixels. Coordinates are clamped. 0 or -1. */
+int tech_vnc_pointer(struct tech_vnc *v, int x, int y, int buttons);
+int tech_vnc_key(struct tech_vnc *v, uint32_t keysym, bool down);
+/* Asks for the whole screen (non-incremental), whatever changed. 0 or -1. */
+int tech_vnc_request_full(struct tech_vnc *v);
+
+#endif

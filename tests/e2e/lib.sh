@@ -1,0 +1,211 @@
+# Shared by the end-to-end tests: start real processes on loopback, wait for
+# them with bounded loops, and stop everything on exit. Sourced by bash.
+# Expects BIN (the build's bin/ directory) and TOOLS (its tests/ directory).
+
+set -u
+E2E_TMP=$(mktemp -d /tmp/handoff-e2e.XXXXXX)
+E2E_PIDS=""
+E2E_FAILED=0
+
+e2e_cleanup() {
+	for pid in $E2E_PIDS; do
+		kill "$pid" 2>/dev/null || true
+	done
+	sleep 0.2
+	for pid in $E2E_PIDS; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	if [ "${E2E_KEEP:-0}" = 1 ] || [ "$E2E_FAILED" = 1 ]; then
+		echo "  (files kept in $E2E_TMP)"
+	else
+		rm -rf "$E2E_TMP"
+	fi
+}
+trap e2e_cleanup EXIT
+
+fail() {
+	E2E_FAILED=1
+	echo "  FAIL: $*"
+	exit 1
+}
+
+note() {
+	echo "  $*"
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while [ "$i" -lt $((limit * 10)) ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_line SECONDS FILE PATTERN: waits until FILE has a line matching PATTERN.
+wait_line() {
+	wait_for "$1" grep -q -- "$3" "$2"
+}
+
+# count_at_least FILE PATTERN N: N or more lines of FILE match PATTERN.
+count_at_least() {
+	test "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3"
+}
+
+# wait_count SECONDS FILE PATTERN N: waits until N lines of FILE match PATTERN.
+wait_count() {
+	wait_for "$1" count_at_least "$2" "$3" "$4"
+}
+
+track() {
+	E2E_PIDS="$E2E_PIDS $1"
+}
+
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! ss -ltn "sport = :$p" | grep -q ":$p"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_xvfb WIDTH HEIGHT: sets DISPLAY_NUM and XDISPLAY to a fresh Xvfb.
+start_xvfb() {
+	local w=$1 h=$2 n
+	for _ in $(seq 1 20); do
+		n=$((100 + RANDOM % 400))
+		[ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+	done
+	Xvfb ":$n" -screen 0 "${w}x${h}x24" -nolisten tcp -noreset >"$E2E_TMP/xvfb-$n.log" 2>&1 &
+	track $!
+	XDISPLAY=":$n"
+	wait_for 10 xdpyinfo -display "$XDISPLAY" || fail "Xvfb $XDISPLAY did not start"
+}
+
+# new_key NAME: an Ed25519 key pair at $E2E_TMP/NAME(.pub)
+new_key() {
+	ssh-keygen -q -t ed25519 -N '' -C "$1@handoff-test" -f "$E2E_TMP/$1"
+}
+
+# start_relay [CONFIG-LINE...]: a relay home with technician alice (L1);
+# sets RELAY_DIR RELAY_PORT RELAY_FP RELAY_PID RELAY_LOG.
+start_relay() {
+	RELAY_DIR="$E2E_TMP/${RELAY_NAME:-relay}"
+	RELAY_PORT=$(free_port) || fail "no free port"
+	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "127.0.0.1:$RELAY_PORT" >"$RELAY_DIR.init" ||
+		fail "relay init failed"
+	RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
+	[ -n "$RELAY_FP" ] || fail "relay init printed no fingerprint"
+	for line in "$@"; do
+		echo "$line" >>"$RELAY_DIR/relay.conf"
+	done
+	[ -f "$E2E_TMP/alice" ] || new_key alice
+	"$BIN/handoff-relay" user add "$RELAY_DIR" alice --role tech --tier L1 --key "$E2E_TMP/alice.pub" \
+		>/dev/null || fail "user add failed"
+	RELAY_LOG="$RELAY_DIR.log"
+	"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out" 2>"$RELAY_LOG" &
+	RELAY_PID=$!
+	track $RELAY_PID
+	wait_line 10 "$RELAY_DIR.out" "serving" || fail "relay did not start: $(cat "$RELAY_LOG")"
+}
+
+# stop_relay: SIGTERM, wait, and fail on a non-zero exit (LeakSanitizer reports exit non-zero).
+stop_relay() {
+	kill -TERM "$RELAY_PID" 2>/dev/null
+	local rc=0
+	wait "$RELAY_PID" || rc=$?
+	[ "$rc" = 0 ] || fail "relay exited with $rc: $(tail -30 "$RELAY_LOG")"
+}
+
+ssh_opts() {
+	echo "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes -p $RELAY_PORT"
+}
+
+# tech_ssh KEY COMMAND...: a stock OpenSSH client running a relay command.
+tech_ssh() {
+	local key=$1
+	shift
+	# shellcheck disable=SC2046
+	ssh $(ssh_opts) -i "$E2E_TMP/$key" "handoff@127.0.0.1" "$@"
+}
+
+tech() {
+	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" "$@"
+}
+
+new_ticket_code() {
+	TICKET=$(tech_ssh alice ticket new "$1") || fail "ticket new failed"
+	CODE=$(tech_ssh alice invite "$TICKET") || fail "invite failed"
+}
+
+# try_helper NAME CODE [ARGS...]: a helper run expected to end by itself (refusals);
+# sets HELPER_RC and leaves its stderr in $E2E_TMP/NAME.err.
+try_helper() {
+	local name=$1 code=$2
+	shift 2
+	HELPER_RC=0
+	timeout 20 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+		--display "$XDISPLAY" --ui tty "$@" </dev/null >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" ||
+		HELPER_RC=$?
+}
+
+# start_helper CODE [NAME]: the customer's helper on $XDISPLAY, answering consent from a fifo.
+# Sets HELPER_PID HELPER_OUT HELPER_IN (write answers to it: echo y >&7).
+start_helper() {
+	HELPER_OUT="$E2E_TMP/${2:-helper}.out"
+	HELPER_IN="$E2E_TMP/${2:-helper}.in"
+	rm -f "$HELPER_IN"
+	mkfifo "$HELPER_IN"
+	"$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$1" \
+		--display "$XDISPLAY" --ui tty <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/${2:-helper}.log" &
+	HELPER_PID=$!
+	track $HELPER_PID
+	exec 7>"$HELPER_IN"
+}
+
+# start_viewer TICKET: a headless handoff-tech viewer driven through a fifo (fd 8).
+start_viewer() {
+	VIEWER_OUT="$E2E_TMP/viewer.out"
+	VIEWER_IN="$E2E_TMP/viewer.in"
+	rm -f "$VIEWER_IN"
+	mkfifo "$VIEWER_IN"
+	# The binary itself, not the tech function: $! must be the viewer's pid.
+	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" \
+		view "$1" --headless <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/viewer.log" &
+	VIEWER_PID=$!
+	track $VIEWER_PID
+	exec 8>"$VIEWER_IN"
+}
+
+# viewer_cmd SECONDS COMMAND: sends one headless command and waits for its answer line.
+viewer_cmd() {
+	local before
+	before=$(grep -c -E '^(ok|error)' "$VIEWER_OUT" 2>/dev/null || true)
+	echo "$2" >&8
+	wait_count "$1" "$VIEWER_OUT" '^ok\|^error' $((before + 1)) ||
+		fail "viewer did not answer '$2': $(tail -5 "$E2E_TMP/viewer.log")"
+	local answer
+	answer=$(grep -E '^(ok|error)' "$VIEWER_OUT" | tail -1)
+	case "$answer" in
+	ok*) ;;
+	*) fail "viewer answered '$answer' to '$2'" ;;
+	esac
+}
+
+open_fds() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# fds_at_most PID N: the process has N or fewer open descriptors.
+fds_at_most() {
+	test "$(open_fds "$1")" -le "$2"
+}

@@ -1,0 +1,63 @@
+# The main job: a customer's real X display, shared by the real helper
+# through the real relay, seen pixel-exact by the headless viewer, with a
+# click and a key coming back to the customer's display.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 800 600
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
+track $!
+wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+
+start_relay
+new_ticket_code "Screen test"
+t0=$(date +%s%N)
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(cat "$E2E_TMP/helper.log")"
+grep -q "Screen test" "$HELPER_OUT" || fail "helper did not show the ticket summary"
+
+# The helper must not listen on any TCP port.
+if ss -ltnp | grep -q "pid=$HELPER_PID,"; then
+	fail "the helper listens on a TCP port: $(ss -ltnp | grep "pid=$HELPER_PID,")"
+fi
+
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+# Nothing is shown before consent: the viewer has no frame yet.
+sleep 0.5
+grep -q '^ok' "$VIEWER_OUT" && fail "the viewer answered before consent"
+echo y >&7
+wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1)" || fail "helper did not start sharing"
+viewer_cmd 20 "wait-frame"
+t1=$(date +%s%N)
+note "first frame $(( (t1 - t0) / 1000000 )) ms after the helper started"
+grep -q "^ok 800x600" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
+
+viewer_cmd 10 "snapshot $E2E_TMP/seen.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/seen.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
+	fail "the viewer's picture differs from the customer's screen: $(cat "$E2E_TMP/compare.out")"
+note "pixel-exact: $(cat "$E2E_TMP/compare.out")"
+
+viewer_cmd 10 "click 123 234"
+wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 123 234" || fail "the click did not arrive: $(cat "$E2E_TMP/xprobe.out")"
+viewer_cmd 10 "key a"
+viewer_cmd 10 "key Return"
+wait_line 10 "$E2E_TMP/xprobe.out" "^key a" || fail "the key did not arrive: $(cat "$E2E_TMP/xprobe.out")"
+wait_line 10 "$E2E_TMP/xprobe.out" "^key Return" || fail "Return did not arrive"
+note "click and keys arrived on the customer's display"
+
+# A change on the customer's screen reaches the viewer.
+DISPLAY=$XDISPLAY xdotool mousemove 10 10 >/dev/null 2>&1 || true
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
+wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
+
+# Events went into the ticket.
+for kind in code-issued customer-connected consent-asked consent-granted technician-joined technician-left; do
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='$kind'" |
+		grep -qv '^0$' || fail "no $kind event"
+done
+
+echo end >&7
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+wait "$HELPER_PID" || fail "helper exited non-zero at the end: $(tail "$E2E_TMP/helper.log")"
+stop_relay

@@ -1,0 +1,217 @@
+/*
+ * test_code.c: unit tests for protocol/code.c, the one-time support codes.
+ * A code is read aloud over the phone and typed by a customer, so parsing is
+ * forgiving about spaces and dashes and strict about everything else; the
+ * relay keeps only an HMAC of it, so the hash must be deterministic under
+ * one pepper and change with the pepper.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "code.h"
+
+static void assert_formatted(const char *text)
+{
+	assert_int_equal(strlen(text), 14);
+	for (int i = 0; i < 14; i++) {
+		if (i == 4 || i == 9)
+			assert_int_equal(text[i], '-');
+		else
+			assert_in_range(text[i], '0', '9');
+	}
+}
+
+static void test_generate_format(void **state)
+{
+	char text[CODE_TEXT_MAX];
+	char again[CODE_TEXT_MAX];
+	char digits[CODE_DIGITS + 1];
+
+	(void)state;
+	memset(text, 'x', sizeof(text));
+	assert_int_equal(code_generate(text), 0);
+	assert_formatted(text);
+	assert_int_equal(code_parse(text, digits), 0);
+	assert_memory_equal(digits, text, 4);
+	assert_memory_equal(digits + 4, text + 5, 4);
+	assert_memory_equal(digits + 8, text + 10, 4);
+
+	/* Two codes colliding by chance has probability 1e-12. */
+	assert_int_equal(code_generate(again), 0);
+	assert_formatted(again);
+	assert_string_not_equal(text, again);
+}
+
+static void test_generate_digits_roughly_uniform(void **state)
+{
+	enum { DRAWS = 10000 };
+	unsigned counts[10] = { 0 };
+	unsigned drawn = 0;
+	char text[CODE_TEXT_MAX];
+
+	(void)state;
+	while (drawn < DRAWS) {
+		assert_int_equal(code_generate(text), 0);
+		for (const char *p = text; *p != '\0' && drawn < DRAWS; p++) {
+			if (*p == '-')
+				continue;
+			counts[*p - '0']++;
+			drawn++;
+		}
+	}
+	/* Expected 1000 each, sd about 30: 800..1200 only fails on a real bias. */
+	for (int d = 0; d < 10; d++)
+		if (counts[d] < DRAWS * 8 / 100 || counts[d] > DRAWS * 12 / 100)
+			fail_msg("digit %d drawn %u times out of %d", d, counts[d], DRAWS);
+}
+
+static void expect_parse(const char *typed, const char *want)
+{
+	char digits[CODE_DIGITS + 1];
+
+	memset(digits, 'x', sizeof(digits));
+	if (code_parse(typed, digits) != 0)
+		fail_msg("code_parse(\"%s\") failed", typed);
+	assert_string_equal(digits, want);
+}
+
+static void expect_reject(const char *typed)
+{
+	char digits[CODE_DIGITS + 1];
+
+	if (code_parse(typed, digits) != -1)
+		fail_msg("code_parse(\"%s\") accepted", typed == NULL ? "(null)" : typed);
+}
+
+static void test_parse_accepts_spaces_and_dashes(void **state)
+{
+	(void)state;
+	expect_parse("123456789012", "123456789012");
+	expect_parse("1234-5678-9012", "123456789012");
+	expect_parse("1234 5678 9012", "123456789012");
+	expect_parse("  1234 - 5678 -- 9012  ", "123456789012");
+	expect_parse("1-2-3-4-5-6-7-8-9-0-1-2", "123456789012");
+	expect_parse("-000000000000-", "000000000000");
+	expect_parse("9999 9999 9999", "999999999999");
+}
+
+static void test_parse_rejects(void **state)
+{
+	(void)state;
+	expect_reject(NULL);
+	expect_reject("");
+	expect_reject("----");
+	expect_reject("12345678901");         /* 11 digits */
+	expect_reject("1234-5678-901");
+	expect_reject("1234567890123");       /* 13 digits */
+	expect_reject("1234-5678-9012-3");
+	expect_reject("1234-5678-901a");      /* letters */
+	expect_reject("abcd-efgh-ijkl");
+	expect_reject("1234-5678-9O12");      /* letter O for zero */
+	expect_reject("1234\t5678\t9012");    /* only spaces and dashes separate */
+	expect_reject("1234-5678-9012\n");
+	expect_reject("1234_5678_9012");
+	expect_reject("+123456789012");
+	expect_reject("１２３４-5678-9012");   /* fullwidth digits */
+	expect_reject("1234-5678-9012\xff");
+}
+
+static void test_locator(void **state)
+{
+	(void)state;
+	assert_int_equal(code_locator("000000000000"), 0);
+	assert_int_equal(code_locator("000199999999"), 1);
+	assert_int_equal(code_locator("042011112222"), 420);
+	assert_int_equal(code_locator("123456789012"), 1234);
+	assert_int_equal(code_locator("999900000000"), 9999);
+}
+
+static void test_generated_locator_matches_text(void **state)
+{
+	char text[CODE_TEXT_MAX], digits[CODE_DIGITS + 1];
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(code_generate(text), 0);
+		assert_int_equal(code_parse(text, digits), 0);
+		assert_int_equal(code_locator(digits), (unsigned)strtoul(text, NULL, 10));
+		assert_true(code_locator(digits) < 10000);
+	}
+}
+
+static void test_hash_known_answer(void **state)
+{
+	/* printf 123456789012 | openssl dgst -sha256 -hmac pepper */
+	static const uint8_t want[CODE_HASH_LEN] = {
+		0xd5, 0x46, 0xac, 0x6a, 0x35, 0x49, 0xe4, 0x0a, 0x99, 0xc5, 0x6e,
+		0xc7, 0x4f, 0xca, 0x28, 0x6e, 0xad, 0xeb, 0x38, 0x7a, 0xfb, 0x55,
+		0x8d, 0xaf, 0xe7, 0xb1, 0x94, 0x11, 0x30, 0x70, 0x12, 0x7b,
+	};
+	uint8_t out[CODE_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(code_hash((const uint8_t *)"pepper", 6, "123456789012", out), 0);
+	assert_memory_equal(out, want, CODE_HASH_LEN);
+}
+
+static void test_hash_deterministic_and_pepper_dependent(void **state)
+{
+	static const uint8_t pepper1[32] = { 1, [31] = 0x80 };
+	static const uint8_t pepper2[32] = { 2, [31] = 0x80 };
+	uint8_t a[CODE_HASH_LEN], b[CODE_HASH_LEN], c[CODE_HASH_LEN], d[CODE_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(code_hash(pepper1, sizeof(pepper1), "123456789012", a), 0);
+	assert_int_equal(code_hash(pepper1, sizeof(pepper1), "123456789012", b), 0);
+	assert_memory_equal(a, b, CODE_HASH_LEN);
+	assert_int_equal(code_hash(pepper2, sizeof(pepper2), "123456789012", c), 0);
+	assert_memory_not_equal(a, c, CODE_HASH_LEN);
+	/*
+	 * A shorter pepper with the same leading bytes is a different key (as
+	 * long as the dropped byte is not 0: HMAC pads short keys with zeros).
+	 */
+	assert_int_equal(code_hash(pepper1, sizeof(pepper1) - 1, "123456789012", c), 0);
+	assert_memory_not_equal(a, c, CODE_HASH_LEN);
+	/* One digit changes the hash, and the locator alone is not enough. */
+	assert_int_equal(code_hash(pepper1, sizeof(pepper1), "123456789013", d), 0);
+	assert_memory_not_equal(a, d, CODE_HASH_LEN);
+	assert_int_equal(code_hash(pepper1, sizeof(pepper1), "123400000000", d), 0);
+	assert_memory_not_equal(a, d, CODE_HASH_LEN);
+}
+
+static void test_hash_pepper_bounds(void **state)
+{
+	uint8_t *pepper = calloc(1, 1025);
+	uint8_t out[CODE_HASH_LEN];
+
+	(void)state;
+	assert_non_null(pepper);
+	assert_int_equal(code_hash(pepper, 0, "123456789012", out), -1);
+	assert_int_equal(code_hash(pepper, 1025, "123456789012", out), -1);
+	assert_int_equal(code_hash(pepper, 1, "123456789012", out), 0);
+	assert_int_equal(code_hash(pepper, 1024, "123456789012", out), 0);
+	free(pepper);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_generate_format),
+		cmocka_unit_test(test_generate_digits_roughly_uniform),
+		cmocka_unit_test(test_parse_accepts_spaces_and_dashes),
+		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_locator),
+		cmocka_unit_test(test_generated_locator_matches_text),
+		cmocka_unit_test(test_hash_known_answer),
+		cmocka_unit_test(test_hash_deterministic_and_pepper_dependent),
+		cmocka_unit_test(test_hash_pepper_bounds),
+	};
+
+	return cmocka_run_group_tests_name("code", tests, NULL, NULL);
+}
