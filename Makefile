@@ -116,8 +116,12 @@ check: deps
 demo: deps all
 	@sh scripts/demo.sh $(BUILD)
 
-bench: deps all
+bench: deps all $(BUILD)/bench/bench_tool
 	@sh bench/run.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+$(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)

@@ -31,9 +31,11 @@ void pump_init(struct pump *p, ssh_channel chan, int fd)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-/* Channel towards descriptor. 1 when the channel is finished and drained. */
+/* Channel towards descriptor. 1 once the channel has ended and all of it was delivered. */
 static int pump_to_fd(struct pump *p)
 {
+	if (p->chan_finished)
+		return 1;
 	for (;;) {
 		if (p->pending_off < p->pending_len) {
 			ssize_t n = send(p->fd, p->pending + p->pending_off,
@@ -50,40 +52,56 @@ static int pump_to_fd(struct pump *p)
 			p->pending_off = p->pending_len = 0;
 		}
 		int n = ssh_channel_read_nonblocking(p->chan, p->pending, sizeof(p->pending), 0);
-		if (n == SSH_EOF)
-			return 1;
-		if (n < 0)
-			return ssh_channel_is_closed(p->chan) ? 1 : -1;
-		if (n == 0)
-			return ssh_channel_is_closed(p->chan) ? 1 : 0;
-		p->pending_len = (size_t)n;
+		if (n > 0) {
+			p->pending_len = (size_t)n;
+			continue;
+		}
+		if (n == 0 && !ssh_channel_is_closed(p->chan))
+			return 0;
+		if (n < 0 && n != SSH_EOF && !ssh_channel_is_closed(p->chan))
+			return -1;
+		/* Ended (EOF or closed) and nothing is pending: pass the end on. */
+		shutdown(p->fd, SHUT_WR);
+		p->chan_finished = true;
+		return 1;
 	}
 }
 
-/* Descriptor towards channel, never past the peer's window. 1 on descriptor EOF. */
+/* Descriptor towards channel, never past the peer's window. 1 once the fd has ended. */
 static int pump_to_chan(struct pump *p)
 {
 	uint8_t chunk[32 * 1024];
 
+	if (p->fd_finished)
+		return 1;
 	for (;;) {
-		uint32_t window;
-		size_t want;
+		size_t want = sizeof(chunk);
+		bool discard = p->chan_finished || !ssh_channel_is_open(p->chan);
 		ssize_t n;
 
-		if (!ssh_channel_is_open(p->chan))
-			return 1;
-		window = ssh_channel_window_size(p->chan);
-		if (window == 0)
-			return 0;
-		want = window < sizeof(chunk) ? window : sizeof(chunk);
-		n = recv(p->fd, chunk, want, 0);
-		if (n == 0)
-			return 1;
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		if (!discard) {
+			uint32_t window = ssh_channel_window_size(p->chan);
+
+			if (window == 0)
 				return 0;
+			if (window < want)
+				want = window;
+		} else if (!p->chan_finished) {
+			/* Closed channel, bytes still owed to the fd: wait for them. */
+			return 0;
+		}
+		n = recv(p->fd, chunk, want, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			if (!discard)
+				ssh_channel_send_eof(p->chan);
+			p->fd_finished = true;
 			return 1;
 		}
+		/* The channel has ended: what the local side still says has nowhere to go. */
+		if (discard)
+			continue;
 		if (ssh_channel_write(p->chan, chunk, (uint32_t)n) != (int)n)
 			return -1;
 		p->bytes_to_chan += (uint64_t)n;
@@ -102,8 +120,7 @@ int pump_run(struct pump *p)
 		p->done = true;
 		return -1;
 	}
-	if (in == 1 || out == 1) {
-		/* Either side finishing ends the stream: RFB has no half-close. */
+	if (p->chan_finished && p->fd_finished) {
 		p->done = true;
 		return 1;
 	}
@@ -117,7 +134,9 @@ void pump_sync_event(struct pump *p, ssh_event ev)
 	if (!p->done && p->fd >= 0) {
 		if (p->pending_off < p->pending_len)
 			want |= POLLOUT;
-		if (ssh_channel_is_open(p->chan) && ssh_channel_window_size(p->chan) > 0)
+		if (!p->fd_finished &&
+		    (p->chan_finished ||
+		     (ssh_channel_is_open(p->chan) && ssh_channel_window_size(p->chan) > 0)))
 			want |= POLLIN;
 	}
 	if (want == p->polled_events && ev == p->event)

@@ -33,6 +33,8 @@ struct pump {
 	size_t pending_off, pending_len;
 	short polled_events;   /* what the fd is registered for in the event, 0 if not */
 	ssh_event event;       /* where it is registered, or NULL */
+	bool chan_finished;    /* channel EOF or closed, everything delivered to fd */
+	bool fd_finished;      /* fd reached EOF; EOF sent on the channel */
 	bool done;
 	uint64_t bytes_to_fd, bytes_to_chan;
 };
@@ -40,9 +42,15 @@ struct pump {
 /* Takes ownership of fd and makes it non-blocking. chan must outlive the pump. */
 void pump_init(struct pump *p, ssh_channel chan, int fd);
 /*
- * Moves what can move now. Returns 0 while both sides are open, 1 once
- * either side has closed or reached EOF and everything owed to the other
- * side was delivered (the owner then calls pump_close), -1 on an error.
+ * Moves what can move now. Returns 0 while the stream lives, 1 once both
+ * directions have ended (the owner then calls pump_close), -1 on an error.
+ *
+ * Ends are passed on as half-closes, never as a full close: when the
+ * channel ends, the fd gets shutdown(SHUT_WR) after the last byte, and
+ * when the fd ends, the channel gets EOF. A full close would lose the
+ * peer's last words: a relay's RFB failure reason arrives just before its
+ * EOF, and libvncclient first writes its own version, which would fail with
+ * EPIPE on a closed socket before the reason is read.
  */
 int pump_run(struct pump *p);
 /* Registers, re-registers or unregisters p->fd in ev to match its needs. */

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	ssh_session s = NULL;
 	int c, rc;
 
+	opterr = 0;
 	/* '+': stop at the command, whose own options (escalate --to) are not ours. */
 	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -158,7 +159,9 @@ int main(int argc, char **argv)
 			fputs(tech_main_help, stdout);
 			return 0;
 		default:
-			return tech_main_usage("unknown option");
+			fprintf(stderr, "handoff-tech: unknown option or missing value: %s\n",
+				argv[optind - 1]);
+			return tech_main_usage("global options go before the command");
 		}
 	}
 	if (optind >= argc)

@@ -409,10 +409,65 @@ out:
 	return rc;
 }
 
+/*
+ * Looks for a whole W x H copy of the pattern anywhere on the screen: a
+ * viewer's window shows the customer's screen at a place the window system
+ * chose, so this checks a window's pixels without knowing where it is.
+ */
+static int cmd_find(int pw, int ph)
+{
+	Display *dpy = XOpenDisplay(NULL);
+	XImage *img = NULL;
+	struct visual_channels vc;
+	int w, h, scr, rc = 2;
+
+	if (dpy == NULL) {
+		fprintf(stderr, "xprobe: cannot open display '%s'\n", XDisplayName(NULL));
+		return 2;
+	}
+	scr = DefaultScreen(dpy);
+	w = DisplayWidth(dpy, scr);
+	h = DisplayHeight(dpy, scr);
+	if (pw <= 0 || ph <= 0 || pw > w || ph > h ||
+	    visual_channels(DefaultVisual(dpy, scr), DefaultDepth(dpy, scr), &vc) != 0)
+		goto out;
+	img = XGetImage(dpy, DefaultRootWindow(dpy), 0, 0, (unsigned)w, (unsigned)h, AllPlanes, ZPixmap);
+	if (img == NULL)
+		goto out;
+	rc = 1;
+	for (int oy = 0; oy + ph <= h && rc != 0; oy++) {
+		for (int ox = 0; ox + pw <= w && rc != 0; ox++) {
+			bool same = true;
+
+			for (int y = 0; y < ph && same; y++) {
+				for (int x = 0; x < pw && same; x++) {
+					unsigned long px = XGetPixel(img, ox + x, oy + y);
+					struct rgb p = xprobe_pattern_at(x, y);
+
+					same = unpack(vc.r, px) == p.r && unpack(vc.g, px) == p.g &&
+					       unpack(vc.b, px) == p.b;
+				}
+			}
+			if (same) {
+				printf("found %dx%d at %d,%d\n", pw, ph, ox, oy);
+				rc = 0;
+			}
+		}
+	}
+	if (rc != 0)
+		printf("no %dx%d copy of the pattern on the %dx%d screen\n", pw, ph, w, h);
+out:
+	if (img != NULL)
+		XDestroyImage(img);
+	XCloseDisplay(dpy);
+	return rc;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: xprobe pattern\n"
-			"       xprobe compare FILE.ppm\n");
+			"       xprobe compare FILE.ppm\n"
+			"       xprobe find WIDTH HEIGHT\n");
 	return 2;
 }
 
@@ -422,5 +477,7 @@ int main(int argc, char **argv)
 		return cmd_pattern();
 	if (argc == 3 && strcmp(argv[1], "compare") == 0)
 		return cmd_compare(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "find") == 0)
+		return cmd_find(atoi(argv[2]), atoi(argv[3]));
 	return usage();
 }
