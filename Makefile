@@ -114,10 +114,10 @@ check: deps
 	$(MAKE) e2e
 
 demo: deps all
-	@sh scripts/demo.sh $(BUILD)
+	@bash scripts/demo.sh $(BUILD)
 
 bench: deps all $(BUILD)/bench/bench_tool
-	@sh bench/run.sh $(BUILD)
+	@bash bench/run.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

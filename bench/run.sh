@@ -56,7 +56,7 @@ for _ in $(seq 1 "$IDLE"); do
 	ssh $(ssh_opts) -i "$E2E_TMP/alice" -N handoff@127.0.0.1 </dev/null &
 	idle_pids="$idle_pids $!"
 done
-wait_for 60 sh -c "[ \$(grep -c 'technician alice (L1) logged in' '$RELAY_LOG') -ge $((IDLE + RUNS * 2)) ]" ||
+wait_for 60 sh -c "[ \$(grep -c 'technician alice (L1) logged in' '$RELAY_LOG') -ge $((IDLE + RUNS * 3)) ]" ||
 	echo "  (not every idle session logged in)"
 sleep 1
 rss1=$(relay_rss_kb)

@@ -65,14 +65,10 @@ static void helper_screen_log(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	log_format_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	n = strlen(line);
-	while (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
 	log_debug("libvncserver: %s", line);
 }
 
@@ -82,14 +78,10 @@ static void helper_screen_err(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	log_format_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	n = strlen(line);
-	while (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
 	/* It complains that a socketpair has no TCP_NODELAY; that is expected. */
 	if (strstr(line, "TCP_NODELAY") != NULL)
 		log_debug("libvncserver: %s", line);

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static struct {
@@ -38,4 +39,16 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void log_format_line(char *out, size_t outlen, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (outlen == 0)
+		return;
+	vsnprintf(out, outlen, fmt, ap);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
 }

@@ -55,7 +55,7 @@ echo "$code      <- alice reads this to the customer on the phone"
 
 say "3. The customer's desktop: a virtual display with applications on it"
 n=$((50 + RANDOM % 50))
-Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp >"$DEMO/xvfb.log" 2>&1 &
+Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -noreset >"$DEMO/xvfb.log" 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 1 50); do xdpyinfo -display ":$n" >/dev/null 2>&1 && break; sleep 0.1; done
 DISPLAY=":$n" xsetroot -solid '#2e5e8c' 2>/dev/null

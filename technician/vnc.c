@@ -44,12 +44,8 @@ static void tech_vnc_log_line(bool is_error, const char *fmt, va_list ap)
 {
 	static const char failed[] = "VNC connection failed: ";
 	char line[TECH_VNC_REASON_MAX + sizeof(failed)];
-	size_t n;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
+	log_format_line(line, sizeof(line), fmt, ap);
 	if (tech_vnc_current != NULL && strncmp(line, failed, sizeof(failed) - 1) == 0) {
 		const char *why = line + sizeof(failed) - 1;
 		size_t len = strlen(why);
