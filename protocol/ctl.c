@@ -54,6 +54,28 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 		return buf_put_u32(body, r->viewer_id);
 	case CTL_STATUS:
 		return ctl_put_text(body, r->text, CTL_TEXT_MAX);
+	case CTL_CHAT:
+		if ((e = ctl_put_text(body, r->name, CTL_NAME_MAX)) != 0 ||
+		    (e = ctl_put_text(body, r->tier, CTL_NAME_MAX)) != 0 ||
+		    (e = ctl_put_text(body, r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
+	case CTL_LOGS_ASK:
+		if ((e = buf_put_u32(body, r->viewer_id)) != 0 ||
+		    (e = buf_put_u32(body, r->ticket)) != 0 ||
+		    (e = ctl_put_text(body, r->name, CTL_NAME_MAX)) != 0 ||
+		    (e = ctl_put_text(body, r->tier, CTL_NAME_MAX)) != 0 ||
+		    (e = ctl_put_text(body, r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
+	case CTL_LOGS_DATA:
+		if (r->flags > CTL_LOGS_REFUSED)
+			return BUF_ERR_FORMAT;
+		if ((e = buf_put_u32(body, r->viewer_id)) != 0 ||
+		    (e = buf_put_u8(body, r->flags)) != 0 ||
+		    (e = ctl_put_text(body, r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -106,6 +128,26 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 		return buf_get_u32(body, &r->viewer_id);
 	case CTL_STATUS:
 		return buf_get_cstring(body, &r->text, CTL_TEXT_MAX);
+	case CTL_CHAT:
+		if ((e = buf_get_cstring(body, &r->name, CTL_NAME_MAX)) != 0 ||
+		    (e = buf_get_cstring(body, &r->tier, CTL_NAME_MAX)) != 0 ||
+		    (e = buf_get_cstring(body, &r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
+	case CTL_LOGS_ASK:
+		if ((e = buf_get_u32(body, &r->viewer_id)) != 0 ||
+		    (e = buf_get_u32(body, &r->ticket)) != 0 ||
+		    (e = buf_get_cstring(body, &r->name, CTL_NAME_MAX)) != 0 ||
+		    (e = buf_get_cstring(body, &r->tier, CTL_NAME_MAX)) != 0 ||
+		    (e = buf_get_cstring(body, &r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
+	case CTL_LOGS_DATA:
+		if ((e = buf_get_u32(body, &r->viewer_id)) != 0 ||
+		    (e = buf_get_u8(body, &r->flags)) != 0 ||
+		    (e = buf_get_cstring(body, &r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return r->flags > CTL_LOGS_REFUSED ? BUF_ERR_FORMAT : 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -154,6 +196,9 @@ const char *ctl_type_name(uint8_t type)
 	case CTL_CONSENT_REPLY: return "consent-reply";
 	case CTL_VIEWER_LEFT: return "viewer-left";
 	case CTL_STATUS: return "status";
+	case CTL_CHAT: return "chat";
+	case CTL_LOGS_ASK: return "logs-ask";
+	case CTL_LOGS_DATA: return "logs-data";
 	default: return "unknown";
 	}
 }

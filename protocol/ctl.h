@@ -31,7 +31,27 @@ enum ctl_type {
 	CTL_CONSENT_REPLY = 3,  /* helper -> relay: viewer_id, caps granted */
 	CTL_VIEWER_LEFT = 4,    /* relay -> helper: viewer_id */
 	CTL_STATUS = 5,         /* either way: text for the other side's user */
+	CTL_CHAT = 6,           /* either way: name (author), tier (role), text */
+	CTL_LOGS_ASK = 7,       /* relay -> helper: viewer_id = request id, ticket, name, tier, text = sources */
+	CTL_LOGS_DATA = 8,      /* helper -> relay: viewer_id = request id, flags, text = a chunk */
 };
+
+/*
+ * CTL_LOGS_DATA flags. A bundle is sent as chunks of at most CTL_TEXT_MAX
+ * bytes of UTF-8 text, the last one flagged DONE; a customer who says no
+ * answers with one empty REFUSED record.
+ */
+enum ctl_logs_flag {
+	CTL_LOGS_MORE = 0,
+	CTL_LOGS_DONE = 1,
+	CTL_LOGS_REFUSED = 2,
+};
+
+/*
+ * CTL_LOGS_ASK sources: one per line of text, "facts" (OS, kernel, uptime,
+ * disk, memory), "file PATH LINES" (the last LINES lines of a file) or
+ * "journal LINES" (the last LINES lines of the systemd journal).
+ */
 
 enum ctl_cap {
 	CTL_CAP_VIEW = 1u << 0,
@@ -45,9 +65,10 @@ struct ctl_record {
 	uint32_t viewer_id;
 	uint32_t ticket;
 	uint8_t caps;
-	char *name;   /* technician's name (CONSENT_ASK) */
-	char *tier;   /* "L1".."L3" (CONSENT_ASK) */
-	char *text;   /* HELLO summary, STATUS text */
+	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag */
+	char *name;   /* technician's name (CONSENT_ASK, CHAT author, LOGS_ASK) */
+	char *tier;   /* "L1".."L3", or "customer" as a CHAT author's role */
+	char *text;   /* HELLO summary, STATUS and CHAT text, LOGS sources or chunk */
 };
 
 /* Appends one encoded record to out. Strings that are NULL encode as "". */

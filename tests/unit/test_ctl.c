@@ -66,6 +66,24 @@ static void round_trip(const struct ctl_record *r)
 		assert_same_string(got.text, r->text);
 		assert_null(got.name);
 		break;
+	case CTL_CHAT:
+		assert_same_string(got.name, r->name);
+		assert_same_string(got.tier, r->tier);
+		assert_same_string(got.text, r->text);
+		break;
+	case CTL_LOGS_ASK:
+		assert_int_equal(got.viewer_id, r->viewer_id);
+		assert_int_equal(got.ticket, r->ticket);
+		assert_same_string(got.name, r->name);
+		assert_same_string(got.tier, r->tier);
+		assert_same_string(got.text, r->text);
+		break;
+	case CTL_LOGS_DATA:
+		assert_int_equal(got.viewer_id, r->viewer_id);
+		assert_int_equal(got.flags, r->flags);
+		assert_same_string(got.text, r->text);
+		assert_null(got.name);
+		break;
 	default:
 		fail_msg("unexpected type %u", r->type);
 	}
@@ -105,6 +123,31 @@ static void test_round_trip_every_type(void **state)
 	r.type = CTL_VIEWER_LEFT;
 	r.viewer_id = UINT32_MAX;
 	round_trip(&r);
+
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_CHAT;
+	r.name = "alice";
+	r.tier = "customer";
+	r.text = "画面が真っ黒です";
+	round_trip(&r);
+
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_LOGS_ASK;
+	r.viewer_id = 3;
+	r.ticket = 12;
+	r.name = "bob";
+	r.tier = "L2";
+	r.text = "facts\nfile /var/log/syslog 200\njournal 100";
+	round_trip(&r);
+
+	for (uint8_t flags = CTL_LOGS_MORE; flags <= CTL_LOGS_REFUSED; flags++) {
+		memset(&r, 0, sizeof(r));
+		r.type = CTL_LOGS_DATA;
+		r.viewer_id = 3;
+		r.flags = flags;
+		r.text = flags == CTL_LOGS_REFUSED ? NULL : "kernel: 6.1.0\n";
+		round_trip(&r);
+	}
 
 	memset(&r, 0, sizeof(r));
 	r.type = CTL_STATUS;
@@ -310,7 +353,7 @@ static void test_bad_caps_rejected(void **state)
 
 static void test_unknown_types_rejected(void **state)
 {
-	static const uint8_t types[] = { 0, 6, 7, 0x7f, 0x80, 0xff };
+	static const uint8_t types[] = { 0, 9, 10, 0x7f, 0x80, 0xff };
 	uint8_t wire[16];
 	struct ctl_record r;
 	struct buf b;
@@ -467,6 +510,23 @@ static void test_encode_respects_output_room(void **state)
 	free(huge);
 }
 
+static void test_logs_flags_checked(void **state)
+{
+	static const uint8_t bad[] = { 0, 0, 0, 10, CTL_LOGS_DATA, 0, 0, 0, 1, 3, 0, 0, 0, 0 };
+	struct ctl_record r;
+	struct buf b;
+
+	(void)state;
+	expect_decode(bad, sizeof(bad), BUF_ERR_FORMAT);
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_LOGS_DATA;
+	r.flags = 3;
+	buf_init(&b, 64);
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	assert_int_equal(buf_len(&b), 0);
+	buf_free(&b);
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -475,8 +535,11 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_CONSENT_REPLY), "consent-reply");
 	assert_string_equal(ctl_type_name(CTL_VIEWER_LEFT), "viewer-left");
 	assert_string_equal(ctl_type_name(CTL_STATUS), "status");
+	assert_string_equal(ctl_type_name(CTL_CHAT), "chat");
+	assert_string_equal(ctl_type_name(CTL_LOGS_ASK), "logs-ask");
+	assert_string_equal(ctl_type_name(CTL_LOGS_DATA), "logs-data");
 	assert_string_equal(ctl_type_name(0), "unknown");
-	assert_string_equal(ctl_type_name(6), "unknown");
+	assert_string_equal(ctl_type_name(9), "unknown");
 	assert_string_equal(ctl_type_name(255), "unknown");
 }
 
@@ -543,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_fields_cannot_cross_records),
 		cmocka_unit_test(test_bad_caps_rejected),
 		cmocka_unit_test(test_unknown_types_rejected),
+		cmocka_unit_test(test_logs_flags_checked),
 		cmocka_unit_test(test_strings_over_cap_or_bad_rejected),
 		cmocka_unit_test(test_two_records_back_to_back),
 		cmocka_unit_test(test_decode_from_view),
