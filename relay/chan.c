@@ -15,6 +15,8 @@
 #include "log.h"
 #include "relay.h"
 
+static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch);
+
 /* Output of one command, at most. Commands print tickets and codes, not files. */
 #define RELAY_CHAN_OUT_MAX (1024u * 1024)
 
@@ -138,6 +140,10 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 		while ((e = ctl_decode(&ch->in, &rec)) == 1) {
 			if (rec.type == CTL_CONSENT_REPLY)
 				relay_viewer_consent_reply(relay, ch->conn, &rec);
+			else if (rec.type == CTL_CHAT)
+				relay_ticket_chat(relay, ch->conn->ticket, "customer", "customer", rec.text ? rec.text : "");
+			else if (rec.type == CTL_LOGS_DATA)
+				relay_ticket_logs_data(relay, ch->conn, &rec);
 			else
 				log_info("conn %u: ignoring a %s record from the helper", ch->conn->id,
 					 ctl_type_name(rec.type));
@@ -165,6 +171,16 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 	if (ch->dead)
 		return;
 	if (ssh_channel_is_closed(ch->chan) || ssh_channel_is_eof(ch->chan)) {
+		/*
+		 * A chat stream outlives the end of its input (ssh ... chat N </dev/null
+		 * just watches); it ends when the technician closes the channel.
+		 */
+		if (ch->kind == RELAY_CHAN_CHAT && ssh_channel_is_closed(ch->chan)) {
+			ch->dead = true;
+			return;
+		}
+		if (ch->kind == RELAY_CHAN_CHAT)
+			goto service;
 		if (ch->kind != RELAY_CHAN_EXEC || ch->command_done) {
 			ch->dead = true;
 			if (ch->kind == RELAY_CHAN_CONTROL) {
@@ -174,14 +190,17 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 			return;
 		}
 	}
+service:
 	switch (ch->kind) {
 	case RELAY_CHAN_NEW:
 		return;
 	case RELAY_CHAN_EXEC:
 		if (!ch->command_done) {
-			ch->exit_status = relay_exec_run(relay, ch->conn, ch->command, &ch->out, &ch->err);
+			ch->exit_status = relay_exec_run(relay, ch, ch->command, &ch->out, &ch->err);
 			ch->command_done = true;
 		}
+		if (ch->kind == RELAY_CHAN_CHAT)
+			return; /* the command made it a live stream */
 		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0) {
 			ch->dead = true;
 			return;
@@ -198,6 +217,92 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		if (relay_chan_flush(ch, &ch->out, 0) != 0)
 			ch->conn->dead = true;
 		return;
+	case RELAY_CHAN_CHAT:
+		relay_chan_read_chat(relay, ch);
+		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0)
+			ch->dead = true;
+		return;
+	}
+}
+
+struct relay_chan_replay {
+	struct relay_chan *ch;
+};
+
+static int relay_chan_replay_line(const struct store_event *e, void *ctx)
+{
+	struct relay_chan *ch = ctx;
+	char line[CTL_TEXT_MAX + 256];
+
+	relay_ticket_chat_line(e, line, sizeof(line));
+	return buf_put(&ch->out, line, strlen(line)) != 0;
+}
+
+void relay_chan_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticket)
+{
+	ch->kind = RELAY_CHAN_CHAT;
+	ch->chat_ticket = ticket;
+	buf_reset(&ch->in);
+	store_events(relay->store, ticket, "chat", relay_chan_replay_line, ch);
+}
+
+void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *line)
+{
+	for (struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next) {
+		if (ch->kind != RELAY_CHAN_CHAT || ch->chat_ticket != ticket || ch->dead)
+			continue;
+		/* A follower that stopped reading loses its stream, not the relay's memory. */
+		if (buf_put(&ch->out, line, strlen(line)) != 0) {
+			log_info("conn %u: chat stream of ticket %lld is not being read; closed", ch->conn->id,
+				 (long long)ticket);
+			ch->dead = true;
+		}
+	}
+}
+
+/*
+ * Lines the technician types into a chat stream go to the customer, as long
+ * as the ticket is still theirs.
+ */
+static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch)
+{
+	for (;;) {
+		const uint8_t *p = buf_ptr(&ch->in);
+		const uint8_t *nl = memchr(p, '\n', buf_len(&ch->in));
+		uint8_t *dst;
+		int n;
+
+		if (nl != NULL) {
+			size_t len = (size_t)(nl - p);
+			char *text = strndup((const char *)p, len);
+			struct store_ticket t;
+			char why[200];
+
+			buf_consume(&ch->in, len + 1);
+			if (text == NULL)
+				return;
+			if (len > 0 && len <= CTL_TEXT_MAX && buf_utf8_valid((const uint8_t *)text, len) &&
+			    store_ticket_get(relay->store, ch->chat_ticket, &t) == STORE_OK) {
+				if (relay_rights_check(ch->conn->role, &ch->conn->user, RELAY_ACT_CHAT, &t, why,
+						       sizeof(why)) == 0)
+					relay_ticket_chat(relay, ch->chat_ticket, ch->conn->user.name,
+							  ch->conn->user.tier, text);
+				else
+					buf_put(&ch->err, why, strlen(why)), buf_put_u8(&ch->err, '\n');
+			}
+			free(text);
+			continue;
+		}
+		if (buf_len(&ch->in) > CTL_TEXT_MAX) {
+			buf_put(&ch->err, "line too long; dropped\n", 23);
+			buf_reset(&ch->in);
+		}
+		if (buf_reserve(&ch->in, 1024, &dst) != 0)
+			return;
+		n = ssh_channel_read_nonblocking(ch->chan, dst, 1024, 0);
+		if (n <= 0)
+			return;
+		buf_commit(&ch->in, (size_t)n);
 	}
 }
 

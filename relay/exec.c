@@ -22,11 +22,18 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
 
 struct exec_ctx {
 	struct relay *relay;
+	struct relay_chan *ch;
 	struct relay_conn *conn;
 	struct buf *out, *err;
 	char **argv;
 	size_t argc;
 	bool json;
+	/* Options and words of the command after its name, see exec_options. */
+	const char *opt_value[4];
+	char opt_text[4][CMDLINE_MAX + 1];
+	char words[CMDLINE_MAX + 1];
+	size_t nwords;
+	const char *first_word;
 };
 
 static void exec_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -64,8 +71,13 @@ static void exec_json_string(struct buf *b, const char *s)
 static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 {
 	char *end;
-	long long n = strtoll(arg, &end, 10);
+	long long n;
 
+	if (arg == NULL) {
+		exec_printf(x->err, "%s: which ticket? (a number)\n", x->argv[0]);
+		return -1;
+	}
+	n = strtoll(arg, &end, 10);
 	if (arg[0] < '1' || arg[0] > '9' || *end != '\0' || n <= 0 || n > 100000000000LL) {
 		exec_printf(x->err, "not a ticket number: %s\n", arg);
 		return -1;
@@ -74,23 +86,153 @@ static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 	return 0;
 }
 
-static int exec_require(struct exec_ctx *x, enum relay_role role)
+/*
+ * Splits the words after the command name into options and text. An option
+ * listed in names takes every word up to the next option as its value, so
+ * "--note printer driver reinstalled" means the same from handoff-tech
+ * (one quoted word) and from a stock ssh, which joins arguments with spaces.
+ * Flags (names ending in '!') take no value. The remaining words are joined
+ * into x->words; x->first_word is the first of them.
+ */
+static int exec_options(struct exec_ctx *x, size_t from, const char *const *names, size_t nnames)
 {
-	if (x->conn->role == role)
-		return 0;
-	exec_printf(x->err, "%s: only for %ss (you are a %s)\n", x->argv[0], relay_role_name(role),
-		    relay_role_name(x->conn->role));
+	char *vals[4] = { 0 };
+	size_t cur = nnames; /* collecting into: nnames = plain words */
+	char (*scratch)[CMDLINE_MAX + 1] = x->opt_text;
+	size_t used[4] = { 0 }, wused = 0;
+
+	if (nnames > 4)
+		return -1;
+
+	memset(x->opt_value, 0, sizeof(x->opt_value));
+	x->words[0] = '\0';
+	x->nwords = 0;
+	x->first_word = NULL;
+	for (size_t i = from; i < x->argc; i++) {
+		const char *a = x->argv[i];
+		size_t k;
+
+		if (strncmp(a, "--", 2) == 0) {
+			for (k = 0; k < nnames; k++) {
+				size_t len = strcspn(names[k], "!");
+
+				if (strncmp(a + 2, names[k], len) == 0 && a[2 + len] == '\0')
+					break;
+			}
+			if (k == nnames) {
+				exec_printf(x->err, "%s: unknown option %s\n", x->argv[0], a);
+				return -1;
+			}
+			if (strchr(names[k], '!') != NULL) {
+				x->opt_value[k] = "";
+				cur = nnames;
+			} else {
+				cur = k;
+				vals[k] = scratch[k];
+				scratch[k][0] = '\0';
+				used[k] = 0;
+			}
+			continue;
+		}
+		if (cur < nnames) {
+			int n = snprintf(scratch[cur] + used[cur], sizeof(scratch[cur]) - used[cur], "%s%s",
+					 used[cur] ? " " : "", a);
+			if (n < 0 || (size_t)n >= sizeof(scratch[cur]) - used[cur])
+				goto too_long;
+			used[cur] += (size_t)n;
+			/* Single-valued options end after one word unless they are text. */
+			if (strcmp(names[cur], "note") != 0)
+				cur = nnames;
+			continue;
+		}
+		if (x->nwords == 0)
+			x->first_word = a;
+		else {
+			int n = snprintf(x->words + wused, sizeof(x->words) - wused, "%s%s", wused ? " " : "", a);
+
+			if (n < 0 || (size_t)n >= sizeof(x->words) - wused)
+				goto too_long;
+			wused += (size_t)n;
+		}
+		x->nwords++;
+	}
+	for (size_t k = 0; k < nnames; k++)
+		if (vals[k] != NULL)
+			x->opt_value[k] = vals[k];
+	return 0;
+too_long:
+	exec_printf(x->err, "%s: arguments too long\n", x->argv[0]);
 	return -1;
+}
+
+static int exec_get_ticket(struct exec_ctx *x, int64_t id, struct store_ticket *t)
+{
+	int rc = store_ticket_get(x->relay->store, id, t);
+
+	if (rc == STORE_NOT_FOUND)
+		exec_printf(x->err, "no ticket %lld\n", (long long)id);
+	else if (rc != STORE_OK)
+		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+static int exec_allowed(struct exec_ctx *x, enum relay_action action, const struct store_ticket *t)
+{
+	char why[256];
+
+	if (relay_rights_check(x->conn->role, &x->conn->user, action, t, why, sizeof(why)) == 0)
+		return 0;
+	exec_printf(x->err, "%s: not allowed: %s\n", x->argv[0], why);
+	return -1;
+}
+
+/* Common start of commands on one ticket: the number, the ticket, the right. */
+static int exec_ticket_arg(struct exec_ctx *x, enum relay_action action, struct store_ticket *t)
+{
+	int64_t id;
+
+	if (exec_parse_ticket(x, x->first_word, &id) != 0)
+		return EXIT_USAGE;
+	if (exec_get_ticket(x, id, t) != 0)
+		return EXIT_FAIL;
+	if (exec_allowed(x, action, t) != 0)
+		return EXIT_DENIED;
+	return EXIT_OK;
+}
+
+static int exec_text_ok(struct exec_ctx *x, const char *what, const char *text)
+{
+	size_t len = text ? strlen(text) : 0;
+
+	if (len == 0) {
+		exec_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
+		return -1;
+	}
+	if (len > CTL_TEXT_MAX) {
+		exec_printf(x->err, "%s: the %s is %zu bytes; at most %u are kept\n", x->argv[0], what, len,
+			    CTL_TEXT_MAX);
+		return -1;
+	}
+	return 0;
 }
 
 static int exec_help(struct exec_ctx *x)
 {
 	exec_printf(x->out,
 		    "Handoff relay commands (add --json for machine-readable output):\n"
-		    "  whoami                   who the relay thinks you are\n"
-		    "  ticket new SUMMARY...    open a ticket; prints its number\n"
-		    "  ticket show N            one ticket\n"
-		    "  invite N                 a one-time support code for ticket N (valid %lu min)\n"
+		    "  whoami                               who the relay thinks you are\n"
+		    "  ticket new [--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...\n"
+		    "                                       open a ticket; prints its number\n"
+		    "  ticket show N                        a ticket: events, transcript, attachments\n"
+		    "  ticket attachment N ID               one attachment's content\n"
+		    "  queue [--tier L1|L2|L3]              tickets waiting to be taken (default: your tier)\n"
+		    "  take N                               take a ticket from your queue\n"
+		    "  invite N                             a one-time support code (valid %lu min)\n"
+		    "  chat N TEXT...                       say something to the customer\n"
+		    "  chat N                               follow the conversation live; lines you type are sent\n"
+		    "  note N [--sensitive] TEXT...         a note on the ticket (sensitive: L2/L3 only)\n"
+		    "  escalate N --to L2|L3 --note TEXT... hand the ticket to the next tier\n"
+		    "  resolve N --note TEXT...             close the case\n"
 		    "To view a customer's screen: handoff-tech view N, or\n"
 		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n",
 		    x->relay->home->code_ttl / 60);
@@ -111,75 +253,425 @@ static int exec_whoami(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+static int exec_priority_index(const char *p)
+{
+	if (p == NULL)
+		return 2; /* P3 */
+	if (p[0] == 'P' && p[1] >= '1' && p[1] <= '4' && p[2] == '\0')
+		return p[1] - '1';
+	return -1;
+}
+
 static int exec_ticket_new(struct exec_ctx *x)
 {
-	char summary[STORE_TEXT_MAX] = "";
-	size_t used = 0;
-	int64_t id;
+	static const char *const names[] = { "priority", "customer", "contact" };
+	static const char *const priorities[] = { "P1", "P2", "P3", "P4" };
+	struct store_ticket_spec spec = { 0 };
+	char summary[STORE_TEXT_MAX];
+	int64_t id, now = relay_now(x->relay);
+	int p;
 
-	if (exec_require(x, RELAY_ROLE_TECH) != 0)
+	if (exec_allowed(x, RELAY_ACT_NEW, NULL) != 0)
 		return EXIT_DENIED;
-	for (size_t i = 2; i < x->argc; i++) {
-		int n = snprintf(summary + used, sizeof(summary) - used, "%s%s", used ? " " : "", x->argv[i]);
-
-		if (n < 0 || (size_t)n >= sizeof(summary) - used) {
-			exec_printf(x->err, "ticket new: the summary is longer than %d bytes\n", STORE_TEXT_MAX - 1);
-			return EXIT_USAGE;
-		}
-		used += (size_t)n;
-	}
-	if (used == 0) {
-		exec_printf(x->err, "usage: ticket new SUMMARY...\n");
+	if (exec_options(x, 2, names, 3) != 0)
+		return EXIT_USAGE;
+	p = exec_priority_index(x->opt_value[0]);
+	if (p < 0) {
+		exec_printf(x->err, "ticket new: --priority is P1, P2, P3 or P4\n");
 		return EXIT_USAGE;
 	}
-	if (store_ticket_new(x->relay->store, summary, &x->conn->user, (int64_t)time(NULL), &id) != STORE_OK) {
+	if (x->nwords == 0) {
+		exec_printf(x->err, "usage: ticket new [--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...\n");
+		return EXIT_USAGE;
+	}
+	int n = snprintf(summary, sizeof(summary), "%s%s%s", x->first_word, x->nwords > 1 ? " " : "", x->words);
+	if (n < 0 || (size_t)n >= sizeof(summary) ||
+	    (x->opt_value[1] && strlen(x->opt_value[1]) >= STORE_NAME_MAX * 2) ||
+	    (x->opt_value[2] && strlen(x->opt_value[2]) >= STORE_NAME_MAX * 2)) {
+		exec_printf(x->err, "ticket new: summary, customer or contact too long\n");
+		return EXIT_USAGE;
+	}
+	spec.summary = summary;
+	spec.priority = priorities[p];
+	spec.tier = x->relay->home->start_tier[p];
+	spec.customer_name = x->opt_value[1];
+	spec.customer_contact = x->opt_value[2];
+	/* A ticket above the opener's tier goes straight to that tier's queue. */
+	if (relay_tier_rank(x->conn->user.tier) >= relay_tier_rank(spec.tier))
+		spec.owner_id = x->conn->user.id;
+	if (store_begin(x->relay->store) != STORE_OK ||
+	    store_ticket_new(x->relay->store, &spec, now, &id) != STORE_OK ||
+	    store_event_add(x->relay->store, id, now, "created", x->conn->user.name, x->conn->user.tier, NULL,
+			    summary) != STORE_OK ||
+	    store_commit(x->relay->store) != STORE_OK) {
+		store_rollback(x->relay->store);
 		exec_printf(x->err, "ticket new: the store failed\n");
 		return EXIT_FAIL;
 	}
-	store_event_add(x->relay->store, id, (int64_t)time(NULL), "created", x->conn->user.name, summary);
-	log_info("%s opened ticket %lld", x->conn->user.name, (long long)id);
+	log_info("%s opened ticket %lld (%s, %s)", x->conn->user.name, (long long)id, spec.priority, spec.tier);
 	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld}\n", (long long)id);
+		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\",\"priority\":\"%s\",\"owned\":%s}\n",
+			    (long long)id, spec.tier, spec.priority, spec.owner_id ? "true" : "false");
 	else
 		exec_printf(x->out, "%lld\n", (long long)id);
 	return EXIT_OK;
 }
 
+static void exec_time(int64_t at, char *out, size_t outlen)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+
+	out[0] = '\0';
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(out, outlen, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static const char *exec_hidden(const struct exec_ctx *x, const char *clearance)
+{
+	return relay_rights_can_read(x->conn->role, x->conn->user.tier, clearance) ? NULL : "[sensitive]";
+}
+
+static int exec_show_event(const struct store_event *e, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	const char *hidden = exec_hidden(x, e->clearance);
+	char when[32];
+
+	exec_time(e->at, when, sizeof(when));
+	if (x->json) {
+		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "",
+			    (long long)e->id, (long long)e->at);
+		exec_json_string(x->out, e->kind);
+		exec_printf(x->out, ",\"actor\":");
+		exec_json_string(x->out, e->actor);
+		exec_printf(x->out, ",\"role\":");
+		exec_json_string(x->out, e->role);
+		exec_printf(x->out, ",\"clearance\":");
+		exec_json_string(x->out, e->clearance);
+		exec_printf(x->out, ",\"detail\":");
+		exec_json_string(x->out, hidden ? hidden : e->detail);
+		exec_printf(x->out, "}");
+		return 0;
+	}
+	exec_printf(x->out, "  %s  %-22s %s%s%s%s%s%s%s\n", when, e->kind, e->actor,
+		    e->role[0] && strcmp(e->role, e->actor) != 0 ? " (" : "",
+		    e->role[0] && strcmp(e->role, e->actor) != 0 ? e->role : "",
+		    e->role[0] && strcmp(e->role, e->actor) != 0 ? ")" : "",
+		    e->detail[0] || hidden ? ": " : "", hidden ? hidden : e->detail,
+		    e->clearance[0] && !hidden ? " [sensitive]" : "");
+	return 0;
+}
+
+static int exec_show_attachment(const struct store_attachment *a, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+
+	if (x->json) {
+		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "", (long long)a->id,
+			    (long long)a->at);
+		exec_json_string(x->out, a->kind);
+		exec_printf(x->out, ",\"name\":");
+		exec_json_string(x->out, a->name);
+		exec_printf(x->out, ",\"author\":");
+		exec_json_string(x->out, a->author);
+		exec_printf(x->out, ",\"clearance\":");
+		exec_json_string(x->out, a->clearance);
+		exec_printf(x->out, ",\"size\":%lld,\"sha256\":\"%s\"}", (long long)a->size, a->sha256);
+		return 0;
+	}
+	exec_printf(x->out, "  #%-3lld %-14s %-32s %8lld bytes  sha256 %s  by %s%s\n", (long long)a->id, a->kind,
+		    a->name, (long long)a->size, a->sha256, a->author, a->clearance[0] ? " [sensitive]" : "");
+	return 0;
+}
+
 static int exec_ticket_show(struct exec_ctx *x)
 {
-	struct store_ticket t;
-	int64_t id;
+	struct store_ticket *t = malloc(sizeof(*t));
+	char created[32], since[32];
+	bool live;
 	int rc;
 
-	if (x->conn->role != RELAY_ROLE_TECH && exec_require(x, RELAY_ROLE_AUDITOR) != 0)
-		return EXIT_DENIED;
-	if (x->argc != 3) {
+	if (t == NULL)
+		return EXIT_FAIL;
+	if (exec_options(x, 2, NULL, 0) != 0 || x->nwords != 1) {
 		exec_printf(x->err, "usage: ticket show N\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
+		goto out;
+	live = relay_server_live_customer(x->relay, t->id) != NULL;
+	exec_time(t->created_at, created, sizeof(created));
+	exec_time(t->tier_since, since, sizeof(since));
+	if (x->json) {
+		exec_printf(x->out, "{\"ticket\":%lld,\"summary\":", (long long)t->id);
+		exec_json_string(x->out, t->summary);
+		exec_printf(x->out, ",\"state\":\"%s\",\"tier\":\"%s\",\"priority\":\"%s\",\"owner\":", t->state,
+			    t->tier, t->priority);
+		exec_json_string(x->out, t->owner);
+		exec_printf(x->out, ",\"customer\":");
+		exec_json_string(x->out, t->customer_name);
+		exec_printf(x->out, ",\"contact\":");
+		exec_json_string(x->out, t->customer_contact);
+		exec_printf(x->out, ",\"created_at\":%lld,\"tier_since\":%lld,\"live\":%s,\"events\":[",
+			    (long long)t->created_at, (long long)t->tier_since, live ? "true" : "false");
+		x->nwords = 0;
+		store_events(x->relay->store, t->id, NULL, exec_show_event, x);
+		exec_printf(x->out, "],\"attachments\":[");
+		x->nwords = 0;
+		store_attachments(x->relay->store, t->id, exec_show_attachment, x);
+		exec_printf(x->out, "]}\n");
+		goto out;
+	}
+	exec_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  %s\n", (long long)t->id, t->tier, t->state,
+		    t->priority, t->owner[0] ? t->owner : "- (in the queue)", live ? ", customer connected" : "",
+		    t->summary);
+	if (t->customer_name[0] || t->customer_contact[0])
+		exec_printf(x->out, "  customer: %s%s%s\n", t->customer_name, t->customer_contact[0] ? ", " : "",
+			    t->customer_contact);
+	exec_printf(x->out, "  opened %s, at %s since %s\nevents:\n", created, t->tier, since);
+	store_events(x->relay->store, t->id, NULL, exec_show_event, x);
+	exec_printf(x->out, "attachments (ticket attachment %lld ID prints one):\n", (long long)t->id);
+	store_attachments(x->relay->store, t->id, exec_show_attachment, x);
+out:
+	free(t);
+	return rc;
+}
+
+static int exec_attachment_readable(const struct store_attachment *a, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+
+	return exec_hidden(x, a->clearance) != NULL;
+}
+
+static int exec_ticket_attachment(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	uint8_t *content = NULL;
+	size_t len = 0;
+	char *end;
+	long long aid;
+	int rc;
+
+	if (exec_options(x, 2, NULL, 0) != 0 || x->nwords != 2) {
+		exec_printf(x->err, "usage: ticket attachment N ID\n");
 		return EXIT_USAGE;
 	}
-	if (exec_parse_ticket(x, x->argv[2], &id) != 0)
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, &t)) != EXIT_OK)
+		return rc;
+	aid = strtoll(x->words, &end, 10);
+	if (x->words[0] < '1' || x->words[0] > '9' || *end != '\0') {
+		exec_printf(x->err, "not an attachment number: %s\n", x->words);
 		return EXIT_USAGE;
-	rc = store_ticket_get(x->relay->store, id, &t);
+	}
+	rc = store_attachment_get(x->relay->store, t.id, aid, exec_attachment_readable, x, &content, &len);
 	if (rc == STORE_NOT_FOUND) {
-		exec_printf(x->err, "no ticket %lld\n", (long long)id);
+		exec_printf(x->err, "ticket %lld has no attachment %lld\n", (long long)t.id, aid);
 		return EXIT_FAIL;
 	}
 	if (rc != STORE_OK) {
-		exec_printf(x->err, "ticket show: the store failed\n");
+		exec_printf(x->err, "attachment %lld is sensitive: not for an %s technician\n", aid, x->conn->user.tier);
+		return EXIT_DENIED;
+	}
+	if (buf_put(x->out, content, len) != 0) {
+		exec_printf(x->err, "attachment too large to print here\n");
+		rc = EXIT_FAIL;
+	}
+	free(content);
+	return rc == STORE_OK ? EXIT_OK : rc;
+}
+
+static int exec_queue_row(const struct store_ticket *t, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	char since[32];
+
+	exec_time(t->tier_since, since, sizeof(since));
+	if (x->json) {
+		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"state\":\"%s\",\"tier_since\":%lld,\"summary\":",
+			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->state, (long long)t->tier_since);
+		exec_json_string(x->out, t->summary);
+		exec_printf(x->out, ",\"live\":%s}", relay_server_live_customer(x->relay, t->id) ? "true" : "false");
+		return 0;
+	}
+	exec_printf(x->out, "%6lld  %s  %-10s %s  %s%s\n", (long long)t->id, t->priority, t->state, since, t->summary,
+		    relay_server_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
+	return 0;
+}
+
+static int exec_queue(struct exec_ctx *x)
+{
+	static const char *const names[] = { "tier" };
+	struct store_ticket *q = calloc(1, sizeof(*q));
+	int rc = EXIT_OK;
+
+	if (q == NULL)
+		return EXIT_FAIL;
+	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 0) {
+		exec_printf(x->err, "usage: queue [--tier L1|L2|L3]\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	snprintf(q->tier, sizeof(q->tier), "%s",
+		 x->opt_value[0] ? x->opt_value[0] : (x->conn->user.tier[0] ? x->conn->user.tier : "L1"));
+	if (relay_tier_rank(q->tier) == 0) {
+		exec_printf(x->err, "queue: --tier is L1, L2 or L3\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (exec_allowed(x, RELAY_ACT_QUEUE, q) != 0) {
+		rc = EXIT_DENIED;
+		goto out;
+	}
+	if (x->json)
+		exec_printf(x->out, "{\"tier\":\"%s\",\"tickets\":[", q->tier);
+	else
+		exec_printf(x->out, "%s queue:\n", q->tier);
+	x->nwords = 0;
+	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK)
+		rc = EXIT_FAIL;
+	if (x->json)
+		exec_printf(x->out, "]}\n");
+out:
+	free(q);
+	return rc;
+}
+
+static int exec_take(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char err[256];
+	int rc;
+
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
+		exec_printf(x->err, "usage: take N\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_TAKE, &t)) != EXIT_OK)
+		return rc;
+	if (relay_ticket_take(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
+		exec_printf(x->err, "take: %s\n", err);
 		return EXIT_FAIL;
 	}
-	bool live = relay_server_live_customer(x->relay, id) != NULL;
-	if (x->json) {
-		exec_printf(x->out, "{\"ticket\":%lld,\"summary\":", (long long)t.id);
-		exec_json_string(x->out, t.summary);
-		exec_printf(x->out, ",\"state\":\"%s\",\"tier\":\"%s\",\"owner\":", t.state, t.tier);
-		exec_json_string(x->out, t.owner);
-		exec_printf(x->out, ",\"created_at\":%lld,\"live\":%s}\n", (long long)t.created_at,
-			    live ? "true" : "false");
-	} else {
-		exec_printf(x->out, "ticket %lld [%s, %s] owner %s%s\n  %s\n", (long long)t.id, t.tier,
-			    t.state, t.owner[0] ? t.owner : "-", live ? ", customer connected" : "", t.summary);
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t.id), exec_json_string(x->out, x->conn->user.name),
+			exec_printf(x->out, "}\n");
+	else
+		exec_printf(x->out, "ticket %lld is yours\n", (long long)t.id);
+	return EXIT_OK;
+}
+
+static int exec_chat(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	int rc;
+
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords == 0) {
+		exec_printf(x->err, "usage: chat N TEXT...  or  chat N (live)\n");
+		return EXIT_USAGE;
 	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_CHAT, &t)) != EXIT_OK)
+		return rc;
+	if (x->nwords == 1) {
+		relay_chan_follow_chat(x->relay, x->ch, t.id);
+		return EXIT_OK;
+	}
+	if (exec_text_ok(x, "chat line", x->words) != 0)
+		return EXIT_USAGE;
+	if (relay_ticket_chat(x->relay, t.id, x->conn->user.name, x->conn->user.tier, x->words) != 0) {
+		exec_printf(x->err, "chat: the store failed\n");
+		return EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"sent\":true,\"customer_connected\":%s}\n", (long long)t.id,
+			    relay_server_live_customer(x->relay, t.id) ? "true" : "false");
+	return EXIT_OK;
+}
+
+static int exec_note(struct exec_ctx *x)
+{
+	static const char *const names[] = { "sensitive!" };
+	struct store_ticket t;
+	bool sensitive;
+	int rc;
+
+	if (exec_options(x, 1, names, 1) != 0 || x->nwords < 2) {
+		exec_printf(x->err, "usage: note N [--sensitive] TEXT...\n");
+		return EXIT_USAGE;
+	}
+	sensitive = x->opt_value[0] != NULL;
+	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : RELAY_ACT_NOTE, &t)) != EXIT_OK)
+		return rc;
+	if (exec_text_ok(x, "note", x->words) != 0)
+		return EXIT_USAGE;
+	if (store_event_add(x->relay->store, t.id, relay_now(x->relay), "note", x->conn->user.name, x->conn->user.tier,
+			    sensitive ? x->conn->user.tier : NULL, x->words) != STORE_OK) {
+		exec_printf(x->err, "note: the store failed\n");
+		return EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"noted\":true,\"sensitive\":%s}\n", (long long)t.id,
+			    sensitive ? "true" : "false");
+	return EXIT_OK;
+}
+
+static int exec_escalate(struct exec_ctx *x)
+{
+	static const char *const names[] = { "to", "note" };
+	struct store_ticket t;
+	char err[256];
+	int rc;
+
+	if (exec_options(x, 1, names, 2) != 0 || x->nwords != 1 || x->opt_value[0] == NULL ||
+	    x->opt_value[1] == NULL) {
+		exec_printf(x->err, "usage: escalate N --to L2|L3 --note \"what was tried, what is known\"\n");
+		return EXIT_USAGE;
+	}
+	if (relay_tier_rank(x->opt_value[0]) < 2) {
+		exec_printf(x->err, "escalate: --to is L2 or L3\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_ESCALATE, &t)) != EXIT_OK)
+		return rc;
+	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0)
+		return EXIT_USAGE;
+	if (relay_ticket_escalate(x->relay, t.id, &x->conn->user, x->opt_value[0], x->opt_value[1], err,
+				  sizeof(err)) != 0) {
+		exec_printf(x->err, "escalate: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\"}\n", (long long)t.id, x->opt_value[0]);
+	else
+		exec_printf(x->out, "ticket %lld escalated to %s\n", (long long)t.id, x->opt_value[0]);
+	return EXIT_OK;
+}
+
+static int exec_resolve(struct exec_ctx *x)
+{
+	static const char *const names[] = { "note" };
+	struct store_ticket t;
+	char err[256];
+	int rc;
+
+	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
+		exec_printf(x->err, "usage: resolve N --note \"what fixed it\"\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_RESOLVE, &t)) != EXIT_OK)
+		return rc;
+	if (exec_text_ok(x, "note", x->opt_value[0]) != 0)
+		return EXIT_USAGE;
+	if (relay_ticket_resolve(x->relay, t.id, &x->conn->user, x->opt_value[0], err, sizeof(err)) != 0) {
+		exec_printf(x->err, "resolve: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"state\":\"resolved\"}\n", (long long)t.id);
+	else
+		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
 	return EXIT_OK;
 }
 
@@ -189,27 +681,22 @@ static int exec_invite(struct exec_ctx *x)
 	char text[CODE_TEXT_MAX], digits[CODE_DIGITS + 1];
 	uint8_t hash[CODE_HASH_LEN];
 	struct store_ticket t;
-	int64_t id, now = (int64_t)time(NULL);
+	int64_t now = relay_now(x->relay);
 	int rc = STORE_ERR;
 
-	if (exec_require(x, RELAY_ROLE_TECH) != 0)
-		return EXIT_DENIED;
-	if (x->argc != 2) {
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
 		exec_printf(x->err, "usage: invite N\n");
 		return EXIT_USAGE;
 	}
-	if (exec_parse_ticket(x, x->argv[1], &id) != 0)
-		return EXIT_USAGE;
-	if (store_ticket_get(x->relay->store, id, &t) != STORE_OK) {
-		exec_printf(x->err, "no ticket %lld\n", (long long)id);
-		return EXIT_FAIL;
-	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_INVITE, &t)) != EXIT_OK)
+		return rc;
+	rc = STORE_ERR;
 	/* A locator already taken by a live code is drawn again. */
 	for (int attempt = 0; attempt < 32; attempt++) {
 		if (code_generate(text) != 0 || code_parse(text, digits) != 0 ||
 		    code_hash(home->pepper, sizeof(home->pepper), digits, hash) != 0)
 			break;
-		rc = store_code_add(x->relay->store, id, code_locator(digits), hash, now,
+		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
 				    now + (int64_t)home->code_ttl);
 		if (rc != STORE_ERR_EXISTS)
 			break;
@@ -220,53 +707,75 @@ static int exec_invite(struct exec_ctx *x)
 		exec_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
-	store_event_add(x->relay->store, id, now, "code-issued", x->conn->user.name, NULL);
-	log_info("%s issued a support code for ticket %lld", x->conn->user.name, (long long)id);
+	store_event_add(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
+	log_info("%s issued a support code for ticket %lld", x->conn->user.name, (long long)t.id);
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"code\":\"%s\",\"expires_in\":%lu}\n",
-			    (long long)id, text, home->code_ttl);
+			    (long long)t.id, text, home->code_ttl);
 	else
 		exec_printf(x->out, "%s\n", text);
 	OPENSSL_cleanse(text, sizeof(text));
 	return EXIT_OK;
 }
 
-int relay_exec_run(struct relay *relay, struct relay_conn *conn, const char *line,
+int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err)
 {
-	struct exec_ctx x = { .relay = relay, .conn = conn, .out = out, .err = err };
+	struct exec_ctx *x = calloc(1, sizeof(*x));
 	char msg[256];
 	int status = EXIT_USAGE;
 	size_t kept = 0;
+	const char *cmd, *sub;
 
-	if (cmdline_split(line, &x.argv, &x.argc, msg, sizeof(msg)) != 0) {
+	if (x == NULL)
+		return EXIT_FAIL;
+	*x = (struct exec_ctx){ .relay = relay, .ch = ch, .conn = ch->conn, .out = out, .err = err };
+	if (cmdline_split(line, &x->argv, &x->argc, msg, sizeof(msg)) != 0) {
 		exec_printf(err, "cannot read the command: %s\n", msg);
+		free(x);
 		return EXIT_USAGE;
 	}
 	/* --json may stand anywhere; the rest keep their order. */
-	for (size_t i = 0; i < x.argc; i++) {
-		if (strcmp(x.argv[i], "--json") == 0) {
-			x.json = true;
-			free(x.argv[i]);
+	for (size_t i = 0; i < x->argc; i++) {
+		if (strcmp(x->argv[i], "--json") == 0) {
+			x->json = true;
+			free(x->argv[i]);
 		} else {
-			x.argv[kept++] = x.argv[i];
+			x->argv[kept++] = x->argv[i];
 		}
 	}
-	x.argv[kept] = NULL;
-	x.argc = kept;
-	if (x.argc == 0 || strcmp(x.argv[0], "help") == 0 || strcmp(x.argv[0], "--help") == 0)
-		status = exec_help(&x);
-	else if (strcmp(x.argv[0], "whoami") == 0)
-		status = exec_whoami(&x);
-	else if (strcmp(x.argv[0], "ticket") == 0 && x.argc >= 2 && strcmp(x.argv[1], "new") == 0)
-		status = exec_ticket_new(&x);
-	else if (strcmp(x.argv[0], "ticket") == 0 && x.argc >= 2 && strcmp(x.argv[1], "show") == 0)
-		status = exec_ticket_show(&x);
-	else if (strcmp(x.argv[0], "invite") == 0)
-		status = exec_invite(&x);
+	x->argv[kept] = NULL;
+	x->argc = kept;
+	cmd = x->argc > 0 ? x->argv[0] : "help";
+	sub = x->argc > 1 ? x->argv[1] : "";
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0)
+		status = exec_help(x);
+	else if (strcmp(cmd, "whoami") == 0)
+		status = exec_whoami(x);
+	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "new") == 0)
+		status = exec_ticket_new(x);
+	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "show") == 0)
+		status = exec_ticket_show(x);
+	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "attachment") == 0)
+		status = exec_ticket_attachment(x);
+	else if (strcmp(cmd, "queue") == 0)
+		status = exec_queue(x);
+	else if (strcmp(cmd, "take") == 0)
+		status = exec_take(x);
+	else if (strcmp(cmd, "chat") == 0)
+		status = exec_chat(x);
+	else if (strcmp(cmd, "note") == 0)
+		status = exec_note(x);
+	else if (strcmp(cmd, "escalate") == 0)
+		status = exec_escalate(x);
+	else if (strcmp(cmd, "resolve") == 0)
+		status = exec_resolve(x);
+	else if (strcmp(cmd, "invite") == 0)
+		status = exec_invite(x);
 	else
-		exec_printf(err, "unknown command: %s (try: help)\n", x.argv[0]);
-	log_debug("conn %u: %s ran %s, exit %d", conn->id, conn->user.name, x.argc ? x.argv[0] : "help", status);
-	cmdline_free(x.argv);
+		exec_printf(err, "unknown command: %s (try: help)\n", cmd);
+	log_debug("conn %u: %s ran %s, exit %d", ch->conn->id, ch->conn->user.name, cmd, status);
+	cmdline_free(x->argv);
+	free(x);
 	return status;
 }

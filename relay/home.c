@@ -57,7 +57,7 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 	struct relay_home h;
 	struct store *st = NULL;
 	ssh_key key = NULL;
-	char conf[1024], host[256];
+	char conf[2048], host[256];
 	unsigned port;
 	int rc = -1;
 
@@ -100,7 +100,18 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 		 "# connections that have not authenticated yet, at most\n"
 		 "max_unauthenticated = 64\n"
 		 "# seconds a connection has to authenticate\n"
-		 "login_grace = 30\n",
+		 "login_grace = 30\n"
+		 "# escalation policy: seconds a ticket may stay unresolved at a tier (0 = no limit)\n"
+		 "escalate_after_l1 = 14400\n"
+		 "escalate_after_l2 = 86400\n"
+		 "# the tier each priority starts at (P1: an outage for many users)\n"
+		 "start_tier_p1 = L2\n"
+		 "start_tier_p2 = L1\n"
+		 "start_tier_p3 = L1\n"
+		 "start_tier_p4 = L1\n"
+		 "# what escalation collects from the customer's machine, with consent:\n"
+		 "# facts, file PATH LINES, journal LINES; separated by commas\n"
+		 "log_sources = facts, journal 200\n",
 		 listen, CODE_TTL_DEFAULT);
 	if (home_write_file(h.conf_path, conf, strlen(conf), err, errlen) != 0)
 		goto out;
@@ -132,6 +143,70 @@ static int home_read_pepper(struct relay_home *h, char *err, size_t errlen)
 	return 0;
 }
 
+static int home_tier_ok(const char *tier)
+{
+	return tier != NULL && (strcmp(tier, "L1") == 0 || strcmp(tier, "L2") == 0 || strcmp(tier, "L3") == 0);
+}
+
+/* Commas in the file become lines in the request, each trimmed. */
+static int home_log_sources(struct relay_home *h, const char *list, char *err, size_t errlen)
+{
+	size_t used = 0;
+	const char *p = list;
+
+	h->log_sources[0] = '\0';
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len > 0) {
+			int n = snprintf(h->log_sources + used, sizeof(h->log_sources) - used, "%s%.*s",
+					 used ? "\n" : "", (int)len, p);
+
+			if (n < 0 || (size_t)n >= sizeof(h->log_sources) - used) {
+				snprintf(err, errlen, "log_sources: too long");
+				return -1;
+			}
+			used += (size_t)n;
+		}
+		p = end ? end + 1 : p + strlen(p);
+	}
+	return 0;
+}
+
+static int home_load_policy(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const defaults[4] = { "L2", "L1", "L1", "L1" };
+	const char *sources;
+
+	if (config_get_ulong(cfg, "escalate_after_l1", 14400, 0, 31536000, &h->escalate_after[0], err, errlen) != 0 ||
+	    config_get_ulong(cfg, "escalate_after_l2", 86400, 0, 31536000, &h->escalate_after[1], err, errlen) != 0)
+		return -1;
+	h->escalate_after[2] = 0;
+	for (int p = 0; p < 4; p++) {
+		char key[32];
+		const char *tier;
+
+		snprintf(key, sizeof(key), "start_tier_p%d", p + 1);
+		tier = config_get(cfg, key);
+		if (tier == NULL)
+			tier = defaults[p];
+		if (!home_tier_ok(tier)) {
+			snprintf(err, errlen, "%s: expected L1, L2 or L3, got \"%s\"", key, tier);
+			return -1;
+		}
+		snprintf(h->start_tier[p], sizeof(h->start_tier[p]), "%s", tier);
+	}
+	sources = config_get(cfg, "log_sources");
+	return home_log_sources(h, sources ? sources : "facts, journal 200", err, errlen);
+}
+
 int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t errlen)
 {
 	struct config cfg = { 0 };
@@ -161,6 +236,8 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	if (config_get_ulong(&cfg, "code_ttl", CODE_TTL_DEFAULT, 1, 86400, &h->code_ttl, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "max_unauthenticated", 64, 1, 100000, &h->max_unauthenticated, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "login_grace", 30, 1, 3600, &h->login_grace, err, errlen) != 0)
+		goto out;
+	if (home_load_policy(h, &cfg, err, errlen) != 0)
 		goto out;
 	if (home_read_pepper(h, err, errlen) != 0)
 		goto out;

@@ -30,6 +30,10 @@ struct relay_home {
 	unsigned long max_unauthenticated;
 	unsigned long login_grace;       /* seconds to authenticate */
 	uint8_t pepper[HOME_PEPPER_LEN];
+	/* Escalation policy. */
+	unsigned long escalate_after[3];  /* seconds at L1, L2 (L3 unused); 0 = never */
+	char start_tier[4][4];            /* tier a ticket of priority P1..P4 starts at */
+	char log_sources[1024];           /* what escalation collects, one per line */
 };
 
 /* Creates a new home in dir (which must not hold one). Fills fingerprint. */

@@ -66,10 +66,14 @@ struct relay_conn {
 	bool forwarding;               /* customers: tcpip-forward granted */
 	char fwd_host[256];
 	unsigned fwd_port;
+	uint32_t logs_request;         /* customers: log bundle asked for, 0 if none */
+	int64_t logs_ticket;
+	bool logs_truncated;
+	struct buf logs;               /* customers: the bundle as it arrives */
 	struct relay_conn *next;
 };
 
-enum relay_chan_kind { RELAY_CHAN_NEW, RELAY_CHAN_EXEC, RELAY_CHAN_CONTROL };
+enum relay_chan_kind { RELAY_CHAN_NEW, RELAY_CHAN_EXEC, RELAY_CHAN_CONTROL, RELAY_CHAN_CHAT };
 
 /* A session channel: an exec command or a customer's control stream. */
 struct relay_chan {
@@ -80,7 +84,8 @@ struct relay_chan {
 	char *command;          /* exec request kept for the loop to run */
 	bool command_done;
 	int exit_status;
-	struct buf in;          /* control records not yet complete */
+	int64_t chat_ticket;    /* a live chat stream: the ticket it follows */
+	struct buf in;          /* control records, or chat input, not yet complete */
 	struct buf out;         /* stdout or control records waiting for window */
 	struct buf err;         /* stderr waiting for window */
 	bool dead;
@@ -121,9 +126,48 @@ struct relay {
 	struct relay_chan *chans;
 	struct relay_viewer *viewers;
 	uint32_t next_viewer_id;
+	uint32_t next_logs_request;
 	unsigned next_conn_id;
 	volatile sig_atomic_t *stop;
+	const char *clock_offset_path; /* a test's clock: seconds added to real time */
+	int64_t clock_offset;
+	int64_t last_policy_run;
 };
+
+/* Rights: what a connection may do to a ticket (rights.c). */
+enum relay_action {
+	RELAY_ACT_NEW, RELAY_ACT_SHOW, RELAY_ACT_QUEUE, RELAY_ACT_TAKE, RELAY_ACT_CHAT,
+	RELAY_ACT_NOTE, RELAY_ACT_NOTE_SENSITIVE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE,
+	RELAY_ACT_INVITE, RELAY_ACT_VIEW,
+};
+
+/* rights.c */
+int relay_tier_rank(const char *tier);
+/*
+ * 0 when conn may do action to t (NULL for actions on no ticket; for
+ * QUEUE, t->tier is the queue asked for), else -1 with why filled.
+ */
+int relay_rights_check(enum relay_role role, const struct store_user *user, enum relay_action action,
+		       const struct store_ticket *t, char *why, size_t whylen);
+/* 1 when someone of this role and tier may read content cleared for clearance. */
+int relay_rights_can_read(enum relay_role role, const char *tier, const char *clearance);
+
+/* ticket.c: what happens to tickets, from commands, customers and policy alike */
+int64_t relay_now(struct relay *relay);
+int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
+			  const char *to_tier, const char *note, char *err, size_t errlen);
+int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
+		      char *err, size_t errlen);
+int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
+		      const char *text);
+int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
+			 const char *note, char *err, size_t errlen);
+void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer);
+void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
+/* Formats a chat event as one transcript line into out. */
+void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen);
+void relay_policy_tick(struct relay *relay);
 
 /* server.c */
 int relay_server_run(struct relay_home *home, struct store *store, volatile sig_atomic_t *stop);
@@ -135,6 +179,10 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata);
 int relay_chan_send_ctl(struct relay_chan *ch, const struct ctl_record *rec);
 void relay_chan_service(struct relay *relay, struct relay_chan *ch);
 void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dying);
+/* Makes an exec channel a live chat stream of ticket (transcript so far, then new lines). */
+void relay_chan_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticket);
+/* Sends a transcript line to every stream following ticket. */
+void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *line);
 
 /* viewer.c */
 void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket);
@@ -142,10 +190,12 @@ void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer
 				const struct ctl_record *rec);
 void relay_viewer_service(struct relay *relay, struct relay_viewer *v);
 void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn);
+/* Ends every viewer of ticket except those of keep_user_id (a takeover). */
+void relay_viewer_detach_others(struct relay *relay, int64_t ticket, int64_t keep_user_id, const char *why);
 void relay_viewer_free(struct relay_viewer *v);
 
 /* exec.c */
-int relay_exec_run(struct relay *relay, struct relay_conn *conn, const char *line,
+int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err);
 
 #endif

@@ -34,11 +34,6 @@ const char *relay_role_name(enum relay_role role)
 	}
 }
 
-static int64_t relay_now(void)
-{
-	return (int64_t)time(NULL);
-}
-
 struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket)
 {
 	struct relay_conn *found = NULL;
@@ -123,7 +118,7 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		if (answer != NULL && code_parse(answer, digits) == 0 &&
 		    code_hash(relay->home->pepper, sizeof(relay->home->pepper), digits, hash) == 0)
 			result = store_code_redeem(relay->store, code_locator(digits), hash,
-						   relay_now(), &ticket);
+						   relay_now(relay), &ticket);
 		OPENSSL_cleanse(digits, sizeof(digits));
 	}
 	if (result == STORE_CODE_ACCEPTED) {
@@ -131,13 +126,21 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		conn->ticket = ticket;
 		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
 			 conn->id, conn->peer, (long long)ticket);
-		store_event_add(relay->store, ticket, relay_now(), "customer-connected", "customer", conn->peer);
+		store_event_add(relay->store, ticket, relay_now(relay), "customer-connected", "customer", "customer",
+				NULL, conn->peer);
+		{
+			struct store_ticket t;
+
+			if (store_ticket_get(relay->store, ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&
+			    t.owner_id != 0)
+				store_ticket_update(relay->store, ticket, "in-session", NULL, -1, relay_now(relay));
+		}
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
 	}
 	conn->kbd_failures++;
 	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED)
-		store_event_add(relay->store, ticket, relay_now(), "code-refused", "customer",
+		store_event_add(relay->store, ticket, relay_now(relay), "code-refused", "customer", "customer", NULL,
 				relay_code_result_name(result));
 	log_info("conn %u (%s): support code refused: %s", conn->id, conn->peer,
 		 relay_code_result_name(result));
@@ -352,8 +355,9 @@ static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 		}
 	}
 	if (conn->role == RELAY_ROLE_CUSTOMER) {
-		store_event_add(relay->store, conn->ticket, relay_now(), "customer-disconnected", "customer",
-				conn->peer);
+		relay_ticket_customer_left(relay, conn);
+		store_event_add(relay->store, conn->ticket, relay_now(relay), "customer-disconnected", "customer",
+				"customer", NULL, conn->peer);
 		log_info("conn %u: customer for ticket %lld left", conn->id, (long long)conn->ticket);
 	} else if (conn->role != RELAY_ROLE_NONE) {
 		log_info("conn %u: %s %s left", conn->id, relay_role_name(conn->role), conn->user.name);
@@ -445,9 +449,28 @@ static void relay_poll(struct relay *relay, int timeout_ms)
 		relay_accept(relay);
 }
 
+/* A test's clock: the file holds seconds to add to the real time. */
+static void relay_clock_refresh(struct relay *relay)
+{
+	FILE *f;
+	long long offset = 0;
+
+	if (relay->clock_offset_path == NULL)
+		return;
+	f = fopen(relay->clock_offset_path, "r");
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%lld", &offset) == 1 && offset >= 0 && offset < 100LL * 365 * 86400)
+		relay->clock_offset = offset;
+	fclose(f);
+}
+
 static void relay_tick(struct relay *relay)
 {
 	time_t now = time(NULL);
+
+	relay_clock_refresh(relay);
+	relay_policy_tick(relay);
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
 		relay_conn_check(relay, c, now);
@@ -463,6 +486,10 @@ int relay_server_run(struct relay_home *home, struct store *store, volatile sig_
 {
 	struct relay relay = { .home = home, .store = store, .stop = stop };
 	int rc = -1;
+
+	relay.clock_offset_path = getenv("HANDOFF_CLOCK_OFFSET_FILE");
+	if (relay.clock_offset_path != NULL)
+		log_warn("the clock is offset by the file %s (a test setting)", relay.clock_offset_path);
 
 	relay.bind = ssh_bind_new();
 	if (relay.bind == NULL)

@@ -48,11 +48,55 @@ struct store_user {
 struct store_ticket {
 	int64_t id;
 	char summary[STORE_TEXT_MAX];
-	char state[16];
-	char tier[4];
+	char state[16];       /* open, in-session, escalated, resolved, closed */
+	char tier[4];         /* L1..L3 */
+	char priority[4];     /* P1..P4 */
+	char customer_name[STORE_NAME_MAX * 2];
+	char customer_contact[STORE_NAME_MAX * 2];
+	int64_t owner_id;     /* 0 when the ticket waits in its tier's queue */
 	char owner[STORE_NAME_MAX];
 	int64_t created_at;
+	int64_t updated_at;
+	int64_t tier_since;   /* when the ticket reached its tier: escalation policy */
 };
+
+/* What a new ticket starts with. */
+struct store_ticket_spec {
+	const char *summary;
+	const char *priority;
+	const char *tier;
+	const char *customer_name;    /* may be NULL */
+	const char *customer_contact; /* may be NULL */
+	int64_t owner_id;             /* 0 for nobody */
+};
+
+/* One entry of a ticket's append-only history. */
+struct store_event {
+	int64_t id;
+	int64_t at;
+	const char *kind;
+	const char *actor;      /* user name, "customer" or "policy"; may be "" */
+	const char *role;       /* L1..L3, "customer", "auditor", "relay"; may be "" */
+	const char *clearance;  /* "" for everyone, or the lowest tier allowed to read */
+	const char *detail;     /* may be "" */
+};
+
+struct store_attachment {
+	int64_t id;
+	int64_t ticket;
+	int64_t at;
+	const char *kind;       /* transcript, handover-note, logs, note */
+	const char *name;
+	const char *author;
+	const char *clearance;
+	const char *sha256;     /* hex */
+	int64_t size;
+};
+
+/* Called once per row; the pointers live until the callback returns. Non-zero stops. */
+typedef int (*store_ticket_fn)(const struct store_ticket *t, void *ctx);
+typedef int (*store_event_fn)(const struct store_event *e, void *ctx);
+typedef int (*store_attachment_fn)(const struct store_attachment *a, void *ctx);
 
 /* Opens (creating and migrating if needed) the store at path. */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
@@ -63,10 +107,23 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
 int store_user_by_key(struct store *st, const char *key_type, const char *key_base64,
 		      struct store_user *out);
 
-int store_ticket_new(struct store *st, const char *summary, const struct store_user *owner,
-		     int64_t now, int64_t *id);
+/* Groups the calls between them into one atomic change (not nestable). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int64_t now, int64_t *id);
 int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out);
-int store_ticket_set_state(struct store *st, int64_t id, const char *state);
+/*
+ * Changes a ticket. state and tier NULL keep theirs; owner_id -1 keeps the
+ * owner, 0 clears it. A new tier restarts tier_since.
+ */
+int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier,
+			int64_t owner_id, int64_t now);
+/* Unowned tickets of a tier that are neither resolved nor closed, oldest first. */
+int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx);
+/* Tickets of a tier, not resolved or closed, that reached it at or before since. */
+int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx);
 
 /* STORE_ERR_EXISTS when a live code already uses this locator. */
 int store_code_add(struct store *st, int64_t ticket, unsigned locator,
@@ -80,8 +137,22 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
 		      int64_t now, int64_t *ticket);
 
-/* Appends an event to a ticket's history. actor and detail may be NULL. */
+/* Appends an event to a ticket's history. Strings other than kind may be NULL. */
 int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
-		    const char *actor, const char *detail);
+		    const char *actor, const char *role, const char *clearance, const char *detail);
+/* A ticket's events in order; only those of kind when kind is not NULL. */
+int store_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx);
+
+/*
+ * Stores content as an attachment of ticket and computes its SHA-256
+ * (sha256_hex gets 64 hex digits and a NUL). *id gets its number.
+ */
+int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
+			 const char *name, const char *author, const char *clearance,
+			 const void *content, size_t len, int64_t *id, char sha256_hex[65]);
+int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, void *ctx);
+/* One attachment with its content (malloc'd, the caller frees). STORE_NOT_FOUND if none. */
+int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta,
+			 void *ctx, uint8_t **content, size_t *len);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <sqlite3.h>
 
 struct store {
@@ -60,6 +61,28 @@ static const char *const store_migrations[] = {
 	"  actor TEXT,"
 	"  detail TEXT);"
 	"CREATE INDEX events_by_ticket ON events (ticket_id, id);",
+	/* 2: priority, customer, tier clock for escalation policy, event roles and clearance, attachments */
+	"ALTER TABLE tickets ADD COLUMN priority TEXT NOT NULL DEFAULT 'P3'"
+	"  CHECK (priority IN ('P1', 'P2', 'P3', 'P4'));"
+	"ALTER TABLE tickets ADD COLUMN customer_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tickets ADD COLUMN customer_contact TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tickets ADD COLUMN tier_since INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tickets SET tier_since = created_at;"
+	"CREATE INDEX tickets_by_tier ON tickets (tier, state, tier_since);"
+	"ALTER TABLE events ADD COLUMN role TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN clearance TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  author TEXT NOT NULL DEFAULT '',"
+	"  clearance TEXT NOT NULL DEFAULT '',"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  content BLOB NOT NULL);"
+	"CREATE INDEX attachments_by_ticket ON attachments (ticket_id, id);",
 };
 
 static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)
@@ -239,20 +262,52 @@ int store_user_by_key(struct store *st, const char *key_type, const char *key_ba
 	return rc;
 }
 
-int store_ticket_new(struct store *st, const char *summary, const struct store_user *owner,
-		     int64_t now, int64_t *id)
+int store_begin(struct store *st)
+{
+	char ignored[8];
+
+	return store_exec(st, "BEGIN IMMEDIATE", ignored, 0);
+}
+
+int store_commit(struct store *st)
+{
+	char ignored[8];
+
+	return store_exec(st, "COMMIT", ignored, 0);
+}
+
+void store_rollback(struct store *st)
+{
+	char ignored[8];
+
+	store_exec(st, "ROLLBACK", ignored, 0);
+}
+
+static void store_bind_text_or_empty(sqlite3_stmt *stmt, int col, const char *s)
+{
+	sqlite3_bind_text(stmt, col, s ? s : "", -1, SQLITE_STATIC);
+}
+
+int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int64_t now, int64_t *id)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt,
-			  "INSERT INTO tickets (summary, tier, owner_id, created_at, updated_at)"
-			  " VALUES (?1, ?2, ?3, ?4, ?4)") != 0)
+			  "INSERT INTO tickets (summary, tier, priority, customer_name, customer_contact,"
+			  " owner_id, created_at, updated_at, tier_since)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)") != 0)
 		return STORE_ERR;
-	sqlite3_bind_text(stmt, 1, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, owner->tier[0] ? owner->tier : "L1", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, owner->id);
-	sqlite3_bind_int64(stmt, 4, now);
+	sqlite3_bind_text(stmt, 1, spec->summary, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, spec->tier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, spec->priority, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 4, spec->customer_name);
+	store_bind_text_or_empty(stmt, 5, spec->customer_contact);
+	if (spec->owner_id > 0)
+		sqlite3_bind_int64(stmt, 6, spec->owner_id);
+	else
+		sqlite3_bind_null(stmt, 6);
+	sqlite3_bind_int64(stmt, 7, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
 		*id = sqlite3_last_insert_rowid(st->db);
 		rc = STORE_OK;
@@ -261,25 +316,39 @@ int store_ticket_new(struct store *st, const char *summary, const struct store_u
 	return rc;
 }
 
+#define STORE_TICKET_COLUMNS \
+	"t.id, t.summary, t.state, t.tier, t.priority, t.customer_name, t.customer_contact," \
+	" COALESCE(t.owner_id, 0), COALESCE(u.name, ''), t.created_at, t.updated_at, t.tier_since" \
+	" FROM tickets t LEFT JOIN users u ON u.id = t.owner_id"
+
+static void store_ticket_row(sqlite3_stmt *stmt, struct store_ticket *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(stmt, 0);
+	store_copy_text(out->summary, sizeof(out->summary), stmt, 1);
+	store_copy_text(out->state, sizeof(out->state), stmt, 2);
+	store_copy_text(out->tier, sizeof(out->tier), stmt, 3);
+	store_copy_text(out->priority, sizeof(out->priority), stmt, 4);
+	store_copy_text(out->customer_name, sizeof(out->customer_name), stmt, 5);
+	store_copy_text(out->customer_contact, sizeof(out->customer_contact), stmt, 6);
+	out->owner_id = sqlite3_column_int64(stmt, 7);
+	store_copy_text(out->owner, sizeof(out->owner), stmt, 8);
+	out->created_at = sqlite3_column_int64(stmt, 9);
+	out->updated_at = sqlite3_column_int64(stmt, 10);
+	out->tier_since = sqlite3_column_int64(stmt, 11);
+}
+
 int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR, step;
 
-	if (store_prepare(st, &stmt,
-			  "SELECT t.id, t.summary, t.state, t.tier, COALESCE(u.name, ''), t.created_at"
-			  " FROM tickets t LEFT JOIN users u ON u.id = t.owner_id WHERE t.id = ?1") != 0)
+	if (store_prepare(st, &stmt, "SELECT " STORE_TICKET_COLUMNS " WHERE t.id = ?1") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, id);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->id = sqlite3_column_int64(stmt, 0);
-		store_copy_text(out->summary, sizeof(out->summary), stmt, 1);
-		store_copy_text(out->state, sizeof(out->state), stmt, 2);
-		store_copy_text(out->tier, sizeof(out->tier), stmt, 3);
-		store_copy_text(out->owner, sizeof(out->owner), stmt, 4);
-		out->created_at = sqlite3_column_int64(stmt, 5);
+		store_ticket_row(stmt, out);
 		rc = STORE_OK;
 	} else if (step == SQLITE_DONE) {
 		rc = STORE_NOT_FOUND;
@@ -288,20 +357,79 @@ int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
 	return rc;
 }
 
-int store_ticket_set_state(struct store *st, int64_t id, const char *state)
+int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier,
+			int64_t owner_id, int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt,
-			  "UPDATE tickets SET state = ?2, updated_at = strftime('%s', 'now') WHERE id = ?1") != 0)
+			  "UPDATE tickets SET"
+			  " state = COALESCE(?2, state),"
+			  " tier_since = CASE WHEN ?3 IS NOT NULL AND ?3 <> tier THEN ?5 ELSE tier_since END,"
+			  " tier = COALESCE(?3, tier),"
+			  " owner_id = CASE WHEN ?4 < 0 THEN owner_id WHEN ?4 = 0 THEN NULL ELSE ?4 END,"
+			  " updated_at = ?5"
+			  " WHERE id = ?1") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
+	if (state != NULL)
+		sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
+	if (tier != NULL)
+		sqlite3_bind_text(stmt, 3, tier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, owner_id);
+	sqlite3_bind_int64(stmt, 5, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+static int store_ticket_rows(sqlite3_stmt *stmt, store_ticket_fn fn, void *ctx)
+{
+	struct store_ticket *t = malloc(sizeof(*t));
+	int step, rc = STORE_OK;
+
+	if (t == NULL) {
+		sqlite3_finalize(stmt);
+		return STORE_ERR;
+	}
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_ticket_row(stmt, t);
+		if (fn(t, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	free(t);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.tier = ?1 AND t.owner_id IS NULL"
+			  " AND t.state NOT IN ('resolved', 'closed')"
+			  " ORDER BY t.priority, t.tier_since, t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
+int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.tier = ?1 AND t.tier_since <= ?2"
+			  " AND t.state NOT IN ('resolved', 'closed') ORDER BY t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, since);
+	return store_ticket_rows(stmt, fn, ctx);
 }
 
 int store_code_add(struct store *st, int64_t ticket, unsigned locator,
@@ -397,21 +525,174 @@ out:
 }
 
 int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
-		    const char *actor, const char *detail)
+		    const char *actor, const char *role, const char *clearance, const char *detail)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt,
-			  "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)") != 0)
+			  "INSERT INTO events (ticket_id, at, kind, actor, role, clearance, detail)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, ticket);
 	sqlite3_bind_int64(stmt, 2, now);
 	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, detail, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 4, actor);
+	store_bind_text_or_empty(stmt, 5, role);
+	store_bind_text_or_empty(stmt, 6, clearance);
+	store_bind_text_or_empty(stmt, 7, detail);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static const char *store_col_text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return t ? (const char *)t : "";
+}
+
+int store_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT id, at, kind, COALESCE(actor, ''), role, clearance, COALESCE(detail, '')"
+			  " FROM events WHERE ticket_id = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	if (kind != NULL)
+		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_event e = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.at = sqlite3_column_int64(stmt, 1),
+			.kind = store_col_text(stmt, 2),
+			.actor = store_col_text(stmt, 3),
+			.role = store_col_text(stmt, 4),
+			.clearance = store_col_text(stmt, 5),
+			.detail = store_col_text(stmt, 6),
+		};
+
+		if (fn(&e, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
+			 const char *name, const char *author, const char *clearance,
+			 const void *content, size_t len, int64_t *id, char sha256_hex[65])
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (len > (size_t)INT32_MAX)
+		return STORE_ERR;
+	SHA256(content, len, digest);
+	for (size_t i = 0; i < sizeof(digest); i++)
+		snprintf(sha256_hex + 2 * i, 3, "%02x", digest[i]);
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO attachments (ticket_id, at, kind, name, author, clearance, sha256, size, content)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 5, author);
+	store_bind_text_or_empty(stmt, 6, clearance);
+	sqlite3_bind_text(stmt, 7, sha256_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 8, (int64_t)len);
+	sqlite3_bind_blob(stmt, 9, len ? content : "", (int)len, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+#define STORE_ATTACHMENT_COLUMNS "id, ticket_id, at, kind, name, author, clearance, sha256, size"
+
+static void store_attachment_row(sqlite3_stmt *stmt, struct store_attachment *a)
+{
+	a->id = sqlite3_column_int64(stmt, 0);
+	a->ticket = sqlite3_column_int64(stmt, 1);
+	a->at = sqlite3_column_int64(stmt, 2);
+	a->kind = store_col_text(stmt, 3);
+	a->name = store_col_text(stmt, 4);
+	a->author = store_col_text(stmt, 5);
+	a->clearance = store_col_text(stmt, 6);
+	a->sha256 = store_col_text(stmt, 7);
+	a->size = sqlite3_column_int64(stmt, 8);
+}
+
+int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_ATTACHMENT_COLUMNS " FROM attachments WHERE ticket_id = ?1 ORDER BY id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_attachment a;
+
+		store_attachment_row(stmt, &a);
+		if (fn(&a, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta,
+			 void *ctx, uint8_t **content, size_t *len)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	*content = NULL;
+	*len = 0;
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_ATTACHMENT_COLUMNS ", content FROM attachments"
+			  " WHERE ticket_id = ?1 AND id = ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_int64(stmt, 2, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else if (step == SQLITE_ROW) {
+		struct store_attachment a;
+		int n = sqlite3_column_bytes(stmt, 9);
+		const void *blob = sqlite3_column_blob(stmt, 9);
+
+		store_attachment_row(stmt, &a);
+		*content = malloc(n > 0 ? (size_t)n : 1);
+		if (*content != NULL) {
+			if (n > 0)
+				memcpy(*content, blob, (size_t)n);
+			*len = (size_t)n;
+			rc = meta != NULL && meta(&a, ctx) != 0 ? STORE_ERR : STORE_OK;
+			if (rc != STORE_OK) {
+				free(*content);
+				*content = NULL;
+				*len = 0;
+			}
+		}
+	}
 	sqlite3_finalize(stmt);
 	return rc;
 }

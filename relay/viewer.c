@@ -33,8 +33,8 @@
 static void relay_viewer_event(struct relay *relay, struct relay_viewer *v, const char *kind,
 			       const char *detail)
 {
-	store_event_add(relay->store, v->ticket, (int64_t)time(NULL), kind,
-			v->tech ? v->tech->user.name : NULL, detail);
+	store_event_add(relay->store, v->ticket, relay_now(relay), kind,
+			v->tech ? v->tech->user.name : NULL, v->tech ? v->tech->user.tier : NULL, NULL, detail);
 }
 
 static void relay_viewer_refuse(struct relay_viewer *v, const char *reason)
@@ -84,6 +84,21 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 	buf_init(&v->refusal, RELAY_RFB_REASON_MAX + 32);
 	v->next = relay->viewers;
 	relay->viewers = v;
+	{
+		struct store_ticket t;
+		char why[200];
+
+		if (store_ticket_get(relay->store, ticket, &t) != STORE_OK) {
+			snprintf(reason, sizeof(reason), "Handoff: no ticket %lld", (long long)ticket);
+			relay_viewer_refuse(v, reason);
+			return;
+		}
+		if (relay_rights_check(tech->role, &tech->user, RELAY_ACT_VIEW, &t, why, sizeof(why)) != 0) {
+			snprintf(reason, sizeof(reason), "Handoff: %s", why);
+			relay_viewer_refuse(v, reason);
+			return;
+		}
+	}
 	v->customer = relay_server_live_customer(relay, ticket);
 	if (v->customer == NULL) {
 		snprintf(reason, sizeof(reason), "Handoff: no live session for ticket %lld", (long long)ticket);
@@ -265,6 +280,22 @@ void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn)
 			} else {
 				relay_viewer_refuse(v, "Handoff: the customer left");
 			}
+		}
+	}
+}
+
+void relay_viewer_detach_others(struct relay *relay, int64_t ticket, int64_t keep_user_id, const char *why)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->ticket != ticket || v->state == VIEWER_DONE || v->tech == NULL ||
+		    v->tech->user.id == keep_user_id)
+			continue;
+		log_info("viewer %u: %s", v->id, why);
+		if (v->state == VIEWER_SPLICING) {
+			relay_viewer_finish(relay, v);
+		} else {
+			relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
+			relay_viewer_refuse(v, "Handoff: the ticket was taken over by another technician");
 		}
 	}
 }

@@ -15,7 +15,7 @@ echo "$code2" | grep -Eq '^[0-9]{4}-[0-9]{4}-[0-9]{4}$' || fail "handoff-tech in
 note "ssh and handoff-tech invite both print a code"
 
 json=$(tech ticket new --json "プリンターが動かない") || fail "json ticket new failed"
-[ "$json" = '{"ticket":2}' ] || fail "ticket new --json printed $json"
+[ "$json" = '{"ticket":2,"tier":"L1","priority":"P3","owned":true}' ] || fail "ticket new --json printed $json"
 tech ticket show 2 | grep -q "プリンターが動かない" || fail "Japanese summary did not survive"
 
 # The code is never stored or logged in clear.

@@ -51,13 +51,20 @@ timeout 20 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --code "$CODE" 
 grep -q "customer for ticket $TICKET logged in" "$RELAY_LOG" && fail "the code was sent to a relay with the wrong key"
 note "wrong host key: refused before authenticating"
 
-# Viewing a ticket with no live session.
-rc=0
-echo quit | timeout 20 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/alice" \
-	--host-key "$RELAY_FP" view 99 --headless >/dev/null 2>"$E2E_TMP/nolive.err" || rc=$?
-[ "$rc" = 1 ] || fail "view of a dead ticket exited $rc"
-grep -q "no live session for ticket 99" "$E2E_TMP/nolive.err" || fail "no clear message: $(cat "$E2E_TMP/nolive.err")"
-note "no live session: $(head -1 "$E2E_TMP/nolive.err")"
+# Viewing a ticket with no live session, and one that does not exist.
+nobody=$(tech_ssh alice ticket new "Nobody home") || fail "ticket new failed"
+for t in "$nobody" 99; do
+	rc=0
+	echo quit | timeout 20 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/alice" \
+		--host-key "$RELAY_FP" view "$t" --headless >/dev/null 2>"$E2E_TMP/nolive.err" || rc=$?
+	[ "$rc" = 1 ] || fail "view of ticket $t exited $rc"
+	if [ "$t" = 99 ]; then
+		grep -q "no ticket 99" "$E2E_TMP/nolive.err" || fail "no clear message: $(cat "$E2E_TMP/nolive.err")"
+	else
+		grep -q "no live session for ticket $t" "$E2E_TMP/nolive.err" || fail "no clear message: $(cat "$E2E_TMP/nolive.err")"
+	fi
+	note "view $t: $(head -1 "$E2E_TMP/nolive.err")"
+done
 
 # The customer says no.
 HELPER_OUT="$E2E_TMP/live.out"

@@ -34,7 +34,10 @@ static int setup(void **state)
 	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_user_add(f->st, "alice", "tech", "L1", "ssh-ed25519", "AAAAkey1", err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &f->alice), STORE_OK);
-	assert_int_equal(store_ticket_new(f->st, "Printer", &f->alice, 1000, &f->ticket), STORE_OK);
+	struct store_ticket_spec spec = { .summary = "Printer", .priority = "P3", .tier = "L1",
+					  .owner_id = f->alice.id };
+
+	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &f->ticket), STORE_OK);
 	*state = f;
 	return 0;
 }
@@ -155,8 +158,8 @@ static void test_users_and_tickets(void **state)
 	assert_string_equal(t.owner, "alice");
 	assert_string_equal(t.state, "open");
 	assert_int_equal(store_ticket_get(f->st, 999, &t), STORE_NOT_FOUND);
-	assert_int_equal(store_event_add(f->st, f->ticket, 1000, "note", "alice", "日本語"), STORE_OK);
-	assert_int_not_equal(store_event_add(f->st, 999, 1000, "note", "alice", NULL), STORE_OK);
+	assert_int_equal(store_event_add(f->st, f->ticket, 1000, "note", "alice", "L1", NULL, "日本語"), STORE_OK);
+	assert_int_not_equal(store_event_add(f->st, 999, 1000, "note", "alice", "L1", NULL, NULL), STORE_OK);
 }
 
 static void test_reopen_keeps_data(void **state)
@@ -189,6 +192,109 @@ static void test_corrupt_database_is_a_clear_error(void **state)
 	unlink(path);
 }
 
+static int count_ticket(const struct store_ticket *t, void *ctx)
+{
+	(void)t;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_update_queue_and_due(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket t;
+	int n = 0;
+
+	/* Owned by alice: not in the queue. */
+	assert_int_equal(store_queue(f->st, "L1", count_ticket, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	/* Escalated to L2, unowned: in the L2 queue, tier clock restarted. */
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "escalated", "L2", 0, 2000), STORE_OK);
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_string_equal(t.tier, "L2");
+	assert_string_equal(t.state, "escalated");
+	assert_int_equal(t.owner_id, 0);
+	assert_int_equal(t.tier_since, 2000);
+	n = 0;
+	assert_int_equal(store_queue(f->st, "L2", count_ticket, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	/* Same tier again: the clock keeps running. */
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "open", "L2", f->alice.id, 2500), STORE_OK);
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_int_equal(t.tier_since, 2000);
+	assert_int_equal(t.owner_id, f->alice.id);
+	assert_string_equal(t.owner, "alice");
+	n = 0;
+	assert_int_equal(store_tickets_due(f->st, "L2", 1999, count_ticket, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_tickets_due(f->st, "L2", 2000, count_ticket, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	/* Resolved tickets are neither queued nor due. */
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "resolved", NULL, 0, 3000), STORE_OK);
+	n = 0;
+	assert_int_equal(store_queue(f->st, "L2", count_ticket, &n), STORE_OK);
+	assert_int_equal(store_tickets_due(f->st, "L2", 9999, count_ticket, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_ticket_update(f->st, 999, "open", NULL, -1, 3000), STORE_NOT_FOUND);
+}
+
+static int keep_attachment(const struct store_attachment *a, void *ctx)
+{
+	char *sha = ctx;
+
+	snprintf(sha, 65, "%s", a->sha256);
+	return 0;
+}
+
+static void test_attachments(void **state)
+{
+	struct fixture *f = *state;
+	char sha[65], listed[65] = "";
+	uint8_t *content;
+	size_t len;
+	int64_t id;
+
+	assert_int_equal(store_attachment_add(f->st, f->ticket, 1000, "logs", "logs.txt", "customer", NULL, "abc", 3,
+					      &id, sha), STORE_OK);
+	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(store_attachments(f->st, f->ticket, keep_attachment, listed), STORE_OK);
+	assert_string_equal(listed, sha);
+	assert_int_equal(store_attachment_get(f->st, f->ticket, id, NULL, NULL, &content, &len), STORE_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(content, "abc", 3);
+	free(content);
+	assert_int_equal(store_attachment_get(f->st, f->ticket + 1, id, NULL, NULL, &content, &len), STORE_NOT_FOUND);
+	assert_null(content);
+	/* Empty content is an attachment too (an empty transcript). */
+	assert_int_equal(store_attachment_add(f->st, f->ticket, 1000, "transcript", "t.txt", "alice", NULL, "", 0,
+					      &id, sha), STORE_OK);
+	assert_string_equal(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static int count_event(const struct store_event *e, void *ctx)
+{
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_events_and_rollback(void **state)
+{
+	struct fixture *f = *state;
+	int n = 0;
+
+	assert_int_equal(store_event_add(f->st, f->ticket, 1000, "chat", "alice", "L1", NULL, "hello"), STORE_OK);
+	assert_int_equal(store_event_add(f->st, f->ticket, 1001, "note", "alice", "L1", "L2", "secret"), STORE_OK);
+	assert_int_equal(store_events(f->st, f->ticket, "chat", count_event, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	assert_int_equal(store_event_add(f->st, f->ticket, 1002, "chat", "alice", "L1", NULL, "lost"), STORE_OK);
+	store_rollback(f->st);
+	n = 0;
+	assert_int_equal(store_events(f->st, f->ticket, NULL, count_event, &n), STORE_OK);
+	assert_int_equal(n, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +306,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_users_and_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_database_is_a_clear_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_queue_and_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_and_rollback, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

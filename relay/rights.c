@@ -1,0 +1,106 @@
+/*
+ * rights.c: who may do what to which ticket. One function, one table of
+ * rules, so that commands, the viewer path and the tests agree.
+ *
+ *   auditors      read everything (show, attachments, queues), change nothing
+ *   technicians   open tickets; read any ticket, but content marked sensitive
+ *                 only at or above its clearance; list queues up to their
+ *                 tier; take an unowned ticket up to their tier; everything
+ *                 else (chat, note, escalate, resolve, invite, view) only on
+ *                 a ticket they own that is not resolved or closed; only L2
+ *                 and L3 may mark a note sensitive
+ *   customers     nothing here: they act through their helper
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "relay.h"
+
+int relay_tier_rank(const char *tier)
+{
+	if (tier == NULL || tier[0] != 'L' || tier[1] < '1' || tier[1] > '3' || tier[2] != '\0')
+		return 0;
+	return tier[1] - '0';
+}
+
+int relay_rights_can_read(enum relay_role role, const char *tier, const char *clearance)
+{
+	if (clearance == NULL || clearance[0] == '\0' || role == RELAY_ROLE_AUDITOR)
+		return 1;
+	return role == RELAY_ROLE_TECH && relay_tier_rank(tier) >= relay_tier_rank(clearance);
+}
+
+static int relay_rights_closed(const struct store_ticket *t)
+{
+	return strcmp(t->state, "resolved") == 0 || strcmp(t->state, "closed") == 0;
+}
+
+int relay_rights_check(enum relay_role role, const struct store_user *user, enum relay_action action,
+		       const struct store_ticket *t, char *why, size_t whylen)
+{
+	int rank = user ? relay_tier_rank(user->tier) : 0;
+
+	if (role == RELAY_ROLE_AUDITOR) {
+		if (action == RELAY_ACT_SHOW || action == RELAY_ACT_QUEUE)
+			return 0;
+		snprintf(why, whylen, "auditors read the record; they do not change it");
+		return -1;
+	}
+	if (role != RELAY_ROLE_TECH || rank == 0) {
+		snprintf(why, whylen, "only technicians and auditors run commands");
+		return -1;
+	}
+	switch (action) {
+	case RELAY_ACT_NEW:
+	case RELAY_ACT_SHOW:
+		return 0;
+	case RELAY_ACT_QUEUE:
+		if (t != NULL && relay_tier_rank(t->tier) > rank) {
+			snprintf(why, whylen, "an %s technician cannot see the %s queue", user->tier, t->tier);
+			return -1;
+		}
+		return 0;
+	case RELAY_ACT_TAKE:
+		if (relay_rights_closed(t)) {
+			snprintf(why, whylen, "ticket %lld is %s", (long long)t->id, t->state);
+			return -1;
+		}
+		if (relay_tier_rank(t->tier) > rank) {
+			snprintf(why, whylen, "ticket %lld is at %s; an %s technician cannot take it",
+				 (long long)t->id, t->tier, user->tier);
+			return -1;
+		}
+		if (t->owner_id != 0 && t->owner_id != user->id) {
+			snprintf(why, whylen, "ticket %lld belongs to %s", (long long)t->id, t->owner);
+			return -1;
+		}
+		return 0;
+	case RELAY_ACT_NOTE_SENSITIVE:
+		if (rank < 2) {
+			snprintf(why, whylen, "only L2 and L3 may mark something sensitive");
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case RELAY_ACT_CHAT:
+	case RELAY_ACT_NOTE:
+	case RELAY_ACT_ESCALATE:
+	case RELAY_ACT_RESOLVE:
+	case RELAY_ACT_INVITE:
+	case RELAY_ACT_VIEW:
+		if (t->owner_id != user->id) {
+			if (t->owner_id == 0)
+				snprintf(why, whylen, "ticket %lld is in the %s queue: take it first",
+					 (long long)t->id, t->tier);
+			else
+				snprintf(why, whylen, "ticket %lld belongs to %s", (long long)t->id, t->owner);
+			return -1;
+		}
+		if (relay_rights_closed(t)) {
+			snprintf(why, whylen, "ticket %lld is %s", (long long)t->id, t->state);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(why, whylen, "unknown action");
+	return -1;
+}

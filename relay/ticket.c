@@ -1,0 +1,325 @@
+/*
+ * ticket.c: what happens to a ticket, whoever causes it: a technician's
+ * command, the customer's helper, or the escalation policy. Each change is
+ * written to the store first (in one transaction where it touches several
+ * rows), then told to the live parties: the customer's helper through its
+ * control channel, technicians following the chat through their streams.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "relay.h"
+
+/* A log bundle larger than this is cut; the helper caps its own at the same size. */
+#define RELAY_LOGS_MAX (1024u * 1024)
+
+int64_t relay_now(struct relay *relay)
+{
+	return (int64_t)time(NULL) + relay->clock_offset;
+}
+
+static struct relay_chan *relay_ticket_control(struct relay *relay, int64_t ticket)
+{
+	struct relay_conn *customer = relay_server_live_customer(relay, ticket);
+
+	return customer ? customer->control : NULL;
+}
+
+void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text)
+{
+	struct relay_chan *control = relay_ticket_control(relay, ticket);
+	struct ctl_record rec = { .type = CTL_STATUS, .text = (char *)(uintptr_t)text };
+
+	if (control != NULL)
+		relay_chan_send_ctl(control, &rec);
+}
+
+void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen)
+{
+	char when[16] = "";
+	time_t at = (time_t)e->at;
+	struct tm tm;
+
+	if (gmtime_r(&at, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (strcmp(e->role, "customer") == 0)
+		snprintf(out, outlen, "[%s] customer: %s\n", when, e->detail);
+	else
+		snprintf(out, outlen, "[%s] %s (%s): %s\n", when, e->actor, e->role, e->detail);
+}
+
+int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
+		      const char *text)
+{
+	struct store_event e = { .at = relay_now(relay), .kind = "chat", .actor = author, .role = role,
+				 .clearance = "", .detail = text };
+	char line[CTL_TEXT_MAX + 256];
+
+	if (store_event_add(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
+		return -1;
+	if (strcmp(role, "customer") != 0) {
+		struct relay_chan *control = relay_ticket_control(relay, ticket);
+		struct ctl_record rec = { .type = CTL_CHAT, .name = (char *)(uintptr_t)author,
+					  .tier = (char *)(uintptr_t)role, .text = (char *)(uintptr_t)text };
+
+		if (control != NULL)
+			relay_chan_send_ctl(control, &rec);
+	}
+	relay_ticket_chat_line(&e, line, sizeof(line));
+	relay_chan_chat_broadcast(relay, ticket, line);
+	return 0;
+}
+
+struct relay_transcript {
+	struct buf text;
+	int lines;
+};
+
+static int relay_transcript_add(const struct store_event *e, void *ctx)
+{
+	struct relay_transcript *t = ctx;
+	char line[CTL_TEXT_MAX + 256];
+
+	relay_ticket_chat_line(e, line, sizeof(line));
+	/* The cap only bounds a pathological ticket; a full one keeps its start. */
+	buf_put(&t->text, line, strlen(line));
+	t->lines++;
+	return 0;
+}
+
+static int relay_ticket_attach(struct relay *relay, int64_t ticket, int64_t now, const char *kind,
+			       const char *name, const char *author, const char *role, const void *data,
+			       size_t len)
+{
+	char sha[65], detail[256];
+	int64_t id;
+
+	if (store_attachment_add(relay->store, ticket, now, kind, name, author, NULL, data, len, &id, sha) != STORE_OK)
+		return -1;
+	snprintf(detail, sizeof(detail), "#%lld %s %s, %zu bytes, sha256 %s", (long long)id, kind, name, len, sha);
+	return store_event_add(relay->store, ticket, now, "attachment-added", author, role, NULL, detail);
+}
+
+static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier)
+{
+	struct relay_conn *customer = relay_server_live_customer(relay, ticket);
+	int64_t now = relay_now(relay);
+	struct ctl_record ask = { .type = CTL_LOGS_ASK };
+
+	if (customer == NULL) {
+		store_event_add(relay->store, ticket, now, "logs-unavailable", "relay", "relay", NULL,
+				"no live session to collect logs from");
+		return;
+	}
+	if (customer->logs_request != 0)
+		return; /* one bundle at a time; it attaches to this ticket when it comes */
+	relay->next_logs_request = relay->next_logs_request % 0x7fffffffu + 1;
+	customer->logs_request = relay->next_logs_request;
+	customer->logs_ticket = ticket;
+	customer->logs_truncated = false;
+	buf_free(&customer->logs);
+	buf_init(&customer->logs, RELAY_LOGS_MAX);
+	ask.viewer_id = customer->logs_request;
+	ask.ticket = (uint32_t)ticket;
+	ask.name = (char *)(uintptr_t)by;
+	ask.tier = (char *)(uintptr_t)by_tier;
+	ask.text = relay->home->log_sources;
+	relay_chan_send_ctl(customer->control, &ask);
+	store_event_add(relay->store, ticket, now, "logs-requested", by, by_tier, NULL, relay->home->log_sources);
+}
+
+int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
+			  const char *to_tier, const char *note, char *err, size_t errlen)
+{
+	const char *actor = by ? by->name : "policy";
+	const char *role = by ? by->tier : "relay";
+	struct relay_transcript transcript = { .lines = 0 };
+	struct store_ticket t;
+	int64_t now = relay_now(relay);
+	char name[64], detail[CTL_TEXT_MAX + 64], status[256];
+	int rc = -1;
+
+	buf_init(&transcript.text, 4u * 1024 * 1024);
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		goto out;
+	}
+	if (store_ticket_get(relay->store, ticket, &t) != STORE_OK) {
+		snprintf(err, errlen, "no ticket %lld", (long long)ticket);
+		goto rollback;
+	}
+	if (relay_tier_rank(to_tier) <= relay_tier_rank(t.tier)) {
+		snprintf(err, errlen, "ticket %lld is already at %s; escalate to a higher tier", (long long)ticket, t.tier);
+		goto rollback;
+	}
+	/* The transcript is frozen as it stands: the next tier reads what was said. */
+	if (store_events(relay->store, ticket, "chat", relay_transcript_add, &transcript) != STORE_OK)
+		goto store_failed;
+	snprintf(name, sizeof(name), "transcript-%s-to-%s.txt", t.tier, to_tier);
+	if (relay_ticket_attach(relay, ticket, now, "transcript", name, actor, role, buf_ptr(&transcript.text),
+				buf_len(&transcript.text)) != 0)
+		goto store_failed;
+	if (note != NULL && note[0] != '\0') {
+		snprintf(name, sizeof(name), "handover-%s-to-%s.txt", t.tier, to_tier);
+		if (relay_ticket_attach(relay, ticket, now, "handover-note", name, actor, role, note, strlen(note)) != 0)
+			goto store_failed;
+	}
+	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
+	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
+	    store_event_add(relay->store, ticket, now, "escalated", actor, role, NULL, detail) != STORE_OK)
+		goto store_failed;
+	if (store_commit(relay->store) != STORE_OK)
+		goto store_failed;
+	log_info("ticket %lld escalated %s -> %s by %s (%d transcript lines)", (long long)ticket, t.tier, to_tier,
+		 actor, transcript.lines);
+	snprintf(status, sizeof(status),
+		 "Your request has been passed to a specialist (%s). Please wait: your session stays open.", to_tier);
+	relay_ticket_status(relay, ticket, status);
+	relay_ticket_ask_logs(relay, ticket, actor, role);
+	rc = 0;
+	goto out;
+store_failed:
+	snprintf(err, errlen, "the store failed; nothing was changed");
+rollback:
+	store_rollback(relay->store);
+out:
+	buf_free(&transcript.text);
+	return rc;
+}
+
+int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
+		      char *err, size_t errlen)
+{
+	bool live = relay_server_live_customer(relay, ticket) != NULL;
+	int64_t now = relay_now(relay);
+	char status[256], why[128];
+
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
+	    store_event_add(relay->store, ticket, now, "taken", by->name, by->tier, NULL, NULL) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	log_info("ticket %lld taken by %s (%s)", (long long)ticket, by->name, by->tier);
+	snprintf(why, sizeof(why), "detached: ticket taken by %s (%s)", by->name, by->tier);
+	relay_viewer_detach_others(relay, ticket, by->id, why);
+	snprintf(status, sizeof(status), "%s (%s) is now handling your request.", by->name, by->tier);
+	relay_ticket_status(relay, ticket, status);
+	return 0;
+}
+
+int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
+			 const char *note, char *err, size_t errlen)
+{
+	int64_t now = relay_now(relay);
+	char status[CTL_TEXT_MAX];
+
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
+	    store_event_add(relay->store, ticket, now, "resolved", by->name, by->tier, NULL, note) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	log_info("ticket %lld resolved by %s", (long long)ticket, by->name);
+	snprintf(status, sizeof(status), "%s (%s) marked your request as resolved.", by->name, by->tier);
+	relay_ticket_status(relay, ticket, status);
+	return 0;
+}
+
+static void relay_ticket_logs_finish(struct relay *relay, struct relay_conn *c, const char *event, const char *detail)
+{
+	store_event_add(relay->store, c->logs_ticket, relay_now(relay), event, "customer", "customer", NULL, detail);
+	c->logs_request = 0;
+	buf_free(&c->logs);
+}
+
+void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	char name[64];
+	size_t n;
+
+	if (c->logs_request == 0 || rec->viewer_id != c->logs_request) {
+		log_info("conn %u: log data for no open request ignored", c->id);
+		return;
+	}
+	if (rec->flags == CTL_LOGS_REFUSED) {
+		log_info("ticket %lld: the customer refused log collection", (long long)c->logs_ticket);
+		relay_ticket_logs_finish(relay, c, "logs-refused", "the customer refused log collection");
+		return;
+	}
+	n = rec->text ? strlen(rec->text) : 0;
+	if (!c->logs_truncated && buf_put(&c->logs, rec->text ? rec->text : "", n) != 0)
+		c->logs_truncated = true;
+	if (rec->flags != CTL_LOGS_DONE)
+		return;
+	snprintf(name, sizeof(name), "logs-%lld.txt", (long long)relay_now(relay));
+	if (relay_ticket_attach(relay, c->logs_ticket, relay_now(relay), "logs", name, "customer", "customer",
+				buf_ptr(&c->logs), buf_len(&c->logs)) != 0)
+		log_error("ticket %lld: cannot store the log bundle", (long long)c->logs_ticket);
+	log_info("ticket %lld: log bundle of %zu bytes attached%s", (long long)c->logs_ticket, buf_len(&c->logs),
+		 c->logs_truncated ? " (cut at 1 MiB)" : "");
+	c->logs_request = 0;
+	buf_free(&c->logs);
+}
+
+void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
+{
+	struct store_ticket t;
+
+	if (c->logs_request != 0)
+		relay_ticket_logs_finish(relay, c, "logs-unavailable",
+					 "the customer disconnected before the logs arrived");
+	buf_free(&c->logs);
+	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "in-session") == 0)
+		store_ticket_update(relay->store, c->ticket, "open", NULL, -1, relay_now(relay));
+}
+
+struct relay_due {
+	int64_t ids[64];
+	size_t count;
+};
+
+static int relay_due_add(const struct store_ticket *t, void *ctx)
+{
+	struct relay_due *due = ctx;
+
+	due->ids[due->count++] = t->id;
+	return due->count == sizeof(due->ids) / sizeof(due->ids[0]);
+}
+
+void relay_policy_tick(struct relay *relay)
+{
+	static const char *const tiers[] = { "L1", "L2", "L3" };
+	int64_t now = relay_now(relay);
+
+	if (now == relay->last_policy_run)
+		return;
+	relay->last_policy_run = now;
+	for (int i = 0; i < 2; i++) {
+		unsigned long limit = relay->home->escalate_after[i];
+		struct relay_due due = { .count = 0 };
+		char note[128], err[256];
+
+		if (limit == 0)
+			continue;
+		if (store_tickets_due(relay->store, tiers[i], now - (int64_t)limit, relay_due_add, &due) != STORE_OK)
+			continue;
+		snprintf(note, sizeof(note), "automatic: unresolved at %s for more than %lu s", tiers[i], limit);
+		for (size_t k = 0; k < due.count; k++)
+			if (relay_ticket_escalate(relay, due.ids[k], NULL, tiers[i + 1], note, err, sizeof(err)) != 0)
+				log_warn("policy could not escalate ticket %lld: %s", (long long)due.ids[k], err);
+	}
+}
