@@ -209,3 +209,38 @@ open_fds() {
 fds_at_most() {
 	test "$(open_fds "$1")" -le "$2"
 }
+
+# add_user NAME ROLE [TIER]: a key pair and a registered relay user.
+add_user() {
+	[ -f "$E2E_TMP/$1" ] || new_key "$1"
+	if [ "$2" = auditor ]; then
+		"$BIN/handoff-relay" user add "$RELAY_DIR" "$1" --role auditor --key "$E2E_TMP/$1.pub" >/dev/null
+	else
+		"$BIN/handoff-relay" user add "$RELAY_DIR" "$1" --role tech --tier "$3" --key "$E2E_TMP/$1.pub" >/dev/null
+	fi || fail "user add $1 failed"
+}
+
+# as USER COMMAND...: a relay command through handoff-tech as USER.
+as() {
+	local user=$1
+	shift
+	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$user" --host-key "$RELAY_FP" "$@"
+}
+
+# start_viewer_as USER TICKET [NAME]: like start_viewer, for another technician.
+start_viewer_as() {
+	VIEWER_OUT="$E2E_TMP/${3:-viewer}.out"
+	VIEWER_IN="$E2E_TMP/${3:-viewer}.in"
+	rm -f "$VIEWER_IN"
+	mkfifo "$VIEWER_IN"
+	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$1" --host-key "$RELAY_FP" \
+		view "$2" --headless <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/${3:-viewer}.log" &
+	VIEWER_PID=$!
+	track $VIEWER_PID
+	exec 8>"$VIEWER_IN"
+}
+
+# event_count TICKET KIND: how many events of KIND the ticket has (read from the database).
+event_count() {
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"
+}
