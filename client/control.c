@@ -1,8 +1,12 @@
 /*
  * control.c: see control.h. Both directions are bounded: the receive
  * buffer holds at most two maximal records (one being decoded, the next
- * arriving), the send buffer at most OUT_CAP bytes. Our records are tiny;
- * a relay that stops reading them long enough to fill OUT_CAP is broken,
+ * arriving), the send buffer at most OUT_CAP bytes. Consent replies are
+ * tiny; chat lines are up to CTL_TEXT_MAX each, so OUT_CAP leaves room for
+ * a burst of pasted lines. Log bundles (up to 1 MiB) do not go through
+ * here at once: the session feeds them in only while less than
+ * HELPER_CONTROL_LOW_WATER is pending, so they never crowd out a consent
+ * reply. A relay that stops reading long enough to fill OUT_CAP is broken,
  * and we report it instead of queueing without end.
  */
 #include "control.h"
@@ -13,7 +17,7 @@
 #include "log.h"
 
 #define IN_CAP (2 * (CTL_RECORD_MAX + 4))
-#define OUT_CAP (64u * 1024)
+#define OUT_CAP (256u * 1024)
 #define READ_CHUNK (16u * 1024)
 
 int helper_control_open(struct helper_control *c, ssh_session s, char *err, size_t errlen)
@@ -71,12 +75,14 @@ int helper_control_next(struct helper_control *c, struct ctl_record *r)
 
 int helper_control_send(struct helper_control *c, const struct ctl_record *r)
 {
+	size_t before = buf_len(&c->out);
 	int rc = ctl_encode(&c->out, r);
 
 	if (rc != 0) {
 		log_error("cannot queue a %s record: %s", ctl_type_name(r->type), buf_strerror(rc));
 		return -1;
 	}
+	c->queued += buf_len(&c->out) - before;
 	return 0;
 }
 
@@ -99,8 +105,14 @@ int helper_control_flush(struct helper_control *c)
 		if (w == 0)
 			return 0;
 		buf_consume(&c->out, (size_t)w);
+		c->written += (uint64_t)w;
 	}
 	return 0;
+}
+
+size_t helper_control_pending(const struct helper_control *c)
+{
+	return buf_len(&c->out);
 }
 
 void helper_control_close(struct helper_control *c)

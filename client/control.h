@@ -7,6 +7,7 @@
 #define HANDOFF_HELPER_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libssh/libssh.h>
 
@@ -17,7 +18,16 @@ struct helper_control {
 	ssh_channel chan;   /* owned */
 	struct buf in;      /* received, not yet decoded */
 	struct buf out;     /* encoded, not yet accepted by the channel */
+	/*
+	 * Bytes ever queued into out, and ever handed to libssh: a record
+	 * queued when queued was Q has left our hands once written >= Q.
+	 */
+	uint64_t queued;
+	uint64_t written;
 };
+
+/* Bulk senders (log bundles) queue more only while less than this is pending. */
+#define HELPER_CONTROL_LOW_WATER (32u * 1024)
 
 enum {
 	HELPER_CONTROL_CLOSED = -2, /* the relay closed the channel */
@@ -36,6 +46,8 @@ int helper_control_next(struct helper_control *c, struct ctl_record *r);
 int helper_control_send(struct helper_control *c, const struct ctl_record *r);
 /* Sends what the relay's window accepts now. 0, or -1 if the channel failed. */
 int helper_control_flush(struct helper_control *c);
+/* Bytes queued and not yet accepted by the channel. */
+size_t helper_control_pending(const struct helper_control *c);
 /* Closes and frees the channel. Safe on a zeroed or closed struct. */
 void helper_control_close(struct helper_control *c);
 

@@ -15,6 +15,14 @@
  * customer allowed, and only once per allowance. Everything else the relay
  * might try to open is refused by libssh's default reply.
  *
+ * Questions to the customer (a viewer's CONSENT_ASK, a LOGS_ASK) share one
+ * queue: each gets a sequence number when it arrives, the oldest
+ * unanswered one is on screen, and answers apply to it. Logs are collected
+ * in the loop once allowed (bounded, see logs.h) and fed to the control
+ * channel as it drains (see logs_request.h). Chat goes both ways through
+ * the UI; the customer's lines are made valid UTF-8 and cut here, since
+ * the UI knows nothing of the wire.
+ *
  * Signals: SIGINT and SIGTERM are blocked in every thread and read from a
  * signalfd in the loop. A flag set by a handler would not do: libssh
  * retries poll() after EINTR, so the loop would not notice the flag until
@@ -42,6 +50,8 @@
 #include "ctl.h"
 #include "input.h"
 #include "log.h"
+#include "logs.h"
+#include "logs_request.h"
 #include "pump.h"
 #include "screen.h"
 #include "sshutil.h"
@@ -70,6 +80,8 @@ struct helper_session {
 	ssh_event event;
 	struct helper_control ctl;
 	struct helper_viewers viewers;
+	struct helper_logs_requests logs;
+	uint64_t next_seq;          /* for the next question, viewer or logs */
 	struct helper_capture *capture;
 	int capture_fd;             /* registered in event, or -1 */
 	struct helper_input *input;
@@ -181,17 +193,38 @@ static void helper_session_reply(struct helper_session *s, uint32_t viewer_id, u
 	helper_control_flush(&s->ctl);
 }
 
+/* The oldest unanswered question: sets at most one of *v and *l. */
+static void helper_session_question(struct helper_session *s, struct helper_viewer **v,
+				    struct helper_logs_request **l)
+{
+	*v = helper_viewer_first_asked(&s->viewers);
+	*l = helper_logs_request_first_asked(&s->logs);
+	if (*v != NULL && *l != NULL) {
+		if ((*v)->seq < (*l)->seq)
+			*l = NULL;
+		else
+			*v = NULL;
+	}
+}
+
 /* Shows the oldest unanswered question, if it is not on screen yet. */
 static void helper_session_prompt(struct helper_session *s)
 {
-	struct helper_viewer *v = helper_viewer_first_asked(&s->viewers);
-	struct helper_ui_request r;
+	struct helper_viewer *v;
+	struct helper_logs_request *l;
 
-	if (v == NULL || v->prompted)
-		return;
-	r = helper_viewer_request(v);
-	s->ui->ask(s->ui_state, &r);
-	v->prompted = true;
+	helper_session_question(s, &v, &l);
+	if (v != NULL && !v->prompted) {
+		struct helper_ui_request r = helper_viewer_request(v);
+
+		s->ui->ask(s->ui_state, &r);
+		v->prompted = true;
+	} else if (l != NULL && !l->prompted) {
+		struct helper_ui_logs_request r = helper_logs_request_ui(l);
+
+		s->ui->logs_ask(s->ui_state, &r);
+		l->prompted = true;
+	}
 }
 
 static void helper_session_deny(struct helper_session *s, struct helper_viewer *v)
@@ -232,6 +265,7 @@ static void helper_session_on_ask(struct helper_session *s, const struct ctl_rec
 		helper_session_reply(s, rec->viewer_id, 0);
 		return;
 	}
+	v->seq = s->next_seq++;
 	log_info("viewer %u asks for capabilities 0x%x on ticket %u", v->id, v->caps_asked, v->ticket);
 	if (!(rec->caps & CTL_CAP_VIEW) || rec->viewer_id > 0xffffu) {
 		/* Nothing we could show (or a viewer id no stream can carry): refuse plainly. */
@@ -241,6 +275,50 @@ static void helper_session_on_ask(struct helper_session *s, const struct ctl_rec
 	}
 	if (s->input_closed) {
 		helper_session_deny(s, v);
+		return;
+	}
+	helper_session_prompt(s);
+}
+
+static void helper_session_refuse_logs(struct helper_session *s, struct helper_logs_request *r)
+{
+	struct helper_ui_logs_request u = helper_logs_request_ui(r);
+
+	if (helper_logs_request_refuse(r, &s->ctl) != 0)
+		helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
+	if (r->prompted || s->input_closed)
+		s->ui->logs_refused(s->ui_state, &u);
+	log_info("logs request %u refused", r->id);
+}
+
+static void helper_session_on_logs_ask(struct helper_session *s, const struct ctl_record *rec)
+{
+	struct helper_logs_request *r;
+
+	if (helper_logs_request_find(&s->logs, rec->viewer_id) != NULL) {
+		/* Answering twice for one id would leave the relay guessing which answer counts. */
+		log_warn("the relay asked again for logs request %u, which is still open; ignored",
+			 rec->viewer_id);
+		return;
+	}
+	r = helper_logs_request_add(&s->logs, rec);
+	if (r == NULL) {
+		log_warn("logs request %u refused without asking: too many open requests or out of memory",
+			 rec->viewer_id);
+		if (helper_logs_request_send_refusal(&s->ctl, rec->viewer_id) != 0)
+			helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
+		return;
+	}
+	r->seq = s->next_seq++;
+	log_info("logs request %u on ticket %u names %zu source(s)", r->id, r->ticket, r->plan->n);
+	if (r->plan->n == 0) {
+		/* Nothing to collect is nothing to ask the customer about. */
+		log_warn("logs request %u names no sources; refused", r->id);
+		helper_session_refuse_logs(s, r);
+		return;
+	}
+	if (s->input_closed) {
+		helper_session_refuse_logs(s, r);
 		return;
 	}
 	helper_session_prompt(s);
@@ -266,6 +344,12 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 		break;
 	case CTL_STATUS:
 		s->ui->status(s->ui_state, rec->text);
+		break;
+	case CTL_CHAT:
+		s->ui->chat(s->ui_state, rec->name, rec->tier, rec->text);
+		break;
+	case CTL_LOGS_ASK:
+		helper_session_on_logs_ask(s, rec);
 		break;
 	default:
 		log_debug("ignored a %s record from the relay", ctl_type_name(rec->type));
@@ -306,14 +390,12 @@ static void helper_session_stop_all(struct helper_session *s)
 	log_info("the customer stopped sharing");
 }
 
-static void helper_session_answer(struct helper_session *s, enum helper_ui_choice c)
+static void helper_session_answer(struct helper_session *s, struct helper_viewer *v,
+				  enum helper_ui_choice c)
 {
-	struct helper_viewer *v = helper_viewer_first_asked(&s->viewers);
 	struct helper_ui_request r;
 	uint8_t caps = 0;
 
-	if (v == NULL)
-		return;
 	if (c == HELPER_UI_ALLOW)
 		caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
 	else if (c == HELPER_UI_ALLOW_VIEW)
@@ -331,20 +413,69 @@ static void helper_session_answer(struct helper_session *s, enum helper_ui_choic
 		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view");
 }
 
+static void helper_session_answer_logs(struct helper_session *s, struct helper_logs_request *l,
+				       enum helper_ui_choice c)
+{
+	if (c != HELPER_UI_ALLOW) {
+		helper_session_refuse_logs(s, l);
+		return;
+	}
+	/* Collected and sent from helper_session_run_logs, in the order allowed. */
+	l->state = HELPER_LOGS_REQUEST_APPROVED;
+	log_info("logs request %u allowed", l->id);
+}
+
+/* A line the customer wrote to the technician. line is modified. */
+static void helper_session_chat(struct helper_session *s, char *line)
+{
+	char who[] = "customer";
+	/* The relay knows who the customer is; name and tier are only filled in. */
+	struct ctl_record r = { .type = CTL_CHAT, .name = who, .tier = who, .text = line };
+	size_t typed = strnlen(line, HELPER_UI_LINE_MAX - 1);
+	size_t n = helper_logs_text_fit(line, typed, CTL_TEXT_MAX);
+
+	if (n < typed)
+		log_info("a chat line of %zu bytes was cut to %zu", typed, n);
+	/* Escape sequences typed or pasted here must not reach the technician's terminal. */
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
+			line[i] = '?';
+	if (helper_control_send(&s->ctl, &r) != 0)
+		s->ui->chat_unsent(s->ui_state);
+}
+
 static void helper_session_read_ui(struct helper_session *s)
 {
-	for (;;) {
-		struct helper_viewer *v = helper_viewer_first_asked(&s->viewers);
-		bool asking = v != NULL && v->prompted;
-		enum helper_ui_choice c = s->ui->next(s->ui_state, asking);
+	char line[HELPER_UI_LINE_MAX];
 
+	for (;;) {
+		struct helper_viewer *v;
+		struct helper_logs_request *l;
+		enum helper_ui_question asking = HELPER_UI_ASKING_NOTHING;
+		enum helper_ui_choice c;
+
+		helper_session_question(s, &v, &l);
+		if (v != NULL && v->prompted)
+			asking = HELPER_UI_ASKING_CONSENT;
+		else if (l != NULL && l->prompted)
+			asking = HELPER_UI_ASKING_LOGS;
+		line[0] = '\0';
+		c = s->ui->next(s->ui_state, asking, line, sizeof(line));
 		switch (c) {
 		case HELPER_UI_NONE:
 			return;
 		case HELPER_UI_ALLOW:
 		case HELPER_UI_ALLOW_VIEW:
 		case HELPER_UI_DENY:
-			helper_session_answer(s, c);
+			/* Answers count only for the question on screen. */
+			if (asking == HELPER_UI_ASKING_CONSENT)
+				helper_session_answer(s, v, c);
+			else if (asking == HELPER_UI_ASKING_LOGS)
+				helper_session_answer_logs(s, l, c);
+			break;
+		case HELPER_UI_CHAT:
+			if (line[0] != '\0')
+				helper_session_chat(s, line);
 			break;
 		case HELPER_UI_STOP:
 			helper_session_stop_all(s);
@@ -356,8 +487,14 @@ static void helper_session_read_ui(struct helper_session *s)
 		case HELPER_UI_CLOSED:
 			s->input_closed = true;
 			s->ui->input_closed(s->ui_state);
-			while ((v = helper_viewer_first_asked(&s->viewers)) != NULL)
-				helper_session_deny(s, v);
+			/* In the order asked, as if the customer had said no to each. */
+			for (helper_session_question(s, &v, &l); v != NULL || l != NULL;
+			     helper_session_question(s, &v, &l)) {
+				if (v != NULL)
+					helper_session_deny(s, v);
+				else
+					helper_session_refuse_logs(s, l);
+			}
 			break;
 		}
 		helper_session_prompt(s);
@@ -377,6 +514,44 @@ static void helper_session_run_viewers(struct helper_session *s)
 }
 
 /*
+ * Collects the oldest allowed request and queues its records as the
+ * control channel drains; one bundle at a time (see logs_request.h).
+ */
+static void helper_session_run_logs(struct helper_session *s)
+{
+	struct helper_logs_request *r;
+
+	while (s->end == HELPER_END_NONE && (r = helper_logs_request_first_approved(&s->logs)) != NULL) {
+		if (r->state == HELPER_LOGS_REQUEST_APPROVED) {
+			log_info("collecting logs for request %u", r->id);
+			if (helper_logs_request_collect(r) != 0)
+				log_warn("out of memory while collecting logs; sending what was collected");
+		}
+		if (helper_logs_request_feed(r, &s->ctl) != 0) {
+			helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
+			return;
+		}
+		if (r->state == HELPER_LOGS_REQUEST_SENDING)
+			return;  /* waits for the channel to drain */
+	}
+}
+
+/* Reports bundles whose last record has left our buffer for libssh's. */
+static void helper_session_logs_written(struct helper_session *s)
+{
+	for (struct helper_logs_request *r = s->logs.head; r != NULL; r = r->next) {
+		if (helper_logs_request_written(r, &s->ctl)) {
+			struct helper_ui_logs_request u = helper_logs_request_ui(r);
+
+			s->ui->logs_sent(s->ui_state, &u, r->total);
+			log_info("logs request %u: sent %zu bytes", r->id, r->total);
+			r->state = HELPER_LOGS_REQUEST_FINISHED;
+		}
+	}
+	helper_logs_request_sweep(&s->logs);
+}
+
+/*
  * Reading one channel makes libssh process whatever packets are waiting,
  * which can fill another channel's buffer without any descriptor becoming
  * readable again. If data is buffered where a consumer is ready, the loop
@@ -387,6 +562,10 @@ static bool helper_session_more(struct helper_session *s)
 	if (s->end != HELPER_END_NONE)
 		return true;
 	if (ssh_channel_poll(s->ctl.chan, 0) != 0)
+		return true;
+	/* A bundle to feed while the channel has room for more. */
+	if (helper_logs_request_first_approved(&s->logs) != NULL &&
+	    helper_control_pending(&s->ctl) < HELPER_CONTROL_LOW_WATER)
 		return true;
 	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
 		if (v->state == HELPER_VIEWER_ACCEPTED)
@@ -421,8 +600,10 @@ static void helper_session_step(struct helper_session *s)
 	helper_session_read_control(s);
 	helper_session_read_ui(s);
 	helper_session_run_viewers(s);
+	helper_session_run_logs(s);
 	if (s->end == HELPER_END_NONE && helper_control_flush(&s->ctl) != 0)
 		helper_session_finish(s, helper_session_lost(s) ? HELPER_END_LOST : HELPER_END_RELAY, NULL);
+	helper_session_logs_written(s);
 	if (s->end == HELPER_END_NONE && helper_session_lost(s))
 		helper_session_finish(s, HELPER_END_LOST, NULL);
 	helper_session_sync_fds(s);
@@ -530,6 +711,7 @@ static void helper_session_teardown(struct helper_session *s)
 
 	/* Closing our socketpair ends is what lets libvncserver's threads finish. */
 	helper_viewer_free_all(&s->viewers);
+	helper_logs_request_free_all(&s->logs);
 	helper_screen_close(s->screen);
 	helper_input_close(s->input);
 	if (s->event != NULL) {

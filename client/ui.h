@@ -1,10 +1,18 @@
 /*
  * ui: how the helper talks to the customer. The session decides; a UI only
  * shows what it is told and reports what the customer chose. UIs never see
- * wire bytes: names and summaries reach them as validated UTF-8 strings.
+ * wire bytes: names, summaries and chat reach them as validated UTF-8
+ * strings (which may still hold control characters: a UI must not let them
+ * act on its display).
+ *
+ * Questions (a technician asking to see the screen, one asking for logs)
+ * are shown one at a time, in the order they came, and answered in that
+ * order; next() is told which kind is on screen, because the answers
+ * differ. Chat is shown with chat(); a line the customer writes to the
+ * technician comes back from next() as HELPER_UI_CHAT.
  *
  * Only the terminal UI (ui_tty.c) exists; the SDL2 window will implement
- * the same table.
+ * the same table (with a chat pane).
  */
 #ifndef HANDOFF_HELPER_UI_H
 #define HANDOFF_HELPER_UI_H
@@ -21,14 +29,34 @@ struct helper_ui_request {
 	bool control;   /* asks to control, not only to view */
 };
 
+/* A technician's LOGS_ASK, as the customer sees it. */
+struct helper_ui_logs_request {
+	const char *name;
+	const char *tier;
+	uint32_t ticket;
+	const char *const *items;   /* what will be collected, one sentence each */
+	size_t n_items;
+};
+
+/* Which question is on screen, if any: the answers differ. */
+enum helper_ui_question {
+	HELPER_UI_ASKING_NOTHING = 0,
+	HELPER_UI_ASKING_CONSENT,   /* y, v or n */
+	HELPER_UI_ASKING_LOGS,      /* y or n */
+};
+
+/* The longest chat line a UI hands over, NUL included; the session cuts it further. */
+#define HELPER_UI_LINE_MAX 8192
+
 enum helper_ui_choice {
 	HELPER_UI_NONE = 0,
-	HELPER_UI_ALLOW,        /* allow what was asked */
-	HELPER_UI_ALLOW_VIEW,   /* allow viewing only */
+	HELPER_UI_ALLOW,        /* allow what was asked (logs: send them) */
+	HELPER_UI_ALLOW_VIEW,   /* allow viewing only (logs: counts as a refusal) */
 	HELPER_UI_DENY,
 	HELPER_UI_STOP,         /* stop sharing with everyone */
 	HELPER_UI_END,          /* end the session */
 	HELPER_UI_CLOSED,       /* the customer can no longer answer (stdin EOF) */
+	HELPER_UI_CHAT,         /* a line for the technician, in next()'s line buffer */
 };
 
 struct helper_ui_ops {
@@ -41,10 +69,14 @@ struct helper_ui_ops {
 	/* Called when fd is readable: takes in what is there, never blocks. */
 	void (*readable)(void *state);
 	/*
-	 * Next thing the customer chose; asking says whether a question is on
-	 * screen (answers only count then). HELPER_UI_NONE when nothing more.
+	 * Next thing the customer chose; asking says which question is on
+	 * screen (answers only count then). For HELPER_UI_CHAT the line is in
+	 * line[0..linelen), NUL-terminated, not empty, in no particular
+	 * encoding (the session makes it valid UTF-8). HELPER_UI_NONE when
+	 * nothing more.
 	 */
-	enum helper_ui_choice (*next)(void *state, bool asking);
+	enum helper_ui_choice (*next)(void *state, enum helper_ui_question asking, char *line,
+				      size_t linelen);
 
 	void (*connected)(void *state, uint32_t ticket, const char *summary);
 	void (*ask)(void *state, const struct helper_ui_request *r);
@@ -55,6 +87,15 @@ struct helper_ui_ops {
 	void (*stopped_all)(void *state);
 	void (*input_closed)(void *state);
 	void (*status)(void *state, const char *text);
+	/* A chat message from the relay: author's name and role, text (may span lines). */
+	void (*chat)(void *state, const char *name, const char *tier, const char *text);
+	/* A chat line of the customer's could not be sent (the relay is not keeping up). */
+	void (*chat_unsent)(void *state);
+	/* Asks whether to collect and send what r lists. */
+	void (*logs_ask)(void *state, const struct helper_ui_logs_request *r);
+	/* The bundle for r, bytes long, has gone to the relay. */
+	void (*logs_sent)(void *state, const struct helper_ui_logs_request *r, size_t bytes);
+	void (*logs_refused)(void *state, const struct helper_ui_logs_request *r);
 	/* reason is NULL for a normal end. */
 	void (*ended)(void *state, const char *reason);
 };

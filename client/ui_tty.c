@@ -11,8 +11,13 @@
  * terminal and break it after we exit. Lines are kept in a fixed buffer;
  * a line longer than that is thrown away whole.
  *
- * Names and summaries come from the relay. They are valid UTF-8, but they
- * could still carry terminal escape sequences; control characters are
+ * When no question is on screen, a line that is not a command is chat for
+ * the technician. It is not echoed: the terminal already shows what was
+ * typed. While a question is on screen, lines are answers only, so a
+ * hurried "y" meant for the question never goes out as chat instead.
+ *
+ * Names, summaries and chat come from the relay. They are valid UTF-8, but
+ * they could still carry terminal escape sequences; control characters are
  * printed as '?' so a hostile string cannot rewrite what the customer sees.
  */
 #include "ui.h"
@@ -24,8 +29,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define TTY_INPUT_MAX 512
+#define TTY_INPUT_MAX HELPER_UI_LINE_MAX
 #define TTY_TEXT_MAX 4608  /* more than any string a control record carries */
+#define TTY_COMMANDS "Commands: stop (stop sharing with everyone), end (end the session). " \
+	"Any other line is sent to the technician."
 
 struct helper_ui_tty {
 	char in[TTY_INPUT_MAX];
@@ -83,24 +90,44 @@ static void helper_ui_tty_readable(void *state)
 	t->eof = true;
 }
 
-/* Copies s for display with control characters (C0, DEL, C1) replaced. */
-static const char *helper_ui_tty_clean(const char *s, char *out, size_t outlen)
+/*
+ * Invisible characters that reorder or hide what follows them (zero width
+ * U+200B-U+200F, bidirectional U+202A-U+202E and U+2066-U+2069, U+FEFF):
+ * 3 bytes each in UTF-8.
+ */
+static bool helper_ui_tty_invisible(const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t o = 0;
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80)
+		return (p[2] >= 0x8b && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae);
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81)
+		return p[2] >= 0xa6 && p[2] <= 0xa9;
+	return n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf;
+}
 
-	while (*p != '\0' && o + 1 < outlen) {
-		if (*p < 0x20 || *p == 0x7f) {
+/*
+ * Copies s[0..n) (up to a NUL) for display with control characters (C0,
+ * DEL, C1) and invisible formatting characters replaced by '?'.
+ */
+static const char *helper_ui_tty_clean_n(const char *s, size_t n, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i < n && p[i] != '\0' && o + 1 < outlen) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
 			out[o++] = '?';
-			p++;
-		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			i++;
+		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
 			out[o++] = '?';
-			p += 2;
+			i += 2;
+		} else if (helper_ui_tty_invisible(p + i, n - i)) {
+			out[o++] = '?';
+			i += 3;
 		} else {
-			out[o++] = (char)*p++;
+			out[o++] = (char)p[i++];
 		}
 	}
-	if (*p != '\0') {
+	if (i < n && p[i] != '\0') {
 		/* Cut short: drop the last character, which may be incomplete. */
 		while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
 			o--;
@@ -109,6 +136,13 @@ static const char *helper_ui_tty_clean(const char *s, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+static const char *helper_ui_tty_clean(const char *s, char *out, size_t outlen)
+{
+	if (s == NULL)
+		s = "";
+	return helper_ui_tty_clean_n(s, strlen(s), out, outlen);
 }
 
 /* Takes the next complete line out of the buffer, trimmed. 1, or 0 if none. */
@@ -149,7 +183,8 @@ static bool helper_ui_tty_is(const char *line, const char *a, const char *b)
 	return strcasecmp(line, a) == 0 || (b != NULL && strcasecmp(line, b) == 0);
 }
 
-static enum helper_ui_choice helper_ui_tty_next(void *state, bool asking)
+static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_question asking,
+					       char *chat, size_t chatlen)
 {
 	struct helper_ui_tty *t = state;
 	char line[TTY_INPUT_MAX];
@@ -161,7 +196,8 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, bool asking)
 			return HELPER_UI_STOP;
 		if (helper_ui_tty_is(line, "end", "quit"))
 			return HELPER_UI_END;
-		if (asking) {
+		switch (asking) {
+		case HELPER_UI_ASKING_CONSENT:
 			if (helper_ui_tty_is(line, "y", "yes"))
 				return HELPER_UI_ALLOW;
 			if (helper_ui_tty_is(line, "v", "view"))
@@ -169,14 +205,23 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, bool asking)
 			if (helper_ui_tty_is(line, "n", "no"))
 				return HELPER_UI_DENY;
 			fputs("Please answer y, v or n.\n", stdout);
-		} else if (helper_ui_tty_is(line, "help", "?")) {
-			fputs("Commands: stop (stop sharing with everyone), end (end the session).\n",
-			      stdout);
-		} else if (helper_ui_tty_is(line, "y", "n") || helper_ui_tty_is(line, "v", NULL)) {
-			fputs("Nobody is asking right now.\n", stdout);
-		} else {
-			fputs("Unknown command. Commands: stop (stop sharing with everyone), "
-			      "end (end the session).\n", stdout);
+			break;
+		case HELPER_UI_ASKING_LOGS:
+			if (helper_ui_tty_is(line, "y", "yes"))
+				return HELPER_UI_ALLOW;
+			if (helper_ui_tty_is(line, "n", "no"))
+				return HELPER_UI_DENY;
+			fputs("Please answer y or n.\n", stdout);
+			break;
+		case HELPER_UI_ASKING_NOTHING:
+			if (helper_ui_tty_is(line, "help", NULL)) {
+				fputs(TTY_COMMANDS "\n", stdout);
+				break;
+			}
+			if (chatlen == 0)
+				break;
+			snprintf(chat, chatlen, "%s", line);
+			return HELPER_UI_CHAT;
 		}
 		fflush(stdout);
 	}
@@ -194,7 +239,8 @@ static void helper_ui_tty_connected(void *state, uint32_t ticket, const char *su
 	(void)state;
 	printf("CONNECTED to relay for ticket %u: %s\n", ticket,
 	       helper_ui_tty_clean(summary, s, sizeof(s)));
-	printf("Nothing is shared until you allow it. Type stop to stop sharing, end to end the session.\n");
+	printf("Nothing is shared until you allow it. Type a line and press Enter to send it to the "
+	       "technician; type stop to stop sharing, end to end the session.\n");
 	fflush(stdout);
 }
 
@@ -257,7 +303,8 @@ static void helper_ui_tty_stopped_all(void *state)
 static void helper_ui_tty_input_closed(void *state)
 {
 	(void)state;
-	puts("INPUT closed: nobody can answer, so every request to see this screen will be denied");
+	puts("INPUT closed: nobody can answer, so every request to see this screen or to collect "
+	     "logs will be refused");
 	fflush(stdout);
 }
 
@@ -267,6 +314,65 @@ static void helper_ui_tty_status(void *state, const char *text)
 
 	(void)state;
 	printf("STATUS %s\n", helper_ui_tty_clean(text, s, sizeof(s)));
+	fflush(stdout);
+}
+
+/* One output line per line of text, each with the author, so none can pass for ours. */
+static void helper_ui_tty_chat(void *state, const char *name, const char *tier, const char *text)
+{
+	char n[TTY_TEXT_MAX], r[TTY_TEXT_MAX], l[TTY_TEXT_MAX];
+	const char *p = text != NULL ? text : "";
+
+	(void)state;
+	helper_ui_tty_clean(name, n, sizeof(n));
+	helper_ui_tty_clean(tier, r, sizeof(r));
+	do {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		/* CRLF line ends would otherwise show as a '?' on every line. */
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		printf("CHAT %s (%s): %s\n", n, r, helper_ui_tty_clean_n(p, len, l, sizeof(l)));
+		p = nl != NULL ? nl + 1 : NULL;
+	} while (p != NULL && *p != '\0');
+	fflush(stdout);
+}
+
+static void helper_ui_tty_chat_unsent(void *state)
+{
+	(void)state;
+	puts("That line was not sent: the connection is busy. Please type it again in a moment.");
+	fflush(stdout);
+}
+
+static void helper_ui_tty_logs_ask(void *state, const struct helper_ui_logs_request *r)
+{
+	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], item[TTY_TEXT_MAX];
+
+	(void)state;
+	printf("LOGS %s (%s) on ticket %u asks to collect diagnostic information from this computer:\n",
+	       helper_ui_tty_clean(r->name, name, sizeof(name)),
+	       helper_ui_tty_clean(r->tier, tier, sizeof(tier)), r->ticket);
+	for (size_t i = 0; i < r->n_items; i++)
+		printf("  - %s\n", helper_ui_tty_clean(r->items[i], item, sizeof(item)));
+	puts("Allow? [y = send it, n = refuse]");
+	fflush(stdout);
+}
+
+static void helper_ui_tty_logs_sent(void *state, const struct helper_ui_logs_request *r, size_t bytes)
+{
+	(void)state;
+	(void)r;
+	printf("LOGS sent (%zu bytes)\n", bytes);
+	fflush(stdout);
+}
+
+static void helper_ui_tty_logs_refused(void *state, const struct helper_ui_logs_request *r)
+{
+	(void)state;
+	(void)r;
+	puts("LOGS refused");
 	fflush(stdout);
 }
 
@@ -296,5 +402,10 @@ const struct helper_ui_ops helper_ui_tty = {
 	.stopped_all = helper_ui_tty_stopped_all,
 	.input_closed = helper_ui_tty_input_closed,
 	.status = helper_ui_tty_status,
+	.chat = helper_ui_tty_chat,
+	.chat_unsent = helper_ui_tty_chat_unsent,
+	.logs_ask = helper_ui_tty_logs_ask,
+	.logs_sent = helper_ui_tty_logs_sent,
+	.logs_refused = helper_ui_tty_logs_refused,
 	.ended = helper_ui_tty_ended,
 };

@@ -37,6 +37,7 @@ enum helper_viewer_state {
 struct helper_viewer {
 	struct helper_viewer *next;
 	enum helper_viewer_state state;
+	uint64_t seq;           /* arrival order among all questions; set by the session */
 	uint32_t id;
 	uint32_t ticket;
 	char *name;

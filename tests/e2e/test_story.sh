@@ -1,0 +1,146 @@
+# The whole story, with real processes on Xvfb: ticket -> invite -> helper
+# connects -> L1 views and chats -> L1 escalates to L2 with a note -> log
+# bundle collected with consent -> L2 reads transcript, note and logs -> L2
+# takes over the same live session after the customer consents to L2 -> L2
+# escalates to L3 (the customer refuses logs this time) -> L3 resolves.
+# Every step is checked in the ticket's events and attachment hashes; then
+# the relay restarts and the record is unchanged.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 640 480
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
+track $!
+wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+printf 'boot ok\nprinter: queue stalled\nprinter: error 0x12\n' >"$E2E_TMP/app.log"
+start_relay "log_sources = facts, file $E2E_TMP/app.log 2"
+add_user bob tech L2
+add_user carol tech L3
+add_user audrey auditor
+
+# L1 opens the ticket and invites the customer.
+T=$(as alice ticket new --priority P3 --customer "Jane Roe" --contact "+81 3 1234 5678" "Printer shows error 0x12") ||
+	fail "ticket new failed"
+CODE=$(as alice invite "$T") || fail "invite failed"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED to relay for ticket $T" || fail "helper did not connect"
+
+# L1 views (after consent) and chats both ways.
+start_viewer_as alice "$T" alice-view
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $T" || fail "no consent prompt for alice"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+as alice chat "$T" "Hello, I am Alice from the help desk" || fail "chat failed"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Hello, I am Alice from the help desk" || fail "the customer did not see the chat"
+echo "It says error 0x12 since this morning" >&7
+wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='chat' AND role='customer'\") = 1 ]" ||
+	fail "the customer's chat line was not recorded"
+as alice note "$T" "Cable and power checked" || fail "note failed"
+note "L1 viewed, chatted both ways, wrote a note"
+
+# L1 escalates; the customer allows log collection.
+as alice escalate "$T" --to L2 --note "Reinstalled the driver; error 0x12 persists" >"$E2E_TMP/esc1.out" || fail "escalate failed"
+wait_line 10 "$HELPER_OUT" "^STATUS .*specialist (L2)" || fail "the customer was not told to wait for L2"
+wait_line 10 "$HELPER_OUT" "^LOGS alice (L1) on ticket $T asks" || fail "no log consent prompt: $(tail -5 "$HELPER_OUT")"
+echo y >&7
+wait_line 15 "$HELPER_OUT" "^LOGS sent" || fail "logs were not sent"
+wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$T AND kind='logs'\") = 1 ]" ||
+	fail "the log bundle was not attached"
+rc=0
+as alice chat "$T" "still there?" 2>"$E2E_TMP/err" || rc=$?
+[ "$rc" = 3 ] && grep -q "take it first" "$E2E_TMP/err" || fail "alice could still chat after escalating (rc $rc)"
+note "escalated to L2 with transcript, handover note and logs"
+
+# Every attachment's content matches the hash the ticket lists.
+check_hashes() {
+	as audrey ticket show "$T" --json >"$E2E_TMP/show.json" || fail "auditor show failed"
+	local rows row id sha got
+	rows=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id || ':' || sha256 FROM attachments WHERE ticket_id=$T")
+	[ -n "$rows" ] || fail "no attachments"
+	for row in $rows; do
+		id=${row%%:*}
+		sha=${row#*:}
+		got=$(as audrey ticket attachment "$T" "$id" | sha256sum | cut -d' ' -f1)
+		[ "$got" = "$sha" ] || fail "attachment $id: content hash $got, listed $sha"
+		grep -q "\"sha256\":\"$sha\"" "$E2E_TMP/show.json" || fail "attachment $id missing from ticket show"
+	done
+}
+check_hashes
+
+# L2 reads the packet from the queue.
+as bob queue | grep -q "^ *$T  P3" || fail "ticket $T is not in the L2 queue: $(as bob queue)"
+as bob ticket show "$T" >"$E2E_TMP/packet.txt" || fail "bob cannot read the ticket"
+for want in "escalated" "Reinstalled the driver" "transcript" "handover-note" "logs" "Cable and power checked"; do
+	grep -q -- "$want" "$E2E_TMP/packet.txt" || fail "the packet lacks '$want'"
+done
+tid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$T AND kind='transcript'")
+as bob ticket attachment "$T" "$tid" >"$E2E_TMP/transcript.txt"
+grep -q "alice (L1): Hello, I am Alice" "$E2E_TMP/transcript.txt" && grep -q "customer: It says error 0x12" "$E2E_TMP/transcript.txt" ||
+	fail "transcript incomplete: $(cat "$E2E_TMP/transcript.txt")"
+lid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$T AND kind='logs'")
+as bob ticket attachment "$T" "$lid" >"$E2E_TMP/logs.txt"
+grep -q "printer: error 0x12" "$E2E_TMP/logs.txt" && ! grep -q "boot ok" "$E2E_TMP/logs.txt" ||
+	fail "the log bundle does not hold the last 2 lines of app.log"
+grep -qi "kernel" "$E2E_TMP/logs.txt" || fail "the log bundle has no system facts"
+note "L2 read the transcript, the handover note and the logs"
+
+# L2 takes over the same live session; the customer consents to L2 by name.
+as bob take "$T" | grep -q "is yours" || fail "bob could not take the ticket"
+wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "alice was not detached at takeover"
+wait_line 10 "$HELPER_OUT" "^STATUS bob (L2) is now handling" || fail "the customer was not told who took over"
+start_viewer_as bob "$T" bob-view
+wait_line 15 "$HELPER_OUT" "^CONSENT bob (L2) on ticket $T" || fail "no consent prompt for bob"
+sleep 0.3
+grep -q '^ok' "$VIEWER_OUT" && fail "bob saw something before the customer consented"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/bob.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/bob.ppm" >"$E2E_TMP/cmp.out" || fail "bob's view differs: $(cat "$E2E_TMP/cmp.out")"
+grep -c "customer-connected" <<<"$(as audrey ticket show "$T")" | grep -qx 1 || fail "the customer had to reconnect"
+note "L2 took over the live session without the customer reconnecting"
+
+# L2 keeps a sensitive note L1 cannot read, then escalates; the customer refuses logs.
+as bob note "$T" --sensitive "Customer VPN password expired" || fail "sensitive note failed"
+as alice ticket show "$T" >"$E2E_TMP/alice-show.txt"
+grep -q "VPN password" "$E2E_TMP/alice-show.txt" && fail "L1 can read L2's sensitive note"
+grep -q "\[sensitive\]" "$E2E_TMP/alice-show.txt" || fail "L1 is not told something is hidden"
+as carol ticket show "$T" | grep -q "VPN password" || fail "L3 cannot read L2's sensitive note"
+as bob escalate "$T" --to L3 --note "Driver bug suspected; needs engineering" >/dev/null || fail "escalate to L3 failed"
+wait_count 10 "$HELPER_OUT" "^LOGS bob (L2) on ticket $T asks" 1 || fail "no second log prompt"
+echo n >&7
+wait_line 10 "$HELPER_OUT" "^LOGS refused" || fail "the helper did not refuse"
+wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
+	fail "the refusal was not recorded"
+note "escalated to L3; the customer's refusal of logs is recorded"
+
+as carol take "$T" >/dev/null || fail "carol could not take the ticket"
+wait_line 10 "$HELPER_OUT" "^STOPPED sharing with bob" || fail "bob was not detached when carol took over"
+as carol resolve "$T" --note "Driver patched; printing works" | grep -q resolved || fail "resolve failed"
+wait_line 10 "$HELPER_OUT" "^STATUS carol (L3) marked your request as resolved" || fail "the customer was not told"
+as carol ticket show "$T" --json | grep -q '"state":"resolved","tier":"L3"' || fail "ticket not resolved at L3"
+check_hashes
+
+for kind in created code-issued customer-connected consent-asked consent-granted technician-joined technician-left \
+	chat note escalated attachment-added logs-requested logs-refused taken resolved; do
+	[ "$(event_count "$T" "$kind")" -ge 1 ] || fail "no $kind event"
+done
+[ "$(event_count "$T" escalated)" = 2 ] || fail "expected 2 escalations"
+[ "$(event_count "$T" taken)" = 2 ] || fail "expected 2 takeovers"
+[ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM attachments WHERE ticket_id=$T")" = 5 ] ||
+	fail "expected 5 attachments (2 transcripts, 2 handover notes, 1 log bundle)"
+note "events and attachments complete: $(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$T") events"
+
+# The customer ends; the relay restarts; the record is exactly as it was.
+echo end >&7
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+sleep 0.5
+as audrey ticket show "$T" --json >"$E2E_TMP/before.json"
+stop_relay
+"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out2" 2>>"$RELAY_LOG" &
+RELAY_PID=$!
+track $RELAY_PID
+wait_line 10 "$RELAY_DIR.out2" "serving" || fail "relay did not restart"
+as audrey ticket show "$T" --json >"$E2E_TMP/after.json"
+cmp -s "$E2E_TMP/before.json" "$E2E_TMP/after.json" || fail "the record changed across a restart: $(diff "$E2E_TMP/before.json" "$E2E_TMP/after.json" | head)"
+check_hashes
+note "after a restart every event and attachment is still there"
+stop_relay
