@@ -34,6 +34,20 @@ wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Hello, I am Alice from the help de
 echo "It says error 0x12 since this morning" >&7
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='chat' AND role='customer'\") = 1 ]" ||
 	fail "the customer's chat line was not recorded"
+# The live chat stream: the transcript so far, new lines as they come, and
+# lines typed into it go to the customer.
+mkfifo "$E2E_TMP/stream.in"
+as alice chat "$T" <"$E2E_TMP/stream.in" >"$E2E_TMP/stream.out" 2>&1 &
+stream=$!
+track $stream
+exec 9>"$E2E_TMP/stream.in"
+wait_line 10 "$E2E_TMP/stream.out" "customer: It says error 0x12" || fail "the stream did not replay the transcript"
+echo "It is the printer on the second floor" >&7
+wait_line 10 "$E2E_TMP/stream.out" "customer: It is the printer on the second floor" || fail "the stream did not show a new line"
+echo "Could you open the printer settings?" >&9
+wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Could you open the printer settings?" || fail "a line typed into the stream did not reach the customer"
+exec 9>&-
+kill "$stream" 2>/dev/null
 as alice note "$T" "Cable and power checked" || fail "note failed"
 note "L1 viewed, chatted both ways, wrote a note"
 
