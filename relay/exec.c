@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
+#include "chain.h"
 #include "cmdline.h"
 #include "code.h"
+#include "export.h"
 #include "log.h"
 #include "relay.h"
 
@@ -233,6 +237,14 @@ static int exec_help(struct exec_ctx *x)
 		    "  note N [--sensitive] TEXT...         a note on the ticket (sensitive: L2/L3 only)\n"
 		    "  escalate N --to L2|L3 --note TEXT... hand the ticket to the next tier\n"
 		    "  resolve N --note TEXT...             close the case\n"
+		    "Auditors (read-only):\n"
+		    "  tickets [--since YYYY-MM-DD]         tickets, or those with events since a day (UTC)\n"
+		    "  show N                               a ticket, as ticket show prints it\n"
+		    "  transcript N                         the chat with the customer\n"
+		    "  recordings N                         the ticket's screen recordings: path, size, sha256, state\n"
+		    "  export N > FILE                      the ticket's signed record as one file (binary);\n"
+		    "                                       check it offline: handoff-tech verify FILE --audit-key PUB\n"
+		    "  verify                               check the relay's whole audit chain and its signatures\n"
 		    "To view a customer's screen: handoff-tech view N, or\n"
 		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n",
 		    x->relay->home->code_ttl / 60);
@@ -385,7 +397,8 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 	return 0;
 }
 
-static int exec_ticket_show(struct exec_ctx *x)
+/* `ticket show N` (from = 2) and the auditors' `show N` (from = 1): the same content. */
+static int exec_ticket_show(struct exec_ctx *x, size_t from)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
 	char created[32], since[32];
@@ -394,8 +407,12 @@ static int exec_ticket_show(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if (exec_options(x, 2, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: ticket show N\n");
+	if (from == 1 && exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0) {
+		rc = EXIT_DENIED;
+		goto out;
+	}
+	if (exec_options(x, from, NULL, 0) != 0 || x->nwords != 1) {
+		exec_printf(x->err, "usage: %s N\n", from == 1 ? "show" : "ticket show");
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -718,6 +735,273 @@ static int exec_invite(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+/* ---- auditors ---- */
+
+/* "YYYY-MM-DD" as the Unix time of that day's start (UTC). */
+static int exec_parse_day(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	int y, m, d;
+	time_t t;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	/* timegm normalises 2024-02-31 to March: refuse what it had to move. */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
+		return -1;
+	*out = (int64_t)t;
+	return 0;
+}
+
+static int exec_tickets_row(const struct store_ticket *t, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	char created[32];
+
+	exec_time(t->created_at, created, sizeof(created));
+	if (x->json) {
+		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\",\"owner\":",
+			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->tier, t->state);
+		exec_json_string(x->out, t->owner);
+		exec_printf(x->out, ",\"created_at\":%lld,\"updated_at\":%lld,\"summary\":", (long long)t->created_at,
+			    (long long)t->updated_at);
+		exec_json_string(x->out, t->summary);
+		exec_printf(x->out, "}");
+		return 0;
+	}
+	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s %s\n", (long long)t->id, t->priority, t->tier, t->state,
+		    created, t->owner[0] ? t->owner : "-", t->summary);
+	return 0;
+}
+
+static int exec_tickets(struct exec_ctx *x)
+{
+	static const char *const names[] = { "since" };
+	int64_t since = 0;
+	int rc = EXIT_OK;
+
+	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
+		return EXIT_DENIED;
+	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 0) {
+		exec_printf(x->err, "usage: tickets [--since YYYY-MM-DD]\n");
+		return EXIT_USAGE;
+	}
+	if (x->opt_value[0] != NULL && exec_parse_day(x->opt_value[0], &since) != 0) {
+		exec_printf(x->err, "tickets: --since wants a day as YYYY-MM-DD, got \"%s\"\n", x->opt_value[0]);
+		return EXIT_USAGE;
+	}
+	x->nwords = 0;
+	if (x->json)
+		exec_printf(x->out, "{\"since\":%lld,\"tickets\":[", (long long)since);
+	else
+		exec_printf(x->out, "%6s  %s  %s  %-10s %-20s  %-12s %s\n", "ticket", "P ", "T ", "state", "opened", "owner",
+			    "summary");
+	if (store_tickets_active_since(x->relay->store, since, exec_tickets_row, x) != STORE_OK) {
+		exec_printf(x->err, "tickets: the store failed\n");
+		rc = EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "]}\n");
+	return rc;
+}
+
+/* Auditor commands on one ticket: the right first, so that technicians learn nothing of the ticket. */
+static int exec_audit_ticket(struct exec_ctx *x, const char *usage, struct store_ticket *t)
+{
+	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
+		return EXIT_DENIED;
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
+		exec_printf(x->err, "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	return exec_ticket_arg(x, RELAY_ACT_SHOW, t);
+}
+
+static int exec_transcript_line(const struct store_event *e, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	char line[CTL_TEXT_MAX + 256];
+
+	if (x->json) {
+		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"author\":", x->nwords++ ? "," : "", (long long)e->id,
+			    (long long)e->at);
+		exec_json_string(x->out, e->actor);
+		exec_printf(x->out, ",\"role\":");
+		exec_json_string(x->out, e->role);
+		exec_printf(x->out, ",\"text\":");
+		exec_json_string(x->out, e->detail);
+		exec_printf(x->out, "}");
+		return 0;
+	}
+	relay_ticket_chat_line(e, line, sizeof(line));
+	buf_put(x->out, line, strlen(line));
+	return 0;
+}
+
+static int exec_transcript(struct exec_ctx *x)
+{
+	struct store_ticket *t = malloc(sizeof(*t));
+	int rc;
+
+	if (t == NULL)
+		return EXIT_FAIL;
+	if ((rc = exec_audit_ticket(x, "transcript N", t)) != EXIT_OK)
+		goto out;
+	x->nwords = 0;
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"lines\":[", (long long)t->id);
+	if (store_events(x->relay->store, t->id, "chat", exec_transcript_line, x) != STORE_OK) {
+		exec_printf(x->err, "transcript: the store failed\n");
+		rc = EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "]}\n");
+out:
+	free(t);
+	return rc;
+}
+
+/* "ok", "missing" or "size differs": the file of a recording-closed record, as the relay's disk holds it now. */
+static const char *exec_recording_on_disk(struct exec_ctx *x, const struct export_recording_ref *r)
+{
+	char path[4400];
+	struct stat sb;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", x->relay->home->dir, r->path) >= sizeof(path) ||
+	    stat(path, &sb) != 0)
+		return "missing";
+	return (uint64_t)sb.st_size == r->size ? "on disk" : "size differs";
+}
+
+static int exec_recording_row(const struct store_event *e, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	struct export_recording_ref r;
+	char sha[2 * CHAIN_HASH_LEN + 1] = "unreadable";
+
+	if (export_parse_recording_detail(e->detail, &r) != 0) {
+		exec_printf(x->err, "record %lld: unreadable recording-closed detail\n", (long long)e->id);
+		return 0;
+	}
+	if (r.hashed)
+		chain_hex(r.sha256, CHAIN_HASH_LEN, sha);
+	if (x->json) {
+		exec_printf(x->out, "%s{\"record\":%lld,\"at\":%lld,\"path\":", x->nwords++ ? "," : "", (long long)e->id,
+			    (long long)e->at);
+		exec_json_string(x->out, r.path);
+		exec_printf(x->out, ",\"size\":%llu,\"sha256\":\"%s\",\"state\":\"%s\",\"technician\":",
+			    (unsigned long long)r.size, sha, r.state);
+		exec_json_string(x->out, e->actor);
+		exec_printf(x->out, ",\"file\":\"%s\"}", exec_recording_on_disk(x, &r));
+		return 0;
+	}
+	exec_printf(x->out, "%s  %llu bytes  sha256 %s  %s  (%s; %s)\n", r.path, (unsigned long long)r.size, sha,
+		    r.state, e->actor, exec_recording_on_disk(x, &r));
+	return 0;
+}
+
+static int exec_recordings(struct exec_ctx *x)
+{
+	struct store_ticket *t = malloc(sizeof(*t));
+	int rc;
+
+	if (t == NULL)
+		return EXIT_FAIL;
+	if ((rc = exec_audit_ticket(x, "recordings N", t)) != EXIT_OK)
+		goto out;
+	x->nwords = 0;
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"recordings\":[", (long long)t->id);
+	if (store_events(x->relay->store, t->id, "recording-closed", exec_recording_row, x) != STORE_OK) {
+		exec_printf(x->err, "recordings: the store failed\n");
+		rc = EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "]}\n");
+	else if (x->nwords == 0 && buf_len(x->out) == 0)
+		exec_printf(x->out, "ticket %lld has no recordings\n", (long long)t->id);
+out:
+	free(t);
+	return rc;
+}
+
+static int exec_export(struct exec_ctx *x)
+{
+	struct store_ticket *t = malloc(sizeof(*t));
+	struct buf file;
+	char err[512];
+	int rc;
+
+	if (t == NULL)
+		return EXIT_FAIL;
+	if ((rc = exec_audit_ticket(x, "export N > FILE", t)) != EXIT_OK)
+		goto out;
+	/*
+	 * An export is bigger than other commands' output, so it gets a buffer
+	 * of its own, up to the largest any buf may be, and replaces the
+	 * channel's (which the channel then flushes and frees as usual).
+	 */
+	buf_init(&file, BUF_MAX_CAP);
+	if (relay_audit_export(x->relay, t->id, &file, err, sizeof(err)) != 0) {
+		buf_free(&file);
+		exec_printf(x->err, "export: %s\n", err);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	log_info("auditor %s exported ticket %lld (%zu bytes)", x->conn->user.name, (long long)t->id, buf_len(&file));
+	buf_free(x->out);
+	*x->out = file;
+out:
+	free(t);
+	return rc;
+}
+
+static int exec_verify(struct exec_ctx *x)
+{
+	struct relay_audit_report rep;
+	int ok;
+
+	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
+		return EXIT_DENIED;
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 0) {
+		exec_printf(x->err, "usage: verify\n");
+		return EXIT_USAGE;
+	}
+	ok = relay_audit_verify(x->relay, &rep) == 0;
+	if (x->json) {
+		exec_printf(x->out, "{\"ok\":%s,\"records\":%lld,\"checkpoints\":%lld,\"last_checkpoint\":%lld,"
+			    "\"unsigned\":%lld", ok ? "true" : "false", (long long)rep.records, (long long)rep.checkpoints,
+			    (long long)rep.last_checkpoint, (long long)rep.unsigned_records);
+		if (!ok) {
+			exec_printf(x->out, ",\"error\":");
+			exec_json_string(x->out, rep.error);
+		}
+		exec_printf(x->out, "}\n");
+	} else if (ok) {
+		exec_printf(x->out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
+			    (long long)rep.records, (long long)rep.checkpoints, (long long)rep.last_checkpoint);
+		if (rep.unsigned_records > 0)
+			exec_printf(x->out, "%lld newer records are not signed yet (a checkpoint follows within 60 s)\n",
+				    (long long)rep.unsigned_records);
+	} else {
+		exec_printf(x->out, "chain verification FAILED: %s\n", rep.error);
+	}
+	log_info("auditor %s verified the audit chain: %s", x->conn->user.name, ok ? "ok" : rep.error);
+	return ok ? EXIT_OK : EXIT_FAIL;
+}
+
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err)
 {
@@ -755,7 +1039,19 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "new") == 0)
 		status = exec_ticket_new(x);
 	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "show") == 0)
-		status = exec_ticket_show(x);
+		status = exec_ticket_show(x, 2);
+	else if (strcmp(cmd, "show") == 0)
+		status = exec_ticket_show(x, 1);
+	else if (strcmp(cmd, "tickets") == 0)
+		status = exec_tickets(x);
+	else if (strcmp(cmd, "transcript") == 0)
+		status = exec_transcript(x);
+	else if (strcmp(cmd, "recordings") == 0)
+		status = exec_recordings(x);
+	else if (strcmp(cmd, "export") == 0)
+		status = exec_export(x);
+	else if (strcmp(cmd, "verify") == 0)
+		status = exec_verify(x);
 	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "attachment") == 0)
 		status = exec_ticket_attachment(x);
 	else if (strcmp(cmd, "queue") == 0)

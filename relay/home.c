@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "chain.h"
 #include "code.h"
 #include "config.h"
 #include "sshutil.h"
@@ -26,7 +27,12 @@ static int home_paths(const char *dir, struct relay_home *h, char *err, size_t e
 	    (size_t)snprintf(h->conf_path, sizeof(h->conf_path), "%s/relay.conf", dir) >= sizeof(h->conf_path) ||
 	    (size_t)snprintf(h->host_key_path, sizeof(h->host_key_path), "%s/host_ed25519", dir) >= sizeof(h->host_key_path) ||
 	    (size_t)snprintf(h->pepper_path, sizeof(h->pepper_path), "%s/code.key", dir) >= sizeof(h->pepper_path) ||
-	    (size_t)snprintf(h->db_path, sizeof(h->db_path), "%s/handoff.db", dir) >= sizeof(h->db_path)) {
+	    (size_t)snprintf(h->db_path, sizeof(h->db_path), "%s/handoff.db", dir) >= sizeof(h->db_path) ||
+	    (size_t)snprintf(h->keys_dir, sizeof(h->keys_dir), "%s/keys", dir) >= sizeof(h->keys_dir) ||
+	    (size_t)snprintf(h->audit_key_path, sizeof(h->audit_key_path), "%s/keys/audit_ed25519", dir) >=
+		    sizeof(h->audit_key_path) ||
+	    (size_t)snprintf(h->audit_pub_path, sizeof(h->audit_pub_path), "%s/keys/audit_ed25519.pub", dir) >=
+		    sizeof(h->audit_pub_path)) {
 		snprintf(err, errlen, "path too long: %s", dir);
 		return -1;
 	}
@@ -51,9 +57,61 @@ static int home_write_file(const char *path, const void *data, size_t len, char 
 	return close(fd);
 }
 
-int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
-		    char *err, size_t errlen)
+int relay_home_audit_key(const struct relay_home *h, int *created, char *fp, size_t fplen,
+			 char *err, size_t errlen)
 {
+	uint8_t pub[CHAIN_PUB_LEN], file_pub[CHAIN_PUB_LEN];
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
+	*created = 0;
+	if (mkdir(h->keys_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", h->keys_dir, strerror(errno));
+		return -1;
+	}
+	if (access(h->audit_key_path, F_OK) != 0) {
+		/* A public half without its private key means a lost key, not a new relay: say so. */
+		if (access(h->audit_pub_path, F_OK) == 0) {
+			snprintf(err, errlen,
+				 "%s is missing but %s exists: restore the key from a backup, or remove the .pub to "
+				 "start a new audit key (exports signed by the old one still verify with the old .pub)",
+				 h->audit_key_path, h->audit_pub_path);
+			return -1;
+		}
+		key = chain_key_generate();
+		if (key == NULL) {
+			snprintf(err, errlen, "cannot generate the audit key");
+			return -1;
+		}
+		if (chain_key_save(key, h->audit_key_path, h->audit_pub_path, err, errlen) != 0)
+			goto out;
+		*created = 1;
+	} else if (chain_key_load_private(h->audit_key_path, &key, err, errlen) != 0) {
+		return -1;
+	}
+	if (chain_key_public(key, pub) != 0) {
+		snprintf(err, errlen, "%s: not an Ed25519 key", h->audit_key_path);
+		goto out;
+	}
+	/* The .pub is what auditors copy: it must be the private key's other half. */
+	if (chain_pub_load(h->audit_pub_path, file_pub, err, errlen) != 0)
+		goto out;
+	if (CRYPTO_memcmp(pub, file_pub, CHAIN_PUB_LEN) != 0) {
+		snprintf(err, errlen, "%s does not belong to %s", h->audit_pub_path, h->audit_key_path);
+		goto out;
+	}
+	chain_fingerprint(pub, fp, fplen);
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
+		    char *audit_fp, size_t audit_fplen, char *err, size_t errlen)
+{
+	int created;
+
 	struct relay_home h;
 	struct store *st = NULL;
 	ssh_key key = NULL;
@@ -89,6 +147,8 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 		snprintf(err, errlen, "cannot fingerprint the host key");
 		goto out;
 	}
+	if (relay_home_audit_key(&h, &created, audit_fp, audit_fplen, err, errlen) != 0)
+		goto out;
 	if (RAND_bytes(h.pepper, sizeof(h.pepper)) != 1 ||
 	    home_write_file(h.pepper_path, h.pepper, sizeof(h.pepper), err, errlen) != 0)
 		goto out;

@@ -5,6 +5,9 @@
  *   host_ed25519    the SSH host key; its fingerprint is what helpers pin
  *   code.key        the secret that support codes are hashed under
  *   handoff.db      the SQLite store (plus its -wal and -shm files)
+ *   keys/           0700: audit_ed25519 (the Ed25519 key that signs the
+ *                   audit chain's checkpoints, PEM, 0600) and
+ *                   audit_ed25519.pub (its public half, for auditors)
  *
  * The directory must be private (0700): it holds the keys that make the
  * relay who it is and the record of every session.
@@ -24,6 +27,9 @@ struct relay_home {
 	char host_key_path[PATH_MAX];
 	char pepper_path[PATH_MAX];
 	char db_path[PATH_MAX];
+	char keys_dir[PATH_MAX];
+	char audit_key_path[PATH_MAX];
+	char audit_pub_path[PATH_MAX];
 	char listen_host[256];
 	unsigned listen_port;
 	unsigned long code_ttl;          /* seconds a support code stays valid */
@@ -36,9 +42,19 @@ struct relay_home {
 	char log_sources[1024];           /* what escalation collects, one per line */
 };
 
-/* Creates a new home in dir (which must not hold one). Fills fingerprint. */
+/*
+ * Creates a new home in dir (which must not hold one). Fills fingerprint
+ * (the host key's) and audit_fp (the audit key's).
+ */
 int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
-		    char *err, size_t errlen);
+		    char *audit_fp, size_t audit_fplen, char *err, size_t errlen);
+/*
+ * Makes sure the home has an audit key pair, creating one when it has
+ * none (homes made before the audit chain); *created says which. Fills fp
+ * with the key's fingerprint. 0 or -1 with err.
+ */
+int relay_home_audit_key(const struct relay_home *home, int *created, char *fp, size_t fplen,
+			 char *err, size_t errlen);
 /* Loads an existing home; refuses one readable by others. */
 int relay_home_open(const char *dir, struct relay_home *home, char *err, size_t errlen);
 /* Wipes the secret from memory. */

@@ -33,14 +33,20 @@ static void relay_usage(FILE *f)
 		"usage: handoff-relay init DIR [--listen HOST:PORT]\n"
 		"       handoff-relay user add DIR NAME --role tech --tier L1|L2|L3 --key FILE.pub\n"
 		"       handoff-relay user add DIR NAME --role auditor --key FILE.pub\n"
+		"       handoff-relay recording-key DIR FILE.pub\n"
 		"       handoff-relay serve DIR [--verbose]\n"
 		"\n"
 		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
 		"       database. Prints the host key's fingerprint: give it to technicians and\n"
 		"       build it into helpers, which refuse any relay that does not show it.\n"
-		"       --listen defaults to 127.0.0.1:2222.\n"
+		"       --listen defaults to 127.0.0.1:2222. Also creates the audit key that\n"
+		"       signs the audit chain and prints its fingerprint: give auditors\n"
+		"       DIR/keys/audit_ed25519.pub to verify exports with.\n"
 		"user   registers a technician (with a tier) or an auditor by public key.\n"
 		"       Adding the same name again adds another key.\n"
+		"recording-key  installs the auditors' public recording key (from handoff-tech\n"
+		"       keygen): sessions are recorded sealed to it, and the relay cannot read them.\n"
+		"       With recording = required (the default) nothing is shared without it.\n"
 		"serve  runs the relay until SIGINT or SIGTERM. Logs go to standard error.\n"
 		"\n"
 		"Everything the relay keeps is in DIR: back up that one directory.\n");
@@ -49,7 +55,7 @@ static void relay_usage(FILE *f)
 static int relay_cmd_init(int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:2222";
-	char fp[SSHUTIL_FP_MAX], err[512];
+	char fp[SSHUTIL_FP_MAX], audit_fp[SSHUTIL_FP_MAX], err[512];
 
 	if (argc < 1)
 		goto usage;
@@ -59,12 +65,13 @@ static int relay_cmd_init(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (relay_home_init(argv[0], listen, fp, sizeof(fp), err, sizeof(err)) != 0) {
+	if (relay_home_init(argv[0], listen, fp, sizeof(fp), audit_fp, sizeof(audit_fp), err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay init: %s\n", err);
 		return 1;
 	}
 	printf("relay home %s created, listening on %s when served\n", argv[0], listen);
 	printf("host key fingerprint: %s\n", fp);
+	printf("audit key fingerprint: %s (public key: %s/keys/audit_ed25519.pub)\n", audit_fp, argv[0]);
 	return 0;
 usage:
 	relay_usage(stderr);
@@ -139,6 +146,22 @@ usage:
 	return 2;
 }
 
+static int relay_cmd_recording_key(int argc, char **argv)
+{
+	char err[512];
+
+	if (argc != 2) {
+		relay_usage(stderr);
+		return 2;
+	}
+	if (relay_record_install_key(argv[0], argv[1], err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay recording-key: %s\n", err);
+		return 1;
+	}
+	printf("recordings in %s are now sealed to %s; only its private half opens them\n", argv[0], argv[1]);
+	return 0;
+}
+
 static int relay_cmd_serve(int argc, char **argv)
 {
 	struct relay_home home;
@@ -192,6 +215,8 @@ int main(int argc, char **argv)
 		rc = relay_cmd_init(argc - 2, argv + 2);
 	else if (argc >= 4 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0)
 		rc = relay_cmd_user_add(argc - 3, argv + 3);
+	else if (argc >= 3 && strcmp(argv[1], "recording-key") == 0)
+		rc = relay_cmd_recording_key(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "serve") == 0)
 		rc = relay_cmd_serve(argc - 2, argv + 2);
 	else {

@@ -113,8 +113,11 @@ struct relay_viewer {
 	time_t asked_at;
 	struct buf refusal;
 	uint64_t bytes_to_customer, bytes_to_tech;
+	struct relay_recorder *recorder; /* NULL when not recording */
 	struct relay_viewer *next;
 };
+
+enum relay_recording_policy { RELAY_RECORDING_REQUIRED, RELAY_RECORDING_OPTIONAL, RELAY_RECORDING_OFF };
 
 struct relay {
 	struct relay_home *home;
@@ -129,9 +132,15 @@ struct relay {
 	uint32_t next_logs_request;
 	unsigned next_conn_id;
 	volatile sig_atomic_t *stop;
+	enum relay_recording_policy recording;
+	bool record_input;             /* keep the technician's side of the stream */
+	bool has_recording_key;
+	uint8_t recording_key[32];     /* the auditors' X25519 public key */
 	const char *clock_offset_path; /* a test's clock: seconds added to real time */
 	int64_t clock_offset;
 	int64_t last_policy_run;
+	time_t last_record_flush;
+	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */
@@ -139,7 +148,20 @@ enum relay_action {
 	RELAY_ACT_NEW, RELAY_ACT_SHOW, RELAY_ACT_QUEUE, RELAY_ACT_TAKE, RELAY_ACT_CHAT,
 	RELAY_ACT_NOTE, RELAY_ACT_NOTE_SENSITIVE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE,
 	RELAY_ACT_INVITE, RELAY_ACT_VIEW,
+	RELAY_ACT_AUDIT,   /* auditor commands: tickets, show, transcript, recordings, export, verify */
 };
+
+/* record.c: recordings of spliced streams, sealed for the auditors */
+int relay_record_install_key(const char *home_dir, const char *pubfile, char *err, size_t errlen);
+/* Reads the recording settings and key; seals segments a crash left open. */
+int relay_record_setup(struct relay *relay, char *err, size_t errlen);
+/* Starts v's segment. -1 when recording is required and impossible (reason filled). */
+int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason, size_t reasonlen);
+/* Appends bytes; -1 when the segment failed and the policy says sharing must stop. */
+int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t direction, const void *p, size_t n);
+void relay_record_stop(struct relay *relay, struct relay_viewer *v);
+/* Makes the last second of every open segment durable. */
+void relay_record_tick(struct relay *relay);
 
 /* rights.c */
 int relay_tier_rank(const char *tier);
@@ -197,5 +219,28 @@ void relay_viewer_free(struct relay_viewer *v);
 /* exec.c */
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err);
+
+/* audit.c: the audit key, signed checkpoints, the relay's own chain check, exports */
+/* Loads the audit key (creating it in a home that has none). 0 or -1 with err. */
+int relay_audit_setup(struct relay *relay, char *err, size_t errlen);
+/* Signs a checkpoint when 100 records or 60 s of records are unsigned. */
+void relay_audit_tick(struct relay *relay);
+/* Signs a last checkpoint and frees the audit state (the exit path). */
+void relay_audit_stop(struct relay *relay);
+/* Signs a checkpoint over every record written so far, if any is unsigned. 0 or -1 with err. */
+int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen);
+
+struct relay_audit_report {
+	int ok;
+	int64_t records;
+	int64_t checkpoints;
+	int64_t last_checkpoint;     /* seq the last checkpoint covers, 0 if none */
+	int64_t unsigned_records;    /* records after it, not signed yet */
+	char error[512];             /* what failed, naming the record or checkpoint */
+};
+/* Checks the whole chain and every checkpoint signature in the relay's database. */
+int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep);
+/* Writes ticket's export (protocol/export.h) to out, signing a checkpoint first. 0 or -1 with err. */
+int relay_audit_export(struct relay *relay, int64_t ticket, struct buf *out, char *err, size_t errlen);
 
 #endif

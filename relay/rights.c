@@ -2,7 +2,9 @@
  * rights.c: who may do what to which ticket. One function, one table of
  * rules, so that commands, the viewer path and the tests agree.
  *
- *   auditors      read everything (show, attachments, queues), change nothing
+ *   auditors      read everything (show, attachments, queues), change nothing;
+ *                 only they run the audit commands (tickets, show, transcript,
+ *                 recordings, export, verify)
  *   technicians   open tickets; read any ticket, but content marked sensitive
  *                 only at or above its clearance; list queues up to their
  *                 tier; take an unowned ticket up to their tier; everything
@@ -41,7 +43,7 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 	int rank = user ? relay_tier_rank(user->tier) : 0;
 
 	if (role == RELAY_ROLE_AUDITOR) {
-		if (action == RELAY_ACT_SHOW || action == RELAY_ACT_QUEUE)
+		if (action == RELAY_ACT_SHOW || action == RELAY_ACT_QUEUE || action == RELAY_ACT_AUDIT)
 			return 0;
 		snprintf(why, whylen, "auditors read the record; they do not change it");
 		return -1;
@@ -54,6 +56,10 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 	case RELAY_ACT_NEW:
 	case RELAY_ACT_SHOW:
 		return 0;
+	case RELAY_ACT_AUDIT:
+		/* Technicians read tickets with ticket show; the audit trail and exports are the auditors'. */
+		snprintf(why, whylen, "only auditors run audit commands (technicians: ticket show N)");
+		return -1;
 	case RELAY_ACT_QUEUE:
 		if (t != NULL && relay_tier_rank(t->tier) > rank) {
 			snprintf(why, whylen, "an %s technician cannot see the %s queue", user->tier, t->tier);

@@ -388,6 +388,7 @@ static void relay_reap(struct relay *relay)
 
 		if (v->state == VIEWER_DONE) {
 			*pp = v->next;
+			relay_record_stop(relay, v);
 			relay_viewer_free(v);
 		} else {
 			pp = &v->next;
@@ -471,6 +472,10 @@ static void relay_tick(struct relay *relay)
 
 	relay_clock_refresh(relay);
 	relay_policy_tick(relay);
+	if (time(NULL) != relay->last_record_flush) {
+		relay->last_record_flush = time(NULL);
+		relay_record_tick(relay);
+	}
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
 		relay_conn_check(relay, c, now);
@@ -480,6 +485,7 @@ static void relay_tick(struct relay *relay)
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
 		relay_viewer_service(relay, v);
 	relay_reap(relay);
+	relay_audit_tick(relay);
 }
 
 int relay_server_run(struct relay_home *home, struct store *store, volatile sig_atomic_t *stop)
@@ -506,6 +512,15 @@ int relay_server_run(struct relay_home *home, struct store *store, volatile sig_
 		goto out;
 	}
 	ssh_bind_set_blocking(relay.bind, 0);
+	{
+		char err[512] = "";
+
+		if (relay_record_setup(&relay, err, sizeof(err)) != 0 ||
+		    relay_audit_setup(&relay, err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
 	log_info("listening on %s:%u", home->listen_host, home->listen_port);
 	printf("handoff-relay: serving %s on %s:%u\n", home->dir, home->listen_host, home->listen_port);
 	fflush(stdout);
@@ -522,6 +537,8 @@ out:
 	for (struct relay_viewer *v = relay.viewers; v != NULL; v = v->next)
 		v->state = VIEWER_DONE;
 	relay_reap(&relay);
+	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
+	relay_audit_stop(&relay);
 	free(relay.pfds);
 	ssh_bind_free(relay.bind);
 	return rc;

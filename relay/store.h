@@ -137,7 +137,13 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
 		      int64_t now, int64_t *ticket);
 
-/* Appends an event to a ticket's history. Strings other than kind may be NULL. */
+/*
+ * Appends an event to a ticket's history. Strings other than kind may be
+ * NULL. The event is also the next link of the relay's audit chain
+ * (protocol/chain.h): its seq (= its id), prev_hash, body_hash and hash are
+ * computed and written in the same transaction as the row, so a crash
+ * leaves either both or neither. Fails for fields over the chain's caps.
+ */
 int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
 		    const char *actor, const char *role, const char *clearance, const char *detail);
 /* A ticket's events in order; only those of kind when kind is not NULL. */
@@ -154,5 +160,51 @@ int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, 
 /* One attachment with its content (malloc'd, the caller frees). STORE_NOT_FOUND if none. */
 int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta,
 			 void *ctx, uint8_t **content, size_t *len);
+
+/*
+ * The audit chain. Events never change once written: triggers refuse
+ * UPDATE and DELETE on events and checkpoints (someone with the database
+ * file can drop them; the chain is what catches that).
+ */
+#define STORE_HASH_LEN 32
+#define STORE_SIG_LEN 64
+
+/* One link: an event with its chain columns. Hash pointers are NULL when a column is not 32 bytes. */
+struct store_link {
+	int64_t seq;
+	int64_t ticket;
+	struct store_event event;
+	const uint8_t *prev_hash;
+	const uint8_t *body_hash;
+	const uint8_t *hash;
+	/* The checkpoint signed at this seq, if any. */
+	int has_checkpoint;
+	int64_t cp_at;
+	const uint8_t *cp_hash;   /* NULL when malformed */
+	const uint8_t *cp_sig;    /* NULL when malformed */
+};
+typedef int (*store_link_fn)(const struct store_link *l, void *ctx);
+
+struct store_checkpoint {
+	int64_t seq;
+	uint8_t hash[STORE_HASH_LEN];
+	int64_t at;
+	uint8_t sig[STORE_SIG_LEN];
+};
+
+/* Links with seq in [from, to] (to 0: to the end), in order, with their checkpoints. */
+int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx);
+/* The last link: its seq and hash; seq 0 and zeros when the chain is empty. */
+int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN]);
+/* Number of links, and of checkpoints. */
+int store_chain_counts(struct store *st, int64_t *links, int64_t *checkpoints);
+int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp);
+/* The checkpoint with the highest seq; STORE_NOT_FOUND when none was signed yet. */
+int store_checkpoint_last(struct store *st, struct store_checkpoint *out);
+/* Highest seq of a checkpoint that has no link (the records it covered are gone); 0 if none. */
+int store_checkpoint_orphan(struct store *st, int64_t *seq);
+
+/* Tickets with at least one event at or after since, by number. */
+int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <sqlite3.h>
+
+#include "chain.h"
 
 struct store {
 	sqlite3 *db;
@@ -83,6 +86,28 @@ static const char *const store_migrations[] = {
 	"  size INTEGER NOT NULL,"
 	"  content BLOB NOT NULL);"
 	"CREATE INDEX attachments_by_ticket ON attachments (ticket_id, id);",
+	/*
+	 * 3: the audit chain. seq is the event's id; the hashes of the events
+	 * already there are filled in by store_chain_migrate, which then makes
+	 * both tables append-only.
+	 */
+	"ALTER TABLE events ADD COLUMN prev_hash BLOB;"
+	"ALTER TABLE events ADD COLUMN body_hash BLOB;"
+	"ALTER TABLE events ADD COLUMN hash BLOB;"
+	"CREATE TABLE checkpoints ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  signature BLOB NOT NULL);",
+};
+
+static int store_chain_migrate(struct store *st, char *err, size_t errlen);
+
+/* C steps of a migration, run after its SQL in the same transaction (NULL: none). */
+static int (*const store_migration_steps[])(struct store *st, char *err, size_t errlen) = {
+	NULL,
+	NULL,
+	store_chain_migrate,
 };
 
 static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)
@@ -126,6 +151,7 @@ static int store_migrate(struct store *st, char *err, size_t errlen)
 		if (store_exec(st, "BEGIN IMMEDIATE", err, errlen) != 0)
 			return STORE_ERR;
 		if (store_exec(st, store_migrations[v], err, errlen) != 0 ||
+		    (store_migration_steps[v] != NULL && store_migration_steps[v](st, err, errlen) != 0) ||
 		    store_exec(st, bump, err, errlen) != 0) {
 			store_exec(st, "ROLLBACK", err + strlen(err), 0);
 			return STORE_ERR;
@@ -524,26 +550,97 @@ out:
 	return rc;
 }
 
+/* A BLOB column of exactly len bytes, or NULL. */
+static const uint8_t *store_col_blob(sqlite3_stmt *stmt, int col, int len)
+{
+	const void *p = sqlite3_column_blob(stmt, col);
+
+	return p != NULL && sqlite3_column_bytes(stmt, col) == len ? p : NULL;
+}
+
+/* The last link's seq and hash (zeros for an empty chain, or a head whose hash is damaged). */
+static int store_chain_head_read(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	*seq = 0;
+	memset(hash, 0, STORE_HASH_LEN);
+	if (store_prepare(st, &stmt, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") != 0)
+		return STORE_ERR;
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN);
+
+		*seq = sqlite3_column_int64(stmt, 0);
+		/*
+		 * A damaged head still gets a successor (linked to zeros), so the
+		 * relay keeps recording; verify names the break.
+		 */
+		if (h != NULL)
+			memcpy(hash, h, STORE_HASH_LEN);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+{
+	return store_chain_head_read(st, seq, hash);
+}
+
 int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
 		    const char *actor, const char *role, const char *clearance, const char *detail)
 {
+	struct chain_event e = { .ticket = (uint64_t)ticket, .at = now, .kind = kind, .actor = actor ? actor : "",
+				 .role = role ? role : "", .clearance = clearance ? clearance : "",
+				 .detail = detail ? detail : "" };
+	uint8_t prev[STORE_HASH_LEN], body_hash[STORE_HASH_LEN], hash[STORE_HASH_LEN];
 	sqlite3_stmt *stmt = NULL;
+	/* Inside a caller's transaction a savepoint nests; alone, the write lock is taken at once. */
+	bool own = sqlite3_get_autocommit(st->db) != 0;
+	char ignored[8];
+	int64_t seq;
 	int rc = STORE_ERR;
 
-	if (store_prepare(st, &stmt,
-			  "INSERT INTO events (ticket_id, at, kind, actor, role, clearance, detail)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") != 0)
+	if (store_exec(st, own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_event", ignored, 0) != 0)
 		return STORE_ERR;
-	sqlite3_bind_int64(stmt, 1, ticket);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
-	store_bind_text_or_empty(stmt, 4, actor);
-	store_bind_text_or_empty(stmt, 5, role);
-	store_bind_text_or_empty(stmt, 6, clearance);
-	store_bind_text_or_empty(stmt, 7, detail);
+	if (store_chain_head_read(st, &seq, prev) != STORE_OK)
+		goto out;
+	seq++;
+	if (chain_link_compute(&e, (uint64_t)seq, prev, body_hash, hash) != 0)
+		goto out;
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO events (id, ticket_id, at, kind, actor, role, clearance, detail,"
+			  " prev_hash, body_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, seq);
+	sqlite3_bind_int64(stmt, 2, ticket);
+	sqlite3_bind_int64(stmt, 3, now);
+	sqlite3_bind_text(stmt, 4, e.kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, e.actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, e.role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, e.clearance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, e.detail, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 9, prev, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 10, body_hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 11, hash, STORE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
+out:
 	sqlite3_finalize(stmt);
+	if (own) {
+		if (rc == STORE_OK && store_exec(st, "COMMIT", ignored, 0) != STORE_OK)
+			rc = STORE_ERR;
+		if (rc != STORE_OK)
+			store_exec(st, "ROLLBACK", ignored, 0);
+	} else if (rc == STORE_OK)
+		store_exec(st, "RELEASE store_event", ignored, 0);
+	else
+		store_exec(st, "ROLLBACK TO store_event; RELEASE store_event", ignored, 0);
 	return rc;
 }
 
@@ -695,4 +792,209 @@ int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_att
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+/*
+ * Migration 3: the events already there become the chain's first links,
+ * in id order, then events and checkpoints become append-only.
+ */
+static int store_chain_migrate(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *rows = NULL, *set = NULL;
+	uint8_t prev[STORE_HASH_LEN] = { 0 }, body_hash[STORE_HASH_LEN], hash[STORE_HASH_LEN];
+	int step, rc = STORE_ERR;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (store_prepare(st, &rows,
+			  "SELECT id, ticket_id, at, kind, COALESCE(actor, ''), role, clearance, COALESCE(detail, '')"
+			  " FROM events ORDER BY id") != 0 ||
+	    store_prepare(st, &set, "UPDATE events SET prev_hash = ?2, body_hash = ?3, hash = ?4 WHERE id = ?1") != 0)
+		goto out;
+	while ((step = sqlite3_step(rows)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(rows, 0);
+		struct chain_event e = {
+			.ticket = (uint64_t)sqlite3_column_int64(rows, 1),
+			.at = sqlite3_column_int64(rows, 2),
+			.kind = store_col_text(rows, 3),
+			.actor = store_col_text(rows, 4),
+			.role = store_col_text(rows, 5),
+			.clearance = store_col_text(rows, 6),
+			.detail = store_col_text(rows, 7),
+		};
+
+		if (chain_link_compute(&e, (uint64_t)seq, prev, body_hash, hash) != 0) {
+			snprintf(err, errlen, "event %lld is too large for the audit chain", (long long)seq);
+			goto out;
+		}
+		sqlite3_reset(set);
+		sqlite3_bind_int64(set, 1, seq);
+		sqlite3_bind_blob(set, 2, prev, STORE_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(set, 3, body_hash, STORE_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(set, 4, hash, STORE_HASH_LEN, SQLITE_STATIC);
+		if (sqlite3_step(set) != SQLITE_DONE)
+			goto out;
+		memcpy(prev, hash, STORE_HASH_LEN);
+	}
+	if (step != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(rows);
+	sqlite3_finalize(set);
+	rows = set = NULL;
+	if (store_exec(st,
+		       "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events"
+		       " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+		       "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events"
+		       " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+		       "CREATE TRIGGER checkpoints_append_only_update BEFORE UPDATE ON checkpoints"
+		       " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
+		       "CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints"
+		       " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;",
+		       err, errlen) != 0)
+		return STORE_ERR;
+	return STORE_OK;
+out:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(rows);
+	sqlite3_finalize(set);
+	return rc;
+}
+
+int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT e.id, e.ticket_id, e.at, e.kind, COALESCE(e.actor, ''), e.role, e.clearance,"
+			  " COALESCE(e.detail, ''), e.prev_hash, e.body_hash, e.hash,"
+			  " c.seq IS NOT NULL, c.at, c.hash, c.signature"
+			  " FROM events e LEFT JOIN checkpoints c ON c.seq = e.id"
+			  " WHERE e.id >= ?1 AND (?2 = 0 OR e.id <= ?2) ORDER BY e.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_link l = {
+			.seq = sqlite3_column_int64(stmt, 0),
+			.ticket = sqlite3_column_int64(stmt, 1),
+			.event = {
+				.id = sqlite3_column_int64(stmt, 0),
+				.at = sqlite3_column_int64(stmt, 2),
+				.kind = store_col_text(stmt, 3),
+				.actor = store_col_text(stmt, 4),
+				.role = store_col_text(stmt, 5),
+				.clearance = store_col_text(stmt, 6),
+				.detail = store_col_text(stmt, 7),
+			},
+			.prev_hash = store_col_blob(stmt, 8, STORE_HASH_LEN),
+			.body_hash = store_col_blob(stmt, 9, STORE_HASH_LEN),
+			.hash = store_col_blob(stmt, 10, STORE_HASH_LEN),
+			.has_checkpoint = sqlite3_column_int(stmt, 11),
+			.cp_at = sqlite3_column_int64(stmt, 12),
+			.cp_hash = store_col_blob(stmt, 13, STORE_HASH_LEN),
+			.cp_sig = store_col_blob(stmt, 14, STORE_SIG_LEN),
+		};
+
+		if (fn(&l, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_chain_counts(struct store *st, int64_t *links, int64_t *checkpoints)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM checkpoints)") != 0)
+		return STORE_ERR;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*links = sqlite3_column_int64(stmt, 0);
+		*checkpoints = sqlite3_column_int64(stmt, 1);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "INSERT INTO checkpoints (seq, hash, at, signature) VALUES (?1, ?2, ?3, ?4)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, cp->seq);
+	sqlite3_bind_blob(stmt, 2, cp->hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, cp->at);
+	sqlite3_bind_blob(stmt, 4, cp->sig, STORE_SIG_LEN, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	else if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		rc = STORE_ERR_EXISTS;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_checkpoint_last(struct store *st, struct store_checkpoint *out)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "SELECT seq, hash, at, signature FROM checkpoints ORDER BY seq DESC LIMIT 1") != 0)
+		return STORE_ERR;
+	step = sqlite3_step(stmt);
+	memset(out, 0, sizeof(*out));
+	if (step == SQLITE_ROW) {
+		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN), *sig = store_col_blob(stmt, 3, STORE_SIG_LEN);
+
+		out->seq = sqlite3_column_int64(stmt, 0);
+		out->at = sqlite3_column_int64(stmt, 2);
+		/* A malformed row reads as zeros, which no signature covers: verify will say so. */
+		if (h != NULL)
+			memcpy(out->hash, h, STORE_HASH_LEN);
+		if (sig != NULL)
+			memcpy(out->sig, sig, STORE_SIG_LEN);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_checkpoint_orphan(struct store *st, int64_t *seq)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	*seq = 0;
+	if (store_prepare(st, &stmt,
+			  "SELECT COALESCE(MAX(c.seq), 0) FROM checkpoints c"
+			  " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = c.seq)") != 0)
+		return STORE_ERR;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS
+			  " WHERE EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.at >= ?1)"
+			  " ORDER BY t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, since);
+	return store_ticket_rows(stmt, fn, ctx);
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "recording.h"
 #include "relay.h"
 
 #define RELAY_RFB_REASON_MAX 256
@@ -99,6 +100,10 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 			return;
 		}
 	}
+	if (relay->recording == RELAY_RECORDING_REQUIRED && !relay->has_recording_key) {
+		relay_viewer_refuse(v, "Handoff: recording is required and no recording key is installed");
+		return;
+	}
 	v->customer = relay_server_live_customer(relay, ticket);
 	if (v->customer == NULL) {
 		snprintf(reason, sizeof(reason), "Handoff: no live session for ticket %lld", (long long)ticket);
@@ -149,8 +154,12 @@ void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer
 	log_info("conn %u: consent reply for unknown viewer %u ignored", customer->id, rec->viewer_id);
 }
 
-/* Moves src to dst within dst's window. 0 open, 1 src finished, -1 error. */
-static int relay_viewer_move(ssh_channel src, ssh_channel dst, uint64_t *count)
+/*
+ * Moves src to dst within dst's window, recording what passes. 0 open, 1 src
+ * finished, -1 error (or a recording that failed when it is required).
+ */
+static int relay_viewer_move(struct relay *relay, struct relay_viewer *v, ssh_channel src, ssh_channel dst,
+			     uint8_t direction, uint64_t *count)
 {
 	uint8_t chunk[32 * 1024];
 
@@ -172,6 +181,8 @@ static int relay_viewer_move(ssh_channel src, ssh_channel dst, uint64_t *count)
 		if (ssh_channel_write(dst, chunk, (uint32_t)n) != n)
 			return -1;
 		*count += (uint64_t)n;
+		if (relay_record_bytes(relay, v, direction, chunk, (size_t)n) != 0)
+			return -1;
 	}
 }
 
@@ -224,14 +235,23 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 			relay_viewer_refuse(v, "Handoff: the customer's helper did not accept the connection");
 			return;
 		}
+		{
+			char reason[RELAY_RFB_REASON_MAX];
+
+			/* Nothing passes before the recorder is ready. */
+			if (relay_record_start(relay, v, reason, sizeof(reason)) != 0) {
+				relay_viewer_refuse(v, reason);
+				return;
+			}
+		}
 		v->state = VIEWER_SPLICING;
 		relay_viewer_event(relay, v, "technician-joined", (v->caps & CTL_CAP_CONTROL) ? "control" : "view");
 		log_info("viewer %u: %s is viewing ticket %lld", v->id, v->tech->user.name, (long long)v->ticket);
 		/* fall through: bytes may already be waiting */
 		/* FALLTHROUGH */
 	case VIEWER_SPLICING:
-		up = relay_viewer_move(v->tech_chan, v->cust_chan, &v->bytes_to_customer);
-		down = relay_viewer_move(v->cust_chan, v->tech_chan, &v->bytes_to_tech);
+		up = relay_viewer_move(relay, v, v->tech_chan, v->cust_chan, RECORDING_FROM_VIEWER, &v->bytes_to_customer);
+		down = relay_viewer_move(relay, v, v->cust_chan, v->tech_chan, RECORDING_TO_VIEWER, &v->bytes_to_tech);
 		if (up != 0 || down != 0)
 			relay_viewer_finish(relay, v);
 		return;

@@ -17,8 +17,12 @@
 
 #include "connect.h"
 #include "exec.h"
+#include "keygen.h"
 #include "log.h"
+#include "render.h"
+#include "replay.h"
 #include "sshutil.h"
+#include "verify.h"
 #include "view.h"
 
 #define TECH_EXIT_USAGE 2
@@ -53,6 +57,30 @@ static const char tech_main_help[] =
 	"    would: queue, ticket new SUMMARY, ticket show N, invite N, take N, chat N,\n"
 	"    note N, escalate N --to L2 --note TEXT, resolve N, ... Output, input and\n"
 	"    exit status are the remote command's. The relay's `help` lists them.\n"
+	"\n"
+	"    verify EXPORT --audit-key FILE.pub [--show]\n"
+	"                  Auditors: checks an export (`export N > EXPORT` on the\n"
+	"                  relay) offline, with the relay's public audit key: every\n"
+	"                  record, checkpoint signature, attachment and recording.\n"
+	"                  Prints \"export ok: ...\" or what fails (exit 1).\n"
+	"\n"
+	"    keygen --out PATH\n"
+	"                  Auditors: makes the recording key pair: PATH (private,\n"
+	"                  0600, never on the relay) and PATH.pub, which the operator\n"
+	"                  installs with `handoff-relay recording-key DIR PATH.pub`.\n"
+	"\n"
+	"    replay FILE --key PATH [--headless] [--speed X] [--until S]\n"
+	"                [--snapshot OUT.ppm|.png]\n"
+	"                  Auditors: plays a sealed recording in a window (space\n"
+	"                  play/pause, +/- speed, arrows seek 10 s, click the\n"
+	"                  timeline) with the technician's keys and pointer drawn\n"
+	"                  over it. --headless prints the input as lines (\"input\n"
+	"                  12.345 key a down\"), writes --snapshot at the end (or at\n"
+	"                  --until) and prints \"ok WxH frames=N duration=S\".\n"
+	"\n"
+	"    render FILE --key PATH --out VIDEO [--fps N] [--codec NAME]\n"
+	"                  Auditors: renders a recording to a video with ffmpeg,\n"
+	"                  as long as the recording, ending on its last picture.\n"
 	"\n"
 	"OPTIONS\n"
 	"    --relay HOST:PORT    the relay (default $HANDOFF_RELAY; port 2222 if omitted)\n"
@@ -168,11 +196,21 @@ int main(int argc, char **argv)
 		return tech_main_usage("no command given");
 	argc -= optind;
 	argv += optind;
+	/* verify EXPORT is checked here, offline; a bare `verify` is the relay's. */
+	if (strcmp(argv[0], "verify") == 0 && tech_verify_is_offline(argc, argv))
+		return tech_verify_main(argc, argv);
 	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view)) != 0)
 		return rc;
 	log_setup("handoff-tech", verbose ? LOG_DEBUG : LOG_WARN);
 	/* libvncclient and our exec output write to sockets and pipes that may close under us. */
 	sigaction(SIGPIPE, &ign, NULL);
+	/* The auditors' commands work on local files and never log in to the relay. */
+	if (strcmp(argv[0], "keygen") == 0)
+		return tech_keygen_main(argc, argv);
+	if (strcmp(argv[0], "replay") == 0)
+		return tech_replay_main(argc, argv);
+	if (strcmp(argv[0], "render") == 0)
+		return tech_render_main(argc, argv);
 	if (tech_connect_open(&conn, &s) != 0)
 		return TECH_EXIT_SSH;
 	if (strcmp(argv[0], "view") == 0)

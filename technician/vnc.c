@@ -20,6 +20,11 @@
  *   screen, and text must stay legible), so JPEG is never requested; and
  *   the cursor comes as a shape, so the server does not paint it into the
  *   pixels.
+ * - A replay (playback.c) drives this same client over a recorded stream;
+ *   decoders read client->format at every rectangle, so the format must be
+ *   the recorded viewer's from the start (tech_vnc_setup), and the ServerInit
+ *   format is only known inside MallocFrameBuffer, which runs after it is
+ *   read and before libvncclient sends its own SetPixelFormat.
  */
 #include "vnc.h"
 
@@ -82,6 +87,62 @@ static struct tech_vnc *tech_vnc_of(rfbClient *client)
 	return rfbClientGetClientData(client, (void *)&tech_vnc_tag);
 }
 
+/* fb's own format: libvncclient can then decode straight into it. */
+static bool tech_vnc_is_fb_format(const rfbPixelFormat *f)
+{
+	const uint16_t one = 1;
+	const bool host_big = *(const uint8_t *)&one == 0;
+
+	return f->bitsPerPixel == 32 && f->trueColour && f->redMax == 255 && f->greenMax == 255 &&
+	       f->blueMax == 255 && f->redShift == 0 && f->greenShift == 8 && f->blueShift == 16 &&
+	       (f->bigEndian != 0) == host_big;
+}
+
+/* Formats a recording may hold that we can convert: true colour, 8, 16 or 32 bits. */
+static bool tech_vnc_format_ok(const rfbPixelFormat *f)
+{
+	if (!f->trueColour || (f->bitsPerPixel != 8 && f->bitsPerPixel != 16 && f->bitsPerPixel != 32))
+		return false;
+	if (f->redMax == 0 || f->greenMax == 0 || f->blueMax == 0)
+		return false;
+	return f->redShift < f->bitsPerPixel && f->greenShift < f->bitsPerPixel &&
+	       f->blueShift < f->bitsPerPixel;
+}
+
+/* One pixel of format f at p, as 8-bit red, green, blue. */
+static void tech_vnc_pixel_rgb(const rfbPixelFormat *f, const uint8_t *p, uint8_t rgb[3])
+{
+	uint32_t px = 0;
+	unsigned bytes = f->bitsPerPixel / 8u;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned shift = f->bigEndian ? 8u * (bytes - 1 - i) : 8u * i;
+
+		px |= (uint32_t)p[i] << shift;
+	}
+	rgb[0] = (uint8_t)(((px >> f->redShift) & f->redMax) * 255u / f->redMax);
+	rgb[1] = (uint8_t)(((px >> f->greenShift) & f->greenMax) * 255u / f->greenMax);
+	rgb[2] = (uint8_t)(((px >> f->blueShift) & f->blueMax) * 255u / f->blueMax);
+}
+
+/* Copies the half-open box from raw into fb, converting each pixel. */
+static void tech_vnc_convert(rfbClient *client, struct tech_vnc *v, int x0, int y0, int x1, int y1)
+{
+	size_t bytes = client->format.bitsPerPixel / 8u;
+
+	for (int y = y0; y < y1; y++) {
+		for (int x = x0; x < x1; x++) {
+			size_t i = (size_t)y * (size_t)v->width + (size_t)x;
+			uint8_t rgb[3];
+			uint32_t px;
+
+			tech_vnc_pixel_rgb(&client->format, v->raw + i * bytes, rgb);
+			px = (uint32_t)rgb[0] | (uint32_t)rgb[1] << 8 | (uint32_t)rgb[2] << 16;
+			memcpy(v->fb + i * 4, &px, 4);
+		}
+	}
+}
+
 /*
  * Called at connection and on every size change. The old pixels mean
  * nothing at the new size, so the buffer starts black and the server's
@@ -90,25 +151,42 @@ static struct tech_vnc *tech_vnc_of(rfbClient *client)
 static rfbBool tech_vnc_alloc_fb(rfbClient *client)
 {
 	struct tech_vnc *v = tech_vnc_of(client);
-	uint8_t *fb;
+	size_t n = (size_t)client->width * (size_t)client->height;
+	uint8_t *fb, *raw = NULL;
 
 	if (v == NULL || client->width <= 0 || client->height <= 0 ||
-	    client->width > TECH_VNC_MAX_SIDE || client->height > TECH_VNC_MAX_SIDE ||
-	    client->format.bitsPerPixel != 32) {
+	    client->width > TECH_VNC_MAX_SIDE || client->height > TECH_VNC_MAX_SIDE) {
 		rfbClientErr("refusing a %dx%d framebuffer\n", client->width, client->height);
 		return FALSE;
 	}
-	fb = calloc((size_t)client->width * (size_t)client->height, 4);
+	/* A viewer that never sent SetPixelFormat was sent the server's own format. */
+	if (v->native_format)
+		client->format = client->si.format;
+	if (!tech_vnc_format_ok(&client->format)) {
+		rfbClientErr("refusing pixel format: %d bits per pixel%s\n", client->format.bitsPerPixel,
+			     client->format.trueColour ? "" : ", colour map");
+		return FALSE;
+	}
+	fb = calloc(n, 4);
+	if (fb != NULL && !tech_vnc_is_fb_format(&client->format)) {
+		raw = calloc(n, client->format.bitsPerPixel / 8u);
+		if (raw == NULL) {
+			free(fb);
+			fb = NULL;
+		}
+	}
 	if (fb == NULL)
 		return FALSE;
 	free(v->fb);
+	free(v->raw);
 	v->fb = fb;
+	v->raw = raw;
 	v->width = client->width;
 	v->height = client->height;
 	v->covered = 0;
 	v->resized = true;
 	v->dirty = false;
-	client->frameBuffer = fb;
+	client->frameBuffer = raw != NULL ? raw : fb;
 	return TRUE;
 }
 
@@ -126,6 +204,8 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 	y = y < 0 ? 0 : y;
 	if (x >= x1 || y >= y1)
 		return;
+	if (v->raw != NULL)
+		tech_vnc_convert(client, v, x, y, x1, y1);
 	v->covered += (uint64_t)(x1 - x) * (uint64_t)(y1 - y);
 	if (!v->dirty) {
 		v->dirty_x0 = x;
@@ -163,19 +243,14 @@ static void tech_vnc_got_cursor(rfbClient *client, int xhot, int yhot, int w, in
 	struct tech_vnc *v = tech_vnc_of(client);
 	uint8_t *rgba = NULL;
 
-	if (v == NULL || bpp != 4 || client->rcSource == NULL || client->rcMask == NULL ||
-	    w <= 0 || h <= 0)
+	if (v == NULL || bpp != client->format.bitsPerPixel / 8 || client->rcSource == NULL ||
+	    client->rcMask == NULL || w <= 0 || h <= 0)
 		goto out;
 	rgba = malloc((size_t)w * (size_t)h * 4);
 	if (rgba == NULL)
 		goto out;
 	for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
-		uint32_t px;
-
-		memcpy(&px, client->rcSource + i * 4, 4);
-		rgba[i * 4 + 0] = (uint8_t)(px >> client->format.redShift);
-		rgba[i * 4 + 1] = (uint8_t)(px >> client->format.greenShift);
-		rgba[i * 4 + 2] = (uint8_t)(px >> client->format.blueShift);
+		tech_vnc_pixel_rgb(&client->format, client->rcSource + i * (size_t)bpp, rgba + i * 4);
 		rgba[i * 4 + 3] = client->rcMask[i] ? 0xff : 0x00;
 	}
 	free(v->cursor);
@@ -191,7 +266,42 @@ out:
 	client->rcMask = NULL;
 }
 
+/*
+ * Only a replay asks (the recorded viewer used VNC authentication): the
+ * answer goes to a socket nobody reads, but libvncclient wants a non-empty
+ * one, which it frees.
+ */
+static char *tech_vnc_password(rfbClient *client)
+{
+	(void)client;
+	return strdup("replay");
+}
+
+static void tech_vnc_apply_setup(rfbClient *client, struct tech_vnc *v, const struct tech_vnc_setup *s)
+{
+	if (s->has_format)
+		client->format = s->format;
+	v->native_format = !s->has_format && s->native_format;
+	if (s->encodings != NULL)
+		client->appData.encodingsString = s->encodings;
+	client->appData.compressLevel = s->compress;
+	client->appData.qualityLevel = s->quality;
+	client->appData.enableJPEG = s->jpeg ? TRUE : FALSE;
+	client->appData.useRemoteCursor = s->remote_cursor ? TRUE : FALSE;
+	if (s->auth_scheme != 0) {
+		const uint32_t schemes[] = { s->auth_scheme, 0 };
+
+		SetClientAuthSchemes(client, schemes, 1);
+	}
+	client->GetPassword = tech_vnc_password;
+}
+
 int tech_vnc_open(struct tech_vnc *v, int fd)
+{
+	return tech_vnc_open_setup(v, fd, NULL);
+}
+
+int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup *s)
 {
 	rfbClient *client;
 
@@ -210,6 +320,8 @@ int tech_vnc_open(struct tech_vnc *v, int fd)
 	client->appData.encodingsString = TECH_VNC_ENCODINGS;
 	client->appData.enableJPEG = FALSE;
 	client->appData.useRemoteCursor = TRUE;
+	if (s != NULL)
+		tech_vnc_apply_setup(client, v, s);
 	client->canHandleNewFBSize = TRUE;
 	client->MallocFrameBuffer = tech_vnc_alloc_fb;
 	client->GotFrameBufferUpdate = tech_vnc_got_rect;
@@ -219,6 +331,8 @@ int tech_vnc_open(struct tech_vnc *v, int fd)
 		/* The client and fd are gone; what we allocated for it is not. */
 		free(v->fb);
 		v->fb = NULL;
+		free(v->raw);
+		v->raw = NULL;
 		free(v->cursor);
 		v->cursor = NULL;
 		tech_vnc_current = NULL;
@@ -241,6 +355,8 @@ void tech_vnc_close(struct tech_vnc *v)
 	}
 	free(v->fb);
 	v->fb = NULL;
+	free(v->raw);
+	v->raw = NULL;
 	free(v->cursor);
 	v->cursor = NULL;
 	if (tech_vnc_current == v)

@@ -8,8 +8,13 @@
  * shape. The UI (window.c, headless.c) never sees an RFB byte; this module
  * never draws.
  *
- * Pixels are 32 bits in host order with red in the low byte (rfbGetClient
- * (8, 3, 4) on a little-endian host): SDL_PIXELFORMAT_XBGR8888.
+ * Pixels in fb are 32 bits in host order with red in the low byte
+ * (rfbGetClient(8, 3, 4) on a little-endian host): SDL_PIXELFORMAT_XBGR8888.
+ * The live viewer asks the server for exactly that format, so libvncclient
+ * decodes straight into fb. A replay must decode in whatever format the
+ * recorded viewer asked for; then libvncclient decodes into raw and every
+ * rectangle is converted into fb as it completes, so the UI and snapshots
+ * never see another format.
  */
 #ifndef HANDOFF_TECH_VNC_H
 #define HANDOFF_TECH_VNC_H
@@ -26,8 +31,11 @@
 
 struct tech_vnc {
 	rfbClient *client;       /* owned; NULL once closed */
-	uint8_t *fb;             /* owned; client->frameBuffer points here */
-	int width, height;       /* of fb, in pixels; the stride is width * 4 */
+	uint8_t *fb;             /* owned; XBGR8888, stride width * 4 */
+	uint8_t *raw;            /* owned; libvncclient's framebuffer when its format is not
+				    fb's, else NULL (client->frameBuffer is then fb) */
+	int width, height;       /* of fb, in pixels */
+	bool native_format;      /* take the server's format at ServerInit (tech_vnc_setup) */
 
 	unsigned long updates;      /* framebuffer updates completed */
 	unsigned long full_updates; /* ... of which covered every pixel */
@@ -45,12 +53,32 @@ struct tech_vnc {
 };
 
 /*
+ * How to set libvncclient up when the stream is not live but recorded: it
+ * must decode in the pixel format the recorded viewer negotiated, and
+ * answer the security type that viewer chose. The rest only shapes what
+ * libvncclient writes, which a replay discards, but keeping it identical
+ * keeps the replayed conversation the recorded one.
+ */
+struct tech_vnc_setup {
+	bool has_format;          /* the viewer sent SetPixelFormat: decode in format */
+	rfbPixelFormat format;
+	bool native_format;       /* it sent none: the server's own (ServerInit) format */
+	const char *encodings;    /* libvncclient's encodingsString; NULL: the viewer's default */
+	int compress, quality;    /* 0-9, or -1 when not asked for */
+	bool jpeg;
+	bool remote_cursor;
+	uint32_t auth_scheme;     /* the security type to pick; 0: libvncclient's choice */
+};
+
+/*
  * Runs the RFB handshake over fd (taken: closed by tech_vnc_close, or at
  * once when this fails). Blocks until the server answers, which includes
  * the time the customer takes to consent. Returns 0, or -1 with v->reason
  * holding the server's reason if it gave one (empty otherwise).
  */
 int tech_vnc_open(struct tech_vnc *v, int fd);
+/* Same, set up as s says (NULL: as tech_vnc_open). */
+int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup *s);
 /* Frees the client, its socket and the framebuffer. Safe twice. */
 void tech_vnc_close(struct tech_vnc *v);
 

@@ -109,6 +109,11 @@ start_relay() {
 		echo "$line" >>"$RELAY_DIR/relay.conf"
 	done
 	[ -f "$E2E_TMP/alice" ] || new_key alice
+	# The auditors' recording key: made off the relay, only its public half installed.
+	[ -f "$E2E_TMP/recording.key" ] ||
+		"$BIN/handoff-tech" keygen --out "$E2E_TMP/recording.key" >/dev/null || fail "keygen failed"
+	"$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null ||
+		fail "recording-key failed"
 	"$BIN/handoff-relay" user add "$RELAY_DIR" alice --role tech --tier L1 --key "$E2E_TMP/alice.pub" \
 		>/dev/null || fail "user add failed"
 	RELAY_LOG="$RELAY_DIR.log"

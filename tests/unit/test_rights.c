@@ -52,6 +52,12 @@ static const struct rule rules[] = {
 	{ T, "L2", RELAY_ACT_TAKE, "L2", MINE, "open", 1 },
 	{ T, "L3", RELAY_ACT_TAKE, "L2", NOBODY, "resolved", 0 },
 	{ A, "", RELAY_ACT_TAKE, "L1", NOBODY, "open", 0 },
+	/* audit commands: auditors only, whatever the technician's tier or ownership */
+	{ A, "", RELAY_ACT_AUDIT, "L3", THEIRS, "resolved", 1 },
+	{ A, "", RELAY_ACT_AUDIT, "L1", NOBODY, "open", 1 },
+	{ T, "L1", RELAY_ACT_AUDIT, "L1", MINE, "open", 0 },
+	{ T, "L2", RELAY_ACT_AUDIT, "L2", NOBODY, "escalated", 0 },
+	{ T, "L3", RELAY_ACT_AUDIT, "L3", MINE, "open", 0 },
 };
 
 /* Owner-only actions, checked for every tier and both roles below. */

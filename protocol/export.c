@@ -1,0 +1,779 @@
+/*
+ * export.c: see export.h. The writer is used by the relay's `export`
+ * command, the verifier by `handoff-tech verify` and by the tests; both
+ * read and write only through buf, and every length read is capped.
+ *
+ * The verifier reports the first failure and stops: after one broken link
+ * every later hash differs too, and a list of consequences would hide the
+ * cause.
+ */
+#include "export.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+enum { EXPORT_PHASE_NEW, EXPORT_PHASE_LINKS, EXPORT_PHASE_ATTACHMENTS, EXPORT_PHASE_RECORDINGS, EXPORT_PHASE_DONE };
+
+#define EXPORT_MAGIC_LEN 8
+#define EXPORT_ITEM_HEAD 5 /* u8 type | u32 length */
+/* A check that failed and said why; distinct from every BUF_ERR_*, which mean "malformed". */
+#define EXPORT_EXPLAINED (-100)
+
+/* ---- writer ---- */
+
+static int export_item_begin(struct export_writer *w, uint8_t type, size_t len)
+{
+	int r;
+
+	if (len > UINT32_MAX || buf_room(w->out) < EXPORT_ITEM_HEAD + len)
+		return BUF_ERR_TOO_LONG;
+	if ((r = buf_put_u8(w->out, type)) != 0 || (r = buf_put_u32(w->out, (uint32_t)len)) != 0)
+		return r;
+	return 0;
+}
+
+/* Moves the writer to phase (never back); -1 when that would break the file's order. */
+static int export_writer_phase(struct export_writer *w, int phase)
+{
+	if (w->failed || w->phase == EXPORT_PHASE_NEW || w->phase > phase)
+		return -1;
+	w->phase = phase;
+	return 0;
+}
+
+static int export_writer_done(struct export_writer *w, int r)
+{
+	if (r != 0)
+		w->failed = true;
+	return r;
+}
+
+int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
+			const uint8_t pub[CHAIN_PUB_LEN])
+{
+	uint8_t id[CHAIN_HASH_LEN];
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	chain_key_id(pub, id);
+	if ((r = buf_put(out, EXPORT_MAGIC, EXPORT_MAGIC_LEN)) != 0 ||
+	    (r = export_item_begin(w, EXPORT_HEADER, 8 + 8 + CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_put_u64(out, ticket)) != 0 || (r = buf_put_u64(out, (uint64_t)exported_at)) != 0 ||
+	    (r = buf_put(out, id, CHAIN_HASH_LEN)) != 0)
+		return export_writer_done(w, r);
+	w->phase = EXPORT_PHASE_LINKS;
+	return 0;
+}
+
+int export_put_link(struct export_writer *w, uint64_t seq, uint64_t ticket, const uint8_t hash[CHAIN_HASH_LEN],
+		    const uint8_t *body, size_t bodylen)
+{
+	int r;
+
+	if (export_writer_phase(w, EXPORT_PHASE_LINKS) != 0 || bodylen > CHAIN_BODY_MAX)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	if ((r = export_item_begin(w, EXPORT_LINK, 8 + 8 + CHAIN_HASH_LEN + 4 + bodylen)) != 0 ||
+	    (r = buf_put_u64(w->out, seq)) != 0 || (r = buf_put_u64(w->out, ticket)) != 0 ||
+	    (r = buf_put(w->out, hash, CHAIN_HASH_LEN)) != 0 || (r = buf_put_string(w->out, body, bodylen)) != 0)
+		return export_writer_done(w, r);
+	w->links++;
+	return 0;
+}
+
+int export_put_stub(struct export_writer *w, uint64_t seq, uint64_t ticket,
+		    const uint8_t body_hash[CHAIN_HASH_LEN], const uint8_t hash[CHAIN_HASH_LEN])
+{
+	int r;
+
+	if (export_writer_phase(w, EXPORT_PHASE_LINKS) != 0)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	if ((r = export_item_begin(w, EXPORT_STUB, 8 + 8 + 2 * CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_put_u64(w->out, seq)) != 0 || (r = buf_put_u64(w->out, ticket)) != 0 ||
+	    (r = buf_put(w->out, body_hash, CHAIN_HASH_LEN)) != 0 || (r = buf_put(w->out, hash, CHAIN_HASH_LEN)) != 0)
+		return export_writer_done(w, r);
+	w->links++;
+	return 0;
+}
+
+int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
+			  const uint8_t sig[CHAIN_SIG_LEN])
+{
+	int r;
+
+	if (export_writer_phase(w, EXPORT_PHASE_LINKS) != 0)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	if ((r = export_item_begin(w, EXPORT_CHECKPOINT, 8 + CHAIN_HASH_LEN + 8 + CHAIN_SIG_LEN)) != 0 ||
+	    (r = buf_put_u64(w->out, seq)) != 0 || (r = buf_put(w->out, hash, CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_put_u64(w->out, (uint64_t)at)) != 0 || (r = buf_put(w->out, sig, CHAIN_SIG_LEN)) != 0)
+		return export_writer_done(w, r);
+	w->checkpoints++;
+	return 0;
+}
+
+int export_put_attachment(struct export_writer *w, int64_t id, const char *kind, const char *name,
+			  const void *content, size_t len)
+{
+	size_t klen = strlen(kind), nlen = strlen(name);
+	int r;
+
+	if (export_writer_phase(w, EXPORT_PHASE_ATTACHMENTS) != 0 || klen > EXPORT_NAME_MAX ||
+	    nlen > EXPORT_NAME_MAX || len > EXPORT_ATTACHMENT_MAX)
+		return export_writer_done(w, BUF_ERR_TOO_LONG);
+	if ((r = export_item_begin(w, EXPORT_ATTACHMENT, 8 + 4 + klen + 4 + nlen + 4 + len)) != 0 ||
+	    (r = buf_put_u64(w->out, (uint64_t)id)) != 0 || (r = buf_put_string(w->out, kind, klen)) != 0 ||
+	    (r = buf_put_string(w->out, name, nlen)) != 0 || (r = buf_put_string(w->out, content, len)) != 0)
+		return export_writer_done(w, r);
+	w->attachments++;
+	return 0;
+}
+
+int export_put_recording(struct export_writer *w, const char *path, const void *bytes, size_t len)
+{
+	size_t plen = strlen(path);
+	int r;
+
+	if (export_writer_phase(w, EXPORT_PHASE_RECORDINGS) != 0 || plen > EXPORT_NAME_MAX ||
+	    len > EXPORT_RECORDING_MAX)
+		return export_writer_done(w, BUF_ERR_TOO_LONG);
+	if ((r = export_item_begin(w, EXPORT_RECORDING, 4 + plen + 4 + len)) != 0 ||
+	    (r = buf_put_string(w->out, path, plen)) != 0 || (r = buf_put_string(w->out, bytes, len)) != 0)
+		return export_writer_done(w, r);
+	w->recordings++;
+	return 0;
+}
+
+/* The message the END signature covers: a label, then the hash of the file before the signature. */
+static void export_sign_message(const uint8_t *file, size_t len, uint8_t msg[sizeof(EXPORT_SIGN_LABEL) - 1 + 32])
+{
+	memcpy(msg, EXPORT_SIGN_LABEL, sizeof(EXPORT_SIGN_LABEL) - 1);
+	chain_sha256(file, len, msg + sizeof(EXPORT_SIGN_LABEL) - 1);
+}
+
+int export_writer_finish(struct export_writer *w, EVP_PKEY *key)
+{
+	uint8_t msg[sizeof(EXPORT_SIGN_LABEL) - 1 + CHAIN_HASH_LEN], sig[CHAIN_SIG_LEN];
+	int r;
+
+	if (export_writer_phase(w, EXPORT_PHASE_DONE) != 0)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	if ((r = export_item_begin(w, EXPORT_END, 8 + 3 * 4 + CHAIN_SIG_LEN)) != 0 ||
+	    (r = buf_put_u64(w->out, w->links)) != 0 || (r = buf_put_u32(w->out, w->checkpoints)) != 0 ||
+	    (r = buf_put_u32(w->out, w->attachments)) != 0 || (r = buf_put_u32(w->out, w->recordings)) != 0)
+		return export_writer_done(w, r);
+	export_sign_message(buf_ptr(w->out), buf_len(w->out), msg);
+	if (chain_sign(key, msg, sizeof(msg), sig) != 0)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	return export_writer_done(w, buf_put(w->out, sig, sizeof(sig)));
+}
+
+/* ---- event details ---- */
+
+/* A decimal number of 1 to 18 digits (no sign, no leading zero unless 0) in p[0..n). */
+static int export_number(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 18 || (n > 1 && p[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int export_copy(char *dst, size_t dstlen, const char *p, size_t n)
+{
+	if (n == 0 || n >= dstlen || memchr(p, '\0', n) != NULL)
+		return -1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int export_parse_attachment_detail(const char *detail, struct export_attachment_ref *out)
+{
+	static const char sha_tag[] = ", sha256 ";
+	static const char bytes_tag[] = " bytes";
+	size_t len = strnlen(detail, CHAIN_DETAIL_MAX + 1);
+	const char *p = detail, *end = detail + len, *sp, *comma, *hex;
+	uint64_t id;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CHAIN_DETAIL_MAX || len < 1 + 2 * CHAIN_HASH_LEN || p[0] != '#')
+		return -1;
+	/* #ID */
+	p++;
+	sp = memchr(p, ' ', (size_t)(end - p));
+	if (sp == NULL || export_number(p, (size_t)(sp - p), &id) != 0 || id == 0)
+		return -1;
+	out->id = (int64_t)id;
+	/* KIND */
+	p = sp + 1;
+	sp = memchr(p, ' ', (size_t)(end - p));
+	if (sp == NULL || export_copy(out->kind, sizeof(out->kind), p, (size_t)(sp - p)) != 0)
+		return -1;
+	p = sp + 1;
+	/* ..., sha256 HEX at the very end */
+	if ((size_t)(end - p) < sizeof(sha_tag) - 1 + 2 * CHAIN_HASH_LEN)
+		return -1;
+	hex = end - 2 * CHAIN_HASH_LEN;
+	if (memcmp(hex - (sizeof(sha_tag) - 1), sha_tag, sizeof(sha_tag) - 1) != 0 ||
+	    chain_unhex(hex, 2 * CHAIN_HASH_LEN, out->sha256, CHAIN_HASH_LEN) != 0)
+		return -1;
+	end = hex - (sizeof(sha_tag) - 1);
+	/* NAME, N bytes: the last ", " before that starts the size. */
+	if ((size_t)(end - p) < sizeof(bytes_tag) - 1 ||
+	    memcmp(end - (sizeof(bytes_tag) - 1), bytes_tag, sizeof(bytes_tag) - 1) != 0)
+		return -1;
+	end -= sizeof(bytes_tag) - 1;
+	for (comma = end; comma > p + 1 && !(comma[-2] == ',' && comma[-1] == ' '); comma--)
+		;
+	if (comma <= p + 1 || export_number(comma, (size_t)(end - comma), &out->size) != 0)
+		return -1;
+	return export_copy(out->name, sizeof(out->name), p, (size_t)(comma - 2 - p));
+}
+
+int export_recording_path_ok(const char *path)
+{
+	static const char prefix[] = "recordings/";
+	size_t len = strnlen(path, EXPORT_NAME_MAX + 1);
+	const char *seg;
+
+	if (len > EXPORT_NAME_MAX || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = path[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-' || c == '/'))
+			return 0;
+	}
+	/* Every component non-empty and neither "." nor "..". */
+	seg = path;
+	for (;;) {
+		const char *slash = strchr(seg, '/');
+		size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
+
+		if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		if (slash == NULL)
+			return 1;
+		seg = slash + 1;
+	}
+}
+
+int export_parse_recording_detail(const char *detail, struct export_recording_ref *out)
+{
+	const char *tok[4];
+	size_t toklen[4], len = strnlen(detail, CHAIN_DETAIL_MAX + 1);
+	const char *p = detail, *end = detail + len;
+	char path[EXPORT_NAME_MAX + 1];
+
+	memset(out, 0, sizeof(*out));
+	if (len > CHAIN_DETAIL_MAX)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+
+		tok[i] = p;
+		toklen[i] = sp ? (size_t)(sp - p) : (size_t)(end - p);
+		if (toklen[i] == 0 || (i < 3) != (sp != NULL))
+			return -1;
+		p = sp ? sp + 1 : end;
+	}
+	if (export_copy(path, sizeof(path), tok[0], toklen[0]) != 0 || !export_recording_path_ok(path))
+		return -1;
+	memcpy(out->path, path, sizeof(path));
+	if (toklen[1] == 10 && memcmp(tok[1], "unreadable", 10) == 0)
+		out->hashed = false;
+	else if (chain_unhex(tok[1], toklen[1], out->sha256, CHAIN_HASH_LEN) == 0)
+		out->hashed = true;
+	else
+		return -1;
+	if (export_number(tok[2], toklen[2], &out->size) != 0 ||
+	    export_copy(out->state, sizeof(out->state), tok[3], toklen[3]) != 0)
+		return -1;
+	if (strcmp(out->state, "complete") != 0 && strcmp(out->state, "truncated") != 0 &&
+	    strcmp(out->state, "failed") != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- verifier ---- */
+
+struct export_aref {
+	struct export_attachment_ref ref;
+	uint64_t seq;      /* the record that names it */
+	bool seen;
+};
+
+struct export_rref {
+	struct export_recording_ref ref;
+	uint64_t seq;
+	bool seen;
+};
+
+struct export_check {
+	const uint8_t *file;
+	size_t len;
+	const uint8_t *pub;
+	struct export_report *rep;
+	struct chain_walk walk;
+	int phase;
+	bool covered;           /* the last link has a checkpoint */
+	struct export_aref *arefs;
+	size_t narefs, carefs;
+	struct export_rref *rrefs;
+	size_t nrrefs, crrefs;
+	char *err;
+	size_t errlen;
+};
+
+static int export_fail(struct export_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int export_fail(struct export_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return EXPORT_EXPLAINED;
+}
+
+static void *export_grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+	size_t want = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (need <= *cap)
+		return arr;
+	if (want < need)
+		want = need;
+	p = realloc(arr, want * size);
+	if (p != NULL)
+		*cap = want;
+	return p;
+}
+
+/* Notes what a link of the exported ticket promises: attachments and recordings. */
+static int export_note_refs(struct export_check *c, uint64_t seq, const struct chain_event *e)
+{
+	if (strcmp(e->kind, "attachment-added") == 0) {
+		struct export_aref *grown;
+
+		if (c->narefs >= EXPORT_REFS_MAX)
+			return export_fail(c, "record %llu: too many attachments", (unsigned long long)seq);
+		grown = export_grow(c->arefs, &c->carefs, c->narefs + 1, sizeof(*c->arefs));
+		if (grown == NULL)
+			return export_fail(c, "out of memory");
+		c->arefs = grown;
+		memset(&c->arefs[c->narefs], 0, sizeof(c->arefs[0]));
+		if (export_parse_attachment_detail(e->detail, &c->arefs[c->narefs].ref) != 0)
+			return export_fail(c, "record %llu: an attachment-added record that does not name its attachment",
+					   (unsigned long long)seq);
+		for (size_t i = 0; i < c->narefs; i++)
+			if (c->arefs[i].ref.id == c->arefs[c->narefs].ref.id)
+				return export_fail(c, "record %llu: attachment #%lld is added a second time",
+						   (unsigned long long)seq, (long long)c->arefs[i].ref.id);
+		c->arefs[c->narefs++].seq = seq;
+	} else if (strcmp(e->kind, "recording-closed") == 0) {
+		struct export_rref *grown;
+
+		if (c->nrrefs >= EXPORT_REFS_MAX)
+			return export_fail(c, "record %llu: too many recordings", (unsigned long long)seq);
+		grown = export_grow(c->rrefs, &c->crrefs, c->nrrefs + 1, sizeof(*c->rrefs));
+		if (grown == NULL)
+			return export_fail(c, "out of memory");
+		c->rrefs = grown;
+		memset(&c->rrefs[c->nrrefs], 0, sizeof(c->rrefs[0]));
+		if (export_parse_recording_detail(e->detail, &c->rrefs[c->nrrefs].ref) != 0)
+			return export_fail(c, "record %llu: a recording-closed record that does not name its file",
+					   (unsigned long long)seq);
+		c->rrefs[c->nrrefs++].seq = seq;
+	}
+	return 0;
+}
+
+static int export_check_link(struct export_check *c, struct buf *in, bool full)
+{
+	uint64_t seq, ticket;
+	uint8_t body_hash[CHAIN_HASH_LEN], hash[CHAIN_HASH_LEN];
+	const uint8_t *body = NULL;
+	size_t bodylen = 0;
+	char why[200];
+	int r;
+
+	if ((r = buf_get_u64(in, &seq)) != 0 || (r = buf_get_u64(in, &ticket)) != 0)
+		return r;
+	if (full) {
+		struct chain_event_owned e;
+
+		if ((r = buf_get(in, hash, CHAIN_HASH_LEN)) != 0 ||
+		    (r = buf_get_string_ptr(in, &body, &bodylen, CHAIN_BODY_MAX)) != 0)
+			return r;
+		if (buf_len(in) != 0)
+			return BUF_ERR_FORMAT;
+		if (ticket != c->rep->ticket)
+			return export_fail(c, "record %llu: the full content of ticket %llu, which is not the ticket exported",
+					   (unsigned long long)seq, (unsigned long long)ticket);
+		if (chain_body_decode(body, bodylen, &e) != 0)
+			return export_fail(c, "record %llu: its content is malformed", (unsigned long long)seq);
+		if (e.e.ticket != ticket) {
+			chain_event_free(&e);
+			return export_fail(c, "record %llu: its content names ticket %llu, its link ticket %llu",
+					   (unsigned long long)seq, (unsigned long long)e.e.ticket,
+					   (unsigned long long)ticket);
+		}
+		chain_sha256(body, bodylen, body_hash);
+		if (chain_walk_step(&c->walk, seq, ticket, body_hash, NULL, hash, why, sizeof(why)) != 0) {
+			chain_event_free(&e);
+			return export_fail(c, "%s", why);
+		}
+		r = export_note_refs(c, seq, &e.e);
+		chain_event_free(&e);
+		if (r != 0)
+			return r;
+		c->rep->ticket_records++;
+	} else {
+		if ((r = buf_get(in, body_hash, CHAIN_HASH_LEN)) != 0 || (r = buf_get(in, hash, CHAIN_HASH_LEN)) != 0)
+			return r;
+		if (buf_len(in) != 0)
+			return BUF_ERR_FORMAT;
+		if (ticket == c->rep->ticket)
+			return export_fail(c, "record %llu belongs to ticket %llu but its content is withheld",
+					   (unsigned long long)seq, (unsigned long long)ticket);
+		if (chain_walk_step(&c->walk, seq, ticket, body_hash, NULL, hash, why, sizeof(why)) != 0)
+			return export_fail(c, "%s", why);
+	}
+	c->rep->records++;
+	c->covered = false;
+	return 0;
+}
+
+static int export_check_checkpoint(struct export_check *c, struct buf *in)
+{
+	uint64_t seq, at;
+	uint8_t hash[CHAIN_HASH_LEN], sig[CHAIN_SIG_LEN];
+	int r;
+
+	if ((r = buf_get_u64(in, &seq)) != 0 || (r = buf_get(in, hash, CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_get_u64(in, &at)) != 0 || (r = buf_get(in, sig, CHAIN_SIG_LEN)) != 0)
+		return r;
+	if (buf_len(in) != 0)
+		return BUF_ERR_FORMAT;
+	if (seq > c->walk.seq)
+		return export_fail(c, "records end at seq %llu but the checkpoint that follows covers %llu",
+				   (unsigned long long)c->walk.seq, (unsigned long long)seq);
+	if (seq < c->walk.seq || c->covered)
+		return export_fail(c, "checkpoint at seq %llu is out of place (after record %llu)",
+				   (unsigned long long)seq, (unsigned long long)c->walk.seq);
+	if (CRYPTO_memcmp(hash, c->walk.hash, CHAIN_HASH_LEN) != 0)
+		return export_fail(c, "checkpoint at seq %llu: its hash is not the chain's", (unsigned long long)seq);
+	if (!chain_checkpoint_verify(c->pub, seq, hash, (int64_t)at, sig))
+		return export_fail(c, "checkpoint at seq %llu: bad signature", (unsigned long long)seq);
+	c->covered = true;
+	c->rep->checkpoints++;
+	c->rep->last_checkpoint = seq;
+	c->rep->last_checkpoint_at = (int64_t)at;
+	return 0;
+}
+
+/* Leaving the links: the chain must exist and end on a checkpoint. */
+static int export_links_done(struct export_check *c)
+{
+	if (c->walk.seq == 0)
+		return export_fail(c, "the export holds no records");
+	if (!c->covered) {
+		if (c->rep->checkpoints == 0)
+			return export_fail(c, "no checkpoint: records 1 to %llu are not signed",
+					   (unsigned long long)c->walk.seq);
+		return export_fail(c, "records %llu to %llu are not covered by a checkpoint (the last covers %llu)",
+				   (unsigned long long)(c->rep->last_checkpoint + 1), (unsigned long long)c->walk.seq,
+				   (unsigned long long)c->rep->last_checkpoint);
+	}
+	return 0;
+}
+
+static int export_check_attachment(struct export_check *c, struct buf *in)
+{
+	uint64_t id;
+	const uint8_t *kind, *name, *content;
+	size_t klen, nlen, clen;
+	uint8_t sha[CHAIN_HASH_LEN];
+	struct export_aref *a = NULL;
+	int r;
+
+	if ((r = buf_get_u64(in, &id)) != 0 || (r = buf_get_string_ptr(in, &kind, &klen, EXPORT_NAME_MAX)) != 0 ||
+	    (r = buf_get_string_ptr(in, &name, &nlen, EXPORT_NAME_MAX)) != 0 ||
+	    (r = buf_get_string_ptr(in, &content, &clen, EXPORT_ATTACHMENT_MAX)) != 0)
+		return r;
+	if (buf_len(in) != 0)
+		return BUF_ERR_FORMAT;
+	for (size_t i = 0; i < c->narefs; i++)
+		if ((uint64_t)c->arefs[i].ref.id == id)
+			a = &c->arefs[i];
+	if (a == NULL)
+		return export_fail(c, "attachment #%llu is not named by any record of ticket %llu", (unsigned long long)id,
+				   (unsigned long long)c->rep->ticket);
+	if (a->seen)
+		return export_fail(c, "attachment #%llu appears twice", (unsigned long long)id);
+	a->seen = true;
+	if (klen != strlen(a->ref.kind) || memcmp(kind, a->ref.kind, klen) != 0 || nlen != strlen(a->ref.name) ||
+	    memcmp(name, a->ref.name, nlen) != 0)
+		return export_fail(c, "attachment #%llu: kind or name differ from record %llu", (unsigned long long)id,
+				   (unsigned long long)a->seq);
+	chain_sha256(content, clen, sha);
+	if (clen != a->ref.size || CRYPTO_memcmp(sha, a->ref.sha256, CHAIN_HASH_LEN) != 0)
+		return export_fail(c, "attachment #%llu: content does not match sha256 in record %llu",
+				   (unsigned long long)id, (unsigned long long)a->seq);
+	c->rep->attachments++;
+	return 0;
+}
+
+static int export_check_recording(struct export_check *c, struct buf *in)
+{
+	const uint8_t *path, *bytes;
+	size_t plen, blen;
+	uint8_t sha[CHAIN_HASH_LEN];
+	struct export_rref *rr = NULL;
+	char shown[EXPORT_NAME_MAX + 1];
+	int r;
+
+	if ((r = buf_get_string_ptr(in, &path, &plen, EXPORT_NAME_MAX)) != 0 ||
+	    (r = buf_get_string_ptr(in, &bytes, &blen, EXPORT_RECORDING_MAX)) != 0)
+		return r;
+	if (buf_len(in) != 0)
+		return BUF_ERR_FORMAT;
+	/* Shown in messages: only the characters a recording path may hold. */
+	for (size_t i = 0; i < plen; i++)
+		shown[i] = (path[i] >= 0x21 && path[i] < 0x7f) ? (char)path[i] : '?';
+	shown[plen] = '\0';
+	for (size_t i = 0; i < c->nrrefs && rr == NULL; i++)
+		if (!c->rrefs[i].seen && c->rrefs[i].ref.hashed && strlen(c->rrefs[i].ref.path) == plen &&
+		    memcmp(c->rrefs[i].ref.path, path, plen) == 0)
+			rr = &c->rrefs[i];
+	if (rr == NULL)
+		return export_fail(c, "recording %s is not named by any record of ticket %llu (or appears twice)", shown,
+				   (unsigned long long)c->rep->ticket);
+	rr->seen = true;
+	chain_sha256(bytes, blen, sha);
+	if (blen != rr->ref.size || CRYPTO_memcmp(sha, rr->ref.sha256, CHAIN_HASH_LEN) != 0)
+		return export_fail(c, "recording %s: content does not match sha256 in record %llu", shown,
+				   (unsigned long long)rr->seq);
+	c->rep->recordings++;
+	return 0;
+}
+
+static int export_check_end(struct export_check *c, struct buf *in, size_t sig_at)
+{
+	uint64_t links;
+	uint32_t cps, atts, recs;
+	uint8_t sig[CHAIN_SIG_LEN], msg[sizeof(EXPORT_SIGN_LABEL) - 1 + CHAIN_HASH_LEN];
+	int r;
+
+	if ((r = buf_get_u64(in, &links)) != 0 || (r = buf_get_u32(in, &cps)) != 0 ||
+	    (r = buf_get_u32(in, &atts)) != 0 || (r = buf_get_u32(in, &recs)) != 0 ||
+	    (r = buf_get(in, sig, CHAIN_SIG_LEN)) != 0)
+		return r;
+	if (buf_len(in) != 0)
+		return BUF_ERR_FORMAT;
+	if (links != c->rep->records || cps != c->rep->checkpoints || atts != c->rep->attachments ||
+	    recs != c->rep->recordings)
+		return export_fail(c, "the end marker counts %llu records, %u checkpoints, %u attachments, %u recordings; "
+				   "the export holds %llu, %llu, %llu, %llu",
+				   (unsigned long long)links, cps, atts, recs, (unsigned long long)c->rep->records,
+				   (unsigned long long)c->rep->checkpoints, (unsigned long long)c->rep->attachments,
+				   (unsigned long long)c->rep->recordings);
+	for (size_t i = 0; i < c->narefs; i++)
+		if (!c->arefs[i].seen)
+			return export_fail(c, "attachment #%lld (named in record %llu) is missing",
+					   (long long)c->arefs[i].ref.id, (unsigned long long)c->arefs[i].seq);
+	for (size_t i = 0; i < c->nrrefs; i++) {
+		if (!c->rrefs[i].ref.hashed)
+			c->rep->recordings_unhashed++;
+		else if (!c->rrefs[i].seen)
+			return export_fail(c, "recording %s (named in record %llu) is missing", c->rrefs[i].ref.path,
+					   (unsigned long long)c->rrefs[i].seq);
+	}
+	export_sign_message(c->file, sig_at, msg);
+	if (!chain_verify(c->pub, msg, sizeof(msg), sig))
+		return export_fail(c, "the export's own signature does not match its bytes "
+				      "(something outside the records was altered)");
+	return 0;
+}
+
+static const char *export_item_name(uint8_t type)
+{
+	switch (type) {
+	case EXPORT_HEADER: return "header";
+	case EXPORT_LINK: return "record";
+	case EXPORT_STUB: return "record stub";
+	case EXPORT_CHECKPOINT: return "checkpoint";
+	case EXPORT_ATTACHMENT: return "attachment";
+	case EXPORT_RECORDING: return "recording";
+	case EXPORT_END: return "end marker";
+	default: return "unknown item";
+	}
+}
+
+/* Which phase an item belongs to; -1 for an unknown type. */
+static int export_item_phase(uint8_t type)
+{
+	switch (type) {
+	case EXPORT_HEADER: return EXPORT_PHASE_NEW;
+	case EXPORT_LINK:
+	case EXPORT_STUB:
+	case EXPORT_CHECKPOINT: return EXPORT_PHASE_LINKS;
+	case EXPORT_ATTACHMENT: return EXPORT_PHASE_ATTACHMENTS;
+	case EXPORT_RECORDING: return EXPORT_PHASE_RECORDINGS;
+	case EXPORT_END: return EXPORT_PHASE_DONE;
+	default: return -1;
+	}
+}
+
+static int export_check_header(struct export_check *c, struct buf *in)
+{
+	uint64_t ticket, at;
+	uint8_t id[CHAIN_HASH_LEN], want[CHAIN_HASH_LEN];
+	char given[CHAIN_FP_MAX];
+	int r;
+
+	if ((r = buf_get_u64(in, &ticket)) != 0 || (r = buf_get_u64(in, &at)) != 0 ||
+	    (r = buf_get(in, id, CHAIN_HASH_LEN)) != 0)
+		return r;
+	if (buf_len(in) != 0)
+		return BUF_ERR_FORMAT;
+	c->rep->ticket = ticket;
+	c->rep->exported_at = (int64_t)at;
+	chain_fingerprint_id(id, c->rep->key_fp, sizeof(c->rep->key_fp));
+	chain_key_id(c->pub, want);
+	if (CRYPTO_memcmp(id, want, CHAIN_HASH_LEN) != 0) {
+		chain_fingerprint(c->pub, given, sizeof(given));
+		return export_fail(c, "the export names audit key %s, not the key given (%s)", c->rep->key_fp, given);
+	}
+	if (ticket == 0)
+		return export_fail(c, "the header names ticket 0");
+	return 0;
+}
+
+static int export_check_all(struct export_check *c)
+{
+	struct buf in;
+	bool ended = false;
+
+	if (c->len > EXPORT_FILE_MAX)
+		return export_fail(c, "the file is %zu bytes; an export has at most %u", c->len, EXPORT_FILE_MAX);
+	buf_view(&in, c->file, c->len);
+	if (buf_len(&in) < EXPORT_MAGIC_LEN || memcmp(buf_ptr(&in), EXPORT_MAGIC, EXPORT_MAGIC_LEN) != 0)
+		return export_fail(c, "not a Handoff export (no %s at the start)", EXPORT_MAGIC);
+	buf_consume(&in, EXPORT_MAGIC_LEN);
+	while (buf_len(&in) > 0) {
+		size_t at = c->len - buf_len(&in);
+		uint8_t type = 0;
+		uint32_t len = 0;
+		const uint8_t *payload;
+		size_t plen;
+		struct buf item;
+		int phase, r;
+
+		if (ended)
+			return export_fail(c, "offset %zu: bytes after the end marker", at);
+		if (buf_get_u8(&in, &type) != 0 || buf_peek_u32(&in, &len) != 0)
+			return export_fail(c, "offset %zu: the file is cut short inside an item header", at);
+		if (buf_get_string_ptr(&in, &payload, &plen, buf_len(&in)) != 0)
+			return export_fail(c, "offset %zu: the %s says %u bytes, the file has %zu left", at,
+					   export_item_name(type), len, buf_len(&in) - 4);
+		phase = export_item_phase(type);
+		if (phase < 0)
+			return export_fail(c, "offset %zu: unknown item type %u", at, type);
+		if (c->phase == EXPORT_PHASE_NEW && type != EXPORT_HEADER)
+			return export_fail(c, "offset %zu: a %s before the header", at, export_item_name(type));
+		if (phase < c->phase || (type == EXPORT_HEADER && c->phase != EXPORT_PHASE_NEW))
+			return export_fail(c, "offset %zu: a %s out of place", at, export_item_name(type));
+		if (c->phase == EXPORT_PHASE_LINKS && phase > EXPORT_PHASE_LINKS && export_links_done(c) != 0)
+			return -1;
+		c->phase = phase == EXPORT_PHASE_NEW ? EXPORT_PHASE_LINKS : phase;
+		buf_view(&item, payload, plen);
+		switch (type) {
+		case EXPORT_HEADER: r = export_check_header(c, &item); break;
+		case EXPORT_LINK: r = export_check_link(c, &item, true); break;
+		case EXPORT_STUB: r = export_check_link(c, &item, false); break;
+		case EXPORT_CHECKPOINT: r = export_check_checkpoint(c, &item); break;
+		case EXPORT_ATTACHMENT: r = export_check_attachment(c, &item); break;
+		case EXPORT_RECORDING: r = export_check_recording(c, &item); break;
+		default:
+			if (plen < CHAIN_SIG_LEN)
+				return export_fail(c, "offset %zu: the end marker is too short", at);
+			r = export_check_end(c, &item, c->len - buf_len(&in) - CHAIN_SIG_LEN);
+			ended = true;
+			break;
+		}
+		if (r == EXPORT_EXPLAINED)
+			return -1;
+		if (r != 0)
+			return export_fail(c, "offset %zu: malformed %s (%s)", at, export_item_name(type), buf_strerror(r));
+	}
+	if (!ended) {
+		if (c->phase == EXPORT_PHASE_LINKS && c->walk.seq > 0 && export_links_done(c) != 0)
+			return -1;
+		return export_fail(c, "the export is cut short (it has no end marker)");
+	}
+	return 0;
+}
+
+/* The second pass, once everything verified: hand the ticket's events to the caller. */
+static void export_each_event(const uint8_t *p, size_t n, export_event_fn fn, void *ctx)
+{
+	struct buf in;
+
+	buf_view(&in, p, n);
+	buf_consume(&in, EXPORT_MAGIC_LEN);
+	while (buf_len(&in) > 0) {
+		uint8_t type;
+		const uint8_t *payload, *body;
+		size_t plen, blen;
+		struct buf item;
+		uint64_t seq, ticket;
+		struct chain_event_owned e;
+
+		if (buf_get_u8(&in, &type) != 0 || buf_get_string_ptr(&in, &payload, &plen, buf_len(&in)) != 0)
+			return;
+		if (type != EXPORT_LINK)
+			continue;
+		buf_view(&item, payload, plen);
+		if (buf_get_u64(&item, &seq) != 0 || buf_get_u64(&item, &ticket) != 0 ||
+		    buf_consume(&item, CHAIN_HASH_LEN) != 0 ||
+		    buf_get_string_ptr(&item, &body, &blen, CHAIN_BODY_MAX) != 0 ||
+		    chain_body_decode(body, blen, &e) != 0)
+			return;
+		fn(seq, &e.e, ctx);
+		chain_event_free(&e);
+	}
+}
+
+int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
+		  export_event_fn each_event, void *ctx, char *err, size_t errlen)
+{
+	struct export_check c = { .file = p, .len = n, .pub = pub, .rep = rep, .err = err, .errlen = errlen };
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	chain_walk_init(&c.walk);
+	if (errlen > 0)
+		err[0] = '\0';
+	rc = export_check_all(&c);
+	free(c.arefs);
+	free(c.rrefs);
+	if (rc == 0 && each_event != NULL)
+		export_each_event(p, n, each_event, ctx);
+	return rc == 0 ? 0 : -1;
+}

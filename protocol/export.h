@@ -1,0 +1,150 @@
+/*
+ * export: one ticket's record as a single file that an auditor can check
+ * offline with nothing but the relay's public audit key.
+ *
+ *   file   "HOEXP001" | item* (nothing after END)
+ *   item   u8 type | u32 length | payload[length] (the payload is read whole
+ *          and nothing may be left over)
+ *
+ *   HEADER      u64 ticket | u64 exported_at | 32 key id (SHA-256 of the raw
+ *               audit public key: what its fingerprint shows)
+ *   LINK        u64 seq | u64 ticket | 32 hash | string body
+ *               a link of the exported ticket, in full (chain.h body)
+ *   STUB        u64 seq | u64 ticket | 32 body_hash | 32 hash
+ *               a link of another ticket: enough to check the chain, nothing
+ *               of its content
+ *   CHECKPOINT  u64 seq | 32 hash | u64 at | 64 signature
+ *               right after the link it covers
+ *   ATTACHMENT  u64 id | string kind | string name | string content
+ *   RECORDING   string path | string bytes (the sealed file, as on the relay)
+ *   END         u64 links | u32 checkpoints | u32 attachments | u32 recordings |
+ *               64 signature over "handoff-export-v1" | SHA-256(every byte
+ *               of the file before this signature)
+ *
+ * Order: HEADER; every link from seq 1 with its checkpoints, the last link
+ * covered by a checkpoint; the attachments; the recordings; END. The links
+ * and checkpoints carry the proof; the END signature only adds that nothing
+ * else in the file (the header, the framing) was touched.
+ *
+ * The verifier recomputes every hash, follows prev linkage and seq from 1
+ * without a gap, requires every link of the ticket in full and every
+ * attachment and recording its events name (attachment-added:
+ * "#ID KIND NAME, N bytes, sha256 HEX"; recording-closed:
+ * "PATH SHA256 SIZE STATE") with matching content, and names the first
+ * thing that fails.
+ */
+#ifndef HANDOFF_EXPORT_H
+#define HANDOFF_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "chain.h"
+
+#define EXPORT_MAGIC "HOEXP001"
+#define EXPORT_SIGN_LABEL "handoff-export-v1"
+
+/* Caps on what a reader accepts. A writer refuses what a reader would reject. */
+#define EXPORT_FILE_MAX (1024u * 1024 * 1024)
+#define EXPORT_NAME_MAX 256u               /* attachment kind and name, recording path */
+#define EXPORT_ATTACHMENT_MAX (64u * 1024 * 1024)
+#define EXPORT_RECORDING_MAX (512u * 1024 * 1024)
+/* Attachments and recordings one ticket may name (its events are bounded far below). */
+#define EXPORT_REFS_MAX 65536u
+
+enum export_item {
+	EXPORT_HEADER = 1,
+	EXPORT_LINK = 2,
+	EXPORT_STUB = 3,
+	EXPORT_CHECKPOINT = 4,
+	EXPORT_ATTACHMENT = 5,
+	EXPORT_RECORDING = 6,
+	EXPORT_END = 7,
+};
+
+/*
+ * The writer appends to a buf the caller owns (its cap bounds the export).
+ * Calls must come in the file's order; a call out of order, or one that
+ * does not fit, fails and leaves the writer failed. 0 or a negative BUF_ERR_*.
+ */
+struct export_writer {
+	struct buf *out;
+	int phase;
+	bool failed;
+	uint64_t links;
+	uint32_t checkpoints, attachments, recordings;
+};
+
+int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
+			const uint8_t pub[CHAIN_PUB_LEN]);
+int export_put_link(struct export_writer *w, uint64_t seq, uint64_t ticket, const uint8_t hash[CHAIN_HASH_LEN],
+		    const uint8_t *body, size_t bodylen);
+int export_put_stub(struct export_writer *w, uint64_t seq, uint64_t ticket,
+		    const uint8_t body_hash[CHAIN_HASH_LEN], const uint8_t hash[CHAIN_HASH_LEN]);
+int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
+			  const uint8_t sig[CHAIN_SIG_LEN]);
+int export_put_attachment(struct export_writer *w, int64_t id, const char *kind, const char *name,
+			  const void *content, size_t len);
+int export_put_recording(struct export_writer *w, const char *path, const void *bytes, size_t len);
+/* Writes END, signed with the audit key. */
+int export_writer_finish(struct export_writer *w, EVP_PKEY *key);
+
+/* What an attachment-added event says about its attachment. */
+struct export_attachment_ref {
+	int64_t id;
+	char kind[EXPORT_NAME_MAX + 1];
+	char name[EXPORT_NAME_MAX + 1];
+	uint64_t size;
+	uint8_t sha256[CHAIN_HASH_LEN];
+};
+
+/* What a recording-closed event says about its file. */
+struct export_recording_ref {
+	char path[EXPORT_NAME_MAX + 1];
+	bool hashed;            /* false when the relay could not read the file ("unreadable") */
+	uint8_t sha256[CHAIN_HASH_LEN];
+	uint64_t size;
+	char state[16];         /* complete, truncated or failed */
+};
+
+/* Parses "#ID KIND NAME, N bytes, sha256 HEX". 0 or -1. */
+int export_parse_attachment_detail(const char *detail, struct export_attachment_ref *out);
+/* Parses "PATH SHA256 SIZE STATE". 0 or -1. */
+int export_parse_recording_detail(const char *detail, struct export_recording_ref *out);
+/*
+ * 1 when path may name a recording in the relay home: relative, under
+ * recordings/, only [A-Za-z0-9._-] and single slashes, no "." or ".."
+ * component. The relay opens nothing else on an export's behalf.
+ */
+int export_recording_path_ok(const char *path);
+
+/* Called for every link of the exported ticket, once the whole export has verified. */
+typedef void (*export_event_fn)(uint64_t seq, const struct chain_event *e, void *ctx);
+
+struct export_report {
+	uint64_t ticket;
+	int64_t exported_at;
+	uint64_t records;             /* links from seq 1 */
+	uint64_t ticket_records;      /* of them, the exported ticket's */
+	uint64_t checkpoints;
+	uint64_t last_checkpoint;     /* the seq it covers */
+	int64_t last_checkpoint_at;
+	uint64_t attachments;         /* verified */
+	uint64_t recordings;          /* verified */
+	uint64_t recordings_unhashed; /* named as unreadable by the relay: present in the record, not checkable */
+	char key_fp[CHAIN_FP_MAX];    /* the key the export names */
+};
+
+/*
+ * Verifies the n bytes at p against the audit public key pub. 0 when all
+ * holds (rep filled, and each_event, if not NULL, called for every link of
+ * the ticket in order); -1 with err naming the first thing that fails.
+ */
+int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
+		  export_event_fn each_event, void *ctx, char *err, size_t errlen);
+
+#endif

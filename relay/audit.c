@@ -1,0 +1,510 @@
+/*
+ * audit.c: the relay's side of the audit chain (protocol/chain.h).
+ *
+ * The store links every event into the chain as it writes it; this module
+ * holds the audit key and signs checkpoints over the chain: once 100
+ * records are unsigned, once a record has waited 60 s, before an export,
+ * and when the relay stops. Before it signs, it re-checks the links written
+ * since the last checkpoint, so that a row changed in the database between
+ * two checkpoints is reported instead of being signed over.
+ *
+ * It also checks the whole chain on request (the auditors' `verify`) and
+ * writes a ticket's export (protocol/export.h) for `export`.
+ *
+ * Everything runs in the relay's one thread; the checkpoint timer is driven
+ * by relay_tick, never by a signal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "chain.h"
+#include "export.h"
+#include "log.h"
+#include "relay.h"
+
+/* Unsigned records that trigger a checkpoint, and seconds one may wait. */
+#define RELAY_AUDIT_EVERY_RECORDS 100
+#define RELAY_AUDIT_EVERY_SECONDS 60
+/* Exports are built in memory, in one buf; see exec.c. */
+#define RELAY_AUDIT_FIT "16 MiB, the most an export over SSH holds in this release"
+
+struct relay_audit {
+	EVP_PKEY *key;
+	uint8_t pub[CHAIN_PUB_LEN];
+	char fp[CHAIN_FP_MAX];
+	int64_t cp_seq;          /* the last checkpoint's seq */
+	uint8_t cp_hash[CHAIN_HASH_LEN];
+	int64_t pending_since;   /* when unsigned records were first seen; 0 when none */
+	int64_t broken_seen;     /* head seq at which a broken chain was last logged */
+};
+
+int relay_audit_setup(struct relay *relay, char *err, size_t errlen)
+{
+	struct relay_audit *a = calloc(1, sizeof(*a));
+	struct store_checkpoint cp;
+	int64_t head = 0;
+	uint8_t head_hash[CHAIN_HASH_LEN];
+	int created = 0, rc;
+
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (relay_home_audit_key(relay->home, &created, a->fp, sizeof(a->fp), err, errlen) != 0 ||
+	    chain_key_load_private(relay->home->audit_key_path, &a->key, err, errlen) != 0 ||
+	    chain_key_public(a->key, a->pub) != 0)
+		goto fail;
+	if (created)
+		log_info("created the audit key %s (fingerprint %s); give auditors %s", relay->home->audit_key_path,
+			 a->fp, relay->home->audit_pub_path);
+	rc = store_checkpoint_last(relay->store, &cp);
+	if (rc == STORE_OK) {
+		a->cp_seq = cp.seq;
+		memcpy(a->cp_hash, cp.hash, CHAIN_HASH_LEN);
+	} else if (rc != STORE_NOT_FOUND) {
+		snprintf(err, errlen, "cannot read the audit checkpoints");
+		goto fail;
+	}
+	if (store_chain_head(relay->store, &head, head_hash) != STORE_OK) {
+		snprintf(err, errlen, "cannot read the audit chain");
+		goto fail;
+	}
+	if (head < a->cp_seq)
+		log_error("the audit chain ends at record %lld but a checkpoint covers %lld: records were removed",
+			  (long long)head, (long long)a->cp_seq);
+	log_info("audit key %s; chain at record %lld, last checkpoint at %lld", a->fp, (long long)head,
+		 (long long)a->cp_seq);
+	relay->audit = a;
+	return 0;
+fail:
+	EVP_PKEY_free(a->key);
+	free(a);
+	return -1;
+}
+
+/*
+ * Checks one stored link: its content against its body hash, its place in
+ * the chain (w). 0, or -1 with err naming the record.
+ */
+static int relay_audit_check_link(struct chain_walk *w, const struct store_link *l, char *err, size_t errlen)
+{
+	struct chain_event e = { .ticket = (uint64_t)l->ticket, .at = l->event.at, .kind = l->event.kind,
+				 .actor = l->event.actor, .role = l->event.role, .clearance = l->event.clearance,
+				 .detail = l->event.detail };
+	uint8_t body_hash[CHAIN_HASH_LEN], unused[CHAIN_HASH_LEN];
+
+	if (l->prev_hash == NULL || l->body_hash == NULL || l->hash == NULL) {
+		snprintf(err, errlen, "record %lld: its chain hashes are missing or damaged", (long long)l->seq);
+		w->failed = true;
+		return -1;
+	}
+	if (chain_link_compute(&e, (uint64_t)l->seq, w->hash, body_hash, unused) != 0) {
+		snprintf(err, errlen, "record %lld: a field is longer than the chain allows", (long long)l->seq);
+		w->failed = true;
+		return -1;
+	}
+	if (CRYPTO_memcmp(body_hash, l->body_hash, CHAIN_HASH_LEN) != 0) {
+		snprintf(err, errlen, "record %lld: its content does not match its body hash (the row was changed)",
+			 (long long)l->seq);
+		w->failed = true;
+		return -1;
+	}
+	return chain_walk_step(w, (uint64_t)l->seq, (uint64_t)l->ticket, body_hash, l->prev_hash, l->hash, err,
+			       errlen);
+}
+
+/* A checkpoint stored with link l: it must name the chain's hash there and carry our signature. */
+static int relay_audit_check_checkpoint(const struct relay_audit *a, const struct chain_walk *w,
+					const struct store_link *l, char *err, size_t errlen)
+{
+	if (l->cp_hash == NULL || l->cp_sig == NULL) {
+		snprintf(err, errlen, "checkpoint at seq %lld: damaged", (long long)l->seq);
+		return -1;
+	}
+	if (CRYPTO_memcmp(l->cp_hash, w->hash, CHAIN_HASH_LEN) != 0) {
+		snprintf(err, errlen, "checkpoint at seq %lld: its hash is not the chain's", (long long)l->seq);
+		return -1;
+	}
+	if (!chain_checkpoint_verify(a->pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, l->cp_sig)) {
+		snprintf(err, errlen, "checkpoint at seq %lld: bad signature", (long long)l->seq);
+		return -1;
+	}
+	return 0;
+}
+
+struct relay_audit_walk {
+	const struct relay_audit *a;
+	struct chain_walk w;
+	int64_t checkpoints;
+	int64_t last_checkpoint;
+	char err[512];
+};
+
+static int relay_audit_walk_link(const struct store_link *l, void *ctx)
+{
+	struct relay_audit_walk *v = ctx;
+
+	if (relay_audit_check_link(&v->w, l, v->err, sizeof(v->err)) != 0)
+		return 1;
+	if (l->has_checkpoint) {
+		if (relay_audit_check_checkpoint(v->a, &v->w, l, v->err, sizeof(v->err)) != 0) {
+			v->w.failed = true;
+			return 1;
+		}
+		v->checkpoints++;
+		v->last_checkpoint = l->seq;
+	}
+	return 0;
+}
+
+int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
+{
+	struct relay_audit *a = relay->audit;
+	struct relay_audit_walk v = { .a = a };
+	struct store_checkpoint cp = { 0 };
+	int64_t head;
+
+	if (a == NULL) {
+		snprintf(err, errlen, "no audit key");
+		return -1;
+	}
+	if (store_chain_head(relay->store, &head, cp.hash) != STORE_OK) {
+		snprintf(err, errlen, "cannot read the audit chain");
+		return -1;
+	}
+	if (head <= a->cp_seq) {
+		a->pending_since = 0;
+		return 0;
+	}
+	/* Only what was written since the last checkpoint, which itself was checked when it was signed. */
+	chain_walk_init(&v.w);
+	v.w.seq = (uint64_t)a->cp_seq;
+	memcpy(v.w.hash, a->cp_hash, CHAIN_HASH_LEN);
+	if (store_chain_links(relay->store, a->cp_seq + 1, head, relay_audit_walk_link, &v) != STORE_OK ||
+	    v.w.failed || v.w.seq != (uint64_t)head) {
+		snprintf(err, errlen, "the audit chain is broken, nothing signed: %s",
+			 v.err[0] ? v.err : "the records could not be read");
+		return -1;
+	}
+	cp.seq = head;
+	cp.at = relay_now(relay);
+	if (chain_checkpoint_sign(a->key, (uint64_t)cp.seq, cp.hash, cp.at, cp.sig) != 0 ||
+	    store_checkpoint_add(relay->store, &cp) != STORE_OK) {
+		snprintf(err, errlen, "cannot sign or store the checkpoint at seq %lld", (long long)cp.seq);
+		return -1;
+	}
+	a->cp_seq = cp.seq;
+	memcpy(a->cp_hash, cp.hash, CHAIN_HASH_LEN);
+	a->pending_since = 0;
+	log_debug("audit checkpoint signed at seq %lld", (long long)cp.seq);
+	return 0;
+}
+
+void relay_audit_tick(struct relay *relay)
+{
+	struct relay_audit *a = relay->audit;
+	uint8_t hash[CHAIN_HASH_LEN];
+	int64_t head, now;
+	char err[600];
+
+	if (a == NULL || store_chain_head(relay->store, &head, hash) != STORE_OK)
+		return;
+	if (head <= a->cp_seq) {
+		a->pending_since = 0;
+		return;
+	}
+	now = relay_now(relay);
+	if (a->pending_since == 0)
+		a->pending_since = now;
+	if (head - a->cp_seq < RELAY_AUDIT_EVERY_RECORDS && now - a->pending_since < RELAY_AUDIT_EVERY_SECONDS)
+		return;
+	if (relay_audit_checkpoint(relay, err, sizeof(err)) != 0 && a->broken_seen != head) {
+		/* Once per new record, not once per loop turn. */
+		a->broken_seen = head;
+		log_error("%s", err);
+	}
+}
+
+void relay_audit_stop(struct relay *relay)
+{
+	struct relay_audit *a = relay->audit;
+	char err[600];
+
+	if (a == NULL)
+		return;
+	if (relay_audit_checkpoint(relay, err, sizeof(err)) != 0)
+		log_error("at shutdown: %s", err);
+	else
+		log_info("audit chain signed up to record %lld", (long long)a->cp_seq);
+	EVP_PKEY_free(a->key);
+	free(a);
+	relay->audit = NULL;
+}
+
+int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep)
+{
+	struct relay_audit_walk v = { .a = relay->audit };
+	int64_t orphan = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	if (v.a == NULL) {
+		snprintf(rep->error, sizeof(rep->error), "the relay has no audit key loaded");
+		return -1;
+	}
+	chain_walk_init(&v.w);
+	if (store_chain_links(relay->store, 1, 0, relay_audit_walk_link, &v) != STORE_OK && !v.w.failed)
+		snprintf(v.err, sizeof(v.err), "the records could not be read");
+	/* A checkpoint whose record is gone: the walk, which follows the records, cannot see it. */
+	if (v.err[0] == '\0' && store_checkpoint_orphan(relay->store, &orphan) != STORE_OK)
+		snprintf(v.err, sizeof(v.err), "the database could not be read");
+	if (v.err[0] == '\0' && orphan > 0) {
+		if (orphan > (int64_t)v.w.seq)
+			snprintf(v.err, sizeof(v.err), "records end at seq %llu but the last checkpoint covers %lld",
+				 (unsigned long long)v.w.seq, (long long)orphan);
+		else
+			snprintf(v.err, sizeof(v.err), "checkpoint at seq %lld: its record is gone", (long long)orphan);
+	}
+	rep->records = (int64_t)v.w.seq;
+	rep->checkpoints = v.checkpoints;
+	rep->last_checkpoint = v.last_checkpoint;
+	rep->unsigned_records = (int64_t)v.w.seq - v.last_checkpoint;
+	if (v.err[0] != '\0') {
+		snprintf(rep->error, sizeof(rep->error), "%s", v.err);
+		return -1;
+	}
+	rep->ok = 1;
+	return 0;
+}
+
+/* ---- export ---- */
+
+struct relay_audit_export {
+	struct relay *relay;
+	struct export_writer w;
+	int64_t ticket;
+	struct buf body;
+	int64_t *attachments;         /* ids named by the ticket's attachment-added records */
+	size_t nattachments, cattachments;
+	struct export_recording_ref *recordings;
+	size_t nrecordings, crecordings;
+	char err[400];
+};
+
+static int relay_audit_export_note(struct relay_audit_export *x, const struct store_event *e)
+{
+	if (strcmp(e->kind, "attachment-added") == 0) {
+		struct export_attachment_ref ref;
+
+		if (export_parse_attachment_detail(e->detail, &ref) != 0)
+			return 0; /* the verifier names it; the export still shows the record */
+		if (x->nattachments == x->cattachments) {
+			size_t want = x->cattachments ? 2 * x->cattachments : 16;
+			int64_t *grown = realloc(x->attachments, want * sizeof(*grown));
+
+			if (grown == NULL)
+				return -1;
+			x->attachments = grown;
+			x->cattachments = want;
+		}
+		x->attachments[x->nattachments++] = ref.id;
+	} else if (strcmp(e->kind, "recording-closed") == 0) {
+		struct export_recording_ref ref;
+
+		if (export_parse_recording_detail(e->detail, &ref) != 0 || !ref.hashed)
+			return 0;
+		if (x->nrecordings == x->crecordings) {
+			size_t want = x->crecordings ? 2 * x->crecordings : 8;
+			struct export_recording_ref *grown = realloc(x->recordings, want * sizeof(*grown));
+
+			if (grown == NULL)
+				return -1;
+			x->recordings = grown;
+			x->crecordings = want;
+		}
+		x->recordings[x->nrecordings++] = ref;
+	}
+	return 0;
+}
+
+static int relay_audit_export_link(const struct store_link *l, void *ctx)
+{
+	static const uint8_t zeros[CHAIN_HASH_LEN + CHAIN_SIG_LEN];
+	struct relay_audit_export *x = ctx;
+	const uint8_t *hash = l->hash ? l->hash : zeros;
+	int r;
+
+	/* What the database holds, damaged or not: the verifier, not the exporter, judges it. */
+	if (l->ticket == x->ticket) {
+		struct chain_event e = { .ticket = (uint64_t)l->ticket, .at = l->event.at, .kind = l->event.kind,
+					 .actor = l->event.actor, .role = l->event.role,
+					 .clearance = l->event.clearance, .detail = l->event.detail };
+
+		buf_reset(&x->body);
+		if (chain_body_encode(&x->body, &e) != 0) {
+			snprintf(x->err, sizeof(x->err), "record %lld is too large to export", (long long)l->seq);
+			return 1;
+		}
+		r = export_put_link(&x->w, (uint64_t)l->seq, (uint64_t)l->ticket, hash, buf_ptr(&x->body),
+				    buf_len(&x->body));
+		if (r == 0 && relay_audit_export_note(x, &l->event) != 0)
+			r = BUF_ERR_NOMEM;
+	} else {
+		r = export_put_stub(&x->w, (uint64_t)l->seq, (uint64_t)l->ticket, l->body_hash ? l->body_hash : zeros,
+				    hash);
+	}
+	if (r == 0 && l->has_checkpoint)
+		r = export_put_checkpoint(&x->w, (uint64_t)l->seq, l->cp_hash ? l->cp_hash : zeros, l->cp_at,
+					  l->cp_sig ? l->cp_sig : zeros);
+	if (r != 0) {
+		snprintf(x->err, sizeof(x->err), "the export does not fit in " RELAY_AUDIT_FIT " (at record %lld): %s", (long long)l->seq,
+			 buf_strerror(r));
+		return 1;
+	}
+	return 0;
+}
+
+struct relay_audit_attachment {
+	char kind[EXPORT_NAME_MAX + 1];
+	char name[EXPORT_NAME_MAX + 1];
+};
+
+static int relay_audit_attachment_meta(const struct store_attachment *a, void *ctx)
+{
+	struct relay_audit_attachment *m = ctx;
+
+	snprintf(m->kind, sizeof(m->kind), "%s", a->kind);
+	snprintf(m->name, sizeof(m->name), "%s", a->name);
+	return 0;
+}
+
+static int relay_audit_export_attachments(struct relay_audit_export *x)
+{
+	for (size_t i = 0; i < x->nattachments; i++) {
+		struct relay_audit_attachment m;
+		uint8_t *content = NULL;
+		size_t len = 0;
+		int rc;
+
+		rc = store_attachment_get(x->relay->store, x->ticket, x->attachments[i], relay_audit_attachment_meta, &m,
+					  &content, &len);
+		if (rc == STORE_NOT_FOUND)
+			continue; /* named but gone: the verifier reports it missing */
+		if (rc != STORE_OK) {
+			snprintf(x->err, sizeof(x->err), "attachment #%lld cannot be read", (long long)x->attachments[i]);
+			return -1;
+		}
+		rc = export_put_attachment(&x->w, x->attachments[i], m.kind, m.name, content, len);
+		free(content);
+		if (rc != 0) {
+			snprintf(x->err, sizeof(x->err), "the export does not fit in " RELAY_AUDIT_FIT " (at attachment #%lld)",
+				 (long long)x->attachments[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads a recording of the relay home into memory, at most max bytes. NULL when absent or too large. */
+static uint8_t *relay_audit_read_recording(struct relay *relay, const char *rel, size_t max, size_t *len)
+{
+	char path[4400];
+	struct stat sb;
+	uint8_t *data = NULL;
+	size_t got = 0;
+	int fd;
+
+	*len = 0;
+	if (!export_recording_path_ok(rel) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, rel) >= sizeof(path))
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max)
+		goto fail;
+	data = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1);
+	if (data == NULL)
+		goto fail;
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = read(fd, data + got, (size_t)sb.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return data;
+fail:
+	free(data);
+	close(fd);
+	return NULL;
+}
+
+static int relay_audit_export_recordings(struct relay_audit_export *x, struct buf *out)
+{
+	for (size_t i = 0; i < x->nrecordings; i++) {
+		size_t room = buf_room(out), len;
+		uint8_t *data;
+		int r;
+
+		if (room < 1024) {
+			snprintf(x->err, sizeof(x->err), "the export does not fit in " RELAY_AUDIT_FIT " (at recording %s)", x->recordings[i].path);
+			return -1;
+		}
+		data = relay_audit_read_recording(x->relay, x->recordings[i].path, room - 1024, &len);
+		if (data == NULL) {
+			log_warn("export of ticket %lld: recording %s is missing or too large; left out", (long long)x->ticket,
+				 x->recordings[i].path);
+			continue; /* the verifier names it missing */
+		}
+		r = export_put_recording(&x->w, x->recordings[i].path, data, len);
+		free(data);
+		if (r != 0) {
+			snprintf(x->err, sizeof(x->err), "the export does not fit in " RELAY_AUDIT_FIT " (at recording %s)", x->recordings[i].path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int relay_audit_export(struct relay *relay, int64_t ticket, struct buf *out, char *err, size_t errlen)
+{
+	struct relay_audit_export x = { .relay = relay, .ticket = ticket };
+	struct store_checkpoint cp;
+	int rc = -1;
+
+	buf_init(&x.body, CHAIN_BODY_MAX);
+	/* An export always ends on a checkpoint: sign one over everything written so far. */
+	if (relay_audit_checkpoint(relay, err, errlen) != 0)
+		goto out;
+	if (store_checkpoint_last(relay->store, &cp) != STORE_OK) {
+		snprintf(err, errlen, "the relay has signed no checkpoint yet");
+		goto out;
+	}
+	if (export_writer_start(&x.w, out, (uint64_t)ticket, relay_now(relay), relay->audit->pub) != 0 ||
+	    store_chain_links(relay->store, 1, cp.seq, relay_audit_export_link, &x) != STORE_OK || x.err[0] != '\0' ||
+	    relay_audit_export_attachments(&x) != 0 || relay_audit_export_recordings(&x, out) != 0) {
+		snprintf(err, errlen, "%s", x.err[0] ? x.err : "the store failed");
+		goto out;
+	}
+	if (export_writer_finish(&x.w, relay->audit->key) != 0) {
+		snprintf(err, errlen, "the export does not fit in " RELAY_AUDIT_FIT);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&x.body);
+	free(x.attachments);
+	free(x.recordings);
+	return rc;
+}

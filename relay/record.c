@@ -1,0 +1,338 @@
+/*
+ * record.c: every spliced RFB stream is recorded, both directions, with
+ * times, one segment per viewer, sealed (seal.h) to the auditors' X25519
+ * public key: the relay writes recordings it cannot read back.
+ *
+ * Files live in the relay home under recordings/TICKET/, each with a
+ * ".open" marker while it is written. Once a second the buffered part is
+ * sealed and fdatasync'd, so kill -9 loses at most about a second; at the
+ * next start a segment still marked open is closed as truncated. Closing a
+ * segment writes a `recording-closed` event, "PATH SHA256 SIZE STATE", so
+ * the audit chain covers every byte of every recording.
+ *
+ * Keystrokes travel in the technician's half of the stream. relay.conf's
+ * record_input = no drops that half (the screen is still recorded; a replay
+ * then assumes the viewer's default pixel format). recording = required (the
+ * default) stops a session whose recording fails or cannot start; optional
+ * lets it go on unrecorded, with an event saying so; off records nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "config.h"
+#include "log.h"
+#include "recording.h"
+#include "relay.h"
+#include "seal.h"
+
+struct relay_recorder {
+	struct seal_writer *writer;
+	int fd;
+	char relpath[128];
+	uint64_t start_us;
+	struct buf scratch;
+	bool failed;
+};
+
+static uint64_t relay_record_now_us(struct relay *relay)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)(tv.tv_sec + relay->clock_offset) * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static void relay_record_path(struct relay *relay, const char *rel, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", relay->home->dir, rel);
+
+	/* The home path was checked at start; a path that does not fit opens nothing. */
+	if (n < 0 || (size_t)n >= outlen)
+		out[0] = '\0';
+}
+
+int relay_record_install_key(const char *home_dir, const char *pubfile, char *err, size_t errlen)
+{
+	uint8_t key[SEAL_KEY_LEN];
+	char dir[4096], path[4200];
+
+	if (seal_key_load(pubfile, key, false, err, errlen) != 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/keys", home_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/recording_x25519.pub", dir);
+	unlink(path);
+	return seal_key_save(path, key, false, err, errlen);
+}
+
+/* SHA-256 of a file, streamed. */
+static int relay_record_hash_file(const char *path, char hex[65], uint64_t *size)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t chunk[65536], digest[32];
+	unsigned int dlen = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	ssize_t n;
+
+	*size = 0;
+	if (fd < 0 || md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		EVP_DigestUpdate(md, chunk, (size_t)n);
+		*size += (uint64_t)n;
+	}
+	if (n < 0 || EVP_DigestFinal_ex(md, digest, &dlen) != 1)
+		goto out;
+	for (unsigned i = 0; i < dlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static void relay_record_closed_event(struct relay *relay, int64_t ticket, const char *rel, const char *state,
+				      const char *actor, const char *role)
+{
+	char path[4200], hex[65] = "", detail[512];
+	uint64_t size = 0;
+
+	relay_record_path(relay, rel, path, sizeof(path));
+	if (relay_record_hash_file(path, hex, &size) != 0)
+		snprintf(hex, sizeof(hex), "%s", "unreadable");
+	snprintf(detail, sizeof(detail), "%s %s %llu %s", rel, hex, (unsigned long long)size, state);
+	store_event_add(relay->store, ticket, relay_now(relay), "recording-closed", actor, role, NULL, detail);
+	log_info("ticket %lld: recording %s closed (%s, %llu bytes)", (long long)ticket, rel, state,
+		 (unsigned long long)size);
+}
+
+/* Segments a crash left open are closed as truncated: what was flushed still opens. */
+static void relay_record_recover(struct relay *relay)
+{
+	char base[4200], sub[4300];
+	DIR *top, *d;
+	struct dirent *e, *f;
+
+	relay_record_path(relay, "recordings", base, sizeof(base));
+	top = opendir(base);
+	if (top == NULL)
+		return;
+	while ((e = readdir(top)) != NULL) {
+		char *end;
+		long long ticket = strtoll(e->d_name, &end, 10);
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%lld", base, ticket);
+		d = opendir(sub);
+		if (d == NULL)
+			continue;
+		while ((f = readdir(d)) != NULL) {
+			size_t len = strlen(f->d_name);
+			char rel[256], marker[4500];
+
+			if (len < 6 || strcmp(f->d_name + len - 5, ".open") != 0 || len - 5 >= 100)
+				continue;
+			snprintf(rel, sizeof(rel), "recordings/%lld/%.*s", ticket, (int)(len - 5), f->d_name);
+			relay_record_closed_event(relay, ticket, rel, "truncated", "relay", "relay");
+			snprintf(marker, sizeof(marker), "%s/%.*s", sub, (int)len, f->d_name);
+			unlink(marker);
+		}
+		closedir(d);
+	}
+	closedir(top);
+}
+
+int relay_record_setup(struct relay *relay, char *err, size_t errlen)
+{
+	struct config cfg;
+	const char *policy, *input;
+	char path[4200];
+
+	if (config_load(relay->home->conf_path, &cfg, err, errlen) != 0)
+		return -1;
+	policy = config_get(&cfg, "recording");
+	input = config_get(&cfg, "record_input");
+	relay->recording = RELAY_RECORDING_REQUIRED;
+	if (policy != NULL && strcmp(policy, "optional") == 0)
+		relay->recording = RELAY_RECORDING_OPTIONAL;
+	else if (policy != NULL && strcmp(policy, "off") == 0)
+		relay->recording = RELAY_RECORDING_OFF;
+	else if (policy != NULL && strcmp(policy, "required") != 0) {
+		snprintf(err, errlen, "recording: expected required, optional or off, got \"%s\"", policy);
+		config_free(&cfg);
+		return -1;
+	}
+	relay->record_input = !(input != NULL && strcmp(input, "no") == 0);
+	config_free(&cfg);
+	relay_record_path(relay, "keys/recording_x25519.pub", path, sizeof(path));
+	relay->has_recording_key = seal_key_load(path, relay->recording_key, false, err, errlen) == 0;
+	err[0] = '\0';
+	if (!relay->has_recording_key && relay->recording != RELAY_RECORDING_OFF)
+		log_warn("no recording key installed (handoff-relay recording-key DIR FILE.pub): %s",
+			 relay->recording == RELAY_RECORDING_REQUIRED ? "screens will not be shared"
+								       : "sessions will not be recorded");
+	relay_record_recover(relay);
+	return 0;
+}
+
+static void relay_record_free(struct relay_recorder *r)
+{
+	if (r->writer != NULL)
+		seal_writer_abort(r->writer);
+	if (r->fd >= 0)
+		close(r->fd);
+	buf_free(&r->scratch);
+	free(r);
+}
+
+int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason, size_t reasonlen)
+{
+	struct recording_header h = { .ticket = (uint64_t)v->ticket, .viewer = v->id };
+	struct relay_recorder *r;
+	char dir[4200], path[4300], marker[4400];
+	int mfd;
+
+	if (relay->recording == RELAY_RECORDING_OFF)
+		return 0;
+	if (!relay->has_recording_key) {
+		if (relay->recording == RELAY_RECORDING_OPTIONAL)
+			return 0;
+		snprintf(reason, reasonlen, "Handoff: recording is required and no recording key is installed");
+		return -1;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		goto fail;
+	r->fd = -1;
+	buf_init(&r->scratch, RECORDING_CHUNK_MAX + 64);
+	r->start_us = relay_record_now_us(relay);
+	relay_record_path(relay, "recordings", dir, sizeof(dir));
+	mkdir(dir, 0700);
+	snprintf(r->relpath, sizeof(r->relpath), "recordings/%lld", (long long)v->ticket);
+	relay_record_path(relay, r->relpath, dir, sizeof(dir));
+	mkdir(dir, 0700);
+	snprintf(r->relpath, sizeof(r->relpath), "recordings/%lld/viewer-%u-%llu.hrec", (long long)v->ticket, v->id,
+		 (unsigned long long)r->start_us);
+	relay_record_path(relay, r->relpath, path, sizeof(path));
+	snprintf(marker, sizeof(marker), "%s.open", path);
+	mfd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (mfd >= 0)
+		close(mfd);
+	r->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (r->fd < 0 || seal_writer_open(&r->writer, r->fd, relay->recording_key) != 0)
+		goto fail_file;
+	snprintf(h.technician, sizeof(h.technician), "%s", v->tech ? v->tech->user.name : "");
+	snprintf(h.tier, sizeof(h.tier), "%s", v->tech ? v->tech->user.tier : "");
+	h.start_us = r->start_us;
+	h.flags = relay->record_input ? 0 : RECORDING_NO_INPUT;
+	if (recording_put_header(&r->scratch, &h) != 0 ||
+	    seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) != 0 ||
+	    seal_writer_flush(r->writer) != 0)
+		goto fail_file;
+	buf_reset(&r->scratch);
+	v->recorder = r;
+	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-started", h.technician, h.tier, NULL,
+			r->relpath);
+	return 0;
+fail_file:
+	log_error("ticket %lld: cannot start recording %s: %s", (long long)v->ticket, r->relpath, strerror(errno));
+	unlink(marker);
+	unlink(path);
+fail:
+	if (r != NULL)
+		relay_record_free(r);
+	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+			"the recording could not start");
+	if (relay->recording == RELAY_RECORDING_OPTIONAL)
+		return 0;
+	snprintf(reason, reasonlen, "Handoff: the session cannot be recorded (disk full?) and recording is required");
+	return -1;
+}
+
+int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t direction, const void *p, size_t n)
+{
+	struct relay_recorder *r = v->recorder;
+	uint64_t offset;
+
+	if (r == NULL || r->failed)
+		return 0;
+	if (direction == RECORDING_FROM_VIEWER && !relay->record_input)
+		return 0;
+	offset = relay_record_now_us(relay) - r->start_us;
+	buf_reset(&r->scratch);
+	if (recording_put_record(&r->scratch, offset, direction, p, n) == 0 &&
+	    seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) == 0)
+		return 0;
+	/* Disk full or an I/O error: the policy decides whether sharing goes on. */
+	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
+	r->failed = true;
+	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+			r->relpath);
+	return relay->recording == RELAY_RECORDING_REQUIRED ? -1 : 0;
+}
+
+void relay_record_stop(struct relay *relay, struct relay_viewer *v)
+{
+	struct relay_recorder *r = v->recorder;
+	char path[4300], marker[4400];
+	const char *state = "complete";
+
+	if (r == NULL)
+		return;
+	v->recorder = NULL;
+	buf_reset(&r->scratch);
+	if (r->failed) {
+		state = "failed";
+	} else if (recording_put_end(&r->scratch, relay_record_now_us(relay) - r->start_us) != 0 ||
+		   seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) != 0) {
+		state = "failed";
+	} else {
+		struct seal_writer *w = r->writer;
+
+		r->writer = NULL; /* close frees it, whatever it returns */
+		if (seal_writer_close(w) != 0)
+			state = "failed";
+	}
+	close(r->fd);
+	r->fd = -1;
+	relay_record_path(relay, r->relpath, path, sizeof(path));
+	snprintf(marker, sizeof(marker), "%s.open", path);
+	unlink(marker);
+	relay_record_closed_event(relay, v->ticket, r->relpath, state, v->tech ? v->tech->user.name : "relay",
+				  v->tech ? v->tech->user.tier : "relay");
+	relay_record_free(r);
+}
+
+void relay_record_tick(struct relay *relay)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		struct relay_recorder *r = v->recorder;
+
+		if (r == NULL || r->failed)
+			continue;
+		if (seal_writer_flush(r->writer) != 0) {
+			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
+				  strerror(errno));
+			r->failed = true;
+			store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay",
+					NULL, r->relpath);
+			if (relay->recording == RELAY_RECORDING_REQUIRED)
+				v->state = VIEWER_DONE; /* the loop's reaper closes it next */
+		}
+	}
+}

@@ -1,0 +1,296 @@
+/*
+ * replay.c: see replay.h. The headless player lives here; the window is
+ * replaywin.c. Both pace playback the same way (playback.h): a message is
+ * decoded once the play clock passes the time its first byte was recorded.
+ * Without --speed the headless player has no clock at all and runs as
+ * fast as libvncclient decodes.
+ */
+#include "replay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <X11/Xlib.h>
+
+#include "playback.h"
+#include "replaywin.h"
+#include "snapshot.h"
+
+#define TECH_REPLAY_EXIT_USAGE 2
+#define TECH_REPLAY_SPEED_MIN 0.01
+#define TECH_REPLAY_SPEED_MAX 1000.0
+/* The headless clock never sleeps longer than this, so a slow replay still notices its end. */
+#define TECH_REPLAY_TICK_US 200000
+
+static const char tech_replay_usage[] =
+	"usage: handoff-tech replay FILE --key PRIV [--headless] [--speed X]\n"
+	"                           [--snapshot OUT.ppm|OUT.png] [--until SECONDS]\n"
+	"  plays a sealed recording; PRIV is the auditors' private key (keygen)\n"
+	"  window: space play/pause, + and - speed, left/right 10 s back/forward,\n"
+	"          click the timeline to jump, o overlay on/off, q or Escape to quit\n"
+	"  --headless   no window: print the technician's input as lines, then\n"
+	"               \"ok WxH frames=N duration=S\"; as fast as possible unless --speed\n"
+	"  --speed X    playback speed (1 = as recorded)\n"
+	"  --snapshot F the framebuffer at the end (or at --until) to F (headless)\n"
+	"  --until S    stop at S seconds into the recording (window: start there, paused)\n";
+
+struct tech_replay_opts {
+	const char *file, *key, *snapshot;
+	bool headless;
+	double speed;         /* 0: not given */
+	bool has_until;
+	uint64_t until_us;
+};
+
+int tech_replay_seconds(const char *s, uint64_t *us)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= 0) || v > 1e9)
+		return -1;
+	*us = (uint64_t)(v * 1e6 + 0.5);
+	return 0;
+}
+
+void tech_replay_key_name(uint32_t keysym, char *out, size_t outlen)
+{
+	const char *name = XKeysymToString((KeySym)keysym);
+
+	if (name != NULL)
+		snprintf(out, outlen, "%s", name);
+	else
+		snprintf(out, outlen, "0x%x", (unsigned)keysym);
+}
+
+/* Names from the recording go to a terminal and into scripts: no control characters. */
+static void tech_replay_clean(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; *in != '\0' && n + 1 < outlen; in++)
+		out[n++] = (unsigned char)*in < 0x20 || *in == 0x7f ? '?' : *in;
+	out[n] = '\0';
+}
+
+int tech_replay_open(struct tech_recfile *rf, const char *file, const char *key)
+{
+	char err[512];
+
+	if (tech_recfile_open(rf, file, key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-tech: %s\n", err);
+		return -1;
+	}
+	if (tech_recfile_truncated(rf))
+		fprintf(stderr, "handoff-tech: recording is truncated (the relay stopped while recording); "
+			"playing what there is\n");
+	if (rf->header.flags & RECORDING_NO_INPUT)
+		fprintf(stderr, "handoff-tech: the operator kept no technician input in this recording\n");
+	else if (rf->input.stopped)
+		fprintf(stderr, "handoff-tech: technician input: %s\n", rf->input.note);
+	if (rf->input.format_changed_us != 0)
+		fprintf(stderr, "handoff-tech: the viewer changed its pixel format at %.3f s; "
+			"the picture after that may be wrong\n", (double)rf->input.format_changed_us / 1e6);
+	if (rf->clock_stepped_back)
+		fprintf(stderr, "handoff-tech: the relay's clock stepped back during the recording\n");
+	return 0;
+}
+
+static int tech_replay_args(int argc, char **argv, struct tech_replay_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--headless") == 0) {
+			o->headless = true;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(tech_replay_usage, stdout);
+			return 1;
+		}
+		if (a[0] != '-' && o->file == NULL) {
+			o->file = a;
+			continue;
+		}
+		if (v == NULL)
+			goto usage;
+		if (strcmp(a, "--key") == 0) {
+			o->key = v;
+		} else if (strcmp(a, "--snapshot") == 0) {
+			o->snapshot = v;
+		} else if (strcmp(a, "--until") == 0) {
+			if (tech_replay_seconds(v, &o->until_us) != 0)
+				goto usage;
+			o->has_until = true;
+		} else if (strcmp(a, "--speed") == 0) {
+			char *end;
+
+			o->speed = strtod(v, &end);
+			if (end == v || *end != '\0' || !(o->speed >= TECH_REPLAY_SPEED_MIN) ||
+			    o->speed > TECH_REPLAY_SPEED_MAX)
+				goto usage;
+		} else {
+			goto usage;
+		}
+		i++;
+	}
+	if (o->file == NULL || o->key == NULL)
+		goto usage;
+	if (o->snapshot != NULL && !o->headless) {
+		fprintf(stderr, "handoff-tech: --snapshot needs --headless\n");
+		return TECH_REPLAY_EXIT_USAGE;
+	}
+	return 0;
+usage:
+	fputs(tech_replay_usage, stderr);
+	return TECH_REPLAY_EXIT_USAGE;
+}
+
+static void tech_replay_print_event(const struct tech_clientmsg_event *e)
+{
+	char name[64];
+
+	if (e->kind == TECH_CLIENTMSG_KEY) {
+		tech_replay_key_name(e->keysym, name, sizeof(name));
+		printf("input %.3f key %s %s\n", (double)e->t_us / 1e6, name, e->down ? "down" : "up");
+	} else {
+		printf("input %.3f pointer %u %u buttons %u\n", (double)e->t_us / 1e6, e->x, e->y, e->buttons);
+	}
+}
+
+/* Prints the input events up to t_us that are not printed yet. */
+static void tech_replay_print_until(const struct tech_recfile *rf, size_t *next, uint64_t t_us)
+{
+	while (*next < rf->input.n_events && rf->input.events[*next].t_us <= t_us)
+		tech_replay_print_event(&rf->input.events[(*next)++]);
+	fflush(stdout);
+}
+
+static uint64_t tech_replay_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Plays up to end_us on a clock running at speed. */
+static int tech_replay_clocked(struct tech_playback *pb, double speed, uint64_t end_us, size_t *printed,
+			       char *err, size_t errlen)
+{
+	const struct tech_recfile *rf = pb->rf;
+	uint64_t start = tech_replay_now_us();
+
+	for (;;) {
+		uint64_t t = (uint64_t)((double)(tech_replay_now_us() - start) * speed);
+		uint64_t due = end_us, wait_us;
+
+		if (t > end_us)
+			t = end_us;
+		if (tech_playback_until(pb, t, err, errlen) < 0)
+			return -1;
+		tech_replay_print_until(rf, printed, t);
+		if (t >= end_us)
+			return 0;
+		/* Sleep until the next message or input event is due. */
+		if (tech_playback_next_us(pb) < due)
+			due = tech_playback_next_us(pb);
+		if (*printed < rf->input.n_events && rf->input.events[*printed].t_us < due)
+			due = rf->input.events[*printed].t_us;
+		wait_us = (uint64_t)((double)(due > t ? due - t : 0) / speed);
+		if (wait_us > TECH_REPLAY_TICK_US)
+			wait_us = TECH_REPLAY_TICK_US;
+		if (wait_us > 0) {
+			struct timespec ts = { .tv_sec = (time_t)(wait_us / 1000000u),
+					       .tv_nsec = (long)(wait_us % 1000000u) * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static int tech_replay_headless(const struct tech_recfile *rf, const struct tech_replay_opts *o)
+{
+	struct tech_playback pb;
+	uint64_t end_us = rf->duration_us;
+	size_t printed = 0;
+	char err[512];
+	int rc = 1;
+
+	if (o->has_until && o->until_us < end_us)
+		end_us = o->until_us;
+	if (tech_playback_open(&pb, rf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-tech: %s\n", err);
+		goto out;
+	}
+	if (o->speed > 0) {
+		if (tech_replay_clocked(&pb, o->speed, end_us, &printed, err, sizeof(err)) != 0) {
+			fprintf(stderr, "handoff-tech: %s\n", err);
+			goto out;
+		}
+	}
+	/*
+	 * As fast as possible, and also what a clocked run leaves: without
+	 * --until everything, including a message the recording ends inside.
+	 */
+	if (tech_playback_until(&pb, o->has_until ? end_us : UINT64_MAX, err, sizeof(err)) < 0) {
+		fprintf(stderr, "handoff-tech: %s\n", err);
+		goto out;
+	}
+	tech_replay_print_until(rf, &printed, end_us);
+	if (o->snapshot != NULL &&
+	    tech_snapshot_write(o->snapshot, pb.vnc.fb, pb.vnc.width, pb.vnc.height, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-tech: %s\n", err);
+		goto out;
+	}
+	printf("ok %dx%d frames=%lu duration=%.3f\n", pb.vnc.width, pb.vnc.height, pb.vnc.updates,
+	       (double)end_us / 1e6);
+	fflush(stdout);
+	rc = 0;
+out:
+	tech_playback_close(&pb);
+	return rc;
+}
+
+int tech_replay_main(int argc, char **argv)
+{
+	struct tech_replay_opts o = { 0 };
+	struct tech_recfile rf;
+	char who[RECORDING_NAME_MAX + 1], tier[sizeof(rf.header.tier)], when[32] = "?";
+	struct tm tm;
+	time_t start;
+	int rc = tech_replay_args(argc, argv, &o);
+
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
+	if (tech_replay_open(&rf, o.file, o.key) != 0) {
+		tech_recfile_close(&rf);
+		return 1;
+	}
+	tech_replay_clean(rf.header.technician, who, sizeof(who));
+	tech_replay_clean(rf.header.tier, tier, sizeof(tier));
+	start = (time_t)(rf.header.start_us / 1000000u);
+	if (gmtime_r(&start, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (o.headless) {
+		printf("recording ticket %llu viewer %u technician %s tier %s start %s duration %.3f\n",
+		       (unsigned long long)rf.header.ticket, rf.header.viewer, who[0] ? who : "-",
+		       tier[0] ? tier : "-", when, (double)rf.duration_us / 1e6);
+		rc = tech_replay_headless(&rf, &o);
+	} else {
+		char title[256];
+
+		snprintf(title, sizeof(title), "Handoff replay \u2014 ticket %llu \u2014 %s (%s) \u2014 %s",
+			 (unsigned long long)rf.header.ticket, who[0] ? who : "?", tier[0] ? tier : "?", when);
+		rc = tech_replaywin_run(&rf, title, o.speed > 0 ? o.speed : 1.0, o.has_until ? o.until_us : 0,
+					o.has_until);
+	}
+	tech_recfile_close(&rf);
+	return rc;
+}

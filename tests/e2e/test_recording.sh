@@ -1,0 +1,85 @@
+# Recordings at the relay: sealed so that nothing on the relay's disk opens
+# them; a relay killed mid-session leaves a readable, truncated segment; a
+# full disk stops sharing when recording is required.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 320 240
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
+track $!
+wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+start_relay
+
+# kill -9 of the relay in the middle of a recorded session.
+new_ticket_code "Recorded"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/live.ppm"
+sleep 1.5 # one flush: the relay seals what it holds once a second
+kill -9 "$RELAY_PID"
+wait "$RELAY_PID" 2>/dev/null || true
+seg=$(ls "$RELAY_DIR"/recordings/"$TICKET"/*.hrec)
+[ -f "$seg.open" ] || fail "the open segment has no marker"
+"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out2" 2>>"$RELAY_LOG" &
+RELAY_PID=$!
+track $RELAY_PID
+wait_line 10 "$RELAY_DIR.out2" "serving" || fail "the relay did not restart"
+[ ! -f "$seg.open" ] || fail "the restarted relay did not close the segment"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='recording-closed'" |
+	grep -q " truncated$" || fail "the segment was not recorded as truncated"
+"$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/recording.key" --headless --snapshot "$E2E_TMP/replayed.ppm" \
+	>"$E2E_TMP/replay.out" 2>&1 || fail "the truncated segment does not replay: $(cat "$E2E_TMP/replay.out")"
+grep -qi "truncated" "$E2E_TMP/replay.out" || fail "replay did not say the segment is truncated"
+cmp -s "$E2E_TMP/live.ppm" "$E2E_TMP/replayed.ppm" || fail "the truncated segment does not show what the viewer saw"
+note "relay killed mid-session: segment closed as truncated at restart, replays to the live picture"
+
+# Nothing on the relay's disk opens a recording.
+tried=0
+for secret in "$RELAY_DIR/code.key" "$RELAY_DIR/host_ed25519" "$RELAY_DIR"/keys/*; do
+	[ -f "$secret" ] || continue
+	# Every 32-byte run of the file, as an X25519 private key.
+	size=$(stat -c %s "$secret")
+	for off in $(seq 0 $((size < 32 ? 0 : size - 32))); do
+		hex=$(dd if="$secret" bs=1 skip="$off" count=32 2>/dev/null | od -An -tx1 | tr -d ' \n')
+		[ ${#hex} = 64 ] || continue
+		echo "handoff-x25519-private $hex" >"$E2E_TMP/try.key"
+		if "$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/try.key" --headless >/dev/null 2>&1; then
+			fail "$secret (offset $off) opens a recording"
+		fi
+		tried=$((tried + 1))
+		[ "$tried" -lt 120 ] || break 2
+	done
+done
+[ "$tried" -gt 0 ] || fail "no relay secret was tried"
+note "none of $tried key candidates from the relay's files opens a recording"
+exec 7>&- # the helper already ended with the killed relay
+stop_relay
+
+# A full disk with recording required: sharing stops, and the failure is recorded.
+if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o size=120k,mode=0700 tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
+	"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out3" 2>>"$RELAY_LOG" &
+	RELAY_PID=$!
+	track $RELAY_PID
+	wait_line 10 "$RELAY_DIR.out3" "serving" || fail "the relay did not restart"
+	new_ticket_code "Disk full"
+	start_helper "$CODE" full
+	wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+	DISPLAY=$XDISPLAY xclock -update 1 -geometry 300x220+0+0 >/dev/null 2>&1 &
+	track $!
+	start_viewer "$TICKET"
+	wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+	echo y >&7
+	wait_for 30 sh -c "! kill -0 $VIEWER_PID" || fail "sharing went on with a full disk"
+	[ "$(event_count "$TICKET" recording-failed)" -ge 1 ] || fail "the failure was not recorded"
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='recording-closed'" |
+		grep -q " failed$" || fail "the segment was not closed as failed"
+	echo end >&7
+	stop_relay
+	umount "$RELAY_DIR/recordings"
+	note "disk full with recording required: sharing stopped, failure recorded"
+else
+	note "SKIPPED the disk-full case: tmpfs cannot be mounted here"
+fi

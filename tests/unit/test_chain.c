@@ -1,0 +1,636 @@
+/*
+ * The audit chain: the canonical event body, the link hash, the walk that
+ * names a broken record, checkpoint signatures, the audit key files; then
+ * the store writing the chain with its events (rolled-back transactions
+ * leave no gap, old databases are migrated, rows are append-only) and the
+ * relay's side (checkpoints every 100 records or 60 s, verify naming a
+ * changed or removed record, an export that verifies offline).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/sha.h>
+#include <sqlite3.h>
+
+#include "chain.h"
+#include "export.h"
+#include "log.h"
+#include "relay.h"
+
+static const struct chain_event sample = {
+	.ticket = 42, .at = 1700000000, .kind = "chat", .actor = "alice", .role = "L1", .clearance = "",
+	.detail = "プリンターのエラー 0x12",
+};
+
+static void test_body_round_trip(void **state)
+{
+	struct chain_event_owned e;
+	struct buf b, again;
+
+	(void)state;
+	buf_init(&b, CHAIN_BODY_MAX);
+	assert_int_equal(chain_body_encode(&b, &sample), 0);
+	assert_int_equal(chain_body_decode(buf_ptr(&b), buf_len(&b), &e), 0);
+	assert_int_equal(e.e.ticket, 42);
+	assert_int_equal(e.e.at, 1700000000);
+	assert_string_equal(e.e.kind, "chat");
+	assert_string_equal(e.e.actor, "alice");
+	assert_string_equal(e.e.role, "L1");
+	assert_string_equal(e.e.clearance, "");
+	assert_string_equal(e.e.detail, sample.detail);
+	buf_init(&again, CHAIN_BODY_MAX);
+	assert_int_equal(chain_body_encode(&again, &e.e), 0);
+	assert_int_equal(buf_len(&again), buf_len(&b));
+	assert_memory_equal(buf_ptr(&again), buf_ptr(&b), buf_len(&b));
+	chain_event_free(&e);
+	buf_free(&again);
+	buf_free(&b);
+}
+
+static void test_body_rejects(void **state)
+{
+	struct chain_event_owned e;
+	struct chain_event big = sample;
+	struct buf b;
+	uint8_t *copy;
+	char *detail;
+
+	(void)state;
+	buf_init(&b, CHAIN_BODY_MAX + 16);
+	assert_int_equal(chain_body_encode(&b, &sample), 0);
+	/* Every prefix is short, a trailing byte is not canonical. */
+	for (size_t n = 0; n < buf_len(&b); n++)
+		assert_true(chain_body_decode(buf_ptr(&b), n, &e) < 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_int_equal(chain_body_decode(buf_ptr(&b), buf_len(&b), &e), BUF_ERR_FORMAT);
+	/* A NUL inside a field cannot come from a C string. */
+	copy = malloc(buf_len(&b));
+	memcpy(copy, buf_ptr(&b), buf_len(&b));
+	copy[8 + 8 + 4 + 1] = '\0'; /* inside "chat" */
+	assert_int_equal(chain_body_decode(copy, buf_len(&b) - 1, &e), BUF_ERR_FORMAT);
+	free(copy);
+	/* The encoder refuses what the decoder would. */
+	detail = malloc(CHAIN_DETAIL_MAX + 2);
+	memset(detail, 'x', CHAIN_DETAIL_MAX + 1);
+	detail[CHAIN_DETAIL_MAX + 1] = '\0';
+	big.detail = detail;
+	buf_reset(&b);
+	assert_int_equal(chain_body_encode(&b, &big), BUF_ERR_TOO_LONG);
+	assert_int_equal(buf_len(&b), 0);
+	detail[CHAIN_DETAIL_MAX] = '\0';
+	assert_int_equal(chain_body_encode(&b, &big), 0);
+	assert_int_equal(chain_body_decode(buf_ptr(&b), buf_len(&b), &e), 0);
+	chain_event_free(&e);
+	free(detail);
+	buf_free(&b);
+}
+
+/* The link hash, computed here byte by byte from the format in chain.h. */
+static void test_link_hash_layout(void **state)
+{
+	uint8_t prev[32], body_hash[32], hash[32], want[32], m[32 + 8 + 8 + 32];
+	struct buf b;
+
+	(void)state;
+	memset(prev, 0xab, sizeof(prev));
+	buf_init(&b, CHAIN_BODY_MAX);
+	assert_int_equal(chain_body_encode(&b, &sample), 0);
+	SHA256(buf_ptr(&b), buf_len(&b), want);
+	assert_int_equal(chain_link_compute(&sample, 5, prev, body_hash, hash), 0);
+	assert_memory_equal(body_hash, want, 32);
+	memcpy(m, prev, 32);
+	memset(m + 32, 0, 16);
+	m[32 + 7] = 5;
+	m[40 + 7] = 42;
+	memcpy(m + 48, body_hash, 32);
+	SHA256(m, sizeof(m), want);
+	assert_memory_equal(hash, want, 32);
+	/* The body starts u64 ticket, u64 at, then u32-prefixed strings. */
+	assert_int_equal(buf_ptr(&b)[7], 42);
+	assert_int_equal(buf_ptr(&b)[19], 4);
+	assert_memory_equal(buf_ptr(&b) + 20, "chat", 4);
+	buf_free(&b);
+}
+
+struct links {
+	uint8_t body_hash[6][32];
+	uint8_t hash[6][32];
+};
+
+static void make_links(struct links *l)
+{
+	uint8_t prev[32] = { 0 };
+
+	for (int i = 0; i < 6; i++) {
+		struct chain_event e = sample;
+
+		e.ticket = (uint64_t)(i % 2 + 1);
+		e.at += i;
+		assert_int_equal(chain_link_compute(&e, (uint64_t)i + 1, prev, l->body_hash[i], l->hash[i]), 0);
+		memcpy(prev, l->hash[i], 32);
+	}
+}
+
+static void walk_expect(const struct links *l, const int *seqs, int n, const char *want)
+{
+	struct chain_walk w;
+	char err[256] = "";
+	int rc = 0;
+
+	chain_walk_init(&w);
+	for (int k = 0; k < n && rc == 0; k++) {
+		int i = seqs[k] - 1;
+
+		rc = chain_walk_step(&w, (uint64_t)seqs[k], (uint64_t)(i % 2 + 1), l->body_hash[i], NULL, l->hash[i], err,
+				     sizeof(err));
+	}
+	if (want == NULL) {
+		assert_int_equal(rc, 0);
+		return;
+	}
+	assert_int_equal(rc, -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", err, want);
+}
+
+static void test_walk_names_the_record(void **state)
+{
+	struct links l;
+	static const int good[] = { 1, 2, 3, 4, 5, 6 }, gap[] = { 1, 2, 4 }, gap2[] = { 1, 5 },
+			 swapped[] = { 1, 3, 2 }, again[] = { 1, 2, 2 };
+	struct chain_walk w;
+	char err[256];
+
+	(void)state;
+	make_links(&l);
+	walk_expect(&l, good, 6, NULL);
+	walk_expect(&l, gap, 3, "record 3 is missing");
+	walk_expect(&l, gap2, 2, "records 2 to 4 are missing");
+	walk_expect(&l, swapped, 3, "record 2 is missing");
+	walk_expect(&l, again, 3, "record 2: out of order");
+	l.body_hash[3][0] ^= 1;
+	walk_expect(&l, good, 6, "record 4: hash mismatch");
+	l.body_hash[3][0] ^= 1;
+	/* A stored prev that is not the previous hash. */
+	chain_walk_init(&w);
+	assert_int_equal(chain_walk_step(&w, 1, 1, l.body_hash[0], (const uint8_t[32]){ 0 }, l.hash[0], err, sizeof(err)), 0);
+	assert_int_equal(chain_walk_step(&w, 2, 2, l.body_hash[1], l.body_hash[0], l.hash[1], err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "record 2: its previous hash"));
+	/* A failed walk stays failed. */
+	assert_int_equal(chain_walk_step(&w, 2, 2, l.body_hash[1], l.hash[0], l.hash[1], err, sizeof(err)), -1);
+	/* The ticket is part of the link: a record cannot move to another ticket. */
+	chain_walk_init(&w);
+	assert_int_equal(chain_walk_step(&w, 1, 2, l.body_hash[0], NULL, l.hash[0], err, sizeof(err)), -1);
+}
+
+static EVP_PKEY *key_from_seed(uint8_t seed)
+{
+	uint8_t raw[32];
+
+	memset(raw, seed, sizeof(raw));
+	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
+}
+
+static void test_checkpoint_signatures(void **state)
+{
+	EVP_PKEY *key = key_from_seed(7), *other = key_from_seed(8);
+	uint8_t pub[32], opub[32], hash[32], sig[64];
+
+	(void)state;
+	memset(hash, 0x5a, sizeof(hash));
+	assert_int_equal(chain_key_public(key, pub), 0);
+	assert_int_equal(chain_key_public(other, opub), 0);
+	assert_int_equal(chain_checkpoint_sign(key, 100, hash, 1700000000, sig), 0);
+	assert_true(chain_checkpoint_verify(pub, 100, hash, 1700000000, sig));
+	assert_false(chain_checkpoint_verify(opub, 100, hash, 1700000000, sig));
+	assert_false(chain_checkpoint_verify(pub, 101, hash, 1700000000, sig));
+	assert_false(chain_checkpoint_verify(pub, 100, hash, 1700000001, sig));
+	hash[31] ^= 1;
+	assert_false(chain_checkpoint_verify(pub, 100, hash, 1700000000, sig));
+	hash[31] ^= 1;
+	sig[10] ^= 1;
+	assert_false(chain_checkpoint_verify(pub, 100, hash, 1700000000, sig));
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
+static void test_key_files(void **state)
+{
+	char dir[] = "/tmp/handoff-chain.XXXXXX", priv[128], pubf[128], err[256], fp[CHAIN_FP_MAX];
+	uint8_t pub[32], loaded[32];
+	EVP_PKEY *key = chain_key_generate(), *back = NULL;
+	struct stat sb;
+	char line[200], hex[65];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(priv, sizeof(priv), "%s/audit_ed25519", dir);
+	snprintf(pubf, sizeof(pubf), "%s/audit_ed25519.pub", dir);
+	assert_non_null(key);
+	assert_int_equal(chain_key_public(key, pub), 0);
+	assert_int_equal(chain_key_save(key, priv, pubf, err, sizeof(err)), 0);
+	assert_int_equal(stat(priv, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* Never over an existing key. */
+	assert_int_equal(chain_key_save(key, priv, pubf, err, sizeof(err)), -1);
+	assert_int_equal(chain_key_load_private(priv, &back, err, sizeof(err)), 0);
+	assert_int_equal(chain_key_public(back, loaded), 0);
+	assert_memory_equal(pub, loaded, 32);
+	assert_int_equal(chain_pub_load(pubf, loaded, err, sizeof(err)), 0);
+	assert_memory_equal(pub, loaded, 32);
+	/* The public file: one line; CR LF or no newline are fine, anything else is not. */
+	chain_hex(pub, 32, hex);
+	snprintf(line, sizeof(line), "handoff-audit-ed25519 %s\r\n", hex);
+	assert_int_equal(chain_pub_parse((const uint8_t *)line, strlen(line), loaded), 0);
+	snprintf(line, sizeof(line), "handoff-audit-ed25519 %s", hex);
+	assert_int_equal(chain_pub_parse((const uint8_t *)line, strlen(line), loaded), 0);
+	/* Each a prefix, the key's hex (whole or cut to 62 digits) and a suffix. */
+	static const struct { const char *pre; int digits; const char *post; } bad[] = {
+		{ "handoff-audit-ed25519 ", 64, "\n\n" }, { "handoff-audit-ed25519  ", 64, "\n" },
+		{ "handoff-x25519-public ", 64, "\n" }, { "handoff-audit-ed25519 ", 64, " extra\n" },
+		{ "handoff-audit-ed25519 ", 62, "\n" }, { "handoff-audit-ed25519 ", 62, "zz\n" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s%.*s%s", bad[i].pre, bad[i].digits, hex, bad[i].post);
+		if (chain_pub_parse((const uint8_t *)line, strlen(line), loaded) == 0)
+			fail_msg("\"%s\" parsed as a public key", line);
+	}
+	{
+		EVP_PKEY *none = NULL;
+
+		assert_int_equal(chain_key_load_private(pubf, &none, err, sizeof(err)), -1);
+		assert_null(none);
+	}
+	chain_fingerprint(pub, fp, sizeof(fp));
+	assert_int_equal(strncmp(fp, "SHA256:", 7), 0);
+	assert_int_equal(strlen(fp), 7 + 43);
+	unlink(priv);
+	unlink(pubf);
+	rmdir(dir);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(back);
+}
+
+/* ---- the store ---- */
+
+struct tmpdb {
+	char dir[64];
+	char path[128];
+	struct store *st;
+};
+
+static void tmpdb_open(struct tmpdb *t)
+{
+	char err[256];
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/handoff-chaindb.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/handoff.db", t->dir);
+	assert_int_equal(store_open(t->path, &t->st, err, sizeof(err)), STORE_OK);
+}
+
+static void rm_tree(const char *dir)
+{
+	char cmdpath[256];
+	static const char *const names[] = { "handoff.db", "handoff.db-wal", "handoff.db-shm", "relay.conf",
+					     "host_ed25519", "code.key", "keys/audit_ed25519",
+					     "keys/audit_ed25519.pub", "keys" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(cmdpath, sizeof(cmdpath), "%s/%s", dir, names[i]);
+		if (unlink(cmdpath) != 0)
+			rmdir(cmdpath);
+	}
+	rmdir(dir);
+}
+
+struct walked {
+	struct chain_walk w;
+	int64_t n;
+	char err[256];
+};
+
+static int walk_store(const struct store_link *l, void *ctx)
+{
+	struct walked *v = ctx;
+	struct chain_event e = { .ticket = (uint64_t)l->ticket, .at = l->event.at, .kind = l->event.kind,
+				 .actor = l->event.actor, .role = l->event.role, .clearance = l->event.clearance,
+				 .detail = l->event.detail };
+	uint8_t bh[32], h[32];
+
+	assert_non_null(l->hash);
+	assert_int_equal(chain_link_compute(&e, (uint64_t)l->seq, v->w.hash, bh, h), 0);
+	assert_memory_equal(bh, l->body_hash, 32);
+	if (chain_walk_step(&v->w, (uint64_t)l->seq, (uint64_t)l->ticket, bh, l->prev_hash, l->hash, v->err,
+			    sizeof(v->err)) != 0)
+		fail_msg("%s", v->err);
+	v->n++;
+	return 0;
+}
+
+static void test_store_writes_the_chain(void **state)
+{
+	struct tmpdb t;
+	struct walked v;
+	struct store_ticket_spec spec = { .summary = "s", .priority = "P3", .tier = "L1" };
+	struct store_checkpoint cp = { .seq = 3, .at = 5 }, last;
+	uint8_t head_hash[32];
+	int64_t ticket, head, links, cps, orphan;
+	char *msg = NULL;
+	sqlite3 *db;
+
+	(void)state;
+	tmpdb_open(&t);
+	assert_int_equal(store_ticket_new(t.st, &spec, 1, &ticket), STORE_OK);
+	assert_int_equal(store_event_add(t.st, ticket, 1, "created", "alice", "L1", NULL, "s"), STORE_OK);
+	/* Inside a caller's transaction, and a rolled-back one that leaves no gap. */
+	assert_int_equal(store_begin(t.st), STORE_OK);
+	assert_int_equal(store_event_add(t.st, ticket, 2, "note", "alice", "L1", NULL, "a"), STORE_OK);
+	assert_int_equal(store_event_add(t.st, ticket, 2, "note", "alice", "L1", "L2", "b"), STORE_OK);
+	assert_int_equal(store_commit(t.st), STORE_OK);
+	assert_int_equal(store_begin(t.st), STORE_OK);
+	assert_int_equal(store_event_add(t.st, ticket, 3, "note", "alice", "L1", NULL, "gone"), STORE_OK);
+	store_rollback(t.st);
+	assert_int_equal(store_event_add(t.st, ticket, 4, "chat", NULL, NULL, NULL, NULL), STORE_OK);
+	/* Too large for the chain: refused, nothing written. */
+	{
+		char *huge = malloc(CHAIN_DETAIL_MAX + 2);
+
+		memset(huge, 'y', CHAIN_DETAIL_MAX + 1);
+		huge[CHAIN_DETAIL_MAX + 1] = '\0';
+		assert_int_equal(store_event_add(t.st, ticket, 5, "note", "a", "L1", NULL, huge), STORE_ERR);
+		free(huge);
+	}
+	memset(&v, 0, sizeof(v));
+	chain_walk_init(&v.w);
+	assert_int_equal(store_chain_links(t.st, 1, 0, walk_store, &v), STORE_OK);
+	assert_int_equal(v.n, 4);
+	assert_int_equal(store_chain_head(t.st, &head, head_hash), STORE_OK);
+	assert_int_equal(head, 4);
+	assert_memory_equal(head_hash, v.w.hash, 32);
+	/* Checkpoints. */
+	assert_int_equal(store_checkpoint_last(t.st, &last), STORE_NOT_FOUND);
+	assert_int_equal(store_checkpoint_add(t.st, &cp), STORE_OK);
+	assert_int_equal(store_checkpoint_add(t.st, &cp), STORE_ERR_EXISTS);
+	assert_int_equal(store_checkpoint_last(t.st, &last), STORE_OK);
+	assert_int_equal(last.seq, 3);
+	assert_int_equal(store_chain_counts(t.st, &links, &cps), STORE_OK);
+	assert_int_equal(links, 4);
+	assert_int_equal(cps, 1);
+	assert_int_equal(store_checkpoint_orphan(t.st, &orphan), STORE_OK);
+	assert_int_equal(orphan, 0);
+	/* Append-only: another connection cannot change or delete rows while the triggers stand. */
+	assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE events SET detail = 'x' WHERE id = 2", NULL, NULL, &msg), SQLITE_OK);
+	assert_non_null(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM events WHERE id = 4", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM checkpoints", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	store_close(t.st);
+	rm_tree(t.dir);
+}
+
+/* A database of schema 2 (before the chain) gets its events linked when opened. */
+static void test_store_migrates_old_events(void **state)
+{
+	struct tmpdb t;
+	struct walked v;
+	char err[256];
+	sqlite3 *db;
+
+	(void)state;
+	snprintf(t.dir, sizeof(t.dir), "/tmp/handoff-chaindb.XXXXXX");
+	assert_non_null(mkdtemp(t.dir));
+	snprintf(t.path, sizeof(t.path), "%s/handoff.db", t.dir);
+	assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE events (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL,"
+				      " at INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT, detail TEXT,"
+				      " role TEXT NOT NULL DEFAULT '', clearance TEXT NOT NULL DEFAULT '');"
+				      "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (1, 10, 'created', 'bob', 'x');"
+				      "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (1, 11, 'note', NULL, NULL);"
+				      "INSERT INTO events (ticket_id, at, kind, actor, detail, role) VALUES (2, 12, 'chat', 'c', 'y', 'customer');"
+				      "PRAGMA user_version = 2;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(t.path, &t.st, err, sizeof(err)), STORE_OK);
+	memset(&v, 0, sizeof(v));
+	chain_walk_init(&v.w);
+	assert_int_equal(store_chain_links(t.st, 1, 0, walk_store, &v), STORE_OK);
+	assert_int_equal(v.n, 3);
+	store_close(t.st);
+	rm_tree(t.dir);
+}
+
+/* ---- the relay's side ---- */
+
+struct relay_fixture {
+	char dir[64];
+	struct relay_home home;
+	struct relay relay;
+	int64_t ticket, other;
+};
+
+static void relay_fixture_open(struct relay_fixture *f)
+{
+	char fp[64], afp[64], err[512];
+	struct store_ticket_spec spec = { .summary = "Printer", .priority = "P3", .tier = "L1" };
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/handoff-audit.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	rmdir(f->dir);
+	if (relay_home_init(f->dir, "127.0.0.1:1", fp, sizeof(fp), afp, sizeof(afp), err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	assert_int_equal(relay_home_open(f->dir, &f->home, err, sizeof(err)), 0);
+	f->relay.home = &f->home;
+	assert_int_equal(store_open(f->home.db_path, &f->relay.store, err, sizeof(err)), STORE_OK);
+	if (relay_audit_setup(&f->relay, err, sizeof(err)) != 0)
+		fail_msg("audit setup: %s", err);
+	assert_int_equal(store_ticket_new(f->relay.store, &spec, 1, &f->ticket), STORE_OK);
+	assert_int_equal(store_ticket_new(f->relay.store, &spec, 1, &f->other), STORE_OK);
+}
+
+static void relay_fixture_close(struct relay_fixture *f)
+{
+	relay_audit_stop(&f->relay);
+	store_close(f->relay.store);
+	relay_home_clear(&f->home);
+	rm_tree(f->dir);
+}
+
+static void add_events(struct relay_fixture *f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "line %d", i);
+		assert_int_equal(store_event_add(f->relay.store, i % 3 ? f->ticket : f->other, relay_now(&f->relay), "chat",
+						 "alice", "L1", NULL, d),
+				 STORE_OK);
+	}
+}
+
+static int64_t checkpoints(struct relay_fixture *f)
+{
+	int64_t links, cps;
+
+	assert_int_equal(store_chain_counts(f->relay.store, &links, &cps), STORE_OK);
+	return cps;
+}
+
+static void test_relay_checkpoints_and_verify(void **state)
+{
+	struct relay_fixture f;
+	struct relay_audit_report rep;
+	struct store_checkpoint last;
+	sqlite3 *db;
+
+	(void)state;
+	log_setup("test", LOG_ERROR);
+	relay_fixture_open(&f);
+	/* 99 records wait; the 100th makes a checkpoint. */
+	add_events(&f, 99);
+	relay_audit_tick(&f.relay);
+	assert_int_equal(checkpoints(&f), 0);
+	add_events(&f, 1);
+	relay_audit_tick(&f.relay);
+	assert_int_equal(checkpoints(&f), 1);
+	/* One more record: signed once it has waited 60 s. */
+	add_events(&f, 1);
+	relay_audit_tick(&f.relay);
+	f.relay.clock_offset += 59;
+	relay_audit_tick(&f.relay);
+	assert_int_equal(checkpoints(&f), 1);
+	f.relay.clock_offset += 1;
+	relay_audit_tick(&f.relay);
+	assert_int_equal(checkpoints(&f), 2);
+	assert_int_equal(store_checkpoint_last(f.relay.store, &last), STORE_OK);
+	assert_int_equal(last.seq, 101);
+	add_events(&f, 5);
+	assert_int_equal(relay_audit_verify(&f.relay, &rep), 0);
+	assert_int_equal(rep.records, 106);
+	assert_int_equal(rep.checkpoints, 2);
+	assert_int_equal(rep.last_checkpoint, 101);
+	assert_int_equal(rep.unsigned_records, 5);
+
+	/* Someone with the database file changes a row: verify names it. */
+	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER events_append_only_update;"
+				      "UPDATE events SET detail = 'line altered' WHERE id = 57",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_non_null(strstr(rep.error, "record 57: its content does not match its body hash"));
+	assert_int_equal(sqlite3_exec(db, "UPDATE events SET detail = 'line 56' WHERE id = 57", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(relay_audit_verify(&f.relay, &rep), 0);
+	/* A record changed in the unsigned tail: the relay will not sign over it. */
+	assert_int_equal(sqlite3_exec(db, "UPDATE events SET actor = 'mallory' WHERE id = 104", NULL, NULL, NULL),
+			 SQLITE_OK);
+	{
+		char err[600];
+
+		assert_int_equal(relay_audit_checkpoint(&f.relay, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "record 104"));
+	}
+	assert_int_equal(sqlite3_exec(db, "UPDATE events SET actor = 'alice' WHERE id = 104", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* The hashes rewritten to match: the checkpoint catches it. */
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE checkpoints SET at = at + 1 WHERE seq = 100", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER checkpoints_append_only_update;"
+				      "UPDATE checkpoints SET at = at + 1 WHERE seq = 100",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_non_null(strstr(rep.error, "checkpoint at seq 100: bad signature"));
+	assert_int_equal(sqlite3_exec(db, "UPDATE checkpoints SET at = at - 1 WHERE seq = 100", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* Records removed: from the middle, and the signed tail. */
+	assert_int_equal(relay_audit_checkpoint(&f.relay, (char[600]){ 0 }, 600), 0);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER events_append_only_delete;"
+				      "DELETE FROM events WHERE id >= 104",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_non_null(strstr(rep.error, "records end at seq 103 but the last checkpoint covers 106"));
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM events WHERE id = 30", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_non_null(strstr(rep.error, "record 30 is missing"));
+	sqlite3_close(db);
+	relay_fixture_close(&f);
+}
+
+static void test_relay_export_verifies(void **state)
+{
+	struct relay_fixture f;
+	struct export_report rep;
+	struct buf out;
+	uint8_t pub[CHAIN_PUB_LEN];
+	char err[600], sha[65], detail[256];
+	int64_t aid;
+	int created;
+
+	(void)state;
+	log_setup("test", LOG_ERROR);
+	relay_fixture_open(&f);
+	add_events(&f, 30);
+	assert_int_equal(store_attachment_add(f.relay.store, f.ticket, 2, "note", "n.txt", "alice", NULL, "hello", 5, &aid,
+					      sha),
+			 STORE_OK);
+	snprintf(detail, sizeof(detail), "#%lld note n.txt, 5 bytes, sha256 %s", (long long)aid, sha);
+	assert_int_equal(store_event_add(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
+			 STORE_OK);
+	buf_init(&out, BUF_MAX_CAP);
+	assert_int_equal(relay_audit_export(&f.relay, f.ticket, &out, err, sizeof(err)), 0);
+	assert_int_equal(chain_pub_load(f.home.audit_pub_path, pub, err, sizeof(err)), 0);
+	if (export_verify(buf_ptr(&out), buf_len(&out), pub, &rep, NULL, NULL, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(rep.records, 31);
+	assert_int_equal(rep.ticket_records, 21);
+	assert_int_equal(rep.checkpoints, 1);
+	assert_int_equal(rep.attachments, 1);
+	/* The export's key is the home's; opening the home again keeps it. */
+	{
+		char fp[CHAIN_FP_MAX], want[CHAIN_FP_MAX];
+
+		assert_int_equal(relay_home_audit_key(&f.home, &created, fp, sizeof(fp), err, sizeof(err)), 0);
+		assert_int_equal(created, 0);
+		chain_fingerprint(pub, want, sizeof(want));
+		assert_string_equal(fp, want);
+	}
+	buf_free(&out);
+	relay_fixture_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_body_round_trip),
+		cmocka_unit_test(test_body_rejects),
+		cmocka_unit_test(test_link_hash_layout),
+		cmocka_unit_test(test_walk_names_the_record),
+		cmocka_unit_test(test_checkpoint_signatures),
+		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_store_writes_the_chain),
+		cmocka_unit_test(test_store_migrates_old_events),
+		cmocka_unit_test(test_relay_checkpoints_and_verify),
+		cmocka_unit_test(test_relay_export_verifies),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
