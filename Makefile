@@ -101,6 +101,10 @@ FUZZFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iprotocol -Irelay -fsanitize=fuzzer,
 build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) $(call pc,libssh openssl libvncclient libvncserver) -o $@ $< $(PROTO_SRC) $(call pl,libssh openssl libvncclient libvncserver)
+# The replay's parser of a technician's client messages lives in technician/.
+build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl) -o $@ $< technician/clientmsg.c $(PROTO_SRC) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

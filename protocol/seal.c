@@ -338,8 +338,19 @@ uint64_t seal_writer_size(const struct seal_writer *w)
 	return w->size;
 }
 
+static int seal_append(const uint8_t *p, size_t n, void *ctx)
+{
+	return buf_put(ctx, p, n);
+}
+
 int seal_open(const uint8_t *file, size_t len, const uint8_t priv[SEAL_KEY_LEN], struct buf *plain,
 	      bool *truncated, char *err, size_t errlen)
+{
+	return seal_open_each(file, len, priv, seal_append, plain, truncated, err, errlen);
+}
+
+int seal_open_each(const uint8_t *file, size_t len, const uint8_t priv[SEAL_KEY_LEN], seal_chunk_fn fn,
+		   void *fn_ctx, bool *truncated, char *err, size_t errlen)
 {
 	uint8_t pub[SEAL_KEY_LEN], want[32], key[32], prefix[4], header[SEAL_HEADER_LEN];
 	EVP_CIPHER_CTX *ctx = NULL;
@@ -410,7 +421,7 @@ int seal_open(const uint8_t *file, size_t len, const uint8_t priv[SEAL_KEY_LEN],
 				 (unsigned long long)counter);
 			goto out;
 		}
-		if (buf_put(plain, clear, clen) != 0) {
+		if (fn(clear, clen, fn_ctx) != 0) {
 			snprintf(err, errlen, "plaintext larger than the buffer allows");
 			goto out;
 		}

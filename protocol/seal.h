@@ -61,7 +61,18 @@ uint64_t seal_writer_size(const struct seal_writer *w);
 
 /*
  * Opens a whole sealed file held in memory with the recipient's private
- * key, appending the plaintext to plain. *truncated is set when the file
+ * key, handing each authenticated chunk's plaintext to fn (which returns 0,
+ * or non-zero to stop with an error). The plaintext is never longer than
+ * the file, so a caller can size its storage from len. Otherwise as
+ * seal_open.
+ */
+typedef int (*seal_chunk_fn)(const uint8_t *plain, size_t n, void *ctx);
+int seal_open_each(const uint8_t *file, size_t len, const uint8_t priv[SEAL_KEY_LEN], seal_chunk_fn fn,
+		   void *ctx, bool *truncated, char *err, size_t errlen);
+
+/*
+ * Opens a whole sealed file held in memory with the recipient's private
+ * key, appending the plaintext to plain (so at most BUF_MAX_CAP of it). *truncated is set when the file
  * ends without a final chunk (everything before was authenticated). 0, or
  * -1 with err naming what failed (bad header, wrong key, chunk N corrupt).
  */

@@ -1,9 +1,11 @@
 /*
  * recfile.c: see recfile.h.
  *
- * The sealed file is mapped, not read: seal_open wants it whole in memory
- * and a mapping costs no copy. The private key lives on the stack only
- * while seal_open runs and is wiped after.
+ * The sealed file is mapped, not read: the seal wants it whole in memory
+ * and a mapping costs no copy. The plaintext goes to one allocation sized
+ * by the file (a plaintext is never longer than its sealed file), so long
+ * sessions are not held to the 16 MiB cap of a struct buf. The private key
+ * lives on the stack only while the file is opened and is wiped after.
  */
 #include "recfile.h"
 
@@ -19,6 +21,17 @@
 #include <openssl/crypto.h>
 
 #include "seal.h"
+
+static int tech_recfile_sink(const uint8_t *p, size_t n, void *ctx)
+{
+	struct tech_recfile *rf = ctx;
+
+	if (n > rf->plain_cap - rf->plain_len)
+		return -1;
+	memcpy(rf->plain_mem + rf->plain_len, p, n);
+	rf->plain_len += n;
+	return 0;
+}
 
 /* Decrypts path into rf->plain. */
 static int tech_recfile_unseal(struct tech_recfile *rf, const char *path, const char *keyfile, char *err,
@@ -48,11 +61,18 @@ static int tech_recfile_unseal(struct tech_recfile *rf, const char *path, const 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	buf_init(&rf->plain, BUF_MAX_CAP);
-	if (seal_open(map, (size_t)st.st_size, priv, &rf->plain, &rf->seal_truncated, why, sizeof(why)) != 0) {
+	rf->plain_cap = (size_t)st.st_size;
+	rf->plain_mem = malloc(rf->plain_cap);
+	if (rf->plain_mem == NULL) {
+		snprintf(err, errlen, "%s: out of memory for %zu bytes", path, rf->plain_cap);
+		goto out;
+	}
+	if (seal_open_each(map, (size_t)st.st_size, priv, tech_recfile_sink, rf, &rf->seal_truncated, why,
+			   sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		goto out;
 	}
+	buf_view(&rf->plain, rf->plain_mem, rf->plain_len);
 	rc = 0;
 out:
 	OPENSSL_cleanse(priv, sizeof(priv));
@@ -148,7 +168,13 @@ void tech_recfile_close(struct tech_recfile *rf)
 	rf->chunks = NULL;
 	rf->n_chunks = 0;
 	tech_clientmsg_free(&rf->input);
-	buf_free(&rf->plain);
+	if (rf->plain_mem != NULL) {
+		OPENSSL_cleanse(rf->plain_mem, rf->plain_cap);
+		free(rf->plain_mem);
+	}
+	rf->plain_mem = NULL;
+	rf->plain_len = rf->plain_cap = 0;
+	buf_view(&rf->plain, NULL, 0);
 }
 
 bool tech_recfile_truncated(const struct tech_recfile *rf)

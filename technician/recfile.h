@@ -39,7 +39,9 @@ struct tech_recfile {
 	size_t n_chunks;
 	uint64_t screen_len;      /* bytes in the screen stream */
 	struct tech_clientmsg input; /* setup and events; empty with RECORDING_NO_INPUT */
-	struct buf plain;         /* owned plaintext the chunks point into */
+	uint8_t *plain_mem;       /* owned plaintext the chunks point into */
+	size_t plain_len, plain_cap;
+	struct buf plain;         /* a read-only view of plain_mem */
 };
 
 /*

@@ -66,6 +66,16 @@ for format in default bgr 565 native noinput; do
 done
 note "synthetic recordings in 5 pixel formats, split and big frames: final and --until pictures exact"
 
+# Regression: a recording whose plaintext passes 16 MiB (a struct buf's cap) once failed to open.
+"$TOOLS/mkrec" --pub "$K.pub" --out "$E2E_TMP/big.hrec" --size 1900x1900 --expect "$E2E_TMP/big-final.ppm" >/dev/null ||
+	fail "mkrec failed"
+[ "$(stat -c %s "$E2E_TMP/big.hrec")" -gt $((16 * 1024 * 1024)) ] || fail "the big recording is not over 16 MiB"
+replay "$E2E_TMP/big.hrec" --snapshot "$E2E_TMP/big-replay.ppm" >/dev/null 2>"$E2E_TMP/big.err" ||
+	fail "a recording over 16 MiB does not open: $(cat "$E2E_TMP/big.err")"
+cmp -s "$E2E_TMP/big-final.ppm" "$E2E_TMP/big-replay.ppm" || fail "the big recording ends on the wrong picture"
+rm -f "$E2E_TMP/big.hrec" "$E2E_TMP"/big-*.ppm
+note "a recording over 16 MiB replays exactly"
+
 "$TOOLS/mkrec" --pub "$K.pub" --out "$E2E_TMP/syn.hrec" >/dev/null || fail "mkrec failed"
 replay "$E2E_TMP/syn.hrec" >"$E2E_TMP/syn.out" 2>&1 || fail "replay failed"
 cat >"$E2E_TMP/syn-input.want" <<'EOF'
