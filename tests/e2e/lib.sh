@@ -15,6 +15,10 @@ e2e_cleanup() {
 	for pid in $E2E_PIDS; do
 		kill -9 "$pid" 2>/dev/null || true
 	done
+	# A test that failed with a filesystem mounted in its folder (the disk-full case).
+	awk -v t="$E2E_TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts | while read -r m; do
+		umount "$m" 2>/dev/null || true
+	done
 	if [ "${E2E_KEEP:-0}" = 1 ] || [ "$E2E_FAILED" = 1 ]; then
 		echo "  (files kept in $E2E_TMP)"
 	else

@@ -59,7 +59,7 @@ exec 7>&- # the helper already ended with the killed relay
 stop_relay
 
 # A full disk with recording required: sharing stops, and the failure is recorded.
-if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o size=120k,mode=0700 tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
+if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o size=16k,mode=0700 tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
 	"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out3" 2>>"$RELAY_LOG" &
 	RELAY_PID=$!
 	track $RELAY_PID
