@@ -34,7 +34,9 @@ sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICK
 	>"$E2E_TMP/replay.out" 2>&1 || fail "the truncated segment does not replay: $(cat "$E2E_TMP/replay.out")"
 grep -qi "truncated" "$E2E_TMP/replay.out" || fail "replay did not say the segment is truncated"
 cmp -s "$E2E_TMP/live.ppm" "$E2E_TMP/replayed.ppm" || fail "the truncated segment does not show what the viewer saw"
-note "relay killed mid-session: segment closed as truncated at restart, replays to the live picture"
+add_user audrey auditor
+tech_ssh audrey verify >"$E2E_TMP/verify.out" 2>&1 || fail "the chain does not verify after kill -9: $(cat "$E2E_TMP/verify.out")"
+note "relay killed mid-session: segment closed as truncated at restart, replays to the live picture, chain verifies"
 
 # Nothing on the relay's disk opens a recording.
 tried=0
