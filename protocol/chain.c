@@ -5,6 +5,8 @@
  * definition of every hash and every signed message.
  */
 #include "chain.h"
+#include "files.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -274,42 +276,6 @@ int chain_key_public(EVP_PKEY *key, uint8_t pub[CHAIN_PUB_LEN])
 	return 0;
 }
 
-void chain_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int chain_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int chain_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t n)
-{
-	if (hexlen != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = chain_hexval(hex[2 * i]), lo = chain_hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 void chain_key_id(const uint8_t pub[CHAIN_PUB_LEN], uint8_t id[CHAIN_HASH_LEN])
 {
 	SHA256(pub, CHAIN_PUB_LEN, id);
@@ -335,26 +301,6 @@ void chain_fingerprint_id(const uint8_t id[CHAIN_HASH_LEN], char *out, size_t ou
 	snprintf(out, outlen, "SHA256:%.*s", n, (const char *)b64);
 }
 
-/* Writes data to a new file of mode 0600; never replaces one. */
-static int chain_write_new(const char *path, const void *data, size_t len, char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ssize_t n;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = write(fd, data, len);
-	if (n != (ssize_t)len || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: write failed", path);
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	return close(fd);
-}
-
 int chain_key_save(EVP_PKEY *key, const char *priv_path, const char *pub_path, char *err, size_t errlen)
 {
 	uint8_t pub[CHAIN_PUB_LEN];
@@ -370,11 +316,11 @@ int chain_key_save(EVP_PKEY *key, const char *priv_path, const char *pub_path, c
 		goto out;
 	}
 	pemlen = BIO_get_mem_data(mem, &pem);
-	if (pemlen <= 0 || chain_write_new(priv_path, pem, (size_t)pemlen, err, errlen) != 0)
+	if (pemlen <= 0 || files_write_new(priv_path, pem, (size_t)pemlen, 0600, err, errlen) != 0)
 		goto out;
-	chain_hex(pub, CHAIN_PUB_LEN, hex);
+	hex_encode(pub, CHAIN_PUB_LEN, hex);
 	snprintf(line, sizeof(line), "%s %s\n", CHAIN_PUB_LABEL, hex);
-	if (chain_write_new(pub_path, line, strlen(line), err, errlen) != 0) {
+	if (files_write_new(pub_path, line, strlen(line), 0644, err, errlen) != 0) {
 		unlink(priv_path);
 		goto out;
 	}
@@ -418,7 +364,7 @@ int chain_pub_parse(const uint8_t *text, size_t len, uint8_t pub[CHAIN_PUB_LEN])
 	buf_view(&in, text, len);
 	if (buf_get(&in, label, llen) != 0 || memcmp(label, CHAIN_PUB_LABEL, llen) != 0 ||
 	    buf_get_u8(&in, &sep) != 0 || sep != ' ' || buf_get(&in, hex, sizeof(hex)) != 0 ||
-	    chain_unhex((const char *)hex, sizeof(hex), pub, CHAIN_PUB_LEN) != 0)
+	    hex_decode((const char *)hex, sizeof(hex), pub, CHAIN_PUB_LEN) != 0)
 		return -1;
 	/* One optional newline (or CR LF, from a copy on another system), then nothing. */
 	if (buf_len(&in) > 0) {

@@ -39,6 +39,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "hex.h"
 
 #define CHAIN_HASH_LEN 32
 #define CHAIN_SIG_LEN 64
@@ -146,9 +147,5 @@ void chain_key_id(const uint8_t pub[CHAIN_PUB_LEN], uint8_t id[CHAIN_HASH_LEN]);
 /* The fingerprint of a key known only by its id (as an export names its key). */
 void chain_fingerprint_id(const uint8_t id[CHAIN_HASH_LEN], char *out, size_t outlen);
 
-/* Lower-case hex of n bytes into out (2n + 1 bytes). */
-void chain_hex(const uint8_t *p, size_t n, char *out);
-/* Parses exactly 2n hex digits (either case). 0 or -1. */
-int chain_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t n);
 
 #endif

@@ -226,7 +226,7 @@ int export_parse_attachment_detail(const char *detail, struct export_attachment_
 		return -1;
 	hex = end - 2 * CHAIN_HASH_LEN;
 	if (memcmp(hex - (sizeof(sha_tag) - 1), sha_tag, sizeof(sha_tag) - 1) != 0 ||
-	    chain_unhex(hex, 2 * CHAIN_HASH_LEN, out->sha256, CHAIN_HASH_LEN) != 0)
+	    hex_decode(hex, 2 * CHAIN_HASH_LEN, out->sha256, CHAIN_HASH_LEN) != 0)
 		return -1;
 	end = hex - (sizeof(sha_tag) - 1);
 	/* NAME, N bytes: the last ", " before that starts the size. */
@@ -294,7 +294,7 @@ int export_parse_recording_detail(const char *detail, struct export_recording_re
 	memcpy(out->path, path, sizeof(path));
 	if (toklen[1] == 10 && memcmp(tok[1], "unreadable", 10) == 0)
 		out->hashed = false;
-	else if (chain_unhex(tok[1], toklen[1], out->sha256, CHAIN_HASH_LEN) == 0)
+	else if (hex_decode(tok[1], toklen[1], out->sha256, CHAIN_HASH_LEN) == 0)
 		out->hashed = true;
 	else
 		return -1;

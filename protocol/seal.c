@@ -4,6 +4,7 @@
  */
 #include "seal.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,9 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include "files.h"
+#include "hex.h"
 
 static const char seal_magic[8] = { 'H', 'O', 'S', 'E', 'A', 'L', '0', '1' };
 static const char seal_info[] = "handoff seal v1";
@@ -65,38 +69,15 @@ static const char *seal_key_label(bool is_private)
 
 int seal_key_save(const char *path, const uint8_t key[SEAL_KEY_LEN], bool is_private, char *err, size_t errlen)
 {
-	char line[128];
-	size_t n = (size_t)snprintf(line, sizeof(line), "%s ", seal_key_label(is_private));
-	int fd;
+	char line[128], hex[2 * SEAL_KEY_LEN + 1];
+	int rc;
 
-	for (int i = 0; i < SEAL_KEY_LEN; i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", key[i]);
-	line[n++] = '\n';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, is_private ? 0600 : 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		OPENSSL_cleanse(line, sizeof(line));
-		return -1;
-	}
-	if (write(fd, line, n) != (ssize_t)n || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: write failed", path);
-		close(fd);
-		OPENSSL_cleanse(line, sizeof(line));
-		return -1;
-	}
+	hex_encode(key, SEAL_KEY_LEN, hex);
+	snprintf(line, sizeof(line), "%s %s\n", seal_key_label(is_private), hex);
+	rc = files_write_new(path, line, strlen(line), is_private ? 0600 : 0644, err, errlen);
+	OPENSSL_cleanse(hex, sizeof(hex));
 	OPENSSL_cleanse(line, sizeof(line));
-	return close(fd);
-}
-
-static int seal_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return rc;
 }
 
 int seal_key_load(const char *path, uint8_t key[SEAL_KEY_LEN], bool is_private, char *err, size_t errlen)
@@ -121,15 +102,10 @@ int seal_key_load(const char *path, uint8_t key[SEAL_KEY_LEN], bool is_private, 
 		OPENSSL_cleanse(line, sizeof(line));
 		return -1;
 	}
-	for (int i = 0; i < SEAL_KEY_LEN; i++) {
-		int hi = seal_hex(line[llen + 1 + 2 * i]), lo = seal_hex(line[llen + 2 + 2 * i]);
-
-		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "%s: bad key digits", path);
-			OPENSSL_cleanse(line, sizeof(line));
-			return -1;
-		}
-		key[i] = (uint8_t)(hi << 4 | lo);
+	if (hex_decode(line + llen + 1, 2 * SEAL_KEY_LEN, key, SEAL_KEY_LEN) != 0) {
+		snprintf(err, errlen, "%s: bad key digits", path);
+		OPENSSL_cleanse(line, sizeof(line));
+		return -1;
 	}
 	OPENSSL_cleanse(line, sizeof(line));
 	return 0;

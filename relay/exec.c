@@ -896,7 +896,7 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 		return 0;
 	}
 	if (r.hashed)
-		chain_hex(r.sha256, CHAIN_HASH_LEN, sha);
+		hex_encode(r.sha256, CHAIN_HASH_LEN, sha);
 	if (x->json) {
 		exec_printf(x->out, "%s{\"record\":%lld,\"at\":%lld,\"path\":", x->nwords++ ? "," : "", (long long)e->id,
 			    (long long)e->at);

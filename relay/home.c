@@ -17,6 +17,7 @@
 #include "chain.h"
 #include "code.h"
 #include "config.h"
+#include "files.h"
 #include "sshutil.h"
 #include "store.h"
 
@@ -37,24 +38,6 @@ static int home_paths(const char *dir, struct relay_home *h, char *err, size_t e
 		return -1;
 	}
 	return 0;
-}
-
-static int home_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ssize_t n;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = write(fd, data, len);
-	if (n != (ssize_t)len || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: write failed", path);
-		close(fd);
-		return -1;
-	}
-	return close(fd);
 }
 
 int relay_home_audit_key(const struct relay_home *h, int *created, char *fp, size_t fplen,
@@ -150,7 +133,7 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 	if (relay_home_audit_key(&h, &created, audit_fp, audit_fplen, err, errlen) != 0)
 		goto out;
 	if (RAND_bytes(h.pepper, sizeof(h.pepper)) != 1 ||
-	    home_write_file(h.pepper_path, h.pepper, sizeof(h.pepper), err, errlen) != 0)
+	    files_write_new(h.pepper_path, h.pepper, sizeof(h.pepper), 0600, err, errlen) != 0)
 		goto out;
 	snprintf(conf, sizeof(conf),
 		 "# Handoff relay settings. See README.md.\n"
@@ -173,7 +156,7 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 		 "# facts, file PATH LINES, journal LINES; separated by commas\n"
 		 "log_sources = facts, journal 200\n",
 		 listen, CODE_TTL_DEFAULT);
-	if (home_write_file(h.conf_path, conf, strlen(conf), err, errlen) != 0)
+	if (files_write_new(h.conf_path, conf, strlen(conf), 0600, err, errlen) != 0)
 		goto out;
 	if (store_open(h.db_path, &st, err, errlen) != 0)
 		goto out;

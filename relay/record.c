@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 
 #include "config.h"
+#include "hex.h"
 #include "log.h"
 #include "recording.h"
 #include "relay.h"
@@ -95,8 +96,7 @@ static int relay_record_hash_file(const char *path, char hex[65], uint64_t *size
 	}
 	if (n < 0 || EVP_DigestFinal_ex(md, digest, &dlen) != 1)
 		goto out;
-	for (unsigned i = 0; i < dlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	hex_encode(digest, dlen, hex);
 	rc = 0;
 out:
 	if (fd >= 0)

@@ -9,6 +9,7 @@
  */
 #include "store.h"
 
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "chain.h"
+#include "hex.h"
 
 struct store {
 	sqlite3 *db;
@@ -694,8 +696,7 @@ int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const ch
 	if (len > (size_t)INT32_MAX)
 		return STORE_ERR;
 	SHA256(content, len, digest);
-	for (size_t i = 0; i < sizeof(digest); i++)
-		snprintf(sha256_hex + 2 * i, 3, "%02x", digest[i]);
+	hex_encode(digest, sizeof(digest), sha256_hex);
 	if (store_prepare(st, &stmt,
 			  "INSERT INTO attachments (ticket_id, at, kind, name, author, clearance, sha256, size, content)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") != 0)

@@ -247,7 +247,7 @@ static void test_key_files(void **state)
 	assert_int_equal(chain_pub_load(pubf, loaded, err, sizeof(err)), 0);
 	assert_memory_equal(pub, loaded, 32);
 	/* The public file: one line; CR LF or no newline are fine, anything else is not. */
-	chain_hex(pub, 32, hex);
+	hex_encode(pub, 32, hex);
 	snprintf(line, sizeof(line), "handoff-audit-ed25519 %s\r\n", hex);
 	assert_int_equal(chain_pub_parse((const uint8_t *)line, strlen(line), loaded), 0);
 	snprintf(line, sizeof(line), "handoff-audit-ed25519 %s", hex);

@@ -102,7 +102,7 @@ static void att_detail(const struct att *a, char *out, size_t outlen)
 	char hex[65];
 
 	chain_sha256(a->content, strlen(a->content), sha);
-	chain_hex(sha, sizeof(sha), hex);
+	hex_encode(sha, sizeof(sha), hex);
 	snprintf(out, outlen, "#%lld %s %s, %zu bytes, sha256 %s", (long long)a->id, a->kind, a->name,
 		 strlen(a->content), hex);
 }
@@ -123,7 +123,7 @@ static int setup(void **state)
 	att_detail(&atts[0], d, sizeof(d));
 	ev_set(&f->ev[4], TICKET, "attachment-added", d);
 	chain_sha256(rec_bytes, strlen(rec_bytes), sha);
-	chain_hex(sha, sizeof(sha), hex);
+	hex_encode(sha, sizeof(sha), hex);
 	snprintf(d, sizeof(d), "%s %s %zu complete", rec_path, hex, strlen(rec_bytes));
 	ev_set(&f->ev[5], TICKET, "recording-closed", d);
 	att_detail(&atts[1], d, sizeof(d));
