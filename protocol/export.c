@@ -9,10 +9,12 @@
  */
 #include "export.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -29,7 +31,8 @@ static int export_item_begin(struct export_writer *w, uint8_t type, size_t len)
 {
 	int r;
 
-	if (len > UINT32_MAX || buf_room(w->out) < EXPORT_ITEM_HEAD + len)
+	/* A streaming writer sends big payloads past out, so only the head must fit. */
+	if (len > UINT32_MAX || buf_room(w->out) < EXPORT_ITEM_HEAD + (w->sink_fd >= 0 ? 0 : len))
 		return BUF_ERR_TOO_LONG;
 	if ((r = buf_put_u8(w->out, type)) != 0 || (r = buf_put_u32(w->out, (uint32_t)len)) != 0)
 		return r;
@@ -52,6 +55,68 @@ static int export_writer_done(struct export_writer *w, int r)
 	return r;
 }
 
+/* Writes to the sink and hashes what was written. */
+static int export_sink_write(struct export_writer *w, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	if (EVP_DigestUpdate(w->sink_md, p, n) != 1)
+		return BUF_ERR_NOMEM;
+	while (n > 0) {
+		ssize_t wr = write(w->sink_fd, b, n);
+
+		if (wr < 0 && errno == EINTR)
+			continue;
+		if (wr <= 0)
+			return BUF_ERR_TOO_LONG;
+		b += wr;
+		n -= (size_t)wr;
+	}
+	return 0;
+}
+
+/* Moves out's bytes to the sink once there are enough of them, or always when forced. */
+static int export_spill(struct export_writer *w, bool force)
+{
+	int r;
+
+	if (w->sink_fd < 0 || buf_len(w->out) == 0 || (!force && buf_len(w->out) < 1024u * 1024))
+		return 0;
+	if ((r = export_sink_write(w, buf_ptr(w->out), buf_len(w->out))) != 0)
+		return r;
+	buf_reset(w->out);
+	return 0;
+}
+
+/* A length-prefixed payload: into out, or straight to the sink when streaming. */
+static int export_payload(struct export_writer *w, const void *p, size_t len)
+{
+	int r;
+
+	if (w->sink_fd < 0)
+		return buf_put_string(w->out, p, len);
+	if ((r = buf_put_u32(w->out, (uint32_t)len)) != 0 || (r = export_spill(w, true)) != 0)
+		return r;
+	return export_sink_write(w, p, len);
+}
+
+int export_writer_sink(struct export_writer *w, int fd)
+{
+	if (w->failed || w->sink_fd >= 0)
+		return -1;
+	w->sink_md = EVP_MD_CTX_new();
+	if (w->sink_md == NULL || EVP_DigestInit_ex(w->sink_md, EVP_sha256(), NULL) != 1)
+		return export_writer_done(w, BUF_ERR_NOMEM);
+	w->sink_fd = fd;
+	return export_writer_done(w, export_spill(w, true));
+}
+
+void export_writer_release(struct export_writer *w)
+{
+	EVP_MD_CTX_free(w->sink_md);
+	w->sink_md = NULL;
+}
+
 int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
 			const uint8_t pub[CHAIN_PUB_LEN])
 {
@@ -59,6 +124,7 @@ int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticke
 	int r;
 
 	memset(w, 0, sizeof(*w));
+	w->sink_fd = -1;
 	w->out = out;
 	chain_key_id(pub, id);
 	if ((r = buf_put(out, EXPORT_MAGIC, EXPORT_MAGIC_LEN)) != 0 ||
@@ -82,7 +148,7 @@ int export_put_link(struct export_writer *w, uint64_t seq, uint64_t ticket, cons
 	    (r = buf_put(w->out, hash, CHAIN_HASH_LEN)) != 0 || (r = buf_put_string(w->out, body, bodylen)) != 0)
 		return export_writer_done(w, r);
 	w->links++;
-	return 0;
+	return export_writer_done(w, export_spill(w, false));
 }
 
 int export_put_stub(struct export_writer *w, uint64_t seq, uint64_t ticket,
@@ -97,7 +163,7 @@ int export_put_stub(struct export_writer *w, uint64_t seq, uint64_t ticket,
 	    (r = buf_put(w->out, body_hash, CHAIN_HASH_LEN)) != 0 || (r = buf_put(w->out, hash, CHAIN_HASH_LEN)) != 0)
 		return export_writer_done(w, r);
 	w->links++;
-	return 0;
+	return export_writer_done(w, export_spill(w, false));
 }
 
 int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
@@ -112,7 +178,7 @@ int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t h
 	    (r = buf_put_u64(w->out, (uint64_t)at)) != 0 || (r = buf_put(w->out, sig, CHAIN_SIG_LEN)) != 0)
 		return export_writer_done(w, r);
 	w->checkpoints++;
-	return 0;
+	return export_writer_done(w, export_spill(w, false));
 }
 
 int export_put_attachment(struct export_writer *w, int64_t id, const char *kind, const char *name,
@@ -126,7 +192,8 @@ int export_put_attachment(struct export_writer *w, int64_t id, const char *kind,
 		return export_writer_done(w, BUF_ERR_TOO_LONG);
 	if ((r = export_item_begin(w, EXPORT_ATTACHMENT, 8 + 4 + klen + 4 + nlen + 4 + len)) != 0 ||
 	    (r = buf_put_u64(w->out, (uint64_t)id)) != 0 || (r = buf_put_string(w->out, kind, klen)) != 0 ||
-	    (r = buf_put_string(w->out, name, nlen)) != 0 || (r = buf_put_string(w->out, content, len)) != 0)
+	    (r = buf_put_string(w->out, name, nlen)) != 0 || (r = export_payload(w, content, len)) != 0 ||
+	    (r = export_spill(w, false)) != 0)
 		return export_writer_done(w, r);
 	w->attachments++;
 	return 0;
@@ -141,7 +208,8 @@ int export_put_recording(struct export_writer *w, const char *path, const void *
 	    len > EXPORT_RECORDING_MAX)
 		return export_writer_done(w, BUF_ERR_TOO_LONG);
 	if ((r = export_item_begin(w, EXPORT_RECORDING, 4 + plen + 4 + len)) != 0 ||
-	    (r = buf_put_string(w->out, path, plen)) != 0 || (r = buf_put_string(w->out, bytes, len)) != 0)
+	    (r = buf_put_string(w->out, path, plen)) != 0 || (r = export_payload(w, bytes, len)) != 0 ||
+	    (r = export_spill(w, false)) != 0)
 		return export_writer_done(w, r);
 	w->recordings++;
 	return 0;
@@ -165,10 +233,22 @@ int export_writer_finish(struct export_writer *w, EVP_PKEY *key)
 	    (r = buf_put_u64(w->out, w->links)) != 0 || (r = buf_put_u32(w->out, w->checkpoints)) != 0 ||
 	    (r = buf_put_u32(w->out, w->attachments)) != 0 || (r = buf_put_u32(w->out, w->recordings)) != 0)
 		return export_writer_done(w, r);
-	export_sign_message(buf_ptr(w->out), buf_len(w->out), msg);
+	if (w->sink_fd >= 0) {
+		unsigned int dlen = 0;
+
+		memcpy(msg, EXPORT_SIGN_LABEL, sizeof(EXPORT_SIGN_LABEL) - 1);
+		if ((r = export_spill(w, true)) != 0 ||
+		    EVP_DigestFinal_ex(w->sink_md, msg + sizeof(EXPORT_SIGN_LABEL) - 1, &dlen) != 1 ||
+		    dlen != CHAIN_HASH_LEN)
+			return export_writer_done(w, r ? r : BUF_ERR_NOMEM);
+	} else {
+		export_sign_message(buf_ptr(w->out), buf_len(w->out), msg);
+	}
 	if (chain_sign(key, msg, sizeof(msg), sig) != 0)
 		return export_writer_done(w, BUF_ERR_FORMAT);
-	return export_writer_done(w, buf_put(w->out, sig, sizeof(sig)));
+	if ((r = buf_put(w->out, sig, sizeof(sig))) != 0 || (r = export_spill(w, true)) != 0)
+		return export_writer_done(w, r);
+	return 0;
 }
 
 /* ---- event details ---- */

@@ -73,6 +73,8 @@ enum export_item {
  */
 struct export_writer {
 	struct buf *out;
+	int sink_fd;          /* -1: the whole export stays in out */
+	EVP_MD_CTX *sink_md;  /* SHA-256 of what went to sink_fd, for the END signature */
 	int phase;
 	bool failed;
 	uint64_t links;
@@ -90,8 +92,16 @@ int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t h
 int export_put_attachment(struct export_writer *w, int64_t id, const char *kind, const char *name,
 			  const void *content, size_t len);
 int export_put_recording(struct export_writer *w, const char *path, const void *bytes, size_t len);
+/*
+ * Streams the export to fd from here on: out then only holds the item being
+ * written, and big attachments and recordings go straight to fd, so an
+ * export is not bounded by a buf's cap. Call right after export_writer_start.
+ */
+int export_writer_sink(struct export_writer *w, int fd);
 /* Writes END, signed with the audit key. */
 int export_writer_finish(struct export_writer *w, EVP_PKEY *key);
+/* Frees what the writer holds (after finish, or instead of it). */
+void export_writer_release(struct export_writer *w);
 
 /* What an attachment-added event says about its attachment. */
 struct export_attachment_ref {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@
 #define RELAY_AUDIT_EVERY_RECORDS 100
 #define RELAY_AUDIT_EVERY_SECONDS 60
 /* Exports are built in memory, in one buf; see exec.c. */
-#define RELAY_AUDIT_FIT "16 MiB, the most an export over SSH holds in this release"
+#define RELAY_AUDIT_FIT "the export format's limits"
 
 struct relay_audit {
 	EVP_PKEY *key;
@@ -411,13 +412,15 @@ static int relay_audit_export_attachments(struct relay_audit_export *x)
 	return 0;
 }
 
-/* Reads a recording of the relay home into memory, at most max bytes. NULL when absent or too large. */
-static uint8_t *relay_audit_read_recording(struct relay *relay, const char *rel, size_t max, size_t *len)
+/*
+ * Maps a recording of the relay home (read-only); NULL when absent or larger
+ * than an export may carry. The caller unmaps *len bytes.
+ */
+static uint8_t *relay_audit_map_recording(struct relay *relay, const char *rel, size_t *len)
 {
 	char path[4400];
 	struct stat sb;
-	uint8_t *data = NULL;
-	size_t got = 0;
+	void *map;
 	int fd;
 
 	*len = 0;
@@ -427,62 +430,51 @@ static uint8_t *relay_audit_read_recording(struct relay *relay, const char *rel,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max)
-		goto fail;
-	data = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1);
-	if (data == NULL)
-		goto fail;
-	while (got < (size_t)sb.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)sb.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		got += (size_t)n;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > EXPORT_RECORDING_MAX) {
+		close(fd);
+		return NULL;
 	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	*len = got;
-	return data;
-fail:
-	free(data);
-	close(fd);
-	return NULL;
+	if (map == MAP_FAILED)
+		return NULL;
+	*len = (size_t)sb.st_size;
+	return map;
 }
 
-static int relay_audit_export_recordings(struct relay_audit_export *x, struct buf *out)
+static int relay_audit_export_recordings(struct relay_audit_export *x)
 {
 	for (size_t i = 0; i < x->nrecordings; i++) {
-		size_t room = buf_room(out), len;
-		uint8_t *data;
+		size_t len;
+		uint8_t *data = relay_audit_map_recording(x->relay, x->recordings[i].path, &len);
 		int r;
 
-		if (room < 1024) {
-			snprintf(x->err, sizeof(x->err), "the export does not fit in " RELAY_AUDIT_FIT " (at recording %s)", x->recordings[i].path);
-			return -1;
-		}
-		data = relay_audit_read_recording(x->relay, x->recordings[i].path, room - 1024, &len);
 		if (data == NULL) {
 			log_warn("export of ticket %lld: recording %s is missing or too large; left out", (long long)x->ticket,
 				 x->recordings[i].path);
 			continue; /* the verifier names it missing */
 		}
 		r = export_put_recording(&x->w, x->recordings[i].path, data, len);
-		free(data);
+		munmap(data, len);
 		if (r != 0) {
-			snprintf(x->err, sizeof(x->err), "the export does not fit in " RELAY_AUDIT_FIT " (at recording %s)", x->recordings[i].path);
+			snprintf(x->err, sizeof(x->err), "the export could not be written (at recording %s)",
+				 x->recordings[i].path);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int relay_audit_export(struct relay *relay, int64_t ticket, struct buf *out, char *err, size_t errlen)
+int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, size_t errlen)
 {
 	struct relay_audit_export x = { .relay = relay, .ticket = ticket };
 	struct store_checkpoint cp;
+	struct buf staging;
 	int rc = -1;
 
+	/* Items pass through a small buffer on their way to fd; big payloads go straight. */
+	buf_init(&staging, 4u * 1024 * 1024);
 	buf_init(&x.body, CHAIN_BODY_MAX);
 	/* An export always ends on a checkpoint: sign one over everything written so far. */
 	if (relay_audit_checkpoint(relay, err, errlen) != 0)
@@ -491,9 +483,10 @@ int relay_audit_export(struct relay *relay, int64_t ticket, struct buf *out, cha
 		snprintf(err, errlen, "the relay has signed no checkpoint yet");
 		goto out;
 	}
-	if (export_writer_start(&x.w, out, (uint64_t)ticket, relay_now(relay), relay->audit->pub) != 0 ||
+	if (export_writer_start(&x.w, &staging, (uint64_t)ticket, relay_now(relay), relay->audit->pub) != 0 ||
+	    export_writer_sink(&x.w, fd) != 0 ||
 	    store_chain_links(relay->store, 1, cp.seq, relay_audit_export_link, &x) != STORE_OK || x.err[0] != '\0' ||
-	    relay_audit_export_attachments(&x) != 0 || relay_audit_export_recordings(&x, out) != 0) {
+	    relay_audit_export_attachments(&x) != 0 || relay_audit_export_recordings(&x) != 0) {
 		snprintf(err, errlen, "%s", x.err[0] ? x.err : "the store failed");
 		goto out;
 	}
@@ -503,6 +496,8 @@ int relay_audit_export(struct relay *relay, int64_t ticket, struct buf *out, cha
 	}
 	rc = 0;
 out:
+	export_writer_release(&x.w);
+	buf_free(&staging);
 	buf_free(&x.body);
 	free(x.attachments);
 	free(x.recordings);

@@ -7,9 +7,11 @@
  * loop, runs commands, moves output as the peer's window allows, and
  * decodes control records.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmdline.h"
 #include "log.h"
@@ -85,6 +87,7 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 		return NULL;
 	}
 	ch->conn = conn;
+	ch->stream_fd = -1;
 	buf_init(&ch->in, 2 * CTL_RECORD_MAX + 8);
 	buf_init(&ch->out, RELAY_CHAN_OUT_MAX);
 	buf_init(&ch->err, RELAY_CHAN_OUT_MAX);
@@ -126,6 +129,33 @@ static int relay_chan_flush(struct relay_chan *ch, struct buf *b, int is_stderr)
 		if (w < 0)
 			return -1;
 		buf_consume(b, (size_t)w);
+	}
+	return 0;
+}
+
+/*
+ * After out is sent, a command's big output (an export) comes from
+ * stream_fd, a window's worth at a time, so it never sits in memory whole.
+ */
+static int relay_chan_stream(struct relay_chan *ch)
+{
+	while (ch->stream_fd >= 0 && buf_len(&ch->out) == 0 && ssh_channel_window_size(ch->chan) > 0) {
+		uint8_t *dst;
+		ssize_t n;
+
+		if (buf_reserve(&ch->out, 64 * 1024, &dst) != 0)
+			return -1;
+		n = read(ch->stream_fd, dst, 64 * 1024);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(ch->stream_fd);
+			ch->stream_fd = -1;
+			return n < 0 ? -1 : 0;
+		}
+		buf_commit(&ch->out, (size_t)n);
+		if (relay_chan_flush(ch, &ch->out, 0) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -201,11 +231,13 @@ service:
 		}
 		if (ch->kind == RELAY_CHAN_CHAT)
 			return; /* the command made it a live stream */
-		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0) {
+		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0 ||
+		    relay_chan_stream(ch) != 0) {
 			ch->dead = true;
 			return;
 		}
-		if (buf_len(&ch->out) == 0 && buf_len(&ch->err) == 0 && ssh_channel_is_open(ch->chan)) {
+		if (buf_len(&ch->out) == 0 && buf_len(&ch->err) == 0 && ch->stream_fd < 0 &&
+		    ssh_channel_is_open(ch->chan)) {
 			ssh_channel_request_send_exit_status(ch->chan, ch->exit_status);
 			ssh_channel_send_eof(ch->chan);
 			ssh_channel_close(ch->chan);
@@ -315,6 +347,8 @@ void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dy
 	/* A dying session frees its channels itself in ssh_free. */
 	if (!session_dying)
 		ssh_channel_free(ch->chan);
+	if (ch->stream_fd >= 0)
+		close(ch->stream_fd);
 	free(ch->command);
 	buf_free(&ch->in);
 	buf_free(&ch->out);

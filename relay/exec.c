@@ -5,6 +5,8 @@
  * Support codes are printed to the technician who asked and nowhere else:
  * the store keeps only their HMAC, and no log line carries one.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -940,29 +943,33 @@ out:
 static int exec_export(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
-	struct buf file;
-	char err[512];
-	int rc;
+	char err[512] = "the store failed";
+	int rc, fd;
 
 	if (t == NULL)
 		return EXIT_FAIL;
 	if ((rc = exec_audit_ticket(x, "export N > FILE", t)) != EXIT_OK)
 		goto out;
 	/*
-	 * An export is bigger than other commands' output, so it gets a buffer
-	 * of its own, up to the largest any buf may be, and replaces the
-	 * channel's (which the channel then flushes and frees as usual).
+	 * An export can be far bigger than a command's output buffer: it is
+	 * written to an unnamed file in the relay home, which the channel then
+	 * streams as the technician's window allows (and which vanishes with
+	 * its descriptor).
 	 */
-	buf_init(&file, BUF_MAX_CAP);
-	if (relay_audit_export(x->relay, t->id, &file, err, sizeof(err)) != 0) {
-		buf_free(&file);
+	fd = open(x->relay->home->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		exec_printf(x->err, "export: no room for a temporary file: %s\n", strerror(errno));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (relay_audit_export(x->relay, t->id, fd, err, sizeof(err)) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
 		exec_printf(x->err, "export: %s\n", err);
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	log_info("auditor %s exported ticket %lld (%zu bytes)", x->conn->user.name, (long long)t->id, buf_len(&file));
-	buf_free(x->out);
-	*x->out = file;
+	log_info("auditor %s exported ticket %lld", x->conn->user.name, (long long)t->id);
+	x->ch->stream_fd = fd;
 out:
 	free(t);
 	return rc;

@@ -88,6 +88,7 @@ struct relay_chan {
 	struct buf in;          /* control records, or chat input, not yet complete */
 	struct buf out;         /* stdout or control records waiting for window */
 	struct buf err;         /* stderr waiting for window */
+	int stream_fd;          /* output too big for out (an export), sent after it; -1 if none */
 	bool dead;
 	struct relay_chan *next;
 };
@@ -241,6 +242,7 @@ struct relay_audit_report {
 /* Checks the whole chain and every checkpoint signature in the relay's database. */
 int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep);
 /* Writes ticket's export (protocol/export.h) to out, signing a checkpoint first. 0 or -1 with err. */
-int relay_audit_export(struct relay *relay, int64_t ticket, struct buf *out, char *err, size_t errlen);
+/* Writes ticket's export to fd (streamed: no size bound but the export format's). */
+int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, size_t errlen);
 
 #endif

@@ -579,7 +579,6 @@ static void test_relay_export_verifies(void **state)
 {
 	struct relay_fixture f;
 	struct export_report rep;
-	struct buf out;
 	uint8_t pub[CHAIN_PUB_LEN];
 	char err[600], sha[65], detail[256];
 	int64_t aid;
@@ -595,15 +594,43 @@ static void test_relay_export_verifies(void **state)
 	snprintf(detail, sizeof(detail), "#%lld note n.txt, 5 bytes, sha256 %s", (long long)aid, sha);
 	assert_int_equal(store_event_add(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
 			 STORE_OK);
-	buf_init(&out, BUF_MAX_CAP);
-	assert_int_equal(relay_audit_export(&f.relay, f.ticket, &out, err, sizeof(err)), 0);
-	assert_int_equal(chain_pub_load(f.home.audit_pub_path, pub, err, sizeof(err)), 0);
-	if (export_verify(buf_ptr(&out), buf_len(&out), pub, &rep, NULL, NULL, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	assert_int_equal(rep.records, 31);
-	assert_int_equal(rep.ticket_records, 21);
+	/* Regression: exports were built in one 16 MiB buffer; a 20 MiB attachment now streams through. */
+	{
+		size_t big_len = 20u * 1024 * 1024;
+		char *big = malloc(big_len);
+
+		assert_non_null(big);
+		memset(big, 'L', big_len);
+		assert_int_equal(store_attachment_add(f.relay.store, f.ticket, 2, "logs", "big.txt", "customer", NULL, big,
+						      big_len, &aid, sha),
+				 STORE_OK);
+		snprintf(detail, sizeof(detail), "#%lld logs big.txt, %zu bytes, sha256 %s", (long long)aid, big_len, sha);
+		assert_int_equal(store_event_add(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
+				 STORE_OK);
+		free(big);
+	}
+	{
+		FILE *tf = tmpfile();
+		long size;
+		uint8_t *file;
+
+		assert_non_null(tf);
+		assert_int_equal(relay_audit_export(&f.relay, f.ticket, fileno(tf), err, sizeof(err)), 0);
+		size = lseek(fileno(tf), 0, SEEK_END);
+		assert_true(size > 16L * 1024 * 1024);
+		file = malloc((size_t)size);
+		assert_non_null(file);
+		assert_int_equal(pread(fileno(tf), file, (size_t)size, 0), size);
+		fclose(tf);
+		assert_int_equal(chain_pub_load(f.home.audit_pub_path, pub, err, sizeof(err)), 0);
+		if (export_verify(file, (size_t)size, pub, &rep, NULL, NULL, err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		free(file);
+	}
+	assert_int_equal(rep.records, 32);
+	assert_int_equal(rep.ticket_records, 22);
 	assert_int_equal(rep.checkpoints, 1);
-	assert_int_equal(rep.attachments, 1);
+	assert_int_equal(rep.attachments, 2);
 	/* The export's key is the home's; opening the home again keeps it. */
 	{
 		char fp[CHAIN_FP_MAX], want[CHAIN_FP_MAX];
@@ -613,7 +640,6 @@ static void test_relay_export_verifies(void **state)
 		chain_fingerprint(pub, want, sizeof(want));
 		assert_string_equal(fp, want);
 	}
-	buf_free(&out);
 	relay_fixture_close(&f);
 }
 
