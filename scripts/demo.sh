@@ -37,6 +37,9 @@ while ss -ltn "sport = :$port" | grep -q ":$port"; do port=$((port + 1)); done
 say "1. The relay operator creates a relay home in $DEMO/relay"
 "$BIN/handoff-relay" init "$DEMO/relay" --listen "127.0.0.1:$port" | tee "$DEMO/init.out"
 fp=$(sed -n 's/^host key fingerprint: //p' "$DEMO/init.out")
+echo "An auditor makes the recording key off the relay; only its public half goes there:"
+"$BIN/handoff-tech" keygen --out "$DEMO/auditors.key" >/dev/null
+"$BIN/handoff-relay" recording-key "$DEMO/relay" "$DEMO/auditors.key.pub"
 ssh-keygen -q -t ed25519 -N '' -C alice@demo -f "$DEMO/alice"
 "$BIN/handoff-relay" user add "$DEMO/relay" alice --role tech --tier L1 --key "$DEMO/alice.pub"
 "$BIN/handoff-relay" serve "$DEMO/relay" >"$DEMO/relay.out" 2>"$DEMO/relay.log" &
@@ -109,4 +112,12 @@ else
 	wait_file_line 10 "$DEMO/viewer.out" "^ok$" || { cat "$DEMO/viewer.log"; exit 1; }
 	echo "saved: $DEMO/technician-view.png  (what alice sees of the customer's screen)"
 	echo quit >&8
+fi
+sleep 1
+rec=$(ls "$DEMO"/relay/recordings/*/*.hrec 2>/dev/null | head -1)
+if [ -n "$rec" ]; then
+	say "6. The session was recorded, sealed for the auditors"
+	echo "$rec"
+	"$BIN/handoff-tech" replay "$rec" --key "$DEMO/auditors.key" --headless --snapshot "$DEMO/replayed.png" | tail -1
+	echo "replayed with the auditors' key: $DEMO/replayed.png"
 fi
