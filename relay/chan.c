@@ -316,11 +316,13 @@ static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch)
 			if (len > 0 && len <= CTL_TEXT_MAX && buf_utf8_valid((const uint8_t *)text, len) &&
 			    store_ticket_get(relay->store, ch->chat_ticket, &t) == STORE_OK) {
 				if (relay_rights_check(ch->conn->role, &ch->conn->user, RELAY_ACT_CHAT, &t, why,
-						       sizeof(why)) == 0)
+						       sizeof(why)) == 0) {
 					relay_ticket_chat(relay, ch->chat_ticket, ch->conn->user.name,
 							  ch->conn->user.tier, text);
-				else
-					buf_put(&ch->err, why, strlen(why)), buf_put_u8(&ch->err, '\n');
+				} else {
+					buf_put(&ch->err, why, strlen(why));
+					buf_put_u8(&ch->err, '\n');
+				}
 			}
 			free(text);
 			continue;

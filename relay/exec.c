@@ -575,11 +575,13 @@ static int exec_take(struct exec_ctx *x)
 		exec_printf(x->err, "take: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t.id), exec_json_string(x->out, x->conn->user.name),
-			exec_printf(x->out, "}\n");
-	else
+	if (x->json) {
+		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t.id);
+		exec_json_string(x->out, x->conn->user.name);
+		exec_printf(x->out, "}\n");
+	} else {
 		exec_printf(x->out, "ticket %lld is yours\n", (long long)t.id);
+	}
 	return EXIT_OK;
 }
 
