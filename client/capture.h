@@ -2,7 +2,7 @@
  * capture: keeps the VNC framebuffer equal to what the customer's screen
  * shows, doing as little work as possible.
  *
- * Two layers. A backend knows one display system (X11 today, Wayland
+ * Two layers. A backend knows one display server (X11 today, Wayland
  * later): it opens the display, says when something on screen changed
  * (damage), and copies a rectangle of pixels out on request. The driver in
  * capture.c is display-neutral: it collects damage into a grid of tiles,

@@ -658,7 +658,7 @@ static void helper_logs_journal(struct helper_logs_writer *w, const struct helpe
 	helper_logs_printf(w, "== journal (last %u lines) ==\n", src->lines);
 	pid = helper_logs_spawn_journal(cfg->journalctl, src->lines, &fd);
 	if (pid < 0) {
-		helper_logs_printf(w, "journal: not available on this system\n");
+		helper_logs_printf(w, "journal: not available on this computer\n");
 		goto out;
 	}
 	eof = helper_logs_read_child(fd, &raw, deadline, &timed_out) == 1;
@@ -666,7 +666,7 @@ static void helper_logs_journal(struct helper_logs_writer *w, const struct helpe
 	/* After EOF it is about to exit; otherwise it is stuck or has more to say. */
 	exited = helper_logs_reap(pid, eof, deadline, &status);
 	if (buf_len(&raw) == 0 && exited && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-		helper_logs_printf(w, "journal: not available on this system (journalctl exited with status %d)\n",
+		helper_logs_printf(w, "journal: not available on this computer (journalctl exited with status %d)\n",
 				   WEXITSTATUS(status));
 		goto out;
 	}

@@ -181,18 +181,9 @@ start_helper() {
 	exec 7>"$HELPER_IN"
 }
 
-# start_viewer TICKET: a headless handoff-tech viewer driven through a fifo (fd 8).
+# start_viewer TICKET: a headless handoff-tech viewer for alice, driven through a fifo (fd 8).
 start_viewer() {
-	VIEWER_OUT="$E2E_TMP/viewer.out"
-	VIEWER_IN="$E2E_TMP/viewer.in"
-	rm -f "$VIEWER_IN"
-	mkfifo "$VIEWER_IN"
-	# The binary itself, not the tech function: $! must be the viewer's pid.
-	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" \
-		view "$1" --headless <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/viewer.log" &
-	VIEWER_PID=$!
-	track $VIEWER_PID
-	exec 8>"$VIEWER_IN"
+	start_viewer_as alice "$1"
 }
 
 # viewer_cmd SECONDS COMMAND: sends one headless command and waits for its answer line.
@@ -236,7 +227,8 @@ as() {
 	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$user" --host-key "$RELAY_FP" "$@"
 }
 
-# start_viewer_as USER TICKET [NAME]: like start_viewer, for another technician.
+# start_viewer_as USER TICKET [NAME]: a headless viewer for USER; commands go to fd 8.
+# It runs the binary itself, not the `as` function, so $! is the viewer's pid.
 start_viewer_as() {
 	VIEWER_OUT="$E2E_TMP/${3:-viewer}.out"
 	VIEWER_IN="$E2E_TMP/${3:-viewer}.in"

@@ -588,7 +588,7 @@ static void test_journal(void **state)
 	cfg.journalctl = "/nonexistent/journalctl";
 	collect("journal 10", &cfg, &b);
 	s = bundle_string(&b);
-	assert_string_equal(s, "== journal (last 10 lines) ==\njournal: not available on this system\n");
+	assert_string_equal(s, "== journal (last 10 lines) ==\njournal: not available on this computer\n");
 	free(s);
 	helper_logs_bundle_free(&b);
 
@@ -596,7 +596,7 @@ static void test_journal(void **state)
 	cfg.journalctl = prog;
 	collect("journal 10", &cfg, &b);
 	s = bundle_string(&b);
-	assert_contains(s, "journal: not available on this system (journalctl exited with status 1)\n");
+	assert_contains(s, "journal: not available on this computer (journalctl exited with status 1)\n");
 	free(s);
 	helper_logs_bundle_free(&b);
 
