@@ -200,27 +200,21 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 {
 	if (ch->dead)
 		return;
-	if (ssh_channel_is_closed(ch->chan) || ssh_channel_is_eof(ch->chan)) {
-		/*
-		 * A chat stream outlives the end of its input (ssh ... chat N </dev/null
-		 * just watches); it ends when the technician closes the channel.
-		 */
-		if (ch->kind == RELAY_CHAN_CHAT && ssh_channel_is_closed(ch->chan)) {
-			ch->dead = true;
-			return;
+	/*
+	 * The peer's EOF ends its input, not our output: a command still sends
+	 * what it has (an export takes many ticks), and a chat stream still
+	 * shows new lines (ssh ... chat N </dev/null just watches). A closed
+	 * channel ends everything; a helper's control channel ends at EOF too.
+	 */
+	if (ssh_channel_is_closed(ch->chan) ||
+	    (ssh_channel_is_eof(ch->chan) && (ch->kind == RELAY_CHAN_CONTROL || ch->kind == RELAY_CHAN_NEW))) {
+		ch->dead = true;
+		if (ch->kind == RELAY_CHAN_CONTROL) {
+			log_info("conn %u: the helper closed its control channel", ch->conn->id);
+			ch->conn->dead = true;
 		}
-		if (ch->kind == RELAY_CHAN_CHAT)
-			goto service;
-		if (ch->kind != RELAY_CHAN_EXEC || ch->command_done) {
-			ch->dead = true;
-			if (ch->kind == RELAY_CHAN_CONTROL) {
-				log_info("conn %u: the helper closed its control channel", ch->conn->id);
-				ch->conn->dead = true;
-			}
-			return;
-		}
+		return;
 	}
-service:
 	switch (ch->kind) {
 	case RELAY_CHAN_NEW:
 		return;

@@ -168,6 +168,7 @@ void tech_recfile_close(struct tech_recfile *rf)
 	rf->chunks = NULL;
 	rf->n_chunks = 0;
 	tech_clientmsg_free(&rf->input);
+	tech_timeline_free(&rf->timeline);
 	if (rf->plain_mem != NULL) {
 		OPENSSL_cleanse(rf->plain_mem, rf->plain_cap);
 		free(rf->plain_mem);

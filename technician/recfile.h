@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "clientmsg.h"
 #include "recording.h"
+#include "timeline.h"
 
 struct tech_recfile_chunk {
 	uint64_t t_us;
@@ -39,6 +40,7 @@ struct tech_recfile {
 	size_t n_chunks;
 	uint64_t screen_len;      /* bytes in the screen stream */
 	struct tech_clientmsg input; /* setup and events; empty with RECORDING_NO_INPUT */
+	struct tech_timeline timeline; /* the ticket's events, when an export was given */
 	uint8_t *plain_mem;       /* owned plaintext the chunks point into */
 	size_t plain_len, plain_cap;
 	struct buf plain;         /* a read-only view of plain_mem */

@@ -35,10 +35,14 @@ static const char tech_replay_usage[] =
 	"               \"ok WxH frames=N duration=S\"; as fast as possible unless --speed\n"
 	"  --speed X    playback speed (1 = as recorded)\n"
 	"  --snapshot F the framebuffer at the end (or at --until) to F (headless)\n"
-	"  --until S    stop at S seconds into the recording (window: start there, paused)\n";
+	"  --until S    stop at S seconds into the recording (window: start there, paused)\n"
+	"  --events EXPORT --audit-key PUB\n"
+	"               the ticket's chat, consent and escalation events from a verified\n"
+	"               export on the timeline (headless: \"event T KIND WHO: TEXT\" lines)\n";
 
 struct tech_replay_opts {
 	const char *file, *key, *snapshot;
+	const char *events, *audit_key; /* an export whose ticket events join the timeline */
 	bool headless;
 	double speed;         /* 0: not given */
 	bool has_until;
@@ -124,6 +128,10 @@ static int tech_replay_args(int argc, char **argv, struct tech_replay_opts *o)
 			o->key = v;
 		} else if (strcmp(a, "--snapshot") == 0) {
 			o->snapshot = v;
+		} else if (strcmp(a, "--events") == 0) {
+			o->events = v;
+		} else if (strcmp(a, "--audit-key") == 0) {
+			o->audit_key = v;
 		} else if (strcmp(a, "--until") == 0) {
 			if (tech_replay_seconds(v, &o->until_us) != 0)
 				goto usage;
@@ -142,6 +150,10 @@ static int tech_replay_args(int argc, char **argv, struct tech_replay_opts *o)
 	}
 	if (o->file == NULL || o->key == NULL)
 		goto usage;
+	if ((o->events == NULL) != (o->audit_key == NULL)) {
+		fprintf(stderr, "handoff-tech: --events EXPORT needs --audit-key PUB (and the other way round)\n");
+		return TECH_REPLAY_EXIT_USAGE;
+	}
 	if (o->snapshot != NULL && !o->headless) {
 		fprintf(stderr, "handoff-tech: --snapshot needs --headless\n");
 		return TECH_REPLAY_EXIT_USAGE;
@@ -164,11 +176,26 @@ static void tech_replay_print_event(const struct tech_clientmsg_event *e)
 	}
 }
 
-/* Prints the input events up to t_us that are not printed yet. */
-static void tech_replay_print_until(const struct tech_recfile *rf, size_t *next, uint64_t t_us)
+/* How far the input events and the ticket's events have been printed. */
+struct tech_replay_cursor {
+	size_t input;
+	size_t timeline;
+};
+
+/* Prints the input events and the ticket's events up to t_us not printed yet, in time order. */
+static void tech_replay_print_until(const struct tech_recfile *rf, struct tech_replay_cursor *c, uint64_t t_us)
 {
-	while (*next < rf->input.n_events && rf->input.events[*next].t_us <= t_us)
-		tech_replay_print_event(&rf->input.events[(*next)++]);
+	for (;;) {
+		uint64_t ti = c->input < rf->input.n_events ? rf->input.events[c->input].t_us : UINT64_MAX;
+		uint64_t tt = c->timeline < rf->timeline.n ? rf->timeline.events[c->timeline].t_us : UINT64_MAX;
+
+		if (ti <= tt && ti <= t_us)
+			tech_replay_print_event(&rf->input.events[c->input++]);
+		else if (tt < ti && tt <= t_us)
+			printf("event %.3f %s\n", (double)tt / 1e6, rf->timeline.events[c->timeline++].line);
+		else
+			break;
+	}
 	fflush(stdout);
 }
 
@@ -181,8 +208,8 @@ static uint64_t tech_replay_now_us(void)
 }
 
 /* Plays up to end_us on a clock running at speed. */
-static int tech_replay_clocked(struct tech_playback *pb, double speed, uint64_t end_us, size_t *printed,
-			       char *err, size_t errlen)
+static int tech_replay_clocked(struct tech_playback *pb, double speed, uint64_t end_us,
+			       struct tech_replay_cursor *printed, char *err, size_t errlen)
 {
 	const struct tech_recfile *rf = pb->rf;
 	uint64_t start = tech_replay_now_us();
@@ -201,8 +228,10 @@ static int tech_replay_clocked(struct tech_playback *pb, double speed, uint64_t 
 		/* Sleep until the next message or input event is due. */
 		if (tech_playback_next_us(pb) < due)
 			due = tech_playback_next_us(pb);
-		if (*printed < rf->input.n_events && rf->input.events[*printed].t_us < due)
-			due = rf->input.events[*printed].t_us;
+		if (printed->input < rf->input.n_events && rf->input.events[printed->input].t_us < due)
+			due = rf->input.events[printed->input].t_us;
+		if (printed->timeline < rf->timeline.n && rf->timeline.events[printed->timeline].t_us < due)
+			due = rf->timeline.events[printed->timeline].t_us;
 		wait_us = (uint64_t)((double)(due > t ? due - t : 0) / speed);
 		if (wait_us > TECH_REPLAY_TICK_US)
 			wait_us = TECH_REPLAY_TICK_US;
@@ -219,7 +248,7 @@ static int tech_replay_headless(const struct tech_recfile *rf, const struct tech
 {
 	struct tech_playback pb;
 	uint64_t end_us = rf->duration_us;
-	size_t printed = 0;
+	struct tech_replay_cursor printed = { 0, 0 };
 	char err[512];
 	int rc = 1;
 
@@ -272,6 +301,16 @@ int tech_replay_main(int argc, char **argv)
 	if (tech_replay_open(&rf, o.file, o.key) != 0) {
 		tech_recfile_close(&rf);
 		return 1;
+	}
+	if (o.events != NULL) {
+		char err[600];
+
+		if (tech_timeline_load(&rf.timeline, o.events, o.audit_key, rf.header.ticket, rf.header.start_us, err,
+				       sizeof(err)) != 0) {
+			fprintf(stderr, "handoff-tech: %s\n", err);
+			tech_recfile_close(&rf);
+			return 1;
+		}
 	}
 	tech_replay_clean(rf.header.technician, who, sizeof(who));
 	tech_replay_clean(rf.header.tier, tier, sizeof(tier));

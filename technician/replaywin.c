@@ -355,6 +355,22 @@ static void tech_replaywin_bar(struct tech_replaywin *w, uint64_t t)
 			SDL_SetRenderDrawColor(w->ren, 255, 80, 80, 255);
 		SDL_RenderDrawLine(w->ren, x, track.y - 3, x, track.y + track.h + 2);
 	}
+	/* The ticket's events (chat, consent, escalation) in green, the latest one written above the bar. */
+	{
+		const struct tech_timeline_event *latest = NULL;
+
+		SDL_SetRenderDrawColor(w->ren, 90, 220, 120, 255);
+		for (size_t i = 0; i < rf->timeline.n; i++) {
+			const struct tech_timeline_event *e = &rf->timeline.events[i];
+			int x = track.x + (int)((double)track.w * (double)(e->t_us < d ? e->t_us : d) / (double)d);
+
+			SDL_RenderDrawLine(w->ren, x, track.y - 5, x, track.y + track.h + 4);
+			if (e->t_us <= t)
+				latest = e;
+		}
+		if (latest != NULL)
+			tech_font_draw(w->ren, 8, wh - TECH_REPLAYWIN_BAR_H - 14, 1, latest->line);
+	}
 	tech_replaywin_format_time(t, now, sizeof(now));
 	tech_replaywin_format_time(rf->duration_us, total, sizeof(total));
 	snprintf(line, sizeof(line), "%s  %s / %s  x%g%s%s%s", w->playing ? "PLAY " : "PAUSE", now, total, w->speed,

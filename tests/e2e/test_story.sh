@@ -143,6 +143,20 @@ done
 	fail "expected 5 attachments (2 transcripts, 2 handover notes, 1 log bundle)"
 note "events and attachments complete: $(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$T") events"
 
+# An auditor replays alice's recorded view with the ticket's events from an export on its timeline.
+as audrey export "$T" >"$E2E_TMP/story.export" || fail "export failed"
+seg=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$T AND kind='recording-closed' AND actor='alice'" |
+	cut -d' ' -f1 | head -1)
+[ -n "$seg" ] || fail "alice's view was not recorded"
+"$BIN/handoff-tech" replay "$RELAY_DIR/$seg" --key "$E2E_TMP/recording.key" --events "$E2E_TMP/story.export" \
+	--audit-key "$RELAY_DIR/keys/audit_ed25519.pub" --headless >"$E2E_TMP/timeline.out" 2>&1 ||
+	fail "replay with events failed: $(tail -3 "$E2E_TMP/timeline.out")"
+grep -q "^event [0-9.]* chat alice (L1): Hello, I am Alice from the help desk$" "$E2E_TMP/timeline.out" &&
+	grep -q "^event [0-9.]* chat customer: It says error 0x12" "$E2E_TMP/timeline.out" &&
+	grep -q "^event [0-9.]* escalated alice (L1): L1 -> L2: Reinstalled the driver" "$E2E_TMP/timeline.out" ||
+	fail "the replay's timeline lacks the chat or the escalation: $(grep '^event' "$E2E_TMP/timeline.out" | head)"
+note "replay shows chat and escalation on the recording's timeline ($(grep -c '^event' "$E2E_TMP/timeline.out") events)"
+
 # The customer ends; the relay restarts; the record is exactly as it was.
 echo end >&7
 wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"

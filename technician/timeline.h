@@ -1,0 +1,34 @@
+/*
+ * timeline: what happened on the ticket while a recording ran (chat lines,
+ * consent, escalation, takeover), taken from a verified export so that a
+ * replay shows the conversation beside the screen. Only an export that
+ * verifies against the audit key is used: a timeline is evidence too.
+ */
+#ifndef HANDOFF_TECH_TIMELINE_H
+#define HANDOFF_TECH_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TECH_TIMELINE_LINE_MAX 200
+
+struct tech_timeline_event {
+	uint64_t t_us;                        /* offset from the recording's start */
+	char line[TECH_TIMELINE_LINE_MAX];    /* "chat alice (L1): hello", control characters as '?' */
+};
+
+struct tech_timeline {
+	struct tech_timeline_event *events;   /* owned, in time order */
+	size_t n;
+};
+
+/*
+ * Loads the events of ticket from the export at path, verified with the
+ * audit public key in pubfile, as offsets from start_us (events before the
+ * recording are kept at 0). 0, or -1 with err.
+ */
+int tech_timeline_load(struct tech_timeline *tl, const char *path, const char *pubfile, uint64_t ticket,
+		       uint64_t start_us, char *err, size_t errlen);
+void tech_timeline_free(struct tech_timeline *tl);
+
+#endif
