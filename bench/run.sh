@@ -1,8 +1,8 @@
 #!/bin/bash
 # make bench: the relay against OpenSSH on this machine, on loopback.
 #   1. throughput of one spliced session: bytes from a helper stand-in through
-#      handoff-relay to `ssh -L`, beside the same bytes through sshd with
-#      `ssh -R` and `ssh -L`;
+#      handoff-relay to `ssh -L` (recording off, then recording as by default),
+#      beside the same bytes through sshd with `ssh -R` and `ssh -L`;
 #   2. relay memory per idle authenticated session;
 #   3. time from handoff-helper start to the first frame at the viewer.
 # BENCH_BYTES (default 300 MB) and BENCH_RUNS (default 3) tune it.
@@ -29,23 +29,31 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "bench: $RUNS runs of $((BYTES / 1000000)) MB each, on $(nproc) cores"
 
-# 1a. handoff-relay
+# 1a. handoff-relay, recording every byte (the default), then with recording off
+# (like for like with OpenSSH, which records nothing).
+splice_runs() { # LABEL FILE
+	: >"$2"
+	for run in $(seq 1 "$RUNS"); do
+		new_ticket_code "bench $run"
+		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$BYTES" >"$E2E_TMP/bh.out" 2>&1 &
+		bh=$!
+		wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
+		lport=$(free_port)
+		# shellcheck disable=SC2046
+		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+		sl=$!
+		wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+		"$TOOL" sink 127.0.0.1 "$lport" "$BYTES" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
+		kill "$sl" 2>/dev/null
+		wait "$bh" 2>/dev/null
+	done
+}
+RELAY_NAME=unrecorded start_relay "recording = off"
+splice_runs "not recording" "$E2E_TMP/handoff-off.mbs"
+stop_relay
 start_relay
-: >"$E2E_TMP/handoff.mbs"
-for run in $(seq 1 "$RUNS"); do
-	new_ticket_code "bench $run"
-	"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$BYTES" >"$E2E_TMP/bh.out" 2>&1 &
-	bh=$!
-	wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
-	lport=$(free_port)
-	# shellcheck disable=SC2046
-	ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
-	sl=$!
-	wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
-	"$TOOL" sink 127.0.0.1 "$lport" "$BYTES" | tee -a "$E2E_TMP/handoff.mbs" | sed "s/^/  handoff-relay run $run: /"
-	kill "$sl" 2>/dev/null
-	wait "$bh" 2>/dev/null
-done
+splice_runs "recording" "$E2E_TMP/handoff.mbs"
+rm -rf "$RELAY_DIR/recordings"
 relay_rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$RELAY_PID/status"; }
 
 # 2. idle sessions
@@ -132,11 +140,13 @@ done
 stop_relay
 
 h=$(awk '{print $1}' "$E2E_TMP/handoff.mbs" | median)
+hoff=$(awk '{print $1}' "$E2E_TMP/handoff-off.mbs" | median)
 o=$(awk '{print $1}' "$E2E_TMP/openssh.mbs" | median)
 f=$(median <"$E2E_TMP/ff.ms")
 echo
 echo "| figure (median of $RUNS, loopback, $(nproc) cores) | Handoff | OpenSSH |"
 echo "| --- | --- | --- |"
-echo "| one spliced session, $((BYTES / 1000000)) MB one way | $h MB/s | $o MB/s (sshd, ssh -R + ssh -L) |"
+echo "| one spliced session, $((BYTES / 1000000)) MB one way, recording off | $hoff MB/s | $o MB/s (sshd, ssh -R + ssh -L) |"
+echo "| the same, recorded and sealed (the default) | $h MB/s | |"
 echo "| relay memory per idle authenticated session | $per_session KB | |"
 echo "| handoff-helper start to first frame at the viewer (1024x768) | $f ms | |"

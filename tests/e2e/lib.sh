@@ -70,11 +70,13 @@ track() {
 	E2E_PIDS="$E2E_PIDS $1"
 }
 
+# A port below Linux's ephemeral range (32768-60999), so that no outgoing
+# connection of ours can hold it, and used by no socket in any state.
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -ltn "sport = :$p" | grep -q ":$p"; then
+		p=$((20000 + RANDOM % 12000))
+		if ! ss -tan | awk '{print $4}' | grep -q ":$p\$"; then
 			echo "$p"
 			return 0
 		fi
