@@ -60,6 +60,34 @@ note "none of $tried key candidates from the relay's files opens a recording"
 exec 7>&- # the helper already ended with the killed relay
 stop_relay
 
+# record_input = no: the screen is recorded, the technician's keys and pointer are not.
+echo "record_input = no" >>"$RELAY_DIR/relay.conf"
+"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out4" 2>>"$RELAY_LOG" &
+RELAY_PID=$!
+track $RELAY_PID
+wait_line 10 "$RELAY_DIR.out4" "serving" || fail "the relay did not restart"
+new_ticket_code "No keys kept"
+start_helper "$CODE" nokeys
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "key a"
+viewer_cmd 10 "click 20 20"
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='recording-closed'\" | grep -qx 1" ||
+	fail "the segment was not closed"
+seg=$(ls "$RELAY_DIR"/recordings/"$TICKET"/*.hrec)
+"$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/recording.key" --headless >"$E2E_TMP/nokeys.out" 2>&1 ||
+	fail "replay failed: $(tail -3 "$E2E_TMP/nokeys.out")"
+grep -q "^input" "$E2E_TMP/nokeys.out" && fail "technician input was recorded with record_input = no"
+grep -q "^ok " "$E2E_TMP/nokeys.out" || fail "the screen was not recorded: $(tail -3 "$E2E_TMP/nokeys.out")"
+echo end >&7
+stop_relay
+sed -i '/^record_input = no$/d' "$RELAY_DIR/relay.conf"
+note "record_input = no: screen recorded, no keystrokes or pointer in the recording"
+
 # A full disk with recording required: sharing stops, and the failure is recorded.
 if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o size=16k,mode=0700 tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
 	"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out3" 2>>"$RELAY_LOG" &

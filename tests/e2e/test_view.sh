@@ -63,6 +63,22 @@ wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
 wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
 
+# View only: the customer answers v; the viewer sees the screen, and its click and key never arrive.
+start_viewer "$TICKET"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" 2 || fail "no second consent prompt"
+echo v >&7
+wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1): view only" || fail "helper did not share view only"
+viewer_cmd 20 "wait-frame"
+before=$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")
+viewer_cmd 10 "click 300 300"
+viewer_cmd 10 "key b"
+sleep 1
+[ "$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")" = "$before" ] ||
+	fail "a view-only viewer's input reached the customer: $(tail -3 "$E2E_TMP/xprobe.out")"
+viewer_cmd 10 "quit"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 2 || fail "helper did not notice the second viewer left"
+note "view only: the screen arrives, the click and key do not"
+
 # Events went into the ticket.
 for kind in code-issued customer-connected consent-asked consent-granted technician-joined technician-left; do
 	sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='$kind'" |
