@@ -105,6 +105,9 @@ build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) protocol/*.h
 build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl) -o $@ $< technician/clientmsg.c $(PROTO_SRC) $(call pl,libssh openssl)
+build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c client/logs.c client/logs.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/logs.c $(PROTO_SRC) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)
