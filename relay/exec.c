@@ -24,6 +24,7 @@
 #include "export.h"
 #include "log.h"
 #include "relay.h"
+#include "timefmt.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
 
@@ -332,16 +333,6 @@ static int exec_ticket_new(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
-static void exec_time(int64_t at, char *out, size_t outlen)
-{
-	time_t t = (time_t)at;
-	struct tm tm;
-
-	out[0] = '\0';
-	if (gmtime_r(&t, &tm) != NULL)
-		strftime(out, outlen, "%Y-%m-%d %H:%M:%SZ", &tm);
-}
-
 static const char *exec_hidden(const struct exec_ctx *x, const char *clearance)
 {
 	return relay_rights_can_read(x->conn->role, x->conn->user.tier, clearance) ? NULL : "[sensitive]";
@@ -353,7 +344,7 @@ static int exec_show_event(const struct store_event *e, void *ctx)
 	const char *hidden = exec_hidden(x, e->clearance);
 	char when[32];
 
-	exec_time(e->at, when, sizeof(when));
+	timefmt_utc(e->at, TIMEFMT_DATETIME, when, sizeof(when));
 	if (x->json) {
 		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "",
 			    (long long)e->id, (long long)e->at);
@@ -422,8 +413,8 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
 		goto out;
 	live = relay_server_live_customer(x->relay, t->id) != NULL;
-	exec_time(t->created_at, created, sizeof(created));
-	exec_time(t->tier_since, since, sizeof(since));
+	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
+	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
 		exec_printf(x->out, "{\"ticket\":%lld,\"summary\":", (long long)t->id);
 		exec_json_string(x->out, t->summary);
@@ -508,7 +499,7 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 	struct exec_ctx *x = ctx;
 	char since[32];
 
-	exec_time(t->tier_since, since, sizeof(since));
+	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
 		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"state\":\"%s\",\"tier_since\":%lld,\"summary\":",
 			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->state, (long long)t->tier_since);
@@ -775,7 +766,7 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 	struct exec_ctx *x = ctx;
 	char created[32];
 
-	exec_time(t->created_at, created, sizeof(created));
+	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	if (x->json) {
 		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\",\"owner\":",
 			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->tier, t->state);

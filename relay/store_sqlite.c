@@ -653,6 +653,22 @@ static const char *store_col_text(sqlite3_stmt *stmt, int col)
 	return t ? (const char *)t : "";
 }
 
+/* An event from a row whose id is column 0 and whose at..detail start at column first. */
+static struct store_event store_event_row(sqlite3_stmt *stmt, int first)
+{
+	struct store_event e = {
+		.id = sqlite3_column_int64(stmt, 0),
+		.at = sqlite3_column_int64(stmt, first),
+		.kind = store_col_text(stmt, first + 1),
+		.actor = store_col_text(stmt, first + 2),
+		.role = store_col_text(stmt, first + 3),
+		.clearance = store_col_text(stmt, first + 4),
+		.detail = store_col_text(stmt, first + 5),
+	};
+
+	return e;
+}
+
 int store_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -666,15 +682,7 @@ int store_events(struct store *st, int64_t ticket, const char *kind, store_event
 	if (kind != NULL)
 		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct store_event e = {
-			.id = sqlite3_column_int64(stmt, 0),
-			.at = sqlite3_column_int64(stmt, 1),
-			.kind = store_col_text(stmt, 2),
-			.actor = store_col_text(stmt, 3),
-			.role = store_col_text(stmt, 4),
-			.clearance = store_col_text(stmt, 5),
-			.detail = store_col_text(stmt, 6),
-		};
+		struct store_event e = store_event_row(stmt, 1);
 
 		if (fn(&e, ctx) != 0)
 			break;
@@ -880,15 +888,7 @@ int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn 
 		struct store_link l = {
 			.seq = sqlite3_column_int64(stmt, 0),
 			.ticket = sqlite3_column_int64(stmt, 1),
-			.event = {
-				.id = sqlite3_column_int64(stmt, 0),
-				.at = sqlite3_column_int64(stmt, 2),
-				.kind = store_col_text(stmt, 3),
-				.actor = store_col_text(stmt, 4),
-				.role = store_col_text(stmt, 5),
-				.clearance = store_col_text(stmt, 6),
-				.detail = store_col_text(stmt, 7),
-			},
+			.event = store_event_row(stmt, 2),
 			.prev_hash = store_col_blob(stmt, 8, STORE_HASH_LEN),
 			.body_hash = store_col_blob(stmt, 9, STORE_HASH_LEN),
 			.hash = store_col_blob(stmt, 10, STORE_HASH_LEN),

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "timefmt.h"
 
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
 #define RELAY_LOGS_MAX (1024u * 1024)
@@ -39,12 +40,9 @@ void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text)
 
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen)
 {
-	char when[16] = "";
-	time_t at = (time_t)e->at;
-	struct tm tm;
+	char when[16];
 
-	if (gmtime_r(&at, &tm) != NULL)
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	timefmt_utc(e->at, TIMEFMT_CLOCK, when, sizeof(when));
 	if (strcmp(e->role, "customer") == 0)
 		snprintf(out, outlen, "[%s] customer: %s\n", when, e->detail);
 	else

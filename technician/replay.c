@@ -17,6 +17,7 @@
 
 #include "playback.h"
 #include "replaywin.h"
+#include "timefmt.h"
 #include "snapshot.h"
 
 #define TECH_REPLAY_EXIT_USAGE 2
@@ -292,8 +293,6 @@ int tech_replay_main(int argc, char **argv)
 	struct tech_replay_opts o = { 0 };
 	struct tech_recfile rf;
 	char who[RECORDING_NAME_MAX + 1], tier[sizeof(rf.header.tier)], when[32] = "?";
-	struct tm tm;
-	time_t start;
 	int rc = tech_replay_args(argc, argv, &o);
 
 	if (rc != 0)
@@ -314,9 +313,7 @@ int tech_replay_main(int argc, char **argv)
 	}
 	tech_replay_clean(rf.header.technician, who, sizeof(who));
 	tech_replay_clean(rf.header.tier, tier, sizeof(tier));
-	start = (time_t)(rf.header.start_us / 1000000u);
-	if (gmtime_r(&start, &tm) != NULL)
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timefmt_utc((int64_t)(rf.header.start_us / 1000000u), TIMEFMT_ISO, when, sizeof(when));
 	if (o.headless) {
 		printf("recording ticket %llu viewer %u technician %s tier %s start %s duration %.3f\n",
 		       (unsigned long long)rf.header.ticket, rf.header.viewer, who[0] ? who : "-",

@@ -16,6 +16,7 @@
 
 #include "chain.h"
 #include "export.h"
+#include "timefmt.h"
 
 enum { TECH_VERIFY_OK = 0, TECH_VERIFY_FAILED = 1, TECH_VERIFY_USAGE = 2 };
 
@@ -82,16 +83,6 @@ fail:
 	return -1;
 }
 
-static void tech_verify_time(int64_t at, char *out, size_t outlen)
-{
-	time_t t = (time_t)at;
-	struct tm tm;
-
-	out[0] = '\0';
-	if (gmtime_r(&t, &tm) != NULL)
-		strftime(out, outlen, "%Y-%m-%d %H:%M:%SZ", &tm);
-}
-
 /* Prints text with control characters shown as '?': an export's content is not to steer our terminal. */
 static void tech_verify_print_safe(const char *s)
 {
@@ -104,7 +95,7 @@ static void tech_verify_show_event(uint64_t seq, const struct chain_event *e, vo
 	char when[32];
 
 	(void)ctx;
-	tech_verify_time(e->at, when, sizeof(when));
+	timefmt_utc(e->at, TIMEFMT_DATETIME, when, sizeof(when));
 	printf("  %6llu  %s  %-20s ", (unsigned long long)seq, when, e->kind);
 	tech_verify_print_safe(e->actor);
 	if (e->role[0] != '\0' && strcmp(e->role, e->actor) != 0) {
@@ -164,7 +155,7 @@ int tech_verify_main(int argc, char **argv)
 	       (unsigned long long)rep.ticket, (unsigned long long)rep.records, (unsigned long long)rep.ticket_records,
 	       (unsigned long long)rep.checkpoints, (unsigned long long)rep.attachments,
 	       (unsigned long long)rep.recordings);
-	tech_verify_time(rep.last_checkpoint_at, when, sizeof(when));
+	timefmt_utc(rep.last_checkpoint_at, TIMEFMT_DATETIME, when, sizeof(when));
 	printf("signed by audit key %s; last checkpoint at seq %llu, %s\n", fp, (unsigned long long)rep.last_checkpoint,
 	       when);
 	if (rep.recordings_unhashed > 0)

@@ -129,6 +129,15 @@ start_relay() {
 	wait_line 10 "$RELAY_DIR.out" "serving" || fail "relay did not start: $(cat "$RELAY_LOG")"
 }
 
+# restart_relay: serves the same relay home again (after stop_relay or a kill -9).
+restart_relay() {
+	: >"$RELAY_DIR.out" # emptied here, so the last run's "serving" is not mistaken for this one's
+	"$BIN/handoff-relay" serve "$RELAY_DIR" >>"$RELAY_DIR.out" 2>>"$RELAY_LOG" &
+	RELAY_PID=$!
+	track $RELAY_PID
+	wait_line 10 "$RELAY_DIR.out" "serving" || fail "the relay did not restart: $(tail -5 "$RELAY_LOG")"
+}
+
 # stop_relay: SIGTERM, wait, and fail on a non-zero exit (LeakSanitizer reports exit non-zero).
 stop_relay() {
 	kill -TERM "$RELAY_PID" 2>/dev/null

@@ -181,10 +181,7 @@ wait_for 20 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM e
 kill -9 "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null || true
 wait "$busy" 2>/dev/null || true
-"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out2" 2>>"$RELAY_LOG" &
-RELAY_PID=$!
-track $RELAY_PID
-wait_line 10 "$RELAY_DIR.out2" "serving" || fail "the relay did not restart"
+restart_relay
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify fails after kill -9: $(cat "$E2E_TMP/chain.out")"
 after=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT max(id) FROM events")
 tech_ssh audrey export "$K" >"$E2E_TMP/busy.hexp" || fail "export after kill -9 failed"
@@ -202,10 +199,7 @@ grep -q "audit chain signed up to record" "$RELAY_LOG" || fail "no checkpoint at
 # Another key: the relay's audit key replaced; an export it signs fails with the old public key.
 mkdir "$E2E_TMP/oldkeys"
 mv "$KEY" "$PUB" "$E2E_TMP/oldkeys/"
-"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out3" 2>>"$RELAY_LOG" &
-RELAY_PID=$!
-track $RELAY_PID
-wait_line 10 "$RELAY_DIR.out3" "serving" || fail "the relay did not restart: $(tail -5 "$RELAY_LOG")"
+restart_relay
 grep -q "created the audit key" "$RELAY_LOG" || fail "the relay did not create a missing audit key"
 rc=0
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || rc=$?

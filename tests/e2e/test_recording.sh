@@ -23,10 +23,7 @@ kill -9 "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null || true
 seg=$(ls "$RELAY_DIR"/recordings/"$TICKET"/*.hrec)
 [ -f "$seg.open" ] || fail "the open segment has no marker"
-"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out2" 2>>"$RELAY_LOG" &
-RELAY_PID=$!
-track $RELAY_PID
-wait_line 10 "$RELAY_DIR.out2" "serving" || fail "the relay did not restart"
+restart_relay
 [ ! -f "$seg.open" ] || fail "the restarted relay did not close the segment"
 sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='recording-closed'" |
 	grep -q " truncated$" || fail "the segment was not recorded as truncated"
@@ -62,10 +59,7 @@ stop_relay
 
 # record_input = no: the screen is recorded, the technician's keys and pointer are not.
 echo "record_input = no" >>"$RELAY_DIR/relay.conf"
-"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out4" 2>>"$RELAY_LOG" &
-RELAY_PID=$!
-track $RELAY_PID
-wait_line 10 "$RELAY_DIR.out4" "serving" || fail "the relay did not restart"
+restart_relay
 new_ticket_code "No keys kept"
 start_helper "$CODE" nokeys
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
@@ -90,10 +84,7 @@ note "record_input = no: screen recorded, no keystrokes or pointer in the record
 
 # A full disk with recording required: sharing stops, and the failure is recorded.
 if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o size=16k,mode=0700 tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
-	"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out3" 2>>"$RELAY_LOG" &
-	RELAY_PID=$!
-	track $RELAY_PID
-	wait_line 10 "$RELAY_DIR.out3" "serving" || fail "the relay did not restart"
+	restart_relay
 	new_ticket_code "Disk full"
 	start_helper "$CODE" full
 	wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"

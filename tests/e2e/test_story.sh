@@ -163,10 +163,7 @@ wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
 sleep 0.5
 as audrey ticket show "$T" --json >"$E2E_TMP/before.json"
 stop_relay
-"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out2" 2>>"$RELAY_LOG" &
-RELAY_PID=$!
-track $RELAY_PID
-wait_line 10 "$RELAY_DIR.out2" "serving" || fail "relay did not restart"
+restart_relay
 as audrey ticket show "$T" --json >"$E2E_TMP/after.json"
 cmp -s "$E2E_TMP/before.json" "$E2E_TMP/after.json" || fail "the record changed across a restart: $(diff "$E2E_TMP/before.json" "$E2E_TMP/after.json" | head)"
 check_hashes
