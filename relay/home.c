@@ -98,7 +98,7 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 	struct relay_home h;
 	struct store *st = NULL;
 	ssh_key key = NULL;
-	char conf[2048], host[256];
+	char conf[4096], host[256];
 	unsigned port;
 	int rc = -1;
 
@@ -144,6 +144,13 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 		 "max_unauthenticated = 64\n"
 		 "# seconds a connection has to authenticate\n"
 		 "login_grace = 30\n"
+		 "# of those, from one address (IPv6: one /64); when the relay is full, the\n"
+		 "# oldest connection of the busiest source makes room for a new one\n"
+		 "max_unauthenticated_per_source = 8\n"
+		 "# code guessing: a source waits 1, 2, 4 ... s after each wrong code, at most\n"
+		 "code_backoff_max = 300\n"
+		 "# and the relay checks no code once this many were wrong in the last minute\n"
+		 "code_failures_per_minute = 120\n"
 		 "# escalation policy: seconds a ticket may stay unresolved at a tier (0 = no limit)\n"
 		 "escalate_after_l1 = 14400\n"
 		 "escalate_after_l2 = 86400\n"
@@ -278,7 +285,12 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	}
 	if (config_get_ulong(&cfg, "code_ttl", CODE_TTL_DEFAULT, 1, 86400, &h->code_ttl, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "max_unauthenticated", 64, 1, 100000, &h->max_unauthenticated, err, errlen) != 0 ||
-	    config_get_ulong(&cfg, "login_grace", 30, 1, 3600, &h->login_grace, err, errlen) != 0)
+	    config_get_ulong(&cfg, "login_grace", 30, 1, 3600, &h->login_grace, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "max_unauthenticated_per_source", 8, 1, 100000,
+			     &h->max_unauthenticated_per_source, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "code_backoff_max", 300, 1, 86400, &h->code_backoff_max, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "code_failures_per_minute", 120, 1, 1000000, &h->code_failures_per_minute, err,
+			     errlen) != 0)
 		goto out;
 	if (home_load_policy(h, &cfg, err, errlen) != 0)
 		goto out;

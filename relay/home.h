@@ -35,6 +35,9 @@ struct relay_home {
 	unsigned long code_ttl;          /* seconds a support code stays valid */
 	unsigned long max_unauthenticated;
 	unsigned long login_grace;       /* seconds to authenticate */
+	unsigned long max_unauthenticated_per_source; /* of those, from one source (guard.h) */
+	unsigned long code_backoff_max;  /* seconds a source waits at most after wrong codes (guard.h) */
+	unsigned long code_failures_per_minute;  /* wrong codes the relay counts per minute, at most */
 	uint8_t pepper[HOME_PEPPER_LEN];
 	/* Escalation policy. */
 	unsigned long escalate_after[3];  /* seconds at L1, L2 (L3 unused); 0 = never */

@@ -58,6 +58,7 @@ struct relay_conn {
 	bool dead;
 	time_t accepted_at;
 	char peer[64];
+	char source[64];               /* what the guard counts it under (guard.h) */
 	enum relay_role role;
 	struct store_user user;        /* technicians and auditors */
 	int64_t ticket;                /* customers: the ticket their code opened */
@@ -142,6 +143,7 @@ struct relay {
 	int64_t last_policy_run;
 	time_t last_record_flush;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
+	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */

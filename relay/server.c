@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "code.h"
+#include "guard.h"
 #include "log.h"
 #include "relay.h"
 #include "sshutil.h"
@@ -80,24 +81,10 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	return SSH_AUTH_SUCCESS;
 }
 
-static const char *relay_code_result_name(int result)
-{
-	switch (result) {
-	case STORE_CODE_WRONG: return "wrong code";
-	case STORE_CODE_UNKNOWN: return "no such code";
-	case STORE_CODE_EXPIRED: return "expired";
-	case STORE_CODE_LOCKED: return "locked after too many wrong tries";
-	case STORE_CODE_USED: return "already used";
-	default: return "error";
-	}
-}
-
 /* Keyboard-interactive: one prompt, the support code. */
 static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 {
 	struct relay *relay = conn->relay;
-	char digits[CODE_DIGITS + 1];
-	uint8_t hash[CODE_HASH_LEN];
 	int64_t ticket = 0;
 	int result = STORE_CODE_UNKNOWN;
 
@@ -112,15 +99,10 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 						     1, prompts, echo);
 		return 0;
 	}
-	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1) {
-		const char *answer = ssh_userauth_kbdint_getanswer(conn->session, 0);
-
-		if (answer != NULL && code_parse(answer, digits) == 0 &&
-		    code_hash(relay->home->pepper, sizeof(relay->home->pepper), digits, hash) == 0)
-			result = store_code_redeem(relay->store, code_locator(digits), hash,
-						   relay_now(relay), &ticket);
-		OPENSSL_cleanse(digits, sizeof(digits));
-	}
+	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1)
+		result = relay_code_check(relay->guard, relay->store, relay->home->pepper, sizeof(relay->home->pepper),
+					  conn->peer, ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay),
+					  &ticket);
 	if (result == STORE_CODE_ACCEPTED) {
 		conn->role = RELAY_ROLE_CUSTOMER;
 		conn->ticket = ticket;
@@ -139,9 +121,6 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		return 0;
 	}
 	conn->kbd_failures++;
-	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED)
-		store_event_add(relay->store, ticket, relay_now(relay), "code-refused", "customer", "customer", NULL,
-				relay_code_result_name(result));
 	log_info("conn %u (%s): support code refused: %s", conn->id, conn->peer,
 		 relay_code_result_name(result));
 refuse:
@@ -232,14 +211,46 @@ static int relay_message(ssh_session session, ssh_message msg, void *userdata)
 	return 1;
 }
 
-static unsigned relay_unauthenticated(struct relay *relay)
+/*
+ * Room for one more unauthenticated connection from source. A source at
+ * its own cap is refused. When the relay is full, the oldest connection of
+ * the source holding the most makes room: a flood from a few addresses
+ * then only pushes out its own connections, and a customer arriving from
+ * elsewhere still gets in. 0 to admit, -1 to refuse.
+ */
+static int relay_admit(struct relay *relay, const char *source)
 {
-	unsigned n = 0;
+	struct relay_conn *victim = NULL;
+	unsigned total = 0, mine = 0, victim_count = 0;
 
-	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
-		if (!c->dead && c->role == RELAY_ROLE_NONE)
-			n++;
-	return n;
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		unsigned same = 0;
+
+		if (c->dead || c->role != RELAY_ROLE_NONE)
+			continue;
+		total++;
+		if (strcmp(c->source, source) == 0)
+			mine++;
+		/* Quadratic in the cap (64 by default), and only on accept. */
+		for (struct relay_conn *d = relay->conns; d != NULL; d = d->next)
+			if (!d->dead && d->role == RELAY_ROLE_NONE && strcmp(d->source, c->source) == 0)
+				same++;
+		if (victim == NULL || same > victim_count ||
+		    (same == victim_count && c->accepted_at <= victim->accepted_at))
+			victim = c;
+		if (victim == c)
+			victim_count = same;
+	}
+	if (mine >= relay->home->max_unauthenticated_per_source) {
+		log_warn("refusing a connection from %s: it has %u unauthenticated connections already", source, mine);
+		return -1;
+	}
+	if (total < relay->home->max_unauthenticated)
+		return 0;
+	log_warn("%u unauthenticated connections: dropping conn %u (%s, %u of them) to make room for %s", total,
+		 victim->id, victim->peer, victim_count, source);
+	victim->dead = true;
+	return 0;
 }
 
 static void relay_accept(struct relay *relay)
@@ -255,25 +266,13 @@ static void relay_accept(struct relay *relay)
 		ssh_free(session);
 		return;
 	}
-	if (relay_unauthenticated(relay) >= relay->home->max_unauthenticated) {
-		log_warn("refusing a connection: %lu unauthenticated connections already",
-			 relay->home->max_unauthenticated);
-		ssh_disconnect(session);
-		ssh_free(session);
-		return;
-	}
 	conn = calloc(1, sizeof(*conn));
 	if (conn == NULL) {
 		ssh_disconnect(session);
 		ssh_free(session);
 		return;
 	}
-	conn->relay = relay;
 	conn->id = ++relay->next_conn_id;
-	conn->session = session;
-	conn->poll_index = -1;
-	conn->event = ssh_event_new();
-	conn->accepted_at = time(NULL);
 	snprintf(conn->peer, sizeof(conn->peer), "conn-%u", conn->id);
 	{
 		struct sockaddr_storage ss;
@@ -284,6 +283,18 @@ static void relay_accept(struct relay *relay)
 		    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0)
 			snprintf(conn->peer, sizeof(conn->peer), "%s", host);
 	}
+	relay_guard_source(conn->peer, conn->source);
+	if (relay_admit(relay, conn->source) != 0) {
+		ssh_disconnect(session);
+		ssh_free(session);
+		free(conn);
+		return;
+	}
+	conn->relay = relay;
+	conn->session = session;
+	conn->poll_index = -1;
+	conn->event = ssh_event_new();
+	conn->accepted_at = time(NULL);
 	conn->server_cb = (struct ssh_server_callbacks_struct){
 		.userdata = conn,
 		.auth_pubkey_function = relay_auth_pubkey,
@@ -512,6 +523,12 @@ int relay_server_run(struct relay_home *home, struct store *store, volatile sig_
 		goto out;
 	}
 	ssh_bind_set_blocking(relay.bind, 0);
+	relay.guard = relay_guard_new(&(struct relay_guard_config){ .backoff_max = home->code_backoff_max,
+					.failures_per_minute = home->code_failures_per_minute });
+	if (relay.guard == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
 	{
 		char err[512] = "";
 
@@ -540,6 +557,7 @@ out:
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
 	free(relay.pfds);
+	relay_guard_free(relay.guard);
 	ssh_bind_free(relay.bind);
 	return rc;
 }

@@ -101,6 +101,15 @@ static const char *const store_migrations[] = {
 	"  hash BLOB NOT NULL,"
 	"  at INTEGER NOT NULL,"
 	"  signature BLOB NOT NULL);",
+	/*
+	 * 4: ticket 0, the relay's own record: events that belong to no support
+	 * case (code guessing throttled, the global cap closing) still go into
+	 * the audit chain, and events reference a ticket. It is closed and at L3,
+	 * so it never shows in a queue and no one can take it.
+	 */
+	"INSERT OR IGNORE INTO tickets (id, summary, state, tier, priority, owner_id, created_at, updated_at,"
+	"  tier_since) VALUES (0, 'relay: security events (not a support case)', 'closed', 'L3', 'P4', NULL,"
+	"  0, 0, 0);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -110,6 +119,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_chain_migrate,
+	NULL,
 };
 
 static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)

@@ -1,0 +1,280 @@
+/*
+ * guard.c: see guard.h.
+ *
+ * Sources live in a fixed open-addressed table: a lookup probes at most
+ * RELAY_GUARD_PROBES slots from the name's hash, and slots are reused but
+ * never emptied, so a lookup may stop at the first empty slot. A guesser
+ * with more addresses than slots only pushes out the sources seen longest
+ * ago, which the global cap covers anyway.
+ *
+ * The global window is 60 one-second buckets, each stamped with the second
+ * it counts, so a bucket left from an older minute reads as empty.
+ */
+#include "guard.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "code.h"
+
+#define RELAY_GUARD_PROBES 32
+#define RELAY_GUARD_WINDOW 60
+
+struct relay_guard_source {
+	char name[RELAY_GUARD_SOURCE_MAX];   /* "" for a slot never used */
+	uint32_t failures;
+	int64_t last_failure;
+	int64_t next_allowed;
+};
+
+struct relay_guard {
+	struct relay_guard_config cfg;
+	struct relay_guard_source sources[RELAY_GUARD_SOURCES];
+	int64_t bucket_at[RELAY_GUARD_WINDOW];
+	uint32_t bucket_n[RELAY_GUARD_WINDOW];
+	int64_t capped_until;    /* the end of the cap last reported, so each closing is audited once */
+	struct relay_guard_stats stats;
+};
+
+struct relay_guard *relay_guard_new(const struct relay_guard_config *cfg)
+{
+	struct relay_guard *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return NULL;
+	g->cfg = *cfg;
+	if (g->cfg.backoff_max == 0)
+		g->cfg.backoff_max = 1;
+	if (g->cfg.failures_per_minute == 0)
+		g->cfg.failures_per_minute = 1;
+	for (int i = 0; i < RELAY_GUARD_WINDOW; i++)
+		g->bucket_at[i] = -1;
+	return g;
+}
+
+void relay_guard_free(struct relay_guard *g)
+{
+	free(g);
+}
+
+void relay_guard_source(const char *peer, char out[RELAY_GUARD_SOURCE_MAX])
+{
+	unsigned char a6[16];
+
+	if (peer != NULL && strchr(peer, ':') != NULL && inet_pton(AF_INET6, peer, a6) == 1) {
+		char text[INET6_ADDRSTRLEN];
+
+		/* One customer network is one /64; counting single v6 addresses would give a guesser 2^64 sources. */
+		memset(a6 + 8, 0, 8);
+		if (inet_ntop(AF_INET6, a6, text, sizeof(text)) != NULL) {
+			snprintf(out, RELAY_GUARD_SOURCE_MAX, "%s/64", text);
+			return;
+		}
+	}
+	snprintf(out, RELAY_GUARD_SOURCE_MAX, "%s", peer ? peer : "?");
+}
+
+static uint32_t relay_guard_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static bool relay_guard_forgotten(const struct relay_guard_source *s, int64_t now)
+{
+	return s->failures == 0 || now - s->last_failure >= RELAY_GUARD_FORGET;
+}
+
+/* The source's slot, or NULL when it is not tracked (create: take a slot for it). */
+static struct relay_guard_source *relay_guard_find(struct relay_guard *g, const char *name, int64_t now, bool create)
+{
+	uint32_t h = relay_guard_hash(name);
+	struct relay_guard_source *victim = NULL;
+
+	for (uint32_t i = 0; i < RELAY_GUARD_PROBES; i++) {
+		struct relay_guard_source *s = &g->sources[(h + i) % RELAY_GUARD_SOURCES];
+
+		if (s->name[0] == '\0') {
+			if (victim == NULL)
+				victim = s;
+			break;
+		}
+		if (strcmp(s->name, name) == 0) {
+			if (relay_guard_forgotten(s, now))
+				s->failures = 0;
+			return s;
+		}
+		if (victim == NULL || (victim->name[0] != '\0' && s->last_failure < victim->last_failure))
+			victim = s;
+	}
+	if (!create)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->name, sizeof(victim->name), "%s", name);
+	return victim;
+}
+
+/* Wrong codes counted in the 60 s that end at now. */
+static uint64_t relay_guard_window(const struct relay_guard *g, int64_t now)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < RELAY_GUARD_WINDOW; i++)
+		if (g->bucket_at[i] > now - RELAY_GUARD_WINDOW && g->bucket_at[i] <= now)
+			n += g->bucket_n[i];
+	return n;
+}
+
+/* Seconds until the window holds fewer than the cap (1 when it already does not, after this second). */
+static int64_t relay_guard_cap_wait(const struct relay_guard *g, int64_t now)
+{
+	uint64_t n = relay_guard_window(g, now);
+
+	for (int64_t t = now - RELAY_GUARD_WINDOW + 1; t <= now; t++) {
+		const int i = (int)(((t % RELAY_GUARD_WINDOW) + RELAY_GUARD_WINDOW) % RELAY_GUARD_WINDOW);
+
+		if (g->bucket_at[i] == t)
+			n -= g->bucket_n[i];
+		if (n < g->cfg.failures_per_minute)
+			return t + RELAY_GUARD_WINDOW - now;
+	}
+	return RELAY_GUARD_WINDOW;
+}
+
+int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, int64_t *wait)
+{
+	struct relay_guard_source *s = relay_guard_find(g, source, now, false);
+
+	*wait = 0;
+	if (s != NULL && s->failures > 0 && now < s->next_allowed) {
+		*wait = s->next_allowed - now;
+		g->stats.backoff++;
+		return RELAY_CODE_BACKOFF;
+	}
+	if (relay_guard_window(g, now) >= g->cfg.failures_per_minute) {
+		*wait = relay_guard_cap_wait(g, now);
+		g->stats.capped++;
+		return RELAY_CODE_CAPPED;
+	}
+	return 0;
+}
+
+int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
+		       char *audit, size_t auditlen)
+{
+	struct relay_guard_source *s = relay_guard_find(g, source, now, true);
+	const int b = (int)(((now % RELAY_GUARD_WINDOW) + RELAY_GUARD_WINDOW) % RELAY_GUARD_WINDOW);
+	int64_t delay = 1;
+
+	if (g->bucket_at[b] != now) {
+		g->bucket_at[b] = now;
+		g->bucket_n[b] = 0;
+	}
+	g->bucket_n[b]++;
+	*capped_now = 0;
+	if (relay_guard_window(g, now) >= g->cfg.failures_per_minute && now >= g->capped_until) {
+		g->capped_until = now + relay_guard_cap_wait(g, now);
+		*capped_now = 1;
+	}
+
+	if (s->failures < UINT32_MAX)
+		s->failures++;
+	s->last_failure = now;
+	for (uint32_t i = 1; i < s->failures && delay < (int64_t)g->cfg.backoff_max; i++)
+		delay *= 2;
+	if (delay > (int64_t)g->cfg.backoff_max)
+		delay = (int64_t)g->cfg.backoff_max;
+	s->next_allowed = now + delay;
+	if (s->failures < RELAY_GUARD_AUDIT_FROM)
+		return 0;
+	snprintf(audit, auditlen, "%s: %u wrong codes; its next code is checked in %lld s", s->name, s->failures,
+		 (long long)delay);
+	return 1;
+}
+
+void relay_guard_succeeded(struct relay_guard *g, const char *source)
+{
+	struct relay_guard_source *s = relay_guard_find(g, source, 0, false);
+
+	if (s != NULL)
+		s->failures = 0;
+}
+
+void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *out)
+{
+	*out = g->stats;
+	out->sources = 0;
+	for (int i = 0; i < RELAY_GUARD_SOURCES; i++)
+		if (g->sources[i].name[0] != '\0' && g->sources[i].failures > 0)
+			out->sources++;
+}
+
+const char *relay_code_result_name(int result)
+{
+	switch (result) {
+	case STORE_CODE_ACCEPTED: return "accepted";
+	case STORE_CODE_WRONG: return "wrong code";
+	case STORE_CODE_UNKNOWN: return "no such code";
+	case STORE_CODE_EXPIRED: return "expired";
+	case STORE_CODE_LOCKED: return "locked after too many wrong tries";
+	case STORE_CODE_USED: return "already used";
+	case RELAY_CODE_BACKOFF: return "not checked: this source must wait after wrong codes";
+	case RELAY_CODE_CAPPED: return "not checked: too many wrong codes on this relay in the last minute";
+	default: return "error";
+	}
+}
+
+int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
+		     const char *peer, const char *typed, int64_t now, int64_t *ticket)
+{
+	char source[RELAY_GUARD_SOURCE_MAX], digits[CODE_DIGITS + 1], audit[160];
+	uint8_t hash[CODE_HASH_LEN];
+	int64_t wait, refused_ticket = 0;
+	int result = STORE_CODE_UNKNOWN, capped_now = 0;
+
+	relay_guard_source(peer, source);
+	result = relay_guard_admit(g, source, now, &wait);
+	if (result != 0)
+		return result;
+	result = STORE_CODE_UNKNOWN;
+	if (typed != NULL && code_parse(typed, digits) == 0) {
+		if (code_hash(pepper, pepper_len, digits, hash) != 0) {
+			OPENSSL_cleanse(digits, sizeof(digits));
+			return STORE_ERR;
+		}
+		g->stats.checked++;
+		result = store_code_redeem(st, code_locator(digits), hash, now, &refused_ticket);
+		OPENSSL_cleanse(digits, sizeof(digits));
+		OPENSSL_cleanse(hash, sizeof(hash));
+	}
+	if (result == STORE_CODE_ACCEPTED) {
+		*ticket = refused_ticket;
+		relay_guard_succeeded(g, source);
+		return result;
+	}
+	if (result < 0)
+		return result;
+	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED)
+		store_event_add(st, refused_ticket, now, "code-refused", "customer", "customer", NULL,
+				relay_code_result_name(result));
+	if (relay_guard_failed(g, source, now, &capped_now, audit, sizeof(audit))) {
+		store_event_add(st, 0, now, "code-backoff", "relay", "relay", NULL, audit);
+		g->stats.audited++;
+	}
+	if (capped_now) {
+		snprintf(audit, sizeof(audit),
+			 "%lu wrong codes in 60 s: no code is checked for %lld s (last from %s)",
+			 g->cfg.failures_per_minute, (long long)(g->capped_until - now), source);
+		store_event_add(st, 0, now, "code-cap", "relay", "relay", NULL, audit);
+		g->stats.audited++;
+	}
+	return result;
+}

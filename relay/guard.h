@@ -1,0 +1,105 @@
+/*
+ * guard: what stands between a code guesser and the support codes, apart
+ * from the codes themselves (39.9 bits, 10 minutes, 5 wrong tries each).
+ *
+ *   per source   every wrong code from a source (an IPv4 address, or an
+ *                IPv6 /64) doubles the time before that source's next code
+ *                is checked at all: 1 s, 2 s, 4 s ... up to backoff_max.
+ *                A source that stays quiet for an hour is forgotten.
+ *   global       at most failures_per_minute wrong codes are counted in
+ *                any 60 s; past that no code is checked until the window
+ *                has room again. This is what holds against many sources:
+ *                the store sees at most that many guesses per minute.
+ *
+ * A code that is not checked is refused like a wrong one, so a guesser
+ * learns nothing from it. Both limits write audit events (ticket 0, the
+ * relay's own record): a source's back-off once it has 3 or more wrong
+ * codes, and each time the global cap closes.
+ *
+ * The module keeps no pointers into the caller and uses no clock of its
+ * own: every call takes "now", so tests drive it with a simulated clock.
+ * Memory is fixed: at most RELAY_GUARD_SOURCES sources are tracked; when
+ * the table is full the source seen longest ago is forgotten first.
+ */
+#ifndef HANDOFF_RELAY_GUARD_H
+#define HANDOFF_RELAY_GUARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define RELAY_GUARD_SOURCES 4096
+#define RELAY_GUARD_SOURCE_MAX 64     /* a source's name, with its NUL */
+#define RELAY_GUARD_FORGET 3600       /* quiet seconds after which a source starts afresh */
+#define RELAY_GUARD_AUDIT_FROM 3      /* a source's wrong codes that make an audit event */
+
+/* Results of relay_code_check beyond enum store_code_result. */
+enum {
+	RELAY_CODE_BACKOFF = 100,   /* the source must wait; the code was not checked */
+	RELAY_CODE_CAPPED = 101,    /* the global cap is reached; the code was not checked */
+};
+
+struct relay_guard_config {
+	unsigned long backoff_max;          /* seconds */
+	unsigned long failures_per_minute;  /* global cap */
+};
+
+struct relay_guard;
+
+/* A new guard (the caller frees it with relay_guard_free), or NULL. */
+struct relay_guard *relay_guard_new(const struct relay_guard_config *cfg);
+void relay_guard_free(struct relay_guard *g);
+
+/*
+ * The name a peer address is counted under: the address itself for IPv4,
+ * its /64 for IPv6, the text as given for anything else.
+ */
+void relay_guard_source(const char *peer, char out[RELAY_GUARD_SOURCE_MAX]);
+
+/*
+ * 0 when a code from source may be checked at now; otherwise
+ * RELAY_CODE_BACKOFF or RELAY_CODE_CAPPED with *wait set to the seconds
+ * until it may.
+ */
+int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, int64_t *wait);
+
+/*
+ * Counts a wrong code from source at now. Returns 1 and fills audit (a
+ * short line without secrets) when the failure deserves an audit event,
+ * else 0. *capped_now is set to 1 when this failure closed the global cap.
+ */
+int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
+		       char *audit, size_t auditlen);
+
+/* A correct code from source: its back-off is forgotten. */
+void relay_guard_succeeded(struct relay_guard *g, const char *source);
+
+/* Figures for tests and logs. */
+struct relay_guard_stats {
+	uint64_t checked;    /* codes that reached the store */
+	uint64_t backoff;    /* codes refused unchecked: source back-off */
+	uint64_t capped;     /* codes refused unchecked: global cap */
+	uint64_t audited;    /* audit events written */
+	unsigned sources;    /* sources tracked now */
+};
+void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *out);
+
+/*
+ * The whole check of a typed support code, as the relay's keyboard-
+ * interactive handler runs it: the guard first, then the store (which
+ * spends a right code and counts a wrong one against its locator), then
+ * the guard's bookkeeping and audit events (ticket 0: the relay's record;
+ * a wrong or locked code also gets "code-refused" on its own ticket).
+ *
+ * Returns an enum store_code_result, RELAY_CODE_BACKOFF, RELAY_CODE_CAPPED
+ * or STORE_ERR; on STORE_CODE_ACCEPTED *ticket is the code's ticket.
+ * typed is wiped from no buffer of ours but never logged or stored.
+ */
+int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
+		     const char *peer, const char *typed, int64_t now, int64_t *ticket);
+
+/* A short English name of a relay_code_check result, for logs. */
+const char *relay_code_result_name(int result);
+
+#endif

@@ -1,0 +1,81 @@
+#!/bin/bash
+# Code guessing over real SSH: per-source back-off and the global cap are
+# seen by real clients (tests/tools/hostile from chosen 127.0.0.x source
+# addresses, and the real helper), and both write audit events on ticket 0,
+# the relay's own record. The relay's test clock (HANDOFF_CLOCK_OFFSET_FILE)
+# is advanced instead of sleeping through back-offs and the minute's window.
+. "$(dirname "$0")/lib.sh"
+
+export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
+echo 0 >"$HANDOFF_CLOCK_OFFSET_FILE"
+start_relay "code_failures_per_minute = 6" "code_backoff_max = 300"
+start_xvfb 320 240
+
+hostile_code() { # SRC CODE: prints accepted or refused
+	"$TOOLS/hostile" code 127.0.0.1 "$RELAY_PORT" "$1" "$2" 2>>"$E2E_TMP/hostile.err" || true
+}
+set_clock() { # SECONDS: the relay's clock offset; it rereads the file each tick (250 ms)
+	echo "$1" >"$HANDOFF_CLOCK_OFFSET_FILE"
+	sleep 0.6
+}
+relay_events() { # KIND: events of KIND on ticket 0
+	event_count 0 "$1"
+}
+
+new_ticket_code "brute force 1"
+# A wrong code that names the live code's locator: counted against the code and against the source.
+wrong="${CODE:0:4}-0000-000$(( (${CODE: -1} + 1) % 10 ))"
+
+note "three wrong codes from 127.0.0.2 (waiting 1 s, then 2 s), then the right one at once: not even checked"
+[ "$(hostile_code 127.0.0.2 "$wrong")" = refused ] || fail "wrong code 1 was not refused"
+[ "$(hostile_code 127.0.0.2 "$wrong")" = refused ] || fail "wrong code 2 was not refused"
+grep -q "support code refused: not checked: this source must wait" "$RELAY_LOG" ||
+	fail "the relay did not log the back-off after one wrong code"
+set_clock 1
+[ "$(hostile_code 127.0.0.2 "$wrong")" = refused ] || fail "wrong code 3 was not refused"
+set_clock 3
+[ "$(hostile_code 127.0.0.2 "$wrong")" = refused ] || fail "wrong code 4 was not refused"
+[ "$(hostile_code 127.0.0.2 "$CODE")" = refused ] || fail "the right code got in during the back-off"
+grep -q "support code refused: not checked: this source must wait" "$RELAY_LOG" ||
+	fail "the relay did not log the back-off: $(grep refused "$RELAY_LOG" | tail -3)"
+[ "$(relay_events code-backoff)" -ge 1 ] || fail "no code-backoff audit event"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=0 AND kind='code-backoff'" |
+	grep -q "^127.0.0.2: 3 wrong codes; its next code is checked in 4 s" || fail "code-backoff detail is wrong"
+[ "$(event_count "$TICKET" code-refused)" = 3 ] || fail "the code's own ticket did not record 3 refusals"
+
+note "another source is not held back, and the code still works there"
+[ "$(hostile_code 127.0.0.3 "$CODE")" = accepted ] || fail "the right code from 127.0.0.3 was refused"
+
+note "after the back-off (the clock moves 4 s) 127.0.0.2 is checked again"
+new_ticket_code "brute force 2"
+set_clock 7
+[ "$(hostile_code 127.0.0.2 "$CODE")" = accepted ] || fail "the right code after the back-off was refused"
+
+note "the global cap: 6 wrong codes a minute from anywhere close it for everyone"
+new_ticket_code "brute force 3"
+# 3 wrong codes are in the window already; 3 more from fresh sources reach 6.
+for i in 10 11 12; do
+	[ "$(hostile_code "127.0.0.$i" 1111-2222-3333)" = refused ] || fail "wrong code from 127.0.0.$i accepted"
+done
+wait_for 5 test "$(relay_events code-cap)" -ge 1 || fail "no code-cap audit event"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=0 AND kind='code-cap'" |
+	grep -q "6 wrong codes in 60 s: no code is checked for" || fail "code-cap detail is wrong"
+# The real helper, with the right code, from an address that never failed: refused while the cap holds.
+try_helper capped "$CODE"
+[ "$HELPER_RC" != 0 ] || fail "the helper got in while the cap was closed"
+grep -q "support code refused: not checked: too many wrong codes on this relay" "$RELAY_LOG" ||
+	fail "the relay did not log the cap"
+
+note "a minute later the window has room: the same helper gets its session"
+set_clock 70
+start_helper "$CODE" helper
+wait_line 20 "$RELAY_LOG" "ticket $TICKET is live" || fail "the helper did not get a session after the cap"
+kill "$HELPER_PID"
+
+note "no code is in the relay's log or its database"
+for c in "$CODE" "${CODE//-/}" "$wrong" "${wrong//-/}"; do
+	grep -q -- "$c" "$RELAY_LOG" && fail "a code is in the relay log"
+	sqlite3 "$RELAY_DIR/handoff.db" .dump | grep -q -- "$c" && fail "a code is in the database"
+done
+stop_relay
+echo "  ok"
