@@ -90,7 +90,7 @@ out:
 	return rc;
 }
 
-int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
+int relay_home_init(const char *dir, const char *listen, const char *run_user, char *fingerprint, size_t fplen,
 		    char *audit_fp, size_t audit_fplen, char *err, size_t errlen)
 {
 	int created;
@@ -138,6 +138,8 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 	snprintf(conf, sizeof(conf),
 		 "# Handoff relay settings. See README.md.\n"
 		 "listen = %s\n"
+		 "# the account serve runs as when started as root (default: the owner of this directory)\n"
+		 "%suser = %s\n"
 		 "# seconds a support code stays valid\n"
 		 "code_ttl = %d\n"
 		 "# connections that have not authenticated yet, at most\n"
@@ -162,7 +164,8 @@ int relay_home_init(const char *dir, const char *listen, char *fingerprint, size
 		 "# what escalation collects from the customer's machine, with consent:\n"
 		 "# facts, file PATH LINES, journal LINES; separated by commas\n"
 		 "log_sources = facts, journal 200\n",
-		 listen, CODE_TTL_DEFAULT);
+		 listen, run_user && run_user[0] ? "" : "# ", run_user && run_user[0] ? run_user : "handoff",
+		 CODE_TTL_DEFAULT);
 	if (files_write_new(h.conf_path, conf, strlen(conf), 0600, err, errlen) != 0)
 		goto out;
 	if (store_open(h.db_path, &st, err, errlen) != 0)
@@ -294,6 +297,17 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 		goto out;
 	if (home_load_policy(h, &cfg, err, errlen) != 0)
 		goto out;
+	{
+		const char *user = config_get(&cfg, "user");
+		size_t n = user ? strlen(user) : 0;
+
+		if (user != NULL && (n == 0 || n >= sizeof(h->run_user) ||
+				     strspn(user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)) {
+			snprintf(err, errlen, "%s: user must be an account name", h->conf_path);
+			goto out;
+		}
+		snprintf(h->run_user, sizeof(h->run_user), "%s", user ? user : "");
+	}
 	if (home_read_pepper(h, err, errlen) != 0)
 		goto out;
 	rc = 0;

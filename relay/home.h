@@ -30,6 +30,7 @@ struct relay_home {
 	char keys_dir[PATH_MAX];
 	char audit_key_path[PATH_MAX];
 	char audit_pub_path[PATH_MAX];
+	char run_user[64];               /* `user`: the account serve runs as (priv.h); "" if unset */
 	char listen_host[256];
 	unsigned listen_port;
 	unsigned long code_ttl;          /* seconds a support code stays valid */
@@ -47,9 +48,10 @@ struct relay_home {
 
 /*
  * Creates a new home in dir (which must not hold one). Fills fingerprint
- * (the host key's) and audit_fp (the audit key's).
+ * (the host key's) and audit_fp (the audit key's). run_user (may be NULL)
+ * goes into relay.conf as `user`.
  */
-int relay_home_init(const char *dir, const char *listen, char *fingerprint, size_t fplen,
+int relay_home_init(const char *dir, const char *listen, const char *run_user, char *fingerprint, size_t fplen,
 		    char *audit_fp, size_t audit_fplen, char *err, size_t errlen);
 /*
  * Makes sure the home has an audit key pair, creating one when it has

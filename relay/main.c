@@ -1,20 +1,23 @@
 /*
  * main.c: handoff-relay's command line.
  *
- *   handoff-relay init DIR [--listen HOST:PORT]
+ *   handoff-relay init DIR [--listen HOST:PORT] [--user NAME]
  *   handoff-relay user add DIR NAME --role tech|auditor [--tier L1|L2|L3] --key FILE.pub
  *   handoff-relay serve DIR [--verbose]
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libssh/libssh.h>
 
 #include "home.h"
 #include "log.h"
+#include "priv.h"
 #include "relay.h"
 #include "sshutil.h"
 #include "store.h"
@@ -30,7 +33,7 @@ static void relay_on_signal(int sig)
 static void relay_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: handoff-relay init DIR [--listen HOST:PORT]\n"
+		"usage: handoff-relay init DIR [--listen HOST:PORT] [--user NAME]\n"
 		"       handoff-relay user add DIR NAME --role tech --tier L1|L2|L3 --key FILE.pub\n"
 		"       handoff-relay user add DIR NAME --role auditor --key FILE.pub\n"
 		"       handoff-relay recording-key DIR FILE.pub\n"
@@ -41,20 +44,56 @@ static void relay_usage(FILE *f)
 		"       build it into helpers, which refuse any relay that does not show it.\n"
 		"       --listen defaults to 127.0.0.1:2222. Also creates the audit key that\n"
 		"       signs the audit chain and prints its fingerprint: give auditors\n"
-		"       DIR/keys/audit_ed25519.pub to verify exports with.\n"
+		"       DIR/keys/audit_ed25519.pub to verify exports with. --user (as root)\n"
+		"       makes the home for that account and sets user = NAME in relay.conf.\n"
 		"user   registers a technician (with a tier) or an auditor by public key.\n"
 		"       Adding the same name again adds another key.\n"
 		"recording-key  installs the auditors' public recording key (from handoff-tech\n"
 		"       keygen): sessions are recorded sealed to it, and the relay cannot read them.\n"
 		"       With recording = required (the default) nothing is shared without it.\n"
 		"serve  runs the relay until SIGINT or SIGTERM. Logs go to standard error.\n"
+		"       Started as root, it binds its port, then runs as user = NAME from\n"
+		"       relay.conf or else the owner of DIR; it refuses to run as root, and\n"
+		"       refuses a home whose directories are not 0700 or secrets not 0600.\n"
 		"\n"
 		"Everything the relay keeps is in DIR: back up that one directory.\n");
 }
 
+/*
+ * init --user NAME as root: the directory is made and given to NAME, and
+ * the rest is created as NAME, so every file is the relay's own.
+ */
+static int relay_init_as(const char *dir, const char *user, char *err, size_t errlen)
+{
+	struct relay_priv p;
+
+	if (relay_priv_lookup(user, &p, err, errlen) != 0)
+		return -1;
+	if (p.uid == 0) {
+		snprintf(err, errlen, "--user %s is root: name an unprivileged account", user);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		if (p.uid == geteuid())
+			return 0;
+		snprintf(err, errlen, "only root can make a home for another account (%s)", user);
+		return -1;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (chown(dir, p.uid, p.gid) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	p.drop = 1;
+	return relay_priv_drop(&p, err, errlen);
+}
+
 static int relay_cmd_init(int argc, char **argv)
 {
-	const char *listen = "127.0.0.1:2222";
+	const char *listen = "127.0.0.1:2222", *user = NULL;
 	char fp[SSHUTIL_FP_MAX], audit_fp[SSHUTIL_FP_MAX], err[512];
 
 	if (argc < 1)
@@ -62,10 +101,16 @@ static int relay_cmd_init(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
 			listen = argv[++i];
+		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			user = argv[++i];
 		else
 			goto usage;
 	}
-	if (relay_home_init(argv[0], listen, fp, sizeof(fp), audit_fp, sizeof(audit_fp), err, sizeof(err)) != 0) {
+	if (user != NULL && relay_init_as(argv[0], user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay init: %s\n", err);
+		return 1;
+	}
+	if (relay_home_init(argv[0], listen, user, fp, sizeof(fp), audit_fp, sizeof(audit_fp), err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay init: %s\n", err);
 		return 1;
 	}
@@ -125,7 +170,8 @@ static int relay_cmd_user_add(int argc, char **argv)
 		fprintf(stderr, "handoff-relay user add: %s is not an SSH public key\n", keyfile);
 		goto out;
 	}
-	if (relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
 	    store_open(home.db_path, &st, err, sizeof(err)) != 0 ||
 	    store_user_add(st, argv[1], role, tier, ssh_key_type_to_char(ssh_key_type(key)), b64, err,
 			   sizeof(err)) != 0) {
@@ -154,7 +200,8 @@ static int relay_cmd_recording_key(int argc, char **argv)
 		relay_usage(stderr);
 		return 2;
 	}
-	if (relay_record_install_key(argv[0], argv[1], err, sizeof(err)) != 0) {
+	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_record_install_key(argv[0], argv[1], err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay recording-key: %s\n", err);
 		return 1;
 	}
@@ -165,8 +212,10 @@ static int relay_cmd_recording_key(int argc, char **argv)
 static int relay_cmd_serve(int argc, char **argv)
 {
 	struct relay_home home;
+	struct relay_priv priv;
 	struct store *st = NULL;
 	struct sigaction sa;
+	ssh_bind bind = NULL;
 	char err[512];
 	enum log_level level = LOG_INFO;
 	int rc = 1;
@@ -180,18 +229,33 @@ static int relay_cmd_serve(int argc, char **argv)
 			goto usage;
 	}
 	log_setup("handoff-relay", level);
+	/* The port is bound as whoever started us; everything else happens as the relay's own account. */
 	if (relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+	    relay_priv_target(&home, &priv, err, sizeof(err)) != 0 ||
+	    relay_priv_check_home(&home, &priv, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay serve: %s\n", err);
 		goto out;
 	}
+	bind = relay_server_listen(&home);
+	if (bind == NULL)
+		goto out;
+	if (relay_priv_drop(&priv, err, sizeof(err)) != 0 || store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay serve: %s\n", err);
+		goto out;
+	}
+	if (priv.drop)
+		log_info("bound %s:%u as root, now running as %s (uid %u)", home.listen_host, home.listen_port,
+			 priv.name, (unsigned)priv.uid);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = relay_on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rc = relay_server_run(&home, st, &relay_stop_requested) == 0 ? 0 : 1;
+	rc = relay_server_run(&home, st, bind, &relay_stop_requested) == 0 ? 0 : 1;
+	bind = NULL;
 out:
+	if (bind != NULL)
+		ssh_bind_free(bind);
 	store_close(st);
 	relay_home_clear(&home);
 	return rc;

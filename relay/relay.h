@@ -195,7 +195,13 @@ void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outle
 void relay_policy_tick(struct relay *relay);
 
 /* server.c */
-int relay_server_run(struct relay_home *home, struct store *store, volatile sig_atomic_t *stop);
+/*
+ * Binds the listening port and loads the host key (before privileges are
+ * dropped: the port may be below 1024). NULL on failure, logged.
+ */
+ssh_bind relay_server_listen(const struct relay_home *home);
+/* Serves until *stop; takes bind (frees it). */
+int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind, volatile sig_atomic_t *stop);
 const char *relay_role_name(enum relay_role role);
 struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket);
 

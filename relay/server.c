@@ -499,30 +499,37 @@ static void relay_tick(struct relay *relay)
 	relay_audit_tick(relay);
 }
 
-int relay_server_run(struct relay_home *home, struct store *store, volatile sig_atomic_t *stop)
+ssh_bind relay_server_listen(const struct relay_home *home)
 {
-	struct relay relay = { .home = home, .store = store, .stop = stop };
+	ssh_bind bind = ssh_bind_new();
+
+	if (bind == NULL)
+		return NULL;
+	if (ssh_bind_options_set(bind, SSH_BIND_OPTIONS_BINDADDR, home->listen_host) != SSH_OK ||
+	    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_BINDPORT, &home->listen_port) != SSH_OK ||
+	    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_HOSTKEY, home->host_key_path) != SSH_OK) {
+		log_error("bad listen options: %s", ssh_get_error(bind));
+		ssh_bind_free(bind);
+		return NULL;
+	}
+	if (ssh_bind_listen(bind) != SSH_OK) {
+		log_error("cannot listen on %s:%u: %s", home->listen_host, home->listen_port, ssh_get_error(bind));
+		ssh_bind_free(bind);
+		return NULL;
+	}
+	ssh_bind_set_blocking(bind, 0);
+	return bind;
+}
+
+int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind, volatile sig_atomic_t *stop)
+{
+	struct relay relay = { .home = home, .store = store, .stop = stop, .bind = bind };
 	int rc = -1;
 
 	relay.clock_offset_path = getenv("HANDOFF_CLOCK_OFFSET_FILE");
 	if (relay.clock_offset_path != NULL)
 		log_warn("the clock is offset by the file %s (a test setting)", relay.clock_offset_path);
 
-	relay.bind = ssh_bind_new();
-	if (relay.bind == NULL)
-		goto out;
-	if (ssh_bind_options_set(relay.bind, SSH_BIND_OPTIONS_BINDADDR, home->listen_host) != SSH_OK ||
-	    ssh_bind_options_set(relay.bind, SSH_BIND_OPTIONS_BINDPORT, &home->listen_port) != SSH_OK ||
-	    ssh_bind_options_set(relay.bind, SSH_BIND_OPTIONS_HOSTKEY, home->host_key_path) != SSH_OK) {
-		log_error("bad listen options: %s", ssh_get_error(relay.bind));
-		goto out;
-	}
-	if (ssh_bind_listen(relay.bind) != SSH_OK) {
-		log_error("cannot listen on %s:%u: %s", home->listen_host, home->listen_port,
-			  ssh_get_error(relay.bind));
-		goto out;
-	}
-	ssh_bind_set_blocking(relay.bind, 0);
 	relay.guard = relay_guard_new(&(struct relay_guard_config){ .backoff_max = home->code_backoff_max,
 					.failures_per_minute = home->code_failures_per_minute });
 	if (relay.guard == NULL) {

@@ -174,6 +174,40 @@ static int store_migrate(struct store *st, char *err, size_t errlen)
 	return STORE_OK;
 }
 
+/*
+ * PRAGMA quick_check at every open: damage found at start is a clear
+ * error, where damage found later would fail some write in the middle of
+ * a session. It reads the whole file once (a second or so for hundreds of
+ * megabytes); recordings live outside the database.
+ */
+static int store_check(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "PRAGMA quick_check(1)") != 0) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		return STORE_ERR;
+	}
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 0), "ok") == 0)
+		rc = STORE_OK;
+	else if (step == SQLITE_ROW) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s", (const char *)sqlite3_column_text(stmt, 0));
+		for (char *p = what; *p != '\0'; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		snprintf(err, errlen, "database: damaged (%s); restore it from a backup", what);
+	}
+	else
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof(*st));
@@ -191,11 +225,19 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	if (store_exec(st, "PRAGMA journal_mode = WAL", err, errlen) != 0 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON", err, errlen) != 0 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", err, errlen) != 0 ||
-	    store_migrate(st, err, errlen) != 0)
+	    store_check(st, err, errlen) != 0 || store_migrate(st, err, errlen) != 0)
 		goto fail;
 	*out = st;
 	return STORE_OK;
 fail:
+	/* Name the file: "database is locked" alone does not say which, nor what to do. */
+	if (strncmp(err, "database: ", 10) == 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err + 10);
+		snprintf(err, errlen, "database %s: %s%s", path, why,
+			 strstr(why, "locked") ? " (another process holds it: stop it and start again)" : "");
+	}
 	store_close(st);
 	return STORE_ERR;
 }

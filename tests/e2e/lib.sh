@@ -107,7 +107,14 @@ new_key() {
 start_relay() {
 	RELAY_DIR="$E2E_TMP/${RELAY_NAME:-relay}"
 	RELAY_PORT=$(free_port) || fail "no free port"
-	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "127.0.0.1:$RELAY_PORT" >"$RELAY_DIR.init" ||
+	# As root (CI), the relay refuses to run as root: its home belongs to nobody, whom serve
+	# becomes after binding; the test folder must then be passable (not readable) for nobody.
+	local as_user=()
+	if [ "$(id -u)" = 0 ]; then
+		chmod 711 "$E2E_TMP"
+		as_user=(--user nobody)
+	fi
+	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "127.0.0.1:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
 		fail "relay init failed"
 	RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
 	[ -n "$RELAY_FP" ] || fail "relay init printed no fingerprint"

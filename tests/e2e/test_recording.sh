@@ -83,7 +83,7 @@ sed -i '/^record_input = no$/d' "$RELAY_DIR/relay.conf"
 note "record_input = no: screen recorded, no keystrokes or pointer in the recording"
 
 # A full disk with recording required: sharing stops, and the failure is recorded.
-if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o size=16k,mode=0700 tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
+if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o "size=16k,mode=0700,uid=$(stat -c %u "$RELAY_DIR"),gid=$(stat -c %g "$RELAY_DIR")" tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
 	restart_relay
 	new_ticket_code "Disk full"
 	start_helper "$CODE" full

@@ -450,7 +450,7 @@ static void relay_fixture_open(struct relay_fixture *f)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/handoff-audit.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	rmdir(f->dir);
-	if (relay_home_init(f->dir, "127.0.0.1:1", fp, sizeof(fp), afp, sizeof(afp), err, sizeof(err)) != 0)
+	if (relay_home_init(f->dir, "127.0.0.1:1", NULL, fp, sizeof(fp), afp, sizeof(afp), err, sizeof(err)) != 0)
 		fail_msg("init: %s", err);
 	assert_int_equal(relay_home_open(f->dir, &f->home, err, sizeof(err)), 0);
 	f->relay.home = &f->home;
