@@ -35,7 +35,10 @@ port=2222
 while ss -ltn "sport = :$port" | grep -q ":$port"; do port=$((port + 1)); done
 
 say "1. The relay operator creates a relay home in $DEMO/relay"
-"$BIN/handoff-relay" init "$DEMO/relay" --listen "127.0.0.1:$port" | tee "$DEMO/init.out"
+# The relay never runs as root: as root, its home is made for nobody, whom serve becomes.
+as_user=()
+[ "$(id -u)" = 0 ] && { chmod 711 "$DEMO"; as_user=(--user nobody); }
+"$BIN/handoff-relay" init "$DEMO/relay" --listen "127.0.0.1:$port" "${as_user[@]}" | tee "$DEMO/init.out"
 fp=$(sed -n 's/^host key fingerprint: //p' "$DEMO/init.out")
 echo "An auditor makes the recording key off the relay; only its public half goes there:"
 "$BIN/handoff-tech" keygen --out "$DEMO/auditors.key" >/dev/null

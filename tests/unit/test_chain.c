@@ -416,6 +416,8 @@ static void test_store_migrates_old_events(void **state)
 				      "CREATE TABLE events (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL,"
 				      " at INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT, detail TEXT,"
 				      " role TEXT NOT NULL DEFAULT '', clearance TEXT NOT NULL DEFAULT '');"
+				      "CREATE TABLE tickets (id INTEGER PRIMARY KEY, summary TEXT, state TEXT, tier TEXT,"
+				      " priority TEXT, owner_id INTEGER, created_at INTEGER, updated_at INTEGER, tier_since INTEGER);"
 				      "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (1, 10, 'created', 'bob', 'x');"
 				      "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (1, 11, 'note', NULL, NULL);"
 				      "INSERT INTO events (ticket_id, at, kind, actor, detail, role) VALUES (2, 12, 'chat', 'c', 'y', 'customer');"
