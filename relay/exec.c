@@ -85,6 +85,11 @@ static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 		exec_printf(x->err, "%s: which ticket? (a number)\n", x->argv[0]);
 		return -1;
 	}
+	/* Ticket 0 is the relay's own record (security events): auditors read it, nobody else. */
+	if (strcmp(arg, "0") == 0 && x->conn->role == RELAY_ROLE_AUDITOR) {
+		*id = 0;
+		return 0;
+	}
 	n = strtoll(arg, &end, 10);
 	if (arg[0] < '1' || arg[0] > '9' || *end != '\0' || n <= 0 || n > 100000000000LL) {
 		exec_printf(x->err, "not a ticket number: %s\n", arg);

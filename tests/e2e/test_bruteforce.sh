@@ -72,6 +72,13 @@ start_helper "$CODE" helper
 wait_line 20 "$RELAY_LOG" "ticket $TICKET is live" || fail "the helper did not get a session after the cap"
 kill "$HELPER_PID"
 
+note "auditors read the relay's record, ticket 0; technicians cannot"
+add_user audrey auditor
+tech_ssh audrey show 0 >"$E2E_TMP/show0.out" || fail "show 0 failed: $(cat "$E2E_TMP/show0.out")"
+grep -q "code-backoff" "$E2E_TMP/show0.out" && grep -q "code-cap" "$E2E_TMP/show0.out" ||
+	fail "show 0 lacks the guard's events: $(cat "$E2E_TMP/show0.out")"
+tech_ssh alice ticket show 0 >/dev/null 2>&1 && fail "a technician read ticket 0"
+
 note "no code is in the relay's log or its database"
 for c in "$CODE" "${CODE//-/}" "$wrong" "${wrong//-/}"; do
 	grep -q -- "$c" "$RELAY_LOG" && fail "a code is in the relay log"
