@@ -119,6 +119,12 @@ struct relay_viewer {
 	struct relay_viewer *next;
 };
 
+/* A log line that may come in floods: when it may next be written, and how many were not. */
+struct relay_log_limit {
+	time_t next;
+	unsigned long quiet;
+};
+
 enum relay_recording_policy { RELAY_RECORDING_REQUIRED, RELAY_RECORDING_OPTIONAL, RELAY_RECORDING_OFF };
 
 struct relay {
@@ -144,6 +150,7 @@ struct relay {
 	time_t last_record_flush;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
+	struct relay_log_limit admit_log[2]; /* pre-authentication refusals, evictions (server.c) */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */

@@ -241,14 +241,27 @@ static int relay_admit(struct relay *relay, const char *source)
 		if (victim == c)
 			victim_count = same;
 	}
+	/* A flood must not flood the log too: one line per kind every 10 s, with a count of the rest. */
 	if (mine >= relay->home->max_unauthenticated_per_source) {
-		log_warn("refusing a connection from %s: it has %u unauthenticated connections already", source, mine);
+		if (time(NULL) >= relay->admit_log[0].next) {
+			log_warn("refusing a connection from %s: it has %u unauthenticated connections already "
+				 "(%lu more refused in the last 10 s)", source, mine, relay->admit_log[0].quiet);
+			relay->admit_log[0] = (struct relay_log_limit){ .next = time(NULL) + 10 };
+		} else {
+			relay->admit_log[0].quiet++;
+		}
 		return -1;
 	}
 	if (total < relay->home->max_unauthenticated)
 		return 0;
-	log_warn("%u unauthenticated connections: dropping conn %u (%s, %u of them) to make room for %s", total,
-		 victim->id, victim->peer, victim_count, source);
+	if (time(NULL) >= relay->admit_log[1].next) {
+		log_warn("%u unauthenticated connections: dropping conn %u (%s, %u of them) to make room for %s "
+			 "(%lu more dropped in the last 10 s)", total, victim->id, victim->peer, victim_count, source,
+			 relay->admit_log[1].quiet);
+		relay->admit_log[1] = (struct relay_log_limit){ .next = time(NULL) + 10 };
+	} else {
+		relay->admit_log[1].quiet++;
+	}
 	victim->dead = true;
 	return 0;
 }
@@ -457,8 +470,18 @@ static void relay_poll(struct relay *relay, int timeout_ms)
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
 		if (c->poll_index >= 0 && relay->pfds[c->poll_index].revents != 0)
 			ssh_event_dopoll(c->event, 0);
-	if (relay->pfds[0].revents & POLLIN)
+	/*
+	 * Several accepts a round: under a flood of connections that are
+	 * refused at once, one a round let the backlog, and a customer's
+	 * connection in it, wait behind the flood.
+	 */
+	for (int i = 0; i < 16 && (relay->pfds[0].revents & POLLIN); i++) {
+		struct pollfd more = { .fd = relay->pfds[0].fd, .events = POLLIN };
+
 		relay_accept(relay);
+		if (poll(&more, 1, 0) != 1)
+			break;
+	}
 }
 
 /* A test's clock: the file holds seconds to add to the real time. */
