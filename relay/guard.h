@@ -94,7 +94,8 @@ void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *ou
  *
  * Returns an enum store_code_result, RELAY_CODE_BACKOFF, RELAY_CODE_CAPPED
  * or STORE_ERR; on STORE_CODE_ACCEPTED *ticket is the code's ticket.
- * typed is wiped from no buffer of ours but never logged or stored.
+ * typed (libssh's buffer, not ours) is never logged or stored; the digits
+ * and hash made from it are wiped before return.
  */
 int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
 		     const char *peer, const char *typed, int64_t now, int64_t *ticket);
