@@ -1,6 +1,8 @@
 #!/bin/bash
-# A pre-authentication flood: 320 idle, silent, half-handshaked and
-# trickling TCP connections from 12 loopback addresses, re-opened as soon as
+# A pre-authentication flood: 320 connections from 12 loopback addresses
+# (in fifths: silent, a banner only, a banner and half a packet, a banner
+# trickled a byte a second, a finished key exchange and no login; see
+# tests/tools/hostile.c), each re-opened as soon as
 # the relay drops them, while a real customer's helper connects (from
 # 127.0.0.1) and gets its session, and a technician runs a command. The
 # relay holds at most max_unauthenticated (64) of them, at most

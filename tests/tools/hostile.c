@@ -9,9 +9,10 @@
  *       The relay's host key is not checked: this is the attacker.
  *   hostile flood HOST PORT SECONDS COUNT SRC...
  *       holds COUNT connections, spread over the SRC addresses, for
- *       SECONDS: a quarter stay silent, a quarter send only a banner, a
- *       quarter a banner and half a packet, a quarter trickle a banner one
- *       byte a second. Any the relay drops is opened again at once. Prints
+ *       SECONDS: a fifth each stay silent, send only a banner, send a
+ *       banner and half a packet, trickle a banner one byte a second, or
+ *       finish the key exchange (libssh) and then never authenticate. Any
+ *       the relay drops is opened again at once. Prints
  *       "flood: COUNT open" once all are connected, and at the end how
  *       many were opened and dropped in all.
  */
@@ -80,11 +81,12 @@ static int cmd_code(const char *host, int port, const char *src, const char *cod
 	return verdict;
 }
 
-enum { FLOOD_SILENT, FLOOD_BANNER, FLOOD_HALF_PACKET, FLOOD_TRICKLE };
+enum { FLOOD_SILENT, FLOOD_BANNER, FLOOD_HALF_PACKET, FLOOD_TRICKLE, FLOOD_KEXED, FLOOD_MODES };
 
 struct flood_conn {
 	int fd;
 	int mode;
+	ssh_session ssh;      /* FLOOD_KEXED: the session whose key exchange is done */
 	const char *src;
 	size_t sent;          /* trickle: banner bytes sent */
 	time_t last_sent;
@@ -92,9 +94,44 @@ struct flood_conn {
 
 static const char flood_banner[] = "SSH-2.0-hostile_flood\r\n";
 
+/* A connection that completes the key exchange and then sits there, as far as SSH goes before a login. */
+static int flood_open_kexed(struct flood_conn *c, const char *host, int port)
+{
+	long timeout = 5;
+	int fd = connect_from(c->src, host, port, 0);
+
+	if (fd < 0)
+		return -1;
+	c->ssh = ssh_new();
+	if (c->ssh == NULL) {
+		close(fd);
+		return -1;
+	}
+	ssh_options_set(c->ssh, SSH_OPTIONS_FD, &fd);
+	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, host);
+	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	if (ssh_connect(c->ssh) != SSH_OK) {
+		ssh_free(c->ssh);  /* closes fd */
+		c->ssh = NULL;
+		return -1;
+	}
+	return ssh_get_fd(c->ssh);
+}
+
+static void flood_close(struct flood_conn *c)
+{
+	if (c->ssh != NULL) {
+		ssh_free(c->ssh);
+		c->ssh = NULL;
+	} else if (c->fd >= 0) {
+		close(c->fd);
+	}
+	c->fd = -1;
+}
+
 static void flood_open(struct flood_conn *c, const char *host, int port, unsigned long *opened)
 {
-	c->fd = connect_from(c->src, host, port, 1);
+	c->fd = c->mode == FLOOD_KEXED ? flood_open_kexed(c, host, port) : connect_from(c->src, host, port, 1);
 	c->sent = 0;
 	c->last_sent = 0;
 	if (c->fd >= 0)
@@ -145,7 +182,7 @@ static int cmd_flood(const char *host, int port, int seconds, int count, char **
 		return 2;
 	for (int i = 0; i < count; i++) {
 		conns[i].src = srcs[i % nsrcs];
-		conns[i].mode = i % 4;
+		conns[i].mode = i % FLOOD_MODES;
 		flood_open(&conns[i], host, port, &opened);
 	}
 	while (time(NULL) < end) {
@@ -155,7 +192,9 @@ static int cmd_flood(const char *host, int port, int seconds, int count, char **
 		for (int i = 0; i < count; i++) {
 			if (conns[i].fd < 0)
 				flood_open(&conns[i], host, port, &opened);
-			pfds[i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
+			/* libssh owns a kexed session's reads: only its end is watched. */
+			pfds[i] = (struct pollfd){ .fd = conns[i].fd,
+						   .events = conns[i].ssh != NULL ? POLLRDHUP : POLLIN };
 			if (conns[i].fd >= 0) {
 				open_now++;
 				flood_send(&conns[i], now);
@@ -173,18 +212,21 @@ static int cmd_flood(const char *host, int port, int seconds, int count, char **
 
 			if (conns[i].fd < 0 || pfds[i].revents == 0)
 				continue;
+			if (conns[i].ssh != NULL) {
+				flood_close(&conns[i]);
+				dropped++;
+				continue;
+			}
 			/* The relay's banner and KEXINIT are read and ignored; an end means dropped. */
 			if (read(conns[i].fd, buf, sizeof(buf)) <= 0 || (pfds[i].revents & (POLLHUP | POLLERR))) {
-				close(conns[i].fd);
-				conns[i].fd = -1;
+				flood_close(&conns[i]);
 				dropped++;
 			}
 		}
 	}
 	printf("flood: %lu opened in all, %lu dropped by the relay\n", opened, dropped);
 	for (int i = 0; i < count; i++)
-		if (conns[i].fd >= 0)
-			close(conns[i].fd);
+		flood_close(&conns[i]);
 	free(conns);
 	free(pfds);
 	return 0;
@@ -200,7 +242,9 @@ int main(int argc, char **argv)
 		rc = cmd_code(argv[2], atoi(argv[3]), argv[4], argv[5]);
 		ssh_finalize();
 	} else if (argc >= 7 && strcmp(argv[1], "flood") == 0) {
+		ssh_init();
 		rc = cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argv + 6, argc - 6);
+		ssh_finalize();
 	} else {
 		fprintf(stderr, "usage: hostile code HOST PORT SRC CODE\n"
 				"       hostile flood HOST PORT SECONDS COUNT SRC...\n");
