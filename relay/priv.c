@@ -125,10 +125,12 @@ static int relay_priv_check_path(const char *path, int optional, int want_dir, c
 
 int relay_priv_check_home(const struct relay_home *h, const struct relay_priv *p, char *err, size_t errlen)
 {
-	char wal[PATH_MAX + 8], shm[PATH_MAX + 8];
+	char wal[PATH_MAX + 8], shm[PATH_MAX + 8], rec[PATH_MAX + 16];
 
 	snprintf(wal, sizeof(wal), "%s-wal", h->db_path);
 	snprintf(shm, sizeof(shm), "%s-shm", h->db_path);
+	/* Recordings are sealed, but their names and sizes still say who was helped when. */
+	snprintf(rec, sizeof(rec), "%s/recordings", h->dir);
 	if (relay_priv_check_path(h->dir, 0, 1, p, err, errlen) != 0 ||
 	    relay_priv_check_path(h->keys_dir, 1, 1, p, err, errlen) != 0 ||
 	    relay_priv_check_path(h->conf_path, 0, 0, p, err, errlen) != 0 ||
@@ -137,7 +139,8 @@ int relay_priv_check_home(const struct relay_home *h, const struct relay_priv *p
 	    relay_priv_check_path(h->audit_key_path, 1, 0, p, err, errlen) != 0 ||
 	    relay_priv_check_path(h->db_path, 1, 0, p, err, errlen) != 0 ||
 	    relay_priv_check_path(wal, 1, 0, p, err, errlen) != 0 ||
-	    relay_priv_check_path(shm, 1, 0, p, err, errlen) != 0)
+	    relay_priv_check_path(shm, 1, 0, p, err, errlen) != 0 ||
+	    relay_priv_check_path(rec, 1, 1, p, err, errlen) != 0)
 		return -1;
 	return 0;
 }
