@@ -21,6 +21,7 @@
 #include "log.h"
 #include "render.h"
 #include "replay.h"
+#include "settings.h"
 #include "sshutil.h"
 #include "verify.h"
 #include "view.h"
@@ -151,6 +152,45 @@ static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
 	return 0;
 }
 
+/*
+ * Fills what the command line and environment left open from tech.conf,
+ * and expands "~/" in paths. 0, or -1 after printing why.
+ */
+static int tech_main_settings(struct tech_settings *st, struct tech_connect_opts *conn)
+{
+	const char *kh;
+
+	if (tech_settings_load(st) != 0)
+		return -1;
+	if (conn->relay == NULL)
+		conn->relay = tech_settings_get(st, "relay");
+	if (conn->host_key == NULL)
+		conn->host_key = tech_settings_get(st, "host_key");
+	if (conn->user == NULL)
+		conn->user = tech_settings_get(st, "user");
+	if (conn->user == NULL)
+		conn->user = "handoff";
+	if (conn->identity == NULL)
+		conn->identity = tech_settings_get(st, "identity");
+	if (conn->identity != NULL) {
+		if (tech_settings_expand(conn->identity, st->identity, sizeof(st->identity)) != 0) {
+			fprintf(stderr, "handoff-tech: cannot expand the key path %s\n", conn->identity);
+			goto fail;
+		}
+		conn->identity = st->identity;
+	}
+	kh = tech_settings_get(st, "known_hosts");
+	if (kh == NULL)
+		kh = "~/.config/handoff/known_hosts";
+	/* Without a home there is no default file; a pinned key needs none. */
+	if (tech_settings_expand(kh, st->known_hosts, sizeof(st->known_hosts)) == 0)
+		conn->known_hosts = st->known_hosts;
+	return 0;
+fail:
+	tech_settings_free(st);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -166,9 +206,9 @@ int main(int argc, char **argv)
 		.relay = tech_main_env("HANDOFF_RELAY"),
 		.identity = tech_main_env("HANDOFF_IDENTITY"),
 		.host_key = tech_main_env("HANDOFF_HOST_KEY"),
-		.user = "handoff",
 	};
 	struct tech_view_opts view = { 0 };
+	struct tech_settings st;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	bool verbose = false;
 	ssh_session s = NULL;
@@ -211,12 +251,17 @@ int main(int argc, char **argv)
 		return tech_replay_main(argc, argv);
 	if (strcmp(argv[0], "render") == 0)
 		return tech_render_main(argc, argv);
-	if (tech_connect_open(&conn, &s) != 0)
+	if (tech_main_settings(&st, &conn) != 0)
 		return TECH_EXIT_SSH;
+	if (tech_connect_open(&conn, &s) != 0) {
+		tech_settings_free(&st);
+		return TECH_EXIT_SSH;
+	}
 	if (strcmp(argv[0], "view") == 0)
-		rc = tech_view_run(s, &view);
+		rc = tech_view_run(s, &conn, &view);
 	else
 		rc = tech_exec_run(s, argv, (size_t)argc);
 	sshutil_close(s);
+	tech_settings_free(&st);
 	return rc;
 }

@@ -16,13 +16,15 @@
 #include "vnc.h"
 #include "window.h"
 
-int tech_view_run(ssh_session s, const struct tech_view_opts *o)
+int tech_view_run(ssh_session s, const struct tech_connect_opts *conn, const struct tech_view_opts *o)
 {
 	struct tech_tunnel tunnel;
 	struct tech_vnc vnc;
 	int fd = -1;
 	int r;
 	int rc = 1;
+
+	(void)conn;
 
 	r = tech_tunnel_open(&tunnel, s, o->ticket, &fd);
 	if (r == TECH_TUNNEL_REFUSED) {

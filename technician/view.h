@@ -11,6 +11,8 @@
 
 #include <libssh/libssh.h>
 
+#include "connect.h"
+
 struct tech_view_opts {
 	unsigned long ticket;
 	bool headless;
@@ -23,6 +25,6 @@ struct tech_view_opts {
  * status: 0 when the technician ended the session, 1 when the relay refused
  * it, the customer declined, or the link dropped.
  */
-int tech_view_run(ssh_session s, const struct tech_view_opts *o);
+int tech_view_run(ssh_session s, const struct tech_connect_opts *conn, const struct tech_view_opts *o);
 
 #endif
