@@ -47,7 +47,12 @@ int tech_view_run(ssh_session s, const struct tech_connect_opts *conn, const str
 	if (o->headless)
 		r = tech_headless_run(&vnc);
 	else
-		r = tech_window_run(&vnc, o->ticket, o->view_only);
+	{
+		struct tech_window_opts wo = { .ticket = o->ticket, .view_only = o->view_only,
+					       .rx_bytes = &tunnel.rx_bytes };
+
+		r = tech_window_run(&vnc, &wo);
+	}
 	tech_vnc_close(&vnc);
 	if (r >= 0)
 		fprintf(stderr, "handoff-tech: session ended\n");

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -221,6 +222,14 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 	v->dirty_y1 = y1 > v->dirty_y1 ? y1 : v->dirty_y1;
 }
 
+static long long tech_vnc_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * "Covered every pixel" sums rectangle areas: the rectangles of one RFB
  * update do not overlap in practice (libvncserver sends a region's
@@ -233,6 +242,10 @@ static void tech_vnc_finished_update(rfbClient *client)
 	if (v == NULL)
 		return;
 	v->updates++;
+	if (v->probe_sent_us != 0) {
+		v->rtt_us = tech_vnc_now_us() - v->probe_sent_us;
+		v->probe_sent_us = 0;
+	}
 	if (v->covered >= (uint64_t)v->width * (uint64_t)v->height)
 		v->full_updates++;
 	v->covered = 0;
@@ -264,6 +277,43 @@ out:
 	/* libvncclient would leak it at the next shape; nothing else reads it. */
 	free(client->rcMask);
 	client->rcMask = NULL;
+}
+
+/*
+ * RFB cut text is Latin-1 (libvncclient caps its length at 1 MiB before
+ * calling us); the UI wants UTF-8. Every byte becomes one or two, so the
+ * output is bounded by twice our own cap.
+ */
+static void tech_vnc_got_cut(rfbClient *client, const char *text, int textlen)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+	size_t n = textlen > 0 ? (size_t)textlen : 0;
+	char *out;
+	size_t o = 0;
+
+	if (v == NULL)
+		return;
+	if (n > TECH_VNC_CUT_MAX)
+		n = TECH_VNC_CUT_MAX;
+	out = malloc(2 * n + 1);
+	if (out == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\0')
+			break;
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = (char)(0xc0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	free(v->cut);
+	v->cut = out;
+	v->cut_changed = true;
 }
 
 /*
@@ -327,6 +377,7 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 	client->GotFrameBufferUpdate = tech_vnc_got_rect;
 	client->FinishedFrameBufferUpdate = tech_vnc_finished_update;
 	client->GotCursorShape = tech_vnc_got_cursor;
+	client->GotXCutText = tech_vnc_got_cut;
 	if (!rfbInitClient(client, NULL, NULL)) {
 		/* The client and fd are gone; what we allocated for it is not. */
 		free(v->fb);
@@ -359,6 +410,8 @@ void tech_vnc_close(struct tech_vnc *v)
 	v->raw = NULL;
 	free(v->cursor);
 	v->cursor = NULL;
+	free(v->cut);
+	v->cut = NULL;
 	if (tech_vnc_current == v)
 		tech_vnc_current = NULL;
 }
@@ -420,4 +473,50 @@ int tech_vnc_request_full(struct tech_vnc *v)
 	if (v->client == NULL)
 		return -1;
 	return SendFramebufferUpdateRequest(v->client, 0, 0, v->width, v->height, FALSE) ? 0 : -1;
+}
+
+int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8)
+{
+	size_t len = strlen(utf8), o = 0;
+	char *latin1;
+	int rc;
+
+	if (v->client == NULL)
+		return -1;
+	latin1 = malloc(TECH_VNC_CUT_MAX + 1);
+	if (latin1 == NULL)
+		return -1;
+	for (size_t off = 0; off < len && o < TECH_VNC_CUT_MAX;) {
+		uint32_t cp = '?';
+		int n = 1;
+		unsigned char c = (unsigned char)utf8[off];
+
+		/* Only what Latin-1 has survives; a malformed byte counts as one '?'. */
+		if (c < 0x80) {
+			cp = c;
+		} else if (c >= 0xc2 && c <= 0xdf && off + 1 < len && ((unsigned char)utf8[off + 1] & 0xc0) == 0x80) {
+			cp = (uint32_t)(c & 0x1f) << 6 | ((unsigned char)utf8[off + 1] & 0x3f);
+			n = 2;
+		} else {
+			while (off + (size_t)n < len && ((unsigned char)utf8[off + (size_t)n] & 0xc0) == 0x80)
+				n++;
+		}
+		latin1[o++] = (char)(cp <= 0xff ? cp : '?');
+		off += (size_t)n;
+	}
+	rc = SendClientCutText(v->client, latin1, (int)o) ? 0 : -1;
+	free(latin1);
+	return rc;
+}
+
+int tech_vnc_probe(struct tech_vnc *v)
+{
+	if (v->client == NULL || v->width <= 0)
+		return -1;
+	if (v->probe_sent_us != 0)
+		return 0;
+	if (!SendFramebufferUpdateRequest(v->client, 0, 0, 1, 1, FALSE))
+		return -1;
+	v->probe_sent_us = tech_vnc_now_us();
+	return 0;
 }
