@@ -40,6 +40,8 @@ int tech_view_run(ssh_session s, const struct tech_connect_opts *conn, const str
 	if (tech_vnc_open(&vnc, fd) != 0) {
 		if (vnc.reason[0] != '\0')
 			fprintf(stderr, "handoff-tech: session ended: %s\n", vnc.reason);
+		else if (vnc.error[0] != '\0')
+			fprintf(stderr, "handoff-tech: session ended: %s\n", vnc.error);
 		else
 			fprintf(stderr, "handoff-tech: session ended: the connection closed before the session started\n");
 		goto out_tunnel;
@@ -54,7 +56,10 @@ int tech_view_run(ssh_session s, const struct tech_connect_opts *conn, const str
 		r = tech_window_run(&vnc, &wo);
 	}
 	tech_vnc_close(&vnc);
-	if (r >= 0)
+	/* A link that ended under us says why, when libvncclient said (a bad rectangle...). */
+	if (r > 0 && vnc.error[0] != '\0')
+		fprintf(stderr, "handoff-tech: session ended: %s\n", vnc.error);
+	else if (r >= 0)
 		fprintf(stderr, "handoff-tech: session ended\n");
 	rc = r == 0 ? 0 : 1;
 out_tunnel:

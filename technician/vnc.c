@@ -62,6 +62,19 @@ static void tech_vnc_log_line(bool is_error, const char *fmt, va_list ap)
 		memcpy(tech_vnc_current->reason, why, len);
 		tech_vnc_current->reason[len] = '\0';
 	}
+	/*
+	 * What made the session end: a decoder's complaint about what the
+	 * server sent. libvncclient reports some of those (a rectangle too
+	 * large) as plain log lines, and may log a second line while it gives
+	 * up (reading to the end), so every line of the call that failed is
+	 * kept, joined; tech_vnc_service empties it before each call.
+	 */
+	if (tech_vnc_current != NULL && (is_error || tech_vnc_current->client != NULL)) {
+		char *e = tech_vnc_current->error;
+		size_t used = strlen(e), cap = sizeof(tech_vnc_current->error);
+
+		snprintf(e + used, cap - used, "%s%.*s", used > 0 ? "; " : "", (int)strcspn(line, "\n"), line);
+	}
 	log_debug("libvncclient%s: %s", is_error ? " error" : "", line);
 }
 
@@ -443,6 +456,7 @@ int tech_vnc_service(struct tech_vnc *v, int timeout_ms)
 
 	if (v->client == NULL)
 		return -1;
+	v->error[0] = '\0';
 	r = tech_vnc_readable(v, timeout_ms);
 	for (int i = 0; r > 0 && i < TECH_VNC_BATCH; i++) {
 		if (!HandleRFBServerMessage(v->client))

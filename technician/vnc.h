@@ -50,6 +50,7 @@ struct tech_vnc {
 	bool cursor_changed;
 
 	char reason[TECH_VNC_REASON_MAX]; /* the server's refusal, when it sent one */
+	char error[TECH_VNC_REASON_MAX];  /* libvncclient's last error line, when it had one */
 
 	char *cut;               /* owned; the server's last cut text as UTF-8, or NULL */
 	bool cut_changed;        /* cut arrived since the UI last looked */
