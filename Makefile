@@ -108,6 +108,10 @@ build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c te
 build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c client/logs.c client/logs.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/logs.c $(PROTO_SRC) $(call pl,libssh openssl)
+# The viewer's RFB decoding: libvncclient driven by technician/vnc.c, as the live viewer drives it.
+build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c $(PROTO_SRC) $(call pl,libssh openssl libvncclient)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

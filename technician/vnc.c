@@ -383,8 +383,18 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 	client->appData.encodingsString = TECH_VNC_ENCODINGS;
 	client->appData.enableJPEG = FALSE;
 	client->appData.useRemoteCursor = TRUE;
-	if (s != NULL)
+	if (s != NULL) {
 		tech_vnc_apply_setup(client, v, s);
+	} else {
+		/*
+		 * Live: SSH did the authentication, and the helper's server asks
+		 * for none. Accepting only None means a hostile customer cannot make
+		 * libvncclient ask the technician's terminal for a VNC password.
+		 */
+		const uint32_t none[] = { rfbNoAuth, 0 };
+
+		SetClientAuthSchemes(client, none, 1);
+	}
 	client->canHandleNewFBSize = TRUE;
 	client->MallocFrameBuffer = tech_vnc_alloc_fb;
 	client->GotFrameBufferUpdate = tech_vnc_got_rect;
