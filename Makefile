@@ -26,7 +26,7 @@ CFLAGS += $(WARN)
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr
-PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11
+PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 

@@ -32,8 +32,10 @@
 #include <SDL.h>
 #include <rfb/keysym.h>
 
+#include "clipwatch.h"
 #include "font.h"
 #include "keys.h"
+#include "log.h"
 
 #define TECH_WINDOW_POLL_MS 10
 /* Room left for window decorations when fitting the window to the display. */
@@ -67,6 +69,7 @@ struct tech_window {
 	uint64_t stats_rx0;
 	double fps, kbps;
 	char *clip_last;         /* clipboard text we set or sent last (echo suppression) */
+	struct tech_clipwatch *clipwatch;  /* NULL: rely on SDL_CLIPBOARDUPDATE */
 };
 
 /* Window size for a w x h screen plus frame: 1:1 if it fits this display, else scaled down. */
@@ -464,11 +467,14 @@ static void tech_window_clipboard_out(struct tech_window *t)
 {
 	char *text;
 
-	if (t->o->view_only || !SDL_HasClipboardText())
+	if (t->o->view_only || !SDL_HasClipboardText()) {
+		log_debug("clipboard changed, but holds no text");
 		return;
+	}
 	text = SDL_GetClipboardText();
 	if (text == NULL)
 		return;
+	log_debug("clipboard: %zu bytes of text", strlen(text));
 	/* Our own SDL_SetClipboardText comes back as an update; do not bounce it. */
 	if (text[0] != '\0' && (t->clip_last == NULL || strcmp(text, t->clip_last) != 0)) {
 		tech_vnc_send_cut(t->vnc, text);
@@ -608,8 +614,10 @@ int tech_window_run(struct tech_vnc *v, const struct tech_window_opts *o)
 	t->o = o;
 	if (tech_window_open(t) != 0)
 		goto out;
-	if (!o->view_only)
+	if (!o->view_only) {
 		SDL_StartTextInput();
+		t->clipwatch = tech_clipwatch_open();
+	}
 	for (;;) {
 		SDL_Event e;
 		int quit = 0;
@@ -632,6 +640,8 @@ int tech_window_run(struct tech_vnc *v, const struct tech_window_opts *o)
 			rc = 0;
 			break;
 		}
+		if (tech_clipwatch_changed(t->clipwatch))
+			tech_window_clipboard_out(t);
 		tech_window_stats(t);
 		tech_window_edge_scroll(t);
 		if (t->present)
@@ -648,6 +658,7 @@ out:
 		if (t->cursor != NULL)
 			SDL_FreeCursor(t->cursor);
 		free(t->clip_last);
+		tech_clipwatch_close(t->clipwatch);
 		free(t);
 	}
 	SDL_Quit();
