@@ -20,6 +20,18 @@
 /* Each service call handles a bounded batch; this bounds the calls. */
 #define FUZZ_VNC_ROUNDS 2000
 
+/*
+ * libvncclient 0.9.14 itself leaks 9 bytes when a handshake fails in one
+ * of its early paths (found by this target; the input is kept in the
+ * corpus as leak_handshake). Leaks inside the library are its own, not
+ * ours; leaks in our code (vnc.c) are still reported.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libvncclient.so\n";
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int quiet;
