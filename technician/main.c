@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 		return TECH_EXIT_SSH;
 	}
 	if (strcmp(argv[0], "view") == 0)
-		rc = tech_view_run(s, &conn, &view);
+		rc = tech_view_run(&s, &conn, &view);
 	else
 		rc = tech_exec_run(s, argv, (size_t)argc);
 	sshutil_close(s);

@@ -644,6 +644,8 @@ int tech_window_run(struct tech_vnc *v, const struct tech_window_opts *o)
 			tech_window_clipboard_out(t);
 		tech_window_stats(t);
 		tech_window_edge_scroll(t);
+		if (o->tick != NULL)
+			o->tick(o->tick_ctx);
 		if (t->present)
 			tech_window_present(t);
 	}

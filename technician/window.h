@@ -24,6 +24,8 @@ struct tech_window_opts {
 	unsigned long ticket;
 	bool view_only;
 	const _Atomic uint64_t *rx_bytes; /* bytes received so far (tunnel), for kbit/s; may be NULL */
+	void (*tick)(void *ctx);          /* called every turn of the loop (the terminal's chat); may be NULL */
+	void *tick_ctx;
 };
 
 /*
