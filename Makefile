@@ -45,7 +45,7 @@ TECH     := $(BUILD)/bin/handoff-tech
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean
+.PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean install
 all: $(RELAY) $(HELPER) $(TECH)
 
 $(BUILD)/obj/protocol/%.o: protocol/%.c protocol/*.h
@@ -136,6 +136,15 @@ bench: deps all $(BUILD)/bench/bench_tool
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, handoff-tech's man page and bash completion.
+PREFIX ?= /usr/local
+install: all
+	install -D -m 755 $(RELAY) $(DESTDIR)$(PREFIX)/bin/handoff-relay
+	install -D -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/bin/handoff-helper
+	install -D -m 755 $(TECH) $(DESTDIR)$(PREFIX)/bin/handoff-tech
+	install -D -m 644 technician/share/handoff-tech.1 $(DESTDIR)$(PREFIX)/share/man/man1/handoff-tech.1
+	install -D -m 644 technician/share/handoff-tech.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/handoff-tech
 
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
