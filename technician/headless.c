@@ -29,6 +29,7 @@
 #define TECH_HEADLESS_WAIT_DEFAULT_MS 10000L
 #define TECH_HEADLESS_WAIT_MAX_MS 3600000L
 #define TECH_HEADLESS_KEYS_MAX 8
+#define TECH_HEADLESS_TICK_MS 1000
 
 struct tech_headless {
 	struct tech_vnc *vnc;
@@ -40,6 +41,7 @@ struct tech_headless {
 	bool waiting;             /* a wait-frame is pending */
 	unsigned long wait_for;   /* full_updates count that answers it */
 	long long wait_until_ms;  /* monotonic deadline */
+	long long next_tick_ms;   /* next round-trip probe and encoding decision */
 	int buttons;              /* RFB button mask currently held */
 	int x, y;                 /* last pointer position sent */
 };
@@ -282,6 +284,14 @@ static void tech_headless_chat(struct tech_headless *h, const char *args)
 		tech_headless_reply("ok");
 }
 
+static void tech_headless_stats(struct tech_headless *h)
+{
+	char enc[48];
+
+	tech_vnc_encoding_name(h->vnc, enc, sizeof(enc));
+	tech_headless_reply("ok rtt_ms=%lld encoding=%s updates=%lu", h->vnc->rtt_us / 1000, enc, h->vnc->updates);
+}
+
 static void tech_headless_command(struct tech_headless *h, char *line)
 {
 	size_t n = strlen(line);
@@ -308,13 +318,15 @@ static void tech_headless_command(struct tech_headless *h, char *line)
 		tech_headless_key(h, args);
 	else if (strcmp(line, "type") == 0)
 		tech_headless_type(h, args);
+	else if (strcmp(line, "stats") == 0)
+		tech_headless_stats(h);
 	else if (strcmp(line, "chat") == 0)
 		tech_headless_chat(h, args);
 	else if (strcmp(line, "quit") == 0) {
 		tech_headless_reply("ok");
 		h->quit = true;
 	} else
-		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, move, click, key, type, chat, quit)",
+		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, move, click, key, type, chat, stats, quit)",
 				    line);
 }
 
@@ -398,6 +410,12 @@ int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat)
 		int timeout = -1;
 		int n;
 
+		long long now = tech_headless_now_ms();
+
+		if (now >= h->next_tick_ms) {
+			tech_vnc_tick(v);
+			h->next_tick_ms = now + TECH_HEADLESS_TICK_MS;
+		}
 		tech_headless_check_wait(h);
 		while (!h->waiting && !h->quit && tech_headless_next_line(h))
 			;
@@ -411,6 +429,8 @@ int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat)
 
 			timeout = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 		}
+		if (timeout < 0 || timeout > h->next_tick_ms - now)
+			timeout = (int)(h->next_tick_ms - now > 0 ? h->next_tick_ms - now : 0);
 		/* Bytes libvncclient already read are invisible to poll. */
 		if (v->client->buffered > 0)
 			timeout = 0;

@@ -20,6 +20,8 @@
  *                             the customer, or /note TEXT, /escalate L2 TEXT
  *                             (chat.h); the command's output comes first, as
  *                             "chat LINE" lines
+ *   stats                     "ok rtt_ms=N encoding=tight lossless updates=N"
+ *                             (round trip, what is asked for; see vnc.h)
  *   quit                      "ok", then the session ends (exit status 0)
  * Lines of the ticket's chat arrive any time as "chat LINE" (never "ok" or
  * "error", so they cannot be taken for an answer). End of input is quit. RFB messages are handled all the while.

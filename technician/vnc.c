@@ -16,10 +16,10 @@
  *   pointer to the context being served. It is set for the life of the
  *   connection on the thread that drives libvncclient, and is the one piece
  *   of file-level state in the technician's program.
- * - Pixels must arrive exact (snapshots are compared with the customer's
- *   screen, and text must stay legible), so JPEG is never requested; and
- *   the cursor comes as a shape, so the server does not paint it into the
- *   pixels.
+ * - Pixels arrive exact on a fast link (snapshots are compared with the
+ *   customer's screen, and text must stay legible): JPEG is only asked for
+ *   when the round trip says the link is slow (tech_vnc_tick). The cursor
+ *   comes as a shape, so the server does not paint it into the pixels.
  * - A replay (playback.c) drives this same client over a recorded stream;
  *   decoders read client->format at every rectangle, so the format must be
  *   the recorded viewer's from the start (tech_vnc_setup), and the ServerInit
@@ -413,6 +413,7 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 		return -1;
 	}
 	v->client = client;
+	v->quality = client->appData.enableJPEG ? client->appData.qualityLevel : -1;
 	return 0;
 }
 
@@ -543,4 +544,53 @@ int tech_vnc_probe(struct tech_vnc *v)
 		return -1;
 	v->probe_sent_us = tech_vnc_now_us();
 	return 0;
+}
+
+/* Asks the server for quality q (-1: lossless) from now on. 0 or -1. */
+static int tech_vnc_set_quality(struct tech_vnc *v, int q)
+{
+	rfbClient *c = v->client;
+
+	if (q == v->quality)
+		return 0;
+	c->appData.enableJPEG = q >= 0 ? TRUE : FALSE;
+	c->appData.qualityLevel = q >= 0 ? q : 5;
+	/* More zlib effort pays off where bytes are what is scarce. */
+	c->appData.compressLevel = q >= 0 ? 9 : 3;
+	log_debug("round trip %lld ms: asking for %s%d", v->rtt_us / 1000, q >= 0 ? "JPEG quality " : "lossless ",
+		  q >= 0 ? q : 0);
+	v->quality = q;
+	return SetFormatAndEncodings(c) ? 0 : -1;
+}
+
+int tech_vnc_tick(struct tech_vnc *v)
+{
+	int want = v->quality;
+
+	if (v->client == NULL)
+		return -1;
+	if (v->rtt_us > TECH_VNC_VERY_SLOW_RTT_US)
+		want = 2;
+	else if (v->rtt_us > TECH_VNC_SLOW_RTT_US)
+		want = want >= 0 && want < 6 ? want : 6;
+	if (v->rtt_us > 0 && v->rtt_us < TECH_VNC_FAST_RTT_US) {
+		if (++v->fast_ticks >= TECH_VNC_FAST_TICKS)
+			want = -1;
+	} else {
+		v->fast_ticks = 0;
+	}
+	if (tech_vnc_set_quality(v, want) != 0)
+		return -1;
+	return tech_vnc_probe(v);
+}
+
+void tech_vnc_encoding_name(const struct tech_vnc *v, char *out, size_t outlen)
+{
+	const char *enc = v->client != NULL ? v->client->appData.encodingsString : "";
+	size_t n = strcspn(enc, " ");
+
+	if (v->quality >= 0)
+		snprintf(out, outlen, "%.*s jpeg q%d", (int)n, enc, v->quality);
+	else
+		snprintf(out, outlen, "%.*s lossless", (int)n, enc);
 }

@@ -46,7 +46,7 @@
 #define TECH_WINDOW_EDGE 16
 #define TECH_WINDOW_EDGE_STEP 8
 #define TECH_WINDOW_STATS_MS 1000
-#define TECH_WINDOW_PROBE_MS 2000
+#define TECH_WINDOW_PROBE_MS 1000
 
 struct tech_window {
 	struct tech_vnc *vnc;
@@ -219,18 +219,6 @@ static void tech_window_text_box(struct tech_window *t, int x, int y, const char
 		tech_font_draw(t->ren, x + 6, y + 6 + i * 2 * TECH_FONT_H, 2, lines[i]);
 }
 
-/* The encoding we ask for, as the overlay names it: "tight lossless", "tight jpeg q5". */
-static void tech_window_encoding(const struct tech_vnc *v, char *out, size_t outlen)
-{
-	const char *enc = v->client->appData.encodingsString;
-	size_t n = strcspn(enc, " ");
-
-	if (v->client->appData.enableJPEG && v->client->appData.qualityLevel >= 0)
-		snprintf(out, outlen, "%.*s jpeg q%d", (int)n, enc, v->client->appData.qualityLevel);
-	else
-		snprintf(out, outlen, "%.*s lossless", (int)n, enc);
-}
-
 static void tech_window_draw_overlay(struct tech_window *t)
 {
 	struct tech_vnc *v = t->vnc;
@@ -241,7 +229,7 @@ static void tech_window_draw_overlay(struct tech_window *t)
 		snprintf(l1, sizeof(l1), "rtt %lld ms  %.1f fps  %.0f kbit/s", v->rtt_us / 1000, t->fps, t->kbps);
 	else
 		snprintf(l1, sizeof(l1), "rtt -  %.1f fps  %.0f kbit/s", t->fps, t->kbps);
-	tech_window_encoding(v, enc, sizeof(enc));
+	tech_vnc_encoding_name(v, enc, sizeof(enc));
 	snprintf(l2, sizeof(l2), "%s  %dx%d  %s %d%%", enc, v->width, v->height,
 		 t->one_to_one ? "1:1" : "scaled", t->dst.w * 100 / (t->src.w > 0 ? t->src.w : 1));
 	snprintf(l3, sizeof(l3), "%s", t->o->view_only ? "VIEW ONLY" : "CONTROL");
@@ -552,7 +540,7 @@ static int tech_window_event(struct tech_window *t, const SDL_Event *e)
 	return 0;
 }
 
-/* Once a second: frames and kbit/s since last time; every two, a round-trip probe. */
+/* Once a second: frames and kbit/s since last time, and a tick (probe, adaptive encoding). */
 static void tech_window_stats(struct tech_window *t)
 {
 	Uint32 now = SDL_GetTicks();
@@ -560,7 +548,7 @@ static void tech_window_stats(struct tech_window *t)
 	double dt = (now - t->stats_t0) / 1000.0;
 
 	if (now - t->probe_t0 >= TECH_WINDOW_PROBE_MS) {
-		tech_vnc_probe(t->vnc);
+		tech_vnc_tick(t->vnc);
 		t->probe_t0 = now;
 	}
 	if (now - t->stats_t0 < TECH_WINDOW_STATS_MS)
