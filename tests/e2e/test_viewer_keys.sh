@@ -123,5 +123,29 @@ note "F8 1: 1:1, a click at the window's (100,100) landed on (100,100)"
 kill -TERM "$win"
 wait "$win" 2>/dev/null
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not see the window close"
+
+# --view-only: a blue frame, "VIEW ONLY" in the title, and keys stay on the technician's side.
+DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" \
+	--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" --view-only \
+	>"$E2E_TMP/window2.out" 2>"$E2E_TMP/window2.log" </dev/null &
+win=$!
+track $win
+wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no second consent prompt"
+echo v >&7
+wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*VIEW ONLY'" || fail "no window titled VIEW ONLY"
+wid=$(DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) "Handoff.*VIEW ONLY.*/\1/p' | head -1)
+wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -id $wid | grep -q IsViewable" || fail "the view-only window is never mapped"
+sleep 1
+read -r ww wh wx wy <<<"$(DISPLAY=$TECH_X xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print w, h, x, y}')"
+DISPLAY=$TECH_X "$TOOLS/xprobe" pixel $((wx + (ww - pw) / 2 - 2)) $((wy + wh / 2)) >"$E2E_TMP/frame2.out"
+grep -q "pixel #2060e0" "$E2E_TMP/frame2.out" || fail "the view-only frame is not blue: $(cat "$E2E_TMP/frame2.out")"
+before=$(grep -c "^key\|^button" "$E2E_TMP/xprobe.out")
+DISPLAY=$TECH_X xdotool mousemove $((wx + 100)) $((wy + 100)) click 1 key z || fail "xdotool failed"
+sleep 1
+[ "$(grep -c "^key\|^button" "$E2E_TMP/xprobe.out")" = "$before" ] ||
+	fail "view-only input reached the customer: $(tail -2 "$E2E_TMP/xprobe.out")"
+note "--view-only: blue frame, VIEW ONLY title, click and key stayed local"
+kill -TERM "$win"
+wait "$win" 2>/dev/null
 echo end >&7
 stop_relay
