@@ -26,7 +26,7 @@ CFLAGS += $(WARN)
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr
-PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11
+PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 
@@ -45,7 +45,7 @@ TECH     := $(BUILD)/bin/handoff-tech
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean
+.PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean install
 all: $(RELAY) $(HELPER) $(TECH)
 
 $(BUILD)/obj/protocol/%.o: protocol/%.c protocol/*.h
@@ -108,6 +108,10 @@ build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c te
 build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c client/logs.c client/logs.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/logs.c $(PROTO_SRC) $(call pl,libssh openssl)
+# The viewer's RFB decoding: libvncclient driven by technician/vnc.c, as the live viewer drives it.
+build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c $(PROTO_SRC) $(call pl,libssh openssl libvncclient)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)
@@ -132,6 +136,15 @@ bench: deps all $(BUILD)/bench/bench_tool
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, handoff-tech's man page and bash completion.
+PREFIX ?= /usr/local
+install: all
+	install -D -m 755 $(RELAY) $(DESTDIR)$(PREFIX)/bin/handoff-relay
+	install -D -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/bin/handoff-helper
+	install -D -m 755 $(TECH) $(DESTDIR)$(PREFIX)/bin/handoff-tech
+	install -D -m 644 technician/share/handoff-tech.1 $(DESTDIR)$(PREFIX)/share/man/man1/handoff-tech.1
+	install -D -m 644 technician/share/handoff-tech.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/handoff-tech
 
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)

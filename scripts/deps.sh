@@ -14,6 +14,7 @@ xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool
 openssh-client tigervnc-viewer
 ffmpeg
 iproute2 procps
+x11vnc xclip x11-xkb-utils man-db bsdutils
 "
 
 missing=""

@@ -1,8 +1,9 @@
 /*
  * connect: the technician's SSH login to the relay.
  *
- * The relay is trusted only through the fingerprint its operator handed out
- * (printed by `handoff-relay init`); technicians log in with their key. This
+ * The relay is trusted through the fingerprint its operator handed out
+ * (printed by `handoff-relay init`), pinned or accepted once at the first
+ * connection as OpenSSH does; technicians log in with their key. This
  * module turns the command-line settings into one authenticated session and
  * prints what went wrong in words a technician can act on.
  */
@@ -22,10 +23,12 @@ struct tech_connect_opts {
 	const char *identity;  /* private key file */
 	const char *host_key;  /* "SHA256:..." or NULL when not pinned */
 	const char *user;
+	const char *known_hosts; /* OpenSSH-format file of trusted relay keys (TOFU) */
 };
 
 /*
- * Connects, checks the pinned host key and logs in. On success *out is an
+ * Connects, checks the pinned host key (or the known-hosts file, asking on
+ * the terminal about a key never seen) and logs in. On success *out is an
  * authenticated blocking session the caller frees with sshutil_close.
  * Returns 0, or -1 after printing the reason on stderr.
  */

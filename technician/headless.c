@@ -29,9 +29,11 @@
 #define TECH_HEADLESS_WAIT_DEFAULT_MS 10000L
 #define TECH_HEADLESS_WAIT_MAX_MS 3600000L
 #define TECH_HEADLESS_KEYS_MAX 8
+#define TECH_HEADLESS_TICK_MS 1000
 
 struct tech_headless {
 	struct tech_vnc *vnc;
+	struct tech_chat *chat;
 	char in[TECH_HEADLESS_LINE_MAX];
 	size_t in_len;
 	bool in_eof;
@@ -39,6 +41,7 @@ struct tech_headless {
 	bool waiting;             /* a wait-frame is pending */
 	unsigned long wait_for;   /* full_updates count that answers it */
 	long long wait_until_ms;  /* monotonic deadline */
+	long long next_tick_ms;   /* next round-trip probe and encoding decision */
 	int buttons;              /* RFB button mask currently held */
 	int x, y;                 /* last pointer position sent */
 };
@@ -263,6 +266,32 @@ static void tech_headless_type(struct tech_headless *h, const char *text)
 	tech_headless_reply("ok");
 }
 
+static void tech_headless_chat_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	tech_headless_reply("chat %s", line);
+}
+
+static void tech_headless_chat(struct tech_headless *h, const char *args)
+{
+	if (h->chat == NULL) {
+		tech_headless_reply("error no chat connection");
+		return;
+	}
+	if (tech_chat_input(h->chat, args, tech_headless_chat_line, h) != 0)
+		tech_headless_reply("error chat: the command failed");
+	else
+		tech_headless_reply("ok");
+}
+
+static void tech_headless_stats(struct tech_headless *h)
+{
+	char enc[48];
+
+	tech_vnc_encoding_name(h->vnc, enc, sizeof(enc));
+	tech_headless_reply("ok rtt_ms=%lld encoding=%s updates=%lu", h->vnc->rtt_us / 1000, enc, h->vnc->updates);
+}
+
 static void tech_headless_command(struct tech_headless *h, char *line)
 {
 	size_t n = strlen(line);
@@ -289,11 +318,15 @@ static void tech_headless_command(struct tech_headless *h, char *line)
 		tech_headless_key(h, args);
 	else if (strcmp(line, "type") == 0)
 		tech_headless_type(h, args);
+	else if (strcmp(line, "stats") == 0)
+		tech_headless_stats(h);
+	else if (strcmp(line, "chat") == 0)
+		tech_headless_chat(h, args);
 	else if (strcmp(line, "quit") == 0) {
 		tech_headless_reply("ok");
 		h->quit = true;
 	} else
-		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, move, click, key, type, quit)",
+		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, move, click, key, type, chat, stats, quit)",
 				    line);
 }
 
@@ -358,7 +391,7 @@ static int tech_headless_read_stdin(struct tech_headless *h)
 	return 0;
 }
 
-int tech_headless_run(struct tech_vnc *v)
+int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat)
 {
 	struct tech_headless *h = calloc(1, sizeof(*h));
 	int rc = 1;
@@ -366,15 +399,23 @@ int tech_headless_run(struct tech_vnc *v)
 	if (h == NULL)
 		return -1;
 	h->vnc = v;
+	h->chat = chat;
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = tech_vnc_fd(v), .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = tech_chat_fd(h->chat), .events = POLLIN },
 		};
 		bool want_stdin;
 		int timeout = -1;
 		int n;
 
+		long long now = tech_headless_now_ms();
+
+		if (now >= h->next_tick_ms) {
+			tech_vnc_tick(v);
+			h->next_tick_ms = now + TECH_HEADLESS_TICK_MS;
+		}
 		tech_headless_check_wait(h);
 		while (!h->waiting && !h->quit && tech_headless_next_line(h))
 			;
@@ -388,10 +429,15 @@ int tech_headless_run(struct tech_vnc *v)
 
 			timeout = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 		}
+		if (timeout < 0 || timeout > h->next_tick_ms - now)
+			timeout = (int)(h->next_tick_ms - now > 0 ? h->next_tick_ms - now : 0);
 		/* Bytes libvncclient already read are invisible to poll. */
 		if (v->client->buffered > 0)
 			timeout = 0;
-		n = poll(pfd, want_stdin ? 2 : 1, timeout);
+		/* A negative fd is skipped by poll: no chat, or stdin not wanted now. */
+		if (!want_stdin)
+			pfd[1].fd = -1;
+		n = poll(pfd, 3, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (v->client->buffered > 0 || (n > 0 && pfd[0].revents != 0)) {
@@ -400,6 +446,11 @@ int tech_headless_run(struct tech_vnc *v)
 		}
 		if (want_stdin && n > 0 && pfd[1].revents != 0 && tech_headless_read_stdin(h) != 0)
 			h->in_eof = true;
+		if (h->chat != NULL && tech_chat_read(h->chat, tech_headless_chat_line, h) != 0) {
+			/* Still view.c's to close; we only stop listening. */
+			tech_headless_reply("chat (the chat stream ended)");
+			h->chat = NULL;
+		}
 	}
 	if (h->waiting)
 		tech_headless_reply("error the session ended");

@@ -16,18 +16,26 @@
  *   key NAME[+NAME...]        X keysym names (XStringToKeysym): pressed in
  *                             order, released in reverse ("Control_L+c")
  *   type TEXT                 the rest of the line, character by character
+ *   chat TEXT                 TEXT as typed at the viewer's terminal: said to
+ *                             the customer, or /note TEXT, /escalate L2 TEXT
+ *                             (chat.h); the command's output comes first, as
+ *                             "chat LINE" lines
+ *   stats                     "ok rtt_ms=N encoding=tight lossless updates=N"
+ *                             (round trip, what is asked for; see vnc.h)
  *   quit                      "ok", then the session ends (exit status 0)
- * End of input is quit. RFB messages are handled all the while.
+ * Lines of the ticket's chat arrive any time as "chat LINE" (never "ok" or
+ * "error", so they cannot be taken for an answer). End of input is quit. RFB messages are handled all the while.
  */
 #ifndef HANDOFF_TECH_HEADLESS_H
 #define HANDOFF_TECH_HEADLESS_H
 
+#include "chat.h"
 #include "vnc.h"
 
 /*
- * Serves commands until quit or end of input (returns 0) or until the
+ * Serves commands (chat may be NULL: no chat) until quit or end of input (returns 0) or until the
  * link drops (returns 1).
  */
-int tech_headless_run(struct tech_vnc *v);
+int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat);
 
 #endif

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "render.h"
 #include "replay.h"
+#include "settings.h"
 #include "sshutil.h"
 #include "verify.h"
 #include "view.h"
@@ -51,6 +52,7 @@ static const char tech_main_help[] =
 	"                      click X Y [BUTTON]        BUTTON 1-5, default 1\n"
 	"                      key NAME[+NAME...]        X keysym names: Return, Control_L+c\n"
 	"                      type TEXT                 the rest of the line\n"
+	"                      chat TEXT                 as typed in the terminal\n"
 	"                      quit                      (end of input also quits)\n"
 	"\n"
 	"    Any other COMMAND runs on the relay, exactly as `ssh RELAY COMMAND ARGS`\n"
@@ -83,16 +85,34 @@ static const char tech_main_help[] =
 	"                  as long as the recording, ending on its last picture.\n"
 	"\n"
 	"OPTIONS\n"
-	"    --relay HOST:PORT    the relay (default $HANDOFF_RELAY; port 2222 if omitted)\n"
-	"    --identity KEYFILE   your private key (default $HANDOFF_IDENTITY)\n"
+	"    --relay HOST:PORT    the relay (port 2222 if omitted)\n"
+	"    --identity KEYFILE   your private key\n"
 	"    --host-key SHA256:.. the relay's host key fingerprint, as printed by\n"
-	"                         `handoff-relay init` (default $HANDOFF_HOST_KEY).\n"
-	"                         Without it nothing is sent: the key the relay\n"
-	"                         presents is printed so that you can check and pin it.\n"
+	"                         `handoff-relay init`. Without a pin, the first\n"
+	"                         connection shows the relay's key and asks (as\n"
+	"                         OpenSSH does); yes stores it in known_hosts. A\n"
+	"                         changed key is refused.\n"
 	"    --user NAME          SSH user name (default \"handoff\"; the relay knows\n"
 	"                         you by your key)\n"
 	"    -v, --verbose        debugging output on stderr\n"
-	"    -h, --help           this text\n"
+	"    -h, --help           this text (man handoff-tech has more)\n"
+	"\n"
+	"CONFIGURATION\n"
+	"    Options win over HANDOFF_RELAY, HANDOFF_IDENTITY, HANDOFF_HOST_KEY, which\n"
+	"    win over ~/.config/handoff/tech.conf (or $HANDOFF_TECH_CONFIG):\n"
+	"        relay = relay.example.com:2222\n"
+	"        identity = ~/.ssh/id_ed25519\n"
+	"        host_key = SHA256:...      (optional)\n"
+	"        known_hosts = ~/.config/handoff/known_hosts   (the default)\n"
+	"\n"
+	"THE VIEWER\n"
+	"    Red frame: you are in control; blue: view only. F8 opens a menu: 1 for\n"
+	"    1:1/scaled, f full screen, o figures overlay, d Ctrl+Alt+Del, F8 sends\n"
+	"    F8. Ctrl+Alt+End sends Ctrl+Alt+Del. Clipboard text goes both ways.\n"
+	"    Lines typed in the terminal go to the customer's chat; /note TEXT and\n"
+	"    /escalate L2|L3 TEXT run on the ticket. A lost relay connection is\n"
+	"    retried with back-off (1 s doubling to 30 s, 8 tries); the customer is\n"
+	"    asked for consent again.\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    view: 0 when you ended the session, 1 when the relay refused the ticket,\n"
@@ -101,8 +121,9 @@ static const char tech_main_help[] =
 	"    not be reached or did not accept the login.\n"
 	"\n"
 	"EXAMPLES\n"
-	"    export HANDOFF_RELAY=relay.example.com:2222 HANDOFF_IDENTITY=~/.ssh/id_ed25519\n"
-	"    export HANDOFF_HOST_KEY=SHA256:...\n"
+	"    printf 'relay = relay.example.com:2222\\nidentity = ~/.ssh/id_ed25519\\n' \\\n"
+	"        > ~/.config/handoff/tech.conf\n"
+	"    handoff-tech queue\n"
 	"    handoff-tech ticket new 'Printer does not print'\n"
 	"    handoff-tech invite 42\n"
 	"    handoff-tech view 42\n";
@@ -151,6 +172,45 @@ static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
 	return 0;
 }
 
+/*
+ * Fills what the command line and environment left open from tech.conf,
+ * and expands "~/" in paths. 0, or -1 after printing why.
+ */
+static int tech_main_settings(struct tech_settings *st, struct tech_connect_opts *conn)
+{
+	const char *kh;
+
+	if (tech_settings_load(st) != 0)
+		return -1;
+	if (conn->relay == NULL)
+		conn->relay = tech_settings_get(st, "relay");
+	if (conn->host_key == NULL)
+		conn->host_key = tech_settings_get(st, "host_key");
+	if (conn->user == NULL)
+		conn->user = tech_settings_get(st, "user");
+	if (conn->user == NULL)
+		conn->user = "handoff";
+	if (conn->identity == NULL)
+		conn->identity = tech_settings_get(st, "identity");
+	if (conn->identity != NULL) {
+		if (tech_settings_expand(conn->identity, st->identity, sizeof(st->identity)) != 0) {
+			fprintf(stderr, "handoff-tech: cannot expand the key path %s\n", conn->identity);
+			goto fail;
+		}
+		conn->identity = st->identity;
+	}
+	kh = tech_settings_get(st, "known_hosts");
+	if (kh == NULL)
+		kh = "~/.config/handoff/known_hosts";
+	/* Without a home there is no default file; a pinned key needs none. */
+	if (tech_settings_expand(kh, st->known_hosts, sizeof(st->known_hosts)) == 0)
+		conn->known_hosts = st->known_hosts;
+	return 0;
+fail:
+	tech_settings_free(st);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -166,9 +226,9 @@ int main(int argc, char **argv)
 		.relay = tech_main_env("HANDOFF_RELAY"),
 		.identity = tech_main_env("HANDOFF_IDENTITY"),
 		.host_key = tech_main_env("HANDOFF_HOST_KEY"),
-		.user = "handoff",
 	};
 	struct tech_view_opts view = { 0 };
+	struct tech_settings st;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	bool verbose = false;
 	ssh_session s = NULL;
@@ -211,12 +271,17 @@ int main(int argc, char **argv)
 		return tech_replay_main(argc, argv);
 	if (strcmp(argv[0], "render") == 0)
 		return tech_render_main(argc, argv);
-	if (tech_connect_open(&conn, &s) != 0)
+	if (tech_main_settings(&st, &conn) != 0)
 		return TECH_EXIT_SSH;
+	if (tech_connect_open(&conn, &s) != 0) {
+		tech_settings_free(&st);
+		return TECH_EXIT_SSH;
+	}
 	if (strcmp(argv[0], "view") == 0)
-		rc = tech_view_run(s, &view);
+		rc = tech_view_run(&s, &conn, &view);
 	else
 		rc = tech_exec_run(s, argv, (size_t)argc);
 	sshutil_close(s);
+	tech_settings_free(&st);
 	return rc;
 }

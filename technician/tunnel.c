@@ -69,6 +69,7 @@ static void *tech_tunnel_main(void *arg)
 	for (;;) {
 		/* The pump may already have work before the first poll (libvncclient spoke). */
 		r = pump_run(&t->pump);
+		atomic_store_explicit(&t->rx_bytes, t->pump.bytes_to_fd, memory_order_relaxed);
 		if (r != 0 || stop)
 			break;
 		pump_sync_event(&t->pump, ev);

@@ -15,6 +15,7 @@
 #define HANDOFF_TECH_TUNNEL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <libssh/libssh.h>
@@ -34,6 +35,7 @@ struct tech_tunnel {
 	pthread_t thread;
 	bool running;
 	int result;           /* thread's verdict: 0 stopped on request, 1 link ended, -1 error */
+	_Atomic uint64_t rx_bytes; /* relay to viewer so far; written by the thread, read by the UI */
 };
 
 /*

@@ -16,10 +16,10 @@
  *   pointer to the context being served. It is set for the life of the
  *   connection on the thread that drives libvncclient, and is the one piece
  *   of file-level state in the technician's program.
- * - Pixels must arrive exact (snapshots are compared with the customer's
- *   screen, and text must stay legible), so JPEG is never requested; and
- *   the cursor comes as a shape, so the server does not paint it into the
- *   pixels.
+ * - Pixels arrive exact on a fast link (snapshots are compared with the
+ *   customer's screen, and text must stay legible): JPEG is only asked for
+ *   when the round trip says the link is slow (tech_vnc_tick). The cursor
+ *   comes as a shape, so the server does not paint it into the pixels.
  * - A replay (playback.c) drives this same client over a recorded stream;
  *   decoders read client->format at every rectangle, so the format must be
  *   the recorded viewer's from the start (tech_vnc_setup), and the ServerInit
@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -60,6 +61,19 @@ static void tech_vnc_log_line(bool is_error, const char *fmt, va_list ap)
 			len = sizeof(tech_vnc_current->reason) - 1;
 		memcpy(tech_vnc_current->reason, why, len);
 		tech_vnc_current->reason[len] = '\0';
+	}
+	/*
+	 * What made the session end: a decoder's complaint about what the
+	 * server sent. libvncclient reports some of those (a rectangle too
+	 * large) as plain log lines, and may log a second line while it gives
+	 * up (reading to the end), so every line of the call that failed is
+	 * kept, joined; tech_vnc_service empties it before each call.
+	 */
+	if (tech_vnc_current != NULL && (is_error || tech_vnc_current->client != NULL)) {
+		char *e = tech_vnc_current->error;
+		size_t used = strlen(e), cap = sizeof(tech_vnc_current->error);
+
+		snprintf(e + used, cap - used, "%s%.*s", used > 0 ? "; " : "", (int)strcspn(line, "\n"), line);
 	}
 	log_debug("libvncclient%s: %s", is_error ? " error" : "", line);
 }
@@ -221,6 +235,14 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 	v->dirty_y1 = y1 > v->dirty_y1 ? y1 : v->dirty_y1;
 }
 
+static long long tech_vnc_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * "Covered every pixel" sums rectangle areas: the rectangles of one RFB
  * update do not overlap in practice (libvncserver sends a region's
@@ -233,6 +255,10 @@ static void tech_vnc_finished_update(rfbClient *client)
 	if (v == NULL)
 		return;
 	v->updates++;
+	if (v->probe_sent_us != 0) {
+		v->rtt_us = tech_vnc_now_us() - v->probe_sent_us;
+		v->probe_sent_us = 0;
+	}
 	if (v->covered >= (uint64_t)v->width * (uint64_t)v->height)
 		v->full_updates++;
 	v->covered = 0;
@@ -264,6 +290,43 @@ out:
 	/* libvncclient would leak it at the next shape; nothing else reads it. */
 	free(client->rcMask);
 	client->rcMask = NULL;
+}
+
+/*
+ * RFB cut text is Latin-1 (libvncclient caps its length at 1 MiB before
+ * calling us); the UI wants UTF-8. Every byte becomes one or two, so the
+ * output is bounded by twice our own cap.
+ */
+static void tech_vnc_got_cut(rfbClient *client, const char *text, int textlen)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+	size_t n = textlen > 0 ? (size_t)textlen : 0;
+	char *out;
+	size_t o = 0;
+
+	if (v == NULL)
+		return;
+	if (n > TECH_VNC_CUT_MAX)
+		n = TECH_VNC_CUT_MAX;
+	out = malloc(2 * n + 1);
+	if (out == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\0')
+			break;
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = (char)(0xc0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	free(v->cut);
+	v->cut = out;
+	v->cut_changed = true;
 }
 
 /*
@@ -320,13 +383,24 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 	client->appData.encodingsString = TECH_VNC_ENCODINGS;
 	client->appData.enableJPEG = FALSE;
 	client->appData.useRemoteCursor = TRUE;
-	if (s != NULL)
+	if (s != NULL) {
 		tech_vnc_apply_setup(client, v, s);
+	} else {
+		/*
+		 * Live: SSH did the authentication, and the helper's server asks
+		 * for none. Accepting only None means a hostile customer cannot make
+		 * libvncclient ask the technician's terminal for a VNC password.
+		 */
+		const uint32_t none[] = { rfbNoAuth, 0 };
+
+		SetClientAuthSchemes(client, none, 1);
+	}
 	client->canHandleNewFBSize = TRUE;
 	client->MallocFrameBuffer = tech_vnc_alloc_fb;
 	client->GotFrameBufferUpdate = tech_vnc_got_rect;
 	client->FinishedFrameBufferUpdate = tech_vnc_finished_update;
 	client->GotCursorShape = tech_vnc_got_cursor;
+	client->GotXCutText = tech_vnc_got_cut;
 	if (!rfbInitClient(client, NULL, NULL)) {
 		/* The client and fd are gone; what we allocated for it is not. */
 		free(v->fb);
@@ -339,6 +413,7 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 		return -1;
 	}
 	v->client = client;
+	v->quality = client->appData.enableJPEG ? client->appData.qualityLevel : -1;
 	return 0;
 }
 
@@ -359,6 +434,8 @@ void tech_vnc_close(struct tech_vnc *v)
 	v->raw = NULL;
 	free(v->cursor);
 	v->cursor = NULL;
+	free(v->cut);
+	v->cut = NULL;
 	if (tech_vnc_current == v)
 		tech_vnc_current = NULL;
 }
@@ -390,6 +467,7 @@ int tech_vnc_service(struct tech_vnc *v, int timeout_ms)
 
 	if (v->client == NULL)
 		return -1;
+	v->error[0] = '\0';
 	r = tech_vnc_readable(v, timeout_ms);
 	for (int i = 0; r > 0 && i < TECH_VNC_BATCH; i++) {
 		if (!HandleRFBServerMessage(v->client))
@@ -420,4 +498,99 @@ int tech_vnc_request_full(struct tech_vnc *v)
 	if (v->client == NULL)
 		return -1;
 	return SendFramebufferUpdateRequest(v->client, 0, 0, v->width, v->height, FALSE) ? 0 : -1;
+}
+
+int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8)
+{
+	size_t len = strlen(utf8), o = 0;
+	char *latin1;
+	int rc;
+
+	if (v->client == NULL)
+		return -1;
+	latin1 = malloc(TECH_VNC_CUT_MAX + 1);
+	if (latin1 == NULL)
+		return -1;
+	for (size_t off = 0; off < len && o < TECH_VNC_CUT_MAX;) {
+		uint32_t cp = '?';
+		int n = 1;
+		unsigned char c = (unsigned char)utf8[off];
+
+		/* Only what Latin-1 has survives; a malformed byte counts as one '?'. */
+		if (c < 0x80) {
+			cp = c;
+		} else if (c >= 0xc2 && c <= 0xdf && off + 1 < len && ((unsigned char)utf8[off + 1] & 0xc0) == 0x80) {
+			cp = (uint32_t)(c & 0x1f) << 6 | ((unsigned char)utf8[off + 1] & 0x3f);
+			n = 2;
+		} else {
+			while (off + (size_t)n < len && ((unsigned char)utf8[off + (size_t)n] & 0xc0) == 0x80)
+				n++;
+		}
+		latin1[o++] = (char)(cp <= 0xff ? cp : '?');
+		off += (size_t)n;
+	}
+	rc = SendClientCutText(v->client, latin1, (int)o) ? 0 : -1;
+	free(latin1);
+	return rc;
+}
+
+int tech_vnc_probe(struct tech_vnc *v)
+{
+	if (v->client == NULL || v->width <= 0)
+		return -1;
+	if (v->probe_sent_us != 0)
+		return 0;
+	if (!SendFramebufferUpdateRequest(v->client, 0, 0, 1, 1, FALSE))
+		return -1;
+	v->probe_sent_us = tech_vnc_now_us();
+	return 0;
+}
+
+/* Asks the server for quality q (-1: lossless) from now on. 0 or -1. */
+static int tech_vnc_set_quality(struct tech_vnc *v, int q)
+{
+	rfbClient *c = v->client;
+
+	if (q == v->quality)
+		return 0;
+	c->appData.enableJPEG = q >= 0 ? TRUE : FALSE;
+	c->appData.qualityLevel = q >= 0 ? q : 5;
+	/* More zlib effort pays off where bytes are what is scarce. */
+	c->appData.compressLevel = q >= 0 ? 9 : 3;
+	log_debug("round trip %lld ms: asking for %s%d", v->rtt_us / 1000, q >= 0 ? "JPEG quality " : "lossless ",
+		  q >= 0 ? q : 0);
+	v->quality = q;
+	return SetFormatAndEncodings(c) ? 0 : -1;
+}
+
+int tech_vnc_tick(struct tech_vnc *v)
+{
+	int want = v->quality;
+
+	if (v->client == NULL)
+		return -1;
+	if (v->rtt_us > TECH_VNC_VERY_SLOW_RTT_US)
+		want = 2;
+	else if (v->rtt_us > TECH_VNC_SLOW_RTT_US)
+		want = want >= 0 && want < 6 ? want : 6;
+	if (v->rtt_us > 0 && v->rtt_us < TECH_VNC_FAST_RTT_US) {
+		if (++v->fast_ticks >= TECH_VNC_FAST_TICKS)
+			want = -1;
+	} else {
+		v->fast_ticks = 0;
+	}
+	if (tech_vnc_set_quality(v, want) != 0)
+		return -1;
+	return tech_vnc_probe(v);
+}
+
+void tech_vnc_encoding_name(const struct tech_vnc *v, char *out, size_t outlen)
+{
+	const char *enc = v->client != NULL ? v->client->appData.encodingsString : "";
+	size_t n = strcspn(enc, " ");
+
+	if (v->quality >= 0)
+		snprintf(out, outlen, "%.*s jpeg q%d", (int)n, enc, v->quality);
+	else
+		snprintf(out, outlen, "%.*s lossless", (int)n, enc);
 }

@@ -50,7 +50,30 @@ struct tech_vnc {
 	bool cursor_changed;
 
 	char reason[TECH_VNC_REASON_MAX]; /* the server's refusal, when it sent one */
+	char error[TECH_VNC_REASON_MAX];  /* libvncclient's last error line, when it had one */
+
+	char *cut;               /* owned; the server's last cut text as UTF-8, or NULL */
+	bool cut_changed;        /* cut arrived since the UI last looked */
+
+	long long probe_sent_us; /* when the round-trip probe went out, 0 if none pending */
+	long long rtt_us;        /* last measured round trip, 0 until measured */
+	int quality;             /* JPEG quality asked for (0-9), or -1: lossless */
+	int fast_ticks;          /* consecutive ticks with a fast round trip */
 };
+
+/*
+ * Adaptive encoding (tech_vnc_tick): lossless Tight/ZRLE while the round
+ * trip stays short; JPEG inside Tight, at a lower quality the slower the
+ * link, once it is long. Going back needs several fast ticks in a row, so
+ * one lucky probe does not flip the picture back and forth.
+ */
+#define TECH_VNC_SLOW_RTT_US 150000      /* above: JPEG quality 6 */
+#define TECH_VNC_VERY_SLOW_RTT_US 400000 /* above: JPEG quality 2 */
+#define TECH_VNC_FAST_RTT_US 60000       /* below, TECH_VNC_FAST_TICKS times: lossless */
+#define TECH_VNC_FAST_TICKS 3
+
+/* Cut text longer than this (bytes, either way) is cut off, never allocated. */
+#define TECH_VNC_CUT_MAX (256u * 1024)
 
 /*
  * How to set libvncclient up when the stream is not live but recorded: it
@@ -95,6 +118,24 @@ int tech_vnc_service(struct tech_vnc *v, int timeout_ms);
 /* Input, in framebuffer pixels. Coordinates are clamped. 0 or -1. */
 int tech_vnc_pointer(struct tech_vnc *v, int x, int y, int buttons);
 int tech_vnc_key(struct tech_vnc *v, uint32_t keysym, bool down);
+/*
+ * Sends clipboard text (UTF-8) as RFB ClientCutText. RFB cut text is
+ * Latin-1: characters beyond it become '?'. Capped at TECH_VNC_CUT_MAX. 0 or -1.
+ */
+int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8);
+/*
+ * Measures the round trip: asks for one pixel, non-incrementally, which a
+ * server answers at once; the time until that update completes lands in
+ * rtt_us. One probe at a time; 0, or -1 when the link is gone.
+ */
+int tech_vnc_probe(struct tech_vnc *v);
+/*
+ * Called about once a second by a live front end: sends a round-trip probe
+ * and adapts the encoding to the last round trip measured. 0 or -1.
+ */
+int tech_vnc_tick(struct tech_vnc *v);
+/* What is asked for now, for people: "tight lossless", "tight jpeg q6". */
+void tech_vnc_encoding_name(const struct tech_vnc *v, char *out, size_t outlen);
 /* Asks for the whole screen (non-incremental), whatever changed. 0 or -1. */
 int tech_vnc_request_full(struct tech_vnc *v);
 

@@ -2,22 +2,36 @@
  * window: the viewer on the technician's screen, with SDL2.
  *
  * One window, sized to the remote screen but never larger than this
- * display, scaled keeping the aspect ratio (SDL's logical size does the
- * letterboxing and maps mouse coordinates back to remote pixels). Keys,
- * text, mouse buttons and the wheel go to the customer's machine unless
- * view_only. Closing the window ends the session.
+ * display. The picture is scaled to the window keeping its aspect ratio,
+ * or shown 1:1 (scrolled by moving the pointer to an edge); the window can
+ * go full screen. A coloured frame around the picture says at a glance
+ * whether the technician is in control (red) or only watching (blue).
+ * Keys, text, mouse buttons, the wheel and clipboard text go to the
+ * customer's machine unless view_only. F8 opens a small menu (1:1, full
+ * screen, figures overlay, Ctrl+Alt+Del, F8 itself). Closing the window
+ * ends the session.
  */
 #ifndef HANDOFF_TECH_WINDOW_H
 #define HANDOFF_TECH_WINDOW_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vnc.h"
+
+struct tech_window_opts {
+	unsigned long ticket;
+	bool view_only;
+	const _Atomic uint64_t *rx_bytes; /* bytes received so far (tunnel), for kbit/s; may be NULL */
+	void (*tick)(void *ctx);          /* called every turn of the loop (the terminal's chat); may be NULL */
+	void *tick_ctx;
+};
 
 /*
  * Shows the session until the window is closed (returns 0), the link
  * drops (1), or the display cannot be used (-1, message printed).
  */
-int tech_window_run(struct tech_vnc *v, unsigned long ticket, bool view_only);
+int tech_window_run(struct tech_vnc *v, const struct tech_window_opts *o);
 
 #endif

@@ -13,6 +13,17 @@
  *           release N X Y     a button release at X,Y
  *       Runs until SIGTERM or SIGINT, then exits 0.
  *
+ *   xprobe pixel X Y
+ *       Prints the colour of the screen's pixel X,Y as "pixel #rrggbb".
+ *
+ *   xprobe cutbuffer
+ *       Writes the X cut buffer 0 (where x11vnc puts text a viewer sent)
+ *       to stdout; exit 1 when it is empty.
+ *
+ *   xprobe setcutbuffer <TEXT
+ *       Stores stdin (up to 1 MiB) in cut buffer 0, where x11vnc looks for
+ *       text to send to its viewers.
+ *
  *   xprobe compare FILE.ppm
  *       Grabs the screen and checks that it equals FILE.ppm pixel for pixel
  *       and that it shows the pattern (at least XPROBE_PATTERN_MIN_PERCENT of
@@ -463,11 +474,79 @@ out:
 	return rc;
 }
 
+/* Prints the colour of one screen pixel as "pixel #rrggbb". */
+static int cmd_pixel(int x, int y)
+{
+	Display *dpy = XOpenDisplay(NULL);
+	struct visual_channels vc;
+	XImage *img = NULL;
+	int scr, rc = 2;
+
+	if (dpy == NULL) {
+		fprintf(stderr, "xprobe: cannot open the display\n");
+		return 2;
+	}
+	scr = DefaultScreen(dpy);
+	if (x < 0 || y < 0 || x >= DisplayWidth(dpy, scr) || y >= DisplayHeight(dpy, scr) ||
+	    visual_channels(DefaultVisual(dpy, scr), DefaultDepth(dpy, scr), &vc) != 0)
+		goto out;
+	img = XGetImage(dpy, DefaultRootWindow(dpy), x, y, 1, 1, AllPlanes, ZPixmap);
+	if (img == NULL)
+		goto out;
+	unsigned long px = XGetPixel(img, 0, 0);
+	printf("pixel #%02x%02x%02x\n", unpack(vc.r, px), unpack(vc.g, px), unpack(vc.b, px));
+	rc = 0;
+out:
+	if (img != NULL)
+		XDestroyImage(img);
+	XCloseDisplay(dpy);
+	return rc;
+}
+
+/* Stores stdin (at most 1 MiB) in the display's cut buffer 0. */
+static int cmd_setcutbuffer(void)
+{
+	static char text[1 << 20];
+	size_t n = fread(text, 1, sizeof(text), stdin);
+	Display *dpy = XOpenDisplay(NULL);
+
+	if (dpy == NULL) {
+		fprintf(stderr, "xprobe: cannot open the display\n");
+		return 2;
+	}
+	XStoreBytes(dpy, text, (int)n);
+	XCloseDisplay(dpy);
+	return 0;
+}
+
+/* Writes the display's cut buffer 0 to stdout, byte for byte. */
+static int cmd_cutbuffer(void)
+{
+	Display *dpy = XOpenDisplay(NULL);
+	char *bytes;
+	int n = 0, rc = 1;
+
+	if (dpy == NULL) {
+		fprintf(stderr, "xprobe: cannot open the display\n");
+		return 2;
+	}
+	bytes = XFetchBytes(dpy, &n);
+	if (bytes != NULL) {
+		rc = fwrite(bytes, 1, (size_t)n, stdout) == (size_t)n ? 0 : 2;
+		XFree(bytes);
+	}
+	XCloseDisplay(dpy);
+	return rc;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: xprobe pattern\n"
 			"       xprobe compare FILE.ppm\n"
-			"       xprobe find WIDTH HEIGHT\n");
+			"       xprobe find WIDTH HEIGHT\n"
+			"       xprobe pixel X Y\n"
+			"       xprobe cutbuffer\n"
+			"       xprobe setcutbuffer <TEXT\n");
 	return 2;
 }
 
@@ -479,5 +558,11 @@ int main(int argc, char **argv)
 		return cmd_compare(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "find") == 0)
 		return cmd_find(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 2 && strcmp(argv[1], "setcutbuffer") == 0)
+		return cmd_setcutbuffer();
+	if (argc == 2 && strcmp(argv[1], "cutbuffer") == 0)
+		return cmd_cutbuffer();
+	if (argc == 4 && strcmp(argv[1], "pixel") == 0)
+		return cmd_pixel(atoi(argv[2]), atoi(argv[3]));
 	return usage();
 }

@@ -1,0 +1,67 @@
+# bash completion for handoff-tech (installed by `make install`, or source it).
+# Completes global options, the command, and each command's options; ticket
+# numbers are not guessed (that would need a login to the relay).
+
+_handoff_tech() {
+	local cur prev words cword cmd i
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	local globals="--relay --identity --host-key --user --verbose --help"
+	local commands="view queue ticket invite take chat note escalate resolve whoami help
+		tickets show transcript recordings export verify keygen replay render"
+
+	case $prev in
+	--identity | --key | --audit-key | --out | --snapshot | --events)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+		;;
+	--to)
+		COMPREPLY=($(compgen -W "L2 L3" -- "$cur"))
+		return 0
+		;;
+	--tier)
+		COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
+		return 0
+		;;
+	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact)
+		return 0
+		;;
+	esac
+
+	# The command is the first word that is neither an option nor an option's value.
+	cmd=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		--relay | --identity | --host-key | --user) ((i++)) ;;
+		-*) ;;
+		*)
+			cmd=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+	done
+	if [ -z "$cmd" ]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$globals" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return 0
+	fi
+	case $cmd in
+	view) COMPREPLY=($(compgen -W "--headless --view-only" -- "$cur")) ;;
+	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show attachment" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur")) ;;
+	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;
+	escalate) COMPREPLY=($(compgen -W "--to --note" -- "$cur")) ;;
+	resolve) COMPREPLY=($(compgen -W "--note" -- "$cur")) ;;
+	note) COMPREPLY=($(compgen -W "--sensitive" -- "$cur")) ;;
+	verify) COMPREPLY=($(compgen -f -W "--audit-key --show" -- "$cur")) ;;
+	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
+	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key" -- "$cur")) ;;
+	render) COMPREPLY=($(compgen -f -W "--key --out --fps --codec" -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+	esac
+	return 0
+}
+complete -F _handoff_tech handoff-tech

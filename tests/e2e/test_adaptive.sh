@@ -1,0 +1,72 @@
+# Adaptive encoding: on a fast link the viewer asks for lossless Tight/ZRLE
+# and the picture is pixel-exact; on a slow link (tests/tools/slowproxy
+# holding every chunk 150 ms each way) the measured round trip makes it ask
+# for JPEG at a lower quality; when the link is fast again it goes back to
+# lossless.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 640 480
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
+track $!
+wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+start_relay
+new_ticket_code "Adaptive"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+
+# stats_until SECONDS PATTERN: asks for stats once a second until the answer matches.
+stats_until() {
+	local i
+	for i in $(seq 1 "$1"); do
+		viewer_cmd 20 stats
+		grep '^ok rtt' "$VIEWER_OUT" | tail -1 | grep -q "$2" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# Fast link: lossless, pixel-exact.
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+stats_until 5 "encoding=tight lossless" || fail "fast link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+sleep 3
+stats_until 3 "encoding=tight lossless" || fail "fast link turned lossy: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+viewer_cmd 10 "snapshot $E2E_TMP/fast.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/fast.ppm" >/dev/null || fail "fast link: not pixel-exact"
+note "fast link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5), pixel-exact"
+viewer_cmd 10 quit
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 1 || fail "first viewer did not leave"
+
+# Slow link: the same relay behind a proxy that holds every chunk 150 ms each way.
+PROXY_PORT=$(free_port) || fail "no free port"
+"$TOOLS/slowproxy" "$PROXY_PORT" "$RELAY_PORT" 150 >"$E2E_TMP/proxy.out" 2>&1 &
+proxy=$!
+track $proxy
+wait_line 10 "$E2E_TMP/proxy.out" "^listening" || fail "slowproxy did not start"
+VIEWER_OUT="$E2E_TMP/slow.out"
+mkfifo "$E2E_TMP/slow.in"
+"$BIN/handoff-tech" --relay "127.0.0.1:$PROXY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" \
+	view "$TICKET" --headless <"$E2E_TMP/slow.in" >"$VIEWER_OUT" 2>"$E2E_TMP/viewer.log" &
+VIEWER_PID=$!
+track $VIEWER_PID
+exec 8>"$E2E_TMP/slow.in"
+wait_count 40 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no consent prompt through the slow link"
+echo y >&7
+viewer_cmd 60 "wait-frame 60000"
+stats_until 20 "encoding=tight jpeg q[0-9]" || fail "slow link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+note "slow link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5)"
+
+# The link is fast again: back to lossless after a few fast round trips.
+kill -USR1 "$proxy"
+stats_until 20 "encoding=tight lossless" || fail "did not go back to lossless: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+note "fast again: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5)"
+viewer_cmd 10 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/again.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/again.ppm" >/dev/null || fail "lossless again, but not pixel-exact"
+note "pixel-exact again"
+viewer_cmd 10 quit
+wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
+echo end >&7
+stop_relay
