@@ -49,7 +49,7 @@ ssh_session sshutil_connect(const char *host, unsigned port, const char *user,
 	ssh_key key = NULL;
 	char seen[SSHUTIL_FP_MAX];
 	long timeout = 15;
-	int no = 0;
+	int no = 0, yes = 1;
 
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -59,7 +59,13 @@ ssh_session sshutil_connect(const char *host, unsigned port, const char *user,
 	    ssh_options_set(s, SSH_OPTIONS_PORT, &port) != 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_USER, user) != 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) != 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no) != 0) {
+	    ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no) != 0 ||
+	    /*
+	     * A screen update ends in a short segment, and so does a VNC
+	     * client's next request: with Nagle's algorithm either waits for the
+	     * peer's delayed ACK (40 ms on Linux) before it leaves.
+	     */
+	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes) != 0) {
 		snprintf(err, errlen, "bad connection options: %s", ssh_get_error(s));
 		goto fail;
 	}

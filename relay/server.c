@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -261,6 +263,12 @@ static void relay_accept(struct relay *relay)
 		ssh_disconnect(session);
 		ssh_free(session);
 		return;
+	}
+	{
+		/* Without it the last segment of a screen update waits for a delayed ACK. */
+		int one = 1;
+
+		setsockopt(ssh_get_fd(session), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	conn = calloc(1, sizeof(*conn));
 	if (conn == NULL) {
