@@ -83,13 +83,14 @@ int main(int argc, char **argv)
 	printf("listening\n");
 	fflush(stdout);
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = lfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = helper_capture_fd(cap), .events = POLLIN },
+			{ .fd = helper_screen_wake_fd(screen), .events = POLLIN },
 		};
 
-		if (poll(p, 3, helper_capture_timeout(cap)) < 0 && errno != EINTR)
+		if (poll(p, 4, helper_capture_timeout(cap)) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 
 			if (fd >= 0) {
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				helper_capture_flush(cap);
 				helper_screen_add_client(screen, fd, true);
 			}
 		}
