@@ -36,6 +36,11 @@
 
 #define TILE 64
 
+/* The part of one tile that changed, in screen coordinates; empty when x1 == 0. */
+struct helper_capture_box {
+	uint16_t x0, y0, x1, y1;
+};
+
 struct helper_capture {
 	const struct helper_capture_backend *be;
 	void *state;
@@ -43,7 +48,7 @@ struct helper_capture {
 	int width, height;
 	int cols, rows;
 	uint8_t *dirty;                 /* cols * rows flags */
-	uint8_t *changed;               /* cols * rows: copied in this grab, to be marked */
+	struct helper_capture_box *changed; /* cols * rows: what this grab copied, to be marked */
 	size_t ndirty;
 	bool wanted;                    /* a viewer asked and no update answered it yet */
 	int64_t next_poll_ms;           /* fallback backends: next full compare */
@@ -63,7 +68,7 @@ static int helper_capture_grid(struct helper_capture *c, int width, int height)
 	int cols = (width + TILE - 1) / TILE;
 	int rows = (height + TILE - 1) / TILE;
 	uint8_t *grid = calloc((size_t)cols * (size_t)rows, 1);
-	uint8_t *changed = calloc((size_t)cols * (size_t)rows, 1);
+	struct helper_capture_box *changed = calloc((size_t)cols * (size_t)rows, sizeof(*changed));
 
 	if (grid == NULL || changed == NULL) {
 		free(grid);
@@ -178,9 +183,24 @@ int helper_capture_timeout(const struct helper_capture *c)
 	return (int)wait;
 }
 
+/* First and last differing pixel of two rows of n pixels that differ somewhere. */
+static void helper_capture_row_extent(const uint8_t *a, const uint8_t *b, int n, int *first, int *last)
+{
+	int l = 0, r = n - 1;
+
+	while (l < r && memcmp(a + (size_t)l * 4, b + (size_t)l * 4, 4) == 0)
+		l++;
+	while (r > l && memcmp(a + (size_t)r * 4, b + (size_t)r * 4, 4) == 0)
+		r--;
+	*first = l;
+	*last = r;
+}
+
 /*
- * Compares the tiles of one grabbed run with the framebuffer, copies those
- * that differ and notes them in c->changed. Returns how many changed.
+ * Compares the tiles of one grabbed run with the framebuffer, copies the
+ * rows that differ, and notes in c->changed the box of pixels that really
+ * changed in each tile: a typed character is sent as its own few pixels,
+ * not as the 64x64 tile around it. Returns how many tiles changed.
  */
 static int helper_capture_publish_run(struct helper_capture *c, int x, int y, int w, int h,
 				      const uint8_t *src, size_t src_stride)
@@ -192,44 +212,58 @@ static int helper_capture_publish_run(struct helper_capture *c, int x, int y, in
 	for (int tx = x; tx < x + w; tx += TILE) {
 		int tw = (x + w - tx) < TILE ? (x + w - tx) : TILE;
 		size_t bytes = (size_t)tw * 4;
-		bool changed = false;
+		int top = -1, bottom = -1, left = tw, right = -1;
 
 		for (int j = 0; j < h; j++) {
 			uint8_t *dst = fb + (size_t)(y + j) * fb_stride + (size_t)tx * 4;
 			const uint8_t *s = src + (size_t)j * src_stride + (size_t)(tx - x) * 4;
+			int l, r;
 
-			/* Once a row differs, the rest of the tile is copied without comparing. */
-			if (changed || memcmp(dst, s, bytes) != 0) {
-				memcpy(dst, s, bytes);
-				changed = true;
-			}
+			if (memcmp(dst, s, bytes) == 0)
+				continue;
+			helper_capture_row_extent(dst, s, tw, &l, &r);
+			memcpy(dst, s, bytes);
+			if (top < 0)
+				top = j;
+			bottom = j;
+			left = l < left ? l : left;
+			right = r > right ? r : right;
 		}
-		if (changed) {
-			c->changed[(size_t)(y / TILE) * (size_t)c->cols + (size_t)(tx / TILE)] = 1;
+		if (top >= 0) {
+			c->changed[(size_t)(y / TILE) * (size_t)c->cols + (size_t)(tx / TILE)] =
+				(struct helper_capture_box){ .x0 = (uint16_t)(tx + left), .y0 = (uint16_t)(y + top),
+							     .x1 = (uint16_t)(tx + right + 1),
+							     .y1 = (uint16_t)(y + bottom + 1) };
 			n++;
 		}
 	}
 	return n;
 }
 
-/* Tells libvncserver about every changed tile, a row's adjacent tiles as one rectangle. */
+/*
+ * Tells libvncserver what changed: a run of adjacent changed tiles in a row
+ * of tiles as one rectangle around their boxes.
+ */
 static void helper_capture_mark(struct helper_capture *c)
 {
 	for (int r = 0; r < c->rows; r++) {
-		uint8_t *row = &c->changed[(size_t)r * (size_t)c->cols];
-		int y = r * TILE, h = (y + TILE < c->height ? y + TILE : c->height) - y;
+		struct helper_capture_box *row = &c->changed[(size_t)r * (size_t)c->cols];
 
 		for (int col = 0; col < c->cols;) {
-			int start;
+			struct helper_capture_box u;
 
-			if (!row[col]) {
+			if (row[col].x1 == 0) {
 				col++;
 				continue;
 			}
-			for (start = col; col < c->cols && row[col]; col++)
-				row[col] = 0;
-			helper_screen_mark(c->screen, start * TILE, y,
-					   (col * TILE < c->width ? col * TILE : c->width) - start * TILE, h);
+			u = row[col];
+			for (; col < c->cols && row[col].x1 != 0; col++) {
+				u.x1 = row[col].x1;
+				u.y0 = row[col].y0 < u.y0 ? row[col].y0 : u.y0;
+				u.y1 = row[col].y1 > u.y1 ? row[col].y1 : u.y1;
+				row[col] = (struct helper_capture_box){ 0 };
+			}
+			helper_screen_mark(c->screen, u.x0, u.y0, u.x1 - u.x0, u.y1 - u.y0);
 		}
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * test_client_capture.c: unit tests for client/capture.c, the capture
  * driver's pacing: the screen is grabbed only when a viewer has asked for an
- * update, a grab that changes nothing leaves the viewer's request standing,
+ * update, only the pixels that changed are marked, a grab that changes
+ * nothing leaves the viewer's request standing,
  * a flush grabs without a request (a new viewer's first frame), and a frame
  * is marked only once all of it is in the framebuffer.
  *
@@ -177,7 +178,8 @@ static void test_request_grabs_once(void **state)
 	assert_int_equal(helper_capture_run(c), 0);
 	assert_true(fake.grabs > 0);
 	assert_int_equal(screen.marks, 1);
-	assert_int_equal(screen.marked_area, 64 * 64);
+	/* Only the pixels that changed, not the tile around them. */
+	assert_int_equal(screen.marked_area, 5 * 5);
 	assert_int_equal(screen.fb[72 * W + 72], 0xff0000);
 	/* The request is answered: new damage waits for the next one. */
 	fake.grabs = 0;
@@ -205,6 +207,19 @@ static void test_unchanged_keeps_request(void **state)
 	assert_int_equal(helper_capture_run(c), 0);
 	assert_int_equal(screen.marks, 1);
 	assert_int_equal(screen.fb[100 * W + 100], 0xabcdef);
+}
+
+/* Changes in two adjacent tiles: one rectangle around both. */
+static void test_marks_box_across_tiles(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(60, 10, 8, 3, 0x111111);  /* tiles 0 and 1 of the first row */
+	draw(62, 20, 1, 1, 0x222222);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 1);
+	assert_int_equal(screen.marked_area, 8 * 11);
 }
 
 static void test_flush_grabs_unasked(void **state)
@@ -246,6 +261,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_request_no_grab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_grabs_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_keeps_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_marks_box_across_tiles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_grabs_unasked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marked_whole, setup, teardown),
 	};
