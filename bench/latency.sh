@@ -208,8 +208,9 @@ latency_table() {
 			lat_row "$sys" "$wl"
 		done
 	done
-	echo
+}
+
+lat_header() {
 	echo "| system | workload | latency p50 ms | p95 ms | frames/s | KB/s on the wire | CPU sharing side % | CPU relay % | relay peak RSS MB |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-	cat "$LAT_ROWS"
 }

@@ -84,34 +84,23 @@ has_part load && load_bench
 if has_part splice; then
 	echo
 	echo "splice: $RUNS runs of $((BYTES / 1000000)) MB each"
-	# handoff-relay, recording off (like for like with OpenSSH, which records
-	# nothing), then recording every byte (the default).
-	splice_runs() { # LABEL FILE
-		: >"$2"
-		for run in $(seq 1 "$RUNS"); do
-			new_ticket_code "bench $run"
-			"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$BYTES" >"$E2E_TMP/bh.out" 2>&1 &
-			bh=$!
-			wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
-			lport=$(free_port)
-			# shellcheck disable=SC2046
-			ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
-			sl=$!
-			wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
-			"$TOOL" sink 127.0.0.1 "$lport" "$BYTES" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
-			kill "$sl" 2>/dev/null
-			wait "$bh" 2>/dev/null
-		done
+	# handoff_splice LABEL FILE: one run through handoff-relay, helper stand-in to ssh -L.
+	handoff_splice() {
+		new_ticket_code "bench $run"
+		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$BYTES" >"$E2E_TMP/bh.out" 2>&1 &
+		bh=$!
+		wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
+		lport=$(free_port)
+		# shellcheck disable=SC2046
+		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+		sl=$!
+		wait_port "$lport" || fail "ssh -L did not listen"
+		"$TOOL" sink 127.0.0.1 "$lport" "$BYTES" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
+		kill "$sl" 2>/dev/null
+		wait "$bh" 2>/dev/null
 	}
-	RELAY_NAME=unrecorded start_relay "recording = off"
-	splice_runs "not recording" "$E2E_TMP/handoff-off.mbs"
-	stop_relay
-	RELAY_NAME=recorded start_relay
-	splice_runs "recording" "$E2E_TMP/handoff.mbs"
-	stop_relay
-
-	: >"$E2E_TMP/openssh.mbs"
-	for run in $(seq 1 "$RUNS"); do
+	# openssh_splice: the same bytes through sshd, ssh -R from the source, ssh -L to the sink.
+	openssh_splice() {
 		src=$(free_port)
 		mid=$(free_port)
 		dst=$(free_port)
@@ -124,12 +113,27 @@ if has_part splice; then
 		# shellcheck disable=SC2086
 		ssh $SSHD_OPTS -N -L "127.0.0.1:$dst:127.0.0.1:$mid" root@127.0.0.1 &
 		l=$!
-		wait_for 10 sh -c "ss -ltn 'sport = :$mid' | grep -q $mid && ss -ltn 'sport = :$dst' | grep -q $dst" ||
-			fail "ssh -R/-L did not listen"
+		wait_port "$mid" && wait_port "$dst" || fail "ssh -R/-L did not listen"
 		"$TOOL" sink 127.0.0.1 "$dst" "$BYTES" | tee -a "$E2E_TMP/openssh.mbs" | sed "s#^#  OpenSSH sshd -R/-L run $run: #"
 		kill "$r" "$l" "$sp" 2>/dev/null
 		wait "$sp" 2>/dev/null
+	}
+	# Recording off is like for like with OpenSSH, which records nothing; the
+	# two alternate, so that load from elsewhere falls on both alike.
+	: >"$E2E_TMP/handoff-off.mbs"
+	: >"$E2E_TMP/openssh.mbs"
+	RELAY_NAME=unrecorded start_relay "recording = off"
+	for run in $(seq 1 "$RUNS"); do
+		handoff_splice "not recording" "$E2E_TMP/handoff-off.mbs"
+		openssh_splice
 	done
+	stop_relay
+	: >"$E2E_TMP/handoff.mbs"
+	RELAY_NAME=recorded start_relay
+	for run in $(seq 1 "$RUNS"); do
+		handoff_splice "recording" "$E2E_TMP/handoff.mbs"
+	done
+	stop_relay
 	h=$(awk '{print $1}' "$E2E_TMP/handoff.mbs" | median)
 	hoff=$(awk '{print $1}' "$E2E_TMP/handoff-off.mbs" | median)
 	o=$(awk '{print $1}' "$E2E_TMP/openssh.mbs" | median)
@@ -169,6 +173,13 @@ if has_part firstframe; then
 	echo "| handoff-helper start to first frame at the viewer (1024x768, median of $RUNS) | $f ms | |" >>"$SUMMARY"
 fi
 
+if [ -s "${LAT_ROWS:-/nonexistent}" ]; then
+	echo
+	echo "End to end, $LAT_SECONDS s per workload (Xvfb 1280x800, loopback, $(nproc) cores):"
+	echo
+	lat_header
+	cat "$LAT_ROWS"
+fi
 if [ -s "$SUMMARY" ]; then
 	echo
 	echo "| figure (loopback, $(nproc) cores) | Handoff | OpenSSH |"
