@@ -99,7 +99,7 @@ lat_row() {
 
 	case "$sys" in
 	handoff)
-		RELAY_NAME="relay-$wl" start_relay
+		RELAY_NAME="relay-$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
 		new_ticket_code "bench $wl"
 		start_helper "$CODE" "helper-$wl"
 		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"

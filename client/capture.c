@@ -221,7 +221,13 @@ static int helper_capture_publish_run(struct helper_capture *c, int x, int y, in
 
 			if (memcmp(dst, s, bytes) == 0)
 				continue;
-			helper_capture_row_extent(dst, s, tw, &l, &r);
+			/* Once the box spans the tile's width, rows only extend it downwards. */
+			if (left > 0 || right < tw - 1) {
+				helper_capture_row_extent(dst, s, tw, &l, &r);
+			} else {
+				l = 0;
+				r = tw - 1;
+			}
 			memcpy(dst, s, bytes);
 			if (top < 0)
 				top = j;
