@@ -105,7 +105,7 @@ lat_row() {
 		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 		vport=$(free_port)
 		# shellcheck disable=SC2046
-		ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" handoff@127.0.0.1 &
 		extra=$!
 		track "$extra"
 		wait_port "$vport" || fail "ssh -L to the relay did not listen"
@@ -158,7 +158,6 @@ lat_row() {
 	case "$sys" in
 	*"via sshd") relay=$(tree "$SSHD_PID") ;;
 	esac
-	# shellcheck disable=SC2086
 	local s0 r0 s1 r1 hwm=0
 	# shellcheck disable=SC2086
 	s0=$(cpu_ticks $share)
@@ -180,7 +179,7 @@ lat_row() {
 	[ "$sys" = handoff ] && { exec 7>&-; stop_relay; }
 	# Latency of every frame seen (ms), frames/s, and the rest of the row.
 	awk -v sys="$sys" -v wl="$wl" -v secs="$LAT_SECONDS" -v bytes="${bytes:-0}" \
-		-v scpu=$(((s1 - s0))) -v rcpu=$(((r1 - r0))) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" '
+		-v scpu=$((s1 - s0)) -v rcpu=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" '
 		NR == FNR { w[$1] = $2; next }
 		($1 in w) { lat[++n] = ($2 - w[$1]) / 1e6 }
 		END {

@@ -58,10 +58,10 @@ load_streams_handoff() {
 	done
 	c0=$(load_ms "$RELAY_PID")
 	t0=$(date +%s%N)
-	for lport in $(cat "$E2E_TMP/st.ports"); do
+	while read -r lport; do
 		"$TOOL" sink 127.0.0.1 "$lport" "$LOAD_BYTES" >>"$E2E_TMP/st.sink" 2>&1 &
 		sinks="$sinks $!"
-	done
+	done <"$E2E_TMP/st.ports"
 	# shellcheck disable=SC2086
 	wait $sinks
 	t1=$(date +%s%N)
@@ -91,7 +91,7 @@ load_streams_sshd() {
 		ssh $SSHD_OPTS -N -L "127.0.0.1:$dst:127.0.0.1:$mid" root@127.0.0.1 &
 		pids="$pids $!"
 		track $!
-		wait_port "$mid" && wait_port "$dst" || fail "ssh -R/-L $i did not listen"
+		{ wait_port "$mid" && wait_port "$dst"; } || fail "ssh -R/-L $i did not listen"
 		echo "$dst" >>"$E2E_TMP/sst.ports"
 	done
 	local tree_pids
@@ -99,10 +99,10 @@ load_streams_sshd() {
 	# shellcheck disable=SC2086
 	c0=$(load_ms $tree_pids)
 	t0=$(date +%s%N)
-	for dst in $(cat "$E2E_TMP/sst.ports"); do
+	while read -r dst; do
 		"$TOOL" sink 127.0.0.1 "$dst" "$LOAD_BYTES" >>"$E2E_TMP/sst.sink" 2>&1 &
 		sinks="$sinks $!"
-	done
+	done <"$E2E_TMP/sst.ports"
 	# shellcheck disable=SC2086
 	wait $sinks
 	t1=$(date +%s%N)

@@ -113,7 +113,7 @@ if has_part splice; then
 		# shellcheck disable=SC2086
 		ssh $SSHD_OPTS -N -L "127.0.0.1:$dst:127.0.0.1:$mid" root@127.0.0.1 &
 		l=$!
-		wait_port "$mid" && wait_port "$dst" || fail "ssh -R/-L did not listen"
+		{ wait_port "$mid" && wait_port "$dst"; } || fail "ssh -R/-L did not listen"
 		"$TOOL" sink 127.0.0.1 "$dst" "$BYTES" | tee -a "$E2E_TMP/openssh.mbs" | sed "s#^#  OpenSSH sshd -R/-L run $run: #"
 		kill "$r" "$l" "$sp" 2>/dev/null
 		wait "$sp" 2>/dev/null
