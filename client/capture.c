@@ -183,17 +183,25 @@ int helper_capture_timeout(const struct helper_capture *c)
 	return (int)wait;
 }
 
-/* First and last differing pixel of two rows of n pixels that differ somewhere. */
-static void helper_capture_row_extent(const uint8_t *a, const uint8_t *b, int n, int *first, int *last)
+/*
+ * Widens [*left, *right] to cover the pixels where two rows of n pixels
+ * differ. Only the pixels outside the box so far are looked at, so a tile
+ * costs at most about two scans of its width however many rows differ.
+ */
+static void helper_capture_row_extent(const uint8_t *a, const uint8_t *b, int n, int *left, int *right)
 {
-	int l = 0, r = n - 1;
-
-	while (l < r && memcmp(a + (size_t)l * 4, b + (size_t)l * 4, 4) == 0)
-		l++;
-	while (r > l && memcmp(a + (size_t)r * 4, b + (size_t)r * 4, 4) == 0)
-		r--;
-	*first = l;
-	*last = r;
+	for (int l = 0; l < *left; l++) {
+		if (memcmp(a + (size_t)l * 4, b + (size_t)l * 4, 4) != 0) {
+			*left = l;
+			break;
+		}
+	}
+	for (int r = n - 1; r > *right; r--) {
+		if (memcmp(a + (size_t)r * 4, b + (size_t)r * 4, 4) != 0) {
+			*right = r;
+			break;
+		}
+	}
 }
 
 /*
@@ -217,23 +225,13 @@ static int helper_capture_publish_run(struct helper_capture *c, int x, int y, in
 		for (int j = 0; j < h; j++) {
 			uint8_t *dst = fb + (size_t)(y + j) * fb_stride + (size_t)tx * 4;
 			const uint8_t *s = src + (size_t)j * src_stride + (size_t)(tx - x) * 4;
-			int l, r;
-
 			if (memcmp(dst, s, bytes) == 0)
 				continue;
-			/* Once the box spans the tile's width, rows only extend it downwards. */
-			if (left > 0 || right < tw - 1) {
-				helper_capture_row_extent(dst, s, tw, &l, &r);
-			} else {
-				l = 0;
-				r = tw - 1;
-			}
+			helper_capture_row_extent(dst, s, tw, &left, &right);
 			memcpy(dst, s, bytes);
 			if (top < 0)
 				top = j;
 			bottom = j;
-			left = l < left ? l : left;
-			right = r > right ? r : right;
 		}
 		if (top >= 0) {
 			c->changed[(size_t)(y / TILE) * (size_t)c->cols + (size_t)(tx / TILE)] =

@@ -222,6 +222,21 @@ static void test_marks_box_across_tiles(void **state)
 	assert_int_equal(screen.marked_area, 8 * 11);
 }
 
+/* Later rows widen the box on either side of what earlier rows found. */
+static void test_box_grows_both_ways(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(140, 130, 2, 1, 0x333333);
+	draw(131, 131, 1, 1, 0x444444);
+	draw(150, 140, 1, 1, 0x555555);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 1);
+	/* x 131..150, y 130..140 */
+	assert_int_equal(screen.marked_area, 20 * 11);
+}
+
 static void test_flush_grabs_unasked(void **state)
 {
 	struct helper_capture *c = *state;
@@ -262,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_grabs_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_keeps_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marks_box_across_tiles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_box_grows_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_grabs_unasked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marked_whole, setup, teardown),
 	};
