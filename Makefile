@@ -131,7 +131,8 @@ check: deps
 demo: deps all
 	@bash scripts/demo.sh $(BUILD)
 
-bench: deps all $(BUILD)/bench/bench_tool
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool workload vncmeter helper_direct)
+bench: deps all $(BENCH_BINS)
 	@bash bench/run.sh $(BUILD)
 
 clean:
@@ -149,3 +150,13 @@ install: all
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
+$(BUILD)/bench/workload: bench/workload.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11) -o $@ $< $(SANLD) $(call pl,x11)
+$(BUILD)/bench/vncmeter: bench/vncmeter.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient) -o $@ $< $(SANLD) $(call pl,libvncclient)
+# The helper's capture and screen with a TCP listener instead of SSH (bench only).
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread

@@ -9,6 +9,10 @@
  *       the forward, allows the first technician who asks, and writes BYTES
  *       into the forwarded channel. It measures the relay, not the helper.
  *
+ *   bench_tool idle HOST:PORT FP KEY N
+ *       N technician sessions signed in with KEY and left idle; prints
+ *       "idle N" once all are in, and holds them until stdin closes.
+ *
  * Times are from the first byte to the last, so connection set-up and the
  * consent round trip are not counted as throughput.
  */
@@ -208,6 +212,36 @@ out:
 	return rc;
 }
 
+static int bench_idle(const char *relay, const char *fp, const char *key, int n)
+{
+	char host[256], err[512], line[16];
+	unsigned port;
+	ssh_session *s = calloc((size_t)n, sizeof(*s));
+	int up = 0, rc = 1;
+
+	if (s == NULL || config_parse_hostport(relay, host, sizeof(host), &port) != 0)
+		goto out;
+	for (; up < n; up++) {
+		s[up] = sshutil_connect(host, port, "handoff", fp, err, sizeof(err));
+		if (s[up] == NULL || sshutil_auth_pubkey(s[up], key, err, sizeof(err)) != 0) {
+			fprintf(stderr, "idle: session %d: %s\n", up + 1, err);
+			if (s[up] != NULL)
+				sshutil_close(s[up]);
+			goto out;
+		}
+	}
+	printf("idle %d\n", up);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL)
+		;
+	rc = 0;
+out:
+	for (int i = 0; i < up; i++)
+		sshutil_close(s[i]);
+	free(s);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "sink") == 0)
@@ -216,6 +250,8 @@ int main(int argc, char **argv)
 		return bench_source(atoi(argv[2]), strtoull(argv[3], NULL, 10));
 	if (argc == 6 && strcmp(argv[1], "helper") == 0)
 		return bench_helper(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
-	fprintf(stderr, "usage: bench_tool sink HOST PORT BYTES | source PORT BYTES | helper HOST:PORT FP CODE BYTES\n");
+	if (argc == 6 && strcmp(argv[1], "idle") == 0)
+		return bench_idle(argv[2], argv[3], argv[4], atoi(argv[5]));
+	fprintf(stderr, "usage: bench_tool sink HOST PORT BYTES | source PORT BYTES | helper HOST:PORT FP CODE BYTES | idle HOST:PORT FP KEY N\n");
 	return 2;
 }

@@ -1,39 +1,91 @@
 #!/bin/bash
-# make bench: the relay against OpenSSH on this machine, on loopback.
-#   1. throughput of one spliced session: bytes from a helper stand-in through
+# make bench: Handoff against its peers on this machine, on loopback only.
+#   1. end to end (bench/latency.sh): latency, frames/s, bytes/s, CPU and
+#      relay memory for Handoff, x11vnc and x0vncserver, direct and through
+#      an OpenSSH relay (sshd with ssh -R and ssh -L), four workloads;
+#   2. relay load (bench/load.sh): idle sessions and memory per session,
+#      concurrent streams and relay CPU per MB, beside sshd;
+#   3. throughput of one spliced session: bytes from a helper stand-in through
 #      handoff-relay to `ssh -L` (recording off, then recording as by default),
 #      beside the same bytes through sshd with `ssh -R` and `ssh -L`;
-#   2. relay memory per idle authenticated session;
-#   3. time from handoff-helper start to the first frame at the viewer.
-# BENCH_BYTES (default 300 MB) and BENCH_RUNS (default 3) tune it.
+#   4. time from handoff-helper start to the first frame at the viewer.
+# Tuning: BENCH_PARTS (default "latency load splice firstframe"),
+# BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
+# BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10).
 set -u
 BUILD=${1:-build}
 ROOT=$(pwd)
 BIN="$ROOT/$BUILD/bin"
-TOOL="$ROOT/$BUILD/bench/bench_tool"
-BYTES=${BENCH_BYTES:-300000000}
-RUNS=${BENCH_RUNS:-3}
-IDLE=${BENCH_IDLE:-200}
+BENCH="$ROOT/$BUILD/bench"
+TOOL="$BENCH/bench_tool"
+BYTES=${BENCH_BYTES:-1000000000}
+RUNS=${BENCH_RUNS:-5}
+PARTS=${BENCH_PARTS:-latency load splice firstframe}
 export E2E_KEEP=0 TOOLS="$ROOT/$BUILD/tests"
 export BIN
 . "$ROOT/tests/e2e/lib.sh"
+. "$ROOT/bench/latency.sh"
+. "$ROOT/bench/load.sh"
 
-if ! command -v sshd >/dev/null 2>&1 && [ ! -x /usr/sbin/sshd ]; then
-	echo "bench: installing openssh-server (the peer relay)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null ||
-		fail "cannot install openssh-server"
+# The peers come from Debian's packages, like everything else here.
+need=""
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need="$need openssh-server"
+command -v x11vnc >/dev/null 2>&1 || need="$need x11vnc"
+command -v X0tigervnc >/dev/null 2>&1 || need="$need tigervnc-scraping-server"
+command -v Xvfb >/dev/null 2>&1 || need="$need xvfb"
+if [ -n "$need" ]; then
+	echo "bench: installing$need (the peers)"
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null ||
+		fail "cannot install$need"
 fi
 mkdir -p /run/sshd
+# 500 idle sessions and their descriptors, on both sides.
+ulimit -n 4096 2>/dev/null || true
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
-echo "bench: $RUNS runs of $((BYTES / 1000000)) MB each, on $(nproc) cores"
+# start_sshd: OpenSSH's sshd on loopback as the peers' relay; sets SSHD_PID
+# SSHD_PORT SSHD_OPTS (client options for root@127.0.0.1 with alice's key).
+start_sshd() {
+	SSHD_PORT=$(free_port)
+	[ -f "$E2E_TMP/alice" ] || new_key alice
+	ssh-keygen -q -t ed25519 -N '' -f "$E2E_TMP/sshd_host"
+	cat "$E2E_TMP/alice.pub" >"$E2E_TMP/authorized_keys"
+	cat >"$E2E_TMP/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $SSHD_PORT
+HostKey $E2E_TMP/sshd_host
+AuthorizedKeysFile $E2E_TMP/authorized_keys
+PidFile none
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+MaxStartups 100:30:200
+CONF
+	/usr/sbin/sshd -D -e -f "$E2E_TMP/sshd_config" 2>"$E2E_TMP/sshd.log" &
+	SSHD_PID=$!
+	track $SSHD_PID
+	wait_for 10 sh -c "ss -ltn 'sport = :$SSHD_PORT' | grep -q $SSHD_PORT" ||
+		fail "sshd did not start: $(cat "$E2E_TMP/sshd.log")"
+	SSHD_OPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes -c aes128-gcm@openssh.com -i $E2E_TMP/alice -p $SSHD_PORT"
+}
 
-# 1a. handoff-relay, recording every byte (the default), then with recording off
-# (like for like with OpenSSH, which records nothing).
-splice_runs() { # LABEL FILE
-	: >"$2"
-	for run in $(seq 1 "$RUNS"); do
+echo "bench: $(nproc) cores, parts: $PARTS"
+start_sshd
+SUMMARY="$E2E_TMP/summary"
+: >"$SUMMARY"
+
+has_part latency && latency_table
+has_part load && load_bench
+
+if has_part splice; then
+	echo
+	echo "splice: $RUNS runs of $((BYTES / 1000000)) MB each"
+	# handoff_splice LABEL FILE: one run through handoff-relay, helper stand-in to ssh -L.
+	handoff_splice() {
 		new_ticket_code "bench $run"
 		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$BYTES" >"$E2E_TMP/bh.out" 2>&1 &
 		bh=$!
@@ -42,111 +94,99 @@ splice_runs() { # LABEL FILE
 		# shellcheck disable=SC2046
 		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
 		sl=$!
-		wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+		wait_port "$lport" || fail "ssh -L did not listen"
 		"$TOOL" sink 127.0.0.1 "$lport" "$BYTES" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
 		kill "$sl" 2>/dev/null
 		wait "$bh" 2>/dev/null
+	}
+	# openssh_splice: the same bytes through sshd, ssh -R from the source, ssh -L to the sink.
+	openssh_splice() {
+		src=$(free_port)
+		mid=$(free_port)
+		dst=$(free_port)
+		"$TOOL" source "$src" "$BYTES" >"$E2E_TMP/src.out" &
+		sp=$!
+		wait_line 10 "$E2E_TMP/src.out" listening || fail "source did not listen"
+		# shellcheck disable=SC2086
+		ssh $SSHD_OPTS -N -R "127.0.0.1:$mid:127.0.0.1:$src" root@127.0.0.1 &
+		r=$!
+		# shellcheck disable=SC2086
+		ssh $SSHD_OPTS -N -L "127.0.0.1:$dst:127.0.0.1:$mid" root@127.0.0.1 &
+		l=$!
+		{ wait_port "$mid" && wait_port "$dst"; } || fail "ssh -R/-L did not listen"
+		"$TOOL" sink 127.0.0.1 "$dst" "$BYTES" | tee -a "$E2E_TMP/openssh.mbs" | sed "s#^#  OpenSSH sshd -R/-L run $run: #"
+		kill "$r" "$l" "$sp" 2>/dev/null
+		wait "$sp" 2>/dev/null
+	}
+	# Recording off is like for like with OpenSSH, which records nothing; the
+	# two alternate, so that load from elsewhere falls on both alike.
+	: >"$E2E_TMP/handoff-off.mbs"
+	: >"$E2E_TMP/openssh.mbs"
+	RELAY_NAME=unrecorded start_relay "recording = off"
+	for run in $(seq 1 "$RUNS"); do
+		handoff_splice "not recording" "$E2E_TMP/handoff-off.mbs"
+		openssh_splice
 	done
-}
-RELAY_NAME=unrecorded start_relay "recording = off"
-splice_runs "not recording" "$E2E_TMP/handoff-off.mbs"
-stop_relay
-start_relay
-splice_runs "recording" "$E2E_TMP/handoff.mbs"
-rm -rf "$RELAY_DIR/recordings"
-relay_rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$RELAY_PID/status"; }
+	stop_relay
+	: >"$E2E_TMP/handoff.mbs"
+	RELAY_NAME=recorded start_relay
+	for run in $(seq 1 "$RUNS"); do
+		handoff_splice "recording" "$E2E_TMP/handoff.mbs"
+	done
+	stop_relay
+	h=$(awk '{print $1}' "$E2E_TMP/handoff.mbs" | median)
+	hoff=$(awk '{print $1}' "$E2E_TMP/handoff-off.mbs" | median)
+	o=$(awk '{print $1}' "$E2E_TMP/openssh.mbs" | median)
+	# Each Handoff run against the OpenSSH run right after it, under the same load.
+	ratio=$(paste -d' ' "$E2E_TMP/handoff-off.mbs" "$E2E_TMP/openssh.mbs" |
+		awk '{printf "%.2f\n", $1 / $(NF / 2 + 1)}' | median)
+	{
+		echo "| one spliced session, $((BYTES / 1000000)) MB one way, recording off (median of $RUNS) | $hoff MB/s | $o MB/s (sshd, ssh -R + ssh -L) |"
+		echo "| the same, Handoff / OpenSSH of runs made back to back (median) | ${ratio}x | |"
+		echo "| the same, recorded and sealed (the default) | $h MB/s | |"
+	} >>"$SUMMARY"
+fi
 
-# 2. idle sessions
-rss0=$(relay_rss_kb)
-idle_pids=""
-for _ in $(seq 1 "$IDLE"); do
-	# shellcheck disable=SC2046
-	ssh $(ssh_opts) -i "$E2E_TMP/alice" -N handoff@127.0.0.1 </dev/null &
-	idle_pids="$idle_pids $!"
-done
-wait_for 60 sh -c "[ \$(grep -c 'technician alice (L1) logged in' '$RELAY_LOG') -ge $((IDLE + RUNS * 3)) ]" ||
-	echo "  (not every idle session logged in)"
-sleep 1
-rss1=$(relay_rss_kb)
-kill $idle_pids 2>/dev/null
-per_session=$(( (rss1 - rss0) / IDLE ))
-echo "  relay RSS: $rss0 KB idle, $rss1 KB with $IDLE idle technician sessions: $per_session KB each"
-stop_relay
+if has_part firstframe; then
+	echo
+	start_xvfb 1024 768
+	DISPLAY=$XDISPLAY xclock -update 1 >/dev/null 2>&1 &
+	track $!
+	RELAY_NAME=ff start_relay
+	: >"$E2E_TMP/ff.ms"
+	for run in $(seq 1 "$RUNS"); do
+		new_ticket_code "first frame $run"
+		t0=$(date +%s%N)
+		start_helper "$CODE" "ff$run"
+		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+		t1=$(date +%s%N)
+		start_viewer "$TICKET"
+		echo "wait-frame 20000" >&8
+		wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+		echo y >&7
+		wait_line 20 "$VIEWER_OUT" "^ok" || fail "no first frame"
+		t2=$(date +%s%N)
+		echo "$(( (t2 - t0) / 1000000 ))" >>"$E2E_TMP/ff.ms"
+		echo "  first frame run $run: $(( (t2 - t0) / 1000000 )) ms (connected after $(( (t1 - t0) / 1000000 )) ms)"
+		echo quit >&8
+		echo end >&7
+		sleep 0.5
+	done
+	stop_relay
+	f=$(median <"$E2E_TMP/ff.ms")
+	echo "| handoff-helper start to first frame at the viewer (1024x768, median of $RUNS) | $f ms | |" >>"$SUMMARY"
+fi
 
-# 1b. OpenSSH: sshd as the relay, ssh -R from the source side, ssh -L to the sink.
-sshd_port=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -f "$E2E_TMP/sshd_host"
-cat "$E2E_TMP/alice.pub" >"$E2E_TMP/authorized_keys"
-cat >"$E2E_TMP/sshd_config" <<CONF
-ListenAddress 127.0.0.1
-Port $sshd_port
-HostKey $E2E_TMP/sshd_host
-AuthorizedKeysFile $E2E_TMP/authorized_keys
-PidFile none
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-AllowTcpForwarding yes
-CONF
-/usr/sbin/sshd -D -e -f "$E2E_TMP/sshd_config" 2>"$E2E_TMP/sshd.log" &
-track $!
-wait_for 10 sh -c "ss -ltn 'sport = :$sshd_port' | grep -q $sshd_port" || fail "sshd did not start: $(cat "$E2E_TMP/sshd.log")"
-sopts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes -c aes128-gcm@openssh.com -i $E2E_TMP/alice -p $sshd_port"
-: >"$E2E_TMP/openssh.mbs"
-for run in $(seq 1 "$RUNS"); do
-	src=$(free_port)
-	mid=$(free_port)
-	dst=$(free_port)
-	"$TOOL" source "$src" "$BYTES" >"$E2E_TMP/src.out" &
-	sp=$!
-	wait_line 10 "$E2E_TMP/src.out" listening || fail "source did not listen"
-	# shellcheck disable=SC2086
-	ssh $sopts -N -R "127.0.0.1:$mid:127.0.0.1:$src" root@127.0.0.1 &
-	r=$!
-	# shellcheck disable=SC2086
-	ssh $sopts -N -L "127.0.0.1:$dst:127.0.0.1:$mid" root@127.0.0.1 &
-	l=$!
-	wait_for 10 sh -c "ss -ltn 'sport = :$mid' | grep -q $mid && ss -ltn 'sport = :$dst' | grep -q $dst" ||
-		fail "ssh -R/-L did not listen"
-	"$TOOL" sink 127.0.0.1 "$dst" "$BYTES" | tee -a "$E2E_TMP/openssh.mbs" | sed "s#^#  OpenSSH sshd -R/-L run $run: #"
-	kill "$r" "$l" "$sp" 2>/dev/null
-	wait "$sp" 2>/dev/null
-done
-
-# 3. helper start to first frame
-start_xvfb 1024 768
-DISPLAY=$XDISPLAY xclock -update 1 >/dev/null 2>&1 &
-track $!
-RELAY_NAME=ff start_relay
-: >"$E2E_TMP/ff.ms"
-for run in $(seq 1 "$RUNS"); do
-	new_ticket_code "first frame $run"
-	t0=$(date +%s%N)
-	start_helper "$CODE" "ff$run"
-	wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
-	t1=$(date +%s%N)
-	start_viewer "$TICKET"
-	echo "wait-frame 20000" >&8
-	wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
-	echo y >&7
-	wait_line 20 "$VIEWER_OUT" "^ok" || fail "no first frame"
-	t2=$(date +%s%N)
-	echo "$(( (t2 - t0) / 1000000 ))" >>"$E2E_TMP/ff.ms"
-	echo "  first frame run $run: $(( (t2 - t0) / 1000000 )) ms (connected after $(( (t1 - t0) / 1000000 )) ms)"
-	echo quit >&8
-	echo end >&7
-	sleep 0.5
-done
-stop_relay
-
-h=$(awk '{print $1}' "$E2E_TMP/handoff.mbs" | median)
-hoff=$(awk '{print $1}' "$E2E_TMP/handoff-off.mbs" | median)
-o=$(awk '{print $1}' "$E2E_TMP/openssh.mbs" | median)
-f=$(median <"$E2E_TMP/ff.ms")
-echo
-echo "| figure (median of $RUNS, loopback, $(nproc) cores) | Handoff | OpenSSH |"
-echo "| --- | --- | --- |"
-echo "| one spliced session, $((BYTES / 1000000)) MB one way, recording off | $hoff MB/s | $o MB/s (sshd, ssh -R + ssh -L) |"
-echo "| the same, recorded and sealed (the default) | $h MB/s | |"
-echo "| relay memory per idle authenticated session | $per_session KB | |"
-echo "| handoff-helper start to first frame at the viewer (1024x768) | $f ms | |"
+if [ -s "${LAT_ROWS:-/nonexistent}" ]; then
+	echo
+	echo "End to end, $LAT_SECONDS s per workload (Xvfb 1280x800, loopback, $(nproc) cores):"
+	echo
+	lat_header
+	cat "$LAT_ROWS"
+fi
+if [ -s "$SUMMARY" ]; then
+	echo
+	echo "| figure (loopback, $(nproc) cores) | Handoff | OpenSSH |"
+	echo "| --- | --- | --- |"
+	cat "$SUMMARY"
+fi

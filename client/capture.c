@@ -9,10 +9,19 @@
  * libvncserver, so a blinking cursor or a toolkit that repaints identical
  * pixels costs a compare, never an update on the wire.
  *
- * Frames are rate-limited to one per FRAME_MS: damage that arrives sooner
- * is remembered in the grid and grabbed together with what follows, so a
- * video playing on the customer's screen costs at most FRAME_MS-spaced
- * grabs instead of one per X event.
+ * Pacing: the screen is grabbed when a viewer has asked for an update
+ * (libvncserver's FramebufferUpdateRequest hook, see screen.c) and damage
+ * is waiting, never on a timer. A viewer asks again only once it has
+ * received the previous update, so a slow link or a slow viewer slows the
+ * grabs down to what it can take, and what it gets is always the newest
+ * screen: damage that arrives meanwhile only accumulates in the grid. No
+ * stale frames queue anywhere between the screen and the viewer. With no
+ * viewer asking, nothing is grabbed at all; helper_capture_flush brings the
+ * framebuffer up to date before a new viewer's first (full) update.
+ *
+ * A frame is marked in libvncserver only once all of it is copied, so that
+ * its encoder never sends the top of a new frame over the bottom of an old
+ * one.
  */
 #include "capture.h"
 
@@ -26,7 +35,11 @@
 #include "screen.h"
 
 #define TILE 64
-#define FRAME_MS 33
+
+/* The part of one tile that changed, in screen coordinates; empty when x1 == 0. */
+struct helper_capture_box {
+	uint16_t x0, y0, x1, y1;
+};
 
 struct helper_capture {
 	const struct helper_capture_backend *be;
@@ -35,8 +48,9 @@ struct helper_capture {
 	int width, height;
 	int cols, rows;
 	uint8_t *dirty;                 /* cols * rows flags */
+	struct helper_capture_box *changed; /* cols * rows: what this grab copied, to be marked */
 	size_t ndirty;
-	int64_t last_frame_ms;          /* when the last grab happened */
+	bool wanted;                    /* a viewer asked and no update answered it yet */
 	int64_t next_poll_ms;           /* fallback backends: next full compare */
 };
 
@@ -54,11 +68,17 @@ static int helper_capture_grid(struct helper_capture *c, int width, int height)
 	int cols = (width + TILE - 1) / TILE;
 	int rows = (height + TILE - 1) / TILE;
 	uint8_t *grid = calloc((size_t)cols * (size_t)rows, 1);
+	struct helper_capture_box *changed = calloc((size_t)cols * (size_t)rows, sizeof(*changed));
 
-	if (grid == NULL)
+	if (grid == NULL || changed == NULL) {
+		free(grid);
+		free(changed);
 		return -1;
+	}
 	free(c->dirty);
+	free(c->changed);
 	c->dirty = grid;
+	c->changed = changed;
 	c->width = width;
 	c->height = height;
 	c->cols = cols;
@@ -148,11 +168,8 @@ int helper_capture_timeout(const struct helper_capture *c)
 
 	if (c->be->events_queued(c->state))
 		return 0;
-	if (c->screen != NULL && c->ndirty > 0) {
-		wait = c->last_frame_ms + FRAME_MS - now;
-		if (wait < 0)
-			wait = 0;
-	}
+	if (c->screen != NULL && c->ndirty > 0 && c->wanted)
+		wait = 0;
 	if (interval > 0) {
 		int64_t until_poll = c->next_poll_ms - now;
 
@@ -167,46 +184,99 @@ int helper_capture_timeout(const struct helper_capture *c)
 }
 
 /*
- * Compares the tiles of one grabbed run with the framebuffer and copies
- * those that differ; adjacent changed tiles are reported as one rectangle.
+ * Widens [*left, *right] to cover the pixels where two rows of n pixels
+ * differ. Only the pixels outside the box so far are looked at, so a tile
+ * costs at most about two scans of its width however many rows differ.
  */
-static void helper_capture_publish_run(struct helper_capture *c, int x, int y, int w, int h,
-				       const uint8_t *src, size_t src_stride)
+static void helper_capture_row_extent(const uint8_t *a, const uint8_t *b, int n, int *left, int *right)
 {
-	int fb_w, fb_h;
+	for (int l = 0; l < *left; l++) {
+		if (memcmp(a + (size_t)l * 4, b + (size_t)l * 4, 4) != 0) {
+			*left = l;
+			break;
+		}
+	}
+	for (int r = n - 1; r > *right; r--) {
+		if (memcmp(a + (size_t)r * 4, b + (size_t)r * 4, 4) != 0) {
+			*right = r;
+			break;
+		}
+	}
+}
+
+/*
+ * Compares the tiles of one grabbed run with the framebuffer, copies the
+ * rows that differ, and notes in c->changed the box of pixels that really
+ * changed in each tile: a typed character is sent as its own few pixels,
+ * not as the 64x64 tile around it. Returns how many tiles changed.
+ */
+static int helper_capture_publish_run(struct helper_capture *c, int x, int y, int w, int h,
+				      const uint8_t *src, size_t src_stride)
+{
+	int fb_w, fb_h, n = 0;
 	size_t fb_stride;
 	uint8_t *fb = helper_screen_framebuffer(c->screen, &fb_w, &fb_h, &fb_stride);
-	int mark_x = -1;
 
 	for (int tx = x; tx < x + w; tx += TILE) {
 		int tw = (x + w - tx) < TILE ? (x + w - tx) : TILE;
 		size_t bytes = (size_t)tw * 4;
-		bool changed = false;
+		int top = -1, bottom = -1, left = tw, right = -1;
 
 		for (int j = 0; j < h; j++) {
 			uint8_t *dst = fb + (size_t)(y + j) * fb_stride + (size_t)tx * 4;
 			const uint8_t *s = src + (size_t)j * src_stride + (size_t)(tx - x) * 4;
-
-			/* Once a row differs, the rest of the tile is copied without comparing. */
-			if (changed || memcmp(dst, s, bytes) != 0) {
-				memcpy(dst, s, bytes);
-				changed = true;
-			}
+			if (memcmp(dst, s, bytes) == 0)
+				continue;
+			helper_capture_row_extent(dst, s, tw, &left, &right);
+			memcpy(dst, s, bytes);
+			if (top < 0)
+				top = j;
+			bottom = j;
 		}
-		if (changed && mark_x < 0)
-			mark_x = tx;
-		if (!changed && mark_x >= 0) {
-			helper_screen_mark(c->screen, mark_x, y, tx - mark_x, h);
-			mark_x = -1;
+		if (top >= 0) {
+			c->changed[(size_t)(y / TILE) * (size_t)c->cols + (size_t)(tx / TILE)] =
+				(struct helper_capture_box){ .x0 = (uint16_t)(tx + left), .y0 = (uint16_t)(y + top),
+							     .x1 = (uint16_t)(tx + right + 1),
+							     .y1 = (uint16_t)(y + bottom + 1) };
+			n++;
 		}
 	}
-	if (mark_x >= 0)
-		helper_screen_mark(c->screen, mark_x, y, x + w - mark_x, h);
+	return n;
 }
 
-/* Grabs every run of dirty tiles and publishes what changed. 0 or -1. */
+/*
+ * Tells libvncserver what changed: a run of adjacent changed tiles in a row
+ * of tiles as one rectangle around their boxes.
+ */
+static void helper_capture_mark(struct helper_capture *c)
+{
+	for (int r = 0; r < c->rows; r++) {
+		struct helper_capture_box *row = &c->changed[(size_t)r * (size_t)c->cols];
+
+		for (int col = 0; col < c->cols;) {
+			struct helper_capture_box u;
+
+			if (row[col].x1 == 0) {
+				col++;
+				continue;
+			}
+			u = row[col];
+			for (; col < c->cols && row[col].x1 != 0; col++) {
+				u.x1 = row[col].x1;
+				u.y0 = row[col].y0 < u.y0 ? row[col].y0 : u.y0;
+				u.y1 = row[col].y1 > u.y1 ? row[col].y1 : u.y1;
+				row[col] = (struct helper_capture_box){ 0 };
+			}
+			helper_screen_mark(c->screen, u.x0, u.y0, u.x1 - u.x0, u.y1 - u.y0);
+		}
+	}
+}
+
+/* Grabs every run of dirty tiles and publishes what changed. Returns the tiles that changed. */
 static int helper_capture_frame(struct helper_capture *c)
 {
+	int changed = 0;
+
 	for (int r = 0; r < c->rows; r++) {
 		uint8_t *row = &c->dirty[(size_t)r * (size_t)c->cols];
 		int col = 0;
@@ -238,10 +308,12 @@ static int helper_capture_frame(struct helper_capture *c)
 				log_debug("grab of %dx%d+%d+%d failed", w, h, x, y);
 				continue;
 			}
-			helper_capture_publish_run(c, x, y, w, h, pixels, stride);
+			changed += helper_capture_publish_run(c, x, y, w, h, pixels, stride);
 		}
 	}
-	return 0;
+	if (changed > 0)
+		helper_capture_mark(c);
+	return changed;
 }
 
 /* The display changed size: new grid, new framebuffer, everything dirty. */
@@ -261,7 +333,8 @@ static int helper_capture_resized(struct helper_capture *c)
 	return 0;
 }
 
-int helper_capture_run(struct helper_capture *c)
+/* Events, resizes and the fallback poll: everything but the grab. 0 or -1. */
+static int helper_capture_events(struct helper_capture *c)
 {
 	struct helper_capture_events ev = { .damage = helper_capture_damage, .ctx = c };
 	int interval = c->be->poll_interval_ms(c->state);
@@ -279,10 +352,35 @@ int helper_capture_run(struct helper_capture *c)
 		helper_capture_damage(c, 0, 0, c->width, c->height);
 		c->next_poll_ms = now + interval;
 	}
-	if (c->ndirty == 0 || now - c->last_frame_ms < FRAME_MS)
+	return 0;
+}
+
+int helper_capture_run(struct helper_capture *c)
+{
+	if (helper_capture_events(c) != 0)
+		return -1;
+	if (c->screen == NULL)
 		return 0;
-	c->last_frame_ms = now;
-	return helper_capture_frame(c);
+	if (helper_screen_take_requests(c->screen))
+		c->wanted = true;
+	if (c->ndirty == 0 || !c->wanted)
+		return 0;
+	/*
+	 * Damage that turns out to change no pixel answers nobody: the viewer
+	 * still waits, so the next damage must be grabbed at once.
+	 */
+	if (helper_capture_frame(c) > 0)
+		c->wanted = false;
+	return 0;
+}
+
+int helper_capture_flush(struct helper_capture *c)
+{
+	if (helper_capture_events(c) != 0)
+		return -1;
+	if (c->screen != NULL && c->ndirty > 0)
+		helper_capture_frame(c);
+	return 0;
 }
 
 void helper_capture_close(struct helper_capture *c)
@@ -292,5 +390,6 @@ void helper_capture_close(struct helper_capture *c)
 	if (c->state != NULL)
 		c->be->close(c->state);
 	free(c->dirty);
+	free(c->changed);
 	free(c);
 }

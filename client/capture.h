@@ -9,7 +9,8 @@
  * grabs the dirty tiles, compares them with the framebuffer, copies only the
  * tiles that really differ and tells libvncserver about those. A screen
  * that does not change costs nothing: no timer runs unless the backend
- * cannot report damage by itself.
+ * cannot report damage by itself, and nothing is grabbed before a viewer
+ * asks for it.
  *
  * Pixels are 32 bits in the host's byte order, laid out as the display
  * keeps them; the backend names the channel masks and the framebuffer
@@ -76,8 +77,14 @@ void helper_capture_attach(struct helper_capture *c, struct helper_screen *scree
 int helper_capture_fd(const struct helper_capture *c);
 /* How long the event loop may sleep before helper_capture_run has work: -1 = until an event. */
 int helper_capture_timeout(const struct helper_capture *c);
-/* Handles events, then grabs and publishes whatever is due. 0 or -1 (display lost). */
+/*
+ * Handles events, then grabs and publishes the damage if a viewer has asked
+ * for an update since the last grab (helper_screen_take_requests).
+ * 0 or -1 (display lost).
+ */
 int helper_capture_run(struct helper_capture *c);
+/* Grabs all damage now, asked for or not: before a new viewer's first update. 0 or -1. */
+int helper_capture_flush(struct helper_capture *c);
 void helper_capture_close(struct helper_capture *c);
 
 #endif

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ struct helper_screen {
 	struct helper_capture_format fmt;
 	struct helper_input *input;     /* not owned; NULL: no remote control */
 	pthread_t owner;                /* the main thread */
+	int wake_fd;                    /* eventfd: a viewer asked for an update */
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
@@ -137,6 +139,22 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 	helper_input_key(s->input, down != 0, (uint32_t)keysym);
 }
 
+/*
+ * Runs on the client's input thread for every FramebufferUpdateRequest.
+ * The main loop grabs the screen only when a viewer has asked (see
+ * capture.c): this is the only place that knows when one has.
+ */
+static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateRequestMsg *fur)
+{
+	struct helper_screen *s = cl->screen->screenData;
+	uint64_t one = 1;
+
+	(void)fur;
+	/* A full counter (2^64 - 2 requests) only means the loop is already awake. */
+	if (write(s->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
 /* Runs on the client's own thread, just before libvncserver frees the client. */
 static void helper_screen_on_client_gone(rfbClientPtr cl)
 {
@@ -179,6 +197,11 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	s->owner = pthread_self();
+	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->wake_fd < 0) {
+		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(errno));
+		goto out;
+	}
 	s->fmt = *fmt;
 	s->input = input;
 	s->width = fmt->width;
@@ -209,6 +232,13 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	/* Several technicians may watch at once; a new one must not kick the others. */
 	s->rfb->alwaysShared = TRUE;
 	s->rfb->neverShared = FALSE;
+	/*
+	 * After an update is marked, libvncserver's output thread waits this
+	 * long (ms) for more before it encodes. Our capture marks a whole frame
+	 * at once, so there is nothing more to wait for; 0 would make the
+	 * thread spin while a client is still in its handshake.
+	 */
+	s->rfb->deferUpdateTime = 1;
 	s->rfb->ptrAddEvent = helper_screen_on_pointer;
 	s->rfb->kbdAddEvent = helper_screen_on_key;
 	rfbInitServer(s->rfb);
@@ -228,6 +258,8 @@ out:
 			rfbScreenCleanup(s->rfb);
 		}
 		free(s->fb);
+		if (s->wake_fd >= 0)
+			close(s->wake_fd);
 		pthread_cond_destroy(&s->changed);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
@@ -304,12 +336,25 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only)
 		return -1;  /* rfbNewClient closed fd */
 	cl->viewOnly = view_only ? TRUE : FALSE;
 	cl->clientGoneHook = helper_screen_on_client_gone;
+	cl->clientFramebufferUpdateRequestHook = helper_screen_on_request;
 	pthread_mutex_lock(&s->lock);
 	s->clients++;
 	pthread_mutex_unlock(&s->lock);
 	/* Starts the client's threads (we run libvncserver in the background). */
 	rfbStartOnHoldClient(cl);
 	return 0;
+}
+
+int helper_screen_wake_fd(const struct helper_screen *s)
+{
+	return s->wake_fd;
+}
+
+bool helper_screen_take_requests(struct helper_screen *s)
+{
+	uint64_t n = 0;
+
+	return read(s->wake_fd, &n, sizeof(n)) == (ssize_t)sizeof(n) && n > 0;
 }
 
 int helper_screen_clients(struct helper_screen *s)
@@ -370,6 +415,7 @@ void helper_screen_close(struct helper_screen *s)
 	rfbScreenCleanup(s->rfb);
 	free(s->fb);
 	free(s->finished);
+	close(s->wake_fd);
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -40,6 +40,13 @@ int helper_screen_resize(struct helper_screen *s, int width, int height);
  * 0 or -1.
  */
 int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only);
+/*
+ * Readable when a viewer has sent a FramebufferUpdateRequest since the last
+ * helper_screen_take_requests: the event loop polls it to wake the capture.
+ */
+int helper_screen_wake_fd(const struct helper_screen *s);
+/* True when a viewer asked for an update since the last call; never blocks. */
+bool helper_screen_take_requests(struct helper_screen *s);
 /* Number of libvncserver clients still alive. */
 int helper_screen_clients(struct helper_screen *s);
 /* Joins the threads of clients libvncserver has finished with. */

@@ -84,6 +84,7 @@ struct helper_session {
 	uint64_t next_seq;          /* for the next question, viewer or logs */
 	struct helper_capture *capture;
 	int capture_fd;             /* registered in event, or -1 */
+	int request_fd;             /* a viewer asked for an update; registered, or -1 */
 	struct helper_input *input;
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
@@ -505,6 +506,9 @@ static void helper_session_read_ui(struct helper_session *s)
 static void helper_session_run_viewers(struct helper_session *s)
 {
 	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+		/* Nothing is grabbed while nobody watches: the first update must be current. */
+		if (v->state == HELPER_VIEWER_ACCEPTED && helper_capture_flush(s->capture) != 0)
+			helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
 		if (v->state == HELPER_VIEWER_ACCEPTED && helper_viewer_start(v, s->screen) != 0)
 			helper_session_drop(s, v);
 		if (v->state == HELPER_VIEWER_ACTIVE && pump_run(v->pump) != 0)
@@ -702,6 +706,12 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		s->capture_fd = -1;
 		return -1;
 	}
+	if (ssh_event_add_fd(s->event, helper_screen_wake_fd(s->screen), POLLIN, helper_session_on_wake, s) !=
+	    SSH_OK) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		return -1;
+	}
+	s->request_fd = helper_screen_wake_fd(s->screen);
 	return 0;
 }
 
@@ -717,6 +727,8 @@ static void helper_session_teardown(struct helper_session *s)
 	if (s->event != NULL) {
 		if (s->capture_fd >= 0)
 			ssh_event_remove_fd(s->event, s->capture_fd);
+		if (s->request_fd >= 0)
+			ssh_event_remove_fd(s->event, s->request_fd);
 		if (s->ui_fd >= 0)
 			ssh_event_remove_fd(s->event, s->ui_fd);
 		if (s->sig_fd >= 0)
@@ -746,6 +758,7 @@ int helper_session_run(struct helper_options *o)
 		.ui_fd = -1,
 		.sig_fd = -1,
 		.capture_fd = -1,
+		.request_fd = -1,
 	};
 	char err[512] = "";
 	int status = 1;

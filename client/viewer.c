@@ -12,6 +12,8 @@
 #include "log.h"
 #include "screen.h"
 
+#define HELPER_VIEWER_SOCKBUF (1024 * 1024)
+
 struct helper_viewer *helper_viewer_add(struct helper_viewers *vs, const struct ctl_record *ask)
 {
 	struct helper_viewer *v = calloc(1, sizeof(*v));
@@ -73,6 +75,18 @@ int helper_viewer_start(struct helper_viewer *v, struct helper_screen *screen)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_error("socketpair for viewer %u failed", v->id);
 		return -1;
+	}
+	{
+		/*
+		 * Room for a whole update (a full 1280x800 JPEG frame is ~700 KB):
+		 * libvncserver's thread then writes it without blocking once per
+		 * 200 KB, and the pump takes it at its pace. Viewers ask for one
+		 * update at a time (see capture.c), so this never holds old frames.
+		 */
+		int size = HELPER_VIEWER_SOCKBUF;
+
+		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}
 	v->pump = malloc(sizeof(*v->pump));
 	if (v->pump == NULL) {

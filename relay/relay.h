@@ -42,6 +42,8 @@ enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_RO
 
 /* Wrong support codes one connection may send before it is dropped. */
 #define RELAY_KBD_TRIES_MAX 3
+/* 4 KiB socket reads one busy session may make per turn of the loop (see server.c). */
+#define RELAY_POLL_BURST 16
 /* Seconds a customer has to answer a consent request. */
 #define RELAY_CONSENT_TIMEOUT 300
 
@@ -148,6 +150,7 @@ struct relay {
 	int64_t clock_offset;
 	int64_t last_policy_run;
 	time_t last_record_flush;
+	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
 	struct relay_log_limit admit_log[2]; /* pre-authentication refusals, evictions (server.c) */

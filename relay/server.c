@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -279,6 +281,12 @@ static void relay_accept(struct relay *relay)
 		ssh_free(session);
 		return;
 	}
+	{
+		/* Without it the last segment of a screen update waits for a delayed ACK. */
+		int one = 1;
+
+		setsockopt(ssh_get_fd(session), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	conn = calloc(1, sizeof(*conn));
 	if (conn == NULL) {
 		ssh_disconnect(session);
@@ -467,9 +475,19 @@ static void relay_poll(struct relay *relay, int timeout_ms)
 	rc = poll(relay->pfds, n, timeout_ms);
 	if (rc <= 0)
 		return;
-	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
-		if (c->poll_index >= 0 && relay->pfds[c->poll_index].revents != 0)
-			ssh_event_dopoll(c->event, 0);
+	/*
+	 * libssh reads at most 4 KiB from a socket per dopoll. A busy session
+	 * gets up to RELAY_POLL_BURST of them before the loop goes on, so
+	 * that a stream is not moved 4 KiB per turn of the whole loop; the
+	 * peer's window bounds what this can buffer.
+	 */
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		if (c->poll_index < 0 || relay->pfds[c->poll_index].revents == 0)
+			continue;
+		for (int i = 0; i < RELAY_POLL_BURST && ssh_event_dopoll(c->event, 0) == SSH_OK; i++)
+			if (ssh_get_status(c->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))
+				break;
+	}
 	/*
 	 * Several accepts a round: under a flood of connections that are
 	 * refused at once, one a round let the backlog, and a customer's
@@ -519,7 +537,11 @@ static void relay_tick(struct relay *relay)
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
 		relay_viewer_service(relay, v);
 	relay_reap(relay);
-	relay_audit_tick(relay);
+	/* It reads the chain's head from the store: once a second, not once per packet. */
+	if (now != relay->last_audit_tick) {
+		relay->last_audit_tick = now;
+		relay_audit_tick(relay);
+	}
 }
 
 ssh_bind relay_server_listen(const struct relay_home *home)

@@ -1,0 +1,215 @@
+# The end-to-end benchmark, sourced by bench/run.sh (which has sourced
+# tests/e2e/lib.sh and started sshd; see start_sshd there).
+#
+# One Xvfb 1280x800; for every system and every workload, fresh processes:
+# the workload X client (bench/workload.c) draws numbered frames, the system
+# under test shares the screen, and the measuring viewer (bench/vncmeter.c)
+# notes when each frame number first shows in its framebuffer. Both use
+# CLOCK_MONOTONIC on this machine, so latency is one clock's difference.
+#
+# Systems:
+#   handoff          handoff-helper -> handoff-relay -> ssh -L (stock OpenSSH) -> viewer
+#   handoff direct   the helper's capture and libvncserver with a TCP port
+#                    (bench/helper_direct.c): no SSH, no relay
+#   x11vnc, x0vncserver             viewer straight to the server's port
+#   x11vnc, x0vncserver via sshd    ssh -R on the sharing side, sshd as relay, ssh -L
+# CPU is utime+stime from /proc over the workload's SECONDS, in % of one
+# core: "sharing" is the server (plus its ssh -R when tunnelled; the helper
+# does its own SSH), "relay" is handoff-relay or sshd and its children.
+# Peak memory is VmHWM of the relay (summed over sshd's processes).
+
+LAT_SECONDS=${BENCH_SECONDS:-6}
+LAT_GRACE=2
+LAT_SYSTEMS=("handoff" "handoff direct" "x0vncserver" "x0vncserver via sshd" "x11vnc" "x11vnc via sshd")
+[ -n "${BENCH_SYSTEMS:-}" ] && IFS=, read -r -a LAT_SYSTEMS <<<"$BENCH_SYSTEMS"
+
+# cpu_ticks PID...: utime+stime summed (fields after the command name, which may hold spaces).
+cpu_ticks() {
+	local t=0 pid v
+	for pid in "$@"; do
+		v=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}')
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+
+# hwm_kb PID...: peak resident memory summed.
+hwm_kb() {
+	local t=0 pid v
+	for pid in "$@"; do
+		v=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+
+# tree PID: the process and all its descendants.
+tree() {
+	local p
+	echo "$1"
+	for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		tree "$p"
+	done
+}
+
+# wait_port PORT: something listens on 127.0.0.1:PORT.
+wait_port() {
+	wait_for 15 sh -c "ss -ltn 'sport = :$1' | grep -q ':$1 '"
+}
+
+# stop_pids PID...: TERM, then KILL what is left.
+stop_pids() {
+	local pid
+	for pid in "$@"; do kill "$pid" 2>/dev/null; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		local alive=0
+		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && return 0
+		sleep 0.1
+	done
+	for pid in "$@"; do kill -9 "$pid" 2>/dev/null; done
+}
+
+# tunnel VNCPORT: ssh -R on the sharing side and ssh -L on the viewer's,
+# through sshd; sets TUN_PORT (the viewer's port) and TUN_R TUN_L (pids).
+tunnel() {
+	local mid
+	mid=$(free_port)
+	TUN_PORT=$(free_port)
+	# shellcheck disable=SC2086
+	ssh $SSHD_OPTS -N -R "127.0.0.1:$mid:127.0.0.1:$1" root@127.0.0.1 &
+	TUN_R=$!
+	track $TUN_R
+	wait_port "$mid" || fail "ssh -R did not listen"
+	# shellcheck disable=SC2086
+	ssh $SSHD_OPTS -N -L "127.0.0.1:$TUN_PORT:127.0.0.1:$mid" root@127.0.0.1 &
+	TUN_L=$!
+	track $TUN_L
+	wait_port "$TUN_PORT" || fail "ssh -L did not listen"
+}
+
+# lat_row SYSTEM WORKLOAD: one measured run; appends a line to $LAT_ROWS.
+lat_row() {
+	local sys=$1 wl=$2 port vport share="" relay="" extra="" row="$E2E_TMP/lat-$1-$2"
+	row=${row// /_}
+	DISPLAY=$XDISPLAY "$BENCH/workload" "$wl" "$LAT_SECONDS" "$row.frames" >"$row.wl" 2>&1 &
+	local wpid=$!
+	track $wpid
+	wait_line 20 "$row.wl" "^ready" || fail "workload $wl did not start: $(cat "$row.wl")"
+
+	case "$sys" in
+	handoff)
+		RELAY_NAME="relay-$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
+		new_ticket_code "bench $wl"
+		start_helper "$CODE" "helper-$wl"
+		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+		vport=$(free_port)
+		# shellcheck disable=SC2046
+		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+		extra=$!
+		track "$extra"
+		wait_port "$vport" || fail "ssh -L to the relay did not listen"
+		share=$HELPER_PID
+		relay=$RELAY_PID
+		;;
+	"handoff direct")
+		vport=$(free_port)
+		"$BENCH/helper_direct" "$XDISPLAY" "$vport" >"$row.srv" 2>&1 &
+		share=$!
+		track "$share"
+		wait_line 10 "$row.srv" "^listening" || fail "helper_direct did not start: $(cat "$row.srv")"
+		;;
+	x11vnc*)
+		port=$(free_port)
+		x11vnc -display "$XDISPLAY" -rfbport "$port" -localhost -shared -forever -nopw -quiet \
+			>"$row.srv" 2>&1 &
+		share=$!
+		track "$share"
+		wait_port "$port" || fail "x11vnc did not listen: $(tail -5 "$row.srv")"
+		vport=$port
+		;;
+	x0vncserver*)
+		port=$(free_port)
+		X0tigervnc -display "$XDISPLAY" -rfbport "$port" -SecurityTypes None -localhost \
+			-interface 127.0.0.1 >"$row.srv" 2>&1 &
+		share=$!
+		track "$share"
+		wait_port "$port" || fail "x0vncserver did not listen: $(tail -5 "$row.srv")"
+		vport=$port
+		;;
+	esac
+	case "$sys" in
+	*"via sshd")
+		tunnel "$port"
+		vport=$TUN_PORT
+		share="$share $TUN_R"
+		extra="$TUN_R $TUN_L"
+		;;
+	esac
+
+	"$BENCH/vncmeter" 127.0.0.1 "$vport" $((LAT_SECONDS + LAT_GRACE)) "$row.seen" >"$row.vm" 2>"$row.vmerr" &
+	local vm=$!
+	track $vm
+	if [ "$sys" = handoff ]; then
+		wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+		echo y >&7
+	fi
+	wait_line 30 "$row.vm" "^ready" || fail "$sys: the viewer got no first screen: $(cat "$row.vmerr")"
+	case "$sys" in
+	*"via sshd") relay=$(tree "$SSHD_PID") ;;
+	esac
+	local s0 r0 s1 r1 hwm=0
+	# shellcheck disable=SC2086
+	s0=$(cpu_ticks $share)
+	# shellcheck disable=SC2086
+	r0=$(cpu_ticks $relay)
+	kill -USR1 "$wpid"
+	wait "$wpid" 2>/dev/null
+	# shellcheck disable=SC2086
+	s1=$(cpu_ticks $share)
+	# shellcheck disable=SC2086
+	r1=$(cpu_ticks $relay)
+	wait "$vm" 2>/dev/null
+	# shellcheck disable=SC2086
+	[ -n "$relay" ] && hwm=$(hwm_kb $relay)
+	local bytes
+	bytes=$(awk '/^bytes/ {print $2}' "$row.vm")
+	# shellcheck disable=SC2086
+	stop_pids $extra $share
+	[ "$sys" = handoff ] && { exec 7>&-; stop_relay; }
+	# Latency of every frame seen (ms), frames/s, and the rest of the row.
+	awk -v sys="$sys" -v wl="$wl" -v secs="$LAT_SECONDS" -v bytes="${bytes:-0}" \
+		-v scpu=$((s1 - s0)) -v rcpu=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" '
+		NR == FNR { w[$1] = $2; next }
+		($1 in w) { lat[++n] = ($2 - w[$1]) / 1e6 }
+		END {
+			# insertion sort: a few hundred values at most
+			for (i = 2; i <= n; i++) { v = lat[i]; for (j = i - 1; j > 0 && lat[j] > v; j--) lat[j + 1] = lat[j]; lat[j + 1] = v }
+			p50 = n ? sprintf("%.1f", lat[int((n - 1) * 0.50) + 1]) : "-"
+			p95 = n ? sprintf("%.1f", lat[int((n - 1) * 0.95) + 1]) : "-"
+			printf "| %s | %s | %s | %s | %.1f | %.0f | %.0f | %s | %s |\n", sys, wl, p50, p95, n / secs,
+				bytes / secs / 1000, scpu * 100 / hz / secs,
+				relay == "" ? "-" : sprintf("%.0f", rcpu * 100 / hz / secs),
+				relay == "" ? "-" : sprintf("%.1f", hwm / 1024)
+		}' "$row.frames" "$row.seen" >>"$LAT_ROWS"
+	echo "  $(tail -1 "$LAT_ROWS")"
+}
+
+latency_table() {
+	LAT_ROWS="$E2E_TMP/latency.rows"
+	: >"$LAT_ROWS"
+	start_xvfb 1280 800
+	echo
+	echo "end to end: ${LAT_SECONDS} s per workload, Xvfb 1280x800, loopback"
+	local wl sys
+	for wl in ${BENCH_WORKLOADS:-typing scroll full idle}; do
+		for sys in "${LAT_SYSTEMS[@]}"; do
+			lat_row "$sys" "$wl"
+		done
+	done
+}
+
+lat_header() {
+	echo "| system | workload | latency p50 ms | p95 ms | frames/s | KB/s on the wire | CPU sharing side % | CPU relay % | relay peak RSS MB |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+}

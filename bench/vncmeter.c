@@ -1,0 +1,266 @@
+/*
+ * vncmeter: the measuring viewer of the end-to-end benchmark.
+ *
+ *   vncmeter HOST PORT SECONDS OUT
+ *
+ * A libvncclient viewer on plain TCP that behaves like a real one: it asks
+ * for the whole screen once, then libvncclient asks for an incremental
+ * update after every update it has drawn. After each complete update it
+ * reads the workload's marker (see workload.c) out of its own framebuffer;
+ * the first time a frame number shows, it notes the CLOCK_MONOTONIC time.
+ *
+ * It prints "ready" once the first whole screen has arrived, then measures
+ * for SECONDS and writes OUT: one "FRAME NS" line per frame seen, then
+ * prints "bytes N seconds S updates U": N is what the kernel received on
+ * the socket while measuring (TCP_INFO), the RFB stream on the wire.
+ *
+ * Every system is asked for the same encodings (Tight with JPEG quality 7,
+ * then ZRLE, Hextile, raw), so bytes compare at equal visual quality.
+ * Exit 0, or 1 with the reason on stderr.
+ */
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <rfb/rfbclient.h>
+
+#define CELL 16
+#define MARKER_BITS 16
+#define MAX_SEEN 100000
+#define MAX_SIDE 16384
+
+struct meter {
+	uint8_t *fb;
+	int w, h;
+	bool whole;            /* the first complete screen arrived */
+	unsigned last;         /* highest frame number seen */
+	unsigned nseen;
+	unsigned updates;
+	unsigned *frame;
+	int64_t *at;
+	bool measuring;
+};
+
+static const char meter_tag = 'm';
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct meter *meter_of(rfbClient *c)
+{
+	return rfbClientGetClientData(c, (void *)&meter_tag);
+}
+
+static void meter_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (getenv("VNCMETER_VERBOSE") == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static rfbBool meter_alloc(rfbClient *c)
+{
+	struct meter *m = meter_of(c);
+	uint8_t *fb;
+
+	if (c->width <= 0 || c->height <= 0 || c->width > MAX_SIDE || c->height > MAX_SIDE)
+		return FALSE;
+	fb = calloc((size_t)c->width * (size_t)c->height, 4);
+	if (fb == NULL)
+		return FALSE;
+	free(m->fb);
+	m->fb = fb;
+	m->w = c->width;
+	m->h = c->height;
+	c->frameBuffer = fb;
+	return TRUE;
+}
+
+/* Brightness of the middle of one marker cell: green is never subsampled away. */
+static int meter_cell(rfbClient *c, int col, int row)
+{
+	struct meter *m = meter_of(c);
+	int x = col * CELL + CELL / 2, y = row * CELL + CELL / 2;
+	uint32_t px;
+
+	memcpy(&px, m->fb + ((size_t)y * (size_t)m->w + (size_t)x) * 4, 4);
+	return (int)((px >> c->format.greenShift) & c->format.greenMax) * 255 / (c->format.greenMax ? c->format.greenMax : 1);
+}
+
+/* The frame number, or -1 when the marker is not whole (torn or in between). */
+static long meter_read(rfbClient *c)
+{
+	struct meter *m = meter_of(c);
+	long n = 0;
+
+	if (m->w < MARKER_BITS * CELL || m->h < 2 * CELL)
+		return -1;
+	for (int i = 0; i < MARKER_BITS; i++) {
+		int a = meter_cell(c, i, 0), b = meter_cell(c, i, 1);
+
+		if (a > 192 && b < 64)
+			n = (n << 1) | 1;
+		else if (a < 64 && b > 192)
+			n <<= 1;
+		else
+			return -1;
+	}
+	return n;
+}
+
+static void meter_finished(rfbClient *c)
+{
+	struct meter *m = meter_of(c);
+	int64_t t = now_ns();
+	long n = meter_read(c);
+
+	m->updates++;
+	m->whole = true;
+	if (n < 0 || (unsigned long)n <= m->last)
+		return;
+	m->last = (unsigned)n;
+	if (m->measuring && m->nseen < MAX_SEEN) {
+		m->frame[m->nseen] = (unsigned)n;
+		m->at[m->nseen] = t;
+		m->nseen++;
+	}
+}
+
+static void meter_cursor(rfbClient *c, int xhot, int yhot, int w, int h, int bpp)
+{
+	(void)xhot;
+	(void)yhot;
+	(void)w;
+	(void)h;
+	(void)bpp;
+	/* libvncclient 0.9.14 allocates a new mask per shape and never frees the old one. */
+	free(c->rcMask);
+	c->rcMask = NULL;
+}
+
+static uint64_t meter_bytes(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return 0;
+	return ti.tcpi_bytes_received;
+}
+
+/* Handles messages until the deadline (CLOCK_MONOTONIC ns) or until stop is true. */
+static int meter_pump(rfbClient *c, int64_t deadline, const bool *stop)
+{
+	while (!*stop) {
+		int64_t left = deadline - now_ns();
+		int n;
+
+		if (left <= 0)
+			return 0;
+		/* WaitForMessage's select() cannot see what libvncclient already buffered. */
+		n = c->buffered > 0 ? 1 : WaitForMessage(c, left > 100000000 ? 100000 : (unsigned)(left / 1000));
+		if (n < 0)
+			return -1;
+		if (n > 0 && !HandleRFBServerMessage(c))
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct meter m = { 0 };
+	rfbClient *c;
+	int seconds;
+	uint64_t b0, b1;
+	int64_t t0, t1;
+	FILE *out;
+
+	if (argc != 5 || (seconds = atoi(argv[3])) <= 0 || seconds > 600) {
+		fprintf(stderr, "usage: vncmeter HOST PORT SECONDS OUT\n");
+		return 2;
+	}
+	m.frame = calloc(MAX_SEEN, sizeof(*m.frame));
+	m.at = calloc(MAX_SEEN, sizeof(*m.at));
+	if (m.frame == NULL || m.at == NULL)
+		return 1;
+	rfbClientLog = meter_log;
+	rfbClientErr = meter_log;
+	c = rfbGetClient(8, 3, 4);
+	if (c == NULL)
+		return 1;
+	rfbClientSetClientData(c, (void *)&meter_tag, &m);
+	free(c->serverHost);
+	c->serverHost = strdup(argv[1]);
+	c->serverPort = atoi(argv[2]);
+	c->connectTimeout = 10;
+	c->readTimeout = 10;
+	c->appData.encodingsString = "tight zrle hextile raw";
+	c->appData.enableJPEG = TRUE;
+	c->appData.qualityLevel = 7;
+	c->appData.compressLevel = 1;
+	c->appData.useRemoteCursor = TRUE;
+	c->canHandleNewFBSize = TRUE;
+	c->MallocFrameBuffer = meter_alloc;
+	c->FinishedFrameBufferUpdate = meter_finished;
+	c->GotCursorShape = meter_cursor;
+	if (c->serverHost == NULL || !rfbInitClient(c, NULL, NULL)) {
+		fprintf(stderr, "vncmeter: cannot connect to a VNC server at %s:%s\n", argv[1], argv[2]);
+		return 1;
+	}
+	{
+		bool no = false;
+
+		while (!m.whole) {
+			if (meter_pump(c, now_ns() + 20 * 1000000000LL, &m.whole) != 0 || !m.whole) {
+				fprintf(stderr, "vncmeter: no first screen from %s:%s\n", argv[1], argv[2]);
+				return 1;
+			}
+		}
+		printf("ready\n");
+		fflush(stdout);
+		m.measuring = true;
+		b0 = meter_bytes(c->sock);
+		t0 = now_ns();
+		if (meter_pump(c, t0 + (int64_t)seconds * 1000000000LL, &no) != 0)
+			fprintf(stderr, "vncmeter: the connection ended early\n");
+		t1 = now_ns();
+		b1 = meter_bytes(c->sock);
+	}
+	out = fopen(argv[4], "w");
+	if (out == NULL) {
+		perror("vncmeter: OUT");
+		return 1;
+	}
+	for (unsigned i = 0; i < m.nseen; i++)
+		fprintf(out, "%u %lld\n", m.frame[i], (long long)m.at[i]);
+	fclose(out);
+	printf("bytes %llu seconds %.3f updates %u\n", (unsigned long long)(b1 - b0), (double)(t1 - t0) / 1e9,
+	       m.updates);
+	free(c->rcSource);
+	c->rcSource = NULL;
+	free(c->rcMask);
+	c->rcMask = NULL;
+	rfbClientCleanup(c);
+	free(m.fb);
+	free(m.frame);
+	free(m.at);
+	return 0;
+}

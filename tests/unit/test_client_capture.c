@@ -1,0 +1,286 @@
+/*
+ * test_client_capture.c: unit tests for client/capture.c, the capture
+ * driver's pacing: the screen is grabbed only when a viewer has asked for an
+ * update, only the pixels that changed are marked, a grab that changes
+ * nothing leaves the viewer's request standing,
+ * a flush grabs without a request (a new viewer's first frame), and a frame
+ * is marked only once all of it is in the framebuffer.
+ *
+ * A fake backend stands in for X11 (a pixel array and a damage queue) and
+ * the screen functions capture.c calls are replaced by recorders.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "screen.h"
+
+#define W 256
+#define H 192
+
+struct fake {
+	uint32_t px[W * H];        /* "the display" */
+	int damage[8][4];
+	int ndamage;
+	int grabs;
+};
+
+struct helper_screen {
+	uint32_t fb[W * H];
+	bool request;              /* a viewer asked since the last take */
+	int marks;
+	int marked_area;
+	bool torn;                 /* a mark came while some damaged pixel was still old */
+};
+
+static struct fake fake;
+static struct helper_screen screen;
+
+/* The fake backend. */
+static int fake_open(const char *display, void **state, char *err, size_t errlen)
+{
+	(void)display;
+	(void)err;
+	(void)errlen;
+	*state = &fake;
+	return 0;
+}
+static void fake_close(void *state) { (void)state; }
+static int fake_fd(void *state) { (void)state; return -1; }
+static int fake_interval(void *state) { (void)state; return 0; }
+static bool fake_queued(void *state) { (void)state; return false; }
+static void fake_format(void *state, struct helper_capture_format *fmt)
+{
+	(void)state;
+	*fmt = (struct helper_capture_format){ .width = W, .height = H, .red_mask = 0xff0000,
+					       .green_mask = 0xff00, .blue_mask = 0xff };
+}
+static int fake_process(void *state, struct helper_capture_events *ev)
+{
+	struct fake *f = state;
+
+	for (int i = 0; i < f->ndamage; i++)
+		ev->damage(ev->ctx, f->damage[i][0], f->damage[i][1], f->damage[i][2], f->damage[i][3]);
+	f->ndamage = 0;
+	return 0;
+}
+static int fake_grab(void *state, int x, int y, int w, int h, const uint8_t **pixels, size_t *stride)
+{
+	struct fake *f = state;
+
+	(void)w;
+	(void)h;
+	f->grabs++;
+	*pixels = (const uint8_t *)&f->px[y * W + x];
+	*stride = W * 4;
+	return 0;
+}
+
+static const struct helper_capture_backend fake_backend = {
+	.name = "fake", .open = fake_open, .close = fake_close, .fd = fake_fd,
+	.poll_interval_ms = fake_interval, .process_events = fake_process,
+	.events_queued = fake_queued, .format = fake_format, .grab = fake_grab,
+};
+
+/* The screen functions capture.c uses. */
+uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *height, size_t *stride)
+{
+	*width = W;
+	*height = H;
+	*stride = W * 4;
+	return (uint8_t *)s->fb;
+}
+
+void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
+{
+	(void)x;
+	(void)y;
+	s->marks++;
+	s->marked_area += w * h;
+	if (memcmp(s->fb, fake.px, sizeof(s->fb)) != 0)
+		s->torn = true;
+}
+
+int helper_screen_resize(struct helper_screen *s, int width, int height)
+{
+	(void)s;
+	(void)width;
+	(void)height;
+	return 0;
+}
+
+bool helper_screen_take_requests(struct helper_screen *s)
+{
+	bool r = s->request;
+
+	s->request = false;
+	return r;
+}
+
+static void draw(int x, int y, int w, int h, uint32_t colour)
+{
+	for (int j = y; j < y + h; j++)
+		for (int i = x; i < x + w; i++)
+			fake.px[j * W + i] = colour;
+	fake.damage[fake.ndamage][0] = x;
+	fake.damage[fake.ndamage][1] = y;
+	fake.damage[fake.ndamage][2] = w;
+	fake.damage[fake.ndamage][3] = h;
+	fake.ndamage++;
+}
+
+/* A capture attached to the screen, with the first full frame already sent. */
+static int setup(void **state)
+{
+	struct helper_capture *c = NULL;
+	char err[128];
+
+	memset(&fake, 0, sizeof(fake));
+	memset(&screen, 0, sizeof(screen));
+	if (helper_capture_open(&c, &fake_backend, "fake", err, sizeof(err)) != 0)
+		return -1;
+	helper_capture_attach(c, &screen);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	helper_capture_close(*state);
+	return 0;
+}
+
+static void test_no_request_no_grab(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(10, 10, 5, 5, 0x123456);
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.grabs, 0);
+	assert_int_equal(screen.marks, 0);
+	/* Damage waits for a request: the loop may sleep. */
+	assert_int_equal(helper_capture_timeout(c), -1);
+}
+
+static void test_request_grabs_once(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(70, 70, 5, 5, 0xff0000);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_true(fake.grabs > 0);
+	assert_int_equal(screen.marks, 1);
+	/* Only the pixels that changed, not the tile around them. */
+	assert_int_equal(screen.marked_area, 5 * 5);
+	assert_int_equal(screen.fb[72 * W + 72], 0xff0000);
+	/* The request is answered: new damage waits for the next one. */
+	fake.grabs = 0;
+	draw(0, 0, 1, 1, 0x00ff00);
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.grabs, 0);
+	assert_int_equal(helper_capture_timeout(c), -1);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 2);
+	assert_int_equal(screen.fb[0], 0x00ff00);
+}
+
+/* Damage that changes no pixel must not swallow the viewer's request. */
+static void test_unchanged_keeps_request(void **state)
+{
+	struct helper_capture *c = *state;
+
+	screen.request = true;
+	draw(0, 0, W, H, 0);        /* the framebuffer is already black */
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 0);
+	draw(100, 100, 2, 2, 0xabcdef);
+	/* No new request: the old one still stands, so this damage goes out at once. */
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 1);
+	assert_int_equal(screen.fb[100 * W + 100], 0xabcdef);
+}
+
+/* Changes in two adjacent tiles: one rectangle around both. */
+static void test_marks_box_across_tiles(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(60, 10, 8, 3, 0x111111);  /* tiles 0 and 1 of the first row */
+	draw(62, 20, 1, 1, 0x222222);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 1);
+	assert_int_equal(screen.marked_area, 8 * 11);
+}
+
+/* Later rows widen the box on either side of what earlier rows found. */
+static void test_box_grows_both_ways(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(140, 130, 2, 1, 0x333333);
+	draw(131, 131, 1, 1, 0x444444);
+	draw(150, 140, 1, 1, 0x555555);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(screen.marks, 1);
+	/* x 131..150, y 130..140 */
+	assert_int_equal(screen.marked_area, 20 * 11);
+}
+
+static void test_flush_grabs_unasked(void **state)
+{
+	struct helper_capture *c = *state;
+
+	draw(5, 150, 3, 3, 0x010203);
+	assert_int_equal(helper_capture_flush(c), 0);
+	assert_int_equal(screen.fb[150 * W + 5], 0x010203);
+	assert_int_equal(screen.marks, 1);
+}
+
+/* Every tile of a frame is copied before the first mark: no torn updates. */
+static void test_marked_whole(void **state)
+{
+	struct helper_capture *c = *state;
+
+	for (int i = 0; i < W * H; i++)
+		fake.px[i] = (uint32_t)i;
+	draw(0, 0, W, 1, 7);
+	draw(0, H - 1, W, 1, 9);
+	draw(W / 2, H / 2, 1, 1, 11);
+	/* Mark everything dirty the way a full-screen change does. */
+	fake.damage[fake.ndamage][0] = 0;
+	fake.damage[fake.ndamage][1] = 0;
+	fake.damage[fake.ndamage][2] = W;
+	fake.damage[fake.ndamage][3] = H;
+	fake.ndamage++;
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_true(screen.marks >= 3);
+	assert_false(screen.torn);
+	assert_int_equal(screen.marked_area, W * H);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_no_request_no_grab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_grabs_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unchanged_keeps_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_marks_box_across_tiles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_box_grows_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_grabs_unasked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_marked_whole, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
