@@ -202,7 +202,7 @@ latency_table() {
 	echo
 	echo "end to end: ${LAT_SECONDS} s per workload, Xvfb 1280x800, loopback"
 	local wl sys
-	for wl in ${BENCH_WORKLOADS:-typing scroll full idle}; do
+	for wl in ${BENCH_WORKLOADS:-typing scroll full full60 idle}; do
 		for sys in "${LAT_SYSTEMS[@]}"; do
 			lat_row "$sys" "$wl"
 		done

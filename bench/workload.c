@@ -8,6 +8,8 @@
  *   typing  one character and the marker, 20 times a second
  *   scroll  the text area scrolls by one line, a new line appears, 30/s
  *   full    every pixel changes (16 pre-drawn video-like frames in turn), 30/s
+ *   full60  the same at 60/s, so that the frames that arrive show each
+ *           system's ceiling rather than the workload's rate
  *   idle    only the marker changes, once a second (a clock on a quiet desktop)
  *
  * Every change carries a frame number in a marker block at the top left
@@ -23,6 +25,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +148,11 @@ static void wl_text_line(struct wl *w, int y)
 	XDrawString(w->dpy, w->win, w->gc, 0, y + w->font->ascent, line, n);
 }
 
+static bool wl_full(const char *mode)
+{
+	return strcmp(mode, "full") == 0 || strcmp(mode, "full60") == 0;
+}
+
 static void wl_frame(struct wl *w, const char *mode, unsigned n)
 {
 	if (strcmp(mode, "typing") == 0) {
@@ -171,7 +179,7 @@ static void wl_frame(struct wl *w, const char *mode, unsigned n)
 		XSetForeground(w->dpy, w->gc, w->grey);
 		XFillRectangle(w->dpy, w->win, w->gc, 0, bottom, (unsigned)w->w, (unsigned)w->line_h);
 		wl_text_line(w, bottom);
-	} else if (strcmp(mode, "full") == 0) {
+	} else if (wl_full(mode)) {
 		XCopyArea(w->dpy, w->video[n % VIDEO_FRAMES], w->win, w->gc, 0, 0, (unsigned)w->w,
 			  (unsigned)w->h, 0, 0);
 	}
@@ -180,9 +188,11 @@ static void wl_frame(struct wl *w, const char *mode, unsigned n)
 
 static int wl_rate(const char *mode)
 {
+	if (strcmp(mode, "full60") == 0)
+		return 60;
 	if (strcmp(mode, "typing") == 0)
 		return 20;
-	if (strcmp(mode, "scroll") == 0 || strcmp(mode, "full") == 0)
+	if (strcmp(mode, "scroll") == 0 || wl_full(mode))
 		return 30;
 	if (strcmp(mode, "idle") == 0)
 		return 1;
@@ -197,7 +207,7 @@ static void wl_background(struct wl *w, const char *mode)
 	if (strcmp(mode, "scroll") == 0)
 		for (int y = TEXT_TOP; y + w->line_h <= w->h; y += w->line_h)
 			wl_text_line(w, y);
-	if (strcmp(mode, "full") == 0)
+	if (wl_full(mode))
 		XCopyArea(w->dpy, w->video[0], w->win, w->gc, 0, 0, (unsigned)w->w, (unsigned)w->h, 0, 0);
 }
 
@@ -247,7 +257,7 @@ int main(int argc, char **argv)
 	w.line_h = w.font->ascent + w.font->descent;
 	XMapRaised(w.dpy, w.win);
 	XSync(w.dpy, False);
-	if (strcmp(argv[1], "full") == 0 && wl_video(&w) != 0) {
+	if (wl_full(argv[1]) && wl_video(&w) != 0) {
 		fprintf(stderr, "workload: out of memory\n");
 		return 1;
 	}
