@@ -750,6 +750,9 @@ static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
 		break;
 	case SDL_TEXTINPUT:
 		field = sdl_ui_field(u, &len);
+		/* A code is digits and dashes; anything else is a slip of the keyboard. */
+		if (field == u->code && strspn(e->text.text, "0123456789- ") != strlen(e->text.text))
+			break;
 		if (field != NULL)
 			sdl_ui_append(field, len, e->text.text);
 		u->edit[0] = '\0';
