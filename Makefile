@@ -42,6 +42,7 @@ LIB      := $(BUILD)/libhandoff.a
 RELAY    := $(BUILD)/bin/handoff-relay
 HELPER   := $(BUILD)/bin/handoff-helper
 TECH     := $(BUILD)/bin/handoff-tech
+LAUNCH   := $(BUILD)/bin/handoff-launch
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 # The helper's message catalogs, found at run time beside the program (bin/../share/locale).
@@ -49,7 +50,7 @@ PO_SRC   := $(wildcard po/*.po)
 MO       := $(patsubst po/%.po,$(BUILD)/share/locale/%/LC_MESSAGES/handoff-helper.mo,$(PO_SRC))
 
 .PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean
-all: $(RELAY) $(HELPER) $(TECH)
+all: $(RELAY) $(HELPER) $(TECH) $(LAUNCH)
 
 $(BUILD)/obj/protocol/%.o: protocol/%.c protocol/*.h
 	@mkdir -p $(@D)
@@ -81,6 +82,12 @@ $(HELPER): $(call obj,$(HELPER_SRC)) $(LIB) | $(MO)
 $(TECH): $(call obj,$(TECH_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_TECH)) -lpthread
+
+# The one-file bundle's launcher: static, without sanitizers (they cannot link static), so it
+# runs on a machine that has none of our libraries (see protocol/bundle.h).
+$(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -static -o $@ launcher/launch.c protocol/bundle.c protocol/buf.c -lcrypto -lpthread -ldl
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(@D)

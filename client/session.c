@@ -831,6 +831,7 @@ int helper_session_run(struct helper_options *o)
 	char shown[640];
 	int status = 1;
 
+	log_info("speaking %s to the customer", helper_i18n_lang());
 	if (helper_session_open_ui(&s, err, sizeof(err)) != 0) {
 		s.ui_state = NULL;
 		goto fail;
