@@ -89,6 +89,7 @@ struct helper_session {
 	struct helper_input *input;
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
+	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
 	enum helper_end end;
 	const char *end_reason;     /* for HELPER_END_FAILED */
 };
@@ -175,6 +176,7 @@ static int helper_session_on_signal(socket_t fd, int revents, void *userdata)
 	(void)revents;
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		log_info("received signal %u: ending the session", si.ssi_signo);
+		s->signalled = true;
 		helper_session_finish(s, HELPER_END_USER, NULL);
 	}
 	return 0;
@@ -869,7 +871,7 @@ int helper_session_run(struct helper_options *o)
 		break;
 	}
 	helper_session_teardown_net(&s);
-	if (s.ui->linger != NULL)
+	if (s.ui->linger != NULL && !s.signalled)
 		s.ui->linger(s.ui_state);
 	helper_session_teardown(&s);
 	return status;
