@@ -245,6 +245,14 @@ static int helper_capture_frame(struct helper_capture *c)
 }
 
 /* The display changed size: new grid, new framebuffer, everything dirty. */
+static void helper_capture_cursor(void *ctx, int w, int h, int xhot, int yhot, const uint32_t *argb)
+{
+	struct helper_capture *c = ctx;
+
+	if (c->screen != NULL && helper_screen_set_cursor(c->screen, w, h, xhot, yhot, argb) != 0)
+		log_warn("could not pass on a %dx%d pointer shape", w, h);
+}
+
 static int helper_capture_resized(struct helper_capture *c)
 {
 	struct helper_capture_format fmt;
@@ -263,7 +271,9 @@ static int helper_capture_resized(struct helper_capture *c)
 
 int helper_capture_run(struct helper_capture *c)
 {
-	struct helper_capture_events ev = { .damage = helper_capture_damage, .ctx = c };
+	struct helper_capture_events ev = {
+		.damage = helper_capture_damage, .cursor = helper_capture_cursor, .ctx = c,
+	};
 	int interval = c->be->poll_interval_ms(c->state);
 	int64_t now;
 

@@ -248,6 +248,56 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 	rfbMarkRectAsModified(s->rfb, x, y, x + w, y + h);
 }
 
+int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,
+			     const uint32_t *argb)
+{
+	const rfbPixelFormat *pf = &s->rfb->serverFormat;
+	size_t rowbytes = ((size_t)w + 7) / 8, n = (size_t)w * (size_t)h;
+	rfbCursorPtr c;
+
+	if (w <= 0 || h <= 0 || w > 256 || h > 256)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -1;
+	c->width = (unsigned short)w;
+	c->height = (unsigned short)h;
+	c->xhot = (unsigned short)(xhot < 0 ? 0 : xhot >= w ? w - 1 : xhot);
+	c->yhot = (unsigned short)(yhot < 0 ? 0 : yhot >= h ? h - 1 : yhot);
+	c->richSource = calloc(n, 4);
+	c->mask = calloc(rowbytes * (size_t)h, 1);
+	c->cleanup = c->cleanupRichSource = c->cleanupMask = TRUE;
+	if (c->richSource == NULL || c->mask == NULL) {
+		rfbFreeCursor(c);
+		return -1;
+	}
+	/*
+	 * The shape in the framebuffer's own pixel format, and a 1-bit mask:
+	 * RFB's cursor encodings carry no alpha, so half-transparent pixels
+	 * count as shown. Premultiplied colours are what a dark background
+	 * would show, which is close enough for a pointer's soft edge.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t px = argb[i];
+		uint32_t v = ((px >> 16) & 0xffu) << pf->redShift | ((px >> 8) & 0xffu) << pf->greenShift |
+			     (px & 0xffu) << pf->blueShift;
+		size_t x = i % (size_t)w, y = i / (size_t)w;
+
+		memcpy(c->richSource + i * 4, &v, 4);
+		if ((px >> 24) >= 0x40)
+			c->mask[y * rowbytes + x / 8] |= (unsigned char)(0x80u >> (x % 8));
+	}
+	/* Takes cursorMutex and frees the previous shape (cleanup flags set). */
+	rfbSetCursor(s->rfb, c);
+	/*
+	 * rfbSetCursor flags the clients but does not wake their threads, which
+	 * sleep until something is modified: one pixel wakes them, and the
+	 * update they send carries the new shape.
+	 */
+	rfbMarkRectAsModified(s->rfb, 0, 0, 1, 1);
+	return 0;
+}
+
 int helper_screen_resize(struct helper_screen *s, int width, int height)
 {
 	uint8_t *fb = calloc((size_t)width * (size_t)height, 4);

@@ -32,6 +32,12 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *height, size_t *stride);
 /* Tells the viewers that [x, x+w) x [y, y+h) changed. */
 void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h);
+/*
+ * Sends viewers a new pointer shape (RichCursor/XCursor encodings): w x h
+ * ARGB32 pixels, hot spot (xhot, yhot). Sizes above 256 are ignored. 0 or -1.
+ */
+int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,
+			     const uint32_t *argb);
 /* Replaces the framebuffer with an empty one of the new size. 0 or -1. */
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*
