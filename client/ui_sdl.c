@@ -541,8 +541,9 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 
 	if (!u->trace)
 		return;
-	snprintf(line, sizeof(line), "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu",
-		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry));
+	snprintf(line, sizeof(line), "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s",
+		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
+		 u->problem[0] != '\0' ? "yes" : "no");
 	if (strcmp(line, u->last_trace) == 0)
 		return;
 	memcpy(u->last_trace, line, sizeof(line));
