@@ -54,8 +54,13 @@ struct helper_screen {
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
 	int clients;
+	int cut_threads;                /* clipboard senders still running */
 	pthread_t *finished;            /* client threads waiting to be joined */
 	size_t nfinished, capfinished;
+
+	/* Set once before viewers arrive, read by their threads. */
+	void (*cut_text_hook)(struct helper_clipboard *ctx, const char *text, size_t len);
+	struct helper_clipboard *cut_text_ctx;
 };
 
 /* libvncserver logs through these globals; route them into our log. */
@@ -137,6 +142,18 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 	helper_input_key(s->input, down != 0, (uint32_t)keysym);
 }
 
+/* Clipboard text only from viewers allowed to control, as with input. */
+static void helper_screen_on_cut_text(char *str, int len, rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+
+	if (cl->viewOnly || s->cut_text_hook == NULL || len < 0) {
+		log_info("cut text from a view-only viewer ignored");
+		return;
+	}
+	s->cut_text_hook(s->cut_text_ctx, str, (size_t)len);
+}
+
 /* Runs on the client's own thread, just before libvncserver frees the client. */
 static void helper_screen_on_client_gone(rfbClientPtr cl)
 {
@@ -211,6 +228,7 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	s->rfb->neverShared = FALSE;
 	s->rfb->ptrAddEvent = helper_screen_on_pointer;
 	s->rfb->kbdAddEvent = helper_screen_on_key;
+	s->rfb->setXCutText = helper_screen_on_cut_text;
 	rfbInitServer(s->rfb);
 	if (s->rfb->listenSock != RFB_INVALID_SOCKET || s->rfb->listen6Sock != RFB_INVALID_SOCKET ||
 	    s->rfb->httpListenSock != RFB_INVALID_SOCKET) {
@@ -246,6 +264,78 @@ uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *hei
 void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 {
 	rfbMarkRectAsModified(s->rfb, x, y, x + w, y + h);
+}
+
+void helper_screen_set_cut_text_hook(struct helper_screen *s,
+				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len),
+				     struct helper_clipboard *ctx)
+{
+	s->cut_text_ctx = ctx;
+	s->cut_text_hook = hook;
+}
+
+struct helper_screen_cut {
+	struct helper_screen *s;
+	rfbScreenInfoPtr rfb;
+	size_t len;
+	char text[];
+};
+
+static void *helper_screen_cut_thread(void *arg)
+{
+	struct helper_screen_cut *cut = arg;
+	rfbServerCutTextMsg msg = { .type = rfbServerCutText, .length = Swap32IfLE((uint32_t)cut->len) };
+	rfbClientIteratorPtr it = rfbGetClientIterator(cut->rfb);
+	rfbClientPtr cl;
+
+	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		if (cl->viewOnly || cl->state != RFB_NORMAL)
+			continue;
+		LOCK(cl->sendMutex);
+		if (rfbWriteExact(cl, (char *)&msg, sz_rfbServerCutTextMsg) < 0 ||
+		    rfbWriteExact(cl, cut->text, (int)cut->len) < 0)
+			log_warn("could not send clipboard text to a viewer");
+		UNLOCK(cl->sendMutex);
+	}
+	if (it != NULL)
+		rfbReleaseClientIterator(it);
+	pthread_mutex_lock(&cut->s->lock);
+	cut->s->cut_threads--;
+	pthread_cond_broadcast(&cut->s->changed);
+	pthread_mutex_unlock(&cut->s->lock);
+	free(cut);
+	return NULL;
+}
+
+int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len)
+{
+	struct helper_screen_cut *cut;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (len > INT32_MAX || (cut = malloc(sizeof(*cut) + len)) == NULL)
+		return -1;
+	cut->s = s;
+	cut->rfb = s->rfb;
+	cut->len = len;
+	memcpy(cut->text, text, len);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Counted before it starts, so that close waits for it (see helper_screen_close). */
+	pthread_mutex_lock(&s->lock);
+	s->cut_threads++;
+	pthread_mutex_unlock(&s->lock);
+	rc = pthread_create(&t, &attr, helper_screen_cut_thread, cut);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&s->lock);
+		s->cut_threads--;
+		pthread_mutex_unlock(&s->lock);
+		free(cut);
+		return -1;
+	}
+	return 0;
 }
 
 int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,
@@ -399,7 +489,7 @@ void helper_screen_close(struct helper_screen *s)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += CLOSE_WAIT_SECONDS;
 	pthread_mutex_lock(&s->lock);
-	while (s->clients > 0) {
+	while (s->clients > 0 || s->cut_threads > 0) {
 		if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
 			break;
 	}

@@ -46,6 +46,7 @@
 #include <libssh/server.h>
 
 #include "capture.h"
+#include "clipboard.h"
 #include "code.h"
 #include "control.h"
 #include "ctl.h"
@@ -87,6 +88,8 @@ struct helper_session {
 	struct helper_capture *capture;
 	int capture_fd;             /* registered in event, or -1 */
 	struct helper_input *input;
+	struct helper_clipboard *clipboard;   /* NULL: no clipboard sharing */
+	int clip_x_fd, clip_wake_fd;          /* registered in event, or -1 */
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
@@ -567,6 +570,8 @@ static bool helper_session_more(struct helper_session *s)
 		return true;
 	if (s->ui->pending != NULL && s->ui->pending(s->ui_state))
 		return true;
+	if (s->clipboard != NULL && helper_clipboard_queued(s->clipboard))
+		return true;
 	if (ssh_channel_poll(s->ctl.chan, 0) != 0)
 		return true;
 	/* A bundle to feed while the channel has room for more. */
@@ -615,6 +620,20 @@ static void helper_session_step(struct helper_session *s)
 	helper_session_sync_fds(s);
 	if (helper_capture_run(s->capture) != 0)
 		helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
+	if (s->clipboard != NULL) {
+		switch (helper_clipboard_run(s->clipboard)) {
+		case HELPER_CLIPBOARD_TOO_BIG_IN:
+			s->ui->status(s->ui_state, _("The technician's clipboard text was larger than 256 KiB; "
+						     "it was not pasted here."));
+			break;
+		case HELPER_CLIPBOARD_TOO_BIG_OUT:
+			s->ui->status(s->ui_state, _("Your clipboard text is larger than 256 KiB; it was not "
+						     "sent to the technician."));
+			break;
+		case HELPER_CLIPBOARD_NOTHING:
+			break;
+		}
+	}
 	helper_screen_reap(s->screen);
 }
 
@@ -700,12 +719,25 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 	if (helper_screen_open(&s->screen, &fmt, s->input, err, errlen) != 0)
 		return -1;
 	helper_capture_attach(s->capture, s->screen);
+	if (s->clipboard != NULL)
+		helper_clipboard_attach(s->clipboard, s->screen);
 	ssh_set_blocking(s->ssh, 0);
 	s->event = ssh_event_new();
 	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK ||
 	    ssh_event_add_fd(s->event, s->sig_fd, POLLIN, helper_session_on_signal, s) != SSH_OK) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		return -1;
+	}
+	if (s->clipboard != NULL) {
+		if (ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
+				     helper_session_on_wake, s) != SSH_OK ||
+		    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
+				     helper_session_on_wake, s) != SSH_OK) {
+			snprintf(err, errlen, "cannot set up the event loop");
+			return -1;
+		}
+		s->clip_x_fd = helper_clipboard_x_fd(s->clipboard);
+		s->clip_wake_fd = helper_clipboard_wake_fd(s->clipboard);
 	}
 	s->capture_fd = helper_capture_fd(s->capture);
 	if (s->capture_fd >= 0 &&
@@ -735,6 +767,11 @@ static void helper_session_teardown_net(struct helper_session *s)
 	if (s->event != NULL) {
 		if (s->capture_fd >= 0)
 			ssh_event_remove_fd(s->event, s->capture_fd);
+		if (s->clip_x_fd >= 0)
+			ssh_event_remove_fd(s->event, s->clip_x_fd);
+		if (s->clip_wake_fd >= 0)
+			ssh_event_remove_fd(s->event, s->clip_wake_fd);
+		s->clip_x_fd = s->clip_wake_fd = -1;
 		if (s->ui_fd >= 0)
 			ssh_event_remove_fd(s->event, s->ui_fd);
 		if (s->sig_fd >= 0)
@@ -746,6 +783,9 @@ static void helper_session_teardown_net(struct helper_session *s)
 	}
 	helper_capture_close(s->capture);
 	s->capture = NULL;
+	/* After the screen: its client threads may call the clipboard until they are joined. */
+	helper_clipboard_close(s->clipboard);
+	s->clipboard = NULL;
 	if (s->ssh != NULL && !lost) {
 		/* Last CONSENT_REPLY records should reach the relay before we hang up. */
 		helper_control_flush(&s->ctl);
@@ -828,6 +868,8 @@ int helper_session_run(struct helper_options *o)
 		.ui_fd = -1,
 		.sig_fd = -1,
 		.capture_fd = -1,
+		.clip_x_fd = -1,
+		.clip_wake_fd = -1,
 	};
 	char err[512] = "";
 	char shown[640];
@@ -843,6 +885,10 @@ int helper_session_run(struct helper_options *o)
 		goto fail;
 	if (helper_input_open(&s.input, o->display, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
+		err[0] = '\0';
+	}
+	if (helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
+		log_warn("no clipboard sharing: %s", err);
 		err[0] = '\0';
 	}
 	if (helper_session_code(&s, err, sizeof(err)) != 0)
