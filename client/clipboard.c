@@ -160,6 +160,19 @@ void helper_clipboard_from_viewer(struct helper_clipboard *c, const char *text, 
 		log_warn("cannot wake the loop for clipboard text: %s", strerror(errno));
 }
 
+/*
+ * A requestor can destroy its window before our reply lands (a paste
+ * cancelled, a program exiting). Xlib's error handler is process-wide and
+ * SDL keeps the default one (which exits) behind its own, so replies are
+ * sent with a handler that only notes the error, then restored.
+ */
+static int helper_clipboard_ignore(Display *dpy, XErrorEvent *e)
+{
+	(void)dpy;
+	log_debug("clipboard: X error %d on a paste reply (the requestor went away)", e->error_code);
+	return 0;
+}
+
 /* Answers one paste request for what we own. */
 static void helper_clipboard_serve(struct helper_clipboard *c, XSelectionRequestEvent *r)
 {
@@ -193,6 +206,17 @@ static void helper_clipboard_serve(struct helper_clipboard *c, XSelectionRequest
 		}
 	}
 	XSendEvent(c->dpy, r->requestor, False, NoEventMask, (XEvent *)&reply);
+}
+
+static void helper_clipboard_serve_safely(struct helper_clipboard *c, XSelectionRequestEvent *r)
+{
+	int (*old)(Display *, XErrorEvent *);
+
+	XSync(c->dpy, False);
+	old = XSetErrorHandler(helper_clipboard_ignore);
+	helper_clipboard_serve(c, r);
+	XSync(c->dpy, False);
+	XSetErrorHandler(old);
 }
 
 /* The customer's clipboard arrived in our property: send it to the controlling viewers. */
@@ -270,7 +294,7 @@ enum helper_clipboard_event helper_clipboard_run(struct helper_clipboard *c)
 			if (got != HELPER_CLIPBOARD_NOTHING)
 				ev = got;
 		} else if (e.type == SelectionRequest) {
-			helper_clipboard_serve(c, &e.xselectionrequest);
+			helper_clipboard_serve_safely(c, &e.xselectionrequest);
 		} else if (e.type == SelectionClear) {
 			free(c->owned);
 			c->owned = NULL;
@@ -291,8 +315,13 @@ void helper_clipboard_close(struct helper_clipboard *c)
 {
 	if (c == NULL)
 		return;
-	if (c->dpy != NULL)
+	if (c->dpy != NULL) {
+		/* Replies still queued go out here; a requestor gone by now is no reason to exit. */
+		int (*old)(Display *, XErrorEvent *) = XSetErrorHandler(helper_clipboard_ignore);
+
 		XCloseDisplay(c->dpy);
+		XSetErrorHandler(old);
+	}
 	if (c->wake >= 0)
 		close(c->wake);
 	pthread_mutex_destroy(&c->lock);
