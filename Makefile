@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr sdl2 SDL2_ttf
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -42,11 +42,15 @@ LIB      := $(BUILD)/libhandoff.a
 RELAY    := $(BUILD)/bin/handoff-relay
 HELPER   := $(BUILD)/bin/handoff-helper
 TECH     := $(BUILD)/bin/handoff-tech
+LAUNCH   := $(BUILD)/bin/handoff-launch
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+# The helper's message catalogs, found at run time beside the program (bin/../share/locale).
+PO_SRC   := $(wildcard po/*.po)
+MO       := $(patsubst po/%.po,$(BUILD)/share/locale/%/LC_MESSAGES/handoff-helper.mo,$(PO_SRC))
 
 .PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean install
-all: $(RELAY) $(HELPER) $(TECH)
+all: $(RELAY) $(HELPER) $(TECH) $(LAUNCH)
 
 $(BUILD)/obj/protocol/%.o: protocol/%.c protocol/*.h
 	@mkdir -p $(@D)
@@ -61,6 +65,10 @@ $(BUILD)/obj/technician/%.o: technician/%.c technician/*.h protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,$(PKG_TECH)) -c $< -o $@
 
+$(BUILD)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check --output-file=$@ $<
+
 $(LIB): $(call obj,$(PROTO_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -68,12 +76,18 @@ $(LIB): $(call obj,$(PROTO_SRC))
 $(RELAY): $(call obj,$(RELAY_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY))
-$(HELPER): $(call obj,$(HELPER_SRC)) $(LIB)
+$(HELPER): $(call obj,$(HELPER_SRC)) $(LIB) | $(MO)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_HELPER)) -lpthread
 $(TECH): $(call obj,$(TECH_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_TECH)) -lpthread
+
+# The one-file bundle's launcher: static, without sanitizers (they cannot link static), so it
+# runs on a machine that has none of our libraries (see protocol/bundle.h).
+$(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -static -o $@ launcher/launch.c protocol/bundle.c protocol/buf.c -lcrypto -lpthread -ldl
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(@D)

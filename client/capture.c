@@ -317,6 +317,14 @@ static int helper_capture_frame(struct helper_capture *c)
 }
 
 /* The display changed size: new grid, new framebuffer, everything dirty. */
+static void helper_capture_cursor(void *ctx, int w, int h, int xhot, int yhot, const uint32_t *argb)
+{
+	struct helper_capture *c = ctx;
+
+	if (c->screen != NULL && helper_screen_set_cursor(c->screen, w, h, xhot, yhot, argb) != 0)
+		log_warn("could not pass on a %dx%d pointer shape", w, h);
+}
+
 static int helper_capture_resized(struct helper_capture *c)
 {
 	struct helper_capture_format fmt;
@@ -336,7 +344,9 @@ static int helper_capture_resized(struct helper_capture *c)
 /* Events, resizes and the fallback poll: everything but the grab. 0 or -1. */
 static int helper_capture_events(struct helper_capture *c)
 {
-	struct helper_capture_events ev = { .damage = helper_capture_damage, .ctx = c };
+	struct helper_capture_events ev = {
+		.damage = helper_capture_damage, .cursor = helper_capture_cursor, .ctx = c,
+	};
 	int interval = c->be->poll_interval_ms(c->state);
 	int64_t now;
 

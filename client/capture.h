@@ -38,6 +38,11 @@ struct helper_capture_events {
 	void *ctx;
 	/* Set by the backend when the screen size changed; format() has the new one. */
 	bool resized;
+	/*
+	 * The pointer's shape changed: w x h pixels of ARGB32 (premultiplied
+	 * alpha, as XFixes gives it), hot spot at (xhot, yhot). May be NULL.
+	 */
+	void (*cursor)(void *ctx, int w, int h, int xhot, int yhot, const uint32_t *argb);
 };
 
 struct helper_capture_backend {

@@ -52,6 +52,9 @@ struct helper_capture_x11 {
 	bool use_damage;
 	int damage_event_base;
 	Damage damage;
+	int xfixes_event_base;
+	bool use_cursor;        /* XFixes cursor notifications are selected */
+	bool cursor_pending;    /* the shape changed (or was never sent) */
 	XserverRegion region;
 	bool damage_pending;
 
@@ -202,12 +205,16 @@ static void helper_capture_x11_setup_damage(struct helper_capture_x11 *x)
 	}
 	major = 2;
 	minor = 0;
-	if (!XFixesQueryExtension(x->dpy, &error_base, &error_base) ||
+	if (!XFixesQueryExtension(x->dpy, &x->xfixes_event_base, &error_base) ||
 	    !XFixesQueryVersion(x->dpy, &major, &minor) || major < 2) {
 		log_warn("the X server has no XFIXES 2 extension: comparing the whole screen every %d ms",
 			 FALLBACK_POLL_MS);
 		return;
 	}
+	/* The pointer's shape, sent to viewers as a cursor rather than painted into the picture. */
+	XFixesSelectCursorInput(x->dpy, x->root, XFixesDisplayCursorNotifyMask);
+	x->use_cursor = true;
+	x->cursor_pending = true;
 	x->damage = XDamageCreate(x->dpy, x->root, XDamageReportNonEmpty);
 	x->region = XFixesCreateRegion(x->dpy, NULL, 0);
 	x->use_damage = true;
@@ -340,6 +347,29 @@ static int helper_capture_x11_check_size(struct helper_capture_x11 *x, bool *res
 	return 0;
 }
 
+/* Hands the current pointer image to ev->cursor (XFixes gives ARGB in unsigned longs). */
+static void helper_capture_x11_cursor(struct helper_capture_x11 *x, struct helper_capture_events *ev)
+{
+	XFixesCursorImage *img = XFixesGetCursorImage(x->dpy);
+	uint32_t *argb;
+	size_t n;
+
+	if (img == NULL)
+		return;
+	n = (size_t)img->width * img->height;
+	if (img->width == 0 || img->height == 0 || img->width > 256 || img->height > 256 ||
+	    (argb = malloc(n * sizeof(*argb))) == NULL) {
+		XFree(img);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		argb[i] = (uint32_t)img->pixels[i];
+	log_debug("pointer shape %ux%u", img->width, img->height);
+	ev->cursor(ev->ctx, img->width, img->height, img->xhot, img->yhot, argb);
+	free(argb);
+	XFree(img);
+}
+
 static int helper_capture_x11_process(void *state, struct helper_capture_events *ev)
 {
 	struct helper_capture_x11 *x = state;
@@ -349,7 +379,9 @@ static int helper_capture_x11_process(void *state, struct helper_capture_events 
 		XEvent e;
 
 		XNextEvent(x->dpy, &e);
-		if (x->use_damage && e.type == x->damage_event_base + XDamageNotify) {
+		if (x->use_cursor && e.type == x->xfixes_event_base + XFixesCursorNotify) {
+			x->cursor_pending = true;
+		} else if (x->use_damage && e.type == x->damage_event_base + XDamageNotify) {
 			x->damage_pending = true;
 		} else if (x->use_randr && e.type == x->randr_event_base + RRScreenChangeNotify) {
 			XRRUpdateConfiguration(&e);
@@ -362,6 +394,10 @@ static int helper_capture_x11_process(void *state, struct helper_capture_events 
 	}
 	if (size_event && helper_capture_x11_check_size(x, &ev->resized) != 0)
 		return -1;
+	if (x->cursor_pending && ev->cursor != NULL) {
+		x->cursor_pending = false;
+		helper_capture_x11_cursor(x, ev);
+	}
 	if (x->damage_pending) {
 		XRectangle *rects;
 		int n = 0;

@@ -19,6 +19,8 @@ enum {
 	OPT_DISPLAY,
 	OPT_UI,
 	OPT_USER,
+	OPT_LANG,
+	OPT_ORG,
 };
 
 void helper_cli_usage(FILE *f)
@@ -27,17 +29,24 @@ void helper_cli_usage(FILE *f)
 	      "    handoff-helper - share this desktop with a support technician\n"
 	      "\n"
 	      "SYNOPSIS\n"
-	      "    handoff-helper --relay HOST:PORT --host-key SHA256:... --code CODE\n"
-	      "                   [--display :N] [--ui tty] [--user NAME] [--verbose]\n"
+	      "    handoff-helper --relay HOST:PORT --host-key SHA256:... [--code CODE]\n"
+	      "                   [--display :N] [--ui auto|sdl|tty] [--lang en|ja]\n"
+	      "                   [--org NAME] [--user NAME] [--verbose]\n"
 	      "    handoff-helper --help\n"
 	      "\n"
 	      "DESCRIPTION\n"
 	      "    Connects out to a Handoff relay over SSH, signs in with the one-time\n"
 	      "    support code your technician gave you, and waits. Nothing is shown to\n"
 	      "    anyone until you allow it: every technician who wants to see your\n"
-	      "    screen is named, and you answer on this terminal.\n"
+	      "    screen is named, and you answer in the helper's window (or on this\n"
+	      "    terminal with --ui tty).\n"
 	      "\n"
-	      "    When asked, type y (allow what was asked), v (view only) or n (deny),\n"
+	      "    The window asks for the support code when none was given, names the\n"
+	      "    organisation, asks for each consent with Allow / View only / Deny,\n"
+	      "    shows a banner naming everyone who watches while anyone does, has\n"
+	      "    Stop sharing and End session buttons, and a chat pane.\n"
+	      "\n"
+	      "    In the terminal, when asked, type y (allow what was asked), v (view only) or n (deny),\n"
 	      "    then Enter. At any other time you can type:\n"
 	      "        stop   stop sharing with everyone (the session stays open)\n"
 	      "        end    end the session\n"
@@ -55,9 +64,13 @@ void helper_cli_usage(FILE *f)
 	      "    --host-key FP       the relay's host key fingerprint, SHA256:...; the\n"
 	      "                        helper refuses any relay presenting another key\n"
 	      "    --code CODE         the support code, e.g. 1234-5678-9012 (or set\n"
-	      "                        HANDOFF_CODE in the environment)\n"
+	      "                        HANDOFF_CODE in the environment); the window asks\n"
+	      "                        for it when it is not given\n"
 	      "    --display :N        the X display to share (default: $DISPLAY)\n"
-	      "    --ui tty            how to ask you for consent; only tty exists so far\n"
+	      "    --ui auto|sdl|tty   how to talk to you: auto (default) opens the window\n"
+	      "                        and falls back to the terminal when it cannot\n"
+	      "    --lang en|ja        the language (default: from the locale)\n"
+	      "    --org NAME          the support organisation's name to show\n"
 	      "    --user NAME         the name shown to the relay (default: customer)\n"
 	      "    --verbose           log debugging detail on standard error\n"
 	      "    --help              show this text\n"
@@ -101,6 +114,8 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "ui", required_argument, NULL, OPT_UI },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "lang", required_argument, NULL, OPT_LANG },
+		{ "org", required_argument, NULL, OPT_ORG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -110,9 +125,10 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->ui = "tty";
+	o->ui = "auto";
 	o->user = "customer";
 	o->display = getenv("DISPLAY");
+	o->ui_trace = getenv("HANDOFF_UI_TRACE") != NULL && strcmp(getenv("HANDOFF_UI_TRACE"), "1") == 0;
 
 	opterr = 0;
 	optind = 1;
@@ -137,6 +153,12 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		case OPT_USER:
 			o->user = optarg;
 			break;
+		case OPT_LANG:
+			o->lang = optarg;
+			break;
+		case OPT_ORG:
+			o->org = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -154,8 +176,16 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return HELPER_CLI_ERROR;
 	}
-	if (strcmp(o->ui, "tty") != 0) {
-		snprintf(err, errlen, "unknown --ui '%s': only 'tty' is available in this version", o->ui);
+	if (strcmp(o->ui, "tty") != 0 && strcmp(o->ui, "sdl") != 0 && strcmp(o->ui, "auto") != 0) {
+		snprintf(err, errlen, "unknown --ui '%s': use auto, sdl or tty", o->ui);
+		return HELPER_CLI_ERROR;
+	}
+	if (o->lang != NULL && strcmp(o->lang, "en") != 0 && strcmp(o->lang, "ja") != 0) {
+		snprintf(err, errlen, "unknown --lang '%s': use en or ja", o->lang);
+		return HELPER_CLI_ERROR;
+	}
+	if (o->org != NULL && (o->org[0] == '\0' || strlen(o->org) > 128)) {
+		snprintf(err, errlen, "--org must be 1 to 128 bytes");
 		return HELPER_CLI_ERROR;
 	}
 	if (relay == NULL) {
@@ -173,12 +203,14 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 	}
 	if (o->code[0] == '\0') {
 		env_code = getenv("HANDOFF_CODE");
-		if (env_code == NULL || env_code[0] == '\0') {
-			snprintf(err, errlen, "--code CODE is required (see --help)");
+		if (env_code != NULL && env_code[0] != '\0') {
+			if (helper_cli_take_code(env_code, o, err, errlen) != 0)
+				return HELPER_CLI_ERROR;
+		} else if (strcmp(o->ui, "tty") == 0) {
+			/* The terminal UI has no code entry: it answers questions, nothing more. */
+			snprintf(err, errlen, "--code CODE is required with --ui tty (see --help)");
 			return HELPER_CLI_ERROR;
 		}
-		if (helper_cli_take_code(env_code, o, err, errlen) != 0)
-			return HELPER_CLI_ERROR;
 	}
 	if (o->display == NULL || o->display[0] == '\0') {
 		snprintf(err, errlen, "no X display: pass --display :N or set DISPLAY");

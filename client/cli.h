@@ -19,9 +19,12 @@ struct helper_options {
 	const char *host_key;   /* "SHA256:...", points into argv */
 	char code[HELPER_CLI_CODE_MAX]; /* secret: wiped by helper_cli_wipe */
 	const char *display;    /* X display name, points into argv or the environment */
-	const char *ui;         /* "tty" */
+	const char *ui;         /* "auto" (the window if it opens, else tty), "sdl" or "tty" */
+	const char *lang;       /* "en", "ja", or NULL: the locale decides */
+	const char *org;        /* the support organisation's name to show, or NULL */
 	const char *user;       /* SSH user name presented to the relay */
 	bool verbose;
+	bool ui_trace;          /* HANDOFF_UI_TRACE=1: the window reports states and buttons */
 };
 
 enum {

@@ -7,6 +7,14 @@
  * and 5 arrive as a press in one event and a release in the next). Each
  * event is flushed at once: a technician waits for the cursor to move, and
  * nothing else will flush this connection.
+ *
+ * A keysym the customer's keymap lacks (a technician with another layout,
+ * a Japanese kana, a Euro sign on a US map) is typed by borrowing a
+ * keycode that maps nothing: XChangeKeyboardMapping puts the keysym on it,
+ * the fake press and release go out, and the keycode keeps the keysym until
+ * it is borrowed again (clients look the keysym up when they read the event,
+ * which can be later than our release) or until the helper ends, when
+ * every borrowed keycode is given back its empty mapping.
  */
 #include "input.h"
 
@@ -20,12 +28,63 @@
 #include "log.h"
 
 #define INPUT_BUTTONS 8   /* the RFB mask has 8 bits */
+#define INPUT_SPARE 8     /* keycodes borrowed for keysyms the keymap lacks */
 
 struct helper_input {
 	Display *dpy;
-	pthread_mutex_t lock;   /* guards dpy and buttons */
+	pthread_mutex_t lock;   /* guards everything below */
 	int buttons;            /* last RFB button mask sent */
+	KeyCode spare[INPUT_SPARE];     /* keycodes that mapped nothing when we opened */
+	KeySym lent[INPUT_SPARE];       /* what each one maps now, NoSymbol if nothing */
+	int nspare;
+	int next_spare;         /* round robin: the oldest loan is reused first */
 };
+
+/* Finds keycodes with no keysym at all: ours to borrow, nothing of the customer's is lost. */
+static void helper_input_find_spare(struct helper_input *in)
+{
+	int min = 0, max = 0, per = 0;
+	KeySym *map;
+
+	XDisplayKeycodes(in->dpy, &min, &max);
+	map = XGetKeyboardMapping(in->dpy, (KeyCode)min, max - min + 1, &per);
+	if (map == NULL)
+		return;
+	/* From the top: low keycodes are the ones real keyboards use. */
+	for (int code = max; code >= min && in->nspare < INPUT_SPARE; code--) {
+		bool empty = true;
+
+		for (int i = 0; i < per; i++)
+			if (map[(code - min) * per + i] != NoSymbol)
+				empty = false;
+		if (empty) {
+			in->spare[in->nspare] = (KeyCode)code;
+			in->lent[in->nspare++] = NoSymbol;
+		}
+	}
+	XFree(map);
+}
+
+/* A keycode for a keysym the keymap lacks, borrowing a spare one. 0 if none. */
+static KeyCode helper_input_borrow(struct helper_input *in, KeySym ks)
+{
+	KeySym pair[2] = { ks, ks };
+	int i;
+
+	for (i = 0; i < in->nspare; i++)
+		if (in->lent[i] == ks)
+			return in->spare[i];
+	if (in->nspare == 0)
+		return 0;
+	i = in->next_spare;
+	in->next_spare = (in->next_spare + 1) % in->nspare;
+	/* Both columns, so Shift does not turn it into nothing. */
+	XChangeKeyboardMapping(in->dpy, in->spare[i], 2, pair, 1);
+	/* The server must have the mapping before the key event that uses it. */
+	XSync(in->dpy, False);
+	in->lent[i] = ks;
+	return in->spare[i];
+}
 
 int helper_input_open(struct helper_input **out, const char *display, char *err, size_t errlen)
 {
@@ -50,6 +109,7 @@ int helper_input_open(struct helper_input **out, const char *display, char *err,
 	}
 	/* Our fake events must go through even while a client holds a server grab. */
 	XTestGrabControl(in->dpy, True);
+	helper_input_find_spare(in);
 	*out = in;
 	in = NULL;
 	rc = 0;
@@ -80,9 +140,15 @@ void helper_input_key(struct helper_input *in, bool down, uint32_t keysym)
 
 	pthread_mutex_lock(&in->lock);
 	code = XKeysymToKeycode(in->dpy, (KeySym)keysym);
+	if (code == 0 && keysym != NoSymbol && down)
+		code = helper_input_borrow(in, (KeySym)keysym);
+	else if (code == 0)
+		for (int i = 0; i < in->nspare; i++)
+			if (in->lent[i] == (KeySym)keysym)
+				code = in->spare[i];
 	if (code == 0) {
 		pthread_mutex_unlock(&in->lock);
-		log_debug("no key for keysym 0x%x on this keyboard; skipped", keysym);
+		log_debug("no key for keysym 0x%x on this keyboard and no spare keycode; skipped", keysym);
 		return;
 	}
 	XTestFakeKeyEvent(in->dpy, code, down ? True : False, CurrentTime);
@@ -99,6 +165,13 @@ void helper_input_close(struct helper_input *in)
 		for (int i = 0; i < INPUT_BUTTONS; i++)
 			if (in->buttons & (1 << i))
 				XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, False, CurrentTime);
+		/* The customer's keymap as we found it. */
+		for (int i = 0; i < in->nspare; i++) {
+			KeySym none[2] = { NoSymbol, NoSymbol };
+
+			if (in->lent[i] != NoSymbol)
+				XChangeKeyboardMapping(in->dpy, in->spare[i], 2, none, 1);
+		}
 		XCloseDisplay(in->dpy);
 	}
 	pthread_mutex_destroy(&in->lock);

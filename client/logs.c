@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
+
 extern char **environ;
 
 #define TRUNCATED_MARK "\n[truncated]\n"
@@ -342,29 +344,34 @@ void helper_logs_describe(const struct helper_logs_plan *plan, size_t i, char *o
 	out[0] = '\0';
 	if (i >= plan->n) {
 		if (plan->dropped > 0)
-			snprintf(out, outlen, "nothing for %zu more source%s: at most %d are taken per request",
-				 plan->dropped, plan->dropped == 1 ? "" : "s", HELPER_LOGS_SOURCES_MAX);
+			snprintf(out, outlen,
+				 dngettext(HELPER_I18N_DOMAIN,
+					   "nothing for %zu more source: at most %d are taken per request",
+					   "nothing for %zu more sources: at most %d are taken per request",
+					   plan->dropped),
+				 plan->dropped, HELPER_LOGS_SOURCES_MAX);
 		return;
 	}
 	src = &plan->src[i];
 	switch (src->kind) {
 	case HELPER_LOGS_FACTS:
-		snprintf(out, outlen, "system facts (OS, kernel, hostname, uptime, disk, memory, local time)");
+		snprintf(out, outlen, "%s",
+			 _("system facts (OS, kernel, hostname, uptime, disk, memory, local time)"));
 		break;
 	case HELPER_LOGS_FILE:
 		if (src->lines == 1)
-			snprintf(out, outlen, "the last line of %s", src->text);
+			snprintf(out, outlen, _("the last line of %s"), src->text);
 		else
-			snprintf(out, outlen, "the last %u lines of %s", src->lines, src->text);
+			snprintf(out, outlen, _("the last %u lines of %s"), src->lines, src->text);
 		break;
 	case HELPER_LOGS_JOURNAL:
 		if (src->lines == 1)
-			snprintf(out, outlen, "the last line of the system journal");
+			snprintf(out, outlen, "%s", _("the last line of the system journal"));
 		else
-			snprintf(out, outlen, "the last %u lines of the system journal", src->lines);
+			snprintf(out, outlen, _("the last %u lines of the system journal"), src->lines);
 		break;
 	case HELPER_LOGS_UNSUPPORTED:
-		snprintf(out, outlen, "nothing for \"%s\": not something this helper collects", src->text);
+		snprintf(out, outlen, _("nothing for \"%s\": not something this helper collects"), src->text);
 		break;
 	}
 }

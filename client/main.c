@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "log.h"
 #include "session.h"
 
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 	}
 	if (opt.verbose)
 		log_setup("handoff-helper", LOG_DEBUG);
+	helper_i18n_init(opt.lang);
 	rc = helper_session_run(&opt);
 	helper_cli_wipe(&opt);
 	return rc;

@@ -56,8 +56,13 @@ struct helper_screen {
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
 	int clients;
+	int cut_threads;                /* clipboard senders still running */
 	pthread_t *finished;            /* client threads waiting to be joined */
 	size_t nfinished, capfinished;
+
+	/* Set once before viewers arrive, read by their threads. */
+	void (*cut_text_hook)(struct helper_clipboard *ctx, const char *text, size_t len);
+	struct helper_clipboard *cut_text_ctx;
 };
 
 /* libvncserver logs through these globals; route them into our log. */
@@ -155,6 +160,18 @@ static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateReques
 		return;
 }
 
+/* Clipboard text only from viewers allowed to control, as with input. */
+static void helper_screen_on_cut_text(char *str, int len, rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+
+	if (cl->viewOnly || s->cut_text_hook == NULL || len < 0) {
+		log_info("cut text from a view-only viewer ignored");
+		return;
+	}
+	s->cut_text_hook(s->cut_text_ctx, str, (size_t)len);
+}
+
 /* Runs on the client's own thread, just before libvncserver frees the client. */
 static void helper_screen_on_client_gone(rfbClientPtr cl)
 {
@@ -241,6 +258,7 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	s->rfb->deferUpdateTime = 1;
 	s->rfb->ptrAddEvent = helper_screen_on_pointer;
 	s->rfb->kbdAddEvent = helper_screen_on_key;
+	s->rfb->setXCutText = helper_screen_on_cut_text;
 	rfbInitServer(s->rfb);
 	if (s->rfb->listenSock != RFB_INVALID_SOCKET || s->rfb->listen6Sock != RFB_INVALID_SOCKET ||
 	    s->rfb->httpListenSock != RFB_INVALID_SOCKET) {
@@ -278,6 +296,128 @@ uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *hei
 void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 {
 	rfbMarkRectAsModified(s->rfb, x, y, x + w, y + h);
+}
+
+void helper_screen_set_cut_text_hook(struct helper_screen *s,
+				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len),
+				     struct helper_clipboard *ctx)
+{
+	s->cut_text_ctx = ctx;
+	s->cut_text_hook = hook;
+}
+
+struct helper_screen_cut {
+	struct helper_screen *s;
+	rfbScreenInfoPtr rfb;
+	size_t len;
+	char text[];
+};
+
+static void *helper_screen_cut_thread(void *arg)
+{
+	struct helper_screen_cut *cut = arg;
+	rfbServerCutTextMsg msg = { .type = rfbServerCutText, .length = Swap32IfLE((uint32_t)cut->len) };
+	rfbClientIteratorPtr it = rfbGetClientIterator(cut->rfb);
+	rfbClientPtr cl;
+
+	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		if (cl->viewOnly || cl->state != RFB_NORMAL)
+			continue;
+		LOCK(cl->sendMutex);
+		if (rfbWriteExact(cl, (char *)&msg, sz_rfbServerCutTextMsg) < 0 ||
+		    rfbWriteExact(cl, cut->text, (int)cut->len) < 0)
+			log_warn("could not send clipboard text to a viewer");
+		UNLOCK(cl->sendMutex);
+	}
+	if (it != NULL)
+		rfbReleaseClientIterator(it);
+	pthread_mutex_lock(&cut->s->lock);
+	cut->s->cut_threads--;
+	pthread_cond_broadcast(&cut->s->changed);
+	pthread_mutex_unlock(&cut->s->lock);
+	free(cut);
+	return NULL;
+}
+
+int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len)
+{
+	struct helper_screen_cut *cut;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (len > INT32_MAX || (cut = malloc(sizeof(*cut) + len)) == NULL)
+		return -1;
+	cut->s = s;
+	cut->rfb = s->rfb;
+	cut->len = len;
+	memcpy(cut->text, text, len);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Counted before it starts, so that close waits for it (see helper_screen_close). */
+	pthread_mutex_lock(&s->lock);
+	s->cut_threads++;
+	pthread_mutex_unlock(&s->lock);
+	rc = pthread_create(&t, &attr, helper_screen_cut_thread, cut);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&s->lock);
+		s->cut_threads--;
+		pthread_mutex_unlock(&s->lock);
+		free(cut);
+		return -1;
+	}
+	return 0;
+}
+
+int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,
+			     const uint32_t *argb)
+{
+	const rfbPixelFormat *pf = &s->rfb->serverFormat;
+	size_t rowbytes = ((size_t)w + 7) / 8, n = (size_t)w * (size_t)h;
+	rfbCursorPtr c;
+
+	if (w <= 0 || h <= 0 || w > 256 || h > 256)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -1;
+	c->width = (unsigned short)w;
+	c->height = (unsigned short)h;
+	c->xhot = (unsigned short)(xhot < 0 ? 0 : xhot >= w ? w - 1 : xhot);
+	c->yhot = (unsigned short)(yhot < 0 ? 0 : yhot >= h ? h - 1 : yhot);
+	c->richSource = calloc(n, 4);
+	c->mask = calloc(rowbytes * (size_t)h, 1);
+	c->cleanup = c->cleanupRichSource = c->cleanupMask = TRUE;
+	if (c->richSource == NULL || c->mask == NULL) {
+		rfbFreeCursor(c);
+		return -1;
+	}
+	/*
+	 * The shape in the framebuffer's own pixel format, and a 1-bit mask:
+	 * RFB's cursor encodings carry no alpha, so half-transparent pixels
+	 * count as shown. Premultiplied colours are what a dark background
+	 * would show, which is close enough for a pointer's soft edge.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t px = argb[i];
+		uint32_t v = ((px >> 16) & 0xffu) << pf->redShift | ((px >> 8) & 0xffu) << pf->greenShift |
+			     (px & 0xffu) << pf->blueShift;
+		size_t x = i % (size_t)w, y = i / (size_t)w;
+
+		memcpy(c->richSource + i * 4, &v, 4);
+		if ((px >> 24) >= 0x40)
+			c->mask[y * rowbytes + x / 8] |= (unsigned char)(0x80u >> (x % 8));
+	}
+	/* Takes cursorMutex and frees the previous shape (cleanup flags set). */
+	rfbSetCursor(s->rfb, c);
+	/*
+	 * rfbSetCursor flags the clients but does not wake their threads, which
+	 * sleep until something is modified: one pixel wakes them, and the
+	 * update they send carries the new shape.
+	 */
+	rfbMarkRectAsModified(s->rfb, 0, 0, 1, 1);
+	return 0;
 }
 
 int helper_screen_resize(struct helper_screen *s, int width, int height)
@@ -394,7 +534,7 @@ void helper_screen_close(struct helper_screen *s)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += CLOSE_WAIT_SECONDS;
 	pthread_mutex_lock(&s->lock);
-	while (s->clients > 0) {
+	while (s->clients > 0 || s->cut_threads > 0) {
 		if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
 			break;
 	}

@@ -20,6 +20,7 @@
 
 struct helper_screen;
 struct helper_input;
+struct helper_clipboard;
 
 /*
  * Creates the screen for fmt and starts libvncserver's background threads.
@@ -32,6 +33,25 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *height, size_t *stride);
 /* Tells the viewers that [x, x+w) x [y, y+h) changed. */
 void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h);
+/*
+ * Sends viewers a new pointer shape (RichCursor/XCursor encodings): w x h
+ * ARGB32 pixels, hot spot (xhot, yhot). Sizes above 256 are ignored. 0 or -1.
+ */
+int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,
+			     const uint32_t *argb);
+/*
+ * Cut text from viewers allowed to control goes to hook(ctx, text, len), on
+ * the viewer's thread; view-only viewers' cut text is dropped.
+ */
+void helper_screen_set_cut_text_hook(struct helper_screen *s,
+				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len),
+				     struct helper_clipboard *ctx);
+/*
+ * Sends Latin-1 text as server cut text to the viewers allowed to control
+ * (never to view-only ones), from a short-lived thread: a write that waits
+ * for a viewer's socket must not stop the loop that drains it. 0 or -1.
+ */
+int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len);
 /* Replaces the framebuffer with an empty one of the new size. 0 or -1. */
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*

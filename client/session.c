@@ -46,8 +46,11 @@
 #include <libssh/server.h>
 
 #include "capture.h"
+#include "clipboard.h"
+#include "code.h"
 #include "control.h"
 #include "ctl.h"
+#include "i18n.h"
 #include "input.h"
 #include "log.h"
 #include "logs.h"
@@ -86,8 +89,11 @@ struct helper_session {
 	int capture_fd;             /* registered in event, or -1 */
 	int request_fd;             /* a viewer asked for an update; registered, or -1 */
 	struct helper_input *input;
+	struct helper_clipboard *clipboard;   /* NULL: no clipboard sharing */
+	int clip_x_fd, clip_wake_fd;          /* registered in event, or -1 */
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
+	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
 	enum helper_end end;
 	const char *end_reason;     /* for HELPER_END_FAILED */
 };
@@ -174,6 +180,7 @@ static int helper_session_on_signal(socket_t fd, int revents, void *userdata)
 	(void)revents;
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		log_info("received signal %u: ending the session", si.ssi_signo);
+		s->signalled = true;
 		helper_session_finish(s, HELPER_END_USER, NULL);
 	}
 	return 0;
@@ -565,6 +572,10 @@ static bool helper_session_more(struct helper_session *s)
 {
 	if (s->end != HELPER_END_NONE)
 		return true;
+	if (s->ui->pending != NULL && s->ui->pending(s->ui_state))
+		return true;
+	if (s->clipboard != NULL && helper_clipboard_queued(s->clipboard))
+		return true;
 	if (ssh_channel_poll(s->ctl.chan, 0) != 0)
 		return true;
 	/* A bundle to feed while the channel has room for more. */
@@ -613,6 +624,20 @@ static void helper_session_step(struct helper_session *s)
 	helper_session_sync_fds(s);
 	if (helper_capture_run(s->capture) != 0)
 		helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
+	if (s->clipboard != NULL) {
+		switch (helper_clipboard_run(s->clipboard)) {
+		case HELPER_CLIPBOARD_TOO_BIG_IN:
+			s->ui->status(s->ui_state, _("The technician's clipboard text was larger than 256 KiB; "
+						     "it was not pasted here."));
+			break;
+		case HELPER_CLIPBOARD_TOO_BIG_OUT:
+			s->ui->status(s->ui_state, _("Your clipboard text is larger than 256 KiB; it was not "
+						     "sent to the technician."));
+			break;
+		case HELPER_CLIPBOARD_NOTHING:
+			break;
+		}
+	}
 	helper_screen_reap(s->screen);
 }
 
@@ -658,6 +683,12 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 	int rc;
 
 	log_info("connecting to the relay at %s:%u", o->relay_host, o->relay_port);
+	if (s->ui->connecting != NULL) {
+		char where[HELPER_CLI_HOST_MAX + 16];
+
+		snprintf(where, sizeof(where), "%s:%u", o->relay_host, o->relay_port);
+		s->ui->connecting(s->ui_state, where);
+	}
 	s->ssh = sshutil_connect(o->relay_host, o->relay_port, o->user, o->host_key, err, errlen);
 	if (s->ssh == NULL)
 		return -1;
@@ -692,12 +723,25 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 	if (helper_screen_open(&s->screen, &fmt, s->input, err, errlen) != 0)
 		return -1;
 	helper_capture_attach(s->capture, s->screen);
+	if (s->clipboard != NULL)
+		helper_clipboard_attach(s->clipboard, s->screen);
 	ssh_set_blocking(s->ssh, 0);
 	s->event = ssh_event_new();
 	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK ||
 	    ssh_event_add_fd(s->event, s->sig_fd, POLLIN, helper_session_on_signal, s) != SSH_OK) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		return -1;
+	}
+	if (s->clipboard != NULL) {
+		if (ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
+				     helper_session_on_wake, s) != SSH_OK ||
+		    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
+				     helper_session_on_wake, s) != SSH_OK) {
+			snprintf(err, errlen, "cannot set up the event loop");
+			return -1;
+		}
+		s->clip_x_fd = helper_clipboard_x_fd(s->clipboard);
+		s->clip_wake_fd = helper_clipboard_wake_fd(s->clipboard);
 	}
 	s->capture_fd = helper_capture_fd(s->capture);
 	if (s->capture_fd >= 0 &&
@@ -715,7 +759,11 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 	return 0;
 }
 
-static void helper_session_teardown(struct helper_session *s)
+/*
+ * Everything but the UI, so that the customer reads the end in the window
+ * while the relay already sees the session closed. Safe to call twice.
+ */
+static void helper_session_teardown_net(struct helper_session *s)
 {
 	bool lost = s->ssh == NULL || helper_session_lost(s);
 
@@ -723,20 +771,33 @@ static void helper_session_teardown(struct helper_session *s)
 	helper_viewer_free_all(&s->viewers);
 	helper_logs_request_free_all(&s->logs);
 	helper_screen_close(s->screen);
+	s->screen = NULL;
 	helper_input_close(s->input);
+	s->input = NULL;
 	if (s->event != NULL) {
 		if (s->capture_fd >= 0)
 			ssh_event_remove_fd(s->event, s->capture_fd);
 		if (s->request_fd >= 0)
 			ssh_event_remove_fd(s->event, s->request_fd);
+		if (s->clip_x_fd >= 0)
+			ssh_event_remove_fd(s->event, s->clip_x_fd);
+		if (s->clip_wake_fd >= 0)
+			ssh_event_remove_fd(s->event, s->clip_wake_fd);
+		s->clip_x_fd = s->clip_wake_fd = -1;
 		if (s->ui_fd >= 0)
 			ssh_event_remove_fd(s->event, s->ui_fd);
 		if (s->sig_fd >= 0)
 			ssh_event_remove_fd(s->event, s->sig_fd);
 		ssh_event_remove_session(s->event, s->ssh);
 		ssh_event_free(s->event);
+		s->event = NULL;
+		s->capture_fd = s->ui_fd = -1;
 	}
 	helper_capture_close(s->capture);
+	s->capture = NULL;
+	/* After the screen: its client threads may call the clipboard until they are joined. */
+	helper_clipboard_close(s->clipboard);
+	s->clipboard = NULL;
 	if (s->ssh != NULL && !lost) {
 		/* Last CONSENT_REPLY records should reach the relay before we hang up. */
 		helper_control_flush(&s->ctl);
@@ -744,10 +805,71 @@ static void helper_session_teardown(struct helper_session *s)
 	}
 	helper_control_close(&s->ctl);
 	sshutil_close(s->ssh);
+	s->ssh = NULL;
+}
+
+static void helper_session_teardown(struct helper_session *s)
+{
+	helper_session_teardown_net(s);
 	if (s->sig_fd >= 0)
 		close(s->sig_fd);
+	s->sig_fd = -1;
 	if (s->ui_state != NULL)
 		s->ui->close(s->ui_state);
+	s->ui_state = NULL;
+}
+
+/*
+ * The customer's UI: the window when asked for or when it can open (auto),
+ * else the terminal. The window may fail for want of a display, a font or
+ * SDL's X11 driver; auto then falls back quietly, with a log line.
+ */
+static int helper_session_open_ui(struct helper_session *s, char *err, size_t errlen)
+{
+	struct helper_options *o = s->opt;
+	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace };
+
+	if (strcmp(o->ui, "tty") != 0) {
+		s->ui = &helper_ui_sdl;
+		if (s->ui->open(&s->ui_state, &cfg, err, errlen) == 0)
+			return 0;
+		s->ui_state = NULL;
+		if (strcmp(o->ui, "sdl") == 0)
+			return -1;
+		log_info("no window (%s); using the terminal", err);
+		err[0] = '\0';
+	}
+	s->ui = &helper_ui_tty;
+	return s->ui->open(&s->ui_state, &cfg, err, errlen);
+}
+
+/* The support code from the UI when the command line had none. 0, or -1 with err. */
+static int helper_session_code(struct helper_session *s, char *err, size_t errlen)
+{
+	struct helper_options *o = s->opt;
+	const char *problem = NULL;
+	char digits[CODE_DIGITS + 1];
+
+	if (o->code[0] != '\0')
+		return 0;
+	if (s->ui->ask_code == NULL) {
+		snprintf(err, errlen, "no support code: pass --code CODE");
+		return -1;
+	}
+	for (;;) {
+		if (s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code)) != 0) {
+			helper_cli_wipe(o);
+			snprintf(err, errlen, "no support code was entered");
+			return -1;
+		}
+		/* A typo caught here does not count as a failed try at the relay. */
+		if (code_parse(o->code, digits) == 0)
+			break;
+		helper_cli_wipe(o);
+		problem = _("A support code has 12 digits, like 1234-5678-9012. Please check it and try again.");
+	}
+	explicit_bzero(digits, sizeof(digits));
+	return 0;
 }
 
 int helper_session_run(struct helper_options *o)
@@ -759,12 +881,18 @@ int helper_session_run(struct helper_options *o)
 		.sig_fd = -1,
 		.capture_fd = -1,
 		.request_fd = -1,
+		.clip_x_fd = -1,
+		.clip_wake_fd = -1,
 	};
 	char err[512] = "";
+	char shown[640];
 	int status = 1;
 
-	if (s.ui->open(&s.ui_state, err, sizeof(err)) != 0)
+	log_info("speaking %s to the customer", helper_i18n_lang());
+	if (helper_session_open_ui(&s, err, sizeof(err)) != 0) {
+		s.ui_state = NULL;
 		goto fail;
+	}
 	/* The display first: failing here does not burn the support code. */
 	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0)
 		goto fail;
@@ -772,6 +900,12 @@ int helper_session_run(struct helper_options *o)
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';
 	}
+	if (helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
+		log_warn("no clipboard sharing: %s", err);
+		err[0] = '\0';
+	}
+	if (helper_session_code(&s, err, sizeof(err)) != 0)
+		goto fail;
 	if (helper_session_connect(&s, err, sizeof(err)) != 0)
 		goto fail;
 	if (helper_session_setup_loop(&s, err, sizeof(err)) != 0)
@@ -781,10 +915,10 @@ int helper_session_run(struct helper_options *o)
 
 	switch (s.end) {
 	case HELPER_END_LOST:
-		s.ui->ended(s.ui_state, "connection to the relay lost");
+		s.ui->ended(s.ui_state, _("connection to the relay lost"));
 		break;
 	case HELPER_END_RELAY:
-		s.ui->ended(s.ui_state, "the relay closed the session");
+		s.ui->ended(s.ui_state, _("the relay closed the session"));
 		status = 0;
 		break;
 	case HELPER_END_FAILED:
@@ -795,11 +929,22 @@ int helper_session_run(struct helper_options *o)
 		status = 0;
 		break;
 	}
+	helper_session_teardown_net(&s);
+	if (s.ui->linger != NULL && !s.signalled)
+		s.ui->linger(s.ui_state);
 	helper_session_teardown(&s);
 	return status;
 fail:
 	helper_cli_wipe(o);
 	fprintf(stderr, "handoff-helper: %s\n", err);
+	helper_session_teardown_net(&s);
+	if (s.ui_state != NULL && s.ui->linger != NULL) {
+		/* The window is all a customer who double-clicked sees: say it there too. */
+		/* TRANSLATORS: %s is a technical detail, in English. */
+		snprintf(shown, sizeof(shown), _("Could not start the support session: %s"), err);
+		s.ui->ended(s.ui_state, shown);
+		s.ui->linger(s.ui_state);
+	}
 	helper_session_teardown(&s);
 	return 1;
 }

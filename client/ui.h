@@ -11,8 +11,9 @@
  * differ. Chat is shown with chat(); a line the customer writes to the
  * technician comes back from next() as HELPER_UI_CHAT.
  *
- * Only the terminal UI (ui_tty.c) exists; the SDL2 window will implement
- * the same table (with a chat pane).
+ * Two UIs implement the table: the terminal (ui_tty.c) and an SDL2 window
+ * (ui_sdl.c). Every string either shows the customer goes through gettext
+ * (i18n.h).
  */
 #ifndef HANDOFF_HELPER_UI_H
 #define HANDOFF_HELPER_UI_H
@@ -23,6 +24,7 @@
 
 /* Who asks for what: the relay's CONSENT_ASK, as the customer sees it. */
 struct helper_ui_request {
+	uint32_t viewer_id;     /* tells two requests from one person apart */
 	const char *name;
 	const char *tier;
 	uint32_t ticket;
@@ -59,11 +61,38 @@ enum helper_ui_choice {
 	HELPER_UI_CHAT,         /* a line for the technician, in next()'s line buffer */
 };
 
+/* What a UI is opened with; strings are borrowed for the UI's lifetime. */
+struct helper_ui_config {
+	const char *org;        /* the support organisation's name, or NULL */
+	const char *display;    /* the X display (the window goes there) */
+	bool trace;             /* print each state and the button rectangles on stdout */
+};
+
 struct helper_ui_ops {
 	const char *name;
-	/* 0, or -1 with err. */
-	int (*open)(void **state, char *err, size_t errlen);
+	/* 0, or -1 with err (the caller may fall back to another UI). */
+	int (*open)(void **state, const struct helper_ui_config *cfg, char *err, size_t errlen);
 	void (*close)(void *state);
+	/*
+	 * Asks for the support code before anything is connected; blocks.
+	 * problem, if not NULL, says what was wrong with the last one. 0 with
+	 * the code in code[0..len), or -1 when the customer gave up. NULL in a
+	 * UI that cannot ask (the code must come from the command line).
+	 */
+	int (*ask_code)(void *state, const char *problem, char *code, size_t len);
+	/* Shown while the blocking connection and sign-in run. */
+	void (*connecting)(void *state, const char *relay);
+	/*
+	 * True when the UI has work the loop must not sleep through: input
+	 * queued where its descriptor does not announce it, or a display to
+	 * redraw. NULL means never.
+	 */
+	bool (*pending)(void *state);
+	/*
+	 * After ended(): lets the customer read the end and close the UI
+	 * (blocks until then, or until SIGINT or SIGTERM). NULL: nothing to wait for.
+	 */
+	void (*linger)(void *state);
 	/* Descriptor the event loop polls for the customer's input, or -1. */
 	int (*fd)(void *state);
 	/* Called when fd is readable: takes in what is there, never blocks. */
@@ -101,5 +130,6 @@ struct helper_ui_ops {
 };
 
 extern const struct helper_ui_ops helper_ui_tty;
+extern const struct helper_ui_ops helper_ui_sdl;
 
 #endif

@@ -29,10 +29,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "i18n.h"
+#include "ui_text.h"
+
 #define TTY_INPUT_MAX HELPER_UI_LINE_MAX
 #define TTY_TEXT_MAX 4608  /* more than any string a control record carries */
-#define TTY_COMMANDS "Commands: stop (stop sharing with everyone), end (end the session). " \
-	"Any other line is sent to the technician."
 
 struct helper_ui_tty {
 	char in[TTY_INPUT_MAX];
@@ -42,10 +43,12 @@ struct helper_ui_tty {
 	bool eof_reported;
 };
 
-static int helper_ui_tty_open(void **state, char *err, size_t errlen)
+static int helper_ui_tty_open(void **state, const struct helper_ui_config *cfg, char *err,
+			      size_t errlen)
 {
 	struct helper_ui_tty *t = calloc(1, sizeof(*t));
 
+	(void)cfg;
 	if (t == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -77,7 +80,8 @@ static void helper_ui_tty_readable(void *state)
 		/* No newline in a whole buffer: drop it and the rest of that line. */
 		t->len = 0;
 		t->discarding = true;
-		fputs("That line was too long; it was ignored.\n", stdout);
+		fputs(_("That line was too long; it was ignored."), stdout);
+		fputc('\n', stdout);
 		fflush(stdout);
 	}
 	n = read(STDIN_FILENO, t->in + t->len, sizeof(t->in) - t->len);
@@ -88,61 +92,6 @@ static void helper_ui_tty_readable(void *state)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	t->eof = true;
-}
-
-/*
- * Invisible characters that reorder or hide what follows them (zero width
- * U+200B-U+200F, bidirectional U+202A-U+202E and U+2066-U+2069, U+FEFF):
- * 3 bytes each in UTF-8.
- */
-static bool helper_ui_tty_invisible(const unsigned char *p, size_t n)
-{
-	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80)
-		return (p[2] >= 0x8b && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae);
-	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81)
-		return p[2] >= 0xa6 && p[2] <= 0xa9;
-	return n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf;
-}
-
-/*
- * Copies s[0..n) (up to a NUL) for display with control characters (C0,
- * DEL, C1) and invisible formatting characters replaced by '?'.
- */
-static const char *helper_ui_tty_clean_n(const char *s, size_t n, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0;
-
-	while (i < n && p[i] != '\0' && o + 1 < outlen) {
-		if (p[i] < 0x20 || p[i] == 0x7f) {
-			out[o++] = '?';
-			i++;
-		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
-			out[o++] = '?';
-			i += 2;
-		} else if (helper_ui_tty_invisible(p + i, n - i)) {
-			out[o++] = '?';
-			i += 3;
-		} else {
-			out[o++] = (char)p[i++];
-		}
-	}
-	if (i < n && p[i] != '\0') {
-		/* Cut short: drop the last character, which may be incomplete. */
-		while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-			o--;
-		if (o > 0 && (unsigned char)out[o - 1] >= 0xc0)
-			o--;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static const char *helper_ui_tty_clean(const char *s, char *out, size_t outlen)
-{
-	if (s == NULL)
-		s = "";
-	return helper_ui_tty_clean_n(s, strlen(s), out, outlen);
 }
 
 /* Takes the next complete line out of the buffer, trimmed. 1, or 0 if none. */
@@ -204,18 +153,19 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 				return HELPER_UI_ALLOW_VIEW;
 			if (helper_ui_tty_is(line, "n", "no"))
 				return HELPER_UI_DENY;
-			fputs("Please answer y, v or n.\n", stdout);
+			puts(_("Please answer y, v or n."));
 			break;
 		case HELPER_UI_ASKING_LOGS:
 			if (helper_ui_tty_is(line, "y", "yes"))
 				return HELPER_UI_ALLOW;
 			if (helper_ui_tty_is(line, "n", "no"))
 				return HELPER_UI_DENY;
-			fputs("Please answer y or n.\n", stdout);
+			puts(_("Please answer y or n."));
 			break;
 		case HELPER_UI_ASKING_NOTHING:
 			if (helper_ui_tty_is(line, "help", NULL)) {
-				fputs(TTY_COMMANDS "\n", stdout);
+				puts(_("Commands: stop (stop sharing with everyone), end (end the session). "
+				       "Any other line is sent to the technician."));
 				break;
 			}
 			if (chatlen == 0)
@@ -232,80 +182,103 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 	return HELPER_UI_NONE;
 }
 
+/*
+ * Each line starts with an upper-case word that is never translated, so
+ * scripts and tests can wait for it in any language; the rest is gettext's.
+ */
+static void helper_ui_tty_line_out(const char *word, const char *text)
+{
+	printf("%s %s\n", word, text);
+	fflush(stdout);
+}
+
 static void helper_ui_tty_connected(void *state, uint32_t ticket, const char *summary)
 {
-	char s[TTY_TEXT_MAX];
+	char s[TTY_TEXT_MAX], line[TTY_TEXT_MAX + 256];
 
 	(void)state;
-	printf("CONNECTED to relay for ticket %u: %s\n", ticket,
-	       helper_ui_tty_clean(summary, s, sizeof(s)));
-	printf("Nothing is shared until you allow it. Type a line and press Enter to send it to the "
-	       "technician; type stop to stop sharing, end to end the session.\n");
+	/* TRANSLATORS: after the word CONNECTED; %u is the ticket number, %s its summary. */
+	snprintf(line, sizeof(line), _("to relay for ticket %u: %s"), ticket,
+		 helper_ui_text_clean(summary, s, sizeof(s)));
+	helper_ui_tty_line_out("CONNECTED", line);
+	puts(_("Nothing is shared until you allow it. Type a line and press Enter to send it to the "
+	       "technician; type stop to stop sharing, end to end the session."));
 	fflush(stdout);
 }
 
 static void helper_ui_tty_ask(void *state, const struct helper_ui_request *r)
 {
-	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX];
+	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
 	(void)state;
-	helper_ui_tty_clean(r->name, name, sizeof(name));
-	helper_ui_tty_clean(r->tier, tier, sizeof(tier));
+	helper_ui_text_clean(r->name, name, sizeof(name));
+	helper_ui_text_clean(r->tier, tier, sizeof(tier));
 	if (r->control)
-		printf("CONSENT %s (%s) on ticket %u asks to view and control your screen. "
-		       "Allow? [y = view and control, v = view only, n = deny]\n", name, tier, r->ticket);
+		snprintf(line, sizeof(line),
+			 _("%s (%s) on ticket %u asks to view and control your screen. "
+			   "Allow? [y = view and control, v = view only, n = deny]"), name, tier, r->ticket);
 	else
-		printf("CONSENT %s (%s) on ticket %u asks to view your screen. "
-		       "Allow? [y = view only, n = deny]\n", name, tier, r->ticket);
-	fflush(stdout);
+		snprintf(line, sizeof(line),
+			 _("%s (%s) on ticket %u asks to view your screen. "
+			   "Allow? [y = view only, n = deny]"), name, tier, r->ticket);
+	helper_ui_tty_line_out("CONSENT", line);
 }
 
-static void helper_ui_tty_who(const char *word, const struct helper_ui_request *r, const char *tail)
+/* WORD, then fmt (a translated text with %s for the name and %s for the tier). */
+static void helper_ui_tty_who(const char *word, const char *fmt, const struct helper_ui_request *r)
 {
-	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX];
+	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
-	printf("%s %s (%s)%s\n", word, helper_ui_tty_clean(r->name, name, sizeof(name)),
-	       helper_ui_tty_clean(r->tier, tier, sizeof(tier)), tail);
-	fflush(stdout);
+	helper_ui_text_clean(r->name, name, sizeof(name));
+	helper_ui_text_clean(r->tier, tier, sizeof(tier));
+	/* fmt is one of our own translated strings, checked by msgfmt --check-format. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(line, sizeof(line), fmt, name, tier);
+#pragma GCC diagnostic pop
+	helper_ui_tty_line_out(word, line);
 }
 
 static void helper_ui_tty_sharing(void *state, const struct helper_ui_request *r, bool control)
 {
 	(void)state;
-	helper_ui_tty_who("SHARING with", r, control ? ": view and control" : ": view only");
+	/* TRANSLATORS: after the word SHARING; name and tier of the technician. */
+	helper_ui_tty_who("SHARING", control ? _("with %s (%s): view and control") :
+			  _("with %s (%s): view only"), r);
 }
 
 static void helper_ui_tty_denied(void *state, const struct helper_ui_request *r)
 {
 	(void)state;
-	helper_ui_tty_who("DENIED", r, "");
+	helper_ui_tty_who("DENIED", "%s (%s)", r);
 }
 
 static void helper_ui_tty_withdrawn(void *state, const struct helper_ui_request *r)
 {
 	(void)state;
-	helper_ui_tty_who("WITHDRAWN", r, ": the request was cancelled; no answer needed");
+	helper_ui_tty_who("WITHDRAWN", _("%s (%s): the request was cancelled; no answer needed"), r);
 }
 
 static void helper_ui_tty_stopped(void *state, const struct helper_ui_request *r)
 {
 	(void)state;
-	helper_ui_tty_who("STOPPED sharing with", r, "");
+	/* TRANSLATORS: after the word STOPPED. */
+	helper_ui_tty_who("STOPPED", _("sharing with %s (%s)"), r);
 }
 
 static void helper_ui_tty_stopped_all(void *state)
 {
 	(void)state;
-	puts("STOPPED sharing");
-	fflush(stdout);
+	/* TRANSLATORS: after the word STOPPED: sharing with everyone stopped. */
+	helper_ui_tty_line_out("STOPPED", _("sharing"));
 }
 
 static void helper_ui_tty_input_closed(void *state)
 {
 	(void)state;
-	puts("INPUT closed: nobody can answer, so every request to see this screen or to collect "
-	     "logs will be refused");
-	fflush(stdout);
+	/* TRANSLATORS: after the word INPUT. */
+	helper_ui_tty_line_out("INPUT", _("closed: nobody can answer, so every request to see this "
+					 "screen or to collect logs will be refused"));
 }
 
 static void helper_ui_tty_status(void *state, const char *text)
@@ -313,8 +286,7 @@ static void helper_ui_tty_status(void *state, const char *text)
 	char s[TTY_TEXT_MAX];
 
 	(void)state;
-	printf("STATUS %s\n", helper_ui_tty_clean(text, s, sizeof(s)));
-	fflush(stdout);
+	helper_ui_tty_line_out("STATUS", helper_ui_text_clean(text, s, sizeof(s)));
 }
 
 /* One output line per line of text, each with the author, so none can pass for ours. */
@@ -324,8 +296,8 @@ static void helper_ui_tty_chat(void *state, const char *name, const char *tier, 
 	const char *p = text != NULL ? text : "";
 
 	(void)state;
-	helper_ui_tty_clean(name, n, sizeof(n));
-	helper_ui_tty_clean(tier, r, sizeof(r));
+	helper_ui_text_clean(name, n, sizeof(n));
+	helper_ui_text_clean(tier, r, sizeof(r));
 	do {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
@@ -333,7 +305,7 @@ static void helper_ui_tty_chat(void *state, const char *name, const char *tier, 
 		/* CRLF line ends would otherwise show as a '?' on every line. */
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		printf("CHAT %s (%s): %s\n", n, r, helper_ui_tty_clean_n(p, len, l, sizeof(l)));
+		printf("CHAT %s (%s): %s\n", n, r, helper_ui_text_clean_n(p, len, l, sizeof(l)));
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');
 	fflush(stdout);
@@ -342,38 +314,43 @@ static void helper_ui_tty_chat(void *state, const char *name, const char *tier, 
 static void helper_ui_tty_chat_unsent(void *state)
 {
 	(void)state;
-	puts("That line was not sent: the connection is busy. Please type it again in a moment.");
+	puts(_("That line was not sent: the connection is busy. Please type it again in a moment."));
 	fflush(stdout);
 }
 
 static void helper_ui_tty_logs_ask(void *state, const struct helper_ui_logs_request *r)
 {
-	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], item[TTY_TEXT_MAX];
+	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], item[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
 	(void)state;
-	printf("LOGS %s (%s) on ticket %u asks to collect diagnostic information from this computer:\n",
-	       helper_ui_tty_clean(r->name, name, sizeof(name)),
-	       helper_ui_tty_clean(r->tier, tier, sizeof(tier)), r->ticket);
+	snprintf(line, sizeof(line),
+		 _("%s (%s) on ticket %u asks to collect diagnostic information from this computer:"),
+		 helper_ui_text_clean(r->name, name, sizeof(name)),
+		 helper_ui_text_clean(r->tier, tier, sizeof(tier)), r->ticket);
+	helper_ui_tty_line_out("LOGS", line);
 	for (size_t i = 0; i < r->n_items; i++)
-		printf("  - %s\n", helper_ui_tty_clean(r->items[i], item, sizeof(item)));
-	puts("Allow? [y = send it, n = refuse]");
+		printf("  - %s\n", helper_ui_text_clean(r->items[i], item, sizeof(item)));
+	puts(_("Allow? [y = send it, n = refuse]"));
 	fflush(stdout);
 }
 
 static void helper_ui_tty_logs_sent(void *state, const struct helper_ui_logs_request *r, size_t bytes)
 {
+	char line[256];
+
 	(void)state;
 	(void)r;
-	printf("LOGS sent (%zu bytes)\n", bytes);
-	fflush(stdout);
+	/* TRANSLATORS: after the word LOGS. */
+	snprintf(line, sizeof(line), _("sent (%zu bytes)"), bytes);
+	helper_ui_tty_line_out("LOGS", line);
 }
 
 static void helper_ui_tty_logs_refused(void *state, const struct helper_ui_logs_request *r)
 {
 	(void)state;
 	(void)r;
-	puts("LOGS refused");
-	fflush(stdout);
+	/* TRANSLATORS: after the word LOGS. */
+	helper_ui_tty_line_out("LOGS", _("refused"));
 }
 
 static void helper_ui_tty_ended(void *state, const char *reason)

@@ -58,6 +58,7 @@ struct helper_viewer *helper_viewer_first_asked(struct helper_viewers *vs)
 struct helper_ui_request helper_viewer_request(const struct helper_viewer *v)
 {
 	struct helper_ui_request r = {
+		.viewer_id = v->id,
 		.name = v->name,
 		.tier = v->tier,
 		.ticket = v->ticket,

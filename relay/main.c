@@ -21,6 +21,7 @@
 #include "relay.h"
 #include "sshutil.h"
 #include "store.h"
+#include "bundle_cmd.h"
 
 static volatile sig_atomic_t relay_stop_requested;
 
@@ -38,6 +39,7 @@ static void relay_usage(FILE *f)
 		"       handoff-relay user add DIR NAME --role auditor --key FILE.pub\n"
 		"       handoff-relay recording-key DIR FILE.pub\n"
 		"       handoff-relay serve DIR [--verbose]\n"
+		"       handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
 		"\n"
 		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
 		"       database. Prints the host key's fingerprint: give it to technicians and\n"
@@ -55,6 +57,8 @@ static void relay_usage(FILE *f)
 		"       Started as root, it binds its port, then runs as user = NAME from\n"
 		"       relay.conf or else the owner of DIR; it refuses to run as root, and\n"
 		"       refuses a home whose directories are not 0700 or secrets not 0600.\n"
+		"bundle writes one executable for customers: the helper with its libraries,\n"
+		"       this relay's address, pinned host key and the organisation's name.\n"
 		"\n"
 		"Everything the relay keeps is in DIR: back up that one directory.\n");
 }
@@ -281,6 +285,8 @@ int main(int argc, char **argv)
 		rc = relay_cmd_user_add(argc - 3, argv + 3);
 	else if (argc >= 3 && strcmp(argv[1], "recording-key") == 0)
 		rc = relay_cmd_recording_key(argc - 2, argv + 2);
+	else if (argc >= 3 && strcmp(argv[1], "bundle") == 0)
+		rc = relay_cmd_bundle(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "serve") == 0)
 		rc = relay_cmd_serve(argc - 2, argv + 2);
 	else {

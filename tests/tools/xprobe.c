@@ -257,6 +257,9 @@ static int cmd_pattern(void)
 			XNextEvent(dpy, &ev);
 			if (ev.type == Expose && ev.xexpose.count == 0)
 				XClearWindow(dpy, win);
+			else if (ev.type == MappingNotify)
+				/* The helper maps keysyms the keymap lacks onto spare keycodes. */
+				XRefreshKeyboardMapping(&ev.xmapping);
 			else
 				report_event(&ev);
 		}

@@ -1,0 +1,89 @@
+/*
+ * i18n.c: see i18n.h. The catalog directory is found relative to the
+ * program (BIN/../share/locale), so the build tree, an installed copy and
+ * the one-file bundle all find their own catalogs without a compiled-in
+ * prefix; HANDOFF_LOCALEDIR overrides it.
+ */
+#include "i18n.h"
+
+#include <limits.h>
+#include <locale.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The one piece of process-wide state: gettext itself is process-wide. */
+static const char *helper_i18n_current = "en";
+
+/* True when a POSIX locale name (ja_JP.UTF-8, ja, ja_JP) is Japanese. */
+static bool helper_i18n_is_ja(const char *name)
+{
+	return name != NULL && strncmp(name, "ja", 2) == 0 &&
+	       (name[2] == '\0' || name[2] == '_' || name[2] == '.' || name[2] == '@');
+}
+
+/* The language the environment asks for, in POSIX precedence order. */
+static const char *helper_i18n_env(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v != NULL && v[0] != '\0')
+			return v;
+	}
+	return NULL;
+}
+
+static void helper_i18n_bind(void)
+{
+	const char *dir = getenv("HANDOFF_LOCALEDIR");
+	char exe[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n;
+	char *slash;
+
+	if (dir == NULL || dir[0] == '\0') {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return;
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash == NULL)
+			return;
+		*slash = '\0';
+		snprintf(path, sizeof(path), "%s/../share/locale", exe);
+		dir = path;
+	}
+	bindtextdomain(HELPER_I18N_DOMAIN, dir);
+	bind_textdomain_codeset(HELPER_I18N_DOMAIN, "UTF-8");
+}
+
+void helper_i18n_init(const char *lang)
+{
+	bool located = setlocale(LC_ALL, "") != NULL;
+	bool ja = lang != NULL ? strcmp(lang, "ja") == 0 : helper_i18n_is_ja(helper_i18n_env());
+
+	/* Numbers in logs and on the wire stay in the C format whatever the locale. */
+	setlocale(LC_NUMERIC, "C");
+	if (lang != NULL || !located) {
+		/*
+		 * gettext returns the ids in the "C" locale and honours LANGUAGE
+		 * in any other; C.UTF-8 is in every glibc and keeps UTF-8 output.
+		 */
+		if (setlocale(LC_MESSAGES, ja ? "ja_JP.UTF-8" : "C.UTF-8") == NULL)
+			setlocale(LC_MESSAGES, "C.UTF-8");
+		if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && !located)
+			setlocale(LC_CTYPE, "");
+		setenv("LANGUAGE", ja ? "ja" : "en", 1);
+	}
+	helper_i18n_current = ja ? "ja" : "en";
+	helper_i18n_bind();
+}
+
+const char *helper_i18n_lang(void)
+{
+	return helper_i18n_current;
+}

@@ -1,0 +1,1245 @@
+/*
+ * ui_sdl.c: the customer's window (see ui.h), SDL2 with SDL2_ttf and a
+ * font that covers Japanese.
+ *
+ * One fixed layout, top to bottom: a header (the organisation, the
+ * connection state), the banner (who watches at what level, red while
+ * anyone does), the question card (code entry, a consent request with
+ * Allow / View only / Deny, a logs request, the end), the chat pane with
+ * its entry line and Send, and a footer with Stop sharing and End session.
+ * The layout never moves, so that a frightened customer always finds the
+ * same buttons in the same place, and so that tests can click them: with
+ * HANDOFF_UI_TRACE=1 the window prints each button's rectangle once and a
+ * line for each state it has drawn (both in window coordinates).
+ *
+ * How SDL fits the helper's single poll loop. SDL's X11 driver reads its
+ * events from one Xlib connection, whose descriptor we hand to the loop
+ * (fd()); the session wakes when the X server writes to it, and next()
+ * drains SDL's queue with SDL_PollEvent. Xlib may also read events into
+ * its own queue while we draw (a round trip for XPutImage); those would
+ * not make the descriptor readable again, so pending() pumps SDL and
+ * reports queued events and a window that needs drawing, and the loop
+ * does not sleep while it is true. No thread and no timer: an idle window
+ * costs nothing, which matters for a helper that must not load the
+ * customer's machine. (A second thread would have to own SDL's video,
+ * which X11 wants on one thread, and would need a pipe back to the loop
+ * for every click: more moving parts for the same result.)
+ *
+ * Input methods: text arrives as SDL_TEXTINPUT (committed UTF-8) and the
+ * composition in progress as SDL_TEXTEDITING, drawn underlined after the
+ * entry text; Enter and Backspace go to the input method while it
+ * composes. Strings from the relay are cleaned (ui_text.h) before they are
+ * drawn.
+ */
+#include "ui.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_syswm.h>
+#include <SDL_ttf.h>
+#include <X11/Xlib.h>
+
+#include "i18n.h"
+#include "log.h"
+#include "ui_text.h"
+
+#define SDL_UI_W 760
+#define SDL_UI_H 560
+#define SDL_UI_PAD 16
+#define SDL_UI_TEXT_MAX 4608        /* more than any string a control record carries */
+#define SDL_UI_CHAT_LINES 200       /* display lines kept in the chat pane */
+#define SDL_UI_CHAT_LINE_MAX 512
+#define SDL_UI_ENTRY_MAX 2048       /* bytes the customer can type into one chat line */
+#define SDL_UI_CODE_MAX 24
+#define SDL_UI_EDIT_MAX 256         /* an input method's composition in progress */
+#define SDL_UI_QUEUE 16
+#define SDL_UI_WATCH_MAX 8
+
+enum sdl_ui_screen {
+	SDL_UI_SCREEN_START,
+	SDL_UI_SCREEN_CODE,
+	SDL_UI_SCREEN_CONNECTING,
+	SDL_UI_SCREEN_MAIN,
+	SDL_UI_SCREEN_ENDED,
+};
+
+enum sdl_ui_button {
+	SDL_UI_BTN_CONNECT,
+	SDL_UI_BTN_ALLOW,
+	SDL_UI_BTN_VIEW,
+	SDL_UI_BTN_DENY,
+	SDL_UI_BTN_SEND,
+	SDL_UI_BTN_STOP,
+	SDL_UI_BTN_END,
+	SDL_UI_BTN_CLOSE,
+	SDL_UI_BTN_COUNT,
+};
+
+/* Fixed rectangles, in window coordinates; names are what the trace prints. */
+static const struct {
+	const char *name;
+	SDL_Rect r;
+} sdl_ui_buttons[SDL_UI_BTN_COUNT] = {
+	[SDL_UI_BTN_CONNECT] = { "connect", { 476, 170, 200, 44 } },
+	[SDL_UI_BTN_ALLOW] = { "allow", { 40, 228, 200, 40 } },
+	[SDL_UI_BTN_VIEW] = { "view", { 280, 228, 200, 40 } },
+	[SDL_UI_BTN_DENY] = { "deny", { 520, 228, 200, 40 } },
+	[SDL_UI_BTN_SEND] = { "send", { 626, 472, 118, 36 } },
+	[SDL_UI_BTN_STOP] = { "stop", { 16, 518, 260, 34 } },
+	[SDL_UI_BTN_END] = { "end", { 484, 518, 260, 34 } },
+	[SDL_UI_BTN_CLOSE] = { "close", { 40, 228, 200, 40 } },
+};
+
+static const SDL_Rect sdl_ui_code_field = { 40, 170, 420, 44 };
+static const SDL_Rect sdl_ui_chat_pane = { 16, 284, 728, 180 };
+static const SDL_Rect sdl_ui_entry_field = { 16, 472, 600, 36 };
+
+struct sdl_ui_watcher {
+	uint32_t id;
+	char name[128];
+	char tier[32];
+	bool control;
+};
+
+struct sdl_ui_chat_line {
+	char text[SDL_UI_CHAT_LINE_MAX];
+	int kind;   /* 0 technician, 1 the customer, 2 a notice from the helper */
+};
+
+struct helper_ui_sdl {
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	TTF_Font *font;
+	TTF_Font *big;
+	int xfd;
+	bool trace;
+	bool dirty;
+	char last_trace[256];
+
+	enum sdl_ui_screen screen;
+	char org[256];
+	char state[256];        /* connection state, top right */
+
+	enum helper_ui_question question;
+	uint32_t question_viewer;
+	bool question_control;
+	char question_text[2 * SDL_UI_TEXT_MAX];
+	char problem[512];      /* the code entry's complaint, or the end's reason */
+
+	struct sdl_ui_watcher watch[SDL_UI_WATCH_MAX];
+	size_t n_watch;
+
+	struct sdl_ui_chat_line *chat;  /* ring of SDL_UI_CHAT_LINES */
+	size_t chat_first, chat_n, chat_total;
+
+	char code[SDL_UI_CODE_MAX];
+	char entry[SDL_UI_ENTRY_MAX];
+	char edit[SDL_UI_EDIT_MAX];
+
+	enum helper_ui_choice queue[SDL_UI_QUEUE];
+	size_t q_head, q_n;
+	char lines[4][SDL_UI_ENTRY_MAX];  /* chat lines waiting for next() */
+	size_t l_head, l_n;
+	bool submitted;         /* code entry: Connect clicked or Enter */
+	bool quit;              /* the window was closed */
+};
+
+static const SDL_Color sdl_ui_ink = { 0x20, 0x20, 0x20, 0xff };
+static const SDL_Color sdl_ui_white = { 0xff, 0xff, 0xff, 0xff };
+static const SDL_Color sdl_ui_grey = { 0x70, 0x70, 0x70, 0xff };
+static const SDL_Color sdl_ui_blue = { 0x1a, 0x4f, 0x8a, 0xff };
+static const SDL_Color sdl_ui_red = { 0xb0, 0x1e, 0x1e, 0xff };
+
+/* --- fonts ---------------------------------------------------------------- */
+
+/*
+ * A font that covers Japanese: HANDOFF_FONT, the one shipped beside the
+ * program (the one-file bundle), then Debian's IPAGothic and Noto CJK.
+ */
+static TTF_Font *sdl_ui_font(int size, char *path_out, size_t path_len)
+{
+	static const char *const system_fonts[] = {
+		"/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
+		"/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
+		"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+	};
+	char exe[PATH_MAX], beside[PATH_MAX + 32];
+	const char *env = getenv("HANDOFF_FONT");
+	ssize_t n;
+	TTF_Font *f;
+
+	if (env != NULL && env[0] != '\0' && (f = TTF_OpenFont(env, size)) != NULL) {
+		snprintf(path_out, path_len, "%s", env);
+		return f;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(beside, sizeof(beside), "%s/../share/handoff/font.ttf", exe);
+			if ((f = TTF_OpenFont(beside, size)) != NULL) {
+				snprintf(path_out, path_len, "%s", beside);
+				return f;
+			}
+		}
+	}
+	for (size_t i = 0; i < sizeof(system_fonts) / sizeof(system_fonts[0]); i++) {
+		if ((f = TTF_OpenFont(system_fonts[i], size)) != NULL) {
+			snprintf(path_out, path_len, "%s", system_fonts[i]);
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* --- drawing -------------------------------------------------------------- */
+
+static void sdl_ui_append(char *dst, size_t dstlen, const char *add);
+
+static void sdl_ui_fill(struct helper_ui_sdl *u, const SDL_Rect *r, SDL_Color c)
+{
+	SDL_SetRenderDrawColor(u->ren, c.r, c.g, c.b, c.a);
+	SDL_RenderFillRect(u->ren, r);
+}
+
+static void sdl_ui_frame(struct helper_ui_sdl *u, const SDL_Rect *r, SDL_Color c)
+{
+	SDL_SetRenderDrawColor(u->ren, c.r, c.g, c.b, c.a);
+	SDL_RenderDrawRect(u->ren, r);
+}
+
+/* Draws one line of UTF-8; returns its width (0 for empty text or on error). */
+static int sdl_ui_text(struct helper_ui_sdl *u, TTF_Font *f, int x, int y, SDL_Color c, const char *s)
+{
+	SDL_Surface *surf;
+	SDL_Texture *tex;
+	SDL_Rect dst;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	surf = TTF_RenderUTF8_Blended(f, s, c);
+	if (surf == NULL)
+		return 0;
+	tex = SDL_CreateTextureFromSurface(u->ren, surf);
+	dst = (SDL_Rect){ x, y, surf->w, surf->h };
+	SDL_FreeSurface(surf);
+	if (tex == NULL)
+		return 0;
+	SDL_RenderCopy(u->ren, tex, NULL, &dst);
+	SDL_DestroyTexture(tex);
+	return dst.w;
+}
+
+static int sdl_ui_width(TTF_Font *f, const char *s)
+{
+	int w = 0, h = 0;
+
+	if (s == NULL || s[0] == '\0' || TTF_SizeUTF8(f, s, &w, &h) != 0)
+		return 0;
+	return w;
+}
+
+/* Byte length of the first count UTF-8 characters of s. */
+static size_t sdl_ui_chars_to_bytes(const char *s, int count)
+{
+	size_t i = 0;
+
+	while (s[i] != '\0' && count > 0) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		count--;
+	}
+	return i;
+}
+
+/*
+ * The length of the first line of s that fits width: at the last space
+ * that fits if there is one (Latin text), else at any character (Japanese
+ * has no spaces between words). At least one character, so wrapping ends.
+ */
+static size_t sdl_ui_fit(TTF_Font *f, const char *s, int width)
+{
+	int extent = 0, count = 0;
+	size_t n, nl;
+
+	nl = strcspn(s, "\n");
+	if (TTF_MeasureUTF8(f, s, width, &extent, &count) != 0)
+		return nl;
+	n = sdl_ui_chars_to_bytes(s, count);
+	if (nl <= n)
+		return nl;
+	if (n == 0)
+		return sdl_ui_chars_to_bytes(s, 1);
+	for (size_t i = n; i > n / 2; i--)
+		if (s[i] == ' ')
+			return i;
+	return n;
+}
+
+/* Calls out(line) for each wrapped line of s; stops after max lines. Returns lines. */
+static int sdl_ui_wrap(TTF_Font *f, const char *s, int width, int max,
+		       void (*out)(void *ctx, const char *line), void *ctx)
+{
+	char line[SDL_UI_CHAT_LINE_MAX];
+	int lines = 0;
+
+	while (*s != '\0' && lines < max) {
+		size_t n = sdl_ui_fit(f, s, width);
+
+		if (n >= sizeof(line))
+			n = helper_ui_text_whole(s, sizeof(line) - 1);
+		memcpy(line, s, n);
+		line[n] = '\0';
+		out(ctx, line);
+		lines++;
+		s += n;
+		while (*s == ' ' || *s == '\n')
+			s++;
+	}
+	return lines;
+}
+
+struct sdl_ui_para {
+	struct helper_ui_sdl *u;
+	int x, y;
+	SDL_Color c;
+};
+
+static void sdl_ui_para_line(void *ctx, const char *line)
+{
+	struct sdl_ui_para *p = ctx;
+
+	sdl_ui_text(p->u, p->u->font, p->x, p->y, p->c, line);
+	p->y += TTF_FontLineSkip(p->u->font);
+}
+
+/* Draws s wrapped into width from (x, y), at most max lines; returns the next y. */
+static int sdl_ui_paragraph(struct helper_ui_sdl *u, int x, int y, int width, int max, SDL_Color c,
+			    const char *s)
+{
+	struct sdl_ui_para p = { u, x, y, c };
+
+	sdl_ui_wrap(u->font, s, width, max, sdl_ui_para_line, &p);
+	return p.y;
+}
+
+static const char *sdl_ui_button_label(enum sdl_ui_button b, bool control)
+{
+	switch (b) {
+	case SDL_UI_BTN_CONNECT: return _("Connect");
+	case SDL_UI_BTN_ALLOW: return control ? _("Allow view and control") : _("Allow");
+	case SDL_UI_BTN_VIEW: return _("View only");
+	case SDL_UI_BTN_DENY: return _("Deny");
+	case SDL_UI_BTN_SEND: return _("Send");
+	case SDL_UI_BTN_STOP: return _("Stop sharing");
+	case SDL_UI_BTN_END: return _("End session");
+	case SDL_UI_BTN_CLOSE: return _("Close");
+	case SDL_UI_BTN_COUNT: break;
+	}
+	return "";
+}
+
+/* Which buttons can be clicked now: the same answer for drawing and for clicks. */
+static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
+{
+	switch (b) {
+	case SDL_UI_BTN_CONNECT:
+		return u->screen == SDL_UI_SCREEN_CODE;
+	case SDL_UI_BTN_ALLOW:
+	case SDL_UI_BTN_DENY:
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING;
+	case SDL_UI_BTN_VIEW:
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question == HELPER_UI_ASKING_CONSENT &&
+		       u->question_control;
+	case SDL_UI_BTN_SEND:
+	case SDL_UI_BTN_STOP:
+	case SDL_UI_BTN_END:
+		return u->screen == SDL_UI_SCREEN_MAIN;
+	case SDL_UI_BTN_CLOSE:
+		return u->screen == SDL_UI_SCREEN_ENDED;
+	case SDL_UI_BTN_COUNT:
+		break;
+	}
+	return false;
+}
+
+static void sdl_ui_draw_button(struct helper_ui_sdl *u, enum sdl_ui_button b)
+{
+	const SDL_Rect *r = &sdl_ui_buttons[b].r;
+	const char *label = sdl_ui_button_label(b, u->question_control);
+	SDL_Color bg = sdl_ui_blue;
+	int w = sdl_ui_width(u->font, label);
+
+	if (b == SDL_UI_BTN_DENY || b == SDL_UI_BTN_END)
+		bg = sdl_ui_red;
+	else if (b == SDL_UI_BTN_VIEW || b == SDL_UI_BTN_STOP)
+		bg = (SDL_Color){ 0x4a, 0x4a, 0x4a, 0xff };
+	sdl_ui_fill(u, r, bg);
+	sdl_ui_text(u, u->font, r->x + (r->w - w) / 2,
+		    r->y + (r->h - TTF_FontHeight(u->font)) / 2, sdl_ui_white, label);
+}
+
+/* An entry field: text, then the input method's composition underlined, then a caret. */
+static void sdl_ui_draw_field(struct helper_ui_sdl *u, const SDL_Rect *r, const char *text)
+{
+	int ty = r->y + (r->h - TTF_FontHeight(u->font)) / 2;
+	int x = r->x + 8;
+	const char *shown = text;
+	int room = r->w - 16 - sdl_ui_width(u->font, u->edit) - 4;
+
+	sdl_ui_fill(u, r, sdl_ui_white);
+	sdl_ui_frame(u, r, sdl_ui_blue);
+	/* Long lines scroll: show the end, where the customer types. */
+	while (shown[0] != '\0' && sdl_ui_width(u->font, shown) > room) {
+		shown++;
+		while (((unsigned char)shown[0] & 0xc0) == 0x80)
+			shown++;
+	}
+	x += sdl_ui_width(u->font, shown);
+	sdl_ui_text(u, u->font, r->x + 8, ty, sdl_ui_ink, shown);
+	if (u->edit[0] != '\0') {
+		int w = sdl_ui_text(u, u->font, x, ty, sdl_ui_blue, u->edit);
+		SDL_Rect line = { x, ty + TTF_FontHeight(u->font), w, 2 };
+
+		sdl_ui_fill(u, &line, sdl_ui_blue);
+		x += w;
+	}
+	{
+		SDL_Rect caret = { x + 1, ty, 2, TTF_FontHeight(u->font) };
+		SDL_Rect ime = { x, r->y, 1, r->h };
+
+		sdl_ui_fill(u, &caret, sdl_ui_ink);
+		/* Where the input method puts its candidate list. */
+		SDL_SetTextInputRect(&ime);
+	}
+}
+
+static void sdl_ui_draw_header(struct helper_ui_sdl *u)
+{
+	SDL_Rect head = { 0, 0, SDL_UI_W, 48 };
+	int w = sdl_ui_width(u->font, u->state);
+
+	sdl_ui_fill(u, &head, sdl_ui_blue);
+	sdl_ui_text(u, u->big, SDL_UI_PAD, 10, sdl_ui_white,
+		    u->org[0] != '\0' ? u->org : _("Remote support"));
+	sdl_ui_text(u, u->font, SDL_UI_W - SDL_UI_PAD - w, 15, sdl_ui_white, u->state);
+}
+
+static void sdl_ui_draw_banner(struct helper_ui_sdl *u)
+{
+	SDL_Rect band = { 0, 48, SDL_UI_W, 40 };
+	char text[SDL_UI_WATCH_MAX * 300 + 64] = "";
+	size_t len = 0;
+
+	if (u->n_watch == 0) {
+		sdl_ui_fill(u, &band, (SDL_Color){ 0xe4, 0xe4, 0xe4, 0xff });
+		sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_ink, _("Nobody can see your screen."));
+		return;
+	}
+	sdl_ui_fill(u, &band, sdl_ui_red);
+	for (size_t i = 0; i < u->n_watch && len < sizeof(text); i++) {
+		const struct sdl_ui_watcher *w = &u->watch[i];
+		int n;
+
+		if (i > 0)
+			sdl_ui_append(text, sizeof(text), _("; "));
+		len = strlen(text);
+		n = snprintf(text + len, sizeof(text) - len,
+			     w->control ? _("%s (%s) sees and controls your screen") :
+					  _("%s (%s) sees your screen"),
+			     w->name, w->tier);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_white, text);
+}
+
+static void sdl_ui_draw_card(struct helper_ui_sdl *u)
+{
+	int y = 100;
+
+	switch (u->screen) {
+	case SDL_UI_SCREEN_START:
+		break;
+	case SDL_UI_SCREEN_CODE:
+		y = sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 2, sdl_ui_ink,
+				     _("Please enter the support code your technician gave you."));
+		sdl_ui_draw_field(u, &sdl_ui_code_field, u->code);
+		if (u->problem[0] != '\0')
+			sdl_ui_paragraph(u, 40, 226, SDL_UI_W - 80, 2, sdl_ui_red, u->problem);
+		break;
+	case SDL_UI_SCREEN_CONNECTING:
+		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 3, sdl_ui_ink,
+				 _("Connecting to the support service..."));
+		break;
+	case SDL_UI_SCREEN_MAIN:
+		if (u->question == HELPER_UI_ASKING_NOTHING) {
+			sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 5, sdl_ui_grey,
+					 _("Nothing is shared until you allow it. Each technician who wants "
+					   "to see your screen is named here and waits for your answer."));
+			break;
+		}
+		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 5, sdl_ui_ink, u->question_text);
+		break;
+	case SDL_UI_SCREEN_ENDED:
+		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 5, sdl_ui_ink,
+				 u->problem[0] != '\0' ? u->problem : _("The session has ended."));
+		break;
+	}
+}
+
+static void sdl_ui_draw_chat(struct helper_ui_sdl *u)
+{
+	int skip = TTF_FontLineSkip(u->font);
+	int rows = (sdl_ui_chat_pane.h - 8) / skip;
+	size_t shown = u->chat_n < (size_t)rows ? u->chat_n : (size_t)rows;
+	int y = sdl_ui_chat_pane.y + 4;
+
+	sdl_ui_fill(u, &sdl_ui_chat_pane, (SDL_Color){ 0xf6, 0xf6, 0xf6, 0xff });
+	sdl_ui_frame(u, &sdl_ui_chat_pane, (SDL_Color){ 0xc0, 0xc0, 0xc0, 0xff });
+	for (size_t i = u->chat_n - shown; i < u->chat_n; i++) {
+		const struct sdl_ui_chat_line *l = &u->chat[(u->chat_first + i) % SDL_UI_CHAT_LINES];
+		SDL_Color c = l->kind == 0 ? sdl_ui_ink : l->kind == 1 ? sdl_ui_blue : sdl_ui_grey;
+
+		sdl_ui_text(u, u->font, sdl_ui_chat_pane.x + 8, y, c, l->text);
+		y += skip;
+	}
+	sdl_ui_draw_field(u, &sdl_ui_entry_field, u->entry);
+}
+
+static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
+{
+	switch (s) {
+	case SDL_UI_SCREEN_START: return "start";
+	case SDL_UI_SCREEN_CODE: return "code";
+	case SDL_UI_SCREEN_CONNECTING: return "connecting";
+	case SDL_UI_SCREEN_MAIN: return "main";
+	case SDL_UI_SCREEN_ENDED: return "ended";
+	}
+	return "?";
+}
+
+/* One trace line per state drawn, printed after it is on screen (for tests' screenshots). */
+static void sdl_ui_trace_state(struct helper_ui_sdl *u)
+{
+	char line[sizeof(u->last_trace)];
+	const char *q = u->question == HELPER_UI_ASKING_CONSENT ? "consent" :
+			u->question == HELPER_UI_ASKING_LOGS ? "logs" : "none";
+
+	if (!u->trace)
+		return;
+	snprintf(line, sizeof(line), "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s",
+		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
+		 u->problem[0] != '\0' ? "yes" : "no");
+	if (strcmp(line, u->last_trace) == 0)
+		return;
+	memcpy(u->last_trace, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+static void sdl_ui_render(struct helper_ui_sdl *u)
+{
+	SDL_Rect all = { 0, 0, SDL_UI_W, SDL_UI_H };
+
+	u->dirty = false;
+	sdl_ui_fill(u, &all, sdl_ui_white);
+	sdl_ui_draw_header(u);
+	if (u->screen == SDL_UI_SCREEN_MAIN)
+		sdl_ui_draw_banner(u);
+	sdl_ui_draw_card(u);
+	if (u->screen == SDL_UI_SCREEN_MAIN)
+		sdl_ui_draw_chat(u);
+	for (int b = 0; b < SDL_UI_BTN_COUNT; b++)
+		if (sdl_ui_visible(u, (enum sdl_ui_button)b))
+			sdl_ui_draw_button(u, (enum sdl_ui_button)b);
+	SDL_RenderPresent(u->ren);
+	sdl_ui_trace_state(u);
+}
+
+/* --- state ---------------------------------------------------------------- */
+
+static void sdl_ui_chat_add_line(void *ctx, const char *line)
+{
+	struct helper_ui_sdl *u = ((void **)ctx)[0];
+	int kind = *(int *)((void **)ctx)[1];
+	struct sdl_ui_chat_line *l;
+
+	if (u->chat_n == SDL_UI_CHAT_LINES) {
+		u->chat_first = (u->chat_first + 1) % SDL_UI_CHAT_LINES;
+		u->chat_n--;
+	}
+	l = &u->chat[(u->chat_first + u->chat_n) % SDL_UI_CHAT_LINES];
+	snprintf(l->text, sizeof(l->text), "%s", line);
+	l->kind = kind;
+	u->chat_n++;
+}
+
+/* Adds one message to the chat pane, wrapped to its width. text is already clean. */
+static void sdl_ui_chat_add(struct helper_ui_sdl *u, int kind, const char *text)
+{
+	void *ctx[2] = { u, &kind };
+
+	sdl_ui_wrap(u->font, text, sdl_ui_chat_pane.w - 16, 16, sdl_ui_chat_add_line, ctx);
+	u->chat_total++;
+	u->dirty = true;
+}
+
+static void sdl_ui_notice(struct helper_ui_sdl *u, const char *text)
+{
+	char line[2 * SDL_UI_TEXT_MAX + 512];
+
+	snprintf(line, sizeof(line), "* %s", text);
+	sdl_ui_chat_add(u, 2, line);
+}
+
+static void sdl_ui_push(struct helper_ui_sdl *u, enum helper_ui_choice c)
+{
+	if (u->q_n == SDL_UI_QUEUE)
+		return;  /* a customer clicking faster than the loop runs: later clicks repeat earlier ones */
+	u->queue[(u->q_head + u->q_n) % SDL_UI_QUEUE] = c;
+	u->q_n++;
+}
+
+/* Removes the last UTF-8 character of s. */
+static void sdl_ui_backspace(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && ((unsigned char)s[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0)
+		n--;
+	s[n] = '\0';
+}
+
+static void sdl_ui_append(char *dst, size_t dstlen, const char *add)
+{
+	size_t n = strlen(dst), a = strlen(add);
+
+	if (n + a >= dstlen)
+		a = helper_ui_text_whole(add, dstlen - 1 - n);
+	memcpy(dst + n, add, a);
+	dst[n + a] = '\0';
+}
+
+static void sdl_ui_send_entry(struct helper_ui_sdl *u)
+{
+	char shown[SDL_UI_ENTRY_MAX + 64], clean[SDL_UI_ENTRY_MAX];
+
+	if (u->entry[0] == '\0' || u->l_n == sizeof(u->lines) / sizeof(u->lines[0]))
+		return;
+	snprintf(u->lines[(u->l_head + u->l_n) % 4], sizeof(u->lines[0]), "%s", u->entry);
+	u->l_n++;
+	sdl_ui_push(u, HELPER_UI_CHAT);
+	/* TRANSLATORS: the customer's own chat lines in the chat pane. */
+	snprintf(shown, sizeof(shown), _("You: %s"), helper_ui_text_clean(u->entry, clean, sizeof(clean)));
+	sdl_ui_chat_add(u, 1, shown);
+	u->entry[0] = '\0';
+}
+
+static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
+{
+	SDL_Point p = { x, y };
+
+	for (int i = 0; i < SDL_UI_BTN_COUNT; i++) {
+		enum sdl_ui_button b = (enum sdl_ui_button)i;
+
+		if (!sdl_ui_visible(u, b) || !SDL_PointInRect(&p, &sdl_ui_buttons[b].r))
+			continue;
+		switch (b) {
+		case SDL_UI_BTN_CONNECT:
+			u->submitted = true;
+			break;
+		case SDL_UI_BTN_ALLOW:
+			sdl_ui_push(u, HELPER_UI_ALLOW);
+			u->question = HELPER_UI_ASKING_NOTHING;
+			break;
+		case SDL_UI_BTN_VIEW:
+			sdl_ui_push(u, HELPER_UI_ALLOW_VIEW);
+			u->question = HELPER_UI_ASKING_NOTHING;
+			break;
+		case SDL_UI_BTN_DENY:
+			sdl_ui_push(u, HELPER_UI_DENY);
+			u->question = HELPER_UI_ASKING_NOTHING;
+			break;
+		case SDL_UI_BTN_SEND:
+			sdl_ui_send_entry(u);
+			break;
+		case SDL_UI_BTN_STOP:
+			sdl_ui_push(u, HELPER_UI_STOP);
+			break;
+		case SDL_UI_BTN_END:
+			sdl_ui_push(u, HELPER_UI_END);
+			break;
+		case SDL_UI_BTN_CLOSE:
+			u->quit = true;
+			break;
+		case SDL_UI_BTN_COUNT:
+			break;
+		}
+		u->dirty = true;
+		return;
+	}
+}
+
+/* The field the keyboard types into, or NULL. */
+static char *sdl_ui_field(struct helper_ui_sdl *u, size_t *len)
+{
+	if (u->screen == SDL_UI_SCREEN_CODE) {
+		*len = sizeof(u->code);
+		return u->code;
+	}
+	if (u->screen == SDL_UI_SCREEN_MAIN) {
+		*len = sizeof(u->entry);
+		return u->entry;
+	}
+	return NULL;
+}
+
+static void sdl_ui_key(struct helper_ui_sdl *u, const SDL_KeyboardEvent *k)
+{
+	size_t len;
+	char *field = sdl_ui_field(u, &len);
+
+	/* While the input method composes, Enter and Backspace are its own. */
+	if (field == NULL || u->edit[0] != '\0')
+		return;
+	if (k->keysym.sym == SDLK_BACKSPACE) {
+		sdl_ui_backspace(field);
+		u->dirty = true;
+	} else if (k->keysym.sym == SDLK_RETURN || k->keysym.sym == SDLK_KP_ENTER) {
+		if (u->screen == SDL_UI_SCREEN_CODE)
+			u->submitted = true;
+		else
+			sdl_ui_send_entry(u);
+		u->dirty = true;
+	}
+}
+
+static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
+{
+	size_t len;
+	char *field;
+
+	switch (e->type) {
+	case SDL_QUIT:
+		u->quit = true;
+		break;
+	case SDL_WINDOWEVENT:
+		u->dirty = true;
+		break;
+	case SDL_MOUSEBUTTONDOWN:
+		if (e->button.button == SDL_BUTTON_LEFT)
+			sdl_ui_click(u, e->button.x, e->button.y);
+		break;
+	case SDL_KEYDOWN:
+		sdl_ui_key(u, &e->key);
+		break;
+	case SDL_TEXTINPUT:
+		field = sdl_ui_field(u, &len);
+		/* A code is digits and dashes; anything else is a slip of the keyboard. */
+		if (field == u->code && strspn(e->text.text, "0123456789- ") != strlen(e->text.text))
+			break;
+		if (field != NULL)
+			sdl_ui_append(field, len, e->text.text);
+		u->edit[0] = '\0';
+		u->dirty = true;
+		break;
+	case SDL_TEXTEDITING:
+		snprintf(u->edit, sizeof(u->edit), "%s", e->edit.text);
+		u->dirty = true;
+		break;
+	case SDL_TEXTEDITING_EXT:
+		snprintf(u->edit, sizeof(u->edit), "%s", e->editExt.text != NULL ? e->editExt.text : "");
+		SDL_free(e->editExt.text);
+		u->dirty = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void sdl_ui_drain(struct helper_ui_sdl *u)
+{
+	SDL_Event e;
+
+	while (SDL_PollEvent(&e))
+		sdl_ui_event(u, &e);
+}
+
+/* --- the table ------------------------------------------------------------- */
+
+static void sdl_ui_close(void *state)
+{
+	struct helper_ui_sdl *u = state;
+
+	if (u == NULL)
+		return;
+	explicit_bzero(u->code, sizeof(u->code));
+	if (u->font != NULL)
+		TTF_CloseFont(u->font);
+	if (u->big != NULL)
+		TTF_CloseFont(u->big);
+	if (TTF_WasInit())
+		TTF_Quit();
+	if (u->ren != NULL)
+		SDL_DestroyRenderer(u->ren);
+	if (u->win != NULL)
+		SDL_DestroyWindow(u->win);
+	SDL_Quit();
+	free(u->chat);
+	free(u);
+}
+
+static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *err, size_t errlen)
+{
+	struct helper_ui_sdl *u = calloc(1, sizeof(*u));
+	char font_path[PATH_MAX + 64] = "", title[512];
+	SDL_SysWMinfo info;
+
+	*state = NULL;
+	if (u == NULL || (u->chat = calloc(SDL_UI_CHAT_LINES, sizeof(*u->chat))) == NULL) {
+		free(u);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	u->xfd = -1;
+	u->trace = cfg->trace;
+	u->dirty = true;
+	if (cfg->org != NULL)
+		helper_ui_text_clean(cfg->org, u->org, sizeof(u->org));
+	snprintf(u->state, sizeof(u->state), "%s", _("Not connected"));
+	if (cfg->display == NULL || cfg->display[0] == '\0') {
+		snprintf(err, errlen, "no X display");
+		goto fail;
+	}
+	/* The window goes on the screen being shared, where the customer is. */
+	setenv("DISPLAY", cfg->display, 1);
+	/* Our signalfd handles SIGINT and SIGTERM; SDL must not turn them into SDL_QUIT. */
+	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+	/* The helper shares X11 displays; its loop polls the Xlib connection. */
+	SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+	SDL_SetHint(SDL_HINT_IME_SUPPORT_EXTENDED_TEXT, "1");
+	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+		snprintf(err, errlen, "SDL: %s", SDL_GetError());
+		goto fail;
+	}
+	if (TTF_Init() != 0) {
+		snprintf(err, errlen, "SDL_ttf: %s", TTF_GetError());
+		goto fail;
+	}
+	u->font = sdl_ui_font(16, font_path, sizeof(font_path));
+	if (u->font == NULL || (u->big = TTF_OpenFont(font_path, 21)) == NULL) {
+		snprintf(err, errlen, "no font covering Japanese (install fonts-ipafont-gothic)");
+		goto fail;
+	}
+	snprintf(title, sizeof(title), "%s", u->org[0] != '\0' ? u->org : _("Remote support"));
+	u->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, SDL_UI_W,
+				  SDL_UI_H, SDL_WINDOW_SHOWN | SDL_WINDOW_ALWAYS_ON_TOP);
+	if (u->win == NULL) {
+		snprintf(err, errlen, "SDL window: %s", SDL_GetError());
+		goto fail;
+	}
+	/* Software rendering: a few rectangles and text need no GPU, and it works everywhere. */
+	u->ren = SDL_CreateRenderer(u->win, -1, SDL_RENDERER_SOFTWARE);
+	if (u->ren == NULL) {
+		snprintf(err, errlen, "SDL renderer: %s", SDL_GetError());
+		goto fail;
+	}
+	SDL_VERSION(&info.version);
+	if (!SDL_GetWindowWMInfo(u->win, &info) || info.subsystem != SDL_SYSWM_X11) {
+		snprintf(err, errlen, "SDL is not drawing through X11");
+		goto fail;
+	}
+	u->xfd = ConnectionNumber(info.info.x11.display);
+	SDL_StartTextInput();
+	if (u->trace) {
+		int wx = 0, wy = 0;
+
+		SDL_GetWindowPosition(u->win, &wx, &wy);
+		printf("UI window %d %d %d %d\n", wx, wy, SDL_UI_W, SDL_UI_H);
+	}
+	log_info("window open on %s, font %s", cfg->display, font_path);
+	if (u->trace) {
+		for (int b = 0; b < SDL_UI_BTN_COUNT; b++)
+			printf("UI button %s %d %d %d %d\n", sdl_ui_buttons[b].name, sdl_ui_buttons[b].r.x,
+			       sdl_ui_buttons[b].r.y, sdl_ui_buttons[b].r.w, sdl_ui_buttons[b].r.h);
+		printf("UI field code %d %d %d %d\n", sdl_ui_code_field.x, sdl_ui_code_field.y,
+		       sdl_ui_code_field.w, sdl_ui_code_field.h);
+		printf("UI field chat %d %d %d %d\n", sdl_ui_entry_field.x, sdl_ui_entry_field.y,
+		       sdl_ui_entry_field.w, sdl_ui_entry_field.h);
+		fflush(stdout);
+	}
+	sdl_ui_render(u);
+	*state = u;
+	return 0;
+fail:
+	sdl_ui_close(u);
+	return -1;
+}
+
+static int sdl_ui_fd(void *state)
+{
+	struct helper_ui_sdl *u = state;
+
+	return u->xfd;
+}
+
+static void sdl_ui_readable(void *state)
+{
+	/* next() drains SDL's queue on every pass of the loop. */
+	(void)state;
+}
+
+static bool sdl_ui_pending(void *state)
+{
+	struct helper_ui_sdl *u = state;
+
+	SDL_PumpEvents();
+	return u->dirty || u->q_n > 0 || SDL_HasEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+}
+
+static enum helper_ui_choice sdl_ui_next(void *state, enum helper_ui_question asking, char *line,
+					 size_t linelen)
+{
+	struct helper_ui_sdl *u = state;
+	enum helper_ui_choice c;
+
+	(void)asking;
+	sdl_ui_drain(u);
+	if (u->quit) {
+		/* Closing the window is ending the session: nothing stays shared behind it. */
+		u->quit = false;
+		sdl_ui_push(u, HELPER_UI_END);
+	}
+	if (u->dirty)
+		sdl_ui_render(u);
+	if (u->q_n == 0)
+		return HELPER_UI_NONE;
+	c = u->queue[u->q_head];
+	u->q_head = (u->q_head + 1) % SDL_UI_QUEUE;
+	u->q_n--;
+	if (c == HELPER_UI_CHAT) {
+		if (u->l_n == 0 || linelen == 0)
+			return HELPER_UI_NONE;
+		snprintf(line, linelen, "%s", u->lines[u->l_head]);
+		u->l_head = (u->l_head + 1) % 4;
+		u->l_n--;
+	}
+	return c;
+}
+
+static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t len)
+{
+	struct helper_ui_sdl *u = state;
+	SDL_Event e;
+
+	u->screen = SDL_UI_SCREEN_CODE;
+	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
+	u->code[0] = '\0';
+	u->submitted = false;
+	u->dirty = true;
+	while (!u->quit) {
+		if (u->dirty)
+			sdl_ui_render(u);
+		if (SDL_WaitEventTimeout(&e, 500))
+			sdl_ui_event(u, &e);
+		if (u->submitted && u->code[0] != '\0') {
+			snprintf(code, len, "%s", u->code);
+			explicit_bzero(u->code, sizeof(u->code));
+			return 0;
+		}
+		u->submitted = false;
+	}
+	return -1;
+}
+
+static void sdl_ui_connecting(void *state, const char *relay)
+{
+	struct helper_ui_sdl *u = state;
+
+	(void)relay;
+	u->screen = SDL_UI_SCREEN_CONNECTING;
+	snprintf(u->state, sizeof(u->state), "%s", _("Connecting..."));
+	sdl_ui_drain(u);
+	/* The sign-in that follows blocks: draw now. */
+	sdl_ui_render(u);
+}
+
+static void sdl_ui_connected(void *state, uint32_t ticket, const char *summary)
+{
+	struct helper_ui_sdl *u = state;
+	char s[SDL_UI_TEXT_MAX], line[SDL_UI_TEXT_MAX + 256];
+
+	u->screen = SDL_UI_SCREEN_MAIN;
+	snprintf(u->state, sizeof(u->state), _("Connected, ticket %u"), ticket);
+	snprintf(line, sizeof(line), _("Connected for ticket %u: %s"), ticket,
+		 helper_ui_text_clean(summary, s, sizeof(s)));
+	sdl_ui_notice(u, line);
+}
+
+/* "Alice (L1, Acme IT, ticket 42)": who asks, the way every question names them. */
+static void sdl_ui_who(const struct helper_ui_sdl *u, const char *name, const char *tier,
+		       uint32_t ticket, char *out, size_t outlen)
+{
+	char n[SDL_UI_TEXT_MAX], t[64];
+
+	helper_ui_text_clean(name, n, sizeof(n));
+	helper_ui_text_clean(tier, t, sizeof(t));
+	if (u->org[0] != '\0')
+		/* TRANSLATORS: name (tier, organisation, ticket number). */
+		snprintf(out, outlen, _("%s (%s, %s, ticket %u)"), n, t, u->org, ticket);
+	else
+		snprintf(out, outlen, _("%s (%s, ticket %u)"), n, t, ticket);
+}
+
+static void sdl_ui_ask(void *state, const struct helper_ui_request *r)
+{
+	struct helper_ui_sdl *u = state;
+	char who[SDL_UI_TEXT_MAX + 256];
+
+	sdl_ui_who(u, r->name, r->tier, r->ticket, who, sizeof(who));
+	snprintf(u->question_text, sizeof(u->question_text),
+		 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
+			      _("%s asks to VIEW your screen. Do you allow it?"), who);
+	u->question = HELPER_UI_ASKING_CONSENT;
+	u->question_viewer = r->viewer_id;
+	u->question_control = r->control;
+	u->dirty = true;
+}
+
+static struct sdl_ui_watcher *sdl_ui_watcher(struct helper_ui_sdl *u, uint32_t id)
+{
+	for (size_t i = 0; i < u->n_watch; i++)
+		if (u->watch[i].id == id)
+			return &u->watch[i];
+	return NULL;
+}
+
+static void sdl_ui_sharing(void *state, const struct helper_ui_request *r, bool control)
+{
+	struct helper_ui_sdl *u = state;
+	struct sdl_ui_watcher *w = sdl_ui_watcher(u, r->viewer_id);
+
+	if (w == NULL && u->n_watch < SDL_UI_WATCH_MAX)
+		w = &u->watch[u->n_watch++];
+	if (w == NULL)
+		w = &u->watch[SDL_UI_WATCH_MAX - 1];  /* the banner names the last eight */
+	w->id = r->viewer_id;
+	helper_ui_text_clean(r->name, w->name, sizeof(w->name));
+	helper_ui_text_clean(r->tier, w->tier, sizeof(w->tier));
+	w->control = control;
+	u->dirty = true;
+}
+
+static void sdl_ui_unwatch(struct helper_ui_sdl *u, uint32_t id)
+{
+	struct sdl_ui_watcher *w = sdl_ui_watcher(u, id);
+
+	if (w == NULL)
+		return;
+	memmove(w, w + 1, (size_t)(&u->watch[u->n_watch] - (w + 1)) * sizeof(*w));
+	u->n_watch--;
+	u->dirty = true;
+}
+
+/* A notice naming r: fmt has %s for the name and %s for the tier. */
+static void sdl_ui_notice_who(struct helper_ui_sdl *u, const char *fmt, const struct helper_ui_request *r)
+{
+	char n[SDL_UI_TEXT_MAX], t[64], line[SDL_UI_TEXT_MAX + 256];
+
+	helper_ui_text_clean(r->name, n, sizeof(n));
+	helper_ui_text_clean(r->tier, t, sizeof(t));
+	/* fmt is one of our own translated strings, checked by msgfmt --check-format. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(line, sizeof(line), fmt, n, t);
+#pragma GCC diagnostic pop
+	sdl_ui_notice(u, line);
+}
+
+static void sdl_ui_denied(void *state, const struct helper_ui_request *r)
+{
+	sdl_ui_notice_who(state, _("You denied %s (%s)."), r);
+}
+
+static void sdl_ui_withdrawn(void *state, const struct helper_ui_request *r)
+{
+	struct helper_ui_sdl *u = state;
+
+	if (u->question == HELPER_UI_ASKING_CONSENT && u->question_viewer == r->viewer_id)
+		u->question = HELPER_UI_ASKING_NOTHING;
+	sdl_ui_notice_who(u, _("%s (%s) cancelled the request; no answer is needed."), r);
+}
+
+static void sdl_ui_stopped(void *state, const struct helper_ui_request *r)
+{
+	struct helper_ui_sdl *u = state;
+
+	sdl_ui_unwatch(u, r->viewer_id);
+	sdl_ui_notice_who(u, _("%s (%s) no longer sees your screen."), r);
+}
+
+static void sdl_ui_stopped_all(void *state)
+{
+	struct helper_ui_sdl *u = state;
+
+	u->n_watch = 0;
+	sdl_ui_notice(u, _("You stopped sharing. Nobody can see your screen."));
+}
+
+static void sdl_ui_input_closed(void *state)
+{
+	(void)state;  /* the window never stops taking input while it is open */
+}
+
+static void sdl_ui_status(void *state, const char *text)
+{
+	char s[SDL_UI_TEXT_MAX];
+
+	sdl_ui_notice(state, helper_ui_text_clean(text, s, sizeof(s)));
+}
+
+static void sdl_ui_chat(void *state, const char *name, const char *tier, const char *text)
+{
+	struct helper_ui_sdl *u = state;
+	char n[SDL_UI_TEXT_MAX], t[64], l[SDL_UI_TEXT_MAX], line[2 * SDL_UI_TEXT_MAX];
+	const char *p = text != NULL ? text : "";
+
+	helper_ui_text_clean(name, n, sizeof(n));
+	helper_ui_text_clean(tier, t, sizeof(t));
+	/* One pane line per line of text, each with its author, so none can pass for ours. */
+	do {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		snprintf(line, sizeof(line), "%s (%s): %s", n, t, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		sdl_ui_chat_add(u, 0, line);
+		p = nl != NULL ? nl + 1 : NULL;
+	} while (p != NULL && *p != '\0');
+}
+
+static void sdl_ui_chat_unsent(void *state)
+{
+	sdl_ui_notice(state, _("That line was not sent: the connection is busy. Please type it again in a moment."));
+}
+
+static void sdl_ui_logs_ask(void *state, const struct helper_ui_logs_request *r)
+{
+	struct helper_ui_sdl *u = state;
+	char who[SDL_UI_TEXT_MAX + 256], item[SDL_UI_TEXT_MAX];
+	size_t len;
+
+	sdl_ui_who(u, r->name, r->tier, r->ticket, who, sizeof(who));
+	snprintf(u->question_text, sizeof(u->question_text),
+		 _("%s asks to collect diagnostic information from this computer:"), who);
+	len = strlen(u->question_text);
+	for (size_t i = 0; i < r->n_items && len < sizeof(u->question_text); i++) {
+		int n = snprintf(u->question_text + len, sizeof(u->question_text) - len, "\n- %s",
+				 helper_ui_text_clean(r->items[i], item, sizeof(item)));
+
+		if (n > 0)
+			len += (size_t)n;
+	}
+	u->question = HELPER_UI_ASKING_LOGS;
+	u->question_control = false;
+	u->dirty = true;
+}
+
+static void sdl_ui_logs_sent(void *state, const struct helper_ui_logs_request *r, size_t bytes)
+{
+	char line[256];
+
+	(void)r;
+	snprintf(line, sizeof(line), _("Diagnostic information sent (%zu bytes)."), bytes);
+	sdl_ui_notice(state, line);
+}
+
+static void sdl_ui_logs_refused(void *state, const struct helper_ui_logs_request *r)
+{
+	(void)r;
+	sdl_ui_notice(state, _("No diagnostic information was sent."));
+}
+
+static void sdl_ui_ended(void *state, const char *reason)
+{
+	struct helper_ui_sdl *u = state;
+
+	u->screen = SDL_UI_SCREEN_ENDED;
+	u->question = HELPER_UI_ASKING_NOTHING;
+	u->n_watch = 0;
+	snprintf(u->state, sizeof(u->state), "%s", _("Session ended"));
+	if (reason != NULL)
+		/* TRANSLATORS: %s says why. */
+		snprintf(u->problem, sizeof(u->problem), _("The session has ended: %s"), reason);
+	else
+		snprintf(u->problem, sizeof(u->problem), "%s",
+			 _("The session has ended. Nobody can see your screen any more."));
+	sdl_ui_render(u);
+}
+
+static void sdl_ui_linger(void *state)
+{
+	struct helper_ui_sdl *u = state;
+	struct timespec now = { 0, 0 };
+	sigset_t stop;
+	SDL_Event e;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	u->quit = false;
+	while (!u->quit) {
+		if (u->dirty)
+			sdl_ui_render(u);
+		if (SDL_WaitEventTimeout(&e, 200))
+			sdl_ui_event(u, &e);
+		/* The loop's signalfd is gone; the signals are still blocked, so look for them. */
+		if (sigtimedwait(&stop, NULL, &now) > 0)
+			break;
+	}
+}
+
+const struct helper_ui_ops helper_ui_sdl = {
+	.name = "sdl",
+	.open = sdl_ui_open,
+	.close = sdl_ui_close,
+	.ask_code = sdl_ui_ask_code,
+	.connecting = sdl_ui_connecting,
+	.pending = sdl_ui_pending,
+	.linger = sdl_ui_linger,
+	.fd = sdl_ui_fd,
+	.readable = sdl_ui_readable,
+	.next = sdl_ui_next,
+	.connected = sdl_ui_connected,
+	.ask = sdl_ui_ask,
+	.sharing = sdl_ui_sharing,
+	.denied = sdl_ui_denied,
+	.withdrawn = sdl_ui_withdrawn,
+	.stopped = sdl_ui_stopped,
+	.stopped_all = sdl_ui_stopped_all,
+	.input_closed = sdl_ui_input_closed,
+	.status = sdl_ui_status,
+	.chat = sdl_ui_chat,
+	.chat_unsent = sdl_ui_chat_unsent,
+	.logs_ask = sdl_ui_logs_ask,
+	.logs_sent = sdl_ui_logs_sent,
+	.logs_refused = sdl_ui_logs_refused,
+	.ended = sdl_ui_ended,
+};

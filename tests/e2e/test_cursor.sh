@@ -1,0 +1,34 @@
+# The customer's pointer shape reaches a VNC viewer as a cursor shape
+# (XFixes -> rfbSetCursor -> RichCursor), not painted into the picture: a
+# libvncclient program behind `ssh -L` receives the X server's pointer.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 640 480
+start_relay
+new_ticket_code "Cursor"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+
+lport=$(free_port)
+# shellcheck disable=SC2046
+ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 \
+	2>"$E2E_TMP/ssh-L.log" &
+track $!
+wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+"$TOOLS/vnccursor" 127.0.0.1 "$lport" 30 >"$E2E_TMP/cursor.out" 2>"$E2E_TMP/cursor.err" &
+viewer=$!
+track $viewer
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+echo v >&7
+wait_line 15 "$E2E_TMP/cursor.out" "^cursor " || fail "no cursor shape arrived: $(cat "$E2E_TMP/cursor.err")"
+# The X server's own pointer (the 16x16 "X" with its hot spot at 7,7), not
+# libvncserver's built-in 8x7 default: the shape came from XFixes.
+first=$(head -1 "$E2E_TMP/cursor.out")
+case "$first" in
+"cursor 16 16 7 7 "*) ;;
+*) fail "the viewer got another pointer than the customer's: $first" ;;
+esac
+note "cursor shape from the customer's X server: $first"
+kill "$viewer" 2>/dev/null
+echo end >&7
+stop_relay

@@ -1,0 +1,82 @@
+# Clipboard text both ways, only with control: a libvncclient program behind
+# `ssh -L` (tests/tools/vncclip) puts text on the customer's CLIPBOARD
+# (read back with xclip), and the customer's copy (xclip) reaches it as
+# server cut text. A view-only viewer neither sets nor receives the
+# clipboard. 512 KiB from a viewer is dropped whole (our cap is 256 KiB)
+# and the customer is told; 2 MiB makes libvncserver (cap 1 MiB) close that
+# viewer; the helper keeps serving and the clipboard is unchanged.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 640 480
+start_relay
+new_ticket_code "Clipboard"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+
+lport=$(free_port)
+# shellcheck disable=SC2046
+ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 \
+	2>"$E2E_TMP/ssh-L.log" &
+track $!
+wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+
+clip_get() {
+	DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null
+}
+
+# clip_viewer NAME ANSWER ARGS...: a vncclip viewer the customer answers with ANSWER.
+clip_viewer() {
+	local name=$1 answer=$2 n
+	shift 2
+	n=$(grep -c "^CONSENT" "$HELPER_OUT")
+	"$TOOLS/vncclip" 127.0.0.1 "$lport" 30 "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" &
+	CLIP_PID=$!
+	track $CLIP_PID
+	wait_count 15 "$HELPER_OUT" "^CONSENT" $((n + 1)) || fail "$name: no consent prompt"
+	echo "$answer" >&7
+}
+
+# View only: its clipboard is not taken, and the customer's copy is not sent to it.
+DISPLAY=$XDISPLAY xclip -selection clipboard </dev/null 2>/dev/null
+clip_viewer viewonly v "from a view-only viewer"
+wait_line 15 "$E2E_TMP/viewonly.out" "^sent " || fail "the view-only viewer did not connect"
+printf 'customer secret' | DISPLAY=$XDISPLAY xclip -selection clipboard
+sleep 1
+[ "$(clip_get)" = "customer secret" ] || fail "a view-only viewer changed the clipboard: $(clip_get)"
+grep -q "^cut " "$E2E_TMP/viewonly.out" && fail "a view-only viewer got the customer's clipboard"
+kill "$CLIP_PID"
+wait_line 10 "$HELPER_OUT" "^STOPPED sharing with" || fail "the helper did not see the viewer go"
+note "view only: no clipboard either way"
+
+# Control: the viewer's text lands on the customer's clipboard, and back.
+clip_viewer control y "Hello from the technician"
+wait_for 15 sh -c "[ \"\$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null)\" = 'Hello from the technician' ]" ||
+	fail "the technician's text is not on the customer's clipboard: '$(clip_get)'"
+printf 'Error 0x12 at line 7' | DISPLAY=$XDISPLAY xclip -selection clipboard
+wait_line 15 "$E2E_TMP/control.out" "^cut 20 Error 0x12 at line 7$" ||
+	fail "the customer's copy did not reach the technician: $(cat "$E2E_TMP/control.out")"
+kill "$CLIP_PID"
+note "control: technician -> customer and customer -> technician"
+
+# A big clipboard from a controlling viewer: dropped whole, the customer told.
+clip_viewer big y --size 524288
+wait_line 20 "$HELPER_OUT" "^STATUS The technician's clipboard text was larger than 256 KiB" ||
+	fail "the customer was not told: $(tail -3 "$HELPER_OUT"); $(tail -3 "$E2E_TMP/helper.log")"
+[ "$(clip_get)" = "Error 0x12 at line 7" ] || fail "the big text changed the clipboard"
+kill "$CLIP_PID" 2>/dev/null
+note "512 KiB from the viewer: dropped, the customer told"
+# A giant one: libvncserver closes that viewer; everything else goes on.
+clip_viewer giant y --size 2097152
+wait_line 20 "$E2E_TMP/giant.out" "^closed" || fail "the giant clipboard's viewer was not closed"
+[ "$(clip_get)" = "Error 0x12 at line 7" ] || fail "the giant text changed the clipboard"
+kill -0 "$HELPER_PID" || fail "the helper died"
+clip_viewer after y "still works"
+wait_for 15 sh -c "[ \"\$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null)\" = 'still works' ]" ||
+	fail "the clipboard stopped working after the giant one"
+kill "$CLIP_PID" 2>/dev/null
+note "2 MiB from the viewer: that viewer closed by libvncserver; the next one works"
+echo end >&7
+wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
+# A sanitizer build exits non-zero when LeakSanitizer finds a leak.
+wait "$HELPER_PID" || fail "the helper exited non-zero: $(tail -5 "$E2E_TMP/helper.log")"
+stop_relay
