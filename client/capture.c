@@ -316,7 +316,7 @@ static int helper_capture_frame(struct helper_capture *c)
 	return changed;
 }
 
-/* The display changed size: new grid, new framebuffer, everything dirty. */
+/* The pointer's shape changed: the screen passes it on to viewers as a cursor. */
 static void helper_capture_cursor(void *ctx, int w, int h, int xhot, int yhot, const uint32_t *argb)
 {
 	struct helper_capture *c = ctx;
@@ -325,6 +325,7 @@ static void helper_capture_cursor(void *ctx, int w, int h, int xhot, int yhot, c
 		log_warn("could not pass on a %dx%d pointer shape", w, h);
 }
 
+/* The display changed size: new grid, new framebuffer, everything dirty. */
 static int helper_capture_resized(struct helper_capture *c)
 {
 	struct helper_capture_format fmt;

@@ -154,8 +154,12 @@ static enum tech_view_outcome tech_view_once(ssh_session s, const struct tech_co
 	out = r == 0 ? TECH_VIEW_DONE : TECH_VIEW_FAILED;
 out_tunnel:
 	tech_tunnel_close(&tunnel);
-	/* Whatever the front end saw: a dead SSH connection is worth a new login. */
-	if (out == TECH_VIEW_FAILED && r > 0 && !ssh_is_connected(s))
+	/*
+	 * Whatever the front end saw, even a session that never started (the
+	 * relay died while the customer was being asked): a dead SSH
+	 * connection is worth a new login.
+	 */
+	if (out == TECH_VIEW_FAILED && !ssh_is_connected(s))
 		out = TECH_VIEW_RETRY;
 	return out;
 }

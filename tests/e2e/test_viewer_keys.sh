@@ -38,13 +38,26 @@ wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice" || fail "helper did not share"
 
+# viewable_window TITLE-PATTERN: sets wid to a mapped window whose title matches;
+# the title can be set before the window is mapped, and a closing window may
+# still be listed, so every match is asked.
+viewable_window() {
+	local id
+	for id in $(DISPLAY=$TECH_X xwininfo -root -tree | sed -n "s/^ *\(0x[0-9a-f]*\) \"$1.*/\1/p"); do
+		if DISPLAY=$TECH_X xwininfo -id "$id" 2>/dev/null | grep -q IsViewable; then
+			wid=$id
+			return 0
+		fi
+	done
+	return 1
+}
+
 # The window: 1024x768 plus a 4-pixel frame, scaled into 800x600 minus room for decorations.
 geom() {
 	DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/.*"Handoff.*ticket [0-9]* .* CONTROL".*  \([0-9]*\)x\([0-9]*\)+\([0-9-]*\)+\([0-9-]*\).*/\1 \2 \3 \4/p' | head -1
 }
 wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*CONTROL'" || fail "no window titled CONTROL"
-wid=$(DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) "Handoff.*/\1/p' | head -1)
-wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -id $wid | grep -q IsViewable" || fail "the window is never mapped"
+wait_for 10 viewable_window "Handoff" || fail "the window is never mapped"
 # The first full picture is drawn once it arrived; give it that moment.
 sleep 1
 read -r ww wh wx wy <<<"$(geom)"
@@ -133,8 +146,7 @@ track $win
 wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no second consent prompt"
 echo v >&7
 wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*VIEW ONLY'" || fail "no window titled VIEW ONLY"
-wid=$(DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) "Handoff.*VIEW ONLY.*/\1/p' | head -1)
-wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -id $wid | grep -q IsViewable" || fail "the view-only window is never mapped"
+wait_for 10 viewable_window "Handoff.*VIEW ONLY" || fail "the view-only window is never mapped"
 sleep 1
 read -r ww wh wx wy <<<"$(DISPLAY=$TECH_X xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print w, h, x, y}')"
 DISPLAY=$TECH_X "$TOOLS/xprobe" pixel $((wx + (ww - pw) / 2 - 2)) $((wy + wh / 2)) >"$E2E_TMP/frame2.out"
