@@ -10,6 +10,7 @@
  * once; "closed" when the server ends the connection. Exits 0 on timeout
  * or close, 1 when it cannot connect.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,11 @@ int main(int argc, char **argv)
 	size_t send_len = 0;
 	double deadline;
 
+	/*
+	 * A server that closes while we still write (the giant clipboard) must
+	 * show up as "closed", not as a silent death by SIGPIPE.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 4 || argc > 6) {
 		fprintf(stderr, "usage: vncclip HOST PORT TIMEOUT_S [TEXT | --size N]\n");
 		return 1;
