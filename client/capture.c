@@ -51,6 +51,7 @@ struct helper_capture {
 	struct helper_capture_box *changed; /* cols * rows: what this grab copied, to be marked */
 	size_t ndirty;
 	bool wanted;                    /* a viewer asked and no update answered it yet */
+	bool paused;                    /* the customer paused sharing: grab nothing */
 	int64_t next_poll_ms;           /* fallback backends: next full compare */
 };
 
@@ -168,7 +169,7 @@ int helper_capture_timeout(const struct helper_capture *c)
 
 	if (c->be->events_queued(c->state))
 		return 0;
-	if (c->screen != NULL && c->ndirty > 0 && c->wanted)
+	if (c->screen != NULL && c->ndirty > 0 && c->wanted && !c->paused)
 		wait = 0;
 	if (interval > 0) {
 		int64_t until_poll = c->next_poll_ms - now;
@@ -321,6 +322,9 @@ static void helper_capture_cursor(void *ctx, int w, int h, int xhot, int yhot, c
 {
 	struct helper_capture *c = ctx;
 
+	/* A pointer shape shows what the customer is pointing at: it waits too. */
+	if (c->paused)
+		return;
 	if (c->screen != NULL && helper_screen_set_cursor(c->screen, w, h, xhot, yhot, argb) != 0)
 		log_warn("could not pass on a %dx%d pointer shape", w, h);
 }
@@ -374,7 +378,8 @@ int helper_capture_run(struct helper_capture *c)
 		return 0;
 	if (helper_screen_take_requests(c->screen))
 		c->wanted = true;
-	if (c->ndirty == 0 || !c->wanted)
+	/* Damage and requests pile up while paused; the first run after resuming answers them. */
+	if (c->ndirty == 0 || !c->wanted || c->paused)
 		return 0;
 	/*
 	 * Damage that turns out to change no pixel answers nobody: the viewer
@@ -389,9 +394,14 @@ int helper_capture_flush(struct helper_capture *c)
 {
 	if (helper_capture_events(c) != 0)
 		return -1;
-	if (c->screen != NULL && c->ndirty > 0)
+	if (c->screen != NULL && c->ndirty > 0 && !c->paused)
 		helper_capture_frame(c);
 	return 0;
+}
+
+void helper_capture_set_paused(struct helper_capture *c, bool paused)
+{
+	c->paused = paused;
 }
 
 void helper_capture_close(struct helper_capture *c)

@@ -88,6 +88,12 @@ int helper_capture_timeout(const struct helper_capture *c);
  * 0 or -1 (display lost).
  */
 int helper_capture_run(struct helper_capture *c);
+/*
+ * While paused, nothing is grabbed (run and flush only collect damage and
+ * requests), so viewers keep the last frame; pointer shapes are held back
+ * too. Resuming grabs the damage at once if a viewer is still waiting.
+ */
+void helper_capture_set_paused(struct helper_capture *c, bool paused);
 /* Grabs all damage now, asked for or not: before a new viewer's first update. 0 or -1. */
 int helper_capture_flush(struct helper_capture *c);
 void helper_capture_close(struct helper_capture *c);

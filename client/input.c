@@ -156,6 +156,17 @@ void helper_input_key(struct helper_input *in, bool down, uint32_t keysym)
 	pthread_mutex_unlock(&in->lock);
 }
 
+void helper_input_release(struct helper_input *in)
+{
+	pthread_mutex_lock(&in->lock);
+	for (int i = 0; i < INPUT_BUTTONS; i++)
+		if (in->buttons & (1 << i))
+			XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, False, CurrentTime);
+	in->buttons = 0;
+	XFlush(in->dpy);
+	pthread_mutex_unlock(&in->lock);
+}
+
 void helper_input_close(struct helper_input *in)
 {
 	if (in == NULL)

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ struct helper_screen {
 	struct helper_input *input;     /* not owned; NULL: no remote control */
 	pthread_t owner;                /* the main thread */
 	int wake_fd;                    /* eventfd: a viewer asked for an update */
+	atomic_bool paused;             /* set by the main loop, read by client threads */
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
@@ -128,7 +130,7 @@ static void helper_screen_on_pointer(int buttons, int x, int y, rfbClientPtr cl)
 {
 	struct helper_screen *s = cl->screen->screenData;
 
-	if (cl->viewOnly || s->input == NULL)
+	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused))
 		return;
 	helper_input_pointer(s->input, buttons, x, y);
 	/* Keeps libvncserver's idea of the cursor position for the other viewers. */
@@ -139,7 +141,7 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 {
 	struct helper_screen *s = cl->screen->screenData;
 
-	if (cl->viewOnly || s->input == NULL)
+	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused))
 		return;
 	helper_input_key(s->input, down != 0, (uint32_t)keysym);
 }
@@ -167,6 +169,10 @@ static void helper_screen_on_cut_text(char *str, int len, rfbClientPtr cl)
 
 	if (cl->viewOnly || s->cut_text_hook == NULL || len < 0) {
 		log_info("cut text from a view-only viewer ignored");
+		return;
+	}
+	if (atomic_load(&s->paused)) {
+		log_info("cut text from a viewer ignored: sharing is paused");
 		return;
 	}
 	s->cut_text_hook(s->cut_text_ctx, str, (size_t)len);
@@ -213,6 +219,7 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
+	atomic_init(&s->paused, false);
 	s->owner = pthread_self();
 	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->wake_fd < 0) {
@@ -346,6 +353,10 @@ int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_
 	pthread_t t;
 	int rc;
 
+	if (atomic_load(&s->paused)) {
+		log_info("the customer's clipboard was not sent: sharing is paused");
+		return 0;
+	}
 	if (len > INT32_MAX || (cut = malloc(sizeof(*cut) + len)) == NULL)
 		return -1;
 	cut->s = s;
@@ -368,6 +379,14 @@ int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_
 		return -1;
 	}
 	return 0;
+}
+
+void helper_screen_set_paused(struct helper_screen *s, bool paused)
+{
+	atomic_store(&s->paused, paused);
+	/* A viewer that was dragging when the customer paused must not leave a button down. */
+	if (paused && s->input != NULL)
+		helper_input_release(s->input);
 }
 
 int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,

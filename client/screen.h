@@ -52,6 +52,12 @@ void helper_screen_set_cut_text_hook(struct helper_screen *s,
  * for a viewer's socket must not stop the loop that drains it. 0 or -1.
  */
 int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len);
+/*
+ * While paused, no viewer's pointer, keys or cut text are applied and no
+ * cut text is sent to viewers; pausing releases any button a viewer holds.
+ * Pixels are held back by the capture (helper_capture_set_paused).
+ */
+void helper_screen_set_paused(struct helper_screen *s, bool paused);
 /* Replaces the framebuffer with an empty one of the new size. 0 or -1. */
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*

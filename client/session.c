@@ -93,6 +93,7 @@ struct helper_session {
 	int clip_x_fd, clip_wake_fd;          /* registered in event, or -1 */
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
+	bool paused;                /* the customer paused sharing (grants kept) */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
 	enum helper_end end;
 	const char *end_reason;     /* for HELPER_END_FAILED */
@@ -398,6 +399,30 @@ static void helper_session_stop_all(struct helper_session *s)
 	log_info("the customer stopped sharing");
 }
 
+/*
+ * Pause freezes what viewers get (no grab, so they keep the last frame) and
+ * what they may do (no input, no clipboard) without touching any grant or
+ * stream, so resuming needs no new consent. The relay hears it for the
+ * ticket's record only: enforcement is here, like consent.
+ */
+static void helper_session_pause(struct helper_session *s, bool paused)
+{
+	struct ctl_record r = { .type = CTL_SHARING,
+				.flags = paused ? CTL_SHARING_PAUSED : CTL_SHARING_RESUMED };
+
+	if (s->paused == paused)
+		return;
+	s->paused = paused;
+	helper_capture_set_paused(s->capture, paused);
+	helper_screen_set_paused(s->screen, paused);
+	if (helper_control_send(&s->ctl, &r) != 0) {
+		helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
+		return;
+	}
+	s->ui->paused(s->ui_state, paused);
+	log_info("the customer %s sharing", paused ? "paused" : "resumed");
+}
+
 static void helper_session_answer(struct helper_session *s, struct helper_viewer *v,
 				  enum helper_ui_choice c)
 {
@@ -487,6 +512,10 @@ static void helper_session_read_ui(struct helper_session *s)
 			break;
 		case HELPER_UI_STOP:
 			helper_session_stop_all(s);
+			break;
+		case HELPER_UI_PAUSE:
+		case HELPER_UI_RESUME:
+			helper_session_pause(s, c == HELPER_UI_PAUSE);
 			break;
 		case HELPER_UI_END:
 			log_info("the customer ended the session");

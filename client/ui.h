@@ -56,6 +56,8 @@ enum helper_ui_choice {
 	HELPER_UI_ALLOW_VIEW,   /* allow viewing only (logs: counts as a refusal) */
 	HELPER_UI_DENY,
 	HELPER_UI_STOP,         /* stop sharing with everyone */
+	HELPER_UI_PAUSE,        /* pause sharing: grants and streams stay, nothing moves */
+	HELPER_UI_RESUME,       /* resume a paused sharing, without asking anyone again */
 	HELPER_UI_END,          /* end the session */
 	HELPER_UI_CLOSED,       /* the customer can no longer answer (stdin EOF) */
 	HELPER_UI_CHAT,         /* a line for the technician, in next()'s line buffer */
@@ -114,6 +116,8 @@ struct helper_ui_ops {
 	void (*withdrawn)(void *state, const struct helper_ui_request *r);
 	void (*stopped)(void *state, const struct helper_ui_request *r);
 	void (*stopped_all)(void *state);
+	/* Sharing was paused (true) or resumed (false) by the customer. */
+	void (*paused)(void *state, bool paused);
 	void (*input_closed)(void *state);
 	void (*status)(void *state, const char *text);
 	/* A chat message from the relay: author's name and role, text (may span lines). */

@@ -6,7 +6,9 @@
  * connection state), the banner (who watches at what level, red while
  * anyone does), the question card (code entry, a consent request with
  * Allow / View only / Deny, a logs request, the end), the chat pane with
- * its entry line and Send, and a footer with Stop sharing and End session.
+ * its entry line and Send, and a footer with Stop sharing, Pause sharing
+ * (Resume sharing while paused; the banner then turns amber and names who
+ * stays connected) and End session.
  * The layout never moves, so that a frightened customer always finds the
  * same buttons in the same place, and so that tests can click them: with
  * HANDOFF_UI_TRACE=1 the window prints each button's rectangle once and a
@@ -77,6 +79,7 @@ enum sdl_ui_button {
 	SDL_UI_BTN_DENY,
 	SDL_UI_BTN_SEND,
 	SDL_UI_BTN_STOP,
+	SDL_UI_BTN_PAUSE,
 	SDL_UI_BTN_END,
 	SDL_UI_BTN_CLOSE,
 	SDL_UI_BTN_COUNT,
@@ -93,6 +96,7 @@ static const struct {
 	[SDL_UI_BTN_DENY] = { "deny", { 520, 228, 200, 40 } },
 	[SDL_UI_BTN_SEND] = { "send", { 626, 472, 118, 36 } },
 	[SDL_UI_BTN_STOP] = { "stop", { 16, 518, 260, 34 } },
+	[SDL_UI_BTN_PAUSE] = { "pause", { 288, 518, 184, 34 } },
 	[SDL_UI_BTN_END] = { "end", { 484, 518, 260, 34 } },
 	[SDL_UI_BTN_CLOSE] = { "close", { 40, 228, 200, 40 } },
 };
@@ -135,6 +139,7 @@ struct helper_ui_sdl {
 
 	struct sdl_ui_watcher watch[SDL_UI_WATCH_MAX];
 	size_t n_watch;
+	bool paused;            /* the customer paused sharing */
 
 	struct sdl_ui_chat_line *chat;  /* ring of SDL_UI_CHAT_LINES */
 	size_t chat_first, chat_n, chat_total;
@@ -156,6 +161,7 @@ static const SDL_Color sdl_ui_white = { 0xff, 0xff, 0xff, 0xff };
 static const SDL_Color sdl_ui_grey = { 0x70, 0x70, 0x70, 0xff };
 static const SDL_Color sdl_ui_blue = { 0x1a, 0x4f, 0x8a, 0xff };
 static const SDL_Color sdl_ui_red = { 0xb0, 0x1e, 0x1e, 0xff };
+static const SDL_Color sdl_ui_amber = { 0x9a, 0x5b, 0x00, 0xff };
 
 /* --- fonts ---------------------------------------------------------------- */
 
@@ -336,7 +342,7 @@ static int sdl_ui_paragraph(struct helper_ui_sdl *u, int x, int y, int width, in
 	return p.y;
 }
 
-static const char *sdl_ui_button_label(enum sdl_ui_button b, bool control)
+static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_ui_button b, bool control)
 {
 	switch (b) {
 	case SDL_UI_BTN_CONNECT: return _("Connect");
@@ -345,6 +351,7 @@ static const char *sdl_ui_button_label(enum sdl_ui_button b, bool control)
 	case SDL_UI_BTN_DENY: return _("Deny");
 	case SDL_UI_BTN_SEND: return _("Send");
 	case SDL_UI_BTN_STOP: return _("Stop sharing");
+	case SDL_UI_BTN_PAUSE: return u->paused ? _("Resume sharing") : _("Pause sharing");
 	case SDL_UI_BTN_END: return _("End session");
 	case SDL_UI_BTN_CLOSE: return _("Close");
 	case SDL_UI_BTN_COUNT: break;
@@ -366,6 +373,7 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 		       u->question_control;
 	case SDL_UI_BTN_SEND:
 	case SDL_UI_BTN_STOP:
+	case SDL_UI_BTN_PAUSE:
 	case SDL_UI_BTN_END:
 		return u->screen == SDL_UI_SCREEN_MAIN;
 	case SDL_UI_BTN_CLOSE:
@@ -379,7 +387,7 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 static void sdl_ui_draw_button(struct helper_ui_sdl *u, enum sdl_ui_button b)
 {
 	const SDL_Rect *r = &sdl_ui_buttons[b].r;
-	const char *label = sdl_ui_button_label(b, u->question_control);
+	const char *label = sdl_ui_button_label(u, b, u->question_control);
 	SDL_Color bg = sdl_ui_blue;
 	int w = sdl_ui_width(u->font, label);
 
@@ -387,6 +395,8 @@ static void sdl_ui_draw_button(struct helper_ui_sdl *u, enum sdl_ui_button b)
 		bg = sdl_ui_red;
 	else if (b == SDL_UI_BTN_VIEW || b == SDL_UI_BTN_STOP)
 		bg = (SDL_Color){ 0x4a, 0x4a, 0x4a, 0xff };
+	else if (b == SDL_UI_BTN_PAUSE && u->paused)
+		bg = sdl_ui_amber;
 	sdl_ui_fill(u, r, bg);
 	sdl_ui_text(u, u->font, r->x + (r->w - w) / 2,
 		    r->y + (r->h - TTF_FontHeight(u->font)) / 2, sdl_ui_white, label);
@@ -444,6 +454,27 @@ static void sdl_ui_draw_banner(struct helper_ui_sdl *u)
 	char text[SDL_UI_WATCH_MAX * 300 + 64] = "";
 	size_t len = 0;
 
+	if (u->paused) {
+		/* Paused is neither safe-grey nor watched-red: who is still connected, on amber. */
+		sdl_ui_fill(u, &band, sdl_ui_amber);
+		if (u->n_watch == 0) {
+			sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_white,
+				    _("Sharing is paused. Nobody is connected."));
+			return;
+		}
+		sdl_ui_append(text, sizeof(text), _("Sharing is paused. Still connected, seeing nothing new: "));
+		for (size_t i = 0; i < u->n_watch; i++) {
+			char who[300];
+
+			if (i > 0)
+				sdl_ui_append(text, sizeof(text), _("; "));
+			/* TRANSLATORS: a technician's name and level, in the paused banner. */
+			snprintf(who, sizeof(who), _("%s (%s)"), u->watch[i].name, u->watch[i].tier);
+			sdl_ui_append(text, sizeof(text), who);
+		}
+		sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_white, text);
+		return;
+	}
 	if (u->n_watch == 0) {
 		sdl_ui_fill(u, &band, (SDL_Color){ 0xe4, 0xe4, 0xe4, 0xff });
 		sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_ink, _("Nobody can see your screen."));
@@ -541,9 +572,10 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 
 	if (!u->trace)
 		return;
-	snprintf(line, sizeof(line), "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s",
+	snprintf(line, sizeof(line),
+		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
-		 u->problem[0] != '\0' ? "yes" : "no");
+		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no");
 	if (strcmp(line, u->last_trace) == 0)
 		return;
 	memcpy(u->last_trace, line, sizeof(line));
@@ -681,6 +713,10 @@ static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
 			break;
 		case SDL_UI_BTN_STOP:
 			sdl_ui_push(u, HELPER_UI_STOP);
+			break;
+		case SDL_UI_BTN_PAUSE:
+			/* The label changes when the session confirms, in paused(). */
+			sdl_ui_push(u, u->paused ? HELPER_UI_RESUME : HELPER_UI_PAUSE);
 			break;
 		case SDL_UI_BTN_END:
 			sdl_ui_push(u, HELPER_UI_END);
@@ -1102,6 +1138,17 @@ static void sdl_ui_stopped_all(void *state)
 	sdl_ui_notice(u, _("You stopped sharing. Nobody can see your screen."));
 }
 
+static void sdl_ui_paused(void *state, bool paused)
+{
+	struct helper_ui_sdl *u = state;
+
+	u->paused = paused;
+	u->dirty = true;
+	sdl_ui_notice(u, paused ? _("You paused sharing. The technicians stay connected but see nothing new "
+				    "and cannot control your computer.") :
+				  _("You resumed sharing."));
+}
+
 static void sdl_ui_input_closed(void *state)
 {
 	(void)state;  /* the window never stops taking input while it is open */
@@ -1234,6 +1281,7 @@ const struct helper_ui_ops helper_ui_sdl = {
 	.withdrawn = sdl_ui_withdrawn,
 	.stopped = sdl_ui_stopped,
 	.stopped_all = sdl_ui_stopped_all,
+	.paused = sdl_ui_paused,
 	.input_closed = sdl_ui_input_closed,
 	.status = sdl_ui_status,
 	.chat = sdl_ui_chat,

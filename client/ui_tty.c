@@ -143,6 +143,10 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 			continue;
 		if (helper_ui_tty_is(line, "stop", NULL))
 			return HELPER_UI_STOP;
+		if (helper_ui_tty_is(line, "pause", NULL))
+			return HELPER_UI_PAUSE;
+		if (helper_ui_tty_is(line, "resume", NULL))
+			return HELPER_UI_RESUME;
 		if (helper_ui_tty_is(line, "end", "quit"))
 			return HELPER_UI_END;
 		switch (asking) {
@@ -164,8 +168,9 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 			break;
 		case HELPER_UI_ASKING_NOTHING:
 			if (helper_ui_tty_is(line, "help", NULL)) {
-				puts(_("Commands: stop (stop sharing with everyone), end (end the session). "
-				       "Any other line is sent to the technician."));
+				puts(_("Commands: pause (pause sharing), resume (resume sharing), stop (stop "
+				       "sharing with everyone), end (end the session). Any other line is sent to "
+				       "the technician."));
 				break;
 			}
 			if (chatlen == 0)
@@ -273,6 +278,18 @@ static void helper_ui_tty_stopped_all(void *state)
 	helper_ui_tty_line_out("STOPPED", _("sharing"));
 }
 
+static void helper_ui_tty_paused(void *state, bool paused)
+{
+	(void)state;
+	if (paused)
+		/* TRANSLATORS: after the word PAUSED. */
+		helper_ui_tty_line_out("PAUSED", _("sharing: the technicians stay connected but see nothing "
+						   "new and cannot control; type resume to go on"));
+	else
+		/* TRANSLATORS: after the word RESUMED. */
+		helper_ui_tty_line_out("RESUMED", _("sharing as before: the technicians see your screen again"));
+}
+
 static void helper_ui_tty_input_closed(void *state)
 {
 	(void)state;
@@ -377,6 +394,7 @@ const struct helper_ui_ops helper_ui_tty = {
 	.withdrawn = helper_ui_tty_withdrawn,
 	.stopped = helper_ui_tty_stopped,
 	.stopped_all = helper_ui_tty_stopped_all,
+	.paused = helper_ui_tty_paused,
 	.input_closed = helper_ui_tty_input_closed,
 	.status = helper_ui_tty_status,
 	.chat = helper_ui_tty_chat,

@@ -76,6 +76,10 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 		    (e = ctl_put_text(body, r->text, CTL_TEXT_MAX)) != 0)
 			return e;
 		return 0;
+	case CTL_SHARING:
+		if (r->flags > CTL_SHARING_PAUSED)
+			return BUF_ERR_FORMAT;
+		return buf_put_u8(body, r->flags);
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -148,6 +152,10 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 		    (e = buf_get_cstring(body, &r->text, CTL_TEXT_MAX)) != 0)
 			return e;
 		return r->flags > CTL_LOGS_REFUSED ? BUF_ERR_FORMAT : 0;
+	case CTL_SHARING:
+		if ((e = buf_get_u8(body, &r->flags)) != 0)
+			return e;
+		return r->flags > CTL_SHARING_PAUSED ? BUF_ERR_FORMAT : 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -199,6 +207,7 @@ const char *ctl_type_name(uint8_t type)
 	case CTL_CHAT: return "chat";
 	case CTL_LOGS_ASK: return "logs-ask";
 	case CTL_LOGS_DATA: return "logs-data";
+	case CTL_SHARING: return "sharing";
 	default: return "unknown";
 	}
 }

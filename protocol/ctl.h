@@ -34,6 +34,17 @@ enum ctl_type {
 	CTL_CHAT = 6,           /* either way: name (author), tier (role), text */
 	CTL_LOGS_ASK = 7,       /* relay -> helper: viewer_id = request id, ticket, name, tier, text = sources */
 	CTL_LOGS_DATA = 8,      /* helper -> relay: viewer_id = request id, flags, text = a chunk */
+	CTL_SHARING = 9,        /* helper -> relay: flags = enum ctl_sharing_flag */
+};
+
+/*
+ * CTL_SHARING flags: the customer paused or resumed sharing. Pausing keeps
+ * every grant and stream (resuming needs no new consent); the helper itself
+ * stops sending pixels and applying input, the relay only records it.
+ */
+enum ctl_sharing_flag {
+	CTL_SHARING_RESUMED = 0,
+	CTL_SHARING_PAUSED = 1,
 };
 
 /*
@@ -65,7 +76,7 @@ struct ctl_record {
 	uint32_t viewer_id;
 	uint32_t ticket;
 	uint8_t caps;
-	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag */
+	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag; SHARING: enum ctl_sharing_flag */
 	char *name;   /* technician's name (CONSENT_ASK, CHAT author, LOGS_ASK) */
 	char *tier;   /* "L1".."L3", or "customer" as a CHAT author's role */
 	char *text;   /* HELLO summary, STATUS and CHAT text, LOGS sources or chunk */

@@ -199,6 +199,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 			 const char *note, char *err, size_t errlen);
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer);
+/* The customer paused or resumed sharing (CTL_SHARING): an event, and a line in the chat streams. */
+void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
 /* Formats a chat event as one transcript line into out. */
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen);

@@ -273,6 +273,21 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 	buf_free(&c->logs);
 }
 
+void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	bool paused = rec->flags == CTL_SHARING_PAUSED;
+	int64_t now = relay_now(relay);
+	char when[16], line[96];
+
+	/* The helper enforces the pause itself; the ticket only keeps the record. */
+	store_event_add(relay->store, c->ticket, now, paused ? "sharing-paused" : "sharing-resumed", "customer",
+			"customer", NULL, NULL);
+	log_info("ticket %lld: the customer %s sharing", (long long)c->ticket, paused ? "paused" : "resumed");
+	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, sizeof(line), "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
+	relay_chan_chat_broadcast(relay, c->ticket, line);
+}
+
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
 {
 	struct store_ticket t;

@@ -84,6 +84,10 @@ static void round_trip(const struct ctl_record *r)
 		assert_same_string(got.text, r->text);
 		assert_null(got.name);
 		break;
+	case CTL_SHARING:
+		assert_int_equal(got.flags, r->flags);
+		assert_null(got.text);
+		break;
 	default:
 		fail_msg("unexpected type %u", r->type);
 	}
@@ -353,7 +357,7 @@ static void test_bad_caps_rejected(void **state)
 
 static void test_unknown_types_rejected(void **state)
 {
-	static const uint8_t types[] = { 0, 9, 10, 0x7f, 0x80, 0xff };
+	static const uint8_t types[] = { 0, 10, 11, 0x7f, 0x80, 0xff };
 	uint8_t wire[16];
 	struct ctl_record r;
 	struct buf b;
@@ -527,6 +531,32 @@ static void test_logs_flags_checked(void **state)
 	buf_free(&b);
 }
 
+/* Paused and resumed round-trip; any other flag is refused both ways. */
+static void test_sharing_flags_checked(void **state)
+{
+	static const uint8_t paused[] = { 0, 0, 0, 2, CTL_SHARING, 1 };
+	static const uint8_t bad[] = { 0, 0, 0, 2, CTL_SHARING, 2 };
+	static const uint8_t short_body[] = { 0, 0, 0, 1, CTL_SHARING };
+	struct ctl_record r;
+	struct buf b;
+
+	(void)state;
+	expect_decode(paused, sizeof(paused), 1);
+	expect_decode(bad, sizeof(bad), BUF_ERR_FORMAT);
+	expect_decode(short_body, sizeof(short_body), BUF_ERR_SHORT);
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_SHARING;
+	r.flags = CTL_SHARING_PAUSED;
+	round_trip(&r);
+	r.flags = CTL_SHARING_RESUMED;
+	round_trip(&r);
+	r.flags = 2;
+	buf_init(&b, 64);
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	assert_int_equal(buf_len(&b), 0);
+	buf_free(&b);
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -538,8 +568,9 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_CHAT), "chat");
 	assert_string_equal(ctl_type_name(CTL_LOGS_ASK), "logs-ask");
 	assert_string_equal(ctl_type_name(CTL_LOGS_DATA), "logs-data");
+	assert_string_equal(ctl_type_name(CTL_SHARING), "sharing");
 	assert_string_equal(ctl_type_name(0), "unknown");
-	assert_string_equal(ctl_type_name(9), "unknown");
+	assert_string_equal(ctl_type_name(10), "unknown");
 	assert_string_equal(ctl_type_name(255), "unknown");
 }
 
@@ -607,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_bad_caps_rejected),
 		cmocka_unit_test(test_unknown_types_rejected),
 		cmocka_unit_test(test_logs_flags_checked),
+		cmocka_unit_test(test_sharing_flags_checked),
 		cmocka_unit_test(test_strings_over_cap_or_bad_rejected),
 		cmocka_unit_test(test_two_records_back_to_back),
 		cmocka_unit_test(test_decode_from_view),

@@ -1,0 +1,96 @@
+# Pause and resume from the customer's terminal UI. While paused the
+# technician stays connected (the stream is not closed, no grant is
+# revoked) but gets no new pixels (a window opening on the customer's
+# screen does not reach the viewer, however often it asks) and its click
+# and key never reach the customer's display. Resume brings the current
+# picture and input back without a second consent question, and the
+# ticket records both as events.
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 800 600
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
+track $!
+wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+
+start_relay
+new_ticket_code "Pause test"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(cat "$E2E_TMP/helper.log")"
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+echo y >&7
+wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1)" || fail "helper did not start sharing"
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/before.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/before.ppm" >"$E2E_TMP/compare0.out" 2>&1 ||
+	fail "before the pause the viewer's picture differs: $(cat "$E2E_TMP/compare0.out")"
+
+# Pause, then change the customer's screen.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='sharing-paused'\") = 1 ]" ||
+	fail "the ticket did not record the pause"
+DISPLAY=$XDISPLAY xlogo -geometry 160x160+300+200 >/dev/null 2>&1 &
+track $!
+# The new window is really there for anyone who grabs the display now.
+wait_for 10 sh -c "! DISPLAY=$XDISPLAY '$TOOLS/xprobe' compare '$E2E_TMP/before.ppm' >/dev/null 2>&1" ||
+	fail "xlogo never changed the customer's screen"
+
+# However often the viewer asks (each wait-frame asks for the whole
+# screen), the picture it gets is the one from before the pause.
+for i in 1 2 3 4 5; do
+	viewer_cmd 10 "wait-frame"
+	viewer_cmd 10 "snapshot $E2E_TMP/paused-$i.ppm"
+	cmp -s "$E2E_TMP/before.ppm" "$E2E_TMP/paused-$i.ppm" ||
+		fail "a new picture reached the viewer while paused (request $i)"
+	sleep 0.3
+done
+note "paused: 5 full requests over ~2 s all got the picture from before the pause"
+
+# Input while paused never reaches the customer's display.
+before=$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")
+viewer_cmd 10 "click 123 234"
+viewer_cmd 10 "key a"
+sleep 1
+[ "$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")" = "$before" ] ||
+	fail "a viewer's input reached the customer while paused: $(tail -3 "$E2E_TMP/xprobe.out")"
+kill -0 "$VIEWER_PID" || fail "the viewer lost its session while paused"
+note "paused: the click and key did not arrive, the viewer stayed connected"
+
+# Resume: the current picture arrives, input works, nobody is asked again.
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume: $(tail -3 "$HELPER_OUT")"
+resumed=no
+for i in $(seq 1 20); do
+	viewer_cmd 10 "wait-frame"
+	viewer_cmd 10 "snapshot $E2E_TMP/resumed.ppm"
+	if DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/resumed.ppm" >"$E2E_TMP/compare1.out" 2>&1; then
+		resumed=yes
+		break
+	fi
+	sleep 0.25
+done
+[ "$resumed" = yes ] || fail "after resume the viewer's picture is not current: $(cat "$E2E_TMP/compare1.out")"
+cmp -s "$E2E_TMP/before.ppm" "$E2E_TMP/resumed.ppm" && fail "after resume the viewer still has the old picture"
+note "resumed: the new window arrived pixel-exact"
+
+viewer_cmd 10 "click 111 222"
+wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 111 222" || fail "the click after resume did not arrive: $(tail -3 "$E2E_TMP/xprobe.out")"
+viewer_cmd 10 "key b"
+wait_line 10 "$E2E_TMP/xprobe.out" "^key b" || fail "the key after resume did not arrive"
+grep -q "^button 1 123 234" "$E2E_TMP/xprobe.out" && fail "the click from the pause arrived late"
+[ "$(grep -c '^CONSENT' "$HELPER_OUT")" = 1 ] || fail "resume asked for consent again: $(grep '^CONSENT' "$HELPER_OUT")"
+note "resumed: click and key arrive, no second consent question"
+
+[ "$(event_count "$TICKET" sharing-paused)" = 1 ] || fail "sharing-paused events: $(event_count "$TICKET" sharing-paused)"
+wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='sharing-resumed'\") = 1 ]" ||
+	fail "the ticket did not record the resume"
+[ "$(event_count "$TICKET" consent-granted)" = 1 ] || fail "consent was granted $(event_count "$TICKET" consent-granted) times"
+
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
+wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
+echo end >&7
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+wait "$HELPER_PID" || fail "helper exited non-zero at the end: $(tail "$E2E_TMP/helper.log")"
+stop_relay
