@@ -3,7 +3,8 @@
 # the support code, deny a technician (no pixels reach the viewer), allow
 # one view-only (the red banner names them), chat both ways (a Japanese
 # line arrives intact in the technician's chat stream and the ticket's
-# transcript), Stop sharing (the viewer's stream closes), allow again,
+# transcript), Pause sharing (the viewer stays, the banner turns amber) and
+# Resume, Stop sharing (the viewer's stream closes), allow again,
 # End session (the viewer and the relay see the end), Close.
 #
 # Screenshots of each state are taken with xwd and cropped to the window
@@ -89,6 +90,22 @@ run_window() {
 	grep -qF "customer: $typed" "$E2E_TMP/stream-$LANG_NOW.out" ||
 		fail "the technician's chat stream lacks the line: $(cat "$E2E_TMP/stream-$LANG_NOW.out")"
 
+	# Pause sharing: the viewer stays, the banner turns amber; Resume brings frames back.
+	mark
+	click pause
+	wait_state 10 "screen=main question=none watching=1 .* paused=yes"
+	shot paused
+	[ "$(pixel paused 8 60)" = 9a5b00 ] || fail "the banner is not amber while paused: $(pixel paused 8 60)"
+	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='sharing-paused'\") = 1 ]" ||
+		fail "the ticket did not record the pause"
+	kill -0 "$VIEWER_PID" || fail "the viewer lost its stream when sharing was paused"
+	mark
+	click pause
+	wait_state 10 "screen=main question=none watching=1 .* paused=no"
+	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='sharing-resumed'\") = 1 ]" ||
+		fail "the ticket did not record the resume"
+	viewer_cmd 20 "wait-frame"
+
 	# Stop sharing: the stream closes and the banner goes back to grey.
 	local before after
 	mark
@@ -119,7 +136,7 @@ run_window() {
 	wait_for 10 sh -c "! kill -0 $helper" || fail "the helper did not exit after Close"
 	wait "$helper" || rc=$?
 	[ "$rc" = 0 ] || fail "the helper exited with $rc: $(tail -5 "$E2E_TMP/window-$LANG_NOW.log")"
-	note "$LANG_NOW: code typed, deny, view-only with banner, chat '$typed', stop, allow, end, close"
+	note "$LANG_NOW: code typed, deny, view-only with banner, chat '$typed', pause, resume, stop, allow, end, close"
 }
 
 run_window en "The printer says error 0x12"
