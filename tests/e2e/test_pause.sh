@@ -3,8 +3,8 @@
 # revoked) but gets no new pixels (a window opening on the customer's
 # screen does not reach the viewer, however often it asks) and its click
 # and key never reach the customer's display. Resume brings the current
-# picture and input back without a second consent question, and the
-# ticket records both as events.
+# picture and input back without a second consent question; the ticket
+# records both as events and the viewer gets a chat line for each.
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 800 600
@@ -30,6 +30,8 @@ echo pause >&7
 wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='sharing-paused'\") = 1 ]" ||
 	fail "the ticket did not record the pause"
+# The technician is told in the viewer's chat lines.
+wait_line 10 "$VIEWER_OUT" "^chat .*the customer paused sharing" || fail "the viewer was not told of the pause: $(tail -3 "$VIEWER_OUT")"
 DISPLAY=$XDISPLAY xlogo -geometry 160x160+300+200 >/dev/null 2>&1 &
 track $!
 # The new window is really there for anyone who grabs the display now.
@@ -60,6 +62,7 @@ note "paused: the click and key did not arrive, the viewer stayed connected"
 # Resume: the current picture arrives, input works, nobody is asked again.
 echo resume >&7
 wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume: $(tail -3 "$HELPER_OUT")"
+wait_line 10 "$VIEWER_OUT" "^chat .*the customer resumed sharing" || fail "the viewer was not told of the resume"
 resumed=no
 for i in $(seq 1 20); do
 	viewer_cmd 10 "wait-frame"
