@@ -4,7 +4,8 @@
 # server cut text. A view-only viewer neither sets nor receives the
 # clipboard. 512 KiB from a viewer is dropped whole (our cap is 256 KiB)
 # and the customer is told; 2 MiB makes libvncserver (cap 1 MiB) close that
-# viewer; the helper keeps serving and the clipboard is unchanged.
+# viewer; the helper keeps serving and the clipboard is unchanged. While
+# the customer has paused sharing, no clipboard goes either way.
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 640 480
@@ -75,6 +76,24 @@ wait_for 15 sh -c "[ \"\$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipbo
 	fail "the clipboard stopped working after the giant one"
 kill "$CLIP_PID" 2>/dev/null
 note "2 MiB from the viewer: that viewer closed by libvncserver; the next one works"
+
+# Paused: a controlling viewer's text is not pasted and the customer's copy
+# is not sent; after resume the customer's next copy is.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
+clip_viewer paused y "sent while paused"
+wait_line 15 "$E2E_TMP/paused.out" "^sent " || fail "the viewer did not connect while paused"
+printf 'copied while paused' | DISPLAY=$XDISPLAY xclip -selection clipboard
+sleep 1
+[ "$(clip_get)" = "copied while paused" ] || fail "a viewer changed the clipboard while paused: $(clip_get)"
+grep -q "^cut " "$E2E_TMP/paused.out" && fail "the customer's clipboard reached a viewer while paused"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+printf 'copied after resume' | DISPLAY=$XDISPLAY xclip -selection clipboard
+wait_line 15 "$E2E_TMP/paused.out" "^cut 19 copied after resume$" ||
+	fail "the customer's copy after resume did not reach the viewer: $(cat "$E2E_TMP/paused.out")"
+kill "$CLIP_PID" 2>/dev/null
+note "paused: no clipboard either way; after resume the customer's copy arrives"
 echo end >&7
 wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
 # A sanitizer build exits non-zero when LeakSanitizer finds a leak.
