@@ -80,6 +80,15 @@ struct helper_ui_ops {
 	 * UI that cannot ask (the code must come from the command line).
 	 */
 	int (*ask_code)(void *state, const char *problem, char *code, size_t len);
+	/*
+	 * For a customer who has no code (the helper has an intake token):
+	 * asks for a short description of the problem and, optionally, a
+	 * name; blocks. problem as for ask_code. 0 with both filled (name may
+	 * be empty, desc is not), or -1 when the customer gave up. NULL in a
+	 * UI that offers no such path.
+	 */
+	int (*ask_intake)(void *state, const char *problem, char *name, size_t namelen, char *desc,
+			  size_t desclen);
 	/* Shown while the blocking connection and sign-in run. */
 	void (*connecting)(void *state, const char *relay);
 	/*
