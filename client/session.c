@@ -839,7 +839,8 @@ static void helper_session_teardown(struct helper_session *s)
 static int helper_session_open_ui(struct helper_session *s, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
-	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace };
+	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace,
+					.intake = o->intake_token[0] != '\0' };
 
 	if (strcmp(o->ui, "tty") != 0) {
 		s->ui = &helper_ui_sdl;
@@ -880,14 +881,11 @@ static int helper_session_intake_text(const char *in, size_t max, char *out, siz
  * instead: the relay opens a new ticket with it. 0 (s->intake says which
  * path), or -1 with err.
  */
-static int helper_session_intake(struct helper_session *s, char *err, size_t errlen)
+static int helper_session_intake_ask(struct helper_session *s, char *err, size_t errlen)
 {
-	struct helper_options *o = s->opt;
 	const char *problem = NULL;
 	char name[INTAKE_NAME_MAX * 4 + 1], desc[INTAKE_DESC_MAX * 4 + 1];
 
-	if (o->code[0] != '\0' || o->intake_token[0] == '\0' || s->ui->ask_intake == NULL || s->ui->ask_code != NULL)
-		return 0;
 	for (;;) {
 		if (s->ui->ask_intake(s->ui_state, problem, name, sizeof(name), desc, sizeof(desc)) != 0) {
 			snprintf(err, errlen, "no description was entered");
@@ -901,6 +899,16 @@ static int helper_session_intake(struct helper_session *s, char *err, size_t err
 	}
 	s->intake = true;
 	return 0;
+}
+
+/* The terminal has no code entry: with a token and no code, it asks for the description straight away. */
+static int helper_session_intake(struct helper_session *s, char *err, size_t errlen)
+{
+	struct helper_options *o = s->opt;
+
+	if (o->code[0] != '\0' || o->intake_token[0] == '\0' || s->ui->ask_intake == NULL || s->ui->ask_code != NULL)
+		return 0;
+	return helper_session_intake_ask(s, err, errlen);
 }
 
 /* The support code from the UI when the command line had none. 0, or -1 with err. */
@@ -917,7 +925,11 @@ static int helper_session_code(struct helper_session *s, char *err, size_t errle
 		return -1;
 	}
 	for (;;) {
-		if (s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code)) != 0) {
+		int r = s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code));
+
+		if (r == 1 && o->intake_token[0] != '\0' && s->ui->ask_intake != NULL)
+			return helper_session_intake_ask(s, err, errlen);
+		if (r != 0) {
 			helper_cli_wipe(o);
 			snprintf(err, errlen, "no support code was entered");
 			return -1;
