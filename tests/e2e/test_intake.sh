@@ -5,13 +5,15 @@
 # it in the queue, takes it, is asked for consent and gets pixels. A wrong
 # token counts against the source like a wrong code, the per-token hourly
 # limit refuses the next intake with a clear message, a revoked token opens
-# nothing, and the token is nowhere in the relay's log or database.
+# nothing, and the token is nowhere in the relay's log or database. The
+# window's path is driven with xdotool: "I have no code", a Japanese
+# description typed into the field, a name, "Ask for help".
 . "$(dirname "$0")/lib.sh"
 
 export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
 echo 0 >"$HANDOFF_CLOCK_OFFSET_FILE"
 start_relay "intake_per_hour = 2"
-start_xvfb 320 240
+start_xvfb 1024 768
 
 note "the bundle mints an intake token: in its args, only its HMAC in the database"
 "$BIN/handoff-relay" bundle "$RELAY_DIR" --out "$E2E_TMP/helper.run" --org "Acme IT" >"$E2E_TMP/bundle.out" ||
@@ -104,6 +106,42 @@ grep -q "この1時間にこのヘルパーから新しいチケットが多く�
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM tickets WHERE summary='third problem'")" = 0 ] ||
 	fail "the refused intake opened a ticket"
 
+note "the window: I have no code, a description in Japanese, a name, Ask for help"
+"$BIN/handoff-relay" bundle "$RELAY_DIR" --out "$E2E_TMP/helper2.run" --org "Acme IT" >"$E2E_TMP/bundle2.out" ||
+	fail "the second bundle failed"
+TOKEN2=$(tr '\0' '\n' <"$E2E_TMP/helper2.run" | grep -a -A1 -x -e '--intake-token' | tail -1)
+[[ "$TOKEN2" =~ ^[0-9a-f]{32}$ ]] && [ "$TOKEN2" != "$TOKEN" ] || fail "the second bundle has no token of its own"
+SHOTS="$E2E_TMP/shots"
+mkdir -p "$SHOTS"
+LANG_NOW=ja
+. "$(dirname "$0")/window_lib.sh"
+WIN_OUT="$E2E_TMP/window.out"
+# SDL and the X libraries keep allocations until exit that are not ours (as in test_helper_window.sh).
+HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
+	--host-key "$RELAY_FP" --intake-token "$TOKEN2" --display "$XDISPLAY" --org "Acme IT" --lang ja \
+	</dev/null >"$WIN_OUT" 2>"$E2E_TMP/window.log" &
+win=$!
+track $win
+MARK=0
+wait_state 15 "screen=code"
+win_geometry
+mark
+click nocode
+wait_state 10 "screen=intake"
+field describe
+DISPLAY=$XDISPLAY xdotool type --delay 40 "画面が固まりました" || fail "xdotool type failed"
+field name
+DISPLAY=$XDISPLAY xdotool type --delay 40 "Sato" || fail "xdotool type failed"
+mark
+shot intake
+click open
+wait_state 20 "screen=main"
+[ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT tier || ' ' || customer_name FROM tickets WHERE summary='画面が固まりました'")" = "L1 Sato" ] ||
+	fail "the window's description did not open an L1 ticket: $(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id, summary, customer_name FROM tickets")"
+tech_ssh alice queue | grep -q "画面が固まりました" || fail "the window's ticket is not in the queue"
+kill -TERM "$win"
+wait "$win" 2>/dev/null
+
 note "a revoked token opens nothing"
 "$BIN/handoff-relay" intake "$RELAY_DIR" revoke 1 >/dev/null || fail "intake revoke failed"
 echo 7300 >"$HANDOFF_CLOCK_OFFSET_FILE" # past the hour and any back-off
@@ -115,6 +153,6 @@ sleep 0.6
 note "the token is in neither the relay's log nor its database"
 stop_relay
 for f in "$RELAY_LOG" "$RELAY_DIR"/handoff.db*; do
-	grep -a -q "$TOKEN" "$f" && fail "the intake token is in $f"
+	grep -a -q -e "$TOKEN" -e "$TOKEN2" "$f" && fail "an intake token is in $f"
 done
 note "ok"
