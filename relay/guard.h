@@ -103,7 +103,7 @@ int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pep
 /*
  * relay_code_check, where the answer may also be "intake:TOKEN" (code.h):
  * a live intake token gives STORE_CODE_ACCEPTED with *intake set and
- * *ticket untouched; any other intake answer is STORE_CODE_UNKNOWN and
+ * *ticket 0; any other intake answer is STORE_CODE_UNKNOWN and
  * counts against the source exactly like a wrong code (back-off, cap,
  * audit events). The token is never logged or stored.
  */

@@ -87,18 +87,21 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 /*
  * A customer's answer to the intake prompts, made safe for a ticket: valid
  * UTF-8 (else -1), control characters turned to spaces, at most max
- * characters, trimmed. The result may be empty.
+ * characters and maxbytes bytes (what the ticket keeps; never cut inside a
+ * character), trimmed. The result may be empty.
  */
-static int relay_intake_text(const char *in, size_t max, char *out, size_t outlen)
+static int relay_intake_text(const char *in, size_t max, size_t maxbytes, char *out, size_t outlen)
 {
 	size_t n = in != NULL ? strlen(in) : 0, o = 0, chars = 0;
 
-	if (n >= outlen || !buf_utf8_valid((const uint8_t *)(in != NULL ? in : ""), n))
+	if (maxbytes >= outlen || !buf_utf8_valid((const uint8_t *)(in != NULL ? in : ""), n))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
+		/* A lead byte: the whole character must fit, or the stored text would end inside one. */
+		size_t clen = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
 
-		if ((c & 0xc0) != 0x80 && chars++ == max)
+		if ((c & 0xc0) != 0x80 && (chars++ == max || o + clen > maxbytes))
 			break;
 		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 	}
@@ -126,10 +129,10 @@ static int relay_intake_open(struct relay_conn *conn)
 	int64_t ticket = 0, now = relay_now(relay), used = 0;
 
 	if (ssh_userauth_kbdint_getnanswers(conn->session) != 2 ||
-	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 0), INTAKE_NAME_MAX, name,
-			      sizeof(name)) != 0 ||
-	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 1), INTAKE_DESC_MAX, desc,
-			      sizeof(desc)) != 0 || desc[0] == '\0') {
+	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 0), INTAKE_NAME_MAX,
+			      STORE_NAME_MAX * 2 - 1, name, sizeof(name)) != 0 ||
+	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 1), INTAKE_DESC_MAX, sizeof(desc) - 1,
+			      desc, sizeof(desc)) != 0 || desc[0] == '\0') {
 		log_info("conn %u (%s): intake refused: no usable description", conn->id, conn->peer);
 		return -1;
 	}

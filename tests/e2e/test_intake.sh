@@ -86,8 +86,12 @@ note "the hourly limit: the second intake gets in, the third is refused with a c
 start_intake second "$TOKEN"
 wait_line 15 "$HELPER_OUT" "^NO CODE" || fail "second: no description asked"
 echo "second problem" >&7
-echo "" >&7
+# A name longer than the ticket keeps (128 bytes): cut at a character, never inside one.
+printf 'あ%.0s' $(seq 60) >&7
+echo >&7
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "second intake refused: $(tail -3 "$E2E_TMP/second.log")"
+[ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT length(customer_name) || ' ' || length(CAST(customer_name AS BLOB)) FROM tickets WHERE summary='second problem'")" = "42 126" ] ||
+	fail "the long name was not cut at a character boundary"
 kill -TERM "$HELPER_PID"
 wait "$HELPER_PID" 2>/dev/null
 exec 7>&-
