@@ -16,6 +16,7 @@ enum {
 	OPT_RELAY = 1000,
 	OPT_HOST_KEY,
 	OPT_CODE,
+	OPT_INTAKE,
 	OPT_DISPLAY,
 	OPT_UI,
 	OPT_USER,
@@ -66,6 +67,8 @@ void helper_cli_usage(FILE *f)
 	      "    --code CODE         the support code, e.g. 1234-5678-9012 (or set\n"
 	      "                        HANDOFF_CODE in the environment); the window asks\n"
 	      "                        for it when it is not given\n"
+	      "    --intake-token T    lets a customer without a code open a new ticket\n"
+	      "                        with a short description (bundles carry one)\n"
 	      "    --display :N        the X display to share (default: $DISPLAY)\n"
 	      "    --ui auto|sdl|tty   how to talk to you: auto (default) opens the window\n"
 	      "                        and falls back to the terminal when it cannot\n"
@@ -111,6 +114,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "relay", required_argument, NULL, OPT_RELAY },
 		{ "host-key", required_argument, NULL, OPT_HOST_KEY },
 		{ "code", required_argument, NULL, OPT_CODE },
+		{ "intake-token", required_argument, NULL, OPT_INTAKE },
 		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "ui", required_argument, NULL, OPT_UI },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -144,6 +148,19 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			if (helper_cli_take_code(optarg, o, err, errlen) != 0)
 				return HELPER_CLI_ERROR;
 			break;
+		case OPT_INTAKE: {
+			size_t n = strlen(optarg);
+			int ok = intake_token_ok(optarg);
+
+			if (ok)
+				memcpy(o->intake_token, optarg, n + 1);
+			memset(optarg, 'x', n);
+			if (!ok) {
+				snprintf(err, errlen, "--intake-token must be 32 hexadecimal digits");
+				return HELPER_CLI_ERROR;
+			}
+			break;
+		}
 		case OPT_DISPLAY:
 			o->display = optarg;
 			break;
@@ -206,9 +223,9 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		if (env_code != NULL && env_code[0] != '\0') {
 			if (helper_cli_take_code(env_code, o, err, errlen) != 0)
 				return HELPER_CLI_ERROR;
-		} else if (strcmp(o->ui, "tty") == 0) {
-			/* The terminal UI has no code entry: it answers questions, nothing more. */
-			snprintf(err, errlen, "--code CODE is required with --ui tty (see --help)");
+		} else if (strcmp(o->ui, "tty") == 0 && o->intake_token[0] == '\0') {
+			/* The terminal UI has no code entry (it asks for a description only with a token). */
+			snprintf(err, errlen, "--code CODE (or --intake-token) is required with --ui tty (see --help)");
 			return HELPER_CLI_ERROR;
 		}
 	}
@@ -226,4 +243,5 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 void helper_cli_wipe(struct helper_options *o)
 {
 	explicit_bzero(o->code, sizeof(o->code));
+	explicit_bzero(o->intake_token, sizeof(o->intake_token));
 }

@@ -18,6 +18,7 @@ struct helper_options {
 	unsigned relay_port;
 	const char *host_key;   /* "SHA256:...", points into argv */
 	char code[HELPER_CLI_CODE_MAX]; /* secret: wiped by helper_cli_wipe */
+	char intake_token[HELPER_CLI_CODE_MAX]; /* the bundle's intake token, or "": secret, wiped too */
 	const char *display;    /* X display name, points into argv or the environment */
 	const char *ui;         /* "auto" (the window if it opens, else tty), "sdl" or "tty" */
 	const char *lang;       /* "en", "ja", or NULL: the locale decides */

@@ -45,6 +45,7 @@
 /* The message-callback API lives here, though clients use it too. */
 #include <libssh/server.h>
 
+#include "buf.h"
 #include "capture.h"
 #include "clipboard.h"
 #include "code.h"
@@ -59,6 +60,7 @@
 #include "screen.h"
 #include "sshutil.h"
 #include "ui.h"
+#include "ui_text.h"
 #include "viewer.h"
 
 #define FORWARD_ADDRESS "localhost"
@@ -75,6 +77,9 @@ enum helper_end {
 
 struct helper_session {
 	struct helper_options *opt;
+	bool intake;                /* no code: open a new ticket with the description below */
+	char intake_name[INTAKE_NAME_MAX * 4 + 1];
+	char intake_desc[INTAKE_DESC_MAX * 4 + 1];
 	const struct helper_ui_ops *ui;
 	void *ui_state;
 	int ui_fd;                  /* registered in event, or -1 */
@@ -722,11 +727,18 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 	if (s->ssh == NULL)
 		return -1;
 	log_info("relay host key matches the pinned %s", o->host_key);
-	rc = sshutil_auth_code(s->ssh, o->code, err, errlen);
+	if (s->intake)
+		rc = sshutil_auth_intake(s->ssh, o->intake_token, s->intake_name, s->intake_desc, err, errlen);
+	else
+		rc = sshutil_auth_code(s->ssh, o->code, err, errlen);
 	helper_cli_wipe(o);
+	if (rc == -2)
+		snprintf(err, errlen, "%s", _("Too many new tickets were opened from this helper in the last hour. "
+					      "Please try again later, or call your support organisation."));
 	if (rc != 0)
 		return -1;
-	log_info("signed in with the support code");
+	log_info(s->intake ? "signed in with the intake token: a new ticket was opened"
+			   : "signed in with the support code");
 	if (helper_control_open(&s->ctl, s->ssh, err, errlen) != 0)
 		return -1;
 	ssh_set_message_callback(s->ssh, helper_session_on_message, s);
@@ -856,7 +868,8 @@ static void helper_session_teardown(struct helper_session *s)
 static int helper_session_open_ui(struct helper_session *s, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
-	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace };
+	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace,
+					.intake = o->intake_token[0] != '\0' };
 
 	if (strcmp(o->ui, "tty") != 0) {
 		s->ui = &helper_ui_sdl;
@@ -872,6 +885,61 @@ static int helper_session_open_ui(struct helper_session *s, char *err, size_t er
 	return s->ui->open(&s->ui_state, &cfg, err, errlen);
 }
 
+/*
+ * A customer's description or name made fit for the relay: valid UTF-8
+ * (else -1), cleaned like everything shown (ui_text.h), at most max
+ * characters, never cut inside one.
+ */
+static int helper_session_intake_text(const char *in, size_t max, char *out, size_t outlen)
+{
+	char clean[INTAKE_DESC_MAX * 4 + 1];
+	size_t n = strlen(in), chars = 0, i;
+
+	if (!buf_utf8_valid((const uint8_t *)in, n))
+		return -1;
+	helper_ui_text_clean(in, clean, sizeof(clean));
+	for (i = 0; clean[i] != '\0'; i++)
+		if (((unsigned char)clean[i] & 0xc0) != 0x80 && chars++ == max)
+			break;
+	snprintf(out, outlen, "%.*s", (int)helper_ui_text_whole(clean, i), clean);
+	return 0;
+}
+
+/*
+ * With an intake token and no code, a UI that can asks for a description
+ * instead: the relay opens a new ticket with it. 0 (s->intake says which
+ * path), or -1 with err.
+ */
+static int helper_session_intake_ask(struct helper_session *s, char *err, size_t errlen)
+{
+	const char *problem = NULL;
+	char name[INTAKE_NAME_MAX * 4 + 1], desc[INTAKE_DESC_MAX * 4 + 1];
+
+	for (;;) {
+		if (s->ui->ask_intake(s->ui_state, problem, name, sizeof(name), desc, sizeof(desc)) != 0) {
+			snprintf(err, errlen, "no description was entered");
+			return -1;
+		}
+		if (helper_session_intake_text(name, INTAKE_NAME_MAX, s->intake_name, sizeof(s->intake_name)) == 0 &&
+		    helper_session_intake_text(desc, INTAKE_DESC_MAX, s->intake_desc, sizeof(s->intake_desc)) == 0 &&
+		    s->intake_desc[strspn(s->intake_desc, " ")] != '\0')
+			break;
+		problem = _("Please describe the problem in a few words.");
+	}
+	s->intake = true;
+	return 0;
+}
+
+/* The terminal has no code entry: with a token and no code, it asks for the description straight away. */
+static int helper_session_intake(struct helper_session *s, char *err, size_t errlen)
+{
+	struct helper_options *o = s->opt;
+
+	if (o->code[0] != '\0' || o->intake_token[0] == '\0' || s->ui->ask_intake == NULL || s->ui->ask_code != NULL)
+		return 0;
+	return helper_session_intake_ask(s, err, errlen);
+}
+
 /* The support code from the UI when the command line had none. 0, or -1 with err. */
 static int helper_session_code(struct helper_session *s, char *err, size_t errlen)
 {
@@ -879,14 +947,18 @@ static int helper_session_code(struct helper_session *s, char *err, size_t errle
 	const char *problem = NULL;
 	char digits[CODE_DIGITS + 1];
 
-	if (o->code[0] != '\0')
+	if (o->code[0] != '\0' || s->intake)
 		return 0;
 	if (s->ui->ask_code == NULL) {
 		snprintf(err, errlen, "no support code: pass --code CODE");
 		return -1;
 	}
 	for (;;) {
-		if (s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code)) != 0) {
+		int r = s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code));
+
+		if (r == 1 && o->intake_token[0] != '\0' && s->ui->ask_intake != NULL)
+			return helper_session_intake_ask(s, err, errlen);
+		if (r != 0) {
 			helper_cli_wipe(o);
 			snprintf(err, errlen, "no support code was entered");
 			return -1;
@@ -933,7 +1005,7 @@ int helper_session_run(struct helper_options *o)
 		log_warn("no clipboard sharing: %s", err);
 		err[0] = '\0';
 	}
-	if (helper_session_code(&s, err, sizeof(err)) != 0)
+	if (helper_session_intake(&s, err, sizeof(err)) != 0 || helper_session_code(&s, err, sizeof(err)) != 0)
 		goto fail;
 	if (helper_session_connect(&s, err, sizeof(err)) != 0)
 		goto fail;

@@ -68,6 +68,7 @@ struct helper_ui_config {
 	const char *org;        /* the support organisation's name, or NULL */
 	const char *display;    /* the X display (the window goes there) */
 	bool trace;             /* print each state and the button rectangles on stdout */
+	bool intake;            /* the helper has an intake token: the code entry offers "no code" */
 };
 
 struct helper_ui_ops {
@@ -78,10 +79,21 @@ struct helper_ui_ops {
 	/*
 	 * Asks for the support code before anything is connected; blocks.
 	 * problem, if not NULL, says what was wrong with the last one. 0 with
-	 * the code in code[0..len), or -1 when the customer gave up. NULL in a
-	 * UI that cannot ask (the code must come from the command line).
+	 * the code in code[0..len), 1 when the customer chose "I have no code"
+	 * (offered only with config.intake; then ask_intake follows), or -1
+	 * when the customer gave up. NULL in a UI that cannot ask (the code
+	 * must come from the command line).
 	 */
 	int (*ask_code)(void *state, const char *problem, char *code, size_t len);
+	/*
+	 * For a customer who has no code (the helper has an intake token):
+	 * asks for a short description of the problem and, optionally, a
+	 * name; blocks. problem as for ask_code. 0 with both filled (name may
+	 * be empty, desc is not), or -1 when the customer gave up. NULL in a
+	 * UI that offers no such path.
+	 */
+	int (*ask_intake)(void *state, const char *problem, char *name, size_t namelen, char *desc,
+			  size_t desclen);
 	/* Shown while the blocking connection and sign-in run. */
 	void (*connecting)(void *state, const char *relay);
 	/*

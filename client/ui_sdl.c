@@ -48,6 +48,7 @@
 #include <SDL_ttf.h>
 #include <X11/Xlib.h>
 
+#include "code.h"
 #include "i18n.h"
 #include "log.h"
 #include "ui_text.h"
@@ -70,6 +71,7 @@ enum sdl_ui_screen {
 	SDL_UI_SCREEN_CONNECTING,
 	SDL_UI_SCREEN_MAIN,
 	SDL_UI_SCREEN_ENDED,
+	SDL_UI_SCREEN_INTAKE,   /* no code: a description opens a new ticket */
 };
 
 enum sdl_ui_button {
@@ -82,6 +84,8 @@ enum sdl_ui_button {
 	SDL_UI_BTN_PAUSE,
 	SDL_UI_BTN_END,
 	SDL_UI_BTN_CLOSE,
+	SDL_UI_BTN_NOCODE,
+	SDL_UI_BTN_OPEN,
 	SDL_UI_BTN_COUNT,
 };
 
@@ -99,9 +103,13 @@ static const struct {
 	[SDL_UI_BTN_PAUSE] = { "pause", { 288, 518, 184, 34 } },
 	[SDL_UI_BTN_END] = { "end", { 484, 518, 260, 34 } },
 	[SDL_UI_BTN_CLOSE] = { "close", { 40, 228, 200, 40 } },
+	[SDL_UI_BTN_NOCODE] = { "nocode", { 40, 300, 460, 40 } },
+	[SDL_UI_BTN_OPEN] = { "open", { 476, 330, 244, 44 } },
 };
 
 static const SDL_Rect sdl_ui_code_field = { 40, 170, 420, 44 };
+static const SDL_Rect sdl_ui_describe_field = { 40, 170, 680, 44 };
+static const SDL_Rect sdl_ui_name_field = { 40, 270, 420, 44 };
 static const SDL_Rect sdl_ui_chat_pane = { 16, 284, 728, 180 };
 static const SDL_Rect sdl_ui_entry_field = { 16, 472, 600, 36 };
 
@@ -153,6 +161,11 @@ struct helper_ui_sdl {
 	char lines[4][SDL_UI_ENTRY_MAX];  /* chat lines waiting for next() */
 	size_t l_head, l_n;
 	bool submitted;         /* code entry: Connect clicked or Enter */
+	bool intake;            /* the helper has an intake token: offer "no code" */
+	bool nocode;            /* code entry: the customer chose to describe the problem */
+	bool intake_on_name;    /* intake: the name field has the keyboard, not the description */
+	char describe[INTAKE_DESC_MAX * 4 + 1];
+	char name[INTAKE_NAME_MAX * 4 + 1];
 	bool quit;              /* the window was closed */
 };
 
@@ -354,6 +367,8 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 	case SDL_UI_BTN_PAUSE: return u->paused ? _("Resume sharing") : _("Pause sharing");
 	case SDL_UI_BTN_END: return _("End session");
 	case SDL_UI_BTN_CLOSE: return _("Close");
+	case SDL_UI_BTN_NOCODE: return _("I have no code: describe the problem");
+	case SDL_UI_BTN_OPEN: return _("Ask for help");
 	case SDL_UI_BTN_COUNT: break;
 	}
 	return "";
@@ -378,6 +393,10 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 		return u->screen == SDL_UI_SCREEN_MAIN;
 	case SDL_UI_BTN_CLOSE:
 		return u->screen == SDL_UI_SCREEN_ENDED;
+	case SDL_UI_BTN_NOCODE:
+		return u->screen == SDL_UI_SCREEN_CODE && u->intake;
+	case SDL_UI_BTN_OPEN:
+		return u->screen == SDL_UI_SCREEN_INTAKE;
 	case SDL_UI_BTN_COUNT:
 		break;
 	}
@@ -400,6 +419,21 @@ static void sdl_ui_draw_button(struct helper_ui_sdl *u, enum sdl_ui_button b)
 	sdl_ui_fill(u, r, bg);
 	sdl_ui_text(u, u->font, r->x + (r->w - w) / 2,
 		    r->y + (r->h - TTF_FontHeight(u->font)) / 2, sdl_ui_white, label);
+}
+
+/* A field without the keyboard: its text only (the end of it when long). */
+static void sdl_ui_draw_field_idle(struct helper_ui_sdl *u, const SDL_Rect *r, const char *text)
+{
+	const char *shown = text;
+
+	sdl_ui_fill(u, r, sdl_ui_white);
+	sdl_ui_frame(u, r, sdl_ui_grey);
+	while (shown[0] != '\0' && sdl_ui_width(u->font, shown) > r->w - 16) {
+		shown++;
+		while (((unsigned char)shown[0] & 0xc0) == 0x80)
+			shown++;
+	}
+	sdl_ui_text(u, u->font, r->x + 8, r->y + (r->h - TTF_FontHeight(u->font)) / 2, sdl_ui_ink, shown);
 }
 
 /* An entry field: text, then the input method's composition underlined, then a caret. */
@@ -512,6 +546,22 @@ static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 		if (u->problem[0] != '\0')
 			sdl_ui_paragraph(u, 40, 226, SDL_UI_W - 80, 2, sdl_ui_red, u->problem);
 		break;
+	case SDL_UI_SCREEN_INTAKE:
+		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 2, sdl_ui_ink,
+				 _("Describe the problem in a few words (one line), and a technician will "
+				   "see it in the queue:"));
+		sdl_ui_paragraph(u, 40, 236, SDL_UI_W - 80, 1, sdl_ui_ink,
+				 _("Your name (optional; press Enter to skip):"));
+		if (u->intake_on_name) {
+			sdl_ui_draw_field_idle(u, &sdl_ui_describe_field, u->describe);
+			sdl_ui_draw_field(u, &sdl_ui_name_field, u->name);
+		} else {
+			sdl_ui_draw_field(u, &sdl_ui_describe_field, u->describe);
+			sdl_ui_draw_field_idle(u, &sdl_ui_name_field, u->name);
+		}
+		if (u->problem[0] != '\0')
+			sdl_ui_paragraph(u, 40, 390, SDL_UI_W - 80, 2, sdl_ui_red, u->problem);
+		break;
 	case SDL_UI_SCREEN_CONNECTING:
 		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 3, sdl_ui_ink,
 				 _("Connecting to the support service..."));
@@ -559,6 +609,7 @@ static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
 	case SDL_UI_SCREEN_CONNECTING: return "connecting";
 	case SDL_UI_SCREEN_MAIN: return "main";
 	case SDL_UI_SCREEN_ENDED: return "ended";
+	case SDL_UI_SCREEN_INTAKE: return "intake";
 	}
 	return "?";
 }
@@ -687,6 +738,10 @@ static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
 {
 	SDL_Point p = { x, y };
 
+	if (u->screen == SDL_UI_SCREEN_INTAKE && SDL_PointInRect(&p, &sdl_ui_describe_field))
+		u->intake_on_name = false, u->dirty = true;
+	else if (u->screen == SDL_UI_SCREEN_INTAKE && SDL_PointInRect(&p, &sdl_ui_name_field))
+		u->intake_on_name = true, u->dirty = true;
 	for (int i = 0; i < SDL_UI_BTN_COUNT; i++) {
 		enum sdl_ui_button b = (enum sdl_ui_button)i;
 
@@ -724,6 +779,12 @@ static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
 		case SDL_UI_BTN_CLOSE:
 			u->quit = true;
 			break;
+		case SDL_UI_BTN_NOCODE:
+			u->nocode = true;
+			break;
+		case SDL_UI_BTN_OPEN:
+			u->submitted = true;
+			break;
 		case SDL_UI_BTN_COUNT:
 			break;
 		}
@@ -743,6 +804,10 @@ static char *sdl_ui_field(struct helper_ui_sdl *u, size_t *len)
 		*len = sizeof(u->entry);
 		return u->entry;
 	}
+	if (u->screen == SDL_UI_SCREEN_INTAKE) {
+		*len = u->intake_on_name ? sizeof(u->name) : sizeof(u->describe);
+		return u->intake_on_name ? u->name : u->describe;
+	}
 	return NULL;
 }
 
@@ -757,8 +822,14 @@ static void sdl_ui_key(struct helper_ui_sdl *u, const SDL_KeyboardEvent *k)
 	if (k->keysym.sym == SDLK_BACKSPACE) {
 		sdl_ui_backspace(field);
 		u->dirty = true;
+	} else if (u->screen == SDL_UI_SCREEN_INTAKE && k->keysym.sym == SDLK_TAB) {
+		u->intake_on_name = !u->intake_on_name;
+		u->dirty = true;
 	} else if (k->keysym.sym == SDLK_RETURN || k->keysym.sym == SDLK_KP_ENTER) {
-		if (u->screen == SDL_UI_SCREEN_CODE)
+		/* Enter in the description moves on to the name; Enter in the name sends. */
+		if (u->screen == SDL_UI_SCREEN_INTAKE && !u->intake_on_name)
+			u->intake_on_name = true;
+		else if (u->screen == SDL_UI_SCREEN_CODE || u->screen == SDL_UI_SCREEN_INTAKE)
 			u->submitted = true;
 		else
 			sdl_ui_send_entry(u);
@@ -855,6 +926,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	}
 	u->xfd = -1;
 	u->trace = cfg->trace;
+	u->intake = cfg->intake;
 	u->dirty = true;
 	if (cfg->org != NULL)
 		helper_ui_text_clean(cfg->org, u->org, sizeof(u->org));
@@ -918,6 +990,10 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		       sdl_ui_code_field.w, sdl_ui_code_field.h);
 		printf("UI field chat %d %d %d %d\n", sdl_ui_entry_field.x, sdl_ui_entry_field.y,
 		       sdl_ui_entry_field.w, sdl_ui_entry_field.h);
+		printf("UI field describe %d %d %d %d\n", sdl_ui_describe_field.x, sdl_ui_describe_field.y,
+		       sdl_ui_describe_field.w, sdl_ui_describe_field.h);
+		printf("UI field name %d %d %d %d\n", sdl_ui_name_field.x, sdl_ui_name_field.y,
+		       sdl_ui_name_field.w, sdl_ui_name_field.h);
 		fflush(stdout);
 	}
 	sdl_ui_render(u);
@@ -988,15 +1064,46 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
 	u->code[0] = '\0';
 	u->submitted = false;
+	u->nocode = false;
 	u->dirty = true;
 	while (!u->quit) {
 		if (u->dirty)
 			sdl_ui_render(u);
 		if (SDL_WaitEventTimeout(&e, 500))
 			sdl_ui_event(u, &e);
+		if (u->nocode) {
+			explicit_bzero(u->code, sizeof(u->code));
+			return 1;
+		}
 		if (u->submitted && u->code[0] != '\0') {
 			snprintf(code, len, "%s", u->code);
 			explicit_bzero(u->code, sizeof(u->code));
+			return 0;
+		}
+		u->submitted = false;
+	}
+	return -1;
+}
+
+static int sdl_ui_ask_intake(void *state, const char *problem, char *name, size_t namelen, char *desc,
+			     size_t desclen)
+{
+	struct helper_ui_sdl *u = state;
+	SDL_Event e;
+
+	u->screen = SDL_UI_SCREEN_INTAKE;
+	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
+	u->submitted = false;
+	u->intake_on_name = false;
+	u->dirty = true;
+	while (!u->quit) {
+		if (u->dirty)
+			sdl_ui_render(u);
+		if (SDL_WaitEventTimeout(&e, 500))
+			sdl_ui_event(u, &e);
+		if (u->submitted && u->describe[strspn(u->describe, " ")] != '\0') {
+			snprintf(desc, desclen, "%s", u->describe);
+			snprintf(name, namelen, "%s", u->name);
 			return 0;
 		}
 		u->submitted = false;
@@ -1268,6 +1375,7 @@ const struct helper_ui_ops helper_ui_sdl = {
 	.open = sdl_ui_open,
 	.close = sdl_ui_close,
 	.ask_code = sdl_ui_ask_code,
+	.ask_intake = sdl_ui_ask_intake,
 	.connecting = sdl_ui_connecting,
 	.pending = sdl_ui_pending,
 	.linger = sdl_ui_linger,

@@ -380,7 +380,44 @@ static void helper_ui_tty_ended(void *state, const char *reason)
 	fflush(stdout);
 }
 
+/* Blocks for the next line of standard input. 0, or -1 at its end. */
+static int helper_ui_tty_read_line(struct helper_ui_tty *t, char *line, size_t linelen)
+{
+	/* Bounded: each read() either adds bytes, meets EOF, or was interrupted. */
+	for (int i = 0; i < 100000; i++) {
+		if (helper_ui_tty_line(t, line, linelen))
+			return 0;
+		if (t->eof)
+			return -1;
+		helper_ui_tty_readable(t);
+	}
+	return -1;
+}
+
+static int helper_ui_tty_ask_intake(void *state, const char *problem, char *name, size_t namelen, char *desc,
+				    size_t desclen)
+{
+	struct helper_ui_tty *t = state;
+
+	if (problem != NULL)
+		helper_ui_tty_line_out("PROBLEM", problem);
+	for (;;) {
+		helper_ui_tty_line_out("NO CODE",
+				       _("Describe the problem in a few words (one line), and a technician will "
+					 "see it in the queue:"));
+		if (helper_ui_tty_read_line(t, desc, desclen) != 0)
+			return -1;
+		if (desc[0] != '\0')
+			break;
+	}
+	helper_ui_tty_line_out("NAME", _("Your name (optional; press Enter to skip):"));
+	if (helper_ui_tty_read_line(t, name, namelen) != 0)
+		name[0] = '\0';
+	return 0;
+}
+
 const struct helper_ui_ops helper_ui_tty = {
+	.ask_intake = helper_ui_tty_ask_intake,
 	.name = "tty",
 	.open = helper_ui_tty_open,
 	.close = helper_ui_tty_close,

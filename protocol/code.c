@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 static int code_random_digit(char *out)
@@ -75,5 +76,52 @@ int code_hash(const uint8_t *pepper, size_t pepper_len,
 	if (HMAC(EVP_sha256(), pepper, (int)pepper_len, (const unsigned char *)digits,
 		 CODE_DIGITS, out, &len) == NULL || len != CODE_HASH_LEN)
 		return -1;
+	return 0;
+}
+
+int intake_token_generate(char text[INTAKE_TOKEN_TEXT_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[INTAKE_TOKEN_BYTES];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -1;
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		text[2 * i] = hex[raw[i] >> 4];
+		text[2 * i + 1] = hex[raw[i] & 15];
+	}
+	text[2 * INTAKE_TOKEN_BYTES] = '\0';
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+int intake_token_ok(const char *text)
+{
+	size_t n = 0;
+
+	if (text == NULL)
+		return 0;
+	for (; text[n] != '\0'; n++)
+		if (n >= 2 * INTAKE_TOKEN_BYTES || !((text[n] >= '0' && text[n] <= '9') || (text[n] >= 'a' && text[n] <= 'f')))
+			return 0;
+	return n == 2 * INTAKE_TOKEN_BYTES;
+}
+
+int intake_token_hash(const uint8_t *pepper, size_t pepper_len, const char *token,
+		      uint8_t out[CODE_HASH_LEN])
+{
+	char msg[sizeof(INTAKE_ANSWER_PREFIX) + INTAKE_TOKEN_TEXT_MAX];
+	unsigned int len = CODE_HASH_LEN;
+	int n;
+
+	if (pepper_len == 0 || pepper_len > 1024 || !intake_token_ok(token))
+		return -1;
+	n = snprintf(msg, sizeof(msg), "%s%s", INTAKE_ANSWER_PREFIX, token);
+	if (HMAC(EVP_sha256(), pepper, (int)pepper_len, (const unsigned char *)msg, (size_t)n, out, &len) == NULL ||
+	    len != CODE_HASH_LEN) {
+		OPENSSL_cleanse(msg, sizeof(msg));
+		return -1;
+	}
+	OPENSSL_cleanse(msg, sizeof(msg));
 	return 0;
 }

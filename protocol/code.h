@@ -35,4 +35,26 @@ unsigned code_locator(const char digits[CODE_DIGITS + 1]);
 int code_hash(const uint8_t *pepper, size_t pepper_len,
 	      const char digits[CODE_DIGITS + 1], uint8_t out[CODE_HASH_LEN]);
 
+/*
+ * Intake tokens: built into a bundle, they let the customer open a new L1
+ * ticket without a code. 16 random bytes shown as 32 lowercase hex digits.
+ * The relay stores HMAC-SHA256(pepper, "intake:" || token): the prefix
+ * keeps a token's hash from ever matching a code's.
+ */
+#define INTAKE_TOKEN_BYTES 16
+#define INTAKE_TOKEN_TEXT_MAX (2 * INTAKE_TOKEN_BYTES + 1)
+#define INTAKE_ANSWER_PREFIX "intake:"   /* what the helper answers the code prompt with */
+#define INTAKE_DESC_MAX 200               /* characters of the customer's description */
+#define INTAKE_NAME_MAX 64                /* characters of the customer's name */
+/* The keyboard-interactive round's name with which a relay says the token's hourly limit is reached. */
+#define INTAKE_LIMIT_NAME "Handoff: intake limit"
+
+/* A fresh token. 0 or -1 (no randomness). */
+int intake_token_generate(char text[INTAKE_TOKEN_TEXT_MAX]);
+/* 1 if text is exactly 32 lowercase hex digits, else 0. */
+int intake_token_ok(const char *text);
+/* HMAC-SHA256(pepper, "intake:" || token). 0, or -1 (bad token or pepper). */
+int intake_token_hash(const uint8_t *pepper, size_t pepper_len, const char *token,
+		      uint8_t out[CODE_HASH_LEN]);
+
 #endif

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "code.h"
+
 int sshutil_fingerprint(ssh_key key, char *out, size_t outlen)
 {
 	unsigned char *hash = NULL;
@@ -146,6 +150,47 @@ int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen)
 	snprintf(err, errlen,
 		 "the support code was refused (wrong, expired, already used, or locked after too many tries)");
 	return -1;
+}
+
+int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc, char *err,
+			size_t errlen)
+{
+	char answer[sizeof(INTAKE_ANSWER_PREFIX) + INTAKE_TOKEN_TEXT_MAX];
+	int limited = 0, rc = -1;
+
+	snprintf(answer, sizeof(answer), "%s%s", INTAKE_ANSWER_PREFIX, token);
+	/* Two rounds from an honest relay; the bound keeps a hostile one from looping us. */
+	for (int round = 0; round < 4; round++) {
+		int r = ssh_userauth_kbdint(s, NULL, NULL), n;
+		const char *rname;
+
+		if (r == SSH_AUTH_SUCCESS) {
+			rc = 0;
+			goto out;
+		}
+		if (r != SSH_AUTH_INFO)
+			break;
+		rname = ssh_userauth_kbdint_getname(s);
+		if (rname != NULL && strcmp(rname, INTAKE_LIMIT_NAME) == 0)
+			limited = 1;
+		n = ssh_userauth_kbdint_getnprompts(s);
+		if ((n == 1 && ssh_userauth_kbdint_setanswer(s, 0, answer) < 0) ||
+		    (n == 2 && (ssh_userauth_kbdint_setanswer(s, 0, name) < 0 ||
+				ssh_userauth_kbdint_setanswer(s, 1, desc) < 0)) ||
+		    n > 2) {
+			snprintf(err, errlen, "cannot answer the relay's prompts");
+			goto out;
+		}
+	}
+	if (limited) {
+		snprintf(err, errlen, "the relay refused: too many new tickets from this helper in the last hour");
+		rc = -2;
+	} else {
+		snprintf(err, errlen, "the relay refused to open a ticket (the helper's intake token is not valid)");
+	}
+out:
+	OPENSSL_cleanse(answer, sizeof(answer));
+	return rc;
 }
 
 void sshutil_close(ssh_session s)

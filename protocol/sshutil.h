@@ -31,6 +31,14 @@ ssh_session sshutil_connect(const char *host, unsigned port, const char *user,
 int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen);
 /* Keyboard-interactive login answering the relay's prompt with code. 0 or -1. */
 int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen);
+/*
+ * Keyboard-interactive with an intake token (code.h): answers the code
+ * prompt with "intake:" and the token, then the relay's two prompts with
+ * name and description. 0 signed in; -2 when the relay said the token's
+ * hourly limit is reached; -1 otherwise, with err.
+ */
+int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc, char *err,
+			size_t errlen);
 /* Disconnects (if connected) and frees. NULL is fine. */
 void sshutil_close(ssh_session s);
 

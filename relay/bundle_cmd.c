@@ -8,7 +8,8 @@
  * their own dependencies), the dynamic loader as lib/ld.so, the message
  * catalogs, a font that covers Japanese, glibc's C.UTF-8 locale data, and
  * etc/args: the relay's address, the pinned host key fingerprint of this
- * relay home and the organisation's name. The helper then runs on a
+ * relay home, the organisation's name and a fresh intake token (code.h)
+ * whose HMAC goes into the relay's database. The helper then runs on a
  * machine that has none of those libraries (tests/e2e/test_bundle.sh runs
  * it in an empty chroot).
  *
@@ -27,17 +28,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh/libssh.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "buf.h"
 #include "bundle.h"
+#include "code.h"
 #include "config.h"
 #include "home.h"
 #include "bundle_cmd.h"
+#include "priv.h"
 #include "sshutil.h"
+#include "store.h"
 
 #define BUNDLE_LIBS_MAX 256
 #define BUNDLE_LDD_OUT_MAX (1024 * 1024)
@@ -351,12 +357,67 @@ static int bundle_add_catalogs(struct bundle_writer *w, const char *bindir)
 	return rc;
 }
 
-static int bundle_add_args(struct bundle_writer *w, const char *relay, const char *fp, const char *org)
+/*
+ * Records a new intake token's hash in the relay's database. The database
+ * belongs to the relay's account: when run as root, a child becomes that
+ * account for the write (files it creates must stay the relay's), while
+ * this process keeps writing the bundle where root was asked to. 0 with
+ * *id set, or -1 with err.
+ */
+static int bundle_store_intake(const char *dir, const struct relay_home *home, const char *org,
+			       const uint8_t hash[CODE_HASH_LEN], int64_t *id, char *err, size_t errlen)
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(fds) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		struct store *st = NULL;
+		char cerr[512] = "";
+		int64_t got = 0;
+		int ok;
+
+		close(fds[0]);
+		ok = relay_priv_become_owner(dir, cerr, sizeof(cerr)) == 0 &&
+		     store_open(home->db_path, &st, cerr, sizeof(cerr)) == 0 &&
+		     store_intake_add(st, hash, org, (int64_t)time(NULL), &got) == STORE_OK;
+		if (!ok)
+			fprintf(stderr, "handoff-relay bundle: cannot record the intake token: %s\n",
+				cerr[0] ? cerr : "database error");
+		store_close(st);
+		if (ok && write(fds[1], &got, sizeof(got)) != (ssize_t)sizeof(got))
+			ok = 0;
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], id, sizeof(*id));
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    n != (ssize_t)sizeof(*id)) {
+		snprintf(err, errlen, "the intake token was not recorded");
+		return -1;
+	}
+	return 0;
+}
+
+static int bundle_add_args(struct bundle_writer *w, const char *relay, const char *fp, const char *org,
+			   const char *token)
 {
 	char args[2048];
 	size_t n = 0;
-	const char *words[6] = { "--relay", relay, "--host-key", fp, "--org", org };
-	size_t nw = org != NULL ? 6 : 4;
+	const char *words[8] = { "--relay", relay, "--host-key", fp, "--intake-token", token, "--org", org };
+	size_t nw = org != NULL ? 8 : 6;
 
 	for (size_t i = 0; i < nw; i++) {
 		size_t len = strlen(words[i]);
@@ -368,7 +429,12 @@ static int bundle_add_args(struct bundle_writer *w, const char *relay, const cha
 		memcpy(args + n, words[i], len + 1);
 		n += len + 1;
 	}
-	return bundle_add_bytes(w, "etc/args", 0600, args, n);
+	{
+		int rc = bundle_add_bytes(w, "etc/args", 0600, args, n);
+
+		OPENSSL_cleanse(args, sizeof(args));
+		return rc;
+	}
 }
 
 static int bundle_copy_launcher(struct bundle_writer *w, const char *path)
@@ -398,7 +464,9 @@ static void bundle_usage(void)
 	      "  Writes FILE: one executable for customers with this relay's address (from\n"
 	      "  DIR/relay.conf's listen, or --relay when customers reach it elsewhere), its\n"
 	      "  pinned host key and the organisation's name built in. Run with no arguments\n"
-	      "  (double-clicked), it asks the customer for the support code.\n", stderr);
+	      "  (double-clicked), it asks the customer for the support code, or for a short\n"
+	      "  description that opens a ticket in the L1 queue: each bundle carries its own\n"
+	      "  intake token (see handoff-relay intake DIR list|revoke ID).\n", stderr);
 }
 
 int relay_cmd_bundle(int argc, char **argv)
@@ -409,9 +477,10 @@ int relay_cmd_bundle(int argc, char **argv)
 	const char *out = NULL, *org = NULL, *relay = NULL, *font = NULL;
 	char err[PATH_MAX + 640] = "", fp[128], addr[300], exe[PATH_MAX], bindir[PATH_MAX];
 	char launcher[PATH_MAX + 32], helper[PATH_MAX + 32], tmp[PATH_MAX + 16], name[BUNDLE_PATH_MAX + 1];
-	char host[256];
+	char host[256], token[INTAKE_TOKEN_TEXT_MAX] = "";
 	unsigned port;
-	uint8_t sha[32], trailer[BUNDLE_TRAILER_LEN];
+	uint8_t sha[32], trailer[BUNDLE_TRAILER_LEN], token_hash[CODE_HASH_LEN];
+	int64_t intake_id = 0;
 	unsigned mdlen = 0;
 	ssize_t n;
 	int rc = 1;
@@ -481,7 +550,13 @@ int relay_cmd_bundle(int argc, char **argv)
 		fprintf(stderr, "handoff-relay bundle: cannot create %s: %s\n", tmp, strerror(errno));
 		goto out;
 	}
-	if (bundle_copy_launcher(&w, launcher) != 0 || bundle_add_args(&w, relay, fp, org) != 0 ||
+	if (intake_token_generate(token) != 0 ||
+	    intake_token_hash(home.pepper, sizeof(home.pepper), token, token_hash) != 0 ||
+	    bundle_store_intake(argv[0], &home, org, token_hash, &intake_id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay bundle: %s\n", err[0] ? err : "cannot make an intake token");
+		goto fail;
+	}
+	if (bundle_copy_launcher(&w, launcher) != 0 || bundle_add_args(&w, relay, fp, org, token) != 0 ||
 	    bundle_add_file(&w, "bin/handoff-helper", 0700, helper) != 0 ||
 	    bundle_add_file(&w, "lib/ld.so", 0700, libs.loader) != 0)
 		goto fail;
@@ -508,8 +583,8 @@ int relay_cmd_bundle(int argc, char **argv)
 		unlink(tmp);
 		goto out;
 	}
-	printf("bundle %s: relay %s, host key %s, %zu libraries, payload %llu bytes\n", out, relay, fp,
-	       libs.n, (unsigned long long)w.payload);
+	printf("bundle %s: relay %s, host key %s, intake token %lld, %zu libraries, payload %llu bytes\n", out,
+	       relay, fp, (long long)intake_id, libs.n, (unsigned long long)w.payload);
 	rc = 0;
 	goto out;
 fail:
@@ -520,6 +595,7 @@ fail:
 	}
 	unlink(tmp);
 out:
+	OPENSSL_cleanse(token, sizeof(token));
 	if (w.out != NULL)
 		fclose(w.out);
 	EVP_MD_CTX_free(w.md);

@@ -232,8 +232,33 @@ const char *relay_code_result_name(int result)
 	}
 }
 
+/* The token of an "intake:TOKEN" answer: STORE_CODE_ACCEPTED with *id, or STORE_CODE_UNKNOWN. */
+static int relay_intake_lookup(struct store *st, const uint8_t *pepper, size_t pepper_len, const char *typed,
+			       int64_t *id)
+{
+	uint8_t hash[CODE_HASH_LEN];
+	size_t plen = strlen(INTAKE_ANSWER_PREFIX);
+	int rc;
+
+	if (strncmp(typed, INTAKE_ANSWER_PREFIX, plen) != 0 || !intake_token_ok(typed + plen))
+		return STORE_CODE_UNKNOWN;
+	if (intake_token_hash(pepper, pepper_len, typed + plen, hash) != 0)
+		return STORE_ERR;
+	rc = store_intake_find(st, hash, id);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (rc == STORE_OK)
+		return STORE_CODE_ACCEPTED;
+	return rc == STORE_NOT_FOUND ? STORE_CODE_UNKNOWN : STORE_ERR;
+}
+
 int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
 		     const char *peer, const char *typed, int64_t now, int64_t *ticket)
+{
+	return relay_intake_check(g, st, pepper, pepper_len, peer, typed, now, ticket, NULL);
+}
+
+int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
+		       const char *peer, const char *typed, int64_t now, int64_t *ticket, int64_t *intake)
 {
 	char source[RELAY_GUARD_SOURCE_MAX], digits[CODE_DIGITS + 1], audit[160];
 	uint8_t hash[CODE_HASH_LEN];
@@ -245,7 +270,10 @@ int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pep
 	if (result != 0)
 		return result;
 	result = STORE_CODE_UNKNOWN;
-	if (typed != NULL && code_parse(typed, digits) == 0) {
+	if (intake != NULL && typed != NULL && strncmp(typed, INTAKE_ANSWER_PREFIX, strlen(INTAKE_ANSWER_PREFIX)) == 0) {
+		g->stats.checked++;
+		result = relay_intake_lookup(st, pepper, pepper_len, typed, intake);
+	} else if (typed != NULL && code_parse(typed, digits) == 0) {
 		if (code_hash(pepper, pepper_len, digits, hash) != 0) {
 			OPENSSL_cleanse(digits, sizeof(digits));
 			return STORE_ERR;

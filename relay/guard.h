@@ -100,6 +100,16 @@ void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *ou
 int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
 		     const char *peer, const char *typed, int64_t now, int64_t *ticket);
 
+/*
+ * relay_code_check, where the answer may also be "intake:TOKEN" (code.h):
+ * a live intake token gives STORE_CODE_ACCEPTED with *intake set and
+ * *ticket 0; any other intake answer is STORE_CODE_UNKNOWN and
+ * counts against the source exactly like a wrong code (back-off, cap,
+ * audit events). The token is never logged or stored.
+ */
+int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
+		       const char *peer, const char *typed, int64_t now, int64_t *ticket, int64_t *intake);
+
 /* A short English name of a relay_code_check result, for logs. */
 const char *relay_code_result_name(int result);
 

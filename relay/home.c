@@ -153,6 +153,8 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 		 "code_backoff_max = 300\n"
 		 "# and the relay checks no code once this many were wrong in the last minute\n"
 		 "code_failures_per_minute = 120\n"
+		 "# tickets one bundle's intake token may open per hour (customers without a code)\n"
+		 "intake_per_hour = 30\n"
 		 "# escalation policy: seconds a ticket may stay unresolved at a tier (0 = no limit)\n"
 		 "escalate_after_l1 = 14400\n"
 		 "escalate_after_l2 = 86400\n"
@@ -293,7 +295,8 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 			     &h->max_unauthenticated_per_source, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "code_backoff_max", 300, 1, 86400, &h->code_backoff_max, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "code_failures_per_minute", 120, 1, 1000000, &h->code_failures_per_minute, err,
-			     errlen) != 0)
+			     errlen) != 0 ||
+	    config_get_ulong(&cfg, "intake_per_hour", 30, 0, 100000, &h->intake_per_hour, err, errlen) != 0)
 		goto out;
 	if (home_load_policy(h, &cfg, err, errlen) != 0)
 		goto out;

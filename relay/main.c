@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh/libssh.h>
@@ -40,6 +41,7 @@ static void relay_usage(FILE *f)
 		"       handoff-relay recording-key DIR FILE.pub\n"
 		"       handoff-relay serve DIR [--verbose]\n"
 		"       handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
+		"       handoff-relay intake DIR list | revoke ID\n"
 		"\n"
 		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
 		"       database. Prints the host key's fingerprint: give it to technicians and\n"
@@ -58,7 +60,10 @@ static void relay_usage(FILE *f)
 		"       relay.conf or else the owner of DIR; it refuses to run as root, and\n"
 		"       refuses a home whose directories are not 0700 or secrets not 0600.\n"
 		"bundle writes one executable for customers: the helper with its libraries,\n"
-		"       this relay's address, pinned host key and the organisation's name.\n"
+		"       this relay's address, pinned host key and the organisation's name,\n"
+		"       and a new intake token that lets customers open L1 tickets without a code.\n"
+		"intake lists the bundles' intake tokens (number, organisation, created,\n"
+		"       revoked, tickets opened) or revokes one: its bundle then only takes codes.\n"
 		"\n"
 		"Everything the relay keeps is in DIR: back up that one directory.\n");
 }
@@ -196,6 +201,69 @@ usage:
 	return 2;
 }
 
+static int relay_intake_print(const struct store_intake *it, void *ctx)
+{
+	char created[32] = "-", revoked[32] = "live";
+	time_t t = (time_t)it->created_at;
+	struct tm tm;
+
+	(void)ctx;
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	t = (time_t)it->revoked_at;
+	if (it->revoked_at != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(revoked, sizeof(revoked), "revoked %Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%lld\t%s\t%s\t%lld tickets\t%s\n", (long long)it->id, created, revoked, (long long)it->uses,
+	       it->org[0] ? it->org : "-");
+	return 0;
+}
+
+static int relay_cmd_intake(int argc, char **argv)
+{
+	struct relay_home home;
+	struct store *st = NULL;
+	char err[PATH_MAX + 256] = "", *end = NULL;
+	long long id = 0;
+	int rc = 1, r;
+
+	memset(&home, 0, sizeof(home));
+	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+		id = strtoll(argv[2], &end, 10);
+		if (end == argv[2] || *end != '\0' || id <= 0)
+			goto usage;
+	} else if (!(argc == 2 && strcmp(argv[1], "list") == 0)) {
+		goto usage;
+	}
+	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	    store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay intake: %s\n", err);
+		goto out;
+	}
+	if (id == 0) {
+		rc = store_intake_list(st, relay_intake_print, NULL) == STORE_OK ? 0 : 1;
+		goto out;
+	}
+	r = store_intake_revoke(st, (int64_t)id, (int64_t)time(NULL));
+	if (r == STORE_OK) {
+		char detail[64];
+
+		snprintf(detail, sizeof(detail), "intake token %lld", id);
+		store_event_add(st, 0, (int64_t)time(NULL), "intake-revoked", "operator", "relay", NULL, detail);
+		printf("intake token %lld revoked\n", id);
+		rc = 0;
+	} else {
+		fprintf(stderr, "handoff-relay intake: no live intake token %lld\n", id);
+	}
+out:
+	relay_home_clear(&home);
+	store_close(st);
+	return rc;
+usage:
+	relay_usage(stderr);
+	return 2;
+}
+
 static int relay_cmd_recording_key(int argc, char **argv)
 {
 	char err[512];
@@ -285,6 +353,8 @@ int main(int argc, char **argv)
 		rc = relay_cmd_user_add(argc - 3, argv + 3);
 	else if (argc >= 3 && strcmp(argv[1], "recording-key") == 0)
 		rc = relay_cmd_recording_key(argc - 2, argv + 2);
+	else if (argc >= 3 && strcmp(argv[1], "intake") == 0)
+		rc = relay_cmd_intake(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "bundle") == 0)
 		rc = relay_cmd_bundle(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "serve") == 0)

@@ -65,6 +65,8 @@ struct relay_conn {
 	struct store_user user;        /* technicians and auditors */
 	int64_t ticket;                /* customers: the ticket their code opened */
 	unsigned kbd_failures;
+	int64_t intake;                /* sign-in: the intake token that asked for a description, or 0 */
+	bool intake_refused;           /* sign-in: its rate limit was told; the next answer is refused */
 	struct relay_chan *control;    /* customers: the handoff-control channel */
 	bool forwarding;               /* customers: tcpip-forward granted */
 	char fwd_host[256];

@@ -21,6 +21,7 @@
 
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "code.h"
 #include "guard.h"
 #include "log.h"
@@ -83,15 +84,140 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	return SSH_AUTH_SUCCESS;
 }
 
-/* Keyboard-interactive: one prompt, the support code. */
+/*
+ * A customer's answer to the intake prompts, made safe for a ticket: valid
+ * UTF-8 (else -1), control characters turned to spaces, at most max
+ * characters and maxbytes bytes (what the ticket keeps; never cut inside a
+ * character), trimmed. The result may be empty.
+ */
+static int relay_intake_text(const char *in, size_t max, size_t maxbytes, char *out, size_t outlen)
+{
+	size_t n = in != NULL ? strlen(in) : 0, o = 0, chars = 0;
+
+	if (maxbytes >= outlen || !buf_utf8_valid((const uint8_t *)(in != NULL ? in : ""), n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		/* A lead byte: the whole character must fit, or the stored text would end inside one. */
+		size_t clen = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+
+		if ((c & 0xc0) != 0x80 && (chars++ == max || o + clen > maxbytes))
+			break;
+		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	{
+		size_t lead = strspn(out, " ");
+
+		memmove(out, out + lead, o - lead + 1);
+	}
+	return 0;
+}
+
+/*
+ * The second round of an intake sign-in: name and description. Opens the
+ * ticket in the L1 queue and signs the connection in as its customer,
+ * exactly as a code would. 0 signed in, -1 refused.
+ */
+static int relay_intake_open(struct relay_conn *conn)
+{
+	struct relay *relay = conn->relay;
+	char name[INTAKE_NAME_MAX * 4 + 1], desc[INTAKE_DESC_MAX * 4 + 1], detail[128];
+	struct store_ticket_spec spec = { .priority = "P3", .tier = "L1" };
+	int64_t ticket = 0, now = relay_now(relay), used = 0;
+
+	if (ssh_userauth_kbdint_getnanswers(conn->session) != 2 ||
+	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 0), INTAKE_NAME_MAX,
+			      STORE_NAME_MAX * 2 - 1, name, sizeof(name)) != 0 ||
+	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 1), INTAKE_DESC_MAX, sizeof(desc) - 1,
+			      desc, sizeof(desc)) != 0 || desc[0] == '\0') {
+		log_info("conn %u (%s): intake refused: no usable description", conn->id, conn->peer);
+		return -1;
+	}
+	/* Counted again here: the limit may have been reached while this customer typed. */
+	if (store_intake_uses_since(relay->store, conn->intake, now - 3600, &used) != STORE_OK ||
+	    used >= (int64_t)relay->home->intake_per_hour)
+		return -1;
+	spec.summary = desc;
+	spec.customer_name = name[0] != '\0' ? name : NULL;
+	snprintf(detail, sizeof(detail), "intake token %lld from %s", (long long)conn->intake, conn->peer);
+	if (store_begin(relay->store) != STORE_OK)
+		return -1;
+	if (store_ticket_new(relay->store, &spec, now, &ticket) != STORE_OK ||
+	    store_intake_use(relay->store, conn->intake, ticket, now) != STORE_OK ||
+	    store_event_add(relay->store, ticket, now, "ticket-opened-by-customer", "customer", "customer", NULL,
+			    detail) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		log_warn("conn %u (%s): intake: cannot open a ticket", conn->id, conn->peer);
+		return -1;
+	}
+	conn->role = RELAY_ROLE_CUSTOMER;
+	conn->ticket = ticket;
+	log_info("conn %u (%s): customer opened ticket %lld in the L1 queue (intake token %lld)", conn->id,
+		 conn->peer, (long long)ticket, (long long)conn->intake);
+	store_event_add(relay->store, ticket, now, "customer-connected", "customer", "customer", NULL, conn->peer);
+	return 0;
+}
+
+/* An intake token was right: ask for the description, or say the token's hourly limit is reached. */
+static void relay_intake_ask(struct relay_conn *conn, ssh_message msg, int64_t intake)
+{
+	struct relay *relay = conn->relay;
+	int64_t used = 0, now = relay_now(relay);
+
+	conn->intake = intake;
+	if (store_intake_uses_since(relay->store, intake, now - 3600, &used) != STORE_OK ||
+	    used >= (int64_t)relay->home->intake_per_hour) {
+		char detail[128];
+
+		conn->intake_refused = true;
+		snprintf(detail, sizeof(detail), "intake token %lld: %lld tickets in the last hour, from %s",
+			 (long long)intake, (long long)used, conn->peer);
+		store_event_add(relay->store, 0, now, "intake-limited", "relay", "relay", NULL, detail);
+		log_info("conn %u (%s): intake refused: %s", conn->id, conn->peer, detail);
+		/* No prompt: the name tells the helper why, so it can say so in the customer's language. */
+		ssh_message_auth_interactive_request(msg, INTAKE_LIMIT_NAME,
+						     "Too many new tickets from this helper in the last hour. "
+						     "Please try again later or call your support organisation.",
+						     0, NULL, NULL);
+		return;
+	}
+	{
+		const char *prompts[] = { "Your name (optional): ", "Describe the problem: " };
+		char echo[] = { 1, 1 };
+
+		ssh_message_auth_interactive_request(msg, "Handoff: new ticket",
+						     "No code: a technician will see your description in the queue.",
+						     2, prompts, echo);
+	}
+}
+
+/* Keyboard-interactive: one prompt, the support code (or an intake token, then a description). */
 static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 {
 	struct relay *relay = conn->relay;
-	int64_t ticket = 0;
+	int64_t ticket = 0, intake = 0;
 	int result = STORE_CODE_UNKNOWN;
 
 	if (conn->role != RELAY_ROLE_NONE || conn->kbd_failures >= RELAY_KBD_TRIES_MAX)
 		goto refuse;
+	if (conn->intake != 0 && ssh_message_auth_kbdint_is_response(msg)) {
+		int ok = !conn->intake_refused && relay_intake_open(conn) == 0;
+
+		conn->intake = 0;
+		conn->intake_refused = false;
+		if (ok) {
+			ssh_message_auth_reply_success(msg, 0);
+			return 0;
+		}
+		conn->kbd_failures++;
+		goto refuse;
+	}
+	conn->intake = 0;
+	conn->intake_refused = false;
 	if (!ssh_message_auth_kbdint_is_response(msg)) {
 		const char *prompts[] = { "Support code: " };
 		char echo[] = { 1 };
@@ -102,9 +228,14 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		return 0;
 	}
 	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1)
-		result = relay_code_check(relay->guard, relay->store, relay->home->pepper, sizeof(relay->home->pepper),
-					  conn->peer, ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay),
-					  &ticket);
+		result = relay_intake_check(relay->guard, relay->store, relay->home->pepper,
+					    sizeof(relay->home->pepper), conn->peer,
+					    ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &ticket,
+					    &intake);
+	if (result == STORE_CODE_ACCEPTED && intake != 0) {
+		relay_intake_ask(conn, msg, intake);
+		return 0;
+	}
 	if (result == STORE_CODE_ACCEPTED) {
 		conn->role = RELAY_ROLE_CUSTOMER;
 		conn->ticket = ticket;

@@ -204,6 +204,29 @@ int store_checkpoint_last(struct store *st, struct store_checkpoint *out);
 /* Highest seq of a checkpoint that has no link (the records it covered are gone); 0 if none. */
 int store_checkpoint_orphan(struct store *st, int64_t *seq);
 
+/*
+ * Intake tokens (code.h): a bundle's right to open L1 tickets. Only the
+ * hash is stored. find gives STORE_NOT_FOUND for unknown and revoked
+ * tokens alike; uses_since counts the tickets a token opened since then.
+ */
+struct store_intake {
+	int64_t id;
+	const char *org;
+	int64_t created_at;
+	int64_t revoked_at;   /* 0 while live */
+	int64_t uses;
+};
+typedef int (*store_intake_fn)(const struct store_intake *it, void *ctx);
+
+int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
+		     int64_t *id);
+int store_intake_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id);
+int store_intake_uses_since(struct store *st, int64_t id, int64_t since, int64_t *count);
+int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now);
+/* STORE_NOT_FOUND when no live token has this id. */
+int store_intake_revoke(struct store *st, int64_t id, int64_t now);
+int store_intake_list(struct store *st, store_intake_fn fn, void *ctx);
+
 /* Tickets with at least one event at or after since, by number. */
 int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx);
 

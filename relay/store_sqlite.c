@@ -110,6 +110,22 @@ static const char *const store_migrations[] = {
 	"INSERT OR IGNORE INTO tickets (id, summary, state, tier, priority, owner_id, created_at, updated_at,"
 	"  tier_since) VALUES (0, 'relay: security events (not a support case)', 'closed', 'L3', 'P4', NULL,"
 	"  0, 0, 0);",
+	/*
+	 * 5: intake tokens, built into bundles: only their HMAC under code.key
+	 * is kept. Each use (a ticket a customer opened) is a row, which is
+	 * what the per-token rate limit counts.
+	 */
+	"CREATE TABLE intake_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  org TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER);"
+	"CREATE TABLE intake_uses ("
+	"  token_id INTEGER NOT NULL REFERENCES intake_tokens (id),"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX intake_uses_by_token ON intake_uses (token_id, at);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -119,6 +135,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_chain_migrate,
+	NULL,
 	NULL,
 };
 
@@ -602,6 +619,120 @@ out:
 	sqlite3_finalize(update);
 	store_exec(st, rc >= 0 ? "COMMIT" : "ROLLBACK", ignored, 0);
 	return rc;
+}
+
+int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
+		     int64_t *id)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "INSERT INTO intake_tokens (hash, org, created_at) VALUES (?1, ?2, ?3)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, hash, CODE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, org != NULL ? org : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_intake_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "SELECT id FROM intake_tokens WHERE hash = ?1 AND revoked_at IS NULL") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, hash, CODE_HASH_LEN, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_intake_uses_since(struct store *st, int64_t id, int64_t since, int64_t *count)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "SELECT count(*) FROM intake_uses WHERE token_id = ?1 AND at >= ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, since);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "INSERT INTO intake_uses (token_id, ticket_id, at) VALUES (?1, ?2, ?3)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, ticket);
+	sqlite3_bind_int64(stmt, 3, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_intake_revoke(struct store *st, int64_t id, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "UPDATE intake_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_intake_list(struct store *st, store_intake_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT t.id, t.org, t.created_at, coalesce(t.revoked_at, 0),"
+			  " (SELECT count(*) FROM intake_uses u WHERE u.token_id = t.id)"
+			  " FROM intake_tokens t ORDER BY t.id") != 0)
+		return STORE_ERR;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_intake it = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.org = (const char *)sqlite3_column_text(stmt, 1),
+			.created_at = sqlite3_column_int64(stmt, 2),
+			.revoked_at = sqlite3_column_int64(stmt, 3),
+			.uses = sqlite3_column_int64(stmt, 4),
+		};
+
+		if (it.org == NULL)
+			it.org = "";
+		if (fn(&it, ctx) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? STORE_OK : STORE_ERR;
 }
 
 /* A BLOB column of exactly len bytes, or NULL. */

@@ -7,6 +7,9 @@
  * result must be exactly CODE_DIGITS decimal digits, equal to the digits of
  * the input in order, the input must hold nothing but digits, spaces and
  * dashes, the locator must be below 10000, and the code must hash.
+ * The same input is also an intake answer ("intake:" and a token, code.h):
+ * a token the checker accepts is exactly 32 lowercase hex digits and
+ * hashes; anything else does not hash.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +49,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (code_hash(pepper, sizeof(pepper) - 1, digits, hash) != 0)
 			abort();
+	}
+	{
+		const char *token = typed;
+		size_t plen = strlen(INTAKE_ANSWER_PREFIX);
+
+		if (strncmp(token, INTAKE_ANSWER_PREFIX, plen) == 0)
+			token += plen;
+		if (intake_token_ok(token)) {
+			if (strlen(token) != 2 * INTAKE_TOKEN_BYTES ||
+			    strspn(token, "0123456789abcdef") != 2 * INTAKE_TOKEN_BYTES ||
+			    intake_token_hash(pepper, sizeof(pepper) - 1, token, hash) != 0)
+				abort();
+		} else if (intake_token_hash(pepper, sizeof(pepper) - 1, token, hash) == 0) {
+			abort();
+		}
 	}
 	free(typed);
 	return 0;

@@ -199,6 +199,35 @@ static void test_hash_pepper_bounds(void **state)
 	free(pepper);
 }
 
+static void test_intake_token(void **state)
+{
+	static const uint8_t pepper[32] = { 1, [31] = 0x80 };
+	static const uint8_t want[CODE_HASH_LEN] = {
+		0xe1, 0xfb, 0x72, 0x52, 0xac, 0x18, 0xab, 0x2d, 0x0e, 0x6f, 0x4e, 0xbd, 0xbb, 0xdc, 0xb4, 0xfa,
+		0xd5, 0xa8, 0x20, 0x1c, 0x82, 0x6a, 0x52, 0xab, 0xb5, 0xe7, 0x04, 0xde, 0x25, 0x01, 0x29, 0x39,
+	};
+	char a[INTAKE_TOKEN_TEXT_MAX], b[INTAKE_TOKEN_TEXT_MAX];
+	uint8_t out[CODE_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(intake_token_generate(a), 0);
+	assert_int_equal(intake_token_generate(b), 0);
+	assert_int_equal(strlen(a), 32);
+	assert_true(intake_token_ok(a));
+	assert_string_not_equal(a, b);
+	/* HMAC(pepper, "intake:" || token): python3 -c 'import hmac,hashlib; ...' */
+	assert_int_equal(intake_token_hash(pepper, sizeof(pepper), "0123456789abcdef0123456789abcdef", out), 0);
+	assert_memory_equal(out, want, CODE_HASH_LEN);
+	assert_false(intake_token_ok("0123456789abcdef0123456789abcde"));
+	assert_false(intake_token_ok("0123456789abcdef0123456789abcdef0"));
+	assert_false(intake_token_ok("0123456789ABCDEF0123456789abcdef"));
+	assert_false(intake_token_ok("intake:0123456789abcdef0123456789"));
+	assert_false(intake_token_ok(""));
+	assert_false(intake_token_ok(NULL));
+	assert_int_equal(intake_token_hash(pepper, sizeof(pepper), "not a token", out), -1);
+	assert_int_equal(intake_token_hash(pepper, 0, a, out), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_hash_known_answer),
 		cmocka_unit_test(test_hash_deterministic_and_pepper_dependent),
 		cmocka_unit_test(test_hash_pepper_bounds),
+		cmocka_unit_test(test_intake_token),
 	};
 
 	return cmocka_run_group_tests_name("code", tests, NULL, NULL);

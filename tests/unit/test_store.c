@@ -295,6 +295,40 @@ static void test_events_and_rollback(void **state)
 	assert_int_equal(n, 2);
 }
 
+/* Intake tokens: found by hash while live, uses counted in a window, revoked for good. */
+static void test_intake_tokens(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t h[CODE_HASH_LEN], other[CODE_HASH_LEN];
+	int64_t id = 0, found = 0, n = -1, t2 = 0;
+	struct store_ticket_spec spec = { .summary = "from intake", .priority = "P3", .tier = "L1" };
+
+	hash_of(h, 7);
+	hash_of(other, 8);
+	assert_int_equal(store_intake_add(f->st, h, "Acme IT", 1000, &id), STORE_OK);
+	assert_true(id > 0);
+	/* The same hash twice would make two rows for one token. */
+	assert_int_equal(store_intake_add(f->st, h, "Acme IT", 1000, &found), STORE_ERR);
+	assert_int_equal(store_intake_find(f->st, other, &found), STORE_NOT_FOUND);
+	assert_int_equal(store_intake_find(f->st, h, &found), STORE_OK);
+	assert_int_equal(found, id);
+	assert_int_equal(store_intake_uses_since(f->st, id, 0, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_ticket_new(f->st, &spec, 1100, &t2), STORE_OK);
+	assert_int_equal(store_intake_use(f->st, id, t2, 1100), STORE_OK);
+	assert_int_equal(store_intake_use(f->st, id, t2, 2000), STORE_OK);
+	assert_int_equal(store_intake_uses_since(f->st, id, 1100, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_intake_uses_since(f->st, id, 1101, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	/* A use must name a real token and ticket (foreign keys). */
+	assert_int_equal(store_intake_use(f->st, id + 100, t2, 2000), STORE_ERR);
+	assert_int_equal(store_intake_revoke(f->st, id, 3000), STORE_OK);
+	assert_int_equal(store_intake_find(f->st, h, &found), STORE_NOT_FOUND);
+	assert_int_equal(store_intake_revoke(f->st, id, 3001), STORE_NOT_FOUND);
+	assert_int_equal(store_intake_revoke(f->st, id + 100, 3001), STORE_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_queue_and_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intake_tokens, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
