@@ -40,12 +40,51 @@
 
 static volatile sig_atomic_t launch_child;
 
+#define LAUNCH_DAMAGED \
+	"This support program is damaged or was changed after your support\n" \
+	"organisation made it, so it will not run. Please ask them for a new copy.\n" \
+	"\n" \
+	"このサポートプログラムは壊れているか、作成後に変更されているため\n" \
+	"実行しません。サポート担当者に新しいファイルを依頼してください。\n"
+
+/*
+ * A customer who double-clicked the file has no terminal: standard error
+ * goes nowhere. Nothing of the payload can be trusted (it is the damaged
+ * part), so the message goes through the desktop's own dialog programs,
+ * the first one found on PATH, and the launcher waits until it is closed.
+ */
+static void launch_tell_desktop(const char *text)
+{
+	const char *const dialogs[][8] = {
+		{ "zenity", "--error", "--title=Handoff", "--no-wrap", "--text", text, NULL },
+		{ "kdialog", "--title", "Handoff", "--error", text, NULL },
+		{ "xmessage", "-center", "-title", "Handoff", "-buttons", "OK", text, NULL },
+	};
+
+	if (isatty(STDERR_FILENO) || getenv("DISPLAY") == NULL || getenv("DISPLAY")[0] == '\0')
+		return;
+	for (size_t i = 0; i < sizeof(dialogs) / sizeof(dialogs[0]); i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return;
+		if (pid == 0) {
+			execvp(dialogs[i][0], (char *const *)dialogs[i]);
+			_exit(127);
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		/* 127: not installed here, try the next; anything else: it was shown. */
+		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127))
+			return;
+	}
+}
+
 static void launch_damaged(void)
 {
-	fputs("handoff: this support program is damaged or was changed after your support\n"
-	      "organisation made it, so it will not run. Please ask them for a new copy.\n"
-	      "handoff: このサポートプログラムは壊れているか、作成後に変更されているため\n"
-	      "実行しません。サポート担当者に新しいファイルを依頼してください。\n", stderr);
+	fputs("handoff: " LAUNCH_DAMAGED, stderr);
+	launch_tell_desktop(LAUNCH_DAMAGED);
 }
 
 /* Maps the launcher's own file. 0, or -1 with a message printed. */

@@ -89,6 +89,22 @@ grep -q "damaged or was changed" "$E2E_TMP/bad.err" || fail "no clear message: $
 [ -z "$(ls "$ROOTFS/tmp")" ] || fail "the tampered bundle unpacked something"
 note "tampered: $(head -1 "$E2E_TMP/bad.err")"
 
+# Double-clicked, standard error goes nowhere: the same refusal must appear on
+# the desktop, through its own dialog program (xmessage here, from x11-utils).
+DISPLAY="$XDISPLAY" "$ROOTFS/bad.run" </dev/null >/dev/null 2>"$E2E_TMP/bad-desktop.err" &
+bad=$!
+track $bad
+dialog_window() {
+	DISPLAY=$XDISPLAY xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) "Handoff".*/\1/p' | head -1
+}
+wait_for 15 sh -c "[ -n \"\$(DISPLAY=$XDISPLAY xwininfo -root -tree | grep '\"Handoff\"')\" ]" ||
+	fail "the tampered bundle showed no dialog on the desktop"
+DISPLAY=$XDISPLAY xkill -id "$(dialog_window)" >/dev/null 2>&1
+rc=0
+wait "$bad" || rc=$?
+[ "$rc" = 1 ] || fail "the tampered bundle run from the desktop exited with $rc"
+note "tampered, double-clicked: the refusal is shown in a dialog window"
+
 # A bundle pinned to another relay's key, pointed at this relay.
 "$BIN/handoff-relay" init "$E2E_TMP/other" --listen "127.0.0.1:$RELAY_PORT" >/dev/null || fail "init failed"
 "$BIN/handoff-relay" bundle "$E2E_TMP/other" --out "$ROOTFS/other.run" >/dev/null || fail "bundle failed"
