@@ -97,6 +97,24 @@ start_xvfb() {
 	wait_for 10 xdpyinfo -display "$XDISPLAY" || fail "Xvfb $XDISPLAY did not start"
 }
 
+# draw_pattern: xprobe's test pattern on $XDISPLAY, drawn before it returns.
+draw_pattern() {
+	DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
+	track $!
+	wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+}
+
+# start_ssh_tunnel: a stock OpenSSH `ssh -L` as alice to ticket $TICKET;
+# sets lport, the local port any VNC client can use.
+start_ssh_tunnel() {
+	lport=$(free_port) || fail "no free port"
+	# shellcheck disable=SC2046
+	ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 \
+		2>"$E2E_TMP/ssh-L.log" &
+	track $!
+	wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+}
+
 # new_key NAME: an Ed25519 key pair at $E2E_TMP/NAME(.pub)
 new_key() {
 	ssh-keygen -q -t ed25519 -N '' -C "$1@handoff-test" -f "$E2E_TMP/$1"

@@ -9,9 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 320 240
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 start_relay
 add_user bob tech L2
 add_user audrey auditor

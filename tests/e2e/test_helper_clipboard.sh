@@ -14,12 +14,7 @@ new_ticket_code "Clipboard"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 
-lport=$(free_port)
-# shellcheck disable=SC2046
-ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 \
-	2>"$E2E_TMP/ssh-L.log" &
-track $!
-wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+start_ssh_tunnel
 
 clip_get() {
 	DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null

@@ -4,20 +4,13 @@
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 640 480
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 start_relay
 new_ticket_code "Interop"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 
-lport=$(free_port)
-# shellcheck disable=SC2046
-ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 \
-	2>"$E2E_TMP/ssh-L.log" &
-track $!
-wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+start_ssh_tunnel
 
 "$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/grab.ppm" 20 >"$E2E_TMP/grab.out" 2>&1 &
 grab=$!

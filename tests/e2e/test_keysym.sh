@@ -5,9 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 640 480
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 DISPLAY=$XDISPLAY xmodmap -pke >"$E2E_TMP/keymap.before" || fail "xmodmap failed"
 grep -qi "U3042\|EuroSign" "$E2E_TMP/keymap.before" && fail "the keymap already has the keysyms this test needs missing"
 start_relay

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 800 600
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 
 start_relay
 new_ticket_code "Pause test"

@@ -4,9 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 320 240
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 start_relay
 
 # kill -9 of the relay in the middle of a recorded session.

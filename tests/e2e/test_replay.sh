@@ -143,9 +143,7 @@ if ! "$BIN/handoff-relay" --help 2>&1 | grep -q recording-key; then
 	exit 0
 fi
 start_xvfb 320 240
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 start_relay
 new_ticket_code "Replay me"
 start_helper "$CODE"

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 640 480
-DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/xprobe.out" "^ready" || fail "xprobe did not draw"
+draw_pattern
 printf 'boot ok\nprinter: queue stalled\nprinter: error 0x12\n' >"$E2E_TMP/app.log"
 start_relay "log_sources = facts, file $E2E_TMP/app.log 2"
 add_user bob tech L2
