@@ -277,6 +277,17 @@ start_viewer_as() {
 	exec 8>"$VIEWER_IN"
 }
 
+# share_with_viewer: the helper for $CODE connects, a headless viewer of
+# alice's asks, the customer allows view and control, the first frame arrives.
+share_with_viewer() {
+	start_helper "$CODE"
+	wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+	start_viewer "$TICKET"
+	wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+	echo y >&7
+	viewer_cmd 20 "wait-frame"
+}
+
 # event_count TICKET KIND: how many events of KIND the ticket has (read from the database).
 event_count() {
 	sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"

@@ -10,12 +10,7 @@ DISPLAY=$XDISPLAY xmodmap -pke >"$E2E_TMP/keymap.before" || fail "xmodmap failed
 grep -qi "U3042\|EuroSign" "$E2E_TMP/keymap.before" && fail "the keymap already has the keysyms this test needs missing"
 start_relay
 new_ticket_code "Keysym"
-start_helper "$CODE"
-wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
-start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
-echo y >&7
-viewer_cmd 20 "wait-frame"
+share_with_viewer
 viewer_cmd 10 "click 100 100"
 wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 100 100" || fail "the click did not arrive"
 viewer_cmd 10 "key U3042"

@@ -9,12 +9,7 @@ start_relay
 
 # kill -9 of the relay in the middle of a recorded session.
 new_ticket_code "Recorded"
-start_helper "$CODE"
-wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
-start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
-echo y >&7
-viewer_cmd 20 "wait-frame"
+share_with_viewer
 viewer_cmd 10 "snapshot $E2E_TMP/live.ppm"
 sleep 1.5 # one flush: the relay seals what it holds once a second
 kill -9 "$RELAY_PID"

@@ -146,12 +146,7 @@ start_xvfb 320 240
 draw_pattern
 start_relay
 new_ticket_code "Replay me"
-start_helper "$CODE"
-wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
-start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
-echo y >&7
-viewer_cmd 20 "wait-frame"
+share_with_viewer
 viewer_cmd 10 "click 40 50"
 viewer_cmd 10 "type hi"
 viewer_cmd 10 "key Return"
