@@ -97,6 +97,54 @@ start_xvfb() {
 	wait_for 10 xdpyinfo -display "$XDISPLAY" || fail "Xvfb $XDISPLAY did not start"
 }
 
+# start_xorg_monitors: sets XDISPLAY to a fresh Xorg on the dummy driver,
+# 1600x600 split into two RandR monitors, LEFT (800x600+0+0) and RIGHT
+# (800x600+800+0), that can also switch to 800x600 (xrandr -s). Xvfb has
+# neither: it ignores --setmonitor and cannot change its size. The dummy
+# driver needs no console or VT, so this runs where Xvfb does.
+start_xorg_monitors() {
+	local n conf="$E2E_TMP/xorg-dummy.conf"
+	cat >"$conf" <<'XORG'
+Section "Device"
+	Identifier "dummy"
+	Driver "dummy"
+	VideoRam 64000
+EndSection
+Section "Monitor"
+	Identifier "monitor"
+	HorizSync 5.0-1000.0
+	VertRefresh 5.0-200.0
+	Modeline "1600x600" 60 1600 1601 1602 1603 600 601 602 603
+	Modeline "800x600" 30 800 801 802 803 600 601 602 603
+EndSection
+Section "Screen"
+	Identifier "screen"
+	Device "dummy"
+	Monitor "monitor"
+	DefaultDepth 24
+	SubSection "Display"
+		Depth 24
+		Modes "1600x600" "800x600"
+	EndSubSection
+EndSection
+XORG
+	for _ in $(seq 1 20); do
+		n=$((100 + RANDOM % 400))
+		[ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+	done
+	Xorg ":$n" -config "$conf" -noreset -nolisten tcp -logfile "$E2E_TMP/xorg-$n.log" \
+		>"$E2E_TMP/xorg-$n.out" 2>&1 &
+	track $!
+	XDISPLAY=":$n"
+	wait_for 15 xdpyinfo -display "$XDISPLAY" || fail "Xorg $XDISPLAY did not start (see xorg-$n.log)"
+	# A monitor naming the output replaces the output's own; RIGHT has no output of its own.
+	DISPLAY=$XDISPLAY xrandr --setmonitor LEFT 800/211x600/159+0+0 DUMMY0 >/dev/null &&
+		DISPLAY=$XDISPLAY xrandr --setmonitor RIGHT 800/211x600/159+800+0 none >/dev/null ||
+		fail "xrandr could not split $XDISPLAY into two monitors"
+	[ "$(DISPLAY=$XDISPLAY xrandr --listmonitors | head -1)" = "Monitors: 2" ] ||
+		fail "Xorg $XDISPLAY does not show two monitors"
+}
+
 # draw_pattern: xprobe's test pattern on $XDISPLAY, drawn before it returns.
 draw_pattern() {
 	DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &

@@ -1,0 +1,68 @@
+/*
+ * screeninfo: what the customer's helper tells each of our viewers about
+ * the screen it shares, inside the RFB stream itself.
+ *
+ * RFB has no message that tells one viewer what it may do or where the
+ * monitors are: ExtendedDesktopSize carries a screen layout, but Debian's
+ * libvncclient 0.9.14 keeps only the last screen of it. So the helper sends
+ * a private server message, and only to viewers that announced the private
+ * pseudo-encoding SCREENINFO_ENCODING in SetEncodings (ours do; stock VNC
+ * viewers never see it). Being in the stream, it reaches recordings in
+ * order with the pixels it describes.
+ *
+ * On the wire: u8 SCREENINFO_MSG_TYPE, u32 payload length (at most
+ * SCREENINFO_PAYLOAD_MAX), then the payload in buf encoding:
+ *   u8 version (SCREENINFO_VERSION), u8 flags (enum screeninfo_flag),
+ *   u8 count (at most SCREENINFO_MONITORS_MAX), then per monitor
+ *   u32 x, u32 y, u32 width, u32 height (framebuffer pixels), string name.
+ * A newer version may append fields after the monitors; readers ignore
+ * what follows the fields they know.
+ */
+#ifndef HANDOFF_SCREENINFO_H
+#define HANDOFF_SCREENINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* "HDSI": not in the RFB registry, and chosen not to collide with its ranges. */
+#define SCREENINFO_ENCODING 0x48445349
+#define SCREENINFO_MSG_TYPE 200
+#define SCREENINFO_VERSION 1
+#define SCREENINFO_PAYLOAD_MAX 2048u
+#define SCREENINFO_MONITORS_MAX 16
+#define SCREENINFO_NAME_MAX 32u
+/* The largest side a monitor may claim; matches what viewers allocate. */
+#define SCREENINFO_SIDE_MAX 16384u
+
+enum screeninfo_flag {
+	SCREENINFO_CONTROL = 1u << 0, /* this viewer's input reaches the customer */
+	SCREENINFO_PAUSED = 1u << 1,  /* the customer paused sharing */
+};
+
+struct screeninfo_monitor {
+	uint32_t x, y, width, height;
+	char name[SCREENINFO_NAME_MAX + 1];
+};
+
+struct screeninfo {
+	uint8_t flags;
+	uint8_t count;
+	struct screeninfo_monitor monitors[SCREENINFO_MONITORS_MAX];
+};
+
+/* Appends the whole message (type, length, payload) to out. 0 or a BUF_ERR_*. */
+int screeninfo_encode(struct buf *out, const struct screeninfo *si);
+/*
+ * Parses a payload (what follows type and length). Every monitor must be
+ * non-empty and lie inside SCREENINFO_SIDE_MAX; names must be UTF-8 without
+ * NULs. 0, or a negative BUF_ERR_* with *si zeroed.
+ */
+int screeninfo_decode(struct buf *payload, struct screeninfo *si);
+/* Monitor 1..count's box clipped to a width x height framebuffer; false when nothing is left. */
+bool screeninfo_monitor_box(const struct screeninfo *si, int index, int width, int height,
+			    int *x, int *y, int *w, int *h);
+
+#endif

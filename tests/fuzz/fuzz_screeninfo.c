@@ -1,0 +1,58 @@
+/*
+ * fuzz_screeninfo.c: libFuzzer target for screeninfo_decode, which the
+ * viewer runs on a payload the customer's machine sent. Besides memory
+ * errors, it checks that whatever decodes holds the promises the viewer
+ * relies on (monitor count and sizes within their caps, names terminated),
+ * re-encodes and decodes to the same thing, and that a refusal leaves
+ * nothing behind.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "screeninfo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct screeninfo si, again;
+	struct buf in, out, payload;
+	uint8_t type;
+	uint32_t len;
+
+	if (size > SCREENINFO_PAYLOAD_MAX)
+		return 0;
+	buf_view(&in, data, size);
+	if (screeninfo_decode(&in, &si) != 0) {
+		static const struct screeninfo zero;
+
+		if (memcmp(&si, &zero, sizeof(si)) != 0)
+			abort();
+		return 0;
+	}
+	if (si.count > SCREENINFO_MONITORS_MAX)
+		abort();
+	for (unsigned i = 0; i < si.count; i++) {
+		const struct screeninfo_monitor *m = &si.monitors[i];
+		int x, y, w, h;
+
+		if (m->width == 0 || m->height == 0 || m->x + m->width > SCREENINFO_SIDE_MAX ||
+		    m->y + m->height > SCREENINFO_SIDE_MAX || memchr(m->name, '\0', sizeof(m->name)) == NULL)
+			abort();
+		if (screeninfo_monitor_box(&si, (int)i + 1, 1024, 768, &x, &y, &w, &h) &&
+		    (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > 1024 || y + h > 768))
+			abort();
+	}
+	buf_init(&out, SCREENINFO_PAYLOAD_MAX + 8);
+	if (screeninfo_encode(&out, &si) != 0 || buf_get_u8(&out, &type) != 0 || buf_get_u32(&out, &len) != 0 ||
+	    len != buf_len(&out))
+		abort();
+	buf_view(&payload, buf_ptr(&out), buf_len(&out));
+	if (screeninfo_decode(&payload, &again) != 0 || buf_len(&payload) != 0 ||
+	    memcmp(&si, &again, sizeof(si)) != 0)
+		abort();
+	buf_free(&out);
+	return 0;
+}

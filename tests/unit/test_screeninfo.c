@@ -1,0 +1,155 @@
+/*
+ * test_screeninfo.c: unit tests for protocol/screeninfo.c, the private
+ * message in which the customer's helper tells our viewer its rights and
+ * where the monitors are. The viewer parses it from a stream the customer's
+ * machine controls, so besides the round trip every malformed payload must
+ * be refused whole.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "screeninfo.h"
+
+static struct screeninfo two_monitors(void)
+{
+	struct screeninfo si = { .flags = SCREENINFO_CONTROL, .count = 2 };
+
+	si.monitors[0] = (struct screeninfo_monitor){ .x = 0, .y = 0, .width = 800, .height = 600, .name = "LEFT" };
+	si.monitors[1] = (struct screeninfo_monitor){ .x = 800, .y = 0, .width = 800, .height = 600, .name = "右" };
+	return si;
+}
+
+/* Splits an encoded message into its type, length and a view of the payload. */
+static void open_message(struct buf *msg, struct buf *payload)
+{
+	uint8_t type;
+	uint32_t len;
+
+	assert_int_equal(buf_get_u8(msg, &type), 0);
+	assert_int_equal(type, SCREENINFO_MSG_TYPE);
+	assert_int_equal(buf_get_u32(msg, &len), 0);
+	assert_int_equal(len, buf_len(msg));
+	buf_view(payload, buf_ptr(msg), buf_len(msg));
+}
+
+static void round_trip(void **state)
+{
+	struct screeninfo si = two_monitors(), got;
+	struct buf msg, payload;
+
+	(void)state;
+	buf_init(&msg, 4096);
+	assert_int_equal(screeninfo_encode(&msg, &si), 0);
+	open_message(&msg, &payload);
+	assert_int_equal(screeninfo_decode(&payload, &got), 0);
+	assert_int_equal(got.flags, SCREENINFO_CONTROL);
+	assert_int_equal(got.count, 2);
+	assert_int_equal(got.monitors[1].x, 800);
+	assert_int_equal(got.monitors[1].width, 800);
+	assert_string_equal(got.monitors[0].name, "LEFT");
+	assert_string_equal(got.monitors[1].name, "右");
+	buf_free(&msg);
+}
+
+/* A later version's extra fields after the monitors are skipped, not refused. */
+static void newer_version_is_read(void **state)
+{
+	struct screeninfo si = two_monitors(), got;
+	struct buf msg, payload;
+	uint8_t bytes[512];
+	size_t n;
+
+	(void)state;
+	buf_init(&msg, 4096);
+	assert_int_equal(screeninfo_encode(&msg, &si), 0);
+	open_message(&msg, &payload);
+	n = buf_len(&payload);
+	memcpy(bytes, buf_ptr(&payload), n);
+	bytes[0] = SCREENINFO_VERSION + 1;
+	memcpy(bytes + n, "later", 5);
+	buf_view(&payload, bytes, n + 5);
+	assert_int_equal(screeninfo_decode(&payload, &got), 0);
+	assert_int_equal(got.count, 2);
+	buf_free(&msg);
+}
+
+/* Decodes bytes and expects a refusal that leaves nothing behind. */
+static void refused(const uint8_t *bytes, size_t n)
+{
+	struct screeninfo got;
+	struct buf payload;
+
+	memset(&got, 0x55, sizeof(got));
+	buf_view(&payload, bytes, n);
+	assert_true(screeninfo_decode(&payload, &got) < 0);
+	assert_int_equal(got.count, 0);
+	assert_int_equal(got.flags, 0);
+}
+
+static void malformed_is_refused(void **state)
+{
+	/* version, flags, count, then x y w h and a name length. */
+	static const uint8_t too_many[] = { 1, 0, SCREENINFO_MONITORS_MAX + 1 };
+	static const uint8_t old[] = { 0, 0, 0 };
+	static const uint8_t truncated[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t empty_monitor[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+						 0, 0, 0, 0 };
+	static const uint8_t outside[] = { 1, 0, 1, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
+					   0, 0, 0, 0 };
+	static const uint8_t wrapping[] = { 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1,
+					    0, 0, 0, 0 };
+	static const uint8_t long_name[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
+					     0, 0, 0, SCREENINFO_NAME_MAX + 1 };
+	static const uint8_t nul_name[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
+					    0, 0, 0, 2, 'a', 0 };
+	static const uint8_t bad_utf8[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
+					    0, 0, 0, 1, 0xff };
+
+	(void)state;
+	refused(too_many, sizeof(too_many));
+	refused(old, sizeof(old));
+	refused(truncated, sizeof(truncated));
+	refused(empty_monitor, sizeof(empty_monitor));
+	refused(outside, sizeof(outside));
+	refused(wrapping, sizeof(wrapping));
+	refused(long_name, sizeof(long_name));
+	refused(nul_name, sizeof(nul_name));
+	refused(bad_utf8, sizeof(bad_utf8));
+	refused(NULL, 0);
+}
+
+/* A monitor is clipped to the framebuffer the viewer has now; one beyond it is no box at all. */
+static void monitor_box_clips(void **state)
+{
+	struct screeninfo si = two_monitors();
+	int x, y, w, h;
+
+	(void)state;
+	assert_true(screeninfo_monitor_box(&si, 2, 1600, 600, &x, &y, &w, &h));
+	assert_int_equal(x, 800);
+	assert_int_equal(w, 800);
+	assert_true(screeninfo_monitor_box(&si, 2, 1200, 500, &x, &y, &w, &h));
+	assert_int_equal(w, 400);
+	assert_int_equal(h, 500);
+	assert_false(screeninfo_monitor_box(&si, 2, 800, 600, &x, &y, &w, &h));
+	assert_false(screeninfo_monitor_box(&si, 0, 1600, 600, &x, &y, &w, &h));
+	assert_false(screeninfo_monitor_box(&si, 3, 1600, 600, &x, &y, &w, &h));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(newer_version_is_read),
+		cmocka_unit_test(malformed_is_refused),
+		cmocka_unit_test(monitor_box_clips),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
