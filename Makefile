@@ -96,6 +96,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# Unit tests of one technician module without SDL or RFB: tests/unit/test_tech_X.c with technician/X.c.
+$(BUILD)/tests/test_tech_%: tests/unit/test_tech_%.c technician/%.c technician/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< technician/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
 $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11 libvncclient) -o $@ $< $(LIB) $(SANLD) $(call pl,x11 libvncclient libssh openssl)
@@ -123,9 +127,9 @@ build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c client/logs.c client/logs
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/logs.c $(PROTO_SRC) $(call pl,libssh openssl)
 # The viewer's RFB decoding: libvncclient driven by technician/vnc.c, as the live viewer drives it.
-build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h technician/monitor.c technician/monitor.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c $(PROTO_SRC) $(call pl,libssh openssl libvncclient)
+	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c technician/monitor.c $(PROTO_SRC) $(call pl,libssh openssl libvncclient)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

@@ -7,6 +7,13 @@
  * the other, so a test may write all its commands at once: lines that
  * arrive while a wait-frame is pending stay in the buffer until it is
  * answered.
+ *
+ * A monitor picked (--monitor, or the monitor command) is the screen as
+ * far as snapshot, move and click go: snapshots are cropped to it and
+ * coordinates are relative to its corner, so a script written for one
+ * monitor works on whichever it is given. The helper's screen
+ * descriptions are printed as "info" lines as they arrive, at any time,
+ * like chat lines.
  */
 #include "headless.h"
 
@@ -23,6 +30,7 @@
 #include <X11/Xlib.h>
 
 #include "keys.h"
+#include "monitor.h"
 #include "snapshot.h"
 
 #define TECH_HEADLESS_LINE_MAX 8192
@@ -43,7 +51,9 @@ struct tech_headless {
 	long long wait_until_ms;  /* monotonic deadline */
 	long long next_tick_ms;   /* next round-trip probe and encoding decision */
 	int buttons;              /* RFB button mask currently held */
-	int x, y;                 /* last pointer position sent */
+	int x, y;                 /* last pointer position sent, framebuffer pixels */
+	struct tech_monitor_pick pick;  /* the monitor asked for, and the one shown */
+	bool pick_known;          /* the screen is known: described, or pictured without a description */
 };
 
 static long long tech_headless_now_ms(void)
@@ -112,25 +122,113 @@ static void tech_headless_wait_frame(struct tech_headless *h, const char *args)
 	h->wait_until_ms = tech_headless_now_ms() + ms;
 }
 
+static const struct screeninfo *tech_headless_info(const struct tech_headless *h)
+{
+	return h->vnc->has_info ? &h->vnc->info : NULL;
+}
+
+/*
+ * The framebuffer part the commands work on. Until the screen is known a
+ * monitor asked for is not known to be missing; afterwards a missing one
+ * is said once on stderr, and the whole screen used until it is back.
+ */
+static void tech_headless_box(struct tech_headless *h, struct tech_rect *box)
+{
+	struct tech_vnc *v = h->vnc;
+
+	if (!h->pick_known)
+		tech_monitor_box(NULL, 0, v->width, v->height, box);
+	else if (tech_monitor_pick_update(&h->pick, tech_headless_info(h), v->width, v->height, box))
+		fprintf(stderr, "handoff-tech: monitor %d is not shared; showing all\n", h->pick.wanted);
+}
+
+/* The helper described its screen anew, or the first picture came without a description. */
+static void tech_headless_screen_changed(struct tech_headless *h)
+{
+	struct tech_rect box;
+
+	h->pick_known = true;
+	if (h->vnc->info_changed) {
+		char line[TECH_MONITOR_DESCRIBE_MAX];
+
+		h->vnc->info_changed = false;
+		tech_monitor_describe(&h->vnc->info, line, sizeof(line));
+		tech_headless_reply("info %s", line);
+	}
+	tech_headless_box(h, &box);
+}
+
 static void tech_headless_snapshot(struct tech_headless *h, const char *file)
 {
+	struct tech_vnc *v = h->vnc;
+	struct tech_rect box;
+	uint8_t *crop = NULL;
+	const uint8_t *fb = v->fb;
 	char err[512];
 
 	if (*file == '\0') {
 		tech_headless_reply("error usage: snapshot FILE");
 		return;
 	}
-	if (tech_snapshot_write(file, h->vnc->fb, h->vnc->width, h->vnc->height,
-				err, sizeof(err)) != 0) {
-		tech_headless_reply("error %s", err);
-		return;
+	tech_headless_box(h, &box);
+	if (fb != NULL && (box.w != v->width || box.h != v->height)) {
+		crop = malloc((size_t)box.w * (size_t)box.h * 4);
+		if (crop == NULL) {
+			tech_headless_reply("error out of memory");
+			return;
+		}
+		for (int y = 0; y < box.h; y++)
+			memcpy(crop + (size_t)y * (size_t)box.w * 4,
+			       v->fb + ((size_t)(box.y + y) * (size_t)v->width + (size_t)box.x) * 4, (size_t)box.w * 4);
+		fb = crop;
 	}
-	tech_headless_reply("ok");
+	if (tech_snapshot_write(file, fb, box.w, box.h, err, sizeof(err)) != 0)
+		tech_headless_reply("error %s", err);
+	else
+		tech_headless_reply("ok");
+	free(crop);
 }
 
-static int tech_headless_in_bounds(const struct tech_headless *h, long x, long y)
+/* X,Y relative to the monitor shown to a framebuffer pixel; false (answered) when outside it. */
+static bool tech_headless_point(struct tech_headless *h, long x, long y)
 {
-	return x >= 0 && y >= 0 && x < h->vnc->width && y < h->vnc->height;
+	struct tech_rect box;
+
+	tech_headless_box(h, &box);
+	if (x < 0 || y < 0 || x >= box.w || y >= box.h) {
+		tech_headless_reply("error %ld,%ld is outside the %dx%d screen", x, y, box.w, box.h);
+		return false;
+	}
+	h->x = box.x + (int)x;
+	h->y = box.y + (int)y;
+	return true;
+}
+
+static void tech_headless_monitor(struct tech_headless *h, const char *args)
+{
+	struct tech_vnc *v = h->vnc;
+	const struct screeninfo *si = tech_headless_info(h);
+	struct tech_rect box;
+	char label[TECH_MONITOR_LABEL_MAX];
+	long n = 0;
+
+	while (*args == ' ' || *args == '\t')
+		args++;
+	if (strcmp(args, "all") != 0 && (tech_headless_ints(args, &n, 1) != 1 || n < 1 ||
+					 n > SCREENINFO_MONITORS_MAX)) {
+		tech_headless_reply("error usage: monitor N|all (N from 1 to %d)", SCREENINFO_MONITORS_MAX);
+		return;
+	}
+	if (n != 0 && tech_monitor_box(si, (int)n, v->width, v->height, &box) == 0) {
+		tech_headless_reply("error monitor %ld is not shared (%u monitors)", n,
+				    si != NULL ? (unsigned)si->count : 0u);
+		return;
+	}
+	h->pick.wanted = (int)n;
+	h->pick_known = true;
+	tech_headless_box(h, &box);
+	tech_monitor_label(si, h->pick.shown, &box, label, sizeof(label));
+	tech_headless_reply("ok %s", label);
 }
 
 static void tech_headless_move(struct tech_headless *h, const char *args)
@@ -141,13 +239,8 @@ static void tech_headless_move(struct tech_headless *h, const char *args)
 		tech_headless_reply("error usage: move X Y");
 		return;
 	}
-	if (!tech_headless_in_bounds(h, v[0], v[1])) {
-		tech_headless_reply("error %ld,%ld is outside the %dx%d screen", v[0], v[1],
-				    h->vnc->width, h->vnc->height);
+	if (!tech_headless_point(h, v[0], v[1]))
 		return;
-	}
-	h->x = (int)v[0];
-	h->y = (int)v[1];
 	if (tech_vnc_pointer(h->vnc, h->x, h->y, h->buttons) != 0) {
 		tech_headless_reply("error the session is gone");
 		return;
@@ -165,18 +258,13 @@ static void tech_headless_click(struct tech_headless *h, const char *args)
 		tech_headless_reply("error usage: click X Y [BUTTON]");
 		return;
 	}
-	if (!tech_headless_in_bounds(h, v[0], v[1])) {
-		tech_headless_reply("error %ld,%ld is outside the %dx%d screen", v[0], v[1],
-				    h->vnc->width, h->vnc->height);
-		return;
-	}
 	if (v[2] < 1 || v[2] > 5) {
 		tech_headless_reply("error BUTTON is 1 to 5");
 		return;
 	}
+	if (!tech_headless_point(h, v[0], v[1]))
+		return;
 	bit = 1 << (v[2] - 1);
-	h->x = (int)v[0];
-	h->y = (int)v[1];
 	if (tech_vnc_pointer(h->vnc, h->x, h->y, h->buttons | bit) != 0 ||
 	    tech_vnc_pointer(h->vnc, h->x, h->y, h->buttons & ~bit) != 0) {
 		tech_headless_reply("error the session is gone");
@@ -310,6 +398,8 @@ static void tech_headless_command(struct tech_headless *h, char *line)
 		tech_headless_wait_frame(h, args);
 	else if (strcmp(line, "snapshot") == 0)
 		tech_headless_snapshot(h, args);
+	else if (strcmp(line, "monitor") == 0)
+		tech_headless_monitor(h, args);
 	else if (strcmp(line, "move") == 0)
 		tech_headless_move(h, args);
 	else if (strcmp(line, "click") == 0)
@@ -326,7 +416,7 @@ static void tech_headless_command(struct tech_headless *h, char *line)
 		tech_headless_reply("ok");
 		h->quit = true;
 	} else
-		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, move, click, key, type, chat, stats, quit)",
+		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, monitor, move, click, key, type, chat, stats, quit)",
 				    line);
 }
 
@@ -391,7 +481,7 @@ static int tech_headless_read_stdin(struct tech_headless *h)
 	return 0;
 }
 
-int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat)
+int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor)
 {
 	struct tech_headless *h = calloc(1, sizeof(*h));
 	int rc = 1;
@@ -400,6 +490,7 @@ int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat)
 		return -1;
 	h->vnc = v;
 	h->chat = chat;
+	h->pick.wanted = monitor;
 	for (;;) {
 		struct pollfd pfd[3] = {
 			{ .fd = tech_vnc_fd(v), .events = POLLIN },
@@ -416,6 +507,8 @@ int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat)
 			tech_vnc_tick(v);
 			h->next_tick_ms = now + TECH_HEADLESS_TICK_MS;
 		}
+		if (v->info_changed || (!h->pick_known && v->full_updates > 0))
+			tech_headless_screen_changed(h);
 		tech_headless_check_wait(h);
 		while (!h->waiting && !h->quit && tech_headless_next_line(h))
 			;

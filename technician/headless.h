@@ -11,6 +11,12 @@
  *                             covers the whole screen completes
  *                             -> "ok WxH"
  *   snapshot FILE             framebuffer to FILE (.png: PNG, else PPM P6)
+ *   monitor N|all             from now on snapshot, move and click work on
+ *                             the customer's monitor N (cropped; X,Y from
+ *                             its corner), or the whole screen again
+ *                             -> "ok monitor 2/2 RIGHT 800x600", "ok all
+ *                             monitors (2)"; a monitor the screen does not
+ *                             have is an error
  *   move X Y                  pointer to X,Y (buttons held stay held)
  *   click X Y [BUTTON]        press and release BUTTON (1-5, default 1) at X,Y
  *   key NAME[+NAME...]        X keysym names (XStringToKeysym): pressed in
@@ -24,7 +30,11 @@
  *                             (round trip, what is asked for; see vnc.h)
  *   quit                      "ok", then the session ends (exit status 0)
  * Lines of the ticket's chat arrive any time as "chat LINE" (never "ok" or
- * "error", so they cannot be taken for an answer). End of input is quit. RFB messages are handled all the while.
+ * "error", so they cannot be taken for an answer), and so does the
+ * customer's side's description of its screen, whenever it changes:
+ * "info control=yes paused=no monitors=2 1:LEFT:800x600+0+0 2:RIGHT:..."
+ * (monitor.h, tech_monitor_describe). End of input is quit. RFB messages
+ * are handled all the while.
  */
 #ifndef HANDOFF_TECH_HEADLESS_H
 #define HANDOFF_TECH_HEADLESS_H
@@ -33,9 +43,10 @@
 #include "vnc.h"
 
 /*
- * Serves commands (chat may be NULL: no chat) until quit or end of input (returns 0) or until the
- * link drops (returns 1).
+ * Serves commands (chat may be NULL: no chat) on monitor (0: the whole
+ * screen) until quit or end of input (returns 0) or until the link drops
+ * (returns 1).
  */
-int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat);
+int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor);
 
 #endif

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "render.h"
 #include "replay.h"
+#include "screeninfo.h"
 #include "settings.h"
 #include "sshutil.h"
 #include "verify.h"
@@ -33,7 +34,7 @@ static const char tech_main_help[] =
 	"    handoff-tech - the technician's side of Handoff remote assistance\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    handoff-tech [OPTIONS] view N [--headless] [--view-only]\n"
+	"    handoff-tech [OPTIONS] view N [--headless] [--view-only] [--monitor N|all]\n"
 	"    handoff-tech [OPTIONS] COMMAND [ARGS...]\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -44,15 +45,21 @@ static const char tech_main_help[] =
 	"                  The customer is asked to consent first; closing the window\n"
 	"                  ends your part of the session.\n"
 	"      --view-only   send no keyboard or mouse input\n"
+	"      --monitor N|all  show the customer's monitor N (1, 2, ...) or all of\n"
+	"                    them (the default); F8 m switches. A monitor the\n"
+	"                    customer does not have shows all, with a note\n"
 	"      --headless    no window: read commands from stdin, one per line, each\n"
 	"                    answered by one line starting \"ok\" or \"error\":\n"
 	"                      wait-frame [TIMEOUT_MS]   -> ok WxH (default 10000 ms)\n"
 	"                      snapshot FILE             FILE.png: PNG, else PPM\n"
+	"                      monitor N|all             snapshot, move, click: on monitor N\n"
 	"                      move X Y\n"
 	"                      click X Y [BUTTON]        BUTTON 1-5, default 1\n"
 	"                      key NAME[+NAME...]        X keysym names: Return, Control_L+c\n"
 	"                      type TEXT                 the rest of the line\n"
 	"                      chat TEXT                 as typed in the terminal\n"
+	"                    and prints \"info control=yes paused=no monitors=2 1:LEFT:...\"\n"
+	"                    whenever the customer's side describes its screen anew\n"
 	"                      quit                      (end of input also quits)\n"
 	"\n"
 	"    Any other COMMAND runs on the relay, exactly as `ssh RELAY COMMAND ARGS`\n"
@@ -106,9 +113,12 @@ static const char tech_main_help[] =
 	"        known_hosts = ~/.config/handoff/known_hosts   (the default)\n"
 	"\n"
 	"THE VIEWER\n"
-	"    Red frame: you are in control; blue: view only. F8 opens a menu: 1 for\n"
-	"    1:1/scaled, f full screen, o figures overlay, d Ctrl+Alt+Del, F8 sends\n"
-	"    F8. Ctrl+Alt+End sends Ctrl+Alt+Del. Clipboard text goes both ways.\n"
+	"    Red frame: you are in control; blue: view only (--view-only, or the\n"
+	"    customer allowed viewing only: then nothing you type or click is sent).\n"
+	"    \"Paused by the customer\" over the picture: it is not live. F8 opens a\n"
+	"    menu: 1 for 1:1/scaled, f full screen, o figures overlay, m next monitor\n"
+	"    (all, 1, 2, ...), d Ctrl+Alt+Del, F8 sends F8. Ctrl+Alt+End sends\n"
+	"    Ctrl+Alt+Del. Clipboard text goes both ways.\n"
 	"    Lines typed in the terminal go to the customer's chat; /note TEXT and\n"
 	"    /escalate L2|L3 TEXT run on the ticket. A lost relay connection is\n"
 	"    retried with back-off (1 s doubling to 30 s, 8 tries); the customer is\n"
@@ -155,10 +165,25 @@ static int tech_main_ticket(const char *s, unsigned long *out)
 	return 0;
 }
 
+/* "all" or 1..SCREENINFO_MONITORS_MAX, as the helper numbers the customer's monitors. */
+static int tech_main_monitor(const char *s, int *out)
+{
+	unsigned long n;
+
+	if (strcmp(s, "all") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (tech_main_ticket(s, &n) != 0 || n > SCREENINFO_MONITORS_MAX)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
 {
 	if (argc < 2)
-		return tech_main_usage("view needs a ticket number: view N [--headless] [--view-only]");
+		return tech_main_usage("view needs a ticket number: view N [--headless] [--view-only] [--monitor N|all]");
 	if (tech_main_ticket(argv[1], &o->ticket) != 0)
 		return tech_main_usage("view: the ticket is a number, e.g. view 42");
 	for (int i = 2; i < argc; i++) {
@@ -166,8 +191,11 @@ static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
 			o->headless = true;
 		else if (strcmp(argv[i], "--view-only") == 0)
 			o->view_only = true;
-		else
-			return tech_main_usage("view: unknown option (want --headless or --view-only)");
+		else if (strcmp(argv[i], "--monitor") == 0 && i + 1 < argc) {
+			if (tech_main_monitor(argv[++i], &o->monitor) != 0)
+				return tech_main_usage("view: --monitor takes all or a monitor number, 1 to 16");
+		} else
+			return tech_main_usage("view: unknown option (want --headless, --view-only or --monitor N|all)");
 	}
 	return 0;
 }

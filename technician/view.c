@@ -136,10 +136,10 @@ static enum tech_view_outcome tech_view_once(ssh_session s, const struct tech_co
 	/* The chat is a help, not a condition: without it the viewer still works. */
 	term.chat = tech_chat_open(conn, o->ticket);
 	if (o->headless) {
-		r = tech_headless_run(&vnc, term.chat);
+		r = tech_headless_run(&vnc, term.chat, o->monitor);
 	} else {
 		struct tech_window_opts wo = { .ticket = o->ticket, .view_only = o->view_only,
-					       .rx_bytes = &tunnel.rx_bytes, .tick = tech_view_tick,
+					       .monitor = o->monitor, .rx_bytes = &tunnel.rx_bytes, .tick = tech_view_tick,
 					       .tick_ctx = &term };
 
 		r = tech_window_run(&vnc, &wo);

@@ -17,6 +17,7 @@ struct tech_view_opts {
 	unsigned long ticket;
 	bool headless;
 	bool view_only;
+	int monitor;        /* shown first: 0 all, k the customer's monitor k */
 };
 
 /*

@@ -25,11 +25,20 @@
  *   the recorded viewer's from the start (tech_vnc_setup), and the ServerInit
  *   format is only known inside MallocFrameBuffer, which runs after it is
  *   read and before libvncclient sends its own SetPixelFormat.
+ * - Private server messages reach only extensions registered with
+ *   rfbClientRegisterExtension, a process-wide list whose encodings every
+ *   client appends to its SetEncodings. Ours (the helper's screen
+ *   description) is registered once and serves every client through its
+ *   client data. An extension's handleMessage that returns FALSE for a
+ *   type makes libvncclient log "Unknown message type" and then block
+ *   reading 256 more bytes, so ours says TRUE even for a malformed
+ *   description and marks the stream broken instead.
  */
 #include "vnc.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 
 #define TECH_VNC_ENCODINGS "tight zrle zlib hextile copyrect raw"
@@ -329,6 +339,69 @@ static void tech_vnc_got_cut(rfbClient *client, const char *text, int textlen)
 	v->cut_changed = true;
 }
 
+static void tech_vnc_break(struct tech_vnc *v, const char *why)
+{
+	snprintf(v->error, sizeof(v->error), "%s", why);
+	v->broken = true;
+}
+
+/*
+ * The helper's screen description: u32 length, then the payload
+ * (screeninfo.h). libvncclient has read the type byte. Anything that does
+ * not decode ends the session: a helper that sends it is broken or
+ * hostile, and guessing where its next message starts would be worse.
+ */
+static rfbBool tech_vnc_screeninfo_message(rfbClient *client, rfbServerToClientMsg *msg)
+{
+	static const char malformed[] = "the customer's side sent a malformed screen description";
+	struct tech_vnc *v = tech_vnc_of(client);
+	uint8_t head[4], payload[SCREENINFO_PAYLOAD_MAX];
+	struct screeninfo si;
+	struct buf b;
+	uint32_t len = 0;
+
+	if (msg->type != SCREENINFO_MSG_TYPE || v == NULL)
+		return FALSE;
+	if (!ReadFromRFBServer(client, (char *)head, sizeof(head))) {
+		tech_vnc_break(v, "the connection closed inside a screen description");
+		return TRUE;
+	}
+	buf_view(&b, head, sizeof(head));
+	if (buf_get_u32(&b, &len) != 0 || len > SCREENINFO_PAYLOAD_MAX) {
+		tech_vnc_break(v, malformed);
+		return TRUE;
+	}
+	if (len > 0 && !ReadFromRFBServer(client, (char *)payload, len)) {
+		tech_vnc_break(v, "the connection closed inside a screen description");
+		return TRUE;
+	}
+	buf_view(&b, payload, len);
+	if (screeninfo_decode(&b, &si) != 0) {
+		tech_vnc_break(v, malformed);
+		return TRUE;
+	}
+	if (!v->has_info || memcmp(&si, &v->info, sizeof(si)) != 0) {
+		v->info = si;
+		v->info_changed = true;
+	}
+	v->has_info = true;
+	log_debug("screen description: flags %#x, %u monitors", (unsigned)si.flags, (unsigned)si.count);
+	return TRUE;
+}
+
+static int tech_vnc_screeninfo_encodings[] = { SCREENINFO_ENCODING, 0 };
+/* libvncclient links it into its list (next), so it cannot be const. */
+static rfbClientProtocolExtension tech_vnc_screeninfo_ext = {
+	.encodings = tech_vnc_screeninfo_encodings,
+	.handleMessage = tech_vnc_screeninfo_message,
+};
+static pthread_once_t tech_vnc_screeninfo_once = PTHREAD_ONCE_INIT;
+
+static void tech_vnc_screeninfo_register(void)
+{
+	rfbClientRegisterExtension(&tech_vnc_screeninfo_ext);
+}
+
 /*
  * Only a replay asks (the recorded viewer used VNC authentication): the
  * answer goes to a socket nobody reads, but libvncclient wants a non-empty
@@ -369,6 +442,7 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 	rfbClient *client;
 
 	memset(v, 0, sizeof(*v));
+	pthread_once(&tech_vnc_screeninfo_once, tech_vnc_screeninfo_register);
 	rfbClientLog = tech_vnc_log;
 	rfbClientErr = tech_vnc_err;
 	tech_vnc_current = v;
@@ -445,6 +519,11 @@ int tech_vnc_fd(const struct tech_vnc *v)
 	return v->client != NULL ? v->client->sock : -1;
 }
 
+bool tech_vnc_broken(const struct tech_vnc *v)
+{
+	return v->broken;
+}
+
 /* 1 when a message can be read without waiting longer than timeout_ms. */
 static int tech_vnc_readable(struct tech_vnc *v, int timeout_ms)
 {
@@ -465,12 +544,12 @@ int tech_vnc_service(struct tech_vnc *v, int timeout_ms)
 {
 	int r;
 
-	if (v->client == NULL)
+	if (v->client == NULL || v->broken)
 		return -1;
 	v->error[0] = '\0';
 	r = tech_vnc_readable(v, timeout_ms);
 	for (int i = 0; r > 0 && i < TECH_VNC_BATCH; i++) {
-		if (!HandleRFBServerMessage(v->client))
+		if (!HandleRFBServerMessage(v->client) || v->broken)
 			return -1;
 		r = tech_vnc_readable(v, 0);
 	}

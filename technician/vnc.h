@@ -15,6 +15,11 @@
  * recorded viewer asked for; then libvncclient decodes into raw and every
  * rectangle is converted into fb as it completes, so the UI and snapshots
  * never see another format.
+ *
+ * The customer's helper also describes its screen to us in a private
+ * message (protocol/screeninfo.h: our rights, pause, where the monitors
+ * are). Every client asks for it, live or replayed, and keeps the last one
+ * in info; a malformed one ends the session (broken).
  */
 #ifndef HANDOFF_TECH_VNC_H
 #define HANDOFF_TECH_VNC_H
@@ -24,6 +29,8 @@
 #include <stdint.h>
 
 #include <rfb/rfbclient.h>
+
+#include "screeninfo.h"
 
 #define TECH_VNC_REASON_MAX 512
 /* Larger framebuffers than this are refused rather than allocated. */
@@ -59,6 +66,11 @@ struct tech_vnc {
 	long long rtt_us;        /* last measured round trip, 0 until measured */
 	int quality;             /* JPEG quality asked for (0-9), or -1: lossless */
 	int fast_ticks;          /* consecutive ticks with a fast round trip */
+
+	struct screeninfo info;  /* the helper's last screen description, when has_info */
+	bool has_info;
+	bool info_changed;       /* info differs from what the UI last looked at */
+	bool broken;             /* we ended the stream (a malformed description): error says why */
 };
 
 /*
@@ -107,11 +119,18 @@ void tech_vnc_close(struct tech_vnc *v);
 
 int tech_vnc_fd(const struct tech_vnc *v);
 /*
+ * Whoever drives libvncclient directly (playback.c) checks this after each
+ * HandleRFBServerMessage: our own message handler must tell libvncclient
+ * it handled a malformed message (else it reads on blindly), so a broken
+ * stream shows here, with v->error saying why.
+ */
+bool tech_vnc_broken(const struct tech_vnc *v);
+/*
  * Waits up to timeout_ms (0: not at all) for the server, then handles every
  * message that is already there, a bounded number per call so the UI stays
  * responsive. Also returns early when messages are buffered inside
  * libvncclient, which a poll on the socket cannot see. 0, or -1 when the
- * link is gone.
+ * link is gone or the stream is broken (v->error says why).
  */
 int tech_vnc_service(struct tech_vnc *v, int timeout_ms);
 

@@ -8,7 +8,17 @@
  *
  * Layout is ours, not SDL's logical size: we need window pixels for the
  * frame, the overlay and the 1:1 viewport, and one function (layout) maps
- * both ways, so a click always lands where the picture showed it.
+ * both ways, so a click always lands where the picture showed it. What is
+ * laid out is a box of the framebuffer: all of it, or the one monitor
+ * picked (monitor.h); the window is refitted to the box whenever it
+ * changes, and the pointer never leaves it.
+ *
+ * Control is what the customer's helper says it is (its screen
+ * description), within --view-only: the frame, the title and the overlay
+ * follow it, and without it no key, button, motion or clipboard text is
+ * sent at all. When control is taken away, keys we held are forgotten, not
+ * released: the helper drops our input from then on and releases what it
+ * pressed for us itself.
  *
  * Keyboard: characters come from SDL_TEXTINPUT, so the technician's own
  * layout, AltGr and dead keys decide what is typed, and it arrives as the
@@ -36,6 +46,7 @@
 #include "font.h"
 #include "keys.h"
 #include "log.h"
+#include "monitor.h"
 
 #define TECH_WINDOW_POLL_MS 10
 /* Room left for window decorations when fitting the window to the display. */
@@ -47,6 +58,8 @@
 #define TECH_WINDOW_EDGE_STEP 8
 #define TECH_WINDOW_STATS_MS 1000
 #define TECH_WINDOW_PROBE_MS 1000
+/* How long a notice (the monitor now shown, why F8 m did nothing) stays. */
+#define TECH_WINDOW_NOTICE_MS 2500
 
 struct tech_window {
 	struct tech_vnc *vnc;
@@ -61,8 +74,14 @@ struct tech_window {
 	bool present;
 	bool one_to_one, fullscreen, overlay, menu;
 	bool swallow_text;       /* the text of a key the menu consumed */
+	bool control;            /* effective: our input reaches the customer */
+	struct tech_monitor_pick pick;  /* the monitor asked for, and the one shown */
+	bool pick_known;         /* the screen is known: described, or pictured without a description */
+	struct tech_rect box;    /* the framebuffer part shown (one monitor, or all) */
 	int pan_x, pan_y;        /* 1:1: the remote pixel at the viewport's corner */
-	SDL_Rect src, dst;       /* remote part shown, and where in the window */
+	struct tech_rect src, dst;  /* remote part shown, and where in the window */
+	char notice[TECH_MONITOR_LABEL_MAX];  /* shown over the picture until notice_until */
+	Uint32 notice_until;
 	/* Figures for the overlay. */
 	Uint32 stats_t0, probe_t0;
 	unsigned long stats_updates0;
@@ -93,51 +112,102 @@ static void tech_window_fit(int w, int h, int *out_w, int *out_h)
 	*out_h = (int)(h * s) > 0 ? (int)(h * s) : 1;
 }
 
-/* Computes src and dst for the current window size and mode. */
+/* Computes src and dst for the current window size, mode and box. */
 static void tech_window_layout(struct tech_window *t)
 {
-	struct tech_vnc *v = t->vnc;
-	int ww = 1, wh = 1, iw, ih;
+	int ww = 1, wh = 1;
 
 	SDL_GetRendererOutputSize(t->ren, &ww, &wh);
-	iw = ww - 2 * TECH_WINDOW_BORDER > 1 ? ww - 2 * TECH_WINDOW_BORDER : 1;
-	ih = wh - 2 * TECH_WINDOW_BORDER > 1 ? wh - 2 * TECH_WINDOW_BORDER : 1;
-	if (t->one_to_one) {
-		t->src.w = v->width < iw ? v->width : iw;
-		t->src.h = v->height < ih ? v->height : ih;
-		t->pan_x = t->pan_x < 0 ? 0 : t->pan_x > v->width - t->src.w ? v->width - t->src.w : t->pan_x;
-		t->pan_y = t->pan_y < 0 ? 0 : t->pan_y > v->height - t->src.h ? v->height - t->src.h : t->pan_y;
-		t->src.x = t->pan_x;
-		t->src.y = t->pan_y;
-		t->dst.w = t->src.w;
-		t->dst.h = t->src.h;
-	} else {
-		double sx = (double)iw / v->width, sy = (double)ih / v->height;
-		double s = sx < sy ? sx : sy;
-
-		t->src = (SDL_Rect){ 0, 0, v->width, v->height };
-		t->dst.w = (int)(v->width * s + 0.5) > 0 ? (int)(v->width * s + 0.5) : 1;
-		t->dst.h = (int)(v->height * s + 0.5) > 0 ? (int)(v->height * s + 0.5) : 1;
-	}
-	t->dst.x = (ww - t->dst.w) / 2;
-	t->dst.y = (wh - t->dst.h) / 2;
+	tech_monitor_layout(&t->box, ww, wh, TECH_WINDOW_BORDER, t->one_to_one, &t->pan_x, &t->pan_y, &t->src,
+			    &t->dst);
 }
 
-/* Window pixel to remote pixel, clamped to the screen. */
+static SDL_Rect tech_window_sdl_rect(const struct tech_rect *r)
+{
+	return (SDL_Rect){ r->x, r->y, r->w, r->h };
+}
+
+/* Window pixel to remote pixel, clamped to the box shown. */
 static void tech_window_to_remote(const struct tech_window *t, int wx, int wy, int *rx, int *ry)
 {
-	long x = t->src.x + (long)(wx - t->dst.x) * t->src.w / (t->dst.w > 0 ? t->dst.w : 1);
-	long y = t->src.y + (long)(wy - t->dst.y) * t->src.h / (t->dst.h > 0 ? t->dst.h : 1);
+	tech_monitor_to_remote(&t->box, &t->src, &t->dst, wx, wy, rx, ry);
+}
 
-	*rx = x < 0 ? 0 : x >= t->vnc->width ? t->vnc->width - 1 : (int)x;
-	*ry = y < 0 ? 0 : y >= t->vnc->height ? t->vnc->height - 1 : (int)y;
+static const struct screeninfo *tech_window_info(const struct tech_window *t)
+{
+	return t->vnc->has_info ? &t->vnc->info : NULL;
+}
+
+static void tech_window_notice(struct tech_window *t, const char *text)
+{
+	snprintf(t->notice, sizeof(t->notice), "%s", text);
+	t->notice_until = SDL_GetTicks() + TECH_WINDOW_NOTICE_MS;
+	t->notice_until += t->notice_until == 0;
+	t->present = true;
+}
+
+/* The window at the size the box wants: 1:1 if the display has room. */
+static void tech_window_refit(struct tech_window *t)
+{
+	int ww, wh;
+
+	if (t->fullscreen)
+		return;
+	tech_window_fit(t->box.w, t->box.h, &ww, &wh);
+	SDL_SetWindowSize(t->win, ww, wh);
+}
+
+/*
+ * Decides which part of the framebuffer is shown. Until the screen is
+ * known, a monitor asked for is not known to be missing, so all of it is
+ * shown without a word; afterwards a monitor that is not there is said
+ * once, and all of it shown, until it comes back.
+ */
+static void tech_window_choose(struct tech_window *t, bool refit)
+{
+	struct tech_vnc *v = t->vnc;
+	struct tech_rect old = t->box;
+
+	if (!t->pick_known)
+		tech_monitor_box(NULL, 0, v->width, v->height, &t->box);
+	else if (tech_monitor_pick_update(&t->pick, tech_window_info(t), v->width, v->height, &t->box))
+		fprintf(stderr, "handoff-tech: monitor %d is not shared; showing all\n", t->pick.wanted);
+	if (refit && memcmp(&old, &t->box, sizeof(old)) != 0)
+		tech_window_refit(t);
+	t->present = true;
+}
+
+static void tech_window_set_title(struct tech_window *t)
+{
+	char title[128];
+
+	snprintf(title, sizeof(title), "Handoff \u2014 ticket %lu \u2014 %s", t->o->ticket,
+		 t->control ? "CONTROL" : "VIEW ONLY");
+	SDL_SetWindowTitle(t->win, title);
+}
+
+/* The helper described its screen anew (or the first picture came without a description). */
+static void tech_window_screen_changed(struct tech_window *t)
+{
+	bool control = tech_monitor_control(t->o->view_only, tech_window_info(t));
+
+	t->vnc->info_changed = false;
+	t->pick_known = true;
+	if (control != t->control) {
+		if (!control) {
+			memset(t->pressed, 0, sizeof(t->pressed));
+			t->buttons = 0;
+		}
+		t->control = control;
+		tech_window_set_title(t);
+	}
+	tech_window_choose(t, true);
 }
 
 /* (Re)creates the texture for the current framebuffer size. 0 or -1. */
 static int tech_window_resize(struct tech_window *t)
 {
 	struct tech_vnc *v = t->vnc;
-	int ww, wh;
 
 	if (t->tex != NULL)
 		SDL_DestroyTexture(t->tex);
@@ -148,10 +218,8 @@ static int tech_window_resize(struct tech_window *t)
 			v->height, SDL_GetError());
 		return -1;
 	}
-	if (!t->fullscreen) {
-		tech_window_fit(v->width, v->height, &ww, &wh);
-		SDL_SetWindowSize(t->win, ww, wh);
-	}
+	tech_window_choose(t, false);
+	tech_window_refit(t);
 	/* The whole new framebuffer is news to the texture. */
 	v->dirty = true;
 	v->dirty_x0 = v->dirty_y0 = 0;
@@ -222,8 +290,8 @@ static void tech_window_text_box(struct tech_window *t, int x, int y, const char
 static void tech_window_draw_overlay(struct tech_window *t)
 {
 	struct tech_vnc *v = t->vnc;
-	char l1[128], l2[128], l3[128], enc[48];
-	const char *lines[4] = { l1, l2, l3, "F8: menu" };
+	char l1[128], l2[128], l3[128], l4[TECH_MONITOR_LABEL_MAX], enc[48];
+	const char *lines[5] = { l1, l2, l3, l4, "F8: menu" };
 
 	if (v->rtt_us > 0)
 		snprintf(l1, sizeof(l1), "rtt %lld ms  %.1f fps  %.0f kbit/s", v->rtt_us / 1000, t->fps, t->kbps);
@@ -232,8 +300,14 @@ static void tech_window_draw_overlay(struct tech_window *t)
 	tech_vnc_encoding_name(v, enc, sizeof(enc));
 	snprintf(l2, sizeof(l2), "%s  %dx%d  %s %d%%", enc, v->width, v->height,
 		 t->one_to_one ? "1:1" : "scaled", t->dst.w * 100 / (t->src.w > 0 ? t->src.w : 1));
-	snprintf(l3, sizeof(l3), "%s", t->o->view_only ? "VIEW ONLY" : "CONTROL");
-	tech_window_text_box(t, t->dst.x + 4, t->dst.y + 4, lines, 4);
+	if (t->control)
+		snprintf(l3, sizeof(l3), "CONTROL");
+	else if (t->o->view_only)
+		snprintf(l3, sizeof(l3), "VIEW ONLY");
+	else
+		snprintf(l3, sizeof(l3), "VIEW ONLY (the customer allowed viewing only)");
+	tech_monitor_label(tech_window_info(t), t->pick.shown, &t->box, l4, sizeof(l4));
+	tech_window_text_box(t, t->dst.x + 4, t->dst.y + 4, lines, 5);
 }
 
 static void tech_window_draw_menu(struct tech_window *t)
@@ -243,32 +317,50 @@ static void tech_window_draw_menu(struct tech_window *t)
 		"1    1:1 / scaled",
 		"f    full screen",
 		"o    figures overlay",
+		"m    next monitor",
 		"d    send Ctrl+Alt+Del",
 		"F8   send F8",
 		"Esc  close",
 	};
 
-	tech_window_text_box(t, t->dst.x + t->dst.w / 2 - 120, t->dst.y + t->dst.h / 2 - 70, lines,
+	tech_window_text_box(t, t->dst.x + t->dst.w / 2 - 120, t->dst.y + t->dst.h / 2 - 80, lines,
 			     (int)(sizeof(lines) / sizeof(lines[0])));
+}
+
+/* One line in a box centred on the picture at height y. */
+static void tech_window_banner(struct tech_window *t, int y, const char *text)
+{
+	const char *lines[1] = { text };
+	int w = tech_font_width(text, 2) + 12;
+
+	tech_window_text_box(t, t->dst.x + (t->dst.w - w) / 2, y, lines, 1);
 }
 
 static void tech_window_present(struct tech_window *t)
 {
-	SDL_Rect frame;
+	SDL_Rect frame, src, dst;
+	const struct screeninfo *si = tech_window_info(t);
 
 	tech_window_layout(t);
 	SDL_SetRenderDrawBlendMode(t->ren, SDL_BLENDMODE_BLEND);
 	SDL_SetRenderDrawColor(t->ren, 0, 0, 0, 255);
 	SDL_RenderClear(t->ren);
 	/* Red: your input reaches the customer. Blue: you only watch. */
-	if (t->o->view_only)
+	if (!t->control)
 		SDL_SetRenderDrawColor(t->ren, 0x20, 0x60, 0xe0, 255);
 	else
 		SDL_SetRenderDrawColor(t->ren, 0xe0, 0x20, 0x20, 255);
 	frame = (SDL_Rect){ t->dst.x - TECH_WINDOW_BORDER, t->dst.y - TECH_WINDOW_BORDER,
 			    t->dst.w + 2 * TECH_WINDOW_BORDER, t->dst.h + 2 * TECH_WINDOW_BORDER };
 	SDL_RenderFillRect(t->ren, &frame);
-	SDL_RenderCopy(t->ren, t->tex, &t->src, &t->dst);
+	src = tech_window_sdl_rect(&t->src);
+	dst = tech_window_sdl_rect(&t->dst);
+	SDL_RenderCopy(t->ren, t->tex, &src, &dst);
+	/* Always, not only with the overlay: a still picture must not pass for a live one. */
+	if (si != NULL && (si->flags & SCREENINFO_PAUSED) != 0)
+		tech_window_banner(t, t->dst.y + 8, "Paused by the customer");
+	if (t->notice_until != 0)
+		tech_window_banner(t, t->dst.y + t->dst.h - 2 * TECH_FONT_H - 24, t->notice);
 	if (t->overlay)
 		tech_window_draw_overlay(t);
 	if (t->menu)
@@ -294,6 +386,22 @@ static void tech_window_set_fullscreen(struct tech_window *t, bool on)
 	t->fullscreen = on;
 }
 
+/* F8 m: all, monitor 1, 2, ..., all again. */
+static void tech_window_next_monitor(struct tech_window *t)
+{
+	const struct screeninfo *si = tech_window_info(t);
+	char label[TECH_MONITOR_LABEL_MAX];
+
+	if (si == NULL || si->count < 2) {
+		tech_window_notice(t, si == NULL ? "the customer's side lists no monitors" : "only one monitor is shared");
+		return;
+	}
+	t->pick.wanted = tech_monitor_next(t->pick.shown, si->count);
+	tech_window_choose(t, true);
+	tech_monitor_label(si, t->pick.shown, &t->box, label, sizeof(label));
+	tech_window_notice(t, label);
+}
+
 /* The key that follows F8. */
 static void tech_window_menu_key(struct tech_window *t, SDL_Keycode sym)
 {
@@ -314,12 +422,15 @@ static void tech_window_menu_key(struct tech_window *t, SDL_Keycode sym)
 	case SDLK_o:
 		t->overlay = !t->overlay;
 		break;
+	case SDLK_m:
+		tech_window_next_monitor(t);
+		break;
 	case SDLK_d:
-		if (!t->o->view_only)
+		if (t->control)
 			tech_window_tap(t, cad, 3);
 		break;
 	case SDLK_F8:
-		if (!t->o->view_only)
+		if (t->control)
 			tech_window_tap(t, f8, 1);
 		break;
 	default:
@@ -352,7 +463,7 @@ static void tech_window_key(struct tech_window *t, const SDL_KeyboardEvent *k)
 		t->present = true;
 		return;
 	}
-	if (t->o->view_only || sym == SDLK_RALT || sym == SDLK_MODE)
+	if (!t->control || sym == SDLK_RALT || sym == SDLK_MODE)
 		return;
 	ks = tech_keys_from_sdl_special(sym);
 	/* Ctrl+Alt+End is Ctrl+Alt+Del for the customer, as remote desktops do it. */
@@ -421,13 +532,13 @@ static void tech_window_edge_scroll(struct tech_window *t)
 	if (!t->one_to_one || (SDL_GetWindowFlags(t->win) & SDL_WINDOW_MOUSE_FOCUS) == 0)
 		return;
 	SDL_GetMouseState(&mx, &my);
-	if (mx < t->dst.x + TECH_WINDOW_EDGE && t->src.x > 0)
+	if (mx < t->dst.x + TECH_WINDOW_EDGE && t->src.x > t->box.x)
 		dx = -TECH_WINDOW_EDGE_STEP;
-	else if (mx >= t->dst.x + t->dst.w - TECH_WINDOW_EDGE && t->src.x + t->src.w < t->vnc->width)
+	else if (mx >= t->dst.x + t->dst.w - TECH_WINDOW_EDGE && t->src.x + t->src.w < t->box.x + t->box.w)
 		dx = TECH_WINDOW_EDGE_STEP;
-	if (my < t->dst.y + TECH_WINDOW_EDGE && t->src.y > 0)
+	if (my < t->dst.y + TECH_WINDOW_EDGE && t->src.y > t->box.y)
 		dy = -TECH_WINDOW_EDGE_STEP;
-	else if (my >= t->dst.y + t->dst.h - TECH_WINDOW_EDGE && t->src.y + t->src.h < t->vnc->height)
+	else if (my >= t->dst.y + t->dst.h - TECH_WINDOW_EDGE && t->src.y + t->src.h < t->box.y + t->box.h)
 		dy = TECH_WINDOW_EDGE_STEP;
 	if (dx == 0 && dy == 0)
 		return;
@@ -455,7 +566,7 @@ static void tech_window_clipboard_out(struct tech_window *t)
 {
 	char *text;
 
-	if (t->o->view_only || !SDL_HasClipboardText()) {
+	if (!t->control || !SDL_HasClipboardText()) {
 		log_debug("clipboard changed, but holds no text");
 		return;
 	}
@@ -509,7 +620,7 @@ static int tech_window_event(struct tech_window *t, const SDL_Event *e)
 	default:
 		break;
 	}
-	if (t->o->view_only)
+	if (!t->control)
 		return 0;
 	switch (e->type) {
 	case SDL_TEXTINPUT:
@@ -564,18 +675,19 @@ static void tech_window_stats(struct tech_window *t)
 
 static int tech_window_open(struct tech_window *t)
 {
-	char title[128];
 	int ww, wh;
 
-	snprintf(title, sizeof(title), "Handoff \u2014 ticket %lu \u2014 %s", t->o->ticket,
-		 t->o->view_only ? "VIEW ONLY" : "CONTROL");
-	tech_window_fit(t->vnc->width, t->vnc->height, &ww, &wh);
-	t->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, ww, wh,
+	t->control = tech_monitor_control(t->o->view_only, tech_window_info(t));
+	t->pick.wanted = t->o->monitor;
+	tech_window_choose(t, false);
+	tech_window_fit(t->box.w, t->box.h, &ww, &wh);
+	t->win = SDL_CreateWindow("Handoff", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, ww, wh,
 				  SDL_WINDOW_RESIZABLE);
 	if (t->win == NULL) {
 		fprintf(stderr, "handoff-tech: cannot open a window: %s\n", SDL_GetError());
 		return -1;
 	}
+	tech_window_set_title(t);
 	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
 	t->ren = SDL_CreateRenderer(t->win, -1, 0);
 	if (t->ren == NULL) {
@@ -616,6 +728,12 @@ int tech_window_run(struct tech_vnc *v, const struct tech_window_opts *o)
 		}
 		if (v->resized && tech_window_resize(t) != 0)
 			break;
+		if (v->info_changed || (!t->pick_known && v->full_updates > 0))
+			tech_window_screen_changed(t);
+		if (t->notice_until != 0 && SDL_GetTicks() >= t->notice_until) {
+			t->notice_until = 0;
+			t->present = true;
+		}
 		if (v->cursor_changed)
 			tech_window_update_cursor(t);
 		if (v->cut_changed)

@@ -4,12 +4,14 @@
  * One window, sized to the remote screen but never larger than this
  * display. The picture is scaled to the window keeping its aspect ratio,
  * or shown 1:1 (scrolled by moving the pointer to an edge); the window can
- * go full screen. A coloured frame around the picture says at a glance
- * whether the technician is in control (red) or only watching (blue).
- * Keys, text, mouse buttons, the wheel and clipboard text go to the
- * customer's machine unless view_only. F8 opens a small menu (1:1, full
- * screen, figures overlay, Ctrl+Alt+Del, F8 itself). Closing the window
- * ends the session.
+ * go full screen. It shows one of the customer's monitors or all of them.
+ * A coloured frame around the picture says at a glance whether the
+ * technician is in control (red) or only watching (blue), and a banner
+ * says when the customer paused sharing. Keys, text, mouse buttons, the
+ * wheel and clipboard text go to the customer's machine unless view_only
+ * or the customer allowed viewing only. F8 opens a small menu (1:1, full
+ * screen, figures overlay, next monitor, Ctrl+Alt+Del, F8 itself).
+ * Closing the window ends the session.
  */
 #ifndef HANDOFF_TECH_WINDOW_H
 #define HANDOFF_TECH_WINDOW_H
@@ -23,6 +25,7 @@
 struct tech_window_opts {
 	unsigned long ticket;
 	bool view_only;
+	int monitor;                      /* shown first: 0 all, k the helper's monitor k */
 	const _Atomic uint64_t *rx_bytes; /* bytes received so far (tunnel), for kbit/s; may be NULL */
 	void (*tick)(void *ctx);          /* called every turn of the loop (the terminal's chat); may be NULL */
 	void *tick_ctx;

@@ -4,15 +4,20 @@
  * framebuffer allocation and checks), reading the fuzz input as everything
  * the customer's side sends, from the RFB version string on. The input
  * goes into one end of a socketpair that is then shut for writing, so the
- * client reads it and then end of stream, as when a session drops.
+ * client reads it and then end of stream, as when a session drops. The
+ * helper's private screen description (vnc.c's libvncclient extension) is
+ * decoded on the way, and a decoded one is described as the headless
+ * viewer would print it, which must fit its buffer.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "monitor.h"
 #include "vnc.h"
 
 /* What a socketpair's buffer takes without a reader; longer inputs are cut. */
@@ -58,6 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tech_vnc_open(&v, sv[0]) == 0) {
 		for (int i = 0; i < FUZZ_VNC_ROUNDS && tech_vnc_service(&v, 0) == 0; i++)
 			;
+		/* What the headless viewer prints of a description, as it would print it. */
+		if (v.has_info) {
+			char line[TECH_MONITOR_DESCRIBE_MAX];
+
+			tech_monitor_describe(&v.info, line, sizeof(line));
+			if (strlen(line) + 1 >= sizeof(line))
+				abort();
+		}
 		tech_vnc_close(&v);
 	}
 	close(sv[1]);
