@@ -356,13 +356,13 @@ static void tech_window_present(struct tech_window *t)
 	src = tech_window_sdl_rect(&t->src);
 	dst = tech_window_sdl_rect(&t->dst);
 	SDL_RenderCopy(t->ren, t->tex, &src, &dst);
-	/* Always, not only with the overlay: a still picture must not pass for a live one. */
-	if (si != NULL && (si->flags & SCREENINFO_PAUSED) != 0)
-		tech_window_banner(t, t->dst.y + 8, "Paused by the customer");
-	if (t->notice_until != 0)
-		tech_window_banner(t, t->dst.y + t->dst.h - 2 * TECH_FONT_H - 24, t->notice);
 	if (t->overlay)
 		tech_window_draw_overlay(t);
+	/* Always and on top, not only with the overlay: a still picture must not pass for a live one. */
+	if (si != NULL && (si->flags & SCREENINFO_PAUSED) != 0)
+		tech_window_banner(t, t->dst.y + t->dst.h / 2 - TECH_FONT_H - 5, "Paused by the customer");
+	if (t->notice_until != 0)
+		tech_window_banner(t, t->dst.y + t->dst.h - 2 * TECH_FONT_H - 24, t->notice);
 	if (t->menu)
 		tech_window_draw_menu(t);
 	SDL_RenderPresent(t->ren);

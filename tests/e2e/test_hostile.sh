@@ -1,8 +1,8 @@
 # A hostile or broken "customer": an RFB server (tests/tools/rfbevil) that
 # completes the handshake and then sends oversized rectangles, unknown
-# encodings, a huge cut-text length, garbage compressed data or a cut-off
-# stream, reached through the real relay by a helper stand-in
-# (tests/tools/fakehelper). The viewer (sanitizer build, headless and
+# encodings, a huge cut-text length, garbage compressed data, a cut-off
+# stream or a malformed screen description (the helper's private message),
+# reached through the real relay by a helper stand-in (tests/tools/fakehelper). The viewer (sanitizer build, headless and
 # window) must end the session with a clear message and exit 1, never
 # crash; the relay keeps serving.
 . "$(dirname "$0")/lib.sh"
@@ -56,12 +56,16 @@ hostile zrlejunk "zlib inflate"
 hostile tightjunk "Tight encoding"
 hostile truncated "closed connection"
 hostile manyrects "closed connection"
+hostile infolen "the customer's side sent a malformed screen description"
+hostile infojunk "the customer's side sent a malformed screen description"
+hostile infocut "the connection closed inside a screen description"
 
 start_xvfb 800 600
 TECH_X=$XDISPLAY
 hostile bigrect "Rect too large" window
 hostile hugecut "cut text" window
 hostile zrlejunk "zlib inflate" window
+hostile infojunk "the customer's side sent a malformed screen description" window
 
 # The relay is unharmed: it still serves commands.
 tech whoami | grep -q alice || fail "the relay stopped serving"

@@ -20,18 +20,37 @@
  *   tightjunk   a Tight rectangle with an invalid sub-encoding
  *   truncated   a raw rectangle cut off after 100 bytes, then EOF
  *   manyrects   an update announcing 65535 rectangles, then EOF
+ *   infolen     the helper's screen description (screeninfo.h) with a
+ *               length of 0xffffffff
+ *   infojunk    a screen description whose payload does not decode
+ *   infocut     a screen description cut off inside its payload, then EOF
+ * and three that are not hostile at all, for the viewer's side of the
+ * screen description without a real helper: a 320x240 screen split into
+ * monitors LEFT (160x240+0+0, red, its last column yellow) and RIGHT
+ * (160x240+160+0, blue, its first column white), described at once, with
+ * the whole picture (raw, in the viewer's pixel format) as the answer to
+ * every update request. Each client message is printed as it arrives:
+ * "screeninfo asked" (SetEncodings lists SCREENINFO_ENCODING), "pointer X
+ * Y MASK", "key KEYSYM DOWN".
+ *   monitors           the description grants control
+ *   monitors-viewonly  it grants viewing only
+ *   monitors-paused    control, but the customer paused sharing
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "buf.h"
+#include "screeninfo.h"
 
 #define EVIL_W 320
 #define EVIL_H 240
@@ -203,6 +222,21 @@ static int evil_send(int fd, const char *mode)
 		shutdown(fd, SHUT_WR);
 		return 0;
 	}
+	if (strcmp(mode, "infolen") == 0 || strcmp(mode, "infojunk") == 0 || strcmp(mode, "infocut") == 0) {
+		uint8_t m[5] = { SCREENINFO_MSG_TYPE };
+
+		put32(m + 1, strcmp(mode, "infolen") == 0 ? 0xffffffffu : strcmp(mode, "infojunk") == 0 ? 7 : 100);
+		if (evil_write(fd, m, sizeof(m)) != 0)
+			return -1;
+		if (strcmp(mode, "infocut") == 0) {
+			if (evil_write(fd, junk, 10) != 0)
+				return -1;
+			shutdown(fd, SHUT_WR);
+			return 0;
+		}
+		/* Version 1, no flags, five monitors announced, then junk where they should be. */
+		return evil_write(fd, "\x01\x00\x05\xff\xff\xff\xff", 7) == 0 ? evil_write(fd, junk, 256) : -1;
+	}
 	if (strcmp(mode, "manyrects") == 0) {
 		if (evil_rect(fd, 65535, 0, 0, 1, 1, 0) != 0 || evil_write(fd, junk, 4) != 0)
 			return -1;
@@ -211,6 +245,146 @@ static int evil_send(int fd, const char *mode)
 	}
 	fprintf(stderr, "rfbevil: unknown mode %s\n", mode);
 	return -1;
+}
+
+/* The viewer's pixel format, enough to encode true-colour pixels in it. */
+struct evil_format {
+	unsigned bpp;
+	bool big_endian;
+	unsigned red_max, green_max, blue_max, red_shift, green_shift, blue_shift;
+};
+
+static void evil_put_pixel(uint8_t *p, const struct evil_format *f, unsigned r, unsigned g, unsigned b)
+{
+	uint32_t px = (r * f->red_max / 255) << f->red_shift | (g * f->green_max / 255) << f->green_shift |
+		      (b * f->blue_max / 255) << f->blue_shift;
+	unsigned bytes = f->bpp / 8;
+
+	for (unsigned i = 0; i < bytes; i++)
+		p[f->big_endian ? bytes - 1 - i : i] = (uint8_t)(px >> (8 * i));
+}
+
+/* The whole monitors picture as one raw rectangle. */
+static int evil_monitors_frame(int fd, const struct evil_format *f)
+{
+	static uint8_t rows[EVIL_H][EVIL_W * 4];
+	unsigned bytes = f->bpp / 8;
+
+	if (bytes != 1 && bytes != 2 && bytes != 4)
+		return -1;
+	for (int y = 0; y < EVIL_H; y++) {
+		for (int x = 0; x < EVIL_W; x++) {
+			uint8_t *p = rows[y] + (size_t)x * bytes;
+
+			if (x == EVIL_W / 2 - 1)
+				evil_put_pixel(p, f, 255, 255, 0);
+			else if (x == EVIL_W / 2)
+				evil_put_pixel(p, f, 255, 255, 255);
+			else if (x < EVIL_W / 2)
+				evil_put_pixel(p, f, 255, 0, 0);
+			else
+				evil_put_pixel(p, f, 0, 0, 255);
+		}
+	}
+	if (evil_rect(fd, 1, 0, 0, EVIL_W, EVIL_H, 0) != 0)
+		return -1;
+	for (int y = 0; y < EVIL_H; y++)
+		if (evil_write(fd, rows[y], (size_t)EVIL_W * bytes) != 0)
+			return -1;
+	return 0;
+}
+
+static int evil_monitors_describe(int fd, const char *mode)
+{
+	struct screeninfo si = { .flags = SCREENINFO_CONTROL, .count = 2 };
+	struct buf b;
+	int rc;
+
+	if (strcmp(mode, "monitors-viewonly") == 0)
+		si.flags = 0;
+	else if (strcmp(mode, "monitors-paused") == 0)
+		si.flags = SCREENINFO_CONTROL | SCREENINFO_PAUSED;
+	si.monitors[0] = (struct screeninfo_monitor){ .x = 0, .y = 0, .width = EVIL_W / 2, .height = EVIL_H, .name = "LEFT" };
+	si.monitors[1] = (struct screeninfo_monitor){ .x = EVIL_W / 2, .y = 0, .width = EVIL_W / 2, .height = EVIL_H,
+						      .name = "RIGHT" };
+	buf_init(&b, SCREENINFO_PAYLOAD_MAX + 8);
+	rc = screeninfo_encode(&b, &si) == 0 ? evil_write(fd, buf_ptr(&b), buf_len(&b)) : -1;
+	buf_free(&b);
+	return rc;
+}
+
+/* Waits for the viewer's next message type until it hangs up or we are stopped. */
+static int evil_next_type(int fd, uint8_t *type)
+{
+	while (!evil_stop) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int n = poll(&pfd, 1, 500);
+
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0)
+			return evil_read(fd, type, 1);
+	}
+	return -1;
+}
+
+/* The not-hostile modes: describe, then serve the viewer's messages until it leaves. */
+static void evil_monitors(int fd, const char *mode)
+{
+	struct evil_format f = { 32, false, 255, 255, 255, 16, 8, 0 };
+	uint8_t type, m[20];
+
+	if (evil_monitors_describe(fd, mode) != 0)
+		return;
+	while (evil_next_type(fd, &type) == 0) {
+		if (type == 0) {
+			if (evil_read(fd, m + 1, 19) != 0)
+				return;
+			f = (struct evil_format){ m[4], m[6] != 0, (unsigned)m[8] << 8 | m[9],
+						  (unsigned)m[10] << 8 | m[11], (unsigned)m[12] << 8 | m[13],
+						  m[14], m[15], m[16] };
+		} else if (type == 2) {
+			unsigned n;
+			bool asked = false;
+
+			if (evil_read(fd, m + 1, 3) != 0)
+				return;
+			n = (unsigned)m[2] << 8 | m[3];
+			for (unsigned i = 0; i < n; i++) {
+				if (evil_read(fd, m, 4) != 0)
+					return;
+				asked |= ((uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3]) ==
+					 SCREENINFO_ENCODING;
+			}
+			if (asked)
+				printf("screeninfo asked\n");
+		} else if (type == 3) {
+			if (evil_read(fd, m + 1, 9) != 0 || evil_monitors_frame(fd, &f) != 0)
+				return;
+		} else if (type == 4) {
+			if (evil_read(fd, m + 1, 7) != 0)
+				return;
+			printf("key 0x%x %u\n", (unsigned)m[4] << 24 | (unsigned)m[5] << 16 | (unsigned)m[6] << 8 | m[7],
+			       (unsigned)m[1]);
+		} else if (type == 5) {
+			if (evil_read(fd, m + 1, 5) != 0)
+				return;
+			printf("pointer %u %u %u\n", (unsigned)m[2] << 8 | m[3], (unsigned)m[4] << 8 | m[5],
+			       (unsigned)m[1]);
+		} else if (type == 6) {
+			uint32_t len;
+
+			if (evil_read(fd, m + 1, 7) != 0)
+				return;
+			len = (uint32_t)m[4] << 24 | (uint32_t)m[5] << 16 | (uint32_t)m[6] << 8 | m[7];
+			for (; len > 0; len--)
+				if (evil_read(fd, m, 1) != 0)
+					return;
+		} else {
+			return;
+		}
+		fflush(stdout);
+	}
 }
 
 /* The mode itself, or the first line of the file named after '@'. 0 or -1. */
@@ -266,8 +440,12 @@ int main(int argc, char **argv)
 			continue;
 		}
 		/* The viewer's SetPixelFormat, SetEncodings and first request come first. */
-		if (evil_handshake(fd, mode) == 0 && evil_drain(fd, 300) == 0 && evil_send(fd, mode) == 0)
+		if (strncmp(mode, "monitors", 8) == 0) {
+			if (evil_handshake(fd, mode) == 0)
+				evil_monitors(fd, mode);
+		} else if (evil_handshake(fd, mode) == 0 && evil_drain(fd, 300) == 0 && evil_send(fd, mode) == 0) {
 			evil_drain(fd, 10000);
+		}
 		close(fd);
 		printf("served %s\n", mode);
 		fflush(stdout);
