@@ -19,6 +19,10 @@ _handoff_tech() {
 		COMPREPLY=($(compgen -W "L2 L3" -- "$cur"))
 		return 0
 		;;
+	--monitor)
+		COMPREPLY=($(compgen -W "all 1 2 3 4" -- "$cur"))
+		return 0
+		;;
 	--tier)
 		COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
 		return 0
@@ -49,7 +53,7 @@ _handoff_tech() {
 		return 0
 	fi
 	case $cmd in
-	view) COMPREPLY=($(compgen -W "--headless --view-only" -- "$cur")) ;;
+	view) COMPREPLY=($(compgen -W "--headless --view-only --monitor" -- "$cur")) ;;
 	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show attachment" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur")) ;;
 	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;

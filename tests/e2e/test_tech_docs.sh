@@ -15,7 +15,8 @@ complete_words() {
 }
 [ "$(complete_words handoff-tech vi)" = view ] || fail "command: '$(complete_words handoff-tech vi)'"
 [ "$(complete_words handoff-tech --relay r:1 --identity k que)" = queue ] || fail "command after options"
-[ "$(complete_words handoff-tech view 42 --)" = "--headless --view-only" ] || fail "view options: '$(complete_words handoff-tech view 42 --)'"
+[ "$(complete_words handoff-tech view 42 --)" = "--headless --view-only --monitor" ] || fail "view options: '$(complete_words handoff-tech view 42 --)'"
+[ "$(complete_words handoff-tech view 42 --monitor a)" = all ] || fail "--monitor values: '$(complete_words handoff-tech view 42 --monitor a)'"
 [ "$(complete_words handoff-tech escalate 42 --to "")" = "L2 L3" ] || fail "--to values"
 [ "$(complete_words handoff-tech --h)" = "--host-key --help" ] || fail "global options: '$(complete_words handoff-tech --h)'"
 note "completion: commands, options and tiers"

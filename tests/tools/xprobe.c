@@ -24,6 +24,11 @@
  *       Stores stdin (up to 1 MiB) in cut buffer 0, where x11vnc looks for
  *       text to send to its viewers.
  *
+ *   xprobe find W H [X Y]
+ *       Looks for a W x H copy of the pattern (its part from pattern pixel
+ *       X,Y on, default 0,0) anywhere on the screen; prints "found WxH at
+ *       X,Y" (exit 0) or says there is none (exit 1).
+ *
  *   xprobe compare FILE.ppm
  *       Grabs the screen and checks that it equals FILE.ppm pixel for pixel
  *       and that it shows the pattern (at least XPROBE_PATTERN_MIN_PERCENT of
@@ -424,11 +429,13 @@ out:
 }
 
 /*
- * Looks for a whole W x H copy of the pattern anywhere on the screen: a
- * viewer's window shows the customer's screen at a place the window system
- * chose, so this checks a window's pixels without knowing where it is.
+ * Looks for a whole W x H copy of the pattern anywhere on the screen, the
+ * part of it whose corner is pattern pixel px0,py0 (a viewer showing one of
+ * the customer's monitors): a viewer's window shows the customer's screen
+ * at a place the window system chose, so this checks a window's pixels
+ * without knowing where it is.
  */
-static int cmd_find(int pw, int ph)
+static int cmd_find(int pw, int ph, int px0, int py0)
 {
 	Display *dpy = XOpenDisplay(NULL);
 	XImage *img = NULL;
@@ -442,7 +449,7 @@ static int cmd_find(int pw, int ph)
 	scr = DefaultScreen(dpy);
 	w = DisplayWidth(dpy, scr);
 	h = DisplayHeight(dpy, scr);
-	if (pw <= 0 || ph <= 0 || pw > w || ph > h ||
+	if (pw <= 0 || ph <= 0 || pw > w || ph > h || px0 < 0 || py0 < 0 ||
 	    visual_channels(DefaultVisual(dpy, scr), DefaultDepth(dpy, scr), &vc) != 0)
 		goto out;
 	img = XGetImage(dpy, DefaultRootWindow(dpy), 0, 0, (unsigned)w, (unsigned)h, AllPlanes, ZPixmap);
@@ -456,7 +463,7 @@ static int cmd_find(int pw, int ph)
 			for (int y = 0; y < ph && same; y++) {
 				for (int x = 0; x < pw && same; x++) {
 					unsigned long px = XGetPixel(img, ox + x, oy + y);
-					struct rgb p = xprobe_pattern_at(x, y);
+					struct rgb p = xprobe_pattern_at(px0 + x, py0 + y);
 
 					same = unpack(vc.r, px) == p.r && unpack(vc.g, px) == p.g &&
 					       unpack(vc.b, px) == p.b;
@@ -546,7 +553,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: xprobe pattern\n"
 			"       xprobe compare FILE.ppm\n"
-			"       xprobe find WIDTH HEIGHT\n"
+			"       xprobe find WIDTH HEIGHT [X Y]\n"
 			"       xprobe pixel X Y\n"
 			"       xprobe cutbuffer\n"
 			"       xprobe setcutbuffer <TEXT\n");
@@ -560,7 +567,9 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "compare") == 0)
 		return cmd_compare(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "find") == 0)
-		return cmd_find(atoi(argv[2]), atoi(argv[3]));
+		return cmd_find(atoi(argv[2]), atoi(argv[3]), 0, 0);
+	if (argc == 6 && strcmp(argv[1], "find") == 0)
+		return cmd_find(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 2 && strcmp(argv[1], "setcutbuffer") == 0)
 		return cmd_setcutbuffer();
 	if (argc == 2 && strcmp(argv[1], "cutbuffer") == 0)
