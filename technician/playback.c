@@ -308,18 +308,20 @@ int tech_playback_step(struct tech_playback *pb, char *err, size_t errlen)
 		pb->ended = true;
 		return 1;
 	}
-	if (!HandleRFBServerMessage(pb->vnc.client) || tech_vnc_broken(&pb->vnc)) {
+	if (!HandleRFBServerMessage(pb->vnc.client)) {
 		pb->ended = true;
 		tech_playback_used(pb, &all_written, &queued);
 		/* Everything read and still short: the stream stops inside this message. */
 		if (all_written && queued == 0)
 			return 1;
-		if (tech_vnc_broken(&pb->vnc))
-			snprintf(err, errlen, "%s at %.3f s", pb->vnc.error,
-				 (double)tech_recfile_time_at(pb->rf, pb->pos) / 1e6);
-		else
-			snprintf(err, errlen, "libvncclient cannot decode the recorded screen at %.3f s",
-				 (double)tech_recfile_time_at(pb->rf, pb->pos) / 1e6);
+		snprintf(err, errlen, "libvncclient cannot decode the recorded screen at %.3f s",
+			 (double)tech_recfile_time_at(pb->rf, pb->pos) / 1e6);
+		return -1;
+	}
+	/* A whole message that is malformed, not a recording that stops. */
+	if (tech_vnc_broken(&pb->vnc)) {
+		pb->ended = true;
+		snprintf(err, errlen, "%s at %.3f s", pb->vnc.error, (double)tech_recfile_time_at(pb->rf, pb->pos) / 1e6);
 		return -1;
 	}
 	pb->pos = tech_playback_used(pb, NULL, NULL);

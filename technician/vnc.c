@@ -349,7 +349,10 @@ static void tech_vnc_break(struct tech_vnc *v, const char *why)
  * The helper's screen description: u32 length, then the payload
  * (screeninfo.h). libvncclient has read the type byte. Anything that does
  * not decode ends the session: a helper that sends it is broken or
- * hostile, and guessing where its next message starts would be worse.
+ * hostile, and guessing where its next message starts would be worse. A
+ * stream that ends inside it is not broken, only over (libvncclient reads
+ * without a timeout, so a failed read is the end): the next read says so,
+ * and a recording cut there by a crash still replays up to it.
  */
 static rfbBool tech_vnc_screeninfo_message(rfbClient *client, rfbServerToClientMsg *msg)
 {
@@ -363,7 +366,7 @@ static rfbBool tech_vnc_screeninfo_message(rfbClient *client, rfbServerToClientM
 	if (msg->type != SCREENINFO_MSG_TYPE || v == NULL)
 		return FALSE;
 	if (!ReadFromRFBServer(client, (char *)head, sizeof(head))) {
-		tech_vnc_break(v, "the connection closed inside a screen description");
+		snprintf(v->error, sizeof(v->error), "the connection closed inside a screen description");
 		return TRUE;
 	}
 	buf_view(&b, head, sizeof(head));
@@ -372,7 +375,7 @@ static rfbBool tech_vnc_screeninfo_message(rfbClient *client, rfbServerToClientM
 		return TRUE;
 	}
 	if (len > 0 && !ReadFromRFBServer(client, (char *)payload, len)) {
-		tech_vnc_break(v, "the connection closed inside a screen description");
+		snprintf(v->error, sizeof(v->error), "the connection closed inside a screen description");
 		return TRUE;
 	}
 	buf_view(&b, payload, len);

@@ -66,6 +66,21 @@ for format in default bgr 565 native noinput; do
 done
 note "synthetic recordings in 5 pixel formats, split and big frames: final and --until pictures exact"
 
+# The helper's screen description is in the recorded stream: decoded in order, it changes no
+# picture; one that does not decode stops the replay with the reason and the time.
+"$TOOLS/mkrec" --pub "$K.pub" --out "$E2E_TMP/si.hrec" --screeninfo good --expect "$E2E_TMP/si-final.ppm" >/dev/null ||
+	fail "mkrec --screeninfo good failed"
+replay "$E2E_TMP/si.hrec" --snapshot "$E2E_TMP/si-replay.ppm" >"$E2E_TMP/si.out" 2>"$E2E_TMP/si.err" ||
+	fail "a recording with a screen description does not replay: $(cat "$E2E_TMP/si.err")"
+cmp -s "$E2E_TMP/si-final.ppm" "$E2E_TMP/si-replay.ppm" || fail "a recording with a screen description ends on the wrong picture"
+grep -q "^ok 320x240 frames=3 duration=3.000$" "$E2E_TMP/si.out" || fail "screen description: $(tail -1 "$E2E_TMP/si.out")"
+"$TOOLS/mkrec" --pub "$K.pub" --out "$E2E_TMP/si.hrec" --screeninfo bad >/dev/null || fail "mkrec --screeninfo bad failed"
+rc=0
+replay "$E2E_TMP/si.hrec" >"$E2E_TMP/si.out" 2>"$E2E_TMP/si.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "malformed screen description at 1.700 s" "$E2E_TMP/si.err" ||
+	fail "a malformed screen description in a recording: exit $rc, $(cat "$E2E_TMP/si.err")"
+note "screen descriptions in a recording: decoded in order (same final picture); a malformed one: exit 1 at 1.700 s"
+
 # Regression: a recording whose plaintext passes 16 MiB (a struct buf's cap) once failed to open.
 "$TOOLS/mkrec" --pub "$K.pub" --out "$E2E_TMP/big.hrec" --size 1900x1900 --expect "$E2E_TMP/big-final.ppm" >/dev/null ||
 	fail "mkrec failed"

@@ -5,6 +5,7 @@
  *
  *   mkrec --pub KEY.pub --out FILE [--size WxH] [--format F] [--split N]
  *         [--truncate] [--expect FINAL.ppm] [--expect-first FIRST.ppm]
+ *         [--screeninfo good|bad]
  *
  * The stream is a tiny RFB 3.8 session: version, security None,
  * ServerInit, the viewer's SetPixelFormat/SetEncodings, then
@@ -13,6 +14,8 @@
  *   1.0 s  pointer to 10,20, button 1 pressed and released
  *   1.2 s  key a, 1.3 s key Return (pressed and released)
  *   1.5 s  a raw update: a solid rectangle in the middle
+ *   1.7 s  with --screeninfo: the helper's screen description (two
+ *          monitors, paused), or one that does not decode (bad)
  *   2.0 s  CopyRect: the top-left quarter's corner copied to the right
  *   2.5 s  Bell
  *   3.0 s  END
@@ -36,6 +39,7 @@
 
 #include "buf.h"
 #include "recording.h"
+#include "screeninfo.h"
 #include "seal.h"
 
 struct mkrec_format {
@@ -279,6 +283,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int split = 1, fd;
 	bool truncate = false;
+	const char *screeninfo = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -302,6 +307,8 @@ int main(int argc, char **argv)
 			format = next;
 		else if (strcmp(argv[i], "--split") == 0)
 			split = atoi(next);
+		else if (strcmp(argv[i], "--screeninfo") == 0)
+			screeninfo = next;
 		else if (strcmp(argv[i], "--size") == 0) {
 			if (sscanf(next, "%dx%d", &m.width, &m.height) != 2)
 				mkrec_die("--size WxH");
@@ -312,6 +319,8 @@ int main(int argc, char **argv)
 	if (pub_path == NULL || out == NULL || split < 1 || split > 50 || m.width < 16 || m.height < 16 ||
 	    m.width > 4096 || m.height > 4096)
 		mkrec_die("--pub and --out are required; --split 1-50; --size 16x16 to 4096x4096");
+	if (screeninfo != NULL && strcmp(screeninfo, "good") != 0 && strcmp(screeninfo, "bad") != 0)
+		mkrec_die("--screeninfo good or bad");
 	for (size_t i = 0; i < sizeof(mkrec_formats) / sizeof(mkrec_formats[0]); i++)
 		if (strcmp(format, mkrec_formats[i].name) == 0)
 			m.f = &mkrec_formats[i];
@@ -354,6 +363,23 @@ int main(int argc, char **argv)
 	mkrec_u16(&b, 1);
 	mkrec_raw_rect(&m, &b, m.width / 4, m.height / 4, m.width / 2, m.height / 2, mkrec_solid);
 	mkrec_record(&m, 1.5, RECORDING_TO_VIEWER, buf_ptr(&b), buf_len(&b));
+
+	if (screeninfo != NULL) {
+		struct screeninfo si = { .flags = SCREENINFO_CONTROL | SCREENINFO_PAUSED, .count = 2 };
+		/* Version 1, five monitors announced, none there. */
+		static const uint8_t bad[] = { SCREENINFO_MSG_TYPE, 0, 0, 0, 3, 1, 0, 5 };
+
+		si.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)m.width / 2, .height = (uint32_t)m.height,
+							      .name = "LEFT" };
+		si.monitors[1] = (struct screeninfo_monitor){ .x = (uint32_t)m.width / 2, .width = (uint32_t)m.width / 2,
+							      .height = (uint32_t)m.height, .name = "RIGHT" };
+		buf_reset(&b);
+		if (strcmp(screeninfo, "bad") == 0)
+			buf_put(&b, bad, sizeof(bad));
+		else if (screeninfo_encode(&b, &si) != 0)
+			mkrec_die("cannot encode the screen description");
+		mkrec_record(&m, 1.7, RECORDING_TO_VIEWER, buf_ptr(&b), buf_len(&b));
+	}
 
 	buf_reset(&b);
 	buf_put_u8(&b, 0);
