@@ -149,9 +149,47 @@ void helper_capture_format(const struct helper_capture *c, struct helper_capture
 	c->be->format(c->state, fmt);
 }
 
+int helper_capture_select_monitor(struct helper_capture *c, int index, char *err, size_t errlen)
+{
+	struct helper_capture_format fmt;
+
+	if (c->be->select_monitor == NULL) {
+		snprintf(err, errlen, "the %s display cannot share one monitor alone", c->be->name);
+		return -1;
+	}
+	if (c->be->select_monitor(c->state, index, err, errlen) != 0)
+		return -1;
+	c->be->format(c->state, &fmt);
+	if (helper_capture_grid(c, fmt.width, fmt.height) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Tells the screen (and through it every viewer) where the monitors are and where input goes. */
+static void helper_capture_publish_layout(struct helper_capture *c)
+{
+	struct helper_capture_format fmt;
+	struct screeninfo si = { .count = 0 };
+
+	if (c->screen == NULL)
+		return;
+	c->be->format(c->state, &fmt);
+	if (c->be->layout != NULL)
+		c->be->layout(c->state, &si);
+	if (si.count == 0) {
+		si.count = 1;
+		si.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)fmt.width,
+							      .height = (uint32_t)fmt.height };
+	}
+	helper_screen_set_layout(c->screen, &si, fmt.origin_x, fmt.origin_y, fmt.live);
+}
+
 void helper_capture_attach(struct helper_capture *c, struct helper_screen *screen)
 {
 	c->screen = screen;
+	helper_capture_publish_layout(c);
 	/* The framebuffer starts black: the first frame must cover everything. */
 	helper_capture_damage(c, 0, 0, c->width, c->height);
 }
@@ -357,8 +395,22 @@ static int helper_capture_events(struct helper_capture *c)
 
 	if (c->be->process_events(c->state, &ev) != 0)
 		return -1;
-	if (ev.resized && helper_capture_resized(c) != 0)
-		return -1;
+	if (ev.resized || ev.layout_changed) {
+		struct helper_capture_format fmt;
+
+		c->be->format(c->state, &fmt);
+		log_info("shared area now %dx%d at +%d+%d%s", fmt.width, fmt.height, fmt.origin_x, fmt.origin_y,
+			 fmt.live ? "" : " (the chosen monitor is gone: showing nothing)");
+		/*
+		 * The layout first: stock viewers read it from the
+		 * ExtendedDesktopSize that the new framebuffer triggers.
+		 */
+		helper_capture_publish_layout(c);
+		if (ev.resized && helper_capture_resized(c) != 0)
+			return -1;
+		/* The same size may now show other pixels (a moved monitor): compare everything. */
+		helper_capture_damage(c, 0, 0, c->width, c->height);
+	}
 	if (c->screen == NULL)
 		return 0;
 	now = helper_capture_now_ms();

@@ -24,11 +24,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "screeninfo.h"
+
 struct helper_screen;
 
 struct helper_capture_format {
 	int width, height;
 	uint32_t red_mask, green_mask, blue_mask; /* 8 contiguous bits each */
+	/* Where the captured area starts on the display: input is moved by as much. */
+	int origin_x, origin_y;
+	/*
+	 * False while the one monitor the customer chose is gone: nothing of the
+	 * display is shown (the framebuffer is black) and no input is replayed,
+	 * rather than showing more than the customer agreed to.
+	 */
+	bool live;
 };
 
 /* What a backend reports from process_events. */
@@ -38,6 +48,8 @@ struct helper_capture_events {
 	void *ctx;
 	/* Set by the backend when the screen size changed; format() has the new one. */
 	bool resized;
+	/* Set when the monitors, the captured area's origin or liveness changed. */
+	bool layout_changed;
 	/*
 	 * The pointer's shape changed: w x h pixels of ARGB32 (premultiplied
 	 * alpha, as XFixes gives it), hot spot at (xhot, yhot). May be NULL.
@@ -67,6 +79,14 @@ struct helper_capture_backend {
 	 * it and stay valid until the next grab or close. 0 or -1.
 	 */
 	int (*grab)(void *state, int x, int y, int w, int h, const uint8_t **pixels, size_t *stride);
+	/*
+	 * Optional. Shares only monitor index (1-based, in the display's own
+	 * order) from now on, following it by name when the layout changes;
+	 * 0 shares them all. 0, or -1 with err when there is no such monitor.
+	 */
+	int (*select_monitor)(void *state, int index, char *err, size_t errlen);
+	/* Optional. The monitors in captured-area pixels (none: one covering it all). */
+	void (*layout)(void *state, struct screeninfo *si);
 };
 
 extern const struct helper_capture_backend helper_capture_x11_backend;
@@ -77,7 +97,16 @@ struct helper_capture;
 int helper_capture_open(struct helper_capture **out, const struct helper_capture_backend *be,
 			const char *display, char *err, size_t errlen);
 void helper_capture_format(const struct helper_capture *c, struct helper_capture_format *fmt);
-/* The screen the driver keeps up to date (not owned); the first run fills it all. */
+/*
+ * Shares one monitor (1-based) instead of the whole display; call before
+ * helper_capture_attach. 0, or -1 with err (no such monitor, or a backend
+ * that cannot tell monitors apart).
+ */
+int helper_capture_select_monitor(struct helper_capture *c, int index, char *err, size_t errlen);
+/*
+ * The screen the driver keeps up to date (not owned); the first run fills it
+ * all. The screen learns the layout now and whenever it changes.
+ */
 void helper_capture_attach(struct helper_capture *c, struct helper_screen *screen);
 int helper_capture_fd(const struct helper_capture *c);
 /* How long the event loop may sleep before helper_capture_run has work: -1 = until an event. */

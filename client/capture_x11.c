@@ -17,6 +17,14 @@
  *
  * RandR (and the root window's ConfigureNotify) tells us about size
  * changes; the segment is then re-created and the driver gets "resized".
+ *
+ * Monitors are RandR 1.5's (XRRGetMonitors, what `xrandr --listmonitors`
+ * prints, in that order). Sharing one of them makes the captured area its
+ * rectangle: grabs and damage are moved by its origin, and the driver sees
+ * a display of the monitor's size. The monitor is followed by name through
+ * layout changes; while it is gone, nothing is shown (a black frame) and
+ * no input is replayed, because the area it covered may now belong to a
+ * monitor the customer did not choose.
  */
 #include "capture.h"
 
@@ -59,7 +67,15 @@ struct helper_capture_x11 {
 	bool damage_pending;
 
 	bool use_randr;
+	bool use_monitors;      /* RandR 1.5: XRRGetMonitors */
 	int randr_event_base;
+
+	int monitor;            /* 0: the whole display; else the chosen monitor (1-based at start) */
+	Atom monitor_name;      /* followed through layout changes */
+	int root_w, root_h;
+	struct screeninfo layout; /* monitors in captured-area pixels */
+	uint8_t *blank;         /* black pixels for grabs while the monitor is gone */
+	size_t blank_size;
 
 	XImage *last_image;  /* XGetImage fallback: the pixels of the last grab */
 };
@@ -227,9 +243,122 @@ static void helper_capture_x11_setup_randr(struct helper_capture_x11 *x)
 	/* The root's ConfigureNotify covers servers without RandR events. */
 	XSelectInput(x->dpy, x->root, StructureNotifyMask);
 	if (XRRQueryExtension(x->dpy, &x->randr_event_base, &error_base)) {
-		XRRSelectInput(x->dpy, x->root, RRScreenChangeNotifyMask);
+		int major = 0, minor = 0;
+
+		/* Moving or switching a monitor changes CRTCs and outputs, not always the size. */
+		XRRSelectInput(x->dpy, x->root,
+			       RRScreenChangeNotifyMask | RRCrtcChangeNotifyMask | RROutputChangeNotifyMask);
 		x->use_randr = true;
+		x->use_monitors = XRRQueryVersion(x->dpy, &major, &minor) && (major > 1 || (major == 1 && minor >= 5));
 	}
+}
+
+/*
+ * The display's monitors clipped to the root window, in display pixels;
+ * those entirely outside it are left out. Returns how many.
+ */
+static int helper_capture_x11_monitors(struct helper_capture_x11 *x, struct screeninfo *si, Atom *names)
+{
+	XRRMonitorInfo *mon;
+	int n = 0;
+
+	memset(si, 0, sizeof(*si));
+	if (!x->use_monitors || (mon = XRRGetMonitors(x->dpy, x->root, True, &n)) == NULL)
+		return 0;
+	for (int i = 0; i < n && si->count < SCREENINFO_MONITORS_MAX; i++) {
+		int x0 = mon[i].x > 0 ? mon[i].x : 0, y0 = mon[i].y > 0 ? mon[i].y : 0;
+		int x1 = mon[i].x + mon[i].width, y1 = mon[i].y + mon[i].height;
+		struct screeninfo_monitor *m = &si->monitors[si->count];
+		char *name;
+
+		x1 = x1 < x->root_w ? x1 : x->root_w;
+		y1 = y1 < x->root_h ? y1 : x->root_h;
+		if (x0 >= x1 || y0 >= y1)
+			continue;
+		*m = (struct screeninfo_monitor){ .x = (uint32_t)x0, .y = (uint32_t)y0, .width = (uint32_t)(x1 - x0),
+						  .height = (uint32_t)(y1 - y0) };
+		name = XGetAtomName(x->dpy, mon[i].name);
+		if (name != NULL) {
+			/* Monitor names are ASCII in practice; anything else is left out. */
+			size_t k = 0;
+
+			for (const char *p = name; *p != '\0' && k < SCREENINFO_NAME_MAX; p++)
+				if (*p >= 0x20 && *p < 0x7f)
+					m->name[k++] = *p;
+			XFree(name);
+		}
+		names[si->count] = mon[i].name;
+		si->count++;
+	}
+	XRRFreeMonitors(mon);
+	return si->count;
+}
+
+/*
+ * Works out the captured area from the root's size and the monitors, and
+ * what changed: the area's size (*resized) or the layout, origin or
+ * liveness (*layout_changed). 0, or -1 when the display cannot be asked.
+ */
+static int helper_capture_x11_update_area(struct helper_capture_x11 *x, bool *resized, bool *layout_changed)
+{
+	Window root;
+	int gx, gy;
+	unsigned w, h, border, depth;
+	struct screeninfo all, layout = { .count = 0 };
+	Atom names[SCREENINFO_MONITORS_MAX];
+	struct helper_capture_format fmt = x->fmt;
+
+	if (!XGetGeometry(x->dpy, x->root, &root, &gx, &gy, &w, &h, &border, &depth))
+		return -1;
+	x->root_w = (int)w;
+	x->root_h = (int)h;
+	helper_capture_x11_monitors(x, &all, names);
+	if (x->monitor == 0) {
+		fmt.width = x->root_w;
+		fmt.height = x->root_h;
+		fmt.origin_x = fmt.origin_y = 0;
+		fmt.live = true;
+		layout = all;
+	} else {
+		int found = -1;
+
+		for (int i = 0; i < all.count && found < 0; i++)
+			if (names[i] == x->monitor_name)
+				found = i;
+		fmt.live = found >= 0;
+		if (found >= 0) {
+			const struct screeninfo_monitor *m = &all.monitors[found];
+
+			fmt.width = (int)m->width;
+			fmt.height = (int)m->height;
+			fmt.origin_x = (int)m->x;
+			fmt.origin_y = (int)m->y;
+			layout.count = 1;
+			layout.monitors[0] = *m;
+			layout.monitors[0].x = layout.monitors[0].y = 0;
+		} else {
+			/* Keeps the last size: the viewers keep their window, black. */
+			layout = x->layout;
+		}
+	}
+	if (fmt.live != x->fmt.live || fmt.origin_x != x->fmt.origin_x || fmt.origin_y != x->fmt.origin_y ||
+	    memcmp(&layout, &x->layout, sizeof(layout)) != 0)
+		*layout_changed = true;
+	x->layout = layout;
+	if (fmt.width == x->fmt.width && fmt.height == x->fmt.height) {
+		x->fmt = fmt;
+		return 0;
+	}
+	x->fmt = fmt;
+	*resized = true;
+	if (x->use_shm) {
+		helper_capture_x11_shm_free(x);
+		if (helper_capture_x11_shm_alloc(x) != 0) {
+			log_warn("MIT-SHM failed after the resize: grabbing with XGetImage (slower)");
+			x->use_shm = false;
+		}
+	}
+	return 0;
 }
 
 static void helper_capture_x11_close(void *state)
@@ -248,6 +377,7 @@ static void helper_capture_x11_close(void *state)
 			XDestroyImage(x->last_image);
 		XCloseDisplay(x->dpy);
 	}
+	free(x->blank);
 	free(x);
 }
 
@@ -274,8 +404,9 @@ static int helper_capture_x11_open(const char *display, void **state, char *err,
 	x->root = RootWindow(x->dpy, x->screen);
 	x->visual = DefaultVisual(x->dpy, x->screen);
 	x->depth = DefaultDepth(x->dpy, x->screen);
-	x->fmt.width = DisplayWidth(x->dpy, x->screen);
-	x->fmt.height = DisplayHeight(x->dpy, x->screen);
+	x->fmt.width = x->root_w = DisplayWidth(x->dpy, x->screen);
+	x->fmt.height = x->root_h = DisplayHeight(x->dpy, x->screen);
+	x->fmt.live = true;
 	if (helper_capture_x11_check_visual(x, err, errlen) != 0)
 		goto out;
 	if (XShmQueryExtension(x->dpy) && helper_capture_x11_shm_alloc(x) == 0)
@@ -284,6 +415,7 @@ static int helper_capture_x11_open(const char *display, void **state, char *err,
 		log_warn("MIT-SHM is not usable on this display: grabbing with XGetImage (slower)");
 	helper_capture_x11_setup_damage(x);
 	helper_capture_x11_setup_randr(x);
+	helper_capture_x11_monitors(x, &x->layout, (Atom[SCREENINFO_MONITORS_MAX]){ 0 });
 	XSync(x->dpy, False);
 	log_info("X capture: %s, %s", x->use_shm ? "XShm" : "XGetImage",
 		 x->use_damage ? "XDamage" : "polling");
@@ -321,30 +453,6 @@ static void helper_capture_x11_format(void *state, struct helper_capture_format 
 	struct helper_capture_x11 *x = state;
 
 	*fmt = x->fmt;
-}
-
-/* Asks the server for the root's size; re-creates the segment when it changed. */
-static int helper_capture_x11_check_size(struct helper_capture_x11 *x, bool *resized)
-{
-	Window root;
-	int gx, gy;
-	unsigned w, h, border, depth;
-
-	if (!XGetGeometry(x->dpy, x->root, &root, &gx, &gy, &w, &h, &border, &depth))
-		return -1;
-	if ((int)w == x->fmt.width && (int)h == x->fmt.height)
-		return 0;
-	x->fmt.width = (int)w;
-	x->fmt.height = (int)h;
-	*resized = true;
-	if (x->use_shm) {
-		helper_capture_x11_shm_free(x);
-		if (helper_capture_x11_shm_alloc(x) != 0) {
-			log_warn("MIT-SHM failed after the resize: grabbing with XGetImage (slower)");
-			x->use_shm = false;
-		}
-	}
-	return 0;
 }
 
 /* Hands the current pointer image to ev->cursor (XFixes gives ARGB in unsigned longs). */
@@ -386,13 +494,15 @@ static int helper_capture_x11_process(void *state, struct helper_capture_events 
 		} else if (x->use_randr && e.type == x->randr_event_base + RRScreenChangeNotify) {
 			XRRUpdateConfiguration(&e);
 			size_event = true;
+		} else if (x->use_randr && e.type == x->randr_event_base + RRNotify) {
+			size_event = true;
 		} else if (e.type == ConfigureNotify && e.xconfigure.window == x->root) {
 			if (x->use_randr)
 				XRRUpdateConfiguration(&e);
 			size_event = true;
 		}
 	}
-	if (size_event && helper_capture_x11_check_size(x, &ev->resized) != 0)
+	if (size_event && helper_capture_x11_update_area(x, &ev->resized, &ev->layout_changed) != 0)
 		return -1;
 	if (x->cursor_pending && ev->cursor != NULL) {
 		x->cursor_pending = false;
@@ -406,11 +516,33 @@ static int helper_capture_x11_process(void *state, struct helper_capture_events 
 		/* Empties the server's damage, so the next drawing sends a new event. */
 		XDamageSubtract(x->dpy, x->damage, None, x->region);
 		rects = XFixesFetchRegion(x->dpy, x->region, &n);
-		for (int i = 0; rects != NULL && i < n; i++)
-			ev->damage(ev->ctx, rects[i].x, rects[i].y, rects[i].width, rects[i].height);
+		/* Display pixels to captured-area pixels; the driver clips what lies outside. */
+		for (int i = 0; rects != NULL && x->fmt.live && i < n; i++)
+			ev->damage(ev->ctx, rects[i].x - x->fmt.origin_x, rects[i].y - x->fmt.origin_y,
+				   rects[i].width, rects[i].height);
 		if (rects != NULL)
 			XFree(rects);
 	}
+	return 0;
+}
+
+/* What a grab gives while the chosen monitor is gone: black, never the display. */
+static int helper_capture_x11_blank(struct helper_capture_x11 *x, int w, int h, const uint8_t **pixels,
+				    size_t *stride)
+{
+	size_t need = (size_t)w * (size_t)h * 4;
+
+	if (need > x->blank_size) {
+		uint8_t *grown = calloc(need, 1);
+
+		if (grown == NULL)
+			return -1;
+		free(x->blank);
+		x->blank = grown;
+		x->blank_size = need;
+	}
+	*pixels = x->blank;
+	*stride = (size_t)w * 4;
 	return 0;
 }
 
@@ -421,6 +553,10 @@ static int helper_capture_x11_grab(void *state, int gx, int gy, int w, int h,
 	XImage *img;
 	int ok;
 
+	if (!x->fmt.live)
+		return helper_capture_x11_blank(x, w, h, pixels, stride);
+	gx += x->fmt.origin_x;
+	gy += x->fmt.origin_y;
 	if (x->use_shm) {
 		/* A header for this rectangle over the shared segment; the data stays ours. */
 		img = XShmCreateImage(x->dpy, x->visual, (unsigned)x->depth, ZPixmap,
@@ -451,6 +587,46 @@ static int helper_capture_x11_grab(void *state, int gx, int gy, int w, int h,
 	return 0;
 }
 
+static int helper_capture_x11_select_monitor(void *state, int index, char *err, size_t errlen)
+{
+	struct helper_capture_x11 *x = state;
+	struct screeninfo all;
+	Atom names[SCREENINFO_MONITORS_MAX];
+	bool resized = false, layout_changed = false;
+	int n;
+
+	if (index == 0) {
+		x->monitor = 0;
+		return helper_capture_x11_update_area(x, &resized, &layout_changed) == 0 ? 0 : -1;
+	}
+	if (!x->use_monitors) {
+		snprintf(err, errlen, "this X display cannot list its monitors (no RandR 1.5): share all of it");
+		return -1;
+	}
+	n = helper_capture_x11_monitors(x, &all, names);
+	if (index < 1 || index > n) {
+		snprintf(err, errlen, "there is no monitor %d: this display has %d (see xrandr --listmonitors)",
+			 index, n);
+		return -1;
+	}
+	x->monitor = index;
+	x->monitor_name = names[index - 1];
+	if (helper_capture_x11_update_area(x, &resized, &layout_changed) != 0) {
+		snprintf(err, errlen, "lost the X display");
+		return -1;
+	}
+	log_info("sharing monitor %d (%s), %dx%d at +%d+%d", index, all.monitors[index - 1].name, x->fmt.width,
+		 x->fmt.height, x->fmt.origin_x, x->fmt.origin_y);
+	return 0;
+}
+
+static void helper_capture_x11_layout(void *state, struct screeninfo *si)
+{
+	struct helper_capture_x11 *x = state;
+
+	*si = x->layout;
+}
+
 const struct helper_capture_backend helper_capture_x11_backend = {
 	.name = "X11",
 	.open = helper_capture_x11_open,
@@ -461,4 +637,6 @@ const struct helper_capture_backend helper_capture_x11_backend = {
 	.events_queued = helper_capture_x11_events_queued,
 	.format = helper_capture_x11_format,
 	.grab = helper_capture_x11_grab,
+	.select_monitor = helper_capture_x11_select_monitor,
+	.layout = helper_capture_x11_layout,
 };

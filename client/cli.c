@@ -5,12 +5,14 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "code.h"
 #include "config.h"
+#include "screeninfo.h"
 
 enum {
 	OPT_RELAY = 1000,
@@ -22,6 +24,7 @@ enum {
 	OPT_USER,
 	OPT_LANG,
 	OPT_ORG,
+	OPT_MONITOR,
 };
 
 void helper_cli_usage(FILE *f)
@@ -31,7 +34,7 @@ void helper_cli_usage(FILE *f)
 	      "\n"
 	      "SYNOPSIS\n"
 	      "    handoff-helper --relay HOST:PORT --host-key SHA256:... [--code CODE]\n"
-	      "                   [--display :N] [--ui auto|sdl|tty] [--lang en|ja]\n"
+	      "                   [--display :N] [--monitor N|all] [--ui auto|sdl|tty] [--lang en|ja]\n"
 	      "                   [--org NAME] [--user NAME] [--verbose]\n"
 	      "    handoff-helper --help\n"
 	      "\n"
@@ -70,6 +73,9 @@ void helper_cli_usage(FILE *f)
 	      "    --intake-token T    lets a customer without a code open a new ticket\n"
 	      "                        with a short description (bundles carry one)\n"
 	      "    --display :N        the X display to share (default: $DISPLAY)\n"
+	      "    --monitor N|all     share only monitor N (1 is the first that\n"
+	      "                        xrandr --listmonitors lists), or all of them\n"
+	      "                        (default); nothing else of the display is shown\n"
 	      "    --ui auto|sdl|tty   how to talk to you: auto (default) opens the window\n"
 	      "                        and falls back to the terminal when it cannot\n"
 	      "    --lang en|ja        the language (default: from the locale)\n"
@@ -120,6 +126,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "lang", required_argument, NULL, OPT_LANG },
 		{ "org", required_argument, NULL, OPT_ORG },
+		{ "monitor", required_argument, NULL, OPT_MONITOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -176,6 +183,24 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		case OPT_ORG:
 			o->org = optarg;
 			break;
+		case OPT_MONITOR: {
+			char *end;
+			long n;
+
+			if (strcmp(optarg, "all") == 0) {
+				o->monitor = 0;
+				break;
+			}
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || n < 1 || n > SCREENINFO_MONITORS_MAX) {
+				snprintf(err, errlen, "--monitor takes a monitor number from 1 to %d, or all",
+					 SCREENINFO_MONITORS_MAX);
+				return HELPER_CLI_ERROR;
+			}
+			o->monitor = (int)n;
+			break;
+		}
 		case 'v':
 			o->verbose = true;
 			break;

@@ -24,6 +24,7 @@ struct helper_options {
 	const char *lang;       /* "en", "ja", or NULL: the locale decides */
 	const char *org;        /* the support organisation's name to show, or NULL */
 	const char *user;       /* SSH user name presented to the relay */
+	int monitor;            /* 0: the whole display; N: only monitor N (1-based) */
 	bool verbose;
 	bool ui_trace;          /* HANDOFF_UI_TRACE=1: the window reports states and buttons */
 };

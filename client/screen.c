@@ -39,11 +39,21 @@
 
 #include <rfb/rfb.h>
 
+#include "buf.h"
 #include "input.h"
 #include "log.h"
+#include "screeninfo.h"
 
 /* How long close waits for client threads to notice their socket closed. */
 #define CLOSE_WAIT_SECONDS 5
+/* Viewers that can be told about the screen at once; more simply are not told. */
+#define INFO_CLIENTS_MAX 64
+
+/* A viewer that asked for screeninfo, and the generation it was sent last. */
+struct helper_screen_info_client {
+	rfbClientPtr cl;
+	unsigned sent;
+};
 
 struct helper_screen {
 	rfbScreenInfoPtr rfb;
@@ -54,11 +64,18 @@ struct helper_screen {
 	pthread_t owner;                /* the main thread */
 	int wake_fd;                    /* eventfd: a viewer asked for an update */
 	atomic_bool paused;             /* set by the main loop, read by client threads */
+	/* Where framebuffer (0, 0) is on the display, and whether input may land there. */
+	atomic_int origin_x, origin_y;
+	atomic_bool live;
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
 	int clients;
-	int cut_threads;                /* clipboard senders still running */
+	int sender_threads;             /* clipboard and screeninfo senders still running */
+	struct screeninfo layout;       /* flags unused: they differ per viewer */
+	unsigned info_generation;       /* bumped whenever layout or pause changes */
+	struct helper_screen_info_client info_clients[INFO_CLIENTS_MAX];
+	size_t ninfo_clients;
 	pthread_t *finished;            /* client threads waiting to be joined */
 	size_t nfinished, capfinished;
 
@@ -130,9 +147,9 @@ static void helper_screen_on_pointer(int buttons, int x, int y, rfbClientPtr cl)
 {
 	struct helper_screen *s = cl->screen->screenData;
 
-	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused))
+	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused) || !atomic_load(&s->live))
 		return;
-	helper_input_pointer(s->input, buttons, x, y);
+	helper_input_pointer(s->input, buttons, x + atomic_load(&s->origin_x), y + atomic_load(&s->origin_y));
 	/* Keeps libvncserver's idea of the cursor position for the other viewers. */
 	rfbDefaultPtrAddEvent(buttons, x, y, cl);
 }
@@ -141,7 +158,7 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 {
 	struct helper_screen *s = cl->screen->screenData;
 
-	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused))
+	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused) || !atomic_load(&s->live))
 		return;
 	helper_input_key(s->input, down != 0, (uint32_t)keysym);
 }
@@ -186,6 +203,12 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 
 	pthread_mutex_lock(&s->lock);
 	s->clients--;
+	for (size_t i = 0; i < s->ninfo_clients; i++) {
+		if (s->info_clients[i].cl == cl) {
+			s->info_clients[i] = s->info_clients[--s->ninfo_clients];
+			break;
+		}
+	}
 	if (!pthread_equal(self, s->owner)) {
 		if (s->nfinished == s->capfinished) {
 			size_t cap = s->capfinished ? s->capfinished * 2 : 8;
@@ -206,6 +229,255 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 	log_debug("a viewer's VNC connection closed");
 }
 
+/* Every sender thread ends here, so that close can wait for them all. */
+static void helper_screen_sender_done(struct helper_screen *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->sender_threads--;
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Runs fn(arg) on a detached thread: writes to viewers may wait for their
+ * sockets to drain, and only our main loop drains them. 0 or -1.
+ */
+static int helper_screen_spawn_sender(struct helper_screen *s, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Counted before it starts, so that close waits for it (see helper_screen_close). */
+	pthread_mutex_lock(&s->lock);
+	s->sender_threads++;
+	pthread_mutex_unlock(&s->lock);
+	rc = pthread_create(&t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		helper_screen_sender_done(s);
+		return -1;
+	}
+	return 0;
+}
+
+struct helper_screen_cut {
+	struct helper_screen *s;
+	rfbScreenInfoPtr rfb;
+	size_t len;
+	char text[];
+};
+
+static void *helper_screen_cut_thread(void *arg)
+{
+	struct helper_screen_cut *cut = arg;
+	rfbServerCutTextMsg msg = { .type = rfbServerCutText, .length = Swap32IfLE((uint32_t)cut->len) };
+	rfbClientIteratorPtr it = rfbGetClientIterator(cut->rfb);
+	rfbClientPtr cl;
+
+	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		if (cl->viewOnly || cl->state != RFB_NORMAL)
+			continue;
+		LOCK(cl->sendMutex);
+		if (rfbWriteExact(cl, (char *)&msg, sz_rfbServerCutTextMsg) < 0 ||
+		    rfbWriteExact(cl, cut->text, (int)cut->len) < 0)
+			log_warn("could not send clipboard text to a viewer");
+		UNLOCK(cl->sendMutex);
+	}
+	if (it != NULL)
+		rfbReleaseClientIterator(it);
+	helper_screen_sender_done(cut->s);
+	free(cut);
+	return NULL;
+}
+
+int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len)
+{
+	struct helper_screen_cut *cut;
+
+	if (atomic_load(&s->paused)) {
+		log_info("the customer's clipboard was not sent: sharing is paused");
+		return 0;
+	}
+	if (len > INT32_MAX || (cut = malloc(sizeof(*cut) + len)) == NULL)
+		return -1;
+	cut->s = s;
+	cut->rfb = s->rfb;
+	cut->len = len;
+	memcpy(cut->text, text, len);
+	if (helper_screen_spawn_sender(s, helper_screen_cut_thread, cut) != 0) {
+		free(cut);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The screeninfo message for one viewer: its own rights, the pause and the
+ * layout of generation *generation. 0, or -1 when cl never asked for it or
+ * already has this generation.
+ */
+static int helper_screen_info_for(struct helper_screen *s, rfbClientPtr cl, struct buf *msg, unsigned *generation)
+{
+	struct screeninfo si;
+	bool wanted = false;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->ninfo_clients; i++)
+		if (s->info_clients[i].cl == cl && s->info_clients[i].sent != s->info_generation)
+			wanted = true;
+	si = s->layout;
+	*generation = s->info_generation;
+	pthread_mutex_unlock(&s->lock);
+	if (!wanted)
+		return -1;
+	si.flags = (uint8_t)((cl->viewOnly ? 0 : SCREENINFO_CONTROL) |
+			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0));
+	buf_reset(msg);
+	return screeninfo_encode(msg, &si) == 0 ? 0 : -1;
+}
+
+static void helper_screen_info_sent(struct helper_screen *s, rfbClientPtr cl, unsigned generation)
+{
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->ninfo_clients; i++)
+		if (s->info_clients[i].cl == cl)
+			s->info_clients[i].sent = generation;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Brings every viewer that asked for screeninfo up to the newest generation. */
+static void *helper_screen_info_thread(void *arg)
+{
+	struct helper_screen *s = arg;
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->rfb);
+	rfbClientPtr cl;
+	struct buf msg;
+
+	buf_init(&msg, SCREENINFO_PAYLOAD_MAX + 8);
+	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		unsigned generation;
+		int rc;
+
+		if (cl->state != RFB_NORMAL || helper_screen_info_for(s, cl, &msg, &generation) != 0)
+			continue;
+		/* The send lock keeps the message out of the middle of an update. */
+		LOCK(cl->sendMutex);
+		rc = rfbWriteExact(cl, (const char *)buf_ptr(&msg), (int)buf_len(&msg));
+		UNLOCK(cl->sendMutex);
+		if (rc < 0)
+			log_warn("could not send the screen description to a viewer");
+		else
+			helper_screen_info_sent(s, cl, generation);
+	}
+	if (it != NULL)
+		rfbReleaseClientIterator(it);
+	buf_free(&msg);
+	helper_screen_sender_done(s);
+	return NULL;
+}
+
+static void helper_screen_info_changed(struct helper_screen *s)
+{
+	bool anyone;
+
+	pthread_mutex_lock(&s->lock);
+	s->info_generation++;
+	anyone = s->ninfo_clients > 0;
+	pthread_mutex_unlock(&s->lock);
+	if (anyone && helper_screen_spawn_sender(s, helper_screen_info_thread, s) != 0)
+		log_warn("could not start telling viewers about the screen");
+}
+
+/*
+ * A viewer listed our pseudo-encoding in SetEncodings (on its input
+ * thread, inside libvncserver's extension lock): remember it and send it
+ * the description from another thread, so nothing here waits for its socket.
+ */
+static rfbBool helper_screen_info_enable(rfbClientPtr cl, void **data, int encoding)
+{
+	struct helper_screen *s = cl->screen->screenData;
+	bool known = false, added = false;
+
+	(void)data;
+	if (encoding != SCREENINFO_ENCODING)
+		return FALSE;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->ninfo_clients; i++) {
+		if (s->info_clients[i].cl == cl) {
+			/* SetEncodings again: send it again, it may be a new decoder. */
+			s->info_clients[i].sent = s->info_generation - 1;
+			known = true;
+		}
+	}
+	if (!known && s->ninfo_clients < INFO_CLIENTS_MAX) {
+		s->info_clients[s->ninfo_clients++] =
+			(struct helper_screen_info_client){ .cl = cl, .sent = s->info_generation - 1 };
+		added = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!known && !added)
+		log_warn("too many viewers to describe the screen to");
+	else if (helper_screen_spawn_sender(s, helper_screen_info_thread, s) != 0)
+		log_warn("could not start telling a viewer about the screen");
+	return TRUE;
+}
+
+static int helper_screen_info_encodings[] = { SCREENINFO_ENCODING, 0 };
+static rfbProtocolExtension helper_screen_info_extension = {
+	.pseudoEncodings = helper_screen_info_encodings,
+	.enablePseudoEncoding = helper_screen_info_enable,
+};
+
+/* ExtendedDesktopSize for stock viewers: the same monitors, as RFB screens. */
+static int helper_screen_ext_screens(rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->layout.count;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+static rfbBool helper_screen_ext_screen(int index, rfbExtDesktopScreen *out, rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+	rfbBool ok = FALSE;
+
+	pthread_mutex_lock(&s->lock);
+	if (index >= 0 && index < s->layout.count) {
+		const struct screeninfo_monitor *m = &s->layout.monitors[index];
+
+		/* libvncclient ignores a layout with a screen id of 0. */
+		*out = (rfbExtDesktopScreen){ .id = (uint32_t)index + 1, .x = (uint16_t)m->x, .y = (uint16_t)m->y,
+					      .width = (uint16_t)m->width, .height = (uint16_t)m->height };
+		ok = TRUE;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
+			      int origin_y, bool live)
+{
+	bool changed;
+
+	atomic_store(&s->origin_x, origin_x);
+	atomic_store(&s->origin_y, origin_y);
+	atomic_store(&s->live, live);
+	pthread_mutex_lock(&s->lock);
+	changed = memcmp(&s->layout, layout, sizeof(*layout)) != 0;
+	s->layout = *layout;
+	s->layout.flags = 0;
+	pthread_mutex_unlock(&s->lock);
+	if (changed)
+		helper_screen_info_changed(s);
+}
+
 int helper_screen_open(struct helper_screen **out, const struct helper_capture_format *fmt,
 		       struct helper_input *input, char *err, size_t errlen)
 {
@@ -220,6 +492,12 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	atomic_init(&s->paused, false);
+	atomic_init(&s->origin_x, 0);
+	atomic_init(&s->origin_y, 0);
+	atomic_init(&s->live, true);
+	s->layout.count = 1;
+	s->layout.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)fmt->width,
+							     .height = (uint32_t)fmt->height };
 	s->owner = pthread_self();
 	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->wake_fd < 0) {
@@ -266,6 +544,10 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	s->rfb->ptrAddEvent = helper_screen_on_pointer;
 	s->rfb->kbdAddEvent = helper_screen_on_key;
 	s->rfb->setXCutText = helper_screen_on_cut_text;
+	s->rfb->numberOfExtDesktopScreensHook = helper_screen_ext_screens;
+	s->rfb->getExtDesktopScreenHook = helper_screen_ext_screen;
+	/* Registering twice is a no-op in libvncserver; the extension is process-wide. */
+	rfbRegisterProtocolExtension(&helper_screen_info_extension);
 	rfbInitServer(s->rfb);
 	if (s->rfb->listenSock != RFB_INVALID_SOCKET || s->rfb->listen6Sock != RFB_INVALID_SOCKET ||
 	    s->rfb->httpListenSock != RFB_INVALID_SOCKET) {
@@ -313,77 +595,12 @@ void helper_screen_set_cut_text_hook(struct helper_screen *s,
 	s->cut_text_hook = hook;
 }
 
-struct helper_screen_cut {
-	struct helper_screen *s;
-	rfbScreenInfoPtr rfb;
-	size_t len;
-	char text[];
-};
-
-static void *helper_screen_cut_thread(void *arg)
-{
-	struct helper_screen_cut *cut = arg;
-	rfbServerCutTextMsg msg = { .type = rfbServerCutText, .length = Swap32IfLE((uint32_t)cut->len) };
-	rfbClientIteratorPtr it = rfbGetClientIterator(cut->rfb);
-	rfbClientPtr cl;
-
-	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
-		if (cl->viewOnly || cl->state != RFB_NORMAL)
-			continue;
-		LOCK(cl->sendMutex);
-		if (rfbWriteExact(cl, (char *)&msg, sz_rfbServerCutTextMsg) < 0 ||
-		    rfbWriteExact(cl, cut->text, (int)cut->len) < 0)
-			log_warn("could not send clipboard text to a viewer");
-		UNLOCK(cl->sendMutex);
-	}
-	if (it != NULL)
-		rfbReleaseClientIterator(it);
-	pthread_mutex_lock(&cut->s->lock);
-	cut->s->cut_threads--;
-	pthread_cond_broadcast(&cut->s->changed);
-	pthread_mutex_unlock(&cut->s->lock);
-	free(cut);
-	return NULL;
-}
-
-int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len)
-{
-	struct helper_screen_cut *cut;
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
-
-	if (atomic_load(&s->paused)) {
-		log_info("the customer's clipboard was not sent: sharing is paused");
-		return 0;
-	}
-	if (len > INT32_MAX || (cut = malloc(sizeof(*cut) + len)) == NULL)
-		return -1;
-	cut->s = s;
-	cut->rfb = s->rfb;
-	cut->len = len;
-	memcpy(cut->text, text, len);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* Counted before it starts, so that close waits for it (see helper_screen_close). */
-	pthread_mutex_lock(&s->lock);
-	s->cut_threads++;
-	pthread_mutex_unlock(&s->lock);
-	rc = pthread_create(&t, &attr, helper_screen_cut_thread, cut);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		pthread_mutex_lock(&s->lock);
-		s->cut_threads--;
-		pthread_mutex_unlock(&s->lock);
-		free(cut);
-		return -1;
-	}
-	return 0;
-}
-
 void helper_screen_set_paused(struct helper_screen *s, bool paused)
 {
-	atomic_store(&s->paused, paused);
+	bool was = atomic_exchange(&s->paused, paused);
+
+	if (was != paused)
+		helper_screen_info_changed(s);
 	/* A viewer that was dragging when the customer paused must not leave a button down. */
 	if (paused && s->input != NULL)
 		helper_input_release(s->input);
@@ -553,7 +770,7 @@ void helper_screen_close(struct helper_screen *s)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += CLOSE_WAIT_SECONDS;
 	pthread_mutex_lock(&s->lock);
-	while (s->clients > 0 || s->cut_threads > 0) {
+	while (s->clients > 0 || s->sender_threads > 0) {
 		if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
 			break;
 	}

@@ -58,6 +58,16 @@ int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_
  * Pixels are held back by the capture (helper_capture_set_paused).
  */
 void helper_screen_set_paused(struct helper_screen *s, bool paused);
+/*
+ * The monitors (framebuffer pixels), where framebuffer (0, 0) lies on the
+ * display (pointer events are moved by as much), and whether the display
+ * is shown at all (no input is replayed while not live). Our viewers are
+ * told the layout, their own rights and the pause (protocol/screeninfo.h)
+ * whenever one changes; stock viewers get the monitors as
+ * ExtendedDesktopSize screens with the next size change.
+ */
+void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
+			      int origin_y, bool live);
 /* Replaces the framebuffer with an empty one of the new size. 0 or -1. */
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*

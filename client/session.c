@@ -997,6 +997,8 @@ int helper_session_run(struct helper_options *o)
 	/* The display first: failing here does not burn the support code. */
 	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0)
 		goto fail;
+	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
+		goto fail;
 	if (helper_input_open(&s.input, o->display, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';

@@ -10,7 +10,7 @@ libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
 libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev
 libcmocka-dev
-xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool xclip
+xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy
 openssh-client tigervnc-viewer
 ffmpeg

@@ -169,8 +169,9 @@ static void tech_vnc_convert(rfbClient *client, struct tech_vnc *v, int x0, int 
 
 /*
  * Called at connection and on every size change. The old pixels mean
- * nothing at the new size, so the buffer starts black and the server's
- * full update (libvncclient asks for one) fills it.
+ * nothing at the new size, so the buffer starts black and a full update
+ * fills it: libvncclient asks for one after NewFBSize, but not after
+ * ExtendedDesktopSize, so tech_vnc_service asks then.
  */
 static rfbBool tech_vnc_alloc_fb(rfbClient *client)
 {
@@ -201,6 +202,7 @@ static rfbBool tech_vnc_alloc_fb(rfbClient *client)
 	}
 	if (fb == NULL)
 		return FALSE;
+	v->want_full = v->fb != NULL;
 	free(v->fb);
 	free(v->raw);
 	v->fb = fb;
@@ -554,6 +556,11 @@ int tech_vnc_service(struct tech_vnc *v, int timeout_ms)
 	for (int i = 0; r > 0 && i < TECH_VNC_BATCH; i++) {
 		if (!HandleRFBServerMessage(v->client) || v->broken)
 			return -1;
+		if (v->want_full) {
+			v->want_full = false;
+			if (tech_vnc_request_full(v) != 0)
+				return -1;
+		}
 		r = tech_vnc_readable(v, 0);
 	}
 	return r < 0 ? -1 : 0;

@@ -51,6 +51,7 @@ struct tech_vnc {
 	bool dirty;              /* something changed since the UI last looked */
 	int dirty_x0, dirty_y0, dirty_x1, dirty_y1;  /* half-open box */
 	bool resized;            /* fb was reallocated since the UI last looked */
+	bool want_full;          /* the size changed: ask for every pixel again */
 
 	uint8_t *cursor;         /* owned; RGBA, cursor_w * cursor_h * 4, or NULL */
 	int cursor_w, cursor_h, cursor_hot_x, cursor_hot_y;

@@ -17,8 +17,7 @@
  * description), within --view-only: the frame, the title and the overlay
  * follow it, and without it no key, button, motion or clipboard text is
  * sent at all. When control is taken away, keys we held are forgotten, not
- * released: the helper drops our input from then on and releases what it
- * pressed for us itself.
+ * released: nothing more is sent, and the helper would drop it anyway.
  *
  * Keyboard: characters come from SDL_TEXTINPUT, so the technician's own
  * layout, AltGr and dead keys decide what is typed, and it arrives as the

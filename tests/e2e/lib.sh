@@ -251,15 +251,19 @@ try_helper() {
 		HELPER_RC=$?
 }
 
-# start_helper CODE [NAME]: the customer's helper on $XDISPLAY, answering consent from a fifo.
-# Sets HELPER_PID HELPER_OUT HELPER_IN (write answers to it: echo y >&7).
+# start_helper CODE [NAME [ARGS...]]: the customer's helper on $XDISPLAY, answering consent
+# from a fifo; ARGS go to the helper. Sets HELPER_PID HELPER_OUT HELPER_IN (write answers to
+# it: echo y >&7).
 start_helper() {
-	HELPER_OUT="$E2E_TMP/${2:-helper}.out"
-	HELPER_IN="$E2E_TMP/${2:-helper}.in"
+	local code=$1 name=${2:-helper}
+	shift
+	[ $# -gt 0 ] && shift
+	HELPER_OUT="$E2E_TMP/$name.out"
+	HELPER_IN="$E2E_TMP/$name.in"
 	rm -f "$HELPER_IN"
 	mkfifo "$HELPER_IN"
-	"$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$1" \
-		--display "$XDISPLAY" --ui tty <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/${2:-helper}.log" &
+	"$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+		--display "$XDISPLAY" --ui tty "$@" <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/$name.log" &
 	HELPER_PID=$!
 	track $HELPER_PID
 	exec 7>"$HELPER_IN"

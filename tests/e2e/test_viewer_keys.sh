@@ -130,8 +130,7 @@ DISPLAY=$TECH_X xdotool mousemove $((wx + 104)) $((wy + 104)) click 1 || fail "c
 wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 100 100\$" || fail "1:1 click: $(grep '^button' "$E2E_TMP/xprobe.out" | tail -1)"
 note "F8 1: 1:1, a click at the window's (100,100) landed on (100,100)"
 
-# F8 f (full screen) is not checked here: Xvfb runs no window manager, and
-# without one SDL's full-screen request changes nothing that could be seen.
+# F8 f (full screen) needs a window manager: test_viewer_screen.sh runs one.
 
 kill -TERM "$win"
 wait "$win" 2>/dev/null

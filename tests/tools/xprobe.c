@@ -29,8 +29,9 @@
  *       X,Y on, default 0,0) anywhere on the screen; prints "found WxH at
  *       X,Y" (exit 0) or says there is none (exit 1).
  *
- *   xprobe compare FILE.ppm
- *       Grabs the screen and checks that it equals FILE.ppm pixel for pixel
+ *   xprobe compare FILE.ppm [X Y]
+ *       Grabs the screen (or, with X Y, the rectangle of FILE's size at X,Y:
+ *       one monitor's part) and checks that it equals FILE.ppm pixel for pixel
  *       and that it shows the pattern (at least XPROBE_PATTERN_MIN_PERCENT of
  *       its pixels, so an overlay such as the helper's "you are being watched"
  *       banner may cover a little, but two black screens never match).
@@ -352,7 +353,7 @@ fail:
 	return NULL;
 }
 
-static int cmd_compare(const char *path)
+static int cmd_compare(const char *path, bool part, int ox, int oy)
 {
 	Display *dpy = NULL;
 	XImage *img = NULL;
@@ -377,12 +378,21 @@ static int cmd_compare(const char *path)
 		goto out;
 	w = DisplayWidth(dpy, scr);
 	h = DisplayHeight(dpy, scr);
-	if (w != pw || h != ph) {
+	if (!part && (w != pw || h != ph)) {
 		printf("size differs: screen %dx%d, %s %dx%d\n", w, h, path, pw, ph);
 		rc = 1;
 		goto out;
 	}
-	img = XGetImage(dpy, DefaultRootWindow(dpy), 0, 0, (unsigned)w, (unsigned)h, AllPlanes, ZPixmap);
+	if (part && (ox < 0 || oy < 0 || ox + pw > w || oy + ph > h)) {
+		printf("%s (%dx%d) at %d,%d does not fit the %dx%d screen\n", path, pw, ph, ox, oy, w, h);
+		rc = 1;
+		goto out;
+	}
+	if (!part)
+		ox = oy = 0;
+	w = pw;
+	h = ph;
+	img = XGetImage(dpy, DefaultRootWindow(dpy), ox, oy, (unsigned)w, (unsigned)h, AllPlanes, ZPixmap);
 	if (img == NULL) {
 		fprintf(stderr, "xprobe: cannot read the screen\n");
 		goto out;
@@ -392,15 +402,15 @@ static int cmd_compare(const char *path)
 			unsigned long px = XGetPixel(img, x, y);
 			struct rgb s = { unpack(vc.r, px), unpack(vc.g, px), unpack(vc.b, px) };
 			const uint8_t *f = ppm + ((size_t)y * (size_t)w + (size_t)x) * 3;
-			struct rgb p = xprobe_pattern_at(x, y);
+			struct rgb p = xprobe_pattern_at(ox + x, oy + y);
 
 			if (s.r == p.r && s.g == p.g && s.b == p.b)
 				like_pattern++;
 			if (s.r == f[0] && s.g == f[1] && s.b == f[2])
 				continue;
 			if (differ++ == 0) {
-				fx = x;
-				fy = y;
+				fx = ox + x;
+				fy = oy + y;
 				fs = s;
 				ff = (struct rgb){ f[0], f[1], f[2] };
 			}
@@ -416,7 +426,7 @@ static int cmd_compare(const char *path)
 		       "(%lu of %lu pixels match it; is `xprobe pattern` running?)\n",
 		       path, like_pattern, total);
 	} else {
-		printf("match %dx%d\n", w, h);
+		printf("match %dx%d+%d+%d\n", w, h, ox, oy);
 		rc = 0;
 	}
 out:
@@ -552,7 +562,7 @@ static int cmd_cutbuffer(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: xprobe pattern\n"
-			"       xprobe compare FILE.ppm\n"
+			"       xprobe compare FILE.ppm [X Y]\n"
 			"       xprobe find WIDTH HEIGHT [X Y]\n"
 			"       xprobe pixel X Y\n"
 			"       xprobe cutbuffer\n"
@@ -565,7 +575,9 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "pattern") == 0)
 		return cmd_pattern();
 	if (argc == 3 && strcmp(argv[1], "compare") == 0)
-		return cmd_compare(argv[2]);
+		return cmd_compare(argv[2], false, 0, 0);
+	if (argc == 5 && strcmp(argv[1], "compare") == 0)
+		return cmd_compare(argv[2], true, atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "find") == 0)
 		return cmd_find(atoi(argv[2]), atoi(argv[3]), 0, 0);
 	if (argc == 6 && strcmp(argv[1], "find") == 0)

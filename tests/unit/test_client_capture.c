@@ -38,6 +38,8 @@ struct helper_screen {
 	int marks;
 	int marked_area;
 	bool torn;                 /* a mark came while some damaged pixel was still old */
+	int layouts;               /* helper_screen_set_layout calls */
+	struct screeninfo layout;  /* the last one */
 };
 
 static struct fake fake;
@@ -108,6 +110,16 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 		s->torn = true;
 }
 
+void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
+			      int origin_y, bool live)
+{
+	(void)origin_x;
+	(void)origin_y;
+	(void)live;
+	s->layouts++;
+	s->layout = *layout;
+}
+
 int helper_screen_resize(struct helper_screen *s, int width, int height)
 {
 	(void)s;
@@ -168,6 +180,26 @@ static int teardown(void **state)
 {
 	helper_capture_close(*state);
 	return 0;
+}
+
+/* A backend that knows no monitors is one monitor covering the screen, told to the screen at attach. */
+static void test_layout_without_monitors(void **state)
+{
+	(void)state;
+	assert_int_equal(screen.layouts, 1);
+	assert_int_equal(screen.layout.count, 1);
+	assert_int_equal(screen.layout.monitors[0].x, 0);
+	assert_int_equal(screen.layout.monitors[0].width, W);
+	assert_int_equal(screen.layout.monitors[0].height, H);
+}
+
+/* One monitor alone needs a backend that can tell them apart: refused with a reason. */
+static void test_select_monitor_unsupported(void **state)
+{
+	char err[256] = "";
+
+	assert_int_equal(helper_capture_select_monitor(*state, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot share one monitor"));
 }
 
 static void test_no_request_no_grab(void **state)
@@ -286,6 +318,8 @@ static void test_marked_whole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_layout_without_monitors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_monitor_unsupported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_request_no_grab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_grabs_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_keeps_request, setup, teardown),
