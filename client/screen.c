@@ -201,6 +201,9 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 	struct helper_screen *s = cl->screen->screenData;
 	pthread_t self = pthread_self();
 
+	/* Whatever a controlling viewer held down when it vanished must come up. */
+	if (!cl->viewOnly && s->input != NULL)
+		helper_input_release(s->input);
 	pthread_mutex_lock(&s->lock);
 	s->clients--;
 	for (size_t i = 0; i < s->ninfo_clients; i++) {
@@ -675,7 +678,7 @@ void helper_screen_set_paused(struct helper_screen *s, bool paused)
 
 	if (was != paused)
 		helper_screen_info_changed(s);
-	/* A viewer that was dragging when the customer paused must not leave a button down. */
+	/* A viewer that was dragging or holding Ctrl when the customer paused must not leave it down. */
 	if (paused && s->input != NULL)
 		helper_input_release(s->input);
 }

@@ -624,9 +624,9 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 	if (!u->trace)
 		return;
 	snprintf(line, sizeof(line),
-		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s",
+		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
-		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no");
+		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit));
 	if (strcmp(line, u->last_trace) == 0)
 		return;
 	memcpy(u->last_trace, line, sizeof(line));
