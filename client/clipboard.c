@@ -142,14 +142,22 @@ static char *helper_clipboard_to_latin1(const unsigned char *s, size_t n, size_t
 	return l;
 }
 
-void helper_clipboard_from_viewer(struct helper_clipboard *c, const char *text, size_t len)
+void helper_clipboard_from_viewer(struct helper_clipboard *c, const char *text, size_t len, bool utf8)
 {
 	uint64_t one = 1;
 	char *u = NULL;
 	size_t ulen = 0;
 
-	if (len <= HELPER_CLIPBOARD_MAX)
+	if (len <= HELPER_CLIPBOARD_MAX && utf8) {
+		u = malloc(len + 1);
+		if (u != NULL) {
+			memcpy(u, text, len);
+			u[len] = '\0';
+			ulen = len;
+		}
+	} else if (len <= HELPER_CLIPBOARD_MAX) {
 		u = helper_clipboard_from_latin1(text, len, &ulen);
+	}
 	pthread_mutex_lock(&c->lock);
 	free(c->incoming);
 	c->incoming = u;
@@ -237,12 +245,17 @@ static enum helper_clipboard_event helper_clipboard_got(struct helper_clipboard 
 		log_warn("the customer's clipboard text is over %u bytes; not sent", HELPER_CLIPBOARD_MAX);
 		ev = HELPER_CLIPBOARD_TOO_BIG_OUT;
 	} else if (format == 8 && (type == c->utf8 || type == XA_STRING) && c->screen != NULL) {
-		size_t len = n;
-		char *l = type == c->utf8 ? helper_clipboard_to_latin1(data, n, &len) : NULL;
+		/* Both forms: our viewers take UTF-8, other VNC viewers only Latin-1. */
+		size_t ulen = n, llen = n;
+		char *l = type == c->utf8 ? helper_clipboard_to_latin1(data, n, &llen) : NULL;
+		char *u = type == XA_STRING ? helper_clipboard_from_latin1((const char *)data, n, &ulen) : NULL;
 
-		if (helper_screen_send_cut_text(c->screen, l != NULL ? l : (const char *)data, len) != 0)
+		if ((type == c->utf8 && l == NULL) || (type == XA_STRING && u == NULL) ||
+		    helper_screen_send_cut_text(c->screen, u != NULL ? u : (const char *)data, ulen,
+						l != NULL ? l : (const char *)data, llen) != 0)
 			log_warn("could not send the clipboard to the viewers");
 		free(l);
+		free(u);
 	}
 	if (data != NULL)
 		XFree(data);

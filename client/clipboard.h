@@ -9,8 +9,9 @@
  * XFixes tells us when another client takes CLIPBOARD; we convert it to
  * UTF8_STRING and send it to the controlling viewers (screen.h).
  *
- * RFB cut text is ISO-8859-1: text is converted both ways, and characters
- * outside Latin-1 become '?'. Both directions are capped at
+ * RFB cut text is ISO-8859-1: for stock VNC viewers text is converted both
+ * ways, and characters outside Latin-1 become '?'. Our own viewers get and
+ * send UTF-8 (protocol/screeninfo.h), so Japanese survives. Both directions are capped at
  * HELPER_CLIPBOARD_MAX bytes; larger text is dropped whole (never cut),
  * and the customer is told. A viewer that sends more than 1 MiB is
  * disconnected by libvncserver before we see the text.
@@ -18,6 +19,7 @@
 #ifndef HANDOFF_HELPER_CLIPBOARD_H
 #define HANDOFF_HELPER_CLIPBOARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -38,8 +40,8 @@ void helper_clipboard_attach(struct helper_clipboard *c, struct helper_screen *s
 /* The X connection's descriptor and the wake-up descriptor, for the loop. */
 int helper_clipboard_x_fd(const struct helper_clipboard *c);
 int helper_clipboard_wake_fd(const struct helper_clipboard *c);
-/* Any thread: text a controlling viewer put on its clipboard (Latin-1, len bytes). */
-void helper_clipboard_from_viewer(struct helper_clipboard *c, const char *text, size_t len);
+/* Any thread: text a controlling viewer put on its clipboard (len bytes, UTF-8 or Latin-1). */
+void helper_clipboard_from_viewer(struct helper_clipboard *c, const char *text, size_t len, bool utf8);
 
 enum helper_clipboard_event {
 	HELPER_CLIPBOARD_NOTHING = 0,

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
@@ -34,6 +35,7 @@ struct helper_input {
 	Display *dpy;
 	pthread_mutex_t lock;   /* guards everything below */
 	int buttons;            /* last RFB button mask sent */
+	uint8_t keys_down[32];  /* keycodes a viewer pressed and has not released, one bit each */
 	KeyCode spare[INPUT_SPARE];     /* keycodes that mapped nothing when we opened */
 	KeySym lent[INPUT_SPARE];       /* what each one maps now, NoSymbol if nothing */
 	int nspare;
@@ -152,18 +154,33 @@ void helper_input_key(struct helper_input *in, bool down, uint32_t keysym)
 		return;
 	}
 	XTestFakeKeyEvent(in->dpy, code, down ? True : False, CurrentTime);
+	if (down)
+		in->keys_down[code / 8] |= (uint8_t)(1u << (code % 8));
+	else
+		in->keys_down[code / 8] &= (uint8_t)~(1u << (code % 8));
 	XFlush(in->dpy);
 	pthread_mutex_unlock(&in->lock);
+}
+
+/* Lets go of every button and key a viewer still holds; call with the lock held. */
+static void helper_input_release_locked(struct helper_input *in)
+{
+	for (int i = 0; i < INPUT_BUTTONS; i++)
+		if (in->buttons & (1 << i))
+			XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, False, CurrentTime);
+	in->buttons = 0;
+	/* A Ctrl held when sharing paused or the viewer vanished would stay down on the customer's keyboard. */
+	for (unsigned code = 0; code < 256; code++)
+		if (in->keys_down[code / 8] & (1u << (code % 8)))
+			XTestFakeKeyEvent(in->dpy, code, False, CurrentTime);
+	memset(in->keys_down, 0, sizeof(in->keys_down));
+	XFlush(in->dpy);
 }
 
 void helper_input_release(struct helper_input *in)
 {
 	pthread_mutex_lock(&in->lock);
-	for (int i = 0; i < INPUT_BUTTONS; i++)
-		if (in->buttons & (1 << i))
-			XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, False, CurrentTime);
-	in->buttons = 0;
-	XFlush(in->dpy);
+	helper_input_release_locked(in);
 	pthread_mutex_unlock(&in->lock);
 }
 
@@ -172,10 +189,8 @@ void helper_input_close(struct helper_input *in)
 	if (in == NULL)
 		return;
 	if (in->dpy != NULL) {
-		/* A viewer that vanished mid-drag must not leave a button pressed. */
-		for (int i = 0; i < INPUT_BUTTONS; i++)
-			if (in->buttons & (1 << i))
-				XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, False, CurrentTime);
+		/* A viewer that vanished mid-drag must not leave a button or key pressed. */
+		helper_input_release_locked(in);
 		/* The customer's keymap as we found it. */
 		for (int i = 0; i < in->nspare; i++) {
 			KeySym none[2] = { NoSymbol, NoSymbol };

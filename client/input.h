@@ -23,9 +23,9 @@ int helper_input_open(struct helper_input **out, const char *display, char *err,
 void helper_input_pointer(struct helper_input *in, int buttons, int x, int y);
 /* RFB key event with an X keysym. Keysyms the keyboard map lacks are skipped. */
 void helper_input_key(struct helper_input *in, bool down, uint32_t keysym);
-/* Releases any button a viewer still holds (the customer paused sharing). */
+/* Releases any button or key a viewer still holds (sharing paused, a controlling viewer left). */
 void helper_input_release(struct helper_input *in);
-/* Releases any button still held, closes the connection, frees. NULL is fine. */
+/* Releases any button or key still held, closes the connection, frees. NULL is fine. */
 void helper_input_close(struct helper_input *in);
 
 #endif

@@ -80,7 +80,7 @@ struct helper_screen {
 	size_t nfinished, capfinished;
 
 	/* Set once before viewers arrive, read by their threads. */
-	void (*cut_text_hook)(struct helper_clipboard *ctx, const char *text, size_t len);
+	void (*cut_text_hook)(struct helper_clipboard *ctx, const char *text, size_t len, bool utf8);
 	struct helper_clipboard *cut_text_ctx;
 };
 
@@ -192,7 +192,7 @@ static void helper_screen_on_cut_text(char *str, int len, rfbClientPtr cl)
 		log_info("cut text from a viewer ignored: sharing is paused");
 		return;
 	}
-	s->cut_text_hook(s->cut_text_ctx, str, (size_t)len);
+	s->cut_text_hook(s->cut_text_ctx, str, (size_t)len, false);
 }
 
 /* Runs on the client's own thread, just before libvncserver frees the client. */
@@ -201,6 +201,9 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 	struct helper_screen *s = cl->screen->screenData;
 	pthread_t self = pthread_self();
 
+	/* Whatever a controlling viewer held down when it vanished must come up. */
+	if (!cl->viewOnly && s->input != NULL)
+		helper_input_release(s->input);
 	pthread_mutex_lock(&s->lock);
 	s->clients--;
 	for (size_t i = 0; i < s->ninfo_clients; i++) {
@@ -263,28 +266,52 @@ static int helper_screen_spawn_sender(struct helper_screen *s, void *(*fn)(void 
 	return 0;
 }
 
+/* True when cl asked for screeninfo: it also takes clipboard text as UTF-8. */
+static bool helper_screen_is_info_client(struct helper_screen *s, rfbClientPtr cl)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->ninfo_clients && !found; i++)
+		found = s->info_clients[i].cl == cl;
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
 struct helper_screen_cut {
 	struct helper_screen *s;
 	rfbScreenInfoPtr rfb;
-	size_t len;
+	size_t utf8_len, latin1_len;
+	char *utf8, *latin1;      /* both point into text */
 	char text[];
 };
 
 static void *helper_screen_cut_thread(void *arg)
 {
 	struct helper_screen_cut *cut = arg;
-	rfbServerCutTextMsg msg = { .type = rfbServerCutText, .length = Swap32IfLE((uint32_t)cut->len) };
+	rfbServerCutTextMsg msg = { .type = rfbServerCutText, .length = Swap32IfLE((uint32_t)cut->latin1_len) };
+	uint8_t head[5];
 	rfbClientIteratorPtr it = rfbGetClientIterator(cut->rfb);
 	rfbClientPtr cl;
 
+	screeninfo_cut_header(head, (uint32_t)cut->utf8_len);
 	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		bool utf8;
+		int rc;
+
 		if (cl->viewOnly || cl->state != RFB_NORMAL)
 			continue;
+		utf8 = helper_screen_is_info_client(cut->s, cl);
 		LOCK(cl->sendMutex);
-		if (rfbWriteExact(cl, (char *)&msg, sz_rfbServerCutTextMsg) < 0 ||
-		    rfbWriteExact(cl, cut->text, (int)cut->len) < 0)
-			log_warn("could not send clipboard text to a viewer");
+		if (utf8)
+			rc = rfbWriteExact(cl, (char *)head, (int)sizeof(head)) < 0 ||
+			     rfbWriteExact(cl, cut->utf8, (int)cut->utf8_len) < 0;
+		else
+			rc = rfbWriteExact(cl, (char *)&msg, sz_rfbServerCutTextMsg) < 0 ||
+			     rfbWriteExact(cl, cut->latin1, (int)cut->latin1_len) < 0;
 		UNLOCK(cl->sendMutex);
+		if (rc)
+			log_warn("could not send clipboard text to a viewer");
 	}
 	if (it != NULL)
 		rfbReleaseClientIterator(it);
@@ -293,7 +320,8 @@ static void *helper_screen_cut_thread(void *arg)
 	return NULL;
 }
 
-int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len)
+int helper_screen_send_cut_text(struct helper_screen *s, const char *utf8, size_t utf8_len, const char *latin1,
+				size_t latin1_len)
 {
 	struct helper_screen_cut *cut;
 
@@ -301,17 +329,65 @@ int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_
 		log_info("the customer's clipboard was not sent: sharing is paused");
 		return 0;
 	}
-	if (len > INT32_MAX || (cut = malloc(sizeof(*cut) + len)) == NULL)
+	if (utf8_len > SCREENINFO_CUT_WIRE_MAX || latin1_len > SCREENINFO_CUT_WIRE_MAX ||
+	    (cut = malloc(sizeof(*cut) + utf8_len + latin1_len)) == NULL)
 		return -1;
 	cut->s = s;
 	cut->rfb = s->rfb;
-	cut->len = len;
-	memcpy(cut->text, text, len);
+	cut->utf8 = cut->text;
+	cut->utf8_len = utf8_len;
+	cut->latin1 = cut->text + utf8_len;
+	cut->latin1_len = latin1_len;
+	memcpy(cut->utf8, utf8, utf8_len);
+	memcpy(cut->latin1, latin1, latin1_len);
 	if (helper_screen_spawn_sender(s, helper_screen_cut_thread, cut) != 0) {
 		free(cut);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A viewer's UTF-8 clipboard text (SCREENINFO_CUT_MSG_TYPE), on its input
+ * thread; only the type byte is read yet. The same rules as RFB cut text:
+ * only from viewers allowed to control, not while paused, and above the
+ * wire cap the viewer is cut off, as libvncserver does for cut text.
+ */
+static int helper_screen_read_exact(void *ctx, void *p, size_t n)
+{
+	return rfbReadExact(ctx, p, (int)n) > 0 ? 0 : -1;
+}
+
+static rfbBool helper_screen_on_utf8_cut(rfbClientPtr cl, void *data, const rfbClientToServerMsg *msg)
+{
+	struct helper_screen *s = cl->screen->screenData;
+	char *text;
+	size_t len;
+	int rc;
+
+	(void)data;
+	if (msg->type != SCREENINFO_CUT_MSG_TYPE)
+		return FALSE;
+	rc = screeninfo_read_cut(helper_screen_read_exact, cl, &text, &len);
+	if (rc == SCREENINFO_CUT_BAD_TEXT) {
+		log_warn("clipboard text from a viewer is not UTF-8; dropped");
+		return TRUE;
+	}
+	if (rc != SCREENINFO_CUT_OK) {
+		if (rc == SCREENINFO_CUT_TOO_LONG)
+			log_warn("a viewer sent more than %u bytes of clipboard text; disconnected",
+				 SCREENINFO_CUT_WIRE_MAX);
+		rfbCloseClient(cl);
+		return TRUE;
+	}
+	if (cl->viewOnly || s->cut_text_hook == NULL)
+		log_info("cut text from a view-only viewer ignored");
+	else if (atomic_load(&s->paused))
+		log_info("cut text from a viewer ignored: sharing is paused");
+	else
+		s->cut_text_hook(s->cut_text_ctx, text, len, true);
+	free(text);
+	return TRUE;
 }
 
 /*
@@ -334,7 +410,7 @@ static int helper_screen_info_for(struct helper_screen *s, rfbClientPtr cl, stru
 	if (!wanted)
 		return -1;
 	si.flags = (uint8_t)((cl->viewOnly ? 0 : SCREENINFO_CONTROL) |
-			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0));
+			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0) | SCREENINFO_UTF8_CLIPBOARD);
 	buf_reset(msg);
 	return screeninfo_encode(msg, &si) == 0 ? 0 : -1;
 }
@@ -429,6 +505,7 @@ static int helper_screen_info_encodings[] = { SCREENINFO_ENCODING, 0 };
 static rfbProtocolExtension helper_screen_info_extension = {
 	.pseudoEncodings = helper_screen_info_encodings,
 	.enablePseudoEncoding = helper_screen_info_enable,
+	.handleMessage = helper_screen_on_utf8_cut,
 };
 
 /* ExtendedDesktopSize for stock viewers: the same monitors, as RFB screens. */
@@ -588,7 +665,7 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 }
 
 void helper_screen_set_cut_text_hook(struct helper_screen *s,
-				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len),
+				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len, bool utf8),
 				     struct helper_clipboard *ctx)
 {
 	s->cut_text_ctx = ctx;
@@ -601,7 +678,7 @@ void helper_screen_set_paused(struct helper_screen *s, bool paused)
 
 	if (was != paused)
 		helper_screen_info_changed(s);
-	/* A viewer that was dragging when the customer paused must not leave a button down. */
+	/* A viewer that was dragging or holding Ctrl when the customer paused must not leave it down. */
 	if (paused && s->input != NULL)
 		helper_input_release(s->input);
 }

@@ -40,18 +40,21 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h);
 int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,
 			     const uint32_t *argb);
 /*
- * Cut text from viewers allowed to control goes to hook(ctx, text, len), on
- * the viewer's thread; view-only viewers' cut text is dropped.
+ * Cut text from viewers allowed to control goes to hook(ctx, text, len,
+ * utf8), on the viewer's thread: Latin-1 RFB cut text, or UTF-8 from our
+ * viewers (protocol/screeninfo.h); view-only viewers' cut text is dropped.
  */
 void helper_screen_set_cut_text_hook(struct helper_screen *s,
-				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len),
+				     void (*hook)(struct helper_clipboard *ctx, const char *text, size_t len, bool utf8),
 				     struct helper_clipboard *ctx);
 /*
- * Sends Latin-1 text as server cut text to the viewers allowed to control
- * (never to view-only ones), from a short-lived thread: a write that waits
- * for a viewer's socket must not stop the loop that drains it. 0 or -1.
+ * Sends clipboard text to the viewers allowed to control (never to
+ * view-only ones): as UTF-8 to ours, as Latin-1 RFB cut text to the rest.
+ * From a short-lived thread: a write that waits for a viewer's socket must
+ * not stop the loop that drains it. 0 or -1.
  */
-int helper_screen_send_cut_text(struct helper_screen *s, const char *text, size_t len);
+int helper_screen_send_cut_text(struct helper_screen *s, const char *utf8, size_t utf8_len, const char *latin1,
+				size_t latin1_len);
 /*
  * While paused, no viewer's pointer, keys or cut text are applied and no
  * cut text is sent to viewers; pausing releases any button a viewer holds.

@@ -908,7 +908,7 @@ static int helper_session_intake_text(const char *in, size_t max, char *out, siz
 /*
  * With an intake token and no code, a UI that can asks for a description
  * instead: the relay opens a new ticket with it. 0 (s->intake says which
- * path), or -1 with err.
+ * path), 1 when the customer went back to code entry, or -1 with err.
  */
 static int helper_session_intake_ask(struct helper_session *s, char *err, size_t errlen)
 {
@@ -916,7 +916,11 @@ static int helper_session_intake_ask(struct helper_session *s, char *err, size_t
 	char name[INTAKE_NAME_MAX * 4 + 1], desc[INTAKE_DESC_MAX * 4 + 1];
 
 	for (;;) {
-		if (s->ui->ask_intake(s->ui_state, problem, name, sizeof(name), desc, sizeof(desc)) != 0) {
+		int r = s->ui->ask_intake(s->ui_state, problem, name, sizeof(name), desc, sizeof(desc));
+
+		if (r == 1)
+			return 1;
+		if (r != 0) {
 			snprintf(err, errlen, "no description was entered");
 			return -1;
 		}
@@ -937,7 +941,7 @@ static int helper_session_intake(struct helper_session *s, char *err, size_t err
 
 	if (o->code[0] != '\0' || o->intake_token[0] == '\0' || s->ui->ask_intake == NULL || s->ui->ask_code != NULL)
 		return 0;
-	return helper_session_intake_ask(s, err, errlen);
+	return helper_session_intake_ask(s, err, errlen) == 0 ? 0 : -1;
 }
 
 /* The support code from the UI when the command line had none. 0, or -1 with err. */
@@ -956,8 +960,15 @@ static int helper_session_code(struct helper_session *s, char *err, size_t errle
 	for (;;) {
 		int r = s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code));
 
-		if (r == 1 && o->intake_token[0] != '\0' && s->ui->ask_intake != NULL)
-			return helper_session_intake_ask(s, err, errlen);
+		if (r == 1 && o->intake_token[0] != '\0' && s->ui->ask_intake != NULL) {
+			int back = helper_session_intake_ask(s, err, errlen);
+
+			if (back != 1)
+				return back;
+			/* The customer found the code after all: ask for it again. */
+			problem = NULL;
+			continue;
+		}
 		if (r != 0) {
 			helper_cli_wipe(o);
 			snprintf(err, errlen, "no support code was entered");

@@ -89,8 +89,9 @@ struct helper_ui_ops {
 	 * For a customer who has no code (the helper has an intake token):
 	 * asks for a short description of the problem and, optionally, a
 	 * name; blocks. problem as for ask_code. 0 with both filled (name may
-	 * be empty, desc is not), or -1 when the customer gave up. NULL in a
-	 * UI that offers no such path.
+	 * be empty, desc is not), 1 when the customer went back to code entry
+	 * (only after ask_code offered the way here), or -1 when the customer
+	 * gave up. NULL in a UI that offers no such path.
 	 */
 	int (*ask_intake)(void *state, const char *problem, char *name, size_t namelen, char *desc,
 			  size_t desclen);

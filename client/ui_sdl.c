@@ -86,6 +86,7 @@ enum sdl_ui_button {
 	SDL_UI_BTN_CLOSE,
 	SDL_UI_BTN_NOCODE,
 	SDL_UI_BTN_OPEN,
+	SDL_UI_BTN_BACK,
 	SDL_UI_BTN_COUNT,
 };
 
@@ -105,6 +106,7 @@ static const struct {
 	[SDL_UI_BTN_CLOSE] = { "close", { 40, 228, 200, 40 } },
 	[SDL_UI_BTN_NOCODE] = { "nocode", { 40, 300, 460, 40 } },
 	[SDL_UI_BTN_OPEN] = { "open", { 476, 330, 244, 44 } },
+	[SDL_UI_BTN_BACK] = { "back", { 40, 330, 300, 44 } },
 };
 
 static const SDL_Rect sdl_ui_code_field = { 40, 170, 420, 44 };
@@ -163,6 +165,7 @@ struct helper_ui_sdl {
 	bool submitted;         /* code entry: Connect clicked or Enter */
 	bool intake;            /* the helper has an intake token: offer "no code" */
 	bool nocode;            /* code entry: the customer chose to describe the problem */
+	bool back;              /* intake: the customer found a code after all */
 	bool intake_on_name;    /* intake: the name field has the keyboard, not the description */
 	char describe[INTAKE_DESC_MAX * 4 + 1];
 	char name[INTAKE_NAME_MAX * 4 + 1];
@@ -369,6 +372,7 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 	case SDL_UI_BTN_CLOSE: return _("Close");
 	case SDL_UI_BTN_NOCODE: return _("I have no code: describe the problem");
 	case SDL_UI_BTN_OPEN: return _("Ask for help");
+	case SDL_UI_BTN_BACK: return _("Back: I have a code");
 	case SDL_UI_BTN_COUNT: break;
 	}
 	return "";
@@ -396,6 +400,7 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 	case SDL_UI_BTN_NOCODE:
 		return u->screen == SDL_UI_SCREEN_CODE && u->intake;
 	case SDL_UI_BTN_OPEN:
+	case SDL_UI_BTN_BACK:
 		return u->screen == SDL_UI_SCREEN_INTAKE;
 	case SDL_UI_BTN_COUNT:
 		break;
@@ -624,9 +629,9 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 	if (!u->trace)
 		return;
 	snprintf(line, sizeof(line),
-		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s",
+		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
-		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no");
+		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit));
 	if (strcmp(line, u->last_trace) == 0)
 		return;
 	memcpy(u->last_trace, line, sizeof(line));
@@ -784,6 +789,9 @@ static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
 			break;
 		case SDL_UI_BTN_OPEN:
 			u->submitted = true;
+			break;
+		case SDL_UI_BTN_BACK:
+			u->back = true;
 			break;
 		case SDL_UI_BTN_COUNT:
 			break;
@@ -1094,6 +1102,7 @@ static int sdl_ui_ask_intake(void *state, const char *problem, char *name, size_
 	u->screen = SDL_UI_SCREEN_INTAKE;
 	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
 	u->submitted = false;
+	u->back = false;
 	u->intake_on_name = false;
 	u->dirty = true;
 	while (!u->quit) {
@@ -1101,6 +1110,8 @@ static int sdl_ui_ask_intake(void *state, const char *problem, char *name, size_
 			sdl_ui_render(u);
 		if (SDL_WaitEventTimeout(&e, 500))
 			sdl_ui_event(u, &e);
+		if (u->back)
+			return 1;
 		if (u->submitted && u->describe[strspn(u->describe, " ")] != '\0') {
 			snprintf(desc, desclen, "%s", u->describe);
 			snprintf(name, namelen, "%s", u->name);

@@ -3,6 +3,7 @@
  */
 #include "screeninfo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int screeninfo_put_payload(struct buf *b, const struct screeninfo *si)
@@ -109,4 +110,43 @@ bool screeninfo_monitor_box(const struct screeninfo *si, int index, int width, i
 	*w = (int)(x1 - x0);
 	*h = (int)(y1 - y0);
 	return true;
+}
+
+int screeninfo_read_cut(int (*read_exact)(void *ctx, void *p, size_t n), void *ctx, char **text, size_t *len)
+{
+	uint8_t raw[4];
+	uint32_t n;
+	char *t;
+
+	*text = NULL;
+	*len = 0;
+	if (read_exact(ctx, raw, sizeof(raw)) != 0)
+		return SCREENINFO_CUT_IO;
+	n = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
+	if (n > SCREENINFO_CUT_WIRE_MAX)
+		return SCREENINFO_CUT_TOO_LONG;
+	t = malloc((size_t)n + 1);
+	if (t == NULL)
+		return SCREENINFO_CUT_NOMEM;
+	if (n > 0 && read_exact(ctx, t, n) != 0) {
+		free(t);
+		return SCREENINFO_CUT_IO;
+	}
+	t[n] = '\0';
+	if (memchr(t, '\0', n) != NULL || !buf_utf8_valid((const uint8_t *)t, n)) {
+		free(t);
+		return SCREENINFO_CUT_BAD_TEXT;
+	}
+	*text = t;
+	*len = n;
+	return SCREENINFO_CUT_OK;
+}
+
+void screeninfo_cut_header(uint8_t header[5], uint32_t len)
+{
+	header[0] = SCREENINFO_CUT_MSG_TYPE;
+	header[1] = (uint8_t)(len >> 24);
+	header[2] = (uint8_t)(len >> 16);
+	header[3] = (uint8_t)(len >> 8);
+	header[4] = (uint8_t)len;
 }

@@ -17,6 +17,12 @@
  *   u32 x, u32 y, u32 width, u32 height (framebuffer pixels), string name.
  * A newer version may append fields after the monitors; readers ignore
  * what follows the fields they know.
+ *
+ * RFB cut text is Latin-1, which cannot carry the Japanese our first
+ * customers copy. A helper that sets SCREENINFO_UTF8_CLIPBOARD takes and
+ * sends clipboard text as SCREENINFO_CUT_MSG_TYPE messages instead, both
+ * ways: u8 type, u32 length (at most SCREENINFO_CUT_WIRE_MAX; more closes
+ * the connection), then that many bytes of UTF-8 without NULs.
  */
 #ifndef HANDOFF_SCREENINFO_H
 #define HANDOFF_SCREENINFO_H
@@ -30,6 +36,9 @@
 /* "HDSI": not in the RFB registry, and chosen not to collide with its ranges. */
 #define SCREENINFO_ENCODING 0x48445349
 #define SCREENINFO_MSG_TYPE 200
+#define SCREENINFO_CUT_MSG_TYPE 201
+/* As libvncserver's limit for ordinary cut text: above it a sender is cut off, not just refused. */
+#define SCREENINFO_CUT_WIRE_MAX (1024u * 1024u)
 #define SCREENINFO_VERSION 1
 #define SCREENINFO_PAYLOAD_MAX 2048u
 #define SCREENINFO_MONITORS_MAX 16
@@ -40,6 +49,7 @@
 enum screeninfo_flag {
 	SCREENINFO_CONTROL = 1u << 0, /* this viewer's input reaches the customer */
 	SCREENINFO_PAUSED = 1u << 1,  /* the customer paused sharing */
+	SCREENINFO_UTF8_CLIPBOARD = 1u << 2, /* clipboard text goes as SCREENINFO_CUT_MSG_TYPE */
 };
 
 struct screeninfo_monitor {
@@ -61,6 +71,24 @@ int screeninfo_encode(struct buf *out, const struct screeninfo *si);
  * NULs. 0, or a negative BUF_ERR_* with *si zeroed.
  */
 int screeninfo_decode(struct buf *payload, struct screeninfo *si);
+enum screeninfo_cut_result {
+	SCREENINFO_CUT_OK = 0,
+	SCREENINFO_CUT_IO = -1,       /* the stream ended or failed */
+	SCREENINFO_CUT_TOO_LONG = -2, /* over SCREENINFO_CUT_WIRE_MAX: cut the sender off */
+	SCREENINFO_CUT_BAD_TEXT = -3, /* read whole, but not UTF-8 or with NULs: drop it */
+	SCREENINFO_CUT_NOMEM = -4,
+};
+
+/*
+ * Reads the rest of a SCREENINFO_CUT_MSG_TYPE message, after its type byte,
+ * through read_exact (0 once all n bytes are in p; both sides have one:
+ * libvncserver's rfbReadExact, libvncclient's ReadFromRFBServer). On
+ * SCREENINFO_CUT_OK *text is a new NUL-terminated string of *len bytes.
+ */
+int screeninfo_read_cut(int (*read_exact)(void *ctx, void *p, size_t n), void *ctx, char **text, size_t *len);
+/* The 5 bytes that go before len bytes of clipboard text. */
+void screeninfo_cut_header(uint8_t header[5], uint32_t len);
+
 /* Monitor 1..count's box clipped to a width x height framebuffer; false when nothing is left. */
 bool screeninfo_monitor_box(const struct screeninfo *si, int index, int width, int height,
 			    int *x, int *y, int *w, int *h);

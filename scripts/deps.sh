@@ -12,6 +12,7 @@ libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev
 libcmocka-dev
 xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy
+ibus ibus-anthy dbus-x11 libglib2.0-bin dconf-service python3-gi
 openssh-client tigervnc-viewer
 ffmpeg
 iproute2 procps

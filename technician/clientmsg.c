@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "screeninfo.h"
+
 /* The longest message we buffer: SetEncodings with 65535 entries. */
 #define TECH_CLIENTMSG_PENDING_CAP (4u + 4u * 65535u + 64u)
 #define TECH_CLIENTMSG_EVENTS_MAX (16u * 1024 * 1024)
@@ -274,6 +276,13 @@ static int tech_clientmsg_message(struct tech_clientmsg *c, struct buf *in, uint
 		return 0;
 	case 150: /* EnableContinuousUpdates */
 		return buf_get(in, skip, 9);
+	case SCREENINFO_CUT_MSG_TYPE: /* our viewers' UTF-8 clipboard text: skipped as it arrives */
+		if ((e = buf_get_u32(in, &len)) != 0)
+			return e;
+		if (len > SCREENINFO_CUT_WIRE_MAX)
+			return BUF_ERR_TOO_LONG;
+		c->skip = len;
+		return 0;
 	case 248: /* ClientFence */
 		if ((e = buf_get(in, skip, 7)) != 0 || (e = buf_get_u8(in, &u8)) != 0)
 			return e;

@@ -110,7 +110,7 @@ grep -q "この1時間にこのヘルパーから新しいチケットが多く�
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM tickets WHERE summary='third problem'")" = 0 ] ||
 	fail "the refused intake opened a ticket"
 
-note "the window: I have no code, a description in Japanese, a name, Ask for help"
+note "the window: I have no code, Back, I have no code, a description in Japanese, a name, Ask for help"
 "$BIN/handoff-relay" bundle "$RELAY_DIR" --out "$E2E_TMP/helper2.run" --org "Acme IT" >"$E2E_TMP/bundle2.out" ||
 	fail "the second bundle failed"
 TOKEN2=$(tr '\0' '\n' <"$E2E_TMP/helper2.run" | grep -a -A1 -x -e '--intake-token' | tail -1)
@@ -129,6 +129,13 @@ track $win
 MARK=0
 wait_state 15 "screen=code"
 win_geometry
+mark
+click nocode
+wait_state 10 "screen=intake"
+# Back to the code entry (the customer found the code after all), then here again.
+mark
+click back
+wait_state 10 "screen=code"
 mark
 click nocode
 wait_state 10 "screen=intake"

@@ -4,7 +4,9 @@
  * errors, it checks that whatever decodes holds the promises the viewer
  * relies on (monitor count and sizes within their caps, names terminated),
  * re-encodes and decodes to the same thing, and that a refusal leaves
- * nothing behind.
+ * nothing behind. The same bytes are also read as the rest of a UTF-8
+ * clipboard message (screeninfo_read_cut, which both the helper and the
+ * viewer run on what the other side sent).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,41 @@
 
 #include "buf.h"
 #include "screeninfo.h"
+
+struct fuzz_stream {
+	const uint8_t *p;
+	size_t left;
+};
+
+static int fuzz_read_exact(void *ctx, void *p, size_t n)
+{
+	struct fuzz_stream *in = ctx;
+
+	if (n > in->left)
+		return -1;
+	memcpy(p, in->p, n);
+	in->p += n;
+	in->left -= n;
+	return 0;
+}
+
+static void fuzz_cut(const uint8_t *data, size_t size)
+{
+	struct fuzz_stream in = { data, size };
+	char *text = (char *)1;
+	size_t len = 1;
+	int rc = screeninfo_read_cut(fuzz_read_exact, &in, &text, &len);
+
+	if (rc != SCREENINFO_CUT_OK) {
+		if (text != NULL || len != 0)
+			abort();
+		return;
+	}
+	if (len > SCREENINFO_CUT_WIRE_MAX || text[len] != '\0' || strlen(text) != len ||
+	    !buf_utf8_valid((const uint8_t *)text, len) || size - in.left != len + 4)
+		abort();
+	free(text);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t type;
 	uint32_t len;
 
+	fuzz_cut(data, size);
 	if (size > SCREENINFO_PAYLOAD_MAX)
 		return 0;
 	buf_view(&in, data, size);

@@ -16,6 +16,11 @@
  *   xprobe pixel X Y
  *       Prints the colour of the screen's pixel X,Y as "pixel #rrggbb".
  *
+ *   xprobe keysdown
+ *       Prints "keysdown" and the name of every key the X server holds down
+ *       now (XQueryKeymap), e.g. "keysdown Control_L"; nothing after it when
+ *       every key is up.
+ *
  *   xprobe cutbuffer
  *       Writes the X cut buffer 0 (where x11vnc puts text a viewer sent)
  *       to stdout; exit 1 when it is empty.
@@ -50,6 +55,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <X11/XKBlib.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
@@ -559,12 +565,37 @@ static int cmd_cutbuffer(void)
 	return rc;
 }
 
+static int cmd_keysdown(void)
+{
+	Display *dpy = XOpenDisplay(NULL);
+	char keys[32];
+
+	if (dpy == NULL) {
+		fprintf(stderr, "xprobe: cannot open display '%s'\n", XDisplayName(NULL));
+		return 2;
+	}
+	XQueryKeymap(dpy, keys);
+	printf("keysdown");
+	for (int code = 8; code < 256; code++) {
+		if (keys[code / 8] & (1 << (code % 8))) {
+			KeySym ks = XkbKeycodeToKeysym(dpy, (KeyCode)code, 0, 0);
+			const char *name = ks != NoSymbol ? XKeysymToString(ks) : NULL;
+
+			printf(" %s", name != NULL ? name : "?");
+		}
+	}
+	printf("\n");
+	XCloseDisplay(dpy);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: xprobe pattern\n"
 			"       xprobe compare FILE.ppm [X Y]\n"
 			"       xprobe find WIDTH HEIGHT [X Y]\n"
 			"       xprobe pixel X Y\n"
+			"       xprobe keysdown\n"
 			"       xprobe cutbuffer\n"
 			"       xprobe setcutbuffer <TEXT\n");
 	return 2;
@@ -586,6 +617,8 @@ int main(int argc, char **argv)
 		return cmd_setcutbuffer();
 	if (argc == 2 && strcmp(argv[1], "cutbuffer") == 0)
 		return cmd_cutbuffer();
+	if (argc == 2 && strcmp(argv[1], "keysdown") == 0)
+		return cmd_keysdown();
 	if (argc == 4 && strcmp(argv[1], "pixel") == 0)
 		return cmd_pixel(atoi(argv[2]), atoi(argv[3]));
 	return usage();

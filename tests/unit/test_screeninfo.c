@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -142,6 +143,69 @@ static void monitor_box_clips(void **state)
 	assert_false(screeninfo_monitor_box(&si, 3, 1600, 600, &x, &y, &w, &h));
 }
 
+struct stream {
+	const uint8_t *p;
+	size_t left;
+};
+
+static int read_exact(void *ctx, void *p, size_t n)
+{
+	struct stream *in = ctx;
+
+	if (n > in->left)
+		return -1;
+	memcpy(p, in->p, n);
+	in->p += n;
+	in->left -= n;
+	return 0;
+}
+
+/* Reads the rest of a clipboard message (after the type byte) from bytes. */
+static int read_cut(const uint8_t *bytes, size_t n, char **text, size_t *len)
+{
+	struct stream in = { bytes, n };
+
+	return screeninfo_read_cut(read_exact, &in, text, len);
+}
+
+/* Japanese clipboard text survives; the header says its length. */
+static void cut_round_trip(void **state)
+{
+	static const char japanese[] = "エラー: ディスクがいっぱいです";
+	uint8_t msg[128];
+	char *text;
+	size_t len;
+
+	(void)state;
+	screeninfo_cut_header(msg, (uint32_t)strlen(japanese));
+	assert_int_equal(msg[0], SCREENINFO_CUT_MSG_TYPE);
+	memcpy(msg + 5, japanese, strlen(japanese));
+	assert_int_equal(read_cut(msg + 1, 4 + strlen(japanese), &text, &len), SCREENINFO_CUT_OK);
+	assert_int_equal(len, strlen(japanese));
+	assert_string_equal(text, japanese);
+	free(text);
+}
+
+/* Over the wire cap is refused before anything is allocated; short, NUL or non-UTF-8 text is refused. */
+static void cut_refusals(void **state)
+{
+	static const uint8_t too_long[] = { 0x00, 0x10, 0x00, 0x01 };
+	static const uint8_t short_text[] = { 0, 0, 0, 5, 'a', 'b' };
+	static const uint8_t nul[] = { 0, 0, 0, 3, 'a', 0, 'b' };
+	static const uint8_t latin1[] = { 0, 0, 0, 2, 0xe9, 'a' };
+	char *text = (char *)1;
+	size_t len = 1;
+
+	(void)state;
+	assert_int_equal(read_cut(too_long, sizeof(too_long), &text, &len), SCREENINFO_CUT_TOO_LONG);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	assert_int_equal(read_cut(short_text, sizeof(short_text), &text, &len), SCREENINFO_CUT_IO);
+	assert_int_equal(read_cut(nul, sizeof(nul), &text, &len), SCREENINFO_CUT_BAD_TEXT);
+	assert_int_equal(read_cut(latin1, sizeof(latin1), &text, &len), SCREENINFO_CUT_BAD_TEXT);
+	assert_int_equal(read_cut(too_long, 2, &text, &len), SCREENINFO_CUT_IO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +213,8 @@ int main(void)
 		cmocka_unit_test(newer_version_is_read),
 		cmocka_unit_test(malformed_is_refused),
 		cmocka_unit_test(monitor_box_clips),
+		cmocka_unit_test(cut_round_trip),
+		cmocka_unit_test(cut_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
