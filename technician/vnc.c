@@ -32,11 +32,15 @@
  *   client data. An extension's handleMessage that returns FALSE for a
  *   type makes libvncclient log "Unknown message type" and then block
  *   reading 256 more bytes, so ours says TRUE even for a malformed
- *   description and marks the stream broken instead.
+ *   description and marks the stream broken instead. The same extension
+ *   takes the helper's UTF-8 clipboard text (SCREENINFO_CUT_MSG_TYPE), which
+ *   it sends instead of RFB's Latin-1 cut text to viewers that asked for
+ *   the description.
  */
 #include "vnc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -356,17 +360,14 @@ static void tech_vnc_break(struct tech_vnc *v, const char *why)
  * without a timeout, so a failed read is the end): the next read says so,
  * and a recording cut there by a crash still replays up to it.
  */
-static rfbBool tech_vnc_screeninfo_message(rfbClient *client, rfbServerToClientMsg *msg)
+static rfbBool tech_vnc_screeninfo_message(rfbClient *client, struct tech_vnc *v)
 {
 	static const char malformed[] = "the customer's side sent a malformed screen description";
-	struct tech_vnc *v = tech_vnc_of(client);
 	uint8_t head[4], payload[SCREENINFO_PAYLOAD_MAX];
 	struct screeninfo si;
 	struct buf b;
 	uint32_t len = 0;
 
-	if (msg->type != SCREENINFO_MSG_TYPE || v == NULL)
-		return FALSE;
 	if (!ReadFromRFBServer(client, (char *)head, sizeof(head))) {
 		snprintf(v->error, sizeof(v->error), "the connection closed inside a screen description");
 		return TRUE;
@@ -394,11 +395,75 @@ static rfbBool tech_vnc_screeninfo_message(rfbClient *client, rfbServerToClientM
 	return TRUE;
 }
 
+static int tech_vnc_read_exact(void *ctx, void *p, size_t n)
+{
+	return n <= UINT_MAX && ReadFromRFBServer(ctx, p, (unsigned int)n) ? 0 : -1;
+}
+
+/* The longest prefix of text, at most max bytes, that ends on a character boundary. */
+static size_t tech_vnc_utf8_cap(const char *text, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)text[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/*
+ * The customer's clipboard as UTF-8 (SCREENINFO_CUT_MSG_TYPE), which a
+ * helper sends instead of Latin-1 cut text to viewers that asked for its
+ * screen description. Text that is not UTF-8 is dropped (it was read
+ * whole); a length over the wire cap, or no memory for it, leaves the
+ * stream somewhere inside the message, so the session ends.
+ */
+static rfbBool tech_vnc_cut_message(rfbClient *client, struct tech_vnc *v)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	switch (screeninfo_read_cut(tech_vnc_read_exact, client, &text, &len)) {
+	case SCREENINFO_CUT_OK:
+		len = tech_vnc_utf8_cap(text, len, TECH_VNC_CUT_MAX);
+		text[len] = '\0';
+		free(v->cut);
+		v->cut = text;
+		v->cut_changed = true;
+		break;
+	case SCREENINFO_CUT_BAD_TEXT:
+		log_warn("the customer's clipboard text is not UTF-8 or holds NULs: dropped");
+		break;
+	case SCREENINFO_CUT_IO:
+		snprintf(v->error, sizeof(v->error), "the connection closed inside clipboard text");
+		break;
+	case SCREENINFO_CUT_TOO_LONG:
+		tech_vnc_break(v, "the customer's side sent clipboard text over 1 MiB");
+		break;
+	default:
+		tech_vnc_break(v, "out of memory for the customer's clipboard text");
+		break;
+	}
+	return TRUE;
+}
+
+static rfbBool tech_vnc_private_message(rfbClient *client, rfbServerToClientMsg *msg)
+{
+	struct tech_vnc *v = tech_vnc_of(client);
+
+	if (v == NULL)
+		return FALSE;
+	if (msg->type == SCREENINFO_MSG_TYPE)
+		return tech_vnc_screeninfo_message(client, v);
+	if (msg->type == SCREENINFO_CUT_MSG_TYPE)
+		return tech_vnc_cut_message(client, v);
+	return FALSE;
+}
+
 static int tech_vnc_screeninfo_encodings[] = { SCREENINFO_ENCODING, 0 };
 /* libvncclient links it into its list (next), so it cannot be const. */
 static rfbClientProtocolExtension tech_vnc_screeninfo_ext = {
 	.encodings = tech_vnc_screeninfo_encodings,
-	.handleMessage = tech_vnc_screeninfo_message,
+	.handleMessage = tech_vnc_private_message,
 };
 static pthread_once_t tech_vnc_screeninfo_once = PTHREAD_ONCE_INIT;
 
@@ -589,6 +654,18 @@ int tech_vnc_request_full(struct tech_vnc *v)
 	return SendFramebufferUpdateRequest(v->client, 0, 0, v->width, v->height, FALSE) ? 0 : -1;
 }
 
+/* To a helper that takes clipboard text as UTF-8 (SCREENINFO_UTF8_CLIPBOARD). */
+static int tech_vnc_send_cut_utf8(struct tech_vnc *v, const char *utf8)
+{
+	size_t len = tech_vnc_utf8_cap(utf8, strlen(utf8), TECH_VNC_CUT_MAX);
+	uint8_t head[5];
+
+	screeninfo_cut_header(head, (uint32_t)len);
+	if (!WriteToRFBServer(v->client, (const char *)head, sizeof(head)))
+		return -1;
+	return len == 0 || WriteToRFBServer(v->client, utf8, (unsigned int)len) ? 0 : -1;
+}
+
 int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8)
 {
 	size_t len = strlen(utf8), o = 0;
@@ -597,6 +674,8 @@ int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8)
 
 	if (v->client == NULL)
 		return -1;
+	if (v->has_info && (v->info.flags & SCREENINFO_UTF8_CLIPBOARD) != 0)
+		return tech_vnc_send_cut_utf8(v, utf8);
 	latin1 = malloc(TECH_VNC_CUT_MAX + 1);
 	if (latin1 == NULL)
 		return -1;

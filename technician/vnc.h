@@ -60,7 +60,8 @@ struct tech_vnc {
 	char reason[TECH_VNC_REASON_MAX]; /* the server's refusal, when it sent one */
 	char error[TECH_VNC_REASON_MAX];  /* libvncclient's last error line, when it had one */
 
-	char *cut;               /* owned; the server's last cut text as UTF-8, or NULL */
+	char *cut;               /* owned; the server's last cut text as UTF-8, or NULL
+				    (Latin-1 cut text converted, or the helper's UTF-8 as sent) */
 	bool cut_changed;        /* cut arrived since the UI last looked */
 
 	long long probe_sent_us; /* when the round-trip probe went out, 0 if none pending */
@@ -139,8 +140,10 @@ int tech_vnc_service(struct tech_vnc *v, int timeout_ms);
 int tech_vnc_pointer(struct tech_vnc *v, int x, int y, int buttons);
 int tech_vnc_key(struct tech_vnc *v, uint32_t keysym, bool down);
 /*
- * Sends clipboard text (UTF-8) as RFB ClientCutText. RFB cut text is
- * Latin-1: characters beyond it become '?'. Capped at TECH_VNC_CUT_MAX. 0 or -1.
+ * Sends clipboard text (UTF-8): as UTF-8 (SCREENINFO_CUT_MSG_TYPE) to a
+ * helper whose description says it takes that, else as RFB ClientCutText,
+ * which is Latin-1: characters beyond it become '?'. Capped at
+ * TECH_VNC_CUT_MAX (UTF-8 on a character boundary). 0 or -1.
  */
 int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8);
 /*

@@ -1,10 +1,11 @@
 # A hostile or broken "customer": an RFB server (tests/tools/rfbevil) that
 # completes the handshake and then sends oversized rectangles, unknown
 # encodings, a huge cut-text length, garbage compressed data, a cut-off
-# stream or a malformed screen description (the helper's private message),
-# reached through the real relay by a helper stand-in (tests/tools/fakehelper). The viewer (sanitizer build, headless and
-# window) must end the session with a clear message and exit 1, never
-# crash; the relay keeps serving.
+# stream, a malformed screen description or over-long UTF-8 clipboard text
+# (the helper's private messages), reached through the real relay by a
+# helper stand-in (tests/tools/fakehelper). The viewer (sanitizer build,
+# headless and window) must end the session with a clear message and exit
+# 1, never crash; the relay keeps serving.
 . "$(dirname "$0")/lib.sh"
 
 start_relay
@@ -59,6 +60,7 @@ hostile manyrects "closed connection"
 hostile infolen "the customer's side sent a malformed screen description"
 hostile infojunk "the customer's side sent a malformed screen description"
 hostile infocut "the connection closed inside a screen description"
+hostile cutlong "clipboard text over 1 MiB"
 
 start_xvfb 800 600
 TECH_X=$XDISPLAY

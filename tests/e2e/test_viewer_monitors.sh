@@ -11,6 +11,7 @@
 #   lands on the customer's pixel under it; F8 m shows all monitors scaled
 #   (a click at a scaled position lands within 2 pixels), then monitor 1;
 #   granted view only, its frame is blue and nothing reaches the customer;
+#   Japanese clipboard text goes both ways intact (UTF-8 messages);
 # - xrandr -s 800x600 takes the right monitor away: a viewer on monitor 2
 #   says so once and shows the whole (smaller) screen.
 # The viewer alone, against a scripted server: test_viewer_screeninfo.sh.
@@ -136,6 +137,18 @@ wait_geom CONTROL 808 608
 wait_for 10 shows 0 || fail "the second F8 m does not show monitor 1: $(cat "$E2E_TMP/find.out")"
 grep -q "^key m\$" "$E2E_TMP/xprobe.out" && fail "the menu key m reached the customer"
 note "F8 m again: monitor 1, exactly the left half"
+
+# Clipboard text as UTF-8 both ways (the helper's SCREENINFO_CUT_MSG_TYPE, not Latin-1 cut text).
+clip_is() {
+	timeout 5 xclip -display "$1" -selection clipboard -o >"$E2E_TMP/clip.now" 2>/dev/null && cmp -s "$E2E_TMP/clip.now" "$2"
+}
+printf '技術者から: 日本語 \xe2\x82\xac' >"$E2E_TMP/t2c"
+xclip -display "$TECH_X" -selection clipboard -i "$E2E_TMP/t2c" || fail "xclip (technician) failed"
+wait_for 15 clip_is "$CUSTOMER_X" "$E2E_TMP/t2c" || fail "the customer's clipboard holds '$(cat "$E2E_TMP/clip.now")'"
+printf 'お客様から: コピー' >"$E2E_TMP/c2t"
+xclip -display "$CUSTOMER_X" -selection clipboard -i "$E2E_TMP/c2t" || fail "xclip (customer) failed"
+wait_for 15 clip_is "$TECH_X" "$E2E_TMP/c2t" || fail "the technician's clipboard holds '$(cat "$E2E_TMP/clip.now")'"
+note "clipboard as UTF-8: '$(cat "$E2E_TMP/t2c")' to the customer, '$(cat "$E2E_TMP/c2t")' back"
 kill -TERM "$win"
 wait "$win" 2>/dev/null
 wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 3 || fail "the helper did not see the window go"

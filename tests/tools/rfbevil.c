@@ -24,6 +24,8 @@
  *               length of 0xffffffff
  *   infojunk    a screen description whose payload does not decode
  *   infocut     a screen description cut off inside its payload, then EOF
+ *   cutlong     UTF-8 clipboard text (SCREENINFO_CUT_MSG_TYPE) of length
+ *               0xffffffff
  * and three that are not hostile at all, for the viewer's side of the
  * screen description without a real helper: a 320x240 screen split into
  * monitors LEFT (160x240+0+0, red, its last column yellow) and RIGHT
@@ -236,6 +238,12 @@ static int evil_send(int fd, const char *mode)
 		}
 		/* Version 1, no flags, five monitors announced, then junk where they should be. */
 		return evil_write(fd, "\x01\x00\x05\xff\xff\xff\xff", 7) == 0 ? evil_write(fd, junk, 256) : -1;
+	}
+	if (strcmp(mode, "cutlong") == 0) {
+		uint8_t m[5];
+
+		screeninfo_cut_header(m, 0xffffffffu);
+		return evil_write(fd, m, sizeof(m)) == 0 ? evil_write(fd, junk, sizeof(junk)) : -1;
 	}
 	if (strcmp(mode, "manyrects") == 0) {
 		if (evil_rect(fd, 65535, 0, 0, 1, 1, 0) != 0 || evil_write(fd, junk, 4) != 0)
