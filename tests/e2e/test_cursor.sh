@@ -1,6 +1,7 @@
 # The customer's pointer shape reaches a VNC viewer as a cursor shape
 # (XFixes -> rfbSetCursor -> RichCursor), not painted into the picture: a
-# libvncclient program behind `ssh -L` receives the X server's pointer.
+# libvncclient program behind `ssh -L` receives the X server's pointer, and
+# every later shape as the pointer crosses windows with other cursors.
 . "$(dirname "$0")/lib.sh"
 
 start_xvfb 640 480
@@ -24,6 +25,19 @@ case "$first" in
 *) fail "the viewer got another pointer than the customer's: $first" ;;
 esac
 note "cursor shape from the customer's X server: $first"
+
+# Shapes after the first: the pointer moves into a window whose cursor is the
+# hand (24x24 in X's cursor font), then out again over the root.
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" cursorwin 100 100 200 200 >"$E2E_TMP/cursorwin.out" 2>&1 &
+track $!
+wait_line 10 "$E2E_TMP/cursorwin.out" "^ready" || fail "xprobe cursorwin did not map its window"
+DISPLAY=$XDISPLAY xdotool mousemove 150 150 || fail "xdotool mousemove failed"
+wait_line 10 "$E2E_TMP/cursor.out" "^cursor 24 24 " ||
+	fail "the hand did not reach the viewer: $(cat "$E2E_TMP/cursor.out")"
+DISPLAY=$XDISPLAY xdotool mousemove 10 10 || fail "xdotool mousemove failed"
+wait_count 10 "$E2E_TMP/cursor.out" "^cursor 16 16 7 7 " 2 ||
+	fail "the shape over the root did not come back: $(cat "$E2E_TMP/cursor.out")"
+note "then the hand ($(grep '^cursor 24 24' "$E2E_TMP/cursor.out" | head -1)) and the X again: $(grep -c '^cursor' "$E2E_TMP/cursor.out") shapes in all"
 kill "$viewer" 2>/dev/null
 echo end >&7
 stop_relay

@@ -4,6 +4,8 @@
 #   - F8 f covers the whole display, the picture stays in its aspect, and a
 #     click at the scaled position of remote (500,400) lands there; F8 f
 #     again gives the window back;
+#   - a Ctrl held through the viewer is let go on the customer's side when
+#     the customer pauses (before, only mouse buttons were);
 #   - the relay is killed (-9) while the window shows the customer's screen:
 #     the viewer says it lost the session and retries with back-off; once
 #     the relay is back and the customer's helper has a new code and says
@@ -81,6 +83,19 @@ note "F8 f: 800x600 at 0,0; a click at the scaled (500,400) landed on ($bx,$by)"
 DISPLAY=$TECH_X xdotool key F8 f || fail "xdotool F8 f (back)"
 wait_for 10 is_windowed || fail "F8 f again did not leave full screen: $(wid_geometry)"
 note "F8 f again: $(wid_geometry)"
+
+# A key held through the viewer comes up on the customer's side when the customer pauses.
+DISPLAY=$TECH_X xdotool keydown Control_L || fail "xdotool keydown failed"
+wait_for 10 sh -c "DISPLAY=$CUSTOMER_X '$TOOLS/xprobe' keysdown | grep -q Control_L" ||
+	fail "the held Ctrl did not reach the customer: $(DISPLAY=$CUSTOMER_X "$TOOLS/xprobe" keysdown)"
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
+wait_for 10 sh -c "[ \"\$(DISPLAY=$CUSTOMER_X '$TOOLS/xprobe' keysdown)\" = keysdown ]" ||
+	fail "a key stayed down on the customer's side after the pause: $(DISPLAY=$CUSTOMER_X "$TOOLS/xprobe" keysdown)"
+DISPLAY=$TECH_X xdotool keyup Control_L || fail "xdotool keyup failed"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+note "Ctrl held through the viewer: down on the customer's side, up again when the customer paused"
 
 # The relay dies under the window.
 kill -9 "$RELAY_PID"

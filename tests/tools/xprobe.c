@@ -16,6 +16,12 @@
  *   xprobe pixel X Y
  *       Prints the colour of the screen's pixel X,Y as "pixel #rrggbb".
  *
+ *   xprobe cursorwin X Y W H
+ *       Maps an override-redirect window at X,Y of W x H whose pointer is
+ *       the hand (XC_hand2), prints "ready" and stays until SIGTERM: moving
+ *       the pointer in and out changes the shape the server displays (which
+ *       xsetroot -cursor_name does not make Xvfb report).
+ *
  *   xprobe keysdown
  *       Prints "keysdown" and the name of every key the X server holds down
  *       now (XQueryKeymap), e.g. "keysdown Control_L"; nothing after it when
@@ -56,6 +62,7 @@
 #include <unistd.h>
 
 #include <X11/XKBlib.h>
+#include <X11/cursorfont.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
@@ -565,6 +572,33 @@ static int cmd_cutbuffer(void)
 	return rc;
 }
 
+static int cmd_cursorwin(int x, int y, int w, int h)
+{
+	Display *dpy = XOpenDisplay(NULL);
+	XSetWindowAttributes a = { .override_redirect = True, .background_pixel = 0xffffff };
+	Window win;
+	sigset_t sigs;
+	int sig = 0;
+
+	if (dpy == NULL || w <= 0 || h <= 0) {
+		fprintf(stderr, "xprobe: cannot open display '%s' or bad size\n", XDisplayName(NULL));
+		return 2;
+	}
+	win = XCreateWindow(dpy, DefaultRootWindow(dpy), x, y, (unsigned)w, (unsigned)h, 0, CopyFromParent,
+			    InputOutput, CopyFromParent, CWOverrideRedirect | CWBackPixel, &a);
+	XDefineCursor(dpy, win, XCreateFontCursor(dpy, XC_hand2));
+	XMapRaised(dpy, win);
+	XSync(dpy, False);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	print_line("ready");
+	sigwait(&sigs, &sig);
+	XCloseDisplay(dpy);
+	return 0;
+}
+
 static int cmd_keysdown(void)
 {
 	Display *dpy = XOpenDisplay(NULL);
@@ -595,6 +629,7 @@ static int usage(void)
 			"       xprobe compare FILE.ppm [X Y]\n"
 			"       xprobe find WIDTH HEIGHT [X Y]\n"
 			"       xprobe pixel X Y\n"
+			"       xprobe cursorwin X Y W H\n"
 			"       xprobe keysdown\n"
 			"       xprobe cutbuffer\n"
 			"       xprobe setcutbuffer <TEXT\n");
@@ -619,6 +654,8 @@ int main(int argc, char **argv)
 		return cmd_cutbuffer();
 	if (argc == 2 && strcmp(argv[1], "keysdown") == 0)
 		return cmd_keysdown();
+	if (argc == 6 && strcmp(argv[1], "cursorwin") == 0)
+		return cmd_cursorwin(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "pixel") == 0)
 		return cmd_pixel(atoi(argv[2]), atoi(argv[3]));
 	return usage();
