@@ -195,6 +195,25 @@ static void helper_screen_on_cut_text(char *str, int len, rfbClientPtr cl)
 	s->cut_text_hook(s->cut_text_ctx, str, (size_t)len, false);
 }
 
+/*
+ * libvncserver 0.9.14 allocates a node on cl->extensions for every
+ * extension a viewer enables and never frees the list when the client goes
+ * (rfbDisableExtension unlinks without freeing). The client is past every
+ * other thread here, so the list is ours to free.
+ */
+static void helper_screen_free_extension_nodes(rfbClientPtr cl)
+{
+	rfbExtensionData *e = cl->extensions;
+
+	cl->extensions = NULL;
+	while (e != NULL) {
+		rfbExtensionData *next = e->next;
+
+		free(e);
+		e = next;
+	}
+}
+
 /* Runs on the client's own thread, just before libvncserver frees the client. */
 static void helper_screen_on_client_gone(rfbClientPtr cl)
 {
@@ -229,6 +248,7 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 	}
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->lock);
+	helper_screen_free_extension_nodes(cl);
 	log_debug("a viewer's VNC connection closed");
 }
 
