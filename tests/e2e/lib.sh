@@ -145,6 +145,69 @@ XORG
 		fail "Xorg $XDISPLAY does not show two monitors"
 }
 
+# start_rfbevil MODE SUMMARY: tests/tools/rfbevil as the customer's VNC
+# server in MODE (the mode file $E2E_TMP/mode can be rewritten later), on a
+# new ticket reached through the real relay by tests/tools/fakehelper. Sets
+# EVIL_PORT, TICKET and CODE.
+start_rfbevil() {
+	EVIL_PORT=$(free_port) || fail "no free port"
+	echo "$1" >"$E2E_TMP/mode"
+	"$TOOLS/rfbevil" "$EVIL_PORT" "@$E2E_TMP/mode" >"$E2E_TMP/evil.out" 2>&1 &
+	track $!
+	wait_line 10 "$E2E_TMP/evil.out" "^listening" || fail "rfbevil did not start"
+	new_ticket_code "$2"
+	"$TOOLS/fakehelper" "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$EVIL_PORT" >"$E2E_TMP/fake.out" 2>&1 &
+	track $!
+	wait_line 15 "$E2E_TMP/fake.out" "^live" || fail "fakehelper did not go live: $(cat "$E2E_TMP/fake.out")"
+}
+
+# The technician's SDL window on $TECH_X (tests that look at handoff-tech's window).
+# start_tech_window ARGS...: `handoff-tech view $TICKET ARGS` there; sets win.
+# SDL and the X libraries keep allocations until exit that are not ours.
+start_tech_window() {
+	DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" \
+		--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" "$@" \
+		</dev/null >"$E2E_TMP/window.out" 2>>"$E2E_TMP/window.log" &
+	win=$!
+	track $win
+}
+# tech_window_geom TITLE-PATTERN: "W H X Y" of the viewer window whose title matches.
+tech_window_geom() {
+	DISPLAY=$TECH_X xwininfo -root -tree |
+		sed -n "s/.*\"Handoff.*ticket [0-9]* .* $1\".*  \([0-9]*\)x\([0-9]*\)+\([0-9-]*\)+\([0-9-]*\).*/\1 \2 \3 \4/p" | head -1
+}
+# wait_tech_window TITLE W H: waits until that window has that size; sets ww wh wx wy.
+wait_tech_window() {
+	wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q '\"Handoff.*$1\".* $2x$3+'" ||
+		fail "the window never became $2x$3 ($1): $(tech_window_geom "$1")"
+	read -r ww wh wx wy <<<"$(tech_window_geom "$1")"
+}
+# click_scaled RW RH RX RY: with the viewer window at ww wh wx wy (its 4-pixel
+# frame included) showing an RW x RH picture scaled with its aspect kept,
+# clicks where remote pixel RX,RY is shown and checks that the customer's
+# xprobe saw the click within 2 pixels of it. Sets pw ph (the picture's
+# size in the window) and bx by (where the click landed).
+click_scaled() {
+	local rw=$1 rh=$2 rx=$3 ry=$4 ox oy before
+	pw=$(((wh - 8) * rw / rh))
+	[ "$pw" -le $((ww - 8)) ] || pw=$((ww - 8))
+	ph=$((pw * rh / rw))
+	ox=$((wx + (ww - pw) / 2))
+	oy=$((wy + (wh - ph) / 2))
+	before=$(grep -c "^button 1 " "$E2E_TMP/xprobe.out")
+	DISPLAY=$TECH_X xdotool mousemove $((ox + rx * pw / rw + 1)) $((oy + ry * ph / rh + 1)) click 1 ||
+		fail "xdotool click failed"
+	wait_count 10 "$E2E_TMP/xprobe.out" "^button 1 " $((before + 1)) || fail "the scaled click did not arrive"
+	read -r bx by <<<"$(sed -n 's/^button 1 \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$E2E_TMP/xprobe.out" | tail -1)"
+	local dx=$((bx - rx)) dy=$((by - ry))
+	[ "${dx#-}" -le 2 ] && [ "${dy#-}" -le 2 ] ||
+		fail "a click at the scaled position of $rx,$ry (picture ${pw}x${ph} in ${ww}x${wh}) landed on $bx,$by"
+}
+# tech_px X Y: the colour of the technician's display at X,Y, as rrggbb.
+tech_px() {
+	DISPLAY=$TECH_X "$TOOLS/xprobe" pixel "$1" "$2" | sed 's/^pixel #//'
+}
+
 # draw_pattern: xprobe's test pattern on $XDISPLAY, drawn before it returns.
 draw_pattern() {
 	DISPLAY=$XDISPLAY "$TOOLS/xprobe" pattern >"$E2E_TMP/xprobe.out" 2>&1 &

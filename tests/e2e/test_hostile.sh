@@ -9,15 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_relay
-EVIL_PORT=$(free_port) || fail "no free port"
-echo bigrect >"$E2E_TMP/mode"
-"$TOOLS/rfbevil" "$EVIL_PORT" "@$E2E_TMP/mode" >"$E2E_TMP/evil.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/evil.out" "^listening" || fail "rfbevil did not start"
-new_ticket_code "Hostile customer"
-"$TOOLS/fakehelper" "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$EVIL_PORT" >"$E2E_TMP/fake.out" 2>&1 &
-track $!
-wait_line 15 "$E2E_TMP/fake.out" "^live" || fail "fakehelper did not go live: $(cat "$E2E_TMP/fake.out")"
+start_rfbevil bigrect "Hostile customer"
 
 mkfifo "$E2E_TMP/in"
 exec 9<>"$E2E_TMP/in"

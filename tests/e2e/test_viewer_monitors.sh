@@ -68,42 +68,21 @@ wait "$VIEWER_PID" || fail "the view-only headless viewer exited non-zero"
 wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 2 || fail "the helper did not see the second viewer go"
 note "granted view only: control=no"
 
-# The window.
-geom() {
-	DISPLAY=$TECH_X xwininfo -root -tree |
-		sed -n "s/.*\"Handoff.*ticket [0-9]* .* $1\".*  \([0-9]*\)x\([0-9]*\)+\([0-9-]*\)+\([0-9-]*\).*/\1 \2 \3 \4/p" | head -1
-}
-# wait_geom TITLE W H: waits until the window has that size; sets ww wh wx wy.
-wait_geom() {
-	wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q '\"Handoff.*$1\".* $2x$3+'" ||
-		fail "the window never became $2x$3 ($1): $(geom "$1")"
-	read -r ww wh wx wy <<<"$(geom "$1")"
-}
-px() {
-	DISPLAY=$TECH_X "$TOOLS/xprobe" pixel "$1" "$2" | sed 's/^pixel #//'
-}
 # shows X0: the window shows the customer's 800x600 from x=X0, 1:1, inside its frame.
 shows() {
 	DISPLAY=$TECH_X "$TOOLS/xprobe" find 800 600 "$1" 0 >"$E2E_TMP/find.out"
 	grep -q "^found 800x600 at $((wx + 4)),$((wy + 4))\$" "$E2E_TMP/find.out"
 }
-start_window() {
-	DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" \
-		--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" "$@" \
-		</dev/null >"$E2E_TMP/window.out" 2>>"$E2E_TMP/window.log" &
-	win=$!
-	track $win
-}
 button_count() {
 	grep -c "^button" "$E2E_TMP/xprobe.out" || true
 }
 
-start_window --monitor 2
+start_tech_window --monitor 2
 wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 3 || fail "no consent prompt for the window"
 echo y >&7
-wait_geom CONTROL 808 608
+wait_tech_window CONTROL 808 608
 wait_for 10 shows 800 || fail "the window does not show monitor 2 exactly: $(cat "$E2E_TMP/find.out")"
-[ "$(px $((wx + 2)) $((wy + 300)))" = e02020 ] || fail "the control frame is not red"
+[ "$(tech_px $((wx + 2)) $((wy + 300)))" = e02020 ] || fail "the control frame is not red"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 4 + 100)) $((wy + 4 + 200)) click 1 || fail "xdotool click failed"
 wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 900 200\$" ||
 	fail "a click at 100,200 of monitor 2 landed on $(grep '^button' "$E2E_TMP/xprobe.out" | tail -1)"
@@ -112,28 +91,15 @@ note "window --monitor 2: 808x608, exactly the right half 1:1, red frame; click 
 # F8 m: all monitors, scaled to the display; a click at the scaled position of 1200,300.
 DISPLAY=$TECH_X xdotool key F8 m || fail "F8 m"
 wait_for 10 sh -c "[ \$(DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/.*\"Handoff.*CONTROL\".*  \([0-9]*\)x[0-9]*+.*/\1/p' | head -1) -gt 808 ]" ||
-	fail "F8 m did not widen the window: $(geom CONTROL)"
+	fail "F8 m did not widen the window: $(tech_window_geom CONTROL)"
 sleep 1
-read -r ww wh wx wy <<<"$(geom CONTROL)"
-iw=$((ww - 8))
-ih=$((wh - 8))
-pw=$((ih * 1600 / 600))
-[ "$pw" -le "$iw" ] || pw=$iw
-ph=$((pw * 600 / 1600))
+read -r ww wh wx wy <<<"$(tech_window_geom CONTROL)"
+click_scaled 1600 600 1200 300
 [ "$pw" -lt 1600 ] || fail "all monitors are not scaled down: ${ww}x${wh}"
-ox=$((wx + (ww - pw) / 2))
-oy=$((wy + (wh - ph) / 2))
-DISPLAY=$TECH_X xdotool mousemove $((ox + 1200 * pw / 1600 + 1)) $((oy + 300 * ph / 600 + 1)) click 1 ||
-	fail "xdotool click failed"
-wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 1[12][0-9][0-9] [23][0-9][0-9]\$" || fail "the scaled click did not arrive"
-read -r bx by <<<"$(sed -n 's/^button 1 \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$E2E_TMP/xprobe.out" | tail -1)"
-dx=$((bx - 1200))
-dy=$((by - 300))
-[ "${dx#-}" -le 2 ] && [ "${dy#-}" -le 2 ] || fail "a click at the scaled 1200,300 landed on $bx,$by"
 note "F8 m: all monitors in ${ww}x${wh} (picture ${pw}x${ph}); the scaled click landed on $bx,$by"
 
 DISPLAY=$TECH_X xdotool key F8 m || fail "F8 m"
-wait_geom CONTROL 808 608
+wait_tech_window CONTROL 808 608
 wait_for 10 shows 0 || fail "the second F8 m does not show monitor 1: $(cat "$E2E_TMP/find.out")"
 grep -q "^key m\$" "$E2E_TMP/xprobe.out" && fail "the menu key m reached the customer"
 note "F8 m again: monitor 1, exactly the left half"
@@ -154,12 +120,12 @@ wait "$win" 2>/dev/null
 wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 3 || fail "the helper did not see the window go"
 
 # Granted view only: a blue frame, VIEW ONLY in the title, nothing sent.
-start_window --monitor 1
+start_tech_window --monitor 1
 wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 4 || fail "no consent prompt for the second window"
 echo v >&7
-wait_geom "VIEW ONLY" 808 608
+wait_tech_window "VIEW ONLY" 808 608
 wait_for 10 shows 0 || fail "the view-only window does not show monitor 1"
-[ "$(px $((wx + 2)) $((wy + 300)))" = 2060e0 ] || fail "the view-only frame is not blue: $(px $((wx + 2)) $((wy + 300)))"
+[ "$(tech_px $((wx + 2)) $((wy + 300)))" = 2060e0 ] || fail "the view-only frame is not blue: $(tech_px $((wx + 2)) $((wy + 300)))"
 before=$(button_count)
 DISPLAY=$TECH_X xdotool mousemove $((wx + 104)) $((wy + 104)) click 1 key z || fail "xdotool failed"
 sleep 1
@@ -168,7 +134,7 @@ grep -q "^key z\$" "$E2E_TMP/xprobe.out" && fail "a key from a view-only window 
 note "granted view only: blue frame, VIEW ONLY title, the click and key stayed local"
 
 # Paused: the banner is drawn over the picture, overlay or not.
-before_px=$(px $((wx + 4 + 400)) $((wy + 4 + 300 - 9 - 5 + 2)))
+before_px=$(tech_px $((wx + 4 + 400)) $((wy + 4 + 300 - 9 - 5 + 2)))
 echo pause >&7
 wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
 wait_for 10 sh -c "[ \"\$(DISPLAY=$TECH_X '$TOOLS/xprobe' pixel $((wx + 4 + 400)) $((wy + 4 + 300 - 9 - 5 + 2)))\" != 'pixel #$before_px' ]" ||

@@ -28,12 +28,7 @@ new_ticket_code "Full screen"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 
-# SDL and the X libraries keep allocations until exit that are not ours (see test_window.sh).
-DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" \
-	--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" \
-	>"$E2E_TMP/window.out" 2>"$E2E_TMP/window.log" </dev/null &
-win=$!
-track $win
+start_tech_window
 wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice" || fail "helper did not share"
@@ -67,19 +62,9 @@ note "windowed: $windowed (W H X Y)"
 DISPLAY=$TECH_X xdotool key F8 f || fail "xdotool F8 f"
 wait_for 10 is_full_screen || fail "F8 f did not cover the display: $(wid_geometry)"
 sleep 0.5
-# 1024x768 into 800x600 minus the 4-pixel frame, aspect kept: 789x592 at (5,4).
-pw=789
-ph=592
-ox=$(((800 - pw) / 2))
-oy=$(((600 - ph) / 2))
-DISPLAY=$TECH_X xdotool mousemove $((ox + 500 * pw / 1024 + 1)) $((oy + 400 * ph / 768 + 1)) click 1 ||
-	fail "xdotool click failed"
-wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 " || fail "the click in full screen did not arrive"
-read -r bx by <<<"$(sed -n 's/^button 1 \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$E2E_TMP/xprobe.out" | tail -1)"
-dx=$((bx - 500))
-dy=$((by - 400))
-[ "${dx#-}" -le 2 ] && [ "${dy#-}" -le 2 ] || fail "a click at full screen's (500,400) landed on ($bx,$by)"
-note "F8 f: 800x600 at 0,0; a click at the scaled (500,400) landed on ($bx,$by)"
+read -r ww wh wx wy <<<"$(wid_geometry)"
+click_scaled 1024 768 500 400
+note "F8 f: 800x600 at 0,0, picture ${pw}x${ph}; a click at the scaled (500,400) landed on ($bx,$by)"
 DISPLAY=$TECH_X xdotool key F8 f || fail "xdotool F8 f (back)"
 wait_for 10 is_windowed || fail "F8 f again did not leave full screen: $(wid_geometry)"
 note "F8 f again: $(wid_geometry)"

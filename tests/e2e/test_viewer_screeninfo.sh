@@ -12,15 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_relay
-EVIL_PORT=$(free_port) || fail "no free port"
-echo monitors >"$E2E_TMP/mode"
-"$TOOLS/rfbevil" "$EVIL_PORT" "@$E2E_TMP/mode" >"$E2E_TMP/evil.out" 2>&1 &
-track $!
-wait_line 10 "$E2E_TMP/evil.out" "^listening" || fail "rfbevil did not start"
-new_ticket_code "Two monitors"
-"$TOOLS/fakehelper" "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$EVIL_PORT" >"$E2E_TMP/fake.out" 2>&1 &
-track $!
-wait_line 15 "$E2E_TMP/fake.out" "^live" || fail "fakehelper did not go live: $(cat "$E2E_TMP/fake.out")"
+start_rfbevil monitors "Two monitors"
 
 # ppm_pixel FILE X Y: the RGB hex of one pixel of a binary PPM with a 3-line header.
 ppm_pixel() {
@@ -92,39 +84,18 @@ exec 8>&-
 # The window, on a technician's display with room for the picture 1:1.
 start_xvfb 800 600
 TECH_X=$XDISPLAY
-# geom TITLE-PATTERN: "W H X Y" of the viewer's window whose title matches.
-geom() {
-	DISPLAY=$TECH_X xwininfo -root -tree |
-		sed -n "s/.*\"Handoff.*ticket [0-9]* .* $1\".*  \([0-9]*\)x\([0-9]*\)+\([0-9-]*\)+\([0-9-]*\).*/\1 \2 \3 \4/p" | head -1
-}
-# wait_geom TITLE W H: waits until the window has that size; sets ww wh wx wy.
-wait_geom() {
-	wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q '\"Handoff.*$1\".* $2x$3+'" ||
-		fail "the window never became $2x$3 ($1): $(geom "$1")"
-	read -r ww wh wx wy <<<"$(geom "$1")"
-}
-px() {
-	DISPLAY=$TECH_X "$TOOLS/xprobe" pixel "$1" "$2" | sed 's/^pixel #//'
-}
-start_window() {
-	DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" \
-		--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" "$@" \
-		</dev/null >"$E2E_TMP/window.out" 2>>"$E2E_TMP/window.log" &
-	win=$!
-	track $win
-}
 stop_window() {
 	kill -TERM "$win"
 	wait "$win" 2>/dev/null
 }
 
-start_window --monitor 2
+start_tech_window --monitor 2
 # 160x240 plus the 4-pixel frame on each side: the monitor, 1:1.
-wait_geom CONTROL 168 248
+wait_tech_window CONTROL 168 248
 sleep 1
-[ "$(px $((wx + 2)) $((wy + 100)))" = e02020 ] || fail "the control frame is not red: $(px $((wx + 2)) $((wy + 100)))"
-[ "$(px $((wx + 4)) $((wy + 50)))" = ffffff ] && [ "$(px $((wx + 60)) $((wy + 50)))" = 0000ff ] ||
-	fail "the window does not show monitor 2: $(px $((wx + 4)) $((wy + 50))) $(px $((wx + 60)) $((wy + 50)))"
+[ "$(tech_px $((wx + 2)) $((wy + 100)))" = e02020 ] || fail "the control frame is not red: $(tech_px $((wx + 2)) $((wy + 100)))"
+[ "$(tech_px $((wx + 4)) $((wy + 50)))" = ffffff ] && [ "$(tech_px $((wx + 60)) $((wy + 50)))" = 0000ff ] ||
+	fail "the window does not show monitor 2: $(tech_px $((wx + 4)) $((wy + 50))) $(tech_px $((wx + 60)) $((wy + 50)))"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 4 + 10)) $((wy + 4 + 20)) click 1 || fail "xdotool click failed"
 wait_line 10 "$E2E_TMP/evil.out" "^pointer 170 20 1\$" || fail "a click on monitor 2 at 10,20 landed on $(grep '^pointer .* 1$' "$E2E_TMP/evil.out" | tail -1)"
 # Beyond the picture, on the frame: clamped into monitor 2, never onto LEFT.
@@ -134,16 +105,16 @@ note "--monitor 2: window 168x248, red frame, right half shown; clicks land at 1
 
 # F8 m: all, then monitor 1; the window is refitted each time.
 DISPLAY=$TECH_X xdotool key F8 m || fail "F8 m"
-wait_geom CONTROL 328 248
+wait_tech_window CONTROL 328 248
 sleep 0.5
-[ "$(px $((wx + 4 + 159)) $((wy + 200)))" = ffff00 ] && [ "$(px $((wx + 4 + 160)) $((wy + 200)))" = ffffff ] ||
-	fail "F8 m did not show all: $(px $((wx + 4 + 159)) $((wy + 200)))"
+[ "$(tech_px $((wx + 4 + 159)) $((wy + 200)))" = ffff00 ] && [ "$(tech_px $((wx + 4 + 160)) $((wy + 200)))" = ffffff ] ||
+	fail "F8 m did not show all: $(tech_px $((wx + 4 + 159)) $((wy + 200)))"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 4 + 300)) $((wy + 4 + 30)) click 1 || fail "xdotool click failed"
 wait_line 10 "$E2E_TMP/evil.out" "^pointer 300 30 1\$" || fail "a click on all at 300,30 landed elsewhere"
 DISPLAY=$TECH_X xdotool key F8 m || fail "F8 m"
-wait_geom CONTROL 168 248
+wait_tech_window CONTROL 168 248
 sleep 0.5
-[ "$(px $((wx + 4 + 159)) $((wy + 200)))" = ffff00 ] && [ "$(px $((wx + 4)) $((wy + 200)))" = ff0000 ] ||
+[ "$(tech_px $((wx + 4 + 159)) $((wy + 200)))" = ffff00 ] && [ "$(tech_px $((wx + 4)) $((wy + 200)))" = ff0000 ] ||
 	fail "the second F8 m did not show monitor 1"
 grep -q "^key 0x6d" "$E2E_TMP/evil.out" && fail "the menu key m reached the customer"
 note "F8 m: all (328x248, click 300,30 exact), then monitor 1 (168x248)"
@@ -151,11 +122,11 @@ stop_window
 
 # View only, as the customer granted it: blue frame, VIEW ONLY title, nothing sent.
 echo monitors-viewonly >"$E2E_TMP/mode"
-start_window
-wait_geom "VIEW ONLY" 328 248
+start_tech_window
+wait_tech_window "VIEW ONLY" 328 248
 sleep 1
 before=$(pointer_count)
-[ "$(px $((wx + 2)) $((wy + 100)))" = 2060e0 ] || fail "the view-only frame is not blue: $(px $((wx + 2)) $((wy + 100)))"
+[ "$(tech_px $((wx + 2)) $((wy + 100)))" = 2060e0 ] || fail "the view-only frame is not blue: $(tech_px $((wx + 2)) $((wy + 100)))"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 50)) $((wy + 50)) click 1 key z || fail "xdotool failed"
 sleep 1
 [ "$(pointer_count)" = "$before" ] || fail "a view-only window sent the pointer: $(grep ^pointer "$E2E_TMP/evil.out" | tail -1)"
@@ -165,17 +136,17 @@ stop_window
 
 # Paused: a banner across the middle of the picture, without the overlay.
 echo monitors >"$E2E_TMP/mode"
-start_window
-wait_geom CONTROL 328 248
+start_tech_window
+wait_tech_window CONTROL 328 248
 sleep 1
 # The banner's top padding row, between its edge and its text.
-plain=$(px $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)))
+plain=$(tech_px $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)))
 stop_window
 echo monitors-paused >"$E2E_TMP/mode"
-start_window
-wait_geom CONTROL 328 248
+start_tech_window
+wait_tech_window CONTROL 328 248
 sleep 1
-banner=$(px $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)))
+banner=$(tech_px $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)))
 [ "$plain" = 0000ff ] || fail "the picture is not blue there without a pause: $plain"
 [ "$banner" != "$plain" ] || fail "no pause banner over the picture"
 note "paused: the banner covers the middle of the picture ($plain -> $banner)"
