@@ -786,7 +786,7 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 	return 0;
 }
 
-int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only)
+int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, uint32_t tag)
 {
 	rfbClientPtr cl;
 
@@ -808,6 +808,8 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only)
 	if (cl == NULL)
 		return -1;  /* rfbNewClient closed fd */
 	cl->viewOnly = view_only ? TRUE : FALSE;
+	/* Ours to use (libvncserver never reads it): finds the client again for helper_screen_set_control. */
+	cl->clientData = (void *)(uintptr_t)tag;
 	cl->clientGoneHook = helper_screen_on_client_gone;
 	cl->clientFramebufferUpdateRequestHook = helper_screen_on_request;
 	pthread_mutex_lock(&s->lock);
@@ -815,6 +817,38 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only)
 	pthread_mutex_unlock(&s->lock);
 	/* Starts the client's threads (we run libvncserver in the background). */
 	rfbStartOnHoldClient(cl);
+	return 0;
+}
+
+int helper_screen_set_control(struct helper_screen *s, uint32_t tag, bool control)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->rfb);
+	rfbClientPtr cl;
+	bool found = false;
+
+	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		if ((uintptr_t)cl->clientData != tag || cl->sock < 0)
+			continue;
+		/*
+		 * A plain store the client's input thread reads without a lock, as
+		 * libvncserver itself sets it: an event in flight may still see the
+		 * old value, none after the next one.
+		 */
+		cl->viewOnly = control ? FALSE : TRUE;
+		found = true;
+		pthread_mutex_lock(&s->lock);
+		for (size_t i = 0; i < s->ninfo_clients; i++)
+			if (s->info_clients[i].cl == cl)
+				s->info_clients[i].sent = s->info_generation - 1;
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (it != NULL)
+		rfbReleaseClientIterator(it);
+	if (!found)
+		return -1;
+	/* The viewer hears its rights again, changed or not: that is how a technician learns the answer. */
+	if (helper_screen_spawn_sender(s, helper_screen_info_thread, s) != 0)
+		log_warn("could not tell a viewer its new rights");
 	return 0;
 }
 

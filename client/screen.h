@@ -75,10 +75,17 @@ void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*
  * Hands fd (one end of a socketpair; always consumed, even on failure) to
- * libvncserver as a new viewer. view_only viewers cannot send input.
- * 0 or -1.
+ * libvncserver as a new viewer, known by tag from then on (the viewer id).
+ * view_only viewers cannot send input. 0 or -1.
  */
-int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only);
+int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, uint32_t tag);
+/*
+ * The customer changed what the viewer tagged tag may do, on its live
+ * stream: its input counts from now on (control) or no more. Our viewers
+ * get their screen description again with the new rights, whether they
+ * changed or not. 0, or -1 when no such viewer is connected.
+ */
+int helper_screen_set_control(struct helper_screen *s, uint32_t tag, bool control);
 /*
  * Readable when a viewer has sent a FramebufferUpdateRequest since the last
  * helper_screen_take_requests: the event loop polls it to wake the capture.

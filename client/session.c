@@ -261,17 +261,48 @@ static void helper_session_drop(struct helper_session *s, struct helper_viewer *
 			s->ui->withdrawn(s->ui_state, &r);
 		log_info("viewer %u withdrew the request", v->id);
 	} else if (v->state != HELPER_VIEWER_ENDED) {
+		if (v->reasking && v->prompted)
+			s->ui->withdrawn(s->ui_state, &r);
 		s->ui->stopped(s->ui_state, &r);
 		log_info("viewer %u stopped", v->id);
 	}
 	helper_viewer_end(v);
 }
 
+/*
+ * A technician who views only asks for control: the same question, and
+ * meanwhile the stream goes on as it was. 0, or -1 when this ask is not
+ * one (the caller then treats it as a new viewer).
+ */
+static int helper_session_on_reask(struct helper_session *s, struct helper_viewer *v, const struct ctl_record *rec)
+{
+	if (v->state == HELPER_VIEWER_ASKED || (v->caps_granted & CTL_CAP_CONTROL) ||
+	    !(rec->caps & CTL_CAP_CONTROL) || !(rec->caps & CTL_CAP_VIEW) || rec->ticket != v->ticket)
+		return -1;
+	if (v->reasking)
+		return 0;  /* asked again before the customer answered: one question is enough */
+	v->caps_asked = rec->caps;
+	v->reasking = true;
+	v->prompted = false;
+	v->seq = s->next_seq++;
+	log_info("viewer %u, allowed to view, now asks for control", v->id);
+	if (s->input_closed) {
+		/* No one can answer: the view stays as the customer allowed it. */
+		v->reasking = false;
+		helper_session_reply(s, v->id, v->caps_granted);
+		return 0;
+	}
+	helper_session_prompt(s);
+	return 0;
+}
+
 static void helper_session_on_ask(struct helper_session *s, const struct ctl_record *rec)
 {
 	struct helper_viewer *v = helper_viewer_find(&s->viewers, rec->viewer_id);
 
-	/* A second ask for a live viewer replaces it: consent never carries over. */
+	if (v != NULL && helper_session_on_reask(s, v, rec) == 0)
+		return;
+	/* Any other second ask for a live viewer replaces it: consent never carries over. */
 	if (v != NULL)
 		helper_session_drop(s, v);
 	v = helper_viewer_add(&s->viewers, rec);
@@ -434,6 +465,23 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 	struct helper_ui_request r;
 	uint8_t caps = 0;
 
+	if (v->reasking) {
+		/* About control only: a no keeps what the customer allowed before. */
+		bool control = c == HELPER_UI_ALLOW;
+
+		v->reasking = false;
+		v->prompted = false;
+		if (control)
+			v->caps_granted = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
+		if (v->state == HELPER_VIEWER_ACTIVE &&
+		    helper_screen_set_control(s->screen, v->id, control) != 0)
+			log_warn("viewer %u: its stream is gone; nothing to change", v->id);
+		helper_session_reply(s, v->id, v->caps_granted);
+		r = helper_viewer_request(v);
+		s->ui->sharing(s->ui_state, &r, (v->caps_granted & CTL_CAP_CONTROL) != 0);
+		log_info("viewer %u %s", v->id, control ? "allowed to control too" : "kept to view only");
+		return;
+	}
 	if (c == HELPER_UI_ALLOW)
 		caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
 	else if (c == HELPER_UI_ALLOW_VIEW)
@@ -808,6 +856,13 @@ static void helper_session_teardown_net(struct helper_session *s)
 {
 	bool lost = s->ssh == NULL || helper_session_lost(s);
 
+	if (!lost && s->end == HELPER_END_USER) {
+		/* Before the streams close, so the technicians hear "ended", not "the stream closed". */
+		struct ctl_record r = { .type = CTL_SHARING, .flags = CTL_SHARING_ENDED };
+
+		if (helper_control_send(&s->ctl, &r) == 0)
+			helper_control_flush(&s->ctl);
+	}
 	/* Closing our socketpair ends is what lets libvncserver's threads finish. */
 	helper_viewer_free_all(&s->viewers);
 	helper_logs_request_free_all(&s->logs);

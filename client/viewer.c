@@ -50,7 +50,7 @@ struct helper_viewer *helper_viewer_find(struct helper_viewers *vs, uint32_t id)
 struct helper_viewer *helper_viewer_first_asked(struct helper_viewers *vs)
 {
 	for (struct helper_viewer *v = vs->head; v != NULL; v = v->next)
-		if (v->state == HELPER_VIEWER_ASKED)
+		if (v->state == HELPER_VIEWER_ASKED || (v->reasking && v->state != HELPER_VIEWER_ENDED))
 			return v;
 	return NULL;
 }
@@ -97,7 +97,7 @@ int helper_viewer_start(struct helper_viewer *v, struct helper_screen *screen)
 	}
 	pump_init(v->pump, v->chan, sv[0]);
 	/* libvncserver takes sv[1], even when it fails. */
-	if (helper_screen_add_client(screen, sv[1], view_only) != 0) {
+	if (helper_screen_add_client(screen, sv[1], view_only, v->id) != 0) {
 		log_error("libvncserver refused the stream of viewer %u", v->id);
 		return -1;
 	}

@@ -8,7 +8,9 @@
  *       `--> ENDED (denied, withdrawn)
  *
  * Only a GRANTED viewer may have its forwarded-tcpip channel accepted, and
- * only once: consent covers one stream. The SSH message callback moves a
+ * only once: consent covers one stream. A viewer granted view only may be
+ * asked about again, for control (reasking): it keeps its state and stream
+ * while the question waits, and the answer changes its rights in place. The SSH message callback moves a
  * viewer from GRANTED to ACCEPTED and does nothing else, because libssh
  * forbids channel work inside callbacks; the loop starts the stream.
  */
@@ -45,6 +47,7 @@ struct helper_viewer {
 	uint8_t caps_asked;
 	uint8_t caps_granted;
 	bool prompted;          /* the question is on the customer's screen */
+	bool reasking;          /* granted view only, now asked for control; the stream goes on */
 	ssh_channel chan;       /* owned from ACCEPTED on */
 	struct pump *pump;      /* owned while ACTIVE */
 };
@@ -57,7 +60,7 @@ struct helper_viewers {
 struct helper_viewer *helper_viewer_add(struct helper_viewers *vs, const struct ctl_record *ask);
 /* The live (not ENDED) viewer with this id, or NULL. */
 struct helper_viewer *helper_viewer_find(struct helper_viewers *vs, uint32_t id);
-/* The oldest viewer still waiting for an answer, or NULL. */
+/* The oldest viewer still waiting for an answer (a first ask, or one for control), or NULL. */
 struct helper_viewer *helper_viewer_first_asked(struct helper_viewers *vs);
 /* The viewer as the UI shows it. */
 struct helper_ui_request helper_viewer_request(const struct helper_viewer *v);

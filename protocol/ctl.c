@@ -77,7 +77,7 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 			return e;
 		return 0;
 	case CTL_SHARING:
-		if (r->flags > CTL_SHARING_PAUSED)
+		if (r->flags > CTL_SHARING_ENDED)
 			return BUF_ERR_FORMAT;
 		return buf_put_u8(body, r->flags);
 	default:
@@ -155,7 +155,7 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 	case CTL_SHARING:
 		if ((e = buf_get_u8(body, &r->flags)) != 0)
 			return e;
-		return r->flags > CTL_SHARING_PAUSED ? BUF_ERR_FORMAT : 0;
+		return r->flags > CTL_SHARING_ENDED ? BUF_ERR_FORMAT : 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}

@@ -11,7 +11,10 @@
  * answers (CTL_CONSENT_REPLY with the capabilities granted, 0 for a refusal),
  * and the helper accepts a forwarded-tcpip channel only when its originator
  * port carries the viewer id of a granted request. A later CONSENT_REPLY for
- * the same viewer with fewer capabilities revokes.
+ * the same viewer with fewer capabilities revokes. A later CONSENT_ASK for
+ * a viewer already granted asks for more (control after view only): the
+ * stream goes on, and the helper's CONSENT_REPLY says what the customer
+ * allows now (view only again when they say no).
  */
 #ifndef HANDOFF_CTL_H
 #define HANDOFF_CTL_H
@@ -41,10 +44,14 @@ enum ctl_type {
  * CTL_SHARING flags: the customer paused or resumed sharing. Pausing keeps
  * every grant and stream (resuming needs no new consent); the helper itself
  * stops sending pixels and applying input, the relay only records it.
+ * ENDED comes last from a helper whose customer ended the session, before
+ * its streams close, so that the relay can tell the technicians so rather
+ * than "the stream closed".
  */
 enum ctl_sharing_flag {
 	CTL_SHARING_RESUMED = 0,
 	CTL_SHARING_PAUSED = 1,
+	CTL_SHARING_ENDED = 2,
 };
 
 /*

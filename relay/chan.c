@@ -174,6 +174,8 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 				relay_ticket_chat(relay, ch->conn->ticket, "customer", "customer", rec.text ? rec.text : "");
 			else if (rec.type == CTL_LOGS_DATA)
 				relay_ticket_logs_data(relay, ch->conn, &rec);
+			else if (rec.type == CTL_SHARING && rec.flags == CTL_SHARING_ENDED)
+				relay_viewer_customer_ending(relay, ch->conn);
 			else if (rec.type == CTL_SHARING)
 				relay_ticket_sharing(relay, ch->conn, &rec);
 			else

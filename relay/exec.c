@@ -240,6 +240,7 @@ static int exec_help(struct exec_ctx *x)
 		    "  ticket attachment N ID               one attachment's content\n"
 		    "  queue [--tier L1|L2|L3]              tickets waiting to be taken (default: your tier)\n"
 		    "  take N                               take a ticket from your queue\n"
+		    "  control N                            ask the customer for control of a screen you view\n"
 		    "  invite N                             a one-time support code (valid %lu min)\n"
 		    "  chat N TEXT...                       say something to the customer\n"
 		    "  chat N                               follow the conversation live; lines you type are sent\n"
@@ -255,7 +256,8 @@ static int exec_help(struct exec_ctx *x)
 		    "                                       check it offline: handoff-tech verify FILE --audit-key PUB\n"
 		    "  verify                               check the relay's whole audit chain and its signatures\n"
 		    "To view a customer's screen: handoff-tech view N, or\n"
-		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n",
+		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n"
+		    "  (ticket-N:5900 asks the customer for view and control, ticket-N:5901 for view only)\n",
 		    x->relay->home->code_ttl / 60);
 	return EXIT_OK;
 }
@@ -578,6 +580,30 @@ static int exec_take(struct exec_ctx *x)
 	} else {
 		exec_printf(x->out, "ticket %lld is yours\n", (long long)t.id);
 	}
+	return EXIT_OK;
+}
+
+/* The customer is asked; the answer reaches the viewer in its stream, not here. */
+static int exec_control(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char out[256], err[256];
+	int rc;
+
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
+		exec_printf(x->err, "usage: control N\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_VIEW, &t)) != EXIT_OK)
+		return rc;
+	if (relay_viewer_ask_control(x->relay, t.id, &x->conn->user, out, sizeof(out), err, sizeof(err)) != 0) {
+		exec_printf(x->err, "control: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json)
+		exec_printf(x->out, "{\"ticket\":%lld,\"asked\":\"control\"}\n", (long long)t.id);
+	else
+		exec_printf(x->out, "%s", out);
 	return EXIT_OK;
 }
 
@@ -1065,6 +1091,8 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		status = exec_take(x);
 	else if (strcmp(cmd, "chat") == 0)
 		status = exec_chat(x);
+	else if (strcmp(cmd, "control") == 0)
+		status = exec_control(x);
 	else if (strcmp(cmd, "note") == 0)
 		status = exec_note(x);
 	else if (strcmp(cmd, "escalate") == 0)

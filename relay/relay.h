@@ -69,6 +69,7 @@ struct relay_conn {
 	bool intake_refused;           /* sign-in: its rate limit was told; the next answer is refused */
 	struct relay_chan *control;    /* customers: the handoff-control channel */
 	bool forwarding;               /* customers: tcpip-forward granted */
+	bool ending;                   /* customers: said the customer ended the session (CTL_SHARING_ENDED) */
 	char fwd_host[256];
 	unsigned fwd_port;
 	uint32_t logs_request;         /* customers: log bundle asked for, 0 if none */
@@ -115,7 +116,9 @@ struct relay_viewer {
 	ssh_channel tech_chan;         /* owned by tech->session */
 	ssh_channel cust_chan;         /* owned by customer->session */
 	enum relay_viewer_state state;
-	uint8_t caps;
+	uint8_t caps;                  /* what the customer allows now */
+	uint8_t asked;                 /* what the technician asked for (the destination port says) */
+	bool reasking;                 /* asked for control while viewing; the answer is pending */
 	time_t asked_at;
 	struct buf refusal;
 	uint64_t bytes_to_customer, bytes_to_tech;
@@ -230,12 +233,31 @@ void relay_chan_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t 
 void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *line);
 
 /* viewer.c */
-void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket);
+/* The destination ports of ticket-N: the level the technician asks the customer for. */
+#define RELAY_VIEWER_PORT_CONTROL 5900
+#define RELAY_VIEWER_PORT_VIEW 5901
+/* Takes chan; asked is CTL_CAP_VIEW, or CTL_CAP_VIEW | CTL_CAP_CONTROL. */
+void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket,
+		       uint8_t asked);
+/*
+ * `control N`: asks the customer again, for control this time, on behalf of
+ * every view-only stream user has of ticket. 0 (out says what was asked),
+ * or -1 with err filled.
+ */
+int relay_viewer_ask_control(struct relay *relay, int64_t ticket, const struct store_user *user,
+			     char *out, size_t outlen, char *err, size_t errlen);
+/* The customer ended the session (CTL_SHARING_ENDED): their streams end with that reason. */
+void relay_viewer_customer_ending(struct relay *relay, struct relay_conn *customer);
 void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
 				const struct ctl_record *rec);
 void relay_viewer_service(struct relay *relay, struct relay_viewer *v);
 void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn);
-/* Ends every viewer of ticket except those of keep_user_id (a takeover). */
+/*
+ * Ends every viewer of ticket except those of keep_user_id (a takeover, a
+ * resolution); why ("the L3 technician bob took over") reaches each
+ * technician: as the RFB failure reason before the stream started, as the
+ * exit-signal message of the channel after.
+ */
 void relay_viewer_detach_others(struct relay *relay, int64_t ticket, int64_t keep_user_id, const char *why);
 void relay_viewer_free(struct relay_viewer *v);
 

@@ -293,15 +293,18 @@ static int relay_direct_tcpip(struct relay_conn *conn, ssh_message msg)
 			 relay_role_name(conn->role));
 		return 1;
 	}
-	if (relay_parse_ticket_host(dest, &ticket) != 0 || port != 5900) {
-		log_info("conn %u: direct-tcpip refused: %s:%d is not ticket-N:5900", conn->id,
-			 dest ? dest : "?", port);
+	/* The port is the level asked for, so that a stock ssh -L can ask for view only too. */
+	if (relay_parse_ticket_host(dest, &ticket) != 0 ||
+	    (port != RELAY_VIEWER_PORT_CONTROL && port != RELAY_VIEWER_PORT_VIEW)) {
+		log_info("conn %u: direct-tcpip refused: %s:%d is not ticket-N:%d or ticket-N:%d", conn->id,
+			 dest ? dest : "?", port, RELAY_VIEWER_PORT_CONTROL, RELAY_VIEWER_PORT_VIEW);
 		return 1;
 	}
 	chan = ssh_message_channel_request_open_reply_accept(msg);
 	if (chan == NULL)
 		return 0;
-	relay_viewer_open(conn->relay, conn, chan, ticket);
+	relay_viewer_open(conn->relay, conn, chan, ticket,
+			  port == RELAY_VIEWER_PORT_VIEW ? CTL_CAP_VIEW : CTL_CAP_VIEW | CTL_CAP_CONTROL);
 	return 0;
 }
 

@@ -207,7 +207,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		return -1;
 	}
 	log_info("ticket %lld taken by %s (%s)", (long long)ticket, by->name, by->tier);
-	snprintf(why, sizeof(why), "detached: ticket taken by %s (%s)", by->name, by->tier);
+	snprintf(why, sizeof(why), "the %s technician %s took over", by->tier, by->name);
 	relay_viewer_detach_others(relay, ticket, by->id, why);
 	snprintf(status, sizeof(status), "%s (%s) is now handling your request.", by->name, by->tier);
 	relay_ticket_status(relay, ticket, status);

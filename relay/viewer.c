@@ -1,11 +1,13 @@
 /*
  * viewer.c: one technician viewing one customer's screen.
  *
- * A technician's direct-tcpip to ticket-N:5900 is accepted at once (libssh
- * frees the open request when the callback returns, so there is no
- * waiting before answering), then:
+ * A technician's direct-tcpip to ticket-N:5900 (view and control) or
+ * ticket-N:5901 (view only) is accepted at once (libssh frees the open
+ * request when the callback returns, so there is no waiting before
+ * answering), then:
  *
- *   CONSENT   the customer's helper is asked, by name and tier;
+ *   CONSENT   the customer's helper is asked, by name and tier, for the
+ *             level the port names;
  *   OPENING   on consent, a forwarded-tcpip channel is opened to the helper,
  *             whose originator port carries the viewer id so the helper can
  *             match it to the consent it gave;
@@ -13,6 +15,17 @@
  *   REFUSING  when there is nothing to show, the technician's VNC client is
  *             told why in RFB's own words (a version, zero security types and
  *             a reason), which every VNC viewer prints.
+ *
+ * Once pixels flow, RFB has no way left to say why a stream ends, and the
+ * relay cannot put a message of its own between the helper's. So the
+ * technician's channel gets an SSH exit-signal request just before its
+ * close, the reason as its error message: libssh hands it to our viewer's
+ * channel_exit_signal_function; OpenSSH's ssh -L, for which RFC 4254 has no
+ * meaning of it on a forwarding channel, ignores it.
+ *
+ * `control N` (relay_viewer_ask_control) asks the customer again, for
+ * control, on a stream that is viewing only; the stream goes on meanwhile
+ * and the helper applies the answer to it.
  *
  * Flow control: a splice reads from one channel only as many bytes as the
  * other channel's remote window accepts, then writes them at once. The
@@ -60,12 +73,30 @@ static void relay_viewer_tell_customer(struct relay_viewer *v, uint8_t type)
 	if (type == CTL_CONSENT_ASK) {
 		rec.name = v->tech->user.name;
 		rec.tier = v->tech->user.tier;
-		rec.caps = CTL_CAP_VIEW | CTL_CAP_CONTROL;
+		rec.caps = v->asked;
 	}
 	relay_chan_send_ctl(v->customer->control, &rec);
 }
 
-void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket)
+/* Why a stream that started ends, for the technician's viewer (see the top). */
+static void relay_viewer_tell_tech(struct relay_viewer *v, const char *why)
+{
+	if (v->tech_chan == NULL || !ssh_channel_is_open(v->tech_chan) || why == NULL)
+		return;
+	if (ssh_channel_request_send_exit_signal(v->tech_chan, "TERM", 0, why, "en") != SSH_OK)
+		log_info("viewer %u: could not tell the technician why: %s", v->id, why);
+}
+
+/* Why the customer's side went away. */
+static const char *relay_viewer_customer_gone(const struct relay_conn *customer, bool lost)
+{
+	if (customer != NULL && customer->ending)
+		return "the customer ended the session";
+	return lost ? "the customer's connection to the relay was lost" : "the customer's helper closed the stream";
+}
+
+void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel chan, int64_t ticket,
+		       uint8_t asked)
 {
 	struct relay_viewer *v = calloc(1, sizeof(*v));
 	char reason[RELAY_RFB_REASON_MAX];
@@ -81,6 +112,7 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 	v->ticket = ticket;
 	v->tech = tech;
 	v->tech_chan = chan;
+	v->asked = asked;
 	v->asked_at = time(NULL);
 	buf_init(&v->refusal, RELAY_RFB_REASON_MAX + 32);
 	v->next = relay->viewers;
@@ -106,15 +138,19 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 	}
 	v->customer = relay_server_live_customer(relay, ticket);
 	if (v->customer == NULL) {
-		snprintf(reason, sizeof(reason), "Handoff: no live session for ticket %lld", (long long)ticket);
+		/* "no live session for ticket N" is what scripts (and our viewer's retry) look for. */
+		snprintf(reason, sizeof(reason),
+			 "Handoff: the customer is not connected (no live session for ticket %lld): run `invite %lld`",
+			 (long long)ticket, (long long)ticket);
 		relay_viewer_refuse(v, reason);
 		return;
 	}
 	v->state = VIEWER_CONSENT;
 	relay_viewer_tell_customer(v, CTL_CONSENT_ASK);
-	relay_viewer_event(relay, v, "consent-asked", "view,control");
-	log_info("viewer %u: %s (%s) asks to view ticket %lld; waiting for the customer", v->id,
-		 tech->user.name, tech->user.tier, (long long)ticket);
+	relay_viewer_event(relay, v, "consent-asked", (asked & CTL_CAP_CONTROL) ? "view,control" : "view");
+	log_info("viewer %u: %s (%s) asks to %s ticket %lld; waiting for the customer", v->id,
+		 tech->user.name, tech->user.tier, (asked & CTL_CAP_CONTROL) ? "view and control" : "view",
+		 (long long)ticket);
 }
 
 void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
@@ -139,14 +175,31 @@ void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer
 				relay_viewer_refuse(v, "Handoff: the customer declined");
 			}
 		} else if (v->state == VIEWER_OPENING || v->state == VIEWER_SPLICING) {
+			bool reasked = v->reasking;
+
 			v->caps = rec->caps;
+			v->reasking = false;
 			if (!(rec->caps & CTL_CAP_VIEW)) {
+				const char *why = customer->ending ? "the customer ended the session"
+								   : "the customer stopped sharing";
+
 				relay_viewer_event(relay, v, "consent-revoked", NULL);
-				log_info("viewer %u: the customer stopped sharing", v->id);
-				if (v->state == VIEWER_OPENING)
-					relay_viewer_refuse(v, "Handoff: the customer stopped sharing");
-				else
+				log_info("viewer %u: %s", v->id, why);
+				if (v->state == VIEWER_OPENING) {
+					char reason[RELAY_RFB_REASON_MAX];
+
+					snprintf(reason, sizeof(reason), "Handoff: %s", why);
+					relay_viewer_refuse(v, reason);
+				} else {
+					relay_viewer_tell_tech(v, why);
 					v->state = VIEWER_DONE;
+				}
+			} else if (reasked) {
+				/* A no to control keeps the view: the stream goes on as it was. */
+				relay_viewer_event(relay, v, (rec->caps & CTL_CAP_CONTROL) ? "consent-granted" : "consent-denied",
+						   (rec->caps & CTL_CAP_CONTROL) ? "view,control" : "control");
+				log_info("viewer %u: the customer %s", v->id,
+					 (rec->caps & CTL_CAP_CONTROL) ? "allowed control" : "kept it to view only");
 			}
 		}
 		return;
@@ -194,8 +247,9 @@ static void relay_viewer_close_chan(ssh_channel chan)
 	}
 }
 
-static void relay_viewer_finish(struct relay *relay, struct relay_viewer *v)
+static void relay_viewer_finish(struct relay *relay, struct relay_viewer *v, const char *why)
 {
+	relay_viewer_tell_tech(v, why);
 	relay_viewer_close_chan(v->tech_chan);
 	relay_viewer_close_chan(v->cust_chan);
 	relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
@@ -252,8 +306,10 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 	case VIEWER_SPLICING:
 		up = relay_viewer_move(relay, v, v->tech_chan, v->cust_chan, RECORDING_FROM_VIEWER, &v->bytes_to_customer);
 		down = relay_viewer_move(relay, v, v->cust_chan, v->tech_chan, RECORDING_TO_VIEWER, &v->bytes_to_tech);
-		if (up != 0 || down != 0)
-			relay_viewer_finish(relay, v);
+		if (up < 0 || down < 0)
+			relay_viewer_finish(relay, v, "the relay could not go on with the stream (see its log)");
+		else if (up != 0 || down != 0)
+			relay_viewer_finish(relay, v, relay_viewer_customer_gone(v->customer, false));
 		return;
 	case VIEWER_REFUSING:
 		if (buf_len(&v->refusal) > 0 && ssh_channel_is_open(v->tech_chan)) {
@@ -284,7 +340,7 @@ void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn)
 			/* The session's channels die with it in ssh_free. */
 			v->tech_chan = NULL;
 			if (v->state == VIEWER_SPLICING)
-				relay_viewer_finish(relay, v);
+				relay_viewer_finish(relay, v, NULL);
 			else if (v->state != VIEWER_DONE)
 				relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
 			relay_viewer_close_chan(v->cust_chan);
@@ -292,13 +348,20 @@ void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn)
 			v->state = VIEWER_DONE;
 		}
 		if (v->customer == conn) {
+			const char *why = relay_viewer_customer_gone(conn, true);
+
 			v->cust_chan = NULL;
 			v->customer = NULL;
 			if (v->state == VIEWER_SPLICING || v->state == VIEWER_DONE) {
+				if (v->state == VIEWER_SPLICING)
+					relay_viewer_tell_tech(v, why);
 				relay_viewer_close_chan(v->tech_chan);
 				v->state = VIEWER_DONE;
 			} else {
-				relay_viewer_refuse(v, "Handoff: the customer left");
+				char reason[RELAY_RFB_REASON_MAX];
+
+				snprintf(reason, sizeof(reason), "Handoff: %s", conn->ending ? why : "the customer left");
+				relay_viewer_refuse(v, reason);
 			}
 		}
 	}
@@ -312,12 +375,57 @@ void relay_viewer_detach_others(struct relay *relay, int64_t ticket, int64_t kee
 			continue;
 		log_info("viewer %u: %s", v->id, why);
 		if (v->state == VIEWER_SPLICING) {
-			relay_viewer_finish(relay, v);
+			relay_viewer_finish(relay, v, why);
 		} else {
+			char reason[RELAY_RFB_REASON_MAX];
+
+			snprintf(reason, sizeof(reason), "Handoff: %s", why);
 			relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
-			relay_viewer_refuse(v, "Handoff: the ticket was taken over by another technician");
+			relay_viewer_refuse(v, reason);
 		}
 	}
+}
+
+void relay_viewer_customer_ending(struct relay *relay, struct relay_conn *customer)
+{
+	(void)relay;
+	customer->ending = true;
+	log_info("conn %u: the customer ended the session of ticket %lld", customer->id, (long long)customer->ticket);
+}
+
+int relay_viewer_ask_control(struct relay *relay, int64_t ticket, const struct store_user *user,
+			     char *out, size_t outlen, char *err, size_t errlen)
+{
+	unsigned asked = 0, controlling = 0;
+
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->ticket != ticket || v->tech == NULL || v->tech->user.id != user->id || v->customer == NULL ||
+		    (v->state != VIEWER_OPENING && v->state != VIEWER_SPLICING))
+			continue;
+		if (v->caps & CTL_CAP_CONTROL) {
+			controlling++;
+			continue;
+		}
+		asked++;
+		if (v->reasking)
+			continue;  /* the question is on the customer's screen already */
+		v->asked = CTL_CAP_VIEW | CTL_CAP_CONTROL;
+		v->reasking = true;
+		relay_viewer_tell_customer(v, CTL_CONSENT_ASK);
+		relay_viewer_event(relay, v, "consent-asked", "view,control");
+		log_info("viewer %u: %s (%s) asks to control ticket %lld; waiting for the customer", v->id,
+			 user->name, user->tier, (long long)ticket);
+	}
+	if (asked > 0) {
+		snprintf(out, outlen, "asked the customer for control of ticket %lld\n", (long long)ticket);
+		return 0;
+	}
+	if (controlling > 0)
+		snprintf(err, errlen, "you control ticket %lld already", (long long)ticket);
+	else
+		snprintf(err, errlen, "you are not viewing ticket %lld (start view %lld first)", (long long)ticket,
+			 (long long)ticket);
+	return -1;
 }
 
 void relay_viewer_free(struct relay_viewer *v)

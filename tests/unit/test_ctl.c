@@ -531,17 +531,19 @@ static void test_logs_flags_checked(void **state)
 	buf_free(&b);
 }
 
-/* Paused and resumed round-trip; any other flag is refused both ways. */
+/* Paused, resumed and ended round-trip; any other flag is refused both ways. */
 static void test_sharing_flags_checked(void **state)
 {
 	static const uint8_t paused[] = { 0, 0, 0, 2, CTL_SHARING, 1 };
-	static const uint8_t bad[] = { 0, 0, 0, 2, CTL_SHARING, 2 };
+	static const uint8_t ended[] = { 0, 0, 0, 2, CTL_SHARING, 2 };
+	static const uint8_t bad[] = { 0, 0, 0, 2, CTL_SHARING, 3 };
 	static const uint8_t short_body[] = { 0, 0, 0, 1, CTL_SHARING };
 	struct ctl_record r;
 	struct buf b;
 
 	(void)state;
 	expect_decode(paused, sizeof(paused), 1);
+	expect_decode(ended, sizeof(ended), 1);
 	expect_decode(bad, sizeof(bad), BUF_ERR_FORMAT);
 	expect_decode(short_body, sizeof(short_body), BUF_ERR_SHORT);
 	memset(&r, 0, sizeof(r));
@@ -550,7 +552,9 @@ static void test_sharing_flags_checked(void **state)
 	round_trip(&r);
 	r.flags = CTL_SHARING_RESUMED;
 	round_trip(&r);
-	r.flags = 2;
+	r.flags = CTL_SHARING_ENDED;
+	round_trip(&r);
+	r.flags = 3;
 	buf_init(&b, 64);
 	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
 	assert_int_equal(buf_len(&b), 0);
