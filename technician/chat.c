@@ -143,6 +143,19 @@ static int tech_chat_command(struct tech_chat *c, char *const *argv, size_t argc
 	return status == 0 ? 0 : -1;
 }
 
+int tech_chat_ask_control(struct tech_chat *c, tech_chat_line_fn fn, void *ctx)
+{
+	char num[24];
+	char *argv[] = { "control", num };
+
+	if (c == NULL || c->s == NULL) {
+		fn("no connection to ask the relay with", ctx);
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%lu", c->ticket);
+	return tech_chat_command(c, argv, 2, fn, ctx);
+}
+
 int tech_chat_input(struct tech_chat *c, const char *line, tech_chat_line_fn fn, void *ctx)
 {
 	char num[24];
@@ -174,9 +187,11 @@ int tech_chat_input(struct tech_chat *c, const char *line, tech_chat_line_fn fn,
 		snprintf(text, sizeof(text), "%s", rest + tl + 1);
 		return tech_chat_command(c, argv, 6, fn, ctx);
 	}
+	if (strcmp(line, "/control") == 0)
+		return tech_chat_ask_control(c, fn, ctx);
 	if (line[0] == '/') {
 		fn("/note TEXT  a note on the ticket;  /escalate L2|L3 TEXT  hand over with a note;"
-		   "  anything else is said to the customer", ctx);
+		   "  /control  ask the customer for control;  anything else is said to the customer", ctx);
 		return strcmp(line, "/help") == 0 ? 0 : -1;
 	}
 	if (line[0] == '\0')

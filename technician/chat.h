@@ -9,6 +9,7 @@
  *
  *     /note TEXT            note N TEXT
  *     /escalate L2 TEXT     escalate N --to L2 --note TEXT
+ *     /control              control N (ask the customer for control)
  *     /help                 the list
  *
  * A second connection rather than a second channel in the viewer's: that
@@ -48,6 +49,12 @@ int tech_chat_read(struct tech_chat *c, tech_chat_line_fn fn, void *ctx);
  * it failed (why went to fn).
  */
 int tech_chat_input(struct tech_chat *c, const char *line, tech_chat_line_fn fn, void *ctx);
+/*
+ * Runs the relay's `control N`: the customer is asked again, for control of
+ * the screen this technician views only. The answer comes in the stream
+ * (the helper's screen description), not here. 0, or -1 (why went to fn).
+ */
+int tech_chat_ask_control(struct tech_chat *c, tech_chat_line_fn fn, void *ctx);
 void tech_chat_close(struct tech_chat *c);
 
 #endif

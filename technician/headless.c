@@ -42,6 +42,8 @@
 struct tech_headless {
 	struct tech_vnc *vnc;
 	struct tech_chat *chat;
+	int (*ask_control)(void *ctx, tech_chat_line_fn fn, void *fn_ctx);
+	void *ask_ctx;
 	char in[TECH_HEADLESS_LINE_MAX];
 	size_t in_len;
 	bool in_eof;
@@ -372,6 +374,29 @@ static void tech_headless_chat(struct tech_headless *h, const char *args)
 		tech_headless_reply("ok");
 }
 
+/* The relay's answer is one line; it becomes the reply, so the command keeps its one answer. */
+static void tech_headless_keep_line(const char *line, void *ctx)
+{
+	char *keep = ctx;
+
+	if (keep[0] == '\0')
+		snprintf(keep, 256, "%s", line);
+}
+
+static void tech_headless_control(struct tech_headless *h)
+{
+	char said[256] = "";
+
+	if (h->ask_control == NULL) {
+		tech_headless_reply("error no connection to ask the relay with");
+		return;
+	}
+	if (h->ask_control(h->ask_ctx, tech_headless_keep_line, said) != 0)
+		tech_headless_reply("error %s", said[0] ? said : "control: the relay did not ask");
+	else
+		tech_headless_reply("ok %s", said);
+}
+
 static void tech_headless_stats(struct tech_headless *h)
 {
 	char enc[48];
@@ -412,11 +437,13 @@ static void tech_headless_command(struct tech_headless *h, char *line)
 		tech_headless_stats(h);
 	else if (strcmp(line, "chat") == 0)
 		tech_headless_chat(h, args);
+	else if (strcmp(line, "control") == 0)
+		tech_headless_control(h);
 	else if (strcmp(line, "quit") == 0) {
 		tech_headless_reply("ok");
 		h->quit = true;
 	} else
-		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, monitor, move, click, key, type, chat, stats, quit)",
+		tech_headless_reply("error unknown command '%s' (wait-frame, snapshot, monitor, move, click, key, type, chat, control, stats, quit)",
 				    line);
 }
 
@@ -481,7 +508,8 @@ static int tech_headless_read_stdin(struct tech_headless *h)
 	return 0;
 }
 
-int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor)
+int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor,
+		      int (*ask_control)(void *ctx, tech_chat_line_fn fn, void *fn_ctx), void *ctx)
 {
 	struct tech_headless *h = calloc(1, sizeof(*h));
 	int rc = 1;
@@ -490,6 +518,8 @@ int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor)
 		return -1;
 	h->vnc = v;
 	h->chat = chat;
+	h->ask_control = ask_control;
+	h->ask_ctx = ctx;
 	h->pick.wanted = monitor;
 	for (;;) {
 		struct pollfd pfd[3] = {

@@ -26,6 +26,11 @@
  *                             the customer, or /note TEXT, /escalate L2 TEXT
  *                             (chat.h); the command's output comes first, as
  *                             "chat LINE" lines
+ *   control                   asks the customer for control (the relay's
+ *                             control N): "ok asked the customer for
+ *                             control of ticket N"; the customer's answer
+ *                             comes later, as an "info control=..." line
+ *                             and a line on stderr
  *   stats                     "ok rtt_ms=N encoding=tight lossless updates=N"
  *                             (round trip, what is asked for; see vnc.h)
  *   quit                      "ok", then the session ends (exit status 0)
@@ -45,8 +50,10 @@
 /*
  * Serves commands (chat may be NULL: no chat) on monitor (0: the whole
  * screen) until quit or end of input (returns 0) or until the link drops
- * (returns 1).
+ * (returns 1). ask_control(ctx, fn, fn_ctx) runs the control command (its
+ * output lines to fn; 0 when asked); NULL: the command is refused.
  */
-int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor);
+int tech_headless_run(struct tech_vnc *v, struct tech_chat *chat, int monitor,
+		      int (*ask_control)(void *ctx, tech_chat_line_fn fn, void *fn_ctx), void *ctx);
 
 #endif

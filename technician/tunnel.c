@@ -18,10 +18,28 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TECH_TUNNEL_PORT 5900
+#define TECH_TUNNEL_PORT_CONTROL 5900
+#define TECH_TUNNEL_PORT_VIEW 5901
 
 /* Short polls after the close, so it is sent rather than left in libssh's buffer. */
 #define TECH_TUNNEL_FLUSH_POLLS 3
+
+/* On the pump thread, inside libssh: only keeps the words (cleaned: they go to a terminal). */
+static void tech_tunnel_on_exit_signal(ssh_session session, ssh_channel channel, const char *signal, int core,
+				       const char *errmsg, const char *lang, void *userdata)
+{
+	struct tech_tunnel *t = userdata;
+	size_t n = 0;
+
+	(void)session;
+	(void)channel;
+	(void)signal;
+	(void)core;
+	(void)lang;
+	for (const char *p = errmsg != NULL ? errmsg : ""; *p != '\0' && n < sizeof(t->end_reason) - 1; p++)
+		t->end_reason[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	t->end_reason[n] = '\0';
+}
 
 static int tech_tunnel_on_wake(socket_t fd, int revents, void *userdata)
 {
@@ -110,7 +128,7 @@ out:
 	return NULL;
 }
 
-int tech_tunnel_open(struct tech_tunnel *t, ssh_session s, unsigned long ticket, int *rfb_fd)
+int tech_tunnel_open(struct tech_tunnel *t, ssh_session s, unsigned long ticket, bool view_only, int *rfb_fd)
 {
 	char host[32];
 	int sv[2] = { -1, -1 };
@@ -128,7 +146,12 @@ int tech_tunnel_open(struct tech_tunnel *t, ssh_session s, unsigned long ticket,
 		fprintf(stderr, "handoff-tech: out of memory\n");
 		goto out;
 	}
-	if (ssh_channel_open_forward(t->chan, host, TECH_TUNNEL_PORT, "127.0.0.1", 0) != SSH_OK) {
+	t->cb = (struct ssh_channel_callbacks_struct){ .userdata = t,
+						       .channel_exit_signal_function = tech_tunnel_on_exit_signal };
+	ssh_callbacks_init(&t->cb);
+	ssh_set_channel_callbacks(t->chan, &t->cb);
+	if (ssh_channel_open_forward(t->chan, host, view_only ? TECH_TUNNEL_PORT_VIEW : TECH_TUNNEL_PORT_CONTROL,
+				     "127.0.0.1", 0) != SSH_OK) {
 		rc = ssh_is_connected(s) ? TECH_TUNNEL_REFUSED : -1;
 		if (rc == -1)
 			fprintf(stderr, "handoff-tech: lost the connection to the relay: %s\n",
@@ -184,6 +207,7 @@ int tech_tunnel_close(struct tech_tunnel *t)
 	if (t->session != NULL)
 		ssh_set_blocking(t->session, 1);
 	if (t->chan != NULL) {
+		ssh_remove_channel_callbacks(t->chan, &t->cb);
 		ssh_channel_free(t->chan);
 		t->chan = NULL;
 	}

@@ -1,7 +1,10 @@
 /*
  * tunnel: the RFB stream of one ticket, carried in a direct-tcpip channel
- * to the relay's virtual address "ticket-N:5900" and handed to libvncclient
- * as one end of a socketpair.
+ * to the relay's virtual address "ticket-N:5900" (asking the customer for
+ * view and control) or "ticket-N:5901" (view only) and handed to
+ * libvncclient as one end of a socketpair. When the relay ends a stream
+ * that started, it says why in an exit-signal request on the channel
+ * (relay/viewer.c): the tunnel keeps that message in end_reason.
  *
  * Why a thread: libvncclient reads block until a whole RFB message is in
  * (ReadFromRFBServer loops until it has n bytes), so the loop that pumps
@@ -18,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
 #include "pump.h"
@@ -36,6 +40,8 @@ struct tech_tunnel {
 	bool running;
 	int result;           /* thread's verdict: 0 stopped on request, 1 link ended, -1 error */
 	_Atomic uint64_t rx_bytes; /* relay to viewer so far; written by the thread, read by the UI */
+	struct ssh_channel_callbacks_struct cb;
+	char end_reason[256];  /* the relay's why, or ""; the thread's until tech_tunnel_close */
 };
 
 /*
@@ -44,7 +50,7 @@ struct tech_tunnel {
  * libvncclient (the caller owns it) and s belongs to the thread until
  * tech_tunnel_close. Returns 0, TECH_TUNNEL_REFUSED, or -1 (message printed).
  */
-int tech_tunnel_open(struct tech_tunnel *t, ssh_session s, unsigned long ticket, int *rfb_fd);
+int tech_tunnel_open(struct tech_tunnel *t, ssh_session s, unsigned long ticket, bool view_only, int *rfb_fd);
 /*
  * Stops the thread (if still running), joins it, closes the channel and
  * gives the session back in blocking mode. Safe on a tunnel that failed to

@@ -14,12 +14,20 @@
  * session", which is retried the same way. A session that ended for any
  * other reason (the technician closed it, the customer declined or ended
  * it, the server sent garbage) is not retried.
+ *
+ * What the technician reads in this terminal about the customer's answers:
+ * the level they allowed, when the first screen description says it and
+ * again whenever it changes or answers a request for control (the rights
+ * travel in the stream: screeninfo.h); and why the session ended, from
+ * the RFB failure reason before the stream started or the relay's
+ * exit-signal message after (tunnel.h).
  */
 #include "view.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chat.h"
@@ -42,6 +50,9 @@ enum tech_view_outcome {
 /* The terminal's side of the chat in window mode: stdin lines in, chat lines out. */
 struct tech_view_term {
 	struct tech_chat *chat;
+	unsigned long ticket;
+	int level;              /* -1 not told yet, 0 view only, 1 view and control */
+	bool control_asked;     /* a request for control waits for the customer's answer */
 	char in[TECH_CHAT_LINE_MAX];
 	size_t in_len;
 	bool eof;
@@ -96,18 +107,68 @@ static void tech_view_tick(void *ctx)
 	}
 }
 
+/* Every screen description: says the level when it is news (see the top). */
+static void tech_view_on_info(void *ctx, const struct screeninfo *si)
+{
+	struct tech_view_term *t = ctx;
+	int level = (si->flags & SCREENINFO_CONTROL) != 0;
+	char when[16] = "?";
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (level == t->level && !t->control_asked)
+		return;
+	if (localtime_r(&now, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M", &tm);
+	if (level)
+		fprintf(stderr, "handoff-tech: ticket %lu: the customer allowed view and control at %s\n", t->ticket, when);
+	else if (t->control_asked)
+		fprintf(stderr, "handoff-tech: ticket %lu: the customer kept it to view only (no control) at %s\n",
+			t->ticket, when);
+	else
+		fprintf(stderr, "handoff-tech: ticket %lu: the customer allowed view only at %s\n", t->ticket, when);
+	t->level = level;
+	t->control_asked = false;
+}
+
+/* The relay's control N, for the window (F8 c) and the headless control command. */
+static int tech_view_ask_control_to(void *ctx, tech_chat_line_fn fn, void *fn_ctx)
+{
+	struct tech_view_term *t = ctx;
+
+	if (t->level == 1) {
+		fn("you have control already", fn_ctx);
+		return -1;
+	}
+	if (tech_chat_ask_control(t->chat, fn, fn_ctx) != 0)
+		return -1;
+	t->control_asked = true;
+	return 0;
+}
+
+static void tech_view_print_err(const char *line, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "handoff-tech: %s\n", line);
+}
+
+static int tech_view_ask_control(void *ctx)
+{
+	return tech_view_ask_control_to(ctx, tech_view_print_err, NULL);
+}
+
 /* One viewer connection over the logged-in session s, start to end. */
 static enum tech_view_outcome tech_view_once(ssh_session s, const struct tech_connect_opts *conn,
 					     const struct tech_view_opts *o, bool again)
 {
 	struct tech_tunnel tunnel;
 	struct tech_vnc vnc;
-	struct tech_view_term term = { 0 };
+	struct tech_view_term term = { .ticket = o->ticket, .level = -1 };
 	enum tech_view_outcome out = TECH_VIEW_FAILED;
 	int fd = -1;
 	int r;
 
-	r = tech_tunnel_open(&tunnel, s, o->ticket, &fd);
+	r = tech_tunnel_open(&tunnel, s, o->ticket, o->view_only, &fd);
 	if (r == TECH_TUNNEL_REFUSED) {
 		fprintf(stderr, "handoff-tech: the relay refused ticket %lu (no live session, or not yours)\n",
 			o->ticket);
@@ -133,21 +194,27 @@ static enum tech_view_outcome tech_view_once(ssh_session s, const struct tech_co
 	}
 	if (again)
 		fprintf(stderr, "handoff-tech: ticket %lu: reconnected\n", o->ticket);
+	vnc.on_info = tech_view_on_info;
+	vnc.on_info_ctx = &term;
 	/* The chat is a help, not a condition: without it the viewer still works. */
 	term.chat = tech_chat_open(conn, o->ticket);
 	if (o->headless) {
-		r = tech_headless_run(&vnc, term.chat, o->monitor);
+		r = tech_headless_run(&vnc, term.chat, o->monitor, tech_view_ask_control_to, &term);
 	} else {
 		struct tech_window_opts wo = { .ticket = o->ticket, .view_only = o->view_only,
 					       .monitor = o->monitor, .rx_bytes = &tunnel.rx_bytes, .tick = tech_view_tick,
-					       .tick_ctx = &term };
+					       .tick_ctx = &term, .ask_control = tech_view_ask_control };
 
 		r = tech_window_run(&vnc, &wo);
 	}
 	tech_vnc_close(&vnc);
 	tech_chat_close(term.chat);
+	/* After the join: end_reason was the pump thread's until then. */
+	tech_tunnel_close(&tunnel);
+	if (r != 0 && tunnel.end_reason[0] != '\0')
+		fprintf(stderr, "handoff-tech: session ended: %s\n", tunnel.end_reason);
 	/* A link that ended under us says why, when libvncclient said (a bad rectangle...). */
-	if (r > 0 && vnc.error[0] != '\0')
+	else if (r > 0 && vnc.error[0] != '\0')
 		fprintf(stderr, "handoff-tech: session ended: %s\n", vnc.error);
 	else if (r >= 0)
 		fprintf(stderr, "handoff-tech: session ended\n");

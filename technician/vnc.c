@@ -392,6 +392,8 @@ static rfbBool tech_vnc_screeninfo_message(rfbClient *client, struct tech_vnc *v
 	}
 	v->has_info = true;
 	log_debug("screen description: flags %#x, %u monitors", (unsigned)si.flags, (unsigned)si.count);
+	if (v->on_info != NULL)
+		v->on_info(v->on_info_ctx, &si);
 	return TRUE;
 }
 

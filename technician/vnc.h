@@ -72,6 +72,9 @@ struct tech_vnc {
 	struct screeninfo info;  /* the helper's last screen description, when has_info */
 	bool has_info;
 	bool info_changed;       /* info differs from what the UI last looked at */
+	/* Called with every description that arrives, changed or not (view.c words the rights); may be NULL. */
+	void (*on_info)(void *ctx, const struct screeninfo *si);
+	void *on_info_ctx;
 	bool broken;             /* we ended the stream (a malformed description): error says why */
 };
 

@@ -74,6 +74,7 @@ struct tech_window {
 	bool one_to_one, fullscreen, overlay, menu;
 	bool swallow_text;       /* the text of a key the menu consumed */
 	bool control;            /* effective: our input reaches the customer */
+	bool asked_control;      /* F8 c: started view only, asked for control since */
 	struct tech_monitor_pick pick;  /* the monitor asked for, and the one shown */
 	bool pick_known;         /* the screen is known: described, or pictured without a description */
 	struct tech_rect box;    /* the framebuffer part shown (one monitor, or all) */
@@ -188,7 +189,8 @@ static void tech_window_set_title(struct tech_window *t)
 /* The helper described its screen anew (or the first picture came without a description). */
 static void tech_window_screen_changed(struct tech_window *t)
 {
-	bool control = tech_monitor_control(t->o->view_only, tech_window_info(t));
+	/* Once control was asked for, the customer's answer (the description's rights) decides. */
+	bool control = tech_monitor_control(t->o->view_only && !t->asked_control, tech_window_info(t));
 
 	t->vnc->info_changed = false;
 	t->pick_known = true;
@@ -317,6 +319,7 @@ static void tech_window_draw_menu(struct tech_window *t)
 		"f    full screen",
 		"o    figures overlay",
 		"m    next monitor",
+		"c    ask the customer for control",
 		"d    send Ctrl+Alt+Del",
 		"F8   send F8",
 		"Esc  close",
@@ -401,6 +404,21 @@ static void tech_window_next_monitor(struct tech_window *t)
 	tech_window_notice(t, label);
 }
 
+/* F8 c: the relay asks the customer; their answer arrives as a new screen description. */
+static void tech_window_ask_control(struct tech_window *t)
+{
+	if (t->control) {
+		tech_window_notice(t, "you have control already");
+		return;
+	}
+	if (t->o->ask_control == NULL || t->o->ask_control(t->o->tick_ctx) != 0) {
+		tech_window_notice(t, "could not ask for control (see the terminal)");
+		return;
+	}
+	t->asked_control = true;
+	tech_window_notice(t, "asked the customer for control");
+}
+
 /* The key that follows F8. */
 static void tech_window_menu_key(struct tech_window *t, SDL_Keycode sym)
 {
@@ -423,6 +441,9 @@ static void tech_window_menu_key(struct tech_window *t, SDL_Keycode sym)
 		break;
 	case SDLK_m:
 		tech_window_next_monitor(t);
+		break;
+	case SDLK_c:
+		tech_window_ask_control(t);
 		break;
 	case SDLK_d:
 		if (t->control)

@@ -10,7 +10,9 @@
  * says when the customer paused sharing. Keys, text, mouse buttons, the
  * wheel and clipboard text go to the customer's machine unless view_only
  * or the customer allowed viewing only. F8 opens a small menu (1:1, full
- * screen, figures overlay, next monitor, Ctrl+Alt+Del, F8 itself).
+ * screen, figures overlay, next monitor, ask the customer for control,
+ * Ctrl+Alt+Del, F8 itself). After asking for control, a view_only window
+ * takes the customer's answer (the helper's description) as its rights.
  * Closing the window ends the session.
  */
 #ifndef HANDOFF_TECH_WINDOW_H
@@ -29,6 +31,8 @@ struct tech_window_opts {
 	const _Atomic uint64_t *rx_bytes; /* bytes received so far (tunnel), for kbit/s; may be NULL */
 	void (*tick)(void *ctx);          /* called every turn of the loop (the terminal's chat); may be NULL */
 	void *tick_ctx;
+	/* F8 c: asks the customer for control (view.c); 0 when asked. May be NULL. Gets tick_ctx. */
+	int (*ask_control)(void *ctx);
 };
 
 /*
