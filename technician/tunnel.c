@@ -210,6 +210,7 @@ int tech_tunnel_close(struct tech_tunnel *t)
 		ssh_remove_channel_callbacks(t->chan, &t->cb);
 		ssh_channel_free(t->chan);
 		t->chan = NULL;
+		t->pump.chan = NULL;  /* a second close must not touch it */
 	}
 	return t->result;
 }

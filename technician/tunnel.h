@@ -54,7 +54,7 @@ int tech_tunnel_open(struct tech_tunnel *t, ssh_session s, unsigned long ticket,
 /*
  * Stops the thread (if still running), joins it, closes the channel and
  * gives the session back in blocking mode. Safe on a tunnel that failed to
- * open. Returns the thread's verdict (see result).
+ * open, and twice. Returns the thread's verdict (see result).
  */
 int tech_tunnel_close(struct tech_tunnel *t);
 

@@ -378,15 +378,15 @@ as() {
 	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$user" --host-key "$RELAY_FP" "$@"
 }
 
-# start_viewer_as USER TICKET [NAME]: a headless viewer for USER; commands go to fd 8.
-# It runs the binary itself, not the `as` function, so $! is the viewer's pid.
+# start_viewer_as USER TICKET [NAME [VIEW-ARGS...]]: a headless viewer for USER; commands go
+# to fd 8. It runs the binary itself, not the `as` function, so $! is the viewer's pid.
 start_viewer_as() {
 	VIEWER_OUT="$E2E_TMP/${3:-viewer}.out"
 	VIEWER_IN="$E2E_TMP/${3:-viewer}.in"
 	rm -f "$VIEWER_IN"
 	mkfifo "$VIEWER_IN"
 	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$1" --host-key "$RELAY_FP" \
-		view "$2" --headless <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/${3:-viewer}.log" &
+		view "$2" --headless "${@:4}" <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/${3:-viewer}.log" &
 	VIEWER_PID=$!
 	track $VIEWER_PID
 	exec 8>"$VIEWER_IN"

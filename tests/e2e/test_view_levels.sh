@@ -1,0 +1,125 @@
+# Consent at the level the technician asked for, control asked for later,
+# and a view that ends saying why (issue 13).
+# - `view N --view-only` (and a stock ssh -L to ticket-N:5901) asks the
+#   customer to VIEW only: the helper's question and the consent-asked
+#   event say so; the viewer's terminal says what the customer allowed.
+# - `control` asks again while the picture goes on: the customer's no keeps
+#   view only (a click does not arrive), their yes gives control (it does).
+# - The viewer says why it ended: the customer stopped sharing, ended the
+#   session, another technician took over (by name), the customer is not
+#   connected (with the invite hint).
+. "$(dirname "$0")/lib.sh"
+
+start_xvfb 640 480
+draw_pattern
+start_relay
+add_user bob tech L2
+new_ticket_code "Levels of consent"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+
+asked() {
+	sqlite3 "$RELAY_DIR/handoff.db" \
+		"SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='consent-asked' ORDER BY id DESC LIMIT 1"
+}
+
+# View only, asked as such.
+start_viewer_as alice "$TICKET" viewer --view-only
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" ||
+	fail "the customer was not asked to view only: $(grep CONSENT "$HELPER_OUT")"
+grep -q "view and control" <<<"$(grep CONSENT "$HELPER_OUT")" && fail "a view-only viewer asked for control"
+[ "$(asked)" = view ] || fail "consent-asked says '$(asked)', not view"
+echo y >&7
+wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1): view only" || fail "the helper did not share view only"
+wait_line 10 "$E2E_TMP/viewer.log" "the customer allowed view only at [0-9][0-9]:[0-9][0-9]" ||
+	fail "the viewer's terminal did not say the level: $(cat "$E2E_TMP/viewer.log")"
+viewer_cmd 20 "wait-frame"
+note "view only asked, allowed and said in the technician's terminal"
+
+# Control asked for later: the customer says no, the view goes on without input.
+viewer_cmd 10 "control"
+grep -q "^ok asked the customer for control" "$VIEWER_OUT" || fail "control: $(grep '^ok\|^error' "$VIEWER_OUT" | tail -1)"
+wait_line 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view and control your screen" ||
+	fail "the customer was not asked again for control"
+[ "$(asked)" = view,control ] || fail "the second consent-asked says '$(asked)'"
+echo n >&7
+wait_line 10 "$E2E_TMP/viewer.log" "the customer kept it to view only" ||
+	fail "the viewer did not hear the no: $(cat "$E2E_TMP/viewer.log")"
+[ "$(event_count "$TICKET" consent-denied)" = 1 ] || fail "the no to control was not recorded"
+viewer_cmd 10 "click 31 41"
+viewer_cmd 10 "wait-frame"
+grep -q "^button 1 31 41" "$E2E_TMP/xprobe.out" && fail "a click arrived after the customer said no to control"
+note "a no to control keeps view only: the picture goes on, the click is dropped"
+
+# And again: yes gives control on the same stream.
+viewer_cmd 10 "control"
+wait_count 10 "$HELPER_OUT" "asks to view and control your screen" 2 || fail "the customer was not asked a third time"
+echo y >&7
+wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1): view and control" || fail "the helper did not give control"
+wait_line 10 "$E2E_TMP/viewer.log" "the customer allowed view and control at" ||
+	fail "the viewer's terminal did not say control: $(cat "$E2E_TMP/viewer.log")"
+wait_line 10 "$VIEWER_OUT" "^info control=yes" || fail "the viewer was not told it controls"
+viewer_cmd 10 "click 123 234"
+wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 123 234" || fail "the click did not arrive after a yes to control"
+grep -q "reconnected" "$E2E_TMP/viewer.log" && fail "the viewer reconnected to get control"
+[ "$(event_count "$TICKET" technician-joined)" = 1 ] || fail "control took a new stream"
+note "a yes to control: the click arrives, on the same stream"
+
+# The customer stops sharing: the viewer says so.
+echo stop >&7
+wait_line 10 "$E2E_TMP/viewer.log" "session ended: the customer stopped sharing" ||
+	fail "the viewer did not say why: $(tail -3 "$E2E_TMP/viewer.log")"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "the viewer did not exit"
+note "stopped sharing: said"
+
+# A stock ssh -L to the view-only port asks to view only too.
+lport=$(free_port) || fail "no free port"
+# shellcheck disable=SC2046
+ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5901" handoff@127.0.0.1 \
+	2>"$E2E_TMP/ssh-L.log" &
+track $!
+wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
+exec 9<>"/dev/tcp/127.0.0.1/$lport"
+wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" 2 ||
+	fail "ssh -L to ticket-N:5901 did not ask to view only: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+[ "$(asked)" = view ] || fail "ssh -L: consent-asked says '$(asked)'"
+echo n >&7
+timeout 10 cat <&9 >"$E2E_TMP/rfb-declined.out" || true
+exec 9<&-
+grep -q "the customer declined" "$E2E_TMP/rfb-declined.out" || fail "ssh -L got no RFB reason: $(cat "$E2E_TMP/rfb-declined.out")"
+note "a stock ssh -L to ticket-N:5901 asks to view only; a refusal reaches it as an RFB reason"
+
+# Another technician takes over: the view ends with their name.
+start_viewer_as alice "$TICKET" viewer2
+wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view and control" 3 ||
+	fail "no consent prompt for the second view"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+as alice escalate "$TICKET" --to L2 --note "Needs L2" >/dev/null || fail "escalate failed"
+wait_line 10 "$HELPER_OUT" "^LOGS alice (L1)" || fail "no log prompt"
+echo n >&7
+as bob take "$TICKET" >/dev/null || fail "bob could not take the ticket"
+wait_line 10 "$E2E_TMP/viewer2.log" "session ended: the L2 technician bob took over" ||
+	fail "the viewer did not say who took over: $(tail -3 "$E2E_TMP/viewer2.log")"
+note "takeover: the viewer says 'the L2 technician bob took over'"
+
+# The customer ends the session: bob's view says so.
+start_viewer_as bob "$TICKET" viewer3
+wait_line 15 "$HELPER_OUT" "^CONSENT bob (L2)" || fail "no consent prompt for bob"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+echo end >&7
+wait_line 10 "$E2E_TMP/viewer3.log" "session ended: the customer ended the session" ||
+	fail "the viewer did not say the customer ended: $(tail -3 "$E2E_TMP/viewer3.log")"
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
+note "the customer ended the session: said"
+
+# Nobody there: the hint says what to do.
+rc=0
+as bob view "$TICKET" --headless </dev/null >/dev/null 2>"$E2E_TMP/nolive.err" || rc=$?
+[ "$rc" = 1 ] || fail "view of an absent customer exited $rc"
+grep -q "the customer is not connected" "$E2E_TMP/nolive.err" && grep -q "run \`invite $TICKET\`" "$E2E_TMP/nolive.err" ||
+	fail "no invite hint: $(cat "$E2E_TMP/nolive.err")"
+note "not connected: 'run invite N'"
+
+stop_relay
