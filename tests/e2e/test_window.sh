@@ -40,5 +40,27 @@ note "click at the window's (200,150) landed on the customer's (200,150); key x 
 kill -TERM "$win"
 wait "$win" 2>/dev/null
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not see the window close"
+
+# Started view only, then F8 c: the customer is asked for control and the same window gets it.
+start_tech_window --view-only
+wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" ||
+	fail "--view-only did not ask to view only: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+echo y >&7
+wait_line 10 "$E2E_TMP/window.log" "the customer allowed view only at" ||
+	fail "the terminal did not say the level: $(tail -3 "$E2E_TMP/window.log")"
+wait_tech_window "VIEW ONLY" 648 488
+DISPLAY=$TECH_X xdotool mousemove $((wx + 100)) $((wy + 100)) || fail "xdotool failed"
+DISPLAY=$TECH_X xdotool key F8 c || fail "xdotool F8 c failed"
+wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view and control" 2 ||
+	fail "F8 c did not ask the customer for control: $(tail -3 "$E2E_TMP/window.log")"
+echo y >&7
+wait_line 10 "$E2E_TMP/window.log" "the customer allowed view and control at" ||
+	fail "the terminal did not say control: $(tail -3 "$E2E_TMP/window.log")"
+wait_tech_window CONTROL 648 488
+DISPLAY=$TECH_X xdotool mousemove $((wx + 4 + 300)) $((wy + 4 + 200)) click 1 || fail "xdotool click failed"
+wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 300 200" || fail "the click after F8 c did not arrive: $(tail -3 "$E2E_TMP/xprobe.out")"
+note "view only, then F8 c and the customer's yes: the same window controls"
+kill -TERM "$win"
+wait "$win" 2>/dev/null
 echo end >&7
 stop_relay
