@@ -7,7 +7,7 @@ _handoff_tech() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help"
-	local commands="view queue ticket invite take chat note escalate resolve whoami help
+	local commands="view queue ticket invite take control chat note escalate resolve whoami help
 		tickets show transcript recordings export verify keygen replay render"
 
 	case $prev in
