@@ -38,6 +38,7 @@
 #define TECH_HEADLESS_WAIT_MAX_MS 3600000L
 #define TECH_HEADLESS_KEYS_MAX 8
 #define TECH_HEADLESS_TICK_MS 1000
+#define TECH_HEADLESS_SAID_MAX 256
 
 struct tech_headless {
 	struct tech_vnc *vnc;
@@ -380,12 +381,12 @@ static void tech_headless_keep_line(const char *line, void *ctx)
 	char *keep = ctx;
 
 	if (keep[0] == '\0')
-		snprintf(keep, 256, "%s", line);
+		snprintf(keep, TECH_HEADLESS_SAID_MAX, "%s", line);
 }
 
 static void tech_headless_control(struct tech_headless *h)
 {
-	char said[256] = "";
+	char said[TECH_HEADLESS_SAID_MAX] = "";
 
 	if (h->ask_control == NULL) {
 		tech_headless_reply("error no connection to ask the relay with");

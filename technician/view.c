@@ -40,6 +40,8 @@
 /* Back-off: 1, 2, 4, 8, 16, 30, 30, 30 s, then give up (about two minutes). */
 #define TECH_VIEW_RETRIES 8
 #define TECH_VIEW_BACKOFF_MAX 30
+/* What libvncclient 0.9.14 logs when the stream simply ends (sockets.c): no news next to the relay's why. */
+#define TECH_VIEW_PLAIN_EOF "VNC server closed connection"
 
 enum tech_view_outcome {
 	TECH_VIEW_DONE,      /* ended by the technician: exit 0 */
@@ -146,7 +148,8 @@ static int tech_view_ask_control_to(void *ctx, tech_chat_line_fn fn, void *fn_ct
 	return 0;
 }
 
-static void tech_view_print_err(const char *line, void *ctx)
+/* What the relay said to a request from the window: to the terminal, as our other news. */
+static void tech_view_print_said(const char *line, void *ctx)
 {
 	(void)ctx;
 	fprintf(stderr, "handoff-tech: %s\n", line);
@@ -154,7 +157,7 @@ static void tech_view_print_err(const char *line, void *ctx)
 
 static int tech_view_ask_control(void *ctx)
 {
-	return tech_view_ask_control_to(ctx, tech_view_print_err, NULL);
+	return tech_view_ask_control_to(ctx, tech_view_print_said, NULL);
 }
 
 /* One viewer connection over the logged-in session s, start to end. */
@@ -211,7 +214,11 @@ static enum tech_view_outcome tech_view_once(ssh_session s, const struct tech_co
 	tech_chat_close(term.chat);
 	/* After the join: end_reason was the pump thread's until then. */
 	tech_tunnel_close(&tunnel);
-	if (r != 0 && tunnel.end_reason[0] != '\0')
+	if (r != 0 && tunnel.end_reason[0] != '\0' && vnc.error[0] != '\0' &&
+	    strcmp(vnc.error, TECH_VIEW_PLAIN_EOF) != 0)
+		/* Both sides have something to say (a bad rectangle, then the stream closed): both count. */
+		fprintf(stderr, "handoff-tech: session ended: %s; the viewer saw: %s\n", tunnel.end_reason, vnc.error);
+	else if (r != 0 && tunnel.end_reason[0] != '\0')
 		fprintf(stderr, "handoff-tech: session ended: %s\n", tunnel.end_reason);
 	/* A link that ended under us says why, when libvncclient said (a bad rectangle...). */
 	else if (r > 0 && vnc.error[0] != '\0')
