@@ -112,6 +112,9 @@ echo end >&7
 wait_line 10 "$E2E_TMP/viewer3.log" "session ended: the customer ended the session" ||
 	fail "the viewer did not say the customer ended: $(tail -3 "$E2E_TMP/viewer3.log")"
 wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
+rc=0
+wait "$HELPER_PID" || rc=$?
+[ "$rc" = 0 ] || fail "the helper exited $rc: $(tail -5 "$E2E_TMP/helper.log")"
 note "the customer ended the session: said"
 
 # Nobody there: the hint says what to do.
