@@ -77,7 +77,8 @@ lport=$(free_port) || fail "no free port"
 # shellcheck disable=SC2046
 ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5901" handoff@127.0.0.1 \
 	2>"$E2E_TMP/ssh-L.log" &
-track $!
+SSH_L_PID=$!
+track $SSH_L_PID
 wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
 exec 9<>"/dev/tcp/127.0.0.1/$lport"
 wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" 2 ||
@@ -88,6 +89,21 @@ timeout 10 cat <&9 >"$E2E_TMP/rfb-declined.out" || true
 exec 9<&-
 grep -q "the customer declined" "$E2E_TMP/rfb-declined.out" || fail "ssh -L got no RFB reason: $(cat "$E2E_TMP/rfb-declined.out")"
 note "a stock ssh -L to ticket-N:5901 asks to view only; a refusal reaches it as an RFB reason"
+
+# A stream through ssh -L that started, then ended by the customer: the relay's
+# exit-signal on the forwarding channel must not upset OpenSSH.
+shared=$(grep -c "^SHARING with alice (L1): view only" "$HELPER_OUT")
+exec 9<>"/dev/tcp/127.0.0.1/$lport"
+wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" 3 || fail "no third ask"
+echo y >&7
+wait_count 10 "$HELPER_OUT" "^SHARING with alice (L1): view only" $((shared + 1)) || fail "ssh -L was not shared with"
+head -c 12 <&9 | grep -q "^RFB 003" || fail "no RFB greeting through ssh -L"
+echo stop >&7
+timeout 10 cat <&9 >/dev/null || fail "the ssh -L stream did not end"
+exec 9<&-
+kill -0 "$SSH_L_PID" 2>/dev/null || fail "ssh -L died at the end of a stream: $(cat "$E2E_TMP/ssh-L.log")"
+[ -s "$E2E_TMP/ssh-L.log" ] && fail "ssh -L complained: $(cat "$E2E_TMP/ssh-L.log")"
+note "ssh -L: a stream the customer stopped just closes; OpenSSH ignores the exit-signal"
 
 # Another technician takes over: the view ends with their name.
 start_viewer_as alice "$TICKET" viewer2
