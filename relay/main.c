@@ -22,6 +22,7 @@
 #include "log.h"
 #include "priv.h"
 #include "relay.h"
+#include "seal.h"
 #include "sshutil.h"
 #include "store.h"
 #include "bundle_cmd.h"
@@ -237,9 +238,13 @@ static int relay_cmd_user_add(int argc, char **argv)
 	if (!relay_user_name_ok("add", argv[1]))
 		return 2;
 	/* The home first: a wrong directory is the first thing to hear about. */
-	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    relay_refuse_private_key(keyfile, err, sizeof(err)) != 0) {
+	if (!relay_home_is_home(argv[0])) {
+		relay_home_not_home(argv[0], err, sizeof(err));
+		fprintf(stderr, "handoff-relay user add: %s\n", err);
+		goto out;
+	}
+	/* Read as the caller: as root, the key may be in a place the relay's account cannot read. */
+	if (relay_refuse_private_key(keyfile, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay user add: %s\n", err);
 		goto out;
 	}
@@ -248,7 +253,9 @@ static int relay_cmd_user_add(int argc, char **argv)
 		fprintf(stderr, "handoff-relay user add: %s is not an SSH public key\n", keyfile);
 		goto out;
 	}
-	if (store_open(home.db_path, &st, err, sizeof(err)) != 0 ||
+	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	    store_open(home.db_path, &st, err, sizeof(err)) != 0 ||
 	    store_user_add(st, argv[1], role, tier, ssh_key_type_to_char(ssh_key_type(key)), b64, err,
 			   sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay user add: %s\n", err);
@@ -510,15 +517,26 @@ usage:
 
 static int relay_cmd_recording_key(int argc, char **argv)
 {
+	uint8_t key[SEAL_KEY_LEN];
 	char err[512];
 
 	if (argc != 2) {
 		relay_usage(stderr);
 		return 2;
 	}
-	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_refuse_private_key(argv[1], err, sizeof(err)) != 0 ||
-	    relay_record_install_key(argv[0], argv[1], err, sizeof(err)) != 0) {
+	/*
+	 * The key file is read as the caller (root's own files, e.g. in /root,
+	 * are not the relay account's to read), then written as the home's owner.
+	 */
+	if (!relay_home_is_home(argv[0])) {
+		relay_home_not_home(argv[0], err, sizeof(err));
+		fprintf(stderr, "handoff-relay recording-key: %s\n", err);
+		return 1;
+	}
+	if (relay_refuse_private_key(argv[1], err, sizeof(err)) != 0 ||
+	    seal_key_load(argv[1], key, false, err, sizeof(err)) != 0 ||
+	    relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_record_install_key(argv[0], key, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay recording-key: %s\n", err);
 		return 1;
 	}

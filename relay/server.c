@@ -674,6 +674,10 @@ static void relay_staff_check(struct relay *relay)
 			continue;
 		log_info("conn %u (%s): %s %s is %s: session ended", c->id, c->peer, relay_role_name(c->role),
 			 c->user.name, rc == STORE_OK ? state : "gone");
+		/* What their ssh or handoff-tech prints, instead of libssh's "Bye Bye". */
+		ssh_session_set_disconnect_message(c->session, strcmp(state, "disabled") == 0
+			? "Handoff: your account was disabled by the relay's operator"
+			: "Handoff: your account was removed by the relay's operator");
 		c->dead = true;
 	}
 }
