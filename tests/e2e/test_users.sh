@@ -1,7 +1,8 @@
 # The operator's accounts: user list, disable, enable, remove, against a
 # serving relay (a separate process from the user command). A disabled
 # account cannot log in; a removed one's live chat stream ends within a few
-# seconds (the relay re-reads signed-in accounts once a second); its old
+# seconds (the relay re-reads signed-in accounts once a second), and so does
+# a disabled one's live view; its old
 # events keep its name; its unfinished tickets go back to the queue; the
 # name is not given again.
 . "$(dirname "$0")/lib.sh"
@@ -93,4 +94,34 @@ rc=0
 "$BIN/handoff-relay" user remove "$RELAY_DIR" nobody-here >/dev/null 2>"$E2E_TMP/err" || rc=$?
 [ "$rc" = 1 ] && grep -q "no user named nobody-here" "$E2E_TMP/err" || fail "removing an unknown user: $(cat "$E2E_TMP/err")"
 note "removal is final: no login, no enable, the name is not reused; the key may go to a new name"
+
+# disable, while carol views a customer's screen: the view ends, the customer's session stays.
+start_xvfb 640 480
+add_user carol tech L1
+TICKET=$(as carol ticket new "Printer") || fail "carol could not open a ticket"
+CODE=$(as carol invite "$TICKET") || fail "carol could not invite"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+start_viewer_as carol "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+start=$(date +%s%N)
+"$BIN/handoff-relay" user disable "$RELAY_DIR" carol >/dev/null || fail "user disable failed"
+ended=0
+for _ in $(seq 1 50); do
+	if ! kill -0 "$VIEWER_PID" 2>/dev/null; then
+		ended=1
+		break
+	fi
+	sleep 0.1
+done
+[ "$ended" = 1 ] || fail "carol's view outlived her account's disabling by 5 s"
+ms=$((($(date +%s%N) - start) / 1000000))
+wait_line 5 "$RELAY_LOG" "technician carol is disabled: session ended" || fail "the relay did not log the ended view"
+kill -0 "$HELPER_PID" 2>/dev/null || fail "the customer's helper went down with the technician's view"
+exec 8>&-
+grep -q "your account was disabled by the relay.s operator" "$E2E_TMP/viewer.log" && ! grep -q "trying again" "$E2E_TMP/viewer.log" ||
+	fail "the viewer did not stop with the reason: $(cat "$E2E_TMP/viewer.log")"
+note "a disabled account's live view ended ${ms} ms after user disable; the customer's helper stays connected"
 stop_relay
