@@ -379,38 +379,35 @@ static int relay_orphan_collect(const struct store_ticket *t, void *ctx)
 	return 0;
 }
 
-static int relay_release_tickets(struct store *st, const struct store_user *u, int64_t now)
+/* Inside the caller's transaction: each ticket loses its owner and gets an owner-removed event. */
+static int relay_release_tickets(struct store *st, const struct store_user *u, int64_t now, struct relay_orphans *o)
 {
-	struct relay_orphans o = { .owner = u->id };
 	char detail[STORE_NAME_MAX + 64];
-	int rc = 0;
 
-	if (store_tickets_active_since(st, 0, relay_orphan_collect, &o) != STORE_OK || o.failed) {
-		free(o.ids);
+	o->owner = u->id;
+	if (store_tickets_active_since(st, 0, relay_orphan_collect, o) != STORE_OK || o->failed)
 		return -1;
-	}
 	snprintf(detail, sizeof(detail), "%s was removed; the ticket is back in its queue", u->name);
-	for (size_t i = 0; i < o.n; i++) {
-		if (store_begin(st) != STORE_OK)
-			rc = -1;
-		else if (store_ticket_update(st, o.ids[i], NULL, NULL, 0, now) != STORE_OK ||
-			 store_event_add(st, o.ids[i], now, "owner-removed", "operator", "relay", NULL, detail) != STORE_OK) {
-			store_rollback(st);
-			rc = -1;
-		} else if (store_commit(st) != STORE_OK) {
-			rc = -1;
-		} else {
-			printf("ticket %lld has no owner now: it is back in its queue\n", (long long)o.ids[i]);
-		}
-	}
-	free(o.ids);
-	return rc;
+	for (size_t i = 0; i < o->n; i++)
+		if (store_ticket_update(st, o->ids[i], NULL, NULL, 0, now) != STORE_OK ||
+		    store_event_add(st, o->ids[i], now, "owner-removed", "operator", "relay", NULL, detail) != STORE_OK)
+			return -1;
+	return 0;
 }
 
-/* user disable|enable|remove DIR NAME */
+/* user disable|enable|remove DIR NAME: the state each sets and the audit event that records it. */
+static const struct {
+	const char *cmd, *state, *event;
+} relay_user_changes[] = {
+	{ "disable", "disabled", "user-disabled" },
+	{ "enable", "active", "user-enabled" },
+	{ "remove", "removed", "user-removed" },
+};
+
 static int relay_cmd_user_state(const char *cmd, int argc, char **argv)
 {
-	const char *state = strcmp(cmd, "disable") == 0 ? "disabled" : strcmp(cmd, "enable") == 0 ? "active" : "removed";
+	const char *state = NULL, *event = NULL;
+	struct relay_orphans orphans = { 0 };
 	struct relay_home home;
 	struct store_user u;
 	struct store *st = NULL;
@@ -418,35 +415,53 @@ static int relay_cmd_user_state(const char *cmd, int argc, char **argv)
 	int64_t now = (int64_t)time(NULL);
 	int rc = 1;
 
-	if (argc != 2) {
+	for (size_t i = 0; i < sizeof(relay_user_changes) / sizeof(relay_user_changes[0]); i++)
+		if (strcmp(cmd, relay_user_changes[i].cmd) == 0) {
+			state = relay_user_changes[i].state;
+			event = relay_user_changes[i].event;
+		}
+	if (state == NULL || argc != 2) {
 		relay_usage(stderr);
 		return 2;
 	}
 	if (!relay_user_name_ok(cmd, argv[1]))
 		return 2;
-	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0 ||
-	    store_user_set_state(st, argv[1], state, now, &u, err, sizeof(err)) != STORE_OK) {
+	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay user %s: %s\n", cmd, err);
 		goto out;
 	}
-	/* Ticket 0 is the relay's own record: who may act is part of what the audit chain proves. */
+	/*
+	 * One transaction: the change, its event in ticket 0 (the relay's own
+	 * record) and, for a removal, the tickets going back to their queues
+	 * commit together: no account changes without the audit chain saying so.
+	 */
+	if (store_begin(st) != STORE_OK) {
+		fprintf(stderr, "handoff-relay user %s: the database is busy\n", cmd);
+		goto out;
+	}
+	if (store_user_set_state(st, argv[1], state, now, &u, err, sizeof(err)) != STORE_OK) {
+		store_rollback(st);
+		fprintf(stderr, "handoff-relay user %s: %s\n", cmd, err);
+		goto out;
+	}
 	snprintf(detail, sizeof(detail), "%s (%s%s%s)", u.name, u.role, u.tier[0] ? " " : "", u.tier);
-	store_event_add(st, 0, now,
-			strcmp(state, "active") == 0 ? "user-enabled" : strcmp(state, "disabled") == 0 ? "user-disabled"
-													: "user-removed",
-			"operator", "relay", NULL, detail);
+	if (store_event_add(st, 0, now, event, "operator", "relay", NULL, detail) != STORE_OK ||
+	    (strcmp(state, "removed") == 0 && relay_release_tickets(st, &u, now, &orphans) != 0) ||
+	    store_commit(st) != STORE_OK) {
+		store_rollback(st);
+		fprintf(stderr, "handoff-relay user %s: cannot record the change; %s is unchanged\n", cmd, u.name);
+		goto out;
+	}
 	if (strcmp(state, "active") == 0)
 		printf("%s may log in again\n", u.name);
 	else
 		printf("%s is %s: no new logins; a running relay ends their sessions within about a second\n", u.name,
 		       state);
+	for (size_t i = 0; i < orphans.n; i++)
+		printf("ticket %lld has no owner now: it is back in its queue\n", (long long)orphans.ids[i]);
 	rc = 0;
-	if (strcmp(state, "removed") == 0 && relay_release_tickets(st, &u, now) != 0) {
-		fprintf(stderr, "handoff-relay user remove: could not put all of %s's tickets back in the queue\n",
-			u.name);
-		rc = 1;
-	}
 out:
+	free(orphans.ids);
 	relay_home_clear(&home);
 	store_close(st);
 	return rc;

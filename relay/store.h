@@ -131,7 +131,8 @@ int store_user_list(struct store *st, store_user_key_fn fn, void *ctx);
  * Sets name's state to "active", "disabled" or "removed" at now; removal
  * also deletes its keys and is final. STORE_NOT_FOUND when there is no such
  * account, STORE_ERR_EXISTS when it already is in that state or was removed
- * (err says which). *out gets the account as it was.
+ * (err says which). *out gets the account as it was. Joins the caller's
+ * transaction if one is open (store_begin).
  */
 int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now,
 			 struct store_user *out, char *err, size_t errlen);

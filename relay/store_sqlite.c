@@ -427,12 +427,14 @@ int store_user_set_state(struct store *st, const char *name, const char *state, 
 			 struct store_user *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *find = NULL, *set = NULL, *keys = NULL;
+	/* Inside the caller's transaction (store_begin), so that its audit event commits with the change. */
+	bool own = sqlite3_get_autocommit(st->db) != 0;
 	int rc = STORE_ERR, step;
 
 	if (errlen > 0)
 		err[0] = '\0';
 	memset(out, 0, sizeof(*out));
-	if (store_exec(st, "BEGIN IMMEDIATE", err, errlen) != 0)
+	if (store_exec(st, own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_user", err, errlen) != 0)
 		return STORE_ERR;
 	if (store_prepare(st, &find, "SELECT id, name, role, tier, state FROM users WHERE name = ?1") != 0)
 		goto out;
@@ -477,7 +479,11 @@ out:
 	sqlite3_finalize(find);
 	sqlite3_finalize(set);
 	sqlite3_finalize(keys);
-	store_exec(st, rc == STORE_OK ? "COMMIT" : "ROLLBACK", err + strlen(err), 0);
+	if (own)
+		store_exec(st, rc == STORE_OK ? "COMMIT" : "ROLLBACK", err + strlen(err), 0);
+	else
+		store_exec(st, rc == STORE_OK ? "RELEASE store_user" : "ROLLBACK TO store_user; RELEASE store_user",
+			   err + strlen(err), 0);
 	return rc;
 }
 
