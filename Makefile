@@ -156,7 +156,9 @@ bench: deps all $(BENCH_BINS)
 clean:
 	rm -rf build build-asan build-fuzz
 
-# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, handoff-tech's man page and bash completion.
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, their man pages, handoff-tech's bash
+# completion and the relay's systemd unit (its ExecStart names $(PREFIX)/bin; systemd reads
+# $(PREFIX)/lib/systemd/system for /usr/local and /usr alike).
 PREFIX ?= /usr/local
 install: all
 	install -D -m 755 $(RELAY) $(DESTDIR)$(PREFIX)/bin/handoff-relay
@@ -164,6 +166,10 @@ install: all
 	install -D -m 755 $(TECH) $(DESTDIR)$(PREFIX)/bin/handoff-tech
 	install -D -m 644 technician/share/handoff-tech.1 $(DESTDIR)$(PREFIX)/share/man/man1/handoff-tech.1
 	install -D -m 644 technician/share/handoff-tech.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/handoff-tech
+	install -D -m 644 relay/share/handoff-relay.8 $(DESTDIR)$(PREFIX)/share/man/man8/handoff-relay.8
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@bindir@|$(PREFIX)/bin|g' relay/share/handoff-relay@.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/handoff-relay@.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/handoff-relay@.service
 
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)

@@ -37,6 +37,7 @@ void helper_cli_usage(FILE *f)
 	      "                   [--display :N] [--monitor N|all] [--ui auto|sdl|tty] [--lang en|ja]\n"
 	      "                   [--org NAME] [--user NAME] [--verbose]\n"
 	      "    handoff-helper --help\n"
+	      "    handoff-helper --version\n"
 	      "\n"
 	      "DESCRIPTION\n"
 	      "    Connects out to a Handoff relay over SSH, signs in with the one-time\n"
@@ -83,6 +84,7 @@ void helper_cli_usage(FILE *f)
 	      "    --user NAME         the name shown to the relay (default: customer)\n"
 	      "    --verbose           log debugging detail on standard error\n"
 	      "    --help              show this text\n"
+	      "    --version           print the version\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0 the session ended normally; 1 it failed or the relay was lost;\n"
@@ -129,6 +131,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "monitor", required_argument, NULL, OPT_MONITOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *relay = NULL;
@@ -206,6 +209,8 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			break;
 		case 'h':
 			return HELPER_CLI_HELP;
+		case 'V':
+			return HELPER_CLI_VERSION;
 		case ':':
 			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
 			return HELPER_CLI_ERROR;

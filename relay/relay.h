@@ -170,7 +170,8 @@ enum relay_action {
 };
 
 /* record.c: recordings of spliced streams, sealed for the auditors */
-int relay_record_install_key(const char *home_dir, const char *pubfile, char *err, size_t errlen);
+/* Installs the auditors' public key (from a file the caller read, perhaps before dropping root). */
+int relay_record_install_key(const char *home_dir, const uint8_t key[32], char *err, size_t errlen);
 /* Reads the recording settings and key; seals segments a crash left open. */
 int relay_record_setup(struct relay *relay, char *err, size_t errlen);
 /* Starts v's segment. -1 when recording is required and impossible (reason filled). */

@@ -73,6 +73,11 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
 		return SSH_AUTH_DENIED;
 	}
+	if (strcmp(found.state, "active") != 0) {
+		if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+			log_info("conn %u (%s): %s is %s: login refused", conn->id, conn->peer, found.name, found.state);
+		return SSH_AUTH_DENIED;
+	}
 	if (signature_state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS;  /* the probe: libssh answers PK_OK */
 	if (signature_state != SSH_PUBLICKEY_STATE_VALID)
@@ -652,6 +657,34 @@ static void relay_clock_refresh(struct relay *relay)
 	fclose(f);
 }
 
+/*
+ * `handoff-relay user disable|remove` runs in another process and only
+ * writes the database: once a second each signed-in technician's and
+ * auditor's account is read again (one indexed row each), and the
+ * connection of one that is no longer active ends, with its views and chat
+ * streams. The bound is about a second plus one turn of the loop.
+ */
+static void relay_staff_check(struct relay *relay)
+{
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		char state[12] = "";
+		int rc;
+
+		if (c->dead || (c->role != RELAY_ROLE_TECH && c->role != RELAY_ROLE_AUDITOR))
+			continue;
+		rc = store_user_state(relay->store, c->user.id, state, sizeof(state));
+		if (rc == STORE_ERR || (rc == STORE_OK && strcmp(state, "active") == 0))
+			continue;
+		log_info("conn %u (%s): %s %s is %s: session ended", c->id, c->peer, relay_role_name(c->role),
+			 c->user.name, rc == STORE_OK ? state : "gone");
+		/* What their ssh or handoff-tech prints, instead of libssh's "Bye Bye". */
+		ssh_session_set_disconnect_message(c->session, strcmp(state, "disabled") == 0
+			? "Handoff: your account was disabled by the relay's operator"
+			: "Handoff: your account was removed by the relay's operator");
+		c->dead = true;
+	}
+}
+
 static void relay_tick(struct relay *relay)
 {
 	time_t now = time(NULL);
@@ -675,6 +708,7 @@ static void relay_tick(struct relay *relay)
 	if (now != relay->last_audit_tick) {
 		relay->last_audit_tick = now;
 		relay_audit_tick(relay);
+		relay_staff_check(relay);
 	}
 }
 

@@ -25,6 +25,7 @@
 #include "settings.h"
 #include "sshutil.h"
 #include "verify.h"
+#include "version.h"
 #include "view.h"
 
 #define TECH_EXIT_USAGE 2
@@ -104,6 +105,7 @@ static const char tech_main_help[] =
 	"                         you by your key)\n"
 	"    -v, --verbose        debugging output on stderr\n"
 	"    -h, --help           this text (man handoff-tech has more)\n"
+	"    --version            print the version\n"
 	"\n"
 	"CONFIGURATION\n"
 	"    Options win over HANDOFF_RELAY, HANDOFF_IDENTITY, HANDOFF_HOST_KEY, which\n"
@@ -251,6 +253,7 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tech_connect_opts conn = {
@@ -276,6 +279,9 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'h':
 			fputs(tech_main_help, stdout);
+			return 0;
+		case 'V':
+			printf("handoff-tech %s\n", HANDOFF_VERSION);
 			return 0;
 		default:
 			fprintf(stderr, "handoff-tech: unknown option or missing value: %s\n",

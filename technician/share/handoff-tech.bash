@@ -6,7 +6,7 @@ _handoff_tech() {
 	local cur prev words cword cmd i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local globals="--relay --identity --host-key --user --verbose --help"
+	local globals="--relay --identity --host-key --user --verbose --help --version"
 	local commands="view queue ticket invite take control chat note escalate resolve whoami help
 		tickets show transcript recordings export verify keygen replay render"
 

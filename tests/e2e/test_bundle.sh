@@ -37,6 +37,13 @@ in_root() {
 	env -i ASAN_OPTIONS=detect_leaks=0 "$@"
 }
 
+# --version reaches the bundled helper through the launcher, and leaves nothing behind.
+v=$(sed -n 's/^#define HANDOFF_VERSION "\(.*\)"$/\1/p' "$(dirname "$0")/../../protocol/version.h")
+out=$(in_root "$CHROOT" "$ROOTFS" /helper.run --version 2>&1) || fail "the bundle's --version failed: $out"
+[ "$out" = "handoff-helper $v" ] || fail "the bundle's --version printed '$out'"
+[ -z "$(ls "$ROOTFS/tmp")" ] || fail "--version left files in the root's /tmp"
+note "the bundle's --version: $out"
+
 WIN_OUT="$E2E_TMP/bundle-run.out"
 LANG_NOW=ja
 SHOTS="$E2E_TMP/shots"

@@ -1,6 +1,7 @@
 /*
  * The SQLite store: support-code rules (once, expiry, five wrong tries,
- * live locators unique), users by key, tickets and migrations on reopen.
+ * live locators unique), users by key and their states, tickets and
+ * migrations on reopen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -329,6 +330,57 @@ static void test_intake_tokens(void **state)
 	assert_int_equal(store_intake_revoke(f->st, id + 100, 3001), STORE_NOT_FOUND);
 }
 
+static int count_keys(const struct store_user_key *k, void *ctx)
+{
+	int *n = ctx;
+
+	if (strcmp(k->user->name, "alice") == 0)
+		*n += k->key_type != NULL ? 1 : 100;
+	return 0;
+}
+
+static void test_user_states(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u, was;
+	struct store_ticket t;
+	char err[256], st[12];
+	int keys = 0;
+
+	assert_string_equal(f->alice.state, "active");
+	assert_int_equal(store_user_set_state(f->st, "alice", "disabled", 2000, &was, err, sizeof(err)), STORE_OK);
+	assert_string_equal(was.state, "active");
+	/* A disabled account's key still names it; the relay refuses it by its state. */
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &u), STORE_OK);
+	assert_string_equal(u.state, "disabled");
+	assert_int_equal(store_user_state(f->st, f->alice.id, st, sizeof(st)), STORE_OK);
+	assert_string_equal(st, "disabled");
+	assert_int_equal(store_user_set_state(f->st, "alice", "disabled", 2001, &was, err, sizeof(err)), STORE_ERR_EXISTS);
+	assert_non_null(strstr(err, "disabled already"));
+	assert_int_equal(store_user_set_state(f->st, "alice", "active", 2002, &was, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_list(f->st, count_keys, &keys), STORE_OK);
+	assert_int_equal(keys, 1);
+
+	assert_int_equal(store_user_set_state(f->st, "alice", "removed", 2003, &was, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &u), STORE_NOT_FOUND);
+	keys = 0;
+	assert_int_equal(store_user_list(f->st, count_keys, &keys), STORE_OK);
+	assert_int_equal(keys, 100);   /* the row without keys */
+	/* The ticket still points at the account and shows its name. */
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_string_equal(t.owner, "alice");
+	assert_int_equal(store_user_set_state(f->st, "alice", "active", 2004, &was, err, sizeof(err)), STORE_ERR_EXISTS);
+	assert_non_null(strstr(err, "removal is final"));
+	assert_int_equal(store_user_add(f->st, "alice", "tech", "L1", "ssh-ed25519", "AAAAkey9", err, sizeof(err)),
+			 STORE_ERR_EXISTS);
+	assert_non_null(strstr(err, "was removed"));
+	/* Its key is free for a new name. */
+	assert_int_equal(store_user_add(f->st, "alice2", "tech", "L1", "ssh-ed25519", "AAAAkey1", err, sizeof(err)),
+			 STORE_OK);
+	assert_int_equal(store_user_set_state(f->st, "nobody", "disabled", 2005, &was, err, sizeof(err)), STORE_NOT_FOUND);
+	assert_int_equal(store_user_state(f->st, 9999, st, sizeof(st)), STORE_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intake_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_states, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
