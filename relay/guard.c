@@ -133,8 +133,8 @@ static uint64_t relay_guard_window(const struct relay_guard *g, int64_t now)
 	return n;
 }
 
-/* Seconds until the window holds fewer than the cap (1 when it already does not, after this second). */
-static int64_t relay_guard_cap_wait(const struct relay_guard *g, int64_t now)
+/* Seconds until the window holds fewer than factor times the cap. */
+static int64_t relay_guard_cap_wait(const struct relay_guard *g, int64_t now, unsigned long factor)
 {
 	uint64_t n = relay_guard_window(g, now);
 
@@ -143,7 +143,7 @@ static int64_t relay_guard_cap_wait(const struct relay_guard *g, int64_t now)
 
 		if (g->bucket_at[i] == t)
 			n -= g->bucket_n[i];
-		if (n < g->cfg.failures_per_minute)
+		if (n < g->cfg.failures_per_minute * factor)
 			return t + RELAY_GUARD_WINDOW - now;
 	}
 	return RELAY_GUARD_WINDOW;
@@ -159,10 +159,21 @@ int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, in
 		g->stats.backoff++;
 		return RELAY_CODE_BACKOFF;
 	}
+	/*
+	 * A closed cap holds back only sources that already guessed wrong: the
+	 * guessers. A customer typing their code from an address with at most
+	 * a typo is still checked, up to RELAY_GUARD_CLEAN_FACTOR times the
+	 * cap, so a botnet must bring fresh addresses every minute to lock
+	 * customers out, not 30 addresses once.
+	 */
 	if (relay_guard_window(g, now) >= g->cfg.failures_per_minute) {
-		*wait = relay_guard_cap_wait(g, now);
-		g->stats.capped++;
-		return RELAY_CODE_CAPPED;
+		const bool clean = s == NULL || relay_guard_forgotten(s, now) || s->failures < RELAY_GUARD_CLEAN_TRIES;
+
+		if (!clean || relay_guard_window(g, now) >= g->cfg.failures_per_minute * RELAY_GUARD_CLEAN_FACTOR) {
+			*wait = relay_guard_cap_wait(g, now, clean ? RELAY_GUARD_CLEAN_FACTOR : 1);
+			g->stats.capped++;
+			return RELAY_CODE_CAPPED;
+		}
 	}
 	return 0;
 }
@@ -181,7 +192,7 @@ int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, i
 	g->bucket_n[b]++;
 	*capped_now = 0;
 	if (relay_guard_window(g, now) >= g->cfg.failures_per_minute && now >= g->capped_until) {
-		g->capped_until = now + relay_guard_cap_wait(g, now);
+		g->capped_until = now + relay_guard_cap_wait(g, now, 1);
 		*capped_now = 1;
 	}
 
@@ -299,7 +310,8 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *p
 	}
 	if (capped_now) {
 		snprintf(audit, sizeof(audit),
-			 "%lu wrong codes in 60 s: no code is checked for %lld s (last from %s)",
+			 "%lu wrong codes in 60 s: for %lld s only addresses without wrong codes are checked "
+			 "(last from %s)",
 			 g->cfg.failures_per_minute, (long long)(g->capped_until - now), source);
 		store_event_add(st, 0, now, "code-cap", "relay", "relay", NULL, audit);
 		g->stats.audited++;

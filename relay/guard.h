@@ -6,10 +6,14 @@
  *                IPv6 /64) doubles the time before that source's next code
  *                is checked at all: 1 s, 2 s, 4 s ... up to backoff_max.
  *                A source that stays quiet for an hour is forgotten.
- *   global       at most failures_per_minute wrong codes are counted in
- *                any 60 s; past that no code is checked until the window
- *                has room again. This is what holds against many sources:
- *                the store sees at most that many guesses per minute.
+ *   global       past failures_per_minute wrong codes in 60 s the cap
+ *                closes for sources with RELAY_GUARD_CLEAN_TRIES or more
+ *                wrong codes (the guessers) until the window has room;
+ *                other sources are still checked, until the window holds
+ *                RELAY_GUARD_CLEAN_FACTOR times the cap. The store sees at
+ *                most that many guesses per minute, and a handful of
+ *                guessing addresses cannot lock the right code out.
+ *   per code     the store: 5 wrong tries against a locator kill its code.
  *
  * A code that is not checked is refused like a wrong one, so a guesser
  * learns nothing from it. Both limits write audit events (ticket 0, the
@@ -33,11 +37,13 @@
 #define RELAY_GUARD_SOURCE_MAX 64     /* a source's name, with its NUL */
 #define RELAY_GUARD_FORGET 3600       /* quiet seconds after which a source starts afresh */
 #define RELAY_GUARD_AUDIT_FROM 3      /* a source's wrong codes that make an audit event */
+#define RELAY_GUARD_CLEAN_TRIES 2     /* a source with fewer wrong codes is still checked under the cap (a typo) */
+#define RELAY_GUARD_CLEAN_FACTOR 4    /* ... until the window holds this many times the cap */
 
 /* Results of relay_code_check beyond enum store_code_result. */
 enum {
 	RELAY_CODE_BACKOFF = 100,   /* the source must wait; the code was not checked */
-	RELAY_CODE_CAPPED = 101,    /* the global cap is reached; the code was not checked */
+	RELAY_CODE_CAPPED = 101,    /* the global cap holds this source back; the code was not checked */
 };
 
 struct relay_guard_config {
@@ -67,7 +73,8 @@ int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, in
 /*
  * Counts a wrong code from source at now. Returns 1 and fills audit (a
  * short line without secrets) when the failure deserves an audit event,
- * else 0. *capped_now is set to 1 when this failure closed the global cap.
+ * else 0. *capped_now is set to 1 when this failure closed the global cap
+ * (for guessing sources; see above).
  */
 int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
 		       char *audit, size_t auditlen);

@@ -151,7 +151,12 @@ static void test_backoff_doubles(void **state)
 	relay_guard_free(g);
 }
 
-/* The global cap: the 5th wrong code in a minute closes it, for everyone, until the window has room. */
+/*
+ * The global cap: the 5th wrong code in a minute closes it for sources
+ * that guessed wrong twice, until the window has room; a source with at
+ * most one wrong code is still checked, until the window holds 4 times
+ * the cap; then it closes for everyone.
+ */
 static void test_global_cap(void **state)
 {
 	struct relay_guard *g = relay_guard_new(&(struct relay_guard_config){ .backoff_max = 1,
@@ -162,18 +167,72 @@ static void test_global_cap(void **state)
 
 	(void)state;
 	for (int i = 0; i < 5; i++) {
-		snprintf(src, sizeof(src), "203.0.113.%d", i);
-		assert_int_equal(relay_guard_admit(g, src, T0 + i, &wait), 0);
-		relay_guard_failed(g, src, T0 + i, &capped, audit, sizeof(audit));
+		snprintf(src, sizeof(src), "203.0.113.%d", i % 2);
+		assert_int_equal(relay_guard_admit(g, src, T0 + 2 * i, &wait), 0);
+		relay_guard_failed(g, src, T0 + 2 * i, &capped, audit, sizeof(audit));
 		closings += capped;
 	}
 	assert_int_equal(closings, 1);
-	assert_int_equal(relay_guard_admit(g, "203.0.113.99", T0 + 10, &wait), RELAY_CODE_CAPPED);
+	/* 203.0.113.0 and .1 guessed wrong 3 and 2 times: held back. */
+	assert_int_equal(relay_guard_admit(g, "203.0.113.1", T0 + 10, &wait), RELAY_CODE_CAPPED);
 	/* The first failure (at T0) leaves the window at T0 + 60. */
 	assert_int_equal(wait, 50);
-	assert_int_equal(relay_guard_admit(g, "203.0.113.99", T0 + 59, &wait), RELAY_CODE_CAPPED);
-	assert_int_equal(relay_guard_admit(g, "203.0.113.99", T0 + 60, &wait), 0);
+	assert_int_equal(relay_guard_admit(g, "203.0.113.1", T0 + 59, &wait), RELAY_CODE_CAPPED);
+	assert_int_equal(relay_guard_admit(g, "203.0.113.1", T0 + 60, &wait), 0);
+	/* A new address is checked, and so is one with a single typo. */
+	assert_int_equal(relay_guard_admit(g, "203.0.113.99", T0 + 10, &wait), 0);
+	relay_guard_failed(g, "203.0.113.99", T0 + 10, &capped, audit, sizeof(audit));
+	assert_int_equal(relay_guard_admit(g, "203.0.113.99", T0 + 12, &wait), 0);
+	relay_guard_failed(g, "203.0.113.99", T0 + 12, &capped, audit, sizeof(audit));
+	assert_int_equal(relay_guard_admit(g, "203.0.113.99", T0 + 14, &wait), RELAY_CODE_CAPPED);
+	/* 7 wrong codes now; fresh addresses fill the window up to 20, then nobody is checked. */
+	for (int i = 0; i < 13; i++) {
+		snprintf(src, sizeof(src), "198.18.0.%d", i);
+		assert_int_equal(relay_guard_admit(g, src, T0 + 20, &wait), 0);
+		relay_guard_failed(g, src, T0 + 20, &capped, audit, sizeof(audit));
+	}
+	assert_int_equal(relay_guard_admit(g, "198.18.1.1", T0 + 21, &wait), RELAY_CODE_CAPPED);
+	/* Room again for new addresses once the first failures (T0, T0 + 2) leave the window. */
+	assert_int_equal(relay_guard_admit(g, "198.18.1.1", T0 + 61, &wait), 0);
 	relay_guard_free(g);
+}
+
+/*
+ * The lockout of issue 14: 30 addresses push 120 wrong codes in 25 s into
+ * a relay with the default cap (120 a minute). The customer's right code,
+ * from their own address, still works; the same code from a guessing
+ * address is not checked.
+ */
+static void test_cap_spares_the_customer(void **state)
+{
+	struct fixture *f = fixture_new(300, 120);
+	char code[CODE_TEXT_MAX], peer[32];
+	int64_t ticket = 0, now = T0;
+	int wrong = 0;
+
+	(void)state;
+	issue_code(f, f->ticket, code);
+	/* Rounds at 0, 1, 3, 7 s meet each source's back-off; the rest of the 25 s is slack. */
+	for (int round = 0; round < 4; round++) {
+		now = T0 + (1 << round) - 1;
+		for (int i = 0; i < 30; i++) {
+			snprintf(peer, sizeof(peer), "198.51.100.%d", i);
+			int rc = relay_code_check(f->g, f->st, pepper, sizeof(pepper), peer, "9999-1234-5678", now,
+						  &ticket);
+
+			assert_true(rc == STORE_CODE_UNKNOWN || rc == RELAY_CODE_CAPPED);
+			wrong += rc == STORE_CODE_UNKNOWN;
+		}
+	}
+	assert_int_equal(wrong, 120);
+	assert_int_equal(events_of(f, 0, "code-cap"), 1);
+	now = T0 + 24;
+	assert_int_equal(relay_code_check(f->g, f->st, pepper, sizeof(pepper), "198.51.100.7", code, now, &ticket),
+			 RELAY_CODE_CAPPED);
+	assert_int_equal(relay_code_check(f->g, f->st, pepper, sizeof(pepper), "192.0.2.50", code, now, &ticket),
+			 STORE_CODE_ACCEPTED);
+	assert_int_equal(ticket, f->ticket);
+	fixture_free(f);
 }
 
 /* The guard in front of the store: a right code works, but not while its source waits. */
@@ -300,8 +359,12 @@ static void test_million_guesses_no_session(void **state)
 		      (unsigned long long)a.accepted, (unsigned long long)stats.audited);
 	assert_int_equal(a.accepted, 0);
 	assert_int_equal(a.guesses, a.checked_wrong + a.not_checked);
-	/* The cap is the bound: at most 120 a minute reach the store. */
-	assert_true(stats.checked <= 120 * 9);
+	/*
+	 * The cap is the bound: at most 4 x 120 a minute reach the store (every
+	 * one of the 50,000 addresses is new for its first guesses, so the
+	 * addresses without wrong codes use up their share of the cap too).
+	 */
+	assert_true(stats.checked <= 4 * 120 * 9);
 	assert_true(stats.checked >= 120 * 7);
 	assert_true(events_of(f, 0, "code-cap") >= 7);
 	/* The audit trail grows with the cap, not with the guesses. */
@@ -360,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_source_names),
 		cmocka_unit_test(test_backoff_doubles),
 		cmocka_unit_test(test_global_cap),
+		cmocka_unit_test(test_cap_spares_the_customer),
 		cmocka_unit_test(test_code_check_path),
 		cmocka_unit_test(test_million_guesses_no_session),
 		cmocka_unit_test(test_one_source_is_held_back),
