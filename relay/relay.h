@@ -57,8 +57,10 @@ struct relay_conn {
 	int poll_index;                /* its slot in relay->pfds this round, or -1 */
 	struct ssh_server_callbacks_struct server_cb;
 	bool kex_done;
+	bool auth_tried;               /* it sent an authentication request (progress, for admission) */
 	bool dead;
 	time_t accepted_at;
+	int64_t accepted_ms;           /* the same, monotonic milliseconds (admission, server.c) */
 	char peer[64];
 	char source[64];               /* what the guard counts it under (guard.h) */
 	enum relay_role role;
@@ -126,6 +128,18 @@ struct relay_viewer {
 	struct relay_viewer *next;
 };
 
+/*
+ * A source penalised for holding a pre-authentication slot without using it
+ * (server.c, after OpenSSH's PerSourcePenalties): refused while the relay
+ * is busy, until until; strikes doubles the next penalty.
+ */
+struct relay_penalty {
+	char source[64];
+	time_t until;
+	unsigned strikes;
+};
+#define RELAY_PENALTY_SOURCES 1024
+
 /* A log line that may come in floods: when it may next be written, and how many were not. */
 struct relay_log_limit {
 	time_t next;
@@ -158,7 +172,9 @@ struct relay {
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
-	struct relay_log_limit admit_log[2]; /* pre-authentication refusals, evictions (server.c) */
+	struct relay_log_limit admit_log[3]; /* pre-authentication refusals, evictions, penalties (server.c) */
+	struct relay_penalty *penalties;     /* RELAY_PENALTY_SOURCES of them (server.c) */
+	unsigned long penalty_refusals;      /* connections refused from penalised sources, for the log */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */

@@ -61,6 +61,7 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 
 	(void)session;
 	(void)user;
+	conn->auth_tried = true;
 	if (conn->role != RELAY_ROLE_NONE)
 		return SSH_AUTH_DENIED;
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
@@ -337,6 +338,8 @@ static int relay_message(ssh_session session, ssh_message msg, void *userdata)
 	int type = ssh_message_type(msg), subtype = ssh_message_subtype(msg);
 
 	(void)session;
+	if (type == SSH_REQUEST_AUTH || type == SSH_REQUEST_SERVICE)
+		conn->auth_tried = true;
 	if (type == SSH_REQUEST_AUTH && subtype == SSH_AUTH_METHOD_INTERACTIVE)
 		return relay_auth_code(conn, msg);
 	if (type == SSH_REQUEST_CHANNEL_OPEN && subtype == SSH_CHANNEL_DIRECT_TCPIP)
@@ -353,18 +356,128 @@ static int relay_message(ssh_session session, ssh_message msg, void *userdata)
 }
 
 /*
+ * Pre-authentication admission. OpenSSH's MaxStartups refuses newcomers
+ * (at random from start, all at full), so connections held idle lock
+ * everyone out until LoginGraceTime; dropping the oldest instead (what the
+ * relay did) drops, with one connection per address, whoever is slowest.
+ * So the relay asks what each connection has done: 0 nothing yet, 1 sent
+ * its banner, 2 finished the key exchange, 3 asked to authenticate, and
+ * how long it has had: a client on a 150 ms link (300 ms round trips)
+ * sends its banner within a second, finishes the key exchange within a few
+ * and asks to log in right after, so a connection past its level's
+ * deadline is stalled. A full relay makes room by dropping the most
+ * overdue connection, and with none overdue the one nearest its deadline:
+ * a client that moves on a step gets a later deadline, while a flood's
+ * connections stuck at a step run down theirs. A connection's first half
+ * second is its own: at the pace of a flood, the oldest connection still
+ * waiting for its banner was otherwise always the slow client's. With
+ * every slot young or logging in, the newcomer is refused, as MaxStartups
+ * does at full.
+ *
+ * Penalties, after OpenSSH's PerSourcePenalties: an address whose
+ * connection was dropped as stalled, ran out its login_grace, or sent too
+ * many wrong codes is refused for 30 s (doubling with each strike, to
+ * 600 s) whenever the relay holds half its max_unauthenticated or more. A
+ * flood's addresses then spend most of the flood refused at accept, which
+ * costs the relay a close, not a key exchange; a quiet relay refuses
+ * nobody, so a customer behind the same NAT as a stuck client is not held
+ * back. Random early drop is left out: below full it would refuse the
+ * slow client as often as the flood, while penalties pick the flood.
+ */
+#define RELAY_ADMIT_YOUNG_MS 500
+#define RELAY_PENALTY_FIRST 30
+#define RELAY_PENALTY_MAX 600
+
+static int relay_conn_progress(const struct relay_conn *c)
+{
+	if (c->auth_tried)
+		return 3;
+	if (c->kex_done)
+		return 2;
+	return ssh_get_clientbanner(c->session) != NULL ? 1 : 0;
+}
+
+static int64_t relay_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds past its deadline a connection at its level of progress is (negative: within it). */
+static int64_t relay_conn_overdue(const struct relay *relay, const struct relay_conn *c, int64_t now_ms)
+{
+	static const int64_t deadline_ms[3] = { 1500, 4000, 6000 };
+	const int progress = relay_conn_progress(c);
+	const int64_t deadline = progress < 3 ? deadline_ms[progress] : (int64_t)relay->home->login_grace * 1000;
+
+	return now_ms - c->accepted_ms - deadline;
+}
+
+static struct relay_penalty *relay_penalty_find(struct relay *relay, const char *source)
+{
+	if (relay->penalties == NULL)
+		return NULL;
+	for (unsigned i = 0; i < RELAY_PENALTY_SOURCES; i++)
+		if (strcmp(relay->penalties[i].source, source) == 0)
+			return &relay->penalties[i];
+	return NULL;
+}
+
+/* Penalises conn's source (why: for the log); a strike after a quiet hour starts afresh. */
+static void relay_penalise(struct relay *relay, const struct relay_conn *conn, const char *why)
+{
+	struct relay_penalty *p = relay_penalty_find(relay, conn->source);
+	time_t now = time(NULL), len = RELAY_PENALTY_FIRST;
+
+	if (relay->penalties == NULL)
+		return;
+	if (p == NULL) {
+		/* A new entry takes the slot whose penalty ended first: a table of 1024 forgets the oldest. */
+		p = &relay->penalties[0];
+		for (unsigned i = 1; i < RELAY_PENALTY_SOURCES && p->source[0] != '\0'; i++)
+			if (relay->penalties[i].source[0] == '\0' || relay->penalties[i].until < p->until)
+				p = &relay->penalties[i];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->source, sizeof(p->source), "%s", conn->source);
+	}
+	if (now - p->until > 3600)
+		p->strikes = 0;
+	for (unsigned i = 0; i < p->strikes && len < RELAY_PENALTY_MAX; i++)
+		len *= 2;
+	if (len > RELAY_PENALTY_MAX)
+		len = RELAY_PENALTY_MAX;
+	p->strikes++;
+	p->until = now + len;
+	if (now >= relay->admit_log[2].next) {
+		log_info("penalising %s for %lld s: %s (%lu more penalties in the last 10 s)", conn->source,
+			 (long long)len, why, relay->admit_log[2].quiet);
+		relay->admit_log[2] = (struct relay_log_limit){ .next = now + 10 };
+	} else {
+		relay->admit_log[2].quiet++;
+	}
+}
+
+/*
  * Room for one more unauthenticated connection from source. A source at
- * its own cap is refused. When the relay is full, the oldest connection of
- * the source holding the most makes room: a flood from a few addresses
- * then only pushes out its own connections, and a customer arriving from
- * elsewhere still gets in. 0 to admit, -1 to refuse.
+ * its own cap, or penalised while the relay is busy, is refused. When the
+ * relay is full, the most overdue connection makes room (its source is
+ * penalised); with none overdue, the least advanced connection of an
+ * address holding more than the newcomer's, or else the one nearest its
+ * deadline; with all asking to log in, the newcomer is refused. 0 to admit,
+ * -1 to refuse.
  */
 static int relay_admit(struct relay *relay, const char *source)
 {
-	struct relay_conn *victim = NULL;
-	unsigned total = 0, mine = 0, victim_count = 0;
+	struct relay_conn *victim = NULL, *crowded = NULL, *least = NULL;
+	const struct relay_penalty *pen = relay_penalty_find(relay, source);
+	unsigned total = 0, mine = 0, crowded_count = 0;
+	int64_t victim_overdue = 0, least_overdue = 0, now_ms = relay_ms_now();
+	time_t now = time(NULL);
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		int64_t overdue;
 		unsigned same = 0;
 
 		if (c->dead || c->role != RELAY_ROLE_NONE)
@@ -372,37 +485,78 @@ static int relay_admit(struct relay *relay, const char *source)
 		total++;
 		if (strcmp(c->source, source) == 0)
 			mine++;
+		overdue = relay_conn_overdue(relay, c, now_ms);
+		if (overdue > victim_overdue) {
+			victim = c;
+			victim_overdue = overdue;
+		}
+		if (relay_conn_progress(c) < 3 && now_ms - c->accepted_ms >= RELAY_ADMIT_YOUNG_MS &&
+		    (least == NULL || overdue > least_overdue)) {
+			least = c;
+			least_overdue = overdue;
+		}
 		/* Quadratic in the cap (64 by default), and only on accept. */
 		for (struct relay_conn *d = relay->conns; d != NULL; d = d->next)
 			if (!d->dead && d->role == RELAY_ROLE_NONE && strcmp(d->source, c->source) == 0)
 				same++;
-		if (victim == NULL || same > victim_count ||
-		    (same == victim_count && c->accepted_at <= victim->accepted_at))
-			victim = c;
-		if (victim == c)
-			victim_count = same;
+		if (crowded == NULL || same > crowded_count ||
+		    (same == crowded_count && relay_conn_progress(c) < relay_conn_progress(crowded)) ||
+		    (same == crowded_count && relay_conn_progress(c) == relay_conn_progress(crowded) &&
+		     c->accepted_ms < crowded->accepted_ms)) {
+			crowded = c;
+			crowded_count = same;
+		}
 	}
+	/*
+	 * None overdue: an address holding more than the newcomer's gives up its
+	 * least advanced connection, so a flood from a few addresses only
+	 * pushes out its own; one connection each, the one nearest its
+	 * deadline goes, a flood's stuck one rather than a client that just
+	 * moved on a step, but none younger than RELAY_ADMIT_YOUNG_MS (a slow
+	 * link's banner takes a round trip); all young or asking to log in,
+	 * the newcomer is refused.
+	 */
+	if (victim == NULL && crowded_count >= 2 && mine + 1 < crowded_count)
+		victim = crowded;
+	if (victim == NULL)
+		victim = least;
 	/* A flood must not flood the log too: one line per kind every 10 s, with a count of the rest. */
 	if (mine >= relay->home->max_unauthenticated_per_source) {
-		if (time(NULL) >= relay->admit_log[0].next) {
+		if (now >= relay->admit_log[0].next) {
 			log_warn("refusing a connection from %s: it has %u unauthenticated connections already "
 				 "(%lu more refused in the last 10 s)", source, mine, relay->admit_log[0].quiet);
-			relay->admit_log[0] = (struct relay_log_limit){ .next = time(NULL) + 10 };
+			relay->admit_log[0] = (struct relay_log_limit){ .next = now + 10 };
 		} else {
 			relay->admit_log[0].quiet++;
 		}
 		return -1;
 	}
+	if (pen != NULL && now < pen->until && total * 2 >= relay->home->max_unauthenticated) {
+		relay->penalty_refusals++;
+		return -1;
+	}
 	if (total < relay->home->max_unauthenticated)
 		return 0;
-	if (time(NULL) >= relay->admit_log[1].next) {
-		log_warn("%u unauthenticated connections: dropping conn %u (%s, %u of them) to make room for %s "
-			 "(%lu more dropped in the last 10 s)", total, victim->id, victim->peer, victim_count, source,
-			 relay->admit_log[1].quiet);
-		relay->admit_log[1] = (struct relay_log_limit){ .next = time(NULL) + 10 };
+	if (now >= relay->admit_log[1].next) {
+		if (victim != NULL && victim_overdue > 0)
+			log_warn("%u unauthenticated connections: dropping conn %u (%s, stalled at step %d of 3 for "
+				 "%lld ms past its time) to make room for %s", total, victim->id, victim->peer,
+				 relay_conn_progress(victim), (long long)victim_overdue, source);
+		else if (victim != NULL)
+			log_warn("%u unauthenticated connections: dropping conn %u (%s, at step %d of 3) to make room "
+				 "for %s", total, victim->id, victim->peer, relay_conn_progress(victim), source);
+		else
+			log_warn("%u unauthenticated connections, all making progress: refusing %s", total, source);
+		log_info("in the last 10 s: %lu more dropped or refused for room; %lu refused from penalised "
+			 "addresses so far", relay->admit_log[1].quiet, relay->penalty_refusals);
+		relay->admit_log[1] = (struct relay_log_limit){ .next = now + 10 };
 	} else {
 		relay->admit_log[1].quiet++;
 	}
+	if (victim == NULL)
+		return -1;
+	if (victim_overdue > 0)
+		relay_penalise(relay, victim, "stalled before logging in, dropped to make room");
 	victim->dead = true;
 	return 0;
 }
@@ -455,6 +609,7 @@ static void relay_accept(struct relay *relay)
 	conn->poll_index = -1;
 	conn->event = ssh_event_new();
 	conn->accepted_at = time(NULL);
+	conn->accepted_ms = relay_ms_now();
 	conn->server_cb = (struct ssh_server_callbacks_struct){
 		.userdata = conn,
 		.auth_pubkey_function = relay_auth_pubkey,
@@ -499,12 +654,14 @@ static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_
 	if (conn->role == RELAY_ROLE_NONE && now - conn->accepted_at >= (time_t)relay->home->login_grace) {
 		log_info("conn %u (%s): no login within %lu s, dropped", conn->id, conn->peer,
 			 relay->home->login_grace);
+		relay_penalise(relay, conn, "held a login slot for its whole login_grace");
 		conn->dead = true;
 		return;
 	}
 	if (conn->kbd_failures >= RELAY_KBD_TRIES_MAX) {
 		log_info("conn %u (%s): dropped after %u wrong support codes", conn->id, conn->peer,
 			 conn->kbd_failures);
+		relay_penalise(relay, conn, "wrong support codes");
 		conn->dead = true;
 		return;
 	}
@@ -743,9 +900,10 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	if (relay.clock_offset_path != NULL)
 		log_warn("the clock is offset by the file %s (a test setting)", relay.clock_offset_path);
 
+	relay.penalties = calloc(RELAY_PENALTY_SOURCES, sizeof(*relay.penalties));
 	relay.guard = relay_guard_new(&(struct relay_guard_config){ .backoff_max = home->code_backoff_max,
 					.failures_per_minute = home->code_failures_per_minute });
-	if (relay.guard == NULL) {
+	if (relay.guard == NULL || relay.penalties == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -778,6 +936,7 @@ out:
 	relay_audit_stop(&relay);
 	free(relay.pfds);
 	relay_guard_free(relay.guard);
+	free(relay.penalties);
 	ssh_bind_free(relay.bind);
 	return rc;
 }

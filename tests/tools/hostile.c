@@ -13,8 +13,11 @@
  *       banner and half a packet, trickle a banner one byte a second, or
  *       finish the key exchange (libssh) and then never authenticate. Any
  *       the relay drops is opened again at once. Prints
- *       "flood: COUNT open" once all are connected, and at the end how
+ *       "flood: COUNT open" once COUNT were opened, and at the end how
  *       many were opened and dropped in all.
+ *   hostile flood-rate HOST PORT SECONDS COUNT RATE SRC...
+ *       the same, re-opening at most RATE connections a second (the first
+ *       COUNT included), as a botnet with that much to spend would.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -170,7 +173,27 @@ static void flood_send(struct flood_conn *c, time_t now)
 	c->last_sent = now;
 }
 
-static int cmd_flood(const char *host, int port, int seconds, int count, char **srcs, int nsrcs)
+/* Whether one more connection fits in rate a second (0: no limit); counts it if so. */
+static int flood_may_open(int rate)
+{
+	static struct timespec second;
+	static int used;
+	struct timespec now;
+
+	if (rate <= 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec != second.tv_sec) {
+		second = now;
+		used = 0;
+	}
+	if (used >= rate)
+		return 0;
+	used++;
+	return 1;
+}
+
+static int cmd_flood(const char *host, int port, int seconds, int count, int rate, char **srcs, int nsrcs)
 {
 	struct flood_conn *conns = calloc((size_t)count, sizeof(*conns));
 	struct pollfd *pfds = calloc((size_t)count, sizeof(*pfds));
@@ -183,14 +206,14 @@ static int cmd_flood(const char *host, int port, int seconds, int count, char **
 	for (int i = 0; i < count; i++) {
 		conns[i].src = srcs[i % nsrcs];
 		conns[i].mode = i % FLOOD_MODES;
-		flood_open(&conns[i], host, port, &opened);
+		conns[i].fd = -1;
 	}
 	while (time(NULL) < end) {
 		time_t now = time(NULL);
 		int open_now = 0;
 
 		for (int i = 0; i < count; i++) {
-			if (conns[i].fd < 0)
+			if (conns[i].fd < 0 && flood_may_open(rate))
 				flood_open(&conns[i], host, port, &opened);
 			/* libssh owns a kexed session's reads: only its end is watched. */
 			pfds[i] = (struct pollfd){ .fd = conns[i].fd,
@@ -200,12 +223,13 @@ static int cmd_flood(const char *host, int port, int seconds, int count, char **
 				flood_send(&conns[i], now);
 			}
 		}
-		if (!announced && open_now == count) {
+		/* Counted in openings: a full relay refuses some at once, so all may never be open together. */
+		if (!announced && (open_now == count || opened >= (unsigned long)count)) {
 			printf("flood: %d open\n", count);
 			fflush(stdout);
 			announced = 1;
 		}
-		if (poll(pfds, (nfds_t)count, 200) < 0 && errno != EINTR)
+		if (poll(pfds, (nfds_t)count, rate > 0 ? 20 : 200) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < count; i++) {
 			char buf[512];
@@ -243,7 +267,9 @@ int main(int argc, char **argv)
 		ssh_finalize();
 	} else if (argc >= 7 && strcmp(argv[1], "flood") == 0) {
 		ssh_init();
-		rc = cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argv + 6, argc - 6);
+		rc = cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), 0, argv + 6, argc - 6);
+	} else if (argc >= 8 && strcmp(argv[1], "flood-rate") == 0) {
+		rc = cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), argv + 7, argc - 7);
 		ssh_finalize();
 	} else {
 		fprintf(stderr, "usage: hostile code HOST PORT SRC CODE\n"
