@@ -21,6 +21,49 @@ static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch);
 
 /* Output of one command, at most. Commands print tickets and codes, not files. */
 #define RELAY_CHAN_OUT_MAX (1024u * 1024)
+/*
+ * Chat lines a follower may leave unread before its stream is closed. A
+ * technician reads a chat as it comes; a stream this far behind is not
+ * being read, and 1000 of them holding a megabyte each took the relay
+ * past a gigabyte.
+ */
+#define RELAY_CHAT_BACKLOG_MAX (256u * 1024)
+/*
+ * Channels past the cap that are still opened, to say why on their
+ * stderr (SSH's own open failure carries no text through libssh 0.10);
+ * past this many more the open itself fails.
+ */
+#define RELAY_CHAN_OVER_GRACE 4
+
+int relay_chan_room(struct relay *relay, const struct relay_conn *conn, char *why, size_t whylen)
+{
+	unsigned long mine = 0, users = 0;
+	const bool staff = conn->role == RELAY_ROLE_TECH || conn->role == RELAY_ROLE_AUDITOR;
+	int rc = 0;
+
+	for (const struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next) {
+		if (ch->dead || ch->conn->dead)
+			continue;
+		mine += ch->conn == conn;
+		users += staff && ch->conn->user.id == conn->user.id && ch->conn->role == conn->role;
+	}
+	for (const struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->state == VIEWER_DONE || v->tech == NULL || v->tech->dead)
+			continue;
+		mine += v->tech == conn;
+		users += staff && v->tech->user.id == conn->user.id;
+	}
+	if (mine >= relay->home->max_channels_per_connection) {
+		snprintf(why, whylen, "too many channels on this connection: %lu open, at most %lu "
+			 "(relay.conf: max_channels_per_connection)", mine, relay->home->max_channels_per_connection);
+		rc = mine >= relay->home->max_channels_per_connection + RELAY_CHAN_OVER_GRACE ? -2 : -1;
+	} else if (staff && users >= relay->home->max_channels_per_user) {
+		snprintf(why, whylen, "too many channels for %s: %lu open over all connections, at most %lu "
+			 "(relay.conf: max_channels_per_user)", conn->user.name, users, relay->home->max_channels_per_user);
+		rc = users >= relay->home->max_channels_per_user + RELAY_CHAN_OVER_GRACE ? -2 : -1;
+	}
+	return rc;
+}
 
 static struct relay_conn *relay_chan_conn(void *userdata)
 {
@@ -35,6 +78,10 @@ static int relay_chan_exec(ssh_session session, ssh_channel channel, const char 
 	(void)channel;
 	if (ch->kind != RELAY_CHAN_NEW || relay_chan_conn(userdata)->role == RELAY_ROLE_CUSTOMER)
 		return -1;
+	if (ch->refusal != NULL) {
+		ch->kind = RELAY_CHAN_REFUSED;
+		return 0;
+	}
 	ch->command = strndup(command, CMDLINE_MAX + 1);
 	if (ch->command == NULL)
 		return -1;
@@ -59,7 +106,7 @@ static int relay_chan_subsystem(ssh_session session, ssh_channel channel, const 
 	(void)session;
 	(void)channel;
 	if (ch->kind != RELAY_CHAN_NEW || strcmp(subsystem, CTL_SUBSYSTEM) != 0 ||
-	    conn->role != RELAY_ROLE_CUSTOMER || conn->control != NULL)
+	    conn->role != RELAY_ROLE_CUSTOMER || conn->control != NULL || ch->refusal != NULL)
 		return -1;
 	ch->kind = RELAY_CHAN_CONTROL;
 	conn->control = ch;
@@ -75,14 +122,27 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 	struct relay_conn *conn = userdata;
 	struct relay *relay = conn->relay;
 	struct relay_chan *ch;
+	char why[200];
+	int room;
 
 	if (conn->role == RELAY_ROLE_NONE)
+		return NULL;
+	room = relay_chan_room(relay, conn, why, sizeof(why));
+	if (room != 0)
+		log_info("conn %u (%s): channel %s: %s", conn->id, conn->peer, room == -2 ? "refused" : "opened to refuse",
+			 why);
+	if (room == -2)
 		return NULL;
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL)
 		return NULL;
+	if (room != 0 && (ch->refusal = strdup(why)) == NULL) {
+		free(ch);
+		return NULL;
+	}
 	ch->chan = ssh_channel_new(session);
 	if (ch->chan == NULL) {
+		free(ch->refusal);
 		free(ch);
 		return NULL;
 	}
@@ -114,9 +174,18 @@ int relay_chan_send_ctl(struct relay_chan *ch, const struct ctl_record *rec)
 	return e;
 }
 
-/* Writes what the window allows from b to the channel (stderr if is_stderr). */
+/*
+ * Writes what the window allows from b to the channel (stderr if is_stderr).
+ * Nothing while the session still has output the socket did not take: the
+ * window only says what the peer's channel may buffer, and a peer that
+ * stops reading its TCP socket would otherwise leave every channel's
+ * window in libssh's output buffer, which has no limit. The bytes then
+ * wait in b, which has one (and a chat stream is closed at its backlog).
+ */
 static int relay_chan_flush(struct relay_chan *ch, struct buf *b, int is_stderr)
 {
+	if (buf_len(b) > 0 && (ssh_get_poll_flags(ch->conn->session) & SSH_WRITE_PENDING))
+		return 0;
 	while (buf_len(b) > 0) {
 		uint32_t window = ssh_channel_window_size(ch->chan);
 		uint32_t n = buf_len(b) < window ? (uint32_t)buf_len(b) : window;
@@ -222,6 +291,17 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 	switch (ch->kind) {
 	case RELAY_CHAN_NEW:
 		return;
+	case RELAY_CHAN_REFUSED:
+		/* The reason on stderr, exit status 1: what ssh and handoff-tech print for any failed command. */
+		if (ssh_channel_write_stderr(ch->chan, "handoff-relay: ", 15) >= 0 &&
+		    ssh_channel_write_stderr(ch->chan, ch->refusal, (uint32_t)strlen(ch->refusal)) >= 0 &&
+		    ssh_channel_write_stderr(ch->chan, "\n", 1) >= 0) {
+			ssh_channel_request_send_exit_status(ch->chan, 1);
+			ssh_channel_send_eof(ch->chan);
+			ssh_channel_close(ch->chan);
+		}
+		ch->dead = true;
+		return;
 	case RELAY_CHAN_EXEC:
 		if (!ch->command_done) {
 			ch->exit_status = relay_exec_run(relay, ch, ch->command, &ch->out, &ch->err);
@@ -282,7 +362,7 @@ void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *
 		if (ch->kind != RELAY_CHAN_CHAT || ch->chat_ticket != ticket || ch->dead)
 			continue;
 		/* A follower that stopped reading loses its stream, not the relay's memory. */
-		if (buf_put(&ch->out, line, strlen(line)) != 0) {
+		if (buf_len(&ch->out) + strlen(line) > RELAY_CHAT_BACKLOG_MAX || buf_put(&ch->out, line, strlen(line)) != 0) {
 			log_info("conn %u: chat stream of ticket %lld is not being read; closed", ch->conn->id,
 				 (long long)ticket);
 			ch->dead = true;
@@ -296,7 +376,11 @@ void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *
  */
 static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch)
 {
-	for (;;) {
+	/*
+	 * Back-pressure on the writer: its own stream shows every line, so
+	 * while that is behind, its input waits in the SSH window, not here.
+	 */
+	while (buf_len(&ch->out) <= RELAY_CHAT_BACKLOG_MAX / 4) {
 		const uint8_t *p = buf_ptr(&ch->in);
 		const uint8_t *nl = memchr(p, '\n', buf_len(&ch->in));
 		uint8_t *dst;
@@ -350,6 +434,7 @@ void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dy
 	if (ch->stream_fd >= 0)
 		close(ch->stream_fd);
 	free(ch->command);
+	free(ch->refusal);
 	buf_free(&ch->in);
 	buf_free(&ch->out);
 	buf_free(&ch->err);

@@ -146,15 +146,18 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 		 "max_unauthenticated = 64\n"
 		 "# seconds a connection has to authenticate\n"
 		 "login_grace = 30\n"
-		 "# of those, from one address (IPv6: one /64); when the relay is full, the\n"
-		 "# oldest connection of the busiest source makes room for a new one\n"
+		 "# of those, from one address (IPv6: one /64); when the relay is full, a\n"
+		 "# stalled connection makes room for a new one\n"
 		 "max_unauthenticated_per_source = 8\n"
 		 "# code guessing: a source waits 1, 2, 4 ... s after each wrong code, at most\n"
 		 "code_backoff_max = 300\n"
-		 "# and the relay checks no code once this many were wrong in the last minute\n"
+		 "# past this many wrong codes in a minute, addresses that guessed wrong wait\n"
 		 "code_failures_per_minute = 120\n"
 		 "# tickets one bundle's intake token may open per hour (customers without a code)\n"
 		 "intake_per_hour = 30\n"
+		 "# channels (commands, chat streams, views) one connection may hold, and one account\n"
+		 "max_channels_per_connection = 32\n"
+		 "max_channels_per_user = 64\n"
 		 "# escalation policy: seconds a ticket may stay unresolved at a tier (0 = no limit)\n"
 		 "escalate_after_l1 = 14400\n"
 		 "escalate_after_l2 = 86400\n"
@@ -288,7 +291,7 @@ static const char *const home_known_keys[] = {
 	"listen", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
 	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
 	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
-	"recording", "record_input", NULL,
+	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", NULL,
 };
 
 /* A word setting: absent, or one of the NULL-terminated choices (record.c reads its meaning). */
@@ -368,7 +371,10 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	    config_get_ulong(&cfg, "code_backoff_max", 300, 1, 86400, &h->code_backoff_max, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "code_failures_per_minute", 120, 1, 1000000, &h->code_failures_per_minute, err,
 			     errlen) != 0 ||
-	    config_get_ulong(&cfg, "intake_per_hour", 30, 0, 100000, &h->intake_per_hour, err, errlen) != 0)
+	    config_get_ulong(&cfg, "intake_per_hour", 30, 0, 100000, &h->intake_per_hour, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "max_channels_per_connection", 32, 1, 10000, &h->max_channels_per_connection, err,
+			     errlen) != 0 ||
+	    config_get_ulong(&cfg, "max_channels_per_user", 64, 1, 100000, &h->max_channels_per_user, err, errlen) != 0)
 		goto out;
 	if (home_load_policy(h, &cfg, err, errlen) != 0)
 		goto out;

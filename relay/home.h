@@ -40,6 +40,8 @@ struct relay_home {
 	unsigned long code_backoff_max;  /* seconds a source waits at most after wrong codes (guard.h) */
 	unsigned long code_failures_per_minute;  /* wrong codes the relay counts per minute, at most */
 	unsigned long intake_per_hour;    /* tickets one intake token may open per hour */
+	unsigned long max_channels_per_connection; /* session channels and views one connection may hold (chan.c) */
+	unsigned long max_channels_per_user;       /* the same, over all of one account's connections */
 	uint8_t pepper[HOME_PEPPER_LEN];
 	/* Escalation policy. */
 	unsigned long escalate_after[3];  /* seconds at L1, L2 (L3 unused); 0 = never */

@@ -81,7 +81,8 @@ struct relay_conn {
 	struct relay_conn *next;
 };
 
-enum relay_chan_kind { RELAY_CHAN_NEW, RELAY_CHAN_EXEC, RELAY_CHAN_CONTROL, RELAY_CHAN_CHAT };
+enum relay_chan_kind { RELAY_CHAN_NEW, RELAY_CHAN_EXEC, RELAY_CHAN_CONTROL, RELAY_CHAN_CHAT,
+		       RELAY_CHAN_REFUSED /* over a channel cap: says so on stderr, then closes */ };
 
 /* A session channel: an exec command or a customer's control stream. */
 struct relay_chan {
@@ -90,6 +91,7 @@ struct relay_chan {
 	struct ssh_channel_callbacks_struct cb;
 	enum relay_chan_kind kind;
 	char *command;          /* exec request kept for the loop to run */
+	char *refusal;          /* opened over a channel cap: why, for its stderr; NULL normally */
 	bool command_done;
 	int exit_status;
 	int64_t chat_ticket;    /* a live chat stream: the ticket it follows */
@@ -240,6 +242,12 @@ const char *relay_role_name(enum relay_role role);
 struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket);
 
 /* chan.c */
+/*
+ * Whether conn may hold one more channel (a session channel or a view):
+ * 0 yes; -1 over max_channels_per_connection or max_channels_per_user
+ * (why filled); -2 so far over that the open itself is refused.
+ */
+int relay_chan_room(struct relay *relay, const struct relay_conn *conn, char *why, size_t whylen);
 ssh_channel relay_chan_open_session(ssh_session session, void *userdata);
 int relay_chan_send_ctl(struct relay_chan *ch, const struct ctl_record *rec);
 void relay_chan_service(struct relay *relay, struct relay_chan *ch);

@@ -306,6 +306,14 @@ static int relay_direct_tcpip(struct relay_conn *conn, ssh_message msg)
 			 dest ? dest : "?", port, RELAY_VIEWER_PORT_CONTROL, RELAY_VIEWER_PORT_VIEW);
 		return 1;
 	}
+	{
+		char why[200];
+
+		if (relay_chan_room(conn->relay, conn, why, sizeof(why)) != 0) {
+			log_info("conn %u: direct-tcpip refused: %s", conn->id, why);
+			return 1;
+		}
+	}
 	chan = ssh_message_channel_request_open_reply_accept(msg);
 	if (chan == NULL)
 		return 0;
