@@ -168,7 +168,11 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 		int n, e;
 
 		while ((e = ctl_decode(&ch->in, &rec)) == 1) {
-			if (rec.type == CTL_CONSENT_REPLY)
+			/* A session the relay ended changes its ticket no more. */
+			if (ch->conn->ending_at != 0)
+				log_info("conn %u: ignoring a %s record after the session ended", ch->conn->id,
+					 ctl_type_name(rec.type));
+			else if (rec.type == CTL_CONSENT_REPLY)
 				relay_viewer_consent_reply(relay, ch->conn, &rec);
 			else if (rec.type == CTL_CHAT)
 				relay_ticket_chat(relay, ch->conn->ticket, "customer", "customer", rec.text ? rec.text : "");

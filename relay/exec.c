@@ -700,7 +700,7 @@ static int exec_invite(struct exec_ctx *x)
 	uint8_t hash[CODE_HASH_LEN];
 	struct store_ticket t;
 	int64_t now = relay_now(x->relay);
-	int rc = STORE_ERR;
+	int rc = STORE_ERR, replaced = 0;
 
 	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
 		exec_printf(x->err, "usage: invite N\n");
@@ -715,7 +715,7 @@ static int exec_invite(struct exec_ctx *x)
 		    code_hash(home->pepper, sizeof(home->pepper), digits, hash) != 0)
 			break;
 		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
-				    now + (int64_t)home->code_ttl);
+				    now + (int64_t)home->code_ttl, &replaced);
 		if (rc != STORE_ERR_EXISTS)
 			break;
 	}
@@ -725,8 +725,12 @@ static int exec_invite(struct exec_ctx *x)
 		exec_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
+	if (replaced > 0)
+		store_event_add(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
+				"replaced by a new code");
 	store_event_add(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
-	log_info("%s issued a support code for ticket %lld", x->conn->user.name, (long long)t.id);
+	log_info("%s issued a support code for ticket %lld%s", x->conn->user.name, (long long)t.id,
+		 replaced > 0 ? " (the previous one is cancelled)" : "");
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"code\":\"%s\",\"expires_in\":%lu}\n",
 			    (long long)t.id, text, home->code_ttl);
