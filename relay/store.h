@@ -124,6 +124,8 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 			int64_t owner_id, int64_t now);
 /* Unowned tickets of a tier that are neither resolved nor closed, oldest first. */
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx);
+/* Tickets owned by owner_id that are neither resolved nor closed, by priority, then least recently changed. */
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx);
 /* Tickets of a tier, not resolved or closed, that reached it at or before since. */
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx);
 

@@ -526,6 +526,19 @@ int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ct
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.owner_id = ?1"
+			  " AND t.state NOT IN ('resolved', 'closed')"
+			  " ORDER BY t.priority, t.updated_at, t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, owner_id);
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
