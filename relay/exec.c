@@ -384,7 +384,7 @@ static void exec_show_event_line(struct exec_ctx *x, const struct store_event *e
 {
 	bool role = e->role[0] && strcmp(e->role, e->actor) != 0;
 	size_t start = buf_len(x->out), cols;
-	char indent[48];
+	char indent[96];
 
 	exec_printf(x->out, "  %s  %-22s ", when, e->kind);
 	exec_text(x->out, e->actor);

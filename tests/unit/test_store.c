@@ -165,6 +165,39 @@ static void test_code_replaced_and_cancelled(void **state)
 	assert_int_equal(n, 0);
 }
 
+static int owned_ids(const struct store_ticket *t, void *ctx)
+{
+	int64_t *ids = ctx;
+
+	for (int i = 0; i < 4; i++)
+		if (ids[i] == 0) {
+			ids[i] = t->id;
+			break;
+		}
+	return 0;
+}
+
+/* mine: the owner's tickets that are not resolved, by priority. */
+static void test_tickets_owned(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec urgent = { .summary = "Outage", .priority = "P1", .tier = "L1", .owner_id = f->alice.id };
+	struct store_ticket_spec queued = { .summary = "Queued", .priority = "P2", .tier = "L1" };
+	int64_t ids[4] = { 0 }, p1, other;
+
+	assert_int_equal(store_ticket_new(f->st, &urgent, 1001, &p1), STORE_OK);
+	assert_int_equal(store_ticket_new(f->st, &queued, 1002, &other), STORE_OK);
+	assert_int_equal(store_tickets_owned(f->st, f->alice.id, owned_ids, ids), STORE_OK);
+	assert_int_equal(ids[0], p1);
+	assert_int_equal(ids[1], f->ticket);
+	assert_int_equal(ids[2], 0);
+	assert_int_equal(store_ticket_update(f->st, p1, "resolved", NULL, -1, 1003), STORE_OK);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_tickets_owned(f->st, f->alice.id, owned_ids, ids), STORE_OK);
+	assert_int_equal(ids[0], f->ticket);
+	assert_int_equal(ids[1], 0);
+}
+
 /* A live code of a resolved ticket (a relay before codes were cancelled) lets no one in. */
 static void test_code_of_resolved_ticket(void **state)
 {
@@ -383,6 +416,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_locator_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_replaced_and_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_of_resolved_ticket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tickets_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_and_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_database_is_a_clear_error, setup, teardown),
