@@ -215,20 +215,24 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 }
 
 /*
- * Ends the customer's session: the helper hears why (CTL_END, worded in the
- * customer's language on their side) and hangs up; the connection is no
- * longer live at once, and is cut off if it lingers (server.c).
+ * Ends the customer's sessions of ticket, live or still setting up: a
+ * helper with its control channel hears why (CTL_END, worded in the
+ * customer's language on their side) and hangs up; its connection is no
+ * longer live at once, and is cut off if it lingers (server.c). One
+ * without a control channel yet is dropped now.
  */
 static void relay_ticket_end_customer(struct relay *relay, int64_t ticket, uint8_t reason, const char *text)
 {
-	struct relay_conn *customer;
-
-	while ((customer = relay_server_live_customer(relay, ticket)) != NULL) {
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
 		struct ctl_record end = { .type = CTL_END, .flags = reason, .text = (char *)(uintptr_t)text };
 
-		relay_chan_send_ctl(customer->control, &end);
-		customer->ending_at = time(NULL);
-		log_info("conn %u: customer session of ticket %lld ended: %s", customer->id, (long long)ticket, text);
+		if (c->dead || c->role != RELAY_ROLE_CUSTOMER || c->ticket != ticket || c->ending_at != 0)
+			continue;
+		log_info("conn %u: customer session of ticket %lld ended: %s", c->id, (long long)ticket, text);
+		if (c->control == NULL || c->control->dead || relay_chan_send_ctl(c->control, &end) != 0)
+			c->dead = true;
+		else
+			c->ending_at = time(NULL);
 	}
 }
 
