@@ -370,7 +370,7 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 		/* The decoder admits only the reasons we know, so each has its words here. */
 		log_info("the relay ended the session: %s", rec->text);
 		helper_session_finish(s, HELPER_END_CLOSED,
-				      _("your request was marked as resolved: the session has ended"));
+				      _("your technician marked your request as resolved"));
 		break;
 	default:
 		log_debug("ignored a %s record from the relay", ctl_type_name(rec->type));

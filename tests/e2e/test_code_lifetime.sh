@@ -32,7 +32,7 @@ note "the second code works"
 
 # Resolving ends the customer's session (tty UI says why) and alice's view.
 as alice resolve "$TICKET" --note "driver reinstalled" >/dev/null || fail "resolve failed"
-wait_line 15 "$HELPER_OUT" "^SESSION ENDED: your request was marked as resolved" ||
+wait_line 15 "$HELPER_OUT" "^SESSION ENDED: your technician marked your request as resolved$" ||
 	fail "the helper did not say the ticket was resolved: $(tail -3 "$HELPER_OUT")"
 wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the helper outlived the resolved ticket"
 rc=0
@@ -43,6 +43,17 @@ grep -q "viewer [0-9]*: the ticket was resolved" "$RELAY_LOG" || fail "the relay
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='customer-disconnected'\") = 1 ]" ||
 	fail "the customer's connection did not end"
 note "resolve ends the customer's session and the view"
+
+# The helper words the end in the customer's language.
+TICKET_JA=$(as alice ticket new "プリンター") || fail "ticket new failed"
+CODE_JA=$(as alice invite "$TICKET_JA") || fail "invite failed"
+start_helper "$CODE_JA" helper-ja --lang ja
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "the Japanese helper did not connect"
+as alice resolve "$TICKET_JA" --note "解決" >/dev/null || fail "resolve failed"
+wait_line 15 "$HELPER_OUT" "^SESSION ENDED: 担当者がお問い合わせを解決済みにしました\$" ||
+	fail "the Japanese helper did not say the ticket was resolved: $(tail -3 "$HELPER_OUT")"
+wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the Japanese helper outlived the resolved ticket"
+note "the end is told in the customer's language"
 
 # Codes of a resolved ticket are dead: the one in use and a fresh one alike.
 [ "$(hostile_code 127.0.0.3 "$CODE")" = refused ] || fail "the spent code of the resolved ticket logged in"
