@@ -73,6 +73,7 @@ enum helper_end {
 	HELPER_END_RELAY,   /* the relay closed the control channel */
 	HELPER_END_LOST,    /* the SSH connection died */
 	HELPER_END_FAILED,  /* something on our side failed; reason says what */
+	HELPER_END_CLOSED,  /* the relay ended the session (CTL_END); reason says why */
 };
 
 struct helper_session {
@@ -101,7 +102,7 @@ struct helper_session {
 	bool paused;                /* the customer paused sharing (grants kept) */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
 	enum helper_end end;
-	const char *end_reason;     /* for HELPER_END_FAILED */
+	const char *end_reason;     /* for HELPER_END_FAILED and HELPER_END_CLOSED */
 };
 
 static void helper_session_finish(struct helper_session *s, enum helper_end end, const char *reason)
@@ -395,6 +396,12 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 		break;
 	case CTL_LOGS_ASK:
 		helper_session_on_logs_ask(s, rec);
+		break;
+	case CTL_END:
+		/* The decoder admits only the reasons we know, so each has its words here. */
+		log_info("the relay ended the session: %s", rec->text);
+		helper_session_finish(s, HELPER_END_CLOSED,
+				      _("your technician marked your request as resolved"));
 		break;
 	default:
 		log_debug("ignored a %s record from the relay", ctl_type_name(rec->type));
@@ -1092,6 +1099,10 @@ int helper_session_run(struct helper_options *o)
 		break;
 	case HELPER_END_FAILED:
 		s.ui->ended(s.ui_state, s.end_reason);
+		break;
+	case HELPER_END_CLOSED:
+		s.ui->ended(s.ui_state, s.end_reason);
+		status = 0;
 		break;
 	default:
 		s.ui->ended(s.ui_state, NULL);

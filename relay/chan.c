@@ -168,7 +168,11 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 		int n, e;
 
 		while ((e = ctl_decode(&ch->in, &rec)) == 1) {
-			if (rec.type == CTL_CONSENT_REPLY)
+			/* A session the relay ended changes its ticket no more. */
+			if (ch->conn->ending_at != 0)
+				log_info("conn %u: ignoring a %s record after the session ended", ch->conn->id,
+					 ctl_type_name(rec.type));
+			else if (rec.type == CTL_CONSENT_REPLY)
 				relay_viewer_consent_reply(relay, ch->conn, &rec);
 			else if (rec.type == CTL_CHAT)
 				relay_ticket_chat(relay, ch->conn->ticket, "customer", "customer", rec.text ? rec.text : "");
@@ -206,9 +210,10 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		return;
 	/*
 	 * The peer's EOF ends its input, not our output: a command still sends
-	 * what it has (an export takes many ticks), and a chat stream still
-	 * shows new lines (ssh ... chat N </dev/null just watches). A closed
-	 * channel ends everything; a helper's control channel ends at EOF too.
+	 * what it has (an export takes many ticks). A chat stream ends at EOF
+	 * (Ctrl-D leaves it) once its last line is sent and its output drained.
+	 * A closed channel ends everything; a helper's control channel ends at
+	 * EOF too.
 	 */
 	if (ssh_channel_is_closed(ch->chan) ||
 	    (ssh_channel_is_eof(ch->chan) && (ch->kind == RELAY_CHAN_CONTROL || ch->kind == RELAY_CHAN_NEW))) {
@@ -249,8 +254,19 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		return;
 	case RELAY_CHAN_CHAT:
 		relay_chan_read_chat(relay, ch);
-		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0)
+		/* A last line without its newline (text, then Ctrl-D twice) is still said. */
+		if (ssh_channel_is_eof(ch->chan) && buf_len(&ch->in) > 0 && buf_put_u8(&ch->in, '\n') == 0)
+			relay_chan_read_chat(relay, ch);
+		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0) {
 			ch->dead = true;
+			return;
+		}
+		if (ssh_channel_is_eof(ch->chan) && buf_len(&ch->out) == 0 && buf_len(&ch->err) == 0) {
+			ssh_channel_request_send_exit_status(ch->chan, 0);
+			ssh_channel_send_eof(ch->chan);
+			ssh_channel_close(ch->chan);
+			ch->dead = true;
+		}
 		return;
 	}
 }

@@ -46,6 +46,8 @@ enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_RO
 #define RELAY_POLL_BURST 16
 /* Seconds a customer has to answer a consent request. */
 #define RELAY_CONSENT_TIMEOUT 300
+/* Seconds a helper told its session ended (CTL_END) has to hang up before it is cut off. */
+#define RELAY_END_GRACE 5
 
 struct relay;
 
@@ -76,6 +78,7 @@ struct relay_conn {
 	int64_t logs_ticket;
 	bool logs_truncated;
 	struct buf logs;               /* customers: the bundle as it arrives */
+	time_t ending_at;              /* customers: when CTL_END was sent (no longer live), or 0 */
 	struct relay_conn *next;
 };
 

@@ -65,9 +65,11 @@ static const char tech_main_help[] =
 	"                      quit                      (end of input also quits)\n"
 	"\n"
 	"    Any other COMMAND runs on the relay, exactly as `ssh RELAY COMMAND ARGS`\n"
-	"    would: queue, ticket new SUMMARY, ticket show N, invite N, take N, chat N,\n"
-	"    note N, escalate N --to L2 --note TEXT, resolve N, ... Output, input and\n"
-	"    exit status are the remote command's. The relay's `help` lists them.\n"
+	"    would: queue, mine (or ticket list), ticket new SUMMARY, ticket show N,\n"
+	"    invite N, take N, chat N (Ctrl-D leaves), note N, escalate N --to L2\n"
+	"    --note TEXT, resolve N, ... Output, input and exit status are the remote\n"
+	"    command's. The relay's `help` lists them. With --json, output is JSON\n"
+	"    and every error is one line on stderr: {\"error\": TEXT, \"exit\": N}.\n"
 	"\n"
 	"    verify EXPORT --audit-key FILE.pub [--show]\n"
 	"                  Auditors: checks an export (`export N > EXPORT` on the\n"
@@ -143,9 +145,22 @@ static const char tech_main_help[] =
 	"    handoff-tech invite 42\n"
 	"    handoff-tech view 42\n";
 
-static int tech_main_usage(const char *why)
+/* --json anywhere on the command line: errors are JSON, as the relay writes them. */
+static bool tech_main_json(int argc, char **argv)
 {
-	fprintf(stderr, "handoff-tech: %s\nTry 'handoff-tech --help'.\n", why);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
+/* A usage error: text, or under --json {"error": ..., "exit": 2} like the relay's (why is ours, plain ASCII). */
+static int tech_main_usage(bool json, const char *why)
+{
+	if (json)
+		fprintf(stderr, "{\"error\":\"handoff-tech: %s\",\"exit\":%d}\n", why, TECH_EXIT_USAGE);
+	else
+		fprintf(stderr, "handoff-tech: %s\nTry 'handoff-tech --help'.\n", why);
 	return TECH_EXIT_USAGE;
 }
 
@@ -185,12 +200,12 @@ static int tech_main_monitor(const char *s, int *out)
 	return 0;
 }
 
-static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
+static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o, bool json)
 {
 	if (argc < 2)
-		return tech_main_usage("view needs a ticket number: view N [--headless] [--view-only] [--monitor N|all]");
+		return tech_main_usage(json, "view needs a ticket number: view N [--headless] [--view-only] [--monitor N|all]");
 	if (tech_main_ticket(argv[1], &o->ticket) != 0)
-		return tech_main_usage("view: the ticket is a number, e.g. view 42");
+		return tech_main_usage(json, "view: the ticket is a number, e.g. view 42");
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--headless") == 0)
 			o->headless = true;
@@ -198,9 +213,9 @@ static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
 			o->view_only = true;
 		else if (strcmp(argv[i], "--monitor") == 0 && i + 1 < argc) {
 			if (tech_main_monitor(argv[++i], &o->monitor) != 0)
-				return tech_main_usage("view: --monitor takes all or a monitor number, 1 to 16");
+				return tech_main_usage(json, "view: --monitor takes all or a monitor number, 1 to 16");
 		} else
-			return tech_main_usage("view: unknown option (want --headless, --view-only or --monitor N|all)");
+			return tech_main_usage(json, "view: unknown option (want --headless, --view-only or --monitor N|all)");
 	}
 	return 0;
 }
@@ -264,7 +279,7 @@ int main(int argc, char **argv)
 	struct tech_view_opts view = { 0 };
 	struct tech_settings st;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
-	bool verbose = false;
+	bool verbose = false, json = tech_main_json(argc, argv);
 	ssh_session s = NULL;
 	int c, rc;
 
@@ -284,19 +299,20 @@ int main(int argc, char **argv)
 			printf("handoff-tech %s\n", HANDOFF_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "handoff-tech: unknown option or missing value: %s\n",
-				argv[optind - 1]);
-			return tech_main_usage("global options go before the command");
+			if (!json)
+				fprintf(stderr, "handoff-tech: unknown option or missing value: %s\n",
+					argv[optind - 1]);
+			return tech_main_usage(json, "global options go before the command");
 		}
 	}
 	if (optind >= argc)
-		return tech_main_usage("no command given");
+		return tech_main_usage(json, "no command given");
 	argc -= optind;
 	argv += optind;
 	/* verify EXPORT is checked here, offline; a bare `verify` is the relay's. */
 	if (strcmp(argv[0], "verify") == 0 && tech_verify_is_offline(argc, argv))
 		return tech_verify_main(argc, argv);
-	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view)) != 0)
+	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view, json)) != 0)
 		return rc;
 	log_setup("handoff-tech", verbose ? LOG_DEBUG : LOG_WARN);
 	/* libvncclient and our exec output write to sockets and pipes that may close under us. */

@@ -7,7 +7,7 @@ _handoff_tech() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
-	local commands="view queue ticket invite take control chat note escalate resolve whoami help
+	local commands="view queue mine ticket invite take control chat note escalate resolve whoami help
 		tickets show transcript recordings export verify keygen replay render"
 
 	case $prev in
@@ -54,7 +54,7 @@ _handoff_tech() {
 	fi
 	case $cmd in
 	view) COMPREPLY=($(compgen -W "--headless --view-only --monitor" -- "$cur")) ;;
-	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show attachment" -- "$cur")) ||
+	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show list attachment" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur")) ;;
 	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;
 	escalate) COMPREPLY=($(compgen -W "--to --note" -- "$cur")) ;;
