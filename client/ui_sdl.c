@@ -571,6 +571,18 @@ static void sdl_ui_draw_banner(struct helper_ui_sdl *u)
 	sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_white, text);
 }
 
+/* What the main screen's card says, for the trace: it must match what is drawn. */
+static const char *sdl_ui_card_name(const struct helper_ui_sdl *u)
+{
+	if (u->screen != SDL_UI_SCREEN_MAIN)
+		return "-";
+	if (u->previewing)
+		return "preview";
+	if (u->question == HELPER_UI_ASKING_NOTHING)
+		return u->n_watch > 0 || u->paused ? "sharing-hint" : "nothing-shared";
+	return u->question == HELPER_UI_ASKING_CONSENT ? "consent" : "logs";
+}
+
 /* The log preview: what will be sent, a pane of it from preview_top, and how to move. */
 static void sdl_ui_draw_preview(struct helper_ui_sdl *u)
 {
@@ -651,7 +663,7 @@ static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 			sdl_ui_draw_preview(u);
 			break;
 		}
-		if (u->question == HELPER_UI_ASKING_NOTHING && (u->n_watch > 0 || u->paused)) {
+		if (strcmp(sdl_ui_card_name(u), "sharing-hint") == 0) {
 			/* "Nothing is shared" would be untrue now. */
 			sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 5, sdl_ui_grey,
 					 _("You can pause or stop sharing at any moment with the buttons at "
@@ -733,10 +745,10 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 	shape[sizeof(shape) - 1] = '\0';
 	snprintf(line, sizeof(line),
 		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu "
-		 "code=%s preview=%s",
+		 "code=%s preview=%s card=%s",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
 		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit), shape,
-		 u->previewing ? "yes" : "no");
+		 u->previewing ? "yes" : "no", sdl_ui_card_name(u));
 	if (strcmp(line, u->last_trace) == 0) {
 		fflush(stdout);
 		return;

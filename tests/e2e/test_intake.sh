@@ -60,7 +60,7 @@ sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$T AN
 note "a technician takes it, the customer is asked, and pixels flow"
 tech_ssh alice take "$T" >/dev/null || fail "take failed"
 start_viewer "$T"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/intake.ppm"
