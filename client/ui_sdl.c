@@ -124,7 +124,7 @@ static const SDL_Rect sdl_ui_describe_field = { 40, 170, 680, 44 };
 static const SDL_Rect sdl_ui_name_field = { 40, 270, 420, 44 };
 static const SDL_Rect sdl_ui_chat_pane = { 16, 284, 728, 180 };
 static const SDL_Rect sdl_ui_entry_field = { 16, 472, 600, 36 };
-static const SDL_Rect sdl_ui_preview_pane = { 16, 128, 728, 336 };
+static const SDL_Rect sdl_ui_preview_pane = { 16, 144, 728, 320 };
 
 struct sdl_ui_watcher {
 	uint32_t id;
@@ -310,6 +310,18 @@ static size_t sdl_ui_chars_to_bytes(const char *s, int count)
 	return i;
 }
 
+/* True when s starts with a full-width mark that must not begin a line (、。）」』：！？). */
+static bool sdl_ui_no_line_start(const char *s)
+{
+	static const char *const marks[] = { "\u3001", "\u3002", "\uff09", "\u300d", "\u300f",
+					     "\uff1a", "\uff01", "\uff1f", "\uff0c" };
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strncmp(s, marks[i], 3) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The length of the first line of s that fits width: at the last space
  * that fits if there is one (Latin text), else at any character (Japanese
@@ -331,6 +343,9 @@ static size_t sdl_ui_fit(TTF_Font *f, const char *s, int width)
 	for (size_t i = n; i > n / 2; i--)
 		if (s[i] == ' ')
 			return i;
+	/* Japanese never starts a line with closing punctuation: it stays on this line. */
+	if (sdl_ui_no_line_start(s + n))
+		n += 3;
 	return n;
 }
 
@@ -1328,6 +1343,7 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 	SDL_Event e;
 
 	u->screen = SDL_UI_SCREEN_CODE;
+	snprintf(u->state, sizeof(u->state), "%s", _("Not connected"));
 	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
 	/* After a problem the customer corrects what they typed rather than typing it all again. */
 	if (problem == NULL)
@@ -1543,7 +1559,8 @@ static void sdl_ui_chat(void *state, const char *name, const char *tier, const c
 
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		snprintf(line, sizeof(line), "%s (%s): %s", n, t, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		/* TRANSLATORS: a chat line: the technician's name, their team (help desk, ...), the text. */
+		snprintf(line, sizeof(line), _("%1$s (%2$s): %3$s"), n, t, helper_ui_text_clean_n(p, len, l, sizeof(l)));
 		sdl_ui_chat_add(u, 0, line);
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');

@@ -321,7 +321,10 @@ static void helper_ui_tty_chat(void *state, const char *name, const char *tier, 
 		/* CRLF line ends would otherwise show as a '?' on every line. */
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		printf("CHAT %s (%s): %s\n", n, r, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		/* TRANSLATORS: after the word CHAT: the technician's name, their team, the text. */
+		printf("CHAT ");
+		printf(_("%1$s (%2$s): %3$s"), n, r, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		putchar('\n');
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');
 	fflush(stdout);

@@ -55,8 +55,8 @@ run_window() {
 
 	# The window's class and icon: not "ld.so" or whatever started it.
 	local wid
-	wid=$(DISPLAY=$XDISPLAY xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) "Acme IT".*/\1/p' | head -1)
-	[ -n "$wid" ] || fail "no window named Acme IT"
+	wid=$(DISPLAY=$XDISPLAY xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) .* 760x560+.*/\1/p' | head -1)
+	[ -n "$wid" ] || fail "no 760x560 window: $(DISPLAY=$XDISPLAY xwininfo -root -tree | grep 0x)"
 	DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS | grep -qx 'WM_CLASS(STRING) = "handoff-helper", "handoff-helper"' ||
 		fail "the window's class is wrong: $(DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS)"
 	DISPLAY=$XDISPLAY xprop -id "$wid" _NET_WM_ICON | grep -q "Icon (48 x 48)" ||
