@@ -1140,6 +1140,27 @@ static void sdl_ui_drain(struct helper_ui_sdl *u)
 /* --- the table ------------------------------------------------------------- */
 
 /*
+ * The window's title, as a task bar reads it. SDL converts the title to
+ * the locale's charset and through Xlib's locale functions before it sets
+ * anything, and in the bundle's bare root (no locale data) the window ends
+ * up with no title at all: so the UTF-8 title goes into _NET_WM_NAME here,
+ * and into WM_NAME when it is ASCII (WM_NAME is Latin-1).
+ */
+static void sdl_ui_name_window(Display *d, Window w, const char *title)
+{
+	Atom utf8 = XInternAtom(d, "UTF8_STRING", False), net = XInternAtom(d, "_NET_WM_NAME", False);
+	bool ascii = true;
+
+	for (const char *p = title; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	XChangeProperty(d, w, net, utf8, 8, PropModeReplace, (const unsigned char *)title, (int)strlen(title));
+	if (ascii)
+		XStoreName(d, w, title);
+	XFlush(d);
+}
+
+/*
  * The window's icon, drawn here so that no file has to travel with the
  * bundle: the header's blue, a white speech bubble (help is a
  * conversation) with a tail at its lower left.
@@ -1256,6 +1277,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		goto fail;
 	}
 	u->xfd = ConnectionNumber(info.info.x11.display);
+	sdl_ui_name_window(info.info.x11.display, info.info.x11.window, title);
 	SDL_StartTextInput();
 	if (u->trace) {
 		int wx = 0, wy = 0;

@@ -60,6 +60,9 @@ wid=$(DISPLAY=$XDISPLAY xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) .* 7
 [ -n "$wid" ] || fail "no 760x560 window: $(DISPLAY=$XDISPLAY xwininfo -root -tree | grep 0x)"
 DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS | grep -qx 'WM_CLASS(STRING) = "handoff-helper", "handoff-helper"' ||
 	fail "the bundle's window class is wrong: $(DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS)"
+# And it has its title, though SDL cannot convert it without the locale data a bare root lacks.
+DISPLAY=$XDISPLAY xprop -id "$wid" _NET_WM_NAME WM_NAME | grep -c '= "Acme IT"$' | grep -qx 2 ||
+	fail "the bundle's window has no title: $(DISPLAY=$XDISPLAY xprop -id "$wid" _NET_WM_NAME WM_NAME)"
 field code
 mark
 DISPLAY=$XDISPLAY xdotool type --delay 20 "$CODE" || fail "xdotool type failed"
