@@ -760,10 +760,10 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 	shape[sizeof(shape) - 1] = '\0';
 	snprintf(line, sizeof(line),
 		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu "
-		 "code=%s preview=%s card=%s",
+		 "code=%s preview=%s card=%s scroll=%zu",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
 		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit), shape,
-		 u->previewing ? "yes" : "no", sdl_ui_card_name(u));
+		 u->previewing ? "yes" : "no", sdl_ui_card_name(u), u->previewing ? u->preview_top : u->chat_back);
 	if (strcmp(line, u->last_trace) == 0) {
 		fflush(stdout);
 		return;
@@ -921,12 +921,15 @@ static void sdl_ui_wheel(struct helper_ui_sdl *u, int y)
 		sdl_ui_preview_scroll(u, -3L * y);
 		return;
 	}
+	size_t rows = (size_t)((sdl_ui_chat_pane.h - 8) / TTF_FontLineSkip(u->font));
+	size_t most = u->chat_n > rows ? u->chat_n - rows : 0;
+
 	if (y > 0)
 		u->chat_back += (size_t)y * 3;
 	else
 		u->chat_back = (size_t)(-y) * 3 > u->chat_back ? 0 : u->chat_back - (size_t)(-y) * 3;
-	if (u->chat_back > u->chat_n)
-		u->chat_back = u->chat_n;
+	if (u->chat_back > most)
+		u->chat_back = most;
 	u->dirty = true;
 }
 

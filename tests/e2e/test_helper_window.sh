@@ -26,8 +26,13 @@
 export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
 echo 0 >"$HANDOFF_CLOCK_OFFSET_FILE"
 start_xvfb 1024 768
-printf 'boot ok\nprinter: error 0x12 since 09:14\nprinter: queue stalled\n' >"$E2E_TMP/app.log"
-start_relay "log_sources = facts, file $E2E_TMP/app.log 2"
+# Long enough that the preview of what will be sent has to scroll.
+{
+	echo "boot ok"
+	for i in $(seq 40); do echo "printer: retry $i failed with error 0x12"; done
+	echo "printer: queue stalled"
+} >"$E2E_TMP/app.log"
+start_relay "log_sources = facts, file $E2E_TMP/app.log 41"
 SHOTS="$E2E_TMP/shots"
 mkdir -p "$SHOTS"
 
@@ -174,11 +179,18 @@ run_window() {
 	mark
 	click show
 	wait_line 15 "$WIN_OUT" "^UI preview bytes=" || fail "no preview"
-	wait_state 10 "screen=main question=logs .* preview=yes card=preview"
+	wait_state 10 "screen=main question=logs .* preview=yes card=preview scroll=0"
 	local shown
 	shown=$(sed -n 's/^UI preview bytes=\([0-9]*\) .*/\1/p' "$WIN_OUT" | tail -1)
 	shot preview
+	# Scrolled with the keys and the wheel, to the last line.
+	mark
 	DISPLAY=$XDISPLAY xdotool key Page_Down || fail "xdotool key failed"
+	wait_state 10 "screen=main question=logs .* card=preview scroll=1[0-9]$"
+	DISPLAY=$XDISPLAY xdotool key End || fail "xdotool key failed"
+	DISPLAY=$XDISPLAY xdotool click 4 || fail "xdotool click failed"
+	wait_state 10 "screen=main question=logs .* card=preview scroll=[1-9][0-9]$"
+	shot preview-scrolled
 	mark
 	click sendlogs
 	wait_state 10 "screen=main question=none .* preview=no"
@@ -200,6 +212,12 @@ run_window() {
 	shot ended
 	# The conversation stays readable on the ended screen: the chat pane is still drawn.
 	[ "$(pixel ended 30 290)" = f6f6f6 ] || fail "the chat pane is gone after the end: $(pixel ended 30 290)"
+	# ... and scrolls back to the start of the conversation with the wheel.
+	mark
+	DISPLAY=$XDISPLAY xdotool mousemove $((WIN_X + 300)) $((WIN_Y + 380)) click 4 click 4 click 4 click 4 ||
+		fail "xdotool click failed"
+	wait_state 10 "screen=ended .* scroll=[1-9][0-9]*$"
+	shot ended-scrolled
 	click close
 	local rc=0
 	wait_for 10 sh -c "! kill -0 $helper" || fail "the helper did not exit after Close"
