@@ -8,7 +8,11 @@
  * Allow / View only / Deny, a logs request, the end), the chat pane with
  * its entry line and Send, and a footer with Stop sharing, Pause sharing
  * (Resume sharing while paused; the banner then turns amber and names who
- * stays connected) and End session.
+ * stays connected) and End session. A logs request offers "Show what will
+ * be sent": the exact bundle then takes the place of the card and the chat
+ * pane, scrollable, with Send it / Don't send / Back to the question. The
+ * ended screen keeps the chat pane (without its entry line) so that the
+ * conversation stays readable until Close.
  * The layout never moves, so that a frightened customer always finds the
  * same buttons in the same place, and so that tests can click them: with
  * HANDOFF_UI_TRACE=1 the window prints each button's rectangle once and a

@@ -14,7 +14,9 @@
  * When no question is on screen, a line that is not a command is chat for
  * the technician. It is not echoed: the terminal already shows what was
  * typed. While a question is on screen, lines are answers only, so a
- * hurried "y" meant for the question never goes out as chat instead.
+ * hurried "y" meant for the question never goes out as chat instead; at a
+ * logs question "show" prints exactly what would be sent, a line at a time
+ * after "| ".
  *
  * Names, summaries and chat come from the relay. They are valid UTF-8, but
  * they could still carry terminal escape sequences; control characters are
