@@ -52,9 +52,9 @@ note "$(grep "tampered copies" "$E2E_TMP/tamper-small.out")"
 T=$(as alice ticket new --customer "Jane Roe" "Printer shows error 0x12") || fail "ticket new failed"
 CODE=$(as alice invite "$T") || fail "invite failed"
 start_helper "$CODE"
-wait_line 15 "$HELPER_OUT" "^CONNECTED to relay for ticket $T" || fail "helper did not connect"
+wait_line 15 "$HELPER_OUT" "^CONNECTED to remote support. Your reference number is $T\." || fail "helper did not connect"
 start_viewer_as alice "$T" alice-view
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $T" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 as alice chat "$T" "こんにちは、ヘルプデスクのアリスです" || fail "chat failed"
@@ -66,7 +66,7 @@ echo quit >&8
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='recording-closed'\") = 1 ]" ||
 	fail "the recording was not closed"
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error persists" >/dev/null || fail "escalate failed"
-wait_line 10 "$HELPER_OUT" "^LOGS alice (L1) on ticket $T asks" || fail "no log consent prompt"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log consent prompt"
 echo n >&7
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
 	fail "the refusal was not recorded"

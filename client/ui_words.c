@@ -1,0 +1,36 @@
+/* ui_words.c: see ui_words.h. */
+#include "ui_words.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ui_text.h"
+
+const char *helper_ui_words_tier(const char *tier, char *out, size_t outlen)
+{
+	if (tier != NULL && strcmp(tier, "L1") == 0)
+		return _("help desk");
+	if (tier != NULL && strcmp(tier, "L2") == 0)
+		return _("technical support");
+	if (tier != NULL && strcmp(tier, "L3") == 0)
+		return _("specialist");
+	return helper_ui_text_clean(tier, out, outlen);
+}
+
+const char *helper_ui_words_who(const char *name, const char *tier, const char *org, char *out,
+				size_t outlen)
+{
+	char n[512], t[128];
+	const char *words;
+
+	helper_ui_text_clean(name, n, sizeof(n));
+	words = helper_ui_words_tier(tier, t, sizeof(t));
+	if (org != NULL && org[0] != '\0')
+		/* TRANSLATORS: a technician's name, their organisation, their team (help desk, ...). */
+		snprintf(out, outlen, _("%1$s from %2$s's %3$s"), n, org, words);
+	else
+		/* TRANSLATORS: a technician's name and their team (help desk, ...). */
+		snprintf(out, outlen, _("%1$s from the %2$s"), n, words);
+	return out;
+}
