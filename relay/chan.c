@@ -269,6 +269,19 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		if (!ch->command_done) {
 			ch->exit_status = relay_exec_run(relay, ch, ch->command, &ch->out, &ch->err);
 			ch->command_done = true;
+			/*
+			 * A live chat stream reads lines; a terminal in raw mode sends
+			 * keys (CR for Enter, no echo), so it would wait forever.
+			 */
+			if (ch->pty && ch->kind == RELAY_CHAN_CHAT) {
+				static const char msg[] = "chat: the live chat stream reads lines, not a terminal's keys; "
+							  "run it without -t\n";
+
+				ch->kind = RELAY_CHAN_EXEC;
+				buf_reset(&ch->out);
+				buf_put(&ch->err, msg, sizeof(msg) - 1);
+				ch->exit_status = 2;
+			}
 			if (ch->pty && ch->stream_fd < 0) {
 				relay_chan_crlf(&ch->out);
 				relay_chan_crlf(&ch->err);

@@ -194,6 +194,12 @@ done
 ssh $(ssh_opts) -tt -i "$E2E_TMP/audrey" handoff@127.0.0.1 recordings "$T" >"$E2E_TMP/tty.out" 2>/dev/null </dev/null ||
 	fail "recordings under ssh -tt failed"
 grep -q "^recordings/$T/$name .*"$'\r'"$" "$E2E_TMP/tty.out" || fail "recordings under ssh -tt: $(od -c "$E2E_TMP/tty.out" | head -3)"
+# A live chat stream under a terminal would get raw keys and never a line: refused, not left hanging.
+C=$(as alice ticket new "Chat under a terminal") || fail "ticket new failed"
+rc=0
+# shellcheck disable=SC2046
+timeout 10 ssh $(ssh_opts) -tt -i "$E2E_TMP/alice" handoff@127.0.0.1 chat "$C" </dev/null >"$E2E_TMP/tty.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "run it without -t" "$E2E_TMP/tty.out" || fail "chat under ssh -tt (rc $rc): $(cat "$E2E_TMP/tty.out")"
 
 as audrey export "$T" >"$E2E_TMP/redirected.hexp" || fail "export to a file through handoff-tech failed"
 verify_offline "$E2E_TMP/redirected.hexp"
