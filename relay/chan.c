@@ -42,6 +42,29 @@ static int relay_chan_exec(ssh_session session, ssh_channel channel, const char 
 	return 0;
 }
 
+/*
+ * ssh -t asks for a terminal. The relay has none, but OpenSSH gives up on
+ * a refused one when it was asked for explicitly, so it is granted: text
+ * commands then get CR LF line ends (relay_chan_crlf), as a terminal's
+ * line discipline would give them, and a command that writes binary
+ * learns that its output would land on the client's screen and refuses.
+ */
+static int relay_chan_pty(ssh_session session, ssh_channel channel, const char *term, int width, int height,
+			  int pxwidth, int pxheight, void *userdata)
+{
+	struct relay_chan *ch = userdata;
+
+	(void)session;
+	(void)channel;
+	(void)term;
+	(void)width;
+	(void)height;
+	(void)pxwidth;
+	(void)pxheight;
+	ch->pty = true;
+	return 0;
+}
+
 static int relay_chan_shell(ssh_session session, ssh_channel channel, void *userdata)
 {
 	/* "ssh relay" with no command gets the list of commands, then the channel ends. */
@@ -94,6 +117,7 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 	ch->cb = (struct ssh_channel_callbacks_struct){
 		.userdata = ch,
 		.channel_exec_request_function = relay_chan_exec,
+		.channel_pty_request_function = relay_chan_pty,
 		.channel_shell_request_function = relay_chan_shell,
 		.channel_subsystem_request_function = relay_chan_subsystem,
 	};
@@ -158,6 +182,27 @@ static int relay_chan_stream(struct relay_chan *ch)
 			return -1;
 	}
 	return 0;
+}
+
+/* A command's text for a client in raw terminal mode (ssh -t): every LF as CR LF. */
+static void relay_chan_crlf(struct buf *b)
+{
+	static const char cut[] = "\r\n(output cut: too long for a terminal)\r\n";
+	struct buf copy;
+	size_t n = buf_len(b);
+	const uint8_t *p;
+
+	if (n == 0 || memchr(buf_ptr(b), '\n', n) == NULL)
+		return;
+	buf_init(&copy, 2 * RELAY_CHAN_OUT_MAX);
+	p = buf_ptr(b);
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] == '\n' && buf_put_u8(&copy, '\r') != 0) || buf_put_u8(&copy, p[i]) != 0)
+			break;
+	buf_reset(b);
+	if (buf_put(b, buf_ptr(&copy), buf_len(&copy)) != 0)
+		buf_put(b, cut, sizeof(cut) - 1);
+	buf_free(&copy);
 }
 
 static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
@@ -231,6 +276,23 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		if (!ch->command_done) {
 			ch->exit_status = relay_exec_run(relay, ch, ch->command, &ch->out, &ch->err);
 			ch->command_done = true;
+			/*
+			 * A live chat stream reads lines; a terminal in raw mode sends
+			 * keys (CR for Enter, no echo), so it would wait forever.
+			 */
+			if (ch->pty && ch->kind == RELAY_CHAN_CHAT) {
+				static const char msg[] = "chat: the live chat stream reads lines, not a terminal's keys; "
+							  "run it without -t\n";
+
+				ch->kind = RELAY_CHAN_EXEC;
+				buf_reset(&ch->out);
+				buf_put(&ch->err, msg, sizeof(msg) - 1);
+				ch->exit_status = 2;
+			}
+			if (ch->pty && ch->stream_fd < 0) {
+				relay_chan_crlf(&ch->out);
+				relay_chan_crlf(&ch->err);
+			}
 		}
 		if (ch->kind == RELAY_CHAN_CHAT)
 			return; /* the command made it a live stream */

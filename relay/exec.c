@@ -283,6 +283,7 @@ static int exec_help(struct exec_ctx *x)
 		    "  show N                               a ticket, as ticket show prints it\n"
 		    "  transcript N                         the chat with the customer\n"
 		    "  recordings N                         the ticket's screen recordings: path, size, sha256, state\n"
+		    "  recording N ID > FILE.hrec           one sealed recording (ID: its path or file name), binary\n"
 		    "  export N > FILE                      the ticket's signed record as one file (binary);\n"
 		    "                                       check it offline: handoff-tech verify FILE --audit-key PUB\n"
 		    "  verify                               check the relay's whole audit chain and its signatures\n"
@@ -1188,16 +1189,81 @@ out:
 	return rc;
 }
 
+/*
+ * Binary output (an export, a recording) must not reach a terminal: with
+ * ssh -t the client asked for one, so the bytes would land on a screen.
+ */
+static int exec_binary_ok(struct exec_ctx *x, const char *redirect)
+{
+	if (!x->ch->pty)
+		return 0;
+	exec_printf(x->err, "%s: refusing to write binary data to a terminal (ssh -t asked for one); "
+		    "run it without -t and redirect to a file: > %s\n", x->argv[0], redirect);
+	return -1;
+}
+
+/* recording N ID: one sealed recording file, byte for byte as the relay holds it (ID as `recordings N` lists it). */
+static int exec_recording(struct exec_ctx *x)
+{
+	struct store_ticket *t = malloc(sizeof(*t));
+	struct export_recording_ref ref;
+	char err[512];
+	const char *id = x->words;
+	struct stat sb;
+	int rc, fd = -1, found;
+
+	if (t == NULL)
+		return EXIT_FAIL;
+	rc = EXIT_DENIED;
+	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
+		goto out;
+	rc = EXIT_USAGE;
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 2 || strlen(x->words) > EXPORT_NAME_MAX) {
+		exec_printf(x->err, "usage: recording N ID > FILE.hrec   (ID: a path `recordings N` lists, or its file name)\n");
+		goto out;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
+		goto out;
+	rc = EXIT_USAGE;
+	if (exec_binary_ok(x, strrchr(id, '/') ? strrchr(id, '/') + 1 : id) != 0)
+		goto out;
+	found = relay_audit_recording_open(x->relay, t->id, id, &fd, &ref, err, sizeof(err));
+	rc = EXIT_FAIL;
+	if (found == 1) {
+		exec_printf(x->err, "recording: ticket %lld has no recording %s (see: recordings %lld)\n", (long long)t->id,
+			    id, (long long)t->id);
+		goto out;
+	}
+	if (found != 0) {
+		exec_printf(x->err, "recording: %s\n", err);
+		goto out;
+	}
+	if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size != ref.size)
+		exec_printf(x->err, "recording: warning: %s is %lld bytes on the relay's disk, its record says %llu; "
+			    "it will not match its sha256\n", ref.path, (long long)sb.st_size, (unsigned long long)ref.size);
+	log_info("auditor %s downloaded recording %s of ticket %lld", x->conn->user.name, ref.path, (long long)t->id);
+	x->ch->stream_fd = fd;
+	rc = EXIT_OK;
+out:
+	free(t);
+	return rc;
+}
+
 static int exec_export(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
-	char err[512] = "the store failed";
+	char err[512] = "the store failed", name[40];
 	int rc, fd;
 
 	if (t == NULL)
 		return EXIT_FAIL;
 	if ((rc = exec_audit_ticket(x, "export N > FILE", t)) != EXIT_OK)
 		goto out;
+	snprintf(name, sizeof(name), "ticket-%lld.hexp", (long long)t->id);
+	if (exec_binary_ok(x, name) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	/*
 	 * An export can be far bigger than a command's output buffer: it is
 	 * written to an unnamed file in the relay home, which the channel then
@@ -1328,6 +1394,8 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		status = exec_transcript(x);
 	else if (strcmp(cmd, "recordings") == 0)
 		status = exec_recordings(x);
+	else if (strcmp(cmd, "recording") == 0)
+		status = exec_recording(x);
 	else if (strcmp(cmd, "export") == 0)
 		status = exec_export(x);
 	else if (strcmp(cmd, "verify") == 0)

@@ -98,6 +98,7 @@ struct relay_chan {
 	struct buf out;         /* stdout or control records waiting for window */
 	struct buf err;         /* stderr waiting for window */
 	int stream_fd;          /* output too big for out (an export), sent after it; -1 if none */
+	bool pty;               /* the client asked for a terminal (ssh -t): no binary output then */
 	bool dead;
 	struct relay_chan *next;
 };
@@ -292,5 +293,15 @@ int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep);
 /* Writes ticket's export (protocol/export.h) to out, signing a checkpoint first. 0 or -1 with err. */
 /* Writes ticket's export to fd (streamed: no size bound but the export format's). */
 int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, size_t errlen);
+/*
+ * Opens the recording of ticket that id names: the path `recordings N`
+ * lists, or its file name. Only files named by the ticket's
+ * recording-closed records are opened. *fd (the caller closes it) reads
+ * the sealed file from its start; ref is what its record says. 0; 1 when
+ * no record of the ticket names it; -1 with err when it cannot be read.
+ */
+struct export_recording_ref;
+int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
+			       struct export_recording_ref *ref, char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "connect.h"
 #include "exec.h"
@@ -90,6 +91,15 @@ static const char tech_main_help[] =
 	"                  over it. --headless prints the input as lines (\"input\n"
 	"                  12.345 key a down\"), writes --snapshot at the end (or at\n"
 	"                  --until) and prints \"ok WxH frames=N duration=S\".\n"
+	"\n"
+	"    replay EXPORT --recording ID --key PATH [--audit-key PUB] [...]\n"
+	"                  Auditors: plays recording ID (as `recordings N` lists it)\n"
+	"                  out of an export, checked against its record's SHA-256;\n"
+	"                  --audit-key verifies the export and shows its events.\n"
+	"\n"
+	"    export N > FILE, recording N ID > FILE\n"
+	"                  Auditors, on the relay: binary output, refused when\n"
+	"                  standard output is a terminal.\n"
 	"\n"
 	"    render FILE --key PATH --out VIDEO [--fps N] [--codec NAME]\n"
 	"                  Auditors: renders a recording to a video with ffmpeg,\n"
@@ -221,6 +231,34 @@ static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o, 
 }
 
 /*
+ * Relay commands whose output is binary (an export, a sealed recording):
+ * on a terminal it would be garbage at best and terminal controls at
+ * worst, so they are refused before logging in. Returns 0 to go on, or
+ * the exit status after saying how to redirect.
+ */
+static int tech_main_binary_to_tty(int argc, char **argv)
+{
+	char name[96];
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (strcmp(argv[0], "export") == 0)
+		snprintf(name, sizeof(name), "ticket-%.20s.hexp", argc > 1 ? argv[1] : "N");
+	else if (strcmp(argv[0], "recording") == 0)
+		snprintf(name, sizeof(name), "%.80s", argc > 2 ? (strrchr(argv[2], '/') ? strrchr(argv[2], '/') + 1 : argv[2])
+								: "recording.hrec");
+	else
+		return 0;
+	/* Only the characters a ticket number or recording name may hold go back to the terminal. */
+	for (char *p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '-' || *p == '_'))
+			*p = '_';
+	fprintf(stderr, "handoff-tech: refusing to write binary data to a terminal; redirect to a file: > %s\n", name);
+	return TECH_EXIT_USAGE;
+}
+
+/*
  * Fills what the command line and environment left open from tech.conf,
  * and expands "~/" in paths. 0, or -1 after printing why.
  */
@@ -324,6 +362,8 @@ int main(int argc, char **argv)
 		return tech_replay_main(argc, argv);
 	if (strcmp(argv[0], "render") == 0)
 		return tech_render_main(argc, argv);
+	if ((rc = tech_main_binary_to_tty(argc, argv)) != 0)
+		return rc;
 	if (tech_main_settings(&st, &conn) != 0)
 		return TECH_EXIT_SSH;
 	if (tech_connect_open(&conn, &s) != 0) {

@@ -8,7 +8,7 @@ _handoff_tech() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
 	local commands="view queue mine ticket invite take control chat note escalate resolve whoami help
-		tickets show transcript recordings export verify keygen replay render"
+		tickets show transcript recordings recording export verify keygen replay render"
 
 	case $prev in
 	--identity | --key | --audit-key | --out | --snapshot | --events)
@@ -62,7 +62,7 @@ _handoff_tech() {
 	note) COMPREPLY=($(compgen -W "--sensitive" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
-	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key" -- "$cur")) ;;
+	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key --recording" -- "$cur")) ;;
 	render) COMPREPLY=($(compgen -f -W "--key --out --fps --codec" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
 	esac
