@@ -12,9 +12,9 @@ const char *helper_ui_words_tier(const char *tier, char *out, size_t outlen)
 	if (tier != NULL && strcmp(tier, "L1") == 0)
 		return _("help desk");
 	if (tier != NULL && strcmp(tier, "L2") == 0)
-		return _("technical support");
+		return _("technical support team");
 	if (tier != NULL && strcmp(tier, "L3") == 0)
-		return _("specialist");
+		return _("specialist team");
 	return helper_ui_text_clean(tier, out, outlen);
 }
 

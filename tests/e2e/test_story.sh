@@ -100,7 +100,7 @@ as bob take "$T" | grep -q "is yours" || fail "bob could not take the ticket"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "alice was not detached at takeover"
 wait_line 10 "$HELPER_OUT" "^STATUS bob (L2) is now handling" || fail "the customer was not told who took over"
 start_viewer_as bob "$T" bob-view
-wait_line 15 "$HELPER_OUT" "^CONSENT bob from the technical support asks" || fail "no consent prompt for bob"
+wait_line 15 "$HELPER_OUT" "^CONSENT bob from the technical support team asks" || fail "no consent prompt for bob"
 sleep 0.3
 grep -q '^ok' "$VIEWER_OUT" && fail "bob saw something before the customer consented"
 echo y >&7
@@ -117,7 +117,7 @@ grep -q "VPN password" "$E2E_TMP/alice-show.txt" && fail "L1 can read L2's sensi
 grep -q "\[sensitive\]" "$E2E_TMP/alice-show.txt" || fail "L1 is not told something is hidden"
 as carol ticket show "$T" | grep -q "VPN password" || fail "L3 cannot read L2's sensitive note"
 as bob escalate "$T" --to L3 --note "Driver bug suspected; needs engineering" >/dev/null || fail "escalate to L3 failed"
-wait_count 10 "$HELPER_OUT" "^LOGS bob from the technical support asks" 1 || fail "no second log prompt"
+wait_count 10 "$HELPER_OUT" "^LOGS bob from the technical support team asks" 1 || fail "no second log prompt"
 echo n >&7
 wait_line 10 "$HELPER_OUT" "^LOGS refused" || fail "the helper did not refuse"
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
@@ -155,9 +155,9 @@ grep -q "^event [0-9.]* chat alice (L1): Hello, I am Alice from the help desk$" 
 	fail "the replay's timeline lacks the chat or the escalation: $(grep '^event' "$E2E_TMP/timeline.out" | head)"
 note "replay shows chat and escalation on the recording's timeline ($(grep -c '^event' "$E2E_TMP/timeline.out") events)"
 
-# The customer ends; the relay restarts; the record is exactly as it was.
-echo end >&7
-wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+# Resolving ended the customer's session (the helper said so and left); the relay restarts; the record is exactly as it was.
+wait_line 10 "$HELPER_OUT" "^SESSION ENDED" || fail "the helper did not say the session ended: $(tail -3 "$HELPER_OUT")"
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end after the resolution"
 sleep 0.5
 as audrey ticket show "$T" --json >"$E2E_TMP/before.json"
 stop_relay
