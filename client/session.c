@@ -60,6 +60,7 @@
 #include "screen.h"
 #include "sshutil.h"
 #include "ui.h"
+#include "ui_words.h"
 #include "ui_text.h"
 #include "viewer.h"
 
@@ -392,6 +393,14 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 	case CTL_STATUS:
 		s->ui->status(s->ui_state, rec->text);
 		break;
+	case CTL_NOTICE: {
+		char words[1024];
+		const char *said = helper_ui_words_notice(rec->flags, rec->name, rec->tier, s->opt->org, words,
+							  sizeof(words));
+
+		s->ui->status(s->ui_state, said != NULL ? said : rec->text);
+		break;
+	}
 	case CTL_CHAT:
 		s->ui->chat(s->ui_state, rec->name, rec->tier, rec->text);
 		break;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "i18n.h"
 #include "ui_text.h"
 
@@ -33,4 +34,26 @@ const char *helper_ui_words_who(const char *name, const char *tier, const char *
 		/* TRANSLATORS: a technician's name and their team (help desk, ...). */
 		snprintf(out, outlen, _("%1$s from the %2$s"), n, words);
 	return out;
+}
+
+const char *helper_ui_words_notice(unsigned kind, const char *name, const char *tier, const char *org, char *out,
+				   size_t outlen)
+{
+	char clean_org[256], who[768], tb[128];
+
+	helper_ui_text_clean(org, clean_org, sizeof(clean_org));
+	switch (kind) {
+	case CTL_NOTICE_ESCALATED:
+		/* TRANSLATORS: %s is a team (technical support team, specialist team). */
+		snprintf(out, outlen, _("Your request has been passed to the %s. Please wait: your session stays open."),
+			 helper_ui_words_tier(tier, tb, sizeof(tb)));
+		return out;
+	case CTL_NOTICE_TAKEN:
+		helper_ui_words_who(name, tier, clean_org, who, sizeof(who));
+		/* TRANSLATORS: %s is who (bob from Acme IT's technical support team). */
+		snprintf(out, outlen, _("%s is now helping you."), who);
+		return out;
+	default:
+		return NULL;
+	}
 }

@@ -24,4 +24,15 @@ const char *helper_ui_words_tier(const char *tier, char *out, size_t outlen);
 const char *helper_ui_words_who(const char *name, const char *tier, const char *org, char *out,
 				size_t outlen);
 
+/*
+ * What the relay's CTL_NOTICE of kind (enum ctl_notice_kind) says, as a
+ * sentence for the customer: "Your request has been passed to the technical
+ * support team. ...", "bob from Acme IT's technical support team is now
+ * helping you." name, tier and org (NULL or empty for none) are cleaned
+ * here. NULL for a kind this helper does not know (the caller shows the
+ * relay's text, cleaned). Writes out (outlen > 0).
+ */
+const char *helper_ui_words_notice(unsigned kind, const char *name, const char *tier, const char *org, char *out,
+				   size_t outlen);
+
 #endif

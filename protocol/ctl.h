@@ -39,6 +39,19 @@ enum ctl_type {
 	CTL_LOGS_DATA = 8,      /* helper -> relay: viewer_id = request id, flags, text = a chunk */
 	CTL_SHARING = 9,        /* helper -> relay: flags = enum ctl_sharing_flag */
 	CTL_END = 10,           /* relay -> helper: flags = enum ctl_end_reason, text = the relay's words */
+	CTL_NOTICE = 11,        /* relay -> helper: flags = enum ctl_notice_kind, name, tier, text = English words */
+};
+
+/*
+ * CTL_NOTICE: something happened to the customer's request that the helper
+ * words itself, in the customer's language and without the desk's jargon
+ * (a tier code, "ticket"): the kind and who (name, tier) travel, not a
+ * sentence. text is the relay's English, for logs and for a UI that knows
+ * no better. CTL_STATUS stays for free text.
+ */
+enum ctl_notice_kind {
+	CTL_NOTICE_ESCALATED = 0,   /* passed on to tier (name empty): the session stays */
+	CTL_NOTICE_TAKEN = 1,       /* name of tier now handles the request */
 };
 
 /*

@@ -212,6 +212,9 @@ void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer
 /* The customer paused or resumed sharing (CTL_SHARING): an event, and a line in the chat streams. */
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
+/* What happened to the request, for the helper to word (CTL_NOTICE); text is the English, for logs. */
+void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,
+			 const char *text);
 /* Formats a chat event as one transcript line into out. */
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen);
 void relay_policy_tick(struct relay *relay);

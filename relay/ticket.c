@@ -38,6 +38,20 @@ void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text)
 		relay_chan_send_ctl(control, &rec);
 }
 
+void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,
+			 const char *text)
+{
+	struct relay_chan *control = relay_ticket_control(relay, ticket);
+	struct ctl_record rec = { .type = CTL_NOTICE,
+				  .flags = kind,
+				  .name = (char *)(uintptr_t)name,
+				  .tier = (char *)(uintptr_t)tier,
+				  .text = (char *)(uintptr_t)text };
+
+	if (control != NULL)
+		relay_chan_send_ctl(control, &rec);
+}
+
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen)
 {
 	char when[16];
@@ -175,7 +189,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 		 actor, transcript.lines);
 	snprintf(status, sizeof(status),
 		 "Your request has been passed to a specialist (%s). Please wait: your session stays open.", to_tier);
-	relay_ticket_status(relay, ticket, status);
+	relay_ticket_notice(relay, ticket, CTL_NOTICE_ESCALATED, "", to_tier, status);
 	relay_ticket_ask_logs(relay, ticket, actor, role);
 	rc = 0;
 	goto out;
@@ -210,7 +224,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 	snprintf(why, sizeof(why), "the %s technician %s took over", by->tier, by->name);
 	relay_viewer_detach_others(relay, ticket, by->id, why);
 	snprintf(status, sizeof(status), "%s (%s) is now handling your request.", by->name, by->tier);
-	relay_ticket_status(relay, ticket, status);
+	relay_ticket_notice(relay, ticket, CTL_NOTICE_TAKEN, by->name, by->tier, status);
 	return 0;
 }
 
@@ -240,7 +254,7 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 			 const char *note, char *err, size_t errlen)
 {
 	int64_t now = relay_now(relay);
-	char status[CTL_TEXT_MAX], ended[256], when[16], line[512];
+	char ended[256], when[16], line[512];
 	int cancelled = 0;
 
 	if (store_begin(relay->store) != STORE_OK) {
@@ -260,8 +274,6 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 	}
 	log_info("ticket %lld resolved by %s (%d support code%s cancelled)", (long long)ticket, by->name, cancelled,
 		 cancelled == 1 ? "" : "s");
-	snprintf(status, sizeof(status), "%s (%s) marked your request as resolved.", by->name, by->tier);
-	relay_ticket_status(relay, ticket, status);
 	relay_viewer_detach_others(relay, ticket, -1, "the ticket was resolved");
 	snprintf(ended, sizeof(ended), "%s (%s) resolved ticket %lld", by->name, by->tier, (long long)ticket);
 	relay_ticket_end_customer(relay, ticket, CTL_END_RESOLVED, ended);

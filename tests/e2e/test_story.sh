@@ -51,7 +51,7 @@ note "L1 viewed, chatted both ways, wrote a note"
 
 # L1 escalates; the customer allows log collection.
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error 0x12 persists" >"$E2E_TMP/esc1.out" || fail "escalate failed"
-wait_line 10 "$HELPER_OUT" "^STATUS .*specialist (L2)" || fail "the customer was not told to wait for L2"
+wait_line 10 "$HELPER_OUT" "^STATUS Your request has been passed to the technical support team\." || fail "the customer was not told to wait for L2"
 wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log consent prompt: $(tail -5 "$HELPER_OUT")"
 echo y >&7
 wait_line 15 "$HELPER_OUT" "^LOGS sent" || fail "logs were not sent"
@@ -98,7 +98,7 @@ note "L2 read the transcript, the handover note and the logs"
 # L2 takes over the same live session; the customer consents to L2 by name.
 as bob take "$T" | grep -q "is yours" || fail "bob could not take the ticket"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "alice was not detached at takeover"
-wait_line 10 "$HELPER_OUT" "^STATUS bob (L2) is now handling" || fail "the customer was not told who took over"
+wait_line 10 "$HELPER_OUT" "^STATUS bob from the technical support team is now helping you\.$" || fail "the customer was not told who took over"
 start_viewer_as bob "$T" bob-view
 wait_line 15 "$HELPER_OUT" "^CONSENT bob from the technical support team asks" || fail "no consent prompt for bob"
 sleep 0.3
@@ -127,7 +127,7 @@ note "escalated to L3; the customer's refusal of logs is recorded"
 as carol take "$T" >/dev/null || fail "carol could not take the ticket"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with bob" || fail "bob was not detached when carol took over"
 as carol resolve "$T" --note "Driver patched; printing works" | grep -q resolved || fail "resolve failed"
-wait_line 10 "$HELPER_OUT" "^STATUS carol (L3) marked your request as resolved" || fail "the customer was not told"
+wait_line 10 "$HELPER_OUT" "^SESSION ENDED: your technician marked your request as resolved$" || fail "the customer was not told"
 as carol ticket show "$T" --json | grep -q '"state":"resolved","tier":"L3"' || fail "ticket not resolved at L3"
 check_hashes
 
