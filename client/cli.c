@@ -13,6 +13,7 @@
 
 #include "code.h"
 #include "config.h"
+#include "i18n.h"
 #include "screeninfo.h"
 
 enum {
@@ -321,7 +322,12 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		}
 	}
 	if (o->display == NULL || o->display[0] == '\0') {
-		snprintf(err, errlen, "no X display: pass --display :N or set DISPLAY");
+		/* The one problem a customer who double-clicked can meet here: said in their language. */
+		helper_i18n_init(o->lang);
+		snprintf(err, errlen, "%s",
+			 _("No screen to share was found. Please start this program from your desktop, in the "
+			   "session you want help with (technical detail: no X display; pass --display :N or "
+			   "set DISPLAY)."));
 		return HELPER_CLI_ERROR;
 	}
 	if (o->user[0] == '\0') {

@@ -60,6 +60,7 @@
 #include "screen.h"
 #include "sshutil.h"
 #include "ui.h"
+#include "ui_words.h"
 #include "ui_text.h"
 #include "viewer.h"
 
@@ -73,6 +74,7 @@ enum helper_end {
 	HELPER_END_RELAY,   /* the relay closed the control channel */
 	HELPER_END_LOST,    /* the SSH connection died */
 	HELPER_END_FAILED,  /* something on our side failed; reason says what */
+	HELPER_END_CLOSED,  /* the relay ended the session (CTL_END); reason says why */
 };
 
 struct helper_session {
@@ -100,8 +102,9 @@ struct helper_session {
 	bool input_closed;          /* nobody can answer: deny every ask */
 	bool paused;                /* the customer paused sharing (grants kept) */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
+	bool code_from_ui;          /* the customer typed the code: a refusal asks again */
 	enum helper_end end;
-	const char *end_reason;     /* for HELPER_END_FAILED */
+	const char *end_reason;     /* for HELPER_END_FAILED and HELPER_END_CLOSED */
 };
 
 static void helper_session_finish(struct helper_session *s, enum helper_end end, const char *reason)
@@ -390,11 +393,25 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 	case CTL_STATUS:
 		s->ui->status(s->ui_state, rec->text);
 		break;
+	case CTL_NOTICE: {
+		char words[1024];
+		const char *said = helper_ui_words_notice(rec->flags, rec->name, rec->tier, s->opt->org, words,
+							  sizeof(words));
+
+		s->ui->status(s->ui_state, said != NULL ? said : rec->text);
+		break;
+	}
 	case CTL_CHAT:
 		s->ui->chat(s->ui_state, rec->name, rec->tier, rec->text);
 		break;
 	case CTL_LOGS_ASK:
 		helper_session_on_logs_ask(s, rec);
+		break;
+	case CTL_END:
+		/* The decoder admits only the reasons we know, so each has its words here. */
+		log_info("the relay ended the session: %s", rec->text);
+		helper_session_finish(s, HELPER_END_CLOSED,
+				      _("your technician marked your request as resolved"));
 		break;
 	default:
 		log_debug("ignored a %s record from the relay", ctl_type_name(rec->type));
@@ -511,6 +528,20 @@ static void helper_session_answer_logs(struct helper_session *s, struct helper_l
 	log_info("logs request %u allowed", l->id);
 }
 
+/* The customer asked to read what the logs question on screen would send. */
+static void helper_session_preview_logs(struct helper_session *s, struct helper_logs_request *l)
+{
+	struct helper_ui_logs_request u = helper_logs_request_ui(l);
+	const char *text;
+	size_t len;
+
+	log_info("collecting logs for request %u to show the customer first", l->id);
+	if (helper_logs_request_preview(l, &text, &len) != 0)
+		log_warn("out of memory while collecting logs; showing what was collected");
+	if (s->ui->logs_preview != NULL)
+		s->ui->logs_preview(s->ui_state, &u, text != NULL ? text : "", len);
+}
+
 /* A line the customer wrote to the technician. line is modified. */
 static void helper_session_chat(struct helper_session *s, char *line)
 {
@@ -562,6 +593,10 @@ static void helper_session_read_ui(struct helper_session *s)
 		case HELPER_UI_CHAT:
 			if (line[0] != '\0')
 				helper_session_chat(s, line);
+			break;
+		case HELPER_UI_PREVIEW:
+			if (asking == HELPER_UI_ASKING_LOGS)
+				helper_session_preview_logs(s, l);
 			break;
 		case HELPER_UI_STOP:
 			helper_session_stop_all(s);
@@ -758,7 +793,13 @@ static int helper_session_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-/* Everything up to a signed-in session with the control channel and the forward. */
+/* The relay refused the support code (helper_session_connect). */
+#define HELPER_SESSION_REFUSED (-2)
+
+/*
+ * Everything up to a signed-in session with the control channel and the
+ * forward. 0, HELPER_SESSION_REFUSED (s->ssh is then closed), or -1 with err.
+ */
 static int helper_session_connect(struct helper_session *s, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
@@ -780,9 +821,15 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 	else
 		rc = sshutil_auth_code(s->ssh, o->code, err, errlen);
 	helper_cli_wipe(o);
-	if (rc == -2)
-		snprintf(err, errlen, "%s", _("Too many new tickets were opened from this helper in the last hour. "
+	if (s->intake && rc == -2)
+		snprintf(err, errlen, "%s", _("Too many requests for help were sent from this program in the last hour. "
 					      "Please try again later, or call your support organisation."));
+	if (!s->intake && rc == -2) {
+		log_info("the relay refused the support code");
+		sshutil_close(s->ssh);
+		s->ssh = NULL;
+		return HELPER_SESSION_REFUSED;
+	}
 	if (rc != 0)
 		return -1;
 	log_info(s->intake ? "signed in with the intake token: a new ticket was opened"
@@ -999,11 +1046,13 @@ static int helper_session_intake(struct helper_session *s, char *err, size_t err
 	return helper_session_intake_ask(s, err, errlen) == 0 ? 0 : -1;
 }
 
-/* The support code from the UI when the command line had none. 0, or -1 with err. */
-static int helper_session_code(struct helper_session *s, char *err, size_t errlen)
+/*
+ * The support code from the UI when the command line had none; problem,
+ * if not NULL, says why the last one did not do. 0, or -1 with err.
+ */
+static int helper_session_code(struct helper_session *s, const char *problem, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
-	const char *problem = NULL;
 	char digits[CODE_DIGITS + 1];
 
 	if (o->code[0] != '\0' || s->intake)
@@ -1012,6 +1061,7 @@ static int helper_session_code(struct helper_session *s, char *err, size_t errle
 		snprintf(err, errlen, "no support code: pass --code CODE");
 		return -1;
 	}
+	s->code_from_ui = true;
 	for (;;) {
 		int r = s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code));
 
@@ -1053,7 +1103,7 @@ int helper_session_run(struct helper_options *o)
 	};
 	char err[512] = "";
 	char shown[640];
-	int status = 1;
+	int status = 1, rc;
 
 	log_info("speaking %s to the customer", helper_i18n_lang());
 	if (helper_session_open_ui(&s, err, sizeof(err)) != 0) {
@@ -1061,8 +1111,16 @@ int helper_session_run(struct helper_options *o)
 		goto fail;
 	}
 	/* The display first: failing here does not burn the support code. */
-	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0)
+	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
+		char detail[sizeof(err)];
+
+		snprintf(detail, sizeof(detail), "%s", err);
+		/* TRANSLATORS: %s is a technical detail, in English. */
+		snprintf(err, sizeof(err), _("No screen to share was found. Please start this program from your "
+					     "desktop, in the session you want help with (technical detail: %s)."),
+			 detail);
 		goto fail;
+	}
 	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
 		goto fail;
 	if (helper_input_open(&s.input, o->display, err, sizeof(err)) != 0) {
@@ -1073,10 +1131,20 @@ int helper_session_run(struct helper_options *o)
 		log_warn("no clipboard sharing: %s", err);
 		err[0] = '\0';
 	}
-	if (helper_session_intake(&s, err, sizeof(err)) != 0 || helper_session_code(&s, err, sizeof(err)) != 0)
+	if (helper_session_intake(&s, err, sizeof(err)) != 0 || helper_session_code(&s, NULL, err, sizeof(err)) != 0)
 		goto fail;
-	if (helper_session_connect(&s, err, sizeof(err)) != 0)
+	/* A code the customer typed and the relay refused: back to the code entry, their text kept. */
+	while ((rc = helper_session_connect(&s, err, sizeof(err))) == HELPER_SESSION_REFUSED && s.code_from_ui) {
+		if (helper_session_code(&s, _("That code didn't work. Please check it with your technician and try "
+					      "again: a code works only once, and only for a short time."),
+					err, sizeof(err)) != 0)
+			goto fail;
+	}
+	if (rc != 0) {
+		if (rc == HELPER_SESSION_REFUSED)
+			snprintf(err, sizeof(err), "%s", _("the support code was refused (wrong, expired or already used)"));
 		goto fail;
+	}
 	if (helper_session_setup_loop(&s, err, sizeof(err)) != 0)
 		goto fail;
 
@@ -1084,14 +1152,18 @@ int helper_session_run(struct helper_options *o)
 
 	switch (s.end) {
 	case HELPER_END_LOST:
-		s.ui->ended(s.ui_state, _("connection to the relay lost"));
+		s.ui->ended(s.ui_state, _("the connection to the support service was lost"));
 		break;
 	case HELPER_END_RELAY:
-		s.ui->ended(s.ui_state, _("the relay closed the session"));
+		s.ui->ended(s.ui_state, _("the support service ended the session"));
 		status = 0;
 		break;
 	case HELPER_END_FAILED:
 		s.ui->ended(s.ui_state, s.end_reason);
+		break;
+	case HELPER_END_CLOSED:
+		s.ui->ended(s.ui_state, s.end_reason);
+		status = 0;
 		break;
 	default:
 		s.ui->ended(s.ui_state, NULL);

@@ -61,6 +61,7 @@ enum helper_ui_choice {
 	HELPER_UI_END,          /* end the session */
 	HELPER_UI_CLOSED,       /* the customer can no longer answer (stdin EOF) */
 	HELPER_UI_CHAT,         /* a line for the technician, in next()'s line buffer */
+	HELPER_UI_PREVIEW,      /* logs: show what would be sent (logs_preview() follows) */
 };
 
 /* What a UI is opened with; strings are borrowed for the UI's lifetime. */
@@ -139,6 +140,13 @@ struct helper_ui_ops {
 	void (*chat_unsent)(void *state);
 	/* Asks whether to collect and send what r lists. */
 	void (*logs_ask)(void *state, const struct helper_ui_logs_request *r);
+	/*
+	 * What r would send, text[0..len) (valid UTF-8, no NUL, not
+	 * terminated; may hold control characters, which a UI must not let
+	 * act), exactly the bytes that go out if the customer allows it.
+	 * Borrowed for the call. Asked for with HELPER_UI_PREVIEW.
+	 */
+	void (*logs_preview)(void *state, const struct helper_ui_logs_request *r, const char *text, size_t len);
 	/* The bundle for r, bytes long, has gone to the relay. */
 	void (*logs_sent)(void *state, const struct helper_ui_logs_request *r, size_t bytes);
 	void (*logs_refused)(void *state, const struct helper_ui_logs_request *r);

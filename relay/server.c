@@ -44,7 +44,7 @@ struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticke
 
 	/* The newest connection wins: a helper that reconnected replaces its ghost. */
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
-		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket &&
+		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket && c->ending_at == 0 &&
 		    c->forwarding && c->control != NULL && !c->control->dead)
 			found = c;
 	return found;
@@ -318,7 +318,7 @@ static int relay_tcpip_forward(struct relay_conn *conn, ssh_message msg)
 	const char *addr = ssh_message_global_request_address(msg);
 	int port = ssh_message_global_request_port(msg);
 
-	if (conn->role != RELAY_ROLE_CUSTOMER || addr == NULL || port <= 0 || port > 65535) {
+	if (conn->role != RELAY_ROLE_CUSTOMER || conn->ending_at != 0 || addr == NULL || port <= 0 || port > 65535) {
 		log_info("conn %u: tcpip-forward refused for %s", conn->id, relay_role_name(conn->role));
 		return 1;
 	}
@@ -505,6 +505,13 @@ static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_
 	if (conn->kbd_failures >= RELAY_KBD_TRIES_MAX) {
 		log_info("conn %u (%s): dropped after %u wrong support codes", conn->id, conn->peer,
 			 conn->kbd_failures);
+		conn->dead = true;
+		return;
+	}
+	/* A helper told that its session ended hangs up itself; one that does not is cut off. */
+	if (conn->ending_at != 0 && now - conn->ending_at >= RELAY_END_GRACE) {
+		log_info("conn %u (%s): the session ended %d s ago and the helper is still there; dropped", conn->id,
+			 conn->peer, RELAY_END_GRACE);
 		conn->dead = true;
 		return;
 	}

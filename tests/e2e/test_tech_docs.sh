@@ -19,6 +19,8 @@ complete_words() {
 [ "$(complete_words handoff-tech view 42 --monitor a)" = all ] || fail "--monitor values: '$(complete_words handoff-tech view 42 --monitor a)'"
 [ "$(complete_words handoff-tech escalate 42 --to "")" = "L2 L3" ] || fail "--to values"
 [ "$(complete_words handoff-tech --h)" = "--host-key --help" ] || fail "global options: '$(complete_words handoff-tech --h)'"
+[ "$(complete_words handoff-tech mi)" = mine ] || fail "mine is not completed: '$(complete_words handoff-tech mi)'"
+[ "$(complete_words handoff-tech ticket l)" = list ] || fail "ticket list is not completed"
 note "completion: commands, options and tiers"
 
 MANWIDTH=80 man -l "$MAN" >"$E2E_TMP/man.txt" 2>"$E2E_TMP/man.err" || fail "man -l failed: $(cat "$E2E_TMP/man.err")"
@@ -32,6 +34,9 @@ done
 "$BIN/handoff-tech" --help >"$E2E_TMP/help.txt" || fail "--help failed"
 for opt in $(grep -o -- '--[a-z][a-z-]*' "$E2E_TMP/help.txt" | sort -u); do
 	grep -q -- "$opt" "$E2E_TMP/man.txt" || fail "--help names $opt, the man page does not"
+done
+for cmd in "mine" "ticket list" "take N" "chat N" "Ctrl-D" '{"error": "TEXT", "exit": N}' "(empty)"; do
+	grep -qF -- "$cmd" "$E2E_TMP/man.txt" || fail "the man page does not describe $cmd"
 done
 note "man page renders ($(wc -l <"$E2E_TMP/man.txt") lines), no groff warnings, covers --help's options"
 

@@ -23,7 +23,7 @@ DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0
 	--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" >"$E2E_TMP/window.out" 2>"$E2E_TMP/window.log" &
 win=$!
 track $win
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 wait_for 20 sh -c "DISPLAY=$TECH_X '$TOOLS/xprobe' find 640 480 >'$E2E_TMP/find.out'" ||
 	fail "the window never showed the customer's screen: $(cat "$E2E_TMP/find.out") $(tail -3 "$E2E_TMP/window.log")"
