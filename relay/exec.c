@@ -951,7 +951,7 @@ static int exec_invite(struct exec_ctx *x)
 	/* A locator already taken by a live code is drawn again. */
 	for (int attempt = 0; attempt < 32; attempt++) {
 		if (code_generate(text) != 0 || code_parse(text, digits) != 0 ||
-		    code_hash(home->pepper, sizeof(home->pepper), digits, hash) != 0)
+		    code_hash(home->code_key, sizeof(home->code_key), digits, hash) != 0)
 			break;
 		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
 				    now + (int64_t)home->code_ttl, &replaced);
