@@ -76,6 +76,7 @@ struct relay_conn {
 	unsigned fwd_port;
 	uint32_t logs_request;         /* customers: log bundle asked for, 0 if none */
 	int64_t logs_ticket;
+	char logs_clearance[4];        /* customers: the bundle's clearance, "" or the tier it was asked at */
 	bool logs_truncated;
 	struct buf logs;               /* customers: the bundle as it arrives */
 	time_t ending_at;              /* customers: when CTL_END was sent (no longer live), or 0 */
