@@ -1081,7 +1081,7 @@ static int exec_audit_ticket(struct exec_ctx *x, const char *usage, struct store
 static int exec_transcript_line(const struct store_event *e, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	if (x->json) {
 		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"author\":", x->nwords++ ? "," : "", (long long)e->id,

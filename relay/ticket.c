@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "textesc.h"
 #include "timefmt.h"
 
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
@@ -52,15 +53,30 @@ void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, cons
 		relay_chan_send_ctl(control, &rec);
 }
 
+/*
+ * Escaped on the way out, never in the store (the event keeps what was
+ * said, byte for byte, and the chain hashes that): one chat line is one
+ * line, so a customer's CR, LF or ESC cannot clear a screen, retitle a
+ * terminal or forge a "[12:00] alice (L1): ..." line in `chat N`,
+ * `transcript` or the transcript an escalation freezes.
+ */
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen)
 {
-	char when[16];
+	char when[16], actor[256], role[64], *text = malloc(RELAY_CHAT_LINE_MAX);
 
+	if (text == NULL) {
+		snprintf(out, outlen, "(out of memory)\n");
+		return;
+	}
 	timefmt_utc(e->at, TIMEFMT_CLOCK, when, sizeof(when));
+	textesc_string(e->detail, NULL, text, RELAY_CHAT_LINE_MAX);
+	textesc_string(e->actor, NULL, actor, sizeof(actor));
+	textesc_string(e->role, NULL, role, sizeof(role));
 	if (strcmp(e->role, "customer") == 0)
-		snprintf(out, outlen, "[%s] customer: %s\n", when, e->detail);
+		snprintf(out, outlen, "[%s] customer: %s\n", when, text);
 	else
-		snprintf(out, outlen, "[%s] %s (%s): %s\n", when, e->actor, e->role, e->detail);
+		snprintf(out, outlen, "[%s] %s (%s): %s\n", when, actor, role, text);
+	free(text);
 }
 
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
@@ -68,7 +84,7 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 {
 	struct store_event e = { .at = relay_now(relay), .kind = "chat", .actor = author, .role = role,
 				 .clearance = "", .detail = text };
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	if (store_event_add(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
 		return -1;
@@ -93,7 +109,7 @@ struct relay_transcript {
 static int relay_transcript_add(const struct store_event *e, void *ctx)
 {
 	struct relay_transcript *t = ctx;
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	relay_ticket_chat_line(e, line, sizeof(line));
 	/* The cap only bounds a pathological ticket; a full one keeps its start. */
