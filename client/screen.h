@@ -75,10 +75,10 @@ void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*
  * Hands fd (one end of a socketpair; always consumed, even on failure) to
- * libvncserver as a new viewer. view_only viewers cannot send input.
- * 0 or -1.
+ * libvncserver as a new viewer; viewer is its id, passed with its input
+ * (input.h). view_only viewers cannot send input. 0 or -1.
  */
-int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only);
+int helper_screen_add_client(struct helper_screen *s, int fd, uint32_t viewer, bool view_only);
 /*
  * Readable when a viewer has sent a FramebufferUpdateRequest since the last
  * helper_screen_take_requests: the event loop polls it to wake the capture.

@@ -97,7 +97,7 @@ int helper_viewer_start(struct helper_viewer *v, struct helper_screen *screen)
 	}
 	pump_init(v->pump, v->chan, sv[0]);
 	/* libvncserver takes sv[1], even when it fails. */
-	if (helper_screen_add_client(screen, sv[1], view_only) != 0) {
+	if (helper_screen_add_client(screen, sv[1], v->id, view_only) != 0) {
 		log_error("libvncserver refused the stream of viewer %u", v->id);
 		return -1;
 	}

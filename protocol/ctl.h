@@ -35,7 +35,30 @@ enum ctl_type {
 	CTL_LOGS_ASK = 7,       /* relay -> helper: viewer_id = request id, ticket, name, tier, text = sources */
 	CTL_LOGS_DATA = 8,      /* helper -> relay: viewer_id = request id, flags, text = a chunk */
 	CTL_SHARING = 9,        /* helper -> relay: flags = enum ctl_sharing_flag */
+	CTL_INPUT_IGNORED = 10, /* helper -> relay: viewer_id, count */
+	CTL_ANSWERED = 11,      /* helper -> relay: viewer_id (or logs request id), flags, caps, text = UI */
 };
+
+/*
+ * CTL_INPUT_IGNORED: count presses (clicks, keys) that controlling viewer
+ * viewer_id injected and that landed on the helper's own window, where
+ * they were dropped: only the customer may answer, chat or press its
+ * buttons. Coalesced by the helper (at most one a second per viewer).
+ */
+#define CTL_IGNORED_MAX 1000000u
+
+/*
+ * CTL_ANSWERED: the customer answered a question at the machine, in the UI
+ * named by text ("window" or "terminal"); sent just before the CONSENT_REPLY
+ * or LOGS_DATA it explains. flags says which question; caps what was
+ * granted (CONSENT: the capabilities, 0 for a refusal; LOGS: CTL_CAP_LOGS
+ * when allowed, 0 when refused).
+ */
+enum ctl_answered_flag {
+	CTL_ANSWERED_CONSENT = 0,
+	CTL_ANSWERED_LOGS = 1,
+};
+#define CTL_UI_NAME_MAX 16u
 
 /*
  * CTL_SHARING flags: the customer paused or resumed sharing. Pausing keeps
@@ -76,10 +99,11 @@ struct ctl_record {
 	uint32_t viewer_id;
 	uint32_t ticket;
 	uint8_t caps;
-	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag; SHARING: enum ctl_sharing_flag */
+	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag; SHARING: enum ctl_sharing_flag; ANSWERED */
+	uint32_t count; /* INPUT_IGNORED: presses dropped, 1..CTL_IGNORED_MAX */
 	char *name;   /* technician's name (CONSENT_ASK, CHAT author, LOGS_ASK) */
 	char *tier;   /* "L1".."L3", or "customer" as a CHAT author's role */
-	char *text;   /* HELLO summary, STATUS and CHAT text, LOGS sources or chunk */
+	char *text;   /* HELLO summary, STATUS and CHAT text, LOGS sources or chunk, ANSWERED UI */
 };
 
 /* Appends one encoded record to out. Strings that are NULL encode as "". */
