@@ -935,11 +935,18 @@ static void sdl_ui_syswm(struct helper_ui_sdl *u, const SDL_SysWMmsg *m)
 	u->remote = (type == ButtonPress || type == KeyPress) && helper_origin_sdl_event(u->origin, m, &viewer);
 	if (u->remote && !was)
 		log_debug("a press of viewer %u on the helper's window ignored", viewer);
-	if (u->remote && type == KeyPress && u->edit[0] != '\0') {
-		/* The input method already took the key: undo what it composed from it. */
+	if (u->remote && type == KeyPress) {
+		/*
+		 * An input method on D-Bus (IBus, Fcitx) was handed the key while
+		 * SDL read it, before we see it here: reset it, so the key neither
+		 * starts nor extends a composition the customer would then commit.
+		 * No input method: a no-op.
+		 */
 		SDL_ClearComposition();
-		u->edit[0] = '\0';
-		u->dirty = true;
+		if (u->edit[0] != '\0') {
+			u->edit[0] = '\0';
+			u->dirty = true;
+		}
 	}
 }
 
