@@ -940,9 +940,12 @@ static void sdl_ui_syswm(struct helper_ui_sdl *u, const SDL_SysWMmsg *m)
 		 * An input method on D-Bus (IBus, Fcitx) was handed the key while
 		 * SDL read it, before we see it here: reset it, so the key neither
 		 * starts nor extends a composition the customer would then commit.
-		 * No input method: a no-op.
+		 * SDL 2.26's X11 driver has no ClearComposition; stopping text
+		 * input resets XIM and the D-Bus input method (and drops text
+		 * events still queued, which follow this press).
 		 */
-		SDL_ClearComposition();
+		SDL_StopTextInput();
+		SDL_StartTextInput();
 		if (u->edit[0] != '\0') {
 			u->edit[0] = '\0';
 			u->dirty = true;
