@@ -12,7 +12,8 @@
  * The server makes the raw event and the device event from one input
  * event, with the same time, and processes the raw one first.
  *
- * We select the raw events on a connection of our own. Selecting XI2
+ * We select the raw events on a connection of our own, on the XTEST
+ * slaves alone (the customer's own devices never wake us). Selecting XI2
  * ButtonPress/KeyPress on SDL's window instead would be wrong: the server
  * delivers a device event to a window's XI2 selection in place of its
  * core selections, and SDL (core events) would stop getting clicks.
@@ -110,6 +111,28 @@ static bool origin_x11_is_xtest(struct helper_origin *o, const XIDeviceInfo *d, 
 	return d->name != NULL && strstr(d->name, "XTEST") != NULL;
 }
 
+/*
+ * Raw presses of the XTEST slaves only, selected on each of them: the
+ * customer's real keyboard and mouse never wake us, and each press comes
+ * once (selected on the masters it would come once per master as well).
+ * Hierarchy changes on every device, to follow new masters' XTEST pairs.
+ */
+static int origin_x11_select(struct helper_origin *o)
+{
+	unsigned char raw[XIMaskLen(XI_LASTEVENT)] = { 0 };
+	unsigned char hier[XIMaskLen(XI_LASTEVENT)] = { 0 };
+	XIEventMask masks[ORIGIN_DEVICES + 1];
+	int n = 0;
+
+	XISetMask(raw, XI_RawButtonPress);
+	XISetMask(raw, XI_RawKeyPress);
+	XISetMask(hier, XI_HierarchyChanged);
+	masks[n++] = (XIEventMask){ .deviceid = XIAllDevices, .mask_len = sizeof(hier), .mask = hier };
+	for (size_t i = 0; i < o->nxtest; i++)
+		masks[n++] = (XIEventMask){ .deviceid = o->xtest[i], .mask_len = sizeof(raw), .mask = raw };
+	return XISelectEvents(o->dpy, DefaultRootWindow(o->dpy), masks, n) == Success ? 0 : -1;
+}
+
 /* (Re)reads which slave devices are XTEST ones: new masters bring new ones. */
 static void origin_x11_find_xtest(struct helper_origin *o)
 {
@@ -176,6 +199,8 @@ static void origin_x11_event(struct helper_origin *o, XEvent *ev)
 		return;
 	if (c->evtype == XI_HierarchyChanged) {
 		origin_x11_find_xtest(o);
+		if (origin_x11_select(o) != 0)
+			log_warn("origin: cannot watch the new XTEST devices");
 	} else if (c->evtype == XI_RawButtonPress || c->evtype == XI_RawKeyPress) {
 		const XIRawEvent *r = c->data;
 
@@ -189,12 +214,6 @@ static void origin_x11_event(struct helper_origin *o, XEvent *ev)
 int helper_origin_open(struct helper_origin **out, const char *display, char *err, size_t errlen)
 {
 	struct helper_origin *o = calloc(1, sizeof(*o));
-	unsigned char bits[XIMaskLen(XI_LASTEVENT)] = { 0 };
-	unsigned char hbits[XIMaskLen(XI_LASTEVENT)] = { 0 };
-	XIEventMask masks[2] = {
-		{ .deviceid = XIAllMasterDevices, .mask_len = sizeof(bits), .mask = bits },
-		{ .deviceid = XIAllDevices, .mask_len = sizeof(hbits), .mask = hbits },
-	};
 	int ev, er, major = 2, minor = 2;
 	int rc = -1;
 
@@ -223,15 +242,7 @@ int helper_origin_open(struct helper_origin **out, const char *display, char *er
 		snprintf(err, errlen, "the X display %s shows no XTEST input device", display);
 		goto out;
 	}
-	/*
-	 * On the masters: the server sends one raw event per master and one
-	 * per slave; the masters' carry the slave as sourceid, and one copy
-	 * of each press keeps the pairing with the notes one to one.
-	 */
-	XISetMask(bits, XI_RawButtonPress);
-	XISetMask(bits, XI_RawKeyPress);
-	XISetMask(hbits, XI_HierarchyChanged);
-	if (XISelectEvents(o->dpy, DefaultRootWindow(o->dpy), masks, 2) != Success) {
+	if (origin_x11_select(o) != 0) {
 		snprintf(err, errlen, "cannot watch raw input on %s", display);
 		goto out;
 	}

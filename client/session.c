@@ -1085,6 +1085,11 @@ int helper_session_run(struct helper_options *o)
 		s.ui_state = NULL;
 		goto fail;
 	}
+	if (s.ui != &helper_ui_sdl) {
+		/* Only the window asks it; the terminal cannot be told apart (SECURITY.md). */
+		helper_origin_close(s.origin);
+		s.origin = NULL;
+	}
 	/* The display first: failing here does not burn the support code. */
 	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0)
 		goto fail;
