@@ -52,14 +52,22 @@ void helper_origin_drain(struct helper_origin *o);
  */
 void helper_origin_injecting(struct helper_origin *o, enum helper_origin_kind kind, unsigned detail,
 			     uint32_t viewer);
+/* What a window-system event is, as far as the window must care. */
+enum helper_origin_verdict {
+	HELPER_ORIGIN_NOT_INPUT,        /* not a press, release or motion */
+	HELPER_ORIGIN_LOCAL,            /* input from the customer's side */
+	HELPER_ORIGIN_INJECTED,         /* a press the helper injected for a viewer */
+};
+
 /*
  * Main loop: msg is SDL's copy of a window-system event the window got
- * (SDL_SYSWMEVENT, pushed before the SDL events made from it). True when
- * it is a press the helper injected for a viewer: *viewer says whose, and
- * the press is counted as ignored. False for the customer's own input and
- * for every other event.
+ * (SDL_SYSWMEVENT, pushed before the SDL events made from it). For an
+ * injected press, *viewer says whose and *key whether it was a key (else
+ * a button), and the press is counted as ignored. NULL o: nothing was
+ * injected (NOT_INPUT).
  */
-bool helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg *msg, uint32_t *viewer);
+enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg *msg,
+						   uint32_t *viewer, bool *key);
 /*
  * Main loop: a viewer whose ignored presses are due for the relay's
  * record, at most once a second per viewer (now_ms: a monotonic clock).

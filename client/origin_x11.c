@@ -336,7 +336,8 @@ static void origin_x11_count(struct helper_origin *o, uint32_t viewer)
 	slot->pending++;
 }
 
-bool helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg *msg, uint32_t *viewer)
+enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg *msg,
+						   uint32_t *viewer, bool *key)
 {
 	const XEvent *ev;
 	enum helper_origin_kind kind;
@@ -344,8 +345,10 @@ bool helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg 
 	unsigned detail;
 
 	if (o == NULL || msg == NULL || msg->subsystem != SDL_SYSWM_X11)
-		return false;
+		return HELPER_ORIGIN_NOT_INPUT;
 	ev = &msg->msg.x11.event;
+	if (ev->type == ButtonRelease || ev->type == KeyRelease || ev->type == MotionNotify)
+		return HELPER_ORIGIN_LOCAL;  /* nothing acts on them; only presses are looked up */
 	if (ev->type == ButtonPress) {
 		kind = HELPER_ORIGIN_BUTTON;
 		time = ev->xbutton.time;
@@ -355,17 +358,18 @@ bool helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg 
 		time = ev->xkey.time;
 		detail = ev->xkey.keycode;
 	} else {
-		return false;
+		return HELPER_ORIGIN_NOT_INPUT;
 	}
 	helper_origin_drain(o);
 	if (!origin_x11_lookup(o, time, kind, detail, viewer)) {
 		XSync(o->dpy, False);
 		helper_origin_drain(o);
 		if (!origin_x11_lookup(o, time, kind, detail, viewer))
-			return false;
+			return HELPER_ORIGIN_LOCAL;
 	}
+	*key = kind == HELPER_ORIGIN_KEY;
 	origin_x11_count(o, *viewer);
-	return true;
+	return HELPER_ORIGIN_INJECTED;
 }
 
 bool helper_origin_take_ignored(struct helper_origin *o, int64_t now_ms, uint32_t *viewer, uint32_t *count)

@@ -919,23 +919,22 @@ static bool sdl_ui_from_press(const SDL_Event *e)
 }
 
 /*
- * SDL's copy of an X event: a press starts or ends the run of SDL events
- * to drop. Releases, motion and the rest end it too: each X input event
- * is followed by its own SDL events only.
+ * SDL's copy of a window-system event: an injected press starts the run
+ * of SDL events to drop, any other input event ends it (each is followed
+ * by its own SDL events only).
  */
 static void sdl_ui_syswm(struct helper_ui_sdl *u, const SDL_SysWMmsg *m)
 {
 	uint32_t viewer = 0;
-	int type = m->subsystem == SDL_SYSWM_X11 ? m->msg.x11.event.type : 0;
-	bool was = u->remote;
+	bool key = false;
+	enum helper_origin_verdict v = helper_origin_sdl_event(u->origin, m, &viewer, &key);
 
-	if (type != ButtonPress && type != ButtonRelease && type != KeyPress && type != KeyRelease &&
-	    type != MotionNotify)
+	if (v == HELPER_ORIGIN_NOT_INPUT)
 		return;
-	u->remote = (type == ButtonPress || type == KeyPress) && helper_origin_sdl_event(u->origin, m, &viewer);
-	if (u->remote && !was)
+	u->remote = v == HELPER_ORIGIN_INJECTED;
+	if (u->remote)
 		log_debug("a press of viewer %u on the helper's window ignored", viewer);
-	if (u->remote && type == KeyPress) {
+	if (u->remote && key) {
 		/*
 		 * An input method on D-Bus (IBus, Fcitx) was handed the key while
 		 * SDL read it, before we see it here: reset it, so the key neither
