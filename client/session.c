@@ -474,8 +474,9 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 	helper_session_reply(s, v->id, caps);
 	r = helper_viewer_request(v);
 	s->ui->sharing(s->ui_state, &r, (caps & CTL_CAP_CONTROL) != 0);
-	log_info("viewer %u allowed to %s", v->id,
-		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view");
+	log_info("viewer %u allowed to %s (answered in the %s)", v->id,
+		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view",
+		 s->ui == &helper_ui_sdl ? "window" : "terminal");
 }
 
 static void helper_session_answer_logs(struct helper_session *s, struct helper_logs_request *l,
@@ -488,7 +489,7 @@ static void helper_session_answer_logs(struct helper_session *s, struct helper_l
 	}
 	/* Collected and sent from helper_session_run_logs, in the order allowed. */
 	l->state = HELPER_LOGS_REQUEST_APPROVED;
-	log_info("logs request %u allowed", l->id);
+	log_info("logs request %u allowed (answered in the %s)", l->id, s->ui == &helper_ui_sdl ? "window" : "terminal");
 }
 
 /* A line the customer wrote to the technician. line is modified. */
