@@ -31,6 +31,15 @@
  * which X11 wants on one thread, and would need a pipe back to the loop
  * for every click: more moving parts for the same result.)
  *
+ * Only the customer acts on this window. Input a controlling viewer
+ * injects lands here like any other (the technician sees the window on
+ * the shared screen), so SDL_SYSWMEVENT is on: SDL queues each X event
+ * before the SDL events it makes from it, and for every press we ask
+ * origin.h whether the helper injected it. If so, what SDL made of it
+ * (the button or key down, its text) is dropped, up to the next X input
+ * event, and an input method's composition is reset, since SDL handed the
+ * key to IBus or Fcitx before queueing anything (docs/internals.md).
+ *
  * Input methods: text arrives as SDL_TEXTINPUT (committed UTF-8) and the
  * composition in progress as SDL_TEXTEDITING, drawn underlined after the
  * entry text; Enter and Backspace go to the input method while it
@@ -55,6 +64,7 @@
 #include "code.h"
 #include "i18n.h"
 #include "log.h"
+#include "origin.h"
 #include "ui_text.h"
 #include "ui_words.h"
 
@@ -197,6 +207,8 @@ struct helper_ui_sdl {
 	char describe[INTAKE_DESC_MAX * 4 + 1];
 	char name[INTAKE_NAME_MAX * 4 + 1];
 	bool quit;              /* the window was closed */
+	struct helper_origin *origin;   /* borrowed; NULL: nothing injects */
+	bool remote;            /* SDL events made from an injected press are being dropped */
 };
 
 static const SDL_Color sdl_ui_ink = { 0x20, 0x20, 0x20, 0xff };
@@ -1136,12 +1148,74 @@ static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
 	}
 }
 
+/* True for the SDL events an X press or release becomes, which a viewer's press must not produce. */
+static bool sdl_ui_from_press(const SDL_Event *e)
+{
+	switch (e->type) {
+	case SDL_MOUSEBUTTONDOWN:
+	case SDL_MOUSEBUTTONUP:
+	case SDL_MOUSEWHEEL:
+	case SDL_KEYDOWN:
+	case SDL_KEYUP:
+	case SDL_TEXTINPUT:
+	case SDL_TEXTEDITING:
+	case SDL_TEXTEDITING_EXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * SDL's copy of a window-system event: an injected press starts the run
+ * of SDL events to drop, any other input event ends it (each is followed
+ * by its own SDL events only).
+ */
+static void sdl_ui_syswm(struct helper_ui_sdl *u, const SDL_SysWMmsg *m)
+{
+	uint32_t viewer = 0;
+	bool key = false;
+	enum helper_origin_verdict v = helper_origin_sdl_event(u->origin, m, &viewer, &key);
+
+	if (v == HELPER_ORIGIN_NOT_INPUT)
+		return;
+	u->remote = v == HELPER_ORIGIN_INJECTED;
+	if (u->remote)
+		log_debug("a press of viewer %u on the helper's window ignored", viewer);
+	if (u->remote && key) {
+		/*
+		 * An input method on D-Bus (IBus, Fcitx) was handed the key while
+		 * SDL read it, before we see it here: reset it, so the key neither
+		 * starts nor extends a composition the customer would then commit.
+		 * SDL 2.26's X11 driver has no ClearComposition; stopping text
+		 * input resets XIM and the D-Bus input method (and drops text
+		 * events still queued, which follow this press).
+		 */
+		SDL_StopTextInput();
+		SDL_StartTextInput();
+		if (u->edit[0] != '\0') {
+			u->edit[0] = '\0';
+			u->dirty = true;
+		}
+	}
+}
+
 static void sdl_ui_drain(struct helper_ui_sdl *u)
 {
 	SDL_Event e;
 
-	while (SDL_PollEvent(&e))
+	while (SDL_PollEvent(&e)) {
+		if (e.type == SDL_SYSWMEVENT) {
+			sdl_ui_syswm(u, e.syswm.msg);
+			continue;
+		}
+		if (u->remote && sdl_ui_from_press(&e)) {
+			if (e.type == SDL_TEXTEDITING_EXT)
+				SDL_free(e.editExt.text);
+			continue;
+		}
 		sdl_ui_event(u, &e);
+	}
 }
 
 /* --- the table ------------------------------------------------------------- */
@@ -1230,6 +1304,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	u->xfd = -1;
 	u->trace = cfg->trace;
 	u->intake = cfg->intake;
+	u->origin = cfg->origin;
 	u->dirty = true;
 	if (cfg->org != NULL)
 		helper_ui_text_clean(cfg->org, u->org, sizeof(u->org));
@@ -1285,6 +1360,8 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	}
 	u->xfd = ConnectionNumber(info.info.x11.display);
 	sdl_ui_name_window(info.info.x11.display, info.info.x11.window, title);
+	/* Every X event as it is read, before what SDL makes of it: origin.h tells whose presses they are. */
+	SDL_EventState(SDL_SYSWMEVENT, SDL_ENABLE);
 	SDL_StartTextInput();
 	if (u->trace) {
 		int wx = 0, wy = 0;
