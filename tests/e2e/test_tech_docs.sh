@@ -35,8 +35,10 @@ done
 for opt in $(grep -o -- '--[a-z][a-z-]*' "$E2E_TMP/help.txt" | sort -u); do
 	grep -q -- "$opt" "$E2E_TMP/man.txt" || fail "--help names $opt, the man page does not"
 done
+# Justified and wrapped: a phrase may span lines or gain spaces.
+tr '\n' ' ' <"$E2E_TMP/man.txt" | tr -s ' ' >"$E2E_TMP/man.flat"
 for cmd in "mine" "ticket list" "take N" "chat N" "Ctrl-D" '{"error": "TEXT", "exit": N}' "(empty)"; do
-	grep -qF -- "$cmd" "$E2E_TMP/man.txt" || fail "the man page does not describe $cmd"
+	grep -qF -- "$cmd" "$E2E_TMP/man.flat" || fail "the man page does not describe $cmd"
 done
 note "man page renders ($(wc -l <"$E2E_TMP/man.txt") lines), no groff warnings, covers --help's options"
 
