@@ -29,6 +29,12 @@ struct helper_ui_request {
 	const char *tier;
 	uint32_t ticket;
 	bool control;   /* asks to control, not only to view */
+	/*
+	 * Already allowed to view, now asks for control too: the question is
+	 * about control only, and anything but HELPER_UI_ALLOW keeps the view
+	 * as it is (a UI offers "allow control" and "keep view only").
+	 */
+	bool upgrade;
 };
 
 /* A technician's LOGS_ASK, as the customer sees it. */

@@ -162,6 +162,7 @@ struct helper_ui_sdl {
 	bool dirty;
 	char last_trace[320];
 	char last_problem[512];
+	char last_labels[320];
 
 	enum sdl_ui_screen screen;
 	char org[256];
@@ -170,6 +171,7 @@ struct helper_ui_sdl {
 	enum helper_ui_question question;
 	uint32_t question_viewer;
 	bool question_control;
+	bool question_upgrade;  /* already viewing, asks for control only (ui.h) */
 	char question_text[2 * SDL_UI_TEXT_MAX];
 	char problem[512];      /* the code entry's complaint, or the end's reason */
 
@@ -416,8 +418,11 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 {
 	switch (b) {
 	case SDL_UI_BTN_CONNECT: return _("Connect");
-	case SDL_UI_BTN_ALLOW: return control ? _("Allow view and control") : _("Allow");
-	case SDL_UI_BTN_VIEW: return _("View only");
+	case SDL_UI_BTN_ALLOW:
+		if (u->question_upgrade)
+			return _("Allow control");
+		return control ? _("Allow view and control") : _("Allow");
+	case SDL_UI_BTN_VIEW: return u->question_upgrade ? _("Keep view only") : _("View only");
 	case SDL_UI_BTN_DENY: return _("Deny");
 	case SDL_UI_BTN_SEND: return _("Send");
 	case SDL_UI_BTN_STOP: return _("Stop sharing");
@@ -443,9 +448,12 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 	case SDL_UI_BTN_CONNECT:
 		return u->screen == SDL_UI_SCREEN_CODE;
 	case SDL_UI_BTN_ALLOW:
-	case SDL_UI_BTN_DENY:
 		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING &&
 		       !u->previewing;
+	case SDL_UI_BTN_DENY:
+		/* A no to control keeps the view: "Keep view only" says it, a Deny would not. */
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING &&
+		       !u->previewing && !(u->question == HELPER_UI_ASKING_CONSENT && u->question_upgrade);
 	case SDL_UI_BTN_VIEW:
 		return u->screen == SDL_UI_SCREEN_MAIN && u->question == HELPER_UI_ASKING_CONSENT &&
 		       u->question_control;
@@ -611,7 +619,9 @@ static const char *sdl_ui_card_name(const struct helper_ui_sdl *u)
 		return "preview";
 	if (u->question == HELPER_UI_ASKING_NOTHING)
 		return u->n_watch > 0 || u->paused ? "sharing-hint" : "nothing-shared";
-	return u->question == HELPER_UI_ASKING_CONSENT ? "consent" : "logs";
+	if (u->question == HELPER_UI_ASKING_CONSENT)
+		return u->question_upgrade ? "consent-control" : "consent";
+	return "logs";
 }
 
 /* The log preview: what will be sent, a pane of it from preview_top, and how to move. */
@@ -754,6 +764,35 @@ static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
 	return "?";
 }
 
+/*
+ * The question's buttons as drawn, name=label, when they change: the words
+ * the customer reads, for tests in both languages.
+ */
+static void sdl_ui_trace_labels(struct helper_ui_sdl *u)
+{
+	static const enum sdl_ui_button asked[] = { SDL_UI_BTN_ALLOW, SDL_UI_BTN_VIEW, SDL_UI_BTN_DENY };
+	char line[sizeof(u->last_labels)];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]) && len < sizeof(line); i++) {
+		int n;
+
+		if (!sdl_ui_visible(u, asked[i]) || u->question != HELPER_UI_ASKING_CONSENT)
+			continue;
+		n = snprintf(line + len, sizeof(line) - len, "%s%s=%s", len > 0 ? " | " : "",
+			     sdl_ui_buttons[asked[i]].name,
+			     sdl_ui_button_label(u, asked[i], u->question_control));
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (strcmp(line, u->last_labels) == 0)
+		return;
+	snprintf(u->last_labels, sizeof(u->last_labels), "%s", line);
+	if (line[0] != '\0')
+		printf("UI labels %s\n", line);
+}
+
 /* One trace line per state drawn, printed after it is on screen (for tests' screenshots). */
 static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 {
@@ -780,6 +819,7 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
 		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit), shape,
 		 u->previewing ? "yes" : "no", sdl_ui_card_name(u), u->previewing ? u->preview_top : u->chat_back);
+	sdl_ui_trace_labels(u);
 	if (strcmp(line, u->last_trace) == 0) {
 		fflush(stdout);
 		return;
@@ -1539,12 +1579,18 @@ static void sdl_ui_ask(void *state, const struct helper_ui_request *r)
 	char who[SDL_UI_TEXT_MAX + 256];
 
 	helper_ui_words_who(r->name, r->tier, u->org, who, sizeof(who));
-	snprintf(u->question_text, sizeof(u->question_text),
-		 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
-			      _("%s asks to VIEW your screen. Do you allow it?"), who);
+	if (r->upgrade)
+		snprintf(u->question_text, sizeof(u->question_text),
+			 _("%s, who can already see your screen, asks to also CONTROL it (use your mouse "
+			   "and keyboard). Do you allow it?"), who);
+	else
+		snprintf(u->question_text, sizeof(u->question_text),
+			 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
+				      _("%s asks to VIEW your screen. Do you allow it?"), who);
 	u->question = HELPER_UI_ASKING_CONSENT;
 	u->question_viewer = r->viewer_id;
 	u->question_control = r->control;
+	u->question_upgrade = r->upgrade;
 	u->dirty = true;
 }
 
@@ -1698,6 +1744,7 @@ static void sdl_ui_logs_ask(void *state, const struct helper_ui_logs_request *r)
 	}
 	u->question = HELPER_UI_ASKING_LOGS;
 	u->question_control = false;
+	u->question_upgrade = false;
 	u->dirty = true;
 }
 
