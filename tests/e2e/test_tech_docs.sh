@@ -1,6 +1,8 @@
 # handoff-tech's bash completion and man page, as `make install` puts them:
 # the completion registers and completes commands and options; the man page
-# renders without groff warnings and covers what --help names.
+# renders without groff warnings and covers what --help names. Then the
+# documents against the tree (tests/check-docs.sh): every e2e test described
+# once in tests/README.md, every path, test and module they name exists.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COMP="$ROOT/technician/share/handoff-tech.bash"
@@ -48,3 +50,6 @@ for f in bin/handoff-tech share/man/man1/handoff-tech.1 share/bash-completion/co
 	[ -f "$E2E_TMP/dest/usr/$f" ] || fail "make install did not install $f"
 done
 note "make install puts the program, man page and completion in place"
+
+sh "$ROOT/tests/check-docs.sh" "$ROOT" >"$E2E_TMP/docs.out" 2>&1 || fail "the documents disagree with the tree: $(cat "$E2E_TMP/docs.out")"
+note "$(cat "$E2E_TMP/docs.out")"
