@@ -1,8 +1,9 @@
 #!/bin/sh
 # Keeps the documents honest about the tree: every end-to-end test is
 # described once in tests/README.md and nothing is described there that
-# does not exist; every repository path and test name the documents cite
-# exists. Run by tests/e2e/test_tech_docs.sh (so by make check); prints what
+# does not exist; every repository path, link, test name and source file
+# the documents cite exists; README's "How it is built" names every module
+# (.c file) of each program's folder. Run by tests/e2e/test_tech_docs.sh (so by make check); prints what
 # is wrong and exits 1, or prints one "ok" line.
 # Usage: tests/check-docs.sh [ROOT]
 set -u
@@ -99,4 +100,4 @@ if [ -s "$found" ]; then
 fi
 
 [ "$bad" = 0 ] || exit 1
-echo "check-docs: ok: $(printf '%s\n' "$catalogue" | grep -c .) e2e tests described once; every path and test named in $DOCS exists"
+echo "check-docs: ok: $(printf '%s\n' "$catalogue" | grep -c .) e2e tests described once; every path, test and module named in $DOCS exists; every module in README's \"How it is built\""
