@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@
 #include "log.h"
 #include "logs.h"
 #include "logs_request.h"
+#include "origin.h"
 #include "pump.h"
 #include "screen.h"
 #include "sshutil.h"
@@ -96,6 +98,8 @@ struct helper_session {
 	int capture_fd;             /* registered in event, or -1 */
 	int request_fd;             /* a viewer asked for an update; registered, or -1 */
 	struct helper_input *input;
+	struct helper_origin *origin;       /* NULL: presses cannot be told apart, so no control */
+	int origin_fd;                      /* registered in event, or -1 */
 	struct helper_clipboard *clipboard;   /* NULL: no clipboard sharing */
 	int clip_x_fd, clip_wake_fd;          /* registered in event, or -1 */
 	struct helper_screen *screen;
@@ -476,6 +480,21 @@ static void helper_session_pause(struct helper_session *s, bool paused)
 	log_info("the customer %s sharing", paused ? "paused" : "resumed");
 }
 
+/*
+ * For the ticket: the customer, at the machine, answered question id in
+ * this UI (the window only reports the customer's own presses, origin.h).
+ * Goes before the reply it explains.
+ */
+static void helper_session_answered(struct helper_session *s, uint8_t which, uint32_t id, uint8_t caps)
+{
+	char ui[CTL_UI_NAME_MAX];
+	struct ctl_record r = { .type = CTL_ANSWERED, .viewer_id = id, .flags = which, .caps = caps, .text = ui };
+
+	snprintf(ui, sizeof(ui), "%s", s->ui == &helper_ui_sdl ? "window" : "terminal");
+	if (helper_control_send(&s->ctl, &r) != 0)
+		log_warn("could not record who answered question %u", id);
+}
+
 static void helper_session_answer(struct helper_session *s, struct helper_viewer *v,
 				  enum helper_ui_choice c)
 {
@@ -503,6 +522,14 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 		caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
 	else if (c == HELPER_UI_ALLOW_VIEW)
 		caps = CTL_CAP_VIEW;
+	if ((caps & CTL_CAP_CONTROL) && s->origin == NULL && s->ui == &helper_ui_sdl) {
+		/* The window could not tell the technician's clicks from the customer's: view only. */
+		caps &= (uint8_t)~CTL_CAP_CONTROL;
+		s->ui->status(s->ui_state, _("This screen cannot tell the technician's clicks from yours, so the "
+					     "technician may only view it, not control it."));
+		log_warn("viewer %u asked for control; granted view only: presses cannot be told apart here", v->id);
+	}
+	helper_session_answered(s, CTL_ANSWERED_CONSENT, v->id, caps);
 	if (caps == 0) {
 		helper_session_deny(s, v);
 		return;
@@ -512,20 +539,22 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 	helper_session_reply(s, v->id, caps);
 	r = helper_viewer_request(v);
 	s->ui->sharing(s->ui_state, &r, (caps & CTL_CAP_CONTROL) != 0);
-	log_info("viewer %u allowed to %s", v->id,
-		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view");
+	log_info("viewer %u allowed to %s (answered in the %s)", v->id,
+		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view",
+		 s->ui == &helper_ui_sdl ? "window" : "terminal");
 }
 
 static void helper_session_answer_logs(struct helper_session *s, struct helper_logs_request *l,
 				       enum helper_ui_choice c)
 {
+	helper_session_answered(s, CTL_ANSWERED_LOGS, l->id, c == HELPER_UI_ALLOW ? CTL_CAP_LOGS : 0);
 	if (c != HELPER_UI_ALLOW) {
 		helper_session_refuse_logs(s, l);
 		return;
 	}
 	/* Collected and sent from helper_session_run_logs, in the order allowed. */
 	l->state = HELPER_LOGS_REQUEST_APPROVED;
-	log_info("logs request %u allowed", l->id);
+	log_info("logs request %u allowed (answered in the %s)", l->id, s->ui == &helper_ui_sdl ? "window" : "terminal");
 }
 
 /* The customer asked to read what the logs question on screen would send. */
@@ -727,10 +756,36 @@ static void helper_session_sync_fds(struct helper_session *s)
 			pump_sync_event(v->pump, s->event);
 }
 
+static int64_t helper_session_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Tells the relay, coalesced, of viewers' presses the window dropped (origin.h). */
+static void helper_session_report_ignored(struct helper_session *s)
+{
+	struct ctl_record r = { .type = CTL_INPUT_IGNORED };
+
+	if (s->origin == NULL || s->end != HELPER_END_NONE)
+		return;
+	helper_origin_drain(s->origin);
+	while (helper_origin_take_ignored(s->origin, helper_session_now_ms(), &r.viewer_id, &r.count)) {
+		if (r.count > CTL_IGNORED_MAX)
+			r.count = CTL_IGNORED_MAX;
+		log_info("%u press(es) of viewer %u on the helper's window ignored", r.count, r.viewer_id);
+		if (helper_control_send(&s->ctl, &r) != 0)
+			log_warn("could not tell the relay of viewer %u's ignored input", r.viewer_id);
+	}
+}
+
 static void helper_session_step(struct helper_session *s)
 {
 	helper_session_read_control(s);
 	helper_session_read_ui(s);
+	helper_session_report_ignored(s);
 	helper_session_run_viewers(s);
 	helper_session_run_logs(s);
 	if (s->end == HELPER_END_NONE && helper_control_flush(&s->ctl) != 0)
@@ -764,7 +819,13 @@ static void helper_session_loop(struct helper_session *s)
 
 	while (s->end == HELPER_END_NONE) {
 		int timeout = more ? 0 : helper_capture_timeout(s->capture);
-		int rc = ssh_event_dopoll(s->event, timeout);
+		int due = helper_origin_timeout(s->origin, helper_session_now_ms());
+		int rc;
+
+		/* A held-back report of ignored input must not wait for the next event. */
+		if (due >= 0 && (timeout < 0 || due < timeout))
+			timeout = due;
+		rc = ssh_event_dopoll(s->event, timeout);
 
 		if (rc == SSH_ERROR) {
 			if (helper_session_lost(s)) {
@@ -892,6 +953,14 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		return -1;
 	}
 	s->request_fd = helper_screen_wake_fd(s->screen);
+	if (s->origin != NULL) {
+		if (ssh_event_add_fd(s->event, helper_origin_fd(s->origin), POLLIN, helper_session_on_wake, s) !=
+		    SSH_OK) {
+			snprintf(err, errlen, "cannot set up the event loop");
+			return -1;
+		}
+		s->origin_fd = helper_origin_fd(s->origin);
+	}
 	return 0;
 }
 
@@ -927,6 +996,9 @@ static void helper_session_teardown_net(struct helper_session *s)
 		if (s->clip_wake_fd >= 0)
 			ssh_event_remove_fd(s->event, s->clip_wake_fd);
 		s->clip_x_fd = s->clip_wake_fd = -1;
+		if (s->origin_fd >= 0)
+			ssh_event_remove_fd(s->event, s->origin_fd);
+		s->origin_fd = -1;
 		if (s->ui_fd >= 0)
 			ssh_event_remove_fd(s->event, s->ui_fd);
 		if (s->sig_fd >= 0)
@@ -960,6 +1032,9 @@ static void helper_session_teardown(struct helper_session *s)
 	if (s->ui_state != NULL)
 		s->ui->close(s->ui_state);
 	s->ui_state = NULL;
+	/* After the input and the window, which both borrow it. */
+	helper_origin_close(s->origin);
+	s->origin = NULL;
 }
 
 /*
@@ -971,7 +1046,7 @@ static int helper_session_open_ui(struct helper_session *s, char *err, size_t er
 {
 	struct helper_options *o = s->opt;
 	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace,
-					.intake = o->intake_token[0] != '\0' };
+					.intake = o->intake_token[0] != '\0', .origin = s->origin };
 
 	if (strcmp(o->ui, "tty") != 0) {
 		s->ui = &helper_ui_sdl;
@@ -1100,15 +1175,26 @@ int helper_session_run(struct helper_options *o)
 		.request_fd = -1,
 		.clip_x_fd = -1,
 		.clip_wake_fd = -1,
+		.origin_fd = -1,
 	};
 	char err[512] = "";
 	char shown[640];
 	int status = 1, rc;
 
 	log_info("speaking %s to the customer", helper_i18n_lang());
+	/* Before the window, which asks it about every press. */
+	if (o->display != NULL && helper_origin_open(&s.origin, o->display, err, sizeof(err)) != 0) {
+		log_warn("viewers will be granted view only: %s", err);
+		err[0] = '\0';
+	}
 	if (helper_session_open_ui(&s, err, sizeof(err)) != 0) {
 		s.ui_state = NULL;
 		goto fail;
+	}
+	if (s.ui != &helper_ui_sdl) {
+		/* Only the window asks it; the terminal cannot be told apart (SECURITY.md). */
+		helper_origin_close(s.origin);
+		s.origin = NULL;
 	}
 	/* The display first: failing here does not burn the support code. */
 	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
@@ -1123,7 +1209,7 @@ int helper_session_run(struct helper_options *o)
 	}
 	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
 		goto fail;
-	if (helper_input_open(&s.input, o->display, err, sizeof(err)) != 0) {
+	if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';
 	}

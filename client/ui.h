@@ -29,6 +29,12 @@ struct helper_ui_request {
 	const char *tier;
 	uint32_t ticket;
 	bool control;   /* asks to control, not only to view */
+	/*
+	 * Already allowed to view, now asks for control too: the question is
+	 * about control only, and anything but HELPER_UI_ALLOW keeps the view
+	 * as it is (a UI offers "allow control" and "keep view only").
+	 */
+	bool upgrade;
 };
 
 /* A technician's LOGS_ASK, as the customer sees it. */
@@ -64,12 +70,20 @@ enum helper_ui_choice {
 	HELPER_UI_PREVIEW,      /* logs: show what would be sent (logs_preview() follows) */
 };
 
-/* What a UI is opened with; strings are borrowed for the UI's lifetime. */
+struct helper_origin;
+
+/* What a UI is opened with; strings and origin are borrowed for the UI's lifetime. */
 struct helper_ui_config {
 	const char *org;        /* the support organisation's name, or NULL */
 	const char *display;    /* the X display (the window goes there) */
 	bool trace;             /* print each state and the button rectangles on stdout */
 	bool intake;            /* the helper has an intake token: the code entry offers "no code" */
+	/*
+	 * Tells the presses the helper injected for viewers from the
+	 * customer's (origin.h); a window drops the injected ones. NULL: no
+	 * viewer can inject (the session then grants no control).
+	 */
+	struct helper_origin *origin;
 };
 
 struct helper_ui_ops {

@@ -31,6 +31,15 @@
  * which X11 wants on one thread, and would need a pipe back to the loop
  * for every click: more moving parts for the same result.)
  *
+ * Only the customer acts on this window. Input a controlling viewer
+ * injects lands here like any other (the technician sees the window on
+ * the shared screen), so SDL_SYSWMEVENT is on: SDL queues each X event
+ * before the SDL events it makes from it, and for every press we ask
+ * origin.h whether the helper injected it. If so, what SDL made of it
+ * (the button or key down, its text) is dropped, up to the next X input
+ * event, and an input method's composition is reset, since SDL handed the
+ * key to IBus or Fcitx before queueing anything (docs/internals.md).
+ *
  * Input methods: text arrives as SDL_TEXTINPUT (committed UTF-8) and the
  * composition in progress as SDL_TEXTEDITING, drawn underlined after the
  * entry text; Enter and Backspace go to the input method while it
@@ -55,6 +64,7 @@
 #include "code.h"
 #include "i18n.h"
 #include "log.h"
+#include "origin.h"
 #include "ui_text.h"
 #include "ui_words.h"
 
@@ -152,6 +162,7 @@ struct helper_ui_sdl {
 	bool dirty;
 	char last_trace[320];
 	char last_problem[512];
+	char last_labels[320];
 
 	enum sdl_ui_screen screen;
 	char org[256];
@@ -160,6 +171,7 @@ struct helper_ui_sdl {
 	enum helper_ui_question question;
 	uint32_t question_viewer;
 	bool question_control;
+	bool question_upgrade;  /* already viewing, asks for control only (ui.h) */
 	char question_text[2 * SDL_UI_TEXT_MAX];
 	char problem[512];      /* the code entry's complaint, or the end's reason */
 
@@ -197,6 +209,8 @@ struct helper_ui_sdl {
 	char describe[INTAKE_DESC_MAX * 4 + 1];
 	char name[INTAKE_NAME_MAX * 4 + 1];
 	bool quit;              /* the window was closed */
+	struct helper_origin *origin;   /* borrowed; NULL: nothing injects */
+	bool remote;            /* SDL events made from an injected press are being dropped */
 };
 
 static const SDL_Color sdl_ui_ink = { 0x20, 0x20, 0x20, 0xff };
@@ -404,8 +418,11 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 {
 	switch (b) {
 	case SDL_UI_BTN_CONNECT: return _("Connect");
-	case SDL_UI_BTN_ALLOW: return control ? _("Allow view and control") : _("Allow");
-	case SDL_UI_BTN_VIEW: return _("View only");
+	case SDL_UI_BTN_ALLOW:
+		if (u->question_upgrade)
+			return _("Allow control");
+		return control ? _("Allow view and control") : _("Allow");
+	case SDL_UI_BTN_VIEW: return u->question_upgrade ? _("Keep view only") : _("View only");
 	case SDL_UI_BTN_DENY: return _("Deny");
 	case SDL_UI_BTN_SEND: return _("Send");
 	case SDL_UI_BTN_STOP: return _("Stop sharing");
@@ -431,9 +448,12 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 	case SDL_UI_BTN_CONNECT:
 		return u->screen == SDL_UI_SCREEN_CODE;
 	case SDL_UI_BTN_ALLOW:
-	case SDL_UI_BTN_DENY:
 		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING &&
 		       !u->previewing;
+	case SDL_UI_BTN_DENY:
+		/* A no to control keeps the view: "Keep view only" says it, a Deny would not. */
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING &&
+		       !u->previewing && !(u->question == HELPER_UI_ASKING_CONSENT && u->question_upgrade);
 	case SDL_UI_BTN_VIEW:
 		return u->screen == SDL_UI_SCREEN_MAIN && u->question == HELPER_UI_ASKING_CONSENT &&
 		       u->question_control;
@@ -599,7 +619,9 @@ static const char *sdl_ui_card_name(const struct helper_ui_sdl *u)
 		return "preview";
 	if (u->question == HELPER_UI_ASKING_NOTHING)
 		return u->n_watch > 0 || u->paused ? "sharing-hint" : "nothing-shared";
-	return u->question == HELPER_UI_ASKING_CONSENT ? "consent" : "logs";
+	if (u->question == HELPER_UI_ASKING_CONSENT)
+		return u->question_upgrade ? "consent-control" : "consent";
+	return "logs";
 }
 
 /* The log preview: what will be sent, a pane of it from preview_top, and how to move. */
@@ -742,6 +764,35 @@ static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
 	return "?";
 }
 
+/*
+ * The question's buttons as drawn, name=label, when they change: the words
+ * the customer reads, for tests in both languages.
+ */
+static void sdl_ui_trace_labels(struct helper_ui_sdl *u)
+{
+	static const enum sdl_ui_button asked[] = { SDL_UI_BTN_ALLOW, SDL_UI_BTN_VIEW, SDL_UI_BTN_DENY };
+	char line[sizeof(u->last_labels)];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]) && len < sizeof(line); i++) {
+		int n;
+
+		if (!sdl_ui_visible(u, asked[i]) || u->question != HELPER_UI_ASKING_CONSENT)
+			continue;
+		n = snprintf(line + len, sizeof(line) - len, "%s%s=%s", len > 0 ? " | " : "",
+			     sdl_ui_buttons[asked[i]].name,
+			     sdl_ui_button_label(u, asked[i], u->question_control));
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (strcmp(line, u->last_labels) == 0)
+		return;
+	snprintf(u->last_labels, sizeof(u->last_labels), "%s", line);
+	if (line[0] != '\0')
+		printf("UI labels %s\n", line);
+}
+
 /* One trace line per state drawn, printed after it is on screen (for tests' screenshots). */
 static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 {
@@ -768,6 +819,7 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
 		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit), shape,
 		 u->previewing ? "yes" : "no", sdl_ui_card_name(u), u->previewing ? u->preview_top : u->chat_back);
+	sdl_ui_trace_labels(u);
 	if (strcmp(line, u->last_trace) == 0) {
 		fflush(stdout);
 		return;
@@ -1136,12 +1188,74 @@ static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
 	}
 }
 
+/* True for the SDL events an X press or release becomes, which a viewer's press must not produce. */
+static bool sdl_ui_from_press(const SDL_Event *e)
+{
+	switch (e->type) {
+	case SDL_MOUSEBUTTONDOWN:
+	case SDL_MOUSEBUTTONUP:
+	case SDL_MOUSEWHEEL:
+	case SDL_KEYDOWN:
+	case SDL_KEYUP:
+	case SDL_TEXTINPUT:
+	case SDL_TEXTEDITING:
+	case SDL_TEXTEDITING_EXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * SDL's copy of a window-system event: an injected press starts the run
+ * of SDL events to drop, any other input event ends it (each is followed
+ * by its own SDL events only).
+ */
+static void sdl_ui_syswm(struct helper_ui_sdl *u, const SDL_SysWMmsg *m)
+{
+	uint32_t viewer = 0;
+	bool key = false;
+	enum helper_origin_verdict v = helper_origin_sdl_event(u->origin, m, &viewer, &key);
+
+	if (v == HELPER_ORIGIN_NOT_INPUT)
+		return;
+	u->remote = v == HELPER_ORIGIN_INJECTED;
+	if (u->remote)
+		log_debug("a press of viewer %u on the helper's window ignored", viewer);
+	if (u->remote && key) {
+		/*
+		 * An input method on D-Bus (IBus, Fcitx) was handed the key while
+		 * SDL read it, before we see it here: reset it, so the key neither
+		 * starts nor extends a composition the customer would then commit.
+		 * SDL 2.26's X11 driver has no ClearComposition; stopping text
+		 * input resets XIM and the D-Bus input method (and drops text
+		 * events still queued, which follow this press).
+		 */
+		SDL_StopTextInput();
+		SDL_StartTextInput();
+		if (u->edit[0] != '\0') {
+			u->edit[0] = '\0';
+			u->dirty = true;
+		}
+	}
+}
+
 static void sdl_ui_drain(struct helper_ui_sdl *u)
 {
 	SDL_Event e;
 
-	while (SDL_PollEvent(&e))
+	while (SDL_PollEvent(&e)) {
+		if (e.type == SDL_SYSWMEVENT) {
+			sdl_ui_syswm(u, e.syswm.msg);
+			continue;
+		}
+		if (u->remote && sdl_ui_from_press(&e)) {
+			if (e.type == SDL_TEXTEDITING_EXT)
+				SDL_free(e.editExt.text);
+			continue;
+		}
 		sdl_ui_event(u, &e);
+	}
 }
 
 /* --- the table ------------------------------------------------------------- */
@@ -1230,6 +1344,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	u->xfd = -1;
 	u->trace = cfg->trace;
 	u->intake = cfg->intake;
+	u->origin = cfg->origin;
 	u->dirty = true;
 	if (cfg->org != NULL)
 		helper_ui_text_clean(cfg->org, u->org, sizeof(u->org));
@@ -1285,6 +1400,8 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	}
 	u->xfd = ConnectionNumber(info.info.x11.display);
 	sdl_ui_name_window(info.info.x11.display, info.info.x11.window, title);
+	/* Every X event as it is read, before what SDL makes of it: origin.h tells whose presses they are. */
+	SDL_EventState(SDL_SYSWMEVENT, SDL_ENABLE);
 	SDL_StartTextInput();
 	if (u->trace) {
 		int wx = 0, wy = 0;
@@ -1462,12 +1579,18 @@ static void sdl_ui_ask(void *state, const struct helper_ui_request *r)
 	char who[SDL_UI_TEXT_MAX + 256];
 
 	helper_ui_words_who(r->name, r->tier, u->org, who, sizeof(who));
-	snprintf(u->question_text, sizeof(u->question_text),
-		 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
-			      _("%s asks to VIEW your screen. Do you allow it?"), who);
+	if (r->upgrade)
+		snprintf(u->question_text, sizeof(u->question_text),
+			 _("%s, who can already see your screen, asks to also CONTROL it (use your mouse "
+			   "and keyboard). Do you allow it?"), who);
+	else
+		snprintf(u->question_text, sizeof(u->question_text),
+			 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
+				      _("%s asks to VIEW your screen. Do you allow it?"), who);
 	u->question = HELPER_UI_ASKING_CONSENT;
 	u->question_viewer = r->viewer_id;
 	u->question_control = r->control;
+	u->question_upgrade = r->upgrade;
 	u->dirty = true;
 }
 
@@ -1621,6 +1744,7 @@ static void sdl_ui_logs_ask(void *state, const struct helper_ui_logs_request *r)
 	}
 	u->question = HELPER_UI_ASKING_LOGS;
 	u->question_control = false;
+	u->question_upgrade = false;
 	u->dirty = true;
 }
 

@@ -45,6 +45,7 @@ struct helper_ui_tty {
 	bool eof;
 	bool eof_reported;
 	char org[256];      /* the support organisation, cleaned, or "" */
+	bool upgrade;       /* the consent question on screen is about control only (ui.h) */
 };
 
 static int helper_ui_tty_open(void **state, const struct helper_ui_config *cfg, char *err,
@@ -158,6 +159,13 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 		case HELPER_UI_ASKING_CONSENT:
 			if (helper_ui_tty_is(line, "y", "yes"))
 				return HELPER_UI_ALLOW;
+			if (t->upgrade) {
+				/* No control: the view goes on as allowed before ("v" means the same). */
+				if (helper_ui_tty_is(line, "n", "no") || helper_ui_tty_is(line, "v", "view"))
+					return HELPER_UI_ALLOW_VIEW;
+				puts(_("Please answer y or n."));
+				break;
+			}
 			if (helper_ui_tty_is(line, "v", "view"))
 				return HELPER_UI_ALLOW_VIEW;
 			if (helper_ui_tty_is(line, "n", "no"))
@@ -224,7 +232,13 @@ static void helper_ui_tty_ask(void *state, const struct helper_ui_request *r)
 	char who[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
 	helper_ui_words_who(r->name, r->tier, t->org, who, sizeof(who));
-	if (r->control)
+	t->upgrade = r->upgrade;
+	if (r->upgrade)
+		/* TRANSLATORS: after the word CONSENT; %s is who. They see the screen already; n keeps that. */
+		snprintf(line, sizeof(line),
+			 _("%s, who can already see your screen, asks to also control it (use your mouse "
+			   "and keyboard). Allow? [y = allow control, n = keep view only]"), who);
+	else if (r->control)
 		snprintf(line, sizeof(line),
 			 _("%s asks to view and control your screen. "
 			   "Allow? [y = view and control, v = view only, n = deny]"), who);

@@ -227,6 +227,10 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 				relay_viewer_customer_ending(relay, ch->conn);
 			else if (rec.type == CTL_SHARING)
 				relay_ticket_sharing(relay, ch->conn, &rec);
+			else if (rec.type == CTL_INPUT_IGNORED)
+				relay_ticket_input_ignored(relay, ch->conn, &rec);
+			else if (rec.type == CTL_ANSWERED)
+				relay_ticket_answered(relay, ch->conn, &rec);
 			else
 				log_info("conn %u: ignoring a %s record from the helper", ch->conn->id,
 					 ctl_type_name(rec.type));

@@ -136,7 +136,7 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 	    files_write_new(h.pepper_path, h.pepper, sizeof(h.pepper), 0600, err, errlen) != 0)
 		goto out;
 	snprintf(conf, sizeof(conf),
-		 "# Handoff relay settings. See README.md.\n"
+		 "# Handoff relay settings. See docs/operator.md.\n"
 		 "listen = %s\n"
 		 "# the account serve runs as when started as root (default: the owner of this directory)\n"
 		 "%suser = %s\n"

@@ -212,6 +212,14 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, co
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer);
 /* The customer paused or resumed sharing (CTL_SHARING): an event, and a line in the chat streams. */
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/*
+ * A controlling viewer's clicks or keys landed on the customer's helper
+ * window and were dropped there (CTL_INPUT_IGNORED): an event naming the
+ * technician.
+ */
+void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/* Who answered a consent or logs question, and where (CTL_ANSWERED): an event. */
+void relay_ticket_answered(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
 /* What happened to the request, for the helper to word (CTL_NOTICE); text is the English, for logs. */
 void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,

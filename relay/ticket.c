@@ -376,6 +376,54 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struc
 	relay_chan_chat_broadcast(relay, c->ticket, line);
 }
 
+/* The viewer of this customer's session with that id, or NULL (it may have left already). */
+static struct relay_viewer *relay_ticket_viewer(struct relay *relay, struct relay_conn *c, uint32_t id)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
+		if (v->id == id && v->customer == c)
+			return v;
+	return NULL;
+}
+
+void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	struct relay_viewer *v = relay_ticket_viewer(relay, c, rec->viewer_id);
+	const char *name = v != NULL && v->tech != NULL ? v->tech->user.name : NULL;
+	const char *tier = v != NULL && v->tech != NULL ? v->tech->user.tier : NULL;
+	char detail[160];
+
+	snprintf(detail, sizeof(detail),
+		 "%u click(s) or key(s) of viewer %u on the customer's helper window ignored: only the customer answers there",
+		 rec->count, rec->viewer_id);
+	store_event_add(relay->store, c->ticket, relay_now(relay), "remote-input-ignored", name, tier, NULL, detail);
+	log_info("ticket %lld: %u press(es) of viewer %u (%s) on the helper's window ignored", (long long)c->ticket,
+		 rec->count, rec->viewer_id, name != NULL ? name : "gone");
+}
+
+void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	/* The helper's word, but only one of two words: nothing else of it reaches the record. */
+	const char *ui = rec->text != NULL && strcmp(rec->text, "terminal") == 0 ? "terminal"
+			 : rec->text != NULL && strcmp(rec->text, "window") == 0 ? "window" : "unknown UI";
+	char detail[256];
+	int64_t ticket = c->ticket;
+
+	if (rec->flags == CTL_ANSWERED_LOGS) {
+		if (c->logs_request != 0 && rec->viewer_id == c->logs_request)
+			ticket = c->logs_ticket;
+		snprintf(detail, sizeof(detail), "log collection request %u %s by the customer at the machine, in the %s",
+			 rec->viewer_id, rec->caps & CTL_CAP_LOGS ? "allowed" : "refused", ui);
+	} else {
+		struct relay_viewer *v = relay_ticket_viewer(relay, c, rec->viewer_id);
+
+		snprintf(detail, sizeof(detail), "consent of viewer %u (%s) %s by the customer at the machine, in the %s",
+			 rec->viewer_id, v != NULL && v->tech != NULL ? v->tech->user.name : "gone",
+			 rec->caps & CTL_CAP_CONTROL ? "granted view and control"
+			 : rec->caps & CTL_CAP_VIEW ? "granted view only" : "refused", ui);
+	}
+	store_event_add(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
+}
+
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
 {
 	struct store_ticket t;

@@ -198,7 +198,7 @@ else
 fi
 wait_state 15 "screen=main question=consent" || exit 1
 shot consent
-echo "the customer's window asks: alice (L1, Demo IT) wants to view and control the screen"
+echo "the customer's window asks: alice from Demo IT's help desk asks to view and control the screen"
 mark
 click allow
 wait_state 15 "screen=main question=none watching=1" || exit 1

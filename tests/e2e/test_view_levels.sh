@@ -3,8 +3,10 @@
 # - `view N --view-only` (and a stock ssh -L to ticket-N:5901) asks the
 #   customer to VIEW only: the helper's question and the consent-asked
 #   event say so; the viewer's terminal says what the customer allowed.
-# - `control` asks again while the picture goes on: the customer's no keeps
-#   view only (a click does not arrive), their yes gives control (it does).
+# - `control` asks again while the picture goes on, worded as what it is
+#   (they already see the screen, now ask to control it; y or n): the
+#   customer's no keeps view only (a click does not arrive), their yes gives
+#   control (it does).
 # - The viewer says why it ended: the customer stopped sharing, ended the
 #   session, the ticket was escalated (its views end), the customer is not
 #   connected (with the invite hint).
@@ -39,9 +41,16 @@ note "view only asked, allowed and said in the technician's terminal"
 # Control asked for later: the customer says no, the view goes on without input.
 viewer_cmd 10 "control"
 grep -q "^ok asked the customer for control" "$VIEWER_OUT" || fail "control: $(grep '^ok\|^error' "$VIEWER_OUT" | tail -1)"
-wait_line 10 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view and control your screen" ||
-	fail "the customer was not asked again for control"
+REASK="alice from the help desk, who can already see your screen, asks to also control it (use your mouse and keyboard). Allow? [y = allow control, n = keep view only]"
+wait_line 10 "$HELPER_OUT" "^CONSENT alice from the help desk, who can already see" ||
+	fail "the customer was not asked again for control: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+grep -qxF "CONSENT $REASK" "$HELPER_OUT" || fail "the re-ask is not worded as one: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+grep CONSENT "$HELPER_OUT" | tail -1 | grep -q "asks to view and control\|v = view only\|n = deny" &&
+	fail "the re-ask reads as a first question: $(grep CONSENT "$HELPER_OUT" | tail -1)"
 [ "$(asked)" = view,control ] || fail "the second consent-asked says '$(asked)'"
+# Only y and n answer it now.
+echo maybe >&7
+wait_line 10 "$HELPER_OUT" "^Please answer y or n\.$" || fail "a wrong answer to the re-ask was not corrected"
 echo n >&7
 wait_line 10 "$E2E_TMP/viewer.log" "the customer kept it to view only" ||
 	fail "the viewer did not hear the no: $(cat "$E2E_TMP/viewer.log")"
@@ -53,7 +62,8 @@ note "a no to control keeps view only: the picture goes on, the click is dropped
 
 # And again: yes gives control on the same stream.
 viewer_cmd 10 "control"
-wait_count 10 "$HELPER_OUT" "asks to view and control your screen" 2 || fail "the customer was not asked a third time"
+wait_count 10 "$HELPER_OUT" "who can already see your screen, asks to also control it" 2 ||
+	fail "the customer was not asked a third time"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk: view and control" || fail "the helper did not give control"
 wait_line 10 "$E2E_TMP/viewer.log" "the customer allowed view and control at" ||
@@ -107,7 +117,7 @@ note "ssh -L: a stream the customer stopped just closes; OpenSSH ignores the exi
 
 # An escalation leaves the ticket unowned: the view (with control) ends at once, saying why.
 start_viewer_as alice "$TICKET" viewer2
-wait_count 10 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view and control" 3 ||
+wait_count 10 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view and control" 1 ||
 	fail "no consent prompt for the second view"
 echo y >&7
 viewer_cmd 20 "wait-frame"
