@@ -125,7 +125,7 @@ run_window() {
 	wait_state 10 "screen=main question=none watching=1 chat=$((n + 1))"
 	field chat
 	mark
-	DISPLAY=$XDISPLAY xdotool type --delay 40 "$typed" || fail "xdotool type failed"
+	type_text "$typed"
 	DISPLAY=$XDISPLAY xdotool key Return || fail "xdotool key failed"
 	wait_state 10 "screen=main question=none watching=1 chat=$((n + 2)) entry=0"
 	shot chat

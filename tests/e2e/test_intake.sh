@@ -140,9 +140,9 @@ mark
 click nocode
 wait_state 10 "screen=intake"
 field describe
-DISPLAY=$XDISPLAY xdotool type --delay 40 "画面が固まりました" || fail "xdotool type failed"
+type_text "画面が固まりました"
 field name
-DISPLAY=$XDISPLAY xdotool type --delay 40 "Sato" || fail "xdotool type failed"
+type_text "Sato"
 mark
 shot intake
 click open
