@@ -394,6 +394,24 @@ open_fds() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
+# settled_fds PID: the process's descriptor count once it has stopped changing (the same in
+# three readings 0.1 s apart), for a baseline taken while connections are still closing.
+settled_fds() {
+	local n last="" same=0
+	for _ in $(seq 1 100); do
+		n=$(open_fds "$1")
+		if [ "$n" = "$last" ]; then
+			same=$((same + 1))
+			[ "$same" -ge 2 ] && break
+		else
+			same=0
+		fi
+		last=$n
+		sleep 0.1
+	done
+	echo "$n"
+}
+
 # fds_at_most PID N: the process has N or fewer open descriptors.
 fds_at_most() {
 	test "$(open_fds "$1")" -le "$2"
