@@ -394,22 +394,37 @@ open_fds() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
-# settled_fds PID: the process's descriptor count once it has stopped changing (the same in
-# three readings 0.1 s apart), for a baseline taken while connections are still closing.
-settled_fds() {
-	local n last="" same=0
-	for _ in $(seq 1 100); do
-		n=$(open_fds "$1")
-		if [ "$n" = "$last" ]; then
+# steady SECONDS COMMAND...: COMMAND's output once it has stopped changing (the same in three
+# runs 0.1 s apart), for a value that settles after the event a test can see (a window being
+# laid out, connections still closing); fails when it still changes after SECONDS.
+steady() {
+	local limit=$1 out last="" same=0 i=0
+	shift
+	while [ "$i" -lt $((limit * 10)) ]; do
+		out=$("$@" 2>/dev/null)
+		if [ "$out" = "$last" ]; then
 			same=$((same + 1))
-			[ "$same" -ge 2 ] && break
+			if [ "$same" -ge 2 ]; then
+				echo "$out"
+				return 0
+			fi
 		else
 			same=0
 		fi
-		last=$n
+		last=$out
 		sleep 0.1
+		i=$((i + 1))
 	done
-	echo "$n"
+	return 1
+}
+
+# settled_fds PID: the process's descriptor count once it has stopped changing, for a baseline
+# taken while connections may still be closing.
+settled_fds() {
+	steady 10 open_fds "$1" || {
+		echo "  the descriptors of $1 never settled: $(open_fds "$1")" >&2
+		return 1
+	}
 }
 
 # fds_at_most PID N: the process has N or fewer open descriptors.

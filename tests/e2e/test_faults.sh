@@ -17,7 +17,7 @@ track $!
 start_relay
 add_user audrey auditor
 idle_fds() { settled_fds "$RELAY_PID"; }
-baseline=$(idle_fds)
+baseline=$(idle_fds) || fail "the relay's descriptors never settled"
 seed=${FAULT_SEED:-$RANDOM}
 RANDOM=$seed
 note "seed $seed (FAULT_SEED=$seed repeats this run)"
@@ -107,7 +107,7 @@ for round in 1 2 3 4 5 6; do
 			viewer_up=0
 		fi
 		# The new relay's idle count, taken with no viewer of ours left on it.
-		baseline=$(idle_fds)
+		baseline=$(idle_fds) || fail "the relay's descriptors never settled"
 		;;
 	esac
 	[ "$viewer_up" = 1 ] && { kill "$VIEWER_PID" 2>/dev/null; wait "$VIEWER_PID" 2>/dev/null; }
