@@ -81,12 +81,12 @@ track() {
 E2E_PORTS=/tmp/handoff-e2e-ports
 free_port() {
 	local p owner
-	mkdir -p -m 1777 "$E2E_PORTS" 2>/dev/null || true
+	mkdir -m 1777 "$E2E_PORTS" 2>/dev/null || true
 	for _ in $(seq 1 100); do
 		p=$((20000 + RANDOM % 12000))
 		if ! mkdir "$E2E_PORTS/$p" 2>/dev/null; then
 			owner=$(cat "$E2E_PORTS/$p/owner" 2>/dev/null || true)
-			[ -n "$owner" ] && [ ! -d "/proc/$owner" ] && rm -rf "$E2E_PORTS/$p"
+			[ -n "$owner" ] && [ ! -d "/proc/$owner" ] && rm -rf "${E2E_PORTS:?}/$p"
 			continue
 		fi
 		echo $$ >"$E2E_PORTS/$p/owner"

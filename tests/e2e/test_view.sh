@@ -42,7 +42,7 @@ track $!
 wait_for 10 sh -c "! DISPLAY=$XDISPLAY '$TOOLS/xprobe' compare '$E2E_TMP/seen.ppm' >/dev/null 2>&1" ||
 	fail "xlogo never changed the customer's screen"
 # Asked again until the helper has taken the damage in (a busy machine may need a few tries).
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	viewer_cmd 10 "wait-frame"
 	viewer_cmd 10 "snapshot $E2E_TMP/changed.ppm"
 	DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/changed.ppm" >"$E2E_TMP/compare2.out" 2>&1 && break

@@ -56,7 +56,7 @@ viewable_window() {
 geom() {
 	DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/.*"Handoff.*ticket [0-9]* .* CONTROL".*  \([0-9]*\)x\([0-9]*\)+\([0-9-]*\)+\([0-9-]*\).*/\1 \2 \3 \4/p' | head -1
 }
-wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*CONTROL'" || fail "no window titled CONTROL"
+wait_for 30 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*CONTROL'" || fail "no window titled CONTROL"
 wait_for 10 viewable_window "Handoff" || fail "the window is never mapped"
 # Read once the window has stopped moving and resizing.
 read -r ww wh wx wy <<<"$(steady 10 geom)"
