@@ -793,6 +793,8 @@ static void sdl_ui_trace_labels(struct helper_ui_sdl *u)
 		printf("UI labels %s\n", line);
 }
 
+static char *sdl_ui_field(struct helper_ui_sdl *u, size_t *len);
+
 /* One trace line per state drawn, printed after it is on screen (for tests' screenshots). */
 static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 {
@@ -801,6 +803,11 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 			u->question == HELPER_UI_ASKING_LOGS ? "logs" : "none";
 
 	char shape[SDL_UI_CODE_MAX];
+	size_t typed_max;
+	const char *typed = sdl_ui_field(u, &typed_max);
+	/* Which field has the keyboard and how long it is: tests type a character and wait for it. */
+	const char *typing = typed == NULL ? "none" : typed == u->code ? "code" : typed == u->entry ? "chat" :
+			     typed == u->name ? "name" : "describe";
 
 	if (!u->trace)
 		return;
@@ -814,10 +821,11 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 		shape[i] = u->code[i] >= '0' && u->code[i] <= '9' ? '#' : u->code[i];
 	shape[sizeof(shape) - 1] = '\0';
 	snprintf(line, sizeof(line),
-		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu "
-		 "code=%s preview=%s card=%s scroll=%zu",
+		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s typing=%s typed=%zu "
+		 "paused=%s composing=%zu code=%s preview=%s card=%s scroll=%zu",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
-		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit), shape,
+		 u->problem[0] != '\0' ? "yes" : "no", typing, typed != NULL ? strlen(typed) : 0,
+		 u->paused ? "yes" : "no", strlen(u->edit), shape,
 		 u->previewing ? "yes" : "no", sdl_ui_card_name(u), u->previewing ? u->preview_top : u->chat_back);
 	sdl_ui_trace_labels(u);
 	if (strcmp(line, u->last_trace) == 0) {

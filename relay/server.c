@@ -659,8 +659,12 @@ static void relay_clock_refresh(struct relay *relay)
 	f = fopen(relay->clock_offset_path, "r");
 	if (f == NULL)
 		return;
-	if (fscanf(f, "%lld", &offset) == 1 && offset >= 0 && offset < 100LL * 365 * 86400)
+	if (fscanf(f, "%lld", &offset) == 1 && offset >= 0 && offset < 100LL * 365 * 86400 &&
+	    offset != relay->clock_offset) {
 		relay->clock_offset = offset;
+		/* Tests wait for this line instead of sleeping through a tick. */
+		log_info("the test clock is now offset by %lld s", offset);
+	}
 	fclose(f);
 }
 

@@ -81,8 +81,7 @@ run_window() {
 		fail "the refusal was not said plainly: $(grep '^UI problem' "$WIN_OUT" | tail -1)"
 	shot code-refused
 	# The relay makes a source wait a little after a wrong code: move its clock past that.
-	echo $(($(cat "$HANDOFF_CLOCK_OFFSET_FILE") + 30)) >"$HANDOFF_CLOCK_OFFSET_FILE"
-	sleep 0.6 # the relay reads the clock file once a tick
+	relay_clock $(($(cat "$HANDOFF_CLOCK_OFFSET_FILE") + 30))
 	mark
 	# shellcheck disable=SC2046
 	DISPLAY=$XDISPLAY xdotool key --delay 20 $(printf 'BackSpace %.0s' $(seq 12)) || fail "xdotool key failed"
@@ -125,7 +124,7 @@ run_window() {
 	wait_state 10 "screen=main question=none watching=1 chat=$((n + 1))"
 	field chat
 	mark
-	DISPLAY=$XDISPLAY xdotool type --delay 40 "$typed" || fail "xdotool type failed"
+	type_text "$typed"
 	DISPLAY=$XDISPLAY xdotool key Return || fail "xdotool key failed"
 	wait_state 10 "screen=main question=none watching=1 chat=$((n + 2)) entry=0"
 	shot chat

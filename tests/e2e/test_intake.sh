@@ -75,8 +75,7 @@ wrong=$(printf '%032x' 12345)
 for i in 1 2 3; do
 	[ "$("$TOOLS/hostile" code 127.0.0.1 "$RELAY_PORT" 127.0.0.2 "intake:$wrong" 2>>"$E2E_TMP/hostile.err")" = refused ] ||
 		fail "wrong token $i was not refused"
-	echo $((i * 10)) >"$HANDOFF_CLOCK_OFFSET_FILE"
-	sleep 0.6
+	relay_clock $((i * 10))
 done
 wait_for 5 test "$(event_count 0 code-backoff)" -ge 1 || fail "the guard did not count wrong tokens"
 sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=0 AND kind='code-backoff'" |
@@ -140,9 +139,9 @@ mark
 click nocode
 wait_state 10 "screen=intake"
 field describe
-DISPLAY=$XDISPLAY xdotool type --delay 40 "画面が固まりました" || fail "xdotool type failed"
+type_text "画面が固まりました"
 field name
-DISPLAY=$XDISPLAY xdotool type --delay 40 "Sato" || fail "xdotool type failed"
+type_text "Sato"
 mark
 shot intake
 click open
@@ -155,8 +154,7 @@ wait "$win" 2>/dev/null
 
 note "a revoked token opens nothing"
 "$BIN/handoff-relay" intake "$RELAY_DIR" revoke 1 >/dev/null || fail "intake revoke failed"
-echo 7300 >"$HANDOFF_CLOCK_OFFSET_FILE" # past the hour and any back-off
-sleep 0.6
+relay_clock 7300 # past the hour and any back-off
 [ "$("$TOOLS/hostile" code 127.0.0.1 "$RELAY_PORT" 127.0.0.3 "intake:$TOKEN" 2>>"$E2E_TMP/hostile.err")" = refused ] ||
 	fail "a revoked token was accepted"
 [ "$(event_count 0 intake-revoked)" = 1 ] || fail "no intake-revoked event"

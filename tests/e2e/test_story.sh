@@ -103,7 +103,7 @@ as bob take "$T" | grep -q "is yours" || fail "bob could not take the ticket"
 wait_line 10 "$HELPER_OUT" "^STATUS bob from the technical support team is now helping you\.$" || fail "the customer was not told who took over"
 start_viewer_as bob "$T" bob-view
 wait_line 15 "$HELPER_OUT" "^CONSENT bob from the technical support team asks" || fail "no consent prompt for bob"
-sleep 0.3
+sleep 0.3 # not a wait: shows that nothing comes before consent
 grep -q '^ok' "$VIEWER_OUT" && fail "bob saw something before the customer consented"
 echo y >&7
 viewer_cmd 20 "wait-frame"
@@ -160,7 +160,9 @@ note "replay shows chat and escalation on the recording's timeline ($(grep -c '^
 # Resolving ended the customer's session (the helper said so and left); the relay restarts; the record is exactly as it was.
 wait_line 10 "$HELPER_OUT" "^SESSION ENDED" || fail "the helper did not say the session ended: $(tail -3 "$HELPER_OUT")"
 wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end after the resolution"
-sleep 0.5
+# The relay has written the customer's leaving (it logs it after the event is stored).
+wait_count 10 "$RELAY_LOG" "customer for ticket $T left" "$(grep -c "customer for ticket $T logged in" "$RELAY_LOG")" ||
+	fail "the relay did not see the customer leave"
 as audrey ticket show "$T" --json >"$E2E_TMP/before.json"
 stop_relay
 restart_relay
