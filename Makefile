@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr sdl2 SDL2_ttf
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -181,6 +181,6 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient) -o $@ $< $(SANLD) $(call pl,libvncclient)
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
-$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/*.h $(LIB)
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c client/*.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread

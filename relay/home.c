@@ -136,7 +136,7 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 	    files_write_new(h.pepper_path, h.pepper, sizeof(h.pepper), 0600, err, errlen) != 0)
 		goto out;
 	snprintf(conf, sizeof(conf),
-		 "# Handoff relay settings. See README.md.\n"
+		 "# Handoff relay settings. See docs/operator.md.\n"
 		 "listen = %s\n"
 		 "# the account serve runs as when started as root (default: the owner of this directory)\n"
 		 "%suser = %s\n"
@@ -391,6 +391,10 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	}
 	if (home_read_pepper(h, err, errlen) != 0)
 		goto out;
+	if (RAND_bytes(h->code_key, sizeof(h->code_key)) != 1) {
+		snprintf(err, errlen, "no randomness for the support codes' key");
+		goto out;
+	}
 	rc = 0;
 out:
 	config_free(&cfg);
@@ -412,4 +416,5 @@ void relay_home_not_home(const char *dir, char *err, size_t errlen)
 void relay_home_clear(struct relay_home *h)
 {
 	OPENSSL_cleanse(h->pepper, sizeof(h->pepper));
+	OPENSSL_cleanse(h->code_key, sizeof(h->code_key));
 }

@@ -44,7 +44,7 @@ struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticke
 
 	/* The newest connection wins: a helper that reconnected replaces its ghost. */
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
-		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket &&
+		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket && c->ending_at == 0 &&
 		    c->forwarding && c->control != NULL && !c->control->dead)
 			found = c;
 	return found;
@@ -234,8 +234,8 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		return 0;
 	}
 	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1)
-		result = relay_intake_check(relay->guard, relay->store, relay->home->pepper,
-					    sizeof(relay->home->pepper), conn->peer,
+		result = relay_intake_check(relay->guard, relay->store, relay->home->code_key,
+					    relay->home->pepper, sizeof(relay->home->pepper), conn->peer,
 					    ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &ticket,
 					    &intake);
 	if (result == STORE_CODE_ACCEPTED && intake != 0) {
@@ -327,7 +327,7 @@ static int relay_tcpip_forward(struct relay_conn *conn, ssh_message msg)
 	const char *addr = ssh_message_global_request_address(msg);
 	int port = ssh_message_global_request_port(msg);
 
-	if (conn->role != RELAY_ROLE_CUSTOMER || addr == NULL || port <= 0 || port > 65535) {
+	if (conn->role != RELAY_ROLE_CUSTOMER || conn->ending_at != 0 || addr == NULL || port <= 0 || port > 65535) {
 		log_info("conn %u: tcpip-forward refused for %s", conn->id, relay_role_name(conn->role));
 		return 1;
 	}
@@ -673,6 +673,13 @@ static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_
 		conn->dead = true;
 		return;
 	}
+	/* A helper told that its session ended hangs up itself; one that does not is cut off. */
+	if (conn->ending_at != 0 && now - conn->ending_at >= RELAY_END_GRACE) {
+		log_info("conn %u (%s): the session ended %d s ago and the helper is still there; dropped", conn->id,
+			 conn->peer, RELAY_END_GRACE);
+		conn->dead = true;
+		return;
+	}
 	if (ssh_get_status(conn->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))
 		conn->dead = true;
 }
@@ -817,8 +824,12 @@ static void relay_clock_refresh(struct relay *relay)
 	f = fopen(relay->clock_offset_path, "r");
 	if (f == NULL)
 		return;
-	if (fscanf(f, "%lld", &offset) == 1 && offset >= 0 && offset < 100LL * 365 * 86400)
+	if (fscanf(f, "%lld", &offset) == 1 && offset >= 0 && offset < 100LL * 365 * 86400 &&
+	    offset != relay->clock_offset) {
 		relay->clock_offset = offset;
+		/* Tests wait for this line instead of sleeping through a tick. */
+		log_info("the test clock is now offset by %lld s", offset);
+	}
 	fclose(f);
 }
 

@@ -31,6 +31,8 @@ enum store_code_result {
 	STORE_CODE_EXPIRED = 3,
 	STORE_CODE_LOCKED = 4,   /* too many wrong tries */
 	STORE_CODE_USED = 5,
+	STORE_CODE_CANCELLED = 6, /* a newer code, or the ticket's resolution, cancelled it */
+	STORE_CODE_CLOSED = 7,    /* the code's ticket is resolved or closed */
 };
 
 #define STORE_NAME_MAX 64
@@ -152,12 +154,26 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 			int64_t owner_id, int64_t now);
 /* Unowned tickets of a tier that are neither resolved nor closed, oldest first. */
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx);
+/* Tickets owned by owner_id that are neither resolved nor closed, by priority, then least recently changed. */
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx);
 /* Tickets of a tier, not resolved or closed, that reached it at or before since. */
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx);
 
-/* STORE_ERR_EXISTS when a live code already uses this locator. */
+/*
+ * STORE_ERR_EXISTS when a live code already uses this locator. A ticket has
+ * at most one live code: the new one cancels the others in the same
+ * transaction, and *replaced (may be NULL) gets how many it cancelled.
+ */
 int store_code_add(struct store *st, int64_t ticket, unsigned locator,
-		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at);
+		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at, int *replaced);
+/* Cancels every live code of ticket (resolving it); *count (may be NULL) gets how many. */
+int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count);
+/*
+ * Cancels every live code of every ticket, for serve's start: they were
+ * hashed under the last process's key, which died with it (home.h,
+ * code_key). *count (may be NULL) gets how many.
+ */
+int store_code_cancel_all(struct store *st, int64_t now, int *count);
 /*
  * Checks a typed code. Counts a wrong try against the live code with the
  * same locator; the code dies at CODE_MAX_FAILURES. On STORE_CODE_ACCEPTED

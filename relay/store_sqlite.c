@@ -133,6 +133,12 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active'"
 	"  CHECK (state IN ('active', 'disabled', 'removed'));"
 	"ALTER TABLE users ADD COLUMN state_at INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 7: a code can be cancelled before it is used or expires: by a newer
+	 * code for its ticket, or by the ticket being resolved.
+	 */
+	"ALTER TABLE codes ADD COLUMN cancelled_at INTEGER;"
+	"CREATE INDEX codes_by_ticket ON codes (ticket_id);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -145,7 +151,11 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	NULL,
+	NULL,
 };
+_Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
+		       sizeof(store_migrations) / sizeof(store_migrations[0]),
+	       "every migration has a step (NULL for none)");
 
 static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)
 {
@@ -644,6 +654,19 @@ int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ct
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.owner_id = ?1"
+			  " AND t.state NOT IN ('resolved', 'closed')"
+			  " ORDER BY t.priority, t.updated_at, t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, owner_id);
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -657,8 +680,30 @@ int store_tickets_due(struct store *st, const char *tier, int64_t since, store_t
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
+/* Cancels ticket's live codes (inside the caller's transaction); *count gets how many. */
+static int store_code_cancel_live(struct store *st, int64_t ticket, int64_t now, int *count)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "UPDATE codes SET cancelled_at = ?2 WHERE ticket_id = ?1 AND used_at IS NULL"
+			  " AND cancelled_at IS NULL AND expires_at > ?2 AND failures < ?3") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int(stmt, 3, CODE_MAX_FAILURES);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		if (count != NULL)
+			*count = sqlite3_changes(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_code_add(struct store *st, int64_t ticket, unsigned locator,
-		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at)
+		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at, int *replaced)
 {
 	sqlite3_stmt *live = NULL, *add = NULL;
 	char ignored[8];
@@ -667,7 +712,7 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
 		return STORE_ERR;
 	if (store_prepare(st, &live,
-			  "SELECT 1 FROM codes WHERE locator = ?1 AND used_at IS NULL"
+			  "SELECT 1 FROM codes WHERE locator = ?1 AND used_at IS NULL AND cancelled_at IS NULL"
 			  " AND expires_at > ?2 AND failures < ?3") != 0)
 		goto out;
 	sqlite3_bind_int(live, 1, (int)locator);
@@ -677,6 +722,9 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 		rc = STORE_ERR_EXISTS;
 		goto out;
 	}
+	/* One live code per ticket: the one the technician read out last. */
+	if (store_code_cancel_live(st, ticket, now, replaced) != STORE_OK)
+		goto out;
 	if (store_prepare(st, &add,
 			  "INSERT INTO codes (ticket_id, locator, hash, created_at, expires_at)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5)") != 0)
@@ -695,6 +743,35 @@ out:
 	return rc;
 }
 
+int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
+{
+	if (count != NULL)
+		*count = 0;
+	return store_code_cancel_live(st, ticket, now, count);
+}
+
+int store_code_cancel_all(struct store *st, int64_t now, int *count)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (count != NULL)
+		*count = 0;
+	if (store_prepare(st, &stmt,
+			  "UPDATE codes SET cancelled_at = ?1 WHERE used_at IS NULL AND cancelled_at IS NULL"
+			  " AND expires_at > ?1 AND failures < ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int(stmt, 2, CODE_MAX_FAILURES);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		if (count != NULL)
+			*count = sqlite3_changes(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
 		      int64_t now, int64_t *ticket)
 {
@@ -706,8 +783,10 @@ int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[COD
 	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
 		return STORE_ERR;
 	if (store_prepare(st, &find,
-			  "SELECT id, ticket_id, hash, expires_at, failures, used_at IS NOT NULL"
-			  " FROM codes WHERE locator = ?1 ORDER BY id DESC LIMIT 1") != 0)
+			  "SELECT c.id, c.ticket_id, c.hash, c.expires_at, c.failures, c.used_at IS NOT NULL,"
+			  " c.cancelled_at IS NOT NULL, t.state IN ('resolved', 'closed')"
+			  " FROM codes c JOIN tickets t ON t.id = c.ticket_id"
+			  " WHERE c.locator = ?1 ORDER BY c.id DESC LIMIT 1") != 0)
 		goto out;
 	sqlite3_bind_int(find, 1, (int)locator);
 	step = sqlite3_step(find);
@@ -721,6 +800,16 @@ int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[COD
 	match = CRYPTO_memcmp(sqlite3_column_blob(find, 2), hash, CODE_HASH_LEN) == 0;
 	if (sqlite3_column_int(find, 5)) {
 		rc = match ? STORE_CODE_USED : STORE_CODE_UNKNOWN;
+		goto out;
+	}
+	/* The right code of a cancelled or closed case: its ticket's record says it was tried. */
+	if (sqlite3_column_int(find, 6) || sqlite3_column_int(find, 7)) {
+		if (!match) {
+			rc = STORE_CODE_UNKNOWN;
+			goto out;
+		}
+		*ticket = sqlite3_column_int64(find, 1);
+		rc = sqlite3_column_int(find, 6) ? STORE_CODE_CANCELLED : STORE_CODE_CLOSED;
 		goto out;
 	}
 	if (now >= sqlite3_column_int64(find, 3)) {

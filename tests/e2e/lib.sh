@@ -15,6 +15,7 @@ e2e_cleanup() {
 	for pid in $E2E_PIDS; do
 		kill -9 "$pid" 2>/dev/null || true
 	done
+	e2e_release_ports
 	# A test that failed with a filesystem mounted in its folder (the disk-full case).
 	awk -v t="$E2E_TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts | while read -r m; do
 		umount "$m" 2>/dev/null || true
@@ -71,17 +72,39 @@ track() {
 }
 
 # A port below Linux's ephemeral range (32768-60999), so that no outgoing
-# connection of ours can hold it, and used by no socket in any state.
+# connection of ours can hold it, used by no socket in any state, and
+# reserved for this test until it exits: tests running side by side pick
+# ports at the same time and bind them later, so each port is claimed
+# with an atomic mkdir in E2E_PORTS (owned by this shell's pid; a claim
+# whose owner is gone is taken back). A program outside the tests could
+# still bind it meanwhile; start_relay tries another port then.
+E2E_PORTS=/tmp/handoff-e2e-ports
 free_port() {
-	local p
-	for _ in $(seq 1 50); do
+	local p owner
+	mkdir -m 1777 "$E2E_PORTS" 2>/dev/null || true
+	for _ in $(seq 1 100); do
 		p=$((20000 + RANDOM % 12000))
+		if ! mkdir "$E2E_PORTS/$p" 2>/dev/null; then
+			owner=$(cat "$E2E_PORTS/$p/owner" 2>/dev/null || true)
+			[ -n "$owner" ] && [ ! -d "/proc/$owner" ] && rm -rf "${E2E_PORTS:?}/$p"
+			continue
+		fi
+		echo $$ >"$E2E_PORTS/$p/owner"
 		if ! ss -tan | awk '{print $4}' | grep -q ":$p\$"; then
 			echo "$p"
 			return 0
 		fi
 	done
 	return 1
+}
+
+# Gives back this test's port claims (from e2e_cleanup).
+e2e_release_ports() {
+	local d
+	for d in "$E2E_PORTS"/*/; do
+		[ "$(cat "$d/owner" 2>/dev/null)" = "$$" ] && rm -rf "$d"
+	done
+	return 0
 }
 
 # start_xvfb WIDTH HEIGHT: sets DISPLAY_NUM and XDISPLAY to a fresh Xvfb.
@@ -259,10 +282,25 @@ start_relay() {
 	"$BIN/handoff-relay" user add "$RELAY_DIR" alice --role tech --tier L1 --key "$E2E_TMP/alice.pub" \
 		>/dev/null || fail "user add failed"
 	RELAY_LOG="$RELAY_DIR.log"
-	"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out" 2>"$RELAY_LOG" &
-	RELAY_PID=$!
-	track $RELAY_PID
-	wait_line 10 "$RELAY_DIR.out" "serving" || fail "relay did not start: $(cat "$RELAY_LOG")"
+	local try
+	for try in 1 2 3 4 5; do
+		"$BIN/handoff-relay" serve "$RELAY_DIR" >"$RELAY_DIR.out" 2>"$RELAY_LOG" &
+		RELAY_PID=$!
+		track $RELAY_PID
+		wait_for 10 relay_settled
+		grep -q serving "$RELAY_DIR.out" && break
+		# Its port was taken between free_port and the bind (by something outside the tests).
+		grep -q "cannot listen on" "$RELAY_LOG" && ! kill -0 "$RELAY_PID" 2>/dev/null && [ "$try" -lt 5 ] ||
+			fail "relay did not start: $(cat "$RELAY_LOG")"
+		RELAY_PORT=$(free_port) || fail "no free port"
+		sed -i "s/^listen = .*/listen = 127.0.0.1:$RELAY_PORT/" "$RELAY_DIR/relay.conf"
+		note "the relay's port was taken; trying $RELAY_PORT"
+	done
+}
+
+# relay_settled: the relay says it serves, or it has exited.
+relay_settled() {
+	grep -q serving "$RELAY_DIR.out" || ! kill -0 "$RELAY_PID" 2>/dev/null
 }
 
 # restart_relay: serves the same relay home again (after stop_relay or a kill -9).
@@ -356,6 +394,39 @@ open_fds() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
+# steady SECONDS COMMAND...: COMMAND's output once it has stopped changing (the same in three
+# runs 0.1 s apart), for a value that settles after the event a test can see (a window being
+# laid out, connections still closing); fails when it still changes after SECONDS.
+steady() {
+	local limit=$1 out last="" same=0 i=0
+	shift
+	while [ "$i" -lt $((limit * 10)) ]; do
+		out=$("$@" 2>/dev/null)
+		if [ "$out" = "$last" ]; then
+			same=$((same + 1))
+			if [ "$same" -ge 2 ]; then
+				echo "$out"
+				return 0
+			fi
+		else
+			same=0
+		fi
+		last=$out
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# settled_fds PID: the process's descriptor count once it has stopped changing, for a baseline
+# taken while connections may still be closing.
+settled_fds() {
+	steady 10 open_fds "$1" || {
+		echo "  the descriptors of $1 never settled: $(open_fds "$1")" >&2
+		return 1
+	}
+}
+
 # fds_at_most PID N: the process has N or fewer open descriptors.
 fds_at_most() {
 	test "$(open_fds "$1")" -le "$2"
@@ -401,6 +472,18 @@ share_with_viewer() {
 	wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
 	echo y >&7
 	viewer_cmd 20 "wait-frame"
+}
+
+# relay_clock SECONDS: sets the relay's test clock (the offset in HANDOFF_CLOCK_OFFSET_FILE) and
+# waits until the relay has taken it: it rereads the file once a tick and logs each change.
+relay_clock() {
+	local now before
+	now=$(cat "$HANDOFF_CLOCK_OFFSET_FILE" 2>/dev/null || true)
+	[ "${now:-0}" = "$1" ] && return 0
+	before=$(grep -c "the test clock is now offset by $1 s\$" "$RELAY_LOG" || true)
+	echo "$1" >"$HANDOFF_CLOCK_OFFSET_FILE"
+	wait_count 10 "$RELAY_LOG" "the test clock is now offset by $1 s\$" $((before + 1)) ||
+		fail "the relay did not take the clock offset $1: $(tail -3 "$RELAY_LOG")"
 }
 
 # event_count TICKET KIND: how many events of KIND the ticket has (read from the database).

@@ -14,9 +14,8 @@ start_xvfb 320 240
 hostile_code() { # SRC CODE: prints accepted or refused
 	"$TOOLS/hostile" code 127.0.0.1 "$RELAY_PORT" "$1" "$2" 2>>"$E2E_TMP/hostile.err" || true
 }
-set_clock() { # SECONDS: the relay's clock offset; it rereads the file each tick (250 ms)
-	echo "$1" >"$HANDOFF_CLOCK_OFFSET_FILE"
-	sleep 0.6
+set_clock() { # SECONDS: the relay's clock offset, waited for until the relay has it
+	relay_clock "$1"
 }
 relay_events() { # KIND: events of KIND on ticket 0
 	event_count 0 "$1"

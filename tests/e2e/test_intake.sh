@@ -41,7 +41,7 @@ start_intake() {
 note "a description in Japanese opens an L1 ticket that is live for this helper"
 DESC="プリンターで印刷できません"
 start_intake first "$TOKEN"
-wait_line 15 "$HELPER_OUT" "^NO CODE 問題を短く" || fail "the helper did not ask for a description: $(cat "$HELPER_OUT")"
+wait_line 15 "$HELPER_OUT" "^NO CODE お困りの内容を短く" || fail "the helper did not ask for a description: $(cat "$HELPER_OUT")"
 echo "$DESC" >&7
 wait_line 15 "$HELPER_OUT" "^NAME お名前" || fail "the helper did not ask for a name"
 echo "山田 花子" >&7
@@ -60,7 +60,7 @@ sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$T AN
 note "a technician takes it, the customer is asked, and pixels flow"
 tech_ssh alice take "$T" >/dev/null || fail "take failed"
 start_viewer "$T"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT ヘルプデスクの alice さんが" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/intake.ppm"
@@ -75,8 +75,7 @@ wrong=$(printf '%032x' 12345)
 for i in 1 2 3; do
 	[ "$("$TOOLS/hostile" code 127.0.0.1 "$RELAY_PORT" 127.0.0.2 "intake:$wrong" 2>>"$E2E_TMP/hostile.err")" = refused ] ||
 		fail "wrong token $i was not refused"
-	echo $((i * 10)) >"$HANDOFF_CLOCK_OFFSET_FILE"
-	sleep 0.6
+	relay_clock $((i * 10))
 done
 wait_for 5 test "$(event_count 0 code-backoff)" -ge 1 || fail "the guard did not count wrong tokens"
 sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=0 AND kind='code-backoff'" |
@@ -104,7 +103,7 @@ rc=0
 wait "$HELPER_PID" || rc=$?
 exec 7>&-
 [ "$rc" = 1 ] || fail "the refused helper exited with $rc"
-grep -q "この1時間にこのヘルパーから新しいチケットが多く作成されました" "$E2E_TMP/third.log" ||
+grep -q "この 1 時間に、このプログラムから多くのサポート依頼が送られました" "$E2E_TMP/third.log" ||
 	fail "the customer was not told about the limit: $(cat "$E2E_TMP/third.log")"
 [ "$(event_count 0 intake-limited)" = 1 ] || fail "no intake-limited event"
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM tickets WHERE summary='third problem'")" = 0 ] ||
@@ -140,9 +139,9 @@ mark
 click nocode
 wait_state 10 "screen=intake"
 field describe
-DISPLAY=$XDISPLAY xdotool type --delay 40 "画面が固まりました" || fail "xdotool type failed"
+type_text "画面が固まりました"
 field name
-DISPLAY=$XDISPLAY xdotool type --delay 40 "Sato" || fail "xdotool type failed"
+type_text "Sato"
 mark
 shot intake
 click open
@@ -155,8 +154,7 @@ wait "$win" 2>/dev/null
 
 note "a revoked token opens nothing"
 "$BIN/handoff-relay" intake "$RELAY_DIR" revoke 1 >/dev/null || fail "intake revoke failed"
-echo 7300 >"$HANDOFF_CLOCK_OFFSET_FILE" # past the hour and any back-off
-sleep 0.6
+relay_clock 7300 # past the hour and any back-off
 [ "$("$TOOLS/hostile" code 127.0.0.1 "$RELAY_PORT" 127.0.0.3 "intake:$TOKEN" 2>>"$E2E_TMP/hostile.err")" = refused ] ||
 	fail "a revoked token was accepted"
 [ "$(event_count 0 intake-revoked)" = 1 ] || fail "no intake-revoked event"

@@ -7,8 +7,7 @@ start_xvfb 640 480
 DISPLAY=$XDISPLAY xclock -update 1 >/dev/null 2>&1 &
 track $!
 start_relay
-sleep 0.3
-baseline=$(open_fds "$RELAY_PID")
+baseline=$(settled_fds "$RELAY_PID") || fail "the relay's descriptors never settled"
 
 for round in 1 2 3; do
 	new_ticket_code "Kill round $round"

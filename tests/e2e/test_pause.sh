@@ -15,9 +15,9 @@ new_ticket_code "Pause test"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(cat "$E2E_TMP/helper.log")"
 start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
 echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1)" || fail "helper did not start sharing"
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/before.ppm"
 DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/before.ppm" >"$E2E_TMP/compare0.out" 2>&1 ||
@@ -43,19 +43,15 @@ for i in 1 2 3 4 5; do
 	viewer_cmd 10 "snapshot $E2E_TMP/paused-$i.ppm"
 	cmp -s "$E2E_TMP/before.ppm" "$E2E_TMP/paused-$i.ppm" ||
 		fail "a new picture reached the viewer while paused (request $i)"
-	sleep 0.3
+	sleep 0.3 # not a wait: the requests are spread over time, so that a late picture is caught
 done
 note "paused: 5 full requests over ~2 s all got the picture from before the pause"
 
-# Input while paused never reaches the customer's display.
-before=$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")
+# Input while paused never reaches the customer's display: checked after resume, once input
+# sent after it has arrived (input keeps its order, so paused input would have come first).
 viewer_cmd 10 "click 123 234"
 viewer_cmd 10 "key a"
-sleep 1
-[ "$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")" = "$before" ] ||
-	fail "a viewer's input reached the customer while paused: $(tail -3 "$E2E_TMP/xprobe.out")"
 kill -0 "$VIEWER_PID" || fail "the viewer lost its session while paused"
-note "paused: the click and key did not arrive, the viewer stayed connected"
 
 # Resume: the current picture arrives, input works, nobody is asked again.
 echo resume >&7
@@ -79,7 +75,9 @@ viewer_cmd 10 "click 111 222"
 wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 111 222" || fail "the click after resume did not arrive: $(tail -3 "$E2E_TMP/xprobe.out")"
 viewer_cmd 10 "key b"
 wait_line 10 "$E2E_TMP/xprobe.out" "^key b" || fail "the key after resume did not arrive"
-grep -q "^button 1 123 234" "$E2E_TMP/xprobe.out" && fail "the click from the pause arrived late"
+grep -q "^button 1 123 234" "$E2E_TMP/xprobe.out" && fail "the click from the pause arrived"
+grep -q "^key a$" "$E2E_TMP/xprobe.out" && fail "the key from the pause arrived"
+note "paused: the click and key never arrived, the viewer stayed connected"
 [ "$(grep -c '^CONSENT' "$HELPER_OUT")" = 1 ] || fail "resume asked for consent again: $(grep '^CONSENT' "$HELPER_OUT")"
 note "resumed: click and key arrive, no second consent question"
 

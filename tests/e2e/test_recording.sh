@@ -11,10 +11,15 @@ start_relay
 new_ticket_code "Recorded"
 share_with_viewer
 viewer_cmd 10 "snapshot $E2E_TMP/live.ppm"
-sleep 1.5 # one flush: the relay seals what it holds once a second
+seg=$(ls "$RELAY_DIR"/recordings/"$TICKET"/*.hrec)
+# The relay seals what it holds once a second: wait until the segment on disk shows the picture.
+replays_live() {
+	"$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/recording.key" --headless \
+		--snapshot "$E2E_TMP/flushed.ppm" >/dev/null 2>&1 && cmp -s "$E2E_TMP/live.ppm" "$E2E_TMP/flushed.ppm"
+}
+wait_for 15 replays_live || fail "the open segment never showed the live picture"
 kill -9 "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null || true
-seg=$(ls "$RELAY_DIR"/recordings/"$TICKET"/*.hrec)
 [ -f "$seg.open" ] || fail "the open segment has no marker"
 restart_relay
 [ ! -f "$seg.open" ] || fail "the restarted relay did not close the segment"

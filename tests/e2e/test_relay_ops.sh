@@ -1,10 +1,10 @@
 # The operator's side of the relay as shipped: the man page (renders, no
 # groff warnings, covers every command, option and setting the program
-# knows), the README's settings table, make install (program, man page,
-# systemd unit), the unit itself (systemd-analyze verify when present; its
-# ExecStart run with the unit's capability bounding set and no_new_privs),
-# and the README's Relay operator example run as written (as root, as CI
-# runs the tests).
+# knows), the settings table in docs/operator.md, make install (program,
+# man page, systemd unit), the unit itself (systemd-analyze verify when
+# present; its ExecStart run with the unit's capability bounding set and
+# no_new_privs), and the README's Relay operator example run as written
+# (as root, as CI runs the tests).
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAN="$ROOT/relay/share/handoff-relay.8"
@@ -26,7 +26,7 @@ for cmd in $(sed -n 's/^ *\(usage: \)\{0,1\}handoff-relay \([a-z][a-z-]*\).*/\2/
 	add list disable enable remove revoke; do
 	grep -qw -- "$cmd" "$E2E_TMP/man.txt" || fail "the man page does not describe '$cmd'"
 done
-# Every setting relay.conf may hold (the list the relay checks keys against) is in the man page and README.
+# Every setting relay.conf may hold (the list the relay checks keys against) is in the man page and docs/operator.md.
 keys=$(sed -n '/home_known_keys\[\] = {/,/NULL/p' "$ROOT/relay/home.c" | grep -o '"[a-z0-9_]*"' | tr -d '"')
 [ "$(echo "$keys" | wc -l)" -ge 15 ] || fail "could not read the relay's settings from home.c: $keys"
 for k in $keys; do
@@ -34,12 +34,12 @@ for k in $keys; do
 		start_tier_p[23]) ;; # "start_tier_p1 ... start_tier_p4"
 		*) fail "the man page does not document the setting $k" ;;
 		esac
-	grep -q "^| .*\`$k\`" "$ROOT/README.md" || case "$k" in
-		start_tier_p*|escalate_after_l*) grep -q "^| \`${k%?}" "$ROOT/README.md" || fail "README's table lacks $k" ;;
-		*) fail "README's settings table lacks $k" ;;
+	grep -q "^| .*\`$k\`" "$ROOT/docs/operator.md" || case "$k" in
+		start_tier_p*|escalate_after_l*) grep -q "^| \`${k%?}" "$ROOT/docs/operator.md" || fail "docs/operator.md's table lacks $k" ;;
+		*) fail "docs/operator.md's settings table lacks $k" ;;
 		esac
 done
-note "man page renders ($(wc -l <"$E2E_TMP/man.txt") lines) without groff warnings; covers --help and all $(echo "$keys" | wc -l) settings; so does README"
+note "man page renders ($(wc -l <"$E2E_TMP/man.txt") lines) without groff warnings; covers --help and all $(echo "$keys" | wc -l) settings; so does docs/operator.md"
 
 # --- make install
 make -s -C "$ROOT" BUILD="$(basename "$(dirname "$BIN")")" install DESTDIR="$E2E_TMP/dest" PREFIX=/usr >/dev/null 2>&1 ||

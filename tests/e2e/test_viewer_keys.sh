@@ -34,7 +34,7 @@ DISPLAY=$TECH_X LANG=C.UTF-8 LC_ALL=C.UTF-8 ASAN_OPTIONS=detect_leaks=0 "$BIN/ha
 	>"$E2E_TMP/window.out" 2>"$E2E_TMP/window.log" &
 win=$!
 track $win
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice" || fail "helper did not share"
 
@@ -56,11 +56,10 @@ viewable_window() {
 geom() {
 	DISPLAY=$TECH_X xwininfo -root -tree | sed -n 's/.*"Handoff.*ticket [0-9]* .* CONTROL".*  \([0-9]*\)x\([0-9]*\)+\([0-9-]*\)+\([0-9-]*\).*/\1 \2 \3 \4/p' | head -1
 }
-wait_for 10 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*CONTROL'" || fail "no window titled CONTROL"
+wait_for 30 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*CONTROL'" || fail "no window titled CONTROL"
 wait_for 10 viewable_window "Handoff" || fail "the window is never mapped"
-# The first full picture is drawn once it arrived; give it that moment.
-sleep 1
-read -r ww wh wx wy <<<"$(geom)"
+# Read once the window has stopped moving and resizing.
+read -r ww wh wx wy <<<"$(steady 10 geom)"
 [ -n "$ww" ] || fail "cannot read the window's geometry"
 # Aspect kept: the picture inside the frame is 4:3 (rounded to a pixel).
 iw=$((ww - 8))
@@ -72,8 +71,8 @@ ph=$((pw * 3 / 4))
 note "window ${ww}x${wh} at $wx,$wy: picture ${pw}x${ph} (aspect 4:3 kept)"
 
 # The frame says "control": red, just outside the picture.
-DISPLAY=$TECH_X "$TOOLS/xprobe" pixel $((wx + (ww - pw) / 2 - 2)) $((wy + wh / 2)) >"$E2E_TMP/frame.out"
-grep -q "pixel #e02020" "$E2E_TMP/frame.out" || fail "the control frame is not red: $(cat "$E2E_TMP/frame.out")"
+wait_for 10 sh -c "DISPLAY=$TECH_X '$TOOLS/xprobe' pixel $((wx + (ww - pw) / 2 - 2)) $((wy + wh / 2)) >'$E2E_TMP/frame.out' &&
+	grep -q 'pixel #e02020' '$E2E_TMP/frame.out'" || fail "the control frame is not red: $(cat "$E2E_TMP/frame.out")"
 DISPLAY=$TECH_X xwd -root -silent >"$E2E_TMP/shot.xwd" || fail "xwd failed"
 
 # A click at the scaled position of remote (500,400) lands there.
@@ -112,9 +111,8 @@ note "German layout: z, ü, ß, dead acute + e = é, and あ arrived as the same
 # F8 menu. The key after F8 is ours: its text must not reach the customer.
 before=$(grep -c "^key" "$E2E_TMP/xprobe.out")
 DISPLAY=$TECH_X xdotool key F8 o || fail "F8 o"
-sleep 1.5
-DISPLAY=$TECH_X xwd -root -silent >"$E2E_TMP/overlay.xwd" || fail "xwd failed"
-cmp -s "$E2E_TMP/shot.xwd" "$E2E_TMP/overlay.xwd" && fail "the overlay did not show"
+wait_for 10 sh -c "DISPLAY=$TECH_X xwd -root -silent >'$E2E_TMP/overlay.xwd' && ! cmp -s '$E2E_TMP/shot.xwd' '$E2E_TMP/overlay.xwd'" ||
+	fail "the overlay did not show"
 DISPLAY=$TECH_X xdotool key F8 o || fail "F8 o"
 # F8 d: Ctrl+Alt+Del for the customer.
 DISPLAY=$TECH_X xdotool key F8 d || fail "F8 d"
@@ -125,7 +123,9 @@ note "F8 o showed the overlay; F8 d sent Ctrl+Alt+Del; menu keys stayed local"
 
 # F8 1: 1:1. The picture's corner is at the window's inner corner (4,4): window (104,104) is remote (100,100).
 DISPLAY=$TECH_X xdotool key F8 1 || fail "F8 1"
-sleep 0.5
+# Clicks are mapped by the layout last drawn: wait until the picture is drawn 1:1 there.
+wait_for 10 sh -c "DISPLAY=$TECH_X '$TOOLS/xprobe' find 300 300 | grep -qx 'found 300x300 at $((wx + 4)),$((wy + 4))'" ||
+	fail "F8 1 did not draw the picture 1:1: $(DISPLAY=$TECH_X "$TOOLS/xprobe" find 300 300)"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 104)) $((wy + 104)) click 1 || fail "click 1:1"
 wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 100 100\$" || fail "1:1 click: $(grep '^button' "$E2E_TMP/xprobe.out" | tail -1)"
 note "F8 1: 1:1, a click at the window's (100,100) landed on (100,100)"
@@ -142,17 +142,19 @@ DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0
 	>"$E2E_TMP/window2.out" 2>"$E2E_TMP/window2.log" </dev/null &
 win=$!
 track $win
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no second consent prompt"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 2 || fail "no second consent prompt"
 echo v >&7
 wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*VIEW ONLY'" || fail "no window titled VIEW ONLY"
 wait_for 10 viewable_window "Handoff.*VIEW ONLY" || fail "the view-only window is never mapped"
-sleep 1
-read -r ww wh wx wy <<<"$(DISPLAY=$TECH_X xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print w, h, x, y}')"
-DISPLAY=$TECH_X "$TOOLS/xprobe" pixel $((wx + (ww - pw) / 2 - 2)) $((wy + wh / 2)) >"$E2E_TMP/frame2.out"
-grep -q "pixel #2060e0" "$E2E_TMP/frame2.out" || fail "the view-only frame is not blue: $(cat "$E2E_TMP/frame2.out")"
+wid_geom() {
+	DISPLAY=$TECH_X xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print w, h, x, y}'
+}
+read -r ww wh wx wy <<<"$(steady 10 wid_geom)"
+wait_for 10 sh -c "DISPLAY=$TECH_X '$TOOLS/xprobe' pixel $((wx + (ww - pw) / 2 - 2)) $((wy + wh / 2)) >'$E2E_TMP/frame2.out' &&
+	grep -q 'pixel #2060e0' '$E2E_TMP/frame2.out'" || fail "the view-only frame is not blue: $(cat "$E2E_TMP/frame2.out")"
 before=$(grep -c "^key\|^button" "$E2E_TMP/xprobe.out")
 DISPLAY=$TECH_X xdotool mousemove $((wx + 100)) $((wy + 100)) click 1 key z || fail "xdotool failed"
-sleep 1
+sleep 1 # not a wait: shows that nothing is sent
 [ "$(grep -c "^key\|^button" "$E2E_TMP/xprobe.out")" = "$before" ] ||
 	fail "view-only input reached the customer: $(tail -2 "$E2E_TMP/xprobe.out")"
 note "--view-only: blue frame, VIEW ONLY title, click and key stayed local"

@@ -29,7 +29,7 @@ start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 
 start_tech_window
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice" || fail "helper did not share"
 
@@ -54,15 +54,14 @@ is_windowed() {
 	g=$(wid_geometry) && [ "$g" != "800 600 0 0" ]
 }
 wait_for 15 wid_geometry || fail "the viewer window is never mapped"
-sleep 1
-windowed=$(wid_geometry)
+# Once it has stopped moving: the window manager places it after it is mapped.
+windowed=$(steady 10 wid_geometry) || fail "the viewer window keeps moving: $(wid_geometry)"
 is_full_screen && fail "the window starts full screen: $windowed"
 note "windowed: $windowed (W H X Y)"
 
 DISPLAY=$TECH_X xdotool key F8 f || fail "xdotool F8 f"
 wait_for 10 is_full_screen || fail "F8 f did not cover the display: $(wid_geometry)"
-sleep 0.5
-read -r ww wh wx wy <<<"$(wid_geometry)"
+read -r ww wh wx wy <<<"$(steady 10 wid_geometry)"
 click_scaled 1024 768 500 400
 note "F8 f: 800x600 at 0,0, picture ${pw}x${ph}; a click at the scaled (500,400) landed on ($bx,$by)"
 DISPLAY=$TECH_X xdotool key F8 f || fail "xdotool F8 f (back)"
@@ -94,13 +93,13 @@ CODE=$(tech_ssh alice invite "$TICKET") || fail "invite after the restart failed
 start_helper "$CODE" helper2
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "the new helper did not connect"
 # The viewer's next try asks the customer again: the consent is per connection.
-wait_line 40 "$HELPER_OUT" "^CONSENT alice (L1)" ||
+wait_line 40 "$HELPER_OUT" "^CONSENT alice from the help desk" ||
 	fail "the viewer did not come back: $(tail -3 "$E2E_TMP/window.log")"
 echo y >&7
 wait_line 10 "$E2E_TMP/window.log" "reconnected" || fail "the viewer did not say it reconnected"
 wait_for 15 wid_geometry || fail "no window after the reconnect"
+steady 10 wid_geometry >/dev/null || fail "the reconnected window keeps moving: $(wid_geometry)"
 # 1:1, so the picture's top-left 700x500 is on the technician's display pixel for pixel.
-sleep 1
 DISPLAY=$TECH_X xdotool key F8 1 || fail "xdotool F8 1"
 wait_for 10 sh -c "DISPLAY=$TECH_X '$TOOLS/xprobe' find 700 500 >'$E2E_TMP/find.out'" ||
 	fail "the reconnected window does not show the customer's screen: $(cat "$E2E_TMP/find.out")"

@@ -89,12 +89,25 @@ stop_window() {
 	wait "$win" 2>/dev/null
 }
 
+# px_is X Y RRGGBB, px_neither X Y RRGGBB...: the technician's display at X,Y is (not) that colour;
+# waited for, since the window draws the picture some time after it has its size.
+px_is() {
+	[ "$(tech_px "$1" "$2")" = "$3" ]
+}
+px_neither() {
+	local c o x=$1 y=$2
+	c=$(tech_px "$x" "$y")
+	shift 2
+	for o in "$@"; do
+		[ "$c" != "$o" ] || return 1
+	done
+}
+
 start_tech_window --monitor 2
 # 160x240 plus the 4-pixel frame on each side: the monitor, 1:1.
 wait_tech_window CONTROL 168 248
-sleep 1
-[ "$(tech_px $((wx + 2)) $((wy + 100)))" = e02020 ] || fail "the control frame is not red: $(tech_px $((wx + 2)) $((wy + 100)))"
-[ "$(tech_px $((wx + 4)) $((wy + 50)))" = ffffff ] && [ "$(tech_px $((wx + 60)) $((wy + 50)))" = 0000ff ] ||
+wait_for 10 px_is $((wx + 2)) $((wy + 100)) e02020 || fail "the control frame is not red: $(tech_px $((wx + 2)) $((wy + 100)))"
+wait_for 10 px_is $((wx + 4)) $((wy + 50)) ffffff && wait_for 10 px_is $((wx + 60)) $((wy + 50)) 0000ff ||
 	fail "the window does not show monitor 2: $(tech_px $((wx + 4)) $((wy + 50))) $(tech_px $((wx + 60)) $((wy + 50)))"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 4 + 10)) $((wy + 4 + 20)) click 1 || fail "xdotool click failed"
 wait_line 10 "$E2E_TMP/evil.out" "^pointer 170 20 1\$" || fail "a click on monitor 2 at 10,20 landed on $(grep '^pointer .* 1$' "$E2E_TMP/evil.out" | tail -1)"
@@ -106,15 +119,13 @@ note "--monitor 2: window 168x248, red frame, right half shown; clicks land at 1
 # F8 m: all, then monitor 1; the window is refitted each time.
 DISPLAY=$TECH_X xdotool key F8 m || fail "F8 m"
 wait_tech_window CONTROL 328 248
-sleep 0.5
-[ "$(tech_px $((wx + 4 + 159)) $((wy + 200)))" = ffff00 ] && [ "$(tech_px $((wx + 4 + 160)) $((wy + 200)))" = ffffff ] ||
+wait_for 10 px_is $((wx + 4 + 159)) $((wy + 200)) ffff00 && wait_for 10 px_is $((wx + 4 + 160)) $((wy + 200)) ffffff ||
 	fail "F8 m did not show all: $(tech_px $((wx + 4 + 159)) $((wy + 200)))"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 4 + 300)) $((wy + 4 + 30)) click 1 || fail "xdotool click failed"
 wait_line 10 "$E2E_TMP/evil.out" "^pointer 300 30 1\$" || fail "a click on all at 300,30 landed elsewhere"
 DISPLAY=$TECH_X xdotool key F8 m || fail "F8 m"
 wait_tech_window CONTROL 168 248
-sleep 0.5
-[ "$(tech_px $((wx + 4 + 159)) $((wy + 200)))" = ffff00 ] && [ "$(tech_px $((wx + 4)) $((wy + 200)))" = ff0000 ] ||
+wait_for 10 px_is $((wx + 4 + 159)) $((wy + 200)) ffff00 && wait_for 10 px_is $((wx + 4)) $((wy + 200)) ff0000 ||
 	fail "the second F8 m did not show monitor 1"
 grep -q "^key 0x6d" "$E2E_TMP/evil.out" && fail "the menu key m reached the customer"
 note "F8 m: all (328x248, click 300,30 exact), then monitor 1 (168x248)"
@@ -124,11 +135,10 @@ stop_window
 echo monitors-viewonly >"$E2E_TMP/mode"
 start_tech_window
 wait_tech_window "VIEW ONLY" 328 248
-sleep 1
 before=$(pointer_count)
-[ "$(tech_px $((wx + 2)) $((wy + 100)))" = 2060e0 ] || fail "the view-only frame is not blue: $(tech_px $((wx + 2)) $((wy + 100)))"
+wait_for 10 px_is $((wx + 2)) $((wy + 100)) 2060e0 || fail "the view-only frame is not blue: $(tech_px $((wx + 2)) $((wy + 100)))"
 DISPLAY=$TECH_X xdotool mousemove $((wx + 50)) $((wy + 50)) click 1 key z || fail "xdotool failed"
-sleep 1
+sleep 1 # not a wait: shows that nothing is sent
 [ "$(pointer_count)" = "$before" ] || fail "a view-only window sent the pointer: $(grep ^pointer "$E2E_TMP/evil.out" | tail -1)"
 grep -q "^key 0x7a" "$E2E_TMP/evil.out" && fail "a view-only window sent a key"
 note "granted view only: blue frame, VIEW ONLY title, no pointer or key sent"
@@ -138,14 +148,15 @@ stop_window
 echo monitors >"$E2E_TMP/mode"
 start_tech_window
 wait_tech_window CONTROL 328 248
-sleep 1
 # The banner's top padding row, between its edge and its text.
+wait_for 10 px_is $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)) 0000ff
 plain=$(tech_px $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)))
 stop_window
 echo monitors-paused >"$E2E_TMP/mode"
 start_tech_window
 wait_tech_window CONTROL 328 248
-sleep 1
+# Until the picture and the pause have arrived the spot is black, then blue, then the banner's.
+wait_for 10 px_neither $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)) 000000 0000ff
 banner=$(tech_px $((wx + 4 + 240)) $((wy + 4 + 120 - 9 - 5 + 2)))
 [ "$plain" = 0000ff ] || fail "the picture is not blue there without a pause: $plain"
 [ "$banner" != "$plain" ] || fail "no pause banner over the picture"

@@ -25,12 +25,52 @@ click() {
 	DISPLAY=$XDISPLAY xdotool mousemove $xy click 1 || fail "xdotool could not click $1"
 }
 
-# field NAME: clicks into an entry field (the pointer then keeps the focus there).
+# field NAME: clicks into an entry field (the pointer then keeps the focus there) and waits
+# until the window has drawn that field as the one the keyboard types into.
 field() {
 	local x y w h
 	read -r x y w h <<<"$(sed -n "s/^UI field $1 \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3 \4/p" "$WIN_OUT" | head -1)"
 	DISPLAY=$XDISPLAY xdotool mousemove $((WIN_X + x + 20)) $((WIN_Y + y + h / 2)) click 1 ||
 		fail "xdotool could not click field $1"
+	wait_for 10 last_state_has " typing=$1 " ||
+		fail "the keyboard did not go to field $1: $(grep '^UI state' "$WIN_OUT" | tail -1)"
+}
+
+last_state_has() {
+	grep '^UI state' "$WIN_OUT" | tail -1 | grep -q -- "$1"
+}
+
+# typed_len: the length in bytes of the field the keyboard types into, as last drawn.
+typed_len() {
+	grep '^UI state' "$WIN_OUT" | tail -1 | sed -n 's/.* typed=\([0-9]*\) .*/\1/p'
+}
+
+# type_text TEXT: types TEXT into the field that has the keyboard (see field), one character
+# at a time, each waited for in the window's trace. `xdotool type` gives a character the
+# keymap lacks a spare keycode, presses it and takes the keycode back at once; the window
+# looks the key up in a keymap it refreshes later, and so may read the key as nothing or as
+# the next character (「プリンター動動きん」 arrived for 「プリンターが動きません」). Here the
+# spare keycode is bound with xmodmap and stays bound until the window has taken the
+# character, so nothing can be lost, and a character that did not arrive fails the test.
+type_text() {
+	local LC_ALL=C.UTF-8 # characters, not bytes, whatever the machine's locale
+	local text=$1 i c bytes want spare
+	spare=$(DISPLAY=$XDISPLAY xmodmap -pke | awk '$1 == "keycode" && NF == 3 && $2 > 8 {print $2; exit}')
+	[ -n "$spare" ] || fail "the keymap of $XDISPLAY has no spare keycode"
+	want=$(typed_len)
+	[ -n "$want" ] || fail "the window printed no field length"
+	for ((i = 0; i < ${#text}; i++)); do
+		c=${text:i:1}
+		bytes=$(printf %s "$c" | LC_ALL=C wc -c)
+		want=$((want + bytes))
+		if [ "$bytes" -gt 1 ]; then
+			DISPLAY=$XDISPLAY xmodmap -e "keycode $spare = $(printf 'U%04X' "'$c")" ||
+				fail "xmodmap could not bind $c"
+		fi
+		DISPLAY=$XDISPLAY xdotool type "$c" || fail "xdotool type failed"
+		wait_for 10 last_state_has " typed=$want " ||
+			fail "typing '$text': '$c' did not arrive (want $want bytes): $(grep '^UI state' "$WIN_OUT" | tail -1)"
+	done
 }
 
 # mark: later wait_state calls only look at what the window prints from now on.

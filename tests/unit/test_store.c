@@ -72,7 +72,7 @@ static void test_code_once(void **state)
 	int64_t ticket = 0;
 
 	hash_of(h, 1);
-	assert_int_equal(store_code_add(f->st, f->ticket, 1234, h, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 1234, h, 1000, 1600, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 1234, h, 1001, &ticket), STORE_CODE_ACCEPTED);
 	assert_int_equal(ticket, f->ticket);
 	assert_int_equal(store_code_redeem(f->st, 1234, h, 1002, &ticket), STORE_CODE_USED);
@@ -85,7 +85,7 @@ static void test_code_expires(void **state)
 	int64_t ticket = 0;
 
 	hash_of(h, 2);
-	assert_int_equal(store_code_add(f->st, f->ticket, 42, h, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 42, h, 1000, 1600, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 42, h, 1600, &ticket), STORE_CODE_EXPIRED);
 	assert_int_equal(store_code_redeem(f->st, 42, h, 1599, &ticket), STORE_CODE_ACCEPTED);
 }
@@ -98,13 +98,13 @@ static void test_code_dies_after_five_wrong(void **state)
 
 	hash_of(right, 3);
 	hash_of(wrong, 4);
-	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1000, 1600, NULL), STORE_OK);
 	for (int i = 0; i < CODE_MAX_FAILURES; i++)
 		assert_int_equal(store_code_redeem(f->st, 7, wrong, 1001, &ticket), STORE_CODE_WRONG);
 	assert_int_equal(store_code_redeem(f->st, 7, right, 1002, &ticket), STORE_CODE_LOCKED);
 	/* A dead code frees its locator for a new one. */
 	hash_of(right, 5);
-	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1003, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1003, 1600, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 7, right, 1004, &ticket), STORE_CODE_ACCEPTED);
 }
 
@@ -116,7 +116,7 @@ static void test_code_four_wrong_then_right(void **state)
 
 	hash_of(right, 6);
 	hash_of(wrong, 7);
-	assert_int_equal(store_code_add(f->st, f->ticket, 8, right, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 8, right, 1000, 1600, NULL), STORE_OK);
 	for (int i = 0; i < CODE_MAX_FAILURES - 1; i++)
 		assert_int_equal(store_code_redeem(f->st, 8, wrong, 1001, &ticket), STORE_CODE_WRONG);
 	assert_int_equal(store_code_redeem(f->st, 8, right, 1002, &ticket), STORE_CODE_ACCEPTED);
@@ -129,11 +129,115 @@ static void test_live_locator_unique(void **state)
 	int64_t ticket = 0;
 
 	hash_of(h, 8);
-	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1000, 1600), STORE_OK);
-	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1001, 1600), STORE_ERR_EXISTS);
+	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1001, 1600, NULL), STORE_ERR_EXISTS);
 	/* Once it expired, the locator may be drawn again. */
-	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1600, 2200), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1600, 2200, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 5555, h, 1601, &ticket), STORE_CODE_UNKNOWN);
+}
+
+/* A ticket has one live code: a new one cancels the old, resolving cancels all. */
+static void test_code_replaced_and_cancelled(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t first[CODE_HASH_LEN], second[CODE_HASH_LEN], third[CODE_HASH_LEN];
+	int64_t ticket = 0;
+	int n = -1;
+
+	hash_of(first, 1);
+	hash_of(second, 2);
+	hash_of(third, 3);
+	assert_int_equal(store_code_add(f->st, f->ticket, 11, first, 1000, 1600, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_code_add(f->st, f->ticket, 12, second, 1001, 1600, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_redeem(f->st, 11, first, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(ticket, f->ticket);
+	/* A wrong code on a cancelled locator tells nothing. */
+	assert_int_equal(store_code_redeem(f->st, 11, second, 1002, &ticket), STORE_CODE_UNKNOWN);
+	/* The cancelled code's locator is free again. */
+	assert_int_equal(store_code_add(f->st, f->ticket, 11, third, 1003, 1600, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_redeem(f->st, 12, second, 1004, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_cancel(f->st, f->ticket, 1005, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_redeem(f->st, 11, third, 1006, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_cancel(f->st, f->ticket, 1007, &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
+/* serve's start: every live code of every ticket is cancelled, spent and dead ones stay as they are. */
+static void test_code_cancel_all(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec spec = { .summary = "Second", .priority = "P3", .tier = "L1" };
+	uint8_t a[CODE_HASH_LEN], b[CODE_HASH_LEN], c[CODE_HASH_LEN], d[CODE_HASH_LEN];
+	int64_t other, ticket = 0;
+	int n = -1;
+
+	hash_of(a, 1);
+	hash_of(b, 2);
+	hash_of(c, 3);
+	hash_of(d, 4);
+	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &other), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 24, d, 900, 950, NULL), STORE_OK); /* expires */
+	assert_int_equal(store_code_add(f->st, f->ticket, 21, a, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_code_add(f->st, other, 22, b, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_code_add(f->st, other, 23, c, 1000, 1600, NULL), STORE_OK); /* replaces b */
+	assert_int_equal(store_code_cancel_all(f->st, 1001, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_code_redeem(f->st, 21, a, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_redeem(f->st, 23, c, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_redeem(f->st, 24, d, 1002, &ticket), STORE_CODE_EXPIRED);
+	assert_int_equal(store_code_cancel_all(f->st, 1003, &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
+static int owned_ids(const struct store_ticket *t, void *ctx)
+{
+	int64_t *ids = ctx;
+
+	for (int i = 0; i < 4; i++)
+		if (ids[i] == 0) {
+			ids[i] = t->id;
+			break;
+		}
+	return 0;
+}
+
+/* mine: the owner's tickets that are not resolved, by priority. */
+static void test_tickets_owned(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec urgent = { .summary = "Outage", .priority = "P1", .tier = "L1", .owner_id = f->alice.id };
+	struct store_ticket_spec queued = { .summary = "Queued", .priority = "P2", .tier = "L1" };
+	int64_t ids[4] = { 0 }, p1, other;
+
+	assert_int_equal(store_ticket_new(f->st, &urgent, 1001, &p1), STORE_OK);
+	assert_int_equal(store_ticket_new(f->st, &queued, 1002, &other), STORE_OK);
+	assert_int_equal(store_tickets_owned(f->st, f->alice.id, owned_ids, ids), STORE_OK);
+	assert_int_equal(ids[0], p1);
+	assert_int_equal(ids[1], f->ticket);
+	assert_int_equal(ids[2], 0);
+	assert_int_equal(store_ticket_update(f->st, p1, "resolved", NULL, -1, 1003), STORE_OK);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_tickets_owned(f->st, f->alice.id, owned_ids, ids), STORE_OK);
+	assert_int_equal(ids[0], f->ticket);
+	assert_int_equal(ids[1], 0);
+}
+
+/* A live code of a resolved ticket (a relay before codes were cancelled) lets no one in. */
+static void test_code_of_resolved_ticket(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t h[CODE_HASH_LEN];
+	int64_t ticket = 0;
+
+	hash_of(h, 4);
+	assert_int_equal(store_code_add(f->st, f->ticket, 21, h, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "resolved", NULL, -1, 1001), STORE_OK);
+	assert_int_equal(store_code_redeem(f->st, 21, h, 1002, &ticket), STORE_CODE_CLOSED);
+	assert_int_equal(ticket, f->ticket);
 }
 
 static void test_users_and_tickets(void **state)
@@ -389,6 +493,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_code_dies_after_five_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_four_wrong_then_right, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_locator_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_replaced_and_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_cancel_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_of_resolved_ticket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tickets_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_and_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_database_is_a_clear_error, setup, teardown),
