@@ -24,6 +24,13 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$RELAY_PID/status"; }
 start_relay
 new_ticket_code "flood_rss"
 tech_ssh alice ticket take "$TICKET" >/dev/null 2>&1 || true
+# The writer's chat stream opens first: the per-user cap would refuse it after the flood.
+mkfifo "$E2E_TMP/writer.in"
+tech_ssh alice chat "$TICKET" <"$E2E_TMP/writer.in" >/dev/null 2>"$E2E_TMP/writer.err" &
+writer=$!
+track $writer
+exec {wfd}>"$E2E_TMP/writer.in"
+wait_count 30 "$RELAY_LOG" "technician alice (L1) logged in" 4 || exit 1
 sleep 0.5
 rss0=$(rss)
 per=$(( (FOLLOWERS + CONNS - 1) / CONNS ))
@@ -40,14 +47,13 @@ done
 following=$(cat "$E2E_TMP"/f*.out | sed -n 's/^chanflood: \([0-9]*\) following.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
 rss1=$(rss)
 for i in $(seq 1 "$LINES"); do printf 'line %04d %s\n' "$i" "$(head -c 3990 /dev/zero | tr '\0' x)"; done >"$E2E_TMP/lines"
-tech_ssh alice chat "$TICKET" <"$E2E_TMP/lines" >/dev/null 2>&1 &
-writer=$!
-track $writer
+cat "$E2E_TMP/lines" >&"$wfd"
 kept() { [ "$(event_count "$TICKET" chat)" -ge "$LINES" ]; }
 wait_for 300 kept || echo "  only $(event_count "$TICKET" chat) of $LINES lines kept"
 sleep 2
 rss2=$(rss)
 closed=$(grep -c "is not being read; closed" "$RELAY_LOG")
+exec {wfd}>&-
 kill "$writer" 2>/dev/null
 for i in $(seq 1 "$CONNS"); do eval "exec {fd$i}>&-"; done
 wait_for 60 sh -c "[ \$(grep -c 'technician alice left' '$RELAY_LOG') -ge $((CONNS + 3)) ]"
