@@ -30,9 +30,11 @@ PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 
-PROTO_SRC  := $(wildcard protocol/*.c)
+# Platform backends: *_win32.c only in the Windows build (make windows), the rest only here.
+WIN_ONLY   := %_win32.c
+PROTO_SRC  := $(filter-out $(WIN_ONLY),$(wildcard protocol/*.c))
 RELAY_SRC  := $(wildcard relay/*.c)
-HELPER_SRC := $(wildcard client/*.c)
+HELPER_SRC := $(filter-out $(WIN_ONLY),$(wildcard client/*.c))
 TECH_SRC   := $(wildcard technician/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
@@ -178,3 +180,4 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c
 $(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+
