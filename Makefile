@@ -181,3 +181,35 @@ $(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capt
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
 
+# --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
+# make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static
+# libraries from Debian's source packages, then the helper as one statically linked .exe.
+WIN       := build/win64
+WIN_HOST  := x86_64-w64-mingw32
+WIN_CC    := $(WIN_HOST)-gcc-posix
+# Not Windows: the POSIX, Linux and X11 backends.
+WIN_NOT   := %_posix.c %_linux.c %_x11.c
+# Only the protocol modules the helper uses (the relay's files, chain, seal and export are not).
+WIN_PROTO := $(addprefix protocol/,buf.c bundle.c code.c config.c ctl.c hex.c log.c pump.c \
+	screeninfo.c sshutil.c timefmt.c hsock_win32.c wake_win32.c)
+WIN_CFLAGS = -O2 -g $(WARN) -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00 -D__USE_MINGW_ANSI_STDIO=1 \
+	-D_POSIX_THREAD_SAFE_FUNCTIONS=200112L \
+	-Iprotocol -Iclient -I$(MINGW_PREFIX)/include -DLIBSSH_STATIC
+win_pc    = $(shell PKG_CONFIG_LIBDIR=$(MINGW_PREFIX)/lib/pkgconfig PKG_CONFIG_PATH= pkg-config --static $(1) $(2))
+win_obj   = $(patsubst %.c,$(WIN)/obj/%.o,$(1))
+
+.PHONY: windows windows-deps win-build
+windows-deps:
+	@sh scripts/mingw-deps.sh >/dev/null
+windows:
+	@prefix=$$(sh scripts/mingw-deps.sh) && $(MAKE) --no-print-directory win-build MINGW_PREFIX="$$prefix"
+
+win-build: $(WIN)/libhandoff.a
+
+$(WIN)/obj/%.o: %.c protocol/*.h client/*.h
+	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -c $< -o $@
+$(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
+	@mkdir -p $(@D)
+	rm -f $@ && $(WIN_HOST)-ar rcs $@ $^
