@@ -204,7 +204,7 @@ windows-deps:
 windows:
 	@prefix=$$(sh scripts/mingw-deps.sh) && $(MAKE) --no-print-directory win-build MINGW_PREFIX="$$prefix"
 
-win-build: $(WIN)/libhandoff.a
+win-build: $(WIN)/libhandoff.a $(WIN)/tests/winpattern.exe
 
 $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
@@ -213,3 +213,7 @@ $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 	@mkdir -p $(@D)
 	rm -f $@ && $(WIN_HOST)-ar rcs $@ $^
+# The Windows program the Wine tests drive: a known picture, and what reaches it.
+$(WIN)/tests/winpattern.exe: tests/tools/win/winpattern.c
+	@mkdir -p $(@D)
+	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< -lgdi32 -luser32
