@@ -12,6 +12,7 @@
 
 #include "code.h"
 #include "config.h"
+#include "platform.h"
 #include "screeninfo.h"
 
 enum {
@@ -267,6 +268,6 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 
 void helper_cli_wipe(struct helper_options *o)
 {
-	explicit_bzero(o->code, sizeof(o->code));
-	explicit_bzero(o->intake_token, sizeof(o->intake_token));
+	helper_platform_wipe(o->code, sizeof(o->code));
+	helper_platform_wipe(o->intake_token, sizeof(o->intake_token));
 }

@@ -32,13 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rfb/rfb.h>
 
 #include "buf.h"
+#include "hsock.h"
 #include "input.h"
 #include "log.h"
 #include "screeninfo.h"
@@ -785,10 +785,10 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, ui
 	rfbClientPtr cl;
 
 	/* libvncserver puts the descriptor in an fd_set. */
-	if (fd < 0 || fd >= FD_SETSIZE) {
+	if (fd < 0 || !hsock_fits_select(fd)) {
 		log_error("descriptor %d is too large for libvncserver", fd);
 		if (fd >= 0)
-			close(fd);
+			hsock_close(fd);
 		return -1;
 	}
 	/*
@@ -821,7 +821,7 @@ int helper_screen_set_control(struct helper_screen *s, uint32_t tag, bool contro
 	bool found = false;
 
 	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
-		if ((uintptr_t)cl->clientData != tag || cl->sock < 0)
+		if ((uintptr_t)cl->clientData != tag || cl->sock == RFB_INVALID_SOCKET)
 			continue;
 		/*
 		 * A plain store the client's input thread reads without a lock, as

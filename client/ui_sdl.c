@@ -51,6 +51,7 @@
 #include "code.h"
 #include "i18n.h"
 #include "log.h"
+#include "platform.h"
 #include "ui_text.h"
 
 #define SDL_UI_W 760
@@ -187,37 +188,24 @@ static const SDL_Color sdl_ui_amber = { 0x9a, 0x5b, 0x00, 0xff };
  */
 static TTF_Font *sdl_ui_font(int size, char *path_out, size_t path_len)
 {
-	static const char *const system_fonts[] = {
-		"/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
-		"/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
-		"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-	};
+	size_t n_fonts;
+	const char *const *system_fonts = helper_platform_fonts(&n_fonts);
 	char exe[PATH_MAX], beside[PATH_MAX + 32];
 	const char *env = getenv("HANDOFF_FONT");
-	ssize_t n;
 	TTF_Font *f;
 
 	if (env != NULL && env[0] != '\0' && (f = TTF_OpenFont(env, size)) != NULL) {
 		snprintf(path_out, path_len, "%s", env);
 		return f;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			snprintf(beside, sizeof(beside), "%s/../share/handoff/font.ttf", exe);
-			if ((f = TTF_OpenFont(beside, size)) != NULL) {
-				snprintf(path_out, path_len, "%s", beside);
-				return f;
-			}
+	if (helper_platform_exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(beside, sizeof(beside), "%s/../share/handoff/font.ttf", exe);
+		if ((f = TTF_OpenFont(beside, size)) != NULL) {
+			snprintf(path_out, path_len, "%s", beside);
+			return f;
 		}
 	}
-	for (size_t i = 0; i < sizeof(system_fonts) / sizeof(system_fonts[0]); i++) {
+	for (size_t i = 0; i < n_fonts; i++) {
 		if ((f = TTF_OpenFont(system_fonts[i], size)) != NULL) {
 			snprintf(path_out, path_len, "%s", system_fonts[i]);
 			return f;
@@ -904,7 +892,7 @@ static void sdl_ui_close(void *state)
 
 	if (u == NULL)
 		return;
-	explicit_bzero(u->code, sizeof(u->code));
+	helper_platform_wipe(u->code, sizeof(u->code));
 	if (u->font != NULL)
 		TTF_CloseFont(u->font);
 	if (u->big != NULL)
@@ -1080,12 +1068,12 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 		if (SDL_WaitEventTimeout(&e, 500))
 			sdl_ui_event(u, &e);
 		if (u->nocode) {
-			explicit_bzero(u->code, sizeof(u->code));
+			helper_platform_wipe(u->code, sizeof(u->code));
 			return 1;
 		}
 		if (u->submitted && u->code[0] != '\0') {
 			snprintf(code, len, "%s", u->code);
-			explicit_bzero(u->code, sizeof(u->code));
+			helper_platform_wipe(u->code, sizeof(u->code));
 			return 0;
 		}
 		u->submitted = false;

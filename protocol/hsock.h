@@ -32,6 +32,11 @@
 int hsock_pair(int sv[2]);
 /* 0 or -1. */
 int hsock_set_nonblocking(int fd);
+/*
+ * True when select() can wait on fd (libvncserver's threads do): below
+ * FD_SETSIZE on POSIX; always on Windows, whose fd_set lists handles.
+ */
+bool hsock_fits_select(int fd);
 /* Sets SO_SNDBUF and SO_RCVBUF to as many bytes, each unless 0. */
 void hsock_set_buffers(int fd, int sndbuf, int rcvbuf);
 /* send() that never raises SIGPIPE; as send(). */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,11 @@ int hsock_set_nonblocking(int fd)
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
 		return -1;
 	return 0;
+}
+
+bool hsock_fits_select(int fd)
+{
+	return fd >= 0 && fd < FD_SETSIZE;
 }
 
 void hsock_set_buffers(int fd, int sndbuf, int rcvbuf)

@@ -83,6 +83,11 @@ int hsock_set_nonblocking(int fd)
 	return ioctlsocket((SOCKET)fd, FIONBIO, &on) == 0 ? 0 : -1;
 }
 
+bool hsock_fits_select(int fd)
+{
+	return (SOCKET)fd != INVALID_SOCKET;
+}
+
 void hsock_set_buffers(int fd, int sndbuf, int rcvbuf)
 {
 	if (sndbuf > 0)
