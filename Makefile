@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xrandr sdl2 SDL2_ttf
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -158,7 +158,9 @@ bench: deps all $(BENCH_BINS)
 clean:
 	rm -rf build build-asan build-fuzz
 
-# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, handoff-tech's man page and bash completion.
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, their man pages, handoff-tech's bash
+# completion and the relay's systemd unit (its ExecStart names $(PREFIX)/bin; systemd reads
+# $(PREFIX)/lib/systemd/system for /usr/local and /usr alike).
 PREFIX ?= /usr/local
 install: all
 	install -D -m 755 $(RELAY) $(DESTDIR)$(PREFIX)/bin/handoff-relay
@@ -166,6 +168,10 @@ install: all
 	install -D -m 755 $(TECH) $(DESTDIR)$(PREFIX)/bin/handoff-tech
 	install -D -m 644 technician/share/handoff-tech.1 $(DESTDIR)$(PREFIX)/share/man/man1/handoff-tech.1
 	install -D -m 644 technician/share/handoff-tech.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/handoff-tech
+	install -D -m 644 relay/share/handoff-relay.8 $(DESTDIR)$(PREFIX)/share/man/man8/handoff-relay.8
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@bindir@|$(PREFIX)/bin|g' relay/share/handoff-relay@.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/handoff-relay@.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/handoff-relay@.service
 
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
@@ -177,9 +183,9 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient) -o $@ $< $(SANLD) $(call pl,libvncclient)
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
-$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/*.h $(LIB)
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c client/*.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
 
 # --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
 # make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 			if (fd >= 0) {
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 				helper_capture_flush(cap);
-				helper_screen_add_client(screen, fd, true);
+				helper_screen_add_client(screen, fd, true, 0);
 			}
 		}
 		if (helper_capture_run(cap) != 0) {

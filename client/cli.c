@@ -12,6 +12,7 @@
 
 #include "code.h"
 #include "config.h"
+#include "i18n.h"
 #include "platform.h"
 #include "screeninfo.h"
 
@@ -38,6 +39,7 @@ void helper_cli_usage(FILE *f)
 	      "                   [--display :N] [--monitor N|all] [--ui auto|sdl|tty] [--lang en|ja]\n"
 	      "                   [--org NAME] [--user NAME] [--verbose]\n"
 	      "    handoff-helper --help\n"
+	      "    handoff-helper --version\n"
 	      "\n"
 	      "DESCRIPTION\n"
 	      "    Connects out to a Handoff relay over SSH, signs in with the one-time\n"
@@ -84,6 +86,7 @@ void helper_cli_usage(FILE *f)
 	      "    --user NAME         the name shown to the relay (default: customer)\n"
 	      "    --verbose           log debugging detail on standard error\n"
 	      "    --help              show this text\n"
+	      "    --version           print the version\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0 the session ended normally; 1 it failed or the relay was lost;\n"
@@ -130,6 +133,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "monitor", required_argument, NULL, OPT_MONITOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *relay = NULL;
@@ -207,6 +211,8 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			break;
 		case 'h':
 			return HELPER_CLI_HELP;
+		case 'V':
+			return HELPER_CLI_VERSION;
 		case ':':
 			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
 			return HELPER_CLI_ERROR;
@@ -256,7 +262,12 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		}
 	}
 	if (o->display == NULL || o->display[0] == '\0') {
-		snprintf(err, errlen, "no X display: pass --display :N or set DISPLAY");
+		/* The one problem a customer who double-clicked can meet here: said in their language. */
+		helper_i18n_init(o->lang);
+		snprintf(err, errlen, "%s",
+			 _("No screen to share was found. Please start this program from your desktop, in the "
+			   "session you want help with (technical detail: no X display; pass --display :N or "
+			   "set DISPLAY)."));
 		return HELPER_CLI_ERROR;
 	}
 	if (o->user[0] == '\0') {

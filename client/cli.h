@@ -32,13 +32,15 @@ struct helper_options {
 enum {
 	HELPER_CLI_OK = 0,
 	HELPER_CLI_HELP = 1,    /* --help was printed: exit 0 */
+	HELPER_CLI_VERSION = 2, /* --version was asked: print it, exit 0 */
 	HELPER_CLI_ERROR = -1,  /* err says what is wrong: exit 2 */
 };
 
 /*
  * Fills o from argv. The support code is copied into o->code and blanked in
  * argv so that it does not linger in ps output longer than necessary.
- * Returns HELPER_CLI_OK, HELPER_CLI_HELP, or HELPER_CLI_ERROR with err set.
+ * Returns HELPER_CLI_OK, HELPER_CLI_HELP, HELPER_CLI_VERSION, or
+ * HELPER_CLI_ERROR with err set.
  */
 int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err, size_t errlen);
 void helper_cli_usage(FILE *f);

@@ -27,12 +27,14 @@
 #include <X11/extensions/XTest.h>
 
 #include "log.h"
+#include "origin.h"
 
 #define INPUT_BUTTONS 8   /* the RFB mask has 8 bits */
 #define INPUT_SPARE 8     /* keycodes borrowed for keysyms the keymap lacks */
 
 struct helper_input {
 	Display *dpy;
+	struct helper_origin *origin;   /* not owned; NULL: nobody asks */
 	pthread_mutex_t lock;   /* guards everything below */
 	int buttons;            /* last RFB button mask sent */
 	uint8_t keys_down[32];  /* keycodes a viewer pressed and has not released, one bit each */
@@ -88,7 +90,8 @@ static KeyCode helper_input_borrow(struct helper_input *in, KeySym ks)
 	return in->spare[i];
 }
 
-int helper_input_open(struct helper_input **out, const char *display, char *err, size_t errlen)
+int helper_input_open(struct helper_input **out, const char *display, struct helper_origin *origin, char *err,
+		      size_t errlen)
 {
 	struct helper_input *in = calloc(1, sizeof(*in));
 	int ev, er, major, minor;
@@ -100,6 +103,7 @@ int helper_input_open(struct helper_input **out, const char *display, char *err,
 		return -1;
 	}
 	pthread_mutex_init(&in->lock, NULL);
+	in->origin = origin;
 	in->dpy = XOpenDisplay(display);
 	if (in->dpy == NULL) {
 		snprintf(err, errlen, "cannot open the X display %s for input", display);
@@ -120,23 +124,26 @@ out:
 	return rc;
 }
 
-void helper_input_pointer(struct helper_input *in, int buttons, int x, int y)
+void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y)
 {
 	pthread_mutex_lock(&in->lock);
 	XTestFakeMotionEvent(in->dpy, -1, x, y, CurrentTime);
 	for (int i = 0; i < INPUT_BUTTONS; i++) {
 		int bit = 1 << i;
 
-		if ((buttons ^ in->buttons) & bit)
-			XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, (buttons & bit) ? True : False,
-					     CurrentTime);
+		if (!((buttons ^ in->buttons) & bit))
+			continue;
+		/* Noted before it goes out: the server cannot report it before we know of it. */
+		if (buttons & bit)
+			helper_origin_injecting(in->origin, HELPER_ORIGIN_BUTTON, (unsigned)i + 1, viewer);
+		XTestFakeButtonEvent(in->dpy, (unsigned)i + 1, (buttons & bit) ? True : False, CurrentTime);
 	}
 	in->buttons = buttons;
 	XFlush(in->dpy);
 	pthread_mutex_unlock(&in->lock);
 }
 
-void helper_input_key(struct helper_input *in, bool down, uint32_t keysym)
+void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint32_t keysym)
 {
 	KeyCode code;
 
@@ -153,6 +160,8 @@ void helper_input_key(struct helper_input *in, bool down, uint32_t keysym)
 		log_debug("no key for keysym 0x%x on this keyboard and no spare keycode; skipped", keysym);
 		return;
 	}
+	if (down)
+		helper_origin_injecting(in->origin, HELPER_ORIGIN_KEY, code, viewer);
 	XTestFakeKeyEvent(in->dpy, code, down ? True : False, CurrentTime);
 	if (down)
 		in->keys_down[code / 8] |= (uint8_t)(1u << (code % 8));

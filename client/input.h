@@ -16,13 +16,20 @@
 #include <stdint.h>
 
 struct helper_input;
+struct helper_origin;
 
-/* Opens its own connection to display and checks for XTest. 0 or -1 with err. */
-int helper_input_open(struct helper_input **out, const char *display, char *err, size_t errlen);
-/* RFB pointer event: buttons is the RFB mask (bit 0 = button 1, bits 3/4 = wheel). */
-void helper_input_pointer(struct helper_input *in, int buttons, int x, int y);
-/* RFB key event with an X keysym. Keysyms the keyboard map lacks are skipped. */
-void helper_input_key(struct helper_input *in, bool down, uint32_t keysym);
+/*
+ * Opens its own connection to display and checks for XTest. origin (not
+ * owned, may be NULL) is told of every press before it is injected, so
+ * that the helper's own window can tell it from the customer's (origin.h).
+ * 0 or -1 with err.
+ */
+int helper_input_open(struct helper_input **out, const char *display, struct helper_origin *origin, char *err,
+		      size_t errlen);
+/* RFB pointer event from viewer: buttons is the RFB mask (bit 0 = button 1, bits 3/4 = wheel). */
+void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y);
+/* RFB key event from viewer with an X keysym. Keysyms the keyboard map lacks are skipped. */
+void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint32_t keysym);
 /* Releases any button or key a viewer still holds (sharing paused, a controlling viewer left). */
 void helper_input_release(struct helper_input *in);
 /* Releases any button or key still held, closes the connection, frees. NULL is fine. */

@@ -346,8 +346,8 @@ void helper_logs_describe(const struct helper_logs_plan *plan, size_t i, char *o
 		if (plan->dropped > 0)
 			snprintf(out, outlen,
 				 dngettext(HELPER_I18N_DOMAIN,
-					   "nothing for %zu more source: at most %d are taken per request",
-					   "nothing for %zu more sources: at most %d are taken per request",
+					   "nothing from %zu more place: at most %d are taken at a time",
+					   "nothing from %zu more places: at most %d are taken at a time",
 					   plan->dropped),
 				 plan->dropped, HELPER_LOGS_SOURCES_MAX);
 		return;
@@ -356,22 +356,25 @@ void helper_logs_describe(const struct helper_logs_plan *plan, size_t i, char *o
 	switch (src->kind) {
 	case HELPER_LOGS_FACTS:
 		snprintf(out, outlen, "%s",
-			 _("system facts (OS, kernel, hostname, uptime, disk, memory, local time)"));
+			 _("basic facts about this computer: its system and version, its name, how long it has "
+			   "been on, free disk space and memory, and its clock"));
 		break;
 	case HELPER_LOGS_FILE:
 		if (src->lines == 1)
-			snprintf(out, outlen, _("the last line of %s"), src->text);
+			snprintf(out, outlen, _("the newest line of the record file %s"), src->text);
 		else
-			snprintf(out, outlen, _("the last %u lines of %s"), src->lines, src->text);
+			snprintf(out, outlen, _("the newest %u lines of the record file %s"), src->lines, src->text);
 		break;
 	case HELPER_LOGS_JOURNAL:
 		if (src->lines == 1)
-			snprintf(out, outlen, "%s", _("the last line of the system journal"));
+			snprintf(out, outlen, "%s",
+				 _("the newest message this computer recorded about what it was doing"));
 		else
-			snprintf(out, outlen, _("the last %u lines of the system journal"), src->lines);
+			snprintf(out, outlen, _("the newest %u messages this computer recorded about what it was doing"),
+				 src->lines);
 		break;
 	case HELPER_LOGS_UNSUPPORTED:
-		snprintf(out, outlen, _("nothing for \"%s\": not something this helper collects"), src->text);
+		snprintf(out, outlen, _("nothing for \"%s\": this program does not collect that"), src->text);
 		break;
 	}
 }

@@ -132,13 +132,30 @@ int helper_logs_request_refuse(struct helper_logs_request *r, struct helper_cont
 	return helper_logs_request_send_refusal(c, r->id);
 }
 
-int helper_logs_request_collect(struct helper_logs_request *r)
+static int helper_logs_request_gather(struct helper_logs_request *r)
 {
 	int rc;
 
 	helper_logs_bundle_free(&r->bundle);
 	rc = helper_logs_collect(r->plan, NULL, &r->bundle);
 	r->total = buf_len(&r->bundle.text);
+	r->collected = true;
+	return rc;
+}
+
+int helper_logs_request_preview(struct helper_logs_request *r, const char **text, size_t *len)
+{
+	int rc = r->collected ? 0 : helper_logs_request_gather(r);
+
+	*text = (const char *)buf_ptr(&r->bundle.text);
+	*len = buf_len(&r->bundle.text);
+	return rc;
+}
+
+int helper_logs_request_collect(struct helper_logs_request *r)
+{
+	int rc = r->collected ? 0 : helper_logs_request_gather(r);
+
 	r->state = HELPER_LOGS_REQUEST_SENDING;
 	return rc;
 }

@@ -12,7 +12,10 @@
  * asking), each holds a fixed-size plan, and only the oldest approved
  * request is collected and sent; the next one is collected only once the
  * previous one has queued its last record, so one bundle (1 MiB) at most is
- * held. A bundle goes into the control channel a record at a time, only
+ * held for sending. A customer may ask to see what will be sent before
+ * answering: the question on screen (one at a time) is then collected
+ * early, and that same bundle is what goes out if they allow it, so what
+ * they read is exactly what is sent; at most two bundles are held then. A bundle goes into the control channel a record at a time, only
  * while less than HELPER_CONTROL_LOW_WATER is pending there, so sending it
  * never blocks the loop nor delays a consent reply by more than that.
  */
@@ -50,6 +53,7 @@ struct helper_logs_request {
 	char **items;               /* owned: what the customer is told will be collected */
 	size_t n_items;
 	bool prompted;              /* the question is on the customer's screen */
+	bool collected;             /* bundle holds the collection (a preview came first) */
 	struct helper_logs_bundle bundle;  /* SENDING: what is not queued yet */
 	size_t total;               /* bundle size in bytes */
 	uint64_t done_mark;         /* QUEUED: written >= this means the last record left */
@@ -80,7 +84,15 @@ int helper_logs_request_send_refusal(struct helper_control *c, uint32_t id);
 /* Refuses r (one REFUSED record) and marks it FINISHED. 0 or -1 (queue full). */
 int helper_logs_request_refuse(struct helper_logs_request *r, struct helper_control *c);
 /*
- * APPROVED -> SENDING: collects the bundle (blocking, bounded: see logs.h).
+ * For an ASKED request: collects the bundle if that was not done yet
+ * (blocking, bounded: see logs.h) and points *text, *len at it, valid
+ * while r is ASKED. 0, or -1 when memory ran out (the text is then what
+ * was collected, which is also what would be sent).
+ */
+int helper_logs_request_preview(struct helper_logs_request *r, const char **text, size_t *len);
+/*
+ * APPROVED -> SENDING: collects the bundle (blocking, bounded: see logs.h)
+ * unless a preview did; then that bundle is sent unchanged.
  * 0, or -1 when memory ran out (what was collected is still sent).
  */
 int helper_logs_request_collect(struct helper_logs_request *r);

@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "session.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -28,6 +29,10 @@ int main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 
 	rc = helper_cli_parse(argc, argv, &opt, err, sizeof(err));
+	if (rc == HELPER_CLI_VERSION) {
+		printf("handoff-helper %s\n", HANDOFF_VERSION);
+		return 0;
+	}
 	if (rc == HELPER_CLI_HELP) {
 		helper_cli_usage(stdout);
 		return 0;

@@ -142,6 +142,12 @@ static void helper_screen_set_format(struct helper_screen *s)
 	f->blueShift = (uint8_t)helper_screen_shift(s->fmt.blue_mask);
 }
 
+/* The viewer id helper_screen_add_client was given, kept in the client's own slot. */
+static uint32_t helper_screen_viewer(rfbClientPtr cl)
+{
+	return (uint32_t)(uintptr_t)cl->clientData;
+}
+
 /* libvncserver already drops input from view-only clients; we check again. */
 static void helper_screen_on_pointer(int buttons, int x, int y, rfbClientPtr cl)
 {
@@ -149,7 +155,8 @@ static void helper_screen_on_pointer(int buttons, int x, int y, rfbClientPtr cl)
 
 	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused) || !atomic_load(&s->live))
 		return;
-	helper_input_pointer(s->input, buttons, x + atomic_load(&s->origin_x), y + atomic_load(&s->origin_y));
+	helper_input_pointer(s->input, helper_screen_viewer(cl), buttons, x + atomic_load(&s->origin_x),
+			     y + atomic_load(&s->origin_y));
 	/* Keeps libvncserver's idea of the cursor position for the other viewers. */
 	rfbDefaultPtrAddEvent(buttons, x, y, cl);
 }
@@ -160,7 +167,7 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 
 	if (cl->viewOnly || s->input == NULL || atomic_load(&s->paused) || !atomic_load(&s->live))
 		return;
-	helper_input_key(s->input, down != 0, (uint32_t)keysym);
+	helper_input_key(s->input, helper_screen_viewer(cl), down != 0, (uint32_t)keysym);
 }
 
 /*
@@ -802,7 +809,8 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, ui
 	if (cl == NULL)
 		return -1;  /* rfbNewClient closed fd */
 	cl->viewOnly = view_only ? TRUE : FALSE;
-	/* Ours to use (libvncserver never reads it): finds the client again for helper_screen_set_control. */
+	/* Ours to use (libvncserver never reads it): finds the client again for helper_screen_set_control,
+	 * and names the viewer whose input this is (input.h). */
 	cl->clientData = (void *)(uintptr_t)tag;
 	cl->clientGoneHook = helper_screen_on_client_gone;
 	cl->clientFramebufferUpdateRequestHook = helper_screen_on_request;

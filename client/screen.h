@@ -75,7 +75,8 @@ void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*
  * Hands fd (one end of a socketpair; always consumed, even on failure) to
- * libvncserver as a new viewer, known by tag from then on (the viewer id).
+ * libvncserver as a new viewer, known by tag from then on (the viewer id,
+ * also passed with its input: input.h).
  * view_only viewers cannot send input. 0 or -1.
  */
 int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, uint32_t tag);

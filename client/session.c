@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -56,11 +57,13 @@
 #include "log.h"
 #include "logs.h"
 #include "logs_request.h"
+#include "origin.h"
 #include "platform.h"
 #include "pump.h"
 #include "screen.h"
 #include "sshutil.h"
 #include "ui.h"
+#include "ui_words.h"
 #include "ui_text.h"
 #include "viewer.h"
 
@@ -74,6 +77,7 @@ enum helper_end {
 	HELPER_END_RELAY,   /* the relay closed the control channel */
 	HELPER_END_LOST,    /* the SSH connection died */
 	HELPER_END_FAILED,  /* something on our side failed; reason says what */
+	HELPER_END_CLOSED,  /* the relay ended the session (CTL_END); reason says why */
 };
 
 struct helper_session {
@@ -95,14 +99,17 @@ struct helper_session {
 	int capture_fd;             /* registered in event, or -1 */
 	int request_fd;             /* a viewer asked for an update; registered, or -1 */
 	struct helper_input *input;
+	struct helper_origin *origin;       /* NULL: presses cannot be told apart, so no control */
+	int origin_fd;                      /* registered in event, or -1 */
 	struct helper_clipboard *clipboard;   /* NULL: no clipboard sharing */
 	int clip_x_fd, clip_wake_fd;          /* registered in event, or -1 */
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
 	bool paused;                /* the customer paused sharing (grants kept) */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
+	bool code_from_ui;          /* the customer typed the code: a refusal asks again */
 	enum helper_end end;
-	const char *end_reason;     /* for HELPER_END_FAILED */
+	const char *end_reason;     /* for HELPER_END_FAILED and HELPER_END_CLOSED */
 };
 
 static void helper_session_finish(struct helper_session *s, enum helper_end end, const char *reason)
@@ -391,11 +398,25 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 	case CTL_STATUS:
 		s->ui->status(s->ui_state, rec->text);
 		break;
+	case CTL_NOTICE: {
+		char words[1024];
+		const char *said = helper_ui_words_notice(rec->flags, rec->name, rec->tier, s->opt->org, words,
+							  sizeof(words));
+
+		s->ui->status(s->ui_state, said != NULL ? said : rec->text);
+		break;
+	}
 	case CTL_CHAT:
 		s->ui->chat(s->ui_state, rec->name, rec->tier, rec->text);
 		break;
 	case CTL_LOGS_ASK:
 		helper_session_on_logs_ask(s, rec);
+		break;
+	case CTL_END:
+		/* The decoder admits only the reasons we know, so each has its words here. */
+		log_info("the relay ended the session: %s", rec->text);
+		helper_session_finish(s, HELPER_END_CLOSED,
+				      _("your technician marked your request as resolved"));
 		break;
 	default:
 		log_debug("ignored a %s record from the relay", ctl_type_name(rec->type));
@@ -460,6 +481,21 @@ static void helper_session_pause(struct helper_session *s, bool paused)
 	log_info("the customer %s sharing", paused ? "paused" : "resumed");
 }
 
+/*
+ * For the ticket: the customer, at the machine, answered question id in
+ * this UI (the window only reports the customer's own presses, origin.h).
+ * Goes before the reply it explains.
+ */
+static void helper_session_answered(struct helper_session *s, uint8_t which, uint32_t id, uint8_t caps)
+{
+	char ui[CTL_UI_NAME_MAX];
+	struct ctl_record r = { .type = CTL_ANSWERED, .viewer_id = id, .flags = which, .caps = caps, .text = ui };
+
+	snprintf(ui, sizeof(ui), "%s", s->ui == &helper_ui_sdl ? "window" : "terminal");
+	if (helper_control_send(&s->ctl, &r) != 0)
+		log_warn("could not record who answered question %u", id);
+}
+
 static void helper_session_answer(struct helper_session *s, struct helper_viewer *v,
 				  enum helper_ui_choice c)
 {
@@ -487,6 +523,14 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 		caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
 	else if (c == HELPER_UI_ALLOW_VIEW)
 		caps = CTL_CAP_VIEW;
+	if ((caps & CTL_CAP_CONTROL) && s->origin == NULL && s->ui == &helper_ui_sdl) {
+		/* The window could not tell the technician's clicks from the customer's: view only. */
+		caps &= (uint8_t)~CTL_CAP_CONTROL;
+		s->ui->status(s->ui_state, _("This screen cannot tell the technician's clicks from yours, so the "
+					     "technician may only view it, not control it."));
+		log_warn("viewer %u asked for control; granted view only: presses cannot be told apart here", v->id);
+	}
+	helper_session_answered(s, CTL_ANSWERED_CONSENT, v->id, caps);
 	if (caps == 0) {
 		helper_session_deny(s, v);
 		return;
@@ -496,20 +540,36 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 	helper_session_reply(s, v->id, caps);
 	r = helper_viewer_request(v);
 	s->ui->sharing(s->ui_state, &r, (caps & CTL_CAP_CONTROL) != 0);
-	log_info("viewer %u allowed to %s", v->id,
-		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view");
+	log_info("viewer %u allowed to %s (answered in the %s)", v->id,
+		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view",
+		 s->ui == &helper_ui_sdl ? "window" : "terminal");
 }
 
 static void helper_session_answer_logs(struct helper_session *s, struct helper_logs_request *l,
 				       enum helper_ui_choice c)
 {
+	helper_session_answered(s, CTL_ANSWERED_LOGS, l->id, c == HELPER_UI_ALLOW ? CTL_CAP_LOGS : 0);
 	if (c != HELPER_UI_ALLOW) {
 		helper_session_refuse_logs(s, l);
 		return;
 	}
 	/* Collected and sent from helper_session_run_logs, in the order allowed. */
 	l->state = HELPER_LOGS_REQUEST_APPROVED;
-	log_info("logs request %u allowed", l->id);
+	log_info("logs request %u allowed (answered in the %s)", l->id, s->ui == &helper_ui_sdl ? "window" : "terminal");
+}
+
+/* The customer asked to read what the logs question on screen would send. */
+static void helper_session_preview_logs(struct helper_session *s, struct helper_logs_request *l)
+{
+	struct helper_ui_logs_request u = helper_logs_request_ui(l);
+	const char *text;
+	size_t len;
+
+	log_info("collecting logs for request %u to show the customer first", l->id);
+	if (helper_logs_request_preview(l, &text, &len) != 0)
+		log_warn("out of memory while collecting logs; showing what was collected");
+	if (s->ui->logs_preview != NULL)
+		s->ui->logs_preview(s->ui_state, &u, text != NULL ? text : "", len);
 }
 
 /* A line the customer wrote to the technician. line is modified. */
@@ -563,6 +623,10 @@ static void helper_session_read_ui(struct helper_session *s)
 		case HELPER_UI_CHAT:
 			if (line[0] != '\0')
 				helper_session_chat(s, line);
+			break;
+		case HELPER_UI_PREVIEW:
+			if (asking == HELPER_UI_ASKING_LOGS)
+				helper_session_preview_logs(s, l);
 			break;
 		case HELPER_UI_STOP:
 			helper_session_stop_all(s);
@@ -693,10 +757,36 @@ static void helper_session_sync_fds(struct helper_session *s)
 			pump_sync_event(v->pump, s->event);
 }
 
+static int64_t helper_session_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Tells the relay, coalesced, of viewers' presses the window dropped (origin.h). */
+static void helper_session_report_ignored(struct helper_session *s)
+{
+	struct ctl_record r = { .type = CTL_INPUT_IGNORED };
+
+	if (s->origin == NULL || s->end != HELPER_END_NONE)
+		return;
+	helper_origin_drain(s->origin);
+	while (helper_origin_take_ignored(s->origin, helper_session_now_ms(), &r.viewer_id, &r.count)) {
+		if (r.count > CTL_IGNORED_MAX)
+			r.count = CTL_IGNORED_MAX;
+		log_info("%u press(es) of viewer %u on the helper's window ignored", r.count, r.viewer_id);
+		if (helper_control_send(&s->ctl, &r) != 0)
+			log_warn("could not tell the relay of viewer %u's ignored input", r.viewer_id);
+	}
+}
+
 static void helper_session_step(struct helper_session *s)
 {
 	helper_session_read_control(s);
 	helper_session_read_ui(s);
+	helper_session_report_ignored(s);
 	helper_session_run_viewers(s);
 	helper_session_run_logs(s);
 	if (s->end == HELPER_END_NONE && helper_control_flush(&s->ctl) != 0)
@@ -730,7 +820,13 @@ static void helper_session_loop(struct helper_session *s)
 
 	while (s->end == HELPER_END_NONE) {
 		int timeout = more ? 0 : helper_capture_timeout(s->capture);
-		int rc = ssh_event_dopoll(s->event, timeout);
+		int due = helper_origin_timeout(s->origin, helper_session_now_ms());
+		int rc;
+
+		/* A held-back report of ignored input must not wait for the next event. */
+		if (due >= 0 && (timeout < 0 || due < timeout))
+			timeout = due;
+		rc = ssh_event_dopoll(s->event, timeout);
 
 		if (rc == SSH_ERROR) {
 			if (helper_session_lost(s)) {
@@ -759,7 +855,13 @@ static int helper_session_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-/* Everything up to a signed-in session with the control channel and the forward. */
+/* The relay refused the support code (helper_session_connect). */
+#define HELPER_SESSION_REFUSED (-2)
+
+/*
+ * Everything up to a signed-in session with the control channel and the
+ * forward. 0, HELPER_SESSION_REFUSED (s->ssh is then closed), or -1 with err.
+ */
 static int helper_session_connect(struct helper_session *s, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
@@ -781,9 +883,15 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 	else
 		rc = sshutil_auth_code(s->ssh, o->code, err, errlen);
 	helper_cli_wipe(o);
-	if (rc == -2)
-		snprintf(err, errlen, "%s", _("Too many new tickets were opened from this helper in the last hour. "
+	if (s->intake && rc == -2)
+		snprintf(err, errlen, "%s", _("Too many requests for help were sent from this program in the last hour. "
 					      "Please try again later, or call your support organisation."));
+	if (!s->intake && rc == -2) {
+		log_info("the relay refused the support code");
+		sshutil_close(s->ssh);
+		s->ssh = NULL;
+		return HELPER_SESSION_REFUSED;
+	}
 	if (rc != 0)
 		return -1;
 	log_info(s->intake ? "signed in with the intake token: a new ticket was opened"
@@ -846,6 +954,14 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		return -1;
 	}
 	s->request_fd = helper_screen_wake_fd(s->screen);
+	if (s->origin != NULL) {
+		if (ssh_event_add_fd(s->event, helper_origin_fd(s->origin), POLLIN, helper_session_on_wake, s) !=
+		    SSH_OK) {
+			snprintf(err, errlen, "cannot set up the event loop");
+			return -1;
+		}
+		s->origin_fd = helper_origin_fd(s->origin);
+	}
 	return 0;
 }
 
@@ -881,6 +997,9 @@ static void helper_session_teardown_net(struct helper_session *s)
 		if (s->clip_wake_fd >= 0)
 			ssh_event_remove_fd(s->event, s->clip_wake_fd);
 		s->clip_x_fd = s->clip_wake_fd = -1;
+		if (s->origin_fd >= 0)
+			ssh_event_remove_fd(s->event, s->origin_fd);
+		s->origin_fd = -1;
 		if (s->ui_fd >= 0)
 			ssh_event_remove_fd(s->event, s->ui_fd);
 		if (s->sig_fd >= 0)
@@ -914,6 +1033,9 @@ static void helper_session_teardown(struct helper_session *s)
 	if (s->ui_state != NULL)
 		s->ui->close(s->ui_state);
 	s->ui_state = NULL;
+	/* After the input and the window, which both borrow it. */
+	helper_origin_close(s->origin);
+	s->origin = NULL;
 }
 
 /*
@@ -925,7 +1047,7 @@ static int helper_session_open_ui(struct helper_session *s, char *err, size_t er
 {
 	struct helper_options *o = s->opt;
 	struct helper_ui_config cfg = { .org = o->org, .display = o->display, .trace = o->ui_trace,
-					.intake = o->intake_token[0] != '\0' };
+					.intake = o->intake_token[0] != '\0', .origin = s->origin };
 
 	if (strcmp(o->ui, "tty") != 0) {
 		s->ui = &helper_ui_sdl;
@@ -1000,11 +1122,13 @@ static int helper_session_intake(struct helper_session *s, char *err, size_t err
 	return helper_session_intake_ask(s, err, errlen) == 0 ? 0 : -1;
 }
 
-/* The support code from the UI when the command line had none. 0, or -1 with err. */
-static int helper_session_code(struct helper_session *s, char *err, size_t errlen)
+/*
+ * The support code from the UI when the command line had none; problem,
+ * if not NULL, says why the last one did not do. 0, or -1 with err.
+ */
+static int helper_session_code(struct helper_session *s, const char *problem, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
-	const char *problem = NULL;
 	char digits[CODE_DIGITS + 1];
 
 	if (o->code[0] != '\0' || s->intake)
@@ -1013,6 +1137,7 @@ static int helper_session_code(struct helper_session *s, char *err, size_t errle
 		snprintf(err, errlen, "no support code: pass --code CODE");
 		return -1;
 	}
+	s->code_from_ui = true;
 	for (;;) {
 		int r = s->ui->ask_code(s->ui_state, problem, o->code, sizeof(o->code));
 
@@ -1051,22 +1176,41 @@ int helper_session_run(struct helper_options *o)
 		.request_fd = -1,
 		.clip_x_fd = -1,
 		.clip_wake_fd = -1,
+		.origin_fd = -1,
 	};
 	char err[512] = "";
 	char shown[640];
-	int status = 1;
+	int status = 1, rc;
 
 	log_info("speaking %s to the customer", helper_i18n_lang());
+	/* Before the window, which asks it about every press. */
+	if (o->display != NULL && helper_origin_open(&s.origin, o->display, err, sizeof(err)) != 0) {
+		log_warn("viewers will be granted view only: %s", err);
+		err[0] = '\0';
+	}
 	if (helper_session_open_ui(&s, err, sizeof(err)) != 0) {
 		s.ui_state = NULL;
 		goto fail;
 	}
+	if (s.ui != &helper_ui_sdl) {
+		/* Only the window asks it; the terminal cannot be told apart (SECURITY.md). */
+		helper_origin_close(s.origin);
+		s.origin = NULL;
+	}
 	/* The display first: failing here does not burn the support code. */
-	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0)
+	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
+		char detail[sizeof(err)];
+
+		snprintf(detail, sizeof(detail), "%s", err);
+		/* TRANSLATORS: %s is a technical detail, in English. */
+		snprintf(err, sizeof(err), _("No screen to share was found. Please start this program from your "
+					     "desktop, in the session you want help with (technical detail: %s)."),
+			 detail);
 		goto fail;
+	}
 	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
 		goto fail;
-	if (helper_input_open(&s.input, o->display, err, sizeof(err)) != 0) {
+	if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';
 	}
@@ -1074,10 +1218,20 @@ int helper_session_run(struct helper_options *o)
 		log_warn("no clipboard sharing: %s", err);
 		err[0] = '\0';
 	}
-	if (helper_session_intake(&s, err, sizeof(err)) != 0 || helper_session_code(&s, err, sizeof(err)) != 0)
+	if (helper_session_intake(&s, err, sizeof(err)) != 0 || helper_session_code(&s, NULL, err, sizeof(err)) != 0)
 		goto fail;
-	if (helper_session_connect(&s, err, sizeof(err)) != 0)
+	/* A code the customer typed and the relay refused: back to the code entry, their text kept. */
+	while ((rc = helper_session_connect(&s, err, sizeof(err))) == HELPER_SESSION_REFUSED && s.code_from_ui) {
+		if (helper_session_code(&s, _("That code didn't work. Please check it with your technician and try "
+					      "again: a code works only once, and only for a short time."),
+					err, sizeof(err)) != 0)
+			goto fail;
+	}
+	if (rc != 0) {
+		if (rc == HELPER_SESSION_REFUSED)
+			snprintf(err, sizeof(err), "%s", _("the support code was refused (wrong, expired or already used)"));
 		goto fail;
+	}
 	if (helper_session_setup_loop(&s, err, sizeof(err)) != 0)
 		goto fail;
 
@@ -1085,14 +1239,18 @@ int helper_session_run(struct helper_options *o)
 
 	switch (s.end) {
 	case HELPER_END_LOST:
-		s.ui->ended(s.ui_state, _("connection to the relay lost"));
+		s.ui->ended(s.ui_state, _("the connection to the support service was lost"));
 		break;
 	case HELPER_END_RELAY:
-		s.ui->ended(s.ui_state, _("the relay closed the session"));
+		s.ui->ended(s.ui_state, _("the support service ended the session"));
 		status = 0;
 		break;
 	case HELPER_END_FAILED:
 		s.ui->ended(s.ui_state, s.end_reason);
+		break;
+	case HELPER_END_CLOSED:
+		s.ui->ended(s.ui_state, s.end_reason);
+		status = 0;
 		break;
 	default:
 		s.ui->ended(s.ui_state, NULL);

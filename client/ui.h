@@ -29,6 +29,12 @@ struct helper_ui_request {
 	const char *tier;
 	uint32_t ticket;
 	bool control;   /* asks to control, not only to view */
+	/*
+	 * Already allowed to view, now asks for control too: the question is
+	 * about control only, and anything but HELPER_UI_ALLOW keeps the view
+	 * as it is (a UI offers "allow control" and "keep view only").
+	 */
+	bool upgrade;
 };
 
 /* A technician's LOGS_ASK, as the customer sees it. */
@@ -61,14 +67,23 @@ enum helper_ui_choice {
 	HELPER_UI_END,          /* end the session */
 	HELPER_UI_CLOSED,       /* the customer can no longer answer (stdin EOF) */
 	HELPER_UI_CHAT,         /* a line for the technician, in next()'s line buffer */
+	HELPER_UI_PREVIEW,      /* logs: show what would be sent (logs_preview() follows) */
 };
 
-/* What a UI is opened with; strings are borrowed for the UI's lifetime. */
+struct helper_origin;
+
+/* What a UI is opened with; strings and origin are borrowed for the UI's lifetime. */
 struct helper_ui_config {
 	const char *org;        /* the support organisation's name, or NULL */
 	const char *display;    /* the X display (the window goes there) */
 	bool trace;             /* print each state and the button rectangles on stdout */
 	bool intake;            /* the helper has an intake token: the code entry offers "no code" */
+	/*
+	 * Tells the presses the helper injected for viewers from the
+	 * customer's (origin.h); a window drops the injected ones. NULL: no
+	 * viewer can inject (the session then grants no control).
+	 */
+	struct helper_origin *origin;
 };
 
 struct helper_ui_ops {
@@ -139,6 +154,13 @@ struct helper_ui_ops {
 	void (*chat_unsent)(void *state);
 	/* Asks whether to collect and send what r lists. */
 	void (*logs_ask)(void *state, const struct helper_ui_logs_request *r);
+	/*
+	 * What r would send, text[0..len) (valid UTF-8, no NUL, not
+	 * terminated; may hold control characters, which a UI must not let
+	 * act), exactly the bytes that go out if the customer allows it.
+	 * Borrowed for the call. Asked for with HELPER_UI_PREVIEW.
+	 */
+	void (*logs_preview)(void *state, const struct helper_ui_logs_request *r, const char *text, size_t len);
 	/* The bundle for r, bytes long, has gone to the relay. */
 	void (*logs_sent)(void *state, const struct helper_ui_logs_request *r, size_t bytes);
 	void (*logs_refused)(void *state, const struct helper_ui_logs_request *r);

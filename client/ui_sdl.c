@@ -8,7 +8,11 @@
  * Allow / View only / Deny, a logs request, the end), the chat pane with
  * its entry line and Send, and a footer with Stop sharing, Pause sharing
  * (Resume sharing while paused; the banner then turns amber and names who
- * stays connected) and End session.
+ * stays connected) and End session. A logs request offers "Show what will
+ * be sent": the exact bundle then takes the place of the card and the chat
+ * pane, scrollable, with Send it / Don't send / Back to the question. The
+ * ended screen keeps the chat pane (without its entry line) so that the
+ * conversation stays readable until Close.
  * The layout never moves, so that a frightened customer always finds the
  * same buttons in the same place, and so that tests can click them: with
  * HANDOFF_UI_TRACE=1 the window prints each button's rectangle once and a
@@ -26,6 +30,15 @@
  * customer's machine. (A second thread would have to own SDL's video,
  * which X11 wants on one thread, and would need a pipe back to the loop
  * for every click: more moving parts for the same result.)
+ *
+ * Only the customer acts on this window. Input a controlling viewer
+ * injects lands here like any other (the technician sees the window on
+ * the shared screen), so SDL_SYSWMEVENT is on: SDL queues each X event
+ * before the SDL events it makes from it, and for every press we ask
+ * origin.h whether the helper injected it. If so, what SDL made of it
+ * (the button or key down, its text) is dropped, up to the next X input
+ * event, and an input method's composition is reset, since SDL handed the
+ * key to IBus or Fcitx before queueing anything (docs/internals.md).
  *
  * Input methods: text arrives as SDL_TEXTINPUT (committed UTF-8) and the
  * composition in progress as SDL_TEXTEDITING, drawn underlined after the
@@ -51,8 +64,10 @@
 #include "code.h"
 #include "i18n.h"
 #include "log.h"
+#include "origin.h"
 #include "platform.h"
 #include "ui_text.h"
+#include "ui_words.h"
 
 #define SDL_UI_W 760
 #define SDL_UI_H 560
@@ -65,6 +80,7 @@
 #define SDL_UI_EDIT_MAX 256         /* an input method's composition in progress */
 #define SDL_UI_QUEUE 16
 #define SDL_UI_WATCH_MAX 8
+#define SDL_UI_PREVIEW_LINES 100000  /* display lines of a log preview (1 MiB wraps to fewer) */
 
 enum sdl_ui_screen {
 	SDL_UI_SCREEN_START,
@@ -88,6 +104,10 @@ enum sdl_ui_button {
 	SDL_UI_BTN_NOCODE,
 	SDL_UI_BTN_OPEN,
 	SDL_UI_BTN_BACK,
+	SDL_UI_BTN_SHOW,        /* a logs question: show what will be sent */
+	SDL_UI_BTN_SEND_LOGS,   /* the preview: send it */
+	SDL_UI_BTN_KEEP_LOGS,   /* the preview: do not send */
+	SDL_UI_BTN_HIDE,        /* the preview: back to the question */
 	SDL_UI_BTN_COUNT,
 };
 
@@ -108,6 +128,10 @@ static const struct {
 	[SDL_UI_BTN_NOCODE] = { "nocode", { 40, 300, 460, 40 } },
 	[SDL_UI_BTN_OPEN] = { "open", { 476, 330, 244, 44 } },
 	[SDL_UI_BTN_BACK] = { "back", { 40, 330, 300, 44 } },
+	[SDL_UI_BTN_SHOW] = { "show", { 280, 228, 200, 40 } },
+	[SDL_UI_BTN_SEND_LOGS] = { "sendlogs", { 16, 472, 230, 36 } },
+	[SDL_UI_BTN_KEEP_LOGS] = { "keeplogs", { 258, 472, 230, 36 } },
+	[SDL_UI_BTN_HIDE] = { "hide", { 500, 472, 244, 36 } },
 };
 
 static const SDL_Rect sdl_ui_code_field = { 40, 170, 420, 44 };
@@ -115,6 +139,7 @@ static const SDL_Rect sdl_ui_describe_field = { 40, 170, 680, 44 };
 static const SDL_Rect sdl_ui_name_field = { 40, 270, 420, 44 };
 static const SDL_Rect sdl_ui_chat_pane = { 16, 284, 728, 180 };
 static const SDL_Rect sdl_ui_entry_field = { 16, 472, 600, 36 };
+static const SDL_Rect sdl_ui_preview_pane = { 16, 144, 728, 320 };
 
 struct sdl_ui_watcher {
 	uint32_t id;
@@ -136,7 +161,9 @@ struct helper_ui_sdl {
 	int xfd;
 	bool trace;
 	bool dirty;
-	char last_trace[256];
+	char last_trace[320];
+	char last_problem[512];
+	char last_labels[320];
 
 	enum sdl_ui_screen screen;
 	char org[256];
@@ -145,6 +172,7 @@ struct helper_ui_sdl {
 	enum helper_ui_question question;
 	uint32_t question_viewer;
 	bool question_control;
+	bool question_upgrade;  /* already viewing, asks for control only (ui.h) */
 	char question_text[2 * SDL_UI_TEXT_MAX];
 	char problem[512];      /* the code entry's complaint, or the end's reason */
 
@@ -154,6 +182,17 @@ struct helper_ui_sdl {
 
 	struct sdl_ui_chat_line *chat;  /* ring of SDL_UI_CHAT_LINES */
 	size_t chat_first, chat_n, chat_total;
+	size_t chat_back;       /* lines scrolled back from the newest */
+
+	/*
+	 * A log preview: a display copy of the exact bundle (tabs as spaces,
+	 * cleaned when drawn), cut into lines that fit the pane.
+	 */
+	bool previewing;
+	char *preview;          /* owned */
+	size_t preview_bytes;   /* the bundle's size, as it will be sent */
+	size_t *preview_line;   /* owned: offset of each display line in preview */
+	size_t preview_n, preview_top;
 
 	char code[SDL_UI_CODE_MAX];
 	char entry[SDL_UI_ENTRY_MAX];
@@ -171,6 +210,8 @@ struct helper_ui_sdl {
 	char describe[INTAKE_DESC_MAX * 4 + 1];
 	char name[INTAKE_NAME_MAX * 4 + 1];
 	bool quit;              /* the window was closed */
+	struct helper_origin *origin;   /* borrowed; NULL: nothing injects */
+	bool remote;            /* SDL events made from an injected press are being dropped */
 };
 
 static const SDL_Color sdl_ui_ink = { 0x20, 0x20, 0x20, 0xff };
@@ -275,6 +316,18 @@ static size_t sdl_ui_chars_to_bytes(const char *s, int count)
 	return i;
 }
 
+/* True when s starts with a full-width mark that must not begin a line (、。）」』：！？). */
+static bool sdl_ui_no_line_start(const char *s)
+{
+	static const char *const marks[] = { "\u3001", "\u3002", "\uff09", "\u300d", "\u300f",
+					     "\uff1a", "\uff01", "\uff1f", "\uff0c" };
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strncmp(s, marks[i], 3) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The length of the first line of s that fits width: at the last space
  * that fits if there is one (Latin text), else at any character (Japanese
@@ -296,6 +349,9 @@ static size_t sdl_ui_fit(TTF_Font *f, const char *s, int width)
 	for (size_t i = n; i > n / 2; i--)
 		if (s[i] == ' ')
 			return i;
+	/* Japanese never starts a line with closing punctuation: it stays on this line. */
+	if (sdl_ui_no_line_start(s + n))
+		n += 3;
 	return n;
 }
 
@@ -350,8 +406,11 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 {
 	switch (b) {
 	case SDL_UI_BTN_CONNECT: return _("Connect");
-	case SDL_UI_BTN_ALLOW: return control ? _("Allow view and control") : _("Allow");
-	case SDL_UI_BTN_VIEW: return _("View only");
+	case SDL_UI_BTN_ALLOW:
+		if (u->question_upgrade)
+			return _("Allow control");
+		return control ? _("Allow view and control") : _("Allow");
+	case SDL_UI_BTN_VIEW: return u->question_upgrade ? _("Keep view only") : _("View only");
 	case SDL_UI_BTN_DENY: return _("Deny");
 	case SDL_UI_BTN_SEND: return _("Send");
 	case SDL_UI_BTN_STOP: return _("Stop sharing");
@@ -361,6 +420,10 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 	case SDL_UI_BTN_NOCODE: return _("I have no code: describe the problem");
 	case SDL_UI_BTN_OPEN: return _("Ask for help");
 	case SDL_UI_BTN_BACK: return _("Back: I have a code");
+	case SDL_UI_BTN_SHOW: return _("Show what will be sent");
+	case SDL_UI_BTN_SEND_LOGS: return _("Send it");
+	case SDL_UI_BTN_KEEP_LOGS: return _("Don't send");
+	case SDL_UI_BTN_HIDE: return _("Back to the question");
 	case SDL_UI_BTN_COUNT: break;
 	}
 	return "";
@@ -373,12 +436,23 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 	case SDL_UI_BTN_CONNECT:
 		return u->screen == SDL_UI_SCREEN_CODE;
 	case SDL_UI_BTN_ALLOW:
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING &&
+		       !u->previewing;
 	case SDL_UI_BTN_DENY:
-		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING;
+		/* A no to control keeps the view: "Keep view only" says it, a Deny would not. */
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question != HELPER_UI_ASKING_NOTHING &&
+		       !u->previewing && !(u->question == HELPER_UI_ASKING_CONSENT && u->question_upgrade);
 	case SDL_UI_BTN_VIEW:
 		return u->screen == SDL_UI_SCREEN_MAIN && u->question == HELPER_UI_ASKING_CONSENT &&
 		       u->question_control;
+	case SDL_UI_BTN_SHOW:
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question == HELPER_UI_ASKING_LOGS && !u->previewing;
+	case SDL_UI_BTN_SEND_LOGS:
+	case SDL_UI_BTN_KEEP_LOGS:
+	case SDL_UI_BTN_HIDE:
+		return u->screen == SDL_UI_SCREEN_MAIN && u->question == HELPER_UI_ASKING_LOGS && u->previewing;
 	case SDL_UI_BTN_SEND:
+		return u->screen == SDL_UI_SCREEN_MAIN && !u->previewing;
 	case SDL_UI_BTN_STOP:
 	case SDL_UI_BTN_PAUSE:
 	case SDL_UI_BTN_END:
@@ -403,9 +477,9 @@ static void sdl_ui_draw_button(struct helper_ui_sdl *u, enum sdl_ui_button b)
 	SDL_Color bg = sdl_ui_blue;
 	int w = sdl_ui_width(u->font, label);
 
-	if (b == SDL_UI_BTN_DENY || b == SDL_UI_BTN_END)
+	if (b == SDL_UI_BTN_DENY || b == SDL_UI_BTN_END || b == SDL_UI_BTN_KEEP_LOGS)
 		bg = sdl_ui_red;
-	else if (b == SDL_UI_BTN_VIEW || b == SDL_UI_BTN_STOP)
+	else if (b == SDL_UI_BTN_VIEW || b == SDL_UI_BTN_STOP || b == SDL_UI_BTN_SHOW || b == SDL_UI_BTN_HIDE)
 		bg = (SDL_Color){ 0x4a, 0x4a, 0x4a, 0xff };
 	else if (b == SDL_UI_BTN_PAUSE && u->paused)
 		bg = sdl_ui_amber;
@@ -495,8 +569,7 @@ static void sdl_ui_draw_banner(struct helper_ui_sdl *u)
 
 			if (i > 0)
 				sdl_ui_append(text, sizeof(text), _("; "));
-			/* TRANSLATORS: a technician's name and level, in the paused banner. */
-			snprintf(who, sizeof(who), _("%s (%s)"), u->watch[i].name, u->watch[i].tier);
+			helper_ui_words_who(u->watch[i].name, u->watch[i].tier, u->org, who, sizeof(who));
 			sdl_ui_append(text, sizeof(text), who);
 		}
 		sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_white, text);
@@ -510,19 +583,69 @@ static void sdl_ui_draw_banner(struct helper_ui_sdl *u)
 	sdl_ui_fill(u, &band, sdl_ui_red);
 	for (size_t i = 0; i < u->n_watch && len < sizeof(text); i++) {
 		const struct sdl_ui_watcher *w = &u->watch[i];
+		char who[300];
 		int n;
 
 		if (i > 0)
 			sdl_ui_append(text, sizeof(text), _("; "));
 		len = strlen(text);
+		helper_ui_words_who(w->name, w->tier, u->org, who, sizeof(who));
 		n = snprintf(text + len, sizeof(text) - len,
-			     w->control ? _("%s (%s) sees and controls your screen") :
-					  _("%s (%s) sees your screen"),
-			     w->name, w->tier);
+			     w->control ? _("%s sees and controls your screen") : _("%s sees your screen"), who);
 		if (n > 0)
 			len += (size_t)n;
 	}
 	sdl_ui_text(u, u->font, SDL_UI_PAD, 58, sdl_ui_white, text);
+}
+
+/* What the main screen's card says, for the trace: it must match what is drawn. */
+static const char *sdl_ui_card_name(const struct helper_ui_sdl *u)
+{
+	if (u->screen != SDL_UI_SCREEN_MAIN)
+		return "-";
+	if (u->previewing)
+		return "preview";
+	if (u->question == HELPER_UI_ASKING_NOTHING)
+		return u->n_watch > 0 || u->paused ? "sharing-hint" : "nothing-shared";
+	if (u->question == HELPER_UI_ASKING_CONSENT)
+		return u->question_upgrade ? "consent-control" : "consent";
+	return "logs";
+}
+
+/* The log preview: what will be sent, a pane of it from preview_top, and how to move. */
+static void sdl_ui_draw_preview(struct helper_ui_sdl *u)
+{
+	int skip = TTF_FontLineSkip(u->font);
+	size_t rows = (size_t)((sdl_ui_preview_pane.h - 8) / skip);
+	int y = sdl_ui_preview_pane.y + 4;
+	char head[512], clean[SDL_UI_CHAT_LINE_MAX];
+
+	snprintf(head, sizeof(head),
+		 _("This is exactly what will be sent if you click \"Send it\" (%zu bytes). Scroll with the "
+		   "mouse wheel or the arrow keys."), u->preview_bytes);
+	sdl_ui_paragraph(u, 16, 96, SDL_UI_W - 32, 2, sdl_ui_ink, head);
+	sdl_ui_fill(u, &sdl_ui_preview_pane, (SDL_Color){ 0xf6, 0xf6, 0xf6, 0xff });
+	sdl_ui_frame(u, &sdl_ui_preview_pane, (SDL_Color){ 0xc0, 0xc0, 0xc0, 0xff });
+	for (size_t i = u->preview_top; i < u->preview_n && i < u->preview_top + rows; i++) {
+		size_t start = u->preview_line[i];
+		size_t end = i + 1 < u->preview_n ? u->preview_line[i + 1] : strlen(u->preview);
+
+		while (end > start && (u->preview[end - 1] == '\n' || u->preview[end - 1] == ' '))
+			end--;
+		helper_ui_text_clean_n(u->preview + start, end - start, clean, sizeof(clean));
+		sdl_ui_text(u, u->font, sdl_ui_preview_pane.x + 8, y, sdl_ui_ink, clean);
+		y += skip;
+	}
+	if (u->preview_n > rows) {
+		/* Where in the text the pane is, as a bar on its right edge. */
+		int h = sdl_ui_preview_pane.h - 4;
+		int bar = (int)((size_t)h * rows / u->preview_n) + 4;
+		int top = (int)((size_t)(h - bar) * u->preview_top / (u->preview_n - rows));
+		SDL_Rect r = { sdl_ui_preview_pane.x + sdl_ui_preview_pane.w - 8, sdl_ui_preview_pane.y + 2 + top, 6,
+			       bar };
+
+		sdl_ui_fill(u, &r, sdl_ui_grey);
+	}
 }
 
 static void sdl_ui_draw_card(struct helper_ui_sdl *u)
@@ -536,13 +659,18 @@ static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 		y = sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 2, sdl_ui_ink,
 				     _("Please enter the support code your technician gave you."));
 		sdl_ui_draw_field(u, &sdl_ui_code_field, u->code);
+		if (u->code[0] == '\0' && u->edit[0] == '\0')
+			/* What a code looks like, until the customer types one. */
+			sdl_ui_text(u, u->font, sdl_ui_code_field.x + 14,
+				    sdl_ui_code_field.y + (sdl_ui_code_field.h - TTF_FontHeight(u->font)) / 2,
+				    (SDL_Color){ 0xa0, 0xa0, 0xa0, 0xff }, "1234-5678-9012");
 		if (u->problem[0] != '\0')
 			sdl_ui_paragraph(u, 40, 226, SDL_UI_W - 80, 2, sdl_ui_red, u->problem);
 		break;
 	case SDL_UI_SCREEN_INTAKE:
 		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 2, sdl_ui_ink,
-				 _("Describe the problem in a few words (one line), and a technician will "
-				   "see it in the queue:"));
+				 _("Describe the problem in a few words (one line); a technician will read it "
+				   "and answer:"));
 		sdl_ui_paragraph(u, 40, 236, SDL_UI_W - 80, 1, sdl_ui_ink,
 				 _("Your name (optional; press Enter to skip):"));
 		if (u->intake_on_name) {
@@ -560,6 +688,17 @@ static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 				 _("Connecting to the support service..."));
 		break;
 	case SDL_UI_SCREEN_MAIN:
+		if (u->previewing) {
+			sdl_ui_draw_preview(u);
+			break;
+		}
+		if (strcmp(sdl_ui_card_name(u), "sharing-hint") == 0) {
+			/* "Nothing is shared" would be untrue now. */
+			sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 5, sdl_ui_grey,
+					 _("You can pause or stop sharing at any moment with the buttons at "
+					   "the bottom of this window."));
+			break;
+		}
 		if (u->question == HELPER_UI_ASKING_NOTHING) {
 			sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 5, sdl_ui_grey,
 					 _("Nothing is shared until you allow it. Each technician who wants "
@@ -575,23 +714,29 @@ static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 	}
 }
 
-static void sdl_ui_draw_chat(struct helper_ui_sdl *u)
+/* The chat pane; with entry, its entry line below (after the end, the pane alone stays to read). */
+static void sdl_ui_draw_chat(struct helper_ui_sdl *u, bool entry)
 {
 	int skip = TTF_FontLineSkip(u->font);
 	int rows = (sdl_ui_chat_pane.h - 8) / skip;
 	size_t shown = u->chat_n < (size_t)rows ? u->chat_n : (size_t)rows;
+	size_t back = u->chat_back < u->chat_n - shown ? u->chat_back : u->chat_n - shown;
 	int y = sdl_ui_chat_pane.y + 4;
 
 	sdl_ui_fill(u, &sdl_ui_chat_pane, (SDL_Color){ 0xf6, 0xf6, 0xf6, 0xff });
 	sdl_ui_frame(u, &sdl_ui_chat_pane, (SDL_Color){ 0xc0, 0xc0, 0xc0, 0xff });
-	for (size_t i = u->chat_n - shown; i < u->chat_n; i++) {
+	for (size_t i = u->chat_n - shown - back; i < u->chat_n - back; i++) {
 		const struct sdl_ui_chat_line *l = &u->chat[(u->chat_first + i) % SDL_UI_CHAT_LINES];
 		SDL_Color c = l->kind == 0 ? sdl_ui_ink : l->kind == 1 ? sdl_ui_blue : sdl_ui_grey;
 
 		sdl_ui_text(u, u->font, sdl_ui_chat_pane.x + 8, y, c, l->text);
 		y += skip;
 	}
-	sdl_ui_draw_field(u, &sdl_ui_entry_field, u->entry);
+	if (back > 0)
+		sdl_ui_text(u, u->font, sdl_ui_chat_pane.x + sdl_ui_chat_pane.w - 24,
+			    sdl_ui_chat_pane.y + sdl_ui_chat_pane.h - skip - 4, sdl_ui_grey, "\u25bc");
+	if (entry)
+		sdl_ui_draw_field(u, &sdl_ui_entry_field, u->entry);
 }
 
 static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
@@ -607,6 +752,35 @@ static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
 	return "?";
 }
 
+/*
+ * The question's buttons as drawn, name=label, when they change: the words
+ * the customer reads, for tests in both languages.
+ */
+static void sdl_ui_trace_labels(struct helper_ui_sdl *u)
+{
+	static const enum sdl_ui_button asked[] = { SDL_UI_BTN_ALLOW, SDL_UI_BTN_VIEW, SDL_UI_BTN_DENY };
+	char line[sizeof(u->last_labels)];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]) && len < sizeof(line); i++) {
+		int n;
+
+		if (!sdl_ui_visible(u, asked[i]) || u->question != HELPER_UI_ASKING_CONSENT)
+			continue;
+		n = snprintf(line + len, sizeof(line) - len, "%s%s=%s", len > 0 ? " | " : "",
+			     sdl_ui_buttons[asked[i]].name,
+			     sdl_ui_button_label(u, asked[i], u->question_control));
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (strcmp(line, u->last_labels) == 0)
+		return;
+	snprintf(u->last_labels, sizeof(u->last_labels), "%s", line);
+	if (line[0] != '\0')
+		printf("UI labels %s\n", line);
+}
+
 /* One trace line per state drawn, printed after it is on screen (for tests' screenshots). */
 static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 {
@@ -614,14 +788,30 @@ static void sdl_ui_trace_state(struct helper_ui_sdl *u)
 	const char *q = u->question == HELPER_UI_ASKING_CONSENT ? "consent" :
 			u->question == HELPER_UI_ASKING_LOGS ? "logs" : "none";
 
+	char shape[SDL_UI_CODE_MAX];
+
 	if (!u->trace)
 		return;
+	if (strcmp(u->problem, u->last_problem) != 0) {
+		/* The words the customer reads, for tests in both languages. */
+		snprintf(u->last_problem, sizeof(u->last_problem), "%s", u->problem);
+		printf("UI problem %s\n", u->problem);
+	}
+	/* The code's shape, never its digits: a trace is no place for a secret. */
+	for (size_t i = 0; i < sizeof(shape); i++)
+		shape[i] = u->code[i] >= '0' && u->code[i] <= '9' ? '#' : u->code[i];
+	shape[sizeof(shape) - 1] = '\0';
 	snprintf(line, sizeof(line),
-		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu",
+		 "UI state screen=%s question=%s watching=%zu chat=%zu entry=%zu problem=%s paused=%s composing=%zu "
+		 "code=%s preview=%s card=%s scroll=%zu",
 		 sdl_ui_screen_name(u->screen), q, u->n_watch, u->chat_total, strlen(u->entry),
-		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit));
-	if (strcmp(line, u->last_trace) == 0)
+		 u->problem[0] != '\0' ? "yes" : "no", u->paused ? "yes" : "no", strlen(u->edit), shape,
+		 u->previewing ? "yes" : "no", sdl_ui_card_name(u), u->previewing ? u->preview_top : u->chat_back);
+	sdl_ui_trace_labels(u);
+	if (strcmp(line, u->last_trace) == 0) {
+		fflush(stdout);
 		return;
+	}
 	memcpy(u->last_trace, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
@@ -637,8 +827,10 @@ static void sdl_ui_render(struct helper_ui_sdl *u)
 	if (u->screen == SDL_UI_SCREEN_MAIN)
 		sdl_ui_draw_banner(u);
 	sdl_ui_draw_card(u);
-	if (u->screen == SDL_UI_SCREEN_MAIN)
-		sdl_ui_draw_chat(u);
+	if (u->screen == SDL_UI_SCREEN_MAIN && !u->previewing)
+		sdl_ui_draw_chat(u, true);
+	else if (u->screen == SDL_UI_SCREEN_ENDED && u->chat_n > 0)
+		sdl_ui_draw_chat(u, false);
 	for (int b = 0; b < SDL_UI_BTN_COUNT; b++)
 		if (sdl_ui_visible(u, (enum sdl_ui_button)b))
 			sdl_ui_draw_button(u, (enum sdl_ui_button)b);
@@ -712,6 +904,79 @@ static void sdl_ui_append(char *dst, size_t dstlen, const char *add)
 	dst[n + a] = '\0';
 }
 
+/*
+ * A code as the customer types it, grouped the way technicians read it
+ * out (1234-5678-9012): only digits count, at most CODE_DIGITS, and the
+ * dashes come by themselves. add is typed text (may be NULL); erase takes
+ * the last digit away.
+ */
+static void sdl_ui_code_edit(char *code, size_t len, const char *add, bool erase)
+{
+	char digits[CODE_DIGITS + 1];
+	size_t n = 0, o = 0;
+
+	for (const char *p = code; *p != '\0'; p++)
+		if (*p >= '0' && *p <= '9' && n < CODE_DIGITS)
+			digits[n++] = *p;
+	for (const char *p = add != NULL ? add : ""; *p != '\0'; p++)
+		if (*p >= '0' && *p <= '9' && n < CODE_DIGITS)
+			digits[n++] = *p;
+	if (erase && n > 0)
+		n--;
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && i % 4 == 0)
+			code[o++] = '-';
+		code[o++] = digits[i];
+	}
+	code[o] = '\0';
+	helper_platform_wipe(digits, sizeof(digits));
+}
+
+static void sdl_ui_preview_free(struct helper_ui_sdl *u)
+{
+	if (u->preview != NULL)
+		helper_platform_wipe(u->preview, strlen(u->preview));
+	free(u->preview);
+	free(u->preview_line);
+	u->preview = NULL;
+	u->preview_line = NULL;
+	u->preview_n = u->preview_top = 0;
+	u->previewing = false;
+	u->dirty = true;
+}
+
+/* Moves the preview by delta display lines, within the text. */
+static void sdl_ui_preview_scroll(struct helper_ui_sdl *u, long delta)
+{
+	size_t rows = (size_t)((sdl_ui_preview_pane.h - 8) / TTF_FontLineSkip(u->font));
+	size_t last = u->preview_n > rows ? u->preview_n - rows : 0;
+
+	if (delta < 0)
+		u->preview_top = (size_t)-delta > u->preview_top ? 0 : u->preview_top - (size_t)-delta;
+	else
+		u->preview_top = u->preview_top + (size_t)delta > last ? last : u->preview_top + (size_t)delta;
+	u->dirty = true;
+}
+
+/* The mouse wheel: the preview when it is open, else the chat pane. */
+static void sdl_ui_wheel(struct helper_ui_sdl *u, int y)
+{
+	if (u->previewing) {
+		sdl_ui_preview_scroll(u, -3L * y);
+		return;
+	}
+	size_t rows = (size_t)((sdl_ui_chat_pane.h - 8) / TTF_FontLineSkip(u->font));
+	size_t most = u->chat_n > rows ? u->chat_n - rows : 0;
+
+	if (y > 0)
+		u->chat_back += (size_t)y * 3;
+	else
+		u->chat_back = (size_t)(-y) * 3 > u->chat_back ? 0 : u->chat_back - (size_t)(-y) * 3;
+	if (u->chat_back > most)
+		u->chat_back = most;
+	u->dirty = true;
+}
+
 static void sdl_ui_send_entry(struct helper_ui_sdl *u)
 {
 	char shown[SDL_UI_ENTRY_MAX + 64], clean[SDL_UI_ENTRY_MAX];
@@ -781,6 +1046,23 @@ static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
 		case SDL_UI_BTN_BACK:
 			u->back = true;
 			break;
+		case SDL_UI_BTN_SHOW:
+			/* The session collects and answers with logs_preview(). */
+			sdl_ui_push(u, HELPER_UI_PREVIEW);
+			break;
+		case SDL_UI_BTN_SEND_LOGS:
+			sdl_ui_push(u, HELPER_UI_ALLOW);
+			u->question = HELPER_UI_ASKING_NOTHING;
+			sdl_ui_preview_free(u);
+			break;
+		case SDL_UI_BTN_KEEP_LOGS:
+			sdl_ui_push(u, HELPER_UI_DENY);
+			u->question = HELPER_UI_ASKING_NOTHING;
+			sdl_ui_preview_free(u);
+			break;
+		case SDL_UI_BTN_HIDE:
+			sdl_ui_preview_free(u);
+			break;
 		case SDL_UI_BTN_COUNT:
 			break;
 		}
@@ -796,7 +1078,7 @@ static char *sdl_ui_field(struct helper_ui_sdl *u, size_t *len)
 		*len = sizeof(u->code);
 		return u->code;
 	}
-	if (u->screen == SDL_UI_SCREEN_MAIN) {
+	if (u->screen == SDL_UI_SCREEN_MAIN && !u->previewing) {
 		*len = sizeof(u->entry);
 		return u->entry;
 	}
@@ -811,11 +1093,24 @@ static void sdl_ui_key(struct helper_ui_sdl *u, const SDL_KeyboardEvent *k)
 {
 	size_t len;
 	char *field = sdl_ui_field(u, &len);
+	int page = (sdl_ui_preview_pane.h - 8) / TTF_FontLineSkip(u->font) - 1;
 
+	if (u->previewing) {
+		if (k->keysym.sym == SDLK_UP || k->keysym.sym == SDLK_DOWN)
+			sdl_ui_preview_scroll(u, k->keysym.sym == SDLK_UP ? -1 : 1);
+		else if (k->keysym.sym == SDLK_PAGEUP || k->keysym.sym == SDLK_PAGEDOWN)
+			sdl_ui_preview_scroll(u, k->keysym.sym == SDLK_PAGEUP ? -page : page);
+		else if (k->keysym.sym == SDLK_HOME || k->keysym.sym == SDLK_END)
+			sdl_ui_preview_scroll(u, k->keysym.sym == SDLK_HOME ? -(long)u->preview_n : (long)u->preview_n);
+		return;
+	}
 	/* While the input method composes, Enter and Backspace are its own. */
 	if (field == NULL || u->edit[0] != '\0')
 		return;
-	if (k->keysym.sym == SDLK_BACKSPACE) {
+	if (k->keysym.sym == SDLK_BACKSPACE && field == u->code) {
+		sdl_ui_code_edit(u->code, sizeof(u->code), NULL, true);
+		u->dirty = true;
+	} else if (k->keysym.sym == SDLK_BACKSPACE) {
 		sdl_ui_backspace(field);
 		u->dirty = true;
 	} else if (u->screen == SDL_UI_SCREEN_INTAKE && k->keysym.sym == SDLK_TAB) {
@@ -849,6 +1144,9 @@ static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
 		if (e->button.button == SDL_BUTTON_LEFT)
 			sdl_ui_click(u, e->button.x, e->button.y);
 		break;
+	case SDL_MOUSEWHEEL:
+		sdl_ui_wheel(u, e->wheel.y);
+		break;
 	case SDL_KEYDOWN:
 		sdl_ui_key(u, &e->key);
 		break;
@@ -857,7 +1155,9 @@ static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
 		/* A code is digits and dashes; anything else is a slip of the keyboard. */
 		if (field == u->code && strspn(e->text.text, "0123456789- ") != strlen(e->text.text))
 			break;
-		if (field != NULL)
+		if (field == u->code)
+			sdl_ui_code_edit(u->code, sizeof(u->code), e->text.text, false);
+		else if (field != NULL)
 			sdl_ui_append(field, len, e->text.text);
 		u->edit[0] = '\0';
 		u->dirty = true;
@@ -876,15 +1176,123 @@ static void sdl_ui_event(struct helper_ui_sdl *u, const SDL_Event *e)
 	}
 }
 
+/* True for the SDL events an X press or release becomes, which a viewer's press must not produce. */
+static bool sdl_ui_from_press(const SDL_Event *e)
+{
+	switch (e->type) {
+	case SDL_MOUSEBUTTONDOWN:
+	case SDL_MOUSEBUTTONUP:
+	case SDL_MOUSEWHEEL:
+	case SDL_KEYDOWN:
+	case SDL_KEYUP:
+	case SDL_TEXTINPUT:
+	case SDL_TEXTEDITING:
+	case SDL_TEXTEDITING_EXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * SDL's copy of a window-system event: an injected press starts the run
+ * of SDL events to drop, any other input event ends it (each is followed
+ * by its own SDL events only).
+ */
+static void sdl_ui_syswm(struct helper_ui_sdl *u, const SDL_SysWMmsg *m)
+{
+	uint32_t viewer = 0;
+	bool key = false;
+	enum helper_origin_verdict v = helper_origin_sdl_event(u->origin, m, &viewer, &key);
+
+	if (v == HELPER_ORIGIN_NOT_INPUT)
+		return;
+	u->remote = v == HELPER_ORIGIN_INJECTED;
+	if (u->remote)
+		log_debug("a press of viewer %u on the helper's window ignored", viewer);
+	if (u->remote && key) {
+		/*
+		 * An input method on D-Bus (IBus, Fcitx) was handed the key while
+		 * SDL read it, before we see it here: reset it, so the key neither
+		 * starts nor extends a composition the customer would then commit.
+		 * SDL 2.26's X11 driver has no ClearComposition; stopping text
+		 * input resets XIM and the D-Bus input method (and drops text
+		 * events still queued, which follow this press).
+		 */
+		SDL_StopTextInput();
+		SDL_StartTextInput();
+		if (u->edit[0] != '\0') {
+			u->edit[0] = '\0';
+			u->dirty = true;
+		}
+	}
+}
+
 static void sdl_ui_drain(struct helper_ui_sdl *u)
 {
 	SDL_Event e;
 
-	while (SDL_PollEvent(&e))
+	while (SDL_PollEvent(&e)) {
+		if (e.type == SDL_SYSWMEVENT) {
+			sdl_ui_syswm(u, e.syswm.msg);
+			continue;
+		}
+		if (u->remote && sdl_ui_from_press(&e)) {
+			if (e.type == SDL_TEXTEDITING_EXT)
+				SDL_free(e.editExt.text);
+			continue;
+		}
 		sdl_ui_event(u, &e);
+	}
 }
 
 /* --- the table ------------------------------------------------------------- */
+
+/*
+ * The window's title, as a task bar reads it. SDL converts the title to
+ * the locale's charset and through Xlib's locale functions before it sets
+ * anything, and in the bundle's bare root (no locale data) the window ends
+ * up with no title at all: so the UTF-8 title goes into _NET_WM_NAME here,
+ * and into WM_NAME when it is ASCII (WM_NAME is Latin-1).
+ */
+static void sdl_ui_name_window(Display *d, Window w, const char *title)
+{
+	Atom utf8 = XInternAtom(d, "UTF8_STRING", False), net = XInternAtom(d, "_NET_WM_NAME", False);
+	bool ascii = true;
+
+	for (const char *p = title; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	XChangeProperty(d, w, net, utf8, 8, PropModeReplace, (const unsigned char *)title, (int)strlen(title));
+	if (ascii)
+		XStoreName(d, w, title);
+	XFlush(d);
+}
+
+/*
+ * The window's icon, drawn here so that no file has to travel with the
+ * bundle: the header's blue, a white speech bubble (help is a
+ * conversation) with a tail at its lower left.
+ */
+static void sdl_ui_icon(SDL_Window *win)
+{
+	SDL_Surface *icon = SDL_CreateRGBSurfaceWithFormat(0, 48, 48, 32, SDL_PIXELFORMAT_RGBA32);
+	Uint32 blue, white;
+	SDL_Rect bubble = { 8, 10, 32, 20 }, tail = { 12, 30, 8, 4 }, tip = { 12, 34, 4, 4 };
+	SDL_Rect dots[3] = { { 14, 18, 4, 4 }, { 22, 18, 4, 4 }, { 30, 18, 4, 4 } };
+
+	if (icon == NULL)
+		return;
+	blue = SDL_MapRGBA(icon->format, sdl_ui_blue.r, sdl_ui_blue.g, sdl_ui_blue.b, 0xff);
+	white = SDL_MapRGBA(icon->format, 0xff, 0xff, 0xff, 0xff);
+	SDL_FillRect(icon, NULL, blue);
+	SDL_FillRect(icon, &bubble, white);
+	SDL_FillRect(icon, &tail, white);
+	SDL_FillRect(icon, &tip, white);
+	SDL_FillRects(icon, dots, 3, blue);
+	SDL_SetWindowIcon(win, icon);
+	SDL_FreeSurface(icon);
+}
 
 static void sdl_ui_close(void *state)
 {
@@ -893,6 +1301,7 @@ static void sdl_ui_close(void *state)
 	if (u == NULL)
 		return;
 	helper_platform_wipe(u->code, sizeof(u->code));
+	sdl_ui_preview_free(u);
 	if (u->font != NULL)
 		TTF_CloseFont(u->font);
 	if (u->big != NULL)
@@ -923,6 +1332,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	u->xfd = -1;
 	u->trace = cfg->trace;
 	u->intake = cfg->intake;
+	u->origin = cfg->origin;
 	u->dirty = true;
 	if (cfg->org != NULL)
 		helper_ui_text_clean(cfg->org, u->org, sizeof(u->org));
@@ -938,6 +1348,12 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	/* The helper shares X11 displays; its loop polls the Xlib connection. */
 	SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
 	SDL_SetHint(SDL_HINT_IME_SUPPORT_EXTENDED_TEXT, "1");
+	/*
+	 * SDL 2 names the window's WM_CLASS after /proc/self/exe unless this
+	 * is set, and the bundle runs the helper through its own ld.so: the
+	 * task bar would say "ld.so". Read once, by SDL_Init.
+	 */
+	setenv("SDL_VIDEO_X11_WMCLASS", "handoff-helper", 1);
 	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
 		snprintf(err, errlen, "SDL: %s", SDL_GetError());
 		goto fail;
@@ -958,6 +1374,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		snprintf(err, errlen, "SDL window: %s", SDL_GetError());
 		goto fail;
 	}
+	sdl_ui_icon(u->win);
 	/* Software rendering: a few rectangles and text need no GPU, and it works everywhere. */
 	u->ren = SDL_CreateRenderer(u->win, -1, SDL_RENDERER_SOFTWARE);
 	if (u->ren == NULL) {
@@ -970,6 +1387,9 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		goto fail;
 	}
 	u->xfd = ConnectionNumber(info.info.x11.display);
+	sdl_ui_name_window(info.info.x11.display, info.info.x11.window, title);
+	/* Every X event as it is read, before what SDL makes of it: origin.h tells whose presses they are. */
+	SDL_EventState(SDL_SYSWMEVENT, SDL_ENABLE);
 	SDL_StartTextInput();
 	if (u->trace) {
 		int wx = 0, wy = 0;
@@ -1057,8 +1477,11 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 	SDL_Event e;
 
 	u->screen = SDL_UI_SCREEN_CODE;
+	snprintf(u->state, sizeof(u->state), "%s", _("Not connected"));
 	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
-	u->code[0] = '\0';
+	/* After a problem the customer corrects what they typed rather than typing it all again. */
+	if (problem == NULL)
+		helper_platform_wipe(u->code, sizeof(u->code));
 	u->submitted = false;
 	u->nocode = false;
 	u->dirty = true;
@@ -1071,9 +1494,9 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 			helper_platform_wipe(u->code, sizeof(u->code));
 			return 1;
 		}
+		/* The field keeps the code until connected(), in case the relay refuses it. */
 		if (u->submitted && u->code[0] != '\0') {
 			snprintf(code, len, "%s", u->code);
-			helper_platform_wipe(u->code, sizeof(u->code));
 			return 0;
 		}
 		u->submitted = false;
@@ -1128,39 +1551,34 @@ static void sdl_ui_connected(void *state, uint32_t ticket, const char *summary)
 	char s[SDL_UI_TEXT_MAX], line[SDL_UI_TEXT_MAX + 256];
 
 	u->screen = SDL_UI_SCREEN_MAIN;
-	snprintf(u->state, sizeof(u->state), _("Connected, ticket %u"), ticket);
-	snprintf(line, sizeof(line), _("Connected for ticket %u: %s"), ticket,
-		 helper_ui_text_clean(summary, s, sizeof(s)));
+	helper_platform_wipe(u->code, sizeof(u->code));
+	u->problem[0] = '\0';
+	/* TRANSLATORS: the window's top right corner; the number is the ticket's, for calling the help desk. */
+	snprintf(u->state, sizeof(u->state), _("Connected (reference number %u)"), ticket);
+	snprintf(line, sizeof(line), _("You are connected about \"%1$s\". Your reference number is %2$u."),
+		 helper_ui_text_clean(summary, s, sizeof(s)), ticket);
 	sdl_ui_notice(u, line);
 }
 
-/* "Alice (L1, Acme IT, ticket 42)": who asks, the way every question names them. */
-static void sdl_ui_who(const struct helper_ui_sdl *u, const char *name, const char *tier,
-		       uint32_t ticket, char *out, size_t outlen)
-{
-	char n[SDL_UI_TEXT_MAX], t[64];
-
-	helper_ui_text_clean(name, n, sizeof(n));
-	helper_ui_text_clean(tier, t, sizeof(t));
-	if (u->org[0] != '\0')
-		/* TRANSLATORS: name (tier, organisation, ticket number). */
-		snprintf(out, outlen, _("%s (%s, %s, ticket %u)"), n, t, u->org, ticket);
-	else
-		snprintf(out, outlen, _("%s (%s, ticket %u)"), n, t, ticket);
-}
 
 static void sdl_ui_ask(void *state, const struct helper_ui_request *r)
 {
 	struct helper_ui_sdl *u = state;
 	char who[SDL_UI_TEXT_MAX + 256];
 
-	sdl_ui_who(u, r->name, r->tier, r->ticket, who, sizeof(who));
-	snprintf(u->question_text, sizeof(u->question_text),
-		 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
-			      _("%s asks to VIEW your screen. Do you allow it?"), who);
+	helper_ui_words_who(r->name, r->tier, u->org, who, sizeof(who));
+	if (r->upgrade)
+		snprintf(u->question_text, sizeof(u->question_text),
+			 _("%s, who can already see your screen, asks to also CONTROL it (use your mouse "
+			   "and keyboard). Do you allow it?"), who);
+	else
+		snprintf(u->question_text, sizeof(u->question_text),
+			 r->control ? _("%s asks to VIEW and CONTROL your screen. Do you allow it?") :
+				      _("%s asks to VIEW your screen. Do you allow it?"), who);
 	u->question = HELPER_UI_ASKING_CONSENT;
 	u->question_viewer = r->viewer_id;
 	u->question_control = r->control;
+	u->question_upgrade = r->upgrade;
 	u->dirty = true;
 }
 
@@ -1199,24 +1617,23 @@ static void sdl_ui_unwatch(struct helper_ui_sdl *u, uint32_t id)
 	u->dirty = true;
 }
 
-/* A notice naming r: fmt has %s for the name and %s for the tier. */
+/* A notice naming r: fmt has one %s, for who r is (ui_words.h). */
 static void sdl_ui_notice_who(struct helper_ui_sdl *u, const char *fmt, const struct helper_ui_request *r)
 {
-	char n[SDL_UI_TEXT_MAX], t[64], line[SDL_UI_TEXT_MAX + 256];
+	char who[SDL_UI_TEXT_MAX], line[SDL_UI_TEXT_MAX + 256];
 
-	helper_ui_text_clean(r->name, n, sizeof(n));
-	helper_ui_text_clean(r->tier, t, sizeof(t));
+	helper_ui_words_who(r->name, r->tier, u->org, who, sizeof(who));
 	/* fmt is one of our own translated strings, checked by msgfmt --check-format. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(line, sizeof(line), fmt, n, t);
+	snprintf(line, sizeof(line), fmt, who);
 #pragma GCC diagnostic pop
 	sdl_ui_notice(u, line);
 }
 
 static void sdl_ui_denied(void *state, const struct helper_ui_request *r)
 {
-	sdl_ui_notice_who(state, _("You denied %s (%s)."), r);
+	sdl_ui_notice_who(state, _("You said no to %s."), r);
 }
 
 static void sdl_ui_withdrawn(void *state, const struct helper_ui_request *r)
@@ -1225,7 +1642,7 @@ static void sdl_ui_withdrawn(void *state, const struct helper_ui_request *r)
 
 	if (u->question == HELPER_UI_ASKING_CONSENT && u->question_viewer == r->viewer_id)
 		u->question = HELPER_UI_ASKING_NOTHING;
-	sdl_ui_notice_who(u, _("%s (%s) cancelled the request; no answer is needed."), r);
+	sdl_ui_notice_who(u, _("%s cancelled the request; no answer is needed."), r);
 }
 
 static void sdl_ui_stopped(void *state, const struct helper_ui_request *r)
@@ -1233,7 +1650,7 @@ static void sdl_ui_stopped(void *state, const struct helper_ui_request *r)
 	struct helper_ui_sdl *u = state;
 
 	sdl_ui_unwatch(u, r->viewer_id);
-	sdl_ui_notice_who(u, _("%s (%s) no longer sees your screen."), r);
+	sdl_ui_notice_who(u, _("%s no longer sees your screen."), r);
 }
 
 static void sdl_ui_stopped_all(void *state)
@@ -1270,11 +1687,11 @@ static void sdl_ui_status(void *state, const char *text)
 static void sdl_ui_chat(void *state, const char *name, const char *tier, const char *text)
 {
 	struct helper_ui_sdl *u = state;
-	char n[SDL_UI_TEXT_MAX], t[64], l[SDL_UI_TEXT_MAX], line[2 * SDL_UI_TEXT_MAX];
+	char n[SDL_UI_TEXT_MAX], tb[64], l[SDL_UI_TEXT_MAX], line[2 * SDL_UI_TEXT_MAX];
 	const char *p = text != NULL ? text : "";
+	const char *t = helper_ui_words_tier(tier, tb, sizeof(tb));
 
 	helper_ui_text_clean(name, n, sizeof(n));
-	helper_ui_text_clean(tier, t, sizeof(t));
 	/* One pane line per line of text, each with its author, so none can pass for ours. */
 	do {
 		const char *nl = strchr(p, '\n');
@@ -1282,7 +1699,8 @@ static void sdl_ui_chat(void *state, const char *name, const char *tier, const c
 
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		snprintf(line, sizeof(line), "%s (%s): %s", n, t, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		/* TRANSLATORS: a chat line: the technician's name, their team (help desk, ...), the text. */
+		snprintf(line, sizeof(line), _("%1$s (%2$s): %3$s"), n, t, helper_ui_text_clean_n(p, len, l, sizeof(l)));
 		sdl_ui_chat_add(u, 0, line);
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');
@@ -1299,9 +1717,11 @@ static void sdl_ui_logs_ask(void *state, const struct helper_ui_logs_request *r)
 	char who[SDL_UI_TEXT_MAX + 256], item[SDL_UI_TEXT_MAX];
 	size_t len;
 
-	sdl_ui_who(u, r->name, r->tier, r->ticket, who, sizeof(who));
+	helper_ui_words_who(r->name, r->tier, u->org, who, sizeof(who));
+	sdl_ui_preview_free(u);
 	snprintf(u->question_text, sizeof(u->question_text),
-		 _("%s asks to collect diagnostic information from this computer:"), who);
+		 _("%s asks for information about this computer, to find the cause of the problem. "
+		   "It would get:"), who);
 	len = strlen(u->question_text);
 	for (size_t i = 0; i < r->n_items && len < sizeof(u->question_text); i++) {
 		int n = snprintf(u->question_text + len, sizeof(u->question_text) - len, "\n- %s",
@@ -1312,7 +1732,61 @@ static void sdl_ui_logs_ask(void *state, const struct helper_ui_logs_request *r)
 	}
 	u->question = HELPER_UI_ASKING_LOGS;
 	u->question_control = false;
+	u->question_upgrade = false;
 	u->dirty = true;
+}
+
+static void sdl_ui_logs_preview(void *state, const struct helper_ui_logs_request *r, const char *text,
+				size_t len)
+{
+	struct helper_ui_sdl *u = state;
+	size_t cap = 1024, at = 0;
+	char piece[512];
+
+	(void)r;
+	sdl_ui_preview_free(u);
+	u->preview = malloc(len + 1);
+	u->preview_line = malloc(cap * sizeof(*u->preview_line));
+	if (u->preview == NULL || u->preview_line == NULL) {
+		sdl_ui_preview_free(u);
+		sdl_ui_notice(u, _("The preview could not be shown: this computer is short of memory."));
+		return;
+	}
+	memcpy(u->preview, text, len);
+	u->preview[len] = '\0';
+	/* Tabs would be drawn as '?' by the cleaning; the bytes sent keep them. */
+	for (size_t i = 0; i < len; i++)
+		if (u->preview[i] == '\t')
+			u->preview[i] = ' ';
+	u->preview_bytes = len;
+	/* Wrapped once here, not at every frame: a bundle can be a megabyte. */
+	while (at < len && u->preview_n < SDL_UI_PREVIEW_LINES) {
+		size_t n;
+
+		if (u->preview_n == cap) {
+			size_t *more = realloc(u->preview_line, 2 * cap * sizeof(*more));
+
+			if (more == NULL)
+				break;
+			u->preview_line = more;
+			cap *= 2;
+		}
+		u->preview_line[u->preview_n++] = at;
+		/* Measured on a piece: SDL_ttf shapes all the text it is given. */
+		n = helper_ui_text_whole(u->preview + at, len - at < sizeof(piece) - 1 ? len - at : sizeof(piece) - 1);
+		memcpy(piece, u->preview + at, n);
+		piece[n] = '\0';
+		n = sdl_ui_fit(u->font, piece, sdl_ui_preview_pane.w - 24);
+		at += n > 0 ? n : 1;
+		if (at < len && u->preview[at] == '\n')
+			at++;
+	}
+	u->previewing = true;
+	u->dirty = true;
+	if (u->trace) {
+		printf("UI preview bytes=%zu lines=%zu\n", len, u->preview_n);
+		fflush(stdout);
+	}
 }
 
 static void sdl_ui_logs_sent(void *state, const struct helper_ui_logs_request *r, size_t bytes)
@@ -1337,6 +1811,8 @@ static void sdl_ui_ended(void *state, const char *reason)
 	u->screen = SDL_UI_SCREEN_ENDED;
 	u->question = HELPER_UI_ASKING_NOTHING;
 	u->n_watch = 0;
+	helper_platform_wipe(u->code, sizeof(u->code));
+	sdl_ui_preview_free(u);
 	snprintf(u->state, sizeof(u->state), "%s", _("Session ended"));
 	if (reason != NULL)
 		/* TRANSLATORS: %s says why. */
@@ -1394,6 +1870,7 @@ const struct helper_ui_ops helper_ui_sdl = {
 	.chat = sdl_ui_chat,
 	.chat_unsent = sdl_ui_chat_unsent,
 	.logs_ask = sdl_ui_logs_ask,
+	.logs_preview = sdl_ui_logs_preview,
 	.logs_sent = sdl_ui_logs_sent,
 	.logs_refused = sdl_ui_logs_refused,
 	.ended = sdl_ui_ended,

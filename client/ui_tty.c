@@ -14,7 +14,9 @@
  * When no question is on screen, a line that is not a command is chat for
  * the technician. It is not echoed: the terminal already shows what was
  * typed. While a question is on screen, lines are answers only, so a
- * hurried "y" meant for the question never goes out as chat instead.
+ * hurried "y" meant for the question never goes out as chat instead; at a
+ * logs question "show" prints exactly what would be sent, a line at a time
+ * after "| ".
  *
  * Names, summaries and chat come from the relay. They are valid UTF-8, but
  * they could still carry terminal escape sequences; control characters are
@@ -31,6 +33,7 @@
 
 #include "i18n.h"
 #include "ui_text.h"
+#include "ui_words.h"
 
 #define TTY_INPUT_MAX HELPER_UI_LINE_MAX
 #define TTY_TEXT_MAX 4608  /* more than any string a control record carries */
@@ -41,6 +44,8 @@ struct helper_ui_tty {
 	bool discarding;    /* inside a line that was too long */
 	bool eof;
 	bool eof_reported;
+	char org[256];      /* the support organisation, cleaned, or "" */
+	bool upgrade;       /* the consent question on screen is about control only (ui.h) */
 };
 
 static int helper_ui_tty_open(void **state, const struct helper_ui_config *cfg, char *err,
@@ -48,11 +53,12 @@ static int helper_ui_tty_open(void **state, const struct helper_ui_config *cfg, 
 {
 	struct helper_ui_tty *t = calloc(1, sizeof(*t));
 
-	(void)cfg;
 	if (t == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (cfg->org != NULL)
+		helper_ui_text_clean(cfg->org, t->org, sizeof(t->org));
 	*state = t;
 	return 0;
 }
@@ -153,6 +159,13 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 		case HELPER_UI_ASKING_CONSENT:
 			if (helper_ui_tty_is(line, "y", "yes"))
 				return HELPER_UI_ALLOW;
+			if (t->upgrade) {
+				/* No control: the view goes on as allowed before ("v" means the same). */
+				if (helper_ui_tty_is(line, "n", "no") || helper_ui_tty_is(line, "v", "view"))
+					return HELPER_UI_ALLOW_VIEW;
+				puts(_("Please answer y or n."));
+				break;
+			}
 			if (helper_ui_tty_is(line, "v", "view"))
 				return HELPER_UI_ALLOW_VIEW;
 			if (helper_ui_tty_is(line, "n", "no"))
@@ -164,7 +177,9 @@ static enum helper_ui_choice helper_ui_tty_next(void *state, enum helper_ui_ques
 				return HELPER_UI_ALLOW;
 			if (helper_ui_tty_is(line, "n", "no"))
 				return HELPER_UI_DENY;
-			puts(_("Please answer y or n."));
+			if (helper_ui_tty_is(line, "show", NULL))
+				return HELPER_UI_PREVIEW;
+			puts(_("Please answer y, n or show."));
 			break;
 		case HELPER_UI_ASKING_NOTHING:
 			if (helper_ui_tty_is(line, "help", NULL)) {
@@ -202,8 +217,8 @@ static void helper_ui_tty_connected(void *state, uint32_t ticket, const char *su
 	char s[TTY_TEXT_MAX], line[TTY_TEXT_MAX + 256];
 
 	(void)state;
-	/* TRANSLATORS: after the word CONNECTED; %u is the ticket number, %s its summary. */
-	snprintf(line, sizeof(line), _("to relay for ticket %u: %s"), ticket,
+	/* TRANSLATORS: after the word CONNECTED; the number is the ticket's, %s what it is about. */
+	snprintf(line, sizeof(line), _("to remote support. Your reference number is %1$u. About: %2$s"), ticket,
 		 helper_ui_text_clean(summary, s, sizeof(s)));
 	helper_ui_tty_line_out("CONNECTED", line);
 	puts(_("Nothing is shared until you allow it. Type a line and press Enter to send it to the "
@@ -213,62 +228,62 @@ static void helper_ui_tty_connected(void *state, uint32_t ticket, const char *su
 
 static void helper_ui_tty_ask(void *state, const struct helper_ui_request *r)
 {
-	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
+	struct helper_ui_tty *t = state;
+	char who[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
-	(void)state;
-	helper_ui_text_clean(r->name, name, sizeof(name));
-	helper_ui_text_clean(r->tier, tier, sizeof(tier));
-	if (r->control)
+	helper_ui_words_who(r->name, r->tier, t->org, who, sizeof(who));
+	t->upgrade = r->upgrade;
+	if (r->upgrade)
+		/* TRANSLATORS: after the word CONSENT; %s is who. They see the screen already; n keeps that. */
 		snprintf(line, sizeof(line),
-			 _("%s (%s) on ticket %u asks to view and control your screen. "
-			   "Allow? [y = view and control, v = view only, n = deny]"), name, tier, r->ticket);
+			 _("%s, who can already see your screen, asks to also control it (use your mouse "
+			   "and keyboard). Allow? [y = allow control, n = keep view only]"), who);
+	else if (r->control)
+		snprintf(line, sizeof(line),
+			 _("%s asks to view and control your screen. "
+			   "Allow? [y = view and control, v = view only, n = deny]"), who);
 	else
 		snprintf(line, sizeof(line),
-			 _("%s (%s) on ticket %u asks to view your screen. "
-			   "Allow? [y = view only, n = deny]"), name, tier, r->ticket);
+			 _("%s asks to view your screen. "
+			   "Allow? [y = view only, n = deny]"), who);
 	helper_ui_tty_line_out("CONSENT", line);
 }
 
-/* WORD, then fmt (a translated text with %s for the name and %s for the tier). */
-static void helper_ui_tty_who(const char *word, const char *fmt, const struct helper_ui_request *r)
+/* WORD, then fmt (a translated text with one %s, for who r is: ui_words.h). */
+static void helper_ui_tty_who(const struct helper_ui_tty *t, const char *word, const char *fmt,
+			      const struct helper_ui_request *r)
 {
-	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
+	char who[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
-	helper_ui_text_clean(r->name, name, sizeof(name));
-	helper_ui_text_clean(r->tier, tier, sizeof(tier));
+	helper_ui_words_who(r->name, r->tier, t->org, who, sizeof(who));
 	/* fmt is one of our own translated strings, checked by msgfmt --check-format. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(line, sizeof(line), fmt, name, tier);
+	snprintf(line, sizeof(line), fmt, who);
 #pragma GCC diagnostic pop
 	helper_ui_tty_line_out(word, line);
 }
 
 static void helper_ui_tty_sharing(void *state, const struct helper_ui_request *r, bool control)
 {
-	(void)state;
-	/* TRANSLATORS: after the word SHARING; name and tier of the technician. */
-	helper_ui_tty_who("SHARING", control ? _("with %s (%s): view and control") :
-			  _("with %s (%s): view only"), r);
+	/* TRANSLATORS: after the word SHARING; %s is who (alice from the help desk). */
+	helper_ui_tty_who(state, "SHARING", control ? _("with %s: view and control") : _("with %s: view only"), r);
 }
 
 static void helper_ui_tty_denied(void *state, const struct helper_ui_request *r)
 {
-	(void)state;
-	helper_ui_tty_who("DENIED", "%s (%s)", r);
+	helper_ui_tty_who(state, "DENIED", "%s", r);
 }
 
 static void helper_ui_tty_withdrawn(void *state, const struct helper_ui_request *r)
 {
-	(void)state;
-	helper_ui_tty_who("WITHDRAWN", _("%s (%s): the request was cancelled; no answer needed"), r);
+	helper_ui_tty_who(state, "WITHDRAWN", _("%s: the request was cancelled; no answer needed"), r);
 }
 
 static void helper_ui_tty_stopped(void *state, const struct helper_ui_request *r)
 {
-	(void)state;
 	/* TRANSLATORS: after the word STOPPED. */
-	helper_ui_tty_who("STOPPED", _("sharing with %s (%s)"), r);
+	helper_ui_tty_who(state, "STOPPED", _("sharing with %s"), r);
 }
 
 static void helper_ui_tty_stopped_all(void *state)
@@ -295,7 +310,7 @@ static void helper_ui_tty_input_closed(void *state)
 	(void)state;
 	/* TRANSLATORS: after the word INPUT. */
 	helper_ui_tty_line_out("INPUT", _("closed: nobody can answer, so every request to see this "
-					 "screen or to collect logs will be refused"));
+					 "screen or to collect information will be refused"));
 }
 
 static void helper_ui_tty_status(void *state, const char *text)
@@ -309,12 +324,12 @@ static void helper_ui_tty_status(void *state, const char *text)
 /* One output line per line of text, each with the author, so none can pass for ours. */
 static void helper_ui_tty_chat(void *state, const char *name, const char *tier, const char *text)
 {
-	char n[TTY_TEXT_MAX], r[TTY_TEXT_MAX], l[TTY_TEXT_MAX];
+	char n[TTY_TEXT_MAX], rb[TTY_TEXT_MAX], l[TTY_TEXT_MAX];
 	const char *p = text != NULL ? text : "";
+	const char *r = helper_ui_words_tier(tier, rb, sizeof(rb));
 
 	(void)state;
 	helper_ui_text_clean(name, n, sizeof(n));
-	helper_ui_text_clean(tier, r, sizeof(r));
 	do {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
@@ -322,7 +337,10 @@ static void helper_ui_tty_chat(void *state, const char *name, const char *tier, 
 		/* CRLF line ends would otherwise show as a '?' on every line. */
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		printf("CHAT %s (%s): %s\n", n, r, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		/* TRANSLATORS: after the word CHAT: the technician's name, their team, the text. */
+		printf("CHAT ");
+		printf(_("%1$s (%2$s): %3$s"), n, r, helper_ui_text_clean_n(p, len, l, sizeof(l)));
+		putchar('\n');
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');
 	fflush(stdout);
@@ -337,17 +355,50 @@ static void helper_ui_tty_chat_unsent(void *state)
 
 static void helper_ui_tty_logs_ask(void *state, const struct helper_ui_logs_request *r)
 {
-	char name[TTY_TEXT_MAX], tier[TTY_TEXT_MAX], item[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
+	struct helper_ui_tty *t = state;
+	char who[TTY_TEXT_MAX], item[TTY_TEXT_MAX], line[2 * TTY_TEXT_MAX + 256];
 
-	(void)state;
+	helper_ui_words_who(r->name, r->tier, t->org, who, sizeof(who));
 	snprintf(line, sizeof(line),
-		 _("%s (%s) on ticket %u asks to collect diagnostic information from this computer:"),
-		 helper_ui_text_clean(r->name, name, sizeof(name)),
-		 helper_ui_text_clean(r->tier, tier, sizeof(tier)), r->ticket);
+		 _("%s asks for information about this computer, to find the cause of the problem. "
+		   "It would get:"), who);
 	helper_ui_tty_line_out("LOGS", line);
 	for (size_t i = 0; i < r->n_items; i++)
 		printf("  - %s\n", helper_ui_text_clean(r->items[i], item, sizeof(item)));
-	puts(_("Allow? [y = send it, n = refuse]"));
+	puts(_("Allow? [y = send it, n = refuse, show = print exactly what would be sent]"));
+	fflush(stdout);
+}
+
+/*
+ * The exact text, a line at a time after "| " so that no line of it can
+ * pass for one of ours; control characters show as '?'.
+ */
+static void helper_ui_tty_logs_preview(void *state, const struct helper_ui_logs_request *r, const char *text,
+				       size_t len)
+{
+	char line[TTY_TEXT_MAX], head[256];
+	size_t at = 0;
+
+	(void)state;
+	(void)r;
+	/* TRANSLATORS: after the word PREVIEW. */
+	snprintf(head, sizeof(head), _("of what would be sent (%zu bytes), each line after \"| \":"), len);
+	helper_ui_tty_line_out("PREVIEW", head);
+	while (at < len) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
+
+		/* A line longer than the buffer continues on the next output line. */
+		if (n >= sizeof(line))
+			n = helper_ui_text_whole(text + at, sizeof(line) - 1);
+		printf("| %s\n", helper_ui_text_clean_n(text + at, n, line, sizeof(line)));
+		at += n;
+		if (at < len && text[at] == '\n')
+			at++;
+	}
+	/* TRANSLATORS: after the word PREVIEW, when the text has been printed. */
+	helper_ui_tty_line_out("PREVIEW", _("end"));
+	puts(_("Allow? [y = send it, n = refuse, show = print exactly what would be sent]"));
 	fflush(stdout);
 }
 
@@ -403,8 +454,8 @@ static int helper_ui_tty_ask_intake(void *state, const char *problem, char *name
 		helper_ui_tty_line_out("PROBLEM", problem);
 	for (;;) {
 		helper_ui_tty_line_out("NO CODE",
-				       _("Describe the problem in a few words (one line), and a technician will "
-					 "see it in the queue:"));
+				       _("Describe the problem in a few words (one line); a technician will read it "
+					 "and answer:"));
 		if (helper_ui_tty_read_line(t, desc, desclen) != 0)
 			return -1;
 		if (desc[0] != '\0')
@@ -437,6 +488,7 @@ const struct helper_ui_ops helper_ui_tty = {
 	.chat = helper_ui_tty_chat,
 	.chat_unsent = helper_ui_tty_chat_unsent,
 	.logs_ask = helper_ui_tty_logs_ask,
+	.logs_preview = helper_ui_tty_logs_preview,
 	.logs_sent = helper_ui_tty_logs_sent,
 	.logs_refused = helper_ui_tty_logs_refused,
 	.ended = helper_ui_tty_ended,

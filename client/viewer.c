@@ -62,6 +62,7 @@ struct helper_ui_request helper_viewer_request(const struct helper_viewer *v)
 		.tier = v->tier,
 		.ticket = v->ticket,
 		.control = (v->caps_asked & CTL_CAP_CONTROL) != 0,
+		.upgrade = v->reasking,
 	};
 
 	return r;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static char *config_dup(const char *s, size_t n)
 }
 
 static int config_add(struct config *cfg, const char *key, size_t keylen, const char *value,
-		      size_t valuelen)
+		      size_t valuelen, unsigned lineno)
 {
 	struct config_entry *grown;
 
@@ -41,6 +42,7 @@ static int config_add(struct config *cfg, const char *key, size_t keylen, const 
 	cfg->entries = grown;
 	grown[cfg->count].key = config_dup(key, keylen);
 	grown[cfg->count].value = config_dup(value, valuelen);
+	grown[cfg->count].line = lineno;
 	if (grown[cfg->count].key == NULL || grown[cfg->count].value == NULL) {
 		free(grown[cfg->count].key);
 		free(grown[cfg->count].value);
@@ -87,13 +89,14 @@ static int config_parse_line(struct config *cfg, const char *line, size_t len, u
 		vstart++;
 		vend--;
 	}
-	if (config_add(cfg, line + keystart, keyend - keystart, line + vstart, vend - vstart) != 0) {
+	if (config_add(cfg, line + keystart, keyend - keystart, line + vstart, vend - vstart, lineno) != 0) {
 		snprintf(err, errlen, "line %u: too many settings or out of memory", lineno);
 		return -1;
 	}
 	return 0;
 }
 
+/* Line errors come out as "line N: ..."; config_load makes them "PATH:N: ...". */
 int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t errlen)
 {
 	unsigned lineno = 0;
@@ -150,10 +153,17 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		goto out;
 	}
 	char inner[256];
+	unsigned lineno;
+	int used;
 	if (config_parse(text, len, cfg, inner, sizeof(inner)) != 0) {
-		snprintf(err, errlen, "%s: %s", path, inner);
+		/* The form compilers use, which editors jump to: PATH:LINE: message. */
+		if (sscanf(inner, "line %u: %n", &lineno, &used) == 1 && used > 0)
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, inner + used);
+		else
+			snprintf(err, errlen, "%s: %s", path, inner);
 		goto out;
 	}
+	snprintf(cfg->name, sizeof(cfg->name), "%s", path);
 	rc = 0;
 out:
 	free(text);
@@ -171,12 +181,113 @@ void config_free(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-const char *config_get(const struct config *cfg, const char *key)
+static const struct config_entry *config_find(const struct config *cfg, const char *key)
 {
 	for (size_t i = cfg->count; i > 0; i--)
 		if (strcmp(cfg->entries[i - 1].key, key) == 0)
-			return cfg->entries[i - 1].value;
+			return &cfg->entries[i - 1];
 	return NULL;
+}
+
+const char *config_get(const struct config *cfg, const char *key)
+{
+	const struct config_entry *e = config_find(cfg, key);
+
+	return e != NULL ? e->value : NULL;
+}
+
+/* Where an entry is, for a message: "PATH:LINE: " or "line LINE: ". */
+static void config_where(const struct config *cfg, const struct config_entry *e, char *out, size_t outlen)
+{
+	if (cfg->name[0] != '\0')
+		snprintf(out, outlen, "%s:%u: ", cfg->name, e->line);
+	else
+		snprintf(out, outlen, "line %u: ", e->line);
+}
+
+int config_value_error(const struct config *cfg, const char *key, char *err, size_t errlen, const char *fmt, ...)
+{
+	const struct config_entry *e = config_find(cfg, key);
+	char where[300] = "";
+	va_list ap;
+	int n;
+
+	if (e != NULL)
+		config_where(cfg, e, where, sizeof(where));
+	n = snprintf(err, errlen, "%s%s: ", where, key);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/*
+ * Edits between a and b (insert, delete, change, swap two neighbours), or
+ * more than limit. Keys are short: a 64-byte cap keeps the table small.
+ */
+static unsigned config_distance(const char *a, const char *b, unsigned limit)
+{
+	enum { N = 64 };
+	unsigned d[N + 1][N + 1];
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > N || lb > N)
+		return limit + 1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+int config_check_keys(const struct config *cfg, const char *const *known, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->count; i++) {
+		const struct config_entry *e = &cfg->entries[i];
+		const char *guess = NULL;
+		unsigned best, limit;
+		char where[300];
+		size_t k;
+
+		for (k = 0; known[k] != NULL; k++)
+			if (strcmp(known[k], e->key) == 0)
+				break;
+		if (known[k] != NULL)
+			continue;
+		/* Two typos in a long key, one in a short one: further than that is another word. */
+		limit = strlen(e->key) >= 6 ? 2 : 1;
+		best = limit + 1;
+		for (k = 0; known[k] != NULL; k++) {
+			unsigned d = config_distance(e->key, known[k], limit);
+
+			if (d < best) {
+				best = d;
+				guess = known[k];
+			}
+		}
+		config_where(cfg, e, where, sizeof(where));
+		if (guess != NULL)
+			snprintf(err, errlen, "%sunknown setting '%s' (did you mean %s?)", where, e->key, guess);
+		else
+			snprintf(err, errlen, "%sunknown setting '%s'", where, e->key);
+		return -1;
+	}
+	return 0;
 }
 
 int config_get_ulong(const struct config *cfg, const char *key, unsigned long def,
@@ -193,11 +304,9 @@ int config_get_ulong(const struct config *cfg, const char *key, unsigned long de
 	}
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < min || n > max) {
-		snprintf(err, errlen, "%s: expected a number from %lu to %lu, got \"%s\"", key, min,
-			 max, v);
-		return -1;
-	}
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < min || n > max)
+		return config_value_error(cfg, key, err, errlen, "expected a number from %lu to %lu, got \"%s\"", min,
+					  max, v);
 	*out = n;
 	return 0;
 }

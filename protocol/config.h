@@ -18,11 +18,13 @@
 struct config_entry {
 	char *key;
 	char *value;
+	unsigned line;   /* where it was set, from 1 */
 };
 
 struct config {
 	struct config_entry *entries;
 	size_t count;
+	char name[256];  /* the file, for messages ("PATH:LINE: ..."); "" when parsed from text */
 };
 
 /* Parses text into cfg (which the caller frees with config_free). 0 or -1 with err. */
@@ -31,7 +33,19 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
 /* The last value set for key, or NULL. The pointer lives as long as cfg. */
 const char *config_get(const struct config *cfg, const char *key);
-/* Number in [min, max]; def when the key is absent. 0 or -1 with err. */
+/*
+ * Refuses the first setting whose key is not in known (NULL-terminated):
+ * "NAME:LINE: unknown setting 'KEY'", with "(did you mean K?)" when a
+ * known key is one or two typos away. 0 or -1 with err.
+ */
+int config_check_keys(const struct config *cfg, const char *const *known, char *err, size_t errlen);
+/*
+ * Formats an error about key's value into err, prefixed with where it is
+ * set ("NAME:LINE: KEY: ", or "KEY: " when it is not set). Returns -1.
+ */
+int config_value_error(const struct config *cfg, const char *key, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Number in [min, max]; def when the key is absent. 0 or -1 with err naming the line. */
 int config_get_ulong(const struct config *cfg, const char *key, unsigned long def,
 		     unsigned long min, unsigned long max, unsigned long *out,
 		     char *err, size_t errlen);

@@ -80,6 +80,37 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 		if (r->flags > CTL_SHARING_ENDED)
 			return BUF_ERR_FORMAT;
 		return buf_put_u8(body, r->flags);
+	case CTL_END:
+		if (r->flags > CTL_END_RESOLVED)
+			return BUF_ERR_FORMAT;
+		if ((e = buf_put_u8(body, r->flags)) != 0 ||
+		    (e = ctl_put_text(body, r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
+	case CTL_NOTICE:
+		if (r->flags > CTL_NOTICE_TAKEN)
+			return BUF_ERR_FORMAT;
+		if ((e = buf_put_u8(body, r->flags)) != 0 ||
+		    (e = ctl_put_text(body, r->name, CTL_NAME_MAX)) != 0 ||
+		    (e = ctl_put_text(body, r->tier, CTL_NAME_MAX)) != 0 ||
+		    (e = ctl_put_text(body, r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return 0;
+	case CTL_INPUT_IGNORED:
+		if (r->count == 0 || r->count > CTL_IGNORED_MAX)
+			return BUF_ERR_FORMAT;
+		if ((e = buf_put_u32(body, r->viewer_id)) != 0 || (e = buf_put_u32(body, r->count)) != 0)
+			return e;
+		return 0;
+	case CTL_ANSWERED:
+		if (r->flags > CTL_ANSWERED_LOGS || (r->caps & ~CTL_CAP_ALL))
+			return BUF_ERR_FORMAT;
+		if ((e = buf_put_u32(body, r->viewer_id)) != 0 ||
+		    (e = buf_put_u8(body, r->flags)) != 0 ||
+		    (e = buf_put_u8(body, r->caps)) != 0 ||
+		    (e = ctl_put_text(body, r->text, CTL_UI_NAME_MAX)) != 0)
+			return e;
+		return 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -156,6 +187,29 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 		if ((e = buf_get_u8(body, &r->flags)) != 0)
 			return e;
 		return r->flags > CTL_SHARING_ENDED ? BUF_ERR_FORMAT : 0;
+	case CTL_END:
+		if ((e = buf_get_u8(body, &r->flags)) != 0 ||
+		    (e = buf_get_cstring(body, &r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return r->flags > CTL_END_RESOLVED ? BUF_ERR_FORMAT : 0;
+	case CTL_NOTICE:
+		if ((e = buf_get_u8(body, &r->flags)) != 0 ||
+		    (e = buf_get_cstring(body, &r->name, CTL_NAME_MAX)) != 0 ||
+		    (e = buf_get_cstring(body, &r->tier, CTL_NAME_MAX)) != 0 ||
+		    (e = buf_get_cstring(body, &r->text, CTL_TEXT_MAX)) != 0)
+			return e;
+		return r->flags > CTL_NOTICE_TAKEN ? BUF_ERR_FORMAT : 0;
+	case CTL_INPUT_IGNORED:
+		if ((e = buf_get_u32(body, &r->viewer_id)) != 0 || (e = buf_get_u32(body, &r->count)) != 0)
+			return e;
+		return r->count == 0 || r->count > CTL_IGNORED_MAX ? BUF_ERR_FORMAT : 0;
+	case CTL_ANSWERED:
+		if ((e = buf_get_u32(body, &r->viewer_id)) != 0 ||
+		    (e = buf_get_u8(body, &r->flags)) != 0 ||
+		    (e = buf_get_u8(body, &r->caps)) != 0 ||
+		    (e = buf_get_cstring(body, &r->text, CTL_UI_NAME_MAX)) != 0)
+			return e;
+		return r->flags > CTL_ANSWERED_LOGS || (r->caps & ~CTL_CAP_ALL) ? BUF_ERR_FORMAT : 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -208,6 +262,10 @@ const char *ctl_type_name(uint8_t type)
 	case CTL_LOGS_ASK: return "logs-ask";
 	case CTL_LOGS_DATA: return "logs-data";
 	case CTL_SHARING: return "sharing";
+	case CTL_END: return "end";
+	case CTL_NOTICE: return "notice";
+	case CTL_INPUT_IGNORED: return "input-ignored";
+	case CTL_ANSWERED: return "answered";
 	default: return "unknown";
 	}
 }

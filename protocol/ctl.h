@@ -38,7 +38,54 @@ enum ctl_type {
 	CTL_LOGS_ASK = 7,       /* relay -> helper: viewer_id = request id, ticket, name, tier, text = sources */
 	CTL_LOGS_DATA = 8,      /* helper -> relay: viewer_id = request id, flags, text = a chunk */
 	CTL_SHARING = 9,        /* helper -> relay: flags = enum ctl_sharing_flag */
+	CTL_END = 10,           /* relay -> helper: flags = enum ctl_end_reason, text = the relay's words */
+	CTL_NOTICE = 11,        /* relay -> helper: flags = enum ctl_notice_kind, name, tier, text = English words */
+	CTL_INPUT_IGNORED = 12, /* helper -> relay: viewer_id, count */
+	CTL_ANSWERED = 13,      /* helper -> relay: viewer_id (or logs request id), flags, caps, text = UI */
 };
+
+/*
+ * CTL_NOTICE: something happened to the customer's request that the helper
+ * words itself, in the customer's language and without the desk's jargon
+ * (a tier code, "ticket"): the kind and who (name, tier) travel, not a
+ * sentence. text is the relay's English, for logs and for a UI that knows
+ * no better. CTL_STATUS stays for free text.
+ */
+enum ctl_notice_kind {
+	CTL_NOTICE_ESCALATED = 0,   /* passed on to tier (name empty): the session stays */
+	CTL_NOTICE_TAKEN = 1,       /* name of tier now handles the request */
+};
+
+/*
+ * CTL_END: the relay ends the customer's session and says why, as a number
+ * the helper words in the customer's language (the text is English, for
+ * logs). The relay closes the connection soon after; the helper need not
+ * wait for that.
+ */
+enum ctl_end_reason {
+	CTL_END_RESOLVED = 0,   /* the technician resolved the ticket */
+};
+
+/*
+ * CTL_INPUT_IGNORED: count presses (clicks, keys) that controlling viewer
+ * viewer_id injected and that landed on the helper's own window, where
+ * they were dropped: only the customer may answer, chat or press its
+ * buttons. Coalesced by the helper (at most one a second per viewer).
+ */
+#define CTL_IGNORED_MAX 1000000u
+
+/*
+ * CTL_ANSWERED: the customer answered a question at the machine, in the UI
+ * named by text ("window" or "terminal"); sent just before the CONSENT_REPLY
+ * or LOGS_DATA it explains. flags says which question; caps what was
+ * granted (CONSENT: the capabilities, 0 for a refusal; LOGS: CTL_CAP_LOGS
+ * when allowed, 0 when refused).
+ */
+enum ctl_answered_flag {
+	CTL_ANSWERED_CONSENT = 0,
+	CTL_ANSWERED_LOGS = 1,
+};
+#define CTL_UI_NAME_MAX 16u
 
 /*
  * CTL_SHARING flags: the customer paused or resumed sharing. Pausing keeps
@@ -83,10 +130,12 @@ struct ctl_record {
 	uint32_t viewer_id;
 	uint32_t ticket;
 	uint8_t caps;
-	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag; SHARING: enum ctl_sharing_flag */
-	char *name;   /* technician's name (CONSENT_ASK, CHAT author, LOGS_ASK) */
+	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag; SHARING: enum ctl_sharing_flag; END: ctl_end_reason;
+			 * NOTICE: ctl_notice_kind; ANSWERED: ctl_answered_flag */
+	uint32_t count; /* INPUT_IGNORED: presses dropped, 1..CTL_IGNORED_MAX */
+	char *name;   /* technician's name (CONSENT_ASK, CHAT author, LOGS_ASK, NOTICE) */
 	char *tier;   /* "L1".."L3", or "customer" as a CHAT author's role */
-	char *text;   /* HELLO summary, STATUS and CHAT text, LOGS sources or chunk */
+	char *text;   /* HELLO summary, STATUS and CHAT text, LOGS sources or chunk, END's words, ANSWERED UI */
 };
 
 /* Appends one encoded record to out. Strings that are NULL encode as "". */

@@ -857,3 +857,130 @@ int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], 
 		export_each_event(p, n, each_event, ctx);
 	return rc == 0 ? 0 : -1;
 }
+
+/* ---- one recording out of an export ---- */
+
+/* The path the records give, or its last component. */
+static int export_names_recording(const uint8_t *path, size_t plen, const char *id)
+{
+	size_t idlen = strlen(id);
+	const uint8_t *last = path;
+
+	for (size_t i = 0; i < plen; i++)
+		if (path[i] == '/')
+			last = path + i + 1;
+	if (plen == idlen && memcmp(path, id, idlen) == 0)
+		return 1;
+	return (size_t)(path + plen - last) == idlen && memcmp(last, id, idlen) == 0;
+}
+
+/* The recording-closed record of the exported ticket that names path; 0 when found. */
+static int export_find_record(const uint8_t *p, size_t n, const uint8_t *path, size_t plen, uint64_t ticket,
+			      struct export_recording_ref *ref, uint64_t *seq_out)
+{
+	struct buf in;
+	int found = -1;
+
+	buf_view(&in, p, n);
+	buf_consume(&in, EXPORT_MAGIC_LEN);
+	while (buf_len(&in) > 0) {
+		uint8_t type;
+		const uint8_t *payload, *body;
+		size_t len, blen;
+		struct buf item;
+		uint64_t seq, t;
+		struct chain_event_owned e;
+		struct export_recording_ref r;
+
+		if (buf_get_u8(&in, &type) != 0 || buf_get_string_ptr(&in, &payload, &len, buf_len(&in)) != 0)
+			break;
+		if (type != EXPORT_LINK)
+			continue;
+		buf_view(&item, payload, len);
+		if (buf_get_u64(&item, &seq) != 0 || buf_get_u64(&item, &t) != 0 ||
+		    buf_consume(&item, CHAIN_HASH_LEN) != 0 ||
+		    buf_get_string_ptr(&item, &body, &blen, CHAIN_BODY_MAX) != 0 || t != ticket ||
+		    chain_body_decode(body, blen, &e) != 0)
+			continue;
+		if (e.e.ticket == ticket && strcmp(e.e.kind, "recording-closed") == 0 &&
+		    export_parse_recording_detail(e.e.detail, &r) == 0 && r.hashed && strlen(r.path) == plen &&
+		    memcmp(r.path, path, plen) == 0) {
+			*ref = r;
+			*seq_out = seq;
+			found = 0;
+		}
+		chain_event_free(&e);
+	}
+	return found;
+}
+
+int export_recording_find(const uint8_t *p, size_t n, const char *id, const uint8_t **bytes, size_t *len,
+			  struct export_recording_ref *ref, char *err, size_t errlen)
+{
+	struct buf in;
+	uint64_t ticket = 0, seq = 0;
+	int matches = 0;
+	const uint8_t *found_path = NULL, *found_bytes = NULL;
+	size_t found_plen = 0, found_blen = 0;
+	uint8_t sha[CHAIN_HASH_LEN];
+
+	memset(ref, 0, sizeof(*ref));
+	buf_view(&in, p, n);
+	if (n > EXPORT_FILE_MAX || buf_len(&in) < EXPORT_MAGIC_LEN || memcmp(buf_ptr(&in), EXPORT_MAGIC, EXPORT_MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "not a Handoff export (no %s at the start)", EXPORT_MAGIC);
+		return -1;
+	}
+	buf_consume(&in, EXPORT_MAGIC_LEN);
+	while (buf_len(&in) > 0) {
+		uint8_t type;
+		const uint8_t *payload, *path, *rec;
+		size_t plen, pathlen, reclen;
+		struct buf item;
+
+		if (buf_get_u8(&in, &type) != 0 || buf_get_string_ptr(&in, &payload, &plen, buf_len(&in)) != 0) {
+			snprintf(err, errlen, "the export is malformed at offset %zu", n - buf_len(&in));
+			return -1;
+		}
+		buf_view(&item, payload, plen);
+		if (type == EXPORT_HEADER && buf_get_u64(&item, &ticket) != 0) {
+			snprintf(err, errlen, "the export's header is malformed");
+			return -1;
+		}
+		if (type != EXPORT_RECORDING)
+			continue;
+		if (buf_get_string_ptr(&item, &path, &pathlen, EXPORT_NAME_MAX) != 0 ||
+		    buf_get_string_ptr(&item, &rec, &reclen, EXPORT_RECORDING_MAX) != 0 || buf_len(&item) != 0) {
+			snprintf(err, errlen, "a recording in the export is malformed");
+			return -1;
+		}
+		if (!export_names_recording(path, pathlen, id))
+			continue;
+		matches++;
+		found_path = path;
+		found_plen = pathlen;
+		found_bytes = rec;
+		found_blen = reclen;
+	}
+	if (matches == 0) {
+		snprintf(err, errlen, "the export holds no recording %s (handoff-tech verify EXPORT --show lists them)", id);
+		return -1;
+	}
+	if (matches > 1) {
+		snprintf(err, errlen, "%d recordings in the export are named %s: give the whole path", matches, id);
+		return -1;
+	}
+	if (export_find_record(p, n, found_path, found_plen, ticket, ref, &seq) != 0) {
+		snprintf(err, errlen, "recording %s is not named by any record of ticket %llu", ref->path[0] ? ref->path : id,
+			 (unsigned long long)ticket);
+		return -1;
+	}
+	chain_sha256(found_bytes, found_blen, sha);
+	if (found_blen != ref->size || CRYPTO_memcmp(sha, ref->sha256, CHAIN_HASH_LEN) != 0) {
+		snprintf(err, errlen, "recording %s: content does not match sha256 in record %llu", ref->path,
+			 (unsigned long long)seq);
+		return -1;
+	}
+	*bytes = found_bytes;
+	*len = found_blen;
+	return 0;
+}

@@ -157,4 +157,15 @@ struct export_report {
 int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
 		  export_event_fn each_event, void *ctx, char *err, size_t errlen);
 
+/*
+ * Finds the sealed recording that id names in the export at p (n bytes):
+ * its path as the records give it ("recordings/7/viewer-1-....hrec") or
+ * the path's last component. The bytes must match the SHA-256 and size of
+ * the ticket's recording-closed record for that path; nothing else is
+ * checked here (export_verify checks the whole export). *bytes points into
+ * p. 0, or -1 with err.
+ */
+int export_recording_find(const uint8_t *p, size_t n, const char *id, const uint8_t **bytes, size_t *len,
+			  struct export_recording_ref *ref, char *err, size_t errlen);
+
 #endif

@@ -149,7 +149,7 @@ int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen)
 	}
 	snprintf(err, errlen,
 		 "the support code was refused (wrong, expired, already used, or locked after too many tries)");
-	return -1;
+	return -2;
 }
 
 int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc, char *err,

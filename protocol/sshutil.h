@@ -29,7 +29,11 @@ ssh_session sshutil_connect(const char *host, unsigned port, const char *user,
 			    const char *pinned_fp, char *err, size_t errlen);
 /* Public-key login with the private key in keyfile. 0 or -1 with err. */
 int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen);
-/* Keyboard-interactive login answering the relay's prompt with code. 0 or -1. */
+/*
+ * Keyboard-interactive login answering the relay's prompt with code. 0;
+ * -2 when the relay refused the code (it never says why: wrong, expired,
+ * used and locked look alike); -1 when its prompts could not be answered.
+ */
 int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen);
 /*
  * Keyboard-interactive with an intake token (code.h): answers the code

@@ -503,3 +503,66 @@ out:
 	free(x.recordings);
 	return rc;
 }
+
+/* ---- one recording, for `recording N ID` ---- */
+
+struct relay_audit_find {
+	const char *id;
+	struct export_recording_ref *ref;
+	int found;
+};
+
+/* The path `recordings N` lists, or its last component. */
+static int relay_audit_names(const char *path, const char *id)
+{
+	const char *slash = strrchr(path, '/');
+
+	return strcmp(path, id) == 0 || (slash != NULL && strcmp(slash + 1, id) == 0);
+}
+
+static int relay_audit_find_row(const struct store_event *e, void *ctx)
+{
+	struct relay_audit_find *f = ctx;
+	struct export_recording_ref r;
+
+	/* The latest record of a path wins: a segment closed at restart names it again. */
+	if (export_parse_recording_detail(e->detail, &r) == 0 && relay_audit_names(r.path, f->id)) {
+		*f->ref = r;
+		f->found = 1;
+	}
+	return 0;
+}
+
+int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
+			       struct export_recording_ref *ref, char *err, size_t errlen)
+{
+	struct relay_audit_find f = { .id = id, .ref = ref };
+	char path[4400];
+	struct stat sb;
+
+	*fd = -1;
+	if (store_events(relay->store, ticket, "recording-closed", relay_audit_find_row, &f) != STORE_OK) {
+		snprintf(err, errlen, "the store failed");
+		return -1;
+	}
+	if (!f.found)
+		return 1;
+	/* The record comes from our own database, but a path is opened only if it could be ours. */
+	if (!export_recording_path_ok(ref->path) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, ref->path) >= sizeof(path)) {
+		snprintf(err, errlen, "record names an unusable path");
+		return -1;
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd < 0 || fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s is %s", ref->path, *fd < 0 ? "missing from the relay's disk" : "not a file");
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	if ((uint64_t)sb.st_size != ref->size)
+		log_warn("recording %s is %lld bytes on disk, its record says %llu", ref->path, (long long)sb.st_size,
+			 (unsigned long long)ref->size);
+	return 0;
+}

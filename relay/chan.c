@@ -42,6 +42,29 @@ static int relay_chan_exec(ssh_session session, ssh_channel channel, const char 
 	return 0;
 }
 
+/*
+ * ssh -t asks for a terminal. The relay has none, but OpenSSH gives up on
+ * a refused one when it was asked for explicitly, so it is granted: text
+ * commands then get CR LF line ends (relay_chan_crlf), as a terminal's
+ * line discipline would give them, and a command that writes binary
+ * learns that its output would land on the client's screen and refuses.
+ */
+static int relay_chan_pty(ssh_session session, ssh_channel channel, const char *term, int width, int height,
+			  int pxwidth, int pxheight, void *userdata)
+{
+	struct relay_chan *ch = userdata;
+
+	(void)session;
+	(void)channel;
+	(void)term;
+	(void)width;
+	(void)height;
+	(void)pxwidth;
+	(void)pxheight;
+	ch->pty = true;
+	return 0;
+}
+
 static int relay_chan_shell(ssh_session session, ssh_channel channel, void *userdata)
 {
 	/* "ssh relay" with no command gets the list of commands, then the channel ends. */
@@ -94,6 +117,7 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 	ch->cb = (struct ssh_channel_callbacks_struct){
 		.userdata = ch,
 		.channel_exec_request_function = relay_chan_exec,
+		.channel_pty_request_function = relay_chan_pty,
 		.channel_shell_request_function = relay_chan_shell,
 		.channel_subsystem_request_function = relay_chan_subsystem,
 	};
@@ -160,6 +184,27 @@ static int relay_chan_stream(struct relay_chan *ch)
 	return 0;
 }
 
+/* A command's text for a client in raw terminal mode (ssh -t): every LF as CR LF. */
+static void relay_chan_crlf(struct buf *b)
+{
+	static const char cut[] = "\r\n(output cut: too long for a terminal)\r\n";
+	struct buf copy;
+	size_t n = buf_len(b);
+	const uint8_t *p;
+
+	if (n == 0 || memchr(buf_ptr(b), '\n', n) == NULL)
+		return;
+	buf_init(&copy, 2 * RELAY_CHAN_OUT_MAX);
+	p = buf_ptr(b);
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] == '\n' && buf_put_u8(&copy, '\r') != 0) || buf_put_u8(&copy, p[i]) != 0)
+			break;
+	buf_reset(b);
+	if (buf_put(b, buf_ptr(&copy), buf_len(&copy)) != 0)
+		buf_put(b, cut, sizeof(cut) - 1);
+	buf_free(&copy);
+}
+
 static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 {
 	for (;;) {
@@ -168,7 +213,11 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 		int n, e;
 
 		while ((e = ctl_decode(&ch->in, &rec)) == 1) {
-			if (rec.type == CTL_CONSENT_REPLY)
+			/* A session the relay ended changes its ticket no more. */
+			if (ch->conn->ending_at != 0)
+				log_info("conn %u: ignoring a %s record after the session ended", ch->conn->id,
+					 ctl_type_name(rec.type));
+			else if (rec.type == CTL_CONSENT_REPLY)
 				relay_viewer_consent_reply(relay, ch->conn, &rec);
 			else if (rec.type == CTL_CHAT)
 				relay_ticket_chat(relay, ch->conn->ticket, "customer", "customer", rec.text ? rec.text : "");
@@ -178,6 +227,10 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 				relay_viewer_customer_ending(relay, ch->conn);
 			else if (rec.type == CTL_SHARING)
 				relay_ticket_sharing(relay, ch->conn, &rec);
+			else if (rec.type == CTL_INPUT_IGNORED)
+				relay_ticket_input_ignored(relay, ch->conn, &rec);
+			else if (rec.type == CTL_ANSWERED)
+				relay_ticket_answered(relay, ch->conn, &rec);
 			else
 				log_info("conn %u: ignoring a %s record from the helper", ch->conn->id,
 					 ctl_type_name(rec.type));
@@ -206,9 +259,10 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		return;
 	/*
 	 * The peer's EOF ends its input, not our output: a command still sends
-	 * what it has (an export takes many ticks), and a chat stream still
-	 * shows new lines (ssh ... chat N </dev/null just watches). A closed
-	 * channel ends everything; a helper's control channel ends at EOF too.
+	 * what it has (an export takes many ticks). A chat stream ends at EOF
+	 * (Ctrl-D leaves it) once its last line is sent and its output drained.
+	 * A closed channel ends everything; a helper's control channel ends at
+	 * EOF too.
 	 */
 	if (ssh_channel_is_closed(ch->chan) ||
 	    (ssh_channel_is_eof(ch->chan) && (ch->kind == RELAY_CHAN_CONTROL || ch->kind == RELAY_CHAN_NEW))) {
@@ -226,6 +280,23 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		if (!ch->command_done) {
 			ch->exit_status = relay_exec_run(relay, ch, ch->command, &ch->out, &ch->err);
 			ch->command_done = true;
+			/*
+			 * A live chat stream reads lines; a terminal in raw mode sends
+			 * keys (CR for Enter, no echo), so it would wait forever.
+			 */
+			if (ch->pty && ch->kind == RELAY_CHAN_CHAT) {
+				static const char msg[] = "chat: the live chat stream reads lines, not a terminal's keys; "
+							  "run it without -t\n";
+
+				ch->kind = RELAY_CHAN_EXEC;
+				buf_reset(&ch->out);
+				buf_put(&ch->err, msg, sizeof(msg) - 1);
+				ch->exit_status = 2;
+			}
+			if (ch->pty && ch->stream_fd < 0) {
+				relay_chan_crlf(&ch->out);
+				relay_chan_crlf(&ch->err);
+			}
 		}
 		if (ch->kind == RELAY_CHAN_CHAT)
 			return; /* the command made it a live stream */
@@ -249,8 +320,19 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		return;
 	case RELAY_CHAN_CHAT:
 		relay_chan_read_chat(relay, ch);
-		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0)
+		/* A last line without its newline (text, then Ctrl-D twice) is still said. */
+		if (ssh_channel_is_eof(ch->chan) && buf_len(&ch->in) > 0 && buf_put_u8(&ch->in, '\n') == 0)
+			relay_chan_read_chat(relay, ch);
+		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0) {
 			ch->dead = true;
+			return;
+		}
+		if (ssh_channel_is_eof(ch->chan) && buf_len(&ch->out) == 0 && buf_len(&ch->err) == 0) {
+			ssh_channel_request_send_exit_status(ch->chan, 0);
+			ssh_channel_send_eof(ch->chan);
+			ssh_channel_close(ch->chan);
+			ch->dead = true;
+		}
 		return;
 	}
 }

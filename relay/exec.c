@@ -1,7 +1,10 @@
 /*
  * exec.c: the commands people run over SSH exec, dispatched by the
  * authenticated identity. Output is plain text for people, or JSON with
- * --json for programs; errors go to stderr with a non-zero exit status.
+ * --json for programs; errors go to stderr with a non-zero exit status
+ * (under --json as one JSON object, {"error": TEXT, "exit": STATUS}).
+ * Text from people (summaries, names, notes, chat) goes through textesc,
+ * so no control character of theirs reaches a technician's terminal.
  * Support codes are printed to the technician who asked and nowhere else:
  * the store keeps only their HMAC, and no log line carries one.
  */
@@ -24,6 +27,7 @@
 #include "export.h"
 #include "log.h"
 #include "relay.h"
+#include "textesc.h"
 #include "timefmt.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
@@ -74,6 +78,30 @@ static void exec_json_string(struct buf *b, const char *s)
 			buf_put_u8(b, c);
 	}
 	buf_put_u8(b, '"');
+}
+
+/* Someone's text in a text-mode line: controls escaped, newlines shown as \n. */
+static void exec_text(struct buf *b, const char *s)
+{
+	textesc_append(b, s, NULL);
+}
+
+/* Text mode: a list that printed nothing since before says so. */
+static void exec_empty(struct exec_ctx *x, size_t before)
+{
+	if (!x->json && buf_len(x->out) == before)
+		exec_printf(x->out, "  (empty)\n");
+}
+
+/* Columns the bytes take on a terminal, counting each UTF-8 character as one. */
+static size_t exec_columns(const uint8_t *p, size_t n)
+{
+	size_t cols = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			cols++;
+	return cols;
 }
 
 static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
@@ -239,11 +267,14 @@ static int exec_help(struct exec_ctx *x)
 		    "  ticket show N                        a ticket: events, transcript, attachments\n"
 		    "  ticket attachment N ID               one attachment's content\n"
 		    "  queue [--tier L1|L2|L3]              tickets waiting to be taken (default: your tier)\n"
-		    "  take N                               take a ticket from your queue\n"
+		    "  mine  (or: ticket list)              your tickets that are not resolved\n"
+		    "  take N                               take a ticket from your queue; prints what the\n"
+		    "                                       last tier handed over (a no-op if it is yours)\n"
 		    "  control N                            ask the customer for control of a screen you view\n"
 		    "  invite N                             a one-time support code (valid %lu min)\n"
 		    "  chat N TEXT...                       say something to the customer\n"
-		    "  chat N                               follow the conversation live; lines you type are sent\n"
+		    "  chat N                               follow the conversation live; lines you type are sent,\n"
+		    "                                       end of input (Ctrl-D) leaves\n"
 		    "  note N [--sensitive] TEXT...         a note on the ticket (sensitive: L2/L3 only)\n"
 		    "  escalate N --to L2|L3 --note TEXT... hand the ticket to the next tier\n"
 		    "  resolve N --note TEXT...             close the case\n"
@@ -252,9 +283,11 @@ static int exec_help(struct exec_ctx *x)
 		    "  show N                               a ticket, as ticket show prints it\n"
 		    "  transcript N                         the chat with the customer\n"
 		    "  recordings N                         the ticket's screen recordings: path, size, sha256, state\n"
+		    "  recording N ID > FILE.hrec           one sealed recording (ID: its path or file name), binary\n"
 		    "  export N > FILE                      the ticket's signed record as one file (binary);\n"
 		    "                                       check it offline: handoff-tech verify FILE --audit-key PUB\n"
 		    "  verify                               check the relay's whole audit chain and its signatures\n"
+		    "Errors go to stderr; with --json as {\"error\": TEXT, \"exit\": STATUS}.\n"
 		    "To view a customer's screen: handoff-tech view N, or\n"
 		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n"
 		    "  (ticket-N:5900 asks the customer for view and control, ticket-N:5901 for view only)\n",
@@ -345,6 +378,36 @@ static const char *exec_hidden(const struct exec_ctx *x, const char *clearance)
 	return relay_rights_can_read(x->conn->role, x->conn->user.tier, clearance) ? NULL : "[sensitive]";
 }
 
+/*
+ * One event of ticket show in text mode. A multi-line detail keeps the
+ * columns: its continuation lines start under its first.
+ */
+static void exec_show_event_line(struct exec_ctx *x, const struct store_event *e, const char *when,
+				 const char *hidden)
+{
+	bool role = e->role[0] && strcmp(e->role, e->actor) != 0;
+	size_t start = buf_len(x->out), cols;
+	char indent[96];
+
+	exec_printf(x->out, "  %s  %-22s ", when, e->kind);
+	exec_text(x->out, e->actor);
+	if (role) {
+		exec_printf(x->out, " (");
+		exec_text(x->out, e->role);
+		exec_printf(x->out, ")");
+	}
+	if (e->detail[0] || hidden) {
+		exec_printf(x->out, ": ");
+		cols = exec_columns(buf_ptr(x->out) + start, buf_len(x->out) - start);
+		if (cols > sizeof(indent) - 1)
+			cols = sizeof(indent) - 1;
+		memset(indent, ' ', cols);
+		indent[cols] = '\0';
+		textesc_append(x->out, hidden ? hidden : e->detail, indent);
+	}
+	exec_printf(x->out, "%s\n", e->clearance[0] && !hidden ? " [sensitive]" : "");
+}
+
 static int exec_show_event(const struct store_event *e, void *ctx)
 {
 	struct exec_ctx *x = ctx;
@@ -367,12 +430,7 @@ static int exec_show_event(const struct store_event *e, void *ctx)
 		exec_printf(x->out, "}");
 		return 0;
 	}
-	exec_printf(x->out, "  %s  %-22s %s%s%s%s%s%s%s\n", when, e->kind, e->actor,
-		    e->role[0] && strcmp(e->role, e->actor) != 0 ? " (" : "",
-		    e->role[0] && strcmp(e->role, e->actor) != 0 ? e->role : "",
-		    e->role[0] && strcmp(e->role, e->actor) != 0 ? ")" : "",
-		    e->detail[0] || hidden ? ": " : "", hidden ? hidden : e->detail,
-		    e->clearance[0] && !hidden ? " [sensitive]" : "");
+	exec_show_event_line(x, e, when, hidden);
 	return 0;
 }
 
@@ -393,8 +451,15 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 		exec_printf(x->out, ",\"size\":%lld,\"sha256\":\"%s\"}", (long long)a->size, a->sha256);
 		return 0;
 	}
-	exec_printf(x->out, "  #%-3lld %-14s %-32s %8lld bytes  sha256 %s  by %s%s\n", (long long)a->id, a->kind,
-		    a->name, (long long)a->size, a->sha256, a->author, a->clearance[0] ? " [sensitive]" : "");
+	{
+		char name[STORE_TEXT_MAX];
+
+		textesc_string(a->name, NULL, name, sizeof(name));
+		exec_printf(x->out, "  #%-3lld %-14s %-32s %8lld bytes  sha256 %s  by ", (long long)a->id, a->kind, name,
+			    (long long)a->size, a->sha256);
+	}
+	exec_text(x->out, a->author);
+	exec_printf(x->out, "%s\n", a->clearance[0] ? " [sensitive]" : "");
 	return 0;
 }
 
@@ -403,6 +468,7 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
 	char created[32], since[32];
+	size_t before;
 	bool live;
 	int rc;
 
@@ -442,16 +508,23 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 		exec_printf(x->out, "]}\n");
 		goto out;
 	}
-	exec_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  %s\n", (long long)t->id, t->tier, t->state,
-		    t->priority, t->owner[0] ? t->owner : "- (in the queue)", live ? ", customer connected" : "",
-		    t->summary);
-	if (t->customer_name[0] || t->customer_contact[0])
-		exec_printf(x->out, "  customer: %s%s%s\n", t->customer_name, t->customer_contact[0] ? ", " : "",
-			    t->customer_contact);
+	exec_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  ", (long long)t->id, t->tier, t->state, t->priority,
+		    t->owner[0] ? t->owner : "- (in the queue)", live ? ", customer connected" : "");
+	textesc_append(x->out, t->summary, "  ");
+	exec_printf(x->out, "\n");
+	if (t->customer_name[0] || t->customer_contact[0]) {
+		exec_printf(x->out, "  customer: ");
+		exec_text(x->out, t->customer_name);
+		exec_printf(x->out, "%s", t->customer_contact[0] ? ", " : "");
+		exec_text(x->out, t->customer_contact);
+		exec_printf(x->out, "\n");
+	}
 	exec_printf(x->out, "  opened %s, at %s since %s\nevents:\n", created, t->tier, since);
 	store_events(x->relay->store, t->id, NULL, exec_show_event, x);
 	exec_printf(x->out, "attachments (ticket attachment %lld ID prints one):\n", (long long)t->id);
+	before = buf_len(x->out);
 	store_attachments(x->relay->store, t->id, exec_show_attachment, x);
+	exec_empty(x, before);
 out:
 	free(t);
 	return rc;
@@ -514,8 +587,9 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 		exec_printf(x->out, ",\"live\":%s}", relay_server_live_customer(x->relay, t->id) ? "true" : "false");
 		return 0;
 	}
-	exec_printf(x->out, "%6lld  %s  %-10s %s  %s%s\n", (long long)t->id, t->priority, t->state, since, t->summary,
-		    relay_server_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
+	exec_printf(x->out, "%6lld  %s  %-10s %s  ", (long long)t->id, t->priority, t->state, since);
+	exec_text(x->out, t->summary);
+	exec_printf(x->out, "%s\n", relay_server_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
 	return 0;
 }
 
@@ -523,6 +597,7 @@ static int exec_queue(struct exec_ctx *x)
 {
 	static const char *const names[] = { "tier" };
 	struct store_ticket *q = calloc(1, sizeof(*q));
+	size_t before;
 	int rc = EXIT_OK;
 
 	if (q == NULL)
@@ -548,8 +623,12 @@ static int exec_queue(struct exec_ctx *x)
 	else
 		exec_printf(x->out, "%s queue:\n", q->tier);
 	x->nwords = 0;
-	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK)
+	before = buf_len(x->out);
+	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK) {
+		exec_printf(x->err, "queue: the store failed\n");
 		rc = EXIT_FAIL;
+	}
+	exec_empty(x, before);
 	if (x->json)
 		exec_printf(x->out, "]}\n");
 out:
@@ -557,10 +636,148 @@ out:
 	return rc;
 }
 
+static int exec_mine_row(const struct store_ticket *t, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	bool live = relay_server_live_customer(x->relay, t->id) != NULL;
+	char since[32];
+
+	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
+	if (x->json) {
+		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\","
+			    "\"tier_since\":%lld,\"summary\":", x->nwords++ ? "," : "", (long long)t->id, t->priority,
+			    t->tier, t->state, (long long)t->tier_since);
+		exec_json_string(x->out, t->summary);
+		exec_printf(x->out, ",\"live\":%s}", live ? "true" : "false");
+		return 0;
+	}
+	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  ", (long long)t->id, t->priority, t->tier, t->state, since);
+	exec_text(x->out, t->summary);
+	exec_printf(x->out, "%s\n", live ? "  (customer connected)" : "");
+	return 0;
+}
+
+/* `mine` and `ticket list` (from = 2): the tickets one owns and has not resolved. */
+static int exec_mine(struct exec_ctx *x, size_t from)
+{
+	size_t before;
+	int rc = EXIT_OK;
+
+	if (exec_options(x, from, NULL, 0) != 0 || x->nwords != 0) {
+		exec_printf(x->err, "usage: %s\n", from == 1 ? "mine" : "ticket list");
+		return EXIT_USAGE;
+	}
+	if (exec_allowed(x, RELAY_ACT_QUEUE, NULL) != 0)
+		return EXIT_DENIED;
+	if (x->json) {
+		exec_printf(x->out, "{\"owner\":");
+		exec_json_string(x->out, x->conn->user.name);
+		exec_printf(x->out, ",\"tickets\":[");
+	} else {
+		exec_printf(x->out, "tickets of ");
+		exec_text(x->out, x->conn->user.name);
+		exec_printf(x->out, ":\n");
+	}
+	x->nwords = 0;
+	before = buf_len(x->out);
+	if (store_tickets_owned(x->relay->store, x->conn->user.id, exec_mine_row, x) != STORE_OK) {
+		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+		rc = EXIT_FAIL;
+	}
+	exec_empty(x, before);
+	if (x->json)
+		exec_printf(x->out, "]}\n");
+	return rc;
+}
+
+/* The last escalation of a ticket, kept by exec_last_escalation. */
+struct exec_escalation {
+	bool found;
+	int64_t at;
+	char actor[STORE_NAME_MAX];
+	char role[16];
+	char detail[CTL_TEXT_MAX + 64];
+};
+
+static int exec_last_escalation(const struct store_event *e, void *ctx)
+{
+	struct exec_escalation *esc = ctx;
+
+	esc->found = true;
+	esc->at = e->at;
+	snprintf(esc->actor, sizeof(esc->actor), "%s", e->actor);
+	snprintf(esc->role, sizeof(esc->role), "%s", e->role);
+	snprintf(esc->detail, sizeof(esc->detail), "%s", e->detail);
+	return 0;
+}
+
+/*
+ * What the next tier must read first when it takes a ticket: its summary,
+ * who escalated it with what note, and what is attached (ticket show N has
+ * the whole history).
+ */
+static void exec_handover(struct exec_ctx *x, const struct store_ticket *t, bool already)
+{
+	struct exec_escalation *esc = calloc(1, sizeof(*esc));
+	char when[32];
+	size_t before;
+
+	if (esc != NULL)
+		store_events(x->relay->store, t->id, "escalated", exec_last_escalation, esc);
+	if (x->json) {
+		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t->id);
+		exec_json_string(x->out, x->conn->user.name);
+		exec_printf(x->out, ",\"already_yours\":%s,\"tier\":\"%s\",\"priority\":\"%s\",\"summary\":",
+			    already ? "true" : "false", t->tier, t->priority);
+		exec_json_string(x->out, t->summary);
+		exec_printf(x->out, ",\"escalation\":");
+		if (esc != NULL && esc->found) {
+			exec_printf(x->out, "{\"at\":%lld,\"by\":", (long long)esc->at);
+			exec_json_string(x->out, esc->actor);
+			exec_printf(x->out, ",\"role\":");
+			exec_json_string(x->out, esc->role);
+			exec_printf(x->out, ",\"detail\":");
+			exec_json_string(x->out, esc->detail);
+			exec_printf(x->out, "}");
+		} else {
+			exec_printf(x->out, "null");
+		}
+		exec_printf(x->out, ",\"attachments\":[");
+		x->nwords = 0;
+		store_attachments(x->relay->store, t->id, exec_show_attachment, x);
+		exec_printf(x->out, "]}\n");
+		free(esc);
+		return;
+	}
+	if (already)
+		exec_printf(x->out, "ticket %lld is already yours; nothing changed\n", (long long)t->id);
+	else
+		exec_printf(x->out, "ticket %lld is yours\n", (long long)t->id);
+	exec_printf(x->out, "  [%s, %s] ", t->tier, t->priority);
+	textesc_append(x->out, t->summary, "  ");
+	exec_printf(x->out, "\n");
+	if (esc != NULL && esc->found) {
+		timefmt_utc(esc->at, TIMEFMT_DATETIME, when, sizeof(when));
+		exec_printf(x->out, "  escalated %s by ", when);
+		exec_text(x->out, esc->actor);
+		exec_printf(x->out, " (%s): ", esc->role);
+		textesc_append(x->out, esc->detail, "    ");
+		exec_printf(x->out, "\n");
+	} else {
+		exec_printf(x->out, "  not escalated\n");
+	}
+	exec_printf(x->out, "read first (ticket attachment %lld ID):\n", (long long)t->id);
+	before = buf_len(x->out);
+	store_attachments(x->relay->store, t->id, exec_show_attachment, x);
+	exec_empty(x, before);
+	free(esc);
+}
+
 static int exec_take(struct exec_ctx *x)
 {
 	struct store_ticket t;
 	char err[256];
+	bool already;
 	int rc;
 
 	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
@@ -569,17 +786,13 @@ static int exec_take(struct exec_ctx *x)
 	}
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_TAKE, &t)) != EXIT_OK)
 		return rc;
-	if (relay_ticket_take(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
+	/* Taking one's own ticket again changes nothing: no event, no status to the customer. */
+	already = t.owner_id == x->conn->user.id;
+	if (!already && relay_ticket_take(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
 		exec_printf(x->err, "take: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json) {
-		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t.id);
-		exec_json_string(x->out, x->conn->user.name);
-		exec_printf(x->out, "}\n");
-	} else {
-		exec_printf(x->out, "ticket %lld is yours\n", (long long)t.id);
-	}
+	exec_handover(x, &t, already);
 	return EXIT_OK;
 }
 
@@ -726,7 +939,7 @@ static int exec_invite(struct exec_ctx *x)
 	uint8_t hash[CODE_HASH_LEN];
 	struct store_ticket t;
 	int64_t now = relay_now(x->relay);
-	int rc = STORE_ERR;
+	int rc = STORE_ERR, replaced = 0;
 
 	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
 		exec_printf(x->err, "usage: invite N\n");
@@ -741,7 +954,7 @@ static int exec_invite(struct exec_ctx *x)
 		    code_hash(home->pepper, sizeof(home->pepper), digits, hash) != 0)
 			break;
 		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
-				    now + (int64_t)home->code_ttl);
+				    now + (int64_t)home->code_ttl, &replaced);
 		if (rc != STORE_ERR_EXISTS)
 			break;
 	}
@@ -751,8 +964,12 @@ static int exec_invite(struct exec_ctx *x)
 		exec_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
+	if (replaced > 0)
+		store_event_add(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
+				"replaced by a new code");
 	store_event_add(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
-	log_info("%s issued a support code for ticket %lld", x->conn->user.name, (long long)t.id);
+	log_info("%s issued a support code for ticket %lld%s", x->conn->user.name, (long long)t.id,
+		 replaced > 0 ? " (the previous one is cancelled)" : "");
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"code\":\"%s\",\"expires_in\":%lu}\n",
 			    (long long)t.id, text, home->code_ttl);
@@ -808,8 +1025,10 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 		exec_printf(x->out, "}");
 		return 0;
 	}
-	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s %s\n", (long long)t->id, t->priority, t->tier, t->state,
-		    created, t->owner[0] ? t->owner : "-", t->summary);
+	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s ", (long long)t->id, t->priority, t->tier, t->state,
+		    created, t->owner[0] ? t->owner : "-");
+	exec_text(x->out, t->summary);
+	exec_printf(x->out, "\n");
 	return 0;
 }
 
@@ -817,6 +1036,7 @@ static int exec_tickets(struct exec_ctx *x)
 {
 	static const char *const names[] = { "since" };
 	int64_t since = 0;
+	size_t before;
 	int rc = EXIT_OK;
 
 	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
@@ -835,10 +1055,12 @@ static int exec_tickets(struct exec_ctx *x)
 	else
 		exec_printf(x->out, "%6s  %s  %s  %-10s %-20s  %-12s %s\n", "ticket", "P ", "T ", "state", "opened", "owner",
 			    "summary");
+	before = buf_len(x->out);
 	if (store_tickets_active_since(x->relay->store, since, exec_tickets_row, x) != STORE_OK) {
 		exec_printf(x->err, "tickets: the store failed\n");
 		rc = EXIT_FAIL;
 	}
+	exec_empty(x, before);
 	if (x->json)
 		exec_printf(x->out, "]}\n");
 	return rc;
@@ -880,6 +1102,7 @@ static int exec_transcript_line(const struct store_event *e, void *ctx)
 static int exec_transcript(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
+	size_t before;
 	int rc;
 
 	if (t == NULL)
@@ -889,10 +1112,12 @@ static int exec_transcript(struct exec_ctx *x)
 	x->nwords = 0;
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"lines\":[", (long long)t->id);
+	before = buf_len(x->out);
 	if (store_events(x->relay->store, t->id, "chat", exec_transcript_line, x) != STORE_OK) {
 		exec_printf(x->err, "transcript: the store failed\n");
 		rc = EXIT_FAIL;
 	}
+	exec_empty(x, before);
 	if (x->json)
 		exec_printf(x->out, "]}\n");
 out:
@@ -964,16 +1189,81 @@ out:
 	return rc;
 }
 
+/*
+ * Binary output (an export, a recording) must not reach a terminal: with
+ * ssh -t the client asked for one, so the bytes would land on a screen.
+ */
+static int exec_binary_ok(struct exec_ctx *x, const char *redirect)
+{
+	if (!x->ch->pty)
+		return 0;
+	exec_printf(x->err, "%s: refusing to write binary data to a terminal (ssh -t asked for one); "
+		    "run it without -t and redirect to a file: > %s\n", x->argv[0], redirect);
+	return -1;
+}
+
+/* recording N ID: one sealed recording file, byte for byte as the relay holds it (ID as `recordings N` lists it). */
+static int exec_recording(struct exec_ctx *x)
+{
+	struct store_ticket *t = malloc(sizeof(*t));
+	struct export_recording_ref ref;
+	char err[512];
+	const char *id = x->words;
+	struct stat sb;
+	int rc, fd = -1, found;
+
+	if (t == NULL)
+		return EXIT_FAIL;
+	rc = EXIT_DENIED;
+	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
+		goto out;
+	rc = EXIT_USAGE;
+	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 2 || strlen(x->words) > EXPORT_NAME_MAX) {
+		exec_printf(x->err, "usage: recording N ID > FILE.hrec   (ID: a path `recordings N` lists, or its file name)\n");
+		goto out;
+	}
+	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
+		goto out;
+	rc = EXIT_USAGE;
+	if (exec_binary_ok(x, strrchr(id, '/') ? strrchr(id, '/') + 1 : id) != 0)
+		goto out;
+	found = relay_audit_recording_open(x->relay, t->id, id, &fd, &ref, err, sizeof(err));
+	rc = EXIT_FAIL;
+	if (found == 1) {
+		exec_printf(x->err, "recording: ticket %lld has no recording %s (see: recordings %lld)\n", (long long)t->id,
+			    id, (long long)t->id);
+		goto out;
+	}
+	if (found != 0) {
+		exec_printf(x->err, "recording: %s\n", err);
+		goto out;
+	}
+	if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size != ref.size)
+		exec_printf(x->err, "recording: warning: %s is %lld bytes on the relay's disk, its record says %llu; "
+			    "it will not match its sha256\n", ref.path, (long long)sb.st_size, (unsigned long long)ref.size);
+	log_info("auditor %s downloaded recording %s of ticket %lld", x->conn->user.name, ref.path, (long long)t->id);
+	x->ch->stream_fd = fd;
+	rc = EXIT_OK;
+out:
+	free(t);
+	return rc;
+}
+
 static int exec_export(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
-	char err[512] = "the store failed";
+	char err[512] = "the store failed", name[40];
 	int rc, fd;
 
 	if (t == NULL)
 		return EXIT_FAIL;
 	if ((rc = exec_audit_ticket(x, "export N > FILE", t)) != EXIT_OK)
 		goto out;
+	snprintf(name, sizeof(name), "ticket-%lld.hexp", (long long)t->id);
+	if (exec_binary_ok(x, name) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	/*
 	 * An export can be far bigger than a command's output buffer: it is
 	 * written to an unnamed file in the relay home, which the channel then
@@ -1033,6 +1323,31 @@ static int exec_verify(struct exec_ctx *x)
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
+/*
+ * Under --json, what a command wrote to stderr becomes one object, so that
+ * a program reads every error (usage, refusal, failure) the same way.
+ */
+static void exec_json_errors(struct buf *err, int status)
+{
+	size_t n = buf_len(err);
+	char *text;
+
+	if (n == 0)
+		return;
+	text = malloc(n + 1);
+	if (text == NULL)
+		return;
+	memcpy(text, buf_ptr(err), n);
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	text[n] = '\0';
+	buf_reset(err);
+	exec_printf(err, "{\"error\":");
+	exec_json_string(err, text);
+	exec_printf(err, ",\"exit\":%d}\n", status);
+	free(text);
+}
+
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err)
 {
@@ -1079,6 +1394,8 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		status = exec_transcript(x);
 	else if (strcmp(cmd, "recordings") == 0)
 		status = exec_recordings(x);
+	else if (strcmp(cmd, "recording") == 0)
+		status = exec_recording(x);
 	else if (strcmp(cmd, "export") == 0)
 		status = exec_export(x);
 	else if (strcmp(cmd, "verify") == 0)
@@ -1087,6 +1404,10 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		status = exec_ticket_attachment(x);
 	else if (strcmp(cmd, "queue") == 0)
 		status = exec_queue(x);
+	else if (strcmp(cmd, "mine") == 0)
+		status = exec_mine(x, 1);
+	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "list") == 0)
+		status = exec_mine(x, 2);
 	else if (strcmp(cmd, "take") == 0)
 		status = exec_take(x);
 	else if (strcmp(cmd, "chat") == 0)
@@ -1103,6 +1424,8 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		status = exec_invite(x);
 	else
 		exec_printf(err, "unknown command: %s (try: help)\n", cmd);
+	if (x->json)
+		exec_json_errors(err, status);
 	log_debug("conn %u: %s ran %s, exit %d", ch->conn->id, ch->conn->user.name, cmd, status);
 	cmdline_free(x->argv);
 	free(x);

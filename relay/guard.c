@@ -226,6 +226,8 @@ const char *relay_code_result_name(int result)
 	case STORE_CODE_EXPIRED: return "expired";
 	case STORE_CODE_LOCKED: return "locked after too many wrong tries";
 	case STORE_CODE_USED: return "already used";
+	case STORE_CODE_CANCELLED: return "cancelled (a newer code, or the ticket was resolved)";
+	case STORE_CODE_CLOSED: return "the ticket is resolved";
 	case RELAY_CODE_BACKOFF: return "not checked: this source must wait after wrong codes";
 	case RELAY_CODE_CAPPED: return "not checked: too many wrong codes on this relay in the last minute";
 	default: return "error";
@@ -290,7 +292,8 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *p
 	}
 	if (result < 0)
 		return result;
-	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED)
+	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED || result == STORE_CODE_CANCELLED ||
+	    result == STORE_CODE_CLOSED)
 		store_event_add(st, refused_ticket, now, "code-refused", "customer", "customer", NULL,
 				relay_code_result_name(result));
 	if (relay_guard_failed(g, source, now, &capped_now, audit, sizeof(audit))) {

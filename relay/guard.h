@@ -90,7 +90,8 @@ void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *ou
  * interactive handler runs it: the guard first, then the store (which
  * spends a right code and counts a wrong one against its locator), then
  * the guard's bookkeeping and audit events (ticket 0: the relay's record;
- * a wrong or locked code also gets "code-refused" on its own ticket).
+ * a wrong, locked or cancelled code, or the right code of a resolved
+ * ticket, also gets "code-refused" on its own ticket).
  *
  * Returns an enum store_code_result, RELAY_CODE_BACKOFF, RELAY_CODE_CAPPED
  * or STORE_ERR; on STORE_CODE_ACCEPTED *ticket is the code's ticket.

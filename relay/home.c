@@ -136,7 +136,7 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 	    files_write_new(h.pepper_path, h.pepper, sizeof(h.pepper), 0600, err, errlen) != 0)
 		goto out;
 	snprintf(conf, sizeof(conf),
-		 "# Handoff relay settings. See README.md.\n"
+		 "# Handoff relay settings. See docs/operator.md.\n"
 		 "listen = %s\n"
 		 "# the account serve runs as when started as root (default: the owner of this directory)\n"
 		 "%suser = %s\n"
@@ -203,8 +203,30 @@ static int home_tier_ok(const char *tier)
 	return tier != NULL && (strcmp(tier, "L1") == 0 || strcmp(tier, "L2") == 0 || strcmp(tier, "L3") == 0);
 }
 
+/*
+ * One log source as the helper understands it (client/logs.c): "facts",
+ * "journal LINES" or "file /PATH LINES", LINES from 1. The helper would show
+ * anything else to the customer as unsupported; the operator hears it here.
+ */
+static int home_log_source_ok(const char *p, size_t len)
+{
+	size_t sp = len;
+
+	if (len == 5 && memcmp(p, "facts", 5) == 0)
+		return 1;
+	while (sp > 0 && p[sp - 1] != ' ')
+		sp--;
+	if (sp == 0 || len - sp == 0 || len - sp > 9 || strspn(p + sp, "0123456789") < len - sp ||
+	    strspn(p + sp, "0") == len - sp)
+		return 0;
+	if (sp == 8 && memcmp(p, "journal ", 8) == 0)
+		return 1;
+	return sp > 6 && memcmp(p, "file /", 6) == 0;
+}
+
 /* Commas in the file become lines in the request, each trimmed. */
-static int home_log_sources(struct relay_home *h, const char *list, char *err, size_t errlen)
+static int home_log_sources(struct relay_home *h, const struct config *cfg, const char *list, char *err,
+			    size_t errlen)
 {
 	size_t used = 0;
 	const char *p = list;
@@ -220,14 +242,15 @@ static int home_log_sources(struct relay_home *h, const char *list, char *err, s
 		}
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
+		if (len > 0 && !home_log_source_ok(p, len))
+			return config_value_error(cfg, "log_sources", err, errlen,
+						  "\"%.*s\" is not facts, journal LINES or file /PATH LINES", (int)len, p);
 		if (len > 0) {
 			int n = snprintf(h->log_sources + used, sizeof(h->log_sources) - used, "%s%.*s",
 					 used ? "\n" : "", (int)len, p);
 
-			if (n < 0 || (size_t)n >= sizeof(h->log_sources) - used) {
-				snprintf(err, errlen, "log_sources: too long");
-				return -1;
-			}
+			if (n < 0 || (size_t)n >= sizeof(h->log_sources) - used)
+				return config_value_error(cfg, "log_sources", err, errlen, "too long");
 			used += (size_t)n;
 		}
 		p = end ? end + 1 : p + strlen(p);
@@ -252,18 +275,55 @@ static int home_load_policy(struct relay_home *h, const struct config *cfg, char
 		tier = config_get(cfg, key);
 		if (tier == NULL)
 			tier = defaults[p];
-		if (!home_tier_ok(tier)) {
-			snprintf(err, errlen, "%s: expected L1, L2 or L3, got \"%s\"", key, tier);
-			return -1;
-		}
+		if (!home_tier_ok(tier))
+			return config_value_error(cfg, key, err, errlen, "expected L1, L2 or L3, got \"%s\"", tier);
 		snprintf(h->start_tier[p], sizeof(h->start_tier[p]), "%s", tier);
 	}
 	sources = config_get(cfg, "log_sources");
-	return home_log_sources(h, sources ? sources : "facts, journal 200", err, errlen);
+	return home_log_sources(h, cfg, sources ? sources : "facts, journal 200", err, errlen);
+}
+
+/* Every setting relay.conf may hold; anything else is a typo, refused with its line. */
+static const char *const home_known_keys[] = {
+	"listen", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
+	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
+	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
+	"recording", "record_input", NULL,
+};
+
+/* A word setting: absent, or one of the NULL-terminated choices (record.c reads its meaning). */
+static int home_check_choice(const struct config *cfg, const char *key, const char *const *choices, const char *say,
+			     char *err, size_t errlen)
+{
+	const char *v = config_get(cfg, key);
+
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; choices[i] != NULL; i++)
+		if (strcmp(v, choices[i]) == 0)
+			return 0;
+	return config_value_error(cfg, key, err, errlen, "expected %s, got \"%s\"", say, v);
+}
+
+int relay_home_is_home(const char *dir)
+{
+	char conf[PATH_MAX];
+	struct stat sb;
+
+	if ((size_t)snprintf(conf, sizeof(conf), "%s/relay.conf", dir) >= sizeof(conf))
+		return 0;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return 0;
+	/* Someone else's private home: cannot tell, and the error on opening it says why. */
+	if (lstat(conf, &sb) != 0)
+		return errno == EACCES;
+	return S_ISREG(sb.st_mode);
 }
 
 int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t errlen)
 {
+	static const char *const recording_choices[] = { "required", "optional", "off", NULL };
+	static const char *const yes_no[] = { "yes", "no", NULL };
 	struct config cfg = { 0 };
 	struct stat sb;
 	const char *listen;
@@ -271,8 +331,13 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 
 	if (home_paths(dir, h, err, errlen) != 0)
 		return -1;
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "%s is not a relay home (run handoff-relay init %s)", dir, dir);
+	/* Before any advice on modes: a wrong directory is a wrong directory. */
+	if (!relay_home_is_home(dir)) {
+		relay_home_not_home(dir, err, errlen);
+		return -1;
+	}
+	if (stat(dir, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (sb.st_mode & 077) {
@@ -282,10 +347,17 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	}
 	if (config_load(h->conf_path, &cfg, err, errlen) != 0)
 		return -1;
+	if (config_check_keys(&cfg, home_known_keys, err, errlen) != 0 ||
+	    home_check_choice(&cfg, "recording", recording_choices, "required, optional or off", err, errlen) != 0 ||
+	    home_check_choice(&cfg, "record_input", yes_no, "yes or no", err, errlen) != 0)
+		goto out;
 	listen = config_get(&cfg, "listen");
-	if (listen == NULL ||
-	    config_parse_hostport(listen, h->listen_host, sizeof(h->listen_host), &h->listen_port) != 0) {
-		snprintf(err, errlen, "%s: listen must be HOST:PORT", h->conf_path);
+	if (listen == NULL) {
+		snprintf(err, errlen, "%s: listen = HOST:PORT is missing", h->conf_path);
+		goto out;
+	}
+	if (config_parse_hostport(listen, h->listen_host, sizeof(h->listen_host), &h->listen_port) != 0) {
+		config_value_error(&cfg, "listen", err, errlen, "expected HOST:PORT, got \"%s\"", listen);
 		goto out;
 	}
 	if (config_get_ulong(&cfg, "code_ttl", CODE_TTL_DEFAULT, 1, 86400, &h->code_ttl, err, errlen) != 0 ||
@@ -306,7 +378,7 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 
 		if (user != NULL && (n == 0 || n >= sizeof(h->run_user) ||
 				     strspn(user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)) {
-			snprintf(err, errlen, "%s: user must be an account name", h->conf_path);
+			config_value_error(&cfg, "user", err, errlen, "expected an account name");
 			goto out;
 		}
 		snprintf(h->run_user, sizeof(h->run_user), "%s", user ? user : "");
@@ -317,6 +389,18 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 out:
 	config_free(&cfg);
 	return rc;
+}
+
+void relay_home_not_home(const char *dir, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0)
+		snprintf(err, errlen, "%s is not a relay home: %s (create one with handoff-relay init %s)", dir,
+			 strerror(errno), dir);
+	else
+		snprintf(err, errlen, "%s is not a relay home: it has no relay.conf (create one with handoff-relay init "
+			 "DIR, or give the directory init made)", dir);
 }
 
 void relay_home_clear(struct relay_home *h)

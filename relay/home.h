@@ -61,7 +61,19 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
  */
 int relay_home_audit_key(const struct relay_home *home, int *created, char *fp, size_t fplen,
 			 char *err, size_t errlen);
-/* Loads an existing home; refuses one readable by others. */
+/* 1 when dir is a directory holding relay.conf (whatever its modes), else 0. */
+/*
+ * 1 when dir is a directory holding relay.conf (whatever its modes), or one
+ * this account may not look into; else 0.
+ */
+int relay_home_is_home(const char *dir);
+/* Fills err with why dir is not a relay home and what to do. */
+void relay_home_not_home(const char *dir, char *err, size_t errlen);
+/*
+ * Loads an existing home: "not a relay home" first, then refuses one
+ * readable by others, then every unknown setting and bad value of
+ * relay.conf with its line.
+ */
 int relay_home_open(const char *dir, struct relay_home *home, char *err, size_t errlen);
 /* Wipes the secret from memory. */
 void relay_home_clear(struct relay_home *home);

@@ -3,9 +3,11 @@
  *
  *   handoff-relay init DIR [--listen HOST:PORT] [--user NAME]
  *   handoff-relay user add DIR NAME --role tech|auditor [--tier L1|L2|L3] --key FILE.pub
+ *   handoff-relay user list DIR [--json] | disable|enable|remove DIR NAME
  *   handoff-relay serve DIR [--verbose]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +22,13 @@
 #include "log.h"
 #include "priv.h"
 #include "relay.h"
+#include "seal.h"
 #include "sshutil.h"
 #include "store.h"
 #include "bundle_cmd.h"
+#include "version.h"
+
+#include <openssl/crypto.h>
 
 static volatile sig_atomic_t relay_stop_requested;
 
@@ -38,10 +44,13 @@ static void relay_usage(FILE *f)
 		"usage: handoff-relay init DIR [--listen HOST:PORT] [--user NAME]\n"
 		"       handoff-relay user add DIR NAME --role tech --tier L1|L2|L3 --key FILE.pub\n"
 		"       handoff-relay user add DIR NAME --role auditor --key FILE.pub\n"
+		"       handoff-relay user list DIR [--json]\n"
+		"       handoff-relay user disable|enable|remove DIR NAME\n"
 		"       handoff-relay recording-key DIR FILE.pub\n"
 		"       handoff-relay serve DIR [--verbose]\n"
 		"       handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
 		"       handoff-relay intake DIR list | revoke ID\n"
+		"       handoff-relay --version | --help\n"
 		"\n"
 		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
 		"       database. Prints the host key's fingerprint: give it to technicians and\n"
@@ -51,7 +60,13 @@ static void relay_usage(FILE *f)
 		"       DIR/keys/audit_ed25519.pub to verify exports with. --user (as root)\n"
 		"       makes the home for that account and sets user = NAME in relay.conf.\n"
 		"user   registers a technician (with a tier) or an auditor by public key.\n"
-		"       Adding the same name again adds another key.\n"
+		"       Adding the same name again adds another key. list shows each\n"
+		"       account's name, role, tier, state and key fingerprints (--json: one\n"
+		"       object a line). disable stops an account logging in and ends its\n"
+		"       live sessions within about a second; enable undoes that. remove is\n"
+		"       final: it also deletes the keys and puts the tickets it owned back\n"
+		"       in their queue; the name stays with its past events and is not\n"
+		"       given again.\n"
 		"recording-key  installs the auditors' public recording key (from handoff-tech\n"
 		"       keygen): sessions are recorded sealed to it, and the relay cannot read them.\n"
 		"       With recording = required (the default) nothing is shared without it.\n"
@@ -65,7 +80,8 @@ static void relay_usage(FILE *f)
 		"intake lists the bundles' intake tokens (number, organisation, created,\n"
 		"       revoked, tickets opened) or revokes one: its bundle then only takes codes.\n"
 		"\n"
-		"Everything the relay keeps is in DIR: back up that one directory.\n");
+		"Everything the relay keeps is in DIR: back up that one directory.\n"
+		"man handoff-relay has more.\n");
 }
 
 /*
@@ -132,6 +148,57 @@ usage:
 	return 2;
 }
 
+/*
+ * A private key given where a public one belongs: refused by name, before
+ * anything parses it, and never echoed (the message names the file only).
+ */
+static int relay_refuse_private_key(const char *path, char *err, size_t errlen)
+{
+	char head[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), found;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	head[n] = '\0';
+	found = strstr(head, "PRIVATE KEY-----") != NULL || strncmp(head, "handoff-x25519-private", 22) == 0;
+	OPENSSL_cleanse(head, sizeof(head));
+	if (found) {
+		snprintf(err, errlen, "%s is a private key; give the .pub file (and keep this one secret)", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int relay_user_name_ok(const char *cmd, const char *name)
+{
+	size_t namelen = strlen(name);
+
+	if (namelen == 0 || namelen >= STORE_NAME_MAX || strspn(name,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != namelen) {
+		fprintf(stderr, "handoff-relay user %s: a name is 1-%d letters, digits, '.', '_' or '-'\n", cmd,
+			STORE_NAME_MAX - 1);
+		return 0;
+	}
+	return 1;
+}
+
+/* As root, becomes the home's owner, then opens the home and its store. 0 or -1 with err. */
+static int relay_open_store(const char *dir, struct relay_home *home, struct store **st, char *err, size_t errlen)
+{
+	memset(home, 0, sizeof(*home));
+	if (relay_priv_become_owner(dir, err, errlen) != 0 || relay_home_open(dir, home, err, errlen) != 0 ||
+	    store_open(home->db_path, st, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
 static int relay_cmd_user_add(int argc, char **argv)
 {
 	const char *role = NULL, *tier = "", *keyfile = NULL;
@@ -142,6 +209,7 @@ static int relay_cmd_user_add(int argc, char **argv)
 	char err[512] = "", fp[SSHUTIL_FP_MAX];
 	int rc = 1;
 
+	memset(&home, 0, sizeof(home));
 	if (argc < 2)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
@@ -167,12 +235,18 @@ static int relay_cmd_user_add(int argc, char **argv)
 		fprintf(stderr, "handoff-relay user add: --role is tech or auditor\n");
 		return 2;
 	}
-	size_t namelen = strlen(argv[1]);
-	if (namelen == 0 || namelen >= STORE_NAME_MAX || strspn(argv[1],
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != namelen) {
-		fprintf(stderr, "handoff-relay user add: a name is 1-%d letters, digits, '.', '_' or '-'\n",
-			STORE_NAME_MAX - 1);
+	if (!relay_user_name_ok("add", argv[1]))
 		return 2;
+	/* The home first: a wrong directory is the first thing to hear about. */
+	if (!relay_home_is_home(argv[0])) {
+		relay_home_not_home(argv[0], err, sizeof(err));
+		fprintf(stderr, "handoff-relay user add: %s\n", err);
+		goto out;
+	}
+	/* Read as the caller: as root, the key may be in a place the relay's account cannot read. */
+	if (relay_refuse_private_key(keyfile, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay user add: %s\n", err);
+		goto out;
 	}
 	if (ssh_pki_import_pubkey_file(keyfile, &key) != SSH_OK ||
 	    ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK) {
@@ -199,6 +273,198 @@ out:
 usage:
 	relay_usage(stderr);
 	return 2;
+}
+
+/* Text in JSON: names and roles are [A-Za-z0-9._-] and fingerprints base64, but say so in code. */
+static void relay_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static int relay_user_print(const struct store_user_key *k, void *ctx)
+{
+	const int *json = ctx;
+	char fp[SSHUTIL_FP_MAX] = "-";
+	ssh_key key = NULL;
+
+	if (k->key_type != NULL && k->key_base64 != NULL &&
+	    ssh_pki_import_pubkey_base64(k->key_base64, ssh_key_type_from_name(k->key_type), &key) == SSH_OK)
+		sshutil_fingerprint(key, fp, sizeof(fp));
+	ssh_key_free(key);
+	if (*json) {
+		printf("{\"name\":");
+		relay_json_str(k->user->name);
+		printf(",\"role\":");
+		relay_json_str(k->user->role);
+		printf(",\"tier\":");
+		relay_json_str(k->user->tier);
+		printf(",\"state\":");
+		relay_json_str(k->user->state);
+		printf(",\"key\":");
+		if (strcmp(fp, "-") == 0)
+			printf("null");
+		else
+			relay_json_str(fp);
+		printf(",\"state_since\":%lld}\n", (long long)k->state_at);
+	} else {
+		printf("%-16s %-8s %-4s %-9s %s\n", k->user->name, k->user->role, k->user->tier[0] ? k->user->tier : "-",
+		       k->user->state, fp);
+	}
+	return 0;
+}
+
+static int relay_cmd_user_list(int argc, char **argv)
+{
+	struct relay_home home;
+	struct store *st = NULL;
+	char err[PATH_MAX + 256] = "";
+	int json = 0, rc = 1;
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = 1;
+	else if (argc != 1) {
+		relay_usage(stderr);
+		return 2;
+	}
+	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay user list: %s\n", err);
+		goto out;
+	}
+	if (!json)
+		printf("%-16s %-8s %-4s %-9s %s\n", "NAME", "ROLE", "TIER", "STATE", "KEY");
+	rc = store_user_list(st, relay_user_print, &json) == STORE_OK ? 0 : 1;
+out:
+	relay_home_clear(&home);
+	store_close(st);
+	return rc;
+}
+
+/* The tickets a removed account owned and had not finished: back to their tier's queue. */
+struct relay_orphans {
+	int64_t owner;
+	int64_t *ids;
+	size_t n, cap;
+	int failed;
+};
+
+static int relay_orphan_collect(const struct store_ticket *t, void *ctx)
+{
+	struct relay_orphans *o = ctx;
+
+	if (t->owner_id != o->owner || strcmp(t->state, "resolved") == 0 || strcmp(t->state, "closed") == 0)
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		int64_t *grown = realloc(o->ids, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			o->failed = 1;
+			return 1;
+		}
+		o->ids = grown;
+		o->cap = cap;
+	}
+	o->ids[o->n++] = t->id;
+	return 0;
+}
+
+/* Inside the caller's transaction: each ticket loses its owner and gets an owner-removed event. */
+static int relay_release_tickets(struct store *st, const struct store_user *u, int64_t now, struct relay_orphans *o)
+{
+	char detail[STORE_NAME_MAX + 64];
+
+	o->owner = u->id;
+	if (store_tickets_active_since(st, 0, relay_orphan_collect, o) != STORE_OK || o->failed)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s was removed; the ticket is back in its queue", u->name);
+	for (size_t i = 0; i < o->n; i++)
+		if (store_ticket_update(st, o->ids[i], NULL, NULL, 0, now) != STORE_OK ||
+		    store_event_add(st, o->ids[i], now, "owner-removed", "operator", "relay", NULL, detail) != STORE_OK)
+			return -1;
+	return 0;
+}
+
+/* user disable|enable|remove DIR NAME: the state each sets and the audit event that records it. */
+static const struct {
+	const char *cmd, *state, *event;
+} relay_user_changes[] = {
+	{ "disable", "disabled", "user-disabled" },
+	{ "enable", "active", "user-enabled" },
+	{ "remove", "removed", "user-removed" },
+};
+
+static int relay_cmd_user_state(const char *cmd, int argc, char **argv)
+{
+	const char *state = NULL, *event = NULL;
+	struct relay_orphans orphans = { 0 };
+	struct relay_home home;
+	struct store_user u;
+	struct store *st = NULL;
+	char err[PATH_MAX + 256] = "", detail[STORE_NAME_MAX + 32];
+	int64_t now = (int64_t)time(NULL);
+	int rc = 1;
+
+	for (size_t i = 0; i < sizeof(relay_user_changes) / sizeof(relay_user_changes[0]); i++)
+		if (strcmp(cmd, relay_user_changes[i].cmd) == 0) {
+			state = relay_user_changes[i].state;
+			event = relay_user_changes[i].event;
+		}
+	if (state == NULL || argc != 2) {
+		relay_usage(stderr);
+		return 2;
+	}
+	if (!relay_user_name_ok(cmd, argv[1]))
+		return 2;
+	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay user %s: %s\n", cmd, err);
+		goto out;
+	}
+	/*
+	 * One transaction: the change, its event in ticket 0 (the relay's own
+	 * record) and, for a removal, the tickets going back to their queues
+	 * commit together: no account changes without the audit chain saying so.
+	 */
+	if (store_begin(st) != STORE_OK) {
+		fprintf(stderr, "handoff-relay user %s: the database is busy\n", cmd);
+		goto out;
+	}
+	if (store_user_set_state(st, argv[1], state, now, &u, err, sizeof(err)) != STORE_OK) {
+		store_rollback(st);
+		fprintf(stderr, "handoff-relay user %s: %s\n", cmd, err);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%s (%s%s%s)", u.name, u.role, u.tier[0] ? " " : "", u.tier);
+	if (store_event_add(st, 0, now, event, "operator", "relay", NULL, detail) != STORE_OK ||
+	    (strcmp(state, "removed") == 0 && relay_release_tickets(st, &u, now, &orphans) != 0) ||
+	    store_commit(st) != STORE_OK) {
+		store_rollback(st);
+		fprintf(stderr, "handoff-relay user %s: cannot record the change; %s is unchanged\n", cmd, u.name);
+		goto out;
+	}
+	if (strcmp(state, "active") == 0)
+		printf("%s may log in again\n", u.name);
+	else
+		printf("%s is %s: no new logins; a running relay ends their sessions within about a second\n", u.name,
+		       state);
+	for (size_t i = 0; i < orphans.n; i++)
+		printf("ticket %lld has no owner now: it is back in its queue\n", (long long)orphans.ids[i]);
+	rc = 0;
+out:
+	free(orphans.ids);
+	relay_home_clear(&home);
+	store_close(st);
+	return rc;
 }
 
 static int relay_intake_print(const struct store_intake *it, void *ctx)
@@ -266,14 +532,26 @@ usage:
 
 static int relay_cmd_recording_key(int argc, char **argv)
 {
+	uint8_t key[SEAL_KEY_LEN];
 	char err[512];
 
 	if (argc != 2) {
 		relay_usage(stderr);
 		return 2;
 	}
-	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_record_install_key(argv[0], argv[1], err, sizeof(err)) != 0) {
+	/*
+	 * The key file is read as the caller (root's own files, e.g. in /root,
+	 * are not the relay account's to read), then written as the home's owner.
+	 */
+	if (!relay_home_is_home(argv[0])) {
+		relay_home_not_home(argv[0], err, sizeof(err));
+		fprintf(stderr, "handoff-relay recording-key: %s\n", err);
+		return 1;
+	}
+	if (relay_refuse_private_key(argv[1], err, sizeof(err)) != 0 ||
+	    seal_key_load(argv[1], key, false, err, sizeof(err)) != 0 ||
+	    relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_record_install_key(argv[0], key, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay recording-key: %s\n", err);
 		return 1;
 	}
@@ -346,11 +624,20 @@ int main(int argc, char **argv)
 		relay_usage(stdout);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("handoff-relay %s\n", HANDOFF_VERSION);
+		return 0;
+	}
 	ssh_init();
 	if (argc >= 3 && strcmp(argv[1], "init") == 0)
 		rc = relay_cmd_init(argc - 2, argv + 2);
 	else if (argc >= 4 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0)
 		rc = relay_cmd_user_add(argc - 3, argv + 3);
+	else if (argc >= 4 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "list") == 0)
+		rc = relay_cmd_user_list(argc - 3, argv + 3);
+	else if (argc >= 4 && strcmp(argv[1], "user") == 0 &&
+		 (strcmp(argv[2], "disable") == 0 || strcmp(argv[2], "enable") == 0 || strcmp(argv[2], "remove") == 0))
+		rc = relay_cmd_user_state(argv[2], argc - 3, argv + 3);
 	else if (argc >= 3 && strcmp(argv[1], "recording-key") == 0)
 		rc = relay_cmd_recording_key(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "intake") == 0)

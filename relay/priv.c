@@ -174,6 +174,11 @@ int relay_priv_become_owner(const char *dir, char *err, size_t errlen)
 	struct relay_priv p;
 	struct stat sb;
 
+	/* Said first, as root or not: advice on owners and modes would send the operator the wrong way. */
+	if (!relay_home_is_home(dir)) {
+		relay_home_not_home(dir, err, errlen);
+		return -1;
+	}
 	if (geteuid() != 0)
 		return 0;
 	if (stat(dir, &sb) != 0) {

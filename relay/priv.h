@@ -43,7 +43,8 @@ int relay_priv_drop(const struct relay_priv *p, char *err, size_t errlen);
 
 /*
  * For the administration commands: as root on a home owned by another
- * account, become that account. 0 (also when nothing was to be done) or -1.
+ * account, become that account. First refuses a directory that is not a
+ * relay home (home.h). 0 (also when nothing was to be done) or -1.
  */
 int relay_priv_become_owner(const char *dir, char *err, size_t errlen);
 

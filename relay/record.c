@@ -61,13 +61,10 @@ static void relay_record_path(struct relay *relay, const char *rel, char *out, s
 		out[0] = '\0';
 }
 
-int relay_record_install_key(const char *home_dir, const char *pubfile, char *err, size_t errlen)
+int relay_record_install_key(const char *home_dir, const uint8_t key[SEAL_KEY_LEN], char *err, size_t errlen)
 {
-	uint8_t key[SEAL_KEY_LEN];
 	char dir[4096], path[4200];
 
-	if (seal_key_load(pubfile, key, false, err, errlen) != 0)
-		return -1;
 	snprintf(dir, sizeof(dir), "%s/keys", home_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));

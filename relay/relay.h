@@ -46,6 +46,8 @@ enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_RO
 #define RELAY_POLL_BURST 16
 /* Seconds a customer has to answer a consent request. */
 #define RELAY_CONSENT_TIMEOUT 300
+/* Seconds a helper told its session ended (CTL_END) has to hang up before it is cut off. */
+#define RELAY_END_GRACE 5
 
 struct relay;
 
@@ -76,6 +78,7 @@ struct relay_conn {
 	int64_t logs_ticket;
 	bool logs_truncated;
 	struct buf logs;               /* customers: the bundle as it arrives */
+	time_t ending_at;              /* customers: when CTL_END was sent (no longer live), or 0 */
 	struct relay_conn *next;
 };
 
@@ -95,6 +98,7 @@ struct relay_chan {
 	struct buf out;         /* stdout or control records waiting for window */
 	struct buf err;         /* stderr waiting for window */
 	int stream_fd;          /* output too big for out (an export), sent after it; -1 if none */
+	bool pty;               /* the client asked for a terminal (ssh -t): no binary output then */
 	bool dead;
 	struct relay_chan *next;
 };
@@ -170,7 +174,8 @@ enum relay_action {
 };
 
 /* record.c: recordings of spliced streams, sealed for the auditors */
-int relay_record_install_key(const char *home_dir, const char *pubfile, char *err, size_t errlen);
+/* Installs the auditors' public key (from a file the caller read, perhaps before dropping root). */
+int relay_record_install_key(const char *home_dir, const uint8_t key[32], char *err, size_t errlen);
 /* Reads the recording settings and key; seals segments a crash left open. */
 int relay_record_setup(struct relay *relay, char *err, size_t errlen);
 /* Starts v's segment. -1 when recording is required and impossible (reason filled). */
@@ -206,7 +211,18 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, co
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer);
 /* The customer paused or resumed sharing (CTL_SHARING): an event, and a line in the chat streams. */
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/*
+ * A controlling viewer's clicks or keys landed on the customer's helper
+ * window and were dropped there (CTL_INPUT_IGNORED): an event naming the
+ * technician.
+ */
+void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/* Who answered a consent or logs question, and where (CTL_ANSWERED): an event. */
+void relay_ticket_answered(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
+/* What happened to the request, for the helper to word (CTL_NOTICE); text is the English, for logs. */
+void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,
+			 const char *text);
 /* Formats a chat event as one transcript line into out. */
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen);
 void relay_policy_tick(struct relay *relay);
@@ -288,5 +304,15 @@ int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep);
 /* Writes ticket's export (protocol/export.h) to out, signing a checkpoint first. 0 or -1 with err. */
 /* Writes ticket's export to fd (streamed: no size bound but the export format's). */
 int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, size_t errlen);
+/*
+ * Opens the recording of ticket that id names: the path `recordings N`
+ * lists, or its file name. Only files named by the ticket's
+ * recording-closed records are opened. *fd (the caller closes it) reads
+ * the sealed file from its start; ref is what its record says. 0; 1 when
+ * no record of the ticket names it; -1 with err when it cannot be read.
+ */
+struct export_recording_ref;
+int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
+			       struct export_recording_ref *ref, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,7 @@
  *
  *   auditors      read everything (show, attachments, queues), change nothing;
  *                 only they run the audit commands (tickets, show, transcript,
- *                 recordings, export, verify)
+ *                 recordings, recording, export, verify)
  *   technicians   open tickets; read any ticket, but content marked sensitive
  *                 only at or above its clearance; list queues up to their
  *                 tier; take an unowned ticket up to their tier; everything

@@ -44,7 +44,7 @@ struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticke
 
 	/* The newest connection wins: a helper that reconnected replaces its ghost. */
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
-		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket &&
+		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket && c->ending_at == 0 &&
 		    c->forwarding && c->control != NULL && !c->control->dead)
 			found = c;
 	return found;
@@ -71,6 +71,11 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 		sshutil_fingerprint(key, fp, sizeof(fp));
 		if (signature_state == SSH_PUBLICKEY_STATE_NONE)
 			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
+		return SSH_AUTH_DENIED;
+	}
+	if (strcmp(found.state, "active") != 0) {
+		if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+			log_info("conn %u (%s): %s is %s: login refused", conn->id, conn->peer, found.name, found.state);
 		return SSH_AUTH_DENIED;
 	}
 	if (signature_state == SSH_PUBLICKEY_STATE_NONE)
@@ -313,7 +318,7 @@ static int relay_tcpip_forward(struct relay_conn *conn, ssh_message msg)
 	const char *addr = ssh_message_global_request_address(msg);
 	int port = ssh_message_global_request_port(msg);
 
-	if (conn->role != RELAY_ROLE_CUSTOMER || addr == NULL || port <= 0 || port > 65535) {
+	if (conn->role != RELAY_ROLE_CUSTOMER || conn->ending_at != 0 || addr == NULL || port <= 0 || port > 65535) {
 		log_info("conn %u: tcpip-forward refused for %s", conn->id, relay_role_name(conn->role));
 		return 1;
 	}
@@ -503,6 +508,13 @@ static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_
 		conn->dead = true;
 		return;
 	}
+	/* A helper told that its session ended hangs up itself; one that does not is cut off. */
+	if (conn->ending_at != 0 && now - conn->ending_at >= RELAY_END_GRACE) {
+		log_info("conn %u (%s): the session ended %d s ago and the helper is still there; dropped", conn->id,
+			 conn->peer, RELAY_END_GRACE);
+		conn->dead = true;
+		return;
+	}
 	if (ssh_get_status(conn->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))
 		conn->dead = true;
 }
@@ -652,6 +664,34 @@ static void relay_clock_refresh(struct relay *relay)
 	fclose(f);
 }
 
+/*
+ * `handoff-relay user disable|remove` runs in another process and only
+ * writes the database: once a second each signed-in technician's and
+ * auditor's account is read again (one indexed row each), and the
+ * connection of one that is no longer active ends, with its views and chat
+ * streams. The bound is about a second plus one turn of the loop.
+ */
+static void relay_staff_check(struct relay *relay)
+{
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		char state[12] = "";
+		int rc;
+
+		if (c->dead || (c->role != RELAY_ROLE_TECH && c->role != RELAY_ROLE_AUDITOR))
+			continue;
+		rc = store_user_state(relay->store, c->user.id, state, sizeof(state));
+		if (rc == STORE_ERR || (rc == STORE_OK && strcmp(state, "active") == 0))
+			continue;
+		log_info("conn %u (%s): %s %s is %s: session ended", c->id, c->peer, relay_role_name(c->role),
+			 c->user.name, rc == STORE_OK ? state : "gone");
+		/* What their ssh or handoff-tech prints, instead of libssh's "Bye Bye". */
+		ssh_session_set_disconnect_message(c->session, strcmp(state, "disabled") == 0
+			? "Handoff: your account was disabled by the relay's operator"
+			: "Handoff: your account was removed by the relay's operator");
+		c->dead = true;
+	}
+}
+
 static void relay_tick(struct relay *relay)
 {
 	time_t now = time(NULL);
@@ -675,6 +715,7 @@ static void relay_tick(struct relay *relay)
 	if (now != relay->last_audit_tick) {
 		relay->last_audit_tick = now;
 		relay_audit_tick(relay);
+		relay_staff_check(relay);
 	}
 }
 

@@ -31,6 +31,8 @@ enum store_code_result {
 	STORE_CODE_EXPIRED = 3,
 	STORE_CODE_LOCKED = 4,   /* too many wrong tries */
 	STORE_CODE_USED = 5,
+	STORE_CODE_CANCELLED = 6, /* a newer code, or the ticket's resolution, cancelled it */
+	STORE_CODE_CLOSED = 7,    /* the code's ticket is resolved or closed */
 };
 
 #define STORE_NAME_MAX 64
@@ -43,6 +45,7 @@ struct store_user {
 	char name[STORE_NAME_MAX];
 	char role[16];   /* "tech" or "auditor" */
 	char tier[4];    /* "L1".."L3" for technicians, "" for auditors */
+	char state[12];  /* "active", "disabled" or "removed" (see store_user_set_state) */
 };
 
 struct store_ticket {
@@ -104,8 +107,37 @@ void store_close(struct store *st);
 
 int store_user_add(struct store *st, const char *name, const char *role, const char *tier,
 		   const char *key_type, const char *key_base64, char *err, size_t errlen);
+/* The user a key belongs to, whatever its state (the caller refuses all but "active"). */
 int store_user_by_key(struct store *st, const char *key_type, const char *key_base64,
 		      struct store_user *out);
+/* A user's state into state ("active", "disabled", "removed"); STORE_NOT_FOUND when no such id. */
+int store_user_state(struct store *st, int64_t id, char *state, size_t statelen);
+
+/*
+ * Accounts are never deleted: events and tickets name them (tickets by id),
+ * and the audit chain covers those names. A removed account keeps its row,
+ * loses its keys (they may be registered again, to another name) and its
+ * name is never given to anyone else (store_user_add refuses it).
+ */
+struct store_user_key {
+	const struct store_user *user;
+	int64_t created_at;
+	int64_t state_at;        /* when the state last changed; 0 if never */
+	const char *key_type;    /* NULL for an account without keys (removed) */
+	const char *key_base64;
+};
+typedef int (*store_user_key_fn)(const struct store_user_key *k, void *ctx);
+/* Every account with each of its keys (one call per key, or one with key_type NULL), by name. */
+int store_user_list(struct store *st, store_user_key_fn fn, void *ctx);
+/*
+ * Sets name's state to "active", "disabled" or "removed" at now; removal
+ * also deletes its keys and is final. STORE_NOT_FOUND when there is no such
+ * account, STORE_ERR_EXISTS when it already is in that state or was removed
+ * (err says which). *out gets the account as it was. Joins the caller's
+ * transaction if one is open (store_begin).
+ */
+int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now,
+			 struct store_user *out, char *err, size_t errlen);
 
 /* Groups the calls between them into one atomic change (not nestable). */
 int store_begin(struct store *st);
@@ -122,12 +154,20 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 			int64_t owner_id, int64_t now);
 /* Unowned tickets of a tier that are neither resolved nor closed, oldest first. */
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx);
+/* Tickets owned by owner_id that are neither resolved nor closed, by priority, then least recently changed. */
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx);
 /* Tickets of a tier, not resolved or closed, that reached it at or before since. */
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx);
 
-/* STORE_ERR_EXISTS when a live code already uses this locator. */
+/*
+ * STORE_ERR_EXISTS when a live code already uses this locator. A ticket has
+ * at most one live code: the new one cancels the others in the same
+ * transaction, and *replaced (may be NULL) gets how many it cancelled.
+ */
 int store_code_add(struct store *st, int64_t ticket, unsigned locator,
-		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at);
+		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at, int *replaced);
+/* Cancels every live code of ticket (resolving it); *count (may be NULL) gets how many. */
+int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count);
 /*
  * Checks a typed code. Counts a wrong try against the live code with the
  * same locator; the code dies at CODE_MAX_FAILURES. On STORE_CODE_ACCEPTED

@@ -126,6 +126,19 @@ static const char *const store_migrations[] = {
 	"  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	"  at INTEGER NOT NULL);"
 	"CREATE INDEX intake_uses_by_token ON intake_uses (token_id, at);",
+	/*
+	 * 6: an account's state. Accounts are never deleted (tickets point at
+	 * them, events name them): a removed one keeps its row without keys.
+	 */
+	"ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active'"
+	"  CHECK (state IN ('active', 'disabled', 'removed'));"
+	"ALTER TABLE users ADD COLUMN state_at INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 7: a code can be cancelled before it is used or expires: by a newer
+	 * code for its ticket, or by the ticket being resolved.
+	 */
+	"ALTER TABLE codes ADD COLUMN cancelled_at INTEGER;"
+	"CREATE INDEX codes_by_ticket ON codes (ticket_id);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -137,7 +150,12 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	store_chain_migrate,
 	NULL,
 	NULL,
+	NULL,
+	NULL,
 };
+_Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
+		       sizeof(store_migrations) / sizeof(store_migrations[0]),
+	       "every migration has a step (NULL for none)");
 
 static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)
 {
@@ -285,11 +303,17 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
 		err[0] = '\0';
 	if (store_exec(st, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return STORE_ERR;
-	if (store_prepare(st, &find, "SELECT id, role, tier FROM users WHERE name = ?1") != 0)
+	if (store_prepare(st, &find, "SELECT id, role, tier, state FROM users WHERE name = ?1") != 0)
 		goto out;
 	sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(find) == SQLITE_ROW) {
 		user_id = sqlite3_column_int64(find, 0);
+		/* Old events name the removed account: a new person under that name would take them over. */
+		if (strcmp((const char *)sqlite3_column_text(find, 3), "removed") == 0) {
+			snprintf(err, errlen, "%s was removed; the name stays with its past events, so choose another", name);
+			rc = STORE_ERR_EXISTS;
+			goto out;
+		}
 		if (strcmp((const char *)sqlite3_column_text(find, 1), role) != 0 ||
 		    strcmp((const char *)sqlite3_column_text(find, 2), tier) != 0) {
 			snprintf(err, errlen, "user %s already exists with another role or tier", name);
@@ -338,7 +362,7 @@ int store_user_by_key(struct store *st, const char *key_type, const char *key_ba
 	int rc = STORE_ERR, step;
 
 	if (store_prepare(st, &stmt,
-			  "SELECT u.id, u.name, u.role, u.tier FROM users u"
+			  "SELECT u.id, u.name, u.role, u.tier, u.state FROM users u"
 			  " JOIN user_keys k ON k.user_id = u.id"
 			  " WHERE k.key_type = ?1 AND k.key_base64 = ?2") != 0)
 		return STORE_ERR;
@@ -351,11 +375,125 @@ int store_user_by_key(struct store *st, const char *key_type, const char *key_ba
 		store_copy_text(out->name, sizeof(out->name), stmt, 1);
 		store_copy_text(out->role, sizeof(out->role), stmt, 2);
 		store_copy_text(out->tier, sizeof(out->tier), stmt, 3);
+		store_copy_text(out->state, sizeof(out->state), stmt, 4);
 		rc = STORE_OK;
 	} else if (step == SQLITE_DONE) {
 		rc = STORE_NOT_FOUND;
 	}
 	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_user_state(struct store *st, int64_t id, char *state, size_t statelen)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR, step;
+
+	if (store_prepare(st, &stmt, "SELECT state FROM users WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		store_copy_text(state, statelen, stmt, 0);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_user_list(struct store *st, store_user_key_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_OK, step;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT u.id, u.name, u.role, u.tier, u.state, u.created_at, u.state_at, k.key_type,"
+			  " k.key_base64 FROM users u LEFT JOIN user_keys k ON k.user_id = u.id ORDER BY u.name, k.id") != 0)
+		return STORE_ERR;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_user u = { .id = sqlite3_column_int64(stmt, 0) };
+		struct store_user_key k = { .user = &u };
+
+		store_copy_text(u.name, sizeof(u.name), stmt, 1);
+		store_copy_text(u.role, sizeof(u.role), stmt, 2);
+		store_copy_text(u.tier, sizeof(u.tier), stmt, 3);
+		store_copy_text(u.state, sizeof(u.state), stmt, 4);
+		k.created_at = sqlite3_column_int64(stmt, 5);
+		k.state_at = sqlite3_column_int64(stmt, 6);
+		k.key_type = (const char *)sqlite3_column_text(stmt, 7);
+		k.key_base64 = (const char *)sqlite3_column_text(stmt, 8);
+		if (fn(&k, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now,
+			 struct store_user *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *find = NULL, *set = NULL, *keys = NULL;
+	/* Inside the caller's transaction (store_begin), so that its audit event commits with the change. */
+	bool own = sqlite3_get_autocommit(st->db) != 0;
+	int rc = STORE_ERR, step;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (store_exec(st, own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_user", err, errlen) != 0)
+		return STORE_ERR;
+	if (store_prepare(st, &find, "SELECT id, name, role, tier, state FROM users WHERE name = ?1") != 0)
+		goto out;
+	sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
+	step = sqlite3_step(find);
+	if (step == SQLITE_DONE) {
+		snprintf(err, errlen, "no user named %s", name);
+		rc = STORE_NOT_FOUND;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	out->id = sqlite3_column_int64(find, 0);
+	store_copy_text(out->name, sizeof(out->name), find, 1);
+	store_copy_text(out->role, sizeof(out->role), find, 2);
+	store_copy_text(out->tier, sizeof(out->tier), find, 3);
+	store_copy_text(out->state, sizeof(out->state), find, 4);
+	if (strcmp(out->state, "removed") == 0 || strcmp(out->state, state) == 0) {
+		snprintf(err, errlen, "%s is %s already%s", name, out->state,
+			 strcmp(out->state, "removed") == 0 ? " (removal is final)" : "");
+		rc = STORE_ERR_EXISTS;
+		goto out;
+	}
+	if (store_prepare(st, &set, "UPDATE users SET state = ?1, state_at = ?2 WHERE id = ?3") != 0)
+		goto out;
+	sqlite3_bind_text(set, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(set, 2, now);
+	sqlite3_bind_int64(set, 3, out->id);
+	if (sqlite3_step(set) != SQLITE_DONE)
+		goto out;
+	if (strcmp(state, "removed") == 0) {
+		if (store_prepare(st, &keys, "DELETE FROM user_keys WHERE user_id = ?1") != 0)
+			goto out;
+		sqlite3_bind_int64(keys, 1, out->id);
+		if (sqlite3_step(keys) != SQLITE_DONE)
+			goto out;
+	}
+	rc = STORE_OK;
+out:
+	if (rc == STORE_ERR && err[0] == '\0')
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(find);
+	sqlite3_finalize(set);
+	sqlite3_finalize(keys);
+	if (own)
+		store_exec(st, rc == STORE_OK ? "COMMIT" : "ROLLBACK", err + strlen(err), 0);
+	else
+		store_exec(st, rc == STORE_OK ? "RELEASE store_user" : "ROLLBACK TO store_user; RELEASE store_user",
+			   err + strlen(err), 0);
 	return rc;
 }
 
@@ -516,6 +654,19 @@ int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ct
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.owner_id = ?1"
+			  " AND t.state NOT IN ('resolved', 'closed')"
+			  " ORDER BY t.priority, t.updated_at, t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, owner_id);
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -529,8 +680,30 @@ int store_tickets_due(struct store *st, const char *tier, int64_t since, store_t
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
+/* Cancels ticket's live codes (inside the caller's transaction); *count gets how many. */
+static int store_code_cancel_live(struct store *st, int64_t ticket, int64_t now, int *count)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "UPDATE codes SET cancelled_at = ?2 WHERE ticket_id = ?1 AND used_at IS NULL"
+			  " AND cancelled_at IS NULL AND expires_at > ?2 AND failures < ?3") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int(stmt, 3, CODE_MAX_FAILURES);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		if (count != NULL)
+			*count = sqlite3_changes(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_code_add(struct store *st, int64_t ticket, unsigned locator,
-		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at)
+		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at, int *replaced)
 {
 	sqlite3_stmt *live = NULL, *add = NULL;
 	char ignored[8];
@@ -539,7 +712,7 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
 		return STORE_ERR;
 	if (store_prepare(st, &live,
-			  "SELECT 1 FROM codes WHERE locator = ?1 AND used_at IS NULL"
+			  "SELECT 1 FROM codes WHERE locator = ?1 AND used_at IS NULL AND cancelled_at IS NULL"
 			  " AND expires_at > ?2 AND failures < ?3") != 0)
 		goto out;
 	sqlite3_bind_int(live, 1, (int)locator);
@@ -549,6 +722,9 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 		rc = STORE_ERR_EXISTS;
 		goto out;
 	}
+	/* One live code per ticket: the one the technician read out last. */
+	if (store_code_cancel_live(st, ticket, now, replaced) != STORE_OK)
+		goto out;
 	if (store_prepare(st, &add,
 			  "INSERT INTO codes (ticket_id, locator, hash, created_at, expires_at)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5)") != 0)
@@ -567,6 +743,13 @@ out:
 	return rc;
 }
 
+int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
+{
+	if (count != NULL)
+		*count = 0;
+	return store_code_cancel_live(st, ticket, now, count);
+}
+
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
 		      int64_t now, int64_t *ticket)
 {
@@ -578,8 +761,10 @@ int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[COD
 	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
 		return STORE_ERR;
 	if (store_prepare(st, &find,
-			  "SELECT id, ticket_id, hash, expires_at, failures, used_at IS NOT NULL"
-			  " FROM codes WHERE locator = ?1 ORDER BY id DESC LIMIT 1") != 0)
+			  "SELECT c.id, c.ticket_id, c.hash, c.expires_at, c.failures, c.used_at IS NOT NULL,"
+			  " c.cancelled_at IS NOT NULL, t.state IN ('resolved', 'closed')"
+			  " FROM codes c JOIN tickets t ON t.id = c.ticket_id"
+			  " WHERE c.locator = ?1 ORDER BY c.id DESC LIMIT 1") != 0)
 		goto out;
 	sqlite3_bind_int(find, 1, (int)locator);
 	step = sqlite3_step(find);
@@ -593,6 +778,16 @@ int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[COD
 	match = CRYPTO_memcmp(sqlite3_column_blob(find, 2), hash, CODE_HASH_LEN) == 0;
 	if (sqlite3_column_int(find, 5)) {
 		rc = match ? STORE_CODE_USED : STORE_CODE_UNKNOWN;
+		goto out;
+	}
+	/* The right code of a cancelled or closed case: its ticket's record says it was tried. */
+	if (sqlite3_column_int(find, 6) || sqlite3_column_int(find, 7)) {
+		if (!match) {
+			rc = STORE_CODE_UNKNOWN;
+			goto out;
+		}
+		*ticket = sqlite3_column_int64(find, 1);
+		rc = sqlite3_column_int(find, 6) ? STORE_CODE_CANCELLED : STORE_CODE_CLOSED;
 		goto out;
 	}
 	if (now >= sqlite3_column_int64(find, 3)) {

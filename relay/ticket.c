@@ -38,6 +38,20 @@ void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text)
 		relay_chan_send_ctl(control, &rec);
 }
 
+void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,
+			 const char *text)
+{
+	struct relay_chan *control = relay_ticket_control(relay, ticket);
+	struct ctl_record rec = { .type = CTL_NOTICE,
+				  .flags = kind,
+				  .name = (char *)(uintptr_t)name,
+				  .tier = (char *)(uintptr_t)tier,
+				  .text = (char *)(uintptr_t)text };
+
+	if (control != NULL)
+		relay_chan_send_ctl(control, &rec);
+}
+
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen)
 {
 	char when[16];
@@ -175,7 +189,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 		 actor, transcript.lines);
 	snprintf(status, sizeof(status),
 		 "Your request has been passed to a specialist (%s). Please wait: your session stays open.", to_tier);
-	relay_ticket_status(relay, ticket, status);
+	relay_ticket_notice(relay, ticket, CTL_NOTICE_ESCALATED, "", to_tier, status);
 	relay_ticket_ask_logs(relay, ticket, actor, role);
 	rc = 0;
 	goto out;
@@ -210,30 +224,62 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 	snprintf(why, sizeof(why), "the %s technician %s took over", by->tier, by->name);
 	relay_viewer_detach_others(relay, ticket, by->id, why);
 	snprintf(status, sizeof(status), "%s (%s) is now handling your request.", by->name, by->tier);
-	relay_ticket_status(relay, ticket, status);
+	relay_ticket_notice(relay, ticket, CTL_NOTICE_TAKEN, by->name, by->tier, status);
 	return 0;
+}
+
+/*
+ * Ends the customer's sessions of ticket, live or still setting up: a
+ * helper with its control channel hears why (CTL_END, worded in the
+ * customer's language on their side) and hangs up; its connection is no
+ * longer live at once, and is cut off if it lingers (server.c). One
+ * without a control channel yet is dropped now.
+ */
+static void relay_ticket_end_customer(struct relay *relay, int64_t ticket, uint8_t reason, const char *text)
+{
+	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
+		struct ctl_record end = { .type = CTL_END, .flags = reason, .text = (char *)(uintptr_t)text };
+
+		if (c->dead || c->role != RELAY_ROLE_CUSTOMER || c->ticket != ticket || c->ending_at != 0)
+			continue;
+		log_info("conn %u: customer session of ticket %lld ended: %s", c->id, (long long)ticket, text);
+		if (c->control == NULL || c->control->dead || relay_chan_send_ctl(c->control, &end) != 0)
+			c->dead = true;
+		else
+			c->ending_at = time(NULL);
+	}
 }
 
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen)
 {
 	int64_t now = relay_now(relay);
-	char status[CTL_TEXT_MAX];
+	char ended[256], when[16], line[512];
+	int cancelled = 0;
 
 	if (store_begin(relay->store) != STORE_OK) {
 		snprintf(err, errlen, "the store is busy");
 		return -1;
 	}
+	/* Resolved is final: its codes die with it, in the same transaction. */
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
+	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
 	    store_event_add(relay->store, ticket, now, "resolved", by->name, by->tier, NULL, note) != STORE_OK ||
+	    (cancelled > 0 && store_event_add(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
+					      "the ticket was resolved") != STORE_OK) ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		snprintf(err, errlen, "the store failed; nothing was changed");
 		return -1;
 	}
-	log_info("ticket %lld resolved by %s", (long long)ticket, by->name);
-	snprintf(status, sizeof(status), "%s (%s) marked your request as resolved.", by->name, by->tier);
-	relay_ticket_status(relay, ticket, status);
+	log_info("ticket %lld resolved by %s (%d support code%s cancelled)", (long long)ticket, by->name, cancelled,
+		 cancelled == 1 ? "" : "s");
+	relay_viewer_detach_others(relay, ticket, -1, "the ticket was resolved");
+	snprintf(ended, sizeof(ended), "%s (%s) resolved ticket %lld", by->name, by->tier, (long long)ticket);
+	relay_ticket_end_customer(relay, ticket, CTL_END_RESOLVED, ended);
+	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, sizeof(line), "[%s] %s; the session has ended\n", when, ended);
+	relay_chan_chat_broadcast(relay, ticket, line);
 	return 0;
 }
 
@@ -286,6 +332,54 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struc
 	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
 	snprintf(line, sizeof(line), "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
 	relay_chan_chat_broadcast(relay, c->ticket, line);
+}
+
+/* The viewer of this customer's session with that id, or NULL (it may have left already). */
+static struct relay_viewer *relay_ticket_viewer(struct relay *relay, struct relay_conn *c, uint32_t id)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
+		if (v->id == id && v->customer == c)
+			return v;
+	return NULL;
+}
+
+void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	struct relay_viewer *v = relay_ticket_viewer(relay, c, rec->viewer_id);
+	const char *name = v != NULL && v->tech != NULL ? v->tech->user.name : NULL;
+	const char *tier = v != NULL && v->tech != NULL ? v->tech->user.tier : NULL;
+	char detail[160];
+
+	snprintf(detail, sizeof(detail),
+		 "%u click(s) or key(s) of viewer %u on the customer's helper window ignored: only the customer answers there",
+		 rec->count, rec->viewer_id);
+	store_event_add(relay->store, c->ticket, relay_now(relay), "remote-input-ignored", name, tier, NULL, detail);
+	log_info("ticket %lld: %u press(es) of viewer %u (%s) on the helper's window ignored", (long long)c->ticket,
+		 rec->count, rec->viewer_id, name != NULL ? name : "gone");
+}
+
+void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	/* The helper's word, but only one of two words: nothing else of it reaches the record. */
+	const char *ui = rec->text != NULL && strcmp(rec->text, "terminal") == 0 ? "terminal"
+			 : rec->text != NULL && strcmp(rec->text, "window") == 0 ? "window" : "unknown UI";
+	char detail[256];
+	int64_t ticket = c->ticket;
+
+	if (rec->flags == CTL_ANSWERED_LOGS) {
+		if (c->logs_request != 0 && rec->viewer_id == c->logs_request)
+			ticket = c->logs_ticket;
+		snprintf(detail, sizeof(detail), "log collection request %u %s by the customer at the machine, in the %s",
+			 rec->viewer_id, rec->caps & CTL_CAP_LOGS ? "allowed" : "refused", ui);
+	} else {
+		struct relay_viewer *v = relay_ticket_viewer(relay, c, rec->viewer_id);
+
+		snprintf(detail, sizeof(detail), "consent of viewer %u (%s) %s by the customer at the machine, in the %s",
+			 rec->viewer_id, v != NULL && v->tech != NULL ? v->tech->user.name : "gone",
+			 rec->caps & CTL_CAP_CONTROL ? "granted view and control"
+			 : rec->caps & CTL_CAP_VIEW ? "granted view only" : "refused", ui);
+	}
+	store_event_add(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
 }
 
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)

@@ -8,7 +8,7 @@ build-essential pkg-config clang libclang-rt-14-dev valgrind
 libssh-dev libssl-dev libsqlite3-dev sqlite3
 libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
-libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev
+libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxi-dev libxrandr-dev
 libcmocka-dev
 xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "connect.h"
 #include "exec.h"
@@ -25,6 +26,7 @@
 #include "settings.h"
 #include "sshutil.h"
 #include "verify.h"
+#include "version.h"
 #include "view.h"
 
 #define TECH_EXIT_USAGE 2
@@ -64,9 +66,11 @@ static const char tech_main_help[] =
 	"                      quit                      (end of input also quits)\n"
 	"\n"
 	"    Any other COMMAND runs on the relay, exactly as `ssh RELAY COMMAND ARGS`\n"
-	"    would: queue, ticket new SUMMARY, ticket show N, invite N, take N, chat N,\n"
-	"    note N, escalate N --to L2 --note TEXT, resolve N, ... Output, input and\n"
-	"    exit status are the remote command's. The relay's `help` lists them.\n"
+	"    would: queue, mine (or ticket list), ticket new SUMMARY, ticket show N,\n"
+	"    invite N, take N, chat N (Ctrl-D leaves), note N, escalate N --to L2\n"
+	"    --note TEXT, resolve N, ... Output, input and exit status are the remote\n"
+	"    command's. The relay's `help` lists them. With --json, output is JSON\n"
+	"    and every error is one line on stderr: {\"error\": TEXT, \"exit\": N}.\n"
 	"\n"
 	"    verify EXPORT --audit-key FILE.pub [--show]\n"
 	"                  Auditors: checks an export (`export N > EXPORT` on the\n"
@@ -88,6 +92,15 @@ static const char tech_main_help[] =
 	"                  12.345 key a down\"), writes --snapshot at the end (or at\n"
 	"                  --until) and prints \"ok WxH frames=N duration=S\".\n"
 	"\n"
+	"    replay EXPORT --recording ID --key PATH [--audit-key PUB] [...]\n"
+	"                  Auditors: plays recording ID (as `recordings N` lists it)\n"
+	"                  out of an export, checked against its record's SHA-256;\n"
+	"                  --audit-key verifies the export and shows its events.\n"
+	"\n"
+	"    export N > FILE, recording N ID > FILE\n"
+	"                  Auditors, on the relay: binary output, refused when\n"
+	"                  standard output is a terminal.\n"
+	"\n"
 	"    render FILE --key PATH --out VIDEO [--fps N] [--codec NAME]\n"
 	"                  Auditors: renders a recording to a video with ffmpeg,\n"
 	"                  as long as the recording, ending on its last picture.\n"
@@ -104,6 +117,7 @@ static const char tech_main_help[] =
 	"                         you by your key)\n"
 	"    -v, --verbose        debugging output on stderr\n"
 	"    -h, --help           this text (man handoff-tech has more)\n"
+	"    --version            print the version\n"
 	"\n"
 	"CONFIGURATION\n"
 	"    Options win over HANDOFF_RELAY, HANDOFF_IDENTITY, HANDOFF_HOST_KEY, which\n"
@@ -141,9 +155,22 @@ static const char tech_main_help[] =
 	"    handoff-tech invite 42\n"
 	"    handoff-tech view 42\n";
 
-static int tech_main_usage(const char *why)
+/* --json anywhere on the command line: errors are JSON, as the relay writes them. */
+static bool tech_main_json(int argc, char **argv)
 {
-	fprintf(stderr, "handoff-tech: %s\nTry 'handoff-tech --help'.\n", why);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
+/* A usage error: text, or under --json {"error": ..., "exit": 2} like the relay's (why is ours, plain ASCII). */
+static int tech_main_usage(bool json, const char *why)
+{
+	if (json)
+		fprintf(stderr, "{\"error\":\"handoff-tech: %s\",\"exit\":%d}\n", why, TECH_EXIT_USAGE);
+	else
+		fprintf(stderr, "handoff-tech: %s\nTry 'handoff-tech --help'.\n", why);
 	return TECH_EXIT_USAGE;
 }
 
@@ -183,12 +210,12 @@ static int tech_main_monitor(const char *s, int *out)
 	return 0;
 }
 
-static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
+static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o, bool json)
 {
 	if (argc < 2)
-		return tech_main_usage("view needs a ticket number: view N [--headless] [--view-only] [--monitor N|all]");
+		return tech_main_usage(json, "view needs a ticket number: view N [--headless] [--view-only] [--monitor N|all]");
 	if (tech_main_ticket(argv[1], &o->ticket) != 0)
-		return tech_main_usage("view: the ticket is a number, e.g. view 42");
+		return tech_main_usage(json, "view: the ticket is a number, e.g. view 42");
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--headless") == 0)
 			o->headless = true;
@@ -196,11 +223,39 @@ static int tech_main_view_args(int argc, char **argv, struct tech_view_opts *o)
 			o->view_only = true;
 		else if (strcmp(argv[i], "--monitor") == 0 && i + 1 < argc) {
 			if (tech_main_monitor(argv[++i], &o->monitor) != 0)
-				return tech_main_usage("view: --monitor takes all or a monitor number, 1 to 16");
+				return tech_main_usage(json, "view: --monitor takes all or a monitor number, 1 to 16");
 		} else
-			return tech_main_usage("view: unknown option (want --headless, --view-only or --monitor N|all)");
+			return tech_main_usage(json, "view: unknown option (want --headless, --view-only or --monitor N|all)");
 	}
 	return 0;
+}
+
+/*
+ * Relay commands whose output is binary (an export, a sealed recording):
+ * on a terminal it would be garbage at best and terminal controls at
+ * worst, so they are refused before logging in. Returns 0 to go on, or
+ * the exit status after saying how to redirect.
+ */
+static int tech_main_binary_to_tty(int argc, char **argv)
+{
+	char name[96];
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (strcmp(argv[0], "export") == 0)
+		snprintf(name, sizeof(name), "ticket-%.20s.hexp", argc > 1 ? argv[1] : "N");
+	else if (strcmp(argv[0], "recording") == 0)
+		snprintf(name, sizeof(name), "%.80s", argc > 2 ? (strrchr(argv[2], '/') ? strrchr(argv[2], '/') + 1 : argv[2])
+								: "recording.hrec");
+	else
+		return 0;
+	/* Only the characters a ticket number or recording name may hold go back to the terminal. */
+	for (char *p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '-' || *p == '_'))
+			*p = '_';
+	fprintf(stderr, "handoff-tech: refusing to write binary data to a terminal; redirect to a file: > %s\n", name);
+	return TECH_EXIT_USAGE;
 }
 
 /*
@@ -251,6 +306,7 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tech_connect_opts conn = {
@@ -261,7 +317,7 @@ int main(int argc, char **argv)
 	struct tech_view_opts view = { 0 };
 	struct tech_settings st;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
-	bool verbose = false;
+	bool verbose = false, json = tech_main_json(argc, argv);
 	ssh_session s = NULL;
 	int c, rc;
 
@@ -277,20 +333,24 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(tech_main_help, stdout);
 			return 0;
+		case 'V':
+			printf("handoff-tech %s\n", HANDOFF_VERSION);
+			return 0;
 		default:
-			fprintf(stderr, "handoff-tech: unknown option or missing value: %s\n",
-				argv[optind - 1]);
-			return tech_main_usage("global options go before the command");
+			if (!json)
+				fprintf(stderr, "handoff-tech: unknown option or missing value: %s\n",
+					argv[optind - 1]);
+			return tech_main_usage(json, "global options go before the command");
 		}
 	}
 	if (optind >= argc)
-		return tech_main_usage("no command given");
+		return tech_main_usage(json, "no command given");
 	argc -= optind;
 	argv += optind;
 	/* verify EXPORT is checked here, offline; a bare `verify` is the relay's. */
 	if (strcmp(argv[0], "verify") == 0 && tech_verify_is_offline(argc, argv))
 		return tech_verify_main(argc, argv);
-	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view)) != 0)
+	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view, json)) != 0)
 		return rc;
 	log_setup("handoff-tech", verbose ? LOG_DEBUG : LOG_WARN);
 	/* libvncclient and our exec output write to sockets and pipes that may close under us. */
@@ -302,6 +362,8 @@ int main(int argc, char **argv)
 		return tech_replay_main(argc, argv);
 	if (strcmp(argv[0], "render") == 0)
 		return tech_render_main(argc, argv);
+	if ((rc = tech_main_binary_to_tty(argc, argv)) != 0)
+		return rc;
 	if (tech_main_settings(&st, &conn) != 0)
 		return TECH_EXIT_SSH;
 	if (tech_connect_open(&conn, &s) != 0) {

@@ -33,20 +33,43 @@ static int tech_recfile_sink(const uint8_t *p, size_t n, void *ctx)
 	return 0;
 }
 
-/* Decrypts path into rf->plain. */
-static int tech_recfile_unseal(struct tech_recfile *rf, const char *path, const char *keyfile, char *err,
-			       size_t errlen)
+/* Decrypts the sealed bytes (len of them, from name) into rf->plain. */
+static int tech_recfile_unseal_mem(struct tech_recfile *rf, const uint8_t *sealed, size_t len, const char *name,
+				   const char *keyfile, char *err, size_t errlen)
 {
 	uint8_t priv[SEAL_KEY_LEN];
 	char why[256];
-	void *map = MAP_FAILED;
-	struct stat st;
-	int fd = -1, rc = -1;
+	int rc = -1;
 
 	if (seal_key_load(keyfile, priv, true, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "key: %s", why);
 		return -1;
 	}
+	rf->plain_cap = len;
+	rf->plain_mem = malloc(rf->plain_cap);
+	if (rf->plain_mem == NULL) {
+		snprintf(err, errlen, "%s: out of memory for %zu bytes", name, rf->plain_cap);
+		goto out;
+	}
+	if (seal_open_each(sealed, len, priv, tech_recfile_sink, rf, &rf->seal_truncated, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", name, why);
+		goto out;
+	}
+	buf_view(&rf->plain, rf->plain_mem, rf->plain_len);
+	rc = 0;
+out:
+	OPENSSL_cleanse(priv, sizeof(priv));
+	return rc;
+}
+
+/* Decrypts path into rf->plain. */
+static int tech_recfile_unseal(struct tech_recfile *rf, const char *path, const char *keyfile, char *err,
+			       size_t errlen)
+{
+	void *map = MAP_FAILED;
+	struct stat st;
+	int fd = -1, rc = -1;
+
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -61,21 +84,8 @@ static int tech_recfile_unseal(struct tech_recfile *rf, const char *path, const 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	rf->plain_cap = (size_t)st.st_size;
-	rf->plain_mem = malloc(rf->plain_cap);
-	if (rf->plain_mem == NULL) {
-		snprintf(err, errlen, "%s: out of memory for %zu bytes", path, rf->plain_cap);
-		goto out;
-	}
-	if (seal_open_each(map, (size_t)st.st_size, priv, tech_recfile_sink, rf, &rf->seal_truncated, why,
-			   sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		goto out;
-	}
-	buf_view(&rf->plain, rf->plain_mem, rf->plain_len);
-	rc = 0;
+	rc = tech_recfile_unseal_mem(rf, map, (size_t)st.st_size, path, keyfile, err, errlen);
 out:
-	OPENSSL_cleanse(priv, sizeof(priv));
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 	if (fd >= 0)
@@ -158,6 +168,20 @@ int tech_recfile_open(struct tech_recfile *rf, const char *path, const char *key
 	memset(rf, 0, sizeof(*rf));
 	tech_clientmsg_init(&rf->input);
 	if (tech_recfile_unseal(rf, path, keyfile, err, errlen) != 0)
+		return -1;
+	return tech_recfile_index(rf, err, errlen);
+}
+
+int tech_recfile_open_mem(struct tech_recfile *rf, const uint8_t *sealed, size_t len, const char *name,
+			  const char *keyfile, char *err, size_t errlen)
+{
+	memset(rf, 0, sizeof(*rf));
+	tech_clientmsg_init(&rf->input);
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty recording", name);
+		return -1;
+	}
+	if (tech_recfile_unseal_mem(rf, sealed, len, name, keyfile, err, errlen) != 0)
 		return -1;
 	return tech_recfile_index(rf, err, errlen);
 }

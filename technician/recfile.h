@@ -52,6 +52,13 @@ struct tech_recfile {
  * recording). Free with tech_recfile_close, also after a failure.
  */
 int tech_recfile_open(struct tech_recfile *rf, const char *path, const char *keyfile, char *err, size_t errlen);
+/*
+ * The same for a sealed recording already in memory (len bytes at sealed,
+ * which the caller keeps; nothing points into it after the call), named
+ * name in messages: one taken out of an export.
+ */
+int tech_recfile_open_mem(struct tech_recfile *rf, const uint8_t *sealed, size_t len, const char *name,
+			  const char *keyfile, char *err, size_t errlen);
 void tech_recfile_close(struct tech_recfile *rf);
 
 /* Cut short: the relay stopped (or was killed) while recording. */

@@ -8,13 +8,18 @@
 #include "replay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <X11/Xlib.h>
 
+#include "export.h"
 #include "playback.h"
 #include "replaywin.h"
 #include "timefmt.h"
@@ -39,11 +44,17 @@ static const char tech_replay_usage[] =
 	"  --until S    stop at S seconds into the recording (window: start there, paused)\n"
 	"  --events EXPORT --audit-key PUB\n"
 	"               the ticket's chat, consent and escalation events from a verified\n"
-	"               export on the timeline (headless: \"event T KIND WHO: TEXT\" lines)\n";
+	"               export on the timeline (headless: \"event T KIND WHO: TEXT\" lines;\n"
+	"               \"event before the recording (-S s) ...\" for earlier ones)\n"
+	"  handoff-tech replay EXPORT --recording ID --key PRIV [--audit-key PUB] [...]\n"
+	"               plays recording ID (its path or file name, as `recordings N`\n"
+	"               lists it) out of an export; with --audit-key the export is\n"
+	"               verified first and its events join the timeline\n";
 
 struct tech_replay_opts {
 	const char *file, *key, *snapshot;
 	const char *events, *audit_key; /* an export whose ticket events join the timeline */
+	const char *recording;          /* FILE is an export; this recording of it is played */
 	bool headless;
 	double speed;         /* 0: not given */
 	bool has_until;
@@ -83,14 +94,9 @@ static void tech_replay_clean(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-int tech_replay_open(struct tech_recfile *rf, const char *file, const char *key)
+/* What an auditor must know about a recording that opened. */
+static void tech_replay_notes(const struct tech_recfile *rf)
 {
-	char err[512];
-
-	if (tech_recfile_open(rf, file, key, err, sizeof(err)) != 0) {
-		fprintf(stderr, "handoff-tech: %s\n", err);
-		return -1;
-	}
 	if (tech_recfile_truncated(rf))
 		fprintf(stderr, "handoff-tech: recording is truncated (the relay stopped while recording); "
 			"playing what there is\n");
@@ -103,7 +109,63 @@ int tech_replay_open(struct tech_recfile *rf, const char *file, const char *key)
 			"the picture after that may be wrong\n", (double)rf->input.format_changed_us / 1e6);
 	if (rf->clock_stepped_back)
 		fprintf(stderr, "handoff-tech: the relay's clock stepped back during the recording\n");
+}
+
+int tech_replay_open(struct tech_recfile *rf, const char *file, const char *key)
+{
+	char err[512];
+
+	if (tech_recfile_open(rf, file, key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-tech: %s\n", err);
+		return -1;
+	}
+	tech_replay_notes(rf);
 	return 0;
+}
+
+/*
+ * The recording id out of the export at file, checked against the SHA-256
+ * of the record that names it (the caller verifies the whole export when it
+ * has the audit key). 0, or -1 with the reason printed.
+ */
+static int tech_replay_open_export(struct tech_recfile *rf, const char *file, const char *id, const char *key)
+{
+	struct export_recording_ref ref;
+	const uint8_t *bytes;
+	size_t len;
+	char err[600];
+	struct stat st;
+	void *map = MAP_FAILED;
+	int fd, rc = -1;
+
+	memset(rf, 0, sizeof(*rf));
+	tech_clientmsg_init(&rf->input);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		fprintf(stderr, "handoff-tech: %s: %s\n", file, fd < 0 ? strerror(errno) : "not an export file");
+		goto out;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "handoff-tech: %s: %s\n", file, strerror(errno));
+		goto out;
+	}
+	if (export_recording_find(map, (size_t)st.st_size, id, &bytes, &len, &ref, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-tech: %s: %s\n", file, err);
+		goto out;
+	}
+	if (tech_recfile_open_mem(rf, bytes, len, ref.path, key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-tech: %s\n", err);
+		goto out;
+	}
+	tech_replay_notes(rf);
+	rc = 0;
+out:
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)st.st_size);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int tech_replay_args(int argc, char **argv, struct tech_replay_opts *o)
@@ -129,6 +191,8 @@ static int tech_replay_args(int argc, char **argv, struct tech_replay_opts *o)
 			o->key = v;
 		} else if (strcmp(a, "--snapshot") == 0) {
 			o->snapshot = v;
+		} else if (strcmp(a, "--recording") == 0) {
+			o->recording = v;
 		} else if (strcmp(a, "--events") == 0) {
 			o->events = v;
 		} else if (strcmp(a, "--audit-key") == 0) {
@@ -151,6 +215,9 @@ static int tech_replay_args(int argc, char **argv, struct tech_replay_opts *o)
 	}
 	if (o->file == NULL || o->key == NULL)
 		goto usage;
+	/* Out of an export, --audit-key alone verifies it and takes the events from it. */
+	if (o->recording != NULL && o->audit_key != NULL && o->events == NULL)
+		o->events = o->file;
 	if ((o->events == NULL) != (o->audit_key == NULL)) {
 		fprintf(stderr, "handoff-tech: --events EXPORT needs --audit-key PUB (and the other way round)\n");
 		return TECH_REPLAY_EXIT_USAGE;
@@ -177,6 +244,14 @@ static void tech_replay_print_event(const struct tech_clientmsg_event *e)
 	}
 }
 
+static void tech_replay_print_ticket_event(const struct tech_timeline_event *e)
+{
+	if (e->before_us > 0)
+		printf("event before the recording (-%.1f s) %s\n", (double)e->before_us / 1e6, e->line);
+	else
+		printf("event %.3f %s\n", (double)e->t_us / 1e6, e->line);
+}
+
 /* How far the input events and the ticket's events have been printed. */
 struct tech_replay_cursor {
 	size_t input;
@@ -193,7 +268,7 @@ static void tech_replay_print_until(const struct tech_recfile *rf, struct tech_r
 		if (ti <= tt && ti <= t_us)
 			tech_replay_print_event(&rf->input.events[c->input++]);
 		else if (tt < ti && tt <= t_us)
-			printf("event %.3f %s\n", (double)tt / 1e6, rf->timeline.events[c->timeline++].line);
+			tech_replay_print_ticket_event(&rf->timeline.events[c->timeline++]);
 		else
 			break;
 	}
@@ -297,10 +372,14 @@ int tech_replay_main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	if (tech_replay_open(&rf, o.file, o.key) != 0) {
+	if (o.recording != NULL ? tech_replay_open_export(&rf, o.file, o.recording, o.key) != 0
+				: tech_replay_open(&rf, o.file, o.key) != 0) {
 		tech_recfile_close(&rf);
 		return 1;
 	}
+	if (o.recording != NULL && o.audit_key == NULL)
+		fprintf(stderr, "handoff-tech: the export was not verified (no --audit-key): the recording matches the "
+			"SHA-256 in its record, but nothing here proves the relay wrote that record\n");
 	if (o.events != NULL) {
 		char err[600];
 

@@ -359,17 +359,36 @@ static void tech_replaywin_bar(struct tech_replaywin *w, uint64_t t)
 	{
 		const struct tech_timeline_event *latest = NULL;
 
+		size_t before = 0;
+
 		SDL_SetRenderDrawColor(w->ren, 90, 220, 120, 255);
 		for (size_t i = 0; i < rf->timeline.n; i++) {
 			const struct tech_timeline_event *e = &rf->timeline.events[i];
 			int x = track.x + (int)((double)track.w * (double)(e->t_us < d ? e->t_us : d) / (double)d);
 
-			SDL_RenderDrawLine(w->ren, x, track.y - 5, x, track.y + track.h + 4);
+			if (e->before_us > 0)
+				before++;
+			else
+				SDL_RenderDrawLine(w->ren, x, track.y - 5, x, track.y + track.h + 4);
 			if (e->t_us <= t)
 				latest = e;
 		}
-		if (latest != NULL)
-			tech_font_draw(w->ren, 8, wh - TECH_REPLAYWIN_BAR_H - 14, 1, latest->line);
+		/* Events before the recording: one grey mark left of the track, not a green one at 0:00. */
+		if (before > 0) {
+			SDL_SetRenderDrawColor(w->ren, 170, 170, 180, 255);
+			for (int k = 0; k < 4; k++)
+				SDL_RenderDrawLine(w->ren, track.x - 4 - k, track.y + track.h / 2 - k, track.x - 4 - k,
+						   track.y + track.h / 2 + k);
+		}
+		if (latest != NULL) {
+			if (latest->before_us > 0)
+				snprintf(line, sizeof(line), "before the recording (-%.1f s): %s",
+					 (double)latest->before_us / 1e6, latest->line);
+			else
+				snprintf(line, sizeof(line), "%s", latest->line);
+			SDL_SetRenderDrawColor(w->ren, 90, 220, 120, 255);
+			tech_font_draw(w->ren, 8, wh - TECH_REPLAYWIN_BAR_H - 14, 1, line);
+		}
 	}
 	tech_replaywin_format_time(t, now, sizeof(now));
 	tech_replaywin_format_time(rf->duration_us, total, sizeof(total));

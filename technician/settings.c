@@ -40,7 +40,8 @@ int tech_settings_load(struct tech_settings *st)
 	if (stat(st->config_path, &sb) != 0 && errno == ENOENT)
 		return 0;
 	if (config_load(st->config_path, &st->cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "handoff-tech: %s: %s\n", st->config_path, err);
+		/* config_load names the file and line itself. */
+		fprintf(stderr, "handoff-tech: %s\n", err);
 		return -1;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "chain.h"
 #include "export.h"
 
@@ -42,6 +43,7 @@ static void tech_timeline_add(uint64_t seq, const struct chain_event *e, void *c
 {
 	struct tech_timeline_load *x = ctx;
 	struct tech_timeline_event *ev;
+	char raw[3 * TECH_TIMELINE_LINE_MAX];
 	uint64_t at_us;
 
 	(void)seq;
@@ -60,15 +62,68 @@ static void tech_timeline_add(uint64_t seq, const struct chain_event *e, void *c
 	}
 	ev = &x->tl->events[x->tl->n++];
 	at_us = (uint64_t)(e->at > 0 ? e->at : 0) * 1000000u;
+	/*
+	 * An event before the recording (the chat before the viewer came) keeps
+	 * how long before: at 0 it would read as if it happened with the first
+	 * frame. Events have whole seconds, the recording microseconds: only
+	 * an event whose whole second lies before the start is surely before;
+	 * one in the start's own second stays at 0.
+	 */
 	ev->t_us = at_us > x->start_us ? at_us - x->start_us : 0;
-	snprintf(ev->line, sizeof(ev->line), "%s %s%s%s%s%s%s", e->kind, e->actor,
+	ev->before_us = at_us + 1000000u <= x->start_us ? x->start_us - at_us : 0;
+	snprintf(raw, sizeof(raw), "%s %s%s%s%s%s%s", e->kind, e->actor,
 		 e->role[0] && strcmp(e->role, e->actor) != 0 ? " (" : "",
 		 e->role[0] && strcmp(e->role, e->actor) != 0 ? e->role : "",
 		 e->role[0] && strcmp(e->role, e->actor) != 0 ? ")" : "", e->detail[0] ? ": " : "", e->detail);
-	/* The text comes from the ticket (a customer typed some of it): no terminal controls. */
-	for (char *p = ev->line; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	/* The text comes from the ticket (a customer typed some of it): one line, no terminal controls. */
+	tech_timeline_escape(raw, ev->line, sizeof(ev->line));
+}
+
+/* Appends s (len bytes) if it fits whole; 0, or -1 when out is full. */
+static int tech_timeline_put(char *out, size_t outlen, size_t *n, const char *s, size_t len)
+{
+	if (*n + len + 1 > outlen)
+		return -1;
+	memcpy(out + *n, s, len);
+	*n += len;
+	out[*n] = '\0';
+	return 0;
+}
+
+void tech_timeline_escape(const char *text, char *out, size_t outlen)
+{
+	const uint8_t *p = (const uint8_t *)text;
+	size_t n = 0, left = strlen(text);
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	while (left > 0) {
+		char esc[16];
+		size_t len = 1, put;
+		const char *src = esc;
+
+		if (p[0] >= 0xc0)
+			len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+		if (len > left || !buf_utf8_valid(p, len))
+			len = 1;
+		if (p[0] == '\n' || p[0] == '\t' || p[0] == '\\') {
+			put = (size_t)snprintf(esc, sizeof(esc), "\\%c", p[0] == '\n' ? 'n' : p[0] == '\t' ? 't' : '\\');
+		} else if (p[0] < 0x20 || p[0] == 0x7f || (len == 1 && p[0] >= 0x80)) {
+			put = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
+		} else if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			put = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", p[1]); /* C1: U+0080..U+009F */
+		} else if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			put = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", 0x2000 + (p[2] - 0x80)); /* line, paragraph separators */
+		} else {
+			src = (const char *)p;
+			put = len;
+		}
+		if (tech_timeline_put(out, outlen, &n, src, put) != 0)
+			return;
+		p += len;
+		left -= len;
+	}
 }
 
 int tech_timeline_load(struct tech_timeline *tl, const char *path, const char *pubfile, uint64_t ticket,

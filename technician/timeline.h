@@ -13,8 +13,9 @@
 #define TECH_TIMELINE_LINE_MAX 200
 
 struct tech_timeline_event {
-	uint64_t t_us;                        /* offset from the recording's start */
-	char line[TECH_TIMELINE_LINE_MAX];    /* "chat alice (L1): hello", control characters as '?' */
+	uint64_t t_us;                        /* offset from the recording's start; 0 for events before it */
+	uint64_t before_us;                   /* how long before the recording's start; 0 for events during it */
+	char line[TECH_TIMELINE_LINE_MAX];    /* "chat alice (L1): hello", escaped as tech_timeline_escape does */
 };
 
 struct tech_timeline {
@@ -25,10 +26,20 @@ struct tech_timeline {
 /*
  * Loads the events of ticket from the export at path, verified with the
  * audit public key in pubfile, as offsets from start_us (events before the
- * recording are kept at 0). 0, or -1 with err.
+ * recording are at 0, with before_us saying how long before). 0, or -1
+ * with err.
  */
 int tech_timeline_load(struct tech_timeline *tl, const char *path, const char *pubfile, uint64_t ticket,
 		       uint64_t start_us, char *err, size_t errlen);
 void tech_timeline_free(struct tech_timeline *tl);
+
+/*
+ * Appends text from the ticket (a customer typed some of it) to out as one
+ * printable line: a newline shows as \n, a tab as \t, a backslash as \\,
+ * other control characters (C0, DEL, C1, U+2028/U+2029) and bytes that
+ * are not UTF-8 as \xHH or \uHHHH. Stops, at a whole character, when out
+ * (outlen bytes with its NUL) is full.
+ */
+void tech_timeline_escape(const char *text, char *out, size_t outlen);
 
 #endif

@@ -233,8 +233,25 @@ out_tunnel:
 	 * relay died while the customer was being asked): a dead SSH
 	 * connection is worth a new login.
 	 */
-	if (out == TECH_VIEW_FAILED && !ssh_is_connected(s))
-		out = TECH_VIEW_RETRY;
+	if (out == TECH_VIEW_FAILED && !ssh_is_connected(s)) {
+		/*
+		 * libssh 0.10 keeps a received disconnect's text only in the error
+		 * ("Received SSH_MSG_DISCONNECT: 11:TEXT"). "Handoff: ..." is the relay
+		 * ending this login on purpose (the account was disabled): no retry.
+		 */
+		const char *err = ssh_get_error(s), *why = NULL;
+
+		if (strncmp(err, "Received SSH_MSG_DISCONNECT: ", 29) == 0)
+			why = strstr(err, ":Handoff: ");
+		if (why != NULL) {
+			fputs("handoff-tech: ", stderr);
+			for (const char *p = why + 10; *p != '\0'; p++)
+				fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+			fputc('\n', stderr);
+		} else {
+			out = TECH_VIEW_RETRY;
+		}
+	}
 	return out;
 }
 

@@ -6,9 +6,9 @@ _handoff_tech() {
 	local cur prev words cword cmd i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local globals="--relay --identity --host-key --user --verbose --help"
-	local commands="view queue ticket invite take control chat note escalate resolve whoami help
-		tickets show transcript recordings export verify keygen replay render"
+	local globals="--relay --identity --host-key --user --verbose --help --version"
+	local commands="view queue mine ticket invite take control chat note escalate resolve whoami help
+		tickets show transcript recordings recording export verify keygen replay render"
 
 	case $prev in
 	--identity | --key | --audit-key | --out | --snapshot | --events)
@@ -54,7 +54,7 @@ _handoff_tech() {
 	fi
 	case $cmd in
 	view) COMPREPLY=($(compgen -W "--headless --view-only --monitor" -- "$cur")) ;;
-	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show attachment" -- "$cur")) ||
+	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show list attachment" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur")) ;;
 	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;
 	escalate) COMPREPLY=($(compgen -W "--to --note" -- "$cur")) ;;
@@ -62,7 +62,7 @@ _handoff_tech() {
 	note) COMPREPLY=($(compgen -W "--sensitive" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
-	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key" -- "$cur")) ;;
+	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key --recording" -- "$cur")) ;;
 	render) COMPREPLY=($(compgen -f -W "--key --out --fps --codec" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
 	esac

@@ -25,7 +25,7 @@ stats_until() {
 
 # Fast link: lossless, pixel-exact.
 start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 stats_until 5 "encoding=tight lossless" || fail "fast link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
@@ -50,7 +50,7 @@ mkfifo "$E2E_TMP/slow.in"
 VIEWER_PID=$!
 track $VIEWER_PID
 exec 8>"$E2E_TMP/slow.in"
-wait_count 40 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no consent prompt through the slow link"
+wait_count 40 "$HELPER_OUT" "^CONSENT alice from the help desk" 2 || fail "no consent prompt through the slow link"
 echo y >&7
 viewer_cmd 60 "wait-frame 60000"
 stats_until 20 "encoding=tight jpeg q[0-9]" || fail "slow link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"

@@ -52,9 +52,13 @@ note "$(grep "tampered copies" "$E2E_TMP/tamper-small.out")"
 T=$(as alice ticket new --customer "Jane Roe" "Printer shows error 0x12") || fail "ticket new failed"
 CODE=$(as alice invite "$T") || fail "invite failed"
 start_helper "$CODE"
-wait_line 15 "$HELPER_OUT" "^CONNECTED to relay for ticket $T" || fail "helper did not connect"
+wait_line 15 "$HELPER_OUT" "^CONNECTED to remote support. Your reference number is $T\." || fail "helper did not connect"
+# A chat line with a newline and an ESC, in a second before the recording starts.
+as alice chat "$T" "$(printf 'Two lines\nand \033[31mred')" || fail "chat with a newline failed"
+early=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT max(at) FROM events WHERE ticket_id=$T AND kind='chat'")
+wait_for 5 sh -c "[ \$(date +%s) -gt $early ]" || fail "the clock did not move on"
 start_viewer_as alice "$T" alice-view
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $T" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 as alice chat "$T" "こんにちは、ヘルプデスクのアリスです" || fail "chat failed"
@@ -66,7 +70,7 @@ echo quit >&8
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='recording-closed'\") = 1 ]" ||
 	fail "the recording was not closed"
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error persists" >/dev/null || fail "escalate failed"
-wait_line 10 "$HELPER_OUT" "^LOGS alice (L1) on ticket $T asks" || fail "no log consent prompt"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log consent prompt"
 echo n >&7
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
 	fail "the refusal was not recorded"
@@ -95,7 +99,7 @@ tech_ssh audrey recordings "$T" >"$E2E_TMP/recordings.out" || fail "recordings f
 grep -q "^recordings/$T/viewer-[0-9]*-[0-9]*.hrec  [0-9]* bytes  sha256 [0-9a-f]\{64\}  complete  (alice; on disk)" \
 	"$E2E_TMP/recordings.out" || fail "unexpected recordings output: $(cat "$E2E_TMP/recordings.out")"
 tech_ssh audrey recordings "$T" --json | grep -q '"state":"complete"' || fail "recordings --json"
-for cmd in "tickets" "show $T" "transcript $T" "recordings $T" "export $T" "verify"; do
+for cmd in "tickets" "show $T" "transcript $T" "recordings $T" "recording $T x.hrec" "export $T" "verify"; do
 	rc=0
 	# shellcheck disable=SC2086
 	tech_ssh bob $cmd >/dev/null 2>"$E2E_TMP/err" || rc=$?
@@ -121,6 +125,86 @@ HANDOFF_EXPORT_FILE="$E2E_TMP/story.hexp" HANDOFF_AUDIT_PUB="$PUB" HANDOFF_AUDIT
 grep -q "tamper replace-recording: recording recordings/$T/.*: content does not match sha256 in record" "$E2E_TMP/tamper-story.out" ||
 	fail "no replace-recording case: $(cat "$E2E_TMP/tamper-story.out")"
 note "story export: $(grep -c "^tamper " "$E2E_TMP/tamper-story.out") tampered copies rejected, each naming the place"
+
+# The recording itself over a stock ssh: byte for byte the relay's file, the sha256 `recordings` lists.
+seg=$(ls "$RELAY_DIR"/recordings/"$T"/*.hrec)
+name=$(basename "$seg")
+want=$(sed -n "s|^recordings/$T/$name  [0-9]* bytes  sha256 \([0-9a-f]*\) .*|\1|p" "$E2E_TMP/recordings.out")
+[ -n "$want" ] || fail "recordings does not list $name: $(cat "$E2E_TMP/recordings.out")"
+tech_ssh audrey recording "$T" "$name" >"$E2E_TMP/download.hrec" || fail "recording download failed"
+cmp -s "$seg" "$E2E_TMP/download.hrec" || fail "the downloaded recording differs from the relay's file"
+[ "$(sha256sum <"$E2E_TMP/download.hrec" | cut -d' ' -f1)" = "$want" ] || fail "the download's sha256 is not the listed one"
+tech_ssh audrey recording "$T" "recordings/$T/$name" | cmp -s - "$seg" || fail "recording by its listed path differs"
+"$BIN/handoff-tech" replay "$E2E_TMP/download.hrec" --key "$E2E_TMP/recording.key" --headless \
+	--snapshot "$E2E_TMP/download.ppm" >"$E2E_TMP/download.out" 2>&1 || fail "the download does not replay: $(cat "$E2E_TMP/download.out")"
+note "recording $T $name over stock ssh: $(stat -c %s "$E2E_TMP/download.hrec") bytes, sha256 as listed, replays"
+
+# Straight out of the export: verified with the audit key, events on the timeline.
+"$BIN/handoff-tech" replay "$E2E_TMP/story.hexp" --recording "$name" --key "$E2E_TMP/recording.key" --audit-key "$PUB" \
+	--headless --snapshot "$E2E_TMP/fromexport.ppm" >"$E2E_TMP/fromexport.out" 2>&1 ||
+	fail "replay out of the export failed: $(cat "$E2E_TMP/fromexport.out")"
+cmp -s "$E2E_TMP/download.ppm" "$E2E_TMP/fromexport.ppm" || fail "the export's recording ends on another picture"
+grep -q "^event [0-9.]* chat customer: It says error 0x12 since this morning$" "$E2E_TMP/fromexport.out" ||
+	fail "replay out of the export lacks the ticket's events: $(grep '^event' "$E2E_TMP/fromexport.out")"
+# Events before the recording say so, and a chat line with a newline and an ESC stays one escaped line.
+grep -qF 'chat alice (L1): Two lines\nand \x1b[31mred' "$E2E_TMP/fromexport.out" ||
+	fail "the chat with a newline is not one escaped line: $(grep -a 'Two lines' -A1 "$E2E_TMP/fromexport.out")"
+grep -q '^event before the recording (-[0-9.]* s) chat alice (L1): Two lines' "$E2E_TMP/fromexport.out" ||
+	fail "the chat before the recording is not labelled: $(grep '^event' "$E2E_TMP/fromexport.out" | head -3)"
+grep -q '^event 0.000 chat alice (L1): Two lines' "$E2E_TMP/fromexport.out" && fail "the early chat shows at 0.000"
+[ "$(grep -c 'Two lines' "$E2E_TMP/fromexport.out")" = 1 ] || fail "the chat with a newline is not exactly one line"
+grep -qa "$(printf '\033')" "$E2E_TMP/fromexport.out" && fail "an ESC reached replay's output"
+"$BIN/handoff-tech" replay "$E2E_TMP/story.hexp" --recording "$name" --key "$E2E_TMP/recording.key" --headless \
+	>"$E2E_TMP/fromexport.out" 2>&1 || fail "replay out of the export without the audit key failed"
+grep -q "the export was not verified (no --audit-key)" "$E2E_TMP/fromexport.out" || fail "no warning without --audit-key"
+cp "$E2E_TMP/story.hexp" "$E2E_TMP/story-bad.hexp"
+off=$(grep -abo HOSEAL01 "$E2E_TMP/story-bad.hexp" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$E2E_TMP/story-bad.hexp" bs=1 seek=$((off + 200)) conv=notrunc 2>/dev/null
+rc=0
+"$BIN/handoff-tech" replay "$E2E_TMP/story-bad.hexp" --recording "$name" --key "$E2E_TMP/recording.key" --headless \
+	>"$E2E_TMP/fromexport.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "content does not match sha256 in record" "$E2E_TMP/fromexport.out" ||
+	fail "a changed recording in an export replayed (rc $rc): $(cat "$E2E_TMP/fromexport.out")"
+note "replay EXPORT --recording $name: verified, same picture, events before the recording labelled, one line per event"
+
+# Binary output is refused on a terminal: handoff-tech's own stdout, and a stock ssh -tt.
+for cmd in "export $T" "recording $T $name"; do
+	rc=0
+	script -q -e -c "$BIN/handoff-tech --relay 127.0.0.1:$RELAY_PORT --identity $E2E_TMP/audrey --host-key $RELAY_FP $cmd" \
+		/dev/null >"$E2E_TMP/tty.out" 2>&1 </dev/null || rc=$?
+	[ "$rc" = 2 ] && grep -q "refusing to write binary data to a terminal; redirect to a file: > " "$E2E_TMP/tty.out" ||
+		fail "handoff-tech $cmd wrote to a terminal (rc $rc): $(head -c 300 "$E2E_TMP/tty.out" | od -c | head -3)"
+	grep -q "HOSEAL01\|HOEXP001" "$E2E_TMP/tty.out" && fail "binary reached the terminal for $cmd"
+	# A stock ssh -t on a terminal, and ssh -tt: the relay grants the pty and refuses the command.
+	rc=0
+	script -q -e -c "ssh $(ssh_opts) -t -i $E2E_TMP/audrey handoff@127.0.0.1 $cmd" /dev/null \
+		>"$E2E_TMP/tty.out" 2>&1 </dev/null || rc=$?
+	[ "$rc" = 2 ] && grep -q "refusing to write binary data to a terminal (ssh -t asked for one)" "$E2E_TMP/tty.out" ||
+		fail "the relay sent $cmd to ssh -t on a terminal (rc $rc): $(head -c 300 "$E2E_TMP/tty.out" | od -c | head -5)"
+	grep -q "HOSEAL01\|HOEXP001" "$E2E_TMP/tty.out" && fail "binary reached ssh -t's terminal for $cmd"
+	rc=0
+	# shellcheck disable=SC2046,SC2086
+	ssh $(ssh_opts) -tt -i "$E2E_TMP/audrey" handoff@127.0.0.1 $cmd >"$E2E_TMP/tty.out" 2>"$E2E_TMP/tty.err" </dev/null || rc=$?
+	[ "$rc" = 2 ] && grep -q "refusing to write binary data to a terminal (ssh -t asked for one)" "$E2E_TMP/tty.err" ||
+		fail "the relay sent $cmd to ssh -tt (rc $rc): $(cat "$E2E_TMP/tty.err")"
+	[ ! -s "$E2E_TMP/tty.out" ] || fail "ssh -tt $cmd got output"
+done
+# Text commands still work with a terminal, with the line ends a terminal wants.
+# shellcheck disable=SC2046
+ssh $(ssh_opts) -tt -i "$E2E_TMP/audrey" handoff@127.0.0.1 recordings "$T" >"$E2E_TMP/tty.out" 2>/dev/null </dev/null ||
+	fail "recordings under ssh -tt failed"
+grep -q "^recordings/$T/$name .*"$'\r'"$" "$E2E_TMP/tty.out" || fail "recordings under ssh -tt: $(od -c "$E2E_TMP/tty.out" | head -3)"
+# A live chat stream under a terminal would get raw keys and never a line: refused, not left hanging.
+C=$(as alice ticket new "Chat under a terminal") || fail "ticket new failed"
+rc=0
+# shellcheck disable=SC2046
+timeout 10 ssh $(ssh_opts) -tt -i "$E2E_TMP/alice" handoff@127.0.0.1 chat "$C" </dev/null >"$E2E_TMP/tty.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "run it without -t" "$E2E_TMP/tty.out" || fail "chat under ssh -tt (rc $rc): $(cat "$E2E_TMP/tty.out")"
+
+as audrey export "$T" >"$E2E_TMP/redirected.hexp" || fail "export to a file through handoff-tech failed"
+verify_offline "$E2E_TMP/redirected.hexp"
+[ "$VERIFY_RC" = 0 ] || fail "the export through handoff-tech does not verify: $(cat "$E2E_TMP/verify.out")"
+note "binary refused on a terminal (handoff-tech and ssh -t under script, ssh -tt); text commands under ssh -tt get CR LF; redirected it works"
 
 # The relay's own chain, checked over SSH.
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify failed: $(cat "$E2E_TMP/chain.out")"

@@ -40,7 +40,7 @@ CODE=$(as alice invite "$T")
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 as alice escalate "$T" --to L2 --note "Flicker persists after a driver update" >/dev/null || fail "escalate failed"
-wait_line 10 "$HELPER_OUT" "^LOGS alice (L1) on ticket $T asks" || fail "no log prompt"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log prompt"
 kill -9 "$HELPER_PID"
 wait "$HELPER_PID" 2>/dev/null || true
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-unavailable'\") = 1 ]" ||

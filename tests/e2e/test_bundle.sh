@@ -8,7 +8,8 @@
 # though that locale exists nowhere in the root; the technician sees the
 # screen after the customer allows it. Then the bad cases: a tampered
 # bundle refuses to run and unpacks nothing, and a bundle pinned to
-# another relay's host key refuses the real relay.
+# another relay's host key refuses the real relay. The window's WM_CLASS is
+# handoff-helper, not the ld.so the bundle starts it with.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/window_lib.sh"
 
@@ -37,6 +38,13 @@ in_root() {
 	env -i ASAN_OPTIONS=detect_leaks=0 "$@"
 }
 
+# --version reaches the bundled helper through the launcher, and leaves nothing behind.
+v=$(sed -n 's/^#define HANDOFF_VERSION "\(.*\)"$/\1/p' "$(dirname "$0")/../../protocol/version.h")
+out=$(in_root "$CHROOT" "$ROOTFS" /helper.run --version 2>&1) || fail "the bundle's --version failed: $out"
+[ "$out" = "handoff-helper $v" ] || fail "the bundle's --version printed '$out'"
+[ -z "$(ls "$ROOTFS/tmp")" ] || fail "--version left files in the root's /tmp"
+note "the bundle's --version: $out"
+
 WIN_OUT="$E2E_TMP/bundle-run.out"
 LANG_NOW=ja
 SHOTS="$E2E_TMP/shots"
@@ -54,6 +62,14 @@ grep -q "font /tmp/handoff-[A-Za-z0-9]*/share/handoff/font.ttf" "$E2E_TMP/bundle
 unpacked=$(ls "$ROOTFS/tmp")
 [ "$(stat -c %a "$ROOTFS/tmp/$unpacked")" = 700 ] || fail "the unpacked directory is not private"
 shot bundle-code-entry
+# Started through the bundle's ld.so, the window is still handoff-helper's (SDL would say "ld.so").
+wid=$(DISPLAY=$XDISPLAY xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) .* 760x560+.*/\1/p' | head -1)
+[ -n "$wid" ] || fail "no 760x560 window: $(DISPLAY=$XDISPLAY xwininfo -root -tree | grep 0x)"
+DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS | grep -qx 'WM_CLASS(STRING) = "handoff-helper", "handoff-helper"' ||
+	fail "the bundle's window class is wrong: $(DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS)"
+# And it has its title, though SDL cannot convert it without the locale data a bare root lacks.
+DISPLAY=$XDISPLAY xprop -id "$wid" _NET_WM_NAME WM_NAME | grep -c '= "Acme IT"$' | grep -qx 2 ||
+	fail "the bundle's window has no title: $(DISPLAY=$XDISPLAY xprop -id "$wid" _NET_WM_NAME WM_NAME)"
 field code
 mark
 DISPLAY=$XDISPLAY xdotool type --delay 20 "$CODE" || fail "xdotool type failed"

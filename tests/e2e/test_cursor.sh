@@ -14,7 +14,7 @@ start_ssh_tunnel
 "$TOOLS/vnccursor" 127.0.0.1 "$lport" 30 >"$E2E_TMP/cursor.out" 2>"$E2E_TMP/cursor.err" &
 viewer=$!
 track $viewer
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo v >&7
 wait_line 15 "$E2E_TMP/cursor.out" "^cursor " || fail "no cursor shape arrived: $(cat "$E2E_TMP/cursor.err")"
 # The X server's own pointer (the 16x16 "X" with its hot spot at 7,7), not

@@ -89,7 +89,7 @@ for round in 1 2 3 4 5 6; do
 		wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "$what: the helper did not end"
 		;;
 	relay)
-		wait_line 15 "$HELPER_OUT" "^SESSION ENDED: connection to the relay lost" ||
+		wait_line 15 "$HELPER_OUT" "^SESSION ENDED: the connection to the support service was lost" ||
 			fail "$what: helper said $(tail -2 "$HELPER_OUT")"
 		wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "$what: the helper kept running without its relay"
 		# The viewer does not end with its relay: it says so and retries (issue 5).

@@ -59,4 +59,28 @@ stream=$!
 track $stream
 wait_line 10 "$E2E_TMP/stream.out" "日本語" || fail "the technician's chat stream lacks the line: $(cat "$E2E_TMP/stream.out")"
 kill "$stream" 2>/dev/null
+
+# A technician with control types romaji into the chat field (issue 13): the
+# keys are ignored, IBus is reset after each, nothing is composed or typed,
+# and the customer's next composition holds only the customer's keys.
+mark
+start_viewer_as alice "$T" ctl
+wait_state 15 "screen=main question=consent"
+click allow
+viewer_cmd 20 "wait-frame"
+wait_state 10 "screen=main question=none watching=1"
+read -r fx fy fw fh <<<"$(sed -n 's/^UI field chat \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3 \4/p' "$WIN_OUT")"
+viewer_cmd 10 "click $((WIN_X + fx + 20)) $((WIN_Y + fy + fh / 2))"
+viewer_cmd 10 "type ka"
+wait_for 10 sh -c "sqlite3 '$RELAY_DIR/handoff.db' \"SELECT detail FROM events WHERE ticket_id=$T AND kind='remote-input-ignored'\" | awk '{ n += \$1 } END { exit !(n >= 3) }'" ||
+	fail "the viewer's click and keys were not reported as ignored"
+mark
+DISPLAY=$XDISPLAY xdotool mousemove $((WIN_X + fx + 20)) $((WIN_Y + fy + fh / 2)) || fail "xdotool mousemove failed"
+DISPLAY=$XDISPLAY xdotool type --delay 80 "nihongo" || fail "xdotool type failed"
+wait_for 10 sh -c "tail -n +$((MARK + 1)) '$WIN_OUT' | grep -q 'composing=12'" ||
+	fail "the customer's composition is not にほんご alone: $(grep '^UI state' "$WIN_OUT" | tail -3)"
+! tail -n +$((MARK + 1)) "$WIN_OUT" | grep -q 'composing=1[5-9]' || fail "the viewer's keys joined the composition"
+grep '^UI state' "$WIN_OUT" | tail -1 | grep -q ' entry=0 ' || fail "the viewer's keys reached the chat field: $(grep '^UI state' "$WIN_OUT" | tail -1)"
+note "a controlling viewer's romaji was ignored and IBus reset; the customer's next composition is にほんご alone"
+exec 8>&-
 stop_relay

@@ -1,11 +1,20 @@
 # The customer's SDL2 window, driven as a person would with xdotool on the
 # customer's own Xvfb display, once in English and once in Japanese: type
-# the support code, deny a technician (no pixels reach the viewer), allow
+# a wrong code without dashes (the field groups it as 1234-5678-9012; the
+# relay refuses it and the window stays on the code entry with the text
+# kept and "That code didn't work"), erase it and type the support code,
+# deny a technician (no pixels reach the viewer), allow
 # one view-only (the red banner names them), chat both ways (a Japanese
 # line arrives intact in the technician's chat stream and the ticket's
 # transcript), Pause sharing (the viewer stays, the banner turns amber) and
 # Resume, Stop sharing (the viewer's stream closes), allow again,
-# End session (the viewer and the relay see the end), Close.
+# an escalation's request for information about the computer: "Show what
+# will be sent" shows the exact bundle (the same size as the ticket's
+# attachment), scrolled, then "Send it"; End session (the viewer and the
+# relay see the end; the chat stays on the ended screen), Close. The
+# window's WM_CLASS and icon are checked with xprop, the banner and card
+# texts name technicians in words ("alice from Acme IT's help desk"), and
+# "Nothing is shared until you allow it" is not shown while anyone watches.
 #
 # Screenshots of each state are taken with xwd and cropped to the window
 # with ffmpeg; HANDOFF_SCREENSHOTS=DIR keeps them (docs/screenshots holds
@@ -14,8 +23,16 @@
 # buttons and the shots show finished frames.
 . "$(dirname "$0")/lib.sh"
 
+export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
+echo 0 >"$HANDOFF_CLOCK_OFFSET_FILE"
 start_xvfb 1024 768
-start_relay
+# Long enough that the preview of what will be sent has to scroll.
+{
+	echo "boot ok"
+	for i in $(seq 40); do echo "printer: retry $i failed with error 0x12"; done
+	echo "printer: queue stalled"
+} >"$E2E_TMP/app.log"
+start_relay "log_sources = facts, file $E2E_TMP/app.log 41"
 SHOTS="$E2E_TMP/shots"
 mkdir -p "$SHOTS"
 
@@ -41,12 +58,41 @@ run_window() {
 	win_geometry
 	shot code-entry
 
-	# The customer types the code and clicks Connect.
+	# The window's class and icon: not "ld.so" or whatever started it.
+	local wid
+	wid=$(DISPLAY=$XDISPLAY xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) .* 760x560+.*/\1/p' | head -1)
+	[ -n "$wid" ] || fail "no 760x560 window: $(DISPLAY=$XDISPLAY xwininfo -root -tree | grep 0x)"
+	DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS | grep -qx 'WM_CLASS(STRING) = "handoff-helper", "handoff-helper"' ||
+		fail "the window's class is wrong: $(DISPLAY=$XDISPLAY xprop -id "$wid" WM_CLASS)"
+	DISPLAY=$XDISPLAY xprop -id "$wid" _NET_WM_ICON | grep -q "Icon (48 x 48)" ||
+		fail "the window has no icon"
+
+	# A wrong code, typed without dashes: the field groups the digits; the relay refuses it and
+	# the window stays on the code entry, the code kept for correcting, with a plain message.
 	field code
 	mark
-	DISPLAY=$XDISPLAY xdotool type --delay 20 "$C" || fail "xdotool type failed"
+	DISPLAY=$XDISPLAY xdotool type --delay 20 "111122223333" || fail "xdotool type failed"
+	wait_state 10 "screen=code .* code=####-####-####"
+	shot code-typed
+	mark
 	click connect
-	wait_state 20 "screen=main"
+	wait_state 20 "screen=code .*problem=yes .* code=####-####-####"
+	tail -n +$((MARK + 1)) "$WIN_OUT" | grep -q "^UI problem $REFUSED" ||
+		fail "the refusal was not said plainly: $(grep '^UI problem' "$WIN_OUT" | tail -1)"
+	shot code-refused
+	# The relay makes a source wait a little after a wrong code: move its clock past that.
+	echo $(($(cat "$HANDOFF_CLOCK_OFFSET_FILE") + 30)) >"$HANDOFF_CLOCK_OFFSET_FILE"
+	sleep 0.6 # the relay reads the clock file once a tick
+	mark
+	# shellcheck disable=SC2046
+	DISPLAY=$XDISPLAY xdotool key --delay 20 $(printf 'BackSpace %.0s' $(seq 12)) || fail "xdotool key failed"
+	wait_state 10 "screen=code .* code= preview"
+	# The right code as the technician gave it, dashes and all.
+	mark
+	DISPLAY=$XDISPLAY xdotool type --delay 20 "$C" || fail "xdotool type failed"
+	wait_state 10 "screen=code .* code=####-####-####"
+	click connect
+	wait_state 20 "screen=main .* card=nothing-shared"
 	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='customer-connected'\") = 1 ]" ||
 		fail "the relay saw no customer for ticket $T"
 
@@ -67,7 +113,7 @@ run_window() {
 	mark
 	click view
 	viewer_cmd 20 "wait-frame"
-	wait_state 10 "screen=main question=none watching=1"
+	wait_state 10 "screen=main question=none watching=1 .* card=sharing-hint"
 	shot sharing
 	[ "$(pixel sharing 8 60)" = b01e1e ] || fail "the banner is not red while alice watches: $(pixel sharing 8 60)"
 
@@ -124,6 +170,39 @@ run_window() {
 	wait_state 15 "screen=main question=consent"
 	click allow
 	viewer_cmd 20 "wait-frame"
+	# An escalation asks for information about this computer: the customer reads exactly what
+	# would be sent (scrolling through it), then sends it; the ticket gets those bytes.
+	mark
+	tech_ssh alice escalate "$T" --to L2 --note "Window test" >/dev/null || fail "escalate failed"
+	wait_state 15 "screen=main question=logs"
+	shot logs
+	mark
+	click show
+	wait_line 15 "$WIN_OUT" "^UI preview bytes=" || fail "no preview"
+	wait_state 10 "screen=main question=logs .* preview=yes card=preview scroll=0"
+	local shown
+	shown=$(sed -n 's/^UI preview bytes=\([0-9]*\) .*/\1/p' "$WIN_OUT" | tail -1)
+	shot preview
+	# Scrolled with the keys and the wheel, to the last line.
+	mark
+	DISPLAY=$XDISPLAY xdotool key Page_Down || fail "xdotool key failed"
+	wait_state 10 "screen=main question=logs .* card=preview scroll=1[0-9]$"
+	DISPLAY=$XDISPLAY xdotool key End || fail "xdotool key failed"
+	DISPLAY=$XDISPLAY xdotool click 4 || fail "xdotool click failed"
+	wait_state 10 "screen=main question=logs .* card=preview scroll=[1-9][0-9]$"
+	shot preview-scrolled
+	mark
+	click sendlogs
+	wait_state 10 "screen=main question=none .* preview=no"
+	wait_for 15 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$T AND kind='logs'\") = 1 ]" ||
+		fail "the logs were not attached"
+	local lid
+	lid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$T AND kind='logs'")
+	tech_ssh alice ticket attachment "$T" "$lid" >"$E2E_TMP/logs-$LANG_NOW.txt" || fail "ticket attachment failed"
+	[ "$(wc -c <"$E2E_TMP/logs-$LANG_NOW.txt")" = "$shown" ] ||
+		fail "the preview showed $shown bytes, the ticket got $(wc -c <"$E2E_TMP/logs-$LANG_NOW.txt")"
+	grep -q "printer: queue stalled" "$E2E_TMP/logs-$LANG_NOW.txt" || fail "the bundle lacks the log file"
+
 	mark
 	click end
 	wait_state 10 "screen=ended"
@@ -131,6 +210,14 @@ run_window() {
 	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='customer-disconnected'\") -ge 1 ]" ||
 		fail "the relay did not see the customer leave: $(sqlite3 "$RELAY_DIR/handoff.db" "SELECT kind FROM events WHERE ticket_id=$T")"
 	shot ended
+	# The conversation stays readable on the ended screen: the chat pane is still drawn.
+	[ "$(pixel ended 30 290)" = f6f6f6 ] || fail "the chat pane is gone after the end: $(pixel ended 30 290)"
+	# ... and scrolls back to the start of the conversation with the wheel.
+	mark
+	DISPLAY=$XDISPLAY xdotool mousemove $((WIN_X + 300)) $((WIN_Y + 380)) click 4 click 4 click 4 click 4 ||
+		fail "xdotool click failed"
+	wait_state 10 "screen=ended .* scroll=[1-9][0-9]*$"
+	shot ended-scrolled
 	click close
 	local rc=0
 	wait_for 10 sh -c "! kill -0 $helper" || fail "the helper did not exit after Close"
@@ -139,6 +226,8 @@ run_window() {
 	note "$LANG_NOW: code typed, deny, view-only with banner, chat '$typed', pause, resume, stop, allow, end, close"
 }
 
+REFUSED="That code didn't work."
 run_window en "The printer says error 0x12"
+REFUSED="このコードは使えませんでした。"
 run_window ja "プリンターが動きません、エラー表示です"
 stop_relay

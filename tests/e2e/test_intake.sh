@@ -41,7 +41,7 @@ start_intake() {
 note "a description in Japanese opens an L1 ticket that is live for this helper"
 DESC="プリンターで印刷できません"
 start_intake first "$TOKEN"
-wait_line 15 "$HELPER_OUT" "^NO CODE 問題を短く" || fail "the helper did not ask for a description: $(cat "$HELPER_OUT")"
+wait_line 15 "$HELPER_OUT" "^NO CODE お困りの内容を短く" || fail "the helper did not ask for a description: $(cat "$HELPER_OUT")"
 echo "$DESC" >&7
 wait_line 15 "$HELPER_OUT" "^NAME お名前" || fail "the helper did not ask for a name"
 echo "山田 花子" >&7
@@ -60,7 +60,7 @@ sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$T AN
 note "a technician takes it, the customer is asked, and pixels flow"
 tech_ssh alice take "$T" >/dev/null || fail "take failed"
 start_viewer "$T"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT ヘルプデスクの alice さんが" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/intake.ppm"
@@ -104,7 +104,7 @@ rc=0
 wait "$HELPER_PID" || rc=$?
 exec 7>&-
 [ "$rc" = 1 ] || fail "the refused helper exited with $rc"
-grep -q "この1時間にこのヘルパーから新しいチケットが多く作成されました" "$E2E_TMP/third.log" ||
+grep -q "この 1 時間に、このプログラムから多くのサポート依頼が送られました" "$E2E_TMP/third.log" ||
 	fail "the customer was not told about the limit: $(cat "$E2E_TMP/third.log")"
 [ "$(event_count 0 intake-limited)" = 1 ] || fail "no intake-limited event"
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM tickets WHERE summary='third problem'")" = 0 ] ||

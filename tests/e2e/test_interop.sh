@@ -14,7 +14,7 @@ start_ssh_tunnel
 
 "$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/grab.ppm" 20 >"$E2E_TMP/grab.out" 2>&1 &
 grab=$!
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt for the ssh -L viewer"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt for the ssh -L viewer"
 echo y >&7
 wait "$grab" || fail "vncgrab failed: $(cat "$E2E_TMP/grab.out")"
 DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/grab.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
@@ -31,7 +31,7 @@ DISPLAY=$VIEWER_X xtigervncviewer -ViewOnly=1 -AutoSelect=0 -PreferredEncoding=T
 	>"$E2E_TMP/tiger.log" 2>&1 &
 tiger=$!
 track $tiger
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no consent prompt for TigerVNC"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 2 || fail "no consent prompt for TigerVNC"
 echo y >&7
 wait_line 15 "$RELAY_LOG" "viewer [0-9]*: alice is viewing ticket $TICKET" || fail "relay did not splice TigerVNC"
 wait_for 15 sh -c "DISPLAY=$VIEWER_X xwininfo -root -tree | grep -q TigerVNC" ||

@@ -15,9 +15,9 @@ new_ticket_code "Pause test"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(cat "$E2E_TMP/helper.log")"
 start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
 echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1)" || fail "helper did not start sharing"
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/before.ppm"
 DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/before.ppm" >"$E2E_TMP/compare0.out" 2>&1 ||

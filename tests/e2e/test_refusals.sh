@@ -74,7 +74,7 @@ HELPER_OUT="$E2E_TMP/live.out"
 exec 7>"$E2E_TMP/live.in"
 live_ticket=1
 start_viewer "$live_ticket"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $live_ticket" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt"
 echo n >&7
 wait_for 15 sh -c "! kill -0 $VIEWER_PID" || fail "the viewer kept waiting after a refusal"
 grep -q "declined" "$E2E_TMP/viewer.log" || fail "viewer did not say the customer declined: $(cat "$E2E_TMP/viewer.log")"
@@ -82,7 +82,7 @@ note "declined: $(grep declined "$E2E_TMP/viewer.log" | head -1)"
 
 # After all of that, the session that was live all along still works.
 start_viewer "$live_ticket"
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $live_ticket" 2 || fail "no second consent prompt"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 2 || fail "no second consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "quit"

@@ -22,6 +22,12 @@ expect 3 audrey ticket new Anything
 expect 0 audrey ticket show "$t1"
 expect 3 audrey take "$t1"
 expect 0 audrey queue --tier L3
+expect 3 bob recording "$t1" viewer-1-1.hrec
+grep -q "only auditors" "$E2E_TMP/err" || fail "recording: no reason given to a technician"
+expect 1 audrey recording "$t1" viewer-1-1.hrec
+grep -q "has no recording viewer-1-1.hrec" "$E2E_TMP/err" || fail "recording: an unknown ID not named: $(cat "$E2E_TMP/err")"
+expect 1 audrey recording "$t1" ../../handoff.db
+expect 2 audrey recording "$t1"
 expect 3 alice queue --tier L2
 expect 0 bob queue --tier L1
 expect 3 alice note "$t2" --sensitive something

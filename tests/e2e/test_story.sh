@@ -20,15 +20,15 @@ T=$(as alice ticket new --priority P3 --customer "Jane Roe" --contact "+81 3 123
 	fail "ticket new failed"
 CODE=$(as alice invite "$T") || fail "invite failed"
 start_helper "$CODE"
-wait_line 15 "$HELPER_OUT" "^CONNECTED to relay for ticket $T" || fail "helper did not connect"
+wait_line 15 "$HELPER_OUT" "^CONNECTED to remote support. Your reference number is $T\." || fail "helper did not connect"
 
 # L1 views (after consent) and chats both ways.
 start_viewer_as alice "$T" alice-view
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $T" || fail "no consent prompt for alice"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt for alice"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 as alice chat "$T" "Hello, I am Alice from the help desk" || fail "chat failed"
-wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Hello, I am Alice from the help desk" || fail "the customer did not see the chat"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): Hello, I am Alice from the help desk" || fail "the customer did not see the chat"
 echo "It says error 0x12 since this morning" >&7
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='chat' AND role='customer'\") = 1 ]" ||
 	fail "the customer's chat line was not recorded"
@@ -43,7 +43,7 @@ wait_line 10 "$E2E_TMP/stream.out" "customer: It says error 0x12" || fail "the s
 echo "It is the printer on the second floor" >&7
 wait_line 10 "$E2E_TMP/stream.out" "customer: It is the printer on the second floor" || fail "the stream did not show a new line"
 echo "Could you open the printer settings?" >&9
-wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Could you open the printer settings?" || fail "a line typed into the stream did not reach the customer"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): Could you open the printer settings?" || fail "a line typed into the stream did not reach the customer"
 exec 9>&-
 kill "$stream" 2>/dev/null
 as alice note "$T" "Cable and power checked" || fail "note failed"
@@ -51,8 +51,8 @@ note "L1 viewed, chatted both ways, wrote a note"
 
 # L1 escalates; the customer allows log collection.
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error 0x12 persists" >"$E2E_TMP/esc1.out" || fail "escalate failed"
-wait_line 10 "$HELPER_OUT" "^STATUS .*specialist (L2)" || fail "the customer was not told to wait for L2"
-wait_line 10 "$HELPER_OUT" "^LOGS alice (L1) on ticket $T asks" || fail "no log consent prompt: $(tail -5 "$HELPER_OUT")"
+wait_line 10 "$HELPER_OUT" "^STATUS Your request has been passed to the technical support team\." || fail "the customer was not told to wait for L2"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log consent prompt: $(tail -5 "$HELPER_OUT")"
 echo y >&7
 wait_line 15 "$HELPER_OUT" "^LOGS sent" || fail "logs were not sent"
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$T AND kind='logs'\") = 1 ]" ||
@@ -98,9 +98,9 @@ note "L2 read the transcript, the handover note and the logs"
 # L2 takes over the same live session; the customer consents to L2 by name.
 as bob take "$T" | grep -q "is yours" || fail "bob could not take the ticket"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "alice was not detached at takeover"
-wait_line 10 "$HELPER_OUT" "^STATUS bob (L2) is now handling" || fail "the customer was not told who took over"
+wait_line 10 "$HELPER_OUT" "^STATUS bob from the technical support team is now helping you\.$" || fail "the customer was not told who took over"
 start_viewer_as bob "$T" bob-view
-wait_line 15 "$HELPER_OUT" "^CONSENT bob (L2) on ticket $T" || fail "no consent prompt for bob"
+wait_line 15 "$HELPER_OUT" "^CONSENT bob from the technical support team asks" || fail "no consent prompt for bob"
 sleep 0.3
 grep -q '^ok' "$VIEWER_OUT" && fail "bob saw something before the customer consented"
 echo y >&7
@@ -117,7 +117,7 @@ grep -q "VPN password" "$E2E_TMP/alice-show.txt" && fail "L1 can read L2's sensi
 grep -q "\[sensitive\]" "$E2E_TMP/alice-show.txt" || fail "L1 is not told something is hidden"
 as carol ticket show "$T" | grep -q "VPN password" || fail "L3 cannot read L2's sensitive note"
 as bob escalate "$T" --to L3 --note "Driver bug suspected; needs engineering" >/dev/null || fail "escalate to L3 failed"
-wait_count 10 "$HELPER_OUT" "^LOGS bob (L2) on ticket $T asks" 1 || fail "no second log prompt"
+wait_count 10 "$HELPER_OUT" "^LOGS bob from the technical support team asks" 1 || fail "no second log prompt"
 echo n >&7
 wait_line 10 "$HELPER_OUT" "^LOGS refused" || fail "the helper did not refuse"
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
@@ -127,7 +127,7 @@ note "escalated to L3; the customer's refusal of logs is recorded"
 as carol take "$T" >/dev/null || fail "carol could not take the ticket"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with bob" || fail "bob was not detached when carol took over"
 as carol resolve "$T" --note "Driver patched; printing works" | grep -q resolved || fail "resolve failed"
-wait_line 10 "$HELPER_OUT" "^STATUS carol (L3) marked your request as resolved" || fail "the customer was not told"
+wait_line 10 "$HELPER_OUT" "^SESSION ENDED: your technician marked your request as resolved$" || fail "the customer was not told"
 as carol ticket show "$T" --json | grep -q '"state":"resolved","tier":"L3"' || fail "ticket not resolved at L3"
 check_hashes
 
@@ -155,9 +155,9 @@ grep -q "^event [0-9.]* chat alice (L1): Hello, I am Alice from the help desk$" 
 	fail "the replay's timeline lacks the chat or the escalation: $(grep '^event' "$E2E_TMP/timeline.out" | head)"
 note "replay shows chat and escalation on the recording's timeline ($(grep -c '^event' "$E2E_TMP/timeline.out") events)"
 
-# The customer ends; the relay restarts; the record is exactly as it was.
-echo end >&7
-wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+# Resolving ended the customer's session (the helper said so and left); the relay restarts; the record is exactly as it was.
+wait_line 10 "$HELPER_OUT" "^SESSION ENDED" || fail "the helper did not say the session ended: $(tail -3 "$HELPER_OUT")"
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end after the resolution"
 sleep 0.5
 as audrey ticket show "$T" --json >"$E2E_TMP/before.json"
 stop_relay

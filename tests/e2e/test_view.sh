@@ -19,12 +19,12 @@ if ss -ltnp | grep -q "pid=$HELPER_PID,"; then
 fi
 
 start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
 # Nothing is shown before consent: the viewer has no frame yet.
 sleep 0.5
 grep -q '^ok' "$VIEWER_OUT" && fail "the viewer answered before consent"
 echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1)" || fail "helper did not start sharing"
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
 viewer_cmd 20 "wait-frame"
 t1=$(date +%s%N)
 note "first frame $(( (t1 - t0) / 1000000 )) ms after the helper started"
@@ -63,9 +63,9 @@ wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not
 
 # View only: the customer answers v; the viewer sees the screen, and its click and key never arrive.
 start_viewer "$TICKET"
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" 2 || fail "no second consent prompt"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 2 || fail "no second consent prompt"
 echo v >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1): view only" || fail "helper did not share view only"
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk: view only" || fail "helper did not share view only"
 viewer_cmd 20 "wait-frame"
 before=$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")
 viewer_cmd 10 "click 300 300"

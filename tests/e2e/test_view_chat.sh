@@ -14,18 +14,18 @@ new_ticket_code "Chat from the viewer"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 
 # Both ways.
 viewer_cmd 10 "chat Hello, I see your screen now"
-wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Hello, I see your screen now" || fail "the customer did not get the line"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): Hello, I see your screen now" || fail "the customer did not get the line"
 echo "Great, the printer is the problem" >&7
 wait_line 10 "$VIEWER_OUT" "^chat \[.*\] customer: Great, the printer is the problem" ||
 	fail "the viewer did not show the customer's line: $(tail -3 "$VIEWER_OUT")"
 viewer_cmd 10 "chat 日本語でも大丈夫です"
-wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): 日本語でも大丈夫です" || fail "Japanese did not arrive"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): 日本語でも大丈夫です" || fail "Japanese did not arrive"
 note "chat both ways from the viewer (Japanese included)"
 
 # A note from the same place.
@@ -46,7 +46,7 @@ CODE=$(tech_ssh alice invite "$TICKET") || fail "invite after the restart failed
 exec 7>&-
 start_helper "$CODE" helper2
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "the helper did not come back"
-wait_line 40 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" || fail "no consent prompt after the restart: $(tail -3 "$E2E_TMP/viewer.log")"
+wait_line 40 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt after the restart: $(tail -3 "$E2E_TMP/viewer.log")"
 echo y >&7
 wait_line 15 "$E2E_TMP/viewer.log" "reconnected" || fail "the viewer did not say it reconnected"
 viewer_cmd 20 "wait-frame"
@@ -54,7 +54,7 @@ viewer_cmd 10 "snapshot $E2E_TMP/after.ppm"
 DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/after.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
 	fail "after reconnecting, the picture differs: $(cat "$E2E_TMP/compare.out")"
 viewer_cmd 10 "chat Back again"
-wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Back again" || fail "chat after the reconnect did not arrive"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): Back again" || fail "chat after the reconnect did not arrive"
 note "relay restarted: the viewer retried ($(grep -c 'trying again' "$E2E_TMP/viewer.log") tries), was asked for consent again, pixel-exact, chat works"
 
 viewer_cmd 10 "quit"
@@ -73,16 +73,16 @@ DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0
 	>"$E2E_TMP/term.out" 2>"$E2E_TMP/term.log" &
 win=$!
 track $win
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET" 2 || fail "no consent prompt for the window"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 2 || fail "no consent prompt for the window"
 echo y >&7
 wait_line 10 "$E2E_TMP/term.out" "customer: Great, the printer is the problem" ||
 	fail "the window's terminal did not show the transcript: $(cat "$E2E_TMP/term.out")"
 echo "Typed in the terminal of the window" >&9
-wait_line 10 "$HELPER_OUT" "^CHAT alice (L1): Typed in the terminal of the window" || fail "the terminal's line did not arrive"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): Typed in the terminal of the window" || fail "the terminal's line did not arrive"
 echo "Thanks from the customer" >&7
 wait_line 10 "$E2E_TMP/term.out" "customer: Thanks from the customer" || fail "the terminal did not print the customer's line"
 echo "/escalate L2 Printer driver broken; reinstall did not help" >&9
-wait_line 10 "$HELPER_OUT" "^LOGS alice (L1) on ticket $TICKET asks" || fail "no log consent prompt: $(tail -3 "$E2E_TMP/term.out")"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log consent prompt: $(tail -3 "$E2E_TMP/term.out")"
 echo n >&7
 wait_for 10 sh -c "[ \"\$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT tier FROM tickets WHERE id=$TICKET\")\" = L2 ]" ||
 	fail "the ticket did not move to L2: $(tail -3 "$E2E_TMP/term.out")"

@@ -3,8 +3,10 @@
 # - `view N --view-only` (and a stock ssh -L to ticket-N:5901) asks the
 #   customer to VIEW only: the helper's question and the consent-asked
 #   event say so; the viewer's terminal says what the customer allowed.
-# - `control` asks again while the picture goes on: the customer's no keeps
-#   view only (a click does not arrive), their yes gives control (it does).
+# - `control` asks again while the picture goes on, worded as what it is
+#   (they already see the screen, now ask to control it; y or n): the
+#   customer's no keeps view only (a click does not arrive), their yes gives
+#   control (it does).
 # - The viewer says why it ended: the customer stopped sharing, ended the
 #   session, another technician took over (by name), the customer is not
 #   connected (with the invite hint).
@@ -25,12 +27,12 @@ asked() {
 
 # View only, asked as such.
 start_viewer_as alice "$TICKET" viewer --view-only
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" ||
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view your screen" ||
 	fail "the customer was not asked to view only: $(grep CONSENT "$HELPER_OUT")"
 grep -q "view and control" <<<"$(grep CONSENT "$HELPER_OUT")" && fail "a view-only viewer asked for control"
 [ "$(asked)" = view ] || fail "consent-asked says '$(asked)', not view"
 echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1): view only" || fail "the helper did not share view only"
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk: view only" || fail "the helper did not share view only"
 wait_line 10 "$E2E_TMP/viewer.log" "the customer allowed view only at [0-9][0-9]:[0-9][0-9]" ||
 	fail "the viewer's terminal did not say the level: $(cat "$E2E_TMP/viewer.log")"
 viewer_cmd 20 "wait-frame"
@@ -39,9 +41,16 @@ note "view only asked, allowed and said in the technician's terminal"
 # Control asked for later: the customer says no, the view goes on without input.
 viewer_cmd 10 "control"
 grep -q "^ok asked the customer for control" "$VIEWER_OUT" || fail "control: $(grep '^ok\|^error' "$VIEWER_OUT" | tail -1)"
-wait_line 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view and control your screen" ||
-	fail "the customer was not asked again for control"
+REASK="alice from the help desk, who can already see your screen, asks to also control it (use your mouse and keyboard). Allow? [y = allow control, n = keep view only]"
+wait_line 10 "$HELPER_OUT" "^CONSENT alice from the help desk, who can already see" ||
+	fail "the customer was not asked again for control: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+grep -qxF "CONSENT $REASK" "$HELPER_OUT" || fail "the re-ask is not worded as one: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+grep CONSENT "$HELPER_OUT" | tail -1 | grep -q "asks to view and control\|v = view only\|n = deny" &&
+	fail "the re-ask reads as a first question: $(grep CONSENT "$HELPER_OUT" | tail -1)"
 [ "$(asked)" = view,control ] || fail "the second consent-asked says '$(asked)'"
+# Only y and n answer it now.
+echo maybe >&7
+wait_line 10 "$HELPER_OUT" "^Please answer y or n\.$" || fail "a wrong answer to the re-ask was not corrected"
 echo n >&7
 wait_line 10 "$E2E_TMP/viewer.log" "the customer kept it to view only" ||
 	fail "the viewer did not hear the no: $(cat "$E2E_TMP/viewer.log")"
@@ -53,9 +62,10 @@ note "a no to control keeps view only: the picture goes on, the click is dropped
 
 # And again: yes gives control on the same stream.
 viewer_cmd 10 "control"
-wait_count 10 "$HELPER_OUT" "asks to view and control your screen" 2 || fail "the customer was not asked a third time"
+wait_count 10 "$HELPER_OUT" "who can already see your screen, asks to also control it" 2 ||
+	fail "the customer was not asked a third time"
 echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice (L1): view and control" || fail "the helper did not give control"
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk: view and control" || fail "the helper did not give control"
 wait_line 10 "$E2E_TMP/viewer.log" "the customer allowed view and control at" ||
 	fail "the viewer's terminal did not say control: $(cat "$E2E_TMP/viewer.log")"
 wait_line 10 "$VIEWER_OUT" "^info control=yes" || fail "the viewer was not told it controls"
@@ -81,7 +91,7 @@ SSH_L_PID=$!
 track $SSH_L_PID
 wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
 exec 9<>"/dev/tcp/127.0.0.1/$lport"
-wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" 2 ||
+wait_count 10 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view your screen" 2 ||
 	fail "ssh -L to ticket-N:5901 did not ask to view only: $(grep CONSENT "$HELPER_OUT" | tail -1)"
 [ "$(asked)" = view ] || fail "ssh -L: consent-asked says '$(asked)'"
 echo n >&7
@@ -92,11 +102,11 @@ note "a stock ssh -L to ticket-N:5901 asks to view only; a refusal reaches it as
 
 # A stream through ssh -L that started, then ended by the customer: the relay's
 # exit-signal on the forwarding channel must not upset OpenSSH.
-shared=$(grep -c "^SHARING with alice (L1): view only" "$HELPER_OUT")
+shared=$(grep -c "^SHARING with alice from the help desk: view only" "$HELPER_OUT")
 exec 9<>"/dev/tcp/127.0.0.1/$lport"
-wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view your screen" 3 || fail "no third ask"
+wait_count 10 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view your screen" 3 || fail "no third ask"
 echo y >&7
-wait_count 10 "$HELPER_OUT" "^SHARING with alice (L1): view only" $((shared + 1)) || fail "ssh -L was not shared with"
+wait_count 10 "$HELPER_OUT" "^SHARING with alice from the help desk: view only" $((shared + 1)) || fail "ssh -L was not shared with"
 head -c 12 <&9 | grep -q "^RFB 003" || fail "no RFB greeting through ssh -L"
 echo stop >&7
 timeout 10 cat <&9 >/dev/null || fail "the ssh -L stream did not end"
@@ -107,12 +117,12 @@ note "ssh -L: a stream the customer stopped just closes; OpenSSH ignores the exi
 
 # Another technician takes over: the view ends with their name.
 start_viewer_as alice "$TICKET" viewer2
-wait_count 10 "$HELPER_OUT" "^CONSENT alice (L1) on ticket $TICKET asks to view and control" 3 ||
+wait_count 10 "$HELPER_OUT" "^CONSENT alice from the help desk asks to view and control" 1 ||
 	fail "no consent prompt for the second view"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 as alice escalate "$TICKET" --to L2 --note "Needs L2" >/dev/null || fail "escalate failed"
-wait_line 10 "$HELPER_OUT" "^LOGS alice (L1)" || fail "no log prompt"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk" || fail "no log prompt"
 echo n >&7
 as bob take "$TICKET" >/dev/null || fail "bob could not take the ticket"
 wait_line 10 "$E2E_TMP/viewer2.log" "session ended: the L2 technician bob took over" ||
@@ -121,7 +131,7 @@ note "takeover: the viewer says 'the L2 technician bob took over'"
 
 # The customer ends the session: bob's view says so.
 start_viewer_as bob "$TICKET" viewer3
-wait_line 15 "$HELPER_OUT" "^CONSENT bob (L2)" || fail "no consent prompt for bob"
+wait_line 15 "$HELPER_OUT" "^CONSENT bob from the technical support team" || fail "no consent prompt for bob"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 echo end >&7

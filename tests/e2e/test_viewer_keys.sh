@@ -34,7 +34,7 @@ DISPLAY=$TECH_X LANG=C.UTF-8 LC_ALL=C.UTF-8 ASAN_OPTIONS=detect_leaks=0 "$BIN/ha
 	>"$E2E_TMP/window.out" 2>"$E2E_TMP/window.log" &
 win=$!
 track $win
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice" || fail "helper did not share"
 
@@ -142,7 +142,7 @@ DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0
 	>"$E2E_TMP/window2.out" 2>"$E2E_TMP/window2.log" </dev/null &
 win=$!
 track $win
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no second consent prompt"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 2 || fail "no second consent prompt"
 echo v >&7
 wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*VIEW ONLY'" || fail "no window titled VIEW ONLY"
 wait_for 10 viewable_window "Handoff.*VIEW ONLY" || fail "the view-only window is never mapped"

@@ -60,7 +60,7 @@ note "pause and resume: paused=yes, then paused=no"
 
 # Headless, granted view only.
 start_viewer_as alice "$TICKET" viewer-v
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 2 || fail "no second consent prompt"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 2 || fail "no second consent prompt"
 echo v >&7
 wait_line 15 "$VIEWER_OUT" "^info control=no paused=no monitors=2 " || fail "view only: $(grep '^info' "$VIEWER_OUT" | tail -1)"
 viewer_cmd 10 "quit"
@@ -78,7 +78,7 @@ button_count() {
 }
 
 start_tech_window --monitor 2
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 3 || fail "no consent prompt for the window"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 3 || fail "no consent prompt for the window"
 echo y >&7
 wait_tech_window CONTROL 808 608
 wait_for 10 shows 800 || fail "the window does not show monitor 2 exactly: $(cat "$E2E_TMP/find.out")"
@@ -121,7 +121,7 @@ wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 3 || fail "the helper 
 
 # Granted view only: a blue frame, VIEW ONLY in the title, nothing sent.
 start_tech_window --monitor 1
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 4 || fail "no consent prompt for the second window"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 4 || fail "no consent prompt for the second window"
 echo v >&7
 wait_tech_window "VIEW ONLY" 808 608
 wait_for 10 shows 0 || fail "the view-only window does not show monitor 1"
@@ -149,7 +149,7 @@ wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 4 || fail "the helper 
 
 # The right monitor goes away under a viewer showing it.
 start_viewer_as alice "$TICKET" viewer-r
-wait_count 15 "$HELPER_OUT" "^CONSENT alice (L1)" 5 || fail "no consent prompt for the last viewer"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" 5 || fail "no consent prompt for the last viewer"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "monitor 2"

@@ -29,7 +29,7 @@ start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 
 start_tech_window
-wait_line 15 "$HELPER_OUT" "^CONSENT alice (L1)" || fail "no consent prompt"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice" || fail "helper did not share"
 
@@ -94,7 +94,7 @@ CODE=$(tech_ssh alice invite "$TICKET") || fail "invite after the restart failed
 start_helper "$CODE" helper2
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "the new helper did not connect"
 # The viewer's next try asks the customer again: the consent is per connection.
-wait_line 40 "$HELPER_OUT" "^CONSENT alice (L1)" ||
+wait_line 40 "$HELPER_OUT" "^CONSENT alice from the help desk" ||
 	fail "the viewer did not come back: $(tail -3 "$E2E_TMP/window.log")"
 echo y >&7
 wait_line 10 "$E2E_TMP/window.log" "reconnected" || fail "the viewer did not say it reconnected"

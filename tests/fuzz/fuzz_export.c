@@ -11,7 +11,9 @@
  *     (the last record is the last checkpoint's, no more ticket records
  *     than records);
  *   - a body that decodes re-encodes to exactly its bytes (one encoding);
- *   - a parsed recording path is one the relay may open.
+ *   - a parsed recording path is one the relay may open;
+ *   - a recording found by name (replay EXPORT --recording ID) lies inside
+ *     the file and has its record's size.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +86,26 @@ static void fuzz_export_details(const uint8_t *data, size_t size)
 	free(s);
 }
 
+/* replay EXPORT --recording ID: a recording found must lie inside the file and match its record. */
+static void fuzz_export_recording(const uint8_t *data, size_t size)
+{
+	static const char *const ids[] = { "viewer-1-1.hrec", "recordings/7/viewer-1-1.hrec" };
+	struct export_recording_ref ref;
+	const uint8_t *bytes;
+	size_t len;
+	char err[600];
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		err[0] = '\0';
+		if (export_recording_find(data, size, ids[i], &bytes, &len, &ref, err, sizeof(err)) == 0) {
+			if (bytes < data || len > size || (size_t)(bytes - data) > size - len || len != ref.size)
+				abort();
+		} else if (err[0] == '\0') {
+			abort();
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,5 +126,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_export_body(data, size);
 	fuzz_export_details(data, size);
+	fuzz_export_recording(data, size);
 	return 0;
 }

@@ -418,6 +418,13 @@ static void test_store_migrates_old_events(void **state)
 				      " role TEXT NOT NULL DEFAULT '', clearance TEXT NOT NULL DEFAULT '');"
 				      "CREATE TABLE tickets (id INTEGER PRIMARY KEY, summary TEXT, state TEXT, tier TEXT,"
 				      " priority TEXT, owner_id INTEGER, created_at INTEGER, updated_at INTEGER, tier_since INTEGER);"
+				      /* Schema 6 gives users a state: a version-2 store has the table. */
+				      "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+				      " tier TEXT NOT NULL, created_at INTEGER NOT NULL);"
+				      /* Schema 7 alters the codes table, which schema 1 made. */
+				      "CREATE TABLE codes (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, locator INTEGER NOT NULL,"
+				      " hash BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+				      " failures INTEGER NOT NULL DEFAULT 0, used_at INTEGER);"
 				      "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (1, 10, 'created', 'bob', 'x');"
 				      "INSERT INTO events (ticket_id, at, kind, actor, detail) VALUES (1, 11, 'note', NULL, NULL);"
 				      "INSERT INTO events (ticket_id, at, kind, actor, detail, role) VALUES (2, 12, 'chat', 'c', 'y', 'customer');"

@@ -326,13 +326,14 @@ static void test_parse_good(void **state)
 	assert_string_equal(plan.src[3].text, "/a b/c");
 	assert_int_equal(helper_logs_items(&plan), 4);
 	helper_logs_describe(&plan, 0, d, sizeof(d));
-	assert_string_equal(d, "system facts (OS, kernel, hostname, uptime, disk, memory, local time)");
+	assert_string_equal(d, "basic facts about this computer: its system and version, its name, how long it has "
+				"been on, free disk space and memory, and its clock");
 	helper_logs_describe(&plan, 1, d, sizeof(d));
-	assert_string_equal(d, "the last 200 lines of /var/log/syslog");
+	assert_string_equal(d, "the newest 200 lines of the record file /var/log/syslog");
 	helper_logs_describe(&plan, 2, d, sizeof(d));
-	assert_string_equal(d, "the last 100 lines of the system journal");
+	assert_string_equal(d, "the newest 100 messages this computer recorded about what it was doing");
 	helper_logs_describe(&plan, 3, d, sizeof(d));
-	assert_string_equal(d, "the last line of /a b/c");
+	assert_string_equal(d, "the newest line of the record file /a b/c");
 
 	/* Counts above the cap are capped, not refused. */
 	helper_logs_parse("file /x 50000\njournal 999999999", &plan);
@@ -427,7 +428,7 @@ static void test_parse_oversized(void **state)
 	assert_int_equal(plan->dropped, 8);
 	assert_int_equal(helper_logs_items(plan), HELPER_LOGS_SOURCES_MAX + 1);
 	helper_logs_describe(plan, HELPER_LOGS_SOURCES_MAX, d, sizeof(d));
-	assert_string_equal(d, "nothing for 8 more sources: at most 32 are taken per request");
+	assert_string_equal(d, "nothing from 8 more places: at most 32 are taken at a time");
 
 	/* A list longer than the record text cap: only whole lines before the cap. */
 	n = 0;

@@ -238,7 +238,7 @@ static void test_config_load(void **state)
 	close(fd);
 	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "line 3:"));
+	assert_non_null(strstr(err, ":3: expected"));
 	assert_int_equal(cfg.count, 0);
 	unlink(path);
 
@@ -387,6 +387,84 @@ static void test_regression_crlf_blank_line(void **state)
 	config_free(&cfg);
 }
 
+static const char *const known[] = { "listen", "login_grace", "log_sources", "code_ttl", "user", NULL };
+
+/* check_keys must fail with err containing want. */
+static void keys_fail(const char *text, const char *want)
+{
+	struct config cfg;
+	char err[512] = "";
+
+	parse_ok(text, &cfg);
+	assert_int_equal(config_check_keys(&cfg, known, err, sizeof(err)), -1);
+	if (strcmp(err, want) != 0)
+		fail_msg("error \"%s\", wanted \"%s\"", err, want);
+	config_free(&cfg);
+}
+
+static void test_unknown_keys_name_line_and_guess(void **state)
+{
+	struct config cfg;
+	char err[512] = "";
+
+	(void)state;
+	parse_ok("# relay\nlisten = 1:2\n\nlogin_grace = 30\nuser = x\n", &cfg);
+	assert_int_equal(config_check_keys(&cfg, known, err, sizeof(err)), 0);
+	config_free(&cfg);
+	/* A swap of two letters, one missing, one extra, one changed: all one typo. */
+	keys_fail("listen = 1:2\n# c\nlgoin_grace = 3\n", "line 3: unknown setting 'lgoin_grace' (did you mean login_grace?)");
+	keys_fail("logn_grace = 3\n", "line 1: unknown setting 'logn_grace' (did you mean login_grace?)");
+	keys_fail("code_ttll = 3\n", "line 1: unknown setting 'code_ttll' (did you mean code_ttl?)");
+	keys_fail("lissen = x\n", "line 1: unknown setting 'lissen' (did you mean listen?)");
+	keys_fail("usr = x\n", "line 1: unknown setting 'usr' (did you mean user?)");
+	/* Far from every key: no guess, still the line. */
+	keys_fail("a = 1\nb = 2\ncolour = blue\n", "line 1: unknown setting 'a'");
+	keys_fail("listen = 1:2\ncolour = blue\n", "line 2: unknown setting 'colour'");
+	/* Long keys do not overflow the distance table. */
+	keys_fail("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1\n",
+		  "line 1: unknown setting 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'");
+}
+
+static void test_value_errors_name_the_line(void **state)
+{
+	struct config cfg;
+	unsigned long v;
+	char err[512] = "";
+
+	(void)state;
+	parse_ok("listen = 1:2\n\ncode_ttl = soon\ncode_ttl = 0\n", &cfg);
+	/* The last setting wins, and the error names its line. */
+	assert_int_equal(config_get_ulong(&cfg, "code_ttl", 1, 1, 10, &v, err, sizeof(err)), -1);
+	assert_string_equal(err, "line 4: code_ttl: expected a number from 1 to 10, got \"0\"");
+	assert_int_equal(config_value_error(&cfg, "listen", err, sizeof(err), "bad %s", "port"), -1);
+	assert_string_equal(err, "line 1: listen: bad port");
+	/* Not set: no line to name. */
+	assert_int_equal(config_value_error(&cfg, "user", err, sizeof(err), "missing"), -1);
+	assert_string_equal(err, "user: missing");
+	config_free(&cfg);
+}
+
+static void test_load_names_file_and_line(void **state)
+{
+	char path[] = "/tmp/handoff-test-config-XXXXXX", want[512];
+	int fd = mkstemp(path);
+	static const char text[] = "# relay\nlisten = 1:2\njornal = 200\n";
+	struct config cfg;
+	char err[512] = "";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.name, path);
+	assert_int_equal(config_check_keys(&cfg, known, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: unknown setting 'jornal'", path);
+	assert_string_equal(err, want);
+	config_free(&cfg);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +482,9 @@ int main(void)
 		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_hostport_host_buffer),
 		cmocka_unit_test(test_regression_crlf_blank_line),
+		cmocka_unit_test(test_unknown_keys_name_line_and_guess),
+		cmocka_unit_test(test_value_errors_name_the_line),
+		cmocka_unit_test(test_load_names_file_and_line),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

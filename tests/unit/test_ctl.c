@@ -88,6 +88,27 @@ static void round_trip(const struct ctl_record *r)
 		assert_int_equal(got.flags, r->flags);
 		assert_null(got.text);
 		break;
+	case CTL_END:
+		assert_int_equal(got.flags, r->flags);
+		assert_same_string(got.text, r->text);
+		break;
+	case CTL_NOTICE:
+		assert_int_equal(got.flags, r->flags);
+		assert_same_string(got.name, r->name);
+		assert_same_string(got.tier, r->tier);
+		assert_same_string(got.text, r->text);
+		break;
+	case CTL_INPUT_IGNORED:
+		assert_int_equal(got.viewer_id, r->viewer_id);
+		assert_int_equal(got.count, r->count);
+		assert_null(got.text);
+		break;
+	case CTL_ANSWERED:
+		assert_int_equal(got.viewer_id, r->viewer_id);
+		assert_int_equal(got.flags, r->flags);
+		assert_int_equal(got.caps, r->caps);
+		assert_same_string(got.text, r->text);
+		break;
 	default:
 		fail_msg("unexpected type %u", r->type);
 	}
@@ -357,7 +378,7 @@ static void test_bad_caps_rejected(void **state)
 
 static void test_unknown_types_rejected(void **state)
 {
-	static const uint8_t types[] = { 0, 10, 11, 0x7f, 0x80, 0xff };
+	static const uint8_t types[] = { 0, 14, 15, 0x7f, 0x80, 0xff };
 	uint8_t wire[16];
 	struct ctl_record r;
 	struct buf b;
@@ -561,6 +582,115 @@ static void test_sharing_flags_checked(void **state)
 	buf_free(&b);
 }
 
+/* END carries a reason the helper words itself; an unknown reason is refused both ways. */
+static void test_end_reason_checked(void **state)
+{
+	static const uint8_t resolved[] = { 0, 0, 0, 6, CTL_END, 0, 0, 0, 0, 0 };
+	static const uint8_t bad[] = { 0, 0, 0, 6, CTL_END, 1, 0, 0, 0, 0 };
+	static const uint8_t no_text[] = { 0, 0, 0, 2, CTL_END, 0 };
+	struct ctl_record r;
+	struct buf b;
+
+	(void)state;
+	expect_decode(resolved, sizeof(resolved), 1);
+	expect_decode(bad, sizeof(bad), BUF_ERR_FORMAT);
+	expect_decode(no_text, sizeof(no_text), BUF_ERR_SHORT);
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_END;
+	r.flags = CTL_END_RESOLVED;
+	r.text = "alice (L1) resolved ticket 7";
+	round_trip(&r);
+	r.flags = 1;
+	buf_init(&b, 64);
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	assert_int_equal(buf_len(&b), 0);
+	buf_free(&b);
+}
+
+/* NOTICE carries a kind and who, for the helper to word; an unknown kind is refused both ways. */
+static void test_notice_kind_checked(void **state)
+{
+	static const uint8_t taken[] = { 0, 0, 0, 16, CTL_NOTICE, 1, 0, 0, 0, 0, 0, 0, 0, 2, 'L', '2', 0, 0, 0, 0 };
+	static const uint8_t bad[] = { 0, 0, 0, 16, CTL_NOTICE, 2, 0, 0, 0, 0, 0, 0, 0, 2, 'L', '2', 0, 0, 0, 0 };
+	static const uint8_t no_tier[] = { 0, 0, 0, 6, CTL_NOTICE, 0, 0, 0, 0, 0 };
+	struct ctl_record r;
+	struct buf b;
+
+	(void)state;
+	expect_decode(taken, sizeof(taken), 1);
+	expect_decode(bad, sizeof(bad), BUF_ERR_FORMAT);
+	expect_decode(no_tier, sizeof(no_tier), BUF_ERR_SHORT);
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_NOTICE;
+	r.flags = CTL_NOTICE_TAKEN;
+	r.name = "bob";
+	r.tier = "L2";
+	r.text = "bob (L2) is now handling your request.";
+	round_trip(&r);
+	r.flags = CTL_NOTICE_ESCALATED;
+	r.name = "";
+	round_trip(&r);
+	r.flags = 2;
+	buf_init(&b, 64);
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	assert_int_equal(buf_len(&b), 0);
+	buf_free(&b);
+}
+
+/* Regression for issue 13: the records that let the ticket say who answered and what was ignored. */
+static void test_input_ignored_and_answered(void **state)
+{
+	static const uint8_t ignored[] = { 0, 0, 0, 9, CTL_INPUT_IGNORED, 0, 0, 0, 7, 0, 0, 0, 3 };
+	static const uint8_t zero[] = { 0, 0, 0, 9, CTL_INPUT_IGNORED, 0, 0, 0, 7, 0, 0, 0, 0 };
+	static const uint8_t huge[] = { 0, 0, 0, 9, CTL_INPUT_IGNORED, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t window[] = { 0, 0, 0, 17, CTL_ANSWERED, 0, 0, 0, 2, CTL_ANSWERED_LOGS, CTL_CAP_LOGS,
+					  0, 0, 0, 6, 'w', 'i', 'n', 'd', 'o', 'w' };
+	static const uint8_t bad_flag[] = { 0, 0, 0, 11, CTL_ANSWERED, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0 };
+	static const uint8_t bad_caps[] = { 0, 0, 0, 11, CTL_ANSWERED, 0, 0, 0, 2, 0, 0x80, 0, 0, 0, 0 };
+	struct ctl_record r;
+	struct buf b;
+
+	(void)state;
+	expect_decode(ignored, sizeof(ignored), 1);
+	expect_decode(zero, sizeof(zero), BUF_ERR_FORMAT);
+	expect_decode(huge, sizeof(huge), BUF_ERR_FORMAT);
+	expect_decode(window, sizeof(window), 1);
+	expect_decode(bad_flag, sizeof(bad_flag), BUF_ERR_FORMAT);
+	expect_decode(bad_caps, sizeof(bad_caps), BUF_ERR_FORMAT);
+
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_INPUT_IGNORED;
+	r.viewer_id = 7;
+	r.count = CTL_IGNORED_MAX;
+	round_trip(&r);
+	buf_init(&b, 64);
+	r.count = 0;
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	r.count = CTL_IGNORED_MAX + 1;
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_ANSWERED;
+	r.viewer_id = 3;
+	r.flags = CTL_ANSWERED_CONSENT;
+	r.caps = CTL_CAP_VIEW | CTL_CAP_CONTROL;
+	r.text = "terminal";
+	round_trip(&r);
+	r.flags = CTL_ANSWERED_LOGS;
+	r.caps = 0;
+	r.text = "window";
+	round_trip(&r);
+	r.flags = 2;
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	r.flags = CTL_ANSWERED_CONSENT;
+	r.text = "a user interface name that is too long";
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_TOO_LONG);
+	assert_int_equal(buf_len(&b), 0);
+	buf_free(&b);
+	assert_string_equal(ctl_type_name(CTL_INPUT_IGNORED), "input-ignored");
+	assert_string_equal(ctl_type_name(CTL_ANSWERED), "answered");
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -573,8 +703,10 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_LOGS_ASK), "logs-ask");
 	assert_string_equal(ctl_type_name(CTL_LOGS_DATA), "logs-data");
 	assert_string_equal(ctl_type_name(CTL_SHARING), "sharing");
+	assert_string_equal(ctl_type_name(CTL_END), "end");
+	assert_string_equal(ctl_type_name(CTL_NOTICE), "notice");
 	assert_string_equal(ctl_type_name(0), "unknown");
-	assert_string_equal(ctl_type_name(10), "unknown");
+	assert_string_equal(ctl_type_name(14), "unknown");
 	assert_string_equal(ctl_type_name(255), "unknown");
 }
 
@@ -643,10 +775,13 @@ int main(void)
 		cmocka_unit_test(test_unknown_types_rejected),
 		cmocka_unit_test(test_logs_flags_checked),
 		cmocka_unit_test(test_sharing_flags_checked),
+		cmocka_unit_test(test_input_ignored_and_answered),
 		cmocka_unit_test(test_strings_over_cap_or_bad_rejected),
 		cmocka_unit_test(test_two_records_back_to_back),
 		cmocka_unit_test(test_decode_from_view),
 		cmocka_unit_test(test_encode_respects_output_room),
+		cmocka_unit_test(test_end_reason_checked),
+		cmocka_unit_test(test_notice_kind_checked),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_record_free_is_idempotent),
 		cmocka_unit_test(test_regression_encoder_emits_undecodable_records),

@@ -76,7 +76,7 @@ static void issue_code(struct fixture *f, int64_t ticket, char text[CODE_TEXT_MA
 		assert_int_equal(code_generate(text), 0);
 		assert_int_equal(code_parse(text, digits), 0);
 		assert_int_equal(code_hash(pepper, sizeof(pepper), digits, hash), 0);
-		int rc = store_code_add(f->st, ticket, code_locator(digits), hash, T0, T0 + CODE_TTL_DEFAULT);
+		int rc = store_code_add(f->st, ticket, code_locator(digits), hash, T0, T0 + CODE_TTL_DEFAULT, NULL);
 
 		if (rc == STORE_OK)
 			return;

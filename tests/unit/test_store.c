@@ -1,6 +1,7 @@
 /*
  * The SQLite store: support-code rules (once, expiry, five wrong tries,
- * live locators unique), users by key, tickets and migrations on reopen.
+ * live locators unique), users by key and their states, tickets and
+ * migrations on reopen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,7 +72,7 @@ static void test_code_once(void **state)
 	int64_t ticket = 0;
 
 	hash_of(h, 1);
-	assert_int_equal(store_code_add(f->st, f->ticket, 1234, h, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 1234, h, 1000, 1600, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 1234, h, 1001, &ticket), STORE_CODE_ACCEPTED);
 	assert_int_equal(ticket, f->ticket);
 	assert_int_equal(store_code_redeem(f->st, 1234, h, 1002, &ticket), STORE_CODE_USED);
@@ -84,7 +85,7 @@ static void test_code_expires(void **state)
 	int64_t ticket = 0;
 
 	hash_of(h, 2);
-	assert_int_equal(store_code_add(f->st, f->ticket, 42, h, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 42, h, 1000, 1600, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 42, h, 1600, &ticket), STORE_CODE_EXPIRED);
 	assert_int_equal(store_code_redeem(f->st, 42, h, 1599, &ticket), STORE_CODE_ACCEPTED);
 }
@@ -97,13 +98,13 @@ static void test_code_dies_after_five_wrong(void **state)
 
 	hash_of(right, 3);
 	hash_of(wrong, 4);
-	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1000, 1600, NULL), STORE_OK);
 	for (int i = 0; i < CODE_MAX_FAILURES; i++)
 		assert_int_equal(store_code_redeem(f->st, 7, wrong, 1001, &ticket), STORE_CODE_WRONG);
 	assert_int_equal(store_code_redeem(f->st, 7, right, 1002, &ticket), STORE_CODE_LOCKED);
 	/* A dead code frees its locator for a new one. */
 	hash_of(right, 5);
-	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1003, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1003, 1600, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 7, right, 1004, &ticket), STORE_CODE_ACCEPTED);
 }
 
@@ -115,7 +116,7 @@ static void test_code_four_wrong_then_right(void **state)
 
 	hash_of(right, 6);
 	hash_of(wrong, 7);
-	assert_int_equal(store_code_add(f->st, f->ticket, 8, right, 1000, 1600), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 8, right, 1000, 1600, NULL), STORE_OK);
 	for (int i = 0; i < CODE_MAX_FAILURES - 1; i++)
 		assert_int_equal(store_code_redeem(f->st, 8, wrong, 1001, &ticket), STORE_CODE_WRONG);
 	assert_int_equal(store_code_redeem(f->st, 8, right, 1002, &ticket), STORE_CODE_ACCEPTED);
@@ -128,11 +129,88 @@ static void test_live_locator_unique(void **state)
 	int64_t ticket = 0;
 
 	hash_of(h, 8);
-	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1000, 1600), STORE_OK);
-	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1001, 1600), STORE_ERR_EXISTS);
+	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1001, 1600, NULL), STORE_ERR_EXISTS);
 	/* Once it expired, the locator may be drawn again. */
-	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1600, 2200), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1600, 2200, NULL), STORE_OK);
 	assert_int_equal(store_code_redeem(f->st, 5555, h, 1601, &ticket), STORE_CODE_UNKNOWN);
+}
+
+/* A ticket has one live code: a new one cancels the old, resolving cancels all. */
+static void test_code_replaced_and_cancelled(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t first[CODE_HASH_LEN], second[CODE_HASH_LEN], third[CODE_HASH_LEN];
+	int64_t ticket = 0;
+	int n = -1;
+
+	hash_of(first, 1);
+	hash_of(second, 2);
+	hash_of(third, 3);
+	assert_int_equal(store_code_add(f->st, f->ticket, 11, first, 1000, 1600, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_code_add(f->st, f->ticket, 12, second, 1001, 1600, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_redeem(f->st, 11, first, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(ticket, f->ticket);
+	/* A wrong code on a cancelled locator tells nothing. */
+	assert_int_equal(store_code_redeem(f->st, 11, second, 1002, &ticket), STORE_CODE_UNKNOWN);
+	/* The cancelled code's locator is free again. */
+	assert_int_equal(store_code_add(f->st, f->ticket, 11, third, 1003, 1600, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_redeem(f->st, 12, second, 1004, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_cancel(f->st, f->ticket, 1005, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_redeem(f->st, 11, third, 1006, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_cancel(f->st, f->ticket, 1007, &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
+static int owned_ids(const struct store_ticket *t, void *ctx)
+{
+	int64_t *ids = ctx;
+
+	for (int i = 0; i < 4; i++)
+		if (ids[i] == 0) {
+			ids[i] = t->id;
+			break;
+		}
+	return 0;
+}
+
+/* mine: the owner's tickets that are not resolved, by priority. */
+static void test_tickets_owned(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec urgent = { .summary = "Outage", .priority = "P1", .tier = "L1", .owner_id = f->alice.id };
+	struct store_ticket_spec queued = { .summary = "Queued", .priority = "P2", .tier = "L1" };
+	int64_t ids[4] = { 0 }, p1, other;
+
+	assert_int_equal(store_ticket_new(f->st, &urgent, 1001, &p1), STORE_OK);
+	assert_int_equal(store_ticket_new(f->st, &queued, 1002, &other), STORE_OK);
+	assert_int_equal(store_tickets_owned(f->st, f->alice.id, owned_ids, ids), STORE_OK);
+	assert_int_equal(ids[0], p1);
+	assert_int_equal(ids[1], f->ticket);
+	assert_int_equal(ids[2], 0);
+	assert_int_equal(store_ticket_update(f->st, p1, "resolved", NULL, -1, 1003), STORE_OK);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_tickets_owned(f->st, f->alice.id, owned_ids, ids), STORE_OK);
+	assert_int_equal(ids[0], f->ticket);
+	assert_int_equal(ids[1], 0);
+}
+
+/* A live code of a resolved ticket (a relay before codes were cancelled) lets no one in. */
+static void test_code_of_resolved_ticket(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t h[CODE_HASH_LEN];
+	int64_t ticket = 0;
+
+	hash_of(h, 4);
+	assert_int_equal(store_code_add(f->st, f->ticket, 21, h, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "resolved", NULL, -1, 1001), STORE_OK);
+	assert_int_equal(store_code_redeem(f->st, 21, h, 1002, &ticket), STORE_CODE_CLOSED);
+	assert_int_equal(ticket, f->ticket);
 }
 
 static void test_users_and_tickets(void **state)
@@ -329,6 +407,57 @@ static void test_intake_tokens(void **state)
 	assert_int_equal(store_intake_revoke(f->st, id + 100, 3001), STORE_NOT_FOUND);
 }
 
+static int count_keys(const struct store_user_key *k, void *ctx)
+{
+	int *n = ctx;
+
+	if (strcmp(k->user->name, "alice") == 0)
+		*n += k->key_type != NULL ? 1 : 100;
+	return 0;
+}
+
+static void test_user_states(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u, was;
+	struct store_ticket t;
+	char err[256], st[12];
+	int keys = 0;
+
+	assert_string_equal(f->alice.state, "active");
+	assert_int_equal(store_user_set_state(f->st, "alice", "disabled", 2000, &was, err, sizeof(err)), STORE_OK);
+	assert_string_equal(was.state, "active");
+	/* A disabled account's key still names it; the relay refuses it by its state. */
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &u), STORE_OK);
+	assert_string_equal(u.state, "disabled");
+	assert_int_equal(store_user_state(f->st, f->alice.id, st, sizeof(st)), STORE_OK);
+	assert_string_equal(st, "disabled");
+	assert_int_equal(store_user_set_state(f->st, "alice", "disabled", 2001, &was, err, sizeof(err)), STORE_ERR_EXISTS);
+	assert_non_null(strstr(err, "disabled already"));
+	assert_int_equal(store_user_set_state(f->st, "alice", "active", 2002, &was, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_list(f->st, count_keys, &keys), STORE_OK);
+	assert_int_equal(keys, 1);
+
+	assert_int_equal(store_user_set_state(f->st, "alice", "removed", 2003, &was, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &u), STORE_NOT_FOUND);
+	keys = 0;
+	assert_int_equal(store_user_list(f->st, count_keys, &keys), STORE_OK);
+	assert_int_equal(keys, 100);   /* the row without keys */
+	/* The ticket still points at the account and shows its name. */
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_string_equal(t.owner, "alice");
+	assert_int_equal(store_user_set_state(f->st, "alice", "active", 2004, &was, err, sizeof(err)), STORE_ERR_EXISTS);
+	assert_non_null(strstr(err, "removal is final"));
+	assert_int_equal(store_user_add(f->st, "alice", "tech", "L1", "ssh-ed25519", "AAAAkey9", err, sizeof(err)),
+			 STORE_ERR_EXISTS);
+	assert_non_null(strstr(err, "was removed"));
+	/* Its key is free for a new name. */
+	assert_int_equal(store_user_add(f->st, "alice2", "tech", "L1", "ssh-ed25519", "AAAAkey1", err, sizeof(err)),
+			 STORE_OK);
+	assert_int_equal(store_user_set_state(f->st, "nobody", "disabled", 2005, &was, err, sizeof(err)), STORE_NOT_FOUND);
+	assert_int_equal(store_user_state(f->st, 9999, st, sizeof(st)), STORE_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +466,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_code_dies_after_five_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_four_wrong_then_right, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_locator_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_replaced_and_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_of_resolved_ticket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tickets_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_and_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_database_is_a_clear_error, setup, teardown),
@@ -344,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intake_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_states, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
