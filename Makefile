@@ -213,9 +213,11 @@ windows:
 # The helper's modules that build for Windows so far; the rest (input, clipboard, logs, the
 # SDL window's X11 parts, session's signalfd, main's sigaction) need Win32 backends first,
 # and only then is build/win64/handoff-helper.exe linked.
-WIN_CLIENT := $(addprefix client/,capture.c capture_win32.c cli.c control.c i18n.c logs_request.c platform_win32.c \
+WIN_CLIENT := $(addprefix client/,capture.c capture_win32.c cli.c control.c i18n.c input_win32.c \
+	logs_request.c platform_win32.c \
 	screen.c ui_text.c ui_tty.c viewer.c)
-win-build: $(WIN)/libhandoff.a $(call win_obj,$(WIN_CLIENT)) $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe
+win-build: $(WIN)/libhandoff.a $(call win_obj,$(WIN_CLIENT)) $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
+	$(WIN)/tests/wininput.exe
 
 $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
@@ -232,3 +234,7 @@ $(WIN)/tests/winpattern.exe: tests/tools/win/winpattern.c
 $(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -lgdi32 -luser32
+# The helper's SendInput replay on its own: a click and text, which winpattern reports.
+$(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -luser32 -lpthread
