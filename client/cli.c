@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "code.h"
 #include "config.h"
@@ -70,11 +71,14 @@ void helper_cli_usage(FILE *f)
 	      "    --relay HOST:PORT   the relay to connect to ([v6addr]:PORT also works)\n"
 	      "    --host-key FP       the relay's host key fingerprint, SHA256:...; the\n"
 	      "                        helper refuses any relay presenting another key\n"
-	      "    --code CODE         the support code, e.g. 1234-5678-9012 (or set\n"
-	      "                        HANDOFF_CODE in the environment); the window asks\n"
-	      "                        for it when it is not given\n"
+	      "    --code CODE         the support code, e.g. 1234-5678-9012; --code -\n"
+	      "                        reads it from the first line of standard input, and\n"
+	      "                        HANDOFF_CODE in the environment works too (both stay\n"
+	      "                        out of ps, which shows --code CODE for a moment);\n"
+	      "                        the window asks for it when it is not given\n"
 	      "    --intake-token T    lets a customer without a code open a new ticket\n"
-	      "                        with a short description (bundles carry one)\n"
+	      "                        with a short description (bundles carry one, and\n"
+	      "                        pass it as HANDOFF_INTAKE_TOKEN)\n"
 	      "    --display :N        the X display to share (default: $DISPLAY)\n"
 	      "    --monitor N|all     share only monitor N (1 is the first that\n"
 	      "                        xrandr --listmonitors lists), or all of them\n"
@@ -93,13 +97,18 @@ void helper_cli_usage(FILE *f)
 	      "    2 the command line was wrong.\n", f);
 }
 
-/* Copies a secret out of argv and blanks the original bytes. */
+/*
+ * Copies a secret out of argv (or the environment) and blanks the original
+ * bytes first, whatever follows: /proc/PID/cmdline is readable by every
+ * account on the machine and shows those bytes as they are now.
+ */
 static int helper_cli_take_code(char *src, struct helper_options *o, char *err, size_t errlen)
 {
 	char digits[CODE_DIGITS + 1];
 	size_t n = strlen(src);
 
 	if (n >= sizeof(o->code)) {
+		memset(src, 'x', n);
 		snprintf(err, errlen, "the support code is too long");
 		return -1;
 	}
@@ -115,6 +124,55 @@ static int helper_cli_take_code(char *src, struct helper_options *o, char *err, 
 		return -1;
 	}
 	memset(digits, 0, sizeof(digits));
+	return 0;
+}
+
+/*
+ * `--code -`: one line of standard input, read a byte at a time so that
+ * nothing after the newline is taken from the terminal UI, which reads the
+ * rest of standard input for the customer's answers.
+ */
+static int helper_cli_read_code(struct helper_options *o, char *err, size_t errlen)
+{
+	char line[HELPER_CLI_CODE_MAX + 1];
+	size_t n = 0;
+	int rc;
+
+	for (;;) {
+		ssize_t r = read(STDIN_FILENO, line + n, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || line[n] == '\n')
+			break;
+		if (++n == sizeof(line) - 1)
+			break;
+	}
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[n - 1] = '\0';
+	if (line[0] == '\0') {
+		snprintf(err, errlen, "--code -: no code on standard input");
+		return -1;
+	}
+	rc = helper_cli_take_code(line, o, err, errlen);
+	explicit_bzero(line, sizeof(line));
+	return rc;
+}
+
+/* Copies an intake token out of argv or the environment, blanking it there. */
+static int helper_cli_take_intake(char *src, struct helper_options *o, char *err, size_t errlen)
+{
+	size_t n = strlen(src);
+	int ok = intake_token_ok(src);
+
+	if (ok)
+		memcpy(o->intake_token, src, n + 1);
+	memset(src, 'x', n);
+	if (!ok) {
+		snprintf(err, errlen, "--intake-token must be 32 hexadecimal digits");
+		return -1;
+	}
 	return 0;
 }
 
@@ -137,7 +195,8 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *relay = NULL;
-	char *env_code;
+	char *env_code, *env_intake;
+	bool code_stdin = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -157,22 +216,18 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			o->host_key = optarg;
 			break;
 		case OPT_CODE:
+			if (strcmp(optarg, "-") == 0) {
+				/* Read after the loop, so that --help or a typo does not wait for input. */
+				code_stdin = true;
+				break;
+			}
 			if (helper_cli_take_code(optarg, o, err, errlen) != 0)
 				return HELPER_CLI_ERROR;
 			break;
-		case OPT_INTAKE: {
-			size_t n = strlen(optarg);
-			int ok = intake_token_ok(optarg);
-
-			if (ok)
-				memcpy(o->intake_token, optarg, n + 1);
-			memset(optarg, 'x', n);
-			if (!ok) {
-				snprintf(err, errlen, "--intake-token must be 32 hexadecimal digits");
+		case OPT_INTAKE:
+			if (helper_cli_take_intake(optarg, o, err, errlen) != 0)
 				return HELPER_CLI_ERROR;
-			}
 			break;
-		}
 		case OPT_DISPLAY:
 			o->display = optarg;
 			break;
@@ -250,6 +305,12 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			 "--host-key SHA256:... is required: the helper only talks to the relay it was told about");
 		return HELPER_CLI_ERROR;
 	}
+	env_intake = getenv("HANDOFF_INTAKE_TOKEN");
+	if (o->intake_token[0] == '\0' && env_intake != NULL && env_intake[0] != '\0' &&
+	    helper_cli_take_intake(env_intake, o, err, errlen) != 0)
+		return HELPER_CLI_ERROR;
+	if (code_stdin && o->code[0] == '\0' && helper_cli_read_code(o, err, errlen) != 0)
+		return HELPER_CLI_ERROR;
 	if (o->code[0] == '\0') {
 		env_code = getenv("HANDOFF_CODE");
 		if (env_code != NULL && env_code[0] != '\0') {

@@ -8,7 +8,9 @@
  * $XDG_RUNTIME_DIR (else $TMPDIR, else /tmp), and runs the bundled helper
  * through the bundled dynamic loader with --library-path, so the
  * customer's own libraries are never mixed in. The arguments in etc/args
- * (relay, pinned host key, organisation) come first, then the customer's.
+ * (relay, pinned host key, organisation) come first, then the customer's;
+ * the intake token and a typed code go through the environment instead
+ * (launch_hide_code says why).
  * When the helper exits, the directory is removed and its exit status
  * returned.
  *
@@ -186,6 +188,33 @@ static void launch_forward(int sig)
 		kill(launch_child, sig);
 }
 
+/*
+ * Secrets leave the command line before anything else: /proc/PID/cmdline is
+ * readable by every account on the machine, and the launcher lives as long
+ * as the session. A code the customer typed (--code X or --code=X) reaches
+ * the helper as HANDOFF_CODE instead, whose /proc/PID/environ only the
+ * customer's own account (and root) can read, and which the helper blanks
+ * when it reads it. Taken arguments become NULL in argv.
+ */
+static void launch_hide_code(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *v = NULL;
+
+		if (strcmp(argv[i], "--code") == 0 && i + 1 < argc && strcmp(argv[i + 1], "-") != 0) {
+			v = argv[i + 1];
+			argv[i++] = NULL;
+		} else if (strncmp(argv[i], "--code=", 7) == 0 && strcmp(argv[i] + 7, "-") != 0) {
+			v = argv[i] + 7;
+		}
+		if (v == NULL)
+			continue;
+		setenv("HANDOFF_CODE", v, 1);
+		memset(v, 'x', strlen(v));
+		argv[i] = NULL;
+	}
+}
+
 /* Where to unpack: the first of XDG_RUNTIME_DIR, TMPDIR, /tmp that is a directory. */
 static const char *launch_base(void)
 {
@@ -214,6 +243,7 @@ int main(int argc, char **argv)
 	int dirfd, r, status = 0;
 	size_t ac = 0;
 
+	launch_hide_code(argc, argv);
 	if (launch_map_self(argc > 0 ? argv[0] : "", &file, &n) != 0)
 		return 1;
 	if (bundle_trailer(file, n, &off, &len, sha) != 0) {
@@ -272,10 +302,17 @@ int main(int argc, char **argv)
 	av[ac++] = "--argv0";
 	av[ac++] = "handoff-helper";
 	av[ac++] = helper;
-	for (size_t i = 0; i < nargs; i++)
+	for (size_t i = 0; i < nargs; i++) {
+		/* The bundle's intake token is a secret too: the environment, not the command line. */
+		if (strcmp(args[i], "--intake-token") == 0 && i + 1 < nargs) {
+			setenv("HANDOFF_INTAKE_TOKEN", args[++i], 1);
+			continue;
+		}
 		av[ac++] = (char *)args[i];
+	}
 	for (int i = 1; i < argc && ac + 1 < LAUNCH_ARGV_MAX; i++)
-		av[ac++] = argv[i];
+		if (argv[i] != NULL)
+			av[ac++] = argv[i];
 	av[ac] = NULL;
 
 	memset(&sa, 0, sizeof(sa));
@@ -294,6 +331,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handoff: cannot start the helper: %s\n", strerror(errno));
 		_exit(127);
 	}
+	OPENSSL_cleanse(argbuf, sizeof(argbuf));
 	while (waitpid(launch_child, &status, 0) < 0 && errno == EINTR)
 		;
 	launch_rm(dir);

@@ -1,6 +1,12 @@
 /*
  * log.c: see log.h. The program name and level live in a file-static
  * struct set once at start-up; that is configuration, not state.
+ *
+ * Every message is escaped as a whole (textesc.h) before it is written:
+ * log lines carry other people's text (an SSH client's banner inside
+ * libssh's error, a technician's direct-tcpip destination, names), and an
+ * operator reads the log on a terminal. One call is one line, whatever
+ * the arguments held, so nobody can forge a line or steer the terminal.
  */
 #include "log.h"
 
@@ -8,6 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "textesc.h"
+
+#define LOG_LINE_MAX 4096
 
 static struct {
 	const char *program;
@@ -23,7 +33,7 @@ void log_setup(const char *program, enum log_level level)
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
-	char when[32] = "";
+	char when[32] = "", msg[LOG_LINE_MAX], safe[4 * LOG_LINE_MAX];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -33,12 +43,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (gmtime_r(&ts.tv_sec, &tm) != NULL)
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ld %s %s: ", when, ts.tv_nsec / 1000000, log_config.program,
-		names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	textesc_string(msg, NULL, safe, sizeof(safe));
+	fprintf(stderr, "%s.%03ld %s %s: %s\n", when, ts.tv_nsec / 1000000, log_config.program, names[level], safe);
 }
 
 void log_format_line(char *out, size_t outlen, const char *fmt, va_list ap)

@@ -41,6 +41,13 @@ static size_t textesc_utf8(const unsigned char *p, uint32_t *cp)
 	return n;
 }
 
+/* Code points that reorder or break a line without being seen (textesc.h). */
+static int textesc_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x2029) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 int textesc_append(struct buf *out, const char *s, const char *indent)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -71,7 +78,7 @@ int textesc_append(struct buf *out, const char *s, const char *indent)
 			snprintf(esc, sizeof(esc), "\\e");
 		} else if (cp < 0x20 || cp == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)cp);
-		} else if (cp >= 0x80 && cp <= 0x9f) {
+		} else if ((cp >= 0x80 && cp <= 0x9f) || textesc_bidi(cp)) {
 			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
 		} else {
 			if ((e = buf_put(out, p, n)) != 0)

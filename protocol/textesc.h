@@ -12,9 +12,15 @@
  *          no indent
  *   \t     "\t";  ESC "\e";  CR "\r";  other C0 and DEL "\xHH"
  *   C1     (U+0080..U+009F) "\u0080".."\u009f"
+ *   bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E,
+ *          U+2066..U+2069), which reorder what follows them on the line,
+ *          and the line and paragraph separators U+2028, U+2029, which
+ *          some terminals and windows break lines at: "\u202e" and so on
  *   bytes that are not UTF-8: "\xHH" each
  *
- * Printable UTF-8 (including backslashes) passes unchanged. The module
+ * Printable UTF-8 (including backslashes) passes unchanged, so escaping
+ * text already escaped changes nothing (a relay's output shown again by
+ * handoff-tech stays as the relay wrote it). The module
  * has no state; it writes through buf.h, so the output is bounded by the
  * buffer's cap like any other output.
  */

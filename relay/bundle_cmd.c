@@ -483,7 +483,7 @@ int relay_cmd_bundle(int argc, char **argv)
 	int64_t intake_id = 0;
 	unsigned mdlen = 0;
 	ssize_t n;
-	int rc = 1;
+	int rc = 1, tmp_fd;
 
 	memset(&home, 0, sizeof(home));
 	for (int i = 1; i < argc; i++) {
@@ -544,7 +544,15 @@ int relay_cmd_bundle(int argc, char **argv)
 	}
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-	w.out = fopen(tmp, "wbx");
+	/*
+	 * 0700 from the first byte, not after: the file carries the intake token, and a
+	 * bundle readable by everyone on this machine hands that token to every local
+	 * account (README, Customer: the operator hands it out, not the file system).
+	 */
+	tmp_fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+	w.out = tmp_fd >= 0 ? fdopen(tmp_fd, "wb") : NULL;
+	if (w.out == NULL && tmp_fd >= 0)
+		close(tmp_fd);
 	w.md = EVP_MD_CTX_new();
 	if (w.out == NULL || w.md == NULL || EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1) {
 		fprintf(stderr, "handoff-relay bundle: cannot create %s: %s\n", tmp, strerror(errno));
@@ -572,7 +580,7 @@ int relay_cmd_bundle(int argc, char **argv)
 		goto fail;
 	bundle_trailer_encode(w.payload, sha, trailer);
 	if (fwrite(trailer, 1, sizeof(trailer), w.out) != sizeof(trailer) || fflush(w.out) != 0 ||
-	    fchmod(fileno(w.out), 0755) != 0 || fsync(fileno(w.out)) != 0) {
+	    fchmod(fileno(w.out), 0700) != 0 || fsync(fileno(w.out)) != 0) {
 		snprintf(w.err, sizeof(w.err), "cannot write %s: %s", tmp, strerror(errno));
 		goto fail;
 	}

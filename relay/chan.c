@@ -344,7 +344,7 @@ struct relay_chan_replay {
 static int relay_chan_replay_line(const struct store_event *e, void *ctx)
 {
 	struct relay_chan *ch = ctx;
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	relay_ticket_chat_line(e, line, sizeof(line));
 	return buf_put(&ch->out, line, strlen(line)) != 0;

@@ -951,7 +951,7 @@ static int exec_invite(struct exec_ctx *x)
 	/* A locator already taken by a live code is drawn again. */
 	for (int attempt = 0; attempt < 32; attempt++) {
 		if (code_generate(text) != 0 || code_parse(text, digits) != 0 ||
-		    code_hash(home->pepper, sizeof(home->pepper), digits, hash) != 0)
+		    code_hash(home->code_key, sizeof(home->code_key), digits, hash) != 0)
 			break;
 		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
 				    now + (int64_t)home->code_ttl, &replaced);
@@ -1081,7 +1081,7 @@ static int exec_audit_ticket(struct exec_ctx *x, const char *usage, struct store
 static int exec_transcript_line(const struct store_event *e, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	if (x->json) {
 		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"author\":", x->nwords++ ? "," : "", (long long)e->id,

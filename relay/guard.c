@@ -253,14 +253,15 @@ static int relay_intake_lookup(struct store *st, const uint8_t *pepper, size_t p
 	return rc == STORE_NOT_FOUND ? STORE_CODE_UNKNOWN : STORE_ERR;
 }
 
-int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
+int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *code_key, size_t key_len,
 		     const char *peer, const char *typed, int64_t now, int64_t *ticket)
 {
-	return relay_intake_check(g, st, pepper, pepper_len, peer, typed, now, ticket, NULL);
+	return relay_intake_check(g, st, code_key, NULL, key_len, peer, typed, now, ticket, NULL);
 }
 
-int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
-		       const char *peer, const char *typed, int64_t now, int64_t *ticket, int64_t *intake)
+int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
+		       const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
+		       int64_t *ticket, int64_t *intake)
 {
 	char source[RELAY_GUARD_SOURCE_MAX], digits[CODE_DIGITS + 1], audit[160];
 	uint8_t hash[CODE_HASH_LEN];
@@ -272,11 +273,11 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *p
 	if (result != 0)
 		return result;
 	result = STORE_CODE_UNKNOWN;
-	if (intake != NULL && typed != NULL && strncmp(typed, INTAKE_ANSWER_PREFIX, strlen(INTAKE_ANSWER_PREFIX)) == 0) {
+	if (intake != NULL && intake_key != NULL && typed != NULL && strncmp(typed, INTAKE_ANSWER_PREFIX, strlen(INTAKE_ANSWER_PREFIX)) == 0) {
 		g->stats.checked++;
-		result = relay_intake_lookup(st, pepper, pepper_len, typed, intake);
+		result = relay_intake_lookup(st, intake_key, key_len, typed, intake);
 	} else if (typed != NULL && code_parse(typed, digits) == 0) {
-		if (code_hash(pepper, pepper_len, digits, hash) != 0) {
+		if (code_hash(code_key, key_len, digits, hash) != 0) {
 			OPENSSL_cleanse(digits, sizeof(digits));
 			return STORE_ERR;
 		}

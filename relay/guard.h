@@ -98,7 +98,7 @@ void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *ou
  * typed (libssh's buffer, not ours) is never logged or stored; the digits
  * and hash made from it are wiped before return.
  */
-int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
+int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *code_key, size_t key_len,
 		     const char *peer, const char *typed, int64_t now, int64_t *ticket);
 
 /*
@@ -108,8 +108,9 @@ int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *pep
  * counts against the source exactly like a wrong code (back-off, cap,
  * audit events). The token is never logged or stored.
  */
-int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *pepper, size_t pepper_len,
-		       const char *peer, const char *typed, int64_t now, int64_t *ticket, int64_t *intake);
+int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
+		       const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
+		       int64_t *ticket, int64_t *intake);
 
 /* A short English name of a relay_code_check result, for logs. */
 const char *relay_code_result_name(int result);

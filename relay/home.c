@@ -385,6 +385,10 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	}
 	if (home_read_pepper(h, err, errlen) != 0)
 		goto out;
+	if (RAND_bytes(h->code_key, sizeof(h->code_key)) != 1) {
+		snprintf(err, errlen, "no randomness for the support codes' key");
+		goto out;
+	}
 	rc = 0;
 out:
 	config_free(&cfg);
@@ -406,4 +410,5 @@ void relay_home_not_home(const char *dir, char *err, size_t errlen)
 void relay_home_clear(struct relay_home *h)
 {
 	OPENSSL_cleanse(h->pepper, sizeof(h->pepper));
+	OPENSSL_cleanse(h->code_key, sizeof(h->code_key));
 }

@@ -3,7 +3,8 @@
  *
  *   relay.conf      settings (config.h format)
  *   host_ed25519    the SSH host key; its fingerprint is what helpers pin
- *   code.key        the secret that support codes are hashed under
+ *   code.key        the secret that intake tokens are hashed under (support
+ *                   codes are not: see code_key below)
  *   handoff.db      the SQLite store (plus its -wal and -shm files)
  *   keys/           0700: audit_ed25519 (the Ed25519 key that signs the
  *                   audit chain's checkpoints, PEM, 0600) and
@@ -40,7 +41,14 @@ struct relay_home {
 	unsigned long code_backoff_max;  /* seconds a source waits at most after wrong codes (guard.h) */
 	unsigned long code_failures_per_minute;  /* wrong codes the relay counts per minute, at most */
 	unsigned long intake_per_hour;    /* tickets one intake token may open per hour */
-	uint8_t pepper[HOME_PEPPER_LEN];
+	uint8_t pepper[HOME_PEPPER_LEN];  /* code.key: intake tokens' HMAC key */
+	/*
+	 * Support codes' HMAC key: drawn afresh by every relay_home_open and never
+	 * written anywhere, so a copy of the home (a stolen disk, a backup) holds
+	 * nothing that tests a guess at a live code; the price is that codes die
+	 * with the serving process (serve cancels those left over at start).
+	 */
+	uint8_t code_key[HOME_PEPPER_LEN];
 	/* Escalation policy. */
 	unsigned long escalate_after[3];  /* seconds at L1, L2 (L3 unused); 0 = never */
 	char start_tier[4][4];            /* tier a ticket of priority P1..P4 starts at */
@@ -75,7 +83,7 @@ void relay_home_not_home(const char *dir, char *err, size_t errlen);
  * relay.conf with its line.
  */
 int relay_home_open(const char *dir, struct relay_home *home, char *err, size_t errlen);
-/* Wipes the secret from memory. */
+/* Wipes the secrets from memory. */
 void relay_home_clear(struct relay_home *home);
 
 #endif

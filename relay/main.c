@@ -596,6 +596,18 @@ static int relay_cmd_serve(int argc, char **argv)
 	if (priv.drop)
 		log_info("bound %s:%u as root, now running as %s (uid %u)", home.listen_host, home.listen_port,
 			 priv.name, (unsigned)priv.uid);
+	{
+		int dead = 0;
+
+		/* Their key died with the last relay process (home.h): they can no longer be checked. */
+		if (store_code_cancel_all(st, (int64_t)time(NULL), &dead) != 0) {
+			fprintf(stderr, "handoff-relay serve: cannot cancel the last run's support codes\n");
+			goto out;
+		}
+		if (dead > 0)
+			log_info("%d support code%s from before this start cancelled: issue new ones (invite)", dead,
+				 dead == 1 ? "" : "s");
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = relay_on_signal;
 	sigaction(SIGINT, &sa, NULL);

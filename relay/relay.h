@@ -76,6 +76,7 @@ struct relay_conn {
 	unsigned fwd_port;
 	uint32_t logs_request;         /* customers: log bundle asked for, 0 if none */
 	int64_t logs_ticket;
+	char logs_clearance[4];        /* customers: the bundle's clearance, "" or the tier it was asked at */
 	bool logs_truncated;
 	struct buf logs;               /* customers: the bundle as it arrives */
 	time_t ending_at;              /* customers: when CTL_END was sent (no longer live), or 0 */
@@ -224,6 +225,8 @@ void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
 void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,
 			 const char *text);
 /* Formats a chat event as one transcript line into out. */
+/* A chat line's room: its text escaped (textesc.h: at most 4 bytes per byte), names and time. */
+#define RELAY_CHAT_LINE_MAX (4 * CTL_TEXT_MAX + 512)
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen);
 void relay_policy_tick(struct relay *relay);
 

@@ -233,8 +233,8 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		return 0;
 	}
 	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1)
-		result = relay_intake_check(relay->guard, relay->store, relay->home->pepper,
-					    sizeof(relay->home->pepper), conn->peer,
+		result = relay_intake_check(relay->guard, relay->store, relay->home->code_key,
+					    relay->home->pepper, sizeof(relay->home->pepper), conn->peer,
 					    ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &ticket,
 					    &intake);
 	if (result == STORE_CODE_ACCEPTED && intake != 0) {

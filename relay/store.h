@@ -169,6 +169,12 @@ int store_code_add(struct store *st, int64_t ticket, unsigned locator,
 /* Cancels every live code of ticket (resolving it); *count (may be NULL) gets how many. */
 int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count);
 /*
+ * Cancels every live code of every ticket, for serve's start: they were
+ * hashed under the last process's key, which died with it (home.h,
+ * code_key). *count (may be NULL) gets how many.
+ */
+int store_code_cancel_all(struct store *st, int64_t now, int *count);
+/*
  * Checks a typed code. Counts a wrong try against the live code with the
  * same locator; the code dies at CODE_MAX_FAILURES. On STORE_CODE_ACCEPTED
  * the code is spent and *ticket is set. Returns an enum store_code_result,

@@ -750,6 +750,28 @@ int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
 	return store_code_cancel_live(st, ticket, now, count);
 }
 
+int store_code_cancel_all(struct store *st, int64_t now, int *count)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (count != NULL)
+		*count = 0;
+	if (store_prepare(st, &stmt,
+			  "UPDATE codes SET cancelled_at = ?1 WHERE used_at IS NULL AND cancelled_at IS NULL"
+			  " AND expires_at > ?1 AND failures < ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int(stmt, 2, CODE_MAX_FAILURES);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		if (count != NULL)
+			*count = sqlite3_changes(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
 		      int64_t now, int64_t *ticket)
 {

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "textesc.h"
 #include "timefmt.h"
 
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
@@ -52,15 +53,30 @@ void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, cons
 		relay_chan_send_ctl(control, &rec);
 }
 
+/*
+ * Escaped on the way out, never in the store (the event keeps what was
+ * said, byte for byte, and the chain hashes that): one chat line is one
+ * line, so a customer's CR, LF or ESC cannot clear a screen, retitle a
+ * terminal or forge a "[12:00] alice (L1): ..." line in `chat N`,
+ * `transcript` or the transcript an escalation freezes.
+ */
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen)
 {
-	char when[16];
+	char when[16], actor[256], role[64], *text = malloc(RELAY_CHAT_LINE_MAX);
 
+	if (text == NULL) {
+		snprintf(out, outlen, "(out of memory)\n");
+		return;
+	}
 	timefmt_utc(e->at, TIMEFMT_CLOCK, when, sizeof(when));
+	textesc_string(e->detail, NULL, text, RELAY_CHAT_LINE_MAX);
+	textesc_string(e->actor, NULL, actor, sizeof(actor));
+	textesc_string(e->role, NULL, role, sizeof(role));
 	if (strcmp(e->role, "customer") == 0)
-		snprintf(out, outlen, "[%s] customer: %s\n", when, e->detail);
+		snprintf(out, outlen, "[%s] customer: %s\n", when, text);
 	else
-		snprintf(out, outlen, "[%s] %s (%s): %s\n", when, e->actor, e->role, e->detail);
+		snprintf(out, outlen, "[%s] %s (%s): %s\n", when, actor, role, text);
+	free(text);
 }
 
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
@@ -68,7 +84,7 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 {
 	struct store_event e = { .at = relay_now(relay), .kind = "chat", .actor = author, .role = role,
 				 .clearance = "", .detail = text };
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	if (store_event_add(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
 		return -1;
@@ -93,7 +109,7 @@ struct relay_transcript {
 static int relay_transcript_add(const struct store_event *e, void *ctx)
 {
 	struct relay_transcript *t = ctx;
-	char line[CTL_TEXT_MAX + 256];
+	char line[RELAY_CHAT_LINE_MAX];
 
 	relay_ticket_chat_line(e, line, sizeof(line));
 	/* The cap only bounds a pathological ticket; a full one keeps its start. */
@@ -102,20 +118,23 @@ static int relay_transcript_add(const struct store_event *e, void *ctx)
 	return 0;
 }
 
+/* clearance: "" (anyone may read it) or the lowest tier that may (relay_rights_can_read). */
 static int relay_ticket_attach(struct relay *relay, int64_t ticket, int64_t now, const char *kind,
-			       const char *name, const char *author, const char *role, const void *data,
-			       size_t len)
+			       const char *name, const char *author, const char *role, const char *clearance,
+			       const void *data, size_t len)
 {
 	char sha[65], detail[256];
 	int64_t id;
 
-	if (store_attachment_add(relay->store, ticket, now, kind, name, author, NULL, data, len, &id, sha) != STORE_OK)
+	if (store_attachment_add(relay->store, ticket, now, kind, name, author, clearance, data, len, &id, sha) !=
+	    STORE_OK)
 		return -1;
 	snprintf(detail, sizeof(detail), "#%lld %s %s, %zu bytes, sha256 %s", (long long)id, kind, name, len, sha);
 	return store_event_add(relay->store, ticket, now, "attachment-added", author, role, NULL, detail);
 }
 
-static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier)
+static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier,
+				  const char *clearance)
 {
 	struct relay_conn *customer = relay_server_live_customer(relay, ticket);
 	int64_t now = relay_now(relay);
@@ -126,11 +145,16 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 				"no live session to collect logs from");
 		return;
 	}
-	if (customer->logs_request != 0)
-		return; /* one bundle at a time; it attaches to this ticket when it comes */
+	if (customer->logs_request != 0) {
+		/* One bundle at a time; it attaches to this ticket when it comes, as hidden as the latest ask. */
+		if (relay_tier_rank(clearance) > relay_tier_rank(customer->logs_clearance))
+			snprintf(customer->logs_clearance, sizeof(customer->logs_clearance), "%s", clearance);
+		return;
+	}
 	relay->next_logs_request = relay->next_logs_request % 0x7fffffffu + 1;
 	customer->logs_request = relay->next_logs_request;
 	customer->logs_ticket = ticket;
+	snprintf(customer->logs_clearance, sizeof(customer->logs_clearance), "%s", clearance);
 	customer->logs_truncated = false;
 	buf_free(&customer->logs);
 	buf_init(&customer->logs, RELAY_LOGS_MAX);
@@ -151,7 +175,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 	struct relay_transcript transcript = { .lines = 0 };
 	struct store_ticket t;
 	int64_t now = relay_now(relay);
-	char name[64], detail[CTL_TEXT_MAX + 64], status[256];
+	char name[64], detail[CTL_TEXT_MAX + 64], status[256], why[128], clearance[4] = "";
 	int rc = -1;
 
 	buf_init(&transcript.text, 4u * 1024 * 1024);
@@ -167,30 +191,48 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 		snprintf(err, errlen, "ticket %lld is already at %s; escalate to a higher tier", (long long)ticket, t.tier);
 		goto rollback;
 	}
+	/*
+	 * What an escalation from L2 or above hands over (transcript, note, the
+	 * note in the event, the log bundle) is sensitive at the tier it was made
+	 * at: L1 staff are kept from confidential material (DESIGN.md), and by
+	 * then the case holds what L2 found. From L1 nothing is hidden: L1 wrote it.
+	 */
+	if (relay_tier_rank(t.tier) > relay_tier_rank("L1"))
+		snprintf(clearance, sizeof(clearance), "%s", t.tier);
 	/* The transcript is frozen as it stands: the next tier reads what was said. */
 	if (store_events(relay->store, ticket, "chat", relay_transcript_add, &transcript) != STORE_OK)
 		goto store_failed;
 	snprintf(name, sizeof(name), "transcript-%s-to-%s.txt", t.tier, to_tier);
-	if (relay_ticket_attach(relay, ticket, now, "transcript", name, actor, role, buf_ptr(&transcript.text),
-				buf_len(&transcript.text)) != 0)
+	if (relay_ticket_attach(relay, ticket, now, "transcript", name, actor, role, clearance,
+				buf_ptr(&transcript.text), buf_len(&transcript.text)) != 0)
 		goto store_failed;
 	if (note != NULL && note[0] != '\0') {
 		snprintf(name, sizeof(name), "handover-%s-to-%s.txt", t.tier, to_tier);
-		if (relay_ticket_attach(relay, ticket, now, "handover-note", name, actor, role, note, strlen(note)) != 0)
+		if (relay_ticket_attach(relay, ticket, now, "handover-note", name, actor, role, clearance, note,
+					strlen(note)) != 0)
 			goto store_failed;
 	}
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "escalated", actor, role, NULL, detail) != STORE_OK)
+	    store_event_add(relay->store, ticket, now, "escalated", actor, role, clearance, detail) != STORE_OK)
 		goto store_failed;
 	if (store_commit(relay->store) != STORE_OK)
 		goto store_failed;
 	log_info("ticket %lld escalated %s -> %s by %s (%d transcript lines)", (long long)ticket, t.tier, to_tier,
 		 actor, transcript.lines);
+	/*
+	 * The ticket has no owner now, so nobody may act on the customer's
+	 * machine: every view ends (control and all; the customer's banner drops
+	 * the name), and the next tier's view comes after `take` and a new yes.
+	 * A view-only downgrade would keep an unowned watcher on the screen.
+	 */
+	snprintf(why, sizeof(why), "ticket %lld was escalated to %s; views end until the next tier takes it",
+		 (long long)ticket, to_tier);
+	relay_viewer_detach_others(relay, ticket, 0, why);
 	snprintf(status, sizeof(status),
 		 "Your request has been passed to a specialist (%s). Please wait: your session stays open.", to_tier);
 	relay_ticket_notice(relay, ticket, CTL_NOTICE_ESCALATED, "", to_tier, status);
-	relay_ticket_ask_logs(relay, ticket, actor, role);
+	relay_ticket_ask_logs(relay, ticket, actor, role, clearance);
 	rc = 0;
 	goto out;
 store_failed:
@@ -311,7 +353,7 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 		return;
 	snprintf(name, sizeof(name), "logs-%lld.txt", (long long)relay_now(relay));
 	if (relay_ticket_attach(relay, c->logs_ticket, relay_now(relay), "logs", name, "customer", "customer",
-				buf_ptr(&c->logs), buf_len(&c->logs)) != 0)
+				c->logs_clearance, buf_ptr(&c->logs), buf_len(&c->logs)) != 0)
 		log_error("ticket %lld: cannot store the log bundle", (long long)c->logs_ticket);
 	log_info("ticket %lld: log bundle of %zu bytes attached%s", (long long)c->logs_ticket, buf_len(&c->logs),
 		 c->logs_truncated ? " (cut at 1 MiB)" : "");

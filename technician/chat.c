@@ -11,6 +11,7 @@
 
 #include "cmdline.h"
 #include "sshutil.h"
+#include "textesc.h"
 
 struct tech_chat {
 	ssh_session s;
@@ -65,6 +66,20 @@ int tech_chat_fd(const struct tech_chat *c)
 	return c != NULL && c->s != NULL ? ssh_get_fd(c->s) : -1;
 }
 
+/*
+ * Hands fn one line of the relay's, escaped (textesc.h) whoever wrote it:
+ * the relay escapes chat already, and escaping again changes nothing, but
+ * a line is printed on this terminal or in headless output and is not to
+ * steer either, whatever relay sent it.
+ */
+static void tech_chat_emit(const char *line, tech_chat_line_fn fn, void *ctx)
+{
+	char safe[4 * TECH_CHAT_LINE_MAX];
+
+	textesc_string(line, NULL, safe, sizeof(safe));
+	fn(safe, ctx);
+}
+
 /* Passes every complete line of in to fn; a line too long for the buffer is passed cut. */
 static void tech_chat_lines(struct tech_chat *c, tech_chat_line_fn fn, void *ctx)
 {
@@ -75,7 +90,7 @@ static void tech_chat_lines(struct tech_chat *c, tech_chat_line_fn fn, void *ctx
 		if (nl == NULL && c->in_len < sizeof(c->in) - 1)
 			return;
 		c->in[len] = '\0';
-		fn(c->in, ctx);
+		tech_chat_emit(c->in, fn, ctx);
 		len += nl != NULL ? 1 : 0;
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
@@ -134,11 +149,11 @@ static int tech_chat_command(struct tech_chat *c, char *const *argv, size_t argc
 	for (char *line = out, *nl; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL) {
-			fn(line, ctx);
+			tech_chat_emit(line, fn, ctx);
 			break;
 		}
 		*nl = '\0';
-		fn(line, ctx);
+		tech_chat_emit(line, fn, ctx);
 	}
 	return status == 0 ? 0 : -1;
 }

@@ -16,6 +16,7 @@
 
 #include "chain.h"
 #include "export.h"
+#include "textesc.h"
 #include "timefmt.h"
 
 enum { TECH_VERIFY_OK = 0, TECH_VERIFY_FAILED = 1, TECH_VERIFY_USAGE = 2 };
@@ -83,11 +84,19 @@ fail:
 	return -1;
 }
 
-/* Prints text with control characters shown as '?': an export's content is not to steer our terminal. */
+/*
+ * Prints text escaped (textesc.h): an export's content is not to steer our
+ * terminal. Control bytes were shown as '?' before, but C1 (U+009B, a CSI
+ * on some terminals) and bidirectional overrides passed.
+ */
 static void tech_verify_print_safe(const char *s)
 {
-	for (; *s != '\0'; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	struct buf b;
+
+	buf_init(&b, 4 * strlen(s) + 16);
+	textesc_append(&b, s, NULL);
+	fwrite(buf_ptr(&b), 1, buf_len(&b), stdout);
+	buf_free(&b);
 }
 
 static void tech_verify_show_event(uint64_t seq, const struct chain_event *e, void *ctx)

@@ -77,7 +77,8 @@ wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM e
 as bob take "$T" >/dev/null || fail "bob could not take the ticket"
 as bob note "$T" --sensitive "Customer VPN password expired" || fail "sensitive note failed"
 as bob resolve "$T" --note "Driver patched" >/dev/null || fail "resolve failed"
-echo end >&7
+# resolve ends the customer's session: the helper leaves by itself (an "end" written to it
+# then raced its exit and killed this script with SIGPIPE).
 wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
 note "story: recorded session, chat both ways, notes, escalation, takeover, resolution"
 

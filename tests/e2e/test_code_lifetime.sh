@@ -69,9 +69,9 @@ TICKET2=$(as alice ticket new "Mouse is slow") || fail "ticket new failed"
 CODE2=$(as alice invite "$TICKET2") || fail "invite failed"
 as alice resolve "$TICKET2" --note "new batteries" >/dev/null || fail "resolve failed"
 [ "$(event_count "$TICKET2" code-cancelled)" = 1 ] || fail "resolve wrote no code-cancelled event"
-stop_relay
+# Changed under the running relay: a restart would cancel it again, and with the key it was
+# hashed under gone (SECURITY.md, a stolen relay home) the right code could not even be told.
 sqlite3 "$RELAY_DIR/handoff.db" "UPDATE codes SET cancelled_at = NULL WHERE ticket_id = $TICKET2"
-restart_relay
 [ "$(hostile_code 127.0.0.4 "$CODE2")" = refused ] || fail "a live code of a resolved ticket logged in"
 try_helper older "$CODE2"
 [ "$HELPER_RC" != 0 ] || fail "the helper logged in with a code of a resolved ticket"

@@ -49,4 +49,50 @@ expect 0 carol resolve "$t1" --note replaced the firmware
 expect 3 carol chat "$t1" hello
 grep -q "resolved" "$E2E_TMP/err" || fail "no reason given for a resolved ticket"
 note "rights hold through a stock ssh client"
+
+# An escalation from L2 hands over what L2 found: its transcript, handover note (also in the
+# escalated event) and log bundle are sensitive at L2, so L1 reads none of them; L2, L3 and
+# auditors do. What L1 handed to L2 stays readable by L1. (The log bundles need a customer.)
+start_xvfb 320 240
+t3=$(tech_ssh alice ticket new VPN drops) || fail "ticket new failed"
+CODE=$(tech_ssh alice invite "$t3") || fail "invite failed"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+expect 0 alice escalate "$t3" --to L2 --note L1 packet: cable checked
+wait_count 10 "$HELPER_OUT" "^LOGS " 1 || fail "no log consent prompt"
+echo y >&7
+wait_for 15 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$t3 AND kind='logs'\") = 1 ]" ||
+	fail "the first log bundle was not attached"
+expect 0 bob take "$t3"
+expect 0 bob escalate "$t3" --to L3 --note L2 packet: the VPN secret is wrong
+wait_line 10 "$HELPER_OUT" "^LOGS bob" || fail "no second log consent prompt"
+echo y >&7
+wait_for 15 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$t3 AND kind='logs'\") = 2 ]" ||
+	fail "the second log bundle was not attached"
+attachments() { # CLEARANCE: the ids of t3's attachments with that clearance
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$t3 AND clearance='$1' ORDER BY id"
+}
+l1=$(attachments "")
+l2=$(attachments L2)
+[ "$(echo $l1 | wc -w)" = 3 ] || fail "L1's packet is not transcript, note and logs, open: $l1"
+[ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT group_concat(kind) FROM attachments WHERE ticket_id=$t3 AND clearance='L2' ORDER BY id")" = \
+	"transcript,handover-note,logs" ] || fail "L2's packet is not marked sensitive at L2: $(attachments L2)"
+for id in $l2; do
+	expect 3 alice ticket attachment "$t3" "$id"
+	grep -q "sensitive" "$E2E_TMP/err" || fail "L1: attachment $id refused without saying why"
+	for who in bob carol audrey; do
+		expect 0 "$who" ticket attachment "$t3" "$id"
+	done
+done
+for id in $l1; do
+	expect 0 alice ticket attachment "$t3" "$id"
+done
+expect 0 alice ticket show "$t3"
+grep -q "VPN secret" "$E2E_TMP/out" && fail "L1 reads L2's handover note in the ticket"
+grep -q "cable checked" "$E2E_TMP/out" || fail "L1 cannot read its own handover"
+expect 0 carol ticket show "$t3"
+grep -q "VPN secret" "$E2E_TMP/out" || fail "L3 cannot read L2's handover note"
+note "L2's escalation packet (transcript, note, logs) is hidden from L1, read by L2, L3 and auditors"
+echo end >&7
+wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
 stop_relay

@@ -12,6 +12,10 @@
  * (protocol/pump.c, as the helper does). Prints "live" once the forward is
  * up and "viewer N" per consent. Runs until SIGTERM or the relay ends the
  * session; exits 0 then.
+ *
+ * FAKEHELPER_SAY=FILE: once live, sends FILE's content (at most
+ * CTL_TEXT_MAX bytes) as one chat line, as a hostile customer would: raw,
+ * control characters and newlines included, unlike the real helper.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -69,6 +73,29 @@ static int fake_on_message(ssh_session session, ssh_message msg, void *userdata)
 		return 0;
 	}
 	return 1;
+}
+
+/* FAKEHELPER_SAY: FILE's content as one CTL_CHAT. 0 or -1. */
+static int fake_say(struct fake *f, const char *path)
+{
+	char text[CTL_TEXT_MAX + 1], who[] = "customer";
+	struct ctl_record r = { .type = CTL_CHAT, .name = who, .tier = who, .text = text };
+	FILE *in = fopen(path, "rb");
+	struct buf out;
+	size_t n;
+	int rc = -1;
+
+	if (in == NULL)
+		return -1;
+	n = fread(text, 1, CTL_TEXT_MAX, in);
+	fclose(in);
+	text[n] = '\0';
+	buf_init(&out, CTL_RECORD_MAX);
+	if (ctl_encode(&out, &r) == 0 &&
+	    ssh_channel_write(f->control, buf_ptr(&out), (uint32_t)buf_len(&out)) == (int)buf_len(&out))
+		rc = 0;
+	buf_free(&out);
+	return rc;
 }
 
 static int fake_connect_target(unsigned port)
@@ -193,6 +220,14 @@ int main(int argc, char **argv)
 		goto out;
 	printf("live\n");
 	fflush(stdout);
+	if (getenv("FAKEHELPER_SAY") != NULL) {
+		if (fake_say(&f, getenv("FAKEHELPER_SAY")) != 0) {
+			fprintf(stderr, "fakehelper: cannot say %s\n", getenv("FAKEHELPER_SAY"));
+			goto out;
+		}
+		printf("said\n");
+		fflush(stdout);
+	}
 	while (!fake_stop) {
 		if (ssh_event_dopoll(f.ev, 100) == SSH_ERROR && !ssh_is_connected(f.s))
 			break;

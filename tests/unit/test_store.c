@@ -166,6 +166,33 @@ static void test_code_replaced_and_cancelled(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* serve's start: every live code of every ticket is cancelled, spent and dead ones stay as they are. */
+static void test_code_cancel_all(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec spec = { .summary = "Second", .priority = "P3", .tier = "L1" };
+	uint8_t a[CODE_HASH_LEN], b[CODE_HASH_LEN], c[CODE_HASH_LEN], d[CODE_HASH_LEN];
+	int64_t other, ticket = 0;
+	int n = -1;
+
+	hash_of(a, 1);
+	hash_of(b, 2);
+	hash_of(c, 3);
+	hash_of(d, 4);
+	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &other), STORE_OK);
+	assert_int_equal(store_code_add(f->st, f->ticket, 24, d, 900, 950, NULL), STORE_OK); /* expires */
+	assert_int_equal(store_code_add(f->st, f->ticket, 21, a, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_code_add(f->st, other, 22, b, 1000, 1600, NULL), STORE_OK);
+	assert_int_equal(store_code_add(f->st, other, 23, c, 1000, 1600, NULL), STORE_OK); /* replaces b */
+	assert_int_equal(store_code_cancel_all(f->st, 1001, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_code_redeem(f->st, 21, a, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_redeem(f->st, 23, c, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(store_code_redeem(f->st, 24, d, 1002, &ticket), STORE_CODE_EXPIRED);
+	assert_int_equal(store_code_cancel_all(f->st, 1003, &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
 static int owned_ids(const struct store_ticket *t, void *ctx)
 {
 	int64_t *ids = ctx;
@@ -467,6 +494,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_code_four_wrong_then_right, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_locator_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_replaced_and_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_cancel_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_of_resolved_ticket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tickets_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_and_tickets, setup, teardown),

@@ -43,6 +43,21 @@ static void test_controls_visible(void **state)
 	expect("\xc2\xa0", NULL, "\xc2\xa0"); /* U+00A0 is printable */
 }
 
+/* Characters that reorder or break a line unseen: shown, so the line reads as it was typed. */
+static void test_bidi_and_separators_visible(void **state)
+{
+	(void)state;
+	/* U+202E RIGHT-TO-LEFT OVERRIDE: "txt.exe" would read "exe.txt". */
+	expect("invoice\xe2\x80\xaetxt.exe", NULL, "invoice\\u202etxt.exe");
+	expect("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", NULL, "\\u202a\\u202b\\u202c\\u202d");
+	expect("\xe2\x81\xa6\xe2\x81\xa9", NULL, "\\u2066\\u2069");
+	expect("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", NULL, "\\u200e\\u200f\\u061c");
+	expect("one\xe2\x80\xa8two\xe2\x80\xa9", NULL, "one\\u2028two\\u2029");
+	/* Escaping twice changes nothing: handoff-tech may escape what the relay escaped. */
+	expect("\\e]0;x\\x07 \\u202e", NULL, "\\e]0;x\\x07 \\u202e");
+	expect("\xe2\x80\x94", NULL, "\xe2\x80\x94"); /* U+2014 EM DASH is printable */
+}
+
 static void test_newlines(void **state)
 {
 	(void)state;
@@ -85,6 +100,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_text_unchanged),
 		cmocka_unit_test(test_controls_visible),
+		cmocka_unit_test(test_bidi_and_separators_visible),
 		cmocka_unit_test(test_newlines),
 		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_bounded),
