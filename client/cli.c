@@ -156,7 +156,7 @@ static int helper_cli_read_code(struct helper_options *o, char *err, size_t errl
 		return -1;
 	}
 	rc = helper_cli_take_code(line, o, err, errlen);
-	explicit_bzero(line, sizeof(line));
+	helper_platform_wipe(line, sizeof(line));
 	return rc;
 }
 
