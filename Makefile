@@ -30,9 +30,11 @@ PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 
-PROTO_SRC  := $(wildcard protocol/*.c)
+# Platform backends: *_win32.c only in the Windows build (make windows), the rest only here.
+WIN_ONLY   := %_win32.c
+PROTO_SRC  := $(filter-out $(WIN_ONLY),$(wildcard protocol/*.c))
 RELAY_SRC  := $(wildcard relay/*.c)
-HELPER_SRC := $(wildcard client/*.c)
+HELPER_SRC := $(filter-out $(WIN_ONLY),$(wildcard client/*.c))
 TECH_SRC   := $(wildcard technician/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
@@ -184,3 +186,55 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c
 $(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+
+# --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
+# make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static
+# libraries from Debian's source packages, then the helper as one statically linked .exe.
+WIN       := build/win64
+WIN_HOST  := x86_64-w64-mingw32
+WIN_CC    := $(WIN_HOST)-gcc-posix
+# Not Windows: the POSIX, Linux and X11 backends.
+WIN_NOT   := %_posix.c %_linux.c %_x11.c
+# Only the protocol modules the helper uses (the relay's files, chain, seal and export are not).
+WIN_PROTO := $(addprefix protocol/,buf.c bundle.c code.c config.c ctl.c hex.c log.c pump.c \
+	screeninfo.c sshutil.c textesc.c timefmt.c hsock_win32.c wake_win32.c)
+WIN_CFLAGS = -O2 -g $(WARN) -DWIN32 -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00 -D__USE_MINGW_ANSI_STDIO=1 \
+	-D_POSIX_THREAD_SAFE_FUNCTIONS=200112L \
+	-Iprotocol -Iclient -I$(MINGW_PREFIX)/include -I$(MINGW_PREFIX)/include/SDL2 -DLIBSSH_STATIC
+win_pc    = $(shell PKG_CONFIG_LIBDIR=$(MINGW_PREFIX)/lib/pkgconfig PKG_CONFIG_PATH= pkg-config --static $(1) $(2))
+win_obj   = $(patsubst %.c,$(WIN)/obj/%.o,$(1))
+
+.PHONY: windows windows-deps win-build
+windows-deps:
+	@sh scripts/mingw-deps.sh >/dev/null
+windows:
+	@prefix=$$(sh scripts/mingw-deps.sh) && $(MAKE) --no-print-directory win-build MINGW_PREFIX="$$prefix"
+
+# The helper's modules that build for Windows so far; the rest (input, clipboard, logs, the
+# SDL window's X11 parts, session's signalfd, main's sigaction) need Win32 backends first,
+# and only then is build/win64/handoff-helper.exe linked.
+WIN_CLIENT := $(addprefix client/,capture.c capture_win32.c cli.c control.c i18n.c input_win32.c \
+	logs_request.c platform_win32.c \
+	screen.c ui_text.c ui_tty.c viewer.c)
+win-build: $(WIN)/libhandoff.a $(call win_obj,$(WIN_CLIENT)) $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
+	$(WIN)/tests/wininput.exe
+
+$(WIN)/obj/%.o: %.c protocol/*.h client/*.h
+	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -c $< -o $@
+$(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
+	@mkdir -p $(@D)
+	rm -f $@ && $(WIN_HOST)-ar rcs $@ $^
+# The Windows program the Wine tests drive: a known picture, and what reaches it.
+$(WIN)/tests/winpattern.exe: tests/tools/win/winpattern.c
+	@mkdir -p $(@D)
+	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< -lgdi32 -luser32
+# The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
+$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -lgdi32 -luser32
+# The helper's SendInput replay on its own: a click and text, which winpattern reports.
+$(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -luser32 -lpthread

@@ -90,6 +90,7 @@ struct helper_capture_backend {
 };
 
 extern const struct helper_capture_backend helper_capture_x11_backend;
+extern const struct helper_capture_backend helper_capture_win32_backend;
 
 struct helper_capture;
 

@@ -14,6 +14,7 @@
 #include "code.h"
 #include "config.h"
 #include "i18n.h"
+#include "platform.h"
 #include "screeninfo.h"
 
 enum {
@@ -155,7 +156,7 @@ static int helper_cli_read_code(struct helper_options *o, char *err, size_t errl
 		return -1;
 	}
 	rc = helper_cli_take_code(line, o, err, errlen);
-	explicit_bzero(line, sizeof(line));
+	helper_platform_wipe(line, sizeof(line));
 	return rc;
 }
 
@@ -339,6 +340,6 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 
 void helper_cli_wipe(struct helper_options *o)
 {
-	explicit_bzero(o->code, sizeof(o->code));
-	explicit_bzero(o->intake_token, sizeof(o->intake_token));
+	helper_platform_wipe(o->code, sizeof(o->code));
+	helper_platform_wipe(o->intake_token, sizeof(o->intake_token));
 }

@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 /* The one piece of process-wide state: gettext itself is process-wide. */
 static const char *helper_i18n_current = "en";
@@ -42,18 +43,10 @@ static void helper_i18n_bind(void)
 {
 	const char *dir = getenv("HANDOFF_LOCALEDIR");
 	char exe[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
 
 	if (dir == NULL || dir[0] == '\0') {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0)
+		if (helper_platform_exe_dir(exe, sizeof(exe)) != 0)
 			return;
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash == NULL)
-			return;
-		*slash = '\0';
 		snprintf(path, sizeof(path), "%s/../share/locale", exe);
 		dir = path;
 	}
@@ -77,7 +70,7 @@ void helper_i18n_init(const char *lang)
 			setlocale(LC_MESSAGES, "C.UTF-8");
 		if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && !located)
 			setlocale(LC_CTYPE, "");
-		setenv("LANGUAGE", ja ? "ja" : "en", 1);
+		helper_platform_setenv("LANGUAGE", ja ? "ja" : "en");
 	}
 	helper_i18n_current = ja ? "ja" : "en";
 	helper_i18n_bind();

@@ -136,7 +136,7 @@ static void helper_logs_put(struct helper_logs_writer *w, const void *data, size
 	}
 }
 
-__attribute__((format(printf, 2, 3)))
+__attribute__((format(gnu_printf, 2, 3)))
 static void helper_logs_printf(struct helper_logs_writer *w, const char *fmt, ...)
 {
 	char line[LINE_OUT_MAX];

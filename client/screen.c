@@ -32,17 +32,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rfb/rfb.h>
 
 #include "buf.h"
+#include "hsock.h"
 #include "input.h"
 #include "log.h"
 #include "screeninfo.h"
+#include "wake.h"
 
 /* How long close waits for client threads to notice their socket closed. */
 #define CLOSE_WAIT_SECONDS 5
@@ -62,7 +62,7 @@ struct helper_screen {
 	struct helper_capture_format fmt;
 	struct helper_input *input;     /* not owned; NULL: no remote control */
 	pthread_t owner;                /* the main thread */
-	int wake_fd;                    /* eventfd: a viewer asked for an update */
+	struct wake wake;               /* a viewer asked for an update */
 	atomic_bool paused;             /* set by the main loop, read by client threads */
 	/* Where framebuffer (0, 0) is on the display, and whether input may land there. */
 	atomic_int origin_x, origin_y;
@@ -86,7 +86,7 @@ struct helper_screen {
 
 /* libvncserver logs through these globals; route them into our log. */
 static void helper_screen_log(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+	__attribute__((format(gnu_printf, 1, 2)));
 static void helper_screen_log(const char *fmt, ...)
 {
 	char line[512];
@@ -99,7 +99,7 @@ static void helper_screen_log(const char *fmt, ...)
 }
 
 static void helper_screen_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+	__attribute__((format(gnu_printf, 1, 2)));
 static void helper_screen_err(const char *fmt, ...)
 {
 	char line[512];
@@ -178,12 +178,8 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateRequestMsg *fur)
 {
 	struct helper_screen *s = cl->screen->screenData;
-	uint64_t one = 1;
-
 	(void)fur;
-	/* A full counter (2^64 - 2 requests) only means the loop is already awake. */
-	if (write(s->wake_fd, &one, sizeof(one)) < 0)
-		return;
+	wake_signal(&s->wake);
 }
 
 /* Clipboard text only from viewers allowed to control, as with input. */
@@ -603,9 +599,8 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	s->layout.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)fmt->width,
 							     .height = (uint32_t)fmt->height };
 	s->owner = pthread_self();
-	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (s->wake_fd < 0) {
-		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(errno));
+	if (wake_open(&s->wake) != 0) {
+		snprintf(err, errlen, "cannot create a wake-up descriptor: %s", strerror(errno));
 		goto out;
 	}
 	s->fmt = *fmt;
@@ -669,8 +664,7 @@ out:
 			rfbScreenCleanup(s->rfb);
 		}
 		free(s->fb);
-		if (s->wake_fd >= 0)
-			close(s->wake_fd);
+		wake_close(&s->wake);
 		pthread_cond_destroy(&s->changed);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
@@ -798,10 +792,10 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, ui
 	rfbClientPtr cl;
 
 	/* libvncserver puts the descriptor in an fd_set. */
-	if (fd < 0 || fd >= FD_SETSIZE) {
+	if (fd < 0 || !hsock_fits_select(fd)) {
 		log_error("descriptor %d is too large for libvncserver", fd);
 		if (fd >= 0)
-			close(fd);
+			hsock_close(fd);
 		return -1;
 	}
 	/*
@@ -835,7 +829,7 @@ int helper_screen_set_control(struct helper_screen *s, uint32_t tag, bool contro
 	bool found = false;
 
 	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
-		if ((uintptr_t)cl->clientData != tag || cl->sock < 0)
+		if ((uintptr_t)cl->clientData != tag || cl->sock == RFB_INVALID_SOCKET)
 			continue;
 		/*
 		 * A plain store the client's input thread reads without a lock, as
@@ -862,14 +856,12 @@ int helper_screen_set_control(struct helper_screen *s, uint32_t tag, bool contro
 
 int helper_screen_wake_fd(const struct helper_screen *s)
 {
-	return s->wake_fd;
+	return s->wake.fd;
 }
 
 bool helper_screen_take_requests(struct helper_screen *s)
 {
-	uint64_t n = 0;
-
-	return read(s->wake_fd, &n, sizeof(n)) == (ssize_t)sizeof(n) && n > 0;
+	return wake_drain(&s->wake);
 }
 
 int helper_screen_clients(struct helper_screen *s)
@@ -930,7 +922,7 @@ void helper_screen_close(struct helper_screen *s)
 	rfbScreenCleanup(s->rfb);
 	free(s->fb);
 	free(s->finished);
-	close(s->wake_fd);
+	wake_close(&s->wake);
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

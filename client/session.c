@@ -58,6 +58,7 @@
 #include "logs.h"
 #include "logs_request.h"
 #include "origin.h"
+#include "platform.h"
 #include "pump.h"
 #include "screen.h"
 #include "sshutil.h"
@@ -1160,7 +1161,7 @@ static int helper_session_code(struct helper_session *s, const char *problem, ch
 		helper_cli_wipe(o);
 		problem = _("A support code has 12 digits, like 1234-5678-9012. Please check it and try again.");
 	}
-	explicit_bzero(digits, sizeof(digits));
+	helper_platform_wipe(digits, sizeof(digits));
 	return 0;
 }
 

@@ -65,6 +65,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "origin.h"
+#include "platform.h"
 #include "ui_text.h"
 #include "ui_words.h"
 
@@ -228,37 +229,24 @@ static const SDL_Color sdl_ui_amber = { 0x9a, 0x5b, 0x00, 0xff };
  */
 static TTF_Font *sdl_ui_font(int size, char *path_out, size_t path_len)
 {
-	static const char *const system_fonts[] = {
-		"/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
-		"/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
-		"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-	};
+	size_t n_fonts;
+	const char *const *system_fonts = helper_platform_fonts(&n_fonts);
 	char exe[PATH_MAX], beside[PATH_MAX + 32];
 	const char *env = getenv("HANDOFF_FONT");
-	ssize_t n;
 	TTF_Font *f;
 
 	if (env != NULL && env[0] != '\0' && (f = TTF_OpenFont(env, size)) != NULL) {
 		snprintf(path_out, path_len, "%s", env);
 		return f;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			snprintf(beside, sizeof(beside), "%s/../share/handoff/font.ttf", exe);
-			if ((f = TTF_OpenFont(beside, size)) != NULL) {
-				snprintf(path_out, path_len, "%s", beside);
-				return f;
-			}
+	if (helper_platform_exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(beside, sizeof(beside), "%s/../share/handoff/font.ttf", exe);
+		if ((f = TTF_OpenFont(beside, size)) != NULL) {
+			snprintf(path_out, path_len, "%s", beside);
+			return f;
 		}
 	}
-	for (size_t i = 0; i < sizeof(system_fonts) / sizeof(system_fonts[0]); i++) {
+	for (size_t i = 0; i < n_fonts; i++) {
 		if ((f = TTF_OpenFont(system_fonts[i], size)) != NULL) {
 			snprintf(path_out, path_len, "%s", system_fonts[i]);
 			return f;
@@ -949,13 +937,13 @@ static void sdl_ui_code_edit(char *code, size_t len, const char *add, bool erase
 		code[o++] = digits[i];
 	}
 	code[o] = '\0';
-	explicit_bzero(digits, sizeof(digits));
+	helper_platform_wipe(digits, sizeof(digits));
 }
 
 static void sdl_ui_preview_free(struct helper_ui_sdl *u)
 {
 	if (u->preview != NULL)
-		explicit_bzero(u->preview, strlen(u->preview));
+		helper_platform_wipe(u->preview, strlen(u->preview));
 	free(u->preview);
 	free(u->preview_line);
 	u->preview = NULL;
@@ -1320,7 +1308,7 @@ static void sdl_ui_close(void *state)
 
 	if (u == NULL)
 		return;
-	explicit_bzero(u->code, sizeof(u->code));
+	helper_platform_wipe(u->code, sizeof(u->code));
 	sdl_ui_preview_free(u);
 	if (u->font != NULL)
 		TTF_CloseFont(u->font);
@@ -1501,7 +1489,7 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 	snprintf(u->problem, sizeof(u->problem), "%s", problem != NULL ? problem : "");
 	/* After a problem the customer corrects what they typed rather than typing it all again. */
 	if (problem == NULL)
-		explicit_bzero(u->code, sizeof(u->code));
+		helper_platform_wipe(u->code, sizeof(u->code));
 	u->submitted = false;
 	u->nocode = false;
 	u->dirty = true;
@@ -1511,7 +1499,7 @@ static int sdl_ui_ask_code(void *state, const char *problem, char *code, size_t 
 		if (SDL_WaitEventTimeout(&e, 500))
 			sdl_ui_event(u, &e);
 		if (u->nocode) {
-			explicit_bzero(u->code, sizeof(u->code));
+			helper_platform_wipe(u->code, sizeof(u->code));
 			return 1;
 		}
 		/* The field keeps the code until connected(), in case the relay refuses it. */
@@ -1571,7 +1559,7 @@ static void sdl_ui_connected(void *state, uint32_t ticket, const char *summary)
 	char s[SDL_UI_TEXT_MAX], line[SDL_UI_TEXT_MAX + 256];
 
 	u->screen = SDL_UI_SCREEN_MAIN;
-	explicit_bzero(u->code, sizeof(u->code));
+	helper_platform_wipe(u->code, sizeof(u->code));
 	u->problem[0] = '\0';
 	/* TRANSLATORS: the window's top right corner; the number is the ticket's, for calling the help desk. */
 	snprintf(u->state, sizeof(u->state), _("Connected (reference number %u)"), ticket);
@@ -1831,7 +1819,7 @@ static void sdl_ui_ended(void *state, const char *reason)
 	u->screen = SDL_UI_SCREEN_ENDED;
 	u->question = HELPER_UI_ASKING_NOTHING;
 	u->n_watch = 0;
-	explicit_bzero(u->code, sizeof(u->code));
+	helper_platform_wipe(u->code, sizeof(u->code));
 	sdl_ui_preview_free(u);
 	snprintf(u->state, sizeof(u->state), "%s", _("Session ended"));
 	if (reason != NULL)

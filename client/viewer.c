@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "screen.h"
+#include "hsock.h"
 
 #define HELPER_VIEWER_SOCKBUF (1024 * 1024)
 
@@ -74,8 +73,8 @@ int helper_viewer_start(struct helper_viewer *v, struct helper_screen *screen)
 	int sv[2] = { -1, -1 };
 	bool view_only = !(v->caps_granted & CTL_CAP_CONTROL);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_error("socketpair for viewer %u failed", v->id);
+	if (hsock_pair(sv) != 0) {
+		log_error("socket pair for viewer %u failed", v->id);
 		return -1;
 	}
 	{
@@ -87,13 +86,13 @@ int helper_viewer_start(struct helper_viewer *v, struct helper_screen *screen)
 		 */
 		int size = HELPER_VIEWER_SOCKBUF;
 
-		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-		setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		hsock_set_buffers(sv[1], size, 0);
+		hsock_set_buffers(sv[0], 0, size);
 	}
 	v->pump = malloc(sizeof(*v->pump));
 	if (v->pump == NULL) {
-		close(sv[0]);
-		close(sv[1]);
+		hsock_close(sv[0]);
+		hsock_close(sv[1]);
 		return -1;
 	}
 	pump_init(v->pump, v->chan, sv[0]);

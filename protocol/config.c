@@ -17,6 +17,18 @@ static int config_key_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
+/* strndup, which Windows' C library lacks; s holds at least n bytes. */
+static char *config_dup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
 static int config_add(struct config *cfg, const char *key, size_t keylen, const char *value,
 		      size_t valuelen, unsigned lineno)
 {
@@ -28,8 +40,8 @@ static int config_add(struct config *cfg, const char *key, size_t keylen, const 
 	if (grown == NULL)
 		return -1;
 	cfg->entries = grown;
-	grown[cfg->count].key = strndup(key, keylen);
-	grown[cfg->count].value = strndup(value, valuelen);
+	grown[cfg->count].key = config_dup(key, keylen);
+	grown[cfg->count].value = config_dup(value, valuelen);
 	grown[cfg->count].line = lineno;
 	if (grown[cfg->count].key == NULL || grown[cfg->count].value == NULL) {
 		free(grown[cfg->count].key);

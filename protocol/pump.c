@@ -3,12 +3,9 @@
  */
 #include "pump.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "hsock.h"
 
 /* The descriptor only has to wake the loop; pump_run does the work. */
 static int pump_wake(socket_t fd, int revents, void *userdata)
@@ -21,14 +18,10 @@ static int pump_wake(socket_t fd, int revents, void *userdata)
 
 void pump_init(struct pump *p, ssh_channel chan, int fd)
 {
-	int flags;
-
 	memset(p, 0, sizeof(*p));
 	p->chan = chan;
 	p->fd = fd;
-	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0)
-		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	hsock_set_nonblocking(fd);
 }
 
 /* Channel towards descriptor. 1 once the channel has ended and all of it was delivered. */
@@ -38,10 +31,10 @@ static int pump_to_fd(struct pump *p)
 		return 1;
 	for (;;) {
 		if (p->pending_off < p->pending_len) {
-			ssize_t n = send(p->fd, p->pending + p->pending_off,
-					 p->pending_len - p->pending_off, MSG_NOSIGNAL);
+			ssize_t n = hsock_send(p->fd, p->pending + p->pending_off,
+					      p->pending_len - p->pending_off);
 			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				if (hsock_would_block())
 					return 0;
 				return -1;
 			}
@@ -61,7 +54,7 @@ static int pump_to_fd(struct pump *p)
 		if (n < 0 && n != SSH_EOF && !ssh_channel_is_closed(p->chan))
 			return -1;
 		/* Ended (EOF or closed) and nothing is pending: pass the end on. */
-		shutdown(p->fd, SHUT_WR);
+		hsock_shutdown_write(p->fd);
 		p->chan_finished = true;
 		return 1;
 	}
@@ -90,8 +83,8 @@ static int pump_to_chan(struct pump *p)
 			/* Closed channel, bytes still owed to the fd: wait for them. */
 			return 0;
 		}
-		n = recv(p->fd, chunk, want, 0);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		n = hsock_recv(p->fd, chunk, want);
+		if (n < 0 && hsock_would_block())
 			return 0;
 		if (n <= 0) {
 			if (!discard)
@@ -155,7 +148,7 @@ void pump_close(struct pump *p)
 {
 	pump_sync_event(p, NULL);
 	if (p->fd >= 0) {
-		close(p->fd);
+		hsock_close(p->fd);
 		p->fd = -1;
 	}
 	if (p->chan != NULL && ssh_channel_is_open(p->chan)) {

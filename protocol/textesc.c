@@ -2,44 +2,11 @@
  * textesc.c: see textesc.h.
  */
 #include "textesc.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one; *cp gets its code point. */
-static size_t textesc_utf8(const unsigned char *p, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the NUL */
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /* Code points that reorder or break a line without being seen (textesc.h). */
 static int textesc_bidi(uint32_t cp)
@@ -51,11 +18,13 @@ static int textesc_bidi(uint32_t cp)
 int textesc_append(struct buf *out, const char *s, const char *indent)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 
-	while (*p != '\0') {
+	while (p < end) {
 		char esc[16];
 		uint32_t cp;
-		size_t n = textesc_utf8(p, &cp);
+		int got = utf8_next((const char *)p, (size_t)(end - p), &cp);
+		size_t n = got > 0 ? (size_t)got : 0;
 		int e;
 
 		if (n == 0) {

@@ -30,6 +30,7 @@
 #include <X11/Xlib.h>
 
 #include "keys.h"
+#include "utf8.h"
 #include "monitor.h"
 #include "snapshot.h"
 
@@ -331,7 +332,7 @@ static void tech_headless_type(struct tech_headless *h, const char *text)
 	/* Check everything first: half-typed text is worse than none. */
 	while (off < len) {
 		uint32_t cp;
-		int n = tech_keys_utf8_next(text + off, len - off, &cp);
+		int n = utf8_next(text + off, len - off, &cp);
 
 		if (n < 0) {
 			tech_headless_reply("error type: the text is not valid UTF-8");
@@ -345,7 +346,7 @@ static void tech_headless_type(struct tech_headless *h, const char *text)
 	}
 	for (off = 0; off < len;) {
 		uint32_t cp = 0;
-		int n = tech_keys_utf8_next(text + off, len - off, &cp);
+		int n = utf8_next(text + off, len - off, &cp);
 		uint32_t ks = tech_keys_from_codepoint(cp);
 
 		if (tech_vnc_key(h->vnc, ks, true) != 0 || tech_vnc_key(h->vnc, ks, false) != 0) {

@@ -15,11 +15,6 @@
 #include <SDL.h>
 
 /*
- * Decodes one UTF-8 character from s[0..len) into *cp. Returns the number
- * of bytes used (1..4), or -1 for a malformed, overlong or surrogate form.
- */
-int tech_keys_utf8_next(const char *s, size_t len, uint32_t *cp);
-/*
  * The keysym that types the code point cp: Latin-1 code points are their
  * own keysyms, everything else above is 0x01000000 | cp (the X convention
  * for Unicode keysyms), tab and newline are the Tab and Return keys. 0 for

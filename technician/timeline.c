@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "chain.h"
 #include "export.h"
+#include "textesc.h"
 
 struct tech_timeline_load {
 	struct tech_timeline *tl;
@@ -79,51 +80,10 @@ static void tech_timeline_add(uint64_t seq, const struct chain_event *e, void *c
 	tech_timeline_escape(raw, ev->line, sizeof(ev->line));
 }
 
-/* Appends s (len bytes) if it fits whole; 0, or -1 when out is full. */
-static int tech_timeline_put(char *out, size_t outlen, size_t *n, const char *s, size_t len)
-{
-	if (*n + len + 1 > outlen)
-		return -1;
-	memcpy(out + *n, s, len);
-	*n += len;
-	out[*n] = '\0';
-	return 0;
-}
-
 void tech_timeline_escape(const char *text, char *out, size_t outlen)
 {
-	const uint8_t *p = (const uint8_t *)text;
-	size_t n = 0, left = strlen(text);
-
-	if (outlen == 0)
-		return;
-	out[0] = '\0';
-	while (left > 0) {
-		char esc[16];
-		size_t len = 1, put;
-		const char *src = esc;
-
-		if (p[0] >= 0xc0)
-			len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-		if (len > left || !buf_utf8_valid(p, len))
-			len = 1;
-		if (p[0] == '\n' || p[0] == '\t' || p[0] == '\\') {
-			put = (size_t)snprintf(esc, sizeof(esc), "\\%c", p[0] == '\n' ? 'n' : p[0] == '\t' ? 't' : '\\');
-		} else if (p[0] < 0x20 || p[0] == 0x7f || (len == 1 && p[0] >= 0x80)) {
-			put = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
-		} else if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			put = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", p[1]); /* C1: U+0080..U+009F */
-		} else if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			put = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", 0x2000 + (p[2] - 0x80)); /* line, paragraph separators */
-		} else {
-			src = (const char *)p;
-			put = len;
-		}
-		if (tech_timeline_put(out, outlen, &n, src, put) != 0)
-			return;
-		p += len;
-		left -= len;
-	}
+	/* One escaping for every terminal the relay's and the ticket's text reaches (textesc.h). */
+	textesc_string(text, NULL, out, outlen);
 }
 
 int tech_timeline_load(struct tech_timeline *tl, const char *path, const char *pubfile, uint64_t ticket,

@@ -34,11 +34,10 @@ int tech_timeline_load(struct tech_timeline *tl, const char *path, const char *p
 void tech_timeline_free(struct tech_timeline *tl);
 
 /*
- * Appends text from the ticket (a customer typed some of it) to out as one
- * printable line: a newline shows as \n, a tab as \t, a backslash as \\,
- * other control characters (C0, DEL, C1, U+2028/U+2029) and bytes that
- * are not UTF-8 as \xHH or \uHHHH. Stops, at a whole character, when out
- * (outlen bytes with its NUL) is full.
+ * Writes text from the ticket (a customer typed some of it) to out as one
+ * printable line, escaped as textesc.h says for every terminal (a newline
+ * shows as \n). Stops, at a whole character or escape, when out (outlen
+ * bytes with its NUL) is full.
  */
 void tech_timeline_escape(const char *text, char *out, size_t outlen);
 

@@ -44,6 +44,7 @@
 #include "clipwatch.h"
 #include "font.h"
 #include "keys.h"
+#include "utf8.h"
 #include "log.h"
 #include "monitor.h"
 
@@ -511,7 +512,7 @@ static void tech_window_text(struct tech_window *t, const char *text)
 		return;
 	while (off < len) {
 		uint32_t cp;
-		int n = tech_keys_utf8_next(text + off, len - off, &cp);
+		int n = utf8_next(text + off, len - off, &cp);
 		uint32_t ks;
 
 		if (n < 0)

@@ -148,7 +148,7 @@ cmp -s "$E2E_TMP/download.ppm" "$E2E_TMP/fromexport.ppm" || fail "the export's r
 grep -q "^event [0-9.]* chat customer: It says error 0x12 since this morning$" "$E2E_TMP/fromexport.out" ||
 	fail "replay out of the export lacks the ticket's events: $(grep '^event' "$E2E_TMP/fromexport.out")"
 # Events before the recording say so, and a chat line with a newline and an ESC stays one escaped line.
-grep -qF 'chat alice (L1): Two lines\nand \x1b[31mred' "$E2E_TMP/fromexport.out" ||
+grep -qF 'chat alice (L1): Two lines\nand \e[31mred' "$E2E_TMP/fromexport.out" ||
 	fail "the chat with a newline is not one escaped line: $(grep -a 'Two lines' -A1 "$E2E_TMP/fromexport.out")"
 grep -q '^event before the recording (-[0-9.]* s) chat alice (L1): Two lines' "$E2E_TMP/fromexport.out" ||
 	fail "the chat before the recording is not labelled: $(grep '^event' "$E2E_TMP/fromexport.out" | head -3)"

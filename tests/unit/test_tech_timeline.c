@@ -25,9 +25,12 @@ static void escaped(const char *in, const char *want)
 static void controls_are_escaped_visibly(void **state)
 {
 	(void)state;
-	escaped("Two lines\nand \x1b[31mred", "Two lines\\nand \\x1b[31mred");
-	escaped("tab\there\r\x7f", "tab\\there\\x0d\\x7f");
-	escaped("back\\slash", "back\\\\slash");
+	escaped("Two lines\nand \x1b[31mred", "Two lines\\nand \\e[31mred");
+	escaped("tab\there\r\x7f", "tab\\there\\r\\x7f");
+	/* Backslashes pass: text escaped once (by the relay) shows the same escaped again. */
+	escaped("back\\slash", "back\\slash");
+	/* A right-to-left override would reorder what follows it on the line. */
+	escaped("a\xe2\x80\xae" "b", "a\\u202eb");
 	/* C1 controls and the Unicode line separators end lines too in some terminals. */
 	escaped("a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9", "a\\u0085b\\u2028c\\u2029");
 }
