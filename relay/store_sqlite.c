@@ -680,14 +680,14 @@ int store_tickets_due(struct store *st, const char *tier, int64_t since, store_t
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-/* Cancels ticket's live codes (inside the caller's transaction); *count gets how many. */
+/* Cancels ticket's live codes, or every ticket's when ticket < 0 (inside the caller's transaction); *count gets how many. */
 static int store_code_cancel_live(struct store *st, int64_t ticket, int64_t now, int *count)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt,
-			  "UPDATE codes SET cancelled_at = ?2 WHERE ticket_id = ?1 AND used_at IS NULL"
+			  "UPDATE codes SET cancelled_at = ?2 WHERE (?1 < 0 OR ticket_id = ?1) AND used_at IS NULL"
 			  " AND cancelled_at IS NULL AND expires_at > ?2 AND failures < ?3") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, ticket);
@@ -752,24 +752,9 @@ int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
 
 int store_code_cancel_all(struct store *st, int64_t now, int *count)
 {
-	sqlite3_stmt *stmt = NULL;
-	int rc = STORE_ERR;
-
 	if (count != NULL)
 		*count = 0;
-	if (store_prepare(st, &stmt,
-			  "UPDATE codes SET cancelled_at = ?1 WHERE used_at IS NULL AND cancelled_at IS NULL"
-			  " AND expires_at > ?1 AND failures < ?2") != 0)
-		return STORE_ERR;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int(stmt, 2, CODE_MAX_FAILURES);
-	if (sqlite3_step(stmt) == SQLITE_DONE) {
-		if (count != NULL)
-			*count = sqlite3_changes(st->db);
-		rc = STORE_OK;
-	}
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_code_cancel_live(st, -1, now, count);
 }
 
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
