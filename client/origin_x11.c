@@ -28,7 +28,7 @@
  * stale and go too, so the FIFO cleans itself without any timeout that
  * could shift the pairing.
  *
- * The window asks about each core press it gets (helper_origin_sdl_event)
+ * The window asks about each core press it receives (helper_origin_sdl_event)
  * by (time, kind, detail): keys by key code; buttons by time and kind only,
  * since the raw detail is the button before the pointer mapping and the
  * core one after it (a left-handed mapping would otherwise hide ours).
