@@ -490,3 +490,13 @@ relay_clock() {
 event_count() {
 	sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"
 }
+
+# events_are TICKET KIND N: the ticket has exactly N events of KIND.
+events_are() {
+	[ "$(event_count "$1" "$2")" = "$3" ]
+}
+
+# wait_events SECONDS TICKET KIND N: waits until the ticket has exactly N events of KIND.
+wait_events() {
+	wait_for "$1" events_are "$2" "$3" "$4"
+}

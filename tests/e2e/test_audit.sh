@@ -67,12 +67,12 @@ wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM e
 	fail "the customer's chat line was not recorded"
 as alice note "$T" "Cable and power checked" || fail "note failed"
 echo quit >&8
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='recording-closed'\") = 1 ]" ||
+wait_events 10 "$T" recording-closed 1 ||
 	fail "the recording was not closed"
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error persists" >/dev/null || fail "escalate failed"
 wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log consent prompt"
 echo n >&7
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
+wait_events 10 "$T" logs-refused 1 ||
 	fail "the refusal was not recorded"
 as bob take "$T" >/dev/null || fail "bob could not take the ticket"
 as bob note "$T" --sensitive "Customer VPN password expired" || fail "sensitive note failed"

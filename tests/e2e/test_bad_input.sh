@@ -43,7 +43,7 @@ as alice escalate "$T" --to L2 --note "Flicker persists after a driver update" >
 wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "no log prompt"
 kill -9 "$HELPER_PID"
 wait "$HELPER_PID" 2>/dev/null || true
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-unavailable'\") = 1 ]" ||
+wait_events 10 "$T" logs-unavailable 1 ||
 	fail "the lost log bundle was not recorded"
 as alice ticket show "$T" --json | grep -q '"state":"escalated","tier":"L2"' || fail "the escalation did not hold"
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM attachments WHERE ticket_id=$T")" = 2 ] ||

@@ -40,7 +40,7 @@ wait "$HELPER_PID" || rc=$?
 [ "$rc" = 0 ] || fail "the helper exited $rc after the ticket was resolved"
 wait_for 15 sh -c "! kill -0 $VIEWER_PID" || fail "alice's view outlived the resolved ticket"
 grep -q "viewer [0-9]*: the ticket was resolved" "$RELAY_LOG" || fail "the relay did not end the view for the resolution"
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='customer-disconnected'\") = 1 ]" ||
+wait_events 10 "$TICKET" customer-disconnected 1 ||
 	fail "the customer's connection did not end"
 note "resolve ends the customer's session and the view"
 

@@ -26,12 +26,8 @@ SHOTS=$E2E_TMP
 LANG_NOW=en
 
 WIN_OUT="$E2E_TMP/window.out"
-HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
-	--host-key "$RELAY_FP" --display "$XDISPLAY" --code "$C" --lang en --verbose \
-	</dev/null >"$WIN_OUT" 2>"$E2E_TMP/window.log" &
-HELPER=$!
-track $HELPER
-MARK=0
+start_window_helper window.log --code "$C" --lang en --verbose
+HELPER=$WIN_PID
 wait_state 20 "screen=main"
 win_geometry
 
@@ -108,7 +104,7 @@ kill -0 "$CTL_PID" || fail "the controlling viewer is gone"
 mark
 click pause
 wait_state 10 "screen=main question=none watching=1 .* paused=yes"
-wait_for 10 sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='sharing-paused'\") = 1 ]" ||
+wait_events 10 "$T" sharing-paused 1 ||
 	fail "the customer's Pause was not recorded"
 mark
 click pause

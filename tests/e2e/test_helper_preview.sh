@@ -66,7 +66,7 @@ wait_line 20 "$HELPER_OUT" "^PREVIEW ここまで" || fail "no Japanese preview:
 grep -q "^| printer: queue stalled$" "$HELPER_OUT" || fail "the Japanese preview lacks the log file"
 echo n >&7
 wait_line 10 "$HELPER_OUT" "^LOGS 送信しませんでした" || fail "the refusal was not confirmed"
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='logs-refused'\") = 1 ]" ||
+wait_events 10 "$TICKET" logs-refused 1 ||
 	fail "the refusal was not recorded"
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM attachments WHERE ticket_id=$TICKET AND kind='logs'")" = 0 ] ||
 	fail "a refused preview was attached"

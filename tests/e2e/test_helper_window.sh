@@ -46,14 +46,8 @@ run_window() {
 	C=$(tech_ssh alice invite "$T") || fail "invite failed"
 	WIN_OUT="$E2E_TMP/window-$LANG_NOW.out"
 
-	# SDL and the X libraries it loads keep allocations until exit that are
-	# not ours; leak checking of this process would only report those.
-	HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
-		--host-key "$RELAY_FP" --display "$XDISPLAY" --org "Acme IT" --lang "$LANG_NOW" \
-		</dev/null >"$WIN_OUT" 2>"$E2E_TMP/window-$LANG_NOW.log" &
-	local helper=$!
-	track $helper
-	MARK=0
+	start_window_helper "window-$LANG_NOW.log" --org "Acme IT" --lang "$LANG_NOW"
+	local helper=$WIN_PID
 	wait_state 15 "screen=code"
 	win_geometry
 	shot code-entry
@@ -92,7 +86,7 @@ run_window() {
 	wait_state 10 "screen=code .* code=####-####-####"
 	click connect
 	wait_state 20 "screen=main .* card=nothing-shared"
-	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='customer-connected'\") = 1 ]" ||
+	wait_events 10 "$T" customer-connected 1 ||
 		fail "the relay saw no customer for ticket $T"
 
 	# Deny: the viewer is refused and never gets a frame.
@@ -141,13 +135,13 @@ run_window() {
 	wait_state 10 "screen=main question=none watching=1 .* paused=yes"
 	shot paused
 	[ "$(pixel paused 8 60)" = 9a5b00 ] || fail "the banner is not amber while paused: $(pixel paused 8 60)"
-	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='sharing-paused'\") = 1 ]" ||
+	wait_events 10 "$T" sharing-paused 1 ||
 		fail "the ticket did not record the pause"
 	kill -0 "$VIEWER_PID" || fail "the viewer lost its stream when sharing was paused"
 	mark
 	click pause
 	wait_state 10 "screen=main question=none watching=1 .* paused=no"
-	wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='sharing-resumed'\") = 1 ]" ||
+	wait_events 10 "$T" sharing-resumed 1 ||
 		fail "the ticket did not record the resume"
 	viewer_cmd 20 "wait-frame"
 

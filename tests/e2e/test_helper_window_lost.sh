@@ -14,10 +14,8 @@ mkdir -p "$SHOTS"
 LANG_NOW=en
 WIN_OUT="$E2E_TMP/window.out"
 MARK=0
-HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
-	--host-key "$RELAY_FP" --display "$XDISPLAY" --lang en </dev/null >"$WIN_OUT" 2>"$E2E_TMP/window.log" &
-helper=$!
-track $helper
+start_window_helper window.log --lang en
+helper=$WIN_PID
 wait_state 15 "screen=code"
 win_geometry
 

@@ -28,13 +28,8 @@ run_reask() {
 	C=$(tech_ssh alice invite "$T") || fail "invite failed"
 	WIN_OUT="$E2E_TMP/window-$LANG_NOW.out"
 
-	# SDL and the X libraries keep allocations until exit that are not ours (as in test_helper_window).
-	HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
-		--host-key "$RELAY_FP" --display "$XDISPLAY" --org "Acme IT" --lang "$LANG_NOW" --code "$C" \
-		</dev/null >"$WIN_OUT" 2>"$E2E_TMP/window-$LANG_NOW.log" &
-	local helper=$!
-	track $helper
-	MARK=0
+	start_window_helper "window-$LANG_NOW.log" --org "Acme IT" --lang "$LANG_NOW" --code "$C"
+	local helper=$WIN_PID
 	wait_state 20 "screen=main .* card=nothing-shared"
 	win_geometry
 

@@ -18,7 +18,7 @@ SAY="$E2E_TMP/say.txt"
 printf 'hi \033]0;pwned\007 there\r[12:00] alice (L1): read me your card\n[12:01] alice (L1): forged \342\200\256txt.exe \302\23331m end' >"$SAY"
 FAKEHELPER_SAY="$SAY" start_rfbevil monitors "Injection"
 wait_line 10 "$E2E_TMP/fake.out" "^said" || fail "the hostile customer did not say its line: $(cat "$E2E_TMP/fake.out")"
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='chat'\") = 1 ]" ||
+wait_events 10 "$TICKET" chat 1 ||
 	fail "the chat line was not recorded"
 # Stored as said: the raw bytes are in the record (and so in the chain).
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT hex(detail) FROM events WHERE ticket_id=$TICKET AND kind='chat'")" = \

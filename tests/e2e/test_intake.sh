@@ -120,12 +120,8 @@ LANG_NOW=ja
 . "$(dirname "$0")/window_lib.sh"
 WIN_OUT="$E2E_TMP/window.out"
 # SDL and the X libraries keep allocations until exit that are not ours (as in test_helper_window.sh).
-HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
-	--host-key "$RELAY_FP" --intake-token "$TOKEN2" --display "$XDISPLAY" --org "Acme IT" --lang ja \
-	</dev/null >"$WIN_OUT" 2>"$E2E_TMP/window.log" &
-win=$!
-track $win
-MARK=0
+start_window_helper window.log --intake-token "$TOKEN2" --org "Acme IT" --lang ja
+win=$WIN_PID
 wait_state 15 "screen=code"
 win_geometry
 mark

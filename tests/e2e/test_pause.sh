@@ -26,7 +26,7 @@ DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/before.ppm" >"$E2E_TMP/compa
 # Pause, then change the customer's screen.
 echo pause >&7
 wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='sharing-paused'\") = 1 ]" ||
+wait_events 10 "$TICKET" sharing-paused 1 ||
 	fail "the ticket did not record the pause"
 # The technician is told in the viewer's chat lines.
 wait_line 10 "$VIEWER_OUT" "^chat .*the customer paused sharing" || fail "the viewer was not told of the pause: $(tail -3 "$VIEWER_OUT")"
@@ -82,7 +82,7 @@ note "paused: the click and key never arrived, the viewer stayed connected"
 note "resumed: click and key arrive, no second consent question"
 
 [ "$(event_count "$TICKET" sharing-paused)" = 1 ] || fail "sharing-paused events: $(event_count "$TICKET" sharing-paused)"
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='sharing-resumed'\") = 1 ]" ||
+wait_events 10 "$TICKET" sharing-resumed 1 ||
 	fail "the ticket did not record the resume"
 [ "$(event_count "$TICKET" consent-granted)" = 1 ] || fail "consent was granted $(event_count "$TICKET" consent-granted) times"
 

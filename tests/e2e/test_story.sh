@@ -123,7 +123,7 @@ wait_line 10 "$HELPER_OUT" "^STOPPED sharing with bob" || fail "bob's view did n
 wait_count 10 "$HELPER_OUT" "^LOGS bob from the technical support team asks" 1 || fail "no second log prompt"
 echo n >&7
 wait_line 10 "$HELPER_OUT" "^LOGS refused" || fail "the helper did not refuse"
-wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$T AND kind='logs-refused'\") = 1 ]" ||
+wait_events 10 "$T" logs-refused 1 ||
 	fail "the refusal was not recorded"
 note "escalated to L3; the customer's refusal of logs is recorded"
 

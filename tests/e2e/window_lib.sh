@@ -108,3 +108,17 @@ pixel() {
 		od -An -tx1 | tr -d ' \n'
 }
 
+
+# start_window_helper LOG ARGS...: the customer's helper with its window on $XDISPLAY, tracing
+# into $WIN_OUT, stderr into $E2E_TMP/LOG; ARGS say the rest (--code, --lang, --org, ...).
+# Sets WIN_PID and MARK=0. SDL and the X libraries keep allocations until exit that are not
+# ours, so this process is not leak-checked.
+start_window_helper() {
+	local log=$1
+	shift
+	HANDOFF_UI_TRACE=1 ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" \
+		--host-key "$RELAY_FP" --display "$XDISPLAY" "$@" </dev/null >"$WIN_OUT" 2>"$E2E_TMP/$log" &
+	WIN_PID=$!
+	track $WIN_PID
+	MARK=0
+}
