@@ -6,6 +6,12 @@
  * The callbacks only note the request; relay_chan_service, called from the
  * loop, runs commands, moves output as the peer's window allows, and
  * decodes control records.
+ *
+ * This file is transport: it knows channels, windows and records, not
+ * tickets. What arrives (a command line, a helper's record, a line typed
+ * into a chat stream) goes up through relay->hooks, which server.c fills
+ * with exec.c, dispatch.c and follow.c; calling them by name would tie
+ * chan.c into a circle with every room above it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -148,7 +154,7 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 	char why[200];
 	int room;
 
-	if (conn->role == RELAY_ROLE_NONE)
+	if (conn->role == RELAY_ROLE_NONE || conn->farewell_until_ms != 0)
 		return NULL;
 	room = relay_chan_room(relay, conn, why, sizeof(why));
 	if (room != 0)
@@ -282,27 +288,7 @@ static void relay_chan_read_control(struct relay *relay, struct relay_chan *ch)
 		int n, e;
 
 		while ((e = ctl_decode(&ch->in, &rec)) == 1) {
-			/* A session the relay ended changes its ticket no more. */
-			if (ch->conn->ending_at != 0)
-				log_info("conn %u: ignoring a %s record after the session ended", ch->conn->id,
-					 ctl_type_name(rec.type));
-			else if (rec.type == CTL_CONSENT_REPLY)
-				relay_viewer_consent_reply(relay, ch->conn, &rec);
-			else if (rec.type == CTL_CHAT)
-				relay_ticket_chat(relay, ch->conn->ticket, "customer", "customer", rec.text ? rec.text : "");
-			else if (rec.type == CTL_LOGS_DATA)
-				relay_ticket_logs_data(relay, ch->conn, &rec);
-			else if (rec.type == CTL_SHARING && rec.flags == CTL_SHARING_ENDED)
-				relay_viewer_customer_ending(relay, ch->conn);
-			else if (rec.type == CTL_SHARING)
-				relay_ticket_sharing(relay, ch->conn, &rec);
-			else if (rec.type == CTL_INPUT_IGNORED)
-				relay_ticket_input_ignored(relay, ch->conn, &rec);
-			else if (rec.type == CTL_ANSWERED)
-				relay_ticket_answered(relay, ch->conn, &rec);
-			else
-				log_info("conn %u: ignoring a %s record from the helper", ch->conn->id,
-					 ctl_type_name(rec.type));
+			relay->hooks.customer_record(relay, ch->conn, &rec);
 			ctl_record_free(&rec);
 		}
 		if (e < 0) {
@@ -358,7 +344,7 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 		return;
 	case RELAY_CHAN_EXEC:
 		if (!ch->command_done) {
-			ch->exit_status = relay_exec_run(relay, ch, ch->command, &ch->out, &ch->err);
+			ch->exit_status = relay->hooks.exec(relay, ch, ch->command, &ch->out, &ch->err);
 			ch->command_done = true;
 			/*
 			 * A live chat stream reads lines; a terminal in raw mode sends
@@ -417,27 +403,6 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 	}
 }
 
-struct relay_chan_replay {
-	struct relay_chan *ch;
-};
-
-static int relay_chan_replay_line(const struct store_event *e, void *ctx)
-{
-	struct relay_chan *ch = ctx;
-	char line[RELAY_CHAT_LINE_MAX];
-
-	relay_ticket_chat_line(e, line, sizeof(line));
-	return buf_put(&ch->out, line, strlen(line)) != 0;
-}
-
-void relay_chan_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticket)
-{
-	ch->kind = RELAY_CHAN_CHAT;
-	ch->chat_ticket = ticket;
-	buf_reset(&ch->in);
-	store_events(relay->store, ticket, "chat", relay_chan_replay_line, ch);
-}
-
 void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *line)
 {
 	for (struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next) {
@@ -453,8 +418,8 @@ void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *
 }
 
 /*
- * Lines the technician types into a chat stream go to the customer, as long
- * as the ticket is still theirs.
+ * Lines the technician types into a chat stream go up to follow.c, which
+ * says them on the ticket if it is still theirs.
  */
 static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch)
 {
@@ -471,23 +436,11 @@ static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch)
 		if (nl != NULL) {
 			size_t len = (size_t)(nl - p);
 			char *text = strndup((const char *)p, len);
-			struct store_ticket t;
-			char why[200];
 
 			buf_consume(&ch->in, len + 1);
 			if (text == NULL)
 				return;
-			if (len > 0 && len <= CTL_TEXT_MAX && buf_utf8_valid((const uint8_t *)text, len) &&
-			    store_ticket_get(relay->store, ch->chat_ticket, &t) == STORE_OK) {
-				if (relay_rights_check(ch->conn->role, &ch->conn->user, RELAY_ACT_CHAT, &t, why,
-						       sizeof(why)) == 0) {
-					relay_ticket_chat(relay, ch->chat_ticket, ch->conn->user.name,
-							  ch->conn->user.tier, text);
-				} else {
-					buf_put(&ch->err, why, strlen(why));
-					buf_put_u8(&ch->err, '\n');
-				}
-			}
+			relay->hooks.chat_said(relay, ch, text, len);
 			free(text);
 			continue;
 		}

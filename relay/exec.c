@@ -485,7 +485,7 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 	}
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
 		goto out;
-	live = relay_server_live_customer(x->relay, t->id) != NULL;
+	live = relay_conn_live_customer(x->relay, t->id) != NULL;
 	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
@@ -584,12 +584,12 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"state\":\"%s\",\"tier_since\":%lld,\"summary\":",
 			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->state, (long long)t->tier_since);
 		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"live\":%s}", relay_server_live_customer(x->relay, t->id) ? "true" : "false");
+		exec_printf(x->out, ",\"live\":%s}", relay_conn_live_customer(x->relay, t->id) ? "true" : "false");
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %-10s %s  ", (long long)t->id, t->priority, t->state, since);
 	exec_text(x->out, t->summary);
-	exec_printf(x->out, "%s\n", relay_server_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
+	exec_printf(x->out, "%s\n", relay_conn_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
 	return 0;
 }
 
@@ -639,7 +639,7 @@ out:
 static int exec_mine_row(const struct store_ticket *t, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	bool live = relay_server_live_customer(x->relay, t->id) != NULL;
+	bool live = relay_conn_live_customer(x->relay, t->id) != NULL;
 	char since[32];
 
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
@@ -832,7 +832,7 @@ static int exec_chat(struct exec_ctx *x)
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_CHAT, &t)) != EXIT_OK)
 		return rc;
 	if (x->nwords == 1) {
-		relay_chan_follow_chat(x->relay, x->ch, t.id);
+		relay_follow_chat(x->relay, x->ch, t.id);
 		return EXIT_OK;
 	}
 	if (exec_text_ok(x, "chat line", x->words) != 0)
@@ -843,7 +843,7 @@ static int exec_chat(struct exec_ctx *x)
 	}
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"sent\":true,\"customer_connected\":%s}\n", (long long)t.id,
-			    relay_server_live_customer(x->relay, t.id) ? "true" : "false");
+			    relay_conn_live_customer(x->relay, t.id) ? "true" : "false");
 	return EXIT_OK;
 }
 

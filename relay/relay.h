@@ -82,6 +82,8 @@ struct relay_conn {
 	bool logs_truncated;
 	struct buf logs;               /* customers: the bundle as it arrives */
 	time_t ending_at;              /* customers: when CTL_END was sent (no longer live), or 0 */
+	int64_t farewell_until_ms;     /* ended on purpose with a message: its output drains until then (server.c) */
+	bool farewell;                 /* closed gently: its socket lingers so the message arrives */
 	struct relay_conn *next;
 };
 
@@ -147,6 +149,21 @@ struct relay_penalty {
 };
 #define RELAY_PENALTY_SOURCES 1024
 
+/*
+ * A socket the relay hung up on with a message (an account disabled): it
+ * is shut for writing and read until the peer closes or until until_ms,
+ * because closing a socket that still has unread input sends a reset,
+ * and a reset throws away what the peer had not yet been sent, the
+ * message first.
+ */
+struct relay_linger {
+	int fd;
+	int64_t until_ms;
+};
+#define RELAY_LINGER_MAX 64
+/* How long a farewell may take: draining libssh's output, then lingering. */
+#define RELAY_FAREWELL_MS 2000
+
 /* A log line that may come in floods: when it may next be written, and how many were not. */
 struct relay_log_limit {
 	time_t next;
@@ -155,7 +172,22 @@ struct relay_log_limit {
 
 enum relay_recording_policy { RELAY_RECORDING_REQUIRED, RELAY_RECORDING_OPTIONAL, RELAY_RECORDING_OFF };
 
+/*
+ * What chan.c hands up. chan.c is transport and sits below the rooms that
+ * act on what arrives; calling them by name would close a circle, so
+ * server.c fills these at start (docs/internals.md, "Who may call whom").
+ */
+struct relay_hooks {
+	/* A decoded record from a customer's control channel (dispatch.c). */
+	void (*customer_record)(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+	/* An exec channel's command line; returns the exit status (exec.c). */
+	int (*exec)(struct relay *relay, struct relay_chan *ch, const char *line, struct buf *out, struct buf *err);
+	/* A line typed into a chat stream, len bytes before its NUL (follow.c). */
+	void (*chat_said)(struct relay *relay, struct relay_chan *ch, const char *text, size_t len);
+};
+
 struct relay {
+	struct relay_hooks hooks;
 	struct relay_home *home;
 	struct store *store;
 	ssh_bind bind;
@@ -182,6 +214,8 @@ struct relay {
 	struct relay_log_limit admit_log[3]; /* pre-authentication refusals, evictions, penalties (server.c) */
 	struct relay_penalty *penalties;     /* RELAY_PENALTY_SOURCES of them (server.c) */
 	unsigned long penalty_refusals;      /* connections refused from penalised sources, for the log */
+	struct relay_linger lingering[RELAY_LINGER_MAX]; /* (server.c) */
+	size_t nlingering;
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */
@@ -216,8 +250,17 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 /* 1 when someone of this role and tier may read content cleared for clearance. */
 int relay_rights_can_read(enum relay_role role, const char *tier, const char *clearance);
 
-/* ticket.c: what happens to tickets, from commands, customers and policy alike */
+/* clock.c: now, as the relay sees it (a test may offset it) */
 int64_t relay_now(struct relay *relay);
+/* Re-reads a test's clock offset file, if one was given. */
+void relay_clock_refresh(struct relay *relay);
+
+/* conn.c: reading the table of connections */
+const char *relay_role_name(enum relay_role role);
+/* The live helper of ticket (the newest, if it reconnected), or NULL. */
+struct relay_conn *relay_conn_live_customer(struct relay *relay, int64_t ticket);
+
+/* ticket.c: what happens to tickets, from commands, customers and policy alike */
 int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
 			  const char *to_tier, const char *note, char *err, size_t errlen);
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
@@ -256,8 +299,6 @@ void relay_policy_tick(struct relay *relay);
 ssh_bind relay_server_listen(const struct relay_home *home);
 /* Serves until *stop; takes bind (frees it). */
 int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind, volatile sig_atomic_t *stop);
-const char *relay_role_name(enum relay_role role);
-struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket);
 
 /* chan.c */
 /*
@@ -270,10 +311,17 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata);
 int relay_chan_send_ctl(struct relay_chan *ch, const struct ctl_record *rec);
 void relay_chan_service(struct relay *relay, struct relay_chan *ch);
 void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dying);
-/* Makes an exec channel a live chat stream of ticket (transcript so far, then new lines). */
-void relay_chan_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticket);
 /* Sends a transcript line to every stream following ticket. */
 void relay_chan_chat_broadcast(struct relay *relay, int64_t ticket, const char *line);
+
+/* follow.c: live chat streams */
+/* Makes an exec channel a live chat stream of ticket (transcript so far, then new lines). */
+void relay_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticket);
+/* A line the stream's technician typed: said on the ticket if they may chat there. */
+void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *text, size_t len);
+
+/* dispatch.c: a customer's control record to the room that owns it */
+void relay_dispatch_record(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 
 /* viewer.c */
 /* The destination ports of ticket-N: the level the technician asks the customer for. */

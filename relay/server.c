@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -27,28 +29,6 @@
 #include "log.h"
 #include "relay.h"
 #include "sshutil.h"
-
-const char *relay_role_name(enum relay_role role)
-{
-	switch (role) {
-	case RELAY_ROLE_TECH: return "technician";
-	case RELAY_ROLE_AUDITOR: return "auditor";
-	case RELAY_ROLE_CUSTOMER: return "customer";
-	default: return "unauthenticated";
-	}
-}
-
-struct relay_conn *relay_server_live_customer(struct relay *relay, int64_t ticket)
-{
-	struct relay_conn *found = NULL;
-
-	/* The newest connection wins: a helper that reconnected replaces its ghost. */
-	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
-		if (!c->dead && c->role == RELAY_ROLE_CUSTOMER && c->ticket == ticket && c->ending_at == 0 &&
-		    c->forwarding && c->control != NULL && !c->control->dead)
-			found = c;
-	return found;
-}
 
 static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 			     char signature_state, void *userdata)
@@ -294,6 +274,8 @@ static int relay_direct_tcpip(struct relay_conn *conn, ssh_message msg)
 	int64_t ticket;
 	ssh_channel chan;
 
+	if (conn->farewell_until_ms != 0)
+		return 1;
 	if (conn->role != RELAY_ROLE_TECH) {
 		log_info("conn %u: direct-tcpip refused: %s may not view screens", conn->id,
 			 relay_role_name(conn->role));
@@ -645,6 +627,15 @@ static void relay_accept(struct relay *relay)
 
 static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_t now)
 {
+	if (conn->farewell_until_ms != 0) {
+		if (!(ssh_get_poll_flags(conn->session) & SSH_WRITE_PENDING) ||
+		    relay_ms_now() >= conn->farewell_until_ms ||
+		    (ssh_get_status(conn->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+			conn->dead = true;
+			conn->farewell = true;
+		}
+		return;
+	}
 	if (conn->dead)
 		return;
 	if (!conn->kex_done) {
@@ -686,6 +677,8 @@ static void relay_conn_check(struct relay *relay, struct relay_conn *conn, time_
 
 static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 {
+	int keep = -1;
+
 	relay_viewer_conn_lost(relay, conn);
 	for (struct relay_chan **pp = &relay->chans; *pp != NULL;) {
 		struct relay_chan *ch = *pp;
@@ -709,9 +702,60 @@ static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 		ssh_event_remove_session(conn->event, conn->session);
 		ssh_event_free(conn->event);
 	}
+	if (conn->farewell && relay->nlingering < RELAY_LINGER_MAX && ssh_get_fd(conn->session) >= 0)
+		keep = dup(ssh_get_fd(conn->session));
 	ssh_disconnect(conn->session);
 	ssh_free(conn->session);
+	if (keep >= 0) {
+		/* The FIN goes after the disconnect message; the peer's reads now end with both. */
+		shutdown(keep, SHUT_WR);
+		relay->lingering[relay->nlingering++] = (struct relay_linger){ .fd = keep,
+			.until_ms = relay_ms_now() + RELAY_FAREWELL_MS };
+	}
 	free(conn);
+}
+
+/*
+ * Ends conn on purpose, telling the peer why (their ssh or handoff-tech
+ * prints the message, and our viewer does not retry). Its views and
+ * channels end now; the connection itself lives on, unserved, until
+ * libssh has sent what it holds (a splice's last frames), so that the
+ * message is not queued behind output that is dropped at the close.
+ */
+static void relay_conn_farewell(struct relay *relay, struct relay_conn *conn, const char *message)
+{
+	ssh_session_set_disconnect_message(conn->session, message);
+	relay_viewer_conn_lost(relay, conn);
+	for (struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next)
+		if (ch->conn == conn)
+			ch->dead = true;
+	conn->farewell_until_ms = relay_ms_now() + RELAY_FAREWELL_MS;
+}
+
+/* Closes lingering sockets whose peer has closed, or whose time is up. */
+static void relay_linger_service(struct relay *relay, const struct pollfd *pfds, int64_t now_ms)
+{
+	for (size_t i = 0; i < relay->nlingering;) {
+		struct relay_linger *l = &relay->lingering[i];
+		bool done = now_ms >= l->until_ms;
+
+		if (!done && pfds != NULL && pfds[i].revents != 0) {
+			char sink[4096];
+			ssize_t n;
+
+			while ((n = recv(l->fd, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+				;
+			done = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+		}
+		if (done) {
+			close(l->fd);
+			*l = relay->lingering[--relay->nlingering];
+			/* The moved entry's revents belong to another slot now: look again next round. */
+			pfds = NULL;
+		} else {
+			i++;
+		}
+	}
 }
 
 static void relay_reap(struct relay *relay)
@@ -755,7 +799,7 @@ static void relay_reap(struct relay *relay)
  */
 static void relay_poll(struct relay *relay, int timeout_ms)
 {
-	size_t n = 1;
+	size_t n = 1 + relay->nlingering, linger_at;
 	int rc;
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
@@ -783,7 +827,11 @@ static void relay_poll(struct relay *relay, int timeout_ms)
 		relay->pfds[n] = (struct pollfd){ .fd = ssh_get_fd(c->session), .events = events };
 		c->poll_index = (int)n++;
 	}
+	linger_at = n;
+	for (size_t i = 0; i < relay->nlingering; i++)
+		relay->pfds[n++] = (struct pollfd){ .fd = relay->lingering[i].fd, .events = POLLIN };
 	rc = poll(relay->pfds, n, timeout_ms);
+	relay_linger_service(relay, rc > 0 ? relay->pfds + linger_at : NULL, relay_ms_now());
 	if (rc <= 0)
 		return;
 	/*
@@ -813,26 +861,6 @@ static void relay_poll(struct relay *relay, int timeout_ms)
 	}
 }
 
-/* A test's clock: the file holds seconds to add to the real time. */
-static void relay_clock_refresh(struct relay *relay)
-{
-	FILE *f;
-	long long offset = 0;
-
-	if (relay->clock_offset_path == NULL)
-		return;
-	f = fopen(relay->clock_offset_path, "r");
-	if (f == NULL)
-		return;
-	if (fscanf(f, "%lld", &offset) == 1 && offset >= 0 && offset < 100LL * 365 * 86400 &&
-	    offset != relay->clock_offset) {
-		relay->clock_offset = offset;
-		/* Tests wait for this line instead of sleeping through a tick. */
-		log_info("the test clock is now offset by %lld s", offset);
-	}
-	fclose(f);
-}
-
 /*
  * `handoff-relay user disable|remove` runs in another process and only
  * writes the database: once a second each signed-in technician's and
@@ -846,7 +874,7 @@ static void relay_staff_check(struct relay *relay)
 		char state[12] = "";
 		int rc;
 
-		if (c->dead || (c->role != RELAY_ROLE_TECH && c->role != RELAY_ROLE_AUDITOR))
+		if (c->dead || c->farewell_until_ms != 0 || (c->role != RELAY_ROLE_TECH && c->role != RELAY_ROLE_AUDITOR))
 			continue;
 		rc = store_user_state(relay->store, c->user.id, state, sizeof(state));
 		if (rc == STORE_ERR || (rc == STORE_OK && strcmp(state, "active") == 0))
@@ -854,10 +882,9 @@ static void relay_staff_check(struct relay *relay)
 		log_info("conn %u (%s): %s %s is %s: session ended", c->id, c->peer, relay_role_name(c->role),
 			 c->user.name, rc == STORE_OK ? state : "gone");
 		/* What their ssh or handoff-tech prints, instead of libssh's "Bye Bye". */
-		ssh_session_set_disconnect_message(c->session, strcmp(state, "disabled") == 0
+		relay_conn_farewell(relay, c, strcmp(state, "disabled") == 0
 			? "Handoff: your account was disabled by the relay's operator"
 			: "Handoff: your account was removed by the relay's operator");
-		c->dead = true;
 	}
 }
 
@@ -912,7 +939,9 @@ ssh_bind relay_server_listen(const struct relay_home *home)
 
 int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind, volatile sig_atomic_t *stop)
 {
-	struct relay relay = { .home = home, .store = store, .stop = stop, .bind = bind };
+	struct relay relay = { .home = home, .store = store, .stop = stop, .bind = bind,
+			       .hooks = { .customer_record = relay_dispatch_record, .exec = relay_exec_run,
+					  .chat_said = relay_follow_said } };
 	int rc = -1;
 
 	relay.clock_offset_path = getenv("HANDOFF_CLOCK_OFFSET_FILE");
@@ -951,6 +980,8 @@ out:
 	for (struct relay_viewer *v = relay.viewers; v != NULL; v = v->next)
 		v->state = VIEWER_DONE;
 	relay_reap(&relay);
+	while (relay.nlingering > 0)
+		close(relay.lingering[--relay.nlingering].fd);
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
 	free(relay.pfds);

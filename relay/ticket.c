@@ -18,14 +18,9 @@
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
 #define RELAY_LOGS_MAX (1024u * 1024)
 
-int64_t relay_now(struct relay *relay)
-{
-	return (int64_t)time(NULL) + relay->clock_offset;
-}
-
 static struct relay_chan *relay_ticket_control(struct relay *relay, int64_t ticket)
 {
-	struct relay_conn *customer = relay_server_live_customer(relay, ticket);
+	struct relay_conn *customer = relay_conn_live_customer(relay, ticket);
 
 	return customer ? customer->control : NULL;
 }
@@ -136,7 +131,7 @@ static int relay_ticket_attach(struct relay *relay, int64_t ticket, int64_t now,
 static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier,
 				  const char *clearance)
 {
-	struct relay_conn *customer = relay_server_live_customer(relay, ticket);
+	struct relay_conn *customer = relay_conn_live_customer(relay, ticket);
 	int64_t now = relay_now(relay);
 	struct ctl_record ask = { .type = CTL_LOGS_ASK };
 
@@ -247,7 +242,7 @@ out:
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
 		      char *err, size_t errlen)
 {
-	bool live = relay_server_live_customer(relay, ticket) != NULL;
+	bool live = relay_conn_live_customer(relay, ticket) != NULL;
 	int64_t now = relay_now(relay);
 	char status[256], why[128];
 

@@ -136,7 +136,7 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 		relay_viewer_refuse(v, "Handoff: recording is required and no recording key is installed");
 		return;
 	}
-	v->customer = relay_server_live_customer(relay, ticket);
+	v->customer = relay_conn_live_customer(relay, ticket);
 	if (v->customer == NULL) {
 		/* "no live session for ticket N" is what scripts (and our viewer's retry) look for. */
 		snprintf(reason, sizeof(reason),
