@@ -233,6 +233,15 @@ void relay_audit_tick(struct relay *relay)
 	}
 }
 
+int64_t relay_audit_next_due(struct relay *relay)
+{
+	const struct relay_audit *a = relay->audit;
+
+	if (a == NULL || a->pending_since == 0)
+		return -1;
+	return a->pending_since + RELAY_AUDIT_EVERY_SECONDS;
+}
+
 void relay_audit_stop(struct relay *relay)
 {
 	struct relay_audit *a = relay->audit;

@@ -290,6 +290,8 @@ void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, cons
 #define RELAY_CHAT_LINE_MAX (4 * CTL_TEXT_MAX + 512)
 void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outlen);
 void relay_policy_tick(struct relay *relay);
+/* When (relay_now's clock) the next automatic escalation falls due; -1 when none can. */
+int64_t relay_policy_next_due(struct relay *relay);
 
 /* server.c */
 /*
@@ -342,6 +344,8 @@ void relay_viewer_customer_ending(struct relay *relay, struct relay_conn *custom
 void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
 				const struct ctl_record *rec);
 void relay_viewer_service(struct relay *relay, struct relay_viewer *v);
+/* Whether a splice has bytes that libssh already read and the loop has not moved (no socket will say so). */
+bool relay_viewer_pending(struct relay *relay);
 void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn);
 /*
  * Ends every viewer of ticket except those of keep_user_id (a takeover, a
@@ -361,6 +365,11 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 int relay_audit_setup(struct relay *relay, char *err, size_t errlen);
 /* Signs a checkpoint when 100 records or 60 s of records are unsigned. */
 void relay_audit_tick(struct relay *relay);
+/*
+ * When (relay_now's clock) the next checkpoint falls due: 60 s after the
+ * first unsigned record the relay knows of; -1 when every record is signed.
+ */
+int64_t relay_audit_next_due(struct relay *relay);
 /* Signs a last checkpoint and frees the audit state (the exit path). */
 void relay_audit_stop(struct relay *relay);
 /* Signs a checkpoint over every record written so far, if any is unsigned. 0 or -1 with err. */

@@ -14,6 +14,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -797,8 +799,9 @@ static void relay_reap(struct relay *relay)
  * One poll over the listening socket and every session, then each session
  * that has something to do runs its own event (see relay.h for why).
  */
-static void relay_poll(struct relay *relay, int timeout_ms)
+static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waking)
 {
+	struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
 	size_t n = 1 + relay->nlingering, linger_at;
 	int rc;
 
@@ -830,7 +833,8 @@ static void relay_poll(struct relay *relay, int timeout_ms)
 	linger_at = n;
 	for (size_t i = 0; i < relay->nlingering; i++)
 		relay->pfds[n++] = (struct pollfd){ .fd = relay->lingering[i].fd, .events = POLLIN };
-	rc = poll(relay->pfds, n, timeout_ms);
+	/* The stop signals are let in only while waiting here, so one never arrives just before a long wait. */
+	rc = ppoll(relay->pfds, n, timeout_ms < 0 ? NULL : &ts, waking);
 	relay_linger_service(relay, rc > 0 ? relay->pfds + linger_at : NULL, relay_ms_now());
 	if (rc <= 0)
 		return;
@@ -888,6 +892,41 @@ static void relay_staff_check(struct relay *relay)
 	}
 }
 
+/*
+ * How long the loop may sleep: until the first thing due. Anyone
+ * connected (or a socket lingering): at most to the next second, which is
+ * the step of login grace, consent timeouts, the account check, the
+ * recordings' flush and a farewell's drain. Nobody connected: until the
+ * next audit checkpoint or automatic escalation, and at most
+ * RELAY_IDLE_MAX_MS, because other processes (`handoff-relay user`) write
+ * records the relay must sign and cannot hear about. A test's clock is
+ * read once a second.
+ */
+#define RELAY_IDLE_MAX_MS (60 * 1000)
+static int relay_sleep_ms(struct relay *relay)
+{
+	int64_t now = relay_now(relay), wait = RELAY_IDLE_MAX_MS, audit, policy;
+
+	if (relay_viewer_pending(relay))
+		return 0;
+	if (relay->conns != NULL || relay->nlingering > 0 || relay->clock_offset_path != NULL) {
+		struct timespec ts;
+
+		/* Just past the next second of the wall clock, which the once-a-second checks count in. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		return (int)(1000 - ts.tv_nsec / 1000000) + 1;
+	}
+	audit = relay_audit_next_due(relay);
+	policy = relay_policy_next_due(relay);
+	for (int i = 0; i < 2; i++) {
+		int64_t due = i == 0 ? audit : policy;
+
+		if (due >= 0 && (due - now) * 1000 < wait)
+			wait = due <= now ? 0 : (due - now) * 1000;
+	}
+	return (int)wait;
+}
+
 static void relay_tick(struct relay *relay)
 {
 	time_t now = time(NULL);
@@ -907,8 +946,11 @@ static void relay_tick(struct relay *relay)
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
 		relay_viewer_service(relay, v);
 	relay_reap(relay);
-	/* It reads the chain's head from the store: once a second, not once per packet. */
-	if (now != relay->last_audit_tick) {
+	/*
+	 * It reads the chain's head from the store: once a second, not once
+	 * per packet; and at every wake of an idle relay, which is rare.
+	 */
+	if (now != relay->last_audit_tick || relay->conns == NULL) {
 		relay->last_audit_tick = now;
 		relay_audit_tick(relay);
 		relay_staff_check(relay);
@@ -939,11 +981,16 @@ ssh_bind relay_server_listen(const struct relay_home *home)
 
 int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind, volatile sig_atomic_t *stop)
 {
+	sigset_t stopping, waking;
 	struct relay relay = { .home = home, .store = store, .stop = stop, .bind = bind,
 			       .hooks = { .customer_record = relay_dispatch_record, .exec = relay_exec_run,
 					  .chat_said = relay_follow_said } };
 	int rc = -1;
 
+	sigemptyset(&stopping);
+	sigaddset(&stopping, SIGINT);
+	sigaddset(&stopping, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stopping, &waking);
 	relay.clock_offset_path = getenv("HANDOFF_CLOCK_OFFSET_FILE");
 	if (relay.clock_offset_path != NULL)
 		log_warn("the clock is offset by the file %s (a test setting)", relay.clock_offset_path);
@@ -968,8 +1015,7 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	printf("handoff-relay: serving %s on %s:%u\n", home->dir, home->listen_host, home->listen_port);
 	fflush(stdout);
 	while (!*stop) {
-		/* A short timeout keeps timers (login grace, consent timeouts) and stop prompt. */
-		relay_poll(&relay, 250);
+		relay_poll(&relay, relay_sleep_ms(&relay), &waking);
 		relay_tick(&relay);
 	}
 	log_info("stopping");
@@ -988,5 +1034,6 @@ out:
 	relay_guard_free(relay.guard);
 	free(relay.penalties);
 	ssh_bind_free(relay.bind);
+	pthread_sigmask(SIG_SETMASK, &waking, NULL);
 	return rc;
 }

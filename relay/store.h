@@ -158,6 +158,8 @@ int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ct
 int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx);
 /* Tickets of a tier, not resolved or closed, that reached it at or before since. */
 int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx);
+/* When the open ticket that has waited longest at tier reached it; STORE_NOT_FOUND when none is open there. */
+int store_tier_oldest(struct store *st, const char *tier, int64_t *since);
 
 /*
  * STORE_ERR_EXISTS when a live code already uses this locator. A ticket has

@@ -680,6 +680,24 @@ int store_tickets_due(struct store *st, const char *tier, int64_t since, store_t
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
+int store_tier_oldest(struct store *st, const char *tier, int64_t *since)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "SELECT MIN(tier_since) FROM tickets WHERE tier = ?1"
+			  " AND state NOT IN ('resolved', 'closed')") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		rc = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? STORE_NOT_FOUND : STORE_OK;
+		if (rc == STORE_OK)
+			*since = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 /* Cancels ticket's live codes, or every ticket's when ticket < 0 (inside the caller's transaction); *count gets how many. */
 static int store_code_cancel_live(struct store *st, int64_t ticket, int64_t now, int *count)
 {

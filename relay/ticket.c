@@ -444,9 +444,28 @@ static int relay_due_add(const struct store_ticket *t, void *ctx)
 	return due->count == sizeof(due->ids) / sizeof(due->ids[0]);
 }
 
+static const char *const relay_policy_tiers[] = { "L1", "L2", "L3" };
+
+int64_t relay_policy_next_due(struct relay *relay)
+{
+	int64_t due = -1;
+
+	for (int i = 0; i < 2; i++) {
+		unsigned long limit = relay->home->escalate_after[i];
+		int64_t since, at;
+
+		if (limit == 0 || store_tier_oldest(relay->store, relay_policy_tiers[i], &since) != STORE_OK)
+			continue;
+		at = since + (int64_t)limit;
+		if (due < 0 || at < due)
+			due = at;
+	}
+	return due;
+}
+
 void relay_policy_tick(struct relay *relay)
 {
-	static const char *const tiers[] = { "L1", "L2", "L3" };
+	const char *const *tiers = relay_policy_tiers;
 	int64_t now = relay_now(relay);
 
 	if (now == relay->last_policy_run)

@@ -333,6 +333,28 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 	}
 }
 
+/* src holds bytes libssh has read, and dst has window for them. */
+static bool relay_viewer_waiting(ssh_channel src, ssh_channel dst)
+{
+	return src != NULL && dst != NULL && ssh_channel_is_open(dst) && ssh_channel_window_size(dst) > 0 &&
+	       ssh_channel_poll(src, 0) > 0;
+}
+
+/*
+ * libssh reads whole packets from a session's socket whenever any of its
+ * channels is read, so bytes for one splice can land in its buffer while
+ * the loop reads another; no descriptor then says they are there, and
+ * without this the loop would sleep until its next deadline.
+ */
+bool relay_viewer_pending(struct relay *relay)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
+		if (v->state == VIEWER_SPLICING &&
+		    (relay_viewer_waiting(v->cust_chan, v->tech_chan) || relay_viewer_waiting(v->tech_chan, v->cust_chan)))
+			return true;
+	return false;
+}
+
 void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn)
 {
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
