@@ -171,6 +171,44 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 }
 
 /*
+ * While paused a viewer can only get the picture from before the pause again. Re-encoded as JPEG
+ * (what our viewer asks for once its link looks slow) it would come out blurrier than, and
+ * different from, what the technician already sees. libvncserver sends each client's updates on
+ * that client's own output thread, between these two hooks, so the quality the viewer asked for
+ * is kept in a thread-local while the update goes out lossless.
+ */
+static _Thread_local struct {
+	bool held;
+	int tight, turbo;
+} helper_screen_asked;
+
+static void helper_screen_on_display(rfbClientPtr cl)
+{
+	struct helper_screen *s = cl->screen->screenData;
+
+	if (!atomic_load(&s->paused) || (cl->tightQualityLevel == -1 && cl->turboQualityLevel == -1))
+		return;
+	helper_screen_asked.held = true;
+	helper_screen_asked.tight = cl->tightQualityLevel;
+	helper_screen_asked.turbo = cl->turboQualityLevel;
+	cl->tightQualityLevel = -1;
+	cl->turboQualityLevel = -1;
+}
+
+static void helper_screen_on_display_finished(rfbClientPtr cl, int result)
+{
+	(void)result;
+	if (!helper_screen_asked.held)
+		return;
+	helper_screen_asked.held = false;
+	/* A SetEncodings read meanwhile says what the viewer wants now: that one stays. */
+	if (cl->tightQualityLevel == -1)
+		cl->tightQualityLevel = helper_screen_asked.tight;
+	if (cl->turboQualityLevel == -1)
+		cl->turboQualityLevel = helper_screen_asked.turbo;
+}
+
+/*
  * Runs on the client's input thread for every FramebufferUpdateRequest.
  * The main loop grabs the screen only when a viewer has asked (see
  * capture.c): this is the only place that knows when one has.
@@ -642,6 +680,8 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	s->rfb->deferUpdateTime = 1;
 	s->rfb->ptrAddEvent = helper_screen_on_pointer;
 	s->rfb->kbdAddEvent = helper_screen_on_key;
+	s->rfb->displayHook = helper_screen_on_display;
+	s->rfb->displayFinishedHook = helper_screen_on_display_finished;
 	s->rfb->setXCutText = helper_screen_on_cut_text;
 	s->rfb->numberOfExtDesktopScreensHook = helper_screen_ext_screens;
 	s->rfb->getExtDesktopScreenHook = helper_screen_ext_screen;

@@ -29,7 +29,7 @@ wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no conse
 echo y >&7
 viewer_cmd 20 "wait-frame"
 stats_until 5 "encoding=tight lossless" || fail "fast link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
-sleep 3
+sleep 3 # not a wait: the link stays fast for a while, and the viewer must not turn lossy meanwhile
 stats_until 3 "encoding=tight lossless" || fail "fast link turned lossy: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
 viewer_cmd 10 "snapshot $E2E_TMP/fast.ppm"
 DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/fast.ppm" >/dev/null || fail "fast link: not pixel-exact"
@@ -55,6 +55,19 @@ echo y >&7
 viewer_cmd 60 "wait-frame 60000"
 stats_until 20 "encoding=tight jpeg q[0-9]" || fail "slow link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
 note "slow link: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5)"
+
+# Paused, the customer's picture cannot change: sent again, it goes lossless even to a viewer that
+# asks for JPEG, so what the technician sees does not change either (a lossy re-encoding would).
+echo pause >&7
+wait_line 20 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
+viewer_cmd 60 "wait-frame 60000"
+viewer_cmd 20 "snapshot $E2E_TMP/paused.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/paused.ppm" >"$E2E_TMP/paused.cmp" 2>&1 ||
+	fail "paused on a slow link, the picture sent again was not lossless: $(cat "$E2E_TMP/paused.cmp")"
+stats_until 5 "encoding=tight jpeg q[0-9]" || fail "paused: the viewer stopped asking for JPEG"
+echo resume >&7
+wait_line 20 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+note "paused on the slow link: the picture sent again was pixel-exact"
 
 # The link is fast again: back to lossless after a few fast round trips.
 kill -USR1 "$proxy"

@@ -51,6 +51,9 @@ note "paused: 5 full requests over ~2 s all got the picture from before the paus
 # sent after it has arrived (input keeps its order, so paused input would have come first).
 viewer_cmd 10 "click 123 234"
 viewer_cmd 10 "key a"
+# The helper reads a viewer's messages in order on one thread: once the picture asked for after
+# the click and key has come back, both were read while paused (not later, after the resume).
+viewer_cmd 10 "wait-frame"
 kill -0 "$VIEWER_PID" || fail "the viewer lost its session while paused"
 
 # Resume: the current picture arrives, input works, nobody is asked again.
