@@ -6,7 +6,8 @@
  *   chanflood HOST PORT KEY TICKET COUNT
  *
  * Opens COUNT session channels on one connection, each running
- * `chat TICKET`, and reads none of their output. Prints one line per
+ * `chat TICKET`, and reads none of their output past the first bytes
+ * (the ticket must hold a chat line, so that a follower sends some). Prints one line per
  * channel the relay would not give ("refused: REASON", the relay's stderr
  * or libssh's error), then "chanflood: OPEN following, REFUSED refused",
  * and holds the connection until its standard input ends. The relay's
@@ -20,14 +21,18 @@
 
 #include <libssh/libssh.h>
 
-/* What a refused channel said on stderr (it closes at once), or "" if it is following. */
+/*
+ * What a refused channel said on stderr before it closed, or "" if it is following. The test
+ * says a chat line on the ticket first, so a follower's first bytes (the transcript so far) come
+ * on stdout: each channel is told apart by what it sent, never by how long it stayed quiet.
+ */
 static void chanflood_reason(ssh_channel ch, char *out, size_t outlen)
 {
 	size_t n = 0;
 
 	out[0] = '\0';
-	/* A refusal arrives within a round trip; a follower says nothing on stderr. */
-	for (int i = 0; i < 20 && n + 1 < outlen; i++) {
+	/* 300 rounds of 100 ms: a bound for a relay that never answers, not a guess at its speed. */
+	for (int i = 0; i < 300 && n + 1 < outlen; i++) {
 		int r = ssh_channel_read_timeout(ch, out + n, (uint32_t)(outlen - 1 - n), 1, 100);
 
 		if (r > 0)
@@ -35,9 +40,11 @@ static void chanflood_reason(ssh_channel ch, char *out, size_t outlen)
 		out[n] = '\0';
 		if (strchr(out, '\n') != NULL || ssh_channel_is_eof(ch) || r < 0)
 			break;
-		if (r == 0 && n == 0 && i >= 2)
+		if (n == 0 && ssh_channel_poll(ch, 0) > 0)
 			break;
 	}
+	if (n == 0 && ssh_channel_poll(ch, 0) <= 0 && !ssh_channel_is_eof(ch))
+		snprintf(out, outlen, "the relay sent nothing in 30 s");
 	out[strcspn(out, "\n")] = '\0';
 }
 
