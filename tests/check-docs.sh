@@ -100,4 +100,11 @@ if [ -s "$found" ]; then
 fi
 
 [ "$bad" = 0 ] || exit 1
+# A sleep in a test is never a wait for a condition (tests/README.md, "Waiting"): outside a
+# retry loop it says why it is there.
+grep -nE '^sleep ' tests/e2e/*.sh | grep -v '# not a wait' | while IFS=: read -r f line _; do
+	echo "$f:$line: a sleep outside a retry loop without '# not a wait: why'"
+done >"$found"
+[ -s "$found" ] && problem "$(cat "$found")"
+
 echo "check-docs: ok: $(printf '%s\n' "$catalogue" | grep -c .) e2e tests described once; every path, test and module named in $DOCS exists; every module in README's \"How it is built\""

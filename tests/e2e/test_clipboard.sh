@@ -30,7 +30,6 @@ win=$!
 track $win
 wait_line 15 "$E2E_TMP/fake.out" "^viewer" || fail "no viewer came"
 wait_for 15 sh -c "DISPLAY=$TECH_X xwininfo -root -tree | grep -q 'Handoff.*CONTROL'" || fail "no window"
-sleep 1
 
 # cut_is FILE: the customer's cut buffer 0 holds exactly FILE's bytes. x11vnc
 # (0.9.16 here) stores text from a viewer there and in no selection.
@@ -46,10 +45,15 @@ clip_is() {
 
 # Technician -> customer: copied on the technician's display, pasted on the customer's.
 printf 'from the technician: caf\xc3\xa9' >"$E2E_TMP/t2c"
-xclip -display "$TECH_X" -selection clipboard -i "$E2E_TMP/t2c" || fail "xclip (technician) failed"
 # RFB cut text is Latin-1.
 iconv -f UTF-8 -t LATIN1 "$E2E_TMP/t2c" >"$E2E_TMP/t2c.latin1"
-wait_for 15 cut_is "$E2E_TMP/t2c.latin1" ||
+# The window's title shows a moment before it watches the clipboard: a copy made in between
+# goes unseen, so the first one is made again until it arrives.
+copy_t2c() {
+	xclip -display "$TECH_X" -selection clipboard -i "$E2E_TMP/t2c" || return 1
+	wait_for 2 cut_is "$E2E_TMP/t2c.latin1"
+}
+wait_for 15 copy_t2c ||
 	fail "the customer's clipboard holds '$(cat "$E2E_TMP/clip.now")', not '$(cat "$E2E_TMP/t2c")'"
 note "technician -> customer: '$(cat "$E2E_TMP/t2c")' arrived"
 

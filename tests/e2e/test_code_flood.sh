@@ -13,11 +13,6 @@ start_relay
 start_xvfb 320 240
 new_ticket_code "flooded with wrong codes"
 
-set_clock() { # SECONDS: the relay rereads the offset each tick (250 ms)
-	echo "$1" >"$HANDOFF_CLOCK_OFFSET_FILE"
-	sleep 0.6
-}
-
 start=$(date +%s)
 offset=0
 for round in 1 2 3 4; do
@@ -29,7 +24,7 @@ for round in 1 2 3 4; do
 	done
 	wait "${pids[@]}"
 	offset=$((offset + (1 << round)))
-	set_clock "$offset"
+	relay_clock "$offset"
 done
 [ "$(grep -c refused "$E2E_TMP/hostile.out")" = 120 ] || fail "not every wrong code was refused: $(sort "$E2E_TMP/hostile.out" | uniq -c)"
 checked=$(grep -c "support code refused: no such code" "$RELAY_LOG")

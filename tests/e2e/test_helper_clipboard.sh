@@ -37,7 +37,7 @@ DISPLAY=$XDISPLAY xclip -selection clipboard </dev/null 2>/dev/null
 clip_viewer viewonly v "from a view-only viewer"
 wait_line 15 "$E2E_TMP/viewonly.out" "^sent " || fail "the view-only viewer did not connect"
 printf 'customer secret' | DISPLAY=$XDISPLAY xclip -selection clipboard
-sleep 1
+sleep 1 # not a wait: shows that nothing is taken or sent
 [ "$(clip_get)" = "customer secret" ] || fail "a view-only viewer changed the clipboard: $(clip_get)"
 grep -q "^cut " "$E2E_TMP/viewonly.out" && fail "a view-only viewer got the customer's clipboard"
 kill "$CLIP_PID"
@@ -78,10 +78,10 @@ echo pause >&7
 wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
 clip_viewer paused y "sent while paused"
 wait_line 15 "$E2E_TMP/paused.out" "^sent " || fail "the viewer did not connect while paused"
-sleep 1
+sleep 1 # not a wait: shows that nothing is pasted
 [ "$(clip_get)" = "still works" ] || fail "a viewer changed the clipboard while paused: $(clip_get)"
 printf 'copied while paused' | DISPLAY=$XDISPLAY xclip -selection clipboard
-sleep 1
+sleep 1 # not a wait: shows that nothing is sent
 grep -q "^cut " "$E2E_TMP/paused.out" && fail "the customer's clipboard reached a viewer while paused"
 echo resume >&7
 wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"

@@ -36,7 +36,7 @@ bytes=$(sed -n 's/^PREVIEW of what would be sent (\([0-9]*\) bytes).*/\1/p' "$HE
 [ -n "$bytes" ] || fail "the preview does not say its size"
 # Uptime and the clock move on, so a new collection would differ from the preview; a
 # second show prints the same text: nothing is collected again.
-sleep 1.1
+sleep 1.1 # not a wait: the clock must move on, so that a new collection would differ
 echo show >&7
 wait_count 20 "$HELPER_OUT" "^PREVIEW end" 2 || fail "no second preview"
 awk '/^PREVIEW of what would be sent/ { n++ } n == 2' "$HELPER_OUT" | sed -n '/^PREVIEW end/q; s/^| //p; s/^|$//p' >"$E2E_TMP/shown2.txt"

@@ -36,7 +36,7 @@ echo y >&7
 wait_line 15 "$RELAY_LOG" "viewer [0-9]*: alice is viewing ticket $TICKET" || fail "relay did not splice TigerVNC"
 wait_for 15 sh -c "DISPLAY=$VIEWER_X xwininfo -root -tree | grep -q TigerVNC" ||
 	fail "TigerVNC opened no window: $(cat "$E2E_TMP/tiger.log")"
-sleep 1
+sleep 1 # not a wait: TigerVNC must stay up and quiet for a while
 kill -0 "$tiger" || fail "TigerVNC exited: $(cat "$E2E_TMP/tiger.log")"
 grep -qi "error\|failed" "$E2E_TMP/tiger.log" && fail "TigerVNC complained: $(cat "$E2E_TMP/tiger.log")"
 note "TigerVNC viewer connected through ssh -L ($(grep -c . "$E2E_TMP/tiger.log") log lines)"

@@ -52,7 +52,7 @@ nonzero=$(tail -c +16 "$E2E_TMP/gone.ppm" | tr -d '\0' | wc -c)
 [ "$nonzero" = 0 ] || fail "with monitor RIGHT gone the viewer still sees $nonzero non-black bytes"
 clicks=$(grep -c "^button 1 " "$E2E_TMP/xprobe.out")
 viewer_cmd 10 "click 10 10"
-sleep 1
+sleep 1 # not a wait: shows that the click reaches nothing
 [ "$(grep -c "^button 1 " "$E2E_TMP/xprobe.out")" = "$clicks" ] ||
 	fail "a click was replayed while the chosen monitor was gone"
 note "RIGHT removed: the picture is black and a click 1 s later reached nothing"

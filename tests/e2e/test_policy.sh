@@ -16,7 +16,7 @@ as alice queue | grep -q "Mail is down" && fail "the P1 ticket is in the L1 queu
 as bob queue | grep -q "Mail is down" || fail "the P1 ticket is not in the L2 queue"
 note "P1 starts in the L2 queue"
 
-sleep 1.5
+sleep 1.5 # not a wait: real time passes, and the ticket must not escalate before its time
 as alice ticket show "$slow" --json | grep -q '"tier":"L1"' || fail "escalated before its time"
 echo 601 >"$HANDOFF_CLOCK_OFFSET_FILE"
 wait_for 10 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT tier FROM tickets WHERE id=$slow\") = L2 ]" ||

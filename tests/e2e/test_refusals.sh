@@ -16,7 +16,7 @@ refused() { # NAME REASON-IN-RELAY-LOG
 	grep -q "support code was refused" "$E2E_TMP/$1.err" || fail "$1: no clear message: $(cat "$E2E_TMP/$1.err")"
 	[ -z "$2" ] || grep -q "support code refused: $2" "$RELAY_LOG" || fail "$1: relay did not log '$2'"
 	note "$1: refused"
-	sleep 1.1
+	sleep 1.1 # not a wait for a condition: the 1 s back-off is time itself
 }
 
 try_helper wrong 0000-0000-0000
@@ -93,7 +93,7 @@ echo end >&7
 stop_relay
 RELAY_NAME=short start_relay "code_ttl = 1" "code_backoff_max = 1"
 new_ticket_code "Too late"
-sleep 2
+sleep 2 # not a wait for a condition: the code lives 1 s, and time itself must pass
 try_helper expired "$CODE"
 refused expired "expired"
 stop_relay

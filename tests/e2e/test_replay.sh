@@ -168,7 +168,7 @@ viewer_cmd 10 "key Return"
 wait_line 10 "$E2E_TMP/xprobe.out" "^key Return" || fail "the typed keys did not arrive"
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/live.ppm"
-sleep 1
+sleep 1 # not a wait: the session goes on after the snapshot, and the replay must still end on it
 viewer_cmd 10 "quit"
 wait "$VIEWER_PID" 2>/dev/null || true
 closed() {
@@ -221,7 +221,7 @@ wait_for 20 sh -c "DISPLAY=$AUDIT_X '$TOOLS/xprobe' find 320 240 >'$E2E_TMP/find
 	fail "the replay window never showed the customer's screen: $(cat "$E2E_TMP/find.out")"
 for k in space plus minus Right Left End Home space Left; do
 	DISPLAY=$AUDIT_X xdotool key "$k" || fail "xdotool key $k failed"
-	sleep 0.2
+	sleep 0.2 # not a wait: the keys are spread over time, as a person presses them
 done
 kill -0 "$win" 2>/dev/null || fail "the replay window died: $(cat "$E2E_TMP/win.out")"
 DISPLAY=$AUDIT_X xdotool key End

@@ -21,7 +21,7 @@ fi
 start_viewer "$TICKET"
 wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
 # Nothing is shown before consent: the viewer has no frame yet.
-sleep 0.5
+sleep 0.5 # not a wait: shows that nothing comes before consent
 grep -q '^ok' "$VIEWER_OUT" && fail "the viewer answered before consent"
 echo y >&7
 wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
@@ -76,7 +76,7 @@ viewer_cmd 20 "wait-frame"
 before=$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")
 viewer_cmd 10 "click 300 300"
 viewer_cmd 10 "key b"
-sleep 1
+sleep 1 # not a wait: shows that nothing arrives
 [ "$(grep -c "^button\|^key" "$E2E_TMP/xprobe.out")" = "$before" ] ||
 	fail "a view-only viewer's input reached the customer: $(tail -3 "$E2E_TMP/xprobe.out")"
 viewer_cmd 10 "quit"
