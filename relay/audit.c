@@ -1,8 +1,10 @@
 /*
  * audit.c: the relay's side of the audit chain (protocol/chain.h).
  *
- * The store links every event into the chain as it writes it; this module
- * holds the audit key and signs checkpoints over the chain: once 100
+ * Every event is written here (relay_audit_event): this module computes
+ * its link, and the store only reads the head and appends the link in one
+ * transaction (store_chain_append). It also holds the audit key and signs
+ * checkpoints over the chain: once 100
  * records are unsigned, once a record has waited 60 s, before an export,
  * and when the relay stops. Before it signs, it re-checks the links written
  * since the last checkpoint, so that a row changed in the database between
@@ -25,6 +27,7 @@
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "chain.h"
 #include "export.h"
 #include "log.h"
@@ -45,6 +48,34 @@ struct relay_audit {
 	int64_t pending_since;   /* when unsigned records were first seen; 0 when none */
 	int64_t broken_seen;     /* head seq at which a broken chain was last logged */
 };
+
+/* The event being appended, as relay_audit_event's make callback sees it. */
+struct relay_audit_new {
+	struct chain_event e;
+};
+
+static int relay_audit_make_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *l,
+				 void *ctx)
+{
+	const struct relay_audit_new *n = ctx;
+
+	*l = (struct store_link_new){ .ticket = (int64_t)n->e.ticket, .at = n->e.at, .kind = n->e.kind,
+				      .actor = n->e.actor, .role = n->e.role, .clearance = n->e.clearance,
+				      .detail = n->e.detail };
+	return chain_link_compute(&n->e, (uint64_t)seq, prev, l->body_hash, l->hash);
+}
+
+int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
+		      const char *role, const char *clearance, const char *detail)
+{
+	struct relay_audit_new n = { .e = { .ticket = (uint64_t)ticket, .at = now, .kind = kind,
+					    .actor = actor ? actor : "", .role = role ? role : "",
+					    .clearance = clearance ? clearance : "", .detail = detail ? detail : "" } };
+
+	if (kind == NULL || ticket < 0)
+		return STORE_ERR;
+	return store_chain_append(st, relay_audit_make_link, &n, NULL);
+}
 
 int relay_audit_setup(struct relay *relay, char *err, size_t errlen)
 {
@@ -555,7 +586,7 @@ int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *
 		return -1;
 	}
 	if (!f.found)
-		return 1;
+		return STORE_NOT_FOUND;
 	/* The record comes from our own database, but a path is opened only if it could be ours. */
 	if (!export_recording_path_ok(ref->path) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, ref->path) >= sizeof(path)) {

@@ -357,7 +357,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 		spec.owner_id = x->conn->user.id;
 	if (store_begin(x->relay->store) != STORE_OK ||
 	    store_ticket_new(x->relay->store, &spec, now, &id) != STORE_OK ||
-	    store_event_add(x->relay->store, id, now, "created", x->conn->user.name, x->conn->user.tier, NULL,
+	    relay_audit_event(x->relay->store, id, now, "created", x->conn->user.name, x->conn->user.tier, NULL,
 			    summary) != STORE_OK ||
 	    store_commit(x->relay->store) != STORE_OK) {
 		store_rollback(x->relay->store);
@@ -863,7 +863,7 @@ static int exec_note(struct exec_ctx *x)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
-	if (store_event_add(x->relay->store, t.id, relay_now(x->relay), "note", x->conn->user.name, x->conn->user.tier,
+	if (relay_audit_event(x->relay->store, t.id, relay_now(x->relay), "note", x->conn->user.name, x->conn->user.tier,
 			    sensitive ? x->conn->user.tier : NULL, x->words) != STORE_OK) {
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
@@ -965,9 +965,9 @@ static int exec_invite(struct exec_ctx *x)
 		return EXIT_FAIL;
 	}
 	if (replaced > 0)
-		store_event_add(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
+		relay_audit_event(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
 				"replaced by a new code");
-	store_event_add(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
+	relay_audit_event(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
 	log_info("%s issued a support code for ticket %lld%s", x->conn->user.name, (long long)t.id,
 		 replaced > 0 ? " (the previous one is cancelled)" : "");
 	if (x->json)
@@ -1229,7 +1229,7 @@ static int exec_recording(struct exec_ctx *x)
 		goto out;
 	found = relay_audit_recording_open(x->relay, t->id, id, &fd, &ref, err, sizeof(err));
 	rc = EXIT_FAIL;
-	if (found == 1) {
+	if (found == STORE_NOT_FOUND) {
 		exec_printf(x->err, "recording: ticket %lld has no recording %s (see: recordings %lld)\n", (long long)t->id,
 			    id, (long long)t->id);
 		goto out;

@@ -20,6 +20,7 @@
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "code.h"
 
 #define RELAY_GUARD_PROBES 32
@@ -178,7 +179,7 @@ int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, in
 	return 0;
 }
 
-int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
+bool relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
 		       char *audit, size_t auditlen)
 {
 	struct relay_guard_source *s = relay_guard_find(g, source, now, true);
@@ -205,10 +206,10 @@ int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, i
 		delay = (int64_t)g->cfg.backoff_max;
 	s->next_allowed = now + delay;
 	if (s->failures < RELAY_GUARD_AUDIT_FROM)
-		return 0;
+		return false;
 	snprintf(audit, auditlen, "%s: %u wrong codes; its next code is checked in %lld s", s->name, s->failures,
 		 (long long)delay);
-	return 1;
+	return true;
 }
 
 void relay_guard_succeeded(struct relay_guard *g, const char *source)
@@ -245,71 +246,73 @@ const char *relay_code_result_name(int result)
 	}
 }
 
-/* The token of an "intake:TOKEN" answer: STORE_CODE_ACCEPTED with *id, or STORE_CODE_UNKNOWN. */
+/* The token of an "intake:TOKEN" answer: *verdict STORE_CODE_ACCEPTED with *id, or STORE_CODE_UNKNOWN. 0 or STORE_ERR. */
 static int relay_intake_lookup(struct store *st, const uint8_t *pepper, size_t pepper_len, const char *typed,
-			       int64_t *id)
+			       int *verdict, int64_t *id)
 {
 	uint8_t hash[CODE_HASH_LEN];
 	size_t plen = strlen(INTAKE_ANSWER_PREFIX);
 	int rc;
 
+	*verdict = STORE_CODE_UNKNOWN;
 	if (strncmp(typed, INTAKE_ANSWER_PREFIX, plen) != 0 || !intake_token_ok(typed + plen))
-		return STORE_CODE_UNKNOWN;
+		return STORE_OK;
 	if (intake_token_hash(pepper, pepper_len, typed + plen, hash) != 0)
 		return STORE_ERR;
 	rc = store_intake_find(st, hash, id);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (rc == STORE_OK)
-		return STORE_CODE_ACCEPTED;
-	return rc == STORE_NOT_FOUND ? STORE_CODE_UNKNOWN : STORE_ERR;
+		*verdict = STORE_CODE_ACCEPTED;
+	return rc == STORE_OK || rc == STORE_NOT_FOUND ? STORE_OK : STORE_ERR;
 }
 
 int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *code_key, size_t key_len,
-		     const char *peer, const char *typed, int64_t now, int64_t *ticket)
+		     const char *peer, const char *typed, int64_t now, int *verdict, int64_t *ticket)
 {
-	return relay_intake_check(g, st, code_key, NULL, key_len, peer, typed, now, ticket, NULL);
+	return relay_intake_check(g, st, code_key, NULL, key_len, peer, typed, now, verdict, ticket, NULL);
 }
 
 int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
 		       const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
-		       int64_t *ticket, int64_t *intake)
+		       int *verdict, int64_t *ticket, int64_t *intake)
 {
 	char source[RELAY_GUARD_SOURCE_MAX], digits[CODE_DIGITS + 1], audit[160];
 	uint8_t hash[CODE_HASH_LEN];
 	int64_t wait, refused_ticket = 0;
-	int result = STORE_CODE_UNKNOWN, capped_now = 0;
+	int result, rc = STORE_OK, capped_now = 0;
 
 	relay_guard_source(peer, source);
-	result = relay_guard_admit(g, source, now, &wait);
-	if (result != 0)
-		return result;
+	*verdict = relay_guard_admit(g, source, now, &wait);
+	if (*verdict != 0)
+		return STORE_OK;
 	result = STORE_CODE_UNKNOWN;
 	if (intake != NULL && intake_key != NULL && typed != NULL && strncmp(typed, INTAKE_ANSWER_PREFIX, strlen(INTAKE_ANSWER_PREFIX)) == 0) {
 		g->stats.checked++;
-		result = relay_intake_lookup(st, intake_key, key_len, typed, intake);
+		rc = relay_intake_lookup(st, intake_key, key_len, typed, &result, intake);
 	} else if (typed != NULL && code_parse(typed, digits) == 0) {
 		if (code_hash(code_key, key_len, digits, hash) != 0) {
 			OPENSSL_cleanse(digits, sizeof(digits));
 			return STORE_ERR;
 		}
 		g->stats.checked++;
-		result = store_code_redeem(st, code_locator(digits), hash, now, &refused_ticket);
+		rc = store_code_redeem(st, code_locator(digits), hash, now, &result, &refused_ticket);
 		OPENSSL_cleanse(digits, sizeof(digits));
 		OPENSSL_cleanse(hash, sizeof(hash));
 	}
+	if (rc != STORE_OK)
+		return STORE_ERR;
+	*verdict = result;
 	if (result == STORE_CODE_ACCEPTED) {
 		*ticket = refused_ticket;
 		relay_guard_succeeded(g, source);
-		return result;
+		return STORE_OK;
 	}
-	if (result < 0)
-		return result;
 	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED || result == STORE_CODE_CANCELLED ||
 	    result == STORE_CODE_CLOSED)
-		store_event_add(st, refused_ticket, now, "code-refused", "customer", "customer", NULL,
-				relay_code_result_name(result));
+		relay_audit_event(st, refused_ticket, now, "code-refused", "customer", "customer", NULL,
+				  relay_code_result_name(result));
 	if (relay_guard_failed(g, source, now, &capped_now, audit, sizeof(audit))) {
-		store_event_add(st, 0, now, "code-backoff", "relay", "relay", NULL, audit);
+		relay_audit_event(st, 0, now, "code-backoff", "relay", "relay", NULL, audit);
 		g->stats.audited++;
 	}
 	if (capped_now) {
@@ -317,8 +320,8 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 			 "%lu wrong codes in 60 s: for %lld s only addresses without wrong codes are checked "
 			 "(last from %s)",
 			 g->cfg.failures_per_minute, (long long)(g->capped_until - now), source);
-		store_event_add(st, 0, now, "code-cap", "relay", "relay", NULL, audit);
+		relay_audit_event(st, 0, now, "code-cap", "relay", "relay", NULL, audit);
 		g->stats.audited++;
 	}
-	return result;
+	return STORE_OK;
 }

@@ -29,6 +29,7 @@
 #define HANDOFF_RELAY_GUARD_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -71,12 +72,12 @@ void relay_guard_source(const char *peer, char out[RELAY_GUARD_SOURCE_MAX]);
 int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, int64_t *wait);
 
 /*
- * Counts a wrong code from source at now. Returns 1 and fills audit (a
- * short line without secrets) when the failure deserves an audit event,
- * else 0. *capped_now is set to 1 when this failure closed the global cap
- * (for guessing sources; see above).
+ * Counts a wrong code from source at now. true, with audit filled (a
+ * short line without secrets), when the failure deserves an audit event.
+ * *capped_now is set to 1 when this failure closed the global cap (for
+ * guessing sources; see above).
  */
-int relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
+bool relay_guard_failed(struct relay_guard *g, const char *source, int64_t now, int *capped_now,
 		       char *audit, size_t auditlen);
 
 /* A correct code from source: its back-off is forgotten. */
@@ -100,24 +101,25 @@ void relay_guard_stats(const struct relay_guard *g, struct relay_guard_stats *ou
  * a wrong, locked or cancelled code, or the right code of a resolved
  * ticket, also gets "code-refused" on its own ticket).
  *
- * Returns an enum store_code_result, RELAY_CODE_BACKOFF, RELAY_CODE_CAPPED
- * or STORE_ERR; on STORE_CODE_ACCEPTED *ticket is the code's ticket.
+ * *verdict gets an enum store_code_result, RELAY_CODE_BACKOFF or
+ * RELAY_CODE_CAPPED; on STORE_CODE_ACCEPTED *ticket is the code's ticket.
+ * Returns 0, or STORE_ERR when the store failed (the verdict is then unset).
  * typed (libssh's buffer, not ours) is never logged or stored; the digits
  * and hash made from it are wiped before return.
  */
 int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *code_key, size_t key_len,
-		     const char *peer, const char *typed, int64_t now, int64_t *ticket);
+		     const char *peer, const char *typed, int64_t now, int *verdict, int64_t *ticket);
 
 /*
  * relay_code_check, where the answer may also be "intake:TOKEN" (code.h):
- * a live intake token gives STORE_CODE_ACCEPTED with *intake set and
+ * a live intake token gives the verdict STORE_CODE_ACCEPTED with *intake set and
  * *ticket 0; any other intake answer is STORE_CODE_UNKNOWN and
  * counts against the source exactly like a wrong code (back-off, cap,
  * audit events). The token is never logged or stored.
  */
 int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
 		       const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
-		       int64_t *ticket, int64_t *intake);
+		       int *verdict, int64_t *ticket, int64_t *intake);
 
 /* A short English name of a relay_code_check result, for logs. */
 const char *relay_code_result_name(int result);

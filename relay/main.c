@@ -390,7 +390,7 @@ static int relay_release_tickets(struct store *st, const struct store_user *u, i
 	snprintf(detail, sizeof(detail), "%s was removed; the ticket is back in its queue", u->name);
 	for (size_t i = 0; i < o->n; i++)
 		if (store_ticket_update(st, o->ids[i], NULL, NULL, 0, now) != STORE_OK ||
-		    store_event_add(st, o->ids[i], now, "owner-removed", "operator", "relay", NULL, detail) != STORE_OK)
+		    relay_audit_event(st, o->ids[i], now, "owner-removed", "operator", "relay", NULL, detail) != STORE_OK)
 			return -1;
 	return 0;
 }
@@ -445,7 +445,7 @@ static int relay_cmd_user_state(const char *cmd, int argc, char **argv)
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "%s (%s%s%s)", u.name, u.role, u.tier[0] ? " " : "", u.tier);
-	if (store_event_add(st, 0, now, event, "operator", "relay", NULL, detail) != STORE_OK ||
+	if (relay_audit_event(st, 0, now, event, "operator", "relay", NULL, detail) != STORE_OK ||
 	    (strcmp(state, "removed") == 0 && relay_release_tickets(st, &u, now, &orphans) != 0) ||
 	    store_commit(st) != STORE_OK) {
 		store_rollback(st);
@@ -515,7 +515,7 @@ static int relay_cmd_intake(int argc, char **argv)
 		char detail[64];
 
 		snprintf(detail, sizeof(detail), "intake token %lld", id);
-		store_event_add(st, 0, (int64_t)time(NULL), "intake-revoked", "operator", "relay", NULL, detail);
+		relay_audit_event(st, 0, (int64_t)time(NULL), "intake-revoked", "operator", "relay", NULL, detail);
 		printf("intake token %lld revoked\n", id);
 		rc = 0;
 	} else {

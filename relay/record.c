@@ -112,7 +112,7 @@ static void relay_record_closed_event(struct relay *relay, int64_t ticket, const
 	if (relay_record_hash_file(path, hex, &size) != 0)
 		snprintf(hex, sizeof(hex), "%s", "unreadable");
 	snprintf(detail, sizeof(detail), "%s %s %llu %s", rel, hex, (unsigned long long)size, state);
-	store_event_add(relay->store, ticket, relay_now(relay), "recording-closed", actor, role, NULL, detail);
+	relay_audit_event(relay->store, ticket, relay_now(relay), "recording-closed", actor, role, NULL, detail);
 	log_info("ticket %lld: recording %s closed (%s, %llu bytes)", (long long)ticket, rel, state,
 		 (unsigned long long)size);
 }
@@ -243,7 +243,7 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 		goto fail_file;
 	buf_reset(&r->scratch);
 	v->recorder = r;
-	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-started", h.technician, h.tier, NULL,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-started", h.technician, h.tier, NULL,
 			r->relpath);
 	return 0;
 fail_file:
@@ -253,7 +253,7 @@ fail_file:
 fail:
 	if (r != NULL)
 		relay_record_free(r);
-	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
 			"the recording could not start");
 	if (relay->recording == RELAY_RECORDING_OPTIONAL)
 		return 0;
@@ -278,7 +278,7 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 	/* Disk full or an I/O error: the policy decides whether sharing goes on. */
 	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
 	r->failed = true;
-	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
 			r->relpath);
 	return relay->recording == RELAY_RECORDING_REQUIRED ? -1 : 0;
 }
@@ -326,7 +326,7 @@ void relay_record_tick(struct relay *relay)
 			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
 				  strerror(errno));
 			r->failed = true;
-			store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay",
+			relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay",
 					NULL, r->relpath);
 			if (relay->recording == RELAY_RECORDING_REQUIRED)
 				v->state = VIEWER_DONE; /* the loop's reaper closes it next */

@@ -35,6 +35,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "audit.h"
 #include "home.h"
 #include "store.h"
 
@@ -392,8 +393,9 @@ int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, s
  * Opens the recording of ticket that id names: the path `recordings N`
  * lists, or its file name. Only files named by the ticket's
  * recording-closed records are opened. *fd (the caller closes it) reads
- * the sealed file from its start; ref is what its record says. 0; 1 when
- * no record of the ticket names it; -1 with err when it cannot be read.
+ * the sealed file from its start; ref is what its record says. 0;
+ * STORE_NOT_FOUND when no record of the ticket names it; -1 with err when
+ * it cannot be read.
  */
 struct export_recording_ref;
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,

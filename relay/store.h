@@ -7,7 +7,9 @@
  * implementation of this header, not a change to its callers.
  *
  * Times are Unix seconds. Functions return 0 on success and a negative
- * STORE_ERR_* otherwise; lookups return STORE_NOT_FOUND when nothing matches.
+ * STORE_ERR_* otherwise; lookups return STORE_NOT_FOUND (negative too) when
+ * nothing matches. Results (a code's verdict, a new row's id) come back in
+ * out-parameters, never as positive return values.
  */
 #ifndef HANDOFF_RELAY_STORE_H
 #define HANDOFF_RELAY_STORE_H
@@ -19,9 +21,9 @@
 
 enum {
 	STORE_OK = 0,
-	STORE_NOT_FOUND = 1,
 	STORE_ERR = -1,
 	STORE_ERR_EXISTS = -2,
+	STORE_NOT_FOUND = -3,
 };
 
 enum store_code_result {
@@ -179,21 +181,12 @@ int store_code_cancel_all(struct store *st, int64_t now, int *count);
 /*
  * Checks a typed code. Counts a wrong try against the live code with the
  * same locator; the code dies at CODE_MAX_FAILURES. On STORE_CODE_ACCEPTED
- * the code is spent and *ticket is set. Returns an enum store_code_result,
- * or STORE_ERR.
+ * the code is spent and *ticket is set. *verdict gets an enum
+ * store_code_result; returns 0, or STORE_ERR (the verdict is then unset).
  */
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
-		      int64_t now, int64_t *ticket);
+		      int64_t now, int *verdict, int64_t *ticket);
 
-/*
- * Appends an event to a ticket's history. Strings other than kind may be
- * NULL. The event is also the next link of the relay's audit chain
- * (protocol/chain.h): its seq (= its id), prev_hash, body_hash and hash are
- * computed and written in the same transaction as the row, so a crash
- * leaves either both or neither. Fails for fields over the chain's caps.
- */
-int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
-		    const char *actor, const char *role, const char *clearance, const char *detail);
 /* A ticket's events in order; only those of kind when kind is not NULL. */
 int store_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx);
 
@@ -239,6 +232,24 @@ struct store_checkpoint {
 	int64_t at;
 	uint8_t sig[STORE_SIG_LEN];
 };
+
+/*
+ * The chain's arithmetic is the relay's (relay/audit.c over protocol/chain.h), not the
+ * store's: a second backend keeps links the same way and never computes a hash. Appending
+ * reads the head and writes the next link in one transaction (a savepoint inside a caller's),
+ * so a crash leaves the event and its link both or neither, and two writers never make the
+ * same seq. make gets the next seq and the head's hash (zeros before the first) and fills the
+ * link: the event (strings not NULL) and its body_hash and hash. *seq_out (may be NULL) gets
+ * the new link's seq. 0, or STORE_ERR when make refused or the write failed.
+ */
+struct store_link_new {
+	int64_t ticket, at;
+	const char *kind, *actor, *role, *clearance, *detail;
+	uint8_t body_hash[STORE_HASH_LEN], hash[STORE_HASH_LEN];
+};
+typedef int (*store_link_make_fn)(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *link,
+				  void *ctx);
+int store_chain_append(struct store *st, store_link_make_fn make, void *ctx, int64_t *seq_out);
 
 /* Links with seq in [from, to] (to 0: to the end), in order, with their checkpoints. */
 int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx);

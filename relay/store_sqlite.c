@@ -776,7 +776,7 @@ int store_code_cancel_all(struct store *st, int64_t now, int *count)
 }
 
 int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
-		      int64_t now, int64_t *ticket)
+		      int64_t now, int *verdict, int64_t *ticket)
 {
 	sqlite3_stmt *find = NULL, *update = NULL;
 	char ignored[8];
@@ -837,8 +837,12 @@ int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[COD
 out:
 	sqlite3_finalize(find);
 	sqlite3_finalize(update);
+	/* rc is the verdict (>= 0) from here on, or STORE_ERR. */
 	store_exec(st, rc >= 0 ? "COMMIT" : "ROLLBACK", ignored, 0);
-	return rc;
+	if (rc < 0)
+		return STORE_ERR;
+	*verdict = rc;
+	return STORE_OK;
 }
 
 int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
@@ -997,13 +1001,10 @@ int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN
 	return store_chain_head_read(st, seq, hash);
 }
 
-int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
-		    const char *actor, const char *role, const char *clearance, const char *detail)
+int store_chain_append(struct store *st, store_link_make_fn make, void *ctx, int64_t *seq_out)
 {
-	struct chain_event e = { .ticket = (uint64_t)ticket, .at = now, .kind = kind, .actor = actor ? actor : "",
-				 .role = role ? role : "", .clearance = clearance ? clearance : "",
-				 .detail = detail ? detail : "" };
-	uint8_t prev[STORE_HASH_LEN], body_hash[STORE_HASH_LEN], hash[STORE_HASH_LEN];
+	struct store_link_new l = { 0 };
+	uint8_t prev[STORE_HASH_LEN];
 	sqlite3_stmt *stmt = NULL;
 	/* Inside a caller's transaction a savepoint nests; alone, the write lock is taken at once. */
 	bool own = sqlite3_get_autocommit(st->db) != 0;
@@ -1016,23 +1017,24 @@ int store_event_add(struct store *st, int64_t ticket, int64_t now, const char *k
 	if (store_chain_head_read(st, &seq, prev) != STORE_OK)
 		goto out;
 	seq++;
-	if (chain_link_compute(&e, (uint64_t)seq, prev, body_hash, hash) != 0)
+	if (make(seq, prev, &l, ctx) != 0 || l.kind == NULL || l.actor == NULL || l.role == NULL ||
+	    l.clearance == NULL || l.detail == NULL)
 		goto out;
 	if (store_prepare(st, &stmt,
 			  "INSERT INTO events (id, ticket_id, at, kind, actor, role, clearance, detail,"
 			  " prev_hash, body_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") != 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, seq);
-	sqlite3_bind_int64(stmt, 2, ticket);
-	sqlite3_bind_int64(stmt, 3, now);
-	sqlite3_bind_text(stmt, 4, e.kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, e.actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, e.role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 7, e.clearance, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 8, e.detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, l.ticket);
+	sqlite3_bind_int64(stmt, 3, l.at);
+	sqlite3_bind_text(stmt, 4, l.kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, l.actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, l.role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, l.clearance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, l.detail, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 9, prev, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 10, body_hash, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 11, hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 10, l.body_hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 11, l.hash, STORE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
 out:
@@ -1046,6 +1048,8 @@ out:
 		store_exec(st, "RELEASE store_event", ignored, 0);
 	else
 		store_exec(st, "ROLLBACK TO store_event; RELEASE store_event", ignored, 0);
+	if (rc == STORE_OK && seq_out != NULL)
+		*seq_out = seq;
 	return rc;
 }
 

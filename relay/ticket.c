@@ -81,7 +81,7 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 				 .clearance = "", .detail = text };
 	char line[RELAY_CHAT_LINE_MAX];
 
-	if (store_event_add(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
+	if (relay_audit_event(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
 		return -1;
 	if (strcmp(role, "customer") != 0) {
 		struct relay_chan *control = relay_ticket_control(relay, ticket);
@@ -125,7 +125,7 @@ static int relay_ticket_attach(struct relay *relay, int64_t ticket, int64_t now,
 	    STORE_OK)
 		return -1;
 	snprintf(detail, sizeof(detail), "#%lld %s %s, %zu bytes, sha256 %s", (long long)id, kind, name, len, sha);
-	return store_event_add(relay->store, ticket, now, "attachment-added", author, role, NULL, detail);
+	return relay_audit_event(relay->store, ticket, now, "attachment-added", author, role, NULL, detail);
 }
 
 static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier,
@@ -136,7 +136,7 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	struct ctl_record ask = { .type = CTL_LOGS_ASK };
 
 	if (customer == NULL) {
-		store_event_add(relay->store, ticket, now, "logs-unavailable", "relay", "relay", NULL,
+		relay_audit_event(relay->store, ticket, now, "logs-unavailable", "relay", "relay", NULL,
 				"no live session to collect logs from");
 		return;
 	}
@@ -159,7 +159,7 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	ask.tier = (char *)(uintptr_t)by_tier;
 	ask.text = relay->home->log_sources;
 	relay_chan_send_ctl(customer->control, &ask);
-	store_event_add(relay->store, ticket, now, "logs-requested", by, by_tier, NULL, relay->home->log_sources);
+	relay_audit_event(relay->store, ticket, now, "logs-requested", by, by_tier, NULL, relay->home->log_sources);
 }
 
 int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
@@ -209,7 +209,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 	}
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "escalated", actor, role, clearance, detail) != STORE_OK)
+	    relay_audit_event(relay->store, ticket, now, "escalated", actor, role, clearance, detail) != STORE_OK)
 		goto store_failed;
 	if (store_commit(relay->store) != STORE_OK)
 		goto store_failed;
@@ -251,7 +251,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		return -1;
 	}
 	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "taken", by->name, by->tier, NULL, NULL) != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, "taken", by->name, by->tier, NULL, NULL) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		snprintf(err, errlen, "the store failed; nothing was changed");
@@ -301,8 +301,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 	/* Resolved is final: its codes die with it, in the same transaction. */
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
 	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "resolved", by->name, by->tier, NULL, note) != STORE_OK ||
-	    (cancelled > 0 && store_event_add(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
+	    relay_audit_event(relay->store, ticket, now, "resolved", by->name, by->tier, NULL, note) != STORE_OK ||
+	    (cancelled > 0 && relay_audit_event(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
 					      "the ticket was resolved") != STORE_OK) ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
@@ -322,7 +322,7 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 
 static void relay_ticket_logs_finish(struct relay *relay, struct relay_conn *c, const char *event, const char *detail)
 {
-	store_event_add(relay->store, c->logs_ticket, relay_now(relay), event, "customer", "customer", NULL, detail);
+	relay_audit_event(relay->store, c->logs_ticket, relay_now(relay), event, "customer", "customer", NULL, detail);
 	c->logs_request = 0;
 	buf_free(&c->logs);
 }
@@ -363,7 +363,7 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struc
 	char when[16], line[96];
 
 	/* The helper enforces the pause itself; the ticket only keeps the record. */
-	store_event_add(relay->store, c->ticket, now, paused ? "sharing-paused" : "sharing-resumed", "customer",
+	relay_audit_event(relay->store, c->ticket, now, paused ? "sharing-paused" : "sharing-resumed", "customer",
 			"customer", NULL, NULL);
 	log_info("ticket %lld: the customer %s sharing", (long long)c->ticket, paused ? "paused" : "resumed");
 	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
@@ -390,7 +390,7 @@ void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *c, const
 	snprintf(detail, sizeof(detail),
 		 "%u click(s) or key(s) of viewer %u on the customer's helper window ignored: only the customer answers there",
 		 rec->count, rec->viewer_id);
-	store_event_add(relay->store, c->ticket, relay_now(relay), "remote-input-ignored", name, tier, NULL, detail);
+	relay_audit_event(relay->store, c->ticket, relay_now(relay), "remote-input-ignored", name, tier, NULL, detail);
 	log_info("ticket %lld: %u press(es) of viewer %u (%s) on the helper's window ignored", (long long)c->ticket,
 		 rec->count, rec->viewer_id, name != NULL ? name : "gone");
 }
@@ -416,7 +416,7 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 			 rec->caps & CTL_CAP_CONTROL ? "granted view and control"
 			 : rec->caps & CTL_CAP_VIEW ? "granted view only" : "refused", ui);
 	}
-	store_event_add(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
+	relay_audit_event(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
 }
 
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)

@@ -47,7 +47,7 @@
 static void relay_viewer_event(struct relay *relay, struct relay_viewer *v, const char *kind,
 			       const char *detail)
 {
-	store_event_add(relay->store, v->ticket, relay_now(relay), kind,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), kind,
 			v->tech ? v->tech->user.name : NULL, v->tech ? v->tech->user.tier : NULL, NULL, detail);
 }
 

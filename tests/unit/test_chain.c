@@ -350,23 +350,23 @@ static void test_store_writes_the_chain(void **state)
 	(void)state;
 	tmpdb_open(&t);
 	assert_int_equal(store_ticket_new(t.st, &spec, 1, &ticket), STORE_OK);
-	assert_int_equal(store_event_add(t.st, ticket, 1, "created", "alice", "L1", NULL, "s"), STORE_OK);
+	assert_int_equal(relay_audit_event(t.st, ticket, 1, "created", "alice", "L1", NULL, "s"), STORE_OK);
 	/* Inside a caller's transaction, and a rolled-back one that leaves no gap. */
 	assert_int_equal(store_begin(t.st), STORE_OK);
-	assert_int_equal(store_event_add(t.st, ticket, 2, "note", "alice", "L1", NULL, "a"), STORE_OK);
-	assert_int_equal(store_event_add(t.st, ticket, 2, "note", "alice", "L1", "L2", "b"), STORE_OK);
+	assert_int_equal(relay_audit_event(t.st, ticket, 2, "note", "alice", "L1", NULL, "a"), STORE_OK);
+	assert_int_equal(relay_audit_event(t.st, ticket, 2, "note", "alice", "L1", "L2", "b"), STORE_OK);
 	assert_int_equal(store_commit(t.st), STORE_OK);
 	assert_int_equal(store_begin(t.st), STORE_OK);
-	assert_int_equal(store_event_add(t.st, ticket, 3, "note", "alice", "L1", NULL, "gone"), STORE_OK);
+	assert_int_equal(relay_audit_event(t.st, ticket, 3, "note", "alice", "L1", NULL, "gone"), STORE_OK);
 	store_rollback(t.st);
-	assert_int_equal(store_event_add(t.st, ticket, 4, "chat", NULL, NULL, NULL, NULL), STORE_OK);
+	assert_int_equal(relay_audit_event(t.st, ticket, 4, "chat", NULL, NULL, NULL, NULL), STORE_OK);
 	/* Too large for the chain: refused, nothing written. */
 	{
 		char *huge = malloc(CHAIN_DETAIL_MAX + 2);
 
 		memset(huge, 'y', CHAIN_DETAIL_MAX + 1);
 		huge[CHAIN_DETAIL_MAX + 1] = '\0';
-		assert_int_equal(store_event_add(t.st, ticket, 5, "note", "a", "L1", NULL, huge), STORE_ERR);
+		assert_int_equal(relay_audit_event(t.st, ticket, 5, "note", "a", "L1", NULL, huge), STORE_ERR);
 		free(huge);
 	}
 	memset(&v, 0, sizeof(v));
@@ -484,7 +484,7 @@ static void add_events(struct relay_fixture *f, int n)
 		char d[64];
 
 		snprintf(d, sizeof(d), "line %d", i);
-		assert_int_equal(store_event_add(f->relay.store, i % 3 ? f->ticket : f->other, relay_now(&f->relay), "chat",
+		assert_int_equal(relay_audit_event(f->relay.store, i % 3 ? f->ticket : f->other, relay_now(&f->relay), "chat",
 						 "alice", "L1", NULL, d),
 				 STORE_OK);
 	}
@@ -601,7 +601,7 @@ static void test_relay_export_verifies(void **state)
 					      sha),
 			 STORE_OK);
 	snprintf(detail, sizeof(detail), "#%lld note n.txt, 5 bytes, sha256 %s", (long long)aid, sha);
-	assert_int_equal(store_event_add(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
+	assert_int_equal(relay_audit_event(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
 			 STORE_OK);
 	/* Regression: exports were built in one 16 MiB buffer; a 20 MiB attachment now streams through. */
 	{
@@ -614,7 +614,7 @@ static void test_relay_export_verifies(void **state)
 						      big_len, &aid, sha),
 				 STORE_OK);
 		snprintf(detail, sizeof(detail), "#%lld logs big.txt, %zu bytes, sha256 %s", (long long)aid, big_len, sha);
-		assert_int_equal(store_event_add(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
+		assert_int_equal(relay_audit_event(f.relay.store, f.ticket, 2, "attachment-added", "alice", "L1", NULL, detail),
 				 STORE_OK);
 		free(big);
 	}

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "audit.h"
 #include "store.h"
 
 struct fixture {
@@ -23,6 +24,15 @@ struct fixture {
 	struct store_user alice;
 	int64_t ticket;
 };
+
+/* store_code_redeem's verdict, the call itself having worked. */
+static int redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t *ticket)
+{
+	int verdict = -1;
+
+	assert_int_equal(store_code_redeem(st, locator, hash, now, &verdict, ticket), STORE_OK);
+	return verdict;
+}
 
 static int setup(void **state)
 {
@@ -73,9 +83,9 @@ static void test_code_once(void **state)
 
 	hash_of(h, 1);
 	assert_int_equal(store_code_add(f->st, f->ticket, 1234, h, 1000, 1600, NULL), STORE_OK);
-	assert_int_equal(store_code_redeem(f->st, 1234, h, 1001, &ticket), STORE_CODE_ACCEPTED);
+	assert_int_equal(redeem(f->st, 1234, h, 1001, &ticket), STORE_CODE_ACCEPTED);
 	assert_int_equal(ticket, f->ticket);
-	assert_int_equal(store_code_redeem(f->st, 1234, h, 1002, &ticket), STORE_CODE_USED);
+	assert_int_equal(redeem(f->st, 1234, h, 1002, &ticket), STORE_CODE_USED);
 }
 
 static void test_code_expires(void **state)
@@ -86,8 +96,8 @@ static void test_code_expires(void **state)
 
 	hash_of(h, 2);
 	assert_int_equal(store_code_add(f->st, f->ticket, 42, h, 1000, 1600, NULL), STORE_OK);
-	assert_int_equal(store_code_redeem(f->st, 42, h, 1600, &ticket), STORE_CODE_EXPIRED);
-	assert_int_equal(store_code_redeem(f->st, 42, h, 1599, &ticket), STORE_CODE_ACCEPTED);
+	assert_int_equal(redeem(f->st, 42, h, 1600, &ticket), STORE_CODE_EXPIRED);
+	assert_int_equal(redeem(f->st, 42, h, 1599, &ticket), STORE_CODE_ACCEPTED);
 }
 
 static void test_code_dies_after_five_wrong(void **state)
@@ -100,12 +110,12 @@ static void test_code_dies_after_five_wrong(void **state)
 	hash_of(wrong, 4);
 	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1000, 1600, NULL), STORE_OK);
 	for (int i = 0; i < CODE_MAX_FAILURES; i++)
-		assert_int_equal(store_code_redeem(f->st, 7, wrong, 1001, &ticket), STORE_CODE_WRONG);
-	assert_int_equal(store_code_redeem(f->st, 7, right, 1002, &ticket), STORE_CODE_LOCKED);
+		assert_int_equal(redeem(f->st, 7, wrong, 1001, &ticket), STORE_CODE_WRONG);
+	assert_int_equal(redeem(f->st, 7, right, 1002, &ticket), STORE_CODE_LOCKED);
 	/* A dead code frees its locator for a new one. */
 	hash_of(right, 5);
 	assert_int_equal(store_code_add(f->st, f->ticket, 7, right, 1003, 1600, NULL), STORE_OK);
-	assert_int_equal(store_code_redeem(f->st, 7, right, 1004, &ticket), STORE_CODE_ACCEPTED);
+	assert_int_equal(redeem(f->st, 7, right, 1004, &ticket), STORE_CODE_ACCEPTED);
 }
 
 static void test_code_four_wrong_then_right(void **state)
@@ -118,8 +128,8 @@ static void test_code_four_wrong_then_right(void **state)
 	hash_of(wrong, 7);
 	assert_int_equal(store_code_add(f->st, f->ticket, 8, right, 1000, 1600, NULL), STORE_OK);
 	for (int i = 0; i < CODE_MAX_FAILURES - 1; i++)
-		assert_int_equal(store_code_redeem(f->st, 8, wrong, 1001, &ticket), STORE_CODE_WRONG);
-	assert_int_equal(store_code_redeem(f->st, 8, right, 1002, &ticket), STORE_CODE_ACCEPTED);
+		assert_int_equal(redeem(f->st, 8, wrong, 1001, &ticket), STORE_CODE_WRONG);
+	assert_int_equal(redeem(f->st, 8, right, 1002, &ticket), STORE_CODE_ACCEPTED);
 }
 
 static void test_live_locator_unique(void **state)
@@ -133,7 +143,7 @@ static void test_live_locator_unique(void **state)
 	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1001, 1600, NULL), STORE_ERR_EXISTS);
 	/* Once it expired, the locator may be drawn again. */
 	assert_int_equal(store_code_add(f->st, f->ticket, 99, h, 1600, 2200, NULL), STORE_OK);
-	assert_int_equal(store_code_redeem(f->st, 5555, h, 1601, &ticket), STORE_CODE_UNKNOWN);
+	assert_int_equal(redeem(f->st, 5555, h, 1601, &ticket), STORE_CODE_UNKNOWN);
 }
 
 /* A ticket has one live code: a new one cancels the old, resolving cancels all. */
@@ -151,17 +161,17 @@ static void test_code_replaced_and_cancelled(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(store_code_add(f->st, f->ticket, 12, second, 1001, 1600, &n), STORE_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_code_redeem(f->st, 11, first, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(redeem(f->st, 11, first, 1002, &ticket), STORE_CODE_CANCELLED);
 	assert_int_equal(ticket, f->ticket);
 	/* A wrong code on a cancelled locator tells nothing. */
-	assert_int_equal(store_code_redeem(f->st, 11, second, 1002, &ticket), STORE_CODE_UNKNOWN);
+	assert_int_equal(redeem(f->st, 11, second, 1002, &ticket), STORE_CODE_UNKNOWN);
 	/* The cancelled code's locator is free again. */
 	assert_int_equal(store_code_add(f->st, f->ticket, 11, third, 1003, 1600, &n), STORE_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_code_redeem(f->st, 12, second, 1004, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(redeem(f->st, 12, second, 1004, &ticket), STORE_CODE_CANCELLED);
 	assert_int_equal(store_code_cancel(f->st, f->ticket, 1005, &n), STORE_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_code_redeem(f->st, 11, third, 1006, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(redeem(f->st, 11, third, 1006, &ticket), STORE_CODE_CANCELLED);
 	assert_int_equal(store_code_cancel(f->st, f->ticket, 1007, &n), STORE_OK);
 	assert_int_equal(n, 0);
 }
@@ -186,9 +196,9 @@ static void test_code_cancel_all(void **state)
 	assert_int_equal(store_code_add(f->st, other, 23, c, 1000, 1600, NULL), STORE_OK); /* replaces b */
 	assert_int_equal(store_code_cancel_all(f->st, 1001, &n), STORE_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(store_code_redeem(f->st, 21, a, 1002, &ticket), STORE_CODE_CANCELLED);
-	assert_int_equal(store_code_redeem(f->st, 23, c, 1002, &ticket), STORE_CODE_CANCELLED);
-	assert_int_equal(store_code_redeem(f->st, 24, d, 1002, &ticket), STORE_CODE_EXPIRED);
+	assert_int_equal(redeem(f->st, 21, a, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(redeem(f->st, 23, c, 1002, &ticket), STORE_CODE_CANCELLED);
+	assert_int_equal(redeem(f->st, 24, d, 1002, &ticket), STORE_CODE_EXPIRED);
 	assert_int_equal(store_code_cancel_all(f->st, 1003, &n), STORE_OK);
 	assert_int_equal(n, 0);
 }
@@ -236,7 +246,7 @@ static void test_code_of_resolved_ticket(void **state)
 	hash_of(h, 4);
 	assert_int_equal(store_code_add(f->st, f->ticket, 21, h, 1000, 1600, NULL), STORE_OK);
 	assert_int_equal(store_ticket_update(f->st, f->ticket, "resolved", NULL, -1, 1001), STORE_OK);
-	assert_int_equal(store_code_redeem(f->st, 21, h, 1002, &ticket), STORE_CODE_CLOSED);
+	assert_int_equal(redeem(f->st, 21, h, 1002, &ticket), STORE_CODE_CLOSED);
 	assert_int_equal(ticket, f->ticket);
 }
 
@@ -263,8 +273,8 @@ static void test_users_and_tickets(void **state)
 	assert_string_equal(t.owner, "alice");
 	assert_string_equal(t.state, "open");
 	assert_int_equal(store_ticket_get(f->st, 999, &t), STORE_NOT_FOUND);
-	assert_int_equal(store_event_add(f->st, f->ticket, 1000, "note", "alice", "L1", NULL, "日本語"), STORE_OK);
-	assert_int_not_equal(store_event_add(f->st, 999, 1000, "note", "alice", "L1", NULL, NULL), STORE_OK);
+	assert_int_equal(relay_audit_event(f->st, f->ticket, 1000, "note", "alice", "L1", NULL, "日本語"), STORE_OK);
+	assert_int_not_equal(relay_audit_event(f->st, 999, 1000, "note", "alice", "L1", NULL, NULL), STORE_OK);
 }
 
 static void test_reopen_keeps_data(void **state)
@@ -388,12 +398,12 @@ static void test_events_and_rollback(void **state)
 	struct fixture *f = *state;
 	int n = 0;
 
-	assert_int_equal(store_event_add(f->st, f->ticket, 1000, "chat", "alice", "L1", NULL, "hello"), STORE_OK);
-	assert_int_equal(store_event_add(f->st, f->ticket, 1001, "note", "alice", "L1", "L2", "secret"), STORE_OK);
+	assert_int_equal(relay_audit_event(f->st, f->ticket, 1000, "chat", "alice", "L1", NULL, "hello"), STORE_OK);
+	assert_int_equal(relay_audit_event(f->st, f->ticket, 1001, "note", "alice", "L1", "L2", "secret"), STORE_OK);
 	assert_int_equal(store_events(f->st, f->ticket, "chat", count_event, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_begin(f->st), STORE_OK);
-	assert_int_equal(store_event_add(f->st, f->ticket, 1002, "chat", "alice", "L1", NULL, "lost"), STORE_OK);
+	assert_int_equal(relay_audit_event(f->st, f->ticket, 1002, "chat", "alice", "L1", NULL, "lost"), STORE_OK);
 	store_rollback(f->st);
 	n = 0;
 	assert_int_equal(store_events(f->st, f->ticket, NULL, count_event, &n), STORE_OK);
@@ -485,6 +495,56 @@ static void test_user_states(void **state)
 	assert_int_equal(store_user_state(f->st, 9999, st, sizeof(st)), STORE_NOT_FOUND);
 }
 
+/* The store's part of the chain: it hands out seq and the head, keeps what it is given, adds nothing. */
+static int refuse_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *l, void *ctx)
+{
+	(void)seq;
+	(void)prev;
+	(void)l;
+	(void)ctx;
+	return -1;
+}
+
+struct given_link {
+	int64_t seq_seen;
+	uint8_t prev_seen[STORE_HASH_LEN];
+};
+
+static int give_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *l, void *ctx)
+{
+	struct given_link *g = ctx;
+
+	g->seq_seen = seq;
+	memcpy(g->prev_seen, prev, STORE_HASH_LEN);
+	*l = (struct store_link_new){ .ticket = 0, .at = 5, .kind = "k", .actor = "", .role = "", .clearance = "",
+				      .detail = "" };
+	memset(l->body_hash, 0xb0, STORE_HASH_LEN);
+	memset(l->hash, 0xa0 + (int)seq, STORE_HASH_LEN);
+	return 0;
+}
+
+static void test_chain_append_is_the_stores_only_part(void **state)
+{
+	struct fixture *f = *state;
+	struct given_link g = { 0 };
+	uint8_t head_hash[STORE_HASH_LEN], want[STORE_HASH_LEN];
+	int64_t head, seq = 0;
+
+	assert_int_equal(store_chain_head(f->st, &head, head_hash), STORE_OK);
+	/* A link its maker refused leaves no row and no gap. */
+	assert_int_equal(store_chain_append(f->st, refuse_link, NULL, &seq), STORE_ERR);
+	assert_int_equal(seq, 0);
+	assert_int_equal(store_chain_append(f->st, give_link, &g, &seq), STORE_OK);
+	assert_int_equal(g.seq_seen, head + 1);
+	assert_int_equal(seq, head + 1);
+	assert_memory_equal(g.prev_seen, head_hash, STORE_HASH_LEN);
+	/* The next maker sees exactly the hash it was given, not one the store made. */
+	assert_int_equal(store_chain_append(f->st, give_link, &g, &seq), STORE_OK);
+	memset(want, 0xa0 + (int)(head + 1), STORE_HASH_LEN);
+	assert_int_equal(g.seq_seen, head + 2);
+	assert_memory_equal(g.prev_seen, want, STORE_HASH_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_queue_and_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_append_is_the_stores_only_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intake_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_states, setup, teardown),
 	};
