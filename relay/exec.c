@@ -26,6 +26,7 @@
 #include "code.h"
 #include "export.h"
 #include "log.h"
+#include "audit.h"
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"

@@ -21,6 +21,7 @@
 #include "home.h"
 #include "log.h"
 #include "priv.h"
+#include "audit.h"
 #include "relay.h"
 #include "seal.h"
 #include "sshutil.h"

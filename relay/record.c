@@ -32,6 +32,7 @@
 #include "hex.h"
 #include "log.h"
 #include "recording.h"
+#include "audit.h"
 #include "relay.h"
 #include "seal.h"
 

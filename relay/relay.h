@@ -35,7 +35,6 @@
 
 #include "buf.h"
 #include "ctl.h"
-#include "audit.h"
 #include "home.h"
 #include "store.h"
 

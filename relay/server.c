@@ -29,6 +29,7 @@
 #include "code.h"
 #include "guard.h"
 #include "log.h"
+#include "audit.h"
 #include "relay.h"
 #include "sshutil.h"
 

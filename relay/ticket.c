@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "audit.h"
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"

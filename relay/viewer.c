@@ -40,6 +40,7 @@
 
 #include "log.h"
 #include "recording.h"
+#include "audit.h"
 #include "relay.h"
 
 #define RELAY_RFB_REASON_MAX 256
