@@ -32,6 +32,39 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
 
+/* An option as a command's usage string declares it (see exec_usage_options). */
+struct exec_opt {
+	char name[24];
+	bool flag; /* "[--sensitive]": no value */
+	bool text; /* "--note TEXT...": every word up to the next option */
+};
+
+#define EXEC_OPTS_MAX 4
+
+struct exec_ctx;
+
+/* When a command's right is checked. */
+enum exec_when {
+	EXEC_ANYONE,	/* no right needed */
+	EXEC_FIRST,	/* before its arguments are read, with no ticket: refusals tell nothing of a ticket */
+	EXEC_HANDLER,	/* by the handler, on the ticket or tier it names (a refusal may say why) */
+};
+
+/*
+ * One relay command, in the table exec_cmds at the end of this file: the
+ * one place a command is declared. Dispatch, help, `help --usage`, usage
+ * errors and the option parser read it; tests/e2e/test_relay_commands.sh
+ * checks the man page and the completion against `help --usage`.
+ */
+struct exec_cmd {
+	const char *name;	/* one or two words: "take", "ticket new" */
+	const char *usage;	/* what follows the name; its options are parsed from it */
+	enum relay_action rights;
+	enum exec_when when;
+	int (*run)(struct exec_ctx *x);
+	const char *help;	/* one line */
+};
+
 struct exec_ctx {
 	struct relay *relay;
 	struct relay_chan *ch;
@@ -40,9 +73,12 @@ struct exec_ctx {
 	char **argv;
 	size_t argc;
 	bool json;
+	/* The table's entry being run, and the argv index after its name. */
+	const struct exec_cmd *cmd;
+	size_t from;
 	/* Options and words of the command after its name, see exec_options. */
-	const char *opt_value[4];
-	char opt_text[4][CMDLINE_MAX + 1];
+	const char *opt_value[EXEC_OPTS_MAX];
+	char opt_text[EXEC_OPTS_MAX][CMDLINE_MAX + 1];
 	char words[CMDLINE_MAX + 1];
 	size_t nwords;
 	const char *first_word;
@@ -128,43 +164,76 @@ static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 }
 
 /*
- * Splits the words after the command name into options and text. An option
- * listed in names takes every word up to the next option as its value, so
- * "--note printer driver reinstalled" means the same from handoff-tech
- * (one quoted word) and from a stock ssh, which joins arguments with spaces.
- * Flags (names ending in '!') take no value. The remaining words are joined
- * into x->words; x->first_word is the first of them.
+ * The options a usage string declares, in their order there: "--NAME" is a
+ * flag when "]" or nothing follows its name ("[--sensitive]"), otherwise it
+ * takes the word after it as its value ("--tier L1|L2|L3"), or every word
+ * up to the next option when that metavariable ends in "..." ("--note
+ * TEXT..."). The usage that help prints is the parser's only declaration.
  */
-static int exec_options(struct exec_ctx *x, size_t from, const char *const *names, size_t nnames)
+static size_t exec_usage_options(const char *usage, struct exec_opt *opts, size_t max)
 {
-	char *vals[4] = { 0 };
+	size_t n = 0;
+
+	for (const char *p = strstr(usage, "--"); p != NULL && n < max; p = strstr(p, "--")) {
+		size_t len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+		const char *after = p + 2 + len;
+		struct exec_opt *o = &opts[n++];
+
+		snprintf(o->name, sizeof(o->name), "%.*s", (int)len, p + 2);
+		o->flag = *after != ' ' || after[1] == '[' || after[1] == '-';
+		o->text = false;
+		if (!o->flag) {
+			size_t mlen = strcspn(after + 1, " ]");
+
+			o->text = mlen > 3 && strncmp(after + 1 + mlen - 3, "...", 3) == 0;
+		}
+		p = after;
+	}
+	return n;
+}
+
+/* "usage: NAME USAGE" of the command being run, to stderr. */
+static void exec_usage(struct exec_ctx *x)
+{
+	exec_printf(x->err, "usage: %s%s%s\n", x->cmd->name, x->cmd->usage[0] ? " " : "", x->cmd->usage);
+}
+
+/*
+ * Splits the words after the command name into options and text, as the
+ * command's usage declares them (exec_usage_options); x->opt_value[k] is
+ * the k-th option there, NULL when absent, "" for a flag given. A text
+ * option takes every word up to the next option as its value, so
+ * "--note printer driver reinstalled" means the same from handoff-tech
+ * (one quoted word) and from a stock ssh, which joins arguments with
+ * spaces. The remaining words are joined into x->words; x->first_word is
+ * the first of them.
+ */
+static int exec_options(struct exec_ctx *x)
+{
+	struct exec_opt opts[EXEC_OPTS_MAX];
+	size_t nnames = exec_usage_options(x->cmd->usage, opts, EXEC_OPTS_MAX);
+	char *vals[EXEC_OPTS_MAX] = { 0 };
 	size_t cur = nnames; /* collecting into: nnames = plain words */
 	char (*scratch)[CMDLINE_MAX + 1] = x->opt_text;
-	size_t used[4] = { 0 }, wused = 0;
-
-	if (nnames > 4)
-		return -1;
+	size_t used[EXEC_OPTS_MAX] = { 0 }, wused = 0;
 
 	memset(x->opt_value, 0, sizeof(x->opt_value));
 	x->words[0] = '\0';
 	x->nwords = 0;
 	x->first_word = NULL;
-	for (size_t i = from; i < x->argc; i++) {
+	for (size_t i = x->from; i < x->argc; i++) {
 		const char *a = x->argv[i];
 		size_t k;
 
 		if (strncmp(a, "--", 2) == 0) {
-			for (k = 0; k < nnames; k++) {
-				size_t len = strcspn(names[k], "!");
-
-				if (strncmp(a + 2, names[k], len) == 0 && a[2 + len] == '\0')
+			for (k = 0; k < nnames; k++)
+				if (strcmp(a + 2, opts[k].name) == 0)
 					break;
-			}
 			if (k == nnames) {
 				exec_printf(x->err, "%s: unknown option %s\n", x->argv[0], a);
 				return -1;
 			}
-			if (strchr(names[k], '!') != NULL) {
+			if (opts[k].flag) {
 				x->opt_value[k] = "";
 				cur = nnames;
 			} else {
@@ -182,7 +251,7 @@ static int exec_options(struct exec_ctx *x, size_t from, const char *const *name
 				goto too_long;
 			used[cur] += (size_t)n;
 			/* Single-valued options end after one word unless they are text. */
-			if (strcmp(names[cur], "note") != 0)
+			if (!opts[cur].text)
 				cur = nnames;
 			continue;
 		}
@@ -257,43 +326,7 @@ static int exec_text_ok(struct exec_ctx *x, const char *what, const char *text)
 	return 0;
 }
 
-static int exec_help(struct exec_ctx *x)
-{
-	exec_printf(x->out,
-		    "Handoff relay commands (add --json for machine-readable output):\n"
-		    "  whoami                               who the relay thinks you are\n"
-		    "  ticket new [--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...\n"
-		    "                                       open a ticket; prints its number\n"
-		    "  ticket show N                        a ticket: events, transcript, attachments\n"
-		    "  ticket attachment N ID               one attachment's content\n"
-		    "  queue [--tier L1|L2|L3]              tickets waiting to be taken (default: your tier)\n"
-		    "  mine  (or: ticket list)              your tickets that are not resolved\n"
-		    "  take N                               take a ticket from your queue; prints what the\n"
-		    "                                       last tier handed over (a no-op if it is yours)\n"
-		    "  control N                            ask the customer for control of a screen you view\n"
-		    "  invite N                             a one-time support code (valid %lu min)\n"
-		    "  chat N TEXT...                       say something to the customer\n"
-		    "  chat N                               follow the conversation live; lines you type are sent,\n"
-		    "                                       end of input (Ctrl-D) leaves\n"
-		    "  note N [--sensitive] TEXT...         a note on the ticket (sensitive: L2/L3 only)\n"
-		    "  escalate N --to L2|L3 --note TEXT... hand the ticket to the next tier\n"
-		    "  resolve N --note TEXT...             close the case\n"
-		    "Auditors (read-only):\n"
-		    "  tickets [--since YYYY-MM-DD]         tickets, or those with events since a day (UTC)\n"
-		    "  show N                               a ticket, as ticket show prints it\n"
-		    "  transcript N                         the chat with the customer\n"
-		    "  recordings N                         the ticket's screen recordings: path, size, sha256, state\n"
-		    "  recording N ID > FILE.hrec           one sealed recording (ID: its path or file name), binary\n"
-		    "  export N > FILE                      the ticket's signed record as one file (binary);\n"
-		    "                                       check it offline: handoff-tech verify FILE --audit-key PUB\n"
-		    "  verify                               check the relay's whole audit chain and its signatures\n"
-		    "Errors go to stderr; with --json as {\"error\": TEXT, \"exit\": STATUS}.\n"
-		    "To view a customer's screen: handoff-tech view N, or\n"
-		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n"
-		    "  (ticket-N:5900 asks the customer for view and control, ticket-N:5901 for view only)\n",
-		    x->relay->home->code_ttl / 60);
-	return EXIT_OK;
-}
+static int exec_help(struct exec_ctx *x);
 
 static int exec_whoami(struct exec_ctx *x)
 {
@@ -320,16 +353,13 @@ static int exec_priority_index(const char *p)
 
 static int exec_ticket_new(struct exec_ctx *x)
 {
-	static const char *const names[] = { "priority", "customer", "contact" };
 	static const char *const priorities[] = { "P1", "P2", "P3", "P4" };
 	struct store_ticket_spec spec = { 0 };
 	char summary[STORE_TEXT_MAX];
 	int64_t id, now = relay_now(x->relay);
 	int p;
 
-	if (exec_allowed(x, RELAY_ACT_NEW, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 2, names, 3) != 0)
+	if (exec_options(x) != 0)
 		return EXIT_USAGE;
 	p = exec_priority_index(x->opt_value[0]);
 	if (p < 0) {
@@ -337,7 +367,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 		return EXIT_USAGE;
 	}
 	if (x->nwords == 0) {
-		exec_printf(x->err, "usage: ticket new [--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...\n");
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	int n = snprintf(summary, sizeof(summary), "%s%s%s", x->first_word, x->nwords > 1 ? " " : "", x->words);
@@ -463,8 +493,8 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 	return 0;
 }
 
-/* `ticket show N` (from = 2) and the auditors' `show N` (from = 1): the same content. */
-static int exec_ticket_show(struct exec_ctx *x, size_t from)
+/* `ticket show N` and the auditors' `show N`: the same content. */
+static int exec_ticket_show(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
 	char created[32], since[32];
@@ -474,12 +504,8 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if (from == 1 && exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0) {
-		rc = EXIT_DENIED;
-		goto out;
-	}
-	if (exec_options(x, from, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: %s N\n", from == 1 ? "show" : "ticket show");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -546,8 +572,8 @@ static int exec_ticket_attachment(struct exec_ctx *x)
 	long long aid;
 	int rc;
 
-	if (exec_options(x, 2, NULL, 0) != 0 || x->nwords != 2) {
-		exec_printf(x->err, "usage: ticket attachment N ID\n");
+	if (exec_options(x) != 0 || x->nwords != 2) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, &t)) != EXIT_OK)
@@ -595,15 +621,14 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 
 static int exec_queue(struct exec_ctx *x)
 {
-	static const char *const names[] = { "tier" };
 	struct store_ticket *q = calloc(1, sizeof(*q));
 	size_t before;
 	int rc = EXIT_OK;
 
 	if (q == NULL)
 		return EXIT_FAIL;
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: queue [--tier L1|L2|L3]\n");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -614,7 +639,7 @@ static int exec_queue(struct exec_ctx *x)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (exec_allowed(x, RELAY_ACT_QUEUE, q) != 0) {
+	if (exec_allowed(x, x->cmd->rights, q) != 0) {
 		rc = EXIT_DENIED;
 		goto out;
 	}
@@ -657,17 +682,17 @@ static int exec_mine_row(const struct store_ticket *t, void *ctx)
 	return 0;
 }
 
-/* `mine` and `ticket list` (from = 2): the tickets one owns and has not resolved. */
-static int exec_mine(struct exec_ctx *x, size_t from)
+/* `mine` and `ticket list`: the tickets one owns and has not resolved. */
+static int exec_mine(struct exec_ctx *x)
 {
 	size_t before;
 	int rc = EXIT_OK;
 
-	if (exec_options(x, from, NULL, 0) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: %s\n", from == 1 ? "mine" : "ticket list");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if (exec_allowed(x, RELAY_ACT_QUEUE, NULL) != 0)
+	if (exec_allowed(x, x->cmd->rights, NULL) != 0)
 		return EXIT_DENIED;
 	if (x->json) {
 		exec_printf(x->out, "{\"owner\":");
@@ -780,11 +805,11 @@ static int exec_take(struct exec_ctx *x)
 	bool already;
 	int rc;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: take N\n");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_TAKE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	/* Taking one's own ticket again changes nothing: no event, no status to the customer. */
 	already = t.owner_id == x->conn->user.id;
@@ -803,11 +828,11 @@ static int exec_control(struct exec_ctx *x)
 	char out[256], err[256];
 	int rc;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: control N\n");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_VIEW, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (relay_viewer_ask_control(x->relay, t.id, &x->conn->user, out, sizeof(out), err, sizeof(err)) != 0) {
 		exec_printf(x->err, "control: %s\n", err);
@@ -825,11 +850,11 @@ static int exec_chat(struct exec_ctx *x)
 	struct store_ticket t;
 	int rc;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords == 0) {
-		exec_printf(x->err, "usage: chat N TEXT...  or  chat N (live)\n");
+	if (exec_options(x) != 0 || x->nwords == 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_CHAT, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (x->nwords == 1) {
 		relay_follow_chat(x->relay, x->ch, t.id);
@@ -849,17 +874,16 @@ static int exec_chat(struct exec_ctx *x)
 
 static int exec_note(struct exec_ctx *x)
 {
-	static const char *const names[] = { "sensitive!" };
 	struct store_ticket t;
 	bool sensitive;
 	int rc;
 
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords < 2) {
-		exec_printf(x->err, "usage: note N [--sensitive] TEXT...\n");
+	if (exec_options(x) != 0 || x->nwords < 2) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	sensitive = x->opt_value[0] != NULL;
-	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : RELAY_ACT_NOTE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
@@ -876,21 +900,19 @@ static int exec_note(struct exec_ctx *x)
 
 static int exec_escalate(struct exec_ctx *x)
 {
-	static const char *const names[] = { "to", "note" };
 	struct store_ticket t;
 	char err[256];
 	int rc;
 
-	if (exec_options(x, 1, names, 2) != 0 || x->nwords != 1 || x->opt_value[0] == NULL ||
-	    x->opt_value[1] == NULL) {
-		exec_printf(x->err, "usage: escalate N --to L2|L3 --note \"what was tried, what is known\"\n");
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	if (relay_tier_rank(x->opt_value[0]) < 2) {
 		exec_printf(x->err, "escalate: --to is L2 or L3\n");
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_ESCALATE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0)
 		return EXIT_USAGE;
@@ -908,16 +930,15 @@ static int exec_escalate(struct exec_ctx *x)
 
 static int exec_resolve(struct exec_ctx *x)
 {
-	static const char *const names[] = { "note" };
 	struct store_ticket t;
 	char err[256];
 	int rc;
 
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
-		exec_printf(x->err, "usage: resolve N --note \"what fixed it\"\n");
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_RESOLVE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->opt_value[0]) != 0)
 		return EXIT_USAGE;
@@ -941,11 +962,11 @@ static int exec_invite(struct exec_ctx *x)
 	int64_t now = relay_now(x->relay);
 	int rc = STORE_ERR, replaced = 0;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: invite N\n");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_INVITE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	rc = STORE_ERR;
 	/* A locator already taken by a live code is drawn again. */
@@ -1034,15 +1055,12 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 
 static int exec_tickets(struct exec_ctx *x)
 {
-	static const char *const names[] = { "since" };
 	int64_t since = 0;
 	size_t before;
 	int rc = EXIT_OK;
 
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: tickets [--since YYYY-MM-DD]\n");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	if (x->opt_value[0] != NULL && exec_parse_day(x->opt_value[0], &since) != 0) {
@@ -1066,13 +1084,11 @@ static int exec_tickets(struct exec_ctx *x)
 	return rc;
 }
 
-/* Auditor commands on one ticket: the right first, so that technicians learn nothing of the ticket. */
-static int exec_audit_ticket(struct exec_ctx *x, const char *usage, struct store_ticket *t)
+/* Auditor commands on one ticket (the right was checked first, so that technicians learn nothing of the ticket). */
+static int exec_audit_ticket(struct exec_ctx *x, struct store_ticket *t)
 {
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: %s\n", usage);
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	return exec_ticket_arg(x, RELAY_ACT_SHOW, t);
@@ -1107,7 +1123,7 @@ static int exec_transcript(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if ((rc = exec_audit_ticket(x, "transcript N", t)) != EXIT_OK)
+	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
 	x->nwords = 0;
 	if (x->json)
@@ -1171,7 +1187,7 @@ static int exec_recordings(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if ((rc = exec_audit_ticket(x, "recordings N", t)) != EXIT_OK)
+	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
 	x->nwords = 0;
 	if (x->json)
@@ -1214,12 +1230,9 @@ static int exec_recording(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	rc = EXIT_DENIED;
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		goto out;
 	rc = EXIT_USAGE;
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 2 || strlen(x->words) > EXPORT_NAME_MAX) {
-		exec_printf(x->err, "usage: recording N ID > FILE.hrec   (ID: a path `recordings N` lists, or its file name)\n");
+	if (exec_options(x) != 0 || x->nwords != 2 || strlen(x->words) > EXPORT_NAME_MAX) {
+		exec_usage(x);
 		goto out;
 	}
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
@@ -1257,7 +1270,7 @@ static int exec_export(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if ((rc = exec_audit_ticket(x, "export N > FILE", t)) != EXIT_OK)
+	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
 	snprintf(name, sizeof(name), "ticket-%lld.hexp", (long long)t->id);
 	if (exec_binary_ok(x, name) != 0) {
@@ -1294,10 +1307,8 @@ static int exec_verify(struct exec_ctx *x)
 	struct relay_audit_report rep;
 	int ok;
 
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: verify\n");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	ok = relay_audit_verify(x->relay, &rep) == 0;
@@ -1348,6 +1359,112 @@ static void exec_json_errors(struct buf *err, int status)
 	free(text);
 }
 
+static const struct exec_cmd exec_cmds[] = {
+	{ .name = "help", .usage = "[--usage]", .when = EXEC_ANYONE, .run = exec_help,
+	  .help = "these lines; --usage: each command as NAME<TAB>USAGE, for programs" },
+	{ .name = "whoami", .usage = "", .when = EXEC_ANYONE, .run = exec_whoami,
+	  .help = "who the relay thinks you are" },
+	{ "ticket new", "[--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...", RELAY_ACT_NEW, EXEC_FIRST,
+	  exec_ticket_new, "open a ticket; prints its number" },
+	{ "ticket show", "N", RELAY_ACT_SHOW, EXEC_HANDLER, exec_ticket_show,
+	  "a ticket: events, transcript, attachments" },
+	{ "ticket attachment", "N ID", RELAY_ACT_SHOW, EXEC_HANDLER, exec_ticket_attachment,
+	  "one attachment's content" },
+	{ "queue", "[--tier L1|L2|L3]", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_queue,
+	  "tickets waiting to be taken (default: your tier)" },
+	{ "mine", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "your tickets that are not resolved" },
+	{ "ticket list", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "the same as mine" },
+	{ "take", "N", RELAY_ACT_TAKE, EXEC_HANDLER, exec_take,
+	  "take a ticket from your queue; prints what the last tier handed over (a no-op if it is yours)" },
+	{ "control", "N", RELAY_ACT_VIEW, EXEC_HANDLER, exec_control,
+	  "ask the customer for control of a screen you view" },
+	{ "invite", "N", RELAY_ACT_INVITE, EXEC_HANDLER, exec_invite,
+	  "a one-time support code (it cancels the ticket's previous one)" },
+	{ "chat", "N [TEXT...]", RELAY_ACT_CHAT, EXEC_HANDLER, exec_chat,
+	  "say TEXT to the customer; without it, follow the chat live: lines you type are sent, Ctrl-D leaves" },
+	{ "note", "N [--sensitive] TEXT...", RELAY_ACT_NOTE, EXEC_HANDLER, exec_note,
+	  "a note on the ticket (sensitive: L2/L3 only)" },
+	{ "escalate", "N --to L2|L3 --note TEXT...", RELAY_ACT_ESCALATE, EXEC_HANDLER, exec_escalate,
+	  "hand the ticket to the next tier: what was tried, what is known" },
+	{ "resolve", "N --note TEXT...", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve, "close the case: what fixed it" },
+	/* Auditors (read-only); help puts a heading before the first of them. */
+	{ "tickets", "[--since YYYY-MM-DD]", RELAY_ACT_AUDIT, EXEC_FIRST, exec_tickets,
+	  "tickets, or those with events since a day (UTC)" },
+	{ "show", "N", RELAY_ACT_AUDIT, EXEC_FIRST, exec_ticket_show, "a ticket, as ticket show prints it" },
+	{ "transcript", "N", RELAY_ACT_AUDIT, EXEC_FIRST, exec_transcript, "the chat with the customer" },
+	{ "recordings", "N", RELAY_ACT_AUDIT, EXEC_FIRST, exec_recordings,
+	  "the ticket's screen recordings: path, size, sha256, state" },
+	{ "recording", "N ID > FILE.hrec", RELAY_ACT_AUDIT, EXEC_FIRST, exec_recording,
+	  "one sealed recording, binary (ID: a path recordings N lists, or its file name)" },
+	{ "export", "N > FILE", RELAY_ACT_AUDIT, EXEC_FIRST, exec_export,
+	  "the ticket's signed record as one file, binary; check it offline: handoff-tech verify FILE --audit-key PUB" },
+	{ "verify", "", RELAY_ACT_AUDIT, EXEC_FIRST, exec_verify,
+	  "check the relay's whole audit chain and its signatures" },
+};
+
+#define EXEC_NCMDS (sizeof(exec_cmds) / sizeof(exec_cmds[0]))
+
+/* The help column: a name and usage longer than this puts the help on its own line. */
+#define EXEC_HELP_COLUMN 37
+
+static int exec_help(struct exec_ctx *x)
+{
+	bool auditors = false;
+
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (x->opt_value[0] != NULL) {
+		for (size_t i = 0; i < EXEC_NCMDS; i++)
+			exec_printf(x->out, "%s\t%s\n", exec_cmds[i].name, exec_cmds[i].usage);
+		return EXIT_OK;
+	}
+	exec_printf(x->out, "Handoff relay commands (add --json for machine-readable output):\n");
+	for (size_t i = 0; i < EXEC_NCMDS; i++) {
+		const struct exec_cmd *c = &exec_cmds[i];
+		int n;
+
+		if (c->rights == RELAY_ACT_AUDIT && c->when != EXEC_ANYONE && !auditors) {
+			exec_printf(x->out, "Auditors (read-only):\n");
+			auditors = true;
+		}
+		n = (int)(strlen(c->name) + (c->usage[0] ? 1 + strlen(c->usage) : 0));
+		exec_printf(x->out, "  %s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
+		if (n < EXEC_HELP_COLUMN - 1)
+			exec_printf(x->out, "%*s%s\n", EXEC_HELP_COLUMN - n, "", c->help);
+		else
+			exec_printf(x->out, "\n  %*s%s\n", EXEC_HELP_COLUMN, "", c->help);
+	}
+	exec_printf(x->out,
+		    "Support codes are valid for %lu min.\n"
+		    "Errors go to stderr; with --json as {\"error\": TEXT, \"exit\": STATUS}.\n"
+		    "To view a customer's screen: handoff-tech view N, or\n"
+		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n"
+		    "  (ticket-N:5900 asks the customer for view and control, ticket-N:5901 for view only)\n",
+		    x->relay->home->code_ttl / 60);
+	return EXIT_OK;
+}
+
+/* The table's entry for argv: two-word names first match their two words. */
+static const struct exec_cmd *exec_find(char **argv, size_t argc, size_t *from)
+{
+	for (size_t i = 0; i < EXEC_NCMDS; i++) {
+		const char *name = exec_cmds[i].name, *space = strchr(name, ' ');
+
+		if (space == NULL && strcmp(argv[0], name) == 0) {
+			*from = 1;
+			return &exec_cmds[i];
+		}
+		if (space != NULL && argc > 1 && strncmp(argv[0], name, (size_t)(space - name)) == 0 &&
+		    argv[0][space - name] == '\0' && strcmp(argv[1], space + 1) == 0) {
+			*from = 2;
+			return &exec_cmds[i];
+		}
+	}
+	return NULL;
+}
+
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err)
 {
@@ -1355,7 +1472,7 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	char msg[256];
 	int status = EXIT_USAGE;
 	size_t kept = 0;
-	const char *cmd, *sub;
+	const char *cmd;
 
 	if (x == NULL)
 		return EXIT_FAIL;
@@ -1377,53 +1494,18 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	x->argv[kept] = NULL;
 	x->argc = kept;
 	cmd = x->argc > 0 ? x->argv[0] : "help";
-	sub = x->argc > 1 ? x->argv[1] : "";
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0)
-		status = exec_help(x);
-	else if (strcmp(cmd, "whoami") == 0)
-		status = exec_whoami(x);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "new") == 0)
-		status = exec_ticket_new(x);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "show") == 0)
-		status = exec_ticket_show(x, 2);
-	else if (strcmp(cmd, "show") == 0)
-		status = exec_ticket_show(x, 1);
-	else if (strcmp(cmd, "tickets") == 0)
-		status = exec_tickets(x);
-	else if (strcmp(cmd, "transcript") == 0)
-		status = exec_transcript(x);
-	else if (strcmp(cmd, "recordings") == 0)
-		status = exec_recordings(x);
-	else if (strcmp(cmd, "recording") == 0)
-		status = exec_recording(x);
-	else if (strcmp(cmd, "export") == 0)
-		status = exec_export(x);
-	else if (strcmp(cmd, "verify") == 0)
-		status = exec_verify(x);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "attachment") == 0)
-		status = exec_ticket_attachment(x);
-	else if (strcmp(cmd, "queue") == 0)
-		status = exec_queue(x);
-	else if (strcmp(cmd, "mine") == 0)
-		status = exec_mine(x, 1);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "list") == 0)
-		status = exec_mine(x, 2);
-	else if (strcmp(cmd, "take") == 0)
-		status = exec_take(x);
-	else if (strcmp(cmd, "chat") == 0)
-		status = exec_chat(x);
-	else if (strcmp(cmd, "control") == 0)
-		status = exec_control(x);
-	else if (strcmp(cmd, "note") == 0)
-		status = exec_note(x);
-	else if (strcmp(cmd, "escalate") == 0)
-		status = exec_escalate(x);
-	else if (strcmp(cmd, "resolve") == 0)
-		status = exec_resolve(x);
-	else if (strcmp(cmd, "invite") == 0)
-		status = exec_invite(x);
-	else
+	if (x->argc == 0 || strcmp(cmd, "--help") == 0) {
+		x->cmd = &exec_cmds[0];
+		x->from = x->argc > 0 ? 1 : 0;
+	} else {
+		x->cmd = exec_find(x->argv, x->argc, &x->from);
+	}
+	if (x->cmd == NULL)
 		exec_printf(err, "unknown command: %s (try: help)\n", cmd);
+	else if (x->cmd->when == EXEC_FIRST && exec_allowed(x, x->cmd->rights, NULL) != 0)
+		status = EXIT_DENIED;
+	else
+		status = x->cmd->run(x);
 	if (x->json)
 		exec_json_errors(err, status);
 	log_debug("conn %u: %s ran %s, exit %d", ch->conn->id, ch->conn->user.name, cmd, status);
