@@ -356,7 +356,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 	static const char *const priorities[] = { "P1", "P2", "P3", "P4" };
 	struct store_ticket_spec spec = { 0 };
 	char summary[STORE_TEXT_MAX];
-	int64_t id, now = relay_now(x->relay);
+	int64_t id;
 	int p;
 
 	if (exec_options(x) != 0)
@@ -385,16 +385,10 @@ static int exec_ticket_new(struct exec_ctx *x)
 	/* A ticket above the opener's tier goes straight to that tier's queue. */
 	if (relay_tier_rank(x->conn->user.tier) >= relay_tier_rank(spec.tier))
 		spec.owner_id = x->conn->user.id;
-	if (store_begin(x->relay->store) != STORE_OK ||
-	    store_ticket_new(x->relay->store, &spec, now, &id) != STORE_OK ||
-	    store_event_add(x->relay->store, id, now, "created", x->conn->user.name, x->conn->user.tier, NULL,
-			    summary) != STORE_OK ||
-	    store_commit(x->relay->store) != STORE_OK) {
-		store_rollback(x->relay->store);
+	if (relay_ticket_open(x->relay, &spec, &x->conn->user, &id) != 0) {
 		exec_printf(x->err, "ticket new: the store failed\n");
 		return EXIT_FAIL;
 	}
-	log_info("%s opened ticket %lld (%s, %s)", x->conn->user.name, (long long)id, spec.priority, spec.tier);
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\",\"priority\":\"%s\",\"owned\":%s}\n",
 			    (long long)id, spec.tier, spec.priority, spec.owner_id ? "true" : "false");
@@ -887,8 +881,7 @@ static int exec_note(struct exec_ctx *x)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
-	if (store_event_add(x->relay->store, t.id, relay_now(x->relay), "note", x->conn->user.name, x->conn->user.tier,
-			    sensitive ? x->conn->user.tier : NULL, x->words) != STORE_OK) {
+	if (relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words) != 0) {
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
 	}
@@ -955,12 +948,9 @@ static int exec_resolve(struct exec_ctx *x)
 
 static int exec_invite(struct exec_ctx *x)
 {
-	struct relay_home *home = x->relay->home;
-	char text[CODE_TEXT_MAX], digits[CODE_DIGITS + 1];
-	uint8_t hash[CODE_HASH_LEN];
+	char text[CODE_TEXT_MAX];
 	struct store_ticket t;
-	int64_t now = relay_now(x->relay);
-	int rc = STORE_ERR, replaced = 0;
+	int rc, replaced = 0;
 
 	if (exec_options(x) != 0 || x->nwords != 1) {
 		exec_usage(x);
@@ -968,32 +958,13 @@ static int exec_invite(struct exec_ctx *x)
 	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
-	rc = STORE_ERR;
-	/* A locator already taken by a live code is drawn again. */
-	for (int attempt = 0; attempt < 32; attempt++) {
-		if (code_generate(text) != 0 || code_parse(text, digits) != 0 ||
-		    code_hash(home->code_key, sizeof(home->code_key), digits, hash) != 0)
-			break;
-		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
-				    now + (int64_t)home->code_ttl, &replaced);
-		if (rc != STORE_ERR_EXISTS)
-			break;
-	}
-	OPENSSL_cleanse(digits, sizeof(digits));
-	if (rc != STORE_OK) {
-		OPENSSL_cleanse(text, sizeof(text));
+	if (relay_ticket_invite(x->relay, t.id, &x->conn->user, text, &replaced) != 0) {
 		exec_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
-	if (replaced > 0)
-		store_event_add(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
-				"replaced by a new code");
-	store_event_add(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
-	log_info("%s issued a support code for ticket %lld%s", x->conn->user.name, (long long)t.id,
-		 replaced > 0 ? " (the previous one is cancelled)" : "");
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"code\":\"%s\",\"expires_in\":%lu}\n",
-			    (long long)t.id, text, home->code_ttl);
+			    (long long)t.id, text, x->relay->home->code_ttl);
 	else
 		exec_printf(x->out, "%s\n", text);
 	OPENSSL_cleanse(text, sizeof(text));
