@@ -24,6 +24,7 @@
 #include "chain.h"
 #include "cmdline.h"
 #include "code.h"
+#include "emit.h"
 #include "export.h"
 #include "log.h"
 #include "relay.h"
@@ -70,6 +71,7 @@ struct exec_ctx {
 	struct relay_chan *ch;
 	struct relay_conn *conn;
 	struct buf *out, *err;
+	struct emit j; /* --json output, on out */
 	char **argv;
 	size_t argc;
 	bool json;
@@ -99,23 +101,6 @@ static void exec_printf(struct buf *b, const char *fmt, ...)
 		buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-/* A JSON string literal of s (UTF-8 passes through; controls are escaped). */
-static void exec_json_string(struct buf *b, const char *s)
-{
-	buf_put_u8(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			exec_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			exec_printf(b, "\\u%04x", c);
-		else
-			buf_put_u8(b, c);
-	}
-	buf_put_u8(b, '"');
-}
-
 /* Someone's text in a text-mode line: controls escaped, newlines shown as \n. */
 static void exec_text(struct buf *b, const char *s)
 {
@@ -127,6 +112,23 @@ static void exec_empty(struct exec_ctx *x, size_t before)
 {
 	if (!x->json && buf_len(x->out) == before)
 		exec_printf(x->out, "  (empty)\n");
+}
+
+/* --json: the start of a ticket's list, {"ticket":N,"KEY":[ (rows follow, one object each). */
+static void exec_json_begin_list(struct exec_ctx *x, int64_t ticket, const char *key)
+{
+	emit_object_begin(&x->j);
+	emit_kint(&x->j, "ticket", ticket);
+	emit_key(&x->j, key);
+	emit_array_begin(&x->j);
+}
+
+/* --json: the end of a list a command began (]} and the newline). */
+static void exec_json_end_list(struct exec_ctx *x)
+{
+	emit_array_end(&x->j);
+	emit_object_end(&x->j);
+	emit_newline(&x->j);
 }
 
 /* Columns the bytes take on a terminal, counting each UTF-8 character as one. */
@@ -333,9 +335,12 @@ static int exec_whoami(struct exec_ctx *x)
 	const struct store_user *u = &x->conn->user;
 
 	if (x->json) {
-		exec_printf(x->out, "{\"name\":");
-		exec_json_string(x->out, u->name);
-		exec_printf(x->out, ",\"role\":\"%s\",\"tier\":\"%s\"}\n", u->role, u->tier);
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "name", u->name);
+		emit_kstring(&x->j, "role", u->role);
+		emit_kstring(&x->j, "tier", u->tier);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 	} else {
 		exec_printf(x->out, "%s %s %s\n", u->name, u->role, u->tier[0] ? u->tier : "-");
 	}
@@ -389,10 +394,15 @@ static int exec_ticket_new(struct exec_ctx *x)
 		exec_printf(x->err, "ticket new: the store failed\n");
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\",\"priority\":\"%s\",\"owned\":%s}\n",
-			    (long long)id, spec.tier, spec.priority, spec.owner_id ? "true" : "false");
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", id);
+		emit_kstring(&x->j, "tier", spec.tier);
+		emit_kstring(&x->j, "priority", spec.priority);
+		emit_kbool(&x->j, "owned", spec.owner_id != 0);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "%lld\n", (long long)id);
 	return EXIT_OK;
 }
@@ -440,18 +450,15 @@ static int exec_show_event(const struct store_event *e, void *ctx)
 
 	timefmt_utc(e->at, TIMEFMT_DATETIME, when, sizeof(when));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "",
-			    (long long)e->id, (long long)e->at);
-		exec_json_string(x->out, e->kind);
-		exec_printf(x->out, ",\"actor\":");
-		exec_json_string(x->out, e->actor);
-		exec_printf(x->out, ",\"role\":");
-		exec_json_string(x->out, e->role);
-		exec_printf(x->out, ",\"clearance\":");
-		exec_json_string(x->out, e->clearance);
-		exec_printf(x->out, ",\"detail\":");
-		exec_json_string(x->out, hidden ? hidden : e->detail);
-		exec_printf(x->out, "}");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "id", e->id);
+		emit_kint(&x->j, "at", e->at);
+		emit_kstring(&x->j, "kind", e->kind);
+		emit_kstring(&x->j, "actor", e->actor);
+		emit_kstring(&x->j, "role", e->role);
+		emit_kstring(&x->j, "clearance", e->clearance);
+		emit_kstring(&x->j, "detail", hidden ? hidden : e->detail);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_show_event_line(x, e, when, hidden);
@@ -463,16 +470,16 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 	struct exec_ctx *x = ctx;
 
 	if (x->json) {
-		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "", (long long)a->id,
-			    (long long)a->at);
-		exec_json_string(x->out, a->kind);
-		exec_printf(x->out, ",\"name\":");
-		exec_json_string(x->out, a->name);
-		exec_printf(x->out, ",\"author\":");
-		exec_json_string(x->out, a->author);
-		exec_printf(x->out, ",\"clearance\":");
-		exec_json_string(x->out, a->clearance);
-		exec_printf(x->out, ",\"size\":%lld,\"sha256\":\"%s\"}", (long long)a->size, a->sha256);
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "id", a->id);
+		emit_kint(&x->j, "at", a->at);
+		emit_kstring(&x->j, "kind", a->kind);
+		emit_kstring(&x->j, "name", a->name);
+		emit_kstring(&x->j, "author", a->author);
+		emit_kstring(&x->j, "clearance", a->clearance);
+		emit_kint(&x->j, "size", a->size);
+		emit_kstring(&x->j, "sha256", a->sha256);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	{
@@ -509,23 +516,28 @@ static int exec_ticket_show(struct exec_ctx *x)
 	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
-		exec_printf(x->out, "{\"ticket\":%lld,\"summary\":", (long long)t->id);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"state\":\"%s\",\"tier\":\"%s\",\"priority\":\"%s\",\"owner\":", t->state,
-			    t->tier, t->priority);
-		exec_json_string(x->out, t->owner);
-		exec_printf(x->out, ",\"customer\":");
-		exec_json_string(x->out, t->customer_name);
-		exec_printf(x->out, ",\"contact\":");
-		exec_json_string(x->out, t->customer_contact);
-		exec_printf(x->out, ",\"created_at\":%lld,\"tier_since\":%lld,\"live\":%s,\"events\":[",
-			    (long long)t->created_at, (long long)t->tier_since, live ? "true" : "false");
-		x->nwords = 0;
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "owner", t->owner);
+		emit_kstring(&x->j, "customer", t->customer_name);
+		emit_kstring(&x->j, "contact", t->customer_contact);
+		emit_kint(&x->j, "created_at", t->created_at);
+		emit_kint(&x->j, "tier_since", t->tier_since);
+		emit_kbool(&x->j, "live", live);
+		emit_key(&x->j, "events");
+		emit_array_begin(&x->j);
 		store_events(x->relay->store, t->id, NULL, exec_show_event, x);
-		exec_printf(x->out, "],\"attachments\":[");
-		x->nwords = 0;
+		emit_array_end(&x->j);
+		emit_key(&x->j, "attachments");
+		emit_array_begin(&x->j);
 		store_attachments(x->relay->store, t->id, exec_show_attachment, x);
-		exec_printf(x->out, "]}\n");
+		emit_array_end(&x->j);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 		goto out;
 	}
 	exec_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  ", (long long)t->id, t->tier, t->state, t->priority,
@@ -601,10 +613,14 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"state\":\"%s\",\"tier_since\":%lld,\"summary\":",
-			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->state, (long long)t->tier_since);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"live\":%s}", relay_conn_live_customer(x->relay, t->id) ? "true" : "false");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kint(&x->j, "tier_since", t->tier_since);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_kbool(&x->j, "live", relay_conn_live_customer(x->relay, t->id) != NULL);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %-10s %s  ", (long long)t->id, t->priority, t->state, since);
@@ -637,11 +653,14 @@ static int exec_queue(struct exec_ctx *x)
 		rc = EXIT_DENIED;
 		goto out;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"tier\":\"%s\",\"tickets\":[", q->tier);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "tier", q->tier);
+		emit_key(&x->j, "tickets");
+		emit_array_begin(&x->j);
+	} else {
 		exec_printf(x->out, "%s queue:\n", q->tier);
-	x->nwords = 0;
+	}
 	before = buf_len(x->out);
 	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK) {
 		exec_printf(x->err, "queue: the store failed\n");
@@ -649,7 +668,7 @@ static int exec_queue(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 out:
 	free(q);
 	return rc;
@@ -663,11 +682,15 @@ static int exec_mine_row(const struct store_ticket *t, void *ctx)
 
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\","
-			    "\"tier_since\":%lld,\"summary\":", x->nwords++ ? "," : "", (long long)t->id, t->priority,
-			    t->tier, t->state, (long long)t->tier_since);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"live\":%s}", live ? "true" : "false");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kint(&x->j, "tier_since", t->tier_since);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_kbool(&x->j, "live", live);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  ", (long long)t->id, t->priority, t->tier, t->state, since);
@@ -689,15 +712,15 @@ static int exec_mine(struct exec_ctx *x)
 	if (exec_allowed(x, x->cmd->rights, NULL) != 0)
 		return EXIT_DENIED;
 	if (x->json) {
-		exec_printf(x->out, "{\"owner\":");
-		exec_json_string(x->out, x->conn->user.name);
-		exec_printf(x->out, ",\"tickets\":[");
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "owner", x->conn->user.name);
+		emit_key(&x->j, "tickets");
+		emit_array_begin(&x->j);
 	} else {
 		exec_printf(x->out, "tickets of ");
 		exec_text(x->out, x->conn->user.name);
 		exec_printf(x->out, ":\n");
 	}
-	x->nwords = 0;
 	before = buf_len(x->out);
 	if (store_tickets_owned(x->relay->store, x->conn->user.id, exec_mine_row, x) != STORE_OK) {
 		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
@@ -705,7 +728,7 @@ static int exec_mine(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 	return rc;
 }
 
@@ -744,27 +767,30 @@ static void exec_handover(struct exec_ctx *x, const struct store_ticket *t, bool
 	if (esc != NULL)
 		store_events(x->relay->store, t->id, "escalated", exec_last_escalation, esc);
 	if (x->json) {
-		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t->id);
-		exec_json_string(x->out, x->conn->user.name);
-		exec_printf(x->out, ",\"already_yours\":%s,\"tier\":\"%s\",\"priority\":\"%s\",\"summary\":",
-			    already ? "true" : "false", t->tier, t->priority);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"escalation\":");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "owner", x->conn->user.name);
+		emit_kbool(&x->j, "already_yours", already);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_key(&x->j, "escalation");
 		if (esc != NULL && esc->found) {
-			exec_printf(x->out, "{\"at\":%lld,\"by\":", (long long)esc->at);
-			exec_json_string(x->out, esc->actor);
-			exec_printf(x->out, ",\"role\":");
-			exec_json_string(x->out, esc->role);
-			exec_printf(x->out, ",\"detail\":");
-			exec_json_string(x->out, esc->detail);
-			exec_printf(x->out, "}");
+			emit_object_begin(&x->j);
+			emit_kint(&x->j, "at", esc->at);
+			emit_kstring(&x->j, "by", esc->actor);
+			emit_kstring(&x->j, "role", esc->role);
+			emit_kstring(&x->j, "detail", esc->detail);
+			emit_object_end(&x->j);
 		} else {
-			exec_printf(x->out, "null");
+			emit_null(&x->j);
 		}
-		exec_printf(x->out, ",\"attachments\":[");
-		x->nwords = 0;
+		emit_key(&x->j, "attachments");
+		emit_array_begin(&x->j);
 		store_attachments(x->relay->store, t->id, exec_show_attachment, x);
-		exec_printf(x->out, "]}\n");
+		emit_array_end(&x->j);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 		free(esc);
 		return;
 	}
@@ -832,9 +858,13 @@ static int exec_control(struct exec_ctx *x)
 		exec_printf(x->err, "control: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"asked\":\"control\"}\n", (long long)t.id);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "asked", "control");
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "%s", out);
 	return EXIT_OK;
 }
@@ -860,9 +890,14 @@ static int exec_chat(struct exec_ctx *x)
 		exec_printf(x->err, "chat: the store failed\n");
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"sent\":true,\"customer_connected\":%s}\n", (long long)t.id,
-			    relay_conn_live_customer(x->relay, t.id) ? "true" : "false");
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kbool(&x->j, "sent", true);
+		emit_kbool(&x->j, "customer_connected", relay_conn_live_customer(x->relay, t.id) != NULL);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	}
 	return EXIT_OK;
 }
 
@@ -885,9 +920,14 @@ static int exec_note(struct exec_ctx *x)
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"noted\":true,\"sensitive\":%s}\n", (long long)t.id,
-			    sensitive ? "true" : "false");
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kbool(&x->j, "noted", true);
+		emit_kbool(&x->j, "sensitive", sensitive);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	}
 	return EXIT_OK;
 }
 
@@ -914,9 +954,13 @@ static int exec_escalate(struct exec_ctx *x)
 		exec_printf(x->err, "escalate: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\"}\n", (long long)t.id, x->opt_value[0]);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "tier", x->opt_value[0]);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "ticket %lld escalated to %s\n", (long long)t.id, x->opt_value[0]);
 	return EXIT_OK;
 }
@@ -939,9 +983,13 @@ static int exec_resolve(struct exec_ctx *x)
 		exec_printf(x->err, "resolve: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"state\":\"resolved\"}\n", (long long)t.id);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "state", "resolved");
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
 	return EXIT_OK;
 }
@@ -962,10 +1010,14 @@ static int exec_invite(struct exec_ctx *x)
 		exec_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"code\":\"%s\",\"expires_in\":%lu}\n",
-			    (long long)t.id, text, x->relay->home->code_ttl);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "code", text);
+		emit_kuint(&x->j, "expires_in", x->relay->home->code_ttl);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "%s\n", text);
 	OPENSSL_cleanse(text, sizeof(text));
 	return EXIT_OK;
@@ -1008,13 +1060,16 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 
 	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\",\"owner\":",
-			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->tier, t->state);
-		exec_json_string(x->out, t->owner);
-		exec_printf(x->out, ",\"created_at\":%lld,\"updated_at\":%lld,\"summary\":", (long long)t->created_at,
-			    (long long)t->updated_at);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, "}");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kstring(&x->j, "owner", t->owner);
+		emit_kint(&x->j, "created_at", t->created_at);
+		emit_kint(&x->j, "updated_at", t->updated_at);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s ", (long long)t->id, t->priority, t->tier, t->state,
@@ -1038,10 +1093,12 @@ static int exec_tickets(struct exec_ctx *x)
 		exec_printf(x->err, "tickets: --since wants a day as YYYY-MM-DD, got \"%s\"\n", x->opt_value[0]);
 		return EXIT_USAGE;
 	}
-	x->nwords = 0;
-	if (x->json)
-		exec_printf(x->out, "{\"since\":%lld,\"tickets\":[", (long long)since);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "since", since);
+		emit_key(&x->j, "tickets");
+		emit_array_begin(&x->j);
+	} else
 		exec_printf(x->out, "%6s  %s  %s  %-10s %-20s  %-12s %s\n", "ticket", "P ", "T ", "state", "opened", "owner",
 			    "summary");
 	before = buf_len(x->out);
@@ -1051,7 +1108,7 @@ static int exec_tickets(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 	return rc;
 }
 
@@ -1071,14 +1128,13 @@ static int exec_transcript_line(const struct store_event *e, void *ctx)
 	char line[RELAY_CHAT_LINE_MAX];
 
 	if (x->json) {
-		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"author\":", x->nwords++ ? "," : "", (long long)e->id,
-			    (long long)e->at);
-		exec_json_string(x->out, e->actor);
-		exec_printf(x->out, ",\"role\":");
-		exec_json_string(x->out, e->role);
-		exec_printf(x->out, ",\"text\":");
-		exec_json_string(x->out, e->detail);
-		exec_printf(x->out, "}");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "id", e->id);
+		emit_kint(&x->j, "at", e->at);
+		emit_kstring(&x->j, "author", e->actor);
+		emit_kstring(&x->j, "role", e->role);
+		emit_kstring(&x->j, "text", e->detail);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	relay_ticket_chat_line(e, line, sizeof(line));
@@ -1096,9 +1152,8 @@ static int exec_transcript(struct exec_ctx *x)
 		return EXIT_FAIL;
 	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
-	x->nwords = 0;
 	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"lines\":[", (long long)t->id);
+		exec_json_begin_list(x, t->id, "lines");
 	before = buf_len(x->out);
 	if (store_events(x->relay->store, t->id, "chat", exec_transcript_line, x) != STORE_OK) {
 		exec_printf(x->err, "transcript: the store failed\n");
@@ -1106,7 +1161,7 @@ static int exec_transcript(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 out:
 	free(t);
 	return rc;
@@ -1137,13 +1192,16 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 	if (r.hashed)
 		hex_encode(r.sha256, CHAIN_HASH_LEN, sha);
 	if (x->json) {
-		exec_printf(x->out, "%s{\"record\":%lld,\"at\":%lld,\"path\":", x->nwords++ ? "," : "", (long long)e->id,
-			    (long long)e->at);
-		exec_json_string(x->out, r.path);
-		exec_printf(x->out, ",\"size\":%llu,\"sha256\":\"%s\",\"state\":\"%s\",\"technician\":",
-			    (unsigned long long)r.size, sha, r.state);
-		exec_json_string(x->out, e->actor);
-		exec_printf(x->out, ",\"file\":\"%s\"}", exec_recording_on_disk(x, &r));
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "record", e->id);
+		emit_kint(&x->j, "at", e->at);
+		emit_kstring(&x->j, "path", r.path);
+		emit_kuint(&x->j, "size", r.size);
+		emit_kstring(&x->j, "sha256", sha);
+		emit_kstring(&x->j, "state", r.state);
+		emit_kstring(&x->j, "technician", e->actor);
+		emit_kstring(&x->j, "file", exec_recording_on_disk(x, &r));
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%s  %llu bytes  sha256 %s  %s  (%s; %s)\n", r.path, (unsigned long long)r.size, sha,
@@ -1162,13 +1220,13 @@ static int exec_recordings(struct exec_ctx *x)
 		goto out;
 	x->nwords = 0;
 	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"recordings\":[", (long long)t->id);
+		exec_json_begin_list(x, t->id, "recordings");
 	if (store_events(x->relay->store, t->id, "recording-closed", exec_recording_row, x) != STORE_OK) {
 		exec_printf(x->err, "recordings: the store failed\n");
 		rc = EXIT_FAIL;
 	}
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 	else if (x->nwords == 0 && buf_len(x->out) == 0)
 		exec_printf(x->out, "ticket %lld has no recordings\n", (long long)t->id);
 out:
@@ -1284,14 +1342,16 @@ static int exec_verify(struct exec_ctx *x)
 	}
 	ok = relay_audit_verify(x->relay, &rep) == 0;
 	if (x->json) {
-		exec_printf(x->out, "{\"ok\":%s,\"records\":%lld,\"checkpoints\":%lld,\"last_checkpoint\":%lld,"
-			    "\"unsigned\":%lld", ok ? "true" : "false", (long long)rep.records, (long long)rep.checkpoints,
-			    (long long)rep.last_checkpoint, (long long)rep.unsigned_records);
-		if (!ok) {
-			exec_printf(x->out, ",\"error\":");
-			exec_json_string(x->out, rep.error);
-		}
-		exec_printf(x->out, "}\n");
+		emit_object_begin(&x->j);
+		emit_kbool(&x->j, "ok", ok);
+		emit_kint(&x->j, "records", rep.records);
+		emit_kint(&x->j, "checkpoints", rep.checkpoints);
+		emit_kint(&x->j, "last_checkpoint", rep.last_checkpoint);
+		emit_kint(&x->j, "unsigned", rep.unsigned_records);
+		if (!ok)
+			emit_kstring(&x->j, "error", rep.error);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 	} else if (ok) {
 		exec_printf(x->out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
 			    (long long)rep.records, (long long)rep.checkpoints, (long long)rep.last_checkpoint);
@@ -1312,6 +1372,7 @@ static int exec_verify(struct exec_ctx *x)
 static void exec_json_errors(struct buf *err, int status)
 {
 	size_t n = buf_len(err);
+	struct emit j;
 	char *text;
 
 	if (n == 0)
@@ -1324,9 +1385,12 @@ static void exec_json_errors(struct buf *err, int status)
 		n--;
 	text[n] = '\0';
 	buf_reset(err);
-	exec_printf(err, "{\"error\":");
-	exec_json_string(err, text);
-	exec_printf(err, ",\"exit\":%d}\n", status);
+	emit_init(&j, err);
+	emit_object_begin(&j);
+	emit_kstring(&j, "error", text);
+	emit_kint(&j, "exit", status);
+	emit_object_end(&j);
+	emit_newline(&j);
 	free(text);
 }
 
@@ -1448,6 +1512,7 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	if (x == NULL)
 		return EXIT_FAIL;
 	*x = (struct exec_ctx){ .relay = relay, .ch = ch, .conn = ch->conn, .out = out, .err = err };
+	emit_init(&x->j, out);
 	if (cmdline_split(line, &x->argv, &x->argc, msg, sizeof(msg)) != 0) {
 		exec_printf(err, "cannot read the command: %s\n", msg);
 		free(x);
