@@ -7,6 +7,11 @@
  * so no control character of theirs reaches a technician's terminal.
  * Support codes are printed to the technician who asked and nowhere else:
  * the store keeps only their HMAC, and no log line carries one.
+ *
+ * The commands are one table, exec_cmds at the end of this file: add a
+ * command there (and to handoff-tech.1 and the completion, which
+ * tests/e2e/test_relay_commands.sh holds to it). Changes to tickets are
+ * ticket.c's; this file parses, checks rights and prints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1441,6 +1446,25 @@ static const struct exec_cmd exec_cmds[] = {
 
 /* The help column: a name and usage longer than this puts the help on its own line. */
 #define EXEC_HELP_COLUMN 37
+#define EXEC_HELP_WIDTH 79
+
+/* A command's help from the help column on, wrapped at spaces to EXEC_HELP_WIDTH. */
+static void exec_help_text(struct exec_ctx *x, const char *text)
+{
+	const size_t room = EXEC_HELP_WIDTH - 2 - EXEC_HELP_COLUMN;
+
+	while (strlen(text) > room) {
+		size_t cut = room;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			break;
+		exec_printf(x->out, "%.*s\n  %*s", (int)cut, text, EXEC_HELP_COLUMN, "");
+		text += cut + 1;
+	}
+	exec_printf(x->out, "%s\n", text);
+}
 
 static int exec_help(struct exec_ctx *x)
 {
@@ -1467,9 +1491,10 @@ static int exec_help(struct exec_ctx *x)
 		n = (int)(strlen(c->name) + (c->usage[0] ? 1 + strlen(c->usage) : 0));
 		exec_printf(x->out, "  %s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
 		if (n < EXEC_HELP_COLUMN - 1)
-			exec_printf(x->out, "%*s%s\n", EXEC_HELP_COLUMN - n, "", c->help);
+			exec_printf(x->out, "%*s", EXEC_HELP_COLUMN - n, "");
 		else
-			exec_printf(x->out, "\n  %*s%s\n", EXEC_HELP_COLUMN, "", c->help);
+			exec_printf(x->out, "\n  %*s", EXEC_HELP_COLUMN, "");
+		exec_help_text(x, c->help);
 	}
 	exec_printf(x->out,
 		    "Support codes are valid for %lu min.\n"
