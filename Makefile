@@ -91,7 +91,7 @@ $(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -static -o $@ launcher/launch.c protocol/bundle.c protocol/buf.c -lcrypto -lpthread -ldl
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,cmocka $(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_RELAY))
 # Unit tests of one helper module: tests/unit/test_client_X.c with client/X.c.

@@ -7,6 +7,11 @@
  * so no control character of theirs reaches a technician's terminal.
  * Support codes are printed to the technician who asked and nowhere else:
  * the store keeps only their HMAC, and no log line carries one.
+ *
+ * The commands are one table, exec_cmds at the end of this file: add a
+ * command there (and to handoff-tech.1 and the completion, which
+ * tests/e2e/test_relay_commands.sh holds to it). Changes to tickets are
+ * ticket.c's; this file parses, checks rights and prints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,26 +29,63 @@
 #include "chain.h"
 #include "cmdline.h"
 #include "code.h"
+#include "emit.h"
 #include "export.h"
 #include "log.h"
-#include "audit.h"
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
 
+/* An option as a command's usage string declares it (see exec_usage_options). */
+struct exec_opt {
+	char name[24];
+	bool flag; /* "[--sensitive]": no value */
+	bool text; /* "--note TEXT...": every word up to the next option */
+};
+
+#define EXEC_OPTS_MAX 4
+
+struct exec_ctx;
+
+/* When a command's right is checked. */
+enum exec_when {
+	EXEC_ANYONE,	/* no right needed */
+	EXEC_FIRST,	/* before its arguments are read, with no ticket: refusals tell nothing of a ticket */
+	EXEC_HANDLER,	/* by the handler, on the ticket or tier it names (a refusal may say why) */
+};
+
+/*
+ * One relay command, in the table exec_cmds at the end of this file: the
+ * one place a command is declared. Dispatch, help, `help --usage`, usage
+ * errors and the option parser read it; tests/e2e/test_relay_commands.sh
+ * checks the man page and the completion against `help --usage`.
+ */
+struct exec_cmd {
+	const char *name;	/* one or two words: "take", "ticket new" */
+	const char *usage;	/* what follows the name; its options are parsed from it */
+	enum relay_action rights;
+	enum exec_when when;
+	int (*run)(struct exec_ctx *x);
+	const char *help;	/* one line */
+};
+
 struct exec_ctx {
 	struct relay *relay;
 	struct relay_chan *ch;
 	struct relay_conn *conn;
 	struct buf *out, *err;
+	struct emit j; /* --json output, on out */
 	char **argv;
 	size_t argc;
 	bool json;
+	/* The table's entry being run, and the argv index after its name. */
+	const struct exec_cmd *cmd;
+	size_t from;
 	/* Options and words of the command after its name, see exec_options. */
-	const char *opt_value[4];
-	char opt_text[4][CMDLINE_MAX + 1];
+	const char *opt_value[EXEC_OPTS_MAX];
+	char opt_text[EXEC_OPTS_MAX][CMDLINE_MAX + 1];
 	char words[CMDLINE_MAX + 1];
 	size_t nwords;
 	const char *first_word;
@@ -64,23 +106,6 @@ static void exec_printf(struct buf *b, const char *fmt, ...)
 		buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-/* A JSON string literal of s (UTF-8 passes through; controls are escaped). */
-static void exec_json_string(struct buf *b, const char *s)
-{
-	buf_put_u8(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			exec_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			exec_printf(b, "\\u%04x", c);
-		else
-			buf_put_u8(b, c);
-	}
-	buf_put_u8(b, '"');
-}
-
 /* Someone's text in a text-mode line: controls escaped, newlines shown as \n. */
 static void exec_text(struct buf *b, const char *s)
 {
@@ -92,6 +117,23 @@ static void exec_empty(struct exec_ctx *x, size_t before)
 {
 	if (!x->json && buf_len(x->out) == before)
 		exec_printf(x->out, "  (empty)\n");
+}
+
+/* --json: the start of a ticket's list, {"ticket":N,"KEY":[ (rows follow, one object each). */
+static void exec_json_begin_list(struct exec_ctx *x, int64_t ticket, const char *key)
+{
+	emit_object_begin(&x->j);
+	emit_kint(&x->j, "ticket", ticket);
+	emit_key(&x->j, key);
+	emit_array_begin(&x->j);
+}
+
+/* --json: the end of a list a command began (]} and the newline). */
+static void exec_json_end_list(struct exec_ctx *x)
+{
+	emit_array_end(&x->j);
+	emit_object_end(&x->j);
+	emit_newline(&x->j);
 }
 
 /* Columns the bytes take on a terminal, counting each UTF-8 character as one. */
@@ -129,43 +171,76 @@ static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 }
 
 /*
- * Splits the words after the command name into options and text. An option
- * listed in names takes every word up to the next option as its value, so
- * "--note printer driver reinstalled" means the same from handoff-tech
- * (one quoted word) and from a stock ssh, which joins arguments with spaces.
- * Flags (names ending in '!') take no value. The remaining words are joined
- * into x->words; x->first_word is the first of them.
+ * The options a usage string declares, in their order there: "--NAME" is a
+ * flag when "]" or nothing follows its name ("[--sensitive]"), otherwise it
+ * takes the word after it as its value ("--tier L1|L2|L3"), or every word
+ * up to the next option when that metavariable ends in "..." ("--note
+ * TEXT..."). The usage that help prints is the parser's only declaration.
  */
-static int exec_options(struct exec_ctx *x, size_t from, const char *const *names, size_t nnames)
+static size_t exec_usage_options(const char *usage, struct exec_opt *opts, size_t max)
 {
-	char *vals[4] = { 0 };
+	size_t n = 0;
+
+	for (const char *p = strstr(usage, "--"); p != NULL && n < max; p = strstr(p, "--")) {
+		size_t len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+		const char *after = p + 2 + len;
+		struct exec_opt *o = &opts[n++];
+
+		snprintf(o->name, sizeof(o->name), "%.*s", (int)len, p + 2);
+		o->flag = *after != ' ' || after[1] == '[' || after[1] == '-';
+		o->text = false;
+		if (!o->flag) {
+			size_t mlen = strcspn(after + 1, " ]");
+
+			o->text = mlen > 3 && strncmp(after + 1 + mlen - 3, "...", 3) == 0;
+		}
+		p = after;
+	}
+	return n;
+}
+
+/* "usage: NAME USAGE" of the command being run, to stderr. */
+static void exec_usage(struct exec_ctx *x)
+{
+	exec_printf(x->err, "usage: %s%s%s\n", x->cmd->name, x->cmd->usage[0] ? " " : "", x->cmd->usage);
+}
+
+/*
+ * Splits the words after the command name into options and text, as the
+ * command's usage declares them (exec_usage_options); x->opt_value[k] is
+ * the k-th option there, NULL when absent, "" for a flag given. A text
+ * option takes every word up to the next option as its value, so
+ * "--note printer driver reinstalled" means the same from handoff-tech
+ * (one quoted word) and from a stock ssh, which joins arguments with
+ * spaces. The remaining words are joined into x->words; x->first_word is
+ * the first of them.
+ */
+static int exec_options(struct exec_ctx *x)
+{
+	struct exec_opt opts[EXEC_OPTS_MAX];
+	size_t nnames = exec_usage_options(x->cmd->usage, opts, EXEC_OPTS_MAX);
+	char *vals[EXEC_OPTS_MAX] = { 0 };
 	size_t cur = nnames; /* collecting into: nnames = plain words */
 	char (*scratch)[CMDLINE_MAX + 1] = x->opt_text;
-	size_t used[4] = { 0 }, wused = 0;
-
-	if (nnames > 4)
-		return -1;
+	size_t used[EXEC_OPTS_MAX] = { 0 }, wused = 0;
 
 	memset(x->opt_value, 0, sizeof(x->opt_value));
 	x->words[0] = '\0';
 	x->nwords = 0;
 	x->first_word = NULL;
-	for (size_t i = from; i < x->argc; i++) {
+	for (size_t i = x->from; i < x->argc; i++) {
 		const char *a = x->argv[i];
 		size_t k;
 
 		if (strncmp(a, "--", 2) == 0) {
-			for (k = 0; k < nnames; k++) {
-				size_t len = strcspn(names[k], "!");
-
-				if (strncmp(a + 2, names[k], len) == 0 && a[2 + len] == '\0')
+			for (k = 0; k < nnames; k++)
+				if (strcmp(a + 2, opts[k].name) == 0)
 					break;
-			}
 			if (k == nnames) {
 				exec_printf(x->err, "%s: unknown option %s\n", x->argv[0], a);
 				return -1;
 			}
-			if (strchr(names[k], '!') != NULL) {
+			if (opts[k].flag) {
 				x->opt_value[k] = "";
 				cur = nnames;
 			} else {
@@ -183,7 +258,7 @@ static int exec_options(struct exec_ctx *x, size_t from, const char *const *name
 				goto too_long;
 			used[cur] += (size_t)n;
 			/* Single-valued options end after one word unless they are text. */
-			if (strcmp(names[cur], "note") != 0)
+			if (!opts[cur].text)
 				cur = nnames;
 			continue;
 		}
@@ -258,52 +333,19 @@ static int exec_text_ok(struct exec_ctx *x, const char *what, const char *text)
 	return 0;
 }
 
-static int exec_help(struct exec_ctx *x)
-{
-	exec_printf(x->out,
-		    "Handoff relay commands (add --json for machine-readable output):\n"
-		    "  whoami                               who the relay thinks you are\n"
-		    "  ticket new [--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...\n"
-		    "                                       open a ticket; prints its number\n"
-		    "  ticket show N                        a ticket: events, transcript, attachments\n"
-		    "  ticket attachment N ID               one attachment's content\n"
-		    "  queue [--tier L1|L2|L3]              tickets waiting to be taken (default: your tier)\n"
-		    "  mine  (or: ticket list)              your tickets that are not resolved\n"
-		    "  take N                               take a ticket from your queue; prints what the\n"
-		    "                                       last tier handed over (a no-op if it is yours)\n"
-		    "  control N                            ask the customer for control of a screen you view\n"
-		    "  invite N                             a one-time support code (valid %lu min)\n"
-		    "  chat N TEXT...                       say something to the customer\n"
-		    "  chat N                               follow the conversation live; lines you type are sent,\n"
-		    "                                       end of input (Ctrl-D) leaves\n"
-		    "  note N [--sensitive] TEXT...         a note on the ticket (sensitive: L2/L3 only)\n"
-		    "  escalate N --to L2|L3 --note TEXT... hand the ticket to the next tier\n"
-		    "  resolve N --note TEXT...             close the case\n"
-		    "Auditors (read-only):\n"
-		    "  tickets [--since YYYY-MM-DD]         tickets, or those with events since a day (UTC)\n"
-		    "  show N                               a ticket, as ticket show prints it\n"
-		    "  transcript N                         the chat with the customer\n"
-		    "  recordings N                         the ticket's screen recordings: path, size, sha256, state\n"
-		    "  recording N ID > FILE.hrec           one sealed recording (ID: its path or file name), binary\n"
-		    "  export N > FILE                      the ticket's signed record as one file (binary);\n"
-		    "                                       check it offline: handoff-tech verify FILE --audit-key PUB\n"
-		    "  verify                               check the relay's whole audit chain and its signatures\n"
-		    "Errors go to stderr; with --json as {\"error\": TEXT, \"exit\": STATUS}.\n"
-		    "To view a customer's screen: handoff-tech view N, or\n"
-		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n"
-		    "  (ticket-N:5900 asks the customer for view and control, ticket-N:5901 for view only)\n",
-		    x->relay->home->code_ttl / 60);
-	return EXIT_OK;
-}
+static int exec_help(struct exec_ctx *x);
 
 static int exec_whoami(struct exec_ctx *x)
 {
 	const struct store_user *u = &x->conn->user;
 
 	if (x->json) {
-		exec_printf(x->out, "{\"name\":");
-		exec_json_string(x->out, u->name);
-		exec_printf(x->out, ",\"role\":\"%s\",\"tier\":\"%s\"}\n", u->role, u->tier);
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "name", u->name);
+		emit_kstring(&x->j, "role", u->role);
+		emit_kstring(&x->j, "tier", u->tier);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 	} else {
 		exec_printf(x->out, "%s %s %s\n", u->name, u->role, u->tier[0] ? u->tier : "-");
 	}
@@ -321,16 +363,13 @@ static int exec_priority_index(const char *p)
 
 static int exec_ticket_new(struct exec_ctx *x)
 {
-	static const char *const names[] = { "priority", "customer", "contact" };
 	static const char *const priorities[] = { "P1", "P2", "P3", "P4" };
 	struct store_ticket_spec spec = { 0 };
 	char summary[STORE_TEXT_MAX];
-	int64_t id, now = relay_now(x->relay);
+	int64_t id;
 	int p;
 
-	if (exec_allowed(x, RELAY_ACT_NEW, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 2, names, 3) != 0)
+	if (exec_options(x) != 0)
 		return EXIT_USAGE;
 	p = exec_priority_index(x->opt_value[0]);
 	if (p < 0) {
@@ -338,7 +377,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 		return EXIT_USAGE;
 	}
 	if (x->nwords == 0) {
-		exec_printf(x->err, "usage: ticket new [--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...\n");
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	int n = snprintf(summary, sizeof(summary), "%s%s%s", x->first_word, x->nwords > 1 ? " " : "", x->words);
@@ -356,20 +395,19 @@ static int exec_ticket_new(struct exec_ctx *x)
 	/* A ticket above the opener's tier goes straight to that tier's queue. */
 	if (relay_tier_rank(x->conn->user.tier) >= relay_tier_rank(spec.tier))
 		spec.owner_id = x->conn->user.id;
-	if (store_begin(x->relay->store) != STORE_OK ||
-	    store_ticket_new(x->relay->store, &spec, now, &id) != STORE_OK ||
-	    relay_audit_event(x->relay->store, id, now, "created", x->conn->user.name, x->conn->user.tier, NULL,
-			    summary) != STORE_OK ||
-	    store_commit(x->relay->store) != STORE_OK) {
-		store_rollback(x->relay->store);
+	if (relay_ticket_open(x->relay, &spec, &x->conn->user, &id) != 0) {
 		exec_printf(x->err, "ticket new: the store failed\n");
 		return EXIT_FAIL;
 	}
-	log_info("%s opened ticket %lld (%s, %s)", x->conn->user.name, (long long)id, spec.priority, spec.tier);
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\",\"priority\":\"%s\",\"owned\":%s}\n",
-			    (long long)id, spec.tier, spec.priority, spec.owner_id ? "true" : "false");
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", id);
+		emit_kstring(&x->j, "tier", spec.tier);
+		emit_kstring(&x->j, "priority", spec.priority);
+		emit_kbool(&x->j, "owned", spec.owner_id != 0);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "%lld\n", (long long)id);
 	return EXIT_OK;
 }
@@ -417,18 +455,15 @@ static int exec_show_event(const struct store_event *e, void *ctx)
 
 	timefmt_utc(e->at, TIMEFMT_DATETIME, when, sizeof(when));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "",
-			    (long long)e->id, (long long)e->at);
-		exec_json_string(x->out, e->kind);
-		exec_printf(x->out, ",\"actor\":");
-		exec_json_string(x->out, e->actor);
-		exec_printf(x->out, ",\"role\":");
-		exec_json_string(x->out, e->role);
-		exec_printf(x->out, ",\"clearance\":");
-		exec_json_string(x->out, e->clearance);
-		exec_printf(x->out, ",\"detail\":");
-		exec_json_string(x->out, hidden ? hidden : e->detail);
-		exec_printf(x->out, "}");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "id", e->id);
+		emit_kint(&x->j, "at", e->at);
+		emit_kstring(&x->j, "kind", e->kind);
+		emit_kstring(&x->j, "actor", e->actor);
+		emit_kstring(&x->j, "role", e->role);
+		emit_kstring(&x->j, "clearance", e->clearance);
+		emit_kstring(&x->j, "detail", hidden ? hidden : e->detail);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_show_event_line(x, e, when, hidden);
@@ -440,16 +475,16 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 	struct exec_ctx *x = ctx;
 
 	if (x->json) {
-		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"kind\":", x->nwords++ ? "," : "", (long long)a->id,
-			    (long long)a->at);
-		exec_json_string(x->out, a->kind);
-		exec_printf(x->out, ",\"name\":");
-		exec_json_string(x->out, a->name);
-		exec_printf(x->out, ",\"author\":");
-		exec_json_string(x->out, a->author);
-		exec_printf(x->out, ",\"clearance\":");
-		exec_json_string(x->out, a->clearance);
-		exec_printf(x->out, ",\"size\":%lld,\"sha256\":\"%s\"}", (long long)a->size, a->sha256);
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "id", a->id);
+		emit_kint(&x->j, "at", a->at);
+		emit_kstring(&x->j, "kind", a->kind);
+		emit_kstring(&x->j, "name", a->name);
+		emit_kstring(&x->j, "author", a->author);
+		emit_kstring(&x->j, "clearance", a->clearance);
+		emit_kint(&x->j, "size", a->size);
+		emit_kstring(&x->j, "sha256", a->sha256);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	{
@@ -464,8 +499,8 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 	return 0;
 }
 
-/* `ticket show N` (from = 2) and the auditors' `show N` (from = 1): the same content. */
-static int exec_ticket_show(struct exec_ctx *x, size_t from)
+/* `ticket show N` and the auditors' `show N`: the same content. */
+static int exec_ticket_show(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
 	char created[32], since[32];
@@ -475,12 +510,8 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if (from == 1 && exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0) {
-		rc = EXIT_DENIED;
-		goto out;
-	}
-	if (exec_options(x, from, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: %s N\n", from == 1 ? "show" : "ticket show");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -490,23 +521,28 @@ static int exec_ticket_show(struct exec_ctx *x, size_t from)
 	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
-		exec_printf(x->out, "{\"ticket\":%lld,\"summary\":", (long long)t->id);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"state\":\"%s\",\"tier\":\"%s\",\"priority\":\"%s\",\"owner\":", t->state,
-			    t->tier, t->priority);
-		exec_json_string(x->out, t->owner);
-		exec_printf(x->out, ",\"customer\":");
-		exec_json_string(x->out, t->customer_name);
-		exec_printf(x->out, ",\"contact\":");
-		exec_json_string(x->out, t->customer_contact);
-		exec_printf(x->out, ",\"created_at\":%lld,\"tier_since\":%lld,\"live\":%s,\"events\":[",
-			    (long long)t->created_at, (long long)t->tier_since, live ? "true" : "false");
-		x->nwords = 0;
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "owner", t->owner);
+		emit_kstring(&x->j, "customer", t->customer_name);
+		emit_kstring(&x->j, "contact", t->customer_contact);
+		emit_kint(&x->j, "created_at", t->created_at);
+		emit_kint(&x->j, "tier_since", t->tier_since);
+		emit_kbool(&x->j, "live", live);
+		emit_key(&x->j, "events");
+		emit_array_begin(&x->j);
 		store_events(x->relay->store, t->id, NULL, exec_show_event, x);
-		exec_printf(x->out, "],\"attachments\":[");
-		x->nwords = 0;
+		emit_array_end(&x->j);
+		emit_key(&x->j, "attachments");
+		emit_array_begin(&x->j);
 		store_attachments(x->relay->store, t->id, exec_show_attachment, x);
-		exec_printf(x->out, "]}\n");
+		emit_array_end(&x->j);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 		goto out;
 	}
 	exec_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  ", (long long)t->id, t->tier, t->state, t->priority,
@@ -547,8 +583,8 @@ static int exec_ticket_attachment(struct exec_ctx *x)
 	long long aid;
 	int rc;
 
-	if (exec_options(x, 2, NULL, 0) != 0 || x->nwords != 2) {
-		exec_printf(x->err, "usage: ticket attachment N ID\n");
+	if (exec_options(x) != 0 || x->nwords != 2) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, &t)) != EXIT_OK)
@@ -582,10 +618,14 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"state\":\"%s\",\"tier_since\":%lld,\"summary\":",
-			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->state, (long long)t->tier_since);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"live\":%s}", relay_conn_live_customer(x->relay, t->id) ? "true" : "false");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kint(&x->j, "tier_since", t->tier_since);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_kbool(&x->j, "live", relay_conn_live_customer(x->relay, t->id) != NULL);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %-10s %s  ", (long long)t->id, t->priority, t->state, since);
@@ -596,15 +636,14 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 
 static int exec_queue(struct exec_ctx *x)
 {
-	static const char *const names[] = { "tier" };
 	struct store_ticket *q = calloc(1, sizeof(*q));
 	size_t before;
 	int rc = EXIT_OK;
 
 	if (q == NULL)
 		return EXIT_FAIL;
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: queue [--tier L1|L2|L3]\n");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -615,15 +654,18 @@ static int exec_queue(struct exec_ctx *x)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (exec_allowed(x, RELAY_ACT_QUEUE, q) != 0) {
+	if (exec_allowed(x, x->cmd->rights, q) != 0) {
 		rc = EXIT_DENIED;
 		goto out;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"tier\":\"%s\",\"tickets\":[", q->tier);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "tier", q->tier);
+		emit_key(&x->j, "tickets");
+		emit_array_begin(&x->j);
+	} else {
 		exec_printf(x->out, "%s queue:\n", q->tier);
-	x->nwords = 0;
+	}
 	before = buf_len(x->out);
 	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK) {
 		exec_printf(x->err, "queue: the store failed\n");
@@ -631,7 +673,7 @@ static int exec_queue(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 out:
 	free(q);
 	return rc;
@@ -645,11 +687,15 @@ static int exec_mine_row(const struct store_ticket *t, void *ctx)
 
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\","
-			    "\"tier_since\":%lld,\"summary\":", x->nwords++ ? "," : "", (long long)t->id, t->priority,
-			    t->tier, t->state, (long long)t->tier_since);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"live\":%s}", live ? "true" : "false");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kint(&x->j, "tier_since", t->tier_since);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_kbool(&x->j, "live", live);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  ", (long long)t->id, t->priority, t->tier, t->state, since);
@@ -658,28 +704,28 @@ static int exec_mine_row(const struct store_ticket *t, void *ctx)
 	return 0;
 }
 
-/* `mine` and `ticket list` (from = 2): the tickets one owns and has not resolved. */
-static int exec_mine(struct exec_ctx *x, size_t from)
+/* `mine` and `ticket list`: the tickets one owns and has not resolved. */
+static int exec_mine(struct exec_ctx *x)
 {
 	size_t before;
 	int rc = EXIT_OK;
 
-	if (exec_options(x, from, NULL, 0) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: %s\n", from == 1 ? "mine" : "ticket list");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if (exec_allowed(x, RELAY_ACT_QUEUE, NULL) != 0)
+	if (exec_allowed(x, x->cmd->rights, NULL) != 0)
 		return EXIT_DENIED;
 	if (x->json) {
-		exec_printf(x->out, "{\"owner\":");
-		exec_json_string(x->out, x->conn->user.name);
-		exec_printf(x->out, ",\"tickets\":[");
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "owner", x->conn->user.name);
+		emit_key(&x->j, "tickets");
+		emit_array_begin(&x->j);
 	} else {
 		exec_printf(x->out, "tickets of ");
 		exec_text(x->out, x->conn->user.name);
 		exec_printf(x->out, ":\n");
 	}
-	x->nwords = 0;
 	before = buf_len(x->out);
 	if (store_tickets_owned(x->relay->store, x->conn->user.id, exec_mine_row, x) != STORE_OK) {
 		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
@@ -687,7 +733,7 @@ static int exec_mine(struct exec_ctx *x, size_t from)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 	return rc;
 }
 
@@ -726,27 +772,30 @@ static void exec_handover(struct exec_ctx *x, const struct store_ticket *t, bool
 	if (esc != NULL)
 		store_events(x->relay->store, t->id, "escalated", exec_last_escalation, esc);
 	if (x->json) {
-		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t->id);
-		exec_json_string(x->out, x->conn->user.name);
-		exec_printf(x->out, ",\"already_yours\":%s,\"tier\":\"%s\",\"priority\":\"%s\",\"summary\":",
-			    already ? "true" : "false", t->tier, t->priority);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, ",\"escalation\":");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "owner", x->conn->user.name);
+		emit_kbool(&x->j, "already_yours", already);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_key(&x->j, "escalation");
 		if (esc != NULL && esc->found) {
-			exec_printf(x->out, "{\"at\":%lld,\"by\":", (long long)esc->at);
-			exec_json_string(x->out, esc->actor);
-			exec_printf(x->out, ",\"role\":");
-			exec_json_string(x->out, esc->role);
-			exec_printf(x->out, ",\"detail\":");
-			exec_json_string(x->out, esc->detail);
-			exec_printf(x->out, "}");
+			emit_object_begin(&x->j);
+			emit_kint(&x->j, "at", esc->at);
+			emit_kstring(&x->j, "by", esc->actor);
+			emit_kstring(&x->j, "role", esc->role);
+			emit_kstring(&x->j, "detail", esc->detail);
+			emit_object_end(&x->j);
 		} else {
-			exec_printf(x->out, "null");
+			emit_null(&x->j);
 		}
-		exec_printf(x->out, ",\"attachments\":[");
-		x->nwords = 0;
+		emit_key(&x->j, "attachments");
+		emit_array_begin(&x->j);
 		store_attachments(x->relay->store, t->id, exec_show_attachment, x);
-		exec_printf(x->out, "]}\n");
+		emit_array_end(&x->j);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 		free(esc);
 		return;
 	}
@@ -781,11 +830,11 @@ static int exec_take(struct exec_ctx *x)
 	bool already;
 	int rc;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: take N\n");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_TAKE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	/* Taking one's own ticket again changes nothing: no event, no status to the customer. */
 	already = t.owner_id == x->conn->user.id;
@@ -804,19 +853,23 @@ static int exec_control(struct exec_ctx *x)
 	char out[256], err[256];
 	int rc;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: control N\n");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_VIEW, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (relay_viewer_ask_control(x->relay, t.id, &x->conn->user, out, sizeof(out), err, sizeof(err)) != 0) {
 		exec_printf(x->err, "control: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"asked\":\"control\"}\n", (long long)t.id);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "asked", "control");
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "%s", out);
 	return EXIT_OK;
 }
@@ -826,11 +879,11 @@ static int exec_chat(struct exec_ctx *x)
 	struct store_ticket t;
 	int rc;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords == 0) {
-		exec_printf(x->err, "usage: chat N TEXT...  or  chat N (live)\n");
+	if (exec_options(x) != 0 || x->nwords == 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_CHAT, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (x->nwords == 1) {
 		relay_follow_chat(x->relay, x->ch, t.id);
@@ -842,56 +895,62 @@ static int exec_chat(struct exec_ctx *x)
 		exec_printf(x->err, "chat: the store failed\n");
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"sent\":true,\"customer_connected\":%s}\n", (long long)t.id,
-			    relay_conn_live_customer(x->relay, t.id) ? "true" : "false");
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kbool(&x->j, "sent", true);
+		emit_kbool(&x->j, "customer_connected", relay_conn_live_customer(x->relay, t.id) != NULL);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	}
 	return EXIT_OK;
 }
 
 static int exec_note(struct exec_ctx *x)
 {
-	static const char *const names[] = { "sensitive!" };
 	struct store_ticket t;
 	bool sensitive;
 	int rc;
 
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords < 2) {
-		exec_printf(x->err, "usage: note N [--sensitive] TEXT...\n");
+	if (exec_options(x) != 0 || x->nwords < 2) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	sensitive = x->opt_value[0] != NULL;
-	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : RELAY_ACT_NOTE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
-	if (relay_audit_event(x->relay->store, t.id, relay_now(x->relay), "note", x->conn->user.name, x->conn->user.tier,
-			    sensitive ? x->conn->user.tier : NULL, x->words) != STORE_OK) {
+	if (relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words) != 0) {
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"noted\":true,\"sensitive\":%s}\n", (long long)t.id,
-			    sensitive ? "true" : "false");
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kbool(&x->j, "noted", true);
+		emit_kbool(&x->j, "sensitive", sensitive);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	}
 	return EXIT_OK;
 }
 
 static int exec_escalate(struct exec_ctx *x)
 {
-	static const char *const names[] = { "to", "note" };
 	struct store_ticket t;
 	char err[256];
 	int rc;
 
-	if (exec_options(x, 1, names, 2) != 0 || x->nwords != 1 || x->opt_value[0] == NULL ||
-	    x->opt_value[1] == NULL) {
-		exec_printf(x->err, "usage: escalate N --to L2|L3 --note \"what was tried, what is known\"\n");
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	if (relay_tier_rank(x->opt_value[0]) < 2) {
 		exec_printf(x->err, "escalate: --to is L2 or L3\n");
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_ESCALATE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0)
 		return EXIT_USAGE;
@@ -900,25 +959,28 @@ static int exec_escalate(struct exec_ctx *x)
 		exec_printf(x->err, "escalate: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"tier\":\"%s\"}\n", (long long)t.id, x->opt_value[0]);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "tier", x->opt_value[0]);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "ticket %lld escalated to %s\n", (long long)t.id, x->opt_value[0]);
 	return EXIT_OK;
 }
 
 static int exec_resolve(struct exec_ctx *x)
 {
-	static const char *const names[] = { "note" };
 	struct store_ticket t;
 	char err[256];
 	int rc;
 
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
-		exec_printf(x->err, "usage: resolve N --note \"what fixed it\"\n");
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_RESOLVE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->opt_value[0]) != 0)
 		return EXIT_USAGE;
@@ -926,55 +988,41 @@ static int exec_resolve(struct exec_ctx *x)
 		exec_printf(x->err, "resolve: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"state\":\"resolved\"}\n", (long long)t.id);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "state", "resolved");
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
 	return EXIT_OK;
 }
 
 static int exec_invite(struct exec_ctx *x)
 {
-	struct relay_home *home = x->relay->home;
-	char text[CODE_TEXT_MAX], digits[CODE_DIGITS + 1];
-	uint8_t hash[CODE_HASH_LEN];
+	char text[CODE_TEXT_MAX];
 	struct store_ticket t;
-	int64_t now = relay_now(x->relay);
-	int rc = STORE_ERR, replaced = 0;
+	int rc, replaced = 0;
 
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: invite N\n");
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	if ((rc = exec_ticket_arg(x, RELAY_ACT_INVITE, &t)) != EXIT_OK)
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
-	rc = STORE_ERR;
-	/* A locator already taken by a live code is drawn again. */
-	for (int attempt = 0; attempt < 32; attempt++) {
-		if (code_generate(text) != 0 || code_parse(text, digits) != 0 ||
-		    code_hash(home->code_key, sizeof(home->code_key), digits, hash) != 0)
-			break;
-		rc = store_code_add(x->relay->store, t.id, code_locator(digits), hash, now,
-				    now + (int64_t)home->code_ttl, &replaced);
-		if (rc != STORE_ERR_EXISTS)
-			break;
-	}
-	OPENSSL_cleanse(digits, sizeof(digits));
-	if (rc != STORE_OK) {
-		OPENSSL_cleanse(text, sizeof(text));
+	if (relay_ticket_invite(x->relay, t.id, &x->conn->user, text, &replaced) != 0) {
 		exec_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
-	if (replaced > 0)
-		relay_audit_event(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
-				"replaced by a new code");
-	relay_audit_event(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
-	log_info("%s issued a support code for ticket %lld%s", x->conn->user.name, (long long)t.id,
-		 replaced > 0 ? " (the previous one is cancelled)" : "");
-	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"code\":\"%s\",\"expires_in\":%lu}\n",
-			    (long long)t.id, text, home->code_ttl);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "code", text);
+		emit_kuint(&x->j, "expires_in", x->relay->home->code_ttl);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
 		exec_printf(x->out, "%s\n", text);
 	OPENSSL_cleanse(text, sizeof(text));
 	return EXIT_OK;
@@ -1017,13 +1065,16 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 
 	timefmt_utc(t->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	if (x->json) {
-		exec_printf(x->out, "%s{\"ticket\":%lld,\"priority\":\"%s\",\"tier\":\"%s\",\"state\":\"%s\",\"owner\":",
-			    x->nwords++ ? "," : "", (long long)t->id, t->priority, t->tier, t->state);
-		exec_json_string(x->out, t->owner);
-		exec_printf(x->out, ",\"created_at\":%lld,\"updated_at\":%lld,\"summary\":", (long long)t->created_at,
-			    (long long)t->updated_at);
-		exec_json_string(x->out, t->summary);
-		exec_printf(x->out, "}");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kstring(&x->j, "owner", t->owner);
+		emit_kint(&x->j, "created_at", t->created_at);
+		emit_kint(&x->j, "updated_at", t->updated_at);
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s ", (long long)t->id, t->priority, t->tier, t->state,
@@ -1035,25 +1086,24 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 
 static int exec_tickets(struct exec_ctx *x)
 {
-	static const char *const names[] = { "since" };
 	int64_t since = 0;
 	size_t before;
 	int rc = EXIT_OK;
 
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 1, names, 1) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: tickets [--since YYYY-MM-DD]\n");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	if (x->opt_value[0] != NULL && exec_parse_day(x->opt_value[0], &since) != 0) {
 		exec_printf(x->err, "tickets: --since wants a day as YYYY-MM-DD, got \"%s\"\n", x->opt_value[0]);
 		return EXIT_USAGE;
 	}
-	x->nwords = 0;
-	if (x->json)
-		exec_printf(x->out, "{\"since\":%lld,\"tickets\":[", (long long)since);
-	else
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "since", since);
+		emit_key(&x->j, "tickets");
+		emit_array_begin(&x->j);
+	} else
 		exec_printf(x->out, "%6s  %s  %s  %-10s %-20s  %-12s %s\n", "ticket", "P ", "T ", "state", "opened", "owner",
 			    "summary");
 	before = buf_len(x->out);
@@ -1063,17 +1113,15 @@ static int exec_tickets(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 	return rc;
 }
 
-/* Auditor commands on one ticket: the right first, so that technicians learn nothing of the ticket. */
-static int exec_audit_ticket(struct exec_ctx *x, const char *usage, struct store_ticket *t)
+/* Auditor commands on one ticket (the right was checked first, so that technicians learn nothing of the ticket). */
+static int exec_audit_ticket(struct exec_ctx *x, struct store_ticket *t)
 {
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 1) {
-		exec_printf(x->err, "usage: %s\n", usage);
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	return exec_ticket_arg(x, RELAY_ACT_SHOW, t);
@@ -1085,14 +1133,13 @@ static int exec_transcript_line(const struct store_event *e, void *ctx)
 	char line[RELAY_CHAT_LINE_MAX];
 
 	if (x->json) {
-		exec_printf(x->out, "%s{\"id\":%lld,\"at\":%lld,\"author\":", x->nwords++ ? "," : "", (long long)e->id,
-			    (long long)e->at);
-		exec_json_string(x->out, e->actor);
-		exec_printf(x->out, ",\"role\":");
-		exec_json_string(x->out, e->role);
-		exec_printf(x->out, ",\"text\":");
-		exec_json_string(x->out, e->detail);
-		exec_printf(x->out, "}");
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "id", e->id);
+		emit_kint(&x->j, "at", e->at);
+		emit_kstring(&x->j, "author", e->actor);
+		emit_kstring(&x->j, "role", e->role);
+		emit_kstring(&x->j, "text", e->detail);
+		emit_object_end(&x->j);
 		return 0;
 	}
 	relay_ticket_chat_line(e, line, sizeof(line));
@@ -1108,11 +1155,10 @@ static int exec_transcript(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if ((rc = exec_audit_ticket(x, "transcript N", t)) != EXIT_OK)
+	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
-	x->nwords = 0;
 	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"lines\":[", (long long)t->id);
+		exec_json_begin_list(x, t->id, "lines");
 	before = buf_len(x->out);
 	if (store_events(x->relay->store, t->id, "chat", exec_transcript_line, x) != STORE_OK) {
 		exec_printf(x->err, "transcript: the store failed\n");
@@ -1120,7 +1166,7 @@ static int exec_transcript(struct exec_ctx *x)
 	}
 	exec_empty(x, before);
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 out:
 	free(t);
 	return rc;
@@ -1151,13 +1197,16 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 	if (r.hashed)
 		hex_encode(r.sha256, CHAIN_HASH_LEN, sha);
 	if (x->json) {
-		exec_printf(x->out, "%s{\"record\":%lld,\"at\":%lld,\"path\":", x->nwords++ ? "," : "", (long long)e->id,
-			    (long long)e->at);
-		exec_json_string(x->out, r.path);
-		exec_printf(x->out, ",\"size\":%llu,\"sha256\":\"%s\",\"state\":\"%s\",\"technician\":",
-			    (unsigned long long)r.size, sha, r.state);
-		exec_json_string(x->out, e->actor);
-		exec_printf(x->out, ",\"file\":\"%s\"}", exec_recording_on_disk(x, &r));
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "record", e->id);
+		emit_kint(&x->j, "at", e->at);
+		emit_kstring(&x->j, "path", r.path);
+		emit_kuint(&x->j, "size", r.size);
+		emit_kstring(&x->j, "sha256", sha);
+		emit_kstring(&x->j, "state", r.state);
+		emit_kstring(&x->j, "technician", e->actor);
+		emit_kstring(&x->j, "file", exec_recording_on_disk(x, &r));
+		emit_object_end(&x->j);
 		return 0;
 	}
 	exec_printf(x->out, "%s  %llu bytes  sha256 %s  %s  (%s; %s)\n", r.path, (unsigned long long)r.size, sha,
@@ -1172,17 +1221,17 @@ static int exec_recordings(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if ((rc = exec_audit_ticket(x, "recordings N", t)) != EXIT_OK)
+	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
 	x->nwords = 0;
 	if (x->json)
-		exec_printf(x->out, "{\"ticket\":%lld,\"recordings\":[", (long long)t->id);
+		exec_json_begin_list(x, t->id, "recordings");
 	if (store_events(x->relay->store, t->id, "recording-closed", exec_recording_row, x) != STORE_OK) {
 		exec_printf(x->err, "recordings: the store failed\n");
 		rc = EXIT_FAIL;
 	}
 	if (x->json)
-		exec_printf(x->out, "]}\n");
+		exec_json_end_list(x);
 	else if (x->nwords == 0 && buf_len(x->out) == 0)
 		exec_printf(x->out, "ticket %lld has no recordings\n", (long long)t->id);
 out:
@@ -1215,12 +1264,9 @@ static int exec_recording(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	rc = EXIT_DENIED;
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		goto out;
 	rc = EXIT_USAGE;
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 2 || strlen(x->words) > EXPORT_NAME_MAX) {
-		exec_printf(x->err, "usage: recording N ID > FILE.hrec   (ID: a path `recordings N` lists, or its file name)\n");
+	if (exec_options(x) != 0 || x->nwords != 2 || strlen(x->words) > EXPORT_NAME_MAX) {
+		exec_usage(x);
 		goto out;
 	}
 	if ((rc = exec_ticket_arg(x, RELAY_ACT_SHOW, t)) != EXIT_OK)
@@ -1258,7 +1304,7 @@ static int exec_export(struct exec_ctx *x)
 
 	if (t == NULL)
 		return EXIT_FAIL;
-	if ((rc = exec_audit_ticket(x, "export N > FILE", t)) != EXIT_OK)
+	if ((rc = exec_audit_ticket(x, t)) != EXIT_OK)
 		goto out;
 	snprintf(name, sizeof(name), "ticket-%lld.hexp", (long long)t->id);
 	if (exec_binary_ok(x, name) != 0) {
@@ -1295,22 +1341,22 @@ static int exec_verify(struct exec_ctx *x)
 	struct relay_audit_report rep;
 	int ok;
 
-	if (exec_allowed(x, RELAY_ACT_AUDIT, NULL) != 0)
-		return EXIT_DENIED;
-	if (exec_options(x, 1, NULL, 0) != 0 || x->nwords != 0) {
-		exec_printf(x->err, "usage: verify\n");
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	ok = relay_audit_verify(x->relay, &rep) == 0;
 	if (x->json) {
-		exec_printf(x->out, "{\"ok\":%s,\"records\":%lld,\"checkpoints\":%lld,\"last_checkpoint\":%lld,"
-			    "\"unsigned\":%lld", ok ? "true" : "false", (long long)rep.records, (long long)rep.checkpoints,
-			    (long long)rep.last_checkpoint, (long long)rep.unsigned_records);
-		if (!ok) {
-			exec_printf(x->out, ",\"error\":");
-			exec_json_string(x->out, rep.error);
-		}
-		exec_printf(x->out, "}\n");
+		emit_object_begin(&x->j);
+		emit_kbool(&x->j, "ok", ok);
+		emit_kint(&x->j, "records", rep.records);
+		emit_kint(&x->j, "checkpoints", rep.checkpoints);
+		emit_kint(&x->j, "last_checkpoint", rep.last_checkpoint);
+		emit_kint(&x->j, "unsigned", rep.unsigned_records);
+		if (!ok)
+			emit_kstring(&x->j, "error", rep.error);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
 	} else if (ok) {
 		exec_printf(x->out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
 			    (long long)rep.records, (long long)rep.checkpoints, (long long)rep.last_checkpoint);
@@ -1331,6 +1377,7 @@ static int exec_verify(struct exec_ctx *x)
 static void exec_json_errors(struct buf *err, int status)
 {
 	size_t n = buf_len(err);
+	struct emit j;
 	char *text;
 
 	if (n == 0)
@@ -1343,10 +1390,139 @@ static void exec_json_errors(struct buf *err, int status)
 		n--;
 	text[n] = '\0';
 	buf_reset(err);
-	exec_printf(err, "{\"error\":");
-	exec_json_string(err, text);
-	exec_printf(err, ",\"exit\":%d}\n", status);
+	emit_init(&j, err);
+	emit_object_begin(&j);
+	emit_kstring(&j, "error", text);
+	emit_kint(&j, "exit", status);
+	emit_object_end(&j);
+	emit_newline(&j);
 	free(text);
+}
+
+static const struct exec_cmd exec_cmds[] = {
+	{ .name = "help", .usage = "[--usage]", .when = EXEC_ANYONE, .run = exec_help,
+	  .help = "these lines; --usage: each command as NAME<TAB>USAGE, for programs" },
+	{ .name = "whoami", .usage = "", .when = EXEC_ANYONE, .run = exec_whoami,
+	  .help = "who the relay thinks you are" },
+	{ "ticket new", "[--priority P1-P4] [--customer NAME] [--contact HOW] SUMMARY...", RELAY_ACT_NEW, EXEC_FIRST,
+	  exec_ticket_new, "open a ticket; prints its number" },
+	{ "ticket show", "N", RELAY_ACT_SHOW, EXEC_HANDLER, exec_ticket_show,
+	  "a ticket: events, transcript, attachments" },
+	{ "ticket attachment", "N ID", RELAY_ACT_SHOW, EXEC_HANDLER, exec_ticket_attachment,
+	  "one attachment's content" },
+	{ "queue", "[--tier L1|L2|L3]", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_queue,
+	  "tickets waiting to be taken (default: your tier)" },
+	{ "mine", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "your tickets that are not resolved" },
+	{ "ticket list", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "the same as mine" },
+	{ "take", "N", RELAY_ACT_TAKE, EXEC_HANDLER, exec_take,
+	  "take a ticket from your queue; prints what the last tier handed over (a no-op if it is yours)" },
+	{ "control", "N", RELAY_ACT_VIEW, EXEC_HANDLER, exec_control,
+	  "ask the customer for control of a screen you view" },
+	{ "invite", "N", RELAY_ACT_INVITE, EXEC_HANDLER, exec_invite,
+	  "a one-time support code (it cancels the ticket's previous one)" },
+	{ "chat", "N [TEXT...]", RELAY_ACT_CHAT, EXEC_HANDLER, exec_chat,
+	  "say TEXT to the customer; without it, follow the chat live: lines you type are sent, Ctrl-D leaves" },
+	{ "note", "N [--sensitive] TEXT...", RELAY_ACT_NOTE, EXEC_HANDLER, exec_note,
+	  "a note on the ticket (sensitive: L2/L3 only)" },
+	{ "escalate", "N --to L2|L3 --note TEXT...", RELAY_ACT_ESCALATE, EXEC_HANDLER, exec_escalate,
+	  "hand the ticket to the next tier: what was tried, what is known" },
+	{ "resolve", "N --note TEXT...", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve, "close the case: what fixed it" },
+	/* Auditors (read-only); help puts a heading before the first of them. */
+	{ "tickets", "[--since YYYY-MM-DD]", RELAY_ACT_AUDIT, EXEC_FIRST, exec_tickets,
+	  "tickets, or those with events since a day (UTC)" },
+	{ "show", "N", RELAY_ACT_AUDIT, EXEC_FIRST, exec_ticket_show, "a ticket, as ticket show prints it" },
+	{ "transcript", "N", RELAY_ACT_AUDIT, EXEC_FIRST, exec_transcript, "the chat with the customer" },
+	{ "recordings", "N", RELAY_ACT_AUDIT, EXEC_FIRST, exec_recordings,
+	  "the ticket's screen recordings: path, size, sha256, state" },
+	{ "recording", "N ID > FILE.hrec", RELAY_ACT_AUDIT, EXEC_FIRST, exec_recording,
+	  "one sealed recording, binary (ID: a path recordings N lists, or its file name)" },
+	{ "export", "N > FILE", RELAY_ACT_AUDIT, EXEC_FIRST, exec_export,
+	  "the ticket's signed record as one file, binary; check it offline: handoff-tech verify FILE --audit-key PUB" },
+	{ "verify", "", RELAY_ACT_AUDIT, EXEC_FIRST, exec_verify,
+	  "check the relay's whole audit chain and its signatures" },
+};
+
+#define EXEC_NCMDS (sizeof(exec_cmds) / sizeof(exec_cmds[0]))
+
+/* The help column: a name and usage longer than this puts the help on its own line. */
+#define EXEC_HELP_COLUMN 37
+#define EXEC_HELP_WIDTH 79
+
+/* A command's help from the help column on, wrapped at spaces to EXEC_HELP_WIDTH. */
+static void exec_help_text(struct exec_ctx *x, const char *text)
+{
+	const size_t room = EXEC_HELP_WIDTH - 2 - EXEC_HELP_COLUMN;
+
+	while (strlen(text) > room) {
+		size_t cut = room;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			break;
+		exec_printf(x->out, "%.*s\n  %*s", (int)cut, text, EXEC_HELP_COLUMN, "");
+		text += cut + 1;
+	}
+	exec_printf(x->out, "%s\n", text);
+}
+
+static int exec_help(struct exec_ctx *x)
+{
+	bool auditors = false;
+
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (x->opt_value[0] != NULL) {
+		for (size_t i = 0; i < EXEC_NCMDS; i++)
+			exec_printf(x->out, "%s\t%s\n", exec_cmds[i].name, exec_cmds[i].usage);
+		return EXIT_OK;
+	}
+	exec_printf(x->out, "Handoff relay commands (add --json for machine-readable output):\n");
+	for (size_t i = 0; i < EXEC_NCMDS; i++) {
+		const struct exec_cmd *c = &exec_cmds[i];
+		int n;
+
+		if (c->rights == RELAY_ACT_AUDIT && c->when != EXEC_ANYONE && !auditors) {
+			exec_printf(x->out, "Auditors (read-only):\n");
+			auditors = true;
+		}
+		n = (int)(strlen(c->name) + (c->usage[0] ? 1 + strlen(c->usage) : 0));
+		exec_printf(x->out, "  %s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
+		if (n < EXEC_HELP_COLUMN - 1)
+			exec_printf(x->out, "%*s", EXEC_HELP_COLUMN - n, "");
+		else
+			exec_printf(x->out, "\n  %*s", EXEC_HELP_COLUMN, "");
+		exec_help_text(x, c->help);
+	}
+	exec_printf(x->out,
+		    "Support codes are valid for %lu min.\n"
+		    "Errors go to stderr; with --json as {\"error\": TEXT, \"exit\": STATUS}.\n"
+		    "To view a customer's screen: handoff-tech view N, or\n"
+		    "  ssh -N -L 5901:ticket-N:5900 ... and any VNC viewer on localhost:5901\n"
+		    "  (ticket-N:5900 asks the customer for view and control, ticket-N:5901 for view only)\n",
+		    x->relay->home->code_ttl / 60);
+	return EXIT_OK;
+}
+
+/* The table's entry for argv: two-word names first match their two words. */
+static const struct exec_cmd *exec_find(char **argv, size_t argc, size_t *from)
+{
+	for (size_t i = 0; i < EXEC_NCMDS; i++) {
+		const char *name = exec_cmds[i].name, *space = strchr(name, ' ');
+
+		if (space == NULL && strcmp(argv[0], name) == 0) {
+			*from = 1;
+			return &exec_cmds[i];
+		}
+		if (space != NULL && argc > 1 && strncmp(argv[0], name, (size_t)(space - name)) == 0 &&
+		    argv[0][space - name] == '\0' && strcmp(argv[1], space + 1) == 0) {
+			*from = 2;
+			return &exec_cmds[i];
+		}
+	}
+	return NULL;
 }
 
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
@@ -1356,11 +1532,12 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	char msg[256];
 	int status = EXIT_USAGE;
 	size_t kept = 0;
-	const char *cmd, *sub;
+	const char *cmd;
 
 	if (x == NULL)
 		return EXIT_FAIL;
 	*x = (struct exec_ctx){ .relay = relay, .ch = ch, .conn = ch->conn, .out = out, .err = err };
+	emit_init(&x->j, out);
 	if (cmdline_split(line, &x->argv, &x->argc, msg, sizeof(msg)) != 0) {
 		exec_printf(err, "cannot read the command: %s\n", msg);
 		free(x);
@@ -1378,53 +1555,18 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	x->argv[kept] = NULL;
 	x->argc = kept;
 	cmd = x->argc > 0 ? x->argv[0] : "help";
-	sub = x->argc > 1 ? x->argv[1] : "";
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0)
-		status = exec_help(x);
-	else if (strcmp(cmd, "whoami") == 0)
-		status = exec_whoami(x);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "new") == 0)
-		status = exec_ticket_new(x);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "show") == 0)
-		status = exec_ticket_show(x, 2);
-	else if (strcmp(cmd, "show") == 0)
-		status = exec_ticket_show(x, 1);
-	else if (strcmp(cmd, "tickets") == 0)
-		status = exec_tickets(x);
-	else if (strcmp(cmd, "transcript") == 0)
-		status = exec_transcript(x);
-	else if (strcmp(cmd, "recordings") == 0)
-		status = exec_recordings(x);
-	else if (strcmp(cmd, "recording") == 0)
-		status = exec_recording(x);
-	else if (strcmp(cmd, "export") == 0)
-		status = exec_export(x);
-	else if (strcmp(cmd, "verify") == 0)
-		status = exec_verify(x);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "attachment") == 0)
-		status = exec_ticket_attachment(x);
-	else if (strcmp(cmd, "queue") == 0)
-		status = exec_queue(x);
-	else if (strcmp(cmd, "mine") == 0)
-		status = exec_mine(x, 1);
-	else if (strcmp(cmd, "ticket") == 0 && strcmp(sub, "list") == 0)
-		status = exec_mine(x, 2);
-	else if (strcmp(cmd, "take") == 0)
-		status = exec_take(x);
-	else if (strcmp(cmd, "chat") == 0)
-		status = exec_chat(x);
-	else if (strcmp(cmd, "control") == 0)
-		status = exec_control(x);
-	else if (strcmp(cmd, "note") == 0)
-		status = exec_note(x);
-	else if (strcmp(cmd, "escalate") == 0)
-		status = exec_escalate(x);
-	else if (strcmp(cmd, "resolve") == 0)
-		status = exec_resolve(x);
-	else if (strcmp(cmd, "invite") == 0)
-		status = exec_invite(x);
-	else
+	if (x->argc == 0 || strcmp(cmd, "--help") == 0) {
+		x->cmd = &exec_cmds[0];
+		x->from = x->argc > 0 ? 1 : 0;
+	} else {
+		x->cmd = exec_find(x->argv, x->argc, &x->from);
+	}
+	if (x->cmd == NULL)
 		exec_printf(err, "unknown command: %s (try: help)\n", cmd);
+	else if (x->cmd->when == EXEC_FIRST && exec_allowed(x, x->cmd->rights, NULL) != 0)
+		status = EXIT_DENIED;
+	else
+		status = x->cmd->run(x);
 	if (x->json)
 		exec_json_errors(err, status);
 	log_debug("conn %u: %s ran %s, exit %d", ch->conn->id, ch->conn->user.name, cmd, status);

@@ -261,6 +261,30 @@ const char *relay_role_name(enum relay_role role);
 struct relay_conn *relay_conn_live_customer(struct relay *relay, int64_t ticket);
 
 /* ticket.c: what happens to tickets, from commands, customers and policy alike */
+/*
+ * Opens a ticket from spec for by, with its "created" event, in one
+ * transaction; *id gets its number. 0, or -1 when the store failed
+ * (nothing was written).
+ */
+int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec, const struct store_user *by,
+		      int64_t *id);
+/*
+ * A customer's own ticket through intake token intake: the ticket, the
+ * token's use and the event (detail: the token and where from) in one
+ * transaction. 0, or -1 with nothing written.
+ */
+int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec *spec, int64_t intake,
+			     const char *detail, int64_t *id);
+/* A note by by; sensitive ones are cleared for by's tier. 0 or -1. */
+int relay_ticket_note(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
+		      const char *text);
+/*
+ * Issues a support code for ticket into text (CODE_TEXT_MAX bytes, which
+ * the caller cleanses after use); the ticket's previous live code is
+ * cancelled (*replaced > 0). 0, or -1 with text cleansed.
+ */
+int relay_ticket_invite(struct relay *relay, int64_t ticket, const struct store_user *by, char *text,
+			int *replaced);
 int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
 			  const char *to_tier, const char *note, char *err, size_t errlen);
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,

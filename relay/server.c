@@ -132,14 +132,7 @@ static int relay_intake_open(struct relay_conn *conn)
 	spec.summary = desc;
 	spec.customer_name = name[0] != '\0' ? name : NULL;
 	snprintf(detail, sizeof(detail), "intake token %lld from %s", (long long)conn->intake, conn->peer);
-	if (store_begin(relay->store) != STORE_OK)
-		return -1;
-	if (store_ticket_new(relay->store, &spec, now, &ticket) != STORE_OK ||
-	    store_intake_use(relay->store, conn->intake, ticket, now) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, "ticket-opened-by-customer", "customer", "customer", NULL,
-			    detail) != STORE_OK ||
-	    store_commit(relay->store) != STORE_OK) {
-		store_rollback(relay->store);
+	if (relay_ticket_open_intake(relay, &spec, conn->intake, detail, &ticket) != 0) {
 		log_warn("conn %u (%s): intake: cannot open a ticket", conn->id, conn->peer);
 		return -1;
 	}

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
+#include "code.h"
 #include "log.h"
 #include "audit.h"
 #include "relay.h"
@@ -94,6 +97,82 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 	}
 	relay_ticket_chat_line(&e, line, sizeof(line));
 	relay_chan_chat_broadcast(relay, ticket, line);
+	return 0;
+}
+
+int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec, const struct store_user *by,
+		      int64_t *id)
+{
+	int64_t now = relay_now(relay);
+
+	if (store_begin(relay->store) != STORE_OK ||
+	    store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
+	    relay_audit_event(relay->store, *id, now, "created", by->name, by->tier, NULL, spec->summary) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		return -1;
+	}
+	log_info("%s opened ticket %lld (%s, %s)", by->name, (long long)*id, spec->priority, spec->tier);
+	return 0;
+}
+
+int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec *spec, int64_t intake,
+			     const char *detail, int64_t *id)
+{
+	int64_t now = relay_now(relay);
+
+	/* The token's use is counted in the same transaction: no ticket without its use, and no use without it. */
+	if (store_begin(relay->store) != STORE_OK)
+		return -1;
+	if (store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
+	    store_intake_use(relay->store, intake, *id, now) != STORE_OK ||
+	    relay_audit_event(relay->store, *id, now, "ticket-opened-by-customer", "customer", "customer", NULL,
+			    detail) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		return -1;
+	}
+	return 0;
+}
+
+int relay_ticket_note(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
+		      const char *text)
+{
+	return relay_audit_event(relay->store, ticket, relay_now(relay), "note", by->name, by->tier,
+			       sensitive ? by->tier : NULL, text) == STORE_OK ? 0 : -1;
+}
+
+int relay_ticket_invite(struct relay *relay, int64_t ticket, const struct store_user *by, char *text,
+			int *replaced)
+{
+	struct relay_home *home = relay->home;
+	char digits[CODE_DIGITS + 1];
+	uint8_t hash[CODE_HASH_LEN];
+	int64_t now = relay_now(relay);
+	int rc = STORE_ERR;
+
+	*replaced = 0;
+	/* A locator already taken by a live code is drawn again. */
+	for (int attempt = 0; attempt < 32; attempt++) {
+		if (code_generate(text) != 0 || code_parse(text, digits) != 0 ||
+		    code_hash(home->code_key, sizeof(home->code_key), digits, hash) != 0)
+			break;
+		rc = store_code_add(relay->store, ticket, code_locator(digits), hash, now,
+				    now + (int64_t)home->code_ttl, replaced);
+		if (rc != STORE_ERR_EXISTS)
+			break;
+	}
+	OPENSSL_cleanse(digits, sizeof(digits));
+	if (rc != STORE_OK) {
+		OPENSSL_cleanse(text, CODE_TEXT_MAX);
+		return -1;
+	}
+	if (*replaced > 0)
+		relay_audit_event(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
+				"replaced by a new code");
+	relay_audit_event(relay->store, ticket, now, "code-issued", by->name, by->tier, NULL, NULL);
+	log_info("%s issued a support code for ticket %lld%s", by->name, (long long)ticket,
+		 *replaced > 0 ? " (the previous one is cancelled)" : "");
 	return 0;
 }
 

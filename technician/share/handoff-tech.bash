@@ -27,7 +27,7 @@ _handoff_tech() {
 		COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
 		return 0
 		;;
-	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact)
+	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since)
 		return 0
 		;;
 	esac
@@ -52,15 +52,26 @@ _handoff_tech() {
 		fi
 		return 0
 	fi
+	# The relay's commands take the options its `help --usage` lists, and --json
+	# (tests/e2e/test_relay_commands.sh holds this list to the relay's table).
 	case $cmd in
 	view) COMPREPLY=($(compgen -W "--headless --view-only --monitor" -- "$cur")) ;;
-	ticket) [ "$prev" = ticket ] && COMPREPLY=($(compgen -W "new show list attachment" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur")) ;;
+	ticket)
+		if [ "$prev" = ticket ]; then
+			COMPREPLY=($(compgen -W "new show list attachment" -- "$cur"))
+		elif [ "${COMP_WORDS[i + 1]}" = new ]; then
+			COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "--json" -- "$cur"))
+		fi
+		;;
+	help) COMPREPLY=($(compgen -W "--usage --json" -- "$cur")) ;;
 	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;
-	escalate) COMPREPLY=($(compgen -W "--to --note" -- "$cur")) ;;
-	resolve) COMPREPLY=($(compgen -W "--note" -- "$cur")) ;;
-	note) COMPREPLY=($(compgen -W "--sensitive" -- "$cur")) ;;
-	verify) COMPREPLY=($(compgen -f -W "--audit-key --show" -- "$cur")) ;;
+	tickets) COMPREPLY=($(compgen -W "--since --json" -- "$cur")) ;;
+	escalate) COMPREPLY=($(compgen -W "--to --note --json" -- "$cur")) ;;
+	resolve) COMPREPLY=($(compgen -W "--note --json" -- "$cur")) ;;
+	note) COMPREPLY=($(compgen -W "--sensitive --json" -- "$cur")) ;;
+	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
 	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key --recording" -- "$cur")) ;;
 	render) COMPREPLY=($(compgen -f -W "--key --out --fps --codec" -- "$cur")) ;;

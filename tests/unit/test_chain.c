@@ -23,6 +23,7 @@
 #include "chain.h"
 #include "export.h"
 #include "log.h"
+#include "audit.h"
 #include "relay.h"
 
 static const struct chain_event sample = {
