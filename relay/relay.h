@@ -294,6 +294,8 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen);
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/* The customer of c->ticket logged in with a support code: recorded, and an owned ticket is in session. */
+void relay_ticket_customer_came(struct relay *relay, struct relay_conn *customer);
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer);
 /* The customer paused or resumed sharing (CTL_SHARING): an event, and a line in the chat streams. */
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);

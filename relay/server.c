@@ -224,15 +224,7 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		conn->ticket = ticket;
 		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
 			 conn->id, conn->peer, (long long)ticket);
-		relay_audit_event(relay->store, ticket, relay_now(relay), "customer-connected", "customer", "customer",
-				NULL, conn->peer);
-		{
-			struct store_ticket t;
-
-			if (store_ticket_get(relay->store, ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&
-			    t.owner_id != 0)
-				store_ticket_update(relay->store, ticket, "in-session", NULL, -1, relay_now(relay));
-		}
+		relay_ticket_customer_came(relay, conn);
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
 	}

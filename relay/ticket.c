@@ -499,6 +499,18 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 	relay_audit_event(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
 }
 
+void relay_ticket_customer_came(struct relay *relay, struct relay_conn *c)
+{
+	struct store_ticket t;
+
+	relay_audit_event(relay->store, c->ticket, relay_now(relay), "customer-connected", "customer", "customer", NULL,
+			  c->peer);
+	/* A ticket someone owns is in session once its customer is here; a queued one waits for its taker. */
+	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&
+	    t.owner_id != 0)
+		store_ticket_update(relay->store, c->ticket, "in-session", NULL, -1, relay_now(relay));
+}
+
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
 {
 	struct store_ticket t;
