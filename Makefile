@@ -98,6 +98,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# logs_request drives logs.c on worker threads and queues through control.c (no channel: it only buffers).
+$(BUILD)/tests/test_client_logs_request: tests/unit/test_client_logs_request.c client/logs_request.c client/logs.c client/control.c client/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/logs_request.c client/logs.c client/control.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO)) -lpthread
 # Unit tests of one technician module without SDL or RFB: tests/unit/test_tech_X.c with technician/X.c.
 $(BUILD)/tests/test_tech_%: tests/unit/test_tech_%.c technician/%.c technician/*.h $(LIB)
 	@mkdir -p $(@D)

@@ -176,6 +176,21 @@ static int helper_cli_take_intake(char *src, struct helper_options *o, char *err
 	return 0;
 }
 
+/* HANDOFF_JOURNAL_TIMEOUT_MS: 1 to 600000 (ms) in decimal, else 0 (the default). */
+static unsigned helper_cli_journal_timeout(const char *v)
+{
+	unsigned long ms = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 6)
+		return 0;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		ms = ms * 10 + (unsigned long)(*v - '0');
+	}
+	return ms <= 600000 ? (unsigned)ms : 0;
+}
+
 int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
@@ -204,6 +219,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 	o->user = "customer";
 	o->display = getenv("DISPLAY");
 	o->ui_trace = getenv("HANDOFF_UI_TRACE") != NULL && strcmp(getenv("HANDOFF_UI_TRACE"), "1") == 0;
+	o->journal_timeout_ms = helper_cli_journal_timeout(getenv("HANDOFF_JOURNAL_TIMEOUT_MS"));
 
 	opterr = 0;
 	optind = 1;

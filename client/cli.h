@@ -27,6 +27,11 @@ struct helper_options {
 	int monitor;            /* 0: the whole display; N: only monitor N (1-based) */
 	bool verbose;
 	bool ui_trace;          /* HANDOFF_UI_TRACE=1: the window reports states and buttons */
+	/*
+	 * HANDOFF_JOURNAL_TIMEOUT_MS (1 to 600000), for tests that hold
+	 * journalctl on purpose; 0: logs.h's HELPER_LOGS_JOURNAL_TIMEOUT_MS.
+	 */
+	unsigned journal_timeout_ms;
 };
 
 enum {

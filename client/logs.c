@@ -38,7 +38,17 @@ extern char **environ;
 struct helper_logs_writer {
 	struct helper_logs_bundle *b;
 	int err;    /* first buf error, e.g. out of memory */
+	int cancel_fd;      /* readable: stop (see helper_logs_collect_until), or -1 */
+	bool cancelled;
 };
+
+/* Whether fd (-1: none) is readable now, without waiting. */
+static bool helper_logs_fd_ready(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return fd >= 0 && poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
 
 /* Length of the valid UTF-8 character at p[0..n), or 0 if none starts there (or NUL). */
 static size_t helper_logs_char_len(const uint8_t *p, size_t n)
@@ -540,11 +550,13 @@ static long long helper_logs_now_ms(void)
 }
 
 /*
- * Waits for the child until deadline (only if it may still exit by itself),
- * then kills it; always reaps it. 1 with *status if it exited by itself.
+ * Waits for the child until deadline or cancel_fd (only if it may still
+ * exit by itself), then kills it; always reaps it. 1 with *status if it
+ * exited by itself.
  */
-static int helper_logs_reap(pid_t pid, bool wait_first, long long deadline, int *status)
+static int helper_logs_reap(pid_t pid, bool wait_first, long long deadline, int cancel_fd, int *status)
 {
+	struct pollfd pfd = { .fd = cancel_fd, .events = POLLIN };
 	pid_t r;
 
 	while (wait_first) {
@@ -555,7 +567,9 @@ static int helper_logs_reap(pid_t pid, bool wait_first, long long deadline, int 
 			return 0;
 		if (helper_logs_now_ms() >= deadline)
 			break;
-		poll(NULL, 0, REAP_POLL_MS);
+		/* No descriptor tells a child's exit; the cancel one ends the wait at once. */
+		if (poll(&pfd, cancel_fd >= 0 ? 1 : 0, REAP_POLL_MS) > 0)
+			break;
 	}
 	kill(pid, SIGKILL);
 	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
@@ -616,14 +630,17 @@ static pid_t helper_logs_spawn_journal(const char *prog, unsigned lines, int *ou
 }
 
 /*
- * Reads the child's output into raw until EOF, raw is full, or deadline.
- * Returns 1 at EOF, 0 when it stopped early (full, timeout, error).
+ * Reads the child's output into raw until EOF, raw is full, deadline, or
+ * cancel_fd (-1: none) is readable. Returns 1 at EOF, 0 when it stopped
+ * early (full, timeout, cancelled, error).
  */
-static int helper_logs_read_child(int fd, struct buf *raw, long long deadline, bool *timed_out)
+static int helper_logs_read_child(int fd, struct buf *raw, long long deadline, int cancel_fd, bool *timed_out,
+				  bool *cancelled)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = cancel_fd, .events = POLLIN } };
 
 	*timed_out = false;
+	*cancelled = false;
 	while (buf_room(raw) > 0) {
 		long long left = deadline - helper_logs_now_ms();
 		size_t room = buf_room(raw);
@@ -635,10 +652,16 @@ static int helper_logs_read_child(int fd, struct buf *raw, long long deadline, b
 			*timed_out = true;
 			return 0;
 		}
-		pr = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+		pr = poll(pfd, cancel_fd >= 0 ? 2 : 1, left > 1000 ? 1000 : (int)left);
 		if (pr < 0 && errno != EINTR)
 			return 0;
 		if (pr <= 0)
+			continue;
+		if (cancel_fd >= 0 && pfd[1].revents != 0) {
+			*cancelled = true;
+			return 0;
+		}
+		if (pfd[0].revents == 0)
 			continue;
 		if (buf_reserve(raw, room, &p) != 0)
 			return 0;
@@ -660,7 +683,7 @@ static void helper_logs_journal(struct helper_logs_writer *w, const struct helpe
 {
 	long long deadline = helper_logs_now_ms() + cfg->journal_timeout_ms;
 	struct buf raw;
-	bool timed_out = false, eof;
+	bool timed_out = false, cancelled = false, eof;
 	int fd = -1, status = 0, exited;
 	pid_t pid;
 
@@ -671,10 +694,14 @@ static void helper_logs_journal(struct helper_logs_writer *w, const struct helpe
 		helper_logs_printf(w, "journal: not available on this computer\n");
 		goto out;
 	}
-	eof = helper_logs_read_child(fd, &raw, deadline, &timed_out) == 1;
+	eof = helper_logs_read_child(fd, &raw, deadline, w->cancel_fd, &timed_out, &cancelled) == 1;
 	close(fd);
-	/* After EOF it is about to exit; otherwise it is stuck or has more to say. */
-	exited = helper_logs_reap(pid, eof, deadline, &status);
+	/* After EOF it is about to exit; otherwise it is stuck, has more to say, or is not wanted. */
+	exited = helper_logs_reap(pid, eof, deadline, w->cancel_fd, &status);
+	if (cancelled || (!exited && helper_logs_fd_ready(w->cancel_fd))) {
+		w->cancelled = true;
+		goto out;
+	}
 	if (buf_len(&raw) == 0 && exited && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
 		helper_logs_printf(w, "journal: not available on this computer (journalctl exited with status %d)\n",
 				   WEXITSTATUS(status));
@@ -820,11 +847,17 @@ static void helper_logs_facts(struct helper_logs_writer *w)
 int helper_logs_collect(const struct helper_logs_plan *plan, const struct helper_logs_config *cfg,
 			struct helper_logs_bundle *out)
 {
+	return helper_logs_collect_until(plan, cfg, -1, out);
+}
+
+int helper_logs_collect_until(const struct helper_logs_plan *plan, const struct helper_logs_config *cfg,
+			      int cancel_fd, struct helper_logs_bundle *out)
+{
 	static const struct helper_logs_config defaults = {
 		.journalctl = "journalctl",
 		.journal_timeout_ms = HELPER_LOGS_JOURNAL_TIMEOUT_MS,
 	};
-	struct helper_logs_writer w = { .b = out };
+	struct helper_logs_writer w = { .b = out, .cancel_fd = cancel_fd };
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->text, HELPER_LOGS_BUNDLE_MAX);
@@ -832,6 +865,9 @@ int helper_logs_collect(const struct helper_logs_plan *plan, const struct helper
 		cfg = &defaults;
 	for (size_t i = 0; i < plan->n && !out->truncated && w.err == 0; i++) {
 		const struct helper_logs_source *src = &plan->src[i];
+
+		if (w.cancelled || helper_logs_fd_ready(cancel_fd))
+			return HELPER_LOGS_CANCELLED;
 
 		switch (src->kind) {
 		case HELPER_LOGS_FACTS:
@@ -848,6 +884,8 @@ int helper_logs_collect(const struct helper_logs_plan *plan, const struct helper
 			break;
 		}
 	}
+	if (w.cancelled)
+		return HELPER_LOGS_CANCELLED;
 	if (plan->dropped > 0)
 		helper_logs_printf(&w, "unsupported source: %zu more source%s ignored (at most %d per request)\n",
 				   plan->dropped, plan->dropped == 1 ? "" : "s", HELPER_LOGS_SOURCES_MAX);

@@ -16,10 +16,16 @@
  * ("[truncated]" says where it was cut). A source that cannot be read (a
  * missing file, no journal) becomes a line saying so, never a failure.
  *
- * Collection runs inside the helper's single event loop, so every step is
- * bounded: a file is read for at most its last HELPER_LOGS_READ_MAX bytes,
- * the journal for at most HELPER_LOGS_READ_MAX bytes and
- * HELPER_LOGS_JOURNAL_TIMEOUT_MS, after which journalctl is killed.
+ * Collection runs on a worker thread of the helper (logs_request.h), never
+ * in its event loop, and every step is bounded all the same: a file is read
+ * for at most its last HELPER_LOGS_READ_MAX bytes, the journal for at most
+ * HELPER_LOGS_READ_MAX bytes and HELPER_LOGS_JOURNAL_TIMEOUT_MS, after
+ * which journalctl is killed. A cancel descriptor ends it sooner: it is
+ * polled beside journalctl's pipe, so a collection that nobody wants any
+ * more kills and reaps the child at once instead of at the deadline. The
+ * collection touches nothing but its arguments, the files it reads and its
+ * child (no gettext, no log lines, no global state), so it may run on any
+ * thread.
  */
 #ifndef HANDOFF_HELPER_LOGS_H
 #define HANDOFF_HELPER_LOGS_H
@@ -100,6 +106,20 @@ void helper_logs_describe(const struct helper_logs_plan *plan, size_t i, char *o
  */
 int helper_logs_collect(const struct helper_logs_plan *plan, const struct helper_logs_config *cfg,
 			struct helper_logs_bundle *out);
+
+/* helper_logs_collect_until's answer when cancel_fd became readable. */
+#define HELPER_LOGS_CANCELLED (-2)
+
+/*
+ * helper_logs_collect that stops as soon as cancel_fd is readable (-1:
+ * never): between sources, and while journalctl runs (which is then
+ * killed and reaped before this returns). 0, -1 (out of memory, as
+ * above), or HELPER_LOGS_CANCELLED (out then holds a partial bundle, which
+ * the caller frees and must not send). cancel_fd is only polled, never
+ * read: it stays readable for whoever drains it.
+ */
+int helper_logs_collect_until(const struct helper_logs_plan *plan, const struct helper_logs_config *cfg,
+			      int cancel_fd, struct helper_logs_bundle *out);
 void helper_logs_bundle_free(struct helper_logs_bundle *b);
 
 /*

@@ -1,17 +1,60 @@
 /*
  * logs_request.c: see logs_request.h.
+ *
+ * A job is written by its worker until `finished` is set (release) and
+ * read by the loop only after pthread_join, which orders every write the
+ * worker made before the loop's reads; `finished` itself only tells the
+ * loop that the join will not wait. No lock is needed, and none is taken.
  */
 #include "logs_request.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 
+struct helper_logs_job {
+	pthread_t thread;
+	struct wake cancel;         /* signalled by the loop: stop now */
+	struct wake *done;          /* the list's: signalled by the worker when it returns */
+	const struct helper_logs_plan *plan;    /* the request's, which outlives the job */
+	const struct helper_logs_config *cfg;
+	struct helper_logs_bundle bundle;       /* the worker's until joined */
+	int rc;
+	atomic_bool finished;
+};
+
+static void *helper_logs_job_run(void *arg)
+{
+	struct helper_logs_job *j = arg;
+
+	j->rc = helper_logs_collect_until(j->plan, j->cfg, j->cancel.fd, &j->bundle);
+	atomic_store_explicit(&j->finished, true, memory_order_release);
+	wake_signal(j->done);
+	return NULL;
+}
+
+void helper_logs_request_cancel(struct helper_logs_request *r)
+{
+	struct helper_logs_job *j = r->job;
+
+	if (j == NULL)
+		return;
+	r->job = NULL;
+	wake_signal(&j->cancel);
+	pthread_join(j->thread, NULL);
+	helper_logs_bundle_free(&j->bundle);
+	wake_close(&j->cancel);
+	free(j);
+}
+
 static void helper_logs_request_free(struct helper_logs_request *r)
 {
 	if (r == NULL)
 		return;
+	helper_logs_request_cancel(r);
 	for (size_t i = 0; i < r->n_items; i++)
 		free(r->items[i]);
 	free(r->items);
@@ -128,36 +171,110 @@ int helper_logs_request_send_refusal(struct helper_control *c, uint32_t id)
 
 int helper_logs_request_refuse(struct helper_logs_request *r, struct helper_control *c)
 {
+	/* Now, not at the sweep: a refused collection must not go on reading the machine. */
+	helper_logs_request_cancel(r);
 	r->state = HELPER_LOGS_REQUEST_FINISHED;
 	return helper_logs_request_send_refusal(c, r->id);
 }
 
-static int helper_logs_request_gather(struct helper_logs_request *r)
+/* r's bundle is now b (moved: b is left empty), collected with result rc. */
+static void helper_logs_request_take(struct helper_logs_request *r, struct helper_logs_bundle *b, int rc)
 {
-	int rc;
-
 	helper_logs_bundle_free(&r->bundle);
-	rc = helper_logs_collect(r->plan, NULL, &r->bundle);
+	r->bundle = *b;
+	memset(b, 0, sizeof(*b));
 	r->total = buf_len(&r->bundle.text);
+	r->collect_rc = rc;
 	r->collected = true;
-	return rc;
 }
 
-int helper_logs_request_preview(struct helper_logs_request *r, const char **text, size_t *len)
+int helper_logs_requests_open(struct helper_logs_requests *rs)
 {
-	int rc = r->collected ? 0 : helper_logs_request_gather(r);
+	return wake_open(&rs->done);
+}
 
+int helper_logs_requests_fd(const struct helper_logs_requests *rs)
+{
+	return rs->done.fd;
+}
+
+void helper_logs_requests_close(struct helper_logs_requests *rs)
+{
+	helper_logs_request_free_all(rs);
+	wake_close(&rs->done);
+}
+
+bool helper_logs_request_collecting(const struct helper_logs_request *r)
+{
+	return r->job != NULL;
+}
+
+int helper_logs_request_start(struct helper_logs_requests *rs, struct helper_logs_request *r)
+{
+	struct helper_logs_job *j;
+	struct helper_logs_bundle b;
+	int rc;
+
+	if (r->collected || r->job != NULL)
+		return 0;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		goto inline_collect;
+	j->done = &rs->done;
+	j->plan = r->plan;
+	j->cfg = rs->cfg;
+	atomic_init(&j->finished, false);
+	if (wake_open(&j->cancel) != 0) {
+		free(j);
+		goto inline_collect;
+	}
+	if (pthread_create(&j->thread, NULL, helper_logs_job_run, j) != 0) {
+		wake_close(&j->cancel);
+		free(j);
+		goto inline_collect;
+	}
+	r->job = j;
+	return 0;
+inline_collect:
+	/* Bounded (logs.h): a stalled loop for a few seconds beats a request never answered. */
+	rc = helper_logs_collect_until(r->plan, rs->cfg, -1, &b);
+	helper_logs_request_take(r, &b, rc);
+	return -1;
+}
+
+size_t helper_logs_requests_reap(struct helper_logs_requests *rs)
+{
+	size_t n = 0;
+
+	/* Before looking: a worker that finishes after the look signals again, and the loop wakes again. */
+	wake_drain(&rs->done);
+	for (struct helper_logs_request *r = rs->head; r != NULL; r = r->next) {
+		struct helper_logs_job *j = r->job;
+
+		if (j == NULL || !atomic_load_explicit(&j->finished, memory_order_acquire))
+			continue;
+		r->job = NULL;
+		pthread_join(j->thread, NULL);
+		helper_logs_request_take(r, &j->bundle, j->rc);
+		wake_close(&j->cancel);
+		free(j);
+		n++;
+	}
+	return n;
+}
+
+void helper_logs_request_preview(const struct helper_logs_request *r, const char **text, size_t *len)
+{
 	*text = (const char *)buf_ptr(&r->bundle.text);
 	*len = buf_len(&r->bundle.text);
-	return rc;
 }
 
 int helper_logs_request_collect(struct helper_logs_request *r)
 {
-	int rc = r->collected ? 0 : helper_logs_request_gather(r);
-
+	if (!r->collected)
+		return -1;
 	r->state = HELPER_LOGS_REQUEST_SENDING;
-	return rc;
+	return 0;
 }
 
 int helper_logs_request_feed(struct helper_logs_request *r, struct helper_control *c)

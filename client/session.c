@@ -18,8 +18,11 @@
  * Questions to the customer (a viewer's CONSENT_ASK, a LOGS_ASK) share one
  * queue: each gets a sequence number when it arrives, the oldest
  * unanswered one is on screen, and answers apply to it. Logs are collected
- * in the loop once allowed (bounded, see logs.h) and fed to the control
- * channel as it drains (see logs_request.h). Chat goes both ways through
+ * on a worker thread once allowed or asked to be shown (logs_request.h),
+ * which wakes the loop through the requests' wake when it is done; the loop
+ * alone then shows or sends the bundle, fed to the control channel as it
+ * drains. Nothing else runs beside the loop but libvncserver's client
+ * threads, so only the loop touches libssh and the UI. Chat goes both ways through
  * the UI; the customer's lines are made valid UTF-8 and cut here, since
  * the UI knows nothing of the wire.
  *
@@ -94,6 +97,8 @@ struct helper_session {
 	struct helper_control ctl;
 	struct helper_viewers viewers;
 	struct helper_logs_requests logs;
+	struct helper_logs_config logs_cfg;     /* logs.cfg points here when a test shortens or lengthens the cap */
+	int logs_fd;                /* a collection finished; registered in event, or -1 */
 	uint64_t next_seq;          /* for the next question, viewer or logs */
 	struct helper_capture *capture;
 	int capture_fd;             /* registered in event, or -1 */
@@ -444,7 +449,11 @@ static void helper_session_read_control(struct helper_session *s)
 	}
 }
 
-/* Revokes every allowance: the relay hears "caps 0" and the streams close. */
+/*
+ * Revokes every allowance: the relay hears "caps 0" and the streams close.
+ * Logs allowed but not collected yet are refused after all (their workers
+ * cancelled); a bundle already going out is not called back, as before.
+ */
 static void helper_session_stop_all(struct helper_session *s)
 {
 	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
@@ -453,6 +462,9 @@ static void helper_session_stop_all(struct helper_session *s)
 		helper_session_reply(s, v->id, 0);
 		helper_session_drop(s, v);
 	}
+	for (struct helper_logs_request *l = s->logs.head; l != NULL; l = l->next)
+		if (l->state == HELPER_LOGS_REQUEST_APPROVED)
+			helper_session_refuse_logs(s, l);
 	s->ui->stopped_all(s->ui_state);
 	log_info("the customer stopped sharing");
 }
@@ -558,18 +570,40 @@ static void helper_session_answer_logs(struct helper_session *s, struct helper_l
 	log_info("logs request %u allowed (answered in the %s)", l->id, s->ui == &helper_ui_sdl ? "window" : "terminal");
 }
 
-/* The customer asked to read what the logs question on screen would send. */
-static void helper_session_preview_logs(struct helper_session *s, struct helper_logs_request *l)
+/* Shows the customer the collected bundle of the logs question on screen. */
+static void helper_session_show_logs(struct helper_session *s, struct helper_logs_request *l)
 {
 	struct helper_ui_logs_request u = helper_logs_request_ui(l);
 	const char *text;
 	size_t len;
 
-	log_info("collecting logs for request %u to show the customer first", l->id);
-	if (helper_logs_request_preview(l, &text, &len) != 0)
+	l->want_preview = false;
+	if (l->collect_rc != 0)
 		log_warn("out of memory while collecting logs; showing what was collected");
+	helper_logs_request_preview(l, &text, &len);
 	if (s->ui->logs_preview != NULL)
 		s->ui->logs_preview(s->ui_state, &u, text != NULL ? text : "", len);
+}
+
+/*
+ * The customer asked to read what the logs question on screen would send:
+ * shown now if it was collected, else once the worker is done
+ * (helper_session_run_logs), the loop going on meanwhile.
+ */
+static void helper_session_preview_logs(struct helper_session *s, struct helper_logs_request *l)
+{
+	if (l->collected) {
+		helper_session_show_logs(s, l);
+		return;
+	}
+	l->want_preview = true;
+	if (helper_logs_request_collecting(l))
+		return;
+	log_info("collecting logs for request %u to show the customer first", l->id);
+	if (helper_logs_request_start(&s->logs, l) != 0) {
+		log_warn("no worker thread for the logs; collected them in the loop");
+		helper_session_show_logs(s, l);
+	}
 }
 
 /* A line the customer wrote to the technician. line is modified. */
@@ -672,18 +706,32 @@ static void helper_session_run_viewers(struct helper_session *s)
 }
 
 /*
- * Collects the oldest allowed request and queues its records as the
+ * Takes what the workers finished (a preview asked for is shown then),
+ * has the oldest allowed request collected, and queues its records as the
  * control channel drains; one bundle at a time (see logs_request.h).
  */
 static void helper_session_run_logs(struct helper_session *s)
 {
 	struct helper_logs_request *r;
 
+	if (helper_logs_requests_reap(&s->logs) > 0) {
+		for (r = s->logs.head; r != NULL; r = r->next)
+			if (r->want_preview && r->collected && r->state == HELPER_LOGS_REQUEST_ASKED && r->prompted)
+				helper_session_show_logs(s, r);
+	}
 	while (s->end == HELPER_END_NONE && (r = helper_logs_request_first_approved(&s->logs)) != NULL) {
 		if (r->state == HELPER_LOGS_REQUEST_APPROVED) {
-			log_info("collecting logs for request %u", r->id);
-			if (helper_logs_request_collect(r) != 0)
+			if (!r->collected) {
+				if (helper_logs_request_collecting(r))
+					return;  /* the worker wakes the loop when it is done */
+				log_info("collecting logs for request %u", r->id);
+				if (helper_logs_request_start(&s->logs, r) == 0)
+					return;
+				log_warn("no worker thread for the logs; collected them in the loop");
+			}
+			if (r->collect_rc != 0)
 				log_warn("out of memory while collecting logs; sending what was collected");
+			helper_logs_request_collect(r);
 		}
 		if (helper_logs_request_feed(r, &s->ctl) != 0) {
 			helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
@@ -717,6 +765,8 @@ static void helper_session_logs_written(struct helper_session *s)
  */
 static bool helper_session_more(struct helper_session *s)
 {
+	struct helper_logs_request *l;
+
 	if (s->end != HELPER_END_NONE)
 		return true;
 	if (s->ui->pending != NULL && s->ui->pending(s->ui_state))
@@ -725,8 +775,9 @@ static bool helper_session_more(struct helper_session *s)
 		return true;
 	if (ssh_channel_poll(s->ctl.chan, 0) != 0)
 		return true;
-	/* A bundle to feed while the channel has room for more. */
-	if (helper_logs_request_first_approved(&s->logs) != NULL &&
+	/* A bundle to feed while the channel has room for more (a collection wakes the loop itself). */
+	l = helper_logs_request_first_approved(&s->logs);
+	if (l != NULL && l->state == HELPER_LOGS_REQUEST_SENDING &&
 	    helper_control_pending(&s->ctl) < HELPER_CONTROL_LOW_WATER)
 		return true;
 	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
@@ -954,6 +1005,19 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		return -1;
 	}
 	s->request_fd = helper_screen_wake_fd(s->screen);
+	if (helper_logs_requests_open(&s->logs) != 0 ||
+	    ssh_event_add_fd(s->event, helper_logs_requests_fd(&s->logs), POLLIN, helper_session_on_wake, s) !=
+		    SSH_OK) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		return -1;
+	}
+	s->logs_fd = helper_logs_requests_fd(&s->logs);
+	if (s->opt->journal_timeout_ms != 0) {
+		s->logs_cfg.journalctl = "journalctl";
+		s->logs_cfg.journal_timeout_ms = s->opt->journal_timeout_ms;
+		s->logs.cfg = &s->logs_cfg;
+		log_info("the journal is read for at most %u ms (HANDOFF_JOURNAL_TIMEOUT_MS)", s->opt->journal_timeout_ms);
+	}
 	if (s->origin != NULL) {
 		if (ssh_event_add_fd(s->event, helper_origin_fd(s->origin), POLLIN, helper_session_on_wake, s) !=
 		    SSH_OK) {
@@ -1000,6 +1064,9 @@ static void helper_session_teardown_net(struct helper_session *s)
 		if (s->origin_fd >= 0)
 			ssh_event_remove_fd(s->event, s->origin_fd);
 		s->origin_fd = -1;
+		if (s->logs_fd >= 0)
+			ssh_event_remove_fd(s->event, s->logs_fd);
+		s->logs_fd = -1;
 		if (s->ui_fd >= 0)
 			ssh_event_remove_fd(s->event, s->ui_fd);
 		if (s->sig_fd >= 0)
@@ -1022,6 +1089,8 @@ static void helper_session_teardown_net(struct helper_session *s)
 	helper_control_close(&s->ctl);
 	sshutil_close(s->ssh);
 	s->ssh = NULL;
+	/* Its workers went with free_all above; the wake goes once the event no longer polls it. */
+	helper_logs_requests_close(&s->logs);
 }
 
 static void helper_session_teardown(struct helper_session *s)
@@ -1177,6 +1246,8 @@ int helper_session_run(struct helper_options *o)
 		.clip_x_fd = -1,
 		.clip_wake_fd = -1,
 		.origin_fd = -1,
+		.logs = HELPER_LOGS_REQUESTS_INIT,
+		.logs_fd = -1,
 	};
 	char err[512] = "";
 	char shown[640];
