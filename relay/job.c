@@ -258,29 +258,23 @@ void relay_jobs_drain(struct relay *relay)
 	pthread_cond_signal(&jobs->wake);
 	pthread_mutex_unlock(&jobs->lock);
 	pthread_join(jobs->thread, NULL);
-	/* What ended, then what never started: every done runs once, with no channel. */
-	relay_jobs_finish(relay, jobs->ended);
-	jobs->ended = NULL;
+	/* What ended, then what never started, oldest first: every done runs once, with no channel. */
 	left = jobs->queue;
 	jobs->queue = NULL;
-	for (struct relay_job *j = left; j != NULL; j = j->next)
+	while (left != NULL) {
+		struct relay_job *next = left->next;
+
+		left->next = jobs->ended;
+		jobs->ended = left;
+		left = next;
+	}
+	for (struct relay_job *j = jobs->ended; j != NULL; j = j->next)
 		if (j->ch != NULL) {
 			j->ch->job = NULL;
 			j->ch = NULL;
 		}
-	/* relay_jobs_finish reverses its list; this one is oldest first, so reverse it first. */
-	{
-		struct relay_job *rev = NULL;
-
-		while (left != NULL) {
-			struct relay_job *next = left->next;
-
-			left->next = rev;
-			rev = left;
-			left = next;
-		}
-		relay_jobs_finish(relay, rev);
-	}
+	relay_jobs_finish(relay, jobs->ended);
+	jobs->ended = NULL;
 	store_close(jobs->store);
 	close(jobs->pipe[0]);
 	close(jobs->pipe[1]);
