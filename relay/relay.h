@@ -4,7 +4,9 @@
  * channels for commands and control; viewer.c: consent and splicing;
  * exec.c: the commands). Everything lives in one thread and one ssh_event:
  * a splice touches two sessions, and libssh wants a session and its
- * channels used from one thread at a time.
+ * channels used from one thread at a time. The one other thread, job.c's,
+ * runs exports and verifies over its own store connection and copies of
+ * what they need, and touches nothing declared here.
  *
  * Polling: every session has an ssh_event of its own, and the loop polls
  * their descriptors itself. libssh 0.10 drives a session's I/O through the
