@@ -174,7 +174,7 @@ if has_part export; then
 		kill "$sl" 2>/dev/null
 		wait "$bh" 2>/dev/null
 	}
-	RELAY_NAME=export start_relay
+	RELAY_NAME=exporting start_relay
 	add_user audrey auditor
 	run=0
 	export_splice "the recording to export" /dev/null "$EXPORT_BYTES"

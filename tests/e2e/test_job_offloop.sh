@@ -127,7 +127,7 @@ grep -q "^export ok: ticket $BIG, .* 1 recordings verified" "$E2E_TMP/verify.out
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "the relay's verify failed: $(cat "$E2E_TMP/chain.out")"
 grep -q "^chain ok: " "$E2E_TMP/chain.out" || fail "unexpected verify output: $(cat "$E2E_TMP/chain.out")"
 tech_ssh audrey verify --json | grep -q '^{"ok":true,' || fail "verify --json is not ok"
-note "export verified offline; the relay's chain verified: $(cat "$E2E_TMP/chain.out" | head -1)"
+note "export verified offline; the relay's chain verified: $(head -1 "$E2E_TMP/chain.out")"
 
 # A client that hangs up while its export waits: the job is dropped with its file.
 echo quit >&8
