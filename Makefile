@@ -77,7 +77,7 @@ $(LIB): $(call obj,$(PROTO_SRC))
 
 $(RELAY): $(call obj,$(RELAY_SRC)) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY))
+	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY)) -lpthread
 $(HELPER): $(call obj,$(HELPER_SRC)) $(LIB) | $(MO)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_HELPER)) -lpthread
@@ -93,7 +93,7 @@ $(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/*.h
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,cmocka $(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_RELAY))
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,cmocka $(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_RELAY)) -lpthread
 # Unit tests of one helper module: tests/unit/test_client_X.c with client/X.c.
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)

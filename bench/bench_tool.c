@@ -1,7 +1,10 @@
 /*
  * bench_tool: the byte pumps the relay benchmarks need, in one program.
  *
- *   bench_tool sink HOST PORT BYTES       connect, read BYTES, print MB/s
+ *   bench_tool sink HOST PORT BYTES       connect, read BYTES, print MB/s and
+ *                                         the longest gap between two reads
+ *                                         (how long a viewer's frame would
+ *                                         have waited, e.g. behind an export)
  *   bench_tool source PORT BYTES          accept one TCP client, send BYTES
  *   bench_tool helper HOST:PORT FP CODE BYTES
  *       a stand-in for handoff-helper that sends raw bytes instead of a
@@ -49,7 +52,7 @@ static int bench_sink(const char *host, int port, unsigned long long bytes)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	static char chunk[CHUNK];
 	unsigned long long got = 0;
-	double first = 0, last = 0;
+	double first = 0, last = 0, prev = 0, gap = 0;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET, host, &sa.sin_addr);
@@ -62,8 +65,12 @@ static int bench_sink(const char *host, int port, unsigned long long bytes)
 
 		if (n <= 0)
 			break;
+		last = now_s();
 		if (got == 0)
-			first = now_s();
+			first = last;
+		else if (last - prev > gap)
+			gap = last - prev;
+		prev = last;
 		got += (unsigned long long)n;
 	}
 	last = now_s();
@@ -72,7 +79,8 @@ static int bench_sink(const char *host, int port, unsigned long long bytes)
 		fprintf(stderr, "sink: got %llu of %llu bytes\n", got, bytes);
 		return 1;
 	}
-	printf("%.1f MB/s (%llu bytes in %.3f s)\n", (double)got / 1e6 / (last - first), got, last - first);
+	printf("%.1f MB/s (%llu bytes in %.3f s, longest gap %.0f ms)\n", (double)got / 1e6 / (last - first), got,
+	       last - first, gap * 1000);
 	return 0;
 }
 

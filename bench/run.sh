@@ -8,10 +8,15 @@
 #   3. throughput of one spliced session: bytes from a helper stand-in through
 #      handoff-relay to `ssh -L` (recording off, then recording as by default),
 #      beside the same bytes through sshd with `ssh -R` and `ssh -L`;
-#   4. time from handoff-helper start to the first frame at the viewer.
+#   4. time from handoff-helper start to the first frame at the viewer;
+#   5. (BENCH_PARTS=export, not in the default) one spliced session alone and
+#      while an auditor exports, again and again, a ticket with a large
+#      recording: its throughput and the longest gap between two reads at the
+#      viewer's end (an export inside the relay's loop stops every splice).
 # Tuning: BENCH_PARTS (default "latency load splice firstframe"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
-# BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10).
+# BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
+# (the exported recording, 300 MB).
 set -u
 BUILD=${1:-build}
 ROOT=$(pwd)
@@ -27,13 +32,17 @@ export BIN
 . "$ROOT/bench/latency.sh"
 . "$ROOT/bench/load.sh"
 
+has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+# The parts that measure against the peers; export and firstframe measure Handoff alone.
+PEERS=0
+for p in latency load splice; do has_part "$p" && PEERS=1; done
 # The peers come from Debian's packages, like everything else here.
 need=""
 command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need="$need openssh-server"
 command -v x11vnc >/dev/null 2>&1 || need="$need x11vnc"
 command -v X0tigervnc >/dev/null 2>&1 || need="$need tigervnc-scraping-server"
 command -v Xvfb >/dev/null 2>&1 || need="$need xvfb"
-if [ -n "$need" ]; then
+if [ "$PEERS" = 1 ] && [ -n "$need" ]; then
 	echo "bench: installing$need (the peers)"
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null ||
@@ -44,7 +53,6 @@ mkdir -p /run/sshd
 ulimit -n 4096 2>/dev/null || true
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # start_sshd: OpenSSH's sshd on loopback as the peers' relay; sets SSHD_PID
 # SSHD_PORT SSHD_OPTS (client options for root@127.0.0.1 with alice's key).
@@ -74,7 +82,7 @@ CONF
 }
 
 echo "bench: $(nproc) cores, parts: $PARTS"
-start_sshd
+[ "$PEERS" = 1 ] && start_sshd
 SUMMARY="$E2E_TMP/summary"
 : >"$SUMMARY"
 
@@ -144,6 +152,66 @@ if has_part splice; then
 		echo "| one spliced session, $((BYTES / 1000000)) MB one way, recording off (median of $RUNS) | $hoff MB/s | $o MB/s (sshd, ssh -R + ssh -L) |"
 		echo "| the same, Handoff / OpenSSH of runs made back to back (median) | ${ratio}x | |"
 		echo "| the same, recorded and sealed (the default) | $h MB/s | |"
+	} >>"$SUMMARY"
+fi
+
+if has_part export; then
+	echo
+	EXPORT_BYTES=${BENCH_EXPORT_BYTES:-300000000}
+	echo "export: $RUNS runs of $((BYTES / 1000000)) MB spliced, alone and while a ticket with a $((EXPORT_BYTES / 1000000)) MB recording is exported"
+	# export_splice LABEL FILE BYTES: one recorded run, helper stand-in to ssh -L; leaves TICKET.
+	export_splice() {
+		new_ticket_code "bench export $1 $run"
+		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$3" >"$E2E_TMP/bh.out" 2>&1 &
+		bh=$!
+		wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
+		lport=$(free_port)
+		# shellcheck disable=SC2046
+		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+		sl=$!
+		wait_port "$lport" || fail "ssh -L did not listen"
+		"$TOOL" sink 127.0.0.1 "$lport" "$3" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
+		kill "$sl" 2>/dev/null
+		wait "$bh" 2>/dev/null
+	}
+	RELAY_NAME=exporting start_relay
+	add_user audrey auditor
+	run=0
+	export_splice "the recording to export" /dev/null "$EXPORT_BYTES"
+	BIG=$TICKET
+	big_closed() { [ "$(event_count "$BIG" recording-closed)" -ge 1 ]; }
+	wait_for 30 big_closed || fail "the recording of ticket $BIG was not closed"
+	: >"$E2E_TMP/alone.mbs"
+	: >"$E2E_TMP/exporting.mbs"
+	: >"$E2E_TMP/exports"
+	for run in $(seq 1 "$RUNS"); do
+		export_splice "alone" "$E2E_TMP/alone.mbs" "$BYTES"
+		rm -f "$E2E_TMP/exports.stop"
+		# Export after export, to /dev/null, for as long as the splice lasts.
+		(
+			while [ ! -e "$E2E_TMP/exports.stop" ]; do
+				t0=$(date +%s%N)
+				tech_ssh audrey export "$BIG" >/dev/null || exit 1
+				echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >>"$E2E_TMP/exports"
+			done
+		) &
+		exporter=$!
+		export_splice "during exports" "$E2E_TMP/exporting.mbs" "$BYTES"
+		: >"$E2E_TMP/exports.stop"
+		wait "$exporter" || fail "an export failed: $(tail -3 "$RELAY_LOG")"
+	done
+	stop_relay
+	gap_of() { sed -n 's/.*longest gap \([0-9]*\) ms.*/\1/p' "$1"; }
+	a=$(awk '{print $1}' "$E2E_TMP/alone.mbs" | median)
+	e=$(awk '{print $1}' "$E2E_TMP/exporting.mbs" | median)
+	ga=$(gap_of "$E2E_TMP/alone.mbs" | median)
+	ge=$(gap_of "$E2E_TMP/exporting.mbs" | median)
+	gmax=$(gap_of "$E2E_TMP/exporting.mbs" | sort -n | tail -1)
+	x=$(median <"$E2E_TMP/exports")
+	echo "  $(wc -l <"$E2E_TMP/exports") exports of $((EXPORT_BYTES / 1000000)) MB ran during the splices, $x ms each (median)"
+	{
+		echo "| one spliced session, $((BYTES / 1000000)) MB, recorded, alone (median of $RUNS) | $a MB/s, longest gap $ga ms | |"
+		echo "| the same while a ticket with a $((EXPORT_BYTES / 1000000)) MB recording is exported again and again | $e MB/s, longest gap $ge ms (worst run $gmax ms) | |"
 	} >>"$SUMMARY"
 fi
 

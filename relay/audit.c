@@ -13,8 +13,12 @@
  * It also checks the whole chain on request (the auditors' `verify`) and
  * writes a ticket's export (protocol/export.h) for `export`.
  *
- * Everything runs in the relay's one thread; the checkpoint timer is driven
- * by relay_tick, never by a signal.
+ * Checkpoints run in the relay's loop; the timer is driven by relay_tick,
+ * never by a signal. An export or a verify reads the whole chain, which
+ * takes seconds on a big database, so each comes in two halves: a prepare
+ * on the loop (the checkpoint an export ends on, copies of the key) and a
+ * walk that job.c runs on its thread, over its own store connection and
+ * what the prepare copied, touching nothing of struct relay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +30,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "audit.h"
 #include "chain.h"
@@ -153,7 +158,7 @@ static int relay_audit_check_link(struct chain_walk *w, const struct store_link 
 }
 
 /* A checkpoint stored with link l: it must name the chain's hash there and carry our signature. */
-static int relay_audit_check_checkpoint(const struct relay_audit *a, const struct chain_walk *w,
+static int relay_audit_check_checkpoint(const uint8_t pub[CHAIN_PUB_LEN], const struct chain_walk *w,
 					const struct store_link *l, char *err, size_t errlen)
 {
 	if (l->cp_hash == NULL || l->cp_sig == NULL) {
@@ -164,7 +169,7 @@ static int relay_audit_check_checkpoint(const struct relay_audit *a, const struc
 		snprintf(err, errlen, "checkpoint at seq %lld: its hash is not the chain's", (long long)l->seq);
 		return -1;
 	}
-	if (!chain_checkpoint_verify(a->pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, l->cp_sig)) {
+	if (!chain_checkpoint_verify(pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, l->cp_sig)) {
 		snprintf(err, errlen, "checkpoint at seq %lld: bad signature", (long long)l->seq);
 		return -1;
 	}
@@ -172,7 +177,8 @@ static int relay_audit_check_checkpoint(const struct relay_audit *a, const struc
 }
 
 struct relay_audit_walk {
-	const struct relay_audit *a;
+	const uint8_t *pub;
+	const atomic_bool *cancel;    /* NULL, or set when the job's channel is gone */
 	struct chain_walk w;
 	int64_t checkpoints;
 	int64_t last_checkpoint;
@@ -183,10 +189,15 @@ static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 {
 	struct relay_audit_walk *v = ctx;
 
+	if (v->cancel != NULL && atomic_load(v->cancel)) {
+		snprintf(v->err, sizeof(v->err), "cancelled");
+		v->w.failed = true;
+		return 1;
+	}
 	if (relay_audit_check_link(&v->w, l, v->err, sizeof(v->err)) != 0)
 		return 1;
 	if (l->has_checkpoint) {
-		if (relay_audit_check_checkpoint(v->a, &v->w, l, v->err, sizeof(v->err)) != 0) {
+		if (relay_audit_check_checkpoint(v->pub, &v->w, l, v->err, sizeof(v->err)) != 0) {
 			v->w.failed = true;
 			return 1;
 		}
@@ -199,7 +210,7 @@ static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 {
 	struct relay_audit *a = relay->audit;
-	struct relay_audit_walk v = { .a = a };
+	struct relay_audit_walk v = { 0 };
 	struct store_checkpoint cp = { 0 };
 	int64_t head;
 
@@ -207,6 +218,7 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 		snprintf(err, errlen, "no audit key");
 		return -1;
 	}
+	v.pub = a->pub;
 	if (store_chain_head(relay->store, &head, cp.hash) != STORE_OK) {
 		snprintf(err, errlen, "cannot read the audit chain");
 		return -1;
@@ -289,21 +301,29 @@ void relay_audit_stop(struct relay *relay)
 	relay->audit = NULL;
 }
 
-int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep)
+int relay_audit_verify_prepare(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN], struct relay_audit_report *rep)
 {
-	struct relay_audit_walk v = { .a = relay->audit };
-	int64_t orphan = 0;
-
 	memset(rep, 0, sizeof(*rep));
-	if (v.a == NULL) {
+	if (relay->audit == NULL) {
 		snprintf(rep->error, sizeof(rep->error), "the relay has no audit key loaded");
 		return -1;
 	}
+	memcpy(pub, relay->audit->pub, CHAIN_PUB_LEN);
+	return 0;
+}
+
+int relay_audit_verify(struct store *st, const uint8_t pub[CHAIN_PUB_LEN], const atomic_bool *cancel,
+		       struct relay_audit_report *rep)
+{
+	struct relay_audit_walk v = { .pub = pub, .cancel = cancel };
+	int64_t orphan = 0;
+
+	memset(rep, 0, sizeof(*rep));
 	chain_walk_init(&v.w);
-	if (store_chain_links(relay->store, 1, 0, relay_audit_walk_link, &v) != STORE_OK && !v.w.failed)
+	if (store_chain_links(st, 1, 0, relay_audit_walk_link, &v) != STORE_OK && !v.w.failed)
 		snprintf(v.err, sizeof(v.err), "the records could not be read");
 	/* A checkpoint whose record is gone: the walk, which follows the records, cannot see it. */
-	if (v.err[0] == '\0' && store_checkpoint_orphan(relay->store, &orphan) != STORE_OK)
+	if (v.err[0] == '\0' && store_checkpoint_orphan(st, &orphan) != STORE_OK)
 		snprintf(v.err, sizeof(v.err), "the database could not be read");
 	if (v.err[0] == '\0' && orphan > 0) {
 		if (orphan > (int64_t)v.w.seq)
@@ -327,7 +347,9 @@ int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep)
 /* ---- export ---- */
 
 struct relay_audit_export {
-	struct relay *relay;
+	struct store *st;
+	const struct relay_audit_export_plan *plan;
+	const atomic_bool *cancel;
 	struct export_writer w;
 	int64_t ticket;
 	struct buf body;
@@ -381,6 +403,10 @@ static int relay_audit_export_link(const struct store_link *l, void *ctx)
 	const uint8_t *hash = l->hash ? l->hash : zeros;
 	int r;
 
+	if (atomic_load(x->cancel)) {
+		snprintf(x->err, sizeof(x->err), "cancelled");
+		return 1;
+	}
 	/* What the database holds, damaged or not: the verifier, not the exporter, judges it. */
 	if (l->ticket == x->ticket) {
 		struct chain_event e = { .ticket = (uint64_t)l->ticket, .at = l->event.at, .kind = l->event.kind,
@@ -433,7 +459,7 @@ static int relay_audit_export_attachments(struct relay_audit_export *x)
 		size_t len = 0;
 		int rc;
 
-		rc = store_attachment_get(x->relay->store, x->ticket, x->attachments[i], relay_audit_attachment_meta, &m,
+		rc = store_attachment_get(x->st, x->ticket, x->attachments[i], relay_audit_attachment_meta, &m,
 					  &content, &len);
 		if (rc == STORE_NOT_FOUND)
 			continue; /* named but gone: the verifier reports it missing */
@@ -456,7 +482,7 @@ static int relay_audit_export_attachments(struct relay_audit_export *x)
  * Maps a recording of the relay home (read-only); NULL when absent or larger
  * than an export may carry. The caller unmaps *len bytes.
  */
-static uint8_t *relay_audit_map_recording(struct relay *relay, const char *rel, size_t *len)
+static uint8_t *relay_audit_map_recording(const char *home_dir, const char *rel, size_t *len)
 {
 	char path[4400];
 	struct stat sb;
@@ -465,7 +491,7 @@ static uint8_t *relay_audit_map_recording(struct relay *relay, const char *rel, 
 
 	*len = 0;
 	if (!export_recording_path_ok(rel) ||
-	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, rel) >= sizeof(path))
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", home_dir, rel) >= sizeof(path))
 		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -487,7 +513,7 @@ static int relay_audit_export_recordings(struct relay_audit_export *x)
 {
 	for (size_t i = 0; i < x->nrecordings; i++) {
 		size_t len;
-		uint8_t *data = relay_audit_map_recording(x->relay, x->recordings[i].path, &len);
+		uint8_t *data = relay_audit_map_recording(x->plan->home_dir, x->recordings[i].path, &len);
 		int r;
 
 		if (data == NULL) {
@@ -495,7 +521,7 @@ static int relay_audit_export_recordings(struct relay_audit_export *x)
 				 x->recordings[i].path);
 			continue; /* the verifier names it missing */
 		}
-		r = export_put_recording(&x->w, x->recordings[i].path, data, len);
+		r = atomic_load(x->cancel) ? -1 : export_put_recording(&x->w, x->recordings[i].path, data, len);
 		munmap(data, len);
 		if (r != 0) {
 			snprintf(x->err, sizeof(x->err), "the export could not be written (at recording %s)",
@@ -506,31 +532,59 @@ static int relay_audit_export_recordings(struct relay_audit_export *x)
 	return 0;
 }
 
-int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, size_t errlen)
+int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay_audit_export_plan *p, char *err,
+			       size_t errlen)
 {
-	struct relay_audit_export x = { .relay = relay, .ticket = ticket };
 	struct store_checkpoint cp;
+
+	memset(p, 0, sizeof(*p));
+	p->ticket = ticket;
+	/* An export always ends on a checkpoint: sign one over everything written so far. */
+	if (relay_audit_checkpoint(relay, err, errlen) != 0)
+		return -1;
+	if (store_checkpoint_last(relay->store, &cp) != STORE_OK) {
+		snprintf(err, errlen, "the relay has signed no checkpoint yet");
+		return -1;
+	}
+	p->upto = cp.seq;
+	p->now = relay_now(relay);
+	memcpy(p->pub, relay->audit->pub, CHAIN_PUB_LEN);
+	/* The job's own key: the loop signs checkpoints with the relay's while the job signs the export. */
+	p->key = EVP_PKEY_dup(relay->audit->key);
+	p->home_dir = strdup(relay->home->dir);
+	if (p->key == NULL || p->home_dir == NULL) {
+		snprintf(err, errlen, "out of memory");
+		relay_audit_export_plan_clear(p);
+		return -1;
+	}
+	return 0;
+}
+
+void relay_audit_export_plan_clear(struct relay_audit_export_plan *p)
+{
+	EVP_PKEY_free(p->key);
+	free(p->home_dir);
+	memset(p, 0, sizeof(*p));
+}
+
+int relay_audit_export(struct store *st, const struct relay_audit_export_plan *p, int fd, const atomic_bool *cancel,
+		       char *err, size_t errlen)
+{
+	struct relay_audit_export x = { .st = st, .plan = p, .cancel = cancel, .ticket = p->ticket };
 	struct buf staging;
 	int rc = -1;
 
 	/* Items pass through a small buffer on their way to fd; big payloads go straight. */
 	buf_init(&staging, 4u * 1024 * 1024);
 	buf_init(&x.body, CHAIN_BODY_MAX);
-	/* An export always ends on a checkpoint: sign one over everything written so far. */
-	if (relay_audit_checkpoint(relay, err, errlen) != 0)
-		goto out;
-	if (store_checkpoint_last(relay->store, &cp) != STORE_OK) {
-		snprintf(err, errlen, "the relay has signed no checkpoint yet");
-		goto out;
-	}
-	if (export_writer_start(&x.w, &staging, (uint64_t)ticket, relay_now(relay), relay->audit->pub) != 0 ||
+	if (export_writer_start(&x.w, &staging, (uint64_t)p->ticket, p->now, p->pub) != 0 ||
 	    export_writer_sink(&x.w, fd) != 0 ||
-	    store_chain_links(relay->store, 1, cp.seq, relay_audit_export_link, &x) != STORE_OK || x.err[0] != '\0' ||
+	    store_chain_links(st, 1, p->upto, relay_audit_export_link, &x) != STORE_OK || x.err[0] != '\0' ||
 	    relay_audit_export_attachments(&x) != 0 || relay_audit_export_recordings(&x) != 0) {
-		snprintf(err, errlen, "%s", x.err[0] ? x.err : "the store failed");
+		snprintf(err, errlen, "%s", x.err[0] ? x.err : atomic_load(cancel) ? "cancelled" : "the store failed");
 		goto out;
 	}
-	if (export_writer_finish(&x.w, relay->audit->key) != 0) {
+	if (export_writer_finish(&x.w, p->key) != 0) {
 		snprintf(err, errlen, "the export does not fit in " RELAY_AUDIT_FIT);
 		goto out;
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "job.h"
 #include "log.h"
 #include "relay.h"
 
@@ -359,13 +360,19 @@ void relay_chan_service(struct relay *relay, struct relay_chan *ch)
 				buf_put(&ch->err, msg, sizeof(msg) - 1);
 				ch->exit_status = 2;
 			}
+		}
+		if (ch->kind == RELAY_CHAN_CHAT)
+			return; /* the command made it a live stream */
+		/* An export or a verify runs on the job thread; its output and exit status come when it ends. */
+		if (ch->job != NULL)
+			return;
+		if (!ch->output_ready) {
+			ch->output_ready = true;
 			if (ch->pty && ch->stream_fd < 0) {
 				relay_chan_crlf(&ch->out);
 				relay_chan_crlf(&ch->err);
 			}
 		}
-		if (ch->kind == RELAY_CHAN_CHAT)
-			return; /* the command made it a live stream */
 		if (relay_chan_flush(ch, &ch->out, 0) != 0 || relay_chan_flush(ch, &ch->err, 1) != 0 ||
 		    relay_chan_stream(ch) != 0) {
 			ch->dead = true;
@@ -460,6 +467,7 @@ static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch)
 void relay_chan_free(struct relay *relay, struct relay_chan *ch, bool session_dying)
 {
 	(void)relay;
+	relay_job_abandon(ch->job);
 	if (ch->conn->control == ch)
 		ch->conn->control = NULL;
 	ssh_remove_channel_callbacks(ch->chan, &ch->cb);

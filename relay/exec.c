@@ -31,6 +31,7 @@
 #include "code.h"
 #include "emit.h"
 #include "export.h"
+#include "job.h"
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
@@ -1296,11 +1297,56 @@ out:
 	return rc;
 }
 
+static void exec_json_errors(struct buf *err, int status);
+
+/* An export on the job thread (job.h): what it needs, and what it tells the channel when it ends. */
+struct exec_export_job {
+	struct relay_audit_export_plan plan;
+	int fd;
+	int rc;
+	bool json;
+	char user[STORE_NAME_MAX];
+	char err[512];
+};
+
+static void exec_export_run(struct store *st, void *ctx, const atomic_bool *cancel)
+{
+	struct exec_export_job *j = ctx;
+
+	j->rc = relay_audit_export(st, &j->plan, j->fd, cancel, j->err, sizeof(j->err));
+	if (j->rc == 0 && lseek(j->fd, 0, SEEK_SET) != 0) {
+		snprintf(j->err, sizeof(j->err), "cannot read back the temporary file: %s", strerror(errno));
+		j->rc = -1;
+	}
+}
+
+static void exec_export_done(struct relay *relay, struct relay_chan *ch, void *ctx)
+{
+	struct exec_export_job *j = ctx;
+
+	(void)relay;
+	if (ch != NULL && j->rc == 0) {
+		log_info("auditor %s exported ticket %lld", j->user, (long long)j->plan.ticket);
+		ch->stream_fd = j->fd;
+		j->fd = -1;
+	} else if (ch != NULL) {
+		exec_printf(&ch->err, "export: %s\n", j->err);
+		ch->exit_status = EXIT_FAIL;
+		if (j->json)
+			exec_json_errors(&ch->err, EXIT_FAIL);
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	relay_audit_export_plan_clear(&j->plan);
+	free(j);
+}
+
 static int exec_export(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
-	char err[512] = "the store failed", name[40];
-	int rc, fd;
+	struct exec_export_job *j = NULL;
+	char name[40];
+	int rc;
 
 	if (t == NULL)
 		return EXIT_FAIL;
@@ -1311,63 +1357,125 @@ static int exec_export(struct exec_ctx *x)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	rc = EXIT_FAIL;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto out;
+	j->json = x->json;
+	snprintf(j->user, sizeof(j->user), "%s", x->conn->user.name);
 	/*
 	 * An export can be far bigger than a command's output buffer: it is
 	 * written to an unnamed file in the relay home, which the channel then
 	 * streams as the technician's window allows (and which vanishes with
-	 * its descriptor).
+	 * its descriptor). It is written whole before a byte is sent, so that
+	 * an export that fails half-way sends nothing but its error.
 	 */
-	fd = open(x->relay->home->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	j->fd = open(x->relay->home->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (j->fd < 0) {
 		exec_printf(x->err, "export: no room for a temporary file: %s\n", strerror(errno));
-		rc = EXIT_FAIL;
 		goto out;
 	}
-	if (relay_audit_export(x->relay, t->id, fd, err, sizeof(err)) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		exec_printf(x->err, "export: %s\n", err);
-		rc = EXIT_FAIL;
+	/* The checkpoint it ends on is signed here, on the loop; reading the chain is the job thread's. */
+	if (relay_audit_export_prepare(x->relay, t->id, &j->plan, j->err, sizeof(j->err)) != 0) {
+		exec_printf(x->err, "export: %s\n", j->err);
 		goto out;
 	}
-	log_info("auditor %s exported ticket %lld", x->conn->user.name, (long long)t->id);
-	x->ch->stream_fd = fd;
+	if (relay_job_submit(x->relay, x->ch, exec_export_run, exec_export_done, j) != 0) {
+		exec_printf(x->err, "export: cannot start the job: out of memory\n");
+		goto out;
+	}
+	j = NULL;
+	rc = EXIT_OK;
 out:
+	if (j != NULL) {
+		if (j->fd >= 0)
+			close(j->fd);
+		relay_audit_export_plan_clear(&j->plan);
+		free(j);
+	}
 	free(t);
 	return rc;
 }
 
-static int exec_verify(struct exec_ctx *x)
-{
+/* A verify on the job thread: the whole chain is read there. */
+struct exec_verify_job {
+	uint8_t pub[CHAIN_PUB_LEN];
 	struct relay_audit_report rep;
 	int ok;
+	bool json;
+	char user[STORE_NAME_MAX];
+};
+
+static void exec_verify_print(struct buf *out, bool json, int ok, const struct relay_audit_report *rep)
+{
+	if (json) {
+		struct emit j;
+
+		emit_init(&j, out);
+		emit_object_begin(&j);
+		emit_kbool(&j, "ok", ok);
+		emit_kint(&j, "records", rep->records);
+		emit_kint(&j, "checkpoints", rep->checkpoints);
+		emit_kint(&j, "last_checkpoint", rep->last_checkpoint);
+		emit_kint(&j, "unsigned", rep->unsigned_records);
+		if (!ok)
+			emit_kstring(&j, "error", rep->error);
+		emit_object_end(&j);
+		emit_newline(&j);
+	} else if (ok) {
+		exec_printf(out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
+			    (long long)rep->records, (long long)rep->checkpoints, (long long)rep->last_checkpoint);
+		if (rep->unsigned_records > 0)
+			exec_printf(out, "%lld newer records are not signed yet (a checkpoint follows within 60 s)\n",
+				    (long long)rep->unsigned_records);
+	} else {
+		exec_printf(out, "chain verification FAILED: %s\n", rep->error);
+	}
+}
+
+static void exec_verify_run(struct store *st, void *ctx, const atomic_bool *cancel)
+{
+	struct exec_verify_job *j = ctx;
+
+	j->ok = relay_audit_verify(st, j->pub, cancel, &j->rep) == 0;
+}
+
+static void exec_verify_done(struct relay *relay, struct relay_chan *ch, void *ctx)
+{
+	struct exec_verify_job *j = ctx;
+
+	(void)relay;
+	if (ch != NULL) {
+		exec_verify_print(&ch->out, j->json, j->ok, &j->rep);
+		ch->exit_status = j->ok ? EXIT_OK : EXIT_FAIL;
+		log_info("auditor %s verified the audit chain: %s", j->user, j->ok ? "ok" : j->rep.error);
+	}
+	free(j);
+}
+
+static int exec_verify(struct exec_ctx *x)
+{
+	struct exec_verify_job *j;
 
 	if (exec_options(x) != 0 || x->nwords != 0) {
 		exec_usage(x);
 		return EXIT_USAGE;
 	}
-	ok = relay_audit_verify(x->relay, &rep) == 0;
-	if (x->json) {
-		emit_object_begin(&x->j);
-		emit_kbool(&x->j, "ok", ok);
-		emit_kint(&x->j, "records", rep.records);
-		emit_kint(&x->j, "checkpoints", rep.checkpoints);
-		emit_kint(&x->j, "last_checkpoint", rep.last_checkpoint);
-		emit_kint(&x->j, "unsigned", rep.unsigned_records);
-		if (!ok)
-			emit_kstring(&x->j, "error", rep.error);
-		emit_object_end(&x->j);
-		emit_newline(&x->j);
-	} else if (ok) {
-		exec_printf(x->out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
-			    (long long)rep.records, (long long)rep.checkpoints, (long long)rep.last_checkpoint);
-		if (rep.unsigned_records > 0)
-			exec_printf(x->out, "%lld newer records are not signed yet (a checkpoint follows within 60 s)\n",
-				    (long long)rep.unsigned_records);
-	} else {
-		exec_printf(x->out, "chain verification FAILED: %s\n", rep.error);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return EXIT_FAIL;
+	j->json = x->json;
+	snprintf(j->user, sizeof(j->user), "%s", x->conn->user.name);
+	if (relay_audit_verify_prepare(x->relay, j->pub, &j->rep) != 0) {
+		exec_verify_print(x->out, x->json, 0, &j->rep);
+		log_info("auditor %s verified the audit chain: %s", j->user, j->rep.error);
+		free(j);
+		return EXIT_FAIL;
 	}
-	log_info("auditor %s verified the audit chain: %s", x->conn->user.name, ok ? "ok" : rep.error);
-	return ok ? EXIT_OK : EXIT_FAIL;
+	if (relay_job_submit(x->relay, x->ch, exec_verify_run, exec_verify_done, j) != 0) {
+		exec_printf(x->err, "verify: cannot start the job: out of memory\n");
+		free(j);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 /*

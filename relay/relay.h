@@ -4,7 +4,9 @@
  * channels for commands and control; viewer.c: consent and splicing;
  * exec.c: the commands). Everything lives in one thread and one ssh_event:
  * a splice touches two sessions, and libssh wants a session and its
- * channels used from one thread at a time.
+ * channels used from one thread at a time. The one other thread, job.c's,
+ * runs exports and verifies over its own store connection and copies of
+ * what they need, and touches nothing declared here.
  *
  * Polling: every session has an ssh_event of its own, and the loop polls
  * their descriptors itself. libssh 0.10 drives a session's I/O through the
@@ -25,6 +27,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -34,6 +37,7 @@
 #include <libssh/server.h>
 
 #include "buf.h"
+#include "chain.h"
 #include "ctl.h"
 #include "home.h"
 #include "store.h"
@@ -105,6 +109,8 @@ struct relay_chan {
 	struct buf out;         /* stdout or control records waiting for window */
 	struct buf err;         /* stderr waiting for window */
 	int stream_fd;          /* output too big for out (an export), sent after it; -1 if none */
+	struct relay_job *job;  /* the command's work on the job thread (job.h); its output waits for it */
+	bool output_ready;      /* out and err are final (made CR LF for a terminal) */
 	bool pty;               /* the client asked for a terminal (ssh -t): no binary output then */
 	bool dead;
 	struct relay_chan *next;
@@ -210,6 +216,7 @@ struct relay {
 	time_t last_record_flush;
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
+	struct relay_jobs *jobs;       /* exports and verifies, off the loop (job.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
 	struct relay_log_limit admit_log[3]; /* pre-authentication refusals, evictions, penalties (server.c) */
 	struct relay_penalty *penalties;     /* RELAY_PENALTY_SOURCES of them (server.c) */
@@ -409,11 +416,35 @@ struct relay_audit_report {
 	int64_t unsigned_records;    /* records after it, not signed yet */
 	char error[512];             /* what failed, naming the record or checkpoint */
 };
-/* Checks the whole chain and every checkpoint signature in the relay's database. */
-int relay_audit_verify(struct relay *relay, struct relay_audit_report *rep);
-/* Writes ticket's export (protocol/export.h) to out, signing a checkpoint first. 0 or -1 with err. */
-/* Writes ticket's export to fd (streamed: no size bound but the export format's). */
-int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, size_t errlen);
+/* On the loop: copies the public key a verify checks against. 0, or -1 with rep's error (no key). */
+int relay_audit_verify_prepare(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN], struct relay_audit_report *rep);
+/*
+ * Any thread: checks the whole chain and every checkpoint signature in st
+ * (the thread's own connection). Stops early, failed, once *cancel is set.
+ */
+int relay_audit_verify(struct store *st, const uint8_t pub[CHAIN_PUB_LEN], const atomic_bool *cancel,
+		       struct relay_audit_report *rep);
+
+/* What an export needs, taken on the loop, so that the thread that writes it reads no relay state. */
+struct relay_audit_export_plan {
+	int64_t ticket;
+	int64_t upto;                  /* the checkpoint signed for this export: it ends there */
+	int64_t now;                   /* its exported-at, on the relay's clock */
+	char *home_dir;                /* owned: where the recordings are */
+	uint8_t pub[CHAIN_PUB_LEN];
+	EVP_PKEY *key;                 /* owned: a copy of the audit key, for the export's signature */
+};
+/* On the loop: signs a checkpoint over everything written so far and fills p. 0 or -1 with err. */
+int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay_audit_export_plan *p, char *err,
+			       size_t errlen);
+void relay_audit_export_plan_clear(struct relay_audit_export_plan *p);
+/*
+ * Any thread: writes p's export (protocol/export.h) to fd, streamed (no
+ * size bound but the export format's), reading st (the thread's own
+ * connection). Stops early once *cancel is set. 0 or -1 with err.
+ */
+int relay_audit_export(struct store *st, const struct relay_audit_export_plan *p, int fd, const atomic_bool *cancel,
+		       char *err, size_t errlen);
 /*
  * Opens the recording of ticket that id names: the path `recordings N`
  * lists, or its file name. Only files named by the ticket's

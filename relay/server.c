@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "code.h"
 #include "guard.h"
+#include "job.h"
 #include "log.h"
 #include "audit.h"
 #include "relay.h"
@@ -789,7 +790,7 @@ static void relay_reap(struct relay *relay)
 static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waking)
 {
 	struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
-	size_t n = 1 + relay->nlingering, linger_at;
+	size_t n = 2 + relay->nlingering, linger_at;
 	int rc;
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
@@ -820,6 +821,8 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 	linger_at = n;
 	for (size_t i = 0; i < relay->nlingering; i++)
 		relay->pfds[n++] = (struct pollfd){ .fd = relay->lingering[i].fd, .events = POLLIN };
+	/* A job that ended wakes the loop, which hands its result to the channel (relay_tick). */
+	relay->pfds[n++] = (struct pollfd){ .fd = relay_jobs_fd(relay), .events = POLLIN };
 	/* The stop signals are let in only while waiting here, so one never arrives just before a long wait. */
 	rc = ppoll(relay->pfds, n, timeout_ms < 0 ? NULL : &ts, waking);
 	relay_linger_service(relay, rc > 0 ? relay->pfds + linger_at : NULL, relay_ms_now());
@@ -927,6 +930,7 @@ static void relay_tick(struct relay *relay)
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
 		relay_conn_check(relay, c, now);
+	relay_jobs_service(relay);
 	for (struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next)
 		if (!ch->conn->dead)
 			relay_chan_service(relay, ch);
@@ -993,7 +997,8 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 		char err[512] = "";
 
 		if (relay_record_setup(&relay, err, sizeof(err)) != 0 ||
-		    relay_audit_setup(&relay, err, sizeof(err)) != 0) {
+		    relay_audit_setup(&relay, err, sizeof(err)) != 0 ||
+		    relay_jobs_start(&relay, err, sizeof(err)) != 0) {
 			log_error("%s", err);
 			goto out;
 		}
@@ -1015,6 +1020,8 @@ out:
 	relay_reap(&relay);
 	while (relay.nlingering > 0)
 		close(relay.lingering[--relay.nlingering].fd);
+	/* The reap abandoned every channel's job; none may outlive the audit key or the store. */
+	relay_jobs_drain(&relay);
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
 	free(relay.pfds);

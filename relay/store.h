@@ -106,6 +106,14 @@ typedef int (*store_attachment_fn)(const struct store_attachment *a, void *ctx);
 /* Opens (creating and migrating if needed) the store at path. */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *st);
+/*
+ * A second connection to st's database, for another thread of the same
+ * process (each connection is used by one thread). The caller closes it.
+ * One for the life of the relay, not one per use: SQLite keeps the
+ * database's descriptor open after a second connection in a process
+ * closes, so each short-lived one would hold a descriptor.
+ */
+int store_open_again(const struct store *st, struct store **out, char *err, size_t errlen);
 
 int store_user_add(struct store *st, const char *name, const char *role, const char *tier,
 		   const char *key_type, const char *key_base64, char *err, size_t errlen);

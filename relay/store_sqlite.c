@@ -277,6 +277,35 @@ fail:
 	return STORE_ERR;
 }
 
+int store_open_again(const struct store *st, struct store **out, char *err, size_t errlen)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+	struct store *again;
+
+	if (path == NULL || path[0] == '\0') {
+		snprintf(err, errlen, "database: no file to open again");
+		return STORE_ERR;
+	}
+	again = calloc(1, sizeof(*again));
+	if (again == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_ERR;
+	}
+	/* Checked and migrated by the first open; WAL is a property of the file and stays. */
+	if (sqlite3_open_v2(path, &again->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: %s", path, again->db ? sqlite3_errmsg(again->db) : "cannot open");
+		store_close(again);
+		return STORE_ERR;
+	}
+	sqlite3_busy_timeout(again->db, 2000);
+	if (store_exec(again, "PRAGMA foreign_keys = ON", err, errlen) != 0) {
+		store_close(again);
+		return STORE_ERR;
+	}
+	*out = again;
+	return STORE_OK;
+}
+
 void store_close(struct store *st)
 {
 	if (st == NULL)

@@ -499,6 +499,23 @@ static int64_t checkpoints(struct relay_fixture *f)
 	return cps;
 }
 
+/* As `verify` runs it: the key copied on the loop, the walk over a second connection (the job thread's). */
+static int verify_chain(struct relay_fixture *f, struct relay_audit_report *rep)
+{
+	uint8_t pub[CHAIN_PUB_LEN];
+	struct store *again;
+	atomic_bool cancel = false;
+	char err[512];
+	int rc;
+
+	assert_int_equal(relay_audit_verify_prepare(&f->relay, pub, rep), 0);
+	if (store_open_again(f->relay.store, &again, err, sizeof(err)) != STORE_OK)
+		fail_msg("open again: %s", err);
+	rc = relay_audit_verify(again, pub, &cancel, rep);
+	store_close(again);
+	return rc;
+}
+
 static void test_relay_checkpoints_and_verify(void **state)
 {
 	struct relay_fixture f;
@@ -528,7 +545,7 @@ static void test_relay_checkpoints_and_verify(void **state)
 	assert_int_equal(store_checkpoint_last(f.relay.store, &last), STORE_OK);
 	assert_int_equal(last.seq, 101);
 	add_events(&f, 5);
-	assert_int_equal(relay_audit_verify(&f.relay, &rep), 0);
+	assert_int_equal(verify_chain(&f, &rep), 0);
 	assert_int_equal(rep.records, 106);
 	assert_int_equal(rep.checkpoints, 2);
 	assert_int_equal(rep.last_checkpoint, 101);
@@ -541,11 +558,11 @@ static void test_relay_checkpoints_and_verify(void **state)
 				      "UPDATE events SET detail = 'line altered' WHERE id = 57",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "record 57: its content does not match its body hash"));
 	assert_int_equal(sqlite3_exec(db, "UPDATE events SET detail = 'line 56' WHERE id = 57", NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(relay_audit_verify(&f.relay, &rep), 0);
+	assert_int_equal(verify_chain(&f, &rep), 0);
 	/* A record changed in the unsigned tail: the relay will not sign over it. */
 	assert_int_equal(sqlite3_exec(db, "UPDATE events SET actor = 'mallory' WHERE id = 104", NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -565,7 +582,7 @@ static void test_relay_checkpoints_and_verify(void **state)
 				      "UPDATE checkpoints SET at = at + 1 WHERE seq = 100",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "checkpoint at seq 100: bad signature"));
 	assert_int_equal(sqlite3_exec(db, "UPDATE checkpoints SET at = at - 1 WHERE seq = 100", NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -576,10 +593,10 @@ static void test_relay_checkpoints_and_verify(void **state)
 				      "DELETE FROM events WHERE id >= 104",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "records end at seq 103 but the last checkpoint covers 106"));
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM events WHERE id = 30", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(relay_audit_verify(&f.relay, &rep), -1);
+	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "record 30 is missing"));
 	sqlite3_close(db);
 	relay_fixture_close(&f);
@@ -625,7 +642,21 @@ static void test_relay_export_verifies(void **state)
 		uint8_t *file;
 
 		assert_non_null(tf);
-		assert_int_equal(relay_audit_export(&f.relay, f.ticket, fileno(tf), err, sizeof(err)), 0);
+		struct relay_audit_export_plan plan;
+		atomic_bool cancel = true;
+		struct store *again;
+
+		assert_int_equal(relay_audit_export_prepare(&f.relay, f.ticket, &plan, err, sizeof(err)), 0);
+		assert_int_equal(store_open_again(f.relay.store, &again, err, sizeof(err)), STORE_OK);
+		/* A cancelled export stops with an error; the plan serves again. */
+		assert_int_equal(relay_audit_export(again, &plan, fileno(tf), &cancel, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "cancelled"));
+		assert_int_equal(ftruncate(fileno(tf), 0), 0);
+		assert_int_equal(lseek(fileno(tf), 0, SEEK_SET), 0);
+		cancel = false;
+		assert_int_equal(relay_audit_export(again, &plan, fileno(tf), &cancel, err, sizeof(err)), 0);
+		store_close(again);
+		relay_audit_export_plan_clear(&plan);
 		size = lseek(fileno(tf), 0, SEEK_END);
 		assert_true(size > 16L * 1024 * 1024);
 		file = malloc((size_t)size);
