@@ -24,22 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "screeninfo.h"
 
 struct helper_screen;
 
-struct helper_capture_format {
-	int width, height;
-	uint32_t red_mask, green_mask, blue_mask; /* 8 contiguous bits each */
-	/* Where the captured area starts on the display: input is moved by as much. */
-	int origin_x, origin_y;
-	/*
-	 * False while the one monitor the customer chose is gone: nothing of the
-	 * display is shown (the framebuffer is black) and no input is replayed,
-	 * rather than showing more than the customer agreed to.
-	 */
-	bool live;
-};
 
 /* What a backend reports from process_events. */
 struct helper_capture_events {

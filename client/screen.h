@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture.h"
+#include "frame.h"
+#include "screeninfo.h"
 
 struct helper_screen;
 struct helper_input;
