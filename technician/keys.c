@@ -5,6 +5,9 @@
  */
 #include "keys.h"
 
+#include <stdio.h>
+
+#include <X11/Xlib.h>
 #include <rfb/keysym.h>
 
 uint32_t tech_keys_from_codepoint(uint32_t cp)
@@ -71,4 +74,14 @@ uint32_t tech_keys_from_sdl_char(SDL_Keycode sym)
 	if (sym >= 0x20 && sym < 0x7f)
 		return (uint32_t)sym;
 	return 0;
+}
+
+void tech_keys_name(uint32_t keysym, char *out, size_t outlen)
+{
+	const char *name = XKeysymToString((KeySym)keysym);
+
+	if (name != NULL)
+		snprintf(out, outlen, "%s", name);
+	else
+		snprintf(out, outlen, "0x%x", (unsigned)keysym);
 }

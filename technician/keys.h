@@ -31,5 +31,7 @@ uint32_t tech_keys_from_sdl_special(SDL_Keycode sym);
  * event: the keysym of the unshifted character on the key, or 0.
  */
 uint32_t tech_keys_from_sdl_char(SDL_Keycode sym);
+/* The X name of keysym ("Return", "a", "Japanese_...") or 0xHEX, for replays and their timelines. */
+void tech_keys_name(uint32_t keysym, char *out, size_t outlen);
 
 #endif

@@ -5,6 +5,7 @@
  * Without --speed the headless player has no clock at all and runs as
  * fast as libvncclient decodes.
  */
+#include "keys.h"
 #include "replay.h"
 
 #include <errno.h>
@@ -72,16 +73,6 @@ int tech_replay_seconds(const char *s, uint64_t *us)
 		return -1;
 	*us = (uint64_t)(v * 1e6 + 0.5);
 	return 0;
-}
-
-void tech_replay_key_name(uint32_t keysym, char *out, size_t outlen)
-{
-	const char *name = XKeysymToString((KeySym)keysym);
-
-	if (name != NULL)
-		snprintf(out, outlen, "%s", name);
-	else
-		snprintf(out, outlen, "0x%x", (unsigned)keysym);
 }
 
 /* Names from the recording go to a terminal and into scripts: no control characters. */
@@ -237,7 +228,7 @@ static void tech_replay_print_event(const struct tech_clientmsg_event *e)
 	char name[64];
 
 	if (e->kind == TECH_CLIENTMSG_KEY) {
-		tech_replay_key_name(e->keysym, name, sizeof(name));
+		tech_keys_name(e->keysym, name, sizeof(name));
 		printf("input %.3f key %s %s\n", (double)e->t_us / 1e6, name, e->down ? "down" : "up");
 	} else {
 		printf("input %.3f pointer %u %u buttons %u\n", (double)e->t_us / 1e6, e->x, e->y, e->buttons);

@@ -31,8 +31,6 @@ int tech_replay_main(int argc, char **argv);
  */
 int tech_replay_open(struct tech_recfile *rf, const char *file, const char *key);
 
-/* A key's name for people: its X keysym name, else its number. */
-void tech_replay_key_name(uint32_t keysym, char *out, size_t outlen);
 
 /* Parses "12.5" seconds into microseconds: 0, or -1 if it is not a time. */
 int tech_replay_seconds(const char *s, uint64_t *us);

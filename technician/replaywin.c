@@ -22,7 +22,7 @@
 
 #include "font.h"
 #include "playback.h"
-#include "replay.h"
+#include "keys.h"
 
 #define TECH_REPLAYWIN_BAR_H 40
 #define TECH_REPLAYWIN_FRAME_MS 15
@@ -239,7 +239,7 @@ static void tech_replaywin_keys_text(const struct tech_recfile *rf, size_t upto,
 		} else {
 			char sym[48];
 
-			tech_replay_key_name(e->keysym, sym, sizeof(sym));
+			tech_keys_name(e->keysym, sym, sizeof(sym));
 			snprintf(name, sizeof(name), "<%s>", sym);
 		}
 		k = snprintf(all + n, sizeof(all) - n, "%s", name);
