@@ -302,7 +302,7 @@ struct relay_audit_export {
 	struct buf body;
 	int64_t *attachments;         /* ids named by the ticket's attachment-added records */
 	size_t nattachments, cattachments;
-	struct export_recording_ref *recordings;
+	struct event_recording *recordings;
 	size_t nrecordings, crecordings;
 	char err[400];
 };
@@ -310,9 +310,9 @@ struct relay_audit_export {
 static int relay_audit_export_note(struct relay_audit_export *x, const struct store_event *e)
 {
 	if (strcmp(e->kind, "attachment-added") == 0) {
-		struct export_attachment_ref ref;
+		struct event_attachment ref;
 
-		if (export_parse_attachment_detail(e->detail, &ref) != 0)
+		if (event_attachment_parse(e->detail, &ref) != 0)
 			return 0; /* the verifier names it; the export still shows the record */
 		if (x->nattachments == x->cattachments) {
 			size_t want = x->cattachments ? 2 * x->cattachments : 16;
@@ -325,13 +325,13 @@ static int relay_audit_export_note(struct relay_audit_export *x, const struct st
 		}
 		x->attachments[x->nattachments++] = ref.id;
 	} else if (strcmp(e->kind, "recording-closed") == 0) {
-		struct export_recording_ref ref;
+		struct event_recording ref;
 
-		if (export_parse_recording_detail(e->detail, &ref) != 0 || !ref.hashed)
+		if (event_recording_parse(e->detail, &ref) != 0 || !ref.hashed)
 			return 0;
 		if (x->nrecordings == x->crecordings) {
 			size_t want = x->crecordings ? 2 * x->crecordings : 8;
-			struct export_recording_ref *grown = realloc(x->recordings, want * sizeof(*grown));
+			struct event_recording *grown = realloc(x->recordings, want * sizeof(*grown));
 
 			if (grown == NULL)
 				return -1;
@@ -433,7 +433,7 @@ static uint8_t *relay_audit_map_recording(struct relay *relay, const char *rel, 
 	int fd;
 
 	*len = 0;
-	if (!export_recording_path_ok(rel) ||
+	if (!event_recording_path_ok(rel) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, rel) >= sizeof(path))
 		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -517,7 +517,7 @@ out:
 
 struct relay_audit_find {
 	const char *id;
-	struct export_recording_ref *ref;
+	struct event_recording *ref;
 	int found;
 };
 
@@ -532,10 +532,10 @@ static int relay_audit_names(const char *path, const char *id)
 static int relay_audit_find_row(const struct store_event *e, void *ctx)
 {
 	struct relay_audit_find *f = ctx;
-	struct export_recording_ref r;
+	struct event_recording r;
 
 	/* The latest record of a path wins: a segment closed at restart names it again. */
-	if (export_parse_recording_detail(e->detail, &r) == 0 && relay_audit_names(r.path, f->id)) {
+	if (event_recording_parse(e->detail, &r) == 0 && relay_audit_names(r.path, f->id)) {
 		*f->ref = r;
 		f->found = 1;
 	}
@@ -543,7 +543,7 @@ static int relay_audit_find_row(const struct store_event *e, void *ctx)
 }
 
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct export_recording_ref *ref, char *err, size_t errlen)
+			       struct event_recording *ref, char *err, size_t errlen)
 {
 	struct relay_audit_find f = { .id = id, .ref = ref };
 	char path[4400];
@@ -557,7 +557,7 @@ int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *
 	if (!f.found)
 		return 1;
 	/* The record comes from our own database, but a path is opened only if it could be ours. */
-	if (!export_recording_path_ok(ref->path) ||
+	if (!event_recording_path_ok(ref->path) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, ref->path) >= sizeof(path)) {
 		snprintf(err, errlen, "record names an unusable path");
 		return -1;

@@ -1126,7 +1126,7 @@ out:
 }
 
 /* "ok", "missing" or "size differs": the file of a recording-closed record, as the relay's disk holds it now. */
-static const char *exec_recording_on_disk(struct exec_ctx *x, const struct export_recording_ref *r)
+static const char *exec_recording_on_disk(struct exec_ctx *x, const struct event_recording *r)
 {
 	char path[4400];
 	struct stat sb;
@@ -1140,10 +1140,10 @@ static const char *exec_recording_on_disk(struct exec_ctx *x, const struct expor
 static int exec_recording_row(const struct store_event *e, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	struct export_recording_ref r;
+	struct event_recording r;
 	char sha[2 * CHAIN_HASH_LEN + 1] = "unreadable";
 
-	if (export_parse_recording_detail(e->detail, &r) != 0) {
+	if (event_recording_parse(e->detail, &r) != 0) {
 		exec_printf(x->err, "record %lld: unreadable recording-closed detail\n", (long long)e->id);
 		return 0;
 	}
@@ -1206,7 +1206,7 @@ static int exec_binary_ok(struct exec_ctx *x, const char *redirect)
 static int exec_recording(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
-	struct export_recording_ref ref;
+	struct event_recording ref;
 	char err[512];
 	const char *id = x->words;
 	struct stat sb;

@@ -395,8 +395,8 @@ int relay_audit_export(struct relay *relay, int64_t ticket, int fd, char *err, s
  * the sealed file from its start; ref is what its record says. 0; 1 when
  * no record of the ticket names it; -1 with err when it cannot be read.
  */
-struct export_recording_ref;
+struct event_recording;
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct export_recording_ref *ref, char *err, size_t errlen);
+			       struct event_recording *ref, char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
+#include "hex.h"
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
@@ -118,14 +120,21 @@ static int relay_ticket_attach(struct relay *relay, int64_t ticket, int64_t now,
 			       const char *name, const char *author, const char *role, const char *clearance,
 			       const void *data, size_t len)
 {
-	char sha[65], detail[256];
+	char sha[65], detail[2 * EVENT_NAME_MAX + 128];
+	uint8_t digest[CHAIN_HASH_LEN];
 	int64_t id;
 
 	if (store_attachment_add(relay->store, ticket, now, kind, name, author, clearance, data, len, &id, sha) !=
 	    STORE_OK)
 		return -1;
-	snprintf(detail, sizeof(detail), "#%lld %s %s, %zu bytes, sha256 %s", (long long)id, kind, name, len, sha);
-	return store_event_add(relay->store, ticket, now, "attachment-added", author, role, NULL, detail);
+	/* A name the verifier would refuse still gets its event, saying what fits: the attachment is stored. */
+	if (hex_decode(sha, 2 * CHAIN_HASH_LEN, digest, CHAIN_HASH_LEN) != 0 ||
+	    event_attachment_format(detail, sizeof(detail), id, kind, name, len, digest) != 0) {
+		log_error("ticket %lld: attachment #%lld: no attachment-added detail for it", (long long)ticket,
+			  (long long)id);
+		snprintf(detail, sizeof(detail), "#%lld %s", (long long)id, kind);
+	}
+	return store_event_add(relay->store, ticket, now, EVENT_ATTACHMENT_ADDED, author, role, NULL, detail);
 }
 
 static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier,
