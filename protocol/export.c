@@ -18,6 +18,8 @@
 
 #include <openssl/crypto.h>
 
+#include "event.h"
+
 enum { EXPORT_PHASE_NEW, EXPORT_PHASE_LINKS, EXPORT_PHASE_ATTACHMENTS, EXPORT_PHASE_RECORDINGS, EXPORT_PHASE_DONE };
 
 #define EXPORT_MAGIC_LEN 8
@@ -311,7 +313,7 @@ static void *export_grow(void *arr, size_t *cap, size_t need, size_t size)
 /* Notes what a link of the exported ticket promises: attachments and recordings. */
 static int export_note_refs(struct export_check *c, uint64_t seq, const struct chain_event *e)
 {
-	if (strcmp(e->kind, "attachment-added") == 0) {
+	if (strcmp(e->kind, EVENT_ATTACHMENT_ADDED) == 0) {
 		struct export_aref *grown;
 
 		if (c->narefs >= EXPORT_REFS_MAX)
@@ -329,7 +331,7 @@ static int export_note_refs(struct export_check *c, uint64_t seq, const struct c
 				return export_fail(c, "record %llu: attachment #%lld is added a second time",
 						   (unsigned long long)seq, (long long)c->arefs[i].ref.id);
 		c->arefs[c->narefs++].seq = seq;
-	} else if (strcmp(e->kind, "recording-closed") == 0) {
+	} else if (strcmp(e->kind, EVENT_RECORDING_CLOSED) == 0) {
 		struct export_rref *grown;
 
 		if (c->nrrefs >= EXPORT_REFS_MAX)
@@ -766,7 +768,7 @@ static int export_find_record(const uint8_t *p, size_t n, const uint8_t *path, s
 		    buf_get_string_ptr(&item, &body, &blen, CHAIN_BODY_MAX) != 0 || t != ticket ||
 		    chain_body_decode(body, blen, &e) != 0)
 			continue;
-		if (e.e.ticket == ticket && strcmp(e.e.kind, "recording-closed") == 0 &&
+		if (e.e.ticket == ticket && strcmp(e.e.kind, EVENT_RECORDING_CLOSED) == 0 &&
 		    event_recording_parse(e.e.detail, &r) == 0 && r.hashed && strlen(r.path) == plen &&
 		    memcmp(r.path, path, plen) == 0) {
 			*ref = r;

@@ -26,6 +26,7 @@
 #include <openssl/crypto.h>
 
 #include "chain.h"
+#include "event.h"
 #include "export.h"
 #include "log.h"
 #include "relay.h"
@@ -309,7 +310,7 @@ struct relay_audit_export {
 
 static int relay_audit_export_note(struct relay_audit_export *x, const struct store_event *e)
 {
-	if (strcmp(e->kind, "attachment-added") == 0) {
+	if (strcmp(e->kind, EVENT_ATTACHMENT_ADDED) == 0) {
 		struct event_attachment ref;
 
 		if (event_attachment_parse(e->detail, &ref) != 0)
@@ -324,7 +325,7 @@ static int relay_audit_export_note(struct relay_audit_export *x, const struct st
 			x->cattachments = want;
 		}
 		x->attachments[x->nattachments++] = ref.id;
-	} else if (strcmp(e->kind, "recording-closed") == 0) {
+	} else if (strcmp(e->kind, EVENT_RECORDING_CLOSED) == 0) {
 		struct event_recording ref;
 
 		if (event_recording_parse(e->detail, &ref) != 0 || !ref.hashed)
@@ -550,7 +551,7 @@ int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *
 	struct stat sb;
 
 	*fd = -1;
-	if (store_events(relay->store, ticket, "recording-closed", relay_audit_find_row, &f) != STORE_OK) {
+	if (store_events(relay->store, ticket, EVENT_RECORDING_CLOSED, relay_audit_find_row, &f) != STORE_OK) {
 		snprintf(err, errlen, "the store failed");
 		return -1;
 	}

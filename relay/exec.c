@@ -24,6 +24,7 @@
 #include "chain.h"
 #include "cmdline.h"
 #include "code.h"
+#include "event.h"
 #include "export.h"
 #include "log.h"
 #include "relay.h"
@@ -357,7 +358,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 		spec.owner_id = x->conn->user.id;
 	if (store_begin(x->relay->store) != STORE_OK ||
 	    store_ticket_new(x->relay->store, &spec, now, &id) != STORE_OK ||
-	    store_event_add(x->relay->store, id, now, "created", x->conn->user.name, x->conn->user.tier, NULL,
+	    store_event_add(x->relay->store, id, now, EVENT_CREATED, x->conn->user.name, x->conn->user.tier, NULL,
 			    summary) != STORE_OK ||
 	    store_commit(x->relay->store) != STORE_OK) {
 		store_rollback(x->relay->store);
@@ -723,7 +724,7 @@ static void exec_handover(struct exec_ctx *x, const struct store_ticket *t, bool
 	size_t before;
 
 	if (esc != NULL)
-		store_events(x->relay->store, t->id, "escalated", exec_last_escalation, esc);
+		store_events(x->relay->store, t->id, EVENT_ESCALATED, exec_last_escalation, esc);
 	if (x->json) {
 		exec_printf(x->out, "{\"ticket\":%lld,\"owner\":", (long long)t->id);
 		exec_json_string(x->out, x->conn->user.name);
@@ -863,7 +864,7 @@ static int exec_note(struct exec_ctx *x)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
-	if (store_event_add(x->relay->store, t.id, relay_now(x->relay), "note", x->conn->user.name, x->conn->user.tier,
+	if (store_event_add(x->relay->store, t.id, relay_now(x->relay), EVENT_NOTE, x->conn->user.name, x->conn->user.tier,
 			    sensitive ? x->conn->user.tier : NULL, x->words) != STORE_OK) {
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
@@ -965,9 +966,9 @@ static int exec_invite(struct exec_ctx *x)
 		return EXIT_FAIL;
 	}
 	if (replaced > 0)
-		store_event_add(x->relay->store, t.id, now, "code-cancelled", x->conn->user.name, x->conn->user.tier, NULL,
+		store_event_add(x->relay->store, t.id, now, EVENT_CODE_CANCELLED, x->conn->user.name, x->conn->user.tier, NULL,
 				"replaced by a new code");
-	store_event_add(x->relay->store, t.id, now, "code-issued", x->conn->user.name, x->conn->user.tier, NULL, NULL);
+	store_event_add(x->relay->store, t.id, now, EVENT_CODE_ISSUED, x->conn->user.name, x->conn->user.tier, NULL, NULL);
 	log_info("%s issued a support code for ticket %lld%s", x->conn->user.name, (long long)t.id,
 		 replaced > 0 ? " (the previous one is cancelled)" : "");
 	if (x->json)
@@ -1113,7 +1114,7 @@ static int exec_transcript(struct exec_ctx *x)
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"lines\":[", (long long)t->id);
 	before = buf_len(x->out);
-	if (store_events(x->relay->store, t->id, "chat", exec_transcript_line, x) != STORE_OK) {
+	if (store_events(x->relay->store, t->id, EVENT_CHAT, exec_transcript_line, x) != STORE_OK) {
 		exec_printf(x->err, "transcript: the store failed\n");
 		rc = EXIT_FAIL;
 	}
@@ -1176,7 +1177,7 @@ static int exec_recordings(struct exec_ctx *x)
 	x->nwords = 0;
 	if (x->json)
 		exec_printf(x->out, "{\"ticket\":%lld,\"recordings\":[", (long long)t->id);
-	if (store_events(x->relay->store, t->id, "recording-closed", exec_recording_row, x) != STORE_OK) {
+	if (store_events(x->relay->store, t->id, EVENT_RECORDING_CLOSED, exec_recording_row, x) != STORE_OK) {
 		exec_printf(x->err, "recordings: the store failed\n");
 		rc = EXIT_FAIL;
 	}

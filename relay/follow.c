@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "event.h"
 #include "relay.h"
 
 static int relay_follow_replay_line(const struct store_event *e, void *ctx)
@@ -24,7 +25,7 @@ void relay_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticke
 	ch->kind = RELAY_CHAN_CHAT;
 	ch->chat_ticket = ticket;
 	buf_reset(&ch->in);
-	store_events(relay->store, ticket, "chat", relay_follow_replay_line, ch);
+	store_events(relay->store, ticket, EVENT_CHAT, relay_follow_replay_line, ch);
 }
 
 void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *text, size_t len)

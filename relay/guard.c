@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "code.h"
+#include "event.h"
 
 #define RELAY_GUARD_PROBES 32
 #define RELAY_GUARD_WINDOW 60
@@ -306,10 +307,10 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 		return result;
 	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED || result == STORE_CODE_CANCELLED ||
 	    result == STORE_CODE_CLOSED)
-		store_event_add(st, refused_ticket, now, "code-refused", "customer", "customer", NULL,
+		store_event_add(st, refused_ticket, now, EVENT_CODE_REFUSED, "customer", "customer", NULL,
 				relay_code_result_name(result));
 	if (relay_guard_failed(g, source, now, &capped_now, audit, sizeof(audit))) {
-		store_event_add(st, 0, now, "code-backoff", "relay", "relay", NULL, audit);
+		store_event_add(st, 0, now, EVENT_CODE_BACKOFF, "relay", "relay", NULL, audit);
 		g->stats.audited++;
 	}
 	if (capped_now) {
@@ -317,7 +318,7 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 			 "%lu wrong codes in 60 s: for %lld s only addresses without wrong codes are checked "
 			 "(last from %s)",
 			 g->cfg.failures_per_minute, (long long)(g->capped_until - now), source);
-		store_event_add(st, 0, now, "code-cap", "relay", "relay", NULL, audit);
+		store_event_add(st, 0, now, EVENT_CODE_CAP, "relay", "relay", NULL, audit);
 		g->stats.audited++;
 	}
 	return result;

@@ -245,7 +245,7 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 		goto fail_file;
 	buf_reset(&r->scratch);
 	v->recorder = r;
-	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-started", h.technician, h.tier, NULL,
+	store_event_add(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_STARTED, h.technician, h.tier, NULL,
 			r->relpath);
 	return 0;
 fail_file:
@@ -255,7 +255,7 @@ fail_file:
 fail:
 	if (r != NULL)
 		relay_record_free(r);
-	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+	store_event_add(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay", "relay", NULL,
 			"the recording could not start");
 	if (relay->recording == RELAY_RECORDING_OPTIONAL)
 		return 0;
@@ -280,7 +280,7 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 	/* Disk full or an I/O error: the policy decides whether sharing goes on. */
 	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
 	r->failed = true;
-	store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+	store_event_add(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay", "relay", NULL,
 			r->relpath);
 	return relay->recording == RELAY_RECORDING_REQUIRED ? -1 : 0;
 }
@@ -328,8 +328,8 @@ void relay_record_tick(struct relay *relay)
 			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
 				  strerror(errno));
 			r->failed = true;
-			store_event_add(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay",
-					NULL, r->relpath);
+			store_event_add(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay",
+					"relay", NULL, r->relpath);
 			if (relay->recording == RELAY_RECORDING_REQUIRED)
 				v->state = VIEWER_DONE; /* the loop's reaper closes it next */
 		}

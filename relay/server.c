@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "code.h"
+#include "event.h"
 #include "guard.h"
 #include "log.h"
 #include "relay.h"
@@ -135,7 +136,7 @@ static int relay_intake_open(struct relay_conn *conn)
 		return -1;
 	if (store_ticket_new(relay->store, &spec, now, &ticket) != STORE_OK ||
 	    store_intake_use(relay->store, conn->intake, ticket, now) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "ticket-opened-by-customer", "customer", "customer", NULL,
+	    store_event_add(relay->store, ticket, now, EVENT_TICKET_OPENED_BY_CUSTOMER, "customer", "customer", NULL,
 			    detail) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
@@ -146,7 +147,7 @@ static int relay_intake_open(struct relay_conn *conn)
 	conn->ticket = ticket;
 	log_info("conn %u (%s): customer opened ticket %lld in the L1 queue (intake token %lld)", conn->id,
 		 conn->peer, (long long)ticket, (long long)conn->intake);
-	store_event_add(relay->store, ticket, now, "customer-connected", "customer", "customer", NULL, conn->peer);
+	store_event_add(relay->store, ticket, now, EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL, conn->peer);
 	return 0;
 }
 
@@ -164,7 +165,7 @@ static void relay_intake_ask(struct relay_conn *conn, ssh_message msg, int64_t i
 		conn->intake_refused = true;
 		snprintf(detail, sizeof(detail), "intake token %lld: %lld tickets in the last hour, from %s",
 			 (long long)intake, (long long)used, conn->peer);
-		store_event_add(relay->store, 0, now, "intake-limited", "relay", "relay", NULL, detail);
+		store_event_add(relay->store, 0, now, EVENT_INTAKE_LIMITED, "relay", "relay", NULL, detail);
 		log_info("conn %u (%s): intake refused: %s", conn->id, conn->peer, detail);
 		/* No prompt: the name tells the helper why, so it can say so in the customer's language. */
 		ssh_message_auth_interactive_request(msg, INTAKE_LIMIT_NAME,
@@ -229,8 +230,8 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		conn->ticket = ticket;
 		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
 			 conn->id, conn->peer, (long long)ticket);
-		store_event_add(relay->store, ticket, relay_now(relay), "customer-connected", "customer", "customer",
-				NULL, conn->peer);
+		store_event_add(relay->store, ticket, relay_now(relay), EVENT_CUSTOMER_CONNECTED, "customer",
+				"customer", NULL, conn->peer);
 		{
 			struct store_ticket t;
 
@@ -694,7 +695,7 @@ static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 	}
 	if (conn->role == RELAY_ROLE_CUSTOMER) {
 		relay_ticket_customer_left(relay, conn);
-		store_event_add(relay->store, conn->ticket, relay_now(relay), "customer-disconnected", "customer",
+		store_event_add(relay->store, conn->ticket, relay_now(relay), EVENT_CUSTOMER_DISCONNECTED, "customer",
 				"customer", NULL, conn->peer);
 		log_info("conn %u: customer for ticket %lld left", conn->id, (long long)conn->ticket);
 	} else if (conn->role != RELAY_ROLE_NONE) {

@@ -79,11 +79,11 @@ void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outle
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text)
 {
-	struct store_event e = { .at = relay_now(relay), .kind = "chat", .actor = author, .role = role,
+	struct store_event e = { .at = relay_now(relay), .kind = EVENT_CHAT, .actor = author, .role = role,
 				 .clearance = "", .detail = text };
 	char line[RELAY_CHAT_LINE_MAX];
 
-	if (store_event_add(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
+	if (store_event_add(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text) != STORE_OK)
 		return -1;
 	if (strcmp(role, "customer") != 0) {
 		struct relay_chan *control = relay_ticket_control(relay, ticket);
@@ -145,7 +145,7 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	struct ctl_record ask = { .type = CTL_LOGS_ASK };
 
 	if (customer == NULL) {
-		store_event_add(relay->store, ticket, now, "logs-unavailable", "relay", "relay", NULL,
+		store_event_add(relay->store, ticket, now, EVENT_LOGS_UNAVAILABLE, "relay", "relay", NULL,
 				"no live session to collect logs from");
 		return;
 	}
@@ -168,7 +168,7 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	ask.tier = (char *)(uintptr_t)by_tier;
 	ask.text = relay->home->log_sources;
 	relay_chan_send_ctl(customer->control, &ask);
-	store_event_add(relay->store, ticket, now, "logs-requested", by, by_tier, NULL, relay->home->log_sources);
+	store_event_add(relay->store, ticket, now, EVENT_LOGS_REQUESTED, by, by_tier, NULL, relay->home->log_sources);
 }
 
 int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
@@ -204,7 +204,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 	if (relay_tier_rank(t.tier) > relay_tier_rank("L1"))
 		snprintf(clearance, sizeof(clearance), "%s", t.tier);
 	/* The transcript is frozen as it stands: the next tier reads what was said. */
-	if (store_events(relay->store, ticket, "chat", relay_transcript_add, &transcript) != STORE_OK)
+	if (store_events(relay->store, ticket, EVENT_CHAT, relay_transcript_add, &transcript) != STORE_OK)
 		goto store_failed;
 	snprintf(name, sizeof(name), "transcript-%s-to-%s.txt", t.tier, to_tier);
 	if (relay_ticket_attach(relay, ticket, now, "transcript", name, actor, role, clearance,
@@ -218,7 +218,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 	}
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "escalated", actor, role, clearance, detail) != STORE_OK)
+	    store_event_add(relay->store, ticket, now, EVENT_ESCALATED, actor, role, clearance, detail) != STORE_OK)
 		goto store_failed;
 	if (store_commit(relay->store) != STORE_OK)
 		goto store_failed;
@@ -260,7 +260,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		return -1;
 	}
 	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "taken", by->name, by->tier, NULL, NULL) != STORE_OK ||
+	    store_event_add(relay->store, ticket, now, EVENT_TAKEN, by->name, by->tier, NULL, NULL) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		snprintf(err, errlen, "the store failed; nothing was changed");
@@ -310,8 +310,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 	/* Resolved is final: its codes die with it, in the same transaction. */
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
 	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
-	    store_event_add(relay->store, ticket, now, "resolved", by->name, by->tier, NULL, note) != STORE_OK ||
-	    (cancelled > 0 && store_event_add(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
+	    store_event_add(relay->store, ticket, now, EVENT_RESOLVED, by->name, by->tier, NULL, note) != STORE_OK ||
+	    (cancelled > 0 && store_event_add(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
 					      "the ticket was resolved") != STORE_OK) ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
@@ -347,7 +347,7 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 	}
 	if (rec->flags == CTL_LOGS_REFUSED) {
 		log_info("ticket %lld: the customer refused log collection", (long long)c->logs_ticket);
-		relay_ticket_logs_finish(relay, c, "logs-refused", "the customer refused log collection");
+		relay_ticket_logs_finish(relay, c, EVENT_LOGS_REFUSED, "the customer refused log collection");
 		return;
 	}
 	n = rec->text ? strlen(rec->text) : 0;
@@ -372,7 +372,7 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struc
 	char when[16], line[96];
 
 	/* The helper enforces the pause itself; the ticket only keeps the record. */
-	store_event_add(relay->store, c->ticket, now, paused ? "sharing-paused" : "sharing-resumed", "customer",
+	store_event_add(relay->store, c->ticket, now, paused ? EVENT_SHARING_PAUSED : EVENT_SHARING_RESUMED, "customer",
 			"customer", NULL, NULL);
 	log_info("ticket %lld: the customer %s sharing", (long long)c->ticket, paused ? "paused" : "resumed");
 	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
@@ -399,7 +399,8 @@ void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *c, const
 	snprintf(detail, sizeof(detail),
 		 "%u click(s) or key(s) of viewer %u on the customer's helper window ignored: only the customer answers there",
 		 rec->count, rec->viewer_id);
-	store_event_add(relay->store, c->ticket, relay_now(relay), "remote-input-ignored", name, tier, NULL, detail);
+	store_event_add(relay->store, c->ticket, relay_now(relay), EVENT_REMOTE_INPUT_IGNORED, name, tier, NULL,
+			detail);
 	log_info("ticket %lld: %u press(es) of viewer %u (%s) on the helper's window ignored", (long long)c->ticket,
 		 rec->count, rec->viewer_id, name != NULL ? name : "gone");
 }
@@ -425,7 +426,7 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 			 rec->caps & CTL_CAP_CONTROL ? "granted view and control"
 			 : rec->caps & CTL_CAP_VIEW ? "granted view only" : "refused", ui);
 	}
-	store_event_add(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
+	store_event_add(relay->store, ticket, relay_now(relay), EVENT_ANSWERED, "customer", "customer", NULL, detail);
 }
 
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
@@ -433,7 +434,7 @@ void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
 	struct store_ticket t;
 
 	if (c->logs_request != 0)
-		relay_ticket_logs_finish(relay, c, "logs-unavailable",
+		relay_ticket_logs_finish(relay, c, EVENT_LOGS_UNAVAILABLE,
 					 "the customer disconnected before the logs arrived");
 	buf_free(&c->logs);
 	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "in-session") == 0)
