@@ -30,6 +30,7 @@
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
 
@@ -100,7 +101,7 @@ static size_t exec_columns(const uint8_t *p, size_t n)
 	size_t cols = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
+		if (!utf8_is_continuation(p[i]))
 			cols++;
 	return cols;
 }

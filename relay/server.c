@@ -32,6 +32,7 @@
 #include "log.h"
 #include "relay.h"
 #include "sshutil.h"
+#include "utf8.h"
 
 static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 			     char signature_state, void *userdata)
@@ -81,17 +82,15 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
  */
 static int relay_intake_text(const char *in, size_t max, size_t maxbytes, char *out, size_t outlen)
 {
-	size_t n = in != NULL ? strlen(in) : 0, o = 0, chars = 0;
+	size_t n = in != NULL ? strlen(in) : 0, o = 0;
 
-	if (maxbytes >= outlen || !buf_utf8_valid((const uint8_t *)(in != NULL ? in : ""), n))
+	if (maxbytes >= outlen || !utf8_valid(in != NULL ? in : "", n))
 		return -1;
+	/* max characters, then whole characters within maxbytes: the stored text never ends inside one. */
+	n = utf8_cut(in, utf8_skip(in, n, max), maxbytes);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
-		/* A lead byte: the whole character must fit, or the stored text would end inside one. */
-		size_t clen = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
 
-		if ((c & 0xc0) != 0x80 && (chars++ == max || o + clen > maxbytes))
-			break;
 		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 	}
 	while (o > 0 && out[o - 1] == ' ')
