@@ -87,9 +87,9 @@ $(TECH): $(call obj,$(TECH_SRC)) $(LIB)
 
 # The one-file bundle's launcher: static, without sanitizers (they cannot link static), so it
 # runs on a machine that has none of our libraries (see protocol/bundle.h).
-$(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/*.h
+$(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/utf8.c protocol/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -static -o $@ launcher/launch.c protocol/bundle.c protocol/buf.c -lcrypto -lpthread -ldl
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -static -o $@ launcher/launch.c protocol/bundle.c protocol/buf.c protocol/utf8.c -lcrypto -lpthread -ldl
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
 	@mkdir -p $(@D)
@@ -201,7 +201,7 @@ WIN_CC    := $(WIN_HOST)-gcc-posix
 WIN_NOT   := %_posix.c %_linux.c %_x11.c
 # Only the protocol modules the helper uses (the relay's files, chain, seal and export are not).
 WIN_PROTO := $(addprefix protocol/,buf.c bundle.c code.c config.c ctl.c hex.c log.c pump.c \
-	screeninfo.c sshutil.c textesc.c timefmt.c hsock_win32.c wake_win32.c)
+	screeninfo.c sshutil.c textesc.c timefmt.c utf8.c hsock_win32.c wake_win32.c)
 WIN_CFLAGS = -O2 -g $(WARN) -DWIN32 -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00 -D__USE_MINGW_ANSI_STDIO=1 \
 	-D_POSIX_THREAD_SAFE_FUNCTIONS=200112L \
 	-Iprotocol -Iclient -I$(MINGW_PREFIX)/include -I$(MINGW_PREFIX)/include/SDL2 -DLIBSSH_STATIC

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "screen.h"
+#include "utf8.h"
 
 struct helper_clipboard {
 	Display *dpy;
@@ -91,22 +92,10 @@ int helper_clipboard_wake_fd(const struct helper_clipboard *c)
 static char *helper_clipboard_from_latin1(const char *s, size_t n, size_t *out_len)
 {
 	char *u = malloc(2 * n + 1);
-	size_t o = 0;
 
 	if (u == NULL)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch < 0x80) {
-			u[o++] = (char)ch;
-		} else {
-			u[o++] = (char)(0xc0 | (ch >> 6));
-			u[o++] = (char)(0x80 | (ch & 0x3f));
-		}
-	}
-	u[o] = '\0';
-	*out_len = o;
+	*out_len = utf8_from_latin1(s, n, u);
 	return u;
 }
 
@@ -114,31 +103,10 @@ static char *helper_clipboard_from_latin1(const char *s, size_t n, size_t *out_l
 static char *helper_clipboard_to_latin1(const unsigned char *s, size_t n, size_t *out_len)
 {
 	char *l = malloc(n + 1);
-	size_t o = 0, i = 0;
 
 	if (l == NULL)
 		return NULL;
-	while (i < n) {
-		unsigned char ch = s[i];
-		size_t more = ch < 0x80 ? 0 : ch >= 0xf0 ? 3 : ch >= 0xe0 ? 2 : ch >= 0xc0 ? 1 : 0;
-
-		if (ch < 0x80) {
-			l[o++] = (char)ch;
-			i++;
-			continue;
-		}
-		if (more == 1 && i + 1 < n && (s[i + 1] & 0xc0) == 0x80 && ch <= 0xc3)
-			l[o++] = (char)(((ch & 0x03) << 6) | (s[i + 1] & 0x3f));
-		else
-			l[o++] = '?';
-		i++;
-		while (i < n && more > 0 && (s[i] & 0xc0) == 0x80) {
-			i++;
-			more--;
-		}
-	}
-	l[o] = '\0';
-	*out_len = o;
+	*out_len = utf8_to_latin1((const char *)s, n, l, n);
 	return l;
 }
 

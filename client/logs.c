@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "utf8.h"
 
 extern char **environ;
 
@@ -53,36 +54,10 @@ static bool helper_logs_fd_ready(int fd)
 /* Length of the valid UTF-8 character at p[0..n), or 0 if none starts there (or NUL). */
 static size_t helper_logs_char_len(const uint8_t *p, size_t n)
 {
-	size_t k;
+	uint32_t cp;
+	int k = utf8_next((const char *)p, n, &cp);
 
-	if (p[0] == 0)
-		return 0;
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0)
-		k = 2;
-	else if ((p[0] & 0xf0) == 0xe0)
-		k = 3;
-	else if ((p[0] & 0xf8) == 0xf0)
-		k = 4;
-	else
-		return 0;
-	/* One validator for the whole project: overlongs and surrogates count as invalid. */
-	if (k > n || !buf_utf8_valid(p, k))
-		return 0;
-	return k;
-}
-
-size_t helper_logs_chunk(const uint8_t *p, size_t n, size_t max)
-{
-	size_t k;
-
-	if (n <= max)
-		return n;
-	k = max;
-	while (k > 0 && (p[k] & 0xc0) == 0x80)
-		k--;
-	return k;
+	return k < 0 || cp == 0 ? 0 : (size_t)k;
 }
 
 size_t helper_logs_text_fit(char *s, size_t len, size_t max)
@@ -100,7 +75,7 @@ size_t helper_logs_text_fit(char *s, size_t len, size_t max)
 		i += k;
 	}
 	if (len > max)
-		len = helper_logs_chunk(p, len, max);
+		len = utf8_cut(p, len, max);
 	s[len] = '\0';
 	return len;
 }
@@ -121,7 +96,7 @@ static void helper_logs_put_valid(struct helper_logs_writer *w, const uint8_t *p
 		return;
 	}
 	/* The mark always fits: limit leaves room for it. */
-	if ((e = buf_put(&b->text, p, helper_logs_chunk(p, n, room))) != 0 ||
+	if ((e = buf_put(&b->text, p, utf8_cut(p, n, room))) != 0 ||
 	    (e = buf_put(&b->text, TRUNCATED_MARK, sizeof(TRUNCATED_MARK) - 1)) != 0)
 		w->err = e;
 	b->truncated = true;
@@ -192,7 +167,7 @@ static bool helper_logs_plain(const char *s, size_t n)
 {
 	const uint8_t *p = (const uint8_t *)s;
 
-	if (!buf_utf8_valid(p, n))
+	if (!utf8_valid(p, n))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] < 0x20 || p[i] == 0x7f)

@@ -123,14 +123,6 @@ int helper_logs_collect_until(const struct helper_logs_plan *plan, const struct 
 void helper_logs_bundle_free(struct helper_logs_bundle *b);
 
 /*
- * How many bytes of p[0..n) (valid UTF-8) to send next so that the piece
- * is at most max bytes and never ends inside a multibyte character: n if
- * it fits, else the largest character boundary at or below max (at least
- * one character when max >= 4).
- */
-size_t helper_logs_chunk(const uint8_t *p, size_t n, size_t max);
-
-/*
  * Makes s[0..len) fit a text field: every byte that is not part of valid
  * UTF-8 (and every NUL) becomes '?', in place, then the text is cut to at
  * most max bytes at a character boundary. NUL-terminates s (which must

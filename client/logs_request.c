@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "utf8.h"
 
 struct helper_logs_job {
 	pthread_t thread;
@@ -283,7 +284,7 @@ int helper_logs_request_feed(struct helper_logs_request *r, struct helper_contro
 
 	while (r->state == HELPER_LOGS_REQUEST_SENDING && helper_control_pending(c) < HELPER_CONTROL_LOW_WATER) {
 		size_t left = buf_len(&r->bundle.text);
-		size_t n = helper_logs_chunk(buf_ptr(&r->bundle.text), left, CTL_TEXT_MAX);
+		size_t n = utf8_cut(buf_ptr(&r->bundle.text), left, CTL_TEXT_MAX);
 		struct ctl_record rec = {
 			.type = CTL_LOGS_DATA,
 			.viewer_id = r->id,

@@ -68,6 +68,7 @@
 #include "ui.h"
 #include "ui_words.h"
 #include "ui_text.h"
+#include "utf8.h"
 #include "viewer.h"
 
 #define FORWARD_ADDRESS "localhost"
@@ -1140,15 +1141,13 @@ static int helper_session_open_ui(struct helper_session *s, char *err, size_t er
 static int helper_session_intake_text(const char *in, size_t max, char *out, size_t outlen)
 {
 	char clean[INTAKE_DESC_MAX * 4 + 1];
-	size_t n = strlen(in), chars = 0, i;
+	size_t n = strlen(in), i;
 
-	if (!buf_utf8_valid((const uint8_t *)in, n))
+	if (!utf8_valid(in, n))
 		return -1;
 	helper_ui_text_clean(in, clean, sizeof(clean));
-	for (i = 0; clean[i] != '\0'; i++)
-		if (((unsigned char)clean[i] & 0xc0) != 0x80 && chars++ == max)
-			break;
-	snprintf(out, outlen, "%.*s", (int)helper_ui_text_whole(clean, i), clean);
+	i = utf8_skip(clean, strlen(clean), max);
+	snprintf(out, outlen, "%.*s", (int)utf8_whole(clean, i), clean);
 	return 0;
 }
 

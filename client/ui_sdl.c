@@ -68,6 +68,7 @@
 #include "platform.h"
 #include "ui_text.h"
 #include "ui_words.h"
+#include "utf8.h"
 
 #define SDL_UI_W 760
 #define SDL_UI_H 560
@@ -305,15 +306,7 @@ static int sdl_ui_width(TTF_Font *f, const char *s)
 /* Byte length of the first count UTF-8 characters of s. */
 static size_t sdl_ui_chars_to_bytes(const char *s, int count)
 {
-	size_t i = 0;
-
-	while (s[i] != '\0' && count > 0) {
-		i++;
-		while (((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		count--;
-	}
-	return i;
+	return count > 0 ? utf8_skip(s, strlen(s), (size_t)count) : 0;
 }
 
 /* True when s starts with a full-width mark that must not begin a line (、。）」』：！？). */
@@ -366,7 +359,7 @@ static int sdl_ui_wrap(TTF_Font *f, const char *s, int width, int max,
 		size_t n = sdl_ui_fit(f, s, width);
 
 		if (n >= sizeof(line))
-			n = helper_ui_text_whole(s, sizeof(line) - 1);
+			n = utf8_whole(s, sizeof(line) - 1);
 		memcpy(line, s, n);
 		line[n] = '\0';
 		out(ctx, line);
@@ -496,9 +489,7 @@ static void sdl_ui_draw_field_idle(struct helper_ui_sdl *u, const SDL_Rect *r, c
 	sdl_ui_fill(u, r, sdl_ui_white);
 	sdl_ui_frame(u, r, sdl_ui_grey);
 	while (shown[0] != '\0' && sdl_ui_width(u->font, shown) > r->w - 16) {
-		shown++;
-		while (((unsigned char)shown[0] & 0xc0) == 0x80)
-			shown++;
+		shown += utf8_skip(shown, strlen(shown), 1);
 	}
 	sdl_ui_text(u, u->font, r->x + 8, r->y + (r->h - TTF_FontHeight(u->font)) / 2, sdl_ui_ink, shown);
 }
@@ -515,9 +506,7 @@ static void sdl_ui_draw_field(struct helper_ui_sdl *u, const SDL_Rect *r, const 
 	sdl_ui_frame(u, r, sdl_ui_blue);
 	/* Long lines scroll: show the end, where the customer types. */
 	while (shown[0] != '\0' && sdl_ui_width(u->font, shown) > room) {
-		shown++;
-		while (((unsigned char)shown[0] & 0xc0) == 0x80)
-			shown++;
+		shown += utf8_skip(shown, strlen(shown), 1);
 	}
 	x += sdl_ui_width(u->font, shown);
 	sdl_ui_text(u, u->font, r->x + 8, ty, sdl_ui_ink, shown);
@@ -893,13 +882,7 @@ static void sdl_ui_push(struct helper_ui_sdl *u, enum helper_ui_choice c)
 /* Removes the last UTF-8 character of s. */
 static void sdl_ui_backspace(char *s)
 {
-	size_t n = strlen(s);
-
-	while (n > 0 && ((unsigned char)s[n - 1] & 0xc0) == 0x80)
-		n--;
-	if (n > 0)
-		n--;
-	s[n] = '\0';
+	s[utf8_prev(s, strlen(s))] = '\0';
 }
 
 static void sdl_ui_append(char *dst, size_t dstlen, const char *add)
@@ -907,7 +890,7 @@ static void sdl_ui_append(char *dst, size_t dstlen, const char *add)
 	size_t n = strlen(dst), a = strlen(add);
 
 	if (n + a >= dstlen)
-		a = helper_ui_text_whole(add, dstlen - 1 - n);
+		a = utf8_whole(add, dstlen - 1 - n);
 	memcpy(dst + n, add, a);
 	dst[n + a] = '\0';
 }
@@ -1781,7 +1764,7 @@ static void sdl_ui_logs_preview(void *state, const struct helper_ui_logs_request
 		}
 		u->preview_line[u->preview_n++] = at;
 		/* Measured on a piece: SDL_ttf shapes all the text it is given. */
-		n = helper_ui_text_whole(u->preview + at, len - at < sizeof(piece) - 1 ? len - at : sizeof(piece) - 1);
+		n = utf8_whole(u->preview + at, len - at < sizeof(piece) - 1 ? len - at : sizeof(piece) - 1);
 		memcpy(piece, u->preview + at, n);
 		piece[n] = '\0';
 		n = sdl_ui_fit(u->font, piece, sdl_ui_preview_pane.w - 24);

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /*
  * Invisible characters that reorder or hide what follows them (zero width
  * U+200B-U+200F, bidirectional U+202A-U+202E and U+2066-U+2069, U+FEFF):
@@ -16,23 +18,6 @@ static bool helper_ui_text_invisible(const unsigned char *p, size_t n)
 	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81)
 		return p[2] >= 0xa6 && p[2] <= 0xa9;
 	return n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf;
-}
-
-size_t helper_ui_text_whole(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = n;
-
-	/* Back over continuation bytes to the last lead byte, and drop it if incomplete. */
-	while (o > 0 && (p[o - 1] & 0xc0) == 0x80)
-		o--;
-	if (o > 0 && p[o - 1] >= 0xc0) {
-		size_t need = p[o - 1] >= 0xf0 ? 4 : p[o - 1] >= 0xe0 ? 3 : 2;
-
-		if (n - (o - 1) < need)
-			return o - 1;
-	}
-	return n;
 }
 
 const char *helper_ui_text_clean_n(const char *s, size_t n, char *out, size_t outlen)
@@ -55,11 +40,9 @@ const char *helper_ui_text_clean_n(const char *s, size_t n, char *out, size_t ou
 		}
 	}
 	if (i < n && p[i] != '\0') {
-		/* Cut short: drop the last character, which may be incomplete. */
-		while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-			o--;
-		if (o > 0 && (unsigned char)out[o - 1] >= 0xc0)
-			o--;
+		/* Cut short: drop the last character if it is not ASCII, as it may be incomplete. */
+		if (o > 0 && (unsigned char)out[o - 1] >= 0x80)
+			o = utf8_prev(out, o);
 	}
 	out[o] = '\0';
 	return out;

@@ -19,7 +19,5 @@
 const char *helper_ui_text_clean_n(const char *s, size_t n, char *out, size_t outlen);
 /* The same for a NUL-terminated s; NULL counts as "". */
 const char *helper_ui_text_clean(const char *s, char *out, size_t outlen);
-/* Length of the longest prefix of s[0..n) that ends on a UTF-8 character boundary. */
-size_t helper_ui_text_whole(const char *s, size_t n);
 
 #endif

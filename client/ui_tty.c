@@ -34,6 +34,7 @@
 #include "i18n.h"
 #include "ui_text.h"
 #include "ui_words.h"
+#include "utf8.h"
 
 #define TTY_INPUT_MAX HELPER_UI_LINE_MAX
 #define TTY_TEXT_MAX 4608  /* more than any string a control record carries */
@@ -390,7 +391,7 @@ static void helper_ui_tty_logs_preview(void *state, const struct helper_ui_logs_
 
 		/* A line longer than the buffer continues on the next output line. */
 		if (n >= sizeof(line))
-			n = helper_ui_text_whole(text + at, sizeof(line) - 1);
+			n = utf8_whole(text + at, sizeof(line) - 1);
 		printf("| %s\n", helper_ui_text_clean_n(text + at, n, line, sizeof(line)));
 		at += n;
 		if (at < len && text[at] == '\n')

@@ -11,6 +11,8 @@
 
 #include <openssl/crypto.h>
 
+#include "utf8.h"
+
 void buf_init(struct buf *b, size_t cap)
 {
 	memset(b, 0, sizeof(*b));
@@ -234,49 +236,6 @@ int buf_get_string_ptr(struct buf *b, const uint8_t **p, size_t *n, size_t cap)
 	return BUF_OK;
 }
 
-int buf_utf8_valid(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = p[i];
-		size_t more;
-		uint32_t cp;
-
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			more = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			more = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			more = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (more > n - i - 1)
-			return 0;
-		for (size_t k = 1; k <= more; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past Unicode hide payloads. */
-		if ((more == 1 && cp < 0x80) || (more == 2 && cp < 0x800) ||
-		    (more == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += more + 1;
-	}
-	return 1;
-}
-
 int buf_get_cstring(struct buf *b, char **s, size_t cap)
 {
 	const uint8_t *p;
@@ -286,7 +245,7 @@ int buf_get_cstring(struct buf *b, char **s, size_t cap)
 
 	if ((r = buf_get_string_ptr(b, &p, &n, cap)) != 0)
 		return r;
-	if (!buf_utf8_valid(p, n)) {
+	if (!utf8_valid(p, n)) {
 		b->off = saved;
 		return BUF_ERR_FORMAT;
 	}

@@ -86,7 +86,4 @@ int buf_consume(struct buf *b, size_t n);
 
 const char *buf_strerror(int err);
 
-/* 1 if p[0..n) is valid UTF-8 without NULs or overlong forms, else 0. */
-int buf_utf8_valid(const uint8_t *p, size_t n);
-
 #endif

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 int bundle_trailer(const uint8_t *file, size_t n, size_t *off, size_t *len, uint8_t sha[32])
 {
 	struct buf b;
@@ -118,7 +120,7 @@ int bundle_args(const uint8_t *data, size_t len, char *copy, size_t copylen, con
 	for (size_t i = 0; i < len; i++) {
 		if (copy[i] != '\0')
 			continue;
-		if (n == BUNDLE_ARGS_MAX || !buf_utf8_valid(data + start, i - start))
+		if (n == BUNDLE_ARGS_MAX || !utf8_valid(data + start, i - start))
 			return BUF_ERR_FORMAT;
 		argv[n++] = copy + start;
 		start = i + 1;

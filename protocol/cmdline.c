@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 void cmdline_free(char **argv)
 {
@@ -54,7 +55,7 @@ int cmdline_split(const char *line, char ***argv_out, size_t *argc_out, char *er
 		snprintf(err, errlen, "command longer than %u bytes", CMDLINE_MAX);
 		goto fail;
 	}
-	if (!buf_utf8_valid((const uint8_t *)line, len)) {
+	if (!utf8_valid(line, len)) {
 		snprintf(err, errlen, "command is not UTF-8 text");
 		goto fail;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 static int config_key_char(char c)
 {
@@ -107,7 +108,7 @@ int config_parse(const char *text, size_t len, struct config *cfg, char *err, si
 		snprintf(err, errlen, "file larger than %u bytes", CONFIG_FILE_MAX);
 		return -1;
 	}
-	if (!buf_utf8_valid((const uint8_t *)text, len)) {
+	if (!utf8_valid(text, len)) {
 		snprintf(err, errlen, "not UTF-8 text");
 		return -1;
 	}

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /*
  * Encodes only what ctl_decode accepts: a record the peer must reject would
  * close the customer's session, so the sender fails instead.
@@ -18,7 +20,7 @@ static int ctl_put_text(struct buf *body, const char *s, size_t cap)
 
 	if (n > cap)
 		return BUF_ERR_TOO_LONG;
-	if (!buf_utf8_valid((const uint8_t *)(s ? s : ""), n))
+	if (!utf8_valid((s ? s : ""), n))
 		return BUF_ERR_FORMAT;
 	return buf_put_string(body, s ? s : "", n);
 }

@@ -18,6 +18,8 @@
 
 #include <openssl/crypto.h>
 
+#include "event.h"
+
 enum { EXPORT_PHASE_NEW, EXPORT_PHASE_LINKS, EXPORT_PHASE_ATTACHMENTS, EXPORT_PHASE_RECORDINGS, EXPORT_PHASE_DONE };
 
 #define EXPORT_MAGIC_LEN 8
@@ -251,152 +253,16 @@ int export_writer_finish(struct export_writer *w, EVP_PKEY *key)
 	return 0;
 }
 
-/* ---- event details ---- */
-
-/* A decimal number of 1 to 18 digits (no sign, no leading zero unless 0) in p[0..n). */
-static int export_number(const char *p, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 18 || (n > 1 && p[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int export_copy(char *dst, size_t dstlen, const char *p, size_t n)
-{
-	if (n == 0 || n >= dstlen || memchr(p, '\0', n) != NULL)
-		return -1;
-	memcpy(dst, p, n);
-	dst[n] = '\0';
-	return 0;
-}
-
-int export_parse_attachment_detail(const char *detail, struct export_attachment_ref *out)
-{
-	static const char sha_tag[] = ", sha256 ";
-	static const char bytes_tag[] = " bytes";
-	size_t len = strnlen(detail, CHAIN_DETAIL_MAX + 1);
-	const char *p = detail, *end = detail + len, *sp, *comma, *hex;
-	uint64_t id;
-
-	memset(out, 0, sizeof(*out));
-	if (len > CHAIN_DETAIL_MAX || len < 1 + 2 * CHAIN_HASH_LEN || p[0] != '#')
-		return -1;
-	/* #ID */
-	p++;
-	sp = memchr(p, ' ', (size_t)(end - p));
-	if (sp == NULL || export_number(p, (size_t)(sp - p), &id) != 0 || id == 0)
-		return -1;
-	out->id = (int64_t)id;
-	/* KIND */
-	p = sp + 1;
-	sp = memchr(p, ' ', (size_t)(end - p));
-	if (sp == NULL || export_copy(out->kind, sizeof(out->kind), p, (size_t)(sp - p)) != 0)
-		return -1;
-	p = sp + 1;
-	/* ..., sha256 HEX at the very end */
-	if ((size_t)(end - p) < sizeof(sha_tag) - 1 + 2 * CHAIN_HASH_LEN)
-		return -1;
-	hex = end - 2 * CHAIN_HASH_LEN;
-	if (memcmp(hex - (sizeof(sha_tag) - 1), sha_tag, sizeof(sha_tag) - 1) != 0 ||
-	    hex_decode(hex, 2 * CHAIN_HASH_LEN, out->sha256, CHAIN_HASH_LEN) != 0)
-		return -1;
-	end = hex - (sizeof(sha_tag) - 1);
-	/* NAME, N bytes: the last ", " before that starts the size. */
-	if ((size_t)(end - p) < sizeof(bytes_tag) - 1 ||
-	    memcmp(end - (sizeof(bytes_tag) - 1), bytes_tag, sizeof(bytes_tag) - 1) != 0)
-		return -1;
-	end -= sizeof(bytes_tag) - 1;
-	for (comma = end; comma > p + 1 && !(comma[-2] == ',' && comma[-1] == ' '); comma--)
-		;
-	if (comma <= p + 1 || export_number(comma, (size_t)(end - comma), &out->size) != 0)
-		return -1;
-	return export_copy(out->name, sizeof(out->name), p, (size_t)(comma - 2 - p));
-}
-
-int export_recording_path_ok(const char *path)
-{
-	static const char prefix[] = "recordings/";
-	size_t len = strnlen(path, EXPORT_NAME_MAX + 1);
-	const char *seg;
-
-	if (len > EXPORT_NAME_MAX || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = path[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-' || c == '/'))
-			return 0;
-	}
-	/* Every component non-empty and neither "." nor "..". */
-	seg = path;
-	for (;;) {
-		const char *slash = strchr(seg, '/');
-		size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
-
-		if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
-			return 0;
-		if (slash == NULL)
-			return 1;
-		seg = slash + 1;
-	}
-}
-
-int export_parse_recording_detail(const char *detail, struct export_recording_ref *out)
-{
-	const char *tok[4];
-	size_t toklen[4], len = strnlen(detail, CHAIN_DETAIL_MAX + 1);
-	const char *p = detail, *end = detail + len;
-	char path[EXPORT_NAME_MAX + 1];
-
-	memset(out, 0, sizeof(*out));
-	if (len > CHAIN_DETAIL_MAX)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		const char *sp = memchr(p, ' ', (size_t)(end - p));
-
-		tok[i] = p;
-		toklen[i] = sp ? (size_t)(sp - p) : (size_t)(end - p);
-		if (toklen[i] == 0 || (i < 3) != (sp != NULL))
-			return -1;
-		p = sp ? sp + 1 : end;
-	}
-	if (export_copy(path, sizeof(path), tok[0], toklen[0]) != 0 || !export_recording_path_ok(path))
-		return -1;
-	memcpy(out->path, path, sizeof(path));
-	if (toklen[1] == 10 && memcmp(tok[1], "unreadable", 10) == 0)
-		out->hashed = false;
-	else if (hex_decode(tok[1], toklen[1], out->sha256, CHAIN_HASH_LEN) == 0)
-		out->hashed = true;
-	else
-		return -1;
-	if (export_number(tok[2], toklen[2], &out->size) != 0 ||
-	    export_copy(out->state, sizeof(out->state), tok[3], toklen[3]) != 0)
-		return -1;
-	if (strcmp(out->state, "complete") != 0 && strcmp(out->state, "truncated") != 0 &&
-	    strcmp(out->state, "failed") != 0)
-		return -1;
-	return 0;
-}
-
 /* ---- verifier ---- */
 
 struct export_aref {
-	struct export_attachment_ref ref;
+	struct event_attachment ref;
 	uint64_t seq;      /* the record that names it */
 	bool seen;
 };
 
 struct export_rref {
-	struct export_recording_ref ref;
+	struct event_recording ref;
 	uint64_t seq;
 	bool seen;
 };
@@ -447,7 +313,7 @@ static void *export_grow(void *arr, size_t *cap, size_t need, size_t size)
 /* Notes what a link of the exported ticket promises: attachments and recordings. */
 static int export_note_refs(struct export_check *c, uint64_t seq, const struct chain_event *e)
 {
-	if (strcmp(e->kind, "attachment-added") == 0) {
+	if (strcmp(e->kind, EVENT_ATTACHMENT_ADDED) == 0) {
 		struct export_aref *grown;
 
 		if (c->narefs >= EXPORT_REFS_MAX)
@@ -457,7 +323,7 @@ static int export_note_refs(struct export_check *c, uint64_t seq, const struct c
 			return export_fail(c, "out of memory");
 		c->arefs = grown;
 		memset(&c->arefs[c->narefs], 0, sizeof(c->arefs[0]));
-		if (export_parse_attachment_detail(e->detail, &c->arefs[c->narefs].ref) != 0)
+		if (event_attachment_parse(e->detail, &c->arefs[c->narefs].ref) != 0)
 			return export_fail(c, "record %llu: an attachment-added record that does not name its attachment",
 					   (unsigned long long)seq);
 		for (size_t i = 0; i < c->narefs; i++)
@@ -465,7 +331,7 @@ static int export_note_refs(struct export_check *c, uint64_t seq, const struct c
 				return export_fail(c, "record %llu: attachment #%lld is added a second time",
 						   (unsigned long long)seq, (long long)c->arefs[i].ref.id);
 		c->arefs[c->narefs++].seq = seq;
-	} else if (strcmp(e->kind, "recording-closed") == 0) {
+	} else if (strcmp(e->kind, EVENT_RECORDING_CLOSED) == 0) {
 		struct export_rref *grown;
 
 		if (c->nrrefs >= EXPORT_REFS_MAX)
@@ -475,7 +341,7 @@ static int export_note_refs(struct export_check *c, uint64_t seq, const struct c
 			return export_fail(c, "out of memory");
 		c->rrefs = grown;
 		memset(&c->rrefs[c->nrrefs], 0, sizeof(c->rrefs[0]));
-		if (export_parse_recording_detail(e->detail, &c->rrefs[c->nrrefs].ref) != 0)
+		if (event_recording_parse(e->detail, &c->rrefs[c->nrrefs].ref) != 0)
 			return export_fail(c, "record %llu: a recording-closed record that does not name its file",
 					   (unsigned long long)seq);
 		c->rrefs[c->nrrefs++].seq = seq;
@@ -876,7 +742,7 @@ static int export_names_recording(const uint8_t *path, size_t plen, const char *
 
 /* The recording-closed record of the exported ticket that names path; 0 when found. */
 static int export_find_record(const uint8_t *p, size_t n, const uint8_t *path, size_t plen, uint64_t ticket,
-			      struct export_recording_ref *ref, uint64_t *seq_out)
+			      struct event_recording *ref, uint64_t *seq_out)
 {
 	struct buf in;
 	int found = -1;
@@ -890,7 +756,7 @@ static int export_find_record(const uint8_t *p, size_t n, const uint8_t *path, s
 		struct buf item;
 		uint64_t seq, t;
 		struct chain_event_owned e;
-		struct export_recording_ref r;
+		struct event_recording r;
 
 		if (buf_get_u8(&in, &type) != 0 || buf_get_string_ptr(&in, &payload, &len, buf_len(&in)) != 0)
 			break;
@@ -902,8 +768,8 @@ static int export_find_record(const uint8_t *p, size_t n, const uint8_t *path, s
 		    buf_get_string_ptr(&item, &body, &blen, CHAIN_BODY_MAX) != 0 || t != ticket ||
 		    chain_body_decode(body, blen, &e) != 0)
 			continue;
-		if (e.e.ticket == ticket && strcmp(e.e.kind, "recording-closed") == 0 &&
-		    export_parse_recording_detail(e.e.detail, &r) == 0 && r.hashed && strlen(r.path) == plen &&
+		if (e.e.ticket == ticket && strcmp(e.e.kind, EVENT_RECORDING_CLOSED) == 0 &&
+		    event_recording_parse(e.e.detail, &r) == 0 && r.hashed && strlen(r.path) == plen &&
 		    memcmp(r.path, path, plen) == 0) {
 			*ref = r;
 			*seq_out = seq;
@@ -915,7 +781,7 @@ static int export_find_record(const uint8_t *p, size_t n, const uint8_t *path, s
 }
 
 int export_recording_find(const uint8_t *p, size_t n, const char *id, const uint8_t **bytes, size_t *len,
-			  struct export_recording_ref *ref, char *err, size_t errlen)
+			  struct event_recording *ref, char *err, size_t errlen)
 {
 	struct buf in;
 	uint64_t ticket = 0, seq = 0;

@@ -44,13 +44,14 @@
 
 #include "buf.h"
 #include "chain.h"
+#include "event.h"
 
 #define EXPORT_MAGIC "HOEXP001"
 #define EXPORT_SIGN_LABEL "handoff-export-v1"
 
 /* Caps on what a reader accepts. A writer refuses what a reader would reject. */
 #define EXPORT_FILE_MAX (1024u * 1024 * 1024)
-#define EXPORT_NAME_MAX 256u               /* attachment kind and name, recording path */
+#define EXPORT_NAME_MAX EVENT_NAME_MAX     /* attachment kind and name, recording path: what a detail names */
 #define EXPORT_ATTACHMENT_MAX (64u * 1024 * 1024)
 #define EXPORT_RECORDING_MAX (512u * 1024 * 1024)
 /* Attachments and recordings one ticket may name (its events are bounded far below). */
@@ -103,35 +104,6 @@ int export_writer_finish(struct export_writer *w, EVP_PKEY *key);
 /* Frees what the writer holds (after finish, or instead of it). */
 void export_writer_release(struct export_writer *w);
 
-/* What an attachment-added event says about its attachment. */
-struct export_attachment_ref {
-	int64_t id;
-	char kind[EXPORT_NAME_MAX + 1];
-	char name[EXPORT_NAME_MAX + 1];
-	uint64_t size;
-	uint8_t sha256[CHAIN_HASH_LEN];
-};
-
-/* What a recording-closed event says about its file. */
-struct export_recording_ref {
-	char path[EXPORT_NAME_MAX + 1];
-	bool hashed;            /* false when the relay could not read the file ("unreadable") */
-	uint8_t sha256[CHAIN_HASH_LEN];
-	uint64_t size;
-	char state[16];         /* complete, truncated or failed */
-};
-
-/* Parses "#ID KIND NAME, N bytes, sha256 HEX". 0 or -1. */
-int export_parse_attachment_detail(const char *detail, struct export_attachment_ref *out);
-/* Parses "PATH SHA256 SIZE STATE". 0 or -1. */
-int export_parse_recording_detail(const char *detail, struct export_recording_ref *out);
-/*
- * 1 when path may name a recording in the relay home: relative, under
- * recordings/, only [A-Za-z0-9._-] and single slashes, no "." or ".."
- * component. The relay opens nothing else on an export's behalf.
- */
-int export_recording_path_ok(const char *path);
-
 /* Called for every link of the exported ticket, once the whole export has verified. */
 typedef void (*export_event_fn)(uint64_t seq, const struct chain_event *e, void *ctx);
 
@@ -166,6 +138,6 @@ int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], 
  * p. 0, or -1 with err.
  */
 int export_recording_find(const uint8_t *p, size_t n, const char *id, const uint8_t **bytes, size_t *len,
-			  struct export_recording_ref *ref, char *err, size_t errlen);
+			  struct event_recording *ref, char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 int recording_put_header(struct buf *out, const struct recording_header *h)
 {
 	int e;
@@ -42,7 +44,7 @@ static int recording_get_name(struct buf *in, char *out, size_t outlen, size_t c
 
 	if ((e = buf_get_string_ptr(in, &p, &n, cap)) != 0)
 		return e;
-	if (n >= outlen || !buf_utf8_valid(p, n))
+	if (n >= outlen || !utf8_valid(p, n))
 		return BUF_ERR_FORMAT;
 	memcpy(out, p, n);
 	out[n] = '\0';

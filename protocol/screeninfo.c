@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static int screeninfo_put_payload(struct buf *b, const struct screeninfo *si)
 {
 	int e = 0;
@@ -54,7 +56,7 @@ static int screeninfo_get_monitor(struct buf *b, struct screeninfo_monitor *m)
 	if (m->width == 0 || m->height == 0 || m->x >= SCREENINFO_SIDE_MAX || m->y >= SCREENINFO_SIDE_MAX ||
 	    m->width > SCREENINFO_SIDE_MAX - m->x || m->height > SCREENINFO_SIDE_MAX - m->y)
 		return BUF_ERR_FORMAT;
-	if (memchr(name, '\0', n) != NULL || !buf_utf8_valid(name, n))
+	if (memchr(name, '\0', n) != NULL || !utf8_valid(name, n))
 		return BUF_ERR_FORMAT;
 	memcpy(m->name, name, n);
 	m->name[n] = '\0';
@@ -133,7 +135,7 @@ int screeninfo_read_cut(int (*read_exact)(void *ctx, void *p, size_t n), void *c
 		return SCREENINFO_CUT_IO;
 	}
 	t[n] = '\0';
-	if (memchr(t, '\0', n) != NULL || !buf_utf8_valid((const uint8_t *)t, n)) {
+	if (memchr(t, '\0', n) != NULL || !utf8_valid(t, n)) {
 		free(t);
 		return SCREENINFO_CUT_BAD_TEXT;
 	}

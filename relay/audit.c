@@ -34,6 +34,7 @@
 
 #include "audit.h"
 #include "chain.h"
+#include "event.h"
 #include "export.h"
 #include "log.h"
 #include "relay.h"
@@ -355,17 +356,17 @@ struct relay_audit_export {
 	struct buf body;
 	int64_t *attachments;         /* ids named by the ticket's attachment-added records */
 	size_t nattachments, cattachments;
-	struct export_recording_ref *recordings;
+	struct event_recording *recordings;
 	size_t nrecordings, crecordings;
 	char err[400];
 };
 
 static int relay_audit_export_note(struct relay_audit_export *x, const struct store_event *e)
 {
-	if (strcmp(e->kind, "attachment-added") == 0) {
-		struct export_attachment_ref ref;
+	if (strcmp(e->kind, EVENT_ATTACHMENT_ADDED) == 0) {
+		struct event_attachment ref;
 
-		if (export_parse_attachment_detail(e->detail, &ref) != 0)
+		if (event_attachment_parse(e->detail, &ref) != 0)
 			return 0; /* the verifier names it; the export still shows the record */
 		if (x->nattachments == x->cattachments) {
 			size_t want = x->cattachments ? 2 * x->cattachments : 16;
@@ -377,14 +378,14 @@ static int relay_audit_export_note(struct relay_audit_export *x, const struct st
 			x->cattachments = want;
 		}
 		x->attachments[x->nattachments++] = ref.id;
-	} else if (strcmp(e->kind, "recording-closed") == 0) {
-		struct export_recording_ref ref;
+	} else if (strcmp(e->kind, EVENT_RECORDING_CLOSED) == 0) {
+		struct event_recording ref;
 
-		if (export_parse_recording_detail(e->detail, &ref) != 0 || !ref.hashed)
+		if (event_recording_parse(e->detail, &ref) != 0 || !ref.hashed)
 			return 0;
 		if (x->nrecordings == x->crecordings) {
 			size_t want = x->crecordings ? 2 * x->crecordings : 8;
-			struct export_recording_ref *grown = realloc(x->recordings, want * sizeof(*grown));
+			struct event_recording *grown = realloc(x->recordings, want * sizeof(*grown));
 
 			if (grown == NULL)
 				return -1;
@@ -490,7 +491,7 @@ static uint8_t *relay_audit_map_recording(const char *home_dir, const char *rel,
 	int fd;
 
 	*len = 0;
-	if (!export_recording_path_ok(rel) ||
+	if (!event_recording_path_ok(rel) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", home_dir, rel) >= sizeof(path))
 		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -602,7 +603,7 @@ out:
 
 struct relay_audit_find {
 	const char *id;
-	struct export_recording_ref *ref;
+	struct event_recording *ref;
 	int found;
 };
 
@@ -617,10 +618,10 @@ static int relay_audit_names(const char *path, const char *id)
 static int relay_audit_find_row(const struct store_event *e, void *ctx)
 {
 	struct relay_audit_find *f = ctx;
-	struct export_recording_ref r;
+	struct event_recording r;
 
 	/* The latest record of a path wins: a segment closed at restart names it again. */
-	if (export_parse_recording_detail(e->detail, &r) == 0 && relay_audit_names(r.path, f->id)) {
+	if (event_recording_parse(e->detail, &r) == 0 && relay_audit_names(r.path, f->id)) {
 		*f->ref = r;
 		f->found = 1;
 	}
@@ -628,21 +629,21 @@ static int relay_audit_find_row(const struct store_event *e, void *ctx)
 }
 
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct export_recording_ref *ref, char *err, size_t errlen)
+			       struct event_recording *ref, char *err, size_t errlen)
 {
 	struct relay_audit_find f = { .id = id, .ref = ref };
 	char path[4400];
 	struct stat sb;
 
 	*fd = -1;
-	if (store_events(relay->store, ticket, "recording-closed", relay_audit_find_row, &f) != STORE_OK) {
+	if (store_events(relay->store, ticket, EVENT_RECORDING_CLOSED, relay_audit_find_row, &f) != STORE_OK) {
 		snprintf(err, errlen, "the store failed");
 		return -1;
 	}
 	if (!f.found)
 		return STORE_NOT_FOUND;
 	/* The record comes from our own database, but a path is opened only if it could be ours. */
-	if (!export_recording_path_ok(ref->path) ||
+	if (!event_recording_path_ok(ref->path) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, ref->path) >= sizeof(path)) {
 		snprintf(err, errlen, "record names an unusable path");
 		return -1;

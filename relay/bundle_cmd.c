@@ -44,6 +44,7 @@
 #include "priv.h"
 #include "sshutil.h"
 #include "store.h"
+#include "utf8.h"
 
 #define BUNDLE_LIBS_MAX 256
 #define BUNDLE_LDD_OUT_MAX (1024 * 1024)
@@ -499,7 +500,7 @@ int relay_cmd_bundle(int argc, char **argv)
 		}
 	}
 	if (argc < 1 || out == NULL || (org != NULL && (org[0] == '\0' || strlen(org) > 128 ||
-						       !buf_utf8_valid((const uint8_t *)org, strlen(org))))) {
+						       !utf8_valid(org, strlen(org))))) {
 		bundle_usage();
 		return 2;
 	}

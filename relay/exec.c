@@ -30,12 +30,14 @@
 #include "cmdline.h"
 #include "code.h"
 #include "emit.h"
+#include "event.h"
 #include "export.h"
 #include "job.h"
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
 
@@ -143,7 +145,7 @@ static size_t exec_columns(const uint8_t *p, size_t n)
 	size_t cols = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
+		if (!utf8_is_continuation(p[i]))
 			cols++;
 	return cols;
 }
@@ -771,7 +773,7 @@ static void exec_handover(struct exec_ctx *x, const struct store_ticket *t, bool
 	size_t before;
 
 	if (esc != NULL)
-		store_events(x->relay->store, t->id, "escalated", exec_last_escalation, esc);
+		store_events(x->relay->store, t->id, EVENT_ESCALATED, exec_last_escalation, esc);
 	if (x->json) {
 		emit_object_begin(&x->j);
 		emit_kint(&x->j, "ticket", t->id);
@@ -1161,7 +1163,7 @@ static int exec_transcript(struct exec_ctx *x)
 	if (x->json)
 		exec_json_begin_list(x, t->id, "lines");
 	before = buf_len(x->out);
-	if (store_events(x->relay->store, t->id, "chat", exec_transcript_line, x) != STORE_OK) {
+	if (store_events(x->relay->store, t->id, EVENT_CHAT, exec_transcript_line, x) != STORE_OK) {
 		exec_printf(x->err, "transcript: the store failed\n");
 		rc = EXIT_FAIL;
 	}
@@ -1174,7 +1176,7 @@ out:
 }
 
 /* "ok", "missing" or "size differs": the file of a recording-closed record, as the relay's disk holds it now. */
-static const char *exec_recording_on_disk(struct exec_ctx *x, const struct export_recording_ref *r)
+static const char *exec_recording_on_disk(struct exec_ctx *x, const struct event_recording *r)
 {
 	char path[4400];
 	struct stat sb;
@@ -1188,10 +1190,10 @@ static const char *exec_recording_on_disk(struct exec_ctx *x, const struct expor
 static int exec_recording_row(const struct store_event *e, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	struct export_recording_ref r;
+	struct event_recording r;
 	char sha[2 * CHAIN_HASH_LEN + 1] = "unreadable";
 
-	if (export_parse_recording_detail(e->detail, &r) != 0) {
+	if (event_recording_parse(e->detail, &r) != 0) {
 		exec_printf(x->err, "record %lld: unreadable recording-closed detail\n", (long long)e->id);
 		return 0;
 	}
@@ -1227,7 +1229,7 @@ static int exec_recordings(struct exec_ctx *x)
 	x->nwords = 0;
 	if (x->json)
 		exec_json_begin_list(x, t->id, "recordings");
-	if (store_events(x->relay->store, t->id, "recording-closed", exec_recording_row, x) != STORE_OK) {
+	if (store_events(x->relay->store, t->id, EVENT_RECORDING_CLOSED, exec_recording_row, x) != STORE_OK) {
 		exec_printf(x->err, "recordings: the store failed\n");
 		rc = EXIT_FAIL;
 	}
@@ -1257,7 +1259,7 @@ static int exec_binary_ok(struct exec_ctx *x, const char *redirect)
 static int exec_recording(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
-	struct export_recording_ref ref;
+	struct event_recording ref;
 	char err[512];
 	const char *id = x->words;
 	struct stat sb;

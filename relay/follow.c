@@ -8,7 +8,9 @@
  */
 #include <string.h>
 
+#include "event.h"
 #include "relay.h"
+#include "utf8.h"
 
 static int relay_follow_replay_line(const struct store_event *e, void *ctx)
 {
@@ -24,7 +26,7 @@ void relay_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticke
 	ch->kind = RELAY_CHAN_CHAT;
 	ch->chat_ticket = ticket;
 	buf_reset(&ch->in);
-	store_events(relay->store, ticket, "chat", relay_follow_replay_line, ch);
+	store_events(relay->store, ticket, EVENT_CHAT, relay_follow_replay_line, ch);
 }
 
 void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *text, size_t len)
@@ -33,7 +35,7 @@ void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *t
 	char why[200];
 
 	/* A NUL inside the line (strlen stops short of len) is not text. */
-	if (len == 0 || strlen(text) != len || len > CTL_TEXT_MAX || !buf_utf8_valid((const uint8_t *)text, len) ||
+	if (len == 0 || strlen(text) != len || len > CTL_TEXT_MAX || !utf8_valid(text, len) ||
 	    store_ticket_get(relay->store, ch->chat_ticket, &t) != STORE_OK)
 		return;
 	/* Rights are asked at every line: the ticket may have moved to another tier since the stream began. */

@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "code.h"
+#include "event.h"
 
 #define RELAY_GUARD_PROBES 32
 #define RELAY_GUARD_WINDOW 60
@@ -309,10 +310,10 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 	}
 	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED || result == STORE_CODE_CANCELLED ||
 	    result == STORE_CODE_CLOSED)
-		relay_audit_event(st, refused_ticket, now, "code-refused", "customer", "customer", NULL,
-				  relay_code_result_name(result));
+		relay_audit_event(st, refused_ticket, now, EVENT_CODE_REFUSED, "customer", "customer", NULL,
+				relay_code_result_name(result));
 	if (relay_guard_failed(g, source, now, &capped_now, audit, sizeof(audit))) {
-		relay_audit_event(st, 0, now, "code-backoff", "relay", "relay", NULL, audit);
+		relay_audit_event(st, 0, now, EVENT_CODE_BACKOFF, "relay", "relay", NULL, audit);
 		g->stats.audited++;
 	}
 	if (capped_now) {
@@ -320,7 +321,7 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 			 "%lu wrong codes in 60 s: for %lld s only addresses without wrong codes are checked "
 			 "(last from %s)",
 			 g->cfg.failures_per_minute, (long long)(g->capped_until - now), source);
-		relay_audit_event(st, 0, now, "code-cap", "relay", "relay", NULL, audit);
+		relay_audit_event(st, 0, now, EVENT_CODE_CAP, "relay", "relay", NULL, audit);
 		g->stats.audited++;
 	}
 	return STORE_OK;

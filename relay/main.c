@@ -18,6 +18,7 @@
 
 #include <libssh/libssh.h>
 
+#include "event.h"
 #include "home.h"
 #include "log.h"
 #include "priv.h"
@@ -391,7 +392,8 @@ static int relay_release_tickets(struct store *st, const struct store_user *u, i
 	snprintf(detail, sizeof(detail), "%s was removed; the ticket is back in its queue", u->name);
 	for (size_t i = 0; i < o->n; i++)
 		if (store_ticket_update(st, o->ids[i], NULL, NULL, 0, now) != STORE_OK ||
-		    relay_audit_event(st, o->ids[i], now, "owner-removed", "operator", "relay", NULL, detail) != STORE_OK)
+		    relay_audit_event(st, o->ids[i], now, EVENT_OWNER_REMOVED, "operator", "relay", NULL, detail) !=
+			    STORE_OK)
 			return -1;
 	return 0;
 }
@@ -400,9 +402,9 @@ static int relay_release_tickets(struct store *st, const struct store_user *u, i
 static const struct {
 	const char *cmd, *state, *event;
 } relay_user_changes[] = {
-	{ "disable", "disabled", "user-disabled" },
-	{ "enable", "active", "user-enabled" },
-	{ "remove", "removed", "user-removed" },
+	{ "disable", "disabled", EVENT_USER_DISABLED },
+	{ "enable", "active", EVENT_USER_ENABLED },
+	{ "remove", "removed", EVENT_USER_REMOVED },
 };
 
 static int relay_cmd_user_state(const char *cmd, int argc, char **argv)
@@ -516,7 +518,7 @@ static int relay_cmd_intake(int argc, char **argv)
 		char detail[64];
 
 		snprintf(detail, sizeof(detail), "intake token %lld", id);
-		relay_audit_event(st, 0, (int64_t)time(NULL), "intake-revoked", "operator", "relay", NULL, detail);
+		relay_audit_event(st, 0, (int64_t)time(NULL), EVENT_INTAKE_REVOKED, "operator", "relay", NULL, detail);
 		printf("intake token %lld revoked\n", id);
 		rc = 0;
 	} else {

@@ -29,7 +29,7 @@
 #include <openssl/evp.h>
 
 #include "config.h"
-#include "hex.h"
+#include "event.h"
 #include "log.h"
 #include "recording.h"
 #include "audit.h"
@@ -77,10 +77,10 @@ int relay_record_install_key(const char *home_dir, const uint8_t key[SEAL_KEY_LE
 }
 
 /* SHA-256 of a file, streamed. */
-static int relay_record_hash_file(const char *path, char hex[65], uint64_t *size)
+static int relay_record_hash_file(const char *path, uint8_t digest[CHAIN_HASH_LEN], uint64_t *size)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t chunk[65536], digest[32];
+	uint8_t chunk[65536];
 	unsigned int dlen = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 	ssize_t n;
@@ -92,9 +92,8 @@ static int relay_record_hash_file(const char *path, char hex[65], uint64_t *size
 		EVP_DigestUpdate(md, chunk, (size_t)n);
 		*size += (uint64_t)n;
 	}
-	if (n < 0 || EVP_DigestFinal_ex(md, digest, &dlen) != 1)
+	if (n < 0 || EVP_DigestFinal_ex(md, digest, &dlen) != 1 || dlen != CHAIN_HASH_LEN)
 		goto out;
-	hex_encode(digest, dlen, hex);
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -106,14 +105,17 @@ out:
 static void relay_record_closed_event(struct relay *relay, int64_t ticket, const char *rel, const char *state,
 				      const char *actor, const char *role)
 {
-	char path[4200], hex[65] = "", detail[512];
+	char path[4200], detail[512];
+	uint8_t digest[CHAIN_HASH_LEN];
 	uint64_t size = 0;
+	bool hashed;
 
 	relay_record_path(relay, rel, path, sizeof(path));
-	if (relay_record_hash_file(path, hex, &size) != 0)
-		snprintf(hex, sizeof(hex), "%s", "unreadable");
-	snprintf(detail, sizeof(detail), "%s %s %llu %s", rel, hex, (unsigned long long)size, state);
-	relay_audit_event(relay->store, ticket, relay_now(relay), "recording-closed", actor, role, NULL, detail);
+	hashed = relay_record_hash_file(path, digest, &size) == 0;
+	/* The relay names its own files, so a refusal here is a bug: the event still marks the close. */
+	if (event_recording_format(detail, sizeof(detail), rel, hashed ? digest : NULL, size, state) != 0)
+		log_error("ticket %lld: recording %s: no recording-closed detail for it", (long long)ticket, rel);
+	relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_RECORDING_CLOSED, actor, role, NULL, detail);
 	log_info("ticket %lld: recording %s closed (%s, %llu bytes)", (long long)ticket, rel, state,
 		 (unsigned long long)size);
 }
@@ -244,7 +246,7 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 		goto fail_file;
 	buf_reset(&r->scratch);
 	v->recorder = r;
-	relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-started", h.technician, h.tier, NULL,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_STARTED, h.technician, h.tier, NULL,
 			r->relpath);
 	return 0;
 fail_file:
@@ -254,7 +256,7 @@ fail_file:
 fail:
 	if (r != NULL)
 		relay_record_free(r);
-	relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay", "relay", NULL,
 			"the recording could not start");
 	if (relay->recording == RELAY_RECORDING_OPTIONAL)
 		return 0;
@@ -279,7 +281,7 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 	/* Disk full or an I/O error: the policy decides whether sharing goes on. */
 	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
 	r->failed = true;
-	relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay", NULL,
+	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay", "relay", NULL,
 			r->relpath);
 	return relay->recording == RELAY_RECORDING_REQUIRED ? -1 : 0;
 }
@@ -327,8 +329,8 @@ void relay_record_tick(struct relay *relay)
 			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
 				  strerror(errno));
 			r->failed = true;
-			relay_audit_event(relay->store, v->ticket, relay_now(relay), "recording-failed", "relay", "relay",
-					NULL, r->relpath);
+			relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay",
+					"relay", NULL, r->relpath);
 			if (relay->recording == RELAY_RECORDING_REQUIRED)
 				v->state = VIEWER_DONE; /* the loop's reaper closes it next */
 		}

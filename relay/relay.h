@@ -453,8 +453,8 @@ int relay_audit_export(struct store *st, const struct relay_audit_export_plan *p
  * STORE_NOT_FOUND when no record of the ticket names it; -1 with err when
  * it cannot be read.
  */
-struct export_recording_ref;
+struct event_recording;
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct export_recording_ref *ref, char *err, size_t errlen);
+			       struct event_recording *ref, char *err, size_t errlen);
 
 #endif

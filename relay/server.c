@@ -27,12 +27,14 @@
 
 #include "buf.h"
 #include "code.h"
+#include "event.h"
 #include "guard.h"
 #include "job.h"
 #include "log.h"
 #include "audit.h"
 #include "relay.h"
 #include "sshutil.h"
+#include "utf8.h"
 
 static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 			     char signature_state, void *userdata)
@@ -82,17 +84,15 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
  */
 static int relay_intake_text(const char *in, size_t max, size_t maxbytes, char *out, size_t outlen)
 {
-	size_t n = in != NULL ? strlen(in) : 0, o = 0, chars = 0;
+	size_t n = in != NULL ? strlen(in) : 0, o = 0;
 
-	if (maxbytes >= outlen || !buf_utf8_valid((const uint8_t *)(in != NULL ? in : ""), n))
+	if (maxbytes >= outlen || !utf8_valid(in != NULL ? in : "", n))
 		return -1;
+	/* max characters, then whole characters within maxbytes: the stored text never ends inside one. */
+	n = utf8_cut(in, utf8_skip(in, n, max), maxbytes);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
-		/* A lead byte: the whole character must fit, or the stored text would end inside one. */
-		size_t clen = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
 
-		if ((c & 0xc0) != 0x80 && (chars++ == max || o + clen > maxbytes))
-			break;
 		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 	}
 	while (o > 0 && out[o - 1] == ' ')
@@ -141,7 +141,7 @@ static int relay_intake_open(struct relay_conn *conn)
 	conn->ticket = ticket;
 	log_info("conn %u (%s): customer opened ticket %lld in the L1 queue (intake token %lld)", conn->id,
 		 conn->peer, (long long)ticket, (long long)conn->intake);
-	relay_audit_event(relay->store, ticket, now, "customer-connected", "customer", "customer", NULL, conn->peer);
+	relay_audit_event(relay->store, ticket, now, EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL, conn->peer);
 	return 0;
 }
 
@@ -159,7 +159,7 @@ static void relay_intake_ask(struct relay_conn *conn, ssh_message msg, int64_t i
 		conn->intake_refused = true;
 		snprintf(detail, sizeof(detail), "intake token %lld: %lld tickets in the last hour, from %s",
 			 (long long)intake, (long long)used, conn->peer);
-		relay_audit_event(relay->store, 0, now, "intake-limited", "relay", "relay", NULL, detail);
+		relay_audit_event(relay->store, 0, now, EVENT_INTAKE_LIMITED, "relay", "relay", NULL, detail);
 		log_info("conn %u (%s): intake refused: %s", conn->id, conn->peer, detail);
 		/* No prompt: the name tells the helper why, so it can say so in the customer's language. */
 		ssh_message_auth_interactive_request(msg, INTAKE_LIMIT_NAME,
@@ -682,7 +682,7 @@ static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 	}
 	if (conn->role == RELAY_ROLE_CUSTOMER) {
 		relay_ticket_customer_left(relay, conn);
-		relay_audit_event(relay->store, conn->ticket, relay_now(relay), "customer-disconnected", "customer",
+		relay_audit_event(relay->store, conn->ticket, relay_now(relay), EVENT_CUSTOMER_DISCONNECTED, "customer",
 				"customer", NULL, conn->peer);
 		log_info("conn %u: customer for ticket %lld left", conn->id, (long long)conn->ticket);
 	} else if (conn->role != RELAY_ROLE_NONE) {

@@ -13,6 +13,8 @@
 #include <openssl/crypto.h>
 
 #include "code.h"
+#include "event.h"
+#include "hex.h"
 #include "log.h"
 #include "audit.h"
 #include "relay.h"
@@ -81,11 +83,11 @@ void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outle
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text)
 {
-	struct store_event e = { .at = relay_now(relay), .kind = "chat", .actor = author, .role = role,
+	struct store_event e = { .at = relay_now(relay), .kind = EVENT_CHAT, .actor = author, .role = role,
 				 .clearance = "", .detail = text };
 	char line[RELAY_CHAT_LINE_MAX];
 
-	if (relay_audit_event(relay->store, ticket, e.at, "chat", author, role, NULL, text) != STORE_OK)
+	if (relay_audit_event(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text) != STORE_OK)
 		return -1;
 	if (strcmp(role, "customer") != 0) {
 		struct relay_chan *control = relay_ticket_control(relay, ticket);
@@ -107,7 +109,7 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 
 	if (store_begin(relay->store) != STORE_OK ||
 	    store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
-	    relay_audit_event(relay->store, *id, now, "created", by->name, by->tier, NULL, spec->summary) != STORE_OK ||
+	    relay_audit_event(relay->store, *id, now, EVENT_CREATED, by->name, by->tier, NULL, spec->summary) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		return -1;
@@ -126,7 +128,7 @@ int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec
 		return -1;
 	if (store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
 	    store_intake_use(relay->store, intake, *id, now) != STORE_OK ||
-	    relay_audit_event(relay->store, *id, now, "ticket-opened-by-customer", "customer", "customer", NULL,
+	    relay_audit_event(relay->store, *id, now, EVENT_TICKET_OPENED_BY_CUSTOMER, "customer", "customer", NULL,
 			    detail) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
@@ -138,7 +140,7 @@ int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec
 int relay_ticket_note(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
 		      const char *text)
 {
-	return relay_audit_event(relay->store, ticket, relay_now(relay), "note", by->name, by->tier,
+	return relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_NOTE, by->name, by->tier,
 			       sensitive ? by->tier : NULL, text) == STORE_OK ? 0 : -1;
 }
 
@@ -168,9 +170,9 @@ int relay_ticket_invite(struct relay *relay, int64_t ticket, const struct store_
 		return -1;
 	}
 	if (*replaced > 0)
-		relay_audit_event(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
+		relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
 				"replaced by a new code");
-	relay_audit_event(relay->store, ticket, now, "code-issued", by->name, by->tier, NULL, NULL);
+	relay_audit_event(relay->store, ticket, now, EVENT_CODE_ISSUED, by->name, by->tier, NULL, NULL);
 	log_info("%s issued a support code for ticket %lld%s", by->name, (long long)ticket,
 		 *replaced > 0 ? " (the previous one is cancelled)" : "");
 	return 0;
@@ -198,14 +200,21 @@ static int relay_ticket_attach(struct relay *relay, int64_t ticket, int64_t now,
 			       const char *name, const char *author, const char *role, const char *clearance,
 			       const void *data, size_t len)
 {
-	char sha[65], detail[256];
+	char sha[65], detail[2 * EVENT_NAME_MAX + 128];
+	uint8_t digest[CHAIN_HASH_LEN];
 	int64_t id;
 
 	if (store_attachment_add(relay->store, ticket, now, kind, name, author, clearance, data, len, &id, sha) !=
 	    STORE_OK)
 		return -1;
-	snprintf(detail, sizeof(detail), "#%lld %s %s, %zu bytes, sha256 %s", (long long)id, kind, name, len, sha);
-	return relay_audit_event(relay->store, ticket, now, "attachment-added", author, role, NULL, detail);
+	/* A name the verifier would refuse still gets its event, saying what fits: the attachment is stored. */
+	if (hex_decode(sha, 2 * CHAIN_HASH_LEN, digest, CHAIN_HASH_LEN) != 0 ||
+	    event_attachment_format(detail, sizeof(detail), id, kind, name, len, digest) != 0) {
+		log_error("ticket %lld: attachment #%lld: no attachment-added detail for it", (long long)ticket,
+			  (long long)id);
+		snprintf(detail, sizeof(detail), "#%lld %s", (long long)id, kind);
+	}
+	return relay_audit_event(relay->store, ticket, now, EVENT_ATTACHMENT_ADDED, author, role, NULL, detail);
 }
 
 static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const char *by, const char *by_tier,
@@ -216,7 +225,7 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	struct ctl_record ask = { .type = CTL_LOGS_ASK };
 
 	if (customer == NULL) {
-		relay_audit_event(relay->store, ticket, now, "logs-unavailable", "relay", "relay", NULL,
+		relay_audit_event(relay->store, ticket, now, EVENT_LOGS_UNAVAILABLE, "relay", "relay", NULL,
 				"no live session to collect logs from");
 		return;
 	}
@@ -239,7 +248,7 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	ask.tier = (char *)(uintptr_t)by_tier;
 	ask.text = relay->home->log_sources;
 	relay_chan_send_ctl(customer->control, &ask);
-	relay_audit_event(relay->store, ticket, now, "logs-requested", by, by_tier, NULL, relay->home->log_sources);
+	relay_audit_event(relay->store, ticket, now, EVENT_LOGS_REQUESTED, by, by_tier, NULL, relay->home->log_sources);
 }
 
 int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
@@ -275,7 +284,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 	if (relay_tier_rank(t.tier) > relay_tier_rank("L1"))
 		snprintf(clearance, sizeof(clearance), "%s", t.tier);
 	/* The transcript is frozen as it stands: the next tier reads what was said. */
-	if (store_events(relay->store, ticket, "chat", relay_transcript_add, &transcript) != STORE_OK)
+	if (store_events(relay->store, ticket, EVENT_CHAT, relay_transcript_add, &transcript) != STORE_OK)
 		goto store_failed;
 	snprintf(name, sizeof(name), "transcript-%s-to-%s.txt", t.tier, to_tier);
 	if (relay_ticket_attach(relay, ticket, now, "transcript", name, actor, role, clearance,
@@ -289,7 +298,7 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 	}
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, "escalated", actor, role, clearance, detail) != STORE_OK)
+	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATED, actor, role, clearance, detail) != STORE_OK)
 		goto store_failed;
 	if (store_commit(relay->store) != STORE_OK)
 		goto store_failed;
@@ -331,7 +340,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		return -1;
 	}
 	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, "taken", by->name, by->tier, NULL, NULL) != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_TAKEN, by->name, by->tier, NULL, NULL) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		snprintf(err, errlen, "the store failed; nothing was changed");
@@ -381,8 +390,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 	/* Resolved is final: its codes die with it, in the same transaction. */
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
 	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, "resolved", by->name, by->tier, NULL, note) != STORE_OK ||
-	    (cancelled > 0 && relay_audit_event(relay->store, ticket, now, "code-cancelled", by->name, by->tier, NULL,
+	    relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED, by->name, by->tier, NULL, note) != STORE_OK ||
+	    (cancelled > 0 && relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
 					      "the ticket was resolved") != STORE_OK) ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
@@ -418,7 +427,7 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 	}
 	if (rec->flags == CTL_LOGS_REFUSED) {
 		log_info("ticket %lld: the customer refused log collection", (long long)c->logs_ticket);
-		relay_ticket_logs_finish(relay, c, "logs-refused", "the customer refused log collection");
+		relay_ticket_logs_finish(relay, c, EVENT_LOGS_REFUSED, "the customer refused log collection");
 		return;
 	}
 	n = rec->text ? strlen(rec->text) : 0;
@@ -443,7 +452,7 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struc
 	char when[16], line[96];
 
 	/* The helper enforces the pause itself; the ticket only keeps the record. */
-	relay_audit_event(relay->store, c->ticket, now, paused ? "sharing-paused" : "sharing-resumed", "customer",
+	relay_audit_event(relay->store, c->ticket, now, paused ? EVENT_SHARING_PAUSED : EVENT_SHARING_RESUMED, "customer",
 			"customer", NULL, NULL);
 	log_info("ticket %lld: the customer %s sharing", (long long)c->ticket, paused ? "paused" : "resumed");
 	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
@@ -470,7 +479,8 @@ void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *c, const
 	snprintf(detail, sizeof(detail),
 		 "%u click(s) or key(s) of viewer %u on the customer's helper window ignored: only the customer answers there",
 		 rec->count, rec->viewer_id);
-	relay_audit_event(relay->store, c->ticket, relay_now(relay), "remote-input-ignored", name, tier, NULL, detail);
+	relay_audit_event(relay->store, c->ticket, relay_now(relay), EVENT_REMOTE_INPUT_IGNORED, name, tier, NULL,
+			detail);
 	log_info("ticket %lld: %u press(es) of viewer %u (%s) on the helper's window ignored", (long long)c->ticket,
 		 rec->count, rec->viewer_id, name != NULL ? name : "gone");
 }
@@ -496,14 +506,14 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 			 rec->caps & CTL_CAP_CONTROL ? "granted view and control"
 			 : rec->caps & CTL_CAP_VIEW ? "granted view only" : "refused", ui);
 	}
-	relay_audit_event(relay->store, ticket, relay_now(relay), "answered", "customer", "customer", NULL, detail);
+	relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_ANSWERED, "customer", "customer", NULL, detail);
 }
 
 void relay_ticket_customer_came(struct relay *relay, struct relay_conn *c)
 {
 	struct store_ticket t;
 
-	relay_audit_event(relay->store, c->ticket, relay_now(relay), "customer-connected", "customer", "customer", NULL,
+	relay_audit_event(relay->store, c->ticket, relay_now(relay), EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL,
 			  c->peer);
 	/* A ticket someone owns is in session once its customer is here; a queued one waits for its taker. */
 	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&
@@ -516,7 +526,7 @@ void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
 	struct store_ticket t;
 
 	if (c->logs_request != 0)
-		relay_ticket_logs_finish(relay, c, "logs-unavailable",
+		relay_ticket_logs_finish(relay, c, EVENT_LOGS_UNAVAILABLE,
 					 "the customer disconnected before the logs arrived");
 	buf_free(&c->logs);
 	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "in-session") == 0)

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "log.h"
 #include "recording.h"
 #include "audit.h"
@@ -148,7 +149,7 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 	}
 	v->state = VIEWER_CONSENT;
 	relay_viewer_tell_customer(v, CTL_CONSENT_ASK);
-	relay_viewer_event(relay, v, "consent-asked", (asked & CTL_CAP_CONTROL) ? "view,control" : "view");
+	relay_viewer_event(relay, v, EVENT_CONSENT_ASKED, (asked & CTL_CAP_CONTROL) ? "view,control" : "view");
 	log_info("viewer %u: %s (%s) asks to %s ticket %lld; waiting for the customer", v->id,
 		 tech->user.name, tech->user.tier, (asked & CTL_CAP_CONTROL) ? "view and control" : "view",
 		 (long long)ticket);
@@ -165,14 +166,14 @@ void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer
 				v->caps = rec->caps;
 				v->state = VIEWER_OPENING;
 				v->cust_chan = ssh_channel_new(customer->session);
-				relay_viewer_event(relay, v, "consent-granted",
+				relay_viewer_event(relay, v, EVENT_CONSENT_GRANTED,
 						   (rec->caps & CTL_CAP_CONTROL) ? "view,control" : "view");
 				log_info("viewer %u: the customer allowed %s", v->id,
 					 (rec->caps & CTL_CAP_CONTROL) ? "view and control" : "view only");
 				if (v->cust_chan == NULL)
 					relay_viewer_refuse(v, "Handoff: the relay is out of resources");
 			} else {
-				relay_viewer_event(relay, v, "consent-denied", NULL);
+				relay_viewer_event(relay, v, EVENT_CONSENT_DENIED, NULL);
 				relay_viewer_refuse(v, "Handoff: the customer declined");
 			}
 		} else if (v->state == VIEWER_OPENING || v->state == VIEWER_SPLICING) {
@@ -184,7 +185,7 @@ void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer
 				const char *why = customer->ending ? "the customer ended the session"
 								   : "the customer stopped sharing";
 
-				relay_viewer_event(relay, v, "consent-revoked", NULL);
+				relay_viewer_event(relay, v, EVENT_CONSENT_REVOKED, NULL);
 				log_info("viewer %u: %s", v->id, why);
 				if (v->state == VIEWER_OPENING) {
 					char reason[RELAY_RFB_REASON_MAX];
@@ -197,7 +198,8 @@ void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer
 				}
 			} else if (reasked) {
 				/* A no to control keeps the view: the stream goes on as it was. */
-				relay_viewer_event(relay, v, (rec->caps & CTL_CAP_CONTROL) ? "consent-granted" : "consent-denied",
+				relay_viewer_event(relay, v,
+						   (rec->caps & CTL_CAP_CONTROL) ? EVENT_CONSENT_GRANTED : EVENT_CONSENT_DENIED,
 						   (rec->caps & CTL_CAP_CONTROL) ? "view,control" : "control");
 				log_info("viewer %u: the customer %s", v->id,
 					 (rec->caps & CTL_CAP_CONTROL) ? "allowed control" : "kept it to view only");
@@ -254,7 +256,7 @@ static void relay_viewer_finish(struct relay *relay, struct relay_viewer *v, con
 	relay_viewer_close_chan(v->tech_chan);
 	relay_viewer_close_chan(v->cust_chan);
 	relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
-	relay_viewer_event(relay, v, "technician-left", NULL);
+	relay_viewer_event(relay, v, EVENT_TECHNICIAN_LEFT, NULL);
 	log_info("viewer %u: %s left ticket %lld (%llu bytes to the customer, %llu to the technician)",
 		 v->id, v->tech ? v->tech->user.name : "technician", (long long)v->ticket,
 		 (unsigned long long)v->bytes_to_customer, (unsigned long long)v->bytes_to_tech);
@@ -300,7 +302,7 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 			}
 		}
 		v->state = VIEWER_SPLICING;
-		relay_viewer_event(relay, v, "technician-joined", (v->caps & CTL_CAP_CONTROL) ? "control" : "view");
+		relay_viewer_event(relay, v, EVENT_TECHNICIAN_JOINED, (v->caps & CTL_CAP_CONTROL) ? "control" : "view");
 		log_info("viewer %u: %s is viewing ticket %lld", v->id, v->tech->user.name, (long long)v->ticket);
 		/* fall through: bytes may already be waiting */
 		/* FALLTHROUGH */
@@ -435,7 +437,7 @@ int relay_viewer_ask_control(struct relay *relay, int64_t ticket, const struct s
 		v->asked = CTL_CAP_VIEW | CTL_CAP_CONTROL;
 		v->reasking = true;
 		relay_viewer_tell_customer(v, CTL_CONSENT_ASK);
-		relay_viewer_event(relay, v, "consent-asked", "view,control");
+		relay_viewer_event(relay, v, EVENT_CONSENT_ASKED, "view,control");
 		log_info("viewer %u: %s (%s) asks to control ticket %lld; waiting for the customer", v->id,
 			 user->name, user->tier, (long long)ticket);
 	}

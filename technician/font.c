@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "utf8.h"
+
 static const unsigned char tech_font_glyphs[95][7] = {
 	{ 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 }, /* ' ' */
 	{ 0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x04 }, /* '!' */
@@ -105,18 +107,12 @@ static const unsigned char tech_font_glyphs[95][7] = {
 	{ 0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00 }, /* '~' */
 };
 
-/* Counts a UTF-8 sequence once: its lead byte draws '?', continuation bytes nothing. */
-static bool tech_font_is_continuation(unsigned char c)
-{
-	return (c & 0xc0) == 0x80;
-}
-
 int tech_font_width(const char *text, int scale)
 {
 	int n = 0;
 
 	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
-		if (!tech_font_is_continuation(*p))
+		if (!utf8_is_continuation(*p))
 			n++;
 	return n * TECH_FONT_W * scale;
 }
@@ -130,7 +126,7 @@ void tech_font_draw(SDL_Renderer *ren, int x, int y, int scale, const char *text
 		const unsigned char *g;
 		int n = 0;
 
-		if (tech_font_is_continuation(c))
+		if (utf8_is_continuation(c))
 			continue;
 		if (c < 32 || c > 126)
 			c = '?';

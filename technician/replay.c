@@ -121,7 +121,7 @@ int tech_replay_open(struct tech_recfile *rf, const char *file, const char *key)
  */
 static int tech_replay_open_export(struct tech_recfile *rf, const char *file, const char *id, const char *key)
 {
-	struct export_recording_ref ref;
+	struct event_recording ref;
 	const uint8_t *bytes;
 	size_t len;
 	char err[600];

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "chain.h"
+#include "event.h"
 #include "export.h"
 #include "textesc.h"
 
@@ -29,9 +30,9 @@ struct tech_timeline_load {
 static int tech_timeline_wanted(const char *kind)
 {
 	static const char *const kinds[] = {
-		"chat", "consent-asked", "consent-granted", "consent-denied", "consent-revoked",
-		"technician-joined", "technician-left", "escalated", "taken", "resolved", "logs-requested",
-		"logs-refused",
+		EVENT_CHAT,           EVENT_CONSENT_ASKED,     EVENT_CONSENT_GRANTED, EVENT_CONSENT_DENIED,
+		EVENT_CONSENT_REVOKED, EVENT_TECHNICIAN_JOINED, EVENT_TECHNICIAN_LEFT, EVENT_ESCALATED,
+		EVENT_TAKEN,          EVENT_RESOLVED,          EVENT_LOGS_REQUESTED,  EVENT_LOGS_REFUSED,
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

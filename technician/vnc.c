@@ -52,6 +52,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "utf8.h"
 
 #define TECH_VNC_ENCODINGS "tight zrle zlib hextile copyrect raw"
 /* Messages handled per tech_vnc_service call before the UI gets a turn. */
@@ -318,7 +319,6 @@ static void tech_vnc_got_cut(rfbClient *client, const char *text, int textlen)
 	struct tech_vnc *v = tech_vnc_of(client);
 	size_t n = textlen > 0 ? (size_t)textlen : 0;
 	char *out;
-	size_t o = 0;
 
 	if (v == NULL)
 		return;
@@ -327,19 +327,8 @@ static void tech_vnc_got_cut(rfbClient *client, const char *text, int textlen)
 	out = malloc(2 * n + 1);
 	if (out == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '\0')
-			break;
-		if (c < 0x80) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = (char)(0xc0 | c >> 6);
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	out[o] = '\0';
+	/* A NUL ends the text: the UI holds C strings. */
+	utf8_from_latin1(text, strnlen(text, n), out);
 	free(v->cut);
 	v->cut = out;
 	v->cut_changed = true;
@@ -402,16 +391,6 @@ static int tech_vnc_read_exact(void *ctx, void *p, size_t n)
 	return n <= UINT_MAX && ReadFromRFBServer(ctx, p, (unsigned int)n) ? 0 : -1;
 }
 
-/* The longest prefix of text, at most max bytes, that ends on a character boundary. */
-static size_t tech_vnc_utf8_cap(const char *text, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)text[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 /*
  * The customer's clipboard as UTF-8 (SCREENINFO_CUT_MSG_TYPE), which a
  * helper sends instead of Latin-1 cut text to viewers that asked for its
@@ -426,7 +405,7 @@ static rfbBool tech_vnc_cut_message(rfbClient *client, struct tech_vnc *v)
 
 	switch (screeninfo_read_cut(tech_vnc_read_exact, client, &text, &len)) {
 	case SCREENINFO_CUT_OK:
-		len = tech_vnc_utf8_cap(text, len, TECH_VNC_CUT_MAX);
+		len = utf8_cut(text, len, TECH_VNC_CUT_MAX);
 		text[len] = '\0';
 		free(v->cut);
 		v->cut = text;
@@ -659,7 +638,7 @@ int tech_vnc_request_full(struct tech_vnc *v)
 /* To a helper that takes clipboard text as UTF-8 (SCREENINFO_UTF8_CLIPBOARD). */
 static int tech_vnc_send_cut_utf8(struct tech_vnc *v, const char *utf8)
 {
-	size_t len = tech_vnc_utf8_cap(utf8, strlen(utf8), TECH_VNC_CUT_MAX);
+	size_t len = utf8_cut(utf8, strlen(utf8), TECH_VNC_CUT_MAX);
 	uint8_t head[5];
 
 	screeninfo_cut_header(head, (uint32_t)len);
@@ -670,7 +649,7 @@ static int tech_vnc_send_cut_utf8(struct tech_vnc *v, const char *utf8)
 
 int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8)
 {
-	size_t len = strlen(utf8), o = 0;
+	size_t len = strlen(utf8), o;
 	char *latin1;
 	int rc;
 
@@ -681,24 +660,8 @@ int tech_vnc_send_cut(struct tech_vnc *v, const char *utf8)
 	latin1 = malloc(TECH_VNC_CUT_MAX + 1);
 	if (latin1 == NULL)
 		return -1;
-	for (size_t off = 0; off < len && o < TECH_VNC_CUT_MAX;) {
-		uint32_t cp = '?';
-		int n = 1;
-		unsigned char c = (unsigned char)utf8[off];
-
-		/* Only what Latin-1 has survives; a malformed byte counts as one '?'. */
-		if (c < 0x80) {
-			cp = c;
-		} else if (c >= 0xc2 && c <= 0xdf && off + 1 < len && ((unsigned char)utf8[off + 1] & 0xc0) == 0x80) {
-			cp = (uint32_t)(c & 0x1f) << 6 | ((unsigned char)utf8[off + 1] & 0x3f);
-			n = 2;
-		} else {
-			while (off + (size_t)n < len && ((unsigned char)utf8[off + (size_t)n] & 0xc0) == 0x80)
-				n++;
-		}
-		latin1[o++] = (char)(cp <= 0xff ? cp : '?');
-		off += (size_t)n;
-	}
+	/* Only what Latin-1 has survives; a malformed run counts as one '?'. */
+	o = utf8_to_latin1(utf8, len, latin1, TECH_VNC_CUT_MAX);
 	rc = SendClientCutText(v->client, latin1, (int)o) ? 0 : -1;
 	free(latin1);
 	return rc;

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "screeninfo.h"
+#include "utf8.h"
 
 struct fuzz_stream {
 	const uint8_t *p;
@@ -45,7 +46,7 @@ static void fuzz_cut(const uint8_t *data, size_t size)
 		return;
 	}
 	if (len > SCREENINFO_CUT_WIRE_MAX || text[len] != '\0' || strlen(text) != len ||
-	    !buf_utf8_valid((const uint8_t *)text, len) || size - in.left != len + 4)
+	    !utf8_valid(text, len) || size - in.left != len + 4)
 		abort();
 	free(text);
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 /* A buffer whose unread bytes are exactly want[0..n). */
 static void assert_contents(const struct buf *b, const void *want, size_t n)
@@ -278,14 +279,14 @@ static void test_utf8_validation(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
 		const struct utf8_case *c = &utf8_cases[i];
-		int got = buf_utf8_valid((const uint8_t *)c->bytes, c->len);
+		int got = utf8_valid(c->bytes, c->len);
 
 		if (got != c->valid)
 			fail_msg("utf8 case \"%s\": got %d, want %d", c->name, got, c->valid);
 	}
 }
 
-/* get_cstring must refuse exactly what buf_utf8_valid refuses, and rewind. */
+/* get_cstring must refuse exactly what utf8_valid refuses, and rewind. */
 static void test_cstring_rejects_bad_utf8(void **state)
 {
 	(void)state;

@@ -6,7 +6,7 @@
  * these tests feed it garbage, oversized lines and too many sources. The
  * bundle goes into CTL_LOGS_DATA records whose decoder rejects anything
  * but valid UTF-8, so every bundle here is checked with the same validator
- * (buf_utf8_valid), including bundles built from files full of invalid
+ * (utf8_valid), including bundles built from files full of invalid
  * bytes and NULs, and the 1 MiB cap is pushed on purpose. journalctl is
  * replaced by small shell scripts to check its arguments, a missing
  * program, a failing one, and one that hangs (the 5 s cap, shortened).
@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "ctl.h"
 #include "logs.h"
+#include "utf8.h"
 
 struct fixture {
 	char dir[64];
@@ -92,7 +93,7 @@ static void collect(const char *spec, const struct helper_logs_config *cfg, stru
 	helper_logs_parse(spec, plan);
 	assert_int_equal(helper_logs_collect(plan, cfg, b), 0);
 	assert_true(buf_len(&b->text) <= HELPER_LOGS_BUNDLE_MAX);
-	assert_true(buf_utf8_valid(buf_ptr(&b->text), buf_len(&b->text)));
+	assert_true(utf8_valid(buf_ptr(&b->text), buf_len(&b->text)));
 	free(plan);
 }
 
@@ -388,7 +389,7 @@ static void test_parse_garbage(void **state)
 			fail_msg("accepted \"%s\"", bad[i]);
 		/* What the customer is shown is printable and valid. */
 		helper_logs_describe(&plan, 0, d, sizeof(d));
-		assert_true(buf_utf8_valid((const uint8_t *)d, strlen(d)));
+		assert_true(utf8_valid(d, strlen(d)));
 		for (const unsigned char *p = (const unsigned char *)d; *p != '\0'; p++)
 			assert_true(*p >= 0x20 && *p != 0x7f);
 		assert_null(strstr(d, "\xc2\x9b"));
@@ -492,13 +493,9 @@ static void test_chunks(void **state)
 	uint8_t data[3 * 4096 + 64];
 	size_t n = 0;
 
-	assert_int_equal(helper_logs_chunk(euro, 4, 10), 4);
-	assert_int_equal(helper_logs_chunk(euro, 4, 4), 4);
-	assert_int_equal(helper_logs_chunk(euro, 4, 3), 1);
-	assert_int_equal(helper_logs_chunk(euro, 4, 2), 1);
-	assert_int_equal(helper_logs_chunk(euro, 4, 1), 1);
-	assert_int_equal(helper_logs_chunk(emoji, 4, 3), 0);
-	assert_int_equal(helper_logs_chunk(emoji, 4, 4), 4);
+	assert_int_equal(utf8_cut(euro, 4, 10), 4);
+	assert_int_equal(utf8_cut(euro, 4, 3), 1);
+	assert_int_equal(utf8_cut(emoji, 4, 3), 0);
 
 	/* A bundle whose 4096-byte marks fall inside characters of every length. */
 	data[n++] = 'x';
@@ -514,10 +511,10 @@ static void test_chunks(void **state)
 	buf_init(&joined, HELPER_LOGS_BUNDLE_MAX);
 	while (off < buf_len(&b.text)) {
 		const uint8_t *p = buf_ptr(&b.text) + off;
-		size_t k = helper_logs_chunk(p, buf_len(&b.text) - off, CTL_TEXT_MAX);
+		size_t k = utf8_cut(p, buf_len(&b.text) - off, CTL_TEXT_MAX);
 
 		assert_true(k > 0 && k <= CTL_TEXT_MAX);
-		assert_true(buf_utf8_valid(p, k));
+		assert_true(utf8_valid(p, k));
 		assert_int_equal(buf_put(&joined, p, k), 0);
 		off += k;
 		chunks++;

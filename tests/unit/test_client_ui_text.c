@@ -58,17 +58,6 @@ static void test_cut_on_character_boundary(void **state)
 	assert_string_equal(helper_ui_text_clean_n("abcdef", 3, out, sizeof(out)), "abc");
 }
 
-static void test_whole(void **state)
-{
-	(void)state;
-	assert_int_equal(helper_ui_text_whole("日本", 6), 6);
-	assert_int_equal(helper_ui_text_whole("日本", 5), 3);
-	assert_int_equal(helper_ui_text_whole("日本", 4), 3);
-	assert_int_equal(helper_ui_text_whole("ab", 2), 2);
-	assert_int_equal(helper_ui_text_whole("a\xc3\xa9", 2), 1);
-	assert_int_equal(helper_ui_text_whole("", 0), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -76,7 +65,6 @@ int main(void)
 		cmocka_unit_test(test_controls_replaced),
 		cmocka_unit_test(test_invisible_replaced),
 		cmocka_unit_test(test_cut_on_character_boundary),
-		cmocka_unit_test(test_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -436,65 +436,6 @@ static void test_writer_refuses_disorder(void **state)
 	buf_free(&out);
 }
 
-static void test_details(void **state)
-{
-	struct export_attachment_ref a;
-	struct export_recording_ref r;
-	char hex[65];
-
-	(void)state;
-	memset(hex, 'a', 64);
-	hex[64] = '\0';
-	char d[512];
-
-	snprintf(d, sizeof(d), "#12 logs logs-1700000000.txt, 2048 bytes, sha256 %s", hex);
-	assert_int_equal(export_parse_attachment_detail(d, &a), 0);
-	assert_int_equal(a.id, 12);
-	assert_string_equal(a.kind, "logs");
-	assert_string_equal(a.name, "logs-1700000000.txt");
-	assert_int_equal(a.size, 2048);
-	assert_int_equal(a.sha256[0], 0xaa);
-	/* A name with a comma and spaces: the size is the last ", N bytes". */
-	snprintf(d, sizeof(d), "#3 note my, notes, 1 bytes, 5 bytes, sha256 %s", hex);
-	assert_int_equal(export_parse_attachment_detail(d, &a), 0);
-	assert_string_equal(a.name, "my, notes, 1 bytes");
-	assert_int_equal(a.size, 5);
-	static const char *const bad_att[] = {
-		"", "#", "#1", "#0 logs x, 1 bytes, sha256 ", "1 logs x, 1 bytes, sha256 ",
-		"#1 logs x, 01 bytes, sha256 ", "#1 logs x, -1 bytes, sha256 ", "#1 logs x 1 bytes, sha256 ",
-		"#1 logs , 1 bytes, sha256 ", "#x logs y, 1 bytes, sha256 ", "#1 logs y, 1 bytes, sha256 ",
-	};
-	for (size_t i = 0; i < sizeof(bad_att) / sizeof(bad_att[0]); i++) {
-		snprintf(d, sizeof(d), "%s%s", bad_att[i], i == sizeof(bad_att) / sizeof(bad_att[0]) - 1 ? "zz" : hex);
-		if (export_parse_attachment_detail(d, &a) == 0)
-			fail_msg("attachment detail \"%s\" parsed", d);
-	}
-
-	snprintf(d, sizeof(d), "recordings/7/viewer-1-99.hrec %s 1234 truncated", hex);
-	assert_int_equal(export_parse_recording_detail(d, &r), 0);
-	assert_true(r.hashed);
-	assert_int_equal(r.size, 1234);
-	assert_string_equal(r.state, "truncated");
-	assert_int_equal(export_parse_recording_detail("recordings/7/a.hrec unreadable 0 failed", &r), 0);
-	assert_false(r.hashed);
-	static const char *const bad_rec[] = {
-		"recordings/7/a.hrec unreadable 0", "recordings/7/a.hrec unreadable 0 done",
-		"recordings/7/a.hrec unreadable 0 complete extra", "/etc/passwd unreadable 0 complete",
-		"recordings/../x unreadable 0 complete", "recordings//x unreadable 0 complete",
-		"recordings/7/./x unreadable 0 complete", "recordings/7/a.hrec abc 0 complete",
-		"recordings/7/a.hrec unreadable x complete", " recordings/7/a.hrec unreadable 0 complete",
-		"recordings unreadable 0 complete",
-	};
-	for (size_t i = 0; i < sizeof(bad_rec) / sizeof(bad_rec[0]); i++)
-		if (export_parse_recording_detail(bad_rec[i], &r) == 0)
-			fail_msg("recording detail \"%s\" parsed", bad_rec[i]);
-	assert_true(export_recording_path_ok("recordings/12/viewer-3-1.hrec"));
-	assert_false(export_recording_path_ok("recordings/"));
-	assert_false(export_recording_path_ok("recordings/12/.."));
-	assert_false(export_recording_path_ok("recordings/12/a b"));
-	assert_false(export_recording_path_ok("handoff.db"));
-}
-
 static void test_garbage(void **state)
 {
 	struct fixture *f = *state;
@@ -778,7 +719,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampering_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_byte_flip_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_refuses_disorder, setup, teardown),
-		cmocka_unit_test(test_details),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	};
 	const struct CMUnitTest real[] = {
