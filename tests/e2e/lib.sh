@@ -107,17 +107,21 @@ e2e_release_ports() {
 	return 0
 }
 
-# start_xvfb WIDTH HEIGHT: sets DISPLAY_NUM and XDISPLAY to a fresh Xvfb.
+# start_xvfb WIDTH HEIGHT: sets XDISPLAY to a fresh Xvfb.
+# The X server picks its own free display number (-displayfd: it takes the
+# number's lock file itself, so tests side by side never share a display)
+# and writes it to fd 9 once it accepts connections.
+E2E_XSERVERS=0
 start_xvfb() {
-	local w=$1 h=$2 n
-	for _ in $(seq 1 20); do
-		n=$((100 + RANDOM % 400))
-		[ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
-	done
-	Xvfb ":$n" -screen 0 "${w}x${h}x24" -nolisten tcp -noreset >"$E2E_TMP/xvfb-$n.log" 2>&1 &
+	local w=$1 h=$2 f
+	E2E_XSERVERS=$((E2E_XSERVERS + 1))
+	f="$E2E_TMP/xvfb-$E2E_XSERVERS.display"
+	Xvfb -displayfd 9 -screen 0 "${w}x${h}x24" -nolisten tcp -noreset 9>"$f" \
+		>"$E2E_TMP/xvfb-$E2E_XSERVERS.log" 2>&1 &
 	track $!
-	XDISPLAY=":$n"
-	wait_for 10 xdpyinfo -display "$XDISPLAY" || fail "Xvfb $XDISPLAY did not start"
+	wait_for 10 grep -q '^[0-9]' "$f" || fail "Xvfb did not start: $(tail -3 "$E2E_TMP/xvfb-$E2E_XSERVERS.log")"
+	XDISPLAY=":$(head -1 "$f")"
+	wait_for 10 xdpyinfo -display "$XDISPLAY" || fail "Xvfb $XDISPLAY does not answer"
 }
 
 # start_xorg_monitors: sets XDISPLAY to a fresh Xorg on the dummy driver,
@@ -151,15 +155,14 @@ Section "Screen"
 	EndSubSection
 EndSection
 XORG
-	for _ in $(seq 1 20); do
-		n=$((100 + RANDOM % 400))
-		[ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
-	done
-	Xorg ":$n" -config "$conf" -noreset -nolisten tcp -logfile "$E2E_TMP/xorg-$n.log" \
+	E2E_XSERVERS=$((E2E_XSERVERS + 1))
+	n=$E2E_XSERVERS
+	Xorg -displayfd 9 -config "$conf" -noreset -nolisten tcp -logfile "$E2E_TMP/xorg-$n.log" 9>"$E2E_TMP/xorg-$n.display" \
 		>"$E2E_TMP/xorg-$n.out" 2>&1 &
 	track $!
-	XDISPLAY=":$n"
-	wait_for 15 xdpyinfo -display "$XDISPLAY" || fail "Xorg $XDISPLAY did not start (see xorg-$n.log)"
+	wait_for 15 grep -q '^[0-9]' "$E2E_TMP/xorg-$n.display" || fail "Xorg did not start (see xorg-$n.log)"
+	XDISPLAY=":$(head -1 "$E2E_TMP/xorg-$n.display")"
+	wait_for 15 xdpyinfo -display "$XDISPLAY" || fail "Xorg $XDISPLAY does not answer (see xorg-$n.log)"
 	# A monitor naming the output replaces the output's own; RIGHT has no output of its own.
 	DISPLAY=$XDISPLAY xrandr --setmonitor LEFT 800/211x600/159+0+0 DUMMY0 >/dev/null &&
 		DISPLAY=$XDISPLAY xrandr --setmonitor RIGHT 800/211x600/159+800+0 none >/dev/null ||
