@@ -89,24 +89,28 @@ SUMMARY="$E2E_TMP/summary"
 has_part latency && latency_table
 has_part load && load_bench
 
+# relay_splice LABEL FILE BYTES SUMMARY: BYTES through handoff-relay on a new ticket, from the
+# helper stand-in to a stock ssh -L; the sink's figures go to FILE. Leaves TICKET.
+relay_splice() {
+	new_ticket_code "$4"
+	"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$3" >"$E2E_TMP/bh.out" 2>&1 &
+	bh=$!
+	wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
+	lport=$(free_port)
+	# shellcheck disable=SC2046
+	ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+	sl=$!
+	wait_port "$lport" || fail "ssh -L did not listen"
+	"$TOOL" sink 127.0.0.1 "$lport" "$3" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
+	kill "$sl" 2>/dev/null
+	wait "$bh" 2>/dev/null
+}
+
 if has_part splice; then
 	echo
 	echo "splice: $RUNS runs of $((BYTES / 1000000)) MB each"
 	# handoff_splice LABEL FILE: one run through handoff-relay, helper stand-in to ssh -L.
-	handoff_splice() {
-		new_ticket_code "bench $run"
-		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$BYTES" >"$E2E_TMP/bh.out" 2>&1 &
-		bh=$!
-		wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
-		lport=$(free_port)
-		# shellcheck disable=SC2046
-		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
-		sl=$!
-		wait_port "$lport" || fail "ssh -L did not listen"
-		"$TOOL" sink 127.0.0.1 "$lport" "$BYTES" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
-		kill "$sl" 2>/dev/null
-		wait "$bh" 2>/dev/null
-	}
+	handoff_splice() { relay_splice "$1" "$2" "$BYTES" "bench $run"; }
 	# openssh_splice: the same bytes through sshd, ssh -R from the source, ssh -L to the sink.
 	openssh_splice() {
 		src=$(free_port)
@@ -160,20 +164,7 @@ if has_part export; then
 	EXPORT_BYTES=${BENCH_EXPORT_BYTES:-300000000}
 	echo "export: $RUNS runs of $((BYTES / 1000000)) MB spliced, alone and while a ticket with a $((EXPORT_BYTES / 1000000)) MB recording is exported"
 	# export_splice LABEL FILE BYTES: one recorded run, helper stand-in to ssh -L; leaves TICKET.
-	export_splice() {
-		new_ticket_code "bench export $1 $run"
-		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$3" >"$E2E_TMP/bh.out" 2>&1 &
-		bh=$!
-		wait_line 10 "$E2E_TMP/bh.out" "^live" || fail "bench helper: $(cat "$E2E_TMP/bh.out")"
-		lport=$(free_port)
-		# shellcheck disable=SC2046
-		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
-		sl=$!
-		wait_port "$lport" || fail "ssh -L did not listen"
-		"$TOOL" sink 127.0.0.1 "$lport" "$3" | tee -a "$2" | sed "s#^#  handoff-relay ($1) run $run: #"
-		kill "$sl" 2>/dev/null
-		wait "$bh" 2>/dev/null
-	}
+	export_splice() { relay_splice "$1" "$2" "$3" "bench export $1 $run"; }
 	RELAY_NAME=exporting start_relay
 	add_user audrey auditor
 	run=0
