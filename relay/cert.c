@@ -377,7 +377,7 @@ fail:
 }
 
 /* Base64 (padded, as OpenSSH writes keys) into a new allocation; -1 when it is not. */
-static int cert_b64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
+int cert_decode_base64(const char *s, size_t n, uint8_t **out, size_t *outlen)
 {
 	int len;
 
@@ -409,7 +409,7 @@ static int cert_key_line(const char *line, uint8_t **blob, size_t *len)
 		return -1;
 	b64 = sp + strspn(sp, " ");
 	end = b64 + strcspn(b64, " \t");
-	if (cert_b64_decode(b64, (size_t)(end - b64), blob, len) != 0)
+	if (cert_decode_base64(b64, (size_t)(end - b64), blob, len) != 0)
 		return -1;
 	buf_view(&b, *blob, *len);
 	if (buf_get_string_ptr(&b, &t, &tlen, 64) != 0 || tlen != (size_t)(sp - line) || memcmp(t, line, tlen) != 0) {
@@ -575,7 +575,7 @@ static int cert_revoked_line(char *line, void *ctx)
 		if (strlen(v) != 43)
 			return -1;
 		snprintf(padded, sizeof(padded), "%s=", v);
-		if (cert_b64_decode(padded, 44, &md, &len) != 0)
+		if (cert_decode_base64(padded, 44, &md, &len) != 0)
 			return -1;
 		ok = len == 32 && cert_grow((void **)&rev->keys, rev->nkeys, sizeof(*rev->keys)) == 0;
 		if (ok)

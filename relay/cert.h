@@ -102,6 +102,9 @@ void cert_key_id_text(const struct cert *c, char *out, size_t outlen);
 /* The SHA-256 fingerprint ("SHA256:" + unpadded base64) of a key blob. */
 void cert_fingerprint(const uint8_t *blob, size_t n, char *out, size_t outlen);
 
+/* Padded base64 (as OpenSSH writes keys) into a new allocation the caller frees; -1 when it is not. */
+int cert_decode_base64(const char *s, size_t n, uint8_t **out, size_t *outlen);
+
 /*
  * Reads path: one CA public key a line in OpenSSH format ("TYPE BASE64
  * [COMMENT]"), '#' comments and blank lines ignored, as sshd's
