@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -111,19 +112,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * KEYFILE-cert.pub beside the key, as OpenSSH's client looks for it: the
+ * certificate joined to a copy of the private key, or NULL when there is
+ * none (or it does not belong to the key: the relay would refuse it).
+ */
+static ssh_key sshutil_cert_key(const char *keyfile)
+{
+	char path[4096];
+	ssh_key cert = NULL, both = NULL;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s-cert.pub", keyfile) >= sizeof(path) ||
+	    access(path, F_OK) != 0 || ssh_pki_import_cert_file(path, &cert) != SSH_OK)
+		return NULL;
+	if (ssh_pki_import_privkey_file(keyfile, NULL, NULL, NULL, &both) != SSH_OK ||
+	    ssh_pki_copy_cert_to_privkey(cert, both) != SSH_OK) {
+		ssh_key_free(both);
+		both = NULL;
+	}
+	ssh_key_free(cert);
+	return both;
+}
+
 int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen)
 {
-	ssh_key key = NULL;
-	int rc;
+	ssh_key key = NULL, cert;
+	int rc = SSH_AUTH_DENIED, had_cert;
 
 	if (ssh_pki_import_privkey_file(keyfile, NULL, NULL, NULL, &key) != SSH_OK) {
 		snprintf(err, errlen, "cannot read the private key %s", keyfile);
 		return -1;
 	}
-	rc = ssh_userauth_publickey(s, NULL, key);
+	/* The certificate first, as ssh does; then the key alone, which may be registered. */
+	cert = sshutil_cert_key(keyfile);
+	had_cert = cert != NULL;
+	if (had_cert)
+		rc = ssh_userauth_publickey(s, NULL, cert);
+	ssh_key_free(cert);
+	if (rc != SSH_AUTH_SUCCESS && rc != SSH_AUTH_ERROR)
+		rc = ssh_userauth_publickey(s, NULL, key);
 	ssh_key_free(key);
 	if (rc != SSH_AUTH_SUCCESS) {
-		snprintf(err, errlen, "the relay refused the key %s (not registered?)", keyfile);
+		snprintf(err, errlen, "the relay refused the key %s (not registered%s?)", keyfile,
+			 had_cert ? ", and its certificate refused" : "");
 		return -1;
 	}
 	return 0;
