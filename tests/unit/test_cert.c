@@ -2,7 +2,8 @@
  * cert.c against certificates ssh-keygen made (the .pub files in tests/unit/cert, the
  * raw blobs also the fuzz corpus): each CA algorithm verifies, every
  * refusal says why, a flipped byte anywhere breaks the signature, and the
- * revocation list's four kinds of line each revoke. The CA keys' private
+ * revocation list's four kinds of line each revoke; a FIDO key's
+ * certificate parses and verifies. The CA keys' private
  * halves were thrown away after signing: nothing here can make a new one.
  * Certificates are valid from 2020-01-01 to 2040-01-01 (UTC).
  */
@@ -57,11 +58,11 @@ static void load_cas(struct cert_cas *cas)
 {
 	char err[512];
 	FILE *f = fopen("/tmp/test_cert.cas", "w");
-	const char *names[] = { "ca_ed25519", "ca_rsa", "ca_ecdsa" };
+	const char *names[] = { "ca_ed25519", "ca_rsa", "ca_ecdsa", "ca_sk" };
 
 	assert_non_null(f);
 	fputs("# the organisation's CAs\n\n", f);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		char path[256], line[4096];
 		FILE *p;
 
@@ -75,8 +76,17 @@ static void load_cas(struct cert_cas *cas)
 	fclose(f);
 	memset(cas, 0, sizeof(*cas));
 	assert_int_equal(cert_cas_load("/tmp/test_cert.cas", cas, err, sizeof(err)), 0);
-	assert_int_equal(cas->n, 3);
+	assert_int_equal(cas->n, 4);
 	unlink("/tmp/test_cert.cas");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
 }
 
 /* cert_check's verdict on certificate name at now, with rev; why into why. */
@@ -137,6 +147,40 @@ static void test_valid_each_algorithm(void **state)
 	}
 }
 
+/*
+ * A FIDO key's certificate (sk-ssh-ed25519, made from a synthetic public
+ * key: ssh-keygen makes the key itself only with a token): parsed, its
+ * plain type and fields are the sk key's, and revoking that key revokes it.
+ */
+static void test_fido(void **state)
+{
+	struct cert_revoked rev = { 0 };
+	char why[256], err[512], line[4096], text[8192];
+	struct cert c;
+	size_t len;
+	uint8_t *blob = load_pub("fidocert", &len);
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(cert_parse(blob, len, &c), CERT_OK);
+	assert_string_equal(c.type, "sk-ssh-ed25519-cert-v01@openssh.com");
+	assert_string_equal(c.plain_type, "sk-ssh-ed25519@openssh.com");
+	assert_int_equal(c.key_fields_len, 4 + 32 + 4 + 4);
+	free(blob);
+	assert_int_equal(check("fidocert", NOW, NULL, why, sizeof(why)), 0);
+	f = fopen(DIR "fido.pub", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	snprintf(text, sizeof(text), "key: %s", line);
+	write_file("/tmp/test_cert.rev", text);
+	assert_int_equal(cert_revoked_load("/tmp/test_cert.rev", &rev, err, sizeof(err)), 0);
+	assert_int_equal(check("fidocert", NOW, &rev, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "certified key is revoked"));
+	cert_revoked_free(&rev);
+	unlink("/tmp/test_cert.rev");
+}
+
 static void test_refusals(void **state)
 {
 	char why[256];
@@ -194,15 +238,6 @@ static void test_truncated(void **state)
 	for (size_t n = 0; n < len; n++)
 		assert_int_not_equal(cert_parse(blob, n, &c), CERT_OK);
 	free(blob);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 static void test_revocation(void **state)
@@ -277,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_fields),
 		cmocka_unit_test(test_valid_each_algorithm),
+		cmocka_unit_test(test_fido),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_truncated),
