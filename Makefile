@@ -136,6 +136,10 @@ build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c client/logs.c client/logs
 build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h technician/monitor.c technician/monitor.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c technician/monitor.c $(PROTO_SRC) $(call pl,libssh openssl libvncclient)
+# The relay's certificate parser: relay/cert.c alone, with OpenSSL for the signatures.
+build-fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c relay/cert.c relay/cert.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/cert.c $(PROTO_SRC) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

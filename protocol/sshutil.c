@@ -7,10 +7,14 @@
 #include "sshutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
+#include "buf.h"
 #include "code.h"
 
 int sshutil_fingerprint(ssh_key key, char *out, size_t outlen)
@@ -111,19 +115,104 @@ fail:
 	return NULL;
 }
 
+/* The blob behind a key's base64 (a certificate's is the whole certificate); the caller frees it. */
+static uint8_t *sshutil_key_blob(ssh_key key, size_t *len)
+{
+	char *b64 = NULL;
+	uint8_t *blob = NULL;
+	size_t n;
+	int got;
+
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return NULL;
+	n = strlen(b64);
+	if (n > 0 && n % 4 == 0 && n < BUF_MAX_CAP && (blob = malloc(n / 4 * 3)) != NULL) {
+		got = EVP_DecodeBlock(blob, (const unsigned char *)b64, (int)n);
+		if (got < 0) {
+			free(blob);
+			blob = NULL;
+		} else {
+			*len = (size_t)got - (b64[n - 1] == '=') - (n > 1 && b64[n - 2] == '=');
+		}
+	}
+	ssh_string_free_char(b64);
+	return blob;
+}
+
+/*
+ * 1 when cert certifies key. libssh 0.10 joins any certificate to any key,
+ * and the relay then finds the login's signature wrong and, being libssh,
+ * answers nothing until login_grace runs out: so the client looks first.
+ * A certificate carries the key's public fields (PROTOCOL.certkeys) right
+ * after its type and nonce, in the order of the key's own blob.
+ */
+static int sshutil_cert_matches(ssh_key cert, ssh_key key)
+{
+	size_t clen = 0, klen = 0, n;
+	uint8_t *c = sshutil_key_blob(cert, &clen), *k = sshutil_key_blob(key, &klen);
+	const uint8_t *p;
+	struct buf cb, kb;
+	int ok = 0;
+
+	if (c != NULL && k != NULL) {
+		buf_view(&cb, c, clen);
+		buf_view(&kb, k, klen);
+		ok = buf_get_string_ptr(&cb, &p, &n, 256) == 0 && buf_get_string_ptr(&cb, &p, &n, 256) == 0 &&
+		     buf_get_string_ptr(&kb, &p, &n, 256) == 0 && buf_len(&kb) > 0 && buf_len(&cb) >= buf_len(&kb) &&
+		     memcmp(buf_ptr(&cb), buf_ptr(&kb), buf_len(&kb)) == 0;
+	}
+	free(c);
+	free(k);
+	return ok;
+}
+
+/*
+ * KEYFILE-cert.pub beside the key, as OpenSSH's client looks for it: the
+ * certificate joined to a copy of the private key, or NULL when there is
+ * none (or it does not belong to the key: the relay would refuse it; see
+ * sshutil_cert_matches).
+ */
+static ssh_key sshutil_cert_key(const char *keyfile, int *mismatch)
+{
+	char path[4096];
+	ssh_key cert = NULL, both = NULL;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s-cert.pub", keyfile) >= sizeof(path) ||
+	    access(path, F_OK) != 0 || ssh_pki_import_cert_file(path, &cert) != SSH_OK)
+		return NULL;
+	*mismatch = 0;
+	if (ssh_pki_import_privkey_file(keyfile, NULL, NULL, NULL, &both) == SSH_OK && !sshutil_cert_matches(cert, both))
+		*mismatch = 1;
+	if (both == NULL || *mismatch || ssh_pki_copy_cert_to_privkey(cert, both) != SSH_OK) {
+		ssh_key_free(both);
+		both = NULL;
+	}
+	ssh_key_free(cert);
+	return both;
+}
+
 int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen)
 {
-	ssh_key key = NULL;
-	int rc;
+	ssh_key key = NULL, cert;
+	int rc = SSH_AUTH_DENIED, had_cert, mismatch = 0;
 
 	if (ssh_pki_import_privkey_file(keyfile, NULL, NULL, NULL, &key) != SSH_OK) {
 		snprintf(err, errlen, "cannot read the private key %s", keyfile);
 		return -1;
 	}
-	rc = ssh_userauth_publickey(s, NULL, key);
+	/* The certificate first, as ssh does; then the key alone, which may be registered. */
+	cert = sshutil_cert_key(keyfile, &mismatch);
+	had_cert = cert != NULL;
+	if (had_cert)
+		rc = ssh_userauth_publickey(s, NULL, cert);
+	ssh_key_free(cert);
+	if (rc != SSH_AUTH_SUCCESS && rc != SSH_AUTH_ERROR)
+		rc = ssh_userauth_publickey(s, NULL, key);
 	ssh_key_free(key);
 	if (rc != SSH_AUTH_SUCCESS) {
-		snprintf(err, errlen, "the relay refused the key %s (not registered?)", keyfile);
+		snprintf(err, errlen, "the relay refused the key %s (not registered%s?)", keyfile,
+			 had_cert ? ", and its certificate refused"
+			 : mismatch ? "; its -cert.pub is a certificate of another key, not offered" : "");
 		return -1;
 	}
 	return 0;

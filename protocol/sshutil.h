@@ -27,7 +27,11 @@ int sshutil_fingerprint_file(const char *path, char *out, size_t outlen);
  */
 ssh_session sshutil_connect(const char *host, unsigned port, const char *user,
 			    const char *pinned_fp, char *err, size_t errlen);
-/* Public-key login with the private key in keyfile. 0 or -1 with err. */
+/*
+ * Public-key login with the private key in keyfile; when keyfile-cert.pub
+ * exists (an OpenSSH certificate for it), that is offered first. 0 or -1
+ * with err.
+ */
 int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen);
 /*
  * Keyboard-interactive login answering the relay's prompt with code. 0;

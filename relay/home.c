@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "cert.h"
 #include "chain.h"
 #include "code.h"
 #include "config.h"
@@ -286,12 +287,53 @@ static int home_load_policy(struct relay_home *h, const struct config *cfg, char
 	return home_log_sources(h, cfg, sources ? sources : "facts, journal 200", err, errlen);
 }
 
+/*
+ * trusted_user_ca_keys and revoked_keys: absolute paths, read now so that a
+ * typo in either file stops serve with its line instead of refusing every
+ * technician at login. The relay reads them again at each certificate login.
+ */
+static int home_load_certs(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const keys[2] = { "trusted_user_ca_keys", "revoked_keys" };
+	char *dest[2] = { h->trusted_user_ca_keys, h->revoked_keys };
+	char why[PATH_MAX + 256];
+
+	for (int i = 0; i < 2; i++) {
+		const char *v = config_get(cfg, keys[i]);
+
+		dest[i][0] = '\0';
+		if (v == NULL)
+			continue;
+		if (v[0] != '/' || strlen(v) >= PATH_MAX)
+			return config_value_error(cfg, keys[i], err, errlen, "expected an absolute path, got \"%s\"", v);
+		snprintf(dest[i], PATH_MAX, "%s", v);
+	}
+	if (h->trusted_user_ca_keys[0] != '\0') {
+		struct cert_cas cas = { 0 };
+		int rc = cert_cas_load(h->trusted_user_ca_keys, &cas, why, sizeof(why));
+
+		cert_cas_free(&cas);
+		if (rc != 0)
+			return config_value_error(cfg, "trusted_user_ca_keys", err, errlen, "%s", why);
+	}
+	if (h->revoked_keys[0] != '\0') {
+		struct cert_revoked rev = { 0 };
+		int rc = cert_revoked_load(h->revoked_keys, &rev, why, sizeof(why));
+
+		cert_revoked_free(&rev);
+		if (rc != 0)
+			return config_value_error(cfg, "revoked_keys", err, errlen, "%s", why);
+	}
+	return 0;
+}
+
 /* Every setting relay.conf may hold; anything else is a typo, refused with its line. */
 static const char *const home_known_keys[] = {
 	"listen", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
 	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
 	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
-	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", NULL,
+	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
+	"revoked_keys", NULL,
 };
 
 /* A word setting: absent, or one of the NULL-terminated choices (record.c reads its meaning). */
@@ -389,6 +431,8 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 		}
 		snprintf(h->run_user, sizeof(h->run_user), "%s", user ? user : "");
 	}
+	if (home_load_certs(h, &cfg, err, errlen) != 0)
+		goto out;
 	if (home_read_pepper(h, err, errlen) != 0)
 		goto out;
 	if (RAND_bytes(h->code_key, sizeof(h->code_key)) != 1) {

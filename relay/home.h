@@ -43,6 +43,13 @@ struct relay_home {
 	unsigned long intake_per_hour;    /* tickets one intake token may open per hour */
 	unsigned long max_channels_per_connection; /* session channels and views one connection may hold (chan.c) */
 	unsigned long max_channels_per_user;       /* the same, over all of one account's connections */
+	/*
+	 * OpenSSH user certificates (cert.h): the file of trusted CA keys ("" =
+	 * certificates are refused) and the revocation list ("" = none). Both are
+	 * read again at every certificate login, so an edit takes effect at once.
+	 */
+	char trusted_user_ca_keys[PATH_MAX];
+	char revoked_keys[PATH_MAX];
 	uint8_t pepper[HOME_PEPPER_LEN];  /* code.key: intake tokens' HMAC key */
 	/*
 	 * Support codes' HMAC key: drawn afresh by every relay_home_open and never

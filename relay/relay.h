@@ -326,6 +326,15 @@ void relay_policy_tick(struct relay *relay);
 /* When (relay_now's clock) the next automatic escalation falls due; -1 when none can. */
 int64_t relay_policy_next_due(struct relay *relay);
 
+/*
+ * certauth.c: logins by OpenSSH user certificate. relay_certauth_offered
+ * says whether key is a certificate; relay_certauth answers the publickey
+ * request for one (an SSH_AUTH_* code), signing conn in when the signature
+ * is valid and logging every refusal with the certificate's key id and serial.
+ */
+bool relay_certauth_offered(ssh_key key);
+int relay_certauth(struct relay_conn *conn, ssh_key key, const char *ssh_user, char signature_state);
+
 /* server.c */
 /*
  * Binds the listening port and loads the host key (before privileges are

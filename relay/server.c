@@ -4,7 +4,8 @@
  * delivers through the message callback, and the one event loop.
  *
  * Authentication: technicians and auditors by public key (the key names
- * the person; the SSH user name is not trusted for that), customers by a
+ * the person; the SSH user name is not trusted for that) or by an OpenSSH
+ * user certificate from a trusted CA (certauth.c), customers by a
  * one-time support code through keyboard-interactive. A connection that
  * has not authenticated within login_grace seconds is dropped, and at most
  * max_unauthenticated such connections exist at once.
@@ -46,10 +47,11 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	int rc;
 
 	(void)session;
-	(void)user;
 	conn->auth_tried = true;
 	if (conn->role != RELAY_ROLE_NONE)
 		return SSH_AUTH_DENIED;
+	if (relay_certauth_offered(key))
+		return relay_certauth(conn, key, user, signature_state);
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return SSH_AUTH_DENIED;
 	rc = store_user_by_key(conn->relay->store, ssh_key_type_to_char(ssh_key_type(key)), b64, &found);

@@ -120,6 +120,8 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
 /* The user a key belongs to, whatever its state (the caller refuses all but "active"). */
 int store_user_by_key(struct store *st, const char *key_type, const char *key_base64,
 		      struct store_user *out);
+/* The user of that name, whatever its state (a certificate's principal names one: certauth.c). */
+int store_user_by_name(struct store *st, const char *name, struct store_user *out);
 /* A user's state into state ("active", "disabled", "removed"); STORE_NOT_FOUND when no such id. */
 int store_user_state(struct store *st, int64_t id, char *state, size_t statelen);
 

@@ -413,6 +413,30 @@ int store_user_by_key(struct store *st, const char *key_type, const char *key_ba
 	return rc;
 }
 
+int store_user_by_name(struct store *st, const char *name, struct store_user *out)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR, step;
+
+	if (store_prepare(st, &stmt, "SELECT id, name, role, tier, state FROM users WHERE name = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(stmt, 0);
+		store_copy_text(out->name, sizeof(out->name), stmt, 1);
+		store_copy_text(out->role, sizeof(out->role), stmt, 2);
+		store_copy_text(out->tier, sizeof(out->tier), stmt, 3);
+		store_copy_text(out->state, sizeof(out->state), stmt, 4);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_user_state(struct store *st, int64_t id, char *state, size_t statelen)
 {
 	sqlite3_stmt *stmt = NULL;
