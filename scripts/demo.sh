@@ -156,10 +156,13 @@ code=$("$BIN/handoff-tech" invite "$ticket") || exit 1
 echo "$code      <- alice reads this to the customer on the phone"
 
 say "3. The customer's desktop: a virtual display with applications on it"
-n=$((50 + RANDOM % 50))
-setsid Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -noreset >"$DEMO/xvfb.log" 2>&1 &
+# Xvfb picks a free display itself and writes its number once it accepts connections: a
+# number picked here could be another server's, whose screen the demo would then share.
+setsid Xvfb -displayfd 9 -screen 0 1024x768x24 -nolisten tcp -noreset 9>"$DEMO/xvfb.display" >"$DEMO/xvfb.log" 2>&1 &
 PIDS="$PIDS $!"
-for _ in $(seq 1 50); do xdpyinfo -display ":$n" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q '^[0-9]' "$DEMO/xvfb.display" 2>/dev/null && break; sleep 0.1; done
+n=$(head -1 "$DEMO/xvfb.display")
+[ -n "$n" ] || { echo "demo: Xvfb did not start: $(tail -3 "$DEMO/xvfb.log")" >&2; exit 1; }
 DISPLAY=":$n" xsetroot -solid '#2e5e8c' 2>/dev/null
 DISPLAY=":$n" setsid xclock -geometry 200x200+800+20 -update 1 >/dev/null 2>&1 &
 PIDS="$PIDS $!"
