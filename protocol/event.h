@@ -53,6 +53,7 @@
 #define EVENT_SHARING_PAUSED "sharing-paused"
 #define EVENT_SHARING_RESUMED "sharing-resumed"
 #define EVENT_REMOTE_INPUT_IGNORED "remote-input-ignored"
+#define EVENT_CUSTOMER_EVENTS_DROPPED "customer-events-dropped"
 
 /* A technician's viewer and the customer's consent. */
 #define EVENT_CONSENT_ASKED "consent-asked"

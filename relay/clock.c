@@ -16,6 +16,14 @@ int64_t relay_now(struct relay *relay)
 	return (int64_t)time(NULL) + relay->clock_offset;
 }
 
+int64_t relay_now_ms(struct relay *relay)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec + relay->clock_offset) * 1000 + ts.tv_nsec / 1000000;
+}
+
 void relay_clock_refresh(struct relay *relay)
 {
 	FILE *f;

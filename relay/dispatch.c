@@ -3,18 +3,84 @@
  * the control stream and hands each record up through relay->hooks (it is
  * transport and knows no ticket); this file sends it to the room that owns
  * what it says: consent and ending to viewer.c, chat, logs and sharing to
- * ticket.c.
+ * ticket.c. Records that become events pass the session's and its intake
+ * token's budgets first (rate.h).
  */
 #include "log.h"
 #include "relay.h"
 
+/* One log line a minute at most for a session over its budget: the flood must not move to the log. */
+#define RELAY_DROPPED_LOG_MS 60000
+
+/* Whether a record is one a flood is made of (rate.h says which are never limited, and why). */
+static bool relay_dispatch_limited(const struct ctl_record *rec)
+{
+	return rec->type == CTL_CHAT || (rec->type == CTL_SHARING && rec->flags != CTL_SHARING_ENDED) ||
+	       rec->type == CTL_INPUT_IGNORED || rec->type == CTL_ANSWERED;
+}
+
+/* The budget of the intake token that opened the session: a slot of its own, or the stalest one. */
+static struct relay_rate *relay_dispatch_intake_budget(struct relay *relay, int64_t intake)
+{
+	struct relay_intake_budget *stalest = &relay->intake_budgets[0];
+
+	for (size_t i = 0; i < RELAY_INTAKE_BUDGETS; i++) {
+		struct relay_intake_budget *b = &relay->intake_budgets[i];
+
+		if (b->intake == intake)
+			return &b->rate;
+		if (b->intake == 0 || (stalest->intake != 0 && b->rate.at_ms < stalest->rate.at_ms))
+			stalest = b;
+	}
+	*stalest = (struct relay_intake_budget){ .intake = intake };
+	return &stalest->rate;
+}
+
+static bool relay_dispatch_fits(struct relay *relay, struct relay_conn *customer)
+{
+	int64_t now_ms = relay_now_ms(relay);
+
+	if (!relay_rate_take(&customer->budget, now_ms, relay->home->customer_events_per_minute))
+		return false;
+	return customer->opened_by_intake == 0 ||
+	       relay_rate_take(relay_dispatch_intake_budget(relay, customer->opened_by_intake), now_ms,
+			       relay->home->intake_events_per_minute);
+}
+
+static void relay_dispatch_drop(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec)
+{
+	int64_t now_ms = relay_now_ms(relay);
+
+	if (rec->type == CTL_CHAT)
+		customer->dropped_chat++;
+	else
+		customer->dropped_other++;
+	if (customer->dropped_logged_ms == 0 || now_ms - customer->dropped_logged_ms >= RELAY_DROPPED_LOG_MS) {
+		customer->dropped_logged_ms = now_ms;
+		log_warn("conn %u: the customer's helper of ticket %lld is over its budget (%lu records a minute%s); "
+			 "what it sends is not recorded until it slows down", customer->id, (long long)customer->ticket,
+			 relay->home->customer_events_per_minute,
+			 customer->opened_by_intake != 0 ? ", or its intake token's" : "");
+	}
+}
+
 void relay_dispatch_record(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec)
 {
 	/* A session the relay ended changes its ticket no more. */
-	if (customer->ending_at != 0)
+	if (customer->ending_at != 0) {
 		log_info("conn %u: ignoring a %s record after the session ended", customer->id,
 			 ctl_type_name(rec->type));
-	else if (rec->type == CTL_CONSENT_REPLY)
+		return;
+	}
+	if (relay_dispatch_limited(rec)) {
+		if (!relay_dispatch_fits(relay, customer)) {
+			relay_dispatch_drop(relay, customer, rec);
+			return;
+		}
+		/* The flood stopped: what was left out is said once, before what comes now. */
+		relay_ticket_customer_dropped(relay, customer);
+	}
+	if (rec->type == CTL_CONSENT_REPLY)
 		relay_viewer_consent_reply(relay, customer, rec);
 	else if (rec->type == CTL_CHAT)
 		relay_ticket_chat(relay, customer->ticket, "customer", "customer", rec->text ? rec->text : "");

@@ -159,6 +159,10 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 		 "# channels (commands, chat streams, views) one connection may hold, and one account\n"
 		 "max_channels_per_connection = 32\n"
 		 "max_channels_per_user = 64\n"
+		 "# records (chat lines, pauses, answers) one customer's helper may add to its ticket a minute,\n"
+		 "# and all the sessions of one bundle's intake token; more are counted, not recorded\n"
+		 "customer_events_per_minute = 120\n"
+		 "intake_events_per_minute = 600\n"
 		 "# escalation policy: seconds a ticket may stay unresolved at a tier (0 = no limit)\n"
 		 "escalate_after_l1 = 14400\n"
 		 "escalate_after_l2 = 86400\n"
@@ -333,7 +337,7 @@ static const char *const home_known_keys[] = {
 	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
 	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
 	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
-	"revoked_keys", NULL,
+	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", NULL,
 };
 
 /* A word setting: absent, or one of the NULL-terminated choices (record.c reads its meaning). */
@@ -416,7 +420,11 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	    config_get_ulong(&cfg, "intake_per_hour", 30, 0, 100000, &h->intake_per_hour, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "max_channels_per_connection", 32, 1, 10000, &h->max_channels_per_connection, err,
 			     errlen) != 0 ||
-	    config_get_ulong(&cfg, "max_channels_per_user", 64, 1, 100000, &h->max_channels_per_user, err, errlen) != 0)
+	    config_get_ulong(&cfg, "max_channels_per_user", 64, 1, 100000, &h->max_channels_per_user, err, errlen) != 0 ||
+	    config_get_ulong(&cfg, "customer_events_per_minute", 120, 1, 100000, &h->customer_events_per_minute, err,
+			     errlen) != 0 ||
+	    config_get_ulong(&cfg, "intake_events_per_minute", 600, 1, 1000000, &h->intake_events_per_minute, err,
+			     errlen) != 0)
 		goto out;
 	if (home_load_policy(h, &cfg, err, errlen) != 0)
 		goto out;

@@ -43,6 +43,8 @@ struct relay_home {
 	unsigned long intake_per_hour;    /* tickets one intake token may open per hour */
 	unsigned long max_channels_per_connection; /* session channels and views one connection may hold (chan.c) */
 	unsigned long max_channels_per_user;       /* the same, over all of one account's connections */
+	unsigned long customer_events_per_minute;  /* records one customer session may turn into events (rate.h) */
+	unsigned long intake_events_per_minute;    /* the same, over all sessions one intake token opened */
 	/*
 	 * OpenSSH user certificates (cert.h): the file of trusted CA keys ("" =
 	 * certificates are refused) and the revocation list ("" = none). Both are

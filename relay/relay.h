@@ -40,6 +40,7 @@
 #include "chain.h"
 #include "ctl.h"
 #include "home.h"
+#include "rate.h"
 #include "store.h"
 
 enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER };
@@ -74,6 +75,11 @@ struct relay_conn {
 	int64_t ticket;                /* customers: the ticket their code opened */
 	unsigned kbd_failures;
 	int64_t intake;                /* sign-in: the intake token that asked for a description, or 0 */
+	int64_t opened_by_intake;      /* customers: the intake token that opened their ticket, or 0 */
+	struct relay_rate budget;      /* customers: records they may still turn into events (rate.h) */
+	unsigned long dropped_chat;    /* customers: records over the budget, not recorded yet as dropped */
+	unsigned long dropped_other;
+	int64_t dropped_logged_ms;     /* when the last "over its budget" log line was written */
 	bool intake_refused;           /* sign-in: its rate limit was told; the next answer is refused */
 	struct relay_chan *control;    /* customers: the handoff-control channel */
 	bool forwarding;               /* customers: tcpip-forward granted */
@@ -192,6 +198,13 @@ struct relay_hooks {
 	void (*chat_said)(struct relay *relay, struct relay_chan *ch, const char *text, size_t len);
 };
 
+/* The budget of one intake token over all the sessions it opened (dispatch.c, rate.h). */
+#define RELAY_INTAKE_BUDGETS 64
+struct relay_intake_budget {
+	int64_t intake;          /* 0: a free slot */
+	struct relay_rate rate;
+};
+
 struct relay {
 	struct relay_hooks hooks;
 	struct relay_home *home;
@@ -223,6 +236,7 @@ struct relay {
 	unsigned long penalty_refusals;      /* connections refused from penalised sources, for the log */
 	struct relay_linger lingering[RELAY_LINGER_MAX]; /* (server.c) */
 	size_t nlingering;
+	struct relay_intake_budget intake_budgets[RELAY_INTAKE_BUDGETS]; /* (dispatch.c) */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */
@@ -259,6 +273,8 @@ int relay_rights_can_read(enum relay_role role, const char *tier, const char *cl
 
 /* clock.c: now, as the relay sees it (a test may offset it) */
 int64_t relay_now(struct relay *relay);
+/* The same clock in milliseconds, for budgets that refill within a second (rate.h). */
+int64_t relay_now_ms(struct relay *relay);
 /* Re-reads a test's clock offset file, if one was given. */
 void relay_clock_refresh(struct relay *relay);
 
@@ -304,6 +320,8 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, co
 /* The customer of c->ticket logged in with a support code: recorded, and an owned ticket is in session. */
 void relay_ticket_customer_came(struct relay *relay, struct relay_conn *customer);
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *customer);
+/* What the customer's helper sent over its budget (rate.h), said in one event and forgotten; nothing if none. */
+void relay_ticket_customer_dropped(struct relay *relay, struct relay_conn *customer);
 /* The customer paused or resumed sharing (CTL_SHARING): an event, and a line in the chat streams. */
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /*

@@ -141,6 +141,7 @@ static int relay_intake_open(struct relay_conn *conn)
 	}
 	conn->role = RELAY_ROLE_CUSTOMER;
 	conn->ticket = ticket;
+	conn->opened_by_intake = conn->intake;
 	log_info("conn %u (%s): customer opened ticket %lld in the L1 queue (intake token %lld)", conn->id,
 		 conn->peer, (long long)ticket, (long long)conn->intake);
 	relay_audit_event(relay->store, ticket, now, EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL, conn->peer);

@@ -521,9 +521,28 @@ void relay_ticket_customer_came(struct relay *relay, struct relay_conn *c)
 		store_ticket_update(relay->store, c->ticket, "in-session", NULL, -1, relay_now(relay));
 }
 
+void relay_ticket_customer_dropped(struct relay *relay, struct relay_conn *c)
+{
+	char detail[200];
+
+	if (c->dropped_chat == 0 && c->dropped_other == 0)
+		return;
+	snprintf(detail, sizeof(detail),
+		 "%lu chat line(s) and %lu other record(s) from the customer's helper were not recorded: over %lu "
+		 "a minute%s",
+		 c->dropped_chat, c->dropped_other, relay->home->customer_events_per_minute,
+		 c->opened_by_intake != 0 ? " for the session, or its intake token's budget" : "");
+	relay_audit_event(relay->store, c->ticket, relay_now(relay), EVENT_CUSTOMER_EVENTS_DROPPED, "relay", "relay",
+			  NULL, detail);
+	c->dropped_chat = 0;
+	c->dropped_other = 0;
+}
+
 void relay_ticket_customer_left(struct relay *relay, struct relay_conn *c)
 {
 	struct store_ticket t;
+
+	relay_ticket_customer_dropped(relay, c);
 
 	if (c->logs_request != 0)
 		relay_ticket_logs_finish(relay, c, EVENT_LOGS_UNAVAILABLE,

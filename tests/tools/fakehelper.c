@@ -16,6 +16,12 @@
  * FAKEHELPER_SAY=FILE: once live, sends FILE's content (at most
  * CTL_TEXT_MAX bytes) as one chat line, as a hostile customer would: raw,
  * control characters and newlines included, unlike the real helper.
+ *
+ * FAKEHELPER_FLOOD=N: once live, sends N chat lines ("flood 1" ...) as fast
+ * as the channel takes them, then says the customer ended the session (so
+ * that the relay's log shows when it has read them all: the stream keeps
+ * its order) and prints "flooded N": a customer's helper trying to fill the
+ * audit chain (issue 14, item 4).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,6 +100,30 @@ static int fake_say(struct fake *f, const char *path)
 	if (ctl_encode(&out, &r) == 0 &&
 	    ssh_channel_write(f->control, buf_ptr(&out), (uint32_t)buf_len(&out)) == (int)buf_len(&out))
 		rc = 0;
+	buf_free(&out);
+	return rc;
+}
+
+/* FAKEHELPER_FLOOD: n chat lines back to back, blocking so that none is lost on our side. 0 or -1. */
+static int fake_flood(struct fake *f, long n)
+{
+	char text[32], who[] = "customer";
+	struct ctl_record r = { .type = CTL_CHAT, .name = who, .tier = who, .text = text };
+	struct buf out;
+	int rc = 0;
+
+	buf_init(&out, CTL_RECORD_MAX);
+	ssh_set_blocking(f->s, 1);
+	for (long i = 1; i <= n + 1 && rc == 0; i++) {
+		snprintf(text, sizeof(text), "flood %ld", i);
+		if (i == n + 1)
+			r = (struct ctl_record){ .type = CTL_SHARING, .flags = CTL_SHARING_ENDED };
+		buf_reset(&out);
+		if (ctl_encode(&out, &r) != 0 ||
+		    ssh_channel_write(f->control, buf_ptr(&out), (uint32_t)buf_len(&out)) != (int)buf_len(&out))
+			rc = -1;
+	}
+	ssh_set_blocking(f->s, 0);
 	buf_free(&out);
 	return rc;
 }
@@ -226,6 +256,16 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		printf("said\n");
+		fflush(stdout);
+	}
+	if (getenv("FAKEHELPER_FLOOD") != NULL) {
+		long n = strtol(getenv("FAKEHELPER_FLOOD"), NULL, 10);
+
+		if (n <= 0 || fake_flood(&f, n) != 0) {
+			fprintf(stderr, "fakehelper: the flood of %s lines failed\n", getenv("FAKEHELPER_FLOOD"));
+			goto out;
+		}
+		printf("flooded %ld\n", n);
 		fflush(stdout);
 	}
 	while (!fake_stop) {
