@@ -1610,7 +1610,7 @@ static const struct exec_cmd exec_cmds[] = {
 	{ "export", "N > FILE", RELAY_ACT_AUDIT, EXEC_FIRST, exec_export,
 	  "the ticket's signed record as one file, binary; check it offline: handoff-tech verify FILE --audit-key PUB" },
 	{ "verify", "", RELAY_ACT_AUDIT, EXEC_FIRST, exec_verify,
-	  "check the relay's whole audit chain and its signatures" },
+	  "check the audit chain, its signatures and the kept head; every attachment and recording; every ticket's row" },
 };
 
 #define EXEC_NCMDS (sizeof(exec_cmds) / sizeof(exec_cmds[0]))
