@@ -136,7 +136,7 @@ static int witness_json_hex(struct buf *b, char end, uint8_t *out, size_t n)
 }
 
 int witness_parse_verify_json(const uint8_t *p, size_t n, struct witness_head *head, struct witness_cp **cps,
-			      size_t *ncps)
+			      size_t *ncps, int *partial)
 {
 	struct witness_cp *v = NULL;
 	size_t count = 0, cap = 0;
@@ -145,6 +145,7 @@ int witness_parse_verify_json(const uint8_t *p, size_t n, struct witness_head *h
 
 	*cps = NULL;
 	*ncps = 0;
+	*partial = 0;
 	memset(head, 0, sizeof(*head));
 	/* The shape the relay's emitter writes (relay/exec.c): no spaces, keys in this order. */
 	buf_view(&b, p, n);
@@ -177,6 +178,7 @@ int witness_parse_verify_json(const uint8_t *p, size_t n, struct witness_head *h
 	/* The newest head must be the last of the list, or the list is not the relay's whole. */
 	if (count == 0 || v[count - 1].seq != head->seq || memcmp(v[count - 1].hash, head->hash, CHAIN_HASH_LEN) != 0)
 		goto fail;
+	*partial = witness_expect(&b, ",\"heads_complete\":false") == 0;
 	*cps = v;
 	*ncps = count;
 	return 0;
@@ -185,7 +187,7 @@ fail:
 	return -1;
 }
 
-int witness_check(const struct witness_head *kept, const struct witness_cp *cps, size_t ncps,
+int witness_check(const struct witness_head *kept, const struct witness_cp *cps, size_t ncps, int partial,
 		  const struct witness_head *newest, char *err, size_t errlen)
 {
 	char want[2 * CHAIN_HASH_LEN + 1], got[2 * CHAIN_HASH_LEN + 1];
@@ -198,6 +200,8 @@ int witness_check(const struct witness_head *kept, const struct witness_cp *cps,
 			 (unsigned long long)kept->seq, want, (long long)kept->at, (unsigned long long)newest->seq);
 		return -1;
 	}
+	if (partial && ncps > 0 && kept->seq < cps[0].seq)
+		return 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 

@@ -58,18 +58,22 @@ int witness_heads_parse(const uint8_t *p, size_t n, witness_head_fn fn, void *ct
 
 /*
  * The relay's `verify --json` output: its "head" (newest checkpoint, with
- * signature) and "heads" (every checkpoint, seq and hash). cps gets a
- * malloc'd array the caller frees. 0, or -1 (not that output, or no head).
+ * signature) and "heads" (every checkpoint, seq and hash; only the newest
+ * 8000 on a long chain, "heads_complete":false, and *partial is set).
+ * cps gets a malloc'd array the caller frees. 0, or -1 (not that output,
+ * or no head).
  */
 int witness_parse_verify_json(const uint8_t *p, size_t n, struct witness_head *head, struct witness_cp **cps,
-			      size_t *ncps);
+			      size_t *ncps, int *partial);
 
 /*
  * Checks a kept head against what the relay has now: cps (sorted by seq)
- * and its newest head. 0 when the relay still contains it; -1 with err
- * saying truncation or fork, naming seq and time.
+ * and its newest head. 0 when the relay still contains it; 1 when partial
+ * and the head is older than the first of cps (not checkable here: an
+ * export carries every checkpoint); -1 with err saying truncation or fork,
+ * naming seq and time.
  */
-int witness_check(const struct witness_head *kept, const struct witness_cp *cps, size_t ncps,
+int witness_check(const struct witness_head *kept, const struct witness_cp *cps, size_t ncps, int partial,
 		  const struct witness_head *newest, char *err, size_t errlen);
 
 #endif

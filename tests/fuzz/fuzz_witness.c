@@ -29,10 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct witness_head head;
 	struct witness_cp *cps;
 	size_t ncps;
+	int partial;
 	char err[300];
 
 	witness_heads_parse(data, size, fuzz_witness_head, NULL);
-	if (witness_parse_verify_json(data, size, &head, &cps, &ncps) == 0) {
+	if (witness_parse_verify_json(data, size, &head, &cps, &ncps, &partial) == 0) {
 		if (ncps == 0 || cps[ncps - 1].seq != head.seq)
 			abort();
 		for (size_t i = 1; i < ncps; i++)
@@ -42,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct witness_head k = { .seq = cps[i].seq };
 
 			memcpy(k.hash, cps[i].hash, CHAIN_HASH_LEN);
-			if (witness_check(&k, cps, ncps, &head, err, sizeof(err)) != 0)
+			if (witness_check(&k, cps, ncps, partial, &head, err, sizeof(err)) != 0)
 				abort();
 		}
 		free(cps);

@@ -69,6 +69,7 @@ static void test_verify_json_and_check(void **state)
 	char json[2048], hash1[65], hash2[65], sig[129], err[300];
 	struct witness_cp *cps;
 	size_t ncps;
+	int partial;
 
 	(void)state;
 	head_of(&h100, 100, 0x11, key);
@@ -80,28 +81,39 @@ static void test_verify_json_and_check(void **state)
 		 "{\"ok\":true,\"records\":200,\"head\":{\"seq\":200,\"hash\":\"%s\",\"at\":%lld,\"sig\":\"%s\"},"
 		 "\"heads\":[{\"seq\":100,\"hash\":\"%s\"},{\"seq\":200,\"hash\":\"%s\"}]}\n",
 		 hash2, (long long)h200.at, sig, hash1, hash2);
-	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, strlen(json), &newest, &cps, &ncps), 0);
+	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, strlen(json), &newest, &cps, &ncps, &partial), 0);
 	assert_int_equal(ncps, 2);
 	assert_memory_equal(&newest, &h200, sizeof(newest));
-	assert_int_equal(witness_check(&h100, cps, ncps, &newest, err, sizeof(err)), 0);
-	assert_int_equal(witness_check(&h200, cps, ncps, &newest, err, sizeof(err)), 0);
+	assert_int_equal(witness_check(&h100, cps, ncps, 0, &newest, err, sizeof(err)), 0);
+	assert_int_equal(witness_check(&h200, cps, ncps, 0, &newest, err, sizeof(err)), 0);
 	/* A head past the end: truncation. */
 	head_of(&other, 300, 0x33, key);
-	assert_int_equal(witness_check(&other, cps, ncps, &newest, err, sizeof(err)), -1);
+	assert_int_equal(witness_check(&other, cps, ncps, 0, &newest, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "TRUNCATION: the relay signed seq 300"));
 	/* Another hash at a seq it has, or no checkpoint there: a fork. */
 	head_of(&other, 100, 0x44, key);
-	assert_int_equal(witness_check(&other, cps, ncps, &newest, err, sizeof(err)), -1);
+	assert_int_equal(witness_check(&other, cps, ncps, 0, &newest, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "FORK: at seq 100"));
 	head_of(&other, 150, 0x44, key);
-	assert_int_equal(witness_check(&other, cps, ncps, &newest, err, sizeof(err)), -1);
+	assert_int_equal(witness_check(&other, cps, ncps, 0, &newest, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "FORK: the relay signed seq 150"));
 	free(cps);
+	assert_int_equal(partial, 0);
 	/* A list whose last entry is not the head, out of order, or cut: refused. */
 	json[strlen(json) - 10] = 'x';
-	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, strlen(json), &newest, &cps, &ncps), -1);
-	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, 40, &newest, &cps, &ncps), -1);
-	assert_int_equal(witness_parse_verify_json((const uint8_t *)"{}", 2, &newest, &cps, &ncps), -1);
+	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, strlen(json), &newest, &cps, &ncps, &partial), -1);
+	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, 40, &newest, &cps, &ncps, &partial), -1);
+	assert_int_equal(witness_parse_verify_json((const uint8_t *)"{}", 2, &newest, &cps, &ncps, &partial), -1);
+	/* Only the newest listed ("heads_complete":false): an older kept head cannot be checked here. */
+	snprintf(json, sizeof(json),
+		 "{\"head\":{\"seq\":200,\"hash\":\"%s\",\"at\":%lld,\"sig\":\"%s\"},"
+		 "\"heads\":[{\"seq\":200,\"hash\":\"%s\"}],\"heads_complete\":false}\n",
+		 hash2, (long long)h200.at, sig, hash2);
+	assert_int_equal(witness_parse_verify_json((const uint8_t *)json, strlen(json), &newest, &cps, &ncps, &partial), 0);
+	assert_int_equal(partial, 1);
+	assert_int_equal(witness_check(&h100, cps, ncps, partial, &newest, err, sizeof(err)), 1);
+	assert_int_equal(witness_check(&h100, cps, ncps, 0, &newest, err, sizeof(err)), -1);
+	free(cps);
 	EVP_PKEY_free(key);
 }
 
