@@ -724,6 +724,32 @@ static int relay_audit_id_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int relay_audit_file_by_id(const void *a, const void *b)
+{
+	const struct relay_audit_file *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+struct relay_audit_unnamed {
+	const struct relay_audit_walk *v;
+	int64_t ticket;
+};
+
+/* An attachment row no record names: shown to technicians as part of the case, but never in the chain. */
+static int relay_audit_attachment_named(const struct store_attachment *a, void *ctx)
+{
+	struct relay_audit_unnamed *u = ctx;
+	struct relay_audit_file key = { .id = a->id };
+	const struct relay_audit_file *f = u->v->atts.n ? bsearch(&key, u->v->atts.v, u->v->atts.n,
+							     sizeof(key), relay_audit_file_by_id) : NULL;
+
+	if (f == NULL || f->ticket != u->ticket)
+		relay_audit_problem(u->v->rep, "ticket %lld: attachment #%lld is in no record (added outside the relay)",
+				    (long long)u->ticket, (long long)a->id);
+	return 0;
+}
+
 /*
  * Every row of the tickets table against its events, each in one read
  * transaction so that a change the loop commits meanwhile (a row and its
@@ -741,6 +767,8 @@ static void relay_audit_check_tickets(struct store *st, struct relay_audit_walk 
 		relay_audit_problem(v->rep, "the tickets could not be read");
 		goto out;
 	}
+	if (v->atts.n > 1)
+		qsort(v->atts.v, v->atts.n, sizeof(v->atts.v[0]), relay_audit_file_by_id);
 	for (size_t i = 0; i < rows.n && !atomic_load(cancel); i++) {
 		int rc;
 
@@ -755,6 +783,11 @@ static void relay_audit_check_tickets(struct store *st, struct relay_audit_walk 
 		rc = store_ticket_get(st, rows.ids[i], t);
 		if (rc == STORE_OK)
 			rc = store_events(st, rows.ids[i], NULL, relay_audit_ledger_event, l);
+		if (rc == STORE_OK) {
+			struct relay_audit_unnamed u = { .v = v, .ticket = rows.ids[i] };
+
+			rc = store_attachments(st, rows.ids[i], relay_audit_attachment_named, &u);
+		}
 		store_commit(st);
 		if (rc != STORE_OK) {
 			relay_audit_problem(v->rep, "ticket %lld could not be read", (long long)rows.ids[i]);

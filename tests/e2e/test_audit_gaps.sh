@@ -50,8 +50,14 @@ grep -q "^chain verification FAILED: ticket $C: the table says state open, the c
 sqlite3 "$DB" "UPDATE tickets SET tier='L1' WHERE id=$A; UPDATE tickets SET state='resolved' WHERE id=$C; UPDATE tickets SET summary='Nothing' WHERE id=$B"
 relay_verify_fails "ticket $B: the table says summary"
 sqlite3 "$DB" "UPDATE tickets SET summary='VPN drops' WHERE id=$B"
+# An attachment put into the table without a record: technicians would read it as part of the case.
+sqlite3 "$DB" "INSERT INTO attachments (ticket_id, at, kind, name, author, clearance, sha256, size, content)
+	VALUES ($A, 0, 'note', 'forged.txt', 'alice', '', '', 6, CAST('forged' AS BLOB))" || fail "cannot add an attachment"
+forged=$(sqlite3 "$DB" "SELECT max(id) FROM attachments")
+relay_verify_fails "ticket $A: attachment #$forged is in no record (added outside the relay)$"
+sqlite3 "$DB" "DELETE FROM attachments WHERE id=$forged"
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify fails after the rows were restored: $(cat "$E2E_TMP/chain.out")"
-note "tickets table against the chain: owner_id, tier, state and summary changed in the database, each named by relay verify"
+note "tickets table against the chain: owner_id, tier, state and summary changed and an attachment added in the database, each named by relay verify"
 
 # A checkpoint, kept by the auditor's witness from the relay's verify --json and from an export.
 tech_ssh audrey export "$A" >"$E2E_TMP/a1.hexp" || fail "export failed"
