@@ -33,6 +33,8 @@
 /* A ticket's life. */
 #define EVENT_CREATED "created"
 #define EVENT_TICKET_OPENED_BY_CUSTOMER "ticket-opened-by-customer"
+/* Beside created and ticket-opened-by-customer: "tier T, priority P, owner NAME|-: SUMMARY" (relay/ledger.h). */
+#define EVENT_OPENED_AS "opened-as"
 #define EVENT_NOTE "note"
 #define EVENT_CHAT "chat"
 #define EVENT_ESCALATED "escalated"

@@ -430,6 +430,8 @@ static int export_check_checkpoint(struct export_check *c, struct buf *in)
 	c->rep->checkpoints++;
 	c->rep->last_checkpoint = seq;
 	c->rep->last_checkpoint_at = (int64_t)at;
+	memcpy(c->rep->last_checkpoint_hash, hash, CHAIN_HASH_LEN);
+	memcpy(c->rep->last_checkpoint_sig, sig, CHAIN_SIG_LEN);
 	return 0;
 }
 
@@ -703,6 +705,30 @@ static void export_each_event(const uint8_t *p, size_t n, export_event_fn fn, vo
 			return;
 		fn(seq, &e.e, ctx);
 		chain_event_free(&e);
+	}
+}
+
+void export_each_checkpoint(const uint8_t *p, size_t n, export_checkpoint_fn fn, void *ctx)
+{
+	struct buf in;
+
+	buf_view(&in, p, n);
+	buf_consume(&in, EXPORT_MAGIC_LEN);
+	while (buf_len(&in) > 0) {
+		uint8_t type, hash[CHAIN_HASH_LEN];
+		const uint8_t *payload;
+		size_t plen;
+		struct buf item;
+		uint64_t seq;
+
+		if (buf_get_u8(&in, &type) != 0 || buf_get_string_ptr(&in, &payload, &plen, buf_len(&in)) != 0)
+			return;
+		if (type != EXPORT_CHECKPOINT)
+			continue;
+		buf_view(&item, payload, plen);
+		if (buf_get_u64(&item, &seq) != 0 || buf_get(&item, hash, CHAIN_HASH_LEN) != 0)
+			return;
+		fn(seq, hash, ctx);
 	}
 }
 

@@ -115,6 +115,8 @@ struct export_report {
 	uint64_t checkpoints;
 	uint64_t last_checkpoint;     /* the seq it covers */
 	int64_t last_checkpoint_at;
+	uint8_t last_checkpoint_hash[CHAIN_HASH_LEN]; /* the signed head, for a witness (witness.h) */
+	uint8_t last_checkpoint_sig[CHAIN_SIG_LEN];
 	uint64_t attachments;         /* verified */
 	uint64_t recordings;          /* verified */
 	uint64_t recordings_unhashed; /* named as unreadable by the relay: present in the record, not checkable */
@@ -128,6 +130,14 @@ struct export_report {
  */
 int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
 		  export_event_fn each_event, void *ctx, char *err, size_t errlen);
+
+/*
+ * Every checkpoint of an export that export_verify accepted, in order
+ * (what a witness checks its kept heads against). On any other bytes it
+ * stops at the first item it cannot read.
+ */
+typedef void (*export_checkpoint_fn)(uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], void *ctx);
+void export_each_checkpoint(const uint8_t *p, size_t n, export_checkpoint_fn fn, void *ctx);
 
 /*
  * Finds the sealed recording that id names in the export at p (n bytes):

@@ -21,6 +21,7 @@
  * what the prepare copied, touching nothing of struct relay.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@
 #include "chain.h"
 #include "event.h"
 #include "export.h"
+#include "ledger.h"
+#include "witness.h"
 #include "log.h"
 #include "relay.h"
 
@@ -53,7 +56,16 @@ struct relay_audit {
 	uint8_t cp_hash[CHAIN_HASH_LEN];
 	int64_t pending_since;   /* when unsigned records were first seen; 0 when none */
 	int64_t broken_seen;     /* head seq at which a broken chain was last logged */
+	/*
+	 * The kept head (RELAY_AUDIT_HEAD_FILE) names a checkpoint the database
+	 * no longer holds: it is evidence, so no later checkpoint replaces it.
+	 */
+	bool head_frozen;
+	char head_path[4200];
 };
+
+/* The latest signed head, outside the database (witness.h's line format), in the relay home. */
+#define RELAY_AUDIT_HEAD_FILE "audit-head"
 
 /* The event being appended, as relay_audit_event's make callback sees it. */
 struct relay_audit_new {
@@ -81,6 +93,95 @@ int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char 
 	if (kind == NULL || ticket < 0)
 		return STORE_ERR;
 	return store_chain_append(st, relay_audit_make_link, &n, NULL);
+}
+
+/* Reads the kept head at path. 0, STORE_NOT_FOUND when there is none, or -1 (unreadable or malformed). */
+static int relay_audit_head_read(const char *path, struct witness_head *h)
+{
+	char line[WITNESS_LINE_MAX + 2];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? STORE_NOT_FOUND : -1;
+	n = read(fd, line, sizeof(line));
+	close(fd);
+	if (n <= 0 || (size_t)n >= sizeof(line) || line[n - 1] != '\n')
+		return -1;
+	return witness_head_parse(line, (size_t)n - 1, h);
+}
+
+/*
+ * Replaces the kept head, atomically (a temporary file, fsync, rename,
+ * fsync of the directory): a crash leaves the old head or the new one,
+ * never half of one. 0 or -1.
+ */
+static int relay_audit_head_write(const char *path, const struct witness_head *h)
+{
+	char tmp[4300], line[WITNESS_LINE_MAX], dir[4200];
+	char *slash;
+	size_t len, off = 0;
+	int fd, dfd, rc = -1;
+
+	witness_head_format(h, line, sizeof(line));
+	len = strlen(line);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -1;
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write(fd, line + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off == len && fsync(fd) == 0 && close(fd) == 0) {
+		fd = -1;
+		rc = rename(tmp, path);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	return 0;
+}
+
+struct relay_audit_at {
+	const uint8_t *want;
+	bool found, same;
+};
+
+static int relay_audit_at_link(const struct store_link *l, void *ctx)
+{
+	struct relay_audit_at *a = ctx;
+
+	a->found = true;
+	a->same = l->hash != NULL && CRYPTO_memcmp(l->hash, a->want, CHAIN_HASH_LEN) == 0 && l->has_checkpoint;
+	return 0;
+}
+
+/* 1 when the store holds a checkpoint at h's seq with h's hash. */
+static int relay_audit_store_has(struct store *st, const struct witness_head *h)
+{
+	struct relay_audit_at a = { .want = h->hash };
+
+	return store_chain_links(st, (int64_t)h->seq, (int64_t)h->seq, relay_audit_at_link, &a) == STORE_OK &&
+	       a.found && a.same;
 }
 
 int relay_audit_setup(struct relay *relay, char *err, size_t errlen)
@@ -117,6 +218,22 @@ int relay_audit_setup(struct relay *relay, char *err, size_t errlen)
 	if (head < a->cp_seq)
 		log_error("the audit chain ends at record %lld but a checkpoint covers %lld: records were removed",
 			  (long long)head, (long long)a->cp_seq);
+	snprintf(a->head_path, sizeof(a->head_path), "%s/" RELAY_AUDIT_HEAD_FILE, relay->home->dir);
+	{
+		struct witness_head kept;
+
+		rc = relay_audit_head_read(a->head_path, &kept);
+		if (rc == 0 && !relay_audit_store_has(relay->store, &kept)) {
+			a->head_frozen = true;
+			log_error("the audit chain does not contain the signed head in %s (seq %llu, signed at %lld): "
+				  "records were removed or rewritten; the file is kept as evidence and verify fails until "
+				  "an operator moves it away",
+				  a->head_path, (unsigned long long)kept.seq, (long long)kept.at);
+		} else if (rc == -1) {
+			a->head_frozen = true;
+			log_error("%s is unreadable or malformed; kept as it is", a->head_path);
+		}
+	}
 	log_info("audit key %s; chain at record %lld, last checkpoint at %lld", a->fp, (long long)head,
 		 (long long)a->cp_seq);
 	relay->audit = a;
@@ -177,6 +294,21 @@ static int relay_audit_check_checkpoint(const uint8_t pub[CHAIN_PUB_LEN], const 
 	return 0;
 }
 
+/* A file a record names, to be checked once the walk is done. */
+struct relay_audit_file {
+	int64_t ticket;
+	int64_t seq;                  /* the record that names it */
+	int64_t id;                   /* attachments */
+	uint64_t size;
+	uint8_t sha256[CHAIN_HASH_LEN];
+	char path[EXPORT_NAME_MAX + 1]; /* recordings */
+};
+
+struct relay_audit_files {
+	struct relay_audit_file *v;
+	size_t n, cap;
+};
+
 struct relay_audit_walk {
 	const uint8_t *pub;
 	const atomic_bool *cancel;    /* NULL, or set when the job's channel is gone */
@@ -184,7 +316,94 @@ struct relay_audit_walk {
 	int64_t checkpoints;
 	int64_t last_checkpoint;
 	char err[512];
+	/* Only a verify collects these (the checkpoint's re-check does not). */
+	bool collect;
+	bool nomem;
+	struct relay_audit_files atts, recs;
+	struct relay_audit_report *rep;
+	size_t cps_cap;
+	int64_t *opened;              /* tickets a record opens, in order */
+	size_t nopened, cap_opened;
 };
+
+static void *relay_audit_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t want;
+	void *grown;
+
+	if (n < *cap)
+		return v;
+	want = *cap ? 2 * *cap : 64;
+	if ((grown = realloc(v, want * size)) == NULL)
+		return NULL;
+	*cap = want;
+	return grown;
+}
+
+static struct relay_audit_file *relay_audit_file_new(struct relay_audit_walk *v, struct relay_audit_files *f)
+{
+	struct relay_audit_file *grown = relay_audit_grow(f->v, &f->cap, f->n, sizeof(*f->v));
+
+	if (grown == NULL) {
+		v->nomem = true;
+		return NULL;
+	}
+	f->v = grown;
+	memset(&f->v[f->n], 0, sizeof(f->v[0]));
+	return &f->v[f->n++];
+}
+
+/* What a verified link tells the rest of the verify: files to check, tickets opened, checkpoints. */
+static void relay_audit_collect(struct relay_audit_walk *v, const struct store_link *l)
+{
+	const struct store_event *e = &l->event;
+	struct relay_audit_file *f;
+
+	if (strcmp(e->kind, EVENT_ATTACHMENT_ADDED) == 0) {
+		struct event_attachment ref;
+
+		if (event_attachment_parse(e->detail, &ref) != 0 || (f = relay_audit_file_new(v, &v->atts)) == NULL)
+			return;
+		*f = (struct relay_audit_file){ .ticket = l->ticket, .seq = l->seq, .id = ref.id, .size = ref.size };
+		memcpy(f->sha256, ref.sha256, CHAIN_HASH_LEN);
+	} else if (strcmp(e->kind, EVENT_RECORDING_CLOSED) == 0) {
+		struct event_recording ref;
+
+		/* "unreadable": the relay could not hash it when it closed, so there is nothing to hold it to. */
+		if (event_recording_parse(e->detail, &ref) != 0 || !ref.hashed ||
+		    (f = relay_audit_file_new(v, &v->recs)) == NULL)
+			return;
+		*f = (struct relay_audit_file){ .ticket = l->ticket, .seq = l->seq, .size = ref.size };
+		memcpy(f->sha256, ref.sha256, CHAIN_HASH_LEN);
+		snprintf(f->path, sizeof(f->path), "%s", ref.path);
+	} else if (strcmp(e->kind, EVENT_CREATED) == 0 || strcmp(e->kind, EVENT_TICKET_OPENED_BY_CUSTOMER) == 0) {
+		int64_t *grown = relay_audit_grow(v->opened, &v->cap_opened, v->nopened, sizeof(*v->opened));
+
+		if (grown == NULL) {
+			v->nomem = true;
+			return;
+		}
+		v->opened = grown;
+		v->opened[v->nopened++] = l->ticket;
+	}
+	if (l->has_checkpoint) {
+		struct relay_audit_report *rep = v->rep;
+		struct relay_audit_cp *grown = relay_audit_grow(rep->cps, &v->cps_cap, rep->ncps, sizeof(*rep->cps));
+
+		if (grown == NULL) {
+			v->nomem = true;
+			return;
+		}
+		rep->cps = grown;
+		rep->cps[rep->ncps].seq = l->seq;
+		memcpy(rep->cps[rep->ncps].hash, l->cp_hash, CHAIN_HASH_LEN);
+		rep->ncps++;
+		rep->has_head = 1;
+		rep->head_at = l->cp_at;
+		memcpy(rep->head_hash, l->cp_hash, CHAIN_HASH_LEN);
+		memcpy(rep->head_sig, l->cp_sig, CHAIN_SIG_LEN);
+	}
+}
 
 static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 {
@@ -205,6 +424,8 @@ static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 		v->checkpoints++;
 		v->last_checkpoint = l->seq;
 	}
+	if (v->collect)
+		relay_audit_collect(v, l);
 	return 0;
 }
 
@@ -248,6 +469,14 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 	a->cp_seq = cp.seq;
 	memcpy(a->cp_hash, cp.hash, CHAIN_HASH_LEN);
 	a->pending_since = 0;
+	if (!a->head_frozen) {
+		struct witness_head h = { .seq = (uint64_t)cp.seq, .at = cp.at };
+
+		memcpy(h.hash, cp.hash, CHAIN_HASH_LEN);
+		memcpy(h.sig, cp.sig, CHAIN_SIG_LEN);
+		if (relay_audit_head_write(a->head_path, &h) != 0)
+			log_error("cannot write the signed head to %s: %s", a->head_path, strerror(errno));
+	}
 	log_debug("audit checkpoint signed at seq %lld", (long long)cp.seq);
 	return 0;
 }
@@ -302,27 +531,353 @@ void relay_audit_stop(struct relay *relay)
 	relay->audit = NULL;
 }
 
-int relay_audit_verify_prepare(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN], struct relay_audit_report *rep)
+int relay_audit_verify_prepare(struct relay *relay, struct relay_audit_verify_plan *p,
+			       struct relay_audit_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
+	memset(p, 0, sizeof(*p));
 	if (relay->audit == NULL) {
 		snprintf(rep->error, sizeof(rep->error), "the relay has no audit key loaded");
 		return -1;
 	}
-	memcpy(pub, relay->audit->pub, CHAIN_PUB_LEN);
+	memcpy(p->pub, relay->audit->pub, CHAIN_PUB_LEN);
+	snprintf(p->home_dir, sizeof(p->home_dir), "%s", relay->home->dir);
 	return 0;
 }
 
-int relay_audit_verify(struct store *st, const uint8_t pub[CHAIN_PUB_LEN], const atomic_bool *cancel,
+void relay_audit_report_clear(struct relay_audit_report *rep)
+{
+	free(rep->cps);
+	rep->cps = NULL;
+	rep->ncps = 0;
+}
+
+/* Adds a line to the report's problems; the first is also its error. */
+static void relay_audit_problem(struct relay_audit_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void relay_audit_problem(struct relay_audit_report *rep, const char *fmt, ...)
+{
+	char line[400];
+	size_t used = strlen(rep->problems);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (rep->nproblems == 0)
+		snprintf(rep->error, sizeof(rep->error), "%s", line);
+	rep->nproblems++;
+	if (rep->nproblems <= RELAY_AUDIT_PROBLEMS_MAX)
+		snprintf(rep->problems + used, sizeof(rep->problems) - used, "%s%s", used ? "\n" : "", line);
+}
+
+struct relay_audit_digest {
+	EVP_MD_CTX *md;
+	uint64_t bytes;
+};
+
+static int relay_audit_digest_chunk(const uint8_t *p, size_t n, void *ctx)
+{
+	struct relay_audit_digest *d = ctx;
+
+	d->bytes += n;
+	return EVP_DigestUpdate(d->md, p, n) == 1 ? 0 : -1;
+}
+
+static void relay_audit_check_attachments(struct store *st, struct relay_audit_walk *v, const atomic_bool *cancel)
+{
+	for (size_t i = 0; i < v->atts.n && !atomic_load(cancel); i++) {
+		const struct relay_audit_file *f = &v->atts.v[i];
+		struct relay_audit_digest d = { .md = EVP_MD_CTX_new() };
+		uint8_t sha[CHAIN_HASH_LEN];
+		int rc = STORE_ERR;
+
+		if (d.md != NULL && EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) == 1)
+			rc = store_attachment_read(st, f->ticket, f->id, relay_audit_digest_chunk, &d);
+		if (rc == STORE_OK && EVP_DigestFinal_ex(d.md, sha, NULL) != 1)
+			rc = STORE_ERR;
+		EVP_MD_CTX_free(d.md);
+		if (rc == STORE_NOT_FOUND)
+			relay_audit_problem(v->rep, "ticket %lld: attachment #%lld (named in record %lld) is missing",
+					    (long long)f->ticket, (long long)f->id, (long long)f->seq);
+		else if (rc != STORE_OK)
+			relay_audit_problem(v->rep, "ticket %lld: attachment #%lld cannot be read", (long long)f->ticket,
+					    (long long)f->id);
+		else if (d.bytes != f->size || CRYPTO_memcmp(sha, f->sha256, CHAIN_HASH_LEN) != 0)
+			relay_audit_problem(v->rep,
+					    "ticket %lld: attachment #%lld: its content does not match the sha256 in record %lld",
+					    (long long)f->ticket, (long long)f->id, (long long)f->seq);
+		else
+			v->rep->attachments++;
+	}
+}
+
+/* SHA-256 of an open file, read in chunks. 0 or -1. */
+static int relay_audit_digest_fd(int fd, uint8_t sha[CHAIN_HASH_LEN], uint64_t *bytes)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t chunk[64 * 1024];
+	int rc = -1;
+	ssize_t n;
+
+	*bytes = 0;
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || EVP_DigestUpdate(md, chunk, (size_t)n) != 1)
+			goto out;
+		*bytes += (uint64_t)n;
+	}
+	rc = EVP_DigestFinal_ex(md, sha, NULL) == 1 ? 0 : -1;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static int relay_audit_file_by_path(const void *a, const void *b)
+{
+	const struct relay_audit_file *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void relay_audit_check_recordings(const char *home_dir, struct relay_audit_walk *v, const atomic_bool *cancel)
+{
+	/* A segment closed again at a restart is named twice: the latest record of a path is the one that holds. */
+	if (v->recs.n > 1)
+		qsort(v->recs.v, v->recs.n, sizeof(v->recs.v[0]), relay_audit_file_by_path);
+	for (size_t i = 0; i < v->recs.n && !atomic_load(cancel); i++) {
+		const struct relay_audit_file *f = &v->recs.v[i];
+		uint8_t sha[CHAIN_HASH_LEN];
+		char path[4400];
+		struct stat sb;
+		uint64_t bytes;
+		int fd;
+
+		if (i + 1 < v->recs.n && strcmp(f->path, v->recs.v[i + 1].path) == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", home_dir, f->path) >= sizeof(path)) {
+			relay_audit_problem(v->rep, "ticket %lld: recording %s: the path is too long", (long long)f->ticket,
+					    f->path);
+			continue;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				relay_audit_problem(v->rep, "ticket %lld: recording %s (named in record %lld) is missing",
+						    (long long)f->ticket, f->path, (long long)f->seq);
+			else
+				relay_audit_problem(v->rep, "ticket %lld: recording %s cannot be opened: %s", (long long)f->ticket,
+						    f->path, strerror(errno));
+			continue;
+		}
+		if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+			relay_audit_problem(v->rep, "ticket %lld: recording %s is not a file", (long long)f->ticket, f->path);
+		else if ((uint64_t)sb.st_size != f->size)
+			relay_audit_problem(v->rep, "ticket %lld: recording %s is %lld bytes, record %lld says %llu",
+					    (long long)f->ticket, f->path, (long long)sb.st_size, (long long)f->seq,
+					    (unsigned long long)f->size);
+		else if (relay_audit_digest_fd(fd, sha, &bytes) != 0)
+			relay_audit_problem(v->rep, "ticket %lld: recording %s cannot be read", (long long)f->ticket, f->path);
+		else if (bytes != f->size || CRYPTO_memcmp(sha, f->sha256, CHAIN_HASH_LEN) != 0)
+			relay_audit_problem(v->rep,
+					    "ticket %lld: recording %s: its content does not match the sha256 in record %lld",
+					    (long long)f->ticket, f->path, (long long)f->seq);
+		else
+			v->rep->recordings++;
+		close(fd);
+	}
+}
+
+struct relay_audit_rows {
+	int64_t *ids;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int relay_audit_row_id(const struct store_ticket *t, void *ctx)
+{
+	struct relay_audit_rows *r = ctx;
+	int64_t *grown = relay_audit_grow(r->ids, &r->cap, r->n, sizeof(*r->ids));
+
+	if (grown == NULL) {
+		r->nomem = true;
+		return 1;
+	}
+	r->ids = grown;
+	r->ids[r->n++] = t->id;
+	return 0;
+}
+
+static int relay_audit_ledger_event(const struct store_event *e, void *ctx)
+{
+	relay_ledger_event(ctx, e);
+	return 0;
+}
+
+static int relay_audit_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int relay_audit_file_by_id(const void *a, const void *b)
+{
+	const struct relay_audit_file *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+struct relay_audit_unnamed {
+	const struct relay_audit_walk *v;
+	int64_t ticket;
+};
+
+/* An attachment row no record names: shown to technicians as part of the case, but never in the chain. */
+static int relay_audit_attachment_named(const struct store_attachment *a, void *ctx)
+{
+	struct relay_audit_unnamed *u = ctx;
+	struct relay_audit_file key = { .id = a->id };
+	const struct relay_audit_file *f = u->v->atts.n ? bsearch(&key, u->v->atts.v, u->v->atts.n,
+							     sizeof(key), relay_audit_file_by_id) : NULL;
+
+	if (f == NULL || f->ticket != u->ticket)
+		relay_audit_problem(u->v->rep, "ticket %lld: attachment #%lld is in no record (added outside the relay)",
+				    (long long)u->ticket, (long long)a->id);
+	return 0;
+}
+
+/*
+ * Every row of the tickets table against its events, each in one read
+ * transaction so that a change the loop commits meanwhile (a row and its
+ * event together) is seen whole or not at all. And every ticket a record
+ * opens must have its row.
+ */
+static void relay_audit_check_tickets(struct store *st, struct relay_audit_walk *v, const atomic_bool *cancel)
+{
+	struct relay_audit_rows rows = { 0 };
+	struct relay_ledger *l = malloc(sizeof(*l));
+	struct store_ticket *t = malloc(sizeof(*t));
+	char diff[1200];
+
+	if (l == NULL || t == NULL || store_tickets_all(st, relay_audit_row_id, &rows) != STORE_OK || rows.nomem) {
+		relay_audit_problem(v->rep, "the tickets could not be read");
+		goto out;
+	}
+	if (v->atts.n > 1)
+		qsort(v->atts.v, v->atts.n, sizeof(v->atts.v[0]), relay_audit_file_by_id);
+	for (size_t i = 0; i < rows.n && !atomic_load(cancel); i++) {
+		int rc;
+
+		/* Ticket 0 is the relay's own record (security events), not a case: no event opens or moves it. */
+		if (rows.ids[i] == 0)
+			continue;
+		relay_ledger_init(l);
+		if (store_begin_read(st) != STORE_OK) {
+			relay_audit_problem(v->rep, "ticket %lld could not be read", (long long)rows.ids[i]);
+			continue;
+		}
+		rc = store_ticket_get(st, rows.ids[i], t);
+		if (rc == STORE_OK)
+			rc = store_events(st, rows.ids[i], NULL, relay_audit_ledger_event, l);
+		if (rc == STORE_OK) {
+			struct relay_audit_unnamed u = { .v = v, .ticket = rows.ids[i] };
+
+			rc = store_attachments(st, rows.ids[i], relay_audit_attachment_named, &u);
+		}
+		store_commit(st);
+		if (rc != STORE_OK) {
+			relay_audit_problem(v->rep, "ticket %lld could not be read", (long long)rows.ids[i]);
+			continue;
+		}
+		v->rep->tickets++;
+		if (relay_ledger_compare(l, t, diff, sizeof(diff)) == 0)
+			continue;
+		for (char *line = diff, *next; line != NULL && *line != '\0'; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			relay_audit_problem(v->rep, "%s", line);
+		}
+	}
+	/* rows.ids is in order; a record that opens a ticket the table lacks is a row deleted. */
+	if (v->nopened > 1)
+		qsort(v->opened, v->nopened, sizeof(*v->opened), relay_audit_id_cmp);
+	for (size_t i = 0; i < v->nopened && !atomic_load(cancel); i++)
+		if ((i == 0 || v->opened[i] != v->opened[i - 1]) &&
+		    (rows.n == 0 || bsearch(&v->opened[i], rows.ids, rows.n, sizeof(*rows.ids), relay_audit_id_cmp) == NULL))
+			relay_audit_problem(v->rep, "ticket %lld: the chain opens it, the tickets table has no row",
+					    (long long)v->opened[i]);
+out:
+	free(rows.ids);
+	free(l);
+	free(t);
+}
+
+static int relay_audit_cp_cmp(const void *key, const void *elem)
+{
+	uint64_t k = *(const uint64_t *)key;
+	int64_t e = ((const struct relay_audit_cp *)elem)->seq;
+
+	return ((int64_t)k > e) - ((int64_t)k < e);
+}
+
+/*
+ * The head kept outside the database must be one of the chain's
+ * checkpoints: a database cut short after it, or rewritten, lacks it.
+ */
+static void relay_audit_check_kept_head(const struct relay_audit_verify_plan *p, struct relay_audit_walk *v)
+{
+	struct relay_audit_report *rep = v->rep;
+	const struct relay_audit_cp *cp;
+	struct witness_head h;
+	char path[4200];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/" RELAY_AUDIT_HEAD_FILE, p->home_dir);
+	rc = relay_audit_head_read(path, &h);
+	if (rc == STORE_NOT_FOUND)
+		return; /* a relay from before the file: the next checkpoint writes it */
+	if (rc != 0) {
+		relay_audit_problem(rep, "%s is unreadable or malformed", RELAY_AUDIT_HEAD_FILE);
+		return;
+	}
+	rep->kept_head = (int64_t)h.seq;
+	if (!witness_head_signed(p->pub, &h)) {
+		relay_audit_problem(rep, "%s (seq %llu): bad signature", RELAY_AUDIT_HEAD_FILE, (unsigned long long)h.seq);
+		return;
+	}
+	if ((int64_t)h.seq > rep->records) {
+		relay_audit_problem(rep,
+				    "the chain ends at seq %lld, but the relay signed seq %llu (at %lld; kept in %s): "
+				    "records were removed",
+				    (long long)rep->records, (unsigned long long)h.seq, (long long)h.at, RELAY_AUDIT_HEAD_FILE);
+		return;
+	}
+	cp = rep->ncps ? bsearch(&h.seq, rep->cps, rep->ncps, sizeof(*rep->cps), relay_audit_cp_cmp) : NULL;
+	if (cp == NULL || CRYPTO_memcmp(cp->hash, h.hash, CHAIN_HASH_LEN) != 0)
+		relay_audit_problem(rep,
+				    "the chain does not contain the head the relay signed at seq %llu (at %lld; kept in %s): "
+				    "it was rewritten",
+				    (unsigned long long)h.seq, (long long)h.at, RELAY_AUDIT_HEAD_FILE);
+}
+
+int relay_audit_verify(struct store *st, const struct relay_audit_verify_plan *p, const atomic_bool *cancel,
 		       struct relay_audit_report *rep)
 {
-	struct relay_audit_walk v = { .pub = pub, .cancel = cancel };
+	struct relay_audit_walk v = { .pub = p->pub, .cancel = cancel, .collect = true, .rep = rep };
 	int64_t orphan = 0;
 
 	memset(rep, 0, sizeof(*rep));
+	memcpy(rep->pub, p->pub, CHAIN_PUB_LEN);
 	chain_walk_init(&v.w);
 	if (store_chain_links(st, 1, 0, relay_audit_walk_link, &v) != STORE_OK && !v.w.failed)
 		snprintf(v.err, sizeof(v.err), "the records could not be read");
+	if (v.err[0] == '\0' && v.nomem)
+		snprintf(v.err, sizeof(v.err), "out of memory");
 	/* A checkpoint whose record is gone: the walk, which follows the records, cannot see it. */
 	if (v.err[0] == '\0' && store_checkpoint_orphan(st, &orphan) != STORE_OK)
 		snprintf(v.err, sizeof(v.err), "the database could not be read");
@@ -337,10 +892,30 @@ int relay_audit_verify(struct store *st, const uint8_t pub[CHAIN_PUB_LEN], const
 	rep->checkpoints = v.checkpoints;
 	rep->last_checkpoint = v.last_checkpoint;
 	rep->unsigned_records = (int64_t)v.w.seq - v.last_checkpoint;
-	if (v.err[0] != '\0') {
-		snprintf(rep->error, sizeof(rep->error), "%s", v.err);
-		return -1;
+	if (v.err[0] != '\0')
+		relay_audit_problem(rep, "%s", v.err);
+	/* Against a broken chain the head proves nothing more: the break is named already. */
+	if (v.err[0] == '\0' || orphan > 0)
+		relay_audit_check_kept_head(p, &v);
+	/* The files and rows the verified records name, even when the walk stopped early: all that is known is checked. */
+	if (!atomic_load(cancel)) {
+		relay_audit_check_attachments(st, &v, cancel);
+		relay_audit_check_recordings(p->home_dir, &v, cancel);
+		relay_audit_check_tickets(st, &v, cancel);
 	}
+	if (atomic_load(cancel) && rep->nproblems == 0)
+		relay_audit_problem(rep, "cancelled");
+	if (rep->nproblems > RELAY_AUDIT_PROBLEMS_MAX) {
+		size_t used = strlen(rep->problems);
+
+		snprintf(rep->problems + used, sizeof(rep->problems) - used, "\n... and %d more",
+			 rep->nproblems - RELAY_AUDIT_PROBLEMS_MAX);
+	}
+	free(v.atts.v);
+	free(v.recs.v);
+	free(v.opened);
+	if (rep->nproblems > 0)
+		return -1;
 	rep->ok = 1;
 	return 0;
 }

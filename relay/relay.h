@@ -435,21 +435,53 @@ void relay_audit_stop(struct relay *relay);
 /* Signs a checkpoint over every record written so far, if any is unsigned. 0 or -1 with err. */
 int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen);
 
+/* How many problems one verify names; past that it counts them. */
+#define RELAY_AUDIT_PROBLEMS_MAX 40
+
 struct relay_audit_report {
 	int ok;
 	int64_t records;
 	int64_t checkpoints;
 	int64_t last_checkpoint;     /* seq the last checkpoint covers, 0 if none */
 	int64_t unsigned_records;    /* records after it, not signed yet */
-	char error[512];             /* what failed, naming the record or checkpoint */
+	int64_t attachments;         /* attachments whose bytes were checked */
+	int64_t recordings;          /* recordings on disk checked */
+	int64_t tickets;             /* tickets whose row was checked against their events */
+	char error[512];             /* the first thing that failed, naming the record, file or ticket */
+	/* Every problem found, one a line, error first (at most RELAY_AUDIT_PROBLEMS_MAX, then a count). */
+	char problems[RELAY_AUDIT_PROBLEMS_MAX * 300];
+	int nproblems;
+	/* The signed head: the last checkpoint of the verified chain, for auditors' witnesses. */
+	int has_head;
+	int64_t head_at;
+	uint8_t head_hash[CHAIN_HASH_LEN];
+	uint8_t head_sig[CHAIN_SIG_LEN];
+	/* The head the relay keeps outside its database (audit-head); 0 when there is none yet. */
+	int64_t kept_head;
+	/* Every checkpoint (seq, hash), so that a witness can check the heads it kept; malloc'd. */
+	struct relay_audit_cp { int64_t seq; uint8_t hash[CHAIN_HASH_LEN]; } *cps;
+	size_t ncps;
+	uint8_t pub[CHAIN_PUB_LEN];
 };
-/* On the loop: copies the public key a verify checks against. 0, or -1 with rep's error (no key). */
-int relay_audit_verify_prepare(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN], struct relay_audit_report *rep);
+/* Frees what a verify left in rep. */
+void relay_audit_report_clear(struct relay_audit_report *rep);
+
+/* What a verify needs from the loop: the public key and where the relay's files are. */
+struct relay_audit_verify_plan {
+	uint8_t pub[CHAIN_PUB_LEN];
+	char home_dir[4096];
+};
+/* On the loop: fills p. 0, or -1 with rep's error (no key). */
+int relay_audit_verify_prepare(struct relay *relay, struct relay_audit_verify_plan *p,
+			       struct relay_audit_report *rep);
 /*
  * Any thread: checks the whole chain and every checkpoint signature in st
- * (the thread's own connection). Stops early, failed, once *cancel is set.
+ * (the thread's own connection), the head kept in the relay home, every
+ * attachment and recording against the SHA-256 its record names, and every
+ * ticket's row against its events. Stops early, failed, once *cancel is
+ * set (between records and between files).
  */
-int relay_audit_verify(struct store *st, const uint8_t pub[CHAIN_PUB_LEN], const atomic_bool *cancel,
+int relay_audit_verify(struct store *st, const struct relay_audit_verify_plan *p, const atomic_bool *cancel,
 		       struct relay_audit_report *rep);
 
 /* What an export needs, taken on the loop, so that the thread that writes it reads no relay state. */

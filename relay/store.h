@@ -153,6 +153,8 @@ int store_user_set_state(struct store *st, const char *name, const char *state, 
 
 /* Groups the calls between them into one atomic change (not nestable). */
 int store_begin(struct store *st);
+/* A read-only transaction: what the calls up to store_commit read is one moment's database. */
+int store_begin_read(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
@@ -211,6 +213,17 @@ int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, 
 /* One attachment with its content (malloc'd, the caller frees). STORE_NOT_FOUND if none. */
 int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta,
 			 void *ctx, uint8_t **content, size_t *len);
+
+/*
+ * Streams an attachment's content to fn, a chunk at a time (bounded memory
+ * whatever its size); fn returning non-zero stops with STORE_ERR.
+ * STORE_NOT_FOUND when ticket has no attachment id. A NULL content streams
+ * nothing.
+ */
+typedef int (*store_chunk_fn)(const uint8_t *p, size_t n, void *ctx);
+int store_attachment_read(struct store *st, int64_t ticket, int64_t id, store_chunk_fn fn, void *ctx);
+/* Every ticket, by number. */
+int store_tickets_all(struct store *st, store_ticket_fn fn, void *ctx);
 
 /*
  * The audit chain. Events never change once written: triggers refuse

@@ -557,6 +557,13 @@ int store_begin(struct store *st)
 	return store_exec(st, "BEGIN IMMEDIATE", ignored, 0);
 }
 
+int store_begin_read(struct store *st)
+{
+	char ignored[8];
+
+	return store_exec(st, "BEGIN DEFERRED", ignored, 0);
+}
+
 int store_commit(struct store *st)
 {
 	char ignored[8];
@@ -1261,6 +1268,51 @@ int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_att
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+int store_attachment_read(struct store *st, int64_t ticket, int64_t id, store_chunk_fn fn, void *ctx)
+{
+	sqlite3_blob *blob = NULL;
+	sqlite3_stmt *stmt = NULL;
+	uint8_t chunk[64 * 1024];
+	int step, size, rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "SELECT 1 FROM attachments WHERE ticket_id = ?1 AND id = ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_int64(stmt, 2, id);
+	step = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (step == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	if (step != SQLITE_ROW)
+		return STORE_ERR;
+	/* An incremental blob: a log bundle is read a chunk at a time, never whole. */
+	if (sqlite3_blob_open(st->db, "main", "attachments", "content", id, 0, &blob) != SQLITE_OK)
+		goto out;
+	size = sqlite3_blob_bytes(blob);
+	for (int off = 0; off < size;) {
+		int n = size - off < (int)sizeof(chunk) ? size - off : (int)sizeof(chunk);
+
+		if (sqlite3_blob_read(blob, chunk, n, off) != SQLITE_OK)
+			goto out;
+		if (fn(chunk, (size_t)n, ctx) != 0)
+			goto out;
+		off += n;
+	}
+	rc = STORE_OK;
+out:
+	sqlite3_blob_close(blob);
+	return rc;
+}
+
+int store_tickets_all(struct store *st, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt, "SELECT " STORE_TICKET_COLUMNS " ORDER BY t.id") != 0)
+		return STORE_ERR;
+	return store_ticket_rows(stmt, fn, ctx);
 }
 
 /*

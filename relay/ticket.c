@@ -17,6 +17,7 @@
 #include "hex.h"
 #include "log.h"
 #include "audit.h"
+#include "ledger.h"
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
@@ -102,6 +103,21 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 	return 0;
 }
 
+/*
+ * The columns a new ticket starts with, as a record (ledger.h): without it
+ * the tier, priority and first owner of a row would be the table's word
+ * alone, and verify could not check them.
+ */
+static int relay_ticket_opened_as(struct relay *relay, int64_t ticket, int64_t now,
+				  const struct store_ticket_spec *spec, const char *owner, const char *actor,
+				  const char *role)
+{
+	char detail[STORE_TEXT_MAX + STORE_NAME_MAX + 64];
+
+	relay_ledger_opened_as(detail, sizeof(detail), spec->tier, spec->priority, owner, spec->summary);
+	return relay_audit_event(relay->store, ticket, now, EVENT_OPENED_AS, actor, role, NULL, detail);
+}
+
 int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec, const struct store_user *by,
 		      int64_t *id)
 {
@@ -110,6 +126,8 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 	if (store_begin(relay->store) != STORE_OK ||
 	    store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
 	    relay_audit_event(relay->store, *id, now, EVENT_CREATED, by->name, by->tier, NULL, spec->summary) != STORE_OK ||
+	    relay_ticket_opened_as(relay, *id, now, spec, spec->owner_id != 0 ? by->name : NULL, by->name,
+				   by->tier) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		return -1;
@@ -130,6 +148,7 @@ int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec
 	    store_intake_use(relay->store, intake, *id, now) != STORE_OK ||
 	    relay_audit_event(relay->store, *id, now, EVENT_TICKET_OPENED_BY_CUSTOMER, "customer", "customer", NULL,
 			    detail) != STORE_OK ||
+	    relay_ticket_opened_as(relay, *id, now, spec, NULL, "customer", "customer") != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		return -1;

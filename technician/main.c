@@ -26,6 +26,7 @@
 #include "settings.h"
 #include "sshutil.h"
 #include "verify.h"
+#include "heads.h"
 #include "version.h"
 #include "view.h"
 
@@ -76,6 +77,12 @@ static const char tech_main_help[] =
 	"                  relay) offline, with the relay's public audit key: every\n"
 	"                  record, checkpoint signature, attachment and recording.\n"
 	"                  Prints \"export ok: ...\" or what fails (exit 1).\n"
+	"    witness --audit-key FILE.pub [--dir DIR] EVIDENCE...\n"
+	"                  Auditors: keeps the relay's signed heads (in\n"
+	"                  ~/.config/handoff/witness/) and checks an export or\n"
+	"                  `verify --json` output (- for stdin) against every head\n"
+	"                  kept before: one the relay no longer contains is named\n"
+	"                  as TRUNCATION or FORK (exit 1).\n"
 	"\n"
 	"    keygen --out PATH\n"
 	"                  Auditors: makes the recording key pair: PATH (private,\n"
@@ -356,6 +363,8 @@ int main(int argc, char **argv)
 	/* The auditors' commands work on local files and never log in to the relay. */
 	if (strcmp(argv[0], "keygen") == 0)
 		return tech_keygen_main(argc, argv);
+	if (strcmp(argv[0], "witness") == 0)
+		return tech_heads_main(argc, argv);
 	if (strcmp(argv[0], "replay") == 0)
 		return tech_replay_main(argc, argv);
 	if (strcmp(argv[0], "render") == 0)

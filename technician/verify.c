@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "chain.h"
+#include "hex.h"
 #include "export.h"
 #include "textesc.h"
 #include "timefmt.h"
@@ -167,6 +168,15 @@ int tech_verify_main(int argc, char **argv)
 	timefmt_utc(rep.last_checkpoint_at, TIMEFMT_DATETIME, when, sizeof(when));
 	printf("signed by audit key %s; last checkpoint at seq %llu, %s\n", fp, (unsigned long long)rep.last_checkpoint,
 	       when);
+	{
+		char hash[2 * CHAIN_HASH_LEN + 1], sig[2 * CHAIN_SIG_LEN + 1];
+
+		/* What an auditor's witness keeps (handoff-tech witness): the relay said this, signed, at that time. */
+		hex_encode(rep.last_checkpoint_hash, CHAIN_HASH_LEN, hash);
+		hex_encode(rep.last_checkpoint_sig, CHAIN_SIG_LEN, sig);
+		printf("signed head: seq %llu hash %s at %lld sig %s\n", (unsigned long long)rep.last_checkpoint, hash,
+		       (long long)rep.last_checkpoint_at, sig);
+	}
 	if (rep.recordings_unhashed > 0)
 		printf("note: %llu recordings could not be hashed by the relay when they closed (named \"unreadable\" "
 		       "in their record): they are part of the record but cannot be checked\n",

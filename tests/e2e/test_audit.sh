@@ -213,21 +213,32 @@ grep -q "^chain ok: [0-9]* records, [1-9][0-9]* checkpoints, last checkpoint at 
 	fail "unexpected chain output: $(cat "$E2E_TMP/chain.out")"
 note "relay: $(head -1 "$E2E_TMP/chain.out")"
 
-# Tampering on the relay's side: a recording on disk, an attachment in the database, an event row.
+# Tampering on the relay's side: a recording on disk, an attachment in the database, an event row;
+# the relay's own verify names each (attachments and recordings against their records' SHA-256).
+relay_verify_fails() { # PATTERN: `verify` over ssh fails and names it
+	rc=0
+	tech_ssh audrey verify >"$E2E_TMP/chain.out" || rc=$?
+	[ "$rc" = 1 ] && grep -q "^chain verification FAILED: $1" "$E2E_TMP/chain.out" ||
+		fail "relay verify did not say '$1' (rc $rc): $(cat "$E2E_TMP/chain.out")"
+}
+grep -q "^files ok: 4 attachments and 1 recordings match their records; [0-9]* tickets match their events$" "$E2E_TMP/chain.out" ||
+	fail "relay verify did not check the files: $(cat "$E2E_TMP/chain.out")"
 seg=$(ls "$RELAY_DIR"/recordings/"$T"/*.hrec)
-cp "$seg" "$E2E_TMP/seg.saved"
+cp -p "$seg" "$E2E_TMP/seg.saved"
 printf 'X' | dd of="$seg" bs=1 seek=100 conv=notrunc 2>/dev/null
 tech_ssh audrey export "$T" >"$E2E_TMP/bad.hexp" || fail "export failed"
 verify_offline "$E2E_TMP/bad.hexp"
 [ "$VERIFY_RC" = 1 ] && grep -q "recording recordings/$T/.*: content does not match sha256 in record [0-9]*" "$E2E_TMP/verify.out" ||
 	fail "a changed recording was not caught: $(cat "$E2E_TMP/verify.out")"
-cp "$E2E_TMP/seg.saved" "$seg"
+relay_verify_fails "ticket $T: recording recordings/$T/$name: its content does not match the sha256 in record [0-9]*"
+cp -p "$E2E_TMP/seg.saved" "$seg"
 rm -f "$seg"
 tech_ssh audrey export "$T" >"$E2E_TMP/bad.hexp" || fail "export failed"
 verify_offline "$E2E_TMP/bad.hexp"
 [ "$VERIFY_RC" = 1 ] && grep -q "recording recordings/$T/.* (named in record [0-9]*) is missing" "$E2E_TMP/verify.out" ||
 	fail "a deleted recording was not caught: $(cat "$E2E_TMP/verify.out")"
-cp "$E2E_TMP/seg.saved" "$seg"
+relay_verify_fails "ticket $T: recording recordings/$T/$name (named in record [0-9]*) is missing"
+cp -p "$E2E_TMP/seg.saved" "$seg"
 aid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$T AND kind='handover-note'")
 sqlite3 "$RELAY_DIR/handoff.db" "UPDATE attachments SET content = CAST('Nothing was tried' AS BLOB) WHERE id=$aid" ||
 	fail "cannot change the attachment"
@@ -235,6 +246,7 @@ tech_ssh audrey export "$T" >"$E2E_TMP/bad.hexp" || fail "export failed"
 verify_offline "$E2E_TMP/bad.hexp"
 [ "$VERIFY_RC" = 1 ] && grep -q "attachment #$aid: content does not match sha256 in record [0-9]*" "$E2E_TMP/verify.out" ||
 	fail "a changed attachment was not caught: $(cat "$E2E_TMP/verify.out")"
+relay_verify_fails "ticket $T: attachment #$aid: its content does not match the sha256 in record [0-9]*"
 sqlite3 "$RELAY_DIR/handoff.db" "UPDATE attachments SET content = CAST('Reinstalled the driver; error persists' AS BLOB) WHERE id=$aid"
 eid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM events WHERE ticket_id=$T AND kind='note' AND detail LIKE 'Cable%'")
 sqlite3 "$RELAY_DIR/handoff.db" "UPDATE events SET detail='Nothing checked' WHERE id=$eid" 2>/dev/null &&
@@ -250,8 +262,8 @@ verify_offline "$E2E_TMP/bad.hexp"
 [ "$VERIFY_RC" = 1 ] && grep -q "record $eid: hash mismatch" "$E2E_TMP/verify.out" ||
 	fail "the export of a changed record verified: $(cat "$E2E_TMP/verify.out")"
 sqlite3 "$RELAY_DIR/handoff.db" "UPDATE events SET detail='Cable and power checked' WHERE id=$eid"
-tech_ssh audrey verify >/dev/null || fail "verify fails after the row was restored"
-note "relay-side tampering caught: recording changed and deleted, attachment changed, event row changed (record $eid)"
+tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify fails after the row was restored: $(cat "$E2E_TMP/chain.out")"
+note "relay-side tampering caught by relay verify and the export's: recording changed and deleted, attachment changed, event row changed (record $eid)"
 
 # kill -9 in the middle of activity; the chain is written with the events, so it still verifies.
 before=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT max(id) FROM events")
