@@ -384,20 +384,11 @@ out:
 	return rc;
 }
 
-int store_user_by_key(struct store *st, const char *key_type, const char *key_base64,
-		      struct store_user *out)
+/* The one user row a prepared "id, name, role, tier, state" query finds; finalizes it. */
+static int store_user_row(sqlite3_stmt *stmt, struct store_user *out)
 {
-	sqlite3_stmt *stmt = NULL;
-	int rc = STORE_ERR, step;
+	int step = sqlite3_step(stmt), rc = STORE_ERR;
 
-	if (store_prepare(st, &stmt,
-			  "SELECT u.id, u.name, u.role, u.tier, u.state FROM users u"
-			  " JOIN user_keys k ON k.user_id = u.id"
-			  " WHERE k.key_type = ?1 AND k.key_base64 = ?2") != 0)
-		return STORE_ERR;
-	sqlite3_bind_text(stmt, 1, key_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, key_base64, -1, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
 		out->id = sqlite3_column_int64(stmt, 0);
@@ -413,28 +404,29 @@ int store_user_by_key(struct store *st, const char *key_type, const char *key_ba
 	return rc;
 }
 
+int store_user_by_key(struct store *st, const char *key_type, const char *key_base64,
+		      struct store_user *out)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT u.id, u.name, u.role, u.tier, u.state FROM users u"
+			  " JOIN user_keys k ON k.user_id = u.id"
+			  " WHERE k.key_type = ?1 AND k.key_base64 = ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, key_base64, -1, SQLITE_STATIC);
+	return store_user_row(stmt, out);
+}
+
 int store_user_by_name(struct store *st, const char *name, struct store_user *out)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = STORE_ERR, step;
 
 	if (store_prepare(st, &stmt, "SELECT id, name, role, tier, state FROM users WHERE name = ?1") != 0)
 		return STORE_ERR;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->id = sqlite3_column_int64(stmt, 0);
-		store_copy_text(out->name, sizeof(out->name), stmt, 1);
-		store_copy_text(out->role, sizeof(out->role), stmt, 2);
-		store_copy_text(out->tier, sizeof(out->tier), stmt, 3);
-		store_copy_text(out->state, sizeof(out->state), stmt, 4);
-		rc = STORE_OK;
-	} else if (step == SQLITE_DONE) {
-		rc = STORE_NOT_FOUND;
-	}
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_user_row(stmt, out);
 }
 
 int store_user_state(struct store *st, int64_t id, char *state, size_t statelen)

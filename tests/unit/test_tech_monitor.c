@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -250,8 +251,8 @@ static void describe_names_stay_one_field(void **state)
 	char out[TECH_MONITOR_DESCRIBE_MAX], small[40];
 
 	(void)state;
-	strcpy(si.monitors[0].name, "HDMI 1:x\tok\n");
-	strcpy(si.monitors[1].name, "右");
+	snprintf(si.monitors[0].name, sizeof(si.monitors[0].name), "%s", "HDMI 1:x\tok\n");
+	snprintf(si.monitors[1].name, sizeof(si.monitors[1].name), "%s", "右");
 	tech_monitor_describe(&si, out, sizeof(out));
 	assert_string_equal(out, "control=no paused=no monitors=2 1:HDMI_1_x_ok_:800x600+0+0 2:右:800x600+800+0");
 	/* Cut, never overrun. */
