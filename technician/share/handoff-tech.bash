@@ -8,10 +8,10 @@ _handoff_tech() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
 	local commands="view queue mine ticket invite take control chat note escalate resolve whoami help
-		tickets show transcript recordings recording export verify keygen replay render"
+		tickets show transcript recordings recording export verify witness keygen replay render"
 
 	case $prev in
-	--identity | --key | --audit-key | --out | --snapshot | --events)
+	--identity | --key | --audit-key | --out | --snapshot | --events | --dir)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
@@ -72,6 +72,7 @@ _handoff_tech() {
 	resolve) COMPREPLY=($(compgen -W "--note --json" -- "$cur")) ;;
 	note) COMPREPLY=($(compgen -W "--sensitive --json" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
+	witness) COMPREPLY=($(compgen -f -W "--audit-key --dir" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
 	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key --recording" -- "$cur")) ;;
 	render) COMPREPLY=($(compgen -f -W "--key --out --fps --codec" -- "$cur")) ;;

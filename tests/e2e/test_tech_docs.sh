@@ -39,7 +39,7 @@ for opt in $(grep -o -- '--[a-z][a-z-]*' "$E2E_TMP/help.txt" | sort -u); do
 done
 # Justified and wrapped: a phrase may span lines or gain spaces.
 tr '\n' ' ' <"$E2E_TMP/man.txt" | tr -s ' ' >"$E2E_TMP/man.flat"
-for cmd in "mine" "ticket list" "take N" "chat N" "Ctrl-D" '{"error": "TEXT", "exit": N}' "(empty)"; do
+for cmd in "mine" "ticket list" "take N" "chat N" "Ctrl-D" '{"error": "TEXT", "exit": N}' "(empty)" "witness"; do
 	grep -qF -- "$cmd" "$E2E_TMP/man.flat" || fail "the man page does not describe $cmd"
 done
 note "man page renders ($(wc -l <"$E2E_TMP/man.txt") lines), no groff warnings, covers --help's options"
