@@ -38,13 +38,12 @@ static struct relay_rate *relay_dispatch_intake_budget(struct relay *relay, int6
 
 static bool relay_dispatch_fits(struct relay *relay, struct relay_conn *customer)
 {
-	int64_t now_ms = relay_now_ms(relay);
+	struct relay_rate *intake = customer->opened_by_intake == 0
+					    ? NULL
+					    : relay_dispatch_intake_budget(relay, customer->opened_by_intake);
 
-	if (!relay_rate_take(&customer->budget, now_ms, relay->home->customer_events_per_minute))
-		return false;
-	return customer->opened_by_intake == 0 ||
-	       relay_rate_take(relay_dispatch_intake_budget(relay, customer->opened_by_intake), now_ms,
-			       relay->home->intake_events_per_minute);
+	return relay_rate_take_both(&customer->budget, relay->home->customer_events_per_minute, intake,
+				    relay->home->intake_events_per_minute, relay_now_ms(relay));
 }
 
 static void relay_dispatch_drop(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec)

@@ -4,7 +4,8 @@
  */
 #include "rate.h"
 
-bool relay_rate_take(struct relay_rate *r, int64_t now_ms, unsigned long per_minute)
+/* Brings the bucket up to now_ms without taking anything. */
+static void relay_rate_refill(struct relay_rate *r, int64_t now_ms, unsigned long per_minute)
 {
 	const double cap = (double)per_minute;
 
@@ -18,8 +19,23 @@ bool relay_rate_take(struct relay_rate *r, int64_t now_ms, unsigned long per_min
 	/* A clock that steps back gives nothing, and takes nothing away. */
 	if (now_ms > r->at_ms)
 		r->at_ms = now_ms;
-	if (r->tokens < 1.0)
+}
+
+bool relay_rate_take(struct relay_rate *r, int64_t now_ms, unsigned long per_minute)
+{
+	return relay_rate_take_both(r, per_minute, NULL, 0, now_ms);
+}
+
+bool relay_rate_take_both(struct relay_rate *a, unsigned long a_per_minute, struct relay_rate *b,
+			  unsigned long b_per_minute, int64_t now_ms)
+{
+	relay_rate_refill(a, now_ms, a_per_minute);
+	if (b != NULL)
+		relay_rate_refill(b, now_ms, b_per_minute);
+	if (a->tokens < 1.0 || (b != NULL && b->tokens < 1.0))
 		return false;
-	r->tokens -= 1.0;
+	a->tokens -= 1.0;
+	if (b != NULL)
+		b->tokens -= 1.0;
 	return true;
 }

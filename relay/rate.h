@@ -19,6 +19,7 @@
 #define HANDOFF_RELAY_RATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct relay_rate {
@@ -31,5 +32,14 @@ struct relay_rate {
  * true when it fits. A new bucket starts full.
  */
 bool relay_rate_take(struct relay_rate *r, int64_t now_ms, unsigned long per_minute);
+
+/*
+ * Takes one record's worth from both buckets or from neither (b may be
+ * NULL): a record the intake token's budget refuses costs the session's
+ * budget nothing, so a session under a busy token is not drained by records
+ * that were never recorded.
+ */
+bool relay_rate_take_both(struct relay_rate *a, unsigned long a_per_minute, struct relay_rate *b,
+			  unsigned long b_per_minute, int64_t now_ms);
 
 #endif

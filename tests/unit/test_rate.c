@@ -1,7 +1,7 @@
 /*
  * The customers' budget (relay/rate.c): a bucket that starts full with a
  * minute's worth, refills at that rate, never above it, and gives nothing
- * for a clock that steps back.
+ * for a clock that steps back; two buckets give both or neither.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,12 +55,31 @@ static void test_clock_back_gives_nothing(void **state)
 	assert_int_equal(takes(&r, 91000, 60, 5), 1);
 }
 
+/* Regression: a record the token's budget refused used to cost the session's budget one. */
+static void test_both_or_neither(void **state)
+{
+	struct relay_rate session = { 0 }, token = { 0 };
+
+	(void)state;
+	assert_int_equal(takes(&token, 1000, 10, 10), 10);
+	for (int i = 0; i < 50; i++)
+		assert_false(relay_rate_take_both(&session, 60, &token, 10, 1000));
+	/* Six seconds give the token one more at 10 a minute; the session is still full. */
+	assert_true(relay_rate_take_both(&session, 60, &token, 10, 7000));
+	assert_false(relay_rate_take_both(&session, 60, &token, 10, 7000));
+	assert_int_equal(takes(&session, 7000, 60, 100), 59);
+	/* Without a second bucket it is relay_rate_take. */
+	assert_false(relay_rate_take_both(&session, 60, NULL, 0, 7000));
+	assert_true(relay_rate_take_both(&session, 60, NULL, 0, 8000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_starts_full_then_refills),
 		cmocka_unit_test(test_never_above_a_minute),
 		cmocka_unit_test(test_clock_back_gives_nothing),
+		cmocka_unit_test(test_both_or_neither),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
