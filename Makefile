@@ -159,7 +159,7 @@ check: deps
 demo: deps all
 	@bash scripts/demo.sh $(BUILD)
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool workload vncmeter helper_direct)
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool workload vncmeter helper_direct linkemu)
 bench: deps all $(BENCH_BINS)
 	@bash bench/run.sh $(BUILD)
 
@@ -184,12 +184,16 @@ install: all
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
+# The WAN bench's link between two network namespaces (bench/wan.sh).
+$(BUILD)/bench/linkemu: bench/linkemu.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 $(BUILD)/bench/workload: bench/workload.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11) -o $@ $< $(SANLD) $(call pl,x11)
 $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient) -o $@ $< $(SANLD) $(call pl,libvncclient)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
 $(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c client/*.h $(LIB)
 	@mkdir -p $(@D)

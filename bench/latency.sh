@@ -57,6 +57,11 @@ wait_port() {
 	wait_for 15 sh -c "ss -ltn 'sport = :$1' | grep -q ':$1 '"
 }
 
+# wait_port_shared PORT: the same on the sharing side (the customer's namespace in the WAN bench).
+wait_port_shared() {
+	wait_for 15 "${CUST_RUN[@]}" sh -c "ss -ltn 'sport = :$1' | grep -q ':$1 '"
+}
+
 # stop_pids PID...: TERM, then KILL what is left.
 stop_pids() {
 	local pid
@@ -77,7 +82,7 @@ tunnel() {
 	mid=$(free_port)
 	TUN_PORT=$(free_port)
 	# shellcheck disable=SC2086
-	ssh $SSHD_OPTS -N -R "127.0.0.1:$mid:127.0.0.1:$1" root@127.0.0.1 &
+	"${CUST_RUN[@]}" ssh $SSHD_OPTS -N -R "127.0.0.1:$mid:127.0.0.1:$1" "root@${SSHD_HOST:-127.0.0.1}" &
 	TUN_R=$!
 	track $TUN_R
 	wait_port "$mid" || fail "ssh -R did not listen"
@@ -92,7 +97,7 @@ tunnel() {
 lat_row() {
 	local sys=$1 wl=$2 port vport share="" relay="" extra="" row="$E2E_TMP/lat-$1-$2"
 	row=${row// /_}
-	DISPLAY=$XDISPLAY "$BENCH/workload" "$wl" "$LAT_SECONDS" "$row.frames" >"$row.wl" 2>&1 &
+	DISPLAY=$XDISPLAY "$BENCH/workload" "$wl" "$LAT_SECONDS" "$row.frames" hold >"$row.wl" 2>&1 &
 	local wpid=$!
 	track $wpid
 	wait_line 20 "$row.wl" "^ready" || fail "workload $wl did not start: $(cat "$row.wl")"
@@ -105,7 +110,7 @@ lat_row() {
 		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 		vport=$(free_port)
 		# shellcheck disable=SC2046
-		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" "handoff@$RELAY_HOST" &
 		extra=$!
 		track "$extra"
 		wait_port "$vport" || fail "ssh -L to the relay did not listen"
@@ -121,20 +126,20 @@ lat_row() {
 		;;
 	x11vnc*)
 		port=$(free_port)
-		x11vnc -display "$XDISPLAY" -rfbport "$port" -localhost -shared -forever -nopw -quiet \
+		"${CUST_RUN[@]}" x11vnc -display "$XDISPLAY" -rfbport "$port" -localhost -shared -forever -nopw -quiet \
 			>"$row.srv" 2>&1 &
 		share=$!
 		track "$share"
-		wait_port "$port" || fail "x11vnc did not listen: $(tail -5 "$row.srv")"
+		wait_port_shared "$port" || fail "x11vnc did not listen: $(tail -5 "$row.srv")"
 		vport=$port
 		;;
 	x0vncserver*)
 		port=$(free_port)
-		X0tigervnc -display "$XDISPLAY" -rfbport "$port" -SecurityTypes None -localhost \
+		"${CUST_RUN[@]}" X0tigervnc -display "$XDISPLAY" -rfbport "$port" -SecurityTypes None -localhost \
 			-interface 127.0.0.1 >"$row.srv" 2>&1 &
 		share=$!
 		track "$share"
-		wait_port "$port" || fail "x0vncserver did not listen: $(tail -5 "$row.srv")"
+		wait_port_shared "$port" || fail "x0vncserver did not listen: $(tail -5 "$row.srv")"
 		vport=$port
 		;;
 	esac
@@ -147,7 +152,7 @@ lat_row() {
 		;;
 	esac
 
-	"$BENCH/vncmeter" 127.0.0.1 "$vport" $((LAT_SECONDS + LAT_GRACE)) "$row.seen" >"$row.vm" 2>"$row.vmerr" &
+	"$BENCH/vncmeter" 127.0.0.1 "$vport" $((LAT_SECONDS + LAT_GRACE)) "$row.seen" "$XDISPLAY" >"$row.vm" 2>"$row.vmerr" &
 	local vm=$!
 	track $vm
 	if [ "$sys" = handoff ]; then
@@ -164,22 +169,27 @@ lat_row() {
 	# shellcheck disable=SC2086
 	r0=$(cpu_ticks $relay)
 	kill -USR1 "$wpid"
-	wait "$wpid" 2>/dev/null
+	wait_line $((LAT_SECONDS + 30)) "$row.wl" "^done" || fail "workload $wl did not finish: $(cat "$row.wl")"
 	# shellcheck disable=SC2086
 	s1=$(cpu_ticks $share)
 	# shellcheck disable=SC2086
 	r1=$(cpu_ticks $relay)
+	# The last frame stays up until the viewer has held its picture against it.
 	wait "$vm" 2>/dev/null
+	kill -USR1 "$wpid"
+	wait "$wpid" 2>/dev/null
 	# shellcheck disable=SC2086
 	[ -n "$relay" ] && hwm=$(hwm_kb $relay)
-	local bytes
+	local bytes psnr exact settled
 	bytes=$(awk '/^bytes/ {print $2}' "$row.vm")
+	read -r psnr exact settled < <(awk '/^quality/ {print $3, $5, $7}' "$row.vm")
 	# shellcheck disable=SC2086
 	stop_pids $extra $share
 	[ "$sys" = handoff ] && { exec 7>&-; stop_relay; }
 	# Latency of every frame seen (ms), frames/s, and the rest of the row.
 	awk -v sys="$sys" -v wl="$wl" -v secs="$LAT_SECONDS" -v bytes="${bytes:-0}" \
-		-v scpu=$((s1 - s0)) -v rcpu=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" '
+		-v scpu=$((s1 - s0)) -v rcpu=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" \
+		-v psnr="${psnr:--}" -v exact="${exact:--}" -v settled="${settled:--}" '
 		NR == FNR { w[$1] = $2; next }
 		($1 in w) { lat[++n] = ($2 - w[$1]) / 1e6 }
 		END {
@@ -187,10 +197,10 @@ lat_row() {
 			for (i = 2; i <= n; i++) { v = lat[i]; for (j = i - 1; j > 0 && lat[j] > v; j--) lat[j + 1] = lat[j]; lat[j + 1] = v }
 			p50 = n ? sprintf("%.1f", lat[int((n - 1) * 0.50) + 1]) : "-"
 			p95 = n ? sprintf("%.1f", lat[int((n - 1) * 0.95) + 1]) : "-"
-			printf "| %s | %s | %s | %s | %.1f | %.0f | %.0f | %s | %s |\n", sys, wl, p50, p95, n / secs,
+			printf "| %s | %s | %s | %s | %.1f | %.0f | %.0f | %s | %s | %s | %s | %s |\n", sys, wl, p50, p95, n / secs,
 				bytes / secs / 1000, scpu * 100 / hz / secs,
 				relay == "" ? "-" : sprintf("%.0f", rcpu * 100 / hz / secs),
-				relay == "" ? "-" : sprintf("%.1f", hwm / 1024)
+				relay == "" ? "-" : sprintf("%.1f", hwm / 1024), psnr, exact, settled
 		}' "$row.frames" "$row.seen" >>"$LAT_ROWS"
 	echo "  $(tail -1 "$LAT_ROWS")"
 }
@@ -210,6 +220,6 @@ latency_table() {
 }
 
 lat_header() {
-	echo "| system | workload | latency p50 ms | p95 ms | frames/s | KB/s on the wire | CPU sharing side % | CPU relay % | relay peak RSS MB |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| system | workload | latency p50 ms | p95 ms | frames/s | KB/s on the wire | CPU sharing side % | CPU relay % | relay peak RSS MB | final PSNR dB | exact pixels % | settled ms |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 }

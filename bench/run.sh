@@ -12,7 +12,10 @@
 #   5. (BENCH_PARTS=export, not in the default) one spliced session alone and
 #      while an auditor exports, again and again, a ticket with a large
 #      recording: its throughput and the longest gap between two reads at the
-#      viewer's end (an export inside the relay's loop stops every splice).
+#      viewer's end (an export inside the relay's loop stops every splice);
+#   6. (BENCH_PARTS=wan, not in the default; root) the end-to-end rows again
+#      with the customer behind three emulated links (bench/wan.sh), and the
+#      quality of the picture the viewer is left with.
 # Tuning: BENCH_PARTS (default "latency load splice firstframe"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
@@ -31,11 +34,12 @@ export BIN
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/bench/latency.sh"
 . "$ROOT/bench/load.sh"
+. "$ROOT/bench/wan.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 # The parts that measure against the peers; export and firstframe measure Handoff alone.
 PEERS=0
-for p in latency load splice; do has_part "$p" && PEERS=1; done
+for p in latency load splice wan; do has_part "$p" && PEERS=1; done
 # The peers come from Debian's packages, like everything else here.
 need=""
 command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need="$need openssh-server"
@@ -59,10 +63,11 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 start_sshd() {
 	SSHD_PORT=$(free_port)
 	[ -f "$E2E_TMP/alice" ] || new_key alice
-	ssh-keygen -q -t ed25519 -N '' -f "$E2E_TMP/sshd_host"
+	[ -f "$E2E_TMP/sshd_host" ] || ssh-keygen -q -t ed25519 -N '' -f "$E2E_TMP/sshd_host"
 	cat "$E2E_TMP/alice.pub" >"$E2E_TMP/authorized_keys"
 	cat >"$E2E_TMP/sshd_config" <<CONF
 ListenAddress 127.0.0.1
+${SSHD_EXTRA_LISTEN:+ListenAddress $SSHD_EXTRA_LISTEN}
 Port $SSHD_PORT
 HostKey $E2E_TMP/sshd_host
 AuthorizedKeysFile $E2E_TMP/authorized_keys
@@ -88,6 +93,7 @@ SUMMARY="$E2E_TMP/summary"
 
 has_part latency && latency_table
 has_part load && load_bench
+has_part wan && wan_bench
 
 # relay_splice LABEL FILE BYTES SUMMARY: BYTES through handoff-relay on a new ticket, from the
 # helper stand-in to a stock ssh -L; the sink's figures go to FILE. Leaves TICKET.
@@ -242,6 +248,12 @@ if [ -s "${LAT_ROWS:-/nonexistent}" ]; then
 	echo
 	lat_header
 	cat "$LAT_ROWS"
+fi
+if [ -s "$WAN_ROWS" ]; then
+	echo
+	echo "End to end behind emulated links, $LAT_SECONDS s per workload (Xvfb 1280x800, $(nproc) cores):"
+	echo
+	wan_table
 fi
 if [ -s "$SUMMARY" ]; then
 	echo

@@ -1,7 +1,7 @@
 /*
  * vncmeter: the measuring viewer of the end-to-end benchmark.
  *
- *   vncmeter HOST PORT SECONDS OUT
+ *   vncmeter HOST PORT SECONDS OUT [DISPLAY]
  *
  * A libvncclient viewer on plain TCP that behaves like a real one: it asks
  * for the whole screen once, then libvncclient asks for an incremental
@@ -13,6 +13,14 @@
  * for SECONDS and writes OUT: one "FRAME NS" line per frame seen, then
  * prints "bytes N seconds S updates U": N is what the kernel received on
  * the socket while measuring (TCP_INFO), the RFB stream on the wire.
+ *
+ * With DISPLAY (the X server the workload drew on), it then waits for the
+ * picture to settle (no update for a second, at most 15 s: a lossless
+ * refinement after motion arrives in that time or not at all), reads the
+ * X screen itself and prints "quality psnr P exact E settled S": the PSNR in
+ * dB of its framebuffer against the screen (inf when identical), the share
+ * of pixels exactly right in %, and the ms from the end of the measurement
+ * to the last update. That is what the technician is left looking at.
  *
  * Every system is asked for the same encodings (Tight with JPEG quality 7,
  * then ZRLE, Hextile, raw), so bytes compare at equal visual quality.
@@ -29,6 +37,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <math.h>
+
+#include <X11/Xlib.h>
+#include <X11/Xutil.h>
 #include <rfb/rfbclient.h>
 
 #define CELL 16
@@ -43,6 +55,7 @@ struct meter {
 	unsigned last;         /* highest frame number seen */
 	unsigned nseen;
 	unsigned updates;
+	int64_t last_update_ns;
 	unsigned *frame;
 	int64_t *at;
 	bool measuring;
@@ -131,6 +144,7 @@ static void meter_finished(rfbClient *c)
 	long n = meter_read(c);
 
 	m->updates++;
+	m->last_update_ns = t;
 	m->whole = true;
 	if (n < 0 || (unsigned long)n <= m->last)
 		return;
@@ -184,6 +198,62 @@ static int meter_pump(rfbClient *c, int64_t deadline, const bool *stop)
 	return 0;
 }
 
+/* Waits for the picture to stop changing; returns when it did, or at the cap. */
+static void meter_settle(rfbClient *c, struct meter *m)
+{
+	const int64_t cap = now_ns() + 15 * 1000000000LL;
+	bool no = false;
+
+	while (now_ns() < cap && now_ns() - m->last_update_ns < 1000000000LL)
+		if (meter_pump(c, now_ns() + 100000000LL, &no) != 0)
+			return;
+}
+
+/* The framebuffer against the X screen: PSNR over R, G and B, and the share of exact pixels. */
+static int meter_quality(rfbClient *c, struct meter *m, const char *display, double *psnr, double *exact)
+{
+	Display *dpy = XOpenDisplay(display);
+	XImage *img;
+	double sq = 0;
+	uint64_t same = 0, n;
+
+	if (dpy == NULL) {
+		fprintf(stderr, "vncmeter: cannot open display %s\n", display);
+		return -1;
+	}
+	img = XGetImage(dpy, DefaultRootWindow(dpy), 0, 0, (unsigned)m->w, (unsigned)m->h, AllPlanes, ZPixmap);
+	if (img == NULL || img->width != m->w || img->height != m->h) {
+		fprintf(stderr, "vncmeter: the X screen is not the size of the framebuffer\n");
+		if (img != NULL)
+			XDestroyImage(img);
+		XCloseDisplay(dpy);
+		return -1;
+	}
+	for (int y = 0; y < m->h; y++) {
+		for (int x = 0; x < m->w; x++) {
+			unsigned long want = XGetPixel(img, x, y);
+			uint32_t px;
+			int d[3], same_px = 1;
+
+			memcpy(&px, m->fb + ((size_t)y * (size_t)m->w + (size_t)x) * 4, 4);
+			d[0] = (int)((want >> 16) & 0xff) - (int)((px >> c->format.redShift) & 0xff);
+			d[1] = (int)((want >> 8) & 0xff) - (int)((px >> c->format.greenShift) & 0xff);
+			d[2] = (int)(want & 0xff) - (int)((px >> c->format.blueShift) & 0xff);
+			for (int k = 0; k < 3; k++) {
+				sq += (double)(d[k] * d[k]);
+				same_px &= d[k] == 0;
+			}
+			same += (uint64_t)same_px;
+		}
+	}
+	n = (uint64_t)m->w * (uint64_t)m->h;
+	*psnr = sq == 0 ? INFINITY : 10.0 * log10(255.0 * 255.0 / (sq / (double)(n * 3)));
+	*exact = 100.0 * (double)same / (double)n;
+	XDestroyImage(img);
+	XCloseDisplay(dpy);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct meter m = { 0 };
@@ -193,8 +263,8 @@ int main(int argc, char **argv)
 	int64_t t0, t1;
 	FILE *out;
 
-	if (argc != 5 || (seconds = atoi(argv[3])) <= 0 || seconds > 600) {
-		fprintf(stderr, "usage: vncmeter HOST PORT SECONDS OUT\n");
+	if ((argc != 5 && argc != 6) || (seconds = atoi(argv[3])) <= 0 || seconds > 600) {
+		fprintf(stderr, "usage: vncmeter HOST PORT SECONDS OUT [DISPLAY]\n");
 		return 2;
 	}
 	m.frame = calloc(MAX_SEEN, sizeof(*m.frame));
@@ -254,6 +324,15 @@ int main(int argc, char **argv)
 	fclose(out);
 	printf("bytes %llu seconds %.3f updates %u\n", (unsigned long long)(b1 - b0), (double)(t1 - t0) / 1e9,
 	       m.updates);
+	if (argc == 6) {
+		double psnr, exact;
+
+		meter_settle(c, &m);
+		if (meter_quality(c, &m, argv[5], &psnr, &exact) == 0)
+			printf("quality psnr %.1f exact %.2f settled %lld\n", psnr, exact,
+			       (long long)(m.last_update_ns > t1 ? (m.last_update_ns - t1) / 1000000 : 0));
+	}
+	fflush(stdout);
 	free(c->rcSource);
 	c->rcSource = NULL;
 	free(c->rcMask);

@@ -2,7 +2,7 @@
  * workload: an X client that changes the screen the way a support session
  * does, and says when each change was on screen.
  *
- *   workload MODE SECONDS OUT
+ *   workload MODE SECONDS OUT [hold]
  *
  * MODE is one of
  *   typing  one character and the marker, 20 times a second
@@ -21,7 +21,9 @@
  * (the bench starts the viewer in between). Then it draws for SECONDS and
  * writes one line per frame to OUT: the frame number and the
  * CLOCK_MONOTONIC time in nanoseconds taken right after XSync returned,
- * that is, once the X server had drawn it.
+ * that is, once the X server had drawn it. With "hold" it then prints
+ * "done" and keeps its last frame on screen until a second SIGUSR1, so the
+ * viewer's final picture can be held against it (vncmeter's quality).
  */
 #include <errno.h>
 #include <signal.h>
@@ -223,8 +225,11 @@ int main(int argc, char **argv)
 	FILE *out;
 	struct timespec next;
 
-	if (argc != 4 || (rate = wl_rate(argv[1])) == 0 || (seconds = atoi(argv[2])) <= 0 || seconds > 600) {
-		fprintf(stderr, "usage: workload typing|scroll|full|idle SECONDS OUT\n");
+	bool hold = argc == 5 && strcmp(argv[4], "hold") == 0;
+
+	if ((argc != 4 && !hold) || (rate = wl_rate(argv[1])) == 0 || (seconds = atoi(argv[2])) <= 0 ||
+	    seconds > 600) {
+		fprintf(stderr, "usage: workload typing|scroll|full|full60|idle SECONDS OUT [hold]\n");
 		return 2;
 	}
 	/* Blocked before anything else, so an early SIGUSR1 waits for sigwait. */
@@ -292,6 +297,12 @@ int main(int argc, char **argv)
 		fprintf(out, "%u %lld\n", n, (long long)times[n]);
 	fclose(out);
 	free(times);
+	if (hold) {
+		printf("done\n");
+		fflush(stdout);
+		if (sigwait(&usr1, &sig) != 0)
+			return 1;
+	}
 	XCloseDisplay(w.dpy);
 	return 0;
 }

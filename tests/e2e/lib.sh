@@ -4,6 +4,11 @@
 
 set -u
 E2E_TMP=$(mktemp -d /tmp/handoff-e2e.XXXXXX)
+# Where the relay listens and everyone reaches it; the tests keep loopback. The WAN bench
+# (bench/wan.sh) sets the desk's end of its emulated link, and CUST_RUN to the command that
+# runs a program in the customer's network namespace (start_helper uses it).
+RELAY_HOST=${RELAY_HOST:-127.0.0.1}
+[ -n "${CUST_RUN+set}" ] || CUST_RUN=()
 E2E_PIDS=""
 E2E_FAILED=0
 
@@ -182,7 +187,7 @@ start_rfbevil() {
 	track $!
 	wait_line 10 "$E2E_TMP/evil.out" "^listening" || fail "rfbevil did not start"
 	new_ticket_code "$2"
-	"$TOOLS/fakehelper" "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$EVIL_PORT" >"$E2E_TMP/fake.out" 2>&1 &
+	"$TOOLS/fakehelper" "$RELAY_HOST:$RELAY_PORT" "$RELAY_FP" "$CODE" "$EVIL_PORT" >"$E2E_TMP/fake.out" 2>&1 &
 	track $!
 	wait_line 15 "$E2E_TMP/fake.out" "^live" || fail "fakehelper did not go live: $(cat "$E2E_TMP/fake.out")"
 }
@@ -191,7 +196,7 @@ start_rfbevil() {
 # start_tech_window ARGS...: `handoff-tech view $TICKET ARGS` there; sets win.
 # SDL and the X libraries keep allocations until exit that are not ours.
 start_tech_window() {
-	DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" \
+	DISPLAY=$TECH_X ASAN_OPTIONS=detect_leaks=0 "$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" \
 		--identity "$E2E_TMP/alice" --host-key "$RELAY_FP" view "$TICKET" "$@" \
 		</dev/null >"$E2E_TMP/window.out" 2>>"$E2E_TMP/window.log" &
 	win=$!
@@ -246,7 +251,7 @@ draw_pattern() {
 start_ssh_tunnel() {
 	lport=$(free_port) || fail "no free port"
 	# shellcheck disable=SC2046
-	ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 \
+	ssh $(ssh_opts) -i "$E2E_TMP/alice" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@$RELAY_HOST \
 		2>"$E2E_TMP/ssh-L.log" &
 	track $!
 	wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L did not listen"
@@ -269,7 +274,7 @@ start_relay() {
 		chmod 711 "$E2E_TMP"
 		as_user=(--user nobody)
 	fi
-	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "127.0.0.1:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
+	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
 		fail "relay init failed"
 	RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
 	[ -n "$RELAY_FP" ] || fail "relay init printed no fingerprint"
@@ -296,7 +301,7 @@ start_relay() {
 		grep -q "cannot listen on" "$RELAY_LOG" && ! kill -0 "$RELAY_PID" 2>/dev/null && [ "$try" -lt 5 ] ||
 			fail "relay did not start: $(cat "$RELAY_LOG")"
 		RELAY_PORT=$(free_port) || fail "no free port"
-		sed -i "s/^listen = .*/listen = 127.0.0.1:$RELAY_PORT/" "$RELAY_DIR/relay.conf"
+		sed -i "s/^listen = .*/listen = $RELAY_HOST:$RELAY_PORT/" "$RELAY_DIR/relay.conf"
 		note "the relay's port was taken; trying $RELAY_PORT"
 	done
 }
@@ -332,11 +337,11 @@ tech_ssh() {
 	local key=$1
 	shift
 	# shellcheck disable=SC2046
-	ssh $(ssh_opts) -i "$E2E_TMP/$key" "handoff@127.0.0.1" "$@"
+	ssh $(ssh_opts) -i "$E2E_TMP/$key" "handoff@$RELAY_HOST" "$@"
 }
 
 tech() {
-	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" "$@"
+	"$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" "$@"
 }
 
 new_ticket_code() {
@@ -350,7 +355,7 @@ try_helper() {
 	local name=$1 code=$2
 	shift 2
 	HELPER_RC=0
-	timeout 20 "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+	timeout 20 "$BIN/handoff-helper" --relay "$RELAY_HOST:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
 		--display "$XDISPLAY" --ui tty "$@" </dev/null >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" ||
 		HELPER_RC=$?
 }
@@ -366,7 +371,7 @@ start_helper() {
 	HELPER_IN="$E2E_TMP/$name.in"
 	rm -f "$HELPER_IN"
 	mkfifo "$HELPER_IN"
-	"$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+	"${CUST_RUN[@]}" "$BIN/handoff-helper" --relay "$RELAY_HOST:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
 		--display "$XDISPLAY" --ui tty "$@" <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/$name.log" &
 	HELPER_PID=$!
 	track $HELPER_PID
@@ -449,7 +454,7 @@ add_user() {
 as() {
 	local user=$1
 	shift
-	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$user" --host-key "$RELAY_FP" "$@"
+	"$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/$user" --host-key "$RELAY_FP" "$@"
 }
 
 # start_viewer_as USER TICKET [NAME [VIEW-ARGS...]]: a headless viewer for USER; commands go
@@ -459,7 +464,7 @@ start_viewer_as() {
 	VIEWER_IN="$E2E_TMP/${3:-viewer}.in"
 	rm -f "$VIEWER_IN"
 	mkfifo "$VIEWER_IN"
-	"$BIN/handoff-tech" --relay "127.0.0.1:$RELAY_PORT" --identity "$E2E_TMP/$1" --host-key "$RELAY_FP" \
+	"$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/$1" --host-key "$RELAY_FP" \
 		view "$2" --headless "${@:4}" <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/${3:-viewer}.log" &
 	VIEWER_PID=$!
 	track $VIEWER_PID
