@@ -159,7 +159,7 @@ check: deps
 demo: deps all
 	@bash scripts/demo.sh $(BUILD)
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool workload vncmeter helper_direct linkemu)
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct) $(addprefix $(BUILD)/tests/,workload linkemu)
 bench: deps all $(BENCH_BINS)
 	@bash bench/run.sh $(BUILD)
 
@@ -184,20 +184,13 @@ install: all
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
-# The WAN bench's link between two network namespaces (bench/wan.sh).
-$(BUILD)/bench/linkemu: bench/linkemu.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
-$(BUILD)/bench/workload: bench/workload.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11) -o $@ $< $(SANLD) $(call pl,x11)
 $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
-$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c client/*.h $(LIB)
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/origin_x11.c client/*.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/input.c client/origin_x11.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/origin_x11.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
 
 # --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
 # make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static

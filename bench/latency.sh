@@ -2,7 +2,7 @@
 # tests/e2e/lib.sh and started sshd; see start_sshd there).
 #
 # One Xvfb 1280x800; for every system and every workload, fresh processes:
-# the workload X client (bench/workload.c) draws numbered frames, the system
+# the workload X client (tests/tools/workload.c) draws numbered frames, the system
 # under test shares the screen, and the measuring viewer (bench/vncmeter.c)
 # notes when each frame number first shows in its framebuffer. Both use
 # CLOCK_MONOTONIC on this machine, so latency is one clock's difference.
@@ -95,16 +95,16 @@ tunnel() {
 
 # lat_row SYSTEM WORKLOAD: one measured run; appends a line to $LAT_ROWS.
 lat_row() {
-	local sys=$1 wl=$2 port vport share="" relay="" extra="" row="$E2E_TMP/lat-$1-$2"
+	local sys=$1 wl=$2 port vport share="" relay="" extra="" row="$E2E_TMP/lat-${LAT_TAG:-}$1-$2"
 	row=${row// /_}
-	DISPLAY=$XDISPLAY "$BENCH/workload" "$wl" "$LAT_SECONDS" "$row.frames" hold >"$row.wl" 2>&1 &
+	DISPLAY=$XDISPLAY "$TOOLS/workload" "$wl" "$LAT_SECONDS" "$row.frames" hold >"$row.wl" 2>&1 &
 	local wpid=$!
 	track $wpid
 	wait_line 20 "$row.wl" "^ready" || fail "workload $wl did not start: $(cat "$row.wl")"
 
 	case "$sys" in
 	handoff)
-		RELAY_NAME="relay-$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
+		RELAY_NAME="relay-${LAT_TAG:-}$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
 		new_ticket_code "bench $wl"
 		start_helper "$CODE" "helper-$wl"
 		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"

@@ -34,6 +34,7 @@ export BIN
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/bench/latency.sh"
 . "$ROOT/bench/load.sh"
+. "$ROOT/tests/e2e/link_lib.sh"
 . "$ROOT/bench/wan.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }

@@ -217,6 +217,12 @@ int helper_capture_timeout(const struct helper_capture *c)
 		if (wait < 0 || until_poll < wait)
 			wait = until_poll;
 	}
+	if (c->screen != NULL && !c->paused) {
+		int refine = helper_screen_refine_timeout(c->screen);
+
+		if (refine >= 0 && (wait < 0 || refine < wait))
+			wait = refine;
+	}
 	if (wait > 60000)
 		wait = 60000;
 	return (int)wait;
@@ -430,15 +436,20 @@ int helper_capture_run(struct helper_capture *c)
 		return 0;
 	if (helper_screen_take_requests(c->screen))
 		c->wanted = true;
-	/* Damage and requests pile up while paused; the first run after resuming answers them. */
-	if (c->ndirty == 0 || !c->wanted || c->paused)
-		return 0;
 	/*
+	 * Damage and requests pile up while paused; the first run after resuming answers them.
 	 * Damage that turns out to change no pixel answers nobody: the viewer
 	 * still waits, so the next damage must be grabbed at once.
 	 */
-	if (helper_capture_frame(c) > 0)
+	if (c->ndirty > 0 && c->wanted && !c->paused && helper_capture_frame(c) > 0)
 		c->wanted = false;
+	/*
+	 * Damage not grabbed yet (the viewer has not asked again) means the
+	 * screen is changing though nothing was marked lately: no refinement.
+	 */
+	helper_screen_set_damage_pending(c->screen, c->ndirty > 0);
+	if (!c->paused)
+		helper_screen_refine(c->screen);
 	return 0;
 }
 

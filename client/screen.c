@@ -36,11 +36,13 @@
 #include <unistd.h>
 
 #include <rfb/rfb.h>
+#include <rfb/rfbregion.h>
 
 #include "buf.h"
 #include "hsock.h"
 #include "input.h"
 #include "log.h"
+#include "pace.h"
 #include "screeninfo.h"
 #include "wake.h"
 
@@ -48,6 +50,17 @@
 #define CLOSE_WAIT_SECONDS 5
 /* Viewers that can be told about the screen at once; more simply are not told. */
 #define INFO_CLIENTS_MAX 64
+/* How long the screen must stay unchanged before what went out lossy is sent again without loss. */
+#define REFINE_STILL_US 300000
+/* Rows sent again per update: a refinement cut in bands lets a key press in between go first. */
+#define REFINE_BAND_ROWS 64
+
+/* Ours, in the client's clientData slot: libvncserver never reads it. */
+struct helper_screen_client {
+	uint32_t tag;          /* the viewer id (input.h), and how set_control finds the client */
+	pthread_mutex_t lock;  /* pace: the output thread starts updates, the input thread sees requests */
+	struct helper_pace pace;
+};
 
 /* A viewer that asked for screeninfo, and the generation it was sent last. */
 struct helper_screen_info_client {
@@ -67,6 +80,21 @@ struct helper_screen {
 	/* Where framebuffer (0, 0) is on the display, and whether input may land there. */
 	atomic_int origin_x, origin_y;
 	atomic_bool live;
+	/*
+	 * The lossless refinement. Main thread only: what changed since it was
+	 * last sent without loss (unrefined), the bands marked again in this still
+	 * moment and not yet known to have arrived (refined), the request count
+	 * when the last band was marked. Shared: when the capture last changed
+	 * pixels, whether any update went out lossy, requests seen.
+	 */
+	sraRegionPtr unrefined, refined;
+	unsigned refine_requests;
+	atomic_llong last_change_us;
+	atomic_bool refining;           /* bands are being sent again: updates go out lossless */
+	atomic_bool damage_pending;
+	atomic_bool lossy_sent;
+	atomic_int link_fd;             /* the helper's connection to the relay, for its round trip; -1 */
+	atomic_uint requests;
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
@@ -142,10 +170,23 @@ static void helper_screen_set_format(struct helper_screen *s)
 	f->blueShift = (uint8_t)helper_screen_shift(s->fmt.blue_mask);
 }
 
-/* The viewer id helper_screen_add_client was given, kept in the client's own slot. */
+static struct helper_screen_client *helper_screen_client_of(rfbClientPtr cl)
+{
+	return cl->clientData;
+}
+
+/* The viewer id helper_screen_add_client was given. */
 static uint32_t helper_screen_viewer(rfbClientPtr cl)
 {
-	return (uint32_t)(uintptr_t)cl->clientData;
+	return helper_screen_client_of(cl)->tag;
+}
+
+static int64_t helper_screen_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* libvncserver already drops input from view-only clients; we check again. */
@@ -171,41 +212,118 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
 }
 
 /*
- * While paused a viewer can only get the picture from before the pause again. Re-encoded as JPEG
- * (what our viewer asks for once its link looks slow) it would come out blurrier than, and
- * different from, what the technician already sees. libvncserver sends each client's updates on
- * that client's own output thread, between these two hooks, so the quality the viewer asked for
- * is kept in a thread-local while the update goes out lossless.
+ * Each update's quality is decided here, on the client's own output thread,
+ * between these two hooks (libvncserver sends every update in between): the
+ * quality the viewer asked for is kept in a thread-local while the update
+ * goes out as decided, and put back after.
+ *
+ * Lossless, whatever the viewer asked, when the picture cannot or did not
+ * change: while paused a viewer can only get the picture from before the
+ * pause again, and re-encoded as JPEG it would come out blurrier than, and
+ * different from, what the technician already sees; while refining, what is
+ * sent is what went out lossy before the screen stopped
+ * (helper_screen_refine), and text must end up sharp. Not merely because
+ * the screen is still: a viewer that joins a still screen gets its first
+ * picture at its own quality (a lossless photo can take 25 s on a 1 Mbit/s
+ * uplink) and the sharp one band by band after.
+ *
+ * Otherwise at most the quality the link carries (pace.h), never above the
+ * viewer's own choice; a viewer that asked for no JPEG gets none.
  */
 static _Thread_local struct {
+	int sent_before;               /* rfbStatGetSentBytes when the update began */
 	bool held;
-	int tight, turbo;
+	int tight, turbo, subsamp;     /* what the viewer asked */
+	int set_tight, set_turbo;      /* what this update used instead */
 } helper_screen_asked;
+
+/* JPEG quality (libjpeg's 1-100) and chroma subsampling for each level the pacing lowers a viewer to. */
+static const int helper_screen_turbo_quality[PACE_LEVEL_MAX + 1] = { 10, 20, 30, 40, 50, 60, 70, 80, 88, 95 };
+/* TurboVNC's subsampling numbers: 1 is 4:2:0 (half the chroma), used on the lower levels. */
+#define HELPER_SCREEN_SUBSAMP_420 1
+#define HELPER_SCREEN_SUBSAMP_BELOW 6
+
+/* The JPEG quality level (0-9) the viewer asked for, or -1 when it asked for no JPEG. */
+static int helper_screen_asked_level(rfbClientPtr cl)
+{
+	if (cl->tightQualityLevel >= 0)
+		return cl->tightQualityLevel > PACE_LEVEL_MAX ? PACE_LEVEL_MAX : cl->tightQualityLevel;
+	if (cl->turboQualityLevel >= 0)
+		return cl->turboQualityLevel >= 100 ? PACE_LEVEL_MAX : cl->turboQualityLevel / 10;
+	return -1;
+}
+
+
+void helper_screen_set_link(struct helper_screen *s, int fd)
+{
+	atomic_store(&s->link_fd, fd);
+}
+
+void helper_screen_set_damage_pending(struct helper_screen *s, bool pending)
+{
+	atomic_store(&s->damage_pending, pending);
+}
+
+static void helper_screen_hold(rfbClientPtr cl, int tight, int turbo, int subsamp)
+{
+	helper_screen_asked.held = true;
+	helper_screen_asked.tight = cl->tightQualityLevel;
+	helper_screen_asked.turbo = cl->turboQualityLevel;
+	helper_screen_asked.subsamp = cl->turboSubsampLevel;
+	helper_screen_asked.set_tight = tight;
+	helper_screen_asked.set_turbo = turbo;
+	cl->tightQualityLevel = tight;
+	cl->turboQualityLevel = turbo;
+	if (subsamp >= 0)
+		cl->turboSubsampLevel = subsamp;
+}
 
 static void helper_screen_on_display(rfbClientPtr cl)
 {
 	struct helper_screen *s = cl->screen->screenData;
+	struct helper_screen_client *c = helper_screen_client_of(cl);
+	int64_t now = helper_screen_now_us();
+	int asked = helper_screen_asked_level(cl);
 
-	if (!atomic_load(&s->paused) || (cl->tightQualityLevel == -1 && cl->turboQualityLevel == -1))
+	pthread_mutex_lock(&c->lock);
+	helper_pace_sent(&c->pace, now);
+	pthread_mutex_unlock(&c->lock);
+	helper_screen_asked.sent_before = rfbStatGetSentBytes(cl);
+	if (asked < 0)
 		return;
-	helper_screen_asked.held = true;
-	helper_screen_asked.tight = cl->tightQualityLevel;
-	helper_screen_asked.turbo = cl->turboQualityLevel;
-	cl->tightQualityLevel = -1;
-	cl->turboQualityLevel = -1;
+	if (atomic_load(&s->paused) || atomic_load(&s->refining)) {
+		helper_screen_hold(cl, -1, -1, -1);
+		return;
+	}
+	atomic_store(&s->lossy_sent, true);
+	pthread_mutex_lock(&c->lock);
+	helper_pace_limit(&c->pace, asked);
+	int level = helper_pace_quality(&c->pace, asked);
+	pthread_mutex_unlock(&c->lock);
+	if (level < asked)
+		helper_screen_hold(cl, level, helper_screen_turbo_quality[level],
+				   level < HELPER_SCREEN_SUBSAMP_BELOW ? HELPER_SCREEN_SUBSAMP_420 : -1);
 }
 
 static void helper_screen_on_display_finished(rfbClientPtr cl, int result)
 {
+	struct helper_screen_client *c = helper_screen_client_of(cl);
+	int sent = rfbStatGetSentBytes(cl) - helper_screen_asked.sent_before;
+
 	(void)result;
+	pthread_mutex_lock(&c->lock);
+	helper_pace_size(&c->pace, sent > 0 ? (size_t)sent : 0);
+	pthread_mutex_unlock(&c->lock);
 	if (!helper_screen_asked.held)
 		return;
 	helper_screen_asked.held = false;
 	/* A SetEncodings read meanwhile says what the viewer wants now: that one stays. */
-	if (cl->tightQualityLevel == -1)
+	if (cl->tightQualityLevel == helper_screen_asked.set_tight &&
+	    cl->turboQualityLevel == helper_screen_asked.set_turbo) {
 		cl->tightQualityLevel = helper_screen_asked.tight;
-	if (cl->turboQualityLevel == -1)
 		cl->turboQualityLevel = helper_screen_asked.turbo;
+		cl->turboSubsampLevel = helper_screen_asked.subsamp;
+	}
 }
 
 /*
@@ -216,7 +334,31 @@ static void helper_screen_on_display_finished(rfbClientPtr cl, int result)
 static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateRequestMsg *fur)
 {
 	struct helper_screen *s = cl->screen->screenData;
-	(void)fur;
+	struct helper_screen_client *c = helper_screen_client_of(cl);
+	int fd = atomic_load(&s->link_fd);
+	int64_t link_rtt, now = helper_screen_now_us(), took;
+	bool changed;
+
+	/*
+	 * A viewer asks incrementally once it has drawn an update. A full
+	 * request can come at any time (our viewer's 1x1 round-trip probe, a
+	 * refresh) and says nothing about the update in flight.
+	 */
+	if (!fur->incremental) {
+		atomic_fetch_add(&s->requests, 1);
+		wake_signal(&s->wake);
+		return;
+	}
+	link_rtt = fd >= 0 ? hsock_min_rtt_us(fd) : -1;
+	pthread_mutex_lock(&c->lock);
+	took = c->pace.start_us != 0 ? now - c->pace.start_us : 0;
+	changed = helper_pace_acked(&c->pace, now, link_rtt);
+	if (changed)
+		log_info("viewer %u: JPEG quality at most %d now (an update of %zu bytes took %lld ms; round trip %lld ms)",
+			 c->tag, c->pace.level, c->pace.bytes, (long long)(took / 1000),
+			 (long long)(helper_pace_rtt(&c->pace, link_rtt) / 1000));
+	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add(&s->requests, 1);
 	wake_signal(&s->wake);
 }
 
@@ -290,6 +432,13 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->lock);
 	helper_screen_free_extension_nodes(cl);
+	{
+		struct helper_screen_client *c = helper_screen_client_of(cl);
+
+		cl->clientData = NULL;
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+	}
 	log_debug("a viewer's VNC connection closed");
 }
 
@@ -633,12 +782,19 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	atomic_init(&s->origin_x, 0);
 	atomic_init(&s->origin_y, 0);
 	atomic_init(&s->live, true);
+	atomic_init(&s->link_fd, -1);
 	s->layout.count = 1;
 	s->layout.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)fmt->width,
 							     .height = (uint32_t)fmt->height };
 	s->owner = pthread_self();
 	if (wake_open(&s->wake) != 0) {
 		snprintf(err, errlen, "cannot create a wake-up descriptor: %s", strerror(errno));
+		goto out;
+	}
+	s->unrefined = sraRgnCreate();
+	s->refined = sraRgnCreate();
+	if (s->unrefined == NULL || s->refined == NULL) {
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	s->fmt = *fmt;
@@ -699,6 +855,10 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	rc = 0;
 out:
 	if (s != NULL) {
+		if (s->unrefined != NULL)
+			sraRgnDestroy(s->unrefined);
+		if (s->refined != NULL)
+			sraRgnDestroy(s->refined);
 		if (s->rfb != NULL) {
 			rfbShutdownServer(s->rfb, TRUE);
 			rfbScreenCleanup(s->rfb);
@@ -722,7 +882,82 @@ uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *hei
 
 void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 {
+	sraRegionPtr r = sraRgnCreateRect(x, y, x + w, y + h);
+
+	atomic_store(&s->last_change_us, helper_screen_now_us());
+	atomic_store(&s->refining, false);
+	if (r != NULL) {
+		sraRgnOr(s->unrefined, r);
+		sraRgnDestroy(r);
+	}
+	/* The still moment is over: bands marked in it may yet go out lossy, so they count as changed. */
+	sraRgnOr(s->unrefined, s->refined);
+	sraRgnMakeEmpty(s->refined);
 	rfbMarkRectAsModified(s->rfb, x, y, x + w, y + h);
+}
+
+/*
+ * Still: nothing marked for REFINE_STILL_US and no damage waiting to be
+ * grabbed. The second half matters on a slow link: the capture grabs only
+ * when a viewer asks, so during motion nothing is marked while an update
+ * of several seconds is in flight, though the screen never stopped.
+ */
+int helper_screen_refine_timeout(struct helper_screen *s)
+{
+	int64_t left;
+
+	if ((sraRgnEmpty(s->unrefined) && sraRgnEmpty(s->refined)) || atomic_load(&s->damage_pending))
+		return -1;
+	left = REFINE_STILL_US - (helper_screen_now_us() - atomic_load(&s->last_change_us));
+	if (left > 0)
+		return (int)((left + 999) / 1000);
+	/* Still: the next band goes when a viewer has asked since the last one (the wake says when). */
+	return atomic_load(&s->requests) != s->refine_requests ? 0 : -1;
+}
+
+void helper_screen_refine(struct helper_screen *s)
+{
+	sraRegionPtr box, band;
+	sraRectangleIterator *it;
+	sraRect r;
+
+	if (helper_screen_refine_timeout(s) != 0)
+		return;
+	s->refine_requests = atomic_load(&s->requests);
+	/* A viewer asked after the last band went out: that band has arrived, without loss. */
+	sraRgnMakeEmpty(s->refined);
+	if (sraRgnEmpty(s->unrefined)) {
+		/* All of it: what goes out lossy from now on follows a change, which marks it again. */
+		atomic_store(&s->lossy_sent, false);
+		return;
+	}
+	if (!atomic_load(&s->lossy_sent)) {
+		/* Nothing went out lossy (every viewer asked for lossless): nothing to send again. */
+		sraRgnMakeEmpty(s->unrefined);
+		return;
+	}
+	box = sraRgnBBox(s->unrefined);
+	it = box != NULL ? sraRgnGetIterator(box) : NULL;
+	if (it == NULL || !sraRgnIteratorNext(it, &r)) {
+		if (it != NULL)
+			sraRgnReleaseIterator(it);
+		if (box != NULL)
+			sraRgnDestroy(box);
+		return;
+	}
+	sraRgnReleaseIterator(it);
+	sraRgnDestroy(box);
+	band = sraRgnCreateRect(r.x1, r.y1, r.x2, r.y1 + REFINE_BAND_ROWS);
+	if (band == NULL)
+		return;
+	sraRgnAnd(band, s->unrefined);
+	sraRgnSubtract(s->unrefined, band);
+	sraRgnOr(s->refined, band);
+	atomic_store(&s->refining, true);
+	if (sraRgnEmpty(s->unrefined))
+		log_debug("the screen is still: the last band of the lossless refinement goes out");
+	rfbMarkRegionAsModified(s->rfb, band);
+	sraRgnDestroy(band);
 }
 
 void helper_screen_set_cut_text_hook(struct helper_screen *s,
@@ -821,7 +1056,10 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 		pthread_mutex_unlock(&cl->sendMutex);
 	}
 	rfbReleaseClientIterator(it);
-	rfbMarkRectAsModified(s->rfb, 0, 0, width, height);
+	/* What was left to refine was of the old size: the new picture is all to refine. */
+	sraRgnMakeEmpty(s->refined);
+	sraRgnMakeEmpty(s->unrefined);
+	helper_screen_mark(s, 0, 0, width, height);
 	/* Every client held its send lock during the swap: nobody reads the old buffer now. */
 	free(old);
 	return 0;
@@ -829,6 +1067,7 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 
 int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, uint32_t tag)
 {
+	struct helper_screen_client *c;
 	rfbClientPtr cl;
 
 	/* libvncserver puts the descriptor in an fd_set. */
@@ -845,14 +1084,39 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, ui
 	 * peek always times out and the stream is plain RFB: a viewer cannot
 	 * steer us into the WebSocket code.
 	 */
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		log_error("out of memory for a viewer");
+		hsock_close(fd);
+		return -1;
+	}
+	c->tag = tag;
+	helper_pace_init(&c->pace);
 	cl = rfbNewClient(s->rfb, fd);
-	if (cl == NULL)
+	if (cl == NULL) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
 		return -1;  /* rfbNewClient closed fd */
+	}
 	cl->viewOnly = view_only ? TRUE : FALSE;
-	/* Ours to use (libvncserver never reads it): finds the client again for helper_screen_set_control,
-	 * and names the viewer whose input this is (input.h). */
-	cl->clientData = (void *)(uintptr_t)tag;
+	cl->clientData = c;
 	cl->clientGoneHook = helper_screen_on_client_gone;
+	/*
+	 * Its first picture goes out at its own quality, then everything is
+	 * refined for it: the screen counts as changed now, so no refinement
+	 * already under way makes that first picture lossless.
+	 */
+	{
+		sraRegionPtr all = sraRgnCreateRect(0, 0, s->width, s->height);
+
+		if (all != NULL) {
+			sraRgnOr(s->unrefined, all);
+			sraRgnDestroy(all);
+		}
+		atomic_store(&s->last_change_us, helper_screen_now_us());
+		atomic_store(&s->refining, false);
+	}
 	cl->clientFramebufferUpdateRequestHook = helper_screen_on_request;
 	pthread_mutex_lock(&s->lock);
 	s->clients++;
@@ -869,7 +1133,7 @@ int helper_screen_set_control(struct helper_screen *s, uint32_t tag, bool contro
 	bool found = false;
 
 	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
-		if ((uintptr_t)cl->clientData != tag || cl->sock == RFB_INVALID_SOCKET)
+		if (cl->clientData == NULL || helper_screen_client_of(cl)->tag != tag || cl->sock == RFB_INVALID_SOCKET)
 			continue;
 		/*
 		 * A plain store the client's input thread reads without a lock, as
@@ -962,6 +1226,8 @@ void helper_screen_close(struct helper_screen *s)
 	rfbScreenCleanup(s->rfb);
 	free(s->fb);
 	free(s->finished);
+	sraRgnDestroy(s->unrefined);
+	sraRgnDestroy(s->refined);
 	wake_close(&s->wake);
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);

@@ -72,6 +72,22 @@ void helper_screen_set_paused(struct helper_screen *s, bool paused);
  */
 void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
 			      int origin_y, bool live);
+/*
+ * The lossless refinement: once the screen has been still a moment, what
+ * went out lossy since it last changed is marked again, band by band, and
+ * goes out without loss (see screen.c). The event loop sleeps at most
+ * helper_screen_refine_timeout ms (-1: until an event) and then calls
+ * helper_screen_refine; both on the main thread.
+ */
+int helper_screen_refine_timeout(struct helper_screen *s);
+void helper_screen_refine(struct helper_screen *s);
+/*
+ * fd is the helper's connection to the relay (or -1): its lowest round trip
+ * is the floor the pacing counts from until it has measured the path.
+ */
+void helper_screen_set_link(struct helper_screen *s, int fd);
+/* The capture holds damage it has not grabbed yet: the screen is not still, whatever was marked. */
+void helper_screen_set_damage_pending(struct helper_screen *s, bool pending);
 /* Replaces the framebuffer with an empty one of the new size. 0 or -1. */
 int helper_screen_resize(struct helper_screen *s, int width, int height);
 /*

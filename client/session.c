@@ -973,6 +973,7 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 	if (helper_screen_open(&s->screen, &fmt, s->input, err, errlen) != 0)
 		return -1;
 	helper_capture_attach(s->capture, s->screen);
+	helper_screen_set_link(s->screen, ssh_get_fd(s->ssh));
 	if (s->clipboard != NULL)
 		helper_clipboard_attach(s->clipboard, s->screen);
 	ssh_set_blocking(s->ssh, 0);

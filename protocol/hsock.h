@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* POLLIN and POLLOUT, which libssh's event loop takes, live in different headers. */
@@ -47,5 +48,7 @@ bool hsock_would_block(void);
 /* Passes EOF on: no more bytes from us, the peer may still talk. */
 void hsock_shutdown_write(int fd);
 void hsock_close(int fd);
+/* The lowest round trip the system has seen on TCP connection fd, in microseconds, or -1 when it does not say. */
+int64_t hsock_min_rtt_us(int fd);
 
 #endif

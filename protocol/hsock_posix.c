@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,4 +61,15 @@ void hsock_shutdown_write(int fd)
 void hsock_close(int fd)
 {
 	close(fd);
+}
+
+int64_t hsock_min_rtt_us(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_min_rtt) + sizeof(ti.tcpi_min_rtt) || ti.tcpi_min_rtt == 0)
+		return -1;
+	return (int64_t)ti.tcpi_min_rtt;
 }

@@ -126,3 +126,10 @@ void hsock_close(int fd)
 {
 	closesocket((SOCKET)fd);
 }
+
+/* SIO_TCP_INFO would say (Windows 10 1703 and later); until the Windows helper uses it, the pacing learns the round trip from small updates alone. */
+int64_t hsock_min_rtt_us(int fd)
+{
+	(void)fd;
+	return -1;
+}

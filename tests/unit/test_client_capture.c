@@ -39,6 +39,7 @@ struct helper_screen {
 	int marked_area;
 	bool torn;                 /* a mark came while some damaged pixel was still old */
 	int layouts;               /* helper_screen_set_layout calls */
+	bool damage_pending;       /* what helper_capture_run said last */
 	struct screeninfo layout;  /* the last one */
 };
 
@@ -149,6 +150,23 @@ bool helper_screen_take_requests(struct helper_screen *s)
 	return r;
 }
 
+/* The refinement is screen.c's own (tested end to end in test_wan_quality.sh): none here. */
+int helper_screen_refine_timeout(struct helper_screen *s)
+{
+	(void)s;
+	return -1;
+}
+
+void helper_screen_refine(struct helper_screen *s)
+{
+	(void)s;
+}
+
+void helper_screen_set_damage_pending(struct helper_screen *s, bool pending)
+{
+	s->damage_pending = pending;
+}
+
 static void draw(int x, int y, int w, int h, uint32_t colour)
 {
 	for (int j = y; j < y + h; j++)
@@ -212,6 +230,11 @@ static void test_no_request_no_grab(void **state)
 	assert_int_equal(screen.marks, 0);
 	/* Damage waits for a request: the loop may sleep. */
 	assert_int_equal(helper_capture_timeout(c), -1);
+	/* The screen is told it is changing though nothing was marked: no refinement now. */
+	assert_true(screen.damage_pending);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_false(screen.damage_pending);
 }
 
 static void test_request_grabs_once(void **state)

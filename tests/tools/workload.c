@@ -303,6 +303,9 @@ int main(int argc, char **argv)
 		if (sigwait(&usr1, &sig) != 0)
 			return 1;
 	}
+	/* The server frees its side with the connection; Xlib's client-side copies are ours. */
+	XFreeFont(w.dpy, w.font);
+	XFreeGC(w.dpy, w.gc);
 	XCloseDisplay(w.dpy);
 	return 0;
 }

@@ -1,0 +1,63 @@
+# The helper paces the picture to the customer's link and sharpens it when
+# the screen stops. The customer sits behind an emulated link (link_lib.sh:
+# 1 Mbit/s up, 200 ms round trip), so our viewer asks for JPEG. While the
+# whole screen moves, the helper's updates take seconds at the quality the
+# viewer asked for, and it lowers the quality (its log says so); once the
+# screen is still, what went out lossy is sent again without loss, band by
+# band, until the technician's picture equals the customer's screen pixel
+# for pixel. No timing is asserted: only what the helper chose and what the
+# technician ends up seeing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/link_lib.sh"
+
+start_xvfb 1280 800
+draw_pattern
+link_up uplink --down 5000 --up 1000 --rtt 200 --queue 200
+start_relay
+new_ticket_code "On a thin uplink"
+start_helper "$CODE"
+wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "the helper did not connect over the link: $(tail -5 "$E2E_TMP/helper.log")"
+start_viewer "$TICKET"
+wait_line 30 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
+echo y >&7
+viewer_cmd 120 "wait-frame 120000"
+
+# stats_until SECONDS PATTERN: asks the viewer once a second until its stats match.
+stats_until() {
+	local i
+	for i in $(seq 1 "$1"); do
+		viewer_cmd 60 stats
+		grep '^ok rtt' "$VIEWER_OUT" | tail -1 | grep -q "$2" && return 0
+		sleep 1 # not a wait: the viewer measures its round trip once a second
+	done
+	return 1
+}
+stats_until 60 "encoding=tight jpeg q[0-9]" || fail "the viewer did not ask for JPEG over 200 ms: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+note "viewer: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5)"
+
+# Every pixel changes, 30 times a second, for 8 seconds; then the pattern shows again.
+DISPLAY=$XDISPLAY "$TOOLS/workload" full 8 "$E2E_TMP/frames" >"$E2E_TMP/workload.out" 2>&1 &
+wl=$!
+track $wl
+wait_line 20 "$E2E_TMP/workload.out" "^ready" || fail "the workload did not start: $(cat "$E2E_TMP/workload.out")"
+kill -USR1 "$wl"
+lowered() { grep -q "JPEG quality at most [0-5] now" "$E2E_TMP/helper.log"; }
+wait_for 60 lowered || fail "the helper did not lower the quality under motion: $(grep -i 'quality' "$E2E_TMP/helper.log" | tail -3)"
+note "under motion: $(grep "JPEG quality at most" "$E2E_TMP/helper.log" | tail -1 | sed 's/.*viewer [0-9]*: //')"
+wait "$wl" || fail "the workload failed: $(cat "$E2E_TMP/workload.out")"
+
+# Still: the technician's picture ends up exact, though the viewer still asks for JPEG.
+exact() {
+	viewer_cmd 120 "snapshot $E2E_TMP/still.ppm"
+	DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/still.ppm" >"$E2E_TMP/still.cmp" 2>&1
+}
+wait_for 120 exact || fail "the still picture never became exact: $(cat "$E2E_TMP/still.cmp")"
+stats_until 5 "encoding=tight jpeg q[0-9]" || fail "the viewer stopped asking for JPEG, so the test proved nothing"
+note "still: pixel-exact while the viewer asks for JPEG"
+
+viewer_cmd 30 quit
+wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
+echo end >&7
+wait "$HELPER_PID" 2>/dev/null
+stop_relay
+link_down
