@@ -456,10 +456,12 @@ static int export_check_link(struct export_check *c, struct buf *in, bool full)
 		if (chain_body_decode(body, bodylen, &e) != 0)
 			return export_fail(c, "record %llu: its content is malformed", (unsigned long long)seq);
 		if (e.e.ticket != ticket) {
+			/* Named before the free, which clears it. */
+			unsigned long long named = (unsigned long long)e.e.ticket;
+
 			chain_event_free(&e);
 			return export_fail(c, "record %llu: its content names ticket %llu, its link ticket %llu",
-					   (unsigned long long)seq, (unsigned long long)e.e.ticket,
-					   (unsigned long long)ticket);
+					   (unsigned long long)seq, named, (unsigned long long)ticket);
 		}
 		if (c->version == 2) {
 			if ((r = export_check_ticket_link(c, seq, ticket, hash, body, bodylen)) != 0) {
