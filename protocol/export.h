@@ -57,8 +57,8 @@
  * left out, added or changed breaks it at that link), checks both
  * signatures and the proof of (ticket, head seq, head ticket_hash) under
  * the signed root, and requires that the chain end exactly at that head
- * (the tail cut off is named as such). Size: the ticket's links, about
- * 450 bytes and 32 per doubling of the relay's tickets, its files.
+ * (the tail cut off is named as such). Size: the ticket's links, 273 bytes
+ * of HEAD and 32 per doubling of the relay's tickets, its files.
  */
 #ifndef HANDOFF_EXPORT_H
 #define HANDOFF_EXPORT_H

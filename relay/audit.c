@@ -11,7 +11,11 @@
  * two checkpoints is reported instead of being signed over.
  *
  * It also checks the whole chain on request (the auditors' `verify`) and
- * writes a ticket's export (protocol/export.h) for `export`.
+ * writes a ticket's export (protocol/export.h) for `export`. Each link is
+ * also one of its ticket's own chain (chain.h: ticket_hash), and each
+ * checkpoint signs the Merkle root over every ticket's head as well, so
+ * that an export (version 2) carries its ticket alone: see
+ * docs/internals.md, "Exports bounded by the ticket".
  *
  * Checkpoints run in the relay's loop; the timer is driven by relay_tick,
  * never by a signal. An export or a verify reads the whole chain, which
