@@ -7,6 +7,7 @@
 #include "chain.h"
 #include "files.h"
 #include "hex.h"
+#include "merkle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,32 @@ void chain_link_hash(const uint8_t prev[CHAIN_HASH_LEN], uint64_t seq, uint64_t 
 	chain_be64(m + CHAIN_HASH_LEN + 8, ticket);
 	memcpy(m + CHAIN_HASH_LEN + 16, body_hash, CHAIN_HASH_LEN);
 	SHA256(m, sizeof(m), out);
+}
+
+void chain_ticket_link_hash(const uint8_t prev[CHAIN_HASH_LEN], uint64_t seq, uint64_t ticket,
+			    const uint8_t body_hash[CHAIN_HASH_LEN], uint8_t out[CHAIN_HASH_LEN])
+{
+	const size_t l = sizeof(CHAIN_TICKET_LINK_LABEL) - 1;
+	uint8_t m[sizeof(CHAIN_TICKET_LINK_LABEL) - 1 + CHAIN_HASH_LEN + 8 + 8 + CHAIN_HASH_LEN];
+
+	/* The label keeps a ticket link from ever equalling a chain link over the same fields. */
+	memcpy(m, CHAIN_TICKET_LINK_LABEL, l);
+	memcpy(m + l, prev, CHAIN_HASH_LEN);
+	chain_be64(m + l + CHAIN_HASH_LEN, seq);
+	chain_be64(m + l + CHAIN_HASH_LEN + 8, ticket);
+	memcpy(m + l + CHAIN_HASH_LEN + 16, body_hash, CHAIN_HASH_LEN);
+	SHA256(m, sizeof(m), out);
+}
+
+void chain_ticket_leaf(uint64_t ticket, uint64_t seq, const uint8_t ticket_hash[CHAIN_HASH_LEN],
+		       uint8_t out[CHAIN_HASH_LEN])
+{
+	uint8_t leaf[8 + 8 + CHAIN_HASH_LEN];
+
+	chain_be64(leaf, ticket);
+	chain_be64(leaf + 8, seq);
+	memcpy(leaf + 16, ticket_hash, CHAIN_HASH_LEN);
+	merkle_leaf_hash(leaf, sizeof(leaf), out);
 }
 
 int chain_link_compute(const struct chain_event *e, uint64_t seq, const uint8_t prev[CHAIN_HASH_LEN],
@@ -250,6 +277,46 @@ int chain_checkpoint_verify(const uint8_t pub[CHAIN_PUB_LEN], uint64_t seq, cons
 
 	buf_init(&m, 128);
 	if (chain_checkpoint_message(&m, seq, hash, at) == 0)
+		ok = chain_verify(pub, buf_ptr(&m), buf_len(&m), sig);
+	buf_free(&m);
+	return ok;
+}
+
+int chain_tickets_message(struct buf *out, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
+			  uint64_t ntickets, const uint8_t root[CHAIN_HASH_LEN])
+{
+	int r;
+
+	if ((r = buf_put(out, CHAIN_TICKETS_LABEL, strlen(CHAIN_TICKETS_LABEL))) != 0 ||
+	    (r = buf_put_u64(out, seq)) != 0 || (r = buf_put(out, hash, CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_put_u64(out, (uint64_t)at)) != 0 || (r = buf_put_u64(out, ntickets)) != 0 ||
+	    (r = buf_put(out, root, CHAIN_HASH_LEN)) != 0)
+		return r;
+	return 0;
+}
+
+int chain_tickets_sign(EVP_PKEY *key, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
+		       uint64_t ntickets, const uint8_t root[CHAIN_HASH_LEN], uint8_t sig[CHAIN_SIG_LEN])
+{
+	struct buf m;
+	int rc = -1;
+
+	buf_init(&m, 160);
+	if (chain_tickets_message(&m, seq, hash, at, ntickets, root) == 0)
+		rc = chain_sign(key, buf_ptr(&m), buf_len(&m), sig);
+	buf_free(&m);
+	return rc;
+}
+
+int chain_tickets_verify(const uint8_t pub[CHAIN_PUB_LEN], uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN],
+			 int64_t at, uint64_t ntickets, const uint8_t root[CHAIN_HASH_LEN],
+			 const uint8_t sig[CHAIN_SIG_LEN])
+{
+	struct buf m;
+	int ok = 0;
+
+	buf_init(&m, 160);
+	if (chain_tickets_message(&m, seq, hash, at, ntickets, root) == 0)
 		ok = chain_verify(pub, buf_ptr(&m), buf_len(&m), sig);
 	buf_free(&m);
 	return ok;

@@ -23,6 +23,23 @@
  * trusts every link up to the checkpoint; a change, a deletion, a
  * reordering or a cut changes some hash and breaks a signature.
  *
+ * Each link also belongs to its ticket's own chain, so that one ticket's
+ * record can be shown whole without the rest of the relay's:
+ *
+ *   ticket_hash  SHA-256("handoff-ticket-link-v1" | ticket_prev | u64 seq |
+ *                u64 ticket | body_hash), where ticket_prev is the
+ *                ticket_hash of the ticket's previous link (32 zero bytes
+ *                for its first)
+ *
+ * and a checkpoint also signs the heads of every ticket's chain:
+ * "handoff-tickets-v1" | u64 seq | hash | u64 at | u64 n | root, where root
+ * is the RFC 6962 Merkle root (merkle.h) over n leaves, one per ticket with
+ * a link up to seq, in ticket order: the leaf bytes are u64 ticket | u64
+ * last seq | its ticket_hash there. "Ticket T's record up to checkpoint
+ * seq ends at link S in hash H": a verifier holding T's links, the leaf's
+ * inclusion proof and this signature knows that none is missing, added or
+ * changed, the last ones included.
+ *
  * Audit key files live in the relay home: keys/audit_ed25519 (PKCS#8 PEM,
  * written and read by OpenSSL) and keys/audit_ed25519.pub, one line of text
  * "handoff-audit-ed25519 HEX" (the 32 raw public key bytes). Its fingerprint
@@ -55,6 +72,8 @@
 
 #define CHAIN_PUB_LABEL "handoff-audit-ed25519"
 #define CHAIN_CHECKPOINT_LABEL "handoff-checkpoint-v1"
+#define CHAIN_TICKET_LINK_LABEL "handoff-ticket-link-v1"
+#define CHAIN_TICKETS_LABEL "handoff-tickets-v1"
 
 /* One event as the chain sees it; strings may not be NULL and hold no NUL. */
 struct chain_event {
@@ -120,6 +139,22 @@ int chain_checkpoint_sign(EVP_PKEY *key, uint64_t seq, const uint8_t hash[CHAIN_
 /* 1 when sig is the key pub's signature of the checkpoint, else 0. */
 int chain_checkpoint_verify(const uint8_t pub[CHAIN_PUB_LEN], uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN],
 			    int64_t at, const uint8_t sig[CHAIN_SIG_LEN]);
+
+/* ticket_hash = SHA-256("handoff-ticket-link-v1" | prev | u64 seq | u64 ticket | body_hash) */
+void chain_ticket_link_hash(const uint8_t prev[CHAIN_HASH_LEN], uint64_t seq, uint64_t ticket,
+			    const uint8_t body_hash[CHAIN_HASH_LEN], uint8_t out[CHAIN_HASH_LEN]);
+/* The Merkle leaf hash of a ticket's head: leaf bytes u64 ticket | u64 seq | ticket_hash. */
+void chain_ticket_leaf(uint64_t ticket, uint64_t seq, const uint8_t ticket_hash[CHAIN_HASH_LEN],
+		       uint8_t out[CHAIN_HASH_LEN]);
+/* The bytes a tickets signature covers. */
+int chain_tickets_message(struct buf *out, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
+			  uint64_t ntickets, const uint8_t root[CHAIN_HASH_LEN]);
+/* Signs, or checks (1 when good), the tickets root of the checkpoint at seq. */
+int chain_tickets_sign(EVP_PKEY *key, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], int64_t at,
+		       uint64_t ntickets, const uint8_t root[CHAIN_HASH_LEN], uint8_t sig[CHAIN_SIG_LEN]);
+int chain_tickets_verify(const uint8_t pub[CHAIN_PUB_LEN], uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN],
+			 int64_t at, uint64_t ntickets, const uint8_t root[CHAIN_HASH_LEN],
+			 const uint8_t sig[CHAIN_SIG_LEN]);
 
 /* Ed25519 over any message (used for checkpoints and for whole exports). */
 int chain_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[CHAIN_SIG_LEN]);

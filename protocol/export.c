@@ -20,7 +20,14 @@
 
 #include "event.h"
 
-enum { EXPORT_PHASE_NEW, EXPORT_PHASE_LINKS, EXPORT_PHASE_ATTACHMENTS, EXPORT_PHASE_RECORDINGS, EXPORT_PHASE_DONE };
+enum {
+	EXPORT_PHASE_NEW,
+	EXPORT_PHASE_LINKS,
+	EXPORT_PHASE_HEAD, /* version 2 only */
+	EXPORT_PHASE_ATTACHMENTS,
+	EXPORT_PHASE_RECORDINGS,
+	EXPORT_PHASE_DONE
+};
 
 #define EXPORT_MAGIC_LEN 8
 #define EXPORT_ITEM_HEAD 5 /* u8 type | u32 length */
@@ -119,23 +126,36 @@ void export_writer_release(struct export_writer *w)
 	w->sink_md = NULL;
 }
 
-int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
-			const uint8_t pub[CHAIN_PUB_LEN])
+static int export_writer_begin(struct export_writer *w, int version, struct buf *out, uint64_t ticket,
+			       int64_t exported_at, const uint8_t pub[CHAIN_PUB_LEN])
 {
 	uint8_t id[CHAIN_HASH_LEN];
 	int r;
 
 	memset(w, 0, sizeof(*w));
+	w->version = version;
 	w->sink_fd = -1;
 	w->out = out;
 	chain_key_id(pub, id);
-	if ((r = buf_put(out, EXPORT_MAGIC, EXPORT_MAGIC_LEN)) != 0 ||
+	if ((r = buf_put(out, version == 2 ? EXPORT_MAGIC_V2 : EXPORT_MAGIC, EXPORT_MAGIC_LEN)) != 0 ||
 	    (r = export_item_begin(w, EXPORT_HEADER, 8 + 8 + CHAIN_HASH_LEN)) != 0 ||
 	    (r = buf_put_u64(out, ticket)) != 0 || (r = buf_put_u64(out, (uint64_t)exported_at)) != 0 ||
 	    (r = buf_put(out, id, CHAIN_HASH_LEN)) != 0)
 		return export_writer_done(w, r);
 	w->phase = EXPORT_PHASE_LINKS;
 	return 0;
+}
+
+int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
+			const uint8_t pub[CHAIN_PUB_LEN])
+{
+	return export_writer_begin(w, 1, out, ticket, exported_at, pub);
+}
+
+int export_writer_start_v2(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
+			   const uint8_t pub[CHAIN_PUB_LEN])
+{
+	return export_writer_begin(w, 2, out, ticket, exported_at, pub);
 }
 
 int export_put_link(struct export_writer *w, uint64_t seq, uint64_t ticket, const uint8_t hash[CHAIN_HASH_LEN],
@@ -158,7 +178,7 @@ int export_put_stub(struct export_writer *w, uint64_t seq, uint64_t ticket,
 {
 	int r;
 
-	if (export_writer_phase(w, EXPORT_PHASE_LINKS) != 0)
+	if (w->version != 1 || export_writer_phase(w, EXPORT_PHASE_LINKS) != 0)
 		return export_writer_done(w, BUF_ERR_FORMAT);
 	if ((r = export_item_begin(w, EXPORT_STUB, 8 + 8 + 2 * CHAIN_HASH_LEN)) != 0 ||
 	    (r = buf_put_u64(w->out, seq)) != 0 || (r = buf_put_u64(w->out, ticket)) != 0 ||
@@ -173,12 +193,36 @@ int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t h
 {
 	int r;
 
-	if (export_writer_phase(w, EXPORT_PHASE_LINKS) != 0)
+	if (w->version != 1 || export_writer_phase(w, EXPORT_PHASE_LINKS) != 0)
 		return export_writer_done(w, BUF_ERR_FORMAT);
 	if ((r = export_item_begin(w, EXPORT_CHECKPOINT, 8 + CHAIN_HASH_LEN + 8 + CHAIN_SIG_LEN)) != 0 ||
 	    (r = buf_put_u64(w->out, seq)) != 0 || (r = buf_put(w->out, hash, CHAIN_HASH_LEN)) != 0 ||
 	    (r = buf_put_u64(w->out, (uint64_t)at)) != 0 || (r = buf_put(w->out, sig, CHAIN_SIG_LEN)) != 0)
 		return export_writer_done(w, r);
+	w->checkpoints++;
+	return export_writer_done(w, export_spill(w, false));
+}
+
+int export_put_head(struct export_writer *w, const struct export_head *h)
+{
+	size_t len = 8 + CHAIN_HASH_LEN + 8 + CHAIN_SIG_LEN + 8 + CHAIN_HASH_LEN + CHAIN_SIG_LEN + 8 + CHAIN_HASH_LEN + 8 +
+		     4 + h->nproof * CHAIN_HASH_LEN;
+	int r;
+
+	if (w->version != 2 || w->head || h->nproof > MERKLE_PROOF_MAX || export_writer_phase(w, EXPORT_PHASE_HEAD) != 0)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	if ((r = export_item_begin(w, EXPORT_HEAD, len)) != 0 || (r = buf_put_u64(w->out, h->seq)) != 0 ||
+	    (r = buf_put(w->out, h->hash, CHAIN_HASH_LEN)) != 0 || (r = buf_put_u64(w->out, (uint64_t)h->at)) != 0 ||
+	    (r = buf_put(w->out, h->sig, CHAIN_SIG_LEN)) != 0 || (r = buf_put_u64(w->out, h->tickets)) != 0 ||
+	    (r = buf_put(w->out, h->root, CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_put(w->out, h->tickets_sig, CHAIN_SIG_LEN)) != 0 || (r = buf_put_u64(w->out, h->head_seq)) != 0 ||
+	    (r = buf_put(w->out, h->head_hash, CHAIN_HASH_LEN)) != 0 || (r = buf_put_u64(w->out, h->index)) != 0 ||
+	    (r = buf_put_u32(w->out, (uint32_t)h->nproof)) != 0)
+		return export_writer_done(w, r);
+	for (size_t i = 0; i < h->nproof; i++)
+		if ((r = buf_put(w->out, h->proof[i], CHAIN_HASH_LEN)) != 0)
+			return export_writer_done(w, r);
+	w->head = true;
 	w->checkpoints++;
 	return export_writer_done(w, export_spill(w, false));
 }
@@ -189,7 +233,7 @@ int export_put_attachment(struct export_writer *w, int64_t id, const char *kind,
 	size_t klen = strlen(kind), nlen = strlen(name);
 	int r;
 
-	if (export_writer_phase(w, EXPORT_PHASE_ATTACHMENTS) != 0 || klen > EXPORT_NAME_MAX ||
+	if ((w->version == 2 && !w->head) || export_writer_phase(w, EXPORT_PHASE_ATTACHMENTS) != 0 || klen > EXPORT_NAME_MAX ||
 	    nlen > EXPORT_NAME_MAX || len > EXPORT_ATTACHMENT_MAX)
 		return export_writer_done(w, BUF_ERR_TOO_LONG);
 	if ((r = export_item_begin(w, EXPORT_ATTACHMENT, 8 + 4 + klen + 4 + nlen + 4 + len)) != 0 ||
@@ -206,7 +250,7 @@ int export_put_recording(struct export_writer *w, const char *path, const void *
 	size_t plen = strlen(path);
 	int r;
 
-	if (export_writer_phase(w, EXPORT_PHASE_RECORDINGS) != 0 || plen > EXPORT_NAME_MAX ||
+	if ((w->version == 2 && !w->head) || export_writer_phase(w, EXPORT_PHASE_RECORDINGS) != 0 || plen > EXPORT_NAME_MAX ||
 	    len > EXPORT_RECORDING_MAX)
 		return export_writer_done(w, BUF_ERR_TOO_LONG);
 	if ((r = export_item_begin(w, EXPORT_RECORDING, 4 + plen + 4 + len)) != 0 ||
@@ -217,10 +261,18 @@ int export_put_recording(struct export_writer *w, const char *path, const void *
 	return 0;
 }
 
-/* The message the END signature covers: a label, then the hash of the file before the signature. */
-static void export_sign_message(const uint8_t *file, size_t len, uint8_t msg[sizeof(EXPORT_SIGN_LABEL) - 1 + 32])
+_Static_assert(sizeof(EXPORT_SIGN_LABEL) == sizeof(EXPORT_SIGN_LABEL_V2), "both versions' labels are one length");
+
+static const char *export_sign_label(int version)
 {
-	memcpy(msg, EXPORT_SIGN_LABEL, sizeof(EXPORT_SIGN_LABEL) - 1);
+	return version == 2 ? EXPORT_SIGN_LABEL_V2 : EXPORT_SIGN_LABEL;
+}
+
+/* The message the END signature covers: a label, then the hash of the file before the signature. */
+static void export_sign_message(int version, const uint8_t *file, size_t len,
+				uint8_t msg[sizeof(EXPORT_SIGN_LABEL) - 1 + 32])
+{
+	memcpy(msg, export_sign_label(version), sizeof(EXPORT_SIGN_LABEL) - 1);
 	chain_sha256(file, len, msg + sizeof(EXPORT_SIGN_LABEL) - 1);
 }
 
@@ -229,7 +281,7 @@ int export_writer_finish(struct export_writer *w, EVP_PKEY *key)
 	uint8_t msg[sizeof(EXPORT_SIGN_LABEL) - 1 + CHAIN_HASH_LEN], sig[CHAIN_SIG_LEN];
 	int r;
 
-	if (export_writer_phase(w, EXPORT_PHASE_DONE) != 0)
+	if ((w->version == 2 && !w->head) || export_writer_phase(w, EXPORT_PHASE_DONE) != 0)
 		return export_writer_done(w, BUF_ERR_FORMAT);
 	if ((r = export_item_begin(w, EXPORT_END, 8 + 3 * 4 + CHAIN_SIG_LEN)) != 0 ||
 	    (r = buf_put_u64(w->out, w->links)) != 0 || (r = buf_put_u32(w->out, w->checkpoints)) != 0 ||
@@ -238,13 +290,13 @@ int export_writer_finish(struct export_writer *w, EVP_PKEY *key)
 	if (w->sink_fd >= 0) {
 		unsigned int dlen = 0;
 
-		memcpy(msg, EXPORT_SIGN_LABEL, sizeof(EXPORT_SIGN_LABEL) - 1);
+		memcpy(msg, export_sign_label(w->version), sizeof(EXPORT_SIGN_LABEL) - 1);
 		if ((r = export_spill(w, true)) != 0 ||
 		    EVP_DigestFinal_ex(w->sink_md, msg + sizeof(EXPORT_SIGN_LABEL) - 1, &dlen) != 1 ||
 		    dlen != CHAIN_HASH_LEN)
 			return export_writer_done(w, r ? r : BUF_ERR_NOMEM);
 	} else {
-		export_sign_message(buf_ptr(w->out), buf_len(w->out), msg);
+		export_sign_message(w->version, buf_ptr(w->out), buf_len(w->out), msg);
 	}
 	if (chain_sign(key, msg, sizeof(msg), sig) != 0)
 		return export_writer_done(w, BUF_ERR_FORMAT);
@@ -272,7 +324,12 @@ struct export_check {
 	size_t len;
 	const uint8_t *pub;
 	struct export_report *rep;
+	int version;
 	struct chain_walk walk;
+	/* Version 2: the ticket's own chain as far as the export has followed it. */
+	uint64_t tseq;
+	uint8_t thash[CHAIN_HASH_LEN];
+	bool head;
 	int phase;
 	bool covered;           /* the last link has a checkpoint */
 	struct export_aref *arefs;
@@ -349,6 +406,31 @@ static int export_note_refs(struct export_check *c, uint64_t seq, const struct c
 	return 0;
 }
 
+/* Version 2: a link of the ticket, which must follow the last one in the ticket's chain. */
+static int export_check_ticket_link(struct export_check *c, uint64_t seq, uint64_t ticket, const uint8_t carried[CHAIN_HASH_LEN],
+				    const uint8_t *body, size_t bodylen)
+{
+	uint8_t body_hash[CHAIN_HASH_LEN], want[CHAIN_HASH_LEN];
+
+	if (seq <= c->tseq)
+		return export_fail(c, "record %llu: out of order (after record %llu)", (unsigned long long)seq,
+				   (unsigned long long)c->tseq);
+	chain_sha256(body, bodylen, body_hash);
+	chain_ticket_link_hash(c->thash, seq, ticket, body_hash, want);
+	if (CRYPTO_memcmp(want, carried, CHAIN_HASH_LEN) != 0) {
+		if (c->tseq == 0)
+			return export_fail(c, "record %llu: it does not start ticket %llu's chain (an earlier record of the "
+					      "ticket was left out, or this one was changed)",
+					   (unsigned long long)seq, (unsigned long long)ticket);
+		return export_fail(c, "record %llu: it does not follow record %llu in ticket %llu's chain (a record of the "
+				      "ticket between them was left out, or this one was changed)",
+				   (unsigned long long)seq, (unsigned long long)c->tseq, (unsigned long long)ticket);
+	}
+	c->tseq = seq;
+	memcpy(c->thash, want, CHAIN_HASH_LEN);
+	return 0;
+}
+
 static int export_check_link(struct export_check *c, struct buf *in, bool full)
 {
 	uint64_t seq, ticket;
@@ -374,21 +456,32 @@ static int export_check_link(struct export_check *c, struct buf *in, bool full)
 		if (chain_body_decode(body, bodylen, &e) != 0)
 			return export_fail(c, "record %llu: its content is malformed", (unsigned long long)seq);
 		if (e.e.ticket != ticket) {
+			/* Named before the free, which clears it. */
+			unsigned long long named = (unsigned long long)e.e.ticket;
+
 			chain_event_free(&e);
 			return export_fail(c, "record %llu: its content names ticket %llu, its link ticket %llu",
-					   (unsigned long long)seq, (unsigned long long)e.e.ticket,
-					   (unsigned long long)ticket);
+					   (unsigned long long)seq, named, (unsigned long long)ticket);
 		}
-		chain_sha256(body, bodylen, body_hash);
-		if (chain_walk_step(&c->walk, seq, ticket, body_hash, NULL, hash, why, sizeof(why)) != 0) {
-			chain_event_free(&e);
-			return export_fail(c, "%s", why);
+		if (c->version == 2) {
+			if ((r = export_check_ticket_link(c, seq, ticket, hash, body, bodylen)) != 0) {
+				chain_event_free(&e);
+				return r;
+			}
+		} else {
+			chain_sha256(body, bodylen, body_hash);
+			if (chain_walk_step(&c->walk, seq, ticket, body_hash, NULL, hash, why, sizeof(why)) != 0) {
+				chain_event_free(&e);
+				return export_fail(c, "%s", why);
+			}
 		}
 		r = export_note_refs(c, seq, &e.e);
 		chain_event_free(&e);
 		if (r != 0)
 			return r;
 		c->rep->ticket_records++;
+		if (c->version == 2)
+			return 0;
 	} else {
 		if ((r = buf_get(in, body_hash, CHAIN_HASH_LEN)) != 0 || (r = buf_get(in, hash, CHAIN_HASH_LEN)) != 0)
 			return r;
@@ -432,6 +525,109 @@ static int export_check_checkpoint(struct export_check *c, struct buf *in)
 	c->rep->last_checkpoint_at = (int64_t)at;
 	memcpy(c->rep->last_checkpoint_hash, hash, CHAIN_HASH_LEN);
 	memcpy(c->rep->last_checkpoint_sig, sig, CHAIN_SIG_LEN);
+	return 0;
+}
+
+/* Reads a HEAD item's fields. 0 or a BUF_ERR_*. */
+static int export_head_read(struct buf *in, struct export_head *h)
+{
+	uint64_t at;
+	uint32_t n;
+	int r;
+
+	if ((r = buf_get_u64(in, &h->seq)) != 0 || (r = buf_get(in, h->hash, CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_get_u64(in, &at)) != 0 || (r = buf_get(in, h->sig, CHAIN_SIG_LEN)) != 0 ||
+	    (r = buf_get_u64(in, &h->tickets)) != 0 || (r = buf_get(in, h->root, CHAIN_HASH_LEN)) != 0 ||
+	    (r = buf_get(in, h->tickets_sig, CHAIN_SIG_LEN)) != 0 || (r = buf_get_u64(in, &h->head_seq)) != 0 ||
+	    (r = buf_get(in, h->head_hash, CHAIN_HASH_LEN)) != 0 || (r = buf_get_u64(in, &h->index)) != 0 ||
+	    (r = buf_get_u32(in, &n)) != 0)
+		return r;
+	if (n > MERKLE_PROOF_MAX)
+		return BUF_ERR_TOO_LONG;
+	h->at = (int64_t)at;
+	h->nproof = n;
+	for (uint32_t i = 0; i < n; i++)
+		if ((r = buf_get(in, h->proof[i], CHAIN_HASH_LEN)) != 0)
+			return r;
+	return buf_len(in) == 0 ? 0 : BUF_ERR_FORMAT;
+}
+
+/*
+ * Version 2: the checkpoint and its tickets root, both signed; the proof
+ * that the ticket's head is a leaf under that root; and the ticket's chain
+ * as the export gave it ending exactly at that head.
+ */
+static int export_check_head(struct export_check *c, struct buf *in)
+{
+	struct export_head *h = malloc(sizeof(*h));
+	unsigned long long seq, ticket = (unsigned long long)c->rep->ticket;
+	uint8_t leaf[CHAIN_HASH_LEN];
+	int r;
+
+	if (h == NULL)
+		return export_fail(c, "out of memory");
+	if ((r = export_head_read(in, h)) != 0)
+		goto out;
+	seq = (unsigned long long)h->seq;
+	if (c->head) {
+		r = export_fail(c, "a second signed head (checkpoint at seq %llu)", seq);
+		goto out;
+	}
+	if (!chain_checkpoint_verify(c->pub, h->seq, h->hash, h->at, h->sig)) {
+		r = export_fail(c, "checkpoint at seq %llu: bad signature", seq);
+		goto out;
+	}
+	if (!chain_tickets_verify(c->pub, h->seq, h->hash, h->at, h->tickets, h->root, h->tickets_sig)) {
+		r = export_fail(c, "checkpoint at seq %llu: bad signature on its tickets root", seq);
+		goto out;
+	}
+	chain_ticket_leaf(c->rep->ticket, h->head_seq, h->head_hash, leaf);
+	if (h->head_seq > h->seq ||
+	    !merkle_verify(leaf, h->index, h->tickets, (const uint8_t (*)[MERKLE_HASH_LEN])h->proof, h->nproof, h->root)) {
+		r = export_fail(c, "checkpoint at seq %llu: the proof that ticket %llu's record ends at seq %llu does not lead "
+				   "to the signed tickets root (a proof hash, the head or the leaf index was changed)",
+				seq, ticket, (unsigned long long)h->head_seq);
+		goto out;
+	}
+	if (c->tseq < h->head_seq) {
+		r = export_fail(c, "ticket %llu's records end at seq %llu in the export, but the relay signed seq %llu as its "
+				   "last (checkpoint at seq %llu): records at the end were cut off",
+				ticket, (unsigned long long)c->tseq, (unsigned long long)h->head_seq, seq);
+		goto out;
+	}
+	if (c->tseq > h->head_seq) {
+		r = export_fail(c, "record %llu comes after ticket %llu's last signed record (seq %llu, checkpoint at seq %llu)",
+				(unsigned long long)c->tseq, ticket, (unsigned long long)h->head_seq, seq);
+		goto out;
+	}
+	if (CRYPTO_memcmp(c->thash, h->head_hash, CHAIN_HASH_LEN) != 0) {
+		r = export_fail(c, "ticket %llu's records do not lead to the head signed at checkpoint %llu (a record was "
+				   "changed, added or left out)",
+				ticket, seq);
+		goto out;
+	}
+	c->head = true;
+	c->rep->records = h->seq;
+	c->rep->checkpoints = 1;
+	c->rep->tickets = h->tickets;
+	c->rep->last_checkpoint = h->seq;
+	c->rep->last_checkpoint_at = h->at;
+	memcpy(c->rep->last_checkpoint_hash, h->hash, CHAIN_HASH_LEN);
+	memcpy(c->rep->last_checkpoint_sig, h->sig, CHAIN_SIG_LEN);
+	r = 0;
+out:
+	free(h);
+	return r;
+}
+
+/* Version 2, leaving the links for phase: there are some, and the head follows them. */
+static int export_links_done_v2(struct export_check *c, int phase)
+{
+	if (c->rep->ticket_records == 0)
+		return export_fail(c, "the export holds no records of ticket %llu", (unsigned long long)c->rep->ticket);
+	if (phase > EXPORT_PHASE_HEAD && !c->head)
+		return export_fail(c, "no signed head: ticket %llu's records up to seq %llu are not covered by a checkpoint",
+				   (unsigned long long)c->rep->ticket, (unsigned long long)c->tseq);
 	return 0;
 }
 
@@ -534,11 +730,14 @@ static int export_check_end(struct export_check *c, struct buf *in, size_t sig_a
 		return r;
 	if (buf_len(in) != 0)
 		return BUF_ERR_FORMAT;
-	if (links != c->rep->records || cps != c->rep->checkpoints || atts != c->rep->attachments ||
+	/* Version 2 holds the ticket's links only, and counts those. */
+	uint64_t held = c->version == 2 ? c->rep->ticket_records : c->rep->records;
+
+	if (links != held || cps != c->rep->checkpoints || atts != c->rep->attachments ||
 	    recs != c->rep->recordings)
 		return export_fail(c, "the end marker counts %llu records, %u checkpoints, %u attachments, %u recordings; "
 				   "the export holds %llu, %llu, %llu, %llu",
-				   (unsigned long long)links, cps, atts, recs, (unsigned long long)c->rep->records,
+				   (unsigned long long)links, cps, atts, recs, (unsigned long long)held,
 				   (unsigned long long)c->rep->checkpoints, (unsigned long long)c->rep->attachments,
 				   (unsigned long long)c->rep->recordings);
 	for (size_t i = 0; i < c->narefs; i++)
@@ -552,7 +751,7 @@ static int export_check_end(struct export_check *c, struct buf *in, size_t sig_a
 			return export_fail(c, "recording %s (named in record %llu) is missing", c->rrefs[i].ref.path,
 					   (unsigned long long)c->rrefs[i].seq);
 	}
-	export_sign_message(c->file, sig_at, msg);
+	export_sign_message(c->version, c->file, sig_at, msg);
 	if (!chain_verify(c->pub, msg, sizeof(msg), sig))
 		return export_fail(c, "the export's own signature does not match its bytes "
 				      "(something outside the records was altered)");
@@ -569,6 +768,7 @@ static const char *export_item_name(uint8_t type)
 	case EXPORT_ATTACHMENT: return "attachment";
 	case EXPORT_RECORDING: return "recording";
 	case EXPORT_END: return "end marker";
+	case EXPORT_HEAD: return "signed head";
 	default: return "unknown item";
 	}
 }
@@ -581,6 +781,7 @@ static int export_item_phase(uint8_t type)
 	case EXPORT_LINK:
 	case EXPORT_STUB:
 	case EXPORT_CHECKPOINT: return EXPORT_PHASE_LINKS;
+	case EXPORT_HEAD: return EXPORT_PHASE_HEAD;
 	case EXPORT_ATTACHMENT: return EXPORT_PHASE_ATTACHMENTS;
 	case EXPORT_RECORDING: return EXPORT_PHASE_RECORDINGS;
 	case EXPORT_END: return EXPORT_PHASE_DONE;
@@ -621,8 +822,13 @@ static int export_check_all(struct export_check *c)
 	if (c->len > EXPORT_FILE_MAX)
 		return export_fail(c, "the file is %zu bytes; an export has at most %u", c->len, EXPORT_FILE_MAX);
 	buf_view(&in, c->file, c->len);
-	if (buf_len(&in) < EXPORT_MAGIC_LEN || memcmp(buf_ptr(&in), EXPORT_MAGIC, EXPORT_MAGIC_LEN) != 0)
-		return export_fail(c, "not a Handoff export (no %s at the start)", EXPORT_MAGIC);
+	if (buf_len(&in) >= EXPORT_MAGIC_LEN && memcmp(buf_ptr(&in), EXPORT_MAGIC, EXPORT_MAGIC_LEN) == 0)
+		c->version = 1;
+	else if (buf_len(&in) >= EXPORT_MAGIC_LEN && memcmp(buf_ptr(&in), EXPORT_MAGIC_V2, EXPORT_MAGIC_LEN) == 0)
+		c->version = 2;
+	else
+		return export_fail(c, "not a Handoff export (no %s or %s at the start)", EXPORT_MAGIC, EXPORT_MAGIC_V2);
+	c->rep->version = c->version;
 	buf_consume(&in, EXPORT_MAGIC_LEN);
 	while (buf_len(&in) > 0) {
 		size_t at = c->len - buf_len(&in);
@@ -645,9 +851,17 @@ static int export_check_all(struct export_check *c)
 			return export_fail(c, "offset %zu: unknown item type %u", at, type);
 		if (c->phase == EXPORT_PHASE_NEW && type != EXPORT_HEADER)
 			return export_fail(c, "offset %zu: a %s before the header", at, export_item_name(type));
+		if ((c->version == 2 && (type == EXPORT_STUB || type == EXPORT_CHECKPOINT)) ||
+		    (c->version == 1 && type == EXPORT_HEAD))
+			return export_fail(c, "offset %zu: a %s has no place in a version %d export", at,
+					   export_item_name(type), c->version);
 		if (phase < c->phase || (type == EXPORT_HEADER && c->phase != EXPORT_PHASE_NEW))
 			return export_fail(c, "offset %zu: a %s out of place", at, export_item_name(type));
-		if (c->phase == EXPORT_PHASE_LINKS && phase > EXPORT_PHASE_LINKS && export_links_done(c) != 0)
+		if (c->version == 1 && c->phase == EXPORT_PHASE_LINKS && phase > EXPORT_PHASE_LINKS &&
+		    export_links_done(c) != 0)
+			return -1;
+		if (c->version == 2 && c->phase <= EXPORT_PHASE_HEAD && phase > EXPORT_PHASE_LINKS &&
+		    export_links_done_v2(c, phase) != 0)
 			return -1;
 		c->phase = phase == EXPORT_PHASE_NEW ? EXPORT_PHASE_LINKS : phase;
 		buf_view(&item, payload, plen);
@@ -656,6 +870,7 @@ static int export_check_all(struct export_check *c)
 		case EXPORT_LINK: r = export_check_link(c, &item, true); break;
 		case EXPORT_STUB: r = export_check_link(c, &item, false); break;
 		case EXPORT_CHECKPOINT: r = export_check_checkpoint(c, &item); break;
+		case EXPORT_HEAD: r = export_check_head(c, &item); break;
 		case EXPORT_ATTACHMENT: r = export_check_attachment(c, &item); break;
 		case EXPORT_RECORDING: r = export_check_recording(c, &item); break;
 		default:
@@ -671,7 +886,10 @@ static int export_check_all(struct export_check *c)
 			return export_fail(c, "offset %zu: malformed %s (%s)", at, export_item_name(type), buf_strerror(r));
 	}
 	if (!ended) {
-		if (c->phase == EXPORT_PHASE_LINKS && c->walk.seq > 0 && export_links_done(c) != 0)
+		if (c->version == 1 && c->phase == EXPORT_PHASE_LINKS && c->walk.seq > 0 && export_links_done(c) != 0)
+			return -1;
+		if (c->version == 2 && c->phase <= EXPORT_PHASE_HEAD && c->rep->ticket_records > 0 &&
+		    export_links_done_v2(c, EXPORT_PHASE_DONE) != 0)
 			return -1;
 		return export_fail(c, "the export is cut short (it has no end marker)");
 	}
@@ -723,7 +941,7 @@ void export_each_checkpoint(const uint8_t *p, size_t n, export_checkpoint_fn fn,
 
 		if (buf_get_u8(&in, &type) != 0 || buf_get_string_ptr(&in, &payload, &plen, buf_len(&in)) != 0)
 			return;
-		if (type != EXPORT_CHECKPOINT)
+		if (type != EXPORT_CHECKPOINT && type != EXPORT_HEAD)
 			continue;
 		buf_view(&item, payload, plen);
 		if (buf_get_u64(&item, &seq) != 0 || buf_get(&item, hash, CHAIN_HASH_LEN) != 0)
@@ -818,8 +1036,10 @@ int export_recording_find(const uint8_t *p, size_t n, const char *id, const uint
 
 	memset(ref, 0, sizeof(*ref));
 	buf_view(&in, p, n);
-	if (n > EXPORT_FILE_MAX || buf_len(&in) < EXPORT_MAGIC_LEN || memcmp(buf_ptr(&in), EXPORT_MAGIC, EXPORT_MAGIC_LEN) != 0) {
-		snprintf(err, errlen, "not a Handoff export (no %s at the start)", EXPORT_MAGIC);
+	if (n > EXPORT_FILE_MAX || buf_len(&in) < EXPORT_MAGIC_LEN ||
+	    (memcmp(buf_ptr(&in), EXPORT_MAGIC, EXPORT_MAGIC_LEN) != 0 &&
+	     memcmp(buf_ptr(&in), EXPORT_MAGIC_V2, EXPORT_MAGIC_LEN) != 0)) {
+		snprintf(err, errlen, "not a Handoff export (no %s or %s at the start)", EXPORT_MAGIC, EXPORT_MAGIC_V2);
 		return -1;
 	}
 	buf_consume(&in, EXPORT_MAGIC_LEN);

@@ -32,6 +32,33 @@
  * "#ID KIND NAME, N bytes, sha256 HEX"; recording-closed:
  * "PATH SHA256 SIZE STATE") with matching content, and names the first
  * thing that fails.
+ *
+ * Version 1 carries a stub for every record of every other ticket, so it
+ * grows with the relay's history. Version 2 carries the ticket alone and
+ * is bounded by it (chain.h: the ticket's own chain and the signed root
+ * over every ticket's head):
+ *
+ *   file   "HOEXP002" | item*
+ *   HEADER      as in version 1
+ *   LINK        u64 seq | u64 ticket | 32 ticket_hash | string body
+ *               every link of the ticket up to the checkpoint, in order;
+ *               ticket_hash is its link in the ticket's chain
+ *   HEAD        u64 seq | 32 hash | u64 at | 64 signature  (the checkpoint,
+ *               as version 1 has it: what witnesses keep)
+ *               u64 tickets | 32 root | 64 tickets signature
+ *               u64 head seq | 32 head ticket_hash | u64 leaf index |
+ *               u32 n | 32 * n  (the ticket's head and its inclusion proof)
+ *   ATTACHMENT, RECORDING  as in version 1
+ *   END         as in version 1, "links" counting the ticket's; signed
+ *               over "handoff-export-v2" | SHA-256(the file before it)
+ *
+ * Order: HEADER; the LINKs; one HEAD; attachments; recordings; END. The
+ * verifier follows the ticket's chain link by link from zeros (a link
+ * left out, added or changed breaks it at that link), checks both
+ * signatures and the proof of (ticket, head seq, head ticket_hash) under
+ * the signed root, and requires that the chain end exactly at that head
+ * (the tail cut off is named as such). Size: the ticket's links, 273 bytes
+ * of HEAD and 32 per doubling of the relay's tickets, its files.
  */
 #ifndef HANDOFF_EXPORT_H
 #define HANDOFF_EXPORT_H
@@ -45,9 +72,12 @@
 #include "buf.h"
 #include "chain.h"
 #include "event.h"
+#include "merkle.h"
 
 #define EXPORT_MAGIC "HOEXP001"
+#define EXPORT_MAGIC_V2 "HOEXP002"
 #define EXPORT_SIGN_LABEL "handoff-export-v1"
+#define EXPORT_SIGN_LABEL_V2 "handoff-export-v2"
 
 /* Caps on what a reader accepts. A writer refuses what a reader would reject. */
 #define EXPORT_FILE_MAX (1024u * 1024 * 1024)
@@ -65,6 +95,23 @@ enum export_item {
 	EXPORT_ATTACHMENT = 5,
 	EXPORT_RECORDING = 6,
 	EXPORT_END = 7,
+	EXPORT_HEAD = 8,     /* version 2 */
+};
+
+/* A version 2 export's signed head: the checkpoint, its tickets root, the ticket's leaf and proof. */
+struct export_head {
+	uint64_t seq;
+	uint8_t hash[CHAIN_HASH_LEN];
+	int64_t at;
+	uint8_t sig[CHAIN_SIG_LEN];
+	uint64_t tickets;
+	uint8_t root[CHAIN_HASH_LEN];
+	uint8_t tickets_sig[CHAIN_SIG_LEN];
+	uint64_t head_seq;
+	uint8_t head_hash[CHAIN_HASH_LEN];
+	uint64_t index;
+	size_t nproof;
+	uint8_t proof[MERKLE_PROOF_MAX][CHAIN_HASH_LEN];
 };
 
 /*
@@ -73,17 +120,25 @@ enum export_item {
  * does not fit, fails and leaves the writer failed. 0 or a negative BUF_ERR_*.
  */
 struct export_writer {
+	int version;          /* 1 or 2 */
 	struct buf *out;
 	int sink_fd;          /* -1: the whole export stays in out */
 	EVP_MD_CTX *sink_md;  /* SHA-256 of what went to sink_fd, for the END signature */
 	int phase;
 	bool failed;
+	bool head;            /* version 2: the HEAD is written */
 	uint64_t links;
 	uint32_t checkpoints, attachments, recordings;
 };
 
 int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
 			const uint8_t pub[CHAIN_PUB_LEN]);
+/* A version 2 export (HOEXP002): links with their ticket_hash, one HEAD, no stubs. */
+int export_writer_start_v2(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
+			   const uint8_t pub[CHAIN_PUB_LEN]);
+/* Version 2: the signed head, once, after the links. */
+int export_put_head(struct export_writer *w, const struct export_head *h);
+/* In version 1 hash is the link's chain hash, in version 2 its ticket_hash. */
 int export_put_link(struct export_writer *w, uint64_t seq, uint64_t ticket, const uint8_t hash[CHAIN_HASH_LEN],
 		    const uint8_t *body, size_t bodylen);
 int export_put_stub(struct export_writer *w, uint64_t seq, uint64_t ticket,
@@ -108,11 +163,13 @@ void export_writer_release(struct export_writer *w);
 typedef void (*export_event_fn)(uint64_t seq, const struct chain_event *e, void *ctx);
 
 struct export_report {
+	int version;                  /* 1 or 2 */
 	uint64_t ticket;
 	int64_t exported_at;
-	uint64_t records;             /* links from seq 1 */
+	uint64_t records;             /* links from seq 1 (version 2: the relay's, up to the checkpoint) */
 	uint64_t ticket_records;      /* of them, the exported ticket's */
-	uint64_t checkpoints;
+	uint64_t checkpoints;         /* version 2: 1 */
+	uint64_t tickets;             /* version 2: tickets under the signed root */
 	uint64_t last_checkpoint;     /* the seq it covers */
 	int64_t last_checkpoint_at;
 	uint8_t last_checkpoint_hash[CHAIN_HASH_LEN]; /* the signed head, for a witness (witness.h) */
@@ -133,8 +190,8 @@ int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], 
 
 /*
  * Every checkpoint of an export that export_verify accepted, in order
- * (what a witness checks its kept heads against). On any other bytes it
- * stops at the first item it cannot read.
+ * (what a witness checks its kept heads against; version 2 has only its
+ * head). On any other bytes it stops at the first item it cannot read.
  */
 typedef void (*export_checkpoint_fn)(uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN], void *ctx);
 void export_each_checkpoint(const uint8_t *p, size_t n, export_checkpoint_fn fn, void *ctx);

@@ -11,7 +11,11 @@
  * two checkpoints is reported instead of being signed over.
  *
  * It also checks the whole chain on request (the auditors' `verify`) and
- * writes a ticket's export (protocol/export.h) for `export`.
+ * writes a ticket's export (protocol/export.h) for `export`. Each link is
+ * also one of its ticket's own chain (chain.h: ticket_hash), and each
+ * checkpoint signs the Merkle root over every ticket's head as well, so
+ * that an export (version 2) carries its ticket alone: see
+ * docs/internals.md, "Exports bounded by the ticket".
  *
  * Checkpoints run in the relay's loop; the timer is driven by relay_tick,
  * never by a signal. An export or a verify reads the whole chain, which
@@ -38,6 +42,7 @@
 #include "event.h"
 #include "export.h"
 #include "ledger.h"
+#include "merkle.h"
 #include "witness.h"
 #include "log.h"
 #include "relay.h"
@@ -72,15 +77,18 @@ struct relay_audit_new {
 	struct chain_event e;
 };
 
-static int relay_audit_make_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *l,
-				 void *ctx)
+static int relay_audit_make_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN],
+				 const uint8_t ticket_prev[STORE_HASH_LEN], struct store_link_new *l, void *ctx)
 {
 	const struct relay_audit_new *n = ctx;
 
 	*l = (struct store_link_new){ .ticket = (int64_t)n->e.ticket, .at = n->e.at, .kind = n->e.kind,
 				      .actor = n->e.actor, .role = n->e.role, .clearance = n->e.clearance,
 				      .detail = n->e.detail };
-	return chain_link_compute(&n->e, (uint64_t)seq, prev, l->body_hash, l->hash);
+	if (chain_link_compute(&n->e, (uint64_t)seq, prev, l->body_hash, l->hash) != 0)
+		return -1;
+	chain_ticket_link_hash(ticket_prev, (uint64_t)seq, n->e.ticket, l->body_hash, l->ticket_hash);
+	return 0;
 }
 
 int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
@@ -92,7 +100,7 @@ int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char 
 
 	if (kind == NULL || ticket < 0)
 		return STORE_ERR;
-	return store_chain_append(st, relay_audit_make_link, &n, NULL);
+	return store_chain_append(st, ticket, relay_audit_make_link, &n, NULL);
 }
 
 /* Reads the kept head at path. 0, STORE_NOT_FOUND when there is none, or -1 (unreadable or malformed). */
@@ -309,9 +317,26 @@ struct relay_audit_files {
 	size_t n, cap;
 };
 
+/* A ticket's chain as far as a walk has followed it. */
+struct relay_audit_head {
+	int64_t ticket, seq;
+	uint8_t hash[CHAIN_HASH_LEN];
+	uint8_t leaf[CHAIN_HASH_LEN];  /* chain_ticket_leaf of the above */
+};
+
+struct relay_audit_heads {
+	struct relay_audit_head *v;   /* by ticket */
+	size_t n, cap;
+	uint8_t (*leaves)[CHAIN_HASH_LEN]; /* scratch for a root, cap entries */
+};
+
 struct relay_audit_walk {
 	const uint8_t *pub;
 	const atomic_bool *cancel;    /* NULL, or set when the job's channel is gone */
+	struct store *st;             /* a walk from the middle reads each ticket's link before it here */
+	bool from_start;              /* it began at seq 1: the heads are all the tickets', roots can be rebuilt */
+	struct relay_audit_heads heads;
+	int64_t roots;                /* tickets roots checked */
 	struct chain_walk w;
 	int64_t checkpoints;
 	int64_t last_checkpoint;
@@ -405,6 +430,110 @@ static void relay_audit_collect(struct relay_audit_walk *v, const struct store_l
 	}
 }
 
+static int relay_audit_head_cmp(const void *key, const void *elem)
+{
+	int64_t k = *(const int64_t *)key, e = ((const struct relay_audit_head *)elem)->ticket;
+
+	return (k > e) - (k < e);
+}
+
+/* The walk's head of ticket, added (from the store when the walk began mid-chain) if new; NULL when out of memory. */
+static struct relay_audit_head *relay_audit_head_of(struct relay_audit_walk *v, int64_t ticket, int64_t seq)
+{
+	struct relay_audit_heads *h = &v->heads;
+	struct relay_audit_head *found;
+	size_t at = h->n;
+
+	found = h->n ? bsearch(&ticket, h->v, h->n, sizeof(*h->v), relay_audit_head_cmp) : NULL;
+	if (found != NULL)
+		return found;
+	if (h->n == h->cap) {
+		size_t want = h->cap ? 2 * h->cap : 64;
+		struct relay_audit_head *grown = realloc(h->v, want * sizeof(*grown));
+		uint8_t (*leaves)[CHAIN_HASH_LEN];
+
+		if (grown == NULL)
+			return NULL;
+		h->v = grown;
+		leaves = realloc(h->leaves, want * sizeof(*leaves));
+		if (leaves == NULL)
+			return NULL;
+		h->leaves = leaves;
+		h->cap = want;
+	}
+	/* Tickets mostly come in order, so this is nearly always the end. */
+	while (at > 0 && h->v[at - 1].ticket > ticket)
+		at--;
+	memmove(&h->v[at + 1], &h->v[at], (h->n - at) * sizeof(*h->v));
+	h->n++;
+	memset(&h->v[at], 0, sizeof(h->v[at]));
+	h->v[at].ticket = ticket;
+	if (!v->from_start && store_ticket_prev(v->st, ticket, seq, &h->v[at].seq, h->v[at].hash) != STORE_OK)
+		v->nomem = true; /* reported as unreadable below */
+	return &h->v[at];
+}
+
+/* Link l in its ticket's chain: its ticket_hash must follow the ticket's last link. 0 or -1 with v->err. */
+static int relay_audit_check_ticket_link(struct relay_audit_walk *v, const struct store_link *l)
+{
+	struct relay_audit_head *h = relay_audit_head_of(v, l->ticket, l->seq);
+	uint8_t want[CHAIN_HASH_LEN];
+
+	if (h == NULL || v->nomem) {
+		snprintf(v->err, sizeof(v->err), "record %lld: its ticket's chain could not be read", (long long)l->seq);
+		return -1;
+	}
+	chain_ticket_link_hash(h->hash, (uint64_t)l->seq, (uint64_t)l->ticket, l->body_hash, want);
+	if (l->ticket_hash == NULL) {
+		snprintf(v->err, sizeof(v->err), "record %lld: its link in ticket %lld's chain is missing or damaged",
+			 (long long)l->seq, (long long)l->ticket);
+		return -1;
+	}
+	if (CRYPTO_memcmp(want, l->ticket_hash, CHAIN_HASH_LEN) != 0) {
+		snprintf(v->err, sizeof(v->err),
+			 "record %lld: its link in ticket %lld's chain does not follow record %lld (the row was changed)",
+			 (long long)l->seq, (long long)l->ticket, (long long)h->seq);
+		return -1;
+	}
+	h->seq = l->seq;
+	memcpy(h->hash, want, CHAIN_HASH_LEN);
+	chain_ticket_leaf((uint64_t)l->ticket, (uint64_t)l->seq, want, h->leaf);
+	return 0;
+}
+
+/*
+ * A checkpoint's tickets root: signed by us, and, on a walk from seq 1,
+ * the root of the heads the walk followed. 0 or -1 with v->err.
+ */
+static int relay_audit_check_root(struct relay_audit_walk *v, const struct store_link *l)
+{
+	struct relay_audit_heads *h = &v->heads;
+	uint8_t root[CHAIN_HASH_LEN];
+
+	if (l->cp_tickets_root == NULL || l->cp_tickets_sig == NULL || l->cp_hash == NULL || l->cp_tickets_n < 0) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: its tickets root is damaged", (long long)l->seq);
+		return -1;
+	}
+	if (!chain_tickets_verify(v->pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, (uint64_t)l->cp_tickets_n,
+				  l->cp_tickets_root, l->cp_tickets_sig)) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: bad signature on its tickets root", (long long)l->seq);
+		return -1;
+	}
+	if (!v->from_start)
+		return 0;
+	for (size_t i = 0; i < h->n; i++)
+		memcpy(h->leaves[i], h->v[i].leaf, CHAIN_HASH_LEN);
+	merkle_root((const uint8_t (*)[CHAIN_HASH_LEN])h->leaves, h->n, root);
+	if ((uint64_t)l->cp_tickets_n != h->n || CRYPTO_memcmp(root, l->cp_tickets_root, CHAIN_HASH_LEN) != 0) {
+		snprintf(v->err, sizeof(v->err),
+			 "checkpoint at seq %lld: its tickets root (%lld tickets) is not the root of the %zu tickets' chains",
+			 (long long)l->seq, (long long)l->cp_tickets_n, h->n);
+		return -1;
+	}
+	v->roots++;
+	return 0;
+}
+
 static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 {
 	struct relay_audit_walk *v = ctx;
@@ -416,8 +545,13 @@ static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 	}
 	if (relay_audit_check_link(&v->w, l, v->err, sizeof(v->err)) != 0)
 		return 1;
+	if (relay_audit_check_ticket_link(v, l) != 0) {
+		v->w.failed = true;
+		return 1;
+	}
 	if (l->has_checkpoint) {
-		if (relay_audit_check_checkpoint(v->pub, &v->w, l, v->err, sizeof(v->err)) != 0) {
+		if (relay_audit_check_checkpoint(v->pub, &v->w, l, v->err, sizeof(v->err)) != 0 ||
+		    (l->cp_has_tickets && relay_audit_check_root(v, l) != 0)) {
 			v->w.failed = true;
 			return 1;
 		}
@@ -429,18 +563,64 @@ static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 	return 0;
 }
 
+/* Leaf hashes of every ticket's head, as the store gives them for a checkpoint. */
+struct relay_audit_leaves {
+	uint8_t (*v)[CHAIN_HASH_LEN];
+	size_t n, cap;
+	int64_t ticket;               /* an export's ticket: its place and head */
+	size_t index;
+	int64_t head_seq;
+	uint8_t head_hash[CHAIN_HASH_LEN];
+	bool found, damaged, nomem;
+};
+
+static int relay_audit_leaf(int64_t ticket, int64_t seq, const uint8_t *ticket_hash, void *ctx)
+{
+	struct relay_audit_leaves *lv = ctx;
+	uint8_t (*grown)[CHAIN_HASH_LEN] = relay_audit_grow(lv->v, &lv->cap, lv->n, sizeof(*lv->v));
+
+	if (grown == NULL) {
+		lv->nomem = true;
+		return 1;
+	}
+	lv->v = grown;
+	if (ticket_hash == NULL) {
+		lv->damaged = true;
+		return 1;
+	}
+	if (ticket == lv->ticket) {
+		lv->found = true;
+		lv->index = lv->n;
+		lv->head_seq = seq;
+		memcpy(lv->head_hash, ticket_hash, CHAIN_HASH_LEN);
+	}
+	chain_ticket_leaf((uint64_t)ticket, (uint64_t)seq, ticket_hash, lv->v[lv->n++]);
+	return 0;
+}
+
+/* Every ticket's head at upto, as leaves. 0, or -1 (unreadable, out of memory, a damaged head). */
+static int relay_audit_leaves_at(struct store *st, int64_t upto, struct relay_audit_leaves *lv)
+{
+	if (store_ticket_heads(st, upto, relay_audit_leaf, lv) != STORE_OK || lv->nomem || lv->damaged)
+		return -1;
+	return 0;
+}
+
 int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 {
 	struct relay_audit *a = relay->audit;
 	struct relay_audit_walk v = { 0 };
 	struct store_checkpoint cp = { 0 };
+	struct relay_audit_leaves lv = { .ticket = -1 };
 	int64_t head;
+	int rc;
 
 	if (a == NULL) {
 		snprintf(err, errlen, "no audit key");
 		return -1;
 	}
 	v.pub = a->pub;
+	v.st = relay->store;
 	if (store_chain_head(relay->store, &head, cp.hash) != STORE_OK) {
 		snprintf(err, errlen, "cannot read the audit chain");
 		return -1;
@@ -453,14 +633,33 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 	chain_walk_init(&v.w);
 	v.w.seq = (uint64_t)a->cp_seq;
 	memcpy(v.w.hash, a->cp_hash, CHAIN_HASH_LEN);
-	if (store_chain_links(relay->store, a->cp_seq + 1, head, relay_audit_walk_link, &v) != STORE_OK ||
-	    v.w.failed || v.w.seq != (uint64_t)head) {
+	rc = store_chain_links(relay->store, a->cp_seq + 1, head, relay_audit_walk_link, &v);
+	free(v.heads.v);
+	free(v.heads.leaves);
+	if (rc != STORE_OK || v.w.failed || v.w.seq != (uint64_t)head) {
 		snprintf(err, errlen, "the audit chain is broken, nothing signed: %s",
 			 v.err[0] ? v.err : "the records could not be read");
 		return -1;
 	}
 	cp.seq = head;
 	cp.at = relay_now(relay);
+	/*
+	 * The heads of every ticket's chain, one indexed read per ticket. Those
+	 * written since the last checkpoint were just checked link by link; the
+	 * others were checked when they were signed. A head the store cannot
+	 * give leaves this checkpoint without a root (exports fall back to
+	 * version 1) rather than signing a root that would not hold.
+	 */
+	if (relay_audit_leaves_at(relay->store, head, &lv) == 0) {
+		merkle_root((const uint8_t (*)[CHAIN_HASH_LEN])lv.v, lv.n, cp.tickets_root);
+		cp.tickets_n = (int64_t)lv.n;
+		cp.has_tickets = chain_tickets_sign(a->key, (uint64_t)cp.seq, cp.hash, cp.at, (uint64_t)lv.n,
+						    cp.tickets_root, cp.tickets_sig) == 0;
+	}
+	if (!cp.has_tickets)
+		log_error("the checkpoint at seq %lld is signed without its tickets root: a ticket's head could not be read",
+			  (long long)cp.seq);
+	free(lv.v);
 	if (chain_checkpoint_sign(a->key, (uint64_t)cp.seq, cp.hash, cp.at, cp.sig) != 0 ||
 	    store_checkpoint_add(relay->store, &cp) != STORE_OK) {
 		snprintf(err, errlen, "cannot sign or store the checkpoint at seq %lld", (long long)cp.seq);
@@ -868,7 +1067,8 @@ static void relay_audit_check_kept_head(const struct relay_audit_verify_plan *p,
 int relay_audit_verify(struct store *st, const struct relay_audit_verify_plan *p, const atomic_bool *cancel,
 		       struct relay_audit_report *rep)
 {
-	struct relay_audit_walk v = { .pub = p->pub, .cancel = cancel, .collect = true, .rep = rep };
+	struct relay_audit_walk v = { .pub = p->pub, .cancel = cancel, .collect = true, .rep = rep, .st = st,
+				       .from_start = true };
 	int64_t orphan = 0;
 
 	memset(rep, 0, sizeof(*rep));
@@ -914,6 +1114,8 @@ int relay_audit_verify(struct store *st, const struct relay_audit_verify_plan *p
 	free(v.atts.v);
 	free(v.recs.v);
 	free(v.opened);
+	free(v.heads.v);
+	free(v.heads.leaves);
 	if (rep->nproblems > 0)
 		return -1;
 	rep->ok = 1;
@@ -994,6 +1196,9 @@ static int relay_audit_export_link(const struct store_link *l, void *ctx)
 			snprintf(x->err, sizeof(x->err), "record %lld is too large to export", (long long)l->seq);
 			return 1;
 		}
+		/* Version 2 carries the ticket's own chain, version 1 the relay's. */
+		if (x->w.version == 2)
+			hash = l->ticket_hash ? l->ticket_hash : zeros;
 		r = export_put_link(&x->w, (uint64_t)l->seq, (uint64_t)l->ticket, hash, buf_ptr(&x->body),
 				    buf_len(&x->body));
 		if (r == 0 && relay_audit_export_note(x, &l->event) != 0)
@@ -1002,7 +1207,7 @@ static int relay_audit_export_link(const struct store_link *l, void *ctx)
 		r = export_put_stub(&x->w, (uint64_t)l->seq, (uint64_t)l->ticket, l->body_hash ? l->body_hash : zeros,
 				    hash);
 	}
-	if (r == 0 && l->has_checkpoint)
+	if (r == 0 && l->has_checkpoint && x->w.version == 1)
 		r = export_put_checkpoint(&x->w, (uint64_t)l->seq, l->cp_hash ? l->cp_hash : zeros, l->cp_at,
 					  l->cp_sig ? l->cp_sig : zeros);
 	if (r != 0) {
@@ -1123,6 +1328,7 @@ int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay
 		return -1;
 	}
 	p->upto = cp.seq;
+	p->cp = cp;
 	p->now = relay_now(relay);
 	memcpy(p->pub, relay->audit->pub, CHAIN_PUB_LEN);
 	/* The job's own key: the loop signs checkpoints with the relay's while the job signs the export. */
@@ -1143,20 +1349,70 @@ void relay_audit_export_plan_clear(struct relay_audit_export_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * Version 2's signed head: the plan's checkpoint and tickets root, the
+ * ticket's leaf among every ticket's heads at that checkpoint and its
+ * inclusion proof. The heads are read again from the append-only events,
+ * so they are the ones the root was signed over; if the database changed
+ * meanwhile, the proof will not hold and the verifier says so.
+ */
+static int relay_audit_export_head(struct relay_audit_export *x)
+{
+	const struct store_checkpoint *cp = &x->plan->cp;
+	struct relay_audit_leaves lv = { .ticket = x->ticket };
+	struct export_head *h = calloc(1, sizeof(*h));
+	int rc = -1;
+
+	if (h == NULL || relay_audit_leaves_at(x->st, x->plan->upto, &lv) != 0) {
+		snprintf(x->err, sizeof(x->err), "the heads of the tickets' chains at seq %lld cannot be read",
+			 (long long)x->plan->upto);
+		goto out;
+	}
+	if (!lv.found) {
+		snprintf(x->err, sizeof(x->err), "ticket %lld has no record up to seq %lld", (long long)x->ticket,
+			 (long long)x->plan->upto);
+		goto out;
+	}
+	*h = (struct export_head){ .seq = (uint64_t)cp->seq, .at = cp->at, .tickets = (uint64_t)cp->tickets_n,
+				   .head_seq = (uint64_t)lv.head_seq, .index = lv.index };
+	memcpy(h->hash, cp->hash, CHAIN_HASH_LEN);
+	memcpy(h->sig, cp->sig, CHAIN_SIG_LEN);
+	memcpy(h->root, cp->tickets_root, CHAIN_HASH_LEN);
+	memcpy(h->tickets_sig, cp->tickets_sig, CHAIN_SIG_LEN);
+	memcpy(h->head_hash, lv.head_hash, CHAIN_HASH_LEN);
+	if (merkle_proof((const uint8_t (*)[CHAIN_HASH_LEN])lv.v, lv.n, lv.index, h->proof, &h->nproof) != 0 ||
+	    export_put_head(&x->w, h) != 0) {
+		snprintf(x->err, sizeof(x->err), "the export's signed head could not be written");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(h);
+	free(lv.v);
+	return rc;
+}
+
 int relay_audit_export(struct store *st, const struct relay_audit_export_plan *p, int fd, const atomic_bool *cancel,
 		       char *err, size_t errlen)
 {
 	struct relay_audit_export x = { .st = st, .plan = p, .cancel = cancel, .ticket = p->ticket };
+	/* A checkpoint from before the tickets' chains (migration 8) has no root: the whole chain, version 1. */
+	bool v2 = p->cp.has_tickets;
 	struct buf staging;
-	int rc = -1;
+	int rc = -1, r;
 
 	/* Items pass through a small buffer on their way to fd; big payloads go straight. */
 	buf_init(&staging, 4u * 1024 * 1024);
 	buf_init(&x.body, CHAIN_BODY_MAX);
-	if (export_writer_start(&x.w, &staging, (uint64_t)p->ticket, p->now, p->pub) != 0 ||
-	    export_writer_sink(&x.w, fd) != 0 ||
-	    store_chain_links(st, 1, p->upto, relay_audit_export_link, &x) != STORE_OK || x.err[0] != '\0' ||
-	    relay_audit_export_attachments(&x) != 0 || relay_audit_export_recordings(&x) != 0) {
+	if (v2)
+		r = export_writer_start_v2(&x.w, &staging, (uint64_t)p->ticket, p->now, p->pub);
+	else
+		r = export_writer_start(&x.w, &staging, (uint64_t)p->ticket, p->now, p->pub);
+	if (r != 0 || export_writer_sink(&x.w, fd) != 0 ||
+	    (v2 ? store_ticket_links(st, p->ticket, p->upto, relay_audit_export_link, &x)
+		: store_chain_links(st, 1, p->upto, relay_audit_export_link, &x)) != STORE_OK ||
+	    x.err[0] != '\0' || (v2 && relay_audit_export_head(&x) != 0) || relay_audit_export_attachments(&x) != 0 ||
+	    relay_audit_export_recordings(&x) != 0) {
 		snprintf(err, errlen, "%s", x.err[0] ? x.err : atomic_load(cancel) ? "cancelled" : "the store failed");
 		goto out;
 	}

@@ -492,6 +492,8 @@ struct relay_audit_export_plan {
 	char *home_dir;                /* owned: where the recordings are */
 	uint8_t pub[CHAIN_PUB_LEN];
 	EVP_PKEY *key;                 /* owned: a copy of the audit key, for the export's signature */
+	/* That checkpoint: with a tickets root the export is version 2 (bounded by the ticket), else 1. */
+	struct store_checkpoint cp;
 };
 /* On the loop: signs a checkpoint over everything written so far and fills p. 0 or -1 with err. */
 int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay_audit_export_plan *p, char *err,

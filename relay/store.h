@@ -241,11 +241,16 @@ struct store_link {
 	const uint8_t *prev_hash;
 	const uint8_t *body_hash;
 	const uint8_t *hash;
+	const uint8_t *ticket_hash; /* the link in its ticket's own chain (chain.h) */
 	/* The checkpoint signed at this seq, if any. */
 	int has_checkpoint;
 	int64_t cp_at;
 	const uint8_t *cp_hash;   /* NULL when malformed */
 	const uint8_t *cp_sig;    /* NULL when malformed */
+	/* Its tickets root (checkpoints signed before migration 8 have none). */
+	int cp_has_tickets;
+	int64_t cp_tickets_n;
+	const uint8_t *cp_tickets_root, *cp_tickets_sig; /* NULL when absent or malformed */
 };
 typedef int (*store_link_fn)(const struct store_link *l, void *ctx);
 
@@ -254,6 +259,11 @@ struct store_checkpoint {
 	uint8_t hash[STORE_HASH_LEN];
 	int64_t at;
 	uint8_t sig[STORE_SIG_LEN];
+	/* The signed root over every ticket's head at seq (chain.h); 0 on older checkpoints. */
+	int has_tickets;
+	int64_t tickets_n;
+	uint8_t tickets_root[STORE_HASH_LEN];
+	uint8_t tickets_sig[STORE_SIG_LEN];
 };
 
 /*
@@ -261,18 +271,33 @@ struct store_checkpoint {
  * store's: a second backend keeps links the same way and never computes a hash. Appending
  * reads the head and writes the next link in one transaction (a savepoint inside a caller's),
  * so a crash leaves the event and its link both or neither, and two writers never make the
- * same seq. make gets the next seq and the head's hash (zeros before the first) and fills the
- * link: the event (strings not NULL) and its body_hash and hash. *seq_out (may be NULL) gets
- * the new link's seq. 0, or STORE_ERR when make refused or the write failed.
+ * same seq. make gets the next seq, the head's hash (zeros before the first) and the
+ * ticket_hash of ticket's last link (zeros before its first), and fills the link: the event
+ * (strings not NULL, for that ticket) and its body_hash, hash and ticket_hash. *seq_out (may
+ * be NULL) gets the new link's seq. 0, or STORE_ERR when make refused or the write failed.
  */
 struct store_link_new {
 	int64_t ticket, at;
 	const char *kind, *actor, *role, *clearance, *detail;
-	uint8_t body_hash[STORE_HASH_LEN], hash[STORE_HASH_LEN];
+	uint8_t body_hash[STORE_HASH_LEN], hash[STORE_HASH_LEN], ticket_hash[STORE_HASH_LEN];
 };
-typedef int (*store_link_make_fn)(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *link,
-				  void *ctx);
-int store_chain_append(struct store *st, store_link_make_fn make, void *ctx, int64_t *seq_out);
+typedef int (*store_link_make_fn)(int64_t seq, const uint8_t prev[STORE_HASH_LEN],
+				  const uint8_t ticket_prev[STORE_HASH_LEN], struct store_link_new *link, void *ctx);
+int store_chain_append(struct store *st, int64_t ticket, store_link_make_fn make, void *ctx, int64_t *seq_out);
+/* The links of one ticket with seq <= to (0: all), in order, with their checkpoints. */
+int store_ticket_links(struct store *st, int64_t ticket, int64_t to, store_link_fn fn, void *ctx);
+/*
+ * The ticket's last link before seq before: its seq and ticket_hash; seq 0 and zeros when
+ * it has none (ticket_hash zeros too when the column is damaged).
+ */
+int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq, uint8_t hash[STORE_HASH_LEN]);
+/*
+ * The head of every ticket's chain at seq upto: each ticket of the tickets table with a
+ * link up to upto, in ticket order, with that last link's seq and ticket_hash (NULL when
+ * damaged). fn returns non-zero to stop.
+ */
+typedef int (*store_head_fn)(int64_t ticket, int64_t seq, const uint8_t *ticket_hash, void *ctx);
+int store_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *ctx);
 
 /* Links with seq in [from, to] (to 0: to the end), in order, with their checkpoints. */
 int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx);

@@ -139,9 +139,20 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE codes ADD COLUMN cancelled_at INTEGER;"
 	"CREATE INDEX codes_by_ticket ON codes (ticket_id);",
+	/*
+	 * 8: every ticket's own chain (chain.h: ticket_hash) and the signed root
+	 * over their heads at each checkpoint, so that a ticket's export holds
+	 * its own records and not the relay's whole history. store_ticket_migrate
+	 * links the events already there; checkpoints signed before have no root.
+	 */
+	"ALTER TABLE events ADD COLUMN ticket_hash BLOB;"
+	"ALTER TABLE checkpoints ADD COLUMN tickets_n INTEGER;"
+	"ALTER TABLE checkpoints ADD COLUMN tickets_root BLOB;"
+	"ALTER TABLE checkpoints ADD COLUMN tickets_sig BLOB;",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
+static int store_ticket_migrate(struct store *st, char *err, size_t errlen);
 
 /* C steps of a migration, run after its SQL in the same transaction (NULL: none). */
 static int (*const store_migration_steps[])(struct store *st, char *err, size_t errlen) = {
@@ -152,6 +163,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	NULL,
+	store_ticket_migrate,
 };
 _Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
 		       sizeof(store_migrations) / sizeof(store_migrations[0]),
@@ -1053,10 +1065,11 @@ int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN
 	return store_chain_head_read(st, seq, hash);
 }
 
-int store_chain_append(struct store *st, store_link_make_fn make, void *ctx, int64_t *seq_out)
+int store_chain_append(struct store *st, int64_t ticket, store_link_make_fn make, void *ctx, int64_t *seq_out)
 {
 	struct store_link_new l = { 0 };
-	uint8_t prev[STORE_HASH_LEN];
+	uint8_t prev[STORE_HASH_LEN], ticket_prev[STORE_HASH_LEN];
+	int64_t ticket_seq;
 	sqlite3_stmt *stmt = NULL;
 	/* Inside a caller's transaction a savepoint nests; alone, the write lock is taken at once. */
 	bool own = sqlite3_get_autocommit(st->db) != 0;
@@ -1066,15 +1079,17 @@ int store_chain_append(struct store *st, store_link_make_fn make, void *ctx, int
 
 	if (store_exec(st, own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_event", ignored, 0) != 0)
 		return STORE_ERR;
-	if (store_chain_head_read(st, &seq, prev) != STORE_OK)
+	if (store_chain_head_read(st, &seq, prev) != STORE_OK ||
+	    store_ticket_prev(st, ticket, INT64_MAX, &ticket_seq, ticket_prev) != STORE_OK)
 		goto out;
 	seq++;
-	if (make(seq, prev, &l, ctx) != 0 || l.kind == NULL || l.actor == NULL || l.role == NULL ||
-	    l.clearance == NULL || l.detail == NULL)
+	if (make(seq, prev, ticket_prev, &l, ctx) != 0 || l.ticket != ticket || l.kind == NULL || l.actor == NULL ||
+	    l.role == NULL || l.clearance == NULL || l.detail == NULL)
 		goto out;
 	if (store_prepare(st, &stmt,
 			  "INSERT INTO events (id, ticket_id, at, kind, actor, role, clearance, detail,"
-			  " prev_hash, body_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") != 0)
+			  " prev_hash, body_hash, hash, ticket_hash)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") != 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, seq);
 	sqlite3_bind_int64(stmt, 2, l.ticket);
@@ -1087,6 +1102,7 @@ int store_chain_append(struct store *st, store_link_make_fn make, void *ctx, int
 	sqlite3_bind_blob(stmt, 9, prev, STORE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 10, l.body_hash, STORE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 11, l.hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 12, l.ticket_hash, STORE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
 out:
@@ -1374,7 +1390,8 @@ out:
 	return rc;
 }
 
-int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx)
+/* Links in [from, to] (to 0: to the end), of one ticket or (ticket -1) of all. */
+static int store_links_query(struct store *st, int64_t ticket, int64_t from, int64_t to, store_link_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -1382,12 +1399,14 @@ int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn 
 	if (store_prepare(st, &stmt,
 			  "SELECT e.id, e.ticket_id, e.at, e.kind, COALESCE(e.actor, ''), e.role, e.clearance,"
 			  " COALESCE(e.detail, ''), e.prev_hash, e.body_hash, e.hash,"
-			  " c.seq IS NOT NULL, c.at, c.hash, c.signature"
+			  " c.seq IS NOT NULL, c.at, c.hash, c.signature, e.ticket_hash,"
+			  " c.tickets_root IS NOT NULL, c.tickets_n, c.tickets_root, c.tickets_sig"
 			  " FROM events e LEFT JOIN checkpoints c ON c.seq = e.id"
-			  " WHERE e.id >= ?1 AND (?2 = 0 OR e.id <= ?2) ORDER BY e.id") != 0)
+			  " WHERE e.id >= ?1 AND (?2 = 0 OR e.id <= ?2) AND (?3 < 0 OR e.ticket_id = ?3) ORDER BY e.id") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int64(stmt, 3, ticket);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_link l = {
 			.seq = sqlite3_column_int64(stmt, 0),
@@ -1400,11 +1419,130 @@ int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn 
 			.cp_at = sqlite3_column_int64(stmt, 12),
 			.cp_hash = store_col_blob(stmt, 13, STORE_HASH_LEN),
 			.cp_sig = store_col_blob(stmt, 14, STORE_SIG_LEN),
+			.ticket_hash = store_col_blob(stmt, 15, STORE_HASH_LEN),
+			.cp_has_tickets = sqlite3_column_int(stmt, 16),
+			.cp_tickets_n = sqlite3_column_int64(stmt, 17),
+			.cp_tickets_root = store_col_blob(stmt, 18, STORE_HASH_LEN),
+			.cp_tickets_sig = store_col_blob(stmt, 19, STORE_SIG_LEN),
 		};
 
 		if (fn(&l, ctx) != 0)
 			break;
 	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Migration 8: the events already there are linked into their tickets'
+ * chains, in id order, from the body hashes the relay-wide chain holds (a
+ * row whose body hash is damaged gets none, and relay verify names it).
+ * The update trigger steps aside for it and comes back.
+ */
+static int store_ticket_migrate(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *rows = NULL, *set = NULL;
+	uint8_t prev[STORE_HASH_LEN], th[STORE_HASH_LEN];
+	int64_t prev_seq;
+	int step, rc = STORE_ERR;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (store_exec(st, "DROP TRIGGER IF EXISTS events_append_only_update", err, errlen) != 0)
+		return STORE_ERR;
+	if (store_prepare(st, &rows, "SELECT id, ticket_id, body_hash FROM events ORDER BY id") != 0 ||
+	    store_prepare(st, &set, "UPDATE events SET ticket_hash = ?2 WHERE id = ?1") != 0)
+		goto out;
+	while ((step = sqlite3_step(rows)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(rows, 0), ticket = sqlite3_column_int64(rows, 1);
+		const uint8_t *body_hash = store_col_blob(rows, 2, STORE_HASH_LEN);
+
+		if (body_hash == NULL)
+			continue;
+		if (store_ticket_prev(st, ticket, seq, &prev_seq, prev) != STORE_OK)
+			goto out;
+		chain_ticket_link_hash(prev, (uint64_t)seq, (uint64_t)ticket, body_hash, th);
+		sqlite3_reset(set);
+		sqlite3_bind_int64(set, 1, seq);
+		sqlite3_bind_blob(set, 2, th, STORE_HASH_LEN, SQLITE_STATIC);
+		if (sqlite3_step(set) != SQLITE_DONE)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(rows);
+	sqlite3_finalize(set);
+	rows = set = NULL;
+	return store_exec(st,
+			  "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events"
+			  " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+			  err, errlen);
+out:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(rows);
+	sqlite3_finalize(set);
+	return rc;
+}
+
+int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx)
+{
+	return store_links_query(st, -1, from, to, fn, ctx);
+}
+
+int store_ticket_links(struct store *st, int64_t ticket, int64_t to, store_link_fn fn, void *ctx)
+{
+	if (ticket < 0)
+		return STORE_ERR;
+	return store_links_query(st, ticket, 1, to, fn, ctx);
+}
+
+int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	*seq = 0;
+	memset(hash, 0, STORE_HASH_LEN);
+	/* events_by_ticket (ticket_id, id) answers this from its last entry below before. */
+	if (store_prepare(st, &stmt,
+			  "SELECT id, ticket_hash FROM events WHERE ticket_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_int64(stmt, 2, before);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN);
+
+		*seq = sqlite3_column_int64(stmt, 0);
+		if (h != NULL)
+			memcpy(hash, h, STORE_HASH_LEN);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	/* One index lookup per ticket, not a scan of the events: a checkpoint costs the number of tickets. */
+	if (store_prepare(st, &stmt,
+			  "SELECT t.id, e.id, e.ticket_hash FROM tickets t JOIN events e ON e.id ="
+			  " (SELECT x.id FROM events x WHERE x.ticket_id = t.id AND x.id <= ?1 ORDER BY x.id DESC LIMIT 1)"
+			  " ORDER BY t.id") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, upto);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+		       store_col_blob(stmt, 2, STORE_HASH_LEN), ctx) != 0)
+			break;
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = STORE_ERR;
 	sqlite3_finalize(stmt);
@@ -1432,12 +1570,19 @@ int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp)
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
-	if (store_prepare(st, &stmt, "INSERT INTO checkpoints (seq, hash, at, signature) VALUES (?1, ?2, ?3, ?4)") != 0)
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO checkpoints (seq, hash, at, signature, tickets_n, tickets_root, tickets_sig)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, cp->seq);
 	sqlite3_bind_blob(stmt, 2, cp->hash, STORE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, cp->at);
 	sqlite3_bind_blob(stmt, 4, cp->sig, STORE_SIG_LEN, SQLITE_STATIC);
+	if (cp->has_tickets) {
+		sqlite3_bind_int64(stmt, 5, cp->tickets_n);
+		sqlite3_bind_blob(stmt, 6, cp->tickets_root, STORE_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(stmt, 7, cp->tickets_sig, STORE_SIG_LEN, SQLITE_STATIC);
+	}
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
 	else if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -1451,12 +1596,22 @@ int store_checkpoint_last(struct store *st, struct store_checkpoint *out)
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_ERR;
 
-	if (store_prepare(st, &stmt, "SELECT seq, hash, at, signature FROM checkpoints ORDER BY seq DESC LIMIT 1") != 0)
+	if (store_prepare(st, &stmt,
+			  "SELECT seq, hash, at, signature, tickets_n, tickets_root, tickets_sig FROM checkpoints"
+			  " ORDER BY seq DESC LIMIT 1") != 0)
 		return STORE_ERR;
 	step = sqlite3_step(stmt);
 	memset(out, 0, sizeof(*out));
 	if (step == SQLITE_ROW) {
 		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN), *sig = store_col_blob(stmt, 3, STORE_SIG_LEN);
+		const uint8_t *root = store_col_blob(stmt, 5, STORE_HASH_LEN), *tsig = store_col_blob(stmt, 6, STORE_SIG_LEN);
+
+		if (root != NULL && tsig != NULL) {
+			out->has_tickets = 1;
+			out->tickets_n = sqlite3_column_int64(stmt, 4);
+			memcpy(out->tickets_root, root, STORE_HASH_LEN);
+			memcpy(out->tickets_sig, tsig, STORE_SIG_LEN);
+		}
 
 		out->seq = sqlite3_column_int64(stmt, 0);
 		out->at = sqlite3_column_int64(stmt, 2);

@@ -211,7 +211,9 @@ static int tech_witness_evidence(const char *path, const uint8_t pub[CHAIN_PUB_L
 		printf("witness FAILED: %s cannot be read\n", path);
 		return -1;
 	}
-	if (len >= strlen(EXPORT_MAGIC) && memcmp(data, EXPORT_MAGIC, strlen(EXPORT_MAGIC)) == 0) {
+	if (len >= strlen(EXPORT_MAGIC) &&
+	    (memcmp(data, EXPORT_MAGIC, strlen(EXPORT_MAGIC)) == 0 ||
+	     memcmp(data, EXPORT_MAGIC_V2, strlen(EXPORT_MAGIC_V2)) == 0)) {
 		struct export_report rep;
 
 		if (export_verify(data, len, pub, &rep, NULL, NULL, err, sizeof(err)) != 0) {
@@ -223,6 +225,11 @@ static int tech_witness_evidence(const char *path, const uint8_t pub[CHAIN_PUB_L
 		memcpy(newest->hash, rep.last_checkpoint_hash, CHAIN_HASH_LEN);
 		memcpy(newest->sig, rep.last_checkpoint_sig, CHAIN_SIG_LEN);
 		*upto_at = rep.exported_at;
+		/*
+		 * A version 2 export carries its own checkpoint only: a kept head
+		 * before it can be checked for truncation, not for a fork.
+		 */
+		cps->partial = rep.version >= 2;
 		rc = cps->nomem || cps->n == 0 ? -1 : 0;
 	} else if (len <= TECH_WITNESS_JSON_MAX &&
 		   witness_parse_verify_json(data, len, newest, &cps->v, &cps->n, &cps->partial) == 0) {

@@ -168,6 +168,10 @@ int tech_verify_main(int argc, char **argv)
 	timefmt_utc(rep.last_checkpoint_at, TIMEFMT_DATETIME, when, sizeof(when));
 	printf("signed by audit key %s; last checkpoint at seq %llu, %s\n", fp, (unsigned long long)rep.last_checkpoint,
 	       when);
+	if (rep.version >= 2)
+		printf("complete: the ticket's own chain ends in the head the relay signed at that checkpoint, "
+		       "one of %llu tickets' (export version 2)\n",
+		       (unsigned long long)rep.tickets);
 	{
 		char hash[2 * CHAIN_HASH_LEN + 1], sig[2 * CHAIN_SIG_LEN + 1];
 

@@ -694,6 +694,119 @@ static void test_relay_export_verifies(void **state)
 	relay_fixture_close(&f);
 }
 
+/* Exports ticket as `export` does (prepare on the loop, the job on a second connection) and verifies it. */
+static int export_and_verify(struct relay_fixture *f, int64_t ticket, struct export_report *rep, char *err,
+			     size_t errlen)
+{
+	struct relay_audit_export_plan plan;
+	atomic_bool cancel = false;
+	uint8_t pub[CHAIN_PUB_LEN], *file;
+	struct store *again;
+	FILE *tf = tmpfile();
+	long size;
+	int rc;
+
+	assert_non_null(tf);
+	assert_int_equal(relay_audit_export_prepare(&f->relay, ticket, &plan, err, errlen), 0);
+	assert_int_equal(store_open_again(f->relay.store, &again, err, errlen), STORE_OK);
+	if (relay_audit_export(again, &plan, fileno(tf), &cancel, err, errlen) != 0)
+		fail_msg("export: %s", err);
+	store_close(again);
+	relay_audit_export_plan_clear(&plan);
+	size = lseek(fileno(tf), 0, SEEK_END);
+	assert_true(size > 0);
+	file = malloc((size_t)size);
+	assert_non_null(file);
+	assert_int_equal(pread(fileno(tf), file, (size_t)size, 0), size);
+	fclose(tf);
+	assert_int_equal(chain_pub_load(f->home.audit_pub_path, pub, err, errlen), 0);
+	rc = export_verify(file, (size_t)size, pub, rep, NULL, NULL, err, errlen);
+	free(file);
+	return rc;
+}
+
+/*
+ * A store from before migration 8: its events have no ticket links and its
+ * checkpoints no tickets root. It opens, links them, verifies; exports stay
+ * version 1 until the next checkpoint, which signs the root; after it they
+ * are version 2 and cover the old records too. Then the new columns changed
+ * in the database are named by verify.
+ */
+static void test_relay_old_store_migrates(void **state)
+{
+	struct relay_fixture f;
+	struct relay_audit_report rep;
+	struct export_report xrep;
+	char err[600];
+	sqlite3 *db;
+
+	(void)state;
+	log_setup("test", LOG_ERROR);
+	relay_fixture_open(&f);
+	add_events(&f, 30);
+	relay_audit_stop(&f.relay);
+	store_close(f.relay.store);
+	/* Back to schema 7 (SQLite 3.35+ drops columns). */
+	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE events DROP COLUMN ticket_hash;"
+				      "ALTER TABLE checkpoints DROP COLUMN tickets_n;"
+				      "ALTER TABLE checkpoints DROP COLUMN tickets_root;"
+				      "ALTER TABLE checkpoints DROP COLUMN tickets_sig;"
+				      "PRAGMA user_version = 7",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f.home.db_path, &f.relay.store, err, sizeof(err)), STORE_OK);
+	if (relay_audit_setup(&f.relay, err, sizeof(err)) != 0)
+		fail_msg("audit setup: %s", err);
+	assert_int_equal(verify_chain(&f, &rep), 0);
+	assert_int_equal(rep.records, 30);
+	/* The last checkpoint has no root: the whole chain, version 1. */
+	if (export_and_verify(&f, f.ticket, &xrep, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(xrep.version, 1);
+	assert_int_equal(xrep.records, 30);
+	assert_int_equal(xrep.ticket_records, 20);
+	/* One more record; the export's checkpoint signs the root over the old links too. */
+	add_events(&f, 1);
+	if (export_and_verify(&f, f.ticket, &xrep, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(xrep.version, 2);
+	assert_int_equal(xrep.records, 31);
+	assert_int_equal(xrep.ticket_records, 20);
+	assert_int_equal(xrep.tickets, 2);
+	if (export_and_verify(&f, f.other, &xrep, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(xrep.ticket_records, 11);
+	assert_int_equal(verify_chain(&f, &rep), 0);
+
+	/* The number of tickets under a root changed: its signature no longer holds. */
+	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER checkpoints_append_only_update;"
+				      "UPDATE checkpoints SET tickets_n = tickets_n + 1 WHERE seq = 31",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(verify_chain(&f, &rep), -1);
+	assert_non_null(strstr(rep.error, "checkpoint at seq 31: bad signature on its tickets root"));
+	assert_int_equal(sqlite3_exec(db, "UPDATE checkpoints SET tickets_n = tickets_n - 1 WHERE seq = 31", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(verify_chain(&f, &rep), 0);
+	/* A ticket link changed in the database. */
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER events_append_only_update;"
+				      "UPDATE events SET ticket_hash = zeroblob(32) WHERE id = 9",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(verify_chain(&f, &rep), -1);
+	assert_non_null(strstr(rep.error, "record 9: its link in ticket"));
+	assert_non_null(strstr(rep.error, "chain does not follow record"));
+	sqlite3_close(db);
+	relay_fixture_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_store_migrates_old_events),
 		cmocka_unit_test(test_relay_checkpoints_and_verify),
 		cmocka_unit_test(test_relay_export_verifies),
+		cmocka_unit_test(test_relay_old_store_migrates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

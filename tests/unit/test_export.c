@@ -12,6 +12,12 @@
  * cut, an attachment or a recording replaced, everything re-signed with
  * another key), printing why each copy fails; with
  * HANDOFF_EXPORT_EXHAUSTIVE=1 also every byte flipped and every prefix.
+ * A version 2 export (HOEXP002) gets its own cases too: the ticket's last
+ * record dropped, a proof hash changed, and, with HANDOFF_EXPORT_OTHER (an
+ * export of another ticket of the same relay), that ticket's record put
+ * in as it is and with its ticket number rewritten. With
+ * HANDOFF_EXPORT_TAMPER_DIR every tampered copy is also written there as
+ * NAME.hexp, for handoff-tech verify to be run on (tests/e2e/test_export_bound.sh).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -455,6 +461,9 @@ static void test_garbage(void **state)
 
 /* ---- a real export (tests/e2e/test_audit.sh) ---- */
 
+/* The real export's version: join_items writes that magic and END label. */
+static int real_version = 1;
+
 struct item {
 	uint8_t type;
 	const uint8_t *p;
@@ -491,12 +500,12 @@ static struct buf join_items(const struct item *items, size_t count, EVP_PKEY *s
 	struct buf out;
 
 	buf_init(&out, BUF_MAX_CAP);
-	assert_int_equal(buf_put(&out, EXPORT_MAGIC, 8), 0);
+	assert_int_equal(buf_put(&out, real_version == 2 ? EXPORT_MAGIC_V2 : EXPORT_MAGIC, 8), 0);
 	for (size_t i = 0; i < count; i++) {
 		if (items[i].type == EXPORT_END)
 			continue;
 		links += items[i].type == EXPORT_LINK || items[i].type == EXPORT_STUB;
-		cps += items[i].type == EXPORT_CHECKPOINT;
+		cps += items[i].type == EXPORT_CHECKPOINT || items[i].type == EXPORT_HEAD;
 		natts += items[i].type == EXPORT_ATTACHMENT;
 		recs += items[i].type == EXPORT_RECORDING;
 		assert_int_equal(buf_put_u8(&out, items[i].type), 0);
@@ -508,7 +517,7 @@ static struct buf join_items(const struct item *items, size_t count, EVP_PKEY *s
 	assert_int_equal(buf_put_u32(&out, cps), 0);
 	assert_int_equal(buf_put_u32(&out, natts), 0);
 	assert_int_equal(buf_put_u32(&out, recs), 0);
-	memcpy(msg, EXPORT_SIGN_LABEL, sizeof(EXPORT_SIGN_LABEL) - 1);
+	memcpy(msg, real_version == 2 ? EXPORT_SIGN_LABEL_V2 : EXPORT_SIGN_LABEL, sizeof(EXPORT_SIGN_LABEL) - 1);
 	chain_sha256(buf_ptr(&out), buf_len(&out), msg + sizeof(EXPORT_SIGN_LABEL) - 1);
 	assert_int_equal(chain_sign(signer, msg, sizeof(msg), sig), 0);
 	assert_int_equal(buf_put(&out, sig, sizeof(sig)), 0);
@@ -521,10 +530,22 @@ static void real_tamper(const char *name, struct buf *b, const uint8_t pub[CHAIN
 	struct export_report rep;
 	char err[600] = "";
 
+	const char *dir = getenv("HANDOFF_EXPORT_TAMPER_DIR");
+
 	if (export_verify(buf_ptr(b), buf_len(b), pub, &rep, NULL, NULL, err, sizeof(err)) == 0)
 		fail_msg("tamper %s: the export still verifies", name);
 	assert_true(err[0] != '\0');
 	print_message("tamper %s: %s\n", name, err);
+	if (dir != NULL) {
+		char path[4200];
+		FILE *out;
+
+		snprintf(path, sizeof(path), "%s/%s.hexp", dir, name);
+		out = fopen(path, "wbx");
+		assert_non_null(out);
+		assert_int_equal(fwrite(buf_ptr(b), 1, buf_len(b), out), buf_len(b));
+		assert_int_equal(fclose(out), 0);
+	}
 	buf_free(b);
 }
 
@@ -535,6 +556,117 @@ static size_t nth_item(const struct item *items, size_t count, uint8_t type, siz
 		if ((items[i].type == type || (type == EXPORT_LINK && items[i].type == EXPORT_STUB)) && n-- == 0)
 			return i;
 	return count;
+}
+
+/* A file read whole (malloc'd, *len bytes). */
+static uint8_t *read_whole(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *data;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n > 0 && n <= (long)BUF_MAX_CAP);
+	rewind(fp);
+	data = malloc((size_t)n);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return data;
+}
+
+/*
+ * Version 2's own cases. The END is re-signed with the relay's key in each
+ * (the worst case): only the ticket's chain and the signed head can tell.
+ */
+static void real_tamper_v2(const struct item *items, size_t count, struct item *copy, uint8_t *scratch,
+			   size_t scratch_len, EVP_PKEY *key, const uint8_t pub[CHAIN_PUB_LEN])
+{
+	const char *other_path = getenv("HANDOFF_EXPORT_OTHER");
+	size_t last = count, head = nth_item(items, count, EXPORT_HEAD, 0);
+	struct buf b;
+
+	assert_true(head < count);
+	for (size_t i = 0; i < count; i++)
+		if (items[i].type == EXPORT_LINK)
+			last = i;
+	assert_true(last < count);
+
+	/* The ticket's last record dropped: the rest still chains, the signed head names it. */
+	memcpy(copy, items, count * sizeof(*items));
+	memmove(&copy[last], &copy[last + 1], (count - last - 1) * sizeof(*copy));
+	b = join_items(copy, count - 1, key);
+	real_tamper("drop-last-record", &b, pub);
+
+	/* A hash of the inclusion proof changed (its last byte), when the relay has more than one ticket. */
+	{
+		struct buf in;
+		uint32_t nproof = 0;
+
+		buf_view(&in, items[head].p, items[head].n);
+		assert_int_equal(buf_consume(&in, 8 + 32 + 8 + 64 + 8 + 32 + 64 + 8 + 32 + 8), 0);
+		assert_int_equal(buf_get_u32(&in, &nproof), 0);
+		if (nproof > 0) {
+			assert_true(items[head].n <= scratch_len);
+			memcpy(copy, items, count * sizeof(*items));
+			memcpy(scratch, items[head].p, items[head].n);
+			scratch[items[head].n - 1] ^= 0x01;
+			copy[head].p = scratch;
+			b = join_items(copy, count, key);
+			real_tamper("change-proof-hash", &b, pub);
+		}
+	}
+
+	/* Another ticket's record put in, in its place by seq: as it is, and with its ticket number rewritten. */
+	if (other_path != NULL) {
+		size_t olen, ocount, k, at;
+		uint8_t *odata = read_whole(other_path, &olen);
+		struct item *oitems = calloc(65536, sizeof(*oitems)), *grown = calloc(count + 1, sizeof(*grown));
+		uint64_t oseq, seq;
+		struct buf in;
+
+		assert_non_null(oitems);
+		assert_non_null(grown);
+		ocount = split_items(odata, olen, oitems, 65536);
+		k = nth_item(oitems, ocount, EXPORT_LINK, 0);
+		assert_true(k < ocount);
+		buf_view(&in, oitems[k].p, oitems[k].n);
+		assert_int_equal(buf_get_u64(&in, &oseq), 0);
+		for (at = 0; at < count; at++) {
+			if (items[at].type == EXPORT_HEAD)
+				break;
+			if (items[at].type != EXPORT_LINK)
+				continue;
+			buf_view(&in, items[at].p, items[at].n);
+			assert_int_equal(buf_get_u64(&in, &seq), 0);
+			if (seq > oseq)
+				break;
+		}
+		for (int rewrite = 0; rewrite < 2; rewrite++) {
+			memcpy(grown, items, at * sizeof(*items));
+			grown[at] = oitems[k];
+			memcpy(&grown[at + 1], &items[at], (count - at) * sizeof(*items));
+			if (rewrite) {
+				uint64_t ticket;
+
+				/* The header's ticket (offset 0 of its payload) over the record's (offset 8). */
+				assert_true(oitems[k].n <= scratch_len);
+				memcpy(scratch, oitems[k].p, oitems[k].n);
+				buf_view(&in, items[0].p, items[0].n);
+				assert_int_equal(buf_get_u64(&in, &ticket), 0);
+				memcpy(scratch + 8, items[0].p, 8);
+				grown[at].p = scratch;
+			}
+			b = join_items(grown, count + 1, key);
+			real_tamper(rewrite ? "other-ticket-record-renumbered" : "other-ticket-record", &b, pub);
+		}
+		free(grown);
+		free(oitems);
+		free(odata);
+	}
 }
 
 static void test_real_export(void **state)
@@ -566,6 +698,7 @@ static void test_real_export(void **state)
 	assert_non_null(data);
 	assert_int_equal(fread(data, 1, (size_t)len, fp), (size_t)len);
 	fclose(fp);
+	real_version = memcmp(data, EXPORT_MAGIC_V2, 8) == 0 ? 2 : 1;
 	if (export_verify(data, (size_t)len, pub, &rep, NULL, NULL, err, sizeof(err)) != 0)
 		fail_msg("the real export does not verify: %s", err);
 	print_message("real export: %ld bytes, %llu records, %llu checkpoints, %llu attachments, %llu recordings\n", len,
@@ -677,21 +810,29 @@ static void test_real_export(void **state)
 		assert_non_null(resigned);
 		memcpy(copy, items, count * sizeof(*items));
 		for (size_t i = 0; i < count; i++) {
-			if (copy[i].type != EXPORT_HEADER && copy[i].type != EXPORT_CHECKPOINT)
+			if (copy[i].type != EXPORT_HEADER && copy[i].type != EXPORT_CHECKPOINT && copy[i].type != EXPORT_HEAD)
 				continue;
 			memcpy(resigned + off, copy[i].p, copy[i].n);
 			if (copy[i].type == EXPORT_HEADER && !same_id) {
 				memcpy(resigned + off + 16, other_id, 32);
-			} else if (copy[i].type == EXPORT_CHECKPOINT) {
+			} else if (copy[i].type == EXPORT_CHECKPOINT || copy[i].type == EXPORT_HEAD) {
 				struct buf in;
-				uint64_t seq, at;
-				uint8_t hash[32];
+				uint64_t seq, at, n;
+				uint8_t hash[32], root[32];
 
 				buf_view(&in, copy[i].p, copy[i].n);
 				assert_int_equal(buf_get_u64(&in, &seq), 0);
 				assert_int_equal(buf_get(&in, hash, 32), 0);
 				assert_int_equal(buf_get_u64(&in, &at), 0);
 				assert_int_equal(chain_checkpoint_sign(other, seq, hash, (int64_t)at, resigned + off + 48), 0);
+				/* Version 2's tickets root too: u64 n at 112, the root at 120, its signature at 152. */
+				if (copy[i].type == EXPORT_HEAD) {
+					assert_int_equal(buf_consume(&in, 64), 0);
+					assert_int_equal(buf_get_u64(&in, &n), 0);
+					assert_int_equal(buf_get(&in, root, 32), 0);
+					assert_int_equal(chain_tickets_sign(other, seq, hash, (int64_t)at, n, root,
+									    resigned + off + 152), 0);
+				}
 			}
 			copy[i].p = resigned + off;
 			off += copy[i].n;
@@ -703,6 +844,9 @@ static void test_real_export(void **state)
 		real_tamper(same_id ? "resign-other-key-same-header" : "resign-other-key", &b, pub);
 		free(resigned);
 	}
+
+	if (real_version == 2)
+		real_tamper_v2(items, count, copy, scratch, (size_t)len, key, pub);
 
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(other);

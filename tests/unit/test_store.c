@@ -496,10 +496,12 @@ static void test_user_states(void **state)
 }
 
 /* The store's part of the chain: it hands out seq and the head, keeps what it is given, adds nothing. */
-static int refuse_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *l, void *ctx)
+static int refuse_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], const uint8_t ticket_prev[STORE_HASH_LEN],
+		       struct store_link_new *l, void *ctx)
 {
 	(void)seq;
 	(void)prev;
+	(void)ticket_prev;
 	(void)l;
 	(void)ctx;
 	return -1;
@@ -508,18 +510,22 @@ static int refuse_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct s
 struct given_link {
 	int64_t seq_seen;
 	uint8_t prev_seen[STORE_HASH_LEN];
+	uint8_t ticket_prev_seen[STORE_HASH_LEN];
 };
 
-static int give_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], struct store_link_new *l, void *ctx)
+static int give_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], const uint8_t ticket_prev[STORE_HASH_LEN],
+		     struct store_link_new *l, void *ctx)
 {
 	struct given_link *g = ctx;
 
 	g->seq_seen = seq;
 	memcpy(g->prev_seen, prev, STORE_HASH_LEN);
+	memcpy(g->ticket_prev_seen, ticket_prev, STORE_HASH_LEN);
 	*l = (struct store_link_new){ .ticket = 0, .at = 5, .kind = "k", .actor = "", .role = "", .clearance = "",
 				      .detail = "" };
 	memset(l->body_hash, 0xb0, STORE_HASH_LEN);
 	memset(l->hash, 0xa0 + (int)seq, STORE_HASH_LEN);
+	memset(l->ticket_hash, 0xc0 + (int)seq, STORE_HASH_LEN);
 	return 0;
 }
 
@@ -532,17 +538,20 @@ static void test_chain_append_is_the_stores_only_part(void **state)
 
 	assert_int_equal(store_chain_head(f->st, &head, head_hash), STORE_OK);
 	/* A link its maker refused leaves no row and no gap. */
-	assert_int_equal(store_chain_append(f->st, refuse_link, NULL, &seq), STORE_ERR);
+	assert_int_equal(store_chain_append(f->st, 0, refuse_link, NULL, &seq), STORE_ERR);
 	assert_int_equal(seq, 0);
-	assert_int_equal(store_chain_append(f->st, give_link, &g, &seq), STORE_OK);
+	assert_int_equal(store_chain_append(f->st, 0, give_link, &g, &seq), STORE_OK);
 	assert_int_equal(g.seq_seen, head + 1);
 	assert_int_equal(seq, head + 1);
 	assert_memory_equal(g.prev_seen, head_hash, STORE_HASH_LEN);
 	/* The next maker sees exactly the hash it was given, not one the store made. */
-	assert_int_equal(store_chain_append(f->st, give_link, &g, &seq), STORE_OK);
+	assert_int_equal(store_chain_append(f->st, 0, give_link, &g, &seq), STORE_OK);
 	memset(want, 0xa0 + (int)(head + 1), STORE_HASH_LEN);
 	assert_int_equal(g.seq_seen, head + 2);
 	assert_memory_equal(g.prev_seen, want, STORE_HASH_LEN);
+	/* And the ticket's last link, as it was given: the ticket's chain is the maker's too. */
+	memset(want, 0xc0 + (int)(head + 1), STORE_HASH_LEN);
+	assert_memory_equal(g.ticket_prev_seen, want, STORE_HASH_LEN);
 }
 
 int main(void)
