@@ -110,6 +110,18 @@ $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11 libvncclient) -o $@ $< $(LIB) $(SANLD) $(call pl,x11 libvncclient libssh openssl)
 
+# The Wayland test client: xdg-shell's glue generated from wayland-protocols' XML.
+WL_PROTO := $(shell pkg-config --variable=pkgdatadir wayland-protocols 2>/dev/null)
+$(BUILD)/gen/xdg-shell-client-protocol.h: $(WL_PROTO)/stable/xdg-shell/xdg-shell.xml
+	@mkdir -p $(@D)
+	wayland-scanner client-header $< $@
+$(BUILD)/gen/xdg-shell-protocol.c: $(WL_PROTO)/stable/xdg-shell/xdg-shell.xml
+	@mkdir -p $(@D)
+	wayland-scanner private-code $< $@
+$(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
+
 tests-build: $(UNITS) $(TOOLS)
 
 deps:
