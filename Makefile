@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -214,7 +214,7 @@ WIN       := build/win64
 WIN_HOST  := x86_64-w64-mingw32
 WIN_CC    := $(WIN_HOST)-gcc-posix
 # Not Windows: the POSIX, Linux and X11 backends.
-WIN_NOT   := %_posix.c %_linux.c %_x11.c
+WIN_NOT   := %_posix.c %_linux.c %_x11.c %_wayland.c
 # Only the protocol modules the helper uses (the relay's files, chain, seal and export are not).
 WIN_PROTO := $(addprefix protocol/,buf.c bundle.c code.c config.c ctl.c hex.c log.c pump.c \
 	screeninfo.c sshutil.c textesc.c timefmt.c utf8.c hsock_win32.c wake_win32.c)

@@ -1251,10 +1251,13 @@ int helper_session_run(struct helper_options *o)
 	char err[512] = "";
 	char shown[640];
 	int status = 1, rc;
+	bool wayland;
 
 	log_info("speaking %s to the customer", helper_i18n_lang());
 	/* Before the window, which asks it about every press. */
-	if (o->display != NULL && helper_origin_open(&s.origin, o->display, err, sizeof(err)) != 0) {
+	/* Wayland: the X helpers below would reach only XWayland's windows, so none of them run. */
+	wayland = strcmp(o->capture, "wayland") == 0;
+	if (!wayland && o->display != NULL && helper_origin_open(&s.origin, o->display, err, sizeof(err)) != 0) {
 		log_warn("viewers will be granted view only: %s", err);
 		err[0] = '\0';
 	}
@@ -1268,7 +1271,18 @@ int helper_session_run(struct helper_options *o)
 		s.origin = NULL;
 	}
 	/* The display first: failing here does not burn the support code. */
-	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
+	if (wayland && helper_capture_open(&s.capture, &helper_capture_wayland_backend, getenv("WAYLAND_DISPLAY") != NULL ? getenv("WAYLAND_DISPLAY") : "(portal)", err, sizeof(err)) != 0) {
+		char detail[sizeof(err)];
+
+		snprintf(detail, sizeof(detail), "%s", err);
+		/* TRANSLATORS: %s is a technical detail, in English. */
+		snprintf(err, sizeof(err), _("This desktop (Wayland) did not let the helper see the screen. If it "
+					     "asked whether to share the screen, the answer was no; otherwise it "
+					     "offers no screen sharing to programs (technical detail: %s)."),
+			 detail);
+		goto fail;
+	}
+	if (!wayland && helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];
 
 		snprintf(detail, sizeof(detail), "%s", err);
@@ -1280,11 +1294,13 @@ int helper_session_run(struct helper_options *o)
 	}
 	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
 		goto fail;
-	if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
+	if (wayland) {
+		log_warn("remote control and the clipboard are not possible on Wayland yet: viewers see only");
+	} else if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';
 	}
-	if (helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
+	if (!wayland && helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
 		log_warn("no clipboard sharing: %s", err);
 		err[0] = '\0';
 	}
