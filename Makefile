@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -62,7 +62,18 @@ $(BUILD)/obj/relay/%.o: relay/%.c relay/*.h protocol/*.h
 	$(CC) $(CPPFLAGS) -Irelay $(CFLAGS) $(call pc,$(PKG_RELAY)) -c $< -o $@
 $(BUILD)/obj/client/%.o: client/%.c client/*.h protocol/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
+	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
+# wlroots' screen copy: glue generated from our description of it (client/protocols/).
+$(BUILD)/gen/wlr-screencopy-client-protocol.h: client/protocols/wlr-screencopy.xml
+	@mkdir -p $(@D)
+	wayland-scanner client-header $< $@
+$(BUILD)/gen/wlr-screencopy-protocol.c: client/protocols/wlr-screencopy.xml
+	@mkdir -p $(@D)
+	wayland-scanner private-code $< $@
+$(BUILD)/obj/client/capture_wlr.o: $(BUILD)/gen/wlr-screencopy-client-protocol.h
+$(BUILD)/obj/gen/wlr-screencopy-protocol.o: $(BUILD)/gen/wlr-screencopy-protocol.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,wayland-client) -c $< -o $@
 $(BUILD)/obj/technician/%.o: technician/%.c technician/*.h protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,$(PKG_TECH)) -c $< -o $@
@@ -78,7 +89,7 @@ $(LIB): $(call obj,$(PROTO_SRC))
 $(RELAY): $(call obj,$(RELAY_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY)) -lpthread
-$(HELPER): $(call obj,$(HELPER_SRC)) $(LIB) | $(MO)
+$(HELPER): $(call obj,$(HELPER_SRC)) $(BUILD)/obj/gen/wlr-screencopy-protocol.o $(LIB) | $(MO)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_HELPER)) -lpthread
 $(TECH): $(call obj,$(TECH_SRC)) $(LIB)
@@ -214,7 +225,7 @@ WIN       := build/win64
 WIN_HOST  := x86_64-w64-mingw32
 WIN_CC    := $(WIN_HOST)-gcc-posix
 # Not Windows: the POSIX, Linux and X11 backends.
-WIN_NOT   := %_posix.c %_linux.c %_x11.c %_wayland.c
+WIN_NOT   := %_posix.c %_linux.c %_x11.c %_wayland.c %_wlr.c
 # Only the protocol modules the helper uses (the relay's files, chain, seal and export are not).
 WIN_PROTO := $(addprefix protocol/,buf.c bundle.c code.c config.c ctl.c hex.c log.c pump.c \
 	screeninfo.c sshutil.c textesc.c timefmt.c utf8.c hsock_win32.c wake_win32.c)

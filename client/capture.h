@@ -87,6 +87,7 @@ struct helper_capture_backend {
 extern const struct helper_capture_backend helper_capture_x11_backend;
 extern const struct helper_capture_backend helper_capture_win32_backend;
 extern const struct helper_capture_backend helper_capture_wayland_backend;
+extern const struct helper_capture_backend helper_capture_wlr_backend;
 
 struct helper_capture;
 

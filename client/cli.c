@@ -38,8 +38,8 @@ void helper_cli_usage(FILE *f)
 	      "\n"
 	      "SYNOPSIS\n"
 	      "    handoff-helper --relay HOST:PORT --host-key SHA256:... [--code CODE]\n"
-	      "                   [--display :N] [--capture x11|wayland] [--monitor N|all]\n"
-	      "                   [--ui auto|sdl|tty] [--lang en|ja]\n"
+	      "                   [--display :N] [--capture x11|wayland|portal]\n"
+	      "                   [--monitor N|all] [--ui auto|sdl|tty] [--lang en|ja]\n"
 	      "                   [--org NAME] [--user NAME] [--verbose]\n"
 	      "    handoff-helper --help\n"
 	      "    handoff-helper --version\n"
@@ -82,11 +82,12 @@ void helper_cli_usage(FILE *f)
 	      "                        with a short description (bundles carry one, and\n"
 	      "                        pass it as HANDOFF_INTAKE_TOKEN)\n"
 	      "    --display :N        the X display to share (default: $DISPLAY)\n"
-	      "    --capture x11|wayland\n"
+	      "    --capture x11|wayland|portal\n"
 	      "                        how to see the screen: an X display, or a Wayland\n"
-	      "                        desktop through its screen-sharing portal (default:\n"
-	      "                        Wayland when WAYLAND_DISPLAY is set or\n"
-	      "                        XDG_SESSION_TYPE is wayland, else X11)\n"
+	      "                        desktop (a wlroots compositor's screen copy, else\n"
+	      "                        its screen-sharing portal; portal: only the portal).\n"
+	      "                        Default: Wayland when WAYLAND_DISPLAY is set or\n"
+	      "                        XDG_SESSION_TYPE is wayland, else X11\n"
 	      "    --monitor N|all     share only monitor N (1 is the first that\n"
 	      "                        xrandr --listmonitors lists), or all of them\n"
 	      "                        (default); nothing else of the display is shown\n"
@@ -271,8 +272,8 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			o->display = optarg;
 			break;
 		case OPT_CAPTURE:
-			if (strcmp(optarg, "x11") != 0 && strcmp(optarg, "wayland") != 0) {
-				snprintf(err, errlen, "unknown --capture '%s': use x11 or wayland", optarg);
+			if (strcmp(optarg, "x11") != 0 && strcmp(optarg, "wayland") != 0 && strcmp(optarg, "portal") != 0) {
+				snprintf(err, errlen, "unknown --capture '%s': use x11, wayland or portal", optarg);
 				return HELPER_CLI_ERROR;
 			}
 			o->capture = optarg;

@@ -21,7 +21,8 @@ struct helper_options {
 	char intake_token[HELPER_CLI_CODE_MAX]; /* the bundle's intake token, or "": secret, wiped too */
 	const char *display;    /* X display name, points into argv or the environment */
 	/*
-	 * "x11" or "wayland": chosen by --capture, else by the session
+	 * "x11", "wayland" or "portal" (Wayland through the portal only):
+	 * chosen by --capture, else by the session
 	 * (WAYLAND_DISPLAY or XDG_SESSION_TYPE=wayland: Wayland, else X11).
 	 */
 	const char *capture;

@@ -8,12 +8,26 @@
 # keep), so as root (CI) the whole desktop, and the helper that shares it,
 # runs as nobody: that is also what a customer's desktop is, a user's.
 
-# wl_as COMMAND...: runs COMMAND as the desktop's user (nobody when we are root).
+# The desktop's environment, given only to what runs in the desktop (wl_as): the relay and
+# the technician's viewer keep the test's own.
+WL_ENV=()
+
+# wl_as COMMAND...: runs COMMAND in the desktop, as its user (nobody when we are root).
 wl_as() {
 	if [ "$(id -u)" = 0 ]; then
-		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- env "${WL_ENV[@]}" "$@"
 	else
-		"$@"
+		env "${WL_ENV[@]}" "$@"
+	fi
+}
+
+# wl_exec COMMAND...: wl_as for what runs in the background (wl_exec ... &): the subshell
+# becomes COMMAND, so $! is its pid, for signals and for the cleanup's kill.
+wl_exec() {
+	if [ "$(id -u)" = 0 ]; then
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- env "${WL_ENV[@]}" "$@"
+	else
+		exec env "${WL_ENV[@]}" "$@"
 	fi
 }
 
@@ -34,7 +48,7 @@ wl_sway_has_output() {
 # wl_socket: the compositor's Wayland socket name in XDG_RUNTIME_DIR, once it is there.
 wl_socket() {
 	local s
-	for s in "$XDG_RUNTIME_DIR"/wayland-*; do
+	for s in "$WL_RUN"/wayland-*; do
 		case "$s" in *.lock) continue ;; esac
 		[ -S "$s" ] && basename "$s" && return 0
 	done
@@ -42,8 +56,8 @@ wl_socket() {
 }
 
 # start_wayland WIDTH HEIGHT: the desktop, with one output HEADLESS-1 of WIDTH x HEIGHT.
-# Exports WAYLAND_DISPLAY, XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS (and the XDG_* dirs) for
-# everything started after it; sets WL_DIR.
+# Sets WL_DIR, WL_RUN (its XDG_RUNTIME_DIR) and WL_DISPLAY, and WL_ENV for wl_as: those, the session
+# bus, HOME and the XDG_* folders, all in WL_DIR.
 start_wayland() {
 	local w=$1 h=$2
 	WL_DIR="$E2E_TMP/wl"
@@ -54,13 +68,14 @@ start_wayland() {
 	else
 		mkdir -p "$WL_DIR"
 	fi
-	export HOME="$WL_DIR" XDG_RUNTIME_DIR="$WL_DIR/run" XDG_CONFIG_HOME="$WL_DIR/config"
-	export XDG_STATE_HOME="$WL_DIR/state" XDG_CACHE_HOME="$WL_DIR/cache" XDG_DATA_HOME="$WL_DIR/data"
-	export XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland
-	unset DISPLAY WAYLAND_DISPLAY
-	wl_as mkdir -m 0700 "$XDG_RUNTIME_DIR"
+	WL_RUN="$WL_DIR/run"
+	local XDG_CONFIG_HOME="$WL_DIR/config" XDG_STATE_HOME="$WL_DIR/state"
+	WL_ENV=(-u DISPLAY -u WAYLAND_DISPLAY HOME="$WL_DIR" XDG_RUNTIME_DIR="$WL_RUN"
+		XDG_CONFIG_HOME="$XDG_CONFIG_HOME" XDG_STATE_HOME="$XDG_STATE_HOME" XDG_CACHE_HOME="$WL_DIR/cache"
+		XDG_DATA_HOME="$WL_DIR/data" XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland)
+	wl_as mkdir -m 0700 "$WL_RUN"
 	wl_as mkdir -p "$XDG_CONFIG_HOME/sway" "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr" "$XDG_STATE_HOME" \
-		"$XDG_CACHE_HOME" "$XDG_DATA_HOME"
+		"$WL_DIR/cache" "$WL_DIR/data"
 	# No title bar, border or bar: the test client's fullscreen picture is all the output shows.
 	wl_as sh -c "cat >'$XDG_CONFIG_HOME/sway/config'" <<-EOF
 		output HEADLESS-1 mode ${w}x${h} position 0 0
@@ -78,17 +93,30 @@ start_wayland() {
 		max_fps=30
 	EOF
 
-	wl_as dbus-daemon --session --nofork --nopidfile --print-address=3 \
-		--address="unix:path=$XDG_RUNTIME_DIR/bus" 3>"$WL_DIR/bus.address" >"$WL_DIR/dbus.log" 2>&1 &
+	# No service folders: the bus starts nothing by activation (xdg-desktop-portal would start
+	# xdg-permission-store and the document portal, children of the bus the cleanup would miss).
+	wl_as sh -c "cat >'$WL_DIR/bus.conf'" <<-EOF
+		<busconfig>
+		  <type>session</type>
+		  <listen>unix:path=$WL_RUN/bus</listen>
+		  <auth>EXTERNAL</auth>
+		  <policy context="default">
+		    <allow send_destination="*" eavesdrop="true"/>
+		    <allow eavesdrop="true"/>
+		    <allow own="*"/>
+		  </policy>
+		</busconfig>
+	EOF
+	wl_exec dbus-daemon --config-file="$WL_DIR/bus.conf" --nofork --nopidfile --print-address=3 \
+		3>"$WL_DIR/bus.address" >"$WL_DIR/dbus.log" 2>&1 &
 	track $!
 	wait_for 10 grep -q '^unix:' "$WL_DIR/bus.address" || fail "dbus-daemon did not start: $(cat "$WL_DIR/dbus.log")"
-	DBUS_SESSION_BUS_ADDRESS=$(head -1 "$WL_DIR/bus.address")
-	export DBUS_SESSION_BUS_ADDRESS
+	WL_ENV+=(DBUS_SESSION_BUS_ADDRESS="$(head -1 "$WL_DIR/bus.address")")
 
-	wl_as pipewire >"$WL_DIR/pipewire.log" 2>&1 &
+	wl_exec pipewire >"$WL_DIR/pipewire.log" 2>&1 &
 	track $!
-	wait_for 10 test -S "$XDG_RUNTIME_DIR/pipewire-0" || fail "pipewire did not start: $(tail -5 "$WL_DIR/pipewire.log")"
-	wl_as wireplumber >"$WL_DIR/wireplumber.log" 2>&1 &
+	wait_for 10 test -S "$WL_RUN/pipewire-0" || fail "pipewire did not start: $(tail -5 "$WL_DIR/pipewire.log")"
+	wl_exec wireplumber >"$WL_DIR/wireplumber.log" 2>&1 &
 	track $!
 	# WirePlumber is ready when it is a client of PipeWire and has made its own objects (the
 	# session manager's metadata, which streams' links need).
@@ -96,25 +124,23 @@ start_wayland() {
 		fail "wireplumber did not start: $(tail -5 "$WL_DIR/wireplumber.log")"
 
 	# No GPU here: wlroots' pixman renderer, and the headless backend with no input devices.
-	WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman \
-		wl_as sway -c "$XDG_CONFIG_HOME/sway/config" >"$WL_DIR/sway.log" 2>&1 &
+	wl_exec WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman sway -c "$XDG_CONFIG_HOME/sway/config" >"$WL_DIR/sway.log" 2>&1 &
 	WL_SWAY_PID=$!
 	track $WL_SWAY_PID
 	wait_for 15 wl_socket || fail "sway did not start: $(tail -5 "$WL_DIR/sway.log")"
-	WAYLAND_DISPLAY=$(wl_socket)
-	export WAYLAND_DISPLAY
-	wait_for 10 sh -c "ls '$XDG_RUNTIME_DIR'/sway-ipc.*.sock" || fail "sway has no IPC socket"
-	SWAYSOCK=$(ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock | head -1)
-	export SWAYSOCK
+	WL_DISPLAY=$(wl_socket)
+	WL_ENV+=(WAYLAND_DISPLAY="$WL_DISPLAY")
+	wait_for 10 sh -c "ls '$WL_RUN'/sway-ipc.*.sock" || fail "sway has no IPC socket"
+	WL_ENV+=(SWAYSOCK="$(ls "$WL_RUN"/sway-ipc.*.sock | head -1)")
 	wait_for 10 wl_sway_has_output ||
 		fail "sway has no output HEADLESS-1: $(tail -5 "$WL_DIR/sway.log")"
 
-	wl_as /usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config" \
+	wl_exec /usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config" \
 		>"$WL_DIR/xdpw.log" 2>&1 &
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.impl.portal.desktop.wlr ||
 		fail "xdg-desktop-portal-wlr did not start: $(tail -5 "$WL_DIR/xdpw.log")"
-	wl_as /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
+	wl_exec /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
@@ -123,9 +149,25 @@ start_wayland() {
 # start_wlpattern: the test client's known picture, fullscreen; sets WLP_PID and WLP_OUT.
 start_wlpattern() {
 	WLP_OUT="$E2E_TMP/wlpattern.out"
-	wl_as "$TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/wlpattern.err" &
+	wl_exec "$TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/wlpattern.err" &
 	WLP_PID=$!
 	track $WLP_PID
 	wait_line 15 "$WLP_OUT" "^shown ${1:-[0-9]*x[0-9]*} variant 0" ||
 		fail "wlpattern showed nothing: $(cat "$E2E_TMP/wlpattern.err")"
+}
+
+# start_wl_helper CODE [ARGS...]: the customer's helper in the desktop, answering consent from a
+# fifo (echo y >&7) as start_helper does on X11. Sets HELPER_PID HELPER_OUT HELPER_IN.
+start_wl_helper() {
+	local code=$1
+	shift
+	HELPER_OUT="$E2E_TMP/helper.out"
+	HELPER_IN="$E2E_TMP/helper.in"
+	rm -f "$HELPER_IN"
+	mkfifo "$HELPER_IN"
+	wl_exec "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+		--ui tty "$@" <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
+	HELPER_PID=$!
+	track $HELPER_PID
+	exec 7>"$HELPER_IN"
 }
