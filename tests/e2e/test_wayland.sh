@@ -13,7 +13,7 @@ start_relay
 
 # The portal alone: xdg-desktop-portal-wlr 0.7.0 refuses Start without DMA-BUF (no GPU here), and
 # the customer reads so in plain words before any code is used.
-wl_as "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code 1234-5678-9012 \
+wl_as "$WL_BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code 1234-5678-9012 \
 	--ui tty --capture portal </dev/null >"$E2E_TMP/portal.out" 2>"$E2E_TMP/portal.err" && fail "the portal shared"
 grep -q "This desktop (Wayland) did not let the helper see the screen.*started no screen stream" "$E2E_TMP/portal.err" ||
 	fail "no plain-words refusal: $(cat "$E2E_TMP/portal.err")"

@@ -55,6 +55,29 @@ wl_socket() {
 	return 1
 }
 
+# wl_reach_build: WL_BIN and WL_TOOLS, where the desktop's user can run the helper and wlpattern.
+# A checkout in a folder nobody cannot enter (root's home) gets copies in WL_DIR, and so does
+# LeakSanitizer's suppressions file.
+wl_reach_build() {
+	local supp
+	WL_BIN=$BIN
+	WL_TOOLS=$TOOLS
+	if ! wl_as test -x "$BIN/handoff-helper" || ! wl_as test -x "$TOOLS/wlpattern"; then
+		mkdir -p "$WL_DIR/build/bin" "$WL_DIR/build/tests"
+		cp "$BIN/handoff-helper" "$WL_DIR/build/bin/" || fail "cannot copy the helper"
+		[ -d "$BIN/../share" ] && cp -r "$BIN/../share" "$WL_DIR/build/"
+		cp "$TOOLS/wlpattern" "$WL_DIR/build/tests/" || fail "cannot copy wlpattern"
+		chmod -R a+rX "$WL_DIR/build"
+		WL_BIN="$WL_DIR/build/bin"
+		WL_TOOLS="$WL_DIR/build/tests"
+	fi
+	supp=$(printf '%s\n' "${LSAN_OPTIONS:-}" | tr ':' '\n' | sed -n 's/^suppressions=//p')
+	if [ -n "$supp" ] && ! wl_as test -r "$supp"; then
+		cp "$supp" "$WL_DIR/lsan.supp" && chmod a+r "$WL_DIR/lsan.supp"
+		WL_ENV+=(LSAN_OPTIONS="${LSAN_OPTIONS//$supp/$WL_DIR/lsan.supp}")
+	fi
+}
+
 # start_wayland WIDTH HEIGHT: the desktop, with one output HEADLESS-1 of WIDTH x HEIGHT.
 # Sets WL_DIR, WL_RUN (its XDG_RUNTIME_DIR) and WL_DISPLAY, and WL_ENV for wl_as: those, the session
 # bus, HOME and the XDG_* folders, all in WL_DIR.
@@ -107,6 +130,8 @@ start_wayland() {
 		  </policy>
 		</busconfig>
 	EOF
+	wl_reach_build
+
 	wl_exec dbus-daemon --config-file="$WL_DIR/bus.conf" --nofork --nopidfile --print-address=3 \
 		3>"$WL_DIR/bus.address" >"$WL_DIR/dbus.log" 2>&1 &
 	track $!
@@ -149,7 +174,7 @@ start_wayland() {
 # start_wlpattern: the test client's known picture, fullscreen; sets WLP_PID and WLP_OUT.
 start_wlpattern() {
 	WLP_OUT="$E2E_TMP/wlpattern.out"
-	wl_exec "$TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/wlpattern.err" &
+	wl_exec "$WL_TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/wlpattern.err" &
 	WLP_PID=$!
 	track $WLP_PID
 	wait_line 15 "$WLP_OUT" "^shown ${1:-[0-9]*x[0-9]*} variant 0" ||
@@ -165,7 +190,7 @@ start_wl_helper() {
 	HELPER_IN="$E2E_TMP/helper.in"
 	rm -f "$HELPER_IN"
 	mkfifo "$HELPER_IN"
-	wl_exec "$BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+	wl_exec "$WL_BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
 		--ui tty "$@" <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
 	HELPER_PID=$!
 	track $HELPER_PID
