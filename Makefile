@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -63,17 +63,19 @@ $(BUILD)/obj/relay/%.o: relay/%.c relay/*.h protocol/*.h
 $(BUILD)/obj/client/%.o: client/%.c client/*.h protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
-# wlroots' screen copy: glue generated from our description of it (client/protocols/).
-$(BUILD)/gen/wlr-screencopy-client-protocol.h: client/protocols/wlr-screencopy.xml
+# wlroots' screen copy and virtual devices: glue generated from our descriptions (client/protocols/).
+$(BUILD)/gen/%-client-protocol.h: client/protocols/%.xml
 	@mkdir -p $(@D)
 	wayland-scanner client-header $< $@
-$(BUILD)/gen/wlr-screencopy-protocol.c: client/protocols/wlr-screencopy.xml
+$(BUILD)/gen/%-protocol.c: client/protocols/%.xml
 	@mkdir -p $(@D)
 	wayland-scanner private-code $< $@
 $(BUILD)/obj/client/capture_wlr.o: $(BUILD)/gen/wlr-screencopy-client-protocol.h
-$(BUILD)/obj/gen/wlr-screencopy-protocol.o: $(BUILD)/gen/wlr-screencopy-protocol.c
+$(BUILD)/obj/client/input_wlr.o: $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
+$(BUILD)/obj/gen/%-protocol.o: $(BUILD)/gen/%-protocol.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,wayland-client) -c $< -o $@
+WL_GLUE := $(patsubst client/protocols/%.xml,$(BUILD)/obj/gen/%-protocol.o,$(wildcard client/protocols/*.xml))
 $(BUILD)/obj/technician/%.o: technician/%.c technician/*.h protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,$(PKG_TECH)) -c $< -o $@
@@ -89,7 +91,7 @@ $(LIB): $(call obj,$(PROTO_SRC))
 $(RELAY): $(call obj,$(RELAY_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY)) -lpthread
-$(HELPER): $(call obj,$(HELPER_SRC)) $(BUILD)/obj/gen/wlr-screencopy-protocol.o $(LIB) | $(MO)
+$(HELPER): $(call obj,$(HELPER_SRC)) $(WL_GLUE) $(LIB) | $(MO)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_HELPER)) -lpthread
 $(TECH): $(call obj,$(TECH_SRC)) $(LIB)

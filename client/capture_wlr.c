@@ -11,7 +11,8 @@
  * without its chooser. wlroots lets any client of the session copy the
  * screen; consent is the helper's own window, as on X11.
  *
- * One output (the first the compositor announces) is shared. Each frame is
+ * One output (the first the compositor announces) is shared, without the
+ * pointer drawn in (overlay_cursor 0, as X11's grabs are). Each frame is
  * one request: capture_output, the buffer event names the format and size,
  * we copy into a wl_shm buffer of ours (copy_with_damage: the compositor
  * answers only once something changed, with damage rectangles), and the
@@ -326,7 +327,8 @@ static void wlr_request_frame(struct helper_capture_wlr *c)
 {
 	if (c->frame != NULL)
 		return;
-	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 1, c->output);
+	/* Without the pointer, as X11's grabs are: the viewer draws its own. */
+	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 0, c->output);
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &wlr_frame_listener, c);
 	if (c->manager_version < 3) {
 		/* No buffer_done before version 3: the buffer event alone says what to make. */

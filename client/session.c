@@ -1324,7 +1324,15 @@ int helper_session_run(struct helper_options *o)
 	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
 		goto fail;
 	if (wayland) {
-		log_warn("remote control and the clipboard are not possible on Wayland yet: viewers see only");
+		struct helper_capture_format fmt;
+
+		helper_capture_format(s.capture, &fmt);
+		if (helper_input_open_wayland(&s.input, getenv("WAYLAND_DISPLAY"), fmt.width, fmt.height, err,
+					      sizeof(err)) != 0) {
+			log_warn("remote control is not possible: %s", err);
+			err[0] = '\0';
+		}
+		log_warn("no clipboard sharing on Wayland yet");
 	} else if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';

@@ -57,6 +57,18 @@ wait_line 10 "$WLP_OUT" "^shown 800x600 variant 1" || fail "wlpattern did not re
 snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
 note "a change on the Wayland screen arrived pixel-exact"
 
+# Control: the viewer's click and keys land in the test client through sway's virtual devices.
+viewer_cmd 10 "click 123 234"
+wait_line 10 "$WLP_OUT" "^button 1 123 234" || fail "the click did not arrive: $(cat "$WLP_OUT")"
+for k in a A Return; do
+	viewer_cmd 10 "key $k"
+done
+# evdev codes: a is 30, Shift 42 (A is Shift with a), Return 28.
+wait_line 10 "$WLP_OUT" "^key 28" || fail "the keys did not arrive: $(cat "$WLP_OUT")"
+[ "$(grep '^key' "$WLP_OUT" | tr '\n' ' ')" = "key 30 key 42 key 30 key 28 " ] ||
+	fail "the keys arrived as $(grep '^key' "$WLP_OUT" | tr '\n' ' ')"
+note "a click and keys (a, A, Return) arrived in the Wayland client"
+
 # cpu_ticks PID: user + system clock ticks the process has used.
 cpu_ticks() {
 	awk '{print $14 + $15}' "/proc/$1/stat"

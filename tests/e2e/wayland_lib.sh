@@ -100,13 +100,15 @@ start_wayland() {
 	wl_as mkdir -p "$XDG_CONFIG_HOME/sway" "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr" "$XDG_STATE_HOME" \
 		"$WL_DIR/cache" "$WL_DIR/data"
 	# No title bar, border or bar: the test client's fullscreen picture is all the output shows.
+	# The pointer (there once the helper makes its virtual one) is drawn into the picture with
+	# the pixman renderer whatever the screen copy asks, so sway hides it 50 ms after it moved.
 	wl_as sh -c "cat >'$XDG_CONFIG_HOME/sway/config'" <<-EOF
 		output HEADLESS-1 mode ${w}x${h} position 0 0
 		xwayland disable
 		default_border none
 		default_floating_border none
 		focus_follows_mouse no
-		seat seat0 hide_cursor 0
+		seat seat0 hide_cursor 50
 	EOF
 	# chooser_type=none: xdpw shares output_name without asking anyone (sway has no dialog).
 	wl_as sh -c "cat >'$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config'" <<-EOF

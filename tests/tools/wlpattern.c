@@ -346,7 +346,7 @@ static void wlp_global(void *data, struct wl_registry *reg, uint32_t name, const
 		p->wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(p->wm_base, &wlp_wm_listener, p);
 	} else if (strcmp(iface, wl_seat_interface.name) == 0 && p->seat == NULL) {
-		p->seat = wl_registry_bind(reg, name, &wl_seat_interface, version < 5 ? version : 5);
+		p->seat = wl_registry_bind(reg, name, &wl_seat_interface, version < 4 ? version : 4);
 		wl_seat_add_listener(p->seat, &wlp_seat_listener, p);
 	}
 }
