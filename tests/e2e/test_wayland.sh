@@ -57,6 +57,23 @@ wait_line 10 "$WLP_OUT" "^shown 800x600 variant 1" || fail "wlpattern did not re
 snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
 note "a change on the Wayland screen arrived pixel-exact"
 
+# Pause: the screen copies stop (nothing is copied for a paused viewer), a change made meanwhile
+# does not reach the viewer, and it does once the customer resumes.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+wait_line 10 "$E2E_TMP/helper.log" "paused: nobody watches" || fail "the screen copies went on while paused"
+kill -USR1 "$WLP_PID"
+wait_line 10 "$WLP_OUT" "^shown 800x600 variant 2" || fail "wlpattern did not redraw"
+viewer_cmd 10 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
+"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" 1 >"$E2E_TMP/check-paused.out" 2>&1 ||
+	fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" 2 || fail "the screen copies did not resume"
+snapshot_is 2 || fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-2.out")"
+note "paused: no copies and the old picture; resumed: the change made meanwhile arrived"
+
 # Control: the viewer's click and keys land in the test client through sway's virtual devices.
 viewer_cmd 10 "click 123 234"
 wait_line 10 "$WLP_OUT" "^button 1 123 234" || fail "the click did not arrive: $(cat "$WLP_OUT")"
@@ -84,7 +101,7 @@ viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
 wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
-wait_line 10 "$E2E_TMP/helper.log" "paused: nobody watches" || fail "the stream was not paused after the viewer left"
+wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" 2 || fail "the stream was not paused after the viewer left"
 note "the stream is paused while nobody watches"
 
 echo end >&7

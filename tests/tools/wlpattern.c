@@ -11,6 +11,7 @@
  *       change the screen without input. One line per input event, flushed:
  *           button N X Y      a button press (N: 1 left, 2 middle, 3 right)
  *           key CODE          a key press (evdev key code)
+ *           focus in|out      the keyboard focus came or went (a dialog opened over us)
  *       Runs until SIGTERM or SIGINT, then exits 0.
  *
  *   wlpattern check FILE.ppm VARIANT
@@ -259,6 +260,8 @@ static void wlp_kb_enter(void *data, struct wl_keyboard *kb, uint32_t serial, st
 	(void)serial;
 	(void)s;
 	(void)keys;
+	printf("focus in\n");
+	fflush(stdout);
 }
 
 static void wlp_kb_leave(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *s)
@@ -267,6 +270,8 @@ static void wlp_kb_leave(void *data, struct wl_keyboard *kb, uint32_t serial, st
 	(void)kb;
 	(void)serial;
 	(void)s;
+	printf("focus out\n");
+	fflush(stdout);
 }
 
 static void wlp_kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t time, uint32_t key,
