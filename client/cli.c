@@ -86,8 +86,9 @@ void helper_cli_usage(FILE *f)
 	      "                        how to see the screen: an X display, or a Wayland\n"
 	      "                        desktop (a wlroots compositor's screen copy, else\n"
 	      "                        its screen-sharing portal; portal: only the portal).\n"
-	      "                        Default: Wayland when WAYLAND_DISPLAY is set or\n"
-	      "                        XDG_SESSION_TYPE is wayland, else X11\n"
+	      "                        Default: X11 with --display, else Wayland when\n"
+	      "                        WAYLAND_DISPLAY is set or XDG_SESSION_TYPE is\n"
+	      "                        wayland, else X11\n"
 	      "    --monitor N|all     share only monitor N (1 is the first that\n"
 	      "                        xrandr --listmonitors lists), or all of them\n"
 	      "                        (default); nothing else of the display is shown\n"
@@ -234,7 +235,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 	};
 	const char *relay = NULL;
 	char *env_code, *env_intake;
-	bool code_stdin = false;
+	bool code_stdin = false, display_given = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -270,6 +271,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			break;
 		case OPT_DISPLAY:
 			o->display = optarg;
+			display_given = true;
 			break;
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "x11") != 0 && strcmp(optarg, "wayland") != 0 && strcmp(optarg, "portal") != 0) {
@@ -328,6 +330,9 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return HELPER_CLI_ERROR;
 	}
+	/* --display names an X display: X11 it is, unless --capture says otherwise. */
+	if (display_given && !o->capture_forced)
+		o->capture = "x11";
 	if (strcmp(o->ui, "tty") != 0 && strcmp(o->ui, "sdl") != 0 && strcmp(o->ui, "auto") != 0) {
 		snprintf(err, errlen, "unknown --ui '%s': use auto, sdl or tty", o->ui);
 		return HELPER_CLI_ERROR;
