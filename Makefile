@@ -133,7 +133,7 @@ $(BUILD)/gen/xdg-shell-protocol.c: $(WL_PROTO)/stable/xdg-shell/xdg-shell.xml
 	wayland-scanner private-code $< $@
 $(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
 
 tests-build: $(UNITS) $(TOOLS)
 

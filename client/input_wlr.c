@@ -11,9 +11,14 @@
  * upload, and an X keysym from RFB becomes the first keycode and level that
  * produce it; a keysym on the shift level gets a Shift press around it
  * unless the viewer already holds Shift. wlroots updates the modifiers from
- * the keys themselves. Keysyms the keymap lacks (kana, a Euro sign on a US
- * map) are dropped and logged: rebuilding and uploading a keymap for each
- * would change the layout the customer's own keyboard types with.
+ * the keys themselves. A keysym the keymap lacks (kana, a Euro sign on a
+ * US map) is lent a keycode that maps nothing, as input.c does on X11: the
+ * keymap is compiled again from its text with that key added to
+ * xkb_symbols and uploaded before the press. The keymap belongs to our
+ * virtual keyboard alone (wlroots keeps one per device and tells clients
+ * when the seat's changes), so the customer's own keyboard keeps its
+ * layout. Eight keycodes are lent round robin, each keeping its keysym
+ * until reused, since clients look keys up when they read them.
  */
 #include "input_wlr.h"
 
@@ -35,6 +40,7 @@
 
 #define WLR_IN_BUTTONS 8
 #define WLR_IN_KEYS 256
+#define WLR_IN_SPARE 8
 
 struct helper_input_wlr {
 	pthread_mutex_t lock;       /* guards everything below */
@@ -47,7 +53,12 @@ struct helper_input_wlr {
 	struct zwp_virtual_keyboard_v1 *keyboard;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
+	struct xkb_state *state;    /* our keys' modifiers, sent after each change */
 	xkb_keycode_t shift;        /* the keycode of Shift_L, 0 if none */
+	char *base;                 /* the default keymap as text, before any loan */
+	xkb_keycode_t spare[WLR_IN_SPARE]; /* keycodes that map nothing in it */
+	uint32_t lent[WLR_IN_SPARE];       /* the keysym each one types now, 0 if none */
+	int nspare, next_spare;
 	int width, height;
 	int buttons;                /* last RFB mask sent */
 	bool shift_held;            /* the viewer holds Shift (its own key event) */
@@ -129,13 +140,99 @@ static xkb_keycode_t wlr_in_lookup(struct helper_input_wlr *in, uint32_t keysym,
 	return 0;
 }
 
+/* A fresh state for the current keymap, with the keys still held pressed again. 0 or -1. */
+static int wlr_in_new_state(struct helper_input_wlr *in)
+{
+	struct xkb_state *st = xkb_state_new(in->keymap);
+
+	if (st == NULL)
+		return -1;
+	for (uint32_t code = 0; code < WLR_IN_KEYS; code++)
+		if (in->keys_down[code / 8] & (1u << (code % 8)))
+			xkb_state_update_key(st, code + 8, XKB_KEY_DOWN);
+	xkb_state_unref(in->state);
+	in->state = st;
+	return 0;
+}
+
+/* Keycodes with a name and no symbols: ours to lend, from the top as input.c does. */
+static void wlr_in_find_spare(struct helper_input_wlr *in)
+{
+	xkb_keycode_t min = xkb_keymap_min_keycode(in->keymap), max = xkb_keymap_max_keycode(in->keymap);
+
+	for (xkb_keycode_t kc = max; kc >= min && kc > 8 && in->nspare < WLR_IN_SPARE; kc--)
+		if (xkb_keymap_key_get_name(in->keymap, kc) != NULL && xkb_keymap_num_layouts_for_key(in->keymap, kc) == 0 &&
+		    kc - 8 < WLR_IN_KEYS)
+			in->spare[in->nspare++] = kc;
+}
+
+/*
+ * Lends a spare keycode to keysym: the base keymap's text with every loan
+ * added before the end of its xkb_symbols, compiled and uploaded. Returns
+ * the keycode, or 0 (no spare, or the keymap would not compile).
+ */
+static xkb_keycode_t wlr_in_lend(struct helper_input_wlr *in, uint32_t keysym)
+{
+	const char *sym = in->base != NULL ? strstr(in->base, "xkb_symbols") : NULL;
+	const char *end = sym != NULL ? strstr(sym, "\n};") : NULL;
+	char lines[WLR_IN_SPARE * 96], name[64];
+	size_t used = 0, head, total;
+	struct xkb_keymap *km;
+	char *text;
+	int slot;
+
+	if (end == NULL || in->nspare == 0)
+		return 0;
+	slot = in->next_spare;
+	in->next_spare = (in->next_spare + 1) % in->nspare;
+	in->lent[slot] = keysym;
+	for (int i = 0; i < in->nspare; i++) {
+		int n;
+
+		if (in->lent[i] == 0 || xkb_keysym_get_name(in->lent[i], name, sizeof(name)) < 0)
+			continue;
+		n = snprintf(lines + used, sizeof(lines) - used, "\tkey <%s> { [ %s ] };\n",
+			     xkb_keymap_key_get_name(in->keymap, in->spare[i]), name);
+		if (n < 0 || (size_t)n >= sizeof(lines) - used)
+			return 0;
+		used += (size_t)n;
+	}
+	head = (size_t)(end - in->base) + 1;
+	total = strlen(in->base) + used + 1;
+	text = malloc(total);
+	if (text == NULL)
+		return 0;
+	memcpy(text, in->base, head);
+	memcpy(text + head, lines, used);
+	memcpy(text + head + used, in->base + head, strlen(in->base) - head + 1);
+	km = xkb_keymap_new_from_string(in->xkb, text, XKB_KEYMAP_FORMAT_TEXT_V1, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	free(text);
+	if (km == NULL)
+		return 0;
+	xkb_keymap_unref(in->keymap);
+	in->keymap = km;
+	if (wlr_in_new_state(in) != 0 || wlr_in_upload_keymap(in) != 0)
+		return 0;
+	return in->spare[slot];
+}
+
 /* Sends one evdev key and notes it for release. */
 static void wlr_in_send_key(struct helper_input_wlr *in, uint32_t code, bool down)
 {
+	enum xkb_state_component changed = 0;
+
 	if (code >= WLR_IN_KEYS)
 		return;
 	zwp_virtual_keyboard_v1_key(in->keyboard, wlr_in_now(), code,
 				    down ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED);
+	if (in->state != NULL)
+		changed = xkb_state_update_key(in->state, code + 8, down ? XKB_KEY_DOWN : XKB_KEY_UP);
+	if (changed != 0)
+		zwp_virtual_keyboard_v1_modifiers(in->keyboard,
+						  xkb_state_serialize_mods(in->state, XKB_STATE_MODS_DEPRESSED),
+						  xkb_state_serialize_mods(in->state, XKB_STATE_MODS_LATCHED),
+						  xkb_state_serialize_mods(in->state, XKB_STATE_MODS_LOCKED),
+						  xkb_state_serialize_layout(in->state, XKB_STATE_LAYOUT_EFFECTIVE));
 	if (down)
 		in->keys_down[code / 8] |= (uint8_t)(1u << (code % 8));
 	else
@@ -164,8 +261,10 @@ void helper_input_wlr_close(struct helper_input_wlr *in)
 		wl_display_roundtrip(in->display);
 		wl_display_disconnect(in->display);
 	}
+	xkb_state_unref(in->state);
 	xkb_keymap_unref(in->keymap);
 	xkb_context_unref(in->xkb);
+	free(in->base);
 	pthread_mutex_destroy(&in->lock);
 	free(in);
 }
@@ -204,6 +303,12 @@ int helper_input_wlr_open(struct helper_input_wlr **out, const char *display, in
 		goto fail;
 	}
 	in->shift = wlr_in_lookup(in, XKB_KEY_Shift_L, &level);
+	in->base = xkb_keymap_get_as_string(in->keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
+	wlr_in_find_spare(in);
+	if (wlr_in_new_state(in) != 0) {
+		snprintf(err, errlen, "cannot follow the keyboard's modifiers (xkbcommon)");
+		goto fail;
+	}
 	in->pointer = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(in->pointer_manager, in->seat);
 	in->keyboard = zwp_virtual_keyboard_manager_v1_create_virtual_keyboard(in->keyboard_manager, in->seat);
 	if (wlr_in_upload_keymap(in) != 0) {
@@ -271,9 +376,11 @@ void helper_input_wlr_key(struct helper_input_wlr *in, bool down, uint32_t keysy
 
 	pthread_mutex_lock(&in->lock);
 	kc = wlr_in_lookup(in, keysym, &level);
+	if (kc < 8 && down && keysym != 0)
+		kc = wlr_in_lend(in, keysym);
 	if (kc < 8) {
 		if (down)
-			log_debug("keysym 0x%x is not on the keyboard map: not typed", keysym);
+			log_debug("no key for keysym 0x%x and no spare keycode: not typed", keysym);
 		goto out;
 	}
 	if (keysym == XKB_KEY_Shift_L || keysym == XKB_KEY_Shift_R)

@@ -84,7 +84,15 @@ done
 wait_line 10 "$WLP_OUT" "^key 28" || fail "the keys did not arrive: $(cat "$WLP_OUT")"
 [ "$(grep '^key' "$WLP_OUT" | tr '\n' ' ')" = "key 30 key 42 key 30 key 28 " ] ||
 	fail "the keys arrived as $(grep '^key' "$WLP_OUT" | tr '\n' ' ')"
+wait_line 10 "$WLP_OUT" "^text A" || fail "A did not type A: $(grep '^text' "$WLP_OUT")"
 note "a click and keys (a, A, Return) arrived in the Wayland client"
+
+# Text beyond the keymap: each character is lent a keycode in a keymap of the virtual keyboard's own.
+viewer_cmd 10 "type Hi 日本語"
+wait_line 10 "$WLP_OUT" "^text 語" || fail "the Japanese text did not arrive: $(grep '^text' "$WLP_OUT" | tr '\n' ' ')"
+[ "$(grep '^text' "$WLP_OUT" | tail -6 | sed 's/^text //' | tr -d '\n')" = "Hi 日本語" ] ||
+	fail "the text arrived as $(grep '^text' "$WLP_OUT" | tail -6 | tr '\n' ' ')"
+note "typed text (Hi 日本語) arrived in the Wayland client"
 
 # cpu_ticks PID: user + system clock ticks the process has used.
 cpu_ticks() {

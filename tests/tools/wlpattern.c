@@ -11,6 +11,9 @@
  *       change the screen without input. One line per input event, flushed:
  *           button N X Y      a button press (N: 1 left, 2 middle, 3 right)
  *           key CODE          a key press (evdev key code)
+ *           text UTF8         what that press types with the keymap and
+ *                             modifiers the compositor gave us (xkbcommon),
+ *                             when it types something
  *           focus in|out      the keyboard focus came or went (a dialog opened over us)
  *       Runs until SIGTERM or SIGINT, then exits 0.
  *
@@ -36,6 +39,7 @@
 #include <unistd.h>
 
 #include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
 
 #include "xdg-shell-client-protocol.h"
 
@@ -58,6 +62,9 @@ struct wlp {
 	int variant;
 	bool configured, redraw, running;
 	double px, py;
+	struct xkb_context *xkb;
+	struct xkb_keymap *keymap;
+	struct xkb_state *kstate;
 };
 
 /* The pattern: gradients, hard edges every 32 pixels and a variant-dependent blue channel. */
@@ -243,13 +250,29 @@ static const struct wl_pointer_listener wlp_pointer_listener = {
 	.axis = wlp_pointer_axis,
 };
 
+/* Each device's keymap replaces the last (wlroots sends the active device's). */
 static void wlp_kb_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd, uint32_t size)
 {
-	(void)data;
+	struct wlp *p = data;
+	char *text;
+
 	(void)kb;
-	(void)format;
-	(void)size;
+	if (format != WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 || size == 0) {
+		close(fd);
+		return;
+	}
+	text = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
+	if (text == MAP_FAILED)
+		return;
+	if (p->xkb == NULL)
+		p->xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	xkb_state_unref(p->kstate);
+	xkb_keymap_unref(p->keymap);
+	p->keymap = xkb_keymap_new_from_buffer(p->xkb, text, strnlen(text, size), XKB_KEYMAP_FORMAT_TEXT_V1,
+					       XKB_KEYMAP_COMPILE_NO_FLAGS);
+	p->kstate = p->keymap != NULL ? xkb_state_new(p->keymap) : NULL;
+	munmap(text, size);
 }
 
 static void wlp_kb_enter(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *s,
@@ -277,12 +300,19 @@ static void wlp_kb_leave(void *data, struct wl_keyboard *kb, uint32_t serial, st
 static void wlp_kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t time, uint32_t key,
 		       uint32_t state)
 {
-	(void)data;
+	struct wlp *p = data;
+	char text[64] = "";
+
 	(void)kb;
 	(void)serial;
 	(void)time;
 	if (state == WL_KEYBOARD_KEY_STATE_PRESSED) {
+		if (p->kstate != NULL)
+			xkb_state_key_get_utf8(p->kstate, key + 8, text, sizeof(text));
 		printf("key %u\n", key);
+		/* Control characters (Return, Tab) are keys, not text. */
+		if ((unsigned char)text[0] >= 0x20 && text[0] != 0x7f)
+			printf("text %s\n", text);
 		fflush(stdout);
 	}
 }
@@ -290,13 +320,12 @@ static void wlp_kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint
 static void wlp_kb_modifiers(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t dep, uint32_t lat,
 			     uint32_t lock, uint32_t group)
 {
-	(void)data;
+	struct wlp *p = data;
+
 	(void)kb;
 	(void)serial;
-	(void)dep;
-	(void)lat;
-	(void)lock;
-	(void)group;
+	if (p->kstate != NULL)
+		xkb_state_update_mask(p->kstate, dep, lat, lock, 0, 0, group);
 }
 
 static void wlp_kb_repeat(void *data, struct wl_keyboard *kb, int32_t rate, int32_t delay)
@@ -438,6 +467,9 @@ static int wlp_show(void)
 		}
 	}
 	wl_display_disconnect(p.display);
+	xkb_state_unref(p.kstate);
+	xkb_keymap_unref(p.keymap);
+	xkb_context_unref(p.xkb);
 	close(sfd);
 	return 0;
 }
