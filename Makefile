@@ -75,6 +75,8 @@ $(BUILD)/obj/client/input_wlr.o: $(BUILD)/gen/wlr-virtual-pointer-client-protoco
 $(BUILD)/obj/gen/%-protocol.o: $(BUILD)/gen/%-protocol.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,wayland-client) -c $< -o $@
+# Kept, not removed as intermediates: the glue is read when debugging a protocol error.
+.PRECIOUS: $(BUILD)/gen/%-protocol.c $(BUILD)/gen/%-client-protocol.h
 WL_GLUE := $(patsubst client/protocols/%.xml,$(BUILD)/obj/gen/%-protocol.o,$(wildcard client/protocols/*.xml))
 $(BUILD)/obj/technician/%.o: technician/%.c technician/*.h protocol/*.h
 	@mkdir -p $(@D)
