@@ -25,7 +25,7 @@ CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
-PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf
+PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -62,7 +62,22 @@ $(BUILD)/obj/relay/%.o: relay/%.c relay/*.h protocol/*.h
 	$(CC) $(CPPFLAGS) -Irelay $(CFLAGS) $(call pc,$(PKG_RELAY)) -c $< -o $@
 $(BUILD)/obj/client/%.o: client/%.c client/*.h protocol/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
+	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
+# wlroots' screen copy and virtual devices: glue generated from our descriptions (client/protocols/).
+$(BUILD)/gen/%-client-protocol.h: client/protocols/%.xml
+	@mkdir -p $(@D)
+	wayland-scanner client-header $< $@
+$(BUILD)/gen/%-protocol.c: client/protocols/%.xml
+	@mkdir -p $(@D)
+	wayland-scanner private-code $< $@
+$(BUILD)/obj/client/capture_wlr.o: $(BUILD)/gen/wlr-screencopy-client-protocol.h
+$(BUILD)/obj/client/input_wlr.o: $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
+$(BUILD)/obj/gen/%-protocol.o: $(BUILD)/gen/%-protocol.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,wayland-client) -c $< -o $@
+# Kept, not removed as intermediates: the glue is read when debugging a protocol error.
+.PRECIOUS: $(BUILD)/gen/%-protocol.c $(BUILD)/gen/%-client-protocol.h
+WL_GLUE := $(patsubst client/protocols/%.xml,$(BUILD)/obj/gen/%-protocol.o,$(wildcard client/protocols/*.xml))
 $(BUILD)/obj/technician/%.o: technician/%.c technician/*.h protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,$(PKG_TECH)) -c $< -o $@
@@ -78,7 +93,7 @@ $(LIB): $(call obj,$(PROTO_SRC))
 $(RELAY): $(call obj,$(RELAY_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_RELAY)) -lpthread
-$(HELPER): $(call obj,$(HELPER_SRC)) $(LIB) | $(MO)
+$(HELPER): $(call obj,$(HELPER_SRC)) $(WL_GLUE) $(LIB) | $(MO)
 	@mkdir -p $(@D)
 	$(CC) $(SANLD) -o $@ $^ $(call pl,$(PKG_HELPER)) -lpthread
 $(TECH): $(call obj,$(TECH_SRC)) $(LIB)
@@ -109,6 +124,18 @@ $(BUILD)/tests/test_tech_%: tests/unit/test_tech_%.c technician/%.c technician/*
 $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11 libvncclient) -o $@ $< $(LIB) $(SANLD) $(call pl,x11 libvncclient libssh openssl)
+
+# The Wayland test client: xdg-shell's glue generated from wayland-protocols' XML.
+WL_PROTO := $(shell pkg-config --variable=pkgdatadir wayland-protocols 2>/dev/null)
+$(BUILD)/gen/xdg-shell-client-protocol.h: $(WL_PROTO)/stable/xdg-shell/xdg-shell.xml
+	@mkdir -p $(@D)
+	wayland-scanner client-header $< $@
+$(BUILD)/gen/xdg-shell-protocol.c: $(WL_PROTO)/stable/xdg-shell/xdg-shell.xml
+	@mkdir -p $(@D)
+	wayland-scanner private-code $< $@
+$(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
 
 tests-build: $(UNITS) $(TOOLS)
 
@@ -188,9 +215,9 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
-$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/origin_x11.c client/*.h $(LIB)
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/origin_x11.c client/*.h $(WL_GLUE) $(LIB) $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/origin_x11.c $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/origin_x11.c $(WL_GLUE) $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
 
 # --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
 # make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static
@@ -199,7 +226,7 @@ WIN       := build/win64
 WIN_HOST  := x86_64-w64-mingw32
 WIN_CC    := $(WIN_HOST)-gcc-posix
 # Not Windows: the POSIX, Linux and X11 backends.
-WIN_NOT   := %_posix.c %_linux.c %_x11.c
+WIN_NOT   := %_posix.c %_linux.c %_x11.c %_wayland.c %_wlr.c
 # Only the protocol modules the helper uses (the relay's files, chain, seal and export are not).
 WIN_PROTO := $(addprefix protocol/,buf.c bundle.c code.c config.c ctl.c hex.c log.c pump.c \
 	screeninfo.c sshutil.c textesc.c timefmt.c utf8.c hsock_win32.c wake_win32.c)
@@ -220,7 +247,7 @@ windows:
 # and only then is build/win64/handoff-helper.exe linked.
 WIN_CLIENT := $(addprefix client/,capture.c capture_win32.c cli.c control.c i18n.c input_win32.c \
 	logs_request.c platform_win32.c \
-	screen.c ui_text.c ui_tty.c viewer.c)
+	pace.c screen.c ui_text.c ui_tty.c viewer.c)
 win-build: $(WIN)/libhandoff.a $(call win_obj,$(WIN_CLIENT)) $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
 	$(WIN)/tests/wininput.exe
 

@@ -52,6 +52,7 @@ struct helper_capture {
 	size_t ndirty;
 	bool wanted;                    /* a viewer asked and no update answered it yet */
 	bool paused;                    /* the customer paused sharing: grab nothing */
+	bool watched;                   /* what the backend was last told (set_watched) */
 	int64_t next_poll_ms;           /* fallback backends: next full compare */
 };
 
@@ -428,8 +429,21 @@ static int helper_capture_events(struct helper_capture *c)
 	return 0;
 }
 
+/* Tells a backend that can stop its feed whether anyone is watching now. */
+static void helper_capture_watch(struct helper_capture *c)
+{
+	bool watched = c->screen != NULL && !c->paused && helper_screen_clients(c->screen) > 0;
+
+	if (c->be->set_watched == NULL || watched == c->watched)
+		return;
+	c->watched = watched;
+	c->be->set_watched(c->state, watched);
+}
+
 int helper_capture_run(struct helper_capture *c)
 {
+	if (c->screen != NULL)
+		helper_capture_watch(c);
 	if (helper_capture_events(c) != 0)
 		return -1;
 	if (c->screen == NULL)
@@ -455,6 +469,8 @@ int helper_capture_run(struct helper_capture *c)
 
 int helper_capture_flush(struct helper_capture *c)
 {
+	if (c->screen != NULL)
+		helper_capture_watch(c);
 	if (helper_capture_events(c) != 0)
 		return -1;
 	if (c->screen != NULL && c->ndirty > 0 && !c->paused)

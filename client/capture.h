@@ -76,10 +76,18 @@ struct helper_capture_backend {
 	int (*select_monitor)(void *state, int index, char *err, size_t errlen);
 	/* Optional. The monitors in captured-area pixels (none: one covering it all). */
 	void (*layout)(void *state, struct screeninfo *si);
+	/*
+	 * Optional. Whether anyone watches (a viewer is connected and sharing
+	 * is not paused): a backend fed by the display (a PipeWire stream)
+	 * stops it meanwhile, so nothing is copied for nobody.
+	 */
+	void (*set_watched)(void *state, bool watched);
 };
 
 extern const struct helper_capture_backend helper_capture_x11_backend;
 extern const struct helper_capture_backend helper_capture_win32_backend;
+extern const struct helper_capture_backend helper_capture_wayland_backend;
+extern const struct helper_capture_backend helper_capture_wlr_backend;
 
 struct helper_capture;
 

@@ -28,6 +28,7 @@ enum {
 	OPT_LANG,
 	OPT_ORG,
 	OPT_MONITOR,
+	OPT_CAPTURE,
 };
 
 void helper_cli_usage(FILE *f)
@@ -37,7 +38,8 @@ void helper_cli_usage(FILE *f)
 	      "\n"
 	      "SYNOPSIS\n"
 	      "    handoff-helper --relay HOST:PORT --host-key SHA256:... [--code CODE]\n"
-	      "                   [--display :N] [--monitor N|all] [--ui auto|sdl|tty] [--lang en|ja]\n"
+	      "                   [--display :N] [--capture x11|wayland|portal]\n"
+	      "                   [--monitor N|all] [--ui auto|sdl|tty] [--lang en|ja]\n"
 	      "                   [--org NAME] [--user NAME] [--verbose]\n"
 	      "    handoff-helper --help\n"
 	      "    handoff-helper --version\n"
@@ -80,6 +82,13 @@ void helper_cli_usage(FILE *f)
 	      "                        with a short description (bundles carry one, and\n"
 	      "                        pass it as HANDOFF_INTAKE_TOKEN)\n"
 	      "    --display :N        the X display to share (default: $DISPLAY)\n"
+	      "    --capture x11|wayland|portal\n"
+	      "                        how to see the screen: an X display, or a Wayland\n"
+	      "                        desktop (a wlroots compositor's screen copy, else\n"
+	      "                        its screen-sharing portal; portal: only the portal).\n"
+	      "                        Default: X11 with --display, else Wayland when\n"
+	      "                        WAYLAND_DISPLAY is set or XDG_SESSION_TYPE is\n"
+	      "                        wayland, else X11\n"
 	      "    --monitor N|all     share only monitor N (1 is the first that\n"
 	      "                        xrandr --listmonitors lists), or all of them\n"
 	      "                        (default); nothing else of the display is shown\n"
@@ -191,6 +200,20 @@ static unsigned helper_cli_journal_timeout(const char *v)
 	return ms <= 600000 ? (unsigned)ms : 0;
 }
 
+/*
+ * The desktop the helper was started in: a Wayland session sets
+ * WAYLAND_DISPLAY (and logind's XDG_SESSION_TYPE); DISPLAY alone there is
+ * XWayland, which shows only the X programs, so Wayland wins.
+ */
+static const char *helper_cli_session_capture(void)
+{
+	const char *wl = getenv("WAYLAND_DISPLAY"), *type = getenv("XDG_SESSION_TYPE");
+
+	if ((wl != NULL && wl[0] != '\0') || (type != NULL && strcmp(type, "wayland") == 0))
+		return "wayland";
+	return "x11";
+}
+
 int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
@@ -204,6 +227,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "lang", required_argument, NULL, OPT_LANG },
 		{ "org", required_argument, NULL, OPT_ORG },
 		{ "monitor", required_argument, NULL, OPT_MONITOR },
+		{ "capture", required_argument, NULL, OPT_CAPTURE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -211,13 +235,14 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 	};
 	const char *relay = NULL;
 	char *env_code, *env_intake;
-	bool code_stdin = false;
+	bool code_stdin = false, display_given = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->ui = "auto";
 	o->user = "customer";
 	o->display = getenv("DISPLAY");
+	o->capture = helper_cli_session_capture();
 	o->ui_trace = getenv("HANDOFF_UI_TRACE") != NULL && strcmp(getenv("HANDOFF_UI_TRACE"), "1") == 0;
 	o->journal_timeout_ms = helper_cli_journal_timeout(getenv("HANDOFF_JOURNAL_TIMEOUT_MS"));
 
@@ -246,6 +271,15 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			break;
 		case OPT_DISPLAY:
 			o->display = optarg;
+			display_given = true;
+			break;
+		case OPT_CAPTURE:
+			if (strcmp(optarg, "x11") != 0 && strcmp(optarg, "wayland") != 0 && strcmp(optarg, "portal") != 0) {
+				snprintf(err, errlen, "unknown --capture '%s': use x11, wayland or portal", optarg);
+				return HELPER_CLI_ERROR;
+			}
+			o->capture = optarg;
+			o->capture_forced = true;
 			break;
 		case OPT_UI:
 			o->ui = optarg;
@@ -296,6 +330,9 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return HELPER_CLI_ERROR;
 	}
+	/* --display names an X display: X11 it is, unless --capture says otherwise. */
+	if (display_given && !o->capture_forced)
+		o->capture = "x11";
 	if (strcmp(o->ui, "tty") != 0 && strcmp(o->ui, "sdl") != 0 && strcmp(o->ui, "auto") != 0) {
 		snprintf(err, errlen, "unknown --ui '%s': use auto, sdl or tty", o->ui);
 		return HELPER_CLI_ERROR;
@@ -338,7 +375,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			return HELPER_CLI_ERROR;
 		}
 	}
-	if (o->display == NULL || o->display[0] == '\0') {
+	if (strcmp(o->capture, "x11") == 0 && (o->display == NULL || o->display[0] == '\0')) {
 		/* The one problem a customer who double-clicked can meet here: said in their language. */
 		helper_i18n_init(o->lang);
 		snprintf(err, errlen, "%s",

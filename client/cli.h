@@ -20,6 +20,13 @@ struct helper_options {
 	char code[HELPER_CLI_CODE_MAX]; /* secret: wiped by helper_cli_wipe */
 	char intake_token[HELPER_CLI_CODE_MAX]; /* the bundle's intake token, or "": secret, wiped too */
 	const char *display;    /* X display name, points into argv or the environment */
+	/*
+	 * "x11", "wayland" or "portal" (Wayland through the portal only):
+	 * chosen by --capture, else by the session
+	 * (WAYLAND_DISPLAY or XDG_SESSION_TYPE=wayland: Wayland, else X11).
+	 */
+	const char *capture;
+	bool capture_forced;    /* --capture was given */
 	const char *ui;         /* "auto" (the window if it opens, else tty), "sdl" or "tty" */
 	const char *lang;       /* "en", "ja", or NULL: the locale decides */
 	const char *org;        /* the support organisation's name to show, or NULL */

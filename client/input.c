@@ -15,6 +15,9 @@
  * it is borrowed again (clients look the keysym up when they read the event,
  * which can be later than our release) or until the helper ends, when
  * every borrowed keycode is given back its empty mapping.
+ *
+ * On a wlroots compositor the same calls go to input_wlr.c's virtual
+ * devices instead (helper_input_open_wayland); X is then not opened.
  */
 #include "input.h"
 
@@ -26,6 +29,7 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 
+#include "input_wlr.h"
 #include "log.h"
 #include "origin.h"
 
@@ -33,6 +37,7 @@
 #define INPUT_SPARE 8     /* keycodes borrowed for keysyms the keymap lacks */
 
 struct helper_input {
+	struct helper_input_wlr *wlr;   /* Wayland: everything goes there; dpy is NULL */
 	Display *dpy;
 	struct helper_origin *origin;   /* not owned; NULL: nobody asks */
 	pthread_mutex_t lock;   /* guards everything below */
@@ -124,8 +129,31 @@ out:
 	return rc;
 }
 
+int helper_input_open_wayland(struct helper_input **out, const char *display, int width, int height, char *err,
+			      size_t errlen)
+{
+	struct helper_input *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (in == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&in->lock, NULL);
+	if (helper_input_wlr_open(&in->wlr, display, width, height, err, errlen) != 0) {
+		helper_input_close(in);
+		return -1;
+	}
+	*out = in;
+	return 0;
+}
+
 void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y)
 {
+	if (in->wlr != NULL) {
+		helper_input_wlr_pointer(in->wlr, buttons, x, y);
+		return;
+	}
 	pthread_mutex_lock(&in->lock);
 	XTestFakeMotionEvent(in->dpy, -1, x, y, CurrentTime);
 	for (int i = 0; i < INPUT_BUTTONS; i++) {
@@ -147,6 +175,10 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 {
 	KeyCode code;
 
+	if (in->wlr != NULL) {
+		helper_input_wlr_key(in->wlr, down, keysym);
+		return;
+	}
 	pthread_mutex_lock(&in->lock);
 	code = XKeysymToKeycode(in->dpy, (KeySym)keysym);
 	if (code == 0 && keysym != NoSymbol && down)
@@ -188,6 +220,10 @@ static void helper_input_release_locked(struct helper_input *in)
 
 void helper_input_release(struct helper_input *in)
 {
+	if (in->wlr != NULL) {
+		helper_input_wlr_release(in->wlr);
+		return;
+	}
 	pthread_mutex_lock(&in->lock);
 	helper_input_release_locked(in);
 	pthread_mutex_unlock(&in->lock);
@@ -197,6 +233,7 @@ void helper_input_close(struct helper_input *in)
 {
 	if (in == NULL)
 		return;
+	helper_input_wlr_close(in->wlr);
 	if (in->dpy != NULL) {
 		/* A viewer that vanished mid-drag must not leave a button or key pressed. */
 		helper_input_release_locked(in);

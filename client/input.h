@@ -1,6 +1,6 @@
 /*
  * input: replays a controlling viewer's pointer and keys on the customer's
- * X display through XTest.
+ * X display through XTest, or on a wlroots compositor (input_wlr.h).
  *
  * These functions are called from libvncserver's client threads, never
  * from the main loop, so they use a Display connection of their own
@@ -26,6 +26,14 @@ struct helper_origin;
  */
 int helper_input_open(struct helper_input **out, const char *display, struct helper_origin *origin, char *err,
 		      size_t errlen);
+/*
+ * The same on a wlroots compositor's virtual pointer and keyboard
+ * (input_wlr.h); pointer positions are in a width x height screen. No
+ * origin: nothing on Wayland tells our injected presses from the
+ * customer's. 0 or -1 with err.
+ */
+int helper_input_open_wayland(struct helper_input **out, const char *display, int width, int height, char *err,
+			      size_t errlen);
 /* RFB pointer event from viewer: buttons is the RFB mask (bit 0 = button 1, bits 3/4 = wheel). */
 void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y);
 /* RFB key event from viewer with an X keysym. Keysyms the keyboard map lacks are skipped. */

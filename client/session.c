@@ -1234,6 +1234,35 @@ static int helper_session_code(struct helper_session *s, const char *problem, ch
 	return 0;
 }
 
+/*
+ * Wayland: a wlroots compositor's own screen copy when it offers one (no
+ * portal between, no dialog: see capture_wlr.c), else the desktop portal
+ * (GNOME, KDE). --capture portal skips the first. 0, or -1 with err naming
+ * what each refused.
+ */
+static int helper_session_open_wayland(struct helper_session *s, char *err, size_t errlen)
+{
+	const char *display = getenv("WAYLAND_DISPLAY");
+	char wlr_err[200] = "";
+
+	if (strcmp(s->opt->capture, "portal") != 0) {
+		if (helper_capture_open(&s->capture, &helper_capture_wlr_backend, display, wlr_err, sizeof(wlr_err)) ==
+		    0)
+			return 0;
+		log_info("no wlroots screen copy (%s): asking the desktop portal", wlr_err);
+	}
+	if (helper_capture_open(&s->capture, &helper_capture_wayland_backend, display != NULL ? display : "(portal)",
+				err, errlen) == 0)
+		return 0;
+	if (wlr_err[0] != '\0') {
+		char portal_err[300];
+
+		snprintf(portal_err, sizeof(portal_err), "%.299s", err);
+		snprintf(err, errlen, "%s; %s", wlr_err, portal_err);
+	}
+	return -1;
+}
+
 int helper_session_run(struct helper_options *o)
 {
 	struct helper_session s = {
@@ -1252,10 +1281,13 @@ int helper_session_run(struct helper_options *o)
 	char err[512] = "";
 	char shown[640];
 	int status = 1, rc;
+	bool wayland;
 
 	log_info("speaking %s to the customer", helper_i18n_lang());
 	/* Before the window, which asks it about every press. */
-	if (o->display != NULL && helper_origin_open(&s.origin, o->display, err, sizeof(err)) != 0) {
+	/* Wayland: the X helpers below would reach only XWayland's windows, so none of them run. */
+	wayland = strcmp(o->capture, "x11") != 0;
+	if (!wayland && o->display != NULL && helper_origin_open(&s.origin, o->display, err, sizeof(err)) != 0) {
 		log_warn("viewers will be granted view only: %s", err);
 		err[0] = '\0';
 	}
@@ -1269,7 +1301,18 @@ int helper_session_run(struct helper_options *o)
 		s.origin = NULL;
 	}
 	/* The display first: failing here does not burn the support code. */
-	if (helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
+	if (wayland && helper_session_open_wayland(&s, err, sizeof(err)) != 0) {
+		char detail[sizeof(err)];
+
+		snprintf(detail, sizeof(detail), "%s", err);
+		/* TRANSLATORS: %s is a technical detail, in English. */
+		snprintf(err, sizeof(err), _("This desktop (Wayland) did not let the helper see the screen. If it "
+					     "asked whether to share the screen, the answer was no; otherwise it "
+					     "offers no screen sharing to programs (technical detail: %s)."),
+			 detail);
+		goto fail;
+	}
+	if (!wayland && helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];
 
 		snprintf(detail, sizeof(detail), "%s", err);
@@ -1281,11 +1324,21 @@ int helper_session_run(struct helper_options *o)
 	}
 	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
 		goto fail;
-	if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
+	if (wayland) {
+		struct helper_capture_format fmt;
+
+		helper_capture_format(s.capture, &fmt);
+		if (helper_input_open_wayland(&s.input, getenv("WAYLAND_DISPLAY"), fmt.width, fmt.height, err,
+					      sizeof(err)) != 0) {
+			log_warn("remote control is not possible: %s", err);
+			err[0] = '\0';
+		}
+		log_warn("no clipboard sharing on Wayland yet");
+	} else if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';
 	}
-	if (helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
+	if (!wayland && helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
 		log_warn("no clipboard sharing: %s", err);
 		err[0] = '\0';
 	}

@@ -10,6 +10,8 @@ libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
 libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxi-dev libxrandr-dev
 libcmocka-dev
+sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire pipewire-bin wireplumber
+libpipewire-0.3-dev libspa-0.2-dev libglib2.0-dev libwayland-dev libwayland-bin wayland-protocols libxkbcommon-dev
 xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy
 ibus ibus-anthy dbus-x11 libglib2.0-bin dconf-service python3-gi

@@ -4,7 +4,8 @@
  * update, only the pixels that changed are marked, a grab that changes
  * nothing leaves the viewer's request standing,
  * a flush grabs without a request (a new viewer's first frame), and a frame
- * is marked only once all of it is in the framebuffer.
+ * is marked only once all of it is in the framebuffer, and a backend
+ * that can stop its feed is told when someone starts or stops watching.
  *
  * A fake backend stands in for X11 (a pixel array and a damage queue) and
  * the screen functions capture.c calls are replaced by recorders.
@@ -30,6 +31,8 @@ struct fake {
 	int damage[8][4];
 	int ndamage;
 	int grabs;
+	int watch_calls;
+	bool watched;
 };
 
 struct helper_screen {
@@ -41,6 +44,7 @@ struct helper_screen {
 	int layouts;               /* helper_screen_set_layout calls */
 	bool damage_pending;       /* what helper_capture_run said last */
 	struct screeninfo layout;  /* the last one */
+	int clients;               /* viewers connected */
 };
 
 static struct fake fake;
@@ -86,10 +90,19 @@ static int fake_grab(void *state, int x, int y, int w, int h, const uint8_t **pi
 	return 0;
 }
 
+static void fake_set_watched(void *state, bool watched)
+{
+	struct fake *f = state;
+
+	f->watch_calls++;
+	f->watched = watched;
+}
+
 static const struct helper_capture_backend fake_backend = {
 	.name = "fake", .open = fake_open, .close = fake_close, .fd = fake_fd,
 	.poll_interval_ms = fake_interval, .process_events = fake_process,
 	.events_queued = fake_queued, .format = fake_format, .grab = fake_grab,
+	.set_watched = fake_set_watched,
 };
 
 /* The screen functions capture.c uses. */
@@ -140,6 +153,11 @@ int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, in
 	(void)yhot;
 	(void)argb;
 	return 0;
+}
+
+int helper_screen_clients(struct helper_screen *s)
+{
+	return s->clients;
 }
 
 bool helper_screen_take_requests(struct helper_screen *s)
@@ -218,6 +236,31 @@ static void test_select_monitor_unsupported(void **state)
 
 	assert_int_equal(helper_capture_select_monitor(*state, 1, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cannot share one monitor"));
+}
+
+/* The backend hears of watchers only when that changes: a viewer, a pause, the viewer gone. */
+static void test_watched_follows_viewers_and_pause(void **state)
+{
+	struct helper_capture *c = *state;
+
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.watch_calls, 0);
+	screen.clients = 1;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.watch_calls, 1);
+	assert_true(fake.watched);
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.watch_calls, 1);
+	helper_capture_set_paused(c, true);
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_false(fake.watched);
+	helper_capture_set_paused(c, false);
+	assert_int_equal(helper_capture_flush(c), 0);
+	assert_true(fake.watched);
+	screen.clients = 0;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_false(fake.watched);
+	assert_int_equal(fake.watch_calls, 4);
 }
 
 static void test_no_request_no_grab(void **state)
@@ -343,6 +386,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layout_without_monitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_monitor_unsupported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watched_follows_viewers_and_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_request_no_grab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_grabs_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_keeps_request, setup, teardown),

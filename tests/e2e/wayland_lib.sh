@@ -1,0 +1,200 @@
+# A real headless Wayland desktop for the end-to-end tests, sourced after
+# lib.sh: a private D-Bus session bus, PipeWire and WirePlumber, sway on its
+# headless backend, xdg-desktop-portal with xdg-desktop-portal-wlr. All of it
+# lives in $WL_DIR (XDG_RUNTIME_DIR, config, state), is waited for by what
+# it makes (sockets, D-Bus names) and is stopped by lib.sh's cleanup.
+#
+# sway refuses to start as root (it cannot drop privileges it never had to
+# keep), so as root (CI) the whole desktop, and the helper that shares it,
+# runs as nobody: that is also what a customer's desktop is, a user's.
+
+# The desktop's environment, given only to what runs in the desktop (wl_as): the relay and
+# the technician's viewer keep the test's own.
+WL_ENV=()
+
+# wl_as COMMAND...: runs COMMAND in the desktop, as its user (nobody when we are root).
+wl_as() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- env "${WL_ENV[@]}" "$@"
+	else
+		env "${WL_ENV[@]}" "$@"
+	fi
+}
+
+# wl_exec COMMAND...: wl_as for what runs in the background (wl_exec ... &): the subshell
+# becomes COMMAND, so $! is its pid, for signals and for the cleanup's kill.
+wl_exec() {
+	if [ "$(id -u)" = 0 ]; then
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- env "${WL_ENV[@]}" "$@"
+	else
+		exec env "${WL_ENV[@]}" "$@"
+	fi
+}
+
+# wl_name_owned NAME: the session bus has an owner for NAME.
+wl_name_owned() {
+	wl_as gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+		--method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
+}
+
+wl_pw_has_metadata() {
+	wl_as pw-cli ls Metadata 2>/dev/null | grep -q default
+}
+
+wl_sway_has_output() {
+	wl_as swaymsg -t get_outputs 2>/dev/null | grep -q HEADLESS-1
+}
+
+# wl_socket: the compositor's Wayland socket name in XDG_RUNTIME_DIR, once it is there.
+wl_socket() {
+	local s
+	for s in "$WL_RUN"/wayland-*; do
+		case "$s" in *.lock) continue ;; esac
+		[ -S "$s" ] && basename "$s" && return 0
+	done
+	return 1
+}
+
+# wl_reach_build: WL_BIN and WL_TOOLS, where the desktop's user can run the helper and wlpattern.
+# A checkout in a folder nobody cannot enter (root's home) gets copies in WL_DIR, and so does
+# LeakSanitizer's suppressions file.
+wl_reach_build() {
+	local supp
+	WL_BIN=$BIN
+	WL_TOOLS=$TOOLS
+	if ! wl_as test -x "$BIN/handoff-helper" || ! wl_as test -x "$TOOLS/wlpattern"; then
+		mkdir -p "$WL_DIR/build/bin" "$WL_DIR/build/tests"
+		cp "$BIN/handoff-helper" "$WL_DIR/build/bin/" || fail "cannot copy the helper"
+		[ -d "$BIN/../share" ] && cp -r "$BIN/../share" "$WL_DIR/build/"
+		cp "$TOOLS/wlpattern" "$WL_DIR/build/tests/" || fail "cannot copy wlpattern"
+		chmod -R a+rX "$WL_DIR/build"
+		WL_BIN="$WL_DIR/build/bin"
+		WL_TOOLS="$WL_DIR/build/tests"
+	fi
+	supp=$(printf '%s\n' "${LSAN_OPTIONS:-}" | tr ':' '\n' | sed -n 's/^suppressions=//p')
+	if [ -n "$supp" ] && ! wl_as test -r "$supp"; then
+		cp "$supp" "$WL_DIR/lsan.supp" && chmod a+r "$WL_DIR/lsan.supp"
+		WL_ENV+=(LSAN_OPTIONS="${LSAN_OPTIONS//$supp/$WL_DIR/lsan.supp}")
+	fi
+}
+
+# start_wayland WIDTH HEIGHT: the desktop, with one output HEADLESS-1 of WIDTH x HEIGHT.
+# Sets WL_DIR, WL_RUN (its XDG_RUNTIME_DIR) and WL_DISPLAY, and WL_ENV for wl_as: those, the session
+# bus, HOME and the XDG_* folders, all in WL_DIR.
+start_wayland() {
+	local w=$1 h=$2
+	WL_DIR="$E2E_TMP/wl"
+	if [ "$(id -u)" = 0 ]; then
+		chmod 711 "$E2E_TMP"
+		mkdir -p "$WL_DIR"
+		chown nobody:nogroup "$WL_DIR"
+	else
+		mkdir -p "$WL_DIR"
+	fi
+	WL_RUN="$WL_DIR/run"
+	local XDG_CONFIG_HOME="$WL_DIR/config" XDG_STATE_HOME="$WL_DIR/state"
+	WL_ENV=(-u DISPLAY -u WAYLAND_DISPLAY HOME="$WL_DIR" XDG_RUNTIME_DIR="$WL_RUN"
+		XDG_CONFIG_HOME="$XDG_CONFIG_HOME" XDG_STATE_HOME="$XDG_STATE_HOME" XDG_CACHE_HOME="$WL_DIR/cache"
+		XDG_DATA_HOME="$WL_DIR/data" XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland)
+	wl_as mkdir -m 0700 "$WL_RUN"
+	wl_as mkdir -p "$XDG_CONFIG_HOME/sway" "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr" "$XDG_STATE_HOME" \
+		"$WL_DIR/cache" "$WL_DIR/data"
+	# No title bar, border or bar: the test client's fullscreen picture is all the output shows.
+	# The pointer (there once the helper makes its virtual one) is drawn into the picture with
+	# the pixman renderer whatever the screen copy asks, so sway hides it 50 ms after it moved.
+	wl_as sh -c "cat >'$XDG_CONFIG_HOME/sway/config'" <<-EOF
+		output HEADLESS-1 mode ${w}x${h} position 0 0
+		xwayland disable
+		default_border none
+		default_floating_border none
+		focus_follows_mouse no
+		seat seat0 hide_cursor 50
+	EOF
+	# chooser_type=none: xdpw shares output_name without asking anyone (sway has no dialog).
+	wl_as sh -c "cat >'$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config'" <<-EOF
+		[screencast]
+		output_name=HEADLESS-1
+		chooser_type=none
+		max_fps=30
+	EOF
+
+	# No service folders: the bus starts nothing by activation (xdg-desktop-portal would start
+	# xdg-permission-store and the document portal, children of the bus the cleanup would miss).
+	wl_as sh -c "cat >'$WL_DIR/bus.conf'" <<-EOF
+		<busconfig>
+		  <type>session</type>
+		  <listen>unix:path=$WL_RUN/bus</listen>
+		  <auth>EXTERNAL</auth>
+		  <policy context="default">
+		    <allow send_destination="*" eavesdrop="true"/>
+		    <allow eavesdrop="true"/>
+		    <allow own="*"/>
+		  </policy>
+		</busconfig>
+	EOF
+	wl_reach_build
+
+	wl_exec dbus-daemon --config-file="$WL_DIR/bus.conf" --nofork --nopidfile --print-address=3 \
+		3>"$WL_DIR/bus.address" >"$WL_DIR/dbus.log" 2>&1 &
+	track $!
+	wait_for 10 grep -q '^unix:' "$WL_DIR/bus.address" || fail "dbus-daemon did not start: $(cat "$WL_DIR/dbus.log")"
+	WL_ENV+=(DBUS_SESSION_BUS_ADDRESS="$(head -1 "$WL_DIR/bus.address")")
+
+	wl_exec pipewire >"$WL_DIR/pipewire.log" 2>&1 &
+	track $!
+	wait_for 10 test -S "$WL_RUN/pipewire-0" || fail "pipewire did not start: $(tail -5 "$WL_DIR/pipewire.log")"
+	wl_exec wireplumber >"$WL_DIR/wireplumber.log" 2>&1 &
+	track $!
+	# WirePlumber is ready when it is a client of PipeWire and has made its own objects (the
+	# session manager's metadata, which streams' links need).
+	wait_for 15 wl_pw_has_metadata ||
+		fail "wireplumber did not start: $(tail -5 "$WL_DIR/wireplumber.log")"
+
+	# No GPU here: wlroots' pixman renderer, and the headless backend with no input devices.
+	wl_exec WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman sway -c "$XDG_CONFIG_HOME/sway/config" >"$WL_DIR/sway.log" 2>&1 &
+	WL_SWAY_PID=$!
+	track $WL_SWAY_PID
+	wait_for 15 wl_socket || fail "sway did not start: $(tail -5 "$WL_DIR/sway.log")"
+	WL_DISPLAY=$(wl_socket)
+	WL_ENV+=(WAYLAND_DISPLAY="$WL_DISPLAY")
+	wait_for 10 sh -c "ls '$WL_RUN'/sway-ipc.*.sock" || fail "sway has no IPC socket"
+	WL_ENV+=(SWAYSOCK="$(ls "$WL_RUN"/sway-ipc.*.sock | head -1)")
+	wait_for 10 wl_sway_has_output ||
+		fail "sway has no output HEADLESS-1: $(tail -5 "$WL_DIR/sway.log")"
+
+	wl_exec /usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config" \
+		>"$WL_DIR/xdpw.log" 2>&1 &
+	track $!
+	wait_for 15 wl_name_owned org.freedesktop.impl.portal.desktop.wlr ||
+		fail "xdg-desktop-portal-wlr did not start: $(tail -5 "$WL_DIR/xdpw.log")"
+	wl_exec /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
+	track $!
+	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
+		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
+}
+
+# start_wlpattern: the test client's known picture, fullscreen; sets WLP_PID and WLP_OUT.
+start_wlpattern() {
+	WLP_OUT="$E2E_TMP/wlpattern.out"
+	wl_exec "$WL_TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/wlpattern.err" &
+	WLP_PID=$!
+	track $WLP_PID
+	wait_line 15 "$WLP_OUT" "^shown ${1:-[0-9]*x[0-9]*} variant 0" ||
+		fail "wlpattern showed nothing: $(cat "$E2E_TMP/wlpattern.err")"
+}
+
+# start_wl_helper CODE [ARGS...]: the customer's helper in the desktop, answering consent from a
+# fifo (echo y >&7) as start_helper does on X11. Sets HELPER_PID HELPER_OUT HELPER_IN.
+start_wl_helper() {
+	local code=$1
+	shift
+	HELPER_OUT="$E2E_TMP/helper.out"
+	HELPER_IN="$E2E_TMP/helper.in"
+	rm -f "$HELPER_IN"
+	mkfifo "$HELPER_IN"
+	wl_exec "$WL_BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$code" \
+		--ui tty "$@" <"$HELPER_IN" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
+	HELPER_PID=$!
+	track $HELPER_PID
+	exec 7>"$HELPER_IN"
+}
