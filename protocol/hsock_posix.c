@@ -60,3 +60,10 @@ void hsock_close(int fd)
 {
 	close(fd);
 }
+
+bool hsock_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}

@@ -126,3 +126,10 @@ void hsock_close(int fd)
 {
 	closesocket((SOCKET)fd);
 }
+
+bool hsock_readable(int fd)
+{
+	WSAPOLLFD pfd = { .fd = (SOCKET)fd, .events = POLLRDNORM };
+
+	return WSAPoll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDNORM | POLLHUP | POLLERR)) != 0;
+}
