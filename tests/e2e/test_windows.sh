@@ -1,0 +1,133 @@
+# The customer's helper for Windows (issue 16) under Debian's Wine on Xvfb,
+# against the real relay on loopback: make windows links one static .exe
+# that imports only Windows' own DLLs; winpattern.exe (ours, mingw) draws
+# a known picture; handoff-helper.exe signs in with a support code, the
+# customer allows view and control on the helper's terminal (its stdin, as
+# in the X11 tests); the technician's headless viewer sees winpattern's
+# pixels exactly, and its click and typed text reach winpattern, which
+# reports them; "end" ends the session and the .exe exits 0.
+# Wine that cannot run is a failure with its reason, never a skip.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WIN=$ROOT/build/win64
+
+# Up to date in a few seconds once built (make check's e2e target built it before any test ran).
+make -C "$ROOT" --no-print-directory windows >"$E2E_TMP/make-windows.log" 2>&1 ||
+	fail "make windows failed: $(tail -5 "$E2E_TMP/make-windows.log")"
+EXE=$WIN/handoff-helper.exe
+[ -f "$EXE" ] || fail "make windows wrote no $EXE"
+command -v wine >/dev/null ||
+	fail "Wine is not installed (scripts/deps.sh lists wine and wine64: run make deps)"
+
+# Statically linked: every DLL it names is one Windows itself has.
+x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^[[:space:]]*DLL Name: //p' >"$E2E_TMP/imports" ||
+	fail "objdump cannot read $EXE"
+[ -s "$E2E_TMP/imports" ] || fail "no imports listed for $EXE"
+while read -r dll; do
+	case "$(echo "$dll" | tr 'A-Z' 'a-z')" in
+	kernel32.dll | user32.dll | gdi32.dll | advapi32.dll | ws2_32.dll | crypt32.dll | msvcrt.dll | imm32.dll | \
+		ole32.dll | oleaut32.dll | version.dll | setupapi.dll | winmm.dll | iphlpapi.dll | shell32.dll | \
+		bcrypt.dll | secur32.dll | rpcrt4.dll | shlwapi.dll | comdlg32.dll | winspool.drv | uxtheme.dll) ;;
+	*) fail "handoff-helper.exe needs $dll, which is not part of Windows" ;;
+	esac
+done <"$E2E_TMP/imports"
+note "imports only Windows' DLLs: $(tr '\n' ' ' <"$E2E_TMP/imports")"
+
+start_xvfb 800 600
+export DISPLAY=$XDISPLAY WINEDEBUG=-all
+# A Wine prefix is ~700 MB and wineboot takes 10 s or more: kept outside the clone, one per
+# Wine version and user, used by one test at a time (the lock), made again when unfinished.
+WINE_CACHE=${HANDOFF_WINE_CACHE:-/var/cache/handoff/wine}
+mkdir -p "$WINE_CACHE" 2>/dev/null && [ -w "$WINE_CACHE" ] || WINE_CACHE=$E2E_TMP/wine
+mkdir -p "$WINE_CACHE" || fail "cannot make $WINE_CACHE"
+WINE_VERSION=$(wine --version 2>/dev/null) || fail "wine --version fails: Wine cannot run here"
+WINE_VERSION=$(echo "$WINE_VERSION" | tr -c 'A-Za-z0-9.\n' '_')
+export WINEPREFIX="$WINE_CACHE/$WINE_VERSION-$(id -u)"
+exec 6>"$WINEPREFIX.lock"
+flock -w 280 6 || fail "another test holds the Wine prefix $WINEPREFIX"
+wine_cleanup() {
+	wineserver -k 2>/dev/null || true
+	e2e_cleanup
+}
+trap wine_cleanup EXIT
+if [ ! -f "$WINEPREFIX/.handoff-ready" ]; then
+	rm -rf "$WINEPREFIX"
+	start=$(date +%s)
+	wine wineboot -i >"$E2E_TMP/wineboot.log" 2>&1 || fail "wineboot failed: $(tail -5 "$E2E_TMP/wineboot.log")"
+	wineserver -w
+	touch "$WINEPREFIX/.handoff-ready"
+	note "Wine prefix made in $(($(date +%s) - start)) s: $WINEPREFIX"
+fi
+
+wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern.out" 2>"$E2E_TMP/winpattern.log" &
+track $!
+wait_line 60 "$E2E_TMP/winpattern.out" "^ready 320 240" ||
+	fail "winpattern.exe did not draw under Wine: $(tail -5 "$E2E_TMP/winpattern.log")"
+
+start_relay
+new_ticket_code "printer on Windows"
+HELPER_OUT=$E2E_TMP/helper.out
+mkfifo "$E2E_TMP/helper.in"
+wine "$EXE" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" --ui tty \
+	<"$E2E_TMP/helper.in" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
+HELPER_PID=$!
+track $HELPER_PID
+exec 7>"$E2E_TMP/helper.in"
+wait_line 60 "$HELPER_OUT" "^CONNECTED to remote support. Your reference number is $TICKET\." ||
+	fail "handoff-helper.exe did not connect: $(tail -5 "$E2E_TMP/helper.log")"
+
+start_viewer "$TICKET"
+wait_line 30 "$HELPER_OUT" "^CONSENT alice" || fail "no consent prompt: $(tail -3 "$HELPER_OUT")"
+echo y >&7
+wait_line 20 "$HELPER_OUT" "^SHARING" || fail "the helper did not share: $(tail -3 "$HELPER_OUT")"
+viewer_cmd 60 "wait-frame"
+# Socket pairs are loopback TCP pairs on Windows (hsock_win32.c): their listener lives only
+# until our own connect is accepted, so the sharing helper listens on nothing at all.
+ss -ltnpH | grep "pid=$HELPER_PID," >"$E2E_TMP/listen.out" &&
+	fail "handoff-helper.exe listens: $(cat "$E2E_TMP/listen.out")"
+
+# Pixel for pixel: winpattern's bands are where winpattern_pixel puts them, on a grid across
+# its window and at its corners; beyond it the viewer sees what the X screen shows.
+viewer_cmd 20 "snapshot $E2E_TMP/win.ppm"
+# PPM: "P6\n800 600\n255\n", then 3 bytes a pixel.
+[ "$(head -c 15 "$E2E_TMP/win.ppm" | tr '\n' ' ')" = "P6 800 600 255 " ] || fail "unexpected snapshot header"
+ppm_px() {
+	od -An -tx1 -j $((15 + ($2 * 800 + $1) * 3)) -N3 "$E2E_TMP/win.ppm" | tr -d ' \n'
+}
+expect_px() {
+	local x=$1 y=$2
+	printf '%02x%02x%02x' $((x * 255 / 319)) $((y * 255 / 239)) $(((x / 40 + y / 40) % 2 ? 0xc0 : 0x20))
+}
+checked=0
+for y in 0 39 40 100 170 239; do
+	for x in 0 39 40 101 200 280 319; do
+		[ "$(ppm_px $x $y)" = "$(expect_px $x $y)" ] ||
+			fail "pixel $x,$y is #$(ppm_px $x $y), winpattern drew #$(expect_px $x $y)"
+		checked=$((checked + 1))
+	done
+done
+for p in "500 100" "700 500" "320 240"; do
+	set -- $p
+	[ "#$(ppm_px "$1" "$2")" = "$("$TOOLS/xprobe" pixel "$1" "$2" | sed 's/^pixel //')" ] ||
+		fail "pixel $1,$2 is #$(ppm_px "$1" "$2") in the viewer, $("$TOOLS/xprobe" pixel "$1" "$2") on the screen"
+	checked=$((checked + 1))
+done
+note "the viewer sees winpattern exactly ($checked pixels checked)"
+
+# The technician's click and text reach winpattern through SendInput.
+viewer_cmd 10 "click 150 60"
+wait_line 20 "$E2E_TMP/winpattern.out" "^click 150 60" ||
+	fail "the click did not reach winpattern: $(tail -3 "$E2E_TMP/winpattern.out")"
+viewer_cmd 10 "type Ab"
+wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0041" || fail "typed A did not reach winpattern"
+wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0062" || fail "typed b did not reach winpattern"
+
+# The customer ends the session; the helper says so and exits 0.
+echo end >&7
+wait_line 20 "$HELPER_OUT" "^SESSION ENDED" || fail "the helper did not end: $(tail -3 "$HELPER_OUT")"
+wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "handoff-helper.exe did not exit"
+rc=0
+wait "$HELPER_PID" || rc=$?
+[ "$rc" = 0 ] || fail "handoff-helper.exe exited with $rc: $(tail -5 "$E2E_TMP/helper.log")"
+note "ok: handoff-helper.exe under $WINE_VERSION shared winpattern pixel for pixel and took a click and text"
+
