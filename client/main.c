@@ -22,6 +22,8 @@ int main(int argc, char **argv)
 
 	log_setup("handoff-helper", LOG_INFO);
 	helper_platform_ignore_sigpipe();
+	if (helper_platform_bundle_args(&argc, &argv) != 0)
+		return 2;
 
 	rc = helper_cli_parse(argc, argv, &opt, err, sizeof(err));
 	if (rc == HELPER_CLI_VERSION) {

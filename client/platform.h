@@ -58,4 +58,16 @@ ssize_t helper_platform_stdin_read(int fd, void *buf, size_t len);
 /* Stops what helper_platform_stdin_open started; -1 is fine. */
 void helper_platform_stdin_close(int fd);
 
+/*
+ * The arguments of a one-file bundle (protocol/bundle.h: relay, pinned host
+ * key, organisation, intake token) put before the command line's own.
+ * Linux: launcher/launch.c did it before this program started; nothing
+ * changes. Windows: the .exe is its own launcher, its file ending in the
+ * payload and trailer; a plain .exe (no trailer) runs as it is. 0 (*argv
+ * may then point to storage that lives until exit), or -1 when the file
+ * is a damaged bundle: the customer was told (standard error and a message
+ * box) and the program must exit.
+ */
+int helper_platform_bundle_args(int *argc, char ***argv);
+
 #endif

@@ -123,3 +123,11 @@ void helper_platform_stdin_close(int fd)
 	/* stdin is the process's, not ours to close. */
 	(void)fd;
 }
+
+int helper_platform_bundle_args(int *argc, char ***argv)
+{
+	/* The launcher passed them already (the intake token through the environment). */
+	(void)argc;
+	(void)argv;
+	return 0;
+}

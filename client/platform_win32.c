@@ -20,6 +20,10 @@
 #include <winsock2.h>
 #include <windows.h>
 
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "bundle.h"
 #include "hsock.h"
 #include "wake.h"
 
@@ -215,4 +219,89 @@ void helper_platform_stdin_close(int fd)
 	}
 	helper_platform_stdin.write_fd = -1;
 	helper_platform_stdin.started = false;
+}
+
+/* Standard error for a terminal, a message box for a customer who double-clicked. */
+static void helper_platform_bundle_damaged(void)
+{
+	wchar_t text[1024];
+
+	fputs("handoff: " BUNDLE_DAMAGED_TEXT, stderr);
+	fflush(stderr);
+	if (MultiByteToWideChar(CP_UTF8, 0, BUNDLE_DAMAGED_TEXT, -1, text, 1024) > 0)
+		MessageBoxW(NULL, text, L"Remote support", MB_OK | MB_ICONERROR | MB_SETFOREGROUND);
+}
+
+/*
+ * Checks the payload of the mapped file against its trailer and copies the
+ * arguments of etc/args out: 0 with *n (0: not a bundle), -1 when damaged.
+ */
+static int helper_platform_bundle_read(const uint8_t *file, size_t size, char *copy, size_t copylen,
+				       const char **args, size_t *n)
+{
+	uint8_t want[32], got[32];
+	unsigned int glen = 0;
+	size_t off, len;
+	struct buf b;
+	struct bundle_entry e;
+	int r = bundle_trailer(file, size, &off, &len, want);
+
+	*n = 0;
+	if (r == BUF_ERR_FORMAT || r == BUF_ERR_SHORT)
+		return 0;
+	if (r != 0 || EVP_Digest(file + off, len, got, &glen, EVP_sha256(), NULL) != 1 || glen != 32 ||
+	    memcmp(got, want, 32) != 0)
+		return -1;
+	buf_view(&b, file + off, len);
+	while ((r = bundle_next(&b, &e)) == 1)
+		if (strcmp(e.path, "etc/args") == 0 && bundle_args(e.data, e.len, copy, copylen, args, n) != 0)
+			return -1;
+	/* The hash matched: a payload that does not parse was made wrong, and is refused all the same. */
+	return r == 0 ? 0 : -1;
+}
+
+int helper_platform_bundle_args(int *argc, char ***argv)
+{
+	/* Until exit: the new argv points into them. */
+	static char copy[8192];
+	static const char *args[BUNDLE_ARGS_MAX];
+	static char *av[BUNDLE_ARGS_MAX + 64];
+	wchar_t exe[MAX_PATH];
+	DWORD len = GetModuleFileNameW(NULL, exe, MAX_PATH);
+	HANDLE f, map = NULL;
+	LARGE_INTEGER size;
+	const uint8_t *view = NULL;
+	size_t n = 0;
+	int rc = 0, ac = 0;
+
+	if (len == 0 || len >= MAX_PATH)
+		return 0;
+	f = CreateFileW(exe, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (f == INVALID_HANDLE_VALUE)
+		return 0;
+	if (GetFileSizeEx(f, &size) && size.QuadPart > 0 && (map = CreateFileMappingW(f, NULL, PAGE_READONLY, 0, 0,
+										      NULL)) != NULL)
+		view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 0);
+	if (view != NULL)
+		rc = helper_platform_bundle_read(view, (size_t)size.QuadPart, copy, sizeof(copy), args, &n);
+	if (view != NULL)
+		UnmapViewOfFile(view);
+	if (map != NULL)
+		CloseHandle(map);
+	CloseHandle(f);
+	if (rc != 0) {
+		helper_platform_bundle_damaged();
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	av[ac++] = (*argv)[0];
+	for (size_t i = 0; i < n; i++)
+		av[ac++] = (char *)args[i];
+	for (int i = 1; i < *argc && ac + 1 < (int)(sizeof(av) / sizeof(av[0])); i++)
+		av[ac++] = (*argv)[i];
+	av[ac] = NULL;
+	*argc = ac;
+	*argv = av;
+	return 0;
 }

@@ -131,3 +131,48 @@ wait "$HELPER_PID" || rc=$?
 [ "$rc" = 0 ] || fail "handoff-helper.exe exited with $rc: $(tail -5 "$E2E_TMP/helper.log")"
 note "ok: handoff-helper.exe under $WINE_VERSION shared winpattern pixel for pixel and took a click and text"
 
+# The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
+# address, pinned host key, organisation and a fresh intake token to the .exe, which checks
+# itself and reaches the relay with that token (no code: it asks for a description).
+"$BIN/handoff-relay" bundle "$RELAY_DIR" --target windows --helper "$EXE" --org "Acme IT" \
+	--out "$E2E_TMP/acme-support.exe" >"$E2E_TMP/bundle.out" 2>&1 ||
+	fail "bundle --target windows failed: $(cat "$E2E_TMP/bundle.out")"
+x86_64-w64-mingw32-objdump -p "$E2E_TMP/acme-support.exe" >/dev/null 2>&1 || fail "the bundle is no PE file any more"
+mkfifo "$E2E_TMP/acme.in"
+wine "$E2E_TMP/acme-support.exe" --ui tty <"$E2E_TMP/acme.in" >"$E2E_TMP/acme.out" 2>"$E2E_TMP/acme.log" &
+ACME_PID=$!
+track $ACME_PID
+exec 5>"$E2E_TMP/acme.in"
+wait_line 60 "$E2E_TMP/acme.out" "^NO CODE" ||
+	fail "the bundle did not ask for a description: $(tail -3 "$E2E_TMP/acme.log")"
+echo "The printer on Windows does not print" >&5
+wait_line 20 "$E2E_TMP/acme.out" "^NAME" || fail "the bundle did not ask for a name"
+echo "Maria" >&5
+wait_line 30 "$RELAY_LOG" "customer opened ticket [0-9]* in the L1 queue" ||
+	fail "no ticket was opened: $(tail -5 "$RELAY_LOG")"
+T=$(sed -n 's/.*customer opened ticket \([0-9]*\) in the L1 queue.*/\1/p' "$RELAY_LOG" | tail -1)
+wait_line 30 "$E2E_TMP/acme.out" "^CONNECTED" || fail "the bundle did not connect: $(tail -3 "$E2E_TMP/acme.log")"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$T AND kind='ticket-opened-by-customer'" |
+	grep -q "^intake token 1 from 127.0.0.1$" || fail "ticket $T was not opened with the bundle's intake token"
+echo end >&5
+wait_for 20 sh -c "! kill -0 $ACME_PID" || fail "the bundle did not exit after end"
+rc=0
+wait "$ACME_PID" || rc=$?
+[ "$rc" = 0 ] || fail "the bundle exited with $rc: $(tail -5 "$E2E_TMP/acme.log")"
+note "acme-support.exe opened ticket $T with its intake token"
+
+# One flipped byte in the payload: the file says it is damaged, on stderr and in a message box.
+cp "$E2E_TMP/acme-support.exe" "$E2E_TMP/damaged.exe"
+size=$(stat -c %s "$E2E_TMP/damaged.exe")
+byte=$(od -An -tu1 -j $((size - 56 - 8)) -N1 "$E2E_TMP/damaged.exe" | tr -d ' ')
+printf "\\$(printf '%03o' $(((byte + 1) % 256)))" |
+	dd of="$E2E_TMP/damaged.exe" bs=1 seek=$((size - 56 - 8)) conv=notrunc status=none
+wine "$E2E_TMP/damaged.exe" --ui tty </dev/null >"$E2E_TMP/damaged.out" 2>"$E2E_TMP/damaged.err" &
+DAMAGED_PID=$!
+track $DAMAGED_PID
+wait_line 60 "$E2E_TMP/damaged.err" "is damaged or was changed" ||
+	fail "the damaged bundle did not say so: $(tail -3 "$E2E_TMP/damaged.err")"
+wait_for 30 xdotool search --name "^Remote support$" || fail "the damaged bundle showed no message box"
+grep -q . "$E2E_TMP/damaged.out" && fail "the damaged bundle ran: $(head -3 "$E2E_TMP/damaged.out")"
+kill "$DAMAGED_PID" 2>/dev/null
+note "a bundle with one byte changed refuses to run and says so in a message box"
