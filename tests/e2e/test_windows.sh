@@ -64,7 +64,8 @@ track $!
 wait_line 60 "$E2E_TMP/winpattern.out" "^ready 320 240" ||
 	fail "winpattern.exe did not draw under Wine: $(tail -5 "$E2E_TMP/winpattern.log")"
 
-start_relay
+start_relay "log_sources = facts, journal 3"
+add_user bob tech L2
 new_ticket_code "printer on Windows"
 HELPER_OUT=$E2E_TMP/helper.out
 mkfifo "$E2E_TMP/helper.in"
@@ -121,6 +122,23 @@ wait_line 20 "$E2E_TMP/winpattern.out" "^click 150 60" ||
 viewer_cmd 10 "type Ab"
 wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0041" || fail "typed A did not reach winpattern"
 wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0062" || fail "typed b did not reach winpattern"
+
+# Log collection with consent (asked at the escalation): facts from Windows' own calls, and
+# the System and Application event logs through wevtutil for "journal N".
+as alice escalate "$TICKET" --to L2 --note "GDI works, printer does not" >"$E2E_TMP/esc.out" ||
+	fail "escalate failed: $(cat "$E2E_TMP/esc.out")"
+wait_line 20 "$HELPER_OUT" "^LOGS alice" || fail "no logs question: $(tail -3 "$HELPER_OUT")"
+echo y >&7
+wait_line 60 "$HELPER_OUT" "^LOGS sent" || fail "the logs were not sent: $(tail -3 "$HELPER_OUT")"
+lid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$TICKET AND kind='logs'")
+[ -n "$lid" ] || fail "the log bundle was not attached"
+as bob ticket attachment "$TICKET" "$lid" >"$E2E_TMP/logs.txt" || fail "bob cannot read the log bundle"
+for want in '^== facts ==$' '^os: .*(version [0-9]*\.[0-9]*, build [0-9]*)$' '^uptime: [0-9]* days ' \
+	'^disk [A-Z]: .* free of ' '^memory: .* available of ' '^local time: 20' '^== journal (last 3 lines) ==$' \
+	'^\[event log System, newest 3 events first\]$' '^\[event log Application, newest 3 events first\]$'; do
+	grep -q -- "$want" "$E2E_TMP/logs.txt" || fail "the log bundle lacks '$want': $(head -20 "$E2E_TMP/logs.txt")"
+done
+note "logs from Windows: $(grep -c . "$E2E_TMP/logs.txt") lines, $(grep -m1 '^os: ' "$E2E_TMP/logs.txt")"
 
 # The customer ends the session; the helper says so and exits 0.
 echo end >&7
