@@ -149,6 +149,37 @@ wait "$HELPER_PID" || rc=$?
 [ "$rc" = 0 ] || fail "handoff-helper.exe exited with $rc: $(tail -5 "$E2E_TMP/helper.log")"
 note "ok: handoff-helper.exe under $WINE_VERSION shared winpattern pixel for pixel and took a click and text"
 
+# Bad input: a wrong code, a wrong host key and a relay that is not there get the words the
+# Linux helper gives (its last line of stderr, the same text; for the relay that is not there
+# up to libssh's detail, which is strerror of a Winsock code on Windows: "Unknown error").
+down_port=$(free_port) || fail "no free port"
+bad_case() {
+	local name=$1 cut=$2 rc win linux
+	shift 2
+	rc=0
+	timeout 60 wine "$EXE" --ui tty "$@" </dev/null >/dev/null 2>"$E2E_TMP/$name.win.err" || rc=$?
+	[ "$rc" = 1 ] || fail "$name: handoff-helper.exe exited $rc, expected 1: $(tail -2 "$E2E_TMP/$name.win.err")"
+	sleep 1.1 # not a wait for a condition: the relay's 1 s back-off after a refusal is time itself
+	rc=0
+	timeout 20 "$BIN/handoff-helper" --display "$XDISPLAY" --ui tty "$@" </dev/null >/dev/null \
+		2>"$E2E_TMP/$name.linux.err" || rc=$?
+	[ "$rc" = 1 ] || fail "$name: the Linux helper exited $rc"
+	sleep 1.1 # not a wait for a condition: as above
+	win=$(tail -1 "$E2E_TMP/$name.win.err" | tr -d '\r')
+	linux=$(tail -1 "$E2E_TMP/$name.linux.err")
+	if [ "$cut" = detail ]; then
+		win=${win%: *}
+		linux=${linux%: *}
+	fi
+	[ "$win" = "$linux" ] || fail "$name: Windows says '$win', Linux '$linux'"
+	note "$name: $win"
+}
+bad_case wrong-code all --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code 0000-0000-0000
+new_ticket_code "pinned key"
+bad_case wrong-key all --relay "127.0.0.1:$RELAY_PORT" --host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+	--code "$CODE"
+bad_case no-relay detail --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
+
 # The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
 # address, pinned host key, organisation and a fresh intake token to the .exe, which checks
 # itself and reaches the relay with that token (no code: it asks for a description).
