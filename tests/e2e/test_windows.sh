@@ -123,6 +123,18 @@ viewer_cmd 10 "type Ab"
 wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0041" || fail "typed A did not reach winpattern"
 wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0062" || fail "typed b did not reach winpattern"
 
+# Paused, the technician's click goes nowhere; resumed, the next one arrives (after which the
+# first, sent earlier on the same ordered path, would have been reported already).
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+viewer_cmd 10 "click 30 200"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume: $(tail -3 "$HELPER_OUT")"
+viewer_cmd 10 "click 31 201"
+wait_line 20 "$E2E_TMP/winpattern.out" "^click 31 201" || fail "the click after resume did not reach winpattern"
+grep -q "^click 30 200" "$E2E_TMP/winpattern.out" && fail "a click while paused reached winpattern"
+note "paused: a click was dropped; resumed: the next one arrived"
+
 # Log collection with consent (asked at the escalation): facts from Windows' own calls, and
 # the System and Application event logs through wevtutil for "journal N".
 as alice escalate "$TICKET" --to L2 --note "GDI works, printer does not" >"$E2E_TMP/esc.out" ||
