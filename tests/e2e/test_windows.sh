@@ -135,6 +135,25 @@ wait_line 20 "$E2E_TMP/winpattern.out" "^click 31 201" || fail "the click after 
 grep -q "^click 30 200" "$E2E_TMP/winpattern.out" && fail "a click while paused reached winpattern"
 note "paused: a click was dropped; resumed: the next one arrived"
 
+# Clipboard both ways with a controlling viewer (vncclip through a stock ssh -L): Wine's X11
+# driver keeps the Windows clipboard and the X CLIPBOARD in step, so xclip reads and writes
+# what CF_UNICODETEXT holds for the .exe.
+start_ssh_tunnel
+DISPLAY=$XDISPLAY xclip -selection clipboard </dev/null 2>/dev/null
+n=$(grep -c "^CONSENT" "$HELPER_OUT")
+"$TOOLS/vncclip" 127.0.0.1 "$lport" 30 "Hello from the technician" >"$E2E_TMP/clip.out" 2>"$E2E_TMP/clip.err" &
+CLIP_PID=$!
+track $CLIP_PID
+wait_count 20 "$HELPER_OUT" "^CONSENT" $((n + 1)) || fail "no consent prompt for the clipboard viewer"
+echo y >&7
+wait_for 20 sh -c "[ \"\$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null)\" = 'Hello from the technician' ]" ||
+	fail "the technician's text is not on the clipboard: '$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>&1)'"
+printf 'Error 0x12 on Windows' | DISPLAY=$XDISPLAY xclip -selection clipboard
+wait_line 20 "$E2E_TMP/clip.out" "^cut 21 Error 0x12 on Windows$" ||
+	fail "the customer's copy did not reach the technician: $(cat "$E2E_TMP/clip.out")"
+kill "$CLIP_PID"
+note "clipboard: technician -> customer and customer -> technician"
+
 # Log collection with consent (asked at the escalation): facts from Windows' own calls, and
 # the System and Application event logs through wevtutil for "journal N".
 as alice escalate "$TICKET" --to L2 --note "GDI works, printer does not" >"$E2E_TMP/esc.out" ||
