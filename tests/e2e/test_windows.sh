@@ -128,6 +128,9 @@ wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0062" || fail "typed b did not r
 echo pause >&7
 wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
 viewer_cmd 10 "click 30 200"
+# The helper reads a viewer's messages in order on one thread: once the picture asked for after
+# the click has come back, the click was read while paused (not later, after the resume).
+viewer_cmd 20 "wait-frame"
 echo resume >&7
 wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume: $(tail -3 "$HELPER_OUT")"
 viewer_cmd 10 "click 31 201"
@@ -170,6 +173,23 @@ for want in '^== facts ==$' '^os: .*(version [0-9]*\.[0-9]*, build [0-9]*)$' '^u
 	grep -q -- "$want" "$E2E_TMP/logs.txt" || fail "the log bundle lacks '$want': $(head -20 "$E2E_TMP/logs.txt")"
 done
 note "logs from Windows: $(grep -c . "$E2E_TMP/logs.txt") lines, $(grep -m1 '^os: ' "$E2E_TMP/logs.txt")"
+
+# The recording of the first view (closed when the escalation ended it) replays to
+# winpattern's picture.
+started=$(event_count "$TICKET" recording-started)
+[ "$started" -ge 1 ] || fail "nothing was recorded"
+wait_events 20 "$TICKET" recording-closed "$started" || fail "the recordings were not closed"
+first=$(ls "$RELAY_DIR/recordings/$TICKET"/*.hrec | head -1)
+"$BIN/handoff-tech" replay "$first" --key "$E2E_TMP/recording.key" --headless --snapshot "$E2E_TMP/replay.ppm" \
+	>"$E2E_TMP/replay.out" 2>&1 || fail "the recording does not replay: $(tail -3 "$E2E_TMP/replay.out")"
+cp "$E2E_TMP/replay.ppm" "$E2E_TMP/win.ppm"
+for y in 0 40 170 239; do
+	for x in 0 101 280 319; do
+		[ "$(ppm_px $x $y)" = "$(expect_px $x $y)" ] ||
+			fail "replayed pixel $x,$y is #$(ppm_px $x $y), winpattern drew #$(expect_px $x $y)"
+	done
+done
+note "the recording ($(stat -c %s "$first") bytes) replays to winpattern's picture"
 
 # The customer ends the session; the helper says so and exits 0.
 echo end >&7
