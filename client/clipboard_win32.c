@@ -29,6 +29,8 @@
 #include "wake.h"
 
 #define CLIP_MSG_PASTE (WM_APP + 1)  /* the technician's text waits in incoming */
+#define CLIP_OPEN_TRIES 25
+#define CLIP_OPEN_WAIT_MS 20
 
 struct helper_clipboard {
 	struct wake wake;
@@ -61,6 +63,22 @@ static wchar_t *helper_clipboard_wide(const char *s, size_t n)
 		MultiByteToWideChar(CP_UTF8, 0, s, (int)n, w, wn);
 	w[wn] = L'\0';
 	return w;
+}
+
+/*
+ * OpenClipboard fails while another window holds the clipboard open, which
+ * is the usual state just after it announced a change (the program that
+ * copied, or Wine's X11 bridge, may still be writing): a few short tries
+ * on this thread, never in the loop. True when it is open.
+ */
+static bool helper_clipboard_take(HWND hwnd)
+{
+	for (int i = 0; i < CLIP_OPEN_TRIES; i++) {
+		if (OpenClipboard(hwnd))
+			return true;
+		Sleep(CLIP_OPEN_WAIT_MS);
+	}
+	return false;
 }
 
 /* The thread: puts the technician's text on the clipboard, as CF_UNICODETEXT. */
@@ -96,14 +114,19 @@ static void helper_clipboard_paste(struct helper_clipboard *c, HWND hwnd)
 	free(w);
 	if (mem == NULL)
 		return;
-	if (!OpenClipboard(hwnd)) {
+	if (!helper_clipboard_take(hwnd)) {
+		log_warn("the clipboard stayed busy; the technician's text was not pasted");
 		GlobalFree(mem);
 		return;
 	}
 	EmptyClipboard();
 	/* On success the system owns mem. */
-	if (SetClipboardData(CF_UNICODETEXT, mem) == NULL)
+	if (SetClipboardData(CF_UNICODETEXT, mem) == NULL) {
 		GlobalFree(mem);
+		log_warn("the technician's clipboard text could not be put on the clipboard");
+	} else {
+		log_info("the technician's clipboard text (%zu bytes) is on the customer's clipboard", len);
+	}
 	CloseClipboard();
 }
 
@@ -119,9 +142,11 @@ static void helper_clipboard_changed(struct helper_clipboard *c, HWND hwnd)
 	/* EmptyClipboard made us the owner: this update is our own paste, not the customer's copy. */
 	if (GetClipboardOwner() == hwnd)
 		return;
-	if (!IsClipboardFormatAvailable(CF_UNICODETEXT) || !OpenClipboard(hwnd))
+	if (!helper_clipboard_take(hwnd)) {
+		log_warn("the clipboard stayed busy; the customer's copy was not read");
 		return;
-	h = GetClipboardData(CF_UNICODETEXT);
+	}
+	h = IsClipboardFormatAvailable(CF_UNICODETEXT) ? GetClipboardData(CF_UNICODETEXT) : NULL;
 	w = h != NULL ? GlobalLock(h) : NULL;
 	if (w != NULL) {
 		n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
@@ -309,6 +334,8 @@ enum helper_clipboard_event helper_clipboard_run(struct helper_clipboard *c)
 		llen = l != NULL ? utf8_to_latin1(text, len, l, len) : 0;
 		if (l == NULL || helper_screen_send_cut_text(c->screen, text, len, l, llen) != 0)
 			log_warn("could not send the clipboard to the viewers");
+		else
+			log_info("the customer's clipboard text (%zu bytes) goes to the viewers", len);
 		free(l);
 	}
 	free(text);

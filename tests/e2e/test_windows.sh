@@ -60,7 +60,8 @@ if [ ! -f "$WINEPREFIX/.handoff-ready" ]; then
 fi
 
 wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern.out" 2>"$E2E_TMP/winpattern.log" &
-track $!
+WINPATTERN_PID=$!
+track $WINPATTERN_PID
 wait_line 60 "$E2E_TMP/winpattern.out" "^ready 320 240" ||
 	fail "winpattern.exe did not draw under Wine: $(tail -5 "$E2E_TMP/winpattern.log")"
 
@@ -276,3 +277,42 @@ wait_for 30 xdotool search --name "^Remote support$" || fail "the damaged bundle
 grep -q . "$E2E_TMP/damaged.out" && fail "the damaged bundle ran: $(head -3 "$E2E_TMP/damaged.out")"
 kill "$DAMAGED_PID" 2>/dev/null
 note "a bundle with one byte changed refuses to run and says so in a message box"
+
+# The helper's own window (SDL's Windows driver under Wine), driven with xdotool as on Linux:
+# the code typed into it, Deny and View only clicked in it. Japanese fonts are the system's
+# on Windows and Wine has none, so the test points HANDOFF_FONT at Debian's through Z:. A
+# console program's stdout ends its lines in CR LF on Windows: the trace is read without CR.
+. "$(dirname "$0")/window_lib.sh"
+# winpattern is done; the window opens where it was.
+kill "$WINPATTERN_PID" 2>/dev/null
+new_ticket_code "window on Windows"
+WIN_OUT=$E2E_TMP/winwindow.out
+HANDOFF_UI_TRACE=1 HANDOFF_FONT='Z:\usr\share\fonts\opentype\ipafont-gothic\ipagp.ttf' \
+	wine "$EXE" --ui sdl --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --org "Acme IT" \
+	</dev/null > >(sed -u 's/\r$//' >"$WIN_OUT") 2>"$E2E_TMP/winwindow.log" &
+WINDOW_PID=$!
+track $WINDOW_PID
+MARK=0
+wait_state 60 "screen=code"
+win_geometry
+field code
+mark
+DISPLAY=$XDISPLAY xdotool type --delay 20 "$CODE" || fail "xdotool type failed"
+wait_state 10 "screen=code .* code=####-####-####"
+click connect
+wait_state 30 "screen=main .* card=nothing-shared"
+mark
+start_viewer_as alice "$TICKET" deny
+wait_state 20 "screen=main question=consent"
+click deny
+wait_for 20 sh -c "! kill -0 $VIEWER_PID" || fail "the denied viewer kept waiting"
+grep -q "declined" "$E2E_TMP/deny.log" || fail "the viewer was not told it was declined: $(cat "$E2E_TMP/deny.log")"
+mark
+start_viewer_as alice "$TICKET" view
+wait_state 20 "screen=main question=consent"
+mark
+click view
+viewer_cmd 30 "wait-frame"
+wait_state 10 "screen=main question=none watching=1"
+grep -q "^info control=no" "$VIEWER_OUT" || fail "the viewer allowed view only may control: $(head -1 "$VIEWER_OUT")"
+note "the window under Wine: code typed, Deny and View only clicked, the view-only viewer got frames"
