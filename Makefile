@@ -35,6 +35,8 @@ WIN_ONLY   := %_win32.c
 PROTO_SRC  := $(filter-out $(WIN_ONLY),$(wildcard protocol/*.c))
 RELAY_SRC  := $(wildcard relay/*.c)
 HELPER_SRC := $(filter-out $(WIN_ONLY),$(wildcard client/*.c))
+# The logs module with its writer and the Linux collectors, for the tests that link it alone.
+LOGS_SRC   := client/logs.c client/logs_writer.c client/logs_linux.c
 TECH_SRC   := $(wildcard technician/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
@@ -113,10 +115,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
-# logs_request drives logs.c on worker threads and queues through control.c (no channel: it only buffers).
-$(BUILD)/tests/test_client_logs_request: tests/unit/test_client_logs_request.c client/logs_request.c client/logs.c client/control.c client/*.h $(LIB)
+$(BUILD)/tests/test_client_logs: tests/unit/test_client_logs.c $(LOGS_SRC) client/*.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/logs_request.c client/logs.c client/control.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< $(LOGS_SRC) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# logs_request drives logs.c on worker threads and queues through control.c (no channel: it only buffers).
+$(BUILD)/tests/test_client_logs_request: tests/unit/test_client_logs_request.c client/logs_request.c $(LOGS_SRC) client/control.c client/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/logs_request.c $(LOGS_SRC) client/control.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO)) -lpthread
 # Unit tests of one technician module without SDL or RFB: tests/unit/test_tech_X.c with technician/X.c.
 $(BUILD)/tests/test_tech_%: tests/unit/test_tech_%.c technician/%.c technician/*.h $(LIB)
 	@mkdir -p $(@D)
@@ -156,9 +161,9 @@ build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) protocol/*.h
 build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl) -o $@ $< technician/clientmsg.c $(PROTO_SRC) $(call pl,libssh openssl)
-build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c client/logs.c client/logs.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c $(LOGS_SRC) client/logs.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/logs.c $(PROTO_SRC) $(call pl,libssh openssl)
+	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< $(LOGS_SRC) $(PROTO_SRC) $(call pl,libssh openssl)
 # The viewer's RFB decoding: libvncclient driven by technician/vnc.c, as the live viewer drives it.
 build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h technician/monitor.c technician/monitor.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
@@ -173,7 +178,9 @@ fuzz-replay: fuzz-build
 fuzz: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
-e2e:
+# windows first: test_windows.sh runs the .exe, and a bare machine's first build of the mingw
+# libraries (20 minutes or more) must not count against the test's own time limit.
+e2e: windows
 	@sh tests/e2e/run.sh build-asan
 
 check: deps
@@ -242,14 +249,23 @@ windows-deps:
 windows:
 	@prefix=$$(sh scripts/mingw-deps.sh) && $(MAKE) --no-print-directory win-build MINGW_PREFIX="$$prefix"
 
-# The helper's modules that build for Windows so far; the rest (input, clipboard, logs, the
-# SDL window's X11 parts, session's signalfd, main's sigaction) need Win32 backends first,
-# and only then is build/win64/handoff-helper.exe linked.
-WIN_CLIENT := $(addprefix client/,capture.c capture_win32.c cli.c control.c i18n.c input_win32.c \
-	logs_request.c platform_win32.c \
-	pace.c screen.c ui_text.c ui_tty.c viewer.c)
-win-build: $(WIN)/libhandoff.a $(call win_obj,$(WIN_CLIENT)) $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
+# The helper for Windows: every client module but the Linux, X11 and Wayland backends (clipboard.c and
+# input.c are X11's, without the suffix), statically linked against the cache's libraries and
+# Windows' own DLLs only (tests/e2e/test_windows.sh checks the imports).
+WIN_CLIENT := $(filter-out $(WIN_NOT) client/clipboard.c client/input.c,$(wildcard client/*.c))
+# Named by hand, not through pkg-config: SDL2_ttf and gettext's libintl install no .pc file,
+# libvncserver's names "-lz.a", and sdl2's adds -mwindows (no console for the terminal UI)
+# and SDL2main. Each before what it uses.
+WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcrypto -ljpeg -lpng16 -lz
+WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
+	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
+win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
 	$(WIN)/tests/wininput.exe
+
+$(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a
+	@mkdir -p $(@D)
+	$(WIN_CC) -static -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a \
+		-L$(MINGW_PREFIX)/lib $(WIN_LIBS) $(WIN_SYSLIBS)
 
 $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }

@@ -88,6 +88,8 @@ extern const struct helper_capture_backend helper_capture_x11_backend;
 extern const struct helper_capture_backend helper_capture_win32_backend;
 extern const struct helper_capture_backend helper_capture_wayland_backend;
 extern const struct helper_capture_backend helper_capture_wlr_backend;
+/* The backend of the platform built for (capture_x11.c or capture_win32.c defines it). */
+extern const struct helper_capture_backend *const helper_capture_native_backend;
 
 struct helper_capture;
 

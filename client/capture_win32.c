@@ -180,3 +180,5 @@ const struct helper_capture_backend helper_capture_win32_backend = {
 	.format = helper_capture_win32_format,
 	.grab = helper_capture_win32_grab,
 };
+
+const struct helper_capture_backend *const helper_capture_native_backend = &helper_capture_win32_backend;

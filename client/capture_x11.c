@@ -640,3 +640,5 @@ const struct helper_capture_backend helper_capture_x11_backend = {
 	.select_monitor = helper_capture_x11_select_monitor,
 	.layout = helper_capture_x11_layout,
 };
+
+const struct helper_capture_backend *const helper_capture_native_backend = &helper_capture_x11_backend;

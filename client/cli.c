@@ -241,7 +241,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 	memset(o, 0, sizeof(*o));
 	o->ui = "auto";
 	o->user = "customer";
-	o->display = getenv("DISPLAY");
+	o->display = helper_platform_default_display();
 	o->capture = helper_cli_session_capture();
 	o->ui_trace = getenv("HANDOFF_UI_TRACE") != NULL && strcmp(getenv("HANDOFF_UI_TRACE"), "1") == 0;
 	o->journal_timeout_ms = helper_cli_journal_timeout(getenv("HANDOFF_JOURNAL_TIMEOUT_MS"));

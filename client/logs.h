@@ -35,13 +35,12 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "logs_writer.h"
 
 #define HELPER_LOGS_SOURCES_MAX 32
 #define HELPER_LOGS_LINE_MAX 1024            /* longest source line accepted */
 #define HELPER_LOGS_SPEC_MAX 4096            /* longest source list read (CTL_TEXT_MAX) */
 #define HELPER_LOGS_LINES_MAX 10000u         /* "the last LINES lines" is capped here */
-#define HELPER_LOGS_READ_MAX (256u * 1024)   /* bytes read from one file or the journal */
-#define HELPER_LOGS_BUNDLE_MAX (1024u * 1024)
 #define HELPER_LOGS_JOURNAL_TIMEOUT_MS 5000u
 #define HELPER_LOGS_DESC_MAX 1200            /* a description line, NUL included */
 
@@ -75,10 +74,6 @@ struct helper_logs_config {
 	unsigned journal_timeout_ms;
 };
 
-struct helper_logs_bundle {
-	struct buf text;    /* valid UTF-8, no NUL, at most HELPER_LOGS_BUNDLE_MAX bytes */
-	bool truncated;
-};
 
 /*
  * Fills *plan from the relay's source list (NULL counts as empty). Reads at

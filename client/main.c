@@ -4,29 +4,26 @@
  * over RFB with the technicians the customer allows, one at a time, in the
  * order they ask. See --help, and session.c for how the pieces meet.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "i18n.h"
 #include "log.h"
+#include "platform.h"
 #include "session.h"
 #include "version.h"
 
 int main(int argc, char **argv)
 {
 	struct helper_options opt;
-	struct sigaction sa;
 	char err[512];
 	int rc;
 
 	log_setup("handoff-helper", LOG_INFO);
-	/* A viewer hanging up mid-write must cost an EPIPE, not the process. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
+	helper_platform_ignore_sigpipe();
+	if (helper_platform_bundle_args(&argc, &argv) != 0)
+		return 2;
 
 	rc = helper_cli_parse(argc, argv, &opt, err, sizeof(err));
 	if (rc == HELPER_CLI_VERSION) {

@@ -7,7 +7,9 @@
 #ifndef HANDOFF_HELPER_PLATFORM_H
 #define HANDOFF_HELPER_PLATFORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The directory holding the running program, without a trailing separator. 0 or -1. */
 int helper_platform_exe_dir(char *dir, size_t len);
@@ -16,9 +18,56 @@ int helper_platform_exe_dir(char *dir, size_t len);
  * when none ships beside the program; *n gets how many. Static strings.
  */
 const char *const *helper_platform_fonts(size_t *n);
+/*
+ * The display to share when --display is not given: $DISPLAY on Linux
+ * (NULL when unset); on Windows the one interactive desktop, "desktop".
+ */
+const char *helper_platform_default_display(void);
 /* setenv(name, value, 1). 0 or -1. */
 int helper_platform_setenv(const char *name, const char *value);
 /* Overwrites n bytes at p in a way the compiler may not drop (codes, tokens). */
 void helper_platform_wipe(void *p, size_t n);
+
+/*
+ * SIGINT and SIGTERM as a descriptor the event loop polls, so that they
+ * end the session in the loop and never inside a handler (libssh is not
+ * async-signal-safe). Linux: both blocked in this thread and every thread
+ * it creates later, read from a signalfd; call it before any thread
+ * starts. Windows: a console control handler (Ctrl-C, Ctrl-Break, the
+ * console closed) signals a wake. -1 or the descriptor.
+ */
+int helper_platform_signals_open(void);
+/* The number of a signal that arrived, or 0 when none waits. Never blocks. */
+int helper_platform_signals_take(int fd);
+/* -1 is fine. */
+void helper_platform_signals_close(int fd);
+/* After signals_close: true when SIGINT or SIGTERM came since (a window lingering on its last words). */
+bool helper_platform_signal_pending(void);
+/* A viewer hanging up mid-write must cost an EPIPE, not the process (Windows has no SIGPIPE). */
+void helper_platform_ignore_sigpipe(void);
+
+/*
+ * The customer's standard input as a descriptor the event loop can poll.
+ * Linux: stdin itself. Windows: WSAPoll waits on sockets only, so a
+ * thread copies stdin into an hsock_pair and the loop polls its other end.
+ * -1 when there is none.
+ */
+int helper_platform_stdin_open(void);
+/* One read from it, as read(): >0 bytes, 0 at EOF, -1 with errno (EINTR, EAGAIN). */
+ssize_t helper_platform_stdin_read(int fd, void *buf, size_t len);
+/* Stops what helper_platform_stdin_open started; -1 is fine. */
+void helper_platform_stdin_close(int fd);
+
+/*
+ * The arguments of a one-file bundle (protocol/bundle.h: relay, pinned host
+ * key, organisation, intake token) put before the command line's own.
+ * Linux: launcher/launch.c did it before this program started; nothing
+ * changes. Windows: the .exe is its own launcher, its file ending in the
+ * payload and trailer; a plain .exe (no trailer) runs as it is. 0 (*argv
+ * may then point to storage that lives until exit), or -1 when the file
+ * is a damaged bundle: the customer was told (standard error and a message
+ * box) and the program must exit.
+ */
+int helper_platform_bundle_args(int *argc, char ***argv);
 
 #endif

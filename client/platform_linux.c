@@ -4,9 +4,13 @@
 #include "platform.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 int helper_platform_exe_dir(char *dir, size_t len)
@@ -40,6 +44,11 @@ const char *const *helper_platform_fonts(size_t *n)
 	return fonts;
 }
 
+const char *helper_platform_default_display(void)
+{
+	return getenv("DISPLAY");
+}
+
 int helper_platform_setenv(const char *name, const char *value)
 {
 	return setenv(name, value, 1) == 0 ? 0 : -1;
@@ -48,4 +57,77 @@ int helper_platform_setenv(const char *name, const char *value)
 void helper_platform_wipe(void *p, size_t n)
 {
 	explicit_bzero(p, n);
+}
+
+int helper_platform_signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int helper_platform_signals_take(int fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
+}
+
+void helper_platform_signals_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+bool helper_platform_signal_pending(void)
+{
+	struct timespec now = { 0, 0 };
+	sigset_t stop;
+
+	/* Still blocked since signals_open, so they wait here to be taken. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	return sigtimedwait(&stop, NULL, &now) > 0;
+}
+
+void helper_platform_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int helper_platform_stdin_open(void)
+{
+	return STDIN_FILENO;
+}
+
+ssize_t helper_platform_stdin_read(int fd, void *buf, size_t len)
+{
+	return read(fd, buf, len);
+}
+
+void helper_platform_stdin_close(int fd)
+{
+	/* stdin is the process's, not ours to close. */
+	(void)fd;
+}
+
+int helper_platform_bundle_args(int *argc, char ***argv)
+{
+	/* The launcher passed them already (the intake token through the environment). */
+	(void)argc;
+	(void)argv;
+	return 0;
 }

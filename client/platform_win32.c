@@ -1,5 +1,10 @@
 /*
  * platform_win32.c: see platform.h.
+ *
+ * Two things here keep state in statics, which the rest of the helper
+ * does not: a console control handler takes no context pointer, so the
+ * wake it signals must be reachable without one; and standard input is
+ * the process's, so there is at most one thread copying it.
  */
 #include "platform.h"
 
@@ -8,7 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <winsock2.h>
 #include <windows.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "bundle.h"
+#include "hsock.h"
+#include "wake.h"
 
 int helper_platform_exe_dir(char *dir, size_t len)
 {
@@ -42,6 +59,12 @@ const char *const *helper_platform_fonts(size_t *n)
 	return fonts;
 }
 
+const char *helper_platform_default_display(void)
+{
+	/* A process shares the desktop it runs on; DISPLAY (Wine sets it) names nothing here. */
+	return "desktop";
+}
+
 int helper_platform_setenv(const char *name, const char *value)
 {
 	return _putenv_s(name, value) == 0 ? 0 : -1;
@@ -50,4 +73,235 @@ int helper_platform_setenv(const char *name, const char *value)
 void helper_platform_wipe(void *p, size_t n)
 {
 	SecureZeroMemory(p, n);
+}
+
+/* Written by the console's handler thread, read by the loop. */
+static struct wake helper_platform_signal_wake = { .fd = -1, .peer = -1 };
+static volatile LONG helper_platform_signal_seen;
+
+static BOOL WINAPI helper_platform_on_console(DWORD type)
+{
+	switch (type) {
+	case CTRL_C_EVENT:
+	case CTRL_BREAK_EVENT:
+	case CTRL_CLOSE_EVENT:
+	case CTRL_LOGOFF_EVENT:
+	case CTRL_SHUTDOWN_EVENT:
+		InterlockedExchange(&helper_platform_signal_seen, type == CTRL_C_EVENT ? SIGINT : SIGTERM);
+		if (helper_platform_signal_wake.peer >= 0)
+			wake_signal(&helper_platform_signal_wake);
+		/* Handled: the loop ends the session and the process exits by itself. */
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+int helper_platform_signals_open(void)
+{
+	if (helper_platform_signal_wake.fd < 0 && wake_open(&helper_platform_signal_wake) != 0)
+		return -1;
+	if (!SetConsoleCtrlHandler(helper_platform_on_console, TRUE)) {
+		wake_close(&helper_platform_signal_wake);
+		errno = EINVAL;
+		return -1;
+	}
+	return helper_platform_signal_wake.fd;
+}
+
+int helper_platform_signals_take(int fd)
+{
+	(void)fd;
+	if (!wake_drain(&helper_platform_signal_wake))
+		return 0;
+	return (int)InterlockedExchange(&helper_platform_signal_seen, 0);
+}
+
+void helper_platform_signals_close(int fd)
+{
+	if (fd < 0)
+		return;
+	/* The handler stays: it still sets the flag helper_platform_signal_pending reads. */
+	wake_close(&helper_platform_signal_wake);
+}
+
+bool helper_platform_signal_pending(void)
+{
+	return InterlockedExchange(&helper_platform_signal_seen, 0) != 0;
+}
+
+void helper_platform_ignore_sigpipe(void)
+{
+	/* Winsock has no SIGPIPE; a closed peer costs an error code. */
+}
+
+/* The thread that copies stdin into the pair, and its end of it. */
+static struct {
+	pthread_t thread;
+	bool started;
+	int write_fd;
+	HANDLE in;
+} helper_platform_stdin = { .write_fd = -1 };
+
+static void *helper_platform_stdin_copy(void *arg)
+{
+	char buf[4096];
+	DWORD n;
+
+	(void)arg;
+	/* Ends at EOF, at an error, or when close cancels the read or closes the pair. */
+	while (ReadFile(helper_platform_stdin.in, buf, sizeof(buf), &n, NULL) && n > 0) {
+		size_t off = 0;
+
+		while (off < n) {
+			ssize_t w = hsock_send(helper_platform_stdin.write_fd, buf + off, n - off);
+
+			if (w <= 0)
+				return NULL;
+			off += (size_t)w;
+		}
+	}
+	/* EOF for the reader. */
+	hsock_shutdown_write(helper_platform_stdin.write_fd);
+	return NULL;
+}
+
+int helper_platform_stdin_open(void)
+{
+	int sv[2];
+
+	if (helper_platform_stdin.started)
+		return -1;
+	helper_platform_stdin.in = GetStdHandle(STD_INPUT_HANDLE);
+	if (helper_platform_stdin.in == NULL || helper_platform_stdin.in == INVALID_HANDLE_VALUE)
+		return -1;
+	if (hsock_pair(sv) != 0)
+		return -1;
+	helper_platform_stdin.write_fd = sv[1];
+	if (pthread_create(&helper_platform_stdin.thread, NULL, helper_platform_stdin_copy, NULL) != 0) {
+		hsock_close(sv[0]);
+		hsock_close(sv[1]);
+		helper_platform_stdin.write_fd = -1;
+		return -1;
+	}
+	helper_platform_stdin.started = true;
+	return sv[0];
+}
+
+ssize_t helper_platform_stdin_read(int fd, void *buf, size_t len)
+{
+	ssize_t n = hsock_recv(fd, buf, len);
+
+	if (n < 0)
+		errno = hsock_would_block() ? EAGAIN : EIO;
+	return n;
+}
+
+void helper_platform_stdin_close(int fd)
+{
+	if (fd < 0)
+		return;
+	hsock_close(fd);
+	if (!helper_platform_stdin.started)
+		return;
+	/*
+	 * The copy may sit in ReadFile on a console or pipe that never ends;
+	 * cancelling that read ends it, and a copy that still would not end
+	 * within a second is left to the process's exit (it holds nothing
+	 * else than its end of the pair).
+	 */
+	CancelSynchronousIo(pthread_gethandle(helper_platform_stdin.thread));
+	if (WaitForSingleObject(pthread_gethandle(helper_platform_stdin.thread), 1000) == WAIT_OBJECT_0) {
+		pthread_join(helper_platform_stdin.thread, NULL);
+		hsock_close(helper_platform_stdin.write_fd);
+	} else {
+		pthread_detach(helper_platform_stdin.thread);
+	}
+	helper_platform_stdin.write_fd = -1;
+	helper_platform_stdin.started = false;
+}
+
+/* Standard error for a terminal, a message box for a customer who double-clicked. */
+static void helper_platform_bundle_damaged(void)
+{
+	wchar_t text[1024];
+
+	fputs("handoff: " BUNDLE_DAMAGED_TEXT, stderr);
+	fflush(stderr);
+	if (MultiByteToWideChar(CP_UTF8, 0, BUNDLE_DAMAGED_TEXT, -1, text, 1024) > 0)
+		MessageBoxW(NULL, text, L"Remote support", MB_OK | MB_ICONERROR | MB_SETFOREGROUND);
+}
+
+/*
+ * Checks the payload of the mapped file against its trailer and copies the
+ * arguments of etc/args out: 0 with *n (0: not a bundle), -1 when damaged.
+ */
+static int helper_platform_bundle_read(const uint8_t *file, size_t size, char *copy, size_t copylen,
+				       const char **args, size_t *n)
+{
+	uint8_t want[32], got[32];
+	unsigned int glen = 0;
+	size_t off, len;
+	struct buf b;
+	struct bundle_entry e;
+	int r = bundle_trailer(file, size, &off, &len, want);
+
+	*n = 0;
+	if (r == BUF_ERR_FORMAT || r == BUF_ERR_SHORT)
+		return 0;
+	if (r != 0 || EVP_Digest(file + off, len, got, &glen, EVP_sha256(), NULL) != 1 || glen != 32 ||
+	    memcmp(got, want, 32) != 0)
+		return -1;
+	buf_view(&b, file + off, len);
+	while ((r = bundle_next(&b, &e)) == 1)
+		if (strcmp(e.path, "etc/args") == 0 && bundle_args(e.data, e.len, copy, copylen, args, n) != 0)
+			return -1;
+	/* The hash matched: a payload that does not parse was made wrong, and is refused all the same. */
+	return r == 0 ? 0 : -1;
+}
+
+int helper_platform_bundle_args(int *argc, char ***argv)
+{
+	/* Until exit: the new argv points into them. */
+	static char copy[8192];
+	static const char *args[BUNDLE_ARGS_MAX];
+	static char *av[BUNDLE_ARGS_MAX + 64];
+	wchar_t exe[MAX_PATH];
+	DWORD len = GetModuleFileNameW(NULL, exe, MAX_PATH);
+	HANDLE f, map = NULL;
+	LARGE_INTEGER size;
+	const uint8_t *view = NULL;
+	size_t n = 0;
+	int rc = 0, ac = 0;
+
+	if (len == 0 || len >= MAX_PATH)
+		return 0;
+	f = CreateFileW(exe, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (f == INVALID_HANDLE_VALUE)
+		return 0;
+	if (GetFileSizeEx(f, &size) && size.QuadPart > 0 && (map = CreateFileMappingW(f, NULL, PAGE_READONLY, 0, 0,
+										      NULL)) != NULL)
+		view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 0);
+	if (view != NULL)
+		rc = helper_platform_bundle_read(view, (size_t)size.QuadPart, copy, sizeof(copy), args, &n);
+	if (view != NULL)
+		UnmapViewOfFile(view);
+	if (map != NULL)
+		CloseHandle(map);
+	CloseHandle(f);
+	if (rc != 0) {
+		helper_platform_bundle_damaged();
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	av[ac++] = (*argv)[0];
+	for (size_t i = 0; i < n; i++)
+		av[ac++] = (char *)args[i];
+	for (int i = 1; i < *argc && ac + 1 < (int)(sizeof(av) / sizeof(av[0])); i++)
+		av[ac++] = (*argv)[i];
+	av[ac] = NULL;
+	*argc = ac;
+	*argv = av;
+	return 0;
 }

@@ -26,8 +26,9 @@
  * the UI; the customer's lines are made valid UTF-8 and cut here, since
  * the UI knows nothing of the wire.
  *
- * Signals: SIGINT and SIGTERM are blocked in every thread and read from a
- * signalfd in the loop. A flag set by a handler would not do: libssh
+ * Signals: SIGINT and SIGTERM arrive as a descriptor in the loop
+ * (platform.h: a signalfd on Linux, a console control handler's wake on
+ * Windows). A flag set by a handler would not do: libssh
  * retries poll() after EINTR, so the loop would not notice the flag until
  * some unrelated event arrived. They are blocked only once setup is done,
  * so that Ctrl-C still interrupts a slow connection attempt.
@@ -35,13 +36,10 @@
 #include "session.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <libssh/callbacks.h>
@@ -55,6 +53,7 @@
 #include "code.h"
 #include "control.h"
 #include "ctl.h"
+#include "hsock.h"
 #include "i18n.h"
 #include "input.h"
 #include "log.h"
@@ -70,6 +69,7 @@
 #include "ui_text.h"
 #include "utf8.h"
 #include "viewer.h"
+#include "wayland.h"
 
 #define FORWARD_ADDRESS "localhost"
 #define FORWARD_PORT 5900
@@ -195,11 +195,11 @@ static int helper_session_on_ui(socket_t fd, int revents, void *userdata)
 static int helper_session_on_signal(socket_t fd, int revents, void *userdata)
 {
 	struct helper_session *s = userdata;
-	struct signalfd_siginfo si;
+	int signo;
 
 	(void)revents;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		log_info("received signal %u: ending the session", si.ssi_signo);
+	while ((signo = helper_platform_signals_take(fd)) != 0) {
+		log_info("received signal %d: ending the session", signo);
 		s->signalled = true;
 		helper_session_finish(s, HELPER_END_USER, NULL);
 	}
@@ -873,11 +873,15 @@ static void helper_session_loop(struct helper_session *s)
 	while (s->end == HELPER_END_NONE) {
 		int timeout = more ? 0 : helper_capture_timeout(s->capture);
 		int due = helper_origin_timeout(s->origin, helper_session_now_ms());
+
+		int ui_due = s->ui->timeout != NULL ? s->ui->timeout(s->ui_state) : -1;
 		int rc;
 
 		/* A held-back report of ignored input must not wait for the next event. */
 		if (due >= 0 && (timeout < 0 || due < timeout))
 			timeout = due;
+		if (ui_due >= 0 && (timeout < 0 || ui_due < timeout))
+			timeout = ui_due;
 		rc = ssh_event_dopoll(s->event, timeout);
 
 		if (rc == SSH_ERROR) {
@@ -892,19 +896,6 @@ static void helper_session_loop(struct helper_session *s)
 		helper_session_step(s);
 		more = helper_session_more(s);
 	}
-}
-
-/* Blocks SIGINT/SIGTERM in this thread and every thread it creates later. -1 or the fd. */
-static int helper_session_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 /* The relay refused the support code (helper_session_connect). */
@@ -963,7 +954,7 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 {
 	struct helper_capture_format fmt;
 
-	s->sig_fd = helper_session_signals();
+	s->sig_fd = helper_platform_signals_open();
 	if (s->sig_fd < 0) {
 		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
 		return -1;
@@ -984,8 +975,10 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		return -1;
 	}
 	if (s->clipboard != NULL) {
-		if (ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
-				     helper_session_on_wake, s) != SSH_OK ||
+		/* No display connection of its own on Windows (-1): the wake stands for both. */
+		if ((helper_clipboard_x_fd(s->clipboard) >= 0 &&
+		     ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
+				      helper_session_on_wake, s) != SSH_OK) ||
 		    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
 				     helper_session_on_wake, s) != SSH_OK) {
 			snprintf(err, errlen, "cannot set up the event loop");
@@ -1098,8 +1091,7 @@ static void helper_session_teardown_net(struct helper_session *s)
 static void helper_session_teardown(struct helper_session *s)
 {
 	helper_session_teardown_net(s);
-	if (s->sig_fd >= 0)
-		close(s->sig_fd);
+	helper_platform_signals_close(s->sig_fd);
 	s->sig_fd = -1;
 	if (s->ui_state != NULL)
 		s->ui->close(s->ui_state);
@@ -1234,35 +1226,6 @@ static int helper_session_code(struct helper_session *s, const char *problem, ch
 	return 0;
 }
 
-/*
- * Wayland: a wlroots compositor's own screen copy when it offers one (no
- * portal between, no dialog: see capture_wlr.c), else the desktop portal
- * (GNOME, KDE). --capture portal skips the first. 0, or -1 with err naming
- * what each refused.
- */
-static int helper_session_open_wayland(struct helper_session *s, char *err, size_t errlen)
-{
-	const char *display = getenv("WAYLAND_DISPLAY");
-	char wlr_err[200] = "";
-
-	if (strcmp(s->opt->capture, "portal") != 0) {
-		if (helper_capture_open(&s->capture, &helper_capture_wlr_backend, display, wlr_err, sizeof(wlr_err)) ==
-		    0)
-			return 0;
-		log_info("no wlroots screen copy (%s): asking the desktop portal", wlr_err);
-	}
-	if (helper_capture_open(&s->capture, &helper_capture_wayland_backend, display != NULL ? display : "(portal)",
-				err, errlen) == 0)
-		return 0;
-	if (wlr_err[0] != '\0') {
-		char portal_err[300];
-
-		snprintf(portal_err, sizeof(portal_err), "%.299s", err);
-		snprintf(err, errlen, "%s; %s", wlr_err, portal_err);
-	}
-	return -1;
-}
-
 int helper_session_run(struct helper_options *o)
 {
 	struct helper_session s = {
@@ -1301,7 +1264,7 @@ int helper_session_run(struct helper_options *o)
 		s.origin = NULL;
 	}
 	/* The display first: failing here does not burn the support code. */
-	if (wayland && helper_session_open_wayland(&s, err, sizeof(err)) != 0) {
+	if (wayland && helper_wayland_capture_open(&s.capture, o->capture, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];
 
 		snprintf(detail, sizeof(detail), "%s", err);
@@ -1312,7 +1275,7 @@ int helper_session_run(struct helper_options *o)
 			 detail);
 		goto fail;
 	}
-	if (!wayland && helper_capture_open(&s.capture, &helper_capture_x11_backend, o->display, err, sizeof(err)) != 0) {
+	if (!wayland && helper_capture_open(&s.capture, helper_capture_native_backend, o->display, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];
 
 		snprintf(detail, sizeof(detail), "%s", err);
@@ -1328,8 +1291,7 @@ int helper_session_run(struct helper_options *o)
 		struct helper_capture_format fmt;
 
 		helper_capture_format(s.capture, &fmt);
-		if (helper_input_open_wayland(&s.input, getenv("WAYLAND_DISPLAY"), fmt.width, fmt.height, err,
-					      sizeof(err)) != 0) {
+		if (helper_wayland_input_open(&s.input, fmt.width, fmt.height, err, sizeof(err)) != 0) {
 			log_warn("remote control is not possible: %s", err);
 			err[0] = '\0';
 		}

@@ -125,6 +125,12 @@ struct helper_ui_ops {
 	void (*linger)(void *state);
 	/* Descriptor the event loop polls for the customer's input, or -1. */
 	int (*fd)(void *state);
+	/*
+	 * How long (ms) the loop may sleep at most without asking next(),
+	 * -1 for as long as fd stays quiet: for a UI whose input has no
+	 * descriptor (a window on Windows). NULL means -1.
+	 */
+	int (*timeout)(void *state);
 	/* Called when fd is readable: takes in what is there, never blocks. */
 	void (*readable)(void *state);
 	/*

@@ -49,7 +49,6 @@
 #include "ui.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +58,13 @@
 #include <SDL.h>
 #include <SDL_syswm.h>
 #include <SDL_ttf.h>
-#include <X11/Xlib.h>
 
 #include "code.h"
 #include "i18n.h"
 #include "log.h"
 #include "origin.h"
 #include "platform.h"
+#include "ui_sdl_sys.h"
 #include "ui_text.h"
 #include "ui_words.h"
 #include "utf8.h"
@@ -159,7 +158,7 @@ struct helper_ui_sdl {
 	SDL_Renderer *ren;
 	TTF_Font *font;
 	TTF_Font *big;
-	int xfd;
+	int sys_fd;         /* ui_sdl_sys.h's descriptor for the window's events, or -1 */
 	bool trace;
 	bool dirty;
 	char last_trace[320];
@@ -1240,27 +1239,6 @@ static void sdl_ui_drain(struct helper_ui_sdl *u)
 /* --- the table ------------------------------------------------------------- */
 
 /*
- * The window's title, as a task bar reads it. SDL converts the title to
- * the locale's charset and through Xlib's locale functions before it sets
- * anything, and in the bundle's bare root (no locale data) the window ends
- * up with no title at all: so the UTF-8 title goes into _NET_WM_NAME here,
- * and into WM_NAME when it is ASCII (WM_NAME is Latin-1).
- */
-static void sdl_ui_name_window(Display *d, Window w, const char *title)
-{
-	Atom utf8 = XInternAtom(d, "UTF8_STRING", False), net = XInternAtom(d, "_NET_WM_NAME", False);
-	bool ascii = true;
-
-	for (const char *p = title; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			ascii = false;
-	XChangeProperty(d, w, net, utf8, 8, PropModeReplace, (const unsigned char *)title, (int)strlen(title));
-	if (ascii)
-		XStoreName(d, w, title);
-	XFlush(d);
-}
-
-/*
  * The window's icon, drawn here so that no file has to travel with the
  * bundle: the header's blue, a white speech bubble (help is a
  * conversation) with a tail at its lower left.
@@ -1312,7 +1290,6 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 {
 	struct helper_ui_sdl *u = calloc(1, sizeof(*u));
 	char font_path[PATH_MAX + 64] = "", title[512];
-	SDL_SysWMinfo info;
 
 	*state = NULL;
 	if (u == NULL || (u->chat = calloc(SDL_UI_CHAT_LINES, sizeof(*u->chat))) == NULL) {
@@ -1320,7 +1297,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	u->xfd = -1;
+	u->sys_fd = -1;
 	u->trace = cfg->trace;
 	u->intake = cfg->intake;
 	u->origin = cfg->origin;
@@ -1328,23 +1305,11 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 	if (cfg->org != NULL)
 		helper_ui_text_clean(cfg->org, u->org, sizeof(u->org));
 	snprintf(u->state, sizeof(u->state), "%s", _("Not connected"));
-	if (cfg->display == NULL || cfg->display[0] == '\0') {
-		snprintf(err, errlen, "no X display");
+	if (helper_ui_sdl_sys_prepare(cfg->display, err, errlen) != 0)
 		goto fail;
-	}
-	/* The window goes on the screen being shared, where the customer is. */
-	setenv("DISPLAY", cfg->display, 1);
-	/* Our signalfd handles SIGINT and SIGTERM; SDL must not turn them into SDL_QUIT. */
+	/* The loop's signal descriptor (platform.h) handles SIGINT and SIGTERM; SDL must not turn them into SDL_QUIT. */
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-	/* The helper shares X11 displays; its loop polls the Xlib connection. */
-	SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
 	SDL_SetHint(SDL_HINT_IME_SUPPORT_EXTENDED_TEXT, "1");
-	/*
-	 * SDL 2 names the window's WM_CLASS after /proc/self/exe unless this
-	 * is set, and the bundle runs the helper through its own ld.so: the
-	 * task bar would say "ld.so". Read once, by SDL_Init.
-	 */
-	setenv("SDL_VIDEO_X11_WMCLASS", "handoff-helper", 1);
 	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
 		snprintf(err, errlen, "SDL: %s", SDL_GetError());
 		goto fail;
@@ -1372,14 +1337,9 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		snprintf(err, errlen, "SDL renderer: %s", SDL_GetError());
 		goto fail;
 	}
-	SDL_VERSION(&info.version);
-	if (!SDL_GetWindowWMInfo(u->win, &info) || info.subsystem != SDL_SYSWM_X11) {
-		snprintf(err, errlen, "SDL is not drawing through X11");
+	if (helper_ui_sdl_sys_attach(u->win, title, &u->sys_fd, err, errlen) != 0)
 		goto fail;
-	}
-	u->xfd = ConnectionNumber(info.info.x11.display);
-	sdl_ui_name_window(info.info.x11.display, info.info.x11.window, title);
-	/* Every X event as it is read, before what SDL makes of it: origin.h tells whose presses they are. */
+	/* Every window-system event as it is read, before what SDL makes of it: origin.h tells whose presses they are. */
 	SDL_EventState(SDL_SYSWMEVENT, SDL_ENABLE);
 	SDL_StartTextInput();
 	if (u->trace) {
@@ -1415,7 +1375,13 @@ static int sdl_ui_fd(void *state)
 {
 	struct helper_ui_sdl *u = state;
 
-	return u->xfd;
+	return u->sys_fd;
+}
+
+static int sdl_ui_timeout(void *state)
+{
+	(void)state;
+	return helper_ui_sdl_sys_poll_ms();
 }
 
 static void sdl_ui_readable(void *state)
@@ -1817,21 +1783,16 @@ static void sdl_ui_ended(void *state, const char *reason)
 static void sdl_ui_linger(void *state)
 {
 	struct helper_ui_sdl *u = state;
-	struct timespec now = { 0, 0 };
-	sigset_t stop;
 	SDL_Event e;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
 	u->quit = false;
 	while (!u->quit) {
 		if (u->dirty)
 			sdl_ui_render(u);
 		if (SDL_WaitEventTimeout(&e, 200))
 			sdl_ui_event(u, &e);
-		/* The loop's signalfd is gone; the signals are still blocked, so look for them. */
-		if (sigtimedwait(&stop, NULL, &now) > 0)
+		/* The loop's signal descriptor is gone; platform.h still looks for SIGINT and SIGTERM. */
+		if (helper_platform_signal_pending())
 			break;
 	}
 }
@@ -1846,6 +1807,7 @@ const struct helper_ui_ops helper_ui_sdl = {
 	.pending = sdl_ui_pending,
 	.linger = sdl_ui_linger,
 	.fd = sdl_ui_fd,
+	.timeout = sdl_ui_timeout,
 	.readable = sdl_ui_readable,
 	.next = sdl_ui_next,
 	.connected = sdl_ui_connected,

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "platform.h"
 #include "ui_text.h"
 #include "ui_words.h"
 #include "utf8.h"
@@ -45,6 +46,7 @@ struct helper_ui_tty {
 	bool discarding;    /* inside a line that was too long */
 	bool eof;
 	bool eof_reported;
+	int in_fd;          /* helper_platform_stdin_open's, -1 when there is none */
 	char org[256];      /* the support organisation, cleaned, or "" */
 	bool upgrade;       /* the consent question on screen is about control only (ui.h) */
 };
@@ -58,6 +60,12 @@ static int helper_ui_tty_open(void **state, const struct helper_ui_config *cfg, 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	t->in_fd = helper_platform_stdin_open();
+	if (t->in_fd < 0) {
+		free(t);
+		snprintf(err, errlen, "cannot read standard input");
+		return -1;
+	}
 	if (cfg->org != NULL)
 		helper_ui_text_clean(cfg->org, t->org, sizeof(t->org));
 	*state = t;
@@ -66,6 +74,10 @@ static int helper_ui_tty_open(void **state, const struct helper_ui_config *cfg, 
 
 static void helper_ui_tty_close(void *state)
 {
+	struct helper_ui_tty *t = state;
+
+	if (t != NULL)
+		helper_platform_stdin_close(t->in_fd);
 	free(state);
 }
 
@@ -73,7 +85,7 @@ static int helper_ui_tty_fd(void *state)
 {
 	struct helper_ui_tty *t = state;
 
-	return t->eof ? -1 : STDIN_FILENO;
+	return t->eof ? -1 : t->in_fd;
 }
 
 static void helper_ui_tty_readable(void *state)
@@ -91,7 +103,7 @@ static void helper_ui_tty_readable(void *state)
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
-	n = read(STDIN_FILENO, t->in + t->len, sizeof(t->in) - t->len);
+	n = helper_platform_stdin_read(t->in_fd, t->in + t->len, sizeof(t->in) - t->len);
 	if (n > 0) {
 		t->len += (size_t)n;
 		return;

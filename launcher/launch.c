@@ -42,12 +42,7 @@
 
 static volatile sig_atomic_t launch_child;
 
-#define LAUNCH_DAMAGED \
-	"This support program is damaged or was changed after your support\n" \
-	"organisation made it, so it will not run. Please ask them for a new copy.\n" \
-	"\n" \
-	"このサポートプログラムは壊れているか、作成後に変更されているため\n" \
-	"実行しません。サポート担当者に新しいファイルを依頼してください。\n"
+#define LAUNCH_DAMAGED BUNDLE_DAMAGED_TEXT
 
 /*
  * A customer who double-clicked the file has no terminal: standard error

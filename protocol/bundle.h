@@ -39,6 +39,14 @@
 #define BUNDLE_ENTRIES_MAX 4096
 #define BUNDLE_ARGS_MAX 32
 
+/* What a damaged bundle tells the customer, in both languages (nothing in it can be trusted). */
+#define BUNDLE_DAMAGED_TEXT \
+	"This support program is damaged or was changed after your support\n" \
+	"organisation made it, so it will not run. Please ask them for a new copy.\n" \
+	"\n" \
+	"このサポートプログラムは壊れているか、作成後に変更されているため\n" \
+	"実行しません。サポート担当者に新しいファイルを依頼してください。\n"
+
 struct bundle_entry {
 	char path[BUNDLE_PATH_MAX + 1];
 	uint32_t mode;          /* permission bits only, 0700 at most */

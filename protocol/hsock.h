@@ -45,6 +45,8 @@ ssize_t hsock_send(int fd, const void *buf, size_t len);
 ssize_t hsock_recv(int fd, void *buf, size_t len);
 /* True when the last hsock_send/hsock_recv failed only for want of room or data. */
 bool hsock_would_block(void);
+/* True when fd is readable (or at EOF or in error) now, without waiting. */
+bool hsock_readable(int fd);
 /* Passes EOF on: no more bytes from us, the peer may still talk. */
 void hsock_shutdown_write(int fd);
 void hsock_close(int fd);

@@ -73,3 +73,10 @@ int64_t hsock_min_rtt_us(int fd)
 		return -1;
 	return (int64_t)ti.tcpi_min_rtt;
 }
+
+bool hsock_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}

@@ -133,3 +133,10 @@ int64_t hsock_min_rtt_us(int fd)
 	(void)fd;
 	return -1;
 }
+
+bool hsock_readable(int fd)
+{
+	WSAPOLLFD pfd = { .fd = (SOCKET)fd, .events = POLLRDNORM };
+
+	return WSAPoll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDNORM | POLLHUP | POLLERR)) != 0;
+}

@@ -13,6 +13,14 @@
  * machine that has none of those libraries (tests/e2e/test_bundle.sh runs
  * it in an empty chroot).
  *
+ * --target windows: the file is build/win64/handoff-helper.exe (make
+ * windows; beside this program's bin/ as ../win64/, or --helper FILE)
+ * with only etc/args as its payload. The .exe is statically linked and its
+ * own launcher: it finds the trailer at the end of its own file, checks
+ * the hash and takes the arguments (client/platform_win32.c). Windows
+ * loads a PE file's headers and sections and ignores bytes appended after
+ * them, so the file still runs. The font is the system's (platform.h).
+ *
  * ldd is spawned with an argv array and its output is read bounded; only
  * absolute paths it names are taken. The file is written beside FILE and
  * renamed into place, so a failed run leaves no half bundle.
@@ -459,15 +467,38 @@ static int bundle_copy_launcher(struct bundle_writer *w, const char *path)
 	return 0;
 }
 
+/* The Linux bundle's files after etc/args: the helper, its loader and libraries, font, catalogs, locale. */
+static int bundle_add_linux(struct bundle_writer *w, const char *helper, const struct bundle_libs *libs,
+			    const char *font, const char *bindir)
+{
+	char name[BUNDLE_PATH_MAX + 1];
+
+	if (bundle_add_file(w, "bin/handoff-helper", 0700, helper) != 0 ||
+	    bundle_add_file(w, "lib/ld.so", 0700, libs->loader) != 0)
+		return -1;
+	for (size_t i = 0; i < libs->n; i++) {
+		snprintf(name, sizeof(name), "lib/%s", strrchr(libs->path[i], '/') + 1);
+		if (bundle_add_file(w, name, 0600, libs->path[i]) != 0)
+			return -1;
+	}
+	if (bundle_add_file(w, "share/handoff/font.ttf", 0600, font) != 0 || bundle_add_catalogs(w, bindir) != 0 ||
+	    bundle_add_locale(w) != 0)
+		return -1;
+	return 0;
+}
+
 static void bundle_usage(void)
 {
 	fputs("usage: handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
+	      "                           [--target linux|windows] [--helper FILE.exe]\n"
 	      "  Writes FILE: one executable for customers with this relay's address (from\n"
 	      "  DIR/relay.conf's listen, or --relay when customers reach it elsewhere), its\n"
 	      "  pinned host key and the organisation's name built in. Run with no arguments\n"
 	      "  (double-clicked), it asks the customer for the support code, or for a short\n"
 	      "  description that opens a ticket in the L1 queue: each bundle carries its own\n"
-	      "  intake token (see handoff-relay intake DIR list|revoke ID).\n", stderr);
+	      "  intake token (see handoff-relay intake DIR list|revoke ID). --target windows\n"
+	      "  makes a Windows .exe from handoff-helper.exe (make windows; --helper names it).\n",
+	      stderr);
 }
 
 int relay_cmd_bundle(int argc, char **argv)
@@ -475,9 +506,9 @@ int relay_cmd_bundle(int argc, char **argv)
 	struct relay_home home;
 	struct bundle_writer w = { 0 };
 	struct bundle_libs libs = { 0 };
-	const char *out = NULL, *org = NULL, *relay = NULL, *font = NULL;
+	const char *out = NULL, *org = NULL, *relay = NULL, *font = NULL, *target = "linux", *win_exe = NULL;
 	char err[PATH_MAX + 640] = "", fp[128], addr[300], exe[PATH_MAX], bindir[PATH_MAX];
-	char launcher[PATH_MAX + 32], helper[PATH_MAX + 32], tmp[PATH_MAX + 16], name[BUNDLE_PATH_MAX + 1];
+	char launcher[PATH_MAX + 32], helper[PATH_MAX + 32], tmp[PATH_MAX + 16];
 	char host[256], token[INTAKE_TOKEN_TEXT_MAX] = "";
 	unsigned port;
 	uint8_t sha[32], trailer[BUNDLE_TRAILER_LEN], token_hash[CODE_HASH_LEN];
@@ -494,12 +525,20 @@ int relay_cmd_bundle(int argc, char **argv)
 			org = argv[++i];
 		else if (strcmp(argv[i], "--relay") == 0 && i + 1 < argc)
 			relay = argv[++i];
+		else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc)
+			target = argv[++i];
+		else if (strcmp(argv[i], "--helper") == 0 && i + 1 < argc)
+			win_exe = argv[++i];
 		else {
 			bundle_usage();
 			return 2;
 		}
 	}
-	if (argc < 1 || out == NULL || (org != NULL && (org[0] == '\0' || strlen(org) > 128 ||
+	if (strcmp(target, "linux") != 0 && strcmp(target, "windows") != 0) {
+		fprintf(stderr, "handoff-relay bundle: --target is linux or windows, not '%s'\n", target);
+		return 2;
+	}
+	if (argc < 1 || out == NULL || (win_exe != NULL && strcmp(target, "windows") != 0) || (org != NULL && (org[0] == '\0' || strlen(org) > 128 ||
 						       !utf8_valid(org, strlen(org))))) {
 		bundle_usage();
 		return 2;
@@ -532,14 +571,25 @@ int relay_cmd_bundle(int argc, char **argv)
 	*strrchr(bindir, '/') = '\0';
 	snprintf(launcher, sizeof(launcher), "%s/handoff-launch", bindir);
 	snprintf(helper, sizeof(helper), "%s/handoff-helper", bindir);
-	for (size_t i = 0; i < sizeof(bundle_fonts) / sizeof(bundle_fonts[0]) && font == NULL; i++)
+	if (strcmp(target, "windows") == 0) {
+		/* The .exe is the launcher; nothing else goes in but etc/args. */
+		if (win_exe != NULL)
+			snprintf(launcher, sizeof(launcher), "%s", win_exe);
+		else
+			snprintf(launcher, sizeof(launcher), "%s/../win64/handoff-helper.exe", bindir);
+		if (access(launcher, R_OK) != 0) {
+			fprintf(stderr, "handoff-relay bundle: no Windows helper at %s (make windows)\n", launcher);
+			goto out;
+		}
+	}
+	for (size_t i = 0; strcmp(target, "linux") == 0 && i < sizeof(bundle_fonts) / sizeof(bundle_fonts[0]) && font == NULL; i++)
 		if (access(bundle_fonts[i], R_OK) == 0)
 			font = bundle_fonts[i];
-	if (font == NULL) {
+	if (font == NULL && strcmp(target, "linux") == 0) {
 		fprintf(stderr, "handoff-relay bundle: no Japanese font (install fonts-ipafont-gothic)\n");
 		goto out;
 	}
-	if (bundle_collect_libs(helper, &libs, err, sizeof(err)) != 0) {
+	if (strcmp(target, "linux") == 0 && bundle_collect_libs(helper, &libs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay bundle: %s\n", err);
 		goto out;
 	}
@@ -565,17 +615,9 @@ int relay_cmd_bundle(int argc, char **argv)
 		fprintf(stderr, "handoff-relay bundle: %s\n", err[0] ? err : "cannot make an intake token");
 		goto fail;
 	}
-	if (bundle_copy_launcher(&w, launcher) != 0 || bundle_add_args(&w, relay, fp, org, token) != 0 ||
-	    bundle_add_file(&w, "bin/handoff-helper", 0700, helper) != 0 ||
-	    bundle_add_file(&w, "lib/ld.so", 0700, libs.loader) != 0)
+	if (bundle_copy_launcher(&w, launcher) != 0 || bundle_add_args(&w, relay, fp, org, token) != 0)
 		goto fail;
-	for (size_t i = 0; i < libs.n; i++) {
-		snprintf(name, sizeof(name), "lib/%s", strrchr(libs.path[i], '/') + 1);
-		if (bundle_add_file(&w, name, 0600, libs.path[i]) != 0)
-			goto fail;
-	}
-	if (bundle_add_file(&w, "share/handoff/font.ttf", 0600, font) != 0 ||
-	    bundle_add_catalogs(&w, bindir) != 0 || bundle_add_locale(&w) != 0)
+	if (strcmp(target, "linux") == 0 && bundle_add_linux(&w, helper, &libs, font, bindir) != 0)
 		goto fail;
 	if (EVP_DigestFinal_ex(w.md, sha, &mdlen) != 1 || mdlen != sizeof(sha))
 		goto fail;

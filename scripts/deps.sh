@@ -19,6 +19,7 @@ openssh-client tigervnc-viewer
 ffmpeg
 iproute2 procps
 x11vnc xclip x11-xkb-utils man-db bsdutils
+wine wine64
 "
 
 missing=""

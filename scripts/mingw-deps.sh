@@ -178,8 +178,9 @@ build_libjpeg_turbo() {
 }
 
 build_openssl() {
-	# Only the static libraries: no tests, docs or engines as DLLs.
-	nice -n 10 ./Configure mingw64 no-shared no-tests no-module no-engine no-dso \
+	# Only the static libraries: no tests, docs or loadable modules. The ENGINE API stays
+	# (built in, nothing loadable: no-dso): libssh 0.10 calls it unconditionally.
+	nice -n 10 ./Configure mingw64 no-shared no-tests no-module no-dso \
 		--cross-compile-prefix=$HOST- --prefix="$PREFIX" --libdir=lib CC=gcc-posix
 	nice -n 10 make -j"$JOBS" build_libs
 	make install_dev
@@ -200,7 +201,15 @@ build_libvncserver() {
 		-DWITH_GNUTLS=OFF -DWITH_OPENSSL=OFF -DWITH_GCRYPT=OFF -DWITH_SYSTEMD=OFF \
 		-DWITH_FFMPEG=OFF -DWITH_TIGHTVNC_FILETRANSFER=OFF -DWITH_WEBSOCKETS=OFF \
 		-DWITH_SASL=OFF -DWITH_LZO=OFF -DWITH_XCB=OFF -DWITH_EXAMPLES=OFF -DWITH_TESTS=OFF \
-		-DWITH_QT=OFF -DZLIB_ROOT="$PREFIX" -DJPEG_ROOT="$PREFIX" -DPNG_ROOT="$PREFIX"
+		-DWITH_QT=OFF -DZLIB_ROOT="$PREFIX" -DJPEG_ROOT="$PREFIX" -DPNG_ROOT="$PREFIX" \
+		-DZLIB_LIBRARY="$PREFIX/lib/libz.a" -DZLIB_INCLUDE_DIR="$PREFIX/include" \
+		-DPNG_LIBRARY="$PREFIX/lib/libpng16.a" -DPNG_PNG_INCLUDE_DIR="$PREFIX/include"
+	# FindPNG asks for zlib again and, without the cache entries above, loses it: the
+	# library then has no zlib, tight or ZRLE encoding. Refuse such a build.
+	grep -q '^#define LIBVNCSERVER_HAVE_LIBZ' "$PREFIX/include/rfb/rfbconfig.h" ||
+		die "libvncserver was configured without zlib"
+	grep -q '^#define LIBVNCSERVER_HAVE_LIBJPEG' "$PREFIX/include/rfb/rfbconfig.h" ||
+		die "libvncserver was configured without libjpeg"
 }
 
 build_freetype() {

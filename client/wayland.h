@@ -1,0 +1,24 @@
+/*
+ * wayland: the screen and input of a Wayland desktop, for session.c, which
+ * knows only that the customer's session is one (cli.c decides).
+ * wayland_linux.c opens them; Windows has no Wayland (wayland_win32.c).
+ */
+#ifndef HANDOFF_HELPER_WAYLAND_H
+#define HANDOFF_HELPER_WAYLAND_H
+
+#include <stddef.h>
+
+struct helper_capture;
+struct helper_input;
+
+/*
+ * A wlroots compositor's own screen copy when it offers one (no portal
+ * between, no dialog: see capture_wlr.c), else the desktop portal (GNOME,
+ * KDE). capture is --capture's choice: "portal" skips the first. 0, or -1
+ * with err naming what each refused.
+ */
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen);
+/* Remote control on a width x height screen (input_wlr.c). 0, or -1 with err. */
+int helper_wayland_input_open(struct helper_input **out, int width, int height, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * wayland_linux.c: see wayland.h.
+ */
+#include "wayland.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "input.h"
+#include "log.h"
+
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
+{
+	const char *display = getenv("WAYLAND_DISPLAY");
+	char wlr_err[200] = "";
+
+	if (strcmp(capture, "portal") != 0) {
+		if (helper_capture_open(out, &helper_capture_wlr_backend, display, wlr_err, sizeof(wlr_err)) == 0)
+			return 0;
+		log_info("no wlroots screen copy (%s): asking the desktop portal", wlr_err);
+	}
+	if (helper_capture_open(out, &helper_capture_wayland_backend, display != NULL ? display : "(portal)", err,
+				errlen) == 0)
+		return 0;
+	if (wlr_err[0] != '\0') {
+		char portal_err[300];
+
+		snprintf(portal_err, sizeof(portal_err), "%.299s", err);
+		snprintf(err, errlen, "%s; %s", wlr_err, portal_err);
+	}
+	return -1;
+}
+
+int helper_wayland_input_open(struct helper_input **out, int width, int height, char *err, size_t errlen)
+{
+	return helper_input_open_wayland(out, getenv("WAYLAND_DISPLAY"), width, height, err, errlen);
+}

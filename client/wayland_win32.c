@@ -1,0 +1,25 @@
+/*
+ * wayland_win32.c: see wayland.h. cli.c picks Wayland only where
+ * WAYLAND_DISPLAY or XDG_SESSION_TYPE says so, which a Windows session
+ * never does unless someone sets them by hand: then the customer reads why.
+ */
+#include "wayland.h"
+
+#include <stdio.h>
+
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
+{
+	(void)out;
+	(void)capture;
+	snprintf(err, errlen, "Windows has no Wayland desktop (WAYLAND_DISPLAY or XDG_SESSION_TYPE is set by hand)");
+	return -1;
+}
+
+int helper_wayland_input_open(struct helper_input **out, int width, int height, char *err, size_t errlen)
+{
+	(void)out;
+	(void)width;
+	(void)height;
+	snprintf(err, errlen, "Windows has no Wayland desktop");
+	return -1;
+}

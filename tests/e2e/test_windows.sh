@@ -1,0 +1,318 @@
+# The customer's helper for Windows (issue 16) under Debian's Wine on Xvfb,
+# against the real relay on loopback: make windows links one static .exe
+# that imports only Windows' own DLLs; winpattern.exe (ours, mingw) draws
+# a known picture; handoff-helper.exe signs in with a support code, the
+# customer allows view and control on the helper's terminal (its stdin, as
+# in the X11 tests); the technician's headless viewer sees winpattern's
+# pixels exactly, and its click and typed text reach winpattern, which
+# reports them; "end" ends the session and the .exe exits 0.
+# Wine that cannot run is a failure with its reason, never a skip.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WIN=$ROOT/build/win64
+
+# Up to date in a few seconds once built (make check's e2e target built it before any test ran).
+make -C "$ROOT" --no-print-directory windows >"$E2E_TMP/make-windows.log" 2>&1 ||
+	fail "make windows failed: $(tail -5 "$E2E_TMP/make-windows.log")"
+EXE=$WIN/handoff-helper.exe
+[ -f "$EXE" ] || fail "make windows wrote no $EXE"
+command -v wine >/dev/null ||
+	fail "Wine is not installed (scripts/deps.sh lists wine and wine64: run make deps)"
+
+# Statically linked: every DLL it names is one Windows itself has.
+x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^[[:space:]]*DLL Name: //p' >"$E2E_TMP/imports" ||
+	fail "objdump cannot read $EXE"
+[ -s "$E2E_TMP/imports" ] || fail "no imports listed for $EXE"
+while read -r dll; do
+	case "$(echo "$dll" | tr 'A-Z' 'a-z')" in
+	kernel32.dll | user32.dll | gdi32.dll | advapi32.dll | ws2_32.dll | crypt32.dll | msvcrt.dll | imm32.dll | \
+		ole32.dll | oleaut32.dll | version.dll | setupapi.dll | winmm.dll | iphlpapi.dll | shell32.dll | \
+		bcrypt.dll | secur32.dll | rpcrt4.dll | shlwapi.dll | comdlg32.dll | winspool.drv | uxtheme.dll) ;;
+	*) fail "handoff-helper.exe needs $dll, which is not part of Windows" ;;
+	esac
+done <"$E2E_TMP/imports"
+note "imports only Windows' DLLs: $(tr '\n' ' ' <"$E2E_TMP/imports")"
+
+start_xvfb 800 600
+export DISPLAY=$XDISPLAY WINEDEBUG=-all
+# A Wine prefix is ~700 MB and wineboot takes 10 s or more: kept outside the clone, one per
+# Wine version and user, used by one test at a time (the lock), made again when unfinished.
+WINE_CACHE=${HANDOFF_WINE_CACHE:-/var/cache/handoff/wine}
+mkdir -p "$WINE_CACHE" 2>/dev/null && [ -w "$WINE_CACHE" ] || WINE_CACHE=$E2E_TMP/wine
+mkdir -p "$WINE_CACHE" || fail "cannot make $WINE_CACHE"
+WINE_VERSION=$(wine --version 2>/dev/null) || fail "wine --version fails: Wine cannot run here"
+WINE_VERSION=$(echo "$WINE_VERSION" | tr -c 'A-Za-z0-9.\n' '_')
+export WINEPREFIX="$WINE_CACHE/$WINE_VERSION-$(id -u)"
+exec 6>"$WINEPREFIX.lock"
+flock -w 280 6 || fail "another test holds the Wine prefix $WINEPREFIX"
+wine_cleanup() {
+	wineserver -k 2>/dev/null || true
+	e2e_cleanup
+}
+trap wine_cleanup EXIT
+if [ ! -f "$WINEPREFIX/.handoff-ready" ]; then
+	rm -rf "$WINEPREFIX"
+	start=$(date +%s)
+	wine wineboot -i >"$E2E_TMP/wineboot.log" 2>&1 || fail "wineboot failed: $(tail -5 "$E2E_TMP/wineboot.log")"
+	wineserver -w
+	touch "$WINEPREFIX/.handoff-ready"
+	note "Wine prefix made in $(($(date +%s) - start)) s: $WINEPREFIX"
+fi
+
+wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern.out" 2>"$E2E_TMP/winpattern.log" &
+WINPATTERN_PID=$!
+track $WINPATTERN_PID
+wait_line 60 "$E2E_TMP/winpattern.out" "^ready 320 240" ||
+	fail "winpattern.exe did not draw under Wine: $(tail -5 "$E2E_TMP/winpattern.log")"
+
+start_relay "log_sources = facts, journal 3"
+add_user bob tech L2
+new_ticket_code "printer on Windows"
+HELPER_OUT=$E2E_TMP/helper.out
+mkfifo "$E2E_TMP/helper.in"
+wine "$EXE" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" --ui tty \
+	<"$E2E_TMP/helper.in" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
+HELPER_PID=$!
+track $HELPER_PID
+exec 7>"$E2E_TMP/helper.in"
+wait_line 60 "$HELPER_OUT" "^CONNECTED to remote support. Your reference number is $TICKET\." ||
+	fail "handoff-helper.exe did not connect: $(tail -5 "$E2E_TMP/helper.log")"
+
+start_viewer "$TICKET"
+wait_line 30 "$HELPER_OUT" "^CONSENT alice" || fail "no consent prompt: $(tail -3 "$HELPER_OUT")"
+echo y >&7
+wait_line 20 "$HELPER_OUT" "^SHARING" || fail "the helper did not share: $(tail -3 "$HELPER_OUT")"
+viewer_cmd 60 "wait-frame"
+# Socket pairs are loopback TCP pairs on Windows (hsock_win32.c): their listener lives only
+# until our own connect is accepted, so the sharing helper listens on nothing at all.
+ss -ltnpH | grep "pid=$HELPER_PID," >"$E2E_TMP/listen.out" &&
+	fail "handoff-helper.exe listens: $(cat "$E2E_TMP/listen.out")"
+
+# Pixel for pixel: winpattern's bands are where winpattern_pixel puts them, on a grid across
+# its window and at its corners; beyond it the viewer sees what the X screen shows.
+viewer_cmd 20 "snapshot $E2E_TMP/win.ppm"
+# PPM: "P6\n800 600\n255\n", then 3 bytes a pixel.
+[ "$(head -c 15 "$E2E_TMP/win.ppm" | tr '\n' ' ')" = "P6 800 600 255 " ] || fail "unexpected snapshot header"
+ppm_px() {
+	od -An -tx1 -j $((15 + ($2 * 800 + $1) * 3)) -N3 "$E2E_TMP/win.ppm" | tr -d ' \n'
+}
+expect_px() {
+	local x=$1 y=$2
+	printf '%02x%02x%02x' $((x * 255 / 319)) $((y * 255 / 239)) $(((x / 40 + y / 40) % 2 ? 0xc0 : 0x20))
+}
+checked=0
+for y in 0 39 40 100 170 239; do
+	for x in 0 39 40 101 200 280 319; do
+		[ "$(ppm_px $x $y)" = "$(expect_px $x $y)" ] ||
+			fail "pixel $x,$y is #$(ppm_px $x $y), winpattern drew #$(expect_px $x $y)"
+		checked=$((checked + 1))
+	done
+done
+for p in "500 100" "700 500" "320 240"; do
+	set -- $p
+	[ "#$(ppm_px "$1" "$2")" = "$("$TOOLS/xprobe" pixel "$1" "$2" | sed 's/^pixel //')" ] ||
+		fail "pixel $1,$2 is #$(ppm_px "$1" "$2") in the viewer, $("$TOOLS/xprobe" pixel "$1" "$2") on the screen"
+	checked=$((checked + 1))
+done
+note "the viewer sees winpattern exactly ($checked pixels checked)"
+
+# The technician's click and text reach winpattern through SendInput.
+viewer_cmd 10 "click 150 60"
+wait_line 20 "$E2E_TMP/winpattern.out" "^click 150 60" ||
+	fail "the click did not reach winpattern: $(tail -3 "$E2E_TMP/winpattern.out")"
+viewer_cmd 10 "type Ab"
+wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0041" || fail "typed A did not reach winpattern"
+wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0062" || fail "typed b did not reach winpattern"
+
+# Paused, the technician's click goes nowhere; resumed, the next one arrives (after which the
+# first, sent earlier on the same ordered path, would have been reported already).
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+viewer_cmd 10 "click 30 200"
+# The helper reads a viewer's messages in order on one thread: once the picture asked for after
+# the click has come back, the click was read while paused (not later, after the resume).
+viewer_cmd 20 "wait-frame"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume: $(tail -3 "$HELPER_OUT")"
+viewer_cmd 10 "click 31 201"
+wait_line 20 "$E2E_TMP/winpattern.out" "^click 31 201" || fail "the click after resume did not reach winpattern"
+grep -q "^click 30 200" "$E2E_TMP/winpattern.out" && fail "a click while paused reached winpattern"
+note "paused: a click was dropped; resumed: the next one arrived"
+
+# Clipboard both ways with a controlling viewer (vncclip through a stock ssh -L): Wine's X11
+# driver keeps the Windows clipboard and the X CLIPBOARD in step, so xclip reads and writes
+# what CF_UNICODETEXT holds for the .exe.
+start_ssh_tunnel
+DISPLAY=$XDISPLAY xclip -selection clipboard </dev/null 2>/dev/null
+n=$(grep -c "^CONSENT" "$HELPER_OUT")
+"$TOOLS/vncclip" 127.0.0.1 "$lport" 30 "Hello from the technician" >"$E2E_TMP/clip.out" 2>"$E2E_TMP/clip.err" &
+CLIP_PID=$!
+track $CLIP_PID
+wait_count 20 "$HELPER_OUT" "^CONSENT" $((n + 1)) || fail "no consent prompt for the clipboard viewer"
+echo y >&7
+wait_for 20 sh -c "[ \"\$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null)\" = 'Hello from the technician' ]" ||
+	fail "the technician's text is not on the clipboard: '$(DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>&1)'"
+printf 'Error 0x12 on Windows' | DISPLAY=$XDISPLAY xclip -selection clipboard
+wait_line 20 "$E2E_TMP/clip.out" "^cut 21 Error 0x12 on Windows$" ||
+	fail "the customer's copy did not reach the technician: $(cat "$E2E_TMP/clip.out")"
+kill "$CLIP_PID"
+note "clipboard: technician -> customer and customer -> technician"
+
+# Log collection with consent (asked at the escalation): facts from Windows' own calls, and
+# the System and Application event logs through wevtutil for "journal N".
+as alice escalate "$TICKET" --to L2 --note "GDI works, printer does not" >"$E2E_TMP/esc.out" ||
+	fail "escalate failed: $(cat "$E2E_TMP/esc.out")"
+wait_line 20 "$HELPER_OUT" "^LOGS alice" || fail "no logs question: $(tail -3 "$HELPER_OUT")"
+echo y >&7
+wait_line 60 "$HELPER_OUT" "^LOGS sent" || fail "the logs were not sent: $(tail -3 "$HELPER_OUT")"
+lid=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$TICKET AND kind='logs'")
+[ -n "$lid" ] || fail "the log bundle was not attached"
+as bob ticket attachment "$TICKET" "$lid" >"$E2E_TMP/logs.txt" || fail "bob cannot read the log bundle"
+for want in '^== facts ==$' '^os: .*(version [0-9]*\.[0-9]*, build [0-9]*)$' '^uptime: [0-9]* days ' \
+	'^disk [A-Z]: .* free of ' '^memory: .* available of ' '^local time: 20' '^== journal (last 3 lines) ==$' \
+	'^\[event log System, newest 3 events first\]$' '^\[event log Application, newest 3 events first\]$'; do
+	grep -q -- "$want" "$E2E_TMP/logs.txt" || fail "the log bundle lacks '$want': $(head -20 "$E2E_TMP/logs.txt")"
+done
+note "logs from Windows: $(grep -c . "$E2E_TMP/logs.txt") lines, $(grep -m1 '^os: ' "$E2E_TMP/logs.txt")"
+
+# The recording of the first view (closed when the escalation ended it) replays to
+# winpattern's picture.
+started=$(event_count "$TICKET" recording-started)
+[ "$started" -ge 1 ] || fail "nothing was recorded"
+wait_events 20 "$TICKET" recording-closed "$started" || fail "the recordings were not closed"
+first=$(ls "$RELAY_DIR/recordings/$TICKET"/*.hrec | head -1)
+"$BIN/handoff-tech" replay "$first" --key "$E2E_TMP/recording.key" --headless --snapshot "$E2E_TMP/replay.ppm" \
+	>"$E2E_TMP/replay.out" 2>&1 || fail "the recording does not replay: $(tail -3 "$E2E_TMP/replay.out")"
+cp "$E2E_TMP/replay.ppm" "$E2E_TMP/win.ppm"
+for y in 0 40 170 239; do
+	for x in 0 101 280 319; do
+		[ "$(ppm_px $x $y)" = "$(expect_px $x $y)" ] ||
+			fail "replayed pixel $x,$y is #$(ppm_px $x $y), winpattern drew #$(expect_px $x $y)"
+	done
+done
+note "the recording ($(stat -c %s "$first") bytes) replays to winpattern's picture"
+
+# The customer ends the session; the helper says so and exits 0.
+echo end >&7
+wait_line 20 "$HELPER_OUT" "^SESSION ENDED" || fail "the helper did not end: $(tail -3 "$HELPER_OUT")"
+wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "handoff-helper.exe did not exit"
+rc=0
+wait "$HELPER_PID" || rc=$?
+[ "$rc" = 0 ] || fail "handoff-helper.exe exited with $rc: $(tail -5 "$E2E_TMP/helper.log")"
+note "ok: handoff-helper.exe under $WINE_VERSION shared winpattern pixel for pixel and took a click and text"
+
+# Bad input: a wrong code, a wrong host key and a relay that is not there get the words the
+# Linux helper gives (its last line of stderr, the same text; for the relay that is not there
+# up to libssh's detail, which is strerror of a Winsock code on Windows: "Unknown error").
+down_port=$(free_port) || fail "no free port"
+bad_case() {
+	local name=$1 cut=$2 rc win linux
+	shift 2
+	rc=0
+	timeout 60 wine "$EXE" --ui tty "$@" </dev/null >/dev/null 2>"$E2E_TMP/$name.win.err" || rc=$?
+	[ "$rc" = 1 ] || fail "$name: handoff-helper.exe exited $rc, expected 1: $(tail -2 "$E2E_TMP/$name.win.err")"
+	sleep 1.1 # not a wait for a condition: the relay's 1 s back-off after a refusal is time itself
+	rc=0
+	timeout 20 "$BIN/handoff-helper" --display "$XDISPLAY" --ui tty "$@" </dev/null >/dev/null \
+		2>"$E2E_TMP/$name.linux.err" || rc=$?
+	[ "$rc" = 1 ] || fail "$name: the Linux helper exited $rc"
+	sleep 1.1 # not a wait for a condition: as above
+	win=$(tail -1 "$E2E_TMP/$name.win.err" | tr -d '\r')
+	linux=$(tail -1 "$E2E_TMP/$name.linux.err")
+	if [ "$cut" = detail ]; then
+		win=${win%: *}
+		linux=${linux%: *}
+	fi
+	[ "$win" = "$linux" ] || fail "$name: Windows says '$win', Linux '$linux'"
+	note "$name: $win"
+}
+bad_case wrong-code all --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code 0000-0000-0000
+new_ticket_code "pinned key"
+bad_case wrong-key all --relay "127.0.0.1:$RELAY_PORT" --host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+	--code "$CODE"
+bad_case no-relay detail --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
+
+# The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
+# address, pinned host key, organisation and a fresh intake token to the .exe, which checks
+# itself and reaches the relay with that token (no code: it asks for a description).
+"$BIN/handoff-relay" bundle "$RELAY_DIR" --target windows --helper "$EXE" --org "Acme IT" \
+	--out "$E2E_TMP/acme-support.exe" >"$E2E_TMP/bundle.out" 2>&1 ||
+	fail "bundle --target windows failed: $(cat "$E2E_TMP/bundle.out")"
+x86_64-w64-mingw32-objdump -p "$E2E_TMP/acme-support.exe" >/dev/null 2>&1 || fail "the bundle is no PE file any more"
+mkfifo "$E2E_TMP/acme.in"
+wine "$E2E_TMP/acme-support.exe" --ui tty <"$E2E_TMP/acme.in" >"$E2E_TMP/acme.out" 2>"$E2E_TMP/acme.log" &
+ACME_PID=$!
+track $ACME_PID
+exec 5>"$E2E_TMP/acme.in"
+wait_line 60 "$E2E_TMP/acme.out" "^NO CODE" ||
+	fail "the bundle did not ask for a description: $(tail -3 "$E2E_TMP/acme.log")"
+echo "The printer on Windows does not print" >&5
+wait_line 20 "$E2E_TMP/acme.out" "^NAME" || fail "the bundle did not ask for a name"
+echo "Maria" >&5
+wait_line 30 "$RELAY_LOG" "customer opened ticket [0-9]* in the L1 queue" ||
+	fail "no ticket was opened: $(tail -5 "$RELAY_LOG")"
+T=$(sed -n 's/.*customer opened ticket \([0-9]*\) in the L1 queue.*/\1/p' "$RELAY_LOG" | tail -1)
+wait_line 30 "$E2E_TMP/acme.out" "^CONNECTED" || fail "the bundle did not connect: $(tail -3 "$E2E_TMP/acme.log")"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$T AND kind='ticket-opened-by-customer'" |
+	grep -q "^intake token 1 from 127.0.0.1$" || fail "ticket $T was not opened with the bundle's intake token"
+echo end >&5
+wait_for 20 sh -c "! kill -0 $ACME_PID" || fail "the bundle did not exit after end"
+rc=0
+wait "$ACME_PID" || rc=$?
+[ "$rc" = 0 ] || fail "the bundle exited with $rc: $(tail -5 "$E2E_TMP/acme.log")"
+note "acme-support.exe opened ticket $T with its intake token"
+
+# One flipped byte in the payload: the file says it is damaged, on stderr and in a message box.
+cp "$E2E_TMP/acme-support.exe" "$E2E_TMP/damaged.exe"
+size=$(stat -c %s "$E2E_TMP/damaged.exe")
+byte=$(od -An -tu1 -j $((size - 56 - 8)) -N1 "$E2E_TMP/damaged.exe" | tr -d ' ')
+printf "\\$(printf '%03o' $(((byte + 1) % 256)))" |
+	dd of="$E2E_TMP/damaged.exe" bs=1 seek=$((size - 56 - 8)) conv=notrunc status=none
+wine "$E2E_TMP/damaged.exe" --ui tty </dev/null >"$E2E_TMP/damaged.out" 2>"$E2E_TMP/damaged.err" &
+DAMAGED_PID=$!
+track $DAMAGED_PID
+wait_line 60 "$E2E_TMP/damaged.err" "is damaged or was changed" ||
+	fail "the damaged bundle did not say so: $(tail -3 "$E2E_TMP/damaged.err")"
+wait_for 30 xdotool search --name "^Remote support$" || fail "the damaged bundle showed no message box"
+grep -q . "$E2E_TMP/damaged.out" && fail "the damaged bundle ran: $(head -3 "$E2E_TMP/damaged.out")"
+kill "$DAMAGED_PID" 2>/dev/null
+note "a bundle with one byte changed refuses to run and says so in a message box"
+
+# The helper's own window (SDL's Windows driver under Wine), driven with xdotool as on Linux:
+# the code typed into it, Deny and View only clicked in it. Japanese fonts are the system's
+# on Windows and Wine has none, so the test points HANDOFF_FONT at Debian's through Z:. A
+# console program's stdout ends its lines in CR LF on Windows: the trace is read without CR.
+. "$(dirname "$0")/window_lib.sh"
+# winpattern is done; the window opens where it was.
+kill "$WINPATTERN_PID" 2>/dev/null
+new_ticket_code "window on Windows"
+WIN_OUT=$E2E_TMP/winwindow.out
+HANDOFF_UI_TRACE=1 HANDOFF_FONT='Z:\usr\share\fonts\opentype\ipafont-gothic\ipagp.ttf' \
+	wine "$EXE" --ui sdl --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --org "Acme IT" \
+	</dev/null > >(sed -u 's/\r$//' >"$WIN_OUT") 2>"$E2E_TMP/winwindow.log" &
+WINDOW_PID=$!
+track $WINDOW_PID
+MARK=0
+wait_state 60 "screen=code"
+win_geometry
+field code
+mark
+DISPLAY=$XDISPLAY xdotool type --delay 20 "$CODE" || fail "xdotool type failed"
+wait_state 10 "screen=code .* code=####-####-####"
+click connect
+wait_state 30 "screen=main .* card=nothing-shared"
+mark
+start_viewer_as alice "$TICKET" deny
+wait_state 20 "screen=main question=consent"
+click deny
+wait_for 20 sh -c "! kill -0 $VIEWER_PID" || fail "the denied viewer kept waiting"
+grep -q "declined" "$E2E_TMP/deny.log" || fail "the viewer was not told it was declined: $(cat "$E2E_TMP/deny.log")"
+mark
+start_viewer_as alice "$TICKET" view
+wait_state 20 "screen=main question=consent"
+mark
+click view
+viewer_cmd 30 "wait-frame"
+wait_state 10 "screen=main question=none watching=1"
+grep -q "^info control=no" "$VIEWER_OUT" || fail "the viewer allowed view only may control: $(head -1 "$VIEWER_OUT")"
+note "the window under Wine: code typed, Deny and View only clicked, the view-only viewer got frames"
