@@ -1031,25 +1031,18 @@ static const uint8_t *store_col_blob(sqlite3_stmt *stmt, int col, int len)
 	return p != NULL && sqlite3_column_bytes(stmt, col) == len ? p : NULL;
 }
 
-/* The last link's seq and hash (zeros for an empty chain, or a head whose hash is damaged). */
-static int store_chain_head_read(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+/*
+ * Steps stmt (SELECT id, some hash ... LIMIT 1) and finalizes it: the row's
+ * id and hash, or nothing for no row; a hash of the wrong size stays zeros.
+ */
+static int store_link_row(sqlite3_stmt *stmt, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
 {
-	sqlite3_stmt *stmt = NULL;
-	int step, rc = STORE_ERR;
+	int step = sqlite3_step(stmt), rc = STORE_ERR;
 
-	*seq = 0;
-	memset(hash, 0, STORE_HASH_LEN);
-	if (store_prepare(st, &stmt, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") != 0)
-		return STORE_ERR;
-	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW) {
 		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN);
 
 		*seq = sqlite3_column_int64(stmt, 0);
-		/*
-		 * A damaged head still gets a successor (linked to zeros), so the
-		 * relay keeps recording; verify names the break.
-		 */
 		if (h != NULL)
 			memcpy(hash, h, STORE_HASH_LEN);
 		rc = STORE_OK;
@@ -1058,6 +1051,19 @@ static int store_chain_head_read(struct store *st, int64_t *seq, uint8_t hash[ST
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+/* The last link's seq and hash (zeros for an empty chain, or a head whose hash is damaged). */
+static int store_chain_head_read(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+{
+	sqlite3_stmt *stmt = NULL;
+
+	*seq = 0;
+	memset(hash, 0, STORE_HASH_LEN);
+	if (store_prepare(st, &stmt, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") != 0)
+		return STORE_ERR;
+	/* A damaged head gets a successor all the same (linked to zeros): recording goes on, verify names the break. */
+	return store_link_row(stmt, seq, hash);
 }
 
 int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
@@ -1502,7 +1508,6 @@ int store_ticket_links(struct store *st, int64_t ticket, int64_t to, store_link_
 int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
 {
 	sqlite3_stmt *stmt = NULL;
-	int step, rc = STORE_ERR;
 
 	*seq = 0;
 	memset(hash, 0, STORE_HASH_LEN);
@@ -1512,19 +1517,7 @@ int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t 
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, ticket);
 	sqlite3_bind_int64(stmt, 2, before);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN);
-
-		*seq = sqlite3_column_int64(stmt, 0);
-		if (h != NULL)
-			memcpy(hash, h, STORE_HASH_LEN);
-		rc = STORE_OK;
-	} else if (step == SQLITE_DONE) {
-		rc = STORE_OK;
-	}
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_link_row(stmt, seq, hash);
 }
 
 int store_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *ctx)
