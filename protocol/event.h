@@ -43,6 +43,12 @@
 #define EVENT_ANSWERED "answered"
 #define EVENT_ATTACHMENT_ADDED "attachment-added"
 #define EVENT_OWNER_REMOVED "owner-removed"
+/* Triage (relay/triage.h): "impact I, urgency U: P3 -> P1" (relay/ledger.h reads the priority back). */
+#define EVENT_TRIAGED "triaged"
+/* A handover checklist's field: "NAME: TEXT". */
+#define EVENT_FIELD_SET "field-set"
+/* An escalation past a checklist: "missing F1, F2: REASON", just before its escalated record. */
+#define EVENT_ESCALATION_FORCED "escalation-forced"
 
 /* Support codes and the customer's connection. */
 #define EVENT_CODE_ISSUED "code-issued"

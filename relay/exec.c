@@ -37,6 +37,7 @@
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
+#include "triage.h"
 #include "utf8.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
@@ -909,22 +910,55 @@ static int exec_chat(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+/* "checklist_l1: a, b; checklist_l2: -", for an error about a field no checklist names. */
+static void exec_checklists(struct exec_ctx *x, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int k = 0; k < 2; k++) {
+		const struct relay_checklist *c = &x->relay->home->checklist[k];
+		int n = snprintf(out + used, outlen - used, "%schecklist_l%d: ", k ? "; " : "", k + 1);
+
+		used = n < 0 || (size_t)n >= outlen - used ? outlen - 1 : used + (size_t)n;
+		for (size_t i = 0; i <= c->n && used < outlen - 1; i++) {
+			n = i < c->n ? snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", c->field[i])
+				     : c->n == 0 ? snprintf(out + used, outlen - used, "-") : 0;
+			used = n < 0 || (size_t)n >= outlen - used ? outlen - 1 : used + (size_t)n;
+		}
+	}
+}
+
 static int exec_note(struct exec_ctx *x)
 {
 	struct store_ticket t;
+	const char *field;
 	bool sensitive;
 	int rc;
 
-	if (exec_options(x) != 0 || x->nwords < 2) {
+	if (exec_options(x) != 0 || x->nwords < 2 || (x->opt_value[1] != NULL && x->opt_value[1][0] == '\0')) {
 		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	sensitive = x->opt_value[0] != NULL;
+	field = x->opt_value[1];
+	if (field != NULL && (!relay_triage_field_ok(field) ||
+			      (relay_checklist_find(&x->relay->home->checklist[0], field) < 0 &&
+			       relay_checklist_find(&x->relay->home->checklist[1], field) < 0))) {
+		char lists[2 * RELAY_CHECKLIST_MAX * RELAY_TRIAGE_FIELD_MAX + 64];
+
+		exec_checklists(x, lists, sizeof(lists));
+		exec_printf(x->err, "note: no checklist in relay.conf names the field \"");
+		exec_text(x->err, field);
+		exec_printf(x->err, "\" (%s)\n", lists);
+		return EXIT_USAGE;
+	}
 	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
-	if (relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words) != 0) {
+	if ((field != NULL ? relay_ticket_field(x->relay, t.id, &x->conn->user, sensitive, field, x->words)
+			   : relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words)) != 0) {
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
 	}
@@ -933,8 +967,55 @@ static int exec_note(struct exec_ctx *x)
 		emit_kint(&x->j, "ticket", t.id);
 		emit_kbool(&x->j, "noted", true);
 		emit_kbool(&x->j, "sensitive", sensitive);
+		if (field != NULL)
+			emit_kstring(&x->j, "field", field);
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
+	}
+	return EXIT_OK;
+}
+
+static int exec_triage(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char priority[4], moved[4], err[256];
+	int impact, urgency, rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	impact = relay_triage_level(x->opt_value[0]);
+	urgency = relay_triage_level(x->opt_value[1]);
+	if (impact < 0 || urgency < 0) {
+		exec_printf(x->err, "triage: --%s is high, medium or low, not \"", impact < 0 ? "impact" : "urgency");
+		exec_text(x->err, impact < 0 ? x->opt_value[0] : x->opt_value[1]);
+		exec_printf(x->err, "\"\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (relay_ticket_triage(x->relay, t.id, &x->conn->user, impact, urgency, priority, moved, err,
+				sizeof(err)) != 0) {
+		exec_printf(x->err, "triage: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "impact", x->opt_value[0]);
+		emit_kstring(&x->j, "urgency", x->opt_value[1]);
+		emit_kstring(&x->j, "priority", priority);
+		emit_kstring(&x->j, "was", t.priority);
+		emit_kstring(&x->j, "tier", moved[0] ? moved : t.tier);
+		emit_kbool(&x->j, "moved", moved[0] != '\0');
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else {
+		exec_printf(x->out, "ticket %lld is %s (impact %s, urgency %s; was %s)\n", (long long)t.id, priority,
+			    x->opt_value[0], x->opt_value[1], t.priority);
+		if (moved[0])
+			exec_printf(x->out, "%s starts at %s: the ticket is in the %s queue now\n", priority, moved, moved);
 	}
 	return EXIT_OK;
 }
@@ -942,23 +1023,51 @@ static int exec_note(struct exec_ctx *x)
 static int exec_escalate(struct exec_ctx *x)
 {
 	struct store_ticket t;
-	char err[256];
-	int rc;
+	char err[256], missing[RELAY_CHECKLIST_MAX * RELAY_TRIAGE_FIELD_MAX + 16], *forced = NULL;
+	bool force;
+	int rc, nmissing;
 
 	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
 		exec_usage(x);
 		return EXIT_USAGE;
 	}
+	force = x->opt_value[2] != NULL;
 	if (relay_tier_rank(x->opt_value[0]) < 2) {
 		exec_printf(x->err, "escalate: --to is L2 or L3\n");
 		return EXIT_USAGE;
 	}
+	if (force != (x->opt_value[3] != NULL) || (force && x->opt_value[3][0] == '\0')) {
+		exec_printf(x->err, "escalate: --force goes with --reason TEXT (why the checklist may wait)\n");
+		return EXIT_USAGE;
+	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
-	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0)
+	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0 || (force && exec_text_ok(x, "reason", x->opt_value[3])))
 		return EXIT_USAGE;
-	if (relay_ticket_escalate(x->relay, t.id, &x->conn->user, x->opt_value[0], x->opt_value[1], err,
-				  sizeof(err)) != 0) {
+	nmissing = relay_ticket_checklist_missing(x->relay, t.id, t.tier, missing, sizeof(missing));
+	if (nmissing < 0) {
+		exec_printf(x->err, "escalate: the store failed\n");
+		return EXIT_FAIL;
+	}
+	if (nmissing > 0 && !force) {
+		exec_printf(x->err,
+			    "escalate: the %s checklist is not filled: missing %s (note %lld --field NAME TEXT..., "
+			    "or --force --reason TEXT...)\n", t.tier, missing, (long long)t.id);
+		return EXIT_FAIL;
+	}
+	if (nmissing > 0) {
+		size_t n = strlen(missing) + strlen(x->opt_value[3]) + 16;
+
+		if ((forced = malloc(n)) == NULL)
+			return EXIT_FAIL;
+		snprintf(forced, n, "missing %s: %s", missing, x->opt_value[3]);
+	}
+	rc = forced != NULL ? relay_ticket_escalate_forced(x->relay, t.id, &x->conn->user, x->opt_value[0],
+							    x->opt_value[1], forced, err, sizeof(err))
+			    : relay_ticket_escalate(x->relay, t.id, &x->conn->user, x->opt_value[0], x->opt_value[1], err,
+						    sizeof(err));
+	free(forced);
+	if (rc != 0) {
 		exec_printf(x->err, "escalate: %s\n", err);
 		return EXIT_FAIL;
 	}
@@ -966,10 +1075,12 @@ static int exec_escalate(struct exec_ctx *x)
 		emit_object_begin(&x->j);
 		emit_kint(&x->j, "ticket", t.id);
 		emit_kstring(&x->j, "tier", x->opt_value[0]);
+		emit_kbool(&x->j, "forced", nmissing > 0);
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "ticket %lld escalated to %s\n", (long long)t.id, x->opt_value[0]);
+		exec_printf(x->out, "ticket %lld escalated to %s%s\n", (long long)t.id, x->opt_value[0],
+			    nmissing > 0 ? " (checklist forced: recorded)" : "");
 	return EXIT_OK;
 }
 
@@ -1602,10 +1713,14 @@ static const struct exec_cmd exec_cmds[] = {
 	  "a one-time support code (it cancels the ticket's previous one)" },
 	{ "chat", "N [TEXT...]", RELAY_ACT_CHAT, EXEC_HANDLER, exec_chat,
 	  "say TEXT to the customer; without it, follow the chat live: lines you type are sent, Ctrl-D leaves" },
-	{ "note", "N [--sensitive] TEXT...", RELAY_ACT_NOTE, EXEC_HANDLER, exec_note,
-	  "a note on the ticket (sensitive: L2/L3 only)" },
-	{ "escalate", "N --to L2|L3 --note TEXT...", RELAY_ACT_ESCALATE, EXEC_HANDLER, exec_escalate,
-	  "hand the ticket to the next tier: what was tried, what is known" },
+	{ "note", "N [--sensitive] [--field NAME] TEXT...", RELAY_ACT_NOTE, EXEC_HANDLER, exec_note,
+	  "a note on the ticket (sensitive: L2/L3 only); --field fills a handover checklist's field" },
+	{ "triage", "N --impact high|medium|low --urgency high|medium|low", RELAY_ACT_TRIAGE, EXEC_HANDLER, exec_triage,
+	  "set the priority from impact and urgency (relay.conf's matrix); a priority that starts higher moves the ticket" },
+	{ "escalate", "N --to L2|L3 --note TEXT... [--force] [--reason TEXT...]", RELAY_ACT_ESCALATE, EXEC_HANDLER,
+	  exec_escalate,
+	  "hand the ticket to the next tier: what was tried, what is known; refused while the tier's checklist "
+	  "lacks a field (--force --reason: recorded)" },
 	{ "resolve", "N --note TEXT...", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve, "close the case: what fixed it" },
 	/* Auditors (read-only); help puts a heading before the first of them. */
 	{ "tickets", "[--since YYYY-MM-DD]", RELAY_ACT_AUDIT, EXEC_FIRST, exec_tickets,

@@ -243,7 +243,7 @@ struct relay {
 enum relay_action {
 	RELAY_ACT_NEW, RELAY_ACT_SHOW, RELAY_ACT_QUEUE, RELAY_ACT_TAKE, RELAY_ACT_CHAT,
 	RELAY_ACT_NOTE, RELAY_ACT_NOTE_SENSITIVE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE,
-	RELAY_ACT_INVITE, RELAY_ACT_VIEW,
+	RELAY_ACT_INVITE, RELAY_ACT_VIEW, RELAY_ACT_TRIAGE,
 	RELAY_ACT_AUDIT,   /* auditor commands: tickets, show, transcript, recordings, export, verify */
 };
 
@@ -312,6 +312,31 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 			  const char *to_tier, const char *note, char *err, size_t errlen);
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
 		      char *err, size_t errlen);
+/*
+ * Triage (triage.h): the priority the home's matrix gives impact and
+ * urgency (level indexes), the row and its triaged record in one
+ * transaction. When that priority starts above the ticket's tier
+ * (start_tier_pN), the ticket then escalates there as by's act, unowned.
+ * priority gets the new one, moved_to the tier it moved to or "". 0, or -1
+ * with err (nothing changed).
+ */
+int relay_ticket_triage(struct relay *relay, int64_t ticket, const struct store_user *by, int impact, int urgency,
+			char priority[4], char moved_to[4], char *err, size_t errlen);
+/* A checklist field filled: a field-set record "NAME: TEXT" (sensitive: cleared for by's tier). 0 or -1. */
+int relay_ticket_field(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
+		       const char *field, const char *text);
+/*
+ * The fields of the checklist for leaving tier (checklist_l1, _l2) that
+ * ticket's record has not filled (field-set records; triaged fills impact
+ * and urgency), comma-separated into out. How many, or -1 (store failed).
+ */
+int relay_ticket_checklist_missing(struct relay *relay, int64_t ticket, const char *tier, char *out, size_t outlen);
+/*
+ * relay_ticket_escalate past a checklist: forced ("missing F: REASON") is
+ * recorded as escalation-forced in the escalation's own transaction.
+ */
+int relay_ticket_escalate_forced(struct relay *relay, int64_t ticket, const struct store_user *by,
+				 const char *to_tier, const char *note, const char *forced, char *err, size_t errlen);
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text);
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,

@@ -166,6 +166,8 @@ int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out);
  */
 int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier,
 			int64_t owner_id, int64_t now);
+/* A ticket's priority ("P1".."P4"); STORE_NOT_FOUND when there is no such ticket. */
+int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now);
 /* Unowned tickets of a tier that are neither resolved nor closed, oldest first. */
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx);
 /* Tickets owned by owner_id that are neither resolved nor closed, by priority, then least recently changed. */

@@ -672,6 +672,22 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 	return rc;
 }
 
+int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "UPDATE tickets SET priority = ?2, updated_at = ?3 WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, priority, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int store_ticket_rows(sqlite3_stmt *stmt, store_ticket_fn fn, void *ctx)
 {
 	struct store_ticket *t = malloc(sizeof(*t));

@@ -21,6 +21,7 @@
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
+#include "triage.h"
 
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
 #define RELAY_LOGS_MAX (1024u * 1024)
@@ -270,8 +271,8 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	relay_audit_event(relay->store, ticket, now, EVENT_LOGS_REQUESTED, by, by_tier, NULL, relay->home->log_sources);
 }
 
-int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
-			  const char *to_tier, const char *note, char *err, size_t errlen)
+static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const struct store_user *by,
+				    const char *to_tier, const char *note, const char *forced, char *err, size_t errlen)
 {
 	const char *actor = by ? by->name : "policy";
 	const char *role = by ? by->tier : "relay";
@@ -316,6 +317,9 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 			goto store_failed;
 	}
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
+	if (forced != NULL &&
+	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATION_FORCED, actor, role, clearance, forced) != STORE_OK)
+		goto store_failed;
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
 	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATED, actor, role, clearance, detail) != STORE_OK)
 		goto store_failed;
@@ -345,6 +349,131 @@ rollback:
 out:
 	buf_free(&transcript.text);
 	return rc;
+}
+
+int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
+			  const char *to_tier, const char *note, char *err, size_t errlen)
+{
+	return relay_ticket_escalate_as(relay, ticket, by, to_tier, note, NULL, err, errlen);
+}
+
+int relay_ticket_escalate_forced(struct relay *relay, int64_t ticket, const struct store_user *by,
+				 const char *to_tier, const char *note, const char *forced, char *err, size_t errlen)
+{
+	return relay_ticket_escalate_as(relay, ticket, by, to_tier, note, forced, err, errlen);
+}
+
+int relay_ticket_triage(struct relay *relay, int64_t ticket, const struct store_user *by, int impact, int urgency,
+			char priority[4], char moved_to[4], char *err, size_t errlen)
+{
+	const char *p = relay_triage_priority(&relay->home->priority_matrix, impact, urgency);
+	int64_t now = relay_now(relay);
+	struct store_ticket t;
+	char detail[96], note[96];
+	const char *start;
+
+	priority[0] = moved_to[0] = '\0';
+	if (p == NULL) {
+		snprintf(err, errlen, "impact and urgency are high, medium or low");
+		return -1;
+	}
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	if (store_ticket_get(relay->store, ticket, &t) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "no ticket %lld", (long long)ticket);
+		return -1;
+	}
+	relay_ledger_triaged(detail, sizeof(detail), relay_triage_level_name(impact), relay_triage_level_name(urgency),
+			     t.priority, p);
+	if (store_ticket_set_priority(relay->store, ticket, p, now) != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_TRIAGED, by->name, by->tier, NULL, detail) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	snprintf(priority, 4, "%s", p);
+	log_info("ticket %lld triaged by %s: %s", (long long)ticket, by->name, detail);
+	/* A priority that starts higher moves the ticket there, as an escalation: the next tier's queue. */
+	start = relay->home->start_tier[p[1] - '1'];
+	if (relay_tier_rank(start) > relay_tier_rank(t.tier) && strcmp(t.state, "resolved") != 0 &&
+	    strcmp(t.state, "closed") != 0) {
+		snprintf(note, sizeof(note), "triage: %s starts at %s", p, start);
+		if (relay_ticket_escalate(relay, ticket, by, start, note, err, errlen) != 0)
+			return -1;
+		snprintf(moved_to, 4, "%s", start);
+	}
+	return 0;
+}
+
+int relay_ticket_field(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
+		       const char *field, const char *text)
+{
+	char *detail;
+	size_t n = strlen(field) + strlen(text) + 3;
+	int rc;
+
+	if ((detail = malloc(n)) == NULL)
+		return -1;
+	snprintf(detail, n, "%s: %s", field, text);
+	rc = relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_FIELD_SET, by->name, by->tier,
+			       sensitive ? by->tier : NULL, detail);
+	free(detail);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+struct relay_filled {
+	const struct relay_checklist *list;
+	bool filled[RELAY_CHECKLIST_MAX];
+};
+
+static void relay_filled_mark(struct relay_filled *f, const char *name, size_t len)
+{
+	char field[RELAY_TRIAGE_FIELD_MAX];
+	int i;
+
+	if (len == 0 || len >= sizeof(field))
+		return;
+	memcpy(field, name, len);
+	field[len] = '\0';
+	if ((i = relay_checklist_find(f->list, field)) >= 0)
+		f->filled[i] = true;
+}
+
+/* field-set "NAME: TEXT" (written by relay_ticket_field above), and triaged for impact and urgency. */
+static int relay_filled_event(const struct store_event *e, void *ctx)
+{
+	struct relay_filled *f = ctx;
+	const char *colon;
+
+	if (strcmp(e->kind, EVENT_TRIAGED) == 0) {
+		relay_filled_mark(f, "impact", 6);
+		relay_filled_mark(f, "urgency", 7);
+	} else if (strcmp(e->kind, EVENT_FIELD_SET) == 0 && (colon = strstr(e->detail, ": ")) != NULL &&
+		   colon[2] != '\0')
+		relay_filled_mark(f, e->detail, (size_t)(colon - e->detail));
+	return 0;
+}
+
+int relay_ticket_checklist_missing(struct relay *relay, int64_t ticket, const char *tier, char *out, size_t outlen)
+{
+	int rank = relay_tier_rank(tier);
+	struct relay_filled f = { .list = NULL };
+
+	if (outlen > 0)
+		out[0] = '\0';
+	if (rank < 1 || rank > 2)
+		return 0;
+	f.list = &relay->home->checklist[rank - 1];
+	if (f.list->n == 0)
+		return 0;
+	if (store_events(relay->store, ticket, EVENT_FIELD_SET, relay_filled_event, &f) != STORE_OK ||
+	    store_events(relay->store, ticket, EVENT_TRIAGED, relay_filled_event, &f) != STORE_OK)
+		return -1;
+	return (int)relay_checklist_missing(f.list, f.filled, out, outlen);
 }
 
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,

@@ -7,7 +7,7 @@ _handoff_tech() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
-	local commands="view queue mine ticket invite take control chat note escalate resolve whoami help
+	local commands="view queue mine ticket invite take control chat note triage escalate resolve whoami help
 		tickets show transcript recordings recording export verify witness keygen replay render"
 
 	case $prev in
@@ -27,7 +27,11 @@ _handoff_tech() {
 		COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
 		return 0
 		;;
-	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since)
+	--impact | --urgency)
+		COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
+		return 0
+		;;
+	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --field | --reason)
 		return 0
 		;;
 	esac
@@ -68,9 +72,10 @@ _handoff_tech() {
 	help) COMPREPLY=($(compgen -W "--usage --json" -- "$cur")) ;;
 	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;
 	tickets) COMPREPLY=($(compgen -W "--since --json" -- "$cur")) ;;
-	escalate) COMPREPLY=($(compgen -W "--to --note --json" -- "$cur")) ;;
+	escalate) COMPREPLY=($(compgen -W "--to --note --force --reason --json" -- "$cur")) ;;
+	triage) COMPREPLY=($(compgen -W "--impact --urgency --json" -- "$cur")) ;;
 	resolve) COMPREPLY=($(compgen -W "--note --json" -- "$cur")) ;;
-	note) COMPREPLY=($(compgen -W "--sensitive --json" -- "$cur")) ;;
+	note) COMPREPLY=($(compgen -W "--sensitive --field --json" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
 	witness) COMPREPLY=($(compgen -f -W "--audit-key --dir" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
