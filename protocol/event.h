@@ -49,6 +49,11 @@
 #define EVENT_FIELD_SET "field-set"
 /* An escalation past a checklist: "missing F1, F2: REASON", just before its escalated record. */
 #define EVENT_ESCALATION_FORCED "escalation-forced"
+/* SLA clocks (relay/sla.h): a pause while waiting for the customer, its end, a warning, a breach. */
+#define EVENT_SLA_PAUSED "sla-paused"
+#define EVENT_SLA_RESUMED "sla-resumed"
+#define EVENT_SLA_WARNING "sla-warning"
+#define EVENT_SLA_BREACH "sla-breach"
 
 /* Support codes and the customer's connection. */
 #define EVENT_CODE_ISSUED "code-issued"

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
+#include "sla.h"
 #include "timefmt.h"
 #include "triage.h"
 #include "utf8.h"
@@ -615,11 +616,22 @@ static int exec_ticket_attachment(struct exec_ctx *x)
 	return rc == STORE_OK ? EXIT_OK : rc;
 }
 
+/* The SLA clock that matters next for t (sla.h), at the relay's now. */
+static void exec_sla_view(struct exec_ctx *x, const struct store_ticket *t, struct relay_sla_view *v)
+{
+	struct relay_sla_clock c = { .opened_at = t->created_at, .first_response_at = t->first_response_at,
+				     .paused_since = t->sla_paused_since, .paused = t->sla_paused };
+
+	relay_sla_next(&x->relay->home->sla, t->priority, &c, relay_now(x->relay), v);
+}
+
 static int exec_queue_row(const struct store_ticket *t, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	char since[32];
+	struct relay_sla_view v;
+	char since[32], left[24], sla[40];
 
+	exec_sla_view(x, t, &v);
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
 		emit_object_begin(&x->j);
@@ -629,13 +641,95 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 		emit_kint(&x->j, "tier_since", t->tier_since);
 		emit_kstring(&x->j, "summary", t->summary);
 		emit_kbool(&x->j, "live", relay_conn_live_customer(x->relay, t->id) != NULL);
+		emit_key(&x->j, "sla");
+		if (v.which == RELAY_SLA_NONE)
+			emit_null(&x->j);
+		else {
+			emit_object_begin(&x->j);
+			emit_kstring(&x->j, "clock", v.which == RELAY_SLA_RESPONSE ? "response" : "resolve");
+			emit_kint(&x->j, "target", v.target);
+			emit_kint(&x->j, "left", v.left);
+			emit_kbool(&x->j, "paused", v.paused);
+			emit_object_end(&x->j);
+		}
 		emit_object_end(&x->j);
 		return 0;
 	}
-	exec_printf(x->out, "%6lld  %s  %-10s %s  ", (long long)t->id, t->priority, t->state, since);
+	if (v.which == RELAY_SLA_NONE)
+		snprintf(sla, sizeof(sla), "-");
+	else {
+		relay_sla_format_left(v.left, left, sizeof(left));
+		snprintf(sla, sizeof(sla), "%s %s%s", v.which == RELAY_SLA_RESPONSE ? "resp" : "res", left,
+			 v.paused ? " paused" : "");
+	}
+	exec_printf(x->out, "%6lld  %s  %-10s %s  %-17s ", (long long)t->id, t->priority, t->state, since, sla);
 	exec_text(x->out, t->summary);
 	exec_printf(x->out, "%s\n", relay_conn_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
 	return 0;
+}
+
+/* A queue's tickets, to be sorted by SLA time left before they are printed. */
+struct exec_queue_order {
+	struct exec_ctx *x;
+	struct exec_queue_key { int64_t id, left; int rank; } *keys;
+	size_t n, cap;
+};
+
+static int exec_queue_collect(const struct store_ticket *t, void *ctx)
+{
+	struct exec_queue_order *o = ctx;
+	struct relay_sla_view v;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+		void *p = realloc(o->keys, cap * sizeof(*o->keys));
+
+		if (p == NULL)
+			return 1;
+		o->keys = p;
+		o->cap = cap;
+	}
+	exec_sla_view(o->x, t, &v);
+	/* Running clocks first, least time left first; paused ones after; no target last. */
+	o->keys[o->n].id = t->id;
+	o->keys[o->n].left = v.left;
+	o->keys[o->n].rank = v.which == RELAY_SLA_NONE ? 2 : v.paused ? 1 : 0;
+	o->n++;
+	return 0;
+}
+
+static int exec_queue_cmp(const void *a, const void *b)
+{
+	const struct exec_queue_key *p = a, *q = b;
+
+	if (p->rank != q->rank)
+		return p->rank < q->rank ? -1 : 1;
+	if (p->left != q->left)
+		return p->left < q->left ? -1 : 1;
+	return p->id < q->id ? -1 : p->id > q->id;
+}
+
+/* The queue in SLA order (the store gives it by priority and age). */
+static int exec_queue_rows(struct exec_ctx *x, const char *tier)
+{
+	struct exec_queue_order o = { .x = x };
+	struct store_ticket *t = malloc(sizeof(*t));
+	int rc = STORE_ERR;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (store_queue(x->relay->store, tier, exec_queue_collect, &o) != STORE_OK)
+		goto out;
+	if (o.n > 1)
+		qsort(o.keys, o.n, sizeof(*o.keys), exec_queue_cmp);
+	for (size_t i = 0; i < o.n; i++)
+		if (store_ticket_get(x->relay->store, o.keys[i].id, t) == STORE_OK)
+			exec_queue_row(t, x);
+	rc = STORE_OK;
+out:
+	free(o.keys);
+	free(t);
+	return rc;
 }
 
 static int exec_queue(struct exec_ctx *x)
@@ -671,7 +765,7 @@ static int exec_queue(struct exec_ctx *x)
 		exec_printf(x->out, "%s queue:\n", q->tier);
 	}
 	before = buf_len(x->out);
-	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK) {
+	if (exec_queue_rows(x, q->tier) != STORE_OK) {
 		exec_printf(x->err, "queue: the store failed\n");
 		rc = EXIT_FAIL;
 	}
@@ -972,6 +1066,38 @@ static int exec_note(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	}
+	return EXIT_OK;
+}
+
+static int exec_wait(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char err[256];
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (strcmp(x->opt_value[0], "customer") != 0) {
+		exec_printf(x->err, "wait: --for is customer (the SLA clocks stop only for the customer)\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (relay_ticket_wait(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
+		exec_printf(x->err, "wait: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kbool(&x->j, "paused", true);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
+		exec_printf(x->out, "ticket %lld waits for the customer: its SLA clocks stop until they write or connect\n",
+			    (long long)t.id);
 	return EXIT_OK;
 }
 
@@ -1702,7 +1828,7 @@ static const struct exec_cmd exec_cmds[] = {
 	{ "ticket attachment", "N ID", RELAY_ACT_SHOW, EXEC_HANDLER, exec_ticket_attachment,
 	  "one attachment's content" },
 	{ "queue", "[--tier L1|L2|L3]", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_queue,
-	  "tickets waiting to be taken (default: your tier)" },
+	  "tickets waiting to be taken (default: your tier), least SLA time left first" },
 	{ "mine", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "your tickets that are not resolved" },
 	{ "ticket list", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "the same as mine" },
 	{ "take", "N", RELAY_ACT_TAKE, EXEC_HANDLER, exec_take,
@@ -1717,6 +1843,8 @@ static const struct exec_cmd exec_cmds[] = {
 	  "a note on the ticket (sensitive: L2/L3 only); --field fills a handover checklist's field" },
 	{ "triage", "N --impact high|medium|low --urgency high|medium|low", RELAY_ACT_TRIAGE, EXEC_HANDLER, exec_triage,
 	  "set the priority from impact and urgency (relay.conf's matrix); a priority that starts higher moves the ticket" },
+	{ "wait", "N --for customer", RELAY_ACT_WAIT, EXEC_HANDLER, exec_wait,
+	  "stop the SLA clocks until the customer's next message or connection" },
 	{ "escalate", "N --to L2|L3 --note TEXT... [--force] [--reason TEXT...]", RELAY_ACT_ESCALATE, EXEC_HANDLER,
 	  exec_escalate,
 	  "hand the ticket to the next tier: what was tried, what is known; refused while the tier's checklist "

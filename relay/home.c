@@ -179,6 +179,14 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 		 "# names, filled by note N --field NAME TEXT (impact and urgency: by triage)\n"
 		 "# checklist_l1 = error-text, started, tried, impact\n"
 		 "# checklist_l2 = cause\n"
+		 "# SLA per priority: seconds to the first response and to the resolution (0 = none),\n"
+		 "# not counting the time waiting for the customer (wait N --for customer)\n"
+		 "sla_p1 = 900 14400\n"
+		 "sla_p2 = 3600 28800\n"
+		 "sla_p3 = 14400 86400\n"
+		 "sla_p4 = 28800 259200\n"
+		 "# an sla-warning event when this share of a target is used\n"
+		 "sla_warning_percent = 80\n"
 		 "# what escalation collects from the customer's machine, with consent:\n"
 		 "# facts, file PATH LINES, journal LINES; separated by commas\n"
 		 "log_sources = facts, journal 200\n",
@@ -292,7 +300,16 @@ static int home_load_triage(struct relay_home *h, const struct config *cfg, char
 	for (int i = 0; i < 2; i++)
 		if (relay_checklist_parse(&h->checklist[i], config_get(cfg, lists[i]), why, sizeof(why)) != 0)
 			return config_value_error(cfg, lists[i], err, errlen, "%s", why);
-	return 0;
+	relay_sla_default(&h->sla);
+	for (int p = 0; p < 4; p++) {
+		char key[24];
+		const char *v;
+
+		snprintf(key, sizeof(key), "sla_p%d", p + 1);
+		if ((v = config_get(cfg, key)) != NULL && relay_sla_parse(&h->sla, p, v, why, sizeof(why)) != 0)
+			return config_value_error(cfg, key, err, errlen, "%s", why);
+	}
+	return config_get_ulong(cfg, "sla_warning_percent", 80, 1, 99, &h->sla.warn_percent, err, errlen);
 }
 
 static int home_load_policy(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
@@ -368,6 +385,7 @@ static const char *const home_known_keys[] = {
 	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
 	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
 	"priority_impact_high", "priority_impact_medium", "priority_impact_low", "checklist_l1", "checklist_l2",
+	"sla_p1", "sla_p2", "sla_p3", "sla_p4", "sla_warning_percent",
 	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
 	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", NULL,
 };

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sla.h"
 #include "triage.h"
 
 #define HOME_PEPPER_LEN 32
@@ -69,6 +70,8 @@ struct relay_home {
 	/* Triage (triage.h): priority from impact and urgency; what an escalation from L1, L2 must hold. */
 	struct relay_triage_matrix priority_matrix;
 	struct relay_checklist checklist[2];
+	/* SLA targets per priority and when to warn (sla.h). */
+	struct relay_sla_targets sla;
 };
 
 /*

@@ -243,7 +243,7 @@ struct relay {
 enum relay_action {
 	RELAY_ACT_NEW, RELAY_ACT_SHOW, RELAY_ACT_QUEUE, RELAY_ACT_TAKE, RELAY_ACT_CHAT,
 	RELAY_ACT_NOTE, RELAY_ACT_NOTE_SENSITIVE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE,
-	RELAY_ACT_INVITE, RELAY_ACT_VIEW, RELAY_ACT_TRIAGE,
+	RELAY_ACT_INVITE, RELAY_ACT_VIEW, RELAY_ACT_TRIAGE, RELAY_ACT_WAIT,
 	RELAY_ACT_AUDIT,   /* auditor commands: tickets, show, transcript, recordings, export, verify */
 };
 
@@ -322,6 +322,14 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
  */
 int relay_ticket_triage(struct relay *relay, int64_t ticket, const struct store_user *by, int impact, int urgency,
 			char priority[4], char moved_to[4], char *err, size_t errlen);
+/*
+ * `wait N --for customer`: the SLA clocks stop (sla-paused) until the
+ * customer's next chat line or connection (sla-resumed). 0, or -1 with err
+ * (already waiting: nothing written).
+ */
+int relay_ticket_wait(struct relay *relay, int64_t ticket, const struct store_user *by, char *err, size_t errlen);
+/* The SLA timer: warnings and breaches now due, each once (sla.h); run by relay_policy_tick. */
+void relay_ticket_sla_tick(struct relay *relay);
 /* A checklist field filled: a field-set record "NAME: TEXT" (sensitive: cleared for by's tier). 0 or -1. */
 int relay_ticket_field(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
 		       const char *field, const char *text);

@@ -8,7 +8,7 @@
  *   technicians   open tickets; read any ticket, but content marked sensitive
  *                 only at or above its clearance; list queues up to their
  *                 tier; take an unowned ticket up to their tier; everything
- *                 else (chat, note, triage, escalate, resolve, invite, view) only on
+ *                 else (chat, note, triage, wait, escalate, resolve, invite, view) only on
  *                 a ticket they own that is not resolved or closed; only L2
  *                 and L3 may mark a note sensitive
  *   customers     nothing here: they act through their helper
@@ -94,6 +94,7 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 	case RELAY_ACT_INVITE:
 	case RELAY_ACT_VIEW:
 	case RELAY_ACT_TRIAGE:
+	case RELAY_ACT_WAIT:
 		if (t->owner_id != user->id) {
 			if (t->owner_id == 0)
 				snprintf(why, whylen, "ticket %lld is in the %s queue: take it first",

@@ -139,6 +139,19 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE codes ADD COLUMN cancelled_at INTEGER;"
 	"CREATE INDEX codes_by_ticket ON codes (ticket_id);",
+	/*
+	 * 8: SLA clocks (relay/sla.h): the first response, pauses while the
+	 * desk waits on the customer, the pauses a tier's time excludes, and
+	 * which warnings and breaches are recorded. Tickets opened before have
+	 * had their response (nobody measured it).
+	 */
+	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	"UPDATE tickets SET first_response_at = created_at;"
+	"ALTER TABLE tickets ADD COLUMN sla_paused_since INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN sla_paused INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN tier_paused INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN sla_flags INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX tickets_open ON tickets (id) WHERE state NOT IN ('resolved', 'closed');",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -148,6 +161,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_chain_migrate,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -605,7 +619,8 @@ int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int
 
 #define STORE_TICKET_COLUMNS \
 	"t.id, t.summary, t.state, t.tier, t.priority, t.customer_name, t.customer_contact," \
-	" COALESCE(t.owner_id, 0), COALESCE(u.name, ''), t.created_at, t.updated_at, t.tier_since" \
+	" COALESCE(t.owner_id, 0), COALESCE(u.name, ''), t.created_at, t.updated_at, t.tier_since," \
+	" COALESCE(t.first_response_at, 0), COALESCE(t.sla_paused_since, 0), t.sla_paused, t.tier_paused, t.sla_flags" \
 	" FROM tickets t LEFT JOIN users u ON u.id = t.owner_id"
 
 static void store_ticket_row(sqlite3_stmt *stmt, struct store_ticket *out)
@@ -623,6 +638,11 @@ static void store_ticket_row(sqlite3_stmt *stmt, struct store_ticket *out)
 	out->created_at = sqlite3_column_int64(stmt, 9);
 	out->updated_at = sqlite3_column_int64(stmt, 10);
 	out->tier_since = sqlite3_column_int64(stmt, 11);
+	out->first_response_at = sqlite3_column_int64(stmt, 12);
+	out->sla_paused_since = sqlite3_column_int64(stmt, 13);
+	out->sla_paused = sqlite3_column_int64(stmt, 14);
+	out->tier_paused = sqlite3_column_int64(stmt, 15);
+	out->sla_flags = sqlite3_column_int(stmt, 16);
 }
 
 int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
@@ -654,6 +674,8 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 			  "UPDATE tickets SET"
 			  " state = COALESCE(?2, state),"
 			  " tier_since = CASE WHEN ?3 IS NOT NULL AND ?3 <> tier THEN ?5 ELSE tier_since END,"
+			  " tier_paused = CASE WHEN ?3 IS NOT NULL AND ?3 <> tier"
+			  "   THEN sla_paused + COALESCE(?5 - sla_paused_since, 0) ELSE tier_paused END,"
 			  " tier = COALESCE(?3, tier),"
 			  " owner_id = CASE WHEN ?4 < 0 THEN owner_id WHEN ?4 = 0 THEN NULL ELSE ?4 END,"
 			  " updated_at = ?5"
@@ -670,6 +692,77 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+/* One UPDATE of ticket id with up to two integers; *changed (may be NULL) gets the rows it changed. */
+static int store_ticket_set(struct store *st, const char *sql, int64_t id, int64_t a, int64_t *changed)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, sql) != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, a);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		rc = STORE_OK;
+		if (changed != NULL)
+			*changed = sqlite3_changes(st->db);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_ticket_sla_pause(struct store *st, int64_t id, int64_t now)
+{
+	int64_t n = 0;
+	int rc = store_ticket_set(st, "UPDATE tickets SET sla_paused_since = ?2 WHERE id = ?1 AND sla_paused_since IS NULL",
+				  id, now, &n);
+
+	return rc != STORE_OK ? rc : n == 1 ? STORE_OK : STORE_ERR_EXISTS;
+}
+
+int store_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *paused_for)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t since = 0, n = 0;
+	int rc = STORE_ERR, step;
+
+	*paused_for = 0;
+	if (store_prepare(st, &stmt, "SELECT sla_paused_since FROM tickets WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+		since = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	} else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != STORE_OK)
+		return rc;
+	/* A clock set back (a test's) must not make a pause negative. */
+	*paused_for = now > since ? now - since : 0;
+	rc = store_ticket_set(st, "UPDATE tickets SET sla_paused = sla_paused + ?2, sla_paused_since = NULL WHERE id = ?1",
+			      id, *paused_for, &n);
+	return rc != STORE_OK ? rc : n == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_ticket_first_response(struct store *st, int64_t id, int64_t now, int *set)
+{
+	int64_t n = 0;
+	int rc = store_ticket_set(st, "UPDATE tickets SET first_response_at = ?2 WHERE id = ?1 AND first_response_at IS NULL",
+				  id, now, &n);
+
+	if (set != NULL)
+		*set = n == 1;
+	return rc;
+}
+
+int store_ticket_sla_flags(struct store *st, int64_t id, int add)
+{
+	return store_ticket_set(st, "UPDATE tickets SET sla_flags = sla_flags | ?2 WHERE id = ?1", id, add, NULL);
 }
 
 int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now)
@@ -709,6 +802,17 @@ static int store_ticket_rows(sqlite3_stmt *stmt, store_ticket_fn fn, void *ctx)
 	return rc;
 }
 
+int store_sla_running(struct store *st, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.state NOT IN ('resolved', 'closed') AND t.id > 0"
+			  " AND t.sla_paused_since IS NULL AND (t.sla_flags & 8) = 0 ORDER BY t.id") != 0)
+		return STORE_ERR;
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -735,16 +839,18 @@ int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, 
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx)
+int store_tickets_due(struct store *st, const char *tier, int64_t now, int64_t limit, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
+	/* tier_since <= ?2 first, so the index on (tier, state, tier_since) narrows before the pauses are added. */
 	if (store_prepare(st, &stmt,
 			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.tier = ?1 AND t.tier_since <= ?2"
-			  " AND t.state NOT IN ('resolved', 'closed') ORDER BY t.id") != 0)
+			  " AND t.state NOT IN ('resolved', 'closed') AND t.sla_paused_since IS NULL"
+			  " AND t.tier_since + t.sla_paused - t.tier_paused <= ?2 ORDER BY t.id") != 0)
 		return STORE_ERR;
 	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int64(stmt, 2, now - limit);
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
@@ -753,8 +859,8 @@ int store_tier_oldest(struct store *st, const char *tier, int64_t *since)
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
-	if (store_prepare(st, &stmt, "SELECT MIN(tier_since) FROM tickets WHERE tier = ?1"
-			  " AND state NOT IN ('resolved', 'closed')") != 0)
+	if (store_prepare(st, &stmt, "SELECT MIN(tier_since + sla_paused - tier_paused) FROM tickets WHERE tier = ?1"
+			  " AND state NOT IN ('resolved', 'closed') AND sla_paused_since IS NULL") != 0)
 		return STORE_ERR;
 	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {

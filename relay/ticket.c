@@ -21,6 +21,7 @@
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
+#include "sla.h"
 #include "triage.h"
 
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
@@ -82,6 +83,28 @@ void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outle
 	free(text);
 }
 
+/* The customer is back (a chat line, a connection): a paused ticket's clocks run again. */
+static void relay_ticket_sla_resume(struct relay *relay, int64_t ticket, const char *why)
+{
+	int64_t now = relay_now(relay), paused = 0;
+	char detail[128];
+
+	if (store_begin(relay->store) != STORE_OK)
+		return;
+	if (store_ticket_sla_resume(relay->store, ticket, now, &paused) != STORE_OK) {
+		store_rollback(relay->store);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "%s; the clocks were paused %lld s", why, (long long)paused);
+	if (relay_audit_event(relay->store, ticket, now, EVENT_SLA_RESUMED, "customer", "customer", NULL, detail) !=
+		    STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		return;
+	}
+	log_info("ticket %lld: SLA clocks run again (%s)", (long long)ticket, detail);
+}
+
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text)
 {
@@ -91,6 +114,10 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 
 	if (relay_audit_event(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text) != STORE_OK)
 		return -1;
+	if (strcmp(role, "customer") == 0)
+		relay_ticket_sla_resume(relay, ticket, "the customer wrote");
+	else
+		store_ticket_first_response(relay->store, ticket, e.at, NULL);
 	if (strcmp(role, "customer") != 0) {
 		struct relay_chan *control = relay_ticket_control(relay, ticket);
 		struct ctl_record rec = { .type = CTL_CHAT, .name = (char *)(uintptr_t)author,
@@ -124,8 +151,10 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 {
 	int64_t now = relay_now(relay);
 
+	/* A technician who opens a ticket is talking to the customer already: that is the first response. */
 	if (store_begin(relay->store) != STORE_OK ||
 	    store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
+	    store_ticket_first_response(relay->store, *id, now, NULL) != STORE_OK ||
 	    relay_audit_event(relay->store, *id, now, EVENT_CREATED, by->name, by->tier, NULL, spec->summary) != STORE_OK ||
 	    relay_ticket_opened_as(relay, *id, now, spec, spec->owner_id != 0 ? by->name : NULL, by->name,
 				   by->tier) != STORE_OK ||
@@ -425,6 +454,154 @@ int relay_ticket_field(struct relay *relay, int64_t ticket, const struct store_u
 	return rc == STORE_OK ? 0 : -1;
 }
 
+int relay_ticket_wait(struct relay *relay, int64_t ticket, const struct store_user *by, char *err, size_t errlen)
+{
+	int64_t now = relay_now(relay);
+	char when[16], line[160];
+	int rc;
+
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	rc = store_ticket_sla_pause(relay->store, ticket, now);
+	if (rc == STORE_ERR_EXISTS) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "ticket %lld is already waiting for the customer", (long long)ticket);
+		return -1;
+	}
+	if (rc != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_SLA_PAUSED, by->name, by->tier, NULL,
+			      "waiting for the customer") != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	log_info("ticket %lld: %s waits for the customer; SLA clocks paused", (long long)ticket, by->name);
+	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, sizeof(line), "[%s] %s is waiting for the customer's answer\n", when, by->name);
+	relay_chan_chat_broadcast(relay, ticket, line);
+	return 0;
+}
+
+static void relay_ticket_sla_clock_of(const struct store_ticket *t, struct relay_sla_clock *c)
+{
+	c->opened_at = t->created_at;
+	c->first_response_at = t->first_response_at;
+	c->paused_since = t->sla_paused_since;
+	c->paused = t->sla_paused;
+}
+
+struct relay_ticket_sla_scan {
+	struct relay *relay;
+	int64_t now;
+	int64_t next;            /* relay_ticket_sla_scan_due: the earliest due, -1 if none */
+	struct { int64_t id; int add; char priority[4]; int64_t used; } due[64];
+	size_t count;
+};
+
+static int relay_ticket_sla_scan_row(const struct store_ticket *t, void *ctx)
+{
+	struct relay_ticket_sla_scan *s = ctx;
+	struct relay_sla_clock c;
+	int add;
+
+	relay_ticket_sla_clock_of(t, &c);
+	add = relay_sla_due_flags(&s->relay->home->sla, t->priority, &c, t->sla_flags, s->now);
+	if (add == 0)
+		return 0;
+	s->due[s->count].id = t->id;
+	s->due[s->count].add = add;
+	snprintf(s->due[s->count].priority, sizeof(s->due[s->count].priority), "%s", t->priority);
+	s->due[s->count].used = relay_sla_used(&c, s->now);
+	return ++s->count == sizeof(s->due) / sizeof(s->due[0]);
+}
+
+static int relay_ticket_sla_scan_due(const struct store_ticket *t, void *ctx)
+{
+	struct relay_ticket_sla_scan *s = ctx;
+	struct relay_sla_clock c;
+	int64_t due;
+
+	relay_ticket_sla_clock_of(t, &c);
+	due = relay_sla_next_due(&s->relay->home->sla, t->priority, &c, t->sla_flags, s->now);
+	if (due >= 0 && (s->next < 0 || due < s->next))
+		s->next = due;
+	return 0;
+}
+
+/* The events one ticket's new flags say, and the flags, in one transaction. */
+static void relay_ticket_sla_record(struct relay *relay, int64_t ticket, const char *priority, int add, int64_t used,
+			     int64_t now)
+{
+	static const struct { int flag; const char *kind, *clock; } says[] = {
+		{ RELAY_SLA_RESPONSE_WARNED, EVENT_SLA_WARNING, "response" },
+		{ RELAY_SLA_RESPONSE_BREACHED, EVENT_SLA_BREACH, "response" },
+		{ RELAY_SLA_RESOLVE_WARNED, EVENT_SLA_WARNING, "resolve" },
+		{ RELAY_SLA_RESOLVE_BREACHED, EVENT_SLA_BREACH, "resolve" },
+	};
+	const struct relay_sla_targets *tg = &relay->home->sla;
+	int p = relay_sla_priority(priority);
+
+	if (p < 0 || store_begin(relay->store) != STORE_OK)
+		return;
+	for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
+		unsigned long target = strcmp(says[i].clock, "response") == 0 ? tg->response[p] : tg->resolve[p];
+		char detail[160];
+
+		if (!(add & says[i].flag))
+			continue;
+		if (strcmp(says[i].kind, EVENT_SLA_WARNING) == 0)
+			snprintf(detail, sizeof(detail), "%s: %s target %lu s, %lld s used, %lld s left", says[i].clock,
+				 priority, target, (long long)used, (long long)((int64_t)target - used));
+		else
+			snprintf(detail, sizeof(detail), "%s: %s target %lu s passed, %lld s used", says[i].clock, priority,
+				 target, (long long)used);
+		if (relay_audit_event(relay->store, ticket, now, says[i].kind, "relay", "relay", NULL, detail) != STORE_OK)
+			goto fail;
+		log_info("ticket %lld: %s %s", (long long)ticket, says[i].kind, detail);
+	}
+	if (store_ticket_sla_flags(relay->store, ticket, add) != STORE_OK || store_commit(relay->store) != STORE_OK)
+		goto fail;
+	return;
+fail:
+	store_rollback(relay->store);
+	log_error("ticket %lld: cannot record its SLA state", (long long)ticket);
+}
+
+void relay_ticket_sla_tick(struct relay *relay)
+{
+	struct relay_ticket_sla_scan *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return;
+	s->relay = relay;
+	s->now = relay_now(relay);
+	/* 64 at a time: what a full batch left is the next round's, a second later. */
+	if (store_sla_running(relay->store, relay_ticket_sla_scan_row, s) == STORE_OK)
+		for (size_t i = 0; i < s->count; i++)
+			relay_ticket_sla_record(relay, s->due[i].id, s->due[i].priority, s->due[i].add, s->due[i].used, s->now);
+	free(s);
+}
+
+/* When the next SLA warning or breach falls due; -1 when none can (relay_policy_next_due adds it). */
+static int64_t relay_ticket_sla_next_due(struct relay *relay)
+{
+	struct relay_ticket_sla_scan *s = calloc(1, sizeof(*s));
+	int64_t next = -1;
+
+	if (s == NULL)
+		return -1;
+	s->relay = relay;
+	s->now = relay_now(relay);
+	s->next = -1;
+	if (store_sla_running(relay->store, relay_ticket_sla_scan_due, s) == STORE_OK)
+		next = s->next;
+	free(s);
+	return next;
+}
+
 struct relay_filled {
 	const struct relay_checklist *list;
 	bool filled[RELAY_CHECKLIST_MAX];
@@ -488,6 +665,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		return -1;
 	}
 	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
+	    store_ticket_first_response(relay->store, ticket, now, NULL) != STORE_OK ||
 	    relay_audit_event(relay->store, ticket, now, EVENT_TAKEN, by->name, by->tier, NULL, NULL) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
@@ -663,6 +841,7 @@ void relay_ticket_customer_came(struct relay *relay, struct relay_conn *c)
 
 	relay_audit_event(relay->store, c->ticket, relay_now(relay), EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL,
 			  c->peer);
+	relay_ticket_sla_resume(relay, c->ticket, "the customer connected");
 	/* A ticket someone owns is in session once its customer is here; a queued one waits for its taker. */
 	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&
 	    t.owner_id != 0)
@@ -717,7 +896,7 @@ static const char *const relay_policy_tiers[] = { "L1", "L2", "L3" };
 
 int64_t relay_policy_next_due(struct relay *relay)
 {
-	int64_t due = -1;
+	int64_t due = relay_ticket_sla_next_due(relay);
 
 	for (int i = 0; i < 2; i++) {
 		unsigned long limit = relay->home->escalate_after[i];
@@ -747,11 +926,12 @@ void relay_policy_tick(struct relay *relay)
 
 		if (limit == 0)
 			continue;
-		if (store_tickets_due(relay->store, tiers[i], now - (int64_t)limit, relay_due_add, &due) != STORE_OK)
+		if (store_tickets_due(relay->store, tiers[i], now, (int64_t)limit, relay_due_add, &due) != STORE_OK)
 			continue;
 		snprintf(note, sizeof(note), "automatic: unresolved at %s for more than %lu s", tiers[i], limit);
 		for (size_t k = 0; k < due.count; k++)
 			if (relay_ticket_escalate(relay, due.ids[k], NULL, tiers[i + 1], note, err, sizeof(err)) != 0)
 				log_warn("policy could not escalate ticket %lld: %s", (long long)due.ids[k], err);
 	}
+	relay_ticket_sla_tick(relay);
 }

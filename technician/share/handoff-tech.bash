@@ -7,7 +7,7 @@ _handoff_tech() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
-	local commands="view queue mine ticket invite take control chat note triage escalate resolve whoami help
+	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve whoami help
 		tickets show transcript recordings recording export verify witness keygen replay render"
 
 	case $prev in
@@ -25,6 +25,10 @@ _handoff_tech() {
 		;;
 	--tier)
 		COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
+		return 0
+		;;
+	--for)
+		COMPREPLY=($(compgen -W "customer" -- "$cur"))
 		return 0
 		;;
 	--impact | --urgency)
@@ -74,6 +78,7 @@ _handoff_tech() {
 	tickets) COMPREPLY=($(compgen -W "--since --json" -- "$cur")) ;;
 	escalate) COMPREPLY=($(compgen -W "--to --note --force --reason --json" -- "$cur")) ;;
 	triage) COMPREPLY=($(compgen -W "--impact --urgency --json" -- "$cur")) ;;
+	wait) COMPREPLY=($(compgen -W "--for --json" -- "$cur")) ;;
 	resolve) COMPREPLY=($(compgen -W "--note --json" -- "$cur")) ;;
 	note) COMPREPLY=($(compgen -W "--sensitive --field --json" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;

@@ -1,18 +1,21 @@
 /*
- * fuzz_triage.c: libFuzzer target for relay/triage.c's two parsers of
- * relay.conf values, a matrix row and a checklist.
+ * fuzz_triage.c: libFuzzer target for the desk's parsers of relay.conf
+ * values: relay/triage.c's matrix row and checklist, relay/sla.c's targets.
  *
  * The input (NUL-terminated copy) is parsed as both. A row that parses
  * holds three priorities P1..P4 and changes only its own impact's row; a
  * refusal leaves the matrix as it was and says why. A checklist that parses
  * holds at most RELAY_CHECKLIST_MAX distinct names, each a valid field
- * that finds itself, and every field is missing until it is marked.
+ * that finds itself, and every field is missing until it is marked. SLA
+ * targets that parse are at most a year each, the response no later than
+ * the resolution; a refusal changes nothing.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sla.h"
 #include "triage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,6 +61,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else if (why[0] == '\0') {
 		abort();
+	}
+	{
+		struct relay_sla_targets t, t0;
+
+		relay_sla_default(&t);
+		t0 = t;
+		why[0] = '\0';
+		if (relay_sla_parse(&t, 2, text, why, sizeof(why)) == 0) {
+			if (t.response[2] > 31536000 || t.resolve[2] > 31536000 ||
+			    (t.response[2] && t.resolve[2] && t.response[2] > t.resolve[2]) ||
+			    memcmp(t.response, t0.response, 2 * sizeof(t.response[0])) != 0)
+				abort();
+		} else if (why[0] == '\0' || memcmp(&t, &t0, sizeof(t)) != 0) {
+			abort();
+		}
 	}
 	free(text);
 	return 0;

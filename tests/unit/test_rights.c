@@ -63,7 +63,7 @@ static const struct rule rules[] = {
 /* Owner-only actions, checked for every tier and both roles below. */
 static const enum relay_action owner_only[] = {
 	RELAY_ACT_CHAT, RELAY_ACT_NOTE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE, RELAY_ACT_INVITE, RELAY_ACT_VIEW,
-	RELAY_ACT_TRIAGE,
+	RELAY_ACT_TRIAGE, RELAY_ACT_WAIT,
 };
 
 static int check(enum relay_role role, const char *tier, enum relay_action action, const char *ticket_tier,
