@@ -54,6 +54,11 @@
 #define EVENT_SLA_RESUMED "sla-resumed"
 #define EVENT_SLA_WARNING "sla-warning"
 #define EVENT_SLA_BREACH "sla-breach"
+/* The knowledge base (relay/knowledge.c): on ticket 0 "#ID TIER: TITLE"; on a ticket "#ID" or "#ID TITLE; ...". */
+#define EVENT_KB_ADDED "kb-added"
+#define EVENT_KB_EDITED "kb-edited"
+#define EVENT_KB_SUGGESTED "kb-suggested"
+#define EVENT_RESOLVED_BY_KB "resolved-by-kb"
 
 /* Support codes and the customer's connection. */
 #define EVENT_CODE_ISSUED "code-issued"

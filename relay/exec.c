@@ -33,6 +33,7 @@
 #include "event.h"
 #include "export.h"
 #include "job.h"
+#include "kb.h"
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
@@ -50,7 +51,7 @@ struct exec_opt {
 	bool text; /* "--note TEXT...": every word up to the next option */
 };
 
-#define EXEC_OPTS_MAX 4
+#define EXEC_OPTS_MAX 6
 
 struct exec_ctx;
 
@@ -1210,21 +1211,77 @@ static int exec_escalate(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+/* An article number, as kb and resolve --kb take it. */
+static int exec_parse_kb(struct exec_ctx *x, const char *arg, int64_t *id)
+{
+	char *end;
+	long long n;
+
+	if (arg == NULL || arg[0] < '1' || arg[0] > '9' || (n = strtoll(arg, &end, 10)) <= 0 || *end != '\0' ||
+	    n > 100000000000LL) {
+		exec_printf(x->err, "%s: not an article number: ", x->argv[0]);
+		exec_text(x->err, arg ? arg : "");
+		exec_printf(x->err, "\n");
+		return -1;
+	}
+	*id = n;
+	return 0;
+}
+
+/* The rank of articles the caller may read: auditors all, technicians up to their tier. */
+static int exec_kb_rank(const struct exec_ctx *x)
+{
+	return x->conn->role == RELAY_ROLE_AUDITOR ? 3 : relay_tier_rank(x->conn->user.tier);
+}
+
+static int exec_kb_exists(const struct store_kb *a, void *ctx)
+{
+	(void)a;
+	(void)ctx;
+	return 0;
+}
+
 static int exec_resolve(struct exec_ctx *x)
 {
 	struct store_ticket t;
-	char err[256];
+	char err[256], title[STORE_KB_TITLE_MAX + 1];
+	int64_t kb = 0;
+	bool new_kb;
 	int rc;
 
 	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
 		exec_usage(x);
 		return EXIT_USAGE;
 	}
+	new_kb = x->opt_value[2] != NULL;
+	if (x->opt_value[1] != NULL && (new_kb || exec_parse_kb(x, x->opt_value[1], &kb) != 0)) {
+		if (new_kb)
+			exec_printf(x->err, "resolve: --kb ID or --new-kb, not both\n");
+		return EXIT_USAGE;
+	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->opt_value[0]) != 0)
 		return EXIT_USAGE;
-	if (relay_ticket_resolve(x->relay, t.id, &x->conn->user, x->opt_value[0], err, sizeof(err)) != 0) {
+	if (kb > 0 && store_kb_get(x->relay->store, kb, exec_kb_rank(x), exec_kb_exists, NULL) != STORE_OK) {
+		exec_printf(x->err, "resolve: no knowledge base article %lld (kb list shows those you may read)\n",
+			    (long long)kb);
+		return EXIT_FAIL;
+	}
+	if (new_kb) {
+		/* What L3 learned, as a draft at the resolver's tier: kb edit ID --tier L1 shares it. */
+		struct store_kb a = { .title = title, .symptoms = t.summary, .cause = "", .fix = x->opt_value[0],
+				      .tier = x->conn->user.tier, .author = x->conn->user.name };
+		size_t n = utf8_cut(t.summary, strlen(t.summary), STORE_KB_TITLE_MAX);
+
+		memcpy(title, t.summary, n);
+		title[n] = '\0';
+		if (relay_knowledge_add(x->relay, &a, &x->conn->user, &kb) != 0) {
+			exec_printf(x->err, "resolve: the store failed; nothing was changed\n");
+			return EXIT_FAIL;
+		}
+	}
+	if (relay_ticket_resolve_kb(x->relay, t.id, &x->conn->user, x->opt_value[0], kb, err, sizeof(err)) != 0) {
 		exec_printf(x->err, "resolve: %s\n", err);
 		return EXIT_FAIL;
 	}
@@ -1232,11 +1289,312 @@ static int exec_resolve(struct exec_ctx *x)
 		emit_object_begin(&x->j);
 		emit_kint(&x->j, "ticket", t.id);
 		emit_kstring(&x->j, "state", "resolved");
+		if (kb > 0)
+			emit_kint(&x->j, "kb", kb);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else {
+		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
+		if (new_kb)
+			exec_printf(x->out, "knowledge base article %lld written at %s (kb edit %lld --tier L1 shares it)\n",
+				    (long long)kb, x->conn->user.tier, (long long)kb);
+	}
+	return EXIT_OK;
+}
+
+/* A field an article holds: valid UTF-8 within its cap (NULL: not given, fine unless required). */
+static int exec_kb_field(struct exec_ctx *x, const char *what, const char *v, size_t max, bool required)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (v == NULL && !required)
+		return 0;
+	if (n == 0) {
+		exec_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
+		return -1;
+	}
+	if (n > max) {
+		exec_printf(x->err, "%s: the %s is %zu bytes; at most %zu are kept\n", x->argv[0], what, n, max);
+		return -1;
+	}
+	if (!utf8_valid(v, n)) {
+		exec_printf(x->err, "%s: the %s is not UTF-8\n", x->argv[0], what);
+		return -1;
+	}
+	return 0;
+}
+
+/* --tier of an article: public or L1..L3, no higher than the writer's own (they could not read it). */
+static int exec_kb_tier(struct exec_ctx *x, const char *tier)
+{
+	int rank = relay_knowledge_rank(tier);
+
+	if (rank < 0) {
+		exec_printf(x->err, "%s: --tier is public, L1, L2 or L3\n", x->argv[0]);
+		return -1;
+	}
+	if (rank > relay_tier_rank(x->conn->user.tier)) {
+		exec_printf(x->err, "%s: an %s technician cannot write an article for %s only\n", x->argv[0],
+			    x->conn->user.tier, tier);
+		return -1;
+	}
+	return 0;
+}
+
+/* kb add/edit options in usage order: tier, title, symptoms, fix, cause (edit: after ID). */
+static int exec_kb_fields(struct exec_ctx *x, struct store_kb *a, bool required)
+{
+	if ((x->opt_value[0] != NULL || required) && exec_kb_tier(x, x->opt_value[0]) != 0)
+		return -1;
+	if (exec_kb_field(x, "title", x->opt_value[1], STORE_KB_TITLE_MAX, required) != 0 ||
+	    exec_kb_field(x, "symptoms", x->opt_value[2], RELAY_KB_FIELD_MAX, required) != 0 ||
+	    exec_kb_field(x, "fix", x->opt_value[3], RELAY_KB_FIELD_MAX, required) != 0 ||
+	    exec_kb_field(x, "cause", x->opt_value[4], RELAY_KB_FIELD_MAX, false) != 0)
+		return -1;
+	a->tier = x->opt_value[0];
+	a->title = x->opt_value[1];
+	a->symptoms = x->opt_value[2];
+	a->fix = x->opt_value[3];
+	a->cause = x->opt_value[4];
+	a->author = x->conn->user.name;
+	return 0;
+}
+
+static void exec_kb_done(struct exec_ctx *x, int64_t id, const char *what)
+{
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "kb", id);
+		emit_kstring(&x->j, "done", what);
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
+		exec_printf(x->out, "%lld\n", (long long)id);
+}
+
+static int exec_kb_add(struct exec_ctx *x)
+{
+	struct store_kb a = { .id = 0 };
+	int64_t id;
+
+	if (exec_options(x) != 0 || x->nwords != 0 || x->opt_value[0] == NULL || x->opt_value[1] == NULL ||
+	    x->opt_value[2] == NULL || x->opt_value[3] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (exec_kb_fields(x, &a, true) != 0)
+		return EXIT_USAGE;
+	if (relay_knowledge_add(x->relay, &a, &x->conn->user, &id) != 0) {
+		exec_printf(x->err, "kb add: the store failed; nothing was changed\n");
+		return EXIT_FAIL;
+	}
+	exec_kb_done(x, id, "added");
 	return EXIT_OK;
+}
+
+static int exec_kb_edit(struct exec_ctx *x)
+{
+	static const char *const names[5] = { "tier", "title", "symptoms", "fix", "cause" };
+	struct store_kb a = { .id = 0 };
+	char fields[64] = "";
+	size_t used = 0;
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (exec_parse_kb(x, x->first_word, &a.id) != 0 || exec_kb_fields(x, &a, false) != 0)
+		return EXIT_USAGE;
+	for (int k = 0; k < 5; k++)
+		if (x->opt_value[k] != NULL)
+			used += (size_t)snprintf(fields + used, sizeof(fields) - used, "%s%s", used ? ", " : "", names[k]);
+	if (used == 0) {
+		exec_printf(x->err, "kb edit: nothing to change (give --tier, --title, --symptoms, --fix or --cause)\n");
+		return EXIT_USAGE;
+	}
+	/* Only what one may read may be edited: an L1 cannot learn an L3 article's number is taken. */
+	if (store_kb_get(x->relay->store, a.id, exec_kb_rank(x), exec_kb_exists, NULL) != STORE_OK) {
+		exec_printf(x->err, "kb edit: no knowledge base article %lld\n", (long long)a.id);
+		return EXIT_FAIL;
+	}
+	rc = relay_knowledge_edit(x->relay, &a, fields, &x->conn->user);
+	if (rc != 0) {
+		exec_printf(x->err, rc == STORE_NOT_FOUND ? "kb edit: no knowledge base article %lld\n"
+						      : "kb edit: the store failed on article %lld; nothing was changed\n",
+			    (long long)a.id);
+		return EXIT_FAIL;
+	}
+	exec_kb_done(x, a.id, "edited");
+	return EXIT_OK;
+}
+
+static int exec_kb_show_row(const struct store_kb *a, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	char created[32], updated[32];
+
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "kb", a->id);
+		emit_kstring(&x->j, "tier", a->tier);
+		emit_kstring(&x->j, "title", a->title);
+		emit_kstring(&x->j, "symptoms", a->symptoms);
+		emit_kstring(&x->j, "cause", a->cause);
+		emit_kstring(&x->j, "fix", a->fix);
+		emit_kstring(&x->j, "author", a->author);
+		emit_kint(&x->j, "created_at", a->created_at);
+		emit_kint(&x->j, "updated_at", a->updated_at);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+		return 0;
+	}
+	timefmt_utc(a->created_at, TIMEFMT_DATETIME, created, sizeof(created));
+	timefmt_utc(a->updated_at, TIMEFMT_DATETIME, updated, sizeof(updated));
+	exec_printf(x->out, "article %lld [%s] ", (long long)a->id, a->tier);
+	exec_text(x->out, a->title);
+	exec_printf(x->out, "\n  symptoms: ");
+	exec_text(x->out, a->symptoms);
+	exec_printf(x->out, "\n  cause:    ");
+	exec_text(x->out, a->cause[0] ? a->cause : "-");
+	exec_printf(x->out, "\n  fix:      ");
+	exec_text(x->out, a->fix);
+	exec_printf(x->out, "\n  by ");
+	exec_text(x->out, a->author);
+	exec_printf(x->out, ", %s; changed %s\n", created, updated);
+	return 0;
+}
+
+static int exec_kb_show(struct exec_ctx *x)
+{
+	int64_t id;
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (exec_parse_kb(x, x->first_word, &id) != 0)
+		return EXIT_USAGE;
+	rc = store_kb_get(x->relay->store, id, exec_kb_rank(x), exec_kb_show_row, x);
+	if (rc == STORE_NOT_FOUND) {
+		/* The same words for an article above one's tier: its existence is not for them either. */
+		exec_printf(x->err, "kb show: no knowledge base article %lld\n", (long long)id);
+		return EXIT_FAIL;
+	}
+	if (rc != STORE_OK) {
+		exec_printf(x->err, "kb show: the store failed\n");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* kb list and kb search: one line per article, or one JSON object each. */
+struct exec_kb_list {
+	struct exec_ctx *x;
+	const struct relay_kb_terms *terms;   /* search: every one must occur; NULL for list */
+	char *text;
+	size_t shown;
+};
+
+#define EXEC_KB_SHOWN_MAX 50
+
+static int exec_kb_list_row(const struct store_kb *a, void *ctx)
+{
+	struct exec_kb_list *l = ctx;
+	struct exec_ctx *x = l->x;
+	char line[STORE_KB_TITLE_MAX + 1];
+	size_t n;
+
+	if (l->terms != NULL) {
+		snprintf(l->text, 4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8, "%s\n%s\n%s\n%s", a->title, a->symptoms,
+			 a->cause, a->fix);
+		if (relay_kb_hits(l->terms, l->text) < l->terms->n)
+			return 0;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "kb", a->id);
+		emit_kstring(&x->j, "tier", a->tier);
+		emit_kstring(&x->j, "title", a->title);
+		emit_kstring(&x->j, "symptoms", a->symptoms);
+		emit_object_end(&x->j);
+	} else {
+		exec_printf(x->out, "%6lld  %-6s ", (long long)a->id, a->tier);
+		exec_text(x->out, a->title);
+		n = utf8_cut(a->symptoms, strlen(a->symptoms), 80);
+		memcpy(line, a->symptoms, n);
+		line[n] = '\0';
+		exec_printf(x->out, "\n        ");
+		exec_text(x->out, line);
+		exec_printf(x->out, "%s\n", n < strlen(a->symptoms) ? "..." : "");
+	}
+	return ++l->shown == EXEC_KB_SHOWN_MAX;
+}
+
+static int exec_kb_list_run(struct exec_ctx *x, const char *match, const struct relay_kb_terms *terms)
+{
+	struct exec_kb_list l = { .x = x, .terms = terms };
+	size_t before;
+	int rc;
+
+	l.text = malloc(4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8);
+	if (l.text == NULL)
+		return EXIT_FAIL;
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_key(&x->j, "articles");
+		emit_array_begin(&x->j);
+	}
+	before = buf_len(x->out);
+	/* Short terms cannot use the index: the articles are read and checked here (10,000 at most). */
+	rc = store_kb_find(x->relay->store, match, exec_kb_rank(x), match != NULL ? 200 : 10000, exec_kb_list_row, &l);
+	exec_empty(x, before);
+	if (x->json) {
+		emit_array_end(&x->j);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	}
+	free(l.text);
+	if (rc != STORE_OK) {
+		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int exec_kb_list(struct exec_ctx *x)
+{
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	return exec_kb_list_run(x, NULL, NULL);
+}
+
+static int exec_kb_search(struct exec_ctx *x)
+{
+	struct relay_kb_terms *terms = malloc(sizeof(*terms));
+	char *match = malloc(RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)), *words = malloc(CMDLINE_MAX + 2);
+	int rc = EXIT_USAGE;
+
+	if (terms == NULL || match == NULL || words == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (exec_options(x) != 0 || x->nwords == 0) {
+		exec_usage(x);
+		goto out;
+	}
+	snprintf(words, CMDLINE_MAX + 2, "%s%s%s", x->first_word, x->nwords > 1 ? " " : "", x->words);
+	relay_kb_terms_words(words, terms);
+	rc = exec_kb_list_run(x, relay_kb_match(terms, "AND", match, RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)) == 0
+				       ? match : NULL, terms);
+out:
+	free(words);
+	free(match);
+	free(terms);
+	return rc;
 }
 
 static int exec_invite(struct exec_ctx *x)
@@ -1849,7 +2207,17 @@ static const struct exec_cmd exec_cmds[] = {
 	  exec_escalate,
 	  "hand the ticket to the next tier: what was tried, what is known; refused while the tier's checklist "
 	  "lacks a field (--force --reason: recorded)" },
-	{ "resolve", "N --note TEXT...", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve, "close the case: what fixed it" },
+	{ "resolve", "N --note TEXT... [--kb ID] [--new-kb]", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve,
+	  "close the case: what fixed it; --kb: the article that did, --new-kb: write one from it" },
+	{ "kb add", "--tier public|L1|L2|L3 --title TEXT... --symptoms TEXT... --fix TEXT... [--cause TEXT...]",
+	  RELAY_ACT_KB_WRITE, EXEC_FIRST, exec_kb_add,
+	  "a knowledge base article; --tier: the lowest tier that may read it (public: customers too)" },
+	{ "kb edit", "ID [--tier public|L1|L2|L3] [--title TEXT...] [--symptoms TEXT...] [--fix TEXT...] [--cause TEXT...]",
+	  RELAY_ACT_KB_WRITE, EXEC_FIRST, exec_kb_edit, "change an article you may read" },
+	{ "kb show", "ID", RELAY_ACT_KB_READ, EXEC_FIRST, exec_kb_show, "one article" },
+	{ "kb search", "WORDS...", RELAY_ACT_KB_READ, EXEC_FIRST, exec_kb_search,
+	  "articles holding every word (Japanese too), best first" },
+	{ "kb list", "", RELAY_ACT_KB_READ, EXEC_FIRST, exec_kb_list, "the articles you may read" },
 	/* Auditors (read-only); help puts a heading before the first of them. */
 	{ "tickets", "[--since YYYY-MM-DD]", RELAY_ACT_AUDIT, EXEC_FIRST, exec_tickets,
 	  "tickets, or those with events since a day (UTC)" },

@@ -244,6 +244,7 @@ enum relay_action {
 	RELAY_ACT_NEW, RELAY_ACT_SHOW, RELAY_ACT_QUEUE, RELAY_ACT_TAKE, RELAY_ACT_CHAT,
 	RELAY_ACT_NOTE, RELAY_ACT_NOTE_SENSITIVE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE,
 	RELAY_ACT_INVITE, RELAY_ACT_VIEW, RELAY_ACT_TRIAGE, RELAY_ACT_WAIT,
+	RELAY_ACT_KB_READ, RELAY_ACT_KB_WRITE, /* the knowledge base: technicians and auditors read, technicians write */
 	RELAY_ACT_AUDIT,   /* auditor commands: tickets, show, transcript, recordings, export, verify */
 };
 
@@ -349,6 +350,9 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 		      const char *text);
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen);
+/* relay_ticket_resolve naming the article that fixed it (kb > 0): a resolved-by-kb record "#ID" beside resolved. */
+int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct store_user *by, const char *note,
+			    int64_t kb, char *err, size_t errlen);
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* The customer of c->ticket logged in with a support code: recorded, and an owned ticket is in session. */
 void relay_ticket_customer_came(struct relay *relay, struct relay_conn *customer);
@@ -448,6 +452,23 @@ void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn);
  */
 void relay_viewer_detach_others(struct relay *relay, int64_t ticket, int64_t keep_user_id, const char *why);
 void relay_viewer_free(struct relay_viewer *v);
+
+/*
+ * knowledge.c: the knowledge base's changes (records of ticket 0) and its
+ * suggestions to a ticket's technician (kb.h for the matching).
+ */
+/* public 0, L1..L3 1..3, else -1: the rank an article's tier is read at. */
+int relay_knowledge_rank(const char *tier);
+/* A new article by by, and its kb-added record, in one transaction; *id gets its number. 0 or -1. */
+int relay_knowledge_add(struct relay *relay, const struct store_kb *a, const struct store_user *by, int64_t *id);
+/* Article a->id changed (NULL fields kept), with a kb-edited record naming fields. 0, STORE_NOT_FOUND or -1. */
+int relay_knowledge_edit(struct relay *relay, const struct store_kb *a, const char *fields,
+			 const struct store_user *by);
+/*
+ * Articles the ticket's tier may read that text matches (kb.h), at most 3,
+ * as one kb-suggested record ("WHEN: #ID TITLE; ..."); nothing when none.
+ */
+void relay_knowledge_suggest(struct relay *relay, int64_t ticket, const char *when, const char *text);
 
 /* exec.c */
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,

@@ -335,6 +335,34 @@ int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now);
 int store_intake_revoke(struct store *st, int64_t id, int64_t now);
 int store_intake_list(struct store *st, store_intake_fn fn, void *ctx);
 
+/*
+ * The knowledge base (schema 9): articles with the lowest tier that may
+ * read them ("public", then "L1".."L3"), full-text indexed by SQLite FTS5's
+ * trigram tokenizer, which needs no word boundaries (Japanese has none).
+ */
+#define STORE_KB_TITLE_MAX 200
+struct store_kb {
+	int64_t id;
+	const char *title, *symptoms, *cause, *fix;
+	const char *tier;      /* public, L1, L2, L3 */
+	const char *author;
+	int64_t created_at, updated_at;
+};
+typedef int (*store_kb_fn)(const struct store_kb *a, void *ctx);
+/* A new article; *id gets its number. */
+int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id);
+/* Changes article a->id: NULL fields keep theirs. STORE_NOT_FOUND when there is no such article. */
+int store_kb_update(struct store *st, const struct store_kb *a, int64_t now);
+/* Article id if its tier ranks at most max_rank (0 public, 1..3 L1..L3); else STORE_NOT_FOUND. */
+int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx);
+/*
+ * Articles of rank at most max_rank: match NULL gives them by number,
+ * otherwise those matching the FTS5 expression match, best first (bm25);
+ * at most limit. The tier is filtered in the query, before any text
+ * leaves the store.
+ */
+int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx);
+
 /* Tickets with at least one event at or after since, by number. */
 int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx);
 

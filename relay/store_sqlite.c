@@ -152,6 +152,31 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE tickets ADD COLUMN tier_paused INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE tickets ADD COLUMN sla_flags INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX tickets_open ON tickets (id) WHERE state NOT IN ('resolved', 'closed');",
+	/*
+	 * 9: the knowledge base. kb_fts is an external-content FTS5 index of
+	 * kb kept by triggers; the trigram tokenizer (SQLite 3.34+) matches
+	 * any substring of three characters or more, in any script.
+	 */
+	"CREATE TABLE kb ("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  symptoms TEXT NOT NULL,"
+	"  cause TEXT NOT NULL DEFAULT '',"
+	"  fix TEXT NOT NULL,"
+	"  tier TEXT NOT NULL CHECK (tier IN ('public', 'L1', 'L2', 'L3')),"
+	"  author TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE VIRTUAL TABLE kb_fts USING fts5(title, symptoms, cause, fix, content='kb', content_rowid='id',"
+	"  tokenize='trigram');"
+	"CREATE TRIGGER kb_fts_insert AFTER INSERT ON kb BEGIN"
+	"  INSERT INTO kb_fts (rowid, title, symptoms, cause, fix)"
+	"  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix); END;"
+	"CREATE TRIGGER kb_fts_update AFTER UPDATE ON kb BEGIN"
+	"  INSERT INTO kb_fts (kb_fts, rowid, title, symptoms, cause, fix)"
+	"  VALUES ('delete', old.id, old.title, old.symptoms, old.cause, old.fix);"
+	"  INSERT INTO kb_fts (rowid, title, symptoms, cause, fix)"
+	"  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix); END;",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -161,6 +186,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_chain_migrate,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -1624,4 +1650,124 @@ int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn 
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, since);
 	return store_ticket_rows(stmt, fn, ctx);
+}
+
+#define STORE_KB_COLUMNS "k.id, k.title, k.symptoms, k.cause, k.fix, k.tier, k.author, k.created_at, k.updated_at"
+#define STORE_KB_RANK "(CASE k.tier WHEN 'public' THEN 0 WHEN 'L1' THEN 1 WHEN 'L2' THEN 2 ELSE 3 END)"
+
+static int store_kb_rows(sqlite3_stmt *stmt, store_kb_fn fn, void *ctx, int *found)
+{
+	int step, rc = STORE_OK;
+
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_kb a = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.title = store_col_text(stmt, 1),
+			.symptoms = store_col_text(stmt, 2),
+			.cause = store_col_text(stmt, 3),
+			.fix = store_col_text(stmt, 4),
+			.tier = store_col_text(stmt, 5),
+			.author = store_col_text(stmt, 6),
+			.created_at = sqlite3_column_int64(stmt, 7),
+			.updated_at = sqlite3_column_int64(stmt, 8),
+		};
+
+		if (found != NULL)
+			(*found)++;
+		if (fn(&a, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO kb (title, symptoms, cause, fix, tier, author, created_at, updated_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, a->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, a->symptoms, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 3, a->cause);
+	sqlite3_bind_text(stmt, 4, a->fix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, a->tier, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 6, a->author);
+	sqlite3_bind_int64(stmt, 7, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_kb_update(struct store *st, const struct store_kb *a, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "UPDATE kb SET title = COALESCE(?2, title), symptoms = COALESCE(?3, symptoms),"
+			  " cause = COALESCE(?4, cause), fix = COALESCE(?5, fix), tier = COALESCE(?6, tier),"
+			  " updated_at = ?7 WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, a->id);
+	if (a->title != NULL)
+		sqlite3_bind_text(stmt, 2, a->title, -1, SQLITE_STATIC);
+	if (a->symptoms != NULL)
+		sqlite3_bind_text(stmt, 3, a->symptoms, -1, SQLITE_STATIC);
+	if (a->cause != NULL)
+		sqlite3_bind_text(stmt, 4, a->cause, -1, SQLITE_STATIC);
+	if (a->fix != NULL)
+		sqlite3_bind_text(stmt, 5, a->fix, -1, SQLITE_STATIC);
+	if (a->tier != NULL)
+		sqlite3_bind_text(stmt, 6, a->tier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int found = 0, rc;
+
+	if (store_prepare(st, &stmt, "SELECT " STORE_KB_COLUMNS " FROM kb k WHERE k.id = ?1 AND " STORE_KB_RANK " <= ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int(stmt, 2, max_rank);
+	rc = store_kb_rows(stmt, fn, ctx, &found);
+	return rc != STORE_OK ? rc : found ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (match == NULL) {
+		if (store_prepare(st, &stmt, "SELECT " STORE_KB_COLUMNS " FROM kb k WHERE " STORE_KB_RANK " <= ?1"
+					     " ORDER BY k.id LIMIT ?2") != 0)
+			return STORE_ERR;
+		sqlite3_bind_int(stmt, 1, max_rank);
+		sqlite3_bind_int(stmt, 2, limit);
+		return store_kb_rows(stmt, fn, ctx, NULL);
+	}
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_KB_COLUMNS " FROM kb_fts f JOIN kb k ON k.id = f.rowid"
+			  " WHERE kb_fts MATCH ?1 AND " STORE_KB_RANK " <= ?2 ORDER BY f.rank LIMIT ?3") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, max_rank);
+	sqlite3_bind_int(stmt, 3, limit);
+	rc = store_kb_rows(stmt, fn, ctx, NULL);
+	return rc;
 }

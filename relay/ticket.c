@@ -163,6 +163,7 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 		return -1;
 	}
 	log_info("%s opened ticket %lld (%s, %s)", by->name, (long long)*id, spec->priority, spec->tier);
+	relay_knowledge_suggest(relay, *id, "on opening", spec->summary);
 	return 0;
 }
 
@@ -183,6 +184,7 @@ int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec
 		store_rollback(relay->store);
 		return -1;
 	}
+	relay_knowledge_suggest(relay, *id, "on opening", spec->summary);
 	return 0;
 }
 
@@ -356,6 +358,15 @@ static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const s
 		goto store_failed;
 	log_info("ticket %lld escalated %s -> %s by %s (%d transcript lines)", (long long)ticket, t.tier, to_tier,
 		 actor, transcript.lines);
+	/* What the next tier may already know: the summary, what was said and the handover note. */
+	buf_put(&transcript.text, "\n", 1);
+	buf_put(&transcript.text, t.summary, strlen(t.summary));
+	if (note != NULL) {
+		buf_put(&transcript.text, "\n", 1);
+		buf_put(&transcript.text, note, strlen(note));
+	}
+	if (buf_put(&transcript.text, "", 1) == 0)
+		relay_knowledge_suggest(relay, ticket, "on escalation", (const char *)buf_ptr(&transcript.text));
 	/*
 	 * The ticket has no owner now, so nobody may act on the customer's
 	 * machine: every view ends (control and all; the customer's banner drops
@@ -705,9 +716,17 @@ static void relay_ticket_end_customer(struct relay *relay, int64_t ticket, uint8
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen)
 {
+	return relay_ticket_resolve_kb(relay, ticket, by, note, 0, err, errlen);
+}
+
+int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct store_user *by, const char *note,
+			    int64_t kb, char *err, size_t errlen)
+{
 	int64_t now = relay_now(relay);
-	char ended[256], when[16], line[512];
+	char ended[256], when[16], line[512], linked[32];
 	int cancelled = 0;
+
+	snprintf(linked, sizeof(linked), "#%lld", (long long)kb);
 
 	if (store_begin(relay->store) != STORE_OK) {
 		snprintf(err, errlen, "the store is busy");
@@ -717,6 +736,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
 	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
 	    relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED, by->name, by->tier, NULL, note) != STORE_OK ||
+	    (kb > 0 && relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED_BY_KB, by->name, by->tier, NULL,
+					 linked) != STORE_OK) ||
 	    (cancelled > 0 && relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
 					      "the ticket was resolved") != STORE_OK) ||
 	    store_commit(relay->store) != STORE_OK) {
@@ -740,6 +761,39 @@ static void relay_ticket_logs_finish(struct relay *relay, struct relay_conn *c, 
 	relay_audit_event(relay->store, c->logs_ticket, relay_now(relay), event, "customer", "customer", NULL, detail);
 	c->logs_request = 0;
 	buf_free(&c->logs);
+}
+
+/*
+ * The bundle's error lines, the first 8, are what the knowledge base is
+ * asked: a journal's ordinary lines would match everything a little.
+ */
+static void relay_ticket_logs_suggest(struct relay *relay, int64_t ticket, const char *logs, size_t len)
+{
+	static const char *const marks[] = { "error", "fail", "エラー", "失敗", "できません" };
+	char *text = malloc(8 * 512 + 1);
+	size_t used = 0, lines = 0;
+
+	if (text == NULL)
+		return;
+	for (size_t at = 0; at < len && lines < 8;) {
+		const char *nl = memchr(logs + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (logs + at)) : len - at;
+		char line[512];
+		bool hit = false;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), logs + at);
+		for (size_t i = 0; !hit && i < sizeof(marks) / sizeof(marks[0]); i++)
+			hit = strcasestr(line, marks[i]) != NULL;
+		if (hit) {
+			used += (size_t)snprintf(text + used, 8 * 512 + 1 - used, "%s\n", line);
+			lines++;
+		}
+		at += n + 1;
+	}
+	text[used] = '\0';
+	if (lines > 0)
+		relay_knowledge_suggest(relay, ticket, "when its logs arrived", text);
+	free(text);
 }
 
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
@@ -767,6 +821,7 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 		log_error("ticket %lld: cannot store the log bundle", (long long)c->logs_ticket);
 	log_info("ticket %lld: log bundle of %zu bytes attached%s", (long long)c->logs_ticket, buf_len(&c->logs),
 		 c->logs_truncated ? " (cut at 1 MiB)" : "");
+	relay_ticket_logs_suggest(relay, c->logs_ticket, (const char *)buf_ptr(&c->logs), buf_len(&c->logs));
 	c->logs_request = 0;
 	buf_free(&c->logs);
 }

@@ -58,6 +58,12 @@ static const struct rule rules[] = {
 	{ T, "L1", RELAY_ACT_AUDIT, "L1", MINE, "open", 0 },
 	{ T, "L2", RELAY_ACT_AUDIT, "L2", NOBODY, "escalated", 0 },
 	{ T, "L3", RELAY_ACT_AUDIT, "L3", MINE, "open", 0 },
+	/* the knowledge base: the right is everyone's; which articles, the store's tier filter */
+	{ T, "L1", RELAY_ACT_KB_READ, "L1", NOBODY, "open", 1 },
+	{ T, "L3", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 1 },
+	{ T, "L1", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 1 },
+	{ A, "", RELAY_ACT_KB_READ, "L1", NOBODY, "open", 1 },
+	{ A, "", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 0 },
 };
 
 /* Owner-only actions, checked for every tier and both roles below. */
