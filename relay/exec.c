@@ -34,6 +34,7 @@
 #include "export.h"
 #include "job.h"
 #include "kb.h"
+#include "report.h"
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
@@ -2145,6 +2146,121 @@ static int exec_verify(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+/* `report`: the chain's events read on the job thread (a desk's whole history is long work). */
+struct exec_report_job {
+	struct relay_report rep;
+	enum { EXEC_REPORT_TEXT, EXEC_REPORT_JSON, EXEC_REPORT_CSV, EXEC_REPORT_HTML } format;
+	bool ok;
+	struct buf out;
+	char user[STORE_NAME_MAX];
+};
+
+struct exec_report_walk {
+	struct relay_report *rep;
+	const atomic_bool *cancel;
+};
+
+static int exec_report_link(const struct store_link *l, void *ctx)
+{
+	struct exec_report_walk *w = ctx;
+	struct relay_report_event e = { .ticket = l->ticket, .at = l->event.at, .kind = l->event.kind,
+					.actor = l->event.actor, .role = l->event.role, .detail = l->event.detail };
+
+	if (atomic_load(w->cancel))
+		return 1;
+	return relay_report_event(w->rep, &e) != 0;
+}
+
+static void exec_report_run(struct store *st, void *ctx, const atomic_bool *cancel)
+{
+	struct exec_report_job *j = ctx;
+	struct exec_report_walk w = { .rep = &j->rep, .cancel = cancel };
+
+	if (store_begin_read(st) != STORE_OK)
+		return;
+	j->ok = store_chain_links(st, 1, 0, exec_report_link, &w) == STORE_OK && !atomic_load(cancel) &&
+		relay_report_finish(&j->rep) == 0;
+	store_commit(st);
+	if (!j->ok)
+		return;
+	switch (j->format) {
+	case EXEC_REPORT_TEXT: relay_report_text(&j->rep, &j->out); break;
+	case EXEC_REPORT_JSON: relay_report_json(&j->rep, &j->out); break;
+	case EXEC_REPORT_CSV: relay_report_csv(&j->rep, &j->out); break;
+	case EXEC_REPORT_HTML: relay_report_html(&j->rep, &j->out); break;
+	}
+}
+
+static void exec_report_done(struct relay *relay, struct relay_chan *ch, void *ctx)
+{
+	struct exec_report_job *j = ctx;
+
+	(void)relay;
+	if (ch != NULL) {
+		if (j->ok && buf_put(&ch->out, buf_ptr(&j->out), buf_len(&j->out)) == 0)
+			ch->exit_status = EXIT_OK;
+		else {
+			exec_printf(&ch->err, "report: %s\n", j->ok ? "too large to send" : "the store failed");
+			ch->exit_status = EXIT_FAIL;
+		}
+		log_info("auditor %s ran a report", j->user);
+	}
+	relay_report_free(&j->rep);
+	buf_free(&j->out);
+	free(j);
+}
+
+static int exec_report(struct exec_ctx *x)
+{
+	struct exec_report_job *j;
+	int64_t since = 0, until = 0;
+	int by;
+
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	for (int k = 0; k < 2; k++) {
+		int64_t *day = k == 0 ? &since : &until;
+
+		if (x->opt_value[k] != NULL && exec_parse_day(x->opt_value[k], day) != 0) {
+			exec_printf(x->err, "report: --%s wants a day as YYYY-MM-DD, got \"", k == 0 ? "since" : "until");
+			exec_text(x->err, x->opt_value[k]);
+			exec_printf(x->err, "\"\n");
+			return EXIT_USAGE;
+		}
+	}
+	/* --until names the last day counted. */
+	if (until != 0)
+		until += 86400;
+	if (until != 0 && until <= since) {
+		exec_printf(x->err, "report: --until is before --since\n");
+		return EXIT_USAGE;
+	}
+	if ((by = relay_report_by_parse(x->opt_value[2])) < 0) {
+		exec_printf(x->err, "report: --by is tier, tech, priority or kb\n");
+		return EXIT_USAGE;
+	}
+	if ((x->opt_value[3] != NULL) + (x->opt_value[4] != NULL) + x->json > 1) {
+		exec_printf(x->err, "report: one of --json, --csv, --html\n");
+		return EXIT_USAGE;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return EXIT_FAIL;
+	relay_report_init(&j->rep, since, until, (enum relay_report_by)by);
+	j->format = x->json ? EXEC_REPORT_JSON : x->opt_value[3] ? EXEC_REPORT_CSV : x->opt_value[4] ? EXEC_REPORT_HTML
+												: EXEC_REPORT_TEXT;
+	buf_init(&j->out, 16u * 1024 * 1024);
+	snprintf(j->user, sizeof(j->user), "%s", x->conn->user.name);
+	if (relay_job_submit(x->relay, x->ch, exec_report_run, exec_report_done, j) != 0) {
+		exec_printf(x->err, "report: cannot start the job: out of memory\n");
+		buf_free(&j->out);
+		free(j);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 /*
  * Under --json, what a command wrote to stderr becomes one object, so that
  * a program reads every error (usage, refusal, failure) the same way.
@@ -2229,6 +2345,10 @@ static const struct exec_cmd exec_cmds[] = {
 	  "one sealed recording, binary (ID: a path recordings N lists, or its file name)" },
 	{ "export", "N > FILE", RELAY_ACT_AUDIT, EXEC_FIRST, exec_export,
 	  "the ticket's signed record as one file, binary; check it offline: handoff-tech verify FILE --audit-key PUB" },
+	{ "report", "[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--by tier|tech|priority|kb] [--csv] [--html]",
+	  RELAY_ACT_AUDIT, EXEC_FIRST, exec_report,
+	  "the desk's numbers from the chain: opened, resolved, MTTR, first response, time in tier, escalations, "
+	  "SLA breaches, reopened, resolved by an article; --html: one page with charts" },
 	{ "verify", "", RELAY_ACT_AUDIT, EXEC_FIRST, exec_verify,
 	  "check the audit chain, its signatures and the kept head; every attachment and recording; every ticket's row" },
 };

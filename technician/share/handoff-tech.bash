@@ -8,7 +8,7 @@ _handoff_tech() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
 	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve kb whoami help
-		tickets show transcript recordings recording export verify witness keygen replay render"
+		tickets show transcript recordings recording export report verify witness keygen replay render"
 
 	case $prev in
 	--identity | --key | --audit-key | --out | --snapshot | --events | --dir)
@@ -35,11 +35,15 @@ _handoff_tech() {
 		COMPREPLY=($(compgen -W "customer" -- "$cur"))
 		return 0
 		;;
+	--by)
+		COMPREPLY=($(compgen -W "tier tech priority kb" -- "$cur"))
+		return 0
+		;;
 	--impact | --urgency)
 		COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
 		return 0
 		;;
-	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --field | --reason | --title | --symptoms | --fix | --cause | --kb)
+	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --until | --field | --reason | --title | --symptoms | --fix | --cause | --kb)
 		return 0
 		;;
 	esac
@@ -95,6 +99,7 @@ _handoff_tech() {
 	wait) COMPREPLY=($(compgen -W "--for --json" -- "$cur")) ;;
 	resolve) COMPREPLY=($(compgen -W "--note --kb --new-kb --json" -- "$cur")) ;;
 	note) COMPREPLY=($(compgen -W "--sensitive --field --json" -- "$cur")) ;;
+	report) COMPREPLY=($(compgen -W "--since --until --by --csv --html --json" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
 	witness) COMPREPLY=($(compgen -f -W "--audit-key --dir" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
