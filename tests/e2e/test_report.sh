@@ -2,8 +2,9 @@
 # a known story told through handoff-tech with the relay's test clock (durations within the
 # real seconds the test itself takes): three tickets, one resolved with a knowledge base
 # article, one escalated from L1 and breaching its SLA, one P1 starting at L2. Every grouping
-# (tier, tech, priority, kb), the window, --csv, a self-contained --html page with its SVG
-# charts, the same numbers after a restart, and bad dates and groupings refused.
+# (tier, tech, priority, kb), the window, --csv, a self-contained --html page whose SVG
+# charts a headless Chromium draws (pixels checked), the same numbers after a restart, and
+# bad dates and groupings refused.
 . "$(dirname "$0")/lib.sh"
 
 export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
@@ -85,7 +86,25 @@ as audrey report --by tier --html >"$E2E_TMP/r.html" || fail "report --html fail
 	fail "the page has not 3 charts of 2 bars"
 grep -Eq '<script|<link|src=|href=|url\(' "$E2E_TMP/r.html" && fail "the page reaches outside itself"
 grep -o 'http[^"]*' "$E2E_TMP/r.html" | grep -vqx 'http://www.w3.org/2000/svg' && fail "the page names an address"
-note "the window, --csv, the text table and a self-contained --html page with 3 inline SVG charts"
+# Debian's Chromium, headless, draws the page to a PNG; each chart's bars are there in their colour.
+timeout 120 chromium --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+	--disable-component-update --user-data-dir="$E2E_TMP/chromium" --window-size=800,1400 \
+	--screenshot="$E2E_TMP/r.png" "file://$E2E_TMP/r.html" >"$E2E_TMP/chromium.log" 2>&1 ||
+	fail "chromium could not render the page: $(tail -3 "$E2E_TMP/chromium.log")"
+ffmpeg -loglevel error -y -i "$E2E_TMP/r.png" -f rawvideo -pix_fmt rgb24 "$E2E_TMP/r.rgb" || fail "the PNG does not decode"
+python3 - "$E2E_TMP/r.rgb" <<'PY' || fail "the rendered page lacks a chart"
+import sys
+d = open(sys.argv[1], "rb").read()
+count = {}
+for i in range(0, len(d) - 2, 3):
+    px = d[i:i + 3]
+    count[px] = count.get(px, 0) + 1
+# Resolved (2 bars), mean time to resolve (2 bars), SLA breaches (L2's bar; L1 has none).
+for name, rgb in (("resolved", (0x2a, 0x7a, 0xb9)), ("mttr", (0xd9, 0x82, 0x2b)), ("breaches", (0xc2, 0x30, 0x30))):
+    n = count.get(bytes(rgb), 0)
+    assert n >= 5000, (name, n)
+PY
+note "the window, --csv, the text table and a self-contained --html page whose 3 inline SVG charts a headless Chromium draws"
 
 rc=0
 as audrey report --since 2026-13-01 2>"$E2E_TMP/err" || rc=$?
