@@ -226,6 +226,14 @@ struct relay {
 	const char *clock_offset_path; /* a test's clock: seconds added to real time */
 	int64_t clock_offset;
 	int64_t last_policy_run;
+	/*
+	 * (ticket.c) When the next SLA warning or breach falls due (-1: none),
+	 * as the last scan of the open tickets found; sla_known false makes the
+	 * next tick scan again. Every change that could bring one closer (a new
+	 * ticket, a priority, a response, a pause's end, a recorded flag) clears it.
+	 */
+	bool sla_known;
+	int64_t sla_due;
 	time_t last_record_flush;
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */

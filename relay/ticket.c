@@ -27,6 +27,12 @@
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
 #define RELAY_LOGS_MAX (1024u * 1024)
 
+/* Something that may bring an SLA deadline closer happened to a ticket: the next tick scans. */
+static void relay_ticket_sla_changed(struct relay *relay)
+{
+	relay->sla_known = false;
+}
+
 static struct relay_chan *relay_ticket_control(struct relay *relay, int64_t ticket)
 {
 	struct relay_conn *customer = relay_conn_live_customer(relay, ticket);
@@ -95,6 +101,7 @@ static void relay_ticket_sla_resume(struct relay *relay, int64_t ticket, const c
 		store_rollback(relay->store);
 		return;
 	}
+	relay_ticket_sla_changed(relay);
 	snprintf(detail, sizeof(detail), "%s; the clocks were paused %lld s", why, (long long)paused);
 	if (relay_audit_event(relay->store, ticket, now, EVENT_SLA_RESUMED, "customer", "customer", NULL, detail) !=
 		    STORE_OK ||
@@ -116,8 +123,8 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 		return -1;
 	if (strcmp(role, "customer") == 0)
 		relay_ticket_sla_resume(relay, ticket, "the customer wrote");
-	else
-		store_ticket_first_response(relay->store, ticket, e.at, NULL);
+	else if (store_ticket_first_response(relay->store, ticket, e.at, NULL) == STORE_OK)
+		relay_ticket_sla_changed(relay);
 	if (strcmp(role, "customer") != 0) {
 		struct relay_chan *control = relay_ticket_control(relay, ticket);
 		struct ctl_record rec = { .type = CTL_CHAT, .name = (char *)(uintptr_t)author,
@@ -163,6 +170,7 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 		return -1;
 	}
 	log_info("%s opened ticket %lld (%s, %s)", by->name, (long long)*id, spec->priority, spec->tier);
+	relay_ticket_sla_changed(relay);
 	relay_knowledge_suggest(relay, *id, "on opening", spec->summary);
 	return 0;
 }
@@ -184,6 +192,7 @@ int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec
 		store_rollback(relay->store);
 		return -1;
 	}
+	relay_ticket_sla_changed(relay);
 	relay_knowledge_suggest(relay, *id, "on opening", spec->summary);
 	return 0;
 }
@@ -436,6 +445,7 @@ int relay_ticket_triage(struct relay *relay, int64_t ticket, const struct store_
 		return -1;
 	}
 	snprintf(priority, 4, "%s", p);
+	relay_ticket_sla_changed(relay);
 	log_info("ticket %lld triaged by %s: %s", (long long)ticket, by->name, detail);
 	/* A priority that starts higher moves the ticket there, as an escalation: the next tier's queue. */
 	start = relay->home->start_tier[p[1] - '1'];
@@ -512,6 +522,8 @@ struct relay_ticket_sla_scan {
 	size_t count;
 };
 
+static int relay_ticket_sla_scan_due(const struct store_ticket *t, void *ctx);
+
 static int relay_ticket_sla_scan_row(const struct store_ticket *t, void *ctx)
 {
 	struct relay_ticket_sla_scan *s = ctx;
@@ -521,7 +533,7 @@ static int relay_ticket_sla_scan_row(const struct store_ticket *t, void *ctx)
 	relay_ticket_sla_clock_of(t, &c);
 	add = relay_sla_due_flags(&s->relay->home->sla, t->priority, &c, t->sla_flags, s->now);
 	if (add == 0)
-		return 0;
+		return relay_ticket_sla_scan_due(t, ctx);
 	s->due[s->count].id = t->id;
 	s->due[s->count].add = add;
 	snprintf(s->due[s->count].priority, sizeof(s->due[s->count].priority), "%s", t->priority);
@@ -583,34 +595,45 @@ fail:
 
 void relay_ticket_sla_tick(struct relay *relay)
 {
-	struct relay_ticket_sla_scan *s = calloc(1, sizeof(*s));
+	struct relay_ticket_sla_scan *s;
+	int64_t now = relay_now(relay);
 
-	if (s == NULL)
+	/* Nothing falls due before the deadline the last scan found: no scan of every open ticket each second. */
+	if (relay->sla_known && (relay->sla_due < 0 || now < relay->sla_due))
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return;
 	s->relay = relay;
-	s->now = relay_now(relay);
-	/* 64 at a time: what a full batch left is the next round's, a second later. */
-	if (store_sla_running(relay->store, relay_ticket_sla_scan_row, s) == STORE_OK)
+	s->now = now;
+	s->next = -1;
+	if (store_sla_running(relay->store, relay_ticket_sla_scan_row, s) == STORE_OK) {
 		for (size_t i = 0; i < s->count; i++)
 			relay_ticket_sla_record(relay, s->due[i].id, s->due[i].priority, s->due[i].add, s->due[i].used, s->now);
+		/* Flags recorded (or a full batch of 64 left more): the next due is known after the next scan. */
+		relay->sla_known = s->count == 0;
+		relay->sla_due = s->next;
+	}
 	free(s);
 }
 
 /* When the next SLA warning or breach falls due; -1 when none can (relay_policy_next_due adds it). */
 static int64_t relay_ticket_sla_next_due(struct relay *relay)
 {
-	struct relay_ticket_sla_scan *s = calloc(1, sizeof(*s));
-	int64_t next = -1;
+	struct relay_ticket_sla_scan *s;
 
-	if (s == NULL)
+	if (relay->sla_known)
+		return relay->sla_due;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
 	s->relay = relay;
 	s->now = relay_now(relay);
 	s->next = -1;
-	if (store_sla_running(relay->store, relay_ticket_sla_scan_due, s) == STORE_OK)
-		next = s->next;
+	if (store_sla_running(relay->store, relay_ticket_sla_scan_due, s) == STORE_OK) {
+		relay->sla_known = true;
+		relay->sla_due = s->next;
+	}
 	free(s);
-	return next;
+	return relay->sla_due;
 }
 
 struct relay_filled {
@@ -683,6 +706,7 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		snprintf(err, errlen, "the store failed; nothing was changed");
 		return -1;
 	}
+	relay_ticket_sla_changed(relay);
 	log_info("ticket %lld taken by %s (%s)", (long long)ticket, by->name, by->tier);
 	snprintf(why, sizeof(why), "the %s technician %s took over", by->tier, by->name);
 	relay_viewer_detach_others(relay, ticket, by->id, why);

@@ -3,7 +3,8 @@
 # priority that starts higher moves the ticket to that tier's queue, every triage is a
 # triaged record; an escalation from L1 is refused while checklist_l1 lacks a field, names
 # what is missing, and passes once the fields are filled, or with --force --reason (recorded).
-# Bad input changes nothing; verify agrees with every row.
+# Bad input changes nothing; verify agrees with every row; typos in relay.conf's triage and
+# SLA settings stop serve with their line.
 . "$(dirname "$0")/lib.sh"
 
 start_relay "priority_impact_low = P4 P4 P4" "checklist_l1 = error-text, started, impact" "checklist_l2 = cause"
@@ -91,7 +92,7 @@ stop_relay
 # A typo in the matrix or a checklist stops the relay with the line.
 nbad=0
 for bad in "priority_impact_high = P1 P2" "priority_impact_medium = P2 P3 P9" "checklist_l1 = error text" \
-	"priority_impact_hihg = P1 P1 P1"; do
+	"sla_p2 = 600" "sla_p1 = 7200 3600" "sla_warning_percent = 100" "priority_impact_hihg = P1 P1 P1"; do
 	RELAY_NAME="bad$((++nbad))"
 	RELAY_DIR="$E2E_TMP/$RELAY_NAME"
 	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "127.0.0.1:1" >/dev/null || fail "init failed"
@@ -102,4 +103,4 @@ for bad in "priority_impact_high = P1 P2" "priority_impact_medium = P2 P3 P9" "c
 	grep -q "relay.conf:[0-9]*: " "$E2E_TMP/bad.err" || fail "'$bad': no line in $(cat "$E2E_TMP/bad.err")"
 done
 grep -q "did you mean priority_impact_high" "$E2E_TMP/bad.err" || fail "a mistyped key: $(cat "$E2E_TMP/bad.err")"
-note "a short or wrong matrix row, a bad field name and a mistyped key stop serve with their line"
+note "a short or wrong matrix row, a bad field name, SLA targets that are not two numbers or end before they start, a warning at 100 % and a mistyped key stop serve with their line"
