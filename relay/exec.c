@@ -1630,31 +1630,10 @@ static int exec_invite(struct exec_ctx *x)
 /* ---- auditors ---- */
 
 /* "YYYY-MM-DD" as the Unix time of that day's start (UTC). */
+/* A UTC day for --since and --until (timefmt.h). */
 static int exec_parse_day(const char *s, int64_t *out)
 {
-	struct tm tm = { 0 };
-	int y, m, d;
-	time_t t;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	t = timegm(&tm);
-	/* timegm normalises 2024-02-31 to March: refuse what it had to move. */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return -1;
-	*out = (int64_t)t;
-	return 0;
+	return timefmt_parse_day(s, out);
 }
 
 static int exec_tickets_row(const struct store_ticket *t, void *ctx)

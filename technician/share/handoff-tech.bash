@@ -99,7 +99,7 @@ _handoff_tech() {
 	wait) COMPREPLY=($(compgen -W "--for --json" -- "$cur")) ;;
 	resolve) COMPREPLY=($(compgen -W "--note --kb --new-kb --json" -- "$cur")) ;;
 	note) COMPREPLY=($(compgen -W "--sensitive --field --json" -- "$cur")) ;;
-	report) COMPREPLY=($(compgen -W "--since --until --by --csv --html --json" -- "$cur")) ;;
+	report) COMPREPLY=($(compgen -f -W "--since --until --by --csv --html --json --audit-key" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
 	witness) COMPREPLY=($(compgen -f -W "--audit-key --dir" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;

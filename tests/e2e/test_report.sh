@@ -4,7 +4,7 @@
 # article, one escalated from L1 and breaching its SLA, one P1 starting at L2. Every grouping
 # (tier, tech, priority, kb), the window, --csv, a self-contained --html page whose SVG
 # charts a headless Chromium draws (pixels checked), the same numbers after a restart, and
-# bad dates and groupings refused.
+# bad dates and groupings refused; the same numbers from the tickets' verified exports.
 . "$(dirname "$0")/lib.sh"
 
 export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
@@ -122,6 +122,24 @@ rc=0
 as alice report 2>"$E2E_TMP/err" || rc=$?
 [ "$rc" = 3 ] || fail "a technician ran report: $rc"
 note "a malformed date, an inverted window, an unknown grouping, two formats and a technician: refused"
+
+# The same numbers from the tickets' exports, verified offline by handoff-tech.
+for t in "$t1" "$t2" "$t3"; do
+	tech_ssh audrey export "$t" >"$E2E_TMP/t$t.export" || fail "export $t failed"
+done
+as audrey report --audit-key "$RELAY_DIR/keys/audit_ed25519.pub" --by tier --json \
+	"$E2E_TMP/t$t3.export" "$E2E_TMP/t$t1.export" "$E2E_TMP/t$t2.export" >"$E2E_TMP/offline.json" ||
+	fail "the offline report failed: $(cat "$E2E_TMP/offline.json")"
+cmp -s "$E2E_TMP/tier.json" "$E2E_TMP/offline.json" ||
+	fail "the exports give other numbers: $(cat "$E2E_TMP/tier.json" "$E2E_TMP/offline.json")"
+cp "$E2E_TMP/t$t2.export" "$E2E_TMP/bad.export"
+printf 'X' | dd of="$E2E_TMP/bad.export" bs=1 seek=200 conv=notrunc 2>/dev/null
+rc=0
+as audrey report --audit-key "$RELAY_DIR/keys/audit_ed25519.pub" --json "$E2E_TMP/t$t1.export" "$E2E_TMP/bad.export" \
+	>"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "export verification FAILED" "$E2E_TMP/err" && [ ! -s "$E2E_TMP/out" ] ||
+	fail "a damaged export counted: $rc $(cat "$E2E_TMP/err")"
+note "handoff-tech report over the three verified exports gives the relay's numbers byte for byte; a damaged export fails it"
 
 stop_relay
 restart_relay

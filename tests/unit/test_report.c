@@ -13,6 +13,7 @@
 
 #include "event.h"
 #include "report.h"
+#include "timefmt.h"
 
 static void feed(struct relay_report *r, int64_t ticket, int64_t at, const char *kind, const char *actor,
 		 const char *role, const char *detail)
@@ -146,6 +147,28 @@ static void test_outputs(void **state)
 	relay_report_free(&r);
 }
 
+/* --since and --until: UTC days by arithmetic (timefmt.c), the month's length and leap years checked. */
+static void test_days(void **state)
+{
+	int64_t t = -1;
+
+	(void)state;
+	assert_int_equal(timefmt_parse_day("1970-01-01", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(timefmt_parse_day("2026-12-03", &t), 0);
+	assert_int_equal(t, 1796256000);
+	assert_int_equal(timefmt_parse_day("2024-02-29", &t), 0);
+	assert_int_equal(t, 1709164800);
+	assert_int_equal(timefmt_parse_day("2000-02-29", &t), 0);
+	assert_int_equal(timefmt_parse_day("2023-02-29", &t), -1);
+	assert_int_equal(timefmt_parse_day("2100-02-29", &t), -1);
+	assert_int_equal(timefmt_parse_day("2024-04-31", &t), -1);
+	assert_int_equal(timefmt_parse_day("2026-13-01", &t), -1);
+	assert_int_equal(timefmt_parse_day("1969-12-31", &t), -1);
+	assert_int_equal(timefmt_parse_day("2026-1-01", &t), -1);
+	assert_int_equal(timefmt_parse_day("2026-01-0x", &t), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_days),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

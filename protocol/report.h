@@ -1,7 +1,9 @@
 /*
  * report: the desk's numbers for managers and auditors, computed from the
  * audit chain's events alone (never the tickets table), so that the same
- * events from a verified export give the same numbers. Pure: the caller
+ * events from verified exports give the same numbers: the relay's `report`
+ * (relay/exec.c, over its chain) and handoff-tech's (technician/techreport.c,
+ * over exports) are this one file. Pure: the caller
  * feeds every event in chain order (relay_report_event), then asks for the
  * result (relay_report_finish) and writes it as text, JSON, CSV or one
  * self-contained HTML page with inline SVG charts.
