@@ -63,7 +63,7 @@ struct store_ticket {
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t tier_since;   /* when the ticket reached its tier: escalation policy */
-	/* SLA clocks (relay/sla.h); schema 8. */
+	/* SLA clocks (relay/sla.h); the SLA migration. */
 	int64_t first_response_at; /* 0 until a technician responded */
 	int64_t sla_paused_since;  /* 0 while the clocks run */
 	int64_t sla_paused;        /* seconds of pauses that ended */
@@ -336,7 +336,7 @@ int store_intake_revoke(struct store *st, int64_t id, int64_t now);
 int store_intake_list(struct store *st, store_intake_fn fn, void *ctx);
 
 /*
- * The knowledge base (schema 9): articles with the lowest tier that may
+ * The knowledge base (its own migration): articles with the lowest tier that may
  * read them ("public", then "L1".."L3"), full-text indexed by SQLite FTS5's
  * trigram tokenizer, which needs no word boundaries (Japanese has none).
  */
