@@ -172,6 +172,14 @@ build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technici
 build-fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c relay/cert.c relay/cert.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/cert.c $(PROTO_SRC) $(call pl,libssh openssl)
+# The desk's relay.conf values: relay/triage.c and relay/sla.c alone (pure).
+build-fuzz/fuzz_triage: tests/fuzz/fuzz_triage.c relay/triage.c relay/triage.h relay/sla.c relay/sla.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/triage.c relay/sla.c $(PROTO_SRC) $(call pl,libssh openssl)
+# The knowledge base's terms of free text: relay/kb.c alone (pure), with protocol/utf8.c.
+build-fuzz/fuzz_kb: tests/fuzz/fuzz_kb.c relay/kb.c relay/kb.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/kb.c $(PROTO_SRC) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

@@ -43,6 +43,22 @@
 #define EVENT_ANSWERED "answered"
 #define EVENT_ATTACHMENT_ADDED "attachment-added"
 #define EVENT_OWNER_REMOVED "owner-removed"
+/* Triage (relay/triage.h): "impact I, urgency U: P3 -> P1" (relay/ledger.h reads the priority back). */
+#define EVENT_TRIAGED "triaged"
+/* A handover checklist's field: "NAME: TEXT". */
+#define EVENT_FIELD_SET "field-set"
+/* An escalation past a checklist: "missing F1, F2: REASON", just before its escalated record. */
+#define EVENT_ESCALATION_FORCED "escalation-forced"
+/* SLA clocks (relay/sla.h): a pause while waiting for the customer, its end, a warning, a breach. */
+#define EVENT_SLA_PAUSED "sla-paused"
+#define EVENT_SLA_RESUMED "sla-resumed"
+#define EVENT_SLA_WARNING "sla-warning"
+#define EVENT_SLA_BREACH "sla-breach"
+/* The knowledge base (relay/knowledge.c): on ticket 0 "#ID TIER: TITLE"; on a ticket "#ID" or "#ID TITLE; ...". */
+#define EVENT_KB_ADDED "kb-added"
+#define EVENT_KB_EDITED "kb-edited"
+#define EVENT_KB_SUGGESTED "kb-suggested"
+#define EVENT_RESOLVED_BY_KB "resolved-by-kb"
 
 /* Support codes and the customer's connection. */
 #define EVENT_CODE_ISSUED "code-issued"

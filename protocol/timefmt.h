@@ -17,4 +17,10 @@ enum timefmt_style {
 /* at (Unix seconds) into out; "" when it cannot be shown. */
 void timefmt_utc(int64_t at, enum timefmt_style style, char *out, size_t outlen);
 
+/*
+ * A UTC day, YYYY-MM-DD, into *out (its first second). 0, or -1 for
+ * anything else, a day its month does not have (2024-02-31) included.
+ */
+int timefmt_parse_day(const char *s, int64_t *out);
+
 #endif

@@ -33,10 +33,14 @@
 #include "event.h"
 #include "export.h"
 #include "job.h"
+#include "kb.h"
+#include "report.h"
 #include "log.h"
 #include "relay.h"
 #include "textesc.h"
+#include "sla.h"
 #include "timefmt.h"
+#include "triage.h"
 #include "utf8.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DENIED = 3 };
@@ -48,7 +52,7 @@ struct exec_opt {
 	bool text; /* "--note TEXT...": every word up to the next option */
 };
 
-#define EXEC_OPTS_MAX 4
+#define EXEC_OPTS_MAX 6
 
 struct exec_ctx;
 
@@ -614,11 +618,22 @@ static int exec_ticket_attachment(struct exec_ctx *x)
 	return rc == STORE_OK ? EXIT_OK : rc;
 }
 
+/* The SLA clock that matters next for t (sla.h), at the relay's now. */
+static void exec_sla_view(struct exec_ctx *x, const struct store_ticket *t, struct relay_sla_view *v)
+{
+	struct relay_sla_clock c = { .opened_at = t->created_at, .first_response_at = t->first_response_at,
+				     .paused_since = t->sla_paused_since, .paused = t->sla_paused };
+
+	relay_sla_next(&x->relay->home->sla, t->priority, &c, relay_now(x->relay), v);
+}
+
 static int exec_queue_row(const struct store_ticket *t, void *ctx)
 {
 	struct exec_ctx *x = ctx;
-	char since[32];
+	struct relay_sla_view v;
+	char since[32], left[24], sla[40];
 
+	exec_sla_view(x, t, &v);
 	timefmt_utc(t->tier_since, TIMEFMT_DATETIME, since, sizeof(since));
 	if (x->json) {
 		emit_object_begin(&x->j);
@@ -628,13 +643,95 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 		emit_kint(&x->j, "tier_since", t->tier_since);
 		emit_kstring(&x->j, "summary", t->summary);
 		emit_kbool(&x->j, "live", relay_conn_live_customer(x->relay, t->id) != NULL);
+		emit_key(&x->j, "sla");
+		if (v.which == RELAY_SLA_NONE)
+			emit_null(&x->j);
+		else {
+			emit_object_begin(&x->j);
+			emit_kstring(&x->j, "clock", v.which == RELAY_SLA_RESPONSE ? "response" : "resolve");
+			emit_kint(&x->j, "target", v.target);
+			emit_kint(&x->j, "left", v.left);
+			emit_kbool(&x->j, "paused", v.paused);
+			emit_object_end(&x->j);
+		}
 		emit_object_end(&x->j);
 		return 0;
 	}
-	exec_printf(x->out, "%6lld  %s  %-10s %s  ", (long long)t->id, t->priority, t->state, since);
+	if (v.which == RELAY_SLA_NONE)
+		snprintf(sla, sizeof(sla), "-");
+	else {
+		relay_sla_format_left(v.left, left, sizeof(left));
+		snprintf(sla, sizeof(sla), "%s %s%s", v.which == RELAY_SLA_RESPONSE ? "resp" : "res", left,
+			 v.paused ? " paused" : "");
+	}
+	exec_printf(x->out, "%6lld  %s  %-10s %s  %-17s ", (long long)t->id, t->priority, t->state, since, sla);
 	exec_text(x->out, t->summary);
 	exec_printf(x->out, "%s\n", relay_conn_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
 	return 0;
+}
+
+/* A queue's tickets, to be sorted by SLA time left before they are printed. */
+struct exec_queue_order {
+	struct exec_ctx *x;
+	struct exec_queue_key { int64_t id, left; int rank; } *keys;
+	size_t n, cap;
+};
+
+static int exec_queue_collect(const struct store_ticket *t, void *ctx)
+{
+	struct exec_queue_order *o = ctx;
+	struct relay_sla_view v;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+		void *p = realloc(o->keys, cap * sizeof(*o->keys));
+
+		if (p == NULL)
+			return 1;
+		o->keys = p;
+		o->cap = cap;
+	}
+	exec_sla_view(o->x, t, &v);
+	/* Running clocks first, least time left first; paused ones after; no target last. */
+	o->keys[o->n].id = t->id;
+	o->keys[o->n].left = v.left;
+	o->keys[o->n].rank = v.which == RELAY_SLA_NONE ? 2 : v.paused ? 1 : 0;
+	o->n++;
+	return 0;
+}
+
+static int exec_queue_cmp(const void *a, const void *b)
+{
+	const struct exec_queue_key *p = a, *q = b;
+
+	if (p->rank != q->rank)
+		return p->rank < q->rank ? -1 : 1;
+	if (p->left != q->left)
+		return p->left < q->left ? -1 : 1;
+	return p->id < q->id ? -1 : p->id > q->id;
+}
+
+/* The queue in SLA order (the store gives it by priority and age). */
+static int exec_queue_rows(struct exec_ctx *x, const char *tier)
+{
+	struct exec_queue_order o = { .x = x };
+	struct store_ticket *t = malloc(sizeof(*t));
+	int rc = STORE_ERR;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (store_queue(x->relay->store, tier, exec_queue_collect, &o) != STORE_OK)
+		goto out;
+	if (o.n > 1)
+		qsort(o.keys, o.n, sizeof(*o.keys), exec_queue_cmp);
+	for (size_t i = 0; i < o.n; i++)
+		if (store_ticket_get(x->relay->store, o.keys[i].id, t) == STORE_OK)
+			exec_queue_row(t, x);
+	rc = STORE_OK;
+out:
+	free(o.keys);
+	free(t);
+	return rc;
 }
 
 static int exec_queue(struct exec_ctx *x)
@@ -670,7 +767,7 @@ static int exec_queue(struct exec_ctx *x)
 		exec_printf(x->out, "%s queue:\n", q->tier);
 	}
 	before = buf_len(x->out);
-	if (store_queue(x->relay->store, q->tier, exec_queue_row, x) != STORE_OK) {
+	if (exec_queue_rows(x, q->tier) != STORE_OK) {
 		exec_printf(x->err, "queue: the store failed\n");
 		rc = EXIT_FAIL;
 	}
@@ -909,22 +1006,55 @@ static int exec_chat(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+/* "checklist_l1: a, b; checklist_l2: -", for an error about a field no checklist names. */
+static void exec_checklists(struct exec_ctx *x, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int k = 0; k < 2; k++) {
+		const struct relay_checklist *c = &x->relay->home->checklist[k];
+		int n = snprintf(out + used, outlen - used, "%schecklist_l%d: ", k ? "; " : "", k + 1);
+
+		used = n < 0 || (size_t)n >= outlen - used ? outlen - 1 : used + (size_t)n;
+		for (size_t i = 0; i <= c->n && used < outlen - 1; i++) {
+			n = i < c->n ? snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", c->field[i])
+				     : c->n == 0 ? snprintf(out + used, outlen - used, "-") : 0;
+			used = n < 0 || (size_t)n >= outlen - used ? outlen - 1 : used + (size_t)n;
+		}
+	}
+}
+
 static int exec_note(struct exec_ctx *x)
 {
 	struct store_ticket t;
+	const char *field;
 	bool sensitive;
 	int rc;
 
-	if (exec_options(x) != 0 || x->nwords < 2) {
+	if (exec_options(x) != 0 || x->nwords < 2 || (x->opt_value[1] != NULL && x->opt_value[1][0] == '\0')) {
 		exec_usage(x);
 		return EXIT_USAGE;
 	}
 	sensitive = x->opt_value[0] != NULL;
+	field = x->opt_value[1];
+	if (field != NULL && (!relay_triage_field_ok(field) ||
+			      (relay_checklist_find(&x->relay->home->checklist[0], field) < 0 &&
+			       relay_checklist_find(&x->relay->home->checklist[1], field) < 0))) {
+		char lists[2 * RELAY_CHECKLIST_MAX * RELAY_TRIAGE_FIELD_MAX + 64];
+
+		exec_checklists(x, lists, sizeof(lists));
+		exec_printf(x->err, "note: no checklist in relay.conf names the field \"");
+		exec_text(x->err, field);
+		exec_printf(x->err, "\" (%s)\n", lists);
+		return EXIT_USAGE;
+	}
 	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->words) != 0)
 		return EXIT_USAGE;
-	if (relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words) != 0) {
+	if ((field != NULL ? relay_ticket_field(x->relay, t.id, &x->conn->user, sensitive, field, x->words)
+			   : relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words)) != 0) {
 		exec_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
 	}
@@ -933,47 +1063,15 @@ static int exec_note(struct exec_ctx *x)
 		emit_kint(&x->j, "ticket", t.id);
 		emit_kbool(&x->j, "noted", true);
 		emit_kbool(&x->j, "sensitive", sensitive);
+		if (field != NULL)
+			emit_kstring(&x->j, "field", field);
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	}
 	return EXIT_OK;
 }
 
-static int exec_escalate(struct exec_ctx *x)
-{
-	struct store_ticket t;
-	char err[256];
-	int rc;
-
-	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
-		exec_usage(x);
-		return EXIT_USAGE;
-	}
-	if (relay_tier_rank(x->opt_value[0]) < 2) {
-		exec_printf(x->err, "escalate: --to is L2 or L3\n");
-		return EXIT_USAGE;
-	}
-	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
-		return rc;
-	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0)
-		return EXIT_USAGE;
-	if (relay_ticket_escalate(x->relay, t.id, &x->conn->user, x->opt_value[0], x->opt_value[1], err,
-				  sizeof(err)) != 0) {
-		exec_printf(x->err, "escalate: %s\n", err);
-		return EXIT_FAIL;
-	}
-	if (x->json) {
-		emit_object_begin(&x->j);
-		emit_kint(&x->j, "ticket", t.id);
-		emit_kstring(&x->j, "tier", x->opt_value[0]);
-		emit_object_end(&x->j);
-		emit_newline(&x->j);
-	} else
-		exec_printf(x->out, "ticket %lld escalated to %s\n", (long long)t.id, x->opt_value[0]);
-	return EXIT_OK;
-}
-
-static int exec_resolve(struct exec_ctx *x)
+static int exec_wait(struct exec_ctx *x)
 {
 	struct store_ticket t;
 	char err[256];
@@ -983,11 +1081,208 @@ static int exec_resolve(struct exec_ctx *x)
 		exec_usage(x);
 		return EXIT_USAGE;
 	}
+	if (strcmp(x->opt_value[0], "customer") != 0) {
+		exec_printf(x->err, "wait: --for is customer (the SLA clocks stop only for the customer)\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (relay_ticket_wait(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
+		exec_printf(x->err, "wait: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kbool(&x->j, "paused", true);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
+		exec_printf(x->out, "ticket %lld waits for the customer: its SLA clocks stop until they write or connect\n",
+			    (long long)t.id);
+	return EXIT_OK;
+}
+
+static int exec_triage(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char priority[4], moved[4], err[256];
+	int impact, urgency, rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	impact = relay_triage_level(x->opt_value[0]);
+	urgency = relay_triage_level(x->opt_value[1]);
+	if (impact < 0 || urgency < 0) {
+		exec_printf(x->err, "triage: --%s is high, medium or low, not \"", impact < 0 ? "impact" : "urgency");
+		exec_text(x->err, impact < 0 ? x->opt_value[0] : x->opt_value[1]);
+		exec_printf(x->err, "\"\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (relay_ticket_triage(x->relay, t.id, &x->conn->user, impact, urgency, priority, moved, err,
+				sizeof(err)) != 0) {
+		exec_printf(x->err, "triage: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "impact", x->opt_value[0]);
+		emit_kstring(&x->j, "urgency", x->opt_value[1]);
+		emit_kstring(&x->j, "priority", priority);
+		emit_kstring(&x->j, "was", t.priority);
+		emit_kstring(&x->j, "tier", moved[0] ? moved : t.tier);
+		emit_kbool(&x->j, "moved", moved[0] != '\0');
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else {
+		exec_printf(x->out, "ticket %lld is %s (impact %s, urgency %s; was %s)\n", (long long)t.id, priority,
+			    x->opt_value[0], x->opt_value[1], t.priority);
+		if (moved[0])
+			exec_printf(x->out, "%s starts at %s: the ticket is in the %s queue now\n", priority, moved, moved);
+	}
+	return EXIT_OK;
+}
+
+static int exec_escalate(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char err[256], missing[RELAY_CHECKLIST_MAX * RELAY_TRIAGE_FIELD_MAX + 16], *forced = NULL;
+	bool force;
+	int rc, nmissing;
+
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL || x->opt_value[1] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	force = x->opt_value[2] != NULL;
+	if (relay_tier_rank(x->opt_value[0]) < 2) {
+		exec_printf(x->err, "escalate: --to is L2 or L3\n");
+		return EXIT_USAGE;
+	}
+	if (force != (x->opt_value[3] != NULL) || (force && x->opt_value[3][0] == '\0')) {
+		exec_printf(x->err, "escalate: --force goes with --reason TEXT (why the checklist may wait)\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (exec_text_ok(x, "handover note", x->opt_value[1]) != 0 || (force && exec_text_ok(x, "reason", x->opt_value[3])))
+		return EXIT_USAGE;
+	nmissing = relay_ticket_checklist_missing(x->relay, t.id, t.tier, missing, sizeof(missing));
+	if (nmissing < 0) {
+		exec_printf(x->err, "escalate: the store failed\n");
+		return EXIT_FAIL;
+	}
+	if (nmissing > 0 && !force) {
+		exec_printf(x->err,
+			    "escalate: the %s checklist is not filled: missing %s (note %lld --field NAME TEXT..., "
+			    "or --force --reason TEXT...)\n", t.tier, missing, (long long)t.id);
+		return EXIT_FAIL;
+	}
+	if (nmissing > 0) {
+		size_t n = strlen(missing) + strlen(x->opt_value[3]) + 16;
+
+		if ((forced = malloc(n)) == NULL)
+			return EXIT_FAIL;
+		snprintf(forced, n, "missing %s: %s", missing, x->opt_value[3]);
+	}
+	rc = forced != NULL ? relay_ticket_escalate_forced(x->relay, t.id, &x->conn->user, x->opt_value[0],
+							    x->opt_value[1], forced, err, sizeof(err))
+			    : relay_ticket_escalate(x->relay, t.id, &x->conn->user, x->opt_value[0], x->opt_value[1], err,
+						    sizeof(err));
+	free(forced);
+	if (rc != 0) {
+		exec_printf(x->err, "escalate: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "tier", x->opt_value[0]);
+		emit_kbool(&x->j, "forced", nmissing > 0);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
+		exec_printf(x->out, "ticket %lld escalated to %s%s\n", (long long)t.id, x->opt_value[0],
+			    nmissing > 0 ? " (checklist forced: recorded)" : "");
+	return EXIT_OK;
+}
+
+/* An article number, as kb and resolve --kb take it. */
+static int exec_parse_kb(struct exec_ctx *x, const char *arg, int64_t *id)
+{
+	char *end;
+	long long n;
+
+	if (arg == NULL || arg[0] < '1' || arg[0] > '9' || (n = strtoll(arg, &end, 10)) <= 0 || *end != '\0' ||
+	    n > 100000000000LL) {
+		exec_printf(x->err, "%s: not an article number: ", x->argv[0]);
+		exec_text(x->err, arg ? arg : "");
+		exec_printf(x->err, "\n");
+		return -1;
+	}
+	*id = n;
+	return 0;
+}
+
+/* The rank of articles the caller may read: auditors all, technicians up to their tier. */
+static int exec_kb_rank(const struct exec_ctx *x)
+{
+	return x->conn->role == RELAY_ROLE_AUDITOR ? 3 : relay_tier_rank(x->conn->user.tier);
+}
+
+static int exec_kb_exists(const struct store_kb *a, void *ctx)
+{
+	(void)a;
+	(void)ctx;
+	return 0;
+}
+
+static int exec_resolve(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char err[256], title[STORE_KB_TITLE_MAX + 1];
+	int64_t kb = 0;
+	bool new_kb;
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	new_kb = x->opt_value[2] != NULL;
+	if (x->opt_value[1] != NULL && (new_kb || exec_parse_kb(x, x->opt_value[1], &kb) != 0)) {
+		if (new_kb)
+			exec_printf(x->err, "resolve: --kb ID or --new-kb, not both\n");
+		return EXIT_USAGE;
+	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (exec_text_ok(x, "note", x->opt_value[0]) != 0)
 		return EXIT_USAGE;
-	if (relay_ticket_resolve(x->relay, t.id, &x->conn->user, x->opt_value[0], err, sizeof(err)) != 0) {
+	if (kb > 0 && store_kb_get(x->relay->store, kb, exec_kb_rank(x), exec_kb_exists, NULL) != STORE_OK) {
+		exec_printf(x->err, "resolve: no knowledge base article %lld (kb list shows those you may read)\n",
+			    (long long)kb);
+		return EXIT_FAIL;
+	}
+	if (new_kb) {
+		/* What L3 learned, as a draft at the resolver's tier: kb edit ID --tier L1 shares it. */
+		struct store_kb a = { .title = title, .symptoms = t.summary, .cause = "", .fix = x->opt_value[0],
+				      .tier = x->conn->user.tier, .author = x->conn->user.name };
+		size_t n = utf8_cut(t.summary, strlen(t.summary), STORE_KB_TITLE_MAX);
+
+		memcpy(title, t.summary, n);
+		title[n] = '\0';
+		if (relay_knowledge_add(x->relay, &a, &x->conn->user, &kb) != 0) {
+			exec_printf(x->err, "resolve: the store failed; nothing was changed\n");
+			return EXIT_FAIL;
+		}
+	}
+	if (relay_ticket_resolve_kb(x->relay, t.id, &x->conn->user, x->opt_value[0], kb, err, sizeof(err)) != 0) {
 		exec_printf(x->err, "resolve: %s\n", err);
 		return EXIT_FAIL;
 	}
@@ -995,11 +1290,312 @@ static int exec_resolve(struct exec_ctx *x)
 		emit_object_begin(&x->j);
 		emit_kint(&x->j, "ticket", t.id);
 		emit_kstring(&x->j, "state", "resolved");
+		if (kb > 0)
+			emit_kint(&x->j, "kb", kb);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else {
+		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
+		if (new_kb)
+			exec_printf(x->out, "knowledge base article %lld written at %s (kb edit %lld --tier L1 shares it)\n",
+				    (long long)kb, x->conn->user.tier, (long long)kb);
+	}
+	return EXIT_OK;
+}
+
+/* A field an article holds: valid UTF-8 within its cap (NULL: not given, fine unless required). */
+static int exec_kb_field(struct exec_ctx *x, const char *what, const char *v, size_t max, bool required)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (v == NULL && !required)
+		return 0;
+	if (n == 0) {
+		exec_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
+		return -1;
+	}
+	if (n > max) {
+		exec_printf(x->err, "%s: the %s is %zu bytes; at most %zu are kept\n", x->argv[0], what, n, max);
+		return -1;
+	}
+	if (!utf8_valid(v, n)) {
+		exec_printf(x->err, "%s: the %s is not UTF-8\n", x->argv[0], what);
+		return -1;
+	}
+	return 0;
+}
+
+/* --tier of an article: public or L1..L3, no higher than the writer's own (they could not read it). */
+static int exec_kb_tier(struct exec_ctx *x, const char *tier)
+{
+	int rank = relay_knowledge_rank(tier);
+
+	if (rank < 0) {
+		exec_printf(x->err, "%s: --tier is public, L1, L2 or L3\n", x->argv[0]);
+		return -1;
+	}
+	if (rank > relay_tier_rank(x->conn->user.tier)) {
+		exec_printf(x->err, "%s: an %s technician cannot write an article for %s only\n", x->argv[0],
+			    x->conn->user.tier, tier);
+		return -1;
+	}
+	return 0;
+}
+
+/* kb add/edit options in usage order: tier, title, symptoms, fix, cause (edit: after ID). */
+static int exec_kb_fields(struct exec_ctx *x, struct store_kb *a, bool required)
+{
+	if ((x->opt_value[0] != NULL || required) && exec_kb_tier(x, x->opt_value[0]) != 0)
+		return -1;
+	if (exec_kb_field(x, "title", x->opt_value[1], STORE_KB_TITLE_MAX, required) != 0 ||
+	    exec_kb_field(x, "symptoms", x->opt_value[2], RELAY_KB_FIELD_MAX, required) != 0 ||
+	    exec_kb_field(x, "fix", x->opt_value[3], RELAY_KB_FIELD_MAX, required) != 0 ||
+	    exec_kb_field(x, "cause", x->opt_value[4], RELAY_KB_FIELD_MAX, false) != 0)
+		return -1;
+	a->tier = x->opt_value[0];
+	a->title = x->opt_value[1];
+	a->symptoms = x->opt_value[2];
+	a->fix = x->opt_value[3];
+	a->cause = x->opt_value[4];
+	a->author = x->conn->user.name;
+	return 0;
+}
+
+static void exec_kb_done(struct exec_ctx *x, int64_t id, const char *what)
+{
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "kb", id);
+		emit_kstring(&x->j, "done", what);
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
+		exec_printf(x->out, "%lld\n", (long long)id);
+}
+
+static int exec_kb_add(struct exec_ctx *x)
+{
+	struct store_kb a = { .id = 0 };
+	int64_t id;
+
+	if (exec_options(x) != 0 || x->nwords != 0 || x->opt_value[0] == NULL || x->opt_value[1] == NULL ||
+	    x->opt_value[2] == NULL || x->opt_value[3] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (exec_kb_fields(x, &a, true) != 0)
+		return EXIT_USAGE;
+	if (relay_knowledge_add(x->relay, &a, &x->conn->user, &id) != 0) {
+		exec_printf(x->err, "kb add: the store failed; nothing was changed\n");
+		return EXIT_FAIL;
+	}
+	exec_kb_done(x, id, "added");
 	return EXIT_OK;
+}
+
+static int exec_kb_edit(struct exec_ctx *x)
+{
+	static const char *const names[5] = { "tier", "title", "symptoms", "fix", "cause" };
+	struct store_kb a = { .id = 0 };
+	char fields[64] = "";
+	size_t used = 0;
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (exec_parse_kb(x, x->first_word, &a.id) != 0 || exec_kb_fields(x, &a, false) != 0)
+		return EXIT_USAGE;
+	for (int k = 0; k < 5; k++)
+		if (x->opt_value[k] != NULL)
+			used += (size_t)snprintf(fields + used, sizeof(fields) - used, "%s%s", used ? ", " : "", names[k]);
+	if (used == 0) {
+		exec_printf(x->err, "kb edit: nothing to change (give --tier, --title, --symptoms, --fix or --cause)\n");
+		return EXIT_USAGE;
+	}
+	/* Only what one may read may be edited: an L1 cannot learn an L3 article's number is taken. */
+	if (store_kb_get(x->relay->store, a.id, exec_kb_rank(x), exec_kb_exists, NULL) != STORE_OK) {
+		exec_printf(x->err, "kb edit: no knowledge base article %lld\n", (long long)a.id);
+		return EXIT_FAIL;
+	}
+	rc = relay_knowledge_edit(x->relay, &a, fields, &x->conn->user);
+	if (rc != 0) {
+		exec_printf(x->err, rc == STORE_NOT_FOUND ? "kb edit: no knowledge base article %lld\n"
+						      : "kb edit: the store failed on article %lld; nothing was changed\n",
+			    (long long)a.id);
+		return EXIT_FAIL;
+	}
+	exec_kb_done(x, a.id, "edited");
+	return EXIT_OK;
+}
+
+static int exec_kb_show_row(const struct store_kb *a, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	char created[32], updated[32];
+
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "kb", a->id);
+		emit_kstring(&x->j, "tier", a->tier);
+		emit_kstring(&x->j, "title", a->title);
+		emit_kstring(&x->j, "symptoms", a->symptoms);
+		emit_kstring(&x->j, "cause", a->cause);
+		emit_kstring(&x->j, "fix", a->fix);
+		emit_kstring(&x->j, "author", a->author);
+		emit_kint(&x->j, "created_at", a->created_at);
+		emit_kint(&x->j, "updated_at", a->updated_at);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+		return 0;
+	}
+	timefmt_utc(a->created_at, TIMEFMT_DATETIME, created, sizeof(created));
+	timefmt_utc(a->updated_at, TIMEFMT_DATETIME, updated, sizeof(updated));
+	exec_printf(x->out, "article %lld [%s] ", (long long)a->id, a->tier);
+	exec_text(x->out, a->title);
+	exec_printf(x->out, "\n  symptoms: ");
+	exec_text(x->out, a->symptoms);
+	exec_printf(x->out, "\n  cause:    ");
+	exec_text(x->out, a->cause[0] ? a->cause : "-");
+	exec_printf(x->out, "\n  fix:      ");
+	exec_text(x->out, a->fix);
+	exec_printf(x->out, "\n  by ");
+	exec_text(x->out, a->author);
+	exec_printf(x->out, ", %s; changed %s\n", created, updated);
+	return 0;
+}
+
+static int exec_kb_show(struct exec_ctx *x)
+{
+	int64_t id;
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if (exec_parse_kb(x, x->first_word, &id) != 0)
+		return EXIT_USAGE;
+	rc = store_kb_get(x->relay->store, id, exec_kb_rank(x), exec_kb_show_row, x);
+	if (rc == STORE_NOT_FOUND) {
+		/* The same words for an article above one's tier: its existence is not for them either. */
+		exec_printf(x->err, "kb show: no knowledge base article %lld\n", (long long)id);
+		return EXIT_FAIL;
+	}
+	if (rc != STORE_OK) {
+		exec_printf(x->err, "kb show: the store failed\n");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* kb list and kb search: one line per article, or one JSON object each. */
+struct exec_kb_list {
+	struct exec_ctx *x;
+	const struct relay_kb_terms *terms;   /* search: every one must occur; NULL for list */
+	char *text;
+	size_t shown;
+};
+
+#define EXEC_KB_SHOWN_MAX 50
+
+static int exec_kb_list_row(const struct store_kb *a, void *ctx)
+{
+	struct exec_kb_list *l = ctx;
+	struct exec_ctx *x = l->x;
+	char line[STORE_KB_TITLE_MAX + 1];
+	size_t n;
+
+	if (l->terms != NULL) {
+		snprintf(l->text, 4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8, "%s\n%s\n%s\n%s", a->title, a->symptoms,
+			 a->cause, a->fix);
+		if (relay_kb_hits(l->terms, l->text) < l->terms->n)
+			return 0;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "kb", a->id);
+		emit_kstring(&x->j, "tier", a->tier);
+		emit_kstring(&x->j, "title", a->title);
+		emit_kstring(&x->j, "symptoms", a->symptoms);
+		emit_object_end(&x->j);
+	} else {
+		exec_printf(x->out, "%6lld  %-6s ", (long long)a->id, a->tier);
+		exec_text(x->out, a->title);
+		n = utf8_cut(a->symptoms, strlen(a->symptoms), 80);
+		memcpy(line, a->symptoms, n);
+		line[n] = '\0';
+		exec_printf(x->out, "\n        ");
+		exec_text(x->out, line);
+		exec_printf(x->out, "%s\n", n < strlen(a->symptoms) ? "..." : "");
+	}
+	return ++l->shown == EXEC_KB_SHOWN_MAX;
+}
+
+static int exec_kb_list_run(struct exec_ctx *x, const char *match, const struct relay_kb_terms *terms)
+{
+	struct exec_kb_list l = { .x = x, .terms = terms };
+	size_t before;
+	int rc;
+
+	l.text = malloc(4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8);
+	if (l.text == NULL)
+		return EXIT_FAIL;
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_key(&x->j, "articles");
+		emit_array_begin(&x->j);
+	}
+	before = buf_len(x->out);
+	/* Short terms cannot use the index: the articles are read and checked here (10,000 at most). */
+	rc = store_kb_find(x->relay->store, match, exec_kb_rank(x), match != NULL ? 200 : 10000, exec_kb_list_row, &l);
+	exec_empty(x, before);
+	if (x->json) {
+		emit_array_end(&x->j);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	}
+	free(l.text);
+	if (rc != STORE_OK) {
+		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int exec_kb_list(struct exec_ctx *x)
+{
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	return exec_kb_list_run(x, NULL, NULL);
+}
+
+static int exec_kb_search(struct exec_ctx *x)
+{
+	struct relay_kb_terms *terms = malloc(sizeof(*terms));
+	char *match = malloc(RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)), *words = malloc(CMDLINE_MAX + 2);
+	int rc = EXIT_USAGE;
+
+	if (terms == NULL || match == NULL || words == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (exec_options(x) != 0 || x->nwords == 0) {
+		exec_usage(x);
+		goto out;
+	}
+	snprintf(words, CMDLINE_MAX + 2, "%s%s%s", x->first_word, x->nwords > 1 ? " " : "", x->words);
+	relay_kb_terms_words(words, terms);
+	rc = exec_kb_list_run(x, relay_kb_match(terms, "AND", match, RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)) == 0
+				       ? match : NULL, terms);
+out:
+	free(words);
+	free(match);
+	free(terms);
+	return rc;
 }
 
 static int exec_invite(struct exec_ctx *x)
@@ -1034,31 +1630,10 @@ static int exec_invite(struct exec_ctx *x)
 /* ---- auditors ---- */
 
 /* "YYYY-MM-DD" as the Unix time of that day's start (UTC). */
+/* A UTC day for --since and --until (timefmt.h). */
 static int exec_parse_day(const char *s, int64_t *out)
 {
-	struct tm tm = { 0 };
-	int y, m, d;
-	time_t t;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	t = timegm(&tm);
-	/* timegm normalises 2024-02-31 to March: refuse what it had to move. */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return -1;
-	*out = (int64_t)t;
-	return 0;
+	return timefmt_parse_day(s, out);
 }
 
 static int exec_tickets_row(const struct store_ticket *t, void *ctx)
@@ -1550,6 +2125,121 @@ static int exec_verify(struct exec_ctx *x)
 	return EXIT_OK;
 }
 
+/* `report`: the chain's events read on the job thread (a desk's whole history is long work). */
+struct exec_report_job {
+	struct relay_report rep;
+	enum { EXEC_REPORT_TEXT, EXEC_REPORT_JSON, EXEC_REPORT_CSV, EXEC_REPORT_HTML } format;
+	bool ok;
+	struct buf out;
+	char user[STORE_NAME_MAX];
+};
+
+struct exec_report_walk {
+	struct relay_report *rep;
+	const atomic_bool *cancel;
+};
+
+static int exec_report_link(const struct store_link *l, void *ctx)
+{
+	struct exec_report_walk *w = ctx;
+	struct relay_report_event e = { .ticket = l->ticket, .at = l->event.at, .kind = l->event.kind,
+					.actor = l->event.actor, .role = l->event.role, .detail = l->event.detail };
+
+	if (atomic_load(w->cancel))
+		return 1;
+	return relay_report_event(w->rep, &e) != 0;
+}
+
+static void exec_report_run(struct store *st, void *ctx, const atomic_bool *cancel)
+{
+	struct exec_report_job *j = ctx;
+	struct exec_report_walk w = { .rep = &j->rep, .cancel = cancel };
+
+	if (store_begin_read(st) != STORE_OK)
+		return;
+	j->ok = store_chain_links(st, 1, 0, exec_report_link, &w) == STORE_OK && !atomic_load(cancel) &&
+		relay_report_finish(&j->rep) == 0;
+	store_commit(st);
+	if (!j->ok)
+		return;
+	switch (j->format) {
+	case EXEC_REPORT_TEXT: relay_report_text(&j->rep, &j->out); break;
+	case EXEC_REPORT_JSON: relay_report_json(&j->rep, &j->out); break;
+	case EXEC_REPORT_CSV: relay_report_csv(&j->rep, &j->out); break;
+	case EXEC_REPORT_HTML: relay_report_html(&j->rep, &j->out); break;
+	}
+}
+
+static void exec_report_done(struct relay *relay, struct relay_chan *ch, void *ctx)
+{
+	struct exec_report_job *j = ctx;
+
+	(void)relay;
+	if (ch != NULL) {
+		if (j->ok && buf_put(&ch->out, buf_ptr(&j->out), buf_len(&j->out)) == 0)
+			ch->exit_status = EXIT_OK;
+		else {
+			exec_printf(&ch->err, "report: %s\n", j->ok ? "too large to send" : "the store failed");
+			ch->exit_status = EXIT_FAIL;
+		}
+		log_info("auditor %s ran a report", j->user);
+	}
+	relay_report_free(&j->rep);
+	buf_free(&j->out);
+	free(j);
+}
+
+static int exec_report(struct exec_ctx *x)
+{
+	struct exec_report_job *j;
+	int64_t since = 0, until = 0;
+	int by;
+
+	if (exec_options(x) != 0 || x->nwords != 0) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	for (int k = 0; k < 2; k++) {
+		int64_t *day = k == 0 ? &since : &until;
+
+		if (x->opt_value[k] != NULL && exec_parse_day(x->opt_value[k], day) != 0) {
+			exec_printf(x->err, "report: --%s wants a day as YYYY-MM-DD, got \"", k == 0 ? "since" : "until");
+			exec_text(x->err, x->opt_value[k]);
+			exec_printf(x->err, "\"\n");
+			return EXIT_USAGE;
+		}
+	}
+	/* --until names the last day counted. */
+	if (until != 0)
+		until += 86400;
+	if (until != 0 && until <= since) {
+		exec_printf(x->err, "report: --until is before --since\n");
+		return EXIT_USAGE;
+	}
+	if ((by = relay_report_by_parse(x->opt_value[2])) < 0) {
+		exec_printf(x->err, "report: --by is tier, tech, priority or kb\n");
+		return EXIT_USAGE;
+	}
+	if ((x->opt_value[3] != NULL) + (x->opt_value[4] != NULL) + x->json > 1) {
+		exec_printf(x->err, "report: one of --json, --csv, --html\n");
+		return EXIT_USAGE;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return EXIT_FAIL;
+	relay_report_init(&j->rep, since, until, (enum relay_report_by)by);
+	j->format = x->json ? EXEC_REPORT_JSON : x->opt_value[3] ? EXEC_REPORT_CSV : x->opt_value[4] ? EXEC_REPORT_HTML
+												: EXEC_REPORT_TEXT;
+	buf_init(&j->out, 16u * 1024 * 1024);
+	snprintf(j->user, sizeof(j->user), "%s", x->conn->user.name);
+	if (relay_job_submit(x->relay, x->ch, exec_report_run, exec_report_done, j) != 0) {
+		exec_printf(x->err, "report: cannot start the job: out of memory\n");
+		buf_free(&j->out);
+		free(j);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 /*
  * Under --json, what a command wrote to stderr becomes one object, so that
  * a program reads every error (usage, refusal, failure) the same way.
@@ -1591,7 +2281,7 @@ static const struct exec_cmd exec_cmds[] = {
 	{ "ticket attachment", "N ID", RELAY_ACT_SHOW, EXEC_HANDLER, exec_ticket_attachment,
 	  "one attachment's content" },
 	{ "queue", "[--tier L1|L2|L3]", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_queue,
-	  "tickets waiting to be taken (default: your tier)" },
+	  "tickets waiting to be taken (default: your tier), least SLA time left first" },
 	{ "mine", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "your tickets that are not resolved" },
 	{ "ticket list", "", RELAY_ACT_QUEUE, EXEC_HANDLER, exec_mine, "the same as mine" },
 	{ "take", "N", RELAY_ACT_TAKE, EXEC_HANDLER, exec_take,
@@ -1602,11 +2292,27 @@ static const struct exec_cmd exec_cmds[] = {
 	  "a one-time support code (it cancels the ticket's previous one)" },
 	{ "chat", "N [TEXT...]", RELAY_ACT_CHAT, EXEC_HANDLER, exec_chat,
 	  "say TEXT to the customer; without it, follow the chat live: lines you type are sent, Ctrl-D leaves" },
-	{ "note", "N [--sensitive] TEXT...", RELAY_ACT_NOTE, EXEC_HANDLER, exec_note,
-	  "a note on the ticket (sensitive: L2/L3 only)" },
-	{ "escalate", "N --to L2|L3 --note TEXT...", RELAY_ACT_ESCALATE, EXEC_HANDLER, exec_escalate,
-	  "hand the ticket to the next tier: what was tried, what is known" },
-	{ "resolve", "N --note TEXT...", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve, "close the case: what fixed it" },
+	{ "note", "N [--sensitive] [--field NAME] TEXT...", RELAY_ACT_NOTE, EXEC_HANDLER, exec_note,
+	  "a note on the ticket (sensitive: L2/L3 only); --field fills a handover checklist's field" },
+	{ "triage", "N --impact high|medium|low --urgency high|medium|low", RELAY_ACT_TRIAGE, EXEC_HANDLER, exec_triage,
+	  "set the priority from impact and urgency (relay.conf's matrix); a priority that starts higher moves the ticket" },
+	{ "wait", "N --for customer", RELAY_ACT_WAIT, EXEC_HANDLER, exec_wait,
+	  "stop the SLA clocks until the customer's next message or connection" },
+	{ "escalate", "N --to L2|L3 --note TEXT... [--force] [--reason TEXT...]", RELAY_ACT_ESCALATE, EXEC_HANDLER,
+	  exec_escalate,
+	  "hand the ticket to the next tier: what was tried, what is known; refused while the tier's checklist "
+	  "lacks a field (--force --reason: recorded)" },
+	{ "resolve", "N --note TEXT... [--kb ID] [--new-kb]", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve,
+	  "close the case: what fixed it; --kb: the article that did, --new-kb: write one from it" },
+	{ "kb add", "--tier public|L1|L2|L3 --title TEXT... --symptoms TEXT... --fix TEXT... [--cause TEXT...]",
+	  RELAY_ACT_KB_WRITE, EXEC_FIRST, exec_kb_add,
+	  "a knowledge base article; --tier: the lowest tier that may read it (public: customers too)" },
+	{ "kb edit", "ID [--tier public|L1|L2|L3] [--title TEXT...] [--symptoms TEXT...] [--fix TEXT...] [--cause TEXT...]",
+	  RELAY_ACT_KB_WRITE, EXEC_FIRST, exec_kb_edit, "change an article you may read" },
+	{ "kb show", "ID", RELAY_ACT_KB_READ, EXEC_FIRST, exec_kb_show, "one article" },
+	{ "kb search", "WORDS...", RELAY_ACT_KB_READ, EXEC_FIRST, exec_kb_search,
+	  "articles holding every word (Japanese too), best first" },
+	{ "kb list", "", RELAY_ACT_KB_READ, EXEC_FIRST, exec_kb_list, "the articles you may read" },
 	/* Auditors (read-only); help puts a heading before the first of them. */
 	{ "tickets", "[--since YYYY-MM-DD]", RELAY_ACT_AUDIT, EXEC_FIRST, exec_tickets,
 	  "tickets, or those with events since a day (UTC)" },
@@ -1618,6 +2324,10 @@ static const struct exec_cmd exec_cmds[] = {
 	  "one sealed recording, binary (ID: a path recordings N lists, or its file name)" },
 	{ "export", "N > FILE", RELAY_ACT_AUDIT, EXEC_FIRST, exec_export,
 	  "the ticket's signed record as one file, binary; check it offline: handoff-tech verify FILE --audit-key PUB" },
+	{ "report", "[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--by tier|tech|priority|kb] [--csv] [--html]",
+	  RELAY_ACT_AUDIT, EXEC_FIRST, exec_report,
+	  "the desk's numbers from the chain: opened, resolved, MTTR, first response, time in tier, escalations, "
+	  "SLA breaches, reopened, resolved by an article; --html: one page with charts" },
 	{ "verify", "", RELAY_ACT_AUDIT, EXEC_FIRST, exec_verify,
 	  "check the audit chain, its signatures and the kept head; every attachment and recording; every ticket's row" },
 };

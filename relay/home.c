@@ -171,6 +171,22 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 		 "start_tier_p2 = L1\n"
 		 "start_tier_p3 = L1\n"
 		 "start_tier_p4 = L1\n"
+		 "# triage: the priority of an impact (one line each) for urgency high, medium, low\n"
+		 "priority_impact_high = P1 P2 P3\n"
+		 "priority_impact_medium = P2 P3 P4\n"
+		 "priority_impact_low = P3 P4 P4\n"
+		 "# what an escalation from L1 (L2) must have recorded first, comma-separated field\n"
+		 "# names, filled by note N --field NAME TEXT (impact and urgency: by triage)\n"
+		 "# checklist_l1 = error-text, started, tried, impact\n"
+		 "# checklist_l2 = cause\n"
+		 "# SLA per priority: seconds to the first response and to the resolution (0 = none),\n"
+		 "# not counting the time waiting for the customer (wait N --for customer)\n"
+		 "sla_p1 = 900 14400\n"
+		 "sla_p2 = 3600 28800\n"
+		 "sla_p3 = 14400 86400\n"
+		 "sla_p4 = 28800 259200\n"
+		 "# an sla-warning event when this share of a target is used\n"
+		 "sla_warning_percent = 80\n"
 		 "# what escalation collects from the customer's machine, with consent:\n"
 		 "# facts, file PATH LINES, journal LINES; separated by commas\n"
 		 "log_sources = facts, journal 200\n",
@@ -266,6 +282,36 @@ static int home_log_sources(struct relay_home *h, const struct config *cfg, cons
 	return 0;
 }
 
+/* The matrix rows and the checklists (triage.h), each refusal with its line. */
+static int home_load_triage(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const rows[RELAY_TRIAGE_LEVELS] = { "priority_impact_high", "priority_impact_medium",
+								"priority_impact_low" };
+	static const char *const lists[2] = { "checklist_l1", "checklist_l2" };
+	char why[256];
+
+	relay_triage_default(&h->priority_matrix);
+	for (int i = 0; i < RELAY_TRIAGE_LEVELS; i++) {
+		const char *v = config_get(cfg, rows[i]);
+
+		if (v != NULL && relay_triage_row_parse(&h->priority_matrix, i, v, why, sizeof(why)) != 0)
+			return config_value_error(cfg, rows[i], err, errlen, "%s", why);
+	}
+	for (int i = 0; i < 2; i++)
+		if (relay_checklist_parse(&h->checklist[i], config_get(cfg, lists[i]), why, sizeof(why)) != 0)
+			return config_value_error(cfg, lists[i], err, errlen, "%s", why);
+	relay_sla_default(&h->sla);
+	for (int p = 0; p < 4; p++) {
+		char key[24];
+		const char *v;
+
+		snprintf(key, sizeof(key), "sla_p%d", p + 1);
+		if ((v = config_get(cfg, key)) != NULL && relay_sla_parse(&h->sla, p, v, why, sizeof(why)) != 0)
+			return config_value_error(cfg, key, err, errlen, "%s", why);
+	}
+	return config_get_ulong(cfg, "sla_warning_percent", 80, 1, 99, &h->sla.warn_percent, err, errlen);
+}
+
 static int home_load_policy(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
 {
 	static const char *const defaults[4] = { "L2", "L1", "L1", "L1" };
@@ -287,6 +333,8 @@ static int home_load_policy(struct relay_home *h, const struct config *cfg, char
 			return config_value_error(cfg, key, err, errlen, "expected L1, L2 or L3, got \"%s\"", tier);
 		snprintf(h->start_tier[p], sizeof(h->start_tier[p]), "%s", tier);
 	}
+	if (home_load_triage(h, cfg, err, errlen) != 0)
+		return -1;
 	sources = config_get(cfg, "log_sources");
 	return home_log_sources(h, cfg, sources ? sources : "facts, journal 200", err, errlen);
 }
@@ -336,6 +384,8 @@ static const char *const home_known_keys[] = {
 	"listen", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
 	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
 	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
+	"priority_impact_high", "priority_impact_medium", "priority_impact_low", "checklist_l1", "checklist_l2",
+	"sla_p1", "sla_p2", "sla_p3", "sla_p4", "sla_warning_percent",
 	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
 	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", NULL,
 };

@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sla.h"
+#include "triage.h"
+
 #define HOME_PEPPER_LEN 32
 
 struct relay_home {
@@ -64,6 +67,11 @@ struct relay_home {
 	unsigned long escalate_after[3];  /* seconds at L1, L2 (L3 unused); 0 = never */
 	char start_tier[4][4];            /* tier a ticket of priority P1..P4 starts at */
 	char log_sources[1024];           /* what escalation collects, one per line */
+	/* Triage (triage.h): priority from impact and urgency; what an escalation from L1, L2 must hold. */
+	struct relay_triage_matrix priority_matrix;
+	struct relay_checklist checklist[2];
+	/* SLA targets per priority and when to warn (sla.h). */
+	struct relay_sla_targets sla;
 };
 
 /*

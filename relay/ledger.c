@@ -86,6 +86,18 @@ void relay_ledger_event(struct relay_ledger *l, const struct store_event *e)
 		l->owner[0] = '\0';
 		l->owner_known = true;
 		snprintf(l->phase, sizeof(l->phase), "escalated");
+	} else if (strcmp(k, EVENT_TRIAGED) == 0) {
+		/* "... : P3 -> P1": the priority it ends with */
+		size_t n = strlen(d);
+
+		if (n < 6 || strncmp(d + n - 6, " -> ", 4) != 0 ||
+		    !relay_ledger_priority_ok(d + n - 2, 2)) {
+			l->bad_record = true;
+			return;
+		}
+		memcpy(l->priority, d + n - 2, 2);
+		l->priority[2] = '\0';
+		l->priority_known = true;
 	} else if (strcmp(k, EVENT_RESOLVED) == 0) {
 		snprintf(l->phase, sizeof(l->phase), "resolved");
 	} else if (strcmp(k, EVENT_OWNER_REMOVED) == 0) {
@@ -173,4 +185,10 @@ void relay_ledger_opened_as(char *out, size_t outlen, const char *tier, const ch
 {
 	snprintf(out, outlen, "tier %s, priority %s, owner %s: %s", tier, priority,
 		 owner != NULL && owner[0] != '\0' ? owner : "-", summary);
+}
+
+void relay_ledger_triaged(char *out, size_t outlen, const char *impact, const char *urgency, const char *from,
+			  const char *to)
+{
+	snprintf(out, outlen, "impact %s, urgency %s: %s -> %s", impact, urgency, from, to);
 }

@@ -50,4 +50,8 @@ int relay_ledger_compare(const struct relay_ledger *l, const struct store_ticket
 void relay_ledger_opened_as(char *out, size_t outlen, const char *tier, const char *priority, const char *owner,
 			    const char *summary);
 
+/* The triaged detail: "impact I, urgency U: FROM -> TO" (priorities). */
+void relay_ledger_triaged(char *out, size_t outlen, const char *impact, const char *urgency, const char *from,
+			  const char *to);
+
 #endif

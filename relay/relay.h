@@ -226,6 +226,14 @@ struct relay {
 	const char *clock_offset_path; /* a test's clock: seconds added to real time */
 	int64_t clock_offset;
 	int64_t last_policy_run;
+	/*
+	 * (ticket.c) When the next SLA warning or breach falls due (-1: none),
+	 * as the last scan of the open tickets found; sla_known false makes the
+	 * next tick scan again. Every change that could bring one closer (a new
+	 * ticket, a priority, a response, a pause's end, a recorded flag) clears it.
+	 */
+	bool sla_known;
+	int64_t sla_due;
 	time_t last_record_flush;
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
@@ -243,7 +251,8 @@ struct relay {
 enum relay_action {
 	RELAY_ACT_NEW, RELAY_ACT_SHOW, RELAY_ACT_QUEUE, RELAY_ACT_TAKE, RELAY_ACT_CHAT,
 	RELAY_ACT_NOTE, RELAY_ACT_NOTE_SENSITIVE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE,
-	RELAY_ACT_INVITE, RELAY_ACT_VIEW,
+	RELAY_ACT_INVITE, RELAY_ACT_VIEW, RELAY_ACT_TRIAGE, RELAY_ACT_WAIT,
+	RELAY_ACT_KB_READ, RELAY_ACT_KB_WRITE, /* the knowledge base: technicians and auditors read, technicians write */
 	RELAY_ACT_AUDIT,   /* auditor commands: tickets, show, transcript, recordings, export, verify */
 };
 
@@ -312,10 +321,46 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 			  const char *to_tier, const char *note, char *err, size_t errlen);
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
 		      char *err, size_t errlen);
+/*
+ * Triage (triage.h): the priority the home's matrix gives impact and
+ * urgency (level indexes), the row and its triaged record in one
+ * transaction. When that priority starts above the ticket's tier
+ * (start_tier_pN), the ticket then escalates there as by's act, unowned.
+ * priority gets the new one, moved_to the tier it moved to or "". 0, or -1
+ * with err (nothing changed).
+ */
+int relay_ticket_triage(struct relay *relay, int64_t ticket, const struct store_user *by, int impact, int urgency,
+			char priority[4], char moved_to[4], char *err, size_t errlen);
+/*
+ * `wait N --for customer`: the SLA clocks stop (sla-paused) until the
+ * customer's next chat line or connection (sla-resumed). 0, or -1 with err
+ * (already waiting: nothing written).
+ */
+int relay_ticket_wait(struct relay *relay, int64_t ticket, const struct store_user *by, char *err, size_t errlen);
+/* The SLA timer: warnings and breaches now due, each once (sla.h); run by relay_policy_tick. */
+void relay_ticket_sla_tick(struct relay *relay);
+/* A checklist field filled: a field-set record "NAME: TEXT" (sensitive: cleared for by's tier). 0 or -1. */
+int relay_ticket_field(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
+		       const char *field, const char *text);
+/*
+ * The fields of the checklist for leaving tier (checklist_l1, _l2) that
+ * ticket's record has not filled (field-set records; triaged fills impact
+ * and urgency), comma-separated into out. How many, or -1 (store failed).
+ */
+int relay_ticket_checklist_missing(struct relay *relay, int64_t ticket, const char *tier, char *out, size_t outlen);
+/*
+ * relay_ticket_escalate past a checklist: forced ("missing F: REASON") is
+ * recorded as escalation-forced in the escalation's own transaction.
+ */
+int relay_ticket_escalate_forced(struct relay *relay, int64_t ticket, const struct store_user *by,
+				 const char *to_tier, const char *note, const char *forced, char *err, size_t errlen);
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text);
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen);
+/* relay_ticket_resolve naming the article that fixed it (kb > 0): a resolved-by-kb record "#ID" beside resolved. */
+int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct store_user *by, const char *note,
+			    int64_t kb, char *err, size_t errlen);
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* The customer of c->ticket logged in with a support code: recorded, and an owned ticket is in session. */
 void relay_ticket_customer_came(struct relay *relay, struct relay_conn *customer);
@@ -415,6 +460,23 @@ void relay_viewer_conn_lost(struct relay *relay, struct relay_conn *conn);
  */
 void relay_viewer_detach_others(struct relay *relay, int64_t ticket, int64_t keep_user_id, const char *why);
 void relay_viewer_free(struct relay_viewer *v);
+
+/*
+ * knowledge.c: the knowledge base's changes (records of ticket 0) and its
+ * suggestions to a ticket's technician (kb.h for the matching).
+ */
+/* public 0, L1..L3 1..3, else -1: the rank an article's tier is read at. */
+int relay_knowledge_rank(const char *tier);
+/* A new article by by, and its kb-added record, in one transaction; *id gets its number. 0 or -1. */
+int relay_knowledge_add(struct relay *relay, const struct store_kb *a, const struct store_user *by, int64_t *id);
+/* Article a->id changed (NULL fields kept), with a kb-edited record naming fields. 0, STORE_NOT_FOUND or -1. */
+int relay_knowledge_edit(struct relay *relay, const struct store_kb *a, const char *fields,
+			 const struct store_user *by);
+/*
+ * Articles the ticket's tier may read that text matches (kb.h), at most 3,
+ * as one kb-suggested record ("WHEN: #ID TITLE; ..."); nothing when none.
+ */
+void relay_knowledge_suggest(struct relay *relay, int64_t ticket, const char *when, const char *text);
 
 /* exec.c */
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,

@@ -8,9 +8,11 @@
  *   technicians   open tickets; read any ticket, but content marked sensitive
  *                 only at or above its clearance; list queues up to their
  *                 tier; take an unowned ticket up to their tier; everything
- *                 else (chat, note, escalate, resolve, invite, view) only on
+ *                 else (chat, note, triage, wait, escalate, resolve, invite, view) only on
  *                 a ticket they own that is not resolved or closed; only L2
  *                 and L3 may mark a note sensitive
+ *                 read and write knowledge base articles up to their tier
+ *                 (auditors read them all)
  *   customers     nothing here: they act through their helper
  */
 #include <stdio.h>
@@ -43,7 +45,8 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 	int rank = user ? relay_tier_rank(user->tier) : 0;
 
 	if (role == RELAY_ROLE_AUDITOR) {
-		if (action == RELAY_ACT_SHOW || action == RELAY_ACT_QUEUE || action == RELAY_ACT_AUDIT)
+		if (action == RELAY_ACT_SHOW || action == RELAY_ACT_QUEUE || action == RELAY_ACT_AUDIT ||
+		    action == RELAY_ACT_KB_READ)
 			return 0;
 		snprintf(why, whylen, "auditors read the record; they do not change it");
 		return -1;
@@ -55,6 +58,8 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 	switch (action) {
 	case RELAY_ACT_NEW:
 	case RELAY_ACT_SHOW:
+	case RELAY_ACT_KB_READ:   /* which articles: the store filters by tier (exec.c) */
+	case RELAY_ACT_KB_WRITE:
 		return 0;
 	case RELAY_ACT_AUDIT:
 		/* Technicians read tickets with ticket show; the audit trail and exports are the auditors'. */
@@ -93,6 +98,8 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 	case RELAY_ACT_RESOLVE:
 	case RELAY_ACT_INVITE:
 	case RELAY_ACT_VIEW:
+	case RELAY_ACT_TRIAGE:
+	case RELAY_ACT_WAIT:
 		if (t->owner_id != user->id) {
 			if (t->owner_id == 0)
 				snprintf(why, whylen, "ticket %lld is in the %s queue: take it first",

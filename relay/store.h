@@ -63,6 +63,12 @@ struct store_ticket {
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t tier_since;   /* when the ticket reached its tier: escalation policy */
+	/* SLA clocks (relay/sla.h); the SLA migration. */
+	int64_t first_response_at; /* 0 until a technician responded */
+	int64_t sla_paused_since;  /* 0 while the clocks run */
+	int64_t sla_paused;        /* seconds of pauses that ended */
+	int64_t tier_paused;       /* sla_paused when the ticket reached its tier */
+	int sla_flags;             /* RELAY_SLA_* warnings and breaches already recorded */
 };
 
 /* What a new ticket starts with. */
@@ -166,13 +172,33 @@ int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out);
  */
 int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier,
 			int64_t owner_id, int64_t now);
+/*
+ * SLA clocks (relay/sla.h). pause: STORE_ERR_EXISTS when already paused.
+ * resume: adds the pause to sla_paused (*paused_for gets its length);
+ * STORE_NOT_FOUND when the ticket was not paused. first_response: sets it
+ * once (*set says whether this call did). flags: ORs add in.
+ */
+int store_ticket_sla_pause(struct store *st, int64_t id, int64_t now);
+int store_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *paused_for);
+int store_ticket_first_response(struct store *st, int64_t id, int64_t now, int *set);
+int store_ticket_sla_flags(struct store *st, int64_t id, int add);
+/* Open tickets (not resolved or closed, not ticket 0) whose clocks run and whose resolve target is not breached. */
+int store_sla_running(struct store *st, store_ticket_fn fn, void *ctx);
+/* A ticket's priority ("P1".."P4"); STORE_NOT_FOUND when there is no such ticket. */
+int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now);
 /* Unowned tickets of a tier that are neither resolved nor closed, oldest first. */
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx);
 /* Tickets owned by owner_id that are neither resolved nor closed, by priority, then least recently changed. */
 int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx);
-/* Tickets of a tier, not resolved or closed, that reached it at or before since. */
-int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx);
-/* When the open ticket that has waited longest at tier reached it; STORE_NOT_FOUND when none is open there. */
+/*
+ * Tickets of a tier, not resolved or closed and not paused, that have spent
+ * at least limit seconds there at now, pauses not counted.
+ */
+int store_tickets_due(struct store *st, const char *tier, int64_t now, int64_t limit, store_ticket_fn fn, void *ctx);
+/*
+ * When the running (not paused) open ticket that has waited longest at tier
+ * reached it, moved later by its pauses there; STORE_NOT_FOUND when none.
+ */
 int store_tier_oldest(struct store *st, const char *tier, int64_t *since);
 
 /*
@@ -333,6 +359,34 @@ int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now);
 /* STORE_NOT_FOUND when no live token has this id. */
 int store_intake_revoke(struct store *st, int64_t id, int64_t now);
 int store_intake_list(struct store *st, store_intake_fn fn, void *ctx);
+
+/*
+ * The knowledge base (its own migration): articles with the lowest tier that may
+ * read them ("public", then "L1".."L3"), full-text indexed by SQLite FTS5's
+ * trigram tokenizer, which needs no word boundaries (Japanese has none).
+ */
+#define STORE_KB_TITLE_MAX 200
+struct store_kb {
+	int64_t id;
+	const char *title, *symptoms, *cause, *fix;
+	const char *tier;      /* public, L1, L2, L3 */
+	const char *author;
+	int64_t created_at, updated_at;
+};
+typedef int (*store_kb_fn)(const struct store_kb *a, void *ctx);
+/* A new article; *id gets its number. */
+int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id);
+/* Changes article a->id: NULL fields keep theirs. STORE_NOT_FOUND when there is no such article. */
+int store_kb_update(struct store *st, const struct store_kb *a, int64_t now);
+/* Article id if its tier ranks at most max_rank (0 public, 1..3 L1..L3); else STORE_NOT_FOUND. */
+int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx);
+/*
+ * Articles of rank at most max_rank: match NULL gives them by number,
+ * otherwise those matching the FTS5 expression match, best first (bm25);
+ * at most limit. The tier is filtered in the query, before any text
+ * leaves the store.
+ */
+int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx);
 
 /* Tickets with at least one event at or after since, by number. */
 int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx);

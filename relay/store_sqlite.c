@@ -149,6 +149,44 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE checkpoints ADD COLUMN tickets_n INTEGER;"
 	"ALTER TABLE checkpoints ADD COLUMN tickets_root BLOB;"
 	"ALTER TABLE checkpoints ADD COLUMN tickets_sig BLOB;",
+	/*
+	 * 9: SLA clocks (relay/sla.h): the first response, pauses while the
+	 * desk waits on the customer, the pauses a tier's time excludes, and
+	 * which warnings and breaches are recorded. Tickets opened before have
+	 * had their response (nobody measured it).
+	 */
+	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	"UPDATE tickets SET first_response_at = created_at;"
+	"ALTER TABLE tickets ADD COLUMN sla_paused_since INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN sla_paused INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN tier_paused INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN sla_flags INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX tickets_open ON tickets (id) WHERE state NOT IN ('resolved', 'closed');",
+	/*
+	 * 10: the knowledge base. kb_fts is an external-content FTS5 index of
+	 * kb kept by triggers; the trigram tokenizer (SQLite 3.34+) matches
+	 * any substring of three characters or more, in any script.
+	 */
+	"CREATE TABLE kb ("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  symptoms TEXT NOT NULL,"
+	"  cause TEXT NOT NULL DEFAULT '',"
+	"  fix TEXT NOT NULL,"
+	"  tier TEXT NOT NULL CHECK (tier IN ('public', 'L1', 'L2', 'L3')),"
+	"  author TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE VIRTUAL TABLE kb_fts USING fts5(title, symptoms, cause, fix, content='kb', content_rowid='id',"
+	"  tokenize='trigram');"
+	"CREATE TRIGGER kb_fts_insert AFTER INSERT ON kb BEGIN"
+	"  INSERT INTO kb_fts (rowid, title, symptoms, cause, fix)"
+	"  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix); END;"
+	"CREATE TRIGGER kb_fts_update AFTER UPDATE ON kb BEGIN"
+	"  INSERT INTO kb_fts (kb_fts, rowid, title, symptoms, cause, fix)"
+	"  VALUES ('delete', old.id, old.title, old.symptoms, old.cause, old.fix);"
+	"  INSERT INTO kb_fts (rowid, title, symptoms, cause, fix)"
+	"  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix); END;",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -164,6 +202,8 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_ticket_migrate,
+	NULL,
+	NULL,
 };
 _Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
 		       sizeof(store_migrations) / sizeof(store_migrations[0]),
@@ -617,7 +657,8 @@ int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int
 
 #define STORE_TICKET_COLUMNS \
 	"t.id, t.summary, t.state, t.tier, t.priority, t.customer_name, t.customer_contact," \
-	" COALESCE(t.owner_id, 0), COALESCE(u.name, ''), t.created_at, t.updated_at, t.tier_since" \
+	" COALESCE(t.owner_id, 0), COALESCE(u.name, ''), t.created_at, t.updated_at, t.tier_since," \
+	" COALESCE(t.first_response_at, 0), COALESCE(t.sla_paused_since, 0), t.sla_paused, t.tier_paused, t.sla_flags" \
 	" FROM tickets t LEFT JOIN users u ON u.id = t.owner_id"
 
 static void store_ticket_row(sqlite3_stmt *stmt, struct store_ticket *out)
@@ -635,6 +676,11 @@ static void store_ticket_row(sqlite3_stmt *stmt, struct store_ticket *out)
 	out->created_at = sqlite3_column_int64(stmt, 9);
 	out->updated_at = sqlite3_column_int64(stmt, 10);
 	out->tier_since = sqlite3_column_int64(stmt, 11);
+	out->first_response_at = sqlite3_column_int64(stmt, 12);
+	out->sla_paused_since = sqlite3_column_int64(stmt, 13);
+	out->sla_paused = sqlite3_column_int64(stmt, 14);
+	out->tier_paused = sqlite3_column_int64(stmt, 15);
+	out->sla_flags = sqlite3_column_int(stmt, 16);
 }
 
 int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
@@ -666,6 +712,8 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 			  "UPDATE tickets SET"
 			  " state = COALESCE(?2, state),"
 			  " tier_since = CASE WHEN ?3 IS NOT NULL AND ?3 <> tier THEN ?5 ELSE tier_since END,"
+			  " tier_paused = CASE WHEN ?3 IS NOT NULL AND ?3 <> tier"
+			  "   THEN sla_paused + COALESCE(?5 - sla_paused_since, 0) ELSE tier_paused END,"
 			  " tier = COALESCE(?3, tier),"
 			  " owner_id = CASE WHEN ?4 < 0 THEN owner_id WHEN ?4 = 0 THEN NULL ELSE ?4 END,"
 			  " updated_at = ?5"
@@ -678,6 +726,93 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 		sqlite3_bind_text(stmt, 3, tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, owner_id);
 	sqlite3_bind_int64(stmt, 5, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* One UPDATE of ticket id with up to two integers; *changed (may be NULL) gets the rows it changed. */
+static int store_ticket_set(struct store *st, const char *sql, int64_t id, int64_t a, int64_t *changed)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, sql) != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, a);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		rc = STORE_OK;
+		if (changed != NULL)
+			*changed = sqlite3_changes(st->db);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_ticket_sla_pause(struct store *st, int64_t id, int64_t now)
+{
+	int64_t n = 0;
+	int rc = store_ticket_set(st, "UPDATE tickets SET sla_paused_since = ?2 WHERE id = ?1 AND sla_paused_since IS NULL",
+				  id, now, &n);
+
+	return rc != STORE_OK ? rc : n == 1 ? STORE_OK : STORE_ERR_EXISTS;
+}
+
+int store_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *paused_for)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t since = 0, n = 0;
+	int rc = STORE_ERR, step;
+
+	*paused_for = 0;
+	if (store_prepare(st, &stmt, "SELECT sla_paused_since FROM tickets WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+		since = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	} else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != STORE_OK)
+		return rc;
+	/* A clock set back (a test's) must not make a pause negative. */
+	*paused_for = now > since ? now - since : 0;
+	rc = store_ticket_set(st, "UPDATE tickets SET sla_paused = sla_paused + ?2, sla_paused_since = NULL WHERE id = ?1",
+			      id, *paused_for, &n);
+	return rc != STORE_OK ? rc : n == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_ticket_first_response(struct store *st, int64_t id, int64_t now, int *set)
+{
+	int64_t n = 0;
+	int rc = store_ticket_set(st, "UPDATE tickets SET first_response_at = ?2 WHERE id = ?1 AND first_response_at IS NULL",
+				  id, now, &n);
+
+	if (set != NULL)
+		*set = n == 1;
+	return rc;
+}
+
+int store_ticket_sla_flags(struct store *st, int64_t id, int add)
+{
+	return store_ticket_set(st, "UPDATE tickets SET sla_flags = sla_flags | ?2 WHERE id = ?1", id, add, NULL);
+}
+
+int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "UPDATE tickets SET priority = ?2, updated_at = ?3 WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, priority, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
@@ -703,6 +838,17 @@ static int store_ticket_rows(sqlite3_stmt *stmt, store_ticket_fn fn, void *ctx)
 	free(t);
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+int store_sla_running(struct store *st, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.state NOT IN ('resolved', 'closed') AND t.id > 0"
+			  " AND t.sla_paused_since IS NULL AND (t.sla_flags & 8) = 0 ORDER BY t.id") != 0)
+		return STORE_ERR;
+	return store_ticket_rows(stmt, fn, ctx);
 }
 
 int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx)
@@ -731,16 +877,18 @@ int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, 
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_tickets_due(struct store *st, const char *tier, int64_t since, store_ticket_fn fn, void *ctx)
+int store_tickets_due(struct store *st, const char *tier, int64_t now, int64_t limit, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
+	/* tier_since <= ?2 first, so the index on (tier, state, tier_since) narrows before the pauses are added. */
 	if (store_prepare(st, &stmt,
 			  "SELECT " STORE_TICKET_COLUMNS " WHERE t.tier = ?1 AND t.tier_since <= ?2"
-			  " AND t.state NOT IN ('resolved', 'closed') ORDER BY t.id") != 0)
+			  " AND t.state NOT IN ('resolved', 'closed') AND t.sla_paused_since IS NULL"
+			  " AND t.tier_since + t.sla_paused - t.tier_paused <= ?2 ORDER BY t.id") != 0)
 		return STORE_ERR;
 	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int64(stmt, 2, now - limit);
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
@@ -749,8 +897,8 @@ int store_tier_oldest(struct store *st, const char *tier, int64_t *since)
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
 
-	if (store_prepare(st, &stmt, "SELECT MIN(tier_since) FROM tickets WHERE tier = ?1"
-			  " AND state NOT IN ('resolved', 'closed')") != 0)
+	if (store_prepare(st, &stmt, "SELECT MIN(tier_since + sla_paused - tier_paused) FROM tickets WHERE tier = ?1"
+			  " AND state NOT IN ('resolved', 'closed') AND sla_paused_since IS NULL") != 0)
 		return STORE_ERR;
 	sqlite3_bind_text(stmt, 1, tier, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -1650,4 +1798,124 @@ int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn 
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, since);
 	return store_ticket_rows(stmt, fn, ctx);
+}
+
+#define STORE_KB_COLUMNS "k.id, k.title, k.symptoms, k.cause, k.fix, k.tier, k.author, k.created_at, k.updated_at"
+#define STORE_KB_RANK "(CASE k.tier WHEN 'public' THEN 0 WHEN 'L1' THEN 1 WHEN 'L2' THEN 2 ELSE 3 END)"
+
+static int store_kb_rows(sqlite3_stmt *stmt, store_kb_fn fn, void *ctx, int *found)
+{
+	int step, rc = STORE_OK;
+
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_kb a = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.title = store_col_text(stmt, 1),
+			.symptoms = store_col_text(stmt, 2),
+			.cause = store_col_text(stmt, 3),
+			.fix = store_col_text(stmt, 4),
+			.tier = store_col_text(stmt, 5),
+			.author = store_col_text(stmt, 6),
+			.created_at = sqlite3_column_int64(stmt, 7),
+			.updated_at = sqlite3_column_int64(stmt, 8),
+		};
+
+		if (found != NULL)
+			(*found)++;
+		if (fn(&a, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO kb (title, symptoms, cause, fix, tier, author, created_at, updated_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, a->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, a->symptoms, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 3, a->cause);
+	sqlite3_bind_text(stmt, 4, a->fix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, a->tier, -1, SQLITE_STATIC);
+	store_bind_text_or_empty(stmt, 6, a->author);
+	sqlite3_bind_int64(stmt, 7, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(st->db);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_kb_update(struct store *st, const struct store_kb *a, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "UPDATE kb SET title = COALESCE(?2, title), symptoms = COALESCE(?3, symptoms),"
+			  " cause = COALESCE(?4, cause), fix = COALESCE(?5, fix), tier = COALESCE(?6, tier),"
+			  " updated_at = ?7 WHERE id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, a->id);
+	if (a->title != NULL)
+		sqlite3_bind_text(stmt, 2, a->title, -1, SQLITE_STATIC);
+	if (a->symptoms != NULL)
+		sqlite3_bind_text(stmt, 3, a->symptoms, -1, SQLITE_STATIC);
+	if (a->cause != NULL)
+		sqlite3_bind_text(stmt, 4, a->cause, -1, SQLITE_STATIC);
+	if (a->fix != NULL)
+		sqlite3_bind_text(stmt, 5, a->fix, -1, SQLITE_STATIC);
+	if (a->tier != NULL)
+		sqlite3_bind_text(stmt, 6, a->tier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int found = 0, rc;
+
+	if (store_prepare(st, &stmt, "SELECT " STORE_KB_COLUMNS " FROM kb k WHERE k.id = ?1 AND " STORE_KB_RANK " <= ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int(stmt, 2, max_rank);
+	rc = store_kb_rows(stmt, fn, ctx, &found);
+	return rc != STORE_OK ? rc : found ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (match == NULL) {
+		if (store_prepare(st, &stmt, "SELECT " STORE_KB_COLUMNS " FROM kb k WHERE " STORE_KB_RANK " <= ?1"
+					     " ORDER BY k.id LIMIT ?2") != 0)
+			return STORE_ERR;
+		sqlite3_bind_int(stmt, 1, max_rank);
+		sqlite3_bind_int(stmt, 2, limit);
+		return store_kb_rows(stmt, fn, ctx, NULL);
+	}
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_KB_COLUMNS " FROM kb_fts f JOIN kb k ON k.id = f.rowid"
+			  " WHERE kb_fts MATCH ?1 AND " STORE_KB_RANK " <= ?2 ORDER BY f.rank LIMIT ?3") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, max_rank);
+	sqlite3_bind_int(stmt, 3, limit);
+	rc = store_kb_rows(stmt, fn, ctx, NULL);
+	return rc;
 }

@@ -21,9 +21,17 @@
 #include "relay.h"
 #include "textesc.h"
 #include "timefmt.h"
+#include "sla.h"
+#include "triage.h"
 
 /* A log bundle larger than this is cut; the helper caps its own at the same size. */
 #define RELAY_LOGS_MAX (1024u * 1024)
+
+/* Something that may bring an SLA deadline closer happened to a ticket: the next tick scans. */
+static void relay_ticket_sla_changed(struct relay *relay)
+{
+	relay->sla_known = false;
+}
 
 static struct relay_chan *relay_ticket_control(struct relay *relay, int64_t ticket)
 {
@@ -81,6 +89,29 @@ void relay_ticket_chat_line(const struct store_event *e, char *out, size_t outle
 	free(text);
 }
 
+/* The customer is back (a chat line, a connection): a paused ticket's clocks run again. */
+static void relay_ticket_sla_resume(struct relay *relay, int64_t ticket, const char *why)
+{
+	int64_t now = relay_now(relay), paused = 0;
+	char detail[128];
+
+	if (store_begin(relay->store) != STORE_OK)
+		return;
+	if (store_ticket_sla_resume(relay->store, ticket, now, &paused) != STORE_OK) {
+		store_rollback(relay->store);
+		return;
+	}
+	relay_ticket_sla_changed(relay);
+	snprintf(detail, sizeof(detail), "%s; the clocks were paused %lld s", why, (long long)paused);
+	if (relay_audit_event(relay->store, ticket, now, EVENT_SLA_RESUMED, "customer", "customer", NULL, detail) !=
+		    STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		return;
+	}
+	log_info("ticket %lld: SLA clocks run again (%s)", (long long)ticket, detail);
+}
+
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text)
 {
@@ -90,6 +121,10 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 
 	if (relay_audit_event(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text) != STORE_OK)
 		return -1;
+	if (strcmp(role, "customer") == 0)
+		relay_ticket_sla_resume(relay, ticket, "the customer wrote");
+	else if (store_ticket_first_response(relay->store, ticket, e.at, NULL) == STORE_OK)
+		relay_ticket_sla_changed(relay);
 	if (strcmp(role, "customer") != 0) {
 		struct relay_chan *control = relay_ticket_control(relay, ticket);
 		struct ctl_record rec = { .type = CTL_CHAT, .name = (char *)(uintptr_t)author,
@@ -123,8 +158,10 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 {
 	int64_t now = relay_now(relay);
 
+	/* A technician who opens a ticket is talking to the customer already: that is the first response. */
 	if (store_begin(relay->store) != STORE_OK ||
 	    store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
+	    store_ticket_first_response(relay->store, *id, now, NULL) != STORE_OK ||
 	    relay_audit_event(relay->store, *id, now, EVENT_CREATED, by->name, by->tier, NULL, spec->summary) != STORE_OK ||
 	    relay_ticket_opened_as(relay, *id, now, spec, spec->owner_id != 0 ? by->name : NULL, by->name,
 				   by->tier) != STORE_OK ||
@@ -133,6 +170,8 @@ int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec,
 		return -1;
 	}
 	log_info("%s opened ticket %lld (%s, %s)", by->name, (long long)*id, spec->priority, spec->tier);
+	relay_ticket_sla_changed(relay);
+	relay_knowledge_suggest(relay, *id, "on opening", spec->summary);
 	return 0;
 }
 
@@ -153,6 +192,8 @@ int relay_ticket_open_intake(struct relay *relay, const struct store_ticket_spec
 		store_rollback(relay->store);
 		return -1;
 	}
+	relay_ticket_sla_changed(relay);
+	relay_knowledge_suggest(relay, *id, "on opening", spec->summary);
 	return 0;
 }
 
@@ -270,8 +311,8 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	relay_audit_event(relay->store, ticket, now, EVENT_LOGS_REQUESTED, by, by_tier, NULL, relay->home->log_sources);
 }
 
-int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
-			  const char *to_tier, const char *note, char *err, size_t errlen)
+static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const struct store_user *by,
+				    const char *to_tier, const char *note, const char *forced, char *err, size_t errlen)
 {
 	const char *actor = by ? by->name : "policy";
 	const char *role = by ? by->tier : "relay";
@@ -316,6 +357,9 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 			goto store_failed;
 	}
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s", t.tier, to_tier, note && note[0] ? ": " : "", note ? note : "");
+	if (forced != NULL &&
+	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATION_FORCED, actor, role, clearance, forced) != STORE_OK)
+		goto store_failed;
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
 	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATED, actor, role, clearance, detail) != STORE_OK)
 		goto store_failed;
@@ -323,6 +367,15 @@ int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct stor
 		goto store_failed;
 	log_info("ticket %lld escalated %s -> %s by %s (%d transcript lines)", (long long)ticket, t.tier, to_tier,
 		 actor, transcript.lines);
+	/* What the next tier may already know: the summary, what was said and the handover note. */
+	buf_put(&transcript.text, "\n", 1);
+	buf_put(&transcript.text, t.summary, strlen(t.summary));
+	if (note != NULL) {
+		buf_put(&transcript.text, "\n", 1);
+		buf_put(&transcript.text, note, strlen(note));
+	}
+	if (buf_put(&transcript.text, "", 1) == 0)
+		relay_knowledge_suggest(relay, ticket, "on escalation", (const char *)buf_ptr(&transcript.text));
 	/*
 	 * The ticket has no owner now, so nobody may act on the customer's
 	 * machine: every view ends (control and all; the customer's banner drops
@@ -347,6 +400,293 @@ out:
 	return rc;
 }
 
+int relay_ticket_escalate(struct relay *relay, int64_t ticket, const struct store_user *by,
+			  const char *to_tier, const char *note, char *err, size_t errlen)
+{
+	return relay_ticket_escalate_as(relay, ticket, by, to_tier, note, NULL, err, errlen);
+}
+
+int relay_ticket_escalate_forced(struct relay *relay, int64_t ticket, const struct store_user *by,
+				 const char *to_tier, const char *note, const char *forced, char *err, size_t errlen)
+{
+	return relay_ticket_escalate_as(relay, ticket, by, to_tier, note, forced, err, errlen);
+}
+
+int relay_ticket_triage(struct relay *relay, int64_t ticket, const struct store_user *by, int impact, int urgency,
+			char priority[4], char moved_to[4], char *err, size_t errlen)
+{
+	const char *p = relay_triage_priority(&relay->home->priority_matrix, impact, urgency);
+	int64_t now = relay_now(relay);
+	struct store_ticket t;
+	char detail[96], note[96];
+	const char *start;
+
+	priority[0] = moved_to[0] = '\0';
+	if (p == NULL) {
+		snprintf(err, errlen, "impact and urgency are high, medium or low");
+		return -1;
+	}
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	if (store_ticket_get(relay->store, ticket, &t) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "no ticket %lld", (long long)ticket);
+		return -1;
+	}
+	relay_ledger_triaged(detail, sizeof(detail), relay_triage_level_name(impact), relay_triage_level_name(urgency),
+			     t.priority, p);
+	if (store_ticket_set_priority(relay->store, ticket, p, now) != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_TRIAGED, by->name, by->tier, NULL, detail) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	snprintf(priority, 4, "%s", p);
+	relay_ticket_sla_changed(relay);
+	log_info("ticket %lld triaged by %s: %s", (long long)ticket, by->name, detail);
+	/* A priority that starts higher moves the ticket there, as an escalation: the next tier's queue. */
+	start = relay->home->start_tier[p[1] - '1'];
+	if (relay_tier_rank(start) > relay_tier_rank(t.tier) && strcmp(t.state, "resolved") != 0 &&
+	    strcmp(t.state, "closed") != 0) {
+		snprintf(note, sizeof(note), "triage: %s starts at %s", p, start);
+		if (relay_ticket_escalate(relay, ticket, by, start, note, err, errlen) != 0)
+			return -1;
+		snprintf(moved_to, 4, "%s", start);
+	}
+	return 0;
+}
+
+int relay_ticket_field(struct relay *relay, int64_t ticket, const struct store_user *by, bool sensitive,
+		       const char *field, const char *text)
+{
+	char *detail;
+	size_t n = strlen(field) + strlen(text) + 3;
+	int rc;
+
+	if ((detail = malloc(n)) == NULL)
+		return -1;
+	snprintf(detail, n, "%s: %s", field, text);
+	rc = relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_FIELD_SET, by->name, by->tier,
+			       sensitive ? by->tier : NULL, detail);
+	free(detail);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+int relay_ticket_wait(struct relay *relay, int64_t ticket, const struct store_user *by, char *err, size_t errlen)
+{
+	int64_t now = relay_now(relay);
+	char when[16], line[160];
+	int rc;
+
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	rc = store_ticket_sla_pause(relay->store, ticket, now);
+	if (rc == STORE_ERR_EXISTS) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "ticket %lld is already waiting for the customer", (long long)ticket);
+		return -1;
+	}
+	if (rc != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_SLA_PAUSED, by->name, by->tier, NULL,
+			      "waiting for the customer") != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	log_info("ticket %lld: %s waits for the customer; SLA clocks paused", (long long)ticket, by->name);
+	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, sizeof(line), "[%s] %s is waiting for the customer's answer\n", when, by->name);
+	relay_chan_chat_broadcast(relay, ticket, line);
+	return 0;
+}
+
+static void relay_ticket_sla_clock_of(const struct store_ticket *t, struct relay_sla_clock *c)
+{
+	c->opened_at = t->created_at;
+	c->first_response_at = t->first_response_at;
+	c->paused_since = t->sla_paused_since;
+	c->paused = t->sla_paused;
+}
+
+struct relay_ticket_sla_scan {
+	struct relay *relay;
+	int64_t now;
+	int64_t next;            /* relay_ticket_sla_scan_due: the earliest due, -1 if none */
+	struct { int64_t id; int add; char priority[4]; int64_t used; } due[64];
+	size_t count;
+};
+
+static int relay_ticket_sla_scan_due(const struct store_ticket *t, void *ctx);
+
+static int relay_ticket_sla_scan_row(const struct store_ticket *t, void *ctx)
+{
+	struct relay_ticket_sla_scan *s = ctx;
+	struct relay_sla_clock c;
+	int add;
+
+	relay_ticket_sla_clock_of(t, &c);
+	add = relay_sla_due_flags(&s->relay->home->sla, t->priority, &c, t->sla_flags, s->now);
+	if (add == 0)
+		return relay_ticket_sla_scan_due(t, ctx);
+	s->due[s->count].id = t->id;
+	s->due[s->count].add = add;
+	snprintf(s->due[s->count].priority, sizeof(s->due[s->count].priority), "%s", t->priority);
+	s->due[s->count].used = relay_sla_used(&c, s->now);
+	return ++s->count == sizeof(s->due) / sizeof(s->due[0]);
+}
+
+static int relay_ticket_sla_scan_due(const struct store_ticket *t, void *ctx)
+{
+	struct relay_ticket_sla_scan *s = ctx;
+	struct relay_sla_clock c;
+	int64_t due;
+
+	relay_ticket_sla_clock_of(t, &c);
+	due = relay_sla_next_due(&s->relay->home->sla, t->priority, &c, t->sla_flags, s->now);
+	if (due >= 0 && (s->next < 0 || due < s->next))
+		s->next = due;
+	return 0;
+}
+
+/* The events one ticket's new flags say, and the flags, in one transaction. */
+static void relay_ticket_sla_record(struct relay *relay, int64_t ticket, const char *priority, int add, int64_t used,
+			     int64_t now)
+{
+	static const struct { int flag; const char *kind, *clock; } says[] = {
+		{ RELAY_SLA_RESPONSE_WARNED, EVENT_SLA_WARNING, "response" },
+		{ RELAY_SLA_RESPONSE_BREACHED, EVENT_SLA_BREACH, "response" },
+		{ RELAY_SLA_RESOLVE_WARNED, EVENT_SLA_WARNING, "resolve" },
+		{ RELAY_SLA_RESOLVE_BREACHED, EVENT_SLA_BREACH, "resolve" },
+	};
+	const struct relay_sla_targets *tg = &relay->home->sla;
+	int p = relay_sla_priority(priority);
+
+	if (p < 0 || store_begin(relay->store) != STORE_OK)
+		return;
+	for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
+		unsigned long target = strcmp(says[i].clock, "response") == 0 ? tg->response[p] : tg->resolve[p];
+		char detail[160];
+
+		if (!(add & says[i].flag))
+			continue;
+		if (strcmp(says[i].kind, EVENT_SLA_WARNING) == 0)
+			snprintf(detail, sizeof(detail), "%s: %s target %lu s, %lld s used, %lld s left", says[i].clock,
+				 priority, target, (long long)used, (long long)((int64_t)target - used));
+		else
+			snprintf(detail, sizeof(detail), "%s: %s target %lu s passed, %lld s used", says[i].clock, priority,
+				 target, (long long)used);
+		if (relay_audit_event(relay->store, ticket, now, says[i].kind, "relay", "relay", NULL, detail) != STORE_OK)
+			goto fail;
+		log_info("ticket %lld: %s %s", (long long)ticket, says[i].kind, detail);
+	}
+	if (store_ticket_sla_flags(relay->store, ticket, add) != STORE_OK || store_commit(relay->store) != STORE_OK)
+		goto fail;
+	return;
+fail:
+	store_rollback(relay->store);
+	log_error("ticket %lld: cannot record its SLA state", (long long)ticket);
+}
+
+void relay_ticket_sla_tick(struct relay *relay)
+{
+	struct relay_ticket_sla_scan *s;
+	int64_t now = relay_now(relay);
+
+	/* Nothing falls due before the deadline the last scan found: no scan of every open ticket each second. */
+	if (relay->sla_known && (relay->sla_due < 0 || now < relay->sla_due))
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return;
+	s->relay = relay;
+	s->now = now;
+	s->next = -1;
+	if (store_sla_running(relay->store, relay_ticket_sla_scan_row, s) == STORE_OK) {
+		for (size_t i = 0; i < s->count; i++)
+			relay_ticket_sla_record(relay, s->due[i].id, s->due[i].priority, s->due[i].add, s->due[i].used, s->now);
+		/* Flags recorded (or a full batch of 64 left more): the next due is known after the next scan. */
+		relay->sla_known = s->count == 0;
+		relay->sla_due = s->next;
+	}
+	free(s);
+}
+
+/* When the next SLA warning or breach falls due; -1 when none can (relay_policy_next_due adds it). */
+static int64_t relay_ticket_sla_next_due(struct relay *relay)
+{
+	struct relay_ticket_sla_scan *s;
+
+	if (relay->sla_known)
+		return relay->sla_due;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	s->relay = relay;
+	s->now = relay_now(relay);
+	s->next = -1;
+	if (store_sla_running(relay->store, relay_ticket_sla_scan_due, s) == STORE_OK) {
+		relay->sla_known = true;
+		relay->sla_due = s->next;
+	}
+	free(s);
+	return relay->sla_due;
+}
+
+struct relay_filled {
+	const struct relay_checklist *list;
+	bool filled[RELAY_CHECKLIST_MAX];
+};
+
+static void relay_filled_mark(struct relay_filled *f, const char *name, size_t len)
+{
+	char field[RELAY_TRIAGE_FIELD_MAX];
+	int i;
+
+	if (len == 0 || len >= sizeof(field))
+		return;
+	memcpy(field, name, len);
+	field[len] = '\0';
+	if ((i = relay_checklist_find(f->list, field)) >= 0)
+		f->filled[i] = true;
+}
+
+/* field-set "NAME: TEXT" (written by relay_ticket_field above), and triaged for impact and urgency. */
+static int relay_filled_event(const struct store_event *e, void *ctx)
+{
+	struct relay_filled *f = ctx;
+	const char *colon;
+
+	if (strcmp(e->kind, EVENT_TRIAGED) == 0) {
+		relay_filled_mark(f, "impact", 6);
+		relay_filled_mark(f, "urgency", 7);
+	} else if (strcmp(e->kind, EVENT_FIELD_SET) == 0 && (colon = strstr(e->detail, ": ")) != NULL &&
+		   colon[2] != '\0')
+		relay_filled_mark(f, e->detail, (size_t)(colon - e->detail));
+	return 0;
+}
+
+int relay_ticket_checklist_missing(struct relay *relay, int64_t ticket, const char *tier, char *out, size_t outlen)
+{
+	int rank = relay_tier_rank(tier);
+	struct relay_filled f = { .list = NULL };
+
+	if (outlen > 0)
+		out[0] = '\0';
+	if (rank < 1 || rank > 2)
+		return 0;
+	f.list = &relay->home->checklist[rank - 1];
+	if (f.list->n == 0)
+		return 0;
+	if (store_events(relay->store, ticket, EVENT_FIELD_SET, relay_filled_event, &f) != STORE_OK ||
+	    store_events(relay->store, ticket, EVENT_TRIAGED, relay_filled_event, &f) != STORE_OK)
+		return -1;
+	return (int)relay_checklist_missing(f.list, f.filled, out, outlen);
+}
+
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
 		      char *err, size_t errlen)
 {
@@ -359,12 +699,14 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 		return -1;
 	}
 	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
+	    store_ticket_first_response(relay->store, ticket, now, NULL) != STORE_OK ||
 	    relay_audit_event(relay->store, ticket, now, EVENT_TAKEN, by->name, by->tier, NULL, NULL) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		snprintf(err, errlen, "the store failed; nothing was changed");
 		return -1;
 	}
+	relay_ticket_sla_changed(relay);
 	log_info("ticket %lld taken by %s (%s)", (long long)ticket, by->name, by->tier);
 	snprintf(why, sizeof(why), "the %s technician %s took over", by->tier, by->name);
 	relay_viewer_detach_others(relay, ticket, by->id, why);
@@ -398,9 +740,17 @@ static void relay_ticket_end_customer(struct relay *relay, int64_t ticket, uint8
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen)
 {
+	return relay_ticket_resolve_kb(relay, ticket, by, note, 0, err, errlen);
+}
+
+int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct store_user *by, const char *note,
+			    int64_t kb, char *err, size_t errlen)
+{
 	int64_t now = relay_now(relay);
-	char ended[256], when[16], line[512];
+	char ended[256], when[16], line[512], linked[32];
 	int cancelled = 0;
+
+	snprintf(linked, sizeof(linked), "#%lld", (long long)kb);
 
 	if (store_begin(relay->store) != STORE_OK) {
 		snprintf(err, errlen, "the store is busy");
@@ -410,6 +760,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
 	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
 	    relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED, by->name, by->tier, NULL, note) != STORE_OK ||
+	    (kb > 0 && relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED_BY_KB, by->name, by->tier, NULL,
+					 linked) != STORE_OK) ||
 	    (cancelled > 0 && relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
 					      "the ticket was resolved") != STORE_OK) ||
 	    store_commit(relay->store) != STORE_OK) {
@@ -433,6 +785,39 @@ static void relay_ticket_logs_finish(struct relay *relay, struct relay_conn *c, 
 	relay_audit_event(relay->store, c->logs_ticket, relay_now(relay), event, "customer", "customer", NULL, detail);
 	c->logs_request = 0;
 	buf_free(&c->logs);
+}
+
+/*
+ * The bundle's error lines, the first 8, are what the knowledge base is
+ * asked: a journal's ordinary lines would match everything a little.
+ */
+static void relay_ticket_logs_suggest(struct relay *relay, int64_t ticket, const char *logs, size_t len)
+{
+	static const char *const marks[] = { "error", "fail", "エラー", "失敗", "できません" };
+	char *text = malloc(8 * 512 + 1);
+	size_t used = 0, lines = 0;
+
+	if (text == NULL)
+		return;
+	for (size_t at = 0; at < len && lines < 8;) {
+		const char *nl = memchr(logs + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (logs + at)) : len - at;
+		char line[512];
+		bool hit = false;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), logs + at);
+		for (size_t i = 0; !hit && i < sizeof(marks) / sizeof(marks[0]); i++)
+			hit = strcasestr(line, marks[i]) != NULL;
+		if (hit) {
+			used += (size_t)snprintf(text + used, 8 * 512 + 1 - used, "%s\n", line);
+			lines++;
+		}
+		at += n + 1;
+	}
+	text[used] = '\0';
+	if (lines > 0)
+		relay_knowledge_suggest(relay, ticket, "when its logs arrived", text);
+	free(text);
 }
 
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
@@ -460,6 +845,7 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 		log_error("ticket %lld: cannot store the log bundle", (long long)c->logs_ticket);
 	log_info("ticket %lld: log bundle of %zu bytes attached%s", (long long)c->logs_ticket, buf_len(&c->logs),
 		 c->logs_truncated ? " (cut at 1 MiB)" : "");
+	relay_ticket_logs_suggest(relay, c->logs_ticket, (const char *)buf_ptr(&c->logs), buf_len(&c->logs));
 	c->logs_request = 0;
 	buf_free(&c->logs);
 }
@@ -534,6 +920,7 @@ void relay_ticket_customer_came(struct relay *relay, struct relay_conn *c)
 
 	relay_audit_event(relay->store, c->ticket, relay_now(relay), EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL,
 			  c->peer);
+	relay_ticket_sla_resume(relay, c->ticket, "the customer connected");
 	/* A ticket someone owns is in session once its customer is here; a queued one waits for its taker. */
 	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&
 	    t.owner_id != 0)
@@ -588,7 +975,7 @@ static const char *const relay_policy_tiers[] = { "L1", "L2", "L3" };
 
 int64_t relay_policy_next_due(struct relay *relay)
 {
-	int64_t due = -1;
+	int64_t due = relay_ticket_sla_next_due(relay);
 
 	for (int i = 0; i < 2; i++) {
 		unsigned long limit = relay->home->escalate_after[i];
@@ -618,11 +1005,12 @@ void relay_policy_tick(struct relay *relay)
 
 		if (limit == 0)
 			continue;
-		if (store_tickets_due(relay->store, tiers[i], now - (int64_t)limit, relay_due_add, &due) != STORE_OK)
+		if (store_tickets_due(relay->store, tiers[i], now, (int64_t)limit, relay_due_add, &due) != STORE_OK)
 			continue;
 		snprintf(note, sizeof(note), "automatic: unresolved at %s for more than %lu s", tiers[i], limit);
 		for (size_t k = 0; k < due.count; k++)
 			if (relay_ticket_escalate(relay, due.ids[k], NULL, tiers[i + 1], note, err, sizeof(err)) != 0)
 				log_warn("policy could not escalate ticket %lld: %s", (long long)due.ids[k], err);
 	}
+	relay_ticket_sla_tick(relay);
 }

@@ -18,6 +18,7 @@ ibus ibus-anthy dbus-x11 libglib2.0-bin dconf-service python3-gi
 openssh-client tigervnc-viewer
 ffmpeg
 iproute2 procps
+chromium
 x11vnc xclip x11-xkb-utils man-db bsdutils
 wine wine64
 "

@@ -25,6 +25,7 @@
 #include "screeninfo.h"
 #include "settings.h"
 #include "sshutil.h"
+#include "techreport.h"
 #include "verify.h"
 #include "heads.h"
 #include "version.h"
@@ -77,6 +78,10 @@ static const char tech_main_help[] =
 	"                  relay) offline, with the relay's public audit key: every\n"
 	"                  record, checkpoint signature, attachment and recording.\n"
 	"                  Prints \"export ok: ...\" or what fails (exit 1).\n"
+	"    report --audit-key FILE.pub [--since DAY] [--until DAY] [--by tier|tech|priority|kb]\n"
+	"           [--json|--csv|--html] EXPORT...\n"
+	"                  Auditors: the relay's report, computed offline from\n"
+	"                  exports that verify (the same numbers for the same tickets).\n"
 	"    witness --audit-key FILE.pub [--dir DIR] EVIDENCE...\n"
 	"                  Auditors: keeps the relay's signed heads (in\n"
 	"                  ~/.config/handoff/witness/) and checks an export or\n"
@@ -355,6 +360,9 @@ int main(int argc, char **argv)
 	/* verify EXPORT is checked here, offline; a bare `verify` is the relay's. */
 	if (strcmp(argv[0], "verify") == 0 && tech_verify_is_offline(argc, argv))
 		return tech_verify_main(argc, argv);
+	/* report --audit-key ... EXPORT... is computed here from verified exports; without a key it is the relay's. */
+	if (strcmp(argv[0], "report") == 0 && tech_report_is_offline(argc, argv))
+		return tech_report_main(argc, argv);
 	if (strcmp(argv[0], "view") == 0 && (rc = tech_main_view_args(argc, argv, &view, json)) != 0)
 		return rc;
 	log_setup("handoff-tech", verbose ? LOG_DEBUG : LOG_WARN);

@@ -40,8 +40,7 @@ int tech_verify_is_offline(int argc, char **argv)
 	return 0;
 }
 
-/* Reads a whole file of at most max bytes; *out is freed by the caller. 0 or -1 after saying why. */
-static int tech_verify_read(const char *path, size_t max, uint8_t **out, size_t *len)
+int tech_verify_read(const char *path, size_t max, uint8_t **out, size_t *len)
 {
 	struct stat sb;
 	uint8_t *data = NULL;
@@ -51,16 +50,16 @@ static int tech_verify_read(const char *path, size_t max, uint8_t **out, size_t 
 	*out = NULL;
 	*len = 0;
 	if (fd < 0 || fstat(fd, &sb) != 0) {
-		fprintf(stderr, "handoff-tech verify: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "handoff-tech: %s: %s\n", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max) {
-		fprintf(stderr, "handoff-tech verify: %s: not a regular file of at most %zu bytes\n", path, max);
+		fprintf(stderr, "handoff-tech: %s: not a regular file of at most %zu bytes\n", path, max);
 		goto fail;
 	}
 	data = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1);
 	if (data == NULL) {
-		fprintf(stderr, "handoff-tech verify: out of memory for %s\n", path);
+		fprintf(stderr, "handoff-tech: out of memory for %s\n", path);
 		goto fail;
 	}
 	while (got < (size_t)sb.st_size) {
@@ -69,7 +68,7 @@ static int tech_verify_read(const char *path, size_t max, uint8_t **out, size_t 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "handoff-tech verify: %s: read failed\n", path);
+			fprintf(stderr, "handoff-tech: %s: read failed\n", path);
 			goto fail;
 		}
 		got += (size_t)n;

@@ -13,4 +13,10 @@ int tech_verify_is_offline(int argc, char **argv);
 /* Runs the check; returns the exit status (0 ok, 1 the export fails, 2 usage or unreadable input). */
 int tech_verify_main(int argc, char **argv);
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads a whole file of at most max bytes; *out is freed by the caller. 0 or -1 after saying why on stderr. */
+int tech_verify_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
 #endif

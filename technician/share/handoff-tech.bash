@@ -7,8 +7,8 @@ _handoff_tech() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
-	local commands="view queue mine ticket invite take control chat note escalate resolve whoami help
-		tickets show transcript recordings recording export verify witness keygen replay render"
+	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve kb whoami help
+		tickets show transcript recordings recording export report verify witness keygen replay render"
 
 	case $prev in
 	--identity | --key | --audit-key | --out | --snapshot | --events | --dir)
@@ -24,10 +24,26 @@ _handoff_tech() {
 		return 0
 		;;
 	--tier)
-		COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
+		if [ "${COMP_WORDS[1]}" = kb ] || [[ " ${COMP_WORDS[*]} " == *" kb "* ]]; then
+			COMPREPLY=($(compgen -W "public L1 L2 L3" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "L1 L2 L3" -- "$cur"))
+		fi
 		return 0
 		;;
-	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since)
+	--for)
+		COMPREPLY=($(compgen -W "customer" -- "$cur"))
+		return 0
+		;;
+	--by)
+		COMPREPLY=($(compgen -W "tier tech priority kb" -- "$cur"))
+		return 0
+		;;
+	--impact | --urgency)
+		COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
+		return 0
+		;;
+	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --until | --field | --reason | --title | --symptoms | --fix | --cause | --kb)
 		return 0
 		;;
 	esac
@@ -65,12 +81,25 @@ _handoff_tech() {
 			COMPREPLY=($(compgen -W "--json" -- "$cur"))
 		fi
 		;;
+	kb)
+		if [ "$prev" = kb ]; then
+			COMPREPLY=($(compgen -W "add edit show search list" -- "$cur"))
+		else
+			case ${COMP_WORDS[i + 1]} in
+			add | edit) COMPREPLY=($(compgen -W "--tier --title --symptoms --fix --cause --json" -- "$cur")) ;;
+			*) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+			esac
+		fi
+		;;
 	help) COMPREPLY=($(compgen -W "--usage --json" -- "$cur")) ;;
 	queue) COMPREPLY=($(compgen -W "--tier --json" -- "$cur")) ;;
 	tickets) COMPREPLY=($(compgen -W "--since --json" -- "$cur")) ;;
-	escalate) COMPREPLY=($(compgen -W "--to --note --json" -- "$cur")) ;;
-	resolve) COMPREPLY=($(compgen -W "--note --json" -- "$cur")) ;;
-	note) COMPREPLY=($(compgen -W "--sensitive --json" -- "$cur")) ;;
+	escalate) COMPREPLY=($(compgen -W "--to --note --force --reason --json" -- "$cur")) ;;
+	triage) COMPREPLY=($(compgen -W "--impact --urgency --json" -- "$cur")) ;;
+	wait) COMPREPLY=($(compgen -W "--for --json" -- "$cur")) ;;
+	resolve) COMPREPLY=($(compgen -W "--note --kb --new-kb --json" -- "$cur")) ;;
+	note) COMPREPLY=($(compgen -W "--sensitive --field --json" -- "$cur")) ;;
+	report) COMPREPLY=($(compgen -f -W "--since --until --by --csv --html --json --audit-key" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
 	witness) COMPREPLY=($(compgen -f -W "--audit-key --dir" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;

@@ -9,9 +9,10 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COMP="$ROOT/technician/share/handoff-tech.bash"
 MAN="$ROOT/technician/share/handoff-tech.1"
-# What handoff-tech does itself, never asking the relay (verify also has an offline form).
+# What handoff-tech does itself, never asking the relay (verify and report also have an offline form).
 LOCAL_COMMANDS="view keygen replay render witness"
 LOCAL_VERIFY_OPTS="--audit-key --show"
+LOCAL_REPORT_OPTS="--audit-key"
 
 start_relay
 tech_ssh alice help --usage >"$E2E_TMP/usage.tsv" || fail "help --usage failed"
@@ -72,6 +73,7 @@ while IFS=$(printf '\t') read -r name usage; do
 	# shellcheck disable=SC2086
 	got=$(complete_words handoff-tech $name 1 -- | words | tr '\n' ' ')
 	[ "$name" = verify ] && want=$( (echo "$want $LOCAL_VERIFY_OPTS") | words | tr '\n' ' ')
+	[ "$name" = report ] && want=$( (echo "$want $LOCAL_REPORT_OPTS") | words | tr '\n' ' ')
 	[ "$want" = "$got" ] || { echo "  $name: the relay takes '$want', the completion offers '$got'"; drift=$((drift + 1)); }
 done <"$E2E_TMP/usage.tsv"
 [ "$drift" = 0 ] || fail "the completion and the relay disagree ($drift)"

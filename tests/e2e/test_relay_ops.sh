@@ -31,11 +31,11 @@ keys=$(sed -n '/home_known_keys\[\] = {/,/NULL/p' "$ROOT/relay/home.c" | grep -o
 [ "$(echo "$keys" | wc -l)" -ge 15 ] || fail "could not read the relay's settings from home.c: $keys"
 for k in $keys; do
 	grep -q "$k" "$E2E_TMP/man.txt" || case "$k" in
-		start_tier_p[23]) ;; # "start_tier_p1 ... start_tier_p4"
+		start_tier_p[23] | sla_p[23]) ;; # "start_tier_p1 ... start_tier_p4", "sla_p1 ... sla_p4"
 		*) fail "the man page does not document the setting $k" ;;
 		esac
 	grep -q "^| .*\`$k\`" "$ROOT/docs/operator.md" || case "$k" in
-		start_tier_p*|escalate_after_l*) grep -q "^| \`${k%?}" "$ROOT/docs/operator.md" || fail "docs/operator.md's table lacks $k" ;;
+		start_tier_p*|escalate_after_l*|sla_p*) grep -q "^| \`${k%?}" "$ROOT/docs/operator.md" || fail "docs/operator.md's table lacks $k" ;;
 		*) fail "docs/operator.md's settings table lacks $k" ;;
 		esac
 done

@@ -95,4 +95,32 @@ grep -q "VPN secret" "$E2E_TMP/out" || fail "L3 cannot read L2's handover note"
 note "L2's escalation packet (transcript, note, logs) is hidden from L1, read by L2, L3 and auditors"
 echo end >&7
 wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
+
+# The desk's commands (issue 19), every role and tier, on a ticket alice owns at L1: the owner
+# triages, waits and notes fields; others are refused (3); auditors read articles and run
+# report; technicians write articles up to their tier and do not run report.
+t4=$(tech_ssh alice ticket new Desk rights) || fail "ticket new failed"
+kb1=$(tech_ssh carol kb add --tier L3 --title L3 only --symptoms secret symptom --fix secret fix) || fail "kb add failed"
+#        command                                          alice bob carol audrey
+while IFS='|' read -r cmd want; do
+	set -- $want
+	i=0
+	for who in alice bob carol audrey; do
+		i=$((i + 1))
+		# shellcheck disable=SC2086
+		expect "${!i}" "$who" $cmd
+	done
+done <<EOF2
+triage $t4 --impact low --urgency low|0 3 3 3
+wait $t4 --for customer|0 3 3 3
+note $t4 --field impact the whole office|2 2 2 2
+kb add --tier L2 --title t --symptoms s --fix f|2 0 0 3
+kb show $kb1|1 1 0 0
+kb search secret|0 0 0 0
+kb list|0 0 0 0
+report --json|3 3 3 0
+EOF2
+tech_ssh alice kb search secret | grep -q "secret" && fail "L1's search shows the L3 article"
+tech_ssh bob kb list | grep -q "L3 only" && fail "L2's list shows the L3 article"
+note "triage, wait, note --field, kb add/show/search/list and report: each role and tier as rights.c says"
 stop_relay

@@ -58,11 +58,18 @@ static const struct rule rules[] = {
 	{ T, "L1", RELAY_ACT_AUDIT, "L1", MINE, "open", 0 },
 	{ T, "L2", RELAY_ACT_AUDIT, "L2", NOBODY, "escalated", 0 },
 	{ T, "L3", RELAY_ACT_AUDIT, "L3", MINE, "open", 0 },
+	/* the knowledge base: the right is everyone's; which articles, the store's tier filter */
+	{ T, "L1", RELAY_ACT_KB_READ, "L1", NOBODY, "open", 1 },
+	{ T, "L3", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 1 },
+	{ T, "L1", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 1 },
+	{ A, "", RELAY_ACT_KB_READ, "L1", NOBODY, "open", 1 },
+	{ A, "", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 0 },
 };
 
 /* Owner-only actions, checked for every tier and both roles below. */
 static const enum relay_action owner_only[] = {
 	RELAY_ACT_CHAT, RELAY_ACT_NOTE, RELAY_ACT_ESCALATE, RELAY_ACT_RESOLVE, RELAY_ACT_INVITE, RELAY_ACT_VIEW,
+	RELAY_ACT_TRIAGE, RELAY_ACT_WAIT,
 };
 
 static int check(enum relay_role role, const char *tier, enum relay_action action, const char *ticket_tier,

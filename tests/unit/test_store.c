@@ -340,15 +340,15 @@ static void test_update_queue_and_due(void **state)
 	assert_int_equal(t.owner_id, f->alice.id);
 	assert_string_equal(t.owner, "alice");
 	n = 0;
-	assert_int_equal(store_tickets_due(f->st, "L2", 1999, count_ticket, &n), STORE_OK);
+	assert_int_equal(store_tickets_due(f->st, "L2", 1999, 0, count_ticket, &n), STORE_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_tickets_due(f->st, "L2", 2000, count_ticket, &n), STORE_OK);
+	assert_int_equal(store_tickets_due(f->st, "L2", 2000, 0, count_ticket, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	/* Resolved tickets are neither queued nor due. */
 	assert_int_equal(store_ticket_update(f->st, f->ticket, "resolved", NULL, 0, 3000), STORE_OK);
 	n = 0;
 	assert_int_equal(store_queue(f->st, "L2", count_ticket, &n), STORE_OK);
-	assert_int_equal(store_tickets_due(f->st, "L2", 9999, count_ticket, &n), STORE_OK);
+	assert_int_equal(store_tickets_due(f->st, "L2", 9999, 0, count_ticket, &n), STORE_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_ticket_update(f->st, 999, "open", NULL, -1, 3000), STORE_NOT_FOUND);
 }

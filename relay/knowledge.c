@@ -1,0 +1,151 @@
+/*
+ * knowledge.c: the knowledge base's changes and suggestions. An article is
+ * written by a technician; each change is a record of the relay's own
+ * ticket 0 (kb-added, kb-edited: "#ID TIER: TITLE"), so the chain says who
+ * wrote what a desk relies on. A suggestion is a kb-suggested record on the
+ * ticket, "#ID TITLE; #ID TITLE", found from the ticket's own text (its
+ * summary; at an escalation the chat and the handover note; when logs
+ * arrive, their error lines) among the articles the ticket's tier may read,
+ * and cleared for the highest tier among them, so a lower tier reads
+ * neither the titles nor that they exist.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "event.h"
+#include "kb.h"
+#include "log.h"
+#include "relay.h"
+
+/* The rank the store filters by: public 0, L1..L3 1..3; -1 for anything else. */
+int relay_knowledge_rank(const char *tier)
+{
+	if (tier != NULL && strcmp(tier, "public") == 0)
+		return 0;
+	return relay_tier_rank(tier) > 0 ? relay_tier_rank(tier) : -1;
+}
+
+static int relay_knowledge_record(struct relay *relay, const char *kind, int64_t id, const char *tier,
+				  const char *title, const char *fields, const struct store_user *by)
+{
+	char detail[STORE_KB_TITLE_MAX + 128];
+
+	snprintf(detail, sizeof(detail), "#%lld %s: %s%s%s%s", (long long)id, tier, title, fields ? " (" : "",
+		 fields ? fields : "", fields ? ")" : "");
+	return relay_audit_event(relay->store, 0, relay_now(relay), kind, by->name, by->tier,
+				 relay_tier_rank(tier) > 1 ? tier : NULL, detail);
+}
+
+int relay_knowledge_add(struct relay *relay, const struct store_kb *a, const struct store_user *by, int64_t *id)
+{
+	if (store_begin(relay->store) != STORE_OK)
+		return -1;
+	if (store_kb_add(relay->store, a, relay_now(relay), id) != STORE_OK ||
+	    relay_knowledge_record(relay, EVENT_KB_ADDED, *id, a->tier, a->title, NULL, by) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		return -1;
+	}
+	log_info("%s added knowledge base article %lld (%s)", by->name, (long long)*id, a->tier);
+	return 0;
+}
+
+struct relay_knowledge_copy {
+	char title[STORE_KB_TITLE_MAX + 1];
+	char tier[8];
+};
+
+static int relay_knowledge_copy_row(const struct store_kb *a, void *ctx)
+{
+	struct relay_knowledge_copy *c = ctx;
+
+	snprintf(c->title, sizeof(c->title), "%s", a->title);
+	snprintf(c->tier, sizeof(c->tier), "%s", a->tier);
+	return 0;
+}
+
+int relay_knowledge_edit(struct relay *relay, const struct store_kb *a, const char *fields, const struct store_user *by)
+{
+	struct relay_knowledge_copy now = { .title = "" };
+	int rc;
+
+	if (store_begin(relay->store) != STORE_OK)
+		return -1;
+	rc = store_kb_update(relay->store, a, relay_now(relay));
+	if (rc == STORE_OK)
+		rc = store_kb_get(relay->store, a->id, 3, relay_knowledge_copy_row, &now);
+	if (rc != STORE_OK ||
+	    relay_knowledge_record(relay, EVENT_KB_EDITED, a->id, now.tier, now.title, fields, by) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		return rc == STORE_NOT_FOUND ? STORE_NOT_FOUND : -1;
+	}
+	log_info("%s edited knowledge base article %lld (%s)", by->name, (long long)a->id, fields);
+	return 0;
+}
+
+#define RELAY_KNOWLEDGE_SUGGEST 3
+
+struct relay_knowledge_found {
+	const struct relay_kb_terms *terms;
+	size_t need;
+	char *text;              /* scratch: an article's fields joined */
+	size_t n;
+	int64_t id[RELAY_KNOWLEDGE_SUGGEST];
+	char title[RELAY_KNOWLEDGE_SUGGEST][STORE_KB_TITLE_MAX + 1];
+	int top_rank;
+};
+
+static int relay_knowledge_candidate(const struct store_kb *a, void *ctx)
+{
+	struct relay_knowledge_found *f = ctx;
+
+	snprintf(f->text, 4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8, "%s\n%s\n%s\n%s", a->title, a->symptoms,
+		 a->cause, a->fix);
+	if (relay_kb_hits(f->terms, f->text) < f->need)
+		return 0;
+	f->id[f->n] = a->id;
+	snprintf(f->title[f->n], sizeof(f->title[f->n]), "%s", a->title);
+	if (relay_knowledge_rank(a->tier) > f->top_rank)
+		f->top_rank = relay_knowledge_rank(a->tier);
+	return ++f->n == RELAY_KNOWLEDGE_SUGGEST;
+}
+
+void relay_knowledge_suggest(struct relay *relay, int64_t ticket, const char *when, const char *text)
+{
+	struct relay_kb_terms *terms = malloc(sizeof(*terms));
+	struct relay_knowledge_found f = { .n = 0 };
+	struct store_ticket *t = malloc(sizeof(*t));
+	char *match = malloc(RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6));
+	char detail[RELAY_KNOWLEDGE_SUGGEST * (STORE_KB_TITLE_MAX + 32) + 64];
+	size_t used;
+
+	f.text = malloc(4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8);
+	if (terms == NULL || t == NULL || match == NULL || f.text == NULL)
+		goto out;
+	if (store_ticket_get(relay->store, ticket, t) != STORE_OK)
+		goto out;
+	relay_kb_terms_free_text(text, terms);
+	if (relay_kb_match(terms, "OR", match, RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)) != 0)
+		goto out;
+	/* Two terms at least (one when the text has only one), so one common trigram suggests nothing. */
+	f.terms = terms;
+	f.need = terms->n < 2 ? terms->n : 2;
+	if (store_kb_find(relay->store, match, relay_tier_rank(t->tier), 20, relay_knowledge_candidate, &f) != STORE_OK ||
+	    f.n == 0)
+		goto out;
+	used = (size_t)snprintf(detail, sizeof(detail), "%s:", when);
+	for (size_t i = 0; i < f.n && used < sizeof(detail); i++)
+		used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s #%lld %s", i ? ";" : "",
+					 (long long)f.id[i], f.title[i]);
+	relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_KB_SUGGESTED, "relay", "relay",
+			  f.top_rank > 1 ? (f.top_rank == 2 ? "L2" : "L3") : NULL, detail);
+	log_info("ticket %lld: %zu knowledge base article(s) suggested %s", (long long)ticket, f.n, when);
+out:
+	free(f.text);
+	free(match);
+	free(t);
+	free(terms);
+}
