@@ -231,7 +231,7 @@ static void helper_screen_on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl
  * viewer's own choice; a viewer that asked for no JPEG gets none.
  */
 static _Thread_local struct {
-	int sent_before;               /* rfbStatGetSentBytes when the update began */
+	unsigned sent_before;          /* rfbStatGetSentBytes when the update began */
 	bool held;
 	int tight, turbo, subsamp;     /* what the viewer asked */
 	int set_tight, set_turbo;      /* what this update used instead */
@@ -288,7 +288,7 @@ static void helper_screen_on_display(rfbClientPtr cl)
 	pthread_mutex_lock(&c->lock);
 	helper_pace_sent(&c->pace, now);
 	pthread_mutex_unlock(&c->lock);
-	helper_screen_asked.sent_before = rfbStatGetSentBytes(cl);
+	helper_screen_asked.sent_before = (unsigned)rfbStatGetSentBytes(cl);
 	if (asked < 0)
 		return;
 	if (atomic_load(&s->paused) || atomic_load(&s->refining)) {
@@ -308,11 +308,12 @@ static void helper_screen_on_display(rfbClientPtr cl)
 static void helper_screen_on_display_finished(rfbClientPtr cl, int result)
 {
 	struct helper_screen_client *c = helper_screen_client_of(cl);
-	int sent = rfbStatGetSentBytes(cl) - helper_screen_asked.sent_before;
+	/* libvncserver counts in an int that a long session wraps: the difference, modulo 2^32, is right. */
+	unsigned sent = (unsigned)rfbStatGetSentBytes(cl) - helper_screen_asked.sent_before;
 
 	(void)result;
 	pthread_mutex_lock(&c->lock);
-	helper_pace_size(&c->pace, sent > 0 ? (size_t)sent : 0);
+	helper_pace_size(&c->pace, sent);
 	pthread_mutex_unlock(&c->lock);
 	if (!helper_screen_asked.held)
 		return;
