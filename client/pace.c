@@ -22,9 +22,14 @@ void helper_pace_size(struct helper_pace *p, size_t bytes)
 
 int64_t helper_pace_rtt(const struct helper_pace *p, int64_t link_rtt_us)
 {
-	if (p->rtt_us > 0)
-		return p->rtt_us;
-	return link_rtt_us > 0 ? link_rtt_us : 0;
+	/*
+	 * Never below the helper's own connection: a request already on its
+	 * way when an update began (one a probe's answer drew out) makes that
+	 * update look quicker than the path is (13 ms on a 200 ms link).
+	 */
+	if (link_rtt_us > p->rtt_us)
+		return link_rtt_us;
+	return p->rtt_us > 0 ? p->rtt_us : 0;
 }
 
 static int helper_pace_clamp(int level)

@@ -60,7 +60,7 @@ void helper_pace_size(struct helper_pace *p, size_t bytes);
  * has measured the path itself. Returns true when the level changed.
  */
 bool helper_pace_acked(struct helper_pace *p, int64_t now_us, int64_t link_rtt_us);
-/* The round trip the budget counts from: measured, else the link's, else 0. */
+/* The round trip the budget counts from: the measured one, never below the link's; 0 when neither is known. */
 int64_t helper_pace_rtt(const struct helper_pace *p, int64_t link_rtt_us);
 /*
  * The viewer asks for asked (0..9): a level above it means nothing, so the

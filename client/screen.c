@@ -432,6 +432,12 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 	}
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->lock);
+	/*
+	 * The loop may be asleep with nothing else to wake it: it must run once
+	 * more to join this thread and to tell the capture that one fewer
+	 * watches (with none, a Wayland stream stops).
+	 */
+	wake_signal(&s->wake);
 	helper_screen_free_extension_nodes(cl);
 	{
 		struct helper_screen_client *c = helper_screen_client_of(cl);

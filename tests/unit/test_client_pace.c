@@ -121,6 +121,25 @@ static void test_big_updates_do_not_measure_the_round_trip(void **state)
 	assert_int_equal(helper_pace_rtt(&p, -1), 0);
 }
 
+/* Regression: a request already on its way made a small update look quicker than the link (13 ms on 200). */
+static void test_never_below_the_link(void **state)
+{
+	struct helper_pace p;
+
+	(void)state;
+	helper_pace_init(&p);
+	helper_pace_sent(&p, 1000000);
+	helper_pace_size(&p, 600);
+	helper_pace_acked(&p, 1013000, 200000);
+	assert_int_equal(p.rtt_us, 13000);
+	assert_int_equal(helper_pace_rtt(&p, 200000), 200000);
+	/* An update of 300 ms is within 200 + 150 ms: no step down. */
+	helper_pace_sent(&p, 2000000);
+	helper_pace_size(&p, 90000);
+	assert_false(helper_pace_acked(&p, 2300000, 200000));
+	assert_int_equal(p.level, PACE_LEVEL_MAX);
+}
+
 static void test_answers_without_an_update_count_for_nothing(void **state)
 {
 	struct helper_pace p;
@@ -144,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_quick_again_raises_it_step_by_step),
 		cmocka_unit_test(test_steps_count_from_what_the_viewer_asked),
 		cmocka_unit_test(test_big_updates_do_not_measure_the_round_trip),
+		cmocka_unit_test(test_never_below_the_link),
 		cmocka_unit_test(test_answers_without_an_update_count_for_nothing),
 	};
 
