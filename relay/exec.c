@@ -1533,6 +1533,21 @@ static int exec_kb_list_row(const struct store_kb *a, void *ctx)
 	return ++l->shown == EXEC_KB_SHOWN_MAX;
 }
 
+/*
+ * How many articles the store hands over (-1: all the searcher may read).
+ * Short terms cannot use the index and are checked here, row by row, so
+ * every candidate must come: the index's first 200, or the first 10,000
+ * articles, could all lack them while a later one has them. Otherwise
+ * every row the index gives matches, and 50 are shown.
+ */
+static int exec_kb_candidates(const struct relay_kb_terms *terms)
+{
+	for (size_t i = 0; terms != NULL && i < terms->n; i++)
+		if (relay_kb_short(terms->term[i]))
+			return -1;
+	return 200;
+}
+
 static int exec_kb_list_run(struct exec_ctx *x, const char *match, const struct relay_kb_terms *terms)
 {
 	struct exec_kb_list l = { .x = x, .terms = terms };
@@ -1548,8 +1563,7 @@ static int exec_kb_list_run(struct exec_ctx *x, const char *match, const struct 
 		emit_array_begin(&x->j);
 	}
 	before = buf_len(x->out);
-	/* Short terms cannot use the index: the articles are read and checked here (10,000 at most). */
-	rc = store_kb_find(x->relay->store, match, exec_kb_rank(x), match != NULL ? 200 : 10000, exec_kb_list_row, &l);
+	rc = store_kb_find(x->relay->store, match, exec_kb_rank(x), exec_kb_candidates(terms), exec_kb_list_row, &l);
 	exec_empty(x, before);
 	if (x->json) {
 		emit_array_end(&x->j);

@@ -119,4 +119,20 @@ grep -q "knowledge base article $kb4 written at L3" "$E2E_TMP/out" || fail "--ne
 expect 0 audrey verify
 grep -q "^chain ok" "$E2E_TMP/out" || fail "verify: $(cat "$E2E_TMP/out")"
 note "resolve --kb links an article (an unknown one is refused, nothing changed); --new-kb writes one at the resolver's tier; verify agrees"
+
+# Regression: a search of short words only read the first 10,000 articles, and one of words long
+# and short the index's first 200, so a match after them was never found. Written straight into the
+# store (after verify: these rows have no records), 10,000 articles without the word, then one with it.
+db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+    INSERT INTO kb (title, symptoms, cause, fix, tier, author, created_at, updated_at)
+    SELECT 'Spooler filler ' || i, 'Spooler stops', '', 'restart it', 'L1', 'bench', 0, 0 FROM n;
+    INSERT INTO kb (title, symptoms, cause, fix, tier, author, created_at, updated_at)
+    VALUES ('Spooler zq last', 'Spooler stops with zq', '', 'restart it', 'L1', 'bench', 0, 0);" ||
+	fail "could not fill the knowledge base"
+last=$(db "SELECT max(id) FROM kb")
+expect 0 alice kb search zq
+grep -q "^ *$last  L1 *Spooler zq last" "$E2E_TMP/out" || fail "a short word after 10,000 articles: $(head -3 "$E2E_TMP/out")"
+expect 0 alice kb search spooler zq
+grep -q "^ *$last  L1 *Spooler zq last" "$E2E_TMP/out" || fail "a long and a short word after 200 matches: $(head -3 "$E2E_TMP/out")"
+note "a short word is found after 10,000 other articles, and beside a long word after 10,000 of its matches"
 stop_relay
