@@ -3,6 +3,8 @@
  */
 #include "chat.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,64 @@ struct tech_chat *tech_chat_open(const struct tech_connect_opts *conn, unsigned 
 fail:
 	tech_chat_close(c);
 	return NULL;
+}
+
+struct tech_chat_opening {
+	const struct tech_connect_opts *conn;
+	unsigned long ticket;
+	pthread_t thread;
+	struct tech_chat *chat;  /* the thread's until done is set */
+	atomic_bool done;
+};
+
+static void *tech_chat_open_thread(void *arg)
+{
+	struct tech_chat_opening *o = arg;
+
+	o->chat = tech_chat_open(o->conn, o->ticket);
+	atomic_store(&o->done, true);
+	return NULL;
+}
+
+struct tech_chat_opening *tech_chat_open_async(const struct tech_connect_opts *conn, unsigned long ticket)
+{
+	struct tech_chat_opening *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->conn = conn;
+	o->ticket = ticket;
+	atomic_init(&o->done, false);
+	if (pthread_create(&o->thread, NULL, tech_chat_open_thread, o) != 0) {
+		fprintf(stderr, "handoff-tech: cannot follow the chat: no thread to log in with\n");
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct tech_chat *tech_chat_open_finish(struct tech_chat_opening *o)
+{
+	struct tech_chat *c;
+
+	pthread_join(o->thread, NULL);
+	c = o->chat;
+	free(o);
+	return c;
+}
+
+int tech_chat_open_poll(struct tech_chat_opening *o, struct tech_chat **out)
+{
+	if (!atomic_load(&o->done))
+		return 0;
+	*out = tech_chat_open_finish(o);
+	return 1;
+}
+
+void tech_chat_open_cancel(struct tech_chat_opening *o)
+{
+	if (o != NULL)
+		tech_chat_close(tech_chat_open_finish(o));
 }
 
 int tech_chat_fd(const struct tech_chat *c)

@@ -36,6 +36,23 @@ typedef void (*tech_chat_line_fn)(const char *line, void *ctx);
 
 /* Logs in again and follows ticket's chat. NULL after printing why. */
 struct tech_chat *tech_chat_open(const struct tech_connect_opts *conn, unsigned long ticket);
+/*
+ * The same login on a thread of its own, for the window: its picture is not
+ * to wait for a second key exchange and login (up to the SSH timeout per
+ * step on a slow or busy relay). conn must outlive the opening. NULL when
+ * no thread could be started (the viewer goes on without a chat).
+ */
+struct tech_chat_opening;
+struct tech_chat_opening *tech_chat_open_async(const struct tech_connect_opts *conn, unsigned long ticket);
+/*
+ * Without waiting: 0 while the login goes on; 1 once it has ended, with
+ * *out the chat or NULL (why was printed), and the opening freed.
+ */
+int tech_chat_open_poll(struct tech_chat_opening *o, struct tech_chat **out);
+/* Waits for the login to end: the chat or NULL (why was printed); the opening is freed. */
+struct tech_chat *tech_chat_open_finish(struct tech_chat_opening *o);
+/* Waits for the login to end and closes what it opened (the session ended first). NULL is fine. */
+void tech_chat_open_cancel(struct tech_chat_opening *o);
 /* The descriptor to poll for news (the SSH socket). */
 int tech_chat_fd(const struct tech_chat *c);
 /*

@@ -52,6 +52,7 @@ enum tech_view_outcome {
 /* The terminal's side of the chat in window mode: stdin lines in, chat lines out. */
 struct tech_view_term {
 	struct tech_chat *chat;
+	struct tech_chat_opening *chat_opening; /* the window's chat while its login goes on */
 	unsigned long ticket;
 	int level;              /* -1 not told yet, 0 view only, 1 view and control */
 	bool control_asked;     /* a request for control waits for the customer's answer */
@@ -72,6 +73,8 @@ static void tech_view_tick(void *ctx)
 	struct tech_view_term *t = ctx;
 	char *nl;
 
+	if (t->chat_opening != NULL && tech_chat_open_poll(t->chat_opening, &t->chat) == 1)
+		t->chat_opening = NULL;
 	if (t->chat == NULL)
 		return;
 	if (tech_chat_read(t->chat, tech_view_print_line, NULL) != 0) {
@@ -142,6 +145,11 @@ static int tech_view_ask_control_to(void *ctx, tech_chat_line_fn fn, void *fn_ct
 		fn("you have control already", fn_ctx);
 		return -1;
 	}
+	/* Asked before the chat's login has ended: the answer is worth that wait. */
+	if (t->chat_opening != NULL) {
+		t->chat = tech_chat_open_finish(t->chat_opening);
+		t->chat_opening = NULL;
+	}
 	if (tech_chat_ask_control(t->chat, fn, fn_ctx) != 0)
 		return -1;
 	t->control_asked = true;
@@ -199,18 +207,24 @@ static enum tech_view_outcome tech_view_once(ssh_session s, const struct tech_co
 		fprintf(stderr, "handoff-tech: ticket %lu: reconnected\n", o->ticket);
 	vnc.on_info = tech_view_on_info;
 	vnc.on_info_ctx = &term;
-	/* The chat is a help, not a condition: without it the viewer still works. */
-	term.chat = tech_chat_open(conn, o->ticket);
+	/*
+	 * The chat is a help, not a condition: without it the viewer still
+	 * works. The window shows the picture while the chat logs in; headless
+	 * output has no picture to show first, and its scripts may speak at once.
+	 */
 	if (o->headless) {
+		term.chat = tech_chat_open(conn, o->ticket);
 		r = tech_headless_run(&vnc, term.chat, o->monitor, tech_view_ask_control_to, &term);
 	} else {
 		struct tech_window_opts wo = { .ticket = o->ticket, .view_only = o->view_only,
 					       .monitor = o->monitor, .rx_bytes = &tunnel.rx_bytes, .tick = tech_view_tick,
 					       .tick_ctx = &term, .ask_control = tech_view_ask_control };
 
+		term.chat_opening = tech_chat_open_async(conn, o->ticket);
 		r = tech_window_run(&vnc, &wo);
 	}
 	tech_vnc_close(&vnc);
+	tech_chat_open_cancel(term.chat_opening);
 	tech_chat_close(term.chat);
 	/* After the join: end_reason was the pump thread's until then. */
 	tech_tunnel_close(&tunnel);

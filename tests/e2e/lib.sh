@@ -43,6 +43,13 @@ note() {
 	echo "  $*"
 }
 
+# stacks PID: where each thread of PID is, for a failure that is a wait gone too long
+# (a flake in CI is then read from its log, not guessed at).
+stacks() {
+	command -v gdb >/dev/null || return 0
+	gdb -batch -p "$1" -ex "thread apply all bt 12" 2>/dev/null | grep -E '^(#|Thread)' | head -60 | sed 's/^/    /'
+}
+
 # wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
 wait_for() {
 	local limit=$1 i=0

@@ -97,8 +97,10 @@ wait_line 40 "$HELPER_OUT" "^CONSENT alice from the help desk" ||
 	fail "the viewer did not come back: $(tail -3 "$E2E_TMP/window.log")"
 echo y >&7
 wait_line 10 "$E2E_TMP/window.log" "reconnected" || fail "the viewer did not say it reconnected"
-wait_for 30 wid_geometry ||
+wait_for 30 wid_geometry || {
+	stacks "$win"
 	fail "no window after the reconnect: $(tail -3 "$E2E_TMP/window.log"); windows: $(DISPLAY=$TECH_X xwininfo -root -tree | grep -c Handoff)"
+}
 steady 10 wid_geometry >/dev/null || fail "the reconnected window keeps moving: $(wid_geometry)"
 # 1:1, so the picture's top-left 700x500 is on the technician's display pixel for pixel.
 DISPLAY=$TECH_X xdotool key F8 1 || fail "xdotool F8 1"
