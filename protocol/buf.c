@@ -6,6 +6,8 @@
  */
 #include "buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,34 @@ const uint8_t *buf_ptr(const struct buf *b)
 size_t buf_room(const struct buf *b)
 {
 	return b->readonly ? 0 : b->cap - buf_len(b);
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char line[1024];
+	char *big = NULL;
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return BUF_ERR_FORMAT;
+	if ((size_t)n < sizeof(line))
+		return buf_put(b, line, (size_t)n);
+	/* Longer than a line: sized once, checked against the cap before any allocation. */
+	if ((size_t)n > buf_room(b))
+		return BUF_ERR_TOO_LONG;
+	big = malloc((size_t)n + 1);
+	if (big == NULL)
+		return BUF_ERR_NOMEM;
+	va_start(ap, fmt);
+	r = vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	r = r == n ? buf_put(b, big, (size_t)n) : BUF_ERR_FORMAT;
+	free(big);
+	return r;
 }
 
 int buf_reserve(struct buf *b, size_t n, uint8_t **p)

@@ -60,6 +60,11 @@ int buf_put_u64(struct buf *b, uint64_t v);
 int buf_put_string(struct buf *b, const void *p, size_t n);
 int buf_put_cstring(struct buf *b, const char *s);
 /*
+ * Appends printf's text (no NUL), whole or not at all: BUF_ERR_TOO_LONG
+ * when it does not fit the cap, BUF_ERR_FORMAT when fmt cannot be printed.
+ */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
  * Makes room for n bytes at the back and points *p at them, for reading
  * from a descriptor straight into the buffer; then call buf_commit with the
  * number actually written there.

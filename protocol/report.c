@@ -6,7 +6,6 @@
  */
 #include "report.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,21 +275,6 @@ static int64_t relay_report_pct(int64_t part, int64_t whole)
 	return whole > 0 ? part * 100 / whole : -1;
 }
 
-static void relay_report_printf(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void relay_report_printf(struct buf *out, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
 static void relay_report_secs(char *out, size_t outlen, int64_t s)
 {
 	if (s < 0)
@@ -314,14 +298,14 @@ static void relay_report_text_row(struct buf *out, const struct relay_report_gro
 	for (const char *p = g->key; *p != '\0' && n + 1 < sizeof(key); p++)
 		key[n++] = (*p >= 0x20 && *p <= 0x7e) ? *p : '?';
 	key[n] = '\0';
-	relay_report_printf(out, "%-12s %6lld %8lld %9s %10s %9lld %6lld %8lld %6lld\n", key, (long long)g->opened,
+	buf_printf(out, "%-12s %6lld %8lld %9s %10s %9lld %6lld %8lld %6lld\n", key, (long long)g->opened,
 			    (long long)g->resolved, mttr, resp, (long long)g->escalations, (long long)g->breaches,
 			    (long long)g->reopened, (long long)g->by_kb);
 }
 
 void relay_report_text(const struct relay_report *r, struct buf *out)
 {
-	relay_report_printf(out, "%-12s %6s %8s %9s %10s %9s %6s %8s %6s\n", relay_report_by_names[r->by], "opened",
+	buf_printf(out, "%-12s %6s %8s %9s %10s %9s %6s %8s %6s\n", relay_report_by_names[r->by], "opened",
 			    "resolved", "mttr", "first-resp", "escalated", "breach", "reopened", "by-kb");
 	for (size_t i = 0; i < r->ngroups; i++)
 		relay_report_text_row(out, &r->groups[i]);
@@ -331,11 +315,11 @@ void relay_report_text(const struct relay_report *r, struct buf *out)
 		int64_t pct = relay_report_pct(r->escalated_from[i], r->stays[i]);
 
 		relay_report_secs(mean, sizeof(mean), relay_report_mean(r->stay_sum[i], r->stays[i]));
-		relay_report_printf(out, "%s: %lld stays ended, mean time in tier %s, escalated %lld", relay_report_tiers[i],
+		buf_printf(out, "%s: %lld stays ended, mean time in tier %s, escalated %lld", relay_report_tiers[i],
 				    (long long)r->stays[i], mean, (long long)r->escalated_from[i]);
 		if (pct >= 0)
-			relay_report_printf(out, " (%lld%%)", (long long)pct);
-		relay_report_printf(out, "\n");
+			buf_printf(out, " (%lld%%)", (long long)pct);
+		buf_printf(out, "\n");
 	}
 }
 
@@ -419,7 +403,7 @@ static void relay_report_csv_field(struct buf *out, const char *s)
 static void relay_report_csv_row(struct buf *out, const struct relay_report_group *g)
 {
 	relay_report_csv_field(out, g->key);
-	relay_report_printf(out, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", (long long)g->opened,
+	buf_printf(out, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", (long long)g->opened,
 			    (long long)g->resolved, (long long)relay_report_mean(g->resolve_sum, g->resolved),
 			    (long long)relay_report_mean(g->response_sum, g->responded), (long long)g->escalations,
 			    (long long)g->breaches, (long long)g->reopened, (long long)g->by_kb);
@@ -427,7 +411,7 @@ static void relay_report_csv_row(struct buf *out, const struct relay_report_grou
 
 void relay_report_csv(const struct relay_report *r, struct buf *out)
 {
-	relay_report_printf(out, "%s,opened,resolved,mttr_s,first_response_s,escalations,sla_breaches,reopened,"
+	buf_printf(out, "%s,opened,resolved,mttr_s,first_response_s,escalations,sla_breaches,reopened,"
 			    "resolved_by_kb\n", relay_report_by_names[r->by]);
 	for (size_t i = 0; i < r->ngroups; i++)
 		relay_report_csv_row(out, &r->groups[i]);
@@ -462,19 +446,19 @@ static void relay_report_html_chart(const struct relay_report *r, struct buf *ou
 	for (size_t i = 0; i < n; i++)
 		if (v(&gs[i]) > max)
 			max = v(&gs[i]);
-	relay_report_printf(out, "<h2>%s</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"%zu\">\n",
+	buf_printf(out, "<h2>%s</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"%zu\">\n",
 			    title, 30 * n + 10);
 	for (size_t i = 0; i < n; i++) {
 		int64_t w = v(&gs[i]) > 0 ? v(&gs[i]) * 440 / max : 0;
 
-		relay_report_printf(out, "<text x=\"4\" y=\"%zu\" font-size=\"14\" font-family=\"sans-serif\">", 30 * i + 24);
+		buf_printf(out, "<text x=\"4\" y=\"%zu\" font-size=\"14\" font-family=\"sans-serif\">", 30 * i + 24);
 		relay_report_html_text(out, gs[i].key);
-		relay_report_printf(out, "</text><rect x=\"140\" y=\"%zu\" width=\"%lld\" height=\"22\" fill=\"%s\"/>"
+		buf_printf(out, "</text><rect x=\"140\" y=\"%zu\" width=\"%lld\" height=\"22\" fill=\"%s\"/>"
 					 "<text x=\"%lld\" y=\"%zu\" font-size=\"14\" font-family=\"sans-serif\">%lld</text>\n",
 				    30 * i + 8, (long long)(w > 0 ? w : 1), color, (long long)(150 + w), 30 * i + 24,
 				    (long long)v(&gs[i]));
 	}
-	relay_report_printf(out, "</svg>\n");
+	buf_printf(out, "</svg>\n");
 }
 
 static int64_t relay_report_v_resolved(const struct relay_report_group *g)
@@ -494,7 +478,7 @@ static int64_t relay_report_v_breaches(const struct relay_report_group *g)
 
 void relay_report_html(const struct relay_report *r, struct buf *out)
 {
-	relay_report_printf(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Handoff desk report</title>\n"
+	buf_printf(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Handoff desk report</title>\n"
 				 "<style>body{font-family:sans-serif;margin:24px;background:#fff;color:#111}"
 				 "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
 				 "td:first-child,th:first-child{text-align:left}</style></head><body>\n"
@@ -509,9 +493,9 @@ void relay_report_html(const struct relay_report *r, struct buf *out)
 		relay_report_html_text(out, (const char *)buf_ptr(&text));
 		buf_free(&text);
 	}
-	relay_report_printf(out, "</pre>\n");
+	buf_printf(out, "</pre>\n");
 	relay_report_html_chart(r, out, "Tickets resolved", relay_report_v_resolved, "#2a7ab9");
 	relay_report_html_chart(r, out, "Mean time to resolve (s)", relay_report_v_mttr, "#d9822b");
 	relay_report_html_chart(r, out, "SLA breaches", relay_report_v_breaches, "#c23030");
-	relay_report_printf(out, "</body></html>\n");
+	buf_printf(out, "</body></html>\n");
 }

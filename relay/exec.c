@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,21 +97,6 @@ struct exec_ctx {
 	const char *first_word;
 };
 
-static void exec_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void exec_printf(struct buf *b, const char *fmt, ...)
-{
-	char line[8192];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
 /* Someone's text in a text-mode line: controls escaped, newlines shown as \n. */
 static void exec_text(struct buf *b, const char *s)
 {
@@ -123,7 +107,7 @@ static void exec_text(struct buf *b, const char *s)
 static void exec_empty(struct exec_ctx *x, size_t before)
 {
 	if (!x->json && buf_len(x->out) == before)
-		exec_printf(x->out, "  (empty)\n");
+		buf_printf(x->out, "  (empty)\n");
 }
 
 /* --json: the start of a ticket's list, {"ticket":N,"KEY":[ (rows follow, one object each). */
@@ -160,7 +144,7 @@ static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 	long long n;
 
 	if (arg == NULL) {
-		exec_printf(x->err, "%s: which ticket? (a number)\n", x->argv[0]);
+		buf_printf(x->err, "%s: which ticket? (a number)\n", x->argv[0]);
 		return -1;
 	}
 	/* Ticket 0 is the relay's own record (security events): auditors read it, nobody else. */
@@ -170,7 +154,7 @@ static int exec_parse_ticket(struct exec_ctx *x, const char *arg, int64_t *id)
 	}
 	n = strtoll(arg, &end, 10);
 	if (arg[0] < '1' || arg[0] > '9' || *end != '\0' || n <= 0 || n > 100000000000LL) {
-		exec_printf(x->err, "not a ticket number: %s\n", arg);
+		buf_printf(x->err, "not a ticket number: %s\n", arg);
 		return -1;
 	}
 	*id = n;
@@ -209,7 +193,7 @@ static size_t exec_usage_options(const char *usage, struct exec_opt *opts, size_
 /* "usage: NAME USAGE" of the command being run, to stderr. */
 static void exec_usage(struct exec_ctx *x)
 {
-	exec_printf(x->err, "usage: %s%s%s\n", x->cmd->name, x->cmd->usage[0] ? " " : "", x->cmd->usage);
+	buf_printf(x->err, "usage: %s%s%s\n", x->cmd->name, x->cmd->usage[0] ? " " : "", x->cmd->usage);
 }
 
 /*
@@ -244,7 +228,7 @@ static int exec_options(struct exec_ctx *x)
 				if (strcmp(a + 2, opts[k].name) == 0)
 					break;
 			if (k == nnames) {
-				exec_printf(x->err, "%s: unknown option %s\n", x->argv[0], a);
+				buf_printf(x->err, "%s: unknown option %s\n", x->argv[0], a);
 				return -1;
 			}
 			if (opts[k].flag) {
@@ -285,7 +269,7 @@ static int exec_options(struct exec_ctx *x)
 			x->opt_value[k] = vals[k];
 	return 0;
 too_long:
-	exec_printf(x->err, "%s: arguments too long\n", x->argv[0]);
+	buf_printf(x->err, "%s: arguments too long\n", x->argv[0]);
 	return -1;
 }
 
@@ -294,9 +278,9 @@ static int exec_get_ticket(struct exec_ctx *x, int64_t id, struct store_ticket *
 	int rc = store_ticket_get(x->relay->store, id, t);
 
 	if (rc == STORE_NOT_FOUND)
-		exec_printf(x->err, "no ticket %lld\n", (long long)id);
+		buf_printf(x->err, "no ticket %lld\n", (long long)id);
 	else if (rc != STORE_OK)
-		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+		buf_printf(x->err, "%s: the store failed\n", x->argv[0]);
 	return rc == STORE_OK ? 0 : -1;
 }
 
@@ -306,7 +290,7 @@ static int exec_allowed(struct exec_ctx *x, enum relay_action action, const stru
 
 	if (relay_rights_check(x->conn->role, &x->conn->user, action, t, why, sizeof(why)) == 0)
 		return 0;
-	exec_printf(x->err, "%s: not allowed: %s\n", x->argv[0], why);
+	buf_printf(x->err, "%s: not allowed: %s\n", x->argv[0], why);
 	return -1;
 }
 
@@ -329,11 +313,11 @@ static int exec_text_ok(struct exec_ctx *x, const char *what, const char *text)
 	size_t len = text ? strlen(text) : 0;
 
 	if (len == 0) {
-		exec_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
+		buf_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
 		return -1;
 	}
 	if (len > CTL_TEXT_MAX) {
-		exec_printf(x->err, "%s: the %s is %zu bytes; at most %u are kept\n", x->argv[0], what, len,
+		buf_printf(x->err, "%s: the %s is %zu bytes; at most %u are kept\n", x->argv[0], what, len,
 			    CTL_TEXT_MAX);
 		return -1;
 	}
@@ -354,7 +338,7 @@ static int exec_whoami(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else {
-		exec_printf(x->out, "%s %s %s\n", u->name, u->role, u->tier[0] ? u->tier : "-");
+		buf_printf(x->out, "%s %s %s\n", u->name, u->role, u->tier[0] ? u->tier : "-");
 	}
 	return EXIT_OK;
 }
@@ -380,7 +364,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 		return EXIT_USAGE;
 	p = exec_priority_index(x->opt_value[0]);
 	if (p < 0) {
-		exec_printf(x->err, "ticket new: --priority is P1, P2, P3 or P4\n");
+		buf_printf(x->err, "ticket new: --priority is P1, P2, P3 or P4\n");
 		return EXIT_USAGE;
 	}
 	if (x->nwords == 0) {
@@ -391,7 +375,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 	if (n < 0 || (size_t)n >= sizeof(summary) ||
 	    (x->opt_value[1] && strlen(x->opt_value[1]) >= STORE_NAME_MAX * 2) ||
 	    (x->opt_value[2] && strlen(x->opt_value[2]) >= STORE_NAME_MAX * 2)) {
-		exec_printf(x->err, "ticket new: summary, customer or contact too long\n");
+		buf_printf(x->err, "ticket new: summary, customer or contact too long\n");
 		return EXIT_USAGE;
 	}
 	spec.summary = summary;
@@ -403,7 +387,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 	if (relay_tier_rank(x->conn->user.tier) >= relay_tier_rank(spec.tier))
 		spec.owner_id = x->conn->user.id;
 	if (relay_ticket_open(x->relay, &spec, &x->conn->user, &id) != 0) {
-		exec_printf(x->err, "ticket new: the store failed\n");
+		buf_printf(x->err, "ticket new: the store failed\n");
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -415,7 +399,7 @@ static int exec_ticket_new(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "%lld\n", (long long)id);
+		buf_printf(x->out, "%lld\n", (long long)id);
 	return EXIT_OK;
 }
 
@@ -435,15 +419,15 @@ static void exec_show_event_line(struct exec_ctx *x, const struct store_event *e
 	size_t start = buf_len(x->out), cols;
 	char indent[96];
 
-	exec_printf(x->out, "  %s  %-22s ", when, e->kind);
+	buf_printf(x->out, "  %s  %-22s ", when, e->kind);
 	exec_text(x->out, e->actor);
 	if (role) {
-		exec_printf(x->out, " (");
+		buf_printf(x->out, " (");
 		exec_text(x->out, e->role);
-		exec_printf(x->out, ")");
+		buf_printf(x->out, ")");
 	}
 	if (e->detail[0] || hidden) {
-		exec_printf(x->out, ": ");
+		buf_printf(x->out, ": ");
 		cols = exec_columns(buf_ptr(x->out) + start, buf_len(x->out) - start);
 		if (cols > sizeof(indent) - 1)
 			cols = sizeof(indent) - 1;
@@ -451,7 +435,7 @@ static void exec_show_event_line(struct exec_ctx *x, const struct store_event *e
 		indent[cols] = '\0';
 		textesc_append(x->out, hidden ? hidden : e->detail, indent);
 	}
-	exec_printf(x->out, "%s\n", e->clearance[0] && !hidden ? " [sensitive]" : "");
+	buf_printf(x->out, "%s\n", e->clearance[0] && !hidden ? " [sensitive]" : "");
 }
 
 static int exec_show_event(const struct store_event *e, void *ctx)
@@ -498,11 +482,11 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 		char name[STORE_TEXT_MAX];
 
 		textesc_string(a->name, NULL, name, sizeof(name));
-		exec_printf(x->out, "  #%-3lld %-14s %-32s %8lld bytes  sha256 %s  by ", (long long)a->id, a->kind, name,
+		buf_printf(x->out, "  #%-3lld %-14s %-32s %8lld bytes  sha256 %s  by ", (long long)a->id, a->kind, name,
 			    (long long)a->size, a->sha256);
 	}
 	exec_text(x->out, a->author);
-	exec_printf(x->out, "%s\n", a->clearance[0] ? " [sensitive]" : "");
+	buf_printf(x->out, "%s\n", a->clearance[0] ? " [sensitive]" : "");
 	return 0;
 }
 
@@ -552,20 +536,20 @@ static int exec_ticket_show(struct exec_ctx *x)
 		emit_newline(&x->j);
 		goto out;
 	}
-	exec_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  ", (long long)t->id, t->tier, t->state, t->priority,
+	buf_printf(x->out, "ticket %lld [%s, %s, %s] owner %s%s\n  ", (long long)t->id, t->tier, t->state, t->priority,
 		    t->owner[0] ? t->owner : "- (in the queue)", live ? ", customer connected" : "");
 	textesc_append(x->out, t->summary, "  ");
-	exec_printf(x->out, "\n");
+	buf_printf(x->out, "\n");
 	if (t->customer_name[0] || t->customer_contact[0]) {
-		exec_printf(x->out, "  customer: ");
+		buf_printf(x->out, "  customer: ");
 		exec_text(x->out, t->customer_name);
-		exec_printf(x->out, "%s", t->customer_contact[0] ? ", " : "");
+		buf_printf(x->out, "%s", t->customer_contact[0] ? ", " : "");
 		exec_text(x->out, t->customer_contact);
-		exec_printf(x->out, "\n");
+		buf_printf(x->out, "\n");
 	}
-	exec_printf(x->out, "  opened %s, at %s since %s\nevents:\n", created, t->tier, since);
+	buf_printf(x->out, "  opened %s, at %s since %s\nevents:\n", created, t->tier, since);
 	store_events(x->relay->store, t->id, NULL, exec_show_event, x);
-	exec_printf(x->out, "attachments (ticket attachment %lld ID prints one):\n", (long long)t->id);
+	buf_printf(x->out, "attachments (ticket attachment %lld ID prints one):\n", (long long)t->id);
 	before = buf_len(x->out);
 	store_attachments(x->relay->store, t->id, exec_show_attachment, x);
 	exec_empty(x, before);
@@ -598,20 +582,20 @@ static int exec_ticket_attachment(struct exec_ctx *x)
 		return rc;
 	aid = strtoll(x->words, &end, 10);
 	if (x->words[0] < '1' || x->words[0] > '9' || *end != '\0') {
-		exec_printf(x->err, "not an attachment number: %s\n", x->words);
+		buf_printf(x->err, "not an attachment number: %s\n", x->words);
 		return EXIT_USAGE;
 	}
 	rc = store_attachment_get(x->relay->store, t.id, aid, exec_attachment_readable, x, &content, &len);
 	if (rc == STORE_NOT_FOUND) {
-		exec_printf(x->err, "ticket %lld has no attachment %lld\n", (long long)t.id, aid);
+		buf_printf(x->err, "ticket %lld has no attachment %lld\n", (long long)t.id, aid);
 		return EXIT_FAIL;
 	}
 	if (rc != STORE_OK) {
-		exec_printf(x->err, "attachment %lld is sensitive: not for an %s technician\n", aid, x->conn->user.tier);
+		buf_printf(x->err, "attachment %lld is sensitive: not for an %s technician\n", aid, x->conn->user.tier);
 		return EXIT_DENIED;
 	}
 	if (buf_put(x->out, content, len) != 0) {
-		exec_printf(x->err, "attachment too large to print here\n");
+		buf_printf(x->err, "attachment too large to print here\n");
 		rc = EXIT_FAIL;
 	}
 	free(content);
@@ -664,9 +648,9 @@ static int exec_queue_row(const struct store_ticket *t, void *ctx)
 		snprintf(sla, sizeof(sla), "%s %s%s", v.which == RELAY_SLA_RESPONSE ? "resp" : "res", left,
 			 v.paused ? " paused" : "");
 	}
-	exec_printf(x->out, "%6lld  %s  %-10s %s  %-17s ", (long long)t->id, t->priority, t->state, since, sla);
+	buf_printf(x->out, "%6lld  %s  %-10s %s  %-17s ", (long long)t->id, t->priority, t->state, since, sla);
 	exec_text(x->out, t->summary);
-	exec_printf(x->out, "%s\n", relay_conn_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
+	buf_printf(x->out, "%s\n", relay_conn_live_customer(x->relay, t->id) ? "  (customer connected)" : "");
 	return 0;
 }
 
@@ -750,7 +734,7 @@ static int exec_queue(struct exec_ctx *x)
 	snprintf(q->tier, sizeof(q->tier), "%s",
 		 x->opt_value[0] ? x->opt_value[0] : (x->conn->user.tier[0] ? x->conn->user.tier : "L1"));
 	if (relay_tier_rank(q->tier) == 0) {
-		exec_printf(x->err, "queue: --tier is L1, L2 or L3\n");
+		buf_printf(x->err, "queue: --tier is L1, L2 or L3\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -764,11 +748,11 @@ static int exec_queue(struct exec_ctx *x)
 		emit_key(&x->j, "tickets");
 		emit_array_begin(&x->j);
 	} else {
-		exec_printf(x->out, "%s queue:\n", q->tier);
+		buf_printf(x->out, "%s queue:\n", q->tier);
 	}
 	before = buf_len(x->out);
 	if (exec_queue_rows(x, q->tier) != STORE_OK) {
-		exec_printf(x->err, "queue: the store failed\n");
+		buf_printf(x->err, "queue: the store failed\n");
 		rc = EXIT_FAIL;
 	}
 	exec_empty(x, before);
@@ -798,9 +782,9 @@ static int exec_mine_row(const struct store_ticket *t, void *ctx)
 		emit_object_end(&x->j);
 		return 0;
 	}
-	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  ", (long long)t->id, t->priority, t->tier, t->state, since);
+	buf_printf(x->out, "%6lld  %s  %s  %-10s %s  ", (long long)t->id, t->priority, t->tier, t->state, since);
 	exec_text(x->out, t->summary);
-	exec_printf(x->out, "%s\n", live ? "  (customer connected)" : "");
+	buf_printf(x->out, "%s\n", live ? "  (customer connected)" : "");
 	return 0;
 }
 
@@ -822,13 +806,13 @@ static int exec_mine(struct exec_ctx *x)
 		emit_key(&x->j, "tickets");
 		emit_array_begin(&x->j);
 	} else {
-		exec_printf(x->out, "tickets of ");
+		buf_printf(x->out, "tickets of ");
 		exec_text(x->out, x->conn->user.name);
-		exec_printf(x->out, ":\n");
+		buf_printf(x->out, ":\n");
 	}
 	before = buf_len(x->out);
 	if (store_tickets_owned(x->relay->store, x->conn->user.id, exec_mine_row, x) != STORE_OK) {
-		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+		buf_printf(x->err, "%s: the store failed\n", x->argv[0]);
 		rc = EXIT_FAIL;
 	}
 	exec_empty(x, before);
@@ -900,23 +884,23 @@ static void exec_handover(struct exec_ctx *x, const struct store_ticket *t, bool
 		return;
 	}
 	if (already)
-		exec_printf(x->out, "ticket %lld is already yours; nothing changed\n", (long long)t->id);
+		buf_printf(x->out, "ticket %lld is already yours; nothing changed\n", (long long)t->id);
 	else
-		exec_printf(x->out, "ticket %lld is yours\n", (long long)t->id);
-	exec_printf(x->out, "  [%s, %s] ", t->tier, t->priority);
+		buf_printf(x->out, "ticket %lld is yours\n", (long long)t->id);
+	buf_printf(x->out, "  [%s, %s] ", t->tier, t->priority);
 	textesc_append(x->out, t->summary, "  ");
-	exec_printf(x->out, "\n");
+	buf_printf(x->out, "\n");
 	if (esc != NULL && esc->found) {
 		timefmt_utc(esc->at, TIMEFMT_DATETIME, when, sizeof(when));
-		exec_printf(x->out, "  escalated %s by ", when);
+		buf_printf(x->out, "  escalated %s by ", when);
 		exec_text(x->out, esc->actor);
-		exec_printf(x->out, " (%s): ", esc->role);
+		buf_printf(x->out, " (%s): ", esc->role);
 		textesc_append(x->out, esc->detail, "    ");
-		exec_printf(x->out, "\n");
+		buf_printf(x->out, "\n");
 	} else {
-		exec_printf(x->out, "  not escalated\n");
+		buf_printf(x->out, "  not escalated\n");
 	}
-	exec_printf(x->out, "read first (ticket attachment %lld ID):\n", (long long)t->id);
+	buf_printf(x->out, "read first (ticket attachment %lld ID):\n", (long long)t->id);
 	before = buf_len(x->out);
 	store_attachments(x->relay->store, t->id, exec_show_attachment, x);
 	exec_empty(x, before);
@@ -939,7 +923,7 @@ static int exec_take(struct exec_ctx *x)
 	/* Taking one's own ticket again changes nothing: no event, no status to the customer. */
 	already = t.owner_id == x->conn->user.id;
 	if (!already && relay_ticket_take(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
-		exec_printf(x->err, "take: %s\n", err);
+		buf_printf(x->err, "take: %s\n", err);
 		return EXIT_FAIL;
 	}
 	exec_handover(x, &t, already);
@@ -960,7 +944,7 @@ static int exec_control(struct exec_ctx *x)
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (relay_viewer_ask_control(x->relay, t.id, &x->conn->user, out, sizeof(out), err, sizeof(err)) != 0) {
-		exec_printf(x->err, "control: %s\n", err);
+		buf_printf(x->err, "control: %s\n", err);
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -970,7 +954,7 @@ static int exec_control(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "%s", out);
+		buf_printf(x->out, "%s", out);
 	return EXIT_OK;
 }
 
@@ -992,7 +976,7 @@ static int exec_chat(struct exec_ctx *x)
 	if (exec_text_ok(x, "chat line", x->words) != 0)
 		return EXIT_USAGE;
 	if (relay_ticket_chat(x->relay, t.id, x->conn->user.name, x->conn->user.tier, x->words) != 0) {
-		exec_printf(x->err, "chat: the store failed\n");
+		buf_printf(x->err, "chat: the store failed\n");
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1044,9 +1028,9 @@ static int exec_note(struct exec_ctx *x)
 		char lists[2 * RELAY_CHECKLIST_MAX * RELAY_TRIAGE_FIELD_MAX + 64];
 
 		exec_checklists(x, lists, sizeof(lists));
-		exec_printf(x->err, "note: no checklist in relay.conf names the field \"");
+		buf_printf(x->err, "note: no checklist in relay.conf names the field \"");
 		exec_text(x->err, field);
-		exec_printf(x->err, "\" (%s)\n", lists);
+		buf_printf(x->err, "\" (%s)\n", lists);
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, sensitive ? RELAY_ACT_NOTE_SENSITIVE : x->cmd->rights, &t)) != EXIT_OK)
@@ -1055,7 +1039,7 @@ static int exec_note(struct exec_ctx *x)
 		return EXIT_USAGE;
 	if ((field != NULL ? relay_ticket_field(x->relay, t.id, &x->conn->user, sensitive, field, x->words)
 			   : relay_ticket_note(x->relay, t.id, &x->conn->user, sensitive, x->words)) != 0) {
-		exec_printf(x->err, "note: the store failed\n");
+		buf_printf(x->err, "note: the store failed\n");
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1082,13 +1066,13 @@ static int exec_wait(struct exec_ctx *x)
 		return EXIT_USAGE;
 	}
 	if (strcmp(x->opt_value[0], "customer") != 0) {
-		exec_printf(x->err, "wait: --for is customer (the SLA clocks stop only for the customer)\n");
+		buf_printf(x->err, "wait: --for is customer (the SLA clocks stop only for the customer)\n");
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (relay_ticket_wait(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
-		exec_printf(x->err, "wait: %s\n", err);
+		buf_printf(x->err, "wait: %s\n", err);
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1098,7 +1082,7 @@ static int exec_wait(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "ticket %lld waits for the customer: its SLA clocks stop until they write or connect\n",
+		buf_printf(x->out, "ticket %lld waits for the customer: its SLA clocks stop until they write or connect\n",
 			    (long long)t.id);
 	return EXIT_OK;
 }
@@ -1116,16 +1100,16 @@ static int exec_triage(struct exec_ctx *x)
 	impact = relay_triage_level(x->opt_value[0]);
 	urgency = relay_triage_level(x->opt_value[1]);
 	if (impact < 0 || urgency < 0) {
-		exec_printf(x->err, "triage: --%s is high, medium or low, not \"", impact < 0 ? "impact" : "urgency");
+		buf_printf(x->err, "triage: --%s is high, medium or low, not \"", impact < 0 ? "impact" : "urgency");
 		exec_text(x->err, impact < 0 ? x->opt_value[0] : x->opt_value[1]);
-		exec_printf(x->err, "\"\n");
+		buf_printf(x->err, "\"\n");
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (relay_ticket_triage(x->relay, t.id, &x->conn->user, impact, urgency, priority, moved, err,
 				sizeof(err)) != 0) {
-		exec_printf(x->err, "triage: %s\n", err);
+		buf_printf(x->err, "triage: %s\n", err);
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1140,10 +1124,10 @@ static int exec_triage(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else {
-		exec_printf(x->out, "ticket %lld is %s (impact %s, urgency %s; was %s)\n", (long long)t.id, priority,
+		buf_printf(x->out, "ticket %lld is %s (impact %s, urgency %s; was %s)\n", (long long)t.id, priority,
 			    x->opt_value[0], x->opt_value[1], t.priority);
 		if (moved[0])
-			exec_printf(x->out, "%s starts at %s: the ticket is in the %s queue now\n", priority, moved, moved);
+			buf_printf(x->out, "%s starts at %s: the ticket is in the %s queue now\n", priority, moved, moved);
 	}
 	return EXIT_OK;
 }
@@ -1161,11 +1145,11 @@ static int exec_escalate(struct exec_ctx *x)
 	}
 	force = x->opt_value[2] != NULL;
 	if (relay_tier_rank(x->opt_value[0]) < 2) {
-		exec_printf(x->err, "escalate: --to is L2 or L3\n");
+		buf_printf(x->err, "escalate: --to is L2 or L3\n");
 		return EXIT_USAGE;
 	}
 	if (force != (x->opt_value[3] != NULL) || (force && x->opt_value[3][0] == '\0')) {
-		exec_printf(x->err, "escalate: --force goes with --reason TEXT (why the checklist may wait)\n");
+		buf_printf(x->err, "escalate: --force goes with --reason TEXT (why the checklist may wait)\n");
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
@@ -1174,11 +1158,11 @@ static int exec_escalate(struct exec_ctx *x)
 		return EXIT_USAGE;
 	nmissing = relay_ticket_checklist_missing(x->relay, t.id, t.tier, missing, sizeof(missing));
 	if (nmissing < 0) {
-		exec_printf(x->err, "escalate: the store failed\n");
+		buf_printf(x->err, "escalate: the store failed\n");
 		return EXIT_FAIL;
 	}
 	if (nmissing > 0 && !force) {
-		exec_printf(x->err,
+		buf_printf(x->err,
 			    "escalate: the %s checklist is not filled: missing %s (note %lld --field NAME TEXT..., "
 			    "or --force --reason TEXT...)\n", t.tier, missing, (long long)t.id);
 		return EXIT_FAIL;
@@ -1196,7 +1180,7 @@ static int exec_escalate(struct exec_ctx *x)
 						    sizeof(err));
 	free(forced);
 	if (rc != 0) {
-		exec_printf(x->err, "escalate: %s\n", err);
+		buf_printf(x->err, "escalate: %s\n", err);
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1207,7 +1191,7 @@ static int exec_escalate(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "ticket %lld escalated to %s%s\n", (long long)t.id, x->opt_value[0],
+		buf_printf(x->out, "ticket %lld escalated to %s%s\n", (long long)t.id, x->opt_value[0],
 			    nmissing > 0 ? " (checklist forced: recorded)" : "");
 	return EXIT_OK;
 }
@@ -1220,9 +1204,9 @@ static int exec_parse_kb(struct exec_ctx *x, const char *arg, int64_t *id)
 
 	if (arg == NULL || arg[0] < '1' || arg[0] > '9' || (n = strtoll(arg, &end, 10)) <= 0 || *end != '\0' ||
 	    n > 100000000000LL) {
-		exec_printf(x->err, "%s: not an article number: ", x->argv[0]);
+		buf_printf(x->err, "%s: not an article number: ", x->argv[0]);
 		exec_text(x->err, arg ? arg : "");
-		exec_printf(x->err, "\n");
+		buf_printf(x->err, "\n");
 		return -1;
 	}
 	*id = n;
@@ -1257,7 +1241,7 @@ static int exec_resolve(struct exec_ctx *x)
 	new_kb = x->opt_value[2] != NULL;
 	if (x->opt_value[1] != NULL && (new_kb || exec_parse_kb(x, x->opt_value[1], &kb) != 0)) {
 		if (new_kb)
-			exec_printf(x->err, "resolve: --kb ID or --new-kb, not both\n");
+			buf_printf(x->err, "resolve: --kb ID or --new-kb, not both\n");
 		return EXIT_USAGE;
 	}
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
@@ -1265,7 +1249,7 @@ static int exec_resolve(struct exec_ctx *x)
 	if (exec_text_ok(x, "note", x->opt_value[0]) != 0)
 		return EXIT_USAGE;
 	if (kb > 0 && store_kb_get(x->relay->store, kb, exec_kb_rank(x), exec_kb_exists, NULL) != STORE_OK) {
-		exec_printf(x->err, "resolve: no knowledge base article %lld (kb list shows those you may read)\n",
+		buf_printf(x->err, "resolve: no knowledge base article %lld (kb list shows those you may read)\n",
 			    (long long)kb);
 		return EXIT_FAIL;
 	}
@@ -1278,12 +1262,12 @@ static int exec_resolve(struct exec_ctx *x)
 		memcpy(title, t.summary, n);
 		title[n] = '\0';
 		if (relay_knowledge_add(x->relay, &a, &x->conn->user, &kb) != 0) {
-			exec_printf(x->err, "resolve: the store failed; nothing was changed\n");
+			buf_printf(x->err, "resolve: the store failed; nothing was changed\n");
 			return EXIT_FAIL;
 		}
 	}
 	if (relay_ticket_resolve_kb(x->relay, t.id, &x->conn->user, x->opt_value[0], kb, err, sizeof(err)) != 0) {
-		exec_printf(x->err, "resolve: %s\n", err);
+		buf_printf(x->err, "resolve: %s\n", err);
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1295,9 +1279,9 @@ static int exec_resolve(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else {
-		exec_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
+		buf_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
 		if (new_kb)
-			exec_printf(x->out, "knowledge base article %lld written at %s (kb edit %lld --tier L1 shares it)\n",
+			buf_printf(x->out, "knowledge base article %lld written at %s (kb edit %lld --tier L1 shares it)\n",
 				    (long long)kb, x->conn->user.tier, (long long)kb);
 	}
 	return EXIT_OK;
@@ -1311,15 +1295,15 @@ static int exec_kb_field(struct exec_ctx *x, const char *what, const char *v, si
 	if (v == NULL && !required)
 		return 0;
 	if (n == 0) {
-		exec_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
+		buf_printf(x->err, "%s: the %s is empty\n", x->argv[0], what);
 		return -1;
 	}
 	if (n > max) {
-		exec_printf(x->err, "%s: the %s is %zu bytes; at most %zu are kept\n", x->argv[0], what, n, max);
+		buf_printf(x->err, "%s: the %s is %zu bytes; at most %zu are kept\n", x->argv[0], what, n, max);
 		return -1;
 	}
 	if (!utf8_valid(v, n)) {
-		exec_printf(x->err, "%s: the %s is not UTF-8\n", x->argv[0], what);
+		buf_printf(x->err, "%s: the %s is not UTF-8\n", x->argv[0], what);
 		return -1;
 	}
 	return 0;
@@ -1331,11 +1315,11 @@ static int exec_kb_tier(struct exec_ctx *x, const char *tier)
 	int rank = relay_knowledge_rank(tier);
 
 	if (rank < 0) {
-		exec_printf(x->err, "%s: --tier is public, L1, L2 or L3\n", x->argv[0]);
+		buf_printf(x->err, "%s: --tier is public, L1, L2 or L3\n", x->argv[0]);
 		return -1;
 	}
 	if (rank > relay_tier_rank(x->conn->user.tier)) {
-		exec_printf(x->err, "%s: an %s technician cannot write an article for %s only\n", x->argv[0],
+		buf_printf(x->err, "%s: an %s technician cannot write an article for %s only\n", x->argv[0],
 			    x->conn->user.tier, tier);
 		return -1;
 	}
@@ -1370,7 +1354,7 @@ static void exec_kb_done(struct exec_ctx *x, int64_t id, const char *what)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "%lld\n", (long long)id);
+		buf_printf(x->out, "%lld\n", (long long)id);
 }
 
 static int exec_kb_add(struct exec_ctx *x)
@@ -1386,7 +1370,7 @@ static int exec_kb_add(struct exec_ctx *x)
 	if (exec_kb_fields(x, &a, true) != 0)
 		return EXIT_USAGE;
 	if (relay_knowledge_add(x->relay, &a, &x->conn->user, &id) != 0) {
-		exec_printf(x->err, "kb add: the store failed; nothing was changed\n");
+		buf_printf(x->err, "kb add: the store failed; nothing was changed\n");
 		return EXIT_FAIL;
 	}
 	exec_kb_done(x, id, "added");
@@ -1411,17 +1395,17 @@ static int exec_kb_edit(struct exec_ctx *x)
 		if (x->opt_value[k] != NULL)
 			used += (size_t)snprintf(fields + used, sizeof(fields) - used, "%s%s", used ? ", " : "", names[k]);
 	if (used == 0) {
-		exec_printf(x->err, "kb edit: nothing to change (give --tier, --title, --symptoms, --fix or --cause)\n");
+		buf_printf(x->err, "kb edit: nothing to change (give --tier, --title, --symptoms, --fix or --cause)\n");
 		return EXIT_USAGE;
 	}
 	/* Only what one may read may be edited: an L1 cannot learn an L3 article's number is taken. */
 	if (store_kb_get(x->relay->store, a.id, exec_kb_rank(x), exec_kb_exists, NULL) != STORE_OK) {
-		exec_printf(x->err, "kb edit: no knowledge base article %lld\n", (long long)a.id);
+		buf_printf(x->err, "kb edit: no knowledge base article %lld\n", (long long)a.id);
 		return EXIT_FAIL;
 	}
 	rc = relay_knowledge_edit(x->relay, &a, fields, &x->conn->user);
 	if (rc != 0) {
-		exec_printf(x->err, rc == STORE_NOT_FOUND ? "kb edit: no knowledge base article %lld\n"
+		buf_printf(x->err, rc == STORE_NOT_FOUND ? "kb edit: no knowledge base article %lld\n"
 						      : "kb edit: the store failed on article %lld; nothing was changed\n",
 			    (long long)a.id);
 		return EXIT_FAIL;
@@ -1452,17 +1436,17 @@ static int exec_kb_show_row(const struct store_kb *a, void *ctx)
 	}
 	timefmt_utc(a->created_at, TIMEFMT_DATETIME, created, sizeof(created));
 	timefmt_utc(a->updated_at, TIMEFMT_DATETIME, updated, sizeof(updated));
-	exec_printf(x->out, "article %lld [%s] ", (long long)a->id, a->tier);
+	buf_printf(x->out, "article %lld [%s] ", (long long)a->id, a->tier);
 	exec_text(x->out, a->title);
-	exec_printf(x->out, "\n  symptoms: ");
+	buf_printf(x->out, "\n  symptoms: ");
 	exec_text(x->out, a->symptoms);
-	exec_printf(x->out, "\n  cause:    ");
+	buf_printf(x->out, "\n  cause:    ");
 	exec_text(x->out, a->cause[0] ? a->cause : "-");
-	exec_printf(x->out, "\n  fix:      ");
+	buf_printf(x->out, "\n  fix:      ");
 	exec_text(x->out, a->fix);
-	exec_printf(x->out, "\n  by ");
+	buf_printf(x->out, "\n  by ");
 	exec_text(x->out, a->author);
-	exec_printf(x->out, ", %s; changed %s\n", created, updated);
+	buf_printf(x->out, ", %s; changed %s\n", created, updated);
 	return 0;
 }
 
@@ -1480,11 +1464,11 @@ static int exec_kb_show(struct exec_ctx *x)
 	rc = store_kb_get(x->relay->store, id, exec_kb_rank(x), exec_kb_show_row, x);
 	if (rc == STORE_NOT_FOUND) {
 		/* The same words for an article above one's tier: its existence is not for them either. */
-		exec_printf(x->err, "kb show: no knowledge base article %lld\n", (long long)id);
+		buf_printf(x->err, "kb show: no knowledge base article %lld\n", (long long)id);
 		return EXIT_FAIL;
 	}
 	if (rc != STORE_OK) {
-		exec_printf(x->err, "kb show: the store failed\n");
+		buf_printf(x->err, "kb show: the store failed\n");
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -1521,14 +1505,14 @@ static int exec_kb_list_row(const struct store_kb *a, void *ctx)
 		emit_kstring(&x->j, "symptoms", a->symptoms);
 		emit_object_end(&x->j);
 	} else {
-		exec_printf(x->out, "%6lld  %-6s ", (long long)a->id, a->tier);
+		buf_printf(x->out, "%6lld  %-6s ", (long long)a->id, a->tier);
 		exec_text(x->out, a->title);
 		n = utf8_cut(a->symptoms, strlen(a->symptoms), 80);
 		memcpy(line, a->symptoms, n);
 		line[n] = '\0';
-		exec_printf(x->out, "\n        ");
+		buf_printf(x->out, "\n        ");
 		exec_text(x->out, line);
-		exec_printf(x->out, "%s\n", n < strlen(a->symptoms) ? "..." : "");
+		buf_printf(x->out, "%s\n", n < strlen(a->symptoms) ? "..." : "");
 	}
 	return ++l->shown == EXEC_KB_SHOWN_MAX;
 }
@@ -1572,7 +1556,7 @@ static int exec_kb_list_run(struct exec_ctx *x, const char *match, const struct 
 	}
 	free(l.text);
 	if (rc != STORE_OK) {
-		exec_printf(x->err, "%s: the store failed\n", x->argv[0]);
+		buf_printf(x->err, "%s: the store failed\n", x->argv[0]);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -1625,7 +1609,7 @@ static int exec_invite(struct exec_ctx *x)
 	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
 		return rc;
 	if (relay_ticket_invite(x->relay, t.id, &x->conn->user, text, &replaced) != 0) {
-		exec_printf(x->err, "invite: no support code could be issued\n");
+		buf_printf(x->err, "invite: no support code could be issued\n");
 		return EXIT_FAIL;
 	}
 	if (x->json) {
@@ -1636,7 +1620,7 @@ static int exec_invite(struct exec_ctx *x)
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else
-		exec_printf(x->out, "%s\n", text);
+		buf_printf(x->out, "%s\n", text);
 	OPENSSL_cleanse(text, sizeof(text));
 	return EXIT_OK;
 }
@@ -1669,10 +1653,10 @@ static int exec_tickets_row(const struct store_ticket *t, void *ctx)
 		emit_object_end(&x->j);
 		return 0;
 	}
-	exec_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s ", (long long)t->id, t->priority, t->tier, t->state,
+	buf_printf(x->out, "%6lld  %s  %s  %-10s %s  %-12s ", (long long)t->id, t->priority, t->tier, t->state,
 		    created, t->owner[0] ? t->owner : "-");
 	exec_text(x->out, t->summary);
-	exec_printf(x->out, "\n");
+	buf_printf(x->out, "\n");
 	return 0;
 }
 
@@ -1687,7 +1671,7 @@ static int exec_tickets(struct exec_ctx *x)
 		return EXIT_USAGE;
 	}
 	if (x->opt_value[0] != NULL && exec_parse_day(x->opt_value[0], &since) != 0) {
-		exec_printf(x->err, "tickets: --since wants a day as YYYY-MM-DD, got \"%s\"\n", x->opt_value[0]);
+		buf_printf(x->err, "tickets: --since wants a day as YYYY-MM-DD, got \"%s\"\n", x->opt_value[0]);
 		return EXIT_USAGE;
 	}
 	if (x->json) {
@@ -1696,11 +1680,11 @@ static int exec_tickets(struct exec_ctx *x)
 		emit_key(&x->j, "tickets");
 		emit_array_begin(&x->j);
 	} else
-		exec_printf(x->out, "%6s  %s  %s  %-10s %-20s  %-12s %s\n", "ticket", "P ", "T ", "state", "opened", "owner",
+		buf_printf(x->out, "%6s  %s  %s  %-10s %-20s  %-12s %s\n", "ticket", "P ", "T ", "state", "opened", "owner",
 			    "summary");
 	before = buf_len(x->out);
 	if (store_tickets_active_since(x->relay->store, since, exec_tickets_row, x) != STORE_OK) {
-		exec_printf(x->err, "tickets: the store failed\n");
+		buf_printf(x->err, "tickets: the store failed\n");
 		rc = EXIT_FAIL;
 	}
 	exec_empty(x, before);
@@ -1753,7 +1737,7 @@ static int exec_transcript(struct exec_ctx *x)
 		exec_json_begin_list(x, t->id, "lines");
 	before = buf_len(x->out);
 	if (store_events(x->relay->store, t->id, EVENT_CHAT, exec_transcript_line, x) != STORE_OK) {
-		exec_printf(x->err, "transcript: the store failed\n");
+		buf_printf(x->err, "transcript: the store failed\n");
 		rc = EXIT_FAIL;
 	}
 	exec_empty(x, before);
@@ -1783,7 +1767,7 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 	char sha[2 * CHAIN_HASH_LEN + 1] = "unreadable";
 
 	if (event_recording_parse(e->detail, &r) != 0) {
-		exec_printf(x->err, "record %lld: unreadable recording-closed detail\n", (long long)e->id);
+		buf_printf(x->err, "record %lld: unreadable recording-closed detail\n", (long long)e->id);
 		return 0;
 	}
 	if (r.hashed)
@@ -1801,7 +1785,7 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 		emit_object_end(&x->j);
 		return 0;
 	}
-	exec_printf(x->out, "%s  %llu bytes  sha256 %s  %s  (%s; %s)\n", r.path, (unsigned long long)r.size, sha,
+	buf_printf(x->out, "%s  %llu bytes  sha256 %s  %s  (%s; %s)\n", r.path, (unsigned long long)r.size, sha,
 		    r.state, e->actor, exec_recording_on_disk(x, &r));
 	return 0;
 }
@@ -1819,13 +1803,13 @@ static int exec_recordings(struct exec_ctx *x)
 	if (x->json)
 		exec_json_begin_list(x, t->id, "recordings");
 	if (store_events(x->relay->store, t->id, EVENT_RECORDING_CLOSED, exec_recording_row, x) != STORE_OK) {
-		exec_printf(x->err, "recordings: the store failed\n");
+		buf_printf(x->err, "recordings: the store failed\n");
 		rc = EXIT_FAIL;
 	}
 	if (x->json)
 		exec_json_end_list(x);
 	else if (x->nwords == 0 && buf_len(x->out) == 0)
-		exec_printf(x->out, "ticket %lld has no recordings\n", (long long)t->id);
+		buf_printf(x->out, "ticket %lld has no recordings\n", (long long)t->id);
 out:
 	free(t);
 	return rc;
@@ -1839,7 +1823,7 @@ static int exec_binary_ok(struct exec_ctx *x, const char *redirect)
 {
 	if (!x->ch->pty)
 		return 0;
-	exec_printf(x->err, "%s: refusing to write binary data to a terminal (ssh -t asked for one); "
+	buf_printf(x->err, "%s: refusing to write binary data to a terminal (ssh -t asked for one); "
 		    "run it without -t and redirect to a file: > %s\n", x->argv[0], redirect);
 	return -1;
 }
@@ -1869,16 +1853,16 @@ static int exec_recording(struct exec_ctx *x)
 	found = relay_audit_recording_open(x->relay, t->id, id, &fd, &ref, err, sizeof(err));
 	rc = EXIT_FAIL;
 	if (found == STORE_NOT_FOUND) {
-		exec_printf(x->err, "recording: ticket %lld has no recording %s (see: recordings %lld)\n", (long long)t->id,
+		buf_printf(x->err, "recording: ticket %lld has no recording %s (see: recordings %lld)\n", (long long)t->id,
 			    id, (long long)t->id);
 		goto out;
 	}
 	if (found != 0) {
-		exec_printf(x->err, "recording: %s\n", err);
+		buf_printf(x->err, "recording: %s\n", err);
 		goto out;
 	}
 	if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size != ref.size)
-		exec_printf(x->err, "recording: warning: %s is %lld bytes on the relay's disk, its record says %llu; "
+		buf_printf(x->err, "recording: warning: %s is %lld bytes on the relay's disk, its record says %llu; "
 			    "it will not match its sha256\n", ref.path, (long long)sb.st_size, (unsigned long long)ref.size);
 	log_info("auditor %s downloaded recording %s of ticket %lld", x->conn->user.name, ref.path, (long long)t->id);
 	x->ch->stream_fd = fd;
@@ -1921,7 +1905,7 @@ static void exec_export_done(struct relay *relay, struct relay_chan *ch, void *c
 		ch->stream_fd = j->fd;
 		j->fd = -1;
 	} else if (ch != NULL) {
-		exec_printf(&ch->err, "export: %s\n", j->err);
+		buf_printf(&ch->err, "export: %s\n", j->err);
 		ch->exit_status = EXIT_FAIL;
 		if (j->json)
 			exec_json_errors(&ch->err, EXIT_FAIL);
@@ -1962,16 +1946,16 @@ static int exec_export(struct exec_ctx *x)
 	 */
 	j->fd = open(x->relay->home->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (j->fd < 0) {
-		exec_printf(x->err, "export: no room for a temporary file: %s\n", strerror(errno));
+		buf_printf(x->err, "export: no room for a temporary file: %s\n", strerror(errno));
 		goto out;
 	}
 	/* The checkpoint it ends on is signed here, on the loop; reading the chain is the job thread's. */
 	if (relay_audit_export_prepare(x->relay, t->id, &j->plan, j->err, sizeof(j->err)) != 0) {
-		exec_printf(x->err, "export: %s\n", j->err);
+		buf_printf(x->err, "export: %s\n", j->err);
 		goto out;
 	}
 	if (relay_job_submit(x->relay, x->ch, exec_export_run, exec_export_done, j) != 0) {
-		exec_printf(x->err, "export: cannot start the job: out of memory\n");
+		buf_printf(x->err, "export: cannot start the job: out of memory\n");
 		goto out;
 	}
 	j = NULL;
@@ -2071,24 +2055,24 @@ static void exec_verify_print(struct buf *out, bool json, int ok, const struct r
 		return;
 	}
 	if (ok) {
-		exec_printf(out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
+		buf_printf(out, "chain ok: %lld records, %lld checkpoints, last checkpoint at seq %lld\n",
 			    (long long)rep->records, (long long)rep->checkpoints, (long long)rep->last_checkpoint);
-		exec_printf(out, "files ok: %lld attachments and %lld recordings match their records; %lld tickets match their events\n",
+		buf_printf(out, "files ok: %lld attachments and %lld recordings match their records; %lld tickets match their events\n",
 			    (long long)rep->attachments, (long long)rep->recordings, (long long)rep->tickets);
 		if (rep->unsigned_records > 0)
-			exec_printf(out, "%lld newer records are not signed yet (a checkpoint follows within 60 s)\n",
+			buf_printf(out, "%lld newer records are not signed yet (a checkpoint follows within 60 s)\n",
 				    (long long)rep->unsigned_records);
 	} else {
 		for (const char *p = line; *p != '\0';) {
 			const char *nl = strchr(p, '\n');
 			size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-			exec_printf(out, "chain verification FAILED: %.*s\n", (int)n, p);
+			buf_printf(out, "chain verification FAILED: %.*s\n", (int)n, p);
 			p += n + (nl != NULL);
 		}
 	}
 	if (rep->has_head)
-		exec_printf(out, "signed head: seq %lld hash %s at %lld sig %s key %s\n", (long long)rep->last_checkpoint,
+		buf_printf(out, "signed head: seq %lld hash %s at %lld sig %s key %s\n", (long long)rep->last_checkpoint,
 			    hash, (long long)rep->head_at, sig, fp);
 }
 
@@ -2132,7 +2116,7 @@ static int exec_verify(struct exec_ctx *x)
 		return EXIT_FAIL;
 	}
 	if (relay_job_submit(x->relay, x->ch, exec_verify_run, exec_verify_done, j) != 0) {
-		exec_printf(x->err, "verify: cannot start the job: out of memory\n");
+		buf_printf(x->err, "verify: cannot start the job: out of memory\n");
 		free(j);
 		return EXIT_FAIL;
 	}
@@ -2193,7 +2177,7 @@ static void exec_report_done(struct relay *relay, struct relay_chan *ch, void *c
 		if (j->ok && buf_put(&ch->out, buf_ptr(&j->out), buf_len(&j->out)) == 0)
 			ch->exit_status = EXIT_OK;
 		else {
-			exec_printf(&ch->err, "report: %s\n", j->ok ? "too large to send" : "the store failed");
+			buf_printf(&ch->err, "report: %s\n", j->ok ? "too large to send" : "the store failed");
 			ch->exit_status = EXIT_FAIL;
 		}
 		log_info("auditor %s ran a report", j->user);
@@ -2217,9 +2201,9 @@ static int exec_report(struct exec_ctx *x)
 		int64_t *day = k == 0 ? &since : &until;
 
 		if (x->opt_value[k] != NULL && exec_parse_day(x->opt_value[k], day) != 0) {
-			exec_printf(x->err, "report: --%s wants a day as YYYY-MM-DD, got \"", k == 0 ? "since" : "until");
+			buf_printf(x->err, "report: --%s wants a day as YYYY-MM-DD, got \"", k == 0 ? "since" : "until");
 			exec_text(x->err, x->opt_value[k]);
-			exec_printf(x->err, "\"\n");
+			buf_printf(x->err, "\"\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -2227,15 +2211,15 @@ static int exec_report(struct exec_ctx *x)
 	if (until != 0)
 		until += 86400;
 	if (until != 0 && until <= since) {
-		exec_printf(x->err, "report: --until is before --since\n");
+		buf_printf(x->err, "report: --until is before --since\n");
 		return EXIT_USAGE;
 	}
 	if ((by = relay_report_by_parse(x->opt_value[2])) < 0) {
-		exec_printf(x->err, "report: --by is tier, tech, priority or kb\n");
+		buf_printf(x->err, "report: --by is tier, tech, priority or kb\n");
 		return EXIT_USAGE;
 	}
 	if ((x->opt_value[3] != NULL) + (x->opt_value[4] != NULL) + x->json > 1) {
-		exec_printf(x->err, "report: one of --json, --csv, --html\n");
+		buf_printf(x->err, "report: one of --json, --csv, --html\n");
 		return EXIT_USAGE;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -2246,7 +2230,7 @@ static int exec_report(struct exec_ctx *x)
 	buf_init(&j->out, 16u * 1024 * 1024);
 	snprintf(j->user, sizeof(j->user), "%s", x->conn->user.name);
 	if (relay_job_submit(x->relay, x->ch, exec_report_run, exec_report_done, j) != 0) {
-		exec_printf(x->err, "report: cannot start the job: out of memory\n");
+		buf_printf(x->err, "report: cannot start the job: out of memory\n");
 		buf_free(&j->out);
 		free(j);
 		return EXIT_FAIL;
@@ -2364,10 +2348,10 @@ static void exec_help_text(struct exec_ctx *x, const char *text)
 			cut--;
 		if (cut == 0)
 			break;
-		exec_printf(x->out, "%.*s\n  %*s", (int)cut, text, EXEC_HELP_COLUMN, "");
+		buf_printf(x->out, "%.*s\n  %*s", (int)cut, text, EXEC_HELP_COLUMN, "");
 		text += cut + 1;
 	}
-	exec_printf(x->out, "%s\n", text);
+	buf_printf(x->out, "%s\n", text);
 }
 
 static int exec_help(struct exec_ctx *x)
@@ -2380,27 +2364,27 @@ static int exec_help(struct exec_ctx *x)
 	}
 	if (x->opt_value[0] != NULL) {
 		for (size_t i = 0; i < EXEC_NCMDS; i++)
-			exec_printf(x->out, "%s\t%s\n", exec_cmds[i].name, exec_cmds[i].usage);
+			buf_printf(x->out, "%s\t%s\n", exec_cmds[i].name, exec_cmds[i].usage);
 		return EXIT_OK;
 	}
-	exec_printf(x->out, "Handoff relay commands (add --json for machine-readable output):\n");
+	buf_printf(x->out, "Handoff relay commands (add --json for machine-readable output):\n");
 	for (size_t i = 0; i < EXEC_NCMDS; i++) {
 		const struct exec_cmd *c = &exec_cmds[i];
 		int n;
 
 		if (c->rights == RELAY_ACT_AUDIT && c->when != EXEC_ANYONE && !auditors) {
-			exec_printf(x->out, "Auditors (read-only):\n");
+			buf_printf(x->out, "Auditors (read-only):\n");
 			auditors = true;
 		}
 		n = (int)(strlen(c->name) + (c->usage[0] ? 1 + strlen(c->usage) : 0));
-		exec_printf(x->out, "  %s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
+		buf_printf(x->out, "  %s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
 		if (n < EXEC_HELP_COLUMN - 1)
-			exec_printf(x->out, "%*s", EXEC_HELP_COLUMN - n, "");
+			buf_printf(x->out, "%*s", EXEC_HELP_COLUMN - n, "");
 		else
-			exec_printf(x->out, "\n  %*s", EXEC_HELP_COLUMN, "");
+			buf_printf(x->out, "\n  %*s", EXEC_HELP_COLUMN, "");
 		exec_help_text(x, c->help);
 	}
-	exec_printf(x->out,
+	buf_printf(x->out,
 		    "Support codes are valid for %lu min.\n"
 		    "Errors go to stderr; with --json as {\"error\": TEXT, \"exit\": STATUS}.\n"
 		    "To view a customer's screen: handoff-tech view N, or\n"
@@ -2443,7 +2427,7 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	*x = (struct exec_ctx){ .relay = relay, .ch = ch, .conn = ch->conn, .out = out, .err = err };
 	emit_init(&x->j, out);
 	if (cmdline_split(line, &x->argv, &x->argc, msg, sizeof(msg)) != 0) {
-		exec_printf(err, "cannot read the command: %s\n", msg);
+		buf_printf(err, "cannot read the command: %s\n", msg);
 		free(x);
 		return EXIT_USAGE;
 	}
@@ -2466,7 +2450,7 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		x->cmd = exec_find(x->argv, x->argc, &x->from);
 	}
 	if (x->cmd == NULL)
-		exec_printf(err, "unknown command: %s (try: help)\n", cmd);
+		buf_printf(err, "unknown command: %s (try: help)\n", cmd);
 	else if (x->cmd->when == EXEC_FIRST && exec_allowed(x, x->cmd->rights, NULL) != 0)
 		status = EXIT_DENIED;
 	else

@@ -641,6 +641,33 @@ static void test_regression_put_u64_is_not_atomic(void **state)
 	buf_free(&b);
 }
 
+/* buf_printf: whole or nothing, at any length the cap allows (the relay's replies are built with it). */
+static void test_printf_whole_or_nothing(void **state)
+{
+	struct buf b;
+	char *long_text = malloc(5000);
+
+	(void)state;
+	assert_non_null(long_text);
+	memset(long_text, 'x', 4999);
+	long_text[4999] = '\0';
+	buf_init(&b, 6000);
+	assert_int_equal(buf_printf(&b, "%s %d\n", "ticket", 42), BUF_OK);
+	assert_int_equal(buf_len(&b), 10);
+	assert_memory_equal(buf_ptr(&b), "ticket 42\n", 10);
+	/* Longer than the function's own line: printed whole, not cut at 1024. */
+	assert_int_equal(buf_printf(&b, "[%s]", long_text), BUF_OK);
+	assert_int_equal(buf_len(&b), 10 + 5001);
+	assert_int_equal(buf_ptr(&b)[10 + 5000], ']');
+	/* Past the cap: nothing of it is written. */
+	assert_int_equal(buf_printf(&b, "%s", long_text), BUF_ERR_TOO_LONG);
+	assert_int_equal(buf_len(&b), 10 + 5001);
+	assert_int_equal(buf_printf(&b, "%s", ""), BUF_OK);
+	assert_int_equal(buf_len(&b), 10 + 5001);
+	buf_free(&b);
+	free(long_text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_regression_put_u64_is_not_atomic),
 		cmocka_unit_test(test_regression_empty_buffer_null_pointer),
+		cmocka_unit_test(test_printf_whole_or_nothing),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
