@@ -312,6 +312,27 @@ int config_get_ulong(const struct config *cfg, const char *key, unsigned long de
 	return 0;
 }
 
+int config_list_next(const char **p, const char **item, size_t *len)
+{
+	const char *s = *p, *end;
+	size_t n;
+
+	if (*s == '\0')
+		return 0;
+	end = strchr(s, ',');
+	n = end != NULL ? (size_t)(end - s) : strlen(s);
+	*p = end != NULL ? end + 1 : s + n;
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	*item = s;
+	*len = n;
+	return 1;
+}
+
 int config_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port)
 {
 	const char *colon, *hstart, *hend;

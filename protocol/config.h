@@ -50,6 +50,12 @@ int config_get_ulong(const struct config *cfg, const char *key, unsigned long de
 		     unsigned long min, unsigned long max, unsigned long *out,
 		     char *err, size_t errlen);
 /*
+ * Walks a comma-separated value ("facts, journal 200"): the next item,
+ * trimmed of blanks, in *item and *len (0 for an empty one, as in "a,,b"),
+ * and *p past it and its comma. 1 while there was an item, 0 at the end.
+ */
+int config_list_next(const char **p, const char **item, size_t *len);
+/*
  * "host:port" or "[v6]:port" into host and port (1..65535). 0 or -1.
  */
 int config_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port);

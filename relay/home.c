@@ -252,20 +252,11 @@ static int home_log_source_ok(const char *p, size_t len)
 static int home_log_sources(struct relay_home *h, const struct config *cfg, const char *list, char *err,
 			    size_t errlen)
 {
-	size_t used = 0;
-	const char *p = list;
+	size_t used = 0, len;
+	const char *rest = list, *p;
 
 	h->log_sources[0] = '\0';
-	while (*p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
+	while (config_list_next(&rest, &p, &len)) {
 		if (len > 0 && !home_log_source_ok(p, len))
 			return config_value_error(cfg, "log_sources", err, errlen,
 						  "\"%.*s\" is not facts, journal LINES or file /PATH LINES", (int)len, p);
@@ -277,7 +268,6 @@ static int home_log_sources(struct relay_home *h, const struct config *cfg, cons
 				return config_value_error(cfg, "log_sources", err, errlen, "too long");
 			used += (size_t)n;
 		}
-		p = end ? end + 1 : p + strlen(p);
 	}
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
+
 static const char *const relay_triage_levels[RELAY_TRIAGE_LEVELS] = { "high", "medium", "low" };
 
 int relay_triage_level(const char *word)
@@ -94,18 +96,10 @@ int relay_triage_field_ok(const char *name)
 int relay_checklist_parse(struct relay_checklist *c, const char *value, char *why, size_t whylen)
 {
 	struct relay_checklist out = { .n = 0 };
-	const char *p = value != NULL ? value : "";
+	const char *rest = value != NULL ? value : "", *p;
+	size_t len;
 
-	while (*p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
+	while (config_list_next(&rest, &p, &len)) {
 		if (len > 0) {
 			if (!relay_triage_field_ok_n(p, len)) {
 				snprintf(why, whylen, "\"%.*s\" is not a field name (a-z, 0-9 and -, at most %d)",
@@ -124,7 +118,6 @@ int relay_checklist_parse(struct relay_checklist *c, const char *value, char *wh
 			}
 			out.n++;
 		}
-		p = end ? end + 1 : p + strlen(p);
 	}
 	*c = out;
 	return 0;

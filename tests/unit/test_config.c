@@ -465,6 +465,29 @@ static void test_load_names_file_and_line(void **state)
 	unlink(path);
 }
 
+/* config_list_next: items trimmed, empty ones kept as empty (the callers skip them). */
+static void test_list_next(void **state)
+{
+	const char *rest = " facts ,journal 200,, \tfile /var/log/x 5 ", *item;
+	const char *want[] = { "facts", "journal 200", "", "file /var/log/x 5" };
+	size_t len, n = 0;
+
+	(void)state;
+	while (config_list_next(&rest, &item, &len)) {
+		assert_true(n < 4);
+		assert_int_equal(len, strlen(want[n]));
+		assert_memory_equal(item, want[n], len);
+		n++;
+	}
+	assert_int_equal(n, 4);
+	rest = "";
+	assert_int_equal(config_list_next(&rest, &item, &len), 0);
+	rest = "a,";
+	assert_int_equal(config_list_next(&rest, &item, &len), 1);
+	assert_int_equal(len, 1);
+	assert_int_equal(config_list_next(&rest, &item, &len), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_keys_name_line_and_guess),
 		cmocka_unit_test(test_value_errors_name_the_line),
 		cmocka_unit_test(test_load_names_file_and_line),
+		cmocka_unit_test(test_list_next),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
