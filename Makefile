@@ -53,7 +53,7 @@ TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 PO_SRC   := $(wildcard po/*.po)
 MO       := $(patsubst po/%.po,$(BUILD)/share/locale/%/LC_MESSAGES/handoff-helper.mo,$(PO_SRC))
 
-.PHONY: all deps demo check unit e2e fuzz fuzz-build fuzz-replay bench clean install
+.PHONY: all deps deps-demo demo check unit e2e fuzz fuzz-build fuzz-replay bench clean install
 all: $(RELAY) $(HELPER) $(TECH) $(LAUNCH)
 
 $(BUILD)/obj/protocol/%.o: protocol/%.c protocol/*.h
@@ -151,7 +151,10 @@ $(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-
 tests-build: $(UNITS) $(TOOLS)
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh all
+# make demo installs only what the demo runs (no browser, Wine or compositors).
+deps-demo:
+	@sh scripts/deps.sh demo
 
 unit: $(UNITS)
 	@sh tests/run-unit.sh $(UNITS)
@@ -204,7 +207,7 @@ check: deps
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
 
-demo: deps all
+demo: deps-demo all
 	@bash scripts/demo.sh $(BUILD)
 
 BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct) $(addprefix $(BUILD)/tests/,workload linkemu)

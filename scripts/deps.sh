@@ -3,25 +3,42 @@
 # Runs as root (CI, a fresh machine) or through sudo when it is there.
 set -eu
 
-PACKAGES="
-build-essential pkg-config clang libclang-rt-14-dev valgrind
-libssh-dev libssl-dev libsqlite3-dev sqlite3
+# What `make` needs to build the programs.
+BUILD_PACKAGES="
+build-essential pkg-config
+libssh-dev libssl-dev libsqlite3-dev
 libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
 libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxi-dev libxrandr-dev
+libpipewire-0.3-dev libspa-0.2-dev libglib2.0-dev libwayland-dev libwayland-bin wayland-protocols libxkbcommon-dev
+"
+# What `make demo` runs besides: a virtual display with a few programs on it, a click, screenshots.
+DEMO_PACKAGES="
+xvfb xauth x11-apps x11-xserver-utils xdotool ffmpeg openssh-client bsdutils
+"
+# What `make check` and `make bench` start besides: compositors, peers, a browser, Wine, the fuzzers.
+TEST_PACKAGES="
+clang libclang-rt-14-dev valgrind sqlite3
 libcmocka-dev
 sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire pipewire-bin wireplumber
-libpipewire-0.3-dev libspa-0.2-dev libglib2.0-dev libwayland-dev libwayland-bin wayland-protocols libxkbcommon-dev
-xvfb xauth x11-utils x11-apps x11-xserver-utils xdotool xclip matchbox-window-manager
+x11-utils xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy
 ibus ibus-anthy dbus-x11 libglib2.0-bin dconf-service python3-gi
-openssh-client tigervnc-viewer
-ffmpeg
+tigervnc-viewer
 iproute2 procps
 chromium
-x11vnc xclip x11-xkb-utils man-db bsdutils
+x11vnc x11-xkb-utils man-db
 wine wine64
 "
+# deps.sh demo: what make demo needs; deps.sh (all): everything make check needs too.
+case "${1:-all}" in
+demo) PACKAGES="$BUILD_PACKAGES $DEMO_PACKAGES" ;;
+all) PACKAGES="$BUILD_PACKAGES $DEMO_PACKAGES $TEST_PACKAGES" ;;
+*)
+	echo "usage: deps.sh [demo|all]" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $PACKAGES; do
