@@ -27,6 +27,7 @@ PKG_PROTO  := libssh openssl
 PKG_RELAY  := libssh sqlite3 openssl
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
+comma := ,
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 
@@ -163,32 +164,40 @@ unit: $(UNITS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 FUZZFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iprotocol -Irelay -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) protocol/*.h
+# protocol/ once, instrumented for the fuzzers but without libFuzzer's main: every target links
+# it (compiling it again for each of 18 targets cost CI two minutes).
+FUZZ_PROTO := build-fuzz/libproto.a
+build-fuzz/obj/protocol/%.o: protocol/%.c protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) $(call pc,libssh openssl libvncclient libvncserver) -o $@ $< $(PROTO_SRC) $(call pl,libssh openssl libvncclient libvncserver)
+	clang $(subst -fsanitize=fuzzer$(comma),-fsanitize=fuzzer-no-link$(comma),$(FUZZFLAGS)) $(call pc,$(PKG_PROTO)) -c $< -o $@
+$(FUZZ_PROTO): $(patsubst protocol/%.c,build-fuzz/obj/protocol/%.o,$(PROTO_SRC))
+	rm -f $@ && ar rcs $@ $^
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_PROTO) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl libvncclient libvncserver) -o $@ $< $(FUZZ_PROTO) $(call pl,libssh openssl libvncclient libvncserver)
 # The replay's parser of a technician's client messages lives in technician/.
-build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl) -o $@ $< technician/clientmsg.c $(PROTO_SRC) $(call pl,libssh openssl)
-build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c $(LOGS_SRC) client/logs.h $(PROTO_SRC) protocol/*.h
+	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl) -o $@ $< technician/clientmsg.c $(FUZZ_PROTO) $(call pl,libssh openssl)
+build-fuzz/fuzz_logs_spec: tests/fuzz/fuzz_logs_spec.c $(LOGS_SRC) client/logs.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< $(LOGS_SRC) $(PROTO_SRC) $(call pl,libssh openssl)
+	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< $(LOGS_SRC) $(FUZZ_PROTO) $(call pl,libssh openssl)
 # The viewer's RFB decoding: libvncclient driven by technician/vnc.c, as the live viewer drives it.
-build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h technician/monitor.c technician/monitor.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_vncclient: tests/fuzz/fuzz_vncclient.c technician/vnc.c technician/vnc.h technician/monitor.c technician/monitor.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c technician/monitor.c $(PROTO_SRC) $(call pl,libssh openssl libvncclient)
+	clang $(FUZZFLAGS) -Itechnician $(call pc,libssh openssl libvncclient) -o $@ $< technician/vnc.c technician/monitor.c $(FUZZ_PROTO) $(call pl,libssh openssl libvncclient)
 # The relay's certificate parser: relay/cert.c alone, with OpenSSL for the signatures.
-build-fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c relay/cert.c relay/cert.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c relay/cert.c relay/cert.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/cert.c $(PROTO_SRC) $(call pl,libssh openssl)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/cert.c $(FUZZ_PROTO) $(call pl,libssh openssl)
 # The desk's relay.conf values: relay/triage.c and relay/sla.c alone (pure).
-build-fuzz/fuzz_triage: tests/fuzz/fuzz_triage.c relay/triage.c relay/triage.h relay/sla.c relay/sla.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_triage: tests/fuzz/fuzz_triage.c relay/triage.c relay/triage.h relay/sla.c relay/sla.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/triage.c relay/sla.c $(PROTO_SRC) $(call pl,libssh openssl)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/triage.c relay/sla.c $(FUZZ_PROTO) $(call pl,libssh openssl)
 # The knowledge base's terms of free text: relay/kb.c alone (pure), with protocol/utf8.c.
-build-fuzz/fuzz_kb: tests/fuzz/fuzz_kb.c relay/kb.c relay/kb.h $(PROTO_SRC) protocol/*.h
+build-fuzz/fuzz_kb: tests/fuzz/fuzz_kb.c relay/kb.c relay/kb.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/kb.c $(PROTO_SRC) $(call pl,libssh openssl)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/kb.c $(FUZZ_PROTO) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)
@@ -200,11 +209,15 @@ fuzz: fuzz-build
 e2e: windows
 	@sh tests/e2e/run.sh build-asan
 
+# The builds in check use every core (CI calls plain `make check`); the tests run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	$(MAKE) all
-	$(MAKE) BUILD=build-asan SAN=1 all tests-build
+	$(MAKE) -j$(JOBS) all
+	$(MAKE) -j$(JOBS) BUILD=build-asan SAN=1 all tests-build
 	$(MAKE) BUILD=build-asan SAN=1 unit
+	$(MAKE) -j$(JOBS) fuzz-build
 	$(MAKE) fuzz-replay
+	$(MAKE) -j$(JOBS) windows
 	$(MAKE) e2e
 
 demo: deps-demo all
