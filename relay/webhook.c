@@ -306,8 +306,10 @@ static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CUR
 		    (flag && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_FAILING, "relay", "relay", NULL, detail) !=
 				     STORE_OK))
 			goto failed;
-		log_warn("webhook %s: event %lld, try %lld: %s; next try in %lld s", x->r->name, (long long)x->seq,
-			 (long long)x->attempts + 1, why, (long long)wait);
+		/* Tries 1, 2, 4, 8...: an hour's outage is a few lines per ticket, not one per try. */
+		if (((x->attempts + 1) & x->attempts) == 0)
+			log_warn("webhook %s: event %lld, try %lld: %s; next try in %lld s", x->r->name,
+				 (long long)x->seq, (long long)x->attempts + 1, why, (long long)wait);
 	}
 	if (store_commit(w->st) == STORE_OK)
 		return;

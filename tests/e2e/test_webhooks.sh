@@ -3,9 +3,10 @@
 # openssl req) once per event, in order per ticket, every signature checked
 # by the verification function we ship; while the receiver answers 500 or
 # is down, and across a relay restart with events undelivered, nothing is
-# lost; a receiver whose certificate names another host is reported in
-# words by `webhooks status` and keeps its events; one that stalls holds
-# only its own; forged, changed and replayed deliveries are refused.
+# lost; a receiver whose certificate names another host, or whose host
+# does not resolve, is reported in words by `webhooks status` and keeps
+# its events; one that stalls holds only its own; forged, changed and
+# replayed deliveries are refused; relay.conf's typos are refused.
 . "$(dirname "$0")/lib.sh"
 
 H="$E2E_TMP/hooks"
@@ -63,7 +64,11 @@ start_relay "webhook.desk.url = https://localhost:$P_DESK/hook" \
 	"webhook.slow.ca_file = $H/ca.pem" \
 	"webhook.slow.events = chat, resolved" \
 	"webhook.slow.timeout = 2" \
-	"webhook.slow.backoff_max = 1"
+	"webhook.slow.backoff_max = 1" \
+	"webhook.nowhere.url = https://no-such-host.invalid/hook" \
+	"webhook.nowhere.secret_file = $H/desk.secret" \
+	"webhook.nowhere.events = resolved" \
+	"webhook.nowhere.backoff_max = 1"
 add_user bob tech L2
 DB="$RELAY_DIR/handoff.db"
 
@@ -183,22 +188,25 @@ recovers=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind='webhook-recove
 [ "$fails" -ge 1 ] && [ "$fails" -le 3 ] && [ "$recovers" = "$fails" ] ||
 	fail "the desk's outages: $fails failing and $recovers recovered events"
 note "wrong certificate name: reported, $pending events kept, audited once"
+# A host that does not resolve (.invalid never does, RFC 6761).
+grep -A5 "^nowhere:" "$E2E_TMP/status" | grep -q "DNS failure" || fail "status does not say DNS: $(cat "$E2E_TMP/status")"
+grep -A5 "^nowhere:" "$E2E_TMP/status" | grep -q "pending 1," || fail "the resolved event is not kept: $(cat "$E2E_TMP/status")"
 
-# Forged, changed and replayed deliveries are refused by the verification function.
+# Forged, changed and replayed deliveries are refused by the verification we ship (handoff-tech webhook-verify).
 first=$(got desk "$T" | head -1)
 sig=$(cat "$H/desk/body-$first.sig")
 t=$(echo "$sig" | sed 's/^t=\([0-9]*\),.*/\1/')
-"$TOOLS/hookrecv" --verify --secret-file "$H/desk.secret" --header "$sig" --body-file "$H/desk/body-$first.json" \
-	--now "$t" | grep -q verified || fail "a true delivery did not verify"
+"$BIN/handoff-tech" webhook-verify --secret-file "$H/desk.secret" --signature "$sig" --now "$t" \
+	<"$H/desk/body-$first.json" | grep -q verified || fail "a true delivery did not verify"
 sed 's/Printer/Scanner/' "$H/desk/body-$first.json" >"$E2E_TMP/changed.json"
-"$TOOLS/hookrecv" --verify --secret-file "$H/desk.secret" --header "$sig" --body-file "$E2E_TMP/changed.json" \
-	--now "$t" | grep -q "does not match" || fail "a changed body verified"
-"$TOOLS/hookrecv" --verify --secret-file "$H/slow.secret" --header "$sig" --body-file "$H/desk/body-$first.json" \
-	--now "$t" | grep -q "does not match" || fail "another secret verified"
-"$TOOLS/hookrecv" --verify --secret-file "$H/desk.secret" --header "$sig" --body-file "$H/desk/body-$first.json" \
-	--now $((t + 301)) | grep -q "outside the 300 s window" || fail "a replay after the window verified"
-"$TOOLS/hookrecv" --verify --secret-file "$H/desk.secret" --header "t=$((t + 301)),${sig#*,}" \
-	--body-file "$H/desk/body-$first.json" --now $((t + 301)) | grep -q "does not match" ||
+"$BIN/handoff-tech" webhook-verify --secret-file "$H/desk.secret" --signature "$sig" --now "$t" \
+	<"$E2E_TMP/changed.json" | grep -q "does not match" || fail "a changed body verified"
+"$BIN/handoff-tech" webhook-verify --secret-file "$H/slow.secret" --signature "$sig" --now "$t" \
+	<"$H/desk/body-$first.json" | grep -q "does not match" || fail "another secret verified"
+"$BIN/handoff-tech" webhook-verify --secret-file "$H/desk.secret" --signature "$sig" --now $((t + 301)) \
+	<"$H/desk/body-$first.json" | grep -q "outside the 300 s window" || fail "a replay after the window verified"
+"$BIN/handoff-tech" webhook-verify --secret-file "$H/desk.secret" --signature "t=$((t + 301)),${sig#*,}" \
+	--now $((t + 301)) <"$H/desk/body-$first.json" | grep -q "does not match" ||
 	fail "a replay with a new timestamp verified"
 note "forged, changed and replayed signatures refused"
 

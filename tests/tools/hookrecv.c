@@ -5,17 +5,15 @@
  *   hookrecv --port P --cert PEM --key PEM --secret-file F --out DIR [--mode-file F]
  *       serves 127.0.0.1:P. Each request: one line in DIR/log,
  *         "ok seq=N ticket=T kind=K attempt=A id=ID" or "bad WHY ...",
- *       and an accepted body in DIR/body-N.json (its signature in body-N.sig). The mode file, read at
- *       every request, says how to answer: ok (default) 200, 500, or
- *       stall (no answer until the client gives up).
- *   hookrecv --verify --secret-file F --header VALUE --body-file F [--now T]
- *       checks one delivery as a receiver would: exit 0 and "verified",
- *       or exit 1 and why.
+ *       and an accepted body in DIR/body-N.json (its signature in
+ *       body-N.sig). The mode file, read at every request, says how to
+ *       answer: ok (default) 200, 500, or stall (no answer until the
+ *       client gives up).
  *
- * One connection at a time (a stalled answer holds the next one: each
- * receiver in the tests is its own process). The request parser is a
- * test's, bounded, and trusts only our relay's JSON layout for the
- * seq/ticket/kind it logs; the signature check is the real one.
+ * A process per connection (the relay keeps several open), each dying
+ * with the receiver. The request parser is a test's, bounded, and trusts
+ * only our relay's JSON layout for the seq/ticket/kind it logs; the
+ * signature check is the real one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -237,39 +235,17 @@ out:
 	return rc;
 }
 
-static int verify_main(const char *hdr, const char *body_path, long long now)
-{
-	static unsigned char body[BODY_MAX];
-	size_t len = 0;
-	char why[256];
-
-	if (read_file(body_path, body, sizeof(body), &len) != 0) {
-		fprintf(stderr, "hookrecv: %s: %s\n", body_path, strerror(errno));
-		return 2;
-	}
-	if (hooksig_verify(secret, secret_len, hdr, strlen(hdr), body, len, now, HOOKSIG_WINDOW_DEFAULT, NULL, why,
-			   sizeof(why)) != 0) {
-		printf("refused: %s\n", why);
-		return 1;
-	}
-	printf("verified\n");
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	const char *cert = NULL, *key = NULL, *dir = NULL, *hdr = NULL, *body = NULL;
-	long long now = time(NULL);
-	int port = 0, verify = 0, lfd;
+	const char *cert = NULL, *key = NULL, *dir = NULL;
+	int port = 0, lfd;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char logpath[4200];
 	SSL_CTX *ctx;
 	FILE *log;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--verify") == 0)
-			verify = 1;
-		else if (i + 1 < argc && strcmp(argv[i], "--port") == 0)
+		if (i + 1 < argc && strcmp(argv[i], "--port") == 0)
 			port = atoi(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--cert") == 0)
 			cert = argv[++i];
@@ -284,13 +260,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "hookrecv: cannot read %s\n", argv[i]);
 				return 2;
 			}
-		} else if (i + 1 < argc && strcmp(argv[i], "--header") == 0)
-			hdr = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--body-file") == 0)
-			body = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--now") == 0)
-			now = atoll(argv[++i]);
-		else {
+		} else {
 			fprintf(stderr, "hookrecv: unknown argument %s\n", argv[i]);
 			return 2;
 		}
@@ -299,8 +269,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hookrecv: --secret-file is needed\n");
 		return 2;
 	}
-	if (verify)
-		return hdr && body ? verify_main(hdr, body, now) : 2;
 	if (port <= 0 || cert == NULL || key == NULL || dir == NULL) {
 		fprintf(stderr, "usage: hookrecv --port P --cert PEM --key PEM --secret-file F --out DIR [--mode-file F]\n");
 		return 2;
