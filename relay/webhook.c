@@ -168,6 +168,42 @@ static int webhook_header(struct webhook_xfer *x, const char *fmt, ...)
 	return 0;
 }
 
+/*
+ * A try of x failed for why: the row waits its back-off, and a receiver
+ * that was not failing records one webhook-failing event, in one
+ * transaction. A store that is busy leaves the row as it was: it is due
+ * again at the next look.
+ */
+static void webhook_failed(struct relay_webhooks *w, const struct webhook_xfer *x, const char *why)
+{
+	int64_t now = time(NULL), wait;
+	uint32_t rnd = 0;
+	char detail[WEBHOOK_ERROR_MAX + RELAY_WEBHOOK_NAME_MAX + 4];
+	int newly = 0;
+
+	RAND_bytes((uint8_t *)&rnd, sizeof(rnd));
+	wait = relay_webhook_backoff(x->attempts + 1, x->r->backoff_max, rnd);
+	snprintf(detail, sizeof(detail), "%s: %s", x->r->name, why);
+	if (store_begin(w->st) != STORE_OK) {
+		log_warn("webhook %s: event %lld: the store is busy; the row stays for the next try", x->r->name,
+			 (long long)x->seq);
+		return;
+	}
+	if (store_outbox_failed(w->st, x->r->name, x->seq, now, now + wait, why, &newly) != STORE_OK ||
+	    (newly && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_FAILING, "relay", "relay", NULL, detail) !=
+			      STORE_OK) ||
+	    store_commit(w->st) != STORE_OK) {
+		store_rollback(w->st);
+		log_warn("webhook %s: event %lld: the outbox could not be updated; it is tried again", x->r->name,
+			 (long long)x->seq);
+		return;
+	}
+	/* Tries 1, 2, 4, 8...: an hour's outage is a few lines per ticket, not one per try. */
+	if (((x->attempts + 1) & x->attempts) == 0)
+		log_warn("webhook %s: event %lld, try %lld: %s; next try in %lld s", x->r->name, (long long)x->seq,
+			 (long long)x->attempts + 1, why, (long long)wait);
+}
+
 static int webhook_start(struct relay_webhooks *w, const struct store_outbox_row *row)
 {
 	struct relay_webhook_conf *r = webhook_receiver(w, row->receiver);
@@ -187,15 +223,9 @@ static int webhook_start(struct relay_webhooks *w, const struct store_outbox_row
 	x->attempts = row->attempts;
 	rc = webhook_build(w, x);
 	if (rc != STORE_OK) {
-		char why[128];
-		int newly = 0;
-
-		/* Not a receiver's fault, but it holds the ticket all the same: say so where the operator looks. */
-		snprintf(why, sizeof(why), "%s", rc == STORE_NOT_FOUND ? "the event is missing from the store"
-									: "the body could not be built from the store");
-		if (store_outbox_failed(w->st, r->name, row->seq, now,
-					now + relay_webhook_backoff(row->attempts + 1, r->backoff_max, 0), why, &newly) != 0)
-			log_warn("webhook %s: event %lld: %s", r->name, (long long)row->seq, why);
+		/* Not the receiver's fault, but it holds the ticket all the same: said where the operator looks. */
+		webhook_failed(w, x, rc == STORE_NOT_FOUND ? "the event is missing from the store"
+							   : "the body could not be built from the store");
 		webhook_xfer_free(x);
 		return 0;
 	}
@@ -277,46 +307,33 @@ static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CUR
 	int64_t now = time(NULL);
 	long status = 0;
 	char why[WEBHOOK_ERROR_MAX];
-	int flag = 0;
+	int was_failing = 0;
 
 	if (res == CURLE_OK)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (store_begin(w->st) != STORE_OK) {
-		log_warn("webhook %s: event %lld: the store is busy; the row stays for the next try", x->r->name,
-			 (long long)x->seq);
-		return;
-	}
-	if (res == CURLE_OK && status >= 200 && status < 300) {
-		if (store_outbox_delivered(w->st, x->r->name, x->seq, now, &flag) != STORE_OK ||
-		    (flag && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_RECOVERED, "relay", "relay", NULL, x->r->name) !=
-				     STORE_OK))
-			goto failed;
-		if (flag)
-			log_info("webhook %s delivers again", x->r->name);
-	} else {
-		uint32_t rnd = 0;
-		int64_t wait;
-		char detail[WEBHOOK_ERROR_MAX + RELAY_WEBHOOK_NAME_MAX + 4];
-
+	if (res != CURLE_OK || status < 200 || status > 299) {
 		webhook_explain(x, res, status, why, sizeof(why));
-		RAND_bytes((uint8_t *)&rnd, sizeof(rnd));
-		wait = relay_webhook_backoff(x->attempts + 1, x->r->backoff_max, rnd);
-		snprintf(detail, sizeof(detail), "%s: %s", x->r->name, why);
-		if (store_outbox_failed(w->st, x->r->name, x->seq, now, now + wait, why, &flag) != STORE_OK ||
-		    (flag && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_FAILING, "relay", "relay", NULL, detail) !=
-				     STORE_OK))
-			goto failed;
-		/* Tries 1, 2, 4, 8...: an hour's outage is a few lines per ticket, not one per try. */
-		if (((x->attempts + 1) & x->attempts) == 0)
-			log_warn("webhook %s: event %lld, try %lld: %s; next try in %lld s", x->r->name,
-				 (long long)x->seq, (long long)x->attempts + 1, why, (long long)wait);
-	}
-	if (store_commit(w->st) == STORE_OK)
+		webhook_failed(w, x, why);
 		return;
-failed:
-	store_rollback(w->st);
-	log_warn("webhook %s: event %lld: the outbox could not be updated; it is tried again", x->r->name,
-		 (long long)x->seq);
+	}
+	/* Delivered: a store that fails now means the event goes again (at least once). */
+	if (store_begin(w->st) != STORE_OK) {
+		log_warn("webhook %s: event %lld was delivered but the store is busy: it will be delivered again",
+			 x->r->name, (long long)x->seq);
+		return;
+	}
+	if (store_outbox_delivered(w->st, x->r->name, x->seq, now, &was_failing) != STORE_OK ||
+	    (was_failing && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_RECOVERED, "relay", "relay", NULL,
+					      x->r->name) != STORE_OK) ||
+	    store_commit(w->st) != STORE_OK) {
+		store_rollback(w->st);
+		log_warn("webhook %s: event %lld was delivered but the outbox could not be updated: it will be "
+			 "delivered again",
+			 x->r->name, (long long)x->seq);
+		return;
+	}
+	if (was_failing)
+		log_info("webhook %s delivers again", x->r->name);
 }
 
 static bool webhook_in_flight(const struct relay_webhooks *w, const char *receiver, int64_t seq, size_t *of_receiver)
