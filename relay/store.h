@@ -420,16 +420,17 @@ typedef int (*store_outbox_fn)(const struct store_outbox_row *r, void *ctx);
  */
 int store_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx);
 /*
- * A row delivered: deletes it, counts it for its receiver and clears the
- * receiver's error; *was_failing (may be NULL) says whether the receiver
- * was failing until now. Joins the caller's transaction.
+ * A row delivered: deletes it and counts it for its receiver. A receiver
+ * is failing from a failed try until none of its pending rows has failed:
+ * then this clears its error, and *recovered (may be NULL) says it did.
+ * STORE_NOT_FOUND when there is no such row. Joins the caller's transaction.
  */
-int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *was_failing);
+int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered);
 /*
  * A try failed: the row's attempts grow by one and it waits until next_at;
  * error goes on the row and the receiver; *newly_failing (may be NULL)
- * says whether the receiver was not failing before. Joins the caller's
- * transaction.
+ * says whether the receiver was not failing before (see delivered).
+ * STORE_NOT_FOUND when there is no such row. Joins the caller's transaction.
  */
 int store_outbox_failed(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at,
 			const char *error, int *newly_failing);

@@ -2073,23 +2073,37 @@ static int store_outbox_write(struct store *st, const char *sql, const char *a, 
 	return rc;
 }
 
-int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *was_failing)
+int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered)
 {
 	int64_t since = store_outbox_failing_since(st, receiver);
+	sqlite3_stmt *stmt = NULL;
+	int still = 0;
 
 	if (since < 0)
 		return STORE_NOT_FOUND;
-	if (store_outbox_write(st, "DELETE FROM webhook_outbox WHERE receiver = ?1 AND seq = ?2",
-			       receiver, seq, 0, NULL) != STORE_OK ||
+	if (store_outbox_write(st, "DELETE FROM webhook_outbox WHERE receiver = ?1 AND seq = ?2", receiver, seq, 0,
+			       NULL) != STORE_OK ||
 	    sqlite3_changes(st->db) != 1)
 		return STORE_NOT_FOUND;
+	/* Failing until no row of it waits on a failed try: one refused event must not flap the state per success. */
+	if (store_prepare(st, &stmt, "SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE receiver = ?1 AND attempts > 0)") !=
+	    0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, receiver, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return STORE_ERR;
+	}
+	still = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
 	if (store_outbox_write(st,
-			       "UPDATE webhook_receivers SET delivered = delivered + 1, last_ok_at = ?2,"
-			       " failing_since = 0, last_error = '' WHERE name = ?1",
+			       still ? "UPDATE webhook_receivers SET delivered = delivered + 1, last_ok_at = ?2 WHERE name = ?1"
+				     : "UPDATE webhook_receivers SET delivered = delivered + 1, last_ok_at = ?2,"
+				       " failing_since = 0, last_error = '' WHERE name = ?1",
 			       receiver, now, 0, NULL) != STORE_OK)
 		return STORE_ERR;
-	if (was_failing != NULL)
-		*was_failing = since != 0;
+	if (recovered != NULL)
+		*recovered = since != 0 && !still;
 	return STORE_OK;
 }
 

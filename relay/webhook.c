@@ -21,8 +21,9 @@
  * process) is seen as soon.
  *
  * Failures are audited without flooding the chain: one webhook-failing
- * event when a receiver that worked fails, one webhook-recovered when it
- * delivers again, both on ticket 0.
+ * event when a receiver that worked fails, one webhook-recovered once none
+ * of its pending events waits on a failed try (store.h), both on ticket 0:
+ * one event it refuses for good, while others go through, is one pair.
  */
 #include "webhook.h"
 
@@ -307,7 +308,7 @@ static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CUR
 	int64_t now = time(NULL);
 	long status = 0;
 	char why[WEBHOOK_ERROR_MAX];
-	int was_failing = 0;
+	int recovered = 0;
 
 	if (res == CURLE_OK)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -322,8 +323,8 @@ static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CUR
 			 x->r->name, (long long)x->seq);
 		return;
 	}
-	if (store_outbox_delivered(w->st, x->r->name, x->seq, now, &was_failing) != STORE_OK ||
-	    (was_failing && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_RECOVERED, "relay", "relay", NULL,
+	if (store_outbox_delivered(w->st, x->r->name, x->seq, now, &recovered) != STORE_OK ||
+	    (recovered && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_RECOVERED, "relay", "relay", NULL,
 					      x->r->name) != STORE_OK) ||
 	    store_commit(w->st) != STORE_OK) {
 		store_rollback(w->st);
@@ -332,7 +333,7 @@ static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CUR
 			 x->r->name, (long long)x->seq);
 		return;
 	}
-	if (was_failing)
+	if (recovered)
 		log_info("webhook %s delivers again", x->r->name);
 }
 
