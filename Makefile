@@ -24,7 +24,7 @@ CFLAGS ?= $(OPT)
 CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
-PKG_RELAY  := libssh sqlite3 openssl
+PKG_RELAY  := libssh sqlite3 openssl libcurl
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 comma := ,

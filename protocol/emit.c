@@ -8,6 +8,10 @@
 
 #include "emit.h"
 
+#include <openssl/evp.h>
+
+#include "utf8.h"
+
 void emit_init(struct emit *e, struct buf *out)
 {
 	memset(e, 0, sizeof(*e));
@@ -105,6 +109,75 @@ int emit_json_string(struct buf *b, const char *s)
 		}
 	}
 	return rc == 0 ? buf_put_u8(b, '"') : rc;
+}
+
+int emit_json_bytes(struct buf *b, const void *p, size_t n)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	const char *s = p;
+	size_t i = 0;
+	int rc = buf_put_u8(b, '"');
+
+	while (rc == 0 && i < n) {
+		uint32_t cp;
+		int len = utf8_next(s + i, n - i, &cp);
+
+		if (len < 0) {
+			/* Not UTF-8: the byte becomes the replacement character, never a raw byte in JSON. */
+			rc = buf_put(b, "\\ufffd", 6);
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\') {
+			char esc[2] = { '\\', (char)cp };
+
+			rc = buf_put(b, esc, 2);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+			char esc[6] = { '\\', 'u', hexdig[(cp >> 12) & 15], hexdig[(cp >> 8) & 15], hexdig[(cp >> 4) & 15],
+					hexdig[cp & 15] };
+
+			rc = buf_put(b, esc, 6);
+		} else {
+			rc = buf_put(b, s + i, (size_t)len);
+		}
+		i += (size_t)len;
+	}
+	return rc == 0 ? buf_put_u8(b, '"') : rc;
+}
+
+void emit_bytes(struct emit *e, const void *p, size_t n)
+{
+	emit_value_start(e);
+	if (!e->failed && emit_json_bytes(e->out, p, n) != 0)
+		e->failed = true;
+}
+
+void emit_kbytes(struct emit *e, const char *key, const void *p, size_t n)
+{
+	emit_key(e, key);
+	emit_bytes(e, p, n);
+}
+
+void emit_base64(struct emit *e, const void *p, size_t n)
+{
+	const uint8_t *in = p;
+	uint8_t chunk[4 * 768 + 1];
+
+	emit_value_start(e);
+	if (e->failed || buf_put_u8(e->out, '"') != 0) {
+		e->failed = true;
+		return;
+	}
+	/* 3 * 768 input bytes make 4 * 768 output characters, no padding but at the end. */
+	for (size_t off = 0; off < n && !e->failed; off += 3 * 768) {
+		size_t take = n - off < 3 * 768 ? n - off : 3 * 768;
+		int out = EVP_EncodeBlock(chunk, in + off, (int)take);
+
+		if (out < 0 || buf_put(e->out, chunk, (size_t)out) != 0)
+			e->failed = true;
+	}
+	if (!e->failed && buf_put_u8(e->out, '"') != 0)
+		e->failed = true;
 }
 
 void emit_key(struct emit *e, const char *key)

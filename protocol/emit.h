@@ -59,4 +59,18 @@ void emit_newline(struct emit *e);
 /* s as a JSON string literal, appended to b; 0 or a negative BUF_ERR_*. */
 int emit_json_string(struct buf *b, const char *s);
 
+/*
+ * Any n bytes as a JSON string literal that every strict parser accepts,
+ * for text that is data from others (webhook bodies: docs/webhooks.md):
+ * bytes that are not valid UTF-8 become U+FFFD (one per byte), and besides
+ * '"', '\\' and C0 (NUL included) it escapes DEL, the C1 controls and
+ * U+2028/U+2029 (which JavaScript source would take as line ends) as
+ * \uXXXX. 0 or a negative BUF_ERR_*.
+ */
+int emit_json_bytes(struct buf *b, const void *p, size_t n);
+void emit_bytes(struct emit *e, const void *p, size_t n);
+void emit_kbytes(struct emit *e, const char *key, const void *p, size_t n);
+/* p[0..n) in base64 (RFC 4648, with padding) as a JSON string. */
+void emit_base64(struct emit *e, const void *p, size_t n);
+
 #endif

@@ -97,6 +97,14 @@
 #define EVENT_USER_DISABLED "user-disabled"
 #define EVENT_USER_ENABLED "user-enabled"
 #define EVENT_USER_REMOVED "user-removed"
+/* Webhooks (relay/webhook.h), on ticket 0: "RECEIVER: WHY" when a receiver starts failing, "RECEIVER" when it recovers. */
+#define EVENT_WEBHOOK_FAILING "webhook-failing"
+#define EVENT_WEBHOOK_RECOVERED "webhook-recovered"
+
+/* Every kind above, NULL-terminated: what a setting naming kinds (webhook_events) may name. */
+extern const char *const event_kinds[];
+/* 1 when kind is one of event_kinds. */
+int event_kind_known(const char *kind, size_t len);
 
 /* The longest attachment kind, attachment name or recording path a detail may name. */
 #define EVENT_NAME_MAX 256u

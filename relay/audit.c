@@ -103,6 +103,11 @@ int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char 
 	return store_chain_append(st, ticket, relay_audit_make_link, &n, NULL);
 }
 
+void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s", relay->audit ? relay->audit->fp : "");
+}
+
 /* Reads the kept head at path. 0, STORE_NOT_FOUND when there is none, or -1 (unreadable or malformed). */
 static int relay_audit_head_read(const char *path, struct witness_head *h)
 {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -377,8 +378,34 @@ static const char *const home_known_keys[] = {
 	"priority_impact_high", "priority_impact_medium", "priority_impact_low", "checklist_l1", "checklist_l2",
 	"sla_p1", "sla_p2", "sla_p3", "sla_p4", "sla_warning_percent",
 	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
-	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", NULL,
+	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute",
+	"webhook_url", "webhook_events", "webhook_secret", "webhook_secret_file", "webhook_ca_file", "webhook_clearance",
+	"webhook_timeout", "webhook_backoff_max", "webhook_inline_max", NULL,
 };
+
+/*
+ * config_check_keys over the known keys and the named receivers' keys
+ * (webhook.NAME.SETTING), which relay_webhook_conf_load checks itself.
+ */
+static int home_check_keys(const struct config *cfg, char *err, size_t errlen)
+{
+	const size_t nknown = sizeof(home_known_keys) / sizeof(home_known_keys[0]) - 1;
+	const char **known = calloc(nknown + cfg->count + 1, sizeof(*known));
+	size_t n = nknown;
+	int rc;
+
+	if (known == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(known, home_known_keys, nknown * sizeof(*known));
+	for (size_t i = 0; i < cfg->count; i++)
+		if (relay_webhook_conf_key(cfg->entries[i].key))
+			known[n++] = cfg->entries[i].key;
+	rc = config_check_keys(cfg, known, err, errlen);
+	free(known);
+	return rc;
+}
 
 /* A word setting: absent, or one of the NULL-terminated choices (record.c reads its meaning). */
 static int home_check_choice(const struct config *cfg, const char *key, const char *const *choices, const char *say,
@@ -436,7 +463,7 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	}
 	if (config_load(h->conf_path, &cfg, err, errlen) != 0)
 		return -1;
-	if (config_check_keys(&cfg, home_known_keys, err, errlen) != 0 ||
+	if (home_check_keys(&cfg, err, errlen) != 0 ||
 	    home_check_choice(&cfg, "recording", recording_choices, "required, optional or off", err, errlen) != 0 ||
 	    home_check_choice(&cfg, "record_input", yes_no, "yes or no", err, errlen) != 0)
 		goto out;
@@ -479,7 +506,8 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 		}
 		snprintf(h->run_user, sizeof(h->run_user), "%s", user ? user : "");
 	}
-	if (home_load_certs(h, &cfg, err, errlen) != 0)
+	if (home_load_certs(h, &cfg, err, errlen) != 0 ||
+	    relay_webhook_conf_load(&cfg, h->conf_path, &h->webhooks, err, errlen) != 0)
 		goto out;
 	if (home_read_pepper(h, err, errlen) != 0)
 		goto out;
@@ -509,4 +537,5 @@ void relay_home_clear(struct relay_home *h)
 {
 	OPENSSL_cleanse(h->pepper, sizeof(h->pepper));
 	OPENSSL_cleanse(h->code_key, sizeof(h->code_key));
+	relay_webhook_conf_clear(&h->webhooks);
 }

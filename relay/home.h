@@ -22,6 +22,7 @@
 
 #include "sla.h"
 #include "triage.h"
+#include "webhook.h"
 
 #define HOME_PEPPER_LEN 32
 
@@ -72,6 +73,8 @@ struct relay_home {
 	struct relay_checklist checklist[2];
 	/* SLA targets per priority and when to warn (sla.h). */
 	struct relay_sla_targets sla;
+	/* Webhook receivers (webhook.h), with their secrets: relay_home_clear wipes them. */
+	struct relay_webhooks_conf webhooks;
 };
 
 /*

@@ -52,6 +52,7 @@ static void relay_usage(FILE *f)
 		"       handoff-relay serve DIR [--verbose]\n"
 		"       handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
 		"       handoff-relay intake DIR list | revoke ID\n"
+		"       handoff-relay webhooks DIR status | retry [RECEIVER]\n"
 		"       handoff-relay --version | --help\n"
 		"\n"
 		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
@@ -81,6 +82,10 @@ static void relay_usage(FILE *f)
 		"       and a new intake token that lets customers open L1 tickets without a code.\n"
 		"intake lists the bundles' intake tokens (number, organisation, created,\n"
 		"       revoked, tickets opened) or revokes one: its bundle then only takes codes.\n"
+		"webhooks status: per receiver (webhook_url, webhook.NAME.url in relay.conf)\n"
+		"       what was delivered, what is pending and failing, the last error in\n"
+		"       words, the oldest pending event's age. retry: every pending event of\n"
+		"       RECEIVER (default: all) is tried again within a second, back-off or not.\n"
 		"\n"
 		"Everything the relay keeps is in DIR: back up that one directory.\n"
 		"man handoff-relay has more.\n");
@@ -533,6 +538,52 @@ usage:
 	return 2;
 }
 
+static int relay_cmd_webhooks(int argc, char **argv)
+{
+	struct relay_home home;
+	struct store *st = NULL;
+	char err[PATH_MAX + 256] = "";
+	int64_t count = 0;
+	int rc = 1;
+
+	memset(&home, 0, sizeof(home));
+	if (!(argc == 2 && strcmp(argv[1], "status") == 0) && !((argc == 2 || argc == 3) && strcmp(argv[1], "retry") == 0))
+		goto usage;
+	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	    store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay webhooks: %s\n", err);
+		goto out;
+	}
+	if (strcmp(argv[1], "status") == 0) {
+		rc = relay_webhooks_status(st, &home.webhooks, (int64_t)time(NULL), stdout) == 0 ? 0 : 1;
+		goto out;
+	}
+	if (argc == 3) {
+		bool known = false;
+
+		for (size_t i = 0; i < home.webhooks.n; i++)
+			known = known || strcmp(home.webhooks.r[i].name, argv[2]) == 0;
+		if (!known) {
+			fprintf(stderr, "handoff-relay webhooks: relay.conf names no receiver %s\n", argv[2]);
+			goto out;
+		}
+	}
+	if (relay_webhooks_retry(st, argc == 3 ? argv[2] : NULL, &count) != STORE_OK) {
+		fprintf(stderr, "handoff-relay webhooks: the store failed\n");
+		goto out;
+	}
+	printf("%lld pending event(s) to be tried again now\n", (long long)count);
+	rc = 0;
+out:
+	relay_home_clear(&home);
+	store_close(st);
+	return rc;
+usage:
+	relay_usage(stderr);
+	return 2;
+}
+
 static int relay_cmd_recording_key(int argc, char **argv)
 {
 	uint8_t key[SEAL_KEY_LEN];
@@ -657,6 +708,8 @@ int main(int argc, char **argv)
 		rc = relay_cmd_recording_key(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "intake") == 0)
 		rc = relay_cmd_intake(argc - 2, argv + 2);
+	else if (argc >= 3 && strcmp(argv[1], "webhooks") == 0)
+		rc = relay_cmd_webhooks(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "bundle") == 0)
 		rc = relay_cmd_bundle(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "serve") == 0)

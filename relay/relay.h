@@ -238,6 +238,7 @@ struct relay {
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 	struct relay_jobs *jobs;       /* exports and verifies, off the loop (job.c) */
+	struct relay_webhooks *webhooks; /* the webhooks' delivery thread, NULL without receivers (webhook.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
 	struct relay_log_limit admit_log[3]; /* pre-authentication refusals, evictions, penalties (server.c) */
 	struct relay_penalty *penalties;     /* RELAY_PENALTY_SOURCES of them (server.c) */
@@ -485,6 +486,8 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 /* audit.c: the audit key, signed checkpoints, the relay's own chain check, exports */
 /* Loads the audit key (creating it in a home that has none). 0 or -1 with err. */
 int relay_audit_setup(struct relay *relay, char *err, size_t errlen);
+/* The audit key's fingerprint (chain_fingerprint), once setup has loaded it. */
+void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen);
 /* Signs a checkpoint when 100 records or 60 s of records are unsigned. */
 void relay_audit_tick(struct relay *relay);
 /*

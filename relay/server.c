@@ -1001,7 +1001,8 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 
 		if (relay_record_setup(&relay, err, sizeof(err)) != 0 ||
 		    relay_audit_setup(&relay, err, sizeof(err)) != 0 ||
-		    relay_jobs_start(&relay, err, sizeof(err)) != 0) {
+		    relay_jobs_start(&relay, err, sizeof(err)) != 0 ||
+		    relay_webhooks_start(&relay, err, sizeof(err)) != 0) {
 			log_error("%s", err);
 			goto out;
 		}
@@ -1025,6 +1026,7 @@ out:
 		close(relay.lingering[--relay.nlingering].fd);
 	/* The reap abandoned every channel's job; none may outlive the audit key or the store. */
 	relay_jobs_drain(&relay);
+	relay_webhooks_stop(&relay);
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
 	free(relay.pfds);

@@ -391,4 +391,63 @@ int store_kb_find(struct store *st, const char *match, int max_rank, int limit, 
 /* Tickets with at least one event at or after since, by number. */
 int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx);
 
+/*
+ * The webhooks' outbox (relay/webhook.h; migration 11). store_chain_append
+ * also adds, in the event's own transaction, one outbox row per active
+ * receiver whose kinds take the event's kind: a second backend does the
+ * same in its append. Rows leave the outbox only when delivered.
+ */
+struct store_outbox_receiver {
+	const char *name;
+	const char *kinds;        /* "all", or ",KIND,KIND," */
+};
+/*
+ * Makes exactly these n receivers active (adding the new ones, updating
+ * kinds) and every other inactive: an inactive receiver gets no new rows,
+ * and keeps what it has pending. One transaction.
+ */
+int store_outbox_receivers_set(struct store *st, const struct store_outbox_receiver *r, size_t n);
+
+struct store_outbox_row {
+	const char *receiver;
+	int64_t seq, ticket, queued_at, attempts;
+};
+typedef int (*store_outbox_fn)(const struct store_outbox_row *r, void *ctx);
+/*
+ * Rows of active receivers due at now (next_at <= now), each the oldest
+ * pending row of its receiver and ticket (so a ticket's events go in
+ * order), by seq, at most limit.
+ */
+int store_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx);
+/*
+ * A row delivered: deletes it and counts it for its receiver. A receiver
+ * is failing from a failed try until none of its pending rows has failed:
+ * then this clears its error, and *recovered (may be NULL) says it did.
+ * STORE_NOT_FOUND when there is no such row. Joins the caller's transaction.
+ */
+int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered);
+/*
+ * A try failed: the row's attempts grow by one and it waits until next_at;
+ * error goes on the row and the receiver; *newly_failing (may be NULL)
+ * says whether the receiver was not failing before (see delivered).
+ * STORE_NOT_FOUND when there is no such row. Joins the caller's transaction.
+ */
+int store_outbox_failed(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at,
+			const char *error, int *newly_failing);
+/* Makes every pending row of receiver (NULL: of all) due now; *count (may be NULL) gets how many. */
+int store_outbox_retry(struct store *st, const char *receiver, int64_t *count);
+
+struct store_outbox_status {
+	const char *name;
+	int active;
+	int64_t delivered, pending;
+	int64_t failing;          /* pending rows tried at least once */
+	int64_t oldest_queued_at; /* 0 when nothing is pending */
+	int64_t last_ok_at, failing_since; /* 0: never, not failing */
+	const char *last_error;   /* "" when the last try went through */
+};
+typedef int (*store_outbox_status_fn)(const struct store_outbox_status *s, void *ctx);
+/* Every receiver ever known, by name. */
+int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx);
+
 #endif

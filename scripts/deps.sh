@@ -6,7 +6,7 @@ set -eu
 # What `make` needs to build the programs.
 BUILD_PACKAGES="
 build-essential pkg-config
-libssh-dev libssl-dev libsqlite3-dev
+libssh-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
 libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
 libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxi-dev libxrandr-dev

@@ -18,6 +18,7 @@
 
 #include "connect.h"
 #include "exec.h"
+#include "hookverify.h"
 #include "keygen.h"
 #include "log.h"
 #include "render.h"
@@ -88,6 +89,11 @@ static const char tech_main_help[] =
 	"                  `verify --json` output (- for stdin) against every head\n"
 	"                  kept before: one the relay no longer contains is named\n"
 	"                  as TRUNCATION or FORK (exit 1).\n"
+	"\n"
+	"    webhook-verify --secret-file FILE --signature VALUE [--window S] < BODY\n"
+	"                  Receivers: checks a webhook delivery's Handoff-Signature\n"
+	"                  (HMAC-SHA256 over timestamp and body, timestamp within\n"
+	"                  300 s): prints \"verified\" or \"refused: WHY\" (exit 1).\n"
 	"\n"
 	"    keygen --out PATH\n"
 	"                  Auditors: makes the recording key pair: PATH (private,\n"
@@ -371,6 +377,8 @@ int main(int argc, char **argv)
 	/* The auditors' commands work on local files and never log in to the relay. */
 	if (strcmp(argv[0], "keygen") == 0)
 		return tech_keygen_main(argc, argv);
+	if (strcmp(argv[0], "webhook-verify") == 0)
+		return tech_hookverify_main(argc, argv);
 	if (strcmp(argv[0], "witness") == 0)
 		return tech_heads_main(argc, argv);
 	if (strcmp(argv[0], "replay") == 0)

@@ -8,10 +8,10 @@ _handoff_tech() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
 	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve kb whoami help
-		tickets show transcript recordings recording export report verify witness keygen replay render"
+		tickets show transcript recordings recording export report verify witness keygen webhook-verify replay render"
 
 	case $prev in
-	--identity | --key | --audit-key | --out | --snapshot | --events | --dir)
+	--identity | --key | --audit-key | --out | --snapshot | --events | --dir | --secret-file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
@@ -103,6 +103,7 @@ _handoff_tech() {
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;
 	witness) COMPREPLY=($(compgen -f -W "--audit-key --dir" -- "$cur")) ;;
 	keygen) COMPREPLY=($(compgen -W "--out" -- "$cur")) ;;
+	webhook-verify) COMPREPLY=($(compgen -W "--secret-file --signature --window --now" -- "$cur")) ;;
 	replay) COMPREPLY=($(compgen -f -W "--key --headless --speed --until --snapshot --events --audit-key --recording" -- "$cur")) ;;
 	render) COMPREPLY=($(compgen -f -W "--key --out --fps --codec" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;

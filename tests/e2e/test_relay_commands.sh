@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COMP="$ROOT/technician/share/handoff-tech.bash"
 MAN="$ROOT/technician/share/handoff-tech.1"
 # What handoff-tech does itself, never asking the relay (verify and report also have an offline form).
-LOCAL_COMMANDS="view keygen replay render witness"
+LOCAL_COMMANDS="view keygen replay render witness webhook-verify"
 LOCAL_VERIFY_OPTS="--audit-key --show"
 LOCAL_REPORT_OPTS="--audit-key"
 

@@ -113,6 +113,51 @@ static void test_strings_escaped(void **state)
 	buf_free(&b);
 }
 
+/* Bytes from others (webhook bodies): always strict JSON, whatever they hold. */
+static void test_bytes_as_data(void **state)
+{
+	static const char in[] = "a\"\\\x00\x1b\x7f \xc2\x85 \xe2\x80\xa8 \xff\xc3 プ\xe3\x83";
+	struct buf b;
+	struct emit e;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(emit_json_bytes(&b, in, sizeof(in) - 1), 0);
+	/* NUL, ESC, DEL, C1 NEL and LINE SEPARATOR escaped; each invalid byte one U+FFFD; a cut character too. */
+	assert_string_equal(text_of(&b), "\"a\\\"\\\\\\u0000\\u001b\\u007f \\u0085 \\u2028 \\ufffd\\ufffd プ\\ufffd\\ufffd\"");
+	buf_reset(&b);
+	emit_init(&e, &b);
+	emit_object_begin(&e);
+	emit_kbytes(&e, "t", "x", 1);
+	emit_key(&e, "b");
+	emit_base64(&e, "\x00\xff" "ab", 4);
+	emit_key(&e, "e");
+	emit_base64(&e, "", 0);
+	emit_object_end(&e);
+	assert_int_equal(emit_failed(&e), 0);
+	assert_string_equal(text_of(&b), "{\"t\":\"x\",\"b\":\"AP9hYg==\",\"e\":\"\"}");
+	buf_free(&b);
+}
+
+/* A base64 run longer than one encoding chunk is one unbroken string. */
+static void test_base64_long(void **state)
+{
+	static uint8_t in[10000];
+	struct buf b;
+	struct emit e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7);
+	buf_init(&b, 65536);
+	emit_init(&e, &b);
+	emit_base64(&e, in, sizeof(in));
+	assert_int_equal(emit_failed(&e), 0);
+	assert_int_equal(buf_len(&b), 2 + 4 * ((sizeof(in) + 2) / 3));
+	assert_null(memchr(buf_ptr(&b), '=', buf_len(&b) - 3));
+	buf_free(&b);
+}
+
 static void test_refusals(void **state)
 {
 	struct buf b;
@@ -168,6 +213,8 @@ int main(void)
 		cmocka_unit_test(test_nested_and_empty),
 		cmocka_unit_test(test_strings_escaped),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_bytes_as_data),
+		cmocka_unit_test(test_base64_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
