@@ -749,6 +749,8 @@ static void test_relay_old_store_migrates(void **state)
 	/* Back to schema 7 (SQLite 3.35+ drops columns): the later migrations' tables and columns go too. */
 	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE webhook_outbox;"
+				      "DROP TABLE webhook_receivers;"
 				      "DROP TABLE kb_fts;"
 				      "DROP TABLE kb;"
 				      "DROP INDEX tickets_open;"
