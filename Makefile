@@ -115,6 +115,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# ui_words cleans what it shows with ui_text.
+$(BUILD)/tests/test_client_ui_words: tests/unit/test_client_ui_words.c client/ui_words.c client/ui_text.c client/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/ui_words.c client/ui_text.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
 $(BUILD)/tests/test_client_logs: tests/unit/test_client_logs.c $(LOGS_SRC) client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< $(LOGS_SRC) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))

@@ -187,6 +187,12 @@ static const char *const store_migrations[] = {
 	"  VALUES ('delete', old.id, old.title, old.symptoms, old.cause, old.fix);"
 	"  INSERT INTO kb_fts (rowid, title, symptoms, cause, fix)"
 	"  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix); END;",
+	/*
+	 * 11: reviews of major incidents are records (reviewed "cause: ...",
+	 * "prevention: ..."); this partial index finds them across tickets
+	 * without reading every event (review listing, recurrences).
+	 */
+	"CREATE INDEX events_reviewed ON events (kind, ticket_id, id) WHERE kind = 'reviewed';",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -202,6 +208,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_ticket_migrate,
+	NULL,
 	NULL,
 	NULL,
 };
@@ -1917,5 +1924,43 @@ int store_kb_find(struct store *st, const char *match, int max_rank, int limit, 
 	sqlite3_bind_int(stmt, 2, max_rank);
 	sqlite3_bind_int(stmt, 3, limit);
 	rc = store_kb_rows(stmt, fn, ctx, NULL);
+	return rc;
+}
+
+int store_review_pending(struct store *st, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS
+			  " WHERE t.id > 0 AND t.priority IN ('P1', 'P2') AND t.state <> 'closed'"
+			  " AND NOT (EXISTS (SELECT 1 FROM events e WHERE e.kind = 'reviewed' AND e.ticket_id = t.id"
+			  "   AND e.detail LIKE 'cause: %')"
+			  " AND EXISTS (SELECT 1 FROM events e WHERE e.kind = 'reviewed' AND e.ticket_id = t.id"
+			  "   AND e.detail LIKE 'prevention: %'))"
+			  " ORDER BY t.priority, t.id") != 0)
+		return STORE_ERR;
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
+int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	/* The latest cause of each reviewed ticket, newest incidents first. */
+	if (store_prepare(st, &stmt,
+			  "SELECT e.ticket_id, substr(e.detail, 8) FROM events e WHERE e.kind = 'reviewed' AND e.detail LIKE 'cause: %'"
+			  " AND e.id = (SELECT max(f.id) FROM events f WHERE f.kind = 'reviewed' AND f.ticket_id = e.ticket_id"
+			  "   AND f.detail LIKE 'cause: %')"
+			  " ORDER BY e.ticket_id DESC LIMIT ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int(stmt, 1, limit);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx) != 0)
+			break;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
 	return rc;
 }

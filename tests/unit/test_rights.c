@@ -64,6 +64,28 @@ static const struct rule rules[] = {
 	{ T, "L1", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 1 },
 	{ A, "", RELAY_ACT_KB_READ, "L1", NOBODY, "open", 1 },
 	{ A, "", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 0 },
+	/* reviews of P1/P2 incidents: L2 and L3 write them at or below their tier; auditors and L2/L3 list */
+	{ T, "L1", RELAY_ACT_REVIEW, "L1", MINE, "resolved", 0 },
+	{ T, "L2", RELAY_ACT_REVIEW, "L2", THEIRS, "resolved", 1 },
+	{ T, "L2", RELAY_ACT_REVIEW, "L3", NOBODY, "resolved", 0 },
+	{ T, "L3", RELAY_ACT_REVIEW, "L3", NOBODY, "open", 1 },
+	{ T, "L3", RELAY_ACT_REVIEW, "L1", THEIRS, "closed", 0 },
+	{ A, "", RELAY_ACT_REVIEW, "L1", NOBODY, "resolved", 0 },
+	{ T, "L1", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 0 },
+	{ T, "L2", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 1 },
+	{ T, "L3", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 1 },
+	{ A, "", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 1 },
+	/* reopen and close: any technician whose tier reaches the ticket's; never a closed one; not auditors */
+	{ T, "L1", RELAY_ACT_REOPEN, "L1", THEIRS, "resolved", 1 },
+	{ T, "L1", RELAY_ACT_REOPEN, "L2", NOBODY, "resolved", 0 },
+	{ T, "L2", RELAY_ACT_REOPEN, "L2", MINE, "resolved", 1 },
+	{ T, "L3", RELAY_ACT_REOPEN, "L1", NOBODY, "closed", 0 },
+	{ A, "", RELAY_ACT_REOPEN, "L1", NOBODY, "resolved", 0 },
+	{ T, "L1", RELAY_ACT_CLOSE, "L1", MINE, "resolved", 1 },
+	{ T, "L1", RELAY_ACT_CLOSE, "L3", NOBODY, "resolved", 0 },
+	{ T, "L3", RELAY_ACT_CLOSE, "L3", THEIRS, "resolved", 1 },
+	{ T, "L2", RELAY_ACT_CLOSE, "L2", MINE, "closed", 0 },
+	{ A, "", RELAY_ACT_CLOSE, "L1", NOBODY, "resolved", 0 },
 };
 
 /* Owner-only actions, checked for every tier and both roles below. */
