@@ -184,6 +184,10 @@ build-fuzz/fuzz_triage: tests/fuzz/fuzz_triage.c relay/triage.c relay/triage.h r
 build-fuzz/fuzz_kb: tests/fuzz/fuzz_kb.c relay/kb.c relay/kb.h $(PROTO_SRC) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/kb.c $(PROTO_SRC) $(call pl,libssh openssl)
+# The helper's reading of a relay's self-help articles: client/ui_words.c and ui_text.c.
+build-fuzz/fuzz_selfhelp: tests/fuzz/fuzz_selfhelp.c client/ui_words.c client/ui_text.c client/*.h $(PROTO_SRC) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/ui_words.c client/ui_text.c $(PROTO_SRC) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

@@ -1493,6 +1493,12 @@ static int exec_resolve(struct exec_ctx *x)
 		emit_kstring(&x->j, "state", "resolved");
 		if (kb > 0)
 			emit_kint(&x->j, "kb", kb);
+		if (relay_review_needed(t.priority)) {
+			bool cause = false, prevention = false;
+
+			if (relay_review_state(x->relay, t.id, &cause, &prevention) == 0)
+				emit_kstring(&x->j, "review_missing", relay_review_missing_words(cause, prevention));
+		}
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else {

@@ -15,7 +15,7 @@
  * incident's cause, or the article that incident was resolved with is
  * suggested again, the ticket gets one "recurrence" record naming the
  * incidents, which its technician reads in ticket show beside the
- * suggestions. Reviews carry no clearance: a cause and a prevention are
+ * suggestions; an incident is named once per ticket. Reviews carry no clearance: a cause and a prevention are
  * what every tier should learn from.
  */
 #include <stdio.h>
@@ -115,6 +115,7 @@ struct relay_review_match {
 	const struct relay_kb_terms *terms;
 	size_t need;
 	const int64_t *kb;           /* articles suggested to the ticket now */
+	char *said;                  /* the ticket's recurrence records so far, joined: named once is enough */
 	size_t nkb;
 	bool kb_hit;                 /* scratch: the incident's article is among them */
 	int64_t found[RELAY_REVIEW_NAMED];
@@ -138,7 +139,10 @@ static int relay_review_cause(int64_t incident, const char *cause, void *ctx)
 	struct relay_review_match *m = ctx;
 	size_t n;
 
-	if (incident == m->ticket)
+	char mark[32];
+
+	snprintf(mark, sizeof(mark), "incident #%lld ", (long long)incident);
+	if (incident == m->ticket || (m->said != NULL && strstr(m->said, mark) != NULL))
 		return 0;
 	m->kb_hit = false;
 	if (m->nkb > 0 &&
@@ -153,6 +157,22 @@ static int relay_review_cause(int64_t incident, const char *cause, void *ctx)
 	return ++m->n == RELAY_REVIEW_NAMED;
 }
 
+/* Joins the ticket's earlier recurrence records into m->said (bounded: a few records of a few hundred bytes). */
+static int relay_review_said(const struct store_event *e, void *ctx)
+{
+	struct relay_review_match *m = ctx;
+	size_t have = m->said != NULL ? strlen(m->said) : 0, n = strlen(e->detail);
+	char *p;
+
+	if (have + n > 64 * 1024 || (p = realloc(m->said, have + n + 2)) == NULL)
+		return 1;
+	memcpy(p + have, e->detail, n);
+	p[have + n] = ' ';
+	p[have + n + 1] = '\0';
+	m->said = p;
+	return 0;
+}
+
 void relay_review_recurrence(struct relay *relay, int64_t ticket, const char *when, const struct relay_kb_terms *terms,
 			     const int64_t *kb, size_t nkb)
 {
@@ -161,8 +181,12 @@ void relay_review_recurrence(struct relay *relay, int64_t ticket, const char *wh
 	size_t used;
 
 	m.need = terms->n < 2 ? terms->n : 2;
-	if (store_reviewed_causes(relay->store, RELAY_REVIEW_SCAN, relay_review_cause, &m) != STORE_OK || m.n == 0)
+	if (store_events(relay->store, ticket, EVENT_RECURRENCE, relay_review_said, &m) != STORE_OK ||
+	    store_reviewed_causes(relay->store, RELAY_REVIEW_SCAN, relay_review_cause, &m) != STORE_OK || m.n == 0) {
+		free(m.said);
 		return;
+	}
+	free(m.said);
 	used = (size_t)snprintf(detail, sizeof(detail), "%s: like", when);
 	for (size_t i = 0; i < m.n && used < sizeof(detail); i++)
 		used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s incident #%lld (cause: %s)",

@@ -20,14 +20,18 @@ db() { sqlite3 "$RELAY_DIR/handoff.db" "$@"; }
 
 t1=$(as alice ticket new --priority P1 Mail server down for everyone) || fail "ticket new failed"
 expect 0 bob take "$t1"
-expect 0 bob resolve "$t1" --note restarted the mail queue
-grep -q "^P1: the review lacks its cause and prevention (review $t1 --cause" "$E2E_TMP/out" ||
+expect 0 bob resolve "$t1" --note restarted the mail queue --json
+grep -q '"review_missing":"cause and prevention"' "$E2E_TMP/out" || fail "resolve --json: $(cat "$E2E_TMP/out")"
+t0=$(as alice ticket new --priority P2 Mail slow for the sales team) || fail "ticket new failed"
+expect 0 alice resolve "$t0" --note queue drained
+grep -q "^P2: the review lacks its cause and prevention (review $t0 --cause" "$E2E_TMP/out" ||
 	fail "resolve did not say what the review lacks: $(cat "$E2E_TMP/out")"
 expect 1 bob close "$t1"
 grep -q "close: ticket $t1 is P1: its review lacks its cause and prevention" "$E2E_TMP/err" ||
 	fail "close of an unreviewed P1: $(cat "$E2E_TMP/err")"
 expect 0 audrey review
-grep -q "^ *$t1  P1  L2  resolved   missing cause and prevention" "$E2E_TMP/out" || fail "review list: $(cat "$E2E_TMP/out")"
+grep -q "^ *$t1  P1  L2  resolved   missing cause and prevention" "$E2E_TMP/out" &&
+	grep -q "^ *$t0  P2  L1  resolved   missing cause and prevention" "$E2E_TMP/out" || fail "review list: $(cat "$E2E_TMP/out")"
 expect 3 alice review "$t1" --cause none
 grep -q "only L2 and L3 review major incidents" "$E2E_TMP/err" || fail "an L1 review: $(cat "$E2E_TMP/err")"
 expect 3 alice review
@@ -46,7 +50,8 @@ grep -q "ticket $t1 reviewed" "$E2E_TMP/out" || fail "review: $(cat "$E2E_TMP/ou
 	"bob|cause: the mail queue filled the disk partition;bob|prevention: alert at 80 percent disk usage" ] ||
 	fail "the reviewed records are wrong"
 expect 0 audrey review
-grep -q "(empty)" "$E2E_TMP/out" || fail "a reviewed ticket still awaits review: $(cat "$E2E_TMP/out")"
+grep -q "^ *$t1 " "$E2E_TMP/out" && fail "a reviewed ticket still awaits review: $(cat "$E2E_TMP/out")"
+grep -q "^ *$t0  P2" "$E2E_TMP/out" || fail "the P2 left the list: $(cat "$E2E_TMP/out")"
 expect 0 bob close "$t1" --json
 grep -q '"state":"closed"' "$E2E_TMP/out" || fail "close: $(cat "$E2E_TMP/out")"
 expect 3 bob reopen "$t1" --reason it came back
@@ -66,6 +71,9 @@ note "a new ticket like the reviewed incident: a recurrence record its technicia
 expect 1 alice reopen "$t3" --reason not resolved yet
 grep -q "only a resolved ticket is reopened" "$E2E_TMP/err" || fail "reopen of an open ticket: $(cat "$E2E_TMP/err")"
 expect 2 alice reopen "$t2"
+# Escalating the ticket asks the knowledge base again: the incident is not named twice.
+expect 0 alice escalate "$t3" --to L2 --note the mail queue filled the disk partition again
+[ "$(event_count "$t3" recurrence)" = 1 ] || fail "the incident was named again at escalation"
 expect 0 alice reopen "$t2" --reason the printer jams again
 [ "$(db "SELECT state || ' ' || tier || ' ' || coalesce(owner_id, '-') FROM tickets WHERE id=$t2")" = "open L1 -" ] ||
 	fail "a reopened ticket is not back in the L1 queue"
@@ -80,16 +88,16 @@ as audrey report --json >"$E2E_TMP/r.json" || fail "report failed"
 python3 - "$E2E_TMP/r.json" <<'PY' || fail "report: $(cat "$E2E_TMP/r.json")"
 import json, sys
 t = json.load(open(sys.argv[1]))["total"]
-assert (t["opened"], t["resolved"], t["reopened"], t["reopen_pct"]) == (3, 2, 1, 33), t
+assert (t["opened"], t["resolved"], t["reopened"], t["reopen_pct"]) == (4, 3, 1, 25), t
 PY
-for t in "$t1" "$t2" "$t3"; do
+for t in "$t0" "$t1" "$t2" "$t3"; do
 	tech_ssh audrey export "$t" >"$E2E_TMP/t$t.export" || fail "export $t failed"
 done
 as audrey report --audit-key "$RELAY_DIR/keys/audit_ed25519.pub" --json \
-	"$E2E_TMP/t$t2.export" "$E2E_TMP/t$t1.export" "$E2E_TMP/t$t3.export" >"$E2E_TMP/offline.json" ||
+	"$E2E_TMP/t$t2.export" "$E2E_TMP/t$t1.export" "$E2E_TMP/t$t3.export" "$E2E_TMP/t$t0.export" >"$E2E_TMP/offline.json" ||
 	fail "the offline report failed"
 cmp -s "$E2E_TMP/r.json" "$E2E_TMP/offline.json" || fail "the exports give other numbers: $(cat "$E2E_TMP/offline.json")"
 as audrey verify >"$E2E_TMP/verify.out" || fail "verify failed: $(cat "$E2E_TMP/verify.out")"
 grep -q "^chain ok" "$E2E_TMP/verify.out" || fail "verify: $(cat "$E2E_TMP/verify.out")"
-note "report counts the reopening (1 of 3 resolutions: 33%), the same from the verified exports; verify agrees with every row"
+note "report counts the reopening (1 of 4 resolutions: 25%), the same from the verified exports; verify agrees with every row"
 stop_relay
