@@ -339,6 +339,16 @@ void relay_report_text(const struct relay_report *r, struct buf *out)
 	for (size_t i = 0; i < r->ngroups; i++)
 		relay_report_text_row(out, &r->groups[i]);
 	relay_report_text_row(out, &r->total);
+	{
+		const struct relay_report_group *t = &r->total;
+		int64_t pct = relay_report_pct(t->reopened, t->resolved + t->reopened);
+
+		relay_report_printf(out, "reopened %lld of %lld resolutions", (long long)t->reopened,
+				    (long long)(t->resolved + t->reopened));
+		if (pct >= 0)
+			relay_report_printf(out, " (%lld%%)", (long long)pct);
+		relay_report_printf(out, "; %lld opened after self-help\n", (long long)t->self_help);
+	}
 	for (int i = 0; i < 3; i++) {
 		char mean[24];
 		int64_t pct = relay_report_pct(r->escalated_from[i], r->stays[i]);

@@ -89,6 +89,8 @@ int relay_knowledge_edit(struct relay *relay, const struct store_kb *a, const ch
 }
 
 #define RELAY_KNOWLEDGE_SUGGEST 3
+/* Self-help keeps what it shows in the same found list. */
+_Static_assert(INTAKE_SELFHELP_MAX == RELAY_KNOWLEDGE_SUGGEST, "self-help shows as many articles as are suggested");
 
 struct relay_knowledge_found {
 	const struct relay_kb_terms *terms;
@@ -229,6 +231,9 @@ size_t relay_knowledge_self_help(struct relay *relay, const char *text, char *sh
 	for (size_t i = 0; i < p.f.n && used < shownlen; i++)
 		used += (size_t)snprintf(shown + used, shownlen - used, "%s#%lld %s", i ? "; " : "",
 					 (long long)p.f.id[i], p.f.title[i]);
+	/* What a full buffer cut short ends on a whole character, for the customer and for the record. */
+	instr[utf8_whole(instr, strlen(instr))] = '\0';
+	shown[utf8_whole(shown, strlen(shown))] = '\0';
 out:
 	free(p.f.text);
 	free(match);

@@ -199,7 +199,7 @@ out:
 	return rc;
 }
 
-/* The third round: the customer read the articles. 0 signed in with a ticket, -1 not (solved or refused). */
+/* The third round: the customer read the articles. 0 signed in with a ticket, 1 solved (no ticket), -1 refused. */
 static int relay_intake_selfhelp_answer(struct relay_conn *conn)
 {
 	struct relay_selfhelp *h = conn->selfhelp;
@@ -214,7 +214,7 @@ static int relay_intake_selfhelp_answer(struct relay_conn *conn)
 		log_info("conn %u (%s): the customer's problem was solved by self-help (intake token %lld: %s)",
 			 conn->id, conn->peer, (long long)conn->intake, h->shown);
 		free(h);
-		return -1;
+		return 1;
 	}
 	rc = relay_intake_open(conn, h->name, h->desc, h->shown);
 	free(h);
@@ -270,7 +270,7 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		if (conn->intake_refused)
 			r = -1;
 		else if (conn->selfhelp != NULL)
-			r = relay_intake_selfhelp_answer(conn), solved = r != 0;
+			r = relay_intake_selfhelp_answer(conn), solved = r == 1;
 		else if ((r = relay_intake_described(conn, msg)) == 1)
 			return 0;  /* the articles are asked about; conn->intake stays for the answer */
 		conn->intake = 0;

@@ -124,7 +124,31 @@ W=$(db "SELECT id FROM tickets WHERE summary='VPN disconnects'")
 	fail "the window's ticket lacks its self-help-shown record"
 kill -TERM "$win"
 wait "$win" 2>/dev/null
-note "window: the English article on the self-help screen, This did not help: ask for help opens the ticket"
+# Once more, and this time the article solved it: the window's end says so, nothing opens.
+relay_clock 28800
+start_window_helper window2.log --intake-token "$TOKEN" --org "Acme IT" --lang en
+win=$WIN_PID
+wait_state 15 "screen=code"
+mark
+click nocode
+wait_state 10 "screen=intake"
+field describe
+type_text "VPN disconnects"
+mark
+click open
+wait_state 20 "screen=selfhelp"
+mark
+click solved
+wait_state 20 "screen=ended"
+grep -q "^UI problem .*Glad it helped. No request for help was sent" "$WIN_OUT" || fail "the window's end does not say it"
+[ "$(db "SELECT count(*) FROM tickets WHERE summary='VPN disconnects'")" = 1 ] || fail "solved in the window opened a ticket"
+mark
+click close
+wait_for 15 sh -c "! kill -0 $win 2>/dev/null" || fail "the window did not close"
+rc=0
+wait "$win" || rc=$?
+[ "$rc" = 0 ] || fail "the solved window's helper exited $rc"
+note "window: the English article on the self-help screen; This did not help: ask for help opens the ticket, This solved my problem opens nothing"
 
 as audrey report --json >"$E2E_TMP/r.json" || fail "report failed"
 python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["total"]; assert (t["opened"], t["self_help_shown"]) == (3, 2), t' \

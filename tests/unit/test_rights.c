@@ -146,6 +146,21 @@ static void test_owner_only_actions(void **state)
 	}
 }
 
+/* Which tickets need a review, and what a review lacks in words (close and resolve print them). */
+static void test_review_words(void **state)
+{
+	(void)state;
+	assert_true(relay_review_needed("P1"));
+	assert_true(relay_review_needed("P2"));
+	assert_false(relay_review_needed("P3"));
+	assert_false(relay_review_needed("P4"));
+	assert_false(relay_review_needed(NULL));
+	assert_string_equal(relay_review_missing_words(false, false), "cause and prevention");
+	assert_string_equal(relay_review_missing_words(true, false), "prevention");
+	assert_string_equal(relay_review_missing_words(false, true), "cause");
+	assert_string_equal(relay_review_missing_words(true, true), "");
+}
+
 static void test_sensitive(void **state)
 {
 	(void)state;
@@ -181,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_owner_only_actions),
 		cmocka_unit_test(test_sensitive),
+		cmocka_unit_test(test_review_words),
 		cmocka_unit_test(test_tier_rank),
 	};
 	return cmocka_run_group_tests_name("rights", tests, NULL, NULL);
