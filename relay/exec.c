@@ -1255,11 +1255,22 @@ static void exec_review_pending_note(struct exec_ctx *x, const struct store_tick
 		    t->priority, relay_review_missing_words(cause, prevention), (long long)t->id);
 }
 
+/* The review list is read on the loop: a page of it, as queue and kb list show. */
+#define EXEC_REVIEW_ROWS 100
+
+struct exec_review_list {
+	struct exec_ctx *x;
+	int rows;
+};
+
 static int exec_review_row(const struct store_ticket *t, void *ctx)
 {
-	struct exec_ctx *x = ctx;
+	struct exec_review_list *l = ctx;
+	struct exec_ctx *x = l->x;
 	bool cause = false, prevention = false;
 
+	if (++l->rows > EXEC_REVIEW_ROWS)
+		return 1;
 	if (relay_review_state(x->relay, t->id, &cause, &prevention) != 0)
 		return 1;
 	if (x->json) {
@@ -1287,6 +1298,7 @@ static int exec_review_row(const struct store_ticket *t, void *ctx)
 static int exec_review(struct exec_ctx *x)
 {
 	const char *cause, *prevention;
+	struct exec_review_list list = { .x = x };
 	struct store_ticket t;
 	size_t before;
 	int rc;
@@ -1313,13 +1325,19 @@ static int exec_review(struct exec_ctx *x)
 		}
 		before = buf_len(x->out);
 		rc = EXIT_OK;
-		if (store_review_pending(x->relay->store, exec_review_row, x) != STORE_OK) {
+		if (store_review_pending(x->relay->store, EXEC_REVIEW_ROWS + 1, exec_review_row, &list) != STORE_OK) {
 			exec_printf(x->err, "review: the store failed\n");
 			rc = EXIT_FAIL;
 		}
 		exec_empty(x, before);
-		if (x->json)
-			exec_json_end_list(x);
+		if (x->json) {
+			emit_array_end(&x->j);
+			emit_kbool(&x->j, "more", list.rows > EXEC_REVIEW_ROWS);
+			emit_object_end(&x->j);
+			emit_newline(&x->j);
+		} else if (list.rows > EXEC_REVIEW_ROWS) {
+			exec_printf(x->out, "  (the first %d shown: review some to see the rest)\n", EXEC_REVIEW_ROWS);
+		}
 		return rc;
 	}
 	if (cause == NULL && prevention == NULL) {

@@ -189,10 +189,11 @@ static const char *const store_migrations[] = {
 	"  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix); END;",
 	/*
 	 * 11: reviews of major incidents are records (reviewed "cause: ...",
-	 * "prevention: ..."); this partial index finds them across tickets
-	 * without reading every event (review listing, recurrences).
+	 * "prevention: ..."); this partial index holds those alone, in rowid
+	 * order, so the newest causes are read without reading every event
+	 * (recurrences). One ticket's review is read through events_by_ticket.
 	 */
-	"CREATE INDEX events_reviewed ON events (kind, ticket_id, id) WHERE kind = 'reviewed';",
+	"CREATE INDEX events_reviewed ON events (kind) WHERE kind = 'reviewed';",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -1927,40 +1928,58 @@ int store_kb_find(struct store *st, const char *match, int max_rank, int limit, 
 	return rc;
 }
 
-int store_review_pending(struct store *st, store_ticket_fn fn, void *ctx)
+int store_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
 	if (store_prepare(st, &stmt,
 			  "SELECT " STORE_TICKET_COLUMNS
 			  " WHERE t.id > 0 AND t.priority IN ('P1', 'P2') AND t.state <> 'closed'"
-			  " AND NOT (EXISTS (SELECT 1 FROM events e WHERE e.kind = 'reviewed' AND e.ticket_id = t.id"
+			  /* +e.kind: one ticket's events by events_by_ticket, never a walk of every review. */
+			  " AND NOT (EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND +e.kind = 'reviewed'"
 			  "   AND e.detail LIKE 'cause: %')"
-			  " AND EXISTS (SELECT 1 FROM events e WHERE e.kind = 'reviewed' AND e.ticket_id = t.id"
+			  " AND EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND +e.kind = 'reviewed'"
 			  "   AND e.detail LIKE 'prevention: %'))"
-			  " ORDER BY t.priority, t.id") != 0)
+			  " ORDER BY t.priority, t.id LIMIT ?1") != 0)
 		return STORE_ERR;
+	sqlite3_bind_int(stmt, 1, limit);
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
 int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
-	int step, rc = STORE_OK;
+	int64_t *seen = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*seen));
+	int step, rc = STORE_OK, nseen = 0;
 
-	/* The latest cause of each reviewed ticket, newest incidents first. */
-	if (store_prepare(st, &stmt,
-			  "SELECT e.ticket_id, substr(e.detail, 8) FROM events e WHERE e.kind = 'reviewed' AND e.detail LIKE 'cause: %'"
-			  " AND e.id = (SELECT max(f.id) FROM events f WHERE f.kind = 'reviewed' AND f.ticket_id = e.ticket_id"
-			  "   AND f.detail LIKE 'cause: %')"
-			  " ORDER BY e.ticket_id DESC LIMIT ?1") != 0)
+	/*
+	 * The newest reviewed records backwards through events_reviewed, a
+	 * bounded walk; a ticket's first cause met is its latest.
+	 */
+	if (seen == NULL)
 		return STORE_ERR;
-	sqlite3_bind_int(stmt, 1, limit);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
-		if (fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx) != 0)
+	if (store_prepare(st, &stmt,
+			  "SELECT ticket_id, substr(detail, 8) FROM events WHERE kind = 'reviewed'"
+			  " AND detail LIKE 'cause: %' ORDER BY id DESC LIMIT ?1") != 0) {
+		free(seen);
+		return STORE_ERR;
+	}
+	sqlite3_bind_int(stmt, 1, 2 * limit);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW && nseen < limit) {
+		int64_t ticket = sqlite3_column_int64(stmt, 0);
+		bool again = false;
+
+		for (int i = 0; i < nseen && !again; i++)
+			again = seen[i] == ticket;
+		if (again)
+			continue;
+		seen[nseen++] = ticket;
+		if (fn(ticket, store_col_text(stmt, 1), ctx) != 0)
 			break;
+	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = STORE_ERR;
 	sqlite3_finalize(stmt);
+	free(seen);
 	return rc;
 }
