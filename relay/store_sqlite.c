@@ -193,7 +193,9 @@ static const char *const store_migrations[] = {
 	 * order, so the newest causes are read without reading every event
 	 * (recurrences). One ticket's review is read through events_by_ticket.
 	 */
-	"CREATE INDEX events_reviewed ON events (kind) WHERE kind = 'reviewed';",
+	"CREATE INDEX events_reviewed ON events (kind) WHERE kind = 'reviewed';"
+	/* The tickets a review may be owed by, in the order review lists them: a walk that stops at a page. */
+	"CREATE INDEX tickets_review ON tickets (priority, id) WHERE priority IN ('P1', 'P2') AND state <> 'closed';",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);

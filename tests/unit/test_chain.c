@@ -750,6 +750,7 @@ static void test_relay_old_store_migrates(void **state)
 	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP INDEX events_reviewed;"
+				      "DROP INDEX tickets_review;"
 				      "DROP TABLE kb_fts;"
 				      "DROP TABLE kb;"
 				      "DROP INDEX tickets_open;"
