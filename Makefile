@@ -122,6 +122,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(RELAY_LIB) relay/*.h $(LIB)
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# ui_words cleans what it shows with ui_text.
+$(BUILD)/tests/test_client_ui_words: tests/unit/test_client_ui_words.c client/ui_words.c client/ui_text.c client/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/ui_words.c client/ui_text.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
 $(BUILD)/tests/test_client_logs: tests/unit/test_client_logs.c $(LOGS_SRC) client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< $(LOGS_SRC) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
@@ -198,6 +202,10 @@ build-fuzz/fuzz_triage: tests/fuzz/fuzz_triage.c relay/triage.c relay/triage.h r
 build-fuzz/fuzz_kb: tests/fuzz/fuzz_kb.c relay/kb.c relay/kb.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) $(call pc,libssh openssl) -o $@ $< relay/kb.c $(FUZZ_PROTO) $(call pl,libssh openssl)
+# The helper's reading of a relay's self-help articles: client/ui_words.c and ui_text.c.
+build-fuzz/fuzz_selfhelp: tests/fuzz/fuzz_selfhelp.c client/ui_words.c client/ui_text.c client/*.h $(FUZZ_PROTO) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/ui_words.c client/ui_text.c $(FUZZ_PROTO) $(call pl,libssh openssl)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

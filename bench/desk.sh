@@ -22,6 +22,7 @@ RUNS=${BENCH_RUNS:-5}
 
 start_relay
 add_user audrey auditor
+add_user bob tech L2
 stop_relay
 sqlite3 "$RELAY_DIR/handoff.db" <<SQL || fail "could not fill the database"
 BEGIN;
@@ -37,7 +38,10 @@ ev(t, at, kind, actor, role, detail, o) AS (
   UNION ALL SELECT i, 1700000000 + i * 60 + 900, 'escalated', 'alice', 'L1', 'L1 -> L2: tried', 2 FROM n WHERE i % 5 = 0
   UNION ALL SELECT i, 1700000000 + i * 60 + 1200, 'sla-breach', 'relay', 'relay', 'resolve: target passed', 3 FROM n WHERE i % 7 = 0
   UNION ALL SELECT i, 1700000000 + i * 60 + 3600, 'resolved', 'alice', 'L1', 'fixed', 4 FROM n WHERE i % 2 = 0
-  UNION ALL SELECT i, 1700000000 + i * 60 + 3600, 'resolved-by-kb', 'alice', 'L1', '#' || (1 + i % $ARTICLES), 5 FROM n WHERE i % 10 = 0)
+  UNION ALL SELECT i, 1700000000 + i * 60 + 3600, 'resolved-by-kb', 'alice', 'L1', '#' || (1 + i % $ARTICLES), 5 FROM n WHERE i % 10 = 0
+  UNION ALL SELECT i, 1700000000 + i * 60 + 4000, 'reviewed', 'bob', 'L2', 'cause: mailbox quota ' || i || ' filled the disk', 6 FROM n WHERE i % 8 = 0
+  UNION ALL SELECT i, 1700000000 + i * 60 + 4000, 'reviewed', 'bob', 'L2', 'prevention: alert at 80 percent', 7 FROM n WHERE i % 8 = 0
+  UNION ALL SELECT i, 1700000000 + i * 60 + 5000, 'reopened', 'alice', 'L1', 'came back', 8 FROM n WHERE i % 20 = 0)
 INSERT INTO events (ticket_id, at, kind, actor, role, clearance, detail) SELECT t, at, kind, actor, role, '', detail FROM ev ORDER BY at, t, o;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ARTICLES)
 INSERT INTO kb (title, symptoms, cause, fix, tier, author, created_at, updated_at)
@@ -71,6 +75,8 @@ measure "kb search 0x00001F41 (one article)" alice kb search 0x00001F41
 measure "kb search スプーラー (trigram, 1 in 3, auditor)" audrey kb search スプーラー
 measure "kb search 印刷 (2 characters: no index, auditor)" audrey kb search 印刷
 measure "kb list (L1: 7,500 readable, 50 shown)" alice kb list
+measure "review (37,500 P1/P2 awaiting one, auditor)" audrey review
+measure "ticket new (recurrence: 12,500 reviewed causes)" alice ticket new the mailbox quota filled the disk
 measure "report --json" audrey report --json
 measure "report --by tier --json" audrey report --by tier --json
 measure "report --by kb --html" audrey report --by kb --html

@@ -900,6 +900,24 @@ static void helper_session_loop(struct helper_session *s)
 
 /* The relay refused the support code (helper_session_connect). */
 #define HELPER_SESSION_REFUSED (-2)
+/* The self-help articles solved the customer's problem: no ticket, nothing to share. */
+#define HELPER_SESSION_SOLVED (-3)
+
+/* The relay's self-help articles, in the customer's words, for the UI to show (sshutil_selfhelp_fn). */
+static int helper_session_self_help(void *arg, const char *articles)
+{
+	struct helper_session *s = arg;
+	char *text = malloc(INTAKE_SELFHELP_TEXT_MAX + 1024);
+	int r;
+
+	if (text == NULL)
+		return 1;
+	helper_ui_words_selfhelp(articles, text, INTAKE_SELFHELP_TEXT_MAX + 1024);
+	log_info("the relay shows knowledge base articles before a ticket opens");
+	r = s->ui->self_help(s->ui_state, text);
+	free(text);
+	return r;
+}
 
 /*
  * Everything up to a signed-in session with the control channel and the
@@ -922,13 +940,20 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 		return -1;
 	log_info("relay host key matches the pinned %s", o->host_key);
 	if (s->intake)
-		rc = sshutil_auth_intake(s->ssh, o->intake_token, s->intake_name, s->intake_desc, err, errlen);
+		rc = sshutil_auth_intake(s->ssh, o->intake_token, s->intake_name, s->intake_desc,
+					 s->ui->self_help != NULL ? helper_session_self_help : NULL, s, err, errlen);
 	else
 		rc = sshutil_auth_code(s->ssh, o->code, err, errlen);
 	helper_cli_wipe(o);
 	if (s->intake && rc == -2)
 		snprintf(err, errlen, "%s", _("Too many requests for help were sent from this program in the last hour. "
 					      "Please try again later, or call your support organisation."));
+	if (s->intake && rc == -3) {
+		log_info("the customer's problem was solved by the articles: no ticket was opened");
+		snprintf(err, errlen, "%s", _("Glad it helped. No request for help was sent; run this program again "
+					      "if the problem comes back."));
+		return HELPER_SESSION_SOLVED;
+	}
 	if (!s->intake && rc == -2) {
 		log_info("the relay refused the support code");
 		sshutil_close(s->ssh);
@@ -1312,6 +1337,16 @@ int helper_session_run(struct helper_options *o)
 					      "again: a code works only once, and only for a short time."),
 					err, sizeof(err)) != 0)
 			goto fail;
+	}
+	if (rc == HELPER_SESSION_SOLVED) {
+		/* A good end: the customer reads it, and nothing was shared or opened. */
+		log_info("%s", err);
+		helper_session_teardown_net(&s);
+		s.ui->ended(s.ui_state, err);
+		if (s.ui->linger != NULL && !s.signalled)
+			s.ui->linger(s.ui_state);
+		helper_session_teardown(&s);
+		return 0;
 	}
 	if (rc != 0) {
 		if (rc == HELPER_SESSION_REFUSED)

@@ -110,6 +110,14 @@ struct helper_ui_ops {
 	 */
 	int (*ask_intake)(void *state, const char *problem, char *name, size_t namelen, char *desc,
 			  size_t desclen);
+	/*
+	 * Before the ticket opens: public knowledge base articles that match
+	 * the description, text as helper_ui_words_selfhelp made it (clean,
+	 * lines). Blocks. 1 when the customer still wants a ticket ("This did
+	 * not help: open a ticket"), 0 when the articles solved it, -1 when
+	 * they gave up. NULL: the ticket opens.
+	 */
+	int (*self_help)(void *state, const char *text);
 	/* Shown while the blocking connection and sign-in run. */
 	void (*connecting)(void *state, const char *relay);
 	/*

@@ -89,6 +89,7 @@ enum sdl_ui_screen {
 	SDL_UI_SCREEN_MAIN,
 	SDL_UI_SCREEN_ENDED,
 	SDL_UI_SCREEN_INTAKE,   /* no code: a description opens a new ticket */
+	SDL_UI_SCREEN_SELFHELP, /* before that ticket: articles that may solve the problem */
 };
 
 enum sdl_ui_button {
@@ -108,6 +109,8 @@ enum sdl_ui_button {
 	SDL_UI_BTN_SEND_LOGS,   /* the preview: send it */
 	SDL_UI_BTN_KEEP_LOGS,   /* the preview: do not send */
 	SDL_UI_BTN_HIDE,        /* the preview: back to the question */
+	SDL_UI_BTN_SOLVED,      /* self-help: the articles solved it */
+	SDL_UI_BTN_TICKET,      /* self-help: they did not; open the ticket */
 	SDL_UI_BTN_COUNT,
 };
 
@@ -128,6 +131,8 @@ static const struct {
 	[SDL_UI_BTN_NOCODE] = { "nocode", { 40, 300, 460, 40 } },
 	[SDL_UI_BTN_OPEN] = { "open", { 476, 330, 244, 44 } },
 	[SDL_UI_BTN_BACK] = { "back", { 40, 330, 300, 44 } },
+	[SDL_UI_BTN_SOLVED] = { "solved", { 40, 490, 280, 44 } },
+	[SDL_UI_BTN_TICKET] = { "ticket", { 340, 490, 380, 44 } },
 	[SDL_UI_BTN_SHOW] = { "show", { 280, 228, 200, 40 } },
 	[SDL_UI_BTN_SEND_LOGS] = { "sendlogs", { 16, 472, 230, 36 } },
 	[SDL_UI_BTN_KEEP_LOGS] = { "keeplogs", { 258, 472, 230, 36 } },
@@ -207,6 +212,8 @@ struct helper_ui_sdl {
 	bool nocode;            /* code entry: the customer chose to describe the problem */
 	bool back;              /* intake: the customer found a code after all */
 	bool intake_on_name;    /* intake: the name field has the keyboard, not the description */
+	const char *selfhelp;   /* self-help: the articles' text, borrowed while asked; NULL otherwise */
+	int selfhelp_choice;    /* self-help: -1 until a button is clicked, then 0 solved, 1 a ticket */
 	char describe[INTAKE_DESC_MAX * 4 + 1];
 	char name[INTAKE_NAME_MAX * 4 + 1];
 	bool quit;              /* the window was closed */
@@ -416,6 +423,8 @@ static const char *sdl_ui_button_label(const struct helper_ui_sdl *u, enum sdl_u
 	case SDL_UI_BTN_SEND_LOGS: return _("Send it");
 	case SDL_UI_BTN_KEEP_LOGS: return _("Don't send");
 	case SDL_UI_BTN_HIDE: return _("Back to the question");
+	case SDL_UI_BTN_SOLVED: return _("This solved my problem");
+	case SDL_UI_BTN_TICKET: return _("This did not help: ask for help");
 	case SDL_UI_BTN_COUNT: break;
 	}
 	return "";
@@ -456,6 +465,9 @@ static bool sdl_ui_visible(const struct helper_ui_sdl *u, enum sdl_ui_button b)
 	case SDL_UI_BTN_OPEN:
 	case SDL_UI_BTN_BACK:
 		return u->screen == SDL_UI_SCREEN_INTAKE;
+	case SDL_UI_BTN_SOLVED:
+	case SDL_UI_BTN_TICKET:
+		return u->screen == SDL_UI_SCREEN_SELFHELP;
 	case SDL_UI_BTN_COUNT:
 		break;
 	}
@@ -636,6 +648,35 @@ static void sdl_ui_draw_preview(struct helper_ui_sdl *u)
 	}
 }
 
+/*
+ * The self-help articles under a heading, line by line, wrapped; what does
+ * not fit above the buttons is left out (the relay sends three at most).
+ */
+static void sdl_ui_draw_selfhelp(struct helper_ui_sdl *u)
+{
+	int y = sdl_ui_paragraph(u, 40, 96, SDL_UI_W - 80, 2, sdl_ui_ink,
+				 _("Before you ask for help: these articles may solve the problem."));
+	int bottom = sdl_ui_buttons[SDL_UI_BTN_SOLVED].r.y - 8, skip = TTF_FontLineSkip(u->font);
+
+	y += skip / 2;
+	for (const char *p = u->selfhelp != NULL ? u->selfhelp : ""; *p != '\0' && y + skip <= bottom;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char line[1024];
+		bool title = p[0] == '#';
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (line[0] == '\0')
+			y += skip / 2;
+		else
+			y = sdl_ui_paragraph(u, title ? 40 : 56, y, SDL_UI_W - 96, (bottom - y) / skip,
+					     title ? sdl_ui_blue : sdl_ui_ink, line);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
 static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 {
 	int y = 100;
@@ -674,6 +715,9 @@ static void sdl_ui_draw_card(struct helper_ui_sdl *u)
 	case SDL_UI_SCREEN_CONNECTING:
 		sdl_ui_paragraph(u, 40, y, SDL_UI_W - 80, 3, sdl_ui_ink,
 				 _("Connecting to the support service..."));
+		break;
+	case SDL_UI_SCREEN_SELFHELP:
+		sdl_ui_draw_selfhelp(u);
 		break;
 	case SDL_UI_SCREEN_MAIN:
 		if (u->previewing) {
@@ -736,6 +780,7 @@ static const char *sdl_ui_screen_name(enum sdl_ui_screen s)
 	case SDL_UI_SCREEN_MAIN: return "main";
 	case SDL_UI_SCREEN_ENDED: return "ended";
 	case SDL_UI_SCREEN_INTAKE: return "intake";
+	case SDL_UI_SCREEN_SELFHELP: return "selfhelp";
 	}
 	return "?";
 }
@@ -1035,6 +1080,12 @@ static void sdl_ui_click(struct helper_ui_sdl *u, int x, int y)
 			break;
 		case SDL_UI_BTN_BACK:
 			u->back = true;
+			break;
+		case SDL_UI_BTN_SOLVED:
+			u->selfhelp_choice = 0;
+			break;
+		case SDL_UI_BTN_TICKET:
+			u->selfhelp_choice = 1;
 			break;
 		case SDL_UI_BTN_SHOW:
 			/* The session collects and answers with logs_preview(). */
@@ -1490,6 +1541,33 @@ static int sdl_ui_ask_intake(void *state, const char *problem, char *name, size_
 	return -1;
 }
 
+static int sdl_ui_self_help(void *state, const char *text)
+{
+	struct helper_ui_sdl *u = state;
+	SDL_Event e;
+	int choice = -1;
+
+	u->screen = SDL_UI_SCREEN_SELFHELP;
+	u->selfhelp = text;
+	u->selfhelp_choice = -1;
+	u->problem[0] = '\0';
+	u->dirty = true;
+	while (!u->quit && u->selfhelp_choice < 0) {
+		if (u->dirty)
+			sdl_ui_render(u);
+		if (SDL_WaitEventTimeout(&e, 500))
+			sdl_ui_event(u, &e);
+	}
+	if (!u->quit)
+		choice = u->selfhelp_choice;
+	u->selfhelp = NULL;
+	/* The sign-in goes on: the connecting screen until the ticket is open or the end says why not. */
+	u->screen = SDL_UI_SCREEN_CONNECTING;
+	u->dirty = true;
+	sdl_ui_render(u);
+	return choice;
+}
+
 static void sdl_ui_connecting(void *state, const char *relay)
 {
 	struct helper_ui_sdl *u = state;
@@ -1803,6 +1881,7 @@ const struct helper_ui_ops helper_ui_sdl = {
 	.close = sdl_ui_close,
 	.ask_code = sdl_ui_ask_code,
 	.ask_intake = sdl_ui_ask_intake,
+	.self_help = sdl_ui_self_help,
 	.connecting = sdl_ui_connecting,
 	.pending = sdl_ui_pending,
 	.linger = sdl_ui_linger,

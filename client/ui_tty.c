@@ -480,8 +480,40 @@ static int helper_ui_tty_ask_intake(void *state, const char *problem, char *name
 	return 0;
 }
 
+/*
+ * The articles, one ARTICLE line per line of text (clean already), then the
+ * question: "y" says they solved it; "n" or an empty line opens the ticket.
+ */
+static int helper_ui_tty_self_help(void *state, const char *text)
+{
+	struct helper_ui_tty *t = state;
+	char line[TTY_INPUT_MAX];
+
+	helper_ui_tty_line_out("SELF-HELP", _("Before you ask for help: these articles may solve the problem."));
+	for (const char *p = text; *p != '\0';) {
+		const char *end = strchr(p, '\n');
+		int n = end != NULL ? (int)(end - p) : (int)strlen(p);
+
+		printf("ARTICLE %.*s\n", n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	for (;;) {
+		helper_ui_tty_line_out("SOLVED?", _("Did this solve your problem? y: yes, it is solved; "
+						    "n: this did not help, ask for help"));
+		if (helper_ui_tty_read_line(t, line, sizeof(line)) != 0)
+			return -1;
+		if (helper_ui_tty_is(line, "y", "yes"))
+			return 0;
+		if (line[0] == '\0' || helper_ui_tty_is(line, "n", "no"))
+			return 1;
+	}
+}
+
 const struct helper_ui_ops helper_ui_tty = {
 	.ask_intake = helper_ui_tty_ask_intake,
+	.self_help = helper_ui_tty_self_help,
 	.name = "tty",
 	.open = helper_ui_tty_open,
 	.close = helper_ui_tty_close,

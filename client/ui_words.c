@@ -57,3 +57,36 @@ const char *helper_ui_words_notice(unsigned kind, const char *name, const char *
 		return NULL;
 	}
 }
+
+const char *helper_ui_words_selfhelp(const char *articles, char *out, size_t outlen)
+{
+	static const char *const labels[] = { "Symptoms: ", "Fix: " };
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (const char *p = articles != NULL ? articles : ""; *p != '\0';) {
+		const char *end = strchr(p, '\n'), *label = "";
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char clean[1024];
+		int w;
+
+		for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+			if (strncmp(p, labels[i], strlen(labels[i])) == 0) {
+				label = i == 0 ? _("Symptoms: ") : _("Fix: ");
+				p += strlen(labels[i]);
+				n -= strlen(labels[i]);
+				break;
+			}
+		helper_ui_text_clean_n(p, n, clean, sizeof(clean));
+		w = snprintf(out + used, outlen - used, "%s%s%s", used > 0 ? "\n" : "", label, clean);
+		if (w < 0 || (size_t)w >= outlen - used) {
+			out[used] = '\0';
+			break;
+		}
+		used += (size_t)w;
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return out;
+}

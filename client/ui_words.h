@@ -35,4 +35,13 @@ const char *helper_ui_words_who(const char *name, const char *tier, const char *
 const char *helper_ui_words_notice(unsigned kind, const char *name, const char *tier, const char *org, char *out,
 				   size_t outlen);
 
+/*
+ * The self-help articles a relay sent before a ticket opens (code.h,
+ * INTAKE_SELFHELP_NAME) as the customer reads them: each line cleaned
+ * (ui_text.h), the relay's "Symptoms: " and "Fix: " at a line's start in
+ * the customer's language, lines joined by '\n'. Writes out (outlen > 0),
+ * cut at a line's end when it would not fit, and returns it.
+ */
+const char *helper_ui_words_selfhelp(const char *articles, char *out, size_t outlen);
+
 #endif

@@ -48,6 +48,17 @@ int code_hash(const uint8_t *pepper, size_t pepper_len,
 #define INTAKE_NAME_MAX 64                /* characters of the customer's name */
 /* The keyboard-interactive round's name with which a relay says the token's hourly limit is reached. */
 #define INTAKE_LIMIT_NAME "Handoff: intake limit"
+/*
+ * The round in which a relay shows public knowledge base articles that
+ * match the description before it opens the ticket: its instruction holds
+ * them, its one prompt asks whether they solved the problem. The answer
+ * INTAKE_SELFHELP_SOLVED opens nothing; any other answer (Enter in a stock
+ * ssh client, a helper that does not know this round) opens the ticket.
+ */
+#define INTAKE_SELFHELP_NAME "Handoff: self-help"
+#define INTAKE_SELFHELP_SOLVED "solved"
+#define INTAKE_SELFHELP_MAX 3             /* articles shown */
+#define INTAKE_SELFHELP_TEXT_MAX 8192     /* bytes of the articles' text, both sides */
 
 /* A fresh token. 0 or -1 (no randomness). */
 int intake_token_generate(char text[INTAKE_TOKEN_TEXT_MAX]);

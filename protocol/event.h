@@ -59,6 +59,15 @@
 #define EVENT_KB_EDITED "kb-edited"
 #define EVENT_KB_SUGGESTED "kb-suggested"
 #define EVENT_RESOLVED_BY_KB "resolved-by-kb"
+/* Self-help (relay/server.c): the public articles the customer read before opening the ticket, "#ID TITLE; ...: ...". */
+#define EVENT_SELF_HELP_SHOWN "self-help-shown"
+/* Review of a major incident (relay/review.c): "cause: TEXT" or "prevention: TEXT", one record per field set. */
+#define EVENT_REVIEWED "reviewed"
+/* A new ticket whose text matches a reviewed incident: "#N (P1): CAUSE" (relay/review.c). */
+#define EVENT_RECURRENCE "recurrence"
+/* A resolved ticket opened again, "REASON"; and a resolved ticket closed for good. */
+#define EVENT_REOPENED "reopened"
+#define EVENT_CLOSED "closed"
 
 /* Support codes and the customer's connection. */
 #define EVENT_CODE_ISSUED "code-issued"

@@ -22,7 +22,8 @@ struct relay_report_ticket {
 	int64_t kb;
 	int tier_at;           /* index 0..2 of the current stay, -1 before opened-as */
 	int64_t tier_since;
-	int64_t escalations, breaches;   /* in the window */
+	int64_t escalations, breaches, reopens;   /* in the window */
+	bool self_help;        /* the customer read self-help articles before opening it */
 };
 
 static const char *const relay_report_tiers[3] = { "L1", "L2", "L3" };
@@ -168,6 +169,17 @@ int relay_report_event(struct relay_report *r, const struct relay_report_event *
 		t->resolved_at = e->at;
 		t->resolved_count++;
 		snprintf(t->who, sizeof(t->who), "%s", e->actor ? e->actor : "");
+	} else if (strcmp(k, EVENT_REOPENED) == 0) {
+		/* Back at its tier, unowned, unresolved: a stay starts again and the old resolution no longer counts. */
+		if (relay_report_in(r, e->at))
+			t->reopens++;
+		t->resolved_at = 0;
+		t->kb = 0;
+		t->tier_at = relay_report_tier_index(t->tier);
+		t->tier_since = e->at;
+		t->who[0] = '\0';
+	} else if (strcmp(k, EVENT_SELF_HELP_SHOWN) == 0) {
+		t->self_help = true;
 	} else if (strcmp(k, EVENT_RESOLVED_BY_KB) == 0) {
 		if (d[0] == '#')
 			t->kb = strtoll(d + 1, NULL, 10);
@@ -203,6 +215,7 @@ static void relay_report_add(struct relay_report *r, struct relay_report_group *
 {
 	if (t->opened_at != 0 && relay_report_in(r, t->opened_at)) {
 		g->opened++;
+		g->self_help += t->self_help;
 		if (t->first_response_at != 0) {
 			g->responded++;
 			g->response_sum += t->first_response_at - t->opened_at;
@@ -212,8 +225,8 @@ static void relay_report_add(struct relay_report *r, struct relay_report_group *
 		g->resolved++;
 		g->resolve_sum += t->resolved_at - t->opened_at;
 		g->by_kb += t->kb > 0;
-		g->reopened += t->resolved_count > 1;
 	}
+	g->reopened += t->reopens > 0;
 	g->escalations += t->escalations;
 	g->breaches += t->breaches;
 }
@@ -310,6 +323,16 @@ void relay_report_text(const struct relay_report *r, struct buf *out)
 	for (size_t i = 0; i < r->ngroups; i++)
 		relay_report_text_row(out, &r->groups[i]);
 	relay_report_text_row(out, &r->total);
+	{
+		const struct relay_report_group *t = &r->total;
+		int64_t pct = relay_report_pct(t->reopened, t->resolved + t->reopened);
+
+		buf_printf(out, "reopened %lld of %lld resolutions", (long long)t->reopened,
+				    (long long)(t->resolved + t->reopened));
+		if (pct >= 0)
+			buf_printf(out, " (%lld%%)", (long long)pct);
+		buf_printf(out, "; %lld opened after self-help\n", (long long)t->self_help);
+	}
 	for (int i = 0; i < 3; i++) {
 		char mean[24];
 		int64_t pct = relay_report_pct(r->escalated_from[i], r->stays[i]);
@@ -343,7 +366,13 @@ static void relay_report_json_group(struct emit *j, const struct relay_report_gr
 	emit_kint(j, "escalations", g->escalations);
 	emit_kint(j, "sla_breaches", g->breaches);
 	emit_kint(j, "reopened", g->reopened);
+	emit_key(j, "reopen_pct");
+	if (g->resolved + g->reopened > 0)
+		emit_int(j, relay_report_pct(g->reopened, g->resolved + g->reopened));
+	else
+		emit_null(j);
 	emit_kint(j, "resolved_by_kb", g->by_kb);
+	emit_kint(j, "self_help_shown", g->self_help);
 	emit_object_end(j);
 }
 

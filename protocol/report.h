@@ -15,8 +15,12 @@
  * resolutions in it (resolved, time to resolve, by an article, reopened),
  * escalations, SLA breaches and ends of stays at a tier in it. Time in a
  * tier and the escalation rate are per tier whatever the grouping.
- * Reopened counts tickets resolved more than once (the relay keeps a
- * resolution final today, so it is 0 until reopening exists).
+ * Reopened counts tickets with a reopened record in the window (reopen
+ * N: the customer came back); a reopening undoes the resolution before
+ * it, so a ticket counts as resolved again only when it is resolved again.
+ * The reopen rate is reopened over resolved plus reopened. Self-help shown
+ * counts tickets opened in the window whose customer read the public
+ * articles first (self-help-shown) and opened the ticket anyway.
  */
 #ifndef HANDOFF_RELAY_REPORT_H
 #define HANDOFF_RELAY_REPORT_H
@@ -32,7 +36,7 @@ enum relay_report_by { RELAY_REPORT_TOTAL, RELAY_REPORT_TIER, RELAY_REPORT_TECH,
 struct relay_report_group {
 	char key[72];
 	int64_t opened, responded, response_sum;
-	int64_t resolved, resolve_sum, by_kb, reopened;
+	int64_t resolved, resolve_sum, by_kb, reopened, self_help;
 	int64_t escalations, breaches;
 };
 

@@ -241,14 +241,14 @@ int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen)
 	return -2;
 }
 
-int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc, char *err,
-			size_t errlen)
+int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc,
+			sshutil_selfhelp_fn selfhelp, void *arg, char *err, size_t errlen)
 {
 	char answer[sizeof(INTAKE_ANSWER_PREFIX) + INTAKE_TOKEN_TEXT_MAX];
-	int limited = 0, rc = -1;
+	int limited = 0, solved = 0, rc = -1;
 
 	snprintf(answer, sizeof(answer), "%s%s", INTAKE_ANSWER_PREFIX, token);
-	/* Two rounds from an honest relay; the bound keeps a hostile one from looping us. */
+	/* Two or three rounds from an honest relay; the bound keeps a hostile one from looping us. */
 	for (int round = 0; round < 4; round++) {
 		int r = ssh_userauth_kbdint(s, NULL, NULL), n;
 		const char *rname;
@@ -263,6 +263,33 @@ int sshutil_auth_intake(ssh_session s, const char *token, const char *name, cons
 		if (rname != NULL && strcmp(rname, INTAKE_LIMIT_NAME) == 0)
 			limited = 1;
 		n = ssh_userauth_kbdint_getnprompts(s);
+		if (rname != NULL && strcmp(rname, INTAKE_SELFHELP_NAME) == 0 && n == 1) {
+			const char *text = ssh_userauth_kbdint_getinstruction(s);
+			char *copy = NULL;
+			int choice = 1;
+
+			/* A hostile relay's instruction is capped as an honest one's is. */
+			if (selfhelp != NULL && text != NULL) {
+				size_t len = strnlen(text, INTAKE_SELFHELP_TEXT_MAX);
+
+				if ((copy = malloc(len + 1)) != NULL) {
+					memcpy(copy, text, len);
+					copy[len] = '\0';
+					choice = selfhelp(arg, copy);
+				}
+			}
+			free(copy);
+			if (choice < 0) {
+				snprintf(err, errlen, "the customer closed the articles without choosing");
+				goto out;
+			}
+			solved = choice == 0;
+			if (ssh_userauth_kbdint_setanswer(s, 0, solved ? INTAKE_SELFHELP_SOLVED : "") < 0) {
+				snprintf(err, errlen, "cannot answer the relay's prompts");
+				goto out;
+			}
+			continue;
+		}
 		if ((n == 1 && ssh_userauth_kbdint_setanswer(s, 0, answer) < 0) ||
 		    (n == 2 && (ssh_userauth_kbdint_setanswer(s, 0, name) < 0 ||
 				ssh_userauth_kbdint_setanswer(s, 1, desc) < 0)) ||
@@ -271,7 +298,10 @@ int sshutil_auth_intake(ssh_session s, const char *token, const char *name, cons
 			goto out;
 		}
 	}
-	if (limited) {
+	if (solved) {
+		snprintf(err, errlen, "the articles solved the problem: no ticket was opened");
+		rc = -3;
+	} else if (limited) {
 		snprintf(err, errlen, "the relay refused: too many new tickets from this helper in the last hour");
 		rc = -2;
 	} else {

@@ -42,10 +42,17 @@ int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen)
 /*
  * Keyboard-interactive with an intake token (code.h): answers the code
  * prompt with "intake:" and the token, then the relay's two prompts with
- * name and description. 0 signed in; -2 when the relay said the token's
- * hourly limit is reached; -1 otherwise, with err.
+ * name and description. When the relay then shows self-help articles
+ * (INTAKE_SELFHELP_NAME), selfhelp(arg, text) is asked with their text as
+ * the relay sent it (untrusted: clean before showing): 1 opens the ticket,
+ * 0 says they solved the problem, -1 gave up. selfhelp NULL opens the
+ * ticket. 0 signed in; -2 when the relay said the token's hourly limit is
+ * reached; -3 when the customer said the articles solved it; -1 otherwise,
+ * with err.
  */
-int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc, char *err,
+typedef int (*sshutil_selfhelp_fn)(void *arg, const char *articles);
+int sshutil_auth_intake(ssh_session s, const char *token, const char *name, const char *desc,
+			sshutil_selfhelp_fn selfhelp, void *arg, char *err,
 			size_t errlen);
 /* Disconnects (if connected) and frees. NULL is fine. */
 void sshutil_close(ssh_session s);

@@ -20,7 +20,13 @@ static bool relay_dispatch_limited(const struct ctl_record *rec)
 }
 
 /* The budget of the intake token that opened the session: a slot of its own, or the stalest one. */
-static struct relay_rate *relay_dispatch_intake_budget(struct relay *relay, int64_t intake)
+/* When a slot was last used, by a record or a search. */
+static int64_t relay_dispatch_used_ms(const struct relay_intake_budget *b)
+{
+	return b->rate.at_ms > b->searches.at_ms ? b->rate.at_ms : b->searches.at_ms;
+}
+
+struct relay_intake_budget *relay_dispatch_intake_budget(struct relay *relay, int64_t intake)
 {
 	struct relay_intake_budget *stalest = &relay->intake_budgets[0];
 
@@ -28,19 +34,19 @@ static struct relay_rate *relay_dispatch_intake_budget(struct relay *relay, int6
 		struct relay_intake_budget *b = &relay->intake_budgets[i];
 
 		if (b->intake == intake)
-			return &b->rate;
-		if (b->intake == 0 || (stalest->intake != 0 && b->rate.at_ms < stalest->rate.at_ms))
+			return b;
+		if (b->intake == 0 || (stalest->intake != 0 && relay_dispatch_used_ms(b) < relay_dispatch_used_ms(stalest)))
 			stalest = b;
 	}
 	*stalest = (struct relay_intake_budget){ .intake = intake };
-	return &stalest->rate;
+	return stalest;
 }
 
 static bool relay_dispatch_fits(struct relay *relay, struct relay_conn *customer)
 {
 	struct relay_rate *intake = customer->opened_by_intake == 0
 					    ? NULL
-					    : relay_dispatch_intake_budget(relay, customer->opened_by_intake);
+					    : &relay_dispatch_intake_budget(relay, customer->opened_by_intake)->rate;
 
 	return relay_rate_take_both(&customer->budget, relay->home->customer_events_per_minute, intake,
 				    relay->home->intake_events_per_minute, relay_now_ms(relay));

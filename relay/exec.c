@@ -1226,6 +1226,225 @@ static int exec_kb_exists(const struct store_kb *a, void *ctx)
 	return 0;
 }
 
+/* After resolving a P1/P2: what its review lacks, since close will ask for it. */
+static void exec_review_pending_note(struct exec_ctx *x, const struct store_ticket *t)
+{
+	bool cause = false, prevention = false;
+
+	if (!relay_review_needed(t->priority) || relay_review_state(x->relay, t->id, &cause, &prevention) != 0 ||
+	    (cause && prevention))
+		return;
+	buf_printf(x->out,
+		    "%s: the review lacks its %s (review %lld --cause TEXT... --prevention TEXT...; close needs it)\n",
+		    t->priority, relay_review_missing_words(cause, prevention), (long long)t->id);
+}
+
+/* The review list is read on the loop: a page of it, as queue and kb list show. */
+#define EXEC_REVIEW_ROWS 100
+
+struct exec_review_list {
+	struct exec_ctx *x;
+	int rows;
+};
+
+static int exec_review_row(const struct store_ticket *t, void *ctx)
+{
+	struct exec_review_list *l = ctx;
+	struct exec_ctx *x = l->x;
+	bool cause = false, prevention = false;
+
+	if (++l->rows > EXEC_REVIEW_ROWS)
+		return 1;
+	if (relay_review_state(x->relay, t->id, &cause, &prevention) != 0)
+		return 1;
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t->id);
+		emit_kstring(&x->j, "priority", t->priority);
+		emit_kstring(&x->j, "tier", t->tier);
+		emit_kstring(&x->j, "state", t->state);
+		emit_kstring(&x->j, "missing", relay_review_missing_words(cause, prevention));
+		emit_kstring(&x->j, "summary", t->summary);
+		emit_object_end(&x->j);
+		return 0;
+	}
+	buf_printf(x->out, "%6lld  %s  %s  %-10s missing %-20s ", (long long)t->id, t->priority, t->tier, t->state,
+		    relay_review_missing_words(cause, prevention));
+	exec_text(x->out, t->summary);
+	buf_printf(x->out, "\n");
+	return 0;
+}
+
+/*
+ * review: without N, the P1/P2 tickets whose review lacks a cause or a
+ * prevention; with N, sets them (every field given is a reviewed record).
+ */
+static int exec_review(struct exec_ctx *x)
+{
+	const char *cause, *prevention;
+	struct exec_review_list list = { .x = x };
+	struct store_ticket t;
+	size_t before;
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords > 1) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	cause = x->opt_value[0];
+	prevention = x->opt_value[1];
+	if (x->nwords == 0) {
+		if (cause != NULL || prevention != NULL) {
+			exec_usage(x);
+			return EXIT_USAGE;
+		}
+		if (exec_allowed(x, RELAY_ACT_REVIEW_LIST, NULL) != 0)
+			return EXIT_DENIED;
+		if (x->json) {
+			emit_object_begin(&x->j);
+			emit_key(&x->j, "awaiting_review");
+			emit_array_begin(&x->j);
+		} else {
+			buf_printf(x->out, "P1/P2 tickets awaiting review:\n");
+		}
+		before = buf_len(x->out);
+		rc = EXIT_OK;
+		if (store_review_pending(x->relay->store, EXEC_REVIEW_ROWS + 1, exec_review_row, &list) != STORE_OK) {
+			buf_printf(x->err, "review: the store failed\n");
+			rc = EXIT_FAIL;
+		}
+		exec_empty(x, before);
+		if (x->json) {
+			emit_array_end(&x->j);
+			emit_kbool(&x->j, "more", list.rows > EXEC_REVIEW_ROWS);
+			emit_object_end(&x->j);
+			emit_newline(&x->j);
+		} else if (list.rows > EXEC_REVIEW_ROWS) {
+			buf_printf(x->out, "  (the first %d shown: review some to see the rest)\n", EXEC_REVIEW_ROWS);
+		}
+		return rc;
+	}
+	if (cause == NULL && prevention == NULL) {
+		buf_printf(x->err, "review: give --cause TEXT... and/or --prevention TEXT...\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if ((cause != NULL && exec_text_ok(x, "cause", cause) != 0) ||
+	    (prevention != NULL && exec_text_ok(x, "prevention", prevention) != 0))
+		return EXIT_USAGE;
+	if (!relay_review_needed(t.priority)) {
+		buf_printf(x->err, "review: ticket %lld is %s; only P1 and P2 incidents are reviewed\n", (long long)t.id,
+			    t.priority);
+		return EXIT_FAIL;
+	}
+	if (relay_review_set(x->relay, t.id, &x->conn->user, cause, prevention) != 0) {
+		buf_printf(x->err, "review: the store failed; nothing was changed\n");
+		return EXIT_FAIL;
+	}
+	{
+		bool has_cause = false, has_prevention = false;
+
+		if (relay_review_state(x->relay, t.id, &has_cause, &has_prevention) != 0)
+			return EXIT_FAIL;
+		if (x->json) {
+			emit_object_begin(&x->j);
+			emit_kint(&x->j, "ticket", t.id);
+			emit_kstring(&x->j, "missing", relay_review_missing_words(has_cause, has_prevention));
+			emit_object_end(&x->j);
+			emit_newline(&x->j);
+		} else if (has_cause && has_prevention) {
+			buf_printf(x->out, "ticket %lld reviewed\n", (long long)t.id);
+		} else {
+			buf_printf(x->out, "ticket %lld: review recorded; still missing its %s\n", (long long)t.id,
+				    relay_review_missing_words(has_cause, has_prevention));
+		}
+	}
+	return EXIT_OK;
+}
+
+/* reopen N --reason TEXT...: a resolved ticket back to its tier's queue. */
+static int exec_reopen(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	char err[256];
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1 || x->opt_value[0] == NULL) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (exec_text_ok(x, "reason", x->opt_value[0]) != 0)
+		return EXIT_USAGE;
+	if (strcmp(t.state, "resolved") != 0) {
+		buf_printf(x->err, "reopen: ticket %lld is %s; only a resolved ticket is reopened\n", (long long)t.id,
+			    t.state);
+		return EXIT_FAIL;
+	}
+	if (relay_ticket_reopen(x->relay, t.id, &x->conn->user, x->opt_value[0], err, sizeof(err)) != 0) {
+		buf_printf(x->err, "reopen: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "state", "open");
+		emit_kstring(&x->j, "tier", t.tier);
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
+		buf_printf(x->out, "ticket %lld reopened: back in the %s queue\n", (long long)t.id, t.tier);
+	return EXIT_OK;
+}
+
+/* close N: a resolved ticket closed for good; a P1/P2 needs its review first. */
+static int exec_close(struct exec_ctx *x)
+{
+	struct store_ticket t;
+	bool cause = false, prevention = false;
+	char err[256];
+	int rc;
+
+	if (exec_options(x) != 0 || x->nwords != 1) {
+		exec_usage(x);
+		return EXIT_USAGE;
+	}
+	if ((rc = exec_ticket_arg(x, x->cmd->rights, &t)) != EXIT_OK)
+		return rc;
+	if (strcmp(t.state, "resolved") != 0) {
+		buf_printf(x->err, "close: ticket %lld is %s; resolve it first\n", (long long)t.id, t.state);
+		return EXIT_FAIL;
+	}
+	if (relay_review_needed(t.priority)) {
+		if (relay_review_state(x->relay, t.id, &cause, &prevention) != 0) {
+			buf_printf(x->err, "close: the store failed\n");
+			return EXIT_FAIL;
+		}
+		if (!cause || !prevention) {
+			buf_printf(x->err,
+				    "close: ticket %lld is %s: its review lacks its %s (review %lld --cause TEXT... "
+				    "--prevention TEXT...)\n", (long long)t.id, t.priority,
+				    relay_review_missing_words(cause, prevention), (long long)t.id);
+			return EXIT_FAIL;
+		}
+	}
+	if (relay_ticket_close(x->relay, t.id, &x->conn->user, err, sizeof(err)) != 0) {
+		buf_printf(x->err, "close: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kint(&x->j, "ticket", t.id);
+		emit_kstring(&x->j, "state", "closed");
+		emit_object_end(&x->j);
+		emit_newline(&x->j);
+	} else
+		buf_printf(x->out, "ticket %lld closed\n", (long long)t.id);
+	return EXIT_OK;
+}
+
 static int exec_resolve(struct exec_ctx *x)
 {
 	struct store_ticket t;
@@ -1276,10 +1495,17 @@ static int exec_resolve(struct exec_ctx *x)
 		emit_kstring(&x->j, "state", "resolved");
 		if (kb > 0)
 			emit_kint(&x->j, "kb", kb);
+		if (relay_review_needed(t.priority)) {
+			bool cause = false, prevention = false;
+
+			if (relay_review_state(x->relay, t.id, &cause, &prevention) == 0)
+				emit_kstring(&x->j, "review_missing", relay_review_missing_words(cause, prevention));
+		}
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
 	} else {
 		buf_printf(x->out, "ticket %lld resolved\n", (long long)t.id);
+		exec_review_pending_note(x, &t);
 		if (new_kb)
 			buf_printf(x->out, "knowledge base article %lld written at %s (kb edit %lld --tier L1 shares it)\n",
 				    (long long)kb, x->conn->user.tier, (long long)kb);
@@ -2301,7 +2527,13 @@ static const struct exec_cmd exec_cmds[] = {
 	  "hand the ticket to the next tier: what was tried, what is known; refused while the tier's checklist "
 	  "lacks a field (--force --reason: recorded)" },
 	{ "resolve", "N --note TEXT... [--kb ID] [--new-kb]", RELAY_ACT_RESOLVE, EXEC_HANDLER, exec_resolve,
-	  "close the case: what fixed it; --kb: the article that did, --new-kb: write one from it" },
+	  "the customer's problem is fixed: what fixed it; --kb: the article that did, --new-kb: write one from it" },
+	{ "reopen", "N --reason TEXT...", RELAY_ACT_REOPEN, EXEC_HANDLER, exec_reopen,
+	  "the customer came back: a resolved ticket returns to its tier's queue, unowned (counted in report)" },
+	{ "close", "N", RELAY_ACT_CLOSE, EXEC_HANDLER, exec_close,
+	  "close a resolved ticket for good (no reopening); a P1/P2 needs its review first" },
+	{ "review", "[N] [--cause TEXT...] [--prevention TEXT...]", RELAY_ACT_REVIEW, EXEC_HANDLER, exec_review,
+	  "P1/P2 incidents: without N, those awaiting a review; with N, record the cause and the prevention (L2/L3)" },
 	{ "kb add", "--tier public|L1|L2|L3 --title TEXT... --symptoms TEXT... --fix TEXT... [--cause TEXT...]",
 	  RELAY_ACT_KB_WRITE, EXEC_FIRST, exec_kb_add,
 	  "a knowledge base article; --tier: the lowest tier that may read it (public: customers too)" },

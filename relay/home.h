@@ -48,6 +48,7 @@ struct relay_home {
 	unsigned long max_channels_per_connection; /* session channels and views one connection may hold (chan.c) */
 	unsigned long max_channels_per_user;       /* the same, over all of one account's connections */
 	unsigned long customer_events_per_minute;  /* records one customer session may turn into events (rate.h) */
+	unsigned long intake_searches_per_minute;  /* self-help searches of one intake token (0: none) */
 	unsigned long intake_events_per_minute;    /* the same, over all sessions one intake token opened */
 	/*
 	 * OpenSSH user certificates (cert.h): the file of trusted CA keys ("" =

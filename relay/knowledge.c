@@ -18,6 +18,8 @@
 #include "kb.h"
 #include "log.h"
 #include "relay.h"
+#include "textesc.h"
+#include "utf8.h"
 
 /* The rank the store filters by: public 0, L1..L3 1..3; -1 for anything else. */
 int relay_knowledge_rank(const char *tier)
@@ -87,6 +89,8 @@ int relay_knowledge_edit(struct relay *relay, const struct store_kb *a, const ch
 }
 
 #define RELAY_KNOWLEDGE_SUGGEST 3
+/* Self-help keeps what it shows in the same found list. */
+_Static_assert(INTAKE_SELFHELP_MAX == RELAY_KNOWLEDGE_SUGGEST, "self-help shows as many articles as are suggested");
 
 struct relay_knowledge_found {
 	const struct relay_kb_terms *terms;
@@ -133,8 +137,11 @@ void relay_knowledge_suggest(struct relay *relay, int64_t ticket, const char *wh
 	/* Two terms at least (one when the text has only one), so one common trigram suggests nothing. */
 	f.terms = terms;
 	f.need = terms->n < 2 ? terms->n : 2;
-	if (store_kb_find(relay->store, match, relay_tier_rank(t->tier), 20, relay_knowledge_candidate, &f) != STORE_OK ||
-	    f.n == 0)
+	if (store_kb_find(relay->store, match, relay_tier_rank(t->tier), 20, relay_knowledge_candidate, &f) != STORE_OK)
+		goto out;
+	/* A reviewed incident coming back is said beside the articles, found from the same terms. */
+	relay_review_recurrence(relay, ticket, when, terms, f.id, f.n);
+	if (f.n == 0)
 		goto out;
 	used = (size_t)snprintf(detail, sizeof(detail), "%s:", when);
 	for (size_t i = 0; i < f.n && used < sizeof(detail); i++)
@@ -148,4 +155,88 @@ out:
 	free(match);
 	free(t);
 	free(terms);
+}
+
+/* What a customer reads of one field of a public article: its first bytes, whole characters. */
+#define RELAY_KNOWLEDGE_SELFHELP_FIELD 600
+
+struct relay_knowledge_public {
+	struct relay_knowledge_found f;
+	char *instr;             /* what the customer reads, escaped */
+	size_t used, instrlen;
+};
+
+/* Appends "LABEL" and the first RELAY_KNOWLEDGE_SELFHELP_FIELD bytes of field, escaped, one line (continuations indented). */
+static void relay_knowledge_public_field(struct relay_knowledge_public *p, const char *label, const char *field)
+{
+	char cut[RELAY_KNOWLEDGE_SELFHELP_FIELD + 1];
+	size_t n = utf8_cut(field, strlen(field), RELAY_KNOWLEDGE_SELFHELP_FIELD);
+
+	if (n == 0 || p->used + 1 >= p->instrlen)
+		return;
+	memcpy(cut, field, n);
+	cut[n] = '\0';
+	p->used += (size_t)snprintf(p->instr + p->used, p->instrlen - p->used, "%s", label);
+	if (p->used < p->instrlen)
+		p->used += textesc_string(cut, "  ", p->instr + p->used, p->instrlen - p->used);
+	if (p->used + 1 < p->instrlen)
+		p->instr[p->used++] = '\n', p->instr[p->used] = '\0';
+}
+
+static int relay_knowledge_public_row(const struct store_kb *a, void *ctx)
+{
+	struct relay_knowledge_public *p = ctx;
+	size_t before = p->f.n;
+	int rc = relay_knowledge_candidate(a, &p->f);
+	char title[2 * STORE_KB_TITLE_MAX + 32];
+
+	/* The store's filter is the guard; this keeps a wrong rank from ever showing more than public. */
+	if (p->f.n == before || strcmp(a->tier, "public") != 0) {
+		p->f.n = before;
+		return rc;
+	}
+	textesc_string(a->title, NULL, title, sizeof(title));
+	if (p->used < p->instrlen)
+		p->used += (size_t)snprintf(p->instr + p->used, p->instrlen - p->used, "%s#%lld %s\n",
+					    before > 0 ? "\n" : "", (long long)a->id, title);
+	relay_knowledge_public_field(p, "Symptoms: ", a->symptoms);
+	relay_knowledge_public_field(p, "Fix: ", a->fix);
+	return rc;
+}
+
+size_t relay_knowledge_self_help(struct relay *relay, const char *text, char *shown, size_t shownlen, char *instr,
+				 size_t instrlen)
+{
+	struct relay_kb_terms *terms = malloc(sizeof(*terms));
+	struct relay_knowledge_public p = { .instr = instr, .instrlen = instrlen };
+	char *match = malloc(RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6));
+	size_t used = 0;
+
+	shown[0] = '\0';
+	instr[0] = '\0';
+	p.f.text = malloc(4 * RELAY_KB_FIELD_MAX + STORE_KB_TITLE_MAX + 8);
+	if (terms == NULL || match == NULL || p.f.text == NULL)
+		goto out;
+	relay_kb_terms_free_text(text, terms);
+	if (relay_kb_match(terms, "OR", match, RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)) != 0)
+		goto out;
+	p.f.terms = terms;
+	p.f.need = terms->n < 2 ? terms->n : 2;
+	/* Rank 0: the store gives public articles alone, so nothing of a technician's tier reaches a customer. */
+	if (store_kb_find(relay->store, match, 0, 20, relay_knowledge_public_row, &p) != STORE_OK) {
+		p.f.n = 0;
+		instr[0] = '\0';
+		goto out;
+	}
+	for (size_t i = 0; i < p.f.n && used < shownlen; i++)
+		used += (size_t)snprintf(shown + used, shownlen - used, "%s#%lld %s", i ? "; " : "",
+					 (long long)p.f.id[i], p.f.title[i]);
+	/* What a full buffer cut short ends on a whole character, for the customer and for the record. */
+	instr[utf8_whole(instr, strlen(instr))] = '\0';
+	shown[utf8_whole(shown, strlen(shown))] = '\0';
+out:
+	free(p.f.text);
+	free(match);
+	free(terms);
+	return p.f.n;
 }

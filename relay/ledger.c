@@ -100,6 +100,12 @@ void relay_ledger_event(struct relay_ledger *l, const struct store_event *e)
 		l->priority_known = true;
 	} else if (strcmp(k, EVENT_RESOLVED) == 0) {
 		snprintf(l->phase, sizeof(l->phase), "resolved");
+	} else if (strcmp(k, EVENT_REOPENED) == 0) {
+		snprintf(l->phase, sizeof(l->phase), "open");
+		l->owner[0] = '\0';
+		l->owner_known = true;
+	} else if (strcmp(k, EVENT_CLOSED) == 0) {
+		snprintf(l->phase, sizeof(l->phase), "closed");
 	} else if (strcmp(k, EVENT_OWNER_REMOVED) == 0) {
 		l->owner[0] = '\0';
 		l->owner_known = true;

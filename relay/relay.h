@@ -38,6 +38,7 @@
 
 #include "buf.h"
 #include "chain.h"
+#include "code.h"
 #include "ctl.h"
 #include "home.h"
 #include "rate.h"
@@ -81,6 +82,7 @@ struct relay_conn {
 	unsigned long dropped_other;
 	int64_t dropped_logged_ms;     /* when the last "over its budget" log line was written */
 	bool intake_refused;           /* sign-in: its rate limit was told; the next answer is refused */
+	struct relay_selfhelp *selfhelp; /* sign-in: articles shown, the answers kept until the customer chooses */
 	struct relay_chan *control;    /* customers: the handoff-control channel */
 	bool forwarding;               /* customers: tcpip-forward granted */
 	bool ending;                   /* customers: said the customer ended the session (CTL_SHARING_ENDED) */
@@ -203,6 +205,14 @@ struct relay_hooks {
 struct relay_intake_budget {
 	int64_t intake;          /* 0: a free slot */
 	struct relay_rate rate;
+	struct relay_rate searches;   /* self-help searches before a ticket (server.c) */
+};
+
+/* An intake sign-in between the articles shown and the customer's choice (server.c). */
+struct relay_selfhelp {
+	char name[INTAKE_NAME_MAX * 4 + 1];
+	char desc[INTAKE_DESC_MAX * 4 + 1];
+	char shown[INTAKE_SELFHELP_MAX * (STORE_KB_TITLE_MAX + 32)];   /* "#3 TITLE; #7 TITLE" */
 };
 
 struct relay {
@@ -255,6 +265,8 @@ enum relay_action {
 	RELAY_ACT_INVITE, RELAY_ACT_VIEW, RELAY_ACT_TRIAGE, RELAY_ACT_WAIT,
 	RELAY_ACT_KB_READ, RELAY_ACT_KB_WRITE, /* the knowledge base: technicians and auditors read, technicians write */
 	RELAY_ACT_AUDIT,   /* auditor commands: tickets, show, transcript, recordings, export, verify */
+	/* Major incidents and the end of a case (review.c): L2 and L3 review, list; auditors list too. */
+	RELAY_ACT_REVIEW, RELAY_ACT_REVIEW_LIST, RELAY_ACT_REOPEN, RELAY_ACT_CLOSE,
 };
 
 /* record.c: recordings of spliced streams, sealed for the auditors */
@@ -360,6 +372,15 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen);
 /* relay_ticket_resolve naming the article that fixed it (kb > 0): a resolved-by-kb record "#ID" beside resolved. */
+/*
+ * A resolved ticket opened again (the customer came back: the fix did not
+ * hold): state open, unowned, in its tier's queue; a reopened record with
+ * reason. 0, or -1 with err.
+ */
+int relay_ticket_reopen(struct relay *relay, int64_t ticket, const struct store_user *by, const char *reason,
+			char *err, size_t errlen);
+/* A resolved ticket closed for good (no reopening): a closed record. 0, or -1 with err. */
+int relay_ticket_close(struct relay *relay, int64_t ticket, const struct store_user *by, char *err, size_t errlen);
 int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct store_user *by, const char *note,
 			    int64_t kb, char *err, size_t errlen);
 void relay_ticket_logs_data(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
@@ -430,6 +451,8 @@ void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *t
 
 /* dispatch.c: a customer's control record to the room that owns it */
 void relay_dispatch_record(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/* The budgets of intake token intake: its own slot, or the stalest one, now its. */
+struct relay_intake_budget *relay_dispatch_intake_budget(struct relay *relay, int64_t intake);
 
 /* viewer.c */
 /* The destination ports of ticket-N: the level the technician asks the customer for. */
@@ -478,6 +501,29 @@ int relay_knowledge_edit(struct relay *relay, const struct store_kb *a, const ch
  * as one kb-suggested record ("WHEN: #ID TITLE; ..."); nothing when none.
  */
 void relay_knowledge_suggest(struct relay *relay, int64_t ticket, const char *when, const char *text);
+/* review.c: the review of a P1/P2 incident (cause, prevention) and its recurrence. */
+bool relay_review_needed(const char *priority);
+/* What a review lacks, in words ("cause and prevention", "cause", "prevention", or ""). */
+const char *relay_review_missing_words(bool cause, bool prevention);
+/* Whether ticket's review has a cause and a prevention. 0, or -1 when the store failed. */
+int relay_review_state(struct relay *relay, int64_t ticket, bool *cause, bool *prevention);
+/* Records the fields given (NULL: unchanged), one reviewed record each, in one transaction. 0 or -1. */
+int relay_review_set(struct relay *relay, int64_t ticket, const struct store_user *by, const char *cause,
+		     const char *prevention);
+struct relay_kb_terms;
+/* A recurrence record on ticket when its terms match a reviewed incident's cause or kb (the articles suggested now) its article. */
+void relay_review_recurrence(struct relay *relay, int64_t ticket, const char *when, const struct relay_kb_terms *terms,
+			     const int64_t *kb, size_t nkb);
+
+/*
+ * Self-help for a customer without a code: the public articles (at most
+ * INTAKE_SELFHELP_MAX) that match text, the description they typed. instr
+ * gets what the customer reads (per article "#ID TITLE", "Symptoms: ...",
+ * "Fix: ...", the fields cut and escaped), shown "#ID TITLE; ..." for the
+ * ticket's record. Returns how many; 0 with both "" when none or on error.
+ */
+size_t relay_knowledge_self_help(struct relay *relay, const char *text, char *shown, size_t shownlen, char *instr,
+				 size_t instrlen);
 
 /* exec.c */
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,

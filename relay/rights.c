@@ -12,7 +12,11 @@
  *                 a ticket they own that is not resolved or closed; only L2
  *                 and L3 may mark a note sensitive
  *                 read and write knowledge base articles up to their tier
- *                 (auditors read them all)
+ *                 (auditors read them all);
+ *                 reopen or close a resolved ticket at or below their tier
+ *                 (not a closed one: closed is final); L2 and L3 write the
+ *                 review of a P1/P2 ticket at or below their tier and list
+ *                 those awaiting one (auditors list them too)
  *   customers     nothing here: they act through their helper
  */
 #include <stdio.h>
@@ -46,7 +50,7 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 
 	if (role == RELAY_ROLE_AUDITOR) {
 		if (action == RELAY_ACT_SHOW || action == RELAY_ACT_QUEUE || action == RELAY_ACT_AUDIT ||
-		    action == RELAY_ACT_KB_READ)
+		    action == RELAY_ACT_KB_READ || action == RELAY_ACT_REVIEW_LIST)
 			return 0;
 		snprintf(why, whylen, "auditors read the record; they do not change it");
 		return -1;
@@ -83,6 +87,30 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 		}
 		if (t->owner_id != 0 && t->owner_id != user->id) {
 			snprintf(why, whylen, "ticket %lld belongs to %s", (long long)t->id, t->owner);
+			return -1;
+		}
+		return 0;
+	case RELAY_ACT_REVIEW_LIST:
+		if (rank < 2) {
+			snprintf(why, whylen, "reviews are for L2, L3 and auditors");
+			return -1;
+		}
+		return 0;
+	case RELAY_ACT_REVIEW:
+		if (rank < 2) {
+			snprintf(why, whylen, "only L2 and L3 review major incidents");
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case RELAY_ACT_REOPEN:
+	case RELAY_ACT_CLOSE:
+		if (relay_tier_rank(t->tier) > rank) {
+			snprintf(why, whylen, "ticket %lld is at %s; an %s technician cannot change it",
+				 (long long)t->id, t->tier, user->tier);
+			return -1;
+		}
+		if (strcmp(t->state, "closed") == 0) {
+			snprintf(why, whylen, "ticket %lld is closed", (long long)t->id);
 			return -1;
 		}
 		return 0;

@@ -109,25 +109,18 @@ static int relay_intake_text(const char *in, size_t max, size_t maxbytes, char *
 }
 
 /*
- * The second round of an intake sign-in: name and description. Opens the
- * ticket in the L1 queue and signs the connection in as its customer,
- * exactly as a code would. 0 signed in, -1 refused.
+ * Opens the intake's ticket in the L1 queue and signs the connection in as
+ * its customer, exactly as a code would; shown, if not NULL, names the
+ * self-help articles the customer read first (a self-help-shown record).
+ * 0 signed in, -1 refused.
  */
-static int relay_intake_open(struct relay_conn *conn)
+static int relay_intake_open(struct relay_conn *conn, const char *name, const char *desc, const char *shown)
 {
 	struct relay *relay = conn->relay;
-	char name[INTAKE_NAME_MAX * 4 + 1], desc[INTAKE_DESC_MAX * 4 + 1], detail[128];
+	char detail[128];
 	struct store_ticket_spec spec = { .priority = "P3", .tier = "L1" };
 	int64_t ticket = 0, now = relay_now(relay), used = 0;
 
-	if (ssh_userauth_kbdint_getnanswers(conn->session) != 2 ||
-	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 0), INTAKE_NAME_MAX,
-			      STORE_NAME_MAX * 2 - 1, name, sizeof(name)) != 0 ||
-	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 1), INTAKE_DESC_MAX, sizeof(desc) - 1,
-			      desc, sizeof(desc)) != 0 || desc[0] == '\0') {
-		log_info("conn %u (%s): intake refused: no usable description", conn->id, conn->peer);
-		return -1;
-	}
 	/* Counted again here: the limit may have been reached while this customer typed. */
 	if (store_intake_uses_since(relay->store, conn->intake, now - 3600, &used) != STORE_OK ||
 	    used >= (int64_t)relay->home->intake_per_hour)
@@ -144,8 +137,88 @@ static int relay_intake_open(struct relay_conn *conn)
 	conn->opened_by_intake = conn->intake;
 	log_info("conn %u (%s): customer opened ticket %lld in the L1 queue (intake token %lld)", conn->id,
 		 conn->peer, (long long)ticket, (long long)conn->intake);
+	if (shown != NULL && shown[0] != '\0') {
+		char said[sizeof(conn->selfhelp->shown) + 64];
+
+		snprintf(said, sizeof(said), "%s: did not help; the customer opened this ticket", shown);
+		relay_audit_event(relay->store, ticket, now, EVENT_SELF_HELP_SHOWN, "customer", "customer", NULL, said);
+	}
 	relay_audit_event(relay->store, ticket, now, EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL, conn->peer);
 	return 0;
+}
+
+/*
+ * The second round of an intake sign-in: name and description. With public
+ * articles that match the description (and the token's search budget
+ * left), asks a third round that shows them; else opens the ticket.
+ * 0 signed in, 1 a third round was asked, -1 refused.
+ */
+static int relay_intake_described(struct relay_conn *conn, ssh_message msg)
+{
+	struct relay *relay = conn->relay;
+	struct relay_selfhelp *h = calloc(1, sizeof(*h));
+	char *instr = NULL;
+	int rc = -1;
+
+	if (h == NULL)
+		return -1;
+	if (ssh_userauth_kbdint_getnanswers(conn->session) != 2 ||
+	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 0), INTAKE_NAME_MAX,
+			      STORE_NAME_MAX * 2 - 1, h->name, sizeof(h->name)) != 0 ||
+	    relay_intake_text(ssh_userauth_kbdint_getanswer(conn->session, 1), INTAKE_DESC_MAX, sizeof(h->desc) - 1,
+			      h->desc, sizeof(h->desc)) != 0 || h->desc[0] == '\0') {
+		log_info("conn %u (%s): intake refused: no usable description", conn->id, conn->peer);
+		goto out;
+	}
+	if (relay->home->intake_searches_per_minute > 0) {
+		struct relay_intake_budget *b = relay_dispatch_intake_budget(relay, conn->intake);
+
+		/* Over the budget, the customer is not turned away: the ticket opens without the articles. */
+		if (!relay_rate_take(&b->searches, relay_now_ms(relay), relay->home->intake_searches_per_minute)) {
+			log_info("conn %u (%s): intake token %lld is over its self-help searches; opening the ticket",
+				 conn->id, conn->peer, (long long)conn->intake);
+		} else if ((instr = malloc(INTAKE_SELFHELP_TEXT_MAX)) != NULL &&
+			   relay_knowledge_self_help(relay, h->desc, h->shown, sizeof(h->shown), instr,
+						     INTAKE_SELFHELP_TEXT_MAX) > 0) {
+			const char *prompts[] = { "Did this solve the problem? Type \"" INTAKE_SELFHELP_SOLVED
+						  "\" to stop here, or press Enter to open a ticket: " };
+			char echo[] = { 1 };
+
+			log_info("conn %u (%s): self-help: %s", conn->id, conn->peer, h->shown);
+			ssh_message_auth_interactive_request(msg, INTAKE_SELFHELP_NAME, instr, 1, prompts, echo);
+			conn->selfhelp = h;
+			h = NULL;
+			rc = 1;
+			goto out;
+		}
+	}
+	rc = relay_intake_open(conn, h->name, h->desc, NULL);
+out:
+	free(instr);
+	free(h);
+	return rc;
+}
+
+/* The third round: the customer read the articles. 0 signed in with a ticket, 1 solved (no ticket), -1 refused. */
+static int relay_intake_selfhelp_answer(struct relay_conn *conn)
+{
+	struct relay_selfhelp *h = conn->selfhelp;
+	const char *answer = ssh_userauth_kbdint_getnanswers(conn->session) == 1
+				     ? ssh_userauth_kbdint_getanswer(conn->session, 0)
+				     : NULL;
+	int rc;
+
+	conn->selfhelp = NULL;
+	if (answer != NULL && strcmp(answer, INTAKE_SELFHELP_SOLVED) == 0) {
+		/* No ticket, so no record: the chain holds cases, and this one never became one (docs/internals.md). */
+		log_info("conn %u (%s): the customer's problem was solved by self-help (intake token %lld: %s)",
+			 conn->id, conn->peer, (long long)conn->intake, h->shown);
+		free(h);
+		return 1;
+	}
+	rc = relay_intake_open(conn, h->name, h->desc, h->shown);
+	free(h);
+	return rc;
 }
 
 /* An intake token was right: ask for the description, or say the token's hourly limit is reached. */
@@ -191,19 +264,30 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 	if (conn->role != RELAY_ROLE_NONE || conn->kbd_failures >= RELAY_KBD_TRIES_MAX)
 		goto refuse;
 	if (conn->intake != 0 && ssh_message_auth_kbdint_is_response(msg)) {
-		int ok = !conn->intake_refused && relay_intake_open(conn) == 0;
+		bool solved = false;
+		int r;
 
+		if (conn->intake_refused)
+			r = -1;
+		else if (conn->selfhelp != NULL)
+			r = relay_intake_selfhelp_answer(conn), solved = r == 1;
+		else if ((r = relay_intake_described(conn, msg)) == 1)
+			return 0;  /* the articles are asked about; conn->intake stays for the answer */
 		conn->intake = 0;
 		conn->intake_refused = false;
-		if (ok) {
+		if (r == 0) {
 			ssh_message_auth_reply_success(msg, 0);
 			return 0;
 		}
-		conn->kbd_failures++;
+		/* "It helped" is no failure: it must not bring the customer nearer the attempt limit. */
+		if (!solved)
+			conn->kbd_failures++;
 		goto refuse;
 	}
 	conn->intake = 0;
 	conn->intake_refused = false;
+	free(conn->selfhelp);
+	conn->selfhelp = NULL;
 	if (!ssh_message_auth_kbdint_is_response(msg)) {
 		const char *prompts[] = { "Support code: " };
 		char echo[] = { 1 };
@@ -695,6 +779,7 @@ static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 		ssh_event_remove_session(conn->event, conn->session);
 		ssh_event_free(conn->event);
 	}
+	free(conn->selfhelp);
 	if (conn->farewell && relay->nlingering < RELAY_LINGER_MAX && ssh_get_fd(conn->session) >= 0)
 		keep = dup(ssh_get_fd(conn->session));
 	ssh_disconnect(conn->session);

@@ -388,6 +388,12 @@ int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, voi
  */
 int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx);
 
+/* P1 and P2 tickets, not closed, whose review lacks a cause or a prevention (reviewed records), by priority, at most limit. */
+int store_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx);
+/* The latest "cause: ..." reviewed record of each ticket among the newest 2 * limit causes, newest first, at most limit tickets. */
+typedef int (*store_cause_fn)(int64_t ticket, const char *cause, void *ctx);
+int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx);
+
 /* Tickets with at least one event at or after since, by number. */
 int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx);
 

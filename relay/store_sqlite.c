@@ -212,6 +212,15 @@ static const char *const store_migrations[] = {
 	"  last_error TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (receiver, seq));"
 	"CREATE INDEX webhook_outbox_ticket ON webhook_outbox (receiver, ticket_id, seq);",
+	/*
+	 * 12: reviews of major incidents are records (reviewed "cause: ...",
+	 * "prevention: ..."); this partial index holds those alone, in rowid
+	 * order, so the newest causes are read without reading every event
+	 * (recurrences). One ticket's review is read through events_by_ticket.
+	 */
+	"CREATE INDEX events_reviewed ON events (kind) WHERE kind = 'reviewed';"
+	/* The tickets a review may be owed by, in the order review lists them: a walk that stops at a page. */
+	"CREATE INDEX tickets_review ON tickets (priority, id) WHERE priority IN ('P1', 'P2') AND state <> 'closed';",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -227,6 +236,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_ticket_migrate,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -2174,5 +2184,61 @@ int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx)
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = STORE_ERR;
 	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int store_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT " STORE_TICKET_COLUMNS
+			  " WHERE t.id > 0 AND t.priority IN ('P1', 'P2') AND t.state <> 'closed'"
+			  /* +e.kind: one ticket's events by events_by_ticket, never a walk of every review. */
+			  " AND NOT (EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND +e.kind = 'reviewed'"
+			  "   AND e.detail LIKE 'cause: %')"
+			  " AND EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND +e.kind = 'reviewed'"
+			  "   AND e.detail LIKE 'prevention: %'))"
+			  " ORDER BY t.priority, t.id LIMIT ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int(stmt, 1, limit);
+	return store_ticket_rows(stmt, fn, ctx);
+}
+
+int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t *seen = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*seen));
+	int step, rc = STORE_OK, nseen = 0;
+
+	/*
+	 * The newest reviewed records backwards through events_reviewed, a
+	 * bounded walk; a ticket's first cause met is its latest.
+	 */
+	if (seen == NULL)
+		return STORE_ERR;
+	if (store_prepare(st, &stmt,
+			  "SELECT ticket_id, substr(detail, 8) FROM events WHERE kind = 'reviewed'"
+			  " AND detail LIKE 'cause: %' ORDER BY id DESC LIMIT ?1") != 0) {
+		free(seen);
+		return STORE_ERR;
+	}
+	sqlite3_bind_int(stmt, 1, 2 * limit);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW && nseen < limit) {
+		int64_t ticket = sqlite3_column_int64(stmt, 0);
+		bool again = false;
+
+		for (int i = 0; i < nseen && !again; i++)
+			again = seen[i] == ticket;
+		if (again)
+			continue;
+		seen[nseen++] = ticket;
+		if (fn(ticket, store_col_text(stmt, 1), ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	free(seen);
 	return rc;
 }

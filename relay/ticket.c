@@ -780,6 +780,47 @@ int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct st
 	return 0;
 }
 
+int relay_ticket_reopen(struct relay *relay, int64_t ticket, const struct store_user *by, const char *reason,
+			char *err, size_t errlen)
+{
+	int64_t now = relay_now(relay);
+
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	/* Back to its tier's queue, unowned: whoever is free there takes it, as with an escalation. */
+	if (store_ticket_update(relay->store, ticket, "open", NULL, 0, now) != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_REOPENED, by->name, by->tier, NULL, reason) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	relay_ticket_sla_changed(relay);
+	log_info("ticket %lld reopened by %s (%s)", (long long)ticket, by->name, by->tier);
+	return 0;
+}
+
+int relay_ticket_close(struct relay *relay, int64_t ticket, const struct store_user *by, char *err, size_t errlen)
+{
+	int64_t now = relay_now(relay);
+
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "the store is busy");
+		return -1;
+	}
+	if (store_ticket_update(relay->store, ticket, "closed", NULL, -1, now) != STORE_OK ||
+	    relay_audit_event(relay->store, ticket, now, EVENT_CLOSED, by->name, by->tier, NULL, NULL) != STORE_OK ||
+	    store_commit(relay->store) != STORE_OK) {
+		store_rollback(relay->store);
+		snprintf(err, errlen, "the store failed; nothing was changed");
+		return -1;
+	}
+	log_info("ticket %lld closed by %s (%s)", (long long)ticket, by->name, by->tier);
+	return 0;
+}
+
 static void relay_ticket_logs_finish(struct relay *relay, struct relay_conn *c, const char *event, const char *detail)
 {
 	relay_audit_event(relay->store, c->logs_ticket, relay_now(relay), event, "customer", "customer", NULL, detail);

@@ -7,7 +7,7 @@ _handoff_tech() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local globals="--relay --identity --host-key --user --verbose --help --version"
-	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve kb whoami help
+	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve reopen close review kb whoami help
 		tickets show transcript recordings recording export report verify witness keygen webhook-verify replay render"
 
 	case $prev in
@@ -43,7 +43,7 @@ _handoff_tech() {
 		COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
 		return 0
 		;;
-	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --until | --field | --reason | --title | --symptoms | --fix | --cause | --kb)
+	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --until | --field | --reason | --title | --symptoms | --fix | --cause | --prevention | --kb)
 		return 0
 		;;
 	esac
@@ -98,6 +98,8 @@ _handoff_tech() {
 	triage) COMPREPLY=($(compgen -W "--impact --urgency --json" -- "$cur")) ;;
 	wait) COMPREPLY=($(compgen -W "--for --json" -- "$cur")) ;;
 	resolve) COMPREPLY=($(compgen -W "--note --kb --new-kb --json" -- "$cur")) ;;
+	reopen) COMPREPLY=($(compgen -W "--reason --json" -- "$cur")) ;;
+	review) COMPREPLY=($(compgen -W "--cause --prevention --json" -- "$cur")) ;;
 	note) COMPREPLY=($(compgen -W "--sensitive --field --json" -- "$cur")) ;;
 	report) COMPREPLY=($(compgen -f -W "--since --until --by --csv --html --json --audit-key" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -f -W "--audit-key --show --json" -- "$cur")) ;;

@@ -98,7 +98,9 @@ wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "the helper did not end"
 
 # The desk's commands (issue 19), every role and tier, on a ticket alice owns at L1: the owner
 # triages, waits and notes fields; others are refused (3); auditors read articles and run
-# report; technicians write articles up to their tier and do not run report.
+# report; technicians write articles up to their tier and do not run report; L2, L3 and auditors
+# list reviews, L1 may not review (bob and carol may, but the ticket is P3); reopen and close of
+# an open ticket are refused for what it is (1), for auditors by right (3).
 t4=$(tech_ssh alice ticket new Desk rights) || fail "ticket new failed"
 kb1=$(tech_ssh carol kb add --tier L3 --title L3 only --symptoms secret symptom --fix secret fix) || fail "kb add failed"
 #        command                                          alice bob carol audrey
@@ -119,8 +121,12 @@ kb show $kb1|1 1 0 0
 kb search secret|0 0 0 0
 kb list|0 0 0 0
 report --json|3 3 3 0
+review|3 0 0 0
+review $t4 --cause a cause|3 1 1 3
+reopen $t4 --reason came back|1 1 1 3
+close $t4|1 1 1 3
 EOF2
 tech_ssh alice kb search secret | grep -q "secret" && fail "L1's search shows the L3 article"
 tech_ssh bob kb list | grep -q "L3 only" && fail "L2's list shows the L3 article"
-note "triage, wait, note --field, kb add/show/search/list and report: each role and tier as rights.c says"
+note "triage, wait, note --field, kb add/show/search/list, report, review, reopen and close: each role and tier as rights.c says"
 stop_relay

@@ -70,6 +70,44 @@ static void test_totals(void **state)
 	relay_report_free(&r);
 }
 
+/*
+ * Reopening (issue 19): t1 of the story is reopened at 1500 and resolved
+ * again at 2500; t3, opened after self-help, is resolved and reopened and
+ * stays open. Two tickets reopened; t3's undone resolution no longer counts.
+ */
+static void test_reopen(void **state)
+{
+	struct relay_report r;
+
+	(void)state;
+	relay_report_init(&r, 0, 0, RELAY_REPORT_TOTAL);
+	story(&r);
+	feed(&r, 1, 1500, EVENT_REOPENED, "alice", "L1", "the printer jams again");
+	feed(&r, 1, 2500, EVENT_RESOLVED, "alice", "L1", "new roller");
+	feed(&r, 3, 3000, EVENT_TICKET_OPENED_BY_CUSTOMER, "customer", "customer", "intake token 1");
+	feed(&r, 3, 3000, EVENT_OPENED_AS, "customer", "customer", "tier L1, priority P3, owner -: Mail");
+	feed(&r, 3, 3000, EVENT_SELF_HELP_SHOWN, "customer", "customer", "#5 Mail: did not help");
+	feed(&r, 3, 3100, EVENT_TAKEN, "alice", "L1", NULL);
+	feed(&r, 3, 3200, EVENT_RESOLVED, "alice", "L1", "quota");
+	feed(&r, 3, 3300, EVENT_REOPENED, "alice", "L1", "full again");
+	assert_int_equal(relay_report_finish(&r), 0);
+	assert_int_equal(r.total.opened, 3);
+	assert_int_equal(r.total.resolved, 2);
+	/* t1 now counts from opening to its last resolution, and without its article (the fix did not hold). */
+	assert_int_equal(r.total.resolve_sum, 2400 + 2000);
+	assert_int_equal(r.total.by_kb, 0);
+	assert_int_equal(r.total.reopened, 2);
+	assert_int_equal(r.total.self_help, 1);
+	relay_report_free(&r);
+	/* A window after both reopenings counts none. */
+	relay_report_init(&r, 4000, 0, RELAY_REPORT_TOTAL);
+	story(&r);
+	feed(&r, 1, 1500, EVENT_REOPENED, "alice", "L1", "again");
+	assert_int_equal(relay_report_finish(&r), 0);
+	assert_int_equal(r.total.reopened, 0);
+	relay_report_free(&r);
+}
+
 static void test_groups(void **state)
 {
 	struct relay_report r;
@@ -173,6 +211,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_totals),
+		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_outputs),

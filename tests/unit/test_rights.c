@@ -64,6 +64,28 @@ static const struct rule rules[] = {
 	{ T, "L1", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 1 },
 	{ A, "", RELAY_ACT_KB_READ, "L1", NOBODY, "open", 1 },
 	{ A, "", RELAY_ACT_KB_WRITE, "L1", NOBODY, "open", 0 },
+	/* reviews of P1/P2 incidents: L2 and L3 write them at or below their tier; auditors and L2/L3 list */
+	{ T, "L1", RELAY_ACT_REVIEW, "L1", MINE, "resolved", 0 },
+	{ T, "L2", RELAY_ACT_REVIEW, "L2", THEIRS, "resolved", 1 },
+	{ T, "L2", RELAY_ACT_REVIEW, "L3", NOBODY, "resolved", 0 },
+	{ T, "L3", RELAY_ACT_REVIEW, "L3", NOBODY, "open", 1 },
+	{ T, "L3", RELAY_ACT_REVIEW, "L1", THEIRS, "closed", 0 },
+	{ A, "", RELAY_ACT_REVIEW, "L1", NOBODY, "resolved", 0 },
+	{ T, "L1", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 0 },
+	{ T, "L2", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 1 },
+	{ T, "L3", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 1 },
+	{ A, "", RELAY_ACT_REVIEW_LIST, "L1", NOBODY, "open", 1 },
+	/* reopen and close: any technician whose tier reaches the ticket's; never a closed one; not auditors */
+	{ T, "L1", RELAY_ACT_REOPEN, "L1", THEIRS, "resolved", 1 },
+	{ T, "L1", RELAY_ACT_REOPEN, "L2", NOBODY, "resolved", 0 },
+	{ T, "L2", RELAY_ACT_REOPEN, "L2", MINE, "resolved", 1 },
+	{ T, "L3", RELAY_ACT_REOPEN, "L1", NOBODY, "closed", 0 },
+	{ A, "", RELAY_ACT_REOPEN, "L1", NOBODY, "resolved", 0 },
+	{ T, "L1", RELAY_ACT_CLOSE, "L1", MINE, "resolved", 1 },
+	{ T, "L1", RELAY_ACT_CLOSE, "L3", NOBODY, "resolved", 0 },
+	{ T, "L3", RELAY_ACT_CLOSE, "L3", THEIRS, "resolved", 1 },
+	{ T, "L2", RELAY_ACT_CLOSE, "L2", MINE, "closed", 0 },
+	{ A, "", RELAY_ACT_CLOSE, "L1", NOBODY, "resolved", 0 },
 };
 
 /* Owner-only actions, checked for every tier and both roles below. */
@@ -124,6 +146,21 @@ static void test_owner_only_actions(void **state)
 	}
 }
 
+/* Which tickets need a review, and what a review lacks in words (close and resolve print them). */
+static void test_review_words(void **state)
+{
+	(void)state;
+	assert_true(relay_review_needed("P1"));
+	assert_true(relay_review_needed("P2"));
+	assert_false(relay_review_needed("P3"));
+	assert_false(relay_review_needed("P4"));
+	assert_false(relay_review_needed(NULL));
+	assert_string_equal(relay_review_missing_words(false, false), "cause and prevention");
+	assert_string_equal(relay_review_missing_words(true, false), "prevention");
+	assert_string_equal(relay_review_missing_words(false, true), "cause");
+	assert_string_equal(relay_review_missing_words(true, true), "");
+}
+
 static void test_sensitive(void **state)
 {
 	(void)state;
@@ -159,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_owner_only_actions),
 		cmocka_unit_test(test_sensitive),
+		cmocka_unit_test(test_review_words),
 		cmocka_unit_test(test_tier_rank),
 	};
 	return cmocka_run_group_tests_name("rights", tests, NULL, NULL);
