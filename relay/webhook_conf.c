@@ -83,8 +83,8 @@ static int webhook_url_ok(const char *u)
 static int webhook_kinds(const struct config *cfg, const char *key, const char *v, char *kinds, size_t kindslen,
 			 char *err, size_t errlen)
 {
-	size_t used = 0;
-	const char *p = v;
+	size_t used = 0, len;
+	const char *rest = v, *p;
 
 	if (strcmp(v, "all") == 0) {
 		snprintf(kinds, kindslen, "all");
@@ -92,16 +92,7 @@ static int webhook_kinds(const struct config *cfg, const char *key, const char *
 	}
 	kinds[used++] = ',';
 	kinds[used] = '\0';
-	while (*p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
+	while (config_list_next(&rest, &p, &len)) {
 		if (len == 0)
 			return config_value_error(cfg, key, err, errlen, "an empty kind between commas");
 		if (len == 3 && memcmp(p, "all", 3) == 0)
@@ -115,7 +106,6 @@ static int webhook_kinds(const struct config *cfg, const char *key, const char *
 		used += len;
 		kinds[used++] = ',';
 		kinds[used] = '\0';
-		p = end ? end + 1 : p + strlen(p);
 	}
 	if (used == 1)
 		return config_value_error(cfg, key, err, errlen, "no kinds (all, or kinds separated by commas)");
