@@ -29,6 +29,7 @@
  * helper makes the compositor copy nothing.
  */
 #include "capture.h"
+#include "capture_wayland.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,12 +60,16 @@
 #define WL_PORTAL_BUS "org.freedesktop.portal.Desktop"
 #define WL_PORTAL_PATH "/org/freedesktop/portal/desktop"
 #define WL_SCREENCAST "org.freedesktop.portal.ScreenCast"
+#define WL_REMOTEDESKTOP "org.freedesktop.portal.RemoteDesktop"
 
 /* ScreenCast's enums (the portal's documentation). */
 #define WL_SOURCE_MONITOR 1u
 #define WL_CURSOR_EMBEDDED 2u
 #define WL_CURSOR_METADATA 4u
 #define WL_PERSIST_UNTIL_REVOKED 2u
+/* RemoteDesktop's device types. */
+#define WL_DEVICE_KEYBOARD 1u
+#define WL_DEVICE_POINTER 2u
 
 struct wl_rect {
 	int x, y, w, h;
@@ -76,6 +81,8 @@ struct helper_capture_wayland {
 	char *session;              /* the portal session's object path */
 	unsigned request_seq;
 	unsigned cursor_mode;
+	bool remote;                /* a RemoteDesktop session: the screen and, if allowed, control */
+	uint32_t devices;           /* what the customer allowed at the dialog (WL_DEVICE_*) */
 	/* The request we wait for: its Response lands here. */
 	bool answered;
 	guint32 response;
@@ -141,7 +148,8 @@ static gboolean wl_on_timeout(gpointer data)
  * builder, consumed. On 0, *results is the Response's dictionary (caller
  * unrefs) and *response its code (0 granted, 1 the person said no, 2 other).
  */
-static int wl_portal_request(struct helper_capture_wayland *w, const char *method, const char *session,
+static int wl_portal_request(struct helper_capture_wayland *w, const char *iface, const char *method,
+			     const char *session,
 			     const char *parent, GVariantBuilder *opts, guint32 *response, GVariant **results,
 			     char *err, size_t errlen)
 {
@@ -175,7 +183,7 @@ static int wl_portal_request(struct helper_capture_wayland *w, const char *metho
 						 wl_on_response, w, NULL);
 	w->answered = false;
 	w->results = NULL;
-	reply = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, WL_SCREENCAST, method, params,
+	reply = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, iface, method, params,
 					    G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &gerr);
 	if (reply == NULL) {
 		snprintf(err, errlen, "the desktop portal refused %s: %s", method, gerr->message);
@@ -203,13 +211,13 @@ out:
 	return rc;
 }
 
-static guint32 wl_portal_property_u(struct helper_capture_wayland *w, const char *name)
+static guint32 wl_portal_property_u(struct helper_capture_wayland *w, const char *iface, const char *name)
 {
 	GVariant *reply, *v;
 	guint32 value = 0;
 
 	reply = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, "org.freedesktop.DBus.Properties",
-					    "Get", g_variant_new("(ss)", WL_SCREENCAST, name),
+					    "Get", g_variant_new("(ss)", iface, name),
 					    G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
 	if (reply == NULL)
 		return 0;
@@ -279,24 +287,36 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	GVariant *results = NULL, *streams = NULL, *reply = NULL, *v;
 	GUnixFDList *fds = NULL;
 	GError *gerr = NULL;
-	guint32 response, version, modes;
+	guint32 response, version, modes, rd_version, rd_types = 0;
+	const char *start_iface;
 	char token[WL_TOKEN_MAX];
 	const char *s;
 	int rc = -1, idx;
 	GVariantIter iter;
 
-	version = wl_portal_property_u(w, "version");
+	version = wl_portal_property_u(w, WL_SCREENCAST, "version");
 	if (version == 0) {
 		snprintf(err, errlen, "this desktop offers no screen sharing (no xdg-desktop-portal ScreenCast "
 				      "on the session bus)");
 		goto out;
 	}
-	modes = wl_portal_property_u(w, "AvailableCursorModes");
+	modes = wl_portal_property_u(w, WL_SCREENCAST, "AvailableCursorModes");
 	w->cursor_mode = (modes & WL_CURSOR_METADATA) ? WL_CURSOR_METADATA : WL_CURSOR_EMBEDDED;
+	/*
+	 * Control needs a RemoteDesktop session (a ScreenCast one cannot send
+	 * input): its dialog asks for the screen and for control at once, and
+	 * the customer may allow the screen alone.
+	 */
+	rd_version = wl_portal_property_u(w, WL_REMOTEDESKTOP, "version");
+	if (rd_version >= 1)
+		rd_types = wl_portal_property_u(w, WL_REMOTEDESKTOP, "AvailableDeviceTypes") &
+			   (WL_DEVICE_KEYBOARD | WL_DEVICE_POINTER);
+	w->remote = rd_types != 0;
+	start_iface = w->remote ? WL_REMOTEDESKTOP : WL_SCREENCAST;
 
 	g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&opts, "{sv}", "session_handle_token", g_variant_new_string("handoff"));
-	if (wl_portal_request(w, "CreateSession", NULL, NULL, &opts, &response, &results, err, errlen) != 0)
+	if (wl_portal_request(w, start_iface, "CreateSession", NULL, NULL, &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response != 0 || !g_variant_lookup(results, "session_handle", "&s", &s)) {
 		snprintf(err, errlen, "the desktop portal would not open a screen-sharing session (answer %u)",
@@ -307,17 +327,37 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	g_variant_unref(results);
 	results = NULL;
 
+	if (w->remote) {
+		g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&opts, "{sv}", "types", g_variant_new_uint32(rd_types));
+		if (wl_portal_request(w, WL_REMOTEDESKTOP, "SelectDevices", w->session, NULL, &opts, &response, &results,
+				      err, errlen) != 0)
+			goto out;
+		if (response != 0) {
+			snprintf(err, errlen, "the desktop portal refused to offer control (answer %u)", response);
+			goto out;
+		}
+		g_variant_unref(results);
+		results = NULL;
+	}
+
 	g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&opts, "{sv}", "types", g_variant_new_uint32(WL_SOURCE_MONITOR));
 	g_variant_builder_add(&opts, "{sv}", "multiple", g_variant_new_boolean(FALSE));
 	g_variant_builder_add(&opts, "{sv}", "cursor_mode", g_variant_new_uint32(w->cursor_mode));
-	if (version >= 4) {
+	/*
+	 * Persist mode: ScreenCast version 4 keeps a screen-only session's
+	 * answer; xdg-desktop-portal 1.16 refuses it on a RemoteDesktop session
+	 * ("Remote desktop sessions cannot persist", RemoteDesktop version 1),
+	 * so there the desktop asks at every session.
+	 */
+	if (version >= 4 && !w->remote) {
 		wl_token_load(token, sizeof(token));
 		g_variant_builder_add(&opts, "{sv}", "persist_mode", g_variant_new_uint32(WL_PERSIST_UNTIL_REVOKED));
 		if (token[0] != '\0')
 			g_variant_builder_add(&opts, "{sv}", "restore_token", g_variant_new_string(token));
 	}
-	if (wl_portal_request(w, "SelectSources", w->session, NULL, &opts, &response, &results, err, errlen) != 0)
+	if (wl_portal_request(w, WL_SCREENCAST, "SelectSources", w->session, NULL, &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response != 0) {
 		snprintf(err, errlen, "the desktop portal refused to choose a screen (answer %u)", response);
@@ -327,7 +367,7 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	results = NULL;
 
 	g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
-	if (wl_portal_request(w, "Start", w->session, "", &opts, &response, &results, err, errlen) != 0)
+	if (wl_portal_request(w, start_iface, "Start", w->session, "", &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response == 1) {
 		snprintf(err, errlen, "screen sharing was refused at the desktop's own question");
@@ -343,6 +383,9 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	g_variant_unref(v);
 	if (g_variant_lookup(results, "restore_token", "&s", &s) && strlen(s) < WL_TOKEN_MAX)
 		wl_token_save(s);
+	if (w->remote && !g_variant_lookup(results, "devices", "u", &w->devices))
+		w->devices = 0;
+	w->devices &= rd_types;
 
 	reply = g_dbus_connection_call_with_unix_fd_list_sync(
 		w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, WL_SCREENCAST, "OpenPipeWireRemote",
@@ -362,6 +405,12 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	}
 	log_info("the desktop shares its screen as PipeWire node %u (ScreenCast version %u, cursor %s)", w->node,
 		 version, w->cursor_mode == WL_CURSOR_METADATA ? "as metadata" : "in the picture");
+	if (w->remote)
+		log_info("the desktop's dialog allowed %s", w->devices == (WL_DEVICE_KEYBOARD | WL_DEVICE_POINTER)
+								? "control (pointer and keyboard)"
+							: w->devices == WL_DEVICE_POINTER ? "the pointer only"
+							: w->devices == WL_DEVICE_KEYBOARD ? "the keyboard only"
+											   : "no control (view only)");
 	rc = 0;
 out:
 	if (fds != NULL)
@@ -874,3 +923,15 @@ const struct helper_capture_backend helper_capture_wayland_backend = {
 	.grab = wl_grab,
 	.set_watched = wl_set_watched,
 };
+
+int helper_capture_wayland_remote(struct helper_capture *c, struct helper_capture_wayland_remote *out)
+{
+	struct helper_capture_wayland *w = helper_capture_state_of(c, &helper_capture_wayland_backend);
+
+	if (w == NULL || !w->remote || w->devices == 0)
+		return -1;
+	*out = (struct helper_capture_wayland_remote){ .bus = w->bus, .session = w->session, .stream = w->node,
+						       .pointer = (w->devices & WL_DEVICE_POINTER) != 0,
+						       .keyboard = (w->devices & WL_DEVICE_KEYBOARD) != 0 };
+	return 0;
+}

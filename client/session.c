@@ -1291,7 +1291,7 @@ int helper_session_run(struct helper_options *o)
 		struct helper_capture_format fmt;
 
 		helper_capture_format(s.capture, &fmt);
-		if (helper_wayland_input_open(&s.input, fmt.width, fmt.height, err, sizeof(err)) != 0) {
+		if (helper_wayland_input_open(&s.input, s.capture, fmt.width, fmt.height, err, sizeof(err)) != 0) {
 			log_warn("remote control is not possible: %s", err);
 			err[0] = '\0';
 		}

@@ -18,7 +18,13 @@ struct helper_input;
  * with err naming what each refused.
  */
 int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen);
-/* Remote control on a width x height screen (input_wlr.c). 0, or -1 with err. */
-int helper_wayland_input_open(struct helper_input **out, int width, int height, char *err, size_t errlen);
+/*
+ * Remote control on capture's width x height screen: through the portal's
+ * RemoteDesktop session when capture has one that the customer allowed
+ * control in (input_wayland.c), else wlroots' virtual devices
+ * (input_wlr.c). 0, or -1 with err.
+ */
+int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,
+			      char *err, size_t errlen);
 
 #endif
