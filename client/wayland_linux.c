@@ -12,7 +12,8 @@
 #include "input.h"
 #include "log.h"
 
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
+				void *ctx, char *err, size_t errlen)
 {
 	const char *display = getenv("WAYLAND_DISPLAY");
 	char wlr_err[200] = "";
@@ -22,6 +23,8 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 			return 0;
 		log_info("no wlroots screen copy (%s): asking the desktop portal", wlr_err);
 	}
+	if (asking != NULL)
+		asking(ctx);
 	if (helper_capture_open(out, &helper_capture_wayland_backend, display != NULL ? display : "(portal)", err,
 				errlen) == 0)
 		return 0;

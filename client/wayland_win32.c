@@ -7,10 +7,13 @@
 
 #include <stdio.h>
 
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
+				void *ctx, char *err, size_t errlen)
 {
 	(void)out;
 	(void)capture;
+	(void)asking;
+	(void)ctx;
 	snprintf(err, errlen, "Windows has no Wayland desktop (WAYLAND_DISPLAY or XDG_SESSION_TYPE is set by hand)");
 	return -1;
 }

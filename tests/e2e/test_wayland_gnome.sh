@@ -25,6 +25,9 @@ dialog() {
 # The customer says no at the desktop's dialog: the helper says so in plain words, before any code is used.
 new_ticket_code "GNOME refusal"
 start_wl_helper "$CODE"
+# The customer reads what will ask and why before the desktop's dialog.
+wait_line 20 "$HELPER_OUT" "^STATUS Your desktop will now ask whether this support helper may see your screen" ||
+	fail "no word before the desktop's dialog: $(cat "$HELPER_OUT")"
 dialog cancel
 wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "the helper went on after the refusal"
 wait "$HELPER_PID" && fail "the helper shared after Cancel"
