@@ -75,6 +75,23 @@ wait_line 10 "$WLP_OUT" "^shown 800x600 variant 1" || fail "wlpattern did not re
 snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
 note "a change on GNOME's screen arrived pixel-exact"
 
+# Pause: the stream is made inactive, a change made meanwhile does not reach the viewer, and it
+# does once the customer resumes.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" 2 || fail "the stream went on while paused"
+kill -USR1 "$WLP_PID"
+wait_line 10 "$WLP_OUT" "^shown 800x600 variant 2" || fail "wlpattern did not redraw"
+viewer_cmd 10 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
+"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" 1 >"$E2E_TMP/check-paused.out" 2>&1 ||
+	fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" 2 || fail "the stream did not resume"
+snapshot_is 2 || fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-2.out")"
+note "paused: the old picture; resumed: the change made meanwhile arrived"
+
 # Control through the RemoteDesktop portal: an absolute pointer on the stream, keysyms. mutter
 # headless has no pointer or keyboard until the session's first event makes its virtual one, and
 # a client hears of it only then (wl_seat capabilities): events in the same burst reach nobody.
