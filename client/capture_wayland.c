@@ -55,6 +55,10 @@
 #define WL_FIRST_FRAME_MS 15000
 #define WL_DAMAGE_MAX 16
 #define WL_CURSOR_MAX 256
+/* The biggest cursor metadata accepted from the compositor, as a side of a square bitmap. */
+#define WL_CURSOR_META_MAX 1024
+#define WL_CURSOR_META_SIZE(side) \
+	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (size_t)(side) * (side) * 4)
 #define WL_TOKEN_MAX 256
 
 #define WL_PORTAL_BUS "org.freedesktop.portal.Desktop"
@@ -113,6 +117,7 @@ struct helper_capture_wayland {
 	uint32_t *cursor;           /* WL_CURSOR_MAX^2 ARGB */
 	int cursor_w, cursor_h, cursor_xhot, cursor_yhot;
 	bool cursor_pending;
+	bool cursor_hidden;         /* the last shape reported was the empty one */
 };
 
 /* ---- the portal ---- */
@@ -494,13 +499,19 @@ static void wl_on_param_changed(void *data, uint32_t id, const struct spa_pod *p
 		SPA_POD_CHOICE_RANGE_Int((int)sizeof(struct spa_meta_region) * WL_DAMAGE_MAX,
 					 (int)sizeof(struct spa_meta_region), (int)sizeof(struct spa_meta_region) * WL_DAMAGE_MAX));
 	if (w->cursor_mode == WL_CURSOR_METADATA) {
-		int most = (int)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +
-				 (size_t)WL_CURSOR_MAX * WL_CURSOR_MAX * 4);
-		int least = (int)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 4);
+		/*
+		 * The compositor sizes the cursor's metadata for the biggest
+		 * bitmap it may send, not the one it sends: mutter 43 asks for
+		 * exactly 384x384, and a range that stopped at our own 256x256
+		 * left the buffers with no cursor metadata at all. Bigger
+		 * bitmaps than WL_CURSOR_MAX are skipped in wl_take_cursor.
+		 */
+		int most = (int)WL_CURSOR_META_SIZE(WL_CURSOR_META_MAX);
+		int least = (int)WL_CURSOR_META_SIZE(1);
 
 		params[n++] = spa_pod_builder_add_object(
 			&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
-			SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(most / 4, least, most));
+			SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int((int)WL_CURSOR_META_SIZE(64), least, most));
 	}
 	pw_stream_update_params(w->stream, params, (uint32_t)n);
 }
@@ -543,6 +554,24 @@ static void wl_take_cursor(struct helper_capture_wayland *w, struct spa_buffer *
 	if (mc->bitmap_offset + sizeof(*bm) > meta->size)
 		return;
 	bm = SPA_PTROFF(mc, mc->bitmap_offset, struct spa_meta_bitmap);
+	if (bm->size.width == 0 && bm->size.height == 0) {
+		/*
+		 * An empty bitmap: the pointer has no image (mutter headless sends
+		 * this for its virtual pointer). One transparent pixel, so the
+		 * viewer draws no stale pointer.
+		 */
+		if (w->cursor_hidden)
+			return;
+		if (w->cursor == NULL && (w->cursor = calloc((size_t)WL_CURSOR_MAX * WL_CURSOR_MAX, 4)) == NULL)
+			return;
+		w->cursor[0] = 0;
+		w->cursor_w = w->cursor_h = 1;
+		w->cursor_xhot = w->cursor_yhot = 0;
+		w->cursor_pending = true;
+		w->cursor_hidden = true;
+		log_debug("the desktop's pointer has no image: hidden");
+		return;
+	}
 	if (bm->size.width == 0 || bm->size.height == 0 || bm->size.width > WL_CURSOR_MAX ||
 	    bm->size.height > WL_CURSOR_MAX || bm->offset < sizeof(*bm) ||
 	    !wl_masks(bm->format, &r, &g, &b) ||
@@ -571,6 +600,9 @@ static void wl_take_cursor(struct helper_capture_wayland *w, struct spa_buffer *
 	w->cursor_xhot = mc->hotspot.x;
 	w->cursor_yhot = mc->hotspot.y;
 	w->cursor_pending = true;
+	w->cursor_hidden = false;
+	log_debug("the desktop's pointer shape: %dx%d, hot spot %d,%d", w->cursor_w, w->cursor_h, w->cursor_xhot,
+		  w->cursor_yhot);
 }
 
 static void wl_copy_rect(struct helper_capture_wayland *w, const uint8_t *src, size_t stride, int x, int y, int rw,

@@ -2,9 +2,13 @@
  * input_wayland.c: see input_wayland.h.
  *
  * Each event is one RemoteDesktop Notify* call on the capture's own D-Bus
- * connection (the portal's session belongs to it), sent without waiting
- * for a reply: a technician's typing must not wait on a round trip to the
- * portal and the compositor for each key. The portal checks each call
+ * connection (the portal's session belongs to it), and each waits for the
+ * portal's reply before the next goes out: xdg-desktop-portal handles its
+ * method calls on a pool of threads, so calls sent without waiting were
+ * passed on to the compositor out of order (a key's release before its
+ * press: in test_wayland_gnome a Shift stayed down, and an A was lost).
+ * The portal replies once it has passed the call on, so the wait is one
+ * local round trip, not the compositor's work. The portal checks each call
  * against what the customer allowed at the dialog. Keys go as keysyms
  * (NotifyKeyboardKeysym): the compositor finds the key of its own keymap
  * that types each one, so the helper keeps no keymap here.
@@ -25,6 +29,8 @@
 #define IW_BUTTONS 5
 /* Keysyms held at once that release() lets go of; more are not remembered. */
 #define IW_KEYS_HELD 32
+/* How long one event may wait for the portal's reply. */
+#define IW_REPLY_MS 2000
 
 struct helper_input_wayland {
 	GDBusConnection *bus; /* not owned */
@@ -37,13 +43,25 @@ struct helper_input_wayland {
 	int x, y;             /* last position sent, -1 before the first */
 	uint32_t held[IW_KEYS_HELD];
 	int nheld;
+	bool warned;          /* a refused call was logged: once is enough */
 };
 
-/* One Notify call, not waited for (NULL callback: the portal sends no reply). */
+/* One Notify call, its reply waited for (boundedly): the next event must not overtake it. */
 static void iw_notify(struct helper_input_wayland *in, const char *method, GVariant *params)
 {
-	g_dbus_connection_call(in->bus, IW_PORTAL_BUS, IW_PORTAL_PATH, IW_REMOTEDESKTOP, method, params, NULL,
-			       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+	GError *gerr = NULL;
+	GVariant *reply = g_dbus_connection_call_sync(in->bus, IW_PORTAL_BUS, IW_PORTAL_PATH, IW_REMOTEDESKTOP, method,
+						      params, NULL, G_DBUS_CALL_FLAGS_NONE, IW_REPLY_MS, NULL, &gerr);
+
+	if (reply != NULL) {
+		g_variant_unref(reply);
+		return;
+	}
+	if (!in->warned) {
+		log_warn("the desktop portal refused %s: %s", method, gerr->message);
+		in->warned = true;
+	}
+	g_error_free(gerr);
 }
 
 static GVariant *iw_no_options(void)
@@ -151,8 +169,6 @@ void helper_input_wayland_close(struct helper_input_wayland *in)
 	if (in == NULL)
 		return;
 	helper_input_wayland_release(in);
-	/* What was released is on its way before the capture closes the connection. */
-	g_dbus_connection_flush_sync(in->bus, NULL, NULL);
 	pthread_mutex_destroy(&in->lock);
 	g_free(in->session);
 	free(in);

@@ -99,6 +99,10 @@ note "paused: the old picture; resumed: the change made meanwhile arrived"
 # no modifier in it (a Shift in that burst once stayed down in mutter, and a then came as A).
 viewer_cmd 10 "move 400 300"
 wait_line 10 "$WLP_OUT" "^seat pointer" || fail "mutter made no pointer for the session: $(cat "$WLP_OUT")"
+# The pointer comes as the stream's cursor metadata, not in the picture: mutter headless gives its
+# virtual pointer no image, and says so with an empty bitmap.
+wait_line 10 "$E2E_TMP/helper.log" "the desktop's pointer has no image: hidden" ||
+	fail "no cursor metadata in the stream: $(grep -i pointer "$E2E_TMP/helper.log")"
 viewer_cmd 10 "key F12"
 wait_line 10 "$WLP_OUT" "^seat keyboard" || fail "mutter made no keyboard for the session: $(cat "$WLP_OUT")"
 wait_line 10 "$WLP_OUT" "^focus in" || fail "the client has no keyboard focus: $(cat "$WLP_OUT")"
@@ -135,6 +139,7 @@ wait "$HELPER_PID" || fail "helper exited non-zero at the end: $(tail "$E2E_TMP/
 # A remote desktop session cannot persist (xdg-desktop-portal 1.16: "Remote desktop sessions cannot
 # persist"), so the desktop asks again; Share without ticking control gives the screen, view only.
 wl_as test ! -e "$WL_DIR/state/handoff/screencast-token" || fail "a restore token was kept for a session that cannot persist"
+cp "$E2E_TMP/helper.log" "$E2E_TMP/helper-control.log" # the next helper's log takes its name
 new_ticket_code "GNOME again"
 start_wl_helper "$CODE" --verbose
 dialog share
