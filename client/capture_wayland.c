@@ -12,11 +12,16 @@
  * GMainContext that is iterated only while we wait for a Response; after
  * setup GLib plays no part in the event loop.
  *
+ * When the portal offers RemoteDesktop the session is a RemoteDesktop one
+ * (SelectDevices before SelectSources, Start on RemoteDesktop), so the same
+ * dialog asks for control, and input_wayland.c sends input through it.
+ *
  * The desktop may ask its own question at Start (GNOME and KDE show a
  * dialog; xdg-desktop-portal-wlr asks nobody when configured so). Answer 1
- * from Start is the customer saying no there. A restore token from Start
- * is kept in the user's state folder and given back to SelectSources, so a
- * desktop that supports persist mode asks once, not at every session.
+ * from Start is the customer saying no there. On a screen-only session a
+ * restore token from Start is kept in the user's state folder and given
+ * back to SelectSources, so a desktop that supports persist mode asks once,
+ * not at every session (portal 1.16 cannot persist a RemoteDesktop one).
  *
  * Frames: a pw_stream on a pw_loop of our own whose descriptor is the
  * backend's fd, so the helper keeps its one event loop. Each buffer is
