@@ -493,3 +493,8 @@ void helper_capture_close(struct helper_capture *c)
 	free(c->changed);
 	free(c);
 }
+
+void *helper_capture_state_of(struct helper_capture *c, const struct helper_capture_backend *be)
+{
+	return c != NULL && c->be == be ? c->state : NULL;
+}

@@ -126,5 +126,7 @@ void helper_capture_set_paused(struct helper_capture *c, bool paused);
 /* Grabs all damage now, asked for or not: before a new viewer's first update. 0 or -1. */
 int helper_capture_flush(struct helper_capture *c);
 void helper_capture_close(struct helper_capture *c);
+/* The backend's own state when c was opened with be, else NULL: for a backend's extra services. */
+void *helper_capture_state_of(struct helper_capture *c, const struct helper_capture_backend *be);
 
 #endif

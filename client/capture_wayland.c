@@ -12,11 +12,16 @@
  * GMainContext that is iterated only while we wait for a Response; after
  * setup GLib plays no part in the event loop.
  *
+ * When the portal offers RemoteDesktop the session is a RemoteDesktop one
+ * (SelectDevices before SelectSources, Start on RemoteDesktop), so the same
+ * dialog asks for control, and input_wayland.c sends input through it.
+ *
  * The desktop may ask its own question at Start (GNOME and KDE show a
  * dialog; xdg-desktop-portal-wlr asks nobody when configured so). Answer 1
- * from Start is the customer saying no there. A restore token from Start
- * is kept in the user's state folder and given back to SelectSources, so a
- * desktop that supports persist mode asks once, not at every session.
+ * from Start is the customer saying no there. On a screen-only session a
+ * restore token from Start is kept in the user's state folder and given
+ * back to SelectSources, so a desktop that supports persist mode asks once,
+ * not at every session (portal 1.16 cannot persist a RemoteDesktop one).
  *
  * Frames: a pw_stream on a pw_loop of our own whose descriptor is the
  * backend's fd, so the helper keeps its one event loop. Each buffer is
@@ -29,6 +34,7 @@
  * helper makes the compositor copy nothing.
  */
 #include "capture.h"
+#include "capture_wayland.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,17 +60,25 @@
 #define WL_FIRST_FRAME_MS 15000
 #define WL_DAMAGE_MAX 16
 #define WL_CURSOR_MAX 256
+/* The biggest cursor metadata accepted from the compositor, as a side of a square bitmap. */
+#define WL_CURSOR_META_MAX 1024
+#define WL_CURSOR_META_SIZE(side) \
+	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (size_t)(side) * (side) * 4)
 #define WL_TOKEN_MAX 256
 
 #define WL_PORTAL_BUS "org.freedesktop.portal.Desktop"
 #define WL_PORTAL_PATH "/org/freedesktop/portal/desktop"
 #define WL_SCREENCAST "org.freedesktop.portal.ScreenCast"
+#define WL_REMOTEDESKTOP "org.freedesktop.portal.RemoteDesktop"
 
 /* ScreenCast's enums (the portal's documentation). */
 #define WL_SOURCE_MONITOR 1u
 #define WL_CURSOR_EMBEDDED 2u
 #define WL_CURSOR_METADATA 4u
 #define WL_PERSIST_UNTIL_REVOKED 2u
+/* RemoteDesktop's device types. */
+#define WL_DEVICE_KEYBOARD 1u
+#define WL_DEVICE_POINTER 2u
 
 struct wl_rect {
 	int x, y, w, h;
@@ -76,6 +90,8 @@ struct helper_capture_wayland {
 	char *session;              /* the portal session's object path */
 	unsigned request_seq;
 	unsigned cursor_mode;
+	bool remote;                /* a RemoteDesktop session: the screen and, if allowed, control */
+	uint32_t devices;           /* what the customer allowed at the dialog (WL_DEVICE_*) */
 	/* The request we wait for: its Response lands here. */
 	bool answered;
 	guint32 response;
@@ -106,6 +122,7 @@ struct helper_capture_wayland {
 	uint32_t *cursor;           /* WL_CURSOR_MAX^2 ARGB */
 	int cursor_w, cursor_h, cursor_xhot, cursor_yhot;
 	bool cursor_pending;
+	bool cursor_hidden;         /* the last shape reported was the empty one */
 };
 
 /* ---- the portal ---- */
@@ -141,7 +158,8 @@ static gboolean wl_on_timeout(gpointer data)
  * builder, consumed. On 0, *results is the Response's dictionary (caller
  * unrefs) and *response its code (0 granted, 1 the person said no, 2 other).
  */
-static int wl_portal_request(struct helper_capture_wayland *w, const char *method, const char *session,
+static int wl_portal_request(struct helper_capture_wayland *w, const char *iface, const char *method,
+			     const char *session,
 			     const char *parent, GVariantBuilder *opts, guint32 *response, GVariant **results,
 			     char *err, size_t errlen)
 {
@@ -175,7 +193,7 @@ static int wl_portal_request(struct helper_capture_wayland *w, const char *metho
 						 wl_on_response, w, NULL);
 	w->answered = false;
 	w->results = NULL;
-	reply = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, WL_SCREENCAST, method, params,
+	reply = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, iface, method, params,
 					    G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &gerr);
 	if (reply == NULL) {
 		snprintf(err, errlen, "the desktop portal refused %s: %s", method, gerr->message);
@@ -203,13 +221,13 @@ out:
 	return rc;
 }
 
-static guint32 wl_portal_property_u(struct helper_capture_wayland *w, const char *name)
+static guint32 wl_portal_property_u(struct helper_capture_wayland *w, const char *iface, const char *name)
 {
 	GVariant *reply, *v;
 	guint32 value = 0;
 
 	reply = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, "org.freedesktop.DBus.Properties",
-					    "Get", g_variant_new("(ss)", WL_SCREENCAST, name),
+					    "Get", g_variant_new("(ss)", iface, name),
 					    G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
 	if (reply == NULL)
 		return 0;
@@ -279,24 +297,36 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	GVariant *results = NULL, *streams = NULL, *reply = NULL, *v;
 	GUnixFDList *fds = NULL;
 	GError *gerr = NULL;
-	guint32 response, version, modes;
+	guint32 response, version, modes, rd_version, rd_types = 0;
+	const char *start_iface;
 	char token[WL_TOKEN_MAX];
 	const char *s;
 	int rc = -1, idx;
 	GVariantIter iter;
 
-	version = wl_portal_property_u(w, "version");
+	version = wl_portal_property_u(w, WL_SCREENCAST, "version");
 	if (version == 0) {
 		snprintf(err, errlen, "this desktop offers no screen sharing (no xdg-desktop-portal ScreenCast "
 				      "on the session bus)");
 		goto out;
 	}
-	modes = wl_portal_property_u(w, "AvailableCursorModes");
+	modes = wl_portal_property_u(w, WL_SCREENCAST, "AvailableCursorModes");
 	w->cursor_mode = (modes & WL_CURSOR_METADATA) ? WL_CURSOR_METADATA : WL_CURSOR_EMBEDDED;
+	/*
+	 * Control needs a RemoteDesktop session (a ScreenCast one cannot send
+	 * input): its dialog asks for the screen and for control at once, and
+	 * the customer may allow the screen alone.
+	 */
+	rd_version = wl_portal_property_u(w, WL_REMOTEDESKTOP, "version");
+	if (rd_version >= 1)
+		rd_types = wl_portal_property_u(w, WL_REMOTEDESKTOP, "AvailableDeviceTypes") &
+			   (WL_DEVICE_KEYBOARD | WL_DEVICE_POINTER);
+	w->remote = rd_types != 0;
+	start_iface = w->remote ? WL_REMOTEDESKTOP : WL_SCREENCAST;
 
 	g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&opts, "{sv}", "session_handle_token", g_variant_new_string("handoff"));
-	if (wl_portal_request(w, "CreateSession", NULL, NULL, &opts, &response, &results, err, errlen) != 0)
+	if (wl_portal_request(w, start_iface, "CreateSession", NULL, NULL, &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response != 0 || !g_variant_lookup(results, "session_handle", "&s", &s)) {
 		snprintf(err, errlen, "the desktop portal would not open a screen-sharing session (answer %u)",
@@ -307,17 +337,37 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	g_variant_unref(results);
 	results = NULL;
 
+	if (w->remote) {
+		g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&opts, "{sv}", "types", g_variant_new_uint32(rd_types));
+		if (wl_portal_request(w, WL_REMOTEDESKTOP, "SelectDevices", w->session, NULL, &opts, &response, &results,
+				      err, errlen) != 0)
+			goto out;
+		if (response != 0) {
+			snprintf(err, errlen, "the desktop portal refused to offer control (answer %u)", response);
+			goto out;
+		}
+		g_variant_unref(results);
+		results = NULL;
+	}
+
 	g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&opts, "{sv}", "types", g_variant_new_uint32(WL_SOURCE_MONITOR));
 	g_variant_builder_add(&opts, "{sv}", "multiple", g_variant_new_boolean(FALSE));
 	g_variant_builder_add(&opts, "{sv}", "cursor_mode", g_variant_new_uint32(w->cursor_mode));
-	if (version >= 4) {
+	/*
+	 * Persist mode: ScreenCast version 4 keeps a screen-only session's
+	 * answer; xdg-desktop-portal 1.16 refuses it on a RemoteDesktop session
+	 * ("Remote desktop sessions cannot persist", RemoteDesktop version 1),
+	 * so there the desktop asks at every session.
+	 */
+	if (version >= 4 && !w->remote) {
 		wl_token_load(token, sizeof(token));
 		g_variant_builder_add(&opts, "{sv}", "persist_mode", g_variant_new_uint32(WL_PERSIST_UNTIL_REVOKED));
 		if (token[0] != '\0')
 			g_variant_builder_add(&opts, "{sv}", "restore_token", g_variant_new_string(token));
 	}
-	if (wl_portal_request(w, "SelectSources", w->session, NULL, &opts, &response, &results, err, errlen) != 0)
+	if (wl_portal_request(w, WL_SCREENCAST, "SelectSources", w->session, NULL, &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response != 0) {
 		snprintf(err, errlen, "the desktop portal refused to choose a screen (answer %u)", response);
@@ -327,7 +377,7 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	results = NULL;
 
 	g_variant_builder_init(&opts, G_VARIANT_TYPE_VARDICT);
-	if (wl_portal_request(w, "Start", w->session, "", &opts, &response, &results, err, errlen) != 0)
+	if (wl_portal_request(w, start_iface, "Start", w->session, "", &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response == 1) {
 		snprintf(err, errlen, "screen sharing was refused at the desktop's own question");
@@ -343,6 +393,9 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	g_variant_unref(v);
 	if (g_variant_lookup(results, "restore_token", "&s", &s) && strlen(s) < WL_TOKEN_MAX)
 		wl_token_save(s);
+	if (w->remote && !g_variant_lookup(results, "devices", "u", &w->devices))
+		w->devices = 0;
+	w->devices &= rd_types;
 
 	reply = g_dbus_connection_call_with_unix_fd_list_sync(
 		w->bus, WL_PORTAL_BUS, WL_PORTAL_PATH, WL_SCREENCAST, "OpenPipeWireRemote",
@@ -362,6 +415,12 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	}
 	log_info("the desktop shares its screen as PipeWire node %u (ScreenCast version %u, cursor %s)", w->node,
 		 version, w->cursor_mode == WL_CURSOR_METADATA ? "as metadata" : "in the picture");
+	if (w->remote)
+		log_info("the desktop's dialog allowed %s", w->devices == (WL_DEVICE_KEYBOARD | WL_DEVICE_POINTER)
+								? "control (pointer and keyboard)"
+							: w->devices == WL_DEVICE_POINTER ? "the pointer only"
+							: w->devices == WL_DEVICE_KEYBOARD ? "the keyboard only"
+											   : "no control (view only)");
 	rc = 0;
 out:
 	if (fds != NULL)
@@ -445,13 +504,19 @@ static void wl_on_param_changed(void *data, uint32_t id, const struct spa_pod *p
 		SPA_POD_CHOICE_RANGE_Int((int)sizeof(struct spa_meta_region) * WL_DAMAGE_MAX,
 					 (int)sizeof(struct spa_meta_region), (int)sizeof(struct spa_meta_region) * WL_DAMAGE_MAX));
 	if (w->cursor_mode == WL_CURSOR_METADATA) {
-		int most = (int)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +
-				 (size_t)WL_CURSOR_MAX * WL_CURSOR_MAX * 4);
-		int least = (int)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 4);
+		/*
+		 * The compositor sizes the cursor's metadata for the biggest
+		 * bitmap it may send, not the one it sends: mutter 43 asks for
+		 * exactly 384x384, and a range that stopped at our own 256x256
+		 * left the buffers with no cursor metadata at all. Bigger
+		 * bitmaps than WL_CURSOR_MAX are skipped in wl_take_cursor.
+		 */
+		int most = (int)WL_CURSOR_META_SIZE(WL_CURSOR_META_MAX);
+		int least = (int)WL_CURSOR_META_SIZE(1);
 
 		params[n++] = spa_pod_builder_add_object(
 			&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
-			SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(most / 4, least, most));
+			SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int((int)WL_CURSOR_META_SIZE(64), least, most));
 	}
 	pw_stream_update_params(w->stream, params, (uint32_t)n);
 }
@@ -494,6 +559,24 @@ static void wl_take_cursor(struct helper_capture_wayland *w, struct spa_buffer *
 	if (mc->bitmap_offset + sizeof(*bm) > meta->size)
 		return;
 	bm = SPA_PTROFF(mc, mc->bitmap_offset, struct spa_meta_bitmap);
+	if (bm->size.width == 0 && bm->size.height == 0) {
+		/*
+		 * An empty bitmap: the pointer has no image (mutter headless sends
+		 * this for its virtual pointer). One transparent pixel, so the
+		 * viewer draws no stale pointer.
+		 */
+		if (w->cursor_hidden)
+			return;
+		if (w->cursor == NULL && (w->cursor = calloc((size_t)WL_CURSOR_MAX * WL_CURSOR_MAX, 4)) == NULL)
+			return;
+		w->cursor[0] = 0;
+		w->cursor_w = w->cursor_h = 1;
+		w->cursor_xhot = w->cursor_yhot = 0;
+		w->cursor_pending = true;
+		w->cursor_hidden = true;
+		log_debug("the desktop's pointer has no image: hidden");
+		return;
+	}
 	if (bm->size.width == 0 || bm->size.height == 0 || bm->size.width > WL_CURSOR_MAX ||
 	    bm->size.height > WL_CURSOR_MAX || bm->offset < sizeof(*bm) ||
 	    !wl_masks(bm->format, &r, &g, &b) ||
@@ -522,6 +605,9 @@ static void wl_take_cursor(struct helper_capture_wayland *w, struct spa_buffer *
 	w->cursor_xhot = mc->hotspot.x;
 	w->cursor_yhot = mc->hotspot.y;
 	w->cursor_pending = true;
+	w->cursor_hidden = false;
+	log_debug("the desktop's pointer shape: %dx%d, hot spot %d,%d", w->cursor_w, w->cursor_h, w->cursor_xhot,
+		  w->cursor_yhot);
 }
 
 static void wl_copy_rect(struct helper_capture_wayland *w, const uint8_t *src, size_t stride, int x, int y, int rw,
@@ -874,3 +960,15 @@ const struct helper_capture_backend helper_capture_wayland_backend = {
 	.grab = wl_grab,
 	.set_watched = wl_set_watched,
 };
+
+int helper_capture_wayland_remote(struct helper_capture *c, struct helper_capture_wayland_remote *out)
+{
+	struct helper_capture_wayland *w = helper_capture_state_of(c, &helper_capture_wayland_backend);
+
+	if (w == NULL || !w->remote || w->devices == 0)
+		return -1;
+	*out = (struct helper_capture_wayland_remote){ .bus = w->bus, .session = w->session, .stream = w->node,
+						       .pointer = (w->devices & WL_DEVICE_POINTER) != 0,
+						       .keyboard = (w->devices & WL_DEVICE_KEYBOARD) != 0 };
+	return 0;
+}

@@ -17,7 +17,9 @@
  * every borrowed keycode is given back its empty mapping.
  *
  * On a wlroots compositor the same calls go to input_wlr.c's virtual
- * devices instead (helper_input_open_wayland); X is then not opened.
+ * devices instead (helper_input_open_wayland), and on GNOME and KDE to the
+ * RemoteDesktop portal (input_wayland.c, helper_input_open_portal); X is
+ * then not opened.
  */
 #include "input.h"
 
@@ -29,6 +31,7 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 
+#include "input_wayland.h"
 #include "input_wlr.h"
 #include "log.h"
 #include "origin.h"
@@ -37,7 +40,8 @@
 #define INPUT_SPARE 8     /* keycodes borrowed for keysyms the keymap lacks */
 
 struct helper_input {
-	struct helper_input_wlr *wlr;   /* Wayland: everything goes there; dpy is NULL */
+	struct helper_input_wlr *wlr;   /* wlroots: everything goes there; dpy is NULL */
+	struct helper_input_wayland *portal; /* the RemoteDesktop portal: likewise */
 	Display *dpy;
 	struct helper_origin *origin;   /* not owned; NULL: nobody asks */
 	pthread_mutex_t lock;   /* guards everything below */
@@ -148,8 +152,31 @@ int helper_input_open_wayland(struct helper_input **out, const char *display, in
 	return 0;
 }
 
+int helper_input_open_portal(struct helper_input **out, const struct helper_capture_wayland_remote *r, int width,
+			     int height, char *err, size_t errlen)
+{
+	struct helper_input *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (in == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&in->lock, NULL);
+	if (helper_input_wayland_open(&in->portal, r, width, height, err, errlen) != 0) {
+		helper_input_close(in);
+		return -1;
+	}
+	*out = in;
+	return 0;
+}
+
 void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y)
 {
+	if (in->portal != NULL) {
+		helper_input_wayland_pointer(in->portal, buttons, x, y);
+		return;
+	}
 	if (in->wlr != NULL) {
 		helper_input_wlr_pointer(in->wlr, buttons, x, y);
 		return;
@@ -175,6 +202,10 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 {
 	KeyCode code;
 
+	if (in->portal != NULL) {
+		helper_input_wayland_key(in->portal, down, keysym);
+		return;
+	}
 	if (in->wlr != NULL) {
 		helper_input_wlr_key(in->wlr, down, keysym);
 		return;
@@ -220,6 +251,10 @@ static void helper_input_release_locked(struct helper_input *in)
 
 void helper_input_release(struct helper_input *in)
 {
+	if (in->portal != NULL) {
+		helper_input_wayland_release(in->portal);
+		return;
+	}
 	if (in->wlr != NULL) {
 		helper_input_wlr_release(in->wlr);
 		return;
@@ -234,6 +269,7 @@ void helper_input_close(struct helper_input *in)
 	if (in == NULL)
 		return;
 	helper_input_wlr_close(in->wlr);
+	helper_input_wayland_close(in->portal);
 	if (in->dpy != NULL) {
 		/* A viewer that vanished mid-drag must not leave a button or key pressed. */
 		helper_input_release_locked(in);

@@ -34,6 +34,14 @@ int helper_input_open(struct helper_input **out, const char *display, struct hel
  */
 int helper_input_open_wayland(struct helper_input **out, const char *display, int width, int height, char *err,
 			      size_t errlen);
+struct helper_capture_wayland_remote;
+/*
+ * The same through the desktop portal's RemoteDesktop session the capture
+ * opened (GNOME, KDE: input_wayland.c), when its dialog allowed control;
+ * the stream is width x height. 0 or -1 with err.
+ */
+int helper_input_open_portal(struct helper_input **out, const struct helper_capture_wayland_remote *r, int width,
+			     int height, char *err, size_t errlen);
 /* RFB pointer event from viewer: buttons is the RFB mask (bit 0 = button 1, bits 3/4 = wheel). */
 void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y);
 /* RFB key event from viewer with an X keysym. Keysyms the keyboard map lacks are skipped. */

@@ -1199,6 +1199,21 @@ static int helper_session_intake_ask(struct helper_session *s, char *err, size_t
 }
 
 /* The terminal has no code entry: with a token and no code, it asks for the description straight away. */
+/*
+ * Before the desktop's own dialog (the portal's, on GNOME and KDE): the
+ * customer is told what asks and why, so the question does not come from
+ * nowhere, and that the technician still needs their own yes here.
+ */
+static void helper_session_portal_notice(void *ctx)
+{
+	struct helper_session *s = ctx;
+
+	s->ui->status(s->ui_state, _("Your desktop will now ask whether this support helper may see your screen. "
+				     "Choose Share so that your technician can see it, and tick \"Allow remote "
+				     "interaction\" too if they may use your mouse and keyboard. Nobody sees "
+				     "anything until you also say yes here to each technician."));
+}
+
 static int helper_session_intake(struct helper_session *s, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
@@ -1289,7 +1304,8 @@ int helper_session_run(struct helper_options *o)
 		s.origin = NULL;
 	}
 	/* The display first: failing here does not burn the support code. */
-	if (wayland && helper_wayland_capture_open(&s.capture, o->capture, err, sizeof(err)) != 0) {
+	if (wayland && helper_wayland_capture_open(&s.capture, o->capture, helper_session_portal_notice, &s, err,
+						   sizeof(err)) != 0) {
 		char detail[sizeof(err)];
 
 		snprintf(detail, sizeof(detail), "%s", err);
@@ -1316,7 +1332,7 @@ int helper_session_run(struct helper_options *o)
 		struct helper_capture_format fmt;
 
 		helper_capture_format(s.capture, &fmt);
-		if (helper_wayland_input_open(&s.input, fmt.width, fmt.height, err, sizeof(err)) != 0) {
+		if (helper_wayland_input_open(&s.input, s.capture, fmt.width, fmt.height, err, sizeof(err)) != 0) {
 			log_warn("remote control is not possible: %s", err);
 			err[0] = '\0';
 		}

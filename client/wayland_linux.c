@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "capture.h"
+#include "capture_wayland.h"
 #include "input.h"
 #include "log.h"
 
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
+				void *ctx, char *err, size_t errlen)
 {
 	const char *display = getenv("WAYLAND_DISPLAY");
 	char wlr_err[200] = "";
@@ -21,6 +23,8 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 			return 0;
 		log_info("no wlroots screen copy (%s): asking the desktop portal", wlr_err);
 	}
+	if (asking != NULL)
+		asking(ctx);
 	if (helper_capture_open(out, &helper_capture_wayland_backend, display != NULL ? display : "(portal)", err,
 				errlen) == 0)
 		return 0;
@@ -33,7 +37,17 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 	return -1;
 }
 
-int helper_wayland_input_open(struct helper_input **out, int width, int height, char *err, size_t errlen)
+int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,
+			      char *err, size_t errlen)
 {
+	struct helper_capture_wayland_remote remote;
+
+	if (helper_capture_wayland_remote(capture, &remote) == 0)
+		return helper_input_open_portal(out, &remote, width, height, err, errlen);
+	if (helper_capture_state_of(capture, &helper_capture_wayland_backend) != NULL) {
+		/* The portal's screen without control: the customer chose so at its dialog, or it offers none. */
+		snprintf(err, errlen, "the desktop's dialog did not allow control, or the desktop offers none");
+		return -1;
+	}
 	return helper_input_open_wayland(out, getenv("WAYLAND_DISPLAY"), width, height, err, errlen);
 }

@@ -7,17 +7,22 @@
 
 #include <stdio.h>
 
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
+				void *ctx, char *err, size_t errlen)
 {
 	(void)out;
 	(void)capture;
+	(void)asking;
+	(void)ctx;
 	snprintf(err, errlen, "Windows has no Wayland desktop (WAYLAND_DISPLAY or XDG_SESSION_TYPE is set by hand)");
 	return -1;
 }
 
-int helper_wayland_input_open(struct helper_input **out, int width, int height, char *err, size_t errlen)
+int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,
+			      char *err, size_t errlen)
 {
 	(void)out;
+	(void)capture;
 	(void)width;
 	(void)height;
 	snprintf(err, errlen, "Windows has no Wayland desktop");

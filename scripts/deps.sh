@@ -21,6 +21,7 @@ TEST_PACKAGES="
 clang libclang-rt-14-dev valgrind sqlite3
 libcmocka-dev
 sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire pipewire-bin wireplumber
+mutter xdg-desktop-portal-gnome at-spi2-core gir1.2-atspi-2.0
 x11-utils xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy
 ibus ibus-anthy dbus-x11 libglib2.0-bin dconf-service python3-gi

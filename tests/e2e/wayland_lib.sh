@@ -78,11 +78,11 @@ wl_reach_build() {
 	fi
 }
 
-# start_wayland WIDTH HEIGHT: the desktop, with one output HEADLESS-1 of WIDTH x HEIGHT.
-# Sets WL_DIR, WL_RUN (its XDG_RUNTIME_DIR) and WL_DISPLAY, and WL_ENV for wl_as: those, the session
-# bus, HOME and the XDG_* folders, all in WL_DIR.
-start_wayland() {
-	local w=$1 h=$2
+# wl_session DESKTOP: what every desktop here has: its folders, a private session bus, PipeWire
+# and WirePlumber. Sets WL_DIR, WL_RUN (its XDG_RUNTIME_DIR) and WL_ENV for wl_as: those, the
+# session bus, HOME and the XDG_* folders, all in WL_DIR; XDG_CURRENT_DESKTOP is DESKTOP.
+wl_session() {
+	local desktop=$1
 	WL_DIR="$E2E_TMP/wl"
 	if [ "$(id -u)" = 0 ]; then
 		chmod 711 "$E2E_TMP"
@@ -95,29 +95,9 @@ start_wayland() {
 	local XDG_CONFIG_HOME="$WL_DIR/config" XDG_STATE_HOME="$WL_DIR/state"
 	WL_ENV=(-u DISPLAY -u WAYLAND_DISPLAY HOME="$WL_DIR" XDG_RUNTIME_DIR="$WL_RUN"
 		XDG_CONFIG_HOME="$XDG_CONFIG_HOME" XDG_STATE_HOME="$XDG_STATE_HOME" XDG_CACHE_HOME="$WL_DIR/cache"
-		XDG_DATA_HOME="$WL_DIR/data" XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland)
+		XDG_DATA_HOME="$WL_DIR/data" XDG_CURRENT_DESKTOP="$desktop" XDG_SESSION_TYPE=wayland)
 	wl_as mkdir -m 0700 "$WL_RUN"
-	wl_as mkdir -p "$XDG_CONFIG_HOME/sway" "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr" "$XDG_STATE_HOME" \
-		"$WL_DIR/cache" "$WL_DIR/data"
-	# No title bar, border or bar: the test client's fullscreen picture is all the output shows.
-	# The pointer (there once the helper makes its virtual one) is drawn into the picture with
-	# the pixman renderer whatever the screen copy asks, so sway hides it 50 ms after it moved.
-	wl_as sh -c "cat >'$XDG_CONFIG_HOME/sway/config'" <<-EOF
-		output HEADLESS-1 mode ${w}x${h} position 0 0
-		xwayland disable
-		default_border none
-		default_floating_border none
-		focus_follows_mouse no
-		seat seat0 hide_cursor 50
-	EOF
-	# chooser_type=none: xdpw shares output_name without asking anyone (sway has no dialog).
-	wl_as sh -c "cat >'$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config'" <<-EOF
-		[screencast]
-		output_name=HEADLESS-1
-		chooser_type=none
-		max_fps=30
-	EOF
-
+	wl_as mkdir -p "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$WL_DIR/cache" "$WL_DIR/data"
 	# No service folders: the bus starts nothing by activation (xdg-desktop-portal would start
 	# xdg-permission-store and the document portal, children of the bus the cleanup would miss).
 	wl_as sh -c "cat >'$WL_DIR/bus.conf'" <<-EOF
@@ -149,6 +129,33 @@ start_wayland() {
 	# session manager's metadata, which streams' links need).
 	wait_for 15 wl_pw_has_metadata ||
 		fail "wireplumber did not start: $(tail -5 "$WL_DIR/wireplumber.log")"
+}
+
+# start_wayland WIDTH HEIGHT: sway's desktop, with one output HEADLESS-1 of WIDTH x HEIGHT, and
+# xdg-desktop-portal with xdg-desktop-portal-wlr. Sets what wl_session sets and WL_DISPLAY.
+start_wayland() {
+	local w=$1 h=$2
+	wl_session sway
+	local XDG_CONFIG_HOME="$WL_DIR/config"
+	wl_as mkdir -p "$XDG_CONFIG_HOME/sway" "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr"
+	# No title bar, border or bar: the test client's fullscreen picture is all the output shows.
+	# The pointer (there once the helper makes its virtual one) is drawn into the picture with
+	# the pixman renderer whatever the screen copy asks, so sway hides it 50 ms after it moved.
+	wl_as sh -c "cat >'$XDG_CONFIG_HOME/sway/config'" <<-EOF
+		output HEADLESS-1 mode ${w}x${h} position 0 0
+		xwayland disable
+		default_border none
+		default_floating_border none
+		focus_follows_mouse no
+		seat seat0 hide_cursor 50
+	EOF
+	# chooser_type=none: xdpw shares output_name without asking anyone (sway has no dialog).
+	wl_as sh -c "cat >'$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config'" <<-EOF
+		[screencast]
+		output_name=HEADLESS-1
+		chooser_type=none
+		max_fps=30
+	EOF
 
 	# No GPU here: wlroots' pixman renderer, and the headless backend with no input devices.
 	wl_exec WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman sway -c "$XDG_CONFIG_HOME/sway/config" >"$WL_DIR/sway.log" 2>&1 &
@@ -167,6 +174,49 @@ start_wayland() {
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.impl.portal.desktop.wlr ||
 		fail "xdg-desktop-portal-wlr did not start: $(tail -5 "$WL_DIR/xdpw.log")"
+	wl_exec /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
+	track $!
+	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
+		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
+}
+
+# start_gnome WIDTH HEIGHT: GNOME's compositor, mutter, headless with one virtual monitor of
+# WIDTH x HEIGHT and no X11, the accessibility bus (AT-SPI, which lets a test read and press the
+# portal's dialog as a screen reader would), xdg-desktop-portal-gnome and xdg-desktop-portal.
+# Sets what wl_session sets, WL_DISPLAY and WL_PORTAL_DIALOG (tests/tools/portal_dialog.py, run
+# it with wl_as).
+start_gnome() {
+	local w=$1 h=$2
+	wl_session GNOME
+	# The test's hand at the portal's dialog, where the desktop's user can run it.
+	WL_PORTAL_DIALOG="$WL_DIR/portal_dialog.py"
+	cp "$(dirname "${BASH_SOURCE[0]}")/../tools/portal_dialog.py" "$WL_PORTAL_DIALOG" && chmod a+rx "$WL_PORTAL_DIALOG" ||
+		fail "cannot copy portal_dialog.py"
+	# The accessibility bus before any GTK program: GTK asks org.a11y.Bus for it when it starts.
+	wl_exec /usr/libexec/at-spi-bus-launcher >"$WL_DIR/atspi.log" 2>&1 &
+	track $!
+	wait_for 10 wl_name_owned org.a11y.Bus || fail "the accessibility bus did not start: $(tail -5 "$WL_DIR/atspi.log")"
+	# mutter's software renderer (no GPU) and no session manager to register with.
+	wl_exec mutter --headless --wayland --no-x11 --virtual-monitor "${w}x${h}" >"$WL_DIR/mutter.log" 2>&1 &
+	WL_MUTTER_PID=$!
+	track $WL_MUTTER_PID
+	wait_for 20 wl_socket || fail "mutter did not start: $(tail -5 "$WL_DIR/mutter.log")"
+	WL_DISPLAY=$(wl_socket)
+	WL_ENV+=(WAYLAND_DISPLAY="$WL_DISPLAY")
+	wait_for 20 wl_name_owned org.gnome.Mutter.ScreenCast ||
+		fail "mutter offers no ScreenCast: $(tail -5 "$WL_DIR/mutter.log")"
+	wait_for 10 wl_name_owned org.gnome.Mutter.RemoteDesktop ||
+		fail "mutter offers no RemoteDesktop: $(tail -5 "$WL_DIR/mutter.log")"
+	# Where the portal keeps what the customer allowed, the restore tokens' data among it.
+	wl_exec /usr/libexec/xdg-permission-store --replace >"$WL_DIR/permission-store.log" 2>&1 &
+	track $!
+	wait_for 10 wl_name_owned org.freedesktop.impl.portal.PermissionStore ||
+		fail "xdg-permission-store did not start: $(tail -5 "$WL_DIR/permission-store.log")"
+	wl_exec /usr/libexec/xdg-desktop-portal-gnome >"$WL_DIR/portal-gnome.log" 2>&1 &
+	WL_PORTAL_GNOME_PID=$!
+	track $WL_PORTAL_GNOME_PID
+	wait_for 20 wl_name_owned org.freedesktop.impl.portal.desktop.gnome ||
+		fail "xdg-desktop-portal-gnome did not start: $(tail -5 "$WL_DIR/portal-gnome.log")"
 	wl_exec /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||

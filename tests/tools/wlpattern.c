@@ -15,6 +15,9 @@
  *                             modifiers the compositor gave us (xkbcommon),
  *                             when it types something
  *           focus in|out      the keyboard focus came or went (a dialog opened over us)
+ *           seat pointer|keyboard  the seat has that device now and we listen to it
+ *                             (mutter headless has none until a remote desktop
+ *                             session sends its first event with one)
  *       Runs until SIGTERM or SIGINT, then exits 0.
  *
  *   wlpattern check FILE.ppm VARIANT
@@ -352,10 +355,14 @@ static void wlp_seat_caps(void *data, struct wl_seat *seat, uint32_t caps)
 	if ((caps & WL_SEAT_CAPABILITY_POINTER) && p->pointer == NULL) {
 		p->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(p->pointer, &wlp_pointer_listener, p);
+		printf("seat pointer\n");
+		fflush(stdout);
 	}
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && p->keyboard == NULL) {
 		p->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(p->keyboard, &wlp_kb_listener, p);
+		printf("seat keyboard\n");
+		fflush(stdout);
 	}
 }
 

@@ -1,0 +1,28 @@
+/*
+ * capture_wayland.h: what the portal backend (capture_wayland.c) shares
+ * with the portal's input (input_wayland.c). A RemoteDesktop session of
+ * the portal belongs to the D-Bus connection that made it, so input goes
+ * through the capture's own connection and session.
+ */
+#ifndef HANDOFF_HELPER_CAPTURE_WAYLAND_H
+#define HANDOFF_HELPER_CAPTURE_WAYLAND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct helper_capture;
+
+struct helper_capture_wayland_remote {
+	void *bus;              /* the GDBusConnection (not owned; lives as long as the capture) */
+	const char *session;    /* the portal session's object path (likewise) */
+	uint32_t stream;        /* the PipeWire node absolute pointer positions are relative to */
+	bool pointer, keyboard; /* what the customer allowed at the desktop's dialog */
+};
+
+/*
+ * 0 and *out when c is the portal's capture on a RemoteDesktop session
+ * whose dialog allowed some control; -1 otherwise (view only).
+ */
+int helper_capture_wayland_remote(struct helper_capture *c, struct helper_capture_wayland_remote *out);
+
+#endif

@@ -1,0 +1,155 @@
+# The helper on GNOME: mutter headless (no GPU) with xdg-desktop-portal-gnome,
+# on a private D-Bus session with PipeWire and WirePlumber. The portal's own
+# dialog (its remote desktop dialog: the screen and control) is answered the
+# way a person would, through the accessibility bus
+# (tests/tools/portal_dialog.py): Cancel first, which the customer reads as a
+# refusal in plain words; then "Allow remote interaction" and Share, and the
+# technician's viewer sees the test client's picture pixel for pixel through
+# the PipeWire stream, a change to it, and its click and keys land in the
+# client through the RemoteDesktop portal. A second session is asked again
+# (a remote desktop session cannot persist on portal 1.16), and Share alone
+# there gives view only.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/wayland_lib.sh"
+
+start_gnome 800 600
+start_wlpattern 800x600
+start_relay
+
+# dialog share|control|cancel: presses the portal's button once its dialog is up; its line in dialog.out.
+dialog() {
+	wl_as python3 "$WL_PORTAL_DIALOG" "$1" 30 >>"$E2E_TMP/dialog.out" 2>"$E2E_TMP/dialog.err" ||
+		fail "could not $1 the portal's dialog: $(tail -1 "$E2E_TMP/dialog.out") $(tail -3 "$E2E_TMP/dialog.err")"
+}
+
+# The customer says no at the desktop's dialog: the helper says so in plain words, before any code is used.
+new_ticket_code "GNOME refusal"
+start_wl_helper "$CODE"
+# The customer reads what will ask and why before the desktop's dialog.
+wait_line 20 "$HELPER_OUT" "^STATUS Your desktop will now ask whether this support helper may see your screen" ||
+	fail "no word before the desktop's dialog: $(cat "$HELPER_OUT")"
+dialog cancel
+wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "the helper went on after the refusal"
+wait "$HELPER_PID" && fail "the helper shared after Cancel"
+grep -q "This desktop (Wayland) did not let the helper see the screen.*refused at the desktop's own question" \
+	"$E2E_TMP/helper.log" || fail "no plain-words refusal: $(tail -3 "$E2E_TMP/helper.log")"
+note "Cancel at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out"); the customer read the refusal"
+
+# Share: the code of the refusal was not used, the same one connects. No --capture: mutter has no
+# wlroots screen copy, so the helper asks the portal.
+start_wl_helper "$CODE" --verbose
+dialog control
+wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -5 "$E2E_TMP/helper.log")"
+grep -q "the desktop shares its screen as PipeWire node [0-9]* (ScreenCast version 4, cursor as metadata)" \
+	"$E2E_TMP/helper.log" || fail "not the portal's stream: $(grep -i portal "$E2E_TMP/helper.log")"
+grep -q "capturing Wayland display $WL_DISPLAY (800x600)" "$E2E_TMP/helper.log" ||
+	fail "the helper did not share 800x600: $(grep capturing "$E2E_TMP/helper.log")"
+grep -q "the desktop's dialog allowed control (pointer and keyboard)" "$E2E_TMP/helper.log" ||
+	fail "control was not allowed: $(grep -i "dialog\|control" "$E2E_TMP/helper.log")"
+note "Share at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out")"
+
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+echo y >&7
+wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
+viewer_cmd 20 "wait-frame"
+grep -q "^ok 800x600" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
+wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
+
+# snapshot_is VARIANT: asks for frames until the viewer's picture is wlpattern's VARIANT.
+snapshot_is() {
+	local i
+	for i in $(seq 1 50); do
+		viewer_cmd 10 "wait-frame"
+		viewer_cmd 10 "snapshot $E2E_TMP/seen-$1.ppm"
+		"$TOOLS/wlpattern" check "$E2E_TMP/seen-$1.ppm" "$1" >"$E2E_TMP/check-$1.out" 2>&1 && return 0
+		sleep 0.2 # a retry pause, not a wait: the loop waits for the picture
+	done
+	return 1
+}
+snapshot_is 0 || fail "the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
+note "pixel-exact through GNOME's portal and PipeWire: $(cat "$E2E_TMP/check-0.out")"
+
+kill -USR1 "$WLP_PID"
+wait_line 10 "$WLP_OUT" "^shown 800x600 variant 1" || fail "wlpattern did not redraw"
+snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
+note "a change on GNOME's screen arrived pixel-exact"
+
+# Pause: the stream is made inactive, a change made meanwhile does not reach the viewer, and it
+# does once the customer resumes.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" 2 || fail "the stream went on while paused"
+kill -USR1 "$WLP_PID"
+wait_line 10 "$WLP_OUT" "^shown 800x600 variant 2" || fail "wlpattern did not redraw"
+viewer_cmd 10 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
+"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" 1 >"$E2E_TMP/check-paused.out" 2>&1 ||
+	fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" 2 || fail "the stream did not resume"
+snapshot_is 2 || fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-2.out")"
+note "paused: the old picture; resumed: the change made meanwhile arrived"
+
+# Control through the RemoteDesktop portal: an absolute pointer on the stream, keysyms. mutter
+# headless has no pointer or keyboard until the session's first event makes its virtual one, and
+# a client hears of it only then (wl_seat capabilities): events in the same burst reach nobody.
+# So the technician's pointer moves, and F12 goes down and up, before what is checked: a key with
+# no modifier in it (a Shift in that burst once stayed down in mutter, and a then came as A).
+viewer_cmd 10 "move 400 300"
+wait_line 10 "$WLP_OUT" "^seat pointer" || fail "mutter made no pointer for the session: $(cat "$WLP_OUT")"
+# The pointer comes as the stream's cursor metadata, not in the picture: mutter headless gives its
+# virtual pointer no image, and says so with an empty bitmap.
+wait_line 10 "$E2E_TMP/helper.log" "the desktop's pointer has no image: hidden" ||
+	fail "no cursor metadata in the stream: $(grep -i pointer "$E2E_TMP/helper.log")"
+viewer_cmd 10 "key F12"
+wait_line 10 "$WLP_OUT" "^seat keyboard" || fail "mutter made no keyboard for the session: $(cat "$WLP_OUT")"
+wait_line 10 "$WLP_OUT" "^focus in" || fail "the client has no keyboard focus: $(cat "$WLP_OUT")"
+viewer_cmd 10 "click 123 234"
+wait_line 10 "$WLP_OUT" "^button 1 123 234" || fail "the click did not arrive: $(cat "$WLP_OUT")"
+for k in a A Return; do
+	viewer_cmd 10 "key $k"
+done
+wait_line 10 "$WLP_OUT" "^key 28" || fail "the keys did not arrive: $(grep '^key\|^text' "$WLP_OUT" | tr '\n' ' ')"
+[ "$(grep '^text' "$WLP_OUT" | head -2 | sed 's/^text //' | tr -d '\n')" = "aA" ] ||
+	fail "the keys typed $(grep '^text' "$WLP_OUT" | tr '\n' ' ')"
+note "a click and keys (a, A, Return) arrived in the client through GNOME's RemoteDesktop portal"
+viewer_cmd 10 "type Hi"
+wait_line 10 "$WLP_OUT" "^text i" || fail "the text did not arrive: $(grep '^text' "$WLP_OUT" | tr '\n' ' ')"
+note "typed text (Hi) arrived"
+
+# Idle while watched: on a still screen mutter sends the stream no frames.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+t0=$(cpu_ticks "$HELPER_PID")
+sleep 2 # not a wait: the time over which the helper's CPU is measured
+t1=$(cpu_ticks "$HELPER_PID")
+note "helper CPU with a viewer on a still GNOME screen: $((t1 - t0)) ticks in 2 s ($(getconf CLK_TCK) a second)"
+[ $((t1 - t0)) -le 20 ] || fail "the helper is busy on a still screen: $((t1 - t0)) ticks in 2 s"
+
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
+wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
+echo end >&7
+wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+wait "$HELPER_PID" || fail "helper exited non-zero at the end: $(tail "$E2E_TMP/helper.log")"
+
+# A remote desktop session cannot persist (xdg-desktop-portal 1.16: "Remote desktop sessions cannot
+# persist"), so the desktop asks again; Share without ticking control gives the screen, view only.
+wl_as test ! -e "$WL_DIR/state/handoff/screencast-token" || fail "a restore token was kept for a session that cannot persist"
+cp "$E2E_TMP/helper.log" "$E2E_TMP/helper-control.log" # the next helper's log takes its name
+new_ticket_code "GNOME again"
+start_wl_helper "$CODE" --verbose
+dialog share
+wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "the second session did not connect: $(tail -3 "$E2E_TMP/helper.log")"
+grep -q "the desktop's dialog allowed no control (view only)" "$E2E_TMP/helper.log" ||
+	fail "not view only: $(grep -i "dialog\|control" "$E2E_TMP/helper.log")"
+grep -q "remote control is not possible: the desktop's dialog did not allow control" "$E2E_TMP/helper.log" ||
+	fail "no word of view only: $(grep -i control "$E2E_TMP/helper.log")"
+note "a second session asked again; Share alone: $(tail -1 "$E2E_TMP/dialog.out"), view only"
+echo end >&7
+wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+wait "$HELPER_PID" || fail "the second helper exited non-zero: $(tail "$E2E_TMP/helper.log")"
+stop_relay
