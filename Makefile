@@ -24,7 +24,7 @@ CFLAGS ?= $(OPT)
 CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
-PKG_RELAY  := libssh sqlite3 openssl
+PKG_RELAY  := libssh sqlite3 libpq openssl
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -108,7 +108,7 @@ $(LAUNCH): launcher/launch.c protocol/bundle.c protocol/buf.c protocol/utf8.c pr
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -static -o $@ launcher/launch.c protocol/bundle.c protocol/buf.c protocol/utf8.c -lcrypto -lpthread -ldl
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h tests/unit/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,cmocka $(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_RELAY)) -lpthread
 # Unit tests of one helper module: tests/unit/test_client_X.c with client/X.c.
