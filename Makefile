@@ -147,8 +147,9 @@ tests-build: $(UNITS) $(TOOLS)
 deps:
 	@sh scripts/deps.sh
 
+# With a PostgreSQL server of their own (tests/unit/with-postgres.sh): the store's cases run on both backends.
 unit: $(UNITS)
-	@sh tests/run-unit.sh $(UNITS)
+	@sh tests/unit/with-postgres.sh sh tests/run-unit.sh $(UNITS)
 
 # The fuzz targets need clang's libFuzzer; each is also replayed over its corpus in check.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

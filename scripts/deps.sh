@@ -6,6 +6,7 @@ set -eu
 PACKAGES="
 build-essential pkg-config clang libclang-rt-14-dev valgrind
 libssh-dev libssl-dev libsqlite3-dev sqlite3
+libpq-dev postgresql-15 postgresql-client-15
 libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
 libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxi-dev libxrandr-dev
