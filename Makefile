@@ -202,7 +202,7 @@ check: deps
 demo: deps all
 	@bash scripts/demo.sh $(BUILD)
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct) $(addprefix $(BUILD)/tests/,workload linkemu)
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct store_append) $(addprefix $(BUILD)/tests/,workload linkemu)
 bench: deps all $(BENCH_BINS)
 	@bash bench/run.sh $(BUILD)
 
@@ -227,6 +227,10 @@ install: all
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
+# Chain appends per second through store.h, on either backend (bench/store.sh).
+$(BUILD)/bench/store_append: bench/store_append.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,$(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,$(PKG_RELAY)) -lpthread
 $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm

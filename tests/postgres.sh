@@ -6,7 +6,8 @@
 # socket in DIR only (no TCP port, nothing for other tests to collide
 # with), with a database "handoff" that has pg_trgm, and prints the URL
 # store_open takes. Durability is off (fsync, synchronous_commit): a test
-# server never outlives its test, and the writes are what takes the time.
+# server never outlives its test, and the writes are what takes the time;
+# HANDOFF_PG_DURABLE=1 keeps PostgreSQL's defaults (bench/store.sh).
 # As root it runs as nobody (initdb refuses root), who then owns DIR.
 # stop ends it at once and removes DIR.
 set -eu
@@ -40,9 +41,10 @@ start)
 		cat "$dir/initdb.log" >&2
 		die "initdb failed"
 	fi
+	fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ "${HANDOFF_PG_DURABLE:-0}" != 1 ] || fast=""
 	if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "-k $dir -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
-		start >/dev/null; then
+		-o "-k $dir -c listen_addresses= $fast -c max_connections=60" start >/dev/null; then
 		cat "$dir/server.log" >&2
 		die "the server did not start"
 	fi
