@@ -62,6 +62,13 @@ struct store_pg {
 	struct store base;
 	PGconn *conn;
 	char *url; /* for store_open_again; may hold a password: cleansed at close */
+	/*
+	 * Between our BEGIN and its COMMIT or ROLLBACK. A connection that broke
+	 * in a transaction is not opened again until the transaction ends:
+	 * the statements after the break would run outside it, and the COMMIT
+	 * of nothing would look like success.
+	 */
+	bool tx;
 };
 
 /* The parameters of one statement: text for numbers and strings, binary for hashes. */
@@ -117,10 +124,17 @@ static PGresult *store_pg_run_state(struct store *st, const char *sql, const str
 	PGresult *res;
 	ExecStatusType s;
 
+	struct store_pg *sp = (struct store_pg *)st;
+
 	if (sqlstate != NULL)
 		sqlstate[0] = '\0';
-	if (PQstatus(conn) == CONNECTION_BAD)
+	if (PQstatus(conn) == CONNECTION_BAD && !sp->tx)
 		PQreset(conn);
+	/* Our own constant statements start and end transactions; no data decides this. */
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		sp->tx = true;
+	else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+		sp->tx = false;
 	res = PQexecParams(conn, sql, a ? a->n : 0, NULL, a ? a->val : NULL, a ? a->len : NULL, a ? a->fmt : NULL, 1);
 	s = PQresultStatus(res);
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
@@ -242,7 +256,9 @@ static int store_pg_commit_tx(struct store *st)
 
 static bool store_pg_in_tx(const struct store *st)
 {
-	return PQtransactionStatus(store_pg_conn(st)) != PQTRANS_IDLE;
+	PGTransactionStatusType s = PQtransactionStatus(store_pg_conn(st));
+
+	return ((const struct store_pg *)st)->tx || s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
 /* Ends what store_pg_nest started: the own transaction or the savepoint. */
@@ -1340,19 +1356,57 @@ static int store_pg_chain_append(struct store *st, int64_t ticket, store_link_ma
 {
 	struct store_link_new l = { 0 };
 	uint8_t prev[STORE_HASH_LEN], ticket_prev[STORE_HASH_LEN];
-	struct store_pg_args a = { 0 };
-	int64_t ticket_seq, seq = 0;
+	struct store_pg_args a = { 0 }, h = { 0 };
+	PGresult *res;
+	int64_t seq = 0;
 	/* Inside a caller's transaction a savepoint nests. */
 	bool own = !store_pg_in_tx(st);
 	int rc = STORE_ERR;
 
-	if (store_pg_do(st, own ? "BEGIN" : "SAVEPOINT store_event", NULL, NULL) != STORE_OK)
+	/*
+	 * The chain head's lock, held to this transaction's end: appends from
+	 * every relay take turns. One round trip for both (our own constant
+	 * SQL, no data), and one more for the head and the ticket's last link,
+	 * read by a statement after the lock's, so with a snapshot that has
+	 * the last holder's commit.
+	 */
+	if (own && PQstatus(store_pg_conn(st)) == CONNECTION_BAD)
+		PQreset(store_pg_conn(st));
+	if (own)
+		((struct store_pg *)st)->tx = true;
+	res = PQexec(store_pg_conn(st), own ? "BEGIN; SELECT pg_advisory_xact_lock(1215260262, 3)"
+					    : "SAVEPOINT store_event; SELECT pg_advisory_xact_lock(1215260262, 3)");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		if (own)
+			store_pg_do(st, "ROLLBACK", NULL, NULL);
+		else
+			store_pg_unnest(st, false, "RELEASE store_event", "ROLLBACK TO store_event", 0);
 		return STORE_ERR;
-	/* The chain head's lock, held to this transaction's end: appends from every relay take turns. */
-	if (store_pg_do(st, "SELECT pg_advisory_xact_lock(1215260262, 3)", NULL, NULL) != STORE_OK ||
-	    store_pg_chain_head(st, &seq, prev) != STORE_OK ||
-	    store_pg_ticket_prev(st, ticket, INT64_MAX, &ticket_seq, ticket_prev) != STORE_OK)
+	}
+	PQclear(res);
+	memset(prev, 0, STORE_HASH_LEN);
+	memset(ticket_prev, 0, STORE_HASH_LEN);
+	store_pg_int_arg(&h, ticket);
+	/* A damaged hash reads as zeros and gets a successor all the same: verify names the break. */
+	res = store_pg_run(st,
+			   "(SELECT 0, id, hash FROM events ORDER BY id DESC LIMIT 1) UNION ALL"
+			   " (SELECT 1, id, ticket_hash FROM events WHERE ticket_id = $1::bigint ORDER BY id DESC LIMIT 1)",
+			   &h);
+	if (res == NULL)
 		goto out;
+	for (int r = 0; r < PQntuples(res); r++) {
+		const uint8_t *hash = store_pg_blob(res, r, 2, STORE_HASH_LEN);
+
+		if (store_pg_int(res, r, 0) == 0) {
+			seq = store_pg_int(res, r, 1);
+			if (hash != NULL)
+				memcpy(prev, hash, STORE_HASH_LEN);
+		} else if (hash != NULL) {
+			memcpy(ticket_prev, hash, STORE_HASH_LEN);
+		}
+	}
+	PQclear(res);
 	seq++;
 	if (make(seq, prev, ticket_prev, &l, ctx) != 0 || l.ticket != ticket || l.kind == NULL || l.actor == NULL ||
 	    l.role == NULL || l.clearance == NULL || l.detail == NULL)

@@ -804,6 +804,47 @@ static void test_kb_find_matches_alike(void **state)
 	assert_int_equal(kb_find_ids(f->st, "the\"x", "OR", 3, got), 0);
 }
 
+/* Ends every other connection to the test database, as a server restart would. */
+static void terminate_others(const char *spec)
+{
+	PGconn *conn = PQconnectdb(spec);
+	PGresult *res = PQexec(conn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+				     " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	PQfinish(conn);
+}
+
+/*
+ * The database went away under a live store (PostgreSQL only): the call of
+ * that moment fails, the next one connects again; a transaction the break
+ * cut does not commit, even though later statements could run again.
+ */
+static void test_connection_lost_and_found(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket t;
+	int rc;
+
+	if (teststore_backend != TESTSTORE_PG)
+		skip();
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	terminate_others(f->ts.spec);
+	rc = store_ticket_get(f->st, f->ticket, &t);
+	if (rc != STORE_OK)
+		assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "escalated", NULL, -1, 1500), STORE_OK);
+	terminate_others(f->ts.spec);
+	assert_int_not_equal(store_ticket_update(f->st, f->ticket, NULL, "L2", -1, 1501), STORE_OK);
+	assert_int_not_equal(store_ticket_update(f->st, f->ticket, NULL, "L3", -1, 1502), STORE_OK);
+	assert_int_equal(store_commit(f->st), STORE_ERR);
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_string_equal(t.state, "open");
+	assert_string_equal(t.tier, "L1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +870,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_appends_keep_one_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_refuse_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kb_find_matches_alike, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_lost_and_found, setup, teardown),
 	};
 	return teststore_run("store", tests, sizeof(tests) / sizeof(tests[0]));
 }
