@@ -36,7 +36,8 @@ int store_open_again(const struct store *st, struct store **out, char *err, size
 	return st->be->open_again(st, out, err, errlen);
 }
 
-int store_user_add(struct store *st, const char *name, const char *role, const char *tier, const char *key_type, const char *key_base64, char *err, size_t errlen)
+int store_user_add(struct store *st, const char *name, const char *role, const char *tier, const char *key_type,
+		   const char *key_base64, char *err, size_t errlen)
 {
 	return st->be->user_add(st, name, role, tier, key_type, key_base64, err, errlen);
 }
@@ -61,7 +62,8 @@ int store_user_list(struct store *st, store_user_key_fn fn, void *ctx)
 	return st->be->user_list(st, fn, ctx);
 }
 
-int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now, struct store_user *out, char *err, size_t errlen)
+int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now, struct store_user *out,
+			 char *err, size_t errlen)
 {
 	return st->be->user_set_state(st, name, state, now, out, err, errlen);
 }
@@ -96,7 +98,8 @@ int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
 	return st->be->ticket_get(st, id, out);
 }
 
-int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier, int64_t owner_id, int64_t now)
+int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier, int64_t owner_id,
+			int64_t now)
 {
 	return st->be->ticket_update(st, id, state, tier, owner_id, now);
 }
@@ -151,7 +154,8 @@ int store_tier_oldest(struct store *st, const char *tier, int64_t *since)
 	return st->be->tier_oldest(st, tier, since);
 }
 
-int store_code_add(struct store *st, int64_t ticket, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at, int *replaced)
+int store_code_add(struct store *st, int64_t ticket, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now,
+		   int64_t expires_at, int *replaced)
 {
 	return st->be->code_add(st, ticket, locator, hash, now, expires_at, replaced);
 }
@@ -166,7 +170,8 @@ int store_code_cancel_all(struct store *st, int64_t now, int *count)
 	return st->be->code_cancel_all(st, now, count);
 }
 
-int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now, int *verdict, int64_t *ticket)
+int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now, int *verdict,
+		      int64_t *ticket)
 {
 	return st->be->code_redeem(st, locator, hash, now, verdict, ticket);
 }
@@ -176,7 +181,9 @@ int store_events(struct store *st, int64_t ticket, const char *kind, store_event
 	return st->be->events(st, ticket, kind, fn, ctx);
 }
 
-int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *name, const char *author, const char *clearance, const void *content, size_t len, int64_t *id, char sha256_hex[65])
+int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *name,
+			 const char *author, const char *clearance, const void *content, size_t len, int64_t *id,
+			 char sha256_hex[65])
 {
 	return st->be->attachment_add(st, ticket, now, kind, name, author, clearance, content, len, id, sha256_hex);
 }
@@ -186,7 +193,8 @@ int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, 
 	return st->be->attachments(st, ticket, fn, ctx);
 }
 
-int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta, void *ctx, uint8_t **content, size_t *len)
+int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta, void *ctx,
+			 uint8_t **content, size_t *len)
 {
 	return st->be->attachment_get(st, ticket, id, meta, ctx, content, len);
 }
