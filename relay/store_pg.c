@@ -14,9 +14,9 @@
  * needs it said:
  *  - store_begin and the functions that open their own write transaction
  *    in SQLite (BEGIN IMMEDIATE: a code's redemption, a user's key) take
- *    the advisory lock STORE_PG_LOCK_WRITE for the transaction, so they see
+ *    the writers' advisory lock (N = 2 below) for the transaction, so they see
  *    and change the database one at a time across relays, as in SQLite;
- *  - store_chain_append takes STORE_PG_LOCK_CHAIN, the chain head's lock,
+ *  - store_chain_append takes the chain head's lock (N = 3),
  *    before it reads the head, so concurrent appends from several relays
  *    queue and each reads the link the one before it committed (READ
  *    COMMITTED takes a new snapshot per statement, and a transaction's
@@ -45,9 +45,8 @@
 /*
  * The advisory locks are pg_advisory_xact_lock(1215260262, N): the first
  * key (0x486f6666, "Hoff") keeps clear of other applications' locks in a
- * shared database; N is 1 for migrations (STORE_PG_LOCK_MIGRATE below), 2
- * for writers (STORE_PG_LOCK_WRITE), 3 for the chain head
- * (STORE_PG_LOCK_CHAIN). They are literals in the SQL text, not data.
+ * shared database; N is 1 for migrations, 2 for writers, 3 for the chain
+ * head. They are literals in the SQL text, not data.
  */
 
 /* PostgreSQL's type oids of the columns read in binary (pg_type.h, stable across versions). */
@@ -112,22 +111,17 @@ static void store_pg_blob_arg(struct store_pg_args *a, const void *p, size_t len
 
 /*
  * Runs sql with a's parameters (a may be NULL), results in binary. The
- * result when it succeeded (PQclear it), else NULL; *sqlstate (may be
- * NULL) gets the error's SQLSTATE ("" when none). A connection that broke
- * while no transaction was open is opened again first: a restarted
+ * result when it succeeded (PQclear it), else NULL. A connection that
+ * broke while no transaction was open is opened again first: a restarted
  * database costs the statements of the moment it was down, no more.
  */
-static PGresult *store_pg_run_state(struct store *st, const char *sql, const struct store_pg_args *a,
-				    char sqlstate[6])
+static PGresult *store_pg_run(struct store *st, const char *sql, const struct store_pg_args *a)
 {
-	PGconn *conn = store_pg_conn(st);
+	struct store_pg *sp = (struct store_pg *)st;
+	PGconn *conn = sp->conn;
 	PGresult *res;
 	ExecStatusType s;
 
-	struct store_pg *sp = (struct store_pg *)st;
-
-	if (sqlstate != NULL)
-		sqlstate[0] = '\0';
 	if (PQstatus(conn) == CONNECTION_BAD && !sp->tx)
 		PQreset(conn);
 	/* Our own constant statements start and end transactions; no data decides this. */
@@ -139,15 +133,8 @@ static PGresult *store_pg_run_state(struct store *st, const char *sql, const str
 	s = PQresultStatus(res);
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
 		return res;
-	if (sqlstate != NULL && res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
-		snprintf(sqlstate, 6, "%s", PQresultErrorField(res, PG_DIAG_SQLSTATE));
 	PQclear(res);
 	return NULL;
-}
-
-static PGresult *store_pg_run(struct store *st, const char *sql, const struct store_pg_args *a)
-{
-	return store_pg_run_state(st, sql, a, NULL);
 }
 
 /* A statement whose result is not needed: 0 or STORE_ERR; *changed (may be NULL) gets its row count. */
@@ -232,7 +219,7 @@ static const uint8_t *store_pg_blob(const PGresult *res, int row, int col, int l
 	return (const uint8_t *)PQgetvalue(res, row, col);
 }
 
-/* Transactions: a write one holds STORE_PG_LOCK_WRITE to its end. */
+/* Transactions: a write one holds the writers' lock (N = 2) to its end. */
 static int store_pg_begin_write(struct store *st)
 {
 	if (store_pg_do(st, "BEGIN", NULL, NULL) != STORE_OK)
@@ -429,7 +416,7 @@ static const char *const store_pg_migrations[] = {
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
 
 /*
- * Each migration in its own transaction under STORE_PG_LOCK_MIGRATE, the
+ * Each migration in its own transaction under the migrations' lock (N = 1), the
  * version read again once the lock is held: a relay that waited finds the
  * work done.
  */
