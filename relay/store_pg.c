@@ -109,32 +109,47 @@ static void store_pg_blob_arg(struct store_pg_args *a, const void *p, size_t len
 	a->fmt[a->n++] = 1;
 }
 
+/* 1 when sql changes nothing (a BEGIN, a read): run twice, it does what it did once. */
+static int store_pg_harmless(const char *sql)
+{
+	return strncmp(sql, "BEGIN", 5) == 0 || strncmp(sql, "SELECT ", 7) == 0 || strncmp(sql, "(SELECT ", 8) == 0;
+}
+
 /*
  * Runs sql with a's parameters (a may be NULL), results in binary. The
- * result when it succeeded (PQclear it), else NULL. A connection that
- * broke while no transaction was open is opened again first: a restarted
- * database costs the statements of the moment it was down, no more.
+ * result when it succeeded (PQclear it), else NULL. Outside a transaction
+ * a broken connection is opened again: before the statement when libpq
+ * knows it is broken, and after it when the statement is what found out
+ * (an idle connection to a server that restarted) and running it again
+ * changes nothing. So a restarted database costs the writes of the moment
+ * it was down, no more, and no write is ever made twice.
  */
 static PGresult *store_pg_run(struct store *st, const char *sql, const struct store_pg_args *a)
 {
 	struct store_pg *sp = (struct store_pg *)st;
 	PGconn *conn = sp->conn;
+	bool in_tx = sp->tx;
 	PGresult *res;
 	ExecStatusType s;
 
-	if (PQstatus(conn) == CONNECTION_BAD && !sp->tx)
+	if (PQstatus(conn) == CONNECTION_BAD && !in_tx)
 		PQreset(conn);
 	/* Our own constant statements start and end transactions; no data decides this. */
 	if (strncmp(sql, "BEGIN", 5) == 0)
 		sp->tx = true;
 	else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
 		sp->tx = false;
-	res = PQexecParams(conn, sql, a ? a->n : 0, NULL, a ? a->val : NULL, a ? a->len : NULL, a ? a->fmt : NULL, 1);
-	s = PQresultStatus(res);
-	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
-		return res;
-	PQclear(res);
-	return NULL;
+	for (int attempt = 0;; attempt++) {
+		res = PQexecParams(conn, sql, a ? a->n : 0, NULL, a ? a->val : NULL, a ? a->len : NULL,
+				   a ? a->fmt : NULL, 1);
+		s = PQresultStatus(res);
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		if (attempt > 0 || in_tx || PQstatus(conn) != CONNECTION_BAD || !store_pg_harmless(sql))
+			return NULL;
+		PQreset(conn);
+	}
 }
 
 /* A statement whose result is not needed: 0 or STORE_ERR; *changed (may be NULL) gets its row count. */
@@ -1363,6 +1378,12 @@ static int store_pg_chain_append(struct store *st, int64_t ticket, store_link_ma
 		((struct store_pg *)st)->tx = true;
 	res = PQexec(store_pg_conn(st), own ? "BEGIN; SELECT pg_advisory_xact_lock(1215260262, 3)"
 					    : "SAVEPOINT store_event; SELECT pg_advisory_xact_lock(1215260262, 3)");
+	/* An idle connection to a restarted server: once more on a new one (nothing was written yet). */
+	if (own && PQresultStatus(res) != PGRES_TUPLES_OK && PQstatus(store_pg_conn(st)) == CONNECTION_BAD) {
+		PQclear(res);
+		PQreset(store_pg_conn(st));
+		res = PQexec(store_pg_conn(st), "BEGIN; SELECT pg_advisory_xact_lock(1215260262, 3)");
+	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		if (own)

@@ -9,7 +9,8 @@
 # server never outlives its test, and the writes are what takes the time;
 # HANDOFF_PG_DURABLE=1 keeps PostgreSQL's defaults (bench/store.sh).
 # As root it runs as nobody (initdb refuses root), who then owns DIR.
-# stop ends it at once and removes DIR.
+# stop ends it at once and removes DIR. down stops the server and keeps
+# its data, up starts it again (a database restart under a live relay).
 set -eu
 
 die() {
@@ -29,8 +30,19 @@ as_owner() {
 	fi
 }
 
-[ $# -eq 2 ] || die "usage: postgres.sh start|stop DIR"
+[ $# -eq 2 ] || die "usage: postgres.sh start|stop|down|up DIR"
 dir=$2
+
+serve() {
+	fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ "${HANDOFF_PG_DURABLE:-0}" != 1 ] || fast=""
+	if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+		-o "-k $dir -c listen_addresses= $fast -c max_connections=60" start >/dev/null; then
+		cat "$dir/server.log" >&2
+		die "the server did not start"
+	fi
+}
+
 case $1 in
 start)
 	[ ! -e "$dir" ] || die "$dir exists"
@@ -41,16 +53,16 @@ start)
 		cat "$dir/initdb.log" >&2
 		die "initdb failed"
 	fi
-	fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-	[ "${HANDOFF_PG_DURABLE:-0}" != 1 ] || fast=""
-	if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "-k $dir -c listen_addresses= $fast -c max_connections=60" start >/dev/null; then
-		cat "$dir/server.log" >&2
-		die "the server did not start"
-	fi
+	serve
 	as_owner "$bindir/psql" -q -X -h "$dir" -U handoff -d postgres -c "CREATE DATABASE handoff" >/dev/null
 	as_owner "$bindir/psql" -q -X -h "$dir" -U handoff -d handoff -c "CREATE EXTENSION pg_trgm" >/dev/null
 	echo "postgresql:///handoff?host=$dir&user=handoff"
+	;;
+down)
+	as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || die "the server did not stop"
+	;;
+up)
+	serve
 	;;
 stop)
 	[ -d "$dir/data" ] || die "$dir holds no server"
@@ -58,6 +70,6 @@ stop)
 	rm -rf "$dir"
 	;;
 *)
-	die "usage: postgres.sh start|stop DIR"
+	die "usage: postgres.sh start|stop|down|up DIR"
 	;;
 esac

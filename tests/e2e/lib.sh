@@ -507,6 +507,14 @@ start_postgres() {
 	PG_URL=$(sh "$E2E_LIB_DIR/../postgres.sh" start "$E2E_TMP/pg") || fail "PostgreSQL did not start"
 }
 
+# postgres_down, postgres_up: the test's PostgreSQL server stopped (its data kept) and started again.
+postgres_down() {
+	sh "$E2E_LIB_DIR/../postgres.sh" down "$E2E_TMP/pg" || fail "PostgreSQL did not stop"
+}
+postgres_up() {
+	sh "$E2E_LIB_DIR/../postgres.sh" up "$E2E_TMP/pg" || fail "PostgreSQL did not start again"
+}
+
 # db_query SQL: one query's rows, |-separated, from the store (PostgreSQL when started, else handoff.db).
 db_query() {
 	if [ -n "$PG_URL" ]; then

@@ -2,7 +2,8 @@
 # real server of the test's own (start_postgres): a short story (ticket,
 # code, the customer's helper connects, view with consent, chat both ways,
 # escalation, resolution), the relay's verify, an export verified offline
-# with handoff-tech verify, the record unchanged across a restart. Then a
+# with handoff-tech verify, the record unchanged across a restart, the
+# database stopped and started under the live relay. Then a
 # second relay on the same database (the first one's audit key: signing by
 # several keys is not there yet) and both appending 500 chat lines each at
 # once: one chain, contiguous, verify passes on the first relay (the second
@@ -66,6 +67,19 @@ restart_relay
 as audrey ticket show "$T" --json >"$E2E_TMP/after.json"
 cmp -s "$E2E_TMP/before.json" "$E2E_TMP/after.json" || fail "the record changed across a restart"
 note "the record is the same after a restart"
+
+# The database stops under the live relay: commands fail with a database error, the relay
+# stays up; the database starts again and the next command works, the chain whole.
+postgres_down
+rc=0
+as alice ticket new "While the database is down" >"$E2E_TMP/down.out" 2>"$E2E_TMP/down.err" || rc=$?
+[ "$rc" != 0 ] || fail "a ticket was opened with the database down"
+kill -0 "$RELAY_PID" 2>/dev/null || fail "the relay died with the database: $(tail -5 "$RELAY_LOG")"
+grep -q "the store could not be read" "$RELAY_LOG" || fail "the relay did not say its store failed: $(tail -3 "$RELAY_LOG")"
+postgres_up
+T3=$(as alice ticket new "After the database came back") || fail "no ticket after the database came back: $(tail -3 "$RELAY_LOG")"
+tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify after the database came back failed: $(cat "$E2E_TMP/chain.out")"
+note "database stopped under the relay: '$(head -1 "$E2E_TMP/down.err")'; back: ticket $T3, $(head -1 "$E2E_TMP/chain.out")"
 
 # A second relay on the same database, with the first one's audit key; both append at once.
 # Its users are the first one's (the store's): only the home is made, none added.
