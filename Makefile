@@ -24,7 +24,7 @@ CFLAGS ?= $(OPT)
 CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
-PKG_RELAY  := libssh sqlite3 openssl libcurl
+PKG_RELAY  := libssh sqlite3 libpq openssl libcurl
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 comma := ,
@@ -115,7 +115,7 @@ RELAY_LIB := $(BUILD)/librelay.a
 $(RELAY_LIB): $(call obj,$(filter-out relay/main.c,$(RELAY_SRC)))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(RELAY_LIB) relay/*.h $(LIB)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(RELAY_LIB) relay/*.h tests/unit/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,cmocka $(PKG_RELAY)) -Irelay -o $@ $< $(RELAY_LIB) $(LIB) $(SANLD) $(call pl,cmocka $(PKG_RELAY)) -lpthread
 # Unit tests of one helper module: tests/unit/test_client_X.c with client/X.c.
@@ -161,8 +161,9 @@ deps:
 deps-demo:
 	@sh scripts/deps.sh demo
 
+# With a PostgreSQL server of their own (tests/unit/with-postgres.sh): the store's cases run on both backends.
 unit: $(UNITS)
-	@sh tests/run-unit.sh $(UNITS)
+	@sh tests/unit/with-postgres.sh sh tests/run-unit.sh $(UNITS)
 
 # The fuzz targets need clang's libFuzzer; each is also replayed over its corpus in check.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -231,7 +232,7 @@ check: deps
 demo: deps-demo all
 	@bash scripts/demo.sh $(BUILD)
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct) $(addprefix $(BUILD)/tests/,workload linkemu)
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct store_append) $(addprefix $(BUILD)/tests/,workload linkemu)
 bench: deps all $(BENCH_BINS)
 	@bash bench/run.sh $(BUILD)
 
@@ -256,6 +257,10 @@ install: all
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
+# Chain appends per second through store.h, on either backend (bench/store.sh).
+$(BUILD)/bench/store_append: bench/store_append.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,$(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,$(PKG_RELAY)) -lpthread
 $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm

@@ -15,7 +15,9 @@
 #      viewer's end (an export inside the relay's loop stops every splice);
 #   6. (BENCH_PARTS=wan, not in the default; root) the end-to-end rows again
 #      with the customer behind three emulated links (bench/wan.sh), and the
-#      quality of the picture the viewer is left with.
+#      quality of the picture the viewer is left with;
+#   7. (BENCH_PARTS=store, not in the default) audit chain appends per second
+#      on SQLite and on PostgreSQL, one writer and two (bench/store.sh).
 # Tuning: BENCH_PARTS (default "latency load splice firstframe"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
@@ -211,6 +213,11 @@ if has_part export; then
 		echo "| one spliced session, $((BYTES / 1000000)) MB, recorded, alone (median of $RUNS) | $a MB/s, longest gap $ga ms | |"
 		echo "| the same while a ticket with a $((EXPORT_BYTES / 1000000)) MB recording is exported again and again | $e MB/s, longest gap $ge ms (worst run $gmax ms) | |"
 	} >>"$SUMMARY"
+fi
+
+if has_part store; then
+	echo
+	sh "$ROOT/bench/store.sh" "$BUILD" || fail "the store bench failed"
 fi
 
 if has_part firstframe; then

@@ -665,9 +665,20 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 		log_error("the checkpoint at seq %lld is signed without its tickets root: a ticket's head could not be read",
 			  (long long)cp.seq);
 	free(lv.v);
-	if (chain_checkpoint_sign(a->key, (uint64_t)cp.seq, cp.hash, cp.at, cp.sig) != 0 ||
-	    store_checkpoint_add(relay->store, &cp) != STORE_OK) {
-		snprintf(err, errlen, "cannot sign or store the checkpoint at seq %lld", (long long)cp.seq);
+	if (chain_checkpoint_sign(a->key, (uint64_t)cp.seq, cp.hash, cp.at, cp.sig) != 0) {
+		snprintf(err, errlen, "cannot sign the checkpoint at seq %lld", (long long)cp.seq);
+		return -1;
+	}
+	rc = store_checkpoint_add(relay->store, &cp);
+	/*
+	 * Another relay on the same database (store.h: PostgreSQL) signed this
+	 * head first: the same seq of the one chain, so the same hash, which
+	 * this relay has just walked to; verify checks that checkpoint as any.
+	 */
+	if (rc == STORE_ERR_EXISTS)
+		log_debug("the checkpoint at seq %lld was signed by another relay", (long long)cp.seq);
+	else if (rc != STORE_OK) {
+		snprintf(err, errlen, "cannot store the checkpoint at seq %lld", (long long)cp.seq);
 		return -1;
 	}
 	a->cp_seq = cp.seq;

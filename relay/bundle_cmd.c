@@ -399,7 +399,7 @@ static int bundle_store_intake(const char *dir, const struct relay_home *home, c
 
 		close(fds[0]);
 		ok = relay_priv_become_owner(dir, cerr, sizeof(cerr)) == 0 &&
-		     store_open(home->db_path, &st, cerr, sizeof(cerr)) == 0 &&
+		     store_open(home->store, &st, cerr, sizeof(cerr)) == 0 &&
 		     store_intake_add(st, hash, org, (int64_t)time(NULL), &got) == STORE_OK;
 		if (!ok)
 			fprintf(stderr, "handoff-relay bundle: cannot record the intake token: %s\n",

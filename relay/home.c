@@ -31,6 +31,7 @@ static int home_paths(const char *dir, struct relay_home *h, char *err, size_t e
 	    (size_t)snprintf(h->host_key_path, sizeof(h->host_key_path), "%s/host_ed25519", dir) >= sizeof(h->host_key_path) ||
 	    (size_t)snprintf(h->pepper_path, sizeof(h->pepper_path), "%s/code.key", dir) >= sizeof(h->pepper_path) ||
 	    (size_t)snprintf(h->db_path, sizeof(h->db_path), "%s/handoff.db", dir) >= sizeof(h->db_path) ||
+	    (size_t)snprintf(h->store, sizeof(h->store), "%s", h->db_path) >= sizeof(h->store) ||
 	    (size_t)snprintf(h->keys_dir, sizeof(h->keys_dir), "%s/keys", dir) >= sizeof(h->keys_dir) ||
 	    (size_t)snprintf(h->audit_key_path, sizeof(h->audit_key_path), "%s/keys/audit_ed25519", dir) >=
 		    sizeof(h->audit_key_path) ||
@@ -372,6 +373,25 @@ static int home_load_certs(struct relay_home *h, const struct config *cfg, char 
 	return 0;
 }
 
+/*
+ * store = postgresql://... (or postgres://): the shared database instead
+ * of handoff.db. Only a URL: a path would be a second SQLite file beside
+ * the home's, which nothing backs up or checks (priv.c checks handoff.db).
+ */
+static int home_load_store(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
+{
+	const char *v = config_get(cfg, "store");
+
+	if (v == NULL)
+		return 0;
+	if (!store_is_url(v))
+		return config_value_error(cfg, "store", err, errlen,
+					  "expected a postgresql:// URL (without it the store is %s)", h->db_path);
+	if ((size_t)snprintf(h->store, sizeof(h->store), "%s", v) >= sizeof(h->store))
+		return config_value_error(cfg, "store", err, errlen, "too long");
+	return 0;
+}
+
 /* Every setting relay.conf may hold; anything else is a typo, refused with its line. */
 static const char *const home_known_keys[] = {
 	"listen", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
@@ -382,7 +402,7 @@ static const char *const home_known_keys[] = {
 	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
 	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", "intake_searches_per_minute",
 	"webhook_url", "webhook_events", "webhook_secret", "webhook_secret_file", "webhook_ca_file", "webhook_clearance",
-	"webhook_timeout", "webhook_backoff_max", "webhook_inline_max", NULL,
+	"webhook_timeout", "webhook_backoff_max", "webhook_inline_max", "store", NULL,
 };
 
 /*
@@ -510,7 +530,7 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 		}
 		snprintf(h->run_user, sizeof(h->run_user), "%s", user ? user : "");
 	}
-	if (home_load_certs(h, &cfg, err, errlen) != 0 ||
+	if (home_load_certs(h, &cfg, err, errlen) != 0 || home_load_store(h, &cfg, err, errlen) != 0 ||
 	    relay_webhook_conf_load(&cfg, h->conf_path, &h->webhooks, err, errlen) != 0)
 		goto out;
 	if (home_read_pepper(h, err, errlen) != 0)

@@ -32,6 +32,11 @@ struct relay_home {
 	char host_key_path[PATH_MAX];
 	char pepper_path[PATH_MAX];
 	char db_path[PATH_MAX];
+	/*
+	 * What store_open gets: db_path, or relay.conf's store = URL (a shared
+	 * PostgreSQL database, store.h). May hold a password: never logged.
+	 */
+	char store[PATH_MAX];
 	char keys_dir[PATH_MAX];
 	char audit_key_path[PATH_MAX];
 	char audit_pub_path[PATH_MAX];

@@ -118,6 +118,47 @@ full:
 	return -1;
 }
 
+int relay_kb_match_parse(const char *match, struct relay_kb_terms *t, int *all)
+{
+	const char *p = match;
+	int op = -1; /* unknown until the first operator: 0 OR, 1 AND */
+
+	t->n = 0;
+	*all = 0;
+	for (;;) {
+		size_t n = 0;
+
+		if (*p != '"' || t->n == RELAY_KB_TERMS_MAX)
+			return -1;
+		for (p++;; p++) {
+			if (*p == '\0')
+				return -1;
+			if (*p == '"' && p[1] != '"')
+				break;
+			if (*p == '"')
+				p++;
+			if (n + 1 >= RELAY_KB_TERM_MAX)
+				return -1;
+			t->term[t->n][n++] = *p;
+		}
+		t->term[t->n++][n] = '\0';
+		p++;
+		if (*p == '\0')
+			break;
+		if (strncmp(p, " OR \"", 5) == 0 && op != 1) {
+			op = 0;
+			p += 4;
+		} else if (strncmp(p, " AND \"", 6) == 0 && op != 0) {
+			op = 1;
+			p += 5;
+		} else {
+			return -1;
+		}
+	}
+	*all = op == 1;
+	return 0;
+}
+
 /* strstr with ASCII letters folded (the terms of words are lowercased already). */
 static int relay_kb_contains(const char *text, const char *term)
 {

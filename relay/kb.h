@@ -42,6 +42,14 @@ int relay_kb_short(const char *term);
  * none or out is too small (out is then "").
  */
 int relay_kb_match(const struct relay_kb_terms *t, const char *op, char *out, size_t outlen);
+/*
+ * The other way: the terms and the operator of an expression relay_kb_match
+ * made (quoted strings, a doubled quote for a quote, joined by one " OR " or
+ * " AND " throughout), for a store that has no FTS5 (store_pg.c). *all gets
+ * 1 for AND. 0, or -1 for anything else: another operator, both mixed, an
+ * unquoted word, a term too long or too many.
+ */
+int relay_kb_match_parse(const char *match, struct relay_kb_terms *t, int *all);
 /* How many of t's terms occur in text (ASCII letters compared without case). */
 size_t relay_kb_hits(const struct relay_kb_terms *t, const char *text);
 

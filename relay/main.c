@@ -201,7 +201,7 @@ static int relay_open_store(const char *dir, struct relay_home *home, struct sto
 {
 	memset(home, 0, sizeof(*home));
 	if (relay_priv_become_owner(dir, err, errlen) != 0 || relay_home_open(dir, home, err, errlen) != 0 ||
-	    store_open(home->db_path, st, err, errlen) != 0)
+	    store_open(home->store, st, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -262,7 +262,7 @@ static int relay_cmd_user_add(int argc, char **argv)
 	}
 	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
 	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.db_path, &st, err, sizeof(err)) != 0 ||
+	    store_open(home.store, &st, err, sizeof(err)) != 0 ||
 	    store_user_add(st, argv[1], role, tier, ssh_key_type_to_char(ssh_key_type(key)), b64, err,
 			   sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay user add: %s\n", err);
@@ -510,7 +510,7 @@ static int relay_cmd_intake(int argc, char **argv)
 	}
 	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
 	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+	    store_open(home.store, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay intake: %s\n", err);
 		goto out;
 	}
@@ -643,13 +643,15 @@ static int relay_cmd_serve(int argc, char **argv)
 	bind = relay_server_listen(&home);
 	if (bind == NULL)
 		goto out;
-	if (relay_priv_drop(&priv, err, sizeof(err)) != 0 || store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+	if (relay_priv_drop(&priv, err, sizeof(err)) != 0 || store_open(home.store, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay serve: %s\n", err);
 		goto out;
 	}
 	if (priv.drop)
 		log_info("bound %s:%u as root, now running as %s (uid %u)", home.listen_host, home.listen_port,
 			 priv.name, (unsigned)priv.uid);
+	/* Which backend, never the URL: it may hold a password. */
+	log_info("store: %s", store_backend_name(st));
 	{
 		int dead = 0;
 

@@ -58,7 +58,11 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	ssh_string_free_char(b64);
 	if (rc != STORE_OK) {
 		sshutil_fingerprint(key, fp, sizeof(fp));
-		if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+		/* A database that is down (store.h: PostgreSQL) is not a key nobody registered: say which. */
+		if (rc != STORE_NOT_FOUND)
+			log_error("conn %u (%s): the store could not be read, public key %s refused", conn->id, conn->peer,
+				  fp);
+		else if (signature_state == SSH_PUBLICKEY_STATE_NONE)
 			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
 		return SSH_AUTH_DENIED;
 	}

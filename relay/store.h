@@ -2,9 +2,10 @@
  * store: everything the relay keeps, behind one small interface.
  *
  * The embedded default is SQLite (store_sqlite.c) in WAL mode with foreign
- * keys on and a schema versioned through PRAGMA user_version. Callers never
- * see SQL or SQLite types, so a PostgreSQL backend is a second
- * implementation of this header, not a change to its callers.
+ * keys on and a schema versioned through PRAGMA user_version; PostgreSQL
+ * (store_pg.c) is the shared one, for several relays on one database.
+ * Callers never see SQL or either library's types: store.c picks the
+ * backend at store_open and forwards each call (store_backend.h).
  *
  * Times are Unix seconds. Functions return 0 on success and a negative
  * STORE_ERR_* otherwise; lookups return STORE_NOT_FOUND (negative too) when
@@ -109,8 +110,17 @@ typedef int (*store_ticket_fn)(const struct store_ticket *t, void *ctx);
 typedef int (*store_event_fn)(const struct store_event *e, void *ctx);
 typedef int (*store_attachment_fn)(const struct store_attachment *a, void *ctx);
 
-/* Opens (creating and migrating if needed) the store at path. */
+/*
+ * Opens (creating and migrating if needed) the store path names: a
+ * postgresql:// (or postgres://) URL opens the PostgreSQL backend
+ * (store_pg.c, libpq's URL syntax: postgresql:///DB?host=/socket/dir, or
+ * postgresql://USER@HOST/DB), anything else is an SQLite file.
+ */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
+/* 1 when spec is a URL store_open gives to PostgreSQL, 0 for a file. */
+int store_is_url(const char *spec);
+/* "sqlite" or "postgresql": for logs and tests only, never to branch on. */
+const char *store_backend_name(const struct store *st);
 void store_close(struct store *st);
 /*
  * A second connection to st's database, for another thread of the same

@@ -7,7 +7,7 @@
  * writes. Migrations are applied in order inside one transaction each and
  * recorded in PRAGMA user_version.
  */
-#include "store.h"
+#include "store_backend.h"
 
 
 #include <stdbool.h>
@@ -22,9 +22,15 @@
 #include "chain.h"
 #include "hex.h"
 
-struct store {
+struct store_sqlite {
+	struct store base;
 	sqlite3 *db;
 };
+
+static sqlite3 *store_sqlite_db(const struct store *st)
+{
+	return ((const struct store_sqlite *)st)->db;
+}
 
 static const char *const store_migrations[] = {
 	/* 1: identities, tickets, support codes, ticket events */
@@ -224,6 +230,8 @@ static const char *const store_migrations[] = {
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
+static int store_sqlite_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq,
+				    uint8_t hash[STORE_HASH_LEN]);
 static int store_ticket_migrate(struct store *st, char *err, size_t errlen);
 
 /* C steps of a migration, run after its SQL in the same transaction (NULL: none). */
@@ -249,8 +257,8 @@ static int store_exec(struct store *st, const char *sql, char *err, size_t errle
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", msg ? msg : sqlite3_errmsg(st->db));
+	if (sqlite3_exec(store_sqlite_db(st), sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", msg ? msg : sqlite3_errmsg(store_sqlite_db(st)));
 		sqlite3_free(msg);
 		return STORE_ERR;
 	}
@@ -259,7 +267,7 @@ static int store_exec(struct store *st, const char *sql, char *err, size_t errle
 
 static int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql)
 {
-	return sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) == SQLITE_OK ? STORE_OK : STORE_ERR;
+	return sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, stmt, NULL) == SQLITE_OK ? STORE_OK : STORE_ERR;
 }
 
 static int store_migrate(struct store *st, char *err, size_t errlen)
@@ -269,7 +277,7 @@ static int store_migrate(struct store *st, char *err, size_t errlen)
 	int version;
 
 	if (store_prepare(st, &stmt, "PRAGMA user_version") != 0 || sqlite3_step(stmt) != SQLITE_ROW) {
-		snprintf(err, errlen, "database: cannot read schema version: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: cannot read schema version: %s", sqlite3_errmsg(store_sqlite_db(st)));
 		sqlite3_finalize(stmt);
 		return STORE_ERR;
 	}
@@ -309,7 +317,7 @@ static int store_check(struct store *st, char *err, size_t errlen)
 	int step, rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt, "PRAGMA quick_check(1)") != 0) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
 		return STORE_ERR;
 	}
 	step = sqlite3_step(stmt);
@@ -326,25 +334,38 @@ static int store_check(struct store *st, char *err, size_t errlen)
 		snprintf(err, errlen, "database: damaged (%s); restore it from a backup", what);
 	}
 	else
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_open(const char *path, struct store **out, char *err, size_t errlen)
-{
-	struct store *st = calloc(1, sizeof(*st));
+static const struct store_backend store_sqlite_backend;
+static void store_sqlite_close(struct store *st);
 
-	if (st == NULL) {
+/* A new store of this backend with db not open yet. */
+static struct store_sqlite *store_sqlite_new(char *err, size_t errlen)
+{
+	struct store_sqlite *sq = calloc(1, sizeof(*sq));
+
+	if (sq == NULL)
 		snprintf(err, errlen, "out of memory");
+	else
+		sq->base.be = &store_sqlite_backend;
+	return sq;
+}
+
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store_sqlite *sq = store_sqlite_new(err, errlen);
+	struct store *st = &sq->base;
+
+	if (sq == NULL)
 		return STORE_ERR;
-	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database %s: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : "cannot open");
+	if (sqlite3_open_v2(path, &sq->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: %s", path, sq->db ? sqlite3_errmsg(sq->db) : "cannot open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, 2000);
+	sqlite3_busy_timeout(sq->db, 2000);
 	if (store_exec(st, "PRAGMA journal_mode = WAL", err, errlen) != 0 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON", err, errlen) != 0 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", err, errlen) != 0 ||
@@ -361,44 +382,42 @@ fail:
 		snprintf(err, errlen, "database %s: %s%s", path, why,
 			 strstr(why, "locked") ? " (another process holds it: stop it and start again)" : "");
 	}
-	store_close(st);
+	store_sqlite_close(st);
 	return STORE_ERR;
 }
 
-int store_open_again(const struct store *st, struct store **out, char *err, size_t errlen)
+static int store_sqlite_open_again(const struct store *st, struct store **out, char *err, size_t errlen)
 {
-	const char *path = sqlite3_db_filename(st->db, "main");
-	struct store *again;
+	const char *path = sqlite3_db_filename(store_sqlite_db(st), "main");
+	struct store_sqlite *again;
 
 	if (path == NULL || path[0] == '\0') {
 		snprintf(err, errlen, "database: no file to open again");
 		return STORE_ERR;
 	}
-	again = calloc(1, sizeof(*again));
-	if (again == NULL) {
-		snprintf(err, errlen, "out of memory");
+	again = store_sqlite_new(err, errlen);
+	if (again == NULL)
 		return STORE_ERR;
-	}
 	/* Checked and migrated by the first open; WAL is a property of the file and stays. */
 	if (sqlite3_open_v2(path, &again->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "database %s: %s", path, again->db ? sqlite3_errmsg(again->db) : "cannot open");
-		store_close(again);
+		store_sqlite_close(&again->base);
 		return STORE_ERR;
 	}
 	sqlite3_busy_timeout(again->db, 2000);
-	if (store_exec(again, "PRAGMA foreign_keys = ON", err, errlen) != 0) {
-		store_close(again);
+	if (store_exec(&again->base, "PRAGMA foreign_keys = ON", err, errlen) != 0) {
+		store_sqlite_close(&again->base);
 		return STORE_ERR;
 	}
-	*out = again;
+	*out = &again->base;
 	return STORE_OK;
 }
 
-void store_close(struct store *st)
+static void store_sqlite_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_close(st->db);
+	sqlite3_close(store_sqlite_db(st));
 	free(st);
 }
 
@@ -409,7 +428,7 @@ static void store_copy_text(char *dst, size_t dstlen, sqlite3_stmt *stmt, int co
 	snprintf(dst, dstlen, "%s", t ? (const char *)t : "");
 }
 
-int store_user_add(struct store *st, const char *name, const char *role, const char *tier,
+static int store_sqlite_user_add(struct store *st, const char *name, const char *role, const char *tier,
 		   const char *key_type, const char *key_base64, char *err, size_t errlen)
 {
 	sqlite3_stmt *find = NULL, *add = NULL, *key = NULL;
@@ -446,7 +465,7 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
 		sqlite3_bind_text(add, 3, tier, -1, SQLITE_STATIC);
 		if (sqlite3_step(add) != SQLITE_DONE)
 			goto out;
-		user_id = sqlite3_last_insert_rowid(st->db);
+		user_id = sqlite3_last_insert_rowid(store_sqlite_db(st));
 	}
 	if (store_prepare(st, &key,
 			  "INSERT INTO user_keys (user_id, key_type, key_base64) VALUES (?1, ?2, ?3)") != 0)
@@ -455,7 +474,7 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
 	sqlite3_bind_text(key, 2, key_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(key, 3, key_base64, -1, SQLITE_STATIC);
 	if (sqlite3_step(key) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE) {
+		if (sqlite3_extended_errcode(store_sqlite_db(st)) == SQLITE_CONSTRAINT_UNIQUE) {
 			snprintf(err, errlen, "this key is already registered");
 			rc = STORE_ERR_EXISTS;
 		}
@@ -464,7 +483,7 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
 	rc = STORE_OK;
 out:
 	if (rc == STORE_ERR && err[0] == '\0')
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
 	sqlite3_finalize(find);
 	sqlite3_finalize(add);
 	sqlite3_finalize(key);
@@ -492,7 +511,7 @@ static int store_user_row(sqlite3_stmt *stmt, struct store_user *out)
 	return rc;
 }
 
-int store_user_by_key(struct store *st, const char *key_type, const char *key_base64,
+static int store_sqlite_user_by_key(struct store *st, const char *key_type, const char *key_base64,
 		      struct store_user *out)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -507,7 +526,7 @@ int store_user_by_key(struct store *st, const char *key_type, const char *key_ba
 	return store_user_row(stmt, out);
 }
 
-int store_user_by_name(struct store *st, const char *name, struct store_user *out)
+static int store_sqlite_user_by_name(struct store *st, const char *name, struct store_user *out)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -517,7 +536,7 @@ int store_user_by_name(struct store *st, const char *name, struct store_user *ou
 	return store_user_row(stmt, out);
 }
 
-int store_user_state(struct store *st, int64_t id, char *state, size_t statelen)
+static int store_sqlite_user_state(struct store *st, int64_t id, char *state, size_t statelen)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR, step;
@@ -536,7 +555,7 @@ int store_user_state(struct store *st, int64_t id, char *state, size_t statelen)
 	return rc;
 }
 
-int store_user_list(struct store *st, store_user_key_fn fn, void *ctx)
+static int store_sqlite_user_list(struct store *st, store_user_key_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_OK, step;
@@ -566,12 +585,12 @@ int store_user_list(struct store *st, store_user_key_fn fn, void *ctx)
 	return rc;
 }
 
-int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now,
+static int store_sqlite_user_set_state(struct store *st, const char *name, const char *state, int64_t now,
 			 struct store_user *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *find = NULL, *set = NULL, *keys = NULL;
 	/* Inside the caller's transaction (store_begin), so that its audit event commits with the change. */
-	bool own = sqlite3_get_autocommit(st->db) != 0;
+	bool own = sqlite3_get_autocommit(store_sqlite_db(st)) != 0;
 	int rc = STORE_ERR, step;
 
 	if (errlen > 0)
@@ -618,7 +637,7 @@ int store_user_set_state(struct store *st, const char *name, const char *state, 
 	rc = STORE_OK;
 out:
 	if (rc == STORE_ERR && err[0] == '\0')
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
 	sqlite3_finalize(find);
 	sqlite3_finalize(set);
 	sqlite3_finalize(keys);
@@ -630,28 +649,28 @@ out:
 	return rc;
 }
 
-int store_begin(struct store *st)
+static int store_sqlite_begin(struct store *st)
 {
 	char ignored[8];
 
 	return store_exec(st, "BEGIN IMMEDIATE", ignored, 0);
 }
 
-int store_begin_read(struct store *st)
+static int store_sqlite_begin_read(struct store *st)
 {
 	char ignored[8];
 
 	return store_exec(st, "BEGIN DEFERRED", ignored, 0);
 }
 
-int store_commit(struct store *st)
+static int store_sqlite_commit(struct store *st)
 {
 	char ignored[8];
 
 	return store_exec(st, "COMMIT", ignored, 0);
 }
 
-void store_rollback(struct store *st)
+static void store_sqlite_rollback(struct store *st)
 {
 	char ignored[8];
 
@@ -663,7 +682,7 @@ static void store_bind_text_or_empty(sqlite3_stmt *stmt, int col, const char *s)
 	sqlite3_bind_text(stmt, col, s ? s : "", -1, SQLITE_STATIC);
 }
 
-int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int64_t now, int64_t *id)
+static int store_sqlite_ticket_new(struct store *st, const struct store_ticket_spec *spec, int64_t now, int64_t *id)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -684,7 +703,7 @@ int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int
 		sqlite3_bind_null(stmt, 6);
 	sqlite3_bind_int64(stmt, 7, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(store_sqlite_db(st));
 		rc = STORE_OK;
 	}
 	sqlite3_finalize(stmt);
@@ -719,7 +738,7 @@ static void store_ticket_row(sqlite3_stmt *stmt, struct store_ticket *out)
 	out->sla_flags = sqlite3_column_int(stmt, 16);
 }
 
-int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
+static int store_sqlite_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR, step;
@@ -738,7 +757,7 @@ int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
 	return rc;
 }
 
-int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier,
+static int store_sqlite_ticket_update(struct store *st, int64_t id, const char *state, const char *tier,
 			int64_t owner_id, int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -763,7 +782,7 @@ int store_ticket_update(struct store *st, int64_t id, const char *state, const c
 	sqlite3_bind_int64(stmt, 4, owner_id);
 	sqlite3_bind_int64(stmt, 5, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
-		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+		rc = sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -781,13 +800,13 @@ static int store_ticket_set(struct store *st, const char *sql, int64_t id, int64
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
 		rc = STORE_OK;
 		if (changed != NULL)
-			*changed = sqlite3_changes(st->db);
+			*changed = sqlite3_changes(store_sqlite_db(st));
 	}
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_ticket_sla_pause(struct store *st, int64_t id, int64_t now)
+static int store_sqlite_ticket_sla_pause(struct store *st, int64_t id, int64_t now)
 {
 	int64_t n = 0;
 	int rc = store_ticket_set(st, "UPDATE tickets SET sla_paused_since = ?2 WHERE id = ?1 AND sla_paused_since IS NULL",
@@ -796,7 +815,7 @@ int store_ticket_sla_pause(struct store *st, int64_t id, int64_t now)
 	return rc != STORE_OK ? rc : n == 1 ? STORE_OK : STORE_ERR_EXISTS;
 }
 
-int store_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *paused_for)
+static int store_sqlite_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *paused_for)
 {
 	sqlite3_stmt *stmt = NULL;
 	int64_t since = 0, n = 0;
@@ -823,7 +842,7 @@ int store_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *
 	return rc != STORE_OK ? rc : n == 1 ? STORE_OK : STORE_NOT_FOUND;
 }
 
-int store_ticket_first_response(struct store *st, int64_t id, int64_t now, int *set)
+static int store_sqlite_ticket_first_response(struct store *st, int64_t id, int64_t now, int *set)
 {
 	int64_t n = 0;
 	int rc = store_ticket_set(st, "UPDATE tickets SET first_response_at = ?2 WHERE id = ?1 AND first_response_at IS NULL",
@@ -834,12 +853,12 @@ int store_ticket_first_response(struct store *st, int64_t id, int64_t now, int *
 	return rc;
 }
 
-int store_ticket_sla_flags(struct store *st, int64_t id, int add)
+static int store_sqlite_ticket_sla_flags(struct store *st, int64_t id, int add)
 {
 	return store_ticket_set(st, "UPDATE tickets SET sla_flags = sla_flags | ?2 WHERE id = ?1", id, add, NULL);
 }
 
-int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now)
+static int store_sqlite_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -850,7 +869,7 @@ int store_ticket_set_priority(struct store *st, int64_t id, const char *priority
 	sqlite3_bind_text(stmt, 2, priority, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
-		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+		rc = sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -876,7 +895,7 @@ static int store_ticket_rows(sqlite3_stmt *stmt, store_ticket_fn fn, void *ctx)
 	return rc;
 }
 
-int store_sla_running(struct store *st, store_ticket_fn fn, void *ctx)
+static int store_sqlite_sla_running(struct store *st, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -887,7 +906,7 @@ int store_sla_running(struct store *st, store_ticket_fn fn, void *ctx)
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx)
+static int store_sqlite_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -900,7 +919,7 @@ int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ct
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx)
+static int store_sqlite_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -913,7 +932,7 @@ int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, 
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_tickets_due(struct store *st, const char *tier, int64_t now, int64_t limit, store_ticket_fn fn, void *ctx)
+static int store_sqlite_tickets_due(struct store *st, const char *tier, int64_t now, int64_t limit, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -928,7 +947,7 @@ int store_tickets_due(struct store *st, const char *tier, int64_t now, int64_t l
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_tier_oldest(struct store *st, const char *tier, int64_t *since)
+static int store_sqlite_tier_oldest(struct store *st, const char *tier, int64_t *since)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -961,14 +980,14 @@ static int store_code_cancel_live(struct store *st, int64_t ticket, int64_t now,
 	sqlite3_bind_int(stmt, 3, CODE_MAX_FAILURES);
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
 		if (count != NULL)
-			*count = sqlite3_changes(st->db);
+			*count = sqlite3_changes(store_sqlite_db(st));
 		rc = STORE_OK;
 	}
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_code_add(struct store *st, int64_t ticket, unsigned locator,
+static int store_sqlite_code_add(struct store *st, int64_t ticket, unsigned locator,
 		   const uint8_t hash[CODE_HASH_LEN], int64_t now, int64_t expires_at, int *replaced)
 {
 	sqlite3_stmt *live = NULL, *add = NULL;
@@ -1009,21 +1028,21 @@ out:
 	return rc;
 }
 
-int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
+static int store_sqlite_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
 {
 	if (count != NULL)
 		*count = 0;
 	return store_code_cancel_live(st, ticket, now, count);
 }
 
-int store_code_cancel_all(struct store *st, int64_t now, int *count)
+static int store_sqlite_code_cancel_all(struct store *st, int64_t now, int *count)
 {
 	if (count != NULL)
 		*count = 0;
 	return store_code_cancel_live(st, -1, now, count);
 }
 
-int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
+static int store_sqlite_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN],
 		      int64_t now, int *verdict, int64_t *ticket)
 {
 	sqlite3_stmt *find = NULL, *update = NULL;
@@ -1093,7 +1112,7 @@ out:
 	return STORE_OK;
 }
 
-int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
+static int store_sqlite_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
 		     int64_t *id)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -1105,14 +1124,14 @@ int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const 
 	sqlite3_bind_text(stmt, 2, org != NULL ? org : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(store_sqlite_db(st));
 		rc = STORE_OK;
 	}
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_intake_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id)
+static int store_sqlite_intake_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_ERR;
@@ -1131,7 +1150,7 @@ int store_intake_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64
 	return rc;
 }
 
-int store_intake_uses_since(struct store *st, int64_t id, int64_t since, int64_t *count)
+static int store_sqlite_intake_uses_since(struct store *st, int64_t id, int64_t since, int64_t *count)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1148,7 +1167,7 @@ int store_intake_uses_since(struct store *st, int64_t id, int64_t since, int64_t
 	return rc;
 }
 
-int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now)
+static int store_sqlite_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1164,7 +1183,7 @@ int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now)
 	return rc;
 }
 
-int store_intake_revoke(struct store *st, int64_t id, int64_t now)
+static int store_sqlite_intake_revoke(struct store *st, int64_t id, int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1174,12 +1193,12 @@ int store_intake_revoke(struct store *st, int64_t id, int64_t now)
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
-		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+		rc = sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_intake_list(struct store *st, store_intake_fn fn, void *ctx)
+static int store_sqlite_intake_list(struct store *st, store_intake_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step;
@@ -1250,7 +1269,7 @@ static int store_chain_head_read(struct store *st, int64_t *seq, uint8_t hash[ST
 	return store_link_row(stmt, seq, hash);
 }
 
-int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+static int store_sqlite_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
 {
 	return store_chain_head_read(st, seq, hash);
 }
@@ -1280,14 +1299,14 @@ static int store_outbox_enqueue(struct store *st, int64_t seq, int64_t ticket, i
 	return rc;
 }
 
-int store_chain_append(struct store *st, int64_t ticket, store_link_make_fn make, void *ctx, int64_t *seq_out)
+static int store_sqlite_chain_append(struct store *st, int64_t ticket, store_link_make_fn make, void *ctx, int64_t *seq_out)
 {
 	struct store_link_new l = { 0 };
 	uint8_t prev[STORE_HASH_LEN], ticket_prev[STORE_HASH_LEN];
 	int64_t ticket_seq;
 	sqlite3_stmt *stmt = NULL;
 	/* Inside a caller's transaction a savepoint nests; alone, the write lock is taken at once. */
-	bool own = sqlite3_get_autocommit(st->db) != 0;
+	bool own = sqlite3_get_autocommit(store_sqlite_db(st)) != 0;
 	char ignored[8];
 	int64_t seq;
 	int rc = STORE_ERR;
@@ -1295,7 +1314,7 @@ int store_chain_append(struct store *st, int64_t ticket, store_link_make_fn make
 	if (store_exec(st, own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_event", ignored, 0) != 0)
 		return STORE_ERR;
 	if (store_chain_head_read(st, &seq, prev) != STORE_OK ||
-	    store_ticket_prev(st, ticket, INT64_MAX, &ticket_seq, ticket_prev) != STORE_OK)
+	    store_sqlite_ticket_prev(st, ticket, INT64_MAX, &ticket_seq, ticket_prev) != STORE_OK)
 		goto out;
 	seq++;
 	if (make(seq, prev, ticket_prev, &l, ctx) != 0 || l.ticket != ticket || l.kind == NULL || l.actor == NULL ||
@@ -1359,7 +1378,7 @@ static struct store_event store_event_row(sqlite3_stmt *stmt, int first)
 	return e;
 }
 
-int store_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx)
+static int store_sqlite_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -1383,7 +1402,7 @@ int store_events(struct store *st, int64_t ticket, const char *kind, store_event
 	return rc;
 }
 
-int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
+static int store_sqlite_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind,
 			 const char *name, const char *author, const char *clearance,
 			 const void *content, size_t len, int64_t *id, char sha256_hex[65])
 {
@@ -1409,7 +1428,7 @@ int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const ch
 	sqlite3_bind_int64(stmt, 8, (int64_t)len);
 	sqlite3_bind_blob(stmt, 9, len ? content : "", (int)len, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(store_sqlite_db(st));
 		rc = STORE_OK;
 	}
 	sqlite3_finalize(stmt);
@@ -1431,7 +1450,7 @@ static void store_attachment_row(sqlite3_stmt *stmt, struct store_attachment *a)
 	a->size = sqlite3_column_int64(stmt, 8);
 }
 
-int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, void *ctx)
+static int store_sqlite_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -1453,7 +1472,7 @@ int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, 
 	return rc;
 }
 
-int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta,
+static int store_sqlite_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta,
 			 void *ctx, uint8_t **content, size_t *len)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -1493,7 +1512,7 @@ int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_att
 	return rc;
 }
 
-int store_attachment_read(struct store *st, int64_t ticket, int64_t id, store_chunk_fn fn, void *ctx)
+static int store_sqlite_attachment_read(struct store *st, int64_t ticket, int64_t id, store_chunk_fn fn, void *ctx)
 {
 	sqlite3_blob *blob = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -1511,7 +1530,7 @@ int store_attachment_read(struct store *st, int64_t ticket, int64_t id, store_ch
 	if (step != SQLITE_ROW)
 		return STORE_ERR;
 	/* An incremental blob: a log bundle is read a chunk at a time, never whole. */
-	if (sqlite3_blob_open(st->db, "main", "attachments", "content", id, 0, &blob) != SQLITE_OK)
+	if (sqlite3_blob_open(store_sqlite_db(st), "main", "attachments", "content", id, 0, &blob) != SQLITE_OK)
 		goto out;
 	size = sqlite3_blob_bytes(blob);
 	for (int off = 0; off < size;) {
@@ -1529,7 +1548,7 @@ out:
 	return rc;
 }
 
-int store_tickets_all(struct store *st, store_ticket_fn fn, void *ctx)
+static int store_sqlite_tickets_all(struct store *st, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -1599,7 +1618,7 @@ static int store_chain_migrate(struct store *st, char *err, size_t errlen)
 	return STORE_OK;
 out:
 	if (err[0] == '\0')
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
 	sqlite3_finalize(rows);
 	sqlite3_finalize(set);
 	return rc;
@@ -1676,7 +1695,7 @@ static int store_ticket_migrate(struct store *st, char *err, size_t errlen)
 
 		if (body_hash == NULL)
 			continue;
-		if (store_ticket_prev(st, ticket, seq, &prev_seq, prev) != STORE_OK)
+		if (store_sqlite_ticket_prev(st, ticket, seq, &prev_seq, prev) != STORE_OK)
 			goto out;
 		chain_ticket_link_hash(prev, (uint64_t)seq, (uint64_t)ticket, body_hash, th);
 		sqlite3_reset(set);
@@ -1696,25 +1715,25 @@ static int store_ticket_migrate(struct store *st, char *err, size_t errlen)
 			  err, errlen);
 out:
 	if (err[0] == '\0')
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
 	sqlite3_finalize(rows);
 	sqlite3_finalize(set);
 	return rc;
 }
 
-int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx)
+static int store_sqlite_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx)
 {
 	return store_links_query(st, -1, from, to, fn, ctx);
 }
 
-int store_ticket_links(struct store *st, int64_t ticket, int64_t to, store_link_fn fn, void *ctx)
+static int store_sqlite_ticket_links(struct store *st, int64_t ticket, int64_t to, store_link_fn fn, void *ctx)
 {
 	if (ticket < 0)
 		return STORE_ERR;
 	return store_links_query(st, ticket, 1, to, fn, ctx);
 }
 
-int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+static int store_sqlite_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -1729,7 +1748,7 @@ int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t 
 	return store_link_row(stmt, seq, hash);
 }
 
-int store_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *ctx)
+static int store_sqlite_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -1751,7 +1770,7 @@ int store_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *c
 	return rc;
 }
 
-int store_chain_counts(struct store *st, int64_t *links, int64_t *checkpoints)
+static int store_sqlite_chain_counts(struct store *st, int64_t *links, int64_t *checkpoints)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1767,7 +1786,7 @@ int store_chain_counts(struct store *st, int64_t *links, int64_t *checkpoints)
 	return rc;
 }
 
-int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp)
+static int store_sqlite_checkpoint_add(struct store *st, const struct store_checkpoint *cp)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1787,13 +1806,13 @@ int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp)
 	}
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
-	else if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+	else if (sqlite3_extended_errcode(store_sqlite_db(st)) == SQLITE_CONSTRAINT_PRIMARYKEY)
 		rc = STORE_ERR_EXISTS;
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_checkpoint_last(struct store *st, struct store_checkpoint *out)
+static int store_sqlite_checkpoint_last(struct store *st, struct store_checkpoint *out)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_ERR;
@@ -1830,7 +1849,7 @@ int store_checkpoint_last(struct store *st, struct store_checkpoint *out)
 	return rc;
 }
 
-int store_checkpoint_orphan(struct store *st, int64_t *seq)
+static int store_sqlite_checkpoint_orphan(struct store *st, int64_t *seq)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1848,7 +1867,7 @@ int store_checkpoint_orphan(struct store *st, int64_t *seq)
 	return rc;
 }
 
-int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx)
+static int store_sqlite_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -1892,7 +1911,7 @@ static int store_kb_rows(sqlite3_stmt *stmt, store_kb_fn fn, void *ctx, int *fou
 	return rc;
 }
 
-int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id)
+static int store_sqlite_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1909,14 +1928,14 @@ int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_
 	store_bind_text_or_empty(stmt, 6, a->author);
 	sqlite3_bind_int64(stmt, 7, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(store_sqlite_db(st));
 		rc = STORE_OK;
 	}
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_kb_update(struct store *st, const struct store_kb *a, int64_t now)
+static int store_sqlite_kb_update(struct store *st, const struct store_kb *a, int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = STORE_ERR;
@@ -1939,12 +1958,12 @@ int store_kb_update(struct store *st, const struct store_kb *a, int64_t now)
 		sqlite3_bind_text(stmt, 6, a->tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 7, now);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
-		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+		rc = sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx)
+static int store_sqlite_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int found = 0, rc;
@@ -1957,7 +1976,7 @@ int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, voi
 	return rc != STORE_OK ? rc : found ? STORE_OK : STORE_NOT_FOUND;
 }
 
-int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx)
+static int store_sqlite_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
@@ -1981,7 +2000,7 @@ int store_kb_find(struct store *st, const char *match, int max_rank, int limit, 
 	return rc;
 }
 
-int store_outbox_receivers_set(struct store *st, const struct store_outbox_receiver *r, size_t n)
+static int store_sqlite_outbox_receivers_set(struct store *st, const struct store_outbox_receiver *r, size_t n)
 {
 	sqlite3_stmt *stmt = NULL;
 	char ignored[8];
@@ -2011,7 +2030,7 @@ out:
 	return rc;
 }
 
-int store_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx)
+static int store_sqlite_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -2083,7 +2102,7 @@ static int store_outbox_write(struct store *st, const char *sql, const char *a, 
 	return rc;
 }
 
-int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered)
+static int store_sqlite_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered)
 {
 	int64_t since = store_outbox_failing_since(st, receiver);
 	sqlite3_stmt *stmt = NULL;
@@ -2093,7 +2112,7 @@ int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, 
 		return STORE_NOT_FOUND;
 	if (store_outbox_write(st, "DELETE FROM webhook_outbox WHERE receiver = ?1 AND seq = ?2", receiver, seq, 0,
 			       NULL) != STORE_OK ||
-	    sqlite3_changes(st->db) != 1)
+	    sqlite3_changes(store_sqlite_db(st)) != 1)
 		return STORE_NOT_FOUND;
 	/* Failing until no row of it waits on a failed try: one refused event must not flap the state per success. */
 	if (store_prepare(st, &stmt, "SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE receiver = ?1 AND attempts > 0)") !=
@@ -2117,7 +2136,7 @@ int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, 
 	return STORE_OK;
 }
 
-int store_outbox_failed(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at,
+static int store_sqlite_outbox_failed(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at,
 			const char *error, int *newly_failing)
 {
 	int64_t since = store_outbox_failing_since(st, receiver);
@@ -2128,7 +2147,7 @@ int store_outbox_failed(struct store *st, const char *receiver, int64_t seq, int
 			       "UPDATE webhook_outbox SET attempts = attempts + 1, next_at = ?3, last_error = ?4"
 			       " WHERE receiver = ?1 AND seq = ?2",
 			       receiver, seq, next_at, error) != STORE_OK ||
-	    sqlite3_changes(st->db) != 1)
+	    sqlite3_changes(store_sqlite_db(st)) != 1)
 		return STORE_NOT_FOUND;
 	if (store_outbox_write(st,
 			       "UPDATE webhook_receivers SET last_error = ?4,"
@@ -2141,7 +2160,7 @@ int store_outbox_failed(struct store *st, const char *receiver, int64_t seq, int
 	return STORE_OK;
 }
 
-int store_outbox_retry(struct store *st, const char *receiver, int64_t *count)
+static int store_sqlite_outbox_retry(struct store *st, const char *receiver, int64_t *count)
 {
 	int rc = store_outbox_write(st,
 				    receiver ? "UPDATE webhook_outbox SET next_at = 0 WHERE receiver = ?1"
@@ -2149,11 +2168,11 @@ int store_outbox_retry(struct store *st, const char *receiver, int64_t *count)
 				    receiver ? receiver : "", 0, 0, NULL);
 
 	if (rc == STORE_OK && count != NULL)
-		*count = sqlite3_changes(st->db);
+		*count = sqlite3_changes(store_sqlite_db(st));
 	return rc;
 }
 
-int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx)
+static int store_sqlite_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -2187,7 +2206,7 @@ int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx)
 	return rc;
 }
 
-int store_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx)
+static int store_sqlite_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 
@@ -2205,7 +2224,7 @@ int store_review_pending(struct store *st, int limit, store_ticket_fn fn, void *
 	return store_ticket_rows(stmt, fn, ctx);
 }
 
-int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx)
+static int store_sqlite_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int64_t *seen = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*seen));
@@ -2242,3 +2261,71 @@ int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *
 	free(seen);
 	return rc;
 }
+
+static const struct store_backend store_sqlite_backend = {
+	.name = "sqlite",
+	.close = store_sqlite_close,
+	.open_again = store_sqlite_open_again,
+	.user_add = store_sqlite_user_add,
+	.user_by_key = store_sqlite_user_by_key,
+	.user_by_name = store_sqlite_user_by_name,
+	.user_state = store_sqlite_user_state,
+	.user_list = store_sqlite_user_list,
+	.user_set_state = store_sqlite_user_set_state,
+	.begin = store_sqlite_begin,
+	.begin_read = store_sqlite_begin_read,
+	.commit = store_sqlite_commit,
+	.rollback = store_sqlite_rollback,
+	.ticket_new = store_sqlite_ticket_new,
+	.ticket_get = store_sqlite_ticket_get,
+	.ticket_update = store_sqlite_ticket_update,
+	.ticket_sla_pause = store_sqlite_ticket_sla_pause,
+	.ticket_sla_resume = store_sqlite_ticket_sla_resume,
+	.ticket_first_response = store_sqlite_ticket_first_response,
+	.ticket_sla_flags = store_sqlite_ticket_sla_flags,
+	.sla_running = store_sqlite_sla_running,
+	.ticket_set_priority = store_sqlite_ticket_set_priority,
+	.queue = store_sqlite_queue,
+	.tickets_owned = store_sqlite_tickets_owned,
+	.tickets_due = store_sqlite_tickets_due,
+	.tier_oldest = store_sqlite_tier_oldest,
+	.code_add = store_sqlite_code_add,
+	.code_cancel = store_sqlite_code_cancel,
+	.code_cancel_all = store_sqlite_code_cancel_all,
+	.code_redeem = store_sqlite_code_redeem,
+	.events = store_sqlite_events,
+	.attachment_add = store_sqlite_attachment_add,
+	.attachments = store_sqlite_attachments,
+	.attachment_get = store_sqlite_attachment_get,
+	.attachment_read = store_sqlite_attachment_read,
+	.tickets_all = store_sqlite_tickets_all,
+	.chain_append = store_sqlite_chain_append,
+	.ticket_links = store_sqlite_ticket_links,
+	.ticket_prev = store_sqlite_ticket_prev,
+	.ticket_heads = store_sqlite_ticket_heads,
+	.chain_links = store_sqlite_chain_links,
+	.chain_head = store_sqlite_chain_head,
+	.chain_counts = store_sqlite_chain_counts,
+	.checkpoint_add = store_sqlite_checkpoint_add,
+	.checkpoint_last = store_sqlite_checkpoint_last,
+	.checkpoint_orphan = store_sqlite_checkpoint_orphan,
+	.intake_add = store_sqlite_intake_add,
+	.intake_find = store_sqlite_intake_find,
+	.intake_uses_since = store_sqlite_intake_uses_since,
+	.intake_use = store_sqlite_intake_use,
+	.intake_revoke = store_sqlite_intake_revoke,
+	.intake_list = store_sqlite_intake_list,
+	.kb_add = store_sqlite_kb_add,
+	.kb_update = store_sqlite_kb_update,
+	.kb_get = store_sqlite_kb_get,
+	.kb_find = store_sqlite_kb_find,
+	.tickets_active_since = store_sqlite_tickets_active_since,
+	.outbox_receivers_set = store_sqlite_outbox_receivers_set,
+	.outbox_due = store_sqlite_outbox_due,
+	.outbox_delivered = store_sqlite_outbox_delivered,
+	.outbox_failed = store_sqlite_outbox_failed,
+	.outbox_retry = store_sqlite_outbox_retry,
+	.outbox_status = store_sqlite_outbox_status,
+	.review_pending = store_sqlite_review_pending,
+	.reviewed_causes = store_sqlite_reviewed_causes,
+};

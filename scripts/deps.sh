@@ -7,6 +7,7 @@ set -eu
 BUILD_PACKAGES="
 build-essential pkg-config
 libssh-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
+libpq-dev
 libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
 libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxi-dev libxrandr-dev
@@ -18,6 +19,7 @@ xvfb xauth x11-apps x11-xserver-utils xdotool ffmpeg openssh-client bsdutils
 "
 # What `make check` and `make bench` start besides: compositors, peers, a browser, Wine, the fuzzers.
 TEST_PACKAGES="
+postgresql-15 postgresql-client-15
 clang libclang-rt-14-dev valgrind sqlite3
 libcmocka-dev
 sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire pipewire-bin wireplumber

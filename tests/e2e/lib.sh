@@ -4,6 +4,9 @@
 
 set -u
 E2E_TMP=$(mktemp -d /tmp/handoff-e2e.XXXXXX)
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# start_postgres sets it: the URL of this test's PostgreSQL server (db_query reads it).
+PG_URL=""
 # Where the relay listens and everyone reaches it; the tests keep loopback. The WAN bench
 # (bench/wan.sh) sets the desk's end of its emulated link, and CUST_RUN to the command that
 # runs a program in the customer's network namespace (start_helper uses it).
@@ -21,6 +24,7 @@ e2e_cleanup() {
 		kill -9 "$pid" 2>/dev/null || true
 	done
 	e2e_release_ports
+	[ -z "$PG_URL" ] || sh "$E2E_LIB_DIR/../postgres.sh" stop "$E2E_TMP/pg" 2>/dev/null || true
 	# A test that failed with a filesystem mounted in its folder (the disk-full case).
 	awk -v t="$E2E_TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts | while read -r m; do
 		umount "$m" 2>/dev/null || true
@@ -501,9 +505,35 @@ relay_clock() {
 		fail "the relay did not take the clock offset $1: $(tail -3 "$RELAY_LOG")"
 }
 
+# start_postgres: a PostgreSQL server of this test's own (tests/postgres.sh: Unix socket only,
+# in $E2E_TMP/pg, as nobody when root, stopped at exit); sets PG_URL, for start_relay
+# "store = $PG_URL", and from then on db_query asks it instead of the relay's handoff.db.
+start_postgres() {
+	# As root the server runs as nobody, who must pass through the test folder.
+	[ "$(id -u)" != 0 ] || chmod 711 "$E2E_TMP"
+	PG_URL=$(sh "$E2E_LIB_DIR/../postgres.sh" start "$E2E_TMP/pg") || fail "PostgreSQL did not start"
+}
+
+# postgres_down, postgres_up: the test's PostgreSQL server stopped (its data kept) and started again.
+postgres_down() {
+	sh "$E2E_LIB_DIR/../postgres.sh" down "$E2E_TMP/pg" || fail "PostgreSQL did not stop"
+}
+postgres_up() {
+	sh "$E2E_LIB_DIR/../postgres.sh" up "$E2E_TMP/pg" || fail "PostgreSQL did not start again"
+}
+
+# db_query SQL: one query's rows, |-separated, from the store (PostgreSQL when started, else handoff.db).
+db_query() {
+	if [ -n "$PG_URL" ]; then
+		psql -X -A -t -q -d "$PG_URL" -c "$1"
+	else
+		sqlite3 "$RELAY_DIR/handoff.db" "$1"
+	fi
+}
+
 # event_count TICKET KIND: how many events of KIND the ticket has (read from the database).
 event_count() {
-	sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"
+	db_query "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"
 }
 
 # events_are TICKET KIND N: the ticket has exactly N events of KIND.

@@ -7,13 +7,39 @@
  * RELAY_KB_TERM_MAX - 1 bytes, distinct, at most RELAY_KB_TERMS_MAX of
  * them, and occurs in the input when ASCII case is folded (words) or as it
  * is (windows); the FTS5 expression is balanced in its quotes and fits
- * its buffer, or is refused as "".
+ * its buffer, or is refused as "". The expression parses back
+ * (relay_kb_match_parse, the PostgreSQL store's reading of it) into the
+ * terms that are not short, in order, with its operator; the input itself
+ * is parsed too, as hostile text, and must only be refused or read.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kb.h"
+
+/* parse(match(t, op)) gives t's terms that are not short, in order, and op. */
+static void fuzz_kb_round_trip(const struct relay_kb_terms *t, const char *match, int all)
+{
+	struct relay_kb_terms *back = malloc(sizeof(*back));
+	size_t j = 0;
+	int back_all = -1;
+
+	if (back == NULL)
+		return;
+	if (relay_kb_match_parse(match, back, &back_all) != 0)
+		abort();
+	for (size_t i = 0; i < t->n; i++) {
+		if (relay_kb_short(t->term[i]))
+			continue;
+		if (j >= back->n || strcmp(t->term[i], back->term[j]) != 0)
+			abort();
+		j++;
+	}
+	if (j != back->n || (back->n > 1 && back_all != all))
+		abort();
+	free(back);
+}
 
 static void fuzz_kb_check(const struct relay_kb_terms *t, const char *text)
 {
@@ -38,6 +64,10 @@ static void fuzz_kb_check(const struct relay_kb_terms *t, const char *text)
 			quotes += *p == '"';
 		if (quotes % 2 != 0 || strlen(out) >= sizeof(out))
 			abort();
+		fuzz_kb_round_trip(t, out, 0);
+		if (relay_kb_match(t, "AND", out, sizeof(out)) != 0)
+			abort();
+		fuzz_kb_round_trip(t, out, 1);
 	} else if (out[0] != '\0') {
 		abort();
 	}
@@ -58,6 +88,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_kb_check(t, text);
 	relay_kb_terms_words(text, t);
 	fuzz_kb_check(t, text);
+	{
+		int all;
+
+		if (relay_kb_match_parse(text, t, &all) == 0 && (t->n == 0 || t->n > RELAY_KB_TERMS_MAX))
+			abort();
+	}
 out:
 	free(text);
 	free(t);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "audit.h"
 #include "relay.h"
+#include "teststore.h"
 
 static const struct chain_event sample = {
 	.ticket = 42, .at = 1700000000, .kind = "chat", .actor = "alice", .role = "L1", .clearance = "",
@@ -282,9 +283,73 @@ static void test_key_files(void **state)
 
 /* ---- the store ---- */
 
+/*
+ * The database reached around the store, as someone holding it would:
+ * SQLite's file or PostgreSQL's schema, whichever the round runs on.
+ */
+struct rawdb {
+	sqlite3 *lite;
+	PGconn *pg;
+	char err[512];
+};
+
+static void rawdb_open(struct rawdb *r, const char *spec)
+{
+	memset(r, 0, sizeof(*r));
+	if (teststore_backend == TESTSTORE_PG) {
+		r->pg = PQconnectdb(spec);
+		assert_int_equal(PQstatus(r->pg), CONNECTION_OK);
+	} else {
+		assert_int_equal(sqlite3_open(spec, &r->lite), SQLITE_OK);
+	}
+}
+
+/* 0, or -1 with r->err. */
+static int rawdb_exec(struct rawdb *r, const char *sql)
+{
+	char *msg = NULL;
+	int rc = 0;
+
+	r->err[0] = '\0';
+	if (r->pg != NULL) {
+		PGresult *res = PQexec(r->pg, sql);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+			snprintf(r->err, sizeof(r->err), "%s", PQerrorMessage(r->pg));
+			rc = -1;
+		}
+		PQclear(res);
+		return rc;
+	}
+	if (sqlite3_exec(r->lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(r->err, sizeof(r->err), "%s", msg ? msg : "error");
+		rc = -1;
+	}
+	sqlite3_free(msg);
+	return rc;
+}
+
+/* Takes away table's append-only triggers (events or checkpoints), as an attacker with the database can. */
+static void rawdb_unguard(struct rawdb *r, const char *table)
+{
+	char sql[256];
+
+	if (r->pg != NULL)
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s DISABLE TRIGGER USER", table);
+	else
+		snprintf(sql, sizeof(sql), "DROP TRIGGER IF EXISTS %s_append_only_update; DROP TRIGGER IF EXISTS %s_append_only_delete",
+			 table, table);
+	assert_int_equal(rawdb_exec(r, sql), 0);
+}
+
+static void rawdb_close(struct rawdb *r)
+{
+	PQfinish(r->pg);
+	sqlite3_close(r->lite);
+}
+
 struct tmpdb {
-	char dir[64];
-	char path[128];
+	struct teststore ts;
 	struct store *st;
 };
 
@@ -292,10 +357,8 @@ static void tmpdb_open(struct tmpdb *t)
 {
 	char err[256];
 
-	snprintf(t->dir, sizeof(t->dir), "/tmp/handoff-chaindb.XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/handoff.db", t->dir);
-	assert_int_equal(store_open(t->path, &t->st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(teststore_make(&t->ts), 0);
+	assert_int_equal(store_open(t->ts.spec, &t->st, err, sizeof(err)), STORE_OK);
 }
 
 static void rm_tree(const char *dir)
@@ -345,8 +408,7 @@ static void test_store_writes_the_chain(void **state)
 	struct store_checkpoint cp = { .seq = 3, .at = 5 }, last;
 	uint8_t head_hash[32];
 	int64_t ticket, head, links, cps, orphan;
-	char *msg = NULL;
-	sqlite3 *db;
+	struct rawdb db;
 
 	(void)state;
 	tmpdb_open(&t);
@@ -389,15 +451,14 @@ static void test_store_writes_the_chain(void **state)
 	assert_int_equal(store_checkpoint_orphan(t.st, &orphan), STORE_OK);
 	assert_int_equal(orphan, 0);
 	/* Append-only: another connection cannot change or delete rows while the triggers stand. */
-	assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE events SET detail = 'x' WHERE id = 2", NULL, NULL, &msg), SQLITE_OK);
-	assert_non_null(strstr(msg, "append-only"));
-	sqlite3_free(msg);
-	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM events WHERE id = 4", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM checkpoints", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	rawdb_open(&db, t.ts.spec);
+	assert_int_not_equal(rawdb_exec(&db, "UPDATE events SET detail = 'x' WHERE id = 2"), 0);
+	assert_non_null(strstr(db.err, "append-only"));
+	assert_int_not_equal(rawdb_exec(&db, "DELETE FROM events WHERE id = 4"), 0);
+	assert_int_not_equal(rawdb_exec(&db, "DELETE FROM checkpoints"), 0);
+	rawdb_close(&db);
 	store_close(t.st);
-	rm_tree(t.dir);
+	teststore_drop(&t.ts);
 }
 
 /* A database of schema 2 (before the chain) gets its events linked when opened. */
@@ -409,10 +470,11 @@ static void test_store_migrates_old_events(void **state)
 	sqlite3 *db;
 
 	(void)state;
-	snprintf(t.dir, sizeof(t.dir), "/tmp/handoff-chaindb.XXXXXX");
-	assert_non_null(mkdtemp(t.dir));
-	snprintf(t.path, sizeof(t.path), "%s/handoff.db", t.dir);
-	assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+	/* SQLite's history: a PostgreSQL store was born at the schema with the chain. */
+	if (teststore_backend == TESTSTORE_PG)
+		skip();
+	assert_int_equal(teststore_make(&t.ts), 0);
+	assert_int_equal(sqlite3_open(t.ts.spec, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "CREATE TABLE events (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL,"
 				      " at INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT, detail TEXT,"
@@ -433,19 +495,20 @@ static void test_store_migrates_old_events(void **state)
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(store_open(t.path, &t.st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(t.ts.spec, &t.st, err, sizeof(err)), STORE_OK);
 	memset(&v, 0, sizeof(v));
 	chain_walk_init(&v.w);
 	assert_int_equal(store_chain_links(t.st, 1, 0, walk_store, &v), STORE_OK);
 	assert_int_equal(v.n, 3);
 	store_close(t.st);
-	rm_tree(t.dir);
+	teststore_drop(&t.ts);
 }
 
 /* ---- the relay's side ---- */
 
 struct relay_fixture {
 	char dir[64];
+	struct teststore ts;
 	struct relay_home home;
 	struct relay relay;
 	int64_t ticket, other;
@@ -465,7 +528,11 @@ static void relay_fixture_open(struct relay_fixture *f)
 		fail_msg("init: %s", err);
 	assert_int_equal(relay_home_open(f->dir, &f->home, err, sizeof(err)), 0);
 	f->relay.home = &f->home;
-	assert_int_equal(store_open(f->home.db_path, &f->relay.store, err, sizeof(err)), STORE_OK);
+	/* The home's store = setting, as relay.conf would give it: its own file, or a fresh schema. */
+	assert_int_equal(teststore_make(&f->ts), 0);
+	if (teststore_backend == TESTSTORE_PG)
+		snprintf(f->home.store, sizeof(f->home.store), "%s", f->ts.spec);
+	assert_int_equal(store_open(f->home.store, &f->relay.store, err, sizeof(err)), STORE_OK);
 	if (relay_audit_setup(&f->relay, err, sizeof(err)) != 0)
 		fail_msg("audit setup: %s", err);
 	assert_int_equal(store_ticket_new(f->relay.store, &spec, 1, &f->ticket), STORE_OK);
@@ -478,6 +545,7 @@ static void relay_fixture_close(struct relay_fixture *f)
 	store_close(f->relay.store);
 	relay_home_clear(&f->home);
 	rm_tree(f->dir);
+	teststore_drop(&f->ts);
 }
 
 static void add_events(struct relay_fixture *f, int n)
@@ -529,7 +597,7 @@ static void test_relay_checkpoints_and_verify(void **state)
 	struct relay_fixture f;
 	struct relay_audit_report rep;
 	struct store_checkpoint last;
-	sqlite3 *db;
+	struct rawdb db;
 
 	(void)state;
 	log_setup("test", LOG_ERROR);
@@ -560,55 +628,40 @@ static void test_relay_checkpoints_and_verify(void **state)
 	assert_int_equal(rep.unsigned_records, 5);
 
 	/* Someone with the database file changes a row: verify names it. */
-	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP TRIGGER events_append_only_update;"
-				      "UPDATE events SET detail = 'line altered' WHERE id = 57",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	rawdb_open(&db, f.home.store);
+	rawdb_unguard(&db, "events");
+	assert_int_equal(rawdb_exec(&db, "UPDATE events SET detail = 'line altered' WHERE id = 57"), 0);
 	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "record 57: its content does not match its body hash"));
-	assert_int_equal(sqlite3_exec(db, "UPDATE events SET detail = 'line 56' WHERE id = 57", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(rawdb_exec(&db, "UPDATE events SET detail = 'line 56' WHERE id = 57"), 0);
 	assert_int_equal(verify_chain(&f, &rep), 0);
 	/* A record changed in the unsigned tail: the relay will not sign over it. */
-	assert_int_equal(sqlite3_exec(db, "UPDATE events SET actor = 'mallory' WHERE id = 104", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(rawdb_exec(&db, "UPDATE events SET actor = 'mallory' WHERE id = 104"), 0);
 	{
 		char err[600];
 
 		assert_int_equal(relay_audit_checkpoint(&f.relay, err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "record 104"));
 	}
-	assert_int_equal(sqlite3_exec(db, "UPDATE events SET actor = 'alice' WHERE id = 104", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(rawdb_exec(&db, "UPDATE events SET actor = 'alice' WHERE id = 104"), 0);
 	/* The hashes rewritten to match: the checkpoint catches it. */
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE checkpoints SET at = at + 1 WHERE seq = 100", NULL, NULL, NULL),
-			     SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP TRIGGER checkpoints_append_only_update;"
-				      "UPDATE checkpoints SET at = at + 1 WHERE seq = 100",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_not_equal(rawdb_exec(&db, "UPDATE checkpoints SET at = at + 1 WHERE seq = 100"), 0);
+	rawdb_unguard(&db, "checkpoints");
+	assert_int_equal(rawdb_exec(&db, "UPDATE checkpoints SET at = at + 1 WHERE seq = 100"), 0);
 	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "checkpoint at seq 100: bad signature"));
-	assert_int_equal(sqlite3_exec(db, "UPDATE checkpoints SET at = at - 1 WHERE seq = 100", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(rawdb_exec(&db, "UPDATE checkpoints SET at = at - 1 WHERE seq = 100"), 0);
 	/* Records removed: from the middle, and the signed tail. */
 	assert_int_equal(relay_audit_checkpoint(&f.relay, (char[600]){ 0 }, 600), 0);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP TRIGGER events_append_only_delete;"
-				      "DELETE FROM events WHERE id >= 104",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(rawdb_exec(&db, "DELETE FROM events WHERE id >= 104"), 0);
 	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "records end at seq 103 but the last checkpoint covers 106"));
 	/* The head kept outside the database says so too. */
 	assert_non_null(strstr(rep.problems, "the chain ends at seq 103, but the relay signed seq 106"));
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM events WHERE id = 30", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(rawdb_exec(&db, "DELETE FROM events WHERE id = 30"), 0);
 	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "record 30 is missing"));
-	sqlite3_close(db);
+	rawdb_close(&db);
 	relay_fixture_close(&f);
 }
 
@@ -741,6 +794,9 @@ static void test_relay_old_store_migrates(void **state)
 	sqlite3 *db;
 
 	(void)state;
+	/* SQLite's history again: there is no PostgreSQL store of schema 7. */
+	if (teststore_backend == TESTSTORE_PG)
+		skip();
 	log_setup("test", LOG_ERROR);
 	relay_fixture_open(&f);
 	add_events(&f, 30);
@@ -835,5 +891,5 @@ int main(void)
 		cmocka_unit_test(test_relay_old_store_migrates),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return teststore_run("chain", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -21,6 +21,7 @@
 #include "code.h"
 #include "guard.h"
 #include "store.h"
+#include "teststore.h"
 
 #define T0 1000000
 /* relay_code_check's verdict, the call itself having worked. */
@@ -36,8 +37,7 @@ static int code_verdict(struct relay_guard *g, struct store *st, const uint8_t *
 static const uint8_t pepper[32] = { 7, 7, 7 };
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct teststore ts;
 	struct store *st;
 	struct relay_guard *g;
 	int64_t ticket;
@@ -50,10 +50,8 @@ static struct fixture *fixture_new(unsigned long backoff_max, unsigned long per_
 	struct store_ticket_spec spec = { .summary = "Printer", .priority = "P3", .tier = "L1" };
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/handoff-guard.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/handoff.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(teststore_make(&f->ts), 0);
+	assert_int_equal(store_open(f->ts.spec, &f->st, err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_ticket_new(f->st, &spec, T0, &f->ticket), STORE_OK);
 	f->g = relay_guard_new(&(struct relay_guard_config){ .backoff_max = backoff_max,
 							     .failures_per_minute = per_minute });
@@ -63,16 +61,9 @@ static struct fixture *fixture_new(unsigned long backoff_max, unsigned long per_
 
 static void fixture_free(struct fixture *f)
 {
-	char p[160];
-
 	relay_guard_free(f->g);
 	store_close(f->st);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	teststore_drop(&f->ts);
 	free(f);
 }
 
@@ -438,5 +429,5 @@ int main(void)
 		cmocka_unit_test(test_million_guesses_no_session),
 		cmocka_unit_test(test_one_source_is_held_back),
 	};
-	return cmocka_run_group_tests_name("guard", tests, NULL, NULL);
+	return teststore_run("guard", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -21,10 +21,10 @@
 #include "job.h"
 #include "log.h"
 #include "relay.h"
+#include "teststore.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct teststore ts;
 	char gate[128];
 	struct relay relay;
 };
@@ -59,11 +59,9 @@ static void fixture_open(struct fixture *f, bool gated)
 	char err[256];
 
 	memset(f, 0, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/handoff-job.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/handoff.db", f->dir);
-	snprintf(f->gate, sizeof(f->gate), "%s/gate", f->dir);
-	assert_int_equal(store_open(f->path, &f->relay.store, err, sizeof(err)), STORE_OK);
+	assert_int_equal(teststore_make(&f->ts), 0);
+	snprintf(f->gate, sizeof(f->gate), "%s/gate", f->ts.dir);
+	assert_int_equal(store_open(f->ts.spec, &f->relay.store, err, sizeof(err)), STORE_OK);
 	if (gated)
 		setenv("HANDOFF_TEST_JOB_GATE", f->gate, 1);
 	else
@@ -76,18 +74,11 @@ static void fixture_open(struct fixture *f, bool gated)
 
 static void fixture_close(struct fixture *f)
 {
-	char p[160];
-
 	relay_jobs_drain(&f->relay);
 	assert_null(f->relay.jobs);
 	store_close(f->relay.store);
 	unlink(f->gate);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	unlink(f->path);
-	rmdir(f->dir);
+	teststore_drop(&f->ts);
 }
 
 /* As the loop does: waits for the jobs' descriptor, then runs what ended. */
@@ -170,5 +161,5 @@ int main(void)
 	};
 
 	log_setup("test", LOG_ERROR);
-	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
+	return teststore_run("job", tests, sizeof(tests) / sizeof(tests[0]));
 }

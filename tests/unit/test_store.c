@@ -1,5 +1,5 @@
 /*
- * The SQLite store: support-code rules (once, expiry, five wrong tries,
+ * The store, on SQLite and (tests/unit/with-postgres.sh) PostgreSQL: support-code rules (once, expiry, five wrong tries,
  * live locators unique), users by key and their states, tickets and
  * migrations on reopen.
  */
@@ -10,16 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/sha.h>
+#include <sqlite3.h>
 
 #include "audit.h"
+#include "kb.h"
 #include "store.h"
+#include "teststore.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct teststore ts;
 	struct store *st;
 	struct store_user alice;
 	int64_t ticket;
@@ -39,10 +43,9 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[256];
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/handoff-store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/handoff.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(teststore_make(&f->ts), 0);
+	assert_int_equal(store_open(f->ts.spec, &f->st, err, sizeof(err)), STORE_OK);
+	assert_string_equal(store_backend_name(f->st), teststore_backend == TESTSTORE_PG ? "postgresql" : "sqlite");
 	assert_int_equal(store_user_add(f->st, "alice", "tech", "L1", "ssh-ed25519", "AAAAkey1", err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &f->alice), STORE_OK);
 	struct store_ticket_spec spec = { .summary = "Printer", .priority = "P3", .tier = "L1",
@@ -56,16 +59,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[256];
 
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "%s/handoff.db", f->dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/handoff.db-wal", f->dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/handoff.db-shm", f->dir);
-	unlink(cmd);
-	rmdir(f->dir);
+	teststore_drop(&f->ts);
 	free(f);
 	return 0;
 }
@@ -284,7 +280,7 @@ static void test_reopen_keeps_data(void **state)
 	char err[256];
 
 	store_close(f->st);
-	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(f->ts.spec, &f->st, err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
 }
 
@@ -296,7 +292,7 @@ static void test_corrupt_database_is_a_clear_error(void **state)
 	FILE *fp;
 
 	(void)f;
-	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	snprintf(path, sizeof(path), "%s/garbage.db", f->ts.dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs("this is not a database, just some text that is long enough to matter\n", fp);
@@ -554,6 +550,372 @@ static void test_chain_append_is_the_stores_only_part(void **state)
 	assert_memory_equal(g.ticket_prev_seen, want, STORE_HASH_LEN);
 }
 
+/* PostgreSQL that is not there: an error that names the backend, no store. */
+static void test_unreachable_database_is_a_clear_error(void **state)
+{
+	struct store *st = NULL;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(store_open("postgresql:///handoff?host=/nonexistent-handoff-dir", &st, err, sizeof(err)),
+			 STORE_ERR);
+	assert_null(st);
+	assert_non_null(strstr(err, "postgresql"));
+	/* The URL (it may hold a password) is not repeated. */
+	assert_null(strstr(err, "nonexistent-handoff-dir?"));
+}
+
+/* Links made as audit.c makes them, in spirit: each hash covers the one before and its seq. */
+static void chain_hash(const uint8_t prev[STORE_HASH_LEN], int64_t seq, uint8_t out[STORE_HASH_LEN])
+{
+	uint8_t buf[STORE_HASH_LEN + 8];
+
+	memcpy(buf, prev, STORE_HASH_LEN);
+	for (int i = 0; i < 8; i++)
+		buf[STORE_HASH_LEN + i] = (uint8_t)((uint64_t)seq >> (8 * i));
+	SHA256(buf, sizeof(buf), out);
+}
+
+static int hashed_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN], const uint8_t ticket_prev[STORE_HASH_LEN],
+		       struct store_link_new *l, void *ctx)
+{
+	const int64_t *ticket = ctx;
+
+	*l = (struct store_link_new){ .ticket = *ticket, .at = 7, .kind = "chat", .actor = "a", .role = "L1",
+				      .clearance = "", .detail = "line" };
+	memset(l->body_hash, 0xb0, STORE_HASH_LEN);
+	chain_hash(prev, seq, l->hash);
+	chain_hash(ticket_prev, seq, l->ticket_hash);
+	return 0;
+}
+
+struct appender {
+	const char *spec;
+	int64_t ticket;
+	int n, done;
+};
+
+/* One relay's worth of appends, on its own connection. */
+static void *append_many(void *arg)
+{
+	struct appender *a = arg;
+	struct store *st = NULL;
+	char err[256];
+
+	if (store_open(a->spec, &st, err, sizeof(err)) != STORE_OK)
+		return NULL;
+	for (int i = 0; i < a->n; i++)
+		if (store_chain_append(st, a->ticket, hashed_link, &a->ticket, NULL) == STORE_OK)
+			a->done++;
+	store_close(st);
+	return NULL;
+}
+
+struct chain_walk {
+	int64_t next_seq;
+	uint8_t prev[STORE_HASH_LEN];
+	int64_t per_ticket[2];
+	uint8_t ticket_prev[2][STORE_HASH_LEN];
+	int64_t tickets[2];
+	int bad;
+};
+
+static int walk_link(const struct store_link *l, void *ctx)
+{
+	struct chain_walk *w = ctx;
+	uint8_t want[STORE_HASH_LEN];
+
+	if (l->seq != w->next_seq || l->prev_hash == NULL || l->hash == NULL ||
+	    memcmp(l->prev_hash, w->prev, STORE_HASH_LEN) != 0)
+		w->bad++;
+	chain_hash(w->prev, l->seq, want);
+	if (l->hash != NULL && memcmp(l->hash, want, STORE_HASH_LEN) != 0)
+		w->bad++;
+	for (int i = 0; i < 2; i++) {
+		if (l->ticket != w->tickets[i])
+			continue;
+		chain_hash(w->ticket_prev[i], l->seq, want);
+		if (l->ticket_hash == NULL || memcmp(l->ticket_hash, want, STORE_HASH_LEN) != 0)
+			w->bad++;
+		else
+			memcpy(w->ticket_prev[i], l->ticket_hash, STORE_HASH_LEN);
+		w->per_ticket[i]++;
+	}
+	if (l->hash != NULL)
+		memcpy(w->prev, l->hash, STORE_HASH_LEN);
+	w->next_seq = l->seq + 1;
+	return 0;
+}
+
+/*
+ * Two writers (two relays on one database, or two connections to one
+ * SQLite file) append at once: one chain, every seq once, no gap, each
+ * link on the head its writer read, each ticket's chain whole too.
+ */
+static void test_concurrent_appends_keep_one_chain(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec spec = { .summary = "Second", .priority = "P3", .tier = "L1" };
+	struct appender a[2] = { { .spec = f->ts.spec, .ticket = f->ticket, .n = 300 },
+				 { .spec = f->ts.spec, .n = 300 } };
+	struct chain_walk w = { .next_seq = 1, .tickets = { f->ticket, 0 } };
+	pthread_t th[2];
+	int64_t links = 0, cps = 0;
+
+	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &a[1].ticket), STORE_OK);
+	w.tickets[1] = a[1].ticket;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, append_many, &a[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(a[0].done, 300);
+	assert_int_equal(a[1].done, 300);
+	assert_int_equal(store_chain_links(f->st, 1, 0, walk_link, &w), STORE_OK);
+	assert_int_equal(w.bad, 0);
+	assert_int_equal(w.next_seq, 601);
+	assert_int_equal(w.per_ticket[0], 300);
+	assert_int_equal(w.per_ticket[1], 300);
+	assert_int_equal(store_chain_counts(f->st, &links, &cps), STORE_OK);
+	assert_int_equal(links, 600);
+}
+
+/* The append-only triggers, reached around the store as someone with the database would. */
+static void test_events_refuse_change(void **state)
+{
+	static const char *const changes[] = { "UPDATE events SET detail = 'forged'", "DELETE FROM events",
+					       "UPDATE checkpoints SET at = 0", "DELETE FROM checkpoints" };
+	struct fixture *f = *state;
+	struct store_checkpoint cp = { .seq = 1, .at = 9 };
+	int64_t seq = 0, links = 0, cps = 0;
+
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &seq), STORE_OK);
+	assert_int_equal(store_checkpoint_add(f->st, &cp), STORE_OK);
+	/* A checkpoint twice is refused as existing, and the store stays usable (PostgreSQL: no aborted transaction). */
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	assert_int_equal(store_checkpoint_add(f->st, &cp), STORE_ERR_EXISTS);
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &seq), STORE_OK);
+	assert_int_equal(store_commit(f->st), STORE_OK);
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		if (teststore_backend == TESTSTORE_PG) {
+			PGconn *conn = PQconnectdb(f->ts.spec);
+			PGresult *res = PQexec(conn, changes[i]);
+
+			assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+			assert_non_null(strstr(PQerrorMessage(conn), "append-only"));
+			PQclear(res);
+			res = PQexec(conn, "TRUNCATE events, checkpoints");
+			assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+			PQclear(res);
+			PQfinish(conn);
+		} else {
+			sqlite3 *db = NULL;
+
+			assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
+			assert_int_not_equal(sqlite3_exec(db, changes[i], NULL, NULL, NULL), SQLITE_OK);
+			assert_non_null(strstr(sqlite3_errmsg(db), "append-only"));
+			sqlite3_close(db);
+		}
+	}
+	assert_int_equal(store_chain_counts(f->st, &links, &cps), STORE_OK);
+	assert_int_equal(links, 2);
+	assert_int_equal(cps, 1);
+}
+
+struct kb_hits {
+	int64_t id[16];
+	int n;
+};
+
+static int kb_hit(const struct store_kb *a, void *ctx)
+{
+	struct kb_hits *h = ctx;
+
+	if (h->n < 16)
+		h->id[h->n++] = a->id;
+	return 0;
+}
+
+/* The ids store_kb_find gives for words as `kb search` (AND) or suggestions (OR) would ask, sorted. */
+static int kb_find_ids(struct store *st, const char *words, const char *op, int max_rank, int64_t *out)
+{
+	struct relay_kb_terms t;
+	char match[RELAY_KB_TERMS_MAX * (2 * RELAY_KB_TERM_MAX + 6)];
+	struct kb_hits h = { .n = 0 };
+
+	relay_kb_terms_words(words, &t);
+	assert_int_equal(relay_kb_match(&t, op, match, sizeof(match)), 0);
+	assert_int_equal(store_kb_find(st, match, max_rank, 10, kb_hit, &h), STORE_OK);
+	for (int i = 0; i < h.n; i++)
+		for (int j = i + 1; j < h.n; j++)
+			if (h.id[j] < h.id[i]) {
+				int64_t x = h.id[i];
+
+				h.id[i] = h.id[j];
+				h.id[j] = x;
+			}
+	memcpy(out, h.id, sizeof(int64_t) * (size_t)h.n);
+	return h.n;
+}
+
+/*
+ * What the knowledge base's callers see, the same on both backends (FTS5
+ * trigram, pg_trgm with a per-field check): substrings of three characters
+ * or more, ASCII case folded, Japanese as it is, each term within one
+ * field, LIKE's wildcards only themselves, the tier filtered.
+ */
+static void test_kb_find_matches_alike(void **state)
+{
+	struct fixture *f = *state;
+	const struct store_kb articles[] = {
+		{ .title = "Printer offline", .symptoms = "The PRINTER says offline", .fix = "Restart the spooler",
+		  .tier = "public" },
+		{ .title = "VPN drops", .symptoms = "Timeout after 50% of the upload", .fix = "Lower the MTU",
+		  .tier = "L1" },
+		{ .title = "印刷できない", .symptoms = "プリンターが応答しません", .fix = "スプーラーを再起動", .tier = "public" },
+		{ .title = "Disk full", .symptoms = "a_b quota", .cause = "logs", .fix = "rotate", .tier = "L3" },
+	};
+	int64_t id[4], got[16];
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(store_kb_add(f->st, &articles[i], 100, &id[i]), STORE_OK);
+	assert_int_equal(kb_find_ids(f->st, "printer", "AND", 3, got), 1);
+	assert_int_equal(got[0], id[0]);
+	assert_int_equal(kb_find_ids(f->st, "PRINT spooler", "AND", 3, got), 1);
+	/* Both words, in different fields of one article. */
+	assert_int_equal(kb_find_ids(f->st, "offline spooler", "AND", 3, got), 1);
+	assert_int_equal(kb_find_ids(f->st, "offline mtu", "AND", 3, got), 0);
+	assert_int_equal(kb_find_ids(f->st, "offline mtu", "OR", 3, got), 2);
+	assert_int_equal(got[0], id[0]);
+	assert_int_equal(got[1], id[1]);
+	/* The tier is filtered in the query: L1's article is not a public reader's. */
+	assert_int_equal(kb_find_ids(f->st, "offline mtu", "OR", 0, got), 1);
+	assert_int_equal(kb_find_ids(f->st, "応答しま", "AND", 0, got), 1);
+	assert_int_equal(got[0], id[2]);
+	assert_int_equal(kb_find_ids(f->st, "スプーラー printer", "OR", 0, got), 2);
+	/* % and _ are characters, not wildcards. */
+	assert_int_equal(kb_find_ids(f->st, "50%", "AND", 3, got), 1);
+	assert_int_equal(got[0], id[1]);
+	assert_int_equal(kb_find_ids(f->st, "0%z", "AND", 3, got), 0);
+	assert_int_equal(kb_find_ids(f->st, "a_b", "AND", 3, got), 1);
+	assert_int_equal(got[0], id[3]);
+	assert_int_equal(kb_find_ids(f->st, "axb", "AND", 3, got), 0);
+	assert_int_equal(kb_find_ids(f->st, "a_b", "AND", 2, got), 0);
+	/* A quote in a term. */
+	assert_int_equal(kb_find_ids(f->st, "the\"x", "OR", 3, got), 0);
+}
+
+/* Ends every other connection to the test database, as a server restart would. */
+static void terminate_others(const char *spec)
+{
+	PGconn *conn = PQconnectdb(spec);
+	PGresult *res = PQexec(conn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+				     " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	PQfinish(conn);
+}
+
+/*
+ * The database went away under a live store (PostgreSQL only): the call of
+ * that moment fails, the next one connects again; a transaction the break
+ * cut does not commit, even though later statements could run again.
+ */
+static void test_connection_lost_and_found(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket t;
+
+	if (teststore_backend != TESTSTORE_PG)
+		skip();
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	/* A read finds the connection gone and is made again on a new one: no call fails. */
+	terminate_others(f->ts.spec);
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	/* A write is not made twice on a guess: the one that found out fails, the next works. */
+	terminate_others(f->ts.spec);
+	assert_int_equal(store_ticket_sla_flags(f->st, f->ticket, 1), STORE_ERR);
+	assert_int_equal(store_ticket_sla_flags(f->st, f->ticket, 2), STORE_OK);
+	/* A transaction begins on a new connection too. */
+	terminate_others(f->ts.spec);
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "escalated", NULL, -1, 1500), STORE_OK);
+	terminate_others(f->ts.spec);
+	assert_int_not_equal(store_ticket_update(f->st, f->ticket, NULL, "L2", -1, 1501), STORE_OK);
+	assert_int_not_equal(store_ticket_update(f->st, f->ticket, NULL, "L3", -1, 1502), STORE_OK);
+	assert_int_equal(store_commit(f->st), STORE_ERR);
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_string_equal(t.state, "open");
+	assert_string_equal(t.tier, "L1");
+	assert_int_equal(t.sla_flags, 2);
+}
+
+struct review_seen {
+	int n;
+	int64_t ticket[4];
+	char cause[4][32];
+};
+
+static int review_ticket(const struct store_ticket *t, void *ctx)
+{
+	struct review_seen *r = ctx;
+
+	if (r->n < 4)
+		r->ticket[r->n++] = t->id;
+	return 0;
+}
+
+static int review_cause(int64_t ticket, const char *cause, void *ctx)
+{
+	struct review_seen *r = ctx;
+
+	if (r->n < 4) {
+		r->ticket[r->n] = ticket;
+		snprintf(r->cause[r->n++], sizeof(r->cause[0]), "%s", cause);
+	}
+	return 0;
+}
+
+/* Reviews owed and given (relay/review.h): the same answers from both backends. */
+static void test_reviews(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ticket_spec spec = { .summary = "Outage", .priority = "P1", .tier = "L2" };
+	struct review_seen seen = { 0 };
+	int64_t p1, p2;
+
+	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &p1), STORE_OK);
+	spec.priority = "P2";
+	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &p2), STORE_OK);
+	/* The P3 ticket of the fixture owes none; both new ones do, P1 first. */
+	assert_int_equal(store_review_pending(f->st, 10, review_ticket, &seen), STORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.ticket[0], p1);
+	assert_int_equal(seen.ticket[1], p2);
+	assert_int_equal(relay_audit_event(f->st, p1, 1001, "reviewed", "bob", "L2", NULL, "cause: old disk"), STORE_OK);
+	assert_int_equal(relay_audit_event(f->st, p1, 1002, "reviewed", "bob", "L2", NULL, "cause: full disk"),
+			 STORE_OK);
+	/* A cause alone is not a review. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_review_pending(f->st, 10, review_ticket, &seen), STORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(relay_audit_event(f->st, p1, 1003, "reviewed", "bob", "L2", NULL, "prevention: alerts"),
+			 STORE_OK);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_review_pending(f->st, 10, review_ticket, &seen), STORE_OK);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ticket[0], p2);
+	assert_int_equal(relay_audit_event(f->st, p2, 1004, "reviewed", "bob", "L2", NULL, "cause: cable"), STORE_OK);
+	/* Newest first, each ticket once with its latest cause. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_reviewed_causes(f->st, 10, review_cause, &seen), STORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.ticket[0], p2);
+	assert_string_equal(seen.cause[0], "cable");
+	assert_int_equal(seen.ticket[1], p1);
+	assert_string_equal(seen.cause[1], "full disk");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +937,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_append_is_the_stores_only_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intake_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_states, setup, teardown),
+		cmocka_unit_test(test_unreachable_database_is_a_clear_error),
+		cmocka_unit_test_setup_teardown(test_concurrent_appends_keep_one_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_refuse_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kb_find_matches_alike, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_lost_and_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
 	};
-	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	return teststore_run("store", tests, sizeof(tests) / sizeof(tests[0]));
 }

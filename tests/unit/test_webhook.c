@@ -24,11 +24,12 @@
 #include "event.h"
 #include "hex.h"
 #include "store.h"
+#include "teststore.h"
 #include "webhook.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct teststore ts;
+	const char *dir; /* the store's temporary directory: test_conf writes relay.conf there */
 	struct store *st;
 	int64_t t1, t2;
 };
@@ -39,10 +40,10 @@ static int setup(void **state)
 	struct store_ticket_spec spec = { .summary = "Printer \"0x12\"", .priority = "P3", .tier = "L1" };
 	char err[256];
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/handoff-webhook.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/handoff.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(teststore_make(&f->ts), 0);
+	f->dir = f->ts.dir;
+	if (store_open(f->ts.spec, &f->st, err, sizeof(err)) != STORE_OK)
+		fail_msg("store_open: %s", err);
 	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &f->t1), STORE_OK);
 	assert_int_equal(store_ticket_new(f->st, &spec, 1000, &f->t2), STORE_OK);
 	*state = f;
@@ -52,11 +53,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[256];
+	static const char *const written[] = { "relay.conf", "desk.secret" };
+	char path[160];
 
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, written[i]);
+		unlink(path);
+	}
+	teststore_drop(&f->ts);
 	free(f);
 	return 0;
 }
@@ -387,5 +392,5 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return teststore_run("webhook", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,0 +1,355 @@
+/*
+ * store.c: the front of store.h. store_open chooses the backend by the
+ * scheme of what it is given; everything else goes through the store's
+ * table (store_backend.h), so callers never know which one they hold.
+ */
+#include "store_backend.h"
+
+#include <string.h>
+
+int store_is_url(const char *spec)
+{
+	return strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (store_is_url(path))
+		return store_pg_open(path, out, err, errlen);
+	return store_sqlite_open(path, out, err, errlen);
+}
+
+const char *store_backend_name(const struct store *st)
+{
+	return st->be->name;
+}
+
+void store_close(struct store *st)
+{
+	if (st != NULL)
+		st->be->close(st);
+}
+
+int store_open_again(const struct store *st, struct store **out, char *err, size_t errlen)
+{
+	return st->be->open_again(st, out, err, errlen);
+}
+
+int store_user_add(struct store *st, const char *name, const char *role, const char *tier, const char *key_type,
+		   const char *key_base64, char *err, size_t errlen)
+{
+	return st->be->user_add(st, name, role, tier, key_type, key_base64, err, errlen);
+}
+
+int store_user_by_key(struct store *st, const char *key_type, const char *key_base64, struct store_user *out)
+{
+	return st->be->user_by_key(st, key_type, key_base64, out);
+}
+
+int store_user_by_name(struct store *st, const char *name, struct store_user *out)
+{
+	return st->be->user_by_name(st, name, out);
+}
+
+int store_user_state(struct store *st, int64_t id, char *state, size_t statelen)
+{
+	return st->be->user_state(st, id, state, statelen);
+}
+
+int store_user_list(struct store *st, store_user_key_fn fn, void *ctx)
+{
+	return st->be->user_list(st, fn, ctx);
+}
+
+int store_user_set_state(struct store *st, const char *name, const char *state, int64_t now, struct store_user *out,
+			 char *err, size_t errlen)
+{
+	return st->be->user_set_state(st, name, state, now, out, err, errlen);
+}
+
+int store_begin(struct store *st)
+{
+	return st->be->begin(st);
+}
+
+int store_begin_read(struct store *st)
+{
+	return st->be->begin_read(st);
+}
+
+int store_commit(struct store *st)
+{
+	return st->be->commit(st);
+}
+
+void store_rollback(struct store *st)
+{
+	st->be->rollback(st);
+}
+
+int store_ticket_new(struct store *st, const struct store_ticket_spec *spec, int64_t now, int64_t *id)
+{
+	return st->be->ticket_new(st, spec, now, id);
+}
+
+int store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
+{
+	return st->be->ticket_get(st, id, out);
+}
+
+int store_ticket_update(struct store *st, int64_t id, const char *state, const char *tier, int64_t owner_id,
+			int64_t now)
+{
+	return st->be->ticket_update(st, id, state, tier, owner_id, now);
+}
+
+int store_ticket_sla_pause(struct store *st, int64_t id, int64_t now)
+{
+	return st->be->ticket_sla_pause(st, id, now);
+}
+
+int store_ticket_sla_resume(struct store *st, int64_t id, int64_t now, int64_t *paused_for)
+{
+	return st->be->ticket_sla_resume(st, id, now, paused_for);
+}
+
+int store_ticket_first_response(struct store *st, int64_t id, int64_t now, int *set)
+{
+	return st->be->ticket_first_response(st, id, now, set);
+}
+
+int store_ticket_sla_flags(struct store *st, int64_t id, int add)
+{
+	return st->be->ticket_sla_flags(st, id, add);
+}
+
+int store_sla_running(struct store *st, store_ticket_fn fn, void *ctx)
+{
+	return st->be->sla_running(st, fn, ctx);
+}
+
+int store_ticket_set_priority(struct store *st, int64_t id, const char *priority, int64_t now)
+{
+	return st->be->ticket_set_priority(st, id, priority, now);
+}
+
+int store_queue(struct store *st, const char *tier, store_ticket_fn fn, void *ctx)
+{
+	return st->be->queue(st, tier, fn, ctx);
+}
+
+int store_tickets_owned(struct store *st, int64_t owner_id, store_ticket_fn fn, void *ctx)
+{
+	return st->be->tickets_owned(st, owner_id, fn, ctx);
+}
+
+int store_tickets_due(struct store *st, const char *tier, int64_t now, int64_t limit, store_ticket_fn fn, void *ctx)
+{
+	return st->be->tickets_due(st, tier, now, limit, fn, ctx);
+}
+
+int store_tier_oldest(struct store *st, const char *tier, int64_t *since)
+{
+	return st->be->tier_oldest(st, tier, since);
+}
+
+int store_code_add(struct store *st, int64_t ticket, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now,
+		   int64_t expires_at, int *replaced)
+{
+	return st->be->code_add(st, ticket, locator, hash, now, expires_at, replaced);
+}
+
+int store_code_cancel(struct store *st, int64_t ticket, int64_t now, int *count)
+{
+	return st->be->code_cancel(st, ticket, now, count);
+}
+
+int store_code_cancel_all(struct store *st, int64_t now, int *count)
+{
+	return st->be->code_cancel_all(st, now, count);
+}
+
+int store_code_redeem(struct store *st, unsigned locator, const uint8_t hash[CODE_HASH_LEN], int64_t now, int *verdict,
+		      int64_t *ticket)
+{
+	return st->be->code_redeem(st, locator, hash, now, verdict, ticket);
+}
+
+int store_events(struct store *st, int64_t ticket, const char *kind, store_event_fn fn, void *ctx)
+{
+	return st->be->events(st, ticket, kind, fn, ctx);
+}
+
+int store_attachment_add(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *name,
+			 const char *author, const char *clearance, const void *content, size_t len, int64_t *id,
+			 char sha256_hex[65])
+{
+	return st->be->attachment_add(st, ticket, now, kind, name, author, clearance, content, len, id, sha256_hex);
+}
+
+int store_attachments(struct store *st, int64_t ticket, store_attachment_fn fn, void *ctx)
+{
+	return st->be->attachments(st, ticket, fn, ctx);
+}
+
+int store_attachment_get(struct store *st, int64_t ticket, int64_t id, store_attachment_fn meta, void *ctx,
+			 uint8_t **content, size_t *len)
+{
+	return st->be->attachment_get(st, ticket, id, meta, ctx, content, len);
+}
+
+int store_attachment_read(struct store *st, int64_t ticket, int64_t id, store_chunk_fn fn, void *ctx)
+{
+	return st->be->attachment_read(st, ticket, id, fn, ctx);
+}
+
+int store_tickets_all(struct store *st, store_ticket_fn fn, void *ctx)
+{
+	return st->be->tickets_all(st, fn, ctx);
+}
+
+int store_chain_append(struct store *st, int64_t ticket, store_link_make_fn make, void *ctx, int64_t *seq_out)
+{
+	return st->be->chain_append(st, ticket, make, ctx, seq_out);
+}
+
+int store_ticket_links(struct store *st, int64_t ticket, int64_t to, store_link_fn fn, void *ctx)
+{
+	return st->be->ticket_links(st, ticket, to, fn, ctx);
+}
+
+int store_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+{
+	return st->be->ticket_prev(st, ticket, before, seq, hash);
+}
+
+int store_ticket_heads(struct store *st, int64_t upto, store_head_fn fn, void *ctx)
+{
+	return st->be->ticket_heads(st, upto, fn, ctx);
+}
+
+int store_chain_links(struct store *st, int64_t from, int64_t to, store_link_fn fn, void *ctx)
+{
+	return st->be->chain_links(st, from, to, fn, ctx);
+}
+
+int store_chain_head(struct store *st, int64_t *seq, uint8_t hash[STORE_HASH_LEN])
+{
+	return st->be->chain_head(st, seq, hash);
+}
+
+int store_chain_counts(struct store *st, int64_t *links, int64_t *checkpoints)
+{
+	return st->be->chain_counts(st, links, checkpoints);
+}
+
+int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp)
+{
+	return st->be->checkpoint_add(st, cp);
+}
+
+int store_checkpoint_last(struct store *st, struct store_checkpoint *out)
+{
+	return st->be->checkpoint_last(st, out);
+}
+
+int store_checkpoint_orphan(struct store *st, int64_t *seq)
+{
+	return st->be->checkpoint_orphan(st, seq);
+}
+
+int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now, int64_t *id)
+{
+	return st->be->intake_add(st, hash, org, now, id);
+}
+
+int store_intake_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id)
+{
+	return st->be->intake_find(st, hash, id);
+}
+
+int store_intake_uses_since(struct store *st, int64_t id, int64_t since, int64_t *count)
+{
+	return st->be->intake_uses_since(st, id, since, count);
+}
+
+int store_intake_use(struct store *st, int64_t id, int64_t ticket, int64_t now)
+{
+	return st->be->intake_use(st, id, ticket, now);
+}
+
+int store_intake_revoke(struct store *st, int64_t id, int64_t now)
+{
+	return st->be->intake_revoke(st, id, now);
+}
+
+int store_intake_list(struct store *st, store_intake_fn fn, void *ctx)
+{
+	return st->be->intake_list(st, fn, ctx);
+}
+
+int store_kb_add(struct store *st, const struct store_kb *a, int64_t now, int64_t *id)
+{
+	return st->be->kb_add(st, a, now, id);
+}
+
+int store_kb_update(struct store *st, const struct store_kb *a, int64_t now)
+{
+	return st->be->kb_update(st, a, now);
+}
+
+int store_kb_get(struct store *st, int64_t id, int max_rank, store_kb_fn fn, void *ctx)
+{
+	return st->be->kb_get(st, id, max_rank, fn, ctx);
+}
+
+int store_kb_find(struct store *st, const char *match, int max_rank, int limit, store_kb_fn fn, void *ctx)
+{
+	return st->be->kb_find(st, match, max_rank, limit, fn, ctx);
+}
+
+int store_tickets_active_since(struct store *st, int64_t since, store_ticket_fn fn, void *ctx)
+{
+	return st->be->tickets_active_since(st, since, fn, ctx);
+}
+
+int store_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx)
+{
+	return st->be->review_pending(st, limit, fn, ctx);
+}
+
+int store_reviewed_causes(struct store *st, int limit, store_cause_fn fn, void *ctx)
+{
+	return st->be->reviewed_causes(st, limit, fn, ctx);
+}
+
+int store_outbox_receivers_set(struct store *st, const struct store_outbox_receiver *r, size_t n)
+{
+	return st->be->outbox_receivers_set(st, r, n);
+}
+
+int store_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx)
+{
+	return st->be->outbox_due(st, now, limit, fn, ctx);
+}
+
+int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered)
+{
+	return st->be->outbox_delivered(st, receiver, seq, now, recovered);
+}
+
+int store_outbox_failed(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at, const char *error, int *newly_failing)
+{
+	return st->be->outbox_failed(st, receiver, seq, now, next_at, error, newly_failing);
+}
+
+int store_outbox_retry(struct store *st, const char *receiver, int64_t *count)
+{
+	return st->be->outbox_retry(st, receiver, count);
+}
+
+int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx)
+{
+	return st->be->outbox_status(st, fn, ctx);
+}
