@@ -24,6 +24,7 @@ struct relay_report_ticket {
 	int64_t tier_since;
 	int64_t escalations, breaches, reopens;   /* in the window */
 	bool self_help;        /* the customer read self-help articles before opening it */
+	bool recurrence;       /* it matched a reviewed major incident (relay/review.c) */
 };
 
 static const char *const relay_report_tiers[3] = { "L1", "L2", "L3" };
@@ -180,6 +181,8 @@ int relay_report_event(struct relay_report *r, const struct relay_report_event *
 		t->who[0] = '\0';
 	} else if (strcmp(k, EVENT_SELF_HELP_SHOWN) == 0) {
 		t->self_help = true;
+	} else if (strcmp(k, EVENT_RECURRENCE) == 0) {
+		t->recurrence = true;
 	} else if (strcmp(k, EVENT_RESOLVED_BY_KB) == 0) {
 		if (d[0] == '#')
 			t->kb = strtoll(d + 1, NULL, 10);
@@ -216,6 +219,7 @@ static void relay_report_add(struct relay_report *r, struct relay_report_group *
 	if (t->opened_at != 0 && relay_report_in(r, t->opened_at)) {
 		g->opened++;
 		g->self_help += t->self_help;
+		g->recurrences += t->recurrence;
 		if (t->first_response_at != 0) {
 			g->responded++;
 			g->response_sum += t->first_response_at - t->opened_at;
@@ -331,7 +335,8 @@ void relay_report_text(const struct relay_report *r, struct buf *out)
 				    (long long)(t->resolved + t->reopened));
 		if (pct >= 0)
 			buf_printf(out, " (%lld%%)", (long long)pct);
-		buf_printf(out, "; %lld opened after self-help\n", (long long)t->self_help);
+		buf_printf(out, "; %lld opened after self-help; %lld recurrences of a reviewed incident\n",
+			   (long long)t->self_help, (long long)t->recurrences);
 	}
 	for (int i = 0; i < 3; i++) {
 		char mean[24];
@@ -373,6 +378,7 @@ static void relay_report_json_group(struct emit *j, const struct relay_report_gr
 		emit_null(j);
 	emit_kint(j, "resolved_by_kb", g->by_kb);
 	emit_kint(j, "self_help_shown", g->self_help);
+	emit_kint(j, "recurrences", g->recurrences);
 	emit_object_end(j);
 }
 

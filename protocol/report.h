@@ -37,6 +37,7 @@ struct relay_report_group {
 	char key[72];
 	int64_t opened, responded, response_sum;
 	int64_t resolved, resolve_sum, by_kb, reopened, self_help;
+	int64_t recurrences; /* tickets opened that matched a reviewed major incident */
 	int64_t escalations, breaches;
 };
 

@@ -88,9 +88,9 @@ as audrey report --json >"$E2E_TMP/r.json" || fail "report failed"
 python3 - "$E2E_TMP/r.json" <<'PY' || fail "report: $(cat "$E2E_TMP/r.json")"
 import json, sys
 t = json.load(open(sys.argv[1]))["total"]
-assert (t["opened"], t["resolved"], t["reopened"], t["reopen_pct"]) == (4, 3, 1, 25), t
+assert (t["opened"], t["resolved"], t["reopened"], t["reopen_pct"], t["recurrences"]) == (4, 3, 1, 25, 1), t
 PY
-as audrey report | grep -qx "reopened 1 of 4 resolutions (25%); 0 opened after self-help" ||
+as audrey report | grep -qx "reopened 1 of 4 resolutions (25%); 0 opened after self-help; 1 recurrences of a reviewed incident" ||
 	fail "report's text: $(as audrey report)"
 for t in "$t0" "$t1" "$t2" "$t3"; do
 	tech_ssh audrey export "$t" >"$E2E_TMP/t$t.export" || fail "export $t failed"

@@ -87,6 +87,7 @@ static void test_reopen(void **state)
 	feed(&r, 3, 3000, EVENT_TICKET_OPENED_BY_CUSTOMER, "customer", "customer", "intake token 1");
 	feed(&r, 3, 3000, EVENT_OPENED_AS, "customer", "customer", "tier L1, priority P3, owner -: Mail");
 	feed(&r, 3, 3000, EVENT_SELF_HELP_SHOWN, "customer", "customer", "#5 Mail: did not help");
+	feed(&r, 3, 3050, EVENT_RECURRENCE, "relay", "relay", "like ticket 1 (reviewed): quota");
 	feed(&r, 3, 3100, EVENT_TAKEN, "alice", "L1", NULL);
 	feed(&r, 3, 3200, EVENT_RESOLVED, "alice", "L1", "quota");
 	feed(&r, 3, 3300, EVENT_REOPENED, "alice", "L1", "full again");
@@ -98,6 +99,7 @@ static void test_reopen(void **state)
 	assert_int_equal(r.total.by_kb, 0);
 	assert_int_equal(r.total.reopened, 2);
 	assert_int_equal(r.total.self_help, 1);
+	assert_int_equal(r.total.recurrences, 1);
 	relay_report_free(&r);
 	/* A window after both reopenings counts none. */
 	relay_report_init(&r, 4000, 0, RELAY_REPORT_TOTAL);
