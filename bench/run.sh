@@ -6,9 +6,11 @@
 #   2. relay load (bench/load.sh): idle sessions and memory per session,
 #      concurrent streams and relay CPU per MB, beside sshd;
 #   3. throughput of one spliced session: bytes from a helper stand-in through
-#      handoff-relay to `ssh -L` (recording off, then recording as by default),
-#      beside the same bytes through sshd with `ssh -R` and `ssh -L`;
-#   4. time from handoff-helper start to the first frame at the viewer;
+#      handoff-relay to `ssh -L`, recording off and recording as by default
+#      run after run, beside the same bytes through sshd with `ssh -R` and
+#      `ssh -L`; the runs are printed side by side;
+#   4. time from handoff-helper start to the first frame at the viewer, step by
+#      step from the processes' own timestamps;
 #   5. (BENCH_PARTS=export, not in the default) one spliced session alone and
 #      while an auditor exports, again and again, a ticket with a large
 #      recording: its throughput and the longest gap between two reads at the
@@ -139,21 +141,34 @@ if has_part splice; then
 		kill "$r" "$l" "$sp" 2>/dev/null
 		wait "$sp" 2>/dev/null
 	}
+	# keep_relay NAME / use_relay NAME: two relays serve at once, so that runs can alternate.
+	keep_relay() { eval "R_$1=\"\$RELAY_DIR|\$RELAY_PORT|\$RELAY_FP|\$RELAY_PID|\$RELAY_LOG\""; }
+	use_relay() {
+		local v
+		eval "v=\$R_$1"
+		IFS='|' read -r RELAY_DIR RELAY_PORT RELAY_FP RELAY_PID RELAY_LOG <<<"$v"
+	}
 	# Recording off is like for like with OpenSSH, which records nothing; the
-	# two alternate, so that load from elsewhere falls on both alike.
+	# recorded runs (the default) alternate with both, so that load from
+	# elsewhere falls on all three alike and each recorded run can be set
+	# against the unrecorded one just before it.
 	: >"$E2E_TMP/handoff-off.mbs"
 	: >"$E2E_TMP/openssh.mbs"
+	: >"$E2E_TMP/handoff.mbs"
 	RELAY_NAME=unrecorded start_relay "recording = off"
+	keep_relay off
+	RELAY_NAME=recorded start_relay
+	keep_relay rec
 	for run in $(seq 1 "$RUNS"); do
+		use_relay off
 		handoff_splice "not recording" "$E2E_TMP/handoff-off.mbs"
+		use_relay rec
+		handoff_splice "recording" "$E2E_TMP/handoff.mbs"
 		openssh_splice
 	done
+	use_relay off
 	stop_relay
-	: >"$E2E_TMP/handoff.mbs"
-	RELAY_NAME=recorded start_relay
-	for run in $(seq 1 "$RUNS"); do
-		handoff_splice "recording" "$E2E_TMP/handoff.mbs"
-	done
+	use_relay rec
 	stop_relay
 	h=$(awk '{print $1}' "$E2E_TMP/handoff.mbs" | median)
 	hoff=$(awk '{print $1}' "$E2E_TMP/handoff-off.mbs" | median)
@@ -161,10 +176,21 @@ if has_part splice; then
 	# Each Handoff run against the OpenSSH run right after it, under the same load.
 	ratio=$(paste -d' ' "$E2E_TMP/handoff-off.mbs" "$E2E_TMP/openssh.mbs" |
 		awk '{printf "%.2f\n", $1 / $(NF / 2 + 1)}' | median)
+	# Each recorded run against the unrecorded run just before it.
+	paste -d' ' "$E2E_TMP/handoff-off.mbs" "$E2E_TMP/handoff.mbs" |
+		awk '{printf "%.2f\n", $(NF / 2 + 1) / $1}' >"$E2E_TMP/rec.ratio"
+	rratio=$(median <"$E2E_TMP/rec.ratio")
+	echo
+	echo "| run | not recording MB/s | recorded MB/s | recorded / not | OpenSSH MB/s |"
+	echo "| --- | --- | --- | --- | --- |"
+	paste -d' ' <(awk '{print $1}' "$E2E_TMP/handoff-off.mbs") <(awk '{print $1}' "$E2E_TMP/handoff.mbs") \
+		"$E2E_TMP/rec.ratio" <(awk '{print $1}' "$E2E_TMP/openssh.mbs") |
+		awk '{printf "| %d | %s | %s | %sx | %s |\n", NR, $1, $2, $3, $4}'
 	{
 		echo "| one spliced session, $((BYTES / 1000000)) MB one way, recording off (median of $RUNS) | $hoff MB/s | $o MB/s (sshd, ssh -R + ssh -L) |"
 		echo "| the same, Handoff / OpenSSH of runs made back to back (median) | ${ratio}x | |"
 		echo "| the same, recorded and sealed (the default) | $h MB/s | |"
+		echo "| the same, recorded / not recording of runs made back to back (median) | ${rratio}x | |"
 	} >>"$SUMMARY"
 fi
 
@@ -222,32 +248,74 @@ fi
 
 if has_part firstframe; then
 	echo
+	# us: microseconds of the wall clock, from bash itself (no fork).
+	us() { echo "${EPOCHREALTIME/./}"; }
+	# stamp FILE [ANSWER]: each line of stdin into FILE with the time it came; a consent prompt is
+	# answered at once into the fifo ANSWER, so the customer's reaction time is not counted.
+	stamp() {
+		while IFS= read -r l; do
+			printf '%s %s\n' "$(us)" "$l" >>"$1"
+			case $l in CONSENT*) [ -n "${2:-}" ] && echo y >"$2" ;; esac
+		done
+	}
+	# log_us FILE PATTERN: the time of FILE's last log line matching PATTERN (HH:MM:SS.mmm, UTC).
+	log_us() {
+		local t
+		t=$(grep -- "$2" "$1" | tail -1 | cut -d' ' -f1)
+		[ -n "$t" ] || { echo 0; return; }
+		echo $(($(date -u -d "$(date -u +%F) $t" +%s%N) / 1000))
+	}
+	ms() { echo $((($2 - $1) / 1000)); }
 	start_xvfb 1024 768
 	DISPLAY=$XDISPLAY xclock -update 1 >/dev/null 2>&1 &
 	track $!
 	RELAY_NAME=ff start_relay
 	: >"$E2E_TMP/ff.ms"
+	: >"$E2E_TMP/ff.rows"
 	for run in $(seq 1 "$RUNS"); do
 		new_ticket_code "first frame $run"
-		t0=$(date +%s%N)
-		start_helper "$CODE" "ff$run"
-		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
-		t1=$(date +%s%N)
-		start_viewer "$TICKET"
+		H="$E2E_TMP/ffh$run"
+		V="$E2E_TMP/ffv$run"
+		mkfifo "$H.in" "$V.in"
+		t0=$(us)
+		"$BIN/handoff-helper" --relay "$RELAY_HOST:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" \
+			--display "$XDISPLAY" --ui tty <"$H.in" 2>"$H.log" | stamp "$H.out" "$H.in" &
+		exec 7>"$H.in"
+		wait_line 15 "$H.out" " CONNECTED" || fail "helper did not connect"
+		# The technician starts the viewer once the customer is there (a person's gap, not counted).
+		tv=$(us)
+		"$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/alice" --host-key "$RELAY_FP" \
+			view "$TICKET" --headless <"$V.in" 2>"$V.log" | stamp "$V.out" &
+		exec 8>"$V.in"
 		echo "wait-frame 20000" >&8
-		wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
-		echo y >&7
-		wait_line 20 "$VIEWER_OUT" "^ok" || fail "no first frame"
-		t2=$(date +%s%N)
-		echo "$(( (t2 - t0) / 1000000 ))" >>"$E2E_TMP/ff.ms"
-		echo "  first frame run $run: $(( (t2 - t0) / 1000000 )) ms (connected after $(( (t1 - t0) / 1000000 )) ms)"
+		wait_line 20 "$V.out" " ok" || fail "no first frame"
+		tc=$(awk '/ CONNECTED/ {print $1; exit}' "$H.out")
+		tp=$(awk '/ CONSENT/ {print $1; exit}' "$H.out")
+		tf=$(awk '/ ok/ {print $1; exit}' "$V.out")
+		hlog=$(log_us "$H.log" "handoff-helper info: speaking")
+		hconn=$(log_us "$H.log" "connecting to the relay")
+		hin=$(log_us "$H.log" "connected to the relay")
+		rask=$(log_us "$RELAY_LOG" "viewer [0-9]*: alice (L1) asks")
+		rview=$(log_us "$RELAY_LOG" "alice is viewing ticket $TICKET")
+		hjoin=$(log_us "$H.log" "joined")
+		total=$(((tc - t0 + tf - tv) / 1000))
+		echo "$total" >>"$E2E_TMP/ff.ms"
+		echo "| $run | $(ms "$t0" "$hlog") | $(ms "$hlog" "$hconn") | $(ms "$hconn" "$hin") | $(ms "$hin" "$tc") | $(ms "$tv" "$rask") | $(ms "$rask" "$tp") | $(ms "$tp" "$rview") | $(ms "$rview" "$hjoin") | $(ms "$hjoin" "$tf") | $total |" >>"$E2E_TMP/ff.rows"
+		echo "  first frame run $run: $total ms (helper start to connected $(ms "$t0" "$tc"), viewer start to frame $(ms "$tv" "$tf"))"
 		echo quit >&8
 		echo end >&7
+		exec 7>&- 8>&-
 		sleep 0.5
 	done
 	stop_relay
+	echo
+	echo "Start to first frame (ms; log lines have ms, so a step can read -1 or 0):"
+	echo
+	echo "| run | helper exec to its first log | to connecting | SSH connect and auth | to CONNECTED shown | viewer start to the relay asking | to the prompt | prompt to splice | splice to RFB client | RFB handshake, first update, viewer | total |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	cat "$E2E_TMP/ff.rows"
 	f=$(median <"$E2E_TMP/ff.ms")
-	echo "| handoff-helper start to first frame at the viewer (1024x768, median of $RUNS) | $f ms | |" >>"$SUMMARY"
+	echo "| handoff-helper start to connected, plus handoff-tech start to first frame (1024x768, consent answered at once, median of $RUNS) | $f ms | |" >>"$SUMMARY"
 fi
 
 if [ -s "${LAT_ROWS:-/nonexistent}" ]; then

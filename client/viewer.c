@@ -96,6 +96,22 @@ int helper_viewer_start(struct helper_viewer *v, struct helper_screen *screen)
 		return -1;
 	}
 	pump_init(v->pump, v->chan, sv[0]);
+	/*
+	 * rfbNewClient first peeks for up to 100 ms for a WebSocket handshake
+	 * (Debian builds libvncserver with WebSockets; see screen.c), and an
+	 * RFB viewer says nothing before the server: a tenth of a second of
+	 * every start to first frame. The viewer's first four bytes are always
+	 * "RFB " (its ProtocolVersion), so they go ahead now: the peek sees
+	 * plain RFB at once, and the pump checks that the viewer's own first
+	 * four bytes are exactly these and drops them, so libvncserver reads
+	 * the viewer's stream byte for byte and a viewer that says anything
+	 * else is cut off.
+	 */
+	if (pump_deliver_ahead(v->pump, "RFB ", 4) != 0) {
+		log_error("viewer %u: cannot start its stream", v->id);
+		hsock_close(sv[1]);
+		return -1;
+	}
 	/* libvncserver takes sv[1], even when it fails. */
 	if (helper_screen_add_client(screen, sv[1], view_only, v->id) != 0) {
 		log_error("libvncserver refused the stream of viewer %u", v->id);

@@ -24,6 +24,16 @@ void pump_init(struct pump *p, ssh_channel chan, int fd)
 	hsock_set_nonblocking(fd);
 }
 
+int pump_deliver_ahead(struct pump *p, const char *bytes, size_t n)
+{
+	if (n > sizeof(p->ahead) || p->ahead_len != 0 || p->bytes_to_fd != 0 ||
+	    hsock_send(p->fd, bytes, n) != (ssize_t)n)
+		return -1;
+	memcpy(p->ahead, bytes, n);
+	p->ahead_len = n;
+	return 0;
+}
+
 /* Channel towards descriptor. 1 once the channel has ended and all of it was delivered. */
 static int pump_to_fd(struct pump *p)
 {
@@ -47,6 +57,15 @@ static int pump_to_fd(struct pump *p)
 		int n = ssh_channel_read_nonblocking(p->chan, p->pending, sizeof(p->pending), 0);
 		if (n > 0) {
 			p->pending_len = (size_t)n;
+			/* What went ahead must be what the channel says first; it is not sent again. */
+			while (p->ahead_len > 0 && p->pending_off < p->pending_len) {
+				if ((char)p->pending[p->pending_off] != p->ahead[0])
+					return -1;
+				memmove(p->ahead, p->ahead + 1, --p->ahead_len);
+				p->pending_off++;
+			}
+			if (p->pending_off == p->pending_len)
+				p->pending_off = p->pending_len = 0;
 			continue;
 		}
 		if (n == 0 && !ssh_channel_is_closed(p->chan))

@@ -37,10 +37,23 @@ struct pump {
 	bool fd_finished;      /* fd reached EOF; EOF sent on the channel */
 	bool done;
 	uint64_t bytes_to_fd, bytes_to_chan;
+	/*
+	 * Bytes the fd already got ahead of the channel (pump_delivered): the
+	 * channel's first bytes must be these, and are dropped, not delivered
+	 * twice; anything else is an error.
+	 */
+	char ahead[8];
+	size_t ahead_len;
 };
 
 /* Takes ownership of fd and makes it non-blocking. chan must outlive the pump. */
 void pump_init(struct pump *p, ssh_channel chan, int fd);
+/*
+ * Writes n (at most 8) bytes to the fd now, before the channel's, as the
+ * channel's first n bytes, which must then be exactly these. 0, or -1 when
+ * they cannot be written at once (the fd is new: its buffer is empty).
+ */
+int pump_deliver_ahead(struct pump *p, const char *bytes, size_t n);
 /*
  * Moves what can move now. Returns 0 while the stream lives, 1 once both
  * directions have ended (the owner then calls pump_close), -1 on an error.

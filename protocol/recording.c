@@ -31,6 +31,18 @@ int recording_put_record(struct buf *out, uint64_t offset_us, uint8_t direction,
 	return 0;
 }
 
+int recording_put_record_head(struct buf *out, uint64_t offset_us, uint8_t direction, size_t len)
+{
+	int e;
+
+	if (len > RECORDING_CHUNK_MAX)
+		return BUF_ERR_TOO_LONG;
+	if ((e = buf_put_u64(out, offset_us)) != 0 || (e = buf_put_u8(out, direction)) != 0 ||
+	    (e = buf_put_u32(out, (uint32_t)len)) != 0)
+		return e;
+	return 0;
+}
+
 int recording_put_end(struct buf *out, uint64_t offset_us)
 {
 	return recording_put_record(out, offset_us, RECORDING_END, "", 0);

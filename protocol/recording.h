@@ -54,6 +54,8 @@ struct recording_record {
 int recording_put_header(struct buf *out, const struct recording_header *h);
 int recording_put_record(struct buf *out, uint64_t offset_us, uint8_t direction, const void *data, size_t len);
 int recording_put_end(struct buf *out, uint64_t offset_us);
+/* A record's head alone, for a writer that appends its len bytes of data itself (no copy). */
+int recording_put_record_head(struct buf *out, uint64_t offset_us, uint8_t direction, size_t len);
 
 /* Parses the header from the front of in. 0 or a negative BUF_ERR_*. */
 int recording_get_header(struct buf *in, struct recording_header *h);

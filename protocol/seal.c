@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -28,13 +29,14 @@ static const char seal_info[] = "handoff seal v1";
 
 struct seal_writer {
 	int fd;
+	EVP_CIPHER_CTX *ctx;           /* keyed once: each chunk only sets its nonce */
 	uint8_t key[32];
 	uint8_t nonce_prefix[4];
 	uint8_t header[SEAL_HEADER_LEN];
 	uint64_t counter;
 	uint64_t size;
 	size_t used;
-	uint8_t plain[SEAL_CHUNK_MAX];
+	uint8_t plain[SEAL_CHUNK_MAX]; /* encrypted in place, so no plaintext stays behind a chunk */
 };
 
 int seal_key_public(const uint8_t priv[SEAL_KEY_LEN], uint8_t pub[SEAL_KEY_LEN])
@@ -180,6 +182,32 @@ static void seal_chunk_params(const uint8_t header[SEAL_HEADER_LEN], const uint8
 	seal_put_be(aad + SEAL_HEADER_LEN + 9, len, 4);
 }
 
+/* One chunk is one writev: frame, ciphertext, tag. */
+static int seal_write_chunk(int fd, uint8_t frame[5], uint8_t *cipher, size_t n, uint8_t tag[16])
+{
+	struct iovec iov[3] = { { frame, 5 }, { cipher, n }, { tag, 16 } };
+	int i = 0;
+
+	while (i < 3) {
+		ssize_t w = writev(fd, iov + i, 3 - i);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (i < 3 && (size_t)w >= iov[i].iov_len) {
+			w -= (ssize_t)iov[i].iov_len;
+			i++;
+		}
+		if (i < 3) {
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + w;
+			iov[i].iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 static int seal_write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -198,38 +226,40 @@ static int seal_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * Seals what is buffered as the next chunk and writes it. The cipher
+ * context keeps its key schedule from chunk to chunk (a new context per
+ * chunk, a malloc'd ciphertext and a cleanse of the plaintext were a
+ * quarter of the recording's cost), and the plaintext is encrypted where it
+ * lies, which leaves no plaintext to wipe.
+ */
 static int seal_emit(struct seal_writer *w, uint8_t flags)
 {
 	uint8_t nonce[12], aad[SEAL_HEADER_LEN + 13], frame[5], tag[16];
-	uint8_t *cipher = malloc(w->used ? w->used : 1);
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int outl = 0, rc = -1;
+	int outl = 0;
 
-	if (cipher == NULL || ctx == NULL)
-		goto out;
 	seal_chunk_params(w->header, w->nonce_prefix, w->counter, flags, (uint32_t)w->used, nonce, aad);
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
-	    EVP_EncryptInit_ex(ctx, NULL, NULL, w->key, nonce) != 1 ||
-	    EVP_EncryptUpdate(ctx, NULL, &outl, aad, (int)sizeof(aad)) != 1 ||
-	    (w->used > 0 && EVP_EncryptUpdate(ctx, cipher, &outl, w->plain, (int)w->used) != 1) ||
-	    EVP_EncryptFinal_ex(ctx, cipher, &outl) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
-		goto out;
+	if (EVP_EncryptInit_ex(w->ctx, NULL, NULL, NULL, nonce) != 1 ||
+	    EVP_EncryptUpdate(w->ctx, NULL, &outl, aad, (int)sizeof(aad)) != 1 ||
+	    (w->used > 0 && EVP_EncryptUpdate(w->ctx, w->plain, &outl, w->plain, (int)w->used) != 1) ||
+	    EVP_EncryptFinal_ex(w->ctx, w->plain + w->used, &outl) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(w->ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
+		return -1;
 	seal_put_be(frame, w->used, 4);
 	frame[4] = flags;
-	if (seal_write_all(w->fd, frame, sizeof(frame)) != 0 || seal_write_all(w->fd, cipher, w->used) != 0 ||
-	    seal_write_all(w->fd, tag, sizeof(tag)) != 0)
-		goto out;
+	if (seal_write_chunk(w->fd, frame, w->plain, w->used, tag) != 0)
+		return -1;
 	w->size += sizeof(frame) + w->used + sizeof(tag);
 	w->counter++;
-	OPENSSL_cleanse(w->plain, w->used);
 	w->used = 0;
-	rc = 0;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	free(cipher);
-	return rc;
+	return 0;
+}
+
+static void seal_writer_free(struct seal_writer *w)
+{
+	EVP_CIPHER_CTX_free(w->ctx);
+	OPENSSL_cleanse(w, sizeof(*w));
+	free(w);
 }
 
 int seal_writer_open(struct seal_writer **out, int fd, const uint8_t recipient[SEAL_KEY_LEN])
@@ -250,6 +280,10 @@ int seal_writer_open(struct seal_writer **out, int fd, const uint8_t recipient[S
 	memcpy(w->header + 9 + 2 * SEAL_KEY_LEN, salt, sizeof(salt));
 	/* The ephemeral private key dies here: nothing the relay keeps can open the file. */
 	if (seal_derive(eph_priv, recipient, eph_pub, recipient, salt, w->key, w->nonce_prefix) != 0 ||
+	    (w->ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(w->ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(w->ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
+	    EVP_EncryptInit_ex(w->ctx, NULL, NULL, w->key, NULL) != 1 ||
 	    seal_write_all(fd, w->header, sizeof(w->header)) != 0)
 		goto out;
 	w->size = sizeof(w->header);
@@ -257,10 +291,8 @@ int seal_writer_open(struct seal_writer **out, int fd, const uint8_t recipient[S
 	rc = 0;
 out:
 	OPENSSL_cleanse(eph_priv, sizeof(eph_priv));
-	if (rc != 0) {
-		OPENSSL_cleanse(w, sizeof(*w));
-		free(w);
-	}
+	if (rc != 0)
+		seal_writer_free(w);
 	return rc;
 }
 
@@ -283,9 +315,14 @@ int seal_writer_write(struct seal_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+int seal_writer_push(struct seal_writer *w)
+{
+	return w->used > 0 ? seal_emit(w, 0) : 0;
+}
+
 int seal_writer_flush(struct seal_writer *w)
 {
-	if (w->used > 0 && seal_emit(w, 0) != 0)
+	if (seal_writer_push(w) != 0)
 		return -1;
 	return fdatasync(w->fd);
 }
@@ -296,8 +333,7 @@ int seal_writer_close(struct seal_writer *w)
 
 	if (rc == 0)
 		rc = fdatasync(w->fd);
-	OPENSSL_cleanse(w, sizeof(*w));
-	free(w);
+	seal_writer_free(w);
 	return rc;
 }
 
@@ -305,8 +341,7 @@ void seal_writer_abort(struct seal_writer *w)
 {
 	if (w == NULL)
 		return;
-	OPENSSL_cleanse(w, sizeof(*w));
-	free(w);
+	seal_writer_free(w);
 }
 
 uint64_t seal_writer_size(const struct seal_writer *w)

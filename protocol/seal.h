@@ -50,7 +50,9 @@ int seal_key_public(const uint8_t priv[SEAL_KEY_LEN], uint8_t pub[SEAL_KEY_LEN])
 int seal_writer_open(struct seal_writer **w, int fd, const uint8_t recipient[SEAL_KEY_LEN]);
 /* Buffers p; full chunks are written as they fill. -1 on a write error (errno kept). */
 int seal_writer_write(struct seal_writer *w, const void *p, size_t n);
-/* Writes what is buffered as a (non-final) chunk and fdatasyncs: a crash after this loses nothing before it. */
+/* Writes what is buffered as a (non-final) chunk, without syncing: a kill of the process after this loses nothing before it. */
+int seal_writer_push(struct seal_writer *w);
+/* seal_writer_push, then fdatasync: a crash of the machine after this loses nothing before it. */
 int seal_writer_flush(struct seal_writer *w);
 /* Writes the final chunk and frees w. */
 int seal_writer_close(struct seal_writer *w);

@@ -4,9 +4,14 @@
  * public key: the relay writes recordings it cannot read back.
  *
  * Files live in the relay home under recordings/TICKET/, each with a
- * ".open" marker while it is written. Once a second the buffered part is
- * sealed and fdatasync'd, so kill -9 loses at most about a second; at the
- * next start a segment still marked open is closed as truncated. Closing a
+ * ".open" marker while it is written. The loop seals each 64 KiB chunk as
+ * it fills and writes it, and once a second the partial one; a thread per
+ * segment makes that durable (fdatasync at most every half second) and
+ * keeps it out of the page cache, and the loop stops splicing a segment
+ * whose oldest byte not yet durable is a second old. So a kill -9 loses
+ * under 64 KiB and at most the last second, a power cut at most the last
+ * second of the stream (docs/internals.md, "Recordings"); at the next start
+ * a segment still marked open is closed as truncated. Closing a
  * segment writes a `recording-closed` event, "PATH SHA256 SIZE STATE", so
  * the audit chain covers every byte of every recording.
  *
@@ -19,11 +24,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -35,6 +44,23 @@
 #include "audit.h"
 #include "relay.h"
 #include "seal.h"
+#include "wake.h"
+
+/*
+ * The page cache: written bytes are sent to the disk a window at a time and
+ * the window before dropped once written, so a recording holds a few MiB
+ * of cache instead of everything it wrote. Page cache the relay keeps
+ * growing costs more than the disk: writing into pages never used before
+ * ran at a third of the speed of writing into pages used again (the run
+ * to run slowdown of issue 21), and recordings nobody reads pushed out
+ * the cache that others use.
+ */
+#define RELAY_RECORD_WINDOW (4u << 20)
+/* Written but not yet sent to the disk, at most (then the segment's splice waits). */
+#define RELAY_RECORD_UNSENT_MAX (64u << 20)
+/* How often a segment that gets bytes is synced, and how old its oldest unsynced byte may get. */
+#define RELAY_RECORD_SYNC_MS 500
+#define RELAY_RECORD_LAG_MS 1000
 
 struct relay_recorder {
 	struct seal_writer *writer;
@@ -43,7 +69,239 @@ struct relay_recorder {
 	uint64_t start_us;
 	struct buf scratch;
 	bool failed;
+	/* The sync thread and what it shares with the loop, under lock. */
+	pthread_t thread;
+	bool has_thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct wake *wake;             /* the loop's, signalled when a waiting segment may go on */
+	uint64_t written;              /* bytes of the file written (loop) */
+	uint64_t sent;                 /* bytes whose writeback the thread started */
+	bool dirty;                    /* written since the thread's last snapshot */
+	int64_t dirty_since;           /* ms: when the first of those bytes came */
+	bool syncing;                  /* an fdatasync is running */
+	int64_t sync_since;            /* ms: when the first byte it covers came */
+	int64_t last_sync;             /* ms: when the last one started */
+	int error;                     /* errno of a failed sync, for the loop */
+	bool stop;
+	atomic_bool waiting;           /* the loop holds the splice back */
+	const char *gate;              /* a test's HANDOFF_TEST_RECORD_SYNC_GATE, or NULL */
+	/* The loop's: how often the splice was held back, to say so once and count at the close. */
+	bool held;
+	unsigned long holds;
 };
+
+/* A test holds every sync until the file exists, to see the splice wait for the disk. */
+static void relay_record_gate(struct relay_recorder *r)
+{
+	const struct timespec step = { .tv_sec = 0, .tv_nsec = 10 * 1000 * 1000 };
+	struct stat sb;
+	bool stop = false;
+
+	if (r->gate == NULL || stat(r->gate, &sb) == 0)
+		return;
+	log_info("recording %s: its sync waits for the file %s (a test setting)", r->relpath, r->gate);
+	while (!stop && stat(r->gate, &sb) != 0) {
+		nanosleep(&step, NULL);
+		pthread_mutex_lock(&r->lock);
+		stop = r->stop;
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+static int64_t relay_record_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The sync thread of one segment. The loop seals and writes (a kill of the
+ * relay then loses no more than before); this thread does what used to
+ * stop the loop: the fdatasync, and the writeback and dropping of the
+ * page cache behind it.
+ */
+static void *relay_record_sync_main(void *arg)
+{
+	struct relay_recorder *r = arg;
+
+	pthread_setname_np(pthread_self(), "relay-recsync");
+	pthread_mutex_lock(&r->lock);
+	/* On stop, relay_record_stop's close makes the rest durable. */
+	while (!r->stop) {
+		int64_t now = relay_record_ms();
+
+		if (r->written - r->sent >= RELAY_RECORD_WINDOW) {
+			uint64_t at = r->sent;
+
+			r->sent += RELAY_RECORD_WINDOW;
+			pthread_mutex_unlock(&r->lock);
+			/* Start this window's writeback; wait for the one before, then drop it. */
+			sync_file_range(r->fd, (off_t)at, RELAY_RECORD_WINDOW, SYNC_FILE_RANGE_WRITE);
+			if (at >= RELAY_RECORD_WINDOW) {
+				sync_file_range(r->fd, (off_t)(at - RELAY_RECORD_WINDOW), RELAY_RECORD_WINDOW,
+						SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+							SYNC_FILE_RANGE_WAIT_AFTER);
+				posix_fadvise(r->fd, (off_t)(at - RELAY_RECORD_WINDOW), RELAY_RECORD_WINDOW,
+					      POSIX_FADV_DONTNEED);
+			}
+			pthread_mutex_lock(&r->lock);
+			if (atomic_load(&r->waiting))
+				wake_signal(r->wake);
+			continue;
+		}
+		if (r->dirty && now - r->last_sync >= RELAY_RECORD_SYNC_MS) {
+			int rc;
+
+			r->dirty = false;
+			r->syncing = true;
+			r->sync_since = r->dirty_since;
+			r->last_sync = now;
+			pthread_mutex_unlock(&r->lock);
+			relay_record_gate(r);
+			rc = fdatasync(r->fd) == 0 ? 0 : errno;
+			if (rc == 0)
+				posix_fadvise(r->fd, 0, 0, POSIX_FADV_DONTNEED);
+			pthread_mutex_lock(&r->lock);
+			r->syncing = false;
+			if (rc != 0 && r->error == 0)
+				r->error = rc;
+			if (atomic_load(&r->waiting))
+				wake_signal(r->wake);
+			continue;
+		}
+		if (r->dirty) {
+			int64_t due = r->last_sync + RELAY_RECORD_SYNC_MS;
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (time_t)((due - now) / 1000);
+			ts.tv_nsec += (long)((due - now) % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+		} else {
+			pthread_cond_wait(&r->cond, &r->lock);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* After the loop wrote: tells the thread, which wakes for a new window or the first byte since its last sync. */
+static void relay_record_written(struct relay_recorder *r)
+{
+	uint64_t size = seal_writer_size(r->writer);
+	bool tell;
+
+	if (!r->has_thread || size == r->written)
+		return;
+	pthread_mutex_lock(&r->lock);
+	tell = !r->dirty || size - r->sent >= RELAY_RECORD_WINDOW;
+	if (!r->dirty) {
+		r->dirty = true;
+		r->dirty_since = relay_record_ms();
+	}
+	r->written = size;
+	if (tell)
+		pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+bool relay_record_ready(struct relay_viewer *v)
+{
+	struct relay_recorder *r = v->recorder;
+	int64_t oldest;
+	bool ok;
+
+	if (r == NULL || r->failed || !r->has_thread)
+		return true;
+	pthread_mutex_lock(&r->lock);
+	oldest = r->syncing ? r->sync_since : r->dirty ? r->dirty_since : -1;
+	ok = (oldest < 0 || relay_record_ms() - oldest < RELAY_RECORD_LAG_MS) &&
+	     r->written - r->sent < RELAY_RECORD_UNSENT_MAX;
+	atomic_store(&r->waiting, !ok);
+	pthread_mutex_unlock(&r->lock);
+	if (!ok && !r->held) {
+		/* Said once a segment; the close says how often. */
+		if (r->holds++ == 0)
+			log_info("recording %s: the splice waits for the disk", r->relpath);
+	}
+	r->held = !ok;
+	return ok;
+}
+
+bool relay_record_held(const struct relay_viewer *v)
+{
+	return v->recorder != NULL && atomic_load(&v->recorder->waiting);
+}
+
+static int relay_record_thread_start(struct relay *relay, struct relay_recorder *r)
+{
+	pthread_condattr_t attr;
+	sigset_t all, old;
+	int e;
+
+	r->wake = &relay->record_wake;
+	r->gate = getenv("HANDOFF_TEST_RECORD_SYNC_GATE");
+	r->written = seal_writer_size(r->writer);
+	r->last_sync = relay_record_ms();
+	if (pthread_mutex_init(&r->lock, NULL) != 0)
+		return -1;
+	/* The thread's timed waits count on the monotonic clock, like everything it compares. */
+	if (pthread_condattr_init(&attr) != 0 || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&r->cond, &attr) != 0) {
+		pthread_mutex_destroy(&r->lock);
+		return -1;
+	}
+	pthread_condattr_destroy(&attr);
+	/* The stop signals belong to the loop's ppoll. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&r->thread, NULL, relay_record_sync_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->lock);
+		errno = e;
+		return -1;
+	}
+	r->has_thread = true;
+	return 0;
+}
+
+static void relay_record_thread_stop(struct relay_recorder *r)
+{
+	if (!r->has_thread)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	r->has_thread = false;
+}
+
+/* A sync the thread could not do fails the segment like a failed write. */
+static int relay_record_thread_error(struct relay_recorder *r)
+{
+	int e = 0;
+
+	if (r->has_thread) {
+		pthread_mutex_lock(&r->lock);
+		e = r->error;
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (e != 0)
+		errno = e;
+	return e != 0 ? -1 : 0;
+}
 
 static uint64_t relay_record_now_us(struct relay *relay)
 {
@@ -179,6 +437,10 @@ int relay_record_setup(struct relay *relay, char *err, size_t errlen)
 	}
 	relay->record_input = !(input != NULL && strcmp(input, "no") == 0);
 	config_free(&cfg);
+	if (wake_open(&relay->record_wake) != 0) {
+		snprintf(err, errlen, "recordings: cannot make a wake descriptor: %s", strerror(errno));
+		return -1;
+	}
 	relay_record_path(relay, "keys/recording_x25519.pub", path, sizeof(path));
 	relay->has_recording_key = seal_key_load(path, relay->recording_key, false, err, errlen) == 0;
 	err[0] = '\0';
@@ -192,6 +454,7 @@ int relay_record_setup(struct relay *relay, char *err, size_t errlen)
 
 static void relay_record_free(struct relay_recorder *r)
 {
+	relay_record_thread_stop(r);
 	if (r->writer != NULL)
 		seal_writer_abort(r->writer);
 	if (r->fd >= 0)
@@ -242,7 +505,7 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 	h.flags = relay->record_input ? 0 : RECORDING_NO_INPUT;
 	if (recording_put_header(&r->scratch, &h) != 0 ||
 	    seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) != 0 ||
-	    seal_writer_flush(r->writer) != 0)
+	    seal_writer_flush(r->writer) != 0 || relay_record_thread_start(relay, r) != 0)
 		goto fail_file;
 	buf_reset(&r->scratch);
 	v->recorder = r;
@@ -275,9 +538,13 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 		return 0;
 	offset = relay_record_now_us(relay) - r->start_us;
 	buf_reset(&r->scratch);
-	if (recording_put_record(&r->scratch, offset, direction, p, n) == 0 &&
-	    seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) == 0)
+	/* The head, then the bytes straight from the splice's buffer: one copy, into the chunk. */
+	if (recording_put_record_head(&r->scratch, offset, direction, n) == 0 &&
+	    seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) == 0 &&
+	    seal_writer_write(r->writer, p, n) == 0) {
+		relay_record_written(r);
 		return 0;
+	}
 	/* Disk full or an I/O error: the policy decides whether sharing goes on. */
 	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
 	r->failed = true;
@@ -295,6 +562,7 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 	if (r == NULL)
 		return;
 	v->recorder = NULL;
+	relay_record_thread_stop(r);
 	buf_reset(&r->scratch);
 	if (r->failed) {
 		state = "failed";
@@ -313,6 +581,8 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 	relay_record_path(relay, r->relpath, path, sizeof(path));
 	snprintf(marker, sizeof(marker), "%s.open", path);
 	unlink(marker);
+	if (r->holds > 0)
+		log_info("recording %s: the splice waited for the disk %lu times", r->relpath, r->holds);
 	relay_record_closed_event(relay, v->ticket, r->relpath, state, v->tech ? v->tech->user.name : "relay",
 				  v->tech ? v->tech->user.tier : "relay");
 	relay_record_free(r);
@@ -325,7 +595,8 @@ void relay_record_tick(struct relay *relay)
 
 		if (r == NULL || r->failed)
 			continue;
-		if (seal_writer_flush(r->writer) != 0) {
+		/* The partial chunk goes to the file; the thread makes it durable. */
+		if (relay_record_thread_error(r) != 0 || seal_writer_push(r->writer) != 0) {
 			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
 				  strerror(errno));
 			r->failed = true;
@@ -333,6 +604,8 @@ void relay_record_tick(struct relay *relay)
 					"relay", NULL, r->relpath);
 			if (relay->recording == RELAY_RECORDING_REQUIRED)
 				v->state = VIEWER_DONE; /* the loop's reaper closes it next */
+			continue;
 		}
+		relay_record_written(r);
 	}
 }

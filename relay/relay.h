@@ -43,6 +43,7 @@
 #include "home.h"
 #include "rate.h"
 #include "store.h"
+#include "wake.h"
 
 enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER };
 
@@ -245,6 +246,7 @@ struct relay {
 	bool sla_known;
 	int64_t sla_due;
 	time_t last_record_flush;
+	struct wake record_wake;       /* a recording's sync thread lets a held splice go on (record.c) */
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 	struct relay_jobs *jobs;       /* exports and verifies, off the loop (job.c) */
@@ -281,6 +283,14 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 void relay_record_stop(struct relay *relay, struct relay_viewer *v);
 /* Makes the last second of every open segment durable. */
 void relay_record_tick(struct relay *relay);
+/*
+ * Whether v's splice may move more bytes now: false while its recording's
+ * oldest byte not yet durable is a second old, or too much waits for the
+ * disk; the segment's thread then signals record_wake when that changes.
+ */
+bool relay_record_ready(struct relay_viewer *v);
+/* The last relay_record_ready said no (the splice is held back). */
+bool relay_record_held(const struct relay_viewer *v);
 
 /* rights.c */
 int relay_tier_rank(const char *tier);

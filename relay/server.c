@@ -882,7 +882,7 @@ static void relay_reap(struct relay *relay)
 static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waking)
 {
 	struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
-	size_t n = 2 + relay->nlingering, linger_at;
+	size_t n = 3 + relay->nlingering, linger_at;
 	int rc;
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
@@ -915,6 +915,8 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 		relay->pfds[n++] = (struct pollfd){ .fd = relay->lingering[i].fd, .events = POLLIN };
 	/* A job that ended wakes the loop, which hands its result to the channel (relay_tick). */
 	relay->pfds[n++] = (struct pollfd){ .fd = relay_jobs_fd(relay), .events = POLLIN };
+	/* A recording's thread lets a splice it held back go on (record.c). */
+	relay->pfds[n++] = (struct pollfd){ .fd = relay->record_wake.fd, .events = POLLIN };
 	/* The stop signals are let in only while waiting here, so one never arrives just before a long wait. */
 	rc = ppoll(relay->pfds, n, timeout_ms < 0 ? NULL : &ts, waking);
 	relay_linger_service(relay, rc > 0 ? relay->pfds + linger_at : NULL, relay_ms_now());
@@ -1015,6 +1017,7 @@ static void relay_tick(struct relay *relay)
 
 	relay_clock_refresh(relay);
 	relay_policy_tick(relay);
+	wake_drain(&relay->record_wake);
 	if (time(NULL) != relay->last_record_flush) {
 		relay->last_record_flush = time(NULL);
 		relay_record_tick(relay);
@@ -1067,7 +1070,8 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	sigset_t stopping, waking;
 	struct relay relay = { .home = home, .store = store, .stop = stop, .bind = bind,
 			       .hooks = { .customer_record = relay_dispatch_record, .exec = relay_exec_run,
-					  .chat_said = relay_follow_said } };
+					  .chat_said = relay_follow_said },
+			       .record_wake = { .fd = -1, .peer = -1 } };
 	int rc = -1;
 
 	sigemptyset(&stopping);
@@ -1118,6 +1122,7 @@ out:
 	relay_webhooks_stop(&relay);
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
+	wake_close(&relay.record_wake);
 	free(relay.pfds);
 	relay_guard_free(relay.guard);
 	free(relay.penalties);

@@ -227,6 +227,9 @@ static int relay_viewer_move(struct relay *relay, struct relay_viewer *v, ssh_ch
 			return 1;
 		if (window == 0)
 			return 0;
+		/* The recording is a second behind the disk: the stream waits for it (record.c). */
+		if (!relay_record_ready(v))
+			return 0;
 		n = ssh_channel_read_nonblocking(src, chunk, window < sizeof(chunk) ? window : sizeof(chunk), 0);
 		if (n == SSH_EOF)
 			return 1;
@@ -352,7 +355,7 @@ static bool relay_viewer_waiting(ssh_channel src, ssh_channel dst)
 bool relay_viewer_pending(struct relay *relay)
 {
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
-		if (v->state == VIEWER_SPLICING &&
+		if (v->state == VIEWER_SPLICING && !relay_record_held(v) &&
 		    (relay_viewer_waiting(v->cust_chan, v->tech_chan) || relay_viewer_waiting(v->tech_chan, v->cust_chan)))
 			return true;
 	return false;

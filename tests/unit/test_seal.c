@@ -237,6 +237,77 @@ static void test_recording_records(void **state)
 	buf_free(&b);
 }
 
+/* The relay writes a record's head and its bytes apart (no copy): the same bytes as one record. */
+static void test_record_head_matches_record(void **state)
+{
+	static const uint8_t data[] = "RFB 003.008\n";
+	struct buf whole, parts;
+
+	(void)state;
+	buf_init(&whole, 256);
+	buf_init(&parts, 256);
+	assert_int_equal(recording_put_record(&whole, 1234567, RECORDING_TO_VIEWER, data, sizeof(data) - 1), 0);
+	assert_int_equal(recording_put_record_head(&parts, 1234567, RECORDING_TO_VIEWER, sizeof(data) - 1), 0);
+	assert_int_equal(buf_put(&parts, data, sizeof(data) - 1), 0);
+	assert_int_equal(buf_len(&whole), buf_len(&parts));
+	assert_memory_equal(buf_ptr(&whole), buf_ptr(&parts), buf_len(&whole));
+	assert_int_equal(recording_put_record_head(&parts, 0, RECORDING_TO_VIEWER, RECORDING_CHUNK_MAX + 1),
+			 BUF_ERR_TOO_LONG);
+	buf_free(&whole);
+	buf_free(&parts);
+}
+
+/*
+ * A push writes the chunk without syncing; a process killed after it (the
+ * writer never closed) leaves a file that opens, truncated, with every byte
+ * pushed. Chunk after chunk with one cipher context: each still opens.
+ */
+static void test_push_then_kill(void **state)
+{
+	char path[] = "/tmp/handoff-seal.XXXXXX";
+	static uint8_t data[3 * SEAL_CHUNK_MAX + 1000], *file;
+	struct seal_writer *w = NULL;
+	struct keys k;
+	struct buf plain;
+	bool truncated = false;
+	int fd = mkstemp(path);
+	long size;
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(seal_keygen(k.pub, k.priv), 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + i / 509);
+	assert_int_equal(seal_writer_open(&w, fd, k.pub), 0);
+	assert_int_equal(seal_writer_write(w, data, sizeof(data) - 500), 0);
+	assert_int_equal(seal_writer_push(w), 0);
+	assert_int_equal(seal_writer_push(w), 0); /* nothing buffered: no empty chunk */
+	assert_int_equal(seal_writer_write(w, data + sizeof(data) - 500, 500), 0);
+	assert_int_equal(seal_writer_push(w), 0);
+	seal_writer_abort(w);
+	close(fd);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	file = malloc((size_t)size);
+	assert_non_null(file);
+	assert_int_equal(fread(file, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	unlink(path);
+	/* Header, three full chunks, the rest of the first write, and the last 500 bytes. */
+	assert_int_equal(size, SEAL_HEADER_LEN + 5 * 21 + (long)sizeof(data));
+	buf_init(&plain, 1u << 20);
+	assert_int_equal(open_sealed(&k, file, (size_t)size, &plain, &truncated), 0);
+	assert_true(truncated);
+	assert_int_equal(buf_len(&plain), sizeof(data));
+	assert_memory_equal(buf_ptr(&plain), data, sizeof(data));
+	buf_free(&plain);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_swapped_chunks_and_wrong_key),
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_recording_records),
+		cmocka_unit_test(test_record_head_matches_record),
+		cmocka_unit_test(test_push_then_kill),
 	};
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
 }
