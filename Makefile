@@ -153,6 +153,15 @@ $(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
 
+# The bench's workload clients, X11 and Wayland, share their modes, marker and pacing.
+WK_CORE := tests/tools/common/workload_core.c tests/tools/common/workload_core.h
+$(BUILD)/tests/workload: tests/tools/workload.c $(WK_CORE)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/tools $(CFLAGS) $(call pc,x11) -o $@ $< tests/tools/common/workload_core.c $(SANLD) $(call pl,x11)
+$(BUILD)/tests/wlworkload: tests/tools/wlworkload.c $(WK_CORE) $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
+
 tests-build: $(UNITS) $(TOOLS)
 
 deps:
@@ -232,7 +241,7 @@ check: deps
 demo: deps-demo all
 	@bash scripts/demo.sh $(BUILD)
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct store_append) $(addprefix $(BUILD)/tests/,workload linkemu)
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_tool vncmeter helper_direct store_append) $(addprefix $(BUILD)/tests/,workload wlworkload wlpattern linkemu)
 bench: deps all $(BENCH_BINS)
 	@bash bench/run.sh $(BUILD)
 

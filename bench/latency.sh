@@ -96,18 +96,40 @@ tunnel() {
 # lat_row SYSTEM WORKLOAD: one measured run; appends a line to $LAT_ROWS.
 lat_row() {
 	local sys=$1 wl=$2 port vport share="" relay="" extra="" row="$E2E_TMP/lat-${LAT_TAG:-}$1-$2"
-	row=${row// /_}
-	DISPLAY=$XDISPLAY "$TOOLS/workload" "$wl" "$LAT_SECONDS" "$row.frames" hold >"$row.wl" 2>&1 &
+	row=${row//[ (),]/_}
+	local frames="$row.frames" xdisplay=$XDISPLAY
+	case "$sys" in
+	"handoff wayland"*)
+		# On the Wayland desktop (bench/wayland.sh), as its user: its OUT where that user writes.
+		frames="$WL_DIR/$(basename "$row").frames"
+		xdisplay=""
+		wl_exec "$WL_TOOLS/wlworkload" "$wl" "$LAT_SECONDS" "$frames" hold >"$row.wl" 2>&1 &
+		;;
+	*) DISPLAY=$XDISPLAY "$TOOLS/workload" "$wl" "$LAT_SECONDS" "$frames" hold >"$row.wl" 2>&1 & ;;
+	esac
 	local wpid=$!
 	track $wpid
 	wait_line 20 "$row.wl" "^ready" || fail "workload $wl did not start: $(cat "$row.wl")"
 
 	case "$sys" in
-	handoff)
-		RELAY_NAME="relay-${LAT_TAG:-}$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
+	handoff | "handoff wayland"*)
+		local backend=${sys#handoff}
+		RELAY_NAME="relay-${LAT_TAG:-}${backend//[ ()]/}$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
 		new_ticket_code "bench $wl"
-		start_helper "$CODE" "helper-$wl"
-		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+		case "$sys" in
+		handoff) start_helper "$CODE" "helper-$wl" ;;
+		*)
+			# LAT_WL_CAPTURE: which Wayland backend; LAT_WL_DIALOG: what answers the desktop's own
+			# question, when it asks one (GNOME's portal), once the helper has asked it.
+			start_wl_helper "$CODE" --capture "${LAT_WL_CAPTURE:-wayland}"
+			[ -z "${LAT_WL_DIALOG:-}" ] || "$LAT_WL_DIALOG"
+			;;
+		esac
+		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -3 "${HELPER_OUT%.out}.log")"
+		case "$sys" in
+		"handoff wayland"*) grep -q "capturing Wayland" "$E2E_TMP/helper.log" ||
+			fail "$sys: the helper captures no Wayland: $(grep capturing "$E2E_TMP/helper.log")" ;;
+		esac
 		vport=$(free_port)
 		# shellcheck disable=SC2046
 		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" "handoff@$RELAY_HOST" &
@@ -152,13 +174,16 @@ lat_row() {
 		;;
 	esac
 
-	"$BENCH/vncmeter" 127.0.0.1 "$vport" $((LAT_SECONDS + LAT_GRACE)) "$row.seen" "$XDISPLAY" >"$row.vm" 2>"$row.vmerr" &
+	# The final picture is held against the X screen only; on Wayland nothing reads the screen back.
+	"$BENCH/vncmeter" 127.0.0.1 "$vport" $((LAT_SECONDS + LAT_GRACE)) "$row.seen" ${xdisplay:+"$xdisplay"} >"$row.vm" 2>"$row.vmerr" &
 	local vm=$!
 	track $vm
-	if [ "$sys" = handoff ]; then
+	case "$sys" in
+	handoff | "handoff wayland"*)
 		wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
 		echo y >&7
-	fi
+		;;
+	esac
 	wait_line 30 "$row.vm" "^ready" || fail "$sys: the viewer got no first screen: $(cat "$row.vmerr")"
 	case "$sys" in
 	*"via sshd") relay=$(tree "$SSHD_PID") ;;
@@ -185,11 +210,13 @@ lat_row() {
 	read -r psnr exact settled < <(awk '/^quality/ {print $3, $5, $7}' "$row.vm")
 	# shellcheck disable=SC2086
 	stop_pids $extra $share
-	[ "$sys" = handoff ] && { exec 7>&-; stop_relay; }
+	case "$sys" in
+	handoff | "handoff wayland"*) exec 7>&- && stop_relay ;;
+	esac
 	# Latency of every frame seen (ms), frames/s, and the rest of the row.
 	awk -v sys="$sys" -v wl="$wl" -v secs="$LAT_SECONDS" -v bytes="${bytes:-0}" \
 		-v scpu=$((s1 - s0)) -v rcpu=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" \
-		-v psnr="${psnr:--}" -v exact="${exact:--}" -v settled="${settled:--}" '
+		-v psnr="${psnr:--}" -v exact="${exact:--}" -v settled="${settled:--}" -v bpf="${LAT_BPF:-0}" '
 		NR == FNR { w[$1] = $2; next }
 		($1 in w) { lat[++n] = ($2 - w[$1]) / 1e6 }
 		END {
@@ -197,11 +224,14 @@ lat_row() {
 			for (i = 2; i <= n; i++) { v = lat[i]; for (j = i - 1; j > 0 && lat[j] > v; j--) lat[j + 1] = lat[j]; lat[j + 1] = v }
 			p50 = n ? sprintf("%.1f", lat[int((n - 1) * 0.50) + 1]) : "-"
 			p95 = n ? sprintf("%.1f", lat[int((n - 1) * 0.95) + 1]) : "-"
-			printf "| %s | %s | %s | %s | %.1f | %.0f | %.0f | %s | %s | %s | %s | %s |\n", sys, wl, p50, p95, n / secs,
+			printf "| %s | %s | %s | %s | %.1f | %.0f | %.0f | %s | %s | %s | %s | %s |", sys, wl, p50, p95, n / secs,
 				bytes / secs / 1000, scpu * 100 / hz / secs,
 				relay == "" ? "-" : sprintf("%.0f", rcpu * 100 / hz / secs),
 				relay == "" ? "-" : sprintf("%.1f", hwm / 1024), psnr, exact, settled
-		}' "$row.frames" "$row.seen" >>"$LAT_ROWS"
+			# LAT_BPF: one more column, the bytes on the wire per frame seen.
+			if (bpf) printf " %s |", n ? sprintf("%.0f", bytes / n) : "-"
+			printf "\n"
+		}' "$frames" "$row.seen" >>"$LAT_ROWS"
 	echo "  $(tail -1 "$LAT_ROWS")"
 }
 

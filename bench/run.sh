@@ -19,11 +19,14 @@
 #      with the customer behind three emulated links (bench/wan.sh), and the
 #      quality of the picture the viewer is left with;
 #   7. (BENCH_PARTS=store, not in the default) audit chain appends per second
-#      on SQLite and on PostgreSQL, one writer and two (bench/store.sh).
-# Tuning: BENCH_PARTS (default "latency load splice firstframe"),
+#      on SQLite and on PostgreSQL, one writer and two (bench/store.sh);
+#   8. (BENCH_PARTS=wayland) typing, scroll and full on sway headless shared
+#      by the helper's Wayland backend (wlroots screen copy), beside the same
+#      workloads shared by its X11 backend, in one run (bench/wayland.sh).
+# Tuning: BENCH_PARTS (default "latency load splice firstframe wayland"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
-# (the exported recording, 300 MB).
+# (the exported recording, 300 MB), BENCH_WL_WORKLOADS (typing scroll full).
 set -u
 BUILD=${1:-build}
 ROOT=$(pwd)
@@ -32,14 +35,15 @@ BENCH="$ROOT/$BUILD/bench"
 TOOL="$BENCH/bench_tool"
 BYTES=${BENCH_BYTES:-1000000000}
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-latency load splice firstframe}
-export E2E_KEEP=0 TOOLS="$ROOT/$BUILD/tests"
+PARTS=${BENCH_PARTS:-latency load splice firstframe wayland}
+export E2E_KEEP=${E2E_KEEP:-0} TOOLS="$ROOT/$BUILD/tests"
 export BIN
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/bench/latency.sh"
 . "$ROOT/bench/load.sh"
 . "$ROOT/tests/e2e/link_lib.sh"
 . "$ROOT/bench/wan.sh"
+. "$ROOT/bench/wayland.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 # The parts that measure against the peers; export and firstframe measure Handoff alone.
@@ -99,6 +103,7 @@ SUMMARY="$E2E_TMP/summary"
 has_part latency && latency_table
 has_part load && load_bench
 has_part wan && wan_bench
+has_part wayland && wayland_bench
 
 # relay_splice LABEL FILE BYTES SUMMARY: BYTES through handoff-relay on a new ticket, from the
 # helper stand-in to a stock ssh -L; the sink's figures go to FILE. Leaves TICKET.
@@ -324,6 +329,12 @@ if [ -s "${LAT_ROWS:-/nonexistent}" ]; then
 	echo
 	lat_header
 	cat "$LAT_ROWS"
+fi
+if [ -s "${WL_ROWS:-/nonexistent}" ]; then
+	echo
+	echo "Wayland (sway headless, wlroots screen copy) beside X11 (Xvfb), $LAT_SECONDS s per workload, 1280x800, loopback, $(nproc) cores:"
+	echo
+	wayland_table
 fi
 if [ -s "$WAN_ROWS" ]; then
 	echo

@@ -55,7 +55,8 @@ wl_socket() {
 	return 1
 }
 
-# wl_reach_build: WL_BIN and WL_TOOLS, where the desktop's user can run the helper and wlpattern.
+# wl_reach_build: WL_BIN and WL_TOOLS, where the desktop's user can run the helper, wlpattern
+# and wlworkload.
 # A checkout in a folder nobody cannot enter (root's home) gets copies in WL_DIR, and so does
 # LeakSanitizer's suppressions file.
 wl_reach_build() {
@@ -67,6 +68,8 @@ wl_reach_build() {
 		cp "$BIN/handoff-helper" "$WL_DIR/build/bin/" || fail "cannot copy the helper"
 		[ -d "$BIN/../share" ] && cp -r "$BIN/../share" "$WL_DIR/build/"
 		cp "$TOOLS/wlpattern" "$WL_DIR/build/tests/" || fail "cannot copy wlpattern"
+		# The bench's Wayland workload, where it was built.
+		[ -x "$TOOLS/wlworkload" ] && cp "$TOOLS/wlworkload" "$WL_DIR/build/tests/"
 		chmod -R a+rX "$WL_DIR/build"
 		WL_BIN="$WL_DIR/build/bin"
 		WL_TOOLS="$WL_DIR/build/tests"

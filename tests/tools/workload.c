@@ -25,23 +25,21 @@
  * "done" and keeps its last frame on screen until a second SIGUSR1, so the
  * viewer's final picture can be held against it (vncmeter's quality).
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
-#define CELL 16
-#define MARKER_BITS 16
-#define VIDEO_FRAMES 16
-#define TEXT_TOP (2 * CELL + 4)
-#define MAX_FRAMES 100000
+#include "common/workload_core.h"
+
+#define CELL WK_CELL
+#define MARKER_BITS WK_MARKER_BITS
+#define VIDEO_FRAMES WK_VIDEO_FRAMES
+#define TEXT_TOP WK_TEXT_TOP
 
 struct wl {
 	Display *dpy;
@@ -54,26 +52,13 @@ struct wl {
 	int cx, cy;             /* typing: the text cursor */
 	Pixmap video[VIDEO_FRAMES];
 	unsigned seed;
+	const char *mode;
 };
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static unsigned wl_rand(struct wl *w)
-{
-	w->seed = w->seed * 1103515245u + 12345u;
-	return (w->seed >> 16) & 0x7fff;
-}
 
 static void wl_marker(struct wl *w, unsigned n)
 {
 	for (int i = 0; i < MARKER_BITS; i++) {
-		int bit = (n >> (MARKER_BITS - 1 - i)) & 1;
+		int bit = wk_marker_bit(n, i);
 
 		XSetForeground(w->dpy, w->gc, bit ? w->white : w->black);
 		XFillRectangle(w->dpy, w->win, w->gc, i * CELL, 0, CELL, CELL);
@@ -93,11 +78,7 @@ static int wl_shift(unsigned long mask)
 	return s;
 }
 
-/*
- * Video-like frames: smooth colour fields that move from frame to frame,
- * with some grain, so that every pixel changes and no encoder gets them
- * for free, while a lossy encoder still has something it can compress.
- */
+/* The video-like frames (wk_video_rgb) as pixmaps. */
 static int wl_video(struct wl *w)
 {
 	Visual *vis = DefaultVisual(w->dpy, DefaultScreen(w->dpy));
@@ -117,14 +98,9 @@ static int wl_video(struct wl *w)
 	for (int k = 0; k < VIDEO_FRAMES; k++) {
 		for (int y = 0; y < w->h; y++) {
 			for (int x = 0; x < w->w; x++) {
-				unsigned grain = wl_rand(w) & 31;
-				unsigned r = (unsigned)(x / 5 + k * 9) & 255;
-				unsigned g = (unsigned)(y / 3 + k * 5) & 255;
-				unsigned b = (unsigned)((x + y) / 7 + k * 13) & 255;
+				uint32_t rgb = wk_video_rgb(x, y, k, &w->seed);
+				unsigned long r = rgb >> 16, g = (rgb >> 8) & 255, b = rgb & 255;
 
-				r = (r + grain) & 255;
-				g = (g + grain) & 255;
-				b = (b + grain) & 255;
 				XPutPixel(img, x, y, ((unsigned long)r << rs) | ((unsigned long)g << gs) |
 							     ((unsigned long)b << bs));
 			}
@@ -145,20 +121,15 @@ static void wl_text_line(struct wl *w, int y)
 	if (n > (int)sizeof(line))
 		n = (int)sizeof(line);
 	for (int i = 0; i < n; i++)
-		line[i] = (wl_rand(w) % 7 == 0) ? ' ' : (char)('!' + wl_rand(w) % 90);
+		line[i] = wk_text_char(&w->seed);
 	XSetForeground(w->dpy, w->gc, w->black);
 	XDrawString(w->dpy, w->win, w->gc, 0, y + w->font->ascent, line, n);
-}
-
-static bool wl_full(const char *mode)
-{
-	return strcmp(mode, "full") == 0 || strcmp(mode, "full60") == 0;
 }
 
 static void wl_frame(struct wl *w, const char *mode, unsigned n)
 {
 	if (strcmp(mode, "typing") == 0) {
-		char c = (char)('a' + wl_rand(w) % 26);
+		char c = (char)('a' + wk_rand(&w->seed) % 26);
 
 		XSetForeground(w->dpy, w->gc, w->black);
 		XDrawString(w->dpy, w->win, w->gc, w->cx, w->cy + w->font->ascent, &c, 1);
@@ -181,24 +152,11 @@ static void wl_frame(struct wl *w, const char *mode, unsigned n)
 		XSetForeground(w->dpy, w->gc, w->grey);
 		XFillRectangle(w->dpy, w->win, w->gc, 0, bottom, (unsigned)w->w, (unsigned)w->line_h);
 		wl_text_line(w, bottom);
-	} else if (wl_full(mode)) {
+	} else if (wk_full(mode)) {
 		XCopyArea(w->dpy, w->video[n % VIDEO_FRAMES], w->win, w->gc, 0, 0, (unsigned)w->w,
 			  (unsigned)w->h, 0, 0);
 	}
 	wl_marker(w, n);
-}
-
-static int wl_rate(const char *mode)
-{
-	if (strcmp(mode, "full60") == 0)
-		return 60;
-	if (strcmp(mode, "typing") == 0)
-		return 20;
-	if (strcmp(mode, "scroll") == 0 || wl_full(mode))
-		return 30;
-	if (strcmp(mode, "idle") == 0)
-		return 1;
-	return 0;
 }
 
 /* Fills the screen once: grey, with text for the scrolling workload. */
@@ -209,36 +167,33 @@ static void wl_background(struct wl *w, const char *mode)
 	if (strcmp(mode, "scroll") == 0)
 		for (int y = TEXT_TOP; y + w->line_h <= w->h; y += w->line_h)
 			wl_text_line(w, y);
-	if (wl_full(mode))
+	if (wk_full(mode))
 		XCopyArea(w->dpy, w->video[0], w->win, w->gc, 0, 0, (unsigned)w->w, (unsigned)w->h, 0, 0);
+}
+
+/* wk_run's FRAME: draws frame N; XSync returns once the X server has drawn it. */
+static int wl_step(void *ctx, unsigned n)
+{
+	struct wl *w = ctx;
+
+	wl_frame(w, w->mode, n);
+	XSync(w->dpy, False);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct wl w = { .seed = 42, .cx = 8, .cy = TEXT_TOP };
 	XSetWindowAttributes attr = { .override_redirect = True, .background_pixel = 0 };
-	int rate, seconds, scr;
-	int64_t *times = NULL;
-	unsigned frames = 0;
-	sigset_t usr1;
-	int sig;
-	FILE *out;
-	struct timespec next;
+	int seconds, scr;
+	bool hold;
 
-	bool hold = argc == 5 && strcmp(argv[4], "hold") == 0;
-
-	if ((argc != 4 && !hold) || (rate = wl_rate(argv[1])) == 0 || (seconds = atoi(argv[2])) <= 0 ||
-	    seconds > 600) {
-		fprintf(stderr, "usage: workload typing|scroll|full|full60|idle SECONDS OUT [hold]\n");
+	if (wk_args(argc, argv, "usage: workload typing|scroll|full|full60|idle SECONDS OUT [hold]\n", &seconds, &hold) != 0)
 		return 2;
-	}
-	/* Blocked before anything else, so an early SIGUSR1 waits for sigwait. */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	times = calloc(MAX_FRAMES, sizeof(*times));
+	w.mode = argv[1];
+	wk_start();
 	w.dpy = XOpenDisplay(NULL);
-	if (times == NULL || w.dpy == NULL) {
+	if (w.dpy == NULL) {
 		fprintf(stderr, "workload: cannot open the display\n");
 		return 1;
 	}
@@ -262,7 +217,7 @@ int main(int argc, char **argv)
 	w.line_h = w.font->ascent + w.font->descent;
 	XMapRaised(w.dpy, w.win);
 	XSync(w.dpy, False);
-	if (wl_full(argv[1]) && wl_video(&w) != 0) {
+	if (wk_full(argv[1]) && wl_video(&w) != 0) {
 		fprintf(stderr, "workload: out of memory\n");
 		return 1;
 	}
@@ -271,36 +226,12 @@ int main(int argc, char **argv)
 	XSync(w.dpy, False);
 	printf("ready\n");
 	fflush(stdout);
-	if (sigwait(&usr1, &sig) != 0)
+	if (wk_run(argv[1], seconds, argv[3], wl_step, NULL, &w) != 0)
 		return 1;
-
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (unsigned n = 1; n <= (unsigned)(rate * seconds) && n < MAX_FRAMES && n < (1u << MARKER_BITS); n++) {
-		wl_frame(&w, argv[1], n);
-		XSync(w.dpy, False);
-		times[n] = now_ns();
-		frames = n;
-		next.tv_nsec += 1000000000L / rate;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
-	}
-	out = fopen(argv[3], "w");
-	if (out == NULL) {
-		perror("workload: OUT");
-		return 1;
-	}
-	for (unsigned n = 1; n <= frames; n++)
-		fprintf(out, "%u %lld\n", n, (long long)times[n]);
-	fclose(out);
-	free(times);
 	if (hold) {
 		printf("done\n");
 		fflush(stdout);
-		if (sigwait(&usr1, &sig) != 0)
+		if (wk_wait_usr1() != 0)
 			return 1;
 	}
 	/* The server frees its side with the connection; Xlib's client-side copies are ours. */
