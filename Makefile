@@ -326,6 +326,9 @@ $(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_wi
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -lgdi32 -luser32
 # The helper's SendInput replay on its own: a click and text, which winpattern reports.
-$(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o
+# input_win32.c notes its presses in origin.h, which wininput leaves NULL; the linker still wants
+# origin_win32.o, and with it SDL (its message hook) and the log (buf.c: OpenSSL).
+$(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o \
+	$(WIN)/obj/client/origin_win32.o $(WIN)/libhandoff.a
 	@mkdir -p $(@D)
-	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -luser32 -lpthread
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lSDL2 -lcrypto $(WIN_SYSLIBS)

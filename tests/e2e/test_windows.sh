@@ -316,3 +316,61 @@ viewer_cmd 30 "wait-frame"
 wait_state 10 "screen=main question=none watching=1"
 grep -q "^info control=no" "$VIEWER_OUT" || fail "the viewer allowed view only may control: $(head -1 "$VIEWER_OUT")"
 note "the window under Wine: code typed, Deny and View only clicked, the view-only viewer got frames"
+
+# Allow (control) in the window: origin_win32.c's low-level hooks see the marker input_win32.c
+# puts on every SendInput event, so the window tells the technician's presses from the
+# customer's (xdotool's, which Wine's X11 driver takes as hardware input). winpattern again,
+# at the top left where the window (centred, Allow and Deny below y 240) leaves it a corner.
+wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern2.out" 2>"$E2E_TMP/winpattern2.log" &
+WINPATTERN_PID=$!
+track $WINPATTERN_PID
+wait_line 60 "$E2E_TMP/winpattern2.out" "^ready 320 240" ||
+	fail "winpattern.exe did not draw again: $(tail -5 "$E2E_TMP/winpattern2.log")"
+mark
+start_viewer_as alice "$TICKET" ctl
+wait_state 20 "screen=main question=consent"
+mark
+click allow
+viewer_cmd 30 "wait-frame"
+wait_state 10 "screen=main question=none watching=2"
+grep -q "^info control=yes" "$VIEWER_OUT" || fail "the viewer allowed control may not: $(head -1 "$VIEWER_OUT")"
+[ "$WIN_X" -gt 5 ] && [ "$WIN_Y" -gt 5 ] || fail "the window at $WIN_X,$WIN_Y covers winpattern's corner"
+viewer_cmd 10 "click 5 5"
+wait_line 20 "$E2E_TMP/winpattern2.out" "^click 5 5" ||
+	fail "the controlling viewer's click did not reach winpattern: $(tail -3 "$E2E_TMP/winpattern2.out")"
+exec 9>&8 # the controlling viewer's commands, kept while a third viewer takes fd 8
+
+# A third ask: the controlling viewer clicks Allow on the window, which drops the press.
+ignored_total() {
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+mark
+start_viewer_as alice "$TICKET" third
+THIRD_PID=$VIEWER_PID
+exec 10>&8
+exec 8>&9
+VIEWER_OUT=$E2E_TMP/ctl.out
+wait_state 20 "screen=main question=consent"
+viewer_cmd 10 "click $(button_xy allow)"
+wait_for 20 sh -c "[ \"\$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'\")\" -ge 1 ]" ||
+	fail "no ignored input recorded after the viewer clicked Allow: $(sqlite3 "$RELAY_DIR/handoff.db" "SELECT kind, detail FROM events WHERE ticket_id=$TICKET" | tail -5)"
+# A frame asked after the click comes after the click was read: the window has judged it.
+viewer_cmd 20 "wait-frame"
+grep '^UI state' "$WIN_OUT" | tail -1 | grep -q "question=consent" ||
+	fail "the viewer's click answered the consent question: $(grep '^UI state' "$WIN_OUT" | tail -1)"
+grep -q '^ok [0-9]*x[0-9]*' "$E2E_TMP/third.out" && fail "the third viewer got a frame from the viewer's click"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT actor FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'" |
+	grep -qx alice || fail "the ignored-input event does not name alice"
+# Its keys too (input_win32.c's scan codes and Unicode keys, matched by the keyboard hook).
+viewer_cmd 10 "type ab"
+viewer_cmd 10 "key Return"
+wait_for 20 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT coalesce(sum(detail + 0), 0) FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'\") -ge 4 ]" ||
+	fail "the viewer's keys on the window were not all ignored: $(ignored_total) press(es) recorded"
+grep '^UI state' "$WIN_OUT" | tail -1 | grep -q "question=consent" ||
+	fail "the viewer's Return answered the consent question: $(grep '^UI state' "$WIN_OUT" | tail -1)"
+mark
+click deny
+wait_for 20 sh -c "! kill -0 $THIRD_PID" || fail "the third viewer was not refused by the customer's Deny"
+exec 10>&-
+note "the window under Wine: Allow clicked, the viewer's click reached winpattern, its click on Allow and its keys were ignored ($(ignored_total) presses recorded)"
