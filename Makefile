@@ -305,15 +305,28 @@ WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -l
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
 	$(WIN)/tests/wininput.exe
 
-$(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a
+$(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
-	$(WIN_CC) -static -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a \
+	$(WIN_CC) -static -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/obj/catalogs.o $(WIN)/libhandoff.a \
 		-L$(MINGW_PREFIX)/lib $(WIN_LIBS) $(WIN_SYSLIBS)
 
 $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -c $< -o $@
+# The message catalogs travel inside the .exe as RCDATA resources MO_<LANG> (platform_win32.c).
+WIN_MO := $(patsubst po/%.po,$(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo,$(PO_SRC))
+$(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check --output-file=$@ $<
+$(WIN)/obj/catalogs.rc: $(WIN_MO) Makefile
+	@mkdir -p $(@D)
+	for mo in $(WIN_MO); do \
+		lang=$${mo#$(WIN)/share/locale/}; lang=$${lang%%/*}; \
+		echo "MO_$$(echo $$lang | tr a-z A-Z) RCDATA \"$$mo\""; \
+	done >$@
+$(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc
+	$(WIN_HOST)-windres -O coff -i $< -o $@
 $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 	@mkdir -p $(@D)
 	rm -f $@ && $(WIN_HOST)-ar rcs $@ $^

@@ -14,6 +14,14 @@
 /* The directory holding the running program, without a trailing separator. 0 or -1. */
 int helper_platform_exe_dir(char *dir, size_t len);
 /*
+ * Binds gettext's domain to the message catalogs that travel with the
+ * program: on Linux BIN/../share/locale (the build tree, an install, the
+ * bundle); on Windows the ones compiled into the .exe as resources,
+ * written once to the user's local application data folder, since libintl
+ * reads only files. 0, or -1 when there are none (English then).
+ */
+int helper_platform_bind_catalogs(const char *domain);
+/*
  * The system's fonts that have Japanese glyphs, best first, for the window
  * when none ships beside the program; *n gets how many. Static strings.
  */

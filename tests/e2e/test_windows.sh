@@ -231,7 +231,6 @@ new_ticket_code "pinned key"
 bad_case wrong-key all --relay "127.0.0.1:$RELAY_PORT" --host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
 	--code "$CODE"
 bad_case no-relay detail --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
-
 # The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
 # address, pinned host key, organisation and a fresh intake token to the .exe, which checks
 # itself and reaches the relay with that token (no code: it asks for a description).
@@ -279,7 +278,7 @@ kill "$DAMAGED_PID" 2>/dev/null
 note "a bundle with one byte changed refuses to run and says so in a message box"
 
 # The helper's own window (SDL's Windows driver under Wine), driven with xdotool as on Linux:
-# the code typed into it, Deny and View only clicked in it. Japanese fonts are the system's
+# the code typed into it, Deny and View only clicked in it, in Japanese. Japanese fonts are the system's
 # on Windows and Wine has none, so the test points HANDOFF_FONT at Debian's through Z:. A
 # console program's stdout ends its lines in CR LF on Windows: the trace is read without CR.
 . "$(dirname "$0")/window_lib.sh"
@@ -287,7 +286,7 @@ note "a bundle with one byte changed refuses to run and says so in a message box
 kill "$WINPATTERN_PID" 2>/dev/null
 new_ticket_code "window on Windows"
 WIN_OUT=$E2E_TMP/winwindow.out
-HANDOFF_UI_TRACE=1 HANDOFF_FONT='Z:\usr\share\fonts\opentype\ipafont-gothic\ipagp.ttf' \
+HANDOFF_UI_TRACE=1 HANDOFF_FONT='Z:\usr\share\fonts\opentype\ipafont-gothic\ipagp.ttf' LANG=ja_JP.UTF-8 \
 	wine "$EXE" --ui sdl --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --org "Acme IT" \
 	</dev/null > >(sed -u 's/\r$//' >"$WIN_OUT") 2>"$E2E_TMP/winwindow.log" &
 WINDOW_PID=$!
@@ -304,6 +303,11 @@ wait_state 30 "screen=main .* card=nothing-shared"
 mark
 start_viewer_as alice "$TICKET" deny
 wait_state 20 "screen=main question=consent"
+# In Japanese (LANG), from the catalogs inside the .exe: RCDATA resources written once under
+# %LOCALAPPDATA%\Handoff (libintl reads only files); the trace has the words the buttons show.
+wait_line 10 "$WIN_OUT" "^UI labels .*deny=許可しない" ||
+	fail "the window does not speak Japanese: $(grep '^UI labels' "$WIN_OUT" | tail -1)"
+note "the window under Wine in Japanese: $(grep '^UI labels' "$WIN_OUT" | tail -1)"
 click deny
 wait_for 20 sh -c "! kill -0 $VIEWER_PID" || fail "the denied viewer kept waiting"
 grep -q "declined" "$E2E_TMP/deny.log" || fail "the viewer was not told it was declined: $(cat "$E2E_TMP/deny.log")"
