@@ -319,12 +319,16 @@ WIN_MO := $(patsubst po/%.po,$(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo
 $(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po
 	@mkdir -p $(@D)
 	msgfmt --check --output-file=$@ $<
-$(WIN)/obj/catalogs.rc: $(WIN_MO) Makefile
+# And a font that covers Japanese (FONT_JA), used when the system has none (Wine; a Windows
+# without its Japanese fonts): Debian's IPA P Gothic (fonts-ipafont-gothic, IPA Font License).
+WIN_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf
+$(WIN)/obj/catalogs.rc: $(WIN_MO) $(WIN_FONT) Makefile
 	@mkdir -p $(@D)
 	for mo in $(WIN_MO); do \
 		lang=$${mo#$(WIN)/share/locale/}; lang=$${lang%%/*}; \
 		echo "MO_$$(echo $$lang | tr a-z A-Z) RCDATA \"$$mo\""; \
 	done >$@
+	echo 'FONT_JA RCDATA "$(WIN_FONT)"' >>$@
 $(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc
 	$(WIN_HOST)-windres -O coff -i $< -o $@
 $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))

@@ -27,6 +27,14 @@ int helper_platform_bind_catalogs(const char *domain);
  */
 const char *const *helper_platform_fonts(size_t *n);
 /*
+ * A font with Japanese glyphs inside the program, for the window when none
+ * is named, beside the program or in the system: on Windows the .exe's
+ * FONT_JA resource (Debian's IPA P Gothic, whose licence lets it travel
+ * with a program); on Linux none (the bundle carries one beside the
+ * program). 0 with *data and *len, valid while the program runs, or -1.
+ */
+int helper_platform_font_data(const void **data, size_t *len);
+/*
  * The display to share when --display is not given: $DISPLAY on Linux
  * (NULL when unset); on Windows the one interactive desktop, "desktop".
  */

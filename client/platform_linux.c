@@ -43,6 +43,13 @@ int helper_platform_bind_catalogs(const char *domain)
 	return bindtextdomain(domain, path) != NULL ? 0 : -1;
 }
 
+int helper_platform_font_data(const void **data, size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	return -1;
+}
+
 const char *const *helper_platform_fonts(size_t *n)
 {
 	static const char *const fonts[] = {

@@ -179,6 +179,19 @@ int helper_platform_bind_catalogs(const char *domain)
 	return wbindtextdomain(domain, root) != NULL ? 0 : -1;
 }
 
+int helper_platform_font_data(const void **data, size_t *len)
+{
+	HRSRC res = FindResourceW(NULL, L"FONT_JA", MAKEINTRESOURCEW(10));
+	HGLOBAL mem;
+
+	*data = NULL;
+	*len = 0;
+	if (res == NULL || (mem = LoadResource(NULL, res)) == NULL || (*data = LockResource(mem)) == NULL)
+		return -1;
+	*len = SizeofResource(NULL, res);
+	return *len > 0 ? 0 : -1;
+}
+
 const char *const *helper_platform_fonts(size_t *n)
 {
 	/* Every Japanese edition has these; other editions get them with the Japanese language pack. */
