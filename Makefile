@@ -307,7 +307,7 @@ win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wi
 
 $(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
-	$(WIN_CC) -static -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/obj/catalogs.o $(WIN)/libhandoff.a \
+	$(WIN_CC) -static -mwindows -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/obj/catalogs.o $(WIN)/libhandoff.a \
 		-L$(MINGW_PREFIX)/lib $(WIN_LIBS) $(WIN_SYSLIBS)
 
 $(WIN)/obj/%.o: %.c protocol/*.h client/*.h

@@ -27,6 +27,16 @@ int helper_platform_bind_catalogs(const char *domain);
  */
 const char *const *helper_platform_fonts(size_t *n);
 /*
+ * The terminal the program talks through. On Windows the .exe is a GUI
+ * program (no console window flashes up when a customer double-clicks
+ * it): helper_platform_console(false), before anything is printed, joins
+ * the console of a parent that has one (cmd, PowerShell) unless the
+ * standard handles are redirected already; helper_platform_console(true),
+ * once --ui tty is known, opens a console of its own when there is still
+ * none. Nothing on Linux.
+ */
+void helper_platform_console(bool needed);
+/*
  * A font with Japanese glyphs inside the program, for the window when none
  * is named, beside the program or in the system: on Windows the .exe's
  * FONT_JA resource (Debian's IPA P Gothic, whose licence lets it travel

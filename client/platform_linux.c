@@ -43,6 +43,11 @@ int helper_platform_bind_catalogs(const char *domain)
 	return bindtextdomain(domain, path) != NULL ? 0 : -1;
 }
 
+void helper_platform_console(bool needed)
+{
+	(void)needed;
+}
+
 int helper_platform_font_data(const void **data, size_t *len)
 {
 	*data = NULL;

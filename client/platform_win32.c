@@ -179,6 +179,35 @@ int helper_platform_bind_catalogs(const char *domain)
 	return wbindtextdomain(domain, root) != NULL ? 0 : -1;
 }
 
+/* True when the C library's stdout and stderr reach something (a pipe, a file or a console). */
+static bool platform_win32_has_stdio(void)
+{
+	HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE), errh = GetStdHandle(STD_ERROR_HANDLE);
+
+	return out != NULL && out != INVALID_HANDLE_VALUE && errh != NULL && errh != INVALID_HANDLE_VALUE;
+}
+
+static void platform_win32_reopen_stdio(void)
+{
+	/* The console's own handles: the C library's streams were opened on nothing. */
+	if (freopen("CONIN$", "r", stdin) == NULL || freopen("CONOUT$", "w", stdout) == NULL ||
+	    freopen("CONOUT$", "w", stderr) == NULL)
+		return;
+	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
+void helper_platform_console(bool needed)
+{
+	if (platform_win32_has_stdio())
+		return;
+	if (AttachConsole(ATTACH_PARENT_PROCESS)) {
+		platform_win32_reopen_stdio();
+		return;
+	}
+	if (needed && AllocConsole())
+		platform_win32_reopen_stdio();
+}
+
 int helper_platform_font_data(const void **data, size_t *len)
 {
 	HRSRC res = FindResourceW(NULL, L"FONT_JA", MAKEINTRESOURCEW(10));

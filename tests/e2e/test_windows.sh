@@ -32,6 +32,10 @@ while read -r dll; do
 	esac
 done <"$E2E_TMP/imports"
 note "imports only Windows' DLLs: $(tr '\n' ' ' <"$E2E_TMP/imports")"
+# A GUI program: no console window flashes up when a customer double-clicks it (--ui tty joins
+# its parent's console or opens one; here stdin and stdout are pipes, which it keeps).
+x86_64-w64-mingw32-objdump -p "$EXE" | grep -q "^Subsystem.*(Windows GUI)" ||
+	fail "handoff-helper.exe is not a GUI-subsystem program: $(x86_64-w64-mingw32-objdump -p "$EXE" | grep '^Subsystem')"
 
 start_xvfb 800 600
 export DISPLAY=$XDISPLAY WINEDEBUG=-all
