@@ -314,15 +314,32 @@ WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -l
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
 	$(WIN)/tests/wininput.exe
 
-$(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a
+$(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
-	$(WIN_CC) -static -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a \
+	$(WIN_CC) -static -mwindows -o $@ $(call win_obj,$(WIN_CLIENT)) $(WIN)/obj/catalogs.o $(WIN)/libhandoff.a \
 		-L$(MINGW_PREFIX)/lib $(WIN_LIBS) $(WIN_SYSLIBS)
 
 $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -c $< -o $@
+# The message catalogs travel inside the .exe as RCDATA resources MO_<LANG> (platform_win32.c).
+WIN_MO := $(patsubst po/%.po,$(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo,$(PO_SRC))
+$(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check --output-file=$@ $<
+# And a font that covers Japanese (FONT_JA), used when the system has none (Wine; a Windows
+# without its Japanese fonts): Debian's IPA P Gothic (fonts-ipafont-gothic, IPA Font License).
+WIN_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf
+$(WIN)/obj/catalogs.rc: $(WIN_MO) $(WIN_FONT) Makefile
+	@mkdir -p $(@D)
+	for mo in $(WIN_MO); do \
+		lang=$${mo#$(WIN)/share/locale/}; lang=$${lang%%/*}; \
+		echo "MO_$$(echo $$lang | tr a-z A-Z) RCDATA \"$$mo\""; \
+	done >$@
+	echo 'FONT_JA RCDATA "$(WIN_FONT)"' >>$@
+$(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc
+	$(WIN_HOST)-windres -O coff -i $< -o $@
 $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 	@mkdir -p $(@D)
 	rm -f $@ && $(WIN_HOST)-ar rcs $@ $^
@@ -335,6 +352,9 @@ $(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_wi
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -lgdi32 -luser32
 # The helper's SendInput replay on its own: a click and text, which winpattern reports.
-$(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o
+# input_win32.c notes its presses in origin.h, which wininput leaves NULL; the linker still wants
+# origin_win32.o, and with it SDL (its message hook) and the log (buf.c: OpenSSL).
+$(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o \
+	$(WIN)/obj/client/origin_win32.o $(WIN)/libhandoff.a
 	@mkdir -p $(@D)
-	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -luser32 -lpthread
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lSDL2 -lcrypto $(WIN_SYSLIBS)

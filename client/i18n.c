@@ -1,8 +1,9 @@
 /*
- * i18n.c: see i18n.h. The catalog directory is found relative to the
- * program (BIN/../share/locale), so the build tree, an installed copy and
- * the one-file bundle all find their own catalogs without a compiled-in
- * prefix; HANDOFF_LOCALEDIR overrides it.
+ * i18n.c: see i18n.h. The catalogs are where platform.h says they travel
+ * with the program (relative to it on Linux, so the build tree, an
+ * installed copy and the one-file bundle all find their own without a
+ * compiled-in prefix; inside the .exe on Windows); HANDOFF_LOCALEDIR
+ * overrides it.
  */
 #include "i18n.h"
 
@@ -42,15 +43,11 @@ static const char *helper_i18n_env(void)
 static void helper_i18n_bind(void)
 {
 	const char *dir = getenv("HANDOFF_LOCALEDIR");
-	char exe[PATH_MAX], path[PATH_MAX + 32];
 
-	if (dir == NULL || dir[0] == '\0') {
-		if (helper_platform_exe_dir(exe, sizeof(exe)) != 0)
-			return;
-		snprintf(path, sizeof(path), "%s/../share/locale", exe);
-		dir = path;
-	}
-	bindtextdomain(HELPER_I18N_DOMAIN, dir);
+	if (dir != NULL && dir[0] != '\0')
+		bindtextdomain(HELPER_I18N_DOMAIN, dir);
+	else if (helper_platform_bind_catalogs(HELPER_I18N_DOMAIN) != 0)
+		return;
 	bind_textdomain_codeset(HELPER_I18N_DOMAIN, "UTF-8");
 }
 

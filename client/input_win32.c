@@ -16,10 +16,11 @@
  * (VkKeyScanW), as a scan code. Every key a viewer pressed is remembered
  * and released by helper_input_release, as on X11.
  *
- * Not yet: telling the helper's own window which presses were ours
- * (origin.h; injected events carry LLKHF_INJECTED/LLMHF_INJECTED and our
- * dwExtraInfo), and input into elevated windows, which Windows drops
- * silently for an unelevated process (UIPI) and the helper must detect.
+ * Every press is noted in origin.h before it is sent (origin_win32.c's
+ * hooks pair it with the marked event they see), so the helper's own
+ * window can drop it. Not yet: input into elevated windows, which Windows
+ * drops silently for an unelevated process (UIPI) and the helper must
+ * detect.
  */
 #include "input.h"
 
@@ -29,6 +30,8 @@
 #include <string.h>
 
 #include <windows.h>
+
+#include "origin.h"
 
 #define INPUT_WIN32_BUTTONS 8
 #define INPUT_WIN32_HELD 32      /* keys a viewer may hold at once */
@@ -47,6 +50,7 @@ struct helper_input {
 	struct helper_input_held held[INPUT_WIN32_HELD];
 	int nheld;
 	int ctrl_alt;           /* Control or Alt keys a viewer holds */
+	struct helper_origin *origin;   /* not owned; NULL: nobody asks */
 };
 
 /* X keysyms with a key of their own, and the virtual key that has it. */
@@ -80,12 +84,12 @@ int helper_input_open(struct helper_input **out, const char *display, struct hel
 	struct helper_input *in = calloc(1, sizeof(*in));
 
 	(void)display;
-	(void)origin;
 	if (in == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	pthread_mutex_init(&in->lock, NULL);
+	in->origin = origin;
 	*out = in;
 	return 0;
 }
@@ -130,7 +134,6 @@ void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons,
 	int vw = GetSystemMetrics(SM_CXVIRTUALSCREEN), vh = GetSystemMetrics(SM_CYVIRTUALSCREEN);
 	LONG ax, ay;
 
-	(void)viewer;
 	if (vw < 2 || vh < 2)
 		return;
 	/* The centre of pixel (x, y) in SendInput's 0..65535 over the virtual desktop. */
@@ -150,6 +153,9 @@ void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons,
 				helper_input_win32_send_mouse(MOUSEEVENTF_WHEEL, 0, 0,
 							      (DWORD)(i == 3 ? WHEEL_DELTA : -WHEEL_DELTA));
 		} else if (helper_input_win32_button[i][0] != 0) {
+			/* RFB's button numbers, 1 left, 2 middle, 3 right, as origin_win32.c's hook names them. */
+			if (down)
+				helper_origin_injecting(in->origin, HELPER_ORIGIN_BUTTON, (unsigned)i + 1, viewer);
 			helper_input_win32_send_mouse(helper_input_win32_button[i][down ? 0 : 1], 0, 0, 0);
 		}
 	}
@@ -202,7 +208,6 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 	WORD scan;
 	DWORD flags;
 
-	(void)viewer;
 	pthread_mutex_lock(&in->lock);
 	if (!down) {
 		/* The release goes to the key the press used, whatever the modifiers are now. */
@@ -219,6 +224,8 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 	}
 	if (!helper_input_win32_lookup(in, keysym, &scan, &flags))
 		goto out;
+	/* The hook sees wScan as the scan code, a Unicode key's UTF-16 unit included. */
+	helper_origin_injecting(in->origin, HELPER_ORIGIN_KEY, scan, viewer);
 	if (in->nheld == INPUT_WIN32_HELD) {
 		/* More keys than any hand holds: type it, do not keep it down. */
 		helper_input_win32_send_key(scan, flags, true);

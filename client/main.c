@@ -20,6 +20,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	helper_platform_console(false);
 	log_setup("handoff-helper", LOG_INFO);
 	helper_platform_ignore_sigpipe();
 	if (helper_platform_bundle_args(&argc, &argv) != 0)
@@ -39,6 +40,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handoff-helper: %s\n", err);
 		return 2;
 	}
+	/* The terminal UI needs a terminal; the window (and auto, which tries it first) does not. */
+	if (strcmp(opt.ui, "tty") == 0)
+		helper_platform_console(true);
 	if (opt.verbose)
 		log_setup("handoff-helper", LOG_DEBUG);
 	helper_i18n_init(opt.lang);

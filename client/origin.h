@@ -15,8 +15,9 @@
  * relay's record (helper_origin_take_ignored).
  *
  * One backend per platform: origin_x11.c (XInput 2 raw events and the
- * XTEST devices). docs/internals.md says how Windows and Wayland would
- * tell the same.
+ * XTEST devices), origin_win32.c (low-level hooks and the dwExtraInfo
+ * marker input_win32.c puts on what it sends). docs/internals.md says how
+ * Wayland would tell the same.
  */
 #ifndef HANDOFF_HELPER_ORIGIN_H
 #define HANDOFF_HELPER_ORIGIN_H
@@ -41,7 +42,7 @@ enum helper_origin_kind {
 int helper_origin_open(struct helper_origin **out, const char *display, char *err, size_t errlen);
 /* NULL is fine. */
 void helper_origin_close(struct helper_origin *o);
-/* Readable when the window system has news; the loop then calls helper_origin_drain. */
+/* Readable when the window system has news; the loop then calls helper_origin_drain. -1: none to poll. */
 int helper_origin_fd(const struct helper_origin *o);
 /* Takes in what the window system reported; never blocks. Main loop only. */
 void helper_origin_drain(struct helper_origin *o);

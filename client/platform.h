@@ -14,10 +14,36 @@
 /* The directory holding the running program, without a trailing separator. 0 or -1. */
 int helper_platform_exe_dir(char *dir, size_t len);
 /*
+ * Binds gettext's domain to the message catalogs that travel with the
+ * program: on Linux BIN/../share/locale (the build tree, an install, the
+ * bundle); on Windows the ones compiled into the .exe as resources,
+ * written once to the user's local application data folder, since libintl
+ * reads only files. 0, or -1 when there are none (English then).
+ */
+int helper_platform_bind_catalogs(const char *domain);
+/*
  * The system's fonts that have Japanese glyphs, best first, for the window
  * when none ships beside the program; *n gets how many. Static strings.
  */
 const char *const *helper_platform_fonts(size_t *n);
+/*
+ * The terminal the program talks through. On Windows the .exe is a GUI
+ * program (no console window flashes up when a customer double-clicks
+ * it): helper_platform_console(false), before anything is printed, joins
+ * the console of a parent that has one (cmd, PowerShell) unless the
+ * standard handles are redirected already; helper_platform_console(true),
+ * once --ui tty is known, opens a console of its own when there is still
+ * none. Nothing on Linux.
+ */
+void helper_platform_console(bool needed);
+/*
+ * A font with Japanese glyphs inside the program, for the window when none
+ * is named, beside the program or in the system: on Windows the .exe's
+ * FONT_JA resource (Debian's IPA P Gothic, whose licence lets it travel
+ * with a program); on Linux none (the bundle carries one beside the
+ * program). 0 with *data and *len, valid while the program runs, or -1.
+ */
+int helper_platform_font_data(const void **data, size_t *len);
 /*
  * The display to share when --display is not given: $DISPLAY on Linux
  * (NULL when unset); on Windows the one interactive desktop, "desktop".

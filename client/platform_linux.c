@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libintl.h>
+
 int helper_platform_exe_dir(char *dir, size_t len)
 {
 	char exe[PATH_MAX];
@@ -29,6 +31,28 @@ int helper_platform_exe_dir(char *dir, size_t len)
 	if ((size_t)snprintf(dir, len, "%s", exe) >= len)
 		return -1;
 	return 0;
+}
+
+int helper_platform_bind_catalogs(const char *domain)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 32];
+
+	if (helper_platform_exe_dir(exe, sizeof(exe)) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/../share/locale", exe);
+	return bindtextdomain(domain, path) != NULL ? 0 : -1;
+}
+
+void helper_platform_console(bool needed)
+{
+	(void)needed;
+}
+
+int helper_platform_font_data(const void **data, size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	return -1;
 }
 
 const char *const *helper_platform_fonts(size_t *n)

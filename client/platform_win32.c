@@ -9,6 +9,7 @@
 #include "platform.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <winsock2.h>
 #include <windows.h>
 
+#include <libintl.h>
 #include <openssl/evp.h>
 
 #include "buf.h"
@@ -44,6 +46,179 @@ int helper_platform_exe_dir(char *dir, size_t len)
 	if (len > INT_MAX || WideCharToMultiByte(CP_UTF8, 0, exe, -1, dir, (int)len, NULL, NULL) == 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * The catalogs are RCDATA resources named MO_<LANG> (handoff-helper.rc,
+ * written by the Makefile from po/). libintl reads only files, so each is
+ * written under %LOCALAPPDATA%\Handoff\locale-<hash of the catalogs>\
+ * <lang>\LC_MESSAGES: a new .exe with other catalogs gets a folder of its
+ * own, and a helper that finds the file with the right size already there
+ * (an earlier run) leaves it. Written to a name of its own and renamed,
+ * so two helpers starting at once never read half a catalog.
+ */
+#define PLATFORM_WIN32_CATALOGS 16
+
+struct platform_win32_catalog {
+	wchar_t lang[16];
+	const unsigned char *data;
+	DWORD size;
+};
+
+struct platform_win32_catalogs {
+	struct platform_win32_catalog c[PLATFORM_WIN32_CATALOGS];
+	size_t n;
+};
+
+static BOOL CALLBACK platform_win32_catalog_one(HMODULE mod, LPCWSTR type, LPWSTR name, LONG_PTR arg)
+{
+	struct platform_win32_catalogs *all = (struct platform_win32_catalogs *)arg;
+	struct platform_win32_catalog *c;
+	HRSRC res;
+	HGLOBAL mem;
+	size_t len;
+
+	(void)type;
+	if (IS_INTRESOURCE(name) || wcsncmp(name, L"MO_", 3) != 0 || all->n == PLATFORM_WIN32_CATALOGS)
+		return TRUE;
+	len = wcslen(name + 3);
+	if (len == 0 || len >= 16)
+		return TRUE;
+	c = &all->c[all->n];
+	/* Resource names are upper case: "JA" is ja, "PT_BR" pt_BR. */
+	for (size_t i = 0, under = 0; i <= len; i++) {
+		wchar_t ch = name[3 + i];
+
+		if (ch == L'_')
+			under = 1;
+		else if (!under && ch >= L'A' && ch <= L'Z')
+			ch = (wchar_t)(ch - L'A' + L'a');
+		else if (!((ch >= L'A' && ch <= L'Z') || (ch >= L'a' && ch <= L'z') || ch == L'\0'))
+			return TRUE;
+		c->lang[i] = ch;
+	}
+	if ((res = FindResourceW(mod, name, MAKEINTRESOURCEW(10))) == NULL || (mem = LoadResource(mod, res)) == NULL)
+		return TRUE;
+	c->data = LockResource(mem);
+	c->size = SizeofResource(mod, res);
+	if (c->data != NULL && c->size > 0)
+		all->n++;
+	return TRUE;
+}
+
+/* Makes every folder on the way to path (a full path, backslashes). */
+static int platform_win32_mkdirs(wchar_t *path)
+{
+	for (wchar_t *p = path + 3; *p != L'\0'; p++) {
+		if (*p != L'\\')
+			continue;
+		*p = L'\0';
+		if (!CreateDirectoryW(path, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+			*p = L'\\';
+			return -1;
+		}
+		*p = L'\\';
+	}
+	return CreateDirectoryW(path, NULL) || GetLastError() == ERROR_ALREADY_EXISTS ? 0 : -1;
+}
+
+static int platform_win32_write_catalog(const wchar_t *root, const struct platform_win32_catalog *c)
+{
+	wchar_t dir[MAX_PATH], file[MAX_PATH], tmp[MAX_PATH];
+	WIN32_FILE_ATTRIBUTE_DATA have;
+	HANDLE h;
+	DWORD done = 0;
+	BOOL ok;
+
+	if (_snwprintf(dir, MAX_PATH, L"%ls\\%ls\\LC_MESSAGES", root, c->lang) >= MAX_PATH - 32 ||
+	    platform_win32_mkdirs(dir) != 0)
+		return -1;
+	_snwprintf(file, MAX_PATH, L"%ls\\handoff-helper.mo", dir);
+	if (GetFileAttributesExW(file, GetFileExInfoStandard, &have) && have.nFileSizeHigh == 0 &&
+	    have.nFileSizeLow == c->size)
+		return 0;
+	_snwprintf(tmp, MAX_PATH, L"%ls\\handoff-helper.mo.%lu", dir, (unsigned long)GetCurrentProcessId());
+	h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return -1;
+	ok = WriteFile(h, c->data, c->size, &done, NULL) && done == c->size;
+	CloseHandle(h);
+	if (!ok || !MoveFileExW(tmp, file, MOVEFILE_REPLACE_EXISTING)) {
+		DeleteFileW(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int helper_platform_bind_catalogs(const char *domain)
+{
+	struct platform_win32_catalogs all = { .n = 0 };
+	const wchar_t *base = _wgetenv(L"LOCALAPPDATA");
+	wchar_t root[MAX_PATH];
+	uint64_t hash = 1469598103934665603ull;   /* FNV-1a over every catalog */
+	int written = 0;
+
+	EnumResourceNamesW(NULL, MAKEINTRESOURCEW(10), platform_win32_catalog_one, (LONG_PTR)&all);
+	if (all.n == 0 || base == NULL || base[0] == L'\0')
+		return -1;
+	for (size_t i = 0; i < all.n; i++) {
+		for (const wchar_t *l = all.c[i].lang; *l != L'\0'; l++)
+			hash = (hash ^ (uint64_t)*l) * 1099511628211ull;
+		for (DWORD j = 0; j < all.c[i].size; j++)
+			hash = (hash ^ all.c[i].data[j]) * 1099511628211ull;
+	}
+	if (_snwprintf(root, MAX_PATH, L"%ls\\Handoff\\locale-%016llx", base, (unsigned long long)hash) >=
+	    MAX_PATH - 64)
+		return -1;
+	for (size_t i = 0; i < all.n; i++)
+		if (platform_win32_write_catalog(root, &all.c[i]) == 0)
+			written++;
+	if (written == 0)
+		return -1;
+	/* Wide: the user's folder may have a name the ANSI code page cannot spell. */
+	return wbindtextdomain(domain, root) != NULL ? 0 : -1;
+}
+
+/* True when the C library's stdout and stderr reach something (a pipe, a file or a console). */
+static bool platform_win32_has_stdio(void)
+{
+	HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE), errh = GetStdHandle(STD_ERROR_HANDLE);
+
+	return out != NULL && out != INVALID_HANDLE_VALUE && errh != NULL && errh != INVALID_HANDLE_VALUE;
+}
+
+static void platform_win32_reopen_stdio(void)
+{
+	/* The console's own handles: the C library's streams were opened on nothing. */
+	if (freopen("CONIN$", "r", stdin) == NULL || freopen("CONOUT$", "w", stdout) == NULL ||
+	    freopen("CONOUT$", "w", stderr) == NULL)
+		return;
+	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
+void helper_platform_console(bool needed)
+{
+	if (platform_win32_has_stdio())
+		return;
+	if (AttachConsole(ATTACH_PARENT_PROCESS)) {
+		platform_win32_reopen_stdio();
+		return;
+	}
+	if (needed && AllocConsole())
+		platform_win32_reopen_stdio();
+}
+
+int helper_platform_font_data(const void **data, size_t *len)
+{
+	HRSRC res = FindResourceW(NULL, L"FONT_JA", MAKEINTRESOURCEW(10));
+	HGLOBAL mem;
+
+	*data = NULL;
+	*len = 0;
+	if (res == NULL || (mem = LoadResource(NULL, res)) == NULL || (*data = LockResource(mem)) == NULL)
+		return -1;
+	*len = SizeofResource(NULL, res);
+	return *len > 0 ? 0 : -1;
 }
 
 const char *const *helper_platform_fonts(size_t *n)

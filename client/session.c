@@ -1038,7 +1038,8 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		s->logs.cfg = &s->logs_cfg;
 		log_info("the journal is read for at most %u ms (HANDOFF_JOURNAL_TIMEOUT_MS)", s->opt->journal_timeout_ms);
 	}
-	if (s->origin != NULL) {
+	/* -1: the backend records on a thread of its own (origin_win32.c), nothing to wait on. */
+	if (s->origin != NULL && helper_origin_fd(s->origin) >= 0) {
 		if (ssh_event_add_fd(s->event, helper_origin_fd(s->origin), POLLIN, helper_session_on_wake, s) !=
 		    SSH_OK) {
 			snprintf(err, errlen, "cannot set up the event loop");

@@ -234,6 +234,24 @@ static const SDL_Color sdl_ui_amber = { 0x9a, 0x5b, 0x00, 0xff };
  * A font that covers Japanese: HANDOFF_FONT, the one shipped beside the
  * program (the one-file bundle), then Debian's IPAGothic and Noto CJK.
  */
+/* What sdl_ui_font names the font inside the program (platform.h), which has no path. */
+#define SDL_UI_BUILT_IN_FONT "(the font inside the program)"
+
+/* A font sdl_ui_font found, at another size. */
+static TTF_Font *sdl_ui_font_open(const char *path, int size)
+{
+	const void *data;
+	size_t len;
+	SDL_RWops *rw;
+
+	if (strcmp(path, SDL_UI_BUILT_IN_FONT) != 0)
+		return TTF_OpenFont(path, size);
+	if (helper_platform_font_data(&data, &len) != 0 || len > INT_MAX ||
+	    (rw = SDL_RWFromConstMem(data, (int)len)) == NULL)
+		return NULL;
+	return TTF_OpenFontRW(rw, 1, size);
+}
+
 static TTF_Font *sdl_ui_font(int size, char *path_out, size_t path_len)
 {
 	size_t n_fonts;
@@ -259,7 +277,9 @@ static TTF_Font *sdl_ui_font(int size, char *path_out, size_t path_len)
 			return f;
 		}
 	}
-	return NULL;
+	if ((f = sdl_ui_font_open(SDL_UI_BUILT_IN_FONT, size)) != NULL)
+		snprintf(path_out, path_len, "%s", SDL_UI_BUILT_IN_FONT);
+	return f;
 }
 
 /* --- drawing -------------------------------------------------------------- */
@@ -1370,7 +1390,7 @@ static int sdl_ui_open(void **state, const struct helper_ui_config *cfg, char *e
 		goto fail;
 	}
 	u->font = sdl_ui_font(16, font_path, sizeof(font_path));
-	if (u->font == NULL || (u->big = TTF_OpenFont(font_path, 21)) == NULL) {
+	if (u->font == NULL || (u->big = sdl_ui_font_open(font_path, 21)) == NULL) {
 		snprintf(err, errlen, "no font covering Japanese (install fonts-ipafont-gothic)");
 		goto fail;
 	}

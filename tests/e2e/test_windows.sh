@@ -32,6 +32,10 @@ while read -r dll; do
 	esac
 done <"$E2E_TMP/imports"
 note "imports only Windows' DLLs: $(tr '\n' ' ' <"$E2E_TMP/imports")"
+# A GUI program: no console window flashes up when a customer double-clicks it (--ui tty joins
+# its parent's console or opens one; here stdin and stdout are pipes, which it keeps).
+x86_64-w64-mingw32-objdump -p "$EXE" | grep -q "^Subsystem.*(Windows GUI)" ||
+	fail "handoff-helper.exe is not a GUI-subsystem program: $(x86_64-w64-mingw32-objdump -p "$EXE" | grep '^Subsystem')"
 
 start_xvfb 800 600
 export DISPLAY=$XDISPLAY WINEDEBUG=-all
@@ -231,7 +235,6 @@ new_ticket_code "pinned key"
 bad_case wrong-key all --relay "127.0.0.1:$RELAY_PORT" --host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
 	--code "$CODE"
 bad_case no-relay detail --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
-
 # The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
 # address, pinned host key, organisation and a fresh intake token to the .exe, which checks
 # itself and reaches the relay with that token (no code: it asks for a description).
@@ -279,15 +282,15 @@ kill "$DAMAGED_PID" 2>/dev/null
 note "a bundle with one byte changed refuses to run and says so in a message box"
 
 # The helper's own window (SDL's Windows driver under Wine), driven with xdotool as on Linux:
-# the code typed into it, Deny and View only clicked in it. Japanese fonts are the system's
-# on Windows and Wine has none, so the test points HANDOFF_FONT at Debian's through Z:. A
+# the code typed into it, Deny and View only clicked in it, in Japanese. Wine has no Japanese
+# font, so the window falls back to the one inside the .exe (a real Windows has its own). A
 # console program's stdout ends its lines in CR LF on Windows: the trace is read without CR.
 . "$(dirname "$0")/window_lib.sh"
 # winpattern is done; the window opens where it was.
 kill "$WINPATTERN_PID" 2>/dev/null
 new_ticket_code "window on Windows"
 WIN_OUT=$E2E_TMP/winwindow.out
-HANDOFF_UI_TRACE=1 HANDOFF_FONT='Z:\usr\share\fonts\opentype\ipafont-gothic\ipagp.ttf' \
+HANDOFF_UI_TRACE=1 LANG=ja_JP.UTF-8 \
 	wine "$EXE" --ui sdl --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --org "Acme IT" \
 	</dev/null > >(sed -u 's/\r$//' >"$WIN_OUT") 2>"$E2E_TMP/winwindow.log" &
 WINDOW_PID=$!
@@ -304,6 +307,14 @@ wait_state 30 "screen=main .* card=nothing-shared"
 mark
 start_viewer_as alice "$TICKET" deny
 wait_state 20 "screen=main question=consent"
+# In Japanese (LANG), from the catalogs inside the .exe: RCDATA resources written once under
+# %LOCALAPPDATA%\Handoff (libintl reads only files); the trace has the words the buttons show.
+wait_line 10 "$WIN_OUT" "^UI labels .*deny=許可しない" ||
+	fail "the window does not speak Japanese: $(grep '^UI labels' "$WIN_OUT" | tail -1)"
+# Wine has no Japanese font of its own: the window draws with the one inside the .exe.
+grep -q "window open on .*, font (the font inside the program)" "$E2E_TMP/winwindow.log" ||
+	fail "the window did not use the .exe's own font: $(grep 'window open' "$E2E_TMP/winwindow.log")"
+note "the window under Wine in Japanese, with the .exe's own font: $(grep '^UI labels' "$WIN_OUT" | tail -1)"
 click deny
 wait_for 20 sh -c "! kill -0 $VIEWER_PID" || fail "the denied viewer kept waiting"
 grep -q "declined" "$E2E_TMP/deny.log" || fail "the viewer was not told it was declined: $(cat "$E2E_TMP/deny.log")"
@@ -316,3 +327,61 @@ viewer_cmd 30 "wait-frame"
 wait_state 10 "screen=main question=none watching=1"
 grep -q "^info control=no" "$VIEWER_OUT" || fail "the viewer allowed view only may control: $(head -1 "$VIEWER_OUT")"
 note "the window under Wine: code typed, Deny and View only clicked, the view-only viewer got frames"
+
+# Allow (control) in the window: origin_win32.c's low-level hooks see the marker input_win32.c
+# puts on every SendInput event, so the window tells the technician's presses from the
+# customer's (xdotool's, which Wine's X11 driver takes as hardware input). winpattern again,
+# at the top left where the window (centred, Allow and Deny below y 240) leaves it a corner.
+wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern2.out" 2>"$E2E_TMP/winpattern2.log" &
+WINPATTERN_PID=$!
+track $WINPATTERN_PID
+wait_line 60 "$E2E_TMP/winpattern2.out" "^ready 320 240" ||
+	fail "winpattern.exe did not draw again: $(tail -5 "$E2E_TMP/winpattern2.log")"
+mark
+start_viewer_as alice "$TICKET" ctl
+wait_state 20 "screen=main question=consent"
+mark
+click allow
+viewer_cmd 30 "wait-frame"
+wait_state 10 "screen=main question=none watching=2"
+grep -q "^info control=yes" "$VIEWER_OUT" || fail "the viewer allowed control may not: $(head -1 "$VIEWER_OUT")"
+[ "$WIN_X" -gt 5 ] && [ "$WIN_Y" -gt 5 ] || fail "the window at $WIN_X,$WIN_Y covers winpattern's corner"
+viewer_cmd 10 "click 5 5"
+wait_line 20 "$E2E_TMP/winpattern2.out" "^click 5 5" ||
+	fail "the controlling viewer's click did not reach winpattern: $(tail -3 "$E2E_TMP/winpattern2.out")"
+exec 9>&8 # the controlling viewer's commands, kept while a third viewer takes fd 8
+
+# A third ask: the controlling viewer clicks Allow on the window, which drops the press.
+ignored_total() {
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+mark
+start_viewer_as alice "$TICKET" third
+THIRD_PID=$VIEWER_PID
+exec 10>&8
+exec 8>&9
+VIEWER_OUT=$E2E_TMP/ctl.out
+wait_state 20 "screen=main question=consent"
+viewer_cmd 10 "click $(button_xy allow)"
+wait_for 20 sh -c "[ \"\$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'\")\" -ge 1 ]" ||
+	fail "no ignored input recorded after the viewer clicked Allow: $(sqlite3 "$RELAY_DIR/handoff.db" "SELECT kind, detail FROM events WHERE ticket_id=$TICKET" | tail -5)"
+# A frame asked after the click comes after the click was read: the window has judged it.
+viewer_cmd 20 "wait-frame"
+grep '^UI state' "$WIN_OUT" | tail -1 | grep -q "question=consent" ||
+	fail "the viewer's click answered the consent question: $(grep '^UI state' "$WIN_OUT" | tail -1)"
+grep -q '^ok [0-9]*x[0-9]*' "$E2E_TMP/third.out" && fail "the third viewer got a frame from the viewer's click"
+sqlite3 "$RELAY_DIR/handoff.db" "SELECT actor FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'" |
+	grep -qx alice || fail "the ignored-input event does not name alice"
+# Its keys too (input_win32.c's scan codes and Unicode keys, matched by the keyboard hook).
+viewer_cmd 10 "type ab"
+viewer_cmd 10 "key Return"
+wait_for 20 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT coalesce(sum(detail + 0), 0) FROM events WHERE ticket_id=$TICKET AND kind='remote-input-ignored'\") -ge 4 ]" ||
+	fail "the viewer's keys on the window were not all ignored: $(ignored_total) press(es) recorded"
+grep '^UI state' "$WIN_OUT" | tail -1 | grep -q "question=consent" ||
+	fail "the viewer's Return answered the consent question: $(grep '^UI state' "$WIN_OUT" | tail -1)"
+mark
+click deny
+wait_for 20 sh -c "! kill -0 $THIRD_PID" || fail "the third viewer was not refused by the customer's Deny"
+exec 10>&-
+note "the window under Wine: Allow clicked, the viewer's click reached winpattern, its click on Allow and its keys were ignored ($(ignored_total) presses recorded)"
