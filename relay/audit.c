@@ -1262,7 +1262,12 @@ static void relay_audit_check_kept_head(const struct relay_audit_verify_plan *p,
 		return;
 	}
 	rep->kept_head = (int64_t)h.seq;
-	if (!witness_head_signed(p->pub, &h)) {
+	/* This home's head, signed by its key or, when the key was replaced since, by the one it registered before. */
+	bool signed_ok = witness_head_signed(p->pub, &h);
+
+	for (size_t i = 0; i < v->keys.n && !signed_ok; i++)
+		signed_ok = witness_head_signed(v->keys.v[i].pub, &h);
+	if (!signed_ok) {
 		relay_audit_problem(rep, "%s (seq %llu): bad signature", RELAY_AUDIT_HEAD_FILE, (unsigned long long)h.seq);
 		return;
 	}
