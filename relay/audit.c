@@ -105,6 +105,26 @@ int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char 
 	return store_chain_append(st, ticket, relay_audit_make_link, &n, NULL);
 }
 
+int relay_audit_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t now, int64_t *seq)
+{
+	char hex[2 * CHAIN_PUB_LEN + 1];
+	struct relay_audit_new n = { .e = { .ticket = 0, .at = now, .kind = EVENT_RELAY_KEY_RETIRED, .actor = "operator",
+					    .role = "relay", .clearance = "", .detail = hex } };
+	int rc;
+
+	hex_encode(pub, CHAIN_PUB_LEN, hex);
+	if (store_begin(st) != STORE_OK)
+		return STORE_ERR;
+	rc = store_chain_append(st, 0, relay_audit_make_link, &n, seq);
+	if (rc == STORE_OK)
+		rc = store_relay_key_retire(st, pub, *seq);
+	if (rc == STORE_OK)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	return rc;
+}
+
 void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s", relay->audit ? relay->audit->fp : "");
@@ -707,9 +727,10 @@ static int relay_audit_check_checkpoint(struct relay_audit_walk *v, const struct
 }
 
 /*
- * A record a registered key names as its registration must be one: a key
- * row cannot point at any record to pass as registered early. The
- * registration's detail starts with the key in hex (EVENT_RELAY_KEY_ADDED).
+ * A record a registered key names as its registration (or retirement) must
+ * be one: a key row cannot point at any record to pass as registered early
+ * or retired late. Both details start with the key in hex
+ * (EVENT_RELAY_KEY_ADDED, EVENT_RELAY_KEY_RETIRED).
  */
 static int relay_audit_check_registration(struct relay_audit_walk *v, const struct store_link *l)
 {
@@ -717,15 +738,18 @@ static int relay_audit_check_registration(struct relay_audit_walk *v, const stru
 
 	for (size_t i = 0; i < v->keys.n; i++) {
 		const struct store_relay_key *k = &v->keys.v[i];
+		bool added = k->seq == l->seq;
+		const char *kind = added ? EVENT_RELAY_KEY_ADDED : EVENT_RELAY_KEY_RETIRED;
 
-		if (k->seq != l->seq)
+		if (!added && k->retired_seq != l->seq)
 			continue;
 		hex_encode(k->pub, CHAIN_PUB_LEN, hex);
-		if (strcmp(l->event.kind, EVENT_RELAY_KEY_ADDED) != 0 || l->ticket != 0 ||
+		if (strcmp(l->event.kind, kind) != 0 || l->ticket != 0 ||
 		    strncmp(l->event.detail, hex, 2 * CHAIN_PUB_LEN) != 0) {
 			chain_fingerprint(k->pub, fp, sizeof(fp));
-			snprintf(v->err, sizeof(v->err), "key %s (%s) is registered at seq %lld, which is not its registration record",
-				 fp, k->name, (long long)l->seq);
+			snprintf(v->err, sizeof(v->err), "key %s (%s) is %s at seq %lld, which is not its %s record", fp,
+				 k->name, added ? "registered" : "retired", (long long)l->seq,
+				 added ? "registration" : "retirement");
 			return -1;
 		}
 	}

@@ -884,16 +884,46 @@ static void test_relay_keys_of_several_relays(void **state)
 	assert_string_equal(xrep.head_key_name, "");
 	free(file);
 
-	/* b stops; its key retired at its own checkpoint: that checkpoint no longer verifies, and b does not start. */
+	/*
+	 * b stops and its key is retired by a record: verify still passes (b's
+	 * checkpoints came before it), b does not start again, and once the
+	 * row is moved back onto b's own checkpoint that checkpoint fails, and
+	 * the row names a record that is not a retirement.
+	 */
 	relay_audit_stop(&b.relay);
-	assert_int_equal(store_relay_key_retire(a.relay.store, keys[1], seq_b), STORE_OK);
-	assert_int_equal(verify_chain(&a, &rep), -1);
-	snprintf(sql, sizeof(sql), "checkpoint at seq %lld: signed by key", (long long)seq_b);
-	assert_non_null(strstr(rep.error, sql));
-	assert_non_null(strstr(rep.error, "retired at seq"));
+	{
+		int64_t rseq = 0;
+
+		assert_int_equal(relay_audit_key_retire(a.relay.store, keys[1], 50, &rseq), STORE_OK);
+		assert_true(rseq > seq_b);
+		assert_int_equal(relay_audit_key_retire(a.relay.store, keys[1], 50, &rseq), STORE_NOT_FOUND);
+	}
+	assert_int_equal(verify_chain(&a, &rep), 0);
 	assert_int_equal(relay_audit_setup(&b.relay, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "was retired"));
+	/* A checkpoint under b's key after its retirement (someone kept the key): named. */
+	{
+		struct store_checkpoint cp = { .at = 60, .has_signer = 1 };
+		EVP_PKEY *bkey = NULL;
+
+		add_events(&a, 1);
+		assert_int_equal(store_chain_head(a.relay.store, &cp.seq, cp.hash), STORE_OK);
+		assert_int_equal(chain_key_load_private(b.home.audit_key_path, &bkey, err, sizeof(err)), 0);
+		assert_int_equal(chain_checkpoint_sign(bkey, (uint64_t)cp.seq, cp.hash, cp.at, cp.sig), 0);
+		memcpy(cp.signer, keys[1], CHAIN_PUB_LEN);
+		EVP_PKEY_free(bkey);
+		assert_int_equal(store_checkpoint_add(a.relay.store, &cp), STORE_OK);
+		assert_int_equal(verify_chain(&a, &rep), -1);
+		snprintf(sql, sizeof(sql), "checkpoint at seq %lld: signed by key", (long long)cp.seq);
+		assert_non_null(strstr(rep.error, sql));
+		assert_non_null(strstr(rep.error, "retired at seq"));
+	}
 	rawdb_open(&db, a.home.store);
+	snprintf(sql, sizeof(sql), "UPDATE relay_keys SET retired_seq = %lld WHERE retired_seq <> 0", (long long)seq_b);
+	assert_int_equal(rawdb_exec(&db, sql), 0);
+	assert_int_equal(verify_chain(&a, &rep), -1);
+	assert_non_null(strstr(rep.error, "is retired at seq"));
+	assert_non_null(strstr(rep.error, "which is not its retirement record"));
 	/* The retirement taken back, as someone with the database could (verify trusts the store's key set). */
 	assert_int_equal(rawdb_exec(&db, "UPDATE relay_keys SET retired_seq = 0"), 0);
 	assert_int_equal(verify_chain(&a, &rep), 0);
