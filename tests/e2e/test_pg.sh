@@ -10,7 +10,8 @@
 # second finds the chain whole and the first one's recording not on its
 # disk); an export whose head the other relay signed verifies offline with
 # both relays' keys and not with the exporter's alone; a checkpoint forged
-# into the database under a key no relay registered fails verify, named.
+# into the database under a key no relay registered fails verify, named;
+# relay b's key retired by a record, and relay b refuses to start with it.
 . "$(dirname "$0")/lib.sh"
 
 start_postgres
@@ -185,3 +186,15 @@ note "forged: $(head -1 "$E2E_TMP/chain-forged.out")"
 stop_relay
 RELAY_PID=$A_PID RELAY_LOG=$A_LOG
 stop_relay
+
+# Relay b retired for good, from relay a's home: a record says so, and b no longer starts with its key.
+"$BIN/handoff-relay" audit-key "$A_DIR" retire "$B_KEY" >"$E2E_TMP/retire.out" 2>&1 ||
+	fail "audit-key retire failed: $(cat "$E2E_TMP/retire.out")"
+grep -q "^audit key SHA256:.* retired at seq [0-9]*$" "$E2E_TMP/retire.out" || fail "unexpected retire output: $(cat "$E2E_TMP/retire.out")"
+[ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.retired_seq AND e.kind = 'relay-key-retired'")" = 1 ] ||
+	fail "the retirement is not a record"
+rc=0
+timeout 60 "$BIN/handoff-relay" serve "$B_DIR" >"$E2E_TMP/b-retired.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "was retired at seq" "$E2E_TMP/b-retired.out" ||
+	fail "relay b started with a retired key: rc $rc, $(tail -3 "$E2E_TMP/b-retired.out")"
+note "retired: $(cat "$E2E_TMP/retire.out"); relay b then: $(grep -o "the audit key.*" "$E2E_TMP/b-retired.out" | head -1)"
