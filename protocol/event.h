@@ -109,6 +109,10 @@
 /* Webhooks (relay/webhook.h), on ticket 0: "RECEIVER: WHY" when a receiver starts failing, "RECEIVER" when it recovers. */
 #define EVENT_WEBHOOK_FAILING "webhook-failing"
 #define EVENT_WEBHOOK_RECOVERED "webhook-recovered"
+/* A relay's audit key enters the key set (detail "HEX NAME", store.h relay_keys). */
+#define EVENT_RELAY_KEY_ADDED "relay-key-added"
+/* It leaves the key set (detail "HEX"): checkpoints from this seq on under it fail verify. */
+#define EVENT_RELAY_KEY_RETIRED "relay-key-retired"
 
 /* Every kind above, NULL-terminated: what a setting naming kinds (webhook_events) may name. */
 extern const char *const event_kinds[];

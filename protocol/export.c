@@ -203,6 +203,21 @@ int export_put_checkpoint(struct export_writer *w, uint64_t seq, const uint8_t h
 	return export_writer_done(w, export_spill(w, false));
 }
 
+int export_put_signer(struct export_writer *w, const uint8_t pub[CHAIN_PUB_LEN], const char *name)
+{
+	size_t nlen = strlen(name);
+	int r;
+
+	if (w->version != 2 || w->head || w->signer || nlen > EXPORT_SIGNER_NAME_MAX ||
+	    export_writer_phase(w, EXPORT_PHASE_HEAD) != 0)
+		return export_writer_done(w, BUF_ERR_FORMAT);
+	if ((r = export_item_begin(w, EXPORT_SIGNER, CHAIN_PUB_LEN + 4 + nlen)) != 0 ||
+	    (r = buf_put(w->out, pub, CHAIN_PUB_LEN)) != 0 || (r = buf_put_string(w->out, name, nlen)) != 0)
+		return export_writer_done(w, r);
+	w->signer = true;
+	return export_writer_done(w, export_spill(w, false));
+}
+
 int export_put_head(struct export_writer *w, const struct export_head *h)
 {
 	size_t len = 8 + CHAIN_HASH_LEN + 8 + CHAIN_SIG_LEN + 8 + CHAIN_HASH_LEN + CHAIN_SIG_LEN + 8 + CHAIN_HASH_LEN + 8 +
@@ -322,7 +337,11 @@ struct export_rref {
 struct export_check {
 	const uint8_t *file;
 	size_t len;
-	const uint8_t *pub;
+	const uint8_t (*keys)[CHAIN_PUB_LEN]; /* the trusted set */
+	size_t nkeys;
+	const uint8_t *pub;       /* the one of them the header names: END's key */
+	const uint8_t *head_pub;  /* the one the HEAD is checked under: pub, or a SIGNER item's */
+	bool signer;
 	struct export_report *rep;
 	int version;
 	struct chain_walk walk;
@@ -573,11 +592,11 @@ static int export_check_head(struct export_check *c, struct buf *in)
 		r = export_fail(c, "a second signed head (checkpoint at seq %llu)", seq);
 		goto out;
 	}
-	if (!chain_checkpoint_verify(c->pub, h->seq, h->hash, h->at, h->sig)) {
-		r = export_fail(c, "checkpoint at seq %llu: bad signature", seq);
+	if (!chain_checkpoint_verify(c->head_pub, h->seq, h->hash, h->at, h->sig)) {
+		r = export_fail(c, "checkpoint at seq %llu: bad signature (key %s)", seq, c->rep->head_key_fp);
 		goto out;
 	}
-	if (!chain_tickets_verify(c->pub, h->seq, h->hash, h->at, h->tickets, h->root, h->tickets_sig)) {
+	if (!chain_tickets_verify(c->head_pub, h->seq, h->hash, h->at, h->tickets, h->root, h->tickets_sig)) {
 		r = export_fail(c, "checkpoint at seq %llu: bad signature on its tickets root", seq);
 		goto out;
 	}
@@ -769,6 +788,7 @@ static const char *export_item_name(uint8_t type)
 	case EXPORT_RECORDING: return "recording";
 	case EXPORT_END: return "end marker";
 	case EXPORT_HEAD: return "signed head";
+	case EXPORT_SIGNER: return "signer";
 	default: return "unknown item";
 	}
 }
@@ -781,7 +801,8 @@ static int export_item_phase(uint8_t type)
 	case EXPORT_LINK:
 	case EXPORT_STUB:
 	case EXPORT_CHECKPOINT: return EXPORT_PHASE_LINKS;
-	case EXPORT_HEAD: return EXPORT_PHASE_HEAD;
+	case EXPORT_HEAD:
+	case EXPORT_SIGNER: return EXPORT_PHASE_HEAD;
 	case EXPORT_ATTACHMENT: return EXPORT_PHASE_ATTACHMENTS;
 	case EXPORT_RECORDING: return EXPORT_PHASE_RECORDINGS;
 	case EXPORT_END: return EXPORT_PHASE_DONE;
@@ -804,14 +825,60 @@ static int export_check_header(struct export_check *c, struct buf *in)
 	c->rep->ticket = ticket;
 	c->rep->exported_at = (int64_t)at;
 	chain_fingerprint_id(id, c->rep->key_fp, sizeof(c->rep->key_fp));
-	chain_key_id(c->pub, want);
-	if (CRYPTO_memcmp(id, want, CHAIN_HASH_LEN) != 0) {
-		chain_fingerprint(c->pub, given, sizeof(given));
-		return export_fail(c, "the export names audit key %s, not the key given (%s)", c->rep->key_fp, given);
+	for (size_t i = 0; i < c->nkeys && c->pub == NULL; i++) {
+		chain_key_id(c->keys[i], want);
+		if (CRYPTO_memcmp(id, want, CHAIN_HASH_LEN) == 0)
+			c->pub = c->keys[i];
 	}
+	if (c->pub == NULL) {
+		if (c->nkeys == 1) {
+			chain_fingerprint(c->keys[0], given, sizeof(given));
+			return export_fail(c, "the export names audit key %s, not the key given (%s)", c->rep->key_fp, given);
+		}
+		return export_fail(c, "the export names audit key %s, which is not among the %zu keys given", c->rep->key_fp,
+				   c->nkeys);
+	}
+	c->head_pub = c->pub;
+	snprintf(c->rep->head_key_fp, sizeof(c->rep->head_key_fp), "%s", c->rep->key_fp);
 	if (ticket == 0)
 		return export_fail(c, "the header names ticket 0");
 	return 0;
+}
+
+/*
+ * Version 2, several relays: the HEAD's checkpoint was signed by another
+ * relay than the exporter, and this names its key. The key is trusted
+ * because the auditor gave it, not because the file names it: the END
+ * signature is the exporter's alone, and a key it vouched for would make
+ * one relay's key enough to mint the others.
+ */
+static int export_check_signer(struct export_check *c, struct buf *in)
+{
+	uint8_t pub[CHAIN_PUB_LEN];
+	const uint8_t *name;
+	size_t nlen;
+	char fp[CHAIN_FP_MAX];
+	int r;
+
+	if ((r = buf_get(in, pub, CHAIN_PUB_LEN)) != 0 ||
+	    (r = buf_get_string_ptr(in, &name, &nlen, EXPORT_SIGNER_NAME_MAX)) != 0)
+		return r;
+	if (buf_len(in) != 0)
+		return BUF_ERR_FORMAT;
+	if (c->signer || c->head)
+		return export_fail(c, "a signer out of place (a second one, or after the signed head)");
+	c->signer = true;
+	memcpy(c->rep->head_key_name, name, nlen);
+	c->rep->head_key_name[nlen] = '\0';
+	chain_fingerprint(pub, fp, sizeof(fp));
+	snprintf(c->rep->head_key_fp, sizeof(c->rep->head_key_fp), "%s", fp);
+	for (size_t i = 0; i < c->nkeys; i++)
+		if (CRYPTO_memcmp(c->keys[i], pub, CHAIN_PUB_LEN) == 0) {
+			c->head_pub = c->keys[i];
+			return 0;
+		}
+	return export_fail(c, "the signed head is signed by key %s (named \"%s\" in the export), which is not among the keys "
+			      "given", fp, c->rep->head_key_name);
 }
 
 static int export_check_all(struct export_check *c)
@@ -852,7 +919,7 @@ static int export_check_all(struct export_check *c)
 		if (c->phase == EXPORT_PHASE_NEW && type != EXPORT_HEADER)
 			return export_fail(c, "offset %zu: a %s before the header", at, export_item_name(type));
 		if ((c->version == 2 && (type == EXPORT_STUB || type == EXPORT_CHECKPOINT)) ||
-		    (c->version == 1 && type == EXPORT_HEAD))
+		    (c->version == 1 && (type == EXPORT_HEAD || type == EXPORT_SIGNER)))
 			return export_fail(c, "offset %zu: a %s has no place in a version %d export", at,
 					   export_item_name(type), c->version);
 		if (phase < c->phase || (type == EXPORT_HEADER && c->phase != EXPORT_PHASE_NEW))
@@ -871,6 +938,7 @@ static int export_check_all(struct export_check *c)
 		case EXPORT_STUB: r = export_check_link(c, &item, false); break;
 		case EXPORT_CHECKPOINT: r = export_check_checkpoint(c, &item); break;
 		case EXPORT_HEAD: r = export_check_head(c, &item); break;
+		case EXPORT_SIGNER: r = export_check_signer(c, &item); break;
 		case EXPORT_ATTACHMENT: r = export_check_attachment(c, &item); break;
 		case EXPORT_RECORDING: r = export_check_recording(c, &item); break;
 		default:
@@ -950,22 +1018,33 @@ void export_each_checkpoint(const uint8_t *p, size_t n, export_checkpoint_fn fn,
 	}
 }
 
-int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
-		  export_event_fn each_event, void *ctx, char *err, size_t errlen)
+int export_verify_keys(const uint8_t *p, size_t n, const uint8_t (*keys)[CHAIN_PUB_LEN], size_t nkeys,
+		       struct export_report *rep, export_event_fn each_event, void *ctx, char *err, size_t errlen)
 {
-	struct export_check c = { .file = p, .len = n, .pub = pub, .rep = rep, .err = err, .errlen = errlen };
+	struct export_check c = { .file = p, .len = n, .keys = keys, .nkeys = nkeys, .rep = rep, .err = err,
+				  .errlen = errlen };
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	chain_walk_init(&c.walk);
 	if (errlen > 0)
 		err[0] = '\0';
+	if (nkeys == 0 || nkeys > EXPORT_KEYS_MAX) {
+		snprintf(err, errlen, "between 1 and %u trusted keys, not %zu", EXPORT_KEYS_MAX, nkeys);
+		return -1;
+	}
 	rc = export_check_all(&c);
 	free(c.arefs);
 	free(c.rrefs);
 	if (rc == 0 && each_event != NULL)
 		export_each_event(p, n, each_event, ctx);
 	return rc == 0 ? 0 : -1;
+}
+
+int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
+		  export_event_fn each_event, void *ctx, char *err, size_t errlen)
+{
+	return export_verify_keys(p, n, (const uint8_t (*)[CHAIN_PUB_LEN])pub, 1, rep, each_event, ctx, err, errlen);
 }
 
 /* ---- one recording out of an export ---- */

@@ -52,7 +52,12 @@
  *   END         as in version 1, "links" counting the ticket's; signed
  *               over "handoff-export-v2" | SHA-256(the file before it)
  *
- * Order: HEADER; the LINKs; one HEAD; attachments; recordings; END. The
+ *   SIGNER      32 public key | string name  (only when the HEAD's checkpoint
+ *               was signed by another relay of the store than the exporting
+ *               one: the key its signatures are checked under, which must be
+ *               among the keys the auditor trusts; right before HEAD)
+ *
+ * Order: HEADER; the LINKs; [SIGNER]; one HEAD; attachments; recordings; END. The
  * verifier follows the ticket's chain link by link from zeros (a link
  * left out, added or changed breaks it at that link), checks both
  * signatures and the proof of (ticket, head seq, head ticket_hash) under
@@ -96,7 +101,13 @@ enum export_item {
 	EXPORT_RECORDING = 6,
 	EXPORT_END = 7,
 	EXPORT_HEAD = 8,     /* version 2 */
+	EXPORT_SIGNER = 9,   /* version 2, several relays (store.h relay_keys) */
 };
+
+/* A relay key's name in a SIGNER item (store.h: host:home). */
+#define EXPORT_SIGNER_NAME_MAX 255u
+/* Keys an auditor may trust at once (export_verify_keys). */
+#define EXPORT_KEYS_MAX 64u
 
 /* A version 2 export's signed head: the checkpoint, its tickets root, the ticket's leaf and proof. */
 struct export_head {
@@ -127,6 +138,7 @@ struct export_writer {
 	int phase;
 	bool failed;
 	bool head;            /* version 2: the HEAD is written */
+	bool signer;          /* version 2: a SIGNER is written */
 	uint64_t links;
 	uint32_t checkpoints, attachments, recordings;
 };
@@ -136,6 +148,8 @@ int export_writer_start(struct export_writer *w, struct buf *out, uint64_t ticke
 /* A version 2 export (HOEXP002): links with their ticket_hash, one HEAD, no stubs. */
 int export_writer_start_v2(struct export_writer *w, struct buf *out, uint64_t ticket, int64_t exported_at,
 			   const uint8_t pub[CHAIN_PUB_LEN]);
+/* Version 2: the key that signed the HEAD's checkpoint, when not the exporter's; once, right before the HEAD. */
+int export_put_signer(struct export_writer *w, const uint8_t pub[CHAIN_PUB_LEN], const char *name);
 /* Version 2: the signed head, once, after the links. */
 int export_put_head(struct export_writer *w, const struct export_head *h);
 /* In version 1 hash is the link's chain hash, in version 2 its ticket_hash. */
@@ -178,6 +192,9 @@ struct export_report {
 	uint64_t recordings;          /* verified */
 	uint64_t recordings_unhashed; /* named as unreadable by the relay: present in the record, not checkable */
 	char key_fp[CHAIN_FP_MAX];    /* the key the export names */
+	/* Version 2: the key its head's checkpoint is signed with (key_fp unless a SIGNER item names another). */
+	char head_key_fp[CHAIN_FP_MAX];
+	char head_key_name[EXPORT_SIGNER_NAME_MAX + 1]; /* as the SIGNER item gives it (text from the file); "" when none */
 };
 
 /*
@@ -187,6 +204,14 @@ struct export_report {
  */
 int export_verify(const uint8_t *p, size_t n, const uint8_t pub[CHAIN_PUB_LEN], struct export_report *rep,
 		  export_event_fn each_event, void *ctx, char *err, size_t errlen);
+/*
+ * The same against a set of trusted keys (the auditor's, one per relay of
+ * the store, at most EXPORT_KEYS_MAX): the key the header names and the key
+ * a SIGNER item names must both be among them. Nothing in the file adds a
+ * key to the set (docs/internals.md: what the offline verifier trusts).
+ */
+int export_verify_keys(const uint8_t *p, size_t n, const uint8_t (*keys)[CHAIN_PUB_LEN], size_t nkeys,
+		       struct export_report *rep, export_event_fn each_event, void *ctx, char *err, size_t errlen);
 
 /*
  * Every checkpoint of an export that export_verify accepted, in order

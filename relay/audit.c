@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -41,6 +42,7 @@
 #include "chain.h"
 #include "event.h"
 #include "export.h"
+#include "hex.h"
 #include "ledger.h"
 #include "merkle.h"
 #include "witness.h"
@@ -101,6 +103,26 @@ int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char 
 	if (kind == NULL || ticket < 0)
 		return STORE_ERR;
 	return store_chain_append(st, ticket, relay_audit_make_link, &n, NULL);
+}
+
+int relay_audit_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t now, int64_t *seq)
+{
+	char hex[2 * CHAIN_PUB_LEN + 1];
+	struct relay_audit_new n = { .e = { .ticket = 0, .at = now, .kind = EVENT_RELAY_KEY_RETIRED, .actor = "operator",
+					    .role = "relay", .clearance = "", .detail = hex } };
+	int rc;
+
+	hex_encode(pub, CHAIN_PUB_LEN, hex);
+	if (store_begin(st) != STORE_OK)
+		return STORE_ERR;
+	rc = store_chain_append(st, 0, relay_audit_make_link, &n, seq);
+	if (rc == STORE_OK)
+		rc = store_relay_key_retire(st, pub, *seq);
+	if (rc == STORE_OK)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	return rc;
 }
 
 void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen)
@@ -197,6 +219,79 @@ static int relay_audit_store_has(struct store *st, const struct witness_head *h)
 	       a.found && a.same;
 }
 
+struct relay_audit_mine {
+	const uint8_t *pub;
+	struct store_relay_key k;
+	bool found;
+};
+
+static int relay_audit_mine_find(const struct store_relay_key *k, void *ctx)
+{
+	struct relay_audit_mine *m = ctx;
+
+	if (CRYPTO_memcmp(k->pub, m->pub, CHAIN_PUB_LEN) != 0)
+		return 0;
+	m->k = *k;
+	m->found = true;
+	return 1;
+}
+
+/*
+ * Registers this relay's audit key in the store unless it is there: the
+ * chain record (ticket 0, detail "HEX NAME") and the relay_keys row in one
+ * transaction, so the key set is covered by the chain's checkpoints like
+ * any record and a row cannot exist without its record. NAME is
+ * host:home, what an operator reads in verify's errors. A retired key
+ * does not sign again. 0, or -1 with err.
+ */
+static int relay_audit_register(struct relay *relay, struct relay_audit *a, char *err, size_t errlen)
+{
+	struct relay_audit_mine m = { .pub = a->pub };
+	struct relay_audit_new n = { 0 };
+	char host[128] = "", hex[2 * CHAIN_PUB_LEN + 1], detail[2 * CHAIN_PUB_LEN + 2 + sizeof(m.k.name)];
+	int rc;
+
+	if (store_relay_keys(relay->store, relay_audit_mine_find, &m) != STORE_OK) {
+		snprintf(err, errlen, "cannot read the relays' audit keys");
+		return -1;
+	}
+	if (m.found && m.k.retired_seq > 0) {
+		snprintf(err, errlen, "the audit key %s was retired at seq %lld: give this relay a new key", a->fp,
+			 (long long)m.k.retired_seq);
+		return -1;
+	}
+	if (m.found)
+		return 0;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	/* A long home path is cut: the name is for people, the key is the identity. */
+	if (snprintf(m.k.name, sizeof(m.k.name), "%s:%s", host, relay->home->dir) >= (int)sizeof(m.k.name))
+		log_debug("the relay key's name is cut to %zu bytes", sizeof(m.k.name) - 1);
+	memcpy(m.k.pub, a->pub, CHAIN_PUB_LEN);
+	m.k.added_at = relay_now(relay);
+	hex_encode(a->pub, CHAIN_PUB_LEN, hex);
+	snprintf(detail, sizeof(detail), "%s %s", hex, m.k.name);
+	n.e = (struct chain_event){ .ticket = 0, .at = m.k.added_at, .kind = EVENT_RELAY_KEY_ADDED, .actor = "relay",
+				    .role = "relay", .clearance = "", .detail = detail };
+	if (store_begin(relay->store) != STORE_OK) {
+		snprintf(err, errlen, "cannot register the audit key: the store is unavailable");
+		return -1;
+	}
+	rc = store_chain_append(relay->store, 0, relay_audit_make_link, &n, &m.k.seq);
+	if (rc == STORE_OK)
+		rc = store_relay_key_add(relay->store, &m.k);
+	if (rc == STORE_OK)
+		rc = store_commit(relay->store);
+	else
+		store_rollback(relay->store);
+	if (rc != STORE_OK) {
+		snprintf(err, errlen, "cannot register the audit key %s in the store", a->fp);
+		return -1;
+	}
+	log_info("registered the audit key %s as %s at seq %lld", a->fp, m.k.name, (long long)m.k.seq);
+	return 0;
+}
+
 int relay_audit_setup(struct relay *relay, char *err, size_t errlen)
 {
 	struct relay_audit *a = calloc(1, sizeof(*a));
@@ -216,6 +311,8 @@ int relay_audit_setup(struct relay *relay, char *err, size_t errlen)
 	if (created)
 		log_info("created the audit key %s (fingerprint %s); give auditors %s", relay->home->audit_key_path,
 			 a->fp, relay->home->audit_pub_path);
+	if (relay_audit_register(relay, a, err, errlen) != 0)
+		goto fail;
 	rc = store_checkpoint_last(relay->store, &cp);
 	if (rc == STORE_OK) {
 		a->cp_seq = cp.seq;
@@ -288,25 +385,6 @@ static int relay_audit_check_link(struct chain_walk *w, const struct store_link 
 			       errlen);
 }
 
-/* A checkpoint stored with link l: it must name the chain's hash there and carry our signature. */
-static int relay_audit_check_checkpoint(const uint8_t pub[CHAIN_PUB_LEN], const struct chain_walk *w,
-					const struct store_link *l, char *err, size_t errlen)
-{
-	if (l->cp_hash == NULL || l->cp_sig == NULL) {
-		snprintf(err, errlen, "checkpoint at seq %lld: damaged", (long long)l->seq);
-		return -1;
-	}
-	if (CRYPTO_memcmp(l->cp_hash, w->hash, CHAIN_HASH_LEN) != 0) {
-		snprintf(err, errlen, "checkpoint at seq %lld: its hash is not the chain's", (long long)l->seq);
-		return -1;
-	}
-	if (!chain_checkpoint_verify(pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, l->cp_sig)) {
-		snprintf(err, errlen, "checkpoint at seq %lld: bad signature", (long long)l->seq);
-		return -1;
-	}
-	return 0;
-}
-
 /* A file a record names, to be checked once the walk is done. */
 struct relay_audit_file {
 	int64_t ticket;
@@ -335,8 +413,17 @@ struct relay_audit_heads {
 	uint8_t (*leaves)[CHAIN_HASH_LEN]; /* scratch for a root, cap entries */
 };
 
+/* The registered relay keys (store.h), read once at the start of a walk. */
+struct relay_audit_keys {
+	struct store_relay_key *v;    /* in the order of their registration */
+	size_t n, cap;
+	bool nomem;
+};
+
 struct relay_audit_walk {
-	const uint8_t *pub;
+	const uint8_t *pub;           /* the walking relay's key (the kept head is its own) */
+	struct relay_audit_keys keys;
+	const uint8_t *cp_pub;        /* the key the current checkpoint is checked under */
 	const atomic_bool *cancel;    /* NULL, or set when the job's channel is gone */
 	struct store *st;             /* a walk from the middle reads each ticket's link before it here */
 	bool from_start;              /* it began at seq 1: the heads are all the tickets', roots can be rebuilt */
@@ -507,7 +594,7 @@ static int relay_audit_check_ticket_link(struct relay_audit_walk *v, const struc
 }
 
 /*
- * A checkpoint's tickets root: signed by us, and, on a walk from seq 1,
+ * A checkpoint's tickets root: signed by its checkpoint's signer, and, on a walk from seq 1,
  * the root of the heads the walk followed. 0 or -1 with v->err.
  */
 static int relay_audit_check_root(struct relay_audit_walk *v, const struct store_link *l)
@@ -519,7 +606,7 @@ static int relay_audit_check_root(struct relay_audit_walk *v, const struct store
 		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: its tickets root is damaged", (long long)l->seq);
 		return -1;
 	}
-	if (!chain_tickets_verify(v->pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, (uint64_t)l->cp_tickets_n,
+	if (!chain_tickets_verify(v->cp_pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, (uint64_t)l->cp_tickets_n,
 				  l->cp_tickets_root, l->cp_tickets_sig)) {
 		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: bad signature on its tickets root", (long long)l->seq);
 		return -1;
@@ -539,6 +626,136 @@ static int relay_audit_check_root(struct relay_audit_walk *v, const struct store
 	return 0;
 }
 
+static int relay_audit_key_add(const struct store_relay_key *k, void *ctx)
+{
+	struct relay_audit_keys *ks = ctx;
+	struct store_relay_key *nv;
+
+	if (ks->n == ks->cap) {
+		nv = relay_audit_grow(ks->v, &ks->cap, ks->n + 1, sizeof(*nv));
+		if (nv == NULL) {
+			ks->nomem = true;
+			return 1;
+		}
+		ks->v = nv;
+	}
+	ks->v[ks->n++] = *k;
+	return 0;
+}
+
+/* Reads the registered keys into ks. 0, or -1 (ks emptied). */
+static int relay_audit_keys_load(struct store *st, struct relay_audit_keys *ks)
+{
+	if (store_relay_keys(st, relay_audit_key_add, ks) != STORE_OK || ks->nomem) {
+		free(ks->v);
+		*ks = (struct relay_audit_keys){ 0 };
+		return -1;
+	}
+	return 0;
+}
+
+static const struct store_relay_key *relay_audit_key_find(const struct relay_audit_keys *ks, const uint8_t *pub)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (CRYPTO_memcmp(ks->v[i].pub, pub, CHAIN_PUB_LEN) == 0)
+			return &ks->v[i];
+	return NULL;
+}
+
+/*
+ * The key a checkpoint at l's seq is checked under: its signer, when that
+ * key was registered at or before the seq and not retired by then. A
+ * checkpoint without a signer was written before migration 13, by the one
+ * relay of the store then, whose key is the first registered, and before
+ * that key's registration (which its relay wrote after the migration).
+ * NULL, with v->err naming the checkpoint, when none may sign it.
+ */
+static const uint8_t *relay_audit_signer(struct relay_audit_walk *v, const struct store_link *l)
+{
+	const struct store_relay_key *k;
+	char fp[CHAIN_FP_MAX];
+
+	if (l->cp_signer == NULL) {
+		if (v->keys.n == 0)
+			return v->pub;
+		if (l->seq < v->keys.v[0].seq)
+			return v->keys.v[0].pub;
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: it names no signer (or a malformed one)",
+			 (long long)l->seq);
+		return NULL;
+	}
+	chain_fingerprint(l->cp_signer, fp, sizeof(fp));
+	k = relay_audit_key_find(&v->keys, l->cp_signer);
+	if (k == NULL) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: signed by key %s, which no relay registered",
+			 (long long)l->seq, fp);
+		return NULL;
+	}
+	if (k->seq > l->seq) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: signed by key %s (%s), registered only at seq %lld",
+			 (long long)l->seq, fp, k->name, (long long)k->seq);
+		return NULL;
+	}
+	if (k->retired_seq > 0 && l->seq >= k->retired_seq) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: signed by key %s (%s), retired at seq %lld",
+			 (long long)l->seq, fp, k->name, (long long)k->retired_seq);
+		return NULL;
+	}
+	return k->pub;
+}
+
+/* A checkpoint stored with link l: it must name the chain's hash there and carry a registered key's signature. */
+static int relay_audit_check_checkpoint(struct relay_audit_walk *v, const struct store_link *l)
+{
+	const struct chain_walk *w = &v->w;
+
+	if (l->cp_hash == NULL || l->cp_sig == NULL) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: damaged", (long long)l->seq);
+		return -1;
+	}
+	if (CRYPTO_memcmp(l->cp_hash, w->hash, CHAIN_HASH_LEN) != 0) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: its hash is not the chain's", (long long)l->seq);
+		return -1;
+	}
+	if ((v->cp_pub = relay_audit_signer(v, l)) == NULL)
+		return -1;
+	if (!chain_checkpoint_verify(v->cp_pub, (uint64_t)l->seq, l->cp_hash, l->cp_at, l->cp_sig)) {
+		snprintf(v->err, sizeof(v->err), "checkpoint at seq %lld: bad signature", (long long)l->seq);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A record a registered key names as its registration (or retirement) must
+ * be one: a key row cannot point at any record to pass as registered early
+ * or retired late. Both details start with the key in hex
+ * (EVENT_RELAY_KEY_ADDED, EVENT_RELAY_KEY_RETIRED).
+ */
+static int relay_audit_check_registration(struct relay_audit_walk *v, const struct store_link *l)
+{
+	char hex[2 * CHAIN_PUB_LEN + 1], fp[CHAIN_FP_MAX];
+
+	for (size_t i = 0; i < v->keys.n; i++) {
+		const struct store_relay_key *k = &v->keys.v[i];
+		bool added = k->seq == l->seq;
+		const char *kind = added ? EVENT_RELAY_KEY_ADDED : EVENT_RELAY_KEY_RETIRED;
+
+		if (!added && k->retired_seq != l->seq)
+			continue;
+		hex_encode(k->pub, CHAIN_PUB_LEN, hex);
+		if (strcmp(l->event.kind, kind) != 0 || l->ticket != 0 ||
+		    strncmp(l->event.detail, hex, 2 * CHAIN_PUB_LEN) != 0) {
+			chain_fingerprint(k->pub, fp, sizeof(fp));
+			snprintf(v->err, sizeof(v->err), "key %s (%s) is %s at seq %lld, which is not its %s record", fp,
+				 k->name, added ? "registered" : "retired", (long long)l->seq,
+				 added ? "registration" : "retirement");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 {
 	struct relay_audit_walk *v = ctx;
@@ -550,12 +767,12 @@ static int relay_audit_walk_link(const struct store_link *l, void *ctx)
 	}
 	if (relay_audit_check_link(&v->w, l, v->err, sizeof(v->err)) != 0)
 		return 1;
-	if (relay_audit_check_ticket_link(v, l) != 0) {
+	if (relay_audit_check_ticket_link(v, l) != 0 || relay_audit_check_registration(v, l) != 0) {
 		v->w.failed = true;
 		return 1;
 	}
 	if (l->has_checkpoint) {
-		if (relay_audit_check_checkpoint(v->pub, &v->w, l, v->err, sizeof(v->err)) != 0 ||
+		if (relay_audit_check_checkpoint(v, l) != 0 ||
 		    (l->cp_has_tickets && relay_audit_check_root(v, l) != 0)) {
 			v->w.failed = true;
 			return 1;
@@ -634,6 +851,11 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 		a->pending_since = 0;
 		return 0;
 	}
+	/* Other relays' checkpoints in the range are checked under their registered keys. */
+	if (relay_audit_keys_load(relay->store, &v.keys) != 0) {
+		snprintf(err, errlen, "cannot read the relays' audit keys");
+		return -1;
+	}
 	/* Only what was written since the last checkpoint, which itself was checked when it was signed. */
 	chain_walk_init(&v.w);
 	v.w.seq = (uint64_t)a->cp_seq;
@@ -641,6 +863,7 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 	rc = store_chain_links(relay->store, a->cp_seq + 1, head, relay_audit_walk_link, &v);
 	free(v.heads.v);
 	free(v.heads.leaves);
+	free(v.keys.v);
 	if (rc != STORE_OK || v.w.failed || v.w.seq != (uint64_t)head) {
 		snprintf(err, errlen, "the audit chain is broken, nothing signed: %s",
 			 v.err[0] ? v.err : "the records could not be read");
@@ -648,6 +871,8 @@ int relay_audit_checkpoint(struct relay *relay, char *err, size_t errlen)
 	}
 	cp.seq = head;
 	cp.at = relay_now(relay);
+	cp.has_signer = 1;
+	memcpy(cp.signer, a->pub, CHAIN_PUB_LEN);
 	/*
 	 * The heads of every ticket's chain, one indexed read per ticket. Those
 	 * written since the last checkpoint were just checked link by link; the
@@ -1061,7 +1286,12 @@ static void relay_audit_check_kept_head(const struct relay_audit_verify_plan *p,
 		return;
 	}
 	rep->kept_head = (int64_t)h.seq;
-	if (!witness_head_signed(p->pub, &h)) {
+	/* This home's head, signed by its key or, when the key was replaced since, by the one it registered before. */
+	bool signed_ok = witness_head_signed(p->pub, &h);
+
+	for (size_t i = 0; i < v->keys.n && !signed_ok; i++)
+		signed_ok = witness_head_signed(v->keys.v[i].pub, &h);
+	if (!signed_ok) {
 		relay_audit_problem(rep, "%s (seq %llu): bad signature", RELAY_AUDIT_HEAD_FILE, (unsigned long long)h.seq);
 		return;
 	}
@@ -1090,7 +1320,9 @@ int relay_audit_verify(struct store *st, const struct relay_audit_verify_plan *p
 	memset(rep, 0, sizeof(*rep));
 	memcpy(rep->pub, p->pub, CHAIN_PUB_LEN);
 	chain_walk_init(&v.w);
-	if (store_chain_links(st, 1, 0, relay_audit_walk_link, &v) != STORE_OK && !v.w.failed)
+	if (relay_audit_keys_load(st, &v.keys) != 0)
+		snprintf(v.err, sizeof(v.err), "the relays' audit keys could not be read");
+	else if (store_chain_links(st, 1, 0, relay_audit_walk_link, &v) != STORE_OK && !v.w.failed)
 		snprintf(v.err, sizeof(v.err), "the records could not be read");
 	if (v.err[0] == '\0' && v.nomem)
 		snprintf(v.err, sizeof(v.err), "out of memory");
@@ -1132,6 +1364,7 @@ int relay_audit_verify(struct store *st, const struct relay_audit_verify_plan *p
 	free(v.opened);
 	free(v.heads.v);
 	free(v.heads.leaves);
+	free(v.keys.v);
 	if (rep->nproblems > 0)
 		return -1;
 	rep->ok = 1;
@@ -1329,6 +1562,38 @@ static int relay_audit_export_recordings(struct relay_audit_export *x)
 	return 0;
 }
 
+/*
+ * The key that signed the checkpoint an export ends on, when it is not
+ * this relay's: it must be registered (the same rule as verify's), and
+ * goes in the export by name for the auditor's keys file to hold it. 0, or
+ * -1 with err.
+ */
+static int relay_audit_export_signer(struct relay *relay, struct relay_audit_export_plan *p, char *err, size_t errlen)
+{
+	struct relay_audit_walk v = { .pub = relay->audit->pub };
+	struct store_link l = { .seq = p->cp.seq, .cp_signer = p->cp.has_signer ? p->cp.signer : NULL };
+	const uint8_t *pub;
+	const struct store_relay_key *k;
+
+	if (relay_audit_keys_load(relay->store, &v.keys) != 0) {
+		snprintf(err, errlen, "cannot read the relays' audit keys");
+		return -1;
+	}
+	pub = relay_audit_signer(&v, &l);
+	if (pub == NULL) {
+		snprintf(err, errlen, "%s", v.err);
+		free(v.keys.v);
+		return -1;
+	}
+	k = relay_audit_key_find(&v.keys, pub);
+	if (CRYPTO_memcmp(pub, relay->audit->pub, CHAIN_PUB_LEN) != 0 && k != NULL) {
+		p->foreign = true;
+		p->signer = *k;
+	}
+	free(v.keys.v);
+	return 0;
+}
+
 int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay_audit_export_plan *p, char *err,
 			       size_t errlen)
 {
@@ -1345,6 +1610,8 @@ int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay
 	}
 	p->upto = cp.seq;
 	p->cp = cp;
+	if (relay_audit_export_signer(relay, p, err, errlen) != 0)
+		return -1;
 	p->now = relay_now(relay);
 	memcpy(p->pub, relay->audit->pub, CHAIN_PUB_LEN);
 	/* The job's own key: the loop signs checkpoints with the relay's while the job signs the export. */
@@ -1397,6 +1664,7 @@ static int relay_audit_export_head(struct relay_audit_export *x)
 	memcpy(h->tickets_sig, cp->tickets_sig, CHAIN_SIG_LEN);
 	memcpy(h->head_hash, lv.head_hash, CHAIN_HASH_LEN);
 	if (merkle_proof((const uint8_t (*)[CHAIN_HASH_LEN])lv.v, lv.n, lv.index, h->proof, &h->nproof) != 0 ||
+	    (x->plan->foreign && export_put_signer(&x->w, x->plan->signer.pub, x->plan->signer.name) != 0) ||
 	    export_put_head(&x->w, h) != 0) {
 		snprintf(x->err, sizeof(x->err), "the export's signed head could not be written");
 		goto out;

@@ -20,4 +20,14 @@
 int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
 		      const char *role, const char *clearance, const char *detail);
 
+/*
+ * Retires a registered relay audit key (store.h relay_keys): a
+ * relay-key-retired record (ticket 0, detail "HEX") and the row's
+ * retired_seq in one transaction, so the retirement is covered by the chain
+ * as the registration is. Checkpoints at or after that seq under the key
+ * then fail verify, and a relay with the key refuses to start. 0,
+ * STORE_NOT_FOUND (not registered, or retired already), or STORE_ERR.
+ */
+int relay_audit_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t now, int64_t *seq);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include <libssh/libssh.h>
 
+#include "chain.h"
 #include "event.h"
 #include "home.h"
 #include "log.h"
@@ -53,6 +54,7 @@ static void relay_usage(FILE *f)
 		"       handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
 		"       handoff-relay intake DIR list | revoke ID\n"
 		"       handoff-relay webhooks DIR status | retry [RECEIVER]\n"
+		"       handoff-relay audit-key DIR retire FILE.pub\n"
 		"       handoff-relay --version | --help\n"
 		"\n"
 		"init   creates a relay home in DIR: an Ed25519 host key, relay.conf, an empty\n"
@@ -86,6 +88,9 @@ static void relay_usage(FILE *f)
 		"       what was delivered, what is pending and failing, the last error in\n"
 		"       words, the oldest pending event's age. retry: every pending event of\n"
 		"       RECEIVER (default: all) is tried again within a second, back-off or not.\n"
+		"audit-key retire: a relay of the store (its keys/audit_ed25519.pub) leaves the\n"
+		"       set of keys that sign the audit chain, by a record: its checkpoints from\n"
+		"       then on fail verify and a relay with that key refuses to start.\n"
 		"\n"
 		"Everything the relay keeps is in DIR: back up that one directory.\n"
 		"man handoff-relay has more.\n");
@@ -538,6 +543,46 @@ usage:
 	return 2;
 }
 
+static int relay_cmd_audit_key(int argc, char **argv)
+{
+	struct relay_home home;
+	struct store *st = NULL;
+	uint8_t pub[STORE_PUB_LEN];
+	char err[PATH_MAX + 256] = "";
+	int64_t seq = 0;
+	int rc = 1, r;
+
+	memset(&home, 0, sizeof(home));
+	if (!(argc == 3 && strcmp(argv[1], "retire") == 0))
+		goto usage;
+	if (chain_pub_load(argv[2], pub, err, sizeof(err)) != 0 ||
+	    relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
+	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
+	    store_open(home.store, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "handoff-relay audit-key: %s\n", err);
+		goto out;
+	}
+	r = relay_audit_key_retire(st, pub, (int64_t)time(NULL), &seq);
+	if (r == STORE_OK) {
+		char fp[CHAIN_FP_MAX];
+
+		chain_fingerprint(pub, fp, sizeof(fp));
+		printf("audit key %s retired at seq %lld\n", fp, (long long)seq);
+		rc = 0;
+	} else if (r == STORE_NOT_FOUND) {
+		fprintf(stderr, "handoff-relay audit-key: %s is not a registered key in service\n", argv[2]);
+	} else {
+		fprintf(stderr, "handoff-relay audit-key: the store could not record the retirement\n");
+	}
+out:
+	relay_home_clear(&home);
+	store_close(st);
+	return rc;
+usage:
+	relay_usage(stderr);
+	return 2;
+}
+
 static int relay_cmd_webhooks(int argc, char **argv)
 {
 	struct relay_home home;
@@ -712,6 +757,8 @@ int main(int argc, char **argv)
 		rc = relay_cmd_intake(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "webhooks") == 0)
 		rc = relay_cmd_webhooks(argc - 2, argv + 2);
+	else if (argc >= 3 && strcmp(argv[1], "audit-key") == 0)
+		rc = relay_cmd_audit_key(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "bundle") == 0)
 		rc = relay_cmd_bundle(argc - 2, argv + 2);
 	else if (argc >= 3 && strcmp(argv[1], "serve") == 0)

@@ -615,6 +615,9 @@ struct relay_audit_export_plan {
 	EVP_PKEY *key;                 /* owned: a copy of the audit key, for the export's signature */
 	/* That checkpoint: with a tickets root the export is version 2 (bounded by the ticket), else 1. */
 	struct store_checkpoint cp;
+	/* Another relay of the store signed cp: its registered key and name go in the export (SIGNER). */
+	bool foreign;
+	struct store_relay_key signer;
 };
 /* On the loop: signs a checkpoint over everything written so far and fills p. 0 or -1 with err. */
 int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay_audit_export_plan *p, char *err,

@@ -259,6 +259,21 @@ int store_checkpoint_orphan(struct store *st, int64_t *seq)
 	return st->be->checkpoint_orphan(st, seq);
 }
 
+int store_relay_key_add(struct store *st, const struct store_relay_key *k)
+{
+	return st->be->relay_key_add(st, k);
+}
+
+int store_relay_keys(struct store *st, store_relay_key_fn fn, void *ctx)
+{
+	return st->be->relay_keys(st, fn, ctx);
+}
+
+int store_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq)
+{
+	return st->be->relay_key_retire(st, pub, seq);
+}
+
 int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now, int64_t *id)
 {
 	return st->be->intake_add(st, hash, org, now, id);

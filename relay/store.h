@@ -268,6 +268,7 @@ int store_tickets_all(struct store *st, store_ticket_fn fn, void *ctx);
  */
 #define STORE_HASH_LEN 32
 #define STORE_SIG_LEN 64
+#define STORE_PUB_LEN 32
 
 /* One link: an event with its chain columns. Hash pointers are NULL when a column is not 32 bytes. */
 struct store_link {
@@ -287,6 +288,8 @@ struct store_link {
 	int cp_has_tickets;
 	int64_t cp_tickets_n;
 	const uint8_t *cp_tickets_root, *cp_tickets_sig; /* NULL when absent or malformed */
+	/* The public key of the relay that signed it (migration 13); NULL on older checkpoints or when malformed. */
+	const uint8_t *cp_signer;
 };
 typedef int (*store_link_fn)(const struct store_link *l, void *ctx);
 
@@ -300,6 +303,9 @@ struct store_checkpoint {
 	int64_t tickets_n;
 	uint8_t tickets_root[STORE_HASH_LEN];
 	uint8_t tickets_sig[STORE_SIG_LEN];
+	/* The signing relay's Ed25519 public key; has_signer 0 on checkpoints from before migration 13. */
+	int has_signer;
+	uint8_t signer[STORE_PUB_LEN];
 };
 
 /*
@@ -346,6 +352,29 @@ int store_checkpoint_add(struct store *st, const struct store_checkpoint *cp);
 int store_checkpoint_last(struct store *st, struct store_checkpoint *out);
 /* Highest seq of a checkpoint that has no link (the records it covered are gone); 0 if none. */
 int store_checkpoint_orphan(struct store *st, int64_t *seq);
+
+/*
+ * The relays' audit keys (migration 13): each relay registers its public key
+ * at start, with the seq of the chain record that registered it
+ * (EVENT_RELAY_KEY_ADDED, written in the same transaction), so the key set
+ * is covered by the chain itself; relay verify accepts a checkpoint at seq S
+ * only under a key registered at a seq <= S and not retired at or before S
+ * (retired_seq 0: in service). See docs/internals.md.
+ */
+struct store_relay_key {
+	uint8_t pub[STORE_PUB_LEN];
+	char name[256];
+	int64_t seq;         /* the registering record */
+	int64_t added_at;
+	int64_t retired_seq; /* the retiring record; 0 when in service */
+};
+typedef int (*store_relay_key_fn)(const struct store_relay_key *k, void *ctx);
+/* STORE_ERR_EXISTS when the key is registered already (the transaction stays usable). */
+int store_relay_key_add(struct store *st, const struct store_relay_key *k);
+/* Every registered key, in the order of their registration. */
+int store_relay_keys(struct store *st, store_relay_key_fn fn, void *ctx);
+/* Marks pub retired from record seq on; STORE_NOT_FOUND when it is not registered or already retired. */
+int store_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq);
 
 /*
  * Intake tokens (code.h): a bundle's right to open L1 tickets. Only the

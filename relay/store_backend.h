@@ -77,6 +77,9 @@ struct store_backend {
 	int (*checkpoint_add)(struct store *st, const struct store_checkpoint *cp);
 	int (*checkpoint_last)(struct store *st, struct store_checkpoint *out);
 	int (*checkpoint_orphan)(struct store *st, int64_t *seq);
+	int (*relay_key_add)(struct store *st, const struct store_relay_key *k);
+	int (*relay_keys)(struct store *st, store_relay_key_fn fn, void *ctx);
+	int (*relay_key_retire)(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq);
 	int (*intake_add)(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
 			  int64_t *id);
 	int (*intake_find)(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id);

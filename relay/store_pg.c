@@ -448,6 +448,14 @@ static const char *const store_pg_migrations[] = {
 	/* 12: reviews of major incidents and the tickets that owe one, as SQLite's */
 	"CREATE INDEX events_reviewed ON events (id) WHERE kind = 'reviewed';"
 	"CREATE INDEX tickets_review ON tickets (priority, id) WHERE priority IN ('P1', 'P2') AND state <> 'closed';",
+	/* 13: the relays' audit keys and each checkpoint's signer, as SQLite's */
+	"CREATE TABLE relay_keys ("
+	"  pubkey BYTEA PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  seq BIGINT NOT NULL REFERENCES events (id),"
+	"  added_at BIGINT NOT NULL,"
+	"  retired_seq BIGINT NOT NULL DEFAULT 0);"
+	"ALTER TABLE checkpoints ADD COLUMN signer BYTEA;",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -1695,7 +1703,7 @@ static int store_pg_links_query(struct store *st, int64_t ticket, int64_t from, 
 			   "SELECT e.id, e.ticket_id, e.at, e.kind, e.actor, e.role, e.clearance,"
 			   " e.detail, e.prev_hash, e.body_hash, e.hash,"
 			   " c.seq IS NOT NULL, c.at, c.hash, c.signature, e.ticket_hash,"
-			   " c.tickets_root IS NOT NULL, c.tickets_n, c.tickets_root, c.tickets_sig"
+			   " c.tickets_root IS NOT NULL, c.tickets_n, c.tickets_root, c.tickets_sig, c.signer"
 			   " FROM events e LEFT JOIN checkpoints c ON c.seq = e.id"
 			   " WHERE e.id >= $1::bigint AND ($2::bigint = 0 OR e.id <= $2::bigint)"
 			   " AND ($3::bigint < 0 OR e.ticket_id = $3::bigint) ORDER BY e.id", &a);
@@ -1718,6 +1726,7 @@ static int store_pg_links_query(struct store *st, int64_t ticket, int64_t from, 
 			.cp_tickets_n = store_pg_int(res, r, 17),
 			.cp_tickets_root = store_pg_blob(res, r, 18, STORE_HASH_LEN),
 			.cp_tickets_sig = store_pg_blob(res, r, 19, STORE_SIG_LEN),
+			.cp_signer = store_pg_blob(res, r, 20, STORE_PUB_LEN),
 		};
 
 		if (fn(&l, ctx) != 0)
@@ -1790,9 +1799,13 @@ static int store_pg_checkpoint_add(struct store *st, const struct store_checkpoi
 		store_pg_text_arg(&a, NULL);
 		store_pg_text_arg(&a, NULL);
 	}
+	if (cp->has_signer)
+		store_pg_blob_arg(&a, cp->signer, STORE_PUB_LEN);
+	else
+		store_pg_text_arg(&a, NULL);
 	if (store_pg_do(st,
-			"INSERT INTO checkpoints (seq, hash, at, signature, tickets_n, tickets_root, tickets_sig)"
-			" VALUES ($1::bigint, $2::bytea, $3::bigint, $4::bytea, $5::bigint, $6::bytea, $7::bytea)"
+			"INSERT INTO checkpoints (seq, hash, at, signature, tickets_n, tickets_root, tickets_sig, signer)"
+			" VALUES ($1::bigint, $2::bytea, $3::bigint, $4::bytea, $5::bigint, $6::bytea, $7::bytea, $8::bytea)"
 			" ON CONFLICT (seq) DO NOTHING", &a, &n) != STORE_OK)
 		return STORE_ERR;
 	return n == 1 ? STORE_OK : STORE_ERR_EXISTS;
@@ -1801,7 +1814,7 @@ static int store_pg_checkpoint_add(struct store *st, const struct store_checkpoi
 static int store_pg_checkpoint_last(struct store *st, struct store_checkpoint *out)
 {
 	PGresult *res = store_pg_run(st,
-				     "SELECT seq, hash, at, signature, tickets_n, tickets_root, tickets_sig FROM checkpoints"
+				     "SELECT seq, hash, at, signature, tickets_n, tickets_root, tickets_sig, signer FROM checkpoints"
 				     " ORDER BY seq DESC LIMIT 1", NULL);
 	int rc;
 
@@ -1812,7 +1825,12 @@ static int store_pg_checkpoint_last(struct store *st, struct store_checkpoint *o
 	if (rc == STORE_OK) {
 		const uint8_t *h = store_pg_blob(res, 0, 1, STORE_HASH_LEN), *sig = store_pg_blob(res, 0, 3, STORE_SIG_LEN);
 		const uint8_t *root = store_pg_blob(res, 0, 5, STORE_HASH_LEN), *tsig = store_pg_blob(res, 0, 6, STORE_SIG_LEN);
+		const uint8_t *signer = store_pg_blob(res, 0, 7, STORE_PUB_LEN);
 
+		if (signer != NULL) {
+			out->has_signer = 1;
+			memcpy(out->signer, signer, STORE_PUB_LEN);
+		}
 		if (root != NULL && tsig != NULL) {
 			out->has_tickets = 1;
 			out->tickets_n = store_pg_int(res, 0, 4);
@@ -1829,6 +1847,56 @@ static int store_pg_checkpoint_last(struct store *st, struct store_checkpoint *o
 	}
 	PQclear(res);
 	return rc;
+}
+
+static int store_pg_relay_key_add(struct store *st, const struct store_relay_key *k)
+{
+	struct store_pg_args a = { 0 };
+	int64_t n = 0;
+
+	store_pg_blob_arg(&a, k->pub, STORE_PUB_LEN);
+	store_pg_text_arg(&a, k->name);
+	store_pg_int_arg(&a, k->seq);
+	store_pg_int_arg(&a, k->added_at);
+	if (store_pg_do(st,
+			"INSERT INTO relay_keys (pubkey, name, seq, added_at) VALUES ($1::bytea, $2, $3::bigint, $4::bigint)"
+			" ON CONFLICT (pubkey) DO NOTHING", &a, &n) != STORE_OK)
+		return STORE_ERR;
+	return n == 1 ? STORE_OK : STORE_ERR_EXISTS;
+}
+
+static int store_pg_relay_keys(struct store *st, store_relay_key_fn fn, void *ctx)
+{
+	PGresult *res = store_pg_run(st, "SELECT pubkey, name, seq, added_at, retired_seq FROM relay_keys ORDER BY seq", NULL);
+
+	if (res == NULL)
+		return STORE_ERR;
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct store_relay_key k = { .seq = store_pg_int(res, r, 2), .added_at = store_pg_int(res, r, 3),
+					     .retired_seq = store_pg_int(res, r, 4) };
+		const uint8_t *pub = store_pg_blob(res, r, 0, STORE_PUB_LEN);
+
+		if (pub != NULL)
+			memcpy(k.pub, pub, STORE_PUB_LEN);
+		store_pg_copy_text(k.name, sizeof(k.name), res, r, 1);
+		if (fn(&k, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int store_pg_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq)
+{
+	struct store_pg_args a = { 0 };
+	int64_t n = 0;
+
+	store_pg_blob_arg(&a, pub, STORE_PUB_LEN);
+	store_pg_int_arg(&a, seq);
+	if (store_pg_do(st, "UPDATE relay_keys SET retired_seq = $2::bigint WHERE pubkey = $1::bytea AND retired_seq = 0",
+			&a, &n) != STORE_OK)
+		return STORE_ERR;
+	return n == 1 ? STORE_OK : STORE_NOT_FOUND;
 }
 
 static int store_pg_checkpoint_orphan(struct store *st, int64_t *seq)
@@ -2319,6 +2387,9 @@ static const struct store_backend store_pg_backend = {
 	.checkpoint_add = store_pg_checkpoint_add,
 	.checkpoint_last = store_pg_checkpoint_last,
 	.checkpoint_orphan = store_pg_checkpoint_orphan,
+	.relay_key_add = store_pg_relay_key_add,
+	.relay_keys = store_pg_relay_keys,
+	.relay_key_retire = store_pg_relay_key_retire,
 	.intake_add = store_pg_intake_add,
 	.intake_find = store_pg_intake_find,
 	.intake_uses_since = store_pg_intake_uses_since,

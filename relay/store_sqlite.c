@@ -227,6 +227,18 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX events_reviewed ON events (kind) WHERE kind = 'reviewed';"
 	/* The tickets a review may be owed by, in the order review lists them: a walk that stops at a page. */
 	"CREATE INDEX tickets_review ON tickets (priority, id) WHERE priority IN ('P1', 'P2') AND state <> 'closed';",
+	/*
+	 * 13: the relays' audit keys (store.h), each registered by a chain
+	 * record (seq), and the key that signed each checkpoint (NULL on those
+	 * signed before: the home's key, the first registered).
+	 */
+	"CREATE TABLE relay_keys ("
+	"  pubkey BLOB PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL REFERENCES events (id),"
+	"  added_at INTEGER NOT NULL,"
+	"  retired_seq INTEGER NOT NULL DEFAULT 0);"
+	"ALTER TABLE checkpoints ADD COLUMN signer BLOB;",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -244,6 +256,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_ticket_migrate,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -1634,7 +1647,7 @@ static int store_links_query(struct store *st, int64_t ticket, int64_t from, int
 			  "SELECT e.id, e.ticket_id, e.at, e.kind, COALESCE(e.actor, ''), e.role, e.clearance,"
 			  " COALESCE(e.detail, ''), e.prev_hash, e.body_hash, e.hash,"
 			  " c.seq IS NOT NULL, c.at, c.hash, c.signature, e.ticket_hash,"
-			  " c.tickets_root IS NOT NULL, c.tickets_n, c.tickets_root, c.tickets_sig"
+			  " c.tickets_root IS NOT NULL, c.tickets_n, c.tickets_root, c.tickets_sig, c.signer"
 			  " FROM events e LEFT JOIN checkpoints c ON c.seq = e.id"
 			  " WHERE e.id >= ?1 AND (?2 = 0 OR e.id <= ?2) AND (?3 < 0 OR e.ticket_id = ?3) ORDER BY e.id") != 0)
 		return STORE_ERR;
@@ -1658,6 +1671,7 @@ static int store_links_query(struct store *st, int64_t ticket, int64_t from, int
 			.cp_tickets_n = sqlite3_column_int64(stmt, 17),
 			.cp_tickets_root = store_col_blob(stmt, 18, STORE_HASH_LEN),
 			.cp_tickets_sig = store_col_blob(stmt, 19, STORE_SIG_LEN),
+			.cp_signer = store_col_blob(stmt, 20, STORE_PUB_LEN),
 		};
 
 		if (fn(&l, ctx) != 0)
@@ -1792,8 +1806,8 @@ static int store_sqlite_checkpoint_add(struct store *st, const struct store_chec
 	int rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt,
-			  "INSERT INTO checkpoints (seq, hash, at, signature, tickets_n, tickets_root, tickets_sig)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") != 0)
+			  "INSERT INTO checkpoints (seq, hash, at, signature, tickets_n, tickets_root, tickets_sig, signer)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, cp->seq);
 	sqlite3_bind_blob(stmt, 2, cp->hash, STORE_HASH_LEN, SQLITE_STATIC);
@@ -1804,6 +1818,8 @@ static int store_sqlite_checkpoint_add(struct store *st, const struct store_chec
 		sqlite3_bind_blob(stmt, 6, cp->tickets_root, STORE_HASH_LEN, SQLITE_STATIC);
 		sqlite3_bind_blob(stmt, 7, cp->tickets_sig, STORE_SIG_LEN, SQLITE_STATIC);
 	}
+	if (cp->has_signer)
+		sqlite3_bind_blob(stmt, 8, cp->signer, STORE_PUB_LEN, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = STORE_OK;
 	else if (sqlite3_extended_errcode(store_sqlite_db(st)) == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -1818,7 +1834,7 @@ static int store_sqlite_checkpoint_last(struct store *st, struct store_checkpoin
 	int step, rc = STORE_ERR;
 
 	if (store_prepare(st, &stmt,
-			  "SELECT seq, hash, at, signature, tickets_n, tickets_root, tickets_sig FROM checkpoints"
+			  "SELECT seq, hash, at, signature, tickets_n, tickets_root, tickets_sig, signer FROM checkpoints"
 			  " ORDER BY seq DESC LIMIT 1") != 0)
 		return STORE_ERR;
 	step = sqlite3_step(stmt);
@@ -1826,7 +1842,12 @@ static int store_sqlite_checkpoint_last(struct store *st, struct store_checkpoin
 	if (step == SQLITE_ROW) {
 		const uint8_t *h = store_col_blob(stmt, 1, STORE_HASH_LEN), *sig = store_col_blob(stmt, 3, STORE_SIG_LEN);
 		const uint8_t *root = store_col_blob(stmt, 5, STORE_HASH_LEN), *tsig = store_col_blob(stmt, 6, STORE_SIG_LEN);
+		const uint8_t *signer = store_col_blob(stmt, 7, STORE_PUB_LEN);
 
+		if (signer != NULL) {
+			out->has_signer = 1;
+			memcpy(out->signer, signer, STORE_PUB_LEN);
+		}
 		if (root != NULL && tsig != NULL) {
 			out->has_tickets = 1;
 			out->tickets_n = sqlite3_column_int64(stmt, 4);
@@ -1845,6 +1866,67 @@ static int store_sqlite_checkpoint_last(struct store *st, struct store_checkpoin
 	} else if (step == SQLITE_DONE) {
 		rc = STORE_NOT_FOUND;
 	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_relay_key_add(struct store *st, const struct store_relay_key *k)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "INSERT INTO relay_keys (pubkey, name, seq, added_at) VALUES (?1, ?2, ?3, ?4)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, k->pub, STORE_PUB_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, k->seq);
+	sqlite3_bind_int64(stmt, 4, k->added_at);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	else if (sqlite3_extended_errcode(store_sqlite_db(st)) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		rc = STORE_ERR_EXISTS;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_relay_keys(struct store *st, store_relay_key_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	if (store_prepare(st, &stmt, "SELECT pubkey, name, seq, added_at, retired_seq FROM relay_keys ORDER BY seq") != 0)
+		return STORE_ERR;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_relay_key k = { .seq = sqlite3_column_int64(stmt, 2),
+					     .added_at = sqlite3_column_int64(stmt, 3),
+					     .retired_seq = sqlite3_column_int64(stmt, 4) };
+		const uint8_t *pub = store_col_blob(stmt, 0, STORE_PUB_LEN);
+		const unsigned char *name = sqlite3_column_text(stmt, 1);
+
+		/* A malformed key reads as zeros, which signs nothing: verify names the checkpoint. */
+		if (pub != NULL)
+			memcpy(k.pub, pub, STORE_PUB_LEN);
+		snprintf(k.name, sizeof(k.name), "%s", name ? (const char *)name : "");
+		if (fn(&k, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "UPDATE relay_keys SET retired_seq = ?2 WHERE pubkey = ?1 AND retired_seq = 0") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, pub, STORE_PUB_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, seq);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -2309,6 +2391,9 @@ static const struct store_backend store_sqlite_backend = {
 	.checkpoint_add = store_sqlite_checkpoint_add,
 	.checkpoint_last = store_sqlite_checkpoint_last,
 	.checkpoint_orphan = store_sqlite_checkpoint_orphan,
+	.relay_key_add = store_sqlite_relay_key_add,
+	.relay_keys = store_sqlite_relay_keys,
+	.relay_key_retire = store_sqlite_relay_key_retire,
 	.intake_add = store_sqlite_intake_add,
 	.intake_find = store_sqlite_intake_find,
 	.intake_uses_since = store_sqlite_intake_uses_since,

@@ -23,11 +23,14 @@
 enum { TECH_VERIFY_OK = 0, TECH_VERIFY_FAILED = 1, TECH_VERIFY_USAGE = 2 };
 
 static const char tech_verify_usage[] =
-	"usage: handoff-tech verify EXPORT --audit-key FILE.pub [--show]\n"
+	"usage: handoff-tech verify EXPORT --audit-key FILE.pub [--audit-key FILE.pub ...] [--show]\n"
 	"  Checks an export (from the relay's `export N`) offline: every record's\n"
 	"  hash and place in the chain from seq 1 with none missing, every checkpoint\n"
 	"  signature against the audit key, that the last record is signed, and every\n"
 	"  attachment and recording against the hash its record holds.\n"
+	"  --audit-key  a relay's audit public key; several relays on one store: one\n"
+	"               --audit-key per relay, and the export's signatures must all be\n"
+	"               by keys given here (nothing in the file adds a key)\n"
 	"  --show  then prints the ticket's verified events\n"
 	"  Without EXPORT, `verify` runs on the relay and checks the relay's own chain.\n";
 
@@ -121,17 +124,22 @@ static void tech_verify_show_event(uint64_t seq, const struct chain_event *e, vo
 
 int tech_verify_main(int argc, char **argv)
 {
-	const char *file = NULL, *keyfile = NULL;
-	uint8_t pub[CHAIN_PUB_LEN], *data = NULL;
+	const char *file = NULL, *keyfiles[EXPORT_KEYS_MAX];
+	uint8_t keys[EXPORT_KEYS_MAX][CHAIN_PUB_LEN], *data = NULL;
+	size_t nkeys = 0;
 	struct export_report rep;
-	char err[600], fp[CHAIN_FP_MAX], when[32];
+	char err[600], when[32];
 	size_t len = 0;
 	int show = 0, rc = TECH_VERIFY_USAGE;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--audit-key") == 0 && i + 1 < argc)
-			keyfile = argv[++i];
-		else if (strcmp(argv[i], "--show") == 0)
+		if (strcmp(argv[i], "--audit-key") == 0 && i + 1 < argc) {
+			if (nkeys == EXPORT_KEYS_MAX) {
+				fprintf(stderr, "handoff-tech verify: at most %u --audit-key\n", EXPORT_KEYS_MAX);
+				return TECH_VERIFY_USAGE;
+			}
+			keyfiles[nkeys++] = argv[++i];
+		} else if (strcmp(argv[i], "--show") == 0)
 			show = 1;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(tech_verify_usage, stdout);
@@ -143,30 +151,36 @@ int tech_verify_main(int argc, char **argv)
 			return TECH_VERIFY_USAGE;
 		}
 	}
-	if (file == NULL || keyfile == NULL) {
+	if (file == NULL || nkeys == 0) {
 		fputs(tech_verify_usage, stderr);
 		return TECH_VERIFY_USAGE;
 	}
-	if (chain_pub_load(keyfile, pub, err, sizeof(err)) != 0) {
-		fprintf(stderr, "handoff-tech verify: %s\n", err);
-		return TECH_VERIFY_USAGE;
-	}
+	for (size_t i = 0; i < nkeys; i++)
+		if (chain_pub_load(keyfiles[i], keys[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "handoff-tech verify: %s\n", err);
+			return TECH_VERIFY_USAGE;
+		}
 	if (tech_verify_read(file, EXPORT_FILE_MAX, &data, &len) != 0)
 		return TECH_VERIFY_USAGE;
-	if (export_verify(data, len, pub, &rep, NULL, NULL, err, sizeof(err)) != 0) {
+	if (export_verify_keys(data, len, (const uint8_t (*)[CHAIN_PUB_LEN])keys, nkeys, &rep, NULL, NULL, err,
+			       sizeof(err)) != 0) {
 		printf("export verification FAILED: %s\n", err);
 		rc = TECH_VERIFY_FAILED;
 		goto out;
 	}
-	chain_fingerprint(pub, fp, sizeof(fp));
 	printf("export ok: ticket %llu, %llu records (%llu of this ticket), %llu checkpoints, %llu attachments, "
 	       "%llu recordings verified\n",
 	       (unsigned long long)rep.ticket, (unsigned long long)rep.records, (unsigned long long)rep.ticket_records,
 	       (unsigned long long)rep.checkpoints, (unsigned long long)rep.attachments,
 	       (unsigned long long)rep.recordings);
 	timefmt_utc(rep.last_checkpoint_at, TIMEFMT_DATETIME, when, sizeof(when));
-	printf("signed by audit key %s; last checkpoint at seq %llu, %s\n", fp, (unsigned long long)rep.last_checkpoint,
-	       when);
+	printf("signed by audit key %s; last checkpoint at seq %llu, %s\n", rep.key_fp,
+	       (unsigned long long)rep.last_checkpoint, when);
+	if (strcmp(rep.head_key_fp, rep.key_fp) != 0 && rep.head_key_fp[0] != '\0') {
+		printf("that checkpoint signed by another relay's key %s (", rep.head_key_fp);
+		tech_verify_print_safe(rep.head_key_name);
+		printf("), one of the keys given\n");
+	}
 	if (rep.version >= 2)
 		printf("complete: the ticket's own chain ends in the head the relay signed at that checkpoint, "
 		       "one of %llu tickets' (export version 2)\n",
@@ -187,7 +201,8 @@ int tech_verify_main(int argc, char **argv)
 	if (show) {
 		printf("events of ticket %llu:\n", (unsigned long long)rep.ticket);
 		/* A second pass over bytes already verified. */
-		export_verify(data, len, pub, &rep, tech_verify_show_event, NULL, err, sizeof(err));
+		export_verify_keys(data, len, (const uint8_t (*)[CHAIN_PUB_LEN])keys, nkeys, &rep, tech_verify_show_event,
+				   NULL, err, sizeof(err));
 	}
 	rc = TECH_VERIFY_OK;
 out:

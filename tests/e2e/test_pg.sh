@@ -4,10 +4,14 @@
 # escalation, resolution), the relay's verify, an export verified offline
 # with handoff-tech verify, the record unchanged across a restart, the
 # database stopped and started under the live relay. Then a
-# second relay on the same database (the first one's audit key: signing by
-# several keys is not there yet) and both appending 500 chat lines each at
-# once: one chain, contiguous, verify passes on the first relay (the second
-# finds the chain whole and the first one's recording not on its disk).
+# second relay on the same database with its own audit key, both appending
+# 500 chat lines each at once: one chain, contiguous, both keys registered
+# in it and both signing checkpoints; verify passes on the first relay (the
+# second finds the chain whole and the first one's recording not on its
+# disk); an export whose head the other relay signed verifies offline with
+# both relays' keys and not with the exporter's alone; a checkpoint forged
+# into the database under a key no relay registered fails verify, named;
+# relay b's key retired by a record, and relay b refuses to start with it.
 . "$(dirname "$0")/lib.sh"
 
 start_postgres
@@ -17,7 +21,9 @@ start_relay "store = $PG_URL"
 add_user bob tech L2
 add_user audrey auditor
 grep -q "store: postgresql" "$RELAY_LOG" || fail "the relay does not say it runs on PostgreSQL: $(head -5 "$RELAY_LOG")"
-[ "$(db_query "SELECT version FROM store_schema")" = 12 ] || fail "the schema is not at migration 12 (the last)"
+[ "$(db_query "SELECT version FROM store_schema")" = 13 ] || fail "the schema is not at migration 13 (the last)"
+[ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.seq AND e.kind = 'relay-key-added'")" = 1 ] ||
+	fail "the relay's audit key is not registered by a record: $(db_query "SELECT name, seq FROM relay_keys")"
 # Nothing went to the home's SQLite file, which init made (and serve never opened).
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM users")" = 0 ] || fail "users went to handoff.db"
 grep -q "$PG_URL" "$RELAY_LOG" "$RELAY_DIR.out" && fail "the relay logged the store's URL"
@@ -81,7 +87,7 @@ T3=$(as alice ticket new "After the database came back") || fail "no ticket afte
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify after the database came back failed: $(cat "$E2E_TMP/chain.out")"
 note "database stopped under the relay: '$(head -1 "$E2E_TMP/down.err")'; back: ticket $T3, $(head -1 "$E2E_TMP/chain.out")"
 
-# A second relay on the same database, with the first one's audit key; both append at once.
+# A second relay on the same database, with its own audit key; both append at once.
 # Its users are the first one's (the store's): only the home is made, none added.
 A_DIR=$RELAY_DIR A_PORT=$RELAY_PORT A_FP=$RELAY_FP A_PID=$RELAY_PID A_LOG=$RELAY_LOG
 RELAY_DIR=$E2E_TMP/relay-b
@@ -92,12 +98,14 @@ as_user=()
 	fail "relay b init failed"
 RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
 echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
-cp "$A_DIR/keys/audit_ed25519" "$A_DIR/keys/audit_ed25519.pub" "$RELAY_DIR/keys/"
-[ "$(id -u)" != 0 ] || chown nobody "$RELAY_DIR/keys/audit_ed25519" "$RELAY_DIR/keys/audit_ed25519.pub"
 "$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null || fail "recording-key b failed"
 RELAY_LOG=$RELAY_DIR.log
 restart_relay
-B_PORT=$RELAY_PORT B_FP=$RELAY_FP B_PID=$RELAY_PID
+B_PORT=$RELAY_PORT B_FP=$RELAY_FP B_PID=$RELAY_PID B_DIR=$RELAY_DIR
+A_KEY=$A_DIR/keys/audit_ed25519.pub B_KEY=$B_DIR/keys/audit_ed25519.pub
+cmp -s "$A_KEY" "$B_KEY" && fail "relay b has relay a's audit key"
+[ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.seq AND e.kind = 'relay-key-added'")" = 2 ] ||
+	fail "not two registered keys: $(db_query "SELECT name, seq FROM relay_keys")"
 T2=$(as alice ticket new "Many lines") || fail "ticket new on relay b failed"
 base=$(db_query "SELECT max(id) FROM events")
 seq 1 500 | sed 's/^/line from a /' >"$E2E_TMP/a.lines"
@@ -121,17 +129,72 @@ mixed=$(db_query "SELECT count(*) FROM events e JOIN events p ON p.id = e.id - 1
 note "1000 chat lines from two relays at once after seq $base; $mixed places where the two relays' lines alternate"
 # Both sign checkpoints of the one chain; one that the other signed first is not an error.
 grep -h "checkpoint" "$A_LOG" "$RELAY_LOG" | grep -qi "cannot" && fail "a relay could not store a checkpoint: $(grep -h checkpoint "$A_LOG" "$RELAY_LOG")"
-RELAY_PORT=$A_PORT
+# Each relay signs a checkpoint of its own: a record through it, then an export on it.
+RELAY_PORT=$A_PORT RELAY_FP=$A_FP
+as alice note "$T2" "through relay a" || fail "note on relay a failed"
+as audrey export "$T2" >"$E2E_TMP/a.hexp" || fail "export on relay a failed"
+"$BIN/handoff-tech" verify "$E2E_TMP/a.hexp" --audit-key "$A_KEY" >"$E2E_TMP/verify-a.out" 2>&1 ||
+	fail "relay a's export does not verify offline: $(cat "$E2E_TMP/verify-a.out")"
+# Nothing written since: relay b's export ends on relay a's checkpoint and names its key.
+a_hex=$(sed -n 's/^handoff-audit-ed25519 //p' "$A_KEY")
+[ "$(db_query "SELECT encode(signer, 'hex') FROM checkpoints ORDER BY seq DESC LIMIT 1")" = "$a_hex" ] ||
+	fail "the last checkpoint is not relay a's"
+RELAY_PORT=$B_PORT RELAY_FP=$B_FP
+as audrey export "$T2" >"$E2E_TMP/b1.hexp" || fail "export on relay b failed"
+"$BIN/handoff-tech" verify "$E2E_TMP/b1.hexp" --audit-key "$A_KEY" --audit-key "$B_KEY" >"$E2E_TMP/verify-b1.out" 2>&1 ||
+	fail "relay b's export does not verify offline with both keys: $(cat "$E2E_TMP/verify-b1.out")"
+grep -q "^that checkpoint signed by another relay's key SHA256:" "$E2E_TMP/verify-b1.out" ||
+	fail "the verifier does not say relay a signed the head: $(cat "$E2E_TMP/verify-b1.out")"
+rc=0
+"$BIN/handoff-tech" verify "$E2E_TMP/b1.hexp" --audit-key "$B_KEY" >"$E2E_TMP/verify-b1only.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "^export verification FAILED: the signed head is signed by key SHA256:.*, which is not among the keys given" \
+	"$E2E_TMP/verify-b1only.out" || fail "relay b's key alone: rc $rc, $(cat "$E2E_TMP/verify-b1only.out")"
+note "export on relay b, head signed by relay a: $(sed -n 2,3p "$E2E_TMP/verify-b1.out" | tr '\n' ' ')"
+as alice note "$T2" "through relay b" || fail "note on relay b failed"
+as audrey export "$T2" >"$E2E_TMP/b2.hexp" || fail "export on relay b failed"
+"$BIN/handoff-tech" verify "$E2E_TMP/b2.hexp" --audit-key "$B_KEY" >"$E2E_TMP/verify-b2.out" 2>&1 ||
+	fail "relay b's own export does not verify offline: $(cat "$E2E_TMP/verify-b2.out")"
+[ "$(db_query "SELECT count(DISTINCT signer) FROM checkpoints WHERE signer IS NOT NULL")" = 2 ] ||
+	fail "not both relays signed checkpoints: $(db_query "SELECT seq, encode(signer, 'hex') FROM checkpoints")"
+note "checkpoints: $(db_query "SELECT count(*) FROM checkpoints WHERE signer = decode('$a_hex', 'hex')") by relay a, $(db_query "SELECT count(*) FROM checkpoints WHERE signer <> decode('$a_hex', 'hex')") by relay b"
+RELAY_PORT=$A_PORT RELAY_FP=$A_FP
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify on relay a failed: $(cat "$E2E_TMP/chain.out")"
 grep -q "^chain ok: " "$E2E_TMP/chain.out" || fail "unexpected chain output: $(cat "$E2E_TMP/chain.out")"
 note "verify on relay a: $(head -1 "$E2E_TMP/chain.out")"
 # Relay b walks the same chain and finds it whole; what it lacks is relay a's recording, which
 # stays on the relay that made it (fetching it from the peer is issue 18's next part).
-RELAY_PORT=$B_PORT
+RELAY_PORT=$B_PORT RELAY_FP=$B_FP
 rc=0
 tech_ssh audrey verify >"$E2E_TMP/chain-b.out" || rc=$?
 [ "$rc" = 1 ] && grep -q "^chain verification FAILED: ticket $T: recording recordings/$T/.* is missing" "$E2E_TMP/chain-b.out" ||
 	fail "relay b's verify: rc $rc, $(cat "$E2E_TMP/chain-b.out")"
+# A checkpoint forged into the database (the triggers allow inserts) under a key no relay registered.
+note "forge a checkpoint under a key no relay registered"
+ids=$(db_query "SELECT e.id FROM events e LEFT JOIN checkpoints c ON c.seq = e.id WHERE c.seq IS NULL ORDER BY e.id LIMIT 1")
+[ -n "$ids" ] || fail "no record without a checkpoint to forge one at"
+psql -XAtq -d "$PG_URL" -c "INSERT INTO checkpoints (seq, hash, at, signature, signer) SELECT id, hash, at, decode(repeat('00', 64), 'hex'), decode(repeat('ab', 32), 'hex') FROM events WHERE id = $ids" >/dev/null ||
+	fail "could not insert the forged checkpoint"
+for port in "$A_PORT" "$B_PORT"; do
+	RELAY_PORT=$port
+	[ "$port" = "$A_PORT" ] && RELAY_FP=$A_FP || RELAY_FP=$B_FP
+	rc=0
+	tech_ssh audrey verify >"$E2E_TMP/chain-forged.out" || rc=$?
+	[ "$rc" = 1 ] && grep -q "^chain verification FAILED: checkpoint at seq $ids: signed by key SHA256:[A-Za-z0-9+/]*, which no relay registered" \
+		"$E2E_TMP/chain-forged.out" || fail "verify with a forged checkpoint: rc $rc, $(cat "$E2E_TMP/chain-forged.out")"
+done
+note "forged: $(head -1 "$E2E_TMP/chain-forged.out")"
 stop_relay
 RELAY_PID=$A_PID RELAY_LOG=$A_LOG
 stop_relay
+
+# Relay b retired for good, from relay a's home: a record says so, and b no longer starts with its key.
+"$BIN/handoff-relay" audit-key "$A_DIR" retire "$B_KEY" >"$E2E_TMP/retire.out" 2>&1 ||
+	fail "audit-key retire failed: $(cat "$E2E_TMP/retire.out")"
+grep -q "^audit key SHA256:.* retired at seq [0-9]*$" "$E2E_TMP/retire.out" || fail "unexpected retire output: $(cat "$E2E_TMP/retire.out")"
+[ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.retired_seq AND e.kind = 'relay-key-retired'")" = 1 ] ||
+	fail "the retirement is not a record"
+rc=0
+timeout 60 "$BIN/handoff-relay" serve "$B_DIR" >"$E2E_TMP/b-retired.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "was retired at seq" "$E2E_TMP/b-retired.out" ||
+	fail "relay b started with a retired key: rc $rc, $(tail -3 "$E2E_TMP/b-retired.out")"
+note "retired: $(cat "$E2E_TMP/retire.out"); relay b then: $(grep -o "the audit key.*" "$E2E_TMP/b-retired.out" | head -1)"

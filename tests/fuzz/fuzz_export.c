@@ -4,8 +4,9 @@
  * parser under it, the chain's event body (the attachment and recording
  * details have their own target, fuzz_event.c).
  *
- * The verifier is given a fixed audit key (the seeds in corpus/export are
- * signed with it, so the fuzzer starts from exports that verify). Besides
+ * The verifier is given two fixed audit keys (the seeds in corpus/export are
+ * signed with the first, so the fuzzer starts from exports that verify; the
+ * second is another relay's, which a SIGNER item may name). Besides
  * memory errors, the target checks that
  *   - a failure always says why, and a success reports a consistent chain
  *     (the last record is the last checkpoint's, no more ticket records
@@ -21,24 +22,29 @@
 #include "chain.h"
 #include "export.h"
 
-/* Private key bytes 0x42 x 32; its public half, as the seeds were signed. */
-static int fuzz_export_pub(uint8_t pub[CHAIN_PUB_LEN])
+/*
+ * Private key bytes 0x42 x 32 (the seeds were signed with it) and 0x43 x 32:
+ * two trusted relays, so that a SIGNER item naming either is followed.
+ */
+static int fuzz_export_pub(uint8_t pub[2][CHAIN_PUB_LEN])
 {
-	static uint8_t cached[CHAIN_PUB_LEN];
+	static uint8_t cached[2][CHAIN_PUB_LEN];
 	static int ready;
 
 	if (!ready) {
-		uint8_t raw[32];
-		EVP_PKEY *key;
+		for (int i = 0; i < 2; i++) {
+			uint8_t raw[32];
+			EVP_PKEY *key;
 
-		memset(raw, 0x42, sizeof(raw));
-		key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
-		if (key == NULL || chain_key_public(key, cached) != 0)
-			abort();
-		EVP_PKEY_free(key);
+			memset(raw, 0x42 + i, sizeof(raw));
+			key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
+			if (key == NULL || chain_key_public(key, cached[i]) != 0)
+				abort();
+			EVP_PKEY_free(key);
+		}
 		ready = 1;
 	}
-	memcpy(pub, cached, CHAIN_PUB_LEN);
+	memcpy(pub, cached, sizeof(cached));
 	return 0;
 }
 
@@ -89,14 +95,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t pub[CHAIN_PUB_LEN];
+	uint8_t pub[2][CHAIN_PUB_LEN];
 	struct export_report rep;
 	char err[600];
 	uint64_t events = 0;
 
 	fuzz_export_pub(pub);
 	err[0] = '\0';
-	if (export_verify(data, size, pub, &rep, fuzz_export_event, &events, err, sizeof(err)) == 0) {
+	if (export_verify_keys(data, size, (const uint8_t (*)[CHAIN_PUB_LEN])pub, 2, &rep, fuzz_export_event, &events, err,
+			       sizeof(err)) == 0) {
 		if (rep.records == 0 || rep.last_checkpoint != rep.records || rep.ticket_records > rep.records ||
 		    events != rep.ticket_records || rep.checkpoints == 0)
 			abort();

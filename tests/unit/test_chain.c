@@ -602,8 +602,8 @@ static void test_relay_checkpoints_and_verify(void **state)
 	(void)state;
 	log_setup("test", LOG_ERROR);
 	relay_fixture_open(&f);
-	/* 99 records wait; the 100th makes a checkpoint. */
-	add_events(&f, 99);
+	/* 99 records wait (the first is the audit key's registration); the 100th makes a checkpoint. */
+	add_events(&f, 98);
 	relay_audit_tick(&f.relay);
 	assert_int_equal(checkpoints(&f), 0);
 	add_events(&f, 1);
@@ -633,7 +633,7 @@ static void test_relay_checkpoints_and_verify(void **state)
 	assert_int_equal(rawdb_exec(&db, "UPDATE events SET detail = 'line altered' WHERE id = 57"), 0);
 	assert_int_equal(verify_chain(&f, &rep), -1);
 	assert_non_null(strstr(rep.error, "record 57: its content does not match its body hash"));
-	assert_int_equal(rawdb_exec(&db, "UPDATE events SET detail = 'line 56' WHERE id = 57"), 0);
+	assert_int_equal(rawdb_exec(&db, "UPDATE events SET detail = 'line 55' WHERE id = 57"), 0);
 	assert_int_equal(verify_chain(&f, &rep), 0);
 	/* A record changed in the unsigned tail: the relay will not sign over it. */
 	assert_int_equal(rawdb_exec(&db, "UPDATE events SET actor = 'mallory' WHERE id = 104"), 0);
@@ -731,7 +731,7 @@ static void test_relay_export_verifies(void **state)
 			fail_msg("%s", err);
 		free(file);
 	}
-	assert_int_equal(rep.records, 32);
+	assert_int_equal(rep.records, 33);
 	assert_int_equal(rep.ticket_records, 22);
 	assert_int_equal(rep.checkpoints, 1);
 	assert_int_equal(rep.attachments, 2);
@@ -778,6 +778,178 @@ static int export_and_verify(struct relay_fixture *f, int64_t ticket, struct exp
 	return rc;
 }
 
+/* Exports ticket through f's relay (as `export` does) into *size bytes the caller frees. */
+static uint8_t *export_bytes(struct relay_fixture *f, int64_t ticket, size_t *size)
+{
+	struct relay_audit_export_plan plan;
+	atomic_bool cancel = false;
+	struct store *again;
+	char err[600];
+	FILE *tf = tmpfile();
+	uint8_t *file;
+	off_t n;
+
+	assert_non_null(tf);
+	if (relay_audit_export_prepare(&f->relay, ticket, &plan, err, sizeof(err)) != 0)
+		fail_msg("export prepare: %s", err);
+	assert_int_equal(store_open_again(f->relay.store, &again, err, sizeof(err)), STORE_OK);
+	if (relay_audit_export(again, &plan, fileno(tf), &cancel, err, sizeof(err)) != 0)
+		fail_msg("export: %s", err);
+	store_close(again);
+	relay_audit_export_plan_clear(&plan);
+	n = lseek(fileno(tf), 0, SEEK_END);
+	assert_true(n > 0);
+	file = malloc((size_t)n);
+	assert_non_null(file);
+	assert_int_equal(pread(fileno(tf), file, (size_t)n, 0), n);
+	fclose(tf);
+	*size = (size_t)n;
+	return file;
+}
+
+/*
+ * Two relays on one store, each with its own audit key (issue 18): each
+ * registers its key by a record at start, both sign checkpoints, verify
+ * passes on both; an export whose head the other relay signed names that
+ * key and verifies with both keys, not with the exporter's alone; a
+ * checkpoint under a key no relay registered, and one by a key after its
+ * retirement, fail verify, named.
+ */
+static void test_relay_keys_of_several_relays(void **state)
+{
+	struct relay_fixture a, b;
+	struct relay_audit_report rep;
+	struct store_checkpoint last;
+	struct export_report xrep;
+	uint8_t keys[2][CHAIN_PUB_LEN], *file;
+	char err[600], fp[64], afp[64], sql[512];
+	size_t size;
+	struct rawdb db;
+	int64_t seq_b;
+
+	(void)state;
+	log_setup("test", LOG_ERROR);
+	relay_fixture_open(&a);
+	/* Relay b: a home of its own (its own audit key) on a's store. */
+	memset(&b, 0, sizeof(b));
+	snprintf(b.dir, sizeof(b.dir), "/tmp/handoff-audit.XXXXXX");
+	assert_non_null(mkdtemp(b.dir));
+	rmdir(b.dir);
+	if (relay_home_init(b.dir, "127.0.0.1:1", NULL, fp, sizeof(fp), afp, sizeof(afp), err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	assert_int_equal(relay_home_open(b.dir, &b.home, err, sizeof(err)), 0);
+	b.relay.home = &b.home;
+	snprintf(b.home.store, sizeof(b.home.store), "%s", a.home.store);
+	assert_int_equal(store_open(b.home.store, &b.relay.store, err, sizeof(err)), STORE_OK);
+	if (relay_audit_setup(&b.relay, err, sizeof(err)) != 0)
+		fail_msg("audit setup b: %s", err);
+	b.ticket = a.ticket;
+	b.other = a.other;
+	assert_int_equal(chain_pub_load(a.home.audit_pub_path, keys[0], err, sizeof(err)), 0);
+	assert_int_equal(chain_pub_load(b.home.audit_pub_path, keys[1], err, sizeof(err)), 0);
+	assert_memory_not_equal(keys[0], keys[1], CHAIN_PUB_LEN);
+
+	add_events(&a, 10);
+	assert_int_equal(relay_audit_checkpoint(&a.relay, err, sizeof(err)), 0);
+	b.opened_ticket = b.opened_other = true;
+	add_events(&b, 10);
+	assert_int_equal(relay_audit_checkpoint(&b.relay, err, sizeof(err)), 0);
+	assert_int_equal(store_checkpoint_last(b.relay.store, &last), STORE_OK);
+	assert_int_equal(last.has_signer, 1);
+	assert_memory_equal(last.signer, keys[1], CHAIN_PUB_LEN);
+	seq_b = last.seq;
+	add_events(&a, 3);
+	assert_int_equal(relay_audit_checkpoint(&a.relay, err, sizeof(err)), 0);
+	assert_int_equal(verify_chain(&a, &rep), 0);
+	assert_int_equal(rep.checkpoints, 3);
+	assert_int_equal(verify_chain(&b, &rep), 0);
+
+	/* Nothing new: b's export ends on a's checkpoint and names a's key. */
+	file = export_bytes(&b, b.ticket, &size);
+	assert_int_equal(export_verify(file, size, keys[1], &xrep, NULL, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the signed head is signed by key"));
+	assert_non_null(strstr(err, "which is not among the keys given"));
+	assert_int_equal(export_verify_keys(file, size, (const uint8_t (*)[CHAIN_PUB_LEN])keys, 2, &xrep, NULL, NULL, err,
+					    sizeof(err)),
+			 0);
+	chain_fingerprint(keys[0], fp, sizeof(fp));
+	assert_string_equal(xrep.head_key_fp, fp);
+	assert_non_null(strstr(xrep.head_key_name, a.dir));
+	/* Only b's key trusted and b's own head: a's export is refused for its header. */
+	free(file);
+	file = export_bytes(&a, a.ticket, &size);
+	assert_int_equal(export_verify(file, size, keys[1], &xrep, NULL, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the export names audit key"));
+	assert_int_equal(export_verify(file, size, keys[0], &xrep, NULL, NULL, err, sizeof(err)), 0);
+	assert_string_equal(xrep.head_key_name, "");
+	free(file);
+
+	/*
+	 * b stops and its key is retired by a record: verify still passes (b's
+	 * checkpoints came before it), b does not start again, and once the
+	 * row is moved back onto b's own checkpoint that checkpoint fails, and
+	 * the row names a record that is not a retirement.
+	 */
+	relay_audit_stop(&b.relay);
+	{
+		int64_t rseq = 0;
+
+		assert_int_equal(relay_audit_key_retire(a.relay.store, keys[1], 50, &rseq), STORE_OK);
+		assert_true(rseq > seq_b);
+		assert_int_equal(relay_audit_key_retire(a.relay.store, keys[1], 50, &rseq), STORE_NOT_FOUND);
+	}
+	assert_int_equal(verify_chain(&a, &rep), 0);
+	assert_int_equal(relay_audit_setup(&b.relay, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "was retired"));
+	/* A checkpoint under b's key after its retirement (someone kept the key): named. */
+	{
+		struct store_checkpoint cp = { .at = 60, .has_signer = 1 };
+		EVP_PKEY *bkey = NULL;
+
+		add_events(&a, 1);
+		assert_int_equal(store_chain_head(a.relay.store, &cp.seq, cp.hash), STORE_OK);
+		assert_int_equal(chain_key_load_private(b.home.audit_key_path, &bkey, err, sizeof(err)), 0);
+		assert_int_equal(chain_checkpoint_sign(bkey, (uint64_t)cp.seq, cp.hash, cp.at, cp.sig), 0);
+		memcpy(cp.signer, keys[1], CHAIN_PUB_LEN);
+		EVP_PKEY_free(bkey);
+		assert_int_equal(store_checkpoint_add(a.relay.store, &cp), STORE_OK);
+		assert_int_equal(verify_chain(&a, &rep), -1);
+		snprintf(sql, sizeof(sql), "checkpoint at seq %lld: signed by key", (long long)cp.seq);
+		assert_non_null(strstr(rep.error, sql));
+		assert_non_null(strstr(rep.error, "retired at seq"));
+	}
+	rawdb_open(&db, a.home.store);
+	snprintf(sql, sizeof(sql), "UPDATE relay_keys SET retired_seq = %lld WHERE retired_seq <> 0", (long long)seq_b);
+	assert_int_equal(rawdb_exec(&db, sql), 0);
+	assert_int_equal(verify_chain(&a, &rep), -1);
+	assert_non_null(strstr(rep.error, "is retired at seq"));
+	assert_non_null(strstr(rep.error, "which is not its retirement record"));
+	/* The retirement taken back, as someone with the database could (verify trusts the store's key set). */
+	assert_int_equal(rawdb_exec(&db, "UPDATE relay_keys SET retired_seq = 0"), 0);
+	assert_int_equal(verify_chain(&a, &rep), 0);
+
+	/* A checkpoint forged at an unsigned seq under a key no relay registered. */
+	add_events(&a, 1);
+	if (teststore_backend == TESTSTORE_PG)
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO checkpoints (seq, hash, at, signature, signer) SELECT id, hash, at, "
+			 "decode(repeat('00', 64), 'hex'), decode(repeat('ab', 32), 'hex') FROM events WHERE id = "
+			 "(SELECT max(id) FROM events)");
+	else
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO checkpoints (seq, hash, at, signature, signer) SELECT id, hash, at, zeroblob(64), "
+			 "x'abababababababababababababababababababababababababababababababab' FROM events WHERE id = "
+			 "(SELECT max(id) FROM events)");
+	assert_int_equal(rawdb_exec(&db, sql), 0);
+	assert_int_equal(verify_chain(&a, &rep), -1);
+	assert_non_null(strstr(rep.error, "which no relay registered"));
+	rawdb_close(&db);
+	store_close(b.relay.store);
+	relay_home_clear(&b.home);
+	rm_tree(b.dir);
+	relay_fixture_close(&a);
+}
+
 /*
  * A store from before migration 8: its events have no ticket links and its
  * checkpoints no tickets root. It opens, links them, verifies; exports stay
@@ -805,6 +977,8 @@ static void test_relay_old_store_migrates(void **state)
 	/* Back to schema 7 (SQLite 3.35+ drops columns): the later migrations (to 11: an index)' tables and columns go too. */
 	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE relay_keys;"
+				      "ALTER TABLE checkpoints DROP COLUMN signer;"
 				      "DROP TABLE webhook_outbox;"
 				      "DROP TABLE webhook_receivers;"
 				      "DROP INDEX events_reviewed;"
@@ -828,37 +1002,40 @@ static void test_relay_old_store_migrates(void **state)
 	assert_int_equal(store_open(f.home.db_path, &f.relay.store, err, sizeof(err)), STORE_OK);
 	if (relay_audit_setup(&f.relay, err, sizeof(err)) != 0)
 		fail_msg("audit setup: %s", err);
+	/*
+	 * The relay registers its key again (migration 13 came after the
+	 * records): record 32. Its checkpoints from before have no signer and
+	 * are checked under that key, the first registered.
+	 */
 	assert_int_equal(verify_chain(&f, &rep), 0);
-	assert_int_equal(rep.records, 30);
-	/* The last checkpoint has no root: the whole chain, version 1. */
-	if (export_and_verify(&f, f.ticket, &xrep, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	assert_int_equal(xrep.version, 1);
-	assert_int_equal(xrep.records, 30);
-	assert_int_equal(xrep.ticket_records, 20);
-	/* One more record; the export's checkpoint signs the root over the old links too. */
-	add_events(&f, 1);
+	assert_int_equal(rep.records, 32);
+	/*
+	 * The registration is unsigned, so the export's checkpoint signs the
+	 * root over the old links too (a version 1 export of an old store is
+	 * what test_export checks now: an upgraded relay's next export is 2).
+	 */
 	if (export_and_verify(&f, f.ticket, &xrep, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	assert_int_equal(xrep.version, 2);
-	assert_int_equal(xrep.records, 31);
+	assert_int_equal(xrep.records, 32);
 	assert_int_equal(xrep.ticket_records, 20);
-	assert_int_equal(xrep.tickets, 2);
+	/* Ticket 0 (the relay's own records) has a head too. */
+	assert_int_equal(xrep.tickets, 3);
 	if (export_and_verify(&f, f.other, &xrep, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(xrep.ticket_records, 11);
+	assert_int_equal(xrep.ticket_records, 10);
 	assert_int_equal(verify_chain(&f, &rep), 0);
 
 	/* The number of tickets under a root changed: its signature no longer holds. */
 	assert_int_equal(sqlite3_open(f.home.db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TRIGGER checkpoints_append_only_update;"
-				      "UPDATE checkpoints SET tickets_n = tickets_n + 1 WHERE seq = 31",
+				      "UPDATE checkpoints SET tickets_n = tickets_n + 1 WHERE seq = 32",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(verify_chain(&f, &rep), -1);
-	assert_non_null(strstr(rep.error, "checkpoint at seq 31: bad signature on its tickets root"));
-	assert_int_equal(sqlite3_exec(db, "UPDATE checkpoints SET tickets_n = tickets_n - 1 WHERE seq = 31", NULL, NULL,
+	assert_non_null(strstr(rep.error, "checkpoint at seq 32: bad signature on its tickets root"));
+	assert_int_equal(sqlite3_exec(db, "UPDATE checkpoints SET tickets_n = tickets_n - 1 WHERE seq = 32", NULL, NULL,
 				      NULL),
 			 SQLITE_OK);
 	assert_int_equal(verify_chain(&f, &rep), 0);
@@ -889,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_relay_checkpoints_and_verify),
 		cmocka_unit_test(test_relay_export_verifies),
 		cmocka_unit_test(test_relay_old_store_migrates),
+		cmocka_unit_test(test_relay_keys_of_several_relays),
 	};
 
 	return teststore_run("chain", tests, sizeof(tests) / sizeof(tests[0]));

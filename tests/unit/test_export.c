@@ -435,11 +435,106 @@ static void test_writer_refuses_disorder(void **state)
 	assert_true(export_put_stub(&w, 1, OTHER, h, h) != 0);
 	assert_true(export_put_attachment(&w, 2, "note", "n", "x", 1) != 0);
 	buf_free(&out);
+	/* A SIGNER: version 2 only, once, before the HEAD, its name bounded. */
+	buf_init(&out, 4096);
+	assert_int_equal(export_writer_start(&w, &out, TICKET, 1, f->pub), 0);
+	assert_true(export_put_signer(&w, f->pub, "relay-b:/srv") != 0);
+	buf_free(&out);
+	buf_init(&out, 4096);
+	assert_int_equal(export_writer_start_v2(&w, &out, TICKET, 1, f->pub), 0);
+	{
+		char longname[EXPORT_SIGNER_NAME_MAX + 2];
+
+		memset(longname, 'n', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		assert_true(export_put_signer(&w, f->pub, longname) != 0);
+	}
+	buf_free(&out);
+	buf_init(&out, 4096);
+	assert_int_equal(export_writer_start_v2(&w, &out, TICKET, 1, f->pub), 0);
+	assert_int_equal(export_put_signer(&w, f->pub, "relay-b:/srv"), 0);
+	assert_true(export_put_signer(&w, f->pub, "relay-b:/srv") != 0);
+	buf_free(&out);
 	/* A buffer too small fails cleanly. */
 	buf_init(&out, 40);
 	assert_true(export_writer_start(&w, &out, TICKET, 1, f->pub) != 0 ||
 		    export_put_stub(&w, 1, OTHER, h, h) != 0);
 	buf_free(&out);
+}
+
+/*
+ * Version 2 from two relays: HEADER and END by the exporter (0x42), the
+ * HEAD by another relay (0x43) named in a SIGNER item. It verifies with
+ * both keys, not with the exporter's alone, and a SIGNER naming a key
+ * other than the HEAD's fails on the signature. HANDOFF_EXPORT_SEED_DIR
+ * writes it as fuzz_export's seed (corpus/export/signer).
+ */
+static void test_signer_of_another_relay(void **state)
+{
+	EVP_PKEY *exporter = key_from_seed(0x42), *signer = key_from_seed(0x43);
+	struct chain_event e = { .ticket = TICKET, .at = 5, .kind = "created", .actor = "alice", .role = "L1",
+				 .clearance = "", .detail = "Printer" };
+	uint8_t keys[2][CHAIN_PUB_LEN], zeros[CHAIN_HASH_LEN] = { 0 }, body_hash[CHAIN_HASH_LEN], leaf[CHAIN_HASH_LEN];
+	struct export_head *h = calloc(1, sizeof(*h));
+	struct export_report rep;
+	struct export_writer w;
+	struct buf body, out;
+	const char *dir = getenv("HANDOFF_EXPORT_SEED_DIR");
+	char err[600];
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(chain_key_public(exporter, keys[0]), 0);
+	assert_int_equal(chain_key_public(signer, keys[1]), 0);
+	buf_init(&body, CHAIN_BODY_MAX);
+	assert_int_equal(chain_body_encode(&body, &e), 0);
+	chain_sha256(buf_ptr(&body), buf_len(&body), body_hash);
+	*h = (struct export_head){ .seq = 1, .at = 9, .tickets = 1, .head_seq = 1, .index = 0, .nproof = 0 };
+	memset(h->hash, 0x5a, sizeof(h->hash));
+	chain_ticket_link_hash(zeros, 1, TICKET, body_hash, h->head_hash);
+	chain_ticket_leaf(TICKET, 1, h->head_hash, leaf);
+	merkle_root((const uint8_t (*)[MERKLE_HASH_LEN])leaf, 1, h->root);
+	assert_int_equal(chain_checkpoint_sign(signer, 1, h->hash, h->at, h->sig), 0);
+	assert_int_equal(chain_tickets_sign(signer, 1, h->hash, h->at, 1, h->root, h->tickets_sig), 0);
+	buf_init(&out, 1u << 20);
+	assert_int_equal(export_writer_start_v2(&w, &out, TICKET, 10, keys[0]), 0);
+	assert_int_equal(export_put_link(&w, 1, TICKET, h->head_hash, buf_ptr(&body), buf_len(&body)), 0);
+	assert_int_equal(export_put_signer(&w, keys[1], "relay-b:/srv/handoff"), 0);
+	assert_int_equal(export_put_head(&w, h), 0);
+	assert_int_equal(export_writer_finish(&w, exporter), 0);
+	if (export_verify_keys(buf_ptr(&out), buf_len(&out), (const uint8_t (*)[CHAIN_PUB_LEN])keys, 2, &rep, NULL, NULL,
+			       err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(rep.head_key_name, "relay-b:/srv/handoff");
+	assert_int_equal(export_verify(buf_ptr(&out), buf_len(&out), keys[0], &rep, NULL, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "named \"relay-b:/srv/handoff\" in the export), which is not among the keys given"));
+	if (dir != NULL) {
+		char path[4200];
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/signer", dir);
+		fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(buf_ptr(&out), 1, buf_len(&out), fp), buf_len(&out));
+		assert_int_equal(fclose(fp), 0);
+	}
+	export_writer_release(&w);
+	/* Without the SIGNER the HEAD is checked under the exporter's key, and fails. */
+	buf_reset(&out);
+	assert_int_equal(export_writer_start_v2(&w, &out, TICKET, 10, keys[0]), 0);
+	assert_int_equal(export_put_link(&w, 1, TICKET, h->head_hash, buf_ptr(&body), buf_len(&body)), 0);
+	assert_int_equal(export_put_head(&w, h), 0);
+	assert_int_equal(export_writer_finish(&w, exporter), 0);
+	assert_int_equal(export_verify_keys(buf_ptr(&out), buf_len(&out), (const uint8_t (*)[CHAIN_PUB_LEN])keys, 2, &rep,
+					    NULL, NULL, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "checkpoint at seq 1: bad signature"));
+	export_writer_release(&w);
+	buf_free(&out);
+	buf_free(&body);
+	free(h);
+	EVP_PKEY_free(exporter);
+	EVP_PKEY_free(signer);
 }
 
 static void test_garbage(void **state)
@@ -864,6 +959,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_byte_flip_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_refuses_disorder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test(test_signer_of_another_relay),
 	};
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test(test_real_export),

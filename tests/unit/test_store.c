@@ -679,6 +679,93 @@ static void test_concurrent_appends_keep_one_chain(void **state)
 	assert_int_equal(links, 600);
 }
 
+struct relay_keys_seen {
+	struct store_relay_key k[4];
+	int n;
+};
+
+static int relay_key_seen(const struct store_relay_key *k, void *ctx)
+{
+	struct relay_keys_seen *s = ctx;
+
+	if (s->n < 4)
+		s->k[s->n] = *k;
+	s->n++;
+	return 0;
+}
+
+static int signer_of_last(const struct store_link *l, void *ctx)
+{
+	const uint8_t **signer = ctx;
+
+	*signer = l->has_checkpoint ? l->cp_signer : (const uint8_t *)"none";
+	return 0;
+}
+
+/*
+ * The relays' audit keys (migration 13): registered with the seq of their
+ * record, listed in that order, refused twice with the transaction usable,
+ * retired once; a checkpoint keeps its signer and reads it back.
+ */
+static void test_relay_keys_and_signers(void **state)
+{
+	struct fixture *f = *state;
+	struct store_relay_key a = { .added_at = 10 }, b = { .added_at = 20 };
+	struct relay_keys_seen seen = { 0 };
+	struct store_checkpoint cp = { .at = 30, .has_signer = 1 }, last;
+	const uint8_t *signer = NULL;
+	int64_t s1 = 0, s2 = 0, s3 = 0;
+
+	memset(a.pub, 0xa1, sizeof(a.pub));
+	memset(b.pub, 0xb2, sizeof(b.pub));
+	snprintf(a.name, sizeof(a.name), "relay-a:/srv/handoff");
+	snprintf(b.name, sizeof(b.name), "relay-b:/srv/handoff");
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &s1), STORE_OK);
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &s2), STORE_OK);
+	a.seq = s1;
+	b.seq = s2;
+	/* Registered out of order: the list follows the records. */
+	assert_int_equal(store_relay_key_add(f->st, &b), STORE_OK);
+	assert_int_equal(store_relay_key_add(f->st, &a), STORE_OK);
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	assert_int_equal(store_relay_key_add(f->st, &a), STORE_ERR_EXISTS);
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &s3), STORE_OK);
+	assert_int_equal(store_commit(f->st), STORE_OK);
+	assert_int_equal(store_relay_keys(f->st, relay_key_seen, &seen), STORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_memory_equal(seen.k[0].pub, a.pub, STORE_PUB_LEN);
+	assert_string_equal(seen.k[0].name, a.name);
+	assert_int_equal(seen.k[0].seq, s1);
+	assert_int_equal(seen.k[0].added_at, 10);
+	assert_int_equal(seen.k[0].retired_seq, 0);
+	assert_memory_equal(seen.k[1].pub, b.pub, STORE_PUB_LEN);
+	assert_int_equal(seen.k[1].seq, s2);
+	/* Retired once; a second time, or an unknown key, is not found. */
+	assert_int_equal(store_relay_key_retire(f->st, b.pub, s3), STORE_OK);
+	assert_int_equal(store_relay_key_retire(f->st, b.pub, s3), STORE_NOT_FOUND);
+	memset(cp.signer, 0xcc, sizeof(cp.signer));
+	assert_int_equal(store_relay_key_retire(f->st, cp.signer, s3), STORE_NOT_FOUND);
+	seen.n = 0;
+	assert_int_equal(store_relay_keys(f->st, relay_key_seen, &seen), STORE_OK);
+	assert_int_equal(seen.k[1].retired_seq, s3);
+	assert_int_equal(seen.k[0].retired_seq, 0);
+	/* A checkpoint with its signer, and one without (as before migration 13). */
+	cp.seq = s3;
+	memcpy(cp.signer, a.pub, STORE_PUB_LEN);
+	assert_int_equal(store_checkpoint_add(f->st, &cp), STORE_OK);
+	assert_int_equal(store_checkpoint_last(f->st, &last), STORE_OK);
+	assert_int_equal(last.has_signer, 1);
+	assert_memory_equal(last.signer, a.pub, STORE_PUB_LEN);
+	assert_int_equal(store_chain_links(f->st, s3, s3, signer_of_last, &signer), STORE_OK);
+	assert_non_null(signer);
+	assert_memory_equal(signer, a.pub, STORE_PUB_LEN);
+	cp = (struct store_checkpoint){ .seq = s1, .at = 5 };
+	assert_int_equal(store_checkpoint_add(f->st, &cp), STORE_OK);
+	signer = (const uint8_t *)"unset";
+	assert_int_equal(store_chain_links(f->st, s1, s1, signer_of_last, &signer), STORE_OK);
+	assert_null(signer);
+}
+
 /* The append-only triggers, reached around the store as someone with the database would. */
 static void test_events_refuse_change(void **state)
 {
@@ -943,6 +1030,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kb_find_matches_alike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_lost_and_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_keys_and_signers, setup, teardown),
 	};
 	return teststore_run("store", tests, sizeof(tests) / sizeof(tests[0]));
 }
