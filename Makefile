@@ -274,9 +274,9 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
-$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/*.h $(WL_GLUE) $(LIB) $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c client/*.h $(WL_GLUE) $(LIB) $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c $(WL_GLUE) $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c $(WL_GLUE) $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
 
 # --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
 # make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static
@@ -355,6 +355,6 @@ $(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_wi
 # input_win32.c notes its presses in origin.h, which wininput leaves NULL; the linker still wants
 # origin_win32.o, and with it SDL (its message hook) and the log (buf.c: OpenSSL).
 $(WIN)/tests/wininput.exe: tests/tools/win/wininput.c $(WIN)/obj/client/input_win32.o \
-	$(WIN)/obj/client/origin_win32.o $(WIN)/libhandoff.a
+	$(WIN)/obj/client/origin_win32.o $(WIN)/obj/client/origin_tally.o $(WIN)/libhandoff.a
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lSDL2 -lcrypto $(WIN_SYSLIBS)

@@ -41,13 +41,12 @@
 #include <SDL_syswm.h>
 
 #include "log.h"
+#include "origin_tally.h"
 
 #define ORIGIN_MARK ((ULONG_PTR)0x48414e44u)  /* input_win32.c's INPUT_WIN32_MARK, "HAND" */
 #define ORIGIN_NOTES 256        /* injected presses the hook has not seen yet */
 #define ORIGIN_RECENT 64        /* injected presses the hook saw */
 #define ORIGIN_VERDICTS 64      /* judged presses whose SDL copy is not read yet */
-#define ORIGIN_VIEWERS 16
-#define ORIGIN_REPORT_MS 1000   /* at most one report per viewer per second */
 
 struct origin_note {
 	enum helper_origin_kind kind;
@@ -69,12 +68,6 @@ struct origin_verdict {
 	uint32_t viewer;
 };
 
-struct origin_ignored {
-	uint32_t viewer;
-	uint32_t pending;
-	int64_t last_ms;
-	bool used;
-};
 
 struct helper_origin {
 	pthread_mutex_t lock;           /* guards notes, seen and last_viewer: input and hook threads */
@@ -92,7 +85,7 @@ struct helper_origin {
 	/* Main loop only. */
 	struct origin_verdict verdicts[ORIGIN_VERDICTS];
 	size_t verdict_head, verdict_n;
-	struct origin_ignored ignored[ORIGIN_VIEWERS];
+	struct helper_origin_tally ignored;
 };
 
 /* Hook procedures take no context: one origin per process, as there is one window. */
@@ -263,8 +256,7 @@ int helper_origin_open(struct helper_origin **out, const char *display, char *er
 		return -1;
 	}
 	pthread_mutex_init(&o->lock, NULL);
-	for (int i = 0; i < ORIGIN_VIEWERS; i++)
-		o->ignored[i].last_ms = -1;
+	helper_origin_tally_init(&o->ignored);
 	origin_win32_current = o;
 	o->ready = CreateEventW(NULL, TRUE, FALSE, NULL);
 	if (o->ready == NULL)
@@ -333,25 +325,6 @@ void helper_origin_injecting(struct helper_origin *o, enum helper_origin_kind ki
 	pthread_mutex_unlock(&o->lock);
 }
 
-static void origin_win32_count(struct helper_origin *o, uint32_t viewer)
-{
-	struct origin_ignored *slot = NULL;
-
-	for (int i = 0; i < ORIGIN_VIEWERS && slot == NULL; i++)
-		if (o->ignored[i].used && o->ignored[i].viewer == viewer)
-			slot = &o->ignored[i];
-	for (int i = 0; i < ORIGIN_VIEWERS && slot == NULL; i++)
-		if (!o->ignored[i].used || o->ignored[i].pending == 0)
-			slot = &o->ignored[i];
-	if (slot == NULL) {
-		log_warn("origin: more than %d viewers with ignored input; viewer %u not counted", ORIGIN_VIEWERS,
-			 viewer);
-		return;
-	}
-	if (!slot->used || slot->viewer != viewer)
-		*slot = (struct origin_ignored){ .viewer = viewer, .last_ms = -1, .used = true };
-	slot->pending++;
-}
 
 enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg *msg,
 						   uint32_t *viewer, bool *key)
@@ -377,7 +350,7 @@ enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, cons
 			return HELPER_ORIGIN_LOCAL;
 		*viewer = v.viewer;
 		*key = kind == HELPER_ORIGIN_KEY;
-		origin_win32_count(o, v.viewer);
+		helper_origin_tally_count(&o->ignored, v.viewer);
 		return HELPER_ORIGIN_INJECTED;
 	}
 	/* Never judged (posted to the window, not input): not the customer's hand either way; not ours. */
@@ -386,41 +359,10 @@ enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, cons
 
 bool helper_origin_take_ignored(struct helper_origin *o, int64_t now_ms, uint32_t *viewer, uint32_t *count)
 {
-	if (o == NULL)
-		return false;
-	for (int i = 0; i < ORIGIN_VIEWERS; i++) {
-		struct origin_ignored *s = &o->ignored[i];
-
-		if (!s->used || s->pending == 0)
-			continue;
-		if (s->last_ms >= 0 && now_ms - s->last_ms < ORIGIN_REPORT_MS)
-			continue;
-		*viewer = s->viewer;
-		*count = s->pending;
-		s->pending = 0;
-		s->last_ms = now_ms;
-		return true;
-	}
-	return false;
+	return o != NULL && helper_origin_tally_take(&o->ignored, now_ms, viewer, count);
 }
 
 int helper_origin_timeout(const struct helper_origin *o, int64_t now_ms)
 {
-	int64_t best = -1;
-
-	if (o == NULL)
-		return -1;
-	for (int i = 0; i < ORIGIN_VIEWERS; i++) {
-		const struct origin_ignored *s = &o->ignored[i];
-		int64_t due;
-
-		if (!s->used || s->pending == 0)
-			continue;
-		due = s->last_ms < 0 ? 0 : s->last_ms + ORIGIN_REPORT_MS - now_ms;
-		if (due < 0)
-			due = 0;
-		if (best < 0 || due < best)
-			best = due;
-	}
-	return (int)best;
+	return o != NULL ? helper_origin_tally_timeout(&o->ignored, now_ms) : -1;
 }

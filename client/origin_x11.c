@@ -50,12 +50,11 @@
 #include <X11/extensions/XInput2.h>
 
 #include "log.h"
+#include "origin_tally.h"
 
 #define ORIGIN_NOTES 256        /* injected presses not yet seen by the server */
 #define ORIGIN_RECENT 64        /* injected presses the server reported */
 #define ORIGIN_DEVICES 16       /* XTEST slave devices (one pair per master) */
-#define ORIGIN_VIEWERS 16
-#define ORIGIN_REPORT_MS 1000   /* at most one report per viewer per second */
 
 struct origin_note {
 	enum helper_origin_kind kind;
@@ -70,12 +69,6 @@ struct origin_seen {
 	uint32_t viewer;
 };
 
-struct origin_ignored {
-	uint32_t viewer;
-	uint32_t pending;       /* presses ignored since the last report */
-	int64_t last_ms;        /* when the last report went, or -1 */
-	bool used;
-};
 
 struct helper_origin {
 	Display *dpy;
@@ -89,7 +82,7 @@ struct helper_origin {
 
 	struct origin_seen seen[ORIGIN_RECENT];  /* ring, main loop only */
 	size_t seen_next, seen_n;
-	struct origin_ignored ignored[ORIGIN_VIEWERS];
+	struct helper_origin_tally ignored;
 };
 
 /* True for a slave with the server's "XTEST Device" property, or an XTEST name where it has none. */
@@ -247,8 +240,7 @@ int helper_origin_open(struct helper_origin **out, const char *display, char *er
 		goto out;
 	}
 	XSync(o->dpy, False);
-	for (int i = 0; i < ORIGIN_VIEWERS; i++)
-		o->ignored[i].last_ms = -1;
+	helper_origin_tally_init(&o->ignored);
 	log_info("origin: watching %zu XTEST device(s) on %s (XInput %d.%d)", o->nxtest, display, major, minor);
 	*out = o;
 	o = NULL;
@@ -316,25 +308,6 @@ static bool origin_x11_lookup(const struct helper_origin *o, unsigned long time,
 	return false;
 }
 
-static void origin_x11_count(struct helper_origin *o, uint32_t viewer)
-{
-	struct origin_ignored *slot = NULL;
-
-	for (int i = 0; i < ORIGIN_VIEWERS && slot == NULL; i++)
-		if (o->ignored[i].used && o->ignored[i].viewer == viewer)
-			slot = &o->ignored[i];
-	for (int i = 0; i < ORIGIN_VIEWERS && slot == NULL; i++)
-		if (!o->ignored[i].used || o->ignored[i].pending == 0)
-			slot = &o->ignored[i];
-	if (slot == NULL) {
-		log_warn("origin: more than %d viewers with ignored input; viewer %u not counted", ORIGIN_VIEWERS,
-			 viewer);
-		return;
-	}
-	if (!slot->used || slot->viewer != viewer)
-		*slot = (struct origin_ignored){ .viewer = viewer, .last_ms = -1, .used = true };
-	slot->pending++;
-}
 
 enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, const struct SDL_SysWMmsg *msg,
 						   uint32_t *viewer, bool *key)
@@ -368,47 +341,16 @@ enum helper_origin_verdict helper_origin_sdl_event(struct helper_origin *o, cons
 			return HELPER_ORIGIN_LOCAL;
 	}
 	*key = kind == HELPER_ORIGIN_KEY;
-	origin_x11_count(o, *viewer);
+	helper_origin_tally_count(&o->ignored, *viewer);
 	return HELPER_ORIGIN_INJECTED;
 }
 
 bool helper_origin_take_ignored(struct helper_origin *o, int64_t now_ms, uint32_t *viewer, uint32_t *count)
 {
-	if (o == NULL)
-		return false;
-	for (int i = 0; i < ORIGIN_VIEWERS; i++) {
-		struct origin_ignored *s = &o->ignored[i];
-
-		if (!s->used || s->pending == 0)
-			continue;
-		if (s->last_ms >= 0 && now_ms - s->last_ms < ORIGIN_REPORT_MS)
-			continue;
-		*viewer = s->viewer;
-		*count = s->pending;
-		s->pending = 0;
-		s->last_ms = now_ms;
-		return true;
-	}
-	return false;
+	return o != NULL && helper_origin_tally_take(&o->ignored, now_ms, viewer, count);
 }
 
 int helper_origin_timeout(const struct helper_origin *o, int64_t now_ms)
 {
-	int64_t best = -1;
-
-	if (o == NULL)
-		return -1;
-	for (int i = 0; i < ORIGIN_VIEWERS; i++) {
-		const struct origin_ignored *s = &o->ignored[i];
-		int64_t due;
-
-		if (!s->used || s->pending == 0)
-			continue;
-		due = s->last_ms < 0 ? 0 : s->last_ms + ORIGIN_REPORT_MS - now_ms;
-		if (due < 0)
-			due = 0;
-		if (best < 0 || due < best)
-			best = due;
-	}
-	return (int)best;
+	return o != NULL ? helper_origin_tally_timeout(&o->ignored, now_ms) : -1;
 }
