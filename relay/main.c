@@ -265,9 +265,7 @@ static int relay_cmd_user_add(int argc, char **argv)
 		fprintf(stderr, "handoff-relay user add: %s is not an SSH public key\n", keyfile);
 		goto out;
 	}
-	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.store, &st, err, sizeof(err)) != 0 ||
+	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0 ||
 	    store_user_add(st, argv[1], role, tier, ssh_key_type_to_char(ssh_key_type(key)), b64, err,
 			   sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay user add: %s\n", err);
@@ -513,9 +511,7 @@ static int relay_cmd_intake(int argc, char **argv)
 	} else if (!(argc == 2 && strcmp(argv[1], "list") == 0)) {
 		goto usage;
 	}
-	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.store, &st, err, sizeof(err)) != 0) {
+	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay intake: %s\n", err);
 		goto out;
 	}
@@ -556,9 +552,7 @@ static int relay_cmd_audit_key(int argc, char **argv)
 	if (!(argc == 3 && strcmp(argv[1], "retire") == 0))
 		goto usage;
 	if (chain_pub_load(argv[2], pub, err, sizeof(err)) != 0 ||
-	    relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.store, &st, err, sizeof(err)) != 0) {
+	    relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay audit-key: %s\n", err);
 		goto out;
 	}
@@ -594,9 +588,7 @@ static int relay_cmd_webhooks(int argc, char **argv)
 	memset(&home, 0, sizeof(home));
 	if (!(argc == 2 && strcmp(argv[1], "status") == 0) && !((argc == 2 || argc == 3) && strcmp(argv[1], "retry") == 0))
 		goto usage;
-	if (relay_priv_become_owner(argv[0], err, sizeof(err)) != 0 ||
-	    relay_home_open(argv[0], &home, err, sizeof(err)) != 0 ||
-	    store_open(home.db_path, &st, err, sizeof(err)) != 0) {
+	if (relay_open_store(argv[0], &home, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "handoff-relay webhooks: %s\n", err);
 		goto out;
 	}

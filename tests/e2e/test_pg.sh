@@ -17,13 +17,19 @@
 start_postgres
 start_xvfb 320 240
 draw_pattern
-start_relay "store = $PG_URL"
+# A receiver for a kind this story never records: nothing is sent, but serve registers it in the store.
+start_relay "store = $PG_URL" "webhook_url = https://127.0.0.1:9/hook" "webhook_events = kb-added" \
+	"webhook_secret = 0123456789abcdef0123456789abcdef"
 add_user bob tech L2
 add_user audrey auditor
 grep -q "store: postgresql" "$RELAY_LOG" || fail "the relay does not say it runs on PostgreSQL: $(head -5 "$RELAY_LOG")"
 [ "$(db_query "SELECT version FROM store_schema")" = 13 ] || fail "the schema is not at migration 13 (the last)"
 [ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.seq AND e.kind = 'relay-key-added'")" = 1 ] ||
 	fail "the relay's audit key is not registered by a record: $(db_query "SELECT name, seq FROM relay_keys")"
+# The operator's webhooks command reads the same database as serve (it read handoff.db, always).
+"$BIN/handoff-relay" webhooks "$RELAY_DIR" status >"$E2E_TMP/hooks.out" 2>&1 || fail "webhooks status: $(cat "$E2E_TMP/hooks.out")"
+grep -q "^default: https://127.0.0.1:9/hook" "$E2E_TMP/hooks.out" ||
+	fail "webhooks status does not read the relay's PostgreSQL store: $(cat "$E2E_TMP/hooks.out")"
 # Nothing went to the home's SQLite file, which init made (and serve never opened).
 [ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT count(*) FROM users")" = 0 ] || fail "users went to handoff.db"
 grep -q "$PG_URL" "$RELAY_LOG" "$RELAY_DIR.out" && fail "the relay logged the store's URL"
