@@ -46,8 +46,8 @@ struct store;
 struct store_user {
 	int64_t id;
 	char name[STORE_NAME_MAX];
-	char role[16];   /* "tech" or "auditor" */
-	char tier[4];    /* "L1".."L3" for technicians, "" for auditors */
+	char role[16];   /* "tech", "auditor" or "desk" (the desk's ticket system) */
+	char tier[4];    /* "L1".."L3" for technicians, "" for the others */
 	char state[12];  /* "active", "disabled" or "removed" (see store_user_set_state) */
 };
 
@@ -88,7 +88,7 @@ struct store_event {
 	int64_t at;
 	const char *kind;
 	const char *actor;      /* user name, "customer" or "policy"; may be "" */
-	const char *role;       /* L1..L3, "customer", "auditor", "relay"; may be "" */
+	const char *role;       /* L1..L3, "customer", "auditor", "desk", "relay"; may be "" */
 	const char *clearance;  /* "" for everyone, or the lowest tier allowed to read */
 	const char *detail;     /* may be "" */
 };

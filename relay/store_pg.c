@@ -456,6 +456,9 @@ static const char *const store_pg_migrations[] = {
 	"  added_at BIGINT NOT NULL,"
 	"  retired_seq BIGINT NOT NULL DEFAULT 0);"
 	"ALTER TABLE checkpoints ADD COLUMN signer BYTEA;",
+	/* 14: desk accounts, as SQLite's (PostgreSQL changes the CHECK in place) */
+	"ALTER TABLE users DROP CONSTRAINT users_role_check;"
+	"ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('tech', 'auditor', 'desk'));",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
