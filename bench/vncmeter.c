@@ -15,8 +15,10 @@
  * the socket while measuring (TCP_INFO), the RFB stream on the wire.
  *
  * With DISPLAY (the X server the workload drew on), it then waits for the
- * picture to settle (no update for a second, at most 15 s: a lossless
- * refinement after motion arrives in that time or not at all), reads the
+ * picture to settle (no update for a second, at most 15 s, or
+ * VNCMETER_SETTLE_SECONDS: a lossless refinement after motion arrives in
+ * that time or not at all; a full screen of photo-like pixels takes ~20 s
+ * on a 1 Mbit/s uplink, so the WAN bench waits longer), reads the
  * X screen itself and prints "quality psnr P exact E settled S": the PSNR in
  * dB of its framebuffer against the screen (inf when identical), the share
  * of pixels exactly right in %, and the ms from the end of the measurement
@@ -201,7 +203,9 @@ static int meter_pump(rfbClient *c, int64_t deadline, const bool *stop)
 /* Waits for the picture to stop changing; returns when it did, or at the cap. */
 static void meter_settle(rfbClient *c, struct meter *m)
 {
-	const int64_t cap = now_ns() + 15 * 1000000000LL;
+	const char *env = getenv("VNCMETER_SETTLE_SECONDS");
+	const long seconds = env != NULL && atol(env) > 0 && atol(env) <= 600 ? atol(env) : 15;
+	const int64_t cap = now_ns() + seconds * 1000000000LL;
 	bool no = false;
 
 	while (now_ns() < cap && now_ns() - m->last_update_ns < 1000000000LL)

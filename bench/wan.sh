@@ -14,7 +14,8 @@
 # The screen travels up: the customer's upload is what the picture gets.
 # Tuning: BENCH_LINKS (default "a b c"), BENCH_WAN_WORKLOADS (default
 # "typing scroll full idle"), BENCH_WAN_SYSTEMS (comma-separated, default
-# handoff and both peers through sshd).
+# handoff and both peers through sshd), BENCH_WAN_SETTLE (seconds the meter
+# waits for the picture to stop changing after the workload, default 40).
 
 WAN_ROWS="$E2E_TMP/wan.rows"
 
@@ -37,6 +38,9 @@ wan_link_label() {
 
 wan_bench() {
 	local link wl sys systems
+	# A full screen's lossless refinement takes ~20 s at 1 Mbit/s: the final picture is read after it.
+	local VNCMETER_SETTLE_SECONDS=${BENCH_WAN_SETTLE:-40}
+	export VNCMETER_SETTLE_SECONDS
 	# The loopback parts' sshd comes back afterwards: splice runs after this.
 	local keep_pid=${SSHD_PID:-} keep_port=${SSHD_PORT:-} keep_opts=${SSHD_OPTS:-}
 	IFS=, read -r -a systems <<<"${BENCH_WAN_SYSTEMS:-handoff,x0vncserver via sshd,x11vnc via sshd}"

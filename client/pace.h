@@ -4,20 +4,24 @@
  * RFB is pulled: a viewer asks for an update, gets it, asks again. So the
  * time from the moment an update starts going out to the viewer's next
  * request is what that update cost on the viewer's link: its bytes through
- * the bottleneck, plus the link's own round trip. A stock viewer asks for one
- * JPEG quality for the whole session; on a thin uplink a full-screen change
- * at that quality takes seconds, and everything typed meanwhile waits
- * behind it. The controller lowers the quality while updates take longer
- * than the path's round trip plus a budget, and raises it again after a run
- * of updates well within it (multiplicative down, one step up: an uplink is
- * easy to overfill and slow to drain). It never goes above what the viewer
- * asked for, and a viewer that asked for no JPEG gets none.
+ * the bottleneck, plus the link's own round trip. From those times the
+ * controller learns two things per viewer: the path's round trip (the
+ * quickest recent small update) and the rate its bottleneck carries (a big
+ * update's bytes over its time beyond the round trip). It also learns, for
+ * each JPEG quality level, how many bytes a changed pixel costs.
  *
- * When the screen stops changing, screen.c sends what went out lossy again
- * without loss (see there); that is not this module's business.
+ * Before each update it predicts: this many changed pixels, at this level,
+ * at this rate, take this long. It sends the best level whose bytes fit in
+ * the budget (PACE_BUDGET_US beyond the round trip), so that keys typed
+ * meanwhile wait at most that long behind a picture; at level 0 when none
+ * fits. It never goes above what the viewer asked for, and a viewer that
+ * asked for no JPEG gets none. Before the rate is known, a big update goes
+ * at PACE_START_LEVEL at most: the first full screen at a stock viewer's
+ * quality is ~700 KB, 5.6 s on a 1 Mbit/s uplink, and a fast link sharpens
+ * it within a second anyway (screen.c's lossless refinement).
  *
- * Pure arithmetic on times the caller gives (microseconds): unit-tested
- * without libvncserver or a clock.
+ * Pure arithmetic on times, sizes and counts the caller gives
+ * (microseconds, bytes, pixels): unit-tested without libvncserver or a clock.
  */
 #ifndef HANDOFF_HELPER_PACE_H
 #define HANDOFF_HELPER_PACE_H
@@ -28,10 +32,8 @@
 
 /* JPEG quality levels as RFB's pseudo-encodings number them (0 worst, 9 best). */
 #define PACE_LEVEL_MAX 9
-/* What an update may take beyond the link's own round trip before the quality goes down. */
+/* What an update's bytes may take beyond the link's own round trip. */
 #define PACE_BUDGET_US 150000
-/* Updates in a row well within the budget before one step up. */
-#define PACE_CALM_UPDATES 4
 /*
  * Updates up to this size measure the path's round trip: their bytes cost
  * next to nothing even at 1 Mbit/s. A big one's time is mostly its bytes,
@@ -39,35 +41,47 @@
  * full motion would be) would excuse every slow update after it.
  */
 #define PACE_SMALL_BYTES 4096
+/* Updates from this size on measure the rate: their time is mostly their bytes. */
+#define PACE_RATE_BYTES 16384
+/* A big update answered sooner than this after the round trip was answered by a request sent before it. */
+#define PACE_PIPELINED_US 2000
+/* Changed pixels from which an update counts as big while the rate is unknown (a 128x128 square). */
+#define PACE_BIG_PIXELS 16384
+/* The most a big update gets before the rate is known. */
+#define PACE_START_LEVEL 1
 
 struct helper_pace {
-	int level;          /* 0..PACE_LEVEL_MAX */
-	int64_t start_us;   /* when the update in flight began going out; 0: none */
-	size_t bytes;       /* the size of the update in flight, once sent */
-	int64_t rtt_us;     /* the path's own round trip: the quickest recent small update; 0: none yet */
-	unsigned calm;
+	int level;              /* the level of the last update that could be lossy; -1 before any */
+	int64_t start_us;       /* when the update in flight began going out; 0: none */
+	size_t bytes;           /* the size of the update in flight, once sent */
+	uint64_t pixels;        /* the changed pixels it carries (0: not counted) */
+	int sent_level;         /* the level it went at; -1 lossless */
+	int64_t rtt_us;         /* the path's own round trip: the quickest recent small update; 0: none yet */
+	double bytes_per_us;    /* what the path's bottleneck carries; 0: not known yet */
+	double pixel_bytes[PACE_LEVEL_MAX + 1]; /* bytes per changed pixel at each level; 0: not seen */
 };
 
 void helper_pace_init(struct helper_pace *p);
-/* An update began going out at start_us. */
+/* An update began going out at start_us (lossless unless helper_pace_choose says otherwise). */
 void helper_pace_sent(struct helper_pace *p, int64_t start_us);
+/*
+ * The level for the update that began going out, carrying pixels changed
+ * pixels, for a viewer that asked for asked (0..9, or -1: no JPEG, which
+ * is returned as it is).
+ */
+int helper_pace_choose(struct helper_pace *p, int asked, uint64_t pixels);
 /* The update in flight was bytes long. */
 void helper_pace_size(struct helper_pace *p, size_t bytes);
 /*
- * The viewer asked again at now_us: the update in flight has arrived.
- * link_rtt_us is the lowest round trip of the helper's own connection
- * (-1 when unknown): the floor of the path's, used until a small update
- * has measured the path itself. Returns true when the level changed.
+ * The viewer asked again at now_us: the update in flight has arrived, and
+ * what it cost is learnt. link_rtt_us is the lowest round trip of the
+ * helper's own connection (-1 when unknown): the floor of the path's, used
+ * until a small update has measured the path itself.
  */
-bool helper_pace_acked(struct helper_pace *p, int64_t now_us, int64_t link_rtt_us);
+void helper_pace_acked(struct helper_pace *p, int64_t now_us, int64_t link_rtt_us);
 /* The round trip the budget counts from: the measured one, never below the link's; 0 when neither is known. */
 int64_t helper_pace_rtt(const struct helper_pace *p, int64_t link_rtt_us);
-/*
- * The viewer asks for asked (0..9): a level above it means nothing, so the
- * steps count from what the viewer gets. Call before each update.
- */
-void helper_pace_limit(struct helper_pace *p, int asked);
-/* The quality to send a viewer that asked for asked (0..9, or -1: lossless): never above it. */
-int helper_pace_quality(const struct helper_pace *p, int asked);
+/* The bytes per changed pixel expected at level (learnt, or scaled from a level learnt, or a prior). */
+double helper_pace_pixel_bytes(const struct helper_pace *p, int level);
 
 #endif

@@ -278,6 +278,32 @@ static void helper_screen_hold(rfbClientPtr cl, int tight, int turbo, int subsam
 		cl->turboSubsampLevel = subsamp;
 }
 
+/*
+ * The pixels the update about to go out carries: what changed and was asked
+ * for, as libvncserver's output thread is about to read it (it holds the
+ * send lock, not the update lock, when it calls the display hook).
+ */
+static uint64_t helper_screen_update_pixels(rfbClientPtr cl)
+{
+	sraRectangleIterator *it;
+	sraRegionPtr r;
+	sraRect rect;
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&cl->updateMutex);
+	r = sraRgnCreateRgn(cl->modifiedRegion);
+	sraRgnOr(r, cl->copyRegion);
+	sraRgnAnd(r, cl->requestedRegion);
+	pthread_mutex_unlock(&cl->updateMutex);
+	it = sraRgnGetIterator(r);
+	while (it != NULL && sraRgnIteratorNext(it, &rect))
+		n += (uint64_t)(rect.x2 - rect.x1) * (uint64_t)(rect.y2 - rect.y1);
+	if (it != NULL)
+		sraRgnReleaseIterator(it);
+	sraRgnDestroy(r);
+	return n;
+}
+
 static void helper_screen_on_display(rfbClientPtr cl)
 {
 	struct helper_screen *s = cl->screen->screenData;
@@ -296,10 +322,16 @@ static void helper_screen_on_display(rfbClientPtr cl)
 		return;
 	}
 	atomic_store(&s->lossy_sent, true);
+	uint64_t pixels = helper_screen_update_pixels(cl);
 	pthread_mutex_lock(&c->lock);
-	helper_pace_limit(&c->pace, asked);
-	int level = helper_pace_quality(&c->pace, asked);
+	int was = c->pace.level;
+	int level = helper_pace_choose(&c->pace, asked, pixels);
+	double rate = c->pace.bytes_per_us;
 	pthread_mutex_unlock(&c->lock);
+	if (level != was && (level < asked || was >= 0))
+		log_info("viewer %u: JPEG quality at most %d now (%llu pixels changed; the link carries %s%.0f KB/s)",
+			 c->tag, level, (unsigned long long)pixels, rate > 0 ? "about " : "not measured yet, ",
+			 rate * 1e6 / 1024.0);
 	if (level < asked)
 		helper_screen_hold(cl, level, helper_screen_turbo_quality[level],
 				   level < HELPER_SCREEN_SUBSAMP_BELOW ? HELPER_SCREEN_SUBSAMP_420 : -1);
@@ -337,8 +369,8 @@ static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateReques
 	struct helper_screen *s = cl->screen->screenData;
 	struct helper_screen_client *c = helper_screen_client_of(cl);
 	int fd = atomic_load(&s->link_fd);
-	int64_t link_rtt, now = helper_screen_now_us(), took;
-	bool changed;
+	int64_t link_rtt, now = helper_screen_now_us(), took, rtt;
+	size_t bytes;
 
 	/*
 	 * A viewer asks incrementally once it has drawn an update. A full
@@ -353,12 +385,13 @@ static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateReques
 	link_rtt = fd >= 0 ? hsock_min_rtt_us(fd) : -1;
 	pthread_mutex_lock(&c->lock);
 	took = c->pace.start_us != 0 ? now - c->pace.start_us : 0;
-	changed = helper_pace_acked(&c->pace, now, link_rtt);
-	if (changed)
-		log_info("viewer %u: JPEG quality at most %d now (an update of %zu bytes took %lld ms; round trip %lld ms)",
-			 c->tag, c->pace.level, c->pace.bytes, (long long)(took / 1000),
-			 (long long)(helper_pace_rtt(&c->pace, link_rtt) / 1000));
+	bytes = c->pace.bytes;
+	helper_pace_acked(&c->pace, now, link_rtt);
+	rtt = helper_pace_rtt(&c->pace, link_rtt);
 	pthread_mutex_unlock(&c->lock);
+	if (took > 2 * PACE_BUDGET_US)
+		log_debug("viewer %u: an update of %zu bytes took %lld ms (round trip %lld ms)", c->tag, bytes,
+			  (long long)(took / 1000), (long long)(rtt / 1000));
 	atomic_fetch_add(&s->requests, 1);
 	wake_signal(&s->wake);
 }
