@@ -24,7 +24,15 @@
  * not at every session (portal 1.16 cannot persist a RemoteDesktop one).
  *
  * Frames: a pw_stream on a pw_loop of our own whose descriptor is the
- * backend's fd, so the helper keeps its one event loop. Each buffer is
+ * backend's fd, so the helper keeps its one event loop. The loop is
+ * entered (pw_loop_enter) on the helper's thread from creation to close,
+ * as pw_main_loop_run would for its whole run: the stream's process
+ * callback is sent to this loop from PipeWire's data thread with
+ * pw_loop_invoke, which, for a loop no thread has entered, runs the
+ * callback there and then, on the data thread, and signals nothing. Each
+ * frame was then copied on PipeWire's thread and the helper's poll never
+ * woke for it; entered, the call is queued and the loop's eventfd
+ * signalled, our fd turns readable and process runs here. Each buffer is
  * copied into a framebuffer-sized copy we own (the compositor takes its
  * buffers back at once); with SPA_META_VideoDamage only the damaged
  * rectangles are copied and reported, without it the whole frame is, and
@@ -98,6 +106,7 @@ struct helper_capture_wayland {
 	GVariant *results;
 
 	struct pw_loop *loop;
+	bool entered;               /* pw_loop_enter'ed on the helper's thread (see the top) */
 	struct pw_context *context;
 	struct pw_core *core;
 	struct spa_hook core_listener;
@@ -105,6 +114,7 @@ struct helper_capture_wayland {
 	struct spa_hook stream_listener;
 	uint32_t node;
 	bool failed;                /* the stream or the PipeWire connection is gone */
+	bool closing;               /* wl_close: the stream ends because we end it */
 	bool active;
 
 	struct spa_video_info_raw info;
@@ -687,6 +697,8 @@ static void wl_on_state(void *data, enum pw_stream_state old, enum pw_stream_sta
 
 	(void)old;
 	log_debug("PipeWire stream %s", pw_stream_state_as_string(state));
+	if (w->closing)
+		return;
 	if (state == PW_STREAM_STATE_ERROR || (state == PW_STREAM_STATE_UNCONNECTED && w->have_format)) {
 		log_warn("the desktop's screen stream ended%s%s", error != NULL ? ": " : "", error != NULL ? error : "");
 		w->failed = true;
@@ -716,11 +728,10 @@ static const struct pw_core_events wl_core_events = {
 	.error = wl_on_core_error,
 };
 
+/* Dispatches what is ready on our loop: protocol messages and the process calls queued for us. */
 static void wl_iterate(struct helper_capture_wayland *w, int timeout_ms)
 {
-	pw_loop_enter(w->loop);
 	pw_loop_iterate(w->loop, timeout_ms);
-	pw_loop_leave(w->loop);
 }
 
 static int64_t wl_now_ms(void)
@@ -739,6 +750,11 @@ static int wl_stream_open(struct helper_capture_wayland *w, int pw_fd, char *err
 	int64_t deadline;
 
 	w->loop = pw_loop_new(NULL);
+	if (w->loop != NULL) {
+		/* Ours from now on: PipeWire's threads queue their calls to it and wake its fd. */
+		pw_loop_enter(w->loop);
+		w->entered = true;
+	}
 	if (w->loop == NULL || (w->context = pw_context_new(w->loop, NULL, 0)) == NULL) {
 		close(pw_fd);
 		snprintf(err, errlen, "cannot set up PipeWire");
@@ -797,6 +813,19 @@ static void wl_close(void *state)
 
 	if (w == NULL)
 		return;
+	w->closing = true;
+	if (w->stream != NULL) {
+		/*
+		 * Disconnected while the loop is still entered, PipeWire's thread
+		 * can queue no more calls; leaving runs what it queued, on a
+		 * stream still there.
+		 */
+		pw_stream_disconnect(w->stream);
+	}
+	if (w->entered) {
+		pw_loop_leave(w->loop);
+		w->entered = false;
+	}
 	if (w->stream != NULL)
 		pw_stream_destroy(w->stream);
 	if (w->core != NULL)

@@ -1,8 +1,10 @@
 # The helper on a Wayland desktop: sway on its headless backend shares the
-# screen through xdg-desktop-portal-wlr and PipeWire; the real helper, chosen
+# screen through wlroots' screen copy (its portal, xdg-desktop-portal-wlr,
+# refuses without a GPU: checked first); the real helper, chosen
 # by itself from the session, shares it through the real relay, and the
 # technician's headless viewer sees the test client's picture pixel for pixel,
-# then a change to it. Nothing is copied while nobody watches.
+# then a change to it; so does a viewer that asks for no frame of its own.
+# Nothing is copied while nobody watches.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wayland_lib.sh"
 
@@ -111,6 +113,10 @@ wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/view
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
 wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" 2 || fail "the stream was not paused after the viewer left"
 note "the stream is paused while nobody watches"
+
+# A viewer that only waits: a change must wake the helper by itself (wayland_lib.sh).
+wl_waiting_viewer 2
+note "two changes reached a viewer that sends no request of its own: $WL_WATCH_UPDATES updates"
 
 echo end >&7
 wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"

@@ -6,7 +6,9 @@
 # refusal in plain words; then "Allow remote interaction" and Share, and the
 # technician's viewer sees the test client's picture pixel for pixel through
 # the PipeWire stream, a change to it, and its click and keys land in the
-# client through the RemoteDesktop portal. A second session is asked again
+# client through the RemoteDesktop portal. A viewer that only waits (it asks
+# for no frame of its own) sees each change: a PipeWire frame wakes the
+# helper by itself. A second session is asked again
 # (a remote desktop session cannot persist on portal 1.16), and Share alone
 # there gives view only.
 . "$(dirname "$0")/lib.sh"
@@ -132,6 +134,11 @@ note "helper CPU with a viewer on a still GNOME screen: $((t1 - t0)) ticks in 2 
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
+
+# A viewer that only waits: a change must wake the helper by itself (wayland_lib.sh).
+wl_waiting_viewer 2
+note "two changes reached a viewer that sends no request of its own: $WL_WATCH_UPDATES updates"
+
 echo end >&7
 wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
 wait "$HELPER_PID" || fail "helper exited non-zero at the end: $(tail "$E2E_TMP/helper.log")"

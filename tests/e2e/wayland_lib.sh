@@ -45,6 +45,18 @@ wl_sway_has_output() {
 	wl_as swaymsg -t get_outputs 2>/dev/null | grep -q HEADLESS-1
 }
 
+# wl_loop_asleep PID: PID's main thread sleeps in poll(2) with no timeout, so only one of its
+# descriptors can wake it: a test makes a change on screen then to see that the change alone
+# wakes the helper. /proc/PID/syscall names the call and its arguments (x86_64's numbers: poll
+# is 7, its third argument the timeout); elsewhere this is always true and proves less.
+wl_loop_asleep() {
+	local call
+	[ "$(uname -m)" = x86_64 ] || return 0
+	read -r -a call <"/proc/$1/syscall" || return 1
+	# The timeout is an int: -1 shows as 0xffffffff.
+	[ "${call[0]}" = 7 ] && { [ "${call[3]}" = 0xffffffff ] || [ "${call[3]}" = 0xffffffffffffffff ]; }
+}
+
 # wl_socket: the compositor's Wayland socket name in XDG_RUNTIME_DIR, once it is there.
 wl_socket() {
 	local s
@@ -224,6 +236,40 @@ start_gnome() {
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
+}
+
+# wl_waiting_viewer SHOWN: a viewer that only waits, as most VNC viewers (and the bench's
+# vncmeter) do: vncgrab --watch through ssh -L as alice, which after its first picture asks for
+# nothing but the incremental update libvncclient requests after each one it has read. The
+# customer allows it (fd 7); it must see wlpattern's variant SHOWN, then each of the next two
+# variants, each drawn while the helper's loop sleeps with no timeout (wl_loop_asleep), so that
+# the change alone must wake the helper. handoff-tech asks for a pixel every second, which had
+# hidden that on GNOME PipeWire's frames did not (docs/internals.md, capture_wayland.c). For a
+# helper with no viewer; sets WL_WATCH_UPDATES, the updates that viewer got.
+wl_waiting_viewer() {
+	local shown=$1 v asked
+	asked=$(grep -c '^CONSENT' "$HELPER_OUT")
+	start_ssh_tunnel
+	"$TOOLS/vncgrab" --watch 127.0.0.1 "$lport" "$E2E_TMP/watch.ppm" 60 >"$E2E_TMP/watch.out" 2>"$E2E_TMP/watch.err" &
+	track $!
+	wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" $((asked + 1)) ||
+		fail "no consent prompt for the waiting viewer"
+	echo y >&7
+	wait_line 20 "$E2E_TMP/watch.out" "^ready" || fail "the waiting viewer got no first picture: $(cat "$E2E_TMP/watch.err")"
+	wait_for 10 wl_watch_is "$shown" || fail "the waiting viewer's first picture: $(cat "$E2E_TMP/check-watch.out")"
+	for v in $((shown + 1)) $((shown + 2)); do
+		wait_for 10 wl_loop_asleep "$HELPER_PID" ||
+			fail "the helper's loop did not go to sleep: $(cat "/proc/$HELPER_PID/syscall")"
+		kill -USR1 "$WLP_PID"
+		wait_line 10 "$WLP_OUT" "^shown [0-9]*x[0-9]* variant $v" || fail "wlpattern did not redraw"
+		wait_for 10 wl_watch_is "$v" ||
+			fail "a change did not reach a viewer that only waits ($(grep -c '^update' "$E2E_TMP/watch.out") updates): $(cat "$E2E_TMP/check-watch.out")"
+	done
+	WL_WATCH_UPDATES=$(grep -c '^update' "$E2E_TMP/watch.out")
+}
+
+wl_watch_is() {
+	"$TOOLS/wlpattern" check "$E2E_TMP/watch.ppm" "$1" >"$E2E_TMP/check-watch.out" 2>&1
 }
 
 # start_wlpattern: the test client's known picture, fullscreen; sets WLP_PID and WLP_OUT.
