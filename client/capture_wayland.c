@@ -504,6 +504,8 @@ static void wl_on_param_changed(void *data, uint32_t id, const struct spa_pod *p
 	}
 	w->have_format = true;
 	w->damage_all = true;
+	log_debug("PipeWire format %ux%u, frame rate %u/%u, at most %u/%u", w->info.size.width, w->info.size.height,
+		  w->info.framerate.num, w->info.framerate.denom, w->info.max_framerate.num, w->info.max_framerate.denom);
 
 	params[n++] = spa_pod_builder_add_object(
 		&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_dataType,
