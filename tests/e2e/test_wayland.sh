@@ -30,50 +30,18 @@ wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(cat "
 grep -q "capturing Wayland (wlroots screen copy) display $WL_DISPLAY (800x600)" "$E2E_TMP/helper.log" ||
 	fail "the helper did not choose Wayland: $(head "$E2E_TMP/helper.log")"
 
-start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
-echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
-viewer_cmd 20 "wait-frame"
-grep -q "^ok 800x600" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
-wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
-
-# snapshot_is VARIANT: asks for frames until the viewer's picture is wlpattern's VARIANT (the
-# stream's first frame after resuming may still be on its way).
-snapshot_is() {
-	local i
-	for i in $(seq 1 50); do
-		viewer_cmd 10 "wait-frame"
-		viewer_cmd 10 "snapshot $E2E_TMP/seen-$1.ppm"
-		"$TOOLS/wlpattern" check "$E2E_TMP/seen-$1.ppm" "$1" >"$E2E_TMP/check-$1.out" 2>&1 && return 0
-		sleep 0.2 # a retry pause, not a wait: the loop waits for the picture
-	done
-	return 1
-}
-snapshot_is 0 || fail "the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
+wl_first_frame 800x600
+wl_snapshot_is 0 || fail "the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
 note "pixel-exact: $(cat "$E2E_TMP/check-0.out")"
 
 # A change on screen: the client draws its next variant.
-kill -USR1 "$WLP_PID"
-wait_line 10 "$WLP_OUT" "^shown 800x600 variant 1" || fail "wlpattern did not redraw"
-snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
+wl_next_variant 1
+wl_snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
 note "a change on the Wayland screen arrived pixel-exact"
 
 # Pause: the screen copies stop (nothing is copied for a paused viewer), a change made meanwhile
 # does not reach the viewer, and it does once the customer resumes.
-echo pause >&7
-wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
-wait_line 10 "$E2E_TMP/helper.log" "paused: nobody watches" || fail "the screen copies went on while paused"
-kill -USR1 "$WLP_PID"
-wait_line 10 "$WLP_OUT" "^shown 800x600 variant 2" || fail "wlpattern did not redraw"
-viewer_cmd 10 "wait-frame"
-viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
-"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" 1 >"$E2E_TMP/check-paused.out" 2>&1 ||
-	fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
-echo resume >&7
-wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
-wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" 2 || fail "the screen copies did not resume"
-snapshot_is 2 || fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-2.out")"
+wl_pause_resume 1
 note "paused: no copies and the old picture; resumed: the change made meanwhile arrived"
 
 # Control: the viewer's click and keys land in the test client through sway's virtual devices.
@@ -96,16 +64,8 @@ wait_line 10 "$WLP_OUT" "^text 語" || fail "the Japanese text did not arrive: $
 	fail "the text arrived as $(grep '^text' "$WLP_OUT" | tail -6 | tr '\n' ' ')"
 note "typed text (Hi 日本語) arrived in the Wayland client"
 
-# cpu_ticks PID: user + system clock ticks the process has used.
-cpu_ticks() {
-	awk '{print $14 + $15}' "/proc/$1/stat"
-}
 # Idle while watched: a still screen makes the compositor answer no copy request.
-t0=$(cpu_ticks "$HELPER_PID")
-sleep 2 # not a wait: the time over which the helper's CPU is measured
-t1=$(cpu_ticks "$HELPER_PID")
-note "helper CPU with a viewer on a still screen: $((t1 - t0)) ticks in 2 s ($(getconf CLK_TCK) a second)"
-[ $((t1 - t0)) -le 20 ] || fail "the helper is busy on a still screen: $((t1 - t0)) ticks in 2 s"
+wl_idle_cpu screen
 
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"

@@ -50,48 +50,17 @@ grep -q "the desktop's dialog allowed control (pointer and keyboard)" "$E2E_TMP/
 	fail "control was not allowed: $(grep -i "dialog\|control" "$E2E_TMP/helper.log")"
 note "Share at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out")"
 
-start_viewer "$TICKET"
-wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
-echo y >&7
-wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
-viewer_cmd 20 "wait-frame"
-grep -q "^ok 800x600" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
-wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
-
-# snapshot_is VARIANT: asks for frames until the viewer's picture is wlpattern's VARIANT.
-snapshot_is() {
-	local i
-	for i in $(seq 1 50); do
-		viewer_cmd 10 "wait-frame"
-		viewer_cmd 10 "snapshot $E2E_TMP/seen-$1.ppm"
-		"$TOOLS/wlpattern" check "$E2E_TMP/seen-$1.ppm" "$1" >"$E2E_TMP/check-$1.out" 2>&1 && return 0
-		sleep 0.2 # a retry pause, not a wait: the loop waits for the picture
-	done
-	return 1
-}
-snapshot_is 0 || fail "the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
+wl_first_frame 800x600
+wl_snapshot_is 0 || fail "the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
 note "pixel-exact through GNOME's portal and PipeWire: $(cat "$E2E_TMP/check-0.out")"
 
-kill -USR1 "$WLP_PID"
-wait_line 10 "$WLP_OUT" "^shown 800x600 variant 1" || fail "wlpattern did not redraw"
-snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
+wl_next_variant 1
+wl_snapshot_is 1 || fail "the change did not arrive: $(cat "$E2E_TMP/check-1.out")"
 note "a change on GNOME's screen arrived pixel-exact"
 
 # Pause: the stream is made inactive, a change made meanwhile does not reach the viewer, and it
 # does once the customer resumes.
-echo pause >&7
-wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
-wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" 2 || fail "the stream went on while paused"
-kill -USR1 "$WLP_PID"
-wait_line 10 "$WLP_OUT" "^shown 800x600 variant 2" || fail "wlpattern did not redraw"
-viewer_cmd 10 "wait-frame"
-viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
-"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" 1 >"$E2E_TMP/check-paused.out" 2>&1 ||
-	fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
-echo resume >&7
-wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
-wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" 2 || fail "the stream did not resume"
-snapshot_is 2 || fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-2.out")"
+wl_pause_resume 1
 note "paused: the old picture; resumed: the change made meanwhile arrived"
 
 # Control through the RemoteDesktop portal: an absolute pointer on the stream, keysyms. mutter
@@ -122,14 +91,7 @@ wait_line 10 "$WLP_OUT" "^text i" || fail "the text did not arrive: $(grep '^tex
 note "typed text (Hi) arrived"
 
 # Idle while watched: on a still screen mutter sends the stream no frames.
-cpu_ticks() {
-	awk '{print $14 + $15}' "/proc/$1/stat"
-}
-t0=$(cpu_ticks "$HELPER_PID")
-sleep 2 # not a wait: the time over which the helper's CPU is measured
-t1=$(cpu_ticks "$HELPER_PID")
-note "helper CPU with a viewer on a still GNOME screen: $((t1 - t0)) ticks in 2 s ($(getconf CLK_TCK) a second)"
-[ $((t1 - t0)) -le 20 ] || fail "the helper is busy on a still screen: $((t1 - t0)) ticks in 2 s"
+wl_idle_cpu "GNOME screen"
 
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"

@@ -238,6 +238,69 @@ start_gnome() {
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
 }
 
+# wl_first_frame SIZE: alice's headless viewer (start_viewer) for $TICKET is let in by the
+# customer (fd 7), its first frame is SIZE (WxH), and the helper resumed its stream for it.
+wl_first_frame() {
+	start_viewer "$TICKET"
+	wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+	echo y >&7
+	wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
+	viewer_cmd 20 "wait-frame"
+	grep -q "^ok $1" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
+	wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
+}
+
+# wl_snapshot_is VARIANT: asks for frames until the viewer's picture is wlpattern's VARIANT (the
+# stream's first frame after resuming may still be on its way).
+wl_snapshot_is() {
+	local i
+	for i in $(seq 1 50); do
+		viewer_cmd 10 "wait-frame"
+		viewer_cmd 10 "snapshot $E2E_TMP/seen-$1.ppm"
+		"$TOOLS/wlpattern" check "$E2E_TMP/seen-$1.ppm" "$1" >"$E2E_TMP/check-$1.out" 2>&1 && return 0
+		sleep 0.2 # a retry pause, not a wait: the loop waits for the picture
+	done
+	return 1
+}
+
+# wl_next_variant VARIANT: wlpattern draws its next picture, VARIANT, and has shown it.
+wl_next_variant() {
+	kill -USR1 "$WLP_PID"
+	wait_line 10 "$WLP_OUT" "^shown [0-9]*x[0-9]* variant $1\$" || fail "wlpattern did not redraw"
+}
+
+# wl_pause_resume SHOWN: the customer pauses (fd 7): the stream stops, a change made meanwhile
+# (variant SHOWN+1) does not reach the viewer, and it does once the customer resumes.
+wl_pause_resume() {
+	local shown=$1 paused resumed
+	paused=$(grep -c "paused: nobody watches" "$E2E_TMP/helper.log")
+	resumed=$(grep -c "resumed: a viewer watches" "$E2E_TMP/helper.log")
+	echo pause >&7
+	wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+	wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" $((paused + 1)) || fail "the stream went on while paused"
+	wl_next_variant $((shown + 1))
+	viewer_cmd 10 "wait-frame"
+	viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
+	"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" "$shown" >"$E2E_TMP/check-paused.out" 2>&1 ||
+		fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
+	echo resume >&7
+	wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+	wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" $((resumed + 1)) || fail "the stream did not resume"
+	wl_snapshot_is $((shown + 1)) ||
+		fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-$((shown + 1)).out")"
+}
+
+# wl_idle_cpu WHERE: the helper with a viewer on a still screen costs about nothing (the
+# compositor sends no frame); says how much, WHERE naming the screen.
+wl_idle_cpu() {
+	local t0 t1
+	t0=$(awk '{print $14 + $15}' "/proc/$HELPER_PID/stat")
+	sleep 2 # not a wait: the time over which the helper's CPU is measured
+	t1=$(awk '{print $14 + $15}' "/proc/$HELPER_PID/stat")
+	note "helper CPU with a viewer on a still $1: $((t1 - t0)) ticks in 2 s ($(getconf CLK_TCK) a second)"
+	[ $((t1 - t0)) -le 20 ] || fail "the helper is busy on a still screen: $((t1 - t0)) ticks in 2 s"
+}
+
 # wl_waiting_viewer SHOWN: a viewer that only waits, as most VNC viewers (and the bench's
 # vncmeter) do: vncgrab --watch through ssh -L as alice, which after its first picture asks for
 # nothing but the incremental update libvncclient requests after each one it has read. The
@@ -260,8 +323,7 @@ wl_waiting_viewer() {
 	for v in $((shown + 1)) $((shown + 2)); do
 		wait_for 10 wl_loop_asleep "$HELPER_PID" ||
 			fail "the helper's loop did not go to sleep: $(cat "/proc/$HELPER_PID/syscall")"
-		kill -USR1 "$WLP_PID"
-		wait_line 10 "$WLP_OUT" "^shown [0-9]*x[0-9]* variant $v" || fail "wlpattern did not redraw"
+		wl_next_variant "$v"
 		wait_for 10 wl_watch_is "$v" ||
 			fail "a change did not reach a viewer that only waits ($(grep -c '^update' "$E2E_TMP/watch.out") updates): $(cat "$E2E_TMP/check-watch.out")"
 	done
