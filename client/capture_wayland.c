@@ -7,8 +7,10 @@
  * the session bus, each answered later by a Response signal on a request
  * object (CreateSession, SelectSources, Start, then OpenPipeWireRemote,
  * which answers at once with a file descriptor). Setup blocks like the X11
- * backend's XOpenDisplay: it runs before the helper signs in, so a desktop
- * that refuses costs no support code. GDBus runs its calls on a private
+ * backend's XOpenDisplay. It runs once the helper has signed in, before its
+ * loop starts (session.c), so that a refusal at the dialog reaches the
+ * ticket; helper_capture_wayland_probe, which asks nobody, runs before, so
+ * a desktop with no portal at all costs no support code. GDBus runs its calls on a private
  * GMainContext that is iterated only while we wait for a Response; after
  * setup GLib plays no part in the event loop.
  *
@@ -99,6 +101,7 @@ struct helper_capture_wayland {
 	unsigned request_seq;
 	unsigned cursor_mode;
 	bool remote;                /* a RemoteDesktop session: the screen and, if allowed, control */
+	bool refused;               /* Start's answer 1: the customer said no at the dialog */
 	uint32_t devices;           /* what the customer allowed at the dialog (WL_DEVICE_*) */
 	/* The request we wait for: its Response lands here. */
 	bool answered;
@@ -159,6 +162,28 @@ static gboolean wl_on_timeout(gpointer data)
 
 	*expired = true;
 	return G_SOURCE_REMOVE;
+}
+
+/* A private connection to the session bus, w->bus, whose messages are dispatched in w->ctx (pushed). */
+static int wl_bus_open(struct helper_capture_wayland *w, char *err, size_t errlen)
+{
+	GError *gerr = NULL;
+	char *address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, NULL, &gerr);
+
+	if (address != NULL)
+		w->bus = g_dbus_connection_new_for_address_sync(
+			address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+			NULL, NULL, &gerr);
+	g_free(address);
+	if (w->bus == NULL) {
+		snprintf(err, errlen, "no D-Bus session bus, so no desktop portal: %s",
+			 gerr != NULL ? gerr->message : "unknown");
+		if (gerr != NULL)
+			g_error_free(gerr);
+		return -1;
+	}
+	g_dbus_connection_set_exit_on_close(w->bus, FALSE);
+	return 0;
 }
 
 /*
@@ -390,6 +415,7 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	if (wl_portal_request(w, start_iface, "Start", w->session, "", &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response == 1) {
+		w->refused = true;
 		snprintf(err, errlen, "screen sharing was refused at the desktop's own question");
 		goto out;
 	}
@@ -862,9 +888,7 @@ static void wl_close(void *state)
 static int wl_open(const char *display, void **state, char *err, size_t errlen)
 {
 	struct helper_capture_wayland *w = calloc(1, sizeof(*w));
-	GError *gerr = NULL;
-	char *address = NULL;
-	int pw_fd = -1;
+	int pw_fd = -1, rc;
 
 	(void)display;
 	*state = NULL;
@@ -876,21 +900,8 @@ static int wl_open(const char *display, void **state, char *err, size_t errlen)
 	/* Signals and replies of our connection are dispatched only where we iterate this context. */
 	w->ctx = g_main_context_new();
 	g_main_context_push_thread_default(w->ctx);
-	address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, NULL, &gerr);
-	if (address != NULL)
-		w->bus = g_dbus_connection_new_for_address_sync(
-			address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-			NULL, NULL, &gerr);
-	g_free(address);
-	if (w->bus == NULL) {
-		snprintf(err, errlen, "no D-Bus session bus, so no desktop portal: %s",
-			 gerr != NULL ? gerr->message : "unknown");
-		if (gerr != NULL)
-			g_error_free(gerr);
-		goto fail;
-	}
-	g_dbus_connection_set_exit_on_close(w->bus, FALSE);
-	if (wl_portal_start(w, &pw_fd, err, errlen) != 0 || wl_stream_open(w, pw_fd, err, errlen) != 0)
+	if (wl_bus_open(w, err, errlen) != 0 || wl_portal_start(w, &pw_fd, err, errlen) != 0 ||
+	    wl_stream_open(w, pw_fd, err, errlen) != 0)
 		goto fail;
 	g_main_context_pop_thread_default(w->ctx);
 	/* Nobody watches yet: the compositor copies nothing until a viewer is let in. */
@@ -899,8 +910,9 @@ static int wl_open(const char *display, void **state, char *err, size_t errlen)
 	return 0;
 fail:
 	g_main_context_pop_thread_default(w->ctx);
+	rc = w->refused ? HELPER_CAPTURE_REFUSED : -1;
 	wl_close(w);
-	return -1;
+	return rc;
 }
 
 static int wl_fd(void *state)
@@ -1002,4 +1014,25 @@ int helper_capture_wayland_remote(struct helper_capture *c, struct helper_captur
 						       .pointer = (w->devices & WL_DEVICE_POINTER) != 0,
 						       .keyboard = (w->devices & WL_DEVICE_KEYBOARD) != 0 };
 	return 0;
+}
+
+int helper_capture_wayland_probe(char *err, size_t errlen)
+{
+	struct helper_capture_wayland w = { 0 };
+	int rc = -1;
+
+	w.ctx = g_main_context_new();
+	g_main_context_push_thread_default(w.ctx);
+	if (wl_bus_open(&w, err, errlen) == 0) {
+		/* Reading the property starts the portal where the bus activates it, as the real request would. */
+		if (wl_portal_property_u(&w, WL_SCREENCAST, "version") > 0)
+			rc = 0;
+		else
+			snprintf(err, errlen, "no desktop portal offers screen sharing (no ScreenCast on the session bus)");
+		g_dbus_connection_close_sync(w.bus, NULL, NULL);
+		g_object_unref(w.bus);
+	}
+	g_main_context_pop_thread_default(w.ctx);
+	g_main_context_unref(w.ctx);
+	return rc;
 }

@@ -2,8 +2,9 @@
 # on a private D-Bus session with PipeWire and WirePlumber. The portal's own
 # dialog (its remote desktop dialog: the screen and control) is answered the
 # way a person would, through the accessibility bus
-# (tests/tools/portal_dialog.py): Cancel first, which the customer reads as a
-# refusal in plain words; then "Allow remote interaction" and Share, and the
+# (tests/tools/portal_dialog.py), once the helper has signed in: Cancel
+# first, which the customer reads as a refusal in plain words and the
+# ticket records like a deny; then "Allow remote interaction" and Share, and the
 # technician's viewer sees the test client's picture pixel for pixel through
 # the PipeWire stream, a change to it, and its click and keys land in the
 # client through the RemoteDesktop portal. A viewer that only waits (it asks
@@ -24,21 +25,28 @@ dialog() {
 		fail "could not $1 the portal's dialog: $(tail -1 "$E2E_TMP/dialog.out") $(tail -3 "$E2E_TMP/dialog.err")"
 }
 
-# The customer says no at the desktop's dialog: the helper says so in plain words, before any code is used.
+# The customer says no at the desktop's dialog, asked once the helper has signed in: the helper says
+# so in plain words, and the ticket records the refusal like a deny.
 new_ticket_code "GNOME refusal"
 start_wl_helper "$CODE"
 # The customer reads what will ask and why before the desktop's dialog.
 wait_line 20 "$HELPER_OUT" "^STATUS Your desktop will now ask whether this support helper may see your screen" ||
 	fail "no word before the desktop's dialog: $(cat "$HELPER_OUT")"
+events_are "$TICKET" customer-connected 1 || fail "the desktop's dialog came before the helper signed in"
 dialog cancel
 wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "the helper went on after the refusal"
 wait "$HELPER_PID" && fail "the helper shared after Cancel"
 grep -q "This desktop (Wayland) did not let the helper see the screen.*refused at the desktop's own question" \
 	"$E2E_TMP/helper.log" || fail "no plain-words refusal: $(tail -3 "$E2E_TMP/helper.log")"
-note "Cancel at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out"); the customer read the refusal"
+wait_events 10 "$TICKET" consent-denied 1 || fail "the refusal is not on the ticket: $(tech_ssh alice ticket show "$TICKET")"
+tech_ssh alice ticket show "$TICKET" >"$E2E_TMP/refused.show" || fail "ticket show failed"
+grep -q "consent-denied.*refused by the customer at the desktop's own dialog" "$E2E_TMP/refused.show" ||
+	fail "ticket show does not say who refused where: $(grep consent "$E2E_TMP/refused.show")"
+note "Cancel at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out"); the customer read the refusal, the ticket shows it"
 
-# Share: the code of the refusal was not used, the same one connects. No --capture: mutter has no
+# Share, on a ticket of its own (the refused one's code is used). No --capture: mutter has no
 # wlroots screen copy, so the helper asks the portal.
+new_ticket_code "GNOME"
 start_wl_helper "$CODE" --verbose
 dialog control
 wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -5 "$E2E_TMP/helper.log")"
