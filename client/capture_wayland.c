@@ -10,9 +10,9 @@
  * backend's XOpenDisplay. It runs once the helper has signed in, before its
  * loop starts (session.c), so that a refusal at the dialog reaches the
  * ticket; helper_capture_wayland_probe, which asks nobody, runs before, so
- * a desktop with no portal at all costs no support code. GDBus runs its calls on a private
- * GMainContext that is iterated only while we wait for a Response; after
- * setup GLib plays no part in the event loop.
+ * a desktop with no portal at all costs no support code. GDBus runs its
+ * calls on a private GMainContext that is iterated only while we wait for a
+ * Response; after setup GLib plays no part in the event loop.
  *
  * When the portal offers RemoteDesktop the session is a RemoteDesktop one
  * (SelectDevices before SelectSources, Start on RemoteDesktop), so the same

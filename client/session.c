@@ -6,11 +6,12 @@
  * after it), sign in with the code, open the control channel, ask for the
  * remote forward. The one exception is the desktop portal's dialog (GNOME,
  * KDE): only its presence is checked first; it is asked once signed in, so
- * that the customer's no there is recorded on the ticket. Then the session turns non-blocking and everything
- * happens in one ssh_event: the SSH session, standard input (the tty UI),
- * the X connection (damage events), and one socketpair end per viewer
- * (pumps). After every ssh_event_dopoll, helper_session_step does all the
- * work in a fixed order; fd callbacks only wake the loop.
+ * that the customer's no there is recorded on the ticket. Then the session
+ * turns non-blocking and everything happens in one ssh_event: the SSH
+ * session, standard input (the tty UI), the X connection (damage events),
+ * and one socketpair end per viewer (pumps). After every ssh_event_dopoll,
+ * helper_session_step does all the work in a fixed order; fd callbacks only
+ * wake the loop.
  *
  * Consent is enforced in helper_session_on_message: a forwarded-tcpip
  * channel is accepted only when its originator port names a viewer the
