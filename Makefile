@@ -149,18 +149,20 @@ $(BUILD)/gen/xdg-shell-client-protocol.h: $(WL_PROTO)/stable/xdg-shell/xdg-shell
 $(BUILD)/gen/xdg-shell-protocol.c: $(WL_PROTO)/stable/xdg-shell/xdg-shell.xml
 	@mkdir -p $(@D)
 	wayland-scanner private-code $< $@
-$(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
+# The Wayland test clients share their fullscreen toplevel.
+WL_WINDOW := tests/tools/common/wl_window.c tests/tools/common/wl_window.h
+$(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(WL_WINDOW) $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
+	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< tests/tools/common/wl_window.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
 
 # The bench's workload clients, X11 and Wayland, share their modes, marker and pacing.
 WK_CORE := tests/tools/common/workload_core.c tests/tools/common/workload_core.h
 $(BUILD)/tests/workload: tests/tools/workload.c $(WK_CORE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/tools $(CFLAGS) $(call pc,x11) -o $@ $< tests/tools/common/workload_core.c $(SANLD) $(call pl,x11)
-$(BUILD)/tests/wlworkload: tests/tools/wlworkload.c $(WK_CORE) $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
+$(BUILD)/tests/wlworkload: tests/tools/wlworkload.c $(WK_CORE) $(WL_WINDOW) $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
+	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c tests/tools/common/wl_window.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
 
 tests-build: $(UNITS) $(TOOLS)
 

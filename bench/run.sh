@@ -22,11 +22,13 @@
 #      on SQLite and on PostgreSQL, one writer and two (bench/store.sh);
 #   8. (BENCH_PARTS=wayland) typing, scroll and full on sway headless shared
 #      by the helper's Wayland backend (wlroots screen copy), beside the same
-#      workloads shared by its X11 backend, in one run (bench/wayland.sh).
+#      workloads shared by its X11 backend, then on GNOME (mutter headless,
+#      the portal and PipeWire), in one run (bench/wayland.sh).
 # Tuning: BENCH_PARTS (default "latency load splice firstframe wayland"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
-# (the exported recording, 300 MB), BENCH_WL_WORKLOADS (typing scroll full).
+# (the exported recording, 300 MB), BENCH_WL_WORKLOADS (typing scroll full),
+# BENCH_WL_GNOME (1; 0 leaves the GNOME rows out).
 set -u
 BUILD=${1:-build}
 ROOT=$(pwd)
@@ -332,7 +334,7 @@ if [ -s "${LAT_ROWS:-/nonexistent}" ]; then
 fi
 if [ -s "${WL_ROWS:-/nonexistent}" ]; then
 	echo
-	echo "Wayland (sway headless, wlroots screen copy) beside X11 (Xvfb), $LAT_SECONDS s per workload, 1280x800, loopback, $(nproc) cores:"
+	echo "Wayland (sway headless, wlroots screen copy; GNOME, mutter headless, portal and PipeWire) beside X11 (Xvfb), $LAT_SECONDS s per workload, 1280x800, loopback, $(nproc) cores:"
 	echo
 	wayland_table
 fi

@@ -3,15 +3,18 @@
 # pixman renderer, tests/e2e/wayland_lib.sh) shared by handoff-helper with
 # --capture wayland, which on sway is the wlroots screen copy; beside them
 # the same workloads on Xvfb shared by the X11 backend, in the same run, so
-# both sit under the same load. Both go helper -> handoff-relay -> ssh -L ->
-# vncmeter; the Wayland workload is tests/tools/wlworkload.c, the same
-# frames as tests/tools/workload.c drawn through wl_shm, 1280x800 on both.
+# both sit under the same load; then the same workloads on GNOME (mutter
+# headless with xdg-desktop-portal-gnome) shared through the portal and
+# PipeWire (--capture portal), the portal's dialog answered Share for every
+# helper through AT-SPI (tests/tools/portal_dialog.py), in place of sway's
+# desktop on the same kind of private bus. All go helper -> handoff-relay ->
+# ssh -L -> vncmeter; the Wayland workload is tests/tools/wlworkload.c, the
+# same frames as tests/tools/workload.c drawn through wl_shm, 1280x800 on
+# all three. BENCH_WL_GNOME=0 leaves GNOME out.
 #
-# Not the portal: on sway it is xdg-desktop-portal-wlr, which (0.7.0) starts
-# no stream without DMA-BUF, that is without a GPU (see test_wayland.sh).
-# GNOME's portal would need its dialog answered through AT-SPI for every
-# helper started (tests/tools/portal_dialog.py), and mutter and its portal
-# beside sway's session on the same private bus; see docs/performance.md.
+# Not the portal on sway: there it is xdg-desktop-portal-wlr, which (0.7.0)
+# starts no stream without DMA-BUF, that is without a GPU (see
+# test_wayland.sh). See docs/performance.md.
 
 WL_BENCH_WORKLOADS=${BENCH_WL_WORKLOADS:-typing scroll full}
 
@@ -34,7 +37,7 @@ wayland_bench() {
 		done
 	done
 	WL_ROWS=$LAT_ROWS
-	[ "${BENCH_WL_GNOME:-0}" = 1 ] || return 0
+	[ "${BENCH_WL_GNOME:-1}" = 1 ] || return 0
 	if ! command -v mutter >/dev/null 2>&1 || [ ! -x /usr/libexec/xdg-desktop-portal-gnome ]; then
 		echo "wayland: GNOME skipped, mutter or its portal is not installed (sh scripts/deps.sh)"
 		return 0

@@ -129,8 +129,11 @@ int helper_capture_open(struct helper_capture **out, const struct helper_capture
 		goto out;
 	}
 	c->be = be;
-	if (be->open(display, &c->state, err, errlen) != 0)
+	if ((rc = be->open(display, &c->state, err, errlen)) != 0) {
+		rc = rc == HELPER_CAPTURE_REFUSED ? rc : -1;
 		goto out;
+	}
+	rc = -1;
 	be->format(c->state, &fmt);
 	if (helper_capture_grid(c, fmt.width, fmt.height) != 0) {
 		snprintf(err, errlen, "out of memory");

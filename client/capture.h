@@ -48,7 +48,11 @@ struct helper_capture_events {
 
 struct helper_capture_backend {
 	const char *name;
-	/* Opens the display; *state is the backend's own. 0, or -1 with err. */
+	/*
+	 * Opens the display; *state is the backend's own. 0, or -1 with err,
+	 * or HELPER_CAPTURE_REFUSED with err when the customer said no at the
+	 * desktop's own question (the portal's dialog).
+	 */
 	int (*open)(const char *display, void **state, char *err, size_t errlen);
 	void (*close)(void *state);
 	/* Descriptor the event loop polls for the backend's events, or -1. */
@@ -93,7 +97,13 @@ extern const struct helper_capture_backend *const helper_capture_native_backend;
 
 struct helper_capture;
 
-/* Opens the backend on display. *out is freed with helper_capture_close. 0 or -1 with err. */
+/* A backend's open: the customer refused at the desktop's own question. */
+#define HELPER_CAPTURE_REFUSED (-2)
+
+/*
+ * Opens the backend on display. *out is freed with helper_capture_close. 0,
+ * or -1 or HELPER_CAPTURE_REFUSED (the backend's) with err.
+ */
 int helper_capture_open(struct helper_capture **out, const struct helper_capture_backend *be,
 			const char *display, char *err, size_t errlen);
 void helper_capture_format(const struct helper_capture *c, struct helper_capture_format *fmt);

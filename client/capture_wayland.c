@@ -7,10 +7,12 @@
  * the session bus, each answered later by a Response signal on a request
  * object (CreateSession, SelectSources, Start, then OpenPipeWireRemote,
  * which answers at once with a file descriptor). Setup blocks like the X11
- * backend's XOpenDisplay: it runs before the helper signs in, so a desktop
- * that refuses costs no support code. GDBus runs its calls on a private
- * GMainContext that is iterated only while we wait for a Response; after
- * setup GLib plays no part in the event loop.
+ * backend's XOpenDisplay. It runs once the helper has signed in, before its
+ * loop starts (session.c), so that a refusal at the dialog reaches the
+ * ticket; helper_capture_wayland_probe, which asks nobody, runs before, so
+ * a desktop with no portal at all costs no support code. GDBus runs its
+ * calls on a private GMainContext that is iterated only while we wait for a
+ * Response; after setup GLib plays no part in the event loop.
  *
  * When the portal offers RemoteDesktop the session is a RemoteDesktop one
  * (SelectDevices before SelectSources, Start on RemoteDesktop), so the same
@@ -24,7 +26,15 @@
  * not at every session (portal 1.16 cannot persist a RemoteDesktop one).
  *
  * Frames: a pw_stream on a pw_loop of our own whose descriptor is the
- * backend's fd, so the helper keeps its one event loop. Each buffer is
+ * backend's fd, so the helper keeps its one event loop. The loop is
+ * entered (pw_loop_enter) on the helper's thread from creation to close,
+ * as pw_main_loop_run would for its whole run: the stream's process
+ * callback is sent to this loop from PipeWire's data thread with
+ * pw_loop_invoke, which, for a loop no thread has entered, runs the
+ * callback there and then, on the data thread, and signals nothing. Each
+ * frame was then copied on PipeWire's thread and the helper's poll never
+ * woke for it; entered, the call is queued and the loop's eventfd
+ * signalled, our fd turns readable and process runs here. Each buffer is
  * copied into a framebuffer-sized copy we own (the compositor takes its
  * buffers back at once); with SPA_META_VideoDamage only the damaged
  * rectangles are copied and reported, without it the whole frame is, and
@@ -91,6 +101,7 @@ struct helper_capture_wayland {
 	unsigned request_seq;
 	unsigned cursor_mode;
 	bool remote;                /* a RemoteDesktop session: the screen and, if allowed, control */
+	bool refused;               /* Start's answer 1: the customer said no at the dialog */
 	uint32_t devices;           /* what the customer allowed at the dialog (WL_DEVICE_*) */
 	/* The request we wait for: its Response lands here. */
 	bool answered;
@@ -98,6 +109,7 @@ struct helper_capture_wayland {
 	GVariant *results;
 
 	struct pw_loop *loop;
+	bool entered;               /* pw_loop_enter'ed on the helper's thread (see the top) */
 	struct pw_context *context;
 	struct pw_core *core;
 	struct spa_hook core_listener;
@@ -105,6 +117,7 @@ struct helper_capture_wayland {
 	struct spa_hook stream_listener;
 	uint32_t node;
 	bool failed;                /* the stream or the PipeWire connection is gone */
+	bool closing;               /* wl_close: the stream ends because we end it */
 	bool active;
 
 	struct spa_video_info_raw info;
@@ -149,6 +162,28 @@ static gboolean wl_on_timeout(gpointer data)
 
 	*expired = true;
 	return G_SOURCE_REMOVE;
+}
+
+/* A private connection to the session bus, w->bus, whose messages are dispatched in w->ctx (pushed). */
+static int wl_bus_open(struct helper_capture_wayland *w, char *err, size_t errlen)
+{
+	GError *gerr = NULL;
+	char *address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, NULL, &gerr);
+
+	if (address != NULL)
+		w->bus = g_dbus_connection_new_for_address_sync(
+			address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+			NULL, NULL, &gerr);
+	g_free(address);
+	if (w->bus == NULL) {
+		snprintf(err, errlen, "no D-Bus session bus, so no desktop portal: %s",
+			 gerr != NULL ? gerr->message : "unknown");
+		if (gerr != NULL)
+			g_error_free(gerr);
+		return -1;
+	}
+	g_dbus_connection_set_exit_on_close(w->bus, FALSE);
+	return 0;
 }
 
 /*
@@ -380,6 +415,7 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	if (wl_portal_request(w, start_iface, "Start", w->session, "", &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response == 1) {
+		w->refused = true;
 		snprintf(err, errlen, "screen sharing was refused at the desktop's own question");
 		goto out;
 	}
@@ -494,6 +530,8 @@ static void wl_on_param_changed(void *data, uint32_t id, const struct spa_pod *p
 	}
 	w->have_format = true;
 	w->damage_all = true;
+	log_debug("PipeWire format %ux%u, frame rate %u/%u, at most %u/%u", w->info.size.width, w->info.size.height,
+		  w->info.framerate.num, w->info.framerate.denom, w->info.max_framerate.num, w->info.max_framerate.denom);
 
 	params[n++] = spa_pod_builder_add_object(
 		&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_dataType,
@@ -687,6 +725,8 @@ static void wl_on_state(void *data, enum pw_stream_state old, enum pw_stream_sta
 
 	(void)old;
 	log_debug("PipeWire stream %s", pw_stream_state_as_string(state));
+	if (w->closing)
+		return;
 	if (state == PW_STREAM_STATE_ERROR || (state == PW_STREAM_STATE_UNCONNECTED && w->have_format)) {
 		log_warn("the desktop's screen stream ended%s%s", error != NULL ? ": " : "", error != NULL ? error : "");
 		w->failed = true;
@@ -716,11 +756,10 @@ static const struct pw_core_events wl_core_events = {
 	.error = wl_on_core_error,
 };
 
+/* Dispatches what is ready on our loop: protocol messages and the process calls queued for us. */
 static void wl_iterate(struct helper_capture_wayland *w, int timeout_ms)
 {
-	pw_loop_enter(w->loop);
 	pw_loop_iterate(w->loop, timeout_ms);
-	pw_loop_leave(w->loop);
 }
 
 static int64_t wl_now_ms(void)
@@ -739,6 +778,11 @@ static int wl_stream_open(struct helper_capture_wayland *w, int pw_fd, char *err
 	int64_t deadline;
 
 	w->loop = pw_loop_new(NULL);
+	if (w->loop != NULL) {
+		/* Ours from now on: PipeWire's threads queue their calls to it and wake its fd. */
+		pw_loop_enter(w->loop);
+		w->entered = true;
+	}
 	if (w->loop == NULL || (w->context = pw_context_new(w->loop, NULL, 0)) == NULL) {
 		close(pw_fd);
 		snprintf(err, errlen, "cannot set up PipeWire");
@@ -797,6 +841,19 @@ static void wl_close(void *state)
 
 	if (w == NULL)
 		return;
+	w->closing = true;
+	if (w->stream != NULL) {
+		/*
+		 * Disconnected while the loop is still entered, PipeWire's thread
+		 * can queue no more calls; leaving runs what it queued, on a
+		 * stream still there.
+		 */
+		pw_stream_disconnect(w->stream);
+	}
+	if (w->entered) {
+		pw_loop_leave(w->loop);
+		w->entered = false;
+	}
 	if (w->stream != NULL)
 		pw_stream_destroy(w->stream);
 	if (w->core != NULL)
@@ -831,9 +888,7 @@ static void wl_close(void *state)
 static int wl_open(const char *display, void **state, char *err, size_t errlen)
 {
 	struct helper_capture_wayland *w = calloc(1, sizeof(*w));
-	GError *gerr = NULL;
-	char *address = NULL;
-	int pw_fd = -1;
+	int pw_fd = -1, rc;
 
 	(void)display;
 	*state = NULL;
@@ -845,21 +900,8 @@ static int wl_open(const char *display, void **state, char *err, size_t errlen)
 	/* Signals and replies of our connection are dispatched only where we iterate this context. */
 	w->ctx = g_main_context_new();
 	g_main_context_push_thread_default(w->ctx);
-	address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, NULL, &gerr);
-	if (address != NULL)
-		w->bus = g_dbus_connection_new_for_address_sync(
-			address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-			NULL, NULL, &gerr);
-	g_free(address);
-	if (w->bus == NULL) {
-		snprintf(err, errlen, "no D-Bus session bus, so no desktop portal: %s",
-			 gerr != NULL ? gerr->message : "unknown");
-		if (gerr != NULL)
-			g_error_free(gerr);
-		goto fail;
-	}
-	g_dbus_connection_set_exit_on_close(w->bus, FALSE);
-	if (wl_portal_start(w, &pw_fd, err, errlen) != 0 || wl_stream_open(w, pw_fd, err, errlen) != 0)
+	if (wl_bus_open(w, err, errlen) != 0 || wl_portal_start(w, &pw_fd, err, errlen) != 0 ||
+	    wl_stream_open(w, pw_fd, err, errlen) != 0)
 		goto fail;
 	g_main_context_pop_thread_default(w->ctx);
 	/* Nobody watches yet: the compositor copies nothing until a viewer is let in. */
@@ -868,8 +910,9 @@ static int wl_open(const char *display, void **state, char *err, size_t errlen)
 	return 0;
 fail:
 	g_main_context_pop_thread_default(w->ctx);
+	rc = w->refused ? HELPER_CAPTURE_REFUSED : -1;
 	wl_close(w);
-	return -1;
+	return rc;
 }
 
 static int wl_fd(void *state)
@@ -971,4 +1014,25 @@ int helper_capture_wayland_remote(struct helper_capture *c, struct helper_captur
 						       .pointer = (w->devices & WL_DEVICE_POINTER) != 0,
 						       .keyboard = (w->devices & WL_DEVICE_KEYBOARD) != 0 };
 	return 0;
+}
+
+int helper_capture_wayland_probe(char *err, size_t errlen)
+{
+	struct helper_capture_wayland w = { 0 };
+	int rc = -1;
+
+	w.ctx = g_main_context_new();
+	g_main_context_push_thread_default(w.ctx);
+	if (wl_bus_open(&w, err, errlen) == 0) {
+		/* Reading the property starts the portal where the bus activates it, as the real request would. */
+		if (wl_portal_property_u(&w, WL_SCREENCAST, "version") > 0)
+			rc = 0;
+		else
+			snprintf(err, errlen, "no desktop portal offers screen sharing (no ScreenCast on the session bus)");
+		g_dbus_connection_close_sync(w.bus, NULL, NULL);
+		g_object_unref(w.bus);
+	}
+	g_main_context_pop_thread_default(w.ctx);
+	g_main_context_unref(w.ctx);
+	return rc;
 }

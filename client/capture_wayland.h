@@ -25,4 +25,11 @@ struct helper_capture_wayland_remote {
  */
 int helper_capture_wayland_remote(struct helper_capture *c, struct helper_capture_wayland_remote *out);
 
+/*
+ * Whether the session bus has a desktop portal that offers ScreenCast: 0,
+ * or -1 with err. Asks nothing of the customer (no dialog), so it can run
+ * before the helper signs in; the portal itself is asked later.
+ */
+int helper_capture_wayland_probe(char *err, size_t errlen);
+
 #endif

@@ -115,6 +115,21 @@ size_t helper_control_pending(const struct helper_control *c)
 	return buf_len(&c->out);
 }
 
+int helper_control_goodbye(struct helper_control *c, int timeout_ms)
+{
+	char sink[256];
+	int n;
+
+	if (c->chan == NULL || helper_control_flush(c) != 0 || buf_len(&c->out) > 0 ||
+	    ssh_channel_send_eof(c->chan) != SSH_OK)
+		return -1;
+	/* Whatever the relay still sends is no longer of use: read and dropped until it closes. */
+	do
+		n = ssh_channel_read_timeout(c->chan, sink, sizeof(sink), 0, timeout_ms);
+	while (n > 0);
+	return n == 0 || ssh_channel_is_closed(c->chan) ? 0 : -1;
+}
+
 void helper_control_close(struct helper_control *c)
 {
 	if (c->chan != NULL) {

@@ -48,6 +48,15 @@ int helper_control_send(struct helper_control *c, const struct ctl_record *r);
 int helper_control_flush(struct helper_control *c);
 /* Bytes queued and not yet accepted by the channel. */
 size_t helper_control_pending(const struct helper_control *c);
+/*
+ * The last word before hanging up, for a session whose loop never ran:
+ * sends what is queued, then EOF, and waits (blocking, timeout_ms at most)
+ * until the relay has closed the channel or the session. The relay reads a
+ * channel's data before it sees its EOF, but data that comes in the same
+ * batch as a disconnect is never read, so hanging up at once could lose the
+ * record. 0 when the relay closed first, -1 otherwise.
+ */
+int helper_control_goodbye(struct helper_control *c, int timeout_ms);
 /* Closes and frees the channel. Safe on a zeroed or closed struct. */
 void helper_control_close(struct helper_control *c);
 

@@ -4,11 +4,14 @@
  * Setup is blocking and linear: open the X display first (a support code
  * is burnt by every sign-in, so nothing that can fail locally may come
  * after it), sign in with the code, open the control channel, ask for the
- * remote forward. Then the session turns non-blocking and everything
- * happens in one ssh_event: the SSH session, standard input (the tty UI),
- * the X connection (damage events), and one socketpair end per viewer
- * (pumps). After every ssh_event_dopoll, helper_session_step does all the
- * work in a fixed order; fd callbacks only wake the loop.
+ * remote forward. The one exception is the desktop portal's dialog (GNOME,
+ * KDE): only its presence is checked first; it is asked once signed in, so
+ * that the customer's no there is recorded on the ticket. Then the session
+ * turns non-blocking and everything happens in one ssh_event: the SSH
+ * session, standard input (the tty UI), the X connection (damage events),
+ * and one socketpair end per viewer (pumps). After every ssh_event_dopoll,
+ * helper_session_step does all the work in a fixed order; fd callbacks only
+ * wake the loop.
  *
  * Consent is enforced in helper_session_on_message: a forwarded-tcpip
  * channel is accepted only when its originator port names a viewer the
@@ -1267,6 +1270,79 @@ static int helper_session_code(struct helper_session *s, const char *problem, ch
 	return 0;
 }
 
+/* How long a helper that ends before its loop waits for the relay to take its last record. */
+#define HELPER_SESSION_GOODBYE_MS 5000
+
+/* ERR (a technical detail, in English) becomes why the Wayland desktop shares no screen, in the customer's words. */
+static void helper_session_wayland_words(char *err, size_t errlen)
+{
+	char detail[512];
+
+	snprintf(detail, sizeof(detail), "%s", err);
+	/* TRANSLATORS: %s is a technical detail, in English. */
+	snprintf(err, errlen, _("This desktop (Wayland) did not let the helper see the screen. If it "
+				"asked whether to share the screen, the answer was no; otherwise it "
+				"offers no screen sharing to programs (technical detail: %s)."),
+		 detail);
+}
+
+/*
+ * What comes once the screen is known: the monitor asked for, remote
+ * control, the clipboard (X11). 0, or -1 with err.
+ */
+static int helper_session_open_around(struct helper_session *s, bool wayland, char *err, size_t errlen)
+{
+	struct helper_options *o = s->opt;
+
+	if (o->monitor != 0 && helper_capture_select_monitor(s->capture, o->monitor, err, errlen) != 0)
+		return -1;
+	if (wayland) {
+		struct helper_capture_format fmt;
+
+		helper_capture_format(s->capture, &fmt);
+		if (helper_wayland_input_open(&s->input, s->capture, fmt.width, fmt.height, err, errlen) != 0) {
+			log_warn("remote control is not possible: %s", err);
+			err[0] = '\0';
+		}
+		log_warn("no clipboard sharing on Wayland yet");
+	} else if (helper_input_open(&s->input, o->display, s->origin, err, errlen) != 0) {
+		log_warn("remote control is not possible: %s", err);
+		err[0] = '\0';
+	}
+	if (!wayland && helper_clipboard_open(&s->clipboard, o->display, err, errlen) != 0) {
+		log_warn("no clipboard sharing: %s", err);
+		err[0] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * The desktop portal's own dialog, asked once signed in so that the ticket
+ * is known: the customer's no there goes to the relay, which records it
+ * like a deny (CTL_ANSWERED_DESKTOP), and ends the helper in plain words as
+ * before. The code is used by then, as by any session the customer ends.
+ * 0, or -1 with err in the customer's words.
+ */
+static int helper_session_ask_portal(struct helper_session *s, char *err, size_t errlen)
+{
+	int rc = helper_wayland_portal_open(&s->capture, helper_session_portal_notice, s, err, errlen);
+
+	if (rc == HELPER_WAYLAND_REFUSED) {
+		struct ctl_record r = { .type = CTL_ANSWERED, .flags = CTL_ANSWERED_DESKTOP, .text = "desktop" };
+
+		if (helper_control_send(&s->ctl, &r) != 0 ||
+		    helper_control_goodbye(&s->ctl, HELPER_SESSION_GOODBYE_MS) != 0)
+			log_warn("could not tell the relay that the desktop's dialog was refused");
+		else
+			log_info("the relay recorded the refusal at the desktop's dialog on the ticket");
+	}
+	if (rc != 0) {
+		helper_session_wayland_words(err, errlen);
+		return -1;
+	}
+	return helper_session_open_around(s, true, err, errlen);
+}
+
 int helper_session_run(struct helper_options *o)
 {
 	struct helper_session s = {
@@ -1285,7 +1361,7 @@ int helper_session_run(struct helper_options *o)
 	char err[512] = "";
 	char shown[640];
 	int status = 1, rc;
-	bool wayland;
+	bool wayland, portal = false;
 
 	log_info("speaking %s to the customer", helper_i18n_lang());
 	/* Before the window, which asks it about every press. */
@@ -1304,18 +1380,19 @@ int helper_session_run(struct helper_options *o)
 		helper_origin_close(s.origin);
 		s.origin = NULL;
 	}
-	/* The display first: failing here does not burn the support code. */
-	if (wayland && helper_wayland_capture_open(&s.capture, o->capture, helper_session_portal_notice, &s, err,
-						   sizeof(err)) != 0) {
-		char detail[sizeof(err)];
-
-		snprintf(detail, sizeof(detail), "%s", err);
-		/* TRANSLATORS: %s is a technical detail, in English. */
-		snprintf(err, sizeof(err), _("This desktop (Wayland) did not let the helper see the screen. If it "
-					     "asked whether to share the screen, the answer was no; otherwise it "
-					     "offers no screen sharing to programs (technical detail: %s)."),
-			 detail);
-		goto fail;
+	/*
+	 * The display first: failing here does not burn the support code. The
+	 * desktop portal is only found here; its dialog waits until the helper
+	 * has signed in (helper_session_ask_portal), for the ticket to record
+	 * the answer.
+	 */
+	if (wayland) {
+		rc = helper_wayland_capture_open(&s.capture, o->capture, err, sizeof(err));
+		if (rc < 0) {
+			helper_session_wayland_words(err, sizeof(err));
+			goto fail;
+		}
+		portal = rc == HELPER_WAYLAND_PORTAL;
 	}
 	if (!wayland && helper_capture_open(&s.capture, helper_capture_native_backend, o->display, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];
@@ -1327,25 +1404,8 @@ int helper_session_run(struct helper_options *o)
 			 detail);
 		goto fail;
 	}
-	if (o->monitor != 0 && helper_capture_select_monitor(s.capture, o->monitor, err, sizeof(err)) != 0)
+	if (!portal && helper_session_open_around(&s, wayland, err, sizeof(err)) != 0)
 		goto fail;
-	if (wayland) {
-		struct helper_capture_format fmt;
-
-		helper_capture_format(s.capture, &fmt);
-		if (helper_wayland_input_open(&s.input, s.capture, fmt.width, fmt.height, err, sizeof(err)) != 0) {
-			log_warn("remote control is not possible: %s", err);
-			err[0] = '\0';
-		}
-		log_warn("no clipboard sharing on Wayland yet");
-	} else if (helper_input_open(&s.input, o->display, s.origin, err, sizeof(err)) != 0) {
-		log_warn("remote control is not possible: %s", err);
-		err[0] = '\0';
-	}
-	if (!wayland && helper_clipboard_open(&s.clipboard, o->display, err, sizeof(err)) != 0) {
-		log_warn("no clipboard sharing: %s", err);
-		err[0] = '\0';
-	}
 	if (helper_session_intake(&s, err, sizeof(err)) != 0 || helper_session_code(&s, NULL, err, sizeof(err)) != 0)
 		goto fail;
 	/* A code the customer typed and the relay refused: back to the code entry, their text kept. */
@@ -1370,6 +1430,8 @@ int helper_session_run(struct helper_options *o)
 			snprintf(err, sizeof(err), "%s", _("the support code was refused (wrong, expired or already used)"));
 		goto fail;
 	}
+	if (portal && helper_session_ask_portal(&s, err, sizeof(err)) != 0)
+		goto fail;
 	if (helper_session_setup_loop(&s, err, sizeof(err)) != 0)
 		goto fail;
 

@@ -11,16 +11,29 @@
 struct helper_capture;
 struct helper_input;
 
+/* helper_wayland_capture_open: the screen is the desktop portal's, to be asked once signed in. */
+#define HELPER_WAYLAND_PORTAL 1
+/* helper_wayland_portal_open: the customer said no at the desktop's own dialog. */
+#define HELPER_WAYLAND_REFUSED (-2)
+
 /*
  * A wlroots compositor's own screen copy when it offers one (no portal
- * between, no dialog: see capture_wlr.c), else the desktop portal (GNOME,
- * KDE). capture is --capture's choice: "portal" skips the first. asking(ctx)
- * runs just before the portal is asked (its dialog may open then), so the
- * customer can be told first what will ask and why. 0, or -1 with err
- * naming what each refused.
+ * between, no dialog: see capture_wlr.c): 0 and *out. Else, when a desktop
+ * portal offers screen sharing (GNOME, KDE), HELPER_WAYLAND_PORTAL with
+ * *out NULL: its dialog is the customer's answer and goes on the ticket,
+ * so helper_wayland_portal_open asks it once the helper has signed in.
+ * capture is --capture's choice: "portal" skips the screen copy. -1 with
+ * err naming what each refused. Asks the customer nothing.
  */
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
-				void *ctx, char *err, size_t errlen);
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen);
+/*
+ * The desktop portal's screen (capture_wayland.c). asking(ctx) runs just
+ * before the portal is asked (its dialog may open then), so the customer
+ * can be told first what will ask and why. 0, HELPER_WAYLAND_REFUSED with
+ * err when the customer said no there, or -1 with err.
+ */
+int helper_wayland_portal_open(struct helper_capture **out, void (*asking)(void *ctx), void *ctx, char *err,
+			       size_t errlen);
 /*
  * Remote control on capture's width x height screen: through the portal's
  * RemoteDesktop session when capture has one that the customer allowed

@@ -12,22 +12,19 @@
 #include "input.h"
 #include "log.h"
 
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
-				void *ctx, char *err, size_t errlen)
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
 {
 	const char *display = getenv("WAYLAND_DISPLAY");
 	char wlr_err[200] = "";
 
+	*out = NULL;
 	if (strcmp(capture, "portal") != 0) {
 		if (helper_capture_open(out, &helper_capture_wlr_backend, display, wlr_err, sizeof(wlr_err)) == 0)
 			return 0;
-		log_info("no wlroots screen copy (%s): asking the desktop portal", wlr_err);
+		log_info("no wlroots screen copy (%s): the desktop portal will be asked", wlr_err);
 	}
-	if (asking != NULL)
-		asking(ctx);
-	if (helper_capture_open(out, &helper_capture_wayland_backend, display != NULL ? display : "(portal)", err,
-				errlen) == 0)
-		return 0;
+	if (helper_capture_wayland_probe(err, errlen) == 0)
+		return HELPER_WAYLAND_PORTAL;
 	if (wlr_err[0] != '\0') {
 		char portal_err[300];
 
@@ -35,6 +32,19 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 		snprintf(err, errlen, "%s; %s", wlr_err, portal_err);
 	}
 	return -1;
+}
+
+int helper_wayland_portal_open(struct helper_capture **out, void (*asking)(void *ctx), void *ctx, char *err,
+			       size_t errlen)
+{
+	const char *display = getenv("WAYLAND_DISPLAY");
+	int rc;
+
+	if (asking != NULL)
+		asking(ctx);
+	rc = helper_capture_open(out, &helper_capture_wayland_backend, display != NULL ? display : "(portal)", err,
+				 errlen);
+	return rc == HELPER_CAPTURE_REFUSED ? HELPER_WAYLAND_REFUSED : rc;
 }
 
 int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,

@@ -7,14 +7,21 @@
 
 #include <stdio.h>
 
-int helper_wayland_capture_open(struct helper_capture **out, const char *capture, void (*asking)(void *ctx),
-				void *ctx, char *err, size_t errlen)
+int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen)
 {
-	(void)out;
+	*out = NULL;
 	(void)capture;
+	snprintf(err, errlen, "Windows has no Wayland desktop (WAYLAND_DISPLAY or XDG_SESSION_TYPE is set by hand)");
+	return -1;
+}
+
+int helper_wayland_portal_open(struct helper_capture **out, void (*asking)(void *ctx), void *ctx, char *err,
+			       size_t errlen)
+{
+	*out = NULL;
 	(void)asking;
 	(void)ctx;
-	snprintf(err, errlen, "Windows has no Wayland desktop (WAYLAND_DISPLAY or XDG_SESSION_TYPE is set by hand)");
+	snprintf(err, errlen, "Windows has no Wayland desktop");
 	return -1;
 }
 

@@ -105,7 +105,7 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 			return e;
 		return 0;
 	case CTL_ANSWERED:
-		if (r->flags > CTL_ANSWERED_LOGS || (r->caps & ~CTL_CAP_ALL))
+		if (r->flags > CTL_ANSWERED_DESKTOP || (r->caps & ~CTL_CAP_ALL))
 			return BUF_ERR_FORMAT;
 		if ((e = buf_put_u32(body, r->viewer_id)) != 0 ||
 		    (e = buf_put_u8(body, r->flags)) != 0 ||
@@ -211,7 +211,7 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 		    (e = buf_get_u8(body, &r->caps)) != 0 ||
 		    (e = buf_get_cstring(body, &r->text, CTL_UI_NAME_MAX)) != 0)
 			return e;
-		return r->flags > CTL_ANSWERED_LOGS || (r->caps & ~CTL_CAP_ALL) ? BUF_ERR_FORMAT : 0;
+		return r->flags > CTL_ANSWERED_DESKTOP || (r->caps & ~CTL_CAP_ALL) ? BUF_ERR_FORMAT : 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}

@@ -79,11 +79,17 @@ enum ctl_end_reason {
  * named by text ("window" or "terminal"); sent just before the CONSENT_REPLY
  * or LOGS_DATA it explains. flags says which question; caps what was
  * granted (CONSENT: the capabilities, 0 for a refusal; LOGS: CTL_CAP_LOGS
- * when allowed, 0 when refused).
+ * when allowed, 0 when refused). DESKTOP: the desktop's own dialog (the
+ * screen-sharing portal's, GNOME's and KDE's) refused to share the screen,
+ * asked once the helper had signed in and before any technician; viewer_id
+ * and caps 0, text "desktop"; the helper then ends. Sent only for a
+ * refusal, so a relay that does not know the flag (and would take it for a
+ * broken stream) loses a session that is ending anyway.
  */
 enum ctl_answered_flag {
 	CTL_ANSWERED_CONSENT = 0,
 	CTL_ANSWERED_LOGS = 1,
+	CTL_ANSWERED_DESKTOP = 2,
 };
 #define CTL_UI_NAME_MAX 16u
 

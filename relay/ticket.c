@@ -952,6 +952,15 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 	char detail[256];
 	int64_t ticket = c->ticket;
 
+	if (rec->flags == CTL_ANSWERED_DESKTOP) {
+		/* Only a refusal is ever sent (ctl.h): a deny, with no technician yet to name. */
+		relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_CONSENT_DENIED, "customer", "customer",
+				  NULL, "screen sharing refused by the customer at the desktop's own dialog, before any "
+					"technician asked");
+		log_info("ticket %lld: the customer refused to share the screen at the desktop's own dialog",
+			 (long long)ticket);
+		return;
+	}
 	if (rec->flags == CTL_ANSWERED_LOGS) {
 		if (c->logs_request != 0 && rec->viewer_id == c->logs_request)
 			ticket = c->logs_ticket;

@@ -45,6 +45,21 @@ wl_sway_has_output() {
 	wl_as swaymsg -t get_outputs 2>/dev/null | grep -q HEADLESS-1
 }
 
+# wl_loop_asleep PID: PID's main thread sleeps in poll(2) with no timeout, so only one of its
+# descriptors can wake it: a test makes a change on screen then to see that the change alone
+# wakes the helper. /proc/PID/syscall names the call and its arguments (x86_64's numbers: poll
+# is 7, its third argument the timeout); elsewhere, or where the file cannot be read, this is
+# always true and proves less.
+wl_loop_asleep() {
+	local call
+	[ "$(uname -m)" = x86_64 ] || return 0
+	kill -0 "$1" 2>/dev/null || return 1
+	# Unreadable (a kernel that keeps it from us): nothing can be told, go on.
+	read -r -a call <"/proc/$1/syscall" 2>/dev/null || return 0
+	# The timeout is an int: -1 shows as 0xffffffff.
+	[ "${call[0]}" = 7 ] && { [ "${call[3]}" = 0xffffffff ] || [ "${call[3]}" = 0xffffffffffffffff ]; }
+}
+
 # wl_socket: the compositor's Wayland socket name in XDG_RUNTIME_DIR, once it is there.
 wl_socket() {
 	local s
@@ -224,6 +239,102 @@ start_gnome() {
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
+}
+
+# wl_first_frame SIZE: alice's headless viewer (start_viewer) for $TICKET is let in by the
+# customer (fd 7), its first frame is SIZE (WxH), and the helper resumed its stream for it.
+wl_first_frame() {
+	start_viewer "$TICKET"
+	wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+	echo y >&7
+	wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
+	viewer_cmd 20 "wait-frame"
+	grep -q "^ok $1" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
+	wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
+}
+
+# wl_snapshot_is VARIANT: asks for frames until the viewer's picture is wlpattern's VARIANT (the
+# stream's first frame after resuming may still be on its way).
+wl_snapshot_is() {
+	local i
+	for i in $(seq 1 50); do
+		viewer_cmd 10 "wait-frame"
+		viewer_cmd 10 "snapshot $E2E_TMP/seen-$1.ppm"
+		"$TOOLS/wlpattern" check "$E2E_TMP/seen-$1.ppm" "$1" >"$E2E_TMP/check-$1.out" 2>&1 && return 0
+		sleep 0.2 # a retry pause, not a wait: the loop waits for the picture
+	done
+	return 1
+}
+
+# wl_next_variant VARIANT: wlpattern draws its next picture, VARIANT, and has shown it.
+wl_next_variant() {
+	kill -USR1 "$WLP_PID"
+	wait_line 10 "$WLP_OUT" "^shown [0-9]*x[0-9]* variant $1\$" || fail "wlpattern did not redraw"
+}
+
+# wl_pause_resume SHOWN: the customer pauses (fd 7): the stream stops, a change made meanwhile
+# (variant SHOWN+1) does not reach the viewer, and it does once the customer resumes.
+wl_pause_resume() {
+	local shown=$1 paused resumed
+	paused=$(grep -c "paused: nobody watches" "$E2E_TMP/helper.log")
+	resumed=$(grep -c "resumed: a viewer watches" "$E2E_TMP/helper.log")
+	echo pause >&7
+	wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause: $(tail -3 "$HELPER_OUT")"
+	wait_count 10 "$E2E_TMP/helper.log" "paused: nobody watches" $((paused + 1)) || fail "the stream went on while paused"
+	wl_next_variant $((shown + 1))
+	viewer_cmd 10 "wait-frame"
+	viewer_cmd 10 "snapshot $E2E_TMP/paused.ppm"
+	"$TOOLS/wlpattern" check "$E2E_TMP/paused.ppm" "$shown" >"$E2E_TMP/check-paused.out" 2>&1 ||
+		fail "a new picture reached the viewer while paused: $(cat "$E2E_TMP/check-paused.out")"
+	echo resume >&7
+	wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+	wait_count 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" $((resumed + 1)) || fail "the stream did not resume"
+	wl_snapshot_is $((shown + 1)) ||
+		fail "the change made while paused did not arrive after resuming: $(cat "$E2E_TMP/check-$((shown + 1)).out")"
+}
+
+# wl_idle_cpu WHERE: the helper with a viewer on a still screen costs about nothing (the
+# compositor sends no frame); says how much, WHERE naming the screen.
+wl_idle_cpu() {
+	local t0 t1
+	t0=$(awk '{print $14 + $15}' "/proc/$HELPER_PID/stat")
+	sleep 2 # not a wait: the time over which the helper's CPU is measured
+	t1=$(awk '{print $14 + $15}' "/proc/$HELPER_PID/stat")
+	note "helper CPU with a viewer on a still $1: $((t1 - t0)) ticks in 2 s ($(getconf CLK_TCK) a second)"
+	[ $((t1 - t0)) -le 20 ] || fail "the helper is busy on a still screen: $((t1 - t0)) ticks in 2 s"
+}
+
+# wl_waiting_viewer SHOWN: a viewer that only waits, as most VNC viewers (and the bench's
+# vncmeter) do: vncgrab --watch through ssh -L as alice, which after its first picture asks for
+# nothing but the incremental update libvncclient requests after each one it has read. The
+# customer allows it (fd 7); it must see wlpattern's variant SHOWN, then each of the next two
+# variants, each drawn while the helper's loop sleeps with no timeout (wl_loop_asleep), so that
+# the change alone must wake the helper. handoff-tech asks for a pixel every second, which had
+# hidden that on GNOME PipeWire's frames did not (docs/internals.md, capture_wayland.c). For a
+# helper with no viewer; sets WL_WATCH_UPDATES, the updates that viewer got.
+wl_waiting_viewer() {
+	local shown=$1 v asked
+	asked=$(grep -c '^CONSENT' "$HELPER_OUT")
+	start_ssh_tunnel
+	"$TOOLS/vncgrab" --watch 127.0.0.1 "$lport" "$E2E_TMP/watch.ppm" 60 >"$E2E_TMP/watch.out" 2>"$E2E_TMP/watch.err" &
+	track $!
+	wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk" $((asked + 1)) ||
+		fail "no consent prompt for the waiting viewer"
+	echo y >&7
+	wait_line 20 "$E2E_TMP/watch.out" "^ready" || fail "the waiting viewer got no first picture: $(cat "$E2E_TMP/watch.err")"
+	wait_for 10 wl_watch_is "$shown" || fail "the waiting viewer's first picture: $(cat "$E2E_TMP/check-watch.out")"
+	for v in $((shown + 1)) $((shown + 2)); do
+		wait_for 10 wl_loop_asleep "$HELPER_PID" ||
+			fail "the helper's loop did not go to sleep: $(cat "/proc/$HELPER_PID/syscall")"
+		wl_next_variant "$v"
+		wait_for 10 wl_watch_is "$v" ||
+			fail "a change did not reach a viewer that only waits ($(grep -c '^update' "$E2E_TMP/watch.out") updates): $(cat "$E2E_TMP/check-watch.out")"
+	done
+	WL_WATCH_UPDATES=$(grep -c '^update' "$E2E_TMP/watch.out")
+}
+
+wl_watch_is() {
+	"$TOOLS/wlpattern" check "$E2E_TMP/watch.ppm" "$1" >"$E2E_TMP/check-watch.out" 2>&1
 }
 
 # start_wlpattern: the test client's known picture, fullscreen; sets WLP_PID and WLP_OUT.

@@ -3,13 +3,21 @@
  * standing in for "any VNC viewer that is not handoff-tech", e.g. one
  * reaching a session through `ssh -L`.
  *
- *   vncgrab HOST PORT OUT.ppm [TIMEOUT_S]
+ *   vncgrab [--watch] HOST PORT OUT.ppm [TIMEOUT_S]
  *
  * Connects (no password), asks for the whole screen and waits for a
  * framebuffer update that covers every pixel, writes it as a binary PPM and
  * exits 0. On failure or after TIMEOUT_S seconds (default 20) it says why
  * and exits 1. Exact pixels: JPEG is never requested, and the cursor is
  * asked for as a shape so the server does not paint it into the picture.
+ *
+ * --watch: a viewer that only waits. After that first picture it prints
+ * "ready" and asks for nothing itself: the only requests are the incremental
+ * one libvncclient sends after each update it has read, as any VNC viewer
+ * does. After each update OUT.ppm is written anew (whole, through a rename)
+ * and "update N" printed; it exits 0 when TIMEOUT_S is over. A server that
+ * is not woken by a change on its screen sends nothing to such a viewer
+ * (handoff-tech re-asks every second and would hide that).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -30,6 +38,7 @@ struct grab {
 	int w, h;
 	uint64_t covered;    /* pixels covered by the update in progress */
 	bool complete;       /* an update covering the whole screen finished */
+	unsigned long updates;  /* updates finished */
 	char reason[512];    /* the server's refusal, if any */
 };
 
@@ -108,6 +117,7 @@ static void grab_finished(rfbClient *c)
 	if (g->covered >= (uint64_t)g->w * (uint64_t)g->h)
 		g->complete = true;
 	g->covered = 0;
+	g->updates++;
 }
 
 static void grab_cursor(rfbClient *c, int xhot, int yhot, int w, int h, int bpp)
@@ -122,13 +132,20 @@ static void grab_cursor(rfbClient *c, int xhot, int yhot, int w, int h, int bpp)
 	c->rcMask = NULL;
 }
 
+/* Writes through PATH.tmp and a rename, so a reader never sees half a picture. */
 static int write_ppm(const char *path, const struct grab *g, const rfbPixelFormat *pf)
 {
-	FILE *f = fopen(path, "wb");
+	char tmp[4096];
+	FILE *f;
 	int rc = 0;
 
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "vncgrab: path too long: %s\n", path);
+		return -1;
+	}
+	f = fopen(tmp, "wb");
 	if (f == NULL) {
-		fprintf(stderr, "vncgrab: cannot create %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "vncgrab: cannot create %s: %s\n", tmp, strerror(errno));
 		return -1;
 	}
 	fprintf(f, "P6\n%d %d\n255\n", g->w, g->h);
@@ -143,7 +160,7 @@ static int write_ppm(const char *path, const struct grab *g, const rfbPixelForma
 		if (fwrite(rgb, 1, 3, f) != 3)
 			rc = -1;
 	}
-	if (fclose(f) != 0 || rc != 0) {
+	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
 		fprintf(stderr, "vncgrab: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
@@ -160,19 +177,66 @@ static double now_s(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: vncgrab HOST PORT OUT.ppm [TIMEOUT_S]\n");
+	fprintf(stderr, "usage: vncgrab [--watch] HOST PORT OUT.ppm [TIMEOUT_S]\n");
 	return 1;
+}
+
+/*
+ * Reads server messages until the first whole picture (watch false) or
+ * until the deadline (watch true, writing OUT after each update). 0 when
+ * it got what it waited for, -1 with the reason on stderr.
+ */
+static int grab_pump(rfbClient *c, struct grab *g, const char *what, double deadline, bool watch,
+		     const char *out)
+{
+	unsigned long written = g->updates;
+
+	for (;;) {
+		double left = deadline - now_s();
+		int n;
+
+		if (!watch && g->complete)
+			return 0;
+		if (left <= 0) {
+			if (watch)
+				return 0;
+			fprintf(stderr, "vncgrab: timeout: no complete frame from %s\n", what);
+			return -1;
+		}
+		/* WaitForMessage's select() cannot see what libvncclient already buffered. */
+		n = c->buffered > 0 ? 1 : WaitForMessage(c, left > 0.5 ? 500000 : (unsigned)(left * 1e6));
+		if (n < 0) {
+			fprintf(stderr, "vncgrab: connection error\n");
+			return -1;
+		}
+		if (n > 0 && !HandleRFBServerMessage(c)) {
+			fprintf(stderr, "vncgrab: the server closed the connection\n");
+			return -1;
+		}
+		if (watch && g->updates != written) {
+			written = g->updates;
+			if (write_ppm(out, g, &c->format) != 0)
+				return -1;
+			printf("update %lu\n", written);
+			fflush(stdout);
+		}
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct grab g = { 0 };
 	rfbClient *c = NULL;
-	char *end;
+	char *end, what[300];
 	long port, timeout = VNCGRAB_TIMEOUT_DEFAULT;
-	double deadline;
+	bool watch = false;
 	int rc = 1;
 
+	if (argc > 1 && strcmp(argv[1], "--watch") == 0) {
+		watch = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 4 || argc > 5)
 		return usage();
 	port = strtol(argv[2], &end, 10);
@@ -183,11 +247,11 @@ int main(int argc, char **argv)
 		if (*end != '\0' || timeout < 1 || timeout > 3600)
 			return usage();
 	}
+	snprintf(what, sizeof(what), "%.200s:%ld within %ld s", argv[1], port, timeout);
 	grab_verbose = getenv("VNCGRAB_VERBOSE") != NULL;
 	grab_for_log = &g;
 	rfbClientLog = grab_log;
 	rfbClientErr = grab_log;
-	deadline = now_s() + (double)timeout;
 
 	c = rfbGetClient(8, 3, 4);
 	if (c == NULL)
@@ -215,28 +279,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vncgrab: cannot connect to a VNC server at %s:%ld\n", argv[1], port);
 		goto out;
 	}
-	while (!g.complete) {
-		double left = deadline - now_s();
-		int n;
-
-		if (left <= 0) {
-			fprintf(stderr, "vncgrab: timeout: no complete frame from %s:%ld within %ld s\n",
-				argv[1], port, timeout);
-			goto out;
-		}
-		/* WaitForMessage's select() cannot see what libvncclient already buffered. */
-		n = c->buffered > 0 ? 1 : WaitForMessage(c, left > 0.5 ? 500000 : (unsigned)(left * 1e6));
-		if (n < 0) {
-			fprintf(stderr, "vncgrab: connection error\n");
-			goto out;
-		}
-		if (n > 0 && !HandleRFBServerMessage(c)) {
-			fprintf(stderr, "vncgrab: the server closed the connection\n");
-			goto out;
-		}
-	}
-	if (write_ppm(argv[3], &g, &c->format) != 0)
+	if (grab_pump(c, &g, what, now_s() + (double)timeout, false, NULL) != 0 ||
+	    write_ppm(argv[3], &g, &c->format) != 0)
 		goto out;
+	if (watch) {
+		printf("ready\n");
+		fflush(stdout);
+		if (grab_pump(c, &g, what, now_s() + (double)timeout, true, argv[3]) != 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	if (c != NULL) {

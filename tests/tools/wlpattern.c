@@ -44,26 +44,19 @@
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
 
-#include "xdg-shell-client-protocol.h"
+#include "common/wl_window.h"
 
 struct wlp {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
+	struct wl_window win;       /* its size: from the last configure; 0: not yet */
 	struct wl_seat *seat;
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
 	struct wl_buffer *buffer;
 	uint32_t *pixels;
 	size_t size;
-	int width, height;          /* from the last configure; 0: not yet */
 	int drawn_w, drawn_h, drawn_variant;
 	int variant;
-	bool configured, redraw, running;
+	bool redraw, running;
 	double px, py;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
@@ -105,7 +98,7 @@ static void wlp_frame_done(void *data, struct wl_callback *cb, uint32_t time)
 
 static int wlp_draw(struct wlp *p)
 {
-	int w = p->width > 0 ? p->width : 640, h = p->height > 0 ? p->height : 480;
+	int w = p->win.width > 0 ? p->win.width : 640, h = p->win.height > 0 ? p->win.height : 480;
 	size_t stride = (size_t)w * 4, size = stride * (size_t)h;
 	int fd = memfd_create("wlpattern", MFD_CLOEXEC);
 	struct wl_shm_pool *pool;
@@ -127,68 +120,32 @@ static int wlp_draw(struct wlp *p)
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++)
 			px[(size_t)y * (size_t)w + (size_t)x] = wlp_colour(x, y, p->variant);
-	pool = wl_shm_create_pool(p->shm, fd, (int32_t)size);
+	pool = wl_shm_create_pool(p->win.shm, fd, (int32_t)size);
 	p->buffer = wl_shm_pool_create_buffer(pool, 0, w, h, (int32_t)stride, WL_SHM_FORMAT_XRGB8888);
 	wl_buffer_add_listener(p->buffer, &wlp_buffer_listener, p);
 	wl_shm_pool_destroy(pool);
 	munmap(px, size);
 	close(fd);
-	wl_surface_attach(p->surface, p->buffer, 0, 0);
-	wl_surface_damage_buffer(p->surface, 0, 0, w, h);
-	cb = wl_surface_frame(p->surface);
+	wl_surface_attach(p->win.surface, p->buffer, 0, 0);
+	wl_surface_damage_buffer(p->win.surface, 0, 0, w, h);
+	cb = wl_surface_frame(p->win.surface);
 	wl_callback_add_listener(cb, &wlp_frame_listener, p);
 	p->drawn_w = w;
 	p->drawn_h = h;
 	p->drawn_variant = p->variant;
-	wl_surface_commit(p->surface);
+	wl_surface_commit(p->win.surface);
 	p->redraw = false;
 	return 0;
 }
 
-static void wlp_wm_ping(void *data, struct xdg_wm_base *wm, uint32_t serial)
+/* A new size, or nothing drawn yet: draw (again). */
+static void wlp_configured(void *ctx)
 {
-	(void)data;
-	xdg_wm_base_pong(wm, serial);
-}
+	struct wlp *p = ctx;
 
-static const struct xdg_wm_base_listener wlp_wm_listener = { .ping = wlp_wm_ping };
-
-static void wlp_surface_configure(void *data, struct xdg_surface *s, uint32_t serial)
-{
-	struct wlp *p = data;
-
-	xdg_surface_ack_configure(s, serial);
-	p->configured = true;
-	if (p->width != p->drawn_w || p->height != p->drawn_h || p->buffer == NULL)
+	if (p->win.width != p->drawn_w || p->win.height != p->drawn_h || p->buffer == NULL)
 		p->redraw = true;
 }
-
-static const struct xdg_surface_listener wlp_surface_listener = { .configure = wlp_surface_configure };
-
-static void wlp_toplevel_configure(void *data, struct xdg_toplevel *t, int32_t w, int32_t h, struct wl_array *states)
-{
-	struct wlp *p = data;
-
-	(void)t;
-	(void)states;
-	if (w > 0 && h > 0) {
-		p->width = w;
-		p->height = h;
-	}
-}
-
-static void wlp_toplevel_close(void *data, struct xdg_toplevel *t)
-{
-	struct wlp *p = data;
-
-	(void)t;
-	p->running = false;
-}
-
-static const struct xdg_toplevel_listener wlp_toplevel_listener = {
-	.configure = wlp_toplevel_configure,
-	.close = wlp_toplevel_close,
-};
 
 static void wlp_pointer_enter(void *data, struct wl_pointer *ptr, uint32_t serial, struct wl_surface *s,
 			      wl_fixed_t x, wl_fixed_t y)
@@ -375,39 +332,20 @@ static void wlp_seat_name(void *data, struct wl_seat *seat, const char *name)
 
 static const struct wl_seat_listener wlp_seat_listener = { .capabilities = wlp_seat_caps, .name = wlp_seat_name };
 
-static void wlp_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface, uint32_t version)
+/* The seat, the one global the window does not bind: the input the test checks. */
+static void wlp_global(void *ctx, struct wl_registry *reg, uint32_t name, const char *iface, uint32_t version)
 {
-	struct wlp *p = data;
+	struct wlp *p = ctx;
 
-	if (strcmp(iface, wl_compositor_interface.name) == 0) {
-		p->compositor = wl_registry_bind(reg, name, &wl_compositor_interface, 4);
-	} else if (strcmp(iface, wl_shm_interface.name) == 0) {
-		p->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
-	} else if (strcmp(iface, xdg_wm_base_interface.name) == 0) {
-		p->wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(p->wm_base, &wlp_wm_listener, p);
-	} else if (strcmp(iface, wl_seat_interface.name) == 0 && p->seat == NULL) {
+	if (strcmp(iface, wl_seat_interface.name) == 0 && p->seat == NULL) {
 		p->seat = wl_registry_bind(reg, name, &wl_seat_interface, version < 4 ? version : 4);
 		wl_seat_add_listener(p->seat, &wlp_seat_listener, p);
 	}
 }
 
-static void wlp_global_remove(void *data, struct wl_registry *reg, uint32_t name)
-{
-	(void)data;
-	(void)reg;
-	(void)name;
-}
-
-static const struct wl_registry_listener wlp_registry_listener = {
-	.global = wlp_global,
-	.global_remove = wlp_global_remove,
-};
-
 static int wlp_show(void)
 {
 	struct wlp p = { .running = true };
-	struct wl_registry *reg;
 	sigset_t mask;
 	int sfd;
 
@@ -417,48 +355,37 @@ static int wlp_show(void)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	p.display = wl_display_connect(NULL);
-	if (p.display == NULL || sfd < 0) {
+	p.win.display = wl_display_connect(NULL);
+	if (p.win.display == NULL || sfd < 0) {
 		fprintf(stderr, "wlpattern: cannot connect to the Wayland display\n");
 		return 1;
 	}
-	reg = wl_display_get_registry(p.display);
-	wl_registry_add_listener(reg, &wlp_registry_listener, &p);
-	wl_display_roundtrip(p.display);
-	if (p.compositor == NULL || p.shm == NULL || p.wm_base == NULL) {
-		fprintf(stderr, "wlpattern: the compositor lacks wl_compositor, wl_shm or xdg_wm_base\n");
+	p.win.on_global = wlp_global;
+	p.win.on_configure = wlp_configured;
+	p.win.ctx = &p;
+	if (wl_window_open(&p.win, "wlpattern") != 0)
 		return 1;
-	}
-	p.surface = wl_compositor_create_surface(p.compositor);
-	p.xdg_surface = xdg_wm_base_get_xdg_surface(p.wm_base, p.surface);
-	xdg_surface_add_listener(p.xdg_surface, &wlp_surface_listener, &p);
-	p.toplevel = xdg_surface_get_toplevel(p.xdg_surface);
-	xdg_toplevel_add_listener(p.toplevel, &wlp_toplevel_listener, &p);
-	xdg_toplevel_set_title(p.toplevel, "wlpattern");
-	xdg_toplevel_set_app_id(p.toplevel, "wlpattern");
-	xdg_toplevel_set_fullscreen(p.toplevel, NULL);
-	wl_surface_commit(p.surface);
 
-	while (p.running) {
-		struct pollfd fds[2] = { { .fd = wl_display_get_fd(p.display), .events = POLLIN },
+	while (p.running && !p.win.closed) {
+		struct pollfd fds[2] = { { .fd = wl_display_get_fd(p.win.display), .events = POLLIN },
 					 { .fd = sfd, .events = POLLIN } };
 
-		if (p.configured && p.redraw && wlp_draw(&p) != 0)
+		if (p.win.configured && p.redraw && wlp_draw(&p) != 0)
 			return 1;
-		while (wl_display_prepare_read(p.display) != 0)
-			wl_display_dispatch_pending(p.display);
-		wl_display_flush(p.display);
+		while (wl_display_prepare_read(p.win.display) != 0)
+			wl_display_dispatch_pending(p.win.display);
+		wl_display_flush(p.win.display);
 		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			wl_display_cancel_read(p.display);
+			wl_display_cancel_read(p.win.display);
 			return 1;
 		}
 		if (fds[0].revents & POLLIN) {
-			if (wl_display_read_events(p.display) != 0)
+			if (wl_display_read_events(p.win.display) != 0)
 				return 1;
 		} else {
-			wl_display_cancel_read(p.display);
+			wl_display_cancel_read(p.win.display);
 		}
-		if (wl_display_dispatch_pending(p.display) < 0)
+		if (wl_display_dispatch_pending(p.win.display) < 0)
 			return 1;
 		if (fds[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -473,7 +400,8 @@ static int wlp_show(void)
 			}
 		}
 	}
-	wl_display_disconnect(p.display);
+	wl_window_close(&p.win);
+	wl_display_disconnect(p.win.display);
 	xkb_state_unref(p.kstate);
 	xkb_keymap_unref(p.keymap);
 	xkb_context_unref(p.xkb);

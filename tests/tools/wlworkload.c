@@ -37,8 +37,8 @@
 
 #include <wayland-client.h>
 
+#include "common/wl_window.h"
 #include "common/workload_core.h"
-#include "xdg-shell-client-protocol.h"
 
 #define WW_BUFFERS 3
 #define WW_CHAR_W 6
@@ -53,18 +53,11 @@ struct ww_buffer {
 };
 
 struct ww {
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
+	struct wl_window win;
 	struct ww_buffer buf[WW_BUFFERS];
 	size_t size;
-	int w, h;
-	bool configured, presented;
+	int w, h;               /* the first size the compositor gave: the canvas and buffers are made for it */
+	bool presented;
 	uint32_t *canvas;
 	uint32_t *video[WK_VIDEO_FRAMES];
 	int dx0, dy0, dx1, dy1; /* what changed since the last commit */
@@ -205,7 +198,7 @@ static int ww_buffers(struct ww *p)
 		close(fd);
 		return -1;
 	}
-	pool = wl_shm_create_pool(p->shm, fd, (int32_t)(p->size * WW_BUFFERS));
+	pool = wl_shm_create_pool(p->win.shm, fd, (int32_t)(p->size * WW_BUFFERS));
 	for (int i = 0; i < WW_BUFFERS; i++) {
 		p->buf[i].px = (uint32_t *)(mem + p->size * (size_t)i);
 		p->buf[i].buffer = wl_shm_pool_create_buffer(pool, (int32_t)(p->size * (size_t)i), p->w, p->h,
@@ -238,18 +231,18 @@ static int ww_commit(struct ww *p, bool callback)
 		for (int i = 0; i < WW_BUFFERS && b == NULL; i++)
 			if (!p->buf[i].busy)
 				b = &p->buf[i];
-		if (b == NULL && wl_display_dispatch(p->display) < 0)
+		if (b == NULL && wl_display_dispatch(p->win.display) < 0)
 			return -1;
 	}
 	memcpy(b->px, p->canvas, p->size);
-	wl_surface_attach(p->surface, b->buffer, 0, 0);
-	wl_surface_damage_buffer(p->surface, p->dx0, p->dy0, p->dx1 - p->dx0, p->dy1 - p->dy0);
+	wl_surface_attach(p->win.surface, b->buffer, 0, 0);
+	wl_surface_damage_buffer(p->win.surface, p->dx0, p->dy0, p->dx1 - p->dx0, p->dy1 - p->dy0);
 	if (callback)
-		wl_callback_add_listener(wl_surface_frame(p->surface), &ww_frame_listener, p);
-	wl_surface_commit(p->surface);
+		wl_callback_add_listener(wl_surface_frame(p->win.surface), &ww_frame_listener, p);
+	wl_surface_commit(p->win.surface);
 	b->busy = true;
 	p->dx0 = p->dy0 = p->dx1 = p->dy1 = 0;
-	return wl_display_roundtrip(p->display) < 0 ? -1 : 0;
+	return wl_display_roundtrip(p->win.display) < 0 ? -1 : 0;
 }
 
 /* wk_run's FRAME. */
@@ -267,98 +260,29 @@ static int ww_wait(void *ctx)
 	struct ww *p = ctx;
 
 	for (;;) {
-		struct pollfd fds[2] = { { .fd = wl_display_get_fd(p->display), .events = POLLIN },
+		struct pollfd fds[2] = { { .fd = wl_display_get_fd(p->win.display), .events = POLLIN },
 					 { .fd = p->sfd, .events = POLLIN } };
 		struct signalfd_siginfo si;
 
-		while (wl_display_prepare_read(p->display) != 0)
-			wl_display_dispatch_pending(p->display);
-		wl_display_flush(p->display);
+		while (wl_display_prepare_read(p->win.display) != 0)
+			wl_display_dispatch_pending(p->win.display);
+		wl_display_flush(p->win.display);
 		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			wl_display_cancel_read(p->display);
+			wl_display_cancel_read(p->win.display);
 			return -1;
 		}
 		if (fds[0].revents & POLLIN) {
-			if (wl_display_read_events(p->display) != 0)
+			if (wl_display_read_events(p->win.display) != 0)
 				return -1;
 		} else {
-			wl_display_cancel_read(p->display);
+			wl_display_cancel_read(p->win.display);
 		}
-		if (wl_display_dispatch_pending(p->display) < 0)
+		if (wl_display_dispatch_pending(p->win.display) < 0)
 			return -1;
 		if ((fds[1].revents & POLLIN) && read(p->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 			return 0;
 	}
 }
-
-static void ww_wm_ping(void *data, struct xdg_wm_base *wm, uint32_t serial)
-{
-	(void)data;
-	xdg_wm_base_pong(wm, serial);
-}
-
-static const struct xdg_wm_base_listener ww_wm_listener = { .ping = ww_wm_ping };
-
-static void ww_surface_configure(void *data, struct xdg_surface *s, uint32_t serial)
-{
-	struct ww *p = data;
-
-	xdg_surface_ack_configure(s, serial);
-	p->configured = true;
-}
-
-static const struct xdg_surface_listener ww_surface_listener = { .configure = ww_surface_configure };
-
-static void ww_toplevel_configure(void *data, struct xdg_toplevel *t, int32_t w, int32_t h, struct wl_array *states)
-{
-	struct ww *p = data;
-
-	(void)t;
-	(void)states;
-	/* The size is taken once: the canvas and buffers are made for it. */
-	if (w > 0 && h > 0 && p->w == 0) {
-		p->w = w;
-		p->h = h;
-	}
-}
-
-static void ww_toplevel_close(void *data, struct xdg_toplevel *t)
-{
-	(void)data;
-	(void)t;
-}
-
-static const struct xdg_toplevel_listener ww_toplevel_listener = {
-	.configure = ww_toplevel_configure,
-	.close = ww_toplevel_close,
-};
-
-static void ww_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface, uint32_t version)
-{
-	struct ww *p = data;
-
-	(void)version;
-	if (strcmp(iface, wl_compositor_interface.name) == 0) {
-		p->compositor = wl_registry_bind(reg, name, &wl_compositor_interface, 4);
-	} else if (strcmp(iface, wl_shm_interface.name) == 0) {
-		p->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
-	} else if (strcmp(iface, xdg_wm_base_interface.name) == 0) {
-		p->wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(p->wm_base, &ww_wm_listener, p);
-	}
-}
-
-static void ww_global_remove(void *data, struct wl_registry *reg, uint32_t name)
-{
-	(void)data;
-	(void)reg;
-	(void)name;
-}
-
-static const struct wl_registry_listener ww_registry_listener = {
-	.global = ww_global,
-	.global_remove = ww_global_remove,
-};
 
 /* A grey picture of 256x64 to map the toplevel with, freed by the compositor's release. */
 static void ww_placeholder_release(void *data, struct wl_buffer *buffer)
@@ -393,44 +317,33 @@ static int ww_placeholder(struct ww *p)
 	for (size_t i = 0; i < size / 4; i++)
 		px[i] = WW_GREY;
 	munmap(px, size);
-	pool = wl_shm_create_pool(p->shm, fd, (int32_t)size);
+	pool = wl_shm_create_pool(p->win.shm, fd, (int32_t)size);
 	b = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, WL_SHM_FORMAT_XRGB8888);
 	wl_buffer_add_listener(b, &ww_placeholder_listener, p);
 	wl_shm_pool_destroy(pool);
 	close(fd);
-	wl_surface_attach(p->surface, b, 0, 0);
-	wl_surface_damage_buffer(p->surface, 0, 0, w, h);
-	wl_surface_commit(p->surface);
+	wl_surface_attach(p->win.surface, b, 0, 0);
+	wl_surface_damage_buffer(p->win.surface, 0, 0, w, h);
+	wl_surface_commit(p->win.surface);
 	return 0;
 }
 
 /* Frame 0 on screen: the background of the mode and the marker, presented. */
 static int ww_show(struct ww *p)
 {
-	p->registry = wl_display_get_registry(p->display);
-	wl_registry_add_listener(p->registry, &ww_registry_listener, p);
-	if (wl_display_roundtrip(p->display) < 0 || p->compositor == NULL || p->shm == NULL || p->wm_base == NULL) {
-		fprintf(stderr, "wlworkload: the compositor lacks wl_compositor, wl_shm or xdg_wm_base\n");
+	if (wl_window_open(&p->win, "wlworkload") != 0)
 		return -1;
-	}
-	p->surface = wl_compositor_create_surface(p->compositor);
-	p->xdg_surface = xdg_wm_base_get_xdg_surface(p->wm_base, p->surface);
-	xdg_surface_add_listener(p->xdg_surface, &ww_surface_listener, p);
-	p->toplevel = xdg_surface_get_toplevel(p->xdg_surface);
-	xdg_toplevel_add_listener(p->toplevel, &ww_toplevel_listener, p);
-	xdg_toplevel_set_title(p->toplevel, "wlworkload");
-	xdg_toplevel_set_app_id(p->toplevel, "wlworkload");
-	xdg_toplevel_set_fullscreen(p->toplevel, NULL);
-	wl_surface_commit(p->surface);
-	while (!p->configured)
-		if (wl_display_dispatch(p->display) < 0)
+	while (!p->win.configured)
+		if (wl_display_dispatch(p->win.display) < 0)
 			return -1;
 	/* sway sizes a fullscreen toplevel only once it is mapped: a small picture first, then its size. */
-	if (p->w == 0 && ww_placeholder(p) != 0)
+	if (p->win.width == 0 && ww_placeholder(p) != 0)
 		return -1;
-	while (p->w == 0)
-		if (wl_display_dispatch(p->display) < 0)
+	while (p->win.width == 0)
+		if (wl_display_dispatch(p->win.display) < 0)
 			return -1;
+	p->w = p->win.width;
+	p->h = p->win.height;
 	if (p->w <= 0 || p->h <= 0 || p->w > WW_MAX_SIDE || p->h > WW_MAX_SIDE ||
 	    p->w < WK_MARKER_BITS * WK_CELL || p->h < WK_TEXT_TOP + 2 * WW_LINE_H) {
 		fprintf(stderr, "wlworkload: the compositor gave no usable fullscreen size (%dx%d)\n", p->w, p->h);
@@ -451,7 +364,7 @@ static int ww_show(struct ww *p)
 	if (ww_commit(p, true) != 0)
 		return -1;
 	while (!p->presented)
-		if (wl_display_dispatch(p->display) < 0)
+		if (wl_display_dispatch(p->win.display) < 0)
 			return -1;
 	return 0;
 }
@@ -471,8 +384,8 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	p.sfd = signalfd(-1, &usr1, SFD_CLOEXEC);
-	p.display = wl_display_connect(NULL);
-	if (p.display == NULL || p.sfd < 0) {
+	p.win.display = wl_display_connect(NULL);
+	if (p.win.display == NULL || p.sfd < 0) {
 		fprintf(stderr, "wlworkload: cannot connect to the Wayland display\n");
 		goto out;
 	}
@@ -496,22 +409,9 @@ out:
 			wl_buffer_destroy(p.buf[i].buffer);
 	if (p.buf[0].px != NULL)
 		munmap(p.buf[0].px, p.size * WW_BUFFERS);
-	if (p.toplevel != NULL)
-		xdg_toplevel_destroy(p.toplevel);
-	if (p.xdg_surface != NULL)
-		xdg_surface_destroy(p.xdg_surface);
-	if (p.surface != NULL)
-		wl_surface_destroy(p.surface);
-	if (p.wm_base != NULL)
-		xdg_wm_base_destroy(p.wm_base);
-	if (p.shm != NULL)
-		wl_shm_destroy(p.shm);
-	if (p.compositor != NULL)
-		wl_compositor_destroy(p.compositor);
-	if (p.registry != NULL)
-		wl_registry_destroy(p.registry);
-	if (p.display != NULL)
-		wl_display_disconnect(p.display);
+	wl_window_close(&p.win);
+	if (p.win.display != NULL)
+		wl_display_disconnect(p.win.display);
 	for (int k = 0; k < WK_VIDEO_FRAMES; k++)
 		free(p.video[k]);
 	free(p.canvas);

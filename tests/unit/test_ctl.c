@@ -645,7 +645,9 @@ static void test_input_ignored_and_answered(void **state)
 	static const uint8_t huge[] = { 0, 0, 0, 9, CTL_INPUT_IGNORED, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t window[] = { 0, 0, 0, 17, CTL_ANSWERED, 0, 0, 0, 2, CTL_ANSWERED_LOGS, CTL_CAP_LOGS,
 					  0, 0, 0, 6, 'w', 'i', 'n', 'd', 'o', 'w' };
-	static const uint8_t bad_flag[] = { 0, 0, 0, 11, CTL_ANSWERED, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0 };
+	static const uint8_t bad_flag[] = { 0, 0, 0, 11, CTL_ANSWERED, 0, 0, 0, 2, 3, 0, 0, 0, 0, 0 };
+	static const uint8_t desktop[] = { 0, 0, 0, 18, CTL_ANSWERED, 0, 0, 0, 0, CTL_ANSWERED_DESKTOP, 0,
+					   0, 0, 0, 7, 'd', 'e', 's', 'k', 't', 'o', 'p' };
 	static const uint8_t bad_caps[] = { 0, 0, 0, 11, CTL_ANSWERED, 0, 0, 0, 2, 0, 0x80, 0, 0, 0, 0 };
 	struct ctl_record r;
 	struct buf b;
@@ -656,6 +658,7 @@ static void test_input_ignored_and_answered(void **state)
 	expect_decode(huge, sizeof(huge), BUF_ERR_FORMAT);
 	expect_decode(window, sizeof(window), 1);
 	expect_decode(bad_flag, sizeof(bad_flag), BUF_ERR_FORMAT);
+	expect_decode(desktop, sizeof(desktop), 1);
 	expect_decode(bad_caps, sizeof(bad_caps), BUF_ERR_FORMAT);
 
 	memset(&r, 0, sizeof(r));
@@ -680,7 +683,11 @@ static void test_input_ignored_and_answered(void **state)
 	r.caps = 0;
 	r.text = "window";
 	round_trip(&r);
-	r.flags = 2;
+	r.flags = CTL_ANSWERED_DESKTOP;
+	r.viewer_id = 0;
+	r.text = "desktop";
+	round_trip(&r);
+	r.flags = 3;
 	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
 	r.flags = CTL_ANSWERED_CONSENT;
 	r.text = "a user interface name that is too long";
