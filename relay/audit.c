@@ -130,6 +130,14 @@ void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", relay->audit ? relay->audit->fp : "");
 }
 
+int relay_audit_public(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN])
+{
+	if (relay->audit == NULL)
+		return -1;
+	memcpy(pub, relay->audit->pub, CHAIN_PUB_LEN);
+	return 0;
+}
+
 /* Reads the kept head at path. 0, STORE_NOT_FOUND when there is none, or -1 (unreadable or malformed). */
 static int relay_audit_head_read(const char *path, struct witness_head *h)
 {

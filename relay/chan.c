@@ -155,7 +155,8 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 	char why[200];
 	int room;
 
-	if (conn->role == RELAY_ROLE_NONE || conn->farewell_until_ms != 0)
+	/* A routed login (route.c) is for one view: it runs no command. */
+	if (conn->role == RELAY_ROLE_NONE || conn->farewell_until_ms != 0 || conn->routed)
 		return NULL;
 	room = relay_chan_room(relay, conn, why, sizeof(why));
 	if (room != 0)

@@ -1,0 +1,144 @@
+# Routing between relays (relay/route.c): relays a and b on one PostgreSQL,
+# the customer's helper on relay b, the technician on relay a. alice views
+# through a with `handoff-tech view` headless (pixel for pixel, her click
+# arrives) and with a stock `ssh -L ...:ticket-N:5900` to a; the consent is
+# asked by b's helper, the recording made once, on b, and it replays. bob,
+# who may not view alice's ticket, gets the same refusal through a as on b,
+# and b refuses him by itself too when a relay asks for him. b's peer
+# endpoint refuses a key no relay registered, and runs no command for a
+# relay's login; a refuses b when b's host key is not the one the store pins.
+. "$(dirname "$0")/lib.sh"
+
+start_postgres
+start_xvfb 320 240
+draw_pattern
+RELAY_NAME=relay-a start_relay "store = $PG_URL"
+add_user bob tech L1
+A_DIR=$RELAY_DIR A_PORT=$RELAY_PORT A_FP=$RELAY_FP A_PID=$RELAY_PID A_LOG=$RELAY_LOG
+
+RELAY_DIR=$E2E_TMP/relay-b
+RELAY_PORT=$(free_port) || fail "no free port"
+as_user=()
+[ "$(id -u)" != 0 ] || as_user=(--user nobody)
+"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
+	fail "relay b init failed"
+RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
+echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+echo "peer_address = $RELAY_HOST:$RELAY_PORT" >>"$RELAY_DIR/relay.conf"
+"$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null || fail "recording-key b failed"
+RELAY_LOG=$RELAY_DIR.log
+restart_relay
+B_DIR=$RELAY_DIR B_PORT=$RELAY_PORT B_FP=$RELAY_FP B_PID=$RELAY_PID B_LOG=$RELAY_LOG
+[ "$(db_query "SELECT count(*) FROM relays WHERE address <> '' AND host_key LIKE 'ssh-ed25519 %'")" = 2 ] ||
+	fail "the relays did not register for routing: $(db_query "SELECT address, host_key FROM relays")"
+[ "$(db_query "SELECT address FROM relays r JOIN relay_keys k USING (pubkey) WHERE k.name LIKE '%relay-b'")" = \
+	"$RELAY_HOST:$B_PORT" ] || fail "relay b's peer address: $(db_query "SELECT address FROM relays")"
+
+at_a() { RELAY_PORT=$A_PORT RELAY_FP=$A_FP RELAY_DIR=$A_DIR RELAY_LOG=$A_LOG "$@"; }
+at_b() { RELAY_PORT=$B_PORT RELAY_FP=$B_FP RELAY_DIR=$B_DIR RELAY_LOG=$B_LOG "$@"; }
+
+# Codes are checked by the relay that issued them (their key never leaves it): b's.
+TICKET=$(at_b as alice ticket new "Routed screen") || fail "ticket new failed"
+CODE=$(at_b as alice invite "$TICKET") || fail "invite failed"
+at_b start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(cat "$E2E_TMP/helper.log")"
+wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions WHERE ticket_id=$TICKET')\" = 1 ]" ||
+	fail "relay b did not record that it holds ticket $TICKET"
+
+# alice on relay a, headless viewer: b's helper asks the customer.
+at_a start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt on b's helper: $(tail -5 "$A_LOG")"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/seen.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/seen.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
+	fail "the routed picture differs from the customer's screen: $(cat "$E2E_TMP/compare.out")"
+grep -q "routing: ticket $TICKET's customer is on relay" "$A_LOG" || fail "relay a did not route: $(tail -5 "$A_LOG")"
+grep -q "relay .* logged in for technician alice" "$B_LOG" || fail "relay b did not see a relay's login: $(tail -5 "$B_LOG")"
+note "handoff-tech view through relay a: $(cat "$E2E_TMP/compare.out")"
+viewer_cmd 10 "click 123 234"
+wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 123 234" || fail "the routed click did not arrive"
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
+wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
+wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "b's helper did not see the routed viewer leave"
+
+# A stock OpenSSH ssh -L to relay a, and a VNC client that is not ours.
+at_a start_ssh_tunnel
+"$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/grab.ppm" 20 >"$E2E_TMP/grab.out" 2>&1 &
+grab=$!
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 2 || fail "no consent prompt for the ssh -L viewer"
+echo y >&7
+wait "$grab" || fail "vncgrab through relay a failed: $(cat "$E2E_TMP/grab.out")"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/grab.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
+	fail "the picture through ssh -L to relay a differs: $(cat "$E2E_TMP/compare.out")"
+note "ssh -L to relay a + libvncclient: $(cat "$E2E_TMP/compare.out")"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 2 || fail "b's helper did not see the ssh -L viewer leave"
+
+# Recorded once, on b, where the customer is; b wrote the consent and joined records.
+wait_for 10 sh -c "ls '$B_DIR'/recordings/$TICKET/*.hrec >/dev/null 2>&1" || fail "no recording on relay b"
+[ -d "$A_DIR/recordings/$TICKET" ] && fail "relay a recorded the routed stream too"
+[ "$(event_count "$TICKET" consent-granted)" = 2 ] || fail "not two consent-granted records: $(event_count "$TICKET" consent-granted)"
+[ "$(event_count "$TICKET" technician-joined)" = 2 ] || fail "technician-joined counted $(event_count "$TICKET" technician-joined) times"
+seg=$(ls "$B_DIR"/recordings/"$TICKET"/*.hrec | head -1)
+"$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/recording.key" --headless --snapshot "$E2E_TMP/replayed.ppm" \
+	>"$E2E_TMP/replay.out" 2>&1 || fail "b's recording does not replay: $(cat "$E2E_TMP/replay.out")"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/replayed.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
+	fail "b's recording does not show the customer's screen: $(cat "$E2E_TMP/compare.out")"
+note "recorded on relay b only ($(ls "$B_DIR"/recordings/"$TICKET" | wc -l) segments); replays: $(cat "$E2E_TMP/compare.out")"
+
+# bob may not view alice's ticket: the same words through a as on b.
+view_refused() {
+	local rc=0
+	echo quit | timeout 20 "$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/bob" \
+		--host-key "$RELAY_FP" view "$TICKET" --headless >/dev/null 2>"$E2E_TMP/$1.err" || rc=$?
+	[ "$rc" = 1 ] || fail "bob's view through $1 exited $rc: $(cat "$E2E_TMP/$1.err")"
+}
+at_a view_refused via-a
+at_b view_refused via-b
+grep -q "ticket $TICKET belongs to alice" "$E2E_TMP/via-a.err" || fail "bob's refusal through a: $(cat "$E2E_TMP/via-a.err")"
+cmp -s "$E2E_TMP/via-a.err" "$E2E_TMP/via-b.err" ||
+	fail "bob is refused differently through a: $(cat "$E2E_TMP/via-a.err") / b: $(cat "$E2E_TMP/via-b.err")"
+# b checks by itself: relay a's key asking b for bob's view (what a never does) is refused there.
+cp "$A_DIR/host_ed25519" "$E2E_TMP/a-host" && chmod 600 "$E2E_TMP/a-host" || fail "cannot read relay a's host key"
+lport=$(free_port) || fail "no free port"
+# shellcheck disable=SC2046
+ssh $(RELAY_PORT=$B_PORT ssh_opts) -i "$E2E_TMP/a-host" -N -L "127.0.0.1:$lport:ticket-$TICKET:5900" bob@$RELAY_HOST \
+	2>"$E2E_TMP/ssh-bob.log" &
+track $!
+wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L as relay a did not listen: $(cat "$E2E_TMP/ssh-bob.log")"
+"$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/bob.ppm" 10 >"$E2E_TMP/bobgrab.out" 2>&1 && fail "bob saw the screen through b"
+grep -q "belongs to alice" "$E2E_TMP/bobgrab.out" || fail "b did not refuse bob by itself: $(cat "$E2E_TMP/bobgrab.out")"
+note "bob refused alike: '$(head -1 "$E2E_TMP/via-a.err")'; b alone: '$(grep -m1 'belongs' "$E2E_TMP/bobgrab.out")'"
+# A relay's login runs no command.
+# shellcheck disable=SC2046
+ssh $(RELAY_PORT=$B_PORT ssh_opts) -i "$E2E_TMP/a-host" alice@$RELAY_HOST queue >"$E2E_TMP/peerq.out" 2>&1 &&
+	fail "a relay's login ran a command on b: $(cat "$E2E_TMP/peerq.out")"
+
+# A key no relay (and nobody) registered is refused by b's endpoint.
+new_key stranger
+# shellcheck disable=SC2046
+ssh $(RELAY_PORT=$B_PORT ssh_opts) -i "$E2E_TMP/stranger" -N -L "127.0.0.1:1:ticket-$TICKET:5900" alice@$RELAY_HOST \
+	>"$E2E_TMP/stranger.out" 2>&1 && fail "a stranger's key logged in to relay b"
+grep -q "Permission denied" "$E2E_TMP/stranger.out" || fail "unexpected refusal: $(cat "$E2E_TMP/stranger.out")"
+
+# b's host key in the store replaced by another: a refuses to send alice there.
+b_key=$(db_query "SELECT r.host_key FROM relays r JOIN relay_keys k USING (pubkey) WHERE k.name LIKE '%relay-b'")
+ssh-keygen -q -t ed25519 -N '' -f "$E2E_TMP/impostor"
+db_query "UPDATE relays SET host_key = '$(cut -d' ' -f1,2 "$E2E_TMP/impostor.pub")' FROM relay_keys k WHERE k.pubkey = relays.pubkey AND k.name LIKE '%relay-b'" >/dev/null
+rc=0
+echo quit | timeout 20 "$BIN/handoff-tech" --relay "$RELAY_HOST:$A_PORT" --identity "$E2E_TMP/alice" \
+	--host-key "$A_FP" view "$TICKET" --headless >/dev/null 2>"$E2E_TMP/mismatch.err" || rc=$?
+[ "$rc" = 1 ] || fail "the view with b's key mismatched exited $rc: $(cat "$E2E_TMP/mismatch.err")"
+grep -q "not the one the store pins" "$E2E_TMP/mismatch.err" || fail "no clear message: $(cat "$E2E_TMP/mismatch.err")"
+[ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 2 ] || fail "b's helper was asked for the mismatched route"
+note "host key mismatch: $(head -1 "$E2E_TMP/mismatch.err")"
+db_query "UPDATE relays SET host_key = '$b_key' FROM relay_keys k WHERE k.pubkey = relays.pubkey AND k.name LIKE '%relay-b'" >/dev/null
+
+# The customer leaves: b clears its row.
+echo end >&7
+wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions')\" = 0 ]" ||
+	fail "relay b kept ticket $TICKET's live row after its customer left"
+RELAY_PID=$A_PID stop_relay
+RELAY_PID=$B_PID stop_relay
