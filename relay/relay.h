@@ -263,6 +263,17 @@ struct relay {
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
 	struct relay_routing *routing; /* this relay's peer row and its routed views' sessions (route.c) */
+	/*
+	 * Chat lines other relays of the store write reach this relay's
+	 * customers and chat streams by reading the chain (peerchat.c); own
+	 * holds the seqs of the lines written here since, not to be sent twice.
+	 */
+	struct relay_chat_tail {
+		int64_t seq;
+		int64_t *own;
+		size_t n, cap;
+		bool started;
+	} chat_tail;
 	struct relay_jobs *jobs;       /* exports and verifies, off the loop (job.c) */
 	struct relay_webhooks *webhooks; /* the webhooks' delivery thread, NULL without receivers (webhook.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
@@ -393,6 +404,12 @@ int relay_ticket_escalate_forced(struct relay *relay, int64_t ticket, const stru
 				 const char *to_tier, const char *note, const char *forced, char *err, size_t errlen);
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text);
+/*
+ * A record another relay wrote (peerchat.c): a chat line goes to this
+ * relay's customer of the ticket (a technician's) and its chat streams; a
+ * pause or resume of sharing to its chat streams, as ticket.c words them.
+ */
+void relay_ticket_peer_event(struct relay *relay, const struct store_event *e, int64_t ticket);
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen);
 /* relay_ticket_resolve naming the article that fixed it (kb > 0): a resolved-by-kb record "#ID" beside resolved. */
@@ -586,6 +603,11 @@ size_t relay_route_nfds(const struct relay *relay);
 size_t relay_route_pollfds(struct relay *relay, struct pollfd *pfds);
 /* After the poll: each routed session with events runs its own event. */
 void relay_route_polled(struct relay *relay, const struct pollfd *pfds);
+
+/* peerchat.c: chat lines of other relays of the store, read from the chain once a second. */
+int relay_peerchat_start(struct relay *relay, char *err, size_t errlen);
+void relay_peerchat_tick(struct relay *relay);
+void relay_peerchat_stop(struct relay *relay);
 
 /* exec.c */
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,

@@ -354,6 +354,8 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		conn->ticket = ticket;
 		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
 			 conn->id, conn->peer, (long long)ticket);
+		/* Lines other relays wrote before now are the transcript's, not this customer's to be sent. */
+		relay_peerchat_tick(relay);
 		relay_ticket_customer_came(relay, conn);
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
@@ -1086,6 +1088,7 @@ static void relay_tick(struct relay *relay)
 		relay->last_audit_tick = now;
 		relay_audit_tick(relay);
 		relay_staff_check(relay);
+		relay_peerchat_tick(relay);
 	}
 }
 
@@ -1141,6 +1144,7 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 		if (relay_record_setup(&relay, err, sizeof(err)) != 0 ||
 		    relay_audit_setup(&relay, err, sizeof(err)) != 0 ||
 		    relay_route_setup(&relay, err, sizeof(err)) != 0 ||
+		    relay_peerchat_start(&relay, err, sizeof(err)) != 0 ||
 		    relay_jobs_start(&relay, err, sizeof(err)) != 0 ||
 		    relay_webhooks_start(&relay, err, sizeof(err)) != 0) {
 			log_error("%s", err);
@@ -1168,6 +1172,7 @@ out:
 	relay_jobs_drain(&relay);
 	relay_webhooks_stop(&relay);
 	relay_route_stop(&relay);
+	relay_peerchat_stop(&relay);
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
 	wake_close(&relay.record_wake);

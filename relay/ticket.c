@@ -112,15 +112,73 @@ static void relay_ticket_sla_resume(struct relay *relay, int64_t ticket, const c
 	log_info("ticket %lld: SLA clocks run again (%s)", (long long)ticket, detail);
 }
 
+static void relay_ticket_sharing_line(int64_t at, bool paused, char *line, size_t linelen)
+{
+	char when[16];
+
+	timefmt_utc(at, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, linelen, "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
+}
+
+/*
+ * A line this relay wrote and already delivered: peerchat.c skips it. The
+ * list is emptied up to what the tail has read once a second; past its cap
+ * (a flood of lines within one second) a line may reach this relay's
+ * streams twice, which is better than an unbounded list.
+ */
+#define RELAY_CHAT_OWN_MAX 65536
+static void relay_ticket_chat_own(struct relay *relay, int64_t seq)
+{
+	struct relay_chat_tail *t = &relay->chat_tail;
+
+	if (!t->started || seq <= t->seq)
+		return;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		int64_t *grown = cap <= RELAY_CHAT_OWN_MAX ? realloc(t->own, cap * sizeof(*grown)) : NULL;
+
+		if (grown == NULL)
+			return;
+		t->own = grown;
+		t->cap = cap;
+	}
+	t->own[t->n++] = seq;
+}
+
+void relay_ticket_peer_event(struct relay *relay, const struct store_event *e, int64_t ticket)
+{
+	char line[RELAY_CHAT_LINE_MAX];
+
+	if (strcmp(e->kind, EVENT_SHARING_PAUSED) == 0 || strcmp(e->kind, EVENT_SHARING_RESUMED) == 0) {
+		relay_ticket_sharing_line(e->at, strcmp(e->kind, EVENT_SHARING_PAUSED) == 0, line, sizeof(line));
+		relay_chan_chat_broadcast(relay, ticket, line);
+		return;
+	}
+	if (strcmp(e->kind, EVENT_CHAT) != 0)
+		return;
+	if (strcmp(e->role, "customer") != 0) {
+		struct relay_chan *control = relay_ticket_control(relay, ticket);
+		struct ctl_record rec = { .type = CTL_CHAT, .name = (char *)(uintptr_t)e->actor,
+					  .tier = (char *)(uintptr_t)e->role, .text = (char *)(uintptr_t)e->detail };
+
+		if (control != NULL)
+			relay_chan_send_ctl(control, &rec);
+	}
+	relay_ticket_chat_line(e, line, sizeof(line));
+	relay_chan_chat_broadcast(relay, ticket, line);
+}
+
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text)
 {
 	struct store_event e = { .at = relay_now(relay), .kind = EVENT_CHAT, .actor = author, .role = role,
 				 .clearance = "", .detail = text };
 	char line[RELAY_CHAT_LINE_MAX];
+	int64_t seq = 0;
 
-	if (relay_audit_event(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text) != STORE_OK)
+	if (relay_audit_event_seq(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text, &seq) != STORE_OK)
 		return -1;
+	relay_ticket_chat_own(relay, seq);
 	if (strcmp(role, "customer") == 0)
 		relay_ticket_sla_resume(relay, ticket, "the customer wrote");
 	else if (store_ticket_first_response(relay->store, ticket, e.at, NULL) == STORE_OK)
@@ -894,15 +952,15 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
 {
 	bool paused = rec->flags == CTL_SHARING_PAUSED;
-	int64_t now = relay_now(relay);
-	char when[16], line[96];
+	int64_t now = relay_now(relay), seq = 0;
+	char line[96];
 
 	/* The helper enforces the pause itself; the ticket only keeps the record. */
-	relay_audit_event(relay->store, c->ticket, now, paused ? EVENT_SHARING_PAUSED : EVENT_SHARING_RESUMED, "customer",
-			"customer", NULL, NULL);
+	if (relay_audit_event_seq(relay->store, c->ticket, now, paused ? EVENT_SHARING_PAUSED : EVENT_SHARING_RESUMED,
+				  "customer", "customer", NULL, NULL, &seq) == STORE_OK)
+		relay_ticket_chat_own(relay, seq);
 	log_info("ticket %lld: the customer %s sharing", (long long)c->ticket, paused ? "paused" : "resumed");
-	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
-	snprintf(line, sizeof(line), "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
+	relay_ticket_sharing_line(now, paused, line, sizeof(line));
 	relay_chan_chat_broadcast(relay, c->ticket, line);
 }
 

@@ -1,7 +1,7 @@
 # Routing between relays (relay/route.c): relays a and b on one PostgreSQL,
 # the customer's helper on relay b, the technician on relay a. alice views
 # through a with `handoff-tech view` headless (pixel for pixel, her click
-# arrives) and with a stock `ssh -L ...:ticket-N:5900` to a; the consent is
+# arrives, chat both ways and the customer's pause cross, each line once) and with a stock `ssh -L ...:ticket-N:5900` to a; the consent is
 # asked by b's helper, the recording made once, on b, and it replays. bob,
 # who may not view alice's ticket, gets the same refusal through a as on b,
 # and b refuses him by itself too when a relay asks for him. b's peer
@@ -58,6 +58,21 @@ grep -q "relay .* logged in for technician alice" "$B_LOG" || fail "relay b did 
 note "handoff-tech view through relay a: $(cat "$E2E_TMP/compare.out")"
 viewer_cmd 10 "click 123 234"
 wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 123 234" || fail "the routed click did not arrive"
+# Chat crosses both ways (the chain, read by each relay: relay/peerchat.c), each line once.
+viewer_cmd 10 "chat Hello from relay a"
+wait_line 10 "$HELPER_OUT" "^CHAT alice (help desk): Hello from relay a" || fail "b's customer did not get a's line"
+echo "Hello from the customer on b" >&7
+wait_line 10 "$VIEWER_OUT" "^chat \[.*\] customer: Hello from the customer on b" ||
+	fail "the viewer on a did not get the customer's line: $(tail -3 "$VIEWER_OUT")"
+# Pause on b: the stream stops in the helper, and a's viewer is told.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
+wait_line 10 "$VIEWER_OUT" "^chat .*the customer paused sharing" || fail "a's viewer was not told of the pause: $(tail -3 "$VIEWER_OUT")"
+echo resume >&7
+wait_line 10 "$VIEWER_OUT" "^chat .*the customer resumed sharing" || fail "a's viewer was not told of the resume"
+[ "$(grep -c "Hello from the customer on b" "$VIEWER_OUT")" = 1 ] || fail "the customer's line came twice: $(grep -c Hello "$VIEWER_OUT")"
+[ "$(grep -c "^CHAT alice (help desk): Hello from relay a" "$HELPER_OUT")" = 1 ] || fail "a's line reached the customer twice"
+note "chat both ways and pause/resume across relays"
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
 wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
