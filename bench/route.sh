@@ -84,7 +84,8 @@ route_bench() {
 	echo "| --- | --- | --- | --- |"
 	echo "| MB/s | $d | $r | ${ratio}x |"
 	{
-		echo "| one stream, $((BYTES / 1000000)) MB, technician on relay a, customer on b (routed; median of $runs) | $r MB/s | $d MB/s (both on b) |"
+		echo "| one stream, $((BYTES / 1000000)) MB, recording off, technician and customer on relay b (median of $runs) | $d MB/s | |"
+		echo "| the same, technician on relay a, routed to b | $r MB/s | |"
 		echo "| the same, routed / direct of runs made back to back (median) | ${ratio}x | |"
 	} >>"$SUMMARY"
 }

@@ -570,8 +570,11 @@ size_t relay_knowledge_self_help(struct relay *relay, const char *text, char *sh
  * route.c: views of a customer who is on another relay of the same store.
  * See the top of route.c for the design.
  */
-/* At serve's start (after the audit key): this relay's peer row, its live rows of a crash cleared. 0 or -1 with err. */
-int relay_route_setup(struct relay *relay, char *err, size_t errlen);
+/*
+ * At serve's start: this relay's peer row, named by pub (its audit key's
+ * public half), and its live rows of a crash cleared. 0 or -1 with err.
+ */
+int relay_route_setup(struct relay *relay, const uint8_t pub[STORE_PUB_LEN], char *err, size_t errlen);
 void relay_route_stop(struct relay *relay);
 /* Once a second: the heartbeat that keeps this relay's live rows believed. */
 void relay_route_tick(struct relay *relay);

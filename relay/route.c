@@ -124,7 +124,7 @@ static int relay_route_beat(struct relay *relay)
 	return store_peer_put(relay->store, r->pub, r->address, r->host_key, relay_now(relay));
 }
 
-int relay_route_setup(struct relay *relay, char *err, size_t errlen)
+int relay_route_setup(struct relay *relay, const uint8_t pub[STORE_PUB_LEN], char *err, size_t errlen)
 {
 	struct relay_routing *r = calloc(1, sizeof(*r));
 	ssh_key priv = NULL;
@@ -136,10 +136,7 @@ int relay_route_setup(struct relay *relay, char *err, size_t errlen)
 	}
 	r->wake = (struct wake){ .fd = -1, .peer = -1 };
 	relay->routing = r;
-	if (relay_audit_public(relay, r->pub) != 0) {
-		snprintf(err, errlen, "routing: the audit key is not loaded");
-		goto out;
-	}
+	memcpy(r->pub, pub, STORE_PUB_LEN);
 	if (ssh_pki_import_privkey_file(relay->home->host_key_path, NULL, NULL, NULL, &priv) != SSH_OK ||
 	    relay_route_key_line(priv, r->host_key, sizeof(r->host_key)) != 0) {
 		snprintf(err, errlen, "routing: cannot read the host key %s", relay->home->host_key_path);

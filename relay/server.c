@@ -1140,10 +1140,12 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	}
 	{
 		char err[512] = "";
+		uint8_t pub[CHAIN_PUB_LEN];
 
 		if (relay_record_setup(&relay, err, sizeof(err)) != 0 ||
 		    relay_audit_setup(&relay, err, sizeof(err)) != 0 ||
-		    relay_route_setup(&relay, err, sizeof(err)) != 0 ||
+		    relay_audit_public(&relay, pub) != 0 ||
+		    relay_route_setup(&relay, pub, err, sizeof(err)) != 0 ||
 		    relay_peerchat_start(&relay, err, sizeof(err)) != 0 ||
 		    relay_jobs_start(&relay, err, sizeof(err)) != 0 ||
 		    relay_webhooks_start(&relay, err, sizeof(err)) != 0) {

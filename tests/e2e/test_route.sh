@@ -7,6 +7,8 @@
 # and b refuses him by itself too when a relay asks for him. b's peer
 # endpoint refuses a key no relay registered, and runs no command for a
 # relay's login; a refuses b when b's host key is not the one the store pins.
+# A third relay, c, routes to b too until its audit key is retired, after
+# which b refuses it.
 . "$(dirname "$0")/lib.sh"
 
 start_postgres
@@ -149,6 +151,39 @@ grep -q "not the one the store pins" "$E2E_TMP/mismatch.err" || fail "no clear m
 [ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 2 ] || fail "b's helper was asked for the mismatched route"
 note "host key mismatch: $(head -1 "$E2E_TMP/mismatch.err")"
 db_query "UPDATE relays SET host_key = '$b_key' FROM relay_keys k WHERE k.pubkey = relays.pubkey AND k.name LIKE '%relay-b'" >/dev/null
+
+# A third relay, c: alice views through it as well (three relays on the store); then c's audit key
+# is retired (from a's home, as an operator retires a relay) and b no longer admits c, while a still can.
+RELAY_DIR=$E2E_TMP/relay-c
+RELAY_PORT=$(free_port) || fail "no free port"
+"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
+	fail "relay c init failed"
+RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
+echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+RELAY_LOG=$RELAY_DIR.log
+restart_relay
+C_DIR=$RELAY_DIR C_PORT=$RELAY_PORT C_FP=$RELAY_FP C_PID=$RELAY_PID C_LOG=$RELAY_LOG
+at_c() { RELAY_PORT=$C_PORT RELAY_FP=$C_FP RELAY_DIR=$C_DIR RELAY_LOG=$C_LOG "$@"; }
+at_c start_viewer_as alice "$TICKET" viewer-c
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 3 || fail "no consent prompt for the view through c"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "snapshot $E2E_TMP/seen-c.ppm"
+DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/seen-c.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
+	fail "the picture through relay c differs: $(cat "$E2E_TMP/compare.out")"
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer c did not exit"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 3 || fail "b's helper did not see c's viewer leave"
+"$BIN/handoff-relay" audit-key "$A_DIR" retire "$C_DIR/keys/audit_ed25519.pub" >"$E2E_TMP/retire.out" 2>&1 ||
+	fail "audit-key retire failed: $(cat "$E2E_TMP/retire.out")"
+rc=0
+echo quit | timeout 20 "$BIN/handoff-tech" --relay "$RELAY_HOST:$C_PORT" --identity "$E2E_TMP/alice" \
+	--host-key "$C_FP" view "$TICKET" --headless >/dev/null 2>"$E2E_TMP/retired.err" || rc=$?
+[ "$rc" = 1 ] || fail "the view through retired relay c exited $rc: $(cat "$E2E_TMP/retired.err")"
+grep -q "refused this relay's key" "$E2E_TMP/retired.err" || fail "no clear message: $(cat "$E2E_TMP/retired.err")"
+[ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 3 ] || fail "b's helper was asked for a retired relay's view"
+note "three relays: c routed pixel-exact; c's key retired: $(head -1 "$E2E_TMP/retired.err")"
+RELAY_PID=$C_PID stop_relay
 
 # The customer leaves: b clears its row.
 echo end >&7
