@@ -42,6 +42,18 @@ int relay_peerchat_start(struct relay *relay, char *err, size_t errlen)
 	return 0;
 }
 
+/* The records another relay's customers and views must hear of. */
+static bool relay_peerchat_kind(const char *kind)
+{
+	static const char *const kinds[] = { EVENT_CHAT, EVENT_SHARING_PAUSED, EVENT_SHARING_RESUMED,
+					     EVENT_ESCALATED, EVENT_TAKEN, EVENT_RESOLVED };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
 struct relay_peerchat_read {
 	struct relay *relay;
 	size_t own_at;
@@ -58,9 +70,7 @@ static int relay_peerchat_link(const struct store_link *l, void *ctx)
 		r->own_at++;
 	if (r->own_at < t->n && t->own[r->own_at] == l->seq)
 		return 0;
-	if (l->event.kind != NULL && (strcmp(l->event.kind, EVENT_CHAT) == 0 ||
-				      strcmp(l->event.kind, EVENT_SHARING_PAUSED) == 0 ||
-				      strcmp(l->event.kind, EVENT_SHARING_RESUMED) == 0))
+	if (l->event.kind != NULL && relay_peerchat_kind(l->event.kind))
 		relay_ticket_peer_event(r->relay, &l->event, l->ticket);
 	return 0;
 }

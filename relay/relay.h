@@ -407,7 +407,9 @@ int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, c
 /*
  * A record another relay wrote (peerchat.c): a chat line goes to this
  * relay's customer of the ticket (a technician's) and its chat streams; a
- * pause or resume of sharing to its chat streams, as ticket.c words them.
+ * pause or resume of sharing to its chat streams, as ticket.c words them;
+ * an escalation, a take or a resolution does here what it does on the
+ * relay that made it, to this relay's customer and views.
  */
 void relay_ticket_peer_event(struct relay *relay, const struct store_event *e, int64_t ticket);
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
@@ -581,6 +583,8 @@ void relay_route_tick(struct relay *relay);
 /* Ticket's live customer came to this relay, or one left (the row stays while another is live here). */
 void relay_route_live(struct relay *relay, int64_t ticket);
 void relay_route_left(struct relay *relay, int64_t ticket);
+/* Does another relay of the store hold ticket's live customer (the store says so)? */
+bool relay_route_held_elsewhere(struct relay *relay, int64_t ticket);
 /*
  * Is key the host key of a relay of this store in service? 1 (name filled
  * with its name), 0 no, -1 the store could not say.

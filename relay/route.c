@@ -214,6 +214,15 @@ void relay_route_left(struct relay *relay, int64_t ticket)
 		log_error("routing: could not clear ticket %lld's live row", (long long)ticket);
 }
 
+bool relay_route_held_elsewhere(struct relay *relay, int64_t ticket)
+{
+	uint8_t holder[STORE_PUB_LEN];
+	int64_t since;
+
+	return relay->routing != NULL && store_live_get(relay->store, ticket, holder, &since) == STORE_OK &&
+	       CRYPTO_memcmp(holder, relay->routing->pub, STORE_PUB_LEN) != 0;
+}
+
 struct relay_route_find {
 	ssh_key key;                  /* by host key, or */
 	const uint8_t *pub;           /* by audit key */

@@ -16,6 +16,7 @@ start_xvfb 320 240
 draw_pattern
 RELAY_NAME=relay-a start_relay "store = $PG_URL"
 add_user bob tech L1
+add_user carol tech L2
 A_DIR=$RELAY_DIR A_PORT=$RELAY_PORT A_FP=$RELAY_FP A_PID=$RELAY_PID A_LOG=$RELAY_LOG
 
 RELAY_DIR=$E2E_TMP/relay-b
@@ -185,9 +186,28 @@ grep -q "refused this relay's key" "$E2E_TMP/retired.err" || fail "no clear mess
 note "three relays: c routed pixel-exact; c's key retired: $(head -1 "$E2E_TMP/retired.err")"
 RELAY_PID=$C_PID stop_relay
 
-# The customer leaves: b clears its row.
-echo end >&7
+# L1 to L2 across relays: alice views on b itself and escalates on a; b ends her view, tells
+# its customer and asks for the logs there; carol (L2) takes on a and resolves on a: b's customer
+# is told each time, and its session ends.
+at_b start_viewer "$TICKET" viewer-b
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 4 || fail "no consent prompt for alice on b"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+at_a as alice escalate "$TICKET" --to L2 --note "Routed; error persists" >/dev/null || fail "escalate on a failed"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 4 || fail "b did not end alice's view at a's escalation"
+wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "b's customer was not asked for the logs"
+echo n >&7
+wait_events 10 "$TICKET" logs-refused 1 || fail "the refusal was not recorded"
+events_are "$TICKET" logs-unavailable 0 || fail "a said the logs were unavailable for b's customer"
+at_a as carol take "$TICKET" >/dev/null || fail "carol could not take the ticket on a"
+wait_line 10 "$HELPER_OUT" "^STATUS carol from the technical support team is now helping you\.$" ||
+	fail "b's customer was not told who took over: $(tail -3 "$HELPER_OUT")"
+at_a as carol resolve "$TICKET" --note "Fixed across relays" | grep -q resolved || fail "resolve on a failed"
+wait_line 10 "$HELPER_OUT" "^SESSION ENDED" || fail "b's customer was not told the session ended"
 wait_for 10 sh -c "! kill -0 $HELPER_PID" || fail "helper did not end"
+[ "$(grep -c "^STATUS carol" "$HELPER_OUT")" = 1 ] || fail "the take was told twice"
+note "escalate, take and resolve on a reached the customer on b"
+# b cleared its row when its customer left.
 wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions')\" = 0 ]" ||
 	fail "relay b kept ticket $TICKET's live row after its customer left"
 RELAY_PID=$A_PID stop_relay
