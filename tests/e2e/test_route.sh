@@ -8,9 +8,13 @@
 # endpoint refuses a key no relay registered, and runs no command for a
 # relay's login; a refuses b when b's host key is not the one the store pins.
 # A third relay, c, routes to b too until its audit key is retired, after
-# which b refuses it.
+# which b refuses it. b killed under a live customer: a says it cannot reach
+# it, stops believing its rows 90 s after its last heartbeat, and b clears
+# them when it starts again.
 . "$(dirname "$0")/lib.sh"
 
+# The relays' test clock: a crashed relay's rows go stale after 90 s of it (the end of the test).
+export HANDOFF_CLOCK_OFFSET_FILE="$E2E_TMP/clock"
 start_postgres
 start_xvfb 320 240
 draw_pattern
@@ -210,5 +214,33 @@ note "escalate, take and resolve on a reached the customer on b"
 # b cleared its row when its customer left.
 wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions')\" = 0 ]" ||
 	fail "relay b kept ticket $TICKET's live row after its customer left"
+
+# b killed (-9) under a live customer: its row stays, so a says it cannot reach b; once b's
+# heartbeat is 90 s old (a's clock moved on) a no longer believes it; b started again clears it.
+T2=$(at_b as alice ticket new "Crash") || fail "ticket new failed"
+CODE=$(at_b as alice invite "$T2") || fail "invite failed"
+at_b start_helper "$CODE" helper2
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "the second helper did not connect"
+wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions WHERE ticket_id=$T2')\" = 1 ]" ||
+	fail "relay b did not record that it holds ticket $T2"
+kill -9 "$B_PID"
+wait "$B_PID" 2>/dev/null
+routed_view() {
+	local rc=0
+	echo quit | timeout 30 "$BIN/handoff-tech" --relay "$RELAY_HOST:$A_PORT" --identity "$E2E_TMP/alice" \
+		--host-key "$A_FP" view "$T2" --headless >/dev/null 2>"$E2E_TMP/$1.err" || rc=$?
+	[ "$rc" = 1 ] || fail "the view of ticket $T2 through a exited $rc: $(cat "$E2E_TMP/$1.err")"
+}
+routed_view crashed
+grep -q "cannot reach relay .*relay-b" "$E2E_TMP/crashed.err" || fail "no clear message: $(cat "$E2E_TMP/crashed.err")"
+at_a relay_clock 100
+routed_view stale
+grep -q "no live session for ticket $T2" "$E2E_TMP/stale.err" || fail "a still believes dead b: $(cat "$E2E_TMP/stale.err")"
+at_b restart_relay
+B_PID=$RELAY_PID
+wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions')\" = 0 ]" ||
+	fail "b started again kept the row of the customer it lost"
+note "b killed: '$(head -1 "$E2E_TMP/crashed.err")'; after 90 s: '$(head -1 "$E2E_TMP/stale.err")'; b restarted cleared its row"
+kill "$HELPER_PID" 2>/dev/null
 RELAY_PID=$A_PID stop_relay
 RELAY_PID=$B_PID stop_relay
