@@ -155,8 +155,7 @@ ssh_channel relay_chan_open_session(ssh_session session, void *userdata)
 	char why[200];
 	int room;
 
-	/* A routed login (route.c) is for one view: it runs no command. */
-	if (conn->role == RELAY_ROLE_NONE || conn->farewell_until_ms != 0 || conn->routed)
+	if (conn->role == RELAY_ROLE_NONE || conn->farewell_until_ms != 0)
 		return NULL;
 	room = relay_chan_room(relay, conn, why, sizeof(why));
 	if (room != 0)

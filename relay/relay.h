@@ -601,6 +601,10 @@ int relay_route_open(struct relay *relay, int64_t ticket, int port, const char *
 		     char *why, size_t whylen);
 /* 0 still connecting; 1 *chan is the open stream to the far relay; -1 failed with why. */
 int relay_route_ready(struct relay_route *r, ssh_channel *chan, char *why, size_t whylen);
+/* Asks the far relay for control of r's stream (its `control N`, sent by relay_route_service). 0, or -1 not open yet. */
+int relay_route_ask_control(struct relay_route *r);
+/* Once a tick for an open route: moves a control request along. */
+void relay_route_service(struct relay_route *r);
 /* The far relay's reason for ending the stream (its exit-signal), or NULL. */
 const char *relay_route_why(const struct relay_route *r);
 /* Frees r (a connection still being made is left to its thread, which frees it). */

@@ -74,6 +74,11 @@ struct relay_route {
 	struct ssh_channel_callbacks_struct cb;
 	char far_why[256];            /* the far relay's exit-signal message */
 	bool has_far_why;
+	/* `control N` asked on the far relay for this stream (relay_route_ask_control). */
+	enum { ROUTE_CTL_IDLE, ROUTE_CTL_OPEN, ROUTE_CTL_EXEC, ROUTE_CTL_READ } ctl_state;
+	bool ctl_pending;
+	ssh_channel ctl_chan;
+	char ctl_said[256];
 	struct relay_route *next;     /* in routing->routes once handed to the loop */
 };
 
@@ -329,6 +334,8 @@ out:
 
 static void relay_route_release(struct relay_route *r)
 {
+	if (r->ctl_chan != NULL)
+		ssh_channel_free(r->ctl_chan);
 	if (r->chan != NULL) {
 		ssh_remove_channel_callbacks(r->chan, &r->cb);
 		ssh_channel_free(r->chan);
@@ -478,6 +485,77 @@ int relay_route_ready(struct relay_route *r, ssh_channel *chan, char *why, size_
 	*chan = r->chan;
 	log_info("routing: ticket %lld: the stream from relay %s is open", (long long)r->ticket, r->peer_name);
 	return 1;
+}
+
+int relay_route_ask_control(struct relay_route *r)
+{
+	if (r == NULL || r->event == NULL)
+		return -1;
+	r->ctl_pending = true;
+	return 0;
+}
+
+/*
+ * `control N` on the far relay, on a session channel of the route's own
+ * SSH session, step by step without blocking (each libssh call returns
+ * SSH_AGAIN until its reply is in): open, exec, read what it says until
+ * it closes, for the log. The far relay asks its customer; the stream
+ * itself carries the answer (the screen description's control flag).
+ */
+void relay_route_service(struct relay_route *r)
+{
+	char chunk[256];
+	int rc, n;
+
+	if (r == NULL || r->event == NULL)
+		return;
+	switch (r->ctl_state) {
+	case ROUTE_CTL_IDLE:
+		if (!r->ctl_pending || (r->ctl_chan = ssh_channel_new(r->session)) == NULL)
+			return;
+		r->ctl_pending = false;
+		r->ctl_said[0] = '\0';
+		r->ctl_state = ROUTE_CTL_OPEN;
+		/* FALLTHROUGH */
+	case ROUTE_CTL_OPEN:
+		rc = ssh_channel_open_session(r->ctl_chan);
+		if (rc == SSH_AGAIN)
+			return;
+		if (rc != SSH_OK)
+			goto done;
+		r->ctl_state = ROUTE_CTL_EXEC;
+		/* FALLTHROUGH */
+	case ROUTE_CTL_EXEC:
+		snprintf(chunk, sizeof(chunk), "control %lld", (long long)r->ticket);
+		rc = ssh_channel_request_exec(r->ctl_chan, chunk);
+		if (rc == SSH_AGAIN)
+			return;
+		if (rc != SSH_OK)
+			goto done;
+		r->ctl_state = ROUTE_CTL_READ;
+		/* FALLTHROUGH */
+	case ROUTE_CTL_READ:
+		for (int is_stderr = 0; is_stderr < 2; is_stderr++)
+			while ((n = ssh_channel_read_nonblocking(r->ctl_chan, chunk, sizeof(chunk) - 1, is_stderr)) > 0) {
+				size_t have = strlen(r->ctl_said);
+
+				chunk[n] = '\0';
+				snprintf(r->ctl_said + have, sizeof(r->ctl_said) - have, "%s", chunk);
+			}
+		if (!ssh_channel_is_eof(r->ctl_chan) && !ssh_channel_is_closed(r->ctl_chan))
+			return;
+		goto done;
+	}
+	return;
+done:
+	r->ctl_said[strcspn(r->ctl_said, "\r\n")] = '\0';
+	log_info("routing: ticket %lld: control asked on relay %s: %s", (long long)r->ticket, r->peer_name,
+		 r->ctl_said[0] ? r->ctl_said : ssh_get_error(r->session));
+	if (ssh_channel_is_open(r->ctl_chan))
+		ssh_channel_close(r->ctl_chan);
+	ssh_channel_free(r->ctl_chan);
+	r->ctl_chan = NULL;
+	r->ctl_state = ROUTE_CTL_IDLE;
 }
 
 const char *relay_route_why(const struct relay_route *r)

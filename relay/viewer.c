@@ -349,6 +349,7 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 		/* fall through: bytes may already be waiting */
 		/* FALLTHROUGH */
 	case VIEWER_SPLICING:
+		relay_route_service(v->route);
 		up = relay_viewer_move(relay, v, v->tech_chan, v->cust_chan, RECORDING_FROM_VIEWER, &v->bytes_to_customer);
 		down = relay_viewer_move(relay, v, v->cust_chan, v->tech_chan, RECORDING_TO_VIEWER, &v->bytes_to_tech);
 		if (up < 0 || down < 0)
@@ -466,6 +467,14 @@ int relay_viewer_ask_control(struct relay *relay, int64_t ticket, const struct s
 	unsigned asked = 0, controlling = 0;
 
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->ticket == ticket && v->tech != NULL && v->tech->user.id == user->id && v->route != NULL &&
+		    v->state == VIEWER_SPLICING && relay_route_ask_control(v->route) == 0) {
+			/* Whether it already has control is the far relay's to know; it answers in the log. */
+			asked++;
+			log_info("viewer %u: %s (%s) asks to control ticket %lld on the relay the customer is on", v->id,
+				 user->name, user->tier, (long long)ticket);
+			continue;
+		}
 		if (v->ticket != ticket || v->tech == NULL || v->tech->user.id != user->id || v->customer == NULL ||
 		    (v->state != VIEWER_OPENING && v->state != VIEWER_SPLICING))
 			continue;

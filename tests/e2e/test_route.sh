@@ -85,23 +85,41 @@ wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
 wait "$VIEWER_PID" || fail "the viewer exited non-zero: $(tail -5 "$E2E_TMP/viewer.log")"
 wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "b's helper did not see the routed viewer leave"
 
+# View only through a, then control asked on a: b's helper asks again, and the stream gets control.
+at_a start_viewer_as alice "$TICKET" viewer-vo --view-only
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 2 || fail "no consent prompt for the view-only viewer"
+echo y >&7
+viewer_cmd 20 "wait-frame"
+viewer_cmd 10 "control"
+wait_line 10 "$HELPER_OUT" "who can already see your screen, asks to also control it" ||
+	fail "b's customer was not asked for control: $(grep CONSENT "$HELPER_OUT" | tail -1)"
+echo y >&7
+wait_line 10 "$E2E_TMP/viewer-vo.log" "the customer allowed view and control at" ||
+	fail "the routed stream did not get control: $(tail -3 "$E2E_TMP/viewer-vo.log")"
+viewer_cmd 10 "click 77 88"
+wait_line 10 "$E2E_TMP/xprobe.out" "^button 1 77 88" || fail "the click after control did not arrive"
+viewer_cmd 10 "quit"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "the view-only viewer did not exit"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 2 || fail "b's helper did not see it leave"
+note "view only through a, then control asked on a and granted on b"
+
 # A stock OpenSSH ssh -L to relay a, and a VNC client that is not ours.
 at_a start_ssh_tunnel
 "$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/grab.ppm" 20 >"$E2E_TMP/grab.out" 2>&1 &
 grab=$!
-wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 2 || fail "no consent prompt for the ssh -L viewer"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 3 || fail "no consent prompt for the ssh -L viewer"
 echo y >&7
 wait "$grab" || fail "vncgrab through relay a failed: $(cat "$E2E_TMP/grab.out")"
 DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/grab.ppm" >"$E2E_TMP/compare.out" 2>&1 ||
 	fail "the picture through ssh -L to relay a differs: $(cat "$E2E_TMP/compare.out")"
 note "ssh -L to relay a + libvncclient: $(cat "$E2E_TMP/compare.out")"
-wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 2 || fail "b's helper did not see the ssh -L viewer leave"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 3 || fail "b's helper did not see the ssh -L viewer leave"
 
 # Recorded once, on b, where the customer is; b wrote the consent and joined records.
 wait_for 10 sh -c "ls '$B_DIR'/recordings/$TICKET/*.hrec >/dev/null 2>&1" || fail "no recording on relay b"
 [ -d "$A_DIR/recordings/$TICKET" ] && fail "relay a recorded the routed stream too"
-[ "$(event_count "$TICKET" consent-granted)" = 2 ] || fail "not two consent-granted records: $(event_count "$TICKET" consent-granted)"
-[ "$(event_count "$TICKET" technician-joined)" = 2 ] || fail "technician-joined counted $(event_count "$TICKET" technician-joined) times"
+[ "$(event_count "$TICKET" consent-granted)" = 4 ] || fail "not four consent-granted records (three views, one control): $(event_count "$TICKET" consent-granted)"
+[ "$(event_count "$TICKET" technician-joined)" = 3 ] || fail "technician-joined counted $(event_count "$TICKET" technician-joined) times"
 seg=$(ls "$B_DIR"/recordings/"$TICKET"/*.hrec | head -1)
 "$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/recording.key" --headless --snapshot "$E2E_TMP/replayed.ppm" \
 	>"$E2E_TMP/replay.out" 2>&1 || fail "b's recording does not replay: $(cat "$E2E_TMP/replay.out")"
@@ -132,10 +150,11 @@ wait_for 10 sh -c "ss -ltn 'sport = :$lport' | grep -q $lport" || fail "ssh -L a
 "$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/bob.ppm" 10 >"$E2E_TMP/bobgrab.out" 2>&1 && fail "bob saw the screen through b"
 grep -q "belongs to alice" "$E2E_TMP/bobgrab.out" || fail "b did not refuse bob by itself: $(cat "$E2E_TMP/bobgrab.out")"
 note "bob refused alike: '$(head -1 "$E2E_TMP/via-a.err")'; b alone: '$(grep -m1 'belongs' "$E2E_TMP/bobgrab.out")'"
-# A relay's login runs no command.
+# A relay's login runs no command but control N.
 # shellcheck disable=SC2046
 ssh $(RELAY_PORT=$B_PORT ssh_opts) -i "$E2E_TMP/a-host" alice@$RELAY_HOST queue >"$E2E_TMP/peerq.out" 2>&1 &&
 	fail "a relay's login ran a command on b: $(cat "$E2E_TMP/peerq.out")"
+grep -q "a relay's login runs only control N" "$E2E_TMP/peerq.out" || fail "unexpected refusal: $(cat "$E2E_TMP/peerq.out")"
 
 # A key no relay (and nobody) registered is refused by b's endpoint.
 new_key stranger
@@ -153,7 +172,7 @@ echo quit | timeout 20 "$BIN/handoff-tech" --relay "$RELAY_HOST:$A_PORT" --ident
 	--host-key "$A_FP" view "$TICKET" --headless >/dev/null 2>"$E2E_TMP/mismatch.err" || rc=$?
 [ "$rc" = 1 ] || fail "the view with b's key mismatched exited $rc: $(cat "$E2E_TMP/mismatch.err")"
 grep -q "not the one the store pins" "$E2E_TMP/mismatch.err" || fail "no clear message: $(cat "$E2E_TMP/mismatch.err")"
-[ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 2 ] || fail "b's helper was asked for the mismatched route"
+[ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 4 ] || fail "b's helper was asked for the mismatched route"
 note "host key mismatch: $(head -1 "$E2E_TMP/mismatch.err")"
 db_query "UPDATE relays SET host_key = '$b_key' FROM relay_keys k WHERE k.pubkey = relays.pubkey AND k.name LIKE '%relay-b'" >/dev/null
 
@@ -170,7 +189,7 @@ restart_relay
 C_DIR=$RELAY_DIR C_PORT=$RELAY_PORT C_FP=$RELAY_FP C_PID=$RELAY_PID C_LOG=$RELAY_LOG
 at_c() { RELAY_PORT=$C_PORT RELAY_FP=$C_FP RELAY_DIR=$C_DIR RELAY_LOG=$C_LOG "$@"; }
 at_c start_viewer_as alice "$TICKET" viewer-c
-wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 3 || fail "no consent prompt for the view through c"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 4 || fail "no consent prompt for the view through c"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 viewer_cmd 10 "snapshot $E2E_TMP/seen-c.ppm"
@@ -178,7 +197,7 @@ DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/seen-c.ppm" >"$E2E_TMP/compa
 	fail "the picture through relay c differs: $(cat "$E2E_TMP/compare.out")"
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer c did not exit"
-wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 3 || fail "b's helper did not see c's viewer leave"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 4 || fail "b's helper did not see c's viewer leave"
 "$BIN/handoff-relay" audit-key "$A_DIR" retire "$C_DIR/keys/audit_ed25519.pub" >"$E2E_TMP/retire.out" 2>&1 ||
 	fail "audit-key retire failed: $(cat "$E2E_TMP/retire.out")"
 rc=0
@@ -186,7 +205,7 @@ echo quit | timeout 20 "$BIN/handoff-tech" --relay "$RELAY_HOST:$C_PORT" --ident
 	--host-key "$C_FP" view "$TICKET" --headless >/dev/null 2>"$E2E_TMP/retired.err" || rc=$?
 [ "$rc" = 1 ] || fail "the view through retired relay c exited $rc: $(cat "$E2E_TMP/retired.err")"
 grep -q "refused this relay's key" "$E2E_TMP/retired.err" || fail "no clear message: $(cat "$E2E_TMP/retired.err")"
-[ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 3 ] || fail "b's helper was asked for a retired relay's view"
+[ "$(grep -c "^CONSENT" "$HELPER_OUT")" = 5 ] || fail "b's helper was asked for a retired relay's view"
 note "three relays: c routed pixel-exact; c's key retired: $(head -1 "$E2E_TMP/retired.err")"
 RELAY_PID=$C_PID stop_relay
 
@@ -194,11 +213,11 @@ RELAY_PID=$C_PID stop_relay
 # its customer and asks for the logs there; carol (L2) takes on a and resolves on a: b's customer
 # is told each time, and its session ends.
 at_b start_viewer "$TICKET" viewer-b
-wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 4 || fail "no consent prompt for alice on b"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" 5 || fail "no consent prompt for alice on b"
 echo y >&7
 viewer_cmd 20 "wait-frame"
 at_a as alice escalate "$TICKET" --to L2 --note "Routed; error persists" >/dev/null || fail "escalate on a failed"
-wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 4 || fail "b did not end alice's view at a's escalation"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" 5 || fail "b did not end alice's view at a's escalation"
 wait_line 10 "$HELPER_OUT" "^LOGS alice from the help desk asks" || fail "b's customer was not asked for the logs"
 echo n >&7
 wait_events 10 "$TICKET" logs-refused 1 || fail "the refusal was not recorded"
