@@ -41,9 +41,9 @@
  * Another relay of this store logs in with its host key on behalf of the
  * technician the SSH user names, for a routed view (route.c): from here on
  * the connection is that technician's, as if they had logged in here, and
- * serves only direct-tcpip. The relay that sends it authenticated them;
- * this one checks the account is an active technician's, as at any login,
- * and every right again at the view.
+ * serves only direct-tcpip and `control N` (exec.c). The relay that sends
+ * it authenticated them; this one checks the account is an active
+ * technician's, as at any login, and every right again at the view.
  */
 static int relay_auth_routed(struct relay_conn *conn, const char *user, char signature_state)
 {

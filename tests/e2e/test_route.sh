@@ -1,16 +1,19 @@
 # Routing between relays (relay/route.c): relays a and b on one PostgreSQL,
 # the customer's helper on relay b, the technician on relay a. alice views
 # through a with `handoff-tech view` headless (pixel for pixel, her click
-# arrives, chat both ways and the customer's pause cross, each line once) and with a stock `ssh -L ...:ticket-N:5900` to a; the consent is
-# asked by b's helper, the recording made once, on b, and it replays. bob,
-# who may not view alice's ticket, gets the same refusal through a as on b,
-# and b refuses him by itself too when a relay asks for him. b's peer
-# endpoint refuses a key no relay registered, and runs no command for a
-# relay's login; a refuses b when b's host key is not the one the store pins.
-# A third relay, c, routes to b too until its audit key is retired, after
-# which b refuses it. b killed under a live customer: a says it cannot reach
-# it, stops believing its rows 90 s after its last heartbeat, and b clears
-# them when it starts again.
+# arrives, chat both ways and the customer's pause cross, each line once),
+# view only and then control asked on a, and with a stock
+# `ssh -L ...:ticket-N:5900` to a; the consent is asked by b's helper, the
+# recording made once, on b, and it replays. bob, who may not view alice's
+# ticket, gets the same refusal through a as on b, and b refuses him by
+# itself too when a relay asks for him. b's peer endpoint refuses a key no
+# relay registered, and runs only `control N` for a relay's login; a
+# refuses b when b's host key is not the one the store pins. A third
+# relay, c, routes to b too until its audit key is retired, after which b
+# refuses it. L1 on b escalated on a, taken and resolved on a by L2: b's
+# customer hears each once. b killed under a live customer: a says it
+# cannot reach it, stops believing its rows 90 s after its last heartbeat,
+# and b clears them when it starts again.
 . "$(dirname "$0")/lib.sh"
 
 # The relays' test clock: a crashed relay's rows go stale after 90 s of it (the end of the test).
