@@ -307,7 +307,8 @@ static int relay_route_connect(struct relay_route *r)
 	if (ssh_get_server_publickey(r->session, &srv) != SSH_OK || ssh_key_cmp(srv, pinned, SSH_KEY_CMP_PUBLIC) != 0) {
 		if (srv != NULL)
 			sshutil_fingerprint(srv, fp, sizeof(fp));
-		snprintf(r->why, sizeof(r->why), "relay %s presented host key %s, not the one the store pins for it", r->peer_name, fp);
+		snprintf(r->why, sizeof(r->why), "relay %s presented host key %s, not the one the store pins for it",
+			 r->peer_name, fp);
 		goto out;
 	}
 	if (ssh_pki_import_privkey_file(r->key_path, NULL, NULL, NULL, &priv) != SSH_OK) {

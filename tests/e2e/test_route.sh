@@ -237,16 +237,24 @@ note "escalate, take and resolve on a reached the customer on b"
 wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions')\" = 0 ]" ||
 	fail "relay b kept ticket $TICKET's live row after its customer left"
 
-# b killed (-9) under a live customer: its row stays, so a says it cannot reach b; once b's
-# heartbeat is 90 s old (a's clock moved on) a no longer believes it; b started again clears it.
+# b killed (-9) under a live customer and a routed view: the view ends and a goes on; b's row
+# stays, so a says it cannot reach b; once b's heartbeat is 90 s old (a's clock moved on) a no
+# longer believes it; b started again clears it.
 T2=$(at_b as alice ticket new "Crash") || fail "ticket new failed"
 CODE=$(at_b as alice invite "$T2") || fail "invite failed"
 at_b start_helper "$CODE" helper2
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "the second helper did not connect"
 wait_for 10 sh -c "[ \"\$(psql -XAtq -d '$PG_URL' -c 'SELECT count(*) FROM live_sessions WHERE ticket_id=$T2')\" = 1 ]" ||
 	fail "relay b did not record that it holds ticket $T2"
+# A routed view is on when b dies: a's viewer is told the stream ended, and a goes on.
+at_a start_viewer_as alice "$T2" viewer-crash
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt for the second ticket"
+echo y >&7
+viewer_cmd 20 "wait-frame"
 kill -9 "$B_PID"
 wait "$B_PID" 2>/dev/null
+wait_for 15 sh -c "! kill -0 $VIEWER_PID" || fail "a's viewer kept a stream from dead b"
+kill -0 "$A_PID" || fail "relay a died with b: $(tail -5 "$A_LOG")"
 routed_view() {
 	local rc=0
 	echo quit | timeout 30 "$BIN/handoff-tech" --relay "$RELAY_HOST:$A_PORT" --identity "$E2E_TMP/alice" \
