@@ -134,8 +134,12 @@ int relay_certauth(struct relay_conn *conn, ssh_key key, const char *ssh_user, c
 		snprintf(why, sizeof(why), "the signature by its key does not verify");
 		goto out;
 	}
+	if (relay_role_of_account(&found) == RELAY_ROLE_NONE) {
+		snprintf(why, sizeof(why), "%s has role \"%s\", which this relay does not know", found.name, found.role);
+		goto out;
+	}
 	conn->user = found;
-	conn->role = strcmp(found.role, "auditor") == 0 ? RELAY_ROLE_AUDITOR : RELAY_ROLE_TECH;
+	conn->role = relay_role_of_account(&found);
 	cert_fingerprint(c.ca_key, c.ca_key_len, fp, sizeof(fp));
 	log_info("conn %u (%s): %s %s (%s) logged in with certificate key id \"%s\" serial %llu from CA %s",
 		 conn->id, conn->peer, relay_role_name(conn->role), found.name, found.tier[0] ? found.tier : "-", id,

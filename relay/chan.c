@@ -45,7 +45,7 @@ static void relay_chan_read_chat(struct relay *relay, struct relay_chan *ch);
 int relay_chan_room(struct relay *relay, const struct relay_conn *conn, char *why, size_t whylen)
 {
 	unsigned long mine = 0, users = 0;
-	const bool staff = conn->role == RELAY_ROLE_TECH || conn->role == RELAY_ROLE_AUDITOR;
+	const bool staff = conn->role == RELAY_ROLE_TECH || conn->role == RELAY_ROLE_AUDITOR || conn->role == RELAY_ROLE_DESK;
 	int rc = 0;
 
 	for (const struct relay_chan *ch = relay->chans; ch != NULL; ch = ch->next) {

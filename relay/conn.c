@@ -4,6 +4,8 @@
  * the table and changes it; this file only reads it, so that ticket.c,
  * viewer.c and exec.c need not call up into server.c.
  */
+#include <string.h>
+
 #include "relay.h"
 
 const char *relay_role_name(enum relay_role role)
@@ -12,8 +14,20 @@ const char *relay_role_name(enum relay_role role)
 	case RELAY_ROLE_TECH: return "technician";
 	case RELAY_ROLE_AUDITOR: return "auditor";
 	case RELAY_ROLE_CUSTOMER: return "customer";
+	case RELAY_ROLE_DESK: return "desk system";
 	default: return "unauthenticated";
 	}
+}
+
+enum relay_role relay_role_of_account(const struct store_user *user)
+{
+	if (strcmp(user->role, "tech") == 0)
+		return RELAY_ROLE_TECH;
+	if (strcmp(user->role, "auditor") == 0)
+		return RELAY_ROLE_AUDITOR;
+	if (strcmp(user->role, "desk") == 0)
+		return RELAY_ROLE_DESK;
+	return RELAY_ROLE_NONE;
 }
 
 struct relay_conn *relay_conn_live_customer(struct relay *relay, int64_t ticket)

@@ -12,6 +12,7 @@
 
 #include "exec_kb.h"
 #include "export.h"
+#include "log.h"
 #include "textesc.h"
 #include "timefmt.h"
 #include "utf8.h"
@@ -25,16 +26,62 @@ static int exec_priority_index(const char *p)
 	return -1;
 }
 
+/*
+ * --invite: the new ticket's support code, issued by whoever opened it. The
+ * desk's system gets one for any ticket it opens (that is what it signs in
+ * for); a technician only for a ticket that stayed theirs, as invite says.
+ */
+static int exec_ticket_new_code(struct exec_ctx *x, const struct store_ticket_spec *spec, int64_t id,
+				char *code)
+{
+	int replaced = 0;
+
+	if (x->conn->role != RELAY_ROLE_DESK && spec->owner_id == 0) {
+		buf_printf(x->err, "ticket new: ticket %lld went to the %s queue; whoever takes it sends the code\n",
+			   (long long)id, spec->tier);
+		return EXIT_DENIED;
+	}
+	if (relay_ticket_invite(x->relay, id, &x->conn->user, code, &replaced) != 0) {
+		buf_printf(x->err, "ticket new: ticket %lld is open, but no support code could be issued\n", (long long)id);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* A desk account's budget (desk_tickets_per_minute, on this relay): a refusal says when to try again. */
+static int exec_ticket_new_desk_budget(struct exec_ctx *x)
+{
+	unsigned long retry_s = 0;
+
+	if (x->conn->role != RELAY_ROLE_DESK)
+		return EXIT_OK;
+	if (x->relay->home->desk_tickets_per_minute == 0) {
+		buf_printf(x->err, "ticket new: desk accounts are turned off on this relay (relay.conf: "
+				   "desk_tickets_per_minute = 0)\n");
+		return EXIT_DENIED;
+	}
+	if (!relay_dispatch_desk_take(x->relay, x->conn->user.id, &retry_s)) {
+		log_info("conn %u: desk %s is over desk_tickets_per_minute (%lu)", x->conn->id, x->conn->user.name,
+			 x->relay->home->desk_tickets_per_minute);
+		buf_printf(x->err, "ticket new: %s may open %lu tickets a minute; try again in %lu s\n",
+			   x->conn->user.name, x->relay->home->desk_tickets_per_minute, retry_s);
+		return EXIT_DENIED;
+	}
+	return EXIT_OK;
+}
+
 int exec_ticket_new(struct exec_ctx *x)
 {
 	static const char *const priorities[] = { "P1", "P2", "P3", "P4" };
 	struct store_ticket_spec spec = { 0 };
-	char summary[STORE_TEXT_MAX];
+	char summary[STORE_TEXT_MAX], code[CODE_TEXT_MAX] = "";
+	bool invite;
 	int64_t id;
-	int p;
+	int p, rc;
 
 	if (exec_options(x) != 0)
 		return EXIT_USAGE;
+	invite = x->opt_value[3] != NULL;
 	p = exec_priority_index(x->opt_value[0]);
 	if (p < 0) {
 		buf_printf(x->err, "ticket new: --priority is P1, P2, P3 or P4\n");
@@ -56,24 +103,35 @@ int exec_ticket_new(struct exec_ctx *x)
 	spec.tier = x->relay->home->start_tier[p];
 	spec.customer_name = x->opt_value[1];
 	spec.customer_contact = x->opt_value[2];
-	/* A ticket above the opener's tier goes straight to that tier's queue. */
-	if (relay_tier_rank(x->conn->user.tier) >= relay_tier_rank(spec.tier))
+	/* A ticket above the opener's tier goes straight to that tier's queue (a desk account has none). */
+	if (x->conn->role == RELAY_ROLE_TECH && relay_tier_rank(x->conn->user.tier) >= relay_tier_rank(spec.tier))
 		spec.owner_id = x->conn->user.id;
+	if ((rc = exec_ticket_new_desk_budget(x)) != EXIT_OK)
+		return rc;
 	if (relay_ticket_open(x->relay, &spec, &x->conn->user, &id) != 0) {
 		buf_printf(x->err, "ticket new: the store failed\n");
 		return EXIT_FAIL;
 	}
+	rc = invite ? exec_ticket_new_code(x, &spec, id, code) : EXIT_OK;
 	if (x->json) {
 		emit_object_begin(&x->j);
 		emit_kint(&x->j, "ticket", id);
 		emit_kstring(&x->j, "tier", spec.tier);
 		emit_kstring(&x->j, "priority", spec.priority);
 		emit_kbool(&x->j, "owned", spec.owner_id != 0);
+		if (code[0]) {
+			emit_kstring(&x->j, "code", code);
+			emit_kuint(&x->j, "expires_in", x->relay->home->code_ttl);
+		}
 		emit_object_end(&x->j);
 		emit_newline(&x->j);
-	} else
+	} else {
 		buf_printf(x->out, "%lld\n", (long long)id);
-	return EXIT_OK;
+		if (code[0])
+			buf_printf(x->out, "%s\n", code);
+	}
+	OPENSSL_cleanse(code, sizeof(code));
+	return rc;
 }
 
 /*

@@ -160,6 +160,8 @@ int relay_home_init(const char *dir, const char *listen, const char *run_user, c
 		 "intake_per_hour = 30\n"
 		 "# knowledge base searches for self-help one intake token may make a minute (0 = no self-help)\n"
 		 "intake_searches_per_minute = 10\n"
+		 "# tickets one desk account (user add --role desk) may open a minute (0 = desk accounts off)\n"
+		 "desk_tickets_per_minute = 10\n"
 		 "# channels (commands, chat streams, views) one connection may hold, and one account\n"
 		 "max_channels_per_connection = 32\n"
 		 "max_channels_per_user = 64\n"
@@ -401,6 +403,7 @@ static const char *const home_known_keys[] = {
 	"sla_p1", "sla_p2", "sla_p3", "sla_p4", "sla_warning_percent",
 	"recording", "record_input", "max_channels_per_connection", "max_channels_per_user", "trusted_user_ca_keys",
 	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", "intake_searches_per_minute",
+	"desk_tickets_per_minute",
 	"webhook_url", "webhook_events", "webhook_secret", "webhook_secret_file", "webhook_ca_file", "webhook_clearance",
 	"webhook_timeout", "webhook_backoff_max", "webhook_inline_max", "store", NULL,
 };
@@ -523,6 +526,8 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	    config_get_ulong(&cfg, "intake_events_per_minute", 600, 1, 1000000, &h->intake_events_per_minute, err,
 			     errlen) != 0 ||
 	    config_get_ulong(&cfg, "intake_searches_per_minute", 10, 0, 10000, &h->intake_searches_per_minute, err,
+			     errlen) != 0 ||
+	    config_get_ulong(&cfg, "desk_tickets_per_minute", 10, 0, 10000, &h->desk_tickets_per_minute, err,
 			     errlen) != 0)
 		goto out;
 	if (home_load_policy(h, &cfg, err, errlen) != 0)

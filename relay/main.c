@@ -2,7 +2,7 @@
  * main.c: handoff-relay's command line.
  *
  *   handoff-relay init DIR [--listen HOST:PORT] [--user NAME]
- *   handoff-relay user add DIR NAME --role tech|auditor [--tier L1|L2|L3] --key FILE.pub
+ *   handoff-relay user add DIR NAME --role tech|auditor|desk [--tier L1|L2|L3] --key FILE.pub
  *   handoff-relay user list DIR [--json] | disable|enable|remove DIR NAME
  *   handoff-relay serve DIR [--verbose]
  */
@@ -46,7 +46,7 @@ static void relay_usage(FILE *f)
 	fprintf(f,
 		"usage: handoff-relay init DIR [--listen HOST:PORT] [--user NAME]\n"
 		"       handoff-relay user add DIR NAME --role tech --tier L1|L2|L3 --key FILE.pub\n"
-		"       handoff-relay user add DIR NAME --role auditor --key FILE.pub\n"
+		"       handoff-relay user add DIR NAME --role auditor|desk --key FILE.pub\n"
 		"       handoff-relay user list DIR [--json]\n"
 		"       handoff-relay user disable|enable|remove DIR NAME\n"
 		"       handoff-relay recording-key DIR FILE.pub\n"
@@ -64,7 +64,9 @@ static void relay_usage(FILE *f)
 		"       signs the audit chain and prints its fingerprint: give auditors\n"
 		"       DIR/keys/audit_ed25519.pub to verify exports with. --user (as root)\n"
 		"       makes the home for that account and sets user = NAME in relay.conf.\n"
-		"user   registers a technician (with a tier) or an auditor by public key.\n"
+		"user   registers a technician (with a tier), an auditor, or the desk's\n"
+		"       ticket system (desk: it may only open tickets and get their support\n"
+		"       codes, ticket new --invite) by public key.\n"
 		"       Adding the same name again adds another key. list shows each\n"
 		"       account's name, role, tier, state and key fingerprints (--json: one\n"
 		"       object a line). disable stops an account logging in and ends its\n"
@@ -241,10 +243,10 @@ static int relay_cmd_user_add(int argc, char **argv)
 			fprintf(stderr, "handoff-relay user add: a technician needs --tier L1, L2 or L3\n");
 			return 2;
 		}
-	} else if (strcmp(role, "auditor") == 0) {
+	} else if (strcmp(role, "auditor") == 0 || strcmp(role, "desk") == 0) {
 		tier = "";
 	} else {
-		fprintf(stderr, "handoff-relay user add: --role is tech or auditor\n");
+		fprintf(stderr, "handoff-relay user add: --role is tech, auditor or desk\n");
 		return 2;
 	}
 	if (!relay_user_name_ok("add", argv[1]))

@@ -39,3 +39,12 @@ bool relay_rate_take_both(struct relay_rate *a, unsigned long a_per_minute, stru
 		b->tokens -= 1.0;
 	return true;
 }
+
+int64_t relay_rate_wait_ms(const struct relay_rate *r, unsigned long per_minute)
+{
+	if (per_minute == 0)
+		return INT64_MAX;
+	if (r->tokens >= 1.0)
+		return 0;
+	return (int64_t)((1.0 - r->tokens) * 60000.0 / (double)per_minute) + 1;
+}

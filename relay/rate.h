@@ -42,4 +42,10 @@ bool relay_rate_take(struct relay_rate *r, int64_t now_ms, unsigned long per_min
 bool relay_rate_take_both(struct relay_rate *a, unsigned long a_per_minute, struct relay_rate *b,
 			  unsigned long b_per_minute, int64_t now_ms);
 
+/*
+ * After a take that did not fit: milliseconds until one record's worth is
+ * back, so that a refusal can say when to try again.
+ */
+int64_t relay_rate_wait_ms(const struct relay_rate *r, unsigned long per_minute);
+
 #endif

@@ -45,7 +45,12 @@
 #include "store.h"
 #include "wake.h"
 
-enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER };
+/*
+ * RELAY_ROLE_DESK is the desk's own ticket system signing in with a key of
+ * its own: it opens tickets and gets their support codes, and nothing else
+ * (rights.c), so a stolen desk key reads no ticket and views no screen.
+ */
+enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER, RELAY_ROLE_DESK };
 
 /* Wrong support codes one connection may send before it is dropped. */
 #define RELAY_KBD_TRIES_MAX 3
@@ -222,6 +227,17 @@ struct relay_intake_budget {
 	struct relay_rate searches;   /* self-help searches before a ticket (server.c) */
 };
 
+/*
+ * The tickets one desk account may open a minute, on this relay (dispatch.c).
+ * Desk accounts are few and made by the operator, so a small table is
+ * enough; a slot is reused only when every one is taken.
+ */
+#define RELAY_DESK_BUDGETS 16
+struct relay_desk_budget {
+	int64_t user;            /* 0: a free slot */
+	struct relay_rate rate;
+};
+
 /* An intake sign-in between the articles shown and the customer's choice (server.c). */
 struct relay_selfhelp {
 	char name[INTAKE_NAME_MAX * 4 + 1];
@@ -283,6 +299,7 @@ struct relay {
 	struct relay_linger lingering[RELAY_LINGER_MAX]; /* (server.c) */
 	size_t nlingering;
 	struct relay_intake_budget intake_budgets[RELAY_INTAKE_BUDGETS]; /* (dispatch.c) */
+	struct relay_desk_budget desk_budgets[RELAY_DESK_BUDGETS];       /* (dispatch.c) */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */
@@ -337,6 +354,8 @@ void relay_clock_refresh(struct relay *relay);
 
 /* conn.c: reading the table of connections */
 const char *relay_role_name(enum relay_role role);
+/* What an account's stored role lets it sign in as; RELAY_ROLE_NONE for a role this relay does not know. */
+enum relay_role relay_role_of_account(const struct store_user *user);
 /* The live helper of ticket (the newest, if it reconnected), or NULL. */
 struct relay_conn *relay_conn_live_customer(struct relay *relay, int64_t ticket);
 
@@ -496,6 +515,11 @@ void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *t
 void relay_dispatch_record(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* The budgets of intake token intake: its own slot, or the stalest one, now its. */
 struct relay_intake_budget *relay_dispatch_intake_budget(struct relay *relay, int64_t intake);
+/*
+ * Takes one ticket from a desk account's budget (desk_tickets_per_minute):
+ * true when it fits; else *retry_s says when the next one will.
+ */
+bool relay_dispatch_desk_take(struct relay *relay, int64_t user, unsigned long *retry_s);
 
 /* viewer.c */
 /* The destination ports of ticket-N: the level the technician asks the customer for. */

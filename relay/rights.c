@@ -17,6 +17,10 @@
  *                 (not a closed one: closed is final); L2 and L3 write the
  *                 review of a P1/P2 ticket at or below their tier and list
  *                 those awaiting one (auditors list them too)
+ *   desk systems  open tickets, with their support code (ticket new --invite),
+ *                 at most desk_tickets_per_minute (exec_ticket.c); nothing
+ *                 else: they read no ticket, queue or article and view no
+ *                 screen, so a desk key that leaks opens tickets and no more
  *   customers     nothing here: they act through their helper
  */
 #include <stdio.h>
@@ -53,6 +57,12 @@ int relay_rights_check(enum relay_role role, const struct store_user *user, enum
 		    action == RELAY_ACT_KB_READ || action == RELAY_ACT_REVIEW_LIST)
 			return 0;
 		snprintf(why, whylen, "auditors read the record; they do not change it");
+		return -1;
+	}
+	if (role == RELAY_ROLE_DESK) {
+		if (action == RELAY_ACT_NEW)
+			return 0;
+		snprintf(why, whylen, "desk systems open tickets (ticket new --invite); nothing else");
 		return -1;
 	}
 	if (role != RELAY_ROLE_TECH || rank == 0) {

@@ -113,8 +113,13 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 		return SSH_AUTH_SUCCESS;  /* the probe: libssh answers PK_OK */
 	if (signature_state != SSH_PUBLICKEY_STATE_VALID)
 		return SSH_AUTH_DENIED;
+	if (relay_role_of_account(&found) == RELAY_ROLE_NONE) {
+		log_error("conn %u (%s): %s has role \"%s\", which this relay does not know: login refused", conn->id,
+			  conn->peer, found.name, found.role);
+		return SSH_AUTH_DENIED;
+	}
 	conn->user = found;
-	conn->role = strcmp(found.role, "auditor") == 0 ? RELAY_ROLE_AUDITOR : RELAY_ROLE_TECH;
+	conn->role = relay_role_of_account(&found);
 	log_info("conn %u (%s): %s %s (%s) logged in", conn->id, conn->peer,
 		 relay_role_name(conn->role), found.name, found.tier[0] ? found.tier : "-");
 	return SSH_AUTH_SUCCESS;
@@ -998,8 +1003,8 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 
 /*
  * `handoff-relay user disable|remove` runs in another process and only
- * writes the database: once a second each signed-in technician's and
- * auditor's account is read again (one indexed row each), and the
+ * writes the database: once a second each signed-in technician's,
+ * auditor's and desk account is read again (one indexed row each), and the
  * connection of one that is no longer active ends, with its views and chat
  * streams. The bound is about a second plus one turn of the loop.
  */
@@ -1009,7 +1014,8 @@ static void relay_staff_check(struct relay *relay)
 		char state[12] = "";
 		int rc;
 
-		if (c->dead || c->farewell_until_ms != 0 || (c->role != RELAY_ROLE_TECH && c->role != RELAY_ROLE_AUDITOR))
+		if (c->dead || c->farewell_until_ms != 0 || (c->role != RELAY_ROLE_TECH && c->role != RELAY_ROLE_AUDITOR &&
+		     c->role != RELAY_ROLE_DESK))
 			continue;
 		rc = store_user_state(relay->store, c->user.id, state, sizeof(state));
 		if (rc == STORE_ERR || (rc == STORE_OK && strcmp(state, "active") == 0))

@@ -46,8 +46,8 @@ struct store;
 struct store_user {
 	int64_t id;
 	char name[STORE_NAME_MAX];
-	char role[16];   /* "tech" or "auditor" */
-	char tier[4];    /* "L1".."L3" for technicians, "" for auditors */
+	char role[16];   /* "tech", "auditor" or "desk" (the desk's ticket system) */
+	char tier[4];    /* "L1".."L3" for technicians, "" for the others */
 	char state[12];  /* "active", "disabled" or "removed" (see store_user_set_state) */
 };
 
@@ -88,7 +88,7 @@ struct store_event {
 	int64_t at;
 	const char *kind;
 	const char *actor;      /* user name, "customer" or "policy"; may be "" */
-	const char *role;       /* L1..L3, "customer", "auditor", "relay"; may be "" */
+	const char *role;       /* L1..L3, "customer", "auditor", "desk", "relay"; may be "" */
 	const char *clearance;  /* "" for everyone, or the lowest tier allowed to read */
 	const char *detail;     /* may be "" */
 };
@@ -377,7 +377,7 @@ int store_relay_keys(struct store *st, store_relay_key_fn fn, void *ctx);
 int store_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq);
 
 /*
- * Routing between relays (migration 14; relay/route.c): each relay that
+ * Routing between relays (migration 15; relay/route.c): each relay that
  * serves puts its row, named by its audit key (a relay_keys row, whose
  * retired_seq retires the relay as a peer too), with the SSH address its
  * peers dial ("" when it takes no routed views) and its SSH host key

@@ -456,7 +456,10 @@ static const char *const store_pg_migrations[] = {
 	"  added_at BIGINT NOT NULL,"
 	"  retired_seq BIGINT NOT NULL DEFAULT 0);"
 	"ALTER TABLE checkpoints ADD COLUMN signer BYTEA;",
-	/* 14: routing between relays, as SQLite's */
+	/* 14: desk accounts, as SQLite's (PostgreSQL changes the CHECK in place) */
+	"ALTER TABLE users DROP CONSTRAINT users_role_check;"
+	"ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('tech', 'auditor', 'desk'));",
+	/* 15: routing between relays, as SQLite's */
 	"CREATE TABLE relays ("
 	"  pubkey BYTEA PRIMARY KEY REFERENCES relay_keys (pubkey),"
 	"  address TEXT NOT NULL,"

@@ -240,7 +240,26 @@ static const char *const store_migrations[] = {
 	"  retired_seq INTEGER NOT NULL DEFAULT 0);"
 	"ALTER TABLE checkpoints ADD COLUMN signer BLOB;",
 	/*
-	 * 14: routing between relays (store.h): each relay's address for its
+	 * 14: desk accounts (role 'desk': the desk's ticket system opening
+	 * tickets). SQLite cannot change a CHECK, so the table is made again
+	 * and its rows copied, ids kept: what points at them still does. The
+	 * migrations run with foreign keys off for this (store_sqlite_open),
+	 * and store_keys_checked proves nothing dangles before the commit.
+	 */
+	"CREATE TABLE users_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('tech', 'auditor', 'desk')),"
+	"  tier TEXT NOT NULL CHECK (tier IN ('', 'L1', 'L2', 'L3')),"
+	"  created_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled', 'removed')),"
+	"  state_at INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO users_new (id, name, role, tier, created_at, state, state_at)"
+	"  SELECT id, name, role, tier, created_at, state, state_at FROM users;"
+	"DROP TABLE users;"
+	"ALTER TABLE users_new RENAME TO users;",
+	/*
+	 * 15: routing between relays (store.h): each relay's address for its
 	 * peers and SSH host key, named by its audit key, and which relay
 	 * holds each ticket's live customer.
 	 */
@@ -260,6 +279,7 @@ static int store_chain_migrate(struct store *st, char *err, size_t errlen);
 static int store_sqlite_ticket_prev(struct store *st, int64_t ticket, int64_t before, int64_t *seq,
 				    uint8_t hash[STORE_HASH_LEN]);
 static int store_ticket_migrate(struct store *st, char *err, size_t errlen);
+static int store_keys_checked(struct store *st, char *err, size_t errlen);
 
 /* C steps of a migration, run after its SQL in the same transaction (NULL: none). */
 static int (*const store_migration_steps[])(struct store *st, char *err, size_t errlen) = {
@@ -276,6 +296,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	NULL,
+	store_keys_checked,
 	NULL,
 };
 _Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
@@ -297,6 +318,26 @@ static int store_exec(struct store *st, const char *sql, char *err, size_t errle
 static int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql)
 {
 	return sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, stmt, NULL) == SQLITE_OK ? STORE_OK : STORE_ERR;
+}
+
+/* After a table is made again: every reference still finds its row (foreign keys are off meanwhile). */
+static int store_keys_checked(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (store_prepare(st, &stmt, "PRAGMA foreign_key_check") != 0) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
+		return STORE_ERR;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		snprintf(err, errlen, "database: migration left table %s pointing at a missing row",
+			 (const char *)sqlite3_column_text(stmt, 0));
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(store_sqlite_db(st)));
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
 }
 
 static int store_migrate(struct store *st, char *err, size_t errlen)
@@ -395,10 +436,11 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 		goto fail;
 	}
 	sqlite3_busy_timeout(sq->db, 2000);
+	/* Foreign keys on after the migrations: one makes a table again (see migration 14). */
 	if (store_exec(st, "PRAGMA journal_mode = WAL", err, errlen) != 0 ||
-	    store_exec(st, "PRAGMA foreign_keys = ON", err, errlen) != 0 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", err, errlen) != 0 ||
-	    store_check(st, err, errlen) != 0 || store_migrate(st, err, errlen) != 0)
+	    store_check(st, err, errlen) != 0 || store_migrate(st, err, errlen) != 0 ||
+	    store_exec(st, "PRAGMA foreign_keys = ON", err, errlen) != 0)
 		goto fail;
 	*out = st;
 	return STORE_OK;

@@ -189,18 +189,30 @@ static int relay_ticket_opened_as(struct relay *relay, int64_t ticket, int64_t n
 	return relay_audit_event(relay->store, ticket, now, EVENT_OPENED_AS, actor, role, NULL, detail);
 }
 
+/* The role an account's records carry: a technician's tier, else its role ("desk"). */
+static const char *relay_ticket_actor_role(const struct store_user *by)
+{
+	return by->tier[0] ? by->tier : by->role;
+}
+
 int relay_ticket_open(struct relay *relay, const struct store_ticket_spec *spec, const struct store_user *by,
 		      int64_t *id)
 {
 	int64_t now = relay_now(relay);
+	const char *role = relay_ticket_actor_role(by);
+	/*
+	 * A technician who opens a ticket is talking to the customer already:
+	 * that is the first response. The desk's system is not a technician:
+	 * its tickets wait for one, and their clock runs.
+	 */
+	bool responded = strcmp(by->role, "desk") != 0;
 
-	/* A technician who opens a ticket is talking to the customer already: that is the first response. */
 	if (store_begin(relay->store) != STORE_OK ||
 	    store_ticket_new(relay->store, spec, now, id) != STORE_OK ||
-	    store_ticket_first_response(relay->store, *id, now, NULL) != STORE_OK ||
-	    relay_audit_event(relay->store, *id, now, EVENT_CREATED, by->name, by->tier, NULL, spec->summary) != STORE_OK ||
+	    (responded && store_ticket_first_response(relay->store, *id, now, NULL) != STORE_OK) ||
+	    relay_audit_event(relay->store, *id, now, EVENT_CREATED, by->name, role, NULL, spec->summary) != STORE_OK ||
 	    relay_ticket_opened_as(relay, *id, now, spec, spec->owner_id != 0 ? by->name : NULL, by->name,
-				   by->tier) != STORE_OK ||
+				   role) != STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		return -1;
@@ -266,9 +278,10 @@ int relay_ticket_invite(struct relay *relay, int64_t ticket, const struct store_
 		return -1;
 	}
 	if (*replaced > 0)
-		relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
-				"replaced by a new code");
-	relay_audit_event(relay->store, ticket, now, EVENT_CODE_ISSUED, by->name, by->tier, NULL, NULL);
+		relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, relay_ticket_actor_role(by),
+				NULL, "replaced by a new code");
+	relay_audit_event(relay->store, ticket, now, EVENT_CODE_ISSUED, by->name, relay_ticket_actor_role(by), NULL,
+			  NULL);
 	log_info("%s issued a support code for ticket %lld%s", by->name, (long long)ticket,
 		 *replaced > 0 ? " (the previous one is cancelled)" : "");
 	return 0;

@@ -76,7 +76,7 @@ _handoff_tech() {
 		if [ "$prev" = ticket ]; then
 			COMPREPLY=($(compgen -W "new show list attachment" -- "$cur"))
 		elif [ "${COMP_WORDS[i + 1]}" = new ]; then
-			COMPREPLY=($(compgen -W "--priority --customer --contact --json" -- "$cur"))
+			COMPREPLY=($(compgen -W "--priority --customer --contact --invite --json" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "--json" -- "$cur"))
 		fi

@@ -454,8 +454,8 @@ fds_at_most() {
 # add_user NAME ROLE [TIER]: a key pair and a registered relay user.
 add_user() {
 	[ -f "$E2E_TMP/$1" ] || new_key "$1"
-	if [ "$2" = auditor ]; then
-		"$BIN/handoff-relay" user add "$RELAY_DIR" "$1" --role auditor --key "$E2E_TMP/$1.pub" >/dev/null
+	if [ "$2" = auditor ] || [ "$2" = desk ]; then
+		"$BIN/handoff-relay" user add "$RELAY_DIR" "$1" --role "$2" --key "$E2E_TMP/$1.pub" >/dev/null
 	else
 		"$BIN/handoff-relay" user add "$RELAY_DIR" "$1" --role tech --tier "$3" --key "$E2E_TMP/$1.pub" >/dev/null
 	fi || fail "user add $1 failed"

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "audit.h"
 #include "relay.h"
+#include "testfs.h"
 #include "teststore.h"
 
 static const struct chain_event sample = {
@@ -361,21 +362,6 @@ static void tmpdb_open(struct tmpdb *t)
 	assert_int_equal(store_open(t->ts.spec, &t->st, err, sizeof(err)), STORE_OK);
 }
 
-static void rm_tree(const char *dir)
-{
-	char cmdpath[256];
-	static const char *const names[] = { "handoff.db", "handoff.db-wal", "handoff.db-shm", "relay.conf",
-					     "host_ed25519", "code.key", "keys/audit_ed25519",
-					     "keys/audit_ed25519.pub", "keys" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(cmdpath, sizeof(cmdpath), "%s/%s", dir, names[i]);
-		if (unlink(cmdpath) != 0)
-			rmdir(cmdpath);
-	}
-	rmdir(dir);
-}
-
 struct walked {
 	struct chain_walk w;
 	int64_t n;
@@ -544,7 +530,7 @@ static void relay_fixture_close(struct relay_fixture *f)
 	relay_audit_stop(&f->relay);
 	store_close(f->relay.store);
 	relay_home_clear(&f->home);
-	rm_tree(f->dir);
+	testfs_remove_tree(f->dir);
 	teststore_drop(&f->ts);
 }
 
@@ -946,7 +932,7 @@ static void test_relay_keys_of_several_relays(void **state)
 	rawdb_close(&db);
 	store_close(b.relay.store);
 	relay_home_clear(&b.home);
-	rm_tree(b.dir);
+	testfs_remove_tree(b.dir);
 	relay_fixture_close(&a);
 }
 

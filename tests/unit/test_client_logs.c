@@ -22,7 +22,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +31,7 @@
 #include "ctl.h"
 #include "logs.h"
 #include "utf8.h"
+#include "testfs.h"
 
 struct fixture {
 	char dir[64];
@@ -52,19 +52,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testfs_remove_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -27,7 +27,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -40,6 +39,7 @@
 #include "ctl.h"
 #include "logs.h"
 #include "logs_request.h"
+#include "testfs.h"
 
 /* Far beyond what any check here waits: a cancel that waited for it would fail the time checks. */
 #define JOURNAL_TIMEOUT_MS 60000u
@@ -84,21 +84,13 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	helper_logs_requests_close(&f->rs);
 	helper_control_close(&f->ctl);
-	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testfs_remove_tree(f->dir);
 	free(f);
 	return 0;
 }

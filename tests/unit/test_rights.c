@@ -103,7 +103,7 @@ static int check(enum relay_role role, const char *tier, enum relay_action actio
 	int rc;
 
 	snprintf(me.name, sizeof(me.name), "me");
-	snprintf(me.role, sizeof(me.role), "%s", role == A ? "auditor" : "tech");
+	snprintf(me.role, sizeof(me.role), "%s", role == A ? "auditor" : role == RELAY_ROLE_DESK ? "desk" : "tech");
 	snprintf(me.tier, sizeof(me.tier), "%s", tier);
 	snprintf(t.tier, sizeof(t.tier), "%s", ticket_tier);
 	snprintf(t.state, sizeof(t.state), "%s", state);
@@ -178,6 +178,40 @@ static void test_sensitive(void **state)
 	assert_false(relay_rights_can_read(RELAY_ROLE_CUSTOMER, "", "L2"));
 }
 
+/* The desk's system opens tickets and does nothing else, whatever the ticket's owner or state. */
+static void test_desk_only_opens(void **state)
+{
+	static const enum owner owners[] = { NOBODY, MINE, THEIRS };
+	static const char *const states[] = { "open", "in-session", "escalated", "resolved", "closed" };
+
+	(void)state;
+	for (int a = RELAY_ACT_NEW; a <= RELAY_ACT_CLOSE; a++)
+		for (size_t o = 0; o < sizeof(owners) / sizeof(owners[0]); o++)
+			for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++)
+				if (check(RELAY_ROLE_DESK, "", (enum relay_action)a, "L1", owners[o], states[s]) !=
+				    (a == RELAY_ACT_NEW))
+					fail_msg("desk: action %d on a ticket (%d, %s): expected %s", a, owners[o],
+						 states[s], a == RELAY_ACT_NEW ? "allowed" : "denied");
+}
+
+/* An account's stored role; one this relay does not know signs in as nothing. */
+static void test_role_of_account(void **state)
+{
+	struct store_user u = { .id = 1 };
+
+	(void)state;
+	snprintf(u.role, sizeof(u.role), "tech");
+	assert_int_equal(relay_role_of_account(&u), RELAY_ROLE_TECH);
+	snprintf(u.role, sizeof(u.role), "auditor");
+	assert_int_equal(relay_role_of_account(&u), RELAY_ROLE_AUDITOR);
+	snprintf(u.role, sizeof(u.role), "desk");
+	assert_int_equal(relay_role_of_account(&u), RELAY_ROLE_DESK);
+	snprintf(u.role, sizeof(u.role), "admin");
+	assert_int_equal(relay_role_of_account(&u), RELAY_ROLE_NONE);
+	snprintf(u.role, sizeof(u.role), "%s", "");
+	assert_int_equal(relay_role_of_account(&u), RELAY_ROLE_NONE);
+}
+
 static void test_tier_rank(void **state)
 {
 	(void)state;
@@ -198,6 +232,8 @@ int main(void)
 		cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_review_words),
 		cmocka_unit_test(test_tier_rank),
+		cmocka_unit_test(test_desk_only_opens),
+		cmocka_unit_test(test_role_of_account),
 	};
 	return cmocka_run_group_tests_name("rights", tests, NULL, NULL);
 }

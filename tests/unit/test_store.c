@@ -782,7 +782,7 @@ static int peer_seen(const struct store_peer *p, void *ctx)
 }
 
 /*
- * Routing (migration 14): a relay's row replaced in place and listed with
+ * Routing (migration 15): a relay's row replaced in place and listed with
  * its key's name and retirement; the live customer's relay set, replaced
  * by the newest, cleared only by its holder, and all of a relay's at once.
  */
@@ -1074,6 +1074,64 @@ static void test_reviews(void **state)
 	assert_string_equal(seen.cause[1], "full disk");
 }
 
+/*
+ * Desk accounts (migration 14): the role is accepted and an unknown one is
+ * not. On SQLite the step makes the users table again: run from schema 13
+ * over a store with accounts, keys and an owned ticket, it keeps every row
+ * and id, and foreign keys hold again afterwards.
+ */
+static void test_desk_role_migration(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user desk, again;
+	struct store_ticket t;
+	char err[256];
+	sqlite3 *db;
+
+	assert_int_equal(store_user_add(f->st, "deskbot", "desk", "", "ssh-ed25519", "AAAAdesk", err, sizeof(err)),
+			 STORE_OK);
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAdesk", &desk), STORE_OK);
+	assert_string_equal(desk.role, "desk");
+	assert_int_not_equal(store_user_add(f->st, "root", "admin", "", "ssh-ed25519", "AAAAroot", err, sizeof(err)),
+			     STORE_OK);
+	if (teststore_backend == TESTSTORE_PG)
+		return;
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
+	/* Migration 15 (routing) runs again after it: its tables go too. */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE live_sessions; DROP TABLE relays; PRAGMA user_version = 13", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->ts.spec, &f->st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAdesk", &again), STORE_OK);
+	assert_int_equal(again.id, desk.id);
+	assert_string_equal(again.role, "desk");
+	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAkey1", &again), STORE_OK);
+	assert_int_equal(again.id, f->alice.id);
+	assert_int_equal(store_ticket_get(f->st, f->ticket, &t), STORE_OK);
+	assert_int_equal(t.owner_id, f->alice.id);
+	assert_string_equal(t.owner, "alice");
+	/* Foreign keys are on again: a key for nobody is refused. */
+	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db,
+					  "INSERT INTO user_keys (user_id, key_type, key_base64) VALUES (999, 'x', 'y')",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_not_equal(store_user_add(f->st, "nobody", "tech", "L4", "ssh-ed25519", "AAAAl4", err, sizeof(err)),
+			     STORE_OK);
+	/* And on the store's own connection: a ticket owned by nobody is refused. */
+	{
+		struct store_ticket_spec spec = { .summary = "Ghost", .priority = "P3", .tier = "L1", .owner_id = 999 };
+		int64_t id;
+
+		assert_int_not_equal(store_ticket_new(f->st, &spec, 1000, &id), STORE_OK);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1103,6 +1161,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_keys_and_signers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peers_and_live_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_desk_role_migration, setup, teardown),
 	};
 	return teststore_run("store", tests, sizeof(tests) / sizeof(tests[0]));
 }
