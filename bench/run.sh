@@ -20,6 +20,9 @@
 #      quality of the picture the viewer is left with;
 #   7. (BENCH_PARTS=store, not in the default) audit chain appends per second
 #      on SQLite and on PostgreSQL, one writer and two (bench/store.sh);
+#   9. (BENCH_PARTS=route, not in the default) the routed path between two
+#      relays on one PostgreSQL beside the direct one: one stream's MB/s and
+#      frame latency end to end (bench/route.sh);
 #   8. (BENCH_PARTS=wayland) typing, scroll and full on sway headless shared
 #      by the helper's Wayland backend (wlroots screen copy), beside the same
 #      workloads shared by its X11 backend, then on GNOME (mutter headless,
@@ -46,6 +49,7 @@ export BIN
 . "$ROOT/tests/e2e/link_lib.sh"
 . "$ROOT/bench/wan.sh"
 . "$ROOT/bench/wayland.sh"
+. "$ROOT/bench/route.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 # The parts that measure against the peers; export and firstframe measure Handoff alone.
@@ -252,6 +256,8 @@ if has_part store; then
 	echo
 	sh "$ROOT/bench/store.sh" "$BUILD" || fail "the store bench failed"
 fi
+
+has_part route && route_bench
 
 if has_part firstframe; then
 	echo

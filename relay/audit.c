@@ -96,13 +96,19 @@ static int relay_audit_make_link(int64_t seq, const uint8_t prev[STORE_HASH_LEN]
 int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
 		      const char *role, const char *clearance, const char *detail)
 {
+	return relay_audit_event_seq(st, ticket, now, kind, actor, role, clearance, detail, NULL);
+}
+
+int relay_audit_event_seq(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
+			  const char *role, const char *clearance, const char *detail, int64_t *seq)
+{
 	struct relay_audit_new n = { .e = { .ticket = (uint64_t)ticket, .at = now, .kind = kind,
 					    .actor = actor ? actor : "", .role = role ? role : "",
 					    .clearance = clearance ? clearance : "", .detail = detail ? detail : "" } };
 
 	if (kind == NULL || ticket < 0)
 		return STORE_ERR;
-	return store_chain_append(st, ticket, relay_audit_make_link, &n, NULL);
+	return store_chain_append(st, ticket, relay_audit_make_link, &n, seq);
 }
 
 int relay_audit_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t now, int64_t *seq)
@@ -128,6 +134,14 @@ int relay_audit_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], i
 void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s", relay->audit ? relay->audit->fp : "");
+}
+
+int relay_audit_public(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN])
+{
+	if (relay->audit == NULL)
+		return -1;
+	memcpy(pub, relay->audit->pub, CHAIN_PUB_LEN);
+	return 0;
 }
 
 /* Reads the kept head at path. 0, STORE_NOT_FOUND when there is none, or -1 (unreadable or malformed). */

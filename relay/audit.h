@@ -19,6 +19,9 @@
  */
 int relay_audit_event(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
 		      const char *role, const char *clearance, const char *detail);
+/* The same, with the record's seq in *seq. */
+int relay_audit_event_seq(struct store *st, int64_t ticket, int64_t now, const char *kind, const char *actor,
+			  const char *role, const char *clearance, const char *detail, int64_t *seq);
 
 /*
  * Retires a registered relay audit key (store.h relay_keys): a

@@ -232,7 +232,11 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	}
 	if (x->cmd == NULL)
 		buf_printf(err, "unknown command: %s (try: help)\n", cmd);
-	else if (x->cmd->when == EXEC_FIRST && exec_allowed(x, x->cmd->rights, NULL) != 0)
+	/* A relay's login for a routed view (route.c) asks for control of it, and nothing else. */
+	else if (ch->conn->routed && strcmp(cmd, "control") != 0) {
+		buf_printf(err, "not allowed: a relay's login runs only control N\n");
+		status = EXIT_DENIED;
+	} else if (x->cmd->when == EXEC_FIRST && exec_allowed(x, x->cmd->rights, NULL) != 0)
 		status = EXIT_DENIED;
 	else
 		status = x->cmd->run(x);

@@ -26,6 +26,8 @@ void relay_follow_chat(struct relay *relay, struct relay_chan *ch, int64_t ticke
 	ch->kind = RELAY_CHAN_CHAT;
 	ch->chat_ticket = ticket;
 	buf_reset(&ch->in);
+	/* Other relays' lines up to now go out first, so the replay below is not followed by them again. */
+	relay_peerchat_tick(relay);
 	store_events(relay->store, ticket, EVENT_CHAT, relay_follow_replay_line, ch);
 }
 

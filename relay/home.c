@@ -396,7 +396,7 @@ static int home_load_store(struct relay_home *h, const struct config *cfg, char 
 
 /* Every setting relay.conf may hold; anything else is a typo, refused with its line. */
 static const char *const home_known_keys[] = {
-	"listen", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
+	"listen", "peer_address", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
 	"code_backoff_max", "code_failures_per_minute", "intake_per_hour", "escalate_after_l1",
 	"escalate_after_l2", "start_tier_p1", "start_tier_p2", "start_tier_p3", "start_tier_p4", "log_sources",
 	"priority_impact_high", "priority_impact_medium", "priority_impact_low", "checklist_l1", "checklist_l2",
@@ -500,6 +500,14 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 	if (config_parse_hostport(listen, h->listen_host, sizeof(h->listen_host), &h->listen_port) != 0) {
 		config_value_error(&cfg, "listen", err, errlen, "expected HOST:PORT, got \"%s\"", listen);
 		goto out;
+	}
+	{
+		const char *peer = config_get(&cfg, "peer_address");
+
+		if (peer != NULL && config_parse_hostport(peer, h->peer_host, sizeof(h->peer_host), &h->peer_port) != 0) {
+			config_value_error(&cfg, "peer_address", err, errlen, "expected HOST:PORT, got \"%s\"", peer);
+			goto out;
+		}
 	}
 	if (config_get_ulong(&cfg, "code_ttl", CODE_TTL_DEFAULT, 1, 86400, &h->code_ttl, err, errlen) != 0 ||
 	    config_get_ulong(&cfg, "max_unauthenticated", 64, 1, 100000, &h->max_unauthenticated, err, errlen) != 0 ||

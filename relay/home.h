@@ -43,6 +43,13 @@ struct relay_home {
 	char run_user[64];               /* `user`: the account serve runs as (priv.h); "" if unset */
 	char listen_host[256];
 	unsigned listen_port;
+	/*
+	 * `peer_address`: where the other relays on this store reach this one
+	 * for routed views (route.h); "" when unset: this relay then routes
+	 * views out but takes none in.
+	 */
+	char peer_host[256];
+	unsigned peer_port;
 	unsigned long code_ttl;          /* seconds a support code stays valid */
 	unsigned long max_unauthenticated;
 	unsigned long login_grace;       /* seconds to authenticate */

@@ -102,6 +102,13 @@ struct relay_conn {
 	time_t ending_at;              /* customers: when CTL_END was sent (no longer live), or 0 */
 	int64_t farewell_until_ms;     /* ended on purpose with a message: its output drains until then (server.c) */
 	bool farewell;                 /* closed gently: its socket lingers so the message arrives */
+	/*
+	 * Technicians: logged in by another relay on this store on their
+	 * behalf, for a routed view (route.c): only direct-tcpip to ticket-N
+	 * is served. via_relay names that relay for the log.
+	 */
+	bool routed;
+	char via_relay[256];
 	struct relay_conn *next;
 };
 
@@ -134,6 +141,7 @@ enum relay_viewer_state {
 	VIEWER_CONSENT,   /* waiting for the customer's answer */
 	VIEWER_OPENING,   /* opening forwarded-tcpip to the helper */
 	VIEWER_SPLICING,
+	VIEWER_ROUTING,   /* the customer is on another relay: connecting to it (route.c) */
 	VIEWER_REFUSING,  /* sending an RFB failure reason to the technician */
 	VIEWER_DONE,
 };
@@ -154,6 +162,11 @@ struct relay_viewer {
 	struct buf refusal;
 	uint64_t bytes_to_customer, bytes_to_tech;
 	struct relay_recorder *recorder; /* NULL when not recording */
+	/*
+	 * Routed (route.c): the customer is on another relay, cust_chan is a
+	 * direct-tcpip channel to it, which records and asks consent there.
+	 */
+	struct relay_route *route;
 	struct relay_viewer *next;
 };
 
@@ -265,6 +278,18 @@ struct relay {
 	struct wake record_wake;       /* a recording's sync thread lets a held splice go on (record.c) */
 	time_t last_audit_tick;
 	struct relay_audit *audit;     /* the audit key and checkpoint state (audit.c) */
+	struct relay_routing *routing; /* this relay's peer row and its routed views' sessions (route.c) */
+	/*
+	 * Chat lines other relays of the store write reach this relay's
+	 * customers and chat streams by reading the chain (peerchat.c); own
+	 * holds the seqs of the lines written here since, not to be sent twice.
+	 */
+	struct relay_chat_tail {
+		int64_t seq;
+		int64_t *own;
+		size_t n, cap;
+		bool started;
+	} chat_tail;
 	struct relay_jobs *jobs;       /* exports and verifies, off the loop (job.c) */
 	struct relay_webhooks *webhooks; /* the webhooks' delivery thread, NULL without receivers (webhook.c) */
 	struct relay_guard *guard;     /* code guessing: back-off and global cap (guard.c) */
@@ -398,6 +423,14 @@ int relay_ticket_escalate_forced(struct relay *relay, int64_t ticket, const stru
 				 const char *to_tier, const char *note, const char *forced, char *err, size_t errlen);
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text);
+/*
+ * A record another relay wrote (peerchat.c): a chat line goes to this
+ * relay's customer of the ticket (a technician's) and its chat streams; a
+ * pause or resume of sharing to its chat streams, as ticket.c words them;
+ * an escalation, a take or a resolution does here what it does on the
+ * relay that made it, to this relay's customer and views.
+ */
+void relay_ticket_peer_event(struct relay *relay, const struct store_event *e, int64_t ticket);
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen);
 /* relay_ticket_resolve naming the article that fixed it (kb > 0): a resolved-by-kb record "#ID" beside resolved. */
@@ -559,6 +592,58 @@ void relay_review_recurrence(struct relay *relay, int64_t ticket, const char *wh
 size_t relay_knowledge_self_help(struct relay *relay, const char *text, char *shown, size_t shownlen, char *instr,
 				 size_t instrlen);
 
+/*
+ * route.c: views of a customer who is on another relay of the same store.
+ * See the top of route.c for the design.
+ */
+/*
+ * At serve's start: this relay's peer row, named by pub (its audit key's
+ * public half), and its live rows of a crash cleared. 0 or -1 with err.
+ */
+int relay_route_setup(struct relay *relay, const uint8_t pub[STORE_PUB_LEN], char *err, size_t errlen);
+void relay_route_stop(struct relay *relay);
+/* Once a second: the heartbeat that keeps this relay's live rows believed. */
+void relay_route_tick(struct relay *relay);
+/* Ticket's live customer came to this relay, or one left (the row stays while another is live here). */
+void relay_route_live(struct relay *relay, int64_t ticket);
+void relay_route_left(struct relay *relay, int64_t ticket);
+/* Does another relay of the store hold ticket's live customer (the store says so)? */
+bool relay_route_held_elsewhere(struct relay *relay, int64_t ticket);
+/*
+ * Is key the host key of a relay of this store in service? 1 (name filled
+ * with its name), 0 no, -1 the store could not say.
+ */
+int relay_route_peer_key(struct relay *relay, ssh_key key, char *name, size_t namelen);
+/*
+ * Starts a routed view of ticket on the relay that holds its live customer,
+ * for user, at port (the level asked). 0 with *out set (connecting off the
+ * loop); 0 with *out NULL when no other relay holds the ticket; -1 with why
+ * when one does but cannot be reached from here.
+ */
+struct relay_route;
+int relay_route_open(struct relay *relay, int64_t ticket, int port, const char *user, struct relay_route **out,
+		     char *why, size_t whylen);
+/* 0 still connecting; 1 *chan is the open stream to the far relay; -1 failed with why. */
+int relay_route_ready(struct relay_route *r, ssh_channel *chan, char *why, size_t whylen);
+/* Asks the far relay for control of r's stream (its `control N`, sent by relay_route_service). 0, or -1 not open yet. */
+int relay_route_ask_control(struct relay_route *r);
+/* Once a tick for an open route: moves a control request along. */
+void relay_route_service(struct relay_route *r);
+/* The far relay's reason for ending the stream (its exit-signal), or NULL. */
+const char *relay_route_why(const struct relay_route *r);
+/* Frees r (a connection still being made is left to its thread, which frees it). */
+void relay_route_free(struct relay_route *r);
+/* The descriptors the loop polls for routes: how many were put at pfds (room for relay_route_nfds). */
+size_t relay_route_nfds(const struct relay *relay);
+size_t relay_route_pollfds(struct relay *relay, struct pollfd *pfds);
+/* After the poll: each routed session with events runs its own event. */
+void relay_route_polled(struct relay *relay, const struct pollfd *pfds);
+
+/* peerchat.c: chat lines of other relays of the store, read from the chain once a second. */
+int relay_peerchat_start(struct relay *relay, char *err, size_t errlen);
+void relay_peerchat_tick(struct relay *relay);
+void relay_peerchat_stop(struct relay *relay);
+
 /* exec.c */
 int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 		   struct buf *out, struct buf *err);
@@ -568,6 +653,8 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 int relay_audit_setup(struct relay *relay, char *err, size_t errlen);
 /* The audit key's fingerprint (chain_fingerprint), once setup has loaded it. */
 void relay_audit_fingerprint(struct relay *relay, char *out, size_t outlen);
+/* The audit key's public half, which names this relay in the store. 0, or -1 before setup. */
+int relay_audit_public(struct relay *relay, uint8_t pub[CHAIN_PUB_LEN]);
 /* Signs a checkpoint when 100 records or 60 s of records are unsigned. */
 void relay_audit_tick(struct relay *relay);
 /*

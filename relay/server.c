@@ -37,6 +37,37 @@
 #include "sshutil.h"
 #include "utf8.h"
 
+/*
+ * Another relay of this store logs in with its host key on behalf of the
+ * technician the SSH user names, for a routed view (route.c): from here on
+ * the connection is that technician's, as if they had logged in here, and
+ * serves only direct-tcpip and `control N` (exec.c). The relay that sends
+ * it authenticated them; this one checks the account is an active
+ * technician's, as at any login, and every right again at the view.
+ */
+static int relay_auth_routed(struct relay_conn *conn, const char *user, char signature_state)
+{
+	struct store_user found;
+	int rc;
+
+	if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS;
+	if (signature_state != SSH_PUBLICKEY_STATE_VALID)
+		return SSH_AUTH_DENIED;
+	rc = user != NULL ? store_user_by_name(conn->relay->store, user, &found) : STORE_NOT_FOUND;
+	if (rc != STORE_OK || strcmp(found.state, "active") != 0 || strcmp(found.role, "auditor") == 0) {
+		log_info("conn %u (%s): relay %s asked for %s, who is not an active technician: refused", conn->id,
+			 conn->peer, conn->via_relay, user != NULL ? user : "nobody");
+		return SSH_AUTH_DENIED;
+	}
+	conn->user = found;
+	conn->role = RELAY_ROLE_TECH;
+	conn->routed = true;
+	log_info("conn %u (%s): relay %s logged in for technician %s (%s)", conn->id, conn->peer, conn->via_relay,
+		 found.name, found.tier[0] ? found.tier : "-");
+	return SSH_AUTH_SUCCESS;
+}
+
 static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 			     char signature_state, void *userdata)
 {
@@ -52,6 +83,13 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 		return SSH_AUTH_DENIED;
 	if (relay_certauth_offered(key))
 		return relay_certauth(conn, key, user, signature_state);
+	rc = relay_route_peer_key(conn->relay, key, conn->via_relay, sizeof(conn->via_relay));
+	if (rc < 0) {
+		log_error("conn %u (%s): the store could not be read, a relay's key refused", conn->id, conn->peer);
+		return SSH_AUTH_DENIED;
+	}
+	if (rc == 1)
+		return relay_auth_routed(conn, user, signature_state);
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return SSH_AUTH_DENIED;
 	rc = store_user_by_key(conn->relay->store, ssh_key_type_to_char(ssh_key_type(key)), b64, &found);
@@ -321,6 +359,8 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		conn->ticket = ticket;
 		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
 			 conn->id, conn->peer, (long long)ticket);
+		/* Lines other relays wrote before now are the transcript's, not this customer's to be sent. */
+		relay_peerchat_tick(relay);
 		relay_ticket_customer_came(relay, conn);
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
@@ -405,6 +445,7 @@ static int relay_tcpip_forward(struct relay_conn *conn, ssh_message msg)
 	ssh_message_global_request_reply_success(msg, (uint16_t)port);
 	log_info("conn %u: ticket %lld is live: the helper shares its screen", conn->id,
 		 (long long)conn->ticket);
+	relay_route_live(conn->relay, conn->ticket);
 	return 0;
 }
 
@@ -781,6 +822,8 @@ static void relay_conn_free(struct relay *relay, struct relay_conn *conn)
 		relay_audit_event(relay->store, conn->ticket, relay_now(relay), EVENT_CUSTOMER_DISCONNECTED, "customer",
 				"customer", NULL, conn->peer);
 		log_info("conn %u: customer for ticket %lld left", conn->id, (long long)conn->ticket);
+		if (conn->forwarding)
+			relay_route_left(relay, conn->ticket);
 	} else if (conn->role != RELAY_ROLE_NONE) {
 		log_info("conn %u: %s %s left", conn->id, relay_role_name(conn->role), conn->user.name);
 	}
@@ -887,7 +930,7 @@ static void relay_reap(struct relay *relay)
 static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waking)
 {
 	struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
-	size_t n = 3 + relay->nlingering, linger_at;
+	size_t n = 3 + relay->nlingering + relay_route_nfds(relay), linger_at, route_at;
 	int rc;
 
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next)
@@ -922,6 +965,9 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 	relay->pfds[n++] = (struct pollfd){ .fd = relay_jobs_fd(relay), .events = POLLIN };
 	/* A recording's thread lets a splice it held back go on (record.c). */
 	relay->pfds[n++] = (struct pollfd){ .fd = relay->record_wake.fd, .events = POLLIN };
+	/* Routed views' sessions to other relays, and their connecting threads' wake (route.c). */
+	route_at = n;
+	n += relay_route_pollfds(relay, relay->pfds + n);
 	/* The stop signals are let in only while waiting here, so one never arrives just before a long wait. */
 	rc = ppoll(relay->pfds, n, timeout_ms < 0 ? NULL : &ts, waking);
 	relay_linger_service(relay, rc > 0 ? relay->pfds + linger_at : NULL, relay_ms_now());
@@ -940,6 +986,7 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 			if (ssh_get_status(c->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))
 				break;
 	}
+	relay_route_polled(relay, relay->pfds + route_at);
 	/*
 	 * Several accepts a round: under a flood of connections that are
 	 * refused at once, one a round let the backlog, and a customer's
@@ -1024,6 +1071,7 @@ static void relay_tick(struct relay *relay)
 	relay_clock_refresh(relay);
 	relay_policy_tick(relay);
 	wake_drain(&relay->record_wake);
+	relay_route_tick(relay);
 	if (time(NULL) != relay->last_record_flush) {
 		relay->last_record_flush = time(NULL);
 		relay_record_tick(relay);
@@ -1046,6 +1094,7 @@ static void relay_tick(struct relay *relay)
 		relay->last_audit_tick = now;
 		relay_audit_tick(relay);
 		relay_staff_check(relay);
+		relay_peerchat_tick(relay);
 	}
 }
 
@@ -1097,9 +1146,13 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	}
 	{
 		char err[512] = "";
+		uint8_t pub[CHAIN_PUB_LEN];
 
 		if (relay_record_setup(&relay, err, sizeof(err)) != 0 ||
 		    relay_audit_setup(&relay, err, sizeof(err)) != 0 ||
+		    relay_audit_public(&relay, pub) != 0 ||
+		    relay_route_setup(&relay, pub, err, sizeof(err)) != 0 ||
+		    relay_peerchat_start(&relay, err, sizeof(err)) != 0 ||
 		    relay_jobs_start(&relay, err, sizeof(err)) != 0 ||
 		    relay_webhooks_start(&relay, err, sizeof(err)) != 0) {
 			log_error("%s", err);
@@ -1126,6 +1179,8 @@ out:
 	/* The reap abandoned every channel's job; none may outlive the audit key or the store. */
 	relay_jobs_drain(&relay);
 	relay_webhooks_stop(&relay);
+	relay_route_stop(&relay);
+	relay_peerchat_stop(&relay);
 	/* After the reap: the disconnections and closed recordings it wrote get signed too. */
 	relay_audit_stop(&relay);
 	wake_close(&relay.record_wake);

@@ -274,6 +274,32 @@ int store_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], i
 	return st->be->relay_key_retire(st, pub, seq);
 }
 
+int store_peer_put(struct store *st, const uint8_t pub[STORE_PUB_LEN], const char *address, const char *host_key,
+		   int64_t now)
+{
+	return st->be->peer_put(st, pub, address, host_key, now);
+}
+
+int store_peers(struct store *st, store_peer_fn fn, void *ctx)
+{
+	return st->be->peers(st, fn, ctx);
+}
+
+int store_live_set(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN], int64_t now)
+{
+	return st->be->live_set(st, ticket, pub, now);
+}
+
+int store_live_clear(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN])
+{
+	return st->be->live_clear(st, ticket, pub);
+}
+
+int store_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since)
+{
+	return st->be->live_get(st, ticket, pub, since);
+}
+
 int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now, int64_t *id)
 {
 	return st->be->intake_add(st, hash, org, now, id);

@@ -377,6 +377,38 @@ int store_relay_keys(struct store *st, store_relay_key_fn fn, void *ctx);
 int store_relay_key_retire(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq);
 
 /*
+ * Routing between relays (migration 15; relay/route.c): each relay that
+ * serves puts its row, named by its audit key (a relay_keys row, whose
+ * retired_seq retires the relay as a peer too), with the SSH address its
+ * peers dial ("" when it takes no routed views) and its SSH host key
+ * ("ssh-ed25519 BASE64"), which peers pin and which is also the key it
+ * logs in to them with; seen_at is its heartbeat. live_sessions says which
+ * relay holds each ticket's live customer (cleared when the customer
+ * leaves, by all of a relay's at its start after a crash, and not believed
+ * once the holder's seen_at is stale).
+ */
+struct store_peer {
+	uint8_t pub[STORE_PUB_LEN];
+	char name[256];      /* relay_keys.name */
+	char address[256];   /* host:port */
+	char host_key[1024]; /* "TYPE BASE64" */
+	int64_t seen_at;
+	int64_t retired_seq; /* relay_keys.retired_seq: 0 while in service */
+};
+typedef int (*store_peer_fn)(const struct store_peer *p, void *ctx);
+/* Inserts or replaces pub's row (its audit key must be registered). */
+int store_peer_put(struct store *st, const uint8_t pub[STORE_PUB_LEN], const char *address, const char *host_key,
+		   int64_t now);
+/* Every relay's row, in the order of their keys' registration; fn returning non-zero stops. */
+int store_peers(struct store *st, store_peer_fn fn, void *ctx);
+/* Ticket's live customer is on relay pub since now (the newest connection wins). */
+int store_live_set(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN], int64_t now);
+/* Clears ticket's row if relay pub holds it; ticket 0: every row pub holds. */
+int store_live_clear(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN]);
+/* The relay holding ticket's live customer; STORE_NOT_FOUND when none. */
+int store_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since);
+
+/*
  * Intake tokens (code.h): a bundle's right to open L1 tickets. Only the
  * hash is stored. find gives STORE_NOT_FOUND for unknown and revoked
  * tokens alike; uses_since counts the tickets a token opened since then.

@@ -80,6 +80,12 @@ struct store_backend {
 	int (*relay_key_add)(struct store *st, const struct store_relay_key *k);
 	int (*relay_keys)(struct store *st, store_relay_key_fn fn, void *ctx);
 	int (*relay_key_retire)(struct store *st, const uint8_t pub[STORE_PUB_LEN], int64_t seq);
+	int (*peer_put)(struct store *st, const uint8_t pub[STORE_PUB_LEN], const char *address, const char *host_key,
+			int64_t now);
+	int (*peers)(struct store *st, store_peer_fn fn, void *ctx);
+	int (*live_set)(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN], int64_t now);
+	int (*live_clear)(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN]);
+	int (*live_get)(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since);
 	int (*intake_add)(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
 			  int64_t *id);
 	int (*intake_find)(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id);

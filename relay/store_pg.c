@@ -459,6 +459,17 @@ static const char *const store_pg_migrations[] = {
 	/* 14: desk accounts, as SQLite's (PostgreSQL changes the CHECK in place) */
 	"ALTER TABLE users DROP CONSTRAINT users_role_check;"
 	"ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('tech', 'auditor', 'desk'));",
+	/* 15: routing between relays, as SQLite's */
+	"CREATE TABLE relays ("
+	"  pubkey BYTEA PRIMARY KEY REFERENCES relay_keys (pubkey),"
+	"  address TEXT NOT NULL,"
+	"  host_key TEXT NOT NULL,"
+	"  seen_at BIGINT NOT NULL);"
+	"CREATE TABLE live_sessions ("
+	"  ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id),"
+	"  relay BYTEA NOT NULL REFERENCES relays (pubkey),"
+	"  since BIGINT NOT NULL);"
+	"CREATE INDEX live_sessions_relay ON live_sessions (relay);",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -1902,6 +1913,92 @@ static int store_pg_relay_key_retire(struct store *st, const uint8_t pub[STORE_P
 	return n == 1 ? STORE_OK : STORE_NOT_FOUND;
 }
 
+static int store_pg_peer_put(struct store *st, const uint8_t pub[STORE_PUB_LEN], const char *address,
+			     const char *host_key, int64_t now)
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_blob_arg(&a, pub, STORE_PUB_LEN);
+	store_pg_text_arg(&a, address);
+	store_pg_text_arg(&a, host_key);
+	store_pg_int_arg(&a, now);
+	return store_pg_do(st,
+			   "INSERT INTO relays (pubkey, address, host_key, seen_at) VALUES ($1::bytea, $2, $3, $4::bigint)"
+			   " ON CONFLICT (pubkey) DO UPDATE SET address = EXCLUDED.address, host_key = EXCLUDED.host_key,"
+			   " seen_at = EXCLUDED.seen_at", &a, NULL);
+}
+
+static int store_pg_peers(struct store *st, store_peer_fn fn, void *ctx)
+{
+	PGresult *res = store_pg_run(st,
+				     "SELECT r.pubkey, k.name, r.address, r.host_key, r.seen_at, k.retired_seq"
+				     " FROM relays r JOIN relay_keys k ON k.pubkey = r.pubkey ORDER BY k.seq", NULL);
+
+	if (res == NULL)
+		return STORE_ERR;
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct store_peer p = { .seen_at = store_pg_int(res, r, 4), .retired_seq = store_pg_int(res, r, 5) };
+		const uint8_t *pub = store_pg_blob(res, r, 0, STORE_PUB_LEN);
+
+		if (pub != NULL)
+			memcpy(p.pub, pub, STORE_PUB_LEN);
+		store_pg_copy_text(p.name, sizeof(p.name), res, r, 1);
+		store_pg_copy_text(p.address, sizeof(p.address), res, r, 2);
+		/* A host key cut short would pin nothing sensible: none. */
+		if (strlen(store_pg_text(res, r, 3)) < sizeof(p.host_key))
+			store_pg_copy_text(p.host_key, sizeof(p.host_key), res, r, 3);
+		if (fn(&p, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int store_pg_live_set(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN], int64_t now)
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_int_arg(&a, ticket);
+	store_pg_blob_arg(&a, pub, STORE_PUB_LEN);
+	store_pg_int_arg(&a, now);
+	return store_pg_do(st,
+			   "INSERT INTO live_sessions (ticket_id, relay, since) VALUES ($1::bigint, $2::bytea, $3::bigint)"
+			   " ON CONFLICT (ticket_id) DO UPDATE SET relay = EXCLUDED.relay, since = EXCLUDED.since", &a, NULL);
+}
+
+static int store_pg_live_clear(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN])
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_blob_arg(&a, pub, STORE_PUB_LEN);
+	store_pg_int_arg(&a, ticket);
+	return store_pg_do(st, "DELETE FROM live_sessions WHERE relay = $1::bytea AND ($2::bigint = 0 OR ticket_id = $2::bigint)",
+			   &a, NULL);
+}
+
+static int store_pg_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since)
+{
+	struct store_pg_args a = { 0 };
+	PGresult *res;
+	int rc = STORE_NOT_FOUND;
+
+	store_pg_int_arg(&a, ticket);
+	res = store_pg_run(st, "SELECT relay, since FROM live_sessions WHERE ticket_id = $1::bigint", &a);
+	if (res == NULL)
+		return STORE_ERR;
+	if (PQntuples(res) == 1) {
+		const uint8_t *p = store_pg_blob(res, 0, 0, STORE_PUB_LEN);
+
+		memset(pub, 0, STORE_PUB_LEN);
+		if (p != NULL)
+			memcpy(pub, p, STORE_PUB_LEN);
+		*since = store_pg_int(res, 0, 1);
+		rc = STORE_OK;
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int store_pg_checkpoint_orphan(struct store *st, int64_t *seq)
 {
 	PGresult *res = store_pg_run(st,
@@ -2393,6 +2490,11 @@ static const struct store_backend store_pg_backend = {
 	.relay_key_add = store_pg_relay_key_add,
 	.relay_keys = store_pg_relay_keys,
 	.relay_key_retire = store_pg_relay_key_retire,
+	.peer_put = store_pg_peer_put,
+	.peers = store_pg_peers,
+	.live_set = store_pg_live_set,
+	.live_clear = store_pg_live_clear,
+	.live_get = store_pg_live_get,
 	.intake_add = store_pg_intake_add,
 	.intake_find = store_pg_intake_find,
 	.intake_uses_since = store_pg_intake_uses_since,

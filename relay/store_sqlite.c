@@ -258,6 +258,21 @@ static const char *const store_migrations[] = {
 	"  SELECT id, name, role, tier, created_at, state, state_at FROM users;"
 	"DROP TABLE users;"
 	"ALTER TABLE users_new RENAME TO users;",
+	/*
+	 * 15: routing between relays (store.h): each relay's address for its
+	 * peers and SSH host key, named by its audit key, and which relay
+	 * holds each ticket's live customer.
+	 */
+	"CREATE TABLE relays ("
+	"  pubkey BLOB PRIMARY KEY REFERENCES relay_keys (pubkey),"
+	"  address TEXT NOT NULL,"
+	"  host_key TEXT NOT NULL,"
+	"  seen_at INTEGER NOT NULL);"
+	"CREATE TABLE live_sessions ("
+	"  ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),"
+	"  relay BLOB NOT NULL REFERENCES relays (pubkey),"
+	"  since INTEGER NOT NULL);"
+	"CREATE INDEX live_sessions_relay ON live_sessions (relay);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -282,6 +297,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 };
 _Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
 		       sizeof(store_migrations) / sizeof(store_migrations[0]),
@@ -1973,6 +1989,116 @@ static int store_sqlite_relay_key_retire(struct store *st, const uint8_t pub[STO
 	return rc;
 }
 
+static int store_sqlite_peer_put(struct store *st, const uint8_t pub[STORE_PUB_LEN], const char *address,
+				 const char *host_key, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO relays (pubkey, address, host_key, seen_at) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT (pubkey) DO UPDATE SET address = excluded.address, host_key = excluded.host_key,"
+			  " seen_at = excluded.seen_at") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, pub, STORE_PUB_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, host_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_peers(struct store *st, store_peer_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT r.pubkey, k.name, r.address, r.host_key, r.seen_at, k.retired_seq"
+			  " FROM relays r JOIN relay_keys k ON k.pubkey = r.pubkey ORDER BY k.seq") != 0)
+		return STORE_ERR;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_peer p = { .seen_at = sqlite3_column_int64(stmt, 4),
+					.retired_seq = sqlite3_column_int64(stmt, 5) };
+		const uint8_t *pub = store_col_blob(stmt, 0, STORE_PUB_LEN);
+		const unsigned char *name = sqlite3_column_text(stmt, 1), *addr = sqlite3_column_text(stmt, 2),
+				    *hk = sqlite3_column_text(stmt, 3);
+
+		/* A malformed row reads as zeros and no host key: nobody is routed to it. */
+		if (pub != NULL)
+			memcpy(p.pub, pub, STORE_PUB_LEN);
+		snprintf(p.name, sizeof(p.name), "%s", name ? (const char *)name : "");
+		snprintf(p.address, sizeof(p.address), "%s", addr ? (const char *)addr : "");
+		if (hk != NULL && strlen((const char *)hk) < sizeof(p.host_key))
+			snprintf(p.host_key, sizeof(p.host_key), "%s", (const char *)hk);
+		if (fn(&p, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_live_set(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN], int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO live_sessions (ticket_id, relay, since) VALUES (?1, ?2, ?3)"
+			  " ON CONFLICT (ticket_id) DO UPDATE SET relay = excluded.relay, since = excluded.since") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_blob(stmt, 2, pub, STORE_PUB_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_live_clear(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN])
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "DELETE FROM live_sessions WHERE relay = ?1 AND (?2 = 0 OR ticket_id = ?2)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, pub, STORE_PUB_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, ticket);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR, step;
+
+	if (store_prepare(st, &stmt, "SELECT relay, since FROM live_sessions WHERE ticket_id = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		const uint8_t *p = store_col_blob(stmt, 0, STORE_PUB_LEN);
+
+		memset(pub, 0, STORE_PUB_LEN);
+		if (p != NULL)
+			memcpy(pub, p, STORE_PUB_LEN);
+		*since = sqlite3_column_int64(stmt, 1);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int store_sqlite_checkpoint_orphan(struct store *st, int64_t *seq)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -2436,6 +2562,11 @@ static const struct store_backend store_sqlite_backend = {
 	.relay_key_add = store_sqlite_relay_key_add,
 	.relay_keys = store_sqlite_relay_keys,
 	.relay_key_retire = store_sqlite_relay_key_retire,
+	.peer_put = store_sqlite_peer_put,
+	.peers = store_sqlite_peers,
+	.live_set = store_sqlite_live_set,
+	.live_clear = store_sqlite_live_clear,
+	.live_get = store_sqlite_live_get,
 	.intake_add = store_sqlite_intake_add,
 	.intake_find = store_sqlite_intake_find,
 	.intake_uses_since = store_sqlite_intake_uses_since,

@@ -112,15 +112,51 @@ static void relay_ticket_sla_resume(struct relay *relay, int64_t ticket, const c
 	log_info("ticket %lld: SLA clocks run again (%s)", (long long)ticket, detail);
 }
 
+static void relay_ticket_sharing_line(int64_t at, bool paused, char *line, size_t linelen)
+{
+	char when[16];
+
+	timefmt_utc(at, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, linelen, "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
+}
+
+/*
+ * A line this relay wrote and already delivered: peerchat.c skips it. The
+ * list is emptied up to what the tail has read once a second; past its cap
+ * (a flood of lines within one second) a line may reach this relay's
+ * streams twice, which is better than an unbounded list.
+ */
+#define RELAY_CHAT_OWN_MAX 65536
+static void relay_ticket_chat_own(struct relay *relay, int64_t seq)
+{
+	struct relay_chat_tail *t = &relay->chat_tail;
+
+	if (!t->started || seq <= t->seq)
+		return;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		int64_t *grown = cap <= RELAY_CHAT_OWN_MAX ? realloc(t->own, cap * sizeof(*grown)) : NULL;
+
+		if (grown == NULL)
+			return;
+		t->own = grown;
+		t->cap = cap;
+	}
+	t->own[t->n++] = seq;
+}
+
+
 int relay_ticket_chat(struct relay *relay, int64_t ticket, const char *author, const char *role,
 		      const char *text)
 {
 	struct store_event e = { .at = relay_now(relay), .kind = EVENT_CHAT, .actor = author, .role = role,
 				 .clearance = "", .detail = text };
 	char line[RELAY_CHAT_LINE_MAX];
+	int64_t seq = 0;
 
-	if (relay_audit_event(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text) != STORE_OK)
+	if (relay_audit_event_seq(relay->store, ticket, e.at, EVENT_CHAT, author, role, NULL, text, &seq) != STORE_OK)
 		return -1;
+	relay_ticket_chat_own(relay, seq);
 	if (strcmp(role, "customer") == 0)
 		relay_ticket_sla_resume(relay, ticket, "the customer wrote");
 	else if (store_ticket_first_response(relay->store, ticket, e.at, NULL) == STORE_OK)
@@ -297,6 +333,9 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	int64_t now = relay_now(relay);
 	struct ctl_record ask = { .type = CTL_LOGS_ASK };
 
+	/* The relay that holds the customer asks when it reads the escalation (peerchat.c). */
+	if (customer == NULL && relay_route_held_elsewhere(relay, ticket))
+		return;
 	if (customer == NULL) {
 		relay_audit_event(relay->store, ticket, now, EVENT_LOGS_UNAVAILABLE, "relay", "relay", NULL,
 				"no live session to collect logs from");
@@ -324,6 +363,28 @@ static void relay_ticket_ask_logs(struct relay *relay, int64_t ticket, const cha
 	relay_audit_event(relay->store, ticket, now, EVENT_LOGS_REQUESTED, by, by_tier, NULL, relay->home->log_sources);
 }
 
+/*
+ * What an escalation does to this relay's views and customer, wherever it
+ * was recorded: the ticket has no owner now, so nobody may act on the
+ * customer's machine: every view ends (control and all; the customer's
+ * banner drops the name), and the next tier's view comes after `take` and
+ * a new yes. A view-only downgrade would keep an unowned watcher on the
+ * screen. The customer is asked for the log bundle here, where they are.
+ */
+static void relay_ticket_escalated_here(struct relay *relay, int64_t ticket, const char *to_tier, const char *actor,
+					const char *role, const char *clearance)
+{
+	char status[256], why[128];
+
+	snprintf(why, sizeof(why), "ticket %lld was escalated to %s; views end until the next tier takes it",
+		 (long long)ticket, to_tier);
+	relay_viewer_detach_others(relay, ticket, 0, why);
+	snprintf(status, sizeof(status),
+		 "Your request has been passed to a specialist (%s). Please wait: your session stays open.", to_tier);
+	relay_ticket_notice(relay, ticket, CTL_NOTICE_ESCALATED, "", to_tier, status);
+	relay_ticket_ask_logs(relay, ticket, actor, role, clearance);
+}
+
 static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const struct store_user *by,
 				    const char *to_tier, const char *note, const char *forced, char *err, size_t errlen)
 {
@@ -331,8 +392,8 @@ static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const s
 	const char *role = by ? by->tier : "relay";
 	struct relay_transcript transcript = { .lines = 0 };
 	struct store_ticket t;
-	int64_t now = relay_now(relay);
-	char name[64], detail[CTL_TEXT_MAX + 64], status[256], why[128], clearance[4] = "";
+	int64_t now = relay_now(relay), seq = 0;
+	char name[64], detail[CTL_TEXT_MAX + 64], clearance[4] = "";
 	int rc = -1;
 
 	buf_init(&transcript.text, 4u * 1024 * 1024);
@@ -374,10 +435,12 @@ static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const s
 	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATION_FORCED, actor, role, clearance, forced) != STORE_OK)
 		goto store_failed;
 	if (store_ticket_update(relay->store, ticket, "escalated", to_tier, 0, now) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, EVENT_ESCALATED, actor, role, clearance, detail) != STORE_OK)
+	    relay_audit_event_seq(relay->store, ticket, now, EVENT_ESCALATED, actor, role, clearance, detail, &seq) !=
+		    STORE_OK)
 		goto store_failed;
 	if (store_commit(relay->store) != STORE_OK)
 		goto store_failed;
+	relay_ticket_chat_own(relay, seq);
 	log_info("ticket %lld escalated %s -> %s by %s (%d transcript lines)", (long long)ticket, t.tier, to_tier,
 		 actor, transcript.lines);
 	/* What the next tier may already know: the summary, what was said and the handover note. */
@@ -389,19 +452,7 @@ static int relay_ticket_escalate_as(struct relay *relay, int64_t ticket, const s
 	}
 	if (buf_put(&transcript.text, "", 1) == 0)
 		relay_knowledge_suggest(relay, ticket, "on escalation", (const char *)buf_ptr(&transcript.text));
-	/*
-	 * The ticket has no owner now, so nobody may act on the customer's
-	 * machine: every view ends (control and all; the customer's banner drops
-	 * the name), and the next tier's view comes after `take` and a new yes.
-	 * A view-only downgrade would keep an unowned watcher on the screen.
-	 */
-	snprintf(why, sizeof(why), "ticket %lld was escalated to %s; views end until the next tier takes it",
-		 (long long)ticket, to_tier);
-	relay_viewer_detach_others(relay, ticket, 0, why);
-	snprintf(status, sizeof(status),
-		 "Your request has been passed to a specialist (%s). Please wait: your session stays open.", to_tier);
-	relay_ticket_notice(relay, ticket, CTL_NOTICE_ESCALATED, "", to_tier, status);
-	relay_ticket_ask_logs(relay, ticket, actor, role, clearance);
+	relay_ticket_escalated_here(relay, ticket, to_tier, actor, role, clearance);
 	rc = 0;
 	goto out;
 store_failed:
@@ -700,12 +751,23 @@ int relay_ticket_checklist_missing(struct relay *relay, int64_t ticket, const ch
 	return (int)relay_checklist_missing(f.list, f.filled, out, outlen);
 }
 
+/* What a take does to this relay's views and customer, wherever the take was recorded. */
+static void relay_ticket_taken_here(struct relay *relay, int64_t ticket, int64_t by_id, const char *name,
+				    const char *tier)
+{
+	char status[256], why[128];
+
+	snprintf(why, sizeof(why), "the %s technician %s took over", tier, name);
+	relay_viewer_detach_others(relay, ticket, by_id, why);
+	snprintf(status, sizeof(status), "%s (%s) is now handling your request.", name, tier);
+	relay_ticket_notice(relay, ticket, CTL_NOTICE_TAKEN, name, tier, status);
+}
+
 int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_user *by,
 		      char *err, size_t errlen)
 {
-	bool live = relay_conn_live_customer(relay, ticket) != NULL;
-	int64_t now = relay_now(relay);
-	char status[256], why[128];
+	bool live = relay_conn_live_customer(relay, ticket) != NULL || relay_route_held_elsewhere(relay, ticket);
+	int64_t now = relay_now(relay), seq = 0;
 
 	if (store_begin(relay->store) != STORE_OK) {
 		snprintf(err, errlen, "the store is busy");
@@ -713,18 +775,17 @@ int relay_ticket_take(struct relay *relay, int64_t ticket, const struct store_us
 	}
 	if (store_ticket_update(relay->store, ticket, live ? "in-session" : "open", NULL, by->id, now) != STORE_OK ||
 	    store_ticket_first_response(relay->store, ticket, now, NULL) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, EVENT_TAKEN, by->name, by->tier, NULL, NULL) != STORE_OK ||
+	    relay_audit_event_seq(relay->store, ticket, now, EVENT_TAKEN, by->name, by->tier, NULL, NULL, &seq) !=
+		    STORE_OK ||
 	    store_commit(relay->store) != STORE_OK) {
 		store_rollback(relay->store);
 		snprintf(err, errlen, "the store failed; nothing was changed");
 		return -1;
 	}
+	relay_ticket_chat_own(relay, seq);
 	relay_ticket_sla_changed(relay);
 	log_info("ticket %lld taken by %s (%s)", (long long)ticket, by->name, by->tier);
-	snprintf(why, sizeof(why), "the %s technician %s took over", by->tier, by->name);
-	relay_viewer_detach_others(relay, ticket, by->id, why);
-	snprintf(status, sizeof(status), "%s (%s) is now handling your request.", by->name, by->tier);
-	relay_ticket_notice(relay, ticket, CTL_NOTICE_TAKEN, by->name, by->tier, status);
+	relay_ticket_taken_here(relay, ticket, by->id, by->name, by->tier);
 	return 0;
 }
 
@@ -750,6 +811,20 @@ static void relay_ticket_end_customer(struct relay *relay, int64_t ticket, uint8
 	}
 }
 
+/* What a resolution does to this relay's views, customer and chat streams, wherever it was recorded. */
+static void relay_ticket_resolved_here(struct relay *relay, int64_t ticket, int64_t at, const char *name,
+				       const char *tier)
+{
+	char ended[256], when[16], line[512];
+
+	relay_viewer_detach_others(relay, ticket, -1, "the ticket was resolved");
+	snprintf(ended, sizeof(ended), "%s (%s) resolved ticket %lld", name, tier, (long long)ticket);
+	relay_ticket_end_customer(relay, ticket, CTL_END_RESOLVED, ended);
+	timefmt_utc(at, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, sizeof(line), "[%s] %s; the session has ended\n", when, ended);
+	relay_chan_chat_broadcast(relay, ticket, line);
+}
+
 int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store_user *by,
 			 const char *note, char *err, size_t errlen)
 {
@@ -759,8 +834,8 @@ int relay_ticket_resolve(struct relay *relay, int64_t ticket, const struct store
 int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct store_user *by, const char *note,
 			    int64_t kb, char *err, size_t errlen)
 {
-	int64_t now = relay_now(relay);
-	char ended[256], when[16], line[512], linked[32];
+	int64_t now = relay_now(relay), seq = 0;
+	char linked[32];
 	int cancelled = 0;
 
 	snprintf(linked, sizeof(linked), "#%lld", (long long)kb);
@@ -772,7 +847,8 @@ int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct st
 	/* Resolved is final: its codes die with it, in the same transaction. */
 	if (store_ticket_update(relay->store, ticket, "resolved", NULL, -1, now) != STORE_OK ||
 	    store_code_cancel(relay->store, ticket, now, &cancelled) != STORE_OK ||
-	    relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED, by->name, by->tier, NULL, note) != STORE_OK ||
+	    relay_audit_event_seq(relay->store, ticket, now, EVENT_RESOLVED, by->name, by->tier, NULL, note, &seq) !=
+		    STORE_OK ||
 	    (kb > 0 && relay_audit_event(relay->store, ticket, now, EVENT_RESOLVED_BY_KB, by->name, by->tier, NULL,
 					 linked) != STORE_OK) ||
 	    (cancelled > 0 && relay_audit_event(relay->store, ticket, now, EVENT_CODE_CANCELLED, by->name, by->tier, NULL,
@@ -782,14 +858,10 @@ int relay_ticket_resolve_kb(struct relay *relay, int64_t ticket, const struct st
 		snprintf(err, errlen, "the store failed; nothing was changed");
 		return -1;
 	}
+	relay_ticket_chat_own(relay, seq);
 	log_info("ticket %lld resolved by %s (%d support code%s cancelled)", (long long)ticket, by->name, cancelled,
 		 cancelled == 1 ? "" : "s");
-	relay_viewer_detach_others(relay, ticket, -1, "the ticket was resolved");
-	snprintf(ended, sizeof(ended), "%s (%s) resolved ticket %lld", by->name, by->tier, (long long)ticket);
-	relay_ticket_end_customer(relay, ticket, CTL_END_RESOLVED, ended);
-	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
-	snprintf(line, sizeof(line), "[%s] %s; the session has ended\n", when, ended);
-	relay_chan_chat_broadcast(relay, ticket, line);
+	relay_ticket_resolved_here(relay, ticket, now, by->name, by->tier);
 	return 0;
 }
 
@@ -907,15 +979,15 @@ void relay_ticket_logs_data(struct relay *relay, struct relay_conn *c, const str
 void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
 {
 	bool paused = rec->flags == CTL_SHARING_PAUSED;
-	int64_t now = relay_now(relay);
-	char when[16], line[96];
+	int64_t now = relay_now(relay), seq = 0;
+	char line[96];
 
 	/* The helper enforces the pause itself; the ticket only keeps the record. */
-	relay_audit_event(relay->store, c->ticket, now, paused ? EVENT_SHARING_PAUSED : EVENT_SHARING_RESUMED, "customer",
-			"customer", NULL, NULL);
+	if (relay_audit_event_seq(relay->store, c->ticket, now, paused ? EVENT_SHARING_PAUSED : EVENT_SHARING_RESUMED,
+				  "customer", "customer", NULL, NULL, &seq) == STORE_OK)
+		relay_ticket_chat_own(relay, seq);
 	log_info("ticket %lld: the customer %s sharing", (long long)c->ticket, paused ? "paused" : "resumed");
-	timefmt_utc(now, TIMEFMT_CLOCK, when, sizeof(when));
-	snprintf(line, sizeof(line), "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
+	relay_ticket_sharing_line(now, paused, line, sizeof(line));
 	relay_chan_chat_broadcast(relay, c->ticket, line);
 }
 
@@ -1076,4 +1148,45 @@ void relay_policy_tick(struct relay *relay)
 				log_warn("policy could not escalate ticket %lld: %s", (long long)due.ids[k], err);
 	}
 	relay_ticket_sla_tick(relay);
+}
+
+void relay_ticket_peer_event(struct relay *relay, const struct store_event *e, int64_t ticket)
+{
+	char line[RELAY_CHAT_LINE_MAX];
+
+	if (strcmp(e->kind, EVENT_SHARING_PAUSED) == 0 || strcmp(e->kind, EVENT_SHARING_RESUMED) == 0) {
+		relay_ticket_sharing_line(e->at, strcmp(e->kind, EVENT_SHARING_PAUSED) == 0, line, sizeof(line));
+		relay_chan_chat_broadcast(relay, ticket, line);
+		return;
+	}
+	if (strcmp(e->kind, EVENT_ESCALATED) == 0) {
+		struct store_ticket t;
+
+		if (store_ticket_get(relay->store, ticket, &t) == STORE_OK)
+			relay_ticket_escalated_here(relay, ticket, t.tier, e->actor, e->role, e->clearance);
+		return;
+	}
+	if (strcmp(e->kind, EVENT_TAKEN) == 0) {
+		struct store_user by;
+
+		if (store_user_by_name(relay->store, e->actor, &by) == STORE_OK)
+			relay_ticket_taken_here(relay, ticket, by.id, e->actor, e->role);
+		return;
+	}
+	if (strcmp(e->kind, EVENT_RESOLVED) == 0) {
+		relay_ticket_resolved_here(relay, ticket, e->at, e->actor, e->role);
+		return;
+	}
+	if (strcmp(e->kind, EVENT_CHAT) != 0)
+		return;
+	if (strcmp(e->role, "customer") != 0) {
+		struct relay_chan *control = relay_ticket_control(relay, ticket);
+		struct ctl_record rec = { .type = CTL_CHAT, .name = (char *)(uintptr_t)e->actor,
+					  .tier = (char *)(uintptr_t)e->role, .text = (char *)(uintptr_t)e->detail };
+
+		if (control != NULL)
+			relay_chan_send_ctl(control, &rec);
+	}
+	relay_ticket_chat_line(e, line, sizeof(line));
+	relay_chan_chat_broadcast(relay, ticket, line);
 }

@@ -44,7 +44,7 @@
 #include "audit.h"
 #include "relay.h"
 
-#define RELAY_RFB_REASON_MAX 256
+#define RELAY_RFB_REASON_MAX 1024
 
 static void relay_viewer_event(struct relay *relay, struct relay_viewer *v, const char *kind,
 			       const char *detail)
@@ -134,11 +134,27 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 			return;
 		}
 	}
+	v->customer = relay_conn_live_customer(relay, ticket);
+	/* On another relay: it asks, records and checks again; this one carries the bytes (route.c). */
+	if (v->customer == NULL && !tech->routed) {
+		char why[200];
+
+		if (relay_route_open(relay, ticket,
+				     asked & CTL_CAP_CONTROL ? RELAY_VIEWER_PORT_CONTROL : RELAY_VIEWER_PORT_VIEW,
+				     tech->user.name, &v->route, why, sizeof(why)) != 0) {
+			snprintf(reason, sizeof(reason), "Handoff: %s", why);
+			relay_viewer_refuse(v, reason);
+			return;
+		}
+		if (v->route != NULL) {
+			v->state = VIEWER_ROUTING;
+			return;
+		}
+	}
 	if (relay->recording == RELAY_RECORDING_REQUIRED && !relay->has_recording_key) {
 		relay_viewer_refuse(v, "Handoff: recording is required and no recording key is installed");
 		return;
 	}
-	v->customer = relay_conn_live_customer(relay, ticket);
 	if (v->customer == NULL) {
 		/* "no live session for ticket N" is what scripts (and our viewer's retry) look for. */
 		snprintf(reason, sizeof(reason),
@@ -255,11 +271,15 @@ static void relay_viewer_close_chan(ssh_channel chan)
 
 static void relay_viewer_finish(struct relay *relay, struct relay_viewer *v, const char *why)
 {
+	/* Routed: the far relay said why, and wrote the record of the leaving. */
+	if (v->route != NULL && relay_route_why(v->route) != NULL)
+		why = relay_route_why(v->route);
 	relay_viewer_tell_tech(v, why);
 	relay_viewer_close_chan(v->tech_chan);
 	relay_viewer_close_chan(v->cust_chan);
 	relay_viewer_tell_customer(v, CTL_VIEWER_LEFT);
-	relay_viewer_event(relay, v, EVENT_TECHNICIAN_LEFT, NULL);
+	if (v->route == NULL)
+		relay_viewer_event(relay, v, EVENT_TECHNICIAN_LEFT, NULL);
 	log_info("viewer %u: %s left ticket %lld (%llu bytes to the customer, %llu to the technician)",
 		 v->id, v->tech ? v->tech->user.name : "technician", (long long)v->ticket,
 		 (unsigned long long)v->bytes_to_customer, (unsigned long long)v->bytes_to_tech);
@@ -286,6 +306,25 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 			relay_viewer_refuse(v, "Handoff: the customer did not answer");
 		}
 		return;
+	case VIEWER_ROUTING: {
+		char why[768], reason[RELAY_RFB_REASON_MAX];
+
+		rc = relay_route_ready(v->route, &v->cust_chan, why, sizeof(why));
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			log_error("viewer %u (ticket %lld): %s", v->id, (long long)v->ticket, why);
+			snprintf(reason, sizeof(reason), "Handoff: %s", why);
+			v->cust_chan = NULL;
+			relay_viewer_refuse(v, reason);
+			return;
+		}
+		v->state = VIEWER_SPLICING;
+		log_info("viewer %u: %s's view of ticket %lld is routed", v->id, v->tech->user.name, (long long)v->ticket);
+		/* Bytes may already be waiting: splice them now, once. */
+		relay_viewer_service(relay, v);
+		return;
+	}
 	case VIEWER_OPENING:
 		rc = ssh_channel_open_reverse_forward(v->cust_chan, v->customer->fwd_host,
 						      (int)v->customer->fwd_port, "127.0.0.1", (int)v->id);
@@ -310,6 +349,7 @@ void relay_viewer_service(struct relay *relay, struct relay_viewer *v)
 		/* fall through: bytes may already be waiting */
 		/* FALLTHROUGH */
 	case VIEWER_SPLICING:
+		relay_route_service(v->route);
 		up = relay_viewer_move(relay, v, v->tech_chan, v->cust_chan, RECORDING_FROM_VIEWER, &v->bytes_to_customer);
 		down = relay_viewer_move(relay, v, v->cust_chan, v->tech_chan, RECORDING_TO_VIEWER, &v->bytes_to_tech);
 		if (up < 0 || down < 0)
@@ -427,6 +467,14 @@ int relay_viewer_ask_control(struct relay *relay, int64_t ticket, const struct s
 	unsigned asked = 0, controlling = 0;
 
 	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->ticket == ticket && v->tech != NULL && v->tech->user.id == user->id && v->route != NULL &&
+		    v->state == VIEWER_SPLICING && relay_route_ask_control(v->route) == 0) {
+			/* Whether it already has control is the far relay's to know; it answers in the log. */
+			asked++;
+			log_info("viewer %u: %s (%s) asks to control ticket %lld on the relay the customer is on", v->id,
+				 user->name, user->tier, (long long)ticket);
+			continue;
+		}
 		if (v->ticket != ticket || v->tech == NULL || v->tech->user.id != user->id || v->customer == NULL ||
 		    (v->state != VIEWER_OPENING && v->state != VIEWER_SPLICING))
 			continue;
@@ -460,8 +508,10 @@ void relay_viewer_free(struct relay_viewer *v)
 {
 	if (v->tech_chan != NULL)
 		ssh_channel_free(v->tech_chan);
-	if (v->cust_chan != NULL)
+	/* A routed view's channel belongs to its route's session. */
+	if (v->cust_chan != NULL && v->route == NULL)
 		ssh_channel_free(v->cust_chan);
+	relay_route_free(v->route);
 	buf_free(&v->refusal);
 	free(v);
 }

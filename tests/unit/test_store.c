@@ -766,6 +766,77 @@ static void test_relay_keys_and_signers(void **state)
 	assert_null(signer);
 }
 
+struct peers_seen {
+	struct store_peer p[4];
+	int n;
+};
+
+static int peer_seen(const struct store_peer *p, void *ctx)
+{
+	struct peers_seen *s = ctx;
+
+	if (s->n < 4)
+		s->p[s->n] = *p;
+	s->n++;
+	return 0;
+}
+
+/*
+ * Routing (migration 15): a relay's row replaced in place and listed with
+ * its key's name and retirement; the live customer's relay set, replaced
+ * by the newest, cleared only by its holder, and all of a relay's at once.
+ */
+static void test_peers_and_live_sessions(void **state)
+{
+	struct fixture *f = *state;
+	struct store_relay_key a = { .added_at = 10 }, b = { .added_at = 20 };
+	struct peers_seen seen = { 0 };
+	uint8_t holder[STORE_PUB_LEN];
+	int64_t s1 = 0, s2 = 0, since = 0, t2 = 0;
+
+	memset(a.pub, 0xa1, sizeof(a.pub));
+	memset(b.pub, 0xb2, sizeof(b.pub));
+	snprintf(a.name, sizeof(a.name), "relay-a");
+	snprintf(b.name, sizeof(b.name), "relay-b");
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &s1), STORE_OK);
+	assert_int_equal(store_chain_append(f->st, f->ticket, hashed_link, &f->ticket, &s2), STORE_OK);
+	a.seq = s1;
+	b.seq = s2;
+	assert_int_equal(store_relay_key_add(f->st, &a), STORE_OK);
+	assert_int_equal(store_relay_key_add(f->st, &b), STORE_OK);
+	assert_int_equal(store_peer_put(f->st, b.pub, "127.0.0.1:2223", "ssh-ed25519 BBBB", 5), STORE_OK);
+	assert_int_equal(store_peer_put(f->st, a.pub, "", "ssh-ed25519 AAAA", 6), STORE_OK);
+	assert_int_equal(store_peer_put(f->st, a.pub, "127.0.0.1:2222", "ssh-ed25519 AAAB", 7), STORE_OK);
+	assert_int_equal(store_relay_key_retire(f->st, b.pub, s2), STORE_OK);
+	assert_int_equal(store_peers(f->st, peer_seen, &seen), STORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_memory_equal(seen.p[0].pub, a.pub, STORE_PUB_LEN);
+	assert_string_equal(seen.p[0].name, "relay-a");
+	assert_string_equal(seen.p[0].address, "127.0.0.1:2222");
+	assert_string_equal(seen.p[0].host_key, "ssh-ed25519 AAAB");
+	assert_int_equal(seen.p[0].seen_at, 7);
+	assert_int_equal(seen.p[0].retired_seq, 0);
+	assert_string_equal(seen.p[1].address, "127.0.0.1:2223");
+	assert_int_equal(seen.p[1].retired_seq, s2);
+
+	assert_int_equal(store_live_get(f->st, f->ticket, holder, &since), STORE_NOT_FOUND);
+	assert_int_equal(store_live_set(f->st, f->ticket, a.pub, 100), STORE_OK);
+	assert_int_equal(store_live_set(f->st, f->ticket, b.pub, 101), STORE_OK);
+	assert_int_equal(store_live_get(f->st, f->ticket, holder, &since), STORE_OK);
+	assert_memory_equal(holder, b.pub, STORE_PUB_LEN);
+	assert_int_equal(since, 101);
+	/* The customer's old relay hearing it leave does not clear where it went. */
+	assert_int_equal(store_live_clear(f->st, f->ticket, a.pub), STORE_OK);
+	assert_int_equal(store_live_get(f->st, f->ticket, holder, &since), STORE_OK);
+	assert_memory_equal(holder, b.pub, STORE_PUB_LEN);
+	assert_int_equal(store_ticket_new(f->st, &(struct store_ticket_spec){ .summary = "Second", .priority = "P3",
+			 .tier = "L1", .owner_id = f->alice.id }, 1001, &t2), STORE_OK);
+	assert_int_equal(store_live_set(f->st, t2, b.pub, 102), STORE_OK);
+	assert_int_equal(store_live_clear(f->st, 0, b.pub), STORE_OK);
+	assert_int_equal(store_live_get(f->st, f->ticket, holder, &since), STORE_NOT_FOUND);
+	assert_int_equal(store_live_get(f->st, t2, holder, &since), STORE_NOT_FOUND);
+}
+
 /* The append-only triggers, reached around the store as someone with the database would. */
 static void test_events_refuse_change(void **state)
 {
@@ -1028,7 +1099,10 @@ static void test_desk_role_migration(void **state)
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 13", NULL, NULL, NULL), SQLITE_OK);
+	/* Migration 15 (routing) runs again after it: its tables go too. */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE live_sessions; DROP TABLE relays; PRAGMA user_version = 13", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(f->ts.spec, &f->st, err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_user_by_key(f->st, "ssh-ed25519", "AAAAdesk", &again), STORE_OK);
@@ -1086,6 +1160,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_lost_and_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_keys_and_signers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peers_and_live_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_desk_role_migration, setup, teardown),
 	};
 	return teststore_run("store", tests, sizeof(tests) / sizeof(tests[0]));
