@@ -154,13 +154,13 @@ $(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(BUILD)/gen/xdg-shell-client-
 	$(CC) $(CPPFLAGS) -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
 
 # The bench's workload clients, X11 and Wayland, share their modes, marker and pacing.
-WK_CORE := tests/tools/common/workload_core.c tests/tools/common/workload_core.h
+WK_CORE := tests/tools/common/workload_core.c tests/tools/common/workload_usr1.c tests/tools/common/workload_core.h
 $(BUILD)/tests/workload: tests/tools/workload.c $(WK_CORE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/tools $(CFLAGS) $(call pc,x11) -o $@ $< tests/tools/common/workload_core.c $(SANLD) $(call pl,x11)
+	$(CC) $(CPPFLAGS) -Itests/tools $(CFLAGS) $(call pc,x11) -o $@ $< tests/tools/common/workload_core.c tests/tools/common/workload_usr1.c $(SANLD) $(call pl,x11)
 $(BUILD)/tests/wlworkload: tests/tools/wlworkload.c $(WK_CORE) $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
+	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c tests/tools/common/workload_usr1.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
 
 tests-build: $(UNITS) $(TOOLS)
 
@@ -312,7 +312,7 @@ WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcryp
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
 	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
-	$(WIN)/tests/wininput.exe
+	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe
 
 $(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
@@ -347,6 +347,11 @@ $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 $(WIN)/tests/winpattern.exe: tests/tools/win/winpattern.c
 	@mkdir -p $(@D)
 	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< -lgdi32 -luser32
+# The bench's workload as a Windows program (bench/windows.sh), on the workloads' shared core.
+$(WIN)/tests/winworkload.exe: tests/tools/win/winworkload.c tests/tools/common/workload_core.c tests/tools/common/workload_core.h
+	@mkdir -p $(@D)
+	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< tests/tools/common/workload_core.c \
+		-lgdi32 -luser32 -lpthread
 # The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
 $(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o
 	@mkdir -p $(@D)

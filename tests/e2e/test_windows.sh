@@ -16,8 +16,6 @@ make -C "$ROOT" --no-print-directory windows >"$E2E_TMP/make-windows.log" 2>&1 |
 	fail "make windows failed: $(tail -5 "$E2E_TMP/make-windows.log")"
 EXE=$WIN/handoff-helper.exe
 [ -f "$EXE" ] || fail "make windows wrote no $EXE"
-command -v wine >/dev/null ||
-	fail "Wine is not installed (scripts/deps.sh lists wine and wine64: run make deps)"
 
 # Statically linked: every DLL it names is one Windows itself has.
 x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^[[:space:]]*DLL Name: //p' >"$E2E_TMP/imports" ||
@@ -38,30 +36,8 @@ x86_64-w64-mingw32-objdump -p "$EXE" | grep -q "^Subsystem.*(Windows GUI)" ||
 	fail "handoff-helper.exe is not a GUI-subsystem program: $(x86_64-w64-mingw32-objdump -p "$EXE" | grep '^Subsystem')"
 
 start_xvfb 800 600
-export DISPLAY=$XDISPLAY WINEDEBUG=-all
-# A Wine prefix is ~700 MB and wineboot takes 10 s or more: kept outside the clone, one per
-# Wine version and user, used by one test at a time (the lock), made again when unfinished.
-WINE_CACHE=${HANDOFF_WINE_CACHE:-/var/cache/handoff/wine}
-mkdir -p "$WINE_CACHE" 2>/dev/null && [ -w "$WINE_CACHE" ] || WINE_CACHE=$E2E_TMP/wine
-mkdir -p "$WINE_CACHE" || fail "cannot make $WINE_CACHE"
-WINE_VERSION=$(wine --version 2>/dev/null) || fail "wine --version fails: Wine cannot run here"
-WINE_VERSION=$(echo "$WINE_VERSION" | tr -c 'A-Za-z0-9.\n' '_')
-export WINEPREFIX="$WINE_CACHE/$WINE_VERSION-$(id -u)"
-exec 6>"$WINEPREFIX.lock"
-flock -w 280 6 || fail "another test holds the Wine prefix $WINEPREFIX"
-wine_cleanup() {
-	wineserver -k 2>/dev/null || true
-	e2e_cleanup
-}
-trap wine_cleanup EXIT
-if [ ! -f "$WINEPREFIX/.handoff-ready" ]; then
-	rm -rf "$WINEPREFIX"
-	start=$(date +%s)
-	wine wineboot -i >"$E2E_TMP/wineboot.log" 2>&1 || fail "wineboot failed: $(tail -5 "$E2E_TMP/wineboot.log")"
-	wineserver -w
-	touch "$WINEPREFIX/.handoff-ready"
-	note "Wine prefix made in $(($(date +%s) - start)) s: $WINEPREFIX"
-fi
+. "$(dirname "$0")/wine_lib.sh"
+start_wine
 
 wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern.out" 2>"$E2E_TMP/winpattern.log" &
 WINPATTERN_PID=$!
