@@ -312,7 +312,7 @@ WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcryp
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
 	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
-	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe
+	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe
 
 $(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
@@ -347,6 +347,10 @@ $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 $(WIN)/tests/winpattern.exe: tests/tools/win/winpattern.c
 	@mkdir -p $(@D)
 	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< -lgdi32 -luser32
+# Starts a program as a double-click does (no console, no standard handles) and reads its message box.
+$(WIN)/tests/winbox.exe: tests/tools/win/winbox.c
+	@mkdir -p $(@D)
+	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -mwindows -o $@ $< -luser32
 # The bench's workload as a Windows program (bench/windows.sh), on the workloads' shared core.
 $(WIN)/tests/winworkload.exe: tests/tools/win/winworkload.c tests/tools/common/workload_core.c tests/tools/common/workload_core.h
 	@mkdir -p $(@D)

@@ -37,6 +37,15 @@ const char *const *helper_platform_fonts(size_t *n);
  */
 void helper_platform_console(bool needed);
 /*
+ * The helper's last words when no window of its own shows them (bad
+ * arguments, a window that would not open, the terminal UI's errors):
+ * the caller has written them to standard error already. On Windows, when
+ * that reaches no one (a double-clicked .exe has no console) or only a
+ * console the helper opened itself (it closes as the program exits), the
+ * same words in a message box too. Nothing on Linux. TEXT is UTF-8.
+ */
+void helper_platform_last_words(const char *text);
+/*
  * A font with Japanese glyphs inside the program, for the window when none
  * is named, beside the program or in the system: on Windows the .exe's
  * FONT_JA resource (Debian's IPA P Gothic, whose licence lets it travel

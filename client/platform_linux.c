@@ -48,6 +48,12 @@ void helper_platform_console(bool needed)
 	(void)needed;
 }
 
+void helper_platform_last_words(const char *text)
+{
+	/* Standard error has them: a terminal, or the desktop's own log for a launched program. */
+	(void)text;
+}
+
 int helper_platform_font_data(const void **data, size_t *len)
 {
 	*data = NULL;

@@ -196,6 +196,14 @@ static void platform_win32_reopen_stdio(void)
 	setvbuf(stderr, NULL, _IONBF, 0);
 }
 
+/*
+ * Whether standard error reaches someone who stays to read it: redirected,
+ * or a parent's console. False for a double-clicked .exe, and for one whose
+ * console is its own (AllocConsole), which closes as it exits. A fact of the
+ * process, set by helper_platform_console, read by last_words.
+ */
+static bool platform_win32_stderr_read = true;
+
 void helper_platform_console(bool needed)
 {
 	if (platform_win32_has_stdio())
@@ -204,8 +212,19 @@ void helper_platform_console(bool needed)
 		platform_win32_reopen_stdio();
 		return;
 	}
+	platform_win32_stderr_read = false;
 	if (needed && AllocConsole())
 		platform_win32_reopen_stdio();
+}
+
+void helper_platform_last_words(const char *text)
+{
+	wchar_t wide[1024];
+
+	if (platform_win32_stderr_read)
+		return;
+	if (MultiByteToWideChar(CP_UTF8, 0, text, -1, wide, (int)(sizeof(wide) / sizeof(wide[0]))) > 0)
+		MessageBoxW(NULL, wide, L"Remote support", MB_OK | MB_ICONERROR | MB_SETFOREGROUND);
 }
 
 int helper_platform_font_data(const void **data, size_t *len)

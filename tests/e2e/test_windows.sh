@@ -211,6 +211,33 @@ new_ticket_code "pinned key"
 bad_case wrong-key all --relay "127.0.0.1:$RELAY_PORT" --host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
 	--code "$CODE"
 bad_case no-relay detail --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
+# The same failures when the .exe has no console, as when a customer double-clicks it: winbox
+# (ours, mingw) starts it with no console and no standard handles, reads the message box the
+# helper shows and presses OK. The box says what the Linux helper says on stderr.
+box_case() {
+	local name=$1 cut=$2 box linux
+	shift 2
+	timeout 90 wine "$WIN/tests/winbox.exe" 60 "Remote support" "Z:${EXE//\//\\}" "$@" >"$E2E_TMP/$name.box" 2>&1 ||
+		fail "$name: no message box: $(cat "$E2E_TMP/$name.box")"
+	box=$(sed -n 's/^text //p' "$E2E_TMP/$name.box" | tr -d '\r')
+	linux=$(tail -1 "$E2E_TMP/$name.linux.err")
+	linux=${linux#handoff-helper: }
+	if [ "$cut" = detail ]; then
+		box=${box%: *}
+		linux=${linux%: *}
+	fi
+	[ "$box" = "$linux" ] || fail "$name: the box says '$box', Linux '$linux'"
+	grep -q "^exit [12]\b" "$E2E_TMP/$name.box" || fail "$name: $(tail -1 "$E2E_TMP/$name.box") after the box"
+	sleep 1.1 # not a wait for a condition: the relay's 1 s back-off after a refusal is time itself
+	note "$name, no console: a message box says '$box'"
+}
+"$BIN/handoff-helper" --frobnicate 2>"$E2E_TMP/bad-args.linux.err" && fail "the Linux helper took --frobnicate"
+box_case bad-args all --frobnicate
+box_case wrong-code all --ui tty --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code 0000-0000-0000
+new_ticket_code "pinned key, no console"
+box_case wrong-key all --ui tty --relay "127.0.0.1:$RELAY_PORT" \
+	--host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --code "$CODE"
+box_case no-relay detail --ui tty --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
 # The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
 # address, pinned host key, organisation and a fresh intake token to the .exe, which checks
 # itself and reaches the relay with that token (no code: it asks for a description).
