@@ -22,6 +22,15 @@ int helper_platform_exe_dir(char *dir, size_t len);
  */
 int helper_platform_bind_catalogs(const char *domain);
 /*
+ * The customer's display language when the environment names none (no
+ * LC_ALL, LC_MESSAGES or LANG) and no --lang was given, as a catalog the
+ * helper has: "ja" or "en". Windows: the user's first preferred display
+ * language (GetUserPreferredUILanguages, else GetUserDefaultUILanguage),
+ * which is what a customer set in Settings; Linux: NULL, since there the
+ * locale variables are the answer and none set means the C locale.
+ */
+const char *helper_platform_ui_language(void);
+/*
  * The system's fonts that have Japanese glyphs, best first, for the window
  * when none ships beside the program; *n gets how many. Static strings.
  */

@@ -43,6 +43,11 @@ int helper_platform_bind_catalogs(const char *domain)
 	return bindtextdomain(domain, path) != NULL ? 0 : -1;
 }
 
+const char *helper_platform_ui_language(void)
+{
+	return NULL;
+}
+
 void helper_platform_console(bool needed)
 {
 	(void)needed;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -194,6 +195,17 @@ static void platform_win32_reopen_stdio(void)
 	    freopen("CONOUT$", "w", stderr) == NULL)
 		return;
 	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
+const char *helper_platform_ui_language(void)
+{
+	wchar_t langs[256];
+	ULONG n = 0, len = sizeof(langs) / sizeof(langs[0]);
+
+	/* A list of names ("ja-JP\0en-US\0\0"); a list too long for the buffer falls back to the one. */
+	if (GetUserPreferredUILanguages(MUI_LANGUAGE_NAME, &n, langs, &len) && n > 0 && langs[0] != L'\0')
+		return wcsncmp(langs, L"ja", 2) == 0 && (langs[2] == L'\0' || langs[2] == L'-') ? "ja" : "en";
+	return PRIMARYLANGID(GetUserDefaultUILanguage()) == LANG_JAPANESE ? "ja" : "en";
 }
 
 /*

@@ -238,6 +238,22 @@ new_ticket_code "pinned key, no console"
 box_case wrong-key all --ui tty --relay "127.0.0.1:$RELAY_PORT" \
 	--host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --code "$CODE"
 box_case no-relay detail --ui tty --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
+
+# The display language from Windows when no locale variable reaches the .exe: Wine takes its
+# user's display language from LC_ALL of the wine process (ja-JP for ja_JP.UTF-8, generated or
+# not); cmd drops LC_ALL, LC_MESSAGES and LANG from the environment the .exe inherits (its Wine
+# keeps the language), so only GetUserPreferredUILanguages can say it. The relay is the one
+# that is not there: no wrong code, whose back-off would hold up the bundle's ticket below.
+lang_case() {
+	local lc=$1 want=$2
+	LC_ALL=$lc timeout 60 wine cmd /c "set LC_ALL=& set LC_MESSAGES=& set LANG=& Z:${EXE//\//\\} --ui tty \
+--relay 127.0.0.1:$down_port --host-key $RELAY_FP --code $CODE" </dev/null >/dev/null 2>"$E2E_TMP/lang-$want.err"
+	grep -q "speaking $want to the customer" "$E2E_TMP/lang-$want.err" ||
+		fail "Wine's display language from LC_ALL=$lc: not $want: $(grep -a speaking "$E2E_TMP/lang-$want.err")"
+}
+lang_case ja_JP.UTF-8 ja
+lang_case C.UTF-8 en
+note "no locale variable: the .exe speaks Windows' display language (ja-JP: Japanese, en-US: English)"
 # The customer's file for Windows: handoff-relay bundle --target windows appends the relay's
 # address, pinned host key, organisation and a fresh intake token to the .exe, which checks
 # itself and reaches the relay with that token (no code: it asks for a description).
