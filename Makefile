@@ -312,7 +312,7 @@ WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcryp
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
 	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
-	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe
+	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe $(WIN)/tests/wincursor.exe
 
 $(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
@@ -331,14 +331,17 @@ $(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po
 # And a font that covers Japanese (FONT_JA), used when the system has none (Wine; a Windows
 # without its Japanese fonts): Debian's IPA P Gothic (fonts-ipafont-gothic, IPA Font License).
 WIN_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf
-$(WIN)/obj/catalogs.rc: $(WIN_MO) $(WIN_FONT) Makefile
+# And the manifest (resource 1 of type 24, RT_MANIFEST): asInvoker, Windows 10/11.
+WIN_MANIFEST := client/handoff-helper.exe.manifest
+$(WIN)/obj/catalogs.rc: $(WIN_MO) $(WIN_FONT) $(WIN_MANIFEST) Makefile
 	@mkdir -p $(@D)
 	for mo in $(WIN_MO); do \
 		lang=$${mo#$(WIN)/share/locale/}; lang=$${lang%%/*}; \
 		echo "MO_$$(echo $$lang | tr a-z A-Z) RCDATA \"$$mo\""; \
 	done >$@
 	echo 'FONT_JA RCDATA "$(WIN_FONT)"' >>$@
-$(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc
+	echo '1 24 "$(WIN_MANIFEST)"' >>$@
+$(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc $(WIN_MANIFEST)
 	$(WIN_HOST)-windres -O coff -i $< -o $@
 $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 	@mkdir -p $(@D)
@@ -357,9 +360,14 @@ $(WIN)/tests/winworkload.exe: tests/tools/win/winworkload.c tests/tools/common/w
 	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< tests/tools/common/workload_core.c \
 		-lgdi32 -luser32 -lpthread
 # The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
-$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o
+# capture_win32.c logs (log.c, through buf.c: OpenSSL's cleanse).
+$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
 	@mkdir -p $(@D)
-	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -lgdi32 -luser32
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
+# Its pointer shapes from cursors with known pixels (Wine lets no process read another's cursor).
+$(WIN)/tests/wincursor.exe: tests/tools/win/wincursor.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
 # The helper's SendInput replay on its own: a click and text, which winpattern reports.
 # input_win32.c notes its presses in origin.h, which wininput leaves NULL; the linker still wants
 # origin_win32.o, and with it SDL (its message hook) and the log (buf.c: OpenSSL).

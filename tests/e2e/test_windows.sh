@@ -39,6 +39,22 @@ start_xvfb 800 600
 . "$(dirname "$0")/wine_lib.sh"
 start_wine
 
+# Pointer shapes through capture_win32.c (GetCursorInfo, GetIconInfo) from cursors made with
+# known pixels, as the RichCursor's premultiplied ARGB. Under Wine a cursor handle is good only
+# in the process that made it (another program's gives ERROR_INVALID_CURSOR_HANDLE), so the
+# helper cannot read the shape of winpattern's pointer there; wincursor shows its own.
+wine "$WIN/tests/wincursor.exe" mono >"$E2E_TMP/cursor-mono.out" 2>"$E2E_TMP/cursor-mono.err" ||
+	fail "wincursor mono: $(tail -3 "$E2E_TMP/cursor-mono.err")"
+[ "$(tr -d '\r' <"$E2E_TMP/cursor-mono.out" | tr '\n' ' ')" = "cursor 32 32 5 9 px 0 0 ff000000 px 31 8 ffffffff \
+px 4 16 00000000 px 0 24 ff000000 px 3 5 ff000000 px 12 10 ffffffff " ] ||
+	fail "a monochrome pointer (black, white, clear, inverted) became: $(tr '\n' ' ' <"$E2E_TMP/cursor-mono.out")"
+wine "$WIN/tests/wincursor.exe" color >"$E2E_TMP/cursor-color.out" 2>"$E2E_TMP/cursor-color.err" ||
+	fail "wincursor color: $(tail -3 "$E2E_TMP/cursor-color.err")"
+[ "$(tr -d '\r' <"$E2E_TMP/cursor-color.out" | tr '\n' ' ')" = "cursor 16 16 2 3 px 0 0 80800000 px 3 5 80800000 \
+px 12 10 ff00ff00 " ] ||
+	fail "an alpha pointer (red at 0x80, opaque green) became: $(tr '\n' ' ' <"$E2E_TMP/cursor-color.out")"
+note "pointer shapes: a monochrome one and an alpha one, with their hot spots, pixel for pixel"
+
 wine "$WIN/tests/winpattern.exe" >"$E2E_TMP/winpattern.out" 2>"$E2E_TMP/winpattern.log" &
 WINPATTERN_PID=$!
 track $WINPATTERN_PID
@@ -50,13 +66,22 @@ add_user bob tech L2
 new_ticket_code "printer on Windows"
 HELPER_OUT=$E2E_TMP/helper.out
 mkfifo "$E2E_TMP/helper.in"
-wine "$EXE" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" --ui tty \
+# --monitor 1: Wine on Xvfb has one monitor (EnumDisplayMonitors), the whole screen, so all
+# that follows also checks that one monitor is shared where it lies.
+wine "$EXE" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" --ui tty --monitor 1 \
 	<"$E2E_TMP/helper.in" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
 HELPER_PID=$!
 track $HELPER_PID
 exec 7>"$E2E_TMP/helper.in"
 wait_line 60 "$HELPER_OUT" "^CONNECTED to remote support. Your reference number is $TICKET\." ||
 	fail "handoff-helper.exe did not connect: $(tail -5 "$E2E_TMP/helper.log")"
+grep -q "sharing monitor 1 (DISPLAY1), 800x600 at +0+0" "$E2E_TMP/helper.log" ||
+	fail "not sharing monitor 1: $(grep -a -i monitor "$E2E_TMP/helper.log")"
+# Physical pixels whatever a monitor's scaling: the capture made the process per-monitor aware
+# (v1 under Wine 8, which refuses v2; Wine keeps 96 dpi: what scaling does only a real Windows
+# shows).
+grep -q "capturing the Windows desktop through GDI, DPI awareness per-monitor" "$E2E_TMP/helper.log" ||
+	fail "no per-monitor DPI awareness: $(grep -a -i dpi "$E2E_TMP/helper.log")"
 
 start_viewer "$TICKET"
 wait_line 30 "$HELPER_OUT" "^CONSENT alice" || fail "no consent prompt: $(tail -3 "$HELPER_OUT")"
@@ -67,6 +92,16 @@ viewer_cmd 60 "wait-frame"
 # until our own connect is accepted, so the sharing helper listens on nothing at all.
 ss -ltnpH | grep "pid=$HELPER_PID," >"$E2E_TMP/listen.out" &&
 	fail "handoff-helper.exe listens: $(cat "$E2E_TMP/listen.out")"
+# The monitors reach the viewer (screeninfo): the one there is, and no second.
+viewer_cmd 10 "monitor 1"
+grep -q "^ok monitor 1/1 DISPLAY1 800x600$" "$VIEWER_OUT" || fail "the viewer has no monitor 1: $(tail -1 "$VIEWER_OUT")"
+n=$(grep -c '^error' "$VIEWER_OUT" || true)
+echo "monitor 2" >&8
+wait_count 10 "$VIEWER_OUT" '^error' $((n + 1)) || fail "the viewer found a monitor 2: $(tail -1 "$VIEWER_OUT")"
+grep -q "^error monitor 2 is not shared (1 monitors)" "$VIEWER_OUT" ||
+	fail "the viewer was told of other monitors: $(tail -1 "$VIEWER_OUT")"
+viewer_cmd 10 "monitor all"
+note "monitors: --monitor 1 shares DISPLAY1 (800x600 at +0+0), the viewer knows it and no other; per-monitor DPI aware"
 
 # Pixel for pixel: winpattern's bands are where winpattern_pixel puts them, on a grid across
 # its window and at its corners; beyond it the viewer sees what the X screen shows.
@@ -211,6 +246,13 @@ new_ticket_code "pinned key"
 bad_case wrong-key all --relay "127.0.0.1:$RELAY_PORT" --host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
 	--code "$CODE"
 bad_case no-relay detail --relay "127.0.0.1:$down_port" --host-key "$RELAY_FP" --code "$CODE"
+# A monitor that is not there: said before anything connects.
+rc=0
+timeout 60 wine "$EXE" --ui tty --monitor 2 --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" \
+	</dev/null >/dev/null 2>"$E2E_TMP/monitor2.err" || rc=$?
+[ "$rc" = 1 ] || fail "--monitor 2: handoff-helper.exe exited $rc"
+grep -q "there is no monitor 2: this desktop has 1" "$E2E_TMP/monitor2.err" ||
+	fail "--monitor 2: $(tail -1 "$E2E_TMP/monitor2.err")"
 # The same failures when the .exe has no console, as when a customer double-clicks it: winbox
 # (ours, mingw) starts it with no console and no standard handles, reads the message box the
 # helper shows and presses OK. The box says what the Linux helper says on stderr.
