@@ -156,13 +156,13 @@ $(BUILD)/tests/wlpattern: tests/tools/wlpattern.c $(WL_WINDOW) $(BUILD)/gen/xdg-
 	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client xkbcommon) -o $@ $< tests/tools/common/wl_window.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client xkbcommon)
 
 # The bench's workload clients, X11 and Wayland, share their modes, marker and pacing.
-WK_CORE := tests/tools/common/workload_core.c tests/tools/common/workload_core.h
+WK_CORE := tests/tools/common/workload_core.c tests/tools/common/workload_usr1.c tests/tools/common/workload_core.h
 $(BUILD)/tests/workload: tests/tools/workload.c $(WK_CORE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/tools $(CFLAGS) $(call pc,x11) -o $@ $< tests/tools/common/workload_core.c $(SANLD) $(call pl,x11)
+	$(CC) $(CPPFLAGS) -Itests/tools $(CFLAGS) $(call pc,x11) -o $@ $< tests/tools/common/workload_core.c tests/tools/common/workload_usr1.c $(SANLD) $(call pl,x11)
 $(BUILD)/tests/wlworkload: tests/tools/wlworkload.c $(WK_CORE) $(WL_WINDOW) $(BUILD)/gen/xdg-shell-client-protocol.h $(BUILD)/gen/xdg-shell-protocol.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c tests/tools/common/wl_window.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
+	$(CC) $(CPPFLAGS) -Itests/tools -I$(BUILD)/gen $(CFLAGS) $(call pc,wayland-client) -o $@ $< tests/tools/common/workload_core.c tests/tools/common/workload_usr1.c tests/tools/common/wl_window.c $(BUILD)/gen/xdg-shell-protocol.c $(SANLD) $(call pl,wayland-client)
 
 tests-build: $(UNITS) $(TOOLS)
 
@@ -314,7 +314,7 @@ WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcryp
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
 	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
-	$(WIN)/tests/wininput.exe
+	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe $(WIN)/tests/wincursor.exe
 
 $(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
@@ -333,14 +333,17 @@ $(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po
 # And a font that covers Japanese (FONT_JA), used when the system has none (Wine; a Windows
 # without its Japanese fonts): Debian's IPA P Gothic (fonts-ipafont-gothic, IPA Font License).
 WIN_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf
-$(WIN)/obj/catalogs.rc: $(WIN_MO) $(WIN_FONT) Makefile
+# And the manifest (resource 1 of type 24, RT_MANIFEST): asInvoker, Windows 10/11.
+WIN_MANIFEST := client/handoff-helper.exe.manifest
+$(WIN)/obj/catalogs.rc: $(WIN_MO) $(WIN_FONT) $(WIN_MANIFEST) Makefile
 	@mkdir -p $(@D)
 	for mo in $(WIN_MO); do \
 		lang=$${mo#$(WIN)/share/locale/}; lang=$${lang%%/*}; \
 		echo "MO_$$(echo $$lang | tr a-z A-Z) RCDATA \"$$mo\""; \
 	done >$@
 	echo 'FONT_JA RCDATA "$(WIN_FONT)"' >>$@
-$(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc
+	echo '1 24 "$(WIN_MANIFEST)"' >>$@
+$(WIN)/obj/catalogs.o: $(WIN)/obj/catalogs.rc $(WIN_MANIFEST)
 	$(WIN_HOST)-windres -O coff -i $< -o $@
 $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 	@mkdir -p $(@D)
@@ -349,10 +352,24 @@ $(WIN)/libhandoff.a: $(call win_obj,$(WIN_PROTO))
 $(WIN)/tests/winpattern.exe: tests/tools/win/winpattern.c
 	@mkdir -p $(@D)
 	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< -lgdi32 -luser32
-# The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
-$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o
+# Starts a program as a double-click does (no console, no standard handles) and reads its message box.
+$(WIN)/tests/winbox.exe: tests/tools/win/winbox.c
 	@mkdir -p $(@D)
-	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -lgdi32 -luser32
+	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -mwindows -o $@ $< -luser32
+# The bench's workload as a Windows program (bench/windows.sh), on the workloads' shared core.
+$(WIN)/tests/winworkload.exe: tests/tools/win/winworkload.c tests/tools/common/workload_core.c tests/tools/common/workload_core.h
+	@mkdir -p $(@D)
+	$(WIN_CC) -O2 -g $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -static -o $@ $< tests/tools/common/workload_core.c \
+		-lgdi32 -luser32 -lpthread
+# The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
+# capture_win32.c logs (log.c, through buf.c: OpenSSL's cleanse).
+$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
+# Its pointer shapes from cursors with known pixels (Wine lets no process read another's cursor).
+$(WIN)/tests/wincursor.exe: tests/tools/win/wincursor.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
 # The helper's SendInput replay on its own: a click and text, which winpattern reports.
 # input_win32.c notes its presses in origin.h, which wininput leaves NULL; the linker still wants
 # origin_win32.o, and with it SDL (its message hook) and the log (buf.c: OpenSSL).

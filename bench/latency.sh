@@ -11,6 +11,9 @@
 #   handoff          handoff-helper -> handoff-relay -> ssh -L (stock OpenSSH) -> viewer
 #   handoff direct   the helper's capture and libvncserver with a TCP port
 #                    (bench/helper_direct.c): no SSH, no relay
+#   handoff wayland (wlr)   the same on sway (BENCH_PARTS=wayland, bench/wayland.sh)
+#   handoff windows (Wine)  handoff-helper.exe under Wine on the same Xvfb, with a Windows
+#                    workload (BENCH_PARTS=windows, bench/windows.sh)
 #   x11vnc, x0vncserver             viewer straight to the server's port
 #   x11vnc, x0vncserver via sshd    ssh -R on the sharing side, sshd as relay, ssh -L
 # CPU is utime+stime from /proc over the workload's SECONDS, in % of one
@@ -93,6 +96,24 @@ tunnel() {
 	wait_port "$TUN_PORT" || fail "ssh -L did not listen"
 }
 
+# lat_go SYSTEM PID: the workload's go, then its end: SIGUSR1, or a line on the Windows
+# workload's stdin (fd 9, closed after the end).
+lat_go() {
+	case "$1" in
+	"handoff windows"*)
+		if [ -n "${LAT_WIN_STARTED:-}" ]; then
+			echo end >&9
+			exec 9>&-
+			LAT_WIN_STARTED=""
+		else
+			echo go >&9
+			LAT_WIN_STARTED=1
+		fi
+		;;
+	*) kill -USR1 "$2" ;;
+	esac
+}
+
 # lat_row SYSTEM WORKLOAD: one measured run; appends a line to $LAT_ROWS.
 lat_row() {
 	local sys=$1 wl=$2 port vport share="" relay="" extra="" row="$E2E_TMP/lat-${LAT_TAG:-}$1-$2"
@@ -105,6 +126,14 @@ lat_row() {
 		xdisplay=""
 		wl_exec "$WL_TOOLS/wlworkload" "$wl" "$LAT_SECONDS" "$frames" hold >"$row.wl" 2>&1 &
 		;;
+	"handoff windows"*)
+		# Under Wine (bench/windows.sh): the go and the end on its stdin (fd 9), its times on
+		# CLOCK_MONOTONIC_RAW until lat_wine_frames moves them.
+		rm -f "$row.win"
+		mkfifo "$row.win"
+		wine "$WIN/tests/winworkload.exe" "$wl" "$LAT_SECONDS" "Z:$row.wframes" hold <"$row.win" >"$row.wl" 2>&1 &
+		exec 9>"$row.win"
+		;;
 	*) DISPLAY=$XDISPLAY "$TOOLS/workload" "$wl" "$LAT_SECONDS" "$frames" hold >"$row.wl" 2>&1 & ;;
 	esac
 	local wpid=$!
@@ -112,12 +141,13 @@ lat_row() {
 	wait_line 20 "$row.wl" "^ready" || fail "workload $wl did not start: $(cat "$row.wl")"
 
 	case "$sys" in
-	handoff | "handoff wayland"*)
+	handoff | "handoff wayland"* | "handoff windows"*)
 		local backend=${sys#handoff}
 		RELAY_NAME="relay-${LAT_TAG:-}${backend//[ ()]/}$wl" start_relay ${LAT_RELAY_CONF:+"$LAT_RELAY_CONF"}
 		new_ticket_code "bench $wl"
 		case "$sys" in
 		handoff) start_helper "$CODE" "helper-$wl" ;;
+		"handoff windows"*) start_win_helper "$CODE" "winhelper-$wl" ;;
 		*)
 			# LAT_WL_CAPTURE: which Wayland backend; LAT_WL_DIALOG: what answers the desktop's own
 			# question, when it asks one (GNOME's portal), once the helper has asked it.
@@ -179,8 +209,8 @@ lat_row() {
 	local vm=$!
 	track $vm
 	case "$sys" in
-	handoff | "handoff wayland"*)
-		wait_line 15 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
+	handoff | "handoff wayland"* | "handoff windows"*)
+		wait_line 30 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
 		echo y >&7
 		;;
 	esac
@@ -193,15 +223,18 @@ lat_row() {
 	s0=$(cpu_ticks $share)
 	# shellcheck disable=SC2086
 	r0=$(cpu_ticks $relay)
-	kill -USR1 "$wpid"
+	lat_go "$sys" "$wpid"
 	wait_line $((LAT_SECONDS + 30)) "$row.wl" "^done" || fail "workload $wl did not finish: $(cat "$row.wl")"
+	case "$sys" in
+	"handoff windows"*) lat_wine_frames "$row.wframes" "$frames" ;;
+	esac
 	# shellcheck disable=SC2086
 	s1=$(cpu_ticks $share)
 	# shellcheck disable=SC2086
 	r1=$(cpu_ticks $relay)
 	# The last frame stays up until the viewer has held its picture against it.
 	wait "$vm" 2>/dev/null
-	kill -USR1 "$wpid"
+	lat_go "$sys" "$wpid"
 	wait "$wpid" 2>/dev/null
 	# shellcheck disable=SC2086
 	[ -n "$relay" ] && hwm=$(hwm_kb $relay)
@@ -211,7 +244,7 @@ lat_row() {
 	# shellcheck disable=SC2086
 	stop_pids $extra $share
 	case "$sys" in
-	handoff | "handoff wayland"*) exec 7>&- && stop_relay ;;
+	handoff | "handoff wayland"* | "handoff windows"*) exec 7>&- && stop_relay ;;
 	esac
 	# Latency of every frame seen (ms), frames/s, and the rest of the row.
 	awk -v sys="$sys" -v wl="$wl" -v secs="$LAT_SECONDS" -v bytes="${bytes:-0}" \

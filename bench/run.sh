@@ -20,17 +20,20 @@
 #      quality of the picture the viewer is left with;
 #   7. (BENCH_PARTS=store, not in the default) audit chain appends per second
 #      on SQLite and on PostgreSQL, one writer and two (bench/store.sh);
-#   9. (BENCH_PARTS=route, not in the default) the routed path between two
-#      relays on one PostgreSQL beside the direct one: one stream's MB/s and
-#      frame latency end to end (bench/route.sh);
 #   8. (BENCH_PARTS=wayland) typing, scroll and full on sway headless shared
 #      by the helper's Wayland backend (wlroots screen copy), beside the same
 #      workloads shared by its X11 backend, then on GNOME (mutter headless,
-#      the portal and PipeWire), in one run (bench/wayland.sh).
-# Tuning: BENCH_PARTS (default "latency load splice firstframe wayland"),
+#      the portal and PipeWire), in one run (bench/wayland.sh);
+#   9. (BENCH_PARTS=route, not in the default) the routed path between two
+#      relays on one PostgreSQL beside the direct one: one stream's MB/s and
+#      frame latency end to end (bench/route.sh);
+#  10. (BENCH_PARTS=windows) typing, scroll and full shared by handoff-helper.exe
+#      under Wine on Xvfb, beside the same workloads shared by the Linux helper
+#      on the same Xvfb, in one run (bench/windows.sh).
+# Tuning: BENCH_PARTS (default "latency load splice firstframe wayland windows"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
-# (the exported recording, 300 MB), BENCH_WL_WORKLOADS (typing scroll full),
+# (the exported recording, 300 MB), BENCH_WL_WORKLOADS and BENCH_WIN_WORKLOADS (typing scroll full),
 # BENCH_WL_GNOME (1; 0 leaves the GNOME rows out).
 set -u
 BUILD=${1:-build}
@@ -40,7 +43,7 @@ BENCH="$ROOT/$BUILD/bench"
 TOOL="$BENCH/bench_tool"
 BYTES=${BENCH_BYTES:-1000000000}
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-latency load splice firstframe wayland}
+PARTS=${BENCH_PARTS:-latency load splice firstframe wayland windows}
 export E2E_KEEP=${E2E_KEEP:-0} TOOLS="$ROOT/$BUILD/tests"
 export BIN
 . "$ROOT/tests/e2e/lib.sh"
@@ -50,6 +53,7 @@ export BIN
 . "$ROOT/bench/wan.sh"
 . "$ROOT/bench/wayland.sh"
 . "$ROOT/bench/route.sh"
+. "$ROOT/bench/windows.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 # The parts that measure against the peers; export and firstframe measure Handoff alone.
@@ -110,6 +114,7 @@ has_part latency && latency_table
 has_part load && load_bench
 has_part wan && wan_bench
 has_part wayland && wayland_bench
+has_part windows && windows_bench
 
 # relay_splice LABEL FILE BYTES SUMMARY: BYTES through handoff-relay on a new ticket, from the
 # helper stand-in to a stock ssh -L; the sink's figures go to FILE. Leaves TICKET.
@@ -343,6 +348,12 @@ if [ -s "${WL_ROWS:-/nonexistent}" ]; then
 	echo "Wayland (sway headless, wlroots screen copy; GNOME, mutter headless, portal and PipeWire) beside X11 (Xvfb), $LAT_SECONDS s per workload, 1280x800, loopback, $(nproc) cores:"
 	echo
 	wayland_table
+fi
+if [ -s "${WIN_ROWS:-/nonexistent}" ]; then
+	echo
+	echo "Windows (handoff-helper.exe under $WINE_VERSION, GDI) beside Linux (X11), $LAT_SECONDS s per workload, the same Xvfb 1280x800, loopback, $(nproc) cores:"
+	echo
+	windows_table
 fi
 if [ -s "$WAN_ROWS" ]; then
 	echo

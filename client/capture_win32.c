@@ -6,23 +6,76 @@
  * a viewer waits (poll_interval_ms). DXGI Desktop Duplication, which does
  * report dirty rectangles, is to come as a second backend where it opens;
  * Wine, where the tests run, has no output duplication.
+ *
+ * Monitors come from EnumDisplayMonitors, in its order, named by their
+ * device (DISPLAY1): --monitor N shares that one's rectangle and follows
+ * the name when the layout changes, as the X11 backend follows a RandR
+ * monitor. Coordinates are physical pixels: every call that measures or
+ * reads the desktop runs with this thread per-monitor (v2) DPI aware
+ * (SetThreadDpiAwarenessContext, restored after; input_win32.c does the
+ * same around SendInput). Not the process and not the manifest, on
+ * purpose: the window (SDL 2.26, which does not scale its drawing by DPI)
+ * shares this thread and keeps the awareness it was made with, so Windows
+ * goes on scaling it to a readable size on a 150 or 200 % monitor, and a
+ * process-wide call after a window exists may be refused (Wine: error 5).
+ * The pointer's shape is read
+ * at every poll (GetCursorInfo: a new handle is a new shape) and converted
+ * once to premultiplied ARGB for the screen's RichCursor.
  */
 #include "capture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <windows.h>
 
+#include "log.h"
+
 #define HELPER_CAPTURE_WIN32_POLL_MS 100
+/* As helper_screen_set_cursor takes them; Windows' own are 32x32 to 256x256 at high DPI. */
+#define HELPER_CAPTURE_WIN32_CURSOR_MAX 256
+
+/*
+ * This thread per-monitor DPI aware until dpi_leave: v2 (Windows 10 1703
+ * and later), else v1, which is all Wine 8 has. Returns what to restore.
+ */
+static DPI_AWARENESS_CONTEXT helper_capture_win32_dpi_enter(void)
+{
+	DPI_AWARENESS_CONTEXT old = SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2);
+
+	return old != NULL ? old : SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE);
+}
+
+static void helper_capture_win32_dpi_leave(DPI_AWARENESS_CONTEXT old)
+{
+	if (old != NULL)
+		SetThreadDpiAwarenessContext(old);
+}
+
+struct helper_capture_win32_monitor {
+	RECT r;                    /* in virtual-screen pixels */
+	wchar_t device[CCHDEVICENAME];
+	char name[SCREENINFO_NAME_MAX + 1];
+};
+
+struct helper_capture_win32_monitors {
+	int count;
+	struct helper_capture_win32_monitor m[SCREENINFO_MONITORS_MAX];
+};
 
 struct helper_capture_win32 {
 	HDC screen;         /* the whole desktop's DC */
 	HDC mem;            /* holds dib */
 	HBITMAP dib, old;
 	uint8_t *bits;      /* dib's pixels, top-down */
-	int x, y, width, height;  /* the virtual screen, in physical pixels */
+	int dib_w, dib_h;
+	struct helper_capture_format fmt; /* the shared area: origin in virtual-screen pixels */
+	int monitor;        /* 1-based, 0 for the whole virtual screen */
+	wchar_t monitor_device[CCHDEVICENAME];
+	struct screeninfo layout; /* monitors in shared-area pixels */
+	HCURSOR cursor;     /* the shape last passed on */
 };
 
 static void helper_capture_win32_free_dib(struct helper_capture_win32 *g)
@@ -37,25 +90,22 @@ static void helper_capture_win32_free_dib(struct helper_capture_win32 *g)
 	g->mem = NULL;
 	g->dib = g->old = NULL;
 	g->bits = NULL;
+	g->dib_w = g->dib_h = 0;
 }
 
-/* (Re)creates the DIB for the virtual screen's current size. 0 or -1. */
+/* (Re)creates the DIB for the shared area's size. 0 or -1. */
 static int helper_capture_win32_dib(struct helper_capture_win32 *g)
 {
 	BITMAPINFO bi;
 	void *bits = NULL;
 
 	helper_capture_win32_free_dib(g);
-	g->x = GetSystemMetrics(SM_XVIRTUALSCREEN);
-	g->y = GetSystemMetrics(SM_YVIRTUALSCREEN);
-	g->width = GetSystemMetrics(SM_CXVIRTUALSCREEN);
-	g->height = GetSystemMetrics(SM_CYVIRTUALSCREEN);
-	if (g->width <= 0 || g->height <= 0)
+	if (g->fmt.width <= 0 || g->fmt.height <= 0)
 		return -1;
 	memset(&bi, 0, sizeof(bi));
 	bi.bmiHeader.biSize = sizeof(bi.bmiHeader);
-	bi.bmiHeader.biWidth = g->width;
-	bi.bmiHeader.biHeight = -g->height;  /* top-down, as the framebuffer */
+	bi.bmiHeader.biWidth = g->fmt.width;
+	bi.bmiHeader.biHeight = -g->fmt.height;  /* top-down, as the framebuffer */
 	bi.bmiHeader.biPlanes = 1;
 	bi.bmiHeader.biBitCount = 32;
 	bi.bmiHeader.biCompression = BI_RGB;
@@ -69,22 +119,143 @@ static int helper_capture_win32_dib(struct helper_capture_win32 *g)
 	}
 	g->old = SelectObject(g->mem, g->dib);
 	g->bits = bits;
+	g->dib_w = g->fmt.width;
+	g->dib_h = g->fmt.height;
 	return 0;
+}
+
+static BOOL CALLBACK helper_capture_win32_monitor_one(HMONITOR mon, HDC dc, LPRECT rect, LPARAM arg)
+{
+	struct helper_capture_win32_monitors *all = (struct helper_capture_win32_monitors *)arg;
+	MONITORINFOEXW mi = { .cbSize = sizeof(mi) };
+	struct helper_capture_win32_monitor *m;
+	size_t k = 0;
+
+	(void)dc;
+	(void)rect;
+	if (all->count == SCREENINFO_MONITORS_MAX || !GetMonitorInfoW(mon, (MONITORINFO *)&mi))
+		return TRUE;
+	m = &all->m[all->count++];
+	m->r = mi.rcMonitor;
+	memcpy(m->device, mi.szDevice, sizeof(m->device));
+	m->device[CCHDEVICENAME - 1] = L'\0';
+	/* "\\.\DISPLAY1" shown as "DISPLAY1": ASCII in practice, anything else left out. */
+	for (const wchar_t *p = wcsncmp(m->device, L"\\\\.\\", 4) == 0 ? m->device + 4 : m->device;
+	     *p != L'\0' && k < SCREENINFO_NAME_MAX; p++)
+		if (*p >= 0x20 && *p < 0x7f)
+			m->name[k++] = (char)*p;
+	m->name[k] = '\0';
+	return TRUE;
+}
+
+static void helper_capture_win32_monitors(struct helper_capture_win32_monitors *all)
+{
+	memset(all, 0, sizeof(*all));
+	EnumDisplayMonitors(NULL, NULL, helper_capture_win32_monitor_one, (LPARAM)all);
+}
+
+/* A monitor's rectangle as a screeninfo entry relative to (ox, oy), clipped at 0; false if empty. */
+static bool helper_capture_win32_entry(const struct helper_capture_win32_monitor *m, int ox, int oy, int w, int h,
+				       struct screeninfo_monitor *out)
+{
+	int x0 = m->r.left - ox, y0 = m->r.top - oy, x1 = m->r.right - ox, y1 = m->r.bottom - oy;
+
+	x0 = x0 > 0 ? x0 : 0;
+	y0 = y0 > 0 ? y0 : 0;
+	x1 = x1 < w ? x1 : w;
+	y1 = y1 < h ? y1 : h;
+	if (x0 >= x1 || y0 >= y1)
+		return false;
+	*out = (struct screeninfo_monitor){ .x = (uint32_t)x0, .y = (uint32_t)y0, .width = (uint32_t)(x1 - x0),
+					    .height = (uint32_t)(y1 - y0) };
+	memcpy(out->name, m->name, sizeof(out->name));
+	return true;
+}
+
+/*
+ * Works out the shared area (the virtual screen, or the chosen monitor
+ * found by its device name) and the layout, and what changed: the size
+ * (*resized, with the DIB made again) or the layout, origin or liveness
+ * (*layout_changed). 0, or -1 when no DIB can be made.
+ */
+static int helper_capture_win32_update(struct helper_capture_win32 *g, bool *resized, bool *layout_changed)
+{
+	struct helper_capture_win32_monitors all;
+	struct helper_capture_format fmt = g->fmt;
+	struct screeninfo layout = { .count = 0 };
+
+	helper_capture_win32_monitors(&all);
+	if (g->monitor == 0) {
+		fmt.origin_x = GetSystemMetrics(SM_XVIRTUALSCREEN);
+		fmt.origin_y = GetSystemMetrics(SM_YVIRTUALSCREEN);
+		fmt.width = GetSystemMetrics(SM_CXVIRTUALSCREEN);
+		fmt.height = GetSystemMetrics(SM_CYVIRTUALSCREEN);
+		fmt.live = true;
+		for (int i = 0; i < all.count; i++)
+			if (helper_capture_win32_entry(&all.m[i], fmt.origin_x, fmt.origin_y, fmt.width, fmt.height,
+						       &layout.monitors[layout.count]))
+				layout.count++;
+	} else {
+		int found = -1;
+
+		for (int i = 0; i < all.count && found < 0; i++)
+			if (wcscmp(all.m[i].device, g->monitor_device) == 0)
+				found = i;
+		fmt.live = found >= 0;
+		if (found >= 0) {
+			const RECT *r = &all.m[found].r;
+
+			fmt.origin_x = r->left;
+			fmt.origin_y = r->top;
+			fmt.width = r->right - r->left;
+			fmt.height = r->bottom - r->top;
+			if (helper_capture_win32_entry(&all.m[found], r->left, r->top, fmt.width, fmt.height,
+						       &layout.monitors[0]))
+				layout.count = 1;
+		} else {
+			/* Keeps the last size: the viewers keep their window, black. */
+			layout = g->layout;
+		}
+	}
+	if (fmt.live != g->fmt.live || fmt.origin_x != g->fmt.origin_x || fmt.origin_y != g->fmt.origin_y ||
+	    memcmp(&layout, &g->layout, sizeof(layout)) != 0)
+		*layout_changed = true;
+	g->layout = layout;
+	g->fmt = fmt;
+	if (g->bits != NULL && fmt.width == g->dib_w && fmt.height == g->dib_h)
+		return 0;
+	*resized = true;
+	return helper_capture_win32_dib(g);
 }
 
 static int helper_capture_win32_open(const char *display, void **state, char *err, size_t errlen)
 {
 	struct helper_capture_win32 *g = calloc(1, sizeof(*g));
+	bool resized = false, layout_changed = false;
+	DPI_AWARENESS_CONTEXT old, dpi;
+	int r;
 
 	(void)display;
 	if (g == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* Physical pixels on every monitor, whatever each one's scaling (Windows 10 1703 and later). */
-	SetProcessDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2);
+	old = helper_capture_win32_dpi_enter();
+	/* Said, since without it every coordinate would be scaled on a scaled monitor. */
+	dpi = GetThreadDpiAwarenessContext();
+	if (AreDpiAwarenessContextsEqual(dpi, DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2))
+		log_info("capturing the Windows desktop through GDI, DPI awareness per-monitor v2");
+	else if (GetAwarenessFromDpiAwarenessContext(dpi) == DPI_AWARENESS_PER_MONITOR_AWARE)
+		log_info("capturing the Windows desktop through GDI, DPI awareness per-monitor");
+	else
+		log_warn("capturing the Windows desktop through GDI, not DPI aware: scaled monitors come out scaled");
+	g->fmt.red_mask = 0x00ff0000u;
+	g->fmt.green_mask = 0x0000ff00u;
+	g->fmt.blue_mask = 0x000000ffu;
 	g->screen = GetDC(NULL);
-	if (g->screen == NULL || helper_capture_win32_dib(g) != 0) {
+	r = g->screen != NULL ? helper_capture_win32_update(g, &resized, &layout_changed) : -1;
+	helper_capture_win32_dpi_leave(old);
+	if (r != 0) {
 		snprintf(err, errlen, "cannot read the Windows desktop (GDI error %lu)", GetLastError());
 		if (g->screen != NULL)
 			ReleaseDC(NULL, g->screen);
@@ -118,17 +289,113 @@ static int helper_capture_win32_poll_interval(void *state)
 	return HELPER_CAPTURE_WIN32_POLL_MS;
 }
 
+/* Bitmap B (w x h) as 32-bit top-down pixels into out. 0 or -1. */
+static int helper_capture_win32_bitmap(HDC dc, HBITMAP b, int w, int h, uint32_t *out)
+{
+	BITMAPINFO bi;
+
+	memset(&bi, 0, sizeof(bi));
+	bi.bmiHeader.biSize = sizeof(bi.bmiHeader);
+	bi.bmiHeader.biWidth = w;
+	bi.bmiHeader.biHeight = -h;
+	bi.bmiHeader.biPlanes = 1;
+	bi.bmiHeader.biBitCount = 32;
+	bi.bmiHeader.biCompression = BI_RGB;
+	return GetDIBits(dc, b, 0, (UINT)h, out, &bi, DIB_RGB_COLORS) == h ? 0 : -1;
+}
+
+/*
+ * A cursor's bitmaps as premultiplied ARGB (capture.h): a colour cursor
+ * with alpha as it is; one without, opaque where its AND mask is clear; a
+ * monochrome one (AND above XOR in one bitmap twice as high) black, white
+ * or clear, its inverting pixels black. 0 with *w, *h and *argb (free
+ * it), or -1.
+ */
+static int helper_capture_win32_cursor_argb(HDC dc, const ICONINFO *ii, int *w, int *h, uint32_t **argb)
+{
+	BITMAP bm;
+	uint32_t *mask = NULL, *color = NULL, *out = NULL;
+	bool alpha = false;
+	size_t n;
+	int r = -1;
+
+	if (GetObjectW(ii->hbmMask, sizeof(bm), &bm) == 0 || bm.bmWidth <= 0 || bm.bmHeight <= 0)
+		return -1;
+	*w = bm.bmWidth;
+	*h = ii->hbmColor != NULL ? bm.bmHeight : bm.bmHeight / 2;
+	if (*h <= 0 || *w > HELPER_CAPTURE_WIN32_CURSOR_MAX || *h > HELPER_CAPTURE_WIN32_CURSOR_MAX)
+		return -1;
+	n = (size_t)*w * (size_t)*h;
+	mask = calloc(n * 2, sizeof(*mask));
+	out = calloc(n, sizeof(*out));
+	if (mask == NULL || out == NULL ||
+	    helper_capture_win32_bitmap(dc, ii->hbmMask, bm.bmWidth, bm.bmHeight, mask) != 0)
+		goto out;
+	if (ii->hbmColor != NULL) {
+		color = calloc(n, sizeof(*color));
+		if (color == NULL || helper_capture_win32_bitmap(dc, ii->hbmColor, *w, *h, color) != 0)
+			goto out;
+		for (size_t i = 0; i < n && !alpha; i++)
+			alpha = (color[i] >> 24) != 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool and_bit = (mask[i] & 0xffffffu) != 0;
+
+		if (color != NULL && alpha) {
+			uint32_t a = color[i] >> 24, px = color[i];
+			uint32_t cr = ((px >> 16) & 255) * a / 255, cg = ((px >> 8) & 255) * a / 255, cb = (px & 255) * a / 255;
+
+			out[i] = (a << 24) | (cr << 16) | (cg << 8) | cb;
+		} else if (color != NULL) {
+			out[i] = !and_bit ? 0xff000000u | (color[i] & 0xffffffu) : (color[i] & 0xffffffu) != 0 ? 0xff000000u : 0;
+		} else {
+			bool xor_bit = (mask[n + i] & 0xffffffu) != 0;
+
+			out[i] = !and_bit ? (xor_bit ? 0xffffffffu : 0xff000000u) : xor_bit ? 0xff000000u : 0;
+		}
+	}
+	*argb = out;
+	out = NULL;
+	r = 0;
+out:
+	free(mask);
+	free(color);
+	free(out);
+	return r;
+}
+
+/* The pointer's shape, when its handle changed since the last look (hidden: the last one stays). */
+static void helper_capture_win32_cursor(struct helper_capture_win32 *g, struct helper_capture_events *ev)
+{
+	CURSORINFO ci = { .cbSize = sizeof(ci) };
+	ICONINFO ii;
+	uint32_t *argb = NULL;
+	int w, h;
+
+	if (ev->cursor == NULL || !GetCursorInfo(&ci) || !(ci.flags & CURSOR_SHOWING) || ci.hCursor == NULL ||
+	    ci.hCursor == g->cursor)
+		return;
+	g->cursor = ci.hCursor;
+	if (!GetIconInfo(ci.hCursor, &ii))
+		return;
+	if (helper_capture_win32_cursor_argb(g->screen, &ii, &w, &h, &argb) == 0)
+		ev->cursor(ev->ctx, w, h, (int)ii.xHotspot, (int)ii.yHotspot, argb);
+	free(argb);
+	DeleteObject(ii.hbmMask);
+	if (ii.hbmColor != NULL)
+		DeleteObject(ii.hbmColor);
+}
+
 static int helper_capture_win32_process(void *state, struct helper_capture_events *ev)
 {
 	struct helper_capture_win32 *g = state;
+	DPI_AWARENESS_CONTEXT old = helper_capture_win32_dpi_enter();
+	int r = helper_capture_win32_update(g, &ev->resized, &ev->layout_changed);
 
-	if (GetSystemMetrics(SM_CXVIRTUALSCREEN) != g->width || GetSystemMetrics(SM_CYVIRTUALSCREEN) != g->height ||
-	    GetSystemMetrics(SM_XVIRTUALSCREEN) != g->x || GetSystemMetrics(SM_YVIRTUALSCREEN) != g->y) {
-		if (helper_capture_win32_dib(g) != 0)
-			return -1;
-		ev->resized = true;
-	}
-	return 0;
+	if (r == 0)
+		helper_capture_win32_cursor(g, ev);
+	helper_capture_win32_dpi_leave(old);
+	return r;
 }
 
 static bool helper_capture_win32_queued(void *state)
@@ -141,32 +408,69 @@ static void helper_capture_win32_format(void *state, struct helper_capture_forma
 {
 	struct helper_capture_win32 *g = state;
 
-	memset(fmt, 0, sizeof(*fmt));
-	fmt->width = g->width;
-	fmt->height = g->height;
 	/* A 32-bit BI_RGB DIB is B, G, R, unused in memory: 0x00RRGGBB little-endian. */
-	fmt->red_mask = 0x00ff0000u;
-	fmt->green_mask = 0x0000ff00u;
-	fmt->blue_mask = 0x000000ffu;
-	fmt->origin_x = g->x;
-	fmt->origin_y = g->y;
-	fmt->live = true;
+	*fmt = g->fmt;
 }
 
 static int helper_capture_win32_grab(void *state, int x, int y, int w, int h, const uint8_t **pixels,
 				     size_t *stride)
 {
 	struct helper_capture_win32 *g = state;
+	DPI_AWARENESS_CONTEXT old;
+	BOOL ok;
 
-	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > g->width || y + h > g->height)
+	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > g->dib_w || y + h > g->dib_h)
 		return -1;
-	/* CAPTUREBLT: layered (translucent, topmost) windows too, as the customer sees them. */
-	if (!BitBlt(g->mem, x, y, w, h, g->screen, g->x + x, g->y + y, SRCCOPY | CAPTUREBLT))
-		return -1;
-	GdiFlush();
-	*stride = (size_t)g->width * 4;
+	*stride = (size_t)g->dib_w * 4;
 	*pixels = g->bits + (size_t)y * *stride + (size_t)x * 4;
+	if (!g->fmt.live) {
+		/* The chosen monitor is gone: black, never what now lies there instead. */
+		for (int row = 0; row < h; row++)
+			memset(g->bits + (size_t)(y + row) * *stride + (size_t)x * 4, 0, (size_t)w * 4);
+		return 0;
+	}
+	old = helper_capture_win32_dpi_enter();
+	/* CAPTUREBLT: layered (translucent, topmost) windows too, as the customer sees them. */
+	ok = BitBlt(g->mem, x, y, w, h, g->screen, g->fmt.origin_x + x, g->fmt.origin_y + y, SRCCOPY | CAPTUREBLT);
+	GdiFlush();
+	helper_capture_win32_dpi_leave(old);
+	return ok ? 0 : -1;
+}
+
+static int helper_capture_win32_select_monitor(void *state, int index, char *err, size_t errlen)
+{
+	struct helper_capture_win32 *g = state;
+	struct helper_capture_win32_monitors all;
+	bool resized = false, layout_changed = false;
+	DPI_AWARENESS_CONTEXT old = helper_capture_win32_dpi_enter();
+	int r;
+
+	helper_capture_win32_monitors(&all);
+	if (index < 0 || index > all.count) {
+		helper_capture_win32_dpi_leave(old);
+		snprintf(err, errlen, "there is no monitor %d: this desktop has %d", index, all.count);
+		return -1;
+	}
+	g->monitor = index;
+	if (index > 0)
+		memcpy(g->monitor_device, all.m[index - 1].device, sizeof(g->monitor_device));
+	r = helper_capture_win32_update(g, &resized, &layout_changed);
+	helper_capture_win32_dpi_leave(old);
+	if (r != 0) {
+		snprintf(err, errlen, "cannot read the Windows desktop (GDI error %lu)", GetLastError());
+		return -1;
+	}
+	if (index > 0)
+		log_info("sharing monitor %d (%s), %dx%d at %+d%+d", index, all.m[index - 1].name, g->fmt.width,
+			 g->fmt.height, g->fmt.origin_x, g->fmt.origin_y);
 	return 0;
+}
+
+static void helper_capture_win32_layout(void *state, struct screeninfo *si)
+{
+	struct helper_capture_win32 *g = state;
+
+	*si = g->layout;
 }
 
 const struct helper_capture_backend helper_capture_win32_backend = {
@@ -179,6 +483,8 @@ const struct helper_capture_backend helper_capture_win32_backend = {
 	.events_queued = helper_capture_win32_queued,
 	.format = helper_capture_win32_format,
 	.grab = helper_capture_win32_grab,
+	.select_monitor = helper_capture_win32_select_monitor,
+	.layout = helper_capture_win32_layout,
 };
 
 const struct helper_capture_backend *const helper_capture_native_backend = &helper_capture_win32_backend;

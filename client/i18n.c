@@ -54,7 +54,12 @@ static void helper_i18n_bind(void)
 void helper_i18n_init(const char *lang)
 {
 	bool located = setlocale(LC_ALL, "") != NULL;
-	bool ja = lang != NULL ? strcmp(lang, "ja") == 0 : helper_i18n_is_ja(helper_i18n_env());
+	bool ja;
+
+	/* Nothing named: the desktop's own display language where it has one (Windows' Settings). */
+	if (lang == NULL && helper_i18n_env() == NULL)
+		lang = helper_platform_ui_language();
+	ja = lang != NULL ? strcmp(lang, "ja") == 0 : helper_i18n_is_ja(helper_i18n_env());
 
 	/* Numbers in logs and on the wire stay in the C format whatever the locale. */
 	setlocale(LC_NUMERIC, "C");

@@ -5,7 +5,8 @@
  * share/locale/ja/LC_MESSAGES/handoff-helper.mo beside the program.
  *
  * The locale decides (LC_ALL, LC_MESSAGES, LANG, as usual) and --lang
- * overrides it. A customer whose Japanese locale was never generated on
+ * overrides it; with none of them set, the desktop's display language
+ * (platform.h: Windows' preferred UI languages; nothing on Linux). A customer whose Japanese locale was never generated on
  * this machine (setlocale fails, as on a minimal Debian) still gets the
  * Japanese catalog: the language is taken from the environment by name
  * and the messages run under C.UTF-8.

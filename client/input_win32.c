@@ -130,10 +130,19 @@ static const DWORD helper_input_win32_button[INPUT_WIN32_BUTTONS][2] = {
 
 void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y)
 {
-	int vx = GetSystemMetrics(SM_XVIRTUALSCREEN), vy = GetSystemMetrics(SM_YVIRTUALSCREEN);
-	int vw = GetSystemMetrics(SM_CXVIRTUALSCREEN), vh = GetSystemMetrics(SM_CYVIRTUALSCREEN);
+	/* The virtual desktop in physical pixels, as capture_win32.c measures it (see there). */
+	DPI_AWARENESS_CONTEXT dpi = SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2);
+	int vx, vy, vw, vh;
 	LONG ax, ay;
 
+	if (dpi == NULL)
+		dpi = SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE);
+	vx = GetSystemMetrics(SM_XVIRTUALSCREEN);
+	vy = GetSystemMetrics(SM_YVIRTUALSCREEN);
+	vw = GetSystemMetrics(SM_CXVIRTUALSCREEN);
+	vh = GetSystemMetrics(SM_CYVIRTUALSCREEN);
+	if (dpi != NULL)
+		SetThreadDpiAwarenessContext(dpi);
 	if (vw < 2 || vh < 2)
 		return;
 	/* The centre of pixel (x, y) in SendInput's 0..65535 over the virtual desktop. */

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 	if (rc != HELPER_CLI_OK) {
 		helper_cli_wipe(&opt);
 		fprintf(stderr, "handoff-helper: %s\n", err);
+		helper_platform_last_words(err);
 		return 2;
 	}
 	/* The terminal UI needs a terminal; the window (and auto, which tries it first) does not. */

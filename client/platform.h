@@ -22,6 +22,15 @@ int helper_platform_exe_dir(char *dir, size_t len);
  */
 int helper_platform_bind_catalogs(const char *domain);
 /*
+ * The customer's display language when the environment names none (no
+ * LC_ALL, LC_MESSAGES or LANG) and no --lang was given, as a catalog the
+ * helper has: "ja" or "en". Windows: the user's first preferred display
+ * language (GetUserPreferredUILanguages, else GetUserDefaultUILanguage),
+ * which is what a customer set in Settings; Linux: NULL, since there the
+ * locale variables are the answer and none set means the C locale.
+ */
+const char *helper_platform_ui_language(void);
+/*
  * The system's fonts that have Japanese glyphs, best first, for the window
  * when none ships beside the program; *n gets how many. Static strings.
  */
@@ -36,6 +45,15 @@ const char *const *helper_platform_fonts(size_t *n);
  * none. Nothing on Linux.
  */
 void helper_platform_console(bool needed);
+/*
+ * The helper's last words when no window of its own shows them (bad
+ * arguments, a window that would not open, the terminal UI's errors):
+ * the caller has written them to standard error already. On Windows, when
+ * that reaches no one (a double-clicked .exe has no console) or only a
+ * console the helper opened itself (it closes as the program exits), the
+ * same words in a message box too. Nothing on Linux. TEXT is UTF-8.
+ */
+void helper_platform_last_words(const char *text);
 /*
  * A font with Japanese glyphs inside the program, for the window when none
  * is named, beside the program or in the system: on Windows the .exe's

@@ -43,9 +43,20 @@ int helper_platform_bind_catalogs(const char *domain)
 	return bindtextdomain(domain, path) != NULL ? 0 : -1;
 }
 
+const char *helper_platform_ui_language(void)
+{
+	return NULL;
+}
+
 void helper_platform_console(bool needed)
 {
 	(void)needed;
+}
+
+void helper_platform_last_words(const char *text)
+{
+	/* Standard error has them: a terminal, or the desktop's own log for a launched program. */
+	(void)text;
 }
 
 int helper_platform_font_data(const void **data, size_t *len)

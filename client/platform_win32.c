@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -196,6 +197,25 @@ static void platform_win32_reopen_stdio(void)
 	setvbuf(stderr, NULL, _IONBF, 0);
 }
 
+const char *helper_platform_ui_language(void)
+{
+	wchar_t langs[256];
+	ULONG n = 0, len = sizeof(langs) / sizeof(langs[0]);
+
+	/* A list of names ("ja-JP\0en-US\0\0"); a list too long for the buffer falls back to the one. */
+	if (GetUserPreferredUILanguages(MUI_LANGUAGE_NAME, &n, langs, &len) && n > 0 && langs[0] != L'\0')
+		return wcsncmp(langs, L"ja", 2) == 0 && (langs[2] == L'\0' || langs[2] == L'-') ? "ja" : "en";
+	return PRIMARYLANGID(GetUserDefaultUILanguage()) == LANG_JAPANESE ? "ja" : "en";
+}
+
+/*
+ * Whether standard error reaches someone who stays to read it: redirected,
+ * or a parent's console. False for a double-clicked .exe, and for one whose
+ * console is its own (AllocConsole), which closes as it exits. A fact of the
+ * process, set by helper_platform_console, read by last_words.
+ */
+static bool platform_win32_stderr_read = true;
+
 void helper_platform_console(bool needed)
 {
 	if (platform_win32_has_stdio())
@@ -204,8 +224,19 @@ void helper_platform_console(bool needed)
 		platform_win32_reopen_stdio();
 		return;
 	}
+	platform_win32_stderr_read = false;
 	if (needed && AllocConsole())
 		platform_win32_reopen_stdio();
+}
+
+void helper_platform_last_words(const char *text)
+{
+	wchar_t wide[1024];
+
+	if (platform_win32_stderr_read)
+		return;
+	if (MultiByteToWideChar(CP_UTF8, 0, text, -1, wide, (int)(sizeof(wide) / sizeof(wide[0]))) > 0)
+		MessageBoxW(NULL, wide, L"Remote support", MB_OK | MB_ICONERROR | MB_SETFOREGROUND);
 }
 
 int helper_platform_font_data(const void **data, size_t *len)

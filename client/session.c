@@ -1472,6 +1472,9 @@ fail:
 		snprintf(shown, sizeof(shown), _("Could not start the support session: %s"), err);
 		s.ui->ended(s.ui_state, shown);
 		s.ui->linger(s.ui_state);
+	} else {
+		/* No window says it: a customer who double-clicked the .exe has no console either. */
+		helper_platform_last_words(err);
 	}
 	helper_session_teardown(&s);
 	return 1;

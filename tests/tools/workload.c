@@ -159,6 +159,13 @@ static void wl_frame(struct wl *w, const char *mode, unsigned n)
 	wl_marker(w, n);
 }
 
+/* wk_run's WAIT: SIGUSR1 (the X server needs nothing from us meanwhile). */
+static int wl_wait(void *ctx)
+{
+	(void)ctx;
+	return wk_wait_usr1();
+}
+
 /* Fills the screen once: grey, with text for the scrolling workload. */
 static void wl_background(struct wl *w, const char *mode)
 {
@@ -226,7 +233,7 @@ int main(int argc, char **argv)
 	XSync(w.dpy, False);
 	printf("ready\n");
 	fflush(stdout);
-	if (wk_run(argv[1], seconds, argv[3], wl_step, NULL, &w) != 0)
+	if (wk_run(argv[1], seconds, argv[3], wl_step, wl_wait, &w) != 0)
 		return 1;
 	if (hold) {
 		printf("done\n");

@@ -2,7 +2,6 @@
 #include "workload_core.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,25 +64,6 @@ char wk_text_char(unsigned *seed)
 	return (wk_rand(seed) % 7 == 0) ? ' ' : (char)('!' + wk_rand(seed) % 90);
 }
 
-void wk_start(void)
-{
-	sigset_t usr1;
-
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
-}
-
-int wk_wait_usr1(void)
-{
-	sigset_t usr1;
-	int sig;
-
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	return sigwait(&usr1, &sig) == 0 ? 0 : -1;
-}
-
 int wk_args(int argc, char **argv, const char *usage, int *seconds, bool *hold)
 {
 	*hold = argc == 5 && strcmp(argv[4], "hold") == 0;
@@ -92,6 +72,27 @@ int wk_args(int argc, char **argv, const char *usage, int *seconds, bool *hold)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Sleeps until NEXT on CLOCK_MONOTONIC. winpthreads' clock_nanosleep (the
+ * Windows workload) knows only CLOCK_REALTIME and says EINVAL: then the
+ * time left is slept with nanosleep (Sleep, to the millisecond).
+ */
+static void wk_sleep_until(const struct timespec *next)
+{
+	int r;
+
+	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL)) == EINTR)
+		;
+	if (r != 0) {
+		int64_t left = ((int64_t)next->tv_sec * 1000000000 + next->tv_nsec) - wk_now_ns();
+		struct timespec d = { (time_t)(left / 1000000000), (long)(left % 1000000000) };
+
+		if (left > 0)
+			while (nanosleep(&d, &d) != 0 && errno == EINTR)
+				;
+	}
 }
 
 int wk_run(const char *mode, int seconds, const char *out, wk_frame_fn frame, wk_wait_fn wait, void *ctx)
@@ -106,7 +107,7 @@ int wk_run(const char *mode, int seconds, const char *out, wk_frame_fn frame, wk
 		fprintf(stderr, "workload: out of memory\n");
 		return -1;
 	}
-	if ((wait != NULL ? wait(ctx) : wk_wait_usr1()) != 0)
+	if (wait(ctx) != 0)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (unsigned n = 1; n <= (unsigned)(rate * seconds) && n < WK_MAX_FRAMES && n < (1u << WK_MARKER_BITS); n++) {
@@ -119,8 +120,7 @@ int wk_run(const char *mode, int seconds, const char *out, wk_frame_fn frame, wk
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
 		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
+		wk_sleep_until(&next);
 	}
 	f = fopen(out, "w");
 	if (f == NULL) {

@@ -3,7 +3,10 @@
  * (tests/tools/workload.c) and the Wayland one (tests/tools/wlworkload.c):
  * the modes and their rates, the frame-number marker, the video-like
  * frames, the text's characters, the paced loop and the OUT file the meter's
- * timestamps are matched with. Only the drawing differs between them.
+ * timestamps are matched with. Only the drawing differs between them. The
+ * Windows workload (tests/tools/win/winworkload.c) shares it too, built with
+ * mingw; on Wine its CLOCK_MONOTONIC is Linux's CLOCK_MONOTONIC_RAW (see
+ * bench/windows.sh).
  */
 #ifndef WORKLOAD_CORE_H
 #define WORKLOAD_CORE_H
@@ -36,13 +39,14 @@ int64_t wk_now_ns(void);
  * draws frame N and returns once the display server has it, RATE times a
  * second for SECONDS; each frame's CLOCK_MONOTONIC time after FRAME
  * returned goes to OUT ("N NS" lines). FRAME may return nonzero to stop.
- * WAIT(CTX) waits for SIGUSR1 while keeping the connection served (NULL:
- * just sigwait). Returns 0, or -1 with the reason on stderr.
+ * WAIT(CTX) waits for the go (SIGUSR1, or a line on the Windows workload's
+ * stdin) while keeping the connection served. Returns 0, or -1 with the
+ * reason on stderr.
  */
 typedef int (*wk_frame_fn)(void *ctx, unsigned n);
 typedef int (*wk_wait_fn)(void *ctx);
 int wk_run(const char *mode, int seconds, const char *out, wk_frame_fn frame, wk_wait_fn wait, void *ctx);
-/* Blocks SIGUSR1 before anything else, so an early one waits for wk_wait_usr1. */
+/* POSIX only (workload_usr1.c). Blocks SIGUSR1 before anything else, so an early one waits for wk_wait_usr1. */
 void wk_start(void);
 /* Waits for SIGUSR1 (blocked); 0, or -1. */
 int wk_wait_usr1(void);
