@@ -646,26 +646,6 @@ static int rt_learn_self(struct relay_rt *rt, int64_t rt_id, char *why, size_t w
 	return rc;
 }
 
-/* A comment's text as a note: valid UTF-8 (others' bytes become U+FFFD), no NULs, CRLF as LF. */
-static void rt_note_text(const char *in, struct buf *out)
-{
-	size_t n = strlen(in);
-
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		int len = utf8_next(in + i, n - i, &cp);
-
-		if (len <= 0) {
-			buf_put(out, "\xef\xbf\xbd", 3);
-			i++;
-			continue;
-		}
-		if (!(cp == '\r' && i + 1 < n && in[i + 1] == '\n'))
-			buf_put(out, in + i, (size_t)len);
-		i += (size_t)len;
-	}
-}
-
 /* One comment made a note, and the link's mark moved past it, in one transaction. */
 static int rt_import(struct relay_rt *rt, int64_t ticket, int64_t rt_id, const struct rt_txn *x, char *why,
 		     size_t whylen)
@@ -691,7 +671,7 @@ static int rt_import(struct relay_rt *rt, int64_t ticket, int64_t rt_id, const s
 		goto out;
 	}
 	buf_printf(&note, "RT #%lld, comment by %s: ", (long long)rt_id, x->creator);
-	rt_note_text(content, &note);
+	buf_put(&note, content, strlen(content)); /* valid UTF-8 already (rt_json_text) */
 	buf_put_u8(&note, 0);
 	snprintf(actor, sizeof(actor), RT_ACTOR_PREFIX "%s", rt->r.name);
 	if (store_begin(rt->st) != STORE_OK) {
@@ -859,7 +839,14 @@ static void *rt_main(void *arg)
 			else if (!atomic_load(&rt->stopping))
 				relay_webhook_row_failed(rt->st, &rt->r, rows.row[i].seq, rows.row[i].attempts, why);
 		}
-		if (now >= rt->next_poll && !atomic_load(&rt->stopping)) {
+		/*
+		 * Deliveries first: RT answers one call at a time in several
+		 * hundred ms, so a poll between every two would halve the pace
+		 * of a backlog. The poll waits while rows are due, but no
+		 * longer than a second interval.
+		 */
+		if (!atomic_load(&rt->stopping) &&
+		    ((rows.n == 0 && now >= rt->next_poll) || now >= rt->next_poll + (int64_t)rt->r.poll_interval)) {
 			rt_poll(rt);
 			rt->next_poll = time(NULL) + (int64_t)rt->r.poll_interval;
 		}

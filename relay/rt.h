@@ -45,8 +45,9 @@ struct rt_txn {
 int rt_json_txns(const char *p, size_t n, struct rt_txn *out, size_t max, size_t *count, char *why, size_t whylen);
 /*
  * A transaction's text ({"items": [{"ContentType", "Filename", "Content"}]}):
- * the first text/plain part that is not a file, at most outlen - 1
- * bytes cut at a UTF-8 boundary; "" when it has none.
+ * the first text/plain part that is not a file, as valid UTF-8 (a byte
+ * that is not becomes U+FFFD; CRLF becomes LF), at most outlen - 1 bytes
+ * cut at a character's end; "" when it has none.
  */
 int rt_json_text(const char *p, size_t n, char *out, size_t outlen, char *why, size_t whylen);
 /* A search's first hit ({"items": [{"id"}], ...}); *id 0 when it found none. */

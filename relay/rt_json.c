@@ -215,6 +215,38 @@ out:
 	return rc;
 }
 
+/*
+ * s[0..n) as text for a note, into out (outlen > 0): valid UTF-8 whatever
+ * came (json-c passes a string's raw bytes through unchecked: each byte
+ * that does not start a character becomes U+FFFD), CRLF as LF, cut at a
+ * character's end to fit.
+ */
+static void rt_json_utf8(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int len = utf8_next(s + i, n - i, &cp);
+		const char *put = s + i;
+		size_t putlen = (size_t)len;
+
+		if (len <= 0) {
+			put = "\xef\xbf\xbd";
+			putlen = 3;
+			len = 1;
+		} else if (cp == '\r' && i + 1 < n && s[i + 1] == '\n') {
+			putlen = 0;
+		}
+		if (o + putlen > outlen - 1)
+			break;
+		memcpy(out + o, put, putlen);
+		o += putlen;
+		i += (size_t)len;
+	}
+	out[o] = '\0';
+}
+
 int rt_json_text(const char *p, size_t n, char *out, size_t outlen, char *why, size_t whylen)
 {
 	struct json_object *o = rt_json_parse(p, n, why, whylen), *items;
@@ -242,10 +274,7 @@ int rt_json_text(const char *p, size_t n, char *out, size_t outlen, char *why, s
 		clen = (size_t)json_object_get_string_len(c);
 		/* json-c keeps what \u0000 decodes to: the text ends there, as C's strings do. */
 		clen = strnlen(json_object_get_string(c), clen);
-		if (clen > outlen - 1)
-			clen = utf8_cut(json_object_get_string(c), clen, outlen - 1);
-		memcpy(out, json_object_get_string(c), clen);
-		out[clen] = '\0';
+		rt_json_utf8(json_object_get_string(c), clen, out, outlen);
 		break;
 	}
 	rc = 0;
