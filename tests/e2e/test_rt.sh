@@ -1,13 +1,14 @@
 # The Request Tracker connector (issue 20) against a real RT 5 (Debian's
 # request-tracker5, its REST 2 API), started here on loopback with its own
 # SQLite database and site configuration in the test's folder, its tokens
-# made with RT's own Perl API (RT::AuthToken). The L1 -> L2 story reaches
-# RT as a ticket in the queue of each tier, correspondence and comments;
-# the escalation packet's attachments read back through RT's REST API
-# have Handoff's SHA-256; RT stopped during the story and started again
-# gets every event once, in order; a comment added in RT becomes a note
-# of the Handoff ticket (once, and not sent back); resolving resolves in
-# RT; an RT URL that answers garbage is said in words by webhooks status.
+# made with RT's own Perl API (RT::AuthToken). The L1 -> L2 story, with a
+# customer's helper connected, reaches RT as a ticket in the queue of each
+# tier, correspondence and comments; the handover note, transcript and log
+# bundle read back through RT's REST API have Handoff's SHA-256; RT stopped
+# during the story (the relay restarted meanwhile) and started again gets
+# every event once, in order; a comment added in RT becomes a note of the
+# Handoff ticket (once, and not sent back); resolving resolves in RT; an
+# RT URL that answers garbage is said in words by webhooks status.
 . "$(dirname "$0")/lib.sh"
 
 command -v rt-setup-database-5 >/dev/null || fail "request-tracker5 is not installed (scripts/deps.sh test)"
@@ -153,7 +154,9 @@ cp "$R/handoff.token" "$R/bad.token"
 chmod 600 "$R/bad.token"
 chown "$owner" "$R/bad.token"
 
-start_relay "webhook.desk.kind = rt" \
+start_xvfb 320 240
+start_relay "log_sources = facts" \
+	"webhook.desk.kind = rt" \
 	"webhook.desk.rt_url = http://127.0.0.1:$P_RT/" \
 	"webhook.desk.rt_token_file = $R/handoff.token" \
 	"webhook.desk.rt_queue_l1 = Handoff L1" \
@@ -185,6 +188,10 @@ rt_id() {
 # The story, L1 to L2; the text is data (quotes, a backslash, controls, Japanese).
 T=$(as alice ticket new --priority P3 --customer "Jane \"JR\" Roe" "Printer shows error 0x12") ||
 	fail "ticket new failed"
+# The customer connects, so that the escalation collects the log bundle (with consent).
+CODE=$(as alice invite "$T") || fail "invite failed"
+start_helper "$CODE"
+wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -3 "$E2E_TMP/helper.log")"
 as alice chat "$T" "Hello, I am Alice; path C:\\temp, プリンター" || fail "chat failed"
 as alice note "$T" "$(printf 'bell \a and escape \033[2J')" || fail "note failed"
 wait_for 20 delivered_all || fail "the first events did not reach RT: $(webhooks status)"
@@ -200,7 +207,12 @@ assert t["Queue"]["id"] and t["Subject"].endswith("Printer shows error 0x12"), t
 note "opened in RT as ticket $N (queue of L1), shown by ticket show"
 
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error 0x12 persists" >/dev/null || fail "escalate failed"
-wait_for 20 delivered_all || fail "the escalation did not reach RT: $(webhooks status)"
+wait_line 15 "$HELPER_OUT" "^LOGS alice" || fail "no log consent prompt: $(tail -3 "$HELPER_OUT")"
+echo y >&7
+wait_line 15 "$HELPER_OUT" "^LOGS sent" || fail "the logs were not sent"
+wait_for 10 sh -c "[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM attachments WHERE ticket_id=$T AND kind='logs'\")\" = 1 ]" ||
+	fail "the log bundle is not attached"
+wait_for 20 delivered_all || fail "the escalation and the logs did not reach RT: $(webhooks status)"
 # RT stops in the middle of the story: the events wait in the outbox, said in words.
 stop_rt
 as bob take "$T" >/dev/null || fail "bob could not take the ticket"
@@ -209,6 +221,9 @@ as bob note "$T" "Spooler queue had 3 stuck jobs" || fail "note failed"
 wait_for 15 sh -c "'$BIN/handoff-relay' webhooks '$RELAY_DIR' status | grep -A5 '^desk:' | grep -q 'FAILING.*cannot connect to RT'" ||
 	fail "status does not say RT is down: $(webhooks status)"
 [ "$(pending)" -ge 3 ] || fail "the events during RT's outage are not kept: $(pending) pending"
+# The relay restarted too, with the events undelivered: it takes them up again.
+stop_relay
+restart_relay
 start_rt
 wait_for 30 delivered_all || fail "the events held while RT was down did not arrive: $(webhooks status)"
 note "RT stopped and started again: $(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind='webhook-failing' AND detail LIKE 'desk:%'") failing event(s) audited, the rest delivered"
@@ -270,16 +285,16 @@ for a in pages("/ticket/%s/attachments?fields=TransactionId,ContentType,Filename
         got += [int(s) for s in re.findall(r"\(event " + re.escape(relay) + r":(\d+)\)", a["Content"])]
         carol += a["Creator"]["id"] == "carol"
 assert got == want, (got, want)
-# The packet: the handover note and the transcript attached, with Handoff's SHA-256.
-rows = db.execute("SELECT name, sha256 FROM attachments WHERE ticket_id = ? AND kind IN ('transcript', 'handover-note')", (int(t),)).fetchall()
-assert len(rows) == 2, rows
+# The packet: the handover note, the transcript and the log bundle attached, with Handoff's SHA-256.
+rows = db.execute("SELECT name, sha256 FROM attachments WHERE ticket_id = ? AND kind IN ('transcript', 'handover-note', 'logs')", (int(t),)).fetchall()
+assert len(rows) == 3, rows
 for name, sha in rows:
     assert files.get(name) == sha, (name, sha, files)
 # The desk's own comment is not sent back: one text by carol.
 assert carol == 1, carol
 print("events %d, attachments %d" % (len(got), len(rows)))
 EOF
-note "read back from RT: queue L2, resolved, every event once in order, the packet's SHA-256 equal"
+note "read back from RT: queue L2, resolved, every event once in order, the packet's and the logs' SHA-256 equal"
 
 # An RT URL that answers garbage: said in words, the event kept.
 webhooks status >"$E2E_TMP/status"
