@@ -12,7 +12,7 @@
  * said to RT as REST 2 calls:
  *
  *   no RT ticket yet   POST /ticket in the queue of the ticket's tier,
- *                      Subject "[handoff RELAY #N] summary"; the link is
+ *                      Subject "[RELAY RECEIVER #N] summary"; the link is
  *                      stored (store_rt_link_set) before anything else;
  *   chat               POST /ticket/ID/correspond (the conversation);
  *   escalated          PUT /ticket/ID {Queue} of the new tier, then a
@@ -411,10 +411,14 @@ static int rt_update(struct relay_rt *rt, int64_t rt_id, const char *key, const 
 	return rc;
 }
 
-/* The subject tag that names Handoff ticket N of this relay in RT: what rt_find looks for. */
+/*
+ * The subject tag that names Handoff ticket N of this relay and receiver
+ * in RT: what rt_find looks for. The receiver's name is in it so that two
+ * receivers on one RT (two sets of queues) never take each other's.
+ */
 static void rt_tag(const struct relay_rt *rt, int64_t ticket, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "[%s #%lld]", rt->relay_id, (long long)ticket);
+	snprintf(out, outlen, "[%s %s #%lld]", rt->relay_id, rt->r.name, (long long)ticket);
 }
 
 /* A ticket an earlier try made whose answer was lost: found by its tag. *rt_id 0 when there is none. */
@@ -571,6 +575,10 @@ static int rt_deliver(struct relay_rt *rt, const struct store_outbox_row *row, c
 			snprintf(why, whylen, "the store did not keep the RT link");
 			goto out;
 		}
+		if (link.rt_id != 0)
+			log_info("webhook %s: Handoff ticket %lld is RT ticket %lld, found by its tag (an earlier "
+				 "try's answer was lost)",
+				 rt->r.name, (long long)row->ticket, (long long)link.rt_id);
 	}
 	if (link.rt_id == 0) {
 		struct buf first;

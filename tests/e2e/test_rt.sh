@@ -154,6 +154,14 @@ cp "$R/handoff.token" "$R/bad.token"
 chmod 600 "$R/bad.token"
 chown "$owner" "$R/bad.token"
 
+# RT's answers lost: a link that holds every chunk 1.2 s each way, for a receiver whose tries time out
+# after 2 s; RT does the work of each request all the same.
+P_SLOW=$(free_port) || fail "no free port"
+"$TOOLS/slowproxy" "$P_SLOW" "$P_RT" 1200 >"$R/slowproxy.out" 2>&1 &
+SLOW_PID=$!
+track $SLOW_PID
+wait_line 10 "$R/slowproxy.out" "^listening" || fail "slowproxy did not start"
+
 start_xvfb 320 240
 start_relay "log_sources = facts" \
 	"webhook.desk.kind = rt" \
@@ -165,6 +173,13 @@ start_relay "log_sources = facts" \
 	"webhook.desk.clearance = L3" \
 	"webhook.desk.backoff_max = 1" \
 	"webhook.desk.poll_interval = 1" \
+	"webhook.lost.kind = rt" \
+	"webhook.lost.rt_url = http://127.0.0.1:$P_SLOW" \
+	"webhook.lost.rt_token_file = $R/handoff.token" \
+	"webhook.lost.rt_queue_l1 = Handoff L3" \
+	"webhook.lost.events = created, resolved" \
+	"webhook.lost.timeout = 2" \
+	"webhook.lost.backoff_max = 1" \
 	"webhook.notrt.kind = rt" \
 	"webhook.notrt.rt_url = http://127.0.0.1:$P_BAD" \
 	"webhook.notrt.rt_token_file = $R/bad.token" \
@@ -205,6 +220,9 @@ t = json.load(sys.stdin)
 assert t["Queue"]["id"] and t["Subject"].endswith("Printer shows error 0x12"), t
 ' || fail "the RT ticket is not what Handoff opened"
 note "opened in RT as ticket $N (queue of L1), shown by ticket show"
+wait_for 20 sh -c "'$BIN/handoff-relay' webhooks '$RELAY_DIR' status | grep -A5 '^lost:' | grep -q 'RT timed out'" ||
+	fail "the receiver behind the slow link did not time out: $(webhooks status)"
+webhooks status >"$E2E_TMP/lost-status"
 
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error 0x12 persists" >/dev/null || fail "escalate failed"
 wait_line 15 "$HELPER_OUT" "^LOGS alice" || fail "no log consent prompt: $(tail -3 "$HELPER_OUT")"
@@ -295,6 +313,28 @@ assert carol == 1, carol
 print("events %d, attachments %d" % (len(got), len(rows)))
 EOF
 note "read back from RT: queue L2, resolved, every event once in order, the packet's and the logs' SHA-256 equal"
+
+# The receiver whose answers were lost: its first try created an RT ticket, whose answer never came;
+# once the link is fast, the next try finds that ticket by its tag instead of making a second.
+grep -A5 "^lost:" "$E2E_TMP/lost-status" | grep -q "RT timed out" || fail "status did not say the answers were lost: $(cat "$E2E_TMP/lost-status")"
+kill -USR1 "$SLOW_PID"
+webhooks retry lost >/dev/null
+lost_done() {
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM webhook_outbox WHERE receiver='lost'")" = 0 ]
+}
+wait_for 30 lost_done || fail "the receiver behind the slow link did not catch up: $(webhooks status)"
+lost_rt=$(sqlite3 "$DB" "SELECT rt_id FROM rt_links WHERE receiver='lost' AND ticket_id=$T")
+[ -n "$lost_rt" ] && [ "$lost_rt" != "$N" ] || fail "the receiver behind the slow link is not linked to a ticket of its own: $lost_rt"
+grep -q "webhook lost: Handoff ticket $T is RT ticket $lost_rt, found by its tag" "$RELAY_LOG" ||
+	fail "the lost answer's ticket was not found by its tag: $(grep 'webhook lost' "$RELAY_LOG" | tail -5)"
+rt GET "/tickets?per_page=10&query=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("Queue = '"'"'Handoff L3'"'"'"))')" \
+	>"$E2E_TMP/lost.json" || fail "RT's search failed"
+python3 - "$E2E_TMP/lost.json" "$lost_rt" <<'EOF' || fail "an answer lost made a second RT ticket: $(cat "$E2E_TMP/lost.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [int(t["id"]) for t in r["items"]] == [int(sys.argv[2])], r
+EOF
+note "answers lost on a slow link: RT ticket $lost_rt found again by its tag, not made twice"
 
 # An RT URL that answers garbage: said in words, the event kept.
 webhooks status >"$E2E_TMP/status"
