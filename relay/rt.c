@@ -220,6 +220,9 @@ static int rt_call(struct relay_rt *rt, const char *method, const char *path, co
 	}
 	rt_clean(why);
 out:
+	/* The token's header line: wiped before it goes back to malloc (libcurl's own copies are its own). */
+	for (struct curl_slist *p = h; p != NULL; p = p->next)
+		OPENSSL_cleanse(p->data, strlen(p->data));
 	curl_slist_free_all(h);
 	return rc;
 }
