@@ -8,7 +8,8 @@
 # during the story (the relay restarted meanwhile) and started again gets
 # every event once, in order; a comment added in RT becomes a note of the
 # Handoff ticket (once, and not sent back); resolving resolves in RT; an
-# RT URL that answers garbage is said in words by webhooks status.
+# RT URL that answers garbage and a token RT refuses are said in words by
+# webhooks status; an answer lost does not make a second RT ticket.
 . "$(dirname "$0")/lib.sh"
 
 command -v rt-setup-database-5 >/dev/null || fail "request-tracker5 is not installed (scripts/deps.sh test)"
@@ -150,7 +151,8 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 ' "$P_BAD" >"$R/bad.log" 2>&1 &
 track $!
 wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$P_BAD/" || fail "the garbage server did not start"
-cp "$R/handoff.token" "$R/bad.token"
+# A token RT does not know (the right form, another secret).
+sed 's/-[0-9a-f]*$/-00000000000000000000000000000000/' "$R/handoff.token" >"$R/bad.token"
 chmod 600 "$R/bad.token"
 chown "$owner" "$R/bad.token"
 
@@ -180,6 +182,11 @@ start_relay "log_sources = facts" \
 	"webhook.lost.events = created, resolved" \
 	"webhook.lost.timeout = 2" \
 	"webhook.lost.backoff_max = 1" \
+	"webhook.badtoken.kind = rt" \
+	"webhook.badtoken.rt_url = http://127.0.0.1:$P_RT" \
+	"webhook.badtoken.rt_token_file = $R/bad.token" \
+	"webhook.badtoken.events = created" \
+	"webhook.badtoken.backoff_max = 5" \
 	"webhook.notrt.kind = rt" \
 	"webhook.notrt.rt_url = http://127.0.0.1:$P_BAD" \
 	"webhook.notrt.rt_token_file = $R/bad.token" \
@@ -342,8 +349,10 @@ grep -A5 "^notrt:" "$E2E_TMP/status" | grep -q "FAILING.*but not JSON" || fail "
 grep -A5 "^notrt:" "$E2E_TMP/status" | grep -q "pending 1," || fail "the garbage-answered event is not kept: $(cat "$E2E_TMP/status")"
 ! grep -q $'\033' "$E2E_TMP/status" || fail "status printed the garbage's escape byte raw"
 grep -A1 "^desk:" "$E2E_TMP/status" | grep -q "Request Tracker at http://127.0.0.1:$P_RT" || fail "status does not name RT: $(cat "$E2E_TMP/status")"
+grep -A5 "^badtoken:" "$E2E_TMP/status" | grep -q "FAILING.*with HTTP 401.*is the token in rt_token_file valid" ||
+	fail "status does not say RT refused the token: $(cat "$E2E_TMP/status")"
 ! grep -q "$(cat "$R/handoff.token")" "$RELAY_LOG" "$E2E_TMP/status" || fail "the RT token leaked into a log"
-note "an RT that answers garbage: reported in words, its event kept"
+note "an RT that answers garbage, and one that refuses the token: reported in words, the events kept"
 
 # relay.conf: a JSON-only setting on an RT receiver, and a world-readable token file, are refused.
 stop_relay
