@@ -486,6 +486,14 @@ static void test_conf_rt(void **state)
 				fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, why[i]);
 		}
 	}
+	/* Regression: five kinds the relay records (reopened, closed, reviewed, recurrence, self-help-shown) were refused. */
+	assert_int_equal(load(f->dir,
+			      "webhook.desk.url = https://desk.example/\nwebhook.desk.secret = 0123456789abcdef\n"
+			      "webhook.desk.events = reopened, closed, reviewed, recurrence, self-help-shown\n",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.r[0].kinds, ",reopened,closed,reviewed,recurrence,self-help-shown,");
+	relay_webhook_conf_clear(&c);
 	chmod(token, 0640);
 	assert_int_equal(load(f->dir, text, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "may be read by other users"));
