@@ -19,7 +19,7 @@
  *                      comment with the packet: the handover note and the
  *                      transcript attached, their SHA-256 in the text;
  *   attachment-added   a comment with the file attached (the log bundle);
- *   resolved           a comment, then PUT {Status: resolved};
+ *   resolved, reopened a comment, then PUT {Status: resolved | open};
  *   anything else      a comment "KIND by ACTOR: DETAIL".
  *
  * At least once, and the parts are safe to repeat: a row whose first
@@ -622,9 +622,11 @@ static int rt_deliver(struct relay_rt *rt, const struct store_outbox_row *row, c
 		buf_printf(&text, "\n");
 		if (rt_message(rt, link.rt_id, "comment", &text, a, NULL, why, whylen) != 0)
 			goto out;
-	} else if (strcmp(kind, EVENT_RESOLVED) == 0) {
+	} else if (strcmp(kind, EVENT_RESOLVED) == 0 || strcmp(kind, EVENT_REOPENED) == 0) {
+		/* The comment first: RT does not reopen a resolved ticket for a comment, it might for a reply. */
 		if (rt_message(rt, link.rt_id, "comment", &text, NULL, NULL, why, whylen) != 0 ||
-		    rt_update(rt, link.rt_id, "Status", "resolved", why, whylen) != 0)
+		    rt_update(rt, link.rt_id, "Status", strcmp(kind, EVENT_RESOLVED) == 0 ? "resolved" : "open", why,
+			      whylen) != 0)
 			goto out;
 	} else if (rt_message(rt, link.rt_id, "comment", &text, NULL, NULL, why, whylen) != 0) {
 		goto out;
@@ -734,7 +736,6 @@ static int rt_poll_ticket(struct relay_rt *rt, const struct store_rt_link *l, ch
 	if (txns == NULL)
 		return -1;
 	buf_init(&body, 4096);
-	buf_init(&ans.body, 0);
 	snprintf(obj, sizeof(obj), "%lld", (long long)l->rt_id);
 	/* Our own comments are transactions too: at least the ticket's Create is older than anything to read. */
 	snprintf(after, sizeof(after), "%lld", (long long)mark);
@@ -758,7 +759,6 @@ static int rt_poll_ticket(struct relay_rt *rt, const struct store_rt_link *l, ch
 	emit_kstring(&j, "value", after);
 	emit_object_end(&j);
 	emit_array_end(&j);
-	buf_free(&ans.body);
 	if (rt_call_json(rt, "POST", "/transactions?fields=Type,Creator&orderby=id&order=ASC&per_page=50", &body, &ans,
 			 why, whylen) != 0)
 		goto out;

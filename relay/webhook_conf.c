@@ -37,7 +37,8 @@ static const char *const webhook_settings[] = {
 	"url, events, secret_file, secret, ca_file, clearance, timeout, backoff_max, inline_max; "                 \
 	"for kind = rt: rt_url, rt_token_file, rt_queue_l1, rt_queue_l2, rt_queue_l3, poll_interval"
 /* What an RT receiver takes when events is not set: the ticket's story, nothing of the relay's own. */
-#define WEBHOOK_RT_EVENTS "created,ticket-opened-by-customer,opened-as,chat,note,escalated,attachment-added,taken,resolved"
+#define WEBHOOK_RT_EVENTS                                                                                          \
+	"created,ticket-opened-by-customer,opened-as,chat,note,escalated,attachment-added,taken,resolved,reopened"
 
 static int webhook_setting_known(const char *s, size_t n)
 {
