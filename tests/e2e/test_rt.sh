@@ -230,6 +230,9 @@ note "opened in RT as ticket $N (queue of L1), shown by ticket show"
 wait_for 20 sh -c "'$BIN/handoff-relay' webhooks '$RELAY_DIR' status | grep -A5 '^lost:' | grep -q 'RT timed out'" ||
 	fail "the receiver behind the slow link did not time out: $(webhooks status)"
 webhooks status >"$E2E_TMP/lost-status"
+# The link is fast from now on (its tries would otherwise keep RT busy): checked at the end.
+kill -USR1 "$SLOW_PID"
+webhooks retry lost >/dev/null
 
 as alice escalate "$T" --to L2 --note "Reinstalled the driver; error 0x12 persists" >/dev/null || fail "escalate failed"
 wait_line 15 "$HELPER_OUT" "^LOGS alice" || fail "no log consent prompt: $(tail -3 "$HELPER_OUT")"
@@ -324,8 +327,6 @@ note "read back from RT: queue L2, resolved, every event once in order, the pack
 # The receiver whose answers were lost: its first try created an RT ticket, whose answer never came;
 # once the link is fast, the next try finds that ticket by its tag instead of making a second.
 grep -A5 "^lost:" "$E2E_TMP/lost-status" | grep -q "RT timed out" || fail "status did not say the answers were lost: $(cat "$E2E_TMP/lost-status")"
-kill -USR1 "$SLOW_PID"
-webhooks retry lost >/dev/null
 lost_done() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM webhook_outbox WHERE receiver='lost'")" = 0 ]
 }
