@@ -24,7 +24,7 @@ CFLAGS ?= $(OPT)
 CFLAGS += $(WARN)
 
 PKG_PROTO  := libssh openssl
-PKG_RELAY  := libssh sqlite3 libpq openssl libcurl
+PKG_RELAY  := libssh sqlite3 libpq openssl libcurl json-c
 PKG_HELPER := libvncserver libssh openssl x11 xext xdamage xfixes xtst xi xrandr sdl2 SDL2_ttf libpipewire-0.3 gio-unix-2.0 wayland-client xkbcommon
 PKG_TECH   := libvncclient libssh openssl sdl2 SDL2_image x11 xfixes
 comma := ,
@@ -218,6 +218,10 @@ build-fuzz/fuzz_kb: tests/fuzz/fuzz_kb.c relay/kb.c relay/kb.h $(FUZZ_PROTO) pro
 build-fuzz/fuzz_selfhelp: tests/fuzz/fuzz_selfhelp.c client/ui_words.c client/ui_text.c client/*.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) -Iclient $(call pc,libssh openssl) -o $@ $< client/ui_words.c client/ui_text.c $(FUZZ_PROTO) $(call pl,libssh openssl)
+# Request Tracker's answers: relay/rt_json.c alone, with json-c.
+build-fuzz/fuzz_rt_json: tests/fuzz/fuzz_rt_json.c relay/rt_json.c relay/rt.h $(FUZZ_PROTO) protocol/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) $(call pc,libssh openssl json-c libcurl) -o $@ $< relay/rt_json.c $(FUZZ_PROTO) $(call pl,libssh openssl json-c)
 fuzz-build: $(FUZZERS)
 fuzz-replay: fuzz-build
 	@sh tests/fuzz/replay.sh $(FUZZERS)

@@ -216,6 +216,32 @@ static int exec_show_attachment(const struct store_attachment *a, void *ctx)
 	return 0;
 }
 
+/* The RT tickets a Request Tracker receiver made for this ticket (relay/rt.c), with where to open them. */
+static int exec_show_rt_link(const struct store_rt_link *l, void *ctx)
+{
+	struct exec_ctx *x = ctx;
+	const struct relay_webhooks_conf *conf = &x->relay->home->webhooks;
+	const char *base = NULL;
+	char url[RELAY_WEBHOOK_URL_MAX + 64] = "";
+
+	for (size_t i = 0; i < conf->n; i++)
+		if (strcmp(conf->r[i].name, l->receiver) == 0 && conf->r[i].kind == RELAY_WEBHOOK_RT)
+			base = conf->r[i].url;
+	if (base != NULL)
+		snprintf(url, sizeof(url), "%s/Ticket/Display.html?id=%lld", base, (long long)l->rt_id);
+	if (x->json) {
+		emit_object_begin(&x->j);
+		emit_kstring(&x->j, "receiver", l->receiver);
+		emit_kint(&x->j, "rt_ticket", l->rt_id);
+		emit_kstring(&x->j, "url", url);
+		emit_object_end(&x->j);
+		return 0;
+	}
+	buf_printf(x->out, "  Request Tracker (%s): RT ticket %lld%s%s\n", l->receiver, (long long)l->rt_id,
+		   url[0] ? ", " : "", url);
+	return 0;
+}
+
 /* `ticket show N` and the auditors' `show N`: the same content. */
 int exec_ticket_show(struct exec_ctx *x)
 {
@@ -250,6 +276,10 @@ int exec_ticket_show(struct exec_ctx *x)
 		emit_kint(&x->j, "created_at", t->created_at);
 		emit_kint(&x->j, "tier_since", t->tier_since);
 		emit_kbool(&x->j, "live", live);
+		emit_key(&x->j, "rt");
+		emit_array_begin(&x->j);
+		store_rt_links(x->relay->store, NULL, t->id, 0, RELAY_WEBHOOKS_MAX, exec_show_rt_link, x);
+		emit_array_end(&x->j);
 		emit_key(&x->j, "events");
 		emit_array_begin(&x->j);
 		store_events(x->relay->store, t->id, NULL, exec_show_event, x);
@@ -273,7 +303,9 @@ int exec_ticket_show(struct exec_ctx *x)
 		exec_text(x->out, t->customer_contact);
 		buf_printf(x->out, "\n");
 	}
-	buf_printf(x->out, "  opened %s, at %s since %s\nevents:\n", created, t->tier, since);
+	buf_printf(x->out, "  opened %s, at %s since %s\n", created, t->tier, since);
+	store_rt_links(x->relay->store, NULL, t->id, 0, RELAY_WEBHOOKS_MAX, exec_show_rt_link, x);
+	buf_printf(x->out, "events:\n");
 	store_events(x->relay->store, t->id, NULL, exec_show_event, x);
 	buf_printf(x->out, "attachments (ticket attachment %lld ID prints one):\n", (long long)t->id);
 	before = buf_len(x->out);

@@ -370,9 +370,9 @@ int store_outbox_receivers_set(struct store *st, const struct store_outbox_recei
 	return st->be->outbox_receivers_set(st, r, n);
 }
 
-int store_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx)
+int store_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn, void *ctx)
 {
-	return st->be->outbox_due(st, now, limit, fn, ctx);
+	return st->be->outbox_due(st, receiver, now, limit, fn, ctx);
 }
 
 int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered)
@@ -393,4 +393,20 @@ int store_outbox_retry(struct store *st, const char *receiver, int64_t *count)
 int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx)
 {
 	return st->be->outbox_status(st, fn, ctx);
+}
+
+int store_rt_link_set(struct store *st, const char *receiver, int64_t ticket, int64_t rt_id, int64_t now)
+{
+	return st->be->rt_link_set(st, receiver, ticket, rt_id, now);
+}
+
+int store_rt_link_seen(struct store *st, const char *receiver, int64_t ticket, int64_t txn)
+{
+	return st->be->rt_link_seen(st, receiver, ticket, txn);
+}
+
+int store_rt_links(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
+		   store_rt_link_fn fn, void *ctx)
+{
+	return st->be->rt_links(st, receiver, ticket, open_only, limit, fn, ctx);
 }

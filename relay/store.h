@@ -493,9 +493,12 @@ typedef int (*store_outbox_fn)(const struct store_outbox_row *r, void *ctx);
 /*
  * Rows of active receivers due at now (next_at <= now), each the oldest
  * pending row of its receiver and ticket (so a ticket's events go in
- * order), by seq, at most limit.
+ * order), by seq, at most limit; of receiver alone unless it is NULL (a
+ * Request Tracker receiver's thread reads its own rows, webhook.c's
+ * thread each of its receivers': one slow kind never fills the other's
+ * limit).
  */
-int store_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx);
+int store_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn, void *ctx);
 /*
  * A row delivered: deletes it and counts it for its receiver. A receiver
  * is failing from a failed try until none of its pending rows has failed:
@@ -526,5 +529,28 @@ struct store_outbox_status {
 typedef int (*store_outbox_status_fn)(const struct store_outbox_status *s, void *ctx);
 /* Every receiver ever known, by name. */
 int store_outbox_status(struct store *st, store_outbox_status_fn fn, void *ctx);
+
+/*
+ * Request Tracker links (relay/rt.c; migration 16): the RT
+ * ticket a receiver made for a Handoff ticket, and the newest RT
+ * transaction id its inbound poll has looked at (RT comments become the
+ * ticket's notes once, whatever crashes between).
+ */
+struct store_rt_link {
+	const char *receiver;
+	int64_t ticket, rt_id, seen_txn, linked_at;
+};
+typedef int (*store_rt_link_fn)(const struct store_rt_link *l, void *ctx);
+/* Links (receiver, ticket) to RT ticket rt_id, replacing an older link. Joins the caller's transaction. */
+int store_rt_link_set(struct store *st, const char *receiver, int64_t ticket, int64_t rt_id, int64_t now);
+/* The poll has looked at RT transactions up to txn (never moves back). STORE_NOT_FOUND: no link. */
+int store_rt_link_seen(struct store *st, const char *receiver, int64_t ticket, int64_t txn);
+/*
+ * Links of receiver (NULL: any) and ticket (0: any), by ticket then
+ * receiver, at most limit; open_only leaves out closed tickets' (nothing
+ * more is polled for them).
+ */
+int store_rt_links(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
+		   store_rt_link_fn fn, void *ctx);
 
 #endif

@@ -101,11 +101,15 @@ struct store_backend {
 	int (*review_pending)(struct store *st, int limit, store_ticket_fn fn, void *ctx);
 	int (*reviewed_causes)(struct store *st, int limit, store_cause_fn fn, void *ctx);
 	int (*outbox_receivers_set)(struct store *st, const struct store_outbox_receiver *r, size_t n);
-	int (*outbox_due)(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx);
+	int (*outbox_due)(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn, void *ctx);
 	int (*outbox_delivered)(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered);
 	int (*outbox_failed)(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at, const char *error, int *newly_failing);
 	int (*outbox_retry)(struct store *st, const char *receiver, int64_t *count);
 	int (*outbox_status)(struct store *st, store_outbox_status_fn fn, void *ctx);
+	int (*rt_link_set)(struct store *st, const char *receiver, int64_t ticket, int64_t rt_id, int64_t now);
+	int (*rt_link_seen)(struct store *st, const char *receiver, int64_t ticket, int64_t txn);
+	int (*rt_links)(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
+			store_rt_link_fn fn, void *ctx);
 };
 
 /* The backends' opens: each fills *out with its store, whose be is its table. */

@@ -470,6 +470,14 @@ static const char *const store_pg_migrations[] = {
 	"  relay BYTEA NOT NULL REFERENCES relays (pubkey),"
 	"  since BIGINT NOT NULL);"
 	"CREATE INDEX live_sessions_relay ON live_sessions (relay);",
+	/* 16: Request Tracker links (relay/rt.c), as SQLite's */
+	"CREATE TABLE rt_links ("
+	"  receiver TEXT NOT NULL,"
+	"  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
+	"  rt_id BIGINT NOT NULL,"
+	"  seen_txn BIGINT NOT NULL DEFAULT 0,"
+	"  linked_at BIGINT NOT NULL,"
+	"  PRIMARY KEY (receiver, ticket_id));",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -2212,6 +2220,73 @@ out:
 	return rc;
 }
 
+static int store_pg_rt_link_set(struct store *st, const char *receiver, int64_t ticket, int64_t rt_id, int64_t now)
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_text_arg(&a, receiver);
+	store_pg_int_arg(&a, ticket);
+	store_pg_int_arg(&a, rt_id);
+	store_pg_int_arg(&a, now);
+	return store_pg_do(st,
+			   "INSERT INTO rt_links (receiver, ticket_id, rt_id, linked_at)"
+			   " VALUES ($1, $2::bigint, $3::bigint, $4::bigint)"
+			   " ON CONFLICT (receiver, ticket_id) DO UPDATE SET rt_id = excluded.rt_id,"
+			   " seen_txn = 0, linked_at = excluded.linked_at",
+			   &a, NULL);
+}
+
+static int store_pg_rt_link_seen(struct store *st, const char *receiver, int64_t ticket, int64_t txn)
+{
+	struct store_pg_args a = { 0 };
+	int64_t changed = 0;
+
+	store_pg_text_arg(&a, receiver);
+	store_pg_int_arg(&a, ticket);
+	store_pg_int_arg(&a, txn);
+	if (store_pg_do(st,
+			"UPDATE rt_links SET seen_txn = GREATEST(seen_txn, $3::bigint)"
+			" WHERE receiver = $1 AND ticket_id = $2::bigint",
+			&a, &changed) != STORE_OK)
+		return STORE_ERR;
+	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static int store_pg_rt_links(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
+			     store_rt_link_fn fn, void *ctx)
+{
+	struct store_pg_args a = { 0 };
+	PGresult *res;
+
+	store_pg_text_arg(&a, receiver ? receiver : "");
+	store_pg_int_arg(&a, ticket);
+	store_pg_int_arg(&a, open_only != 0);
+	store_pg_int_arg(&a, limit);
+	res = store_pg_run(st,
+			   "SELECT l.receiver, l.ticket_id, l.rt_id, l.seen_txn, l.linked_at FROM rt_links l"
+			   " JOIN tickets t ON t.id = l.ticket_id"
+			   " WHERE ($1 = '' OR l.receiver = $1) AND ($2::bigint = 0 OR l.ticket_id = $2::bigint)"
+			   " AND ($3::bigint = 0 OR t.state <> 'closed')"
+			   " ORDER BY l.ticket_id, l.receiver LIMIT $4::bigint",
+			   &a);
+	if (res == NULL)
+		return STORE_ERR;
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct store_rt_link l = {
+			.receiver = store_pg_text(res, r, 0),
+			.ticket = store_pg_int(res, r, 1),
+			.rt_id = store_pg_int(res, r, 2),
+			.seen_txn = store_pg_int(res, r, 3),
+			.linked_at = store_pg_int(res, r, 4),
+		};
+
+		if (fn(&l, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
 static int store_pg_outbox_receivers_set(struct store *st, const struct store_outbox_receiver *r, size_t n)
 {
 	int ok;
@@ -2232,7 +2307,8 @@ static int store_pg_outbox_receivers_set(struct store *st, const struct store_ou
 	return store_pg_unnest(st, true, NULL, NULL, ok);
 }
 
-static int store_pg_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx)
+static int store_pg_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn,
+			       void *ctx)
 {
 	struct store_pg_args a = { 0 };
 	PGresult *res;
@@ -2240,13 +2316,14 @@ static int store_pg_outbox_due(struct store *st, int64_t now, int limit, store_o
 	/* The head of each (receiver, ticket) first, then whether it is due: a waiting head holds its ticket. */
 	store_pg_int_arg(&a, now);
 	store_pg_int_arg(&a, limit);
+	store_pg_text_arg(&a, receiver ? receiver : "");
 	res = store_pg_run(st,
 			   "SELECT o.receiver, o.seq, o.ticket_id, o.queued_at, o.attempts"
 			   " FROM (SELECT receiver, ticket_id, MIN(seq) AS seq FROM webhook_outbox"
 			   "   GROUP BY receiver, ticket_id) h"
 			   " JOIN webhook_outbox o ON o.receiver = h.receiver AND o.seq = h.seq"
 			   " JOIN webhook_receivers r ON r.name = o.receiver AND r.active = 1"
-			   " WHERE o.next_at <= $1::bigint ORDER BY o.seq LIMIT $2::bigint",
+			   " WHERE o.next_at <= $1::bigint AND ($3 = '' OR o.receiver = $3) ORDER BY o.seq LIMIT $2::bigint",
 			   &a);
 	if (res == NULL)
 		return STORE_ERR;
@@ -2514,4 +2591,7 @@ static const struct store_backend store_pg_backend = {
 	.outbox_failed = store_pg_outbox_failed,
 	.outbox_retry = store_pg_outbox_retry,
 	.outbox_status = store_pg_outbox_status,
+	.rt_link_set = store_pg_rt_link_set,
+	.rt_link_seen = store_pg_rt_link_seen,
+	.rt_links = store_pg_rt_links,
 };

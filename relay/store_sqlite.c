@@ -273,6 +273,17 @@ static const char *const store_migrations[] = {
 	"  relay BLOB NOT NULL REFERENCES relays (pubkey),"
 	"  since INTEGER NOT NULL);"
 	"CREATE INDEX live_sessions_relay ON live_sessions (relay);",
+	 * 16: Request Tracker links
+	 * (relay/rt.c). The RT ticket a receiver made for a Handoff ticket,
+	 * and the newest RT transaction its inbound poll has looked at.
+	 */
+	"CREATE TABLE rt_links ("
+	"  receiver TEXT NOT NULL,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	"  rt_id INTEGER NOT NULL,"
+	"  seen_txn INTEGER NOT NULL DEFAULT 0,"
+	"  linked_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (receiver, ticket_id));",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -297,6 +308,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 	NULL,
 };
 _Static_assert(sizeof(store_migration_steps) / sizeof(store_migration_steps[0]) ==
@@ -2280,7 +2292,8 @@ out:
 	return rc;
 }
 
-static int store_sqlite_outbox_due(struct store *st, int64_t now, int limit, store_outbox_fn fn, void *ctx)
+static int store_sqlite_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn,
+				   void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -2297,10 +2310,12 @@ static int store_sqlite_outbox_due(struct store *st, int64_t now, int limit, sto
 			  "   GROUP BY receiver, ticket_id) h"
 			  " JOIN webhook_outbox o ON o.receiver = h.receiver AND o.seq = h.seq"
 			  " JOIN webhook_receivers r ON r.name = o.receiver AND r.active = 1"
-			  " WHERE o.next_at <= ?1 ORDER BY o.seq LIMIT ?2") != 0)
+			  " WHERE o.next_at <= ?1 AND (?3 IS NULL OR o.receiver = ?3) ORDER BY o.seq LIMIT ?2") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, now);
 	sqlite3_bind_int(stmt, 2, limit);
+	if (receiver != NULL)
+		sqlite3_bind_text(stmt, 3, receiver, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_outbox_row row = {
 			.receiver = store_col_text(stmt, 0),
@@ -2456,6 +2471,70 @@ static int store_sqlite_outbox_status(struct store *st, store_outbox_status_fn f
 	return rc;
 }
 
+static int store_sqlite_rt_link_set(struct store *st, const char *receiver, int64_t ticket, int64_t rt_id, int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO rt_links (receiver, ticket_id, rt_id, linked_at) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT (receiver, ticket_id) DO UPDATE SET rt_id = excluded.rt_id,"
+			  " seen_txn = 0, linked_at = excluded.linked_at") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, receiver, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, ticket);
+	sqlite3_bind_int64(stmt, 3, rt_id);
+	sqlite3_bind_int64(stmt, 4, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_rt_link_seen(struct store *st, const char *receiver, int64_t ticket, int64_t txn)
+{
+	if (store_outbox_write(st, "UPDATE rt_links SET seen_txn = MAX(seen_txn, ?3) WHERE receiver = ?1 AND ticket_id = ?2",
+			       receiver, ticket, txn, NULL) != STORE_OK)
+		return STORE_ERR;
+	return sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static int store_sqlite_rt_links(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
+				 store_rt_link_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_OK;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT l.receiver, l.ticket_id, l.rt_id, l.seen_txn, l.linked_at FROM rt_links l"
+			  " JOIN tickets t ON t.id = l.ticket_id"
+			  " WHERE (?1 IS NULL OR l.receiver = ?1) AND (?2 = 0 OR l.ticket_id = ?2)"
+			  " AND (?3 = 0 OR t.state <> 'closed')"
+			  " ORDER BY l.ticket_id, l.receiver LIMIT ?4") != 0)
+		return STORE_ERR;
+	if (receiver != NULL)
+		sqlite3_bind_text(stmt, 1, receiver, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, ticket);
+	sqlite3_bind_int(stmt, 3, open_only != 0);
+	sqlite3_bind_int(stmt, 4, limit);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_rt_link l = {
+			.receiver = store_col_text(stmt, 0),
+			.ticket = sqlite3_column_int64(stmt, 1),
+			.rt_id = sqlite3_column_int64(stmt, 2),
+			.seen_txn = sqlite3_column_int64(stmt, 3),
+			.linked_at = sqlite3_column_int64(stmt, 4),
+		};
+
+		if (fn(&l, ctx) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int store_sqlite_review_pending(struct store *st, int limit, store_ticket_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -2584,6 +2663,9 @@ static const struct store_backend store_sqlite_backend = {
 	.outbox_failed = store_sqlite_outbox_failed,
 	.outbox_retry = store_sqlite_outbox_retry,
 	.outbox_status = store_sqlite_outbox_status,
+	.rt_link_set = store_sqlite_rt_link_set,
+	.rt_link_seen = store_sqlite_rt_link_seen,
+	.rt_links = store_sqlite_rt_links,
 	.review_pending = store_sqlite_review_pending,
 	.reviewed_causes = store_sqlite_reviewed_causes,
 };

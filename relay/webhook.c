@@ -38,13 +38,13 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "audit.h"
 #include "event.h"
 #include "hooksig.h"
 #include "log.h"
 #include "relay.h"
+#include "rt.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -76,19 +76,8 @@ struct relay_webhooks {
 	char relay_id[40];
 	struct webhook_xfer *xfers;
 	size_t nxfers;
+	struct relay_rt *rt[RELAY_WEBHOOKS_MAX]; /* the RT receivers' threads (rt.c), by index in conf */
 };
-
-int64_t relay_webhook_backoff(int64_t attempts, unsigned long max, uint32_t rnd)
-{
-	int64_t d = 1;
-
-	for (int64_t i = 1; i < attempts && d < (int64_t)max; i++)
-		d *= 2;
-	if (d > (int64_t)max)
-		d = (int64_t)max;
-	/* Half of it for sure, the rest by chance: receivers coming back are not hit by every row at once. */
-	return d - (d / 2 ? (int64_t)(rnd % (uint32_t)(d / 2 + 1)) : 0);
-}
 
 /* Printable ASCII only: the text goes to the store, the chain and an operator's terminal. */
 static void webhook_clean(char *s)
@@ -169,40 +158,9 @@ static int webhook_header(struct webhook_xfer *x, const char *fmt, ...)
 	return 0;
 }
 
-/*
- * A try of x failed for why: the row waits its back-off, and a receiver
- * that was not failing records one webhook-failing event, in one
- * transaction. A store that is busy leaves the row as it was: it is due
- * again at the next look.
- */
 static void webhook_failed(struct relay_webhooks *w, const struct webhook_xfer *x, const char *why)
 {
-	int64_t now = time(NULL), wait;
-	uint32_t rnd = 0;
-	char detail[WEBHOOK_ERROR_MAX + RELAY_WEBHOOK_NAME_MAX + 4];
-	int newly = 0;
-
-	RAND_bytes((uint8_t *)&rnd, sizeof(rnd));
-	wait = relay_webhook_backoff(x->attempts + 1, x->r->backoff_max, rnd);
-	snprintf(detail, sizeof(detail), "%s: %s", x->r->name, why);
-	if (store_begin(w->st) != STORE_OK) {
-		log_warn("webhook %s: event %lld: the store is busy; the row stays for the next try", x->r->name,
-			 (long long)x->seq);
-		return;
-	}
-	if (store_outbox_failed(w->st, x->r->name, x->seq, now, now + wait, why, &newly) != STORE_OK ||
-	    (newly && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_FAILING, "relay", "relay", NULL, detail) !=
-			      STORE_OK) ||
-	    store_commit(w->st) != STORE_OK) {
-		store_rollback(w->st);
-		log_warn("webhook %s: event %lld: the outbox could not be updated; it is tried again", x->r->name,
-			 (long long)x->seq);
-		return;
-	}
-	/* Tries 1, 2, 4, 8...: an hour's outage is a few lines per ticket, not one per try. */
-	if (((x->attempts + 1) & x->attempts) == 0)
-		log_warn("webhook %s: event %lld, try %lld: %s; next try in %lld s", x->r->name, (long long)x->seq,
-			 (long long)x->attempts + 1, why, (long long)wait);
+	relay_webhook_row_failed(w->st, x->r, x->seq, x->attempts, why);
 }
 
 static int webhook_start(struct relay_webhooks *w, const struct store_outbox_row *row)
@@ -305,10 +263,8 @@ static void webhook_explain(const struct webhook_xfer *x, CURLcode res, long sta
 
 static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CURLcode res)
 {
-	int64_t now = time(NULL);
 	long status = 0;
 	char why[WEBHOOK_ERROR_MAX];
-	int recovered = 0;
 
 	if (res == CURLE_OK)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -317,24 +273,7 @@ static void webhook_finish(struct relay_webhooks *w, struct webhook_xfer *x, CUR
 		webhook_failed(w, x, why);
 		return;
 	}
-	/* Delivered: a store that fails now means the event goes again (at least once). */
-	if (store_begin(w->st) != STORE_OK) {
-		log_warn("webhook %s: event %lld was delivered but the store is busy: it will be delivered again",
-			 x->r->name, (long long)x->seq);
-		return;
-	}
-	if (store_outbox_delivered(w->st, x->r->name, x->seq, now, &recovered) != STORE_OK ||
-	    (recovered && relay_audit_event(w->st, 0, now, EVENT_WEBHOOK_RECOVERED, "relay", "relay", NULL,
-					      x->r->name) != STORE_OK) ||
-	    store_commit(w->st) != STORE_OK) {
-		store_rollback(w->st);
-		log_warn("webhook %s: event %lld was delivered but the outbox could not be updated: it will be "
-			 "delivered again",
-			 x->r->name, (long long)x->seq);
-		return;
-	}
-	if (recovered)
-		log_info("webhook %s delivers again", x->r->name);
+	relay_webhook_row_delivered(w->st, x->r, x->seq);
 }
 
 static bool webhook_in_flight(const struct relay_webhooks *w, const char *receiver, int64_t seq, size_t *of_receiver)
@@ -386,8 +325,12 @@ static void *webhook_main(void *arg)
 		if (ended || webhook_ms() - last_look >= 1000) {
 			last_look = webhook_ms();
 			ended = false;
-			if (store_outbox_due(w->st, time(NULL), 2 * WEBHOOK_INFLIGHT_MAX, webhook_due, w) != STORE_OK)
-				log_warn("webhooks: cannot read the outbox");
+			/* Each JSON receiver's own rows: an RT receiver's (its own thread's) never fill the limit. */
+			for (size_t i = 0; i < w->conf.n; i++)
+				if (w->conf.r[i].kind == RELAY_WEBHOOK_JSON &&
+				    store_outbox_due(w->st, w->conf.r[i].name, time(NULL), 2 * WEBHOOK_INFLIGHT_MAX,
+						     webhook_due, w) != STORE_OK)
+					log_warn("webhooks: cannot read the outbox");
 		}
 		curl_multi_perform(w->multi, &running);
 		while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
@@ -462,6 +405,10 @@ int relay_webhooks_start(struct relay *relay, char *err, size_t errlen)
 	}
 	if (store_open_again(relay->store, &w->st, err, errlen) != STORE_OK)
 		goto fail;
+	for (size_t i = 0; i < conf->n; i++)
+		if (conf->r[i].kind == RELAY_WEBHOOK_RT &&
+		    relay_rt_start(&conf->r[i], relay->store, w->relay_id, &w->rt[i], err, errlen) != 0)
+			goto fail;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	e = pthread_create(&w->thread, NULL, webhook_main, w);
@@ -471,10 +418,13 @@ int relay_webhooks_start(struct relay *relay, char *err, size_t errlen)
 		goto fail;
 	}
 	for (size_t i = 0; i < conf->n; i++)
-		log_info("webhook %s: %s (events: %s)", conf->r[i].name, conf->r[i].url, conf->r[i].kinds);
+		if (conf->r[i].kind == RELAY_WEBHOOK_JSON)
+			log_info("webhook %s: %s (events: %s)", conf->r[i].name, conf->r[i].url, conf->r[i].kinds);
 	relay->webhooks = w;
 	return 0;
 fail:
+	for (size_t i = 0; i < conf->n; i++)
+		relay_rt_stop(w->rt[i]);
 	store_close(w->st);
 	if (w->multi != NULL)
 		curl_multi_cleanup(w->multi);
@@ -489,6 +439,8 @@ void relay_webhooks_stop(struct relay *relay)
 
 	if (w == NULL)
 		return;
+	for (size_t i = 0; i < w->conf.n; i++)
+		relay_rt_stop(w->rt[i]);
 	atomic_store(&w->stopping, true);
 	curl_multi_wakeup(w->multi);
 	pthread_join(w->thread, NULL);
@@ -539,7 +491,8 @@ static int webhook_status_row(const struct store_outbox_status *s, void *ctx)
 		if (strcmp(st->conf->r[i].name, s->name) == 0)
 			r = &st->conf->r[i];
 	st->count++;
-	fprintf(st->out, "%s: %s\n", s->name, r ? r->url : "(no longer in relay.conf: nothing new is queued for it)");
+	fprintf(st->out, "%s: %s%s\n", s->name, r && r->kind == RELAY_WEBHOOK_RT ? "Request Tracker at " : "",
+		r ? r->url : "(no longer in relay.conf: nothing new is queued for it)");
 	fprintf(st->out, "  delivered %lld, pending %lld, failing %lld\n", (long long)s->delivered,
 		(long long)s->pending, (long long)s->failing);
 	if (s->pending > 0) {

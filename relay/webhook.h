@@ -40,8 +40,19 @@
 /* A body never grows past this: larger attachments go as references. */
 #define RELAY_WEBHOOK_BODY_MAX (8u * 1024 * 1024)
 
+/* Request Tracker receivers (relay/rt.c, kind = rt). */
+#define RELAY_RT_TOKEN_MIN 8
+#define RELAY_RT_TOKEN_MAX 256
+#define RELAY_RT_QUEUE_MAX 200
+
+enum relay_webhook_kind {
+	RELAY_WEBHOOK_JSON = 0, /* the signed JSON body of docs/webhooks.md */
+	RELAY_WEBHOOK_RT,       /* Request Tracker's REST 2 API (relay/rt.c) */
+};
+
 struct relay_webhook_conf {
 	char name[RELAY_WEBHOOK_NAME_MAX + 1];
+	enum relay_webhook_kind kind;
 	char url[RELAY_WEBHOOK_URL_MAX];
 	char kinds[2048];           /* "all" or ",KIND,KIND," (store.h's form) */
 	uint8_t secret[RELAY_WEBHOOK_SECRET_MAX];
@@ -51,6 +62,10 @@ struct relay_webhook_conf {
 	unsigned long timeout;      /* seconds one try may take, connection included */
 	unsigned long backoff_max;  /* seconds between tries, at most */
 	unsigned long inline_max;   /* bytes of an attachment sent inline, at most */
+	/* kind = rt: url is rt_url (RT's base, no /REST/2.0), the token is an RT auth token. */
+	char rt_token[RELAY_RT_TOKEN_MAX + 1];
+	char rt_queue[3][RELAY_RT_QUEUE_MAX + 1]; /* the RT queue of tiers L1..L3 */
+	unsigned long poll_interval; /* seconds between looks for comments added in RT */
 };
 
 struct relay_webhooks_conf {
@@ -101,6 +116,16 @@ void relay_webhooks_stop(struct relay *relay);
  * hit by every relay at once. rnd is a random number.
  */
 int64_t relay_webhook_backoff(int64_t attempts, unsigned long max, uint32_t rnd);
+/*
+ * The outcome of a try of receiver r's row seq (its attempts-th failed
+ * before), for both kinds of receiver: failed waits its back-off and
+ * records a webhook-failing event when r was not failing; delivered takes
+ * the row out (webhook-recovered when that ends r's failure). Each its own
+ * transaction on st; a store that fails leaves the row to be tried again.
+ */
+void relay_webhook_row_failed(struct store *st, const struct relay_webhook_conf *r, int64_t seq, int64_t attempts,
+			      const char *why);
+void relay_webhook_row_delivered(struct store *st, const struct relay_webhook_conf *r, int64_t seq);
 /* The operator's `webhooks status`: one paragraph per receiver. */
 int relay_webhooks_status(struct store *st, const struct relay_webhooks_conf *conf, int64_t now, FILE *out);
 /* The operator's `webhooks retry [RECEIVER]`: its pending rows due now. *count gets how many. */

@@ -30,9 +30,15 @@
 
 /* A receiver's settings, as the part after webhook.NAME. or webhook_. */
 static const char *const webhook_settings[] = {
-	"url", "events", "secret", "secret_file", "ca_file", "clearance", "timeout", "backoff_max", "inline_max", NULL,
+	"url", "events", "secret", "secret_file", "ca_file", "clearance", "timeout", "backoff_max", "inline_max",
+	"kind", "rt_url", "rt_token_file", "rt_queue_l1", "rt_queue_l2", "rt_queue_l3", "poll_interval", NULL,
 };
-#define WEBHOOK_SETTINGS_SAY "url, events, secret_file, secret, ca_file, clearance, timeout, backoff_max, inline_max"
+#define WEBHOOK_SETTINGS_SAY                                                                                       \
+	"url, events, secret_file, secret, ca_file, clearance, timeout, backoff_max, inline_max; "                 \
+	"for kind = rt: rt_url, rt_token_file, rt_queue_l1, rt_queue_l2, rt_queue_l3, poll_interval"
+/* What an RT receiver takes when events is not set: the ticket's story, nothing of the relay's own. */
+#define WEBHOOK_RT_EVENTS                                                                                          \
+	"created,ticket-opened-by-customer,opened-as,chat,note,escalated,attachment-added,taken,resolved,reopened"
 
 static int webhook_setting_known(const char *s, size_t n)
 {
@@ -112,9 +118,9 @@ static int webhook_kinds(const struct config *cfg, const char *key, const char *
 	return 0;
 }
 
-/* The secret file: regular, the owner's alone, 16 to 256 bytes once a final newline is cut. */
-static int webhook_secret_file(const struct config *cfg, const char *key, const char *path,
-			       struct relay_webhook_conf *r, char *err, size_t errlen)
+/* A secret file: regular, the owner's alone, min to max bytes once a final newline is cut, into out (max bytes). */
+static int webhook_read_secret(const struct config *cfg, const char *key, const char *path, size_t min, size_t max,
+			       uint8_t *out, size_t *outlen, char *err, size_t errlen)
 {
 	struct stat sb;
 	ssize_t n;
@@ -135,7 +141,7 @@ static int webhook_secret_file(const struct config *cfg, const char *key, const 
 				   path, (unsigned)(sb.st_mode & 0777), path);
 		goto out;
 	}
-	n = read(fd, tmp, sizeof(tmp));
+	n = read(fd, tmp, max + 2 <= sizeof(tmp) ? max + 2 : sizeof(tmp));
 	if (n < 0) {
 		config_value_error(cfg, key, err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
@@ -144,18 +150,126 @@ static int webhook_secret_file(const struct config *cfg, const char *key, const 
 		n--;
 	if (n > 0 && tmp[n - 1] == '\r')
 		n--;
-	if (n < RELAY_WEBHOOK_SECRET_MIN || n > RELAY_WEBHOOK_SECRET_MAX) {
-		config_value_error(cfg, key, err, errlen, "%s: a secret of %d to %d bytes, please (openssl rand -hex 32)",
-				   path, RELAY_WEBHOOK_SECRET_MIN, RELAY_WEBHOOK_SECRET_MAX);
+	if ((size_t)n < min || (size_t)n > max) {
+		config_value_error(cfg, key, err, errlen, "%s: expected %zu to %zu bytes", path, min, max);
 		goto out;
 	}
-	memcpy(r->secret, tmp, (size_t)n);
-	r->secret_len = (size_t)n;
+	memcpy(out, tmp, (size_t)n);
+	*outlen = (size_t)n;
 	rc = 0;
 out:
 	OPENSSL_cleanse(tmp, sizeof(tmp));
 	close(fd);
 	return rc;
+}
+
+static int webhook_secret_file(const struct config *cfg, const char *key, const char *path,
+			       struct relay_webhook_conf *r, char *err, size_t errlen)
+{
+	return webhook_read_secret(cfg, key, path, RELAY_WEBHOOK_SECRET_MIN, RELAY_WEBHOOK_SECRET_MAX, r->secret,
+				   &r->secret_len, err, errlen);
+}
+
+/*
+ * RT's base URL: https://, or http:// to this machine alone (an RT beside
+ * the relay, on loopback, is as private as the relay's own socket; across
+ * a network the token must not travel in clear).
+ */
+static int webhook_rt_url_ok(const char *u)
+{
+	static const char *const local[] = { "http://127.0.0.1:", "http://127.0.0.1/", "http://[::1]:", "http://[::1]/",
+					     "http://localhost:", "http://localhost/", NULL };
+	size_t n = strlen(u);
+	bool ok = webhook_url_ok(u);
+
+	for (size_t i = 0; !ok && local[i] != NULL; i++)
+		ok = strncmp(u, local[i], strlen(local[i])) == 0 || (strlen(local[i]) - 1 == n &&
+								      strncmp(u, local[i], n) == 0);
+	if (!ok || n >= RELAY_WEBHOOK_URL_MAX - 16)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f || u[i] == '?' || u[i] == '#')
+			return 0;
+	return 1;
+}
+
+/* A queue name goes into JSON we build and into RT's search: printable, no quotes or backslashes. */
+static int webhook_rt_queue_ok(const char *q)
+{
+	size_t n = strlen(q);
+
+	if (n == 0 || n > RELAY_RT_QUEUE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f || q[i] == '"' || q[i] == '\\' || q[i] == '\'')
+			return 0;
+	return 1;
+}
+
+/* The settings of a kind = rt receiver (the JSON ones that make no sense for it are refused). */
+static int webhook_load_rt(const struct config *cfg, const char *name, struct relay_webhook_conf *r, char *err,
+			   size_t errlen)
+{
+	static const char *const json_only[] = { "url", "secret", "secret_file", NULL };
+	static const char *const queues[] = { "rt_queue_l1", "rt_queue_l2", "rt_queue_l3" };
+	char key[128];
+	const char *v;
+	uint8_t token[RELAY_RT_TOKEN_MAX];
+	size_t tokenlen = 0;
+
+	for (size_t i = 0; json_only[i] != NULL; i++) {
+		webhook_key(key, sizeof(key), name, false, json_only[i]);
+		if (config_get(cfg, key) != NULL)
+			return config_value_error(cfg, key, err, errlen,
+						  "a kind = rt receiver takes rt_url and rt_token_file, not %s",
+						  json_only[i]);
+	}
+	webhook_key(key, sizeof(key), name, false, "rt_url");
+	if ((v = config_get(cfg, key)) == NULL) {
+		snprintf(err, errlen, "%s: receiver %s (kind = rt) needs %s = https://rt.example.org", cfg->name, name,
+			 key);
+		return -1;
+	}
+	if (!webhook_rt_url_ok(v))
+		return config_value_error(cfg, key, err, errlen,
+					  "expected RT's https:// base URL (http:// only to 127.0.0.1, [::1] or "
+					  "localhost), no spaces, no ? or #, got \"%s\"",
+					  v);
+	snprintf(r->url, sizeof(r->url), "%s", v);
+	/* The base without its final slashes: paths are appended as /REST/2.0/... */
+	for (size_t n = strlen(r->url); n > 8 && r->url[n - 1] == '/'; n--)
+		r->url[n - 1] = '\0';
+	webhook_key(key, sizeof(key), name, false, "rt_token_file");
+	if ((v = config_get(cfg, key)) == NULL) {
+		snprintf(err, errlen, "%s: receiver %s (kind = rt) needs %s = PATH (a 0600 file holding an RT auth token)",
+			 cfg->name, name, key);
+		return -1;
+	}
+	if (webhook_read_secret(cfg, key, v, RELAY_RT_TOKEN_MIN, RELAY_RT_TOKEN_MAX, token, &tokenlen, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < tokenlen; i++)
+		if (token[i] <= 0x20 || token[i] >= 0x7f) {
+			OPENSSL_cleanse(token, sizeof(token));
+			return config_value_error(cfg, key, err, errlen, "%s: an RT token is printable ASCII on one line",
+						  v);
+		}
+	memcpy(r->rt_token, token, tokenlen);
+	r->rt_token[tokenlen] = '\0';
+	OPENSSL_cleanse(token, sizeof(token));
+	for (size_t i = 0; i < 3; i++) {
+		webhook_key(key, sizeof(key), name, false, queues[i]);
+		v = config_get(cfg, key);
+		if (v == NULL && i == 0)
+			v = "General";
+		else if (v == NULL)
+			v = r->rt_queue[i - 1];
+		if (!webhook_rt_queue_ok(v))
+			return config_value_error(cfg, key, err, errlen,
+						  "expected an RT queue's name, without quotes or backslashes");
+		snprintf(r->rt_queue[i], sizeof(r->rt_queue[i]), "%s", v);
+	}
+	webhook_key(key, sizeof(key), name, false, "poll_interval");
+	return config_get_ulong(cfg, key, 60, 1, 86400, &r->poll_interval, err, errlen);
 }
 
 static int webhook_load_one(const struct config *cfg, const char *conf_path, const char *name, bool unnamed,
@@ -167,6 +281,32 @@ static int webhook_load_one(const struct config *cfg, const char *conf_path, con
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	webhook_key(key, sizeof(key), name, unnamed, "kind");
+	if ((v = config_get(cfg, key)) != NULL && strcmp(v, "rt") == 0)
+		r->kind = RELAY_WEBHOOK_RT;
+	else if (v != NULL && strcmp(v, "json") != 0)
+		return config_value_error(cfg, key, err, errlen, "expected json (the default) or rt, got \"%s\"", v);
+	if (r->kind == RELAY_WEBHOOK_RT) {
+		if (webhook_load_rt(cfg, name, r, err, errlen) != 0)
+			return -1;
+		webhook_key(key, sizeof(key), name, unnamed, "events");
+		if (webhook_kinds(cfg, key, (v = config_get(cfg, key)) ? v : WEBHOOK_RT_EVENTS, r->kinds, sizeof(r->kinds),
+				  err, errlen) != 0)
+			return -1;
+		goto common;
+	}
+	{
+		static const char *const rt_only[] = { "rt_url", "rt_token_file", "rt_queue_l1", "rt_queue_l2",
+						       "rt_queue_l3", "poll_interval", NULL };
+
+		for (size_t i = 0; rt_only[i] != NULL; i++) {
+			webhook_key(key, sizeof(key), name, unnamed, rt_only[i]);
+			if (config_get(cfg, key) != NULL)
+				return config_value_error(cfg, key, err, errlen,
+							  "%s is for a Request Tracker receiver: add %s.kind = rt",
+							  rt_only[i], name);
+		}
+	}
 	webhook_key(key, sizeof(key), name, unnamed, "url");
 	if ((v = config_get(cfg, key)) == NULL) {
 		snprintf(err, errlen, "%s: receiver %s has settings but no %s = https://...", cfg->name, name, key);
@@ -208,6 +348,7 @@ static int webhook_load_one(const struct config *cfg, const char *conf_path, con
 		memcpy(r->secret, secret, n);
 		r->secret_len = n;
 	}
+common:
 	webhook_key(key, sizeof(key), name, unnamed, "ca_file");
 	if ((v = config_get(cfg, key)) != NULL) {
 		if (v[0] != '/' || strlen(v) >= sizeof(r->ca_file))
@@ -234,7 +375,9 @@ static int webhook_load_one(const struct config *cfg, const char *conf_path, con
 	if (config_get_ulong(cfg, key, 600, 1, 86400, &r->backoff_max, err, errlen) != 0)
 		return -1;
 	webhook_key(key, sizeof(key), name, unnamed, "inline_max");
-	return config_get_ulong(cfg, key, 256 * 1024, 0, 4 * 1024 * 1024, &r->inline_max, err, errlen);
+	/* RT stores what it is sent: its receivers get attachments whole unless told otherwise. */
+	return config_get_ulong(cfg, key, r->kind == RELAY_WEBHOOK_RT ? 4 * 1024 * 1024 : 256 * 1024, 0,
+				4 * 1024 * 1024, &r->inline_max, err, errlen);
 }
 
 int relay_webhook_conf_load(const struct config *cfg, const char *conf_path, struct relay_webhooks_conf *out,

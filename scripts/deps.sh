@@ -6,7 +6,7 @@ set -eu
 # What `make` needs to build the programs.
 BUILD_PACKAGES="
 build-essential pkg-config
-libssh-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
+libssh-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libjson-c-dev
 libpq-dev
 libvncserver-dev
 libsdl2-dev libsdl2-image-dev libsdl2-ttf-dev fonts-ipafont-gothic gettext
@@ -17,7 +17,9 @@ libpipewire-0.3-dev libspa-0.2-dev libglib2.0-dev libwayland-dev libwayland-bin 
 DEMO_PACKAGES="
 xvfb xauth x11-apps x11-xserver-utils xdotool ffmpeg openssh-client bsdutils
 "
-# What `make check` and `make bench` start besides: compositors, peers, a browser, Wine, the fuzzers.
+# What `make check` and `make bench` start besides: compositors, peers, a browser, Wine, the fuzzers,
+# Request Tracker 5 (test_rt starts its own on loopback: dbconfig-no-thanks keeps the package from
+# configuring a database; it pulls in an MTA, exim4, which starts unless a policy-rc.d says no).
 TEST_PACKAGES="
 postgresql-15 postgresql-client-15
 clang libclang-rt-14-dev valgrind sqlite3
@@ -32,6 +34,7 @@ iproute2 procps
 chromium
 x11vnc x11-xkb-utils man-db
 wine wine64
+request-tracker5 rt5-standalone rt5-db-sqlite dbconfig-no-thanks
 "
 # deps.sh demo: what make demo needs; deps.sh (all): everything make check needs too.
 case "${1:-all}" in

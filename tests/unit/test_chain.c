@@ -965,6 +965,7 @@ static void test_relay_old_store_migrates(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE live_sessions;"
 				      "DROP TABLE relays;"
+				      "DROP TABLE rt_links;"
 				      "DROP TABLE relay_keys;"
 				      "ALTER TABLE checkpoints DROP COLUMN signer;"
 				      "DROP TABLE webhook_outbox;"

@@ -88,7 +88,7 @@ static struct rows due(struct store *st, int64_t now)
 {
 	struct rows rows = { 0 };
 
-	assert_int_equal(store_outbox_due(st, now, 8, collect, &rows), STORE_OK);
+	assert_int_equal(store_outbox_due(st, NULL, now, 8, collect, &rows), STORE_OK);
 	return rows;
 }
 
@@ -365,6 +365,140 @@ static void test_conf(void **state)
 	}
 }
 
+struct links {
+	int n;
+	char receiver[4][32];
+	int64_t ticket[4], rt_id[4], seen[4];
+};
+
+static int link_row(const struct store_rt_link *l, void *ctx)
+{
+	struct links *all = ctx;
+
+	snprintf(all->receiver[all->n], sizeof(all->receiver[0]), "%s", l->receiver);
+	all->ticket[all->n] = l->ticket;
+	all->rt_id[all->n] = l->rt_id;
+	all->seen[all->n] = l->seen_txn;
+	all->n++;
+	return all->n == 4;
+}
+
+/* Request Tracker links (relay/rt.c): set, replaced, the poll's mark that never moves back, closed tickets left out. */
+static void test_rt_links(void **state)
+{
+	struct fixture *f = *state;
+	struct links l = { 0 };
+
+	assert_int_equal(store_rt_link_seen(f->st, "desk", f->t1, 5), STORE_NOT_FOUND);
+	assert_int_equal(store_rt_link_set(f->st, "desk", f->t1, 12, 1000), STORE_OK);
+	assert_int_equal(store_rt_link_set(f->st, "other", f->t1, 3, 1000), STORE_OK);
+	assert_int_equal(store_rt_link_set(f->st, "desk", f->t2, 13, 1000), STORE_OK);
+	assert_int_equal(store_rt_links(f->st, NULL, 0, 0, 10, link_row, &l), STORE_OK);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.receiver[0], "desk");
+	assert_int_equal(l.ticket[0], f->t1);
+	assert_string_equal(l.receiver[1], "other");
+	assert_int_equal(l.ticket[2], f->t2);
+	/* One ticket's, one receiver's. */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_rt_links(f->st, "desk", f->t1, 0, 10, link_row, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.rt_id[0], 12);
+	assert_int_equal(l.seen[0], 0);
+	/* The mark moves forward only. */
+	assert_int_equal(store_rt_link_seen(f->st, "desk", f->t1, 50), STORE_OK);
+	assert_int_equal(store_rt_link_seen(f->st, "desk", f->t1, 40), STORE_OK);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_rt_links(f->st, "desk", f->t1, 0, 10, link_row, &l), STORE_OK);
+	assert_int_equal(l.seen[0], 50);
+	/* Linked again (an RT ticket found by its tag): the new id, the mark from the start. */
+	assert_int_equal(store_rt_link_set(f->st, "desk", f->t1, 14, 1001), STORE_OK);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_rt_links(f->st, "desk", f->t1, 0, 10, link_row, &l), STORE_OK);
+	assert_int_equal(l.rt_id[0], 14);
+	assert_int_equal(l.seen[0], 0);
+	/* A closed ticket is no longer polled, and still shown. */
+	assert_int_equal(store_ticket_update(f->st, f->t2, "closed", NULL, -1, 1002), STORE_OK);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_rt_links(f->st, "desk", 0, 1, 10, link_row, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ticket[0], f->t1);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_rt_links(f->st, "desk", f->t2, 0, 10, link_row, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	/* The limit. */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_rt_links(f->st, NULL, 0, 0, 1, link_row, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+}
+
+/* A kind = rt receiver: its settings, its defaults, and its refusals. */
+static void test_conf_rt(void **state)
+{
+	struct fixture *f = *state;
+	struct relay_webhooks_conf c;
+	char err[512], text[2048], token[200];
+	FILE *fp;
+
+	snprintf(token, sizeof(token), "%s/desk.secret", f->dir);
+	fp = fopen(token, "w");
+	assert_non_null(fp);
+	fputs("1-27-774cdfe3147760a52bc07dd304d5008e\n", fp);
+	fclose(fp);
+	chmod(token, 0600);
+	snprintf(text, sizeof(text),
+		 "webhook.rt.kind = rt\nwebhook.rt.rt_url = http://127.0.0.1:8080//\nwebhook.rt.rt_token_file = %s\n"
+		 "webhook.rt.rt_queue_l1 = Desk L1\nwebhook.rt.rt_queue_l3 = Experts\n",
+		 token);
+	assert_int_equal(load(f->dir, text, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.r[0].kind, RELAY_WEBHOOK_RT);
+	assert_string_equal(c.r[0].url, "http://127.0.0.1:8080");
+	assert_string_equal(c.r[0].rt_token, "1-27-774cdfe3147760a52bc07dd304d5008e");
+	assert_string_equal(c.r[0].rt_queue[0], "Desk L1");
+	assert_string_equal(c.r[0].rt_queue[1], "Desk L1"); /* unset: the tier below's */
+	assert_string_equal(c.r[0].rt_queue[2], "Experts");
+	assert_non_null(strstr(c.r[0].kinds, ",escalated,"));
+	assert_null(strstr(c.r[0].kinds, ",code-issued,"));
+	assert_int_equal(c.r[0].poll_interval, 60);
+	assert_int_equal(c.r[0].inline_max, 4 * 1024 * 1024);
+	relay_webhook_conf_clear(&c);
+	{
+		char bad[6][1024];
+		static const char *const why[] = { "http:// only to 127.0.0.1", "takes rt_url and rt_token_file, not url",
+						   "needs webhook.rt.rt_token_file",
+						   "without quotes", "add desk.kind = rt", "json (the default) or rt" };
+
+		snprintf(bad[0], sizeof(bad[0]), "webhook.rt.kind = rt\nwebhook.rt.rt_url = http://rt.example/\n"
+			 "webhook.rt.rt_token_file = %s\n", token);
+		snprintf(bad[1], sizeof(bad[1]), "webhook.rt.kind = rt\nwebhook.rt.url = https://rt.example/\n"
+			 "webhook.rt.rt_url = https://rt.example/\nwebhook.rt.rt_token_file = %s\n", token);
+		snprintf(bad[2], sizeof(bad[2]), "webhook.rt.kind = rt\nwebhook.rt.rt_url = https://rt.example/\n");
+		snprintf(bad[3], sizeof(bad[3]), "webhook.rt.kind = rt\nwebhook.rt.rt_url = https://rt.example/\n"
+			 "webhook.rt.rt_token_file = %s\nwebhook.rt.rt_queue_l2 = it's\n", token);
+		snprintf(bad[4], sizeof(bad[4]), "webhook.desk.url = https://desk.example/\n"
+			 "webhook.desk.secret = 0123456789abcdef\nwebhook.desk.rt_url = https://rt.example/\n");
+		snprintf(bad[5], sizeof(bad[5]), "webhook.rt.kind = jira\nwebhook.rt.rt_url = https://rt.example/\n");
+		for (size_t i = 0; i < 6; i++) {
+			err[0] = '\0';
+			assert_int_equal(load(f->dir, bad[i], &c, err, sizeof(err)), -1);
+			if (strstr(err, why[i]) == NULL)
+				fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, why[i]);
+		}
+	}
+	/* Regression: five kinds the relay records (reopened, closed, reviewed, recurrence, self-help-shown) were refused. */
+	assert_int_equal(load(f->dir,
+			      "webhook.desk.url = https://desk.example/\nwebhook.desk.secret = 0123456789abcdef\n"
+			      "webhook.desk.events = reopened, closed, reviewed, recurrence, self-help-shown\n",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.r[0].kinds, ",reopened,closed,reviewed,recurrence,self-help-shown,");
+	relay_webhook_conf_clear(&c);
+	chmod(token, 0640);
+	assert_int_equal(load(f->dir, text, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "may be read by other users"));
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -389,6 +523,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_in_the_event_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_escalation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rt_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conf_rt, setup, teardown),
 		cmocka_unit_test(test_backoff),
 	};
 
