@@ -273,8 +273,8 @@ static const char *const store_migrations[] = {
 	"  relay BLOB NOT NULL REFERENCES relays (pubkey),"
 	"  since INTEGER NOT NULL);"
 	"CREATE INDEX live_sessions_relay ON live_sessions (relay);",
-	 * 16: Request Tracker links
-	 * (relay/rt.c). The RT ticket a receiver made for a Handoff ticket,
+	/*
+	 * 16: Request Tracker links (relay/rt.c). The RT ticket a receiver made for a Handoff ticket,
 	 * and the newest RT transaction its inbound poll has looked at.
 	 */
 	"CREATE TABLE rt_links ("
