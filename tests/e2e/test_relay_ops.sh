@@ -58,7 +58,10 @@ sed "s|@bindir@|$BIN|g" "$UNIT_IN" >"$E2E_TMP/units/handoff-relay@.service"
 if command -v systemd-analyze >/dev/null; then
 	systemd-analyze verify --man=no "$E2E_TMP/units/handoff-relay@srv-handoff.service" >"$E2E_TMP/verify.out" 2>&1 ||
 		fail "systemd-analyze verify failed: $(cat "$E2E_TMP/verify.out")"
-	[ -s "$E2E_TMP/verify.out" ] && fail "systemd-analyze verify complains: $(cat "$E2E_TMP/verify.out")"
+	# It also reads the machine's own units (request-tracker5.service, installed for test_rt, names
+	# dependencies this container has not got): only what it says of ours counts.
+	grep -F "handoff-relay@" "$E2E_TMP/verify.out" >"$E2E_TMP/verify.ours" &&
+		fail "systemd-analyze verify complains: $(cat "$E2E_TMP/verify.ours")"
 	note "systemd-analyze verify accepts the unit"
 else
 	note "systemd-analyze is not installed: the unit's syntax is not checked here"
