@@ -13,6 +13,8 @@
 
 #include <libssh/libssh.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "cert.h"
@@ -555,6 +557,21 @@ void relay_home_not_home(const char *dir, char *err, size_t errlen)
 	else
 		snprintf(err, errlen, "%s is not a relay home: it has no relay.conf (create one with handoff-relay init "
 			 "DIR, or give the directory init made)", dir);
+}
+
+int relay_home_share_code_key(struct relay_home *h, uint8_t check[HOME_PEPPER_LEN])
+{
+	static const char label[] = "handoff support codes 1", check_label[] = "handoff support codes check 1";
+	unsigned int len = HOME_PEPPER_LEN;
+
+	if (HMAC(EVP_sha256(), h->pepper, sizeof(h->pepper), (const unsigned char *)label, sizeof(label) - 1,
+		 h->code_key, &len) == NULL || len != HOME_PEPPER_LEN)
+		return -1;
+	len = HOME_PEPPER_LEN;
+	if (HMAC(EVP_sha256(), h->code_key, sizeof(h->code_key), (const unsigned char *)check_label,
+		 sizeof(check_label) - 1, check, &len) == NULL || len != HOME_PEPPER_LEN)
+		return -1;
+	return 0;
 }
 
 void relay_home_clear(struct relay_home *h)

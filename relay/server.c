@@ -264,6 +264,7 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 	struct relay *relay = conn->relay;
 	int64_t ticket = 0, intake = 0;
 	int result = STORE_CODE_UNKNOWN;
+	bool resumed = false;
 
 	if (conn->role != RELAY_ROLE_NONE || conn->kbd_failures >= RELAY_KBD_TRIES_MAX)
 		goto refuse;
@@ -302,10 +303,10 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		return 0;
 	}
 	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1)
-		if (relay_intake_check(relay->guard, relay->store, relay->home->code_key, relay->home->pepper,
-				       sizeof(relay->home->pepper), conn->peer,
-				       ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &result,
-				       &ticket, &intake) != STORE_OK)
+		if (relay_customer_check(relay->guard, relay->store, relay->home->code_key, relay->home->pepper,
+					 sizeof(relay->home->pepper), conn->peer,
+					 ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &result,
+					 &ticket, &intake, &resumed) != STORE_OK)
 			result = STORE_ERR;
 	if (result == STORE_CODE_ACCEPTED && intake != 0) {
 		relay_intake_ask(conn, msg, intake);
@@ -314,8 +315,9 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 	if (result == STORE_CODE_ACCEPTED) {
 		conn->role = RELAY_ROLE_CUSTOMER;
 		conn->ticket = ticket;
-		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
-			 conn->id, conn->peer, (long long)ticket);
+		conn->resumed = resumed;
+		log_info("conn %u (%s): customer for ticket %lld logged in with %s", conn->id, conn->peer,
+			 (long long)ticket, resumed ? "a resume token (its relay was lost)" : "a support code");
 		relay_ticket_customer_came(relay, conn);
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;

@@ -100,6 +100,13 @@ struct store_backend {
 	int (*outbox_failed)(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at, const char *error, int *newly_failing);
 	int (*outbox_retry)(struct store *st, const char *receiver, int64_t *count);
 	int (*outbox_status)(struct store *st, store_outbox_status_fn fn, void *ctx);
+	int (*secret_check)(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now, int *added);
+	int (*source_wait)(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed);
+	int (*source_failed)(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
+			     int64_t *failures, int64_t *next_allowed);
+	int (*source_clear)(struct store *st, const char *source);
+	int (*resume_set)(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now);
+	int (*resume_find)(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket);
 };
 
 /* The backends' opens: each fills *out with its store, whose be is its table. */
