@@ -116,7 +116,7 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 			return e;
 		return 0;
 	case CTL_RESUME:
-		return ctl_put_text(body, r->text, INTAKE_TOKEN_TEXT_MAX);
+		return ctl_put_text(body, r->text, 2 * INTAKE_TOKEN_BYTES);
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -217,7 +217,7 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 			return e;
 		return r->flags > CTL_ANSWERED_LOGS || (r->caps & ~CTL_CAP_ALL) ? BUF_ERR_FORMAT : 0;
 	case CTL_RESUME:
-		return buf_get_cstring(body, &r->text, INTAKE_TOKEN_TEXT_MAX);
+		return buf_get_cstring(body, &r->text, 2 * INTAKE_TOKEN_BYTES);
 	default:
 		return BUF_ERR_FORMAT;
 	}
