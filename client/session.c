@@ -445,8 +445,13 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 
 		log_info("connected to the relay for ticket %u", rec->ticket);
 		s->ui->connected(s->ui_state, rec->ticket, rec->text);
-		/* A token to come back with if this relay is lost (code.h); a fresh one after each sign-in. */
-		if (helper_control_send(&s->ctl, &ask) != 0)
+		/*
+		 * A token to come back with through another relay if this one is
+		 * lost (code.h); a fresh one after each sign-in. Without another
+		 * relay there is none: a lone relay's loss ends the session, and a
+		 * new code and a new yes start the next one.
+		 */
+		if (s->opt->also_n > 0 && helper_control_send(&s->ctl, &ask) != 0)
 			log_warn("could not ask the relay for a resume token");
 		break;
 	}
@@ -1563,7 +1568,8 @@ int helper_session_run(struct helper_options *o)
 		goto fail;
 
 	helper_session_loop(&s);
-	while (s.end == HELPER_END_LOST && s.resume_token[0] != '\0' && !s.signalled && helper_session_resume(&s) == 0)
+	while (s.end == HELPER_END_LOST && o->also_n > 0 && s.resume_token[0] != '\0' && !s.signalled &&
+	       helper_session_resume(&s) == 0)
 		helper_session_loop(&s);
 	helper_platform_wipe(s.resume_token, sizeof(s.resume_token));
 

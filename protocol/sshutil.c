@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "code.h"
+#include "textesc.h"
 
 int sshutil_fingerprint(ssh_key key, char *out, size_t outlen)
 {
@@ -210,6 +211,24 @@ int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t er
 		rc = ssh_userauth_publickey(s, NULL, key);
 	ssh_key_free(key);
 	if (rc != SSH_AUTH_SUCCESS) {
+		/*
+		 * A relay that could not look the key up (its database is down)
+		 * says so in a banner before its refusal (relay/server.c): the key
+		 * is not to blame. Its words are the relay's: escaped.
+		 */
+		char *banner = ssh_get_issue_banner(s);
+
+		if (banner != NULL && strncmp(banner, SSHUTIL_BANNER_PREFIX, strlen(SSHUTIL_BANNER_PREFIX)) == 0) {
+			char said[256];
+			size_t n = strcspn(banner, "\r\n");
+
+			banner[n] = '\0';
+			textesc_string(banner + strlen(SSHUTIL_BANNER_PREFIX), "", said, sizeof(said));
+			snprintf(err, errlen, "the relay could not check the key %s: %s", keyfile, said);
+			ssh_string_free_char(banner);
+			return -1;
+		}
+		ssh_string_free_char(banner);
 		snprintf(err, errlen, "the relay refused the key %s (not registered%s?)", keyfile,
 			 had_cert ? ", and its certificate refused"
 			 : mismatch ? "; its -cert.pub is a certificate of another key, not offered" : "");

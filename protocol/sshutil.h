@@ -5,6 +5,8 @@
  * without padding), so an operator can compare them by eye with ssh-keygen -l.
  */
 #ifndef HANDOFF_SSHUTIL_H
+/* A relay's banner that begins so explains a refusal that follows it (sshutil_auth_key). */
+#define SSHUTIL_BANNER_PREFIX "Handoff: "
 #define HANDOFF_SSHUTIL_H
 
 #include <stddef.h>

@@ -79,6 +79,7 @@ struct relay_conn {
 	int64_t intake;                /* sign-in: the intake token that asked for a description, or 0 */
 	int64_t opened_by_intake;      /* customers: the intake token that opened their ticket, or 0 */
 	bool resumed;                  /* customers: signed in with a resume token (their relay was lost) */
+	bool told_store_down;          /* a key could not be looked up: the banner said why (server.c) */
 	struct relay_rate budget;      /* customers: records they may still turn into events (rate.h) */
 	unsigned long dropped_chat;    /* customers: records over the budget, not recorded yet as dropped */
 	unsigned long dropped_other;

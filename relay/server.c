@@ -46,7 +46,6 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	char fp[SSHUTIL_FP_MAX] = "?";
 	int rc;
 
-	(void)session;
 	conn->auth_tried = true;
 	if (conn->role != RELAY_ROLE_NONE)
 		return SSH_AUTH_DENIED;
@@ -59,9 +58,21 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	if (rc != STORE_OK) {
 		sshutil_fingerprint(key, fp, sizeof(fp));
 		/* A database that is down (store.h: PostgreSQL) is not a key nobody registered: say which. */
-		if (rc != STORE_NOT_FOUND)
+		if (rc != STORE_NOT_FOUND) {
 			log_error("conn %u (%s): the store could not be read, public key %s refused", conn->id, conn->peer,
 				  fp);
+			/* Before the refusal, so that handoff-tech reads it with it (sshutil_auth_key); once a connection. */
+			if (!conn->told_store_down) {
+				ssh_string said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX
+								       "the relay cannot read its database just now "
+								       "(try again in a moment)\n");
+
+				conn->told_store_down = true;
+				if (said != NULL)
+					ssh_send_issue_banner(session, said);
+				ssh_string_free(said);
+			}
+		}
 		else if (signature_state == SSH_PUBLICKEY_STATE_NONE)
 			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
 		return SSH_AUTH_DENIED;

@@ -469,7 +469,20 @@ static const char *const store_pg_migrations[] = {
 	"CREATE TABLE resume_tokens ("
 	"  ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id),"
 	"  hash BYTEA NOT NULL UNIQUE,"
-	"  issued_at BIGINT NOT NULL);",
+	"  issued_at BIGINT NOT NULL);"
+	/* relay_keys: never deleted, changed only by a key's one retirement, as SQLite's */
+	"CREATE FUNCTION handoff_relay_keys_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+	"  BEGIN"
+	"    IF TG_OP = 'UPDATE' AND OLD.retired_seq = 0 AND NEW.retired_seq <> 0 AND NEW.pubkey = OLD.pubkey"
+	"       AND NEW.name = OLD.name AND NEW.seq = OLD.seq AND NEW.added_at = OLD.added_at THEN"
+	"      RETURN NEW;"
+	"    END IF;"
+	"    RAISE EXCEPTION 'relay_keys are append-only (a key is only retired, once)';"
+	"  END $$;"
+	"CREATE TRIGGER relay_keys_append_only BEFORE UPDATE OR DELETE ON relay_keys"
+	"  FOR EACH ROW EXECUTE FUNCTION handoff_relay_keys_append_only();"
+	"CREATE TRIGGER relay_keys_append_only_truncate BEFORE TRUNCATE ON relay_keys"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION handoff_append_only();",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))

@@ -256,7 +256,18 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE resume_tokens ("
 	"  ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),"
 	"  hash BLOB NOT NULL UNIQUE,"
-	"  issued_at INTEGER NOT NULL);",
+	"  issued_at INTEGER NOT NULL);"
+	/*
+	 * The relays' keys are what verify trusts: a row is never deleted,
+	 * and changes only once, when its key is retired (retired_seq from 0
+	 * to the retirement's record, nothing else).
+	 */
+	"CREATE TRIGGER relay_keys_append_only_delete BEFORE DELETE ON relay_keys"
+	" BEGIN SELECT RAISE(ABORT, 'relay_keys are append-only'); END;"
+	"CREATE TRIGGER relay_keys_append_only_update BEFORE UPDATE ON relay_keys"
+	" WHEN NOT (OLD.retired_seq = 0 AND NEW.retired_seq <> 0 AND NEW.pubkey IS OLD.pubkey AND NEW.name IS OLD.name"
+	" AND NEW.seq IS OLD.seq AND NEW.added_at IS OLD.added_at)"
+	" BEGIN SELECT RAISE(ABORT, 'relay_keys are append-only (a key is only retired, once)'); END;",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);

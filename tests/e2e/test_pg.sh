@@ -88,6 +88,10 @@ as alice ticket new "While the database is down" >"$E2E_TMP/down.out" 2>"$E2E_TM
 [ "$rc" != 0 ] || fail "a ticket was opened with the database down"
 kill -0 "$RELAY_PID" 2>/dev/null || fail "the relay died with the database: $(tail -5 "$RELAY_LOG")"
 grep -q "the store could not be read" "$RELAY_LOG" || fail "the relay did not say its store failed: $(tail -3 "$RELAY_LOG")"
+# The technician reads that the relay could not look the key up, not that it is unregistered.
+grep -q "the relay could not check the key .*: the relay cannot read its database just now" "$E2E_TMP/down.err" ||
+	fail "the technician was not told the database is down: $(cat "$E2E_TMP/down.err")"
+grep -q "not registered" "$E2E_TMP/down.err" && fail "the technician was told the key is not registered"
 postgres_up
 T3=$(as alice ticket new "After the database came back") || fail "no ticket after the database came back: $(tail -3 "$RELAY_LOG")"
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify after the database came back failed: $(cat "$E2E_TMP/chain.out")"
@@ -104,6 +108,8 @@ as_user=()
 	fail "relay b init failed"
 RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
 echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+# The relays of one store check support codes and intake tokens alike: code.key is relay a's (test_failover).
+cp -p "$A_DIR/code.key" "$RELAY_DIR/code.key"
 "$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null || fail "recording-key b failed"
 RELAY_LOG=$RELAY_DIR.log
 restart_relay
