@@ -1025,6 +1025,12 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 					      "if the problem comes back."));
 		return HELPER_SESSION_SOLVED;
 	}
+	if (!s->intake && rc == SSHUTIL_AUTH_UNCHECKED) {
+		log_warn("the relay could not check the support code: %s", err);
+		snprintf(err, errlen, "%s", _("The support service cannot check support codes just now. Please try "
+					      "again in a few minutes: your code was not used up."));
+		return -1;
+	}
 	if (!s->intake && rc == -2) {
 		log_info("the relay refused the support code");
 		sshutil_close(s->ssh);

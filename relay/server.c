@@ -333,6 +333,24 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
 	}
+	if (result == STORE_ERR) {
+		/*
+		 * Nothing was checked (the store failed): not the customer's try.
+		 * Said before the refusal, as to a technician's key (sshutil.h).
+		 */
+		log_error("conn %u (%s): the store could not be read, support code not checked", conn->id, conn->peer);
+		if (!conn->told_store_down) {
+			ssh_string said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX
+							       "the relay cannot read its database just now "
+							       "(try again in a moment)\n");
+
+			conn->told_store_down = true;
+			if (said != NULL)
+				ssh_send_issue_banner(conn->session, said);
+			ssh_string_free(said);
+		}
+		goto refuse;
+	}
 	conn->kbd_failures++;
 	log_info("conn %u (%s): support code refused: %s", conn->id, conn->peer,
 		 relay_code_result_name(result));

@@ -82,7 +82,14 @@ note "the record is the same after a restart"
 
 # The database stops under the live relay: commands fail with a database error, the relay
 # stays up; the database starts again and the next command works, the chain whole.
+T4=$(as alice ticket new "A code across the outage") || fail "ticket new failed"
+CODE4=$(as alice invite "$T4") || fail "invite failed"
 postgres_down
+# A customer's code meets the stopped database: not tried, and the customer is told so.
+try_helper down-helper "$CODE4"
+[ "$HELPER_RC" != 0 ] || fail "the helper signed in with the database down"
+grep -q "cannot check support codes just now" "$E2E_TMP/down-helper.err" ||
+	fail "the customer was not told the codes cannot be checked: $(cat "$E2E_TMP/down-helper.err")"
 rc=0
 as alice ticket new "While the database is down" >"$E2E_TMP/down.out" 2>"$E2E_TMP/down.err" || rc=$?
 [ "$rc" != 0 ] || fail "a ticket was opened with the database down"
@@ -93,6 +100,8 @@ grep -q "the relay could not check the key .*: the relay cannot read its databas
 	fail "the technician was not told the database is down: $(cat "$E2E_TMP/down.err")"
 grep -q "not registered" "$E2E_TMP/down.err" && fail "the technician was told the key is not registered"
 postgres_up
+[ "$(db_query "SELECT failures || ' ' || (used_at IS NULL) FROM codes WHERE ticket_id=$T4")" = "0 true" ] ||
+	fail "the code tried while the database was down was counted or spent: $(db_query "SELECT failures, used_at FROM codes WHERE ticket_id=$T4")"
 T3=$(as alice ticket new "After the database came back") || fail "no ticket after the database came back: $(tail -3 "$RELAY_LOG")"
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify after the database came back failed: $(cat "$E2E_TMP/chain.out")"
 note "database stopped under the relay: '$(head -1 "$E2E_TMP/down.err")'; back: ticket $T3, $(head -1 "$E2E_TMP/chain.out")"
