@@ -78,6 +78,12 @@
 /* Coming back: rounds over the relays of the list, waiting 1, 2, 4, 8, 8 ... s between them. */
 #define HELPER_RESUME_ROUNDS 10
 #define HELPER_RESUME_WAIT_MAX_MS 8000
+/*
+ * How long after the loss a technician's viewer may come back and be
+ * allowed again without a question: its own back-off (technician/view.c)
+ * reaches the next relay within about a minute; later is a new visit.
+ */
+#define HELPER_REGRANT_MS (3 * 60 * 1000)
 
 enum helper_end {
 	HELPER_END_NONE = 0,
@@ -131,6 +137,7 @@ struct helper_session {
 		char tier[CTL_NAME_MAX + 1];
 		uint32_t ticket;
 		uint8_t caps;
+		int64_t until_ms;   /* the allowance holds for a viewer back by then only */
 	} regrants[HELPER_SESSION_REGRANTS];
 	unsigned regrants_n;
 	enum helper_end end;
@@ -329,13 +336,16 @@ static int helper_session_on_reask(struct helper_session *s, struct helper_viewe
 	return 0;
 }
 
+static int64_t helper_session_now_ms(void);
+
 /*
  * After a lost relay, the technicians the customer had allowed come back
  * through another relay and ask again, as new viewers. The customer's
  * answer still holds for the same person (name and tier), the same ticket
  * and no more than was allowed: it is granted at once, and said. Anyone
  * else, or more (control where view was allowed), is asked as always.
- * Each allowance serves once. true when v was granted so.
+ * Each allowance serves once, and only within HELPER_REGRANT_MS of the
+ * loss. true when v was granted so.
  */
 static bool helper_session_regrant(struct helper_session *s, struct helper_viewer *v)
 {
@@ -345,7 +355,7 @@ static bool helper_session_regrant(struct helper_session *s, struct helper_viewe
 		uint8_t caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
 
 		if (strcmp(g->name, v->name ? v->name : "") != 0 || strcmp(g->tier, v->tier ? v->tier : "") != 0 ||
-		    g->ticket != v->ticket || (caps & ~g->caps) != 0)
+		    g->ticket != v->ticket || (caps & ~g->caps) != 0 || helper_session_now_ms() > g->until_ms)
 			continue;
 		s->regrants[i] = s->regrants[--s->regrants_n];
 		v->caps_granted = caps;
@@ -1433,6 +1443,7 @@ static int helper_session_resume(struct helper_session *s)
 			snprintf(g->tier, sizeof(g->tier), "%s", v->tier ? v->tier : "");
 			g->ticket = v->ticket;
 			g->caps = v->caps_granted & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
+			g->until_ms = helper_session_now_ms() + HELPER_REGRANT_MS;
 		}
 		helper_session_drop(s, v);
 	}
