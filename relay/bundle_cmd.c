@@ -510,9 +510,9 @@ static void bundle_usage(void)
 	      "  description that opens a ticket in the L1 queue: each bundle carries its own\n"
 	      "  intake token (see handoff-relay intake DIR list|revoke ID). --target windows\n"
 	      "  makes a Windows .exe from handoff-helper.exe (make windows; --helper names it).\n"
-	      "  --also-relay (up to 7) names other relays of the same store with their host\n"
-	      "  keys (handoff-relay init printed them): when this relay is lost, the helper\n"
-	      "  goes on through the next one.\n",
+	      "  --also-relay (up to 7; relay.conf's also_relays when none is given) names\n"
+	      "  other relays of the same store with their host keys (handoff-relay init\n"
+	      "  printed them): when this relay is lost, the helper goes on through the next.\n",
 	      stderr);
 }
 
@@ -579,6 +579,14 @@ int relay_cmd_bundle(int argc, char **argv)
 	    sshutil_fingerprint_file(home.host_key_path, fp, sizeof(fp)) != 0) {
 		fprintf(stderr, "handoff-relay bundle: %s\n", err[0] ? err : "cannot read the host key");
 		goto out;
+	}
+	/* No --also-relay: relay.conf's also_relays (checked by relay_home_open), cut in place. */
+	if (also_n == 0 && home.also_relays[0] != '\0') {
+		char *save = NULL;
+
+		for (char *word = strtok_r(home.also_relays, " \t", &save); word != NULL && also_n < BUNDLE_ALSO_MAX;
+		     word = strtok_r(NULL, " \t", &save))
+			also[also_n++] = word;
 	}
 	if (relay == NULL) {
 		if (strcmp(home.listen_host, "0.0.0.0") == 0 || strcmp(home.listen_host, "::") == 0) {

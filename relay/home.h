@@ -25,6 +25,7 @@
 #include "webhook.h"
 
 #define HOME_PEPPER_LEN 32
+#define HOME_ALSO_RELAYS_MAX 7
 
 struct relay_home {
 	char dir[PATH_MAX];
@@ -37,6 +38,12 @@ struct relay_home {
 	 * PostgreSQL database, store.h). May hold a password: never logged.
 	 */
 	char store[PATH_MAX];
+	/*
+	 * `also_relays`: the other relays of the store, "HOST:PORT=SHA256:..."
+	 * space-separated (at most HOME_ALSO_RELAYS_MAX), that bundles name
+	 * when `bundle` is given no --also-relay; "" if unset.
+	 */
+	char also_relays[2048];
 	char keys_dir[PATH_MAX];
 	char audit_key_path[PATH_MAX];
 	char audit_pub_path[PATH_MAX];
