@@ -29,6 +29,7 @@ enum {
 	OPT_ORG,
 	OPT_MONITOR,
 	OPT_CAPTURE,
+	OPT_ALSO_RELAY,
 };
 
 void helper_cli_usage(FILE *f)
@@ -73,6 +74,11 @@ void helper_cli_usage(FILE *f)
 	      "    --relay HOST:PORT   the relay to connect to ([v6addr]:PORT also works)\n"
 	      "    --host-key FP       the relay's host key fingerprint, SHA256:...; the\n"
 	      "                        helper refuses any relay presenting another key\n"
+	      "    --also-relay HOST:PORT=FP\n"
+	      "                        another relay of the same support service and its\n"
+	      "                        host key (up to 7, in order): when the connection to\n"
+	      "                        the relay is lost, the helper comes back through the\n"
+	      "                        next one and the session goes on\n"
 	      "    --code CODE         the support code, e.g. 1234-5678-9012; --code -\n"
 	      "                        reads it from the first line of standard input, and\n"
 	      "                        HANDOFF_CODE in the environment works too (both stay\n"
@@ -215,6 +221,33 @@ static const char *helper_cli_session_capture(void)
 	return "x11";
 }
 
+/* --also-relay HOST:PORT=SHA256:...: the fingerprint follows the last '=' before "SHA256:". */
+static int helper_cli_also_relay(const char *arg, struct helper_options *o, char *err, size_t errlen)
+{
+	const char *fp = strstr(arg, "=SHA256:");
+	char where[HELPER_CLI_HOST_MAX + 16];
+	struct helper_cli_relay *r;
+
+	if (o->also_n >= HELPER_CLI_RELAYS_MAX - 1) {
+		snprintf(err, errlen, "at most %u --also-relay", HELPER_CLI_RELAYS_MAX - 1);
+		return -1;
+	}
+	if (fp == NULL || fp[8] == '\0' || (size_t)(fp - arg) >= sizeof(where)) {
+		snprintf(err, errlen, "--also-relay '%s' is not HOST:PORT=SHA256:...", arg);
+		return -1;
+	}
+	r = &o->also[o->also_n];
+	memcpy(where, arg, (size_t)(fp - arg));
+	where[fp - arg] = '\0';
+	if (config_parse_hostport(where, r->host, sizeof(r->host), &r->port) != 0) {
+		snprintf(err, errlen, "--also-relay '%s' is not HOST:PORT=SHA256:...", arg);
+		return -1;
+	}
+	r->host_key = fp + 1;
+	o->also_n++;
+	return 0;
+}
+
 int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
@@ -229,6 +262,7 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 		{ "org", required_argument, NULL, OPT_ORG },
 		{ "monitor", required_argument, NULL, OPT_MONITOR },
 		{ "capture", required_argument, NULL, OPT_CAPTURE },
+		{ "also-relay", required_argument, NULL, OPT_ALSO_RELAY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -256,6 +290,10 @@ int helper_cli_parse(int argc, char **argv, struct helper_options *o, char *err,
 			break;
 		case OPT_HOST_KEY:
 			o->host_key = optarg;
+			break;
+		case OPT_ALSO_RELAY:
+			if (helper_cli_also_relay(optarg, o, err, errlen) != 0)
+				return HELPER_CLI_ERROR;
 			break;
 		case OPT_CODE:
 			if (strcmp(optarg, "-") == 0) {

@@ -13,10 +13,22 @@
 #define HELPER_CLI_HOST_MAX 256u
 #define HELPER_CLI_CODE_MAX 64u
 
+#define HELPER_CLI_RELAYS_MAX 8u  /* relays of one bundle, the first included */
+
+/* Another relay of the same store, to come back to when the one in use is lost. */
+struct helper_cli_relay {
+	char host[HELPER_CLI_HOST_MAX];
+	unsigned port;
+	const char *host_key;   /* "SHA256:...", points into argv */
+};
+
 struct helper_options {
 	char relay_host[HELPER_CLI_HOST_MAX];
 	unsigned relay_port;
 	const char *host_key;   /* "SHA256:...", points into argv */
+	/* --also-relay HOST:PORT=SHA256:..., in the order given. */
+	struct helper_cli_relay also[HELPER_CLI_RELAYS_MAX - 1];
+	unsigned also_n;
 	char code[HELPER_CLI_CODE_MAX]; /* secret: wiped by helper_cli_wipe */
 	char intake_token[HELPER_CLI_CODE_MAX]; /* the bundle's intake token, or "": secret, wiped too */
 	const char *display;    /* X display name, points into argv or the environment */

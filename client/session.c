@@ -77,6 +77,16 @@
 #define FORWARD_ADDRESS "localhost"
 #define FORWARD_PORT 5900
 #define FLUSH_TIMEOUT_MS 2000
+#define HELPER_SESSION_REGRANTS 16
+/* Coming back: rounds over the relays of the list, waiting 1, 2, 4, 8, 8 ... s between them. */
+#define HELPER_RESUME_ROUNDS 10
+#define HELPER_RESUME_WAIT_MAX_MS 8000
+/*
+ * How long after the loss a technician's viewer may come back and be
+ * allowed again without a question: its own back-off (technician/view.c)
+ * reaches the next relay within about a minute; later is a new visit.
+ */
+#define HELPER_REGRANT_MS (3 * 60 * 1000)
 
 enum helper_end {
 	HELPER_END_NONE = 0,
@@ -117,6 +127,22 @@ struct helper_session {
 	bool paused;                /* the customer paused sharing (grants kept) */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
 	bool code_from_ui;          /* the customer typed the code: a refusal asks again */
+	/*
+	 * Coming back after the relay was lost: the token the relay drew for
+	 * us (CTL_RESUME; secret, wiped at the end), which relay of the list
+	 * we are on (0: --relay, then --also-relay), and who the customer had
+	 * allowed when it was lost, to allow them again without asking.
+	 */
+	char resume_token[INTAKE_TOKEN_TEXT_MAX];
+	unsigned relay_at;
+	struct helper_session_regrant {
+		char name[CTL_NAME_MAX + 1];
+		char tier[CTL_NAME_MAX + 1];
+		uint32_t ticket;
+		uint8_t caps;
+		int64_t until_ms;   /* the allowance holds for a viewer back by then only */
+	} regrants[HELPER_SESSION_REGRANTS];
+	unsigned regrants_n;
 	enum helper_end end;
 	const char *end_reason;     /* for HELPER_END_FAILED and HELPER_END_CLOSED */
 };
@@ -313,6 +339,40 @@ static int helper_session_on_reask(struct helper_session *s, struct helper_viewe
 	return 0;
 }
 
+static int64_t helper_session_now_ms(void);
+
+/*
+ * After a lost relay, the technicians the customer had allowed come back
+ * through another relay and ask again, as new viewers. The customer's
+ * answer still holds for the same person (name and tier), the same ticket
+ * and no more than was allowed: it is granted at once, and said. Anyone
+ * else, or more (control where view was allowed), is asked as always.
+ * Each allowance serves once, and only within HELPER_REGRANT_MS of the
+ * loss. true when v was granted so.
+ */
+static bool helper_session_regrant(struct helper_session *s, struct helper_viewer *v)
+{
+	for (unsigned i = 0; i < s->regrants_n; i++) {
+		struct helper_session_regrant *g = &s->regrants[i];
+		struct helper_ui_request r;
+		uint8_t caps = v->caps_asked & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
+
+		if (strcmp(g->name, v->name ? v->name : "") != 0 || strcmp(g->tier, v->tier ? v->tier : "") != 0 ||
+		    g->ticket != v->ticket || (caps & ~g->caps) != 0 || helper_session_now_ms() > g->until_ms)
+			continue;
+		s->regrants[i] = s->regrants[--s->regrants_n];
+		v->caps_granted = caps;
+		v->state = HELPER_VIEWER_GRANTED;
+		helper_session_reply(s, v->id, caps);
+		r = helper_viewer_request(v);
+		s->ui->sharing(s->ui_state, &r, (caps & CTL_CAP_CONTROL) != 0);
+		log_info("viewer %u (%s, %s) allowed again after the reconnection, as the customer had allowed before",
+			 v->id, g->name, g->tier);
+		return true;
+	}
+	return false;
+}
+
 static void helper_session_on_ask(struct helper_session *s, const struct ctl_record *rec)
 {
 	struct helper_viewer *v = helper_viewer_find(&s->viewers, rec->viewer_id);
@@ -335,6 +395,8 @@ static void helper_session_on_ask(struct helper_session *s, const struct ctl_rec
 		helper_session_deny(s, v);
 		return;
 	}
+	if (helper_session_regrant(s, v))
+		return;
 	if (s->input_closed) {
 		helper_session_deny(s, v);
 		return;
@@ -391,9 +453,28 @@ static void helper_session_on_record(struct helper_session *s, const struct ctl_
 	struct helper_viewer *v;
 
 	switch (rec->type) {
-	case CTL_HELLO:
+	case CTL_HELLO: {
+		struct ctl_record ask = { .type = CTL_RESUME };
+
 		log_info("connected to the relay for ticket %u", rec->ticket);
 		s->ui->connected(s->ui_state, rec->ticket, rec->text);
+		/*
+		 * A token to come back with through another relay if this one is
+		 * lost (code.h); a fresh one after each sign-in. Without another
+		 * relay there is none: a lone relay's loss ends the session, and a
+		 * new code and a new yes start the next one.
+		 */
+		if (s->opt->also_n > 0 && helper_control_send(&s->ctl, &ask) != 0)
+			log_warn("could not ask the relay for a resume token");
+		break;
+	}
+	case CTL_RESUME:
+		if (rec->text != NULL && intake_token_ok(rec->text)) {
+			snprintf(s->resume_token, sizeof(s->resume_token), "%s", rec->text);
+			log_info("the relay gave a resume token: the session can survive the loss of this relay");
+		} else {
+			log_warn("the relay sent a resume token that is not one; ignored");
+		}
 		break;
 	case CTL_CONSENT_ASK:
 		helper_session_on_ask(s, rec);
@@ -957,6 +1038,12 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 					      "if the problem comes back."));
 		return HELPER_SESSION_SOLVED;
 	}
+	if (!s->intake && rc == SSHUTIL_AUTH_UNCHECKED) {
+		log_warn("the relay could not check the support code: %s", err);
+		snprintf(err, errlen, "%s", _("The support service cannot check support codes just now. Please try "
+					      "again in a few minutes: your code was not used up."));
+		return -1;
+	}
 	if (!s->intake && rc == -2) {
 		log_info("the relay refused the support code");
 		sshutil_close(s->ssh);
@@ -1316,6 +1403,73 @@ static int helper_session_open_around(struct helper_session *s, bool wayland, ch
 	return 0;
 }
 
+/* Relay i of the list: 0 is --relay, then the --also-relay ones. */
+static void helper_session_relay(const struct helper_options *o, unsigned i, const char **host, unsigned *port,
+				 const char **key)
+{
+	if (i == 0 || i > o->also_n) {
+		*host = o->relay_host, *port = o->relay_port, *key = o->host_key;
+		return;
+	}
+	*host = o->also[i - 1].host, *port = o->also[i - 1].port, *key = o->also[i - 1].host_key;
+}
+
+/* Waits ms in the loop's event, without the relay: a signal still ends the helper. */
+static void helper_session_resume_wait(struct helper_session *s, int ms)
+{
+	int64_t until = helper_session_now_ms() + ms;
+
+	for (int64_t now = helper_session_now_ms(); now < until && !s->signalled; now = helper_session_now_ms())
+		if (ssh_event_dopoll(s->event, (int)(until - now)) == SSH_ERROR)
+			break;
+}
+
+/* Signs in to relay i with the resume token. 0, HELPER_SESSION_REFUSED (the token is dead), or -1. */
+static int helper_session_resume_at(struct helper_session *s, unsigned i)
+{
+	char answer[sizeof(RESUME_ANSWER_PREFIX) + INTAKE_TOKEN_TEXT_MAX], err[512];
+	const char *host, *key;
+	unsigned port;
+	int rc;
+
+	helper_session_relay(s->opt, i, &host, &port, &key);
+	log_info("reconnecting through the relay at %s:%u", host, port);
+	s->ssh = sshutil_connect(host, port, s->opt->user, key, err, sizeof(err));
+	if (s->ssh == NULL) {
+		log_warn("%s:%u: %s", host, port, err);
+		return -1;
+	}
+	snprintf(answer, sizeof(answer), "%s%s", RESUME_ANSWER_PREFIX, s->resume_token);
+	rc = sshutil_auth_code(s->ssh, answer, err, sizeof(err));
+	helper_platform_wipe(answer, sizeof(answer));
+	if (rc == 0 && helper_control_open(&s->ctl, s->ssh, err, sizeof(err)) != 0)
+		rc = -1;
+	if (rc == 0) {
+		ssh_set_message_callback(s->ssh, helper_session_on_message, s);
+		if (ssh_channel_listen_forward(s->ssh, FORWARD_ADDRESS, FORWARD_PORT, NULL) != SSH_OK) {
+			snprintf(err, sizeof(err), "the relay refused the screen forward: %s", ssh_get_error(s->ssh));
+			rc = -1;
+		}
+	}
+	if (rc == 0) {
+		ssh_set_blocking(s->ssh, 0);
+		if (ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
+			snprintf(err, sizeof(err), "cannot set up the event loop");
+			rc = -1;
+		}
+	}
+	if (rc != 0) {
+		log_warn("%s:%u: %s", host, port, rc == -2 ? "the relay refused the resume token" : err);
+		helper_control_close(&s->ctl);
+		sshutil_close(s->ssh);
+		s->ssh = NULL;
+		return rc == -2 ? HELPER_SESSION_REFUSED : -1;
+	}
+	helper_screen_set_link(s->screen, ssh_get_fd(s->ssh));
+	s->relay_at = i;
+	return 0;
+}
+
 /*
  * The desktop portal's own dialog, asked once signed in so that the ticket
  * is known: the customer's no there goes to the relay, which records it
@@ -1341,6 +1495,63 @@ static int helper_session_ask_portal(struct helper_session *s, char *err, size_t
 		return -1;
 	}
 	return helper_session_open_around(s, true, err, errlen);
+}
+
+/*
+ * The relay was lost (it died, or the network): the streams are gone, the
+ * customer's allowances are kept for the same people (helper_session_regrant),
+ * and the helper signs in again with its resume token, through the next
+ * relay of the list first, then each in turn, for about a minute. The
+ * capture, the screen, the window and the chat stay as they are. 0 with a
+ * new session (s->end cleared), or -1 (s->end says why).
+ */
+static int helper_session_resume(struct helper_session *s)
+{
+	const unsigned n = s->opt->also_n + 1;
+	int wait_ms = 1000;
+
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+		if ((v->state == HELPER_VIEWER_GRANTED || v->state == HELPER_VIEWER_ACCEPTED ||
+		     v->state == HELPER_VIEWER_ACTIVE) && s->regrants_n < HELPER_SESSION_REGRANTS) {
+			struct helper_session_regrant *g = &s->regrants[s->regrants_n++];
+
+			snprintf(g->name, sizeof(g->name), "%s", v->name ? v->name : "");
+			snprintf(g->tier, sizeof(g->tier), "%s", v->tier ? v->tier : "");
+			g->ticket = v->ticket;
+			g->caps = v->caps_granted & (CTL_CAP_VIEW | CTL_CAP_CONTROL);
+			g->until_ms = helper_session_now_ms() + HELPER_REGRANT_MS;
+		}
+		helper_session_drop(s, v);
+	}
+	helper_viewer_sweep(&s->viewers);
+	/* What a technician asked of the lost relay is asked again through the next one, if still wanted. */
+	helper_logs_request_free_all(&s->logs);
+	ssh_event_remove_session(s->event, s->ssh);
+	helper_control_close(&s->ctl);
+	sshutil_close(s->ssh);
+	s->ssh = NULL;
+	s->end = HELPER_END_NONE;
+	s->ui->status(s->ui_state, _("The connection to the support service was lost. Reconnecting..."));
+	for (unsigned round = 0; round < HELPER_RESUME_ROUNDS && !s->signalled; round++) {
+		for (unsigned k = 1; k <= n && !s->signalled; k++) {
+			int rc = helper_session_resume_at(s, (s->relay_at + k) % n);
+
+			if (rc == 0) {
+				log_info("the session goes on through relay %u of %u", s->relay_at + 1, n);
+				s->ui->status(s->ui_state, _("Reconnected to the support service: the session goes on."));
+				return 0;
+			}
+			if (rc == HELPER_SESSION_REFUSED)
+				goto lost;  /* one store: every relay would say the same */
+		}
+		helper_session_resume_wait(s, wait_ms);
+		if (wait_ms < HELPER_RESUME_WAIT_MAX_MS)
+			wait_ms *= 2;
+	}
+lost:
+	if (s->end == HELPER_END_NONE)
+		s->end = s->signalled ? HELPER_END_USER : HELPER_END_LOST;
+	return -1;
 }
 
 int helper_session_run(struct helper_options *o)
@@ -1436,6 +1647,10 @@ int helper_session_run(struct helper_options *o)
 		goto fail;
 
 	helper_session_loop(&s);
+	while (s.end == HELPER_END_LOST && o->also_n > 0 && s.resume_token[0] != '\0' && !s.signalled &&
+	       helper_session_resume(&s) == 0)
+		helper_session_loop(&s);
+	helper_platform_wipe(s.resume_token, sizeof(s.resume_token));
 
 	switch (s.end) {
 	case HELPER_END_LOST:

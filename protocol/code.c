@@ -125,3 +125,18 @@ int intake_token_hash(const uint8_t *pepper, size_t pepper_len, const char *toke
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return 0;
 }
+
+int resume_token_hash(const char *token, uint8_t out[CODE_HASH_LEN])
+{
+	char msg[sizeof(RESUME_ANSWER_PREFIX) + INTAKE_TOKEN_TEXT_MAX];
+	unsigned int len = CODE_HASH_LEN;
+	int n, rc = 0;
+
+	if (!intake_token_ok(token))
+		return -1;
+	n = snprintf(msg, sizeof(msg), "%s%s", RESUME_ANSWER_PREFIX, token);
+	if (EVP_Digest(msg, (size_t)n, out, &len, EVP_sha256(), NULL) != 1 || len != CODE_HASH_LEN)
+		rc = -1;
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return rc;
+}

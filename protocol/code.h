@@ -68,4 +68,19 @@ int intake_token_ok(const char *text);
 int intake_token_hash(const uint8_t *pepper, size_t pepper_len, const char *token,
 		      uint8_t out[CODE_HASH_LEN]);
 
+/*
+ * Resume tokens: when a customer's relay dies, the helper signs in to
+ * another relay of its bundle with "resume:TOKEN" (the support code is
+ * spent). A token is drawn by the relay the helper is connected to, on the
+ * helper's CTL_RESUME, and is as an intake token: 16 random bytes as 32
+ * lowercase hex digits. The store keeps SHA-256("resume:" || token) for the
+ * ticket: 128 random bits need no key against a search, so every relay of
+ * a store checks it without sharing one, and a copy of the store shows
+ * nothing that signs in.
+ */
+#define RESUME_ANSWER_PREFIX "resume:"
+#define RESUME_TOKEN_TTL (24 * 3600)   /* seconds a token stays good after it was drawn */
+/* SHA-256("resume:" || token). 0, or -1 (not a token). */
+int resume_token_hash(const char *token, uint8_t out[CODE_HASH_LEN]);
+
 #endif

@@ -5,6 +5,8 @@
  */
 #include "ctl.h"
 
+#include "code.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,8 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 		    (e = ctl_put_text(body, r->text, CTL_UI_NAME_MAX)) != 0)
 			return e;
 		return 0;
+	case CTL_RESUME:
+		return ctl_put_text(body, r->text, 2 * INTAKE_TOKEN_BYTES);
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -212,6 +216,8 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 		    (e = buf_get_cstring(body, &r->text, CTL_UI_NAME_MAX)) != 0)
 			return e;
 		return r->flags > CTL_ANSWERED_DESKTOP || (r->caps & ~CTL_CAP_ALL) ? BUF_ERR_FORMAT : 0;
+	case CTL_RESUME:
+		return buf_get_cstring(body, &r->text, 2 * INTAKE_TOKEN_BYTES);
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -268,6 +274,7 @@ const char *ctl_type_name(uint8_t type)
 	case CTL_NOTICE: return "notice";
 	case CTL_INPUT_IGNORED: return "input-ignored";
 	case CTL_ANSWERED: return "answered";
+	case CTL_RESUME: return "resume";
 	default: return "unknown";
 	}
 }

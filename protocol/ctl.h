@@ -42,6 +42,12 @@ enum ctl_type {
 	CTL_NOTICE = 11,        /* relay -> helper: flags = enum ctl_notice_kind, name, tier, text = English words */
 	CTL_INPUT_IGNORED = 12, /* helper -> relay: viewer_id, count */
 	CTL_ANSWERED = 13,      /* helper -> relay: viewer_id (or logs request id), flags, caps, text = UI */
+	/*
+	 * Either way. helper -> relay, text empty: "give me a resume token";
+	 * relay -> helper: text = the token (code.h). Only a helper asks, so a
+	 * helper older than this record never receives one.
+	 */
+	CTL_RESUME = 14,
 };
 
 /*

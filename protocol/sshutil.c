@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "code.h"
+#include "textesc.h"
 
 int sshutil_fingerprint(ssh_key key, char *out, size_t outlen)
 {
@@ -191,6 +192,20 @@ static ssh_key sshutil_cert_key(const char *keyfile, int *mismatch)
 	return both;
 }
 
+/* 1 with said filled (its first line, escaped) when the relay sent a banner of ours (SSHUTIL_BANNER_PREFIX), else 0. */
+static int sshutil_banner(ssh_session s, char *said, size_t saidlen)
+{
+	char *banner = ssh_get_issue_banner(s);
+	int ours = banner != NULL && strncmp(banner, SSHUTIL_BANNER_PREFIX, strlen(SSHUTIL_BANNER_PREFIX)) == 0;
+
+	if (ours) {
+		banner[strcspn(banner, "\r\n")] = '\0';
+		textesc_string(banner + strlen(SSHUTIL_BANNER_PREFIX), "", said, saidlen);
+	}
+	ssh_string_free_char(banner);
+	return ours;
+}
+
 int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t errlen)
 {
 	ssh_key key = NULL, cert;
@@ -210,6 +225,17 @@ int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t er
 		rc = ssh_userauth_publickey(s, NULL, key);
 	ssh_key_free(key);
 	if (rc != SSH_AUTH_SUCCESS) {
+		/*
+		 * A relay that could not look the key up (its database is down)
+		 * says so in a banner before its refusal (relay/server.c): the key
+		 * is not to blame. Its words are the relay's: escaped.
+		 */
+		char said[256];
+
+		if (sshutil_banner(s, said, sizeof(said))) {
+			snprintf(err, errlen, "the relay could not check the key %s: %s", keyfile, said);
+			return -1;
+		}
 		snprintf(err, errlen, "the relay refused the key %s (not registered%s?)", keyfile,
 			 had_cert ? ", and its certificate refused"
 			 : mismatch ? "; its -cert.pub is a certificate of another key, not offered" : "");
@@ -236,6 +262,8 @@ int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen)
 			}
 		}
 	}
+	if (sshutil_banner(s, err, errlen))
+		return SSHUTIL_AUTH_UNCHECKED;
 	snprintf(err, errlen,
 		 "the support code was refused (wrong, expired, already used, or locked after too many tries)");
 	return -2;

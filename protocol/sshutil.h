@@ -5,6 +5,8 @@
  * without padding), so an operator can compare them by eye with ssh-keygen -l.
  */
 #ifndef HANDOFF_SSHUTIL_H
+/* A relay's banner that begins so explains a refusal that follows it (sshutil_auth_key). */
+#define SSHUTIL_BANNER_PREFIX "Handoff: "
 #define HANDOFF_SSHUTIL_H
 
 #include <stddef.h>
@@ -36,8 +38,12 @@ int sshutil_auth_pubkey(ssh_session s, const char *keyfile, char *err, size_t er
 /*
  * Keyboard-interactive login answering the relay's prompt with code. 0;
  * -2 when the relay refused the code (it never says why: wrong, expired,
- * used and locked look alike); -1 when its prompts could not be answered.
+ * used and locked look alike); SSHUTIL_AUTH_UNCHECKED when the relay said
+ * in a banner that it could not check it (its database is down: the code
+ * was not tried, err holds the relay's words, escaped); -1 when its
+ * prompts could not be answered.
  */
+#define SSHUTIL_AUTH_UNCHECKED (-4)
 int sshutil_auth_code(ssh_session s, const char *code, char *err, size_t errlen);
 /*
  * Keyboard-interactive with an intake token (code.h): answers the code

@@ -420,13 +420,24 @@ static int bundle_store_intake(const char *dir, const struct relay_home *home, c
 	return 0;
 }
 
+#define BUNDLE_ALSO_MAX 7   /* other relays in one bundle (the helper's HELPER_CLI_RELAYS_MAX - 1) */
+
 static int bundle_add_args(struct bundle_writer *w, const char *relay, const char *fp, const char *org,
-			   const char *token)
+			   const char *token, const char *const *also, size_t also_n)
 {
-	char args[2048];
+	char args[4096];
 	size_t n = 0;
-	const char *words[8] = { "--relay", relay, "--host-key", fp, "--intake-token", token, "--org", org };
-	size_t nw = org != NULL ? 8 : 6;
+	const char *words[8 + 2 * BUNDLE_ALSO_MAX] = { "--relay", relay, "--host-key", fp, "--intake-token", token };
+	size_t nw = 6;
+
+	if (org != NULL) {
+		words[nw++] = "--org";
+		words[nw++] = org;
+	}
+	for (size_t i = 0; i < also_n && i < BUNDLE_ALSO_MAX; i++) {
+		words[nw++] = "--also-relay";
+		words[nw++] = also[i];
+	}
 
 	for (size_t i = 0; i < nw; i++) {
 		size_t len = strlen(words[i]);
@@ -491,13 +502,17 @@ static void bundle_usage(void)
 {
 	fputs("usage: handoff-relay bundle DIR --out FILE [--org NAME] [--relay HOST:PORT]\n"
 	      "                           [--target linux|windows] [--helper FILE.exe]\n"
+	      "                           [--also-relay HOST:PORT=SHA256:...]...\n"
 	      "  Writes FILE: one executable for customers with this relay's address (from\n"
 	      "  DIR/relay.conf's listen, or --relay when customers reach it elsewhere), its\n"
 	      "  pinned host key and the organisation's name built in. Run with no arguments\n"
 	      "  (double-clicked), it asks the customer for the support code, or for a short\n"
 	      "  description that opens a ticket in the L1 queue: each bundle carries its own\n"
 	      "  intake token (see handoff-relay intake DIR list|revoke ID). --target windows\n"
-	      "  makes a Windows .exe from handoff-helper.exe (make windows; --helper names it).\n",
+	      "  makes a Windows .exe from handoff-helper.exe (make windows; --helper names it).\n"
+	      "  --also-relay (up to 7; relay.conf's also_relays when none is given) names\n"
+	      "  other relays of the same store with their host keys (handoff-relay init\n"
+	      "  printed them): when this relay is lost, the helper goes on through the next.\n",
 	      stderr);
 }
 
@@ -513,6 +528,8 @@ int relay_cmd_bundle(int argc, char **argv)
 	unsigned port;
 	uint8_t sha[32], trailer[BUNDLE_TRAILER_LEN], token_hash[CODE_HASH_LEN];
 	int64_t intake_id = 0;
+	const char *also[BUNDLE_ALSO_MAX];
+	size_t also_n = 0;
 	unsigned mdlen = 0;
 	ssize_t n;
 	int rc = 1, tmp_fd;
@@ -529,7 +546,22 @@ int relay_cmd_bundle(int argc, char **argv)
 			target = argv[++i];
 		else if (strcmp(argv[i], "--helper") == 0 && i + 1 < argc)
 			win_exe = argv[++i];
-		else {
+		else if (strcmp(argv[i], "--also-relay") == 0 && i + 1 < argc && also_n < BUNDLE_ALSO_MAX) {
+			const char *a = argv[++i], *eq = strstr(a, "=SHA256:");
+			char where[300];
+
+			if (eq == NULL || eq[8] == '\0' || (size_t)(eq - a) >= sizeof(where)) {
+				fprintf(stderr, "handoff-relay bundle: --also-relay '%s' is not HOST:PORT=SHA256:...\n", a);
+				return 2;
+			}
+			memcpy(where, a, (size_t)(eq - a));
+			where[eq - a] = '\0';
+			if (config_parse_hostport(where, host, sizeof(host), &port) != 0) {
+				fprintf(stderr, "handoff-relay bundle: --also-relay '%s' is not HOST:PORT=SHA256:...\n", a);
+				return 2;
+			}
+			also[also_n++] = a;
+		} else {
 			bundle_usage();
 			return 2;
 		}
@@ -547,6 +579,14 @@ int relay_cmd_bundle(int argc, char **argv)
 	    sshutil_fingerprint_file(home.host_key_path, fp, sizeof(fp)) != 0) {
 		fprintf(stderr, "handoff-relay bundle: %s\n", err[0] ? err : "cannot read the host key");
 		goto out;
+	}
+	/* No --also-relay: relay.conf's also_relays (checked by relay_home_open), cut in place. */
+	if (also_n == 0 && home.also_relays[0] != '\0') {
+		char *save = NULL;
+
+		for (char *word = strtok_r(home.also_relays, " \t", &save); word != NULL && also_n < BUNDLE_ALSO_MAX;
+		     word = strtok_r(NULL, " \t", &save))
+			also[also_n++] = word;
 	}
 	if (relay == NULL) {
 		if (strcmp(home.listen_host, "0.0.0.0") == 0 || strcmp(home.listen_host, "::") == 0) {
@@ -615,7 +655,7 @@ int relay_cmd_bundle(int argc, char **argv)
 		fprintf(stderr, "handoff-relay bundle: %s\n", err[0] ? err : "cannot make an intake token");
 		goto fail;
 	}
-	if (bundle_copy_launcher(&w, launcher) != 0 || bundle_add_args(&w, relay, fp, org, token) != 0)
+	if (bundle_copy_launcher(&w, launcher) != 0 || bundle_add_args(&w, relay, fp, org, token, also, also_n) != 0)
 		goto fail;
 	if (strcmp(target, "linux") == 0 && bundle_add_linux(&w, helper, &libs, font, bindir) != 0)
 		goto fail;
@@ -634,8 +674,9 @@ int relay_cmd_bundle(int argc, char **argv)
 		unlink(tmp);
 		goto out;
 	}
-	printf("bundle %s: relay %s, host key %s, intake token %lld, %zu libraries, payload %llu bytes\n", out,
-	       relay, fp, (long long)intake_id, libs.n, (unsigned long long)w.payload);
+	printf("bundle %s: relay %s, host key %s, %zu other relay%s, intake token %lld, %zu libraries, payload %llu "
+	       "bytes\n", out, relay, fp, also_n, also_n == 1 ? "" : "s", (long long)intake_id, libs.n,
+	       (unsigned long long)w.payload);
 	rc = 0;
 	goto out;
 fail:

@@ -267,15 +267,40 @@ static int relay_intake_lookup(struct store *st, const uint8_t *pepper, size_t p
 	return rc == STORE_OK || rc == STORE_NOT_FOUND ? STORE_OK : STORE_ERR;
 }
 
+/* The ticket of a "resume:TOKEN" answer: *verdict STORE_CODE_ACCEPTED with *ticket, or STORE_CODE_UNKNOWN. 0 or STORE_ERR. */
+static int relay_resume_lookup(struct store *st, const char *typed, int64_t now, int *verdict, int64_t *ticket)
+{
+	uint8_t hash[CODE_HASH_LEN];
+	size_t plen = strlen(RESUME_ANSWER_PREFIX);
+	int rc;
+
+	*verdict = STORE_CODE_UNKNOWN;
+	if (resume_token_hash(typed + plen, hash) != 0)
+		return STORE_OK;
+	rc = store_resume_find(st, hash, now - RESUME_TOKEN_TTL, ticket);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (rc == STORE_OK)
+		*verdict = STORE_CODE_ACCEPTED;
+	return rc == STORE_OK || rc == STORE_NOT_FOUND ? STORE_OK : STORE_ERR;
+}
+
 int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *code_key, size_t key_len,
 		     const char *peer, const char *typed, int64_t now, int *verdict, int64_t *ticket)
 {
-	return relay_intake_check(g, st, code_key, NULL, key_len, peer, typed, now, verdict, ticket, NULL);
+	return relay_customer_check(g, st, code_key, NULL, key_len, peer, typed, now, verdict, ticket, NULL, NULL);
 }
 
 int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
 		       const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
 		       int *verdict, int64_t *ticket, int64_t *intake)
+{
+	return relay_customer_check(g, st, code_key, intake_key, key_len, peer, typed, now, verdict, ticket, intake,
+				    NULL);
+}
+
+int relay_customer_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
+			 const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
+			 int *verdict, int64_t *ticket, int64_t *intake, bool *resumed)
 {
 	char source[RELAY_GUARD_SOURCE_MAX], digits[CODE_DIGITS + 1], audit[160];
 	uint8_t hash[CODE_HASH_LEN];
@@ -286,8 +311,22 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 	*verdict = relay_guard_admit(g, source, now, &wait);
 	if (*verdict != 0)
 		return STORE_OK;
+	/* The source's wait as the other relays of the store counted it (guard.h). */
+	if (store_source_wait(st, source, now, RELAY_GUARD_FORGET, &wait) != STORE_OK)
+		return STORE_ERR;
+	if (wait > now) {
+		g->stats.backoff++;
+		*verdict = RELAY_CODE_BACKOFF;
+		return STORE_OK;
+	}
 	result = STORE_CODE_UNKNOWN;
-	if (intake != NULL && intake_key != NULL && typed != NULL && strncmp(typed, INTAKE_ANSWER_PREFIX, strlen(INTAKE_ANSWER_PREFIX)) == 0) {
+	if (resumed != NULL)
+		*resumed = false;
+	if (resumed != NULL && typed != NULL && strncmp(typed, RESUME_ANSWER_PREFIX, strlen(RESUME_ANSWER_PREFIX)) == 0) {
+		g->stats.checked++;
+		rc = relay_resume_lookup(st, typed, now, &result, &refused_ticket);
+		*resumed = result == STORE_CODE_ACCEPTED;
+	} else if (intake != NULL && intake_key != NULL && typed != NULL && strncmp(typed, INTAKE_ANSWER_PREFIX, strlen(INTAKE_ANSWER_PREFIX)) == 0) {
 		g->stats.checked++;
 		rc = relay_intake_lookup(st, intake_key, key_len, typed, &result, intake);
 	} else if (typed != NULL && code_parse(typed, digits) == 0) {
@@ -306,7 +345,14 @@ int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *c
 	if (result == STORE_CODE_ACCEPTED) {
 		*ticket = refused_ticket;
 		relay_guard_succeeded(g, source);
-		return STORE_OK;
+		return store_source_clear(st, source) == STORE_OK ? STORE_OK : STORE_ERR;
+	}
+	{
+		int64_t failures, next_allowed;
+
+		if (store_source_failed(st, source, now, (int64_t)g->cfg.backoff_max, RELAY_GUARD_FORGET, &failures,
+					&next_allowed) != STORE_OK)
+			return STORE_ERR;
 	}
 	if (result == STORE_CODE_WRONG || result == STORE_CODE_LOCKED || result == STORE_CODE_CANCELLED ||
 	    result == STORE_CODE_CLOSED)

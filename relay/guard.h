@@ -15,6 +15,14 @@
  *                guessing addresses cannot lock the right code out.
  *   per code     the store: 5 wrong tries against a locator kill its code.
  *
+ * Relays that share a store share the per-code and per-source limits: the
+ * code's tries are counted in its row, and every wrong code is counted in
+ * the store's row of its source too (store_source_failed), whose wait each
+ * relay checks before its own. The global cap stays each relay's: N relays
+ * check up to N times failures_per_minute codes a minute between them,
+ * while no code gets more than its 5 tries and no source more than its
+ * back-off allows, whichever relays it tries.
+ *
  * A code that is not checked is refused like a wrong one, so a guesser
  * learns nothing from it. Both limits write audit events (ticket 0, the
  * relay's own record): a source's back-off once it has 3 or more wrong
@@ -120,6 +128,17 @@ int relay_code_check(struct relay_guard *g, struct store *st, const uint8_t *cod
 int relay_intake_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
 		       const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
 		       int *verdict, int64_t *ticket, int64_t *intake);
+
+/*
+ * relay_intake_check, where the answer may also be "resume:TOKEN" (code.h,
+ * resumed not NULL): the token of a live ticket, drawn within
+ * RESUME_TOKEN_TTL, gives STORE_CODE_ACCEPTED with *ticket and *resumed
+ * true; any other is STORE_CODE_UNKNOWN, counted against the source like
+ * a wrong code. The token is never logged or stored.
+ */
+int relay_customer_check(struct relay_guard *g, struct store *st, const uint8_t *code_key,
+			 const uint8_t *intake_key, size_t key_len, const char *peer, const char *typed, int64_t now,
+			 int *verdict, int64_t *ticket, int64_t *intake, bool *resumed);
 
 /* A short English name of a relay_code_check result, for logs. */
 const char *relay_code_result_name(int result);

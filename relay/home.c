@@ -13,6 +13,8 @@
 
 #include <libssh/libssh.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "cert.h"
@@ -394,6 +396,38 @@ static int home_load_store(struct relay_home *h, const struct config *cfg, char 
 	return 0;
 }
 
+/*
+ * also_relays: HOME_ALSO_RELAYS_MAX words at most, each HOST:PORT=SHA256:FP
+ * (the helper's --also-relay), checked here so that `bundle` writes no
+ * argument the helper would refuse.
+ */
+static int home_load_also_relays(struct relay_home *h, const struct config *cfg, char *err, size_t errlen)
+{
+	const char *v = config_get(cfg, "also_relays");
+	char copy[sizeof(h->also_relays)], *save = NULL;
+	unsigned n = 0;
+
+	if (v == NULL)
+		return 0;
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", v) >= sizeof(copy))
+		return config_value_error(cfg, "also_relays", err, errlen, "too long");
+	for (char *w = strtok_r(copy, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
+		char *eq = strstr(w, "=SHA256:"), host[256];
+		unsigned port;
+
+		if (++n > HOME_ALSO_RELAYS_MAX)
+			return config_value_error(cfg, "also_relays", err, errlen, "at most %d relays",
+						  HOME_ALSO_RELAYS_MAX);
+		if (eq == NULL || eq[8] == '\0')
+			return config_value_error(cfg, "also_relays", err, errlen, "'%s' is not HOST:PORT=SHA256:...", w);
+		*eq = '\0';
+		if (config_parse_hostport(w, host, sizeof(host), &port) != 0)
+			return config_value_error(cfg, "also_relays", err, errlen, "'%s' is not HOST:PORT", w);
+	}
+	snprintf(h->also_relays, sizeof(h->also_relays), "%s", v);
+	return 0;
+}
+
 /* Every setting relay.conf may hold; anything else is a typo, refused with its line. */
 static const char *const home_known_keys[] = {
 	"listen", "peer_address", "user", "code_ttl", "max_unauthenticated", "login_grace", "max_unauthenticated_per_source",
@@ -405,7 +439,7 @@ static const char *const home_known_keys[] = {
 	"revoked_keys", "customer_events_per_minute", "intake_events_per_minute", "intake_searches_per_minute",
 	"desk_tickets_per_minute",
 	"webhook_url", "webhook_events", "webhook_secret", "webhook_secret_file", "webhook_ca_file", "webhook_clearance",
-	"webhook_timeout", "webhook_backoff_max", "webhook_inline_max", "store", NULL,
+	"webhook_timeout", "webhook_backoff_max", "webhook_inline_max", "store", "also_relays", NULL,
 };
 
 /*
@@ -544,6 +578,7 @@ int relay_home_open(const char *dir, struct relay_home *h, char *err, size_t err
 		snprintf(h->run_user, sizeof(h->run_user), "%s", user ? user : "");
 	}
 	if (home_load_certs(h, &cfg, err, errlen) != 0 || home_load_store(h, &cfg, err, errlen) != 0 ||
+	    home_load_also_relays(h, &cfg, err, errlen) != 0 ||
 	    relay_webhook_conf_load(&cfg, h->conf_path, &h->webhooks, err, errlen) != 0)
 		goto out;
 	if (home_read_pepper(h, err, errlen) != 0)
@@ -568,6 +603,21 @@ void relay_home_not_home(const char *dir, char *err, size_t errlen)
 	else
 		snprintf(err, errlen, "%s is not a relay home: it has no relay.conf (create one with handoff-relay init "
 			 "DIR, or give the directory init made)", dir);
+}
+
+int relay_home_share_code_key(struct relay_home *h, uint8_t check[HOME_PEPPER_LEN])
+{
+	static const char label[] = "handoff support codes 1", check_label[] = "handoff support codes check 1";
+	unsigned int len = HOME_PEPPER_LEN;
+
+	if (HMAC(EVP_sha256(), h->pepper, sizeof(h->pepper), (const unsigned char *)label, sizeof(label) - 1,
+		 h->code_key, &len) == NULL || len != HOME_PEPPER_LEN)
+		return -1;
+	len = HOME_PEPPER_LEN;
+	if (HMAC(EVP_sha256(), h->code_key, sizeof(h->code_key), (const unsigned char *)check_label,
+		 sizeof(check_label) - 1, check, &len) == NULL || len != HOME_PEPPER_LEN)
+		return -1;
+	return 0;
 }
 
 void relay_home_clear(struct relay_home *h)

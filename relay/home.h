@@ -25,6 +25,7 @@
 #include "webhook.h"
 
 #define HOME_PEPPER_LEN 32
+#define HOME_ALSO_RELAYS_MAX 7
 
 struct relay_home {
 	char dir[PATH_MAX];
@@ -37,6 +38,12 @@ struct relay_home {
 	 * PostgreSQL database, store.h). May hold a password: never logged.
 	 */
 	char store[PATH_MAX];
+	/*
+	 * `also_relays`: the other relays of the store, "HOST:PORT=SHA256:..."
+	 * space-separated (at most HOME_ALSO_RELAYS_MAX), that bundles name
+	 * when `bundle` is given no --also-relay; "" if unset.
+	 */
+	char also_relays[2048];
 	char keys_dir[PATH_MAX];
 	char audit_key_path[PATH_MAX];
 	char audit_pub_path[PATH_MAX];
@@ -76,6 +83,9 @@ struct relay_home {
 	 * written anywhere, so a copy of the home (a stolen disk, a backup) holds
 	 * nothing that tests a guess at a live code; the price is that codes die
 	 * with the serving process (serve cancels those left over at start).
+	 * On a shared store (PostgreSQL: several relays) serve replaces it by
+	 * relay_home_share_code_key's, which every relay of the store derives
+	 * alike from code.key, so a code issued on one is redeemed on any.
 	 */
 	uint8_t code_key[HOME_PEPPER_LEN];
 	/* Escalation policy. */
@@ -119,6 +129,14 @@ void relay_home_not_home(const char *dir, char *err, size_t errlen);
  * relay.conf with its line.
  */
 int relay_home_open(const char *dir, struct relay_home *home, char *err, size_t errlen);
+/*
+ * The support codes' key of relays that share a store: HMAC-SHA256(code.key,
+ * "handoff support codes 1") into home->code_key, and in check the value
+ * the store keeps to tell whether every relay derived the same key
+ * (HMAC-SHA256(code_key, "handoff support codes check 1"), which says
+ * nothing of the key). 0 or -1.
+ */
+int relay_home_share_code_key(struct relay_home *home, uint8_t check[HOME_PEPPER_LEN]);
 /* Wipes the secrets from memory. */
 void relay_home_clear(struct relay_home *home);
 

@@ -652,6 +652,58 @@ static int relay_cmd_recording_key(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The support codes' key for this run (home.h). Alone on its store (SQLite)
+ * the relay keeps the key it drew and cancels the codes the last process
+ * issued: their key died with it. On a shared store every relay derives the
+ * same key from code.key, so codes outlive any one relay; the store's check
+ * value refuses a relay whose code.key differs (its codes would be refused
+ * elsewhere and its customers' right codes counted as wrong), and the first
+ * relay to register it cancels the codes issued before, under process keys.
+ */
+static int relay_serve_codes(struct relay_home *home, struct store *st)
+{
+	int dead = 0, added = 0, rc;
+	bool cancel = true;
+
+	if (strcmp(store_backend_name(st), "postgresql") == 0) {
+		uint8_t check[HOME_PEPPER_LEN];
+
+		if (relay_home_share_code_key(home, check) != 0) {
+			fprintf(stderr, "handoff-relay serve: cannot derive the support codes' key\n");
+			return -1;
+		}
+		rc = store_secret_check(st, "codes", check, (int64_t)time(NULL), &added);
+		OPENSSL_cleanse(check, sizeof(check));
+		if (rc == STORE_ERR_EXISTS) {
+			fprintf(stderr,
+				"handoff-relay serve: %s/code.key is not the one the other relays of this store use: "
+				"copy code.key from a relay already serving it (support codes and intake tokens "
+				"must be checked alike on every relay)\n",
+				home->dir);
+			return -1;
+		}
+		if (rc != STORE_OK) {
+			fprintf(stderr, "handoff-relay serve: cannot check the support codes' key with the store\n");
+			return -1;
+		}
+		cancel = added != 0;
+		log_info("support codes: the key shared by the relays of this store%s",
+			 added ? " (registered now)" : "");
+	}
+	if (!cancel)
+		return 0;
+	/* Their key died with the last relay process (home.h): they can no longer be checked. */
+	if (store_code_cancel_all(st, (int64_t)time(NULL), &dead) != 0) {
+		fprintf(stderr, "handoff-relay serve: cannot cancel the last run's support codes\n");
+		return -1;
+	}
+	if (dead > 0)
+		log_info("%d support code%s from before this start cancelled: issue new ones (invite)", dead,
+			 dead == 1 ? "" : "s");
+	return 0;
+}
+
 static int relay_cmd_serve(int argc, char **argv)
 {
 	struct relay_home home;
@@ -691,18 +743,8 @@ static int relay_cmd_serve(int argc, char **argv)
 			 priv.name, (unsigned)priv.uid);
 	/* Which backend, never the URL: it may hold a password. */
 	log_info("store: %s", store_backend_name(st));
-	{
-		int dead = 0;
-
-		/* Their key died with the last relay process (home.h): they can no longer be checked. */
-		if (store_code_cancel_all(st, (int64_t)time(NULL), &dead) != 0) {
-			fprintf(stderr, "handoff-relay serve: cannot cancel the last run's support codes\n");
-			goto out;
-		}
-		if (dead > 0)
-			log_info("%d support code%s from before this start cancelled: issue new ones (invite)", dead,
-				 dead == 1 ? "" : "s");
-	}
+	if (relay_serve_codes(&home, st) != 0)
+		goto out;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = relay_on_signal;
 	sigaction(SIGINT, &sa, NULL);

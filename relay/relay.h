@@ -83,6 +83,8 @@ struct relay_conn {
 	unsigned kbd_failures;
 	int64_t intake;                /* sign-in: the intake token that asked for a description, or 0 */
 	int64_t opened_by_intake;      /* customers: the intake token that opened their ticket, or 0 */
+	bool resumed;                  /* customers: signed in with a resume token (their relay was lost) */
+	bool told_store_down;          /* a key could not be looked up: the banner said why (server.c) */
 	struct relay_rate budget;      /* customers: records they may still turn into events (rate.h) */
 	unsigned long dropped_chat;    /* customers: records over the budget, not recorded yet as dropped */
 	unsigned long dropped_other;
@@ -461,6 +463,8 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, cons
 void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* Who answered a consent or logs question, and where (CTL_ANSWERED): an event. */
 void relay_ticket_answered(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/* The helper's CTL_RESUME: a fresh resume token for its ticket (code.h), stored and sent back. */
+void relay_ticket_resume_token(struct relay *relay, struct relay_conn *customer);
 void relay_ticket_status(struct relay *relay, int64_t ticket, const char *text);
 /* What happened to the request, for the helper to word (CTL_NOTICE); text is the English, for logs. */
 void relay_ticket_notice(struct relay *relay, int64_t ticket, uint8_t kind, const char *name, const char *tier,

@@ -77,7 +77,6 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	char fp[SSHUTIL_FP_MAX] = "?";
 	int rc;
 
-	(void)session;
 	conn->auth_tried = true;
 	if (conn->role != RELAY_ROLE_NONE)
 		return SSH_AUTH_DENIED;
@@ -97,9 +96,21 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	if (rc != STORE_OK) {
 		sshutil_fingerprint(key, fp, sizeof(fp));
 		/* A database that is down (store.h: PostgreSQL) is not a key nobody registered: say which. */
-		if (rc != STORE_NOT_FOUND)
+		if (rc != STORE_NOT_FOUND) {
 			log_error("conn %u (%s): the store could not be read, public key %s refused", conn->id, conn->peer,
 				  fp);
+			/* Before the refusal, so that handoff-tech reads it with it (sshutil_auth_key); once a connection. */
+			if (!conn->told_store_down) {
+				ssh_string said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX
+								       "the relay cannot read its database just now "
+								       "(try again in a moment)\n");
+
+				conn->told_store_down = true;
+				if (said != NULL)
+					ssh_send_issue_banner(session, said);
+				ssh_string_free(said);
+			}
+		}
 		else if (signature_state == SSH_PUBLICKEY_STATE_NONE)
 			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
 		return SSH_AUTH_DENIED;
@@ -307,6 +318,7 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 	struct relay *relay = conn->relay;
 	int64_t ticket = 0, intake = 0;
 	int result = STORE_CODE_UNKNOWN;
+	bool resumed = false;
 
 	if (conn->role != RELAY_ROLE_NONE || conn->kbd_failures >= RELAY_KBD_TRIES_MAX)
 		goto refuse;
@@ -345,10 +357,10 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		return 0;
 	}
 	if (ssh_userauth_kbdint_getnanswers(conn->session) == 1)
-		if (relay_intake_check(relay->guard, relay->store, relay->home->code_key, relay->home->pepper,
-				       sizeof(relay->home->pepper), conn->peer,
-				       ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &result,
-				       &ticket, &intake) != STORE_OK)
+		if (relay_customer_check(relay->guard, relay->store, relay->home->code_key, relay->home->pepper,
+					 sizeof(relay->home->pepper), conn->peer,
+					 ssh_userauth_kbdint_getanswer(conn->session, 0), relay_now(relay), &result,
+					 &ticket, &intake, &resumed) != STORE_OK)
 			result = STORE_ERR;
 	if (result == STORE_CODE_ACCEPTED && intake != 0) {
 		relay_intake_ask(conn, msg, intake);
@@ -357,13 +369,32 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 	if (result == STORE_CODE_ACCEPTED) {
 		conn->role = RELAY_ROLE_CUSTOMER;
 		conn->ticket = ticket;
-		log_info("conn %u (%s): customer for ticket %lld logged in with a support code",
-			 conn->id, conn->peer, (long long)ticket);
+		conn->resumed = resumed;
+		log_info("conn %u (%s): customer for ticket %lld logged in with %s", conn->id, conn->peer,
+			 (long long)ticket, resumed ? "a resume token (its relay was lost)" : "a support code");
 		/* Lines other relays wrote before now are the transcript's, not this customer's to be sent. */
 		relay_peerchat_tick(relay);
 		relay_ticket_customer_came(relay, conn);
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
+	}
+	if (result == STORE_ERR) {
+		/*
+		 * Nothing was checked (the store failed): not the customer's try.
+		 * Said before the refusal, as to a technician's key (sshutil.h).
+		 */
+		log_error("conn %u (%s): the store could not be read, support code not checked", conn->id, conn->peer);
+		if (!conn->told_store_down) {
+			ssh_string said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX
+							       "the relay cannot read its database just now "
+							       "(try again in a moment)\n");
+
+			conn->told_store_down = true;
+			if (said != NULL)
+				ssh_send_issue_banner(conn->session, said);
+			ssh_string_free(said);
+		}
+		goto refuse;
 	}
 	conn->kbd_failures++;
 	log_info("conn %u (%s): support code refused: %s", conn->id, conn->peer,

@@ -410,3 +410,34 @@ int store_rt_links(struct store *st, const char *receiver, int64_t ticket, int o
 {
 	return st->be->rt_links(st, receiver, ticket, open_only, limit, fn, ctx);
 }
+
+int store_secret_check(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now, int *added)
+{
+	return st->be->secret_check(st, name, mac, now, added);
+}
+
+int store_source_wait(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed)
+{
+	return st->be->source_wait(st, source, now, forget, next_allowed);
+}
+
+int store_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
+			int64_t *failures, int64_t *next_allowed)
+{
+	return st->be->source_failed(st, source, now, backoff_max, forget, failures, next_allowed);
+}
+
+int store_source_clear(struct store *st, const char *source)
+{
+	return st->be->source_clear(st, source);
+}
+
+int store_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now)
+{
+	return st->be->resume_set(st, ticket, hash, now);
+}
+
+int store_resume_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket)
+{
+	return st->be->resume_find(st, hash, since, ticket);
+}

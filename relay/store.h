@@ -432,6 +432,40 @@ int store_intake_revoke(struct store *st, int64_t id, int64_t now);
 int store_intake_list(struct store *st, store_intake_fn fn, void *ctx);
 
 /*
+ * Several relays on one store (issue 18). Each relay keeps in memory what
+ * it alone may know; these rows are what they must agree on.
+ *
+ * store_secret_check: a relay's check value for a secret every relay of
+ * the store must hold alike (name "codes": relay/home.h's code_key, a MAC
+ * of a fixed text under it, which says nothing of the key). The first
+ * relay registers it (*added = 1); later ones find theirs equal (STORE_OK,
+ * *added = 0) or another one (STORE_ERR_EXISTS).
+ */
+int store_secret_check(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now, int *added);
+/*
+ * Support-code guessers across relays (guard.h): a source's (an address,
+ * an IPv6 /64) wrong codes, counted in the store so that every relay
+ * holds it back alike. source_wait gives when its next code may be checked
+ * (0: at once). source_failed counts one more (starting afresh after
+ * forget quiet seconds) and sets its wait to 1, 2, 4 ... s, at most
+ * backoff_max; *failures gets its count and *next_allowed the time.
+ * source_clear forgets it (a right code).
+ */
+int store_source_wait(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed);
+int store_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
+			int64_t *failures, int64_t *next_allowed);
+int store_source_clear(struct store *st, const char *source);
+/*
+ * Resume tokens (code.h): a helper's right to come back to its ticket on
+ * any relay after its relay died. One per ticket, only the hash stored;
+ * set replaces the ticket's token. find gives the ticket of a token whose
+ * ticket is neither resolved nor closed, issued at or after since; else
+ * STORE_NOT_FOUND.
+ */
+int store_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now);
+int store_resume_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket);
+
+/*
  * The knowledge base (its own migration): articles with the lowest tier that may
  * read them ("public", then "L1".."L3"), full-text indexed by SQLite FTS5's
  * trigram tokenizer, which needs no word boundaries (Japanese has none).

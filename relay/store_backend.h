@@ -110,6 +110,13 @@ struct store_backend {
 	int (*rt_link_seen)(struct store *st, const char *receiver, int64_t ticket, int64_t txn);
 	int (*rt_links)(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
 			store_rt_link_fn fn, void *ctx);
+	int (*secret_check)(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now, int *added);
+	int (*source_wait)(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed);
+	int (*source_failed)(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
+			     int64_t *failures, int64_t *next_allowed);
+	int (*source_clear)(struct store *st, const char *source);
+	int (*resume_set)(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now);
+	int (*resume_find)(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket);
 };
 
 /* The backends' opens: each fills *out with its store, whose be is its table. */

@@ -478,6 +478,33 @@ static const char *const store_pg_migrations[] = {
 	"  seen_txn BIGINT NOT NULL DEFAULT 0,"
 	"  linked_at BIGINT NOT NULL,"
 	"  PRIMARY KEY (receiver, ticket_id));",
+	/* 17: the shared secret's check value, guessing sources, resume tokens, as SQLite's */
+	"CREATE TABLE store_secrets ("
+	"  name TEXT PRIMARY KEY,"
+	"  mac BYTEA NOT NULL,"
+	"  added_at BIGINT NOT NULL);"
+	"CREATE TABLE code_sources ("
+	"  source TEXT PRIMARY KEY,"
+	"  failures BIGINT NOT NULL,"
+	"  last_failure BIGINT NOT NULL,"
+	"  next_allowed BIGINT NOT NULL);"
+	"CREATE TABLE resume_tokens ("
+	"  ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id),"
+	"  hash BYTEA NOT NULL UNIQUE,"
+	"  issued_at BIGINT NOT NULL);"
+	/* relay_keys: never deleted, changed only by a key's one retirement, as SQLite's */
+	"CREATE FUNCTION handoff_relay_keys_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+	"  BEGIN"
+	"    IF TG_OP = 'UPDATE' AND OLD.retired_seq = 0 AND NEW.retired_seq <> 0 AND NEW.pubkey = OLD.pubkey"
+	"       AND NEW.name = OLD.name AND NEW.seq = OLD.seq AND NEW.added_at = OLD.added_at THEN"
+	"      RETURN NEW;"
+	"    END IF;"
+	"    RAISE EXCEPTION 'relay_keys are append-only (a key is only retired, once)';"
+	"  END $$;"
+	"CREATE TRIGGER relay_keys_append_only BEFORE UPDATE OR DELETE ON relay_keys"
+	"  FOR EACH ROW EXECUTE FUNCTION handoff_relay_keys_append_only();"
+	"CREATE TRIGGER relay_keys_append_only_truncate BEFORE TRUNCATE ON relay_keys"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION handoff_append_only();",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -2517,6 +2544,156 @@ static int store_pg_reviewed_causes(struct store *st, int limit, store_cause_fn 
 	return STORE_OK;
 }
 
+/* Under the writers' lock: two relays starting at once cannot both register their own. */
+static int store_pg_secret_check(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now,
+				 int *added)
+{
+	struct store_pg_args a = { 0 }, add = { 0 };
+	PGresult *res;
+	int rc = STORE_ERR;
+
+	*added = 0;
+	if (store_pg_begin_write(st) != STORE_OK)
+		return STORE_ERR;
+	store_pg_text_arg(&a, name);
+	res = store_pg_run(st, "SELECT mac FROM store_secrets WHERE name = $1", &a);
+	if (res == NULL)
+		goto out;
+	if (PQntuples(res) == 1) {
+		const uint8_t *have = store_pg_blob(res, 0, 0, CODE_HASH_LEN);
+
+		rc = have != NULL && CRYPTO_memcmp(have, mac, CODE_HASH_LEN) == 0 ? STORE_OK : STORE_ERR_EXISTS;
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	store_pg_text_arg(&add, name);
+	store_pg_blob_arg(&add, mac, CODE_HASH_LEN);
+	store_pg_int_arg(&add, now);
+	if (store_pg_do(st, "INSERT INTO store_secrets (name, mac, added_at) VALUES ($1, $2::bytea, $3::bigint)", &add,
+			NULL) != STORE_OK)
+		goto out;
+	*added = 1;
+	rc = STORE_OK;
+out:
+	if (rc != STORE_ERR && store_pg_commit_tx(st) != STORE_OK)
+		rc = STORE_ERR;
+	if (rc == STORE_ERR)
+		store_pg_do(st, "ROLLBACK", NULL, NULL);
+	return rc;
+}
+
+static int store_pg_source_wait(struct store *st, const char *source, int64_t now, int64_t forget,
+				int64_t *next_allowed)
+{
+	struct store_pg_args a = { 0 };
+	PGresult *res;
+
+	*next_allowed = 0;
+	store_pg_text_arg(&a, source);
+	store_pg_int_arg(&a, now - forget);
+	res = store_pg_run(st, "SELECT next_allowed FROM code_sources WHERE source = $1 AND last_failure > $2::bigint",
+			   &a);
+	if (res == NULL)
+		return STORE_ERR;
+	if (PQntuples(res) == 1)
+		*next_allowed = store_pg_int(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* 1, 2, 4 ... s after the failures-th wrong code, at most max. */
+static int64_t store_pg_source_delay(int64_t failures, int64_t max)
+{
+	int64_t delay = 1;
+
+	for (int64_t i = 1; i < failures && delay < max; i++)
+		delay *= 2;
+	return delay > max ? max : delay;
+}
+
+/* The upsert locks the source's row, so two relays' failures are both counted, one after the other. */
+static int store_pg_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max,
+				  int64_t forget, int64_t *failures, int64_t *next_allowed)
+{
+	struct store_pg_args a = { 0 }, u = { 0 };
+	PGresult *res;
+	int rc = STORE_ERR;
+
+	if (store_pg_do(st, "BEGIN", NULL, NULL) != STORE_OK)
+		return STORE_ERR;
+	store_pg_text_arg(&a, source);
+	store_pg_int_arg(&a, now);
+	store_pg_int_arg(&a, forget);
+	res = store_pg_run(st,
+			   "INSERT INTO code_sources AS s (source, failures, last_failure, next_allowed)"
+			   " VALUES ($1, 1, $2::bigint, $2::bigint) ON CONFLICT (source) DO UPDATE SET"
+			   " failures = CASE WHEN s.last_failure <= $2::bigint - $3::bigint THEN 1 ELSE s.failures + 1 END,"
+			   " last_failure = $2::bigint RETURNING failures", &a);
+	if (res == NULL)
+		goto out;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		goto out;
+	}
+	*failures = store_pg_int(res, 0, 0);
+	PQclear(res);
+	*next_allowed = now + store_pg_source_delay(*failures, backoff_max);
+	store_pg_text_arg(&u, source);
+	store_pg_int_arg(&u, *next_allowed);
+	if (store_pg_do(st, "UPDATE code_sources SET next_allowed = $2::bigint WHERE source = $1", &u, NULL) ==
+	    STORE_OK)
+		rc = STORE_OK;
+out:
+	if (rc == STORE_OK && store_pg_commit_tx(st) != STORE_OK)
+		rc = STORE_ERR;
+	if (rc != STORE_OK)
+		store_pg_do(st, "ROLLBACK", NULL, NULL);
+	return rc;
+}
+
+static int store_pg_source_clear(struct store *st, const char *source)
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_text_arg(&a, source);
+	return store_pg_do(st, "DELETE FROM code_sources WHERE source = $1", &a, NULL);
+}
+
+static int store_pg_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now)
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_int_arg(&a, ticket);
+	store_pg_blob_arg(&a, hash, CODE_HASH_LEN);
+	store_pg_int_arg(&a, now);
+	return store_pg_do(st,
+			   "INSERT INTO resume_tokens (ticket_id, hash, issued_at) VALUES ($1::bigint, $2::bytea, $3::bigint)"
+			   " ON CONFLICT (ticket_id) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at",
+			   &a, NULL);
+}
+
+static int store_pg_resume_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket)
+{
+	struct store_pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	store_pg_blob_arg(&a, hash, CODE_HASH_LEN);
+	store_pg_int_arg(&a, since);
+	res = store_pg_run(st,
+			   "SELECT r.ticket_id FROM resume_tokens r JOIN tickets t ON t.id = r.ticket_id"
+			   " WHERE r.hash = $1::bytea AND r.issued_at >= $2::bigint AND t.state NOT IN ('resolved', 'closed')",
+			   &a);
+	if (res == NULL)
+		return STORE_ERR;
+	rc = PQntuples(res) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	if (rc == STORE_OK)
+		*ticket = store_pg_int(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
 static const struct store_backend store_pg_backend = {
 	.name = "postgresql",
 	.close = store_pg_close,
@@ -2594,4 +2771,10 @@ static const struct store_backend store_pg_backend = {
 	.rt_link_set = store_pg_rt_link_set,
 	.rt_link_seen = store_pg_rt_link_seen,
 	.rt_links = store_pg_rt_links,
+	.secret_check = store_pg_secret_check,
+	.source_wait = store_pg_source_wait,
+	.source_failed = store_pg_source_failed,
+	.source_clear = store_pg_source_clear,
+	.resume_set = store_pg_resume_set,
+	.resume_find = store_pg_resume_find,
 };

@@ -284,6 +284,35 @@ static const char *const store_migrations[] = {
 	"  seen_txn INTEGER NOT NULL DEFAULT 0,"
 	"  linked_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (receiver, ticket_id));",
+	/*
+	 * 17: what several relays on one store must share beside the record
+	 * (store.h): the check value of the secret they hold alike, the wrong
+	 * codes of each guessing source, and each live ticket's resume token.
+	 */
+	"CREATE TABLE store_secrets ("
+	"  name TEXT PRIMARY KEY,"
+	"  mac BLOB NOT NULL,"
+	"  added_at INTEGER NOT NULL);"
+	"CREATE TABLE code_sources ("
+	"  source TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  last_failure INTEGER NOT NULL,"
+	"  next_allowed INTEGER NOT NULL);"
+	"CREATE TABLE resume_tokens ("
+	"  ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  issued_at INTEGER NOT NULL);"
+	/*
+	 * The relays' keys are what verify trusts: a row is never deleted,
+	 * and changes only once, when its key is retired (retired_seq from 0
+	 * to the retirement's record, nothing else).
+	 */
+	"CREATE TRIGGER relay_keys_append_only_delete BEFORE DELETE ON relay_keys"
+	" BEGIN SELECT RAISE(ABORT, 'relay_keys are append-only'); END;"
+	"CREATE TRIGGER relay_keys_append_only_update BEFORE UPDATE ON relay_keys"
+	" WHEN NOT (OLD.retired_seq = 0 AND NEW.retired_seq <> 0 AND NEW.pubkey IS OLD.pubkey AND NEW.name IS OLD.name"
+	" AND NEW.seq IS OLD.seq AND NEW.added_at IS OLD.added_at)"
+	" BEGIN SELECT RAISE(ABORT, 'relay_keys are append-only (a key is only retired, once)'); END;",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -308,6 +337,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 	NULL,
 	NULL,
 };
@@ -2591,6 +2621,164 @@ static int store_sqlite_reviewed_causes(struct store *st, int limit, store_cause
 	return rc;
 }
 
+static int store_sqlite_secret_check(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now,
+				     int *added)
+{
+	sqlite3_stmt *find = NULL, *add = NULL;
+	char ignored[8];
+	int rc = STORE_ERR, step;
+
+	*added = 0;
+	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
+		return STORE_ERR;
+	if (store_prepare(st, &find, "SELECT mac FROM store_secrets WHERE name = ?1") != 0)
+		goto out;
+	sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
+	step = sqlite3_step(find);
+	if (step == SQLITE_ROW) {
+		rc = sqlite3_column_bytes(find, 0) == CODE_HASH_LEN &&
+				     CRYPTO_memcmp(sqlite3_column_blob(find, 0), mac, CODE_HASH_LEN) == 0
+			     ? STORE_OK
+			     : STORE_ERR_EXISTS;
+		goto out;
+	}
+	if (step != SQLITE_DONE ||
+	    store_prepare(st, &add, "INSERT INTO store_secrets (name, mac, added_at) VALUES (?1, ?2, ?3)") != 0)
+		goto out;
+	sqlite3_bind_text(add, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(add, 2, mac, CODE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(add, 3, now);
+	if (sqlite3_step(add) != SQLITE_DONE)
+		goto out;
+	*added = 1;
+	rc = STORE_OK;
+out:
+	sqlite3_finalize(find);
+	sqlite3_finalize(add);
+	store_exec(st, rc == STORE_ERR ? "ROLLBACK" : "COMMIT", ignored, 0);
+	return rc;
+}
+
+static int store_sqlite_source_wait(struct store *st, const char *source, int64_t now, int64_t forget,
+				    int64_t *next_allowed)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	*next_allowed = 0;
+	if (store_prepare(st, &stmt, "SELECT next_allowed FROM code_sources WHERE source = ?1 AND last_failure > ?2") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, now - forget);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		*next_allowed = sqlite3_column_int64(stmt, 0);
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* 1, 2, 4 ... s after the failures-th wrong code, at most max. */
+static int64_t store_source_delay(int64_t failures, int64_t max)
+{
+	int64_t delay = 1;
+
+	for (int64_t i = 1; i < failures && delay < max; i++)
+		delay *= 2;
+	return delay > max ? max : delay;
+}
+
+static int store_sqlite_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max,
+				      int64_t forget, int64_t *failures, int64_t *next_allowed)
+{
+	sqlite3_stmt *up = NULL, *set = NULL;
+	char ignored[8];
+	int rc = STORE_ERR;
+
+	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
+		return STORE_ERR;
+	if (store_prepare(st, &up,
+			  "INSERT INTO code_sources (source, failures, last_failure, next_allowed) VALUES (?1, 1, ?2, ?2)"
+			  " ON CONFLICT (source) DO UPDATE SET failures = CASE WHEN last_failure <= ?2 - ?3 THEN 1"
+			  " ELSE failures + 1 END, last_failure = ?2 RETURNING failures") != 0)
+		goto out;
+	sqlite3_bind_text(up, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 2, now);
+	sqlite3_bind_int64(up, 3, forget);
+	if (sqlite3_step(up) != SQLITE_ROW)
+		goto out;
+	*failures = sqlite3_column_int64(up, 0);
+	*next_allowed = now + store_source_delay(*failures, backoff_max);
+	sqlite3_finalize(up);
+	up = NULL;
+	if (store_prepare(st, &set, "UPDATE code_sources SET next_allowed = ?2 WHERE source = ?1") != 0)
+		goto out;
+	sqlite3_bind_text(set, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(set, 2, *next_allowed);
+	if (sqlite3_step(set) == SQLITE_DONE)
+		rc = STORE_OK;
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(set);
+	store_exec(st, rc == STORE_OK ? "COMMIT" : "ROLLBACK", ignored, 0);
+	return rc;
+}
+
+static int store_sqlite_source_clear(struct store *st, const char *source)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "DELETE FROM code_sources WHERE source = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO resume_tokens (ticket_id, hash, issued_at) VALUES (?1, ?2, ?3)"
+			  " ON CONFLICT (ticket_id) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, ticket);
+	sqlite3_bind_blob(stmt, 2, hash, CODE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_resume_find(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step, rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt,
+			  "SELECT r.ticket_id FROM resume_tokens r JOIN tickets t ON t.id = r.ticket_id"
+			  " WHERE r.hash = ?1 AND r.issued_at >= ?2 AND t.state NOT IN ('resolved', 'closed')") != 0)
+		return STORE_ERR;
+	sqlite3_bind_blob(stmt, 1, hash, CODE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, since);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*ticket = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static const struct store_backend store_sqlite_backend = {
 	.name = "sqlite",
 	.close = store_sqlite_close,
@@ -2666,6 +2854,12 @@ static const struct store_backend store_sqlite_backend = {
 	.rt_link_set = store_sqlite_rt_link_set,
 	.rt_link_seen = store_sqlite_rt_link_seen,
 	.rt_links = store_sqlite_rt_links,
+	.secret_check = store_sqlite_secret_check,
+	.source_wait = store_sqlite_source_wait,
+	.source_failed = store_sqlite_source_failed,
+	.source_clear = store_sqlite_source_clear,
+	.resume_set = store_sqlite_resume_set,
+	.resume_find = store_sqlite_resume_find,
 	.review_pending = store_sqlite_review_pending,
 	.reviewed_causes = store_sqlite_reviewed_causes,
 };

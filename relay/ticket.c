@@ -1049,12 +1049,42 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 	relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_ANSWERED, "customer", "customer", NULL, detail);
 }
 
+/*
+ * One token per ticket, replaced at each ask: the helper asks once signed
+ * in, with a code or a token, so the token a lost relay handed out is dead
+ * once its helper is back. Not an event: it is no fact of the ticket, and
+ * the chain would keep its hash for ever.
+ */
+void relay_ticket_resume_token(struct relay *relay, struct relay_conn *c)
+{
+	char token[INTAKE_TOKEN_TEXT_MAX];
+	uint8_t hash[CODE_HASH_LEN];
+	struct ctl_record rec = { .type = CTL_RESUME, .text = token };
+
+	if (c->control == NULL || intake_token_generate(token) != 0 || resume_token_hash(token, hash) != 0) {
+		log_warn("conn %u: no resume token for ticket %lld: no randomness", c->id, (long long)c->ticket);
+		goto out;
+	}
+	if (store_resume_set(relay->store, c->ticket, hash, relay_now(relay)) != STORE_OK) {
+		log_warn("conn %u: no resume token for ticket %lld: the store could not be written", c->id,
+			 (long long)c->ticket);
+		goto out;
+	}
+	relay_chan_send_ctl(c->control, &rec);
+	log_info("conn %u: a resume token for ticket %lld went to the helper", c->id, (long long)c->ticket);
+out:
+	OPENSSL_cleanse(token, sizeof(token));
+	OPENSSL_cleanse(hash, sizeof(hash));
+}
+
 void relay_ticket_customer_came(struct relay *relay, struct relay_conn *c)
 {
 	struct store_ticket t;
+	char detail[128];
 
+	snprintf(detail, sizeof(detail), "%s%s", c->peer, c->resumed ? " (resumed: its relay was lost)" : "");
 	relay_audit_event(relay->store, c->ticket, relay_now(relay), EVENT_CUSTOMER_CONNECTED, "customer", "customer", NULL,
-			  c->peer);
+			  detail);
 	relay_ticket_sla_resume(relay, c->ticket, "the customer connected");
 	/* A ticket someone owns is in session once its customer is here; a queued one waits for its taker. */
 	if (store_ticket_get(relay->store, c->ticket, &t) == STORE_OK && strcmp(t.state, "open") == 0 &&

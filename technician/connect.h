@@ -15,6 +15,9 @@
 /* Used when --relay names a host without a port. */
 #define TECH_CONNECT_DEFAULT_PORT 2222u
 
+/* --also-relay, and tech.conf's also_relay (space-separated), at most. */
+#define TECH_CONNECT_ALSO_MAX 7
+
 /* Exit status for failures before a command ran (as OpenSSH's ssh uses). */
 #define TECH_EXIT_SSH 255
 
@@ -24,6 +27,13 @@ struct tech_connect_opts {
 	const char *host_key;  /* "SHA256:..." or NULL when not pinned */
 	const char *user;
 	const char *known_hosts; /* OpenSSH-format file of trusted relay keys (TOFU) */
+	/*
+	 * Other relays of the same store, "HOST:PORT=SHA256:..." each (the
+	 * pin is required: a fallback is never trusted on first use), which
+	 * the viewer turns to when its relay is lost (view.c).
+	 */
+	const char *also[TECH_CONNECT_ALSO_MAX];
+	unsigned also_n;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -131,6 +132,9 @@ static const char tech_main_help[] =
 	"                         changed key is refused.\n"
 	"    --user NAME          SSH user name (default \"handoff\"; the relay knows\n"
 	"                         you by your key)\n"
+	"    --also-relay HOST:PORT=SHA256:..\n"
+	"                         another relay of the same store and its host key\n"
+	"                         (up to 7): view turns to it when its relay is lost\n"
 	"    -v, --verbose        debugging output on stderr\n"
 	"    -h, --help           this text (man handoff-tech has more)\n"
 	"    --version            print the version\n"
@@ -141,6 +145,7 @@ static const char tech_main_help[] =
 	"        relay = relay.example.com:2222\n"
 	"        identity = ~/.ssh/id_ed25519\n"
 	"        host_key = SHA256:...      (optional)\n"
+	"        also_relay = b.example.com:2222=SHA256:... c.example.com:2222=SHA256:...\n"
 	"        known_hosts = ~/.config/handoff/known_hosts   (the default)\n"
 	"\n"
 	"THE VIEWER\n"
@@ -288,6 +293,15 @@ static int tech_main_settings(struct tech_settings *st, struct tech_connect_opts
 		conn->relay = tech_settings_get(st, "relay");
 	if (conn->host_key == NULL)
 		conn->host_key = tech_settings_get(st, "host_key");
+	if (conn->also_n == 0 && tech_settings_get(st, "also_relay") != NULL) {
+		/* Space-separated, in tech.conf: the settings' own copy is cut in place, as it lives as long. */
+		char *list = (char *)(uintptr_t)tech_settings_get(st, "also_relay"), *save = NULL;
+
+		for (char *w = strtok_r(list, " \t", &save); w != NULL && conn->also_n < TECH_CONNECT_ALSO_MAX;
+		     w = strtok_r(NULL, " \t", &save))
+			if (strstr(w, "=SHA256:") != NULL)
+				conn->also[conn->also_n++] = w;
+	}
 	if (conn->user == NULL)
 		conn->user = tech_settings_get(st, "user");
 	if (conn->user == NULL)
@@ -320,6 +334,7 @@ int main(int argc, char **argv)
 		{ "identity", required_argument, NULL, 'i' },
 		{ "host-key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "also-relay", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -345,6 +360,14 @@ int main(int argc, char **argv)
 		case 'i': conn.identity = optarg; break;
 		case 'k': conn.host_key = optarg; break;
 		case 'u': conn.user = optarg; break;
+		case 'a':
+			if (conn.also_n >= TECH_CONNECT_ALSO_MAX || strstr(optarg, "=SHA256:") == NULL) {
+				fprintf(stderr, "handoff-tech: --also-relay HOST:PORT=SHA256:... (at most %d)\n",
+					TECH_CONNECT_ALSO_MAX);
+				return 2;
+			}
+			conn.also[conn.also_n++] = optarg;
+			break;
 		case 'v': verbose = true; break;
 		case 'h':
 			fputs(tech_main_help, stdout);

@@ -269,9 +269,57 @@ out_tunnel:
 	return out;
 }
 
+/*
+ * Relay i of the list: 0 is --relay with its pin (or known_hosts), then
+ * the --also-relay ones, "HOST:PORT=SHA256:..." cut into where (which
+ * holds the address). The rest of the settings are the technician's own.
+ */
+static void tech_view_relay(const struct tech_connect_opts *conn, unsigned i, struct tech_connect_opts *cur,
+			    char *where, size_t wherelen)
+{
+	const char *eq;
+
+	*cur = *conn;
+	if (i == 0 || i > conn->also_n)
+		return;
+	eq = strstr(conn->also[i - 1], "=SHA256:");
+	snprintf(where, wherelen, "%.*s", (int)(eq - conn->also[i - 1]), conn->also[i - 1]);
+	cur->relay = where;
+	cur->host_key = eq + 1;
+	cur->known_hosts = NULL;
+}
+
+/*
+ * Logs in again: the relay in use first (a restart, a blip), then each
+ * other relay of the list in turn; the first that takes the login is the
+ * one from now on (*at). 0 or -1.
+ */
+static int tech_view_login(const struct tech_connect_opts *conn, unsigned *at, struct tech_connect_opts *cur,
+			   char *where, size_t wherelen, ssh_session *s)
+{
+	const unsigned n = conn->also_n + 1;
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (*at + k) % n;
+
+		tech_view_relay(conn, i, cur, where, wherelen);
+		if (k > 0)
+			fprintf(stderr, "handoff-tech: trying the relay at %s\n", cur->relay);
+		if (tech_connect_open(cur, s) == 0) {
+			*at = i;
+			return 0;
+		}
+	}
+	tech_view_relay(conn, *at, cur, where, wherelen);
+	return -1;
+}
+
 int tech_view_run(ssh_session *s, const struct tech_connect_opts *conn, const struct tech_view_opts *o)
 {
-	enum tech_view_outcome out = tech_view_once(*s, conn, o, false);
+	struct tech_connect_opts cur = *conn;
+	char where[300];
+	unsigned at = 0;
+	enum tech_view_outcome out = tech_view_once(*s, &cur, o, false);
 
 	for (int attempt = 0; out == TECH_VIEW_RETRY && attempt < TECH_VIEW_RETRIES; attempt++) {
 		int delay = 1 << attempt;
@@ -284,10 +332,10 @@ int tech_view_run(ssh_session *s, const struct tech_connect_opts *conn, const st
 		if (!ssh_is_connected(*s)) {
 			sshutil_close(*s);
 			*s = NULL;
-			if (tech_connect_open(conn, s) != 0)
+			if (tech_view_login(conn, &at, &cur, where, sizeof(where), s) != 0)
 				continue;
 		}
-		out = tech_view_once(*s, conn, o, true);
+		out = tech_view_once(*s, &cur, o, true);
 	}
 	if (out == TECH_VIEW_RETRY)
 		fprintf(stderr, "handoff-tech: gave up after %d tries\n", TECH_VIEW_RETRIES);

@@ -6,7 +6,7 @@ _handoff_tech() {
 	local cur prev words cword cmd i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local globals="--relay --identity --host-key --user --verbose --help --version"
+	local globals="--relay --identity --host-key --user --also-relay --verbose --help --version"
 	local commands="view queue mine ticket invite take control chat note triage wait escalate resolve reopen close review kb whoami help
 		tickets show transcript recordings recording export report verify witness keygen webhook-verify replay render"
 
@@ -43,7 +43,7 @@ _handoff_tech() {
 		COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
 		return 0
 		;;
-	--relay | --host-key | --user | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --until | --field | --reason | --title | --symptoms | --fix | --cause | --prevention | --kb)
+	--relay | --host-key | --user | --also-relay | --note | --speed | --until | --fps | --codec | --priority | --customer | --contact | --since | --until | --field | --reason | --title | --symptoms | --fix | --cause | --prevention | --kb)
 		return 0
 		;;
 	esac
@@ -52,7 +52,7 @@ _handoff_tech() {
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--relay | --identity | --host-key | --user) ((i++)) ;;
+		--relay | --identity | --host-key | --user | --also-relay) ((i++)) ;;
 		-*) ;;
 		*)
 			cmd=${COMP_WORDS[i]}

@@ -17,11 +17,15 @@
 CHROOT=$(command -v chroot) || fail "no chroot program"
 
 start_xvfb 1024 768
-start_relay
+# relay.conf names another relay of the store: the bundle carries it (the helper goes there if this one is lost).
+start_relay "also_relays = relay-b.example:2222=SHA256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 new_ticket_code "Bundle"
 "$BIN/handoff-relay" bundle "$RELAY_DIR" --out "$E2E_TMP/helper.run" --org "Acme IT" >"$E2E_TMP/bundle.out" ||
 	fail "bundle failed"
 note "$(cat "$E2E_TMP/bundle.out")"
+grep -q ", 1 other relay, " "$E2E_TMP/bundle.out" || fail "the bundle does not carry relay.conf's also_relays"
+grep -a -q -- "--also-relay.relay-b.example:2222=SHA256:bbbb" "$E2E_TMP/helper.run" ||
+	fail "etc/args does not name the other relay"
 
 ROOTFS="$E2E_TMP/root"
 mkdir -p "$ROOTFS/tmp" "$ROOTFS/dev" "$ROOTFS/etc" "$ROOTFS/proc"

@@ -23,7 +23,7 @@ start_relay "store = $PG_URL" "webhook_url = https://127.0.0.1:9/hook" "webhook_
 add_user bob tech L2
 add_user audrey auditor
 grep -q "store: postgresql" "$RELAY_LOG" || fail "the relay does not say it runs on PostgreSQL: $(head -5 "$RELAY_LOG")"
-[ "$(db_query "SELECT version FROM store_schema")" = 16 ] || fail "the schema is not at migration 16 (the last)"
+[ "$(db_query "SELECT version FROM store_schema")" = 17 ] || fail "the schema is not at migration 17 (the last)"
 [ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.seq AND e.kind = 'relay-key-added'")" = 1 ] ||
 	fail "the relay's audit key is not registered by a record: $(db_query "SELECT name, seq FROM relay_keys")"
 # The operator's webhooks command reads the same database as serve (it read handoff.db, always).
@@ -82,13 +82,26 @@ note "the record is the same after a restart"
 
 # The database stops under the live relay: commands fail with a database error, the relay
 # stays up; the database starts again and the next command works, the chain whole.
+T4=$(as alice ticket new "A code across the outage") || fail "ticket new failed"
+CODE4=$(as alice invite "$T4") || fail "invite failed"
 postgres_down
+# A customer's code meets the stopped database: not tried, and the customer is told so.
+try_helper down-helper "$CODE4"
+[ "$HELPER_RC" != 0 ] || fail "the helper signed in with the database down"
+grep -q "cannot check support codes just now" "$E2E_TMP/down-helper.err" ||
+	fail "the customer was not told the codes cannot be checked: $(cat "$E2E_TMP/down-helper.err")"
 rc=0
 as alice ticket new "While the database is down" >"$E2E_TMP/down.out" 2>"$E2E_TMP/down.err" || rc=$?
 [ "$rc" != 0 ] || fail "a ticket was opened with the database down"
 kill -0 "$RELAY_PID" 2>/dev/null || fail "the relay died with the database: $(tail -5 "$RELAY_LOG")"
 grep -q "the store could not be read" "$RELAY_LOG" || fail "the relay did not say its store failed: $(tail -3 "$RELAY_LOG")"
+# The technician reads that the relay could not look the key up, not that it is unregistered.
+grep -q "the relay could not check the key .*: the relay cannot read its database just now" "$E2E_TMP/down.err" ||
+	fail "the technician was not told the database is down: $(cat "$E2E_TMP/down.err")"
+grep -q "not registered" "$E2E_TMP/down.err" && fail "the technician was told the key is not registered"
 postgres_up
+[ "$(db_query "SELECT failures || ' ' || (used_at IS NULL) FROM codes WHERE ticket_id=$T4")" = "0 true" ] ||
+	fail "the code tried while the database was down was counted or spent: $(db_query "SELECT failures, used_at FROM codes WHERE ticket_id=$T4")"
 T3=$(as alice ticket new "After the database came back") || fail "no ticket after the database came back: $(tail -3 "$RELAY_LOG")"
 tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify after the database came back failed: $(cat "$E2E_TMP/chain.out")"
 note "database stopped under the relay: '$(head -1 "$E2E_TMP/down.err")'; back: ticket $T3, $(head -1 "$E2E_TMP/chain.out")"
@@ -104,6 +117,8 @@ as_user=()
 	fail "relay b init failed"
 RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
 echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+# The relays of one store check support codes and intake tokens alike: code.key is relay a's (test_failover).
+cp -p "$A_DIR/code.key" "$RELAY_DIR/code.key"
 "$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null || fail "recording-key b failed"
 RELAY_LOG=$RELAY_DIR.log
 restart_relay

@@ -9,7 +9,8 @@
  * dashes, the locator must be below 10000, and the code must hash.
  * The same input is also an intake answer ("intake:" and a token, code.h):
  * a token the checker accepts is exactly 32 lowercase hex digits and
- * hashes; anything else does not hash.
+ * hashes; anything else does not hash. So for a resume answer ("resume:"
+ * and a token), hashed without a key.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,6 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (intake_token_hash(pepper, sizeof(pepper) - 1, token, hash) == 0) {
 			abort();
 		}
+	}
+	{
+		/* A resume answer ("resume:" and a token): hashes exactly when the token is one. */
+		const char *token = typed;
+		size_t plen = strlen(RESUME_ANSWER_PREFIX);
+
+		if (strncmp(token, RESUME_ANSWER_PREFIX, plen) == 0)
+			token += plen;
+		if ((resume_token_hash(token, hash) == 0) != (intake_token_ok(token) != 0))
+			abort();
 	}
 	free(typed);
 	return 0;

@@ -905,7 +905,17 @@ static void test_relay_keys_of_several_relays(void **state)
 		assert_non_null(strstr(rep.error, "retired at seq"));
 	}
 	rawdb_open(&db, a.home.store);
+	/* The store refuses a changed retirement, a retirement taken back and a deleted key (migration 14)... */
 	snprintf(sql, sizeof(sql), "UPDATE relay_keys SET retired_seq = %lld WHERE retired_seq <> 0", (long long)seq_b);
+	assert_int_not_equal(rawdb_exec(&db, sql), 0);
+	assert_int_not_equal(rawdb_exec(&db, "UPDATE relay_keys SET retired_seq = 0"), 0);
+	assert_int_not_equal(rawdb_exec(&db, "UPDATE relay_keys SET name = 'someone else'"), 0);
+	assert_int_not_equal(rawdb_exec(&db, "DELETE FROM relay_keys"), 0);
+	/* ...but its owner can drop the triggers: verify still finds what was changed. */
+	assert_int_equal(rawdb_exec(&db, teststore_backend == TESTSTORE_PG
+						 ? "ALTER TABLE relay_keys DISABLE TRIGGER relay_keys_append_only"
+						 : "DROP TRIGGER relay_keys_append_only_update"),
+			 0);
 	assert_int_equal(rawdb_exec(&db, sql), 0);
 	assert_int_equal(verify_chain(&a, &rep), -1);
 	assert_non_null(strstr(rep.error, "is retired at seq"));
@@ -966,6 +976,9 @@ static void test_relay_old_store_migrates(void **state)
 				      "DROP TABLE live_sessions;"
 				      "DROP TABLE relays;"
 				      "DROP TABLE rt_links;"
+				      "DROP TABLE resume_tokens;"
+				      "DROP TABLE code_sources;"
+				      "DROP TABLE store_secrets;"
 				      "DROP TABLE relay_keys;"
 				      "ALTER TABLE checkpoints DROP COLUMN signer;"
 				      "DROP TABLE webhook_outbox;"

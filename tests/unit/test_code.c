@@ -228,6 +228,24 @@ static void test_intake_token(void **state)
 	assert_int_equal(intake_token_hash(pepper, 0, a, out), -1);
 }
 
+/* Resume tokens are hashed without a key (code.h): every relay of a store checks them alike. */
+static void test_resume_token_hash(void **state)
+{
+	static const uint8_t want[CODE_HASH_LEN] = {
+		0x20, 0x32, 0x2e, 0x5a, 0x72, 0x0d, 0xfc, 0xf4, 0x66, 0x7c, 0x49, 0x0a, 0xf7, 0x5f, 0xc3, 0xea,
+		0x43, 0x0a, 0x9d, 0x36, 0x67, 0xf0, 0xbd, 0x0a, 0x58, 0xab, 0x82, 0x4d, 0x97, 0x9b, 0xfb, 0xef,
+	};
+	uint8_t got[CODE_HASH_LEN];
+
+	(void)state;
+	/* sha256sum of "resume:0123456789abcdef0123456789abcdef" */
+	assert_int_equal(resume_token_hash("0123456789abcdef0123456789abcdef", got), 0);
+	assert_memory_equal(got, want, CODE_HASH_LEN);
+	assert_int_equal(resume_token_hash("0123456789ABCDEF0123456789abcdef", got), -1);
+	assert_int_equal(resume_token_hash("0123456789abcdef", got), -1);
+	assert_int_equal(resume_token_hash("", got), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_hash_deterministic_and_pepper_dependent),
 		cmocka_unit_test(test_hash_pepper_bounds),
 		cmocka_unit_test(test_intake_token),
+		cmocka_unit_test(test_resume_token_hash),
 	};
 
 	return cmocka_run_group_tests_name("code", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "code.h"
 #include "ctl.h"
 
 static void assert_same_string(const char *got, const char *want)
@@ -109,11 +110,46 @@ static void round_trip(const struct ctl_record *r)
 		assert_int_equal(got.caps, r->caps);
 		assert_same_string(got.text, r->text);
 		break;
+	case CTL_RESUME:
+		assert_same_string(got.text, r->text);
+		assert_null(got.name);
+		break;
 	default:
 		fail_msg("unexpected type %u", r->type);
 	}
 	ctl_record_free(&got);
 	buf_free(&b);
+}
+
+/* CTL_RESUME: the helper's ask (no token) and the relay's answer; a token longer than one is refused both ways. */
+static void test_resume_record(void **state)
+{
+	struct ctl_record r = { .type = CTL_RESUME };
+	char too_long[INTAKE_TOKEN_TEXT_MAX + 1];
+	struct buf b;
+	uint8_t enc[64];
+
+	(void)state;
+	round_trip(&r);
+	r.text = "0123456789abcdef0123456789abcdef";
+	round_trip(&r);
+	memset(too_long, 'a', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	r.text = too_long;
+	buf_init(&b, CTL_RECORD_MAX + 4);
+	assert_int_not_equal(ctl_encode(&b, &r), 0);
+	buf_free(&b);
+	{
+		/* length 38: type, string of 33 bytes */
+		static const uint8_t hdr[] = { 0, 0, 0, 38, CTL_RESUME, 0, 0, 0, 33 };
+		struct ctl_record got;
+
+		memcpy(enc, hdr, sizeof(hdr));
+		memset(enc + sizeof(hdr), 'a', 33);
+		buf_view(&b, enc, sizeof(hdr) + 33);
+		assert_true(ctl_decode(&b, &got) < 0);
+	}
+	assert_string_equal(ctl_type_name(CTL_RESUME), "resume");
 }
 
 static void test_round_trip_every_type(void **state)
@@ -378,7 +414,7 @@ static void test_bad_caps_rejected(void **state)
 
 static void test_unknown_types_rejected(void **state)
 {
-	static const uint8_t types[] = { 0, 14, 15, 0x7f, 0x80, 0xff };
+	static const uint8_t types[] = { 0, 15, 16, 0x7f, 0x80, 0xff };
 	uint8_t wire[16];
 	struct ctl_record r;
 	struct buf b;
@@ -713,7 +749,8 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_END), "end");
 	assert_string_equal(ctl_type_name(CTL_NOTICE), "notice");
 	assert_string_equal(ctl_type_name(0), "unknown");
-	assert_string_equal(ctl_type_name(14), "unknown");
+	assert_string_equal(ctl_type_name(14), "resume");
+	assert_string_equal(ctl_type_name(15), "unknown");
 	assert_string_equal(ctl_type_name(255), "unknown");
 }
 
@@ -790,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_end_reason_checked),
 		cmocka_unit_test(test_notice_kind_checked),
 		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_resume_record),
 		cmocka_unit_test(test_record_free_is_idempotent),
 		cmocka_unit_test(test_regression_encoder_emits_undecodable_records),
 	};

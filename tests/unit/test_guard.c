@@ -418,6 +418,42 @@ static void test_one_source_is_held_back(void **state)
 	fixture_free(f);
 }
 
+/*
+ * Two relays on one store (two guards, one store): a source's wrong code
+ * through one makes it wait on the other, unchecked; the code's tries are
+ * counted once for both, so 5 split between them lock it; a right code
+ * through either forgets the source on both.
+ */
+static void test_two_relays_one_store(void **state)
+{
+	struct fixture *f = fixture_new(300, 120);
+	struct relay_guard *b = relay_guard_new(&(struct relay_guard_config){ .backoff_max = 300, .failures_per_minute = 120 });
+	char code[CODE_TEXT_MAX], wrong[CODE_TEXT_MAX];
+	int64_t ticket = 0, t = T0;
+
+	(void)state;
+	assert_non_null(b);
+	issue_code(f, f->ticket, code);
+	snprintf(wrong, sizeof(wrong), "%s", code);
+	wrong[13] = wrong[13] == '9' ? '0' : (char)(wrong[13] + 1);
+	assert_int_equal(code_verdict(f->g, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, t, &ticket), STORE_CODE_WRONG);
+	/* Relay b has never seen the source: the store holds it back. */
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, t, &ticket), RELAY_CODE_BACKOFF);
+	/* Four more, alternating, each once the wait (1, 2, 4, 8 s) is over. */
+	for (int i = 1; i < CODE_MAX_FAILURES; i++) {
+		t += 1 << (i - 1);
+		assert_int_equal(code_verdict(i % 2 ? b : f->g, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, t, &ticket),
+				 STORE_CODE_WRONG);
+	}
+	t += 1 << (CODE_MAX_FAILURES - 1);
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.9", code, t, &ticket), STORE_CODE_LOCKED);
+	/* A customer elsewhere with a right code: accepted through b, and forgotten on a too. */
+	issue_code(f, f->ticket, code);
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "198.51.100.1", code, t, &ticket), STORE_CODE_ACCEPTED);
+	relay_guard_free(b);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_code_check_path),
 		cmocka_unit_test(test_million_guesses_no_session),
 		cmocka_unit_test(test_one_source_is_held_back),
+		cmocka_unit_test(test_two_relays_one_store),
 	};
 	return teststore_run("guard", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -199,6 +199,83 @@ static void test_code_cancel_all(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Several relays: the shared secret's check value, registered once, then matched or refused. */
+static void test_secret_check(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[CODE_HASH_LEN], b[CODE_HASH_LEN];
+	int added = -1;
+
+	hash_of(a, 1);
+	hash_of(b, 2);
+	assert_int_equal(store_secret_check(f->st, "codes", a, 1000, &added), STORE_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(store_secret_check(f->st, "codes", a, 1001, &added), STORE_OK);
+	assert_int_equal(added, 0);
+	assert_int_equal(store_secret_check(f->st, "codes", b, 1002, &added), STORE_ERR_EXISTS);
+	assert_int_equal(added, 0);
+	/* Another name is another secret. */
+	assert_int_equal(store_secret_check(f->st, "other", b, 1003, &added), STORE_OK);
+	assert_int_equal(added, 1);
+}
+
+/* A guessing source's wrong codes and wait, as every relay of the store sees them. */
+static void test_code_sources(void **state)
+{
+	struct fixture *f = *state;
+	int64_t failures = 0, next = -1;
+
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1000, 3600, &next), STORE_OK);
+	assert_int_equal(next, 0);
+	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1000, 300, 3600, &failures, &next), STORE_OK);
+	assert_int_equal(failures, 1);
+	assert_int_equal(next, 1001);
+	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1001, 300, 3600, &failures, &next), STORE_OK);
+	assert_int_equal(failures, 2);
+	assert_int_equal(next, 1003);
+	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1003, 3, 3600, &failures, &next), STORE_OK);
+	assert_int_equal(failures, 3);
+	assert_int_equal(next, 1006); /* 4 s, held to the maximum of 3 */
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1004, 3600, &next), STORE_OK);
+	assert_int_equal(next, 1006);
+	/* Another source is not held back. */
+	assert_int_equal(store_source_wait(f->st, "192.0.2.2", 1004, 3600, &next), STORE_OK);
+	assert_int_equal(next, 0);
+	/* Quiet for the forget time: forgotten, and counted afresh. */
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1003 + 3600, 3600, &next), STORE_OK);
+	assert_int_equal(next, 0);
+	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1003 + 3600, 300, 3600, &failures, &next), STORE_OK);
+	assert_int_equal(failures, 1);
+	/* A right code forgets it. */
+	assert_int_equal(store_source_clear(f->st, "192.0.2.1"), STORE_OK);
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1003 + 3601, 3600, &next), STORE_OK);
+	assert_int_equal(next, 0);
+}
+
+/* Resume tokens: one per ticket, replaced, dead with the ticket's resolution and after their time. */
+static void test_resume_tokens(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[CODE_HASH_LEN], b[CODE_HASH_LEN];
+	int64_t ticket = 0;
+
+	hash_of(a, 1);
+	hash_of(b, 2);
+	assert_int_equal(store_resume_find(f->st, a, 0, &ticket), STORE_NOT_FOUND);
+	assert_int_equal(store_resume_set(f->st, f->ticket, a, 1000), STORE_OK);
+	assert_int_equal(store_resume_find(f->st, a, 900, &ticket), STORE_OK);
+	assert_int_equal(ticket, f->ticket);
+	/* Drawn before the oldest time still good: dead. */
+	assert_int_equal(store_resume_find(f->st, a, 1001, &ticket), STORE_NOT_FOUND);
+	/* A new one replaces it. */
+	assert_int_equal(store_resume_set(f->st, f->ticket, b, 1002), STORE_OK);
+	assert_int_equal(store_resume_find(f->st, a, 900, &ticket), STORE_NOT_FOUND);
+	assert_int_equal(store_resume_find(f->st, b, 900, &ticket), STORE_OK);
+	/* A resolved ticket cannot be resumed. */
+	assert_int_equal(store_ticket_update(f->st, f->ticket, "resolved", NULL, -1, 1003), STORE_OK);
+	assert_int_equal(store_resume_find(f->st, b, 900, &ticket), STORE_NOT_FOUND);
+}
+
 static int owned_ids(const struct store_ticket *t, void *ctx)
 {
 	int64_t *ids = ctx;
@@ -1144,6 +1221,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_locator_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_replaced_and_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_cancel_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_of_resolved_ticket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tickets_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_and_tickets, setup, teardown),
