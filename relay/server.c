@@ -68,6 +68,26 @@ static int relay_auth_routed(struct relay_conn *conn, const char *user, char sig
 	return SSH_AUTH_SUCCESS;
 }
 
+/*
+ * A login the store could not check (PostgreSQL down) is told so, not
+ * refused as if its key or code were wrong: said before the refusal, so
+ * that handoff-tech and the helper read it with it (sshutil.h), once a
+ * connection.
+ */
+static void relay_auth_store_down(struct relay_conn *conn)
+{
+	ssh_string said;
+
+	if (conn->told_store_down)
+		return;
+	conn->told_store_down = true;
+	said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX "the relay cannot read its database just now "
+						       "(try again in a moment)\n");
+	if (said != NULL)
+		ssh_send_issue_banner(conn->session, said);
+	ssh_string_free(said);
+}
+
 static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 			     char signature_state, void *userdata)
 {
@@ -77,6 +97,7 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	char fp[SSHUTIL_FP_MAX] = "?";
 	int rc;
 
+	(void)session; /* conn->session, the same one */
 	conn->auth_tried = true;
 	if (conn->role != RELAY_ROLE_NONE)
 		return SSH_AUTH_DENIED;
@@ -85,6 +106,7 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 	rc = relay_route_peer_key(conn->relay, key, conn->via_relay, sizeof(conn->via_relay));
 	if (rc < 0) {
 		log_error("conn %u (%s): the store could not be read, a relay's key refused", conn->id, conn->peer);
+		relay_auth_store_down(conn);
 		return SSH_AUTH_DENIED;
 	}
 	if (rc == 1)
@@ -99,17 +121,7 @@ static int relay_auth_pubkey(ssh_session session, const char *user, struct ssh_k
 		if (rc != STORE_NOT_FOUND) {
 			log_error("conn %u (%s): the store could not be read, public key %s refused", conn->id, conn->peer,
 				  fp);
-			/* Before the refusal, so that handoff-tech reads it with it (sshutil_auth_key); once a connection. */
-			if (!conn->told_store_down) {
-				ssh_string said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX
-								       "the relay cannot read its database just now "
-								       "(try again in a moment)\n");
-
-				conn->told_store_down = true;
-				if (said != NULL)
-					ssh_send_issue_banner(session, said);
-				ssh_string_free(said);
-			}
+			relay_auth_store_down(conn);
 		}
 		else if (signature_state == SSH_PUBLICKEY_STATE_NONE)
 			log_info("conn %u (%s): public key %s is not registered", conn->id, conn->peer, fp);
@@ -384,16 +396,7 @@ static int relay_auth_code(struct relay_conn *conn, ssh_message msg)
 		 * Said before the refusal, as to a technician's key (sshutil.h).
 		 */
 		log_error("conn %u (%s): the store could not be read, support code not checked", conn->id, conn->peer);
-		if (!conn->told_store_down) {
-			ssh_string said = ssh_string_from_char(SSHUTIL_BANNER_PREFIX
-							       "the relay cannot read its database just now "
-							       "(try again in a moment)\n");
-
-			conn->told_store_down = true;
-			if (said != NULL)
-				ssh_send_issue_banner(conn->session, said);
-			ssh_string_free(said);
-		}
+		relay_auth_store_down(conn);
 		goto refuse;
 	}
 	conn->kbd_failures++;
