@@ -331,6 +331,26 @@ restart_relay() {
 	wait_line 10 "$RELAY_DIR.out" "serving" || fail "the relay did not restart: $(tail -5 "$RELAY_LOG")"
 }
 
+# new_relay_home NAME [LINE...]: another relay's home (for a second relay on the same store: its users
+# are the store's, so none is added), LINEs appended to its relay.conf, the auditors' recording key
+# installed; sets RELAY_DIR RELAY_PORT RELAY_FP RELAY_LOG. restart_relay serves it.
+new_relay_home() {
+	local as_user=() line
+	RELAY_DIR=$E2E_TMP/$1
+	shift
+	RELAY_PORT=$(free_port) || fail "no free port"
+	[ "$(id -u)" != 0 ] || as_user=(--user nobody)
+	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
+		fail "init of $RELAY_DIR failed"
+	RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
+	for line in "$@"; do
+		echo "$line" >>"$RELAY_DIR/relay.conf"
+	done
+	"$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null ||
+		fail "recording-key for $RELAY_DIR failed"
+	RELAY_LOG=$RELAY_DIR.log
+}
+
 # stop_relay: SIGTERM, wait, and fail on a non-zero exit (LeakSanitizer reports exit non-zero).
 stop_relay() {
 	kill -TERM "$RELAY_PID" 2>/dev/null

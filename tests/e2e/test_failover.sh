@@ -29,17 +29,7 @@ A_DIR=$RELAY_DIR A_PORT=$RELAY_PORT A_FP=$RELAY_FP A_PID=$RELAY_PID A_LOG=$RELAY
 
 # new_home NAME: a relay home on the same store (users are the store's); sets RELAY_DIR RELAY_PORT RELAY_FP.
 new_home() {
-	local as_user=()
-	RELAY_DIR=$E2E_TMP/$1
-	RELAY_PORT=$(free_port) || fail "no free port"
-	[ "$(id -u)" != 0 ] || as_user=(--user nobody)
-	"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
-		fail "init $1 failed"
-	RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
-	printf 'store = %s\ncode_backoff_max = 1\n' "$PG_URL" >>"$RELAY_DIR/relay.conf"
-	"$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null ||
-		fail "recording-key $1 failed"
-	RELAY_LOG=$RELAY_DIR.log
+	new_relay_home "$1" "store = $PG_URL" "code_backoff_max = 1"
 }
 
 # A relay whose code.key is its own: its codes could not be checked elsewhere, so it may not serve.

@@ -109,18 +109,9 @@ note "database stopped under the relay: '$(head -1 "$E2E_TMP/down.err")'; back: 
 # A second relay on the same database, with its own audit key; both append at once.
 # Its users are the first one's (the store's): only the home is made, none added.
 A_DIR=$RELAY_DIR A_PORT=$RELAY_PORT A_FP=$RELAY_FP A_PID=$RELAY_PID A_LOG=$RELAY_LOG
-RELAY_DIR=$E2E_TMP/relay-b
-RELAY_PORT=$(free_port) || fail "no free port"
-as_user=()
-[ "$(id -u)" != 0 ] || as_user=(--user nobody)
-"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
-	fail "relay b init failed"
-RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
-echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+new_relay_home relay-b "store = $PG_URL"
 # The relays of one store check support codes and intake tokens alike: code.key is relay a's (test_failover).
 cp -p "$A_DIR/code.key" "$RELAY_DIR/code.key"
-"$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null || fail "recording-key b failed"
-RELAY_LOG=$RELAY_DIR.log
 restart_relay
 B_PORT=$RELAY_PORT B_FP=$RELAY_FP B_PID=$RELAY_PID B_DIR=$RELAY_DIR
 A_KEY=$A_DIR/keys/audit_ed25519.pub B_KEY=$B_DIR/keys/audit_ed25519.pub

@@ -26,19 +26,10 @@ add_user bob tech L1
 add_user carol tech L2
 A_DIR=$RELAY_DIR A_PORT=$RELAY_PORT A_FP=$RELAY_FP A_PID=$RELAY_PID A_LOG=$RELAY_LOG
 
-RELAY_DIR=$E2E_TMP/relay-b
-RELAY_PORT=$(free_port) || fail "no free port"
-as_user=()
-[ "$(id -u)" != 0 ] || as_user=(--user nobody)
-"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
-	fail "relay b init failed"
-RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
-echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+new_relay_home relay-b "store = $PG_URL"
 echo "peer_address = $RELAY_HOST:$RELAY_PORT" >>"$RELAY_DIR/relay.conf"
-"$BIN/handoff-relay" recording-key "$RELAY_DIR" "$E2E_TMP/recording.key.pub" >/dev/null || fail "recording-key b failed"
 # The relays of one store check support codes alike: code.key is relay a's (docs/operator.md).
 cp -p "$A_DIR/code.key" "$RELAY_DIR/code.key"
-RELAY_LOG=$RELAY_DIR.log
 restart_relay
 B_DIR=$RELAY_DIR B_PORT=$RELAY_PORT B_FP=$RELAY_FP B_PID=$RELAY_PID B_LOG=$RELAY_LOG
 [ "$(db_query "SELECT count(*) FROM relays WHERE address <> '' AND host_key LIKE 'ssh-ed25519 %'")" = 2 ] ||
@@ -183,14 +174,8 @@ db_query "UPDATE relays SET host_key = '$b_key' FROM relay_keys k WHERE k.pubkey
 
 # A third relay, c: alice views through it as well (three relays on the store); then c's audit key
 # is retired (from a's home, as an operator retires a relay) and b no longer admits c, while a still can.
-RELAY_DIR=$E2E_TMP/relay-c
-RELAY_PORT=$(free_port) || fail "no free port"
-"$BIN/handoff-relay" init "$RELAY_DIR" --listen "$RELAY_HOST:$RELAY_PORT" "${as_user[@]}" >"$RELAY_DIR.init" ||
-	fail "relay c init failed"
-RELAY_FP=$(sed -n 's/^host key fingerprint: //p' "$RELAY_DIR.init")
-echo "store = $PG_URL" >>"$RELAY_DIR/relay.conf"
+new_relay_home relay-c "store = $PG_URL"
 cp -p "$A_DIR/code.key" "$RELAY_DIR/code.key"
-RELAY_LOG=$RELAY_DIR.log
 restart_relay
 C_DIR=$RELAY_DIR C_PORT=$RELAY_PORT C_FP=$RELAY_FP C_PID=$RELAY_PID C_LOG=$RELAY_LOG
 at_c() { RELAY_PORT=$C_PORT RELAY_FP=$C_FP RELAY_DIR=$C_DIR RELAY_LOG=$C_LOG "$@"; }
