@@ -19,6 +19,7 @@ rights_two_relays() {
 	}
 	RELAY_DIR=$a_dir RELAY_PORT=$a_port RELAY_FP=$a_fp RELAY_PID=$a_pid RELAY_LOG=$a_log
 }
+# shellcheck disable=SC2034 # read by test_rights.sh, sourced below
 RIGHTS_START=rights_two_relays
 . "$(dirname "$0")/test_rights.sh"
 # Every technician and auditor of test_rights logged in on b, none on a (only the customer's helper).
