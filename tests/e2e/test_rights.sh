@@ -2,7 +2,8 @@
 # tier is tests/unit/test_rights.c; this checks the commands use it).
 . "$(dirname "$0")/lib.sh"
 
-start_relay
+# test_rights_relays.sh sets RIGHTS_START: the same checks through a second relay of one store.
+${RIGHTS_START:-start_relay}
 add_user bob tech L2
 add_user carol tech L3
 add_user audrey auditor
@@ -58,24 +59,25 @@ t3=$(tech_ssh alice ticket new VPN drops) || fail "ticket new failed"
 CODE=$(tech_ssh alice invite "$t3") || fail "invite failed"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
+logs_are() { [ "$(db_query "SELECT count(*) FROM attachments WHERE ticket_id=$t3 AND kind='logs'")" = "$1" ]; }
 expect 0 alice escalate "$t3" --to L2 --note L1 packet: cable checked
 wait_count 10 "$HELPER_OUT" "^LOGS " 1 || fail "no log consent prompt"
 echo y >&7
-wait_for 15 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$t3 AND kind='logs'\") = 1 ]" ||
+wait_for 15 logs_are 1 ||
 	fail "the first log bundle was not attached"
 expect 0 bob take "$t3"
 expect 0 bob escalate "$t3" --to L3 --note L2 packet: the VPN secret is wrong
 wait_line 10 "$HELPER_OUT" "^LOGS bob" || fail "no second log consent prompt"
 echo y >&7
-wait_for 15 sh -c "[ \$(sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM attachments WHERE ticket_id=$t3 AND kind='logs'\") = 2 ]" ||
+wait_for 15 logs_are 2 ||
 	fail "the second log bundle was not attached"
 attachments() { # CLEARANCE: the ids of t3's attachments with that clearance
-	sqlite3 "$RELAY_DIR/handoff.db" "SELECT id FROM attachments WHERE ticket_id=$t3 AND clearance='$1' ORDER BY id"
+	db_query "SELECT id FROM attachments WHERE ticket_id=$t3 AND clearance='$1' ORDER BY id"
 }
 l1=$(attachments "")
 l2=$(attachments L2)
 [ "$(echo $l1 | wc -w)" = 3 ] || fail "L1's packet is not transcript, note and logs, open: $l1"
-[ "$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT group_concat(kind) FROM attachments WHERE ticket_id=$t3 AND clearance='L2' ORDER BY id")" = \
+[ "$(db_query "SELECT kind FROM attachments WHERE ticket_id=$t3 AND clearance='L2' ORDER BY id" | paste -sd,)" = \
 	"transcript,handover-note,logs" ] || fail "L2's packet is not marked sensitive at L2: $(attachments L2)"
 for id in $l2; do
 	expect 3 alice ticket attachment "$t3" "$id"
