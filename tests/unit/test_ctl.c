@@ -784,7 +784,8 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_NOTICE), "notice");
 	assert_string_equal(ctl_type_name(0), "unknown");
 	assert_string_equal(ctl_type_name(14), "resume");
-	assert_string_equal(ctl_type_name(15), "unknown");
+	assert_string_equal(ctl_type_name(15), "desktop");
+	assert_string_equal(ctl_type_name(16), "unknown");
 	assert_string_equal(ctl_type_name(255), "unknown");
 }
 
