@@ -41,7 +41,7 @@ REFUSE=$E2E_TMP/refuse
 HELPER_OUT=$E2E_TMP/helper.out
 mkfifo "$E2E_TMP/helper.in"
 # Wine's Z: is the Unix root.
-WINREFUSE_FILE="Z:$(echo "$REFUSE" | tr / '\\')" wine "$EXE" --relay "127.0.0.1:$RELAY_PORT" \
+WINREFUSE_FILE="Z:${REFUSE//\//\\}" wine "$EXE" --relay "127.0.0.1:$RELAY_PORT" \
 	--host-key "$RELAY_FP" --code "$CODE" --ui tty <"$E2E_TMP/helper.in" >"$HELPER_OUT" 2>"$E2E_TMP/helper.log" &
 track $!
 exec 7>"$E2E_TMP/helper.in"
