@@ -461,6 +461,11 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, cons
  * technician.
  */
 void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/*
+ * What Windows forbids the customer's helper now (CTL_DESKTOP), in the
+ * relay's own words: an event, and a line in the chat streams.
+ */
+void relay_ticket_desktop(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* Who answered a consent or logs question, and where (CTL_ANSWERED): an event. */
 void relay_ticket_answered(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* The helper's CTL_RESUME: a fresh resume token for its ticket (code.h), stored and sent back. */
