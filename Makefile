@@ -271,7 +271,7 @@ install: all
 
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl) -lpthread
 # Chain appends per second through store.h, on either backend (bench/store.sh).
 $(BUILD)/bench/store_append: bench/store_append.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
 	@mkdir -p $(@D)

@@ -29,7 +29,10 @@
 #      frame latency end to end (bench/route.sh);
 #  10. (BENCH_PARTS=windows) typing, scroll and full shared by handoff-helper.exe
 #      under Wine on Xvfb, beside the same workloads shared by the Linux helper
-#      on the same Xvfb, in one run (bench/windows.sh).
+#      on the same Xvfb, in one run (bench/windows.sh);
+#  11. (BENCH_PARTS=relays, not in the default) three relays on one PostgreSQL
+#      against one: idle customers held, 30 streams at once, chain appends and
+#      code redemptions per second, side by side (bench/relays.sh).
 # Tuning: BENCH_PARTS (default "latency load splice firstframe wayland windows"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
@@ -53,6 +56,7 @@ export BIN
 . "$ROOT/bench/wan.sh"
 . "$ROOT/bench/wayland.sh"
 . "$ROOT/bench/route.sh"
+. "$ROOT/bench/relays.sh"
 . "$ROOT/bench/windows.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -263,6 +267,7 @@ if has_part store; then
 fi
 
 has_part route && route_bench
+has_part relays && relays_bench
 
 if has_part firstframe; then
 	echo

@@ -298,6 +298,9 @@ struct relay {
 	struct relay_log_limit admit_log[3]; /* pre-authentication refusals, evictions, penalties (server.c) */
 	struct relay_penalty *penalties;     /* RELAY_PENALTY_SOURCES of them (server.c) */
 	unsigned long penalty_refusals;      /* connections refused from penalised sources, for the log */
+	int accept_reserve;                  /* a descriptor given up to refuse a connection at the limit (server.c) */
+	int64_t accept_paused_until_ms;      /* the listening socket is not polled before (server.c) */
+	struct relay_log_limit accept_log;   /* refusals for want of descriptors (server.c) */
 	struct relay_linger lingering[RELAY_LINGER_MAX]; /* (server.c) */
 	size_t nlingering;
 	struct relay_intake_budget intake_budgets[RELAY_INTAKE_BUDGETS]; /* (dispatch.c) */
