@@ -137,6 +137,10 @@ $(BUILD)/tests/test_client_logs_request: tests/unit/test_client_logs_request.c c
 $(BUILD)/tests/test_tech_%: tests/unit/test_tech_%.c technician/%.c technician/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< technician/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# keys.c names keysyms with libX11 and takes SDL's key codes.
+$(BUILD)/tests/test_tech_keys: tests/unit/test_tech_keys.c technician/keys.c technician/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,cmocka sdl2 x11 libvncclient) -o $@ $< technician/keys.c $(LIB) $(SANLD) $(call pl,cmocka sdl2 x11)
 $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11 libvncclient) -o $@ $< $(LIB) $(SANLD) $(call pl,x11 libvncclient libssh openssl)
