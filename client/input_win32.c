@@ -217,8 +217,9 @@ static bool helper_input_win32_lookup(const struct helper_input *in, uint32_t ke
 		}
 	}
 	u = helper_input_win32_char(keysym);
+	/* Beyond the BMP: two units, typed by helper_input_win32_type_pair, never held. */
 	if (u == 0 || u > 0xffff || (u >= 0xd800 && u < 0xe000))
-		return false;  /* characters beyond the BMP need two units: not yet */
+		return false;
 	if (in->ctrl_alt > 0) {
 		SHORT vk = VkKeyScanW((WCHAR)u);
 
@@ -234,8 +235,26 @@ static bool helper_input_win32_lookup(const struct helper_input *in, uint32_t ke
 	return true;
 }
 
+/*
+ * A character beyond the BMP (an emoji, a rare kanji) is two UTF-16 units,
+ * each its own KEYEVENTF_UNICODE event; the program joins them in WM_CHAR.
+ * Typed at the press (down and up of each unit, in order): a pair cannot
+ * be held as one key, and its release then finds nothing held.
+ */
+static void helper_input_win32_type_pair(struct helper_input *in, uint32_t viewer, uint32_t u)
+{
+	const WORD unit[2] = { (WORD)(0xd800u + ((u - 0x10000u) >> 10)), (WORD)(0xdc00u + ((u - 0x10000u) & 0x3ffu)) };
+
+	for (int i = 0; i < 2; i++) {
+		helper_origin_injecting(in->origin, HELPER_ORIGIN_KEY, unit[i], viewer);
+		helper_input_win32_send_key(in, unit[i], KEYEVENTF_UNICODE, true);
+		helper_input_win32_send_key(in, unit[i], KEYEVENTF_UNICODE, false);
+	}
+}
+
 void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint32_t keysym)
 {
+	const uint32_t u = helper_input_win32_char(keysym);
 	WORD scan;
 	DWORD flags;
 
@@ -251,6 +270,10 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 				in->ctrl_alt--;
 			break;
 		}
+		goto out;
+	}
+	if (u > 0xffff && u <= 0x10ffff) {
+		helper_input_win32_type_pair(in, viewer, u);
 		goto out;
 	}
 	if (!helper_input_win32_lookup(in, keysym, &scan, &flags))
