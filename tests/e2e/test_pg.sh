@@ -174,7 +174,7 @@ tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify on relay a failed: 
 grep -q "^chain ok: " "$E2E_TMP/chain.out" || fail "unexpected chain output: $(cat "$E2E_TMP/chain.out")"
 note "verify on relay a: $(head -1 "$E2E_TMP/chain.out")"
 # Relay b walks the same chain and finds it whole; what it lacks is relay a's recording, which
-# stays on the relay that made it (fetching it from the peer is issue 18's next part).
+# stays on the relay that made it (verify reads its own disk; exports fetch it: test_export_relays.sh).
 RELAY_PORT=$B_PORT RELAY_FP=$B_FP
 rc=0
 tech_ssh audrey verify >"$E2E_TMP/chain-b.out" || rc=$?
