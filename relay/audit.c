@@ -1553,6 +1553,18 @@ static uint8_t *relay_audit_map_recording(const char *home_dir, const char *rel,
 	return map;
 }
 
+int relay_audit_recording_here(struct store *st, const uint8_t self[STORE_PUB_LEN], const char *path,
+			       uint8_t place[STORE_PUB_LEN])
+{
+	int rc = store_recording_place_get(st, path, place);
+
+	if (rc == STORE_NOT_FOUND)
+		return 1;
+	if (rc != STORE_OK)
+		return -1;
+	return CRYPTO_memcmp(place, self, STORE_PUB_LEN) == 0;
+}
+
 /*
  * A recording another relay of the store holds (its place in the store):
  * fetched from that relay into an unnamed file of this home, checked
@@ -1597,13 +1609,12 @@ static int relay_audit_export_recordings(struct relay_audit_export *x)
 		uint8_t *data;
 		int r;
 
-		r = store_recording_place_get(x->st, ref->path, place);
-		if (r != STORE_OK && r != STORE_NOT_FOUND) {
+		r = relay_audit_recording_here(x->st, x->plan->pub, ref->path, place);
+		if (r < 0) {
 			snprintf(x->err, sizeof(x->err), "the store could not say where recording %s is", ref->path);
 			return -1;
 		}
-		/* Before migration 19 a recording has no place: it is where the chain was, on the one relay. */
-		if (r == STORE_OK && CRYPTO_memcmp(place, x->plan->pub, STORE_PUB_LEN) != 0) {
+		if (r == 0) {
 			if (ref->size > EXPORT_RECORDING_MAX) {
 				log_warn("export of ticket %lld: recording %s is too large; left out", (long long)x->ticket,
 					 ref->path);
@@ -1811,7 +1822,7 @@ static int relay_audit_find_row(const struct store_event *e, void *ctx)
 }
 
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct event_recording *ref, char *err, size_t errlen)
+			       struct event_recording *ref, uint8_t place[STORE_PUB_LEN], char *err, size_t errlen)
 {
 	struct relay_audit_find f = { .id = id, .ref = ref };
 	char path[4400];
@@ -1824,6 +1835,15 @@ int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *
 	}
 	if (!f.found)
 		return STORE_NOT_FOUND;
+	switch (relay_audit_recording_here(relay->store, relay->audit->pub, ref->path, place)) {
+	case 0:
+		return RELAY_AUDIT_ELSEWHERE;
+	case 1:
+		break;
+	default:
+		snprintf(err, errlen, "the store could not say where %s is", ref->path);
+		return -1;
+	}
 	/* The record comes from our own database, but a path is opened only if it could be ours. */
 	if (!event_recording_path_ok(ref->path) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, ref->path) >= sizeof(path)) {

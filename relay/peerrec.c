@@ -48,6 +48,7 @@
 int relay_peerrec_serve(struct relay *relay, struct relay_chan *ch, char **argv, size_t argc, struct buf *err)
 {
 	struct event_recording ref;
+	uint8_t place[STORE_PUB_LEN];
 	char why[512], *end = NULL;
 	long long ticket;
 	int fd = -1, rc;
@@ -62,7 +63,12 @@ int relay_peerrec_serve(struct relay *relay, struct relay_chan *ch, char **argv,
 		buf_printf(err, RELAY_PEERREC_CMD ": usage: " RELAY_PEERREC_CMD " N PATH\n");
 		return EXIT_USAGE;
 	}
-	rc = relay_audit_recording_open(relay, ticket, argv[2], &fd, &ref, why, sizeof(why));
+	rc = relay_audit_recording_open(relay, ticket, argv[2], &fd, &ref, place, why, sizeof(why));
+	/* A peer asks the relay the store names; one it names another is not passed on (no chains of fetches). */
+	if (rc == RELAY_AUDIT_ELSEWHERE) {
+		buf_printf(err, "the store says another relay holds %s\n", argv[2]);
+		return EXIT_FAIL;
+	}
 	/* The exact path only: a file name alone could be another segment's on this relay. */
 	if (rc == 0 && strcmp(ref.path, argv[2]) != 0) {
 		close(fd);

@@ -796,11 +796,22 @@ int relay_audit_export(struct store *st, const struct relay_audit_export_plan *p
  * lists, or its file name. Only files named by the ticket's
  * recording-closed records are opened. *fd (the caller closes it) reads
  * the sealed file from its start; ref is what its record says. 0;
+ * RELAY_AUDIT_ELSEWHERE with ref and place (the holder's audit key) when
+ * the store says another relay holds it (peerrec.c fetches it);
  * STORE_NOT_FOUND when no record of the ticket names it; -1 with err when
  * it cannot be read.
  */
+#define RELAY_AUDIT_ELSEWHERE 1
 struct event_recording;
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct event_recording *ref, char *err, size_t errlen);
+			       struct event_recording *ref, uint8_t place[STORE_PUB_LEN], char *err, size_t errlen);
+/*
+ * Any thread: whether the relay whose audit key is self holds recording
+ * path (the store's place for it, or none: a recording from before places
+ * were kept, which is local). 1 here, 0 elsewhere with place set, -1 the
+ * store failed.
+ */
+int relay_audit_recording_here(struct store *st, const uint8_t self[STORE_PUB_LEN], const char *path,
+			       uint8_t place[STORE_PUB_LEN]);
 
 #endif

@@ -4,12 +4,14 @@
 # recording is b's, and the store says so (recording_places). audrey's
 # export on a fetches it from b over the peers' SSH path (b's log names a's
 # login for recordings): the export verifies offline with a's key, and the
-# recording replays out of it to the customer's screen; one byte changed in
+# recording replays out of it to the customer's screen; `recordings` on a
+# names relay b, `recording` on a fetches the file; one byte changed in
 # the export fails the verifier. b serves `peer-recording` to a relay's key
 # only: a technician's and an auditor's key get "unknown command", even
 # under the peer's user name. b's file changed on its disk: a's export fails
-# and names the mismatch. b stopped: a's export fails (exit 1, nothing on
-# stdout) and names the recording and relay b; b back, it passes again.
+# and names the mismatch. b stopped: a's export and `recording` fail (exit
+# 1, nothing on stdout) naming the recording and relay b; b back, the export
+# passes again.
 . "$(dirname "$0")/lib.sh"
 
 start_postgres
@@ -70,6 +72,14 @@ DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/replayed.ppm" >"$E2E_TMP/com
 	fail "the replayed recording is not the customer's screen: $(cat "$E2E_TMP/compare.out")"
 note "export on a with b's recording ($(stat -c %s "$seg") bytes): $(head -1 "$E2E_TMP/verify.out"); replays: $(cat "$E2E_TMP/compare.out")"
 
+# recordings on a says where the file is; recording on a fetches it from b, byte for byte.
+at_a tech_ssh audrey recordings "$T" >"$E2E_TMP/recordings.out" || fail "recordings on a failed"
+grep -q "^recordings/$T/$name  [0-9]* bytes  sha256 [0-9a-f]\{64\}  complete  (alice; on relay .*relay-b)$" \
+	"$E2E_TMP/recordings.out" || fail "recordings on a does not name relay b: $(cat "$E2E_TMP/recordings.out")"
+at_a tech_ssh audrey recording "$T" "$name" >"$E2E_TMP/download.hrec" || fail "recording on a failed"
+cmp -s "$seg" "$E2E_TMP/download.hrec" || fail "the recording downloaded on a differs from b's file"
+note "on a: $(cat "$E2E_TMP/recordings.out"); recording $T $name fetched from b, byte for byte"
+
 # One byte of the recording changed in the export: the verifier fails and names it.
 cp "$E2E_TMP/a.hexp" "$E2E_TMP/bad.hexp"
 off=$(grep -abo HOSEAL01 "$E2E_TMP/bad.hexp" | head -1 | cut -d: -f1)
@@ -111,6 +121,11 @@ at_a as audrey export "$T" >"$E2E_TMP/down.hexp" 2>"$E2E_TMP/down.err" || rc=$?
 	grep -q "^export: recording recordings/$T/$name (on relay .*relay-b): cannot reach relay .*relay-b" "$E2E_TMP/down.err" ||
 	fail "a's export with b stopped (rc $rc): $(cat "$E2E_TMP/down.err")"
 note "b stopped: $(cat "$E2E_TMP/down.err")"
+rc=0
+at_a tech_ssh audrey recording "$T" "$name" >"$E2E_TMP/down.hrec" 2>"$E2E_TMP/down-rec.err" || rc=$?
+[ "$rc" = 1 ] && [ ! -s "$E2E_TMP/down.hrec" ] &&
+	grep -q "^recording: recording recordings/$T/$name (on relay .*relay-b): cannot reach relay" "$E2E_TMP/down-rec.err" ||
+	fail "recording on a with b stopped (rc $rc): $(cat "$E2E_TMP/down-rec.err")"
 RELAY_DIR=$B_DIR RELAY_LOG=$B_LOG restart_relay
 B_PID=$RELAY_PID
 at_a as audrey export "$T" >"$E2E_TMP/again.hexp" 2>"$E2E_TMP/again.err" || fail "export after b came back: $(cat "$E2E_TMP/again.err")"

@@ -1224,10 +1224,14 @@ static void test_desk_role_migration(void **state)
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
-	/* Migrations 15 (routing), 16 (RT links), 17 (several relays) and 18 (the cap's window) run again after it: theirs go too. */
+	/*
+	 * Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window) and 19 (recordings'
+	 * places) run again after it: theirs go too.
+	 */
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE live_sessions; DROP TABLE relays; DROP TABLE rt_links;"
 				      "DROP TABLE resume_tokens; DROP TABLE code_sources; DROP TABLE store_secrets; DROP TABLE code_failures;"
+				      "DROP TABLE recording_places;"
 				      "DROP TRIGGER relay_keys_append_only_delete; DROP TRIGGER relay_keys_append_only_update;"
 				      "PRAGMA user_version = 13",
 				      NULL, NULL, NULL),
