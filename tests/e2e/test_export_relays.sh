@@ -8,7 +8,8 @@
 # names relay b, `recording` on a fetches the file; one byte changed in
 # the export fails the verifier. b serves `peer-recording` to a relay's key
 # only: a technician's and an auditor's key get "unknown command", even
-# under the peer's user name. b's file changed on its disk: a's export fails
+# under the peer's user name; a's host key gets the file, and no other
+# command, nor a path no record names. b's file changed on its disk: a's export fails
 # and names the mismatch. b stopped: a's export and `recording` fail (exit
 # 1, nothing on stdout) naming the recording and relay b; b back, the export
 # passes again.
@@ -101,6 +102,31 @@ for who in alice audrey; do
 		fail "$who ran peer-recording on b (rc $rc): $(cat "$E2E_TMP/direct.err")"
 done
 note "peer-recording by alice's and audrey's keys on b: $(cat "$E2E_TMP/direct.err")"
+# A relay's login for recordings (a's host key, as a's fetch uses it) runs that one command and no other,
+# for an exact path the ticket's records name.
+cp "$A_DIR/host_ed25519" "$E2E_TMP/a-host"
+chmod 600 "$E2E_TMP/a-host"
+peer_b() {
+	# shellcheck disable=SC2046
+	ssh $(RELAY_PORT=$B_PORT ssh_opts) -i "$E2E_TMP/a-host" "relay:recordings@$RELAY_HOST" "$@"
+}
+peer_b peer-recording "$T" "recordings/$T/$name" | cmp -s - "$seg" || fail "a's host key does not fetch b's file"
+for try in "ticket list|not allowed: a relay's login for recordings runs only peer-recording N PATH" \
+	"peer-recording $T $name|peer-recording: usage: peer-recording N PATH" \
+	"peer-recording $T recordings/$T/other.hrec|ticket $T has no recording recordings/$T/other.hrec here"; do
+	rc=0
+	peer_b "${try%%|*}" >"$E2E_TMP/peer.out" 2>"$E2E_TMP/peer.err" || rc=$?
+	[ "$rc" != 0 ] && [ ! -s "$E2E_TMP/peer.out" ] && grep -qF "${try#*|}" "$E2E_TMP/peer.err" ||
+		fail "a's login for recordings ran '${try%%|*}' (rc $rc): $(cat "$E2E_TMP/peer.err")"
+done
+# The same key logged in for a technician (a routed view's login) does not reach it either.
+rc=0
+# shellcheck disable=SC2046
+ssh $(RELAY_PORT=$B_PORT ssh_opts) -i "$E2E_TMP/a-host" "alice@$RELAY_HOST" peer-recording "$T" "recordings/$T/$name" \
+	>"$E2E_TMP/peer.out" 2>"$E2E_TMP/peer.err" || rc=$?
+[ "$rc" != 0 ] && [ ! -s "$E2E_TMP/peer.out" ] && grep -q "unknown command: peer-recording" "$E2E_TMP/peer.err" ||
+	fail "a's login for alice ran peer-recording (rc $rc): $(cat "$E2E_TMP/peer.err")"
+note "a's host key as relay:recordings: the file, and only peer-recording of a path the records name"
 
 # b's file changed on its disk: a's export fails and says the bytes are not the record's.
 cp -p "$seg" "$E2E_TMP/seg.orig"
