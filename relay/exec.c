@@ -232,7 +232,7 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	}
 	/* A peer's login for recordings (peerrec.c) runs its one command, which is in no table a person's is. */
 	if (ch->conn->role == RELAY_ROLE_PEER)
-		status = relay_peerrec_serve(relay, ch, x->argv, x->argc, err);
+		status = exec_peer_recording(x);
 	else if (x->cmd == NULL)
 		buf_printf(err, "unknown command: %s (try: help)\n", cmd);
 	/* A relay's login for a routed view (route.c) asks for control of it, and nothing else. */

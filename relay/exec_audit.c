@@ -355,6 +355,58 @@ out:
 	return rc;
 }
 
+/*
+ * peer-recording N PATH, the one command of another relay's login for
+ * recordings (peerrec.c): the file at PATH exactly, if a recording-closed
+ * record of ticket N names it and the store places it here, streamed as
+ * `recording` streams it.
+ */
+int exec_peer_recording(struct exec_ctx *x)
+{
+	struct relay *relay = x->relay;
+	char **argv = x->argv;
+	size_t argc = x->argc;
+	struct buf *err = x->err;
+	struct event_recording ref;
+	uint8_t place[STORE_PUB_LEN];
+	char why[512], *end = NULL;
+	long long ticket;
+	int fd = -1, rc;
+
+	if (argc != 3 || strcmp(argv[0], RELAY_PEERREC_CMD) != 0) {
+		buf_printf(err, "not allowed: a relay's login for recordings runs only " RELAY_PEERREC_CMD " N PATH\n");
+		return EXIT_DENIED;
+	}
+	errno = 0;
+	ticket = strtoll(argv[1], &end, 10);
+	if (errno != 0 || end == argv[1] || *end != '\0' || ticket <= 0 || !event_recording_path_ok(argv[2])) {
+		buf_printf(err, RELAY_PEERREC_CMD ": usage: " RELAY_PEERREC_CMD " N PATH\n");
+		return EXIT_USAGE;
+	}
+	rc = relay_audit_recording_open(relay, ticket, argv[2], &fd, &ref, place, why, sizeof(why));
+	/* A peer asks the relay the store names; one it names another is not passed on (no chains of fetches). */
+	if (rc == RELAY_AUDIT_ELSEWHERE) {
+		buf_printf(err, "the store says another relay holds %s\n", argv[2]);
+		return EXIT_FAIL;
+	}
+	/* The exact path only: a file name alone could be another segment's on this relay. */
+	if (rc == 0 && strcmp(ref.path, argv[2]) != 0) {
+		close(fd);
+		rc = STORE_NOT_FOUND;
+	}
+	if (rc == STORE_NOT_FOUND) {
+		buf_printf(err, "ticket %lld has no recording %s here\n", ticket, argv[2]);
+		return EXIT_FAIL;
+	}
+	if (rc != 0) {
+		buf_printf(err, "%s\n", why);
+		return EXIT_FAIL;
+	}
+	log_info("relay %s fetched recording %s of ticket %lld", x->conn->via_relay, ref.path, ticket);
+	x->ch->stream_fd = fd;
+	return EXIT_OK;
+}
+
 /* An export on the job thread (job.h): what it needs, and what it tells the channel when it ends. */
 struct exec_export_job {
 	struct relay_audit_export_plan plan;

@@ -1,6 +1,6 @@
 /*
  * peerrec.c: a recording made on another relay of the store, fetched for
- * an export made here.
+ * an export (or a `recording N ID`) made here.
  *
  * Recordings stay in the home of the relay that made them; the store says
  * which (store_recording_place_*, written when the recording starts). An
@@ -9,21 +9,21 @@
  * pinned from the store, A logged in with its own host key), under the
  * user name RELAY_PEER_USER, which no account can have. B admits it only
  * for a host key of a relay of its store in service (the same test as a
- * routed view's) and then runs one command on that connection and no
- * other: `peer-recording N PATH`, the sealed file byte for byte, streamed
- * as `recording N ID` streams it. Nobody else reaches that command: it is
- * not in the table a technician's or auditor's command line is looked up
- * in.
+ * routed view's: server.c) and then runs one command on that connection
+ * and no other, `peer-recording N PATH` (exec_audit.c's
+ * exec_peer_recording): the sealed file byte for byte, streamed as
+ * `recording N ID` streams it. Nobody else reaches that command: it is not
+ * in the table a technician's or auditor's command line is looked up in.
  *
- * A receives into a file (the export's own temporary file's directory, an
- * unnamed O_TMPFILE), never more than the record's size, hashing as it
- * goes, and keeps it only if size and SHA-256 are the record's: the
- * recording is the one the chain covers, sealed as it was written. What
- * crosses is the file's bytes and a few lines of error text from B, shown
- * to the auditor only after textesc-like filtering.
+ * A receives into a file the caller gives (an unnamed O_TMPFILE in its
+ * home), never more than the record's size, hashing as it goes, and
+ * accepts it only if size and SHA-256 are the record's: the recording is
+ * the one the chain covers, sealed as it was written. What crosses is the
+ * file's bytes and a line of error text from B, kept as printable ASCII
+ * only. This file is the client half only and calls nothing above route.c
+ * and the store, so that audit.c (the export) may call it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +35,6 @@
 
 #include "config.h"
 #include "event.h"
-#include "exec_args.h"
 #include "hex.h"
 #include "log.h"
 #include "relay.h"
@@ -44,48 +43,6 @@
 #define RELAY_PEERREC_READ_MS 10000
 /* The most of B's stderr A keeps for its message. */
 #define RELAY_PEERREC_SAID_MAX 300
-
-int relay_peerrec_serve(struct relay *relay, struct relay_chan *ch, char **argv, size_t argc, struct buf *err)
-{
-	struct event_recording ref;
-	uint8_t place[STORE_PUB_LEN];
-	char why[512], *end = NULL;
-	long long ticket;
-	int fd = -1, rc;
-
-	if (argc != 3 || strcmp(argv[0], RELAY_PEERREC_CMD) != 0) {
-		buf_printf(err, "not allowed: a relay's login for recordings runs only " RELAY_PEERREC_CMD " N PATH\n");
-		return EXIT_DENIED;
-	}
-	errno = 0;
-	ticket = strtoll(argv[1], &end, 10);
-	if (errno != 0 || end == argv[1] || *end != '\0' || ticket <= 0 || !event_recording_path_ok(argv[2])) {
-		buf_printf(err, RELAY_PEERREC_CMD ": usage: " RELAY_PEERREC_CMD " N PATH\n");
-		return EXIT_USAGE;
-	}
-	rc = relay_audit_recording_open(relay, ticket, argv[2], &fd, &ref, place, why, sizeof(why));
-	/* A peer asks the relay the store names; one it names another is not passed on (no chains of fetches). */
-	if (rc == RELAY_AUDIT_ELSEWHERE) {
-		buf_printf(err, "the store says another relay holds %s\n", argv[2]);
-		return EXIT_FAIL;
-	}
-	/* The exact path only: a file name alone could be another segment's on this relay. */
-	if (rc == 0 && strcmp(ref.path, argv[2]) != 0) {
-		close(fd);
-		rc = STORE_NOT_FOUND;
-	}
-	if (rc == STORE_NOT_FOUND) {
-		buf_printf(err, "ticket %lld has no recording %s here\n", ticket, argv[2]);
-		return EXIT_FAIL;
-	}
-	if (rc != 0) {
-		buf_printf(err, "%s\n", why);
-		return EXIT_FAIL;
-	}
-	log_info("relay %s fetched recording %s of ticket %lld", ch->conn->via_relay, ref.path, ticket);
-	ch->stream_fd = fd;
-	return EXIT_OK;
-}
 
 /* Writes all of n bytes. 0 or -1. */
 static int relay_peerrec_write(int fd, const uint8_t *p, size_t n)

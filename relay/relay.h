@@ -672,13 +672,11 @@ void relay_route_polled(struct relay *relay, const struct pollfd *pfds);
  * peerrec.c: recordings that live on another relay of the store, for an
  * export here. A relay logs in to its peer as RELAY_PEER_USER (no account
  * can be named so: a ':') and runs RELAY_PEERREC_CMD, the only command such
- * a login runs.
+ * a login runs (exec_audit.c's exec_peer_recording serves it).
  */
 #define RELAY_PEER_USER "relay:recordings"
 #define RELAY_PEERREC_CMD "peer-recording"
 struct event_recording;
-/* The command on the relay that holds the file: streams it on ch. An EXIT_* status. */
-int relay_peerrec_serve(struct relay *relay, struct relay_chan *ch, char **argv, size_t argc, struct buf *err);
 /*
  * Any thread, blocking: fetches ticket's recording ref from the relay whose
  * audit key is place into fd (at most ref's size), logging in with the host
