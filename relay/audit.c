@@ -1589,7 +1589,7 @@ static uint8_t *relay_audit_fetch_recording(struct relay_audit_export *x, const 
 		close(fd);
 		return NULL;
 	}
-	map = ref->size > 0 ? mmap(NULL, (size_t)ref->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	map = mmap(NULL, (size_t)ref->size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		snprintf(x->err, sizeof(x->err), "recording %s from its relay cannot be read back: %s", ref->path,
@@ -1615,9 +1615,9 @@ static int relay_audit_export_recordings(struct relay_audit_export *x)
 			return -1;
 		}
 		if (r == 0) {
-			if (ref->size > EXPORT_RECORDING_MAX) {
-				log_warn("export of ticket %lld: recording %s is too large; left out", (long long)x->ticket,
-					 ref->path);
+			if (ref->size == 0 || ref->size > EXPORT_RECORDING_MAX) {
+				log_warn("export of ticket %lld: recording %s is empty or too large; left out",
+					 (long long)x->ticket, ref->path);
 				continue; /* as a local one: the verifier names it missing */
 			}
 			/* Missing on its relay is not left out here: that relay is not this one to say so. */
