@@ -137,6 +137,10 @@ $(BUILD)/tests/test_client_logs_request: tests/unit/test_client_logs_request.c c
 $(BUILD)/tests/test_tech_%: tests/unit/test_tech_%.c technician/%.c technician/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< technician/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# keys.c names keysyms with libX11 and takes SDL's key codes.
+$(BUILD)/tests/test_tech_keys: tests/unit/test_tech_keys.c technician/keys.c technician/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itechnician $(CFLAGS) $(call pc,cmocka sdl2 x11 libvncclient) -o $@ $< technician/keys.c $(LIB) $(SANLD) $(call pl,cmocka sdl2 x11)
 $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,x11 libvncclient) -o $@ $< $(LIB) $(SANLD) $(call pl,x11 libvncclient libssh openssl)
@@ -271,7 +275,7 @@ install: all
 
 $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libssh) -o $@ $< $(LIB) $(SANLD) $(call pl,libssh openssl) -lpthread
 # Chain appends per second through store.h, on either backend (bench/store.sh).
 $(BUILD)/bench/store_append: bench/store_append.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
 	@mkdir -p $(@D)
@@ -318,7 +322,8 @@ WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcryp
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
 	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
-	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe $(WIN)/tests/wincursor.exe
+	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe $(WIN)/tests/wincursor.exe \
+	$(WIN)/tests/handoff-helper-refused.exe
 
 $(WIN)/handoff-helper.exe: $(call win_obj,$(WIN_CLIENT)) $(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
 	@mkdir -p $(@D)
@@ -329,6 +334,14 @@ $(WIN)/obj/%.o: %.c protocol/*.h client/*.h
 	@test -n "$(MINGW_PREFIX)" || { echo "make windows, not win-build: MINGW_PREFIX is unset" >&2; exit 1; }
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -c $< -o $@
+# A test build of the same objects with Windows' refusals played at two imports (OpenInputDesktop,
+# SendInput: tests/tools/win/winrefuse.c, linked first so that user32's members for them are not),
+# which Wine cannot do; never shipped. test_windows_refused.sh checks the product imports both.
+$(WIN)/tests/handoff-helper-refused.exe: $(WIN)/obj/tests/tools/win/winrefuse.o $(call win_obj,$(WIN_CLIENT)) \
+	$(WIN)/libhandoff.a $(WIN)/obj/catalogs.o
+	@mkdir -p $(@D)
+	$(WIN_CC) -static -mwindows -o $@ $(WIN)/obj/tests/tools/win/winrefuse.o $(call win_obj,$(WIN_CLIENT)) \
+		$(WIN)/obj/catalogs.o $(WIN)/libhandoff.a -L$(MINGW_PREFIX)/lib $(WIN_LIBS) $(WIN_SYSLIBS)
 # The message catalogs travel inside the .exe as RCDATA resources MO_<LANG> (platform_win32.c).
 WIN_MO := $(patsubst po/%.po,$(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo,$(PO_SRC))
 $(WIN)/share/locale/%/LC_MESSAGES/handoff-helper.mo: po/%.po

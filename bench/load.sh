@@ -38,42 +38,60 @@ load_ms() {
 	echo $(( $(cpu_ticks "$@") * 1000 / $(getconf CLK_TCK) ))
 }
 
-load_streams_handoff() {
-	RELAY_NAME=streams start_relay "recording = off"
-	local i pids="" sinks="" c0 c1 t0 t1 lport
-	for i in $(seq 1 "$LOAD_STREAMS"); do
-		new_ticket_code "stream $i"
-		"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$LOAD_BYTES" >"$E2E_TMP/st$i.out" 2>&1 &
-		pids="$pids $!"
-		track $!
-		wait_line 10 "$E2E_TMP/st$i.out" "^live" || fail "stream helper $i: $(cat "$E2E_TMP/st$i.out")"
-		lport=$(free_port)
-		# shellcheck disable=SC2046
-		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N \
-			-L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
-		pids="$pids $!"
-		track $!
-		wait_port "$lport" || fail "ssh -L $i did not listen"
-		echo "$lport" >>"$E2E_TMP/st.ports"
-	done
-	c0=$(load_ms "$RELAY_PID")
+# load_stream_open I BYTES: stream I's helper stand-in signed in with $CODE on the relay in use
+# (RELAY_PORT, RELAY_FP), sending BYTES once a technician asks, and a stock ssh -L to its ticket
+# ($TICKET) there; adds their pids to LOAD_PIDS and the local port to $E2E_TMP/st.ports.
+load_stream_open() {
+	local lport
+	"$TOOL" helper "127.0.0.1:$RELAY_PORT" "$RELAY_FP" "$CODE" "$2" >"$E2E_TMP/st$1.out" 2>&1 &
+	LOAD_PIDS="$LOAD_PIDS $!"
+	track $!
+	wait_line 10 "$E2E_TMP/st$1.out" "^live" || fail "stream helper $1: $(cat "$E2E_TMP/st$1.out")"
+	lport=$(free_port)
+	# shellcheck disable=SC2046
+	ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N \
+		-L "127.0.0.1:$lport:ticket-$TICKET:5900" handoff@127.0.0.1 &
+	LOAD_PIDS="$LOAD_PIDS $!"
+	track $!
+	wait_port "$lport" || fail "ssh -L $1 did not listen"
+	echo "$lport" >>"$E2E_TMP/st.ports"
+}
+
+# load_streams_pump PORTS BYTES PID...: a sink reads BYTES from each port listed in the file
+# PORTS, all at once; sets LOAD_WALL_NS (the first sink's start to the last one's end) and
+# LOAD_CPU_MS (what the PIDs used meanwhile).
+load_streams_pump() {
+	local ports=$1 bytes=$2 sinks="" c0 t0 port
+	shift 2
+	c0=$(load_ms "$@")
 	t0=$(date +%s%N)
-	while read -r lport; do
-		"$TOOL" sink 127.0.0.1 "$lport" "$LOAD_BYTES" >>"$E2E_TMP/st.sink" 2>&1 &
+	while read -r port; do
+		"$TOOL" sink 127.0.0.1 "$port" "$bytes" >>"$ports.sink" 2>&1 &
 		sinks="$sinks $!"
-	done <"$E2E_TMP/st.ports"
+	done <"$ports"
 	# shellcheck disable=SC2086
 	wait $sinks
-	t1=$(date +%s%N)
-	c1=$(load_ms "$RELAY_PID")
+	LOAD_WALL_NS=$(($(date +%s%N) - t0))
+	LOAD_CPU_MS=$(($(load_ms "$@") - c0))
+}
+
+load_streams_handoff() {
+	RELAY_NAME=streams start_relay "recording = off"
+	local i
+	LOAD_PIDS=""
+	for i in $(seq 1 "$LOAD_STREAMS"); do
+		new_ticket_code "stream $i"
+		load_stream_open "$i" "$LOAD_BYTES"
+	done
+	load_streams_pump "$E2E_TMP/st.ports" "$LOAD_BYTES" "$RELAY_PID"
 	# shellcheck disable=SC2086
-	stop_pids $pids
+	stop_pids $LOAD_PIDS
 	stop_relay
-	load_line "handoff-relay" $((c1 - c0)) $((t1 - t0))
+	load_line "handoff-relay" "$LOAD_CPU_MS" "$LOAD_WALL_NS"
 }
 
 load_streams_sshd() {
-	local i pids="" sinks="" c0 c1 t0 t1 src mid dst
+	local i pids="" src mid dst
 	: >"$E2E_TMP/sst.ports"
 	for i in $(seq 1 "$LOAD_STREAMS"); do
 		src=$(free_port)
@@ -94,23 +112,11 @@ load_streams_sshd() {
 		{ wait_port "$mid" && wait_port "$dst"; } || fail "ssh -R/-L $i did not listen"
 		echo "$dst" >>"$E2E_TMP/sst.ports"
 	done
-	local tree_pids
-	tree_pids=$(tree "$SSHD_PID")
-	# shellcheck disable=SC2086
-	c0=$(load_ms $tree_pids)
-	t0=$(date +%s%N)
-	while read -r dst; do
-		"$TOOL" sink 127.0.0.1 "$dst" "$LOAD_BYTES" >>"$E2E_TMP/sst.sink" 2>&1 &
-		sinks="$sinks $!"
-	done <"$E2E_TMP/sst.ports"
-	# shellcheck disable=SC2086
-	wait $sinks
-	t1=$(date +%s%N)
-	# shellcheck disable=SC2086
-	c1=$(load_ms $tree_pids)
+	# shellcheck disable=SC2046
+	load_streams_pump "$E2E_TMP/sst.ports" "$LOAD_BYTES" $(tree "$SSHD_PID")
 	# shellcheck disable=SC2086
 	stop_pids $pids
-	load_line "sshd" $((c1 - c0)) $((t1 - t0))
+	load_line "sshd" "$LOAD_CPU_MS" "$LOAD_WALL_NS"
 }
 
 # load_line WHO CPU_MS WALL_NS

@@ -30,7 +30,10 @@
 #  10. (BENCH_PARTS=windows) typing, scroll and full shared by handoff-helper.exe
 #      under Wine on Xvfb, beside the same workloads shared by the Linux helper
 #      on the same Xvfb, in one run (bench/windows.sh);
-#  11. (BENCH_PARTS=peerexport, not in the default) an export of a ticket whose
+#  11. (BENCH_PARTS=relays, not in the default) three relays on one PostgreSQL
+#      against one: idle customers held, 30 streams at once, chain appends and
+#      code redemptions per second, side by side (bench/relays.sh).
+#  12. (BENCH_PARTS=peerexport, not in the default) an export of a ticket whose
 #      recording another relay of the store holds, beside the export on that
 #      relay (bench/peerexport.sh).
 # Tuning: BENCH_PARTS (default "latency load splice firstframe wayland windows"),
@@ -56,6 +59,7 @@ export BIN
 . "$ROOT/bench/wan.sh"
 . "$ROOT/bench/wayland.sh"
 . "$ROOT/bench/route.sh"
+. "$ROOT/bench/relays.sh"
 . "$ROOT/bench/peerexport.sh"
 . "$ROOT/bench/windows.sh"
 
@@ -267,6 +271,7 @@ if has_part store; then
 fi
 
 has_part route && route_bench
+has_part relays && relays_bench
 has_part peerexport && peerexport_bench
 
 if has_part firstframe; then

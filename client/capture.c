@@ -458,7 +458,8 @@ int helper_capture_run(struct helper_capture *c)
 	 * Damage that turns out to change no pixel answers nobody: the viewer
 	 * still waits, so the next damage must be grabbed at once.
 	 */
-	if (c->ndirty > 0 && c->wanted && !c->paused && helper_capture_frame(c) > 0)
+	if (c->ndirty > 0 && c->wanted && !c->paused && !(helper_capture_refused(c) & HELPER_CAPTURE_SECURE) &&
+	    helper_capture_frame(c) > 0)
 		c->wanted = false;
 	/*
 	 * Damage not grabbed yet (the viewer has not asked again) means the
@@ -476,9 +477,15 @@ int helper_capture_flush(struct helper_capture *c)
 		helper_capture_watch(c);
 	if (helper_capture_events(c) != 0)
 		return -1;
-	if (c->screen != NULL && c->ndirty > 0 && !c->paused)
+	/* On a secure desktop a new viewer too gets the picture from before, not Windows' black. */
+	if (c->screen != NULL && c->ndirty > 0 && !c->paused && !(helper_capture_refused(c) & HELPER_CAPTURE_SECURE))
 		helper_capture_frame(c);
 	return 0;
+}
+
+unsigned helper_capture_refused(const struct helper_capture *c)
+{
+	return c->be->refused != NULL ? c->be->refused(c->state) : 0;
 }
 
 void helper_capture_set_paused(struct helper_capture *c, bool paused)

@@ -86,6 +86,20 @@ struct helper_capture_backend {
 	 * stops it meanwhile, so nothing is copied for nobody.
 	 */
 	void (*set_watched)(void *state, bool watched);
+	/*
+	 * Optional. What the system forbids the capture now, as of the last
+	 * process_events or grab: HELPER_CAPTURE_SECURE (the desktop in front
+	 * is one this process may not read: Windows' secure desktop of a UAC
+	 * prompt or the lock screen; the driver then grabs nothing, so the
+	 * viewers keep the last picture rather than a black one) and
+	 * HELPER_CAPTURE_DENIED (reading the screen failed).
+	 */
+	unsigned (*refused)(void *state);
+};
+
+enum helper_capture_refusal {
+	HELPER_CAPTURE_SECURE = 1u << 0,
+	HELPER_CAPTURE_DENIED = 1u << 1,
 };
 
 extern const struct helper_capture_backend helper_capture_x11_backend;
@@ -133,6 +147,8 @@ int helper_capture_run(struct helper_capture *c);
  * too. Resuming grabs the damage at once if a viewer is still waiting.
  */
 void helper_capture_set_paused(struct helper_capture *c, bool paused);
+/* The backend's refused() (enum helper_capture_refusal), 0 when it has none. */
+unsigned helper_capture_refused(const struct helper_capture *c);
 /* Grabs all damage now, asked for or not: before a new viewer's first update. 0 or -1. */
 int helper_capture_flush(struct helper_capture *c);
 void helper_capture_close(struct helper_capture *c);

@@ -21,6 +21,16 @@
  * The pointer's shape is read
  * at every poll (GetCursorInfo: a new handle is a new shape) and converted
  * once to premultiplied ARGB for the screen's RichCursor.
+ *
+ * What Windows forbids an unprivileged process is found at every poll
+ * rather than guessed from the pixels: when the desktop receiving input is
+ * not the helper's own (OpenInputDesktop refused with ERROR_ACCESS_DENIED,
+ * as for the secure desktop of a UAC prompt or the lock screen, or opened
+ * under another name, "Winlogon"), refused() says HELPER_CAPTURE_SECURE
+ * and the driver grabs nothing, so viewers keep the last picture instead
+ * of the black one BitBlt would give; a failing BitBlt says
+ * HELPER_CAPTURE_DENIED. Wine 8 has one input desktop, the caller's own
+ * (SwitchDesktop is a stub): only a real Windows ever reports either.
  */
 #include "capture.h"
 
@@ -36,6 +46,8 @@
 #define HELPER_CAPTURE_WIN32_POLL_MS 100
 /* As helper_screen_set_cursor takes them; Windows' own are 32x32 to 256x256 at high DPI. */
 #define HELPER_CAPTURE_WIN32_CURSOR_MAX 256
+/* Desktop names are short ("Default", "Winlogon", "Screen-saver"); a longer one is another desktop. */
+#define HELPER_CAPTURE_WIN32_DESKTOP_NAME 64
 
 /*
  * This thread per-monitor DPI aware until dpi_leave: v2 (Windows 10 1703
@@ -76,6 +88,9 @@ struct helper_capture_win32 {
 	wchar_t monitor_device[CCHDEVICENAME];
 	struct screeninfo layout; /* monitors in shared-area pixels */
 	HCURSOR cursor;     /* the shape last passed on */
+	wchar_t desktop[HELPER_CAPTURE_WIN32_DESKTOP_NAME]; /* this thread's own desktop, "Default" */
+	unsigned refused;   /* enum helper_capture_refusal */
+	DWORD input_error;  /* OpenInputDesktop's last error other than ACCESS_DENIED, logged once */
 };
 
 static void helper_capture_win32_free_dib(struct helper_capture_win32 *g)
@@ -228,6 +243,47 @@ static int helper_capture_win32_update(struct helper_capture_win32 *g, bool *res
 	return helper_capture_win32_dib(g);
 }
 
+/* Desktop d's name into out (NUL-terminated, "" when unreadable). */
+static void helper_capture_win32_desktop_name(HDESK d, wchar_t *out, size_t n)
+{
+	DWORD len = 0;
+
+	if (!GetUserObjectInformationW(d, UOI_NAME, out, (DWORD)(n * sizeof(*out)), &len))
+		out[0] = L'\0';
+	out[n - 1] = L'\0';
+}
+
+/*
+ * Whether the desktop that receives input now is not the one this thread
+ * draws and reads: refused outright (the secure desktop belongs to
+ * SYSTEM), or open under another name. Other failures (a window station
+ * with no input at all) are logged once and taken as not secure: nothing
+ * would be more honest to say then.
+ */
+static bool helper_capture_win32_secure(struct helper_capture_win32 *g)
+{
+	wchar_t name[HELPER_CAPTURE_WIN32_DESKTOP_NAME];
+	HDESK d = OpenInputDesktop(0, FALSE, DESKTOP_READOBJECTS);
+	bool other;
+
+	if (d == NULL) {
+		DWORD e = GetLastError();
+
+		if (e == ERROR_ACCESS_DENIED)
+			return true;
+		if (e != g->input_error)
+			log_warn("cannot open the input desktop (error %lu): a secure desktop would go unnoticed", e);
+		g->input_error = e;
+		return false;
+	}
+	helper_capture_win32_desktop_name(d, name, sizeof(name) / sizeof(name[0]));
+	CloseDesktop(d);
+	other = g->desktop[0] != L'\0' && wcscmp(name, g->desktop) != 0;
+	if (other && !(g->refused & HELPER_CAPTURE_SECURE))
+		log_info("the input desktop is \"%ls\", not this process's \"%ls\"", name, g->desktop);
+	return other;
+}
+
 static int helper_capture_win32_open(const char *display, void **state, char *err, size_t errlen)
 {
 	struct helper_capture_win32 *g = calloc(1, sizeof(*g));
@@ -252,6 +308,8 @@ static int helper_capture_win32_open(const char *display, void **state, char *er
 	g->fmt.red_mask = 0x00ff0000u;
 	g->fmt.green_mask = 0x0000ff00u;
 	g->fmt.blue_mask = 0x000000ffu;
+	helper_capture_win32_desktop_name(GetThreadDesktop(GetCurrentThreadId()), g->desktop,
+					  sizeof(g->desktop) / sizeof(g->desktop[0]));
 	g->screen = GetDC(NULL);
 	r = g->screen != NULL ? helper_capture_win32_update(g, &resized, &layout_changed) : -1;
 	helper_capture_win32_dpi_leave(old);
@@ -391,8 +449,14 @@ static int helper_capture_win32_process(void *state, struct helper_capture_event
 	struct helper_capture_win32 *g = state;
 	DPI_AWARENESS_CONTEXT old = helper_capture_win32_dpi_enter();
 	int r = helper_capture_win32_update(g, &ev->resized, &ev->layout_changed);
+	bool secure = helper_capture_win32_secure(g);
 
-	if (r == 0)
+	if (secure != ((g->refused & HELPER_CAPTURE_SECURE) != 0))
+		log_info(secure ? "a secure desktop is in front: the viewers keep the last picture"
+				: "the helper's desktop is back in front");
+	g->refused = (g->refused & ~HELPER_CAPTURE_SECURE) | (secure ? HELPER_CAPTURE_SECURE : 0);
+	/* The secure desktop's pointer is not the customer's: the last shape stays. */
+	if (r == 0 && !secure)
 		helper_capture_win32_cursor(g, ev);
 	helper_capture_win32_dpi_leave(old);
 	return r;
@@ -434,6 +498,12 @@ static int helper_capture_win32_grab(void *state, int x, int y, int w, int h, co
 	ok = BitBlt(g->mem, x, y, w, h, g->screen, g->fmt.origin_x + x, g->fmt.origin_y + y, SRCCOPY | CAPTUREBLT);
 	GdiFlush();
 	helper_capture_win32_dpi_leave(old);
+	if (!ok && !(g->refused & HELPER_CAPTURE_DENIED))
+		log_warn("Windows refuses to let the helper read the screen (BitBlt error %lu): the viewers keep the "
+			 "last picture", GetLastError());
+	else if (ok && (g->refused & HELPER_CAPTURE_DENIED))
+		log_info("the screen can be read again");
+	g->refused = (g->refused & ~HELPER_CAPTURE_DENIED) | (ok ? 0 : HELPER_CAPTURE_DENIED);
 	return ok ? 0 : -1;
 }
 
@@ -473,6 +543,13 @@ static void helper_capture_win32_layout(void *state, struct screeninfo *si)
 	*si = g->layout;
 }
 
+static unsigned helper_capture_win32_refused(void *state)
+{
+	const struct helper_capture_win32 *g = state;
+
+	return g->refused;
+}
+
 const struct helper_capture_backend helper_capture_win32_backend = {
 	.name = "win32-gdi",
 	.open = helper_capture_win32_open,
@@ -485,6 +562,7 @@ const struct helper_capture_backend helper_capture_win32_backend = {
 	.grab = helper_capture_win32_grab,
 	.select_monitor = helper_capture_win32_select_monitor,
 	.layout = helper_capture_win32_layout,
+	.refused = helper_capture_win32_refused,
 };
 
 const struct helper_capture_backend *const helper_capture_native_backend = &helper_capture_win32_backend;

@@ -249,6 +249,17 @@ static void helper_input_release_locked(struct helper_input *in)
 	XFlush(in->dpy);
 }
 
+bool helper_input_refused(struct helper_input *in)
+{
+	(void)in;
+	return false;
+}
+
+void helper_input_forget_refusal(struct helper_input *in)
+{
+	(void)in;
+}
+
 void helper_input_release(struct helper_input *in)
 {
 	if (in->portal != NULL) {

@@ -46,6 +46,15 @@ int helper_input_open_portal(struct helper_input **out, const struct helper_capt
 void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons, int x, int y);
 /* RFB key event from viewer with an X keysym. Keysyms the keyboard map lacks are skipped. */
 void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint32_t keysym);
+/*
+ * Whether the system refused the last event injected (Windows: SendInput
+ * inserted fewer than asked, as UIPI does when an elevated window is in
+ * front); false again once one goes through. Any thread; never on X11 or
+ * Wayland, where nothing refuses a granted injection.
+ */
+bool helper_input_refused(struct helper_input *in);
+/* Forgets a refusal (the secure desktop that caused it has gone): the next one is news. */
+void helper_input_forget_refusal(struct helper_input *in);
 /* Releases any button or key a viewer still holds (sharing paused, a controlling viewer left). */
 void helper_input_release(struct helper_input *in);
 /* Releases any button or key still held, closes the connection, frees. NULL is fine. */

@@ -18,19 +18,26 @@
  *
  * Every press is noted in origin.h before it is sent (origin_win32.c's
  * hooks pair it with the marked event they see), so the helper's own
- * window can drop it. Not yet: input into elevated windows, which Windows
- * drops silently for an unelevated process (UIPI) and the helper must
- * detect.
+ * window can drop it.
+ *
+ * Windows refuses an unelevated process's input into an elevated window
+ * (UIPI) and onto the secure desktop: SendInput then inserts fewer events
+ * than asked (ERROR_ACCESS_DENIED). Every call is counted, so that
+ * helper_input_refused says so until one goes through again, and the
+ * session tells both sides instead of letting the input vanish. Wine has
+ * no integrity levels and never refuses: only a real Windows shows it.
  */
 #include "input.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <windows.h>
 
+#include "log.h"
 #include "origin.h"
 
 #define INPUT_WIN32_BUTTONS 8
@@ -51,6 +58,7 @@ struct helper_input {
 	int nheld;
 	int ctrl_alt;           /* Control or Alt keys a viewer holds */
 	struct helper_origin *origin;   /* not owned; NULL: nobody asks */
+	atomic_bool refused;    /* the last SendInput inserted nothing: read by the main loop */
 };
 
 /* X keysyms with a key of their own, and the virtual key that has it. */
@@ -89,12 +97,26 @@ int helper_input_open(struct helper_input **out, const char *display, struct hel
 		return -1;
 	}
 	pthread_mutex_init(&in->lock, NULL);
+	atomic_init(&in->refused, false);
 	in->origin = origin;
 	*out = in;
 	return 0;
 }
 
-static void helper_input_win32_send_key(WORD scan, DWORD flags, bool down)
+/* One event through SendInput, noting whether Windows took it (under in->lock). */
+static void helper_input_win32_send(struct helper_input *in, INPUT *ev)
+{
+	bool refused = SendInput(1, ev, sizeof(*ev)) != 1;
+
+	if (refused && !atomic_load(&in->refused))
+		log_warn("Windows refused the technician's input (SendInput error %lu): an elevated window or a "
+			 "secure desktop is in front", GetLastError());
+	else if (!refused && atomic_load(&in->refused))
+		log_info("Windows takes the technician's input again");
+	atomic_store(&in->refused, refused);
+}
+
+static void helper_input_win32_send_key(struct helper_input *in, WORD scan, DWORD flags, bool down)
 {
 	INPUT ev;
 
@@ -103,10 +125,10 @@ static void helper_input_win32_send_key(WORD scan, DWORD flags, bool down)
 	ev.ki.wScan = scan;
 	ev.ki.dwFlags = flags | (down ? 0 : KEYEVENTF_KEYUP);
 	ev.ki.dwExtraInfo = INPUT_WIN32_MARK;
-	SendInput(1, &ev, sizeof(ev));
+	helper_input_win32_send(in, &ev);
 }
 
-static void helper_input_win32_send_mouse(DWORD flags, LONG x, LONG y, DWORD data)
+static void helper_input_win32_send_mouse(struct helper_input *in, DWORD flags, LONG x, LONG y, DWORD data)
 {
 	INPUT ev;
 
@@ -117,7 +139,7 @@ static void helper_input_win32_send_mouse(DWORD flags, LONG x, LONG y, DWORD dat
 	ev.mi.mouseData = data;
 	ev.mi.dwFlags = flags;
 	ev.mi.dwExtraInfo = INPUT_WIN32_MARK;
-	SendInput(1, &ev, sizeof(ev));
+	helper_input_win32_send(in, &ev);
 }
 
 /* RFB bit -> (press, release) flags; 0 for the wheel bits, which turn instead. */
@@ -149,7 +171,7 @@ void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons,
 	ax = (LONG)(((long long)(x - vx) * 65535 + 32767) / (vw - 1));
 	ay = (LONG)(((long long)(y - vy) * 65535 + 32767) / (vh - 1));
 	pthread_mutex_lock(&in->lock);
-	helper_input_win32_send_mouse(MOUSEEVENTF_MOVE | MOUSEEVENTF_ABSOLUTE | MOUSEEVENTF_VIRTUALDESK, ax, ay,
+	helper_input_win32_send_mouse(in, MOUSEEVENTF_MOVE | MOUSEEVENTF_ABSOLUTE | MOUSEEVENTF_VIRTUALDESK, ax, ay,
 				      0);
 	for (int i = 0; i < INPUT_WIN32_BUTTONS; i++) {
 		int bit = 1 << i;
@@ -159,13 +181,13 @@ void helper_input_pointer(struct helper_input *in, uint32_t viewer, int buttons,
 			continue;
 		if (i == 3 || i == 4) {
 			if (down)
-				helper_input_win32_send_mouse(MOUSEEVENTF_WHEEL, 0, 0,
+				helper_input_win32_send_mouse(in, MOUSEEVENTF_WHEEL, 0, 0,
 							      (DWORD)(i == 3 ? WHEEL_DELTA : -WHEEL_DELTA));
 		} else if (helper_input_win32_button[i][0] != 0) {
 			/* RFB's button numbers, 1 left, 2 middle, 3 right, as origin_win32.c's hook names them. */
 			if (down)
 				helper_origin_injecting(in->origin, HELPER_ORIGIN_BUTTON, (unsigned)i + 1, viewer);
-			helper_input_win32_send_mouse(helper_input_win32_button[i][down ? 0 : 1], 0, 0, 0);
+			helper_input_win32_send_mouse(in, helper_input_win32_button[i][down ? 0 : 1], 0, 0, 0);
 		}
 	}
 	in->buttons = buttons;
@@ -195,8 +217,9 @@ static bool helper_input_win32_lookup(const struct helper_input *in, uint32_t ke
 		}
 	}
 	u = helper_input_win32_char(keysym);
+	/* Beyond the BMP: two units, typed by helper_input_win32_type_pair, never held. */
 	if (u == 0 || u > 0xffff || (u >= 0xd800 && u < 0xe000))
-		return false;  /* characters beyond the BMP need two units: not yet */
+		return false;
 	if (in->ctrl_alt > 0) {
 		SHORT vk = VkKeyScanW((WCHAR)u);
 
@@ -212,8 +235,26 @@ static bool helper_input_win32_lookup(const struct helper_input *in, uint32_t ke
 	return true;
 }
 
+/*
+ * A character beyond the BMP (an emoji, a rare kanji) is two UTF-16 units,
+ * each its own KEYEVENTF_UNICODE event; the program joins them in WM_CHAR.
+ * Typed at the press (down and up of each unit, in order): a pair cannot
+ * be held as one key, and its release then finds nothing held.
+ */
+static void helper_input_win32_type_pair(struct helper_input *in, uint32_t viewer, uint32_t u)
+{
+	const WORD unit[2] = { (WORD)(0xd800u + ((u - 0x10000u) >> 10)), (WORD)(0xdc00u + ((u - 0x10000u) & 0x3ffu)) };
+
+	for (int i = 0; i < 2; i++) {
+		helper_origin_injecting(in->origin, HELPER_ORIGIN_KEY, unit[i], viewer);
+		helper_input_win32_send_key(in, unit[i], KEYEVENTF_UNICODE, true);
+		helper_input_win32_send_key(in, unit[i], KEYEVENTF_UNICODE, false);
+	}
+}
+
 void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint32_t keysym)
 {
+	const uint32_t u = helper_input_win32_char(keysym);
 	WORD scan;
 	DWORD flags;
 
@@ -223,12 +264,16 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 		for (int i = 0; i < in->nheld; i++) {
 			if (in->held[i].keysym != keysym)
 				continue;
-			helper_input_win32_send_key(in->held[i].scan, in->held[i].flags, false);
+			helper_input_win32_send_key(in, in->held[i].scan, in->held[i].flags, false);
 			in->held[i] = in->held[--in->nheld];
 			if (helper_input_win32_is_ctrl_alt(keysym) && in->ctrl_alt > 0)
 				in->ctrl_alt--;
 			break;
 		}
+		goto out;
+	}
+	if (u > 0xffff && u <= 0x10ffff) {
+		helper_input_win32_type_pair(in, viewer, u);
 		goto out;
 	}
 	if (!helper_input_win32_lookup(in, keysym, &scan, &flags))
@@ -237,16 +282,27 @@ void helper_input_key(struct helper_input *in, uint32_t viewer, bool down, uint3
 	helper_origin_injecting(in->origin, HELPER_ORIGIN_KEY, scan, viewer);
 	if (in->nheld == INPUT_WIN32_HELD) {
 		/* More keys than any hand holds: type it, do not keep it down. */
-		helper_input_win32_send_key(scan, flags, true);
-		helper_input_win32_send_key(scan, flags, false);
+		helper_input_win32_send_key(in, scan, flags, true);
+		helper_input_win32_send_key(in, scan, flags, false);
 		goto out;
 	}
-	helper_input_win32_send_key(scan, flags, true);
+	helper_input_win32_send_key(in, scan, flags, true);
 	in->held[in->nheld++] = (struct helper_input_held){ .scan = scan, .flags = flags, .keysym = keysym };
 	if (helper_input_win32_is_ctrl_alt(keysym))
 		in->ctrl_alt++;
 out:
 	pthread_mutex_unlock(&in->lock);
+}
+
+bool helper_input_refused(struct helper_input *in)
+{
+	return in != NULL && atomic_load(&in->refused);
+}
+
+void helper_input_forget_refusal(struct helper_input *in)
+{
+	if (in != NULL)
+		atomic_store(&in->refused, false);
 }
 
 void helper_input_release(struct helper_input *in)
@@ -256,12 +312,12 @@ void helper_input_release(struct helper_input *in)
 	pthread_mutex_lock(&in->lock);
 	while (in->nheld > 0) {
 		in->nheld--;
-		helper_input_win32_send_key(in->held[in->nheld].scan, in->held[in->nheld].flags, false);
+		helper_input_win32_send_key(in, in->held[in->nheld].scan, in->held[in->nheld].flags, false);
 	}
 	in->ctrl_alt = 0;
 	for (int i = 0; i < 3; i++)
 		if (in->buttons & (1 << i))
-			helper_input_win32_send_mouse(helper_input_win32_button[i][1], 0, 0, 0);
+			helper_input_win32_send_mouse(in, helper_input_win32_button[i][1], 0, 0, 0);
 	in->buttons = 0;
 	pthread_mutex_unlock(&in->lock);
 }

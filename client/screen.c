@@ -77,6 +77,7 @@ struct helper_screen {
 	pthread_t owner;                /* the main thread */
 	struct wake wake;               /* a viewer asked for an update */
 	atomic_bool paused;             /* set by the main loop, read by client threads */
+	atomic_uint refused;            /* SCREENINFO_HELD | SCREENINFO_INPUT_REFUSED, likewise */
 	/* Where framebuffer (0, 0) is on the display, and whether input may land there. */
 	atomic_int origin_x, origin_y;
 	atomic_bool live;
@@ -660,7 +661,8 @@ static int helper_screen_info_for(struct helper_screen *s, rfbClientPtr cl, stru
 	if (!wanted)
 		return -1;
 	si.flags = (uint8_t)((cl->viewOnly ? 0 : SCREENINFO_CONTROL) |
-			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0) | SCREENINFO_UTF8_CLIPBOARD);
+			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0) | SCREENINFO_UTF8_CLIPBOARD |
+			     atomic_load(&s->refused));
 	buf_reset(msg);
 	return screeninfo_encode(msg, &si) == 0 ? 0 : -1;
 }
@@ -819,6 +821,7 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	atomic_init(&s->paused, false);
+	atomic_init(&s->refused, 0);
 	atomic_init(&s->origin_x, 0);
 	atomic_init(&s->origin_y, 0);
 	atomic_init(&s->live, true);
@@ -1017,6 +1020,14 @@ void helper_screen_set_paused(struct helper_screen *s, bool paused)
 	/* A viewer that was dragging or holding Ctrl when the customer paused must not leave it down. */
 	if (paused && s->input != NULL)
 		helper_input_release(s->input);
+}
+
+void helper_screen_set_refused(struct helper_screen *s, uint8_t screeninfo_flags)
+{
+	unsigned now = screeninfo_flags & (SCREENINFO_HELD | SCREENINFO_INPUT_REFUSED);
+
+	if (atomic_exchange(&s->refused, now) != now)
+		helper_screen_info_changed(s);
 }
 
 int helper_screen_set_cursor(struct helper_screen *s, int w, int h, int xhot, int yhot,

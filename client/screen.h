@@ -63,6 +63,11 @@ int helper_screen_send_cut_text(struct helper_screen *s, const char *utf8, size_
  */
 void helper_screen_set_paused(struct helper_screen *s, bool paused);
 /*
+ * What Windows forbids the helper now (SCREENINFO_HELD, SCREENINFO_INPUT_REFUSED),
+ * told to every viewer in the stream (and so to recordings) when it changes.
+ */
+void helper_screen_set_refused(struct helper_screen *s, uint8_t screeninfo_flags);
+/*
  * The monitors (framebuffer pixels), where framebuffer (0, 0) lies on the
  * display (pointer events are moved by as much), and whether the display
  * is shown at all (no input is replayed while not live). Our viewers are

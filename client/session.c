@@ -125,6 +125,7 @@ struct helper_session {
 	struct helper_screen *screen;
 	bool input_closed;          /* nobody can answer: deny every ask */
 	bool paused;                /* the customer paused sharing (grants kept) */
+	uint8_t desktop;            /* what Windows forbids now (enum ctl_desktop_flag), as last told */
 	bool signalled;             /* SIGINT or SIGTERM: exit without waiting for the customer */
 	bool code_from_ui;          /* the customer typed the code: a refusal asks again */
 	/*
@@ -918,6 +919,53 @@ static void helper_session_report_ignored(struct helper_session *s)
 	}
 }
 
+/*
+ * What the system forbids the helper now (capture.h's refused(), input.h's
+ * helper_input_refused): told to the relay, which words it for the
+ * technicians, and to the customer, once per change. Polled: on Windows
+ * the capture's poll wakes the loop every 100 ms, and a refused key comes
+ * on a viewer's thread, which has no say in what the loop shows.
+ */
+static void helper_session_report_desktop(struct helper_session *s)
+{
+	unsigned cap = helper_capture_refused(s->capture);
+	struct ctl_record r = { .type = CTL_DESKTOP };
+	uint8_t now = 0, was = s->desktop;
+
+	if (s->end != HELPER_END_NONE)
+		return;
+	/* Input refused on the secure desktop says nothing about the desktop that is back. */
+	if ((was & CTL_DESKTOP_SECURE) && !(cap & HELPER_CAPTURE_SECURE))
+		helper_input_forget_refusal(s->input);
+	now |= (cap & HELPER_CAPTURE_SECURE) ? CTL_DESKTOP_SECURE : 0;
+	now |= (cap & HELPER_CAPTURE_DENIED) ? CTL_DESKTOP_CAPTURE : 0;
+	now |= helper_input_refused(s->input) ? CTL_DESKTOP_INPUT : 0;
+	if (now == was)
+		return;
+	s->desktop = now;
+	r.flags = now;
+	log_info("telling both sides what Windows forbids the helper now:%s%s%s%s", now == 0 ? " nothing" : "",
+		 now & CTL_DESKTOP_SECURE ? " the secure desktop" : "", now & CTL_DESKTOP_INPUT ? " input" : "",
+		 now & CTL_DESKTOP_CAPTURE ? " reading the screen" : "");
+	if (helper_control_send(&s->ctl, &r) != 0)
+		log_warn("could not tell the relay what Windows forbids the helper");
+	if (s->screen != NULL)
+		helper_screen_set_refused(s->screen, (now & (CTL_DESKTOP_SECURE | CTL_DESKTOP_CAPTURE) ? SCREENINFO_HELD : 0) |
+							     (now & CTL_DESKTOP_INPUT ? SCREENINFO_INPUT_REFUSED : 0));
+	if (now & CTL_DESKTOP_SECURE)
+		s->ui->status(s->ui_state, _("Windows is showing a secure screen (an administrator prompt or the lock "
+					     "screen). The technician can neither see nor answer it: please answer it "
+					     "yourself. Until then they see the last picture."));
+	else if (now & CTL_DESKTOP_INPUT)
+		s->ui->status(s->ui_state, _("A window running as administrator is in front. Windows does not let the "
+					     "technician control it: please use it yourself, or close it."));
+	if (now & CTL_DESKTOP_CAPTURE)
+		s->ui->status(s->ui_state, _("Windows does not let the helper read your screen right now; the "
+					     "technician sees the last picture."));
+	if (now == 0)
+		s->ui->status(s->ui_state, _("The technician can see and use your screen again."));
+}
+
 static void helper_session_step(struct helper_session *s)
 {
 	helper_session_read_control(s);
@@ -933,6 +981,7 @@ static void helper_session_step(struct helper_session *s)
 	helper_session_sync_fds(s);
 	if (helper_capture_run(s->capture) != 0)
 		helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
+	helper_session_report_desktop(s);
 	if (s->clipboard != NULL) {
 		switch (helper_clipboard_run(s->clipboard)) {
 		case HELPER_CLIPBOARD_TOO_BIG_IN:

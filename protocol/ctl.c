@@ -117,6 +117,10 @@ static int ctl_put_body(struct buf *body, const struct ctl_record *r)
 		return 0;
 	case CTL_RESUME:
 		return ctl_put_text(body, r->text, 2 * INTAKE_TOKEN_BYTES);
+	case CTL_DESKTOP:
+		if (r->flags & ~CTL_DESKTOP_ALL)
+			return BUF_ERR_FORMAT;
+		return buf_put_u8(body, r->flags);
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -218,6 +222,10 @@ static int ctl_get_body(struct buf *body, struct ctl_record *r)
 		return r->flags > CTL_ANSWERED_DESKTOP || (r->caps & ~CTL_CAP_ALL) ? BUF_ERR_FORMAT : 0;
 	case CTL_RESUME:
 		return buf_get_cstring(body, &r->text, 2 * INTAKE_TOKEN_BYTES);
+	case CTL_DESKTOP:
+		if ((e = buf_get_u8(body, &r->flags)) != 0)
+			return e;
+		return (r->flags & ~CTL_DESKTOP_ALL) ? BUF_ERR_FORMAT : 0;
 	default:
 		return BUF_ERR_FORMAT;
 	}
@@ -275,6 +283,7 @@ const char *ctl_type_name(uint8_t type)
 	case CTL_INPUT_IGNORED: return "input-ignored";
 	case CTL_ANSWERED: return "answered";
 	case CTL_RESUME: return "resume";
+	case CTL_DESKTOP: return "desktop";
 	default: return "unknown";
 	}
 }

@@ -48,6 +48,7 @@ enum ctl_type {
 	 * helper older than this record never receives one.
 	 */
 	CTL_RESUME = 14,
+	CTL_DESKTOP = 15,       /* helper -> relay: flags = enum ctl_desktop_flag, 0 when all is well again */
 };
 
 /*
@@ -100,6 +101,24 @@ enum ctl_answered_flag {
 #define CTL_UI_NAME_MAX 16u
 
 /*
+ * CTL_DESKTOP: what Windows forbids the helper, an unprivileged process,
+ * right now, as a set of flags; sent once per change, 0 when the normal
+ * desktop is back. SECURE: the input desktop is not the helper's (the UAC
+ * prompt's secure desktop, the lock screen): nothing can be seen or
+ * controlled there, and the viewers keep the last picture. INPUT: Windows
+ * refused the injected input (an elevated window in front: UIPI). CAPTURE:
+ * the screen could not be read (BitBlt failed). The relay words it for the
+ * technicians itself; no text travels. A relay older than this record
+ * closes the control channel on it, as on any type it does not know.
+ */
+enum ctl_desktop_flag {
+	CTL_DESKTOP_SECURE = 1u << 0,
+	CTL_DESKTOP_INPUT = 1u << 1,
+	CTL_DESKTOP_CAPTURE = 1u << 2,
+};
+#define CTL_DESKTOP_ALL (CTL_DESKTOP_SECURE | CTL_DESKTOP_INPUT | CTL_DESKTOP_CAPTURE)
+
+/*
  * CTL_SHARING flags: the customer paused or resumed sharing. Pausing keeps
  * every grant and stream (resuming needs no new consent); the helper itself
  * stops sending pixels and applying input, the relay only records it.
@@ -143,7 +162,8 @@ struct ctl_record {
 	uint32_t ticket;
 	uint8_t caps;
 	uint8_t flags;  /* LOGS_DATA: enum ctl_logs_flag; SHARING: enum ctl_sharing_flag; END: ctl_end_reason;
-			 * NOTICE: ctl_notice_kind; ANSWERED: ctl_answered_flag */
+			 * NOTICE: ctl_notice_kind; ANSWERED: ctl_answered_flag;
+			 * DESKTOP: ctl_desktop_flag */
 	uint32_t count; /* INPUT_IGNORED: presses dropped, 1..CTL_IGNORED_MAX */
 	char *name;   /* technician's name (CONSENT_ASK, CHAT author, LOGS_ASK, NOTICE) */
 	char *tier;   /* "L1".."L3", or "customer" as a CHAT author's role */

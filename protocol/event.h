@@ -80,6 +80,9 @@
 #define EVENT_SHARING_PAUSED "sharing-paused"
 #define EVENT_SHARING_RESUMED "sharing-resumed"
 #define EVENT_REMOTE_INPUT_IGNORED "remote-input-ignored"
+/* Windows forbids the helper the screen or input (CTL_DESKTOP): the relay's words for the technicians; and all well again. */
+#define EVENT_DESKTOP_REFUSED "desktop-refused"
+#define EVENT_DESKTOP_BACK "desktop-back"
 #define EVENT_CUSTOMER_EVENTS_DROPPED "customer-events-dropped"
 
 /* A technician's viewer and the customer's consent. */

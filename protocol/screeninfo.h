@@ -50,6 +50,14 @@ enum screeninfo_flag {
 	SCREENINFO_CONTROL = 1u << 0, /* this viewer's input reaches the customer */
 	SCREENINFO_PAUSED = 1u << 1,  /* the customer paused sharing */
 	SCREENINFO_UTF8_CLIPBOARD = 1u << 2, /* clipboard text goes as SCREENINFO_CUT_MSG_TYPE */
+	/*
+	 * The picture is held: Windows shows a desktop the helper may not read
+	 * (the secure desktop of a UAC prompt, the lock screen) or refuses the
+	 * read, so what the viewer has is the last picture from before.
+	 */
+	SCREENINFO_HELD = 1u << 3,
+	/* Windows refuses the injected input (an elevated window in front: UIPI). */
+	SCREENINFO_INPUT_REFUSED = 1u << 4,
 };
 
 struct screeninfo_monitor {

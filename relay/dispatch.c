@@ -16,7 +16,8 @@
 static bool relay_dispatch_limited(const struct ctl_record *rec)
 {
 	return rec->type == CTL_CHAT || (rec->type == CTL_SHARING && rec->flags != CTL_SHARING_ENDED) ||
-	       rec->type == CTL_INPUT_IGNORED || rec->type == CTL_ANSWERED || rec->type == CTL_RESUME;
+	       rec->type == CTL_INPUT_IGNORED || rec->type == CTL_ANSWERED || rec->type == CTL_RESUME ||
+	       rec->type == CTL_DESKTOP;
 }
 
 /* The budget of the intake token that opened the session: a slot of its own, or the stalest one. */
@@ -123,6 +124,8 @@ void relay_dispatch_record(struct relay *relay, struct relay_conn *customer, con
 		relay_ticket_input_ignored(relay, customer, rec);
 	else if (rec->type == CTL_ANSWERED)
 		relay_ticket_answered(relay, customer, rec);
+	else if (rec->type == CTL_DESKTOP)
+		relay_ticket_desktop(relay, customer, rec);
 	else if (rec->type == CTL_RESUME)
 		relay_ticket_resume_token(relay, customer);
 	else

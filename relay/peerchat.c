@@ -45,8 +45,9 @@ int relay_peerchat_start(struct relay *relay, char *err, size_t errlen)
 /* The records another relay's customers and views must hear of. */
 static bool relay_peerchat_kind(const char *kind)
 {
-	static const char *const kinds[] = { EVENT_CHAT, EVENT_SHARING_PAUSED, EVENT_SHARING_RESUMED,
-					     EVENT_ESCALATED, EVENT_TAKEN, EVENT_RESOLVED };
+	static const char *const kinds[] = { EVENT_CHAT,	      EVENT_SHARING_PAUSED, EVENT_SHARING_RESUMED,
+					     EVENT_DESKTOP_REFUSED, EVENT_DESKTOP_BACK,	  EVENT_ESCALATED,
+					     EVENT_TAKEN,	      EVENT_RESOLVED };
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kind, kinds[i]) == 0)

@@ -303,6 +303,9 @@ struct relay {
 	struct relay_log_limit admit_log[3]; /* pre-authentication refusals, evictions, penalties (server.c) */
 	struct relay_penalty *penalties;     /* RELAY_PENALTY_SOURCES of them (server.c) */
 	unsigned long penalty_refusals;      /* connections refused from penalised sources, for the log */
+	int accept_reserve;                  /* a descriptor given up to refuse a connection at the limit (server.c) */
+	int64_t accept_paused_until_ms;      /* the listening socket is not polled before (server.c) */
+	struct relay_log_limit accept_log;   /* refusals for want of descriptors (server.c) */
 	struct relay_linger lingering[RELAY_LINGER_MAX]; /* (server.c) */
 	size_t nlingering;
 	struct relay_intake_budget intake_budgets[RELAY_INTAKE_BUDGETS]; /* (dispatch.c) */
@@ -466,6 +469,11 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *customer, cons
  * technician.
  */
 void relay_ticket_input_ignored(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
+/*
+ * What Windows forbids the customer's helper now (CTL_DESKTOP), in the
+ * relay's own words: an event, and a line in the chat streams.
+ */
+void relay_ticket_desktop(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* Who answered a consent or logs question, and where (CTL_ANSWERED): an event. */
 void relay_ticket_answered(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* The helper's CTL_RESUME: a fresh resume token for its ticket (code.h), stored and sent back. */

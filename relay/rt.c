@@ -71,6 +71,8 @@
 #define RT_WHY_MAX 400
 /* Rows taken per look at the outbox; the thread looks again at once while there are more. */
 #define RT_ROWS_PER_LOOK 16
+/* The REST calls one row may take (a lost creation's search, the creation, a queue change, a comment with attachments). */
+#define RT_CALLS_PER_ROW 4
 /* Linked tickets polled per round: the oldest first; a desk with more sees the rest a round later. */
 #define RT_POLL_TICKETS 200
 #define RT_ACTOR_PREFIX "rt:"
@@ -840,11 +842,18 @@ static void *rt_main(void *arg)
 		struct rt_rows rows = { .n = 0 };
 		int64_t now = time(NULL);
 
-		if (store_outbox_due(rt->st, rt->r.name, now, RT_ROWS_PER_LOOK, rt_rows_collect, &rows) != STORE_OK)
+		if (store_outbox_due(rt->st, rt->r.name, rt->relay_id, now, RT_ROWS_PER_LOOK, rt_rows_collect, &rows) !=
+		    STORE_OK)
 			log_warn("webhook %s: cannot read the outbox", rt->r.name);
 		for (size_t i = 0; i < rows.n && !atomic_load(&rt->stopping); i++) {
 			char why[RT_WHY_MAX] = "";
+			const int64_t at = time(NULL);
 
+			/* Claimed one at a time, as it is sent: RT_CALLS_PER_ROW calls at most, each within timeout. */
+			if (store_outbox_claim(rt->st, rt->r.name, rows.row[i].seq, rt->relay_id, at,
+					       at + RT_CALLS_PER_ROW * (int64_t)rt->r.timeout + RELAY_WEBHOOK_CLAIM_MARGIN) !=
+			    STORE_OK)
+				continue;
 			if (rt_deliver(rt, &rows.row[i], why, sizeof(why)) == 0)
 				relay_webhook_row_delivered(rt->st, &rt->r, rows.row[i].seq);
 			else if (!atomic_load(&rt->stopping))

@@ -11,12 +11,14 @@
  * max_unauthenticated such connections exist at once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -719,6 +721,56 @@ static int relay_admit(struct relay *relay, const char *source)
 	return 0;
 }
 
+/*
+ * Out of descriptors (EMFILE, ENFILE; ENOBUFS and ENOMEM alike), accept
+ * fails and leaves the connection in the backlog: the listening socket
+ * stays readable and the loop came straight back to it, a whole core and
+ * a log line per turn (a million lines in 3 s, found by bench/relays.sh).
+ * So the relay keeps one descriptor in reserve: it gives it up, takes the
+ * waiting connection and closes it at once, which the client hears now (a
+ * helper then tries its bundle's next relay) instead of waiting in a
+ * backlog that cannot move; then it takes the reserve back. When even that
+ * fails, the listening socket is left out of the poll for a second.
+ */
+static void relay_accept_failed(struct relay *relay, int err)
+{
+	const bool out_of = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+	time_t now = time(NULL);
+	bool shed = false;
+
+	if (now < relay->accept_log.next) {
+		relay->accept_log.quiet++;
+	} else {
+		if (out_of)
+			log_warn("out of descriptors (%s): refusing new connections (%lu more refused in the last 10 s); "
+				 "the relay's limit is its process's RLIMIT_NOFILE (docs/operator.md)", strerror(err),
+				 relay->accept_log.quiet);
+		else
+			log_warn("accept failed: %s (%lu more failures in the last 10 s)", ssh_get_error(relay->bind),
+				 relay->accept_log.quiet);
+		relay->accept_log = (struct relay_log_limit){ .next = now + 10 };
+	}
+	if (!out_of)
+		return;
+	if (relay->accept_reserve >= 0) {
+		struct pollfd waiting = { .fd = ssh_bind_get_fd(relay->bind), .events = POLLIN };
+
+		close(relay->accept_reserve);
+		/* Polled first: the listening socket may block, and the loop must not. */
+		if (poll(&waiting, 1, 0) == 1) {
+			int fd = accept(waiting.fd, NULL, NULL);
+
+			if (fd >= 0) {
+				close(fd);
+				shed = true;
+			}
+		}
+		relay->accept_reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!shed || relay->accept_reserve < 0)
+		relay->accept_paused_until_ms = relay_ms_now() + 1000;
+}
+
 static void relay_accept(struct relay *relay)
 {
 	struct relay_conn *conn;
@@ -728,8 +780,10 @@ static void relay_accept(struct relay *relay)
 	if (session == NULL)
 		return;
 	if (ssh_bind_accept(relay->bind, session) != SSH_OK) {
-		log_warn("accept failed: %s", ssh_get_error(relay->bind));
+		int err = errno;
+
 		ssh_free(session);
+		relay_accept_failed(relay, err);
 		return;
 	}
 	{
@@ -986,7 +1040,10 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 		relay->pfds = grown;
 		relay->pfds_cap = n * 2;
 	}
-	relay->pfds[0] = (struct pollfd){ .fd = ssh_bind_get_fd(relay->bind), .events = POLLIN };
+	/* A negative descriptor is left out by ppoll: no accepts while paused (relay_accept_failed). */
+	relay->pfds[0] = (struct pollfd){ .fd = relay_ms_now() < relay->accept_paused_until_ms ? -1
+										: ssh_bind_get_fd(relay->bind),
+					  .events = POLLIN };
 	n = 1;
 	for (struct relay_conn *c = relay->conns; c != NULL; c = c->next) {
 		short events = POLLIN;
@@ -1037,7 +1094,7 @@ static void relay_poll(struct relay *relay, int timeout_ms, const sigset_t *waki
 		struct pollfd more = { .fd = relay->pfds[0].fd, .events = POLLIN };
 
 		relay_accept(relay);
-		if (poll(&more, 1, 0) != 1)
+		if (relay_ms_now() < relay->accept_paused_until_ms || poll(&more, 1, 0) != 1)
 			break;
 	}
 }
@@ -1139,6 +1196,30 @@ static void relay_tick(struct relay *relay)
 	}
 }
 
+/*
+ * Each connection holds a descriptor (a recording, a routed view one
+ * more). systemd starts services with a soft limit of 1024 and a far
+ * higher hard one, for programs still on select(), and leaves raising the
+ * soft limit to the program (systemd.exec, LimitNOFILE=): the relay polls
+ * with ppoll and takes the hard limit, so that the unit's default holds
+ * more than a thousand customers.
+ */
+static void relay_server_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = was;
+	}
+	log_info("descriptors: up to %llu open at once, one for each connection", (unsigned long long)rl.rlim_cur);
+}
+
 ssh_bind relay_server_listen(const struct relay_home *home)
 {
 	ssh_bind bind = ssh_bind_new();
@@ -1167,7 +1248,7 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	struct relay relay = { .home = home, .store = store, .stop = stop, .bind = bind,
 			       .hooks = { .customer_record = relay_dispatch_record, .exec = relay_exec_run,
 					  .chat_said = relay_follow_said },
-			       .record_wake = { .fd = -1, .peer = -1 } };
+			       .record_wake = { .fd = -1, .peer = -1 }, .accept_reserve = -1 };
 	int rc = -1;
 
 	sigemptyset(&stopping);
@@ -1178,6 +1259,8 @@ int relay_server_run(struct relay_home *home, struct store *store, ssh_bind bind
 	if (relay.clock_offset_path != NULL)
 		log_warn("the clock is offset by the file %s (a test setting)", relay.clock_offset_path);
 
+	relay_server_nofile();
+	relay.accept_reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	relay.penalties = calloc(RELAY_PENALTY_SOURCES, sizeof(*relay.penalties));
 	relay.guard = relay_guard_new(&(struct relay_guard_config){ .backoff_max = home->code_backoff_max,
 					.failures_per_minute = home->code_failures_per_minute });
@@ -1229,6 +1312,8 @@ out:
 	relay_guard_free(relay.guard);
 	free(relay.penalties);
 	ssh_bind_free(relay.bind);
+	if (relay.accept_reserve >= 0)
+		close(relay.accept_reserve);
 	pthread_sigmask(SIG_SETMASK, &waking, NULL);
 	return rc;
 }

@@ -381,9 +381,16 @@ int store_outbox_receivers_set(struct store *st, const struct store_outbox_recei
 	return st->be->outbox_receivers_set(st, r, n);
 }
 
-int store_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn, void *ctx)
+int store_outbox_due(struct store *st, const char *receiver, const char *claimant, int64_t now, int limit,
+		     store_outbox_fn fn, void *ctx)
 {
-	return st->be->outbox_due(st, receiver, now, limit, fn, ctx);
+	return st->be->outbox_due(st, receiver, claimant, now, limit, fn, ctx);
+}
+
+int store_outbox_claim(struct store *st, const char *receiver, int64_t seq, const char *claimant, int64_t now,
+		       int64_t until)
+{
+	return st->be->outbox_claim(st, receiver, seq, claimant, now, until);
 }
 
 int store_outbox_delivered(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered)

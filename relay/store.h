@@ -408,11 +408,11 @@ int store_live_clear(struct store *st, int64_t ticket, const uint8_t pub[STORE_P
 /* The relay holding ticket's live customer; STORE_NOT_FOUND when none. */
 int store_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since);
 /*
- * Where each recording lives (migration 19; relay/audit.c's export): the
+ * Where each recording lives (migration 20; relay/audit.c's export): the
  * relay whose home holds the file at path, written when the recording
  * starts. An export on another relay fetches the file from that one
  * (relay/peerrec.c). place_get: STORE_NOT_FOUND for a recording from
- * before migration 19 (it lives where the chain was, the one relay).
+ * before migration 20 (it lives where the chain was, the one relay).
  */
 int store_recording_place_put(struct store *st, int64_t ticket, const char *path, const uint8_t pub[STORE_PUB_LEN],
 			      int64_t now);
@@ -547,9 +547,22 @@ typedef int (*store_outbox_fn)(const struct store_outbox_row *r, void *ctx);
  * order), by seq, at most limit; of receiver alone unless it is NULL (a
  * Request Tracker receiver's thread reads its own rows, webhook.c's
  * thread each of its receivers': one slow kind never fills the other's
- * limit).
+ * limit). A head that another claimant holds (store_outbox_claim, a
+ * lease not yet over) is left out, and with it the rest of its ticket;
+ * claimant NULL sees every head.
  */
-int store_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn, void *ctx);
+int store_outbox_due(struct store *st, const char *receiver, const char *claimant, int64_t now, int limit,
+		     store_outbox_fn fn, void *ctx);
+/*
+ * Several relays deliver one outbox: before a row is sent, its sender
+ * claims it until until (a lease: the transfer's time and a margin).
+ * STORE_OK when the row is now the claimant's (unclaimed, its lease over,
+ * or already its own: the lease is extended), STORE_NOT_FOUND when it is
+ * gone or another claimant holds it. One conditional UPDATE, atomic on
+ * both backends.
+ */
+int store_outbox_claim(struct store *st, const char *receiver, int64_t seq, const char *claimant, int64_t now,
+		       int64_t until);
 /*
  * A row delivered: deletes it and counts it for its receiver. A receiver
  * is failing from a failed try until none of its pending rows has failed:

@@ -104,7 +104,10 @@ struct store_backend {
 	int (*review_pending)(struct store *st, int limit, store_ticket_fn fn, void *ctx);
 	int (*reviewed_causes)(struct store *st, int limit, store_cause_fn fn, void *ctx);
 	int (*outbox_receivers_set)(struct store *st, const struct store_outbox_receiver *r, size_t n);
-	int (*outbox_due)(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn, void *ctx);
+	int (*outbox_due)(struct store *st, const char *receiver, const char *claimant, int64_t now, int limit,
+			  store_outbox_fn fn, void *ctx);
+	int (*outbox_claim)(struct store *st, const char *receiver, int64_t seq, const char *claimant, int64_t now,
+			    int64_t until);
 	int (*outbox_delivered)(struct store *st, const char *receiver, int64_t seq, int64_t now, int *recovered);
 	int (*outbox_failed)(struct store *st, const char *receiver, int64_t seq, int64_t now, int64_t next_at, const char *error, int *newly_failing);
 	int (*outbox_retry)(struct store *st, const char *receiver, int64_t *count);

@@ -509,7 +509,10 @@ static const char *const store_pg_migrations[] = {
 	"CREATE TABLE code_failures ("
 	"  at_second BIGINT PRIMARY KEY,"
 	"  n BIGINT NOT NULL);",
-	/* 19: which relay's home holds each recording, as SQLite's */
+	/* 19: an outbox row's sender and its lease, as SQLite's */
+	"ALTER TABLE webhook_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE webhook_outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;",
+	/* 20: which relay's home holds each recording, as SQLite's */
 	"CREATE TABLE recording_places ("
 	"  path TEXT PRIMARY KEY,"
 	"  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
@@ -2382,8 +2385,8 @@ static int store_pg_outbox_receivers_set(struct store *st, const struct store_ou
 	return store_pg_unnest(st, true, NULL, NULL, ok);
 }
 
-static int store_pg_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn,
-			       void *ctx)
+static int store_pg_outbox_due(struct store *st, const char *receiver, const char *claimant, int64_t now, int limit,
+			       store_outbox_fn fn, void *ctx)
 {
 	struct store_pg_args a = { 0 };
 	PGresult *res;
@@ -2392,13 +2395,17 @@ static int store_pg_outbox_due(struct store *st, const char *receiver, int64_t n
 	store_pg_int_arg(&a, now);
 	store_pg_int_arg(&a, limit);
 	store_pg_text_arg(&a, receiver ? receiver : "");
+	store_pg_text_arg(&a, claimant ? claimant : "");
+	store_pg_int_arg(&a, claimant ? 1 : 0);
 	res = store_pg_run(st,
 			   "SELECT o.receiver, o.seq, o.ticket_id, o.queued_at, o.attempts"
 			   " FROM (SELECT receiver, ticket_id, MIN(seq) AS seq FROM webhook_outbox"
 			   "   GROUP BY receiver, ticket_id) h"
 			   " JOIN webhook_outbox o ON o.receiver = h.receiver AND o.seq = h.seq"
 			   " JOIN webhook_receivers r ON r.name = o.receiver AND r.active = 1"
-			   " WHERE o.next_at <= $1::bigint AND ($3 = '' OR o.receiver = $3) ORDER BY o.seq LIMIT $2::bigint",
+			   " WHERE o.next_at <= $1::bigint AND ($3 = '' OR o.receiver = $3)"
+			   " AND ($5::bigint = 0 OR o.claimed_until <= $1::bigint OR o.claimed_by = $4)"
+			   " ORDER BY o.seq LIMIT $2::bigint",
 			   &a);
 	if (res == NULL)
 		return STORE_ERR;
@@ -2416,6 +2423,28 @@ static int store_pg_outbox_due(struct store *st, const char *receiver, int64_t n
 	}
 	PQclear(res);
 	return STORE_OK;
+}
+
+/*
+ * Two relays claiming one row: the second UPDATE waits for the first's row
+ * lock, then reads the row again (READ COMMITTED) and finds it claimed.
+ */
+static int store_pg_outbox_claim(struct store *st, const char *receiver, int64_t seq, const char *claimant,
+				 int64_t now, int64_t until)
+{
+	struct store_pg_args a = { 0 };
+	int64_t changed = 0;
+
+	store_pg_text_arg(&a, receiver);
+	store_pg_int_arg(&a, seq);
+	store_pg_text_arg(&a, claimant);
+	store_pg_int_arg(&a, now);
+	store_pg_int_arg(&a, until);
+	if (store_pg_do(st, "UPDATE webhook_outbox SET claimed_by = $3, claimed_until = $5::bigint"
+			    " WHERE receiver = $1 AND seq = $2::bigint AND (claimed_until <= $4::bigint OR claimed_by = $3)",
+			&a, &changed) != STORE_OK)
+		return STORE_ERR;
+	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
 }
 
 /* The receiver's failing_since, or -1 when there is no such receiver or the read failed. */
@@ -2849,6 +2878,7 @@ static const struct store_backend store_pg_backend = {
 	.reviewed_causes = store_pg_reviewed_causes,
 	.outbox_receivers_set = store_pg_outbox_receivers_set,
 	.outbox_due = store_pg_outbox_due,
+	.outbox_claim = store_pg_outbox_claim,
 	.outbox_delivered = store_pg_outbox_delivered,
 	.outbox_failed = store_pg_outbox_failed,
 	.outbox_retry = store_pg_outbox_retry,

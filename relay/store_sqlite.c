@@ -322,7 +322,13 @@ static const char *const store_migrations[] = {
 	"  at_second INTEGER PRIMARY KEY,"
 	"  n INTEGER NOT NULL);",
 	/*
-	 * 19: which relay's home holds each recording (issue 18): files stay
+	 * 19: an outbox row's sender and its lease (store_outbox_claim), so
+	 * that the relays of one store send each row once, not once each.
+	 */
+	"ALTER TABLE webhook_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE webhook_outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 20: which relay's home holds each recording (issue 18): files stay
 	 * where they were made, and an export elsewhere fetches them from there.
 	 */
 	"CREATE TABLE recording_places ("
@@ -354,6 +360,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -2386,8 +2393,8 @@ out:
 	return rc;
 }
 
-static int store_sqlite_outbox_due(struct store *st, const char *receiver, int64_t now, int limit, store_outbox_fn fn,
-				   void *ctx)
+static int store_sqlite_outbox_due(struct store *st, const char *receiver, const char *claimant, int64_t now,
+				   int limit, store_outbox_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_OK;
@@ -2404,12 +2411,15 @@ static int store_sqlite_outbox_due(struct store *st, const char *receiver, int64
 			  "   GROUP BY receiver, ticket_id) h"
 			  " JOIN webhook_outbox o ON o.receiver = h.receiver AND o.seq = h.seq"
 			  " JOIN webhook_receivers r ON r.name = o.receiver AND r.active = 1"
-			  " WHERE o.next_at <= ?1 AND (?3 IS NULL OR o.receiver = ?3) ORDER BY o.seq LIMIT ?2") != 0)
+			  " WHERE o.next_at <= ?1 AND (?3 IS NULL OR o.receiver = ?3)"
+			  " AND (?4 IS NULL OR o.claimed_until <= ?1 OR o.claimed_by = ?4) ORDER BY o.seq LIMIT ?2") != 0)
 		return STORE_ERR;
 	sqlite3_bind_int64(stmt, 1, now);
 	sqlite3_bind_int(stmt, 2, limit);
 	if (receiver != NULL)
 		sqlite3_bind_text(stmt, 3, receiver, -1, SQLITE_STATIC);
+	if (claimant != NULL)
+		sqlite3_bind_text(stmt, 4, claimant, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_outbox_row row = {
 			.receiver = store_col_text(stmt, 0),
@@ -2424,6 +2434,26 @@ static int store_sqlite_outbox_due(struct store *st, const char *receiver, int64
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = STORE_ERR;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_outbox_claim(struct store *st, const char *receiver, int64_t seq, const char *claimant,
+				     int64_t now, int64_t until)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	if (store_prepare(st, &stmt, "UPDATE webhook_outbox SET claimed_by = ?3, claimed_until = ?5"
+				     " WHERE receiver = ?1 AND seq = ?2 AND (claimed_until <= ?4 OR claimed_by = ?3)") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, receiver, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, seq);
+	sqlite3_bind_text(stmt, 3, claimant, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, now);
+	sqlite3_bind_int64(stmt, 5, until);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(store_sqlite_db(st)) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -2951,6 +2981,7 @@ static const struct store_backend store_sqlite_backend = {
 	.tickets_active_since = store_sqlite_tickets_active_since,
 	.outbox_receivers_set = store_sqlite_outbox_receivers_set,
 	.outbox_due = store_sqlite_outbox_due,
+	.outbox_claim = store_sqlite_outbox_claim,
 	.outbox_delivered = store_sqlite_outbox_delivered,
 	.outbox_failed = store_sqlite_outbox_failed,
 	.outbox_retry = store_sqlite_outbox_retry,

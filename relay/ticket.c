@@ -120,6 +120,38 @@ static void relay_ticket_sharing_line(int64_t at, bool paused, char *line, size_
 	snprintf(line, linelen, "[%s] the customer %s sharing\n", when, paused ? "paused" : "resumed");
 }
 
+/* A CTL_DESKTOP change as the event's detail: the relay's words, never the helper's. */
+static void relay_ticket_desktop_words(uint8_t flags, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (flags == 0) {
+		snprintf(out, outlen, "the customer's normal desktop is back: the picture and control work again");
+		return;
+	}
+	if (flags & CTL_DESKTOP_SECURE)
+		used += (size_t)snprintf(out + used, outlen - used,
+					 "the customer's screen shows an administrator prompt or another secure Windows "
+					 "screen (UAC, sign-in, lock), which the helper can neither see nor control: ask "
+					 "them to answer it; the picture is the last one from before");
+	else if (flags & CTL_DESKTOP_INPUT)
+		used += (size_t)snprintf(out + used, outlen - used,
+					 "Windows refuses your input on the customer's screen: a window running as "
+					 "administrator is in front; ask the customer to use it themselves or close it");
+	if ((flags & CTL_DESKTOP_CAPTURE) && used < outlen)
+		snprintf(out + used, outlen - used, "%sWindows does not let the helper read the customer's screen; the "
+			 "picture is the last one that could be read", used > 0 ? "; " : "");
+}
+
+static void relay_ticket_desktop_line(int64_t at, const char *words, char *line, size_t linelen)
+{
+	char when[16];
+
+	timefmt_utc(at, TIMEFMT_CLOCK, when, sizeof(when));
+	snprintf(line, linelen, "[%s] %s\n", when, words);
+}
+
 /*
  * A line this relay wrote and already delivered: peerchat.c skips it. The
  * list is emptied up to what the tail has read once a second; past its cap
@@ -991,6 +1023,22 @@ void relay_ticket_sharing(struct relay *relay, struct relay_conn *c, const struc
 	relay_chan_chat_broadcast(relay, c->ticket, line);
 }
 
+void relay_ticket_desktop(struct relay *relay, struct relay_conn *c, const struct ctl_record *rec)
+{
+	int64_t now = relay_now(relay), seq = 0;
+	char words[512], line[RELAY_CHAT_LINE_MAX];
+
+	relay_ticket_desktop_words(rec->flags, words, sizeof(words));
+	if (relay_audit_event_seq(relay->store, c->ticket, now, rec->flags != 0 ? EVENT_DESKTOP_REFUSED : EVENT_DESKTOP_BACK,
+				  "customer", "customer", NULL, words, &seq) == STORE_OK)
+		relay_ticket_chat_own(relay, seq);
+	log_info("ticket %lld: Windows on the customer's side %s (flags %u)", (long long)c->ticket,
+		 rec->flags != 0 ? "forbids the helper the screen or input" : "is back to the normal desktop",
+		 (unsigned)rec->flags);
+	relay_ticket_desktop_line(now, words, line, sizeof(line));
+	relay_chan_chat_broadcast(relay, c->ticket, line);
+}
+
 /* The viewer of this customer's session with that id, or NULL (it may have left already). */
 static struct relay_viewer *relay_ticket_viewer(struct relay *relay, struct relay_conn *c, uint32_t id)
 {
@@ -1186,6 +1234,15 @@ void relay_ticket_peer_event(struct relay *relay, const struct store_event *e, i
 
 	if (strcmp(e->kind, EVENT_SHARING_PAUSED) == 0 || strcmp(e->kind, EVENT_SHARING_RESUMED) == 0) {
 		relay_ticket_sharing_line(e->at, strcmp(e->kind, EVENT_SHARING_PAUSED) == 0, line, sizeof(line));
+		relay_chan_chat_broadcast(relay, ticket, line);
+		return;
+	}
+	if (strcmp(e->kind, EVENT_DESKTOP_REFUSED) == 0 || strcmp(e->kind, EVENT_DESKTOP_BACK) == 0) {
+		/* The detail is this relay's kind's own words (relay_ticket_desktop): re-escaped all the same. */
+		char words[512];
+
+		textesc_string(e->detail != NULL ? e->detail : "", NULL, words, sizeof(words));
+		relay_ticket_desktop_line(e->at, words, line, sizeof(line));
 		relay_chan_chat_broadcast(relay, ticket, line);
 		return;
 	}

@@ -290,6 +290,26 @@ static bool webhook_in_flight(const struct relay_webhooks *w, const char *receiv
 	return found;
 }
 
+/*
+ * The row is this relay's to send for its transfer's time and a margin
+ * (store_outbox_claim): another relay of the store reads it as claimed
+ * and sends it only if this one died with it. false: another relay has it.
+ */
+static bool webhook_claim(struct relay_webhooks *w, const struct store_outbox_row *row)
+{
+	const struct relay_webhook_conf *r = webhook_receiver(w, row->receiver);
+	const int64_t now = time(NULL);
+	int rc;
+
+	if (r == NULL)
+		return false;
+	rc = store_outbox_claim(w->st, row->receiver, row->seq, w->relay_id, now,
+				now + (int64_t)r->timeout + RELAY_WEBHOOK_CLAIM_MARGIN);
+	if (rc == STORE_ERR)
+		log_warn("webhook %s: event %lld: cannot claim it in the store", row->receiver, (long long)row->seq);
+	return rc == STORE_OK;
+}
+
 static int webhook_due(const struct store_outbox_row *row, void *ctx)
 {
 	struct relay_webhooks *w = ctx;
@@ -298,6 +318,8 @@ static int webhook_due(const struct store_outbox_row *row, void *ctx)
 	if (w->nxfers >= WEBHOOK_INFLIGHT_MAX)
 		return 1;
 	if (webhook_in_flight(w, row->receiver, row->seq, &mine) || mine >= WEBHOOK_INFLIGHT_PER_RECEIVER)
+		return 0;
+	if (!webhook_claim(w, row))
 		return 0;
 	if (webhook_start(w, row) != 0)
 		log_warn("webhook %s: event %lld: cannot start a transfer", row->receiver, (long long)row->seq);
@@ -328,7 +350,7 @@ static void *webhook_main(void *arg)
 			/* Each JSON receiver's own rows: an RT receiver's (its own thread's) never fill the limit. */
 			for (size_t i = 0; i < w->conf.n; i++)
 				if (w->conf.r[i].kind == RELAY_WEBHOOK_JSON &&
-				    store_outbox_due(w->st, w->conf.r[i].name, time(NULL), 2 * WEBHOOK_INFLIGHT_MAX,
+				    store_outbox_due(w->st, w->conf.r[i].name, w->relay_id, time(NULL), 2 * WEBHOOK_INFLIGHT_MAX,
 						     webhook_due, w) != STORE_OK)
 					log_warn("webhooks: cannot read the outbox");
 		}

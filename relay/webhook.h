@@ -37,6 +37,8 @@
 #define RELAY_WEBHOOK_SECRET_MAX 256
 /* The JSON schema's version, in every body ("schema"). A change that drops or retypes a field bumps it. */
 #define RELAY_WEBHOOK_SCHEMA 1
+/* Seconds a relay holds a row it sends beyond the transfer's own timeout (store_outbox_claim). */
+#define RELAY_WEBHOOK_CLAIM_MARGIN 30
 /* A body never grows past this: larger attachments go as references. */
 #define RELAY_WEBHOOK_BODY_MAX (8u * 1024 * 1024)
 

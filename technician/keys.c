@@ -76,10 +76,23 @@ uint32_t tech_keys_from_sdl_char(SDL_Keycode sym)
 	return 0;
 }
 
+/*
+ * libX11 names a Unicode keysym (0x01000100 + code point) "U65E5" in a
+ * string it mallocs and nobody may free (XKeysymToString's result is
+ * static for every other keysym): a replay with Japanese typing leaked one
+ * per key. The same name is made here instead.
+ */
 void tech_keys_name(uint32_t keysym, char *out, size_t outlen)
 {
-	const char *name = XKeysymToString((KeySym)keysym);
+	const char *name;
 
+	if (keysym >= 0x01000100u && keysym <= 0x0110ffffu) {
+		uint32_t u = keysym - 0x01000000u;
+
+		snprintf(out, outlen, u <= 0xffffu ? "U%04X" : "U%06X", (unsigned)u);
+		return;
+	}
+	name = XKeysymToString((KeySym)keysym);
 	if (name != NULL)
 		snprintf(out, outlen, "%s", name);
 	else

@@ -116,9 +116,11 @@ void tech_monitor_describe(const struct screeninfo *si, char *out, size_t outlen
 
 	if (outlen == 0)
 		return;
-	n = snprintf(out, outlen, "control=%s paused=%s monitors=%u",
+	/* held and input only when set: the line is as before for every helper but a refused Windows one. */
+	n = snprintf(out, outlen, "control=%s paused=%s%s%s monitors=%u",
 		     (si->flags & SCREENINFO_CONTROL) ? "yes" : "no",
-		     (si->flags & SCREENINFO_PAUSED) ? "yes" : "no", (unsigned)si->count);
+		     (si->flags & SCREENINFO_PAUSED) ? "yes" : "no", (si->flags & SCREENINFO_HELD) ? " held=yes" : "",
+		     (si->flags & SCREENINFO_INPUT_REFUSED) ? " input=refused" : "", (unsigned)si->count);
 	used = n < 0 ? 0 : (size_t)n < outlen ? (size_t)n : outlen - 1;
 	for (unsigned i = 0; i < si->count && used + 1 < outlen; i++) {
 		const struct screeninfo_monitor *m = &si->monitors[i];

@@ -364,6 +364,12 @@ static void tech_window_present(struct tech_window *t)
 	/* Always and on top, not only with the overlay: a still picture must not pass for a live one. */
 	if (si != NULL && (si->flags & SCREENINFO_PAUSED) != 0)
 		tech_window_banner(t, t->dst.y + t->dst.h / 2 - TECH_FONT_H - 5, "Paused by the customer");
+	else if (si != NULL && (si->flags & SCREENINFO_HELD) != 0)
+		tech_window_banner(t, t->dst.y + t->dst.h / 2 - TECH_FONT_H - 5,
+				   "Last picture: an admin prompt is up");
+	else if (si != NULL && (si->flags & SCREENINFO_INPUT_REFUSED) != 0)
+		tech_window_banner(t, t->dst.y + t->dst.h / 2 - TECH_FONT_H - 5,
+				   "Windows refuses your input (admin window)");
 	if (t->notice_until != 0)
 		tech_window_banner(t, t->dst.y + t->dst.h - 2 * TECH_FONT_H - 24, t->notice);
 	if (t->menu)

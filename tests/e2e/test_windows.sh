@@ -138,6 +138,13 @@ wait_line 20 "$E2E_TMP/winpattern.out" "^click 150 60" ||
 viewer_cmd 10 "type Ab"
 wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0041" || fail "typed A did not reach winpattern"
 wait_line 20 "$E2E_TMP/winpattern.out" "^char U+0062" || fail "typed b did not reach winpattern"
+# Japanese and an emoji: Unicode keysyms from the viewer, KEYEVENTF_UNICODE into winpattern's
+# WM_CHAR (the emoji as two UTF-16 units, which winpattern joins).
+viewer_cmd 10 "type 日本語😀"
+for u in 65E5 672C 8A9E 1F600; do
+	wait_line 20 "$E2E_TMP/winpattern.out" "^char U+$u" ||
+		fail "typed U+$u did not reach winpattern: $(tail -3 "$E2E_TMP/winpattern.out")"
+done
 
 # Paused, the technician's click goes nowhere; resumed, the next one arrives (after which the
 # first, sent earlier on the same ordered path, would have been reported already).

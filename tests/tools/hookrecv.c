@@ -7,7 +7,9 @@
  *         "ok seq=N ticket=T kind=K attempt=A id=ID" or "bad WHY ...",
  *       and an accepted body in DIR/body-N.json (its signature in
  *       body-N.sig). The mode file, read at every request, says how to
- *       answer: ok (default) 200, 500, or stall (no answer until the
+ *       answer: ok (default) 200, slow (200 after a second, as a
+ *       busy desk answers: long enough for several relays to look at
+ *       one outbox during it), 500, or stall (no answer until the
  *       client gives up).
  *
  * A process per connection (the relay keeps several open), each dying
@@ -183,6 +185,11 @@ static int serve_one(SSL *ssl, int fd, const char *dir, FILE *log)
 		/* No answer: wait until the client gives up (or 60 s), as a hung receiver would. */
 		poll(&p, 1, 60000);
 		goto out;
+	}
+	if (strcmp(m, "slow") == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		poll(&p, 1, 1000);
 	}
 	if ((v = header(head, "Handoff-Event-Id", &vlen)) != NULL)
 		snprintf(idv, sizeof(idv), "%.*s", (int)vlen, v);

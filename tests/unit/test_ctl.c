@@ -86,6 +86,7 @@ static void round_trip(const struct ctl_record *r)
 		assert_null(got.name);
 		break;
 	case CTL_SHARING:
+	case CTL_DESKTOP:
 		assert_int_equal(got.flags, r->flags);
 		assert_null(got.text);
 		break;
@@ -414,7 +415,7 @@ static void test_bad_caps_rejected(void **state)
 
 static void test_unknown_types_rejected(void **state)
 {
-	static const uint8_t types[] = { 0, 15, 16, 0x7f, 0x80, 0xff };
+	static const uint8_t types[] = { 0, 16, 17, 0x7f, 0x80, 0xff };
 	uint8_t wire[16];
 	struct ctl_record r;
 	struct buf b;
@@ -618,6 +619,39 @@ static void test_sharing_flags_checked(void **state)
 	buf_free(&b);
 }
 
+/* DESKTOP: any set of the three flags, 0 (all well again) included, round-trips; other bits are refused both ways. */
+static void test_desktop_flags_checked(void **state)
+{
+	static const uint8_t secure[] = { 0, 0, 0, 2, CTL_DESKTOP, CTL_DESKTOP_SECURE };
+	static const uint8_t all[] = { 0, 0, 0, 2, CTL_DESKTOP, 7 };
+	static const uint8_t back[] = { 0, 0, 0, 2, CTL_DESKTOP, 0 };
+	static const uint8_t bad[] = { 0, 0, 0, 2, CTL_DESKTOP, 8 };
+	static const uint8_t short_body[] = { 0, 0, 0, 1, CTL_DESKTOP };
+	static const uint8_t long_body[] = { 0, 0, 0, 3, CTL_DESKTOP, 1, 0 };
+	struct ctl_record r;
+	struct buf b;
+
+	(void)state;
+	expect_decode(secure, sizeof(secure), 1);
+	expect_decode(all, sizeof(all), 1);
+	expect_decode(back, sizeof(back), 1);
+	expect_decode(bad, sizeof(bad), BUF_ERR_FORMAT);
+	expect_decode(short_body, sizeof(short_body), BUF_ERR_SHORT);
+	expect_decode(long_body, sizeof(long_body), BUF_ERR_FORMAT);
+	memset(&r, 0, sizeof(r));
+	r.type = CTL_DESKTOP;
+	for (unsigned f = 0; f <= CTL_DESKTOP_ALL; f++) {
+		r.flags = (uint8_t)f;
+		round_trip(&r);
+	}
+	r.flags = 0x80;
+	buf_init(&b, 64);
+	assert_int_equal(ctl_encode(&b, &r), BUF_ERR_FORMAT);
+	assert_int_equal(buf_len(&b), 0);
+	buf_free(&b);
+	assert_string_equal(ctl_type_name(CTL_DESKTOP), "desktop");
+}
+
 /* END carries a reason the helper words itself; an unknown reason is refused both ways. */
 static void test_end_reason_checked(void **state)
 {
@@ -750,7 +784,8 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_NOTICE), "notice");
 	assert_string_equal(ctl_type_name(0), "unknown");
 	assert_string_equal(ctl_type_name(14), "resume");
-	assert_string_equal(ctl_type_name(15), "unknown");
+	assert_string_equal(ctl_type_name(15), "desktop");
+	assert_string_equal(ctl_type_name(16), "unknown");
 	assert_string_equal(ctl_type_name(255), "unknown");
 }
 
@@ -819,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_types_rejected),
 		cmocka_unit_test(test_logs_flags_checked),
 		cmocka_unit_test(test_sharing_flags_checked),
+		cmocka_unit_test(test_desktop_flags_checked),
 		cmocka_unit_test(test_input_ignored_and_answered),
 		cmocka_unit_test(test_strings_over_cap_or_bad_rejected),
 		cmocka_unit_test(test_two_records_back_to_back),

@@ -942,7 +942,7 @@ static void test_peers_and_live_sessions(void **state)
 	assert_int_equal(store_live_get(f->st, t2, holder, &since), STORE_NOT_FOUND);
 }
 
-/* Where recordings live (migration 19): unknown until put, the newest put of a path wins. */
+/* Where recordings live (migration 20): unknown until put, the newest put of a path wins. */
 static void test_recording_places(void **state)
 {
 	struct fixture *f = *state;
@@ -1225,12 +1225,13 @@ static void test_desk_role_migration(void **state)
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
 	/*
-	 * Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window) and 19 (recordings'
-	 * places) run again after it: theirs go too.
+	 * Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window), 19 (outbox claims)
+	 * and 20 (recordings' places) run again after it: theirs go too.
 	 */
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE live_sessions; DROP TABLE relays; DROP TABLE rt_links;"
 				      "DROP TABLE resume_tokens; DROP TABLE code_sources; DROP TABLE store_secrets; DROP TABLE code_failures;"
+				      "ALTER TABLE webhook_outbox DROP COLUMN claimed_by; ALTER TABLE webhook_outbox DROP COLUMN claimed_until;"
 				      "DROP TABLE recording_places;"
 				      "DROP TRIGGER relay_keys_append_only_delete; DROP TRIGGER relay_keys_append_only_update;"
 				      "PRAGMA user_version = 13",

@@ -242,6 +242,10 @@ static void describe_line(void **state)
 	si.count = 0;
 	tech_monitor_describe(&si, out, sizeof(out));
 	assert_string_equal(out, "control=no paused=yes monitors=0");
+	/* What Windows forbids shows only when it does: every other line stays as it was. */
+	si.flags = SCREENINFO_CONTROL | SCREENINFO_HELD | SCREENINFO_INPUT_REFUSED;
+	tech_monitor_describe(&si, out, sizeof(out));
+	assert_string_equal(out, "control=yes paused=no held=yes input=refused monitors=0");
 }
 
 /* Names come from the customer's machine: they must not split the line or fake a field. */

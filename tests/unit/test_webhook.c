@@ -88,7 +88,16 @@ static struct rows due(struct store *st, int64_t now)
 {
 	struct rows rows = { 0 };
 
-	assert_int_equal(store_outbox_due(st, NULL, now, 8, collect, &rows), STORE_OK);
+	assert_int_equal(store_outbox_due(st, NULL, NULL, now, 8, collect, &rows), STORE_OK);
+	return rows;
+}
+
+/* What relay `claimant` reads as due of receiver "desk". */
+static struct rows due_for(struct store *st, const char *claimant, int64_t now)
+{
+	struct rows rows = { 0 };
+
+	assert_int_equal(store_outbox_due(st, "desk", claimant, now, 8, collect, &rows), STORE_OK);
 	return rows;
 }
 
@@ -174,6 +183,50 @@ static void test_outbox_rows_and_order(void **state)
 	assert_int_equal(st.s[1].pending, 2); /* 3 and 5 */
 	assert_int_equal(st.s[1].failing_since, 0);
 	assert_string_equal(st.err[1], "");
+}
+
+/*
+ * Two relays of one store share the outbox: a row relay a claimed is not
+ * due for relay b, nor is the rest of its ticket, until a delivers it or
+ * a's lease is over (a died); b's claim of a's row is refused, a's own
+ * claim extends its lease.
+ */
+static void test_outbox_claims(void **state)
+{
+	struct fixture *f = *state;
+	const struct store_outbox_receiver r[1] = { { "desk", "all" } };
+	struct rows rows;
+
+	assert_int_equal(store_outbox_receivers_set(f->st, r, 1), STORE_OK);
+	assert_int_equal(relay_audit_event(f->st, f->t1, 1000, EVENT_CHAT, "alice", "L1", NULL, "one"), STORE_OK);   /* 1 */
+	assert_int_equal(relay_audit_event(f->st, f->t1, 1001, EVENT_CHAT, "alice", "L1", NULL, "two"), STORE_OK);   /* 2 */
+	assert_int_equal(relay_audit_event(f->st, f->t2, 1002, EVENT_CHAT, "alice", "L1", NULL, "other"), STORE_OK); /* 3 */
+	assert_int_equal(due_for(f->st, "relay-a", 2000).n, 2);
+	assert_int_equal(store_outbox_claim(f->st, "desk", 1, "relay-a", 2000, 2060), STORE_OK);
+	/* b sees ticket 2's head only; its claim of a's row is refused, a's own goes through (a longer lease). */
+	rows = due_for(f->st, "relay-b", 2001);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal(rows.seq[0], 3);
+	assert_int_equal(store_outbox_claim(f->st, "desk", 1, "relay-b", 2001, 2061), STORE_NOT_FOUND);
+	assert_int_equal(store_outbox_claim(f->st, "desk", 1, "relay-a", 2001, 2090), STORE_OK);
+	assert_int_equal(due_for(f->st, "relay-a", 2001).n, 2);
+	/* a dies with the row: past its lease b may take it, and then a may not. */
+	assert_int_equal(due_for(f->st, "relay-b", 2089).n, 1);
+	rows = due_for(f->st, "relay-b", 2090);
+	assert_int_equal(rows.n, 2);
+	assert_int_equal(rows.seq[0], 1);
+	assert_int_equal(store_outbox_claim(f->st, "desk", 1, "relay-b", 2090, 2150), STORE_OK);
+	assert_int_equal(store_outbox_claim(f->st, "desk", 1, "relay-a", 2091, 2151), STORE_NOT_FOUND);
+	/* Delivered, its ticket's next row is due for either relay; a row that is gone cannot be claimed. */
+	assert_int_equal(store_outbox_delivered(f->st, "desk", 1, 2091, NULL), STORE_OK);
+	rows = due_for(f->st, "relay-a", 2091);
+	assert_int_equal(rows.n, 2);
+	assert_int_equal(rows.seq[0], 2);
+	assert_int_equal(store_outbox_claim(f->st, "desk", 1, "relay-a", 2091, 2151), STORE_NOT_FOUND);
+	/* Without a claimant every head is due, claimed or not (webhooks status, tests). */
+	assert_int_equal(store_outbox_claim(f->st, "desk", 2, "relay-b", 2091, 2151), STORE_OK);
+	assert_int_equal(due_for(f->st, NULL, 2092).n, 2);
+	assert_int_equal(due_for(f->st, "relay-a", 2092).n, 1);
 }
 
 /* The outbox row and the event are one: a rolled-back event leaves no row. */
@@ -520,6 +573,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_outbox_rows_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_claims, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_in_the_event_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_escalation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
