@@ -33,10 +33,13 @@
 #  11. (BENCH_PARTS=relays, not in the default) three relays on one PostgreSQL
 #      against one: idle customers held, 30 streams at once, chain appends and
 #      code redemptions per second, side by side (bench/relays.sh).
+#  12. (BENCH_PARTS=peerexport, not in the default) an export of a ticket whose
+#      recording another relay of the store holds, beside the export on that
+#      relay (bench/peerexport.sh).
 # Tuning: BENCH_PARTS (default "latency load splice firstframe wayland windows"),
 # BENCH_SECONDS (per workload, 6), BENCH_WORKLOADS, BENCH_BYTES (1000 MB),
 # BENCH_RUNS (5), BENCH_IDLE (500), BENCH_STREAMS (10), BENCH_EXPORT_BYTES
-# (the exported recording, 300 MB), BENCH_WL_WORKLOADS and BENCH_WIN_WORKLOADS (typing scroll full),
+# (the exported recording, 300 MB), BENCH_PEEREXPORT_BYTES (the peer export's, 100 MB), BENCH_WL_WORKLOADS and BENCH_WIN_WORKLOADS (typing scroll full),
 # BENCH_WL_GNOME (1; 0 leaves the GNOME rows out).
 set -u
 BUILD=${1:-build}
@@ -57,6 +60,7 @@ export BIN
 . "$ROOT/bench/wayland.sh"
 . "$ROOT/bench/route.sh"
 . "$ROOT/bench/relays.sh"
+. "$ROOT/bench/peerexport.sh"
 . "$ROOT/bench/windows.sh"
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -268,6 +272,7 @@ fi
 
 has_part route && route_bench
 has_part relays && relays_bench
+has_part peerexport && peerexport_bench
 
 if has_part firstframe; then
 	echo

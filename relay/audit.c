@@ -1553,23 +1553,85 @@ static uint8_t *relay_audit_map_recording(const char *home_dir, const char *rel,
 	return map;
 }
 
+int relay_audit_recording_here(struct store *st, const uint8_t self[STORE_PUB_LEN], const char *path,
+			       uint8_t place[STORE_PUB_LEN])
+{
+	int rc = store_recording_place_get(st, path, place);
+
+	if (rc == STORE_NOT_FOUND)
+		return 1;
+	if (rc != STORE_OK)
+		return -1;
+	return CRYPTO_memcmp(place, self, STORE_PUB_LEN) == 0;
+}
+
+/*
+ * A recording another relay of the store holds (its place in the store):
+ * fetched from that relay into an unnamed file of this home, checked
+ * against its record there (peerrec.c), then mapped as a local one. NULL
+ * with x->err naming the recording and the relay when it cannot be had.
+ */
+static uint8_t *relay_audit_fetch_recording(struct relay_audit_export *x, const uint8_t place[STORE_PUB_LEN],
+					    const struct event_recording *ref, size_t *len)
+{
+	char why[sizeof(x->err) - 32];
+	void *map;
+	int fd;
+
+	*len = 0;
+	fd = open(x->plan->home_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(x->err, sizeof(x->err), "no room for recording %s from its relay: %s", ref->path, strerror(errno));
+		return NULL;
+	}
+	if (relay_peerrec_fetch(x->st, place, x->plan->key_path, x->ticket, ref, fd, x->cancel, why, sizeof(why)) != 0) {
+		snprintf(x->err, sizeof(x->err), "%s", why);
+		close(fd);
+		return NULL;
+	}
+	map = mmap(NULL, (size_t)ref->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(x->err, sizeof(x->err), "recording %s from its relay cannot be read back: %s", ref->path,
+			 strerror(errno));
+		return NULL;
+	}
+	*len = (size_t)ref->size;
+	return map;
+}
+
 static int relay_audit_export_recordings(struct relay_audit_export *x)
 {
 	for (size_t i = 0; i < x->nrecordings; i++) {
+		const struct event_recording *ref = &x->recordings[i];
+		uint8_t place[STORE_PUB_LEN];
 		size_t len;
-		uint8_t *data = relay_audit_map_recording(x->plan->home_dir, x->recordings[i].path, &len);
+		uint8_t *data;
 		int r;
 
-		if (data == NULL) {
+		r = relay_audit_recording_here(x->st, x->plan->pub, ref->path, place);
+		if (r < 0) {
+			snprintf(x->err, sizeof(x->err), "the store could not say where recording %s is", ref->path);
+			return -1;
+		}
+		if (r == 0) {
+			if (ref->size == 0 || ref->size > EXPORT_RECORDING_MAX) {
+				log_warn("export of ticket %lld: recording %s is empty or too large; left out",
+					 (long long)x->ticket, ref->path);
+				continue; /* as a local one: the verifier names it missing */
+			}
+			/* Missing on its relay is not left out here: that relay is not this one to say so. */
+			if ((data = relay_audit_fetch_recording(x, place, ref, &len)) == NULL)
+				return -1;
+		} else if ((data = relay_audit_map_recording(x->plan->home_dir, ref->path, &len)) == NULL) {
 			log_warn("export of ticket %lld: recording %s is missing or too large; left out", (long long)x->ticket,
-				 x->recordings[i].path);
+				 ref->path);
 			continue; /* the verifier names it missing */
 		}
-		r = atomic_load(x->cancel) ? -1 : export_put_recording(&x->w, x->recordings[i].path, data, len);
+		r = atomic_load(x->cancel) ? -1 : export_put_recording(&x->w, ref->path, data, len);
 		munmap(data, len);
 		if (r != 0) {
-			snprintf(x->err, sizeof(x->err), "the export could not be written (at recording %s)",
-				 x->recordings[i].path);
+			snprintf(x->err, sizeof(x->err), "the export could not be written (at recording %s)", ref->path);
 			return -1;
 		}
 	}
@@ -1631,7 +1693,8 @@ int relay_audit_export_prepare(struct relay *relay, int64_t ticket, struct relay
 	/* The job's own key: the loop signs checkpoints with the relay's while the job signs the export. */
 	p->key = EVP_PKEY_dup(relay->audit->key);
 	p->home_dir = strdup(relay->home->dir);
-	if (p->key == NULL || p->home_dir == NULL) {
+	p->key_path = strdup(relay->home->host_key_path);
+	if (p->key == NULL || p->home_dir == NULL || p->key_path == NULL) {
 		snprintf(err, errlen, "out of memory");
 		relay_audit_export_plan_clear(p);
 		return -1;
@@ -1643,6 +1706,7 @@ void relay_audit_export_plan_clear(struct relay_audit_export_plan *p)
 {
 	EVP_PKEY_free(p->key);
 	free(p->home_dir);
+	free(p->key_path);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1758,7 +1822,7 @@ static int relay_audit_find_row(const struct store_event *e, void *ctx)
 }
 
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct event_recording *ref, char *err, size_t errlen)
+			       struct event_recording *ref, uint8_t place[STORE_PUB_LEN], char *err, size_t errlen)
 {
 	struct relay_audit_find f = { .id = id, .ref = ref };
 	char path[4400];
@@ -1771,6 +1835,15 @@ int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *
 	}
 	if (!f.found)
 		return STORE_NOT_FOUND;
+	switch (relay_audit_recording_here(relay->store, relay->audit->pub, ref->path, place)) {
+	case 0:
+		return RELAY_AUDIT_ELSEWHERE;
+	case 1:
+		break;
+	default:
+		snprintf(err, errlen, "the store could not say where %s is", ref->path);
+		return -1;
+	}
 	/* The record comes from our own database, but a path is opened only if it could be ours. */
 	if (!event_recording_path_ok(ref->path) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", relay->home->dir, ref->path) >= sizeof(path)) {

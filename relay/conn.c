@@ -15,6 +15,7 @@ const char *relay_role_name(enum relay_role role)
 	case RELAY_ROLE_AUDITOR: return "auditor";
 	case RELAY_ROLE_CUSTOMER: return "customer";
 	case RELAY_ROLE_DESK: return "desk system";
+	case RELAY_ROLE_PEER: return "relay";
 	default: return "unauthenticated";
 	}
 }

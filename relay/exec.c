@@ -230,7 +230,10 @@ int relay_exec_run(struct relay *relay, struct relay_chan *ch, const char *line,
 	} else {
 		x->cmd = exec_find(x->argv, x->argc, &x->from);
 	}
-	if (x->cmd == NULL)
+	/* A peer's login for recordings (peerrec.c) runs its one command, which is in no table a person's is. */
+	if (ch->conn->role == RELAY_ROLE_PEER)
+		status = exec_peer_recording(x);
+	else if (x->cmd == NULL)
 		buf_printf(err, "unknown command: %s (try: help)\n", cmd);
 	/* A relay's login for a routed view (route.c) asks for control of it, and nothing else. */
 	else if (ch->conn->routed && strcmp(cmd, "control") != 0) {

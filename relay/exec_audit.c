@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,12 +133,32 @@ out:
 	return rc;
 }
 
-/* "ok", "missing" or "size differs": the file of a recording-closed record, as the relay's disk holds it now. */
-static const char *exec_recording_on_disk(struct exec_ctx *x, const struct event_recording *r)
+/*
+ * The file of a recording-closed record: "on disk", "missing" or "size
+ * differs" as this relay's disk holds it now, or "on relay NAME" when the
+ * store says another relay holds it (`recording` and `export` fetch it).
+ */
+static const char *exec_recording_on_disk(struct exec_ctx *x, const struct event_recording *r, char *where,
+					  size_t wherelen)
 {
+	struct store_peer *peer;
+	uint8_t place[STORE_PUB_LEN];
 	char path[4400];
+	uint8_t self[STORE_PUB_LEN];
 	struct stat sb;
+	int here = relay_audit_public(x->relay, self) == 0 ?
+			   relay_audit_recording_here(x->relay->store, self, r->path, place) : 1;
 
+	if (here == 0 && (peer = calloc(1, sizeof(*peer))) != NULL) {
+		if (relay_route_peer_by_pub(x->relay->store, place, peer) == 1)
+			snprintf(where, wherelen, "on relay %s", peer->name);
+		else
+			snprintf(where, wherelen, "on a relay no longer in service");
+		free(peer);
+		return where;
+	}
+	if (here < 0)
+		return "unknown (the store failed)";
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", x->relay->home->dir, r->path) >= sizeof(path) ||
 	    stat(path, &sb) != 0)
 		return "missing";
@@ -148,7 +169,7 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 {
 	struct exec_ctx *x = ctx;
 	struct event_recording r;
-	char sha[2 * CHAIN_HASH_LEN + 1] = "unreadable";
+	char sha[2 * CHAIN_HASH_LEN + 1] = "unreadable", where[300];
 
 	if (event_recording_parse(e->detail, &r) != 0) {
 		buf_printf(x->err, "record %lld: unreadable recording-closed detail\n", (long long)e->id);
@@ -165,12 +186,12 @@ static int exec_recording_row(const struct store_event *e, void *ctx)
 		emit_kstring(&x->j, "sha256", sha);
 		emit_kstring(&x->j, "state", r.state);
 		emit_kstring(&x->j, "technician", e->actor);
-		emit_kstring(&x->j, "file", exec_recording_on_disk(x, &r));
+		emit_kstring(&x->j, "file", exec_recording_on_disk(x, &r, where, sizeof(where)));
 		emit_object_end(&x->j);
 		return 0;
 	}
 	buf_printf(x->out, "%s  %llu bytes  sha256 %s  %s  (%s; %s)\n", r.path, (unsigned long long)r.size, sha,
-		    r.state, e->actor, exec_recording_on_disk(x, &r));
+		    r.state, e->actor, exec_recording_on_disk(x, &r, where, sizeof(where)));
 	return 0;
 }
 
@@ -212,11 +233,85 @@ static int exec_binary_ok(struct exec_ctx *x, const char *redirect)
 	return -1;
 }
 
+/* recording N ID of a recording another relay holds: fetched on the job thread (peerrec.c), then streamed. */
+struct exec_recording_job {
+	int64_t ticket;
+	struct event_recording ref;
+	uint8_t place[STORE_PUB_LEN];
+	char key_path[PATH_MAX];
+	char user[STORE_NAME_MAX];
+	bool json;
+	int fd;
+	int rc;
+	char err[512];
+};
+
+static void exec_recording_run(struct store *st, void *ctx, const atomic_bool *cancel)
+{
+	struct exec_recording_job *j = ctx;
+
+	j->rc = relay_peerrec_fetch(st, j->place, j->key_path, j->ticket, &j->ref, j->fd, cancel, j->err,
+				    sizeof(j->err));
+	if (j->rc == 0 && lseek(j->fd, 0, SEEK_SET) != 0) {
+		snprintf(j->err, sizeof(j->err), "cannot read back the temporary file: %s", strerror(errno));
+		j->rc = -1;
+	}
+}
+
+static void exec_recording_done(struct relay *relay, struct relay_chan *ch, void *ctx)
+{
+	struct exec_recording_job *j = ctx;
+
+	(void)relay;
+	if (ch != NULL && j->rc == 0) {
+		log_info("auditor %s downloaded recording %s of ticket %lld (from another relay)", j->user, j->ref.path,
+			 (long long)j->ticket);
+		ch->stream_fd = j->fd;
+		j->fd = -1;
+	} else if (ch != NULL) {
+		buf_printf(&ch->err, "recording: %s\n", j->err);
+		ch->exit_status = EXIT_FAIL;
+		if (j->json)
+			exec_json_errors(&ch->err, EXIT_FAIL);
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j);
+}
+
+static int exec_recording_elsewhere(struct exec_ctx *x, int64_t ticket, const struct event_recording *ref,
+				    const uint8_t place[STORE_PUB_LEN])
+{
+	struct exec_recording_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return EXIT_FAIL;
+	*j = (struct exec_recording_job){ .ticket = ticket, .ref = *ref, .json = x->json, .fd = -1 };
+	memcpy(j->place, place, STORE_PUB_LEN);
+	snprintf(j->key_path, sizeof(j->key_path), "%s", x->relay->home->host_key_path);
+	snprintf(j->user, sizeof(j->user), "%s", x->conn->user.name);
+	/* As an export's: received whole into an unnamed file, so that a failed fetch sends only its error. */
+	j->fd = open(x->relay->home->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (j->fd < 0) {
+		buf_printf(x->err, "recording: no room for a temporary file: %s\n", strerror(errno));
+		free(j);
+		return EXIT_FAIL;
+	}
+	if (relay_job_submit(x->relay, x->ch, exec_recording_run, exec_recording_done, j) != 0) {
+		buf_printf(x->err, "recording: cannot start the job: out of memory\n");
+		close(j->fd);
+		free(j);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 /* recording N ID: one sealed recording file, byte for byte as the relay holds it (ID as `recordings N` lists it). */
 int exec_recording(struct exec_ctx *x)
 {
 	struct store_ticket *t = malloc(sizeof(*t));
 	struct event_recording ref;
+	uint8_t place[STORE_PUB_LEN];
 	char err[512];
 	const char *id = x->words;
 	struct stat sb;
@@ -234,8 +329,12 @@ int exec_recording(struct exec_ctx *x)
 	rc = EXIT_USAGE;
 	if (exec_binary_ok(x, strrchr(id, '/') ? strrchr(id, '/') + 1 : id) != 0)
 		goto out;
-	found = relay_audit_recording_open(x->relay, t->id, id, &fd, &ref, err, sizeof(err));
+	found = relay_audit_recording_open(x->relay, t->id, id, &fd, &ref, place, err, sizeof(err));
 	rc = EXIT_FAIL;
+	if (found == RELAY_AUDIT_ELSEWHERE) {
+		rc = exec_recording_elsewhere(x, t->id, &ref, place);
+		goto out;
+	}
 	if (found == STORE_NOT_FOUND) {
 		buf_printf(x->err, "recording: ticket %lld has no recording %s (see: recordings %lld)\n", (long long)t->id,
 			    id, (long long)t->id);
@@ -254,6 +353,58 @@ int exec_recording(struct exec_ctx *x)
 out:
 	free(t);
 	return rc;
+}
+
+/*
+ * peer-recording N PATH, the one command of another relay's login for
+ * recordings (peerrec.c): the file at PATH exactly, if a recording-closed
+ * record of ticket N names it and the store places it here, streamed as
+ * `recording` streams it.
+ */
+int exec_peer_recording(struct exec_ctx *x)
+{
+	struct relay *relay = x->relay;
+	char **argv = x->argv;
+	size_t argc = x->argc;
+	struct buf *err = x->err;
+	struct event_recording ref;
+	uint8_t place[STORE_PUB_LEN];
+	char why[512], *end = NULL;
+	long long ticket;
+	int fd = -1, rc;
+
+	if (argc != 3 || strcmp(argv[0], RELAY_PEERREC_CMD) != 0) {
+		buf_printf(err, "not allowed: a relay's login for recordings runs only " RELAY_PEERREC_CMD " N PATH\n");
+		return EXIT_DENIED;
+	}
+	errno = 0;
+	ticket = strtoll(argv[1], &end, 10);
+	if (errno != 0 || end == argv[1] || *end != '\0' || ticket <= 0 || !event_recording_path_ok(argv[2])) {
+		buf_printf(err, RELAY_PEERREC_CMD ": usage: " RELAY_PEERREC_CMD " N PATH\n");
+		return EXIT_USAGE;
+	}
+	rc = relay_audit_recording_open(relay, ticket, argv[2], &fd, &ref, place, why, sizeof(why));
+	/* A peer asks the relay the store names; one it names another is not passed on (no chains of fetches). */
+	if (rc == RELAY_AUDIT_ELSEWHERE) {
+		buf_printf(err, "the store says another relay holds %s\n", argv[2]);
+		return EXIT_FAIL;
+	}
+	/* The exact path only: a file name alone could be another segment's on this relay. */
+	if (rc == 0 && strcmp(ref.path, argv[2]) != 0) {
+		close(fd);
+		rc = STORE_NOT_FOUND;
+	}
+	if (rc == STORE_NOT_FOUND) {
+		buf_printf(err, "ticket %lld has no recording %s here\n", ticket, argv[2]);
+		return EXIT_FAIL;
+	}
+	if (rc != 0) {
+		buf_printf(err, "%s\n", why);
+		return EXIT_FAIL;
+	}
+	log_info("relay %s fetched recording %s of ticket %lld", x->conn->via_relay, ref.path, ticket);
+	x->ch->stream_fd = fd;
+	return EXIT_OK;
 }
 
 /* An export on the job thread (job.h): what it needs, and what it tells the channel when it ends. */

@@ -16,5 +16,7 @@ int exec_recording(struct exec_ctx *x);
 int exec_export(struct exec_ctx *x);
 int exec_verify(struct exec_ctx *x);
 int exec_report(struct exec_ctx *x);
+/* Not in the table: the one command of a peer relay's login for recordings (peerrec.c). */
+int exec_peer_recording(struct exec_ctx *x);
 
 #endif

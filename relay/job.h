@@ -2,8 +2,10 @@
  * job.h: long work of a command (an export, a verify) on a thread of its
  * own, so that the loop keeps splicing live sessions meanwhile.
  *
- * The job thread touches no libssh object and no part of struct relay:
- * libssh is not thread-safe and the loop owns both. A job gets what it
+ * The job thread touches no libssh object of the loop's and no part of
+ * struct relay: a libssh session is for one thread at a time and the loop
+ * owns both (a job may make and free a session of its own, as an export's
+ * fetch from another relay does: peerrec.c). A job gets what it
  * needs copied in (its ctx) and the thread's one store connection, opened
  * once for the life of the relay. When it ends, the thread says so through
  * a pipe the loop polls; the loop then runs the job's done function, which

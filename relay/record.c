@@ -511,6 +511,15 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 	v->recorder = r;
 	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_STARTED, h.technician, h.tier, NULL,
 			r->relpath);
+	/* Where the file is, for an export on another relay of the store to fetch it from here (peerrec.c). */
+	{
+		uint8_t pub[CHAIN_PUB_LEN];
+
+		if (relay_audit_public(relay, pub) != 0 ||
+		    store_recording_place_put(relay->store, v->ticket, r->relpath, pub, relay_now(relay)) != STORE_OK)
+			log_error("ticket %lld: recording %s: the store does not say it is on this relay; exports elsewhere "
+				  "will not find it", (long long)v->ticket, r->relpath);
+	}
 	return 0;
 fail_file:
 	log_error("ticket %lld: cannot start recording %s: %s", (long long)v->ticket, r->relpath, strerror(errno));

@@ -50,7 +50,12 @@
  * its own: it opens tickets and gets their support codes, and nothing else
  * (rights.c), so a stolen desk key reads no ticket and views no screen.
  */
-enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER, RELAY_ROLE_DESK };
+/*
+ * RELAY_ROLE_PEER is another relay of the store fetching a recording
+ * (peerrec.c): one command, no account, no view.
+ */
+enum relay_role { RELAY_ROLE_NONE, RELAY_ROLE_TECH, RELAY_ROLE_AUDITOR, RELAY_ROLE_CUSTOMER, RELAY_ROLE_DESK,
+		  RELAY_ROLE_PEER };
 
 /* Wrong support codes one connection may send before it is dropped. */
 #define RELAY_KBD_TRIES_MAX 3
@@ -627,6 +632,26 @@ bool relay_route_held_elsewhere(struct relay *relay, int64_t ticket);
  */
 int relay_route_peer_key(struct relay *relay, ssh_key key, char *name, size_t namelen);
 /*
+ * Any thread: a peer's row by its audit key, from st (the caller's own
+ * connection). 1 found and in service, 0 none or retired, -1 the store failed.
+ */
+int relay_route_peer_by_pub(struct store *st, const uint8_t pub[STORE_PUB_LEN], struct store_peer *out);
+/*
+ * Any thread, blocking (each step bounded by the route timeout): an SSH
+ * client session to a peer relay at host:port that presents exactly the
+ * host key pinned ("TYPE BASE64", the store's), logged in as user with
+ * this relay's host key at key_path. 0 with *out, or -1 with why.
+ */
+struct relay_peer_dial {
+	const char *host;
+	unsigned port;
+	const char *pinned;
+	const char *name;             /* the peer's, for messages */
+	const char *key_path;
+	const char *user;
+};
+int relay_route_dial(const struct relay_peer_dial *d, ssh_session *out, char *why, size_t whylen);
+/*
  * Starts a routed view of ticket on the relay that holds its live customer,
  * for user, at port (the level asked). 0 with *out set (connecting off the
  * loop); 0 with *out NULL when no other relay holds the ticket; -1 with why
@@ -650,6 +675,24 @@ size_t relay_route_nfds(const struct relay *relay);
 size_t relay_route_pollfds(struct relay *relay, struct pollfd *pfds);
 /* After the poll: each routed session with events runs its own event. */
 void relay_route_polled(struct relay *relay, const struct pollfd *pfds);
+
+/*
+ * peerrec.c: recordings that live on another relay of the store, for an
+ * export here. A relay logs in to its peer as RELAY_PEER_USER (no account
+ * can be named so: a ':') and runs RELAY_PEERREC_CMD, the only command such
+ * a login runs (exec_audit.c's exec_peer_recording serves it).
+ */
+#define RELAY_PEER_USER "relay:recordings"
+#define RELAY_PEERREC_CMD "peer-recording"
+struct event_recording;
+/*
+ * Any thread, blocking: fetches ticket's recording ref from the relay whose
+ * audit key is place into fd (at most ref's size), logging in with the host
+ * key at key_path. 0 when the bytes are the record's (size and SHA-256), or
+ * -1 with why naming the recording and the relay.
+ */
+int relay_peerrec_fetch(struct store *st, const uint8_t place[STORE_PUB_LEN], const char *key_path, int64_t ticket,
+			const struct event_recording *ref, int fd, const atomic_bool *cancel, char *why, size_t whylen);
 
 /* peerchat.c: chat lines of other relays of the store, read from the chain once a second. */
 int relay_peerchat_start(struct relay *relay, char *err, size_t errlen);
@@ -734,6 +777,7 @@ struct relay_audit_export_plan {
 	int64_t upto;                  /* the checkpoint signed for this export: it ends there */
 	int64_t now;                   /* its exported-at, on the relay's clock */
 	char *home_dir;                /* owned: where the recordings are */
+	char *key_path;                /* owned: the host key, to fetch recordings from peers (peerrec.c) */
 	uint8_t pub[CHAIN_PUB_LEN];
 	EVP_PKEY *key;                 /* owned: a copy of the audit key, for the export's signature */
 	/* That checkpoint: with a tickets root the export is version 2 (bounded by the ticket), else 1. */
@@ -758,11 +802,22 @@ int relay_audit_export(struct store *st, const struct relay_audit_export_plan *p
  * lists, or its file name. Only files named by the ticket's
  * recording-closed records are opened. *fd (the caller closes it) reads
  * the sealed file from its start; ref is what its record says. 0;
+ * RELAY_AUDIT_ELSEWHERE with ref and place (the holder's audit key) when
+ * the store says another relay holds it (peerrec.c fetches it);
  * STORE_NOT_FOUND when no record of the ticket names it; -1 with err when
  * it cannot be read.
  */
+#define RELAY_AUDIT_ELSEWHERE 1
 struct event_recording;
 int relay_audit_recording_open(struct relay *relay, int64_t ticket, const char *id, int *fd,
-			       struct event_recording *ref, char *err, size_t errlen);
+			       struct event_recording *ref, uint8_t place[STORE_PUB_LEN], char *err, size_t errlen);
+/*
+ * Any thread: whether the relay whose audit key is self holds recording
+ * path (the store's place for it, or none: a recording from before places
+ * were kept, which is local). 1 here, 0 elsewhere with place set, -1 the
+ * store failed.
+ */
+int relay_audit_recording_here(struct store *st, const uint8_t self[STORE_PUB_LEN], const char *path,
+			       uint8_t place[STORE_PUB_LEN]);
 
 #endif

@@ -261,6 +261,18 @@ static int relay_route_find_one(const struct store_peer *p, void *ctx)
 	return 1;
 }
 
+int relay_route_peer_by_pub(struct store *st, const uint8_t pub[STORE_PUB_LEN], struct store_peer *out)
+{
+	struct relay_route_find f = { .pub = pub };
+
+	if (store_peers(st, relay_route_find_one, &f) != STORE_OK)
+		return -1;
+	if (!f.ok)
+		return 0;
+	*out = f.found;
+	return 1;
+}
+
 int relay_route_peer_key(struct relay *relay, ssh_key key, char *name, size_t namelen)
 {
 	struct relay_route_find f = { .key = key };
@@ -276,61 +288,80 @@ int relay_route_peer_key(struct relay *relay, ssh_key key, char *name, size_t na
 	return 1;
 }
 
-/* The thread's blocking steps; r->why says what failed. 0 or -1. */
-static int relay_route_connect(struct relay_route *r)
+int relay_route_dial(const struct relay_peer_dial *d, ssh_session *out, char *why, size_t whylen)
 {
-	ssh_key pinned = relay_route_key_parse(r->pinned), srv = NULL, priv = NULL;
-	char fp[SSHUTIL_FP_MAX] = "?", dest[32];
+	ssh_key pinned = relay_route_key_parse(d->pinned), srv = NULL, priv = NULL;
+	ssh_session session = NULL;
+	char fp[SSHUTIL_FP_MAX] = "?";
 	long timeout = RELAY_ROUTE_TIMEOUT;
+	unsigned port = d->port;
 	int process_config = 0, rc = -1;
 
+	*out = NULL;
 	if (pinned == NULL) {
-		snprintf(r->why, sizeof(r->why), "the store holds no usable host key for relay %s", r->peer_name);
+		snprintf(why, whylen, "the store holds no usable host key for relay %s", d->name);
 		goto out;
 	}
-	r->session = ssh_new();
-	if (r->session == NULL ||
-	    ssh_options_set(r->session, SSH_OPTIONS_HOST, r->host) != SSH_OK ||
-	    ssh_options_set(r->session, SSH_OPTIONS_PORT, &r->port) != SSH_OK ||
-	    ssh_options_set(r->session, SSH_OPTIONS_USER, r->user) != SSH_OK ||
-	    ssh_options_set(r->session, SSH_OPTIONS_TIMEOUT, &timeout) != SSH_OK ||
-	    ssh_options_set(r->session, SSH_OPTIONS_PROCESS_CONFIG, &process_config) != SSH_OK ||
-	    ssh_options_set(r->session, SSH_OPTIONS_HOSTKEYS, ssh_key_type_to_char(ssh_key_type(pinned))) != SSH_OK) {
-		snprintf(r->why, sizeof(r->why), "cannot set up a connection to relay %s", r->peer_name);
+	session = ssh_new();
+	if (session == NULL ||
+	    ssh_options_set(session, SSH_OPTIONS_HOST, d->host) != SSH_OK ||
+	    ssh_options_set(session, SSH_OPTIONS_PORT, &port) != SSH_OK ||
+	    ssh_options_set(session, SSH_OPTIONS_USER, d->user) != SSH_OK ||
+	    ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout) != SSH_OK ||
+	    ssh_options_set(session, SSH_OPTIONS_PROCESS_CONFIG, &process_config) != SSH_OK ||
+	    ssh_options_set(session, SSH_OPTIONS_HOSTKEYS, ssh_key_type_to_char(ssh_key_type(pinned))) != SSH_OK) {
+		snprintf(why, whylen, "cannot set up a connection to relay %s", d->name);
 		goto out;
 	}
-	if (ssh_connect(r->session) != SSH_OK) {
-		snprintf(r->why, sizeof(r->why), "cannot reach relay %s: %s", r->peer_name, ssh_get_error(r->session));
+	if (ssh_connect(session) != SSH_OK) {
+		snprintf(why, whylen, "cannot reach relay %s: %s", d->name, ssh_get_error(session));
 		goto out;
 	}
 	/* Pinned before anything is sent under this relay's name. */
-	if (ssh_get_server_publickey(r->session, &srv) != SSH_OK || ssh_key_cmp(srv, pinned, SSH_KEY_CMP_PUBLIC) != 0) {
+	if (ssh_get_server_publickey(session, &srv) != SSH_OK || ssh_key_cmp(srv, pinned, SSH_KEY_CMP_PUBLIC) != 0) {
 		if (srv != NULL)
 			sshutil_fingerprint(srv, fp, sizeof(fp));
-		snprintf(r->why, sizeof(r->why), "relay %s presented host key %s, not the one the store pins for it",
-			 r->peer_name, fp);
+		snprintf(why, whylen, "relay %s presented host key %s, not the one the store pins for it", d->name, fp);
 		goto out;
 	}
-	if (ssh_pki_import_privkey_file(r->key_path, NULL, NULL, NULL, &priv) != SSH_OK) {
-		snprintf(r->why, sizeof(r->why), "cannot read this relay's host key to log in to relay %s", r->peer_name);
+	if (ssh_pki_import_privkey_file(d->key_path, NULL, NULL, NULL, &priv) != SSH_OK) {
+		snprintf(why, whylen, "cannot read this relay's host key to log in to relay %s", d->name);
 		goto out;
 	}
-	if (ssh_userauth_publickey(r->session, NULL, priv) != SSH_AUTH_SUCCESS) {
-		snprintf(r->why, sizeof(r->why), "relay %s refused this relay's key", r->peer_name);
+	if (ssh_userauth_publickey(session, NULL, priv) != SSH_AUTH_SUCCESS) {
+		snprintf(why, whylen, "relay %s refused this relay's key", d->name);
 		goto out;
 	}
-	r->chan = ssh_channel_new(r->session);
-	snprintf(dest, sizeof(dest), "ticket-%lld", (long long)r->ticket);
-	if (r->chan == NULL || ssh_channel_open_forward(r->chan, dest, r->dest_port, "127.0.0.1", 0) != SSH_OK) {
-		snprintf(r->why, sizeof(r->why), "relay %s did not open the stream: %s", r->peer_name, ssh_get_error(r->session));
-		goto out;
-	}
+	*out = session;
+	session = NULL;
 	rc = 0;
 out:
+	if (session != NULL) {
+		ssh_disconnect(session);
+		ssh_free(session);
+	}
 	ssh_key_free(pinned);
 	ssh_key_free(srv);
 	ssh_key_free(priv);
 	return rc;
+}
+
+/* The thread's blocking steps; r->why says what failed. 0 or -1. */
+static int relay_route_connect(struct relay_route *r)
+{
+	struct relay_peer_dial d = { .host = r->host, .port = r->port, .pinned = r->pinned, .name = r->peer_name,
+				     .key_path = r->key_path, .user = r->user };
+	char dest[32];
+
+	if (relay_route_dial(&d, &r->session, r->why, sizeof(r->why)) != 0)
+		return -1;
+	r->chan = ssh_channel_new(r->session);
+	snprintf(dest, sizeof(dest), "ticket-%lld", (long long)r->ticket);
+	if (r->chan == NULL || ssh_channel_open_forward(r->chan, dest, r->dest_port, "127.0.0.1", 0) != SSH_OK) {
+		snprintf(r->why, sizeof(r->why), "relay %s did not open the stream: %s", r->peer_name, ssh_get_error(r->session));
+		return -1;
+	}
+	return 0;
 }
 
 static void relay_route_release(struct relay_route *r)

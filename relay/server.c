@@ -56,6 +56,13 @@ static int relay_auth_routed(struct relay_conn *conn, const char *user, char sig
 		return SSH_AUTH_SUCCESS;
 	if (signature_state != SSH_PUBLICKEY_STATE_VALID)
 		return SSH_AUTH_DENIED;
+	/* A peer fetching a recording for its export (peerrec.c) is nobody's login: one command, no account. */
+	if (user != NULL && strcmp(user, RELAY_PEER_USER) == 0) {
+		conn->role = RELAY_ROLE_PEER;
+		snprintf(conn->user.name, sizeof(conn->user.name), "%s", RELAY_PEER_USER);
+		log_info("conn %u (%s): relay %s logged in for recordings", conn->id, conn->peer, conn->via_relay);
+		return SSH_AUTH_SUCCESS;
+	}
 	rc = user != NULL ? store_user_by_name(conn->relay->store, user, &found) : STORE_NOT_FOUND;
 	if (rc != STORE_OK || strcmp(found.state, "active") != 0 || strcmp(found.role, "auditor") == 0) {
 		log_info("conn %u (%s): relay %s asked for %s, who is not an active technician: refused", conn->id,

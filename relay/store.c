@@ -300,6 +300,17 @@ int store_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN],
 	return st->be->live_get(st, ticket, pub, since);
 }
 
+int store_recording_place_put(struct store *st, int64_t ticket, const char *path, const uint8_t pub[STORE_PUB_LEN],
+			      int64_t now)
+{
+	return st->be->recording_place_put(st, ticket, path, pub, now);
+}
+
+int store_recording_place_get(struct store *st, const char *path, uint8_t pub[STORE_PUB_LEN])
+{
+	return st->be->recording_place_get(st, path, pub);
+}
+
 int store_intake_add(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now, int64_t *id)
 {
 	return st->be->intake_add(st, hash, org, now, id);

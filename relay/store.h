@@ -407,6 +407,16 @@ int store_live_set(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB
 int store_live_clear(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN]);
 /* The relay holding ticket's live customer; STORE_NOT_FOUND when none. */
 int store_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since);
+/*
+ * Where each recording lives (migration 20; relay/audit.c's export): the
+ * relay whose home holds the file at path, written when the recording
+ * starts. An export on another relay fetches the file from that one
+ * (relay/peerrec.c). place_get: STORE_NOT_FOUND for a recording from
+ * before migration 20 (it lives where the chain was, the one relay).
+ */
+int store_recording_place_put(struct store *st, int64_t ticket, const char *path, const uint8_t pub[STORE_PUB_LEN],
+			      int64_t now);
+int store_recording_place_get(struct store *st, const char *path, uint8_t pub[STORE_PUB_LEN]);
 
 /*
  * Intake tokens (code.h): a bundle's right to open L1 tickets. Only the

@@ -86,6 +86,9 @@ struct store_backend {
 	int (*live_set)(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN], int64_t now);
 	int (*live_clear)(struct store *st, int64_t ticket, const uint8_t pub[STORE_PUB_LEN]);
 	int (*live_get)(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since);
+	int (*recording_place_put)(struct store *st, int64_t ticket, const char *path, const uint8_t pub[STORE_PUB_LEN],
+				   int64_t now);
+	int (*recording_place_get)(struct store *st, const char *path, uint8_t pub[STORE_PUB_LEN]);
 	int (*intake_add)(struct store *st, const uint8_t hash[CODE_HASH_LEN], const char *org, int64_t now,
 			  int64_t *id);
 	int (*intake_find)(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t *id);

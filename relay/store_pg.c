@@ -512,6 +512,12 @@ static const char *const store_pg_migrations[] = {
 	/* 19: an outbox row's sender and its lease, as SQLite's */
 	"ALTER TABLE webhook_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE webhook_outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;",
+	/* 20: which relay's home holds each recording, as SQLite's */
+	"CREATE TABLE recording_places ("
+	"  path TEXT PRIMARY KEY,"
+	"  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
+	"  relay BYTEA NOT NULL,"
+	"  at BIGINT NOT NULL);",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -2018,6 +2024,44 @@ static int store_pg_live_clear(struct store *st, int64_t ticket, const uint8_t p
 			   &a, NULL);
 }
 
+static int store_pg_recording_place_put(struct store *st, int64_t ticket, const char *path,
+					const uint8_t pub[STORE_PUB_LEN], int64_t now)
+{
+	struct store_pg_args a = { 0 };
+
+	store_pg_text_arg(&a, path);
+	store_pg_int_arg(&a, ticket);
+	store_pg_blob_arg(&a, pub, STORE_PUB_LEN);
+	store_pg_int_arg(&a, now);
+	return store_pg_do(st,
+			   "INSERT INTO recording_places (path, ticket_id, relay, at)"
+			   " VALUES ($1, $2::bigint, $3::bytea, $4::bigint)"
+			   " ON CONFLICT (path) DO UPDATE SET ticket_id = EXCLUDED.ticket_id, relay = EXCLUDED.relay,"
+			   " at = EXCLUDED.at", &a, NULL);
+}
+
+static int store_pg_recording_place_get(struct store *st, const char *path, uint8_t pub[STORE_PUB_LEN])
+{
+	struct store_pg_args a = { 0 };
+	PGresult *res;
+	int rc = STORE_NOT_FOUND;
+
+	store_pg_text_arg(&a, path);
+	res = store_pg_run(st, "SELECT relay FROM recording_places WHERE path = $1", &a);
+	if (res == NULL)
+		return STORE_ERR;
+	if (PQntuples(res) == 1) {
+		const uint8_t *p = store_pg_blob(res, 0, 0, STORE_PUB_LEN);
+
+		memset(pub, 0, STORE_PUB_LEN);
+		if (p != NULL)
+			memcpy(pub, p, STORE_PUB_LEN);
+		rc = STORE_OK;
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int store_pg_live_get(struct store *st, int64_t ticket, uint8_t pub[STORE_PUB_LEN], int64_t *since)
 {
 	struct store_pg_args a = { 0 };
@@ -2817,6 +2861,8 @@ static const struct store_backend store_pg_backend = {
 	.live_set = store_pg_live_set,
 	.live_clear = store_pg_live_clear,
 	.live_get = store_pg_live_get,
+	.recording_place_put = store_pg_recording_place_put,
+	.recording_place_get = store_pg_recording_place_get,
 	.intake_add = store_pg_intake_add,
 	.intake_find = store_pg_intake_find,
 	.intake_uses_since = store_pg_intake_uses_since,

@@ -327,6 +327,15 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE webhook_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE webhook_outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 20: which relay's home holds each recording (issue 18): files stay
+	 * where they were made, and an export elsewhere fetches them from there.
+	 */
+	"CREATE TABLE recording_places ("
+	"  path TEXT PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	"  relay BLOB NOT NULL,"
+	"  at INTEGER NOT NULL);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -351,6 +360,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -2157,6 +2167,51 @@ static int store_sqlite_live_get(struct store *st, int64_t ticket, uint8_t pub[S
 	return rc;
 }
 
+static int store_sqlite_recording_place_put(struct store *st, int64_t ticket, const char *path,
+					    const uint8_t pub[STORE_PUB_LEN], int64_t now)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR;
+
+	/* A path names one file of one home; one made again (a restart's segment) is where it was made last. */
+	if (store_prepare(st, &stmt,
+			  "INSERT INTO recording_places (path, ticket_id, relay, at) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT (path) DO UPDATE SET ticket_id = excluded.ticket_id, relay = excluded.relay,"
+			  " at = excluded.at") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, ticket);
+	sqlite3_bind_blob(stmt, 3, pub, STORE_PUB_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, now);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = STORE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int store_sqlite_recording_place_get(struct store *st, const char *path, uint8_t pub[STORE_PUB_LEN])
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = STORE_ERR, step;
+
+	if (store_prepare(st, &stmt, "SELECT relay FROM recording_places WHERE path = ?1") != 0)
+		return STORE_ERR;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		const uint8_t *p = store_col_blob(stmt, 0, STORE_PUB_LEN);
+
+		memset(pub, 0, STORE_PUB_LEN);
+		if (p != NULL)
+			memcpy(pub, p, STORE_PUB_LEN);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int store_sqlite_checkpoint_orphan(struct store *st, int64_t *seq)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -2911,6 +2966,8 @@ static const struct store_backend store_sqlite_backend = {
 	.live_set = store_sqlite_live_set,
 	.live_clear = store_sqlite_live_clear,
 	.live_get = store_sqlite_live_get,
+	.recording_place_put = store_sqlite_recording_place_put,
+	.recording_place_get = store_sqlite_recording_place_get,
 	.intake_add = store_sqlite_intake_add,
 	.intake_find = store_sqlite_intake_find,
 	.intake_uses_since = store_sqlite_intake_uses_since,

@@ -23,7 +23,7 @@ start_relay "store = $PG_URL" "webhook_url = https://127.0.0.1:9/hook" "webhook_
 add_user bob tech L2
 add_user audrey auditor
 grep -q "store: postgresql" "$RELAY_LOG" || fail "the relay does not say it runs on PostgreSQL: $(head -5 "$RELAY_LOG")"
-[ "$(db_query "SELECT version FROM store_schema")" = 19 ] || fail "the schema is not at migration 19 (the last)"
+[ "$(db_query "SELECT version FROM store_schema")" = 20 ] || fail "the schema is not at migration 20 (the last)"
 [ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.seq AND e.kind = 'relay-key-added'")" = 1 ] ||
 	fail "the relay's audit key is not registered by a record: $(db_query "SELECT name, seq FROM relay_keys")"
 # The operator's webhooks command reads the same database as serve (it read handoff.db, always).
@@ -174,7 +174,7 @@ tech_ssh audrey verify >"$E2E_TMP/chain.out" || fail "verify on relay a failed: 
 grep -q "^chain ok: " "$E2E_TMP/chain.out" || fail "unexpected chain output: $(cat "$E2E_TMP/chain.out")"
 note "verify on relay a: $(head -1 "$E2E_TMP/chain.out")"
 # Relay b walks the same chain and finds it whole; what it lacks is relay a's recording, which
-# stays on the relay that made it (fetching it from the peer is issue 18's next part).
+# stays on the relay that made it (verify reads its own disk; exports fetch it: test_export_relays.sh).
 RELAY_PORT=$B_PORT RELAY_FP=$B_FP
 rc=0
 tech_ssh audrey verify >"$E2E_TMP/chain-b.out" || rc=$?

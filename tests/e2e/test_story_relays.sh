@@ -7,7 +7,8 @@
 # escalates on c (the customer refuses logs); carol takes, views and
 # resolves on d: the helper is told. Events and attachment hashes checked
 # from d; the recordings on b only; `verify` passes on b, and on a, c and d
-# it names exactly b's recordings as missing (verify reads its own disk).
+# it names exactly b's recordings as missing (verify reads its own disk);
+# the export on d carries them (fetched from b), verifies and replays.
 . "$(dirname "$0")/lib.sh"
 
 start_postgres
@@ -171,6 +172,23 @@ for r in a c d; do
 		fail "verify on $r found other problems than b's recordings: $(cat "$E2E_TMP/verify-$r.out")"
 done
 note "verify on b: $(head -1 "$E2E_TMP/verify-b.out"); on a, c, d: only b's $(wc -l <"$E2E_TMP/b-recs") recordings missing"
+# The export on d, where carol resolved, carries b's three recordings (fetched from b: relay/peerrec.c)
+# and verifies offline with the relays' keys; every view of the story replays out of it.
+at_d as audrey export "$T" >"$E2E_TMP/story-d.hexp" 2>"$E2E_TMP/story-d.err" ||
+	fail "export on d failed: $(cat "$E2E_TMP/story-d.err")"
+keys=()
+for d in "$A_DIR" "$B_DIR" "$C_DIR" "$D_DIR"; do
+	keys+=(--audit-key "$d/keys/audit_ed25519.pub")
+done
+"$BIN/handoff-tech" verify "$E2E_TMP/story-d.hexp" "${keys[@]}" >"$E2E_TMP/verify-d.out" 2>&1 &&
+	grep -q "^export ok: ticket $T, .*, 5 attachments, 3 recordings verified" "$E2E_TMP/verify-d.out" ||
+	fail "d's export does not verify with b's recordings: $(cat "$E2E_TMP/verify-d.out")"
+for seg in "$B_DIR"/recordings/"$T"/*.hrec; do
+	"$BIN/handoff-tech" replay "$E2E_TMP/story-d.hexp" --recording "$(basename "$seg")" --key "$E2E_TMP/recording.key" \
+		"${keys[@]}" --headless >"$E2E_TMP/replay-d.out" 2>&1 ||
+		fail "$(basename "$seg") does not replay out of d's export: $(cat "$E2E_TMP/replay-d.out")"
+done
+note "export on d: $(head -1 "$E2E_TMP/verify-d.out")"
 
 for pid in "$D_PID" "$C_PID" "$B_PID" "$A_PID"; do
 	RELAY_PID=$pid stop_relay

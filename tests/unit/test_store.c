@@ -942,6 +942,26 @@ static void test_peers_and_live_sessions(void **state)
 	assert_int_equal(store_live_get(f->st, t2, holder, &since), STORE_NOT_FOUND);
 }
 
+/* Where recordings live (migration 20): unknown until put, the newest put of a path wins. */
+static void test_recording_places(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[STORE_PUB_LEN], b[STORE_PUB_LEN], got[STORE_PUB_LEN];
+	const char *path = "recordings/1/viewer-1-100.hrec";
+
+	memset(a, 0xa1, sizeof(a));
+	memset(b, 0xb2, sizeof(b));
+	assert_int_equal(store_recording_place_get(f->st, path, got), STORE_NOT_FOUND);
+	assert_int_equal(store_recording_place_put(f->st, f->ticket, path, a, 100), STORE_OK);
+	assert_int_equal(store_recording_place_put(f->st, f->ticket, "recordings/1/viewer-2-101.hrec", b, 101), STORE_OK);
+	assert_int_equal(store_recording_place_get(f->st, path, got), STORE_OK);
+	assert_memory_equal(got, a, STORE_PUB_LEN);
+	assert_int_equal(store_recording_place_put(f->st, f->ticket, path, b, 102), STORE_OK);
+	assert_int_equal(store_recording_place_get(f->st, path, got), STORE_OK);
+	assert_memory_equal(got, b, STORE_PUB_LEN);
+	assert_int_equal(store_recording_place_get(f->st, "recordings/1/other.hrec", got), STORE_NOT_FOUND);
+}
+
 /* The append-only triggers, reached around the store as someone with the database would. */
 static void test_events_refuse_change(void **state)
 {
@@ -1204,11 +1224,15 @@ static void test_desk_role_migration(void **state)
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
-	/* Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window) and 19 (outbox claims) run again after it: theirs go too. */
+	/*
+	 * Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window), 19 (outbox claims)
+	 * and 20 (recordings' places) run again after it: theirs go too.
+	 */
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE live_sessions; DROP TABLE relays; DROP TABLE rt_links;"
 				      "DROP TABLE resume_tokens; DROP TABLE code_sources; DROP TABLE store_secrets; DROP TABLE code_failures;"
 				      "ALTER TABLE webhook_outbox DROP COLUMN claimed_by; ALTER TABLE webhook_outbox DROP COLUMN claimed_until;"
+				      "DROP TABLE recording_places;"
 				      "DROP TRIGGER relay_keys_append_only_delete; DROP TRIGGER relay_keys_append_only_update;"
 				      "PRAGMA user_version = 13",
 				      NULL, NULL, NULL),
@@ -1274,6 +1298,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_keys_and_signers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peers_and_live_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recording_places, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_desk_role_migration, setup, teardown),
 	};
 	return teststore_run("store", tests, sizeof(tests) / sizeof(tests[0]));
