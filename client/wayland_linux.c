@@ -9,6 +9,7 @@
 
 #include "capture.h"
 #include "capture_wayland.h"
+#include "capture_wlr.h"
 #include "input.h"
 #include "log.h"
 
@@ -57,6 +58,11 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 	if (helper_capture_state_of(capture, &helper_capture_wayland_backend) != NULL) {
 		/* The portal's screen without control: the customer chose so at its dialog, or it offers none. */
 		snprintf(err, errlen, "the desktop's dialog did not allow control, or the desktop offers none");
+		return -1;
+	}
+	/* wlroots: absolute motion spans every output, whatever part of them is shared. */
+	if (helper_capture_wlr_extent(capture, &width, &height) != 0) {
+		snprintf(err, errlen, "the screen is not a wlroots compositor's");
 		return -1;
 	}
 	return helper_input_open_wayland(out, getenv("WAYLAND_DISPLAY"), width, height, err, errlen);
