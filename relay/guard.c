@@ -151,6 +151,37 @@ static int64_t relay_guard_cap_wait(const struct relay_guard *g, int64_t now, un
 	return RELAY_GUARD_WINDOW;
 }
 
+void relay_guard_share_window(struct relay_guard *g, const int64_t *seconds, const int64_t *counts, size_t n)
+{
+	for (int i = 0; i < RELAY_GUARD_WINDOW; i++)
+		g->bucket_at[i] = -1;
+	for (size_t k = 0; k < n; k++) {
+		const int b = (int)(((seconds[k] % RELAY_GUARD_WINDOW) + RELAY_GUARD_WINDOW) % RELAY_GUARD_WINDOW);
+
+		if (counts[k] <= 0)
+			continue;
+		g->bucket_at[b] = seconds[k];
+		g->bucket_n[b] = counts[k] > UINT32_MAX ? UINT32_MAX : (uint32_t)counts[k];
+	}
+}
+
+void relay_guard_share_source(struct relay_guard *g, const char *source, int64_t now, int64_t failures,
+			      int64_t next_allowed)
+{
+	struct relay_guard_source *s = relay_guard_find(g, source, now, failures > 0);
+
+	if (s == NULL)
+		return;
+	if (failures <= 0) {
+		s->failures = 0;
+		return;
+	}
+	s->failures = failures > UINT32_MAX ? UINT32_MAX : (uint32_t)failures;
+	s->next_allowed = next_allowed;
+	/* The store says the source failed within the forget time; its second is not kept, now stands in for it. */
+	s->last_failure = now;
+}
+
 int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, int64_t *wait)
 {
 	struct relay_guard_source *s = relay_guard_find(g, source, now, false);
@@ -242,7 +273,7 @@ const char *relay_code_result_name(int result)
 	case STORE_CODE_CANCELLED: return "cancelled (a newer code, or the ticket was resolved)";
 	case STORE_CODE_CLOSED: return "the ticket is resolved";
 	case RELAY_CODE_BACKOFF: return "not checked: this source must wait after wrong codes";
-	case RELAY_CODE_CAPPED: return "not checked: too many wrong codes on this relay in the last minute";
+	case RELAY_CODE_CAPPED: return "not checked: too many wrong codes in the last minute";
 	default: return "error";
 	}
 }
@@ -308,17 +339,24 @@ int relay_customer_check(struct relay_guard *g, struct store *st, const uint8_t 
 	int result, rc = STORE_OK, capped_now = 0;
 
 	relay_guard_source(peer, source);
+	/*
+	 * The minute's wrong codes and the source's, as every relay of the
+	 * store counted them (guard.h), this one's among them: the guard then
+	 * judges from what the store knows.
+	 */
+	{
+		int64_t seconds[RELAY_GUARD_WINDOW], counts[RELAY_GUARD_WINDOW], failures, next_allowed;
+		size_t n;
+
+		if (store_code_window(st, now, RELAY_GUARD_WINDOW, seconds, counts, RELAY_GUARD_WINDOW, &n) != STORE_OK ||
+		    store_source_wait(st, source, now, RELAY_GUARD_FORGET, &failures, &next_allowed) != STORE_OK)
+			return STORE_ERR;
+		relay_guard_share_window(g, seconds, counts, n);
+		relay_guard_share_source(g, source, now, failures, next_allowed);
+	}
 	*verdict = relay_guard_admit(g, source, now, &wait);
 	if (*verdict != 0)
 		return STORE_OK;
-	/* The source's wait as the other relays of the store counted it (guard.h). */
-	if (store_source_wait(st, source, now, RELAY_GUARD_FORGET, &wait) != STORE_OK)
-		return STORE_ERR;
-	if (wait > now) {
-		g->stats.backoff++;
-		*verdict = RELAY_CODE_BACKOFF;
-		return STORE_OK;
-	}
 	result = STORE_CODE_UNKNOWN;
 	if (resumed != NULL)
 		*resumed = false;

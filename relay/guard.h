@@ -15,13 +15,17 @@
  *                guessing addresses cannot lock the right code out.
  *   per code     the store: 5 wrong tries against a locator kill its code.
  *
- * Relays that share a store share the per-code and per-source limits: the
- * code's tries are counted in its row, and every wrong code is counted in
- * the store's row of its source too (store_source_failed), whose wait each
- * relay checks before its own. The global cap stays each relay's: N relays
- * check up to N times failures_per_minute codes a minute between them,
- * while no code gets more than its 5 tries and no source more than its
- * back-off allows, whichever relays it tries.
+ * Relays that share a store share all three: the code's tries are
+ * counted in its row; every wrong code is counted in the store's row of
+ * its source too (store_source_failed), whose wait each relay checks
+ * before its own; and in the store's second of the window, which each
+ * relay reads before it checks a code (store_code_window) and puts in
+ * place of its own (relay_guard_share_window). So N relays check no more
+ * codes a minute between them than one would, give or take the codes
+ * checked at the same moment on several relays, each before the others'
+ * failures were counted: at most one per relay per instant. Each relay
+ * audits a closing of the cap that its own failure makes, so one closing
+ * may be written once per relay.
  *
  * A code that is not checked is refused like a wrong one, so a guesser
  * learns nothing from it. Both limits write audit events (ticket 0, the
@@ -78,6 +82,18 @@ void relay_guard_source(const char *peer, char out[RELAY_GUARD_SOURCE_MAX]);
  * until it may.
  */
 int relay_guard_admit(struct relay_guard *g, const char *source, int64_t now, int64_t *wait);
+/*
+ * The global window from the store: n seconds with the wrong codes each
+ * counted (store_code_window), in place of what this guard counted itself.
+ */
+void relay_guard_share_window(struct relay_guard *g, const int64_t *seconds, const int64_t *counts, size_t n);
+/*
+ * A source's wrong codes and next check as the store counted them
+ * (store_source_wait; 0 failures: none in the last RELAY_GUARD_FORGET s),
+ * in place of this guard's own.
+ */
+void relay_guard_share_source(struct relay_guard *g, const char *source, int64_t now, int64_t failures,
+			      int64_t next_allowed);
 
 /*
  * Counts a wrong code from source at now. true, with audit filled (a

@@ -416,15 +416,22 @@ int store_secret_check(struct store *st, const char *name, const uint8_t mac[COD
 	return st->be->secret_check(st, name, mac, now, added);
 }
 
-int store_source_wait(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed)
+int store_source_wait(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *failures,
+		      int64_t *next_allowed)
 {
-	return st->be->source_wait(st, source, now, forget, next_allowed);
+	return st->be->source_wait(st, source, now, forget, failures, next_allowed);
 }
 
 int store_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
 			int64_t *failures, int64_t *next_allowed)
 {
 	return st->be->source_failed(st, source, now, backoff_max, forget, failures, next_allowed);
+}
+
+int store_code_window(struct store *st, int64_t now, int64_t window, int64_t *seconds, int64_t *counts, size_t max,
+		      size_t *count)
+{
+	return st->be->code_window(st, now, window, seconds, counts, max, count);
 }
 
 int store_source_clear(struct store *st, const char *source)

@@ -445,15 +445,22 @@ int store_secret_check(struct store *st, const char *name, const uint8_t mac[COD
 /*
  * Support-code guessers across relays (guard.h): a source's (an address,
  * an IPv6 /64) wrong codes, counted in the store so that every relay
- * holds it back alike. source_wait gives when its next code may be checked
- * (0: at once). source_failed counts one more (starting afresh after
+ * holds it back alike. source_wait gives its wrong codes and when its next
+ * code may be checked (0 and 0: none, or none for forget seconds). source_failed counts one more (starting afresh after
  * forget quiet seconds) and sets its wait to 1, 2, 4 ... s, at most
- * backoff_max; *failures gets its count and *next_allowed the time.
- * source_clear forgets it (a right code).
+ * backoff_max; *failures gets its count and *next_allowed the time, and
+ * counts the wrong code in its second of the store's window too (kept
+ * for forget seconds). code_window gives the seconds of the window
+ * (now - window, now] with their counts, newest first, at most max rows;
+ * the global cap of every relay reads it. source_clear forgets the source
+ * (a right code).
  */
-int store_source_wait(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed);
+int store_source_wait(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *failures,
+		      int64_t *next_allowed);
 int store_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
 			int64_t *failures, int64_t *next_allowed);
+int store_code_window(struct store *st, int64_t now, int64_t window, int64_t *seconds, int64_t *counts, size_t max,
+		      size_t *count);
 int store_source_clear(struct store *st, const char *source);
 /*
  * Resume tokens (code.h): a helper's right to come back to its ticket on

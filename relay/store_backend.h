@@ -111,10 +111,13 @@ struct store_backend {
 	int (*rt_links)(struct store *st, const char *receiver, int64_t ticket, int open_only, int limit,
 			store_rt_link_fn fn, void *ctx);
 	int (*secret_check)(struct store *st, const char *name, const uint8_t mac[CODE_HASH_LEN], int64_t now, int *added);
-	int (*source_wait)(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *next_allowed);
+	int (*source_wait)(struct store *st, const char *source, int64_t now, int64_t forget, int64_t *failures,
+			   int64_t *next_allowed);
 	int (*source_failed)(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
 			     int64_t *failures, int64_t *next_allowed);
 	int (*source_clear)(struct store *st, const char *source);
+	int (*code_window)(struct store *st, int64_t now, int64_t window, int64_t *seconds, int64_t *counts, size_t max,
+			   size_t *count);
 	int (*resume_set)(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now);
 	int (*resume_find)(struct store *st, const uint8_t hash[CODE_HASH_LEN], int64_t since, int64_t *ticket);
 };

@@ -505,6 +505,10 @@ static const char *const store_pg_migrations[] = {
 	"  FOR EACH ROW EXECUTE FUNCTION handoff_relay_keys_append_only();"
 	"CREATE TRIGGER relay_keys_append_only_truncate BEFORE TRUNCATE ON relay_keys"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION handoff_append_only();",
+	/* 18: the wrong codes of the last minutes per second, as SQLite's */
+	"CREATE TABLE code_failures ("
+	"  at_second BIGINT PRIMARY KEY,"
+	"  n BIGINT NOT NULL);",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -2584,20 +2588,23 @@ out:
 }
 
 static int store_pg_source_wait(struct store *st, const char *source, int64_t now, int64_t forget,
-				int64_t *next_allowed)
+				int64_t *failures, int64_t *next_allowed)
 {
 	struct store_pg_args a = { 0 };
 	PGresult *res;
 
+	*failures = 0;
 	*next_allowed = 0;
 	store_pg_text_arg(&a, source);
 	store_pg_int_arg(&a, now - forget);
-	res = store_pg_run(st, "SELECT next_allowed FROM code_sources WHERE source = $1 AND last_failure > $2::bigint",
+	res = store_pg_run(st, "SELECT failures, next_allowed FROM code_sources WHERE source = $1 AND last_failure > $2::bigint",
 			   &a);
 	if (res == NULL)
 		return STORE_ERR;
-	if (PQntuples(res) == 1)
-		*next_allowed = store_pg_int(res, 0, 0);
+	if (PQntuples(res) == 1) {
+		*failures = store_pg_int(res, 0, 0);
+		*next_allowed = store_pg_int(res, 0, 1);
+	}
 	PQclear(res);
 	return STORE_OK;
 }
@@ -2616,7 +2623,7 @@ static int64_t store_pg_source_delay(int64_t failures, int64_t max)
 static int store_pg_source_failed(struct store *st, const char *source, int64_t now, int64_t backoff_max,
 				  int64_t forget, int64_t *failures, int64_t *next_allowed)
 {
-	struct store_pg_args a = { 0 }, u = { 0 };
+	struct store_pg_args a = { 0 }, u = { 0 }, w = { 0 }, old = { 0 };
 	PGresult *res;
 	int rc = STORE_ERR;
 
@@ -2641,8 +2648,15 @@ static int store_pg_source_failed(struct store *st, const char *source, int64_t 
 	*next_allowed = now + store_pg_source_delay(*failures, backoff_max);
 	store_pg_text_arg(&u, source);
 	store_pg_int_arg(&u, *next_allowed);
-	if (store_pg_do(st, "UPDATE code_sources SET next_allowed = $2::bigint WHERE source = $1", &u, NULL) ==
+	if (store_pg_do(st, "UPDATE code_sources SET next_allowed = $2::bigint WHERE source = $1", &u, NULL) !=
 	    STORE_OK)
+		goto out;
+	/* The second's row is locked by the upsert: two relays' failures in one second are both counted. */
+	store_pg_int_arg(&w, now);
+	store_pg_int_arg(&old, now - forget);
+	if (store_pg_do(st, "INSERT INTO code_failures AS f (at_second, n) VALUES ($1::bigint, 1)"
+			    " ON CONFLICT (at_second) DO UPDATE SET n = f.n + 1", &w, NULL) == STORE_OK &&
+	    store_pg_do(st, "DELETE FROM code_failures WHERE at_second <= $1::bigint", &old, NULL) == STORE_OK)
 		rc = STORE_OK;
 out:
 	if (rc == STORE_OK && store_pg_commit_tx(st) != STORE_OK)
@@ -2650,6 +2664,31 @@ out:
 	if (rc != STORE_OK)
 		store_pg_do(st, "ROLLBACK", NULL, NULL);
 	return rc;
+}
+
+static int store_pg_code_window(struct store *st, int64_t now, int64_t window, int64_t *seconds, int64_t *counts,
+				size_t max, size_t *count)
+{
+	struct store_pg_args a = { 0 };
+	PGresult *res;
+	int rows;
+
+	*count = 0;
+	store_pg_int_arg(&a, now - window);
+	store_pg_int_arg(&a, now);
+	store_pg_int_arg(&a, (int64_t)max);
+	res = store_pg_run(st, "SELECT at_second, n FROM code_failures WHERE at_second > $1::bigint AND at_second <= $2::bigint"
+			       " ORDER BY at_second DESC LIMIT $3::bigint", &a);
+	if (res == NULL)
+		return STORE_ERR;
+	rows = PQntuples(res);
+	for (int i = 0; i < rows && (size_t)i < max; i++) {
+		seconds[i] = store_pg_int(res, i, 0);
+		counts[i] = store_pg_int(res, i, 1);
+		(*count)++;
+	}
+	PQclear(res);
+	return STORE_OK;
 }
 
 static int store_pg_source_clear(struct store *st, const char *source)
@@ -2774,6 +2813,7 @@ static const struct store_backend store_pg_backend = {
 	.secret_check = store_pg_secret_check,
 	.source_wait = store_pg_source_wait,
 	.source_failed = store_pg_source_failed,
+	.code_window = store_pg_code_window,
 	.source_clear = store_pg_source_clear,
 	.resume_set = store_pg_resume_set,
 	.resume_find = store_pg_resume_find,

@@ -313,6 +313,14 @@ static const char *const store_migrations[] = {
 	" WHEN NOT (OLD.retired_seq = 0 AND NEW.retired_seq <> 0 AND NEW.pubkey IS OLD.pubkey AND NEW.name IS OLD.name"
 	" AND NEW.seq IS OLD.seq AND NEW.added_at IS OLD.added_at)"
 	" BEGIN SELECT RAISE(ABORT, 'relay_keys are append-only (a key is only retired, once)'); END;",
+	/*
+	 * 18: the wrong codes of the last minutes per second, whichever relay
+	 * counted them, so the global cap (guard.h) is the store's and not
+	 * each relay's.
+	 */
+	"CREATE TABLE code_failures ("
+	"  at_second INTEGER PRIMARY KEY,"
+	"  n INTEGER NOT NULL);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -337,6 +345,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -2660,19 +2669,22 @@ out:
 }
 
 static int store_sqlite_source_wait(struct store *st, const char *source, int64_t now, int64_t forget,
-				    int64_t *next_allowed)
+				    int64_t *failures, int64_t *next_allowed)
 {
 	sqlite3_stmt *stmt = NULL;
 	int step, rc = STORE_ERR;
 
+	*failures = 0;
 	*next_allowed = 0;
-	if (store_prepare(st, &stmt, "SELECT next_allowed FROM code_sources WHERE source = ?1 AND last_failure > ?2") != 0)
+	if (store_prepare(st, &stmt, "SELECT failures, next_allowed FROM code_sources WHERE source = ?1 AND last_failure > ?2") != 0)
 		return STORE_ERR;
 	sqlite3_bind_text(stmt, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, now - forget);
 	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW)
-		*next_allowed = sqlite3_column_int64(stmt, 0);
+	if (step == SQLITE_ROW) {
+		*failures = sqlite3_column_int64(stmt, 0);
+		*next_allowed = sqlite3_column_int64(stmt, 1);
+	}
 	if (step == SQLITE_ROW || step == SQLITE_DONE)
 		rc = STORE_OK;
 	sqlite3_finalize(stmt);
@@ -2716,6 +2728,19 @@ static int store_sqlite_source_failed(struct store *st, const char *source, int6
 		goto out;
 	sqlite3_bind_text(set, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(set, 2, *next_allowed);
+	if (sqlite3_step(set) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(set);
+	set = NULL;
+	if (store_prepare(st, &up, "INSERT INTO code_failures (at_second, n) VALUES (?1, 1)"
+				   " ON CONFLICT (at_second) DO UPDATE SET n = n + 1") != 0)
+		goto out;
+	sqlite3_bind_int64(up, 1, now);
+	if (sqlite3_step(up) != SQLITE_DONE)
+		goto out;
+	if (store_prepare(st, &set, "DELETE FROM code_failures WHERE at_second <= ?1") != 0)
+		goto out;
+	sqlite3_bind_int64(set, 1, now - forget);
 	if (sqlite3_step(set) == SQLITE_DONE)
 		rc = STORE_OK;
 out:
@@ -2723,6 +2748,28 @@ out:
 	sqlite3_finalize(set);
 	store_exec(st, rc == STORE_OK ? "COMMIT" : "ROLLBACK", ignored, 0);
 	return rc;
+}
+
+static int store_sqlite_code_window(struct store *st, int64_t now, int64_t window, int64_t *seconds, int64_t *counts,
+				    size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step;
+
+	*count = 0;
+	if (store_prepare(st, &stmt, "SELECT at_second, n FROM code_failures WHERE at_second > ?1 AND at_second <= ?2"
+				     " ORDER BY at_second DESC LIMIT ?3") != 0)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, now - window);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int64(stmt, 3, (int64_t)max);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		seconds[*count] = sqlite3_column_int64(stmt, 0);
+		counts[*count] = sqlite3_column_int64(stmt, 1);
+		(*count)++;
+	}
+	sqlite3_finalize(stmt);
+	return step == SQLITE_DONE ? STORE_OK : STORE_ERR;
 }
 
 static int store_sqlite_source_clear(struct store *st, const char *source)
@@ -2857,6 +2904,7 @@ static const struct store_backend store_sqlite_backend = {
 	.secret_check = store_sqlite_secret_check,
 	.source_wait = store_sqlite_source_wait,
 	.source_failed = store_sqlite_source_failed,
+	.code_window = store_sqlite_code_window,
 	.source_clear = store_sqlite_source_clear,
 	.resume_set = store_sqlite_resume_set,
 	.resume_find = store_sqlite_resume_find,

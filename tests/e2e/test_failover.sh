@@ -104,7 +104,16 @@ try_helper held "$WRONG"
 wait_for 10 grep -q "support code refused: not checked: this source must wait" "$B_LOG" ||
 	fail "relay b checked a code from a source the store holds back"
 db_query "DELETE FROM code_sources" >/dev/null
-note "5 wrong tries split across relays a and b locked the code on both; the source's back-off is the store's ($src wrong codes)"
+# The minute's wrong codes are the store's too: both relays' failures are in its window, and a full
+# window counted there (more than 4 times the cap) holds back every source on either relay.
+win=$(db_query "SELECT sum(n) FROM code_failures")
+[ "${win:-0}" -ge 5 ] || fail "the store's window counted ${win:-no} wrong codes"
+db_query "INSERT INTO code_failures (at_second, n) VALUES (extract(epoch FROM now())::bigint, 100000) ON CONFLICT (at_second) DO UPDATE SET n = 100000" >/dev/null
+try_helper capped "$WRONG"
+wait_for 10 grep -q "support code refused: not checked: too many wrong codes in the last minute" "$B_LOG" ||
+	fail "relay b checked a code while the store's minute was full"
+db_query "DELETE FROM code_failures" >/dev/null
+note "5 wrong tries split across relays a and b locked the code on both; the source's back-off ($src wrong codes) and the per-minute cap ($win in the window) are the store's"
 
 # The session: the customer on a, told of b as the bundle tells it; alice's viewer on a, told of b too.
 on_a

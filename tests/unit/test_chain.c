@@ -979,6 +979,7 @@ static void test_relay_old_store_migrates(void **state)
 				      "DROP TABLE resume_tokens;"
 				      "DROP TABLE code_sources;"
 				      "DROP TABLE store_secrets;"
+				      "DROP TABLE code_failures;"
 				      "DROP TABLE relay_keys;"
 				      "ALTER TABLE checkpoints DROP COLUMN signer;"
 				      "DROP TABLE webhook_outbox;"

@@ -454,6 +454,49 @@ static void test_two_relays_one_store(void **state)
 	fixture_free(f);
 }
 
+/*
+ * The global cap over two relays of one store (issue 18: an attacker cannot
+ * multiply its tries by the number of relays): wrong codes counted through
+ * relay a close the cap on relay b for a source that guessed wrong, fresh
+ * addresses through b fill the same window until a checks nobody, and the
+ * window's seconds leave it on both.
+ */
+static void test_cap_across_relays(void **state)
+{
+	struct fixture *f = fixture_new(300, 5);
+	struct relay_guard *b = relay_guard_new(&(struct relay_guard_config){ .backoff_max = 300, .failures_per_minute = 5 });
+	const char *wrong = "9999-1234-5678";
+	char peer[32];
+	int64_t ticket = 0;
+
+	(void)state;
+	assert_non_null(b);
+	/* 192.0.2.9 guesses wrong on a, then on b once its 1 s back-off is over: two wrong codes. */
+	assert_int_equal(code_verdict(f->g, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, T0, &ticket), STORE_CODE_UNKNOWN);
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, T0 + 1, &ticket), STORE_CODE_UNKNOWN);
+	/* Three more through a: the store's minute holds 5, the cap. */
+	for (int i = 0; i < 3; i++) {
+		snprintf(peer, sizeof(peer), "203.0.113.%d", i);
+		assert_int_equal(code_verdict(f->g, f->st, pepper, sizeof(pepper), peer, wrong, T0 + 1, &ticket),
+				 STORE_CODE_UNKNOWN);
+	}
+	/* b counted one of the five itself; a cap of its own would check the guesser again. */
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, T0 + 3, &ticket), RELAY_CODE_CAPPED);
+	/* A fresh address is still checked, on either relay, up to 4 times the cap between them. */
+	for (int i = 0; i < 15; i++) {
+		snprintf(peer, sizeof(peer), "198.18.0.%d", i);
+		assert_int_equal(code_verdict(i % 2 ? f->g : b, f->st, pepper, sizeof(pepper), peer, wrong, T0 + 4, &ticket),
+				 STORE_CODE_UNKNOWN);
+	}
+	assert_int_equal(code_verdict(f->g, f->st, pepper, sizeof(pepper), "198.18.1.1", wrong, T0 + 5, &ticket), RELAY_CODE_CAPPED);
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "198.18.1.1", wrong, T0 + 5, &ticket), RELAY_CODE_CAPPED);
+	/* A minute after the last of them the window is empty: the guesser is checked again, on either relay. */
+	assert_int_equal(code_verdict(f->g, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, T0 + 65, &ticket), STORE_CODE_UNKNOWN);
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "198.18.1.1", wrong, T0 + 65, &ticket), STORE_CODE_UNKNOWN);
+	relay_guard_free(b);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_million_guesses_no_session),
 		cmocka_unit_test(test_one_source_is_held_back),
 		cmocka_unit_test(test_two_relays_one_store),
+		cmocka_unit_test(test_cap_across_relays),
 	};
 	return teststore_run("guard", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -225,7 +225,7 @@ static void test_code_sources(void **state)
 	struct fixture *f = *state;
 	int64_t failures = 0, next = -1;
 
-	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1000, 3600, &next), STORE_OK);
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1000, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(next, 0);
 	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1000, 300, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(failures, 1);
@@ -236,19 +236,47 @@ static void test_code_sources(void **state)
 	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1003, 3, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(failures, 3);
 	assert_int_equal(next, 1006); /* 4 s, held to the maximum of 3 */
-	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1004, 3600, &next), STORE_OK);
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1004, 3600, &failures, &next), STORE_OK);
+	assert_int_equal(failures, 3);
 	assert_int_equal(next, 1006);
+	/* The store's window (guard.h's global cap): each wrong code in its second, newest first. */
+	assert_int_equal(store_source_failed(f->st, "192.0.2.3", 1003, 300, 3600, &failures, &next), STORE_OK);
+	{
+		int64_t sec[4], n[4];
+		size_t rows = 9;
+
+		assert_int_equal(store_code_window(f->st, 1003, 60, sec, n, 4, &rows), STORE_OK);
+		assert_int_equal(rows, 3);
+		assert_int_equal(sec[0], 1003);
+		assert_int_equal(n[0], 2);
+		assert_int_equal(sec[2], 1000);
+		assert_int_equal(n[2], 1);
+		/* (now - window, now]: the second 1000 is out of the 3 s that end at 1003. */
+		assert_int_equal(store_code_window(f->st, 1003, 3, sec, n, 4, &rows), STORE_OK);
+		assert_int_equal(rows, 2);
+		assert_int_equal(store_code_window(f->st, 1003, 60, sec, n, 1, &rows), STORE_OK);
+		assert_int_equal(rows, 1);
+	}
 	/* Another source is not held back. */
-	assert_int_equal(store_source_wait(f->st, "192.0.2.2", 1004, 3600, &next), STORE_OK);
+	assert_int_equal(store_source_wait(f->st, "192.0.2.2", 1004, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(next, 0);
 	/* Quiet for the forget time: forgotten, and counted afresh. */
-	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1003 + 3600, 3600, &next), STORE_OK);
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1003 + 3600, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(next, 0);
 	assert_int_equal(store_source_failed(f->st, "192.0.2.1", 1003 + 3600, 300, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(failures, 1);
+	{
+		int64_t sec[4], n[4];
+		size_t rows = 9;
+
+		/* Seconds older than forget are gone from the store. */
+		assert_int_equal(store_code_window(f->st, 1003 + 3600, 4000, sec, n, 4, &rows), STORE_OK);
+		assert_int_equal(rows, 1);
+		assert_int_equal(sec[0], 1003 + 3600);
+	}
 	/* A right code forgets it. */
 	assert_int_equal(store_source_clear(f->st, "192.0.2.1"), STORE_OK);
-	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1003 + 3601, 3600, &next), STORE_OK);
+	assert_int_equal(store_source_wait(f->st, "192.0.2.1", 1003 + 3601, 3600, &failures, &next), STORE_OK);
 	assert_int_equal(next, 0);
 }
 
@@ -1176,10 +1204,10 @@ static void test_desk_role_migration(void **state)
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
-	/* Migrations 15 (routing), 16 (RT links) and 17 (several relays) run again after it: theirs go too. */
+	/* Migrations 15 (routing), 16 (RT links), 17 (several relays) and 18 (the cap's window) run again after it: theirs go too. */
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE live_sessions; DROP TABLE relays; DROP TABLE rt_links;"
-				      "DROP TABLE resume_tokens; DROP TABLE code_sources; DROP TABLE store_secrets;"
+				      "DROP TABLE resume_tokens; DROP TABLE code_sources; DROP TABLE store_secrets; DROP TABLE code_failures;"
 				      "DROP TRIGGER relay_keys_append_only_delete; DROP TRIGGER relay_keys_append_only_update;"
 				      "PRAGMA user_version = 13",
 				      NULL, NULL, NULL),
