@@ -349,9 +349,11 @@ wl_watch_is() {
 
 # start_wlpattern [SIZE [NAME]]: the test client's known picture, fullscreen on the output that has
 # the focus; sets WLP_PID and WLP_OUT (its output: $E2E_TMP/NAME.out, wlpattern.out by default).
+# WLP_OUT is appended to, so a test may empty it (: >"$WLP_OUT") between sessions.
 start_wlpattern() {
 	WLP_OUT="$E2E_TMP/${2:-wlpattern}.out"
-	wl_exec "$WL_TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/${2:-wlpattern}.err" &
+	: >"$WLP_OUT"
+	wl_exec "$WL_TOOLS/wlpattern" show >>"$WLP_OUT" 2>"$E2E_TMP/${2:-wlpattern}.err" &
 	WLP_PID=$!
 	track $WLP_PID
 	wait_line 15 "$WLP_OUT" "^shown ${1:-[0-9]*x[0-9]*} variant 0" ||

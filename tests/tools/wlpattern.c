@@ -18,6 +18,8 @@
  *           seat pointer|keyboard  the seat has that device now and we listen to it
  *                             (mutter headless has none until a remote desktop
  *                             session sends its first event with one)
+ *           seat pointer|keyboard gone  the seat lost it (sway: the helper that
+ *                             made it ended); we let ours go
  *       Runs until SIGTERM or SIGINT, then exits 0.
  *
  *   wlpattern check FILE.ppm VARIANT [X Y W H]
@@ -307,10 +309,34 @@ static const struct wl_keyboard_listener wlp_kb_listener = {
 	.repeat_info = wlp_kb_repeat,
 };
 
+/*
+ * A device the seat loses (the helper's virtual pointer and keyboard go
+ * with the helper on wlroots) leaves our object inert: let it go, so that
+ * the next helper's devices, when they come, reach us through new ones.
+ */
 static void wlp_seat_caps(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct wlp *p = data;
+	bool release = wl_seat_get_version(seat) >= WL_POINTER_RELEASE_SINCE_VERSION;
 
+	if (!(caps & WL_SEAT_CAPABILITY_POINTER) && p->pointer != NULL) {
+		if (release)
+			wl_pointer_release(p->pointer);
+		else
+			wl_pointer_destroy(p->pointer);
+		p->pointer = NULL;
+		printf("seat pointer gone\n");
+		fflush(stdout);
+	}
+	if (!(caps & WL_SEAT_CAPABILITY_KEYBOARD) && p->keyboard != NULL) {
+		if (release)
+			wl_keyboard_release(p->keyboard);
+		else
+			wl_keyboard_destroy(p->keyboard);
+		p->keyboard = NULL;
+		printf("seat keyboard gone\n");
+		fflush(stdout);
+	}
 	if ((caps & WL_SEAT_CAPABILITY_POINTER) && p->pointer == NULL) {
 		p->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(p->pointer, &wlp_pointer_listener, p);
