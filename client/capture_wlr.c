@@ -37,7 +37,6 @@
  * screen may have changed meanwhile.
  */
 #include "capture.h"
-#include "capture_wlr.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -321,7 +320,10 @@ static int wlr_update_area(struct helper_capture_wlr *c)
 	/* The virtual pointer spans the whole layout's box (input_wlr.c): input is moved by the area's place in it. */
 	fmt.origin_x = c->ax - c->ext_x;
 	fmt.origin_y = c->ay - c->ext_y;
+	fmt.space_width = c->ext_w;
+	fmt.space_height = c->ext_h;
 	if (fmt.live != c->fmt.live || fmt.origin_x != c->fmt.origin_x || fmt.origin_y != c->fmt.origin_y ||
+	    fmt.space_width != c->fmt.space_width || fmt.space_height != c->fmt.space_height ||
 	    memcmp(&layout, &c->layout, sizeof(layout)) != 0)
 		c->layout_changed = true;
 	c->layout = layout;
@@ -943,17 +945,6 @@ static void wlr_set_watched(void *state, bool watched)
 		wl_display_flush(c->display);
 	}
 	/* Not watched: the requests outstanding (if any) are answered once, and none follows. */
-}
-
-int helper_capture_wlr_extent(struct helper_capture *capture, int *width, int *height)
-{
-	struct helper_capture_wlr *c = helper_capture_state_of(capture, &helper_capture_wlr_backend);
-
-	if (c == NULL)
-		return -1;
-	*width = c->ext_w;
-	*height = c->ext_h;
-	return 0;
 }
 
 const struct helper_capture_backend helper_capture_wlr_backend = {

@@ -249,6 +249,12 @@ static void helper_input_release_locked(struct helper_input *in)
 	XFlush(in->dpy);
 }
 
+void helper_input_set_space(struct helper_input *in, int width, int height)
+{
+	if (in != NULL && in->wlr != NULL)
+		helper_input_wlr_set_space(in->wlr, width, height);
+}
+
 void helper_input_release(struct helper_input *in)
 {
 	if (in->portal != NULL) {

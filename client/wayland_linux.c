@@ -9,7 +9,6 @@
 
 #include "capture.h"
 #include "capture_wayland.h"
-#include "capture_wlr.h"
 #include "input.h"
 #include "log.h"
 
@@ -52,6 +51,7 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 			      char *err, size_t errlen)
 {
 	struct helper_capture_wayland_remote remote;
+	struct helper_capture_format fmt;
 
 	if (helper_capture_wayland_remote(capture, &remote) == 0)
 		return helper_input_open_portal(out, &remote, width, height, err, errlen);
@@ -61,9 +61,10 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 		return -1;
 	}
 	/* wlroots: absolute motion spans every output, whatever part of them is shared. */
-	if (helper_capture_wlr_extent(capture, &width, &height) != 0) {
-		snprintf(err, errlen, "the screen is not a wlroots compositor's");
-		return -1;
+	helper_capture_format(capture, &fmt);
+	if (fmt.space_width > 0 && fmt.space_height > 0) {
+		width = fmt.space_width;
+		height = fmt.space_height;
 	}
 	return helper_input_open_wayland(out, getenv("WAYLAND_DISPLAY"), width, height, err, errlen);
 }
