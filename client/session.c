@@ -1604,6 +1604,19 @@ int helper_session_run(struct helper_options *o)
 			goto fail;
 		}
 		portal = rc == HELPER_WAYLAND_PORTAL;
+		/*
+		 * The portal has no way to name a monitor: SelectSources asks for
+		 * one, and the customer picks it in the desktop's dialog. Said
+		 * now, before the code is spent, rather than share another.
+		 */
+		if (portal && o->monitor != 0) {
+			/* TRANSLATORS: %d is the monitor number given with --monitor. */
+			snprintf(err, sizeof(err), _("This desktop chooses the screen to share in its own dialog, so the "
+						     "helper cannot pick monitor %d. Please start the helper without "
+						     "--monitor and choose that monitor in the desktop's dialog."),
+				 o->monitor);
+			goto fail;
+		}
 	}
 	if (!wayland && helper_capture_open(&s.capture, helper_capture_native_backend, o->display, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];
