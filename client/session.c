@@ -1380,9 +1380,15 @@ static void helper_session_wayland_words(char *err, size_t errlen)
 static int helper_session_open_around(struct helper_session *s, bool wayland, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
+	char detail[256];
 
-	if (o->monitor != 0 && helper_capture_select_monitor(s->capture, o->monitor, err, errlen) != 0)
+	if (o->monitor != 0 && helper_capture_select_monitor(s->capture, o->monitor, detail, sizeof(detail)) != 0) {
+		/* TRANSLATORS: %d is the monitor number given with --monitor; %s is a technical detail, in English. */
+		snprintf(err, errlen, _("The helper cannot share monitor %d alone. Please start it without --monitor, "
+					"or with the number of a monitor this screen has (technical detail: %s)."),
+			 o->monitor, detail);
 		return -1;
+	}
 	if (wayland) {
 		struct helper_capture_format fmt;
 

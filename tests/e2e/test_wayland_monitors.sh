@@ -34,10 +34,10 @@ rc=0
 wl_as timeout 20 "$WL_BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" \
 	--ui tty --monitor 3 </dev/null >"$E2E_TMP/nomonitor.out" 2>"$E2E_TMP/nomonitor.err" || rc=$?
 [ "$rc" = 1 ] || fail "--monitor 3 exited $rc, not 1: $(tail -3 "$E2E_TMP/nomonitor.err")"
-grep -q "there is no monitor 3: this display has 2" "$E2E_TMP/nomonitor.err" ||
+grep -q "The helper cannot share monitor 3 alone.*there is no monitor 3: this display has 2" "$E2E_TMP/nomonitor.err" ||
 	fail "--monitor 3 said: $(cat "$E2E_TMP/nomonitor.err")"
 events_are "$TICKET" customer-connected 0 || fail "the helper signed in with a monitor that does not exist"
-note "--monitor 3: $(grep -o 'there is no monitor.*' "$E2E_TMP/nomonitor.err" | head -1)"
+note "--monitor 3: $(grep -o 'The helper cannot share monitor.*' "$E2E_TMP/nomonitor.err" | head -1)"
 
 # one_click OUT OTHER X Y: one button line in OUT, at X Y, and none in OTHER (the other client's).
 one_click() {
