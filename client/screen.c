@@ -793,7 +793,11 @@ void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *
 {
 	bool changed;
 
-	/* The space first: a pointer event between the two stores lands as before the change, not astray. */
+	/*
+	 * Space and origin are not one atomic step: a pointer event between
+	 * them is placed by the old origin in the new space, off by as much as
+	 * the origin moved; the next one is right. No lock on the input path.
+	 */
 	if (s->input != NULL && fmt->space_width > 0 && fmt->space_height > 0)
 		helper_input_set_space(s->input, fmt->space_width, fmt->space_height);
 	atomic_store(&s->origin_x, fmt->origin_x);
