@@ -73,7 +73,7 @@ $(BUILD)/gen/%-client-protocol.h: client/protocols/%.xml
 $(BUILD)/gen/%-protocol.c: client/protocols/%.xml
 	@mkdir -p $(@D)
 	wayland-scanner private-code $< $@
-$(BUILD)/obj/client/capture_wlr.o: $(BUILD)/gen/wlr-screencopy-client-protocol.h
+$(BUILD)/obj/client/capture_wlr.o: $(BUILD)/gen/wlr-screencopy-client-protocol.h $(BUILD)/gen/xdg-output-unstable-v1-client-protocol.h
 $(BUILD)/obj/client/input_wlr.o: $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
 $(BUILD)/obj/gen/%-protocol.o: $(BUILD)/gen/%-protocol.c
 	@mkdir -p $(@D)

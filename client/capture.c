@@ -187,7 +187,7 @@ static void helper_capture_publish_layout(struct helper_capture *c)
 		si.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)fmt.width,
 							      .height = (uint32_t)fmt.height };
 	}
-	helper_screen_set_layout(c->screen, &si, fmt.origin_x, fmt.origin_y, fmt.live);
+	helper_screen_set_layout(c->screen, &si, &fmt);
 }
 
 void helper_capture_attach(struct helper_capture *c, struct helper_screen *screen)

@@ -11,16 +11,30 @@
  * without its chooser. wlroots lets any client of the session copy the
  * screen; consent is the helper's own window, as on X11.
  *
- * One output (the first the compositor announces) is shared, without the
- * pointer drawn in (overlay_cursor 0, as X11's grabs are). Each frame is
- * one request: capture_output, the buffer event names the format and size,
- * we copy into a wl_shm buffer of ours (copy_with_damage: the compositor
+ * Monitors are the compositor's wl_outputs, in the order it announces them
+ * (sway: the order `swaymsg -t get_outputs` lists), each placed where
+ * xdg-output says it is in the layout (else wl_output's geometry) and as
+ * large as its current mode. All of them are shared as one desktop, the
+ * box around them, as on X11 (a gap between outputs is black); --monitor N
+ * shares output N alone, followed by name (xdg-output's, else wl_output
+ * v4's) through layout changes, and while it is gone nothing is shown, as
+ * on X11. An output at a scale other than 1 is copied in its own pixels
+ * while its place is in the layout's logical ones, so beside another output
+ * the two may overlap; one output alone is always right.
+ *
+ * Each output is copied on its own, without the pointer drawn in
+ * (overlay_cursor 0, as X11's grabs are). Each frame is one request:
+ * capture_output, the buffer event names the format and size, we copy into
+ * a wl_shm buffer of that output's (copy_with_damage: the compositor
  * answers only once something changed, with damage rectangles), and the
- * pixels go into our own copy of the screen, which grab reads. While a
- * viewer watches, one request is always outstanding, so an idle screen
- * costs nothing and a change arrives at once; while nobody watches, no
- * request is made at all. The first frame after a pause is a full copy
- * (copy, not copy_with_damage), since the screen may have changed meanwhile.
+ * changed pixels go into our own copy of the shared area, which grab
+ * reads. An output's buffer always holds its whole last picture, so a new
+ * area (another monitor chosen, a layout change) is composed from them at
+ * once. While a viewer watches, one request per shared output is always
+ * outstanding, so an idle screen costs nothing and a change arrives at
+ * once; while nobody watches, no request is made at all. The first frame
+ * after a pause is a full copy (copy, not copy_with_damage), since the
+ * screen may have changed meanwhile.
  */
 #include "capture.h"
 
@@ -36,9 +50,12 @@
 
 #include "log.h"
 #include "wlr-screencopy-client-protocol.h"
+#include "xdg-output-unstable-v1-client-protocol.h"
 
 #define WLR_DAMAGE_MAX 32
 #define WLR_FAILURES_MAX 10
+#define WLR_OUTPUTS_MAX SCREENINFO_MONITORS_MAX
+#define WLR_SIDE_MAX 16384
 /* How long the first frame may take: the compositor answers a full copy at its next repaint. */
 #define WLR_FIRST_FRAME_MS 10000
 
@@ -46,38 +63,67 @@ struct wlr_rect {
 	int x, y, w, h;
 };
 
-struct helper_capture_wlr {
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_shm *shm;
+struct helper_capture_wlr;
+
+/* One output of the compositor, its place in the layout and its own screen copies. */
+struct wlr_out {
+	struct helper_capture_wlr *c;
+	uint32_t global;            /* its registry name, the same for every client */
 	struct wl_output *output;
-	struct zwlr_screencopy_manager_v1 *manager;
-	uint32_t manager_version;
+	struct zxdg_output_v1 *xdg;
+	char name[SCREENINFO_NAME_MAX + 1];
+	bool xdg_named;             /* name is xdg-output's: it wins over wl_output's */
+	int geo_x, geo_y;           /* wl_output's geometry */
+	int lx, ly;                 /* xdg-output's logical position */
+	bool has_logical;
+	int x, y, w, h;             /* its box in the layout: position and current mode */
+	bool ready;                 /* its box is known (a done came) */
 
 	struct zwlr_screencopy_frame_v1 *frame; /* the request outstanding, or NULL */
-	bool frame_full;            /* it was asked with copy: the whole screen */
+	bool frame_full;            /* it was asked with copy: the whole output */
 	uint32_t buf_format;
 	int buf_w, buf_h, buf_stride;
 	bool buf_known;
 	bool y_invert;
 
-	struct wl_buffer *buffer;   /* ours, reused while format and size stay */
+	struct wl_buffer *buffer;   /* ours, reused while format and size stay; its whole last picture */
 	uint8_t *shm_data;
 	size_t shm_size;
 	uint32_t shm_format;
 	int shm_w, shm_h, shm_stride;
-
-	uint8_t *copy;              /* width * height * 4: the screen as last copied */
-	int width, height;
-	uint32_t red_mask, green_mask, blue_mask;
-	bool have_frame, resized, failed, watched;
+	bool have_frame;            /* shm_data holds a picture */
 	int failures;
-	struct wlr_rect damage[WLR_DAMAGE_MAX], pending[WLR_DAMAGE_MAX];
-	int ndamage, npending;
-	bool damage_all, pending_all;
+	struct wlr_rect pending[WLR_DAMAGE_MAX];
+	int npending;
+	bool pending_all;
 };
 
-static void wlr_request_frame(struct helper_capture_wlr *c);
+struct helper_capture_wlr {
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_shm *shm;
+	struct zwlr_screencopy_manager_v1 *manager;
+	uint32_t manager_version;
+	struct zxdg_output_manager_v1 *xdg_manager;
+	struct wlr_out *outs[WLR_OUTPUTS_MAX];
+	int nouts;
+
+	int monitor;                /* 0: all outputs; else the chosen one (1-based when chosen) */
+	char monitor_name[SCREENINFO_NAME_MAX + 1]; /* followed through layout changes */
+	int ext_x, ext_y, ext_w, ext_h; /* the box around every output, in the layout */
+	int ax, ay;                 /* where the shared area starts in the layout */
+	struct helper_capture_format fmt;
+	struct screeninfo layout;   /* the monitors in shared-area pixels */
+	bool masks_known;
+
+	uint8_t *copy;              /* fmt.width * fmt.height * 4: the shared area as last copied */
+	bool layout_dirty, resized, layout_changed, failed, watched;
+	struct wlr_rect damage[WLR_DAMAGE_MAX];
+	int ndamage;
+	bool damage_all;
+};
+
+static void wlr_request_frame(struct wlr_out *o);
 
 static void wlr_add(struct wlr_rect *list, int *n, bool *all, int x, int y, int w, int h)
 {
@@ -107,28 +153,35 @@ static bool wlr_masks(uint32_t format, uint32_t *r, uint32_t *g, uint32_t *b)
 	}
 }
 
-static void wlr_drop_buffer(struct helper_capture_wlr *c)
+/* Whether o is part of what is shared: every output, or the chosen one by name. */
+static bool wlr_shared(const struct helper_capture_wlr *c, const struct wlr_out *o)
 {
-	if (c->buffer != NULL)
-		wl_buffer_destroy(c->buffer);
-	if (c->shm_data != NULL)
-		munmap(c->shm_data, c->shm_size);
-	c->buffer = NULL;
-	c->shm_data = NULL;
-	c->shm_size = 0;
+	return o->ready && (c->monitor == 0 || strcmp(o->name, c->monitor_name) == 0);
+}
+
+static void wlr_drop_buffer(struct wlr_out *o)
+{
+	if (o->buffer != NULL)
+		wl_buffer_destroy(o->buffer);
+	if (o->shm_data != NULL)
+		munmap(o->shm_data, o->shm_size);
+	o->buffer = NULL;
+	o->shm_data = NULL;
+	o->shm_size = 0;
+	o->have_frame = false;
 }
 
 /* A wl_shm buffer of the size and format the compositor named. 0 or -1. */
-static int wlr_make_buffer(struct helper_capture_wlr *c)
+static int wlr_make_buffer(struct wlr_out *o)
 {
-	size_t size = (size_t)c->buf_stride * (size_t)c->buf_h;
+	size_t size = (size_t)o->buf_stride * (size_t)o->buf_h;
 	struct wl_shm_pool *pool;
 	int fd;
 
-	if (c->buffer != NULL && c->shm_format == c->buf_format && c->shm_w == c->buf_w && c->shm_h == c->buf_h &&
-	    c->shm_stride == c->buf_stride)
+	if (o->buffer != NULL && o->shm_format == o->buf_format && o->shm_w == o->buf_w && o->shm_h == o->buf_h &&
+	    o->shm_stride == o->buf_stride)
 		return 0;
-	wlr_drop_buffer(c);
+	wlr_drop_buffer(o);
 	fd = memfd_create("handoff-screencopy", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -136,165 +189,282 @@ static int wlr_make_buffer(struct helper_capture_wlr *c)
 		close(fd);
 		return -1;
 	}
-	c->shm_data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (c->shm_data == MAP_FAILED) {
-		c->shm_data = NULL;
+	o->shm_data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (o->shm_data == MAP_FAILED) {
+		o->shm_data = NULL;
 		close(fd);
 		return -1;
 	}
-	c->shm_size = size;
-	pool = wl_shm_create_pool(c->shm, fd, (int32_t)size);
-	c->buffer = wl_shm_pool_create_buffer(pool, 0, c->buf_w, c->buf_h, c->buf_stride, c->buf_format);
+	o->shm_size = size;
+	pool = wl_shm_create_pool(o->c->shm, fd, (int32_t)size);
+	o->buffer = wl_shm_pool_create_buffer(pool, 0, o->buf_w, o->buf_h, o->buf_stride, o->buf_format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
-	c->shm_format = c->buf_format;
-	c->shm_w = c->buf_w;
-	c->shm_h = c->buf_h;
-	c->shm_stride = c->buf_stride;
+	o->shm_format = o->buf_format;
+	o->shm_w = o->buf_w;
+	o->shm_h = o->buf_h;
+	o->shm_stride = o->buf_stride;
 	return 0;
 }
 
-/* The screen size follows the compositor's buffer: a new size is a resize for the driver. */
-static int wlr_fit_copy(struct helper_capture_wlr *c)
+/*
+ * Copies the rectangle (in o's own pixels) of o's last picture into the
+ * shared area, clipped to o's box and to the area, and notes it as damage.
+ */
+static void wlr_copy_rect(struct helper_capture_wlr *c, struct wlr_out *o, int x, int y, int w, int h)
 {
-	uint8_t *copy;
+	int ow = o->shm_w < o->w ? o->shm_w : o->w, oh = o->shm_h < o->h ? o->shm_h : o->h;
+	int dx = o->x - c->ax, dy = o->y - c->ay;
+	int x0 = x, y0 = y, x1 = x + w, y1 = y + h;
 
-	if (c->copy != NULL && c->width == c->buf_w && c->height == c->buf_h)
-		return 0;
-	copy = calloc((size_t)c->buf_w * (size_t)c->buf_h, 4);
-	if (copy == NULL)
-		return -1;
-	free(c->copy);
-	c->copy = copy;
-	if (c->have_frame)
-		c->resized = true;
-	c->width = c->buf_w;
-	c->height = c->buf_h;
-	return 0;
-}
-
-static void wlr_copy_rect(struct helper_capture_wlr *c, int x, int y, int w, int h)
-{
-	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x >= c->width || y >= c->height)
+	if (!o->have_frame || !c->fmt.live || c->copy == NULL)
 		return;
-	if (x + w > c->width)
-		w = c->width - x;
-	if (y + h > c->height)
-		h = c->height - y;
-	for (int j = y; j < y + h; j++) {
-		int src_row = c->y_invert ? c->height - 1 - j : j;
+	x0 = x0 > 0 ? x0 : 0;
+	y0 = y0 > 0 ? y0 : 0;
+	x0 = x0 > -dx ? x0 : -dx;
+	y0 = y0 > -dy ? y0 : -dy;
+	x1 = x1 < ow ? x1 : ow;
+	y1 = y1 < oh ? y1 : oh;
+	x1 = x1 < c->fmt.width - dx ? x1 : c->fmt.width - dx;
+	y1 = y1 < c->fmt.height - dy ? y1 : c->fmt.height - dy;
+	if (x0 >= x1 || y0 >= y1)
+		return;
+	for (int j = y0; j < y1; j++) {
+		int src_row = o->y_invert ? o->shm_h - 1 - j : j;
 
-		memcpy(c->copy + ((size_t)j * (size_t)c->width + (size_t)x) * 4,
-		       c->shm_data + (size_t)src_row * (size_t)c->shm_stride + (size_t)x * 4, (size_t)w * 4);
+		memcpy(c->copy + ((size_t)(j + dy) * (size_t)c->fmt.width + (size_t)(x0 + dx)) * 4,
+		       o->shm_data + (size_t)src_row * (size_t)o->shm_stride + (size_t)x0 * 4, (size_t)(x1 - x0) * 4);
 	}
+	wlr_add(c->damage, &c->ndamage, &c->damage_all, x0 + dx, y0 + dy, x1 - x0, y1 - y0);
+}
+
+/* Where an output is: xdg-output's logical position when it gave one, else wl_output's. */
+static void wlr_out_place(struct wlr_out *o)
+{
+	o->x = o->has_logical ? o->lx : o->geo_x;
+	o->y = o->has_logical ? o->ly : o->geo_y;
+}
+
+/*
+ * Works the shared area out again from the outputs: its size (a resize
+ * for the driver), the monitors, the chosen one's liveness, then composes
+ * it from the outputs' last pictures and asks the shared ones for frames.
+ * 0, or -1 (out of memory).
+ */
+static int wlr_update_area(struct helper_capture_wlr *c)
+{
+	struct helper_capture_format fmt = c->fmt;
+	struct screeninfo layout = { .count = 0 };
+	int x0 = 0, y0 = 0, x1 = 0, y1 = 0, n = 0, found = -1;
+
+	c->layout_dirty = false;
+	for (int i = 0; i < c->nouts; i++) {
+		struct wlr_out *o = c->outs[i];
+
+		if (!o->ready)
+			continue;
+		wlr_out_place(o);
+		if (n++ == 0 || o->x < x0)
+			x0 = o->x;
+		if (n == 1 || o->y < y0)
+			y0 = o->y;
+		if (n == 1 || o->x + o->w > x1)
+			x1 = o->x + o->w;
+		if (n == 1 || o->y + o->h > y1)
+			y1 = o->y + o->h;
+		if (c->monitor != 0 && found < 0 && strcmp(o->name, c->monitor_name) == 0)
+			found = i;
+	}
+	if (n > 0) {
+		c->ext_x = x0;
+		c->ext_y = y0;
+		c->ext_w = x1 - x0;
+		c->ext_h = y1 - y0;
+	}
+	if (n == 0 || x1 - x0 > WLR_SIDE_MAX || y1 - y0 > WLR_SIDE_MAX) {
+		/* No output (all unplugged), or a layout too large to copy: black, no input. */
+		fmt.live = false;
+	} else if (c->monitor == 0) {
+		fmt.live = true;
+		fmt.width = x1 - x0;
+		fmt.height = y1 - y0;
+		c->ax = x0;
+		c->ay = y0;
+		for (int i = 0; i < c->nouts && layout.count < SCREENINFO_MONITORS_MAX; i++) {
+			const struct wlr_out *o = c->outs[i];
+			struct screeninfo_monitor *m = &layout.monitors[layout.count];
+
+			if (!o->ready)
+				continue;
+			*m = (struct screeninfo_monitor){ .x = (uint32_t)(o->x - x0), .y = (uint32_t)(o->y - y0),
+							  .width = (uint32_t)o->w, .height = (uint32_t)o->h };
+			memcpy(m->name, o->name, sizeof(m->name));
+			layout.count++;
+		}
+	} else if (found >= 0) {
+		const struct wlr_out *o = c->outs[found];
+
+		fmt.live = true;
+		fmt.width = o->w;
+		fmt.height = o->h;
+		c->ax = o->x;
+		c->ay = o->y;
+		layout.count = 1;
+		layout.monitors[0] = (struct screeninfo_monitor){ .width = (uint32_t)o->w, .height = (uint32_t)o->h };
+		memcpy(layout.monitors[0].name, o->name, sizeof(layout.monitors[0].name));
+	} else {
+		/* The chosen output is gone: the viewers keep their window, black. */
+		fmt.live = false;
+		layout = c->layout;
+	}
+	/* The virtual pointer spans the whole layout's box (input_wlr.c): input is moved by the area's place in it. */
+	fmt.origin_x = c->ax - c->ext_x;
+	fmt.origin_y = c->ay - c->ext_y;
+	fmt.space_width = c->ext_w;
+	fmt.space_height = c->ext_h;
+	if (fmt.live != c->fmt.live || fmt.origin_x != c->fmt.origin_x || fmt.origin_y != c->fmt.origin_y ||
+	    fmt.space_width != c->fmt.space_width || fmt.space_height != c->fmt.space_height ||
+	    memcmp(&layout, &c->layout, sizeof(layout)) != 0)
+		c->layout_changed = true;
+	c->layout = layout;
+	if (c->copy == NULL || fmt.width != c->fmt.width || fmt.height != c->fmt.height) {
+		uint8_t *copy = calloc((size_t)fmt.width * (size_t)fmt.height, 4);
+
+		if (copy == NULL)
+			return -1;
+		free(c->copy);
+		c->copy = copy;
+		if (fmt.width != c->fmt.width || fmt.height != c->fmt.height)
+			c->resized = true;
+	} else {
+		memset(c->copy, 0, (size_t)fmt.width * (size_t)fmt.height * 4);
+	}
+	c->fmt = fmt;
+	for (int i = 0; i < c->nouts; i++) {
+		struct wlr_out *o = c->outs[i];
+
+		if (!wlr_shared(c, o))
+			continue;
+		wlr_copy_rect(c, o, 0, 0, o->w, o->h);
+		if (c->watched)
+			wlr_request_frame(o);
+	}
+	c->damage_all = true;
+	return 0;
 }
 
 static void wlr_frame_buffer(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t format, uint32_t w,
 			     uint32_t h, uint32_t stride)
 {
-	struct helper_capture_wlr *c = data;
+	struct wlr_out *o = data;
+	struct helper_capture_wlr *c = o->c;
+	uint32_t r, g, b;
 
 	(void)f;
-	/* Several may come (one per format): the first we can read wins. */
-	if (c->buf_known || !wlr_masks(format, &c->red_mask, &c->green_mask, &c->blue_mask) || w == 0 || h == 0 ||
-	    w > 16384 || h > 16384 || stride < w * 4)
+	/* Several may come (one per format): the first we can read wins, in the layout of the others. */
+	if (o->buf_known || !wlr_masks(format, &r, &g, &b) || w == 0 || h == 0 || w > WLR_SIDE_MAX ||
+	    h > WLR_SIDE_MAX || stride < w * 4)
 		return;
-	c->buf_format = format;
-	c->buf_w = (int)w;
-	c->buf_h = (int)h;
-	c->buf_stride = (int)stride;
-	c->buf_known = true;
+	if (c->masks_known && (r != c->fmt.red_mask || g != c->fmt.green_mask || b != c->fmt.blue_mask))
+		return;
+	c->fmt.red_mask = r, c->fmt.green_mask = g, c->fmt.blue_mask = b;
+	c->masks_known = true;
+	o->buf_format = format;
+	o->buf_w = (int)w;
+	o->buf_h = (int)h;
+	o->buf_stride = (int)stride;
+	o->buf_known = true;
 }
 
 /* Every buffer event has come (version 3), or the first did (earlier): copy into ours. */
-static void wlr_frame_copy(struct helper_capture_wlr *c)
+static void wlr_frame_copy(struct wlr_out *o)
 {
-	if (!c->buf_known) {
-		log_warn("the compositor offers the screen in no format the helper reads");
-		c->failed = true;
+	if (!o->buf_known) {
+		log_warn("the compositor offers output %s in no format the helper reads", o->name);
+		o->c->failed = true;
 		return;
 	}
-	if (wlr_make_buffer(c) != 0 || wlr_fit_copy(c) != 0) {
-		log_warn("cannot make a buffer for the screen: %s", strerror(errno));
-		c->failed = true;
+	if (wlr_make_buffer(o) != 0) {
+		log_warn("cannot make a buffer for output %s: %s", o->name, strerror(errno));
+		o->c->failed = true;
 		return;
 	}
-	if (c->frame_full || c->manager_version < 2)
-		zwlr_screencopy_frame_v1_copy(c->frame, c->buffer);
+	if (o->frame_full || o->c->manager_version < 2)
+		zwlr_screencopy_frame_v1_copy(o->frame, o->buffer);
 	else
-		zwlr_screencopy_frame_v1_copy_with_damage(c->frame, c->buffer);
+		zwlr_screencopy_frame_v1_copy_with_damage(o->frame, o->buffer);
 }
 
 static void wlr_frame_flags(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t flags)
 {
-	struct helper_capture_wlr *c = data;
+	struct wlr_out *o = data;
 
 	(void)f;
-	c->y_invert = (flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT) != 0;
+	o->y_invert = (flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT) != 0;
 }
 
 static void wlr_frame_damage(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t x, uint32_t y, uint32_t w,
 			     uint32_t h)
 {
-	struct helper_capture_wlr *c = data;
+	struct wlr_out *o = data;
 
 	(void)f;
-	if (x > 16384 || y > 16384 || w > 16384 || h > 16384)
+	if (x > WLR_SIDE_MAX || y > WLR_SIDE_MAX || w > WLR_SIDE_MAX || h > WLR_SIDE_MAX)
 		return;
-	wlr_add(c->pending, &c->npending, &c->pending_all, (int)x, (int)y, (int)w, (int)h);
+	wlr_add(o->pending, &o->npending, &o->pending_all, (int)x, (int)y, (int)w, (int)h);
 }
 
-static void wlr_frame_end(struct helper_capture_wlr *c)
+static void wlr_frame_end(struct wlr_out *o)
 {
-	zwlr_screencopy_frame_v1_destroy(c->frame);
-	c->frame = NULL;
-	c->buf_known = false;
-	c->npending = 0;
-	c->pending_all = false;
+	struct helper_capture_wlr *c = o->c;
+
+	zwlr_screencopy_frame_v1_destroy(o->frame);
+	o->frame = NULL;
+	o->buf_known = false;
+	o->npending = 0;
+	o->pending_all = false;
 	/* Watching: the next request waits in the compositor for the next change. */
-	if (c->watched && !c->failed)
-		wlr_request_frame(c);
+	if (c->watched && !c->failed && wlr_shared(c, o))
+		wlr_request_frame(o);
 }
 
 static void wlr_frame_ready(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t sec_hi, uint32_t sec_lo,
 			    uint32_t nsec)
 {
-	struct helper_capture_wlr *c = data;
+	struct wlr_out *o = data;
+	struct helper_capture_wlr *c = o->c;
 
 	(void)f;
 	(void)sec_hi;
 	(void)sec_lo;
 	(void)nsec;
-	c->failures = 0;
-	/* No damage events (a full copy, or version 1): the whole screen, the driver compares tiles. */
-	if (c->frame_full || c->pending_all || c->npending == 0 || c->y_invert) {
-		wlr_copy_rect(c, 0, 0, c->width, c->height);
-		c->damage_all = true;
-	} else {
-		for (int i = 0; i < c->npending; i++) {
-			struct wlr_rect *r = &c->pending[i];
-
-			wlr_copy_rect(c, r->x, r->y, r->w, r->h);
-			wlr_add(c->damage, &c->ndamage, &c->damage_all, r->x, r->y, r->w, r->h);
+	o->failures = 0;
+	o->have_frame = true;
+	if (wlr_shared(c, o)) {
+		/* No damage events (a full copy, or version 1): all of the output, the driver compares tiles. */
+		if (o->frame_full || o->pending_all || o->npending == 0 || o->y_invert) {
+			wlr_copy_rect(c, o, 0, 0, o->w, o->h);
+		} else {
+			for (int i = 0; i < o->npending; i++)
+				wlr_copy_rect(c, o, o->pending[i].x, o->pending[i].y, o->pending[i].w, o->pending[i].h);
 		}
 	}
-	c->have_frame = true;
-	c->frame_full = false;
-	wlr_frame_end(c);
+	o->frame_full = false;
+	wlr_frame_end(o);
 }
 
 static void wlr_frame_failed(void *data, struct zwlr_screencopy_frame_v1 *f)
 {
-	struct helper_capture_wlr *c = data;
+	struct wlr_out *o = data;
 
 	(void)f;
 	/* A frame fails while the output is being reconfigured; many in a row: it is gone. */
-	if (++c->failures > WLR_FAILURES_MAX) {
-		log_warn("the compositor failed %d screen copies in a row", c->failures);
-		c->failed = true;
+	if (++o->failures > WLR_FAILURES_MAX) {
+		log_warn("the compositor failed %d screen copies of output %s in a row", o->failures, o->name);
+		o->c->failed = true;
 	}
-	c->frame_full = true;
-	wlr_frame_end(c);
+	o->frame_full = true;
+	wlr_frame_end(o);
 }
 
 static void wlr_frame_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *f, uint32_t format, uint32_t w,
@@ -323,19 +493,172 @@ static const struct zwlr_screencopy_frame_v1_listener wlr_frame_listener = {
 	.buffer_done = wlr_frame_buffer_done,
 };
 
-static void wlr_request_frame(struct helper_capture_wlr *c)
+static void wlr_request_frame(struct wlr_out *o)
 {
-	if (c->frame != NULL)
+	struct helper_capture_wlr *c = o->c;
+
+	if (o->frame != NULL)
 		return;
+	/* A new buffer (or none yet) holds nothing: its first copy is of everything. */
+	if (!o->have_frame)
+		o->frame_full = true;
 	/* Without the pointer, as X11's grabs are: the viewer draws its own. */
-	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 0, c->output);
-	zwlr_screencopy_frame_v1_add_listener(c->frame, &wlr_frame_listener, c);
+	o->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 0, o->output);
+	zwlr_screencopy_frame_v1_add_listener(o->frame, &wlr_frame_listener, o);
 	if (c->manager_version < 3) {
 		/* No buffer_done before version 3: the buffer event alone says what to make. */
 		wl_display_roundtrip(c->display);
-		if (c->frame != NULL && c->buf_known)
-			wlr_frame_copy(c);
+		if (o->frame != NULL && o->buf_known)
+			wlr_frame_copy(o);
 	}
+}
+
+/* A name in the screen info's words: printable ASCII, at most SCREENINFO_NAME_MAX. */
+static void wlr_out_name(struct wlr_out *o, const char *name)
+{
+	size_t k = 0;
+
+	for (const char *p = name; *p != '\0' && k < SCREENINFO_NAME_MAX; p++)
+		if (*p >= 0x20 && *p < 0x7f)
+			o->name[k++] = *p;
+	o->name[k] = '\0';
+}
+
+static void wlr_out_geometry(void *data, struct wl_output *wo, int32_t x, int32_t y, int32_t pw, int32_t ph,
+			     int32_t subpixel, const char *make, const char *model, int32_t transform)
+{
+	struct wlr_out *o = data;
+
+	(void)wo, (void)pw, (void)ph, (void)subpixel, (void)make, (void)model, (void)transform;
+	if (x < -WLR_SIDE_MAX || x > WLR_SIDE_MAX || y < -WLR_SIDE_MAX || y > WLR_SIDE_MAX)
+		return;
+	o->geo_x = x;
+	o->geo_y = y;
+}
+
+static void wlr_out_mode(void *data, struct wl_output *wo, uint32_t flags, int32_t w, int32_t h, int32_t refresh)
+{
+	struct wlr_out *o = data;
+
+	(void)wo, (void)refresh;
+	if (!(flags & WL_OUTPUT_MODE_CURRENT) || w <= 0 || h <= 0 || w > WLR_SIDE_MAX || h > WLR_SIDE_MAX)
+		return;
+	o->w = w;
+	o->h = h;
+	/* Version 1 has no done: its current mode is the news. */
+	if (wl_output_get_version(wo) < 2) {
+		o->ready = true;
+		o->c->layout_dirty = true;
+	}
+}
+
+static void wlr_out_done(void *data, struct wl_output *wo)
+{
+	struct wlr_out *o = data;
+
+	(void)wo;
+	if (o->w > 0 && o->h > 0) {
+		o->ready = true;
+		o->c->layout_dirty = true;
+	}
+}
+
+static void wlr_out_scale(void *data, struct wl_output *wo, int32_t factor)
+{
+	(void)data, (void)wo, (void)factor;
+}
+
+static void wlr_out_wl_name(void *data, struct wl_output *wo, const char *name)
+{
+	struct wlr_out *o = data;
+
+	(void)wo;
+	if (!o->xdg_named)
+		wlr_out_name(o, name);
+}
+
+static void wlr_out_description(void *data, struct wl_output *wo, const char *description)
+{
+	(void)data, (void)wo, (void)description;
+}
+
+static const struct wl_output_listener wlr_out_listener = {
+	.geometry = wlr_out_geometry,
+	.mode = wlr_out_mode,
+	.done = wlr_out_done,
+	.scale = wlr_out_scale,
+	.name = wlr_out_wl_name,
+	.description = wlr_out_description,
+};
+
+static void wlr_xdg_position(void *data, struct zxdg_output_v1 *x, int32_t lx, int32_t ly)
+{
+	struct wlr_out *o = data;
+
+	(void)x;
+	if (lx < -WLR_SIDE_MAX || lx > WLR_SIDE_MAX || ly < -WLR_SIDE_MAX || ly > WLR_SIDE_MAX)
+		return;
+	o->lx = lx;
+	o->ly = ly;
+	o->has_logical = true;
+}
+
+static void wlr_xdg_size(void *data, struct zxdg_output_v1 *x, int32_t w, int32_t h)
+{
+	(void)data, (void)x, (void)w, (void)h;
+}
+
+static void wlr_xdg_done(void *data, struct zxdg_output_v1 *x)
+{
+	/* Version 3 sends wl_output's done instead; earlier ones this. */
+	(void)x;
+	wlr_out_done(data, NULL);
+}
+
+static void wlr_xdg_name(void *data, struct zxdg_output_v1 *x, const char *name)
+{
+	struct wlr_out *o = data;
+
+	(void)x;
+	wlr_out_name(o, name);
+	o->xdg_named = true;
+}
+
+static void wlr_xdg_description(void *data, struct zxdg_output_v1 *x, const char *description)
+{
+	(void)data, (void)x, (void)description;
+}
+
+static const struct zxdg_output_v1_listener wlr_xdg_listener = {
+	.logical_position = wlr_xdg_position,
+	.logical_size = wlr_xdg_size,
+	.done = wlr_xdg_done,
+	.name = wlr_xdg_name,
+	.description = wlr_xdg_description,
+};
+
+static void wlr_out_xdg(struct helper_capture_wlr *c, struct wlr_out *o)
+{
+	if (c->xdg_manager == NULL || o->xdg != NULL)
+		return;
+	o->xdg = zxdg_output_manager_v1_get_xdg_output(c->xdg_manager, o->output);
+	zxdg_output_v1_add_listener(o->xdg, &wlr_xdg_listener, o);
+}
+
+static void wlr_out_free(struct wlr_out *o)
+{
+	if (o->frame != NULL)
+		zwlr_screencopy_frame_v1_destroy(o->frame);
+	wlr_drop_buffer(o);
+	if (o->xdg != NULL)
+		zxdg_output_v1_destroy(o->xdg);
+	if (o->output != NULL) {
+		if (wl_output_get_version(o->output) >= WL_OUTPUT_RELEASE_SINCE_VERSION)
+			wl_output_release(o->output);
+		else
+			wl_output_destroy(o->output);
+	}
+	free(o);
 }
 
 static void wlr_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface, uint32_t version)
@@ -344,19 +667,46 @@ static void wlr_global(void *data, struct wl_registry *reg, uint32_t name, const
 
 	if (strcmp(iface, wl_shm_interface.name) == 0 && c->shm == NULL) {
 		c->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
-	} else if (strcmp(iface, wl_output_interface.name) == 0 && c->output == NULL) {
-		c->output = wl_registry_bind(reg, name, &wl_output_interface, 1);
+	} else if (strcmp(iface, wl_output_interface.name) == 0) {
+		struct wlr_out *o;
+
+		if (c->nouts == WLR_OUTPUTS_MAX || (o = calloc(1, sizeof(*o))) == NULL) {
+			log_warn("output %u left out: the helper shares at most %d", name, WLR_OUTPUTS_MAX);
+			return;
+		}
+		o->c = c;
+		o->global = name;
+		/* Until it names itself (xdg-output, wl_output 4): its number, stable while it lives. */
+		snprintf(o->name, sizeof(o->name), "output-%u", name);
+		o->output = wl_registry_bind(reg, name, &wl_output_interface, version < 4 ? version : 4);
+		wl_output_add_listener(o->output, &wlr_out_listener, o);
+		wlr_out_xdg(c, o);
+		c->outs[c->nouts++] = o;
 	} else if (strcmp(iface, zwlr_screencopy_manager_v1_interface.name) == 0 && c->manager == NULL) {
 		c->manager_version = version < 3 ? version : 3;
 		c->manager = wl_registry_bind(reg, name, &zwlr_screencopy_manager_v1_interface, c->manager_version);
+	} else if (strcmp(iface, zxdg_output_manager_v1_interface.name) == 0 && c->xdg_manager == NULL) {
+		c->xdg_manager = wl_registry_bind(reg, name, &zxdg_output_manager_v1_interface, version < 3 ? version : 3);
+		for (int i = 0; i < c->nouts; i++)
+			wlr_out_xdg(c, c->outs[i]);
 	}
 }
 
 static void wlr_global_remove(void *data, struct wl_registry *reg, uint32_t name)
 {
-	(void)data;
+	struct helper_capture_wlr *c = data;
+
 	(void)reg;
-	(void)name;
+	for (int i = 0; i < c->nouts; i++) {
+		if (c->outs[i]->global != name)
+			continue;
+		log_info("output %s went away", c->outs[i]->name);
+		wlr_out_free(c->outs[i]);
+		memmove(&c->outs[i], &c->outs[i + 1], (size_t)(c->nouts - i - 1) * sizeof(c->outs[0]));
+		c->nouts--;
+		c->layout_dirty = true;
+		return;
+	}
 }
 
 static const struct wl_registry_listener wlr_registry_listener = {
@@ -370,13 +720,12 @@ static void wlr_close(void *state)
 
 	if (c == NULL)
 		return;
-	if (c->frame != NULL)
-		zwlr_screencopy_frame_v1_destroy(c->frame);
-	wlr_drop_buffer(c);
+	for (int i = 0; i < c->nouts; i++)
+		wlr_out_free(c->outs[i]);
 	if (c->manager != NULL)
 		zwlr_screencopy_manager_v1_destroy(c->manager);
-	if (c->output != NULL)
-		wl_output_destroy(c->output);
+	if (c->xdg_manager != NULL)
+		zxdg_output_manager_v1_destroy(c->xdg_manager);
 	if (c->shm != NULL)
 		wl_shm_destroy(c->shm);
 	if (c->registry != NULL)
@@ -385,6 +734,15 @@ static void wlr_close(void *state)
 		wl_display_disconnect(c->display);
 	free(c->copy);
 	free(c);
+}
+
+/* Whether every shared output has sent its first picture (or one failed for good). */
+static bool wlr_all_copied(const struct helper_capture_wlr *c)
+{
+	for (int i = 0; i < c->nouts; i++)
+		if (wlr_shared(c, c->outs[i]) && !c->outs[i]->have_frame)
+			return false;
+	return true;
 }
 
 static int wlr_open(const char *display, void **state, char *err, size_t errlen)
@@ -405,16 +763,23 @@ static int wlr_open(const char *display, void **state, char *err, size_t errlen)
 	}
 	c->registry = wl_display_get_registry(c->display);
 	wl_registry_add_listener(c->registry, &wlr_registry_listener, c);
+	/* The globals, then what each output says of itself (geometry, mode, xdg-output, done). */
 	wl_display_roundtrip(c->display);
-	if (c->manager == NULL || c->shm == NULL || c->output == NULL) {
+	wl_display_roundtrip(c->display);
+	if (c->manager == NULL || c->shm == NULL || c->nouts == 0) {
 		snprintf(err, errlen, "the compositor offers no wlroots screen copy%s",
-			 c->output == NULL ? " (and no output)" : "");
+			 c->nouts == 0 ? " (and no output)" : "");
 		goto fail;
 	}
-	/* The first picture, in full: the driver needs the size now. */
-	c->frame_full = true;
-	wlr_request_frame(c);
-	while (!c->have_frame && !c->failed && waited < WLR_FIRST_FRAME_MS) {
+	if (wlr_update_area(c) != 0 || !c->fmt.live) {
+		snprintf(err, errlen, "the compositor's outputs say nothing of their size or place");
+		goto fail;
+	}
+	/* The first pictures, in full: the driver needs them now. */
+	for (int i = 0; i < c->nouts; i++)
+		if (wlr_shared(c, c->outs[i]))
+			wlr_request_frame(c->outs[i]);
+	while (!wlr_all_copied(c) && !c->failed && waited < WLR_FIRST_FRAME_MS) {
 		struct pollfd p = { .fd = wl_display_get_fd(c->display), .events = POLLIN };
 
 		while (wl_display_prepare_read(c->display) != 0)
@@ -430,12 +795,18 @@ static int wlr_open(const char *display, void **state, char *err, size_t errlen)
 		if (wl_display_dispatch_pending(c->display) < 0)
 			break;
 	}
-	if (!c->have_frame) {
+	if (!wlr_all_copied(c) || c->failed) {
 		snprintf(err, errlen, "the compositor sent no copy of the screen");
 		goto fail;
 	}
-	c->frame_full = false;
-	c->resized = false;
+	if (c->layout_dirty && wlr_update_area(c) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	c->resized = c->layout_changed = false;
+	for (int i = 0; i < c->nouts; i++)
+		log_info("output %d: %s, %dx%d at %+d%+d", i + 1, c->outs[i]->name, c->outs[i]->w, c->outs[i]->h,
+			 c->outs[i]->x, c->outs[i]->y);
 	*state = c;
 	return 0;
 fail:
@@ -473,15 +844,18 @@ static int wlr_process_events(void *state, struct helper_capture_events *ev)
 	}
 	if (wl_display_dispatch_pending(c->display) < 0 || c->failed)
 		return -1;
+	if (c->layout_dirty && wlr_update_area(c) != 0)
+		return -1;
 	/* Requests made in the handlers (the next frame) go out now, not at the next event. */
 	if (wl_display_flush(c->display) < 0 && errno != EAGAIN)
 		return -1;
-	if (c->resized) {
+	if (c->resized)
 		ev->resized = true;
-		c->resized = false;
-	}
+	if (c->layout_changed)
+		ev->layout_changed = true;
+	c->resized = c->layout_changed = false;
 	if (c->damage_all) {
-		ev->damage(ev->ctx, 0, 0, c->width, c->height);
+		ev->damage(ev->ctx, 0, 0, c->fmt.width, c->fmt.height);
 	} else {
 		for (int i = 0; i < c->ndamage; i++)
 			ev->damage(ev->ctx, c->damage[i].x, c->damage[i].y, c->damage[i].w, c->damage[i].h);
@@ -496,26 +870,58 @@ static bool wlr_events_queued(void *state)
 	struct helper_capture_wlr *c = state;
 
 	/* Something the handlers above left for the driver: run again before sleeping. */
-	return c->damage_all || c->ndamage > 0 || c->resized;
+	return c->damage_all || c->ndamage > 0 || c->resized || c->layout_changed || c->layout_dirty;
 }
 
 static void wlr_format(void *state, struct helper_capture_format *fmt)
 {
 	struct helper_capture_wlr *c = state;
 
-	*fmt = (struct helper_capture_format){ .width = c->width, .height = c->height, .red_mask = c->red_mask,
-					       .green_mask = c->green_mask, .blue_mask = c->blue_mask, .live = true };
+	*fmt = c->fmt;
 }
 
 static int wlr_grab(void *state, int x, int y, int w, int h, const uint8_t **pixels, size_t *stride)
 {
 	struct helper_capture_wlr *c = state;
 
-	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > c->width || y + h > c->height)
+	/* Not live: the copy was cleared, so this is black, never another output. */
+	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > c->fmt.width || y + h > c->fmt.height)
 		return -1;
-	*pixels = c->copy + ((size_t)y * (size_t)c->width + (size_t)x) * 4;
-	*stride = (size_t)c->width * 4;
+	*pixels = c->copy + ((size_t)y * (size_t)c->fmt.width + (size_t)x) * 4;
+	*stride = (size_t)c->fmt.width * 4;
 	return 0;
+}
+
+static int wlr_select_monitor(void *state, int index, char *err, size_t errlen)
+{
+	struct helper_capture_wlr *c = state;
+	int n = 0;
+
+	for (int i = 0; i < c->nouts; i++)
+		if (c->outs[i]->ready && ++n == index)
+			snprintf(c->monitor_name, sizeof(c->monitor_name), "%s", c->outs[i]->name);
+	if (index < 0 || index > n) {
+		snprintf(err, errlen, "there is no monitor %d: this display has %d (see swaymsg -t get_outputs)", index,
+			 n);
+		return -1;
+	}
+	c->monitor = index;
+	if (wlr_update_area(c) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->resized = c->layout_changed = false;
+	if (index > 0)
+		log_info("sharing monitor %d (%s), %dx%d at %+d%+d", index, c->monitor_name, c->fmt.width, c->fmt.height,
+			 c->ax, c->ay);
+	return 0;
+}
+
+static void wlr_layout(void *state, struct screeninfo *si)
+{
+	struct helper_capture_wlr *c = state;
+
+	*si = c->layout;
 }
 
 static void wlr_set_watched(void *state, bool watched)
@@ -527,12 +933,18 @@ static void wlr_set_watched(void *state, bool watched)
 	c->watched = watched;
 	log_debug("screen copies %s", watched ? "resumed: a viewer watches" : "paused: nobody watches");
 	if (watched) {
-		/* The screen may have changed while nobody watched: all of it, once. */
-		c->frame_full = c->frame == NULL ? true : c->frame_full;
-		wlr_request_frame(c);
+		for (int i = 0; i < c->nouts; i++) {
+			struct wlr_out *o = c->outs[i];
+
+			if (!wlr_shared(c, o))
+				continue;
+			/* The screen may have changed while nobody watched: all of it, once. */
+			o->frame_full = o->frame == NULL ? true : o->frame_full;
+			wlr_request_frame(o);
+		}
 		wl_display_flush(c->display);
 	}
-	/* Not watched: the request outstanding (if any) is answered once, and none follows. */
+	/* Not watched: the requests outstanding (if any) are answered once, and none follows. */
 }
 
 const struct helper_capture_backend helper_capture_wlr_backend = {
@@ -545,5 +957,7 @@ const struct helper_capture_backend helper_capture_wlr_backend = {
 	.events_queued = wlr_events_queued,
 	.format = wlr_format,
 	.grab = wlr_grab,
+	.select_monitor = wlr_select_monitor,
+	.layout = wlr_layout,
 	.set_watched = wlr_set_watched,
 };

@@ -21,6 +21,14 @@ struct helper_capture_format {
 	 * rather than showing more than the customer agreed to.
 	 */
 	bool live;
+	/*
+	 * The size of the space origin_x, origin_y and input positions are in,
+	 * where input must be told it: a wlroots virtual pointer's absolute
+	 * motion spans the box around every output, which changes with the
+	 * layout. 0 and 0 where input goes in the display's own coordinates
+	 * (X11, Windows, the portal's stream).
+	 */
+	int space_width, space_height;
 };
 
 #endif

@@ -260,6 +260,12 @@ void helper_input_forget_refusal(struct helper_input *in)
 	(void)in;
 }
 
+void helper_input_set_space(struct helper_input *in, int width, int height)
+{
+	if (in != NULL && in->wlr != NULL)
+		helper_input_wlr_set_space(in->wlr, width, height);
+}
+
 void helper_input_release(struct helper_input *in)
 {
 	if (in->portal != NULL) {

@@ -57,6 +57,12 @@ bool helper_input_refused(struct helper_input *in);
 void helper_input_forget_refusal(struct helper_input *in);
 /* Releases any button or key a viewer still holds (sharing paused, a controlling viewer left). */
 void helper_input_release(struct helper_input *in);
+/*
+ * Pointer positions are in a width x height space from now on: a wlroots
+ * compositor's layout changed (helper_capture_format's space_width). No
+ * effect elsewhere, where positions are the display's own. Main thread.
+ */
+void helper_input_set_space(struct helper_input *in, int width, int height);
 /* Releases any button or key still held, closes the connection, frees. NULL is fine. */
 void helper_input_close(struct helper_input *in);
 

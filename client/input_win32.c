@@ -322,6 +322,14 @@ void helper_input_release(struct helper_input *in)
 	pthread_mutex_unlock(&in->lock);
 }
 
+void helper_input_set_space(struct helper_input *in, int width, int height)
+{
+	/* SendInput's absolute positions are the virtual screen's own. */
+	(void)in;
+	(void)width;
+	(void)height;
+}
+
 void helper_input_close(struct helper_input *in)
 {
 	if (in == NULL)

@@ -4,7 +4,8 @@
  * A Wayland client cannot send input to others; wlroots compositors let a
  * client make virtual devices on a seat instead, and their events reach
  * the focused surface as any keyboard's or mouse's would. The pointer is
- * absolute (motion_absolute in the captured screen's extent), buttons are
+ * absolute (motion_absolute in the box around every output: the layout's,
+ * whatever part of it is shared; set again when the layout changes), buttons are
  * evdev codes, the wheel is axis with axis_discrete, each event closed by
  * frame. The keyboard needs a keymap of ours: xkbcommon compiles the
  * default one (RMLVO from the environment, else evdev/pc105/us), which we
@@ -392,6 +393,16 @@ void helper_input_wlr_key(struct helper_input_wlr *in, bool down, uint32_t keysy
 		wlr_in_send_key(in, in->shift - 8, false);
 	wl_display_flush(in->display);
 out:
+	pthread_mutex_unlock(&in->lock);
+}
+
+void helper_input_wlr_set_space(struct helper_input_wlr *in, int width, int height)
+{
+	if (width <= 0 || height <= 0)
+		return;
+	pthread_mutex_lock(&in->lock);
+	in->width = width;
+	in->height = height;
 	pthread_mutex_unlock(&in->lock);
 }
 

@@ -17,7 +17,7 @@ struct helper_input_wlr;
 /*
  * Opens a Wayland connection of its own to display (NULL: $WAYLAND_DISPLAY)
  * and makes a virtual pointer and keyboard on the first seat. Pointer
- * positions are in a width x height screen (the captured output).
+ * positions are in a width x height screen (the box around every output).
  * 0 or -1 with err (the compositor offers no virtual devices).
  */
 int helper_input_wlr_open(struct helper_input_wlr **out, const char *display, int width, int height, char *err,
@@ -25,6 +25,8 @@ int helper_input_wlr_open(struct helper_input_wlr **out, const char *display, in
 void helper_input_wlr_pointer(struct helper_input_wlr *in, int buttons, int x, int y);
 void helper_input_wlr_key(struct helper_input_wlr *in, bool down, uint32_t keysym);
 void helper_input_wlr_release(struct helper_input_wlr *in);
+/* Pointer positions are in a width x height screen from now on (the layout changed). */
+void helper_input_wlr_set_space(struct helper_input_wlr *in, int width, int height);
 /* Releases what is held, destroys the devices, disconnects, frees. NULL is fine. */
 void helper_input_wlr_close(struct helper_input_wlr *in);
 

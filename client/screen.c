@@ -790,14 +790,21 @@ static rfbBool helper_screen_ext_screen(int index, rfbExtDesktopScreen *out, rfb
 	return ok;
 }
 
-void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
-			      int origin_y, bool live)
+void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout,
+			      const struct helper_capture_format *fmt)
 {
 	bool changed;
 
-	atomic_store(&s->origin_x, origin_x);
-	atomic_store(&s->origin_y, origin_y);
-	atomic_store(&s->live, live);
+	/*
+	 * Space and origin are not one atomic step: a pointer event between
+	 * them is placed by the old origin in the new space, off by as much as
+	 * the origin moved; the next one is right. No lock on the input path.
+	 */
+	if (s->input != NULL && fmt->space_width > 0 && fmt->space_height > 0)
+		helper_input_set_space(s->input, fmt->space_width, fmt->space_height);
+	atomic_store(&s->origin_x, fmt->origin_x);
+	atomic_store(&s->origin_y, fmt->origin_y);
+	atomic_store(&s->live, fmt->live);
 	pthread_mutex_lock(&s->lock);
 	changed = memcmp(&s->layout, layout, sizeof(*layout)) != 0;
 	s->layout = *layout;

@@ -68,15 +68,16 @@ void helper_screen_set_paused(struct helper_screen *s, bool paused);
  */
 void helper_screen_set_refused(struct helper_screen *s, uint8_t screeninfo_flags);
 /*
- * The monitors (framebuffer pixels), where framebuffer (0, 0) lies on the
- * display (pointer events are moved by as much), and whether the display
- * is shown at all (no input is replayed while not live). Our viewers are
- * told the layout, their own rights and the pause (protocol/screeninfo.h)
- * whenever one changes; stock viewers get the monitors as
- * ExtendedDesktopSize screens with the next size change.
+ * The monitors (framebuffer pixels), and from fmt where framebuffer (0, 0)
+ * lies on the display (pointer events are moved by as much), the space
+ * input positions are in (told to the input when it is given) and whether
+ * the display is shown at all (no input is replayed while not live). Our
+ * viewers are told the layout, their own rights and the pause
+ * (protocol/screeninfo.h) whenever one changes; stock viewers get the
+ * monitors as ExtendedDesktopSize screens with the next size change.
  */
-void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
-			      int origin_y, bool live);
+void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout,
+			      const struct helper_capture_format *fmt);
 /*
  * The lossless refinement: once the screen has been still a moment, what
  * went out lossy since it last changed is marked again, band by band, and

@@ -1429,9 +1429,15 @@ static void helper_session_wayland_words(char *err, size_t errlen)
 static int helper_session_open_around(struct helper_session *s, bool wayland, char *err, size_t errlen)
 {
 	struct helper_options *o = s->opt;
+	char detail[256];
 
-	if (o->monitor != 0 && helper_capture_select_monitor(s->capture, o->monitor, err, errlen) != 0)
+	if (o->monitor != 0 && helper_capture_select_monitor(s->capture, o->monitor, detail, sizeof(detail)) != 0) {
+		/* TRANSLATORS: %d is the monitor number given with --monitor; %s is a technical detail, in English. */
+		snprintf(err, errlen, _("The helper cannot share monitor %d alone. Please start it without --monitor, "
+					"or with the number of a monitor this screen has (technical detail: %s)."),
+			 o->monitor, detail);
 		return -1;
+	}
 	if (wayland) {
 		struct helper_capture_format fmt;
 
@@ -1653,6 +1659,19 @@ int helper_session_run(struct helper_options *o)
 			goto fail;
 		}
 		portal = rc == HELPER_WAYLAND_PORTAL;
+		/*
+		 * The portal has no way to name a monitor: SelectSources asks for
+		 * one, and the customer picks it in the desktop's dialog. Said
+		 * now, before the code is spent, rather than share another.
+		 */
+		if (portal && o->monitor != 0) {
+			/* TRANSLATORS: %d is the monitor number given with --monitor. */
+			snprintf(err, sizeof(err), _("This desktop chooses the screen to share in its own dialog, so the "
+						     "helper cannot pick monitor %d. Please start the helper without "
+						     "--monitor and choose that monitor in the desktop's dialog."),
+				 o->monitor);
+			goto fail;
+		}
 	}
 	if (!wayland && helper_capture_open(&s.capture, helper_capture_native_backend, o->display, err, sizeof(err)) != 0) {
 		char detail[sizeof(err)];

@@ -38,7 +38,9 @@ int helper_wayland_portal_open(struct helper_capture **out, void (*asking)(void 
  * Remote control on capture's width x height screen: through the portal's
  * RemoteDesktop session when capture has one that the customer allowed
  * control in (input_wayland.c), else wlroots' virtual devices
- * (input_wlr.c). 0, or -1 with err.
+ * (input_wlr.c), whose positions are in the capture's space (the box around
+ * every output: capture.h's space_width) rather than width x height.
+ * 0, or -1 with err.
  */
 int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,
 			      char *err, size_t errlen);

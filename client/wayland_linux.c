@@ -51,6 +51,7 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 			      char *err, size_t errlen)
 {
 	struct helper_capture_wayland_remote remote;
+	struct helper_capture_format fmt;
 
 	if (helper_capture_wayland_remote(capture, &remote) == 0)
 		return helper_input_open_portal(out, &remote, width, height, err, errlen);
@@ -58,6 +59,12 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 		/* The portal's screen without control: the customer chose so at its dialog, or it offers none. */
 		snprintf(err, errlen, "the desktop's dialog did not allow control, or the desktop offers none");
 		return -1;
+	}
+	/* wlroots: absolute motion spans every output, whatever part of them is shared. */
+	helper_capture_format(capture, &fmt);
+	if (fmt.space_width > 0 && fmt.space_height > 0) {
+		width = fmt.space_width;
+		height = fmt.space_height;
 	}
 	return helper_input_open_wayland(out, getenv("WAYLAND_DISPLAY"), width, height, err, errlen);
 }

@@ -25,6 +25,18 @@ dialog() {
 		fail "could not $1 the portal's dialog: $(tail -1 "$E2E_TMP/dialog.out") $(tail -3 "$E2E_TMP/dialog.err")"
 }
 
+# --monitor cannot choose here: the portal names no monitor (SelectSources asks for one, the
+# customer picks it in the dialog). The helper says so before it signs in, so the code is unspent.
+new_ticket_code "GNOME monitor"
+rc=0
+wl_as timeout 20 "$WL_BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" \
+	--ui tty --monitor 1 </dev/null >"$E2E_TMP/monitor.out" 2>"$E2E_TMP/monitor.err" || rc=$?
+[ "$rc" = 1 ] || fail "--monitor 1 on GNOME exited $rc, not 1: $(tail -3 "$E2E_TMP/monitor.err")"
+grep -q "This desktop chooses the screen to share in its own dialog, so the helper cannot pick monitor 1" \
+	"$E2E_TMP/monitor.err" "$E2E_TMP/monitor.out" || fail "--monitor 1 on GNOME said: $(cat "$E2E_TMP/monitor.err")"
+events_are "$TICKET" customer-connected 0 || fail "the helper signed in with a --monitor it cannot honour"
+note "--monitor 1 on GNOME: refused before signing in, in plain words"
+
 # The customer says no at the desktop's dialog, asked once the helper has signed in: the helper says
 # so in plain words, and the ticket records the refusal like a deny.
 new_ticket_code "GNOME refusal"

@@ -41,8 +41,9 @@ wl_pw_has_metadata() {
 	wl_as pw-cli ls Metadata 2>/dev/null | grep -q default
 }
 
+# wl_sway_has_output [NAME]: sway lists output NAME (HEADLESS-1) as active.
 wl_sway_has_output() {
-	wl_as swaymsg -t get_outputs 2>/dev/null | grep -q HEADLESS-1
+	wl_as swaymsg -t get_outputs 2>/dev/null | grep -q "\"${1:-HEADLESS-1}\""
 }
 
 # wl_loop_asleep PID: PID's main thread sleeps in poll(2) with no timeout, so only one of its
@@ -149,11 +150,15 @@ wl_session() {
 		fail "wireplumber did not start: $(tail -5 "$WL_DIR/wireplumber.log")"
 }
 
-# start_wayland WIDTH HEIGHT: sway's desktop, with one output HEADLESS-1 of WIDTH x HEIGHT, and
-# xdg-desktop-portal with xdg-desktop-portal-wlr. Sets what wl_session sets and WL_DISPLAY.
+# start_wayland WIDTH HEIGHT [OUTPUTS]: sway's desktop, with one output HEADLESS-1 of WIDTH x
+# HEIGHT (OUTPUTS 2: and HEADLESS-2 of the same size to its right), and xdg-desktop-portal with
+# xdg-desktop-portal-wlr. Sets what wl_session sets and WL_DISPLAY.
 start_wayland() {
-	local w=$1 h=$2
+	local w=$1 h=$2 outputs=${3:-1} second=""
 	wl_session sway
+	if [ "$outputs" = 2 ]; then
+		second="output HEADLESS-2 mode ${w}x${h} position $w 0"
+	fi
 	local XDG_CONFIG_HOME="$WL_DIR/config"
 	wl_as mkdir -p "$XDG_CONFIG_HOME/sway" "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr"
 	# No title bar, border or bar: the test client's fullscreen picture is all the output shows.
@@ -161,6 +166,7 @@ start_wayland() {
 	# the pixman renderer whatever the screen copy asks, so sway hides it 50 ms after it moved.
 	wl_as sh -c "cat >'$XDG_CONFIG_HOME/sway/config'" <<-EOF
 		output HEADLESS-1 mode ${w}x${h} position 0 0
+		$second
 		xwayland disable
 		default_border none
 		default_floating_border none
@@ -176,7 +182,7 @@ start_wayland() {
 	EOF
 
 	# No GPU here: wlroots' pixman renderer, and the headless backend with no input devices.
-	wl_exec WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman sway -c "$XDG_CONFIG_HOME/sway/config" >"$WL_DIR/sway.log" 2>&1 &
+	wl_exec WLR_BACKENDS=headless WLR_HEADLESS_OUTPUTS="$outputs" WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman sway -c "$XDG_CONFIG_HOME/sway/config" >"$WL_DIR/sway.log" 2>&1 &
 	WL_SWAY_PID=$!
 	track $WL_SWAY_PID
 	wait_for 15 wl_socket || fail "sway did not start: $(tail -5 "$WL_DIR/sway.log")"
@@ -186,6 +192,10 @@ start_wayland() {
 	WL_ENV+=(SWAYSOCK="$(ls "$WL_RUN"/sway-ipc.*.sock | head -1)")
 	wait_for 10 wl_sway_has_output ||
 		fail "sway has no output HEADLESS-1: $(tail -5 "$WL_DIR/sway.log")"
+	if [ "$outputs" = 2 ]; then
+		wait_for 10 wl_sway_has_output HEADLESS-2 ||
+			fail "sway has no output HEADLESS-2: $(tail -5 "$WL_DIR/sway.log")"
+	fi
 
 	wl_exec /usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c "$XDG_CONFIG_HOME/xdg-desktop-portal-wlr/config" \
 		>"$WL_DIR/xdpw.log" 2>&1 &
@@ -337,14 +347,17 @@ wl_watch_is() {
 	"$TOOLS/wlpattern" check "$E2E_TMP/watch.ppm" "$1" >"$E2E_TMP/check-watch.out" 2>&1
 }
 
-# start_wlpattern: the test client's known picture, fullscreen; sets WLP_PID and WLP_OUT.
+# start_wlpattern [SIZE [NAME]]: the test client's known picture, fullscreen on the output that has
+# the focus; sets WLP_PID and WLP_OUT (its output: $E2E_TMP/NAME.out, wlpattern.out by default).
+# WLP_OUT is appended to, so a test may empty it (: >"$WLP_OUT") between sessions.
 start_wlpattern() {
-	WLP_OUT="$E2E_TMP/wlpattern.out"
-	wl_exec "$WL_TOOLS/wlpattern" show >"$WLP_OUT" 2>"$E2E_TMP/wlpattern.err" &
+	WLP_OUT="$E2E_TMP/${2:-wlpattern}.out"
+	: >"$WLP_OUT"
+	wl_exec "$WL_TOOLS/wlpattern" show >>"$WLP_OUT" 2>"$E2E_TMP/${2:-wlpattern}.err" &
 	WLP_PID=$!
 	track $WLP_PID
 	wait_line 15 "$WLP_OUT" "^shown ${1:-[0-9]*x[0-9]*} variant 0" ||
-		fail "wlpattern showed nothing: $(cat "$E2E_TMP/wlpattern.err")"
+		fail "wlpattern showed nothing: $(cat "$E2E_TMP/${2:-wlpattern}.err")"
 }
 
 # start_wl_helper CODE [ARGS...]: the customer's helper in the desktop, answering consent from a

@@ -18,13 +18,17 @@
  *           seat pointer|keyboard  the seat has that device now and we listen to it
  *                             (mutter headless has none until a remote desktop
  *                             session sends its first event with one)
+ *           seat pointer|keyboard gone  the seat lost it (sway: the helper that
+ *                             made it ended); we let ours go
  *       Runs until SIGTERM or SIGINT, then exits 0.
  *
- *   wlpattern check FILE.ppm VARIANT
+ *   wlpattern check FILE.ppm VARIANT [X Y W H]
  *       Compares a binary PPM (what handoff-tech's snapshot writes) with the
  *       pattern of that variant at the PPM's size: prints "same WxH" and
  *       exits 0, or names the first differing pixel and how many differ and
- *       exits 1.
+ *       exits 1. With X Y W H, only that rectangle of the PPM, against the
+ *       pattern from its own top-left (one output of several: each shows
+ *       a wlpattern of its own).
  *
  * Shared memory comes from memfd_create; the pattern is XRGB8888, which
  * every compositor must accept.
@@ -305,10 +309,34 @@ static const struct wl_keyboard_listener wlp_kb_listener = {
 	.repeat_info = wlp_kb_repeat,
 };
 
+/*
+ * A device the seat loses (the helper's virtual pointer and keyboard go
+ * with the helper on wlroots) leaves our object inert: let it go, so that
+ * the next helper's devices, when they come, reach us through new ones.
+ */
 static void wlp_seat_caps(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct wlp *p = data;
+	bool release = wl_seat_get_version(seat) >= WL_POINTER_RELEASE_SINCE_VERSION;
 
+	if (!(caps & WL_SEAT_CAPABILITY_POINTER) && p->pointer != NULL) {
+		if (release)
+			wl_pointer_release(p->pointer);
+		else
+			wl_pointer_destroy(p->pointer);
+		p->pointer = NULL;
+		printf("seat pointer gone\n");
+		fflush(stdout);
+	}
+	if (!(caps & WL_SEAT_CAPABILITY_KEYBOARD) && p->keyboard != NULL) {
+		if (release)
+			wl_keyboard_release(p->keyboard);
+		else
+			wl_keyboard_destroy(p->keyboard);
+		p->keyboard = NULL;
+		printf("seat keyboard gone\n");
+		fflush(stdout);
+	}
 	if ((caps & WL_SEAT_CAPABILITY_POINTER) && p->pointer == NULL) {
 		p->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(p->pointer, &wlp_pointer_listener, p);
@@ -409,7 +437,8 @@ static int wlp_show(void)
 	return 0;
 }
 
-static int wlp_check(const char *path, int variant)
+/* The rectangle rx, ry, rw, rh of the PPM (rw 0: all of it) against variant's pattern. */
+static int wlp_check(const char *path, int variant, int rx, int ry, int rw, int rh)
 {
 	FILE *f = fopen(path, "rb");
 	int w, h, maxval, bad = 0, fx = -1, fy = -1;
@@ -422,16 +451,28 @@ static int wlp_check(const char *path, int variant)
 			fclose(f);
 		return 2;
 	}
+	if (rw == 0) {
+		rx = ry = 0;
+		rw = w;
+		rh = h;
+	}
+	if (rx < 0 || ry < 0 || rw <= 0 || rh <= 0 || rx + rw > w || ry + rh > h) {
+		fprintf(stderr, "wlpattern: %dx%d+%d+%d is not inside %s (%dx%d)\n", rw, rh, rx, ry, path, w, h);
+		fclose(f);
+		return 2;
+	}
 	for (int y = 0; y < h; y++) {
 		for (int x = 0; x < w; x++) {
 			int r = fgetc(f), g = fgetc(f), b = fgetc(f);
-			uint32_t got, want = wlp_colour(x, y, variant);
+			uint32_t got, want = wlp_colour(x - rx, y - ry, variant);
 
 			if (b == EOF) {
 				fprintf(stderr, "wlpattern: %s is short\n", path);
 				fclose(f);
 				return 2;
 			}
+			if (x < rx || x >= rx + rw || y < ry || y >= ry + rh)
+				continue;
 			got = ((uint32_t)r << 16) | ((uint32_t)g << 8) | (uint32_t)b;
 			if (got != want) {
 				if (bad++ == 0) {
@@ -445,7 +486,10 @@ static int wlp_check(const char *path, int variant)
 	}
 	fclose(f);
 	if (bad == 0) {
-		printf("same %dx%d\n", w, h);
+		if (rw == w && rh == h)
+			printf("same %dx%d\n", w, h);
+		else
+			printf("same %dx%d at +%d+%d\n", rw, rh, rx, ry);
 		return 0;
 	}
 	printf("differs: %d pixels, first at %d,%d: #%06x, pattern #%06x\n", bad, fx, fy, got_first, want_first);
@@ -457,7 +501,9 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "show") == 0)
 		return wlp_show();
 	if (argc == 4 && strcmp(argv[1], "check") == 0)
-		return wlp_check(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: wlpattern show | wlpattern check FILE.ppm VARIANT\n");
+		return wlp_check(argv[2], atoi(argv[3]), 0, 0, 0, 0);
+	if (argc == 8 && strcmp(argv[1], "check") == 0)
+		return wlp_check(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]));
+	fprintf(stderr, "usage: wlpattern show | wlpattern check FILE.ppm VARIANT [X Y W H]\n");
 	return 2;
 }

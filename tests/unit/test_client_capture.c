@@ -124,12 +124,10 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 		s->torn = true;
 }
 
-void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout, int origin_x,
-			      int origin_y, bool live)
+void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout,
+			      const struct helper_capture_format *fmt)
 {
-	(void)origin_x;
-	(void)origin_y;
-	(void)live;
+	(void)fmt;
 	s->layouts++;
 	s->layout = *layout;
 }
