@@ -328,11 +328,13 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v);
 /* Makes the last second of every open segment durable. */
 void relay_record_tick(struct relay *relay);
 /*
- * Whether v's splice may move more bytes now: false while its recording's
- * oldest byte not yet durable is a second old, or too much waits for the
- * disk; the segment's thread then signals record_wake when that changes.
+ * How many of want bytes v's splice may move now: 0 while its recording's
+ * oldest byte not yet durable is a second old, too much waits for the
+ * disk, or both chunks in memory are full; fewer than want while the
+ * writer seals one and the other has less room. The segment's threads
+ * signal record_wake when a held splice may go on.
  */
-bool relay_record_ready(struct relay_viewer *v);
+size_t relay_record_ready(struct relay_viewer *v, size_t want);
 /* The last relay_record_ready said no (the splice is held back). */
 bool relay_record_held(const struct relay_viewer *v);
 
