@@ -327,6 +327,8 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 void relay_record_stop(struct relay *relay, struct relay_viewer *v);
 /* Makes the last second of every open segment durable. */
 void relay_record_tick(struct relay *relay);
+/* Hands over the partial chunks relay_record_tick found their writer busy for (every pass of the loop). */
+void relay_record_pending(struct relay *relay);
 /*
  * How many of want bytes v's splice may move now: 0 while its recording's
  * oldest byte not yet durable is a second old, too much waits for the
