@@ -4,15 +4,14 @@
  * public key: the relay writes recordings it cannot read back.
  *
  * Files live in the relay home under recordings/TICKET/, each with a
- * ".open" marker while it is written. The loop fills a chunk of about
- * 32 KiB and hands it to the segment's writer thread, which seals and
- * writes it while the loop fills the next; the partial one goes once a
- * second. The segment's sync thread makes that durable (fdatasync at most
- * every half second) and keeps it out of the page cache, and the loop
- * stops splicing a segment whose oldest byte not yet durable is a second
- * old. So a kill -9 loses the two chunks in memory (under 66 KiB, and at
- * most the last second), a power cut at most the last second of the
- * stream (docs/internals.md, "Recordings"); at the next start
+ * ".open" marker while it is written. The loop seals each chunk of up to
+ * 64 KiB as it fills (each ends on a 64 KiB boundary of the file) and
+ * writes it, and once a second the partial one; a thread per
+ * segment makes that durable (fdatasync at most every half second) and
+ * keeps it out of the page cache, and the loop stops splicing a segment
+ * whose oldest byte not yet durable is a second old. So a kill -9 loses
+ * under 64 KiB and at most the last second, a power cut at most the last
+ * second of the stream (docs/internals.md, "Recordings"); at the next start
  * a segment still marked open is closed as truncated. Closing a
  * segment writes a `recording-closed` event, "PATH SHA256 SIZE STATE", so
  * the audit chain covers every byte of every recording.
@@ -63,34 +62,24 @@
 #define RELAY_RECORD_UNSENT_MAX (64u << 20)
 /* How often a segment that gets bytes is synced, and how old its oldest unsynced byte may get. */
 #define RELAY_RECORD_SYNC_MS 500
-/*
- * The writer reserves the file's blocks ahead of it (fallocate, the size
- * kept), so that ext4 maps each page it writes to a block it has instead of
- * reserving one and allocating at writeback: 1 GB in aligned 32 KiB writes
- * took 0.35 s of system time instead of 0.46 s here. The blocks past the
- * end are given back at the close (and by the recovery after a crash).
- */
-#define RELAY_RECORD_PREALLOC (32u << 20)
 #define RELAY_RECORD_LAG_MS 1000
 /*
- * The loop fills one chunk while the writer thread seals and writes the one
- * before. About half of SEAL_CHUNK_MAX, so that the two together hold no
- * more than one chunk of 64 KiB and a read did when the loop sealed and
- * wrote it itself: a kill loses no more than before (docs/internals.md,
- * "Recordings"). Each chunk is sized to end on a 32 KiB boundary of the
- * file, so that the writes are 32 KiB at 32 KiB: the page cache took
- * unaligned writes of 32789 bytes for 0.8 s of CPU per GB here, aligned
- * ones for 0.47 s. A chunk that would be shorter than RELAY_RECORD_SHORT
- * (after a partial one) runs to the boundary after.
+ * Each chunk is sized to end on a 64 KiB boundary of the file, so that the
+ * page cache gets aligned writes of 64 KiB: 1 GB written with the sync
+ * thread's window and drop took 0.58 s of system time here in writes of
+ * 65557 bytes (a full chunk and its frame, as before), 0.41 s in aligned
+ * writes of 64 KiB. The format is unchanged: a chunk may be any length up
+ * to SEAL_CHUNK_MAX, as the partial ones always were.
  */
-#define RELAY_RECORD_ALIGN (32u << 10)
-#define RELAY_RECORD_SHORT 1024u
-#define RELAY_RECORD_CHUNK (RELAY_RECORD_ALIGN + RELAY_RECORD_SHORT)
-_Static_assert(RELAY_RECORD_CHUNK <= SEAL_CHUNK_MAX, "a recording's chunk fits a sealed chunk");
-/* A record's head (u64 time, u8 direction, u32 length, recording.c). */
-#define RELAY_RECORD_HEAD 13u
-/* Reads smaller than this wait for the writer instead. */
-#define RELAY_RECORD_MIN_READ 1024u
+#define RELAY_RECORD_ALIGN SEAL_CHUNK_MAX
+/*
+ * The loop reserves the file's blocks ahead (fallocate, the size kept), so
+ * that ext4 maps each page written to a block it has instead of reserving
+ * one and allocating it at writeback: aligned 64 KiB writes of 1 GB took
+ * 0.39-0.45 s of system time instead of 0.46-0.49 s here. The blocks past the end
+ * are given back at the close (and by the recovery after a crash).
+ */
+#define RELAY_RECORD_PREALLOC (32u << 20)
 
 struct relay_recorder {
 	struct seal_writer *writer;
@@ -99,23 +88,16 @@ struct relay_recorder {
 	uint64_t start_us;
 	struct buf scratch;
 	bool failed;
-	/* The chunk the loop fills (the loop's), and the one the writer thread seals. */
+	/* The chunk the loop fills, sealed in place when it reaches its boundary. */
 	uint8_t *fill;
 	size_t fill_used;
-	size_t fill_target;            /* where this chunk ends on the boundary */
-	uint64_t file_pos;             /* the file's size once every chunk handed over is written */
-	uint8_t *out;
-	/* The threads and what they share with the loop, under lock. */
-	pthread_t thread;              /* sync */
-	pthread_t writer_thread;       /* seals and writes out */
+	size_t fill_target;
+	uint64_t alloc_end;            /* blocks reserved up to here */
+	/* The sync thread and what it shares with the loop, under lock. */
+	pthread_t thread;
 	bool has_thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;           /* the sync thread's */
-	pthread_cond_t wcond;          /* the writer's: out to write, or stop */
-	pthread_cond_t wdone;          /* the loop's: out written */
-	size_t out_len;
-	bool out_busy;                 /* out belongs to the writer until it is written */
-	uint64_t alloc_end;            /* the writer's: blocks reserved up to here */
+	pthread_cond_t cond;
 	struct wake *wake;             /* the loop's, signalled when a waiting segment may go on */
 	uint64_t written;              /* bytes of the file written (loop) */
 	uint64_t sent;                 /* bytes whose writeback the thread started */
@@ -127,7 +109,6 @@ struct relay_recorder {
 	int error;                     /* errno of a failed sync, for the loop */
 	bool stop;
 	atomic_bool waiting;           /* the loop holds the splice back */
-	atomic_bool push_due;          /* the loop waits to hand over a partial chunk */
 	const char *gate;              /* a test's HANDOFF_TEST_RECORD_SYNC_GATE, or NULL */
 	/* The loop's: how often the splice was held back, to say so once and count at the close. */
 	bool held;
@@ -235,24 +216,13 @@ static void *relay_record_sync_main(void *arg)
 	return NULL;
 }
 
-/* After the writer wrote (lock held): the sync thread wakes for a new window or the first byte since its last sync. */
-static void relay_record_written_locked(struct relay_recorder *r, uint64_t size)
+/* The length of the chunk that starts at pos and ends on the next boundary (1 to RELAY_RECORD_ALIGN). */
+static size_t relay_record_target(uint64_t pos)
 {
-	bool tell;
-
-	if (size == r->written)
-		return;
-	tell = !r->dirty || size - r->sent >= RELAY_RECORD_WINDOW;
-	if (!r->dirty) {
-		r->dirty = true;
-		r->dirty_since = relay_record_ms();
-	}
-	r->written = size;
-	if (tell)
-		pthread_cond_signal(&r->cond);
+	return RELAY_RECORD_ALIGN - (size_t)((pos + SEAL_CHUNK_OVERHEAD) % RELAY_RECORD_ALIGN);
 }
 
-/* Reserves blocks ahead of the writer once it is half way through the last reservation. */
+/* Reserves blocks ahead once the file is half way through the last reservation. */
 static void relay_record_prealloc(struct relay_recorder *r, uint64_t size)
 {
 	if (size + RELAY_RECORD_PREALLOC / 2 < r->alloc_end)
@@ -271,91 +241,18 @@ static void relay_record_trim(int fd)
 		(void)ftruncate(fd, sb.st_size);
 }
 
-/*
- * The writer thread of one segment: it seals and writes each chunk the loop
- * filled while the loop fills the next, which takes the cipher and the copy
- * into the page cache off the loop's core. Only one chunk is ever handed
- * over, so a kill loses what it did when the loop wrote (RELAY_RECORD_CHUNK).
- */
-static void *relay_record_writer_main(void *arg)
+/* Seals and writes the chunk filled so far, which the next chunk's boundary then follows. */
+static int relay_record_seal(struct relay_recorder *r)
 {
-	struct relay_recorder *r = arg;
-
-	pthread_setname_np(pthread_self(), "relay-recwrite");
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		if (r->out_busy) {
-			int rc;
-
-			pthread_mutex_unlock(&r->lock);
-			relay_record_prealloc(r, seal_writer_size(r->writer));
-			rc = seal_writer_seal(r->writer, r->out, r->out_len) == 0 ? 0 : errno;
-			pthread_mutex_lock(&r->lock);
-			if (rc != 0 && r->error == 0)
-				r->error = rc;
-			relay_record_written_locked(r, seal_writer_size(r->writer));
-			r->out_busy = false;
-			pthread_cond_signal(&r->wdone);
-			if (atomic_load(&r->waiting) || atomic_load(&r->push_due))
-				wake_signal(r->wake);
-			continue;
-		}
-		if (r->stop)
-			break;
-		pthread_cond_wait(&r->wcond, &r->lock);
-	}
-	pthread_mutex_unlock(&r->lock);
-	return NULL;
-}
-
-/* The length of the chunk that starts at pos and ends on the next boundary. */
-static size_t relay_record_target(uint64_t pos)
-{
-	size_t n = RELAY_RECORD_ALIGN - (size_t)((pos + SEAL_CHUNK_OVERHEAD) % RELAY_RECORD_ALIGN);
-
-	return n < RELAY_RECORD_SHORT ? n + RELAY_RECORD_ALIGN : n;
-}
-
-/*
- * Hands the filled chunk to the writer and takes the one it wrote back. If
- * the writer is still on that one, returns 1 without waiting, or waits for
- * it: one chunk's sealing and write, which is what the loop used to do
- * itself for every chunk (a splice's reads are sized so that this wait
- * does not happen, relay_record_ready).
- */
-static int relay_record_handoff(struct relay_recorder *r, bool wait)
-{
-	uint8_t *t;
-	int e;
-
-	pthread_mutex_lock(&r->lock);
-	if (r->out_busy && !wait) {
-		pthread_mutex_unlock(&r->lock);
-		return 1;
-	}
-	while (r->out_busy)
-		pthread_cond_wait(&r->wdone, &r->lock);
-	e = r->error;
-	if (e == 0) {
-		t = r->out;
-		r->out = r->fill;
-		r->fill = t;
-		r->out_len = r->fill_used;
-		r->out_busy = true;
-		pthread_cond_signal(&r->wcond);
-	}
-	pthread_mutex_unlock(&r->lock);
-	if (e != 0) {
-		errno = e;
+	relay_record_prealloc(r, seal_writer_size(r->writer));
+	if (seal_writer_seal(r->writer, r->fill, r->fill_used) != 0)
 		return -1;
-	}
-	r->file_pos += SEAL_CHUNK_OVERHEAD + r->fill_used;
-	r->fill_target = relay_record_target(r->file_pos);
 	r->fill_used = 0;
+	r->fill_target = relay_record_target(seal_writer_size(r->writer));
 	return 0;
 }
 
-/* The loop's copy of a record into the chunk it fills. */
+/* The record's bytes into the chunk; each full chunk is sealed and written. */
 static int relay_record_append(struct relay_recorder *r, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -369,37 +266,44 @@ static int relay_record_append(struct relay_recorder *r, const void *p, size_t n
 		r->fill_used += take;
 		b += take;
 		n -= take;
-		if (r->fill_used == r->fill_target && relay_record_handoff(r, true) != 0)
+		if (r->fill_used == r->fill_target && relay_record_seal(r) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-size_t relay_record_ready(struct relay_viewer *v, size_t want)
+/* After the loop wrote: tells the thread, which wakes for a new window or the first byte since its last sync. */
+static void relay_record_written(struct relay_recorder *r)
+{
+	uint64_t size = seal_writer_size(r->writer);
+	bool tell;
+
+	if (!r->has_thread || size == r->written)
+		return;
+	pthread_mutex_lock(&r->lock);
+	tell = !r->dirty || size - r->sent >= RELAY_RECORD_WINDOW;
+	if (!r->dirty) {
+		r->dirty = true;
+		r->dirty_since = relay_record_ms();
+	}
+	r->written = size;
+	if (tell)
+		pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+bool relay_record_ready(struct relay_viewer *v)
 {
 	struct relay_recorder *r = v->recorder;
 	int64_t oldest;
-	size_t room = want;
 	bool ok;
 
 	if (r == NULL || r->failed || !r->has_thread)
-		return want;
+		return true;
 	pthread_mutex_lock(&r->lock);
 	oldest = r->syncing ? r->sync_since : r->dirty ? r->dirty_since : -1;
-	/*
-	 * While the writer is on the other chunk, a read may take only what fits
-	 * in this one, so that the loop never waits for it and never holds more
-	 * than the two chunks.
-	 */
-	if (r->out_busy) {
-		size_t left = r->fill_target - r->fill_used;
-
-		room = left > RELAY_RECORD_HEAD + RELAY_RECORD_MIN_READ ? left - RELAY_RECORD_HEAD : 0;
-		if (room > want)
-			room = want;
-	}
 	ok = (oldest < 0 || relay_record_ms() - oldest < RELAY_RECORD_LAG_MS) &&
-	     r->written - r->sent < RELAY_RECORD_UNSENT_MAX && room > 0;
+	     r->written - r->sent < RELAY_RECORD_UNSENT_MAX;
 	atomic_store(&r->waiting, !ok);
 	pthread_mutex_unlock(&r->lock);
 	if (!ok && !r->held) {
@@ -408,7 +312,7 @@ size_t relay_record_ready(struct relay_viewer *v, size_t want)
 			log_info("recording %s: the splice waits for the disk", r->relpath);
 	}
 	r->held = !ok;
-	return ok ? room : 0;
+	return ok;
 }
 
 bool relay_record_held(const struct relay_viewer *v)
@@ -425,8 +329,6 @@ static int relay_record_thread_start(struct relay *relay, struct relay_recorder 
 	r->wake = &relay->record_wake;
 	r->gate = getenv("HANDOFF_TEST_RECORD_SYNC_GATE");
 	r->written = seal_writer_size(r->writer);
-	r->file_pos = r->written;
-	r->fill_target = relay_record_target(r->file_pos);
 	r->last_sync = relay_record_ms();
 	if (pthread_mutex_init(&r->lock, NULL) != 0)
 		return -1;
@@ -437,49 +339,30 @@ static int relay_record_thread_start(struct relay *relay, struct relay_recorder 
 		return -1;
 	}
 	pthread_condattr_destroy(&attr);
-	if (pthread_cond_init(&r->wcond, NULL) != 0 || pthread_cond_init(&r->wdone, NULL) != 0)
-		goto fail_cond;
 	/* The stop signals belong to the loop's ppoll. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	e = pthread_create(&r->thread, NULL, relay_record_sync_main, r);
-	if (e == 0 && (e = pthread_create(&r->writer_thread, NULL, relay_record_writer_main, r)) != 0) {
-		pthread_mutex_lock(&r->lock);
-		r->stop = true;
-		pthread_cond_signal(&r->cond);
-		pthread_mutex_unlock(&r->lock);
-		pthread_join(r->thread, NULL);
-	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e == 0) {
-		r->has_thread = true;
-		return 0;
+	if (e != 0) {
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->lock);
+		errno = e;
+		return -1;
 	}
-	errno = e;
-fail_cond:
-	e = errno;
-	pthread_cond_destroy(&r->wdone);
-	pthread_cond_destroy(&r->wcond);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->lock);
-	errno = e;
-	return -1;
+	r->has_thread = true;
+	return 0;
 }
 
 static void relay_record_thread_stop(struct relay_recorder *r)
 {
 	if (!r->has_thread)
 		return;
-	/* The writer writes the chunk it holds before it stops. */
 	pthread_mutex_lock(&r->lock);
 	r->stop = true;
 	pthread_cond_signal(&r->cond);
-	pthread_cond_signal(&r->wcond);
 	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->writer_thread, NULL);
 	pthread_join(r->thread, NULL);
-	pthread_cond_destroy(&r->wdone);
-	pthread_cond_destroy(&r->wcond);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	r->has_thread = false;
@@ -666,11 +549,10 @@ static void relay_record_free(struct relay_recorder *r)
 		close(r->fd);
 	}
 	buf_free(&r->scratch);
-	/* What the loop had not handed over is plaintext of the session. */
+	/* What was not sealed yet is plaintext of the session. */
 	if (r->fill != NULL)
-		OPENSSL_cleanse(r->fill, RELAY_RECORD_CHUNK);
+		OPENSSL_cleanse(r->fill, RELAY_RECORD_ALIGN);
 	free(r->fill);
-	free(r->out);
 	free(r);
 }
 
@@ -694,9 +576,8 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 		goto fail;
 	r->fd = -1;
 	buf_init(&r->scratch, RECORDING_CHUNK_MAX + 64);
-	r->fill = malloc(RELAY_RECORD_CHUNK);
-	r->out = malloc(RELAY_RECORD_CHUNK);
-	if (r->fill == NULL || r->out == NULL) {
+	r->fill = malloc(RELAY_RECORD_ALIGN);
+	if (r->fill == NULL) {
 		relay_record_free(r);
 		r = NULL;
 		goto fail;
@@ -726,6 +607,7 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 	    seal_writer_flush(r->writer) != 0 || relay_record_thread_start(relay, r) != 0)
 		goto fail_file;
 	buf_reset(&r->scratch);
+	r->fill_target = relay_record_target(seal_writer_size(r->writer));
 	v->recorder = r;
 	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_STARTED, h.technician, h.tier, NULL,
 			r->relpath);
@@ -759,8 +641,10 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 	/* The head, then the bytes straight from the splice's buffer: one copy, into the chunk. */
 	if (recording_put_record_head(&r->scratch, offset, direction, n) == 0 &&
 	    relay_record_append(r, buf_ptr(&r->scratch), buf_len(&r->scratch)) == 0 &&
-	    relay_record_append(r, p, n) == 0)
+	    relay_record_append(r, p, n) == 0) {
+		relay_record_written(r);
 		return 0;
+	}
 	/* Disk full or an I/O error: the policy decides whether sharing goes on. */
 	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
 	r->failed = true;
@@ -780,8 +664,7 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 	v->recorder = NULL;
 	relay_record_thread_stop(r);
 	buf_reset(&r->scratch);
-	/* The threads are gone: what the loop still holds goes out through the writer's own buffer. */
-	if (r->failed || r->error != 0) {
+	if (r->failed) {
 		state = "failed";
 	} else if (seal_writer_write(r->writer, r->fill, r->fill_used) != 0 ||
 		   recording_put_end(&r->scratch, relay_record_now_us(relay) - r->start_us) != 0 ||
@@ -807,53 +690,24 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 	relay_record_free(r);
 }
 
-/* The recording failed: the policy decides whether sharing goes on. */
-static void relay_record_fail(struct relay *relay, struct relay_viewer *v)
-{
-	struct relay_recorder *r = v->recorder;
-
-	log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath, strerror(errno));
-	r->failed = true;
-	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay", "relay", NULL,
-			r->relpath);
-	if (relay->recording == RELAY_RECORDING_REQUIRED)
-		v->state = VIEWER_DONE; /* the loop's reaper closes it next */
-}
-
-/*
- * The partial chunk goes to the writer; the sync thread makes it durable.
- * A writer still on the other chunk (a disk that stalls its write) is not
- * waited for: the handover waits for its wake (relay_record_pending).
- */
-static void relay_record_push(struct relay *relay, struct relay_viewer *v)
-{
-	struct relay_recorder *r = v->recorder;
-	int rc;
-
-	atomic_store(&r->push_due, false);
-	if (relay_record_thread_error(r) != 0) {
-		relay_record_fail(relay, v);
-		return;
-	}
-	if (r->fill_used == 0)
-		return;
-	rc = relay_record_handoff(r, false);
-	if (rc < 0)
-		relay_record_fail(relay, v);
-	else if (rc > 0)
-		atomic_store(&r->push_due, true);
-}
-
 void relay_record_tick(struct relay *relay)
 {
-	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
-		if (v->recorder != NULL && !v->recorder->failed)
-			relay_record_push(relay, v);
-}
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		struct relay_recorder *r = v->recorder;
 
-void relay_record_pending(struct relay *relay)
-{
-	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next)
-		if (v->recorder != NULL && !v->recorder->failed && atomic_load(&v->recorder->push_due))
-			relay_record_push(relay, v);
+		if (r == NULL || r->failed)
+			continue;
+		/* The partial chunk goes to the file; the thread makes it durable. */
+		if (relay_record_thread_error(r) != 0 || (r->fill_used > 0 && relay_record_seal(r) != 0)) {
+			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
+				  strerror(errno));
+			r->failed = true;
+			relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_FAILED, "relay",
+					"relay", NULL, r->relpath);
+			if (relay->recording == RELAY_RECORDING_REQUIRED)
+				v->state = VIEWER_DONE; /* the loop's reaper closes it next */
+			continue;
+		}
+		relay_record_written(r);
+	}
 }

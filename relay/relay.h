@@ -327,16 +327,12 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 void relay_record_stop(struct relay *relay, struct relay_viewer *v);
 /* Makes the last second of every open segment durable. */
 void relay_record_tick(struct relay *relay);
-/* Hands over the partial chunks relay_record_tick found their writer busy for (every pass of the loop). */
-void relay_record_pending(struct relay *relay);
 /*
- * How many of want bytes v's splice may move now: 0 while its recording's
- * oldest byte not yet durable is a second old, too much waits for the
- * disk, or both chunks in memory are full; fewer than want while the
- * writer seals one and the other has less room. The segment's threads
- * signal record_wake when a held splice may go on.
+ * Whether v's splice may move more bytes now: false while its recording's
+ * oldest byte not yet durable is a second old, or too much waits for the
+ * disk; the segment's thread then signals record_wake when that changes.
  */
-size_t relay_record_ready(struct relay_viewer *v, size_t want);
+bool relay_record_ready(struct relay_viewer *v);
 /* The last relay_record_ready said no (the splice is held back). */
 bool relay_record_held(const struct relay_viewer *v);
 

@@ -1105,7 +1105,6 @@ static void relay_tick(struct relay *relay)
 	relay_clock_refresh(relay);
 	relay_policy_tick(relay);
 	wake_drain(&relay->record_wake);
-	relay_record_pending(relay);
 	relay_route_tick(relay);
 	if (time(NULL) != relay->last_record_flush) {
 		relay->last_record_flush = time(NULL);

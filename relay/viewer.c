@@ -237,18 +237,16 @@ static int relay_viewer_move(struct relay *relay, struct relay_viewer *v, ssh_ch
 
 	for (;;) {
 		uint32_t window = ssh_channel_window_size(dst);
-		size_t take;
 		int n;
 
 		if (!ssh_channel_is_open(dst))
 			return 1;
 		if (window == 0)
 			return 0;
-		/* The recording is a second behind the disk, or its chunks are full: the stream waits (record.c). */
-		take = relay_record_ready(v, window < sizeof(chunk) ? window : sizeof(chunk));
-		if (take == 0)
+		/* The recording is a second behind the disk: the stream waits for it (record.c). */
+		if (!relay_record_ready(v))
 			return 0;
-		n = ssh_channel_read_nonblocking(src, chunk, (uint32_t)take, 0);
+		n = ssh_channel_read_nonblocking(src, chunk, window < sizeof(chunk) ? window : sizeof(chunk), 0);
 		if (n == SSH_EOF)
 			return 1;
 		if (n < 0)

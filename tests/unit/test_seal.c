@@ -310,8 +310,8 @@ static void test_push_then_kill(void **state)
 }
 
 /*
- * Chunks sealed from the caller's buffers (record.c's writer thread) of the
- * lengths record.c chooses (ending on 32 KiB boundaries of the file), then
+ * Chunks sealed from the caller's buffer (record.c's) of lengths that end
+ * on boundaries of the file, as record.c chooses them (here 32 KiB), then
  * the writer's own buffer and the final chunk: one stream, in order; the
  * caller's buffer holds no plaintext after; and a chunk while the writer's
  * own buffer holds bytes is refused (it would change their order).
