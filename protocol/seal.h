@@ -55,8 +55,9 @@ int seal_writer_write(struct seal_writer *w, const void *p, size_t n);
 /*
  * Seals plain[0..n) (1 to SEAL_CHUNK_MAX bytes) in place, so the caller's
  * buffer holds ciphertext after, and writes it as the next (non-final)
- * chunk; w's own buffer must be empty. Lets a caller fill one buffer
- * while another thread seals the one before. -1 on a write error (errno).
+ * chunk; w's own buffer must be empty. Lets a caller cut the chunks where
+ * it wants (record.c ends them on the file's 64 KiB boundaries) without a
+ * copy into w's buffer. -1 on a write error (errno).
  */
 int seal_writer_seal(struct seal_writer *w, uint8_t *plain, size_t n);
 /* Writes what is buffered as a (non-final) chunk, without syncing: a kill of the process after this loses nothing before it. */

@@ -66,20 +66,12 @@
 /*
  * Each chunk is sized to end on a 64 KiB boundary of the file, so that the
  * page cache gets aligned writes of 64 KiB: 1 GB written with the sync
- * thread's window and drop took 0.58 s of system time here in writes of
- * 65557 bytes (a full chunk and its frame, as before), 0.41 s in aligned
- * writes of 64 KiB. The format is unchanged: a chunk may be any length up
+ * thread's window and drop took 0.58-0.67 s of system time here in writes
+ * of 65557 bytes (a full chunk and its frame, as before), 0.40-0.51 s in
+ * aligned writes of 64 KiB. The format is unchanged: a chunk may be any length up
  * to SEAL_CHUNK_MAX, as the partial ones always were.
  */
 #define RELAY_RECORD_ALIGN SEAL_CHUNK_MAX
-/*
- * The loop reserves the file's blocks ahead (fallocate, the size kept), so
- * that ext4 maps each page written to a block it has instead of reserving
- * one and allocating it at writeback: aligned 64 KiB writes of 1 GB took
- * 0.39-0.45 s of system time instead of 0.46-0.49 s here. The blocks past the end
- * are given back at the close (and by the recovery after a crash).
- */
-#define RELAY_RECORD_PREALLOC (32u << 20)
 
 struct relay_recorder {
 	struct seal_writer *writer;
@@ -92,7 +84,6 @@ struct relay_recorder {
 	uint8_t *fill;
 	size_t fill_used;
 	size_t fill_target;
-	uint64_t alloc_end;            /* blocks reserved up to here */
 	/* The sync thread and what it shares with the loop, under lock. */
 	pthread_t thread;
 	bool has_thread;
@@ -222,29 +213,9 @@ static size_t relay_record_target(uint64_t pos)
 	return RELAY_RECORD_ALIGN - (size_t)((pos + SEAL_CHUNK_OVERHEAD) % RELAY_RECORD_ALIGN);
 }
 
-/* Reserves blocks ahead once the file is half way through the last reservation. */
-static void relay_record_prealloc(struct relay_recorder *r, uint64_t size)
-{
-	if (size + RELAY_RECORD_PREALLOC / 2 < r->alloc_end)
-		return;
-	/* Not every file system can (EOPNOTSUPP); a full disk fails the write that follows instead. */
-	(void)fallocate(r->fd, FALLOC_FL_KEEP_SIZE, (off_t)size, RELAY_RECORD_PREALLOC);
-	r->alloc_end = size + RELAY_RECORD_PREALLOC;
-}
-
-/* Gives back the blocks reserved past the file's end (ext4 frees them on a truncate to the size). */
-static void relay_record_trim(int fd)
-{
-	struct stat sb;
-
-	if (fstat(fd, &sb) == 0)
-		(void)ftruncate(fd, sb.st_size);
-}
-
 /* Seals and writes the chunk filled so far, which the next chunk's boundary then follows. */
 static int relay_record_seal(struct relay_recorder *r)
 {
-	relay_record_prealloc(r, seal_writer_size(r->writer));
 	if (seal_writer_seal(r->writer, r->fill, r->fill_used) != 0)
 		return -1;
 	r->fill_used = 0;
@@ -482,17 +453,10 @@ static void relay_record_recover(struct relay *relay)
 		while ((f = readdir(d)) != NULL) {
 			size_t len = strlen(f->d_name);
 			char rel[256], marker[4500];
-			int tfd;
 
 			if (len < 6 || strcmp(f->d_name + len - 5, ".open") != 0 || len - 5 >= 100)
 				continue;
 			snprintf(rel, sizeof(rel), "recordings/%lld/%.*s", ticket, (int)(len - 5), f->d_name);
-			relay_record_path(relay, rel, marker, sizeof(marker));
-			tfd = open(marker, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-			if (tfd >= 0) {
-				relay_record_trim(tfd);
-				close(tfd);
-			}
 			relay_record_closed_event(relay, ticket, rel, "truncated", "relay", "relay");
 			snprintf(marker, sizeof(marker), "%s/%.*s", sub, (int)len, f->d_name);
 			unlink(marker);
@@ -544,10 +508,8 @@ static void relay_record_free(struct relay_recorder *r)
 	relay_record_thread_stop(r);
 	if (r->writer != NULL)
 		seal_writer_abort(r->writer);
-	if (r->fd >= 0) {
-		relay_record_trim(r->fd);
+	if (r->fd >= 0)
 		close(r->fd);
-	}
 	buf_free(&r->scratch);
 	/* What was not sealed yet is plaintext of the session. */
 	if (r->fill != NULL)
@@ -677,7 +639,6 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 		if (seal_writer_close(w) != 0)
 			state = "failed";
 	}
-	relay_record_trim(r->fd);
 	close(r->fd);
 	r->fd = -1;
 	relay_record_path(relay, r->relpath, path, sizeof(path));
