@@ -188,6 +188,9 @@ if has_part splice; then
 		handoff_splice "not recording" "$E2E_TMP/handoff-off.mbs"
 		use_relay rec
 		handoff_splice "recording" "$E2E_TMP/handoff.mbs"
+		# The close hashes the whole segment in the relay's loop (seconds for a GB):
+		# the next runs start after it, so that it falls on none of them.
+		wait_count 120 "$RELAY_LOG" "recording .* closed" "$run" || fail "the recording of run $run did not close"
 		openssh_splice
 	done
 	use_relay off

@@ -233,24 +233,32 @@ static int seal_write_all(int fd, const void *p, size_t n)
  * quarter of the recording's cost), and the plaintext is encrypted where it
  * lies, which leaves no plaintext to wipe.
  */
-static int seal_emit(struct seal_writer *w, uint8_t flags)
+/* Seals plain[0..n) in place as the next chunk and writes it. */
+static int seal_emit_buf(struct seal_writer *w, uint8_t *plain, size_t n, uint8_t flags)
 {
 	uint8_t nonce[12], aad[SEAL_HEADER_LEN + 13], frame[5], tag[16];
 	int outl = 0;
 
-	seal_chunk_params(w->header, w->nonce_prefix, w->counter, flags, (uint32_t)w->used, nonce, aad);
+	seal_chunk_params(w->header, w->nonce_prefix, w->counter, flags, (uint32_t)n, nonce, aad);
 	if (EVP_EncryptInit_ex(w->ctx, NULL, NULL, NULL, nonce) != 1 ||
 	    EVP_EncryptUpdate(w->ctx, NULL, &outl, aad, (int)sizeof(aad)) != 1 ||
-	    (w->used > 0 && EVP_EncryptUpdate(w->ctx, w->plain, &outl, w->plain, (int)w->used) != 1) ||
-	    EVP_EncryptFinal_ex(w->ctx, w->plain + w->used, &outl) != 1 ||
+	    (n > 0 && EVP_EncryptUpdate(w->ctx, plain, &outl, plain, (int)n) != 1) ||
+	    EVP_EncryptFinal_ex(w->ctx, plain + n, &outl) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(w->ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
 		return -1;
-	seal_put_be(frame, w->used, 4);
+	seal_put_be(frame, n, 4);
 	frame[4] = flags;
-	if (seal_write_chunk(w->fd, frame, w->plain, w->used, tag) != 0)
+	if (seal_write_chunk(w->fd, frame, plain, n, tag) != 0)
 		return -1;
-	w->size += sizeof(frame) + w->used + sizeof(tag);
+	w->size += sizeof(frame) + n + sizeof(tag);
 	w->counter++;
+	return 0;
+}
+
+static int seal_emit(struct seal_writer *w, uint8_t flags)
+{
+	if (seal_emit_buf(w, w->plain, w->used, flags) != 0)
+		return -1;
 	w->used = 0;
 	return 0;
 }
@@ -313,6 +321,16 @@ int seal_writer_write(struct seal_writer *w, const void *p, size_t n)
 			return -1;
 	}
 	return 0;
+}
+
+int seal_writer_seal(struct seal_writer *w, uint8_t *plain, size_t n)
+{
+	/* Bytes of w's own buffer would go out after these: the chunks would change order. */
+	if (w->used > 0 || n == 0 || n > SEAL_CHUNK_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	return seal_emit_buf(w, plain, n, 0);
 }
 
 int seal_writer_push(struct seal_writer *w)

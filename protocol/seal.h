@@ -30,6 +30,8 @@
 #define SEAL_CHUNK_MAX (64u * 1024)
 #define SEAL_HEADER_LEN (8 + 1 + 32 + 32 + 16)
 #define SEAL_FLAG_FINAL 1u
+/* A chunk's bytes in the file besides its ciphertext: length, flags, tag. */
+#define SEAL_CHUNK_OVERHEAD (4u + 1u + 16u)
 
 struct seal_writer;
 
@@ -50,6 +52,14 @@ int seal_key_public(const uint8_t priv[SEAL_KEY_LEN], uint8_t pub[SEAL_KEY_LEN])
 int seal_writer_open(struct seal_writer **w, int fd, const uint8_t recipient[SEAL_KEY_LEN]);
 /* Buffers p; full chunks are written as they fill. -1 on a write error (errno kept). */
 int seal_writer_write(struct seal_writer *w, const void *p, size_t n);
+/*
+ * Seals plain[0..n) (1 to SEAL_CHUNK_MAX bytes) in place, so the caller's
+ * buffer holds ciphertext after, and writes it as the next (non-final)
+ * chunk; w's own buffer must be empty. Lets a caller cut the chunks where
+ * it wants (record.c ends them on the file's 64 KiB boundaries) without a
+ * copy into w's buffer. -1 on a write error (errno).
+ */
+int seal_writer_seal(struct seal_writer *w, uint8_t *plain, size_t n);
 /* Writes what is buffered as a (non-final) chunk, without syncing: a kill of the process after this loses nothing before it. */
 int seal_writer_push(struct seal_writer *w);
 /* seal_writer_push, then fdatasync: a crash of the machine after this loses nothing before it. */

@@ -4,8 +4,9 @@
  * public key: the relay writes recordings it cannot read back.
  *
  * Files live in the relay home under recordings/TICKET/, each with a
- * ".open" marker while it is written. The loop seals each 64 KiB chunk as
- * it fills and writes it, and once a second the partial one; a thread per
+ * ".open" marker while it is written. The loop seals each chunk of up to
+ * 64 KiB as it fills (each ends on a 64 KiB boundary of the file) and
+ * writes it, and once a second the partial one; a thread per
  * segment makes that durable (fdatasync at most every half second) and
  * keeps it out of the page cache, and the loop stops splicing a segment
  * whose oldest byte not yet durable is a second old. So a kill -9 loses
@@ -35,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "config.h"
@@ -61,6 +63,15 @@
 /* How often a segment that gets bytes is synced, and how old its oldest unsynced byte may get. */
 #define RELAY_RECORD_SYNC_MS 500
 #define RELAY_RECORD_LAG_MS 1000
+/*
+ * Each chunk is sized to end on a 64 KiB boundary of the file, so that the
+ * page cache gets aligned writes of 64 KiB: 1 GB written with the sync
+ * thread's window and drop took 0.58-0.67 s of system time here in writes
+ * of 65557 bytes (a full chunk and its frame, as before), 0.40-0.51 s in
+ * aligned writes of 64 KiB. The format is unchanged: a chunk may be any length up
+ * to SEAL_CHUNK_MAX, as the partial ones always were.
+ */
+#define RELAY_RECORD_ALIGN SEAL_CHUNK_MAX
 
 struct relay_recorder {
 	struct seal_writer *writer;
@@ -69,6 +80,10 @@ struct relay_recorder {
 	uint64_t start_us;
 	struct buf scratch;
 	bool failed;
+	/* The chunk the loop fills, sealed in place when it reaches its boundary. */
+	uint8_t *fill;
+	size_t fill_used;
+	size_t fill_target;
 	/* The sync thread and what it shares with the loop, under lock. */
 	pthread_t thread;
 	bool has_thread;
@@ -190,6 +205,42 @@ static void *relay_record_sync_main(void *arg)
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
+}
+
+/* The length of the chunk that starts at pos and ends on the next boundary (1 to RELAY_RECORD_ALIGN). */
+static size_t relay_record_target(uint64_t pos)
+{
+	return RELAY_RECORD_ALIGN - (size_t)((pos + SEAL_CHUNK_OVERHEAD) % RELAY_RECORD_ALIGN);
+}
+
+/* Seals and writes the chunk filled so far, which the next chunk's boundary then follows. */
+static int relay_record_seal(struct relay_recorder *r)
+{
+	if (seal_writer_seal(r->writer, r->fill, r->fill_used) != 0)
+		return -1;
+	r->fill_used = 0;
+	r->fill_target = relay_record_target(seal_writer_size(r->writer));
+	return 0;
+}
+
+/* The record's bytes into the chunk; each full chunk is sealed and written. */
+static int relay_record_append(struct relay_recorder *r, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		size_t take = r->fill_target - r->fill_used;
+
+		if (take > n)
+			take = n;
+		memcpy(r->fill + r->fill_used, b, take);
+		r->fill_used += take;
+		b += take;
+		n -= take;
+		if (r->fill_used == r->fill_target && relay_record_seal(r) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* After the loop wrote: tells the thread, which wakes for a new window or the first byte since its last sync. */
@@ -460,6 +511,10 @@ static void relay_record_free(struct relay_recorder *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	buf_free(&r->scratch);
+	/* What was not sealed yet is plaintext of the session. */
+	if (r->fill != NULL)
+		OPENSSL_cleanse(r->fill, RELAY_RECORD_ALIGN);
+	free(r->fill);
 	free(r);
 }
 
@@ -483,6 +538,12 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 		goto fail;
 	r->fd = -1;
 	buf_init(&r->scratch, RECORDING_CHUNK_MAX + 64);
+	r->fill = malloc(RELAY_RECORD_ALIGN);
+	if (r->fill == NULL) {
+		relay_record_free(r);
+		r = NULL;
+		goto fail;
+	}
 	r->start_us = relay_record_now_us(relay);
 	relay_record_path(relay, "recordings", dir, sizeof(dir));
 	mkdir(dir, 0700);
@@ -508,6 +569,7 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 	    seal_writer_flush(r->writer) != 0 || relay_record_thread_start(relay, r) != 0)
 		goto fail_file;
 	buf_reset(&r->scratch);
+	r->fill_target = relay_record_target(seal_writer_size(r->writer));
 	v->recorder = r;
 	relay_audit_event(relay->store, v->ticket, relay_now(relay), EVENT_RECORDING_STARTED, h.technician, h.tier, NULL,
 			r->relpath);
@@ -549,8 +611,8 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 	buf_reset(&r->scratch);
 	/* The head, then the bytes straight from the splice's buffer: one copy, into the chunk. */
 	if (recording_put_record_head(&r->scratch, offset, direction, n) == 0 &&
-	    seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) == 0 &&
-	    seal_writer_write(r->writer, p, n) == 0) {
+	    relay_record_append(r, buf_ptr(&r->scratch), buf_len(&r->scratch)) == 0 &&
+	    relay_record_append(r, p, n) == 0) {
 		relay_record_written(r);
 		return 0;
 	}
@@ -575,7 +637,8 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 	buf_reset(&r->scratch);
 	if (r->failed) {
 		state = "failed";
-	} else if (recording_put_end(&r->scratch, relay_record_now_us(relay) - r->start_us) != 0 ||
+	} else if (seal_writer_write(r->writer, r->fill, r->fill_used) != 0 ||
+		   recording_put_end(&r->scratch, relay_record_now_us(relay) - r->start_us) != 0 ||
 		   seal_writer_write(r->writer, buf_ptr(&r->scratch), buf_len(&r->scratch)) != 0) {
 		state = "failed";
 	} else {
@@ -605,7 +668,7 @@ void relay_record_tick(struct relay *relay)
 		if (r == NULL || r->failed)
 			continue;
 		/* The partial chunk goes to the file; the thread makes it durable. */
-		if (relay_record_thread_error(r) != 0 || seal_writer_push(r->writer) != 0) {
+		if (relay_record_thread_error(r) != 0 || (r->fill_used > 0 && relay_record_seal(r) != 0)) {
 			log_error("ticket %lld: recording %s failed: %s", (long long)v->ticket, r->relpath,
 				  strerror(errno));
 			r->failed = true;

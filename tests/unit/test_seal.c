@@ -1,6 +1,7 @@
 /*
  * Sealed files and recordings: round trips, a crash's truncation, every
- * single-byte change of a small file, chunks swapped, the wrong key.
+ * single-byte change of a small file, chunks swapped, the wrong key,
+ * chunks sealed from the caller's buffers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -308,6 +309,68 @@ static void test_push_then_kill(void **state)
 	free(file);
 }
 
+/*
+ * Chunks sealed from the caller's buffer (record.c's) of lengths that end
+ * on boundaries of the file, as record.c chooses them (here 32 KiB), then
+ * the writer's own buffer and the final chunk: one stream, in order; the
+ * caller's buffer holds no plaintext after; and a chunk while the writer's
+ * own buffer holds bytes is refused (it would change their order).
+ */
+static void test_seal_from_caller_buffers(void **state)
+{
+	struct keys k;
+	static uint8_t data[150000], chunk[SEAL_CHUNK_MAX];
+	char path[] = "/tmp/handoff-seal.XXXXXX";
+	int fd = mkstemp(path);
+	struct seal_writer *w = NULL;
+	struct buf plain;
+	bool truncated;
+	uint8_t *file;
+	size_t off = 0, len;
+	long size;
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(seal_keygen(k.pub, k.priv), 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + i / 509);
+	assert_int_equal(seal_writer_open(&w, fd, k.pub), 0);
+	while (sizeof(data) - off > 40000) {
+		size_t n = 32768 - (size_t)((seal_writer_size(w) + SEAL_CHUNK_OVERHEAD) % 32768);
+
+		memcpy(chunk, data + off, n);
+		assert_int_equal(seal_writer_seal(w, chunk, n), 0);
+		assert_true(memcmp(chunk, data + off, n) != 0);
+		assert_int_equal(seal_writer_size(w) % 32768, 0);
+		off += n;
+	}
+	assert_int_equal(seal_writer_write(w, data + off, 100), 0);
+	memcpy(chunk, data + off + 100, 10);
+	assert_int_equal(seal_writer_seal(w, chunk, 10), -1);
+	assert_int_equal(seal_writer_write(w, data + off + 100, sizeof(data) - off - 100), 0);
+	assert_int_equal(seal_writer_close(w), 0);
+	close(fd);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	file = malloc((size_t)size);
+	assert_non_null(file);
+	assert_int_equal(fread(file, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	unlink(path);
+	len = (size_t)size;
+	buf_init(&plain, 1u << 20);
+	assert_int_equal(open_sealed(&k, file, len, &plain, &truncated), 0);
+	assert_false(truncated);
+	assert_int_equal(buf_len(&plain), sizeof(data));
+	assert_memory_equal(buf_ptr(&plain), data, sizeof(data));
+	buf_free(&plain);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_recording_records),
 		cmocka_unit_test(test_record_head_matches_record),
 		cmocka_unit_test(test_push_then_kill),
+		cmocka_unit_test(test_seal_from_caller_buffers),
 	};
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
 }
