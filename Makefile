@@ -35,7 +35,8 @@ pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 WIN_ONLY   := %_win32.c
 PROTO_SRC  := $(filter-out $(WIN_ONLY),$(wildcard protocol/*.c))
 RELAY_SRC  := $(wildcard relay/*.c)
-HELPER_SRC := $(filter-out $(WIN_ONLY),$(wildcard client/*.c))
+# dupl.c is the DXGI backend's COM-free part: Windows' only, tested here by its unit test.
+HELPER_SRC := $(filter-out $(WIN_ONLY) client/dupl.c,$(wildcard client/*.c))
 # The logs module with its writer and the Linux collectors, for the tests that link it alone.
 LOGS_SRC   := client/logs.c client/logs_writer.c client/logs_linux.c
 TECH_SRC   := $(wildcard technician/*.c)
