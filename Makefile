@@ -321,7 +321,7 @@ WIN_CLIENT := $(filter-out $(WIN_NOT) client/clipboard.c client/input.c,$(wildca
 # and SDL2main. Each before what it uses.
 WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcrypto -ljpeg -lpng16 -lz
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
-	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
+	-lwinmm -liphlpapi -ladvapi32 -lshell32 -ld3d11 -ldxgi -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
 	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe $(WIN)/tests/wincursor.exe \
 	$(WIN)/tests/handoff-helper-refused.exe
@@ -381,11 +381,13 @@ $(WIN)/tests/winworkload.exe: tests/tools/win/winworkload.c tests/tools/common/w
 		-lgdi32 -luser32 -lpthread
 # The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
 # capture_win32.c logs (log.c, through buf.c: OpenSSL's cleanse).
-$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o $(WIN)/obj/client/dupl.o \
+	$(WIN)/libhandoff.a
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
 # Its pointer shapes from cursors with known pixels (Wine lets no process read another's cursor).
-$(WIN)/tests/wincursor.exe: tests/tools/win/wincursor.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+$(WIN)/tests/wincursor.exe: tests/tools/win/wincursor.c $(WIN)/obj/client/capture_win32.o $(WIN)/obj/client/dupl.o \
+	$(WIN)/libhandoff.a
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
 # The helper's SendInput replay on its own: a click and text, which winpattern reports.
