@@ -92,7 +92,7 @@ struct helper_capture_dxgi {
 	bool gdi_only;              /* Duplication is unavailable here: GDI for the rest of the session */
 	bool watched;               /* set_watched's last word */
 	bool said_running;          /* "through DXGI" logged once */
-	int failures;               /* restarts failed in a row */
+	int failures;               /* starts or frames failed in a row */
 	int noutputs;               /* duplications made; 0: none running */
 	struct helper_capture_dxgi_output out[SCREENINFO_MONITORS_MAX];
 	uint8_t *bits;              /* the shared area, as GDI's DIB */
@@ -312,7 +312,6 @@ static void helper_capture_dxgi_restart(struct helper_capture_dxgi *d)
 	struct helper_capture_dxgi_why why = { .call = "", .hr = 0 };
 
 	if (helper_capture_dxgi_start(d, &why)) {
-		d->failures = 0;
 		if (!d->said_running)
 			log_info("capturing the Windows desktop through DXGI Desktop Duplication (%d output%s)",
 				 d->noutputs, d->noutputs == 1 ? "" : "s");
@@ -322,7 +321,8 @@ static void helper_capture_dxgi_restart(struct helper_capture_dxgi *d)
 	if (why.absent)
 		return;
 	/* Once it has worked here, a failure is the desktop changing under it: tried again, a while. */
-	if ((!d->said_running && !helper_capture_dxgi_transient(&why)) || ++d->failures >= HELPER_CAPTURE_DXGI_RETRIES)
+	if ((!d->said_running && !helper_capture_dxgi_transient(&why)) ||
+	    ++d->failures >= HELPER_CAPTURE_DXGI_RETRIES)
 		helper_capture_dxgi_give_up(d, &why);
 	else
 		log_debug("Desktop Duplication cannot start yet: %s failed: %s", why.call, why.text);
@@ -563,20 +563,24 @@ static int helper_capture_dxgi_process(void *state, struct helper_capture_events
 		helper_capture_dxgi_restart(d);
 	for (int i = 0; i < d->noutputs; i++) {
 		HRESULT hr = helper_capture_dxgi_frame(d, &d->out[i], ev);
+		struct helper_capture_dxgi_why why = { .call = "a frame's copy", .hr = hr };
 
 		if (hr == DXGI_ERROR_WAIT_TIMEOUT || SUCCEEDED(hr))
 			continue;
-		if (hr == DXGI_ERROR_ACCESS_LOST)
-			log_info("Desktop Duplication of %s stopped: %s; it starts again", d->out[i].name,
-				 helper_dupl_reason((uint32_t)hr));
-		else
-			log_warn("Desktop Duplication of %s failed: %s (HRESULT 0x%08lx); it starts again",
+		/* Said once; a duplication that fails again and again gives way to GDI for good. */
+		if (d->failures == 0)
+			log_info("Desktop Duplication of %s stopped: %s (HRESULT 0x%08lx); it starts again",
 				 d->out[i].name, helper_dupl_reason((uint32_t)hr), (unsigned long)hr);
+		snprintf(why.text, sizeof(why.text), "%s", helper_dupl_reason((uint32_t)hr));
+		if (++d->failures >= HELPER_CAPTURE_DXGI_RETRIES)
+			helper_capture_dxgi_give_up(d, &why);
 		helper_capture_dxgi_stop(d);
 		break;
 	}
 	helper_capture_win32_dpi_leave(old);
 	ready = helper_capture_dxgi_ready(d);
+	if (ready)
+		d->failures = 0;
 	/* The source of the pixels changed (GDI's, Duplication's): the driver compares everything once. */
 	if (ready != was_ready && d->w > 0 && d->h > 0)
 		ev->damage(ev->ctx, 0, 0, d->w, d->h);
