@@ -300,8 +300,8 @@ static void helper_capture_dxgi_give_up(struct helper_capture_dxgi *d, const str
 	d->gdi_only = true;
 	helper_capture_dxgi_stop(d);
 	if (why->hr != 0)
-		log_info("Desktop Duplication is unavailable: %s failed: %s (HRESULT 0x%08lx); capturing through GDI",
-			 why->call, why->text, (unsigned long)why->hr);
+		log_info("Desktop Duplication is unavailable: %s failed (HRESULT 0x%08lx): %s; capturing through GDI",
+			 why->call, (unsigned long)why->hr, why->text);
 	else
 		log_info("Desktop Duplication is unavailable: %s: %s; capturing through GDI", why->call, why->text);
 }
@@ -569,8 +569,8 @@ static int helper_capture_dxgi_process(void *state, struct helper_capture_events
 			continue;
 		/* Said once; a duplication that fails again and again gives way to GDI for good. */
 		if (d->failures == 0)
-			log_info("Desktop Duplication of %s stopped: %s (HRESULT 0x%08lx); it starts again",
-				 d->out[i].name, helper_dupl_reason((uint32_t)hr), (unsigned long)hr);
+			log_info("Desktop Duplication of %s stopped (HRESULT 0x%08lx): %s; it starts again",
+				 d->out[i].name, (unsigned long)hr, helper_dupl_reason((uint32_t)hr));
 		snprintf(why.text, sizeof(why.text), "%s", helper_dupl_reason((uint32_t)hr));
 		if (++d->failures >= HELPER_CAPTURE_DXGI_RETRIES)
 			helper_capture_dxgi_give_up(d, &why);

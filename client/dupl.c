@@ -138,7 +138,7 @@ const char *helper_dupl_reason(uint32_t hr)
 {
 	switch (hr) {
 	case 0x80004001u:
-		return "this system does not implement it (E_NOTIMPL; Wine has no output duplication)";
+		return "this system does not implement it (E_NOTIMPL, as on Wine, which has no output duplication)";
 	case 0x887a0004u:
 		return "this system or display driver does not support it (DXGI_ERROR_UNSUPPORTED; a basic display "
 		       "adapter, a remote session, or Windows before 8)";

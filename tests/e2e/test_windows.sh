@@ -86,7 +86,7 @@ grep -q "capturing the Windows desktop through GDI, DPI awareness per-monitor" "
 # Desktop Duplication is tried first (capture_dxgi_win32.c) and GDI does the capture where it
 # cannot: Wine 8 finds the monitor's DXGI output by its device name, makes the D3D11 device,
 # and then has no output duplication (E_NOTIMPL). The helper says so in words, once.
-grep -q "Desktop Duplication is unavailable: IDXGIOutput1_DuplicateOutput failed: this system does not implement it (E_NOTIMPL.*capturing through GDI" \
+grep -q "Desktop Duplication is unavailable: IDXGIOutput1_DuplicateOutput failed (HRESULT 0x80004001): this system does not implement it (E_NOTIMPL.*; capturing through GDI" \
 	"$E2E_TMP/helper.log" ||
 	fail "no word of Desktop Duplication's fallback: $(grep -a -i 'duplication\|dxgi' "$E2E_TMP/helper.log")"
 [ "$(grep -c "Desktop Duplication is unavailable" "$E2E_TMP/helper.log")" = 1 ] ||
