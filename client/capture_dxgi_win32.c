@@ -488,6 +488,10 @@ static HRESULT helper_capture_dxgi_frame(struct helper_capture_dxgi *d, struct h
 
 	if (FAILED(hr))
 		return hr;
+	if (res == NULL) {
+		IDXGIOutputDuplication_ReleaseFrame(o->dupl);
+		return DXGI_ERROR_INVALID_CALL;
+	}
 	helper_capture_dxgi_pointer(d, o, &fi, ev);
 	/* LastPresentTime 0: only the pointer moved; the picture is the last one. */
 	if (fi.LastPresentTime.QuadPart == 0 && !o->fresh)
