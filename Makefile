@@ -196,6 +196,10 @@ $(FUZZ_PROTO): $(patsubst protocol/%.c,build-fuzz/obj/protocol/%.o,$(PROTO_SRC))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) $(call pc,libssh openssl libvncclient libvncserver) -o $@ $< $(FUZZ_PROTO) $(call pl,libssh openssl libvncclient libvncserver)
+# Desktop Duplication's pointer shapes and rectangles (client/dupl.c), as a display driver gives them.
+build-fuzz/fuzz_dupl: tests/fuzz/fuzz_dupl.c client/dupl.c client/dupl.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Iclient -o $@ $< client/dupl.c
 # The replay's parser of a technician's client messages lives in technician/.
 build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
