@@ -35,7 +35,8 @@ pl = $(shell pkg-config --libs $(1) 2>/dev/null)
 WIN_ONLY   := %_win32.c
 PROTO_SRC  := $(filter-out $(WIN_ONLY),$(wildcard protocol/*.c))
 RELAY_SRC  := $(wildcard relay/*.c)
-HELPER_SRC := $(filter-out $(WIN_ONLY),$(wildcard client/*.c))
+# dupl.c is the DXGI backend's COM-free part: Windows' only, tested here by its unit test.
+HELPER_SRC := $(filter-out $(WIN_ONLY) client/dupl.c,$(wildcard client/*.c))
 # The logs module with its writer and the Linux collectors, for the tests that link it alone.
 LOGS_SRC   := client/logs.c client/logs_writer.c client/logs_linux.c
 TECH_SRC   := $(wildcard technician/*.c)
@@ -195,6 +196,10 @@ $(FUZZ_PROTO): $(patsubst protocol/%.c,build-fuzz/obj/protocol/%.o,$(PROTO_SRC))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
 	clang $(FUZZFLAGS) $(call pc,libssh openssl libvncclient libvncserver) -o $@ $< $(FUZZ_PROTO) $(call pl,libssh openssl libvncclient libvncserver)
+# Desktop Duplication's pointer shapes and rectangles (client/dupl.c), as a display driver gives them.
+build-fuzz/fuzz_dupl: tests/fuzz/fuzz_dupl.c client/dupl.c client/dupl.h
+	@mkdir -p $(@D)
+	clang $(FUZZFLAGS) -Iclient -o $@ $< client/dupl.c
 # The replay's parser of a technician's client messages lives in technician/.
 build-fuzz/fuzz_clientmsg: tests/fuzz/fuzz_clientmsg.c technician/clientmsg.c technician/clientmsg.h $(FUZZ_PROTO) protocol/*.h
 	@mkdir -p $(@D)
@@ -320,7 +325,7 @@ WIN_CLIENT := $(filter-out $(WIN_NOT) client/clipboard.c client/input.c,$(wildca
 # and SDL2main. Each before what it uses.
 WIN_LIBS   := -lSDL2_ttf -lfreetype -lSDL2 -lvncserver -lssh -lintl -lssl -lcrypto -ljpeg -lpng16 -lz
 WIN_SYSLIBS := -lws2_32 -lcrypt32 -lgdi32 -luser32 -limm32 -lole32 -loleaut32 -lversion -lsetupapi \
-	-lwinmm -liphlpapi -ladvapi32 -lshell32 -luuid -lm -lpthread
+	-lwinmm -liphlpapi -ladvapi32 -lshell32 -ld3d11 -ldxgi -luuid -lm -lpthread
 win-build: $(WIN)/handoff-helper.exe $(WIN)/tests/winpattern.exe $(WIN)/tests/wingrab.exe \
 	$(WIN)/tests/wininput.exe $(WIN)/tests/winworkload.exe $(WIN)/tests/winbox.exe $(WIN)/tests/wincursor.exe \
 	$(WIN)/tests/handoff-helper-refused.exe
@@ -380,11 +385,13 @@ $(WIN)/tests/winworkload.exe: tests/tools/win/winworkload.c tests/tools/common/w
 		-lgdi32 -luser32 -lpthread
 # The helper's GDI capture on its own: what it grabs under Wine, pixel by pixel.
 # capture_win32.c logs (log.c, through buf.c: OpenSSL's cleanse).
-$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+$(WIN)/tests/wingrab.exe: tests/tools/win/wingrab.c $(WIN)/obj/client/capture_win32.o $(WIN)/obj/client/dupl.o \
+	$(WIN)/libhandoff.a
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
 # Its pointer shapes from cursors with known pixels (Wine lets no process read another's cursor).
-$(WIN)/tests/wincursor.exe: tests/tools/win/wincursor.c $(WIN)/obj/client/capture_win32.o $(WIN)/libhandoff.a
+$(WIN)/tests/wincursor.exe: tests/tools/win/wincursor.c $(WIN)/obj/client/capture_win32.o $(WIN)/obj/client/dupl.o \
+	$(WIN)/libhandoff.a
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $^ -L$(MINGW_PREFIX)/lib -lcrypto $(WIN_SYSLIBS)
 # The helper's SendInput replay on its own: a click and text, which winpattern reports.

@@ -213,6 +213,12 @@ int helper_capture_timeout(const struct helper_capture *c)
 		return 0;
 	if (c->screen != NULL && c->ndirty > 0 && c->wanted && !c->paused)
 		wait = 0;
+	if (c->be->wake_ms != NULL) {
+		int wake = c->be->wake_ms(c->state);
+
+		if (wake >= 0 && (wait < 0 || wake < wait))
+			wait = wake;
+	}
 	if (interval > 0) {
 		int64_t until_poll = c->next_poll_ms - now;
 

@@ -62,6 +62,14 @@ struct helper_capture_backend {
 	 * the driver must compare the whole screen because nobody tells it.
 	 */
 	int (*poll_interval_ms)(void *state);
+	/*
+	 * Optional. How long (ms) the event loop may sleep before
+	 * process_events has news to look for though fd() says nothing
+	 * (Desktop Duplication hands out frames through a call, not a
+	 * descriptor); -1 or absent: only when fd() is readable. Unlike
+	 * poll_interval_ms it makes the driver compare nothing by itself.
+	 */
+	int (*wake_ms)(void *state);
 	/* Handles every event already available, without blocking. 0 or -1. */
 	int (*process_events)(void *state, struct helper_capture_events *ev);
 	/* True when events wait in a client-side queue the fd will not announce. */

@@ -4,8 +4,10 @@
  * 32-bit top-down DIB section; GDI says nothing about what changed, so the
  * driver compares the whole screen every HELPER_CAPTURE_WIN32_POLL_MS while
  * a viewer waits (poll_interval_ms). DXGI Desktop Duplication, which does
- * report dirty rectangles, is to come as a second backend where it opens;
- * Wine, where the tests run, has no output duplication.
+ * report dirty rectangles, is capture_dxgi_win32.c, chosen first; it keeps
+ * this backend open beneath it for the monitors, the secure desktop and
+ * every grab it cannot make itself (Wine, where the tests run, has no
+ * output duplication, so there this backend does all of it).
  *
  * Monitors come from EnumDisplayMonitors, in its order, named by their
  * device (DISPLAY1): --monitor N shares that one's rectangle and follows
@@ -41,6 +43,8 @@
 
 #include <windows.h>
 
+#include "capture_win32.h"
+#include "dupl.h"
 #include "log.h"
 
 #define HELPER_CAPTURE_WIN32_POLL_MS 100
@@ -49,18 +53,14 @@
 /* Desktop names are short ("Default", "Winlogon", "Screen-saver"); a longer one is another desktop. */
 #define HELPER_CAPTURE_WIN32_DESKTOP_NAME 64
 
-/*
- * This thread per-monitor DPI aware until dpi_leave: v2 (Windows 10 1703
- * and later), else v1, which is all Wine 8 has. Returns what to restore.
- */
-static DPI_AWARENESS_CONTEXT helper_capture_win32_dpi_enter(void)
+DPI_AWARENESS_CONTEXT helper_capture_win32_dpi_enter(void)
 {
 	DPI_AWARENESS_CONTEXT old = SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2);
 
 	return old != NULL ? old : SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE);
 }
 
-static void helper_capture_win32_dpi_leave(DPI_AWARENESS_CONTEXT old)
+void helper_capture_win32_dpi_leave(DPI_AWARENESS_CONTEXT old)
 {
 	if (old != NULL)
 		SetThreadDpiAwarenessContext(old);
@@ -144,7 +144,6 @@ static BOOL CALLBACK helper_capture_win32_monitor_one(HMONITOR mon, HDC dc, LPRE
 	struct helper_capture_win32_monitors *all = (struct helper_capture_win32_monitors *)arg;
 	MONITORINFOEXW mi = { .cbSize = sizeof(mi) };
 	struct helper_capture_win32_monitor *m;
-	size_t k = 0;
 
 	(void)dc;
 	(void)rect;
@@ -154,12 +153,8 @@ static BOOL CALLBACK helper_capture_win32_monitor_one(HMONITOR mon, HDC dc, LPRE
 	m->r = mi.rcMonitor;
 	memcpy(m->device, mi.szDevice, sizeof(m->device));
 	m->device[CCHDEVICENAME - 1] = L'\0';
-	/* "\\.\DISPLAY1" shown as "DISPLAY1": ASCII in practice, anything else left out. */
-	for (const wchar_t *p = wcsncmp(m->device, L"\\\\.\\", 4) == 0 ? m->device + 4 : m->device;
-	     *p != L'\0' && k < SCREENINFO_NAME_MAX; p++)
-		if (*p >= 0x20 && *p < 0x7f)
-			m->name[k++] = (char)*p;
-	m->name[k] = '\0';
+	/* "\\.\DISPLAY1" shown as "DISPLAY1", as the DXGI backend names its outputs to find them. */
+	helper_dupl_device_name(m->device, m->name, sizeof(m->name));
 	return TRUE;
 }
 
@@ -565,4 +560,3 @@ const struct helper_capture_backend helper_capture_win32_backend = {
 	.refused = helper_capture_win32_refused,
 };
 
-const struct helper_capture_backend *const helper_capture_native_backend = &helper_capture_win32_backend;

@@ -25,7 +25,8 @@ while read -r dll; do
 	case "$(echo "$dll" | tr 'A-Z' 'a-z')" in
 	kernel32.dll | user32.dll | gdi32.dll | advapi32.dll | ws2_32.dll | crypt32.dll | msvcrt.dll | imm32.dll | \
 		ole32.dll | oleaut32.dll | version.dll | setupapi.dll | winmm.dll | iphlpapi.dll | shell32.dll | \
-		bcrypt.dll | secur32.dll | rpcrt4.dll | shlwapi.dll | comdlg32.dll | winspool.drv | uxtheme.dll) ;;
+		bcrypt.dll | secur32.dll | rpcrt4.dll | shlwapi.dll | comdlg32.dll | winspool.drv | uxtheme.dll | \
+		d3d11.dll | dxgi.dll) ;;
 	*) fail "handoff-helper.exe needs $dll, which is not part of Windows" ;;
 	esac
 done <"$E2E_TMP/imports"
@@ -82,6 +83,15 @@ grep -q "sharing monitor 1 (DISPLAY1), 800x600 at +0+0" "$E2E_TMP/helper.log" ||
 # shows).
 grep -q "capturing the Windows desktop through GDI, DPI awareness per-monitor" "$E2E_TMP/helper.log" ||
 	fail "no per-monitor DPI awareness: $(grep -a -i dpi "$E2E_TMP/helper.log")"
+# Desktop Duplication is tried first (capture_dxgi_win32.c) and GDI does the capture where it
+# cannot: Wine 8 finds the monitor's DXGI output by its device name, makes the D3D11 device,
+# and then has no output duplication (E_NOTIMPL). The helper says so in words, once.
+grep -q "Desktop Duplication is unavailable: IDXGIOutput1_DuplicateOutput failed (HRESULT 0x80004001): this system does not implement it (E_NOTIMPL.*; capturing through GDI" \
+	"$E2E_TMP/helper.log" ||
+	fail "no word of Desktop Duplication's fallback: $(grep -a -i 'duplication\|dxgi' "$E2E_TMP/helper.log")"
+[ "$(grep -c "Desktop Duplication is unavailable" "$E2E_TMP/helper.log")" = 1 ] ||
+	fail "the fallback was said more than once: $(grep -a "Desktop Duplication" "$E2E_TMP/helper.log")"
+note "$(grep -a -m1 -o "Desktop Duplication is unavailable.*" "$E2E_TMP/helper.log")"
 
 start_viewer "$TICKET"
 wait_line 30 "$HELPER_OUT" "^CONSENT alice" || fail "no consent prompt: $(tail -3 "$HELPER_OUT")"

@@ -105,6 +105,15 @@ static const struct helper_capture_backend fake_backend = {
 	.set_watched = fake_set_watched,
 };
 
+/* Desktop Duplication's way: frames fetched by a call, so the loop wakes for it, but no full compare. */
+static int fake_wake(void *state) { (void)state; return 40; }
+
+static const struct helper_capture_backend wake_backend = {
+	.name = "fake-wake", .open = fake_open, .close = fake_close, .fd = fake_fd,
+	.poll_interval_ms = fake_interval, .wake_ms = fake_wake, .process_events = fake_process,
+	.events_queued = fake_queued, .format = fake_format, .grab = fake_grab,
+};
+
 /* The screen functions capture.c uses. */
 uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *height, size_t *stride)
 {
@@ -261,6 +270,35 @@ static void test_watched_follows_viewers_and_pause(void **state)
 	assert_int_equal(fake.watch_calls, 4);
 }
 
+/*
+ * A backend's wake_ms bounds the loop's sleep, and waking for it grabs only
+ * what the backend reported: the screen is not compared whole as for a
+ * poll_interval_ms backend.
+ */
+static void test_wake_without_compare(void **state)
+{
+	struct helper_capture *c = NULL;
+	char err[128];
+
+	(void)state;
+	memset(&fake, 0, sizeof(fake));
+	memset(&screen, 0, sizeof(screen));
+	assert_int_equal(helper_capture_open(&c, &wake_backend, "fake", err, sizeof(err)), 0);
+	helper_capture_attach(c, &screen);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	fake.grabs = 0;
+	assert_int_equal(helper_capture_timeout(c), 40);
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.grabs, 0);
+	draw(70, 70, 2, 2, 0x00ff00);
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_int_equal(fake.grabs, 1);
+	assert_int_equal(screen.fb[70 * W + 70], 0x00ff00);
+	helper_capture_close(c);
+}
+
 static void test_no_request_no_grab(void **state)
 {
 	struct helper_capture *c = *state;
@@ -385,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_without_monitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_monitor_unsupported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watched_follows_viewers_and_pause, setup, teardown),
+		cmocka_unit_test(test_wake_without_compare),
 		cmocka_unit_test_setup_teardown(test_no_request_no_grab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_grabs_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_keeps_request, setup, teardown),
