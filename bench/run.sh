@@ -188,7 +188,7 @@ if has_part splice; then
 		handoff_splice "not recording" "$E2E_TMP/handoff-off.mbs"
 		use_relay rec
 		handoff_splice "recording" "$E2E_TMP/handoff.mbs"
-		# The close hashes the whole segment in the relay's loop (seconds for a GB):
+		# The close hashes the segment's tail (the sync thread hashed the rest as it went):
 		# the next runs start after it, so that it falls on none of them.
 		wait_count 120 "$RELAY_LOG" "recording .* closed" "$run" || fail "the recording of run $run did not close"
 		openssh_splice
@@ -197,6 +197,12 @@ if has_part splice; then
 	stop_relay
 	use_relay rec
 	stop_relay
+	# The SHA-256 each close wrote (taken as the file grew) against the files themselves.
+	sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE kind = 'recording-closed'" |
+		while read -r rel sum size state; do
+			[ "$(sha256sum <"$RELAY_DIR/$rel" | cut -d' ' -f1)" = "$sum" ] || fail "$rel: the closed event's SHA-256 is not the file's"
+			echo "  recorded relay: $rel $state, $size bytes, its SHA-256 the file's"
+		done
 	h=$(awk '{print $1}' "$E2E_TMP/handoff.mbs" | median)
 	hoff=$(awk '{print $1}' "$E2E_TMP/handoff-off.mbs" | median)
 	o=$(awk '{print $1}' "$E2E_TMP/openssh.mbs" | median)

@@ -14,7 +14,11 @@
  * second of the stream (docs/internals.md, "Recordings"); at the next start
  * a segment still marked open is closed as truncated. Closing a
  * segment writes a `recording-closed` event, "PATH SHA256 SIZE STATE", so
- * the audit chain covers every byte of every recording.
+ * the audit chain covers every byte of every recording. The SHA-256 is
+ * taken as the file grows, by the sync thread from the page cache just
+ * before it drops what it synced: the close hashes only the tail, where it
+ * read the whole file back from the disk on the loop (7 s a GB here, every
+ * session of the relay stopped meanwhile).
  *
  * Keystrokes travel in the technician's half of the stream. relay.conf's
  * record_input = no drops that half (the screen is still recorded; a replay
@@ -99,6 +103,14 @@ struct relay_recorder {
 	int64_t last_sync;             /* ms: when the last one started */
 	int error;                     /* errno of a failed sync, for the loop */
 	bool stop;
+	/*
+	 * The file's SHA-256 so far, over its first hashed bytes: the sync
+	 * thread's while it runs (outside the lock: only it reads the file
+	 * below written), the loop's once it is joined. NULL once a read
+	 * failed: the close then hashes the whole file.
+	 */
+	EVP_MD_CTX *sha;
+	uint64_t hashed;
 	atomic_bool waiting;           /* the loop holds the splice back */
 	const char *gate;              /* a test's HANDOFF_TEST_RECORD_SYNC_GATE, or NULL */
 	/* The loop's: how often the splice was held back, to say so once and count at the close. */
@@ -138,6 +150,30 @@ static int64_t relay_record_ms(void)
  * stop the loop: the fdatasync, and the writeback and dropping of the
  * page cache behind it.
  */
+/*
+ * The file's bytes from r->hashed up to end into r->sha, read back with
+ * pread: called before their pages are dropped, so they come from the
+ * page cache. Bytes below the loop's written count never change.
+ */
+static void relay_record_hash_to(struct relay_recorder *r, uint64_t end)
+{
+	uint8_t chunk[65536];
+
+	while (r->sha != NULL && r->hashed < end) {
+		size_t want = end - r->hashed < sizeof(chunk) ? (size_t)(end - r->hashed) : sizeof(chunk);
+		ssize_t n = pread(r->fd, chunk, want, (off_t)r->hashed);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || EVP_DigestUpdate(r->sha, chunk, (size_t)n) != 1) {
+			EVP_MD_CTX_free(r->sha);
+			r->sha = NULL;
+			break;
+		}
+		r->hashed += (uint64_t)n;
+	}
+}
+
 static void *relay_record_sync_main(void *arg)
 {
 	struct relay_recorder *r = arg;
@@ -159,6 +195,7 @@ static void *relay_record_sync_main(void *arg)
 				sync_file_range(r->fd, (off_t)(at - RELAY_RECORD_WINDOW), RELAY_RECORD_WINDOW,
 						SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 							SYNC_FILE_RANGE_WAIT_AFTER);
+				relay_record_hash_to(r, at);
 				posix_fadvise(r->fd, (off_t)(at - RELAY_RECORD_WINDOW), RELAY_RECORD_WINDOW,
 					      POSIX_FADV_DONTNEED);
 			}
@@ -168,6 +205,7 @@ static void *relay_record_sync_main(void *arg)
 			continue;
 		}
 		if (r->dirty && now - r->last_sync >= RELAY_RECORD_SYNC_MS) {
+			const uint64_t upto = r->written;
 			int rc;
 
 			r->dirty = false;
@@ -177,8 +215,17 @@ static void *relay_record_sync_main(void *arg)
 			pthread_mutex_unlock(&r->lock);
 			relay_record_gate(r);
 			rc = fdatasync(r->fd) == 0 ? 0 : errno;
-			if (rc == 0)
+			if (rc == 0) {
+				uint64_t synced = upto;
+
+				/* What the loop wrote during the sync may be clean now too: hashed before it is dropped. */
+				pthread_mutex_lock(&r->lock);
+				if (r->written > synced)
+					synced = r->written;
+				pthread_mutex_unlock(&r->lock);
+				relay_record_hash_to(r, synced);
 				posix_fadvise(r->fd, 0, 0, POSIX_FADV_DONTNEED);
+			}
 			pthread_mutex_lock(&r->lock);
 			r->syncing = false;
 			if (rc != 0 && r->error == 0)
@@ -411,8 +458,14 @@ out:
 	return rc;
 }
 
+/*
+ * The segment's recording-closed event. streamed: its SHA-256 and size as
+ * taken while it was written (relay_record_digest), or NULL: the file is
+ * hashed here (a segment a crash left open, or one whose streamed digest
+ * failed).
+ */
 static void relay_record_closed_event(struct relay *relay, int64_t ticket, const char *rel, const char *state,
-				      const char *actor, const char *role)
+				      const char *actor, const char *role, const uint8_t *streamed, uint64_t streamed_size)
 {
 	char path[4200], detail[512];
 	uint8_t digest[CHAIN_HASH_LEN];
@@ -420,7 +473,13 @@ static void relay_record_closed_event(struct relay *relay, int64_t ticket, const
 	bool hashed;
 
 	relay_record_path(relay, rel, path, sizeof(path));
-	hashed = relay_record_hash_file(path, digest, &size) == 0;
+	if (streamed != NULL) {
+		memcpy(digest, streamed, sizeof(digest));
+		size = streamed_size;
+		hashed = true;
+	} else {
+		hashed = relay_record_hash_file(path, digest, &size) == 0;
+	}
 	/* The relay names its own files, so a refusal here is a bug: the event still marks the close. */
 	if (event_recording_format(detail, sizeof(detail), rel, hashed ? digest : NULL, size, state) != 0)
 		log_error("ticket %lld: recording %s: no recording-closed detail for it", (long long)ticket, rel);
@@ -457,7 +516,7 @@ static void relay_record_recover(struct relay *relay)
 			if (len < 6 || strcmp(f->d_name + len - 5, ".open") != 0 || len - 5 >= 100)
 				continue;
 			snprintf(rel, sizeof(rel), "recordings/%lld/%.*s", ticket, (int)(len - 5), f->d_name);
-			relay_record_closed_event(relay, ticket, rel, "truncated", "relay", "relay");
+			relay_record_closed_event(relay, ticket, rel, "truncated", "relay", "relay", NULL, 0);
 			snprintf(marker, sizeof(marker), "%s/%.*s", sub, (int)len, f->d_name);
 			unlink(marker);
 		}
@@ -511,6 +570,7 @@ static void relay_record_free(struct relay_recorder *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	buf_free(&r->scratch);
+	EVP_MD_CTX_free(r->sha);
 	/* What was not sealed yet is plaintext of the session. */
 	if (r->fill != NULL)
 		OPENSSL_cleanse(r->fill, RELAY_RECORD_ALIGN);
@@ -537,6 +597,12 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 	if (r == NULL)
 		goto fail;
 	r->fd = -1;
+	/* Without a digest context the close hashes the whole file, as before. */
+	r->sha = EVP_MD_CTX_new();
+	if (r->sha != NULL && EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(r->sha);
+		r->sha = NULL;
+	}
 	buf_init(&r->scratch, RECORDING_CHUNK_MAX + 64);
 	r->fill = malloc(RELAY_RECORD_ALIGN);
 	if (r->fill == NULL) {
@@ -557,7 +623,8 @@ int relay_record_start(struct relay *relay, struct relay_viewer *v, char *reason
 	mfd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (mfd >= 0)
 		close(mfd);
-	r->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* Read too: the sync thread hashes what it synced before dropping it (relay_record_hash_to). */
+	r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (r->fd < 0 || seal_writer_open(&r->writer, r->fd, relay->recording_key) != 0)
 		goto fail_file;
 	snprintf(h.technician, sizeof(h.technician), "%s", v->tech ? v->tech->user.name : "");
@@ -624,11 +691,34 @@ int relay_record_bytes(struct relay *relay, struct relay_viewer *v, uint8_t dire
 	return relay->recording == RELAY_RECORDING_REQUIRED ? -1 : 0;
 }
 
+/*
+ * At the close, the sync thread joined and the file complete: the tail the
+ * thread had not hashed, then the digest of the whole file as it is on
+ * disk (its size from fstat, so nothing the writer counted but did not
+ * write is claimed). -1: hash the file instead.
+ */
+static int relay_record_digest(struct relay_recorder *r, uint8_t digest[CHAIN_HASH_LEN], uint64_t *size)
+{
+	unsigned int dlen = 0;
+	struct stat st;
+
+	if (r->sha == NULL || r->fd < 0 || fstat(r->fd, &st) != 0 || (uint64_t)st.st_size < r->hashed)
+		return -1;
+	relay_record_hash_to(r, (uint64_t)st.st_size);
+	if (r->sha == NULL || EVP_DigestFinal_ex(r->sha, digest, &dlen) != 1 || dlen != CHAIN_HASH_LEN)
+		return -1;
+	*size = r->hashed;
+	return 0;
+}
+
 void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 {
 	struct relay_recorder *r = v->recorder;
 	char path[4300], marker[4400];
 	const char *state = "complete";
+	uint8_t digest[CHAIN_HASH_LEN];
+	uint64_t size = 0;
+	bool streamed;
 
 	if (r == NULL)
 		return;
@@ -648,6 +738,10 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 		if (seal_writer_close(w) != 0)
 			state = "failed";
 	}
+	streamed = relay_record_digest(r, digest, &size) == 0;
+	if (!streamed)
+		log_warn("recording %s: its SHA-256 was not taken as it was written; reading the whole file back",
+			 r->relpath);
 	close(r->fd);
 	r->fd = -1;
 	relay_record_path(relay, r->relpath, path, sizeof(path));
@@ -656,7 +750,7 @@ void relay_record_stop(struct relay *relay, struct relay_viewer *v)
 	if (r->holds > 0)
 		log_info("recording %s: the splice waited for the disk %lu times", r->relpath, r->holds);
 	relay_record_closed_event(relay, v->ticket, r->relpath, state, v->tech ? v->tech->user.name : "relay",
-				  v->tech ? v->tech->user.tier : "relay");
+				  v->tech ? v->tech->user.tier : "relay", streamed ? digest : NULL, size);
 	relay_record_free(r);
 }
 

@@ -71,6 +71,10 @@ viewer_cmd 10 "quit"
 wait_for 10 sh -c "sqlite3 '$RELAY_DIR/handoff.db' \"SELECT count(*) FROM events WHERE ticket_id=$TICKET AND kind='recording-closed'\" | grep -qx 1" ||
 	fail "the segment was not closed"
 seg=$(ls "$RELAY_DIR"/recordings/"$TICKET"/*.hrec)
+# The close's SHA-256, taken as the segment was written (record.c), is the file's own.
+sum=$(sqlite3 "$RELAY_DIR/handoff.db" "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='recording-closed'" | cut -d' ' -f2)
+[ "$(sha256sum <"$seg" | cut -d' ' -f1)" = "$sum" ] || fail "the recording-closed SHA-256 is not the file's"
+! grep -q "was not taken as it was written" "$RELAY_LOG" || fail "the close read the whole file back: $(grep 'was not taken' "$RELAY_LOG")"
 "$BIN/handoff-tech" replay "$seg" --key "$E2E_TMP/recording.key" --headless >"$E2E_TMP/nokeys.out" 2>&1 ||
 	fail "replay failed: $(tail -3 "$E2E_TMP/nokeys.out")"
 grep -q "^input" "$E2E_TMP/nokeys.out" && fail "technician input was recorded with record_input = no"
@@ -78,7 +82,7 @@ grep -q "^ok " "$E2E_TMP/nokeys.out" || fail "the screen was not recorded: $(tai
 echo end >&7
 stop_relay
 sed -i '/^record_input = no$/d' "$RELAY_DIR/relay.conf"
-note "record_input = no: screen recorded, no keystrokes or pointer in the recording"
+note "record_input = no: screen recorded, no keystrokes or pointer in the recording; the close's SHA-256, taken as it was written, is the file's"
 
 # A full disk with recording required: sharing stops, and the failure is recorded.
 if mkdir -p "$RELAY_DIR/recordings" && mount -t tmpfs -o "size=16k,mode=0700,uid=$(stat -c %u "$RELAY_DIR"),gid=$(stat -c %g "$RELAY_DIR")" tmpfs "$RELAY_DIR/recordings" 2>/dev/null; then
