@@ -455,6 +455,45 @@ static void test_two_relays_one_store(void **state)
 }
 
 /*
+ * A relay trusts what it read of the store for the rest of that second
+ * only: a source relay b holds back is let in from the next second once
+ * the store forgets it (a right code through another relay clears the
+ * store's row; here store_source_clear stands for it), and within the
+ * second it is refused without a store round trip.
+ */
+static void test_store_view_lasts_a_second(void **state)
+{
+	struct fixture *f = fixture_new(300, 120);
+	struct relay_guard *b = relay_guard_new(&(struct relay_guard_config){ .backoff_max = 300, .failures_per_minute = 120 });
+	char code[CODE_TEXT_MAX], wrong[CODE_TEXT_MAX];
+	int64_t ticket = 0, t = T0;
+
+	(void)state;
+	assert_non_null(b);
+	issue_code(f, f->ticket, code);
+	snprintf(wrong, sizeof(wrong), "%s", code);
+	wrong[13] = wrong[13] == '9' ? '0' : (char)(wrong[13] + 1);
+	/* Three wrong codes through b, each after its wait: the source now waits 4 s. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.7", wrong, t, &ticket),
+				 STORE_CODE_WRONG);
+		t += 1 << i;
+	}
+	t -= 4;
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.7", code, t + 1, &ticket),
+			 RELAY_CODE_BACKOFF);
+	assert_int_equal(store_source_clear(f->st, "192.0.2.7"), STORE_OK);
+	/* The same second: b's view of the store, read at t + 1, still holds the source back. */
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.7", code, t + 1, &ticket),
+			 RELAY_CODE_BACKOFF);
+	/* The next second b asks the store again, which forgot the source: the right code works. */
+	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.7", code, t + 2, &ticket),
+			 STORE_CODE_ACCEPTED);
+	relay_guard_free(b);
+	fixture_free(f);
+}
+
+/*
  * The global cap over two relays of one store (issue 18: an attacker cannot
  * multiply its tries by the number of relays): wrong codes counted through
  * relay a close the cap on relay b for a source that guessed wrong, fresh
@@ -508,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_million_guesses_no_session),
 		cmocka_unit_test(test_one_source_is_held_back),
 		cmocka_unit_test(test_two_relays_one_store),
+		cmocka_unit_test(test_store_view_lasts_a_second),
 		cmocka_unit_test(test_cap_across_relays),
 	};
 	return teststore_run("guard", tests, sizeof(tests) / sizeof(tests[0]));
