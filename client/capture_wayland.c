@@ -21,9 +21,13 @@
  * The desktop may ask its own question at Start (GNOME and KDE show a
  * dialog; xdg-desktop-portal-wlr asks nobody when configured so). Answer 1
  * from Start is the customer saying no there. On a screen-only session a
- * restore token from Start is kept in the user's state folder and given
- * back to SelectSources, so a desktop that supports persist mode asks once,
- * not at every session (portal 1.16 cannot persist a RemoteDesktop one).
+ * restore token from Start is kept in the user's state folder, one file per
+ * relay (named by the relay's pinned host key, so per bundle), and given
+ * back to SelectSources in that relay's next session, so a desktop that
+ * supports persist mode asks once, not at every session (portal 1.16
+ * cannot persist a RemoteDesktop one). A token earned in one relay's
+ * session is never offered in another's: the customer's yes was to that
+ * relay's technicians.
  *
  * Frames: a pw_stream on a pw_loop of our own whose descriptor is the
  * backend's fd, so the helper keeps its one event loop. The loop is
@@ -75,6 +79,8 @@
 #define WL_CURSOR_META_SIZE(side) \
 	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (size_t)(side) * (side) * 4)
 #define WL_TOKEN_MAX 256
+/* The longest relay fingerprint a token is kept for (OpenSSH's SHA256: one is 50 characters). */
+#define WL_RELAY_KEY_MAX 128
 
 #define WL_PORTAL_BUS "org.freedesktop.portal.Desktop"
 #define WL_PORTAL_PATH "/org/freedesktop/portal/desktop"
@@ -274,55 +280,124 @@ static guint32 wl_portal_property_u(struct helper_capture_wayland *w, const char
 	return value;
 }
 
-/* Where the desktop's restore token is kept: $XDG_STATE_HOME/handoff, else ~/.local/state/handoff. */
-static int wl_token_path(char *path, size_t len, bool make_dir)
+/*
+ * The restore token is kept per relay: the pinned host key fingerprint the
+ * helper signed in with names it (helper_capture_wayland_set_relay), so the
+ * desktop's yes given for one relay's sessions (one bundle's) is never
+ * offered in another's. Set before open; empty keeps no token.
+ */
+static char wl_token_relay[WL_RELAY_KEY_MAX];
+
+void helper_capture_wayland_set_relay(const char *host_key)
+{
+	if (host_key == NULL || strlen(host_key) >= sizeof(wl_token_relay))
+		host_key = "";
+	snprintf(wl_token_relay, sizeof(wl_token_relay), "%s", host_key);
+}
+
+/* mkdir for our own folder: 0700 whether it is new or not (the token in it is a capability). */
+static int wl_token_mkdir(const char *dir)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return chmod(dir, 0700);
+}
+
+/*
+ * The folder, $XDG_STATE_HOME/handoff else ~/.local/state/handoff (made when
+ * make_dir), and in path this relay's file in it: screencast-token- and
+ * the first 16 hex digits of SHA-256 of the fingerprint, which names the
+ * relay without a name of ours on disk. -1 when no relay was named.
+ */
+static int wl_token_path(char *dir, size_t dirlen, char *path, size_t len, bool make_dir)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char dir[512];
+	char *sum;
 	int n;
 
-	if (state != NULL && state[0] == '/')
-		n = snprintf(dir, sizeof(dir), "%s/handoff", state);
-	else if (home != NULL && home[0] == '/')
-		n = snprintf(dir, sizeof(dir), "%s/.local/state/handoff", home);
-	else
+	if (wl_token_relay[0] == '\0')
 		return -1;
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	if (state != NULL && state[0] == '/') {
+		n = snprintf(dir, dirlen, "%s", state);
+	} else if (home != NULL && home[0] == '/') {
+		n = snprintf(dir, dirlen, "%s/.local", home);
+		if (n < 0 || (size_t)n >= dirlen || (make_dir && mkdir(dir, 0755) != 0 && errno != EEXIST))
+			return -1;
+		n = snprintf(dir, dirlen, "%s/.local/state", home);
+	} else {
 		return -1;
-	if (make_dir && mkdir(dir, 0700) != 0 && errno != EEXIST)
+	}
+	if (n < 0 || (size_t)n >= dirlen || (make_dir && mkdir(dir, 0700) != 0 && errno != EEXIST))
 		return -1;
-	n = snprintf(path, len, "%s/screencast-token", dir);
+	if (strlen(dir) + sizeof("/handoff") > dirlen)
+		return -1;
+	strcat(dir, "/handoff");
+	if (make_dir && wl_token_mkdir(dir) != 0)
+		return -1;
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, wl_token_relay, -1);
+	n = snprintf(path, len, "%s/screencast-token-%.16s", dir, sum);
+	g_free(sum);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* This relay's token, or "" (none kept, or a file that is not one of ours). */
 static void wl_token_load(char *token, size_t len)
 {
-	char path[600];
+	char dir[512], path[600];
 	int fd;
 	ssize_t got;
 
 	token[0] = '\0';
-	if (wl_token_path(path, sizeof(path), false) != 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (wl_token_path(dir, sizeof(dir), path, sizeof(path), false) != 0)
 		return;
-	got = read(fd, token, len - 1);
-	close(fd);
-	token[got > 0 ? got : 0] = '\0';
-	token[strcspn(token, "\n")] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		got = read(fd, token, len - 1);
+		close(fd);
+		token[got > 0 ? got : 0] = '\0';
+		token[strcspn(token, "\n")] = '\0';
+		/* The portal's tokens are printable ASCII (a UUID); GVariant wants UTF-8 at least. */
+		for (const char *p = token; *p != '\0'; p++)
+			if (*p < 0x21 || *p > 0x7e) {
+				token[0] = '\0';
+				break;
+			}
+	}
+	/* Named by file, never by its content: the token opens the screen without a question. */
+	log_info("the desktop's restore token for this relay (%s): %s", strrchr(path, '/') + 1,
+		 token[0] != '\0' ? "found" : "none, so the desktop asks");
 }
 
+/*
+ * Written whole (a temporary file, then rename), 0600 in a 0700 folder.
+ * The single token of versions before it was kept per relay
+ * (handoff/screencast-token) is never offered, since nothing says which
+ * relay's session earned it; it is removed here, one capability less on
+ * disk.
+ */
 static void wl_token_save(const char *token)
 {
-	char path[600];
+	char dir[512], path[600], tmp[620];
 	int fd;
+	bool ok;
 
-	if (wl_token_path(path, sizeof(path), true) != 0)
+	if (wl_token_path(dir, sizeof(dir), path, sizeof(path), true) != 0)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		log_warn("could not keep the desktop's screen-sharing token in %s: %s", dir, strerror(errno));
 		return;
-	if (write(fd, token, strlen(token)) != (ssize_t)strlen(token))
-		log_warn("could not keep the desktop's screen-sharing token in %s", path);
-	close(fd);
+	}
+	ok = fchmod(fd, 0600) == 0 && write(fd, token, strlen(token)) == (ssize_t)strlen(token);
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		log_warn("could not keep the desktop's screen-sharing token in %s", dir);
+		unlink(tmp);
+		return;
+	}
+	log_info("kept the desktop's restore token for this relay as %s", path);
+	snprintf(tmp, sizeof(tmp), "%s/screencast-token", dir);
+	unlink(tmp);
 }
 
 /* The four portal steps. On 0, *pw_fd is the PipeWire remote and w->node the stream's node. */

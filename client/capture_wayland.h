@@ -26,6 +26,13 @@ struct helper_capture_wayland_remote {
 int helper_capture_wayland_remote(struct helper_capture *c, struct helper_capture_wayland_remote *out);
 
 /*
+ * Names the relay (its pinned host key fingerprint, "SHA256:...") the next
+ * open's session belongs to. The desktop's restore token is kept per relay
+ * and offered only in that relay's sessions; NULL or "" keeps none.
+ */
+void helper_capture_wayland_set_relay(const char *host_key);
+
+/*
  * Whether the session bus has a desktop portal that offers ScreenCast: 0,
  * or -1 with err. Asks nothing of the customer (no dialog), so it can run
  * before the helper signs in; the portal itself is asked later.

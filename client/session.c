@@ -1534,7 +1534,8 @@ static int helper_session_resume_at(struct helper_session *s, unsigned i)
  */
 static int helper_session_ask_portal(struct helper_session *s, char *err, size_t errlen)
 {
-	int rc = helper_wayland_portal_open(&s->capture, helper_session_portal_notice, s, err, errlen);
+	/* The relay signed in to is --relay's: the others of the list serve only a resume. */
+	int rc = helper_wayland_portal_open(&s->capture, s->opt->host_key, helper_session_portal_notice, s, err, errlen);
 
 	if (rc == HELPER_WAYLAND_REFUSED) {
 		struct ctl_record r = { .type = CTL_ANSWERED, .flags = CTL_ANSWERED_DESKTOP, .text = "desktop" };

@@ -27,13 +27,15 @@ struct helper_input;
  */
 int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen);
 /*
- * The desktop portal's screen (capture_wayland.c). asking(ctx) runs just
- * before the portal is asked (its dialog may open then), so the customer
- * can be told first what will ask and why. 0, HELPER_WAYLAND_REFUSED with
- * err when the customer said no there, or -1 with err.
+ * The desktop portal's screen (capture_wayland.c) for a session of the
+ * relay whose pinned host key is relay_key: the desktop's restore token, if
+ * it gives one, is kept for that relay alone. asking(ctx) runs just before
+ * the portal is asked (its dialog may open then), so the customer can be
+ * told first what will ask and why. 0, HELPER_WAYLAND_REFUSED with err when
+ * the customer said no there, or -1 with err.
  */
-int helper_wayland_portal_open(struct helper_capture **out, void (*asking)(void *ctx), void *ctx, char *err,
-			       size_t errlen);
+int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key, void (*asking)(void *ctx),
+			       void *ctx, char *err, size_t errlen);
 /*
  * Remote control on capture's width x height screen: through the portal's
  * RemoteDesktop session when capture has one that the customer allowed
