@@ -212,9 +212,11 @@ start_wayland() {
 # WIDTH x HEIGHT and no X11, the accessibility bus (AT-SPI, which lets a test read and press the
 # portal's dialog as a screen reader would), xdg-desktop-portal-gnome and xdg-desktop-portal.
 # Sets what wl_session sets, WL_DISPLAY and WL_PORTAL_DIALOG (tests/tools/portal_dialog.py, run
-# it with wl_as).
+# it with wl_as). A third argument, screencast-only, gives xdg-desktop-portal a gnome.portal
+# without RemoteDesktop (XDG_DESKTOP_PORTAL_DIR): a desktop whose portal shares the screen only,
+# where a session may persist.
 start_gnome() {
-	local w=$1 h=$2
+	local w=$1 h=$2 portal_dir=()
 	wl_session GNOME
 	# The test's hand at the portal's dialog, where the desktop's user can run it.
 	WL_PORTAL_DIALOG="$WL_DIR/portal_dialog.py"
@@ -245,7 +247,13 @@ start_gnome() {
 	track $WL_PORTAL_GNOME_PID
 	wait_for 20 wl_name_owned org.freedesktop.impl.portal.desktop.gnome ||
 		fail "xdg-desktop-portal-gnome did not start: $(tail -5 "$WL_DIR/portal-gnome.log")"
-	wl_exec /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
+	if [ "${3:-}" = screencast-only ]; then
+		wl_as mkdir -p "$WL_DIR/portals"
+		sed 's/org\.freedesktop\.impl\.portal\.RemoteDesktop;//' /usr/share/xdg-desktop-portal/portals/gnome.portal |
+			wl_as sh -c "cat >'$WL_DIR/portals/gnome.portal'" || fail "cannot write a ScreenCast-only gnome.portal"
+		portal_dir=(XDG_DESKTOP_PORTAL_DIR="$WL_DIR/portals")
+	fi
+	wl_exec "${portal_dir[@]}" /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
 	track $!
 	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
