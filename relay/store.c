@@ -460,7 +460,12 @@ int store_source_clear(struct store *st, const char *source)
 int store_desk_take(struct store *st, int64_t user, int64_t now_ms, unsigned long per_minute, int *taken,
 		    int64_t *wait_ms)
 {
-	/* Nanoseconds: a ticket's step of the minute is whole to within 1 ns at any budget the relay accepts. */
+	/*
+	 * Nanoseconds: a ticket's step (a minute / per_minute) rounded down to
+	 * one lets no extra ticket into a full bucket's burst for budgets up to
+	 * 244948 (60 s in ns over the budget squared stays at least 1 ns); the
+	 * config allows 10000.
+	 */
 	const int64_t minute_ns = INT64_C(60000000000);
 	int64_t step_ns, full_at_ns = 0;
 	int rc;
