@@ -43,30 +43,6 @@ struct relay_intake_budget *relay_dispatch_intake_budget(struct relay *relay, in
 	return stalest;
 }
 
-bool relay_dispatch_desk_take(struct relay *relay, int64_t user, unsigned long *retry_s)
-{
-	const unsigned long per_minute = relay->home->desk_tickets_per_minute;
-	struct relay_desk_budget *slot = &relay->desk_budgets[0];
-	int64_t now_ms = relay_now_ms(relay);
-
-	for (size_t i = 0; i < RELAY_DESK_BUDGETS; i++) {
-		struct relay_desk_budget *b = &relay->desk_budgets[i];
-
-		if (b->user == user) {
-			slot = b;
-			break;
-		}
-		if (b->user == 0 || (slot->user != 0 && b->rate.at_ms < slot->rate.at_ms))
-			slot = b;
-	}
-	if (slot->user != user)
-		*slot = (struct relay_desk_budget){ .user = user };
-	if (relay_rate_take(&slot->rate, now_ms, per_minute))
-		return true;
-	*retry_s = (unsigned long)((relay_rate_wait_ms(&slot->rate, per_minute) + 999) / 1000);
-	return false;
-}
-
 static bool relay_dispatch_fits(struct relay *relay, struct relay_conn *customer)
 {
 	struct relay_rate *intake = customer->opened_by_intake == 0

@@ -48,10 +48,15 @@ static int exec_ticket_new_code(struct exec_ctx *x, const struct store_ticket_sp
 	return EXIT_OK;
 }
 
-/* A desk account's budget (desk_tickets_per_minute, on this relay): a refusal says when to try again. */
+/*
+ * A desk account's budget (desk_tickets_per_minute), the store's and so
+ * every relay's together: a refusal says when to try again.
+ */
 static int exec_ticket_new_desk_budget(struct exec_ctx *x)
 {
-	unsigned long retry_s = 0;
+	unsigned long retry_s;
+	int64_t wait_ms = 0;
+	int taken = 0;
 
 	if (x->conn->role != RELAY_ROLE_DESK)
 		return EXIT_OK;
@@ -60,7 +65,13 @@ static int exec_ticket_new_desk_budget(struct exec_ctx *x)
 				   "desk_tickets_per_minute = 0)\n");
 		return EXIT_DENIED;
 	}
-	if (!relay_dispatch_desk_take(x->relay, x->conn->user.id, &retry_s)) {
+	if (store_desk_take(x->relay->store, x->conn->user.id, relay_now_ms(x->relay),
+			    x->relay->home->desk_tickets_per_minute, &taken, &wait_ms) != STORE_OK) {
+		buf_printf(x->err, "ticket new: the store failed\n");
+		return EXIT_FAIL;
+	}
+	if (!taken) {
+		retry_s = (unsigned long)((wait_ms + 999) / 1000);
 		log_info("conn %u: desk %s is over desk_tickets_per_minute (%lu)", x->conn->id, x->conn->user.name,
 			 x->relay->home->desk_tickets_per_minute);
 		buf_printf(x->err, "ticket new: %s may open %lu tickets a minute; try again in %lu s\n",

@@ -69,7 +69,7 @@ struct relay_home {
 	unsigned long customer_events_per_minute;  /* records one customer session may turn into events (rate.h) */
 	unsigned long intake_searches_per_minute;  /* self-help searches of one intake token (0: none) */
 	unsigned long intake_events_per_minute;    /* the same, over all sessions one intake token opened */
-	unsigned long desk_tickets_per_minute;     /* tickets one desk account opens a minute, per relay (0: none) */
+	unsigned long desk_tickets_per_minute;     /* tickets one desk account opens a minute, all relays together (0: none) */
 	/*
 	 * OpenSSH user certificates (cert.h): the file of trusted CA keys ("" =
 	 * certificates are refused) and the revocation list ("" = none). Both are

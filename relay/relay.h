@@ -234,17 +234,6 @@ struct relay_intake_budget {
 	struct relay_rate searches;   /* self-help searches before a ticket (server.c) */
 };
 
-/*
- * The tickets one desk account may open a minute, on this relay (dispatch.c).
- * Desk accounts are few and made by the operator, so a small table is
- * enough; a slot is reused only when every one is taken.
- */
-#define RELAY_DESK_BUDGETS 16
-struct relay_desk_budget {
-	int64_t user;            /* 0: a free slot */
-	struct relay_rate rate;
-};
-
 /* An intake sign-in between the articles shown and the customer's choice (server.c). */
 struct relay_selfhelp {
 	char name[INTAKE_NAME_MAX * 4 + 1];
@@ -309,7 +298,6 @@ struct relay {
 	struct relay_linger lingering[RELAY_LINGER_MAX]; /* (server.c) */
 	size_t nlingering;
 	struct relay_intake_budget intake_budgets[RELAY_INTAKE_BUDGETS]; /* (dispatch.c) */
-	struct relay_desk_budget desk_budgets[RELAY_DESK_BUDGETS];       /* (dispatch.c) */
 };
 
 /* Rights: what a connection may do to a ticket (rights.c). */
@@ -532,11 +520,6 @@ void relay_follow_said(struct relay *relay, struct relay_chan *ch, const char *t
 void relay_dispatch_record(struct relay *relay, struct relay_conn *customer, const struct ctl_record *rec);
 /* The budgets of intake token intake: its own slot, or the stalest one, now its. */
 struct relay_intake_budget *relay_dispatch_intake_budget(struct relay *relay, int64_t intake);
-/*
- * Takes one ticket from a desk account's budget (desk_tickets_per_minute):
- * true when it fits; else *retry_s says when the next one will.
- */
-bool relay_dispatch_desk_take(struct relay *relay, int64_t user, unsigned long *retry_s);
 
 /* viewer.c */
 /* The destination ports of ticket-N: the level the technician asks the customer for. */

@@ -457,6 +457,34 @@ int store_source_clear(struct store *st, const char *source)
 	return st->be->source_clear(st, source);
 }
 
+int store_desk_take(struct store *st, int64_t user, int64_t now_ms, unsigned long per_minute, int *taken,
+		    int64_t *wait_ms)
+{
+	/*
+	 * Nanoseconds: a ticket's step (a minute / per_minute) rounded down to
+	 * one lets no extra ticket into a full bucket's burst for budgets up to
+	 * 244948 (60 s in ns over the budget squared stays at least 1 ns); the
+	 * config allows 10000.
+	 */
+	const int64_t minute_ns = INT64_C(60000000000);
+	int64_t step_ns, full_at_ns = 0;
+	int rc;
+
+	*taken = 0;
+	*wait_ms = INT64_MAX;
+	if (per_minute == 0 || per_minute > (unsigned long)minute_ns)
+		return STORE_OK;
+	if (now_ms < 0 || now_ms > INT64_MAX / 1000000 - minute_ns / 1000000)
+		return STORE_ERR;
+	step_ns = minute_ns / (int64_t)per_minute;
+	rc = st->be->desk_take(st, user, now_ms * 1000000, step_ns, minute_ns - step_ns, taken, &full_at_ns);
+	if (rc != STORE_OK)
+		return rc;
+	/* Until one ticket's worth is back, rounded up as rate.c's relay_rate_wait_ms does. */
+	*wait_ms = *taken ? 0 : (full_at_ns - now_ms * 1000000 - (minute_ns - step_ns)) / 1000000 + 1;
+	return STORE_OK;
+}
+
 int store_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now)
 {
 	return st->be->resume_set(st, ticket, hash, now);

@@ -473,6 +473,17 @@ int store_code_window(struct store *st, int64_t now, int64_t window, int64_t *se
 		      size_t *count);
 int store_source_clear(struct store *st, const char *source);
 /*
+ * A desk account's tickets a minute (desk_tickets_per_minute), shared by
+ * every relay of the store: a bucket of per_minute tickets that starts
+ * full and refills one ticket each 1/per_minute of a minute, as rate.h's,
+ * kept in the account's row as the time it is whole again. desk_take
+ * takes one ticket at now_ms (the relay's clock, ms since 1970) in one
+ * transaction, so two relays never both take the last one: *taken 1, or
+ * 0 with *wait_ms the milliseconds until one is back.
+ */
+int store_desk_take(struct store *st, int64_t user, int64_t now_ms, unsigned long per_minute, int *taken,
+		    int64_t *wait_ms);
+/*
  * Resume tokens (code.h): a helper's right to come back to its ticket on
  * any relay after its relay died. One per ticket, only the hash stored;
  * set replaces the ticket's token. find gives the ticket of a token whose

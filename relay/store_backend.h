@@ -122,6 +122,8 @@ struct store_backend {
 	int (*source_failed)(struct store *st, const char *source, int64_t now, int64_t backoff_max, int64_t forget,
 			     int64_t *failures, int64_t *next_allowed);
 	int (*source_clear)(struct store *st, const char *source);
+	int (*desk_take)(struct store *st, int64_t user, int64_t now_ns, int64_t step_ns, int64_t slack_ns, int *taken,
+			 int64_t *full_at_ns);
 	int (*code_window)(struct store *st, int64_t now, int64_t window, int64_t *seconds, int64_t *counts, size_t max,
 			   size_t *count);
 	int (*resume_set)(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now);

@@ -518,6 +518,10 @@ static const char *const store_pg_migrations[] = {
 	"  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
 	"  relay BYTEA NOT NULL,"
 	"  at BIGINT NOT NULL);",
+	/* 21: each desk account's ticket budget, as SQLite's */
+	"CREATE TABLE desk_budgets ("
+	"  user_id BIGINT PRIMARY KEY REFERENCES users (id),"
+	"  full_at_ns BIGINT NOT NULL);",
 };
 
 #define STORE_PG_LATEST ((int)(sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0])))
@@ -2772,6 +2776,58 @@ static int store_pg_source_clear(struct store *st, const char *source)
 	return store_pg_do(st, "DELETE FROM code_sources WHERE source = $1", &a, NULL);
 }
 
+/*
+ * The take is one upsert: the row is locked by it, taken or not, so two
+ * relays taking the last ticket of a budget at once are one after the
+ * other, and the second finds it spent (ON CONFLICT locks the row even
+ * when its WHERE refuses the update).
+ */
+static int store_pg_desk_take(struct store *st, int64_t user, int64_t now_ns, int64_t step_ns, int64_t slack_ns,
+			      int *taken, int64_t *full_at_ns)
+{
+	struct store_pg_args a = { 0 }, b = { 0 };
+	PGresult *res;
+	int rc = STORE_ERR;
+
+	*taken = 0;
+	*full_at_ns = 0;
+	if (store_pg_do(st, "BEGIN", NULL, NULL) != STORE_OK)
+		return STORE_ERR;
+	store_pg_int_arg(&a, user);
+	store_pg_int_arg(&a, now_ns);
+	store_pg_int_arg(&a, step_ns);
+	store_pg_int_arg(&a, slack_ns);
+	res = store_pg_run(st,
+			   "INSERT INTO desk_budgets AS d (user_id, full_at_ns) VALUES ($1::bigint, $2::bigint + $3::bigint)"
+			   " ON CONFLICT (user_id) DO UPDATE SET full_at_ns = GREATEST(d.full_at_ns, $2::bigint) + $3::bigint"
+			   " WHERE d.full_at_ns - $2::bigint <= $4::bigint RETURNING full_at_ns", &a);
+	if (res == NULL)
+		goto out;
+	if (PQntuples(res) == 1) {
+		*taken = 1;
+		*full_at_ns = store_pg_int(res, 0, 0);
+		PQclear(res);
+		rc = STORE_OK;
+		goto out;
+	}
+	PQclear(res);
+	store_pg_int_arg(&b, user);
+	res = store_pg_run(st, "SELECT full_at_ns FROM desk_budgets WHERE user_id = $1::bigint", &b);
+	if (res == NULL)
+		goto out;
+	if (PQntuples(res) == 1) {
+		*full_at_ns = store_pg_int(res, 0, 0);
+		rc = STORE_OK;
+	}
+	PQclear(res);
+out:
+	if (rc == STORE_OK && store_pg_commit_tx(st) != STORE_OK)
+		rc = STORE_ERR;
+	if (rc != STORE_OK)
+		store_pg_do(st, "ROLLBACK", NULL, NULL);
+	return rc;
+}
+
 static int store_pg_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now)
 {
 	struct store_pg_args a = { 0 };
@@ -2891,6 +2947,7 @@ static const struct store_backend store_pg_backend = {
 	.source_failed = store_pg_source_failed,
 	.code_window = store_pg_code_window,
 	.source_clear = store_pg_source_clear,
+	.desk_take = store_pg_desk_take,
 	.resume_set = store_pg_resume_set,
 	.resume_find = store_pg_resume_find,
 };

@@ -336,6 +336,14 @@ static const char *const store_migrations[] = {
 	"  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	"  relay BLOB NOT NULL,"
 	"  at INTEGER NOT NULL);",
+	/*
+	 * 21: each desk account's ticket budget (desk_tickets_per_minute),
+	 * as the time its bucket is whole again (store_desk_take), so that
+	 * the relays of one store share it instead of allowing it once each.
+	 */
+	"CREATE TABLE desk_budgets ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users (id),"
+	"  full_at_ns INTEGER NOT NULL);",
 };
 
 static int store_chain_migrate(struct store *st, char *err, size_t errlen);
@@ -360,6 +368,7 @@ static int (*const store_migration_steps[])(struct store *st, char *err, size_t 
 	NULL,
 	NULL,
 	store_keys_checked,
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -2871,6 +2880,52 @@ static int store_sqlite_source_clear(struct store *st, const char *source)
 	return rc;
 }
 
+/* BEGIN IMMEDIATE holds the database's write lock from the start: a take on another relay waits for this one. */
+static int store_sqlite_desk_take(struct store *st, int64_t user, int64_t now_ns, int64_t step_ns, int64_t slack_ns,
+				  int *taken, int64_t *full_at_ns)
+{
+	sqlite3_stmt *up = NULL, *get = NULL;
+	char ignored[8];
+	int step, rc = STORE_ERR;
+
+	*taken = 0;
+	*full_at_ns = 0;
+	if (store_exec(st, "BEGIN IMMEDIATE", ignored, 0) != 0)
+		return STORE_ERR;
+	if (store_prepare(st, &up,
+			  "INSERT INTO desk_budgets (user_id, full_at_ns) VALUES (?1, ?2 + ?3)"
+			  " ON CONFLICT (user_id) DO UPDATE SET full_at_ns = max(full_at_ns, ?2) + ?3"
+			  " WHERE full_at_ns - ?2 <= ?4 RETURNING full_at_ns") != 0)
+		goto out;
+	sqlite3_bind_int64(up, 1, user);
+	sqlite3_bind_int64(up, 2, now_ns);
+	sqlite3_bind_int64(up, 3, step_ns);
+	sqlite3_bind_int64(up, 4, slack_ns);
+	step = sqlite3_step(up);
+	if (step == SQLITE_ROW) {
+		*taken = 1;
+		*full_at_ns = sqlite3_column_int64(up, 0);
+		/* RETURNING's row is written when the statement runs to its end. */
+		if (sqlite3_step(up) == SQLITE_DONE)
+			rc = STORE_OK;
+		goto out;
+	}
+	if (step != SQLITE_DONE)
+		goto out;
+	if (store_prepare(st, &get, "SELECT full_at_ns FROM desk_budgets WHERE user_id = ?1") != 0)
+		goto out;
+	sqlite3_bind_int64(get, 1, user);
+	if (sqlite3_step(get) == SQLITE_ROW) {
+		*full_at_ns = sqlite3_column_int64(get, 0);
+		rc = STORE_OK;
+	}
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(get);
+	store_exec(st, rc == STORE_OK ? "COMMIT" : "ROLLBACK", ignored, 0);
+	return rc;
+}
+
 static int store_sqlite_resume_set(struct store *st, int64_t ticket, const uint8_t hash[CODE_HASH_LEN], int64_t now)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -2994,6 +3049,7 @@ static const struct store_backend store_sqlite_backend = {
 	.source_failed = store_sqlite_source_failed,
 	.code_window = store_sqlite_code_window,
 	.source_clear = store_sqlite_source_clear,
+	.desk_take = store_sqlite_desk_take,
 	.resume_set = store_sqlite_resume_set,
 	.resume_find = store_sqlite_resume_find,
 	.review_pending = store_sqlite_review_pending,

@@ -23,7 +23,7 @@ start_relay "store = $PG_URL" "webhook_url = https://127.0.0.1:9/hook" "webhook_
 add_user bob tech L2
 add_user audrey auditor
 grep -q "store: postgresql" "$RELAY_LOG" || fail "the relay does not say it runs on PostgreSQL: $(head -5 "$RELAY_LOG")"
-[ "$(db_query "SELECT version FROM store_schema")" = 20 ] || fail "the schema is not at migration 20 (the last)"
+[ "$(db_query "SELECT version FROM store_schema")" = 21 ] || fail "the schema is not at migration 21 (the last)"
 [ "$(db_query "SELECT count(*) FROM relay_keys r JOIN events e ON e.id = r.seq AND e.kind = 'relay-key-added'")" = 1 ] ||
 	fail "the relay's audit key is not registered by a record: $(db_query "SELECT name, seq FROM relay_keys")"
 # The operator's webhooks command reads the same database as serve (it read handoff.db, always).

@@ -981,6 +981,7 @@ static void test_relay_old_store_migrates(void **state)
 				      "DROP TABLE store_secrets;"
 				      "DROP TABLE code_failures;"
 				      "DROP TABLE recording_places;"
+				      "DROP TABLE desk_budgets;"
 				      "DROP TABLE relay_keys;"
 				      "ALTER TABLE checkpoints DROP COLUMN signer;"
 				      "DROP TABLE webhook_outbox;"

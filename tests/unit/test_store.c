@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "kb.h"
+#include "rate.h"
 #include "store.h"
 #include "teststore.h"
 
@@ -784,6 +785,106 @@ static void test_concurrent_appends_keep_one_chain(void **state)
 	assert_int_equal(links, 600);
 }
 
+/* One take on st at now_ms for user from a budget of per_minute: 1 taken, 0 not (with *wait_ms). */
+static int desk_take(struct store *st, int64_t user, int64_t now_ms, unsigned long per_minute, int64_t *wait_ms)
+{
+	int taken = -1;
+
+	assert_int_equal(store_desk_take(st, user, now_ms, per_minute, &taken, wait_ms), STORE_OK);
+	return taken;
+}
+
+struct desk_taker {
+	const char *spec;
+	int64_t user, now_ms;
+	int tries, taken, failed;
+};
+
+/* One relay's desk commands at one instant, on its own connection. */
+static void *desk_take_many(void *arg)
+{
+	struct desk_taker *d = arg;
+	struct store *st = NULL;
+	char err[256];
+	int64_t wait_ms;
+	int taken;
+
+	if (store_open(d->spec, &st, err, sizeof(err)) != STORE_OK) {
+		d->failed = d->tries;
+		return NULL;
+	}
+	for (int i = 0; i < d->tries; i++) {
+		if (store_desk_take(st, d->user, d->now_ms, 5, &taken, &wait_ms) != STORE_OK)
+			d->failed++;
+		else
+			d->taken += taken;
+	}
+	store_close(st);
+	return NULL;
+}
+
+/*
+ * desk_tickets_per_minute over two relays of one store (issue 18: N relays
+ * allowed N times it): tickets taken through relay a and relay b come out
+ * of one bucket, the refusal's wait is the one a relay of its own gave
+ * (rate.c's), the bucket refills as before, another desk account is not
+ * touched, and two relays racing at one instant take exactly the budget.
+ */
+static void test_desk_budget_shared(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t t0 = INT64_C(1764800000000);
+	struct store *b = NULL;
+	struct store_user other;
+	struct desk_taker d[2] = { { .spec = f->ts.spec, .now_ms = t0 + 600000, .tries = 10 },
+				   { .spec = f->ts.spec, .now_ms = t0 + 600000, .tries = 10 } };
+	pthread_t th[2];
+	char err[256];
+	int64_t wait_ms = -1;
+	const int64_t user = f->alice.id;
+
+	assert_int_equal(store_open(f->ts.spec, &b, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_add(f->st, "deskbot", "desk", "", "ssh-ed25519", "AAAAdesk", err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_by_name(f->st, "deskbot", &other), STORE_OK);
+	/* 3 a minute: a, b, a take them; b is refused, as a would be. */
+	assert_int_equal(desk_take(f->st, user, t0, 3, &wait_ms), 1);
+	assert_int_equal(wait_ms, 0);
+	assert_int_equal(desk_take(b, user, t0, 3, &wait_ms), 1);
+	assert_int_equal(desk_take(f->st, user, t0, 3, &wait_ms), 1);
+	assert_int_equal(desk_take(b, user, t0 + 10, 3, &wait_ms), 0);
+	/* One ticket's worth is back 20 s after them: what relay_rate_wait_ms says of the same bucket. */
+	{
+		struct relay_rate r = { 0 };
+
+		for (int i = 0; i < 3; i++)
+			assert_true(relay_rate_take(&r, t0, 3));
+		assert_false(relay_rate_take(&r, t0 + 10, 3));
+		assert_int_equal(wait_ms, relay_rate_wait_ms(&r, 3));
+	}
+	assert_int_equal(desk_take(f->st, user, t0 + 10, 3, &wait_ms), 0);
+	/* Another desk account has its own bucket. */
+	assert_int_equal(desk_take(b, other.id, t0 + 10, 3, &wait_ms), 1);
+	/* Refilled: one more, on either relay, and no second. */
+	assert_int_equal(desk_take(b, user, t0 + 20000, 3, &wait_ms), 1);
+	assert_int_equal(desk_take(f->st, user, t0 + 20000, 3, &wait_ms), 0);
+	/* A relay whose clock is behind gets nothing back, and is told to wait longer, not less. */
+	assert_int_equal(desk_take(b, user, t0 + 15000, 3, &wait_ms), 0);
+	assert_true(wait_ms > 20000);
+	/* A bucket of 0 gives nothing and asks no store. */
+	assert_int_equal(desk_take(f->st, user, t0 + 600000, 0, &wait_ms), 0);
+	/* Ten minutes on the bucket is whole: two relays racing at one instant take 5 of 5 a minute, not 5 each. */
+	d[0].user = d[1].user = user;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, desk_take_many, &d[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(d[0].failed + d[1].failed, 0);
+	assert_int_equal(d[0].taken + d[1].taken, 5);
+	assert_int_equal(desk_take(b, user, t0 + 600000, 5, &wait_ms), 0);
+	assert_int_equal(wait_ms, 12001);
+	store_close(b);
+}
+
 struct relay_keys_seen {
 	struct store_relay_key k[4];
 	int n;
@@ -1225,14 +1326,14 @@ static void test_desk_role_migration(void **state)
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(f->ts.spec, &db), SQLITE_OK);
 	/*
-	 * Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window), 19 (outbox claims)
-	 * and 20 (recordings' places) run again after it: theirs go too.
+	 * Migrations 15 (routing), 16 (RT links), 17 (several relays), 18 (the cap's window), 19 (outbox claims),
+	 * 20 (recordings' places) and 21 (desk budgets) run again after it: theirs go too.
 	 */
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE live_sessions; DROP TABLE relays; DROP TABLE rt_links;"
 				      "DROP TABLE resume_tokens; DROP TABLE code_sources; DROP TABLE store_secrets; DROP TABLE code_failures;"
 				      "ALTER TABLE webhook_outbox DROP COLUMN claimed_by; ALTER TABLE webhook_outbox DROP COLUMN claimed_until;"
-				      "DROP TABLE recording_places;"
+				      "DROP TABLE recording_places; DROP TABLE desk_budgets;"
 				      "DROP TRIGGER relay_keys_append_only_delete; DROP TRIGGER relay_keys_append_only_update;"
 				      "PRAGMA user_version = 13",
 				      NULL, NULL, NULL),
@@ -1292,6 +1393,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_states, setup, teardown),
 		cmocka_unit_test(test_unreachable_database_is_a_clear_error),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends_keep_one_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_desk_budget_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_refuse_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kb_find_matches_alike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_lost_and_found, setup, teardown),
