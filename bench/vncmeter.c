@@ -26,6 +26,8 @@
  *
  * Every system is asked for the same encodings (Tight with JPEG quality 7,
  * then ZRLE, Hextile, raw), so bytes compare at equal visual quality.
+ * VNCMETER_QUALITY (0-9, or -1: no JPEG) and VNCMETER_BPP (16: RGB565, 8:
+ * BGR233) change that, to measure what a frame costs at each depth.
  * Exit 0, or 1 with the reason on stderr.
  */
 #include <linux/tcp.h>
@@ -107,15 +109,23 @@ static rfbBool meter_alloc(rfbClient *c)
 	return TRUE;
 }
 
+/* One channel of a pixel at (x, y) scaled to 0-255, in whatever depth the viewer asked for. */
+static int meter_channel(rfbClient *c, int x, int y, int shift, int max)
+{
+	struct meter *m = meter_of(c);
+	size_t bytes = (size_t)c->format.bitsPerPixel / 8u, i = (size_t)y * (size_t)m->w + (size_t)x;
+	uint32_t px = 0;
+
+	for (size_t k = 0; k < bytes; k++)
+		px |= (uint32_t)m->fb[i * bytes + k] << (c->format.bigEndian ? 8 * (bytes - 1 - k) : 8 * k);
+	return (int)((px >> shift) & (uint32_t)max) * 255 / (max ? max : 1);
+}
+
 /* Brightness of the middle of one marker cell: green is never subsampled away. */
 static int meter_cell(rfbClient *c, int col, int row)
 {
-	struct meter *m = meter_of(c);
-	int x = col * CELL + CELL / 2, y = row * CELL + CELL / 2;
-	uint32_t px;
-
-	memcpy(&px, m->fb + ((size_t)y * (size_t)m->w + (size_t)x) * 4, 4);
-	return (int)((px >> c->format.greenShift) & c->format.greenMax) * 255 / (c->format.greenMax ? c->format.greenMax : 1);
+	return meter_channel(c, col * CELL + CELL / 2, row * CELL + CELL / 2, c->format.greenShift,
+			     c->format.greenMax);
 }
 
 /* The frame number, or -1 when the marker is not whole (torn or in between). */
@@ -236,13 +246,11 @@ static int meter_quality(rfbClient *c, struct meter *m, const char *display, dou
 	for (int y = 0; y < m->h; y++) {
 		for (int x = 0; x < m->w; x++) {
 			unsigned long want = XGetPixel(img, x, y);
-			uint32_t px;
 			int d[3], same_px = 1;
 
-			memcpy(&px, m->fb + ((size_t)y * (size_t)m->w + (size_t)x) * 4, 4);
-			d[0] = (int)((want >> 16) & 0xff) - (int)((px >> c->format.redShift) & 0xff);
-			d[1] = (int)((want >> 8) & 0xff) - (int)((px >> c->format.greenShift) & 0xff);
-			d[2] = (int)(want & 0xff) - (int)((px >> c->format.blueShift) & 0xff);
+			d[0] = (int)((want >> 16) & 0xff) - meter_channel(c, x, y, c->format.redShift, c->format.redMax);
+			d[1] = (int)((want >> 8) & 0xff) - meter_channel(c, x, y, c->format.greenShift, c->format.greenMax);
+			d[2] = (int)(want & 0xff) - meter_channel(c, x, y, c->format.blueShift, c->format.blueMax);
 			for (int k = 0; k < 3; k++) {
 				sq += (double)(d[k] * d[k]);
 				same_px &= d[k] == 0;
@@ -287,8 +295,35 @@ int main(int argc, char **argv)
 	c->connectTimeout = 10;
 	c->readTimeout = 10;
 	c->appData.encodingsString = "tight zrle hextile raw";
+	/* VNCMETER_QUALITY: another JPEG level, or -1 for none (what a depth costs, docs/performance.md). */
 	c->appData.enableJPEG = TRUE;
 	c->appData.qualityLevel = 7;
+	if (getenv("VNCMETER_QUALITY") != NULL) {
+		int q = atoi(getenv("VNCMETER_QUALITY"));
+
+		c->appData.enableJPEG = q >= 0 && q <= 9 ? TRUE : FALSE;
+		c->appData.qualityLevel = q >= 0 && q <= 9 ? q : 7;
+	}
+	/* VNCMETER_BPP=16: RGB565, =8: BGR233, instead of 32 bits per pixel. */
+	if (getenv("VNCMETER_BPP") != NULL && atoi(getenv("VNCMETER_BPP")) == 16) {
+		c->format.bitsPerPixel = 16;
+		c->format.depth = 16;
+		c->format.redMax = 31;
+		c->format.greenMax = 63;
+		c->format.blueMax = 31;
+		c->format.redShift = 11;
+		c->format.greenShift = 5;
+		c->format.blueShift = 0;
+	} else if (getenv("VNCMETER_BPP") != NULL && atoi(getenv("VNCMETER_BPP")) == 8) {
+		c->format.bitsPerPixel = 8;
+		c->format.depth = 8;
+		c->format.redMax = 7;
+		c->format.greenMax = 7;
+		c->format.blueMax = 3;
+		c->format.redShift = 0;
+		c->format.greenShift = 3;
+		c->format.blueShift = 6;
+	}
 	c->appData.compressLevel = 1;
 	c->appData.useRemoteCursor = TRUE;
 	c->canHandleNewFBSize = TRUE;
