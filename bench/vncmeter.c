@@ -27,7 +27,10 @@
  * Every system is asked for the same encodings (Tight with JPEG quality 7,
  * then ZRLE, Hextile, raw), so bytes compare at equal visual quality.
  * VNCMETER_QUALITY (0-9, or -1: no JPEG) and VNCMETER_BPP (16: RGB565, 8:
- * BGR233) change that, to measure what a frame costs at each depth.
+ * BGR233) change that, to measure what a frame costs at each depth;
+ * VNCMETER_SCALE=N (2, 4, 8 or 16) asks, once the first screen is in, for
+ * the screen 1/N as wide and as high (UltraVNC's SetScale, which
+ * libvncserver serves; no final quality then: the sizes differ).
  * Exit 0, or 1 with the reason on stderr.
  */
 #include <linux/tcp.h>
@@ -63,6 +66,8 @@ struct meter {
 	unsigned *frame;
 	int64_t *at;
 	bool measuring;
+	bool resized;          /* the framebuffer was allocated again (a new size) */
+	int scale;             /* 1, or what VNCMETER_SCALE asked for */
 };
 
 static const char meter_tag = 'm';
@@ -101,6 +106,7 @@ static rfbBool meter_alloc(rfbClient *c)
 	fb = calloc((size_t)c->width * (size_t)c->height, 4);
 	if (fb == NULL)
 		return FALSE;
+	m->resized = m->fb != NULL;
 	free(m->fb);
 	m->fb = fb;
 	m->w = c->width;
@@ -124,7 +130,9 @@ static int meter_channel(rfbClient *c, int x, int y, int shift, int max)
 /* Brightness of the middle of one marker cell: green is never subsampled away. */
 static int meter_cell(rfbClient *c, int col, int row)
 {
-	return meter_channel(c, col * CELL + CELL / 2, row * CELL + CELL / 2, c->format.greenShift,
+	int cell = CELL / meter_of(c)->scale;
+
+	return meter_channel(c, col * cell + cell / 2, row * cell + cell / 2, c->format.greenShift,
 			     c->format.greenMax);
 }
 
@@ -134,7 +142,7 @@ static long meter_read(rfbClient *c)
 	struct meter *m = meter_of(c);
 	long n = 0;
 
-	if (m->w < MARKER_BITS * CELL || m->h < 2 * CELL)
+	if (m->w < MARKER_BITS * CELL / m->scale || m->h < 2 * CELL / m->scale)
 		return -1;
 	for (int i = 0; i < MARKER_BITS; i++) {
 		int a = meter_cell(c, i, 0), b = meter_cell(c, i, 1);
@@ -268,7 +276,7 @@ static int meter_quality(rfbClient *c, struct meter *m, const char *display, dou
 
 int main(int argc, char **argv)
 {
-	struct meter m = { 0 };
+	struct meter m = { .scale = 1 };
 	rfbClient *c;
 	int seconds;
 	uint64_t b0, b1;
@@ -343,6 +351,32 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		/*
+		 * By hand: libvncclient's SendScaleSetting sends only what the server
+		 * said it supports, and it finds SetScale missing from libvncserver
+		 * 0.9.14's list, though libvncserver serves it.
+		 */
+		if (getenv("VNCMETER_SCALE") != NULL) {
+			int n = atoi(getenv("VNCMETER_SCALE"));
+			char msg[sz_rfbSetScaleMsg] = { rfbSetScale, (char)n, 0, 0 };
+
+			if (n != 2 && n != 4 && n != 8 && n != 16) {
+				fprintf(stderr, "vncmeter: VNCMETER_SCALE is 2, 4, 8 or 16\n");
+				return 2;
+			}
+			m.scale = n;
+			m.resized = false;
+			if (!WriteToRFBServer(c, msg, sizeof(msg)) ||
+			    meter_pump(c, now_ns() + 20 * 1000000000LL, &m.resized) != 0 || !m.resized) {
+				fprintf(stderr, "vncmeter: %s:%s did not scale the screen\n", argv[1], argv[2]);
+				return 1;
+			}
+			m.whole = false;
+			if (meter_pump(c, now_ns() + 20 * 1000000000LL, &m.whole) != 0 || !m.whole) {
+				fprintf(stderr, "vncmeter: no scaled screen from %s:%s\n", argv[1], argv[2]);
+				return 1;
+			}
+		}
 		printf("ready\n");
 		fflush(stdout);
 		m.measuring = true;
@@ -363,7 +397,7 @@ int main(int argc, char **argv)
 	fclose(out);
 	printf("bytes %llu seconds %.3f updates %u\n", (unsigned long long)(b1 - b0), (double)(t1 - t0) / 1e9,
 	       m.updates);
-	if (argc == 6) {
+	if (argc == 6 && m.scale == 1) {
 		double psnr, exact;
 
 		meter_settle(c, &m);
