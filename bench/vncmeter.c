@@ -26,6 +26,11 @@
  *
  * Every system is asked for the same encodings (Tight with JPEG quality 7,
  * then ZRLE, Hextile, raw), so bytes compare at equal visual quality.
+ * VNCMETER_QUALITY (0-9, or -1: no JPEG) and VNCMETER_BPP (16: RGB565, 8:
+ * BGR233) change that, to measure what a frame costs at each depth;
+ * VNCMETER_SCALE=N (2, 4, 8 or 16) asks, once the first screen is in, for
+ * the screen 1/N as wide and as high (UltraVNC's SetScale, which
+ * libvncserver serves; no final quality then: the sizes differ).
  * Exit 0, or 1 with the reason on stderr.
  */
 #include <linux/tcp.h>
@@ -61,6 +66,8 @@ struct meter {
 	unsigned *frame;
 	int64_t *at;
 	bool measuring;
+	bool resized;          /* the framebuffer was allocated again (a new size) */
+	int scale;             /* 1, or what VNCMETER_SCALE asked for */
 };
 
 static const char meter_tag = 'm';
@@ -99,6 +106,7 @@ static rfbBool meter_alloc(rfbClient *c)
 	fb = calloc((size_t)c->width * (size_t)c->height, 4);
 	if (fb == NULL)
 		return FALSE;
+	m->resized = m->fb != NULL;
 	free(m->fb);
 	m->fb = fb;
 	m->w = c->width;
@@ -107,15 +115,25 @@ static rfbBool meter_alloc(rfbClient *c)
 	return TRUE;
 }
 
+/* One channel of a pixel at (x, y) scaled to 0-255, in whatever depth the viewer asked for. */
+static int meter_channel(rfbClient *c, int x, int y, int shift, int max)
+{
+	struct meter *m = meter_of(c);
+	size_t bytes = (size_t)c->format.bitsPerPixel / 8u, i = (size_t)y * (size_t)m->w + (size_t)x;
+	uint32_t px = 0;
+
+	for (size_t k = 0; k < bytes; k++)
+		px |= (uint32_t)m->fb[i * bytes + k] << (c->format.bigEndian ? 8 * (bytes - 1 - k) : 8 * k);
+	return (int)((px >> shift) & (uint32_t)max) * 255 / (max ? max : 1);
+}
+
 /* Brightness of the middle of one marker cell: green is never subsampled away. */
 static int meter_cell(rfbClient *c, int col, int row)
 {
-	struct meter *m = meter_of(c);
-	int x = col * CELL + CELL / 2, y = row * CELL + CELL / 2;
-	uint32_t px;
+	int cell = CELL / meter_of(c)->scale;
 
-	memcpy(&px, m->fb + ((size_t)y * (size_t)m->w + (size_t)x) * 4, 4);
-	return (int)((px >> c->format.greenShift) & c->format.greenMax) * 255 / (c->format.greenMax ? c->format.greenMax : 1);
+	return meter_channel(c, col * cell + cell / 2, row * cell + cell / 2, c->format.greenShift,
+			     c->format.greenMax);
 }
 
 /* The frame number, or -1 when the marker is not whole (torn or in between). */
@@ -124,7 +142,7 @@ static long meter_read(rfbClient *c)
 	struct meter *m = meter_of(c);
 	long n = 0;
 
-	if (m->w < MARKER_BITS * CELL || m->h < 2 * CELL)
+	if (m->w < MARKER_BITS * CELL / m->scale || m->h < 2 * CELL / m->scale)
 		return -1;
 	for (int i = 0; i < MARKER_BITS; i++) {
 		int a = meter_cell(c, i, 0), b = meter_cell(c, i, 1);
@@ -236,13 +254,11 @@ static int meter_quality(rfbClient *c, struct meter *m, const char *display, dou
 	for (int y = 0; y < m->h; y++) {
 		for (int x = 0; x < m->w; x++) {
 			unsigned long want = XGetPixel(img, x, y);
-			uint32_t px;
 			int d[3], same_px = 1;
 
-			memcpy(&px, m->fb + ((size_t)y * (size_t)m->w + (size_t)x) * 4, 4);
-			d[0] = (int)((want >> 16) & 0xff) - (int)((px >> c->format.redShift) & 0xff);
-			d[1] = (int)((want >> 8) & 0xff) - (int)((px >> c->format.greenShift) & 0xff);
-			d[2] = (int)(want & 0xff) - (int)((px >> c->format.blueShift) & 0xff);
+			d[0] = (int)((want >> 16) & 0xff) - meter_channel(c, x, y, c->format.redShift, c->format.redMax);
+			d[1] = (int)((want >> 8) & 0xff) - meter_channel(c, x, y, c->format.greenShift, c->format.greenMax);
+			d[2] = (int)(want & 0xff) - meter_channel(c, x, y, c->format.blueShift, c->format.blueMax);
 			for (int k = 0; k < 3; k++) {
 				sq += (double)(d[k] * d[k]);
 				same_px &= d[k] == 0;
@@ -260,7 +276,7 @@ static int meter_quality(rfbClient *c, struct meter *m, const char *display, dou
 
 int main(int argc, char **argv)
 {
-	struct meter m = { 0 };
+	struct meter m = { .scale = 1 };
 	rfbClient *c;
 	int seconds;
 	uint64_t b0, b1;
@@ -287,8 +303,35 @@ int main(int argc, char **argv)
 	c->connectTimeout = 10;
 	c->readTimeout = 10;
 	c->appData.encodingsString = "tight zrle hextile raw";
+	/* VNCMETER_QUALITY: another JPEG level, or -1 for none (what a depth costs, docs/performance.md). */
 	c->appData.enableJPEG = TRUE;
 	c->appData.qualityLevel = 7;
+	if (getenv("VNCMETER_QUALITY") != NULL) {
+		int q = atoi(getenv("VNCMETER_QUALITY"));
+
+		c->appData.enableJPEG = q >= 0 && q <= 9 ? TRUE : FALSE;
+		c->appData.qualityLevel = q >= 0 && q <= 9 ? q : 7;
+	}
+	/* VNCMETER_BPP=16: RGB565, =8: BGR233, instead of 32 bits per pixel. */
+	if (getenv("VNCMETER_BPP") != NULL && atoi(getenv("VNCMETER_BPP")) == 16) {
+		c->format.bitsPerPixel = 16;
+		c->format.depth = 16;
+		c->format.redMax = 31;
+		c->format.greenMax = 63;
+		c->format.blueMax = 31;
+		c->format.redShift = 11;
+		c->format.greenShift = 5;
+		c->format.blueShift = 0;
+	} else if (getenv("VNCMETER_BPP") != NULL && atoi(getenv("VNCMETER_BPP")) == 8) {
+		c->format.bitsPerPixel = 8;
+		c->format.depth = 8;
+		c->format.redMax = 7;
+		c->format.greenMax = 7;
+		c->format.blueMax = 3;
+		c->format.redShift = 0;
+		c->format.greenShift = 3;
+		c->format.blueShift = 6;
+	}
 	c->appData.compressLevel = 1;
 	c->appData.useRemoteCursor = TRUE;
 	c->canHandleNewFBSize = TRUE;
@@ -305,6 +348,32 @@ int main(int argc, char **argv)
 		while (!m.whole) {
 			if (meter_pump(c, now_ns() + 20 * 1000000000LL, &m.whole) != 0 || !m.whole) {
 				fprintf(stderr, "vncmeter: no first screen from %s:%s\n", argv[1], argv[2]);
+				return 1;
+			}
+		}
+		/*
+		 * By hand: libvncclient's SendScaleSetting sends only what the server
+		 * said it supports, and it finds SetScale missing from libvncserver
+		 * 0.9.14's list, though libvncserver serves it.
+		 */
+		if (getenv("VNCMETER_SCALE") != NULL) {
+			int n = atoi(getenv("VNCMETER_SCALE"));
+			char msg[sz_rfbSetScaleMsg] = { rfbSetScale, (char)n, 0, 0 };
+
+			if (n != 2 && n != 4 && n != 8 && n != 16) {
+				fprintf(stderr, "vncmeter: VNCMETER_SCALE is 2, 4, 8 or 16\n");
+				return 2;
+			}
+			m.scale = n;
+			m.resized = false;
+			if (!WriteToRFBServer(c, msg, sizeof(msg)) ||
+			    meter_pump(c, now_ns() + 20 * 1000000000LL, &m.resized) != 0 || !m.resized) {
+				fprintf(stderr, "vncmeter: %s:%s did not scale the screen\n", argv[1], argv[2]);
+				return 1;
+			}
+			m.whole = false;
+			if (meter_pump(c, now_ns() + 20 * 1000000000LL, &m.whole) != 0 || !m.whole) {
+				fprintf(stderr, "vncmeter: no scaled screen from %s:%s\n", argv[1], argv[2]);
 				return 1;
 			}
 		}
@@ -328,7 +397,7 @@ int main(int argc, char **argv)
 	fclose(out);
 	printf("bytes %llu seconds %.3f updates %u\n", (unsigned long long)(b1 - b0), (double)(t1 - t0) / 1e9,
 	       m.updates);
-	if (argc == 6) {
+	if (argc == 6 && m.scale == 1) {
 		double psnr, exact;
 
 		meter_settle(c, &m);
