@@ -489,6 +489,41 @@ static void test_store_view_lasts_a_second(void **state)
 	/* The next second b asks the store again, which forgot the source: the right code works. */
 	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.7", code, t + 2, &ticket),
 			 STORE_CODE_ACCEPTED);
+
+	/*
+	 * A helper's resume token always asks the store: held back by b's view
+	 * of this second, then forgotten by the store, the token still gets in
+	 * within the same second (its relay just died; a refusal ends the session).
+	 */
+	{
+		const char *token = "0123456789abcdef0123456789abcdef";
+		char typed[64];
+		uint8_t hash[CODE_HASH_LEN];
+		int verdict = -1;
+		bool resumed = false;
+
+		snprintf(typed, sizeof(typed), RESUME_ANSWER_PREFIX "%s", token);
+		assert_int_equal(resume_token_hash(token, hash), 0);
+		assert_int_equal(store_resume_set(f->st, f->ticket, hash, t + 2), STORE_OK);
+		t += 10;
+		/* Three checked wrong codes (the code they name is spent by now), each after its wait. */
+		for (int i = 0; i < 3; i++) {
+			const int v = code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.8", wrong, t, &ticket);
+
+			assert_true(v != STORE_CODE_ACCEPTED && v != RELAY_CODE_BACKOFF && v != RELAY_CODE_CAPPED);
+			t += 1 << i;
+		}
+		t -= 4;
+		assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.8", wrong, t + 1, &ticket),
+				 RELAY_CODE_BACKOFF);
+		assert_int_equal(store_source_clear(f->st, "192.0.2.8"), STORE_OK);
+		assert_int_equal(relay_customer_check(b, f->st, pepper, NULL, sizeof(pepper), "192.0.2.8", typed, t + 1,
+						      &verdict, &ticket, NULL, &resumed),
+				 STORE_OK);
+		assert_int_equal(verdict, STORE_CODE_ACCEPTED);
+		assert_true(resumed);
+		assert_int_equal(ticket, f->ticket);
+	}
 	relay_guard_free(b);
 	fixture_free(f);
 }
