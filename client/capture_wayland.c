@@ -329,9 +329,13 @@ static int wl_token_path(char *dir, size_t dirlen, char *path, size_t len, bool 
 	}
 	if (n < 0 || (size_t)n >= dirlen || (make_dir && mkdir(dir, 0700) != 0 && errno != EEXIST))
 		return -1;
-	if (strlen(dir) + sizeof("/handoff") > dirlen)
-		return -1;
-	strcat(dir, "/handoff");
+	{
+		const size_t used = strlen(dir);
+
+		n = snprintf(dir + used, dirlen - used, "/handoff");
+		if (n < 0 || (size_t)n >= dirlen - used)
+			return -1;
+	}
 	if (make_dir && wl_token_mkdir(dir) != 0)
 		return -1;
 	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, wl_token_relay, -1);

@@ -13,5 +13,7 @@
  * 0, or -1 with err; a half-written file is removed.
  */
 int files_write_new(const char *path, const void *data, size_t len, mode_t mode, char *err, size_t errlen);
+/* Writes all n bytes to fd, again after EINTR and short writes. 0, or -1 (errno kept; a 0-byte write is EIO). */
+int files_write_all(int fd, const void *p, size_t n);
 
 #endif

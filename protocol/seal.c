@@ -208,24 +208,6 @@ static int seal_write_chunk(int fd, uint8_t frame[5], uint8_t *cipher, size_t n,
 	return 0;
 }
 
-static int seal_write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Seals what is buffered as the next chunk and writes it. The cipher
  * context keeps its key schedule from chunk to chunk (a new context per
@@ -292,7 +274,7 @@ int seal_writer_open(struct seal_writer **out, int fd, const uint8_t recipient[S
 	    EVP_EncryptInit_ex(w->ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(w->ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
 	    EVP_EncryptInit_ex(w->ctx, NULL, NULL, w->key, NULL) != 1 ||
-	    seal_write_all(fd, w->header, sizeof(w->header)) != 0)
+	    files_write_all(fd, w->header, sizeof(w->header)) != 0)
 		goto out;
 	w->size = sizeof(w->header);
 	*out = w;

@@ -37,28 +37,13 @@
 #include "event.h"
 #include "hex.h"
 #include "log.h"
+#include "files.h"
 #include "relay.h"
 
 /* Milliseconds B may stay silent in the middle of a file before A gives up. */
 #define RELAY_PEERREC_READ_MS 10000
 /* The most of B's stderr A keeps for its message. */
 #define RELAY_PEERREC_SAID_MAX 300
-
-/* Writes all of n bytes. 0 or -1. */
-static int relay_peerrec_write(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* B's stderr, for a message: printable ASCII only, the rest as '?', one line. */
 static void relay_peerrec_said(ssh_channel chan, char *out, size_t outlen)
@@ -124,7 +109,7 @@ static int relay_peerrec_receive(ssh_channel chan, const char *peer, const struc
 				 ref->path, ref->size);
 			goto out;
 		}
-		if (relay_peerrec_write(fd, chunk, (size_t)n) != 0) {
+		if (files_write_all(fd, chunk, (size_t)n) != 0) {
 			snprintf(why, whylen, "no room for recording %s from relay %s: %s", ref->path, peer, strerror(errno));
 			goto out;
 		}

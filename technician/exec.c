@@ -21,6 +21,7 @@
 #include <libssh/callbacks.h>
 
 #include "cmdline.h"
+#include "files.h"
 #include "connect.h"
 
 struct tech_exec {
@@ -36,21 +37,6 @@ struct tech_exec {
 	bool stdin_polled;
 };
 
-/* Writes all of p to fd; -1 when the reader is gone. */
-static int tech_exec_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int tech_exec_on_data(ssh_session s, ssh_channel c, void *data, uint32_t len,
 			     int is_stderr, void *userdata)
@@ -64,7 +50,7 @@ static int tech_exec_on_data(ssh_session s, ssh_channel c, void *data, uint32_t 
 	 * full window: swallow the rest, as ssh does.
 	 */
 	if (!x->output_broken &&
-	    tech_exec_write_all(is_stderr ? STDERR_FILENO : STDOUT_FILENO, data, len) != 0)
+	    files_write_all(is_stderr ? STDERR_FILENO : STDOUT_FILENO, data, len) != 0)
 		x->output_broken = true;
 	return (int)len;
 }

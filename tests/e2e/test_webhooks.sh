@@ -9,28 +9,10 @@
 # replayed deliveries are refused; relay.conf's typos are refused.
 . "$(dirname "$0")/lib.sh"
 
-H="$E2E_TMP/hooks"
-mkdir -m 711 "$H"
-owner=$(id -un)
-[ "$(id -u)" = 0 ] && owner=nobody
-
-# A CA, a certificate for localhost and one for another name, both signed by it.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$H/ca.key" -out "$H/ca.pem" \
-	-days 2 -subj "/CN=Handoff test CA" 2>/dev/null || fail "openssl req (CA) failed"
-for name in localhost wrong.example; do
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$H/$name.key" -out "$H/$name.csr" \
-		-subj "/CN=$name" 2>/dev/null || fail "openssl req ($name) failed"
-	printf 'subjectAltName=DNS:%s\n' "$name" >"$H/$name.ext"
-	openssl x509 -req -in "$H/$name.csr" -CA "$H/ca.pem" -CAkey "$H/ca.key" -CAcreateserial -days 2 \
-		-extfile "$H/$name.ext" -out "$H/$name.pem" 2>/dev/null || fail "openssl x509 ($name) failed"
-done
-chmod 644 "$H/ca.pem"
-for r in desk wrongname slow; do
-	openssl rand -hex 32 >"$H/$r.secret"
-	chmod 600 "$H/$r.secret"
-	chown "$owner" "$H/$r.secret"
-	mkdir -p "$H/$r"
-done
+# shellcheck source=tests/e2e/hooks_lib.sh
+. "$(dirname "$0")/hooks_lib.sh"
+# A CA, a certificate for localhost and one for another name, both signed by it; three receivers.
+hooks_setup desk wrongname slow -- localhost wrong.example
 
 # start_receiver NAME PORT CERT: hookrecv for NAME, answering as $H/NAME.mode says.
 start_receiver() {

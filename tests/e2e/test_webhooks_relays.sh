@@ -9,22 +9,9 @@
 # still once each. No relay is left holding a claim once all is delivered.
 . "$(dirname "$0")/lib.sh"
 
-H="$E2E_TMP/hooks"
-mkdir -m 711 "$H"
-owner=$(id -un)
-[ "$(id -u)" = 0 ] && owner=nobody
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$H/ca.key" -out "$H/ca.pem" \
-	-days 2 -subj "/CN=Handoff test CA" 2>/dev/null || fail "openssl req (CA) failed"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$H/localhost.key" \
-	-out "$H/localhost.csr" -subj "/CN=localhost" 2>/dev/null || fail "openssl req (localhost) failed"
-printf 'subjectAltName=DNS:localhost\n' >"$H/localhost.ext"
-openssl x509 -req -in "$H/localhost.csr" -CA "$H/ca.pem" -CAkey "$H/ca.key" -CAcreateserial -days 2 \
-	-extfile "$H/localhost.ext" -out "$H/localhost.pem" 2>/dev/null || fail "openssl x509 failed"
-chmod 644 "$H/ca.pem"
-openssl rand -hex 32 >"$H/desk.secret"
-chmod 600 "$H/desk.secret"
-chown "$owner" "$H/desk.secret"
-mkdir -p "$H/desk"
+# shellcheck source=tests/e2e/hooks_lib.sh
+. "$(dirname "$0")/hooks_lib.sh"
+hooks_setup desk -- localhost
 # A desk that takes a second to answer: every relay looks at the outbox during each transfer.
 echo slow >"$H/desk.mode"
 P_DESK=$(free_port) || fail "no free port"

@@ -418,6 +418,14 @@ static void test_one_source_is_held_back(void **state)
 	fixture_free(f);
 }
 
+/* A live code for the fixture's ticket, and the same code with its last digit changed. */
+static void issue_code_and_wrong(struct fixture *f, char code[CODE_TEXT_MAX], char wrong[CODE_TEXT_MAX])
+{
+	issue_code(f, f->ticket, code);
+	snprintf(wrong, CODE_TEXT_MAX, "%s", code);
+	wrong[13] = wrong[13] == '9' ? '0' : (char)(wrong[13] + 1);
+}
+
 /*
  * Two relays on one store (two guards, one store): a source's wrong code
  * through one makes it wait on the other, unchecked; the code's tries are
@@ -433,9 +441,7 @@ static void test_two_relays_one_store(void **state)
 
 	(void)state;
 	assert_non_null(b);
-	issue_code(f, f->ticket, code);
-	snprintf(wrong, sizeof(wrong), "%s", code);
-	wrong[13] = wrong[13] == '9' ? '0' : (char)(wrong[13] + 1);
+	issue_code_and_wrong(f, code, wrong);
 	assert_int_equal(code_verdict(f->g, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, t, &ticket), STORE_CODE_WRONG);
 	/* Relay b has never seen the source: the store holds it back. */
 	assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.9", wrong, t, &ticket), RELAY_CODE_BACKOFF);
@@ -470,9 +476,7 @@ static void test_store_view_lasts_a_second(void **state)
 
 	(void)state;
 	assert_non_null(b);
-	issue_code(f, f->ticket, code);
-	snprintf(wrong, sizeof(wrong), "%s", code);
-	wrong[13] = wrong[13] == '9' ? '0' : (char)(wrong[13] + 1);
+	issue_code_and_wrong(f, code, wrong);
 	/* Three wrong codes through b, each after its wait: the source now waits 4 s. */
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(code_verdict(b, f->st, pepper, sizeof(pepper), "192.0.2.7", wrong, t, &ticket),
