@@ -295,6 +295,15 @@ void helper_capture_wayland_set_relay(const char *host_key)
 	snprintf(wl_token_relay, sizeof(wl_token_relay), "%s", host_key);
 }
 
+static void (*wl_asking)(void *ctx, bool remembered, bool control);
+static void *wl_asking_ctx;
+
+void helper_capture_wayland_set_asking(void (*asking)(void *ctx, bool remembered, bool control), void *ctx)
+{
+	wl_asking = asking;
+	wl_asking_ctx = ctx;
+}
+
 /* mkdir for our own folder: 0700 whether it is new or not (the token in it is a capability). */
 static int wl_token_mkdir(const char *dir)
 {
@@ -475,12 +484,16 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	 * ("Remote desktop sessions cannot persist", RemoteDesktop version 1),
 	 * so there the desktop asks at every session.
 	 */
+	token[0] = '\0';
 	if (version >= 4 && !w->remote) {
 		wl_token_load(token, sizeof(token));
 		g_variant_builder_add(&opts, "{sv}", "persist_mode", g_variant_new_uint32(WL_PERSIST_UNTIL_REVOKED));
 		if (token[0] != '\0')
 			g_variant_builder_add(&opts, "{sv}", "restore_token", g_variant_new_string(token));
 	}
+	/* The dialog comes at SelectSources (KDE) or Start (GNOME): the customer hears of it first. */
+	if (wl_asking != NULL)
+		wl_asking(wl_asking_ctx, token[0] != '\0', w->remote);
 	if (wl_portal_request(w, WL_SCREENCAST, "SelectSources", w->session, NULL, &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response != 0) {

@@ -33,6 +33,15 @@ int helper_capture_wayland_remote(struct helper_capture *c, struct helper_captur
 void helper_capture_wayland_set_relay(const char *host_key);
 
 /*
+ * asking(ctx, remembered, control) runs once per open, just before the
+ * portal is asked what may open its dialog: remembered when this relay's
+ * restore token is offered (the desktop may share without asking),
+ * control when the session asks for the mouse and keyboard too. Lets the
+ * customer be told what comes before it comes. NULL: nothing is said.
+ */
+void helper_capture_wayland_set_asking(void (*asking)(void *ctx, bool remembered, bool control), void *ctx);
+
+/*
  * Whether the session bus has a desktop portal that offers ScreenCast: 0,
  * or -1 with err. Asks nothing of the customer (no dialog), so it can run
  * before the helper signs in; the portal itself is asked later.

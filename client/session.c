@@ -1342,16 +1342,28 @@ static int helper_session_intake_ask(struct helper_session *s, char *err, size_t
 /*
  * Before the desktop's own dialog (the portal's, on GNOME and KDE): the
  * customer is told what asks and why, so the question does not come from
- * nowhere, and that the technician still needs their own yes here.
+ * nowhere, and that the technician still needs their own yes here. With
+ * this relay's restore token the desktop may share without asking: saying
+ * it will ask would leave the customer waiting for a dialog that never comes.
  */
-static void helper_session_portal_notice(void *ctx)
+static void helper_session_portal_notice(void *ctx, bool remembered, bool control)
 {
 	struct helper_session *s = ctx;
+	const char *text;
 
-	s->ui->status(s->ui_state, _("Your desktop will now ask whether this support helper may see your screen. "
-				     "Choose Share so that your technician can see it, and tick \"Allow remote "
-				     "interaction\" too if they may use your mouse and keyboard. Nobody sees "
-				     "anything until you also say yes here to each technician."));
+	if (remembered)
+		text = _("Your desktop remembers that you let this support helper see your screen before, so it may "
+			 "not ask again. Nobody sees anything until you also say yes here to each technician.");
+	else if (control)
+		text = _("Your desktop will now ask whether this support helper may see your screen. "
+			 "Choose Share so that your technician can see it, and tick \"Allow remote "
+			 "interaction\" too if they may use your mouse and keyboard. Nobody sees "
+			 "anything until you also say yes here to each technician.");
+	else
+		text = _("Your desktop will now ask whether this support helper may see your screen. Choose Share so "
+			 "that your technician can see it. Nobody sees anything until you also say yes here to each "
+			 "technician.");
+	s->ui->status(s->ui_state, text);
 }
 
 static int helper_session_intake(struct helper_session *s, char *err, size_t errlen)

@@ -6,6 +6,7 @@
 #ifndef HANDOFF_HELPER_WAYLAND_H
 #define HANDOFF_HELPER_WAYLAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct helper_capture;
@@ -29,13 +30,16 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 /*
  * The desktop portal's screen (capture_wayland.c) for a session of the
  * relay whose pinned host key is relay_key: the desktop's restore token, if
- * it gives one, is kept for that relay alone. asking(ctx) runs just before
- * the portal is asked (its dialog may open then), so the customer can be
- * told first what will ask and why. 0, HELPER_WAYLAND_REFUSED with err when
+ * it gives one, is kept for that relay alone. asking(ctx, remembered,
+ * control) runs just before the portal is asked (its dialog may open then;
+ * remembered: this relay's token is offered, so it may not; control: the
+ * mouse and keyboard are asked for too), so the customer can be told first
+ * what will ask and why. 0, HELPER_WAYLAND_REFUSED with err when
  * the customer said no there, or -1 with err.
  */
-int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key, void (*asking)(void *ctx),
-			       void *ctx, char *err, size_t errlen);
+int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key,
+			       void (*asking)(void *ctx, bool remembered, bool control), void *ctx, char *err,
+			       size_t errlen);
 /*
  * Remote control on capture's width x height screen: through the portal's
  * RemoteDesktop session when capture has one that the customer allowed

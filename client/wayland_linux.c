@@ -34,17 +34,18 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 	return -1;
 }
 
-int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key, void (*asking)(void *ctx),
-			       void *ctx, char *err, size_t errlen)
+int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key,
+			       void (*asking)(void *ctx, bool remembered, bool control), void *ctx, char *err,
+			       size_t errlen)
 {
 	const char *display = getenv("WAYLAND_DISPLAY");
 	int rc;
 
 	helper_capture_wayland_set_relay(relay_key);
-	if (asking != NULL)
-		asking(ctx);
+	helper_capture_wayland_set_asking(asking, ctx);
 	rc = helper_capture_open(out, &helper_capture_wayland_backend, display != NULL ? display : "(portal)", err,
 				 errlen);
+	helper_capture_wayland_set_asking(NULL, NULL);
 	return rc == HELPER_CAPTURE_REFUSED ? HELPER_WAYLAND_REFUSED : rc;
 }
 

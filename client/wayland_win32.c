@@ -15,8 +15,9 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 	return -1;
 }
 
-int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key, void (*asking)(void *ctx),
-			       void *ctx, char *err, size_t errlen)
+int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key,
+			       void (*asking)(void *ctx, bool remembered, bool control), void *ctx, char *err,
+			       size_t errlen)
 {
 	*out = NULL;
 	(void)relay_key;

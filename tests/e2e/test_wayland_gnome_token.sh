@@ -7,7 +7,8 @@
 # folder; the next session through A is shared without a dialog. A session through relay B is not
 # offered A's token: the desktop asks again (a token restores without a dialog, so the dialog is
 # the proof), and B gets a file of its own; A's token still opens A's next session without a
-# dialog. A token of the old single file is never offered. No token is in any log.
+# dialog. A token of the old single file is never offered. No token is in any log. The customer is
+# told before each session what the desktop will do: ask (about the screen alone), or not.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wayland_lib.sh"
 
@@ -53,6 +54,14 @@ session() {
 	wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "$1: the helper did not connect: $(tail -5 "$E2E_TMP/helper.log")"
 	grep -q "the desktop shares its screen as PipeWire node [0-9]* (ScreenCast version 4" "$E2E_TMP/helper.log" ||
 		fail "$1: not the portal's stream: $(grep -i portal "$E2E_TMP/helper.log")"
+	# What the customer read before the desktop's turn: a dialog to come (screen only: nothing about
+	# control), or none, since the desktop remembers.
+	if [ "$3" = asked ]; then
+		told="^STATUS Your desktop will now ask whether this support helper may see your screen. Choose Share so that your technician can see it. Nobody"
+	else
+		told="^STATUS Your desktop remembers that you let this support helper see your screen before, so it may not ask again"
+	fi
+	grep -q "$told" "$HELPER_OUT" || fail "$1: the customer was not told what the desktop does: $(grep '^STATUS' "$HELPER_OUT" | head -3)"
 	echo end >&7
 	wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "$1: the helper did not end"
 	wait "$HELPER_PID" || fail "$1: the helper exited non-zero: $(tail "$E2E_TMP/helper.log")"
