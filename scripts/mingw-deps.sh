@@ -278,8 +278,9 @@ main() {
 		return 0
 	fi
 	command -v apt-get >/dev/null 2>&1 || die "needs Debian's apt-get"
-	ensure_tools
-	ensure_deb_src
+	# stdout is the prefix alone (make windows reads it): apt's and dpkg's lines go to stderr.
+	ensure_tools >&2
+	ensure_deb_src >&2
 	SRC="$CACHE_ROOT/src"
 	as_root mkdir -p "$SRC"
 	compute_key
