@@ -259,6 +259,77 @@ start_gnome() {
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
 }
 
+# start_kde WIDTH HEIGHT [screencast-only]: KDE Plasma 5.27's compositor, kwin_wayland, on its virtual
+# backend (no GPU: llvmpipe) with one output of WIDTH x HEIGHT and no X11, the accessibility bus,
+# the permission store, xdg-desktop-portal-kde and xdg-desktop-portal. Sets what wl_session sets,
+# WL_DISPLAY and WL_PORTAL_DIALOG (tests/tools/kde_dialog.py, run it with wl_as). screencast-only
+# gives xdg-desktop-portal a kde.portal without RemoteDesktop, as start_gnome does: the one kind of
+# session for which this portal shows a dialog to a program that is not sandboxed.
+start_kde() {
+	local w=$1 h=$2 portal_dir=() kwin
+	wl_session KDE
+	WL_PORTAL_DIALOG="$WL_DIR/kde_dialog.py"
+	cp "$(dirname "${BASH_SOURCE[0]}")/../tools/kde_dialog.py" "$WL_PORTAL_DIALOG" && chmod a+rx "$WL_PORTAL_DIALOG" ||
+		fail "cannot copy kde_dialog.py"
+	# Debian installs kwin_wayland with the file capability cap_sys_resource, which exec refuses
+	# (EPERM) where the bounding set lacks it (a container); kwin only wants it to raise its own
+	# limits. A copy carries no capability; its name must end in kwin_wayland, or kwin's own Qt
+	# platform plugin declines to load.
+	wl_as mkdir -p "$WL_DIR/kwin"
+	kwin="$WL_DIR/kwin/kwin_wayland"
+	cp /usr/bin/kwin_wayland "$kwin" && chmod a+rx "$kwin" || fail "cannot copy kwin_wayland"
+	# The portal's dialogs at the top left and without a frame, so that the window-relative places
+	# the accessibility bus gives for its parts (Qt on Wayland knows no other) are the screen's.
+	wl_as sh -c "cat >'$WL_DIR/config/kwinrulesrc'" <<-EOF
+		[General]
+		count=1
+		rules=portal
+
+		[portal]
+		Description=the portal's dialogs at the top left, without a frame
+		wmclass=org.freedesktop.impl.portal.desktop.kde
+		wmclassmatch=1
+		position=0,0
+		positionrule=2
+		noborder=true
+		noborderrule=2
+	EOF
+	wl_exec /usr/libexec/at-spi-bus-launcher >"$WL_DIR/atspi.log" 2>&1 &
+	track $!
+	wait_for 10 wl_name_owned org.a11y.Bus || fail "the accessibility bus did not start: $(tail -5 "$WL_DIR/atspi.log")"
+	wl_exec "$kwin" --virtual --width "$w" --height "$h" \
+		--no-lockscreen --no-global-shortcuts --no-kactivities >"$WL_DIR/kwin.log" 2>&1 &
+	WL_KWIN_PID=$!
+	track $WL_KWIN_PID
+	wait_for 20 wl_socket || fail "kwin did not start: $(tail -5 "$WL_DIR/kwin.log")"
+	WL_DISPLAY=$(wl_socket)
+	WL_ENV+=(WAYLAND_DISPLAY="$WL_DISPLAY")
+	wait_for 20 wl_name_owned org.kde.KWin || fail "kwin is not on the bus: $(tail -5 "$WL_DIR/kwin.log")"
+	wl_exec /usr/libexec/xdg-permission-store --replace >"$WL_DIR/permission-store.log" 2>&1 &
+	track $!
+	wait_for 10 wl_name_owned org.freedesktop.impl.portal.PermissionStore ||
+		fail "xdg-permission-store did not start: $(tail -5 "$WL_DIR/permission-store.log")"
+	# This path exactly: kwin lends its screen cast and fake input protocols only to a program whose
+	# desktop file (X-KDE-Wayland-Interfaces) names its executable.
+	# Qt 5 exports its widgets on the accessibility bus only when asked to (or when a screen
+	# reader said it runs, which nothing here does).
+	wl_exec env QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1 /usr/lib/x86_64-linux-gnu/libexec/xdg-desktop-portal-kde >"$WL_DIR/portal-kde.log" 2>&1 &
+	WL_PORTAL_KDE_PID=$!
+	track $WL_PORTAL_KDE_PID
+	wait_for 20 wl_name_owned org.freedesktop.impl.portal.desktop.kde ||
+		fail "xdg-desktop-portal-kde did not start: $(tail -5 "$WL_DIR/portal-kde.log")"
+	if [ "${3:-}" = screencast-only ]; then
+		wl_as mkdir -p "$WL_DIR/portals"
+		sed 's/org\.freedesktop\.impl\.portal\.RemoteDesktop;//' /usr/share/xdg-desktop-portal/portals/kde.portal |
+			wl_as sh -c "cat >'$WL_DIR/portals/kde.portal'" || fail "cannot write a ScreenCast-only kde.portal"
+		portal_dir=(XDG_DESKTOP_PORTAL_DIR="$WL_DIR/portals")
+	fi
+	wl_exec "${portal_dir[@]}" /usr/libexec/xdg-desktop-portal -r >"$WL_DIR/portal.log" 2>&1 &
+	track $!
+	wait_for 15 wl_name_owned org.freedesktop.portal.Desktop ||
+		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
+}
+
 # wl_first_frame SIZE: alice's headless viewer (start_viewer) for $TICKET is let in by the
 # customer (fd 7), its first frame is SIZE (WxH), and the helper resumed its stream for it.
 wl_first_frame() {
