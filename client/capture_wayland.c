@@ -543,8 +543,9 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	}
 	log_info("the desktop shares its screen as PipeWire node %u (ScreenCast version %u, cursor %s)", w->node,
 		 version, w->cursor_mode == WL_CURSOR_METADATA ? "as metadata" : "in the picture");
+	/* Not "its dialog allowed": KDE 5.27 grants an unsandboxed program control without one. */
 	if (w->remote)
-		log_info("the desktop's dialog allowed %s", w->devices == (WL_DEVICE_KEYBOARD | WL_DEVICE_POINTER)
+		log_info("the desktop allowed %s", w->devices == (WL_DEVICE_KEYBOARD | WL_DEVICE_POINTER)
 								? "control (pointer and keyboard)"
 							: w->devices == WL_DEVICE_POINTER ? "the pointer only"
 							: w->devices == WL_DEVICE_KEYBOARD ? "the keyboard only"

@@ -1345,6 +1345,7 @@ static int helper_session_intake_ask(struct helper_session *s, char *err, size_t
  * nowhere, and that the technician still needs their own yes here. With
  * this relay's restore token the desktop may share without asking: saying
  * it will ask would leave the customer waiting for a dialog that never comes.
+ * "May": KDE 5.27 asks nothing of an unsandboxed program, GNOME always does.
  */
 static void helper_session_portal_notice(void *ctx, bool remembered, bool control)
 {
@@ -1355,14 +1356,14 @@ static void helper_session_portal_notice(void *ctx, bool remembered, bool contro
 		text = _("Your desktop remembers that you let this support helper see your screen before, so it may "
 			 "not ask again. Nobody sees anything until you also say yes here to each technician.");
 	else if (control)
-		text = _("Your desktop will now ask whether this support helper may see your screen. "
-			 "Choose Share so that your technician can see it, and tick \"Allow remote "
-			 "interaction\" too if they may use your mouse and keyboard. Nobody sees "
-			 "anything until you also say yes here to each technician.");
+		text = _("Your desktop may now ask whether this support helper can see your screen. If it does, "
+			 "choose Share so that your technician can see it, and tick \"Allow remote interaction\" "
+			 "too if they may use your mouse and keyboard. Nobody sees anything until you also say yes "
+			 "here to each technician.");
 	else
-		text = _("Your desktop will now ask whether this support helper may see your screen. Choose Share so "
-			 "that your technician can see it. Nobody sees anything until you also say yes here to each "
-			 "technician.");
+		text = _("Your desktop may now ask whether this support helper can see your screen. If it does, "
+			 "choose Share so that your technician can see it. Nobody sees anything until you also say "
+			 "yes here to each technician.");
 	s->ui->status(s->ui_state, text);
 }
 

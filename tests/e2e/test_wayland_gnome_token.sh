@@ -57,7 +57,7 @@ session() {
 	# What the customer read before the desktop's turn: a dialog to come (screen only: nothing about
 	# control), or none, since the desktop remembers.
 	if [ "$3" = asked ]; then
-		told="^STATUS Your desktop will now ask whether this support helper may see your screen. Choose Share so that your technician can see it. Nobody"
+		told="^STATUS Your desktop may now ask whether this support helper can see your screen. If it does, choose Share so that your technician can see it. Nobody"
 	else
 		told="^STATUS Your desktop remembers that you let this support helper see your screen before, so it may not ask again"
 	fi
