@@ -196,12 +196,7 @@ void helper_pace_acked(struct helper_pace *p, int64_t now_us, int64_t link_rtt_u
 	 * uplink is easy to overfill and slow to drain, and one update sent for
 	 * a rate the link no longer has costs seconds.
 	 */
-	/*
-	 * A full screen at half size is ~15 KB: scaled updates teach the rate
-	 * from half the size, or a scaled picture would never learn that the
-	 * link grew (or shrank further).
-	 */
-	if (p->bytes >= (p->sent_scale > 1 ? PACE_RATE_BYTES / 2 : PACE_RATE_BYTES) && took - rtt >= PACE_PIPELINED_US) {
+	if (p->bytes >= PACE_RATE_BYTES && took - rtt >= PACE_PIPELINED_US) {
 		double rate = (double)p->bytes / (double)(took - rtt);
 
 		p->bytes_per_us = rate < p->bytes_per_us ? rate : helper_pace_learnt(p->bytes_per_us, rate);

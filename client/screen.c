@@ -125,6 +125,7 @@ struct helper_screen {
 	 */
 	atomic_int scaled_viewers;
 	atomic_bool unscale;
+	atomic_bool resizing;           /* the main thread is in rfbNewFramebuffer: see helper_screen_rescale */
 	pthread_mutex_t scale_lock;
 
 	pthread_mutex_t lock;           /* guards what follows */
@@ -431,6 +432,20 @@ static void helper_screen_rescale(struct helper_screen *s, rfbClientPtr cl, stru
 	while (c->awaiting && cl->sock != RFB_INVALID_SOCKET && cl->state == RFB_NORMAL) {
 		struct timespec until;
 
+		/*
+		 * rfbNewFramebuffer, on the main thread, waits for this client's
+		 * send lock, which we hold, and the main thread is the pump that
+		 * carries the hint out and the SetScale in: neither would ever
+		 * come. Letting the update go on instead would let the SetScale
+		 * race it later; closing the connection is the safe way out of
+		 * a rare moment (a screen resized within a round trip of a change).
+		 */
+		if (atomic_load(&s->resizing)) {
+			log_warn("viewer %u: the screen changed size while its picture changed scale; disconnected",
+				 c->tag);
+			rfbCloseClient(cl);
+			break;
+		}
 		helper_screen_abs_deadline(&until, 100);
 		pthread_cond_timedwait(&c->scaled, &c->lock, &until);
 		if (!warned && c->awaiting && helper_screen_now_us() - asked_at > SCALE_WAIT_WARN_US) {
@@ -447,6 +462,19 @@ static void helper_screen_rescale(struct helper_screen *s, rfbClientPtr cl, stru
 	done = !c->awaiting;
 	c->awaiting = false;
 	if (done) {
+		sraRegionPtr all = sraRgnCreateRect(0, 0, cl->screen->width, cl->screen->height);
+
+		/*
+		 * The viewer's picture at the new size is empty, and libvncclient
+		 * asks for all of it after NewFBSize but not after
+		 * ExtendedDesktopSize: it is all modified for this viewer.
+		 */
+		if (all != NULL) {
+			LOCK(cl->updateMutex);
+			sraRgnOr(cl->modifiedRegion, all);
+			UNLOCK(cl->updateMutex);
+			sraRgnDestroy(all);
+		}
 		helper_pace_set_scale(&c->pace, scale);
 		c->scaled_w = cl->screen->width;
 		c->scaled_h = cl->screen->height;
@@ -1102,6 +1130,7 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 	pthread_cond_init(&s->changed, NULL);
 	atomic_init(&s->scaled_viewers, 0);
 	atomic_init(&s->unscale, false);
+	atomic_init(&s->resizing, false);
 	atomic_init(&s->paused, false);
 	atomic_init(&s->refused, 0);
 	atomic_init(&s->origin_x, 0);
@@ -1424,6 +1453,7 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 
 	if (fb == NULL)
 		return -1;
+	atomic_store(&s->resizing, true);
 	rfbNewFramebuffer(s->rfb, (char *)fb, width, height, 8, 3, 4);
 	s->fb = fb;
 	s->width = width;
@@ -1442,6 +1472,7 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 		pthread_mutex_unlock(&cl->sendMutex);
 	}
 	rfbReleaseClientIterator(it);
+	atomic_store(&s->resizing, false);
 	/* What was left to refine was of the old size: the new picture is all to refine. */
 	sraRgnMakeEmpty(s->refined);
 	sraRgnMakeEmpty(s->unrefined);

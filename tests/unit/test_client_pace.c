@@ -301,21 +301,34 @@ static void test_scale_needs_a_clear_margin(void **state)
 	assert_int_equal(scaled_update(&p, &t, pixels, 0.125, 80000), 2);
 }
 
-/* The link grows during motion (10 Mbit/s): a whole full-size screen fits, so back to full size. */
+/*
+ * The link grows during motion (10 Mbit/s, learnt from a big update): a
+ * whole full-size screen fits, so back to full size. Small scaled updates
+ * teach no rate: 8 KB ones once made 2 MB/s of a 1 Mbit/s uplink.
+ */
 static void test_scale_follows_a_faster_link(void **state)
 {
 	struct helper_pace p;
 	int64_t t = 1000000;
-	int scale = 0;
+	double rate;
 
 	(void)state;
 	helper_pace_init(&p);
 	for (int i = 0; i < 3; i++)
 		update(&p, &t, 7, FULL_SCREEN, photo, 0.125, 80000);
 	assert_int_equal(scaled_update(&p, &t, FULL_SCREEN, 0.125, 80000), 2);
-	for (int i = 0; i < 10; i++)
-		scale = scaled_update(&p, &t, FULL_SCREEN, 1.25, 30000);
-	assert_int_equal(scale, 1);
+	rate = p.bytes_per_us;
+	/* 12 KB answered 5 ms after the round trip: no rate from that. */
+	helper_pace_sent(&p, t);
+	helper_pace_choose(&p, 7, FULL_SCREEN);
+	helper_pace_size(&p, 12000);
+	helper_pace_acked(&p, t + 85000, 80000);
+	t += 100000;
+	assert_true(p.bytes_per_us == rate);
+	assert_int_equal(helper_pace_scale(&p, FULL_SCREEN, FULL_SCREEN), 2);
+	p.bytes_per_us = 1.25;
+	assert_int_equal(helper_pace_scale(&p, FULL_SCREEN, FULL_SCREEN), 1);
+	helper_pace_set_scale(&p, 1);
 	/* And a level above 0 again once it is there. */
 	assert_true(update(&p, &t, 7, FULL_SCREEN, photo, 1.25, 30000) > 0);
 	helper_pace_set_scale(&p, 3);
