@@ -285,9 +285,9 @@ $(BUILD)/bench/bench_tool: bench/bench_tool.c $(LIB)
 $(BUILD)/bench/store_append: bench/store_append.c $(filter-out relay/main.c,$(RELAY_SRC)) relay/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,$(PKG_RELAY)) -Irelay -o $@ $< $(filter-out relay/main.c,$(RELAY_SRC)) $(LIB) $(SANLD) $(call pl,$(PKG_RELAY)) -lpthread
-$(BUILD)/bench/vncmeter: bench/vncmeter.c
+$(BUILD)/bench/vncmeter: bench/vncmeter.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11) -o $@ $< $(SANLD) $(call pl,libvncclient x11) -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11 libcrypto) -o $@ $< $(LIB) $(SANLD) $(call pl,libvncclient x11 libcrypto) -lm
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
 $(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c client/*.h $(WL_GLUE) $(LIB) $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
 	@mkdir -p $(@D)

@@ -249,9 +249,10 @@ lat_row() {
 	# Latency of every frame seen (ms), frames/s, and the rest of the row.
 	awk -v sys="$sys" -v wl="$wl" -v secs="$LAT_SECONDS" -v bytes="${bytes:-0}" \
 		-v scpu=$((s1 - s0)) -v rcpu=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" -v hwm="$hwm" -v relay="$relay" \
-		-v psnr="${psnr:--}" -v exact="${exact:--}" -v settled="${settled:--}" -v bpf="${LAT_BPF:-0}" '
-		NR == FNR { w[$1] = $2; next }
+		-v psnr="${psnr:--}" -v exact="${exact:--}" -v settled="${settled:--}" -v bpf="${LAT_BPF:-0}" -v last="${LAT_LAST:-0}" '
+		NR == FNR { w[$1] = $2; if ($1 + 0 > lastf + 0) lastf = $1; next }
 		($1 in w) { lat[++n] = ($2 - w[$1]) / 1e6 }
+		$1 == lastf { lastseen = $2 }
 		END {
 			# insertion sort: a few hundred values at most
 			for (i = 2; i <= n; i++) { v = lat[i]; for (j = i - 1; j > 0 && lat[j] > v; j--) lat[j + 1] = lat[j]; lat[j + 1] = v }
@@ -263,6 +264,8 @@ lat_row() {
 				relay == "" ? "-" : sprintf("%.1f", hwm / 1024), psnr, exact, settled
 			# LAT_BPF: one more column, the bytes on the wire per frame seen.
 			if (bpf) printf " %s |", n ? sprintf("%.0f", bytes / n) : "-"
+			# LAT_LAST: one more column, how old the last frame of the motion was when the viewer showed it.
+			if (last) printf " %s |", lastseen != "" ? sprintf("%.0f", (lastseen - w[lastf]) / 1e6) : "-"
 			printf "\n"
 		}' "$frames" "$row.seen" >>"$LAT_ROWS"
 	echo "  $(tail -1 "$LAT_ROWS")"

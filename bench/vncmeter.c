@@ -31,6 +31,13 @@
  * VNCMETER_SCALE=N (2, 4, 8 or 16) asks, once the first screen is in, for
  * the screen 1/N as wide and as high (UltraVNC's SetScale, which
  * libvncserver serves; no final quality then: the sizes differ).
+ *
+ * Otherwise it acts on Handoff's helper as our viewer does (issue 21): it
+ * lists the screeninfo pseudo-encodings, and when the helper's description
+ * asks for a smaller picture it answers with SetScale and a request, reads
+ * the marker in the smaller framebuffer, and is back at full size (so the
+ * final quality is held against the screen) when the helper says so. The
+ * other systems ignore those encodings. It prints "scale N" each time.
  * Exit 0, or 1 with the reason on stderr.
  */
 #include <linux/tcp.h>
@@ -50,6 +57,9 @@
 #include <X11/Xutil.h>
 #include <rfb/rfbclient.h>
 
+#include "buf.h"
+#include "screeninfo.h"
+
 #define CELL 16
 #define MARKER_BITS 16
 #define MAX_SEEN 100000
@@ -67,7 +77,11 @@ struct meter {
 	int64_t *at;
 	bool measuring;
 	bool resized;          /* the framebuffer was allocated again (a new size) */
-	int scale;             /* 1, or what VNCMETER_SCALE asked for */
+	bool want_full;        /* ... so ask for all of it (not asked for after ExtendedDesktopSize) */
+	int scale;             /* 1, or what VNCMETER_SCALE or the helper asked for */
+	int asked_scale;       /* the helper's last scale, which the next size follows */
+	unsigned scale_changes;
+	bool broken;           /* a malformed helper message */
 };
 
 static const char meter_tag = 'm';
@@ -107,6 +121,10 @@ static rfbBool meter_alloc(rfbClient *c)
 	if (fb == NULL)
 		return FALSE;
 	m->resized = m->fb != NULL;
+	m->want_full = m->resized;
+	/* The size after our SetScale is the scaled picture's. */
+	if (m->asked_scale > 0)
+		m->scale = m->asked_scale;
 	free(m->fb);
 	m->fb = fb;
 	m->w = c->width;
@@ -199,6 +217,65 @@ static uint64_t meter_bytes(int fd)
 	return ti.tcpi_bytes_received;
 }
 
+/*
+ * Handoff's private server messages (protocol/screeninfo.h): the screen
+ * description, whose scale we answer like handoff-tech (SetScale, then a
+ * request), and UTF-8 clipboard text, skipped.
+ */
+static rfbBool meter_private(rfbClient *c, rfbServerToClientMsg *msg)
+{
+	struct meter *m = meter_of(c);
+	uint8_t head[4], payload[SCREENINFO_PAYLOAD_MAX];
+	struct screeninfo si;
+	struct buf b;
+	uint32_t len = 0;
+
+	if (m == NULL || (msg->type != SCREENINFO_MSG_TYPE && msg->type != SCREENINFO_CUT_MSG_TYPE))
+		return FALSE;
+	buf_view(&b, head, sizeof(head));
+	if (!ReadFromRFBServer(c, (char *)head, sizeof(head)) || buf_get_u32(&b, &len) != 0) {
+		m->broken = true;
+		return TRUE;
+	}
+	if (msg->type == SCREENINFO_CUT_MSG_TYPE) {
+		char skip[4096];
+
+		for (uint32_t left = len; left > 0 && !m->broken;) {
+			unsigned n = left < sizeof(skip) ? left : (unsigned)sizeof(skip);
+
+			m->broken = len > SCREENINFO_CUT_WIRE_MAX || !ReadFromRFBServer(c, skip, n);
+			left -= n;
+		}
+		return TRUE;
+	}
+	if (len > SCREENINFO_PAYLOAD_MAX || (len > 0 && !ReadFromRFBServer(c, (char *)payload, len))) {
+		m->broken = true;
+		return TRUE;
+	}
+	buf_view(&b, payload, len);
+	if (screeninfo_decode(&b, &si) != 0) {
+		m->broken = true;
+		return TRUE;
+	}
+	if (getenv("VNCMETER_SCALE") == NULL && si.scale != (m->asked_scale > 0 ? m->asked_scale : m->scale)) {
+		char set[sz_rfbSetScaleMsg] = { (char)rfbSetScale, (char)si.scale, 0, 0 };
+		int w = m->w * m->scale / si.scale, h = m->h * m->scale / si.scale;
+
+		m->asked_scale = si.scale;
+		m->scale_changes++;
+		if (!WriteToRFBServer(c, set, sizeof(set)) ||
+		    !SendFramebufferUpdateRequest(c, 0, 0, w > 0 ? w : 1, h > 0 ? h : 1, TRUE))
+			m->broken = true;
+	}
+	return TRUE;
+}
+
+static int meter_encodings[3];
+static rfbClientProtocolExtension meter_ext = {
+	.encodings = meter_encodings,
+	.handleMessage = meter_private,
+};
+
 /* Handles messages until the deadline (CLOCK_MONOTONIC ns) or until stop is true. */
 static int meter_pump(rfbClient *c, int64_t deadline, const bool *stop)
 {
@@ -212,8 +289,13 @@ static int meter_pump(rfbClient *c, int64_t deadline, const bool *stop)
 		n = c->buffered > 0 ? 1 : WaitForMessage(c, left > 100000000 ? 100000 : (unsigned)(left / 1000));
 		if (n < 0)
 			return -1;
-		if (n > 0 && !HandleRFBServerMessage(c))
+		if (n > 0 && (!HandleRFBServerMessage(c) || meter_of(c)->broken))
 			return -1;
+		if (meter_of(c)->want_full) {
+			meter_of(c)->want_full = false;
+			if (!SendFramebufferUpdateRequest(c, 0, 0, c->width, c->height, FALSE))
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -293,6 +375,10 @@ int main(int argc, char **argv)
 		return 1;
 	rfbClientLog = meter_log;
 	rfbClientErr = meter_log;
+	/* With VNCMETER_SCALE it scales by itself: the description is still read, its scale not followed. */
+	meter_encodings[0] = SCREENINFO_ENCODING;
+	meter_encodings[1] = getenv("VNCMETER_SCALE") == NULL ? SCREENINFO_SCALE_ENCODING : 0;
+	rfbClientRegisterExtension(&meter_ext);
 	c = rfbGetClient(8, 3, 4);
 	if (c == NULL)
 		return 1;
@@ -397,14 +483,21 @@ int main(int argc, char **argv)
 	fclose(out);
 	printf("bytes %llu seconds %.3f updates %u\n", (unsigned long long)(b1 - b0), (double)(t1 - t0) / 1e9,
 	       m.updates);
-	if (argc == 6 && m.scale == 1) {
+	if (argc == 6 && getenv("VNCMETER_SCALE") == NULL) {
 		double psnr, exact;
 
 		meter_settle(c, &m);
+		/* A helper that scaled brings the picture back to full size before it refines it. */
+		if (m.scale != 1) {
+			fprintf(stderr, "vncmeter: the picture was still at 1/%d size after settling\n", m.scale);
+			goto done;
+		}
 		if (meter_quality(c, &m, argv[5], &psnr, &exact) == 0)
 			printf("quality psnr %.1f exact %.2f settled %lld\n", psnr, exact,
 			       (long long)(m.last_update_ns > t1 ? (m.last_update_ns - t1) / 1000000 : 0));
 	}
+done:
+	printf("scale changes %u\n", m.scale_changes);
 	fflush(stdout);
 	free(c->rcSource);
 	c->rcSource = NULL;

@@ -13,12 +13,19 @@ static const double helper_pace_prior[PACE_LEVEL_MAX + 1] = {
 	0.08, 0.11, 0.14, 0.17, 0.20, 0.23, 0.36, 0.45, 0.58, 0.85,
 };
 
+/*
+ * How many times fewer bytes a level-0 full screen of photo-like pixels
+ * takes at half and at a quarter of the width and height (docs/performance.md:
+ * 80 KB, 15.2 KB, 4.2 KB; the averaged pixels also compress better).
+ */
+static const double helper_pace_scale_prior[3] = { 1.0, 5.4, 19.0 };
+
 /* How much of an estimate a new measurement replaces. */
 #define PACE_LEARN 0.5
 
 void helper_pace_init(struct helper_pace *p)
 {
-	*p = (struct helper_pace){ .level = -1, .sent_level = -1 };
+	*p = (struct helper_pace){ .level = -1, .sent_level = -1, .scale = 1, .sent_scale = 1 };
 }
 
 void helper_pace_sent(struct helper_pace *p, int64_t start_us)
@@ -28,6 +35,7 @@ void helper_pace_sent(struct helper_pace *p, int64_t start_us)
 	p->bytes = 0;
 	p->pixels = 0;
 	p->sent_level = -1;
+	p->sent_scale = p->scale;
 }
 
 void helper_pace_size(struct helper_pace *p, size_t bytes)
@@ -66,6 +74,57 @@ double helper_pace_pixel_bytes(const struct helper_pace *p, int level)
 	return p->pixel_bytes[near] * helper_pace_prior[level] / helper_pace_prior[near];
 }
 
+static int helper_pace_scale_index(int scale)
+{
+	return scale >= PACE_SCALE_MAX ? 2 : scale >= 2 ? 1 : 0;
+}
+
+double helper_pace_scale_bytes(const struct helper_pace *p, int scale)
+{
+	int i = helper_pace_scale_index(scale), other = i == 1 ? 2 : 1;
+
+	if (i == 0)
+		return helper_pace_pixel_bytes(p, 0);
+	if (p->scale_bytes[i] > 0)
+		return p->scale_bytes[i];
+	/* The other scale, when it was seen, knows these pixels better than level 0 at full size. */
+	if (p->scale_bytes[other] > 0)
+		return p->scale_bytes[other] * helper_pace_scale_prior[other] / helper_pace_scale_prior[i];
+	return helper_pace_pixel_bytes(p, 0) / helper_pace_scale_prior[i];
+}
+
+int helper_pace_scale(const struct helper_pace *p, uint64_t pixels, uint64_t screen_pixels)
+{
+	int scale = p->scale == 2 || p->scale == PACE_SCALE_MAX ? p->scale : 1;
+	double budget_bytes;
+
+	if (p->bytes_per_us <= 0)
+		return scale;
+	budget_bytes = p->bytes_per_us * PACE_BUDGET_US;
+	/*
+	 * Smaller only by a clear margin: a switch costs the viewer's whole
+	 * screen again and two round trips, so an update that would barely
+	 * miss the budget goes at level 0 as it is.
+	 */
+	while (scale < PACE_SCALE_MAX && (double)pixels * helper_pace_scale_bytes(p, scale) > PACE_SCALE_DOWN * budget_bytes)
+		scale *= 2;
+	if (scale != p->scale)
+		return scale;
+	/*
+	 * Larger during motion only when the link grew: what the switch sends
+	 * is the whole screen at the larger size, whatever this update carries,
+	 * so a small update between big ones (a typed key) does not flip it.
+	 */
+	while (scale > 1 && (double)screen_pixels * helper_pace_scale_bytes(p, scale / 2) <= PACE_SCALE_UP * budget_bytes)
+		scale /= 2;
+	return scale;
+}
+
+void helper_pace_set_scale(struct helper_pace *p, int scale)
+{
+	p->scale = scale == 2 || scale == PACE_SCALE_MAX ? scale : 1;
+}
+
 static double helper_pace_learnt(double was, double now)
 {
 	return was > 0 ? was + (now - was) * PACE_LEARN : now;
@@ -79,7 +138,10 @@ int helper_pace_choose(struct helper_pace *p, int asked, uint64_t pixels)
 		return -1;
 	if (asked > PACE_LEVEL_MAX)
 		asked = PACE_LEVEL_MAX;
-	if (p->bytes_per_us <= 0) {
+	if (p->scale > 1) {
+		/* Scaling is the step below level 0: a scaled picture goes at level 0. */
+		level = 0;
+	} else if (p->bytes_per_us <= 0) {
 		level = pixels >= PACE_BIG_PIXELS && asked > PACE_START_LEVEL ? PACE_START_LEVEL : asked;
 	} else {
 		const double budget_bytes = p->bytes_per_us * PACE_BUDGET_US;
@@ -96,6 +158,7 @@ int helper_pace_choose(struct helper_pace *p, int asked, uint64_t pixels)
 				break;
 	}
 	p->pixels = pixels;
+	p->sent_scale = p->scale;
 	p->sent_level = level;
 	p->level = level;
 	return level;
@@ -139,7 +202,14 @@ void helper_pace_acked(struct helper_pace *p, int64_t now_us, int64_t link_rtt_u
 		p->bytes_per_us = rate < p->bytes_per_us ? rate : helper_pace_learnt(p->bytes_per_us, rate);
 	}
 	/* Small updates are mostly headers: their bytes per pixel say nothing of the level. */
-	if (p->sent_level >= 0 && p->pixels >= PACE_BIG_PIXELS / 4 && p->bytes > PACE_SMALL_BYTES)
-		p->pixel_bytes[p->sent_level] =
-			helper_pace_learnt(p->pixel_bytes[p->sent_level], (double)p->bytes / (double)p->pixels);
+	if (p->sent_level >= 0 && p->pixels >= PACE_BIG_PIXELS / 4 && p->bytes > PACE_SMALL_BYTES) {
+		double per_pixel = (double)p->bytes / (double)p->pixels;
+		int i = helper_pace_scale_index(p->sent_scale);
+
+		/* A scaled update's bytes say what scaling saves, not what a level costs. */
+		if (i > 0)
+			p->scale_bytes[i] = helper_pace_learnt(p->scale_bytes[i], per_pixel);
+		else
+			p->pixel_bytes[p->sent_level] = helper_pace_learnt(p->pixel_bytes[p->sent_level], per_pixel);
+	}
 }

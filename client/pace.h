@@ -20,6 +20,19 @@
  * quality is ~700 KB, 5.6 s on a 1 Mbit/s uplink, and a fast link sharpens
  * it within a second anyway (screen.c's lossless refinement).
  *
+ * Below level 0 it scales (issue 21): when even level 0 needs more than
+ * PACE_SCALE_DOWN budgets for the update about to go out, the picture goes
+ * at half the width and height (a quarter when half is still too much), at
+ * level 0; it comes back up during motion only when a whole screen at the
+ * larger size (what the switch costs: the viewer asks for everything again)
+ * fits in PACE_SCALE_UP of the budget. The caller brings it back to full
+ * size when the screen is still, before the lossless refinement. Bytes per
+ * pixel at each scale are learnt apart from the levels' (a scaled update's
+ * bytes over the screen pixels it carries), from a prior until measured.
+ * Scaled updates teach the rate only from PACE_RATE_BYTES like any other:
+ * a bench run took 8 KB ones for 2 MB/s on a 1 Mbit/s uplink (the round
+ * trip's error is most of their time) and sent a full screen at level 5.
+ *
  * Pure arithmetic on times, sizes and counts the caller gives
  * (microseconds, bytes, pixels): unit-tested without libvncserver or a clock.
  */
@@ -50,6 +63,13 @@
 /* The most a big update gets before the rate is known. */
 #define PACE_START_LEVEL 1
 
+/* The smallest picture: a quarter of the width and height. */
+#define PACE_SCALE_MAX 4
+/* Smaller when level 0 would need more than this many budgets: a clear margin, so one big update is not enough. */
+#define PACE_SCALE_DOWN 2.0
+/* Larger again during motion when a whole screen at the larger size fits in this share of the budget. */
+#define PACE_SCALE_UP 0.75
+
 struct helper_pace {
 	int level;              /* the level of the last update that could be lossy; -1 before any */
 	int64_t start_us;       /* when the update in flight began going out; 0: none */
@@ -59,6 +79,9 @@ struct helper_pace {
 	int64_t rtt_us;         /* the path's own round trip: the quickest recent small update; 0: none yet */
 	double bytes_per_us;    /* what the path's bottleneck carries; 0: not known yet */
 	double pixel_bytes[PACE_LEVEL_MAX + 1]; /* bytes per changed pixel at each level; 0: not seen */
+	int scale;              /* updates go 1/scale as wide and high: 1, 2 or 4 */
+	int sent_scale;         /* the scale of the update in flight */
+	double scale_bytes[3];  /* bytes per changed screen pixel at level 0 at scale 1 (unused), 2, 4; 0: not seen */
 };
 
 void helper_pace_init(struct helper_pace *p);
@@ -81,6 +104,16 @@ void helper_pace_size(struct helper_pace *p, size_t bytes);
 void helper_pace_acked(struct helper_pace *p, int64_t now_us, int64_t link_rtt_us);
 /* The round trip the budget counts from: the measured one, never below the link's; 0 when neither is known. */
 int64_t helper_pace_rtt(const struct helper_pace *p, int64_t link_rtt_us);
+/*
+ * The scale (1, 2 or 4) the update about to go out, carrying pixels of a
+ * screen of screen_pixels, should go at; p->scale is what they go at now.
+ * The caller switches (helper_pace_set_scale) once the viewer has.
+ */
+int helper_pace_scale(const struct helper_pace *p, uint64_t pixels, uint64_t screen_pixels);
+/* Updates go at scale from now on. */
+void helper_pace_set_scale(struct helper_pace *p, int scale);
+/* The bytes per changed screen pixel expected at level 0 and scale (learnt, or scaled from level 0's). */
+double helper_pace_scale_bytes(const struct helper_pace *p, int scale);
 /* The bytes per changed pixel expected at level (learnt, or scaled from a level learnt, or a prior). */
 double helper_pace_pixel_bytes(const struct helper_pace *p, int level);
 

@@ -55,11 +55,30 @@
 /* Rows sent again per update: a refinement cut in bands lets a key press in between go first. */
 #define REFINE_BAND_ROWS 64
 
+/* The smallest side a scaled picture may have. */
+#define SCALE_MIN_SIDE 64
+/* How long a scale change waits for the viewer's SetScale before it says so in the log. */
+#define SCALE_WAIT_WARN_US 10000000
+
 /* Ours, in the client's clientData slot: libvncserver never reads it. */
 struct helper_screen_client {
 	uint32_t tag;          /* the viewer id (input.h), and how set_control finds the client */
 	pthread_mutex_t lock;  /* pace: the output thread starts updates, the input thread sees requests */
 	struct helper_pace pace;
+	/*
+	 * Scaling (issue 21), under lock. The output thread tells the viewer
+	 * (hinted) and waits (awaiting) until the input thread has read the
+	 * viewer's SetScale, which signals scaled. picture_scaled: counted in
+	 * the screen's scaled_viewers, from the first scaled picture until the
+	 * whole screen has gone out at full size again (full_pending: the update
+	 * going out is that one).
+	 */
+	pthread_cond_t scaled;
+	bool can_scale;        /* listed SCREENINFO_SCALE_ENCODING */
+	int hinted;            /* 1, 2 or 4 */
+	bool awaiting;
+	bool picture_scaled, full_pending;
+	int scaled_w, scaled_h; /* the screen's size when it was scaled: another size means back to 1 */
 };
 
 /* A viewer that asked for screeninfo, and the generation it was sent last. */
@@ -96,6 +115,18 @@ struct helper_screen {
 	atomic_bool lossy_sent;
 	atomic_int link_fd;             /* the helper's connection to the relay, for its round trip; -1 */
 	atomic_uint requests;
+	/*
+	 * Scaling: viewers whose picture is not whole at full size (no
+	 * refinement until none), and the main thread's ask to bring them
+	 * back because the screen is still (cleared by the next change).
+	 * scale_lock lets one viewer at a time change scale: libvncserver's
+	 * rfbScalingSetup, on that viewer's input thread, adds to the screen's
+	 * list of scaled copies under that client's own lock only.
+	 */
+	atomic_int scaled_viewers;
+	atomic_bool unscale;
+	atomic_bool resizing;           /* the main thread is in rfbNewFramebuffer: see helper_screen_rescale */
+	pthread_mutex_t scale_lock;
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
@@ -305,17 +336,211 @@ static uint64_t helper_screen_update_pixels(rfbClientPtr cl)
 	return n;
 }
 
+static int helper_screen_info_compose(struct helper_screen *s, rfbClientPtr cl, struct buf *msg,
+				      unsigned *generation);
+
+/*
+ * Scaling (issue 21). libvncserver scales a client's picture once the
+ * viewer sends UltraVNC's SetScale, which its input thread applies at once
+ * (rfbScalingSetup: the client's scaledScreen pointer and a new scaled
+ * copy) while the output thread may be encoding from the old one: a
+ * rectangle computed for one size read from the other's framebuffer, past
+ * its end when it shrank. So a viewer may change scale only while its
+ * output thread is provably not encoding: here, in the display hook, which
+ * runs on that thread before anything of the update is read. The hook
+ * writes the screeninfo message with the new scale and waits, sending
+ * nothing, until the input thread has read the viewer's SetScale (our
+ * viewer answers the hint with SetScale and a FramebufferUpdateRequest, and
+ * the request hook, on the input thread after SetScale was applied, says
+ * so). Then libvncserver, right after this hook, sees its NewFBSize pending
+ * and sends the new size instead of the update; the pixels follow at the
+ * new size when the viewer asks for them. Pointer events stay exact: the
+ * input thread scales them up by the scale in force when each is read, in
+ * the order the viewer sent them around its SetScale.
+ *
+ * One viewer at a time (scale_lock): the input threads of two viewers in
+ * rfbScalingSetup at once would both add to the screen's list of scaled
+ * copies, each under its own client's lock.
+ */
+static int helper_screen_scale_for(struct helper_screen *s, rfbClientPtr cl, struct helper_screen_client *c,
+				   int asked, uint64_t pixels)
+{
+	int scale;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->hinted > 1 && (cl->screen->width != c->scaled_w || cl->screen->height != c->scaled_h))
+		scale = 1; /* the screen changed size under a scaled picture: full size first */
+	else if (asked < 0 || !cl->useNewFBSize || atomic_load(&s->unscale) || atomic_load(&s->refining))
+		scale = 1;
+	else if (atomic_load(&s->paused))
+		scale = c->hinted;
+	else
+		scale = helper_pace_scale(&c->pace, pixels, (uint64_t)cl->screen->width * (uint64_t)cl->screen->height);
+	pthread_mutex_unlock(&c->lock);
+	/* A picture too small to read is no help (and libvncserver cannot allocate one of no pixels). */
+	while (scale > 1 && (cl->screen->width / scale < SCALE_MIN_SIDE || cl->screen->height / scale < SCALE_MIN_SIDE))
+		scale /= 2;
+	return scale;
+}
+
+static const char *helper_screen_scale_words(int scale)
+{
+	return scale >= PACE_SCALE_MAX ? "a quarter of its size" : scale == 2 ? "half size" : "full size";
+}
+
+static void helper_screen_abs_deadline(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* On the output thread, in the display hook (its send lock held): see above. */
+static void helper_screen_rescale(struct helper_screen *s, rfbClientPtr cl, struct helper_screen_client *c, int scale,
+				  uint64_t pixels)
+{
+	struct buf msg;
+	unsigned generation;
+	int64_t asked_at = helper_screen_now_us();
+	bool warned = false, done;
+	int was;
+	double rate, ms;
+
+	pthread_mutex_lock(&s->scale_lock);
+	pthread_mutex_lock(&c->lock);
+	was = c->hinted;
+	c->hinted = scale;
+	c->awaiting = true;
+	rate = c->pace.bytes_per_us;
+	ms = rate > 0 ? (double)pixels * helper_pace_scale_bytes(&c->pace, was) / rate / 1000.0 : 0;
+	pthread_mutex_unlock(&c->lock);
+	buf_init(&msg, SCREENINFO_PAYLOAD_MAX + 8);
+	if (helper_screen_info_compose(s, cl, &msg, &generation) != 0 ||
+	    rfbWriteExact(cl, (const char *)buf_ptr(&msg), (int)buf_len(&msg)) < 0) {
+		/* Not told, so it will not ask: nothing changes. */
+		pthread_mutex_lock(&c->lock);
+		c->hinted = was;
+		c->awaiting = false;
+		pthread_mutex_unlock(&c->lock);
+		goto out;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (c->awaiting && cl->sock != RFB_INVALID_SOCKET && cl->state == RFB_NORMAL) {
+		struct timespec until;
+
+		/*
+		 * rfbNewFramebuffer, on the main thread, waits for this client's
+		 * send lock, which we hold, and the main thread is the pump that
+		 * carries the hint out and the SetScale in: neither would ever
+		 * come. Letting the update go on instead would let the SetScale
+		 * race it later; closing the connection is the safe way out of
+		 * a rare moment (a screen resized within a round trip of a change).
+		 */
+		if (atomic_load(&s->resizing)) {
+			log_warn("viewer %u: the screen changed size while its picture changed scale; disconnected",
+				 c->tag);
+			rfbCloseClient(cl);
+			break;
+		}
+		helper_screen_abs_deadline(&until, 100);
+		pthread_cond_timedwait(&c->scaled, &c->lock, &until);
+		if (!warned && c->awaiting && helper_screen_now_us() - asked_at > SCALE_WAIT_WARN_US) {
+			/*
+			 * Still waiting: giving up would let a SetScale that comes
+			 * later race this thread, so the viewer gets no pictures until
+			 * it answers or goes.
+			 */
+			log_warn("viewer %u: no SetScale after %d s; its picture waits for it", c->tag,
+				 SCALE_WAIT_WARN_US / 1000000);
+			warned = true;
+		}
+	}
+	done = !c->awaiting;
+	c->awaiting = false;
+	if (done) {
+		sraRegionPtr all = sraRgnCreateRect(0, 0, cl->screen->width, cl->screen->height);
+
+		/*
+		 * The viewer's picture at the new size is empty, and libvncclient
+		 * asks for all of it after NewFBSize but not after
+		 * ExtendedDesktopSize: it is all modified for this viewer.
+		 */
+		if (all != NULL) {
+			LOCK(cl->updateMutex);
+			sraRgnOr(cl->modifiedRegion, all);
+			UNLOCK(cl->updateMutex);
+			sraRgnDestroy(all);
+		}
+		helper_pace_set_scale(&c->pace, scale);
+		c->scaled_w = cl->screen->width;
+		c->scaled_h = cl->screen->height;
+		if (scale > 1 && !c->picture_scaled) {
+			c->picture_scaled = true;
+			atomic_fetch_add(&s->scaled_viewers, 1);
+		}
+	}
+	rate = c->pace.bytes_per_us;
+	pthread_mutex_unlock(&c->lock);
+	if (!done)
+		goto out;
+	if (scale > was)
+		log_info("viewer %u: picture at %s now (%llu pixels changed would take %.0f ms at JPEG level 0; "
+			 "the link carries about %.0f KB/s)",
+			 c->tag, helper_screen_scale_words(scale), (unsigned long long)pixels, ms, rate * 1e6 / 1024.0);
+	else if (atomic_load(&s->unscale))
+		log_info("viewer %u: picture at %s now (the screen is still; the lossless refinement follows)", c->tag,
+			 helper_screen_scale_words(scale));
+	else
+		log_info("viewer %u: picture at %s now (the link carries about %.0f KB/s)", c->tag,
+			 helper_screen_scale_words(scale), rate * 1e6 / 1024.0);
+out:
+	buf_free(&msg);
+	pthread_mutex_unlock(&s->scale_lock);
+}
+
 static void helper_screen_on_display(rfbClientPtr cl)
 {
 	struct helper_screen *s = cl->screen->screenData;
 	struct helper_screen_client *c = helper_screen_client_of(cl);
 	int64_t now = helper_screen_now_us();
 	int asked = helper_screen_asked_level(cl);
+	uint64_t pixels = 0;
+	bool can_scale, picture_scaled;
+	int hinted;
 
 	pthread_mutex_lock(&c->lock);
 	helper_pace_sent(&c->pace, now);
+	can_scale = c->can_scale;
+	hinted = c->hinted;
+	picture_scaled = c->picture_scaled;
+	c->full_pending = false;
 	pthread_mutex_unlock(&c->lock);
 	helper_screen_asked.sent_before = (unsigned)rfbStatGetSentBytes(cl);
+	if (can_scale) {
+		int scale;
+
+		pixels = helper_screen_update_pixels(cl);
+		scale = helper_screen_scale_for(s, cl, c, asked, pixels);
+		if (scale != hinted) {
+			helper_screen_rescale(s, cl, c, scale, pixels);
+			/* What goes out now is the new size alone; its time counts from here. */
+			pthread_mutex_lock(&c->lock);
+			helper_pace_sent(&c->pace, helper_screen_now_us());
+			pthread_mutex_unlock(&c->lock);
+			helper_screen_asked.sent_before = (unsigned)rfbStatGetSentBytes(cl);
+			return;
+		}
+		if (hinted == 1 && picture_scaled &&
+		    pixels >= (uint64_t)cl->screen->width * (uint64_t)cl->screen->height) {
+			pthread_mutex_lock(&c->lock);
+			c->full_pending = true;
+			pthread_mutex_unlock(&c->lock);
+		}
+	}
 	if (asked < 0)
 		return;
 	if (atomic_load(&s->paused) || atomic_load(&s->refining)) {
@@ -323,7 +548,8 @@ static void helper_screen_on_display(rfbClientPtr cl)
 		return;
 	}
 	atomic_store(&s->lossy_sent, true);
-	uint64_t pixels = helper_screen_update_pixels(cl);
+	if (!can_scale)
+		pixels = helper_screen_update_pixels(cl);
 	pthread_mutex_lock(&c->lock);
 	int was = c->pace.level;
 	int level = helper_pace_choose(&c->pace, asked, pixels);
@@ -344,10 +570,22 @@ static void helper_screen_on_display_finished(rfbClientPtr cl, int result)
 	/* libvncserver counts in an int that a long session wraps: the difference, modulo 2^32, is right. */
 	unsigned sent = (unsigned)rfbStatGetSentBytes(cl) - helper_screen_asked.sent_before;
 
-	(void)result;
+	struct helper_screen *s = cl->screen->screenData;
+	bool whole = false;
+
 	pthread_mutex_lock(&c->lock);
 	helper_pace_size(&c->pace, sent);
+	if (c->full_pending && result && c->picture_scaled) {
+		/* The whole screen went out at full size: the refinement may start. */
+		c->picture_scaled = false;
+		whole = true;
+	}
+	c->full_pending = false;
 	pthread_mutex_unlock(&c->lock);
+	if (whole) {
+		atomic_fetch_sub(&s->scaled_viewers, 1);
+		wake_signal(&s->wake);
+	}
 	if (!helper_screen_asked.held)
 		return;
 	helper_screen_asked.held = false;
@@ -372,7 +610,27 @@ static void helper_screen_on_request(rfbClientPtr cl, rfbFramebufferUpdateReques
 	int fd = atomic_load(&s->link_fd);
 	int64_t link_rtt, now = helper_screen_now_us(), took, rtt;
 	size_t bytes;
+	bool answer;
 
+	/*
+	 * A scale change waits for this: the viewer's SetScale came before
+	 * this request and was applied on this thread (helper_screen_rescale).
+	 * The request says nothing about the update in flight, which is none.
+	 */
+	pthread_mutex_lock(&c->lock);
+	answer = c->awaiting;
+	if (answer && (c->hinted == 1 ? cl->scaledScreen == cl->screen
+				      : cl->scaledScreen->width == cl->screen->width / c->hinted &&
+					cl->scaledScreen->height == cl->screen->height / c->hinted)) {
+		c->awaiting = false;
+		pthread_cond_signal(&c->scaled);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (answer) {
+		atomic_fetch_add(&s->requests, 1);
+		wake_signal(&s->wake);
+		return;
+	}
 	/*
 	 * A viewer asks incrementally once it has drawn an update. A full
 	 * request can come at any time (our viewer's 1x1 round-trip probe, a
@@ -449,6 +707,16 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 			break;
 		}
 	}
+	{
+		struct helper_screen_client *c = helper_screen_client_of(cl);
+
+		/* Nobody waits for its whole picture any more. */
+		pthread_mutex_lock(&c->lock);
+		if (c->picture_scaled)
+			atomic_fetch_sub(&s->scaled_viewers, 1);
+		c->picture_scaled = false;
+		pthread_mutex_unlock(&c->lock);
+	}
 	if (!pthread_equal(self, s->owner)) {
 		if (s->nfinished == s->capfinished) {
 			size_t cap = s->capfinished ? s->capfinished * 2 : 8;
@@ -477,6 +745,7 @@ static void helper_screen_on_client_gone(rfbClientPtr cl)
 		struct helper_screen_client *c = helper_screen_client_of(cl);
 
 		cl->clientData = NULL;
+		pthread_cond_destroy(&c->scaled);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 	}
@@ -642,29 +911,47 @@ static rfbBool helper_screen_on_utf8_cut(rfbClientPtr cl, void *data, const rfbC
 }
 
 /*
- * The screeninfo message for one viewer: its own rights, the pause and the
- * layout of generation *generation. 0, or -1 when cl never asked for it or
- * already has this generation.
+ * The screeninfo message for one viewer: its own rights, the pause, the
+ * scale it was last told and the layout of generation *generation. Called
+ * with the client's send lock held, so that the scale in it is the one in
+ * force where it lands in the stream (helper_screen_rescale changes it
+ * under that lock). 0 or -1.
  */
+static int helper_screen_info_compose(struct helper_screen *s, rfbClientPtr cl, struct buf *msg,
+				      unsigned *generation)
+{
+	struct helper_screen_client *c = helper_screen_client_of(cl);
+	struct screeninfo si;
+	uint8_t scale;
+
+	pthread_mutex_lock(&c->lock);
+	scale = (uint8_t)c->hinted;
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&s->lock);
+	si = s->layout;
+	*generation = s->info_generation;
+	pthread_mutex_unlock(&s->lock);
+	si.flags = (uint8_t)((cl->viewOnly ? 0 : SCREENINFO_CONTROL) |
+			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0) | SCREENINFO_UTF8_CLIPBOARD |
+			     atomic_load(&s->refused));
+	si.scale = scale;
+	buf_reset(msg);
+	return screeninfo_encode(msg, &si) == 0 ? 0 : -1;
+}
+
+/* As helper_screen_info_compose, or -1 when cl never asked for it or already has this generation. */
 static int helper_screen_info_for(struct helper_screen *s, rfbClientPtr cl, struct buf *msg, unsigned *generation)
 {
-	struct screeninfo si;
 	bool wanted = false;
 
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->ninfo_clients; i++)
 		if (s->info_clients[i].cl == cl && s->info_clients[i].sent != s->info_generation)
 			wanted = true;
-	si = s->layout;
-	*generation = s->info_generation;
 	pthread_mutex_unlock(&s->lock);
 	if (!wanted)
 		return -1;
-	si.flags = (uint8_t)((cl->viewOnly ? 0 : SCREENINFO_CONTROL) |
-			     (atomic_load(&s->paused) ? SCREENINFO_PAUSED : 0) | SCREENINFO_UTF8_CLIPBOARD |
-			     atomic_load(&s->refused));
-	buf_reset(msg);
-	return screeninfo_encode(msg, &si) == 0 ? 0 : -1;
+	return helper_screen_info_compose(s, cl, msg, generation);
 }
 
 static void helper_screen_info_sent(struct helper_screen *s, rfbClientPtr cl, unsigned generation)
@@ -689,13 +976,17 @@ static void *helper_screen_info_thread(void *arg)
 		unsigned generation;
 		int rc;
 
-		if (cl->state != RFB_NORMAL || helper_screen_info_for(s, cl, &msg, &generation) != 0)
+		if (cl->state != RFB_NORMAL)
 			continue;
-		/* The send lock keeps the message out of the middle of an update. */
+		/* The send lock keeps the message out of the middle of an update, and its scale right. */
 		LOCK(cl->sendMutex);
-		rc = rfbWriteExact(cl, (const char *)buf_ptr(&msg), (int)buf_len(&msg));
+		rc = helper_screen_info_for(s, cl, &msg, &generation);
+		if (rc == 0)
+			rc = rfbWriteExact(cl, (const char *)buf_ptr(&msg), (int)buf_len(&msg)) < 0 ? -2 : 0;
 		UNLOCK(cl->sendMutex);
-		if (rc < 0)
+		if (rc == -1)
+			continue;
+		if (rc != 0)
 			log_warn("could not send the screen description to a viewer");
 		else
 			helper_screen_info_sent(s, cl, generation);
@@ -730,6 +1021,15 @@ static rfbBool helper_screen_info_enable(rfbClientPtr cl, void **data, int encod
 	bool known = false, added = false;
 
 	(void)data;
+	if (encoding == SCREENINFO_SCALE_ENCODING) {
+		struct helper_screen_client *c = helper_screen_client_of(cl);
+
+		/* It draws a scaled picture enlarged and answers the scale with SetScale (helper_screen_rescale). */
+		pthread_mutex_lock(&c->lock);
+		c->can_scale = true;
+		pthread_mutex_unlock(&c->lock);
+		return TRUE;
+	}
 	if (encoding != SCREENINFO_ENCODING)
 		return FALSE;
 	pthread_mutex_lock(&s->lock);
@@ -753,7 +1053,7 @@ static rfbBool helper_screen_info_enable(rfbClientPtr cl, void **data, int encod
 	return TRUE;
 }
 
-static int helper_screen_info_encodings[] = { SCREENINFO_ENCODING, 0 };
+static int helper_screen_info_encodings[] = { SCREENINFO_ENCODING, SCREENINFO_SCALE_ENCODING, 0 };
 static rfbProtocolExtension helper_screen_info_extension = {
 	.pseudoEncodings = helper_screen_info_encodings,
 	.enablePseudoEncoding = helper_screen_info_enable,
@@ -826,7 +1126,11 @@ int helper_screen_open(struct helper_screen **out, const struct helper_capture_f
 		return -1;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->scale_lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
+	atomic_init(&s->scaled_viewers, 0);
+	atomic_init(&s->unscale, false);
+	atomic_init(&s->resizing, false);
 	atomic_init(&s->paused, false);
 	atomic_init(&s->refused, 0);
 	atomic_init(&s->origin_x, 0);
@@ -916,6 +1220,7 @@ out:
 		free(s->fb);
 		wake_close(&s->wake);
 		pthread_cond_destroy(&s->changed);
+		pthread_mutex_destroy(&s->scale_lock);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
 	}
@@ -936,6 +1241,8 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 
 	atomic_store(&s->last_change_us, helper_screen_now_us());
 	atomic_store(&s->refining, false);
+	/* Motion again: a viewer on its way back to full size may be scaled again. */
+	atomic_store(&s->unscale, false);
 	if (r != NULL) {
 		sraRgnOr(s->unrefined, r);
 		sraRgnDestroy(r);
@@ -961,8 +1268,54 @@ int helper_screen_refine_timeout(struct helper_screen *s)
 	left = REFINE_STILL_US - (helper_screen_now_us() - atomic_load(&s->last_change_us));
 	if (left > 0)
 		return (int)((left + 999) / 1000);
+	/* A scaled picture first comes back to full size (helper_screen_refine asks once); the wake says when. */
+	if (atomic_load(&s->scaled_viewers) > 0)
+		return atomic_load(&s->unscale) ? -1 : 0;
 	/* Still: the next band goes when a viewer has asked since the last one (the wake says when). */
 	return atomic_load(&s->requests) != s->refine_requests ? 0 : -1;
+}
+
+/*
+ * Still, but a viewer's picture is scaled: it comes back to full size
+ * before the refinement, which waits for its whole screen to go out at
+ * full size (lossy, at the level the link carries: lossless it would be
+ * the whole screen in one update) and then refines all of it. A scaled
+ * viewer's thread sleeps until something is modified for it: one pixel
+ * wakes it, and its display hook sees the ask.
+ */
+static void helper_screen_unscale(struct helper_screen *s)
+{
+	sraRegionPtr all = sraRgnCreateRect(0, 0, s->width, s->height);
+	rfbClientIteratorPtr it;
+	rfbClientPtr cl;
+
+	atomic_store(&s->unscale, true);
+	if (all != NULL) {
+		sraRgnOr(s->unrefined, all);
+		sraRgnDestroy(all);
+	}
+	atomic_store(&s->lossy_sent, true);
+	it = rfbGetClientIterator(s->rfb);
+	while (it != NULL && (cl = rfbClientIteratorNext(it)) != NULL) {
+		struct helper_screen_client *c = helper_screen_client_of(cl);
+		sraRegionPtr px;
+		bool scaled;
+
+		if (c == NULL || cl->sock == RFB_INVALID_SOCKET)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		scaled = c->picture_scaled;
+		pthread_mutex_unlock(&c->lock);
+		if (!scaled || (px = sraRgnCreateRect(0, 0, 1, 1)) == NULL)
+			continue;
+		LOCK(cl->updateMutex);
+		sraRgnOr(cl->modifiedRegion, px);
+		TSIGNAL(cl->updateCond);
+		UNLOCK(cl->updateMutex);
+		sraRgnDestroy(px);
+	}
+	if (it != NULL)
+		rfbReleaseClientIterator(it);
 }
 
 void helper_screen_refine(struct helper_screen *s)
@@ -973,6 +1326,10 @@ void helper_screen_refine(struct helper_screen *s)
 
 	if (helper_screen_refine_timeout(s) != 0)
 		return;
+	if (atomic_load(&s->scaled_viewers) > 0) {
+		helper_screen_unscale(s);
+		return;
+	}
 	s->refine_requests = atomic_load(&s->requests);
 	/* A viewer asked after the last band went out: that band has arrived, without loss. */
 	sraRgnMakeEmpty(s->refined);
@@ -1096,6 +1453,7 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 
 	if (fb == NULL)
 		return -1;
+	atomic_store(&s->resizing, true);
 	rfbNewFramebuffer(s->rfb, (char *)fb, width, height, 8, 3, 4);
 	s->fb = fb;
 	s->width = width;
@@ -1114,6 +1472,7 @@ int helper_screen_resize(struct helper_screen *s, int width, int height)
 		pthread_mutex_unlock(&cl->sendMutex);
 	}
 	rfbReleaseClientIterator(it);
+	atomic_store(&s->resizing, false);
 	/* What was left to refine was of the old size: the new picture is all to refine. */
 	sraRgnMakeEmpty(s->refined);
 	sraRgnMakeEmpty(s->unrefined);
@@ -1149,10 +1508,19 @@ int helper_screen_add_client(struct helper_screen *s, int fd, bool view_only, ui
 		hsock_close(fd);
 		return -1;
 	}
+	if (pthread_cond_init(&c->scaled, NULL) != 0) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		log_error("out of memory for a viewer");
+		hsock_close(fd);
+		return -1;
+	}
 	c->tag = tag;
+	c->hinted = 1;
 	helper_pace_init(&c->pace);
 	cl = rfbNewClient(s->rfb, fd);
 	if (cl == NULL) {
+		pthread_cond_destroy(&c->scaled);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return -1;  /* rfbNewClient closed fd */

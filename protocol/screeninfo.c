@@ -14,6 +14,9 @@ static int screeninfo_put_payload(struct buf *b, const struct screeninfo *si)
 
 	if (si->count > SCREENINFO_MONITORS_MAX)
 		return BUF_ERR_TOO_LONG;
+	/* The encoder refuses what the decoder would reject; 0 is a caller that never set it: full size. */
+	if (si->scale != 0 && !screeninfo_scale_ok(si->scale))
+		return BUF_ERR_FORMAT;
 	if ((e = buf_put_u8(b, SCREENINFO_VERSION)) != 0 || (e = buf_put_u8(b, si->flags)) != 0 ||
 	    (e = buf_put_u8(b, si->count)) != 0)
 		return e;
@@ -26,7 +29,12 @@ static int screeninfo_put_payload(struct buf *b, const struct screeninfo *si)
 		    (e = buf_put_string(b, m->name, n)) != 0)
 			return e;
 	}
-	return 0;
+	return buf_put_u8(b, si->scale != 0 ? si->scale : 1);
+}
+
+bool screeninfo_scale_ok(unsigned scale)
+{
+	return scale == 1 || scale == 2 || scale == SCREENINFO_SCALE_MAX;
 }
 
 int screeninfo_encode(struct buf *out, const struct screeninfo *si)
@@ -73,7 +81,7 @@ int screeninfo_decode(struct buf *payload, struct screeninfo *si)
 	    (e = buf_get_u8(payload, &si->count)) != 0)
 		goto fail;
 	/* Version 1 is the floor; later versions only append. */
-	if (version < SCREENINFO_VERSION) {
+	if (version < 1) {
 		e = BUF_ERR_FORMAT;
 		goto fail;
 	}
@@ -84,6 +92,11 @@ int screeninfo_decode(struct buf *payload, struct screeninfo *si)
 	for (unsigned i = 0; i < si->count; i++)
 		if ((e = screeninfo_get_monitor(payload, &si->monitors[i])) != 0)
 			goto fail;
+	si->scale = 1;
+	if (version >= 2 && ((e = buf_get_u8(payload, &si->scale)) != 0 || !screeninfo_scale_ok(si->scale))) {
+		e = e != 0 ? e : BUF_ERR_FORMAT;
+		goto fail;
+	}
 	return 0;
 fail:
 	memset(si, 0, sizeof(*si));

@@ -15,8 +15,14 @@
  *   u8 version (SCREENINFO_VERSION), u8 flags (enum screeninfo_flag),
  *   u8 count (at most SCREENINFO_MONITORS_MAX), then per monitor
  *   u32 x, u32 y, u32 width, u32 height (framebuffer pixels), string name.
- * A newer version may append fields after the monitors; readers ignore
- * what follows the fields they know.
+ * Version 2 appends u8 scale (SCREENINFO_SCALE_*): how much smaller than
+ * the screen the helper wants this viewer's picture (issue 21). A viewer
+ * that listed SCREENINFO_SCALE_ENCODING too answers a change with
+ * UltraVNC's SetScale and a FramebufferUpdateRequest, in that order; the
+ * helper sends nothing else on the update path in between (client/screen.c
+ * says why). Version 1 means scale 1.
+ * A newer version may append fields after these; readers ignore what
+ * follows the fields they know.
  *
  * RFB cut text is Latin-1, which cannot carry the Japanese our first
  * customers copy. A helper that sets SCREENINFO_UTF8_CLIPBOARD takes and
@@ -35,11 +41,15 @@
 
 /* "HDSI": not in the RFB registry, and chosen not to collide with its ranges. */
 #define SCREENINFO_ENCODING 0x48445349
+/* "HDSC": the viewer draws a scaled picture enlarged and answers the scale field with SetScale. */
+#define SCREENINFO_SCALE_ENCODING 0x48445343
 #define SCREENINFO_MSG_TYPE 200
 #define SCREENINFO_CUT_MSG_TYPE 201
 /* As libvncserver's limit for ordinary cut text: above it a sender is cut off, not just refused. */
 #define SCREENINFO_CUT_WIRE_MAX (1024u * 1024u)
-#define SCREENINFO_VERSION 1
+#define SCREENINFO_VERSION 2
+/* The scales a helper may ask for (1: full size); anything else is malformed. */
+#define SCREENINFO_SCALE_MAX 4
 #define SCREENINFO_PAYLOAD_MAX 2048u
 #define SCREENINFO_MONITORS_MAX 16
 #define SCREENINFO_NAME_MAX 32u
@@ -68,6 +78,7 @@ struct screeninfo_monitor {
 struct screeninfo {
 	uint8_t flags;
 	uint8_t count;
+	uint8_t scale;          /* 1, 2 or 4: the picture is 1/scale as wide and as high (version 2) */
 	struct screeninfo_monitor monitors[SCREENINFO_MONITORS_MAX];
 };
 
@@ -76,7 +87,7 @@ int screeninfo_encode(struct buf *out, const struct screeninfo *si);
 /*
  * Parses a payload (what follows type and length). Every monitor must be
  * non-empty and lie inside SCREENINFO_SIDE_MAX; names must be UTF-8 without
- * NULs. 0, or a negative BUF_ERR_* with *si zeroed.
+ * NULs; a scale must be 1, 2 or 4 (version 1 has none: 1). 0, or a negative BUF_ERR_* with *si zeroed.
  */
 int screeninfo_decode(struct buf *payload, struct screeninfo *si);
 enum screeninfo_cut_result {
@@ -96,6 +107,9 @@ enum screeninfo_cut_result {
 int screeninfo_read_cut(int (*read_exact)(void *ctx, void *p, size_t n), void *ctx, char **text, size_t *len);
 /* The 5 bytes that go before len bytes of clipboard text. */
 void screeninfo_cut_header(uint8_t header[5], uint32_t len);
+
+/* True for the scales a helper may ask for: 1, 2, 4. */
+bool screeninfo_scale_ok(unsigned scale);
 
 /* Monitor 1..count's box clipped to a width x height framebuffer; false when nothing is left. */
 bool screeninfo_monitor_box(const struct screeninfo *si, int index, int width, int height,

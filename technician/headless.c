@@ -404,7 +404,8 @@ static void tech_headless_stats(struct tech_headless *h)
 	char enc[48];
 
 	tech_vnc_encoding_name(h->vnc, enc, sizeof(enc));
-	tech_headless_reply("ok rtt_ms=%lld encoding=%s updates=%lu", h->vnc->rtt_us / 1000, enc, h->vnc->updates);
+	tech_headless_reply("ok rtt_ms=%lld encoding=%s updates=%lu scale=%d scale_changes=%lu", h->vnc->rtt_us / 1000, enc,
+			    h->vnc->updates, h->vnc->scale, h->vnc->scale_changes);
 }
 
 static void tech_headless_command(struct tech_headless *h, char *line)

@@ -33,6 +33,10 @@
  *   type makes libvncclient log "Unknown message type" and then block
  *   reading 256 more bytes, so ours says TRUE even for a malformed
  *   description and marks the stream broken instead. The same extension
+ *   says (SCREENINFO_SCALE_ENCODING) that we answer the helper's scale with
+ *   UltraVNC's SetScale, which libvncclient 0.9.14's SendScaleSetting will
+ *   not send: it finds SetScale missing from what libvncserver says it
+ *   supports, so we write the four bytes ourselves. The same extension
  *   takes the helper's UTF-8 clipboard text (SCREENINFO_CUT_MSG_TYPE), which
  *   it sends instead of RFB's Latin-1 cut text to viewers that asked for
  *   the description.
@@ -173,6 +177,55 @@ static void tech_vnc_convert(rfbClient *client, struct tech_vnc *v, int x0, int 
 }
 
 /*
+ * Enlarges the half-open box of small (in its pixels) into fb: every pixel
+ * becomes a scale x scale block, cut at fb's edge (a screen whose size the
+ * scale does not divide keeps its last column or row from before).
+ */
+static void tech_vnc_enlarge(rfbClient *client, struct tech_vnc *v, int x0, int y0, int x1, int y1)
+{
+	size_t bytes = client->format.bitsPerPixel / 8u;
+	const int k = v->scale;
+
+	for (int y = y0; y < y1; y++) {
+		for (int x = x0; x < x1; x++) {
+			size_t i = (size_t)y * (size_t)v->small_w + (size_t)x;
+			uint8_t rgb[3];
+			uint32_t px;
+
+			tech_vnc_pixel_rgb(&client->format, v->small + i * bytes, rgb);
+			px = (uint32_t)rgb[0] | (uint32_t)rgb[1] << 8 | (uint32_t)rgb[2] << 16;
+			for (int dy = 0; dy < k && y * k + dy < v->height; dy++)
+				for (int dx = 0; dx < k && x * k + dx < v->width; dx++)
+					memcpy(v->fb + ((size_t)(y * k + dy) * (size_t)v->width + (size_t)(x * k + dx)) * 4,
+					       &px, 4);
+		}
+	}
+}
+
+/*
+ * The scaled picture libvncserver sends after our SetScale: libvncclient
+ * decodes into small, fb keeps the screen's size and its last picture until
+ * the scaled one covers it (no black flash, no window that jumps).
+ */
+static rfbBool tech_vnc_alloc_small(rfbClient *client, struct tech_vnc *v)
+{
+	uint8_t *small = calloc((size_t)client->width * (size_t)client->height, client->format.bitsPerPixel / 8u);
+
+	if (small == NULL)
+		return FALSE;
+	free(v->small);
+	v->small = small;
+	v->small_w = client->width;
+	v->small_h = client->height;
+	v->covered = 0;
+	v->want_full = true;
+	client->frameBuffer = small;
+	log_info("picture at 1/%d size: %dx%d drawn at %dx%d", v->scale, client->width, client->height, v->width,
+		 v->height);
+	return TRUE;
+}
+
+/*
  * Called at connection and on every size change. The old pixels mean
  * nothing at the new size, so the buffer starts black and a full update
  * fills it: libvncclient asks for one after NewFBSize, but not after
@@ -197,6 +250,53 @@ static rfbBool tech_vnc_alloc_fb(rfbClient *client)
 			     client->format.trueColour ? "" : ", colour map");
 		return FALSE;
 	}
+	/*
+	 * After our SetScale every size is the scaled picture's: the helper
+	 * brings a scaled viewer back to full size before the screen changes
+	 * size (client/screen.c), so a size that is not the scaled one means
+	 * the screen's own changed while we were told otherwise: its size is
+	 * then the scaled one times the scale.
+	 */
+	if (v->scale > 1 && v->fb != NULL) {
+		if (client->width != v->width / v->scale || client->height != v->height / v->scale) {
+			int w = client->width * v->scale, h = client->height * v->scale;
+
+			if (w > TECH_VNC_MAX_SIDE || h > TECH_VNC_MAX_SIDE)
+				return FALSE;
+			n = (size_t)w * (size_t)h;
+			fb = calloc(n, 4);
+			if (fb != NULL && !tech_vnc_is_fb_format(&client->format) &&
+			    (raw = calloc(n, client->format.bitsPerPixel / 8u)) == NULL) {
+				free(fb);
+				fb = NULL;
+			}
+			if (fb == NULL)
+				return FALSE;
+			free(v->fb);
+			free(v->raw);
+			v->fb = fb;
+			v->raw = raw;
+			v->width = w;
+			v->height = h;
+			v->resized = true;
+			v->dirty = false;
+		}
+		return tech_vnc_alloc_small(client, v);
+	}
+	/* Back at full size: fb already is, with the enlarged picture until the full one covers it. */
+	if (v->small != NULL && v->fb != NULL && client->width == v->width && client->height == v->height) {
+		free(v->small);
+		v->small = NULL;
+		v->small_w = v->small_h = 0;
+		v->covered = 0;
+		v->want_full = true;
+		client->frameBuffer = v->raw != NULL ? v->raw : v->fb;
+		log_info("picture at full size: %dx%d", v->width, v->height);
+		return TRUE;
+	}
+	free(v->small);
+	v->small = NULL;
+	v->small_w = v->small_h = 0;
 	fb = calloc(n, 4);
 	if (fb != NULL && !tech_vnc_is_fb_format(&client->format)) {
 		raw = calloc(n, client->format.bitsPerPixel / 8u);
@@ -228,6 +328,23 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 
 	if (v == NULL)
 		return;
+	if (v->small != NULL) {
+		/* Decoders check rectangles against the size; clip anyway, we index with these. */
+		x1 = x + w < v->small_w ? x + w : v->small_w;
+		y1 = y + h < v->small_h ? y + h : v->small_h;
+		x = x < 0 ? 0 : x;
+		y = y < 0 ? 0 : y;
+		if (x >= x1 || y >= y1)
+			return;
+		tech_vnc_enlarge(client, v, x, y, x1, y1);
+		x *= v->scale;
+		y *= v->scale;
+		x1 = x1 * v->scale < v->width ? x1 * v->scale : v->width;
+		y1 = y1 * v->scale < v->height ? y1 * v->scale : v->height;
+		/* Covered counts in the small picture's pixels, as the size it must reach (finished_update). */
+		v->covered += (uint64_t)(x1 - x) * (uint64_t)(y1 - y) / (uint64_t)(v->scale * v->scale);
+		goto dirty;
+	}
 	/* Decoders check rectangles against the size; clip anyway, we index with these. */
 	x1 = x + w < v->width ? x + w : v->width;
 	y1 = y + h < v->height ? y + h : v->height;
@@ -238,6 +355,7 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 	if (v->raw != NULL)
 		tech_vnc_convert(client, v, x, y, x1, y1);
 	v->covered += (uint64_t)(x1 - x) * (uint64_t)(y1 - y);
+dirty:
 	if (!v->dirty) {
 		v->dirty_x0 = x;
 		v->dirty_y0 = y;
@@ -276,7 +394,8 @@ static void tech_vnc_finished_update(rfbClient *client)
 		v->rtt_us = tech_vnc_now_us() - v->probe_sent_us;
 		v->probe_sent_us = 0;
 	}
-	if (v->covered >= (uint64_t)v->width * (uint64_t)v->height)
+	if (v->covered >= (v->small != NULL ? (uint64_t)v->small_w * (uint64_t)v->small_h
+					    : (uint64_t)v->width * (uint64_t)v->height))
 		v->full_updates++;
 	v->covered = 0;
 }
@@ -341,6 +460,27 @@ static void tech_vnc_break(struct tech_vnc *v, const char *why)
 }
 
 /*
+ * The helper asks for its picture at 1/scale: SetScale, then a request, in
+ * that order, and nothing of its update path comes before they are read
+ * (client/screen.c waits for them). From here on our pointer events are
+ * in the scaled picture's pixels, as libvncserver reads them after the
+ * SetScale. In a replay these go to a socket nobody reads; the scale still
+ * says how to take the sizes that follow.
+ */
+static int tech_vnc_answer_scale(rfbClient *client, struct tech_vnc *v, int scale)
+{
+	char msg[sz_rfbSetScaleMsg] = { (char)rfbSetScale, (char)scale, 0, 0 };
+	int w = v->width / scale, h = v->height / scale;
+
+	v->scale = scale;
+	v->scale_changes++;
+	log_debug("the customer's side asks for its picture at 1/%d size", scale);
+	if (!WriteToRFBServer(client, msg, sizeof(msg)))
+		return -1;
+	return SendFramebufferUpdateRequest(client, 0, 0, w > 0 ? w : 1, h > 0 ? h : 1, TRUE) ? 0 : -1;
+}
+
+/*
  * The helper's screen description: u32 length, then the payload
  * (screeninfo.h). libvncclient has read the type byte. Anything that does
  * not decode ends the session: a helper that sends it is broken or
@@ -380,7 +520,12 @@ static rfbBool tech_vnc_screeninfo_message(rfbClient *client, struct tech_vnc *v
 		v->info_changed = true;
 	}
 	v->has_info = true;
-	log_debug("screen description: flags %#x, %u monitors", (unsigned)si.flags, (unsigned)si.count);
+	log_debug("screen description: flags %#x, %u monitors, scale %u", (unsigned)si.flags, (unsigned)si.count,
+		  (unsigned)si.scale);
+	if (si.scale != v->scale && tech_vnc_answer_scale(client, v, si.scale) != 0) {
+		snprintf(v->error, sizeof(v->error), "the connection closed while answering the picture's scale");
+		return TRUE;
+	}
 	if (v->on_info != NULL)
 		v->on_info(v->on_info_ctx, &si);
 	return TRUE;
@@ -440,7 +585,7 @@ static rfbBool tech_vnc_private_message(rfbClient *client, rfbServerToClientMsg 
 	return FALSE;
 }
 
-static int tech_vnc_screeninfo_encodings[] = { SCREENINFO_ENCODING, 0 };
+static int tech_vnc_screeninfo_encodings[] = { SCREENINFO_ENCODING, SCREENINFO_SCALE_ENCODING, 0 };
 /* libvncclient links it into its list (next), so it cannot be const. */
 static rfbClientProtocolExtension tech_vnc_screeninfo_ext = {
 	.encodings = tech_vnc_screeninfo_encodings,
@@ -493,6 +638,7 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 	rfbClient *client;
 
 	memset(v, 0, sizeof(*v));
+	v->scale = 1;
 	pthread_once(&tech_vnc_screeninfo_once, tech_vnc_screeninfo_register);
 	rfbClientLog = tech_vnc_log;
 	rfbClientErr = tech_vnc_err;
@@ -532,6 +678,8 @@ int tech_vnc_open_setup(struct tech_vnc *v, int fd, const struct tech_vnc_setup 
 		v->fb = NULL;
 		free(v->raw);
 		v->raw = NULL;
+		free(v->small);
+		v->small = NULL;
 		free(v->cursor);
 		v->cursor = NULL;
 		tech_vnc_current = NULL;
@@ -557,6 +705,8 @@ void tech_vnc_close(struct tech_vnc *v)
 	v->fb = NULL;
 	free(v->raw);
 	v->raw = NULL;
+	free(v->small);
+	v->small = NULL;
 	free(v->cursor);
 	v->cursor = NULL;
 	free(v->cut);
@@ -618,6 +768,15 @@ int tech_vnc_pointer(struct tech_vnc *v, int x, int y, int buttons)
 		return -1;
 	x = x < 0 ? 0 : x >= v->width ? v->width - 1 : x;
 	y = y < 0 ? 0 : y >= v->height ? v->height - 1 : y;
+	/* libvncserver scales it back up by the scale of our last SetScale, read before this event. */
+	if (v->scale > 1) {
+		int w = v->width / v->scale, h = v->height / v->scale;
+
+		x /= v->scale;
+		y /= v->scale;
+		x = x >= w ? w - 1 : x;
+		y = y >= h ? h - 1 : y;
+	}
 	return SendPointerEvent(v->client, x, y, buttons) ? 0 : -1;
 }
 
@@ -632,7 +791,8 @@ int tech_vnc_request_full(struct tech_vnc *v)
 {
 	if (v->client == NULL)
 		return -1;
-	return SendFramebufferUpdateRequest(v->client, 0, 0, v->width, v->height, FALSE) ? 0 : -1;
+	/* In the picture's own pixels: libvncserver ignores a request beyond the scaled picture. */
+	return SendFramebufferUpdateRequest(v->client, 0, 0, v->client->width, v->client->height, FALSE) ? 0 : -1;
 }
 
 /* To a helper that takes clipboard text as UTF-8 (SCREENINFO_UTF8_CLIPBOARD). */
@@ -706,7 +866,15 @@ int tech_vnc_tick(struct tech_vnc *v)
 		want = 2;
 	else if (v->rtt_us > TECH_VNC_SLOW_RTT_US)
 		want = want >= 0 && want < 6 ? want : 6;
-	if (v->rtt_us > 0 && v->rtt_us < TECH_VNC_FAST_RTT_US) {
+	/*
+	 * A scaled picture means the helper measured a link too slow for JPEG
+	 * level 0 at full size: a quick probe then only met an update already
+	 * on its way (small scaled ones follow each other closely), and
+	 * lossless would be the worst choice there is.
+	 */
+	if (v->scale > 1) {
+		v->fast_ticks = 0;
+	} else if (v->rtt_us > 0 && v->rtt_us < TECH_VNC_FAST_RTT_US) {
 		if (++v->fast_ticks >= TECH_VNC_FAST_TICKS)
 			want = -1;
 	} else {

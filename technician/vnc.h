@@ -20,6 +20,14 @@
  * message (protocol/screeninfo.h: our rights, pause, where the monitors
  * are). Every client asks for it, live or replayed, and keeps the last one
  * in info; a malformed one ends the session (broken).
+ *
+ * On the slowest links the helper asks for a smaller picture (the scale in
+ * its description, issue 21). We answer with SetScale; libvncserver then
+ * sends a framebuffer 1/scale as wide and as high, which libvncclient
+ * decodes into small, and every rectangle is enlarged into fb as it
+ * completes. So fb, width and height stay the screen's own size: the
+ * window, the monitor boxes, the pointer and snapshots never see the small
+ * picture, and pointer events are divided by the scale on the way out.
  */
 #ifndef HANDOFF_TECH_VNC_H
 #define HANDOFF_TECH_VNC_H
@@ -41,7 +49,11 @@ struct tech_vnc {
 	uint8_t *fb;             /* owned; XBGR8888, stride width * 4 */
 	uint8_t *raw;            /* owned; libvncclient's framebuffer when its format is not
 				    fb's, else NULL (client->frameBuffer is then fb) */
-	int width, height;       /* of fb, in pixels */
+	int width, height;       /* of fb, in pixels: the screen's size, also while scaled */
+	int scale;               /* 1, 2 or 4: what we last asked with SetScale */
+	uint8_t *small;          /* owned; libvncclient's framebuffer while the picture is scaled, else NULL */
+	int small_w, small_h;
+	unsigned long scale_changes; /* SetScale messages sent, for stats */
 	bool native_format;      /* take the server's format at ServerInit (tech_vnc_setup) */
 
 	unsigned long updates;      /* framebuffer updates completed */
@@ -139,7 +151,7 @@ bool tech_vnc_broken(const struct tech_vnc *v);
  */
 int tech_vnc_service(struct tech_vnc *v, int timeout_ms);
 
-/* Input, in framebuffer pixels. Coordinates are clamped. 0 or -1. */
+/* Input, in framebuffer pixels (the screen's, also while scaled). Coordinates are clamped. 0 or -1. */
 int tech_vnc_pointer(struct tech_vnc *v, int x, int y, int buttons);
 int tech_vnc_key(struct tech_vnc *v, uint32_t keysym, bool down);
 /*

@@ -495,7 +495,8 @@ start_viewer_as() {
 	VIEWER_IN="$E2E_TMP/${3:-viewer}.in"
 	rm -f "$VIEWER_IN"
 	mkfifo "$VIEWER_IN"
-	"$BIN/handoff-tech" --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/$1" --host-key "$RELAY_FP" \
+	# shellcheck disable=SC2086 # VIEWER_OPTS: the program's own options (--verbose), word by word
+	"$BIN/handoff-tech" ${VIEWER_OPTS:-} --relay "$RELAY_HOST:$RELAY_PORT" --identity "$E2E_TMP/$1" --host-key "$RELAY_FP" \
 		view "$2" --headless "${@:4}" <"$VIEWER_IN" >"$VIEWER_OUT" 2>"$E2E_TMP/${3:-viewer}.log" &
 	VIEWER_PID=$!
 	track $VIEWER_PID

@@ -2,10 +2,10 @@
  * fuzz_screeninfo.c: libFuzzer target for screeninfo_decode, which the
  * viewer runs on a payload the customer's machine sent. Besides memory
  * errors, it checks that whatever decodes holds the promises the viewer
- * relies on (monitor count and sizes within their caps, names terminated),
- * re-encodes and decodes to the same thing, and that a refusal leaves
- * nothing behind. The same bytes are also read as the rest of a UTF-8
- * clipboard message (screeninfo_read_cut, which both the helper and the
+ * relies on (monitor count and sizes within their caps, names terminated,
+ * a scale of 1, 2 or 4), re-encodes and decodes to the same thing, and
+ * that a refusal leaves nothing behind. The same bytes are also read as
+ * the rest of a UTF-8 clipboard message (screeninfo_read_cut, which both the helper and the
  * viewer run on what the other side sent).
  */
 #include <stdint.h>
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (si.count > SCREENINFO_MONITORS_MAX)
+	if (si.count > SCREENINFO_MONITORS_MAX || !screeninfo_scale_ok(si.scale))
 		abort();
 	for (unsigned i = 0; i < si.count; i++) {
 		const struct screeninfo_monitor *m = &si.monitors[i];

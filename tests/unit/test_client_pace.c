@@ -4,6 +4,9 @@
  * goes at the best level whose bytes fit in the budget at that rate, never
  * above what the viewer asked and never JPEG for a viewer that asked for
  * none; before the rate is known a big update goes at the start level.
+ * Below level 0 the picture is scaled (half, then a quarter of the width
+ * and height) when level 0 misses the budget by a clear margin, and comes
+ * back up during motion only when a whole screen at the larger size fits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,6 +216,125 @@ static void test_pipelined_answer_teaches_no_rate(void **state)
 	assert_int_equal(helper_pace_choose(&p, 7, FULL_SCREEN), PACE_START_LEVEL);
 }
 
+/*
+ * One update at the scale the controller wants (switched at once, as the
+ * helper does once the viewer has): its bytes are level 0's at full size
+ * divided by how much a scale saves on these pixels (5 at half, 12 at a
+ * quarter, not quite the prior's 5.4 and 19). Returns the scale it went at.
+ */
+static int scaled_update(struct helper_pace *p, int64_t *t, uint64_t pixels, double rate, int64_t rtt_us)
+{
+	int scale = helper_pace_scale(p, pixels, FULL_SCREEN), level;
+	size_t bytes;
+
+	helper_pace_set_scale(p, scale);
+	helper_pace_sent(p, *t);
+	level = helper_pace_choose(p, 7, pixels);
+	if (scale > 1)
+		assert_int_equal(level, 0);
+	bytes = (size_t)((double)pixels * photo[level] / (scale == 4 ? 12.0 : scale == 2 ? 5.0 : 1.0)) + 40;
+	helper_pace_size(p, bytes);
+	int64_t took = rtt_us + (int64_t)((double)bytes / rate);
+	helper_pace_acked(p, *t + took, rtt_us);
+	*t += took + 1000;
+	return scale;
+}
+
+/* Link b: level 0 needs 3.3 budgets for a full screen, so full-screen motion goes at half size, at level 0. */
+static void test_scale_on_thin_uplink(void **state)
+{
+	struct helper_pace p;
+	int64_t t = 1000000;
+	double level0;
+
+	(void)state;
+	helper_pace_init(&p);
+	/* Nothing is scaled before the rate is known. */
+	assert_int_equal(helper_pace_scale(&p, FULL_SCREEN, FULL_SCREEN), 1);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(update(&p, &t, 7, 600 * 20, photo, 0.125, 80000), 7);
+	assert_int_equal(update(&p, &t, 7, FULL_SCREEN, photo, 0.125, 80000), PACE_START_LEVEL);
+	assert_int_equal(update(&p, &t, 7, FULL_SCREEN, photo, 0.125, 80000), 0);
+	level0 = p.pixel_bytes[0];
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(scaled_update(&p, &t, FULL_SCREEN, 0.125, 80000), 2);
+	/* What half size saves was learnt apart: level 0's own cost is untouched. */
+	assert_true(p.pixel_bytes[0] == level0);
+	assert_true(p.scale_bytes[1] > 0.0119 && p.scale_bytes[1] < 0.0121);
+	/* A typed line in between does not bring it back: the switch would send the whole screen. */
+	assert_int_equal(scaled_update(&p, &t, 600 * 20, 0.125, 80000), 2);
+	assert_int_equal(scaled_update(&p, &t, FULL_SCREEN, 0.125, 80000), 2);
+}
+
+/* A third of link b (330 kbit/s): half size still misses by the margin, a quarter fits. */
+static void test_scale_to_a_quarter(void **state)
+{
+	struct helper_pace p;
+	int64_t t = 1000000;
+	int scale = 1;
+
+	(void)state;
+	helper_pace_init(&p);
+	update(&p, &t, 7, FULL_SCREEN, photo, 0.04, 80000);
+	for (int i = 0; i < 10; i++)
+		scale = scaled_update(&p, &t, FULL_SCREEN, 0.04, 80000);
+	assert_int_equal(scale, PACE_SCALE_MAX);
+	assert_true(p.scale_bytes[2] > 0);
+}
+
+/* Hysteresis: an update that misses the budget, but not by the margin, goes at level 0 at full size. */
+static void test_scale_needs_a_clear_margin(void **state)
+{
+	struct helper_pace p;
+	int64_t t = 1000000;
+	/* 1.5 budgets of level 0 at link b's rate. */
+	const uint64_t pixels = (uint64_t)(1.5 * 0.125 * PACE_BUDGET_US / photo[0]);
+
+	(void)state;
+	helper_pace_init(&p);
+	for (int i = 0; i < 3; i++)
+		update(&p, &t, 7, FULL_SCREEN, photo, 0.125, 80000);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(scaled_update(&p, &t, pixels, 0.125, 80000), 1);
+	assert_int_equal(scaled_update(&p, &t, 2 * pixels, 0.125, 80000), 2);
+	/* Back at this size only when the link carries a whole screen at full size: 1.5 budgets never are. */
+	assert_int_equal(scaled_update(&p, &t, pixels, 0.125, 80000), 2);
+}
+
+/*
+ * The link grows during motion (10 Mbit/s, learnt from a big update): a
+ * whole full-size screen fits, so back to full size. Small scaled updates
+ * teach no rate: 8 KB ones once made 2 MB/s of a 1 Mbit/s uplink.
+ */
+static void test_scale_follows_a_faster_link(void **state)
+{
+	struct helper_pace p;
+	int64_t t = 1000000;
+	double rate;
+
+	(void)state;
+	helper_pace_init(&p);
+	for (int i = 0; i < 3; i++)
+		update(&p, &t, 7, FULL_SCREEN, photo, 0.125, 80000);
+	assert_int_equal(scaled_update(&p, &t, FULL_SCREEN, 0.125, 80000), 2);
+	rate = p.bytes_per_us;
+	/* 12 KB answered 5 ms after the round trip: no rate from that. */
+	helper_pace_sent(&p, t);
+	helper_pace_choose(&p, 7, FULL_SCREEN);
+	helper_pace_size(&p, 12000);
+	helper_pace_acked(&p, t + 85000, 80000);
+	t += 100000;
+	assert_true(p.bytes_per_us == rate);
+	assert_int_equal(helper_pace_scale(&p, FULL_SCREEN, FULL_SCREEN), 2);
+	p.bytes_per_us = 1.25;
+	assert_int_equal(helper_pace_scale(&p, FULL_SCREEN, FULL_SCREEN), 1);
+	helper_pace_set_scale(&p, 1);
+	/* And a level above 0 again once it is there. */
+	assert_true(update(&p, &t, 7, FULL_SCREEN, photo, 1.25, 30000) > 0);
+	helper_pace_set_scale(&p, 3);
+	assert_int_equal(p.scale, 1);
+}
+
 static void test_answers_without_an_update_count_for_nothing(void **state)
 {
 	struct helper_pace p;
@@ -244,6 +366,10 @@ int main(void)
 		cmocka_unit_test(test_never_below_the_link),
 		cmocka_unit_test(test_pipelined_answer_teaches_no_rate),
 		cmocka_unit_test(test_answers_without_an_update_count_for_nothing),
+		cmocka_unit_test(test_scale_on_thin_uplink),
+		cmocka_unit_test(test_scale_to_a_quarter),
+		cmocka_unit_test(test_scale_needs_a_clear_margin),
+		cmocka_unit_test(test_scale_follows_a_faster_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,6 +80,35 @@ static void newer_version_is_read(void **state)
 	buf_free(&msg);
 }
 
+/* Issue 21: the scale the helper wants rides after the monitors; a version-1 helper's means full size. */
+static void scale_round_trip(void **state)
+{
+	static const uint8_t v1[] = { 1, SCREENINFO_CONTROL, 0 };
+	struct screeninfo si = two_monitors(), got;
+	struct buf msg, payload;
+
+	(void)state;
+	si.scale = 2;
+	buf_init(&msg, 4096);
+	assert_int_equal(screeninfo_encode(&msg, &si), 0);
+	open_message(&msg, &payload);
+	assert_int_equal(screeninfo_decode(&payload, &got), 0);
+	assert_int_equal(got.scale, 2);
+	assert_int_equal(got.count, 2);
+	buf_free(&msg);
+	buf_view(&payload, v1, sizeof(v1));
+	assert_int_equal(screeninfo_decode(&payload, &got), 0);
+	assert_int_equal(got.scale, 1);
+	assert_int_equal(got.flags, SCREENINFO_CONTROL);
+	/* The encoder refuses what the decoder would. */
+	si.scale = 3;
+	buf_init(&msg, 4096);
+	assert_true(screeninfo_encode(&msg, &si) < 0);
+	buf_free(&msg);
+	assert_true(screeninfo_scale_ok(4));
+	assert_false(screeninfo_scale_ok(8));
+}
+
 /* Decodes bytes and expects a refusal that leaves nothing behind. */
 static void refused(const uint8_t *bytes, size_t n)
 {
@@ -109,6 +138,10 @@ static void malformed_is_refused(void **state)
 					     0, 0, 0, SCREENINFO_NAME_MAX + 1 };
 	static const uint8_t nul_name[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
 					    0, 0, 0, 2, 'a', 0 };
+	/* Version 2 with no monitors: the scale is missing, 3, 0. */
+	static const uint8_t no_scale[] = { 2, 0, 0 };
+	static const uint8_t scale_3[] = { 2, 0, 0, 3 };
+	static const uint8_t scale_0[] = { 2, 0, 0, 0 };
 	static const uint8_t bad_utf8[] = { 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
 					    0, 0, 0, 1, 0xff };
 
@@ -122,6 +155,9 @@ static void malformed_is_refused(void **state)
 	refused(long_name, sizeof(long_name));
 	refused(nul_name, sizeof(nul_name));
 	refused(bad_utf8, sizeof(bad_utf8));
+	refused(no_scale, sizeof(no_scale));
+	refused(scale_3, sizeof(scale_3));
+	refused(scale_0, sizeof(scale_0));
 	refused(NULL, 0);
 }
 
@@ -211,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(newer_version_is_read),
+		cmocka_unit_test(scale_round_trip),
 		cmocka_unit_test(malformed_is_refused),
 		cmocka_unit_test(monitor_box_clips),
 		cmocka_unit_test(cut_round_trip),
