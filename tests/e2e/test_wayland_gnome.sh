@@ -82,7 +82,52 @@ note "Cancel at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out"); the customer r
 new_ticket_code "GNOME"
 start_wl_helper "$CODE" --verbose
 wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -5 "$E2E_TMP/helper.log")"
-wl_first_frame 800x600 control
+
+# Stop while the desktop's dialog is up: the question is withdrawn (the dialog goes, the portal
+# lives on), alice's ask ends as a no, and the helper goes on; the next yes asks again.
+wl_portal_allow up
+echo stop >&7
+wait_line 10 "$E2E_TMP/helper.log" "stopped asking the desktop portal" || fail "the helper did not withdraw its question"
+wait_for 10 wl_as python3 "$WL_PORTAL_DIALOG" absent ||
+	fail "the desktop's dialog stayed up after stop: $(wl_as python3 "$WL_PORTAL_DIALOG" absent 2>&1)"
+kill -0 "$WL_PORTAL_GNOME_PID" || fail "xdg-desktop-portal-gnome died when the helper withdrew: $(tail -5 "$WL_DIR/portal-gnome.log")"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "alice's viewer went on after stop"
+kill -0 "$HELPER_PID" || fail "the helper ended at stop: $(tail -3 "$E2E_TMP/helper.log")"
+events_are "$TICKET" consent-granted 0 || fail "a yes reached the ticket though the customer stopped before the dialog's answer"
+note "stop while the desktop's dialog was up: the dialog went, the portal lived on, the helper went on"
+
+# Two asks, the desktop asked once: alice through a stock OpenSSH tunnel asks first and is allowed,
+# and the dialog comes; alice's viewer asks while it is up, is allowed, and waits for the same
+# answer; once it is Share (with control) both get the screen.
+asked=$(grep -c "^CONSENT alice from the help desk asks" "$HELPER_OUT")
+told=$(grep -c "^STATUS Your desktop" "$HELPER_OUT")
+start_ssh_tunnel
+"$TOOLS/vncgrab" 127.0.0.1 "$lport" "$E2E_TMP/grab.ppm" 60 >"$E2E_TMP/grab.out" 2>"$E2E_TMP/grab.err" &
+GRAB_PID=$!
+track $GRAB_PID
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" $((asked + 1)) || fail "no consent prompt for the tunnel"
+echo y >&7
+wait_count 20 "$HELPER_OUT" "^STATUS Your desktop " $((told + 1)) || fail "no word before the desktop's dialog"
+wl_portal_dialog up
+start_viewer "$TICKET"
+wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" $((asked + 2)) ||
+	fail "the second ask was not put to the customer while the dialog was up: $(tail -3 "$HELPER_OUT")"
+echo y >&7
+wait_count 10 "$E2E_TMP/helper.log" "allowed to view and control (answered in the terminal); the desktop's own dialog is next" 3 ||
+	fail "the second yes was not taken"
+[ "$(grep -c "asking the desktop portal for the screen" "$E2E_TMP/helper.log")" = 2 ] || fail "the desktop was asked twice for one screen"
+shared=$(grep -c "^SHARING with alice" "$HELPER_OUT")
+wl_portal_dialog control
+wait_count 30 "$HELPER_OUT" "^SHARING with alice from the help desk" $((shared + 2)) ||
+	fail "not both were let in: $(grep '^SHARING' "$HELPER_OUT")"
+wait_for 30 sh -c "! kill -0 $GRAB_PID" || fail "the tunnel's viewer got no picture"
+wait "$GRAB_PID" || fail "the tunnel's viewer failed: $(cat "$E2E_TMP/grab.err")"
+"$TOOLS/wlpattern" check "$E2E_TMP/grab.ppm" 0 >"$E2E_TMP/check-grab.out" 2>&1 ||
+	fail "the tunnel's picture is not the test client's: $(cat "$E2E_TMP/check-grab.out")"
+viewer_cmd 20 "wait-frame"
+grep -q "^ok 800x600" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
+wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
+note "two asks while one dialog was up: the desktop asked once, both allowed ones got the screen"
 grep -q "the desktop shares its screen as PipeWire node [0-9]* (ScreenCast version 4, cursor as metadata)" \
 	"$E2E_TMP/helper.log" || fail "not the portal's stream: $(grep -i portal "$E2E_TMP/helper.log")"
 grep -q "capturing Wayland display $WL_DISPLAY (800x600)" "$E2E_TMP/helper.log" ||
@@ -132,9 +177,10 @@ note "typed text (Hi) arrived"
 # Idle while watched: on a still screen mutter sends the stream no frames.
 wl_idle_cpu "GNOME screen"
 
+stopped=$(grep -c "^STOPPED sharing with alice" "$HELPER_OUT")
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
-wait_line 10 "$HELPER_OUT" "^STOPPED sharing with alice" || fail "helper did not notice the viewer left"
+wait_count 10 "$HELPER_OUT" "^STOPPED sharing with alice" $((stopped + 1)) || fail "helper did not notice the viewer left"
 
 # A viewer that only waits: a change must wake the helper by itself (wayland_lib.sh).
 wl_waiting_viewer 2
