@@ -1716,7 +1716,6 @@ static void helper_session_portal_done(struct helper_session *s)
 		}
 		return;
 	}
-	/* The technician and the customer read why; the ticket records the stream refused. */
 	helper_session_wayland_words(err, sizeof(err));
 	snprintf(s->end_text, sizeof(s->end_text), "%s", err);
 	log_warn("%s", s->end_text);
@@ -1725,12 +1724,13 @@ static void helper_session_portal_done(struct helper_session *s)
 		helper_session_portal_refused(s);
 		return;
 	}
-	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
-		if (v->state == HELPER_VIEWER_ALLOWED) {
-			helper_session_reply(s, v->id, 0);
+	/*
+	 * No person said no: nothing is sent for the technicians waiting, who
+	 * read that the customer left, and the ticket records no refusal.
+	 */
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next)
+		if (v->state == HELPER_VIEWER_ALLOWED)
 			helper_viewer_end(v);
-		}
-	}
 }
 
 /* Where the portal's question is: the word before its dialog, then its answer. */
