@@ -1853,9 +1853,9 @@ int helper_session_run(struct helper_options *o)
 	}
 	/*
 	 * The display first: failing here does not burn the support code. The
-	 * desktop portal is only found here; its dialog waits until the helper
-	 * has signed in (helper_session_ask_portal), for the ticket to record
-	 * the answer.
+	 * desktop portal is only found here; its dialog waits for the
+	 * customer's own yes to a technician (helper_session_portal_ask), for
+	 * the ticket to record its answer as theirs to that technician.
 	 */
 	if (wayland) {
 		rc = helper_wayland_capture_open(&s.capture, o->capture, err, sizeof(err));
