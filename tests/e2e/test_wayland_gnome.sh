@@ -77,6 +77,22 @@ grep -q "declined at the desktop's own dialog" "$E2E_TMP/viewer.log" "$VIEWER_OU
 	fail "alice's viewer was not told: $(tail -3 "$E2E_TMP/viewer.log")"
 note "Cancel at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out"); the customer read the refusal, the ticket shows it as a deny of alice"
 
+# The technician leaves while the dialog is up: the dialog stays for the customer to answer, and a
+# Cancel then is the customer's, with no technician waiting (as from helpers that asked at sign-in).
+new_ticket_code "GNOME left"
+start_wl_helper "$CODE"
+wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -5 "$E2E_TMP/helper.log")"
+wl_portal_allow up
+kill "$VIEWER_PID"
+wait_line 10 "$E2E_TMP/helper.log" "withdrew the request" || fail "the helper did not hear alice leave"
+wl_as python3 "$WL_PORTAL_DIALOG" absent >/dev/null 2>&1 && fail "the desktop's dialog went when alice left"
+wl_portal_dialog cancel
+wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "the helper went on after the refusal"
+wait_events 10 "$TICKET" consent-denied 1 || fail "the refusal is not on the ticket: $(tech_ssh alice ticket show "$TICKET")"
+tech_ssh alice ticket show "$TICKET" | grep -q "consent-denied *customer.*at the desktop's own dialog, with no technician waiting" ||
+	fail "not the customer's refusal: $(tech_ssh alice ticket show "$TICKET" | grep consent)"
+note "alice left while the dialog was up: it stayed; its Cancel is the customer's, with nobody waiting"
+
 # Share, on a ticket of its own (the refused one's code is used). No --capture: mutter has no
 # wlroots screen copy, so the helper asks the portal, after the customer's yes.
 new_ticket_code "GNOME"
@@ -109,6 +125,9 @@ wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" $((asked + 
 echo y >&7
 wait_count 20 "$HELPER_OUT" "^STATUS Your desktop " $((told + 1)) || fail "no word before the desktop's dialog"
 wl_portal_dialog up
+# A pause while the dialog is up holds: the screen, once open, shows nothing until the customer resumes.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause while the dialog was up"
 start_viewer "$TICKET"
 wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" $((asked + 2)) ||
 	fail "the second ask was not put to the customer while the dialog was up: $(tail -3 "$HELPER_OUT")"
@@ -120,14 +139,19 @@ shared=$(grep -c "^SHARING with alice" "$HELPER_OUT")
 wl_portal_dialog control
 wait_count 30 "$HELPER_OUT" "^SHARING with alice from the help desk" $((shared + 2)) ||
 	fail "not both were let in: $(grep '^SHARING' "$HELPER_OUT")"
+# Paused from before the screen opened, the tunnel's viewer gets no picture of it (the black of a
+# screen never grabbed), as a viewer let in while paused on X11 does.
 wait_for 30 sh -c "! kill -0 $GRAB_PID" || fail "the tunnel's viewer got no picture"
 wait "$GRAB_PID" || fail "the tunnel's viewer failed: $(cat "$E2E_TMP/grab.err")"
-"$TOOLS/wlpattern" check "$E2E_TMP/grab.ppm" 0 >"$E2E_TMP/check-grab.out" 2>&1 ||
-	fail "the tunnel's picture is not the test client's: $(cat "$E2E_TMP/check-grab.out")"
+"$TOOLS/wlpattern" check "$E2E_TMP/grab.ppm" 0 >"$E2E_TMP/check-grab.out" 2>&1 &&
+	fail "the screen reached a viewer while paused"
+grep -q "resumed: a viewer watches" "$E2E_TMP/helper.log" && fail "the screen was streamed while paused"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
 viewer_cmd 20 "wait-frame"
 grep -q "^ok 800x600" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
 wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"
-note "two asks while one dialog was up: the desktop asked once, both allowed ones got the screen"
+note "two asks and a pause while one dialog was up: the desktop asked once, the paused tunnel got no picture, alice's viewer got it after resuming"
 grep -q "the desktop shares its screen as PipeWire node [0-9]* (ScreenCast version 4, cursor as metadata)" \
 	"$E2E_TMP/helper.log" || fail "not the portal's stream: $(grep -i portal "$E2E_TMP/helper.log")"
 grep -q "capturing Wayland display $WL_DISPLAY (800x600)" "$E2E_TMP/helper.log" ||
