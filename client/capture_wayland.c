@@ -6,13 +6,16 @@
  * them out only through xdg-desktop-portal. Setup is four portal calls on
  * the session bus, each answered later by a Response signal on a request
  * object (CreateSession, SelectSources, Start, then OpenPipeWireRemote,
- * which answers at once with a file descriptor). Setup blocks like the X11
- * backend's XOpenDisplay. It runs once the helper has signed in, before its
- * loop starts (session.c), so that a refusal at the dialog reaches the
- * ticket; helper_capture_wayland_probe, which asks nobody, runs before, so
+ * which answers at once with a file descriptor). That half blocks while a
+ * person answers the desktop's dialog, so it is its own call
+ * (helper_capture_wayland_ask), made on a thread of its own after the
+ * customer's yes to a technician (wayland_linux.c, session.c), and the
+ * PipeWire half is the backend's open, on the loop's thread;
+ * helper_capture_wayland_probe, which asks nobody, runs before sign-in, so
  * a desktop with no portal at all costs no support code. GDBus runs its
- * calls on a private GMainContext that is iterated only while we wait for a
- * Response; after setup GLib plays no part in the event loop.
+ * calls on a private GMainContext that is iterated only by the asking
+ * thread while it waits for a Response; after that GLib plays no part in
+ * the event loop.
  *
  * When the portal offers RemoteDesktop the session is a RemoteDesktop one
  * (SelectDevices before SelectSources, Start on RemoteDesktop), so the same
@@ -965,7 +968,7 @@ static int wl_stream_open(struct helper_capture_wayland *w, int pw_fd, char *err
 	w->active = true;
 	/* The driver needs the size now, and the first picture: wait for both, boundedly. */
 	deadline = wl_now_ms() + WL_FIRST_FRAME_MS;
-	while (!w->failed && !w->have_frame && !wl_cancelled(w) && wl_now_ms() < deadline)
+	while (!w->failed && !w->have_frame && wl_now_ms() < deadline)
 		wl_iterate(w, 100);
 	if (w->failed || !w->have_frame) {
 		snprintf(err, errlen, "the desktop's screen stream sent no picture%s", w->failed ? "" : " in time");
