@@ -6,13 +6,16 @@
  * them out only through xdg-desktop-portal. Setup is four portal calls on
  * the session bus, each answered later by a Response signal on a request
  * object (CreateSession, SelectSources, Start, then OpenPipeWireRemote,
- * which answers at once with a file descriptor). Setup blocks like the X11
- * backend's XOpenDisplay. It runs once the helper has signed in, before its
- * loop starts (session.c), so that a refusal at the dialog reaches the
- * ticket; helper_capture_wayland_probe, which asks nobody, runs before, so
+ * which answers at once with a file descriptor). That half blocks while a
+ * person answers the desktop's dialog, so it is its own call
+ * (helper_capture_wayland_ask), made on a thread of its own after the
+ * customer's yes to a technician (wayland_linux.c, session.c), and the
+ * PipeWire half is the backend's open, on the loop's thread;
+ * helper_capture_wayland_probe, which asks nobody, runs before sign-in, so
  * a desktop with no portal at all costs no support code. GDBus runs its
- * calls on a private GMainContext that is iterated only while we wait for a
- * Response; after setup GLib plays no part in the event loop.
+ * calls on a private GMainContext that is iterated only by the asking
+ * thread while it waits for a Response; after that GLib plays no part in
+ * the event loop.
  *
  * When the portal offers RemoteDesktop the session is a RemoteDesktop one
  * (SelectDevices before SelectSources, Start on RemoteDesktop), so the same
@@ -59,8 +62,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
+#include <glib-unix.h>
 #include <pipewire/pipewire.h>
 #include <spa/buffer/meta.h>
 #include <spa/param/video/format-utils.h>
@@ -108,6 +114,10 @@ struct helper_capture_wayland {
 	unsigned cursor_mode;
 	bool remote;                /* a RemoteDesktop session: the screen and, if allowed, control */
 	bool refused;               /* Start's answer 1: the customer said no at the dialog */
+	int cancel_fd;              /* readable: give up asking (helper_capture_wayland_ask), or -1 */
+	bool cancelled;
+	int pw_fd;                  /* the portal's PipeWire remote, until the stream takes it, or -1 */
+	bool pw_inited;
 	uint32_t devices;           /* what the customer allowed at the dialog (WL_DEVICE_*) */
 	/* The request we wait for: its Response lands here. */
 	bool answered;
@@ -162,6 +172,26 @@ static void wl_on_response(GDBusConnection *bus, const char *sender, const char 
 	w->answered = true;
 }
 
+static gboolean wl_on_cancel(gint fd, GIOCondition cond, gpointer data)
+{
+	struct helper_capture_wayland *w = data;
+
+	(void)fd;
+	(void)cond;
+	w->cancelled = true;
+	return G_SOURCE_REMOVE;
+}
+
+/* Whether the asker gave up: polled between the steps that wait for nobody. */
+static bool wl_cancelled(struct helper_capture_wayland *w)
+{
+	struct pollfd p = { .fd = w->cancel_fd, .events = POLLIN };
+
+	if (!w->cancelled && w->cancel_fd >= 0 && poll(&p, 1, 0) > 0)
+		w->cancelled = true;
+	return w->cancelled;
+}
+
 static gboolean wl_on_timeout(gpointer data)
 {
 	bool *expired = data;
@@ -208,7 +238,7 @@ static int wl_portal_request(struct helper_capture_wayland *w, const char *iface
 	const char *unique = g_dbus_connection_get_unique_name(w->bus);
 	GVariant *params, *reply;
 	GError *gerr = NULL;
-	GSource *timer;
+	GSource *timer, *cancel = NULL;
 	guint sub;
 	bool expired = false;
 	size_t n = 0;
@@ -245,10 +275,29 @@ static int wl_portal_request(struct helper_capture_wayland *w, const char *iface
 	timer = g_timeout_source_new_seconds(WL_PORTAL_TIMEOUT_S);
 	g_source_set_callback(timer, wl_on_timeout, &expired, NULL);
 	g_source_attach(timer, w->ctx);
-	while (!w->answered && !expired)
+	if (w->cancel_fd >= 0) {
+		cancel = g_unix_fd_source_new(w->cancel_fd, G_IO_IN);
+		g_source_set_callback(cancel, (GSourceFunc)(void (*)(void))wl_on_cancel, w, NULL);
+		g_source_attach(cancel, w->ctx);
+	}
+	while (!w->answered && !expired && !w->cancelled)
 		g_main_context_iteration(w->ctx, TRUE);
 	g_source_destroy(timer);
 	g_source_unref(timer);
+	if (cancel != NULL) {
+		g_source_destroy(cancel);
+		g_source_unref(cancel);
+	}
+	if (!w->answered && w->cancelled) {
+		/* Closing the request takes its dialog off the screen; the portal then sends no Response. */
+		GVariant *r = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, path, "org.freedesktop.portal.Request",
+							  "Close", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+
+		if (r != NULL)
+			g_variant_unref(r);
+		snprintf(err, errlen, "the helper stopped asking the desktop portal (%s)", method);
+		goto out;
+	}
 	if (!w->answered) {
 		snprintf(err, errlen, "the desktop portal did not answer %s within %d s", method, WL_PORTAL_TIMEOUT_S);
 		goto out;
@@ -494,6 +543,10 @@ static int wl_portal_start(struct helper_capture_wayland *w, int *pw_fd, char *e
 	/* The dialog comes at SelectSources (KDE) or Start (GNOME): the customer hears of it first. */
 	if (wl_asking != NULL)
 		wl_asking(wl_asking_ctx, token[0] != '\0', w->remote);
+	if (wl_cancelled(w)) {
+		snprintf(err, errlen, "the helper stopped asking the desktop portal");
+		goto out;
+	}
 	if (wl_portal_request(w, WL_SCREENCAST, "SelectSources", w->session, NULL, &opts, &response, &results, err, errlen) != 0)
 		goto out;
 	if (response != 0) {
@@ -955,7 +1008,10 @@ static void wl_close(void *state)
 		pw_context_destroy(w->context);
 	if (w->loop != NULL)
 		pw_loop_destroy(w->loop);
-	pw_deinit();
+	if (w->pw_inited)
+		pw_deinit();
+	if (w->pw_fd >= 0)
+		close(w->pw_fd);
 	if (w->session != NULL && w->bus != NULL) {
 		GVariant *r = g_dbus_connection_call_sync(w->bus, WL_PORTAL_BUS, w->session,
 							  "org.freedesktop.portal.Session", "Close", NULL, NULL,
@@ -978,34 +1034,81 @@ static void wl_close(void *state)
 	free(w);
 }
 
-static int wl_open(const char *display, void **state, char *err, size_t errlen)
+/*
+ * The portal's half (see capture_wayland.h): bus, session, dialog, the
+ * PipeWire descriptor; nothing of PipeWire's loop yet, so it may run on
+ * any thread. GDBus dispatches our connection's signals in the context
+ * that was the thread's default when they were subscribed: w->ctx, pushed
+ * here on the asking thread and iterated by it alone.
+ */
+int helper_capture_wayland_ask(struct helper_capture_wayland **out, int cancel_fd, char *err, size_t errlen)
 {
 	struct helper_capture_wayland *w = calloc(1, sizeof(*w));
-	int pw_fd = -1, rc;
+	int rc;
 
-	(void)display;
-	*state = NULL;
+	*out = NULL;
 	if (w == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pw_init(NULL, NULL);
-	/* Signals and replies of our connection are dispatched only where we iterate this context. */
+	w->cancel_fd = cancel_fd;
+	w->pw_fd = -1;
 	w->ctx = g_main_context_new();
 	g_main_context_push_thread_default(w->ctx);
-	if (wl_bus_open(w, err, errlen) != 0 || wl_portal_start(w, &pw_fd, err, errlen) != 0 ||
-	    wl_stream_open(w, pw_fd, err, errlen) != 0)
-		goto fail;
+	rc = wl_bus_open(w, err, errlen) == 0 && wl_portal_start(w, &w->pw_fd, err, errlen) == 0 ? 0 : -1;
 	g_main_context_pop_thread_default(w->ctx);
+	if (rc != 0) {
+		rc = w->refused ? HELPER_CAPTURE_REFUSED : -1;
+		wl_close(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+void helper_capture_wayland_ask_free(struct helper_capture_wayland *w)
+{
+	wl_close(w);
+}
+
+/* What the next open takes instead of asking itself (set on the thread that opens). */
+static struct helper_capture_wayland *wl_asked;
+
+void helper_capture_wayland_set_asked(struct helper_capture_wayland *w)
+{
+	wl_asked = w;
+}
+
+/*
+ * The stream's half, on the thread whose loop will serve the capture (the
+ * PipeWire loop is entered there, see the top). Asks the portal first
+ * unless helper_capture_wayland_set_asked gave its answer.
+ */
+static int wl_open(const char *display, void **state, char *err, size_t errlen)
+{
+	struct helper_capture_wayland *w = wl_asked;
+	int pw_fd, rc;
+
+	(void)display;
+	*state = NULL;
+	wl_asked = NULL;
+	if (w == NULL && (rc = helper_capture_wayland_ask(&w, -1, err, errlen)) != 0)
+		return rc;
+	/* The asker's cancel descriptor is not ours to poll on this thread. */
+	w->cancel_fd = -1;
+	w->cancelled = false;
+	pw_init(NULL, NULL);
+	w->pw_inited = true;
+	pw_fd = w->pw_fd;
+	w->pw_fd = -1;
+	if (wl_stream_open(w, pw_fd, err, errlen) != 0) {
+		wl_close(w);
+		return -1;
+	}
 	/* Nobody watches yet: the compositor copies nothing until a viewer is let in. */
 	wl_set_watched(w, false);
 	*state = w;
 	return 0;
-fail:
-	g_main_context_pop_thread_default(w->ctx);
-	rc = w->refused ? HELPER_CAPTURE_REFUSED : -1;
-	wl_close(w);
-	return rc;
 }
 
 static int wl_fd(void *state)
@@ -1111,7 +1214,7 @@ int helper_capture_wayland_remote(struct helper_capture *c, struct helper_captur
 
 int helper_capture_wayland_probe(char *err, size_t errlen)
 {
-	struct helper_capture_wayland w = { 0 };
+	struct helper_capture_wayland w = { .cancel_fd = -1, .pw_fd = -1 };
 	int rc = -1;
 
 	w.ctx = g_main_context_new();

@@ -41,6 +41,28 @@ void helper_capture_wayland_set_relay(const char *host_key);
  */
 void helper_capture_wayland_set_asking(void (*asking)(void *ctx, bool remembered, bool control), void *ctx);
 
+struct helper_capture_wayland;
+
+/*
+ * The portal's half of an open: its session on a D-Bus connection of its
+ * own, its dialog answered, its PipeWire descriptor, but no stream yet.
+ * Blocks while the desktop asks the customer, so it may run on a thread of
+ * its own (it touches nothing of the caller's but the asking hook, which
+ * then runs on that thread). cancel_fd, when >= 0, turns readable to give
+ * up: the pending request is closed (the dialog goes), then the session.
+ * 0 and *out (for helper_capture_wayland_set_asked or _ask_free),
+ * HELPER_CAPTURE_REFUSED when the customer said no at the dialog, or -1
+ * with err.
+ */
+int helper_capture_wayland_ask(struct helper_capture_wayland **out, int cancel_fd, char *err, size_t errlen);
+/* Closes the session of an answer no open took. NULL is fine. */
+void helper_capture_wayland_ask_free(struct helper_capture_wayland *w);
+/*
+ * The next open of the portal backend, on the calling thread, takes w
+ * (owned from then on, also when it fails) and only starts its stream.
+ */
+void helper_capture_wayland_set_asked(struct helper_capture_wayland *w);
+
 /*
  * Whether the session bus has a desktop portal that offers ScreenCast: 0,
  * or -1 with err. Asks nothing of the customer (no dialog), so it can run

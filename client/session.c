@@ -5,8 +5,13 @@
  * is burnt by every sign-in, so nothing that can fail locally may come
  * after it), sign in with the code, open the control channel, ask for the
  * remote forward. The one exception is the desktop portal's dialog (GNOME,
- * KDE): only its presence is checked first; it is asked once signed in, so
- * that the customer's no there is recorded on the ticket. Then the session
+ * KDE): only its presence is checked first; it is asked after the
+ * customer's own yes to the first technician who asks to see the screen,
+ * on a thread of its own while the loop goes on (wayland.h), so that the
+ * customer's no there is recorded on the ticket as a deny of that
+ * technician. Until it is answered there is no capture, screen or input
+ * (s->screen NULL), and the relay hears the yes only once the screen is
+ * ready for the stream. Then the session
  * turns non-blocking and everything happens in one ssh_event: the SSH
  * session, standard input (the tty UI), the X connection (damage events),
  * and one socketpair end per viewer (pumps). After every ssh_event_dopoll,
@@ -122,7 +127,12 @@ struct helper_session {
 	int origin_fd;                      /* registered in event, or -1 */
 	struct helper_clipboard *clipboard;   /* NULL: no clipboard sharing */
 	int clip_x_fd, clip_wake_fd;          /* registered in event, or -1 */
-	struct helper_screen *screen;
+	struct helper_screen *screen;       /* NULL until the portal's screen is open (portal) */
+	bool portal;                /* the screen is the desktop portal's, opened after the first Allow */
+	struct helper_wayland_ask *ask;     /* the portal is being asked (its dialog may be up), or NULL */
+	int ask_fd;                 /* registered in event, or -1 */
+	bool ask_told;              /* the customer was told before the dialog */
+	char end_text[640];         /* end_reason when it is made up here */
 	bool input_closed;          /* nobody can answer: deny every ask */
 	bool paused;                /* the customer paused sharing (grants kept) */
 	uint8_t desktop;            /* what Windows forbids now (enum ctl_desktop_flag), as last told */
@@ -147,6 +157,11 @@ struct helper_session {
 	enum helper_end end;
 	const char *end_reason;     /* for HELPER_END_FAILED and HELPER_END_CLOSED */
 };
+
+/* The desktop portal's question, after the customer's first yes (below the loop). */
+static void helper_session_portal_ask(struct helper_session *s, struct helper_viewer *v);
+static void helper_session_portal_stop(struct helper_session *s);
+static void helper_session_run_portal(struct helper_session *s);
 
 static void helper_session_finish(struct helper_session *s, enum helper_end end, const char *reason)
 {
@@ -300,7 +315,7 @@ static void helper_session_drop(struct helper_session *s, struct helper_viewer *
 {
 	struct helper_ui_request r = helper_viewer_request(v);
 
-	if (v->state == HELPER_VIEWER_ASKED) {
+	if (v->state == HELPER_VIEWER_ASKED || v->state == HELPER_VIEWER_ALLOWED) {
 		if (v->prompted)
 			s->ui->withdrawn(s->ui_state, &r);
 		log_info("viewer %u withdrew the request", v->id);
@@ -320,7 +335,7 @@ static void helper_session_drop(struct helper_session *s, struct helper_viewer *
  */
 static int helper_session_on_reask(struct helper_session *s, struct helper_viewer *v, const struct ctl_record *rec)
 {
-	if (v->state == HELPER_VIEWER_ASKED || (v->caps_granted & CTL_CAP_CONTROL) ||
+	if (v->state == HELPER_VIEWER_ASKED || v->state == HELPER_VIEWER_ALLOWED || (v->caps_granted & CTL_CAP_CONTROL) ||
 	    !(rec->caps & CTL_CAP_CONTROL) || !(rec->caps & CTL_CAP_VIEW) || rec->ticket != v->ticket)
 		return -1;
 	if (v->reasking)
@@ -353,6 +368,8 @@ static int64_t helper_session_now_ms(void);
  */
 static bool helper_session_regrant(struct helper_session *s, struct helper_viewer *v)
 {
+	if (s->screen == NULL)
+		return false;  /* nothing allowed before is on the screen yet: ask */
 	for (unsigned i = 0; i < s->regrants_n; i++) {
 		struct helper_session_regrant *g = &s->regrants[i];
 		struct helper_ui_request r;
@@ -542,6 +559,8 @@ static void helper_session_read_control(struct helper_session *s)
  */
 static void helper_session_stop_all(struct helper_session *s)
 {
+	/* The desktop's dialog asked for them goes too: nobody is to be shown anything. */
+	helper_session_portal_stop(s);
 	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
 		if (v->state == HELPER_VIEWER_ASKED || v->state == HELPER_VIEWER_ENDED)
 			continue;
@@ -569,8 +588,11 @@ static void helper_session_pause(struct helper_session *s, bool paused)
 	if (s->paused == paused)
 		return;
 	s->paused = paused;
-	helper_capture_set_paused(s->capture, paused);
-	helper_screen_set_paused(s->screen, paused);
+	/* Before the portal's screen is open, it takes this state when it opens. */
+	if (s->capture != NULL)
+		helper_capture_set_paused(s->capture, paused);
+	if (s->screen != NULL)
+		helper_screen_set_paused(s->screen, paused);
 	if (helper_control_send(&s->ctl, &r) != 0) {
 		helper_session_finish(s, HELPER_END_FAILED, "the relay stopped reading our messages");
 		return;
@@ -592,6 +614,17 @@ static void helper_session_answered(struct helper_session *s, uint8_t which, uin
 	snprintf(ui, sizeof(ui), "%s", s->ui == &helper_ui_sdl ? "window" : "terminal");
 	if (helper_control_send(&s->ctl, &r) != 0)
 		log_warn("could not record who answered question %u", id);
+}
+
+/* The customer's yes (v->caps_granted) goes to the relay, and the stream may come. */
+static void helper_session_grant(struct helper_session *s, struct helper_viewer *v)
+{
+	struct helper_ui_request r = helper_viewer_request(v);
+
+	helper_session_answered(s, CTL_ANSWERED_CONSENT, v->id, v->caps_granted);
+	v->state = HELPER_VIEWER_GRANTED;
+	helper_session_reply(s, v->id, v->caps_granted);
+	s->ui->sharing(s->ui_state, &r, (v->caps_granted & CTL_CAP_CONTROL) != 0);
 }
 
 static void helper_session_answer(struct helper_session *s, struct helper_viewer *v,
@@ -628,16 +661,22 @@ static void helper_session_answer(struct helper_session *s, struct helper_viewer
 					     "technician may only view it, not control it."));
 		log_warn("viewer %u asked for control; granted view only: presses cannot be told apart here", v->id);
 	}
-	helper_session_answered(s, CTL_ANSWERED_CONSENT, v->id, caps);
 	if (caps == 0) {
+		helper_session_answered(s, CTL_ANSWERED_CONSENT, v->id, caps);
 		helper_session_deny(s, v);
 		return;
 	}
 	v->caps_granted = caps;
-	v->state = HELPER_VIEWER_GRANTED;
-	helper_session_reply(s, v->id, caps);
-	r = helper_viewer_request(v);
-	s->ui->sharing(s->ui_state, &r, (caps & CTL_CAP_CONTROL) != 0);
+	if (s->portal && s->screen == NULL) {
+		/* The desktop asks now; the relay hears this yes once its screen is open. */
+		v->state = HELPER_VIEWER_ALLOWED;
+		log_info("viewer %u allowed to %s (answered in the %s); the desktop's own dialog is next", v->id,
+			 (caps & CTL_CAP_CONTROL) ? "view and control" : "view",
+			 s->ui == &helper_ui_sdl ? "window" : "terminal");
+		helper_session_portal_ask(s, v);
+		return;
+	}
+	helper_session_grant(s, v);
 	log_info("viewer %u allowed to %s (answered in the %s)", v->id,
 		 (caps & CTL_CAP_CONTROL) ? "view and control" : "view",
 		 s->ui == &helper_ui_sdl ? "window" : "terminal");
@@ -781,9 +820,9 @@ static void helper_session_run_viewers(struct helper_session *s)
 {
 	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
 		/* Nothing is grabbed while nobody watches: the first update must be current. */
-		if (v->state == HELPER_VIEWER_ACCEPTED && helper_capture_flush(s->capture) != 0)
+		if (v->state == HELPER_VIEWER_ACCEPTED && s->capture != NULL && helper_capture_flush(s->capture) != 0)
 			helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
-		if (v->state == HELPER_VIEWER_ACCEPTED && helper_viewer_start(v, s->screen) != 0)
+		if (v->state == HELPER_VIEWER_ACCEPTED && (s->screen == NULL || helper_viewer_start(v, s->screen) != 0))
 			helper_session_drop(s, v);
 		if (v->state == HELPER_VIEWER_ACTIVE && pump_run(v->pump) != 0)
 			helper_session_drop(s, v);
@@ -928,7 +967,7 @@ static void helper_session_report_ignored(struct helper_session *s)
  */
 static void helper_session_report_desktop(struct helper_session *s)
 {
-	unsigned cap = helper_capture_refused(s->capture);
+	unsigned cap = s->capture != NULL ? helper_capture_refused(s->capture) : 0;
 	struct ctl_record r = { .type = CTL_DESKTOP };
 	uint8_t now = 0, was = s->desktop;
 
@@ -979,7 +1018,8 @@ static void helper_session_step(struct helper_session *s)
 	if (s->end == HELPER_END_NONE && helper_session_lost(s))
 		helper_session_finish(s, HELPER_END_LOST, NULL);
 	helper_session_sync_fds(s);
-	if (helper_capture_run(s->capture) != 0)
+	helper_session_run_portal(s);
+	if (s->capture != NULL && helper_capture_run(s->capture) != 0)
 		helper_session_finish(s, HELPER_END_FAILED, "lost the X display");
 	helper_session_report_desktop(s);
 	if (s->clipboard != NULL) {
@@ -996,7 +1036,8 @@ static void helper_session_step(struct helper_session *s)
 			break;
 		}
 	}
-	helper_screen_reap(s->screen);
+	if (s->screen != NULL)
+		helper_screen_reap(s->screen);
 }
 
 static void helper_session_loop(struct helper_session *s)
@@ -1004,7 +1045,7 @@ static void helper_session_loop(struct helper_session *s)
 	bool more = true;  /* the control channel may hold records from setup */
 
 	while (s->end == HELPER_END_NONE) {
-		int timeout = more ? 0 : helper_capture_timeout(s->capture);
+		int timeout = more ? 0 : s->capture != NULL ? helper_capture_timeout(s->capture) : -1;
 		int due = helper_origin_timeout(s->origin, helper_session_now_ms());
 
 		int ui_due = s->ui->timeout != NULL ? s->ui->timeout(s->ui_state) : -1;
@@ -1114,16 +1155,16 @@ static int helper_session_connect(struct helper_session *s, char *err, size_t er
 	return 0;
 }
 
-static int helper_session_setup_loop(struct helper_session *s, char *err, size_t errlen)
+/*
+ * The screen the viewers will see, on the capture (and input) already
+ * open, in the loop's event: at setup, or once the desktop portal's
+ * screen is open. After the signal mask: libvncserver's threads inherit
+ * it. 0, or -1 with err.
+ */
+static int helper_session_open_screen(struct helper_session *s, char *err, size_t errlen)
 {
 	struct helper_capture_format fmt;
 
-	s->sig_fd = helper_platform_signals_open();
-	if (s->sig_fd < 0) {
-		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
-		return -1;
-	}
-	/* After the signal mask: libvncserver's threads inherit it. */
 	helper_capture_format(s->capture, &fmt);
 	if (helper_screen_open(&s->screen, &fmt, s->input, err, errlen) != 0)
 		return -1;
@@ -1131,26 +1172,9 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 	helper_screen_set_link(s->screen, ssh_get_fd(s->ssh));
 	if (s->clipboard != NULL)
 		helper_clipboard_attach(s->clipboard, s->screen);
-	ssh_set_blocking(s->ssh, 0);
-	s->event = ssh_event_new();
-	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK ||
-	    ssh_event_add_fd(s->event, s->sig_fd, POLLIN, helper_session_on_signal, s) != SSH_OK) {
-		snprintf(err, errlen, "cannot set up the event loop");
-		return -1;
-	}
-	if (s->clipboard != NULL) {
-		/* No display connection of its own on Windows (-1): the wake stands for both. */
-		if ((helper_clipboard_x_fd(s->clipboard) >= 0 &&
-		     ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
-				      helper_session_on_wake, s) != SSH_OK) ||
-		    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
-				     helper_session_on_wake, s) != SSH_OK) {
-			snprintf(err, errlen, "cannot set up the event loop");
-			return -1;
-		}
-		s->clip_x_fd = helper_clipboard_x_fd(s->clipboard);
-		s->clip_wake_fd = helper_clipboard_wake_fd(s->clipboard);
-	}
+	/* The customer may have paused before the portal's screen was open. */
+	helper_capture_set_paused(s->capture, s->paused);
+	helper_screen_set_paused(s->screen, s->paused);
 	s->capture_fd = helper_capture_fd(s->capture);
 	if (s->capture_fd >= 0 &&
 	    ssh_event_add_fd(s->event, s->capture_fd, POLLIN, helper_session_on_wake, s) != SSH_OK) {
@@ -1164,6 +1188,39 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 		return -1;
 	}
 	s->request_fd = helper_screen_wake_fd(s->screen);
+	return 0;
+}
+
+static int helper_session_setup_loop(struct helper_session *s, char *err, size_t errlen)
+{
+	s->sig_fd = helper_platform_signals_open();
+	if (s->sig_fd < 0) {
+		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
+		return -1;
+	}
+	ssh_set_blocking(s->ssh, 0);
+	s->event = ssh_event_new();
+	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK ||
+	    ssh_event_add_fd(s->event, s->sig_fd, POLLIN, helper_session_on_signal, s) != SSH_OK) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		return -1;
+	}
+	/* The desktop portal's screen comes later, after the customer's first yes. */
+	if (s->capture != NULL && helper_session_open_screen(s, err, errlen) != 0)
+		return -1;
+	if (s->clipboard != NULL) {
+		/* No display connection of its own on Windows (-1): the wake stands for both. */
+		if ((helper_clipboard_x_fd(s->clipboard) >= 0 &&
+		     ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
+				      helper_session_on_wake, s) != SSH_OK) ||
+		    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
+				     helper_session_on_wake, s) != SSH_OK) {
+			snprintf(err, errlen, "cannot set up the event loop");
+			return -1;
+		}
+		s->clip_x_fd = helper_clipboard_x_fd(s->clipboard);
+		s->clip_wake_fd = helper_clipboard_wake_fd(s->clipboard);
+	}
 	if (helper_logs_requests_open(&s->logs) != 0 ||
 	    ssh_event_add_fd(s->event, helper_logs_requests_fd(&s->logs), POLLIN, helper_session_on_wake, s) !=
 		    SSH_OK) {
@@ -1204,6 +1261,8 @@ static void helper_session_teardown_net(struct helper_session *s)
 		if (helper_control_send(&s->ctl, &r) == 0)
 			helper_control_flush(&s->ctl);
 	}
+	/* The desktop's dialog, if still up, goes first: nobody will be shown the screen. */
+	helper_session_portal_stop(s);
 	/* Closing our socketpair ends is what lets libvncserver's threads finish. */
 	helper_viewer_free_all(&s->viewers);
 	helper_logs_request_free_all(&s->logs);
@@ -1533,37 +1592,168 @@ static int helper_session_resume_at(struct helper_session *s, unsigned i)
 		s->ssh = NULL;
 		return rc == -2 ? HELPER_SESSION_REFUSED : -1;
 	}
-	helper_screen_set_link(s->screen, ssh_get_fd(s->ssh));
+	if (s->screen != NULL)
+		helper_screen_set_link(s->screen, ssh_get_fd(s->ssh));
 	s->relay_at = i;
 	return 0;
 }
 
-/*
- * The desktop portal's own dialog, asked once signed in so that the ticket
- * is known: the customer's no there goes to the relay, which records it
- * like a deny (CTL_ANSWERED_DESKTOP), and ends the helper in plain words as
- * before. The code is used by then, as by any session the customer ends.
- * 0, or -1 with err in the customer's words.
- */
-static int helper_session_ask_portal(struct helper_session *s, char *err, size_t errlen)
+/* Wakes the loop; the news is read in helper_session_run_portal. */
+static int helper_session_on_portal(socket_t fd, int revents, void *userdata)
 {
-	/* The relay signed in to is --relay's: the others of the list serve only a resume. */
-	int rc = helper_wayland_portal_open(&s->capture, s->opt->host_key, helper_session_portal_notice, s, err, errlen);
+	struct helper_session *s = userdata;
+	bool remembered, control;
 
-	if (rc == HELPER_WAYLAND_REFUSED) {
+	(void)fd;
+	(void)revents;
+	/* Drained here, so that a wait of the loop without the relay (a resume) does not spin. */
+	if (s->ask != NULL)
+		helper_wayland_ask_poll(s->ask, &remembered, &control);
+	return 0;
+}
+
+/*
+ * The desktop portal's own dialog, asked after the customer's yes to
+ * viewer v (the first to ask while there is no screen yet), so that the
+ * customer's no there goes on the ticket as a deny of that technician
+ * (CTL_ANSWERED_DESKTOP with its id). Asked once: a second technician
+ * allowed meanwhile waits for the same answer.
+ */
+static void helper_session_portal_ask(struct helper_session *s, struct helper_viewer *v)
+{
+	char err[512];
+
+	if (s->ask != NULL)
+		return;
+	/* The relay signed in to is --relay's: the others of the list serve only a resume. */
+	if (helper_wayland_ask_start(&s->ask, s->opt->host_key, err, sizeof(err)) != 0) {
+		helper_session_wayland_words(err, sizeof(err));
+		snprintf(s->end_text, sizeof(s->end_text), "%s", err);
+		log_warn("%s", s->end_text);
+		helper_session_finish(s, HELPER_END_FAILED, s->end_text);
+		return;
+	}
+	s->ask_told = false;
+	if (ssh_event_add_fd(s->event, helper_wayland_ask_fd(s->ask), POLLIN, helper_session_on_portal, s) == SSH_OK)
+		s->ask_fd = helper_wayland_ask_fd(s->ask);
+	else
+		log_warn("the desktop portal's answer is looked for at each wake of the loop only");
+	log_info("asking the desktop portal for the screen, after the customer allowed viewer %u", v->id);
+}
+
+/* Forgets the portal's question, if one is out: its dialog is closed, its session too. */
+static void helper_session_portal_stop(struct helper_session *s)
+{
+	if (s->ask == NULL)
+		return;
+	if (s->ask_fd >= 0 && s->event != NULL)
+		ssh_event_remove_fd(s->event, s->ask_fd);
+	s->ask_fd = -1;
+	helper_wayland_ask_cancel(s->ask);
+	s->ask = NULL;
+}
+
+/*
+ * The customer said no at the desktop's dialog: a deny of each technician
+ * they had allowed here (the relay names them; viewer 0 when none waits
+ * any more, as older helpers said it), then the session ends as before,
+ * the record sent before we hang up (helper_control_goodbye).
+ */
+static void helper_session_portal_refused(struct helper_session *s)
+{
+	bool named = false;
+
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+		struct ctl_record r = { .type = CTL_ANSWERED, .viewer_id = v->id, .flags = CTL_ANSWERED_DESKTOP,
+					.text = "desktop" };
+		struct ctl_record no = { .type = CTL_CONSENT_REPLY, .viewer_id = v->id };
+
+		if (v->state != HELPER_VIEWER_ALLOWED)
+			continue;
+		/* The reply after it is for relays that do not name the technician: the refusal of the stream. */
+		if (helper_control_send(&s->ctl, &r) != 0 || helper_control_send(&s->ctl, &no) != 0)
+			log_warn("could not tell the relay that viewer %u was refused at the desktop's dialog", v->id);
+		log_info("viewer %u refused at the desktop's own dialog", v->id);
+		helper_viewer_end(v);
+		named = true;
+	}
+	if (!named) {
 		struct ctl_record r = { .type = CTL_ANSWERED, .flags = CTL_ANSWERED_DESKTOP, .text = "desktop" };
 
-		if (helper_control_send(&s->ctl, &r) != 0 ||
-		    helper_control_goodbye(&s->ctl, HELPER_SESSION_GOODBYE_MS) != 0)
+		if (helper_control_send(&s->ctl, &r) != 0)
 			log_warn("could not tell the relay that the desktop's dialog was refused");
-		else
-			log_info("the relay recorded the refusal at the desktop's dialog on the ticket");
 	}
-	if (rc != 0) {
-		helper_session_wayland_words(err, errlen);
-		return -1;
+	ssh_set_blocking(s->ssh, 1);
+	if (helper_control_goodbye(&s->ctl, HELPER_SESSION_GOODBYE_MS) != 0)
+		log_warn("could not tell the relay that the desktop's dialog was refused");
+	else
+		log_info("the relay recorded the refusal at the desktop's dialog on the ticket");
+	ssh_set_blocking(s->ssh, 0);
+}
+
+/*
+ * The portal answered: its screen, input and the VNC server are set up,
+ * then the technicians the customer allowed meanwhile are let in, in the
+ * order allowed. A refusal or a failure ends the session in plain words.
+ */
+static void helper_session_portal_done(struct helper_session *s)
+{
+	char err[512] = "";
+	int rc;
+
+	if (s->ask_fd >= 0)
+		ssh_event_remove_fd(s->event, s->ask_fd);
+	s->ask_fd = -1;
+	rc = helper_wayland_ask_finish(s->ask, &s->capture, err, sizeof(err));
+	s->ask = NULL;
+	if (rc == 0 && helper_session_open_around(s, true, err, sizeof(err)) == 0 &&
+	    helper_session_open_screen(s, err, sizeof(err)) == 0) {
+		for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
+			if (v->state != HELPER_VIEWER_ALLOWED)
+				continue;
+			helper_session_grant(s, v);
+			log_info("viewer %u: the desktop's screen is open, the customer's yes goes to the relay", v->id);
+		}
+		return;
 	}
-	return helper_session_open_around(s, true, err, errlen);
+	helper_session_wayland_words(err, sizeof(err));
+	snprintf(s->end_text, sizeof(s->end_text), "%s", err);
+	log_warn("%s", s->end_text);
+	helper_session_finish(s, HELPER_END_FAILED, s->end_text);
+	if (rc == HELPER_WAYLAND_REFUSED) {
+		helper_session_portal_refused(s);
+		return;
+	}
+	/*
+	 * No person said no: nothing is sent for the technicians waiting, who
+	 * read that the customer left, and the ticket records no refusal.
+	 */
+	for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next)
+		if (v->state == HELPER_VIEWER_ALLOWED)
+			helper_viewer_end(v);
+}
+
+/* Where the portal's question is: the word before its dialog, then its answer. */
+static void helper_session_run_portal(struct helper_session *s)
+{
+	bool remembered, control;
+
+	if (s->ask == NULL || s->end != HELPER_END_NONE)
+		return;
+	switch (helper_wayland_ask_poll(s->ask, &remembered, &control)) {
+	case HELPER_WAYLAND_ASK_ASKING:
+		if (!s->ask_told) {
+			helper_session_portal_notice(s, remembered, control);
+			s->ask_told = true;
+			helper_wayland_ask_go(s->ask);
+		}
+		break;
+	case HELPER_WAYLAND_ASK_DONE:
+		helper_session_portal_done(s);
+		break;
+	default:
+		break;
+	}
 }
 
 /*
@@ -1637,6 +1827,7 @@ int helper_session_run(struct helper_options *o)
 		.origin_fd = -1,
 		.logs = HELPER_LOGS_REQUESTS_INIT,
 		.logs_fd = -1,
+		.ask_fd = -1,
 	};
 	char err[512] = "";
 	char shown[640];
@@ -1662,9 +1853,9 @@ int helper_session_run(struct helper_options *o)
 	}
 	/*
 	 * The display first: failing here does not burn the support code. The
-	 * desktop portal is only found here; its dialog waits until the helper
-	 * has signed in (helper_session_ask_portal), for the ticket to record
-	 * the answer.
+	 * desktop portal is only found here; its dialog waits for the
+	 * customer's own yes to a technician (helper_session_portal_ask), for
+	 * the ticket to record its answer as theirs to that technician.
 	 */
 	if (wayland) {
 		rc = helper_wayland_capture_open(&s.capture, o->capture, err, sizeof(err));
@@ -1723,8 +1914,7 @@ int helper_session_run(struct helper_options *o)
 			snprintf(err, sizeof(err), "%s", _("the support code was refused (wrong, expired or already used)"));
 		goto fail;
 	}
-	if (portal && helper_session_ask_portal(&s, err, sizeof(err)) != 0)
-		goto fail;
+	s.portal = portal;
 	if (helper_session_setup_loop(&s, err, sizeof(err)) != 0)
 		goto fail;
 

@@ -3,9 +3,13 @@
  * end of their stream, and the list of all of them in the order they asked.
  *
  *   ASKED ----> GRANTED ----> ACCEPTED ----> ACTIVE ----> ENDED
- *     \           (consent)    (channel       (pump +       (freed by
- *      \                        accepted)      VNC client)   the loop)
- *       `--> ENDED (denied, withdrawn)
+ *     \  \        (consent)    (channel       (pump +       (freed by
+ *      \  `-> ALLOWED -'       accepted)      VNC client)   the loop)
+ *       `--> ENDED (denied, withdrawn, refused at the desktop's dialog)
+ *
+ * ALLOWED: the customer said yes, and the desktop's own dialog (the
+ * portal's, asked after that first yes) is still to answer; the relay
+ * hears the yes once the screen is open (session.c).
  *
  * Only a GRANTED viewer may have its forwarded-tcpip channel accepted, and
  * only once: consent covers one stream. A viewer granted view only may be
@@ -30,6 +34,7 @@ struct helper_screen;
 
 enum helper_viewer_state {
 	HELPER_VIEWER_ASKED,
+	HELPER_VIEWER_ALLOWED,
 	HELPER_VIEWER_GRANTED,
 	HELPER_VIEWER_ACCEPTED,
 	HELPER_VIEWER_ACTIVE,

@@ -14,7 +14,7 @@ struct helper_input;
 
 /* helper_wayland_capture_open: the screen is the desktop portal's, to be asked once signed in. */
 #define HELPER_WAYLAND_PORTAL 1
-/* helper_wayland_portal_open: the customer said no at the desktop's own dialog. */
+/* helper_wayland_ask_finish: the customer said no at the desktop's own dialog. */
 #define HELPER_WAYLAND_REFUSED (-2)
 
 /*
@@ -22,24 +22,49 @@ struct helper_input;
  * between, no dialog: see capture_wlr.c): 0 and *out. Else, when a desktop
  * portal offers screen sharing (GNOME, KDE), HELPER_WAYLAND_PORTAL with
  * *out NULL: its dialog is the customer's answer and goes on the ticket,
- * so helper_wayland_portal_open asks it once the helper has signed in.
+ * so helper_wayland_ask_start asks it after the customer's own yes to a technician.
  * capture is --capture's choice: "portal" skips the screen copy. -1 with
  * err naming what each refused. Asks the customer nothing.
  */
 int helper_wayland_capture_open(struct helper_capture **out, const char *capture, char *err, size_t errlen);
 /*
  * The desktop portal's screen (capture_wayland.c) for a session of the
- * relay whose pinned host key is relay_key: the desktop's restore token, if
- * it gives one, is kept for that relay alone. asking(ctx, remembered,
- * control) runs just before the portal is asked (its dialog may open then;
- * remembered: this relay's token is offered, so it may not; control: the
- * mouse and keyboard are asked for too), so the customer can be told first
- * what will ask and why. 0, HELPER_WAYLAND_REFUSED with err when
- * the customer said no there, or -1 with err.
+ * relay whose pinned host key is relay_key (the desktop's restore token, if
+ * it gives one, is kept for that relay alone), asked without blocking the
+ * caller: the portal's half on a thread of its own while the helper's loop
+ * goes on (the desktop's dialog waits for a person), the stream's half on
+ * the caller's thread at the end.
+ * helper_wayland_ask_fd turns readable when there is news, and stays so
+ * until helper_wayland_ask_poll, which drains it and says where the
+ * question is: HELPER_WAYLAND_ASK_WAITING (not yet at the portal's
+ * dialog), HELPER_WAYLAND_ASK_ASKING (the portal is about to be asked and its
+ * dialog may open: *remembered when this relay's restore token is offered,
+ * so it may not; *control when the mouse and keyboard are asked for too;
+ * the thread waits for helper_wayland_ask_go, so that the customer is told
+ * first what will ask and why), or HELPER_WAYLAND_ASK_DONE (then helper_wayland_ask_finish).
+ * The thread starts with the caller's signal mask.
  */
-int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key,
-			       void (*asking)(void *ctx, bool remembered, bool control), void *ctx, char *err,
-			       size_t errlen);
+#define HELPER_WAYLAND_ASK_WAITING 0
+#define HELPER_WAYLAND_ASK_ASKING 1
+#define HELPER_WAYLAND_ASK_DONE 2
+struct helper_wayland_ask;
+/* 0 and *out, or -1 with err. */
+int helper_wayland_ask_start(struct helper_wayland_ask **out, const char *relay_key, char *err, size_t errlen);
+int helper_wayland_ask_fd(const struct helper_wayland_ask *a);
+int helper_wayland_ask_poll(struct helper_wayland_ask *a, bool *remembered, bool *control);
+void helper_wayland_ask_go(struct helper_wayland_ask *a);
+/*
+ * After DONE: frees a, and opens the capture on this thread: 0 and *out,
+ * HELPER_WAYLAND_REFUSED with err when the customer said no at the
+ * desktop's dialog, or -1 with err.
+ */
+int helper_wayland_ask_finish(struct helper_wayland_ask *a, struct helper_capture **out, char *err, size_t errlen);
+/*
+ * Gives up at any point before finish: the portal's request is closed (its
+ * dialog goes away), then its session; waits for the thread and frees a.
+ * NULL is fine.
+ */
+void helper_wayland_ask_cancel(struct helper_wayland_ask *a);
 /*
  * Remote control on capture's width x height screen: through the portal's
  * RemoteDesktop session when capture has one that the customer allowed

@@ -15,16 +15,43 @@ int helper_wayland_capture_open(struct helper_capture **out, const char *capture
 	return -1;
 }
 
-int helper_wayland_portal_open(struct helper_capture **out, const char *relay_key,
-			       void (*asking)(void *ctx, bool remembered, bool control), void *ctx, char *err,
-			       size_t errlen)
+int helper_wayland_ask_start(struct helper_wayland_ask **out, const char *relay_key, char *err, size_t errlen)
 {
 	*out = NULL;
 	(void)relay_key;
-	(void)asking;
-	(void)ctx;
 	snprintf(err, errlen, "Windows has no Wayland desktop");
 	return -1;
+}
+
+int helper_wayland_ask_fd(const struct helper_wayland_ask *a)
+{
+	(void)a;
+	return -1;
+}
+
+int helper_wayland_ask_poll(struct helper_wayland_ask *a, bool *remembered, bool *control)
+{
+	(void)a;
+	*remembered = *control = false;
+	return HELPER_WAYLAND_ASK_DONE;
+}
+
+void helper_wayland_ask_go(struct helper_wayland_ask *a)
+{
+	(void)a;
+}
+
+int helper_wayland_ask_finish(struct helper_wayland_ask *a, struct helper_capture **out, char *err, size_t errlen)
+{
+	(void)a;
+	*out = NULL;
+	snprintf(err, errlen, "Windows has no Wayland desktop");
+	return -1;
+}
+
+void helper_wayland_ask_cancel(struct helper_wayland_ask *a)
+{
+	(void)a;
 }
 
 int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,

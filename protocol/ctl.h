@@ -88,10 +88,12 @@ enum ctl_end_reason {
  * granted (CONSENT: the capabilities, 0 for a refusal; LOGS: CTL_CAP_LOGS
  * when allowed, 0 when refused). DESKTOP: the desktop's own dialog (the
  * screen-sharing portal's, GNOME's and KDE's) refused to share the screen,
- * asked once the helper had signed in and before any technician; viewer_id
- * and caps 0, text "desktop"; the helper then ends. Sent only for a
- * refusal, so a relay that does not know the flag (and would take it for a
- * broken stream) loses a session that is ending anyway.
+ * asked after the customer's yes to viewer_id in the helper: a deny of that
+ * technician (viewer_id 0 from helpers that asked at sign-in, before any
+ * technician, or when the one allowed is gone); caps 0, text "desktop";
+ * a CONSENT_REPLY of 0 for that viewer follows, and the helper then ends.
+ * Sent only for a refusal, so a relay that does not know the flag (and
+ * would take it for a broken stream) loses a session that is ending anyway.
  */
 enum ctl_answered_flag {
 	CTL_ANSWERED_CONSENT = 0,

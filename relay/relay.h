@@ -537,6 +537,13 @@ int relay_viewer_ask_control(struct relay *relay, int64_t ticket, const struct s
 			     char *out, size_t outlen, char *err, size_t errlen);
 /* The customer ended the session (CTL_SHARING_ENDED): their streams end with that reason. */
 void relay_viewer_customer_ending(struct relay *relay, struct relay_conn *customer);
+/*
+ * The customer allowed viewer id in the helper, then refused at the
+ * desktop's own dialog (the portal's, asked after that Allow): a deny of
+ * that technician, recorded with where it was said. false when no viewer
+ * of this customer with that id waits for consent any more.
+ */
+bool relay_viewer_desktop_refused(struct relay *relay, struct relay_conn *customer, uint32_t id);
 void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
 				const struct ctl_record *rec);
 void relay_viewer_service(struct relay *relay, struct relay_viewer *v);

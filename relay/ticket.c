@@ -1073,10 +1073,20 @@ void relay_ticket_answered(struct relay *relay, struct relay_conn *c, const stru
 	int64_t ticket = c->ticket;
 
 	if (rec->flags == CTL_ANSWERED_DESKTOP) {
-		/* Only a refusal is ever sent (ctl.h): a deny, with no technician yet to name. */
+		/*
+		 * Only a refusal is ever sent (ctl.h). A helper that asks after an
+		 * Allow names the technician: their deny. Viewer 0 (helpers of
+		 * before, which asked at sign-in; or nobody waits any more), or one
+		 * gone meanwhile: the customer's, in words true of both.
+		 */
+		if (rec->viewer_id != 0 && relay_viewer_desktop_refused(relay, c, rec->viewer_id)) {
+			log_info("ticket %lld: the customer refused viewer %u at the desktop's own dialog", (long long)ticket,
+				 rec->viewer_id);
+			return;
+		}
 		relay_audit_event(relay->store, ticket, relay_now(relay), EVENT_CONSENT_DENIED, "customer", "customer",
-				  NULL, "screen sharing refused by the customer at the desktop's own dialog, before any "
-					"technician asked");
+				  NULL, "screen sharing refused by the customer at the desktop's own dialog, with no "
+					"technician waiting for it");
 		log_info("ticket %lld: the customer refused to share the screen at the desktop's own dialog",
 			 (long long)ticket);
 		return;

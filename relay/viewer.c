@@ -171,6 +171,21 @@ void relay_viewer_open(struct relay *relay, struct relay_conn *tech, ssh_channel
 		 (long long)ticket);
 }
 
+bool relay_viewer_desktop_refused(struct relay *relay, struct relay_conn *customer, uint32_t id)
+{
+	for (struct relay_viewer *v = relay->viewers; v != NULL; v = v->next) {
+		if (v->id != id || v->customer != customer || v->state != VIEWER_CONSENT)
+			continue;
+		/* Refused here: the helper's CONSENT_REPLY of 0 that follows finds no viewer waiting, so one record. */
+		relay_viewer_event(relay, v, EVENT_CONSENT_DENIED,
+				   "screen sharing refused by the customer at the desktop's own dialog, after allowing "
+				   "this technician in the helper");
+		relay_viewer_refuse(v, "Handoff: the customer declined at the desktop's own dialog");
+		return true;
+	}
+	return false;
+}
+
 void relay_viewer_consent_reply(struct relay *relay, struct relay_conn *customer,
 				const struct ctl_record *rec)
 {

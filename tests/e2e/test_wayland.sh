@@ -14,19 +14,26 @@ start_wlpattern 800x600
 start_relay
 
 # The portal alone: xdg-desktop-portal-wlr 0.7.0 refuses Start without DMA-BUF (no GPU here), and
-# the customer reads so in plain words. The portal is asked once the helper has signed in (its
-# dialog, where a desktop has one, is the customer's answer); a failure that is no person's no is
-# not recorded as a refusal.
+# the customer reads so in plain words. The portal is asked after the customer's yes to the first
+# technician (its dialog, where a desktop has one, is the customer's answer); a failure that is no
+# person's no is not recorded as a refusal, and the technician reads that the customer left.
 new_ticket_code "Wayland portal"
-wl_as "$WL_BIN/handoff-helper" --relay "127.0.0.1:$RELAY_PORT" --host-key "$RELAY_FP" --code "$CODE" \
-	--ui tty --capture portal </dev/null >"$E2E_TMP/portal.out" 2>"$E2E_TMP/portal.err" && fail "the portal shared"
-grep -q "This desktop (Wayland) did not let the helper see the screen.*started no screen stream" "$E2E_TMP/portal.err" ||
-	fail "no plain-words refusal: $(cat "$E2E_TMP/portal.err")"
+start_wl_helper "$CODE" --capture portal
+wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "the portal-only helper did not connect: $(tail -3 "$E2E_TMP/helper.log")"
+start_viewer "$TICKET"
+wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+echo y >&7
+wait_for 20 sh -c "! kill -0 $HELPER_PID" || fail "the portal-only helper went on after the portal failed"
+wait "$HELPER_PID" && fail "the portal shared"
+grep -q "This desktop (Wayland) did not let the helper see the screen.*started no screen stream" "$E2E_TMP/helper.log" ||
+	fail "no plain-words refusal: $(cat "$E2E_TMP/helper.log")"
 grep -q "unable to receive a valid format from wlr_screencopy" "$WL_DIR/xdpw.log" ||
 	fail "the portal failed for another reason: $(tail -3 "$WL_DIR/xdpw.log")"
-events_are "$TICKET" customer-connected 1 && events_are "$TICKET" consent-denied 0 ||
-	fail "the portal's failure was recorded as a refusal, or the helper never signed in"
-note "the portal refused (xdpw 0.7.0 needs DMA-BUF), said in plain words, no refusal on the ticket"
+wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "the viewer went on after the helper ended"
+events_are "$TICKET" customer-connected 1 && events_are "$TICKET" consent-denied 0 &&
+	events_are "$TICKET" consent-granted 0 ||
+	fail "the portal's failure was recorded as a refusal or a yes, or the helper never signed in"
+note "the portal refused (xdpw 0.7.0 needs DMA-BUF) after the customer's yes, said in plain words, no refusal on the ticket"
 
 new_ticket_code "Wayland test"
 # No --capture: WAYLAND_DISPLAY and XDG_SESSION_TYPE=wayland choose the backend.

@@ -3,7 +3,8 @@
 # helper's session is a ScreenCast one, which portal 1.16 lets persist; with RemoteDesktop it
 # cannot (test_wayland_gnome). Two relays with host keys of their own: the first session through
 # relay A is asked at the desktop's dialog (answered through AT-SPI, tests/tools/portal_dialog.py)
-# and keeps A's token in screencast-token-<16 hex of SHA-256 of A's fingerprint>, 0600 in a 0700
+# once the customer allowed the technician who asked to see the screen (before that yes, no dialog
+# is up), and keeps A's token in screencast-token-<16 hex of SHA-256 of A's fingerprint>, 0600 in a 0700
 # folder; the next session through A is shared without a dialog. A session through relay B is not
 # offered A's token: the desktop asks again (a token restores without a dialog, so the dialog is
 # the proof), and B gets a file of its own; A's token still opens A's next session without a
@@ -38,20 +39,23 @@ token_file() {
 A_FILE=$(token_file "$A_FP")
 B_FILE=$(token_file "$B_FP")
 
-dialog() {
-	wl_as python3 "$WL_PORTAL_DIALOG" "$1" 30 >>"$E2E_TMP/dialog.out" 2>"$E2E_TMP/dialog.err" ||
-		fail "could not $1 the portal's dialog: $(tail -1 "$E2E_TMP/dialog.out") $(tail -3 "$E2E_TMP/dialog.err")"
-}
-
-# session NAME RELAY asked|restored: one helper session through RELAY; asked: the desktop's dialog
-# comes and is answered Share; restored: none comes (a dialog would hold the helper before
-# CONNECTED). The helper's log is kept as NAME.log.
+# session NAME RELAY asked|restored: one helper session through RELAY, in which alice asks to see
+# the screen and the customer allows her; asked: the desktop's dialog comes then and is answered
+# Share; restored: none comes (a dialog would hold alice's first picture). The helper's log is kept
+# as NAME.log.
 session() {
 	use_relay "$2"
 	new_ticket_code "token $1"
 	start_wl_helper "$CODE" --verbose
-	[ "$3" = asked ] && dialog share
 	wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "$1: the helper did not connect: $(tail -5 "$E2E_TMP/helper.log")"
+	if [ "$3" = asked ]; then
+		wl_first_frame 800x600 share
+	else
+		wl_first_frame 800x600 none
+		wl_as python3 "$WL_PORTAL_DIALOG" absent >>"$E2E_TMP/dialog.out" 2>"$E2E_TMP/dialog.err" ||
+			fail "$1: the desktop asked though it had this relay's token: $(tail -1 "$E2E_TMP/dialog.out")"
+	fi
+	wl_snapshot_is 0 || fail "$1: the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
 	grep -q "the desktop shares its screen as PipeWire node [0-9]* (ScreenCast version 4" "$E2E_TMP/helper.log" ||
 		fail "$1: not the portal's stream: $(grep -i portal "$E2E_TMP/helper.log")"
 	# What the customer read before the desktop's turn: a dialog to come (screen only: nothing about
@@ -62,6 +66,8 @@ session() {
 		told="^STATUS Your desktop remembers that you let this support helper see your screen before, so it may not ask again"
 	fi
 	grep -q "$told" "$HELPER_OUT" || fail "$1: the customer was not told what the desktop does: $(grep '^STATUS' "$HELPER_OUT" | head -3)"
+	viewer_cmd 10 "quit"
+	wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "$1: the viewer did not exit"
 	echo end >&7
 	wait_for 15 sh -c "! kill -0 $HELPER_PID" || fail "$1: the helper did not end"
 	wait "$HELPER_PID" || fail "$1: the helper exited non-zero: $(tail "$E2E_TMP/helper.log")"

@@ -330,13 +330,53 @@ start_kde() {
 		fail "xdg-desktop-portal did not start: $(tail -5 "$WL_DIR/portal.log")"
 }
 
-# wl_first_frame SIZE: alice's headless viewer (start_viewer) for $TICKET is let in by the
-# customer (fd 7), its first frame is SIZE (WxH), and the helper resumed its stream for it.
-wl_first_frame() {
+# wl_portal_dialog share|control|cancel|up: portal_dialog.py at the desktop's dialog (up: waits
+# until it is up, presses nothing); its line goes to dialog.out.
+wl_portal_dialog() {
+	wl_as python3 "$WL_PORTAL_DIALOG" "$1" 30 >>"$E2E_TMP/dialog.out" 2>"$E2E_TMP/dialog.err" ||
+		fail "could not $1 the portal's dialog: $(tail -1 "$E2E_TMP/dialog.out") $(tail -3 "$E2E_TMP/dialog.err")"
+}
+
+# wl_portal_allow ANSWER: on the portal's path, alice's headless viewer (start_viewer) asks for
+# $TICKET; until the customer's own yes the desktop shows no dialog, the helper has not asked the
+# portal (again), and the customer has read nothing (new) of it; the customer allows (fd 7), reads
+# that the desktop may now ask, and ANSWER (wl_portal_dialog's, or none: no dialog is to come)
+# answers it.
+wl_portal_allow() {
+	local asked told portal
+	asked=$(grep -c "^CONSENT alice from the help desk asks" "$HELPER_OUT")
+	told=$(grep -c "^STATUS Your desktop" "$HELPER_OUT")
+	portal=$(grep -c "asking the desktop portal for the screen" "$E2E_TMP/helper.log")
 	start_viewer "$TICKET"
-	wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+	wait_count 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" $((asked + 1)) ||
+		fail "no consent prompt: $(cat "$HELPER_OUT")"
+	[ "$(grep -c "^STATUS Your desktop" "$HELPER_OUT")" = "$told" ] ||
+		fail "the customer was told of the desktop's dialog before their yes"
+	[ "$(grep -c "asking the desktop portal for the screen" "$E2E_TMP/helper.log")" = "$portal" ] ||
+		fail "the helper asked the portal before the customer's yes"
+	wl_as python3 "$WL_PORTAL_DIALOG" absent >>"$E2E_TMP/dialog.out" 2>"$E2E_TMP/dialog.err" ||
+		fail "the desktop's dialog is up before the customer's yes: $(tail -1 "$E2E_TMP/dialog.out") $(tail -3 "$E2E_TMP/dialog.err")"
 	echo y >&7
-	wait_line 10 "$HELPER_OUT" "^SHARING with alice from the help desk" || fail "helper did not start sharing"
+	wait_count 20 "$HELPER_OUT" "^STATUS Your desktop " $((told + 1)) ||
+		fail "no word before the desktop's dialog: $(cat "$HELPER_OUT")"
+	[ "$1" = none ] || wl_portal_dialog "$1"
+}
+
+# wl_first_frame SIZE [ANSWER]: alice's headless viewer (start_viewer) for $TICKET is let in by the
+# customer (fd 7; with ANSWER, on the portal's path: wl_portal_allow ANSWER), its first frame is
+# SIZE (WxH), and the helper resumed its stream for it.
+wl_first_frame() {
+	local shared
+	shared=$(grep -c "^SHARING with alice" "$HELPER_OUT" 2>/dev/null)
+	if [ $# -gt 1 ]; then
+		wl_portal_allow "$2"
+	else
+		start_viewer "$TICKET"
+		wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk asks" || fail "no consent prompt: $(cat "$HELPER_OUT")"
+		echo y >&7
+	fi
+	wait_count 30 "$HELPER_OUT" "^SHARING with alice from the help desk" $((shared + 1)) ||
+		fail "helper did not start sharing"
 	viewer_cmd 20 "wait-frame"
 	grep -q "^ok $1" "$VIEWER_OUT" || fail "frame size: $(grep '^ok' "$VIEWER_OUT")"
 	wait_line 10 "$E2E_TMP/helper.log" "resumed: a viewer watches" || fail "the stream was not resumed for the viewer"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# portal_dialog.py share|control|cancel [SECONDS]: answers xdg-desktop-portal-gnome's
+# portal_dialog.py share|control|cancel|up|absent [SECONDS]: answers xdg-desktop-portal-gnome's
 # screen-sharing dialog the way a person would, through the accessibility bus (AT-SPI), as a
 # screen reader user does: waits for the dialog, reads its title and the monitors it offers,
 # makes sure one is chosen, and presses its Share or Cancel button. control ticks "Allow remote
@@ -11,7 +11,9 @@
 # The dialog is GTK 4, which exports its widgets on the accessibility bus by role and name.
 #
 # Prints "dialog TITLE: monitors NAME,...: [control allowed: ]pressed BUTTON" and exits 0; exits 1 when no such
-# dialog came within SECONDS (default 30), saying what it saw.
+# dialog came within SECONDS (default 30), saying what it saw. up presses nothing: it waits for the
+# dialog, with its Share and Cancel buttons, and prints "dialog TITLE up". absent looks once: exits 0
+# printing "no dialog" when xdg-desktop-portal-gnome shows no window, else 1 naming what is up.
 import sys
 import time
 
@@ -56,9 +58,16 @@ def dialogs():
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("share", "control", "cancel"):
-        print("usage: portal_dialog.py share|control|cancel [SECONDS]", file=sys.stderr)
+    if len(sys.argv) < 2 or sys.argv[1] not in ("share", "control", "cancel", "up", "absent"):
+        print("usage: portal_dialog.py share|control|cancel|up|absent [SECONDS]", file=sys.stderr)
         return 2
+    if sys.argv[1] == "absent":
+        frames = ["%r" % (f.get_name() or "") for f in dialogs()]
+        if frames:
+            print("dialog up: %s" % ", ".join(frames))
+            return 1
+        print("no dialog")
+        return 0
     want = "Cancel" if sys.argv[1] == "cancel" else "Share"
     limit = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
     deadline = time.monotonic() + limit
@@ -87,6 +96,11 @@ def main():
             if button is None or not button.get_state_set().contains(Atspi.StateType.SENSITIVE):
                 continue
             if want == "Share" and not chosen:
+                continue
+            if sys.argv[1] == "up":
+                if "Cancel" in found["buttons"]:
+                    print("dialog %s up" % frame.get_name())
+                    return 0
                 continue
             allowed = ""
             if sys.argv[1] == "control":
