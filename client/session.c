@@ -345,8 +345,10 @@ static int helper_session_on_reask(struct helper_session *s, struct helper_viewe
 	v->prompted = false;
 	v->seq = s->next_seq++;
 	log_info("viewer %u, allowed to view, now asks for control", v->id);
-	if (s->input_closed) {
-		/* No one can answer: the view stays as the customer allowed it. */
+	if (s->input_closed || (s->screen != NULL && s->input == NULL)) {
+		/* No one can answer, or no answer could give control: the view stays as it was. */
+		if (!s->input_closed)
+			log_warn("viewer %u kept to view only: the helper has no input here", v->id);
 		v->reasking = false;
 		helper_session_reply(s, v->id, v->caps_granted);
 		return 0;
@@ -616,11 +618,24 @@ static void helper_session_answered(struct helper_session *s, uint8_t which, uin
 		log_warn("could not record who answered question %u", id);
 }
 
-/* The customer's yes (v->caps_granted) goes to the relay, and the stream may come. */
+/*
+ * The customer's yes (v->caps_granted) goes to the relay, and the stream may
+ * come. Control is granted only where the helper can give it: without input
+ * (the desktop's dialog left "Allow remote interaction" unticked, or XTest
+ * or the portal refused) the ticket said "view,control" for a technician
+ * who could only watch, so the yes is cut to view and the customer told.
+ */
 static void helper_session_grant(struct helper_session *s, struct helper_viewer *v)
 {
-	struct helper_ui_request r = helper_viewer_request(v);
+	struct helper_ui_request r;
 
+	if ((v->caps_granted & CTL_CAP_CONTROL) && s->input == NULL) {
+		v->caps_granted &= (uint8_t)~CTL_CAP_CONTROL;
+		s->ui->status(s->ui_state, _("This computer does not let the helper use the mouse and keyboard, so "
+					     "the technician may only view your screen, not control it."));
+		log_warn("viewer %u asked for control; granted view only: the helper has no input here", v->id);
+	}
+	r = helper_viewer_request(v);
 	helper_session_answered(s, CTL_ANSWERED_CONSENT, v->id, v->caps_granted);
 	v->state = HELPER_VIEWER_GRANTED;
 	helper_session_reply(s, v->id, v->caps_granted);

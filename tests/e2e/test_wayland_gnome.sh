@@ -227,7 +227,17 @@ grep -q "the desktop allowed no control (view only)" "$E2E_TMP/helper.log" ||
 	fail "not view only: $(grep -i "dialog\|control" "$E2E_TMP/helper.log")"
 grep -q "remote control is not possible: the desktop's dialog did not allow control" "$E2E_TMP/helper.log" ||
 	fail "no word of view only: $(grep -i control "$E2E_TMP/helper.log")"
-note "a second session asked again; Share alone: $(tail -1 "$E2E_TMP/dialog.out"), view only"
+# The customer said y (view and control) in the helper, but the desktop gave no control: the ticket
+# and the customer say view only, never a control nobody can use.
+grep -q "^STATUS This computer does not let the helper use the mouse and keyboard, so the technician may only view" \
+	"$HELPER_OUT" || fail "the customer was not told the technician may only view: $(grep '^STATUS' "$HELPER_OUT" | tail -2)"
+granted=$(db_query "SELECT detail FROM events WHERE ticket_id=$TICKET AND kind='consent-granted' ORDER BY id DESC LIMIT 1")
+case "$granted" in
+*control*) fail "the ticket records control the desktop did not give: $granted" ;;
+*view*) ;;
+*) fail "no consent-granted on the ticket: '$granted'" ;;
+esac
+note "a second session asked again; Share alone: $(tail -1 "$E2E_TMP/dialog.out"), view only (the ticket: $granted)"
 viewer_cmd 10 "quit"
 wait_for 10 sh -c "! kill -0 $VIEWER_PID" || fail "viewer did not exit"
 echo end >&7
