@@ -149,17 +149,12 @@ lat_row() {
 		handoff) start_helper "$CODE" "helper-$wl" ;;
 		"handoff windows"*) start_win_helper "$CODE" "winhelper-$wl" ;;
 		*)
-			# LAT_WL_CAPTURE: which Wayland backend; LAT_WL_DIALOG: what answers the desktop's own
-			# question, when it asks one (GNOME's portal), once the helper has asked it.
+			# LAT_WL_CAPTURE: which Wayland backend (LAT_WL_DIALOG, below, answers the desktop's own
+			# question where it asks one).
 			start_wl_helper "$CODE" --capture "${LAT_WL_CAPTURE:-wayland}"
-			[ -z "${LAT_WL_DIALOG:-}" ] || "$LAT_WL_DIALOG"
 			;;
 		esac
 		wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect: $(tail -3 "${HELPER_OUT%.out}.log")"
-		case "$sys" in
-		"handoff wayland"*) grep -q "capturing Wayland" "$E2E_TMP/helper.log" ||
-			fail "$sys: the helper captures no Wayland: $(grep capturing "$E2E_TMP/helper.log")" ;;
-		esac
 		vport=$(free_port)
 		# shellcheck disable=SC2046
 		ssh $(ssh_opts) -c aes128-gcm@openssh.com -i "$E2E_TMP/alice" -N -L "127.0.0.1:$vport:ticket-$TICKET:5900" "handoff@$RELAY_HOST" &
@@ -212,6 +207,14 @@ lat_row() {
 	handoff | "handoff wayland"* | "handoff windows"*)
 		wait_line 30 "$HELPER_OUT" "^CONSENT" || fail "no consent prompt"
 		echo y >&7
+		;;
+	esac
+	case "$sys" in
+	"handoff wayland"*)
+		# GNOME's portal asks after the customer's yes; the screen is captured once it is answered.
+		[ -z "${LAT_WL_DIALOG:-}" ] || "$LAT_WL_DIALOG"
+		wait_line 30 "$E2E_TMP/helper.log" "capturing Wayland" ||
+			fail "$sys: the helper captures no Wayland: $(grep capturing "$E2E_TMP/helper.log")"
 		;;
 	esac
 	wait_line 30 "$row.vm" "^ready" || fail "$sys: the viewer got no first screen: $(cat "$row.vmerr")"
