@@ -48,6 +48,23 @@
 /* The smallest block of dirty tiles looked at for a scroll: 3 x 2 tiles, 192 x 128 pixels. */
 #define SCROLL_TILE_ROWS 3
 #define SCROLL_TILE_COLS 2
+/*
+ * Once two blocks in a row whose rows nearly all changed turned out not to
+ * scroll (a video; one alone is a new page, and scrolling may follow), the
+ * next this many ms are not looked at: at 30 frames/s the look costs about
+ * 5 % of a core for nothing. On a slow link frames come further apart than
+ * this, so every one is looked at.
+ */
+#define SCROLL_MISS_PAUSE_MS 250
+/*
+ * A scroll found while a viewer's update is going out waits for it, looked
+ * at again every SCROLL_RETRY_MS, for at most SCROLL_WAIT_MS, then goes as
+ * pixels. Sent as pixels at once, a scroll on a slow link made an update of
+ * a whole screen, during which the next scroll found the encoder busy in
+ * turn: every frame after one busy moment went out as pixels.
+ */
+#define SCROLL_RETRY_MS 10
+#define SCROLL_WAIT_MS 150
 
 /* The part of one tile that changed, in screen coordinates; empty when x1 == 0. */
 struct helper_capture_box {
@@ -67,6 +84,10 @@ struct helper_capture {
 	bool paused;                    /* the customer paused sharing: grab nothing */
 	bool watched;                   /* what the backend was last told (set_watched) */
 	unsigned long long scrolls;     /* moves sent as CopyRect, for the log */
+	int64_t scroll_after_ms;        /* the last miss's pause ends (SCROLL_MISS_PAUSE_MS) */
+	int scroll_misses;              /* misses in a row, each within a pause of the one before */
+	int64_t scroll_busy_ms;         /* when a scroll first waited for a busy encoder; 0: none waits */
+	int64_t scroll_retry_ms;        /* no frame before this: a scroll waits (SCROLL_RETRY_MS) */
 	int64_t next_poll_ms;           /* fallback backends: next full compare */
 };
 
@@ -226,7 +247,7 @@ int helper_capture_timeout(const struct helper_capture *c)
 	if (c->be->events_queued(c->state))
 		return 0;
 	if (c->screen != NULL && c->ndirty > 0 && c->wanted && !c->paused)
-		wait = 0;
+		wait = c->scroll_retry_ms > now ? c->scroll_retry_ms - now : 0;
 	if (c->be->wake_ms != NULL) {
 		int wake = c->be->wake_ms(c->state);
 
@@ -394,9 +415,11 @@ static bool helper_capture_block(const struct helper_capture *c, int *r0, int *r
 /*
  * Grabs the block, moves the framebuffer when its rows scrolled, and
  * compares it tile row by tile row. *moved: a move was begun (the caller
- * announces and ends it). Returns the tiles that changed.
+ * announces and ends it). Returns the tiles that changed, or -1 when the
+ * move waits for a viewer's encoder (wait: it may) and nothing was done.
  */
-static int helper_capture_scroll_block(struct helper_capture *c, int r0, int r1, int c0, int c1, bool *moved)
+static int helper_capture_scroll_block(struct helper_capture *c, int r0, int r1, int c0, int c1, bool wait,
+				       bool *moved)
 {
 	const uint8_t *pixels;
 	size_t stride, fb_stride;
@@ -407,15 +430,40 @@ static int helper_capture_scroll_block(struct helper_capture *c, int r0, int r1,
 	uint8_t *fb = helper_screen_framebuffer(c->screen, &fb_w, &fb_h, &fb_stride);
 	struct helper_scroll sc;
 	int found;
+	int64_t now;
 
 	*moved = false;
 	if (c->be->grab(c->state, x, y, w, h, &pixels, &stride) != 0) {
 		log_debug("grab of %dx%d+%d+%d failed", w, h, x, y);
 		return 0;
 	}
-	found = helper_scroll_find(fb + (size_t)y * fb_stride + (size_t)x * 4, fb_stride, pixels, stride, w, h, &sc);
+	now = helper_capture_now_ms();
+	if (c->scroll_misses >= 2 && now < c->scroll_after_ms) {
+		found = 0;
+	} else {
+		found = helper_scroll_find(fb + (size_t)y * fb_stride + (size_t)x * 4, fb_stride, pixels, stride, w, h,
+					   &sc);
+		if (found == 1) {
+			c->scroll_misses = 0;
+		} else if (found == 0 && 4 * sc.changed >= 3 * h) {
+			log_debug("no scroll in %dx%d+%d+%d (%d rows changed)", w, h, x, y, sc.changed);
+			c->scroll_misses = now < c->scroll_after_ms + SCROLL_MISS_PAUSE_MS ? c->scroll_misses + 1 : 1;
+			c->scroll_after_ms = now + SCROLL_MISS_PAUSE_MS;
+		}
+	}
 	if (found == 1 && helper_screen_copy_begin(c->screen, x + sc.x0, y + sc.y0, sc.x1 - sc.x0, sc.y1 - sc.y0,
-						   sc.dy) == 0) {
+						   sc.dy) != 0) {
+		if (c->scroll_busy_ms == 0)
+			c->scroll_busy_ms = now;
+		if (wait && now - c->scroll_busy_ms < SCROLL_WAIT_MS) {
+			c->scroll_retry_ms = now + SCROLL_RETRY_MS;
+			return -1;
+		}
+		log_debug("a scroll by %d rows goes out as pixels: a viewer's update has been going out for %lld ms",
+			  sc.dy, (long long)(now - c->scroll_busy_ms));
+		c->scroll_busy_ms = 0;
+	} else if (found == 1) {
+		c->scroll_busy_ms = 0;
 		*moved = true;
 		c->scrolls++;
 		log_debug("scroll %llu: %dx%d+%d+%d moved by %d rows as CopyRect (%d of %d changed rows explained)",
@@ -430,21 +478,42 @@ static int helper_capture_scroll_block(struct helper_capture *c, int r0, int r1,
 	return changed;
 }
 
-/* Grabs every run of dirty tiles and publishes what changed. Returns the tiles that changed. */
-static int helper_capture_frame(struct helper_capture *c)
+/* Marks the block's tiles (all were dirty) dirty or clean. */
+static void helper_capture_block_dirty(struct helper_capture *c, int r0, int r1, int c0, int c1, bool dirty)
 {
-	int changed = 0, r0, r1, c0, c1;
+	for (int r = r0; r < r1; r++)
+		memset(&c->dirty[(size_t)r * (size_t)c->cols + (size_t)c0], dirty, (size_t)(c1 - c0));
+	if (dirty)
+		c->ndirty += (size_t)(r1 - r0) * (size_t)(c1 - c0);
+	else
+		c->ndirty -= (size_t)(r1 - r0) * (size_t)(c1 - c0);
+}
+
+/*
+ * Grabs every run of dirty tiles and publishes what changed. Returns the
+ * tiles that changed; 0 with everything still dirty when a scroll waits
+ * for a viewer's encoder (wait: it may).
+ */
+static int helper_capture_frame(struct helper_capture *c, bool wait)
+{
+	int changed = 0, r0 = 0, r1 = 0, c0 = 0, c1 = 0;
 	bool block, moved = false;
 
 	/*
-	 * The block's tiles (all dirty) leave the grid now and are grabbed
-	 * last, so that the block's grab is still valid while they are compared.
+	 * The block first: a scroll that must wait leaves the whole frame for
+	 * later, and a move begun holds the viewers' encoders while the rest
+	 * of the frame is grabbed, until it is marked.
 	 */
 	block = helper_capture_block(c, &r0, &r1, &c0, &c1);
 	if (block) {
-		for (int r = r0; r < r1; r++)
-			memset(&c->dirty[(size_t)r * (size_t)c->cols + (size_t)c0], 0, (size_t)(c1 - c0));
-		c->ndirty -= (size_t)(r1 - r0) * (size_t)(c1 - c0);
+		int n;
+
+		helper_capture_block_dirty(c, r0, r1, c0, c1, false);
+		if ((n = helper_capture_scroll_block(c, r0, r1, c0, c1, wait, &moved)) < 0) {
+			helper_capture_block_dirty(c, r0, r1, c0, c1, true);
+			return 0;
+		}
+		changed += n;
 	}
 
 	for (int r = 0; r < c->rows; r++) {
@@ -481,8 +550,6 @@ static int helper_capture_frame(struct helper_capture *c)
 			changed += helper_capture_publish_run(c, x, y, w, h, pixels, stride);
 		}
 	}
-	if (block)
-		changed += helper_capture_scroll_block(c, r0, r1, c0, c1, &moved);
 	if (moved)
 		helper_screen_copy_announce(c->screen);
 	if (changed > 0)
@@ -586,7 +653,7 @@ int helper_capture_run(struct helper_capture *c)
 	 * still waits, so the next damage must be grabbed at once.
 	 */
 	if (c->ndirty > 0 && c->wanted && !c->paused && !(helper_capture_refused(c) & HELPER_CAPTURE_SECURE) &&
-	    helper_capture_frame(c) > 0)
+	    helper_capture_now_ms() >= c->scroll_retry_ms && helper_capture_frame(c, true) > 0)
 		c->wanted = false;
 	/*
 	 * Damage not grabbed yet (the viewer has not asked again) means the
@@ -606,7 +673,7 @@ int helper_capture_flush(struct helper_capture *c)
 		return -1;
 	/* On a secure desktop a new viewer too gets the picture from before, not Windows' black. */
 	if (c->screen != NULL && c->ndirty > 0 && !c->paused && !(helper_capture_refused(c) & HELPER_CAPTURE_SECURE))
-		helper_capture_frame(c);
+		helper_capture_frame(c, false);
 	return 0;
 }
 

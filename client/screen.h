@@ -44,7 +44,7 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h);
  * follow it are marked. So: begin, copy and compare the frame's pixels,
  * helper_screen_copy_announce, mark the frame (helper_screen_mark), end.
  * 0, or -1 when some viewer's update is going out right now: nothing was
- * moved or held, and the frame goes out as pixels.
+ * moved or held (the capture tries again shortly, or sends pixels).
  */
 int helper_screen_copy_begin(struct helper_screen *s, int x, int y, int w, int h, int dy);
 /* Tells libvncserver of the move begun; the moved area carries what its source had in the refinement. */

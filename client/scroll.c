@@ -11,8 +11,10 @@
  *     than once (the empty rows between lines, a flat background) say
  *     nothing about where they came from and do not vote.
  * The distance with most votes is then checked row by row on the hashes:
- * it must explain at least half of the changed rows, so that text that is
- * rewritten in place (a new page, a terminal redrawn) is not taken for a
+ * it must explain at least half of the changed rows it can reach (the rows
+ * that scrolled in came from outside, whatever the distance: on a slow link
+ * the screen may have scrolled by most of its height between two grabs),
+ * so that text that is rewritten in place (a new page, a terminal redrawn) is not taken for a
  * scroll because a few of its rows happen to repeat. A hash collision can
  * only make the move wrong for a row, never the picture: the driver
  * compares the moved framebuffer with the grab byte for byte afterwards
@@ -121,9 +123,10 @@ int helper_scroll_find(const uint8_t *old, size_t old_stride, const uint8_t *cur
 	uint64_t *oh = NULL, *ch = NULL;
 	struct helper_scroll_row *sorted = NULL;
 	int *votes = NULL;
-	int changed, x0, x1, best = 0, rc = -1;
+	int changed, reachable = 0, x0, x1, best = 0, rc = -1;
 	struct helper_scroll s = { 0 };
 
+	*out = (struct helper_scroll){ 0 };
 	if (w <= 0 || h < 2)
 		return 0;
 	chg = malloc((size_t)h);
@@ -135,6 +138,7 @@ int helper_scroll_find(const uint8_t *old, size_t old_stride, const uint8_t *cur
 		goto out;
 	rc = 0;
 	changed = helper_scroll_extent(old, old_stride, cur, cur_stride, w, h, chg, &x0, &x1);
+	s.changed = changed;
 	if (changed < SCROLL_MIN_ROWS)
 		goto out;
 	for (int j = 0; j < h; j++) {
@@ -159,20 +163,23 @@ int helper_scroll_find(const uint8_t *old, size_t old_stride, const uint8_t *cur
 	s.x0 = x0;
 	s.x1 = x1;
 	s.y0 = -1;
-	s.changed = changed;
 	for (int j = s.dy > 0 ? s.dy : 0; j < (s.dy < 0 ? h + s.dy : h); j++) {
-		if (!chg[j] || ch[j] != oh[j - s.dy])
+		if (!chg[j])
+			continue;
+		reachable++;
+		if (ch[j] != oh[j - s.dy])
 			continue;
 		if (s.y0 < 0)
 			s.y0 = j;
 		s.y1 = j + 1;
 		s.explained++;
 	}
-	if (s.explained < SCROLL_MIN_ROWS || 2 * s.explained < changed)
+	if (s.explained < SCROLL_MIN_ROWS || 2 * s.explained < reachable)
 		goto out;
-	*out = s;
 	rc = 1;
 out:
+	if (rc >= 0)
+		*out = rc == 1 ? s : (struct helper_scroll){ .changed = s.changed };
 	free(chg);
 	free(oh);
 	free(ch);

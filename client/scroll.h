@@ -33,15 +33,17 @@ struct helper_scroll {
 	int x0, x1;
 	/* The destination rows [y0, y1) the move covers: first to last row it explains. */
 	int y0, y1;
-	/* Changed rows the move explains, and rows that changed at all. */
+	/* Changed rows the move explains, and rows that changed at all (outside the move's reach too). */
 	int explained, changed;
 };
 
 /*
  * Looks for a vertical shift of the old picture in the new one, w x h
  * pixels each (strides in bytes). 1 with *out filled when one explains
- * at least half of the rows that changed (and SCROLL_MIN_ROWS of them),
- * 0 when none does, -1 when out of memory. |dy| < h.
+ * at least half of the changed rows it can reach, those that have a row
+ * dy away in the rectangle (and SCROLL_MIN_ROWS of them),
+ * 0 when none does (out->changed still counts the rows that changed), -1
+ * when out of memory. |dy| < h.
  */
 int helper_scroll_find(const uint8_t *old, size_t old_stride, const uint8_t *cur, size_t cur_stride, int w,
 		       int h, struct helper_scroll *out);

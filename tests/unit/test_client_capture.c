@@ -8,7 +8,8 @@
  * that can stop its feed is told when someone starts or stops watching.
  * A scrolled screen is moved in the framebuffer and announced as a copy
  * before the frame's marks, which cover only the rows that scrolled in;
- * when a viewer's update is going out the same frame goes out as pixels.
+ * while a viewer's update is going out the frame waits, and a flush sends
+ * it as pixels.
  *
  * A fake backend stands in for X11 (a pixel array and a damage queue) and
  * the screen functions capture.c calls are replaced by recorders.
@@ -505,10 +506,24 @@ static void test_scroll_copied(void **state)
 	assert_memory_equal(screen.fb, fake.px, sizeof(screen.fb));
 }
 
-static void test_scroll_busy_as_pixels(void **state)
+/*
+ * A scroll found while a viewer's update goes out waits for it: nothing of
+ * the frame is published, the loop comes back within SCROLL_RETRY_MS. A
+ * flush (a new viewer's first picture) does not wait: pixels.
+ */
+static void test_scroll_busy_waits(void **state)
 {
+	struct helper_capture *c = *state;
+	int t;
+
 	screen.copy_busy = true;
-	page_then_scroll(*state);
+	page_then_scroll(c);
+	assert_int_equal(screen.copies, 0);
+	assert_int_equal(screen.marks, 0);
+	assert_memory_not_equal(screen.fb, fake.px, sizeof(screen.fb));
+	t = helper_capture_timeout(c);
+	assert_true(t >= 0 && t <= 10);
+	assert_int_equal(helper_capture_flush(c), 0);
 	assert_int_equal(screen.copies, 0);
 	assert_int_equal(screen.marked_area, W * H);
 	assert_memory_equal(screen.fb, fake.px, sizeof(screen.fb));
@@ -529,7 +544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_grabs_unasked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marked_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scroll_copied, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scroll_busy_as_pixels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll_busy_waits, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,20 @@ static void test_down_by_odd_rows(void **state)
 	assert_true(s.y1 - s.dy <= H);
 }
 
+/* Most of the height between two grabs (a slow link): what is left of the old page still moves. */
+static void test_far(void **state)
+{
+	struct helper_scroll s;
+
+	(void)state;
+	page(before, 0, W, 20);
+	scroll(-(H - 3 * LINE), 0, W, 21);
+	assert_int_equal(find(&s), 1);
+	assert_int_equal(s.dy, -(H - 3 * LINE));
+	assert_true(s.y1 <= 3 * LINE);
+	assert_true(s.changed > 2 * s.explained);
+}
+
 static void test_one_row(void **state)
 {
 	struct helper_scroll s;
@@ -243,6 +257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_up_exact),
 		cmocka_unit_test(test_down_by_odd_rows),
+		cmocka_unit_test(test_far),
 		cmocka_unit_test(test_one_row),
 		cmocka_unit_test(test_under_header),
 		cmocka_unit_test(test_rewritten),
