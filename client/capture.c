@@ -451,6 +451,8 @@ static int helper_capture_scroll_block(struct helper_capture *c, int r0, int r1,
 			c->scroll_after_ms = now + SCROLL_MISS_PAUSE_MS;
 		}
 	}
+	if (found != 1)
+		c->scroll_busy_ms = 0;
 	if (found == 1 && helper_screen_copy_begin(c->screen, x + sc.x0, y + sc.y0, sc.x1 - sc.x0, sc.y1 - sc.y0,
 						   sc.dy) != 0) {
 		if (c->scroll_busy_ms == 0)
