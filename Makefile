@@ -123,6 +123,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(RELAY_LIB) relay/*.h tests/unit/*.h
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c client/%.c client/*.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/$*.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
+# The capture driver finds scrolls with scroll.c.
+$(BUILD)/tests/test_client_capture: tests/unit/test_client_capture.c client/capture.c client/scroll.c client/*.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) $(call pc,cmocka $(PKG_PROTO)) -o $@ $< client/capture.c client/scroll.c $(LIB) $(SANLD) $(call pl,cmocka $(PKG_PROTO))
 # ui_words cleans what it shows with ui_text.
 $(BUILD)/tests/test_client_ui_words: tests/unit/test_client_ui_words.c client/ui_words.c client/ui_text.c client/*.h $(LIB)
 	@mkdir -p $(@D)
@@ -289,9 +293,9 @@ $(BUILD)/bench/vncmeter: bench/vncmeter.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,libvncclient x11 libcrypto) -o $@ $< $(LIB) $(SANLD) $(call pl,libvncclient x11 libcrypto) -lm
 # The helper's capture and screen with a TCP listener instead of SSH (bench only).
-$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c client/*.h $(WL_GLUE) $(LIB) $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
+$(BUILD)/bench/helper_direct: bench/helper_direct.c client/capture.c client/scroll.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c client/*.h $(WL_GLUE) $(LIB) $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c $(WL_GLUE) $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
+	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -o $@ $< client/capture.c client/scroll.c client/capture_x11.c client/screen.c client/pace.c client/input.c client/input_wlr.c client/input_wayland.c client/origin_x11.c client/origin_tally.c $(WL_GLUE) $(LIB) $(SANLD) $(call pl,$(PKG_HELPER)) -lpthread
 
 # --- Windows (issue 16): the helper cross-built with Debian's mingw-w64 -----------------------
 # make windows: builds (once, cached outside the clone; see scripts/mingw-deps.sh) the static

@@ -82,6 +82,9 @@ struct meter {
 	int asked_scale;       /* the helper's last scale, which the next size follows */
 	unsigned scale_changes;
 	bool broken;           /* a malformed helper message */
+	unsigned copyrects;    /* CopyRect rectangles received */
+	/* libvncclient's own copy, which does the work. */
+	void (*copy)(rfbClient *c, int src_x, int src_y, int w, int h, int dest_x, int dest_y);
 };
 
 static const char meter_tag = 'm';
@@ -192,6 +195,15 @@ static void meter_finished(rfbClient *c)
 		m->at[m->nseen] = t;
 		m->nseen++;
 	}
+}
+
+/* Counts CopyRects (a server's scroll detection at work), then lets libvncclient copy. */
+static void meter_copyrect(rfbClient *c, int src_x, int src_y, int w, int h, int dest_x, int dest_y)
+{
+	struct meter *m = meter_of(c);
+
+	m->copyrects++;
+	m->copy(c, src_x, src_y, w, h, dest_x, dest_y);
 }
 
 static void meter_cursor(rfbClient *c, int xhot, int yhot, int w, int h, int bpp)
@@ -388,7 +400,8 @@ int main(int argc, char **argv)
 	c->serverPort = atoi(argv[2]);
 	c->connectTimeout = 10;
 	c->readTimeout = 10;
-	c->appData.encodingsString = "tight zrle hextile raw";
+	/* CopyRect as every real viewer offers it: a scroll that a server finds costs it next to nothing. */
+	c->appData.encodingsString = "tight copyrect zrle hextile raw";
 	/* VNCMETER_QUALITY: another JPEG level, or -1 for none (what a depth costs, docs/performance.md). */
 	c->appData.enableJPEG = TRUE;
 	c->appData.qualityLevel = 7;
@@ -424,6 +437,8 @@ int main(int argc, char **argv)
 	c->MallocFrameBuffer = meter_alloc;
 	c->FinishedFrameBufferUpdate = meter_finished;
 	c->GotCursorShape = meter_cursor;
+	m.copy = c->GotCopyRect;
+	c->GotCopyRect = meter_copyrect;
 	if (c->serverHost == NULL || !rfbInitClient(c, NULL, NULL)) {
 		fprintf(stderr, "vncmeter: cannot connect to a VNC server at %s:%s\n", argv[1], argv[2]);
 		return 1;
@@ -481,8 +496,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < m.nseen; i++)
 		fprintf(out, "%u %lld\n", m.frame[i], (long long)m.at[i]);
 	fclose(out);
-	printf("bytes %llu seconds %.3f updates %u\n", (unsigned long long)(b1 - b0), (double)(t1 - t0) / 1e9,
-	       m.updates);
+	printf("bytes %llu seconds %.3f updates %u copyrects %u\n", (unsigned long long)(b1 - b0),
+	       (double)(t1 - t0) / 1e9, m.updates, m.copyrects);
 	if (argc == 6 && getenv("VNCMETER_SCALE") == NULL) {
 		double psnr, exact;
 

@@ -22,6 +22,15 @@
  * A frame is marked in libvncserver only once all of it is copied, so that
  * its encoder never sends the top of a new frame over the bottom of an old
  * one.
+ *
+ * Scrolling: when the dirty tiles hold a block of at least SCROLL_TILE_ROWS
+ * rows of tiles over a common span of columns, that block is grabbed at
+ * once and held against the framebuffer (scroll.h). If its rows moved, the
+ * framebuffer is moved likewise and the viewers are told to copy
+ * (CopyRect, helper_screen_copy_begin); the tiles are then compared with
+ * the moved framebuffer as usual, so only the rows the move does not
+ * explain (the lines that scrolled in) go out as pixels. One block a
+ * frame, the largest: libvncserver keeps one copy distance per viewer.
  */
 #include "capture.h"
 
@@ -33,8 +42,29 @@
 
 #include "log.h"
 #include "screen.h"
+#include "scroll.h"
 
 #define TILE 64
+/* The smallest block of dirty tiles looked at for a scroll: 3 x 2 tiles, 192 x 128 pixels. */
+#define SCROLL_TILE_ROWS 3
+#define SCROLL_TILE_COLS 2
+/*
+ * Once two blocks in a row whose rows nearly all changed turned out not to
+ * scroll (a video; one alone is a new page, and scrolling may follow), the
+ * next this many ms are not looked at: at 30 frames/s the look costs about
+ * 5 % of a core for nothing. On a slow link frames come further apart than
+ * this, so every one is looked at.
+ */
+#define SCROLL_MISS_PAUSE_MS 250
+/*
+ * A scroll found while a viewer's update is going out waits for it, looked
+ * at again every SCROLL_RETRY_MS, for at most SCROLL_WAIT_MS, then goes as
+ * pixels. Sent as pixels at once, a scroll on a slow link made an update of
+ * a whole screen, during which the next scroll found the encoder busy in
+ * turn: every frame after one busy moment went out as pixels.
+ */
+#define SCROLL_RETRY_MS 10
+#define SCROLL_WAIT_MS 150
 
 /* The part of one tile that changed, in screen coordinates; empty when x1 == 0. */
 struct helper_capture_box {
@@ -53,6 +83,11 @@ struct helper_capture {
 	bool wanted;                    /* a viewer asked and no update answered it yet */
 	bool paused;                    /* the customer paused sharing: grab nothing */
 	bool watched;                   /* what the backend was last told (set_watched) */
+	unsigned long long scrolls;     /* moves sent as CopyRect, for the log */
+	int64_t scroll_after_ms;        /* the last miss's pause ends (SCROLL_MISS_PAUSE_MS) */
+	int scroll_misses;              /* misses in a row, each within a pause of the one before */
+	int64_t scroll_busy_ms;         /* when a scroll first waited for a busy encoder; 0: none waits */
+	int64_t scroll_retry_ms;        /* no frame before this: a scroll waits (SCROLL_RETRY_MS) */
 	int64_t next_poll_ms;           /* fallback backends: next full compare */
 };
 
@@ -212,7 +247,7 @@ int helper_capture_timeout(const struct helper_capture *c)
 	if (c->be->events_queued(c->state))
 		return 0;
 	if (c->screen != NULL && c->ndirty > 0 && c->wanted && !c->paused)
-		wait = 0;
+		wait = c->scroll_retry_ms > now ? c->scroll_retry_ms - now : 0;
 	if (c->be->wake_ms != NULL) {
 		int wake = c->be->wake_ms(c->state);
 
@@ -327,10 +362,161 @@ static void helper_capture_mark(struct helper_capture *c)
 	}
 }
 
-/* Grabs every run of dirty tiles and publishes what changed. Returns the tiles that changed. */
-static int helper_capture_frame(struct helper_capture *c)
+/*
+ * The largest block of dirty tiles, rows [*r0, *r1) by columns [*c0, *c1),
+ * of at least SCROLL_TILE_ROWS x SCROLL_TILE_COLS; false when there is
+ * none. Each row offers its longest run of dirty tiles, and a block is
+ * what the runs of consecutive rows have in common: a few dozen rows, so
+ * trying every first row costs nothing.
+ */
+static bool helper_capture_block(const struct helper_capture *c, int *r0, int *r1, int *c0, int *c1)
 {
-	int changed = 0;
+	int best = 0;
+
+	for (int top = 0; top + SCROLL_TILE_ROWS <= c->rows; top++) {
+		int a = 0, b = c->cols;
+
+		for (int r = top; r < c->rows; r++) {
+			const uint8_t *row = &c->dirty[(size_t)r * (size_t)c->cols];
+			int ra = 0, rb = 0;
+
+			/* This row's longest run of dirty tiles. */
+			for (int col = 0; col < c->cols;) {
+				int start;
+
+				if (!row[col]) {
+					col++;
+					continue;
+				}
+				start = col;
+				while (col < c->cols && row[col])
+					col++;
+				if (col - start > rb - ra) {
+					ra = start;
+					rb = col;
+				}
+			}
+			a = ra > a ? ra : a;
+			b = rb < b ? rb : b;
+			if (b - a < SCROLL_TILE_COLS)
+				break;
+			if (r + 1 - top >= SCROLL_TILE_ROWS && (b - a) * (r + 1 - top) > best) {
+				best = (b - a) * (r + 1 - top);
+				*r0 = top;
+				*r1 = r + 1;
+				*c0 = a;
+				*c1 = b;
+			}
+		}
+	}
+	return best > 0;
+}
+
+/*
+ * Grabs the block, moves the framebuffer when its rows scrolled, and
+ * compares it tile row by tile row. *moved: a move was begun (the caller
+ * announces and ends it). Returns the tiles that changed, or -1 when the
+ * move waits for a viewer's encoder (wait: it may) and nothing was done.
+ */
+static int helper_capture_scroll_block(struct helper_capture *c, int r0, int r1, int c0, int c1, bool wait,
+				       bool *moved)
+{
+	const uint8_t *pixels;
+	size_t stride, fb_stride;
+	int fb_w, fb_h, changed = 0;
+	int x = c0 * TILE, y = r0 * TILE;
+	int w = (c1 * TILE < c->width ? c1 * TILE : c->width) - x;
+	int h = (r1 * TILE < c->height ? r1 * TILE : c->height) - y;
+	uint8_t *fb = helper_screen_framebuffer(c->screen, &fb_w, &fb_h, &fb_stride);
+	struct helper_scroll sc;
+	int found;
+	int64_t now;
+
+	*moved = false;
+	if (c->be->grab(c->state, x, y, w, h, &pixels, &stride) != 0) {
+		log_debug("grab of %dx%d+%d+%d failed", w, h, x, y);
+		return 0;
+	}
+	now = helper_capture_now_ms();
+	if ((c->scroll_misses >= 2 && now < c->scroll_after_ms) || !helper_screen_copies(c->screen)) {
+		found = 0;
+	} else {
+		found = helper_scroll_find(fb + (size_t)y * fb_stride + (size_t)x * 4, fb_stride, pixels, stride, w, h,
+					   &sc);
+		if (found == 1) {
+			c->scroll_misses = 0;
+		} else if (found == 0 && 4 * sc.changed >= 3 * h) {
+			log_debug("no scroll in %dx%d+%d+%d (%d rows changed)", w, h, x, y, sc.changed);
+			c->scroll_misses = now < c->scroll_after_ms + SCROLL_MISS_PAUSE_MS ? c->scroll_misses + 1 : 1;
+			c->scroll_after_ms = now + SCROLL_MISS_PAUSE_MS;
+		}
+	}
+	if (found != 1)
+		c->scroll_busy_ms = 0;
+	if (found == 1 && helper_screen_copy_begin(c->screen, x + sc.x0, y + sc.y0, sc.x1 - sc.x0, sc.y1 - sc.y0,
+						   sc.dy) != 0) {
+		if (c->scroll_busy_ms == 0)
+			c->scroll_busy_ms = now;
+		if (wait && now - c->scroll_busy_ms < SCROLL_WAIT_MS) {
+			c->scroll_retry_ms = now + SCROLL_RETRY_MS;
+			return -1;
+		}
+		log_debug("a scroll by %d rows goes out as pixels: a viewer's update has been going out for %lld ms",
+			  sc.dy, (long long)(now - c->scroll_busy_ms));
+		c->scroll_busy_ms = 0;
+	} else if (found == 1) {
+		c->scroll_busy_ms = 0;
+		*moved = true;
+		c->scrolls++;
+		log_debug("scroll %llu: %dx%d+%d+%d moved by %d rows as CopyRect (%d of %d changed rows explained)",
+			  c->scrolls, sc.x1 - sc.x0, sc.y1 - sc.y0, x + sc.x0, y + sc.y0, sc.dy, sc.explained,
+			  sc.changed);
+	}
+	for (int ty = y; ty < y + h; ty += TILE) {
+		int th = y + h - ty < TILE ? y + h - ty : TILE;
+
+		changed += helper_capture_publish_run(c, x, ty, w, th, pixels + (size_t)(ty - y) * stride, stride);
+	}
+	return changed;
+}
+
+/* Marks the block's tiles (all were dirty) dirty or clean. */
+static void helper_capture_block_dirty(struct helper_capture *c, int r0, int r1, int c0, int c1, bool dirty)
+{
+	for (int r = r0; r < r1; r++)
+		memset(&c->dirty[(size_t)r * (size_t)c->cols + (size_t)c0], dirty, (size_t)(c1 - c0));
+	if (dirty)
+		c->ndirty += (size_t)(r1 - r0) * (size_t)(c1 - c0);
+	else
+		c->ndirty -= (size_t)(r1 - r0) * (size_t)(c1 - c0);
+}
+
+/*
+ * Grabs every run of dirty tiles and publishes what changed. Returns the
+ * tiles that changed; 0 with everything still dirty when a scroll waits
+ * for a viewer's encoder (wait: it may).
+ */
+static int helper_capture_frame(struct helper_capture *c, bool wait)
+{
+	int changed = 0, r0 = 0, r1 = 0, c0 = 0, c1 = 0;
+	bool block, moved = false;
+
+	/*
+	 * The block first: a scroll that must wait leaves the whole frame for
+	 * later, and a move begun holds the viewers' encoders while the rest
+	 * of the frame is grabbed, until it is marked.
+	 */
+	block = helper_capture_block(c, &r0, &r1, &c0, &c1);
+	if (block) {
+		int n;
+
+		helper_capture_block_dirty(c, r0, r1, c0, c1, false);
+		if ((n = helper_capture_scroll_block(c, r0, r1, c0, c1, wait, &moved)) < 0) {
+			helper_capture_block_dirty(c, r0, r1, c0, c1, true);
+			return 0;
+		}
+		changed += n;
+	}
 
 	for (int r = 0; r < c->rows; r++) {
 		uint8_t *row = &c->dirty[(size_t)r * (size_t)c->cols];
@@ -366,9 +552,13 @@ static int helper_capture_frame(struct helper_capture *c)
 			changed += helper_capture_publish_run(c, x, y, w, h, pixels, stride);
 		}
 	}
+	if (moved)
+		helper_screen_copy_announce(c->screen);
 	if (changed > 0)
 		helper_capture_mark(c);
-	return changed;
+	if (moved)
+		helper_screen_copy_end(c->screen);
+	return changed + (moved ? 1 : 0);
 }
 
 /* The pointer's shape changed: the screen passes it on to viewers as a cursor. */
@@ -465,7 +655,7 @@ int helper_capture_run(struct helper_capture *c)
 	 * still waits, so the next damage must be grabbed at once.
 	 */
 	if (c->ndirty > 0 && c->wanted && !c->paused && !(helper_capture_refused(c) & HELPER_CAPTURE_SECURE) &&
-	    helper_capture_frame(c) > 0)
+	    helper_capture_now_ms() >= c->scroll_retry_ms && helper_capture_frame(c, true) > 0)
 		c->wanted = false;
 	/*
 	 * Damage not grabbed yet (the viewer has not asked again) means the
@@ -485,7 +675,7 @@ int helper_capture_flush(struct helper_capture *c)
 		return -1;
 	/* On a secure desktop a new viewer too gets the picture from before, not Windows' black. */
 	if (c->screen != NULL && c->ndirty > 0 && !c->paused && !(helper_capture_refused(c) & HELPER_CAPTURE_SECURE))
-		helper_capture_frame(c);
+		helper_capture_frame(c, false);
 	return 0;
 }
 

@@ -127,6 +127,17 @@ struct helper_screen {
 	atomic_bool unscale;
 	atomic_bool resizing;           /* the main thread is in rfbNewFramebuffer: see helper_screen_rescale */
 	pthread_mutex_t scale_lock;
+	/*
+	 * A scroll being published (helper_screen_copy_begin to _end), main
+	 * thread only: the move, and every viewer whose send lock is held,
+	 * each with a reference so libvncserver does not free it meanwhile.
+	 */
+	struct {
+		bool active;
+		int x, y, w, h, dy;
+		rfbClientPtr *held;
+		size_t nheld, capheld;
+	} copy;
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t changed;
@@ -313,7 +324,10 @@ static void helper_screen_hold(rfbClientPtr cl, int tight, int turbo, int subsam
 /*
  * The pixels the update about to go out carries: what changed and was asked
  * for, as libvncserver's output thread is about to read it (it holds the
- * send lock, not the update lock, when it calls the display hook).
+ * send lock, not the update lock, when it calls the display hook). Not the
+ * copyRegion: a scroll's CopyRect is 16 bytes whatever its size, and to a
+ * viewer that does not offer CopyRect libvncserver has already added the
+ * copy to modifiedRegion.
  */
 static uint64_t helper_screen_update_pixels(rfbClientPtr cl)
 {
@@ -324,7 +338,6 @@ static uint64_t helper_screen_update_pixels(rfbClientPtr cl)
 
 	pthread_mutex_lock(&cl->updateMutex);
 	r = sraRgnCreateRgn(cl->modifiedRegion);
-	sraRgnOr(r, cl->copyRegion);
 	sraRgnAnd(r, cl->requestedRegion);
 	pthread_mutex_unlock(&cl->updateMutex);
 	it = sraRgnGetIterator(r);
@@ -1253,6 +1266,145 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 	rfbMarkRectAsModified(s->rfb, x, y, x + w, y + h);
 }
 
+static void helper_screen_copy_release(struct helper_screen *s)
+{
+	while (s->copy.nheld > 0) {
+		rfbClientPtr cl = s->copy.held[--s->copy.nheld];
+
+		pthread_mutex_unlock(&cl->sendMutex);
+		rfbDecrClientRef(cl);
+	}
+	s->copy.active = false;
+}
+
+/*
+ * Why the send locks: a client's output thread reads the framebuffer
+ * without any lock while it encodes. Ordinary marks live with that (a
+ * tile caught half-written is marked again), a move cannot: if an update
+ * going out now read the move's source after the move, the viewer would
+ * hold moved pixels there, and the CopyRect that follows would copy them
+ * a second time, with nothing marked to repair it. Only a try: a thread
+ * that holds its lock may be waiting for the socketpair, which only this
+ * thread's loop drains. And the move is announced only after the frame's
+ * pixels are in, just before they are marked: the output thread takes its
+ * picture of modifiedRegion before it waits for the send lock, so an
+ * announced move would wake it 1 ms (deferUpdateTime) later to send the
+ * move without the new lines, which would then wait for the viewer's next
+ * request, a round trip on a slow link.
+ */
+/*
+ * Not while a viewer's picture is scaled: libvncserver divides the move by
+ * the scale and rounds its rectangles out, so an odd distance would copy
+ * the wrong rows of the small picture. The scroll then goes as pixels.
+ */
+bool helper_screen_copies(struct helper_screen *s)
+{
+	return atomic_load(&s->scaled_viewers) == 0;
+}
+
+int helper_screen_copy_begin(struct helper_screen *s, int x, int y, int w, int h, int dy)
+{
+	rfbClientIteratorPtr it;
+	rfbClientPtr cl;
+	size_t stride = (size_t)s->width * 4;
+	bool busy = false;
+
+	if (s->copy.active || dy == 0 || w <= 0 || h <= 0 || x < 0 || x + w > s->width || y < 0 ||
+	    y + h > s->height || y - dy < 0 || y + h - dy > s->height)
+		return -1;
+	if (!helper_screen_copies(s))
+		return -1;
+	it = rfbGetClientIterator(s->rfb);
+	if (it == NULL)
+		return -1;
+	while ((cl = rfbClientIteratorNext(it)) != NULL) {
+		if (s->copy.nheld == s->copy.capheld) {
+			size_t cap = s->copy.capheld ? 2 * s->copy.capheld : 8;
+			rfbClientPtr *held = realloc(s->copy.held, cap * sizeof(*held));
+
+			if (held == NULL) {
+				busy = true;
+				break;
+			}
+			s->copy.held = held;
+			s->copy.capheld = cap;
+		}
+		/*
+		 * A viewer's first request, before it has one, sets a colour
+		 * map (for a palette format) from its input thread under the
+		 * update lock, which then waits for the send lock: with that
+		 * lock held here, rfbScheduleCopyRegion's wait for the update
+		 * lock would never end.
+		 */
+		if (!cl->readyForSetColourMapEntries || pthread_mutex_trylock(&cl->sendMutex) != 0) {
+			busy = true;
+			break;
+		}
+		rfbIncrClientRef(cl);
+		s->copy.held[s->copy.nheld++] = cl;
+	}
+	rfbReleaseClientIterator(it);
+	if (busy) {
+		helper_screen_copy_release(s);
+		return -1;
+	}
+	/* Rows are taken from dy away: walk away from where they come from, as memmove would. */
+	for (int i = 0; i < h; i++) {
+		int j = dy < 0 ? y + i : y + h - 1 - i;
+
+		memmove(s->fb + (size_t)j * stride + (size_t)x * 4, s->fb + (size_t)(j - dy) * stride + (size_t)x * 4,
+			(size_t)w * 4);
+	}
+	s->copy.active = true;
+	s->copy.x = x;
+	s->copy.y = y;
+	s->copy.w = w;
+	s->copy.h = h;
+	s->copy.dy = dy;
+	return 0;
+}
+
+void helper_screen_copy_announce(struct helper_screen *s)
+{
+	sraRegionPtr dst, moved;
+
+	if (!s->copy.active)
+		return;
+	dst = sraRgnCreateRect(s->copy.x, s->copy.y, s->copy.x + s->copy.w, s->copy.y + s->copy.h);
+	moved = sraRgnCreateRect(s->copy.x, s->copy.y - s->copy.dy, s->copy.x + s->copy.w,
+				 s->copy.y + s->copy.h - s->copy.dy);
+	if (dst == NULL || moved == NULL) {
+		/* No region, no CopyRect: the moved rows go out as pixels. */
+		if (dst != NULL)
+			sraRgnDestroy(dst);
+		if (moved != NULL)
+			sraRgnDestroy(moved);
+		rfbMarkRectAsModified(s->rfb, s->copy.x, s->copy.y, s->copy.x + s->copy.w, s->copy.y + s->copy.h);
+		return;
+	}
+	/*
+	 * The refinement: what the viewer now has at the destination is what
+	 * it had at the source, lossy or not. As with a mark, the still moment
+	 * (if any) is over first.
+	 */
+	atomic_store(&s->last_change_us, helper_screen_now_us());
+	atomic_store(&s->refining, false);
+	sraRgnOr(s->unrefined, s->refined);
+	sraRgnMakeEmpty(s->refined);
+	sraRgnAnd(moved, s->unrefined);
+	sraRgnOffset(moved, 0, s->copy.dy);
+	sraRgnSubtract(s->unrefined, dst);
+	sraRgnOr(s->unrefined, moved);
+	rfbScheduleCopyRegion(s->rfb, dst, 0, s->copy.dy);
+	sraRgnDestroy(moved);
+	sraRgnDestroy(dst);
+}
+
+void helper_screen_copy_end(struct helper_screen *s)
+{
+	helper_screen_copy_release(s);
+}
+
 /*
  * Still: nothing marked for REFINE_STILL_US and no damage waiting to be
  * grabbed. The second half matters on a slow link: the capture grabs only
@@ -1652,6 +1804,7 @@ void helper_screen_close(struct helper_screen *s)
 	rfbScreenCleanup(s->rfb);
 	free(s->fb);
 	free(s->finished);
+	free(s->copy.held);
 	sraRgnDestroy(s->unrefined);
 	sraRgnDestroy(s->refined);
 	wake_close(&s->wake);

@@ -35,6 +35,25 @@ uint8_t *helper_screen_framebuffer(struct helper_screen *s, int *width, int *hei
 /* Tells the viewers that [x, x+w) x [y, y+h) changed. */
 void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h);
 /*
+ * A scroll (capture.c, scroll.h): moves the framebuffer's rectangle [x,
+ * x+w) x [y, y+h) by dy rows (each of its rows takes the row dy above it;
+ * dy < 0 moves content up), so that viewers copy what they already have
+ * (CopyRect; libvncserver sends the pixels to a viewer that did not offer
+ * it). Until helper_screen_copy_end no viewer's encoder runs: none may
+ * read the framebuffer half moved, nor send the move before the rows that
+ * follow it are marked. So: begin, copy and compare the frame's pixels,
+ * helper_screen_copy_announce, mark the frame (helper_screen_mark), end.
+ * 0, or -1 when some viewer's update is going out right now: nothing was
+ * moved or held (the capture tries again shortly, or sends pixels).
+ */
+int helper_screen_copy_begin(struct helper_screen *s, int x, int y, int w, int h, int dy);
+/* Whether a scroll may go as a move now: not while a viewer's picture is scaled. */
+bool helper_screen_copies(struct helper_screen *s);
+/* Tells libvncserver of the move begun; the moved area carries what its source had in the refinement. */
+void helper_screen_copy_announce(struct helper_screen *s);
+/* Lets the viewers' encoders go again. */
+void helper_screen_copy_end(struct helper_screen *s);
+/*
  * Sends viewers a new pointer shape (RichCursor/XCursor encodings): w x h
  * ARGB32 pixels, hot spot (xhot, yhot). Sizes above 256 are ignored. 0 or -1.
  */

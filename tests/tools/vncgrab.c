@@ -3,7 +3,7 @@
  * standing in for "any VNC viewer that is not handoff-tech", e.g. one
  * reaching a session through `ssh -L`.
  *
- *   vncgrab [--watch] HOST PORT OUT.ppm [TIMEOUT_S]
+ *   vncgrab [--watch] [--no-copyrect] HOST PORT OUT.ppm [TIMEOUT_S]
  *
  * Connects (no password), asks for the whole screen and waits for a
  * framebuffer update that covers every pixel, writes it as a binary PPM and
@@ -15,9 +15,13 @@
  * "ready" and asks for nothing itself: the only requests are the incremental
  * one libvncclient sends after each update it has read, as any VNC viewer
  * does. After each update OUT.ppm is written anew (whole, through a rename)
- * and "update N" printed; it exits 0 when TIMEOUT_S is over. A server that
+ * and "update N copyrects M" printed; it exits 0 when TIMEOUT_S is over. A server that
  * is not woken by a change on its screen sends nothing to such a viewer
- * (handoff-tech re-asks every second and would hide that).
+ * (handoff-tech re-asks every second and would hide that). At the end it
+ * prints "copyrects N", the CopyRect rectangles it received.
+ *
+ * --no-copyrect: a viewer that does not offer CopyRect (the helper's
+ * scrolls must reach it as pixels).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,6 +43,9 @@ struct grab {
 	uint64_t covered;    /* pixels covered by the update in progress */
 	bool complete;       /* an update covering the whole screen finished */
 	unsigned long updates;  /* updates finished */
+	unsigned long copyrects;
+	/* libvncclient's own copy, which does the work. */
+	void (*copy)(rfbClient *c, int src_x, int src_y, int w, int h, int dest_x, int dest_y);
 	char reason[512];    /* the server's refusal, if any */
 };
 
@@ -175,9 +182,17 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void grab_copyrect(rfbClient *c, int src_x, int src_y, int w, int h, int dest_x, int dest_y)
+{
+	struct grab *g = grab_of(c);
+
+	g->copyrects++;
+	g->copy(c, src_x, src_y, w, h, dest_x, dest_y);
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: vncgrab [--watch] HOST PORT OUT.ppm [TIMEOUT_S]\n");
+	fprintf(stderr, "usage: vncgrab [--watch] [--no-copyrect] HOST PORT OUT.ppm [TIMEOUT_S]\n");
 	return 1;
 }
 
@@ -217,7 +232,7 @@ static int grab_pump(rfbClient *c, struct grab *g, const char *what, double dead
 			written = g->updates;
 			if (write_ppm(out, g, &c->format) != 0)
 				return -1;
-			printf("update %lu\n", written);
+			printf("update %lu copyrects %lu\n", written, g->copyrects);
 			fflush(stdout);
 		}
 	}
@@ -229,13 +244,16 @@ int main(int argc, char **argv)
 	rfbClient *c = NULL;
 	char *end, what[300];
 	long port, timeout = VNCGRAB_TIMEOUT_DEFAULT;
-	bool watch = false;
+	bool watch = false, copyrect = true;
 	int rc = 1;
 
-	if (argc > 1 && strcmp(argv[1], "--watch") == 0) {
-		watch = true;
-		argv++;
-		argc--;
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argv++, argc--) {
+		if (strcmp(argv[1], "--watch") == 0)
+			watch = true;
+		else if (strcmp(argv[1], "--no-copyrect") == 0)
+			copyrect = false;
+		else
+			return usage();
 	}
 	if (argc < 4 || argc > 5)
 		return usage();
@@ -262,7 +280,7 @@ int main(int argc, char **argv)
 	c->serverPort = (int)port;
 	c->connectTimeout = (unsigned)timeout;
 	c->readTimeout = (unsigned)timeout;
-	c->appData.encodingsString = "tight zrle hextile copyrect raw";
+	c->appData.encodingsString = copyrect ? "tight zrle hextile copyrect raw" : "tight zrle hextile raw";
 	c->appData.enableJPEG = FALSE;
 	c->appData.useRemoteCursor = TRUE;
 	c->canHandleNewFBSize = TRUE;
@@ -270,6 +288,8 @@ int main(int argc, char **argv)
 	c->GotFrameBufferUpdate = grab_rect;
 	c->FinishedFrameBufferUpdate = grab_finished;
 	c->GotCursorShape = grab_cursor;
+	g.copy = c->GotCopyRect;
+	c->GotCopyRect = grab_copyrect;
 	if (c->serverHost == NULL || !rfbInitClient(c, NULL, NULL)) {
 		/* rfbInitClient freed the client. */
 		c = NULL;
@@ -288,6 +308,7 @@ int main(int argc, char **argv)
 		if (grab_pump(c, &g, what, now_s() + (double)timeout, true, argv[3]) != 0)
 			goto out;
 	}
+	printf("copyrects %lu\n", g.copyrects);
 	rc = 0;
 out:
 	if (c != NULL) {

@@ -48,6 +48,10 @@
  *       banner may cover a little, but two black screens never match).
  *       Prints "match WxH" and exits 0; otherwise says what differs and
  *       exits 1. Exit 2 for usage or I/O errors.
+ *
+ *   xprobe same FILE.ppm
+ *       The same without the pattern: the screen equals FILE.ppm, whatever
+ *       it shows (a workload's picture).
  */
 #include <errno.h>
 #include <poll.h>
@@ -366,7 +370,7 @@ fail:
 	return NULL;
 }
 
-static int cmd_compare(const char *path, bool part, int ox, int oy)
+static int cmd_compare(const char *path, bool part, int ox, int oy, bool pattern)
 {
 	Display *dpy = NULL;
 	XImage *img = NULL;
@@ -434,7 +438,7 @@ static int cmd_compare(const char *path, bool part, int ox, int oy)
 	if (differ != 0) {
 		printf("mismatch at %d,%d: screen #%02x%02x%02x, %s #%02x%02x%02x; %lu of %lu pixels differ\n",
 		       fx, fy, fs.r, fs.g, fs.b, path, ff.r, ff.g, ff.b, differ, total);
-	} else if (like_pattern * 100 < total * XPROBE_PATTERN_MIN_PERCENT) {
+	} else if (pattern && like_pattern * 100 < total * XPROBE_PATTERN_MIN_PERCENT) {
 		printf("screen and %s are equal, but the screen does not show the xprobe pattern "
 		       "(%lu of %lu pixels match it; is `xprobe pattern` running?)\n",
 		       path, like_pattern, total);
@@ -627,6 +631,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: xprobe pattern\n"
 			"       xprobe compare FILE.ppm [X Y]\n"
+			"       xprobe same FILE.ppm\n"
 			"       xprobe find WIDTH HEIGHT [X Y]\n"
 			"       xprobe pixel X Y\n"
 			"       xprobe cursorwin X Y W H\n"
@@ -641,9 +646,11 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "pattern") == 0)
 		return cmd_pattern();
 	if (argc == 3 && strcmp(argv[1], "compare") == 0)
-		return cmd_compare(argv[2], false, 0, 0);
+		return cmd_compare(argv[2], false, 0, 0, true);
+	if (argc == 3 && strcmp(argv[1], "same") == 0)
+		return cmd_compare(argv[2], false, 0, 0, false);
 	if (argc == 5 && strcmp(argv[1], "compare") == 0)
-		return cmd_compare(argv[2], true, atoi(argv[3]), atoi(argv[4]));
+		return cmd_compare(argv[2], true, atoi(argv[3]), atoi(argv[4]), true);
 	if (argc == 4 && strcmp(argv[1], "find") == 0)
 		return cmd_find(atoi(argv[2]), atoi(argv[3]), 0, 0);
 	if (argc == 6 && strcmp(argv[1], "find") == 0)

@@ -6,6 +6,10 @@
  * a flush grabs without a request (a new viewer's first frame), and a frame
  * is marked only once all of it is in the framebuffer, and a backend
  * that can stop its feed is told when someone starts or stops watching.
+ * A scrolled screen is moved in the framebuffer and announced as a copy
+ * before the frame's marks, which cover only the rows that scrolled in;
+ * while a viewer's update is going out the frame waits, and a flush sends
+ * it as pixels.
  *
  * A fake backend stands in for X11 (a pixel array and a damage queue) and
  * the screen functions capture.c calls are replaced by recorders.
@@ -45,6 +49,12 @@ struct helper_screen {
 	bool damage_pending;       /* what helper_capture_run said last */
 	struct screeninfo layout;  /* the last one */
 	int clients;               /* viewers connected */
+	bool copy_busy;            /* helper_screen_copy_begin refuses, as with an update going out */
+	bool scaled;               /* a viewer's picture is scaled: scrolls go as pixels */
+	int copies, copy_dy;       /* copies begun, and the last one's distance */
+	bool copy_open;            /* begun and not ended */
+	bool announced;            /* the open copy was announced */
+	bool mark_before_announce; /* a mark came while a copy was begun but not announced */
 };
 
 static struct fake fake;
@@ -129,8 +139,44 @@ void helper_screen_mark(struct helper_screen *s, int x, int y, int w, int h)
 	(void)y;
 	s->marks++;
 	s->marked_area += w * h;
+	if (s->copy_open && !s->announced)
+		s->mark_before_announce = true;
 	if (memcmp(s->fb, fake.px, sizeof(s->fb)) != 0)
 		s->torn = true;
+}
+
+bool helper_screen_copies(struct helper_screen *s)
+{
+	return !s->scaled;
+}
+
+int helper_screen_copy_begin(struct helper_screen *s, int x, int y, int w, int h, int dy)
+{
+	if (s->copy_busy || s->copy_open)
+		return -1;
+	assert_true(y - dy >= 0 && y + h - dy <= H && x >= 0 && x + w <= W);
+	for (int i = 0; i < h; i++) {
+		int j = dy < 0 ? y + i : y + h - 1 - i;
+
+		memmove(&s->fb[j * W + x], &s->fb[(j - dy) * W + x], (size_t)w * 4);
+	}
+	s->copies++;
+	s->copy_dy = dy;
+	s->copy_open = true;
+	s->announced = false;
+	return 0;
+}
+
+void helper_screen_copy_announce(struct helper_screen *s)
+{
+	assert_true(s->copy_open);
+	s->announced = true;
+}
+
+void helper_screen_copy_end(struct helper_screen *s)
+{
+	assert_true(s->copy_open && s->announced);
+	s->copy_open = false;
 }
 
 void helper_screen_set_layout(struct helper_screen *s, const struct screeninfo *layout,
@@ -417,6 +463,89 @@ static void test_marked_whole(void **state)
 	assert_int_equal(screen.marked_area, W * H);
 }
 
+/* Rows that differ from each other, as lines of text mostly do. */
+static uint32_t row_pixel(int x, int y)
+{
+	uint32_t v = (uint32_t)y * 2654435761u ^ (uint32_t)x * 40503u;
+
+	return (v ^ v >> 15) & 0x00ffffffu;
+}
+
+/* The whole screen dirty, as a full-screen change reports it. */
+static void damage_all(void)
+{
+	fake.damage[fake.ndamage][0] = 0;
+	fake.damage[fake.ndamage][1] = 0;
+	fake.damage[fake.ndamage][2] = W;
+	fake.damage[fake.ndamage][3] = H;
+	fake.ndamage++;
+}
+
+/* The screen shows a page that then scrolls up by 10 rows, 10 new rows at the bottom. */
+static void page_then_scroll(struct helper_capture *c)
+{
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			fake.px[y * W + x] = row_pixel(x, y);
+	damage_all();
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+	assert_memory_equal(screen.fb, fake.px, sizeof(screen.fb));
+	screen.marks = screen.marked_area = 0;
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			fake.px[y * W + x] = row_pixel(x, y + 10) ^ (y >= H - 10 ? 0x00808080u : 0);
+	damage_all();
+	screen.request = true;
+	assert_int_equal(helper_capture_run(c), 0);
+}
+
+static void test_scroll_copied(void **state)
+{
+	page_then_scroll(*state);
+	assert_int_equal(screen.copies, 1);
+	assert_int_equal(screen.copy_dy, -10);
+	assert_false(screen.copy_open);
+	assert_false(screen.mark_before_announce);
+	/* Only the rows that scrolled in go out as pixels. */
+	assert_int_equal(screen.marked_area, 10 * W);
+	assert_memory_equal(screen.fb, fake.px, sizeof(screen.fb));
+}
+
+/*
+ * A scroll found while a viewer's update goes out waits for it: nothing of
+ * the frame is published, the loop comes back within SCROLL_RETRY_MS. A
+ * flush (a new viewer's first picture) does not wait: pixels.
+ */
+static void test_scroll_busy_waits(void **state)
+{
+	struct helper_capture *c = *state;
+	int t;
+
+	screen.copy_busy = true;
+	page_then_scroll(c);
+	assert_int_equal(screen.copies, 0);
+	assert_int_equal(screen.marks, 0);
+	assert_memory_not_equal(screen.fb, fake.px, sizeof(screen.fb));
+	t = helper_capture_timeout(c);
+	assert_true(t >= 0 && t <= 10);
+	assert_int_equal(helper_capture_flush(c), 0);
+	assert_int_equal(screen.copies, 0);
+	assert_int_equal(screen.marked_area, W * H);
+	assert_memory_equal(screen.fb, fake.px, sizeof(screen.fb));
+}
+
+/* While a viewer's picture is scaled a scroll goes out as pixels at once: no move, no wait. */
+static void test_scroll_scaled_as_pixels(void **state)
+{
+	screen.scaled = true;
+	page_then_scroll(*state);
+	assert_int_equal(screen.copies, 0);
+	assert_false(screen.copy_open);
+	assert_int_equal(screen.marked_area, W * H);
+	assert_memory_equal(screen.fb, fake.px, sizeof(screen.fb));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +560,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_box_grows_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_grabs_unasked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marked_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll_busy_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll_scaled_as_pixels, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
