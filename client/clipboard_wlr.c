@@ -61,6 +61,7 @@ struct helper_clipboard_wlr {
 	struct helper_clipboard_wlr_offer *selection;   /* the clipboard's current offer, or NULL */
 	int ep;                         /* epoll: the connection and the pipes below */
 	bool lost;                      /* the connection or the device is gone: nothing more */
+	bool ready;                     /* open: copies from now on are read (not the one there before) */
 
 	int in_fd;                      /* the customer's copy being read, or -1 */
 	char *in;                       /* HELPER_CLIPBOARD_MAX + 1 bytes */
@@ -159,7 +160,7 @@ static void helper_clipboard_wlr_on_selection(void *data, struct zwlr_data_contr
 	if (w->selection != NULL && w->selection != o)
 		helper_clipboard_wlr_offer_free(w->selection);
 	w->selection = o;
-	if (o != NULL)
+	if (o != NULL && w->ready)
 		helper_clipboard_wlr_receive(w, o);
 	else
 		helper_clipboard_wlr_in_stop(w);
@@ -297,12 +298,12 @@ int helper_clipboard_wlr_open(struct helper_clipboard_wlr **out, const char *dis
 		goto fail;
 	}
 	helper_clipboard_wlr_watch(w, wl_display_get_fd(w->dpy), EPOLLIN);
-	/* The clipboard as it is now comes as the first selection event; it is not sent (nobody watches yet). */
+	/* The clipboard as it is now comes as the first selection event; it is not read (nobody watches yet). */
 	if (wl_display_roundtrip(w->dpy) < 0) {
 		snprintf(err, errlen, "the Wayland display went away");
 		goto fail;
 	}
-	helper_clipboard_wlr_in_stop(w);
+	w->ready = true;
 	*out = w;
 	return 0;
 fail:

@@ -6,7 +6,7 @@
 # UTF-8 (Japanese survives: our viewer asks for UTF-8), and its copy lands
 # on sway's clipboard. Over the cap (256 KiB) either way, the text is
 # dropped whole and the customer told. A still screen with the clipboard
-# open costs the helper next to no CPU.
+# open costs the helper next to no CPU. While paused, nothing is sent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wayland_lib.sh"
 
@@ -107,6 +107,21 @@ wait_line 20 "$HELPER_OUT" "^STATUS The technician's clipboard text was larger t
 wl_clip_is "$E2E_TMP/big" || fail "the big text from the viewer changed sway's clipboard"
 kill "$CLIP_PID" 2>/dev/null
 note "512 KiB from a viewer: dropped, the customer told"
+
+# Paused: the customer's copy is not sent; after resume the next one is.
+echo pause >&7
+wait_line 10 "$HELPER_OUT" "^PAUSED" || fail "the helper did not pause"
+printf 'copied while paused' >"$E2E_TMP/paused"
+wl_copy "$E2E_TMP/paused"
+wait_for 10 wl_clip_is "$E2E_TMP/paused" || fail "the customer's copy is not on sway's clipboard"
+sleep 1 # not a wait: shows that nothing is sent
+clip_is "$E2E_TMP/t2c" || fail "the customer's copy reached the technician while paused: $(cat "$E2E_TMP/clip.now")"
+echo resume >&7
+wait_line 10 "$HELPER_OUT" "^RESUMED" || fail "the helper did not resume"
+printf 'copied after resume: 再開' >"$E2E_TMP/resumed"
+wl_copy "$E2E_TMP/resumed"
+wait_for 15 clip_is "$E2E_TMP/resumed" || fail "the copy after resume did not arrive: '$(cat "$E2E_TMP/clip.now")'"
+note "paused: the customer's copy is not sent; after resume it is"
 
 kill -TERM "$win"
 wait "$win" 2>/dev/null
