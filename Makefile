@@ -67,7 +67,7 @@ $(BUILD)/obj/relay/%.o: relay/%.c relay/*.h protocol/*.h
 $(BUILD)/obj/client/%.o: client/%.c client/*.h protocol/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient -I$(BUILD)/gen $(CFLAGS) $(call pc,$(PKG_HELPER)) -c $< -o $@
-# wlroots' screen copy and virtual devices: glue generated from our descriptions (client/protocols/).
+# wlroots' screen copy, virtual devices and data control: glue generated from our descriptions (client/protocols/).
 $(BUILD)/gen/%-client-protocol.h: client/protocols/%.xml
 	@mkdir -p $(@D)
 	wayland-scanner client-header $< $@
@@ -76,6 +76,7 @@ $(BUILD)/gen/%-protocol.c: client/protocols/%.xml
 	wayland-scanner private-code $< $@
 $(BUILD)/obj/client/capture_wlr.o: $(BUILD)/gen/wlr-screencopy-client-protocol.h $(BUILD)/gen/xdg-output-unstable-v1-client-protocol.h
 $(BUILD)/obj/client/input_wlr.o: $(BUILD)/gen/wlr-virtual-pointer-client-protocol.h $(BUILD)/gen/virtual-keyboard-client-protocol.h
+$(BUILD)/obj/client/clipboard_wlr.o: $(BUILD)/gen/wlr-data-control-client-protocol.h
 $(BUILD)/obj/gen/%-protocol.o: $(BUILD)/gen/%-protocol.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pc,wayland-client) -c $< -o $@

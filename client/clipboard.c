@@ -15,11 +15,13 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/Xfixes.h>
 
+#include "clipboard_wlr.h"
 #include "log.h"
 #include "screen.h"
 #include "utf8.h"
 
 struct helper_clipboard {
+	struct helper_clipboard_wlr *wlr;  /* Wayland (wlroots): the clipboard is there; dpy is NULL */
 	Display *dpy;
 	Window win;
 	Atom clipboard, utf8, targets, incr, prop;
@@ -73,14 +75,39 @@ fail:
 	return -1;
 }
 
+int helper_clipboard_open_wayland(struct helper_clipboard **out, const char *display, char *err, size_t errlen)
+{
+	struct helper_clipboard *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->wake < 0) {
+		snprintf(err, errlen, "cannot make an eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (helper_clipboard_wlr_open(&c->wlr, display, err, errlen) != 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	helper_clipboard_close(c);
+	return -1;
+}
+
 int helper_clipboard_x_fd(const struct helper_clipboard *c)
 {
-	return ConnectionNumber(c->dpy);
+	return c->wlr != NULL ? helper_clipboard_wlr_fd(c->wlr) : ConnectionNumber(c->dpy);
 }
 
 int helper_clipboard_queued(const struct helper_clipboard *c)
 {
-	return XEventsQueued(c->dpy, QueuedAlready) > 0;
+	/* Wayland's queue is emptied by every run. */
+	return c->dpy != NULL && XEventsQueued(c->dpy, QueuedAlready) > 0;
 }
 
 int helper_clipboard_wake_fd(const struct helper_clipboard *c)
@@ -195,6 +222,20 @@ static void helper_clipboard_serve_safely(struct helper_clipboard *c, XSelection
 	XSetErrorHandler(old);
 }
 
+/* The customer's copy (UTF-8) to the controlling viewers, in both forms: our viewers take UTF-8, other VNC viewers only Latin-1. */
+static void helper_clipboard_send(struct helper_clipboard *c, const unsigned char *text, size_t n)
+{
+	size_t llen;
+	char *l;
+
+	if (c->screen == NULL)
+		return;
+	l = helper_clipboard_to_latin1(text, n, &llen);
+	if (l == NULL || helper_screen_send_cut_text(c->screen, (const char *)text, n, l, llen) != 0)
+		log_warn("could not send the clipboard to the viewers");
+	free(l);
+}
+
 /* The customer's clipboard arrived in our property: send it to the controlling viewers. */
 static enum helper_clipboard_event helper_clipboard_got(struct helper_clipboard *c)
 {
@@ -212,17 +253,16 @@ static enum helper_clipboard_event helper_clipboard_got(struct helper_clipboard 
 		/* INCR is how owners send what does not fit one request: far over our cap. */
 		log_warn("the customer's clipboard text is over %u bytes; not sent", HELPER_CLIPBOARD_MAX);
 		ev = HELPER_CLIPBOARD_TOO_BIG_OUT;
-	} else if (format == 8 && (type == c->utf8 || type == XA_STRING) && c->screen != NULL) {
-		/* Both forms: our viewers take UTF-8, other VNC viewers only Latin-1. */
-		size_t ulen = n, llen = n;
-		char *l = type == c->utf8 ? helper_clipboard_to_latin1(data, n, &llen) : NULL;
-		char *u = type == XA_STRING ? helper_clipboard_from_latin1((const char *)data, n, &ulen) : NULL;
+	} else if (format == 8 && type == c->utf8) {
+		helper_clipboard_send(c, data, n);
+	} else if (format == 8 && type == XA_STRING) {
+		size_t ulen;
+		char *u = helper_clipboard_from_latin1((const char *)data, n, &ulen);
 
-		if ((type == c->utf8 && l == NULL) || (type == XA_STRING && u == NULL) ||
-		    helper_screen_send_cut_text(c->screen, u != NULL ? u : (const char *)data, ulen,
-						l != NULL ? l : (const char *)data, llen) != 0)
+		if (u != NULL)
+			helper_clipboard_send(c, (unsigned char *)u, ulen);
+		else
 			log_warn("could not send the clipboard to the viewers");
-		free(l);
 		free(u);
 	}
 	if (data != NULL)
@@ -249,6 +289,9 @@ enum helper_clipboard_event helper_clipboard_run(struct helper_clipboard *c)
 		if (too_big) {
 			log_warn("a technician's clipboard text over %u bytes was dropped", HELPER_CLIPBOARD_MAX);
 			ev = HELPER_CLIPBOARD_TOO_BIG_IN;
+		} else if (text != NULL && c->wlr != NULL) {
+			helper_clipboard_wlr_set(c->wlr, text, len);
+			text = NULL;
 		} else if (text != NULL) {
 			free(c->owned);
 			c->owned = text;
@@ -259,6 +302,21 @@ enum helper_clipboard_event helper_clipboard_run(struct helper_clipboard *c)
 				 len);
 		}
 		free(text);
+	}
+	if (c->wlr != NULL) {
+		char *got;
+		size_t n;
+
+		switch (helper_clipboard_wlr_run(c->wlr, &got, &n)) {
+		case HELPER_CLIPBOARD_WLR_TEXT:
+			helper_clipboard_send(c, (unsigned char *)got, n);
+			free(got);
+			break;
+		case HELPER_CLIPBOARD_WLR_TOO_BIG:
+			ev = HELPER_CLIPBOARD_TOO_BIG_OUT;
+			break;
+		}
+		return ev;
 	}
 	while (XPending(c->dpy) > 0) {
 		XEvent e;
@@ -303,6 +361,7 @@ void helper_clipboard_close(struct helper_clipboard *c)
 		XCloseDisplay(c->dpy);
 		XSetErrorHandler(old);
 	}
+	helper_clipboard_wlr_close(c->wlr);
 	if (c->wake >= 0)
 		close(c->wake);
 	pthread_mutex_destroy(&c->lock);

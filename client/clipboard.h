@@ -9,6 +9,11 @@
  * XFixes tells us when another client takes CLIPBOARD; we convert it to
  * UTF8_STRING and send it to the controlling viewers (screen.h).
  *
+ * On a wlroots compositor the same calls go to clipboard_wlr.c's data
+ * control instead of X (helper_clipboard_open_wayland, which session.c
+ * reaches through wayland.h): the rules below are the same. Windows has
+ * clipboard_win32.c behind this header.
+ *
  * RFB cut text is ISO-8859-1: for stock VNC viewers text is converted both
  * ways, and characters outside Latin-1 become '?'. Our own viewers get and
  * send UTF-8 (protocol/screeninfo.h), so Japanese survives. Both directions are capped at
@@ -35,9 +40,16 @@ struct helper_screen;
 /* Opens an X connection of its own on display. 0 or -1 with err. */
 int helper_clipboard_open(struct helper_clipboard **out, const char *display, char *err,
 			  size_t errlen);
+/*
+ * Linux only: the Wayland display's clipboard through wlroots' data control
+ * (display NULL: WAYLAND_DISPLAY). helper_clipboard_x_fd is then an epoll
+ * set of its connection and pipes. 0, or -1 with err (no data control:
+ * GNOME's mutter 43 offers none).
+ */
+int helper_clipboard_open_wayland(struct helper_clipboard **out, const char *display, char *err, size_t errlen);
 /* Where customer text goes (not owned); also registers the viewer hook on screen. */
 void helper_clipboard_attach(struct helper_clipboard *c, struct helper_screen *screen);
-/* The X connection's descriptor and the wake-up descriptor, for the loop. */
+/* The X connection's descriptor (Wayland: see above) and the wake-up descriptor, for the loop. */
 int helper_clipboard_x_fd(const struct helper_clipboard *c);
 int helper_clipboard_wake_fd(const struct helper_clipboard *c);
 /* Any thread: text a controlling viewer put on its clipboard (len bytes, UTF-8 or Latin-1). */

@@ -1206,6 +1206,25 @@ static int helper_session_open_screen(struct helper_session *s, char *err, size_
 	return 0;
 }
 
+/* The clipboard's descriptors in the loop (after the portal's screen, when the clipboard comes then). */
+static int helper_session_watch_clipboard(struct helper_session *s, char *err, size_t errlen)
+{
+	if (s->clipboard == NULL || s->clip_wake_fd >= 0)
+		return 0;
+	/* No display connection of its own on Windows (-1): the wake stands for both. */
+	if ((helper_clipboard_x_fd(s->clipboard) >= 0 &&
+	     ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
+			      helper_session_on_wake, s) != SSH_OK) ||
+	    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
+			     helper_session_on_wake, s) != SSH_OK) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		return -1;
+	}
+	s->clip_x_fd = helper_clipboard_x_fd(s->clipboard);
+	s->clip_wake_fd = helper_clipboard_wake_fd(s->clipboard);
+	return 0;
+}
+
 static int helper_session_setup_loop(struct helper_session *s, char *err, size_t errlen)
 {
 	s->sig_fd = helper_platform_signals_open();
@@ -1223,19 +1242,8 @@ static int helper_session_setup_loop(struct helper_session *s, char *err, size_t
 	/* The desktop portal's screen comes later, after the customer's first yes. */
 	if (s->capture != NULL && helper_session_open_screen(s, err, errlen) != 0)
 		return -1;
-	if (s->clipboard != NULL) {
-		/* No display connection of its own on Windows (-1): the wake stands for both. */
-		if ((helper_clipboard_x_fd(s->clipboard) >= 0 &&
-		     ssh_event_add_fd(s->event, helper_clipboard_x_fd(s->clipboard), POLLIN,
-				      helper_session_on_wake, s) != SSH_OK) ||
-		    ssh_event_add_fd(s->event, helper_clipboard_wake_fd(s->clipboard), POLLIN,
-				     helper_session_on_wake, s) != SSH_OK) {
-			snprintf(err, errlen, "cannot set up the event loop");
-			return -1;
-		}
-		s->clip_x_fd = helper_clipboard_x_fd(s->clipboard);
-		s->clip_wake_fd = helper_clipboard_wake_fd(s->clipboard);
-	}
+	if (helper_session_watch_clipboard(s, err, errlen) != 0)
+		return -1;
 	if (helper_logs_requests_open(&s->logs) != 0 ||
 	    ssh_event_add_fd(s->event, helper_logs_requests_fd(&s->logs), POLLIN, helper_session_on_wake, s) !=
 		    SSH_OK) {
@@ -1511,7 +1519,7 @@ static void helper_session_wayland_words(char *err, size_t errlen)
 
 /*
  * What comes once the screen is known: the monitor asked for, remote
- * control, the clipboard (X11). 0, or -1 with err.
+ * control, the clipboard. 0, or -1 with err.
  */
 static int helper_session_open_around(struct helper_session *s, bool wayland, char *err, size_t errlen)
 {
@@ -1533,7 +1541,10 @@ static int helper_session_open_around(struct helper_session *s, bool wayland, ch
 			log_warn("remote control is not possible: %s", err);
 			err[0] = '\0';
 		}
-		log_warn("no clipboard sharing on Wayland yet");
+		if (helper_wayland_clipboard_open(&s->clipboard, err, errlen) != 0) {
+			log_warn("no clipboard sharing: %s", err);
+			err[0] = '\0';
+		}
 	} else if (helper_input_open(&s->input, o->display, s->origin, err, errlen) != 0) {
 		log_warn("remote control is not possible: %s", err);
 		err[0] = '\0';
@@ -1722,7 +1733,8 @@ static void helper_session_portal_done(struct helper_session *s)
 	rc = helper_wayland_ask_finish(s->ask, &s->capture, err, sizeof(err));
 	s->ask = NULL;
 	if (rc == 0 && helper_session_open_around(s, true, err, sizeof(err)) == 0 &&
-	    helper_session_open_screen(s, err, sizeof(err)) == 0) {
+	    helper_session_open_screen(s, err, sizeof(err)) == 0 &&
+	    helper_session_watch_clipboard(s, err, sizeof(err)) == 0) {
 		for (struct helper_viewer *v = s->viewers.head; v != NULL; v = v->next) {
 			if (v->state != HELPER_VIEWER_ALLOWED)
 				continue;

@@ -1,5 +1,5 @@
 /*
- * wayland: the screen and input of a Wayland desktop, for session.c, which
+ * wayland: the screen, input and clipboard of a Wayland desktop, for session.c, which
  * knows only that the customer's session is one (cli.c decides).
  * wayland_linux.c opens them; Windows has no Wayland (wayland_win32.c).
  */
@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct helper_capture;
+struct helper_clipboard;
 struct helper_input;
 
 /* helper_wayland_capture_open: the screen is the desktop portal's, to be asked once signed in. */
@@ -75,5 +76,12 @@ void helper_wayland_ask_cancel(struct helper_wayland_ask *a);
  */
 int helper_wayland_input_open(struct helper_input **out, struct helper_capture *capture, int width, int height,
 			      char *err, size_t errlen);
+/*
+ * The customer's clipboard where the compositor lets a client hold it
+ * (wlroots' data control: clipboard.h's calls then work as on X11). 0, or
+ * -1 with err (GNOME's mutter 43 offers no such protocol, and the desktop portal
+ * of Debian 12, 1.16, no Clipboard interface).
+ */
+int helper_wayland_clipboard_open(struct helper_clipboard **out, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "capture_wayland.h"
+#include "clipboard.h"
 #include "input.h"
 #include "log.h"
 
@@ -231,4 +232,9 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 		height = fmt.space_height;
 	}
 	return helper_input_open_wayland(out, getenv("WAYLAND_DISPLAY"), width, height, err, errlen);
+}
+
+int helper_wayland_clipboard_open(struct helper_clipboard **out, char *err, size_t errlen)
+{
+	return helper_clipboard_open_wayland(out, getenv("WAYLAND_DISPLAY"), err, errlen);
 }

@@ -64,3 +64,10 @@ int helper_wayland_input_open(struct helper_input **out, struct helper_capture *
 	snprintf(err, errlen, "Windows has no Wayland desktop");
 	return -1;
 }
+
+int helper_wayland_clipboard_open(struct helper_clipboard **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	snprintf(err, errlen, "Windows has no Wayland desktop");
+	return -1;
+}

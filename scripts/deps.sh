@@ -24,7 +24,7 @@ TEST_PACKAGES="
 postgresql-15 postgresql-client-15
 clang libclang-rt-14-dev valgrind sqlite3
 libcmocka-dev
-sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire pipewire-bin wireplumber
+sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire pipewire-bin wireplumber wl-clipboard
 mutter xdg-desktop-portal-gnome at-spi2-core gir1.2-atspi-2.0
 x11-utils xclip matchbox-window-manager
 xserver-xorg-core xserver-xorg-video-dummy

@@ -159,6 +159,9 @@ grep -q "capturing Wayland display $WL_DISPLAY (800x600)" "$E2E_TMP/helper.log" 
 grep -q "the desktop allowed control (pointer and keyboard)" "$E2E_TMP/helper.log" ||
 	fail "control was not allowed: $(grep -i "dialog\|control" "$E2E_TMP/helper.log")"
 note "Share at GNOME's dialog: $(tail -1 "$E2E_TMP/dialog.out")"
+# mutter 43 offers no data control (and the portal 1.16 no Clipboard): no clipboard, said in the log.
+grep -q "no clipboard sharing: the compositor offers no wlroots data control" "$E2E_TMP/helper.log" ||
+	fail "GNOME's missing clipboard is not logged: $(grep -i clipboard "$E2E_TMP/helper.log")"
 wl_snapshot_is 0 || fail "the viewer's picture is not the test client's: $(cat "$E2E_TMP/check-0.out")"
 note "pixel-exact through GNOME's portal and PipeWire: $(cat "$E2E_TMP/check-0.out")"
 
