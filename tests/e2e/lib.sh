@@ -429,6 +429,31 @@ viewer_cmd() {
 	esac
 }
 
+# stats_until SECONDS PATTERN: asks the viewer for its stats once a second until they match
+# (the viewer measures its round trip once a second, so the sleep is its pace, not a wait).
+stats_until() {
+	local i
+	for i in $(seq 1 "$1"); do
+		viewer_cmd 60 stats
+		grep '^ok rtt' "$VIEWER_OUT" | tail -1 | grep -q "$2" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# clip_viewer NAME ANSWER ARGS...: a vncclip viewer through the tunnel's $lport, the customer
+# answering its consent prompt with ANSWER. Sets CLIP_PID.
+clip_viewer() {
+	local name=$1 answer=$2 n
+	shift 2
+	n=$(grep -c "^CONSENT" "$HELPER_OUT")
+	"$TOOLS/vncclip" 127.0.0.1 "$lport" 30 "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" &
+	CLIP_PID=$!
+	track $CLIP_PID
+	wait_count 15 "$HELPER_OUT" "^CONSENT" $((n + 1)) || fail "$name: no consent prompt"
+	echo "$answer" >&7
+}
+
 open_fds() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }

@@ -12,17 +12,6 @@ new_ticket_code "Adaptive"
 start_helper "$CODE"
 wait_line 15 "$HELPER_OUT" "^CONNECTED" || fail "helper did not connect"
 
-# stats_until SECONDS PATTERN: asks for stats once a second until the answer matches.
-stats_until() {
-	local i
-	for i in $(seq 1 "$1"); do
-		viewer_cmd 20 stats
-		grep '^ok rtt' "$VIEWER_OUT" | tail -1 | grep -q "$2" && return 0
-		sleep 1
-	done
-	return 1
-}
-
 # Fast link: lossless, pixel-exact.
 start_viewer "$TICKET"
 wait_line 15 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"

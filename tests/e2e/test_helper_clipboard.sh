@@ -20,18 +20,6 @@ clip_get() {
 	DISPLAY=$XDISPLAY timeout 5 xclip -o -selection clipboard 2>/dev/null
 }
 
-# clip_viewer NAME ANSWER ARGS...: a vncclip viewer the customer answers with ANSWER.
-clip_viewer() {
-	local name=$1 answer=$2 n
-	shift 2
-	n=$(grep -c "^CONSENT" "$HELPER_OUT")
-	"$TOOLS/vncclip" 127.0.0.1 "$lport" 30 "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" &
-	CLIP_PID=$!
-	track $CLIP_PID
-	wait_count 15 "$HELPER_OUT" "^CONSENT" $((n + 1)) || fail "$name: no consent prompt"
-	echo "$answer" >&7
-}
-
 # View only: its clipboard is not taken, and the customer's copy is not sent to it.
 DISPLAY=$XDISPLAY xclip -selection clipboard </dev/null 2>/dev/null
 clip_viewer viewonly v "from a view-only viewer"

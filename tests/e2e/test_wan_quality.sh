@@ -23,16 +23,6 @@ wait_line 30 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no conse
 echo y >&7
 viewer_cmd 120 "wait-frame 120000"
 
-# stats_until SECONDS PATTERN: asks the viewer once a second until its stats match.
-stats_until() {
-	local i
-	for i in $(seq 1 "$1"); do
-		viewer_cmd 60 stats
-		grep '^ok rtt' "$VIEWER_OUT" | tail -1 | grep -q "$2" && return 0
-		sleep 1 # not a wait: the viewer measures its round trip once a second
-	done
-	return 1
-}
 stats_until 60 "encoding=tight jpeg q[0-9]" || fail "the viewer did not ask for JPEG over 200 ms: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
 note "viewer: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5)"
 

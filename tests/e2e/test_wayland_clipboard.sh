@@ -33,17 +33,6 @@ clip_is() {
 }
 
 start_ssh_tunnel
-# clip_viewer NAME ANSWER ARGS...: a vncclip viewer the customer answers with ANSWER.
-clip_viewer() {
-	local name=$1 answer=$2 n
-	shift 2
-	n=$(grep -c "^CONSENT" "$HELPER_OUT")
-	"$TOOLS/vncclip" 127.0.0.1 "$lport" 30 "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" &
-	CLIP_PID=$!
-	track $CLIP_PID
-	wait_count 15 "$HELPER_OUT" "^CONSENT" $((n + 1)) || fail "$name: no consent prompt"
-	echo "$answer" >&7
-}
 
 # View only: its text is not pasted, and the customer's copy is not sent to it.
 printf 'before' >"$E2E_TMP/before"
