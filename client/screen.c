@@ -57,8 +57,8 @@
 
 /* The smallest side a scaled picture may have. */
 #define SCALE_MIN_SIDE 64
-/* How long a scale change waits for the viewer's SetScale before it says so in the log. */
-#define SCALE_WAIT_WARN_US 10000000
+/* How long a scale change waits for the viewer's SetScale (ours answers within a round trip). */
+#define SCALE_WAIT_US 10000000
 
 /* Ours, in the client's clientData slot: libvncserver never reads it. */
 struct helper_screen_client {
@@ -419,7 +419,7 @@ static void helper_screen_rescale(struct helper_screen *s, rfbClientPtr cl, stru
 	struct buf msg;
 	unsigned generation;
 	int64_t asked_at = helper_screen_now_us();
-	bool warned = false, done;
+	bool done;
 	int was;
 	double rate, ms;
 
@@ -461,15 +461,17 @@ static void helper_screen_rescale(struct helper_screen *s, rfbClientPtr cl, stru
 		}
 		helper_screen_abs_deadline(&until, 100);
 		pthread_cond_timedwait(&c->scaled, &c->lock, &until);
-		if (!warned && c->awaiting && helper_screen_now_us() - asked_at > SCALE_WAIT_WARN_US) {
+		if (c->awaiting && helper_screen_now_us() - asked_at > SCALE_WAIT_US) {
 			/*
-			 * Still waiting: giving up would let a SetScale that comes
-			 * later race this thread, so the viewer gets no pictures until
-			 * it answers or goes.
+			 * Going on without it would let a SetScale that comes later
+			 * race this thread, and waiting on would hold scale_lock, so
+			 * every other viewer's change of scale, for ever: a viewer
+			 * that offered scaling and does not answer is let go.
 			 */
-			log_warn("viewer %u: no SetScale after %d s; its picture waits for it", c->tag,
-				 SCALE_WAIT_WARN_US / 1000000);
-			warned = true;
+			log_warn("viewer %u: no SetScale %d s after it was told the scale; disconnected", c->tag,
+				 SCALE_WAIT_US / 1000000);
+			rfbCloseClient(cl);
+			break;
 		}
 	}
 	done = !c->awaiting;
