@@ -16,32 +16,20 @@ export BIN="$ROOT/$BUILD/bin" TOOLS="$ROOT/$BUILD/tests"
 
 EVENTS=${BENCH_EVENTS:-200}
 RUNS=${BENCH_RUNS:-20}
-H="$E2E_TMP/hooks"
-mkdir -m 711 "$H"
-owner=$(id -un)
-[ "$(id -u)" = 0 ] && owner=nobody
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$H/ca.key" -out "$H/ca.pem" \
-	-days 2 -subj "/CN=bench CA" 2>/dev/null || fail "openssl req failed"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$H/localhost.key" -out "$H/l.csr" \
-	-subj "/CN=localhost" 2>/dev/null || fail "openssl req failed"
-printf 'subjectAltName=DNS:localhost\n' >"$H/l.ext"
-openssl x509 -req -in "$H/l.csr" -CA "$H/ca.pem" -CAkey "$H/ca.key" -CAcreateserial -days 2 -extfile "$H/l.ext" \
-	-out "$H/localhost.pem" 2>/dev/null || fail "openssl x509 failed"
-chmod 644 "$H/ca.pem"
-openssl rand -hex 32 >"$H/secret"
-chmod 600 "$H/secret"
-chown "$owner" "$H/secret"
+. "$ROOT/tests/e2e/hooks_lib.sh"
+# The receivers' CA, localhost's certificate and one secret they share ($H/bench.secret).
+hooks_setup bench -- localhost
 
 receiver() {
 	mkdir -p "$H/$1"
 	echo "$2" >"$H/$1.mode"
-	"$TOOLS/hookrecv" --port "$3" --cert "$H/localhost.pem" --key "$H/localhost.key" --secret-file "$H/secret" \
+	"$TOOLS/hookrecv" --port "$3" --cert "$H/localhost.pem" --key "$H/localhost.key" --secret-file "$H/bench.secret" \
 		--out "$H/$1" --mode-file "$H/$1.mode" >"$H/$1.out" 2>&1 &
 	track $!
 	wait_line 10 "$H/$1.out" "^listening" || fail "receiver $1 did not start"
 }
 conf() { # NAME PORT [TIMEOUT]
-	printf '%s\n' "webhook.$1.url = https://localhost:$2/hook" "webhook.$1.secret_file = $H/secret" \
+	printf '%s\n' "webhook.$1.url = https://localhost:$2/hook" "webhook.$1.secret_file = $H/bench.secret" \
 		"webhook.$1.ca_file = $H/ca.pem" "webhook.$1.timeout = ${3:-30}" "webhook.$1.backoff_max = 2"
 }
 ms() { date +%s%3N; }

@@ -158,41 +158,25 @@ static void tech_vnc_pixel_rgb(const rfbPixelFormat *f, const uint8_t *p, uint8_
 	rgb[2] = (uint8_t)(((px >> f->blueShift) & f->blueMax) * 255u / f->blueMax);
 }
 
-/* Copies the half-open box from raw into fb, converting each pixel. */
-static void tech_vnc_convert(rfbClient *client, struct tech_vnc *v, int x0, int y0, int x1, int y1)
-{
-	size_t bytes = client->format.bitsPerPixel / 8u;
-
-	for (int y = y0; y < y1; y++) {
-		for (int x = x0; x < x1; x++) {
-			size_t i = (size_t)y * (size_t)v->width + (size_t)x;
-			uint8_t rgb[3];
-			uint32_t px;
-
-			tech_vnc_pixel_rgb(&client->format, v->raw + i * bytes, rgb);
-			px = (uint32_t)rgb[0] | (uint32_t)rgb[1] << 8 | (uint32_t)rgb[2] << 16;
-			memcpy(v->fb + i * 4, &px, 4);
-		}
-	}
-}
-
 /*
- * Enlarges the half-open box of small (in its pixels) into fb: every pixel
- * becomes a scale x scale block, cut at fb's edge (a screen whose size the
- * scale does not divide keeps its last column or row from before).
+ * Draws the half-open box of src (src_w pixels a row, in the viewer's
+ * pixel format) into fb, converting each pixel and making it a k x k
+ * block, cut at fb's edge: k is 1 for the picture at full size, the scale
+ * for a scaled one (a screen whose size the scale does not divide keeps
+ * its last column or row from before).
  */
-static void tech_vnc_enlarge(rfbClient *client, struct tech_vnc *v, int x0, int y0, int x1, int y1)
+static void tech_vnc_draw(rfbClient *client, struct tech_vnc *v, const uint8_t *src, int src_w, int k, int x0,
+			  int y0, int x1, int y1)
 {
 	size_t bytes = client->format.bitsPerPixel / 8u;
-	const int k = v->scale;
 
 	for (int y = y0; y < y1; y++) {
 		for (int x = x0; x < x1; x++) {
-			size_t i = (size_t)y * (size_t)v->small_w + (size_t)x;
+			size_t i = (size_t)y * (size_t)src_w + (size_t)x;
 			uint8_t rgb[3];
 			uint32_t px;
 
-			tech_vnc_pixel_rgb(&client->format, v->small + i * bytes, rgb);
+			tech_vnc_pixel_rgb(&client->format, src + i * bytes, rgb);
 			px = (uint32_t)rgb[0] | (uint32_t)rgb[1] << 8 | (uint32_t)rgb[2] << 16;
 			for (int dy = 0; dy < k && y * k + dy < v->height; dy++)
 				for (int dx = 0; dx < k && x * k + dx < v->width; dx++)
@@ -336,7 +320,7 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 		y = y < 0 ? 0 : y;
 		if (x >= x1 || y >= y1)
 			return;
-		tech_vnc_enlarge(client, v, x, y, x1, y1);
+		tech_vnc_draw(client, v, v->small, v->small_w, v->scale, x, y, x1, y1);
 		x *= v->scale;
 		y *= v->scale;
 		x1 = x1 * v->scale < v->width ? x1 * v->scale : v->width;
@@ -353,7 +337,7 @@ static void tech_vnc_got_rect(rfbClient *client, int x, int y, int w, int h)
 	if (x >= x1 || y >= y1)
 		return;
 	if (v->raw != NULL)
-		tech_vnc_convert(client, v, x, y, x1, y1);
+		tech_vnc_draw(client, v, v->raw, v->width, 1, x, y, x1, y1);
 	v->covered += (uint64_t)(x1 - x) * (uint64_t)(y1 - y);
 dirty:
 	if (!v->dirty) {

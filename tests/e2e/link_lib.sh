@@ -60,3 +60,42 @@ link_down() {
 	CUST_RUN=()
 	RELAY_HOST=127.0.0.1
 }
+
+# thin_uplink_view TITLE: Xvfb 1280x800 with the pattern, the customer behind a 1 Mbit/s, 200 ms
+# uplink, a ticket TITLE, and alice's headless viewer (with $VIEWER_OPTS) allowed and showing the
+# first frame, asking for JPEG as the round trip makes it.
+thin_uplink_view() {
+	start_xvfb 1280 800
+	draw_pattern
+	link_up uplink --down 5000 --up 1000 --rtt 200 --queue 200
+	start_relay
+	new_ticket_code "$1"
+	start_helper "$CODE"
+	wait_line 30 "$HELPER_OUT" "^CONNECTED" ||
+		fail "the helper did not connect over the link: $(tail -5 "$E2E_TMP/helper.log")"
+	start_viewer "$TICKET"
+	wait_line 30 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
+	echo y >&7
+	viewer_cmd 120 "wait-frame 120000"
+	stats_until 60 "encoding=tight jpeg q[0-9]" ||
+		fail "the viewer did not ask for JPEG over 200 ms: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+}
+
+# full_motion SECONDS: every pixel changes, 30 times a second, for SECONDS; then the pattern shows
+# again. Sets MOTION_PID.
+full_motion() {
+	DISPLAY=$XDISPLAY "$TOOLS/workload" full "$1" "$E2E_TMP/frames" >"$E2E_TMP/workload.out" 2>&1 &
+	MOTION_PID=$!
+	track $MOTION_PID
+	wait_line 20 "$E2E_TMP/workload.out" "^ready" || fail "the workload did not start: $(cat "$E2E_TMP/workload.out")"
+	kill -USR1 "$MOTION_PID"
+}
+
+# wait_exact SECONDS: until the viewer's snapshot ($E2E_TMP/still.ppm) is the X screen pixel for pixel.
+wait_exact() {
+	exact() {
+		viewer_cmd 120 "snapshot $E2E_TMP/still.ppm"
+		DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/still.ppm" >"$E2E_TMP/still.cmp" 2>&1
+	}
+	wait_for "$1" exact || fail "the still picture never became exact: $(cat "$E2E_TMP/still.cmp")"
+}

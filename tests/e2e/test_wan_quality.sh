@@ -11,39 +11,18 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/link_lib.sh"
 
-start_xvfb 1280 800
-draw_pattern
-link_up uplink --down 5000 --up 1000 --rtt 200 --queue 200
-start_relay
-new_ticket_code "On a thin uplink"
-start_helper "$CODE"
-wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "the helper did not connect over the link: $(tail -5 "$E2E_TMP/helper.log")"
-start_viewer "$TICKET"
-wait_line 30 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
-echo y >&7
-viewer_cmd 120 "wait-frame 120000"
-
-stats_until 60 "encoding=tight jpeg q[0-9]" || fail "the viewer did not ask for JPEG over 200 ms: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+thin_uplink_view "On a thin uplink"
 note "viewer: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1 | cut -d' ' -f2-5)"
 
-# Every pixel changes, 30 times a second, for 8 seconds; then the pattern shows again.
-DISPLAY=$XDISPLAY "$TOOLS/workload" full 8 "$E2E_TMP/frames" >"$E2E_TMP/workload.out" 2>&1 &
-wl=$!
-track $wl
-wait_line 20 "$E2E_TMP/workload.out" "^ready" || fail "the workload did not start: $(cat "$E2E_TMP/workload.out")"
-kill -USR1 "$wl"
+full_motion 8
 # Lowered for what the link was measured to carry, not only for the first screen (sent low before any measure).
 lowered() { grep -q "JPEG quality at most [0-5] now (.*the link carries about" "$E2E_TMP/helper.log"; }
 wait_for 60 lowered || fail "the helper did not lower the quality under motion: $(grep -i 'quality' "$E2E_TMP/helper.log" | tail -3)"
 note "under motion: $(grep "JPEG quality at most" "$E2E_TMP/helper.log" | tail -1 | sed 's/.*viewer [0-9]*: //')"
-wait "$wl" || fail "the workload failed: $(cat "$E2E_TMP/workload.out")"
+wait "$MOTION_PID" || fail "the workload failed: $(cat "$E2E_TMP/workload.out")"
 
 # Still: the technician's picture ends up exact, though the viewer still asks for JPEG.
-exact() {
-	viewer_cmd 120 "snapshot $E2E_TMP/still.ppm"
-	DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/still.ppm" >"$E2E_TMP/still.cmp" 2>&1
-}
-wait_for 120 exact || fail "the still picture never became exact: $(cat "$E2E_TMP/still.cmp")"
+wait_exact 120
 stats_until 5 "encoding=tight jpeg q[0-9]" || fail "the viewer stopped asking for JPEG, so the test proved nothing"
 note "still: pixel-exact while the viewer asks for JPEG"
 

@@ -13,28 +13,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/link_lib.sh"
 
-start_xvfb 1280 800
-draw_pattern
-link_up uplink --down 5000 --up 1000 --rtt 200 --queue 200
-start_relay
-new_ticket_code "On a thin uplink, scaled"
-start_helper "$CODE"
-wait_line 30 "$HELPER_OUT" "^CONNECTED" || fail "the helper did not connect over the link: $(tail -5 "$E2E_TMP/helper.log")"
 # Verbose: the viewer says in its log what size of picture it draws at what size.
-VIEWER_OPTS=--verbose start_viewer "$TICKET"
-wait_line 30 "$HELPER_OUT" "^CONSENT alice from the help desk" || fail "no consent prompt"
-echo y >&7
-viewer_cmd 120 "wait-frame 120000"
-
-stats_until 60 "encoding=tight jpeg q[0-9]" || fail "the viewer did not ask for JPEG over 200 ms: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
+VIEWER_OPTS=--verbose thin_uplink_view "On a thin uplink, scaled"
 stats_until 1 "scale=1 " || fail "the viewer's picture is scaled before any motion: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
 
 # Every pixel changes, 30 times a second, for 15 seconds; then the pattern shows again.
-DISPLAY=$XDISPLAY "$TOOLS/workload" full 15 "$E2E_TMP/frames" >"$E2E_TMP/workload.out" 2>&1 &
-wl=$!
-track $wl
-wait_line 20 "$E2E_TMP/workload.out" "^ready" || fail "the workload did not start: $(cat "$E2E_TMP/workload.out")"
-kill -USR1 "$wl"
+full_motion 15
 smaller() { grep -q "picture at \(half size\|a quarter of its size\) now (.*the link carries about" "$E2E_TMP/helper.log"; }
 wait_for 60 smaller || fail "the helper did not scale the picture under motion: $(grep -i 'quality\|picture at' "$E2E_TMP/helper.log" | tail -3)"
 note "helper: $(grep "picture at .* now" "$E2E_TMP/helper.log" | tail -1 | sed 's/.*viewer [0-9]*: //')"
@@ -50,18 +34,14 @@ stats_until 1 "scale=[24] " || fail "the picture came back to full size before t
 landed() { DISPLAY=$XDISPLAY xdotool getmouselocation 2>/dev/null | grep -q "^x:400 y:300 "; }
 wait_for 20 landed || fail "the click during the scaled picture landed at $(DISPLAY=$XDISPLAY xdotool getmouselocation), not 400,300"
 note "a click at 400,300 on the scaled picture landed at 400,300"
-wait "$wl" || fail "the workload failed: $(cat "$E2E_TMP/workload.out")"
+wait "$MOTION_PID" || fail "the workload failed: $(cat "$E2E_TMP/workload.out")"
 
 # Still: back at full size first, then the refinement leaves the picture exact.
 full_again() { grep -q "picture at full size now (the screen is still" "$E2E_TMP/helper.log"; }
 wait_for 60 full_again || fail "the helper did not bring the picture back to full size: $(grep -i 'picture at' "$E2E_TMP/helper.log" | tail -3)"
 viewer_full() { grep -q "picture at full size: 1280x800" "$E2E_TMP/viewer.log"; }
 wait_for 30 viewer_full || fail "the viewer did not get the full-size framebuffer back: $(grep -i 'picture at' "$E2E_TMP/viewer.log" | tail -3)"
-exact() {
-	viewer_cmd 120 "snapshot $E2E_TMP/still.ppm"
-	DISPLAY=$XDISPLAY "$TOOLS/xprobe" compare "$E2E_TMP/still.ppm" >"$E2E_TMP/still.cmp" 2>&1
-}
-wait_for 180 exact || fail "the still picture never became exact: $(cat "$E2E_TMP/still.cmp")"
+wait_exact 180
 stats_until 5 "scale=1 " || fail "the viewer's picture is still scaled: $(grep '^ok rtt' "$VIEWER_OUT" | tail -1)"
 note "still: full size again, pixel-exact"
 
